@@ -1,0 +1,88 @@
+# kmm — top-level build.  `make` builds the library and the kmm tool,
+# `make run` boots the default machine, `make test` builds and runs every
+# test (plain and under ASan+UBSan), `make bench` runs the benchmarks.
+
+CC       ?= cc
+DEBUG    ?= 1
+PREFIX   ?= /usr/local
+SHARED   ?= $(abspath $(CURDIR)/../shared)
+VERSION  := 0.1.0
+
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+BASEFLAGS:= -std=gnu11 -g -fPIC -pthread -Iinclude -Isrc -DKMM_DEBUG=$(DEBUG) $(WARN)
+CFLAGS   ?= -O2
+ALL_CFLAGS = $(BASEFLAGS) $(CFLAGS)
+LDLIBS   := -pthread -lm
+
+B        ?= build
+LIB_SRC  := $(wildcard src/*/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+TOOL_SRC := $(wildcard tools/*.c)
+TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
+TEST_SRC := $(wildcard tests/*.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
+BENCH_SRC:= $(wildcard bench/*.c)
+
+.PHONY: all run test test-plain test-asan check-deps bench install clean
+all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libkmm.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libkmm.so: $(LIB_OBJ)
+	$(CC) -shared -o $@ $^ $(LDLIBS)
+
+$(B)/kmm: $(TOOL_OBJ) $(B)/libkmm.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJ) $(B)/libkmm.a $(LDLIBS)
+
+$(B)/kmm-tests: $(TEST_OBJ) $(B)/libkmm.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(B)/libkmm.a -lcriterion $(LDLIBS)
+
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+
+run: $(B)/kmm
+	./$(B)/kmm boot
+
+# Criterion comes from Debian; install it when it is missing (as root).
+check-deps:
+	@if [ ! -f /usr/include/criterion/criterion.h ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing libcriterion-dev (test framework)"; \
+	    (apt-get install -y libcriterion-dev >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y libcriterion-dev >/dev/null)) || \
+	     { echo "could not install libcriterion-dev"; exit 1; }; \
+	  else echo "libcriterion-dev is missing: run 'sudo apt-get install libcriterion-dev'"; exit 1; fi; \
+	fi
+
+test: check-deps
+	$(MAKE) test-plain
+	$(MAKE) test-asan
+
+test-plain: $(B)/kmm-tests $(B)/kmm
+	KMM_SHARED=$(SHARED) KMM_TOOL=$(abspath $(B)/kmm) ./$(B)/kmm-tests --jobs 2
+	KMM=$(abspath $(B)/kmm) SHARED=$(SHARED) sh tests/cli.sh
+
+test-asan:
+	$(MAKE) B=build-asan CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  LDLIBS="-pthread -lm -fsanitize=address,undefined" test-plain
+
+bench: $(B)/libkmm.a
+	@mkdir -p $(B)/bench
+	$(CC) $(BASEFLAGS) -O2 -o $(B)/bench/kmm-bench $(BENCH_SRC) $(B)/libkmm.a $(LDLIBS)
+	./$(B)/bench/kmm-bench
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include/kmm $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/kmm/*.h $(DESTDIR)$(PREFIX)/include/kmm/
+	install -m 644 $(B)/libkmm.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/libkmm.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/kmm $(DESTDIR)$(PREFIX)/bin/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' kmm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kmm.pc
+
+clean:
+	rm -rf build build-asan

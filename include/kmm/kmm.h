@@ -1,0 +1,66 @@
+/*
+ * kmm/kmm.h - boot and tear down a simulated machine; read its /proc views.
+ *
+ *	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+ *	p.profile = "i386-pae";  p.mem_bytes = 2ULL << 30;
+ *	p.cmdline = "vmalloc=256M";
+ *	char err[256];
+ *	if (kmm_boot(&p, err, sizeof err)) { fputs(err, stderr); ... }
+ *	char *text = kmm_proc_read("zoneinfo");   (free() it)
+ *	kmm_shutdown();
+ *
+ * One machine is booted at a time per process; all of Linux's API
+ * (alloc_pages, kmalloc, ...) acts on it.
+ */
+#ifndef KMM_KMM_H
+#define KMM_KMM_H
+
+#include <kmm/types.h>
+
+#define KMM_MAX_NUMA_RANGES 64
+
+struct kmm_numa_range {
+	int nid;                /* node the range belongs to (an SRAT memory affinity entry) */
+	u64 start, end;         /* physical range [start, end) */
+};
+
+struct kmm_boot_params {
+	const char *profile;    /* "i386" (default), "i386-pae", "x86_64" */
+	u64 mem_bytes;          /* RAM size; a PC-style e820 map is made for it */
+	const char *e820_text;  /* or: Linux's own "BIOS-e820: [mem ...] type" lines */
+	const char *cmdline;    /* kernel command line: mem= highmem= vmalloc= memmap= ... */
+	int nr_cpus;            /* simulated CPUs (default 1) */
+	int nr_numa_ranges;     /* 0: one node, unless numa=fake= */
+	struct kmm_numa_range numa_ranges[KMM_MAX_NUMA_RANGES];
+	int nr_distance;        /* nodes described by distance[][] (0: 10 local, 20 remote) */
+	int distance[8][8];
+	u64 initrd_bytes;       /* size of the initial ramdisk the boot loader passed */
+	u64 seed;               /* for everything random */
+};
+
+#define KMM_BOOT_DEFAULTS { .profile = "i386", .mem_bytes = 4ULL << 30, .nr_cpus = 1 }
+
+/* Boot a machine.  0 on success; -errno with a message in err otherwise. */
+int kmm_boot(const struct kmm_boot_params *p, char *err, size_t errlen);
+/* Tear the machine down and release all host memory. */
+void kmm_shutdown(void);
+/* Is a machine booted? */
+bool kmm_booted(void);
+
+/*
+ * /proc views by their name under /proc: "zoneinfo", "meminfo", "buddyinfo",
+ * "iomem", "sys/vm/min_free_kbytes", ... ; NULL (errno set) if unknown.
+ * The string is malloc()ed; free() it.
+ */
+char *kmm_proc_read(const char *path);
+/* Write a /proc/sys file, e.g. ("sys/vm/min_free_kbytes", "8192"). 0 or -errno. */
+int kmm_proc_write(const char *path, const char *value);
+/* Every readable /proc path kmm has, NULL-terminated. */
+const char *const *kmm_proc_paths(void);
+/* The kernel log (dmesg) since boot; owned by kmm. */
+const char *kmm_dmesg(void);
+
+/* Parse a size with Linux's memparse() suffixes (K, M, G, T, P, E). */
+u64 memparse(const char *s, char **end);
+
+#endif /* KMM_KMM_H */

@@ -1,0 +1,193 @@
+/*
+ * kmm/mmzone.h - nodes (pg_data_t), zones and the free area, as in Linux's
+ * include/linux/mmzone.h.
+ *
+ * A node's zones are indexed by zone type: node_zones[ZONE_DMA] ...
+ * node_zones[ZONE_DEVICE].  A profile has only some of the types (i386:
+ * DMA, Normal, HighMem, Movable; x86_64: DMA, DMA32, Normal, Movable,
+ * Device), exactly the zones its Linux configuration compiles in; the others
+ * stay out of every view and walk (zone_in_profile() is false).  The order of
+ * the types is Linux's order, so "a higher zone" means the same thing here.
+ *
+ * Page counts of a zone, with Linux's definitions:
+ *   spanned_pages = zone_end_pfn - zone_start_pfn          (holes included)
+ *   present_pages = spanned_pages - absent pages (holes)
+ *   managed_pages = present_pages - pages reserved at boot (memblock)
+ *                 = pages the buddy allocator owns, free or allocated
+ *   free          = Σ free_area[o].nr_free << o  (+ per-CPU lists)
+ */
+#ifndef KMM_MMZONE_H
+#define KMM_MMZONE_H
+
+#include <pthread.h>
+#include <kmm/types.h>
+#include <kmm/mm_types.h>
+
+#define MAX_ORDER 11
+#define MAX_ORDER_NR_PAGES (1UL << (MAX_ORDER - 1))
+#define MAX_NUMNODES 64
+#define KMM_MAX_CPUS 64
+
+enum zone_type {
+	ZONE_DMA,
+	ZONE_DMA32,
+	ZONE_NORMAL,
+	ZONE_HIGHMEM,
+	ZONE_MOVABLE,
+	ZONE_DEVICE,
+	MAX_ZONE_TYPES
+};
+
+enum migratetype {
+	MIGRATE_UNMOVABLE,
+	MIGRATE_MOVABLE,
+	MIGRATE_RECLAIMABLE,
+	MIGRATE_PCPTYPES,
+	MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES,
+	MIGRATE_CMA,
+	MIGRATE_ISOLATE,
+	MIGRATE_TYPES
+};
+
+enum zone_watermarks {
+	WMARK_MIN,
+	WMARK_LOW,
+	WMARK_HIGH,
+	WMARK_PROMO,
+	NR_WMARK
+};
+
+/* Per-zone counters (vm_stat), defined once; printed by vmstat.c. */
+#define KMM_ZONE_STATS(X) \
+	X(NR_FREE_PAGES, "nr_free_pages") \
+	X(NR_FREE_CMA_PAGES, "nr_free_cma")
+
+enum zone_stat_item {
+#define X(id, name) id,
+	KMM_ZONE_STATS(X)
+#undef X
+	NR_VM_ZONE_STAT_ITEMS
+};
+
+struct free_area {
+	struct list_head free_list[MIGRATE_TYPES]; /* blocks of this order, by migratetype */
+	unsigned long nr_free;                     /* blocks (not pages) on all lists */
+};
+
+/* Per-CPU page list of a zone (the pcp). */
+struct per_cpu_pages {
+	int count;                      /* pages on the lists */
+	int high;                       /* drain down to this when exceeded */
+	int batch;                      /* pages moved to/from the buddy lists at once */
+	struct list_head lists[MIGRATE_PCPTYPES]; /* order-0 pages by migratetype */
+};
+
+struct pglist_data;
+
+struct zone {
+	/* Read-mostly: the allocation fast path looks at these. */
+	unsigned long _watermark[NR_WMARK]; /* min < low < high < promo, in pages */
+	unsigned long watermark_boost;      /* temporary raise after fragmentation events */
+	long lowmem_reserve[MAX_ZONE_TYPES]; /* pages kept back from allocations aimed at zone [i] */
+	int node;                           /* node id */
+	struct pglist_data *zone_pgdat;     /* the node this zone belongs to */
+	struct per_cpu_pages *pageset;      /* [nr_cpus] per-CPU lists */
+	int pageset_high;                   /* pcp->high for every CPU */
+	int pageset_batch;                  /* pcp->batch for every CPU */
+	unsigned char *pageblock_mt;        /* migratetype of each pageblock */
+
+	unsigned long zone_start_pfn;       /* first pfn spanned */
+	long managed_pages;                 /* present - boot reservations (see above) */
+	unsigned long spanned_pages;        /* zone_end_pfn - zone_start_pfn */
+	unsigned long present_pages;        /* spanned - holes */
+	unsigned long cma_pages;            /* pages reserved for CMA */
+	const char *name;                   /* "DMA", "Normal", ... as Linux prints */
+
+	pthread_mutex_t lock;               /* protects free_area and the counters below */
+	struct free_area free_area[MAX_ORDER];
+	long vm_stat[NR_VM_ZONE_STAT_ITEMS]; /* NR_FREE_PAGES == Σ nr_free[o] << o */
+	bool in_profile;                    /* this zone type exists in the profile's config */
+};
+
+/* A zonelist: the zones an allocation may use, preferred first. */
+struct zoneref {
+	struct zone *zone;
+	int zone_idx;
+};
+
+#define MAX_ZONES_PER_ZONELIST (MAX_NUMNODES * MAX_ZONE_TYPES)
+
+struct zonelist {
+	struct zoneref _zonerefs[MAX_ZONES_PER_ZONELIST + 1]; /* NULL-terminated */
+};
+
+enum {
+	ZONELIST_FALLBACK,   /* all nodes, by distance */
+	ZONELIST_NOFALLBACK, /* this node only, for __GFP_THISNODE */
+	MAX_ZONELISTS
+};
+
+typedef struct pglist_data {
+	struct zone node_zones[MAX_ZONE_TYPES];   /* indexed by zone type */
+	struct zonelist node_zonelists[MAX_ZONELISTS];
+	int node_id;
+	unsigned long node_start_pfn;             /* first pfn of the node */
+	unsigned long node_present_pages;         /* Σ zone present */
+	unsigned long node_spanned_pages;         /* end - start, holes included */
+	unsigned long first_deferred_pfn;         /* struct pages from here are initialised late */
+	unsigned long totalreserve_pages;         /* pages the node keeps back */
+} pg_data_t;
+
+static inline unsigned long zone_end_pfn(const struct zone *zone)
+{
+	return zone->zone_start_pfn + zone->spanned_pages;
+}
+
+static inline bool populated_zone(const struct zone *zone)
+{
+	return zone->present_pages != 0;
+}
+
+static inline bool managed_zone(const struct zone *zone)
+{
+	return zone->managed_pages > 0;
+}
+
+static inline unsigned long zone_managed_pages(const struct zone *zone)
+{
+	return (unsigned long)__atomic_load_n(&zone->managed_pages, __ATOMIC_RELAXED);
+}
+
+static inline int zone_idx(const struct zone *zone)
+{
+	return (int)(zone - zone->zone_pgdat->node_zones);
+}
+
+#define min_wmark_pages(z) ((z)->_watermark[WMARK_MIN] + (z)->watermark_boost)
+#define low_wmark_pages(z) ((z)->_watermark[WMARK_LOW] + (z)->watermark_boost)
+#define high_wmark_pages(z) ((z)->_watermark[WMARK_HIGH] + (z)->watermark_boost)
+#define wmark_pages(z, i) ((z)->_watermark[i] + (z)->watermark_boost)
+
+/* The nodes of the booted machine. */
+extern pg_data_t *node_data[MAX_NUMNODES];
+extern int nr_online_nodes;
+#define NODE_DATA(nid) (node_data[nid])
+#define for_each_online_node(nid) for (nid = 0; nid < nr_online_nodes; nid++)
+
+/* Walk the zones of every node that the profile has (populated or not). */
+#define for_each_zone(zone)                                                      \
+	for (int __nid = 0; __nid < nr_online_nodes; __nid++)                       \
+		for (zone = NODE_DATA(__nid)->node_zones;                            \
+		     zone < NODE_DATA(__nid)->node_zones + MAX_ZONE_TYPES; zone++)   \
+			if (!zone->in_profile) {} else
+
+#define for_each_populated_zone(zone) \
+	for_each_zone(zone) if (!populated_zone(zone)) {} else
+
+bool is_highmem_idx(enum zone_type idx);
+static inline bool is_highmem(const struct zone *zone)
+{
+	return is_highmem_idx((enum zone_type)zone_idx(zone));
+}
+
+#endif /* KMM_MMZONE_H */

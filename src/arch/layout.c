@@ -1,0 +1,107 @@
+/*
+ * layout.c - the simulated kernel's virtual address layout, computed the way
+ * arch/x86/include/asm/pgtable_32_areas.h and fixmap.h define it.
+ *
+ * i386 (3G/1G split), top of the address space downwards:
+ *
+ *   FIXADDR_TOP       0xfffff000   fixmap: permanent slots, then per-CPU
+ *                                  kmap_atomic slots (KM_MAX_IDX each),
+ *   FIXADDR_START                  then the boot-time (btmap) slots
+ *   FIXADDR_TOT_START
+ *                                  read-only IDT page + NR_CPUS cpu_entry_areas
+ *   CPU_ENTRY_AREA_BASE            (PMD aligned)
+ *   LDT_BASE_ADDR                  one PMD for the LDT remap
+ *   PKMAP_BASE                     LAST_PKMAP pages for kmap()
+ *   VMALLOC_END       = PKMAP_BASE - 2 pages
+ *   VMALLOC_START     = high_memory + VMALLOC_OFFSET (8 MiB gap)
+ *   high_memory       = PAGE_OFFSET + lowmem bytes
+ *   PAGE_OFFSET       0xc0000000   direct map of lowmem
+ *
+ * MAXMEM = VMALLOC_END - PAGE_OFFSET - __VMALLOC_RESERVE is how much RAM the
+ * direct map can cover: that is where the famous ~896 MiB line comes from,
+ * and why vmalloc= moves it.  Every constant below is a configuration value
+ * of the simulated kernel (NR_CPUS, KM_MAX_IDX, MAX_IO_APICS, the size of
+ * struct cpu_entry_area); the addresses are derived from them.
+ *
+ * x86_64 uses its fixed 4-level layout (direct map at 0xffff888000000000,
+ * vmalloc at 0xffffc90000000000, vmemmap at 0xffffea0000000000).
+ */
+#include "internal.h"
+
+#define VMALLOC_OFFSET (8UL << 20)
+#define KM_MAX_IDX 16                 /* kmap_local/atomic slots per CPU */
+#define MAX_IO_APICS 64
+#define NR_FIX_BTMAPS 64
+#define FIX_BTMAPS_SLOTS 8
+#define TOTAL_FIX_BTMAPS (NR_FIX_BTMAPS * FIX_BTMAPS_SLOTS)
+#define CPU_ENTRY_AREA_SIZE_PAGES 43  /* sizeof(struct cpu_entry_area) on i386: gdt, guards,
+					 entry stack, doublefault stack, TSS+io bitmap (5),
+					 debug store (1), BTS/PEBS buffers (32) */
+
+/* enum fixed_addresses on i386: how many slots come before the btmap. */
+static unsigned long fix_permanent_slots(int nr_cpus)
+{
+	unsigned long idx = 0;
+	idx += 3;                              /* FIX_HOLE, FIX_DBGP_BASE, FIX_EARLYCON_MEM_BASE */
+	idx += 1;                              /* FIX_APIC_BASE */
+	idx += MAX_IO_APICS;                   /* FIX_IO_APIC_BASE_0.. */
+	idx += (unsigned long)KM_MAX_IDX * nr_cpus; /* FIX_KMAP_BEGIN..FIX_KMAP_END */
+	idx += 1;                              /* FIX_PCIE_MCFG */
+	idx += 2;                              /* FIX_APEI_GHES_IRQ, FIX_APEI_GHES_NMI */
+	return idx;                            /* __end_of_permanent_fixed_addresses */
+}
+
+static unsigned long fix_total_slots(unsigned long permanent, unsigned long ptrs_per_pte)
+{
+	unsigned long p = permanent, btmap_end;
+	/* The boot-time slots must not cross a page-table page. */
+	if ((p ^ (p + TOTAL_FIX_BTMAPS - 1)) & -ptrs_per_pte)
+		btmap_end = p + TOTAL_FIX_BTMAPS - (p & (TOTAL_FIX_BTMAPS - 1));
+	else
+		btmap_end = p;
+	unsigned long btmap_begin = btmap_end + TOTAL_FIX_BTMAPS - 1;
+	return btmap_begin + 1 /* FIX_WP_TEST */ + 1 /* FIX_TBOOT_BASE */ + 1;
+}
+
+void layout_compute_fixed(void)
+{
+	const struct kmm_profile *prof = M->prof;
+	struct kmm_layout *l = &M->layout;
+
+	l->page_offset = prof->page_offset;
+	if (prof->bits == 64) {
+		l->fixaddr_top = 0xffffffffff7ff000UL;
+		l->vmalloc_start = 0xffffc90000000000UL;
+		l->vmalloc_end = 0xffffe90000000000UL; /* 32 TiB */
+		l->vmemmap_base = 0xffffea0000000000UL;
+		l->maxmem = (unsigned long)prof->max_arch_pfn << PAGE_SHIFT;
+		return;
+	}
+
+	unsigned long pmd_mask = ~((1UL << prof->pmd_shift) - 1);
+	unsigned long ptrs_per_pte = prof->pae ? 512 : 1024;
+	int ncpu = prof->nr_cpus_config;
+	unsigned long perm = fix_permanent_slots(ncpu);
+	unsigned long tot = fix_total_slots(perm, ptrs_per_pte);
+
+	l->fixaddr_top = 0xfffff000UL;
+	l->fixaddr_start = l->fixaddr_top - (perm << PAGE_SHIFT);
+	l->fixaddr_tot_start = l->fixaddr_top - (tot << PAGE_SHIFT);
+	unsigned long cea_pages = (unsigned long)ncpu * CPU_ENTRY_AREA_SIZE_PAGES;
+	l->cpu_entry_area_base = (l->fixaddr_tot_start - PAGE_SIZE * (cea_pages + 1)) & pmd_mask;
+	l->ldt_base = (l->cpu_entry_area_base - PAGE_SIZE) & pmd_mask;
+	l->pkmap_base = (l->ldt_base - PAGE_SIZE) & pmd_mask;
+	l->vmalloc_end = l->pkmap_base - 2 * PAGE_SIZE;
+	if (!l->vmalloc_reserve)
+		l->vmalloc_reserve = 128UL << 20;
+	l->maxmem = l->vmalloc_end - l->page_offset - l->vmalloc_reserve;
+}
+
+/* Called once lowmem's end is known (find_low_pfn_range / initmem_init). */
+void layout_set_high_memory(unsigned long highstart_pfn)
+{
+	struct kmm_layout *l = &M->layout;
+	l->high_memory = l->page_offset + (highstart_pfn << PAGE_SHIFT);
+	if (M->prof->bits == 32)
+		l->vmalloc_start = l->high_memory + VMALLOC_OFFSET;
+}

@@ -1,0 +1,77 @@
+/*
+ * profile.c - the machine profiles: what a Linux 6.1 configuration of each
+ * architecture compiles in, as far as memory management sees it.
+ *
+ * A profile is the simulated kernel's build: word size, page-table format,
+ * which zones exist, FLATMEM or SPARSEMEM, pageblock order, the size of its
+ * struct page and of its image.  The figures describe Debian 12's 6.1
+ * kernels (linux-image-686, -686-pae, -amd64), the kernels the project
+ * compares itself with; they are configuration facts, like a .config, not
+ * results: everything that follows from them (zones, watermarks, layout) is
+ * computed by the code that uses them.
+ *
+ *   profile   PAGE_OFFSET          levels  pageblock  struct page  zones
+ *   i386      0xc0000000           2       4 MiB      40 B         DMA Normal HighMem Movable
+ *   i386-pae  0xc0000000           3       2 MiB      40 B         DMA Normal HighMem Movable
+ *   x86_64    0xffff888000000000   4       2 MiB      64 B         DMA DMA32 Normal Movable Device
+ */
+#include "internal.h"
+
+#define ZMASK(z) (1u << (z))
+
+static const struct kmm_profile profiles[] = {
+	{
+		.name = "i386", .bits = 32, .pae = false, .pt_levels = 2,
+		.page_offset = 0xc0000000UL, .pmd_shift = 22,
+		.pageblock_order = 10,          /* HUGETLB_PAGE_ORDER with 4 MiB PSE pages */
+		.max_arch_pfn = 1UL << 20,      /* 32-bit physical addresses */
+		.struct_page_size = 40,
+		.zone_mask = ZMASK(ZONE_DMA) | ZMASK(ZONE_NORMAL) | ZMASK(ZONE_HIGHMEM) | ZMASK(ZONE_MOVABLE),
+		.flatmem = true, .section_size_bits = 26,
+		.thp = true, .nr_cpus_config = 32, .last_pkmap = 1024,
+		.pcpu_static = 103316, .pcpu_reserved = 0, .pcpu_atom = PAGE_SIZE,
+		.phys_start = 0x1000000,
+		.text_k = 9327, .rwdata_k = 1246, .rodata_k = 3188, .init_k = 912, .bss_k = 464,
+		.rodata_off = 0x91c000, .data_off = 0xc39000, .bss_off = 0xe72000, .alt_k = 32,
+	},
+	{
+		.name = "i386-pae", .bits = 32, .pae = true, .pt_levels = 3,
+		.page_offset = 0xc0000000UL, .pmd_shift = 21,
+		.pageblock_order = 9,           /* 2 MiB pages with PAE */
+		.max_arch_pfn = 1UL << 24,      /* MAX_PHYSMEM_BITS 36: 64 GiB */
+		.struct_page_size = 40,
+		.zone_mask = ZMASK(ZONE_DMA) | ZMASK(ZONE_NORMAL) | ZMASK(ZONE_HIGHMEM) | ZMASK(ZONE_MOVABLE),
+		.flatmem = true, .section_size_bits = 29,
+		.thp = true, .nr_cpus_config = 32, .last_pkmap = 512,
+		.pcpu_static = 104276, .pcpu_reserved = 0, .pcpu_atom = PAGE_SIZE,
+		.phys_start = 0x1000000,
+		.text_k = 9423, .rwdata_k = 1265, .rodata_k = 3188, .init_k = 928, .bss_k = 476,
+		.rodata_off = 0x934000, .data_off = 0xc52000, .bss_off = 0xe94000, .alt_k = 32,
+	},
+	{
+		.name = "x86_64", .bits = 64, .pae = false, .pt_levels = 4,
+		.page_offset = 0xffff888000000000UL, .pmd_shift = 21,
+		.pageblock_order = 9,
+		.max_arch_pfn = 1UL << (46 - PAGE_SHIFT), /* MAX_PHYSMEM_BITS 46 */
+		.struct_page_size = 64,
+		.zone_mask = ZMASK(ZONE_DMA) | ZMASK(ZONE_DMA32) | ZMASK(ZONE_NORMAL) | ZMASK(ZONE_MOVABLE) |
+			     ZMASK(ZONE_DEVICE),
+		.flatmem = false, .section_size_bits = 27,
+		.deferred_struct_page_init = true,
+		.thp = true, .nr_cpus_config = 8192, .last_pkmap = 0,
+		.pcpu_static = 217088, .pcpu_reserved = 8192, .pcpu_atom = 2UL << 20,
+		.phys_start = 0x1000000,
+		.text_k = 14343, .rwdata_k = 2338, .rodata_k = 9116, .init_k = 2820, .bss_k = 17356,
+		.rodata_off = 0x1000000, .data_off = 0x1a00000, .bss_off = 0x230d000, .alt_k = 36,
+	},
+};
+
+const struct kmm_profile *kmm_profile_find(const char *name)
+{
+	if (!name || !*name)
+		name = "i386";
+	for (size_t i = 0; i < ARRAY_SIZE(profiles); i++)
+		if (!strcmp(profiles[i].name, name))
+			return &profiles[i];
+	return NULL;
+}

@@ -1,0 +1,807 @@
+/*
+ * setup.c - booting a simulated machine: the kernel command line, x86's
+ * setup_arch() and the part of start_kernel() that builds memory management.
+ *
+ * The sequence is Linux's, because every figure depends on what was reserved
+ * when it was computed:
+ *
+ *   parse_early_param   mem= memmap= highmem= vmalloc= kernelcore= ...
+ *   e820                firmware map -> user edits -> trim page 0, 640K-1M
+ *   max_pfn             end of usable RAM (capped by the page-table format)
+ *   memblock            RAM ranges; reserve kernel image, first MiB, initrd
+ *   find_low_pfn_range  i386: lowmem ends at MAXMEM (the ~896 MiB line)
+ *   initmem/paging      nodes, zones, mem_map, memmap_init
+ *   setup_per_cpu_areas first percpu chunk
+ *   build_all_zonelists "Built N zonelists ... Total pages"
+ *   hash tables         dentry and inode caches, sized from lowmem
+ *   mem_init            memblock_free_all, highmem page by page, "Memory:"
+ *   page_alloc_init_late deferred struct pages (x86_64)
+ *   initcalls           init_per_zone_wmark_min, khugepaged's min_free_kbytes
+ *   late frees          initrd, the kernel's init sections
+ *   sysctl.* params     applied last, as do_sysctl_args() does
+ *
+ * A bad parameter or map stops the boot with a message saying what is wrong
+ * before anything is allocated; kmm_boot() then leaves no machine behind.
+ */
+#include "internal.h"
+#include "sim/ram.h"
+
+#include <ctype.h>
+
+struct kmm_machine *kmm_machine;
+
+u64 memparse(const char *s, char **end)
+{
+	char *e;
+	u64 v = strtoull(s, &e, 0);
+	switch (*e) {
+	case 'E': case 'e': v <<= 10; /* fall through */
+	case 'P': case 'p': v <<= 10; /* fall through */
+	case 'T': case 't': v <<= 10; /* fall through */
+	case 'G': case 'g': v <<= 10; /* fall through */
+	case 'M': case 'm': v <<= 10; /* fall through */
+	case 'K': case 'k': v <<= 10; e++; break;
+	default: break;
+	}
+	if (end)
+		*end = e;
+	return v;
+}
+
+/* ---- early parameters ------------------------------------------------------- */
+
+static bool e820_userdef;
+static int sysctl_min_free_kbytes = -1, sysctl_wsf = -1;
+static char sysctl_lowmem_ratio[128];
+
+static int parse_size(const char *name, const char *val, u64 *out, char *err, size_t errlen)
+{
+	char *e;
+	if (!val || !*val || !isdigit((unsigned char)*val)) {
+		snprintf(err, errlen, "%s=: expected a size such as 512M, got \"%s\"", name, val ? val : "");
+		return -EINVAL;
+	}
+	*out = memparse(val, &e);
+	if (*e) {
+		snprintf(err, errlen, "%s=%s: unexpected \"%s\" after the size", name, val, e);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int param_mem(const char *val, char *err, size_t errlen)
+{
+	u64 size;
+	if (val && !strcmp(val, "nopentium"))
+		return 0;
+	int ret = parse_size("mem", val, &size, err, errlen);
+	if (ret)
+		return ret;
+	if (!size) {
+		snprintf(err, errlen, "mem=%s: a size of 0 leaves no memory", val);
+		return -EINVAL;
+	}
+	e820_userdef = true;
+	M->mem_limit = size;
+	e820__range_remove(&M->e820, size, ~0ULL - size, E820_TYPE_RAM, true);
+	return 0;
+}
+
+static int param_memmap_one(char *p, char *err, size_t errlen)
+{
+	if (!strcmp(p, "exactmap")) {
+		M->e820.nr_entries = 0;
+		e820_userdef = true;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*p)) {
+		snprintf(err, errlen, "memmap=%s: expected nn[KMG]@ss, nn$ss, nn#ss, nn!ss or exactmap", p);
+		return -EINVAL;
+	}
+	char *e;
+	u64 size = memparse(p, &e), start;
+	e820_userdef = true;
+	if (!*e) { /* like mem= */
+		M->mem_limit = size;
+		e820__range_remove(&M->e820, size, ~0ULL - size, E820_TYPE_RAM, true);
+		return 0;
+	}
+	char kind = *e++;
+	if (!isdigit((unsigned char)*e)) {
+		snprintf(err, errlen, "memmap=%s: expected an address after '%c'", p, kind);
+		return -EINVAL;
+	}
+	start = memparse(e, &e);
+	if (*e) {
+		snprintf(err, errlen, "memmap=%s: unexpected \"%s\"", p, e);
+		return -EINVAL;
+	}
+	if (!size || start + size < start) {
+		snprintf(err, errlen, "memmap=%s: empty or wrapping range", p);
+		return -EINVAL;
+	}
+	switch (kind) {
+	case '@': e820__range_add(&M->e820, start, size, E820_TYPE_RAM); break;
+	case '#': e820__range_add(&M->e820, start, size, E820_TYPE_ACPI); break;
+	case '$': e820__range_add(&M->e820, start, size, E820_TYPE_RESERVED); break;
+	case '!': e820__range_add(&M->e820, start, size, E820_TYPE_PRAM); break;
+	default:
+		snprintf(err, errlen, "memmap=%s: unknown range kind '%c' (use @ $ # or !)", p, kind);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int param_memmap(const char *val, char *err, size_t errlen)
+{
+	char buf[256];
+	if (!val || !*val || strlen(val) >= sizeof(buf)) {
+		snprintf(err, errlen, "memmap=: expected nn[KMG]@ss, nn$ss, nn#ss, nn!ss or exactmap");
+		return -EINVAL;
+	}
+	strcpy(buf, val);
+	for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+		int ret = param_memmap_one(tok, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int param_highmem(const char *val, char *err, size_t errlen)
+{
+	u64 size;
+	int ret = parse_size("highmem", val, &size, err, errlen);
+	if (ret)
+		return ret;
+	M->highmem_pages_param = (long)(size >> PAGE_SHIFT);
+	return 0;
+}
+
+static int param_vmalloc(const char *val, char *err, size_t errlen)
+{
+	u64 size;
+	int ret = parse_size("vmalloc", val, &size, err, errlen);
+	if (ret)
+		return ret;
+	if (M->prof->bits == 64)
+		return 0; /* x86_64 has no such parameter effect: its vmalloc area is fixed */
+	if (size > 0x40000000ULL) {
+		snprintf(err, errlen, "vmalloc=%s: larger than the whole 1 GiB kernel window", val);
+		return -EINVAL;
+	}
+	M->layout.vmalloc_reserve = (unsigned long)size + (8UL << 20); /* + VMALLOC_OFFSET */
+	return 0;
+}
+
+static int param_core(const char *name, const char *val, u64 *bytes, int *percent, char *err, size_t errlen)
+{
+	char *e;
+	if (val && !strcmp(val, "mirror") && !strcmp(name, "kernelcore")) {
+		snprintf(err, errlen, "kernelcore=mirror: this machine has no mirrored memory");
+		return -EINVAL;
+	}
+	if (!val || !isdigit((unsigned char)*val)) {
+		snprintf(err, errlen, "%s=: expected a size (512M) or a percentage (20%%)", name);
+		return -EINVAL;
+	}
+	u64 v = memparse(val, &e);
+	if (*e == '%') {
+		if (e[1] || v > 100) {
+			snprintf(err, errlen, "%s=%s: a percentage must be 0..100", name, val);
+			return -EINVAL;
+		}
+		*percent = (int)v;
+		return 0;
+	}
+	if (*e) {
+		snprintf(err, errlen, "%s=%s: unexpected \"%s\"", name, val, e);
+		return -EINVAL;
+	}
+	*bytes = v;
+	return 0;
+}
+
+static int param_kernelcore(const char *val, char *err, size_t errlen)
+{
+	return param_core("kernelcore", val, &M->required_kernelcore, &M->required_kernelcore_percent, err, errlen);
+}
+
+static int param_movablecore(const char *val, char *err, size_t errlen)
+{
+	return param_core("movablecore", val, &M->required_movablecore, &M->required_movablecore_percent, err, errlen);
+}
+
+static int parse_int_param(const char *name, const char *val, long lo, long hi, long *out, char *err, size_t errlen)
+{
+	char *e;
+	errno = 0;
+	long v = val ? strtol(val, &e, 10) : 0;
+	if (!val || !*val || *e || errno || v < lo || v > hi) {
+		snprintf(err, errlen, "%s=%s: expected a number from %ld to %ld", name, val ? val : "", lo, hi);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int param_min_free_kbytes(const char *val, char *err, size_t errlen)
+{
+	long v = 0;
+	int ret = parse_int_param("min_free_kbytes", val, 0, 1L << 30, &v, err, errlen);
+	sysctl_min_free_kbytes = (int)v;
+	return ret;
+}
+
+static int param_wsf(const char *val, char *err, size_t errlen)
+{
+	long v = 0;
+	int ret = parse_int_param("watermark_scale_factor", val, 1, 3000, &v, err, errlen);
+	sysctl_wsf = (int)v;
+	return ret;
+}
+
+static int param_lowmem_ratio(const char *val, char *err, size_t errlen)
+{
+	if (!val || strlen(val) >= sizeof(sysctl_lowmem_ratio)) {
+		snprintf(err, errlen, "lowmem_reserve_ratio=: expected numbers separated by commas");
+		return -EINVAL;
+	}
+	snprintf(sysctl_lowmem_ratio, sizeof(sysctl_lowmem_ratio), "%s", val);
+	for (char *c = sysctl_lowmem_ratio; *c; c++)
+		if (*c == ',')
+			*c = ' ';
+	return 0;
+}
+
+static int param_numa(const char *val, char *err, size_t errlen)
+{
+	long n = 0;
+	if (val && !strcmp(val, "off")) {
+		M->numa_off = true;
+		return 0;
+	}
+	if (val && !strncmp(val, "fake=", 5)) {
+		if (M->prof->bits != 64) {
+			snprintf(err, errlen, "numa=fake: the %s kernel is built without NUMA (CONFIG_NUMA is not set)", M->prof->name);
+			return -EINVAL;
+		}
+		int ret = parse_int_param("numa=fake", val + 5, 1, 64, &n, err, errlen);
+		M->fake_numa = (int)n;
+		return ret;
+	}
+	snprintf(err, errlen, "numa=%s: expected numa=off or numa=fake=N", val ? val : "");
+	return -EINVAL;
+}
+
+static int param_thp(const char *val, char *err, size_t errlen)
+{
+	if (val && (!strcmp(val, "always") || !strcmp(val, "madvise"))) {
+		M->thp_enabled = M->prof->thp;
+		return 0;
+	}
+	if (val && !strcmp(val, "never")) {
+		M->thp_enabled = false;
+		return 0;
+	}
+	snprintf(err, errlen, "transparent_hugepage=%s: expected always, madvise or never", val ? val : "");
+	return -EINVAL;
+}
+
+static int param_ignored(const char *val, char *err, size_t errlen)
+{
+	return 0;
+}
+
+static const struct kmm_param kmm_params[] = {
+	{ "mem", param_mem },
+	{ "memmap", param_memmap },
+	{ "highmem", param_highmem },
+	{ "vmalloc", param_vmalloc },
+	{ "kernelcore", param_kernelcore },
+	{ "movablecore", param_movablecore },
+	{ "numa", param_numa },
+	{ "transparent_hugepage", param_thp },
+	{ "min_free_kbytes", param_min_free_kbytes },
+	{ "sysctl.vm.min_free_kbytes", param_min_free_kbytes },
+	{ "sysctl.vm.watermark_scale_factor", param_wsf },
+	{ "sysctl.vm.lowmem_reserve_ratio", param_lowmem_ratio },
+	/* not about memory: accepted so a real /proc/cmdline can be pasted */
+	{ "console", param_ignored }, { "loglevel", param_ignored }, { "panic", param_ignored },
+	{ "no_hash_pointers", param_ignored }, { "nokaslr", param_ignored }, { "quiet", param_ignored },
+	{ "root", param_ignored }, { "ro", param_ignored }, { "rw", param_ignored },
+	{ "BOOT_IMAGE", param_ignored }, { "init", param_ignored }, { "initrd", param_ignored },
+	{ "earlyprintk", param_ignored }, { "debug", param_ignored }, { "splash", param_ignored },
+};
+
+/* Split the command line into name[=value] words and hand each to its handler. */
+static int parse_early_param(const char *cmdline, char *err, size_t errlen)
+{
+	if (!cmdline)
+		return 0;
+	char *copy = strdup(cmdline), *p = copy;
+	char unknown[256] = "";
+	int ret = 0;
+	while (*p && !ret) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		char *word = p;
+		bool quoted = false;
+		while (*p && (quoted || !isspace((unsigned char)*p))) {
+			if (*p == '"') {
+				quoted = !quoted;
+				memmove(p, p + 1, strlen(p));
+				continue;
+			}
+			p++;
+		}
+		if (*p)
+			*p++ = 0;
+		char *eq = strchr(word, '=');
+		const char *val = NULL;
+		if (eq) {
+			*eq = 0;
+			val = eq + 1;
+		}
+		size_t i;
+		for (i = 0; i < ARRAY_SIZE(kmm_params); i++)
+			if (!strcmp(kmm_params[i].name, word))
+				break;
+		if (i == ARRAY_SIZE(kmm_params)) {
+			if (eq)
+				*eq = '=';
+			if (strlen(unknown) + strlen(word) + 3 < sizeof(unknown))
+				snprintf(unknown + strlen(unknown), sizeof(unknown) - strlen(unknown), "%s%s",
+					 *unknown ? " " : "", word);
+			continue;
+		}
+		ret = kmm_params[i].setup(val, err, errlen);
+	}
+	free(copy);
+	if (!ret && *unknown) {
+		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*=)",
+			 unknown);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+/* ---- setup_arch ------------------------------------------------------------------ */
+
+/*
+ * The image as the profile's linker script lays it out: text, rodata, data,
+ * then the init sections (freed once booted) and the SMP alternatives, other
+ * per-CPU and setup sections up to .bss.
+ */
+static void kernel_image_layout(void)
+{
+	const struct kmm_profile *p = M->prof;
+	struct kmm_image *im = &M->image;
+	u64 a = p->phys_start;
+	im->text = a;
+	im->etext = a + (u64)p->text_k * 1024;
+	im->rodata = a + p->rodata_off;
+	im->erodata = im->rodata + (u64)p->rodata_k * 1024;
+	im->data = a + p->data_off;
+	im->edata = im->data + (u64)p->rwdata_k * 1024;
+	im->bss = a + p->bss_off;
+	im->ebss = im->bss + (u64)p->bss_k * 1024;
+	im->init = ALIGN_DOWN(im->bss - (u64)(p->init_k + p->alt_k) * 1024, PAGE_SIZE);
+	im->einit = im->init + (u64)p->init_k * 1024;
+}
+
+/* i386: how much of RAM the direct map can hold; the rest is highmem. */
+static void find_low_pfn_range(void)
+{
+	unsigned long maxmem_pfn = PFN_DOWN(M->layout.maxmem);
+	long highmem_pages = M->highmem_pages_param;
+
+	if (M->max_pfn <= maxmem_pfn) {
+		M->max_low_pfn = M->max_pfn;
+		if (highmem_pages == -1)
+			highmem_pages = 0;
+		if ((unsigned long)highmem_pages >= M->max_pfn) {
+			pr_err("highmem size (%luMB) is bigger than pages available (%luMB)!\n",
+			       (unsigned long)highmem_pages >> 8, M->max_pfn >> 8);
+			highmem_pages = 0;
+		}
+		if (highmem_pages) {
+			if (M->max_low_pfn - (unsigned long)highmem_pages < (64UL << 20) / PAGE_SIZE) {
+				pr_err("highmem size (%luMB) results in <64MB lowmem, ignoring it!\n",
+				       (unsigned long)highmem_pages >> 8);
+				highmem_pages = 0;
+			}
+			M->max_low_pfn -= (unsigned long)highmem_pages;
+		}
+	} else {
+		M->max_low_pfn = maxmem_pfn;
+		if (highmem_pages == -1)
+			highmem_pages = (long)(M->max_pfn - maxmem_pfn);
+		if ((unsigned long)highmem_pages + maxmem_pfn < M->max_pfn)
+			M->max_pfn = maxmem_pfn + (unsigned long)highmem_pages;
+		if ((unsigned long)highmem_pages + maxmem_pfn > M->max_pfn) {
+			pr_warn("only %luMB highmem pages available, ignoring highmem size of %luMB!\n",
+				(M->max_pfn - maxmem_pfn) >> 8, (unsigned long)highmem_pages >> 8);
+			highmem_pages = 0;
+		}
+		if (!M->prof->pae && M->max_pfn > (1UL << 20)) {
+			M->max_pfn = 1UL << 20;
+			pr_warn("Warning: only 4GB will be used. Use a HIGHMEM64G enabled kernel!\n");
+		}
+	}
+}
+
+static void initmem_init_32(void)
+{
+	M->highstart_pfn = M->highend_pfn = M->max_pfn;
+	if (M->max_pfn > M->max_low_pfn)
+		M->highstart_pfn = M->max_low_pfn;
+	pr_notice("%luMB HIGHMEM available.\n", (M->highend_pfn - M->highstart_pfn) >> 8);
+	layout_set_high_memory(M->highstart_pfn);
+	pr_notice("%luMB LOWMEM available.\n", M->max_low_pfn >> 8);
+	pr_info("  mapped low ram: 0 - %08lx\n", M->max_low_pfn << PAGE_SHIFT);
+	pr_info("  low ram: 0 - %08lx\n", M->max_low_pfn << PAGE_SHIFT);
+}
+
+/* The initrd: the boot loader put it at the top of RAM below 4 GiB (or lowmem). */
+static void reserve_initrd(void)
+{
+	u64 size = ALIGN(M->params.initrd_bytes, (u64)PAGE_SIZE);
+	if (!size)
+		return;
+	u64 top = 0;
+	for (u32 i = 0; i < M->e820.nr_entries; i++) {
+		const struct e820_entry *e = &M->e820.entries[i];
+		if (e->type == E820_TYPE_RAM && e->addr < SZ_4G)
+			top = max(top, min(e->addr + e->size, (u64)SZ_4G));
+	}
+	top = ALIGN_DOWN(top, PAGE_SIZE);
+	if (top < size + SZ_16M)
+		return;
+	u64 image = top - size;
+	pr_info("RAMDISK: [mem 0x%08llx-0x%08llx]\n", (unsigned long long)image, (unsigned long long)(top - 1));
+	if (PFN_UP(top) > M->max_low_pfn) {
+		/* not directly mapped: move it into lowmem, as relocate_initrd() */
+		u64 ramdisk_here = memblock_phys_alloc_range(size, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+		if (!ramdisk_here) {
+			pr_err("initrd: no room in lowmem for a %lluK ramdisk; dropped\n", (unsigned long long)size >> 10);
+			return;
+		}
+		pr_info("Allocated new RAMDISK: [mem 0x%08llx-0x%08llx]\n", (unsigned long long)ramdisk_here,
+			(unsigned long long)(ramdisk_here + M->params.initrd_bytes - 1));
+		pr_info("Move RAMDISK from [mem 0x%08llx-0x%08llx] to [mem 0x%08llx-0x%08llx]\n",
+			(unsigned long long)image, (unsigned long long)(image + M->params.initrd_bytes - 1),
+			(unsigned long long)ramdisk_here, (unsigned long long)(ramdisk_here + M->params.initrd_bytes - 1));
+		image = ramdisk_here;
+	} else {
+		memblock_reserve(image, size);
+	}
+	M->initrd_start = image;
+	M->initrd_size = size;
+}
+
+/*
+ * Page tables of the direct map: large pages (4 MiB, or 2 MiB with PAE and
+ * on x86_64) wherever a whole aligned block is RAM; 4 KiB pages for the
+ * first large page and ragged edges, their PTE pages from memblock once the
+ * kernel's small brk pool is used up.
+ */
+static void init_mem_mapping(void)
+{
+	const struct kmm_profile *p = M->prof;
+	unsigned long large = 1UL << (p->pmd_shift - PAGE_SHIFT), pte_pages = 0;
+	unsigned long ptrs = p->pae || p->bits == 64 ? 512 : 1024;
+	unsigned long end = p->bits == 64 ? M->max_pfn : M->max_low_pfn;
+	const struct memblock_type *mem = &M->memblock.memory;
+	for (unsigned long i = 0; i < mem->cnt; i++) {
+		unsigned long s = PFN_DOWN(mem->regions[i].base);
+		unsigned long e = min(PFN_DOWN(mem->regions[i].base + mem->regions[i].size), end);
+		if (s >= e)
+			continue;
+		unsigned long ls = max(ALIGN(s, large), large), le = ALIGN_DOWN(e, large);
+		if (ls >= le) {
+			pte_pages += DIV_ROUND_UP(e - s, ptrs);
+			continue;
+		}
+		if (s < ls)
+			pte_pages += DIV_ROUND_UP(ls - s, ptrs);
+		if (le < e)
+			pte_pages += DIV_ROUND_UP(e - le, ptrs);
+	}
+	const unsigned long brk_pages = p->bits == 64 ? 16 : 6; /* INIT_PGT_BUF_SIZE */
+	if (pte_pages > brk_pages)
+		memblock_phys_alloc_range(PFN_PHYS(pte_pages - brk_pages), PAGE_SIZE, 0, PFN_PHYS(end));
+}
+
+/* The first percpu chunk: one unit per possible CPU. */
+static void setup_per_cpu_areas(void)
+{
+	const struct kmm_profile *p = M->prof;
+	unsigned long size_sum = ALIGN(p->pcpu_static + p->pcpu_reserved + 28 * 1024UL, PAGE_SIZE);
+	unsigned long dyn = size_sum - p->pcpu_static - p->pcpu_reserved;
+	unsigned long unit = ALIGN(max(size_sum, 32 * 1024UL), p->pcpu_atom);
+	pr_info("setup_percpu: NR_CPUS:%d nr_cpumask_bits:%d nr_cpu_ids:%d nr_node_ids:%d\n",
+		p->nr_cpus_config, M->nr_cpus, M->nr_cpus, M->nr_nodes);
+	pr_info("percpu: Embedded %lu pages/cpu s%u r%u d%lu u%lu\n", size_sum >> PAGE_SHIFT, p->pcpu_static,
+		p->pcpu_reserved, dyn, unit);
+	for (int c = 0; c < M->nr_cpus; c++)
+		memblock_phys_alloc_try_nid(size_sum, PAGE_SIZE, c % M->nr_nodes);
+}
+
+/* alloc_large_system_hash() for the early, memblock-backed tables. */
+static void alloc_large_system_hash(const char *name, unsigned long bucketsize, int scale)
+{
+	unsigned long numentries = M->nr_kernel_pages;
+	numentries = ALIGN(numentries, SZ_1M / PAGE_SIZE);
+	if (scale > PAGE_SHIFT)
+		numentries >>= (scale - PAGE_SHIFT);
+	else
+		numentries <<= (PAGE_SHIFT - scale);
+	unsigned long pow = 1;
+	while (pow < numentries)
+		pow <<= 1;
+	numentries = pow;
+	u64 maxent = ((u64)M->nr_all_pages << PAGE_SHIFT) >> 4;
+	maxent /= bucketsize;
+	maxent = min(maxent, 0x80000000ULL);
+	if (numentries > maxent)
+		numentries = (unsigned long)maxent;
+	int log2qty = 63 - __builtin_clzl(numentries);
+	unsigned long size = bucketsize << log2qty;
+	int order = 0;
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	memblock_phys_alloc_range(size, SMP_CACHE_BYTES, 0, MEMBLOCK_ALLOC_ANYWHERE);
+	pr_info("%s hash table entries: %ld (order: %d, %lu bytes, linear)\n", name, 1L << log2qty, order, size);
+}
+
+int setup_arch(char *err, size_t errlen)
+{
+	const struct kmm_profile *p = M->prof;
+	int ret;
+
+	pr_info("Linux version 6.1.0-kmm-%s (kmm) #1 SMP PREEMPT_DYNAMIC\n", p->name);
+	pr_info("BIOS-provided physical RAM map:\n");
+	e820__print_table(&M->e820_firmware, "BIOS-e820");
+	M->e820 = M->e820_firmware;
+	e820__update_table(&M->e820);
+
+	ret = parse_early_param(M->cmdline, err, errlen);
+	if (ret)
+		return ret;
+	if (e820_userdef) {
+		if (e820__update_table(&M->e820)) {
+			snprintf(err, errlen, "Invalid user supplied memory map");
+			return -EINVAL;
+		}
+		pr_info("user-defined physical RAM map:\n");
+		e820__print_table(&M->e820, "user");
+	}
+
+	kernel_image_layout();
+	/* trim_bios_range: page 0 is the BIOS's, 640K..1M is the legacy hole */
+	e820__range_update(&M->e820, 0, PAGE_SIZE, E820_TYPE_RAM, E820_TYPE_RESERVED);
+	e820__range_remove(&M->e820, 0xa0000, 0x100000 - 0xa0000, E820_TYPE_RAM, true);
+
+	M->max_pfn = e820__end_of_ram_pfn(&M->e820, p->max_arch_pfn);
+	if (!M->max_pfn) {
+		snprintf(err, errlen, "kmm: the memory map has no usable RAM");
+		return -EINVAL;
+	}
+	if (PFN_PHYS(M->max_pfn) < ALIGN(M->image.ebss, PAGE_SIZE) + SZ_1M) {
+		snprintf(err, errlen,
+			 "kmm: RAM ends at %#llx, below the end of the kernel image (%#llx-%#llx)%s",
+			 (unsigned long long)PFN_PHYS(M->max_pfn), (unsigned long long)M->image.text,
+			 (unsigned long long)M->image.ebss - 1, M->mem_limit ? ": mem= is too small" : "");
+		return -EINVAL;
+	}
+
+	if (p->bits == 32) {
+		layout_compute_fixed();
+		if (M->layout.maxmem < (64UL << 20) || M->layout.maxmem > (1UL << 30)) {
+			snprintf(err, errlen, "vmalloc=: leaves %ld MiB of lowmem; at least 64 MiB are needed",
+				 (long)M->layout.maxmem >> 20);
+			return -EINVAL;
+		}
+		find_low_pfn_range();
+	} else {
+		layout_compute_fixed();
+		M->max_low_pfn = M->max_pfn;
+		layout_set_high_memory(M->max_pfn);
+	}
+
+	/* early_reserve_memory + e820__memblock_setup + reserve_real_mode */
+	M->memblock.current_limit = PFN_PHYS(M->max_low_pfn);
+	memblock_reserve(M->image.text, ALIGN(M->image.ebss, PAGE_SIZE) - M->image.text);
+	memblock_reserve(0, SZ_64K);
+	e820__memblock_setup(&M->e820);
+	memblock_remove(PFN_PHYS(M->max_pfn), ~(phys_addr_t)0 - PFN_PHYS(M->max_pfn)); /* beyond max_pfn */
+	if (!memblock_is_memory(M->image.text) || !memblock_is_memory(M->image.ebss - 1)) {
+		snprintf(err, errlen, "kmm: the kernel image at %#llx-%#llx is not in usable RAM",
+			 (unsigned long long)M->image.text, (unsigned long long)M->image.ebss - 1);
+		return -EINVAL;
+	}
+	memblock_reserve(0, SZ_1M);
+	init_mem_mapping();
+	reserve_initrd();
+	if (p->bits == 32)
+		initmem_init_32();
+	return 0;
+}
+
+/* ---- boot and shutdown --------------------------------------------------------------- */
+
+bool kmm_booted(void)
+{
+	return M != NULL;
+}
+
+static void machine_free(void)
+{
+	if (!M)
+		return;
+	for (int n = 0; n < M->nr_nodes; n++) {
+		pg_data_t *pgdat = node_data[n];
+		if (!pgdat)
+			continue;
+		for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+			free(pgdat->node_zones[z].pageset);
+			free(pgdat->node_zones[z].pageblock_mt);
+			pthread_mutex_destroy(&pgdat->node_zones[z].lock);
+		}
+		free(pgdat);
+		node_data[n] = NULL;
+	}
+	nr_online_nodes = 0;
+	mem_map_exit();
+	ram_exit();
+	free(M->memblock.memory.regions);
+	free(M->memblock.reserved.regions);
+	free(M->cmdline);
+	sb_free(&M->log);
+	free(M);
+	M = NULL;
+}
+
+void kmm_shutdown(void)
+{
+	machine_free();
+}
+
+static void apply_boot_sysctls(void)
+{
+	char buf[32];
+	if (sysctl_lowmem_ratio[0])
+		kmm_proc_write("sys/vm/lowmem_reserve_ratio", sysctl_lowmem_ratio);
+	if (sysctl_wsf >= 0) {
+		snprintf(buf, sizeof(buf), "%d", sysctl_wsf);
+		kmm_proc_write("sys/vm/watermark_scale_factor", buf);
+	}
+	if (sysctl_min_free_kbytes >= 0) {
+		snprintf(buf, sizeof(buf), "%d", sysctl_min_free_kbytes);
+		kmm_proc_write("sys/vm/min_free_kbytes", buf);
+	}
+}
+
+int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
+{
+	char dummy[8];
+	if (!err) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = 0;
+	if (M) {
+		snprintf(err, errlen, "kmm: a machine is already booted; kmm_shutdown() it first");
+		return -EBUSY;
+	}
+	const struct kmm_profile *prof = kmm_profile_find(params->profile);
+	if (!prof) {
+		snprintf(err, errlen, "kmm: unknown profile \"%s\" (i386, i386-pae, x86_64)", params->profile);
+		return -EINVAL;
+	}
+	if (params->nr_cpus < 0 || params->nr_cpus > KMM_MAX_CPUS || params->nr_cpus > prof->nr_cpus_config) {
+		snprintf(err, errlen, "kmm: %d CPUs: the %s kernel supports 1..%d", params->nr_cpus, prof->name,
+			 min(KMM_MAX_CPUS, prof->nr_cpus_config));
+		return -EINVAL;
+	}
+	M = calloc(1, sizeof(*M));
+	if (!M)
+		return -ENOMEM;
+	M->prof = prof;
+	M->params = *params;
+	M->cmdline = params->cmdline ? strdup(params->cmdline) : NULL;
+	M->nr_cpus = params->nr_cpus ? params->nr_cpus : 1;
+	M->highmem_pages_param = -1;
+	M->user_min_free_kbytes = -1;
+	M->watermark_scale_factor = 10;
+	M->watermark_boost_factor = 15000;
+	M->thp_enabled = prof->thp;
+	for (int z = 0; z < MAX_ZONE_TYPES; z++)
+		M->lowmem_reserve_ratio[z] = z == ZONE_DMA || z == ZONE_DMA32 ? 256 : z == ZONE_NORMAL ? 32 : 0;
+	M->memblock.memory.name = "memory";
+	M->memblock.reserved.name = "reserved";
+	e820_userdef = false;
+	sysctl_min_free_kbytes = sysctl_wsf = -1;
+	sysctl_lowmem_ratio[0] = 0;
+
+	int ret;
+	if (params->e820_text) {
+		ret = e820_parse_text(&M->e820_firmware, params->e820_text, err, errlen);
+	} else if (params->mem_bytes < SZ_16M / 2 || params->mem_bytes > (1ULL << 46)) {
+		snprintf(err, errlen, "kmm: --mem %llu: a machine needs 8 MiB .. 64 TiB of RAM",
+			 (unsigned long long)params->mem_bytes);
+		ret = -EINVAL;
+	} else {
+		e820_default_map(&M->e820_firmware, params->mem_bytes);
+		ret = 0;
+	}
+	if (!ret && params->nr_numa_ranges && prof->bits != 64) {
+		snprintf(err, errlen, "kmm: the %s kernel is built without NUMA (CONFIG_NUMA is not set); use x86_64",
+			 prof->name);
+		ret = -EINVAL;
+	}
+	for (int i = 0; !ret && i < params->nr_numa_ranges; i++) {
+		const struct kmm_numa_range *r = &params->numa_ranges[i];
+		if (r->nid < 0 || r->nid >= MAX_NUMNODES || r->end <= r->start) {
+			snprintf(err, errlen, "kmm: NUMA range %d: node %d [%#llx-%#llx) is not a valid node range", i,
+				 r->nid, (unsigned long long)r->start, (unsigned long long)r->end);
+			ret = -EINVAL;
+		}
+	}
+	if (!ret)
+		ret = setup_arch(err, errlen);
+	if (!ret) {
+		numa_init();
+		for (int n = 0; n < M->nr_nodes && !ret; n++) {
+			unsigned long s = ~0UL;
+			for (unsigned long i = 0; i < M->memblock.memory.cnt; i++)
+				if (M->memblock.memory.regions[i].nid == n)
+					s = 0;
+			if (s) {
+				snprintf(err, errlen, "kmm: NUMA node %d has no memory (node ids must be 0..N-1 and each own RAM)", n);
+				ret = -EINVAL;
+			}
+		}
+	}
+	if (!ret) {
+		free_area_init();
+		ret = memmap_alloc(err, errlen);
+	}
+	if (!ret) {
+		free_area_init_memmap();
+		ret = ram_init(err, errlen);
+	}
+	if (ret) {
+		if (!err[0])
+			snprintf(err, errlen, "kmm: boot failed (%s)", strerror(-ret));
+		machine_free();
+		return ret;
+	}
+
+	setup_per_cpu_areas();
+	build_all_zonelists();
+	if (M->cmdline)
+		pr_info("Kernel command line: %s\n", M->cmdline);
+	alloc_large_system_hash("Dentry cache", prof->bits == 64 ? 8 : 4, 13);
+	alloc_large_system_hash("Inode-cache", prof->bits == 64 ? 8 : 4, 14);
+	mem_init();
+	/* alternative_instructions(): the patch sites are no longer needed */
+	free_reserved_area_pfn(PFN_DOWN(M->image.einit), PFN_DOWN(M->image.einit) + prof->alt_k / 4,
+			       "SMP alternatives");
+	setup_per_cpu_pageset();
+	page_alloc_init_late();
+	init_per_zone_wmark_min();
+	/* khugepaged runs only on machines of 512 MiB and more */
+	if ((unsigned long)M->totalram_pages < (512UL << (20 - PAGE_SHIFT)))
+		M->thp_enabled = false;
+	if (M->thp_enabled)
+		set_recommended_min_free_kbytes();
+	if (M->initrd_size)
+		free_reserved_area_pfn(PFN_DOWN(M->initrd_start), PFN_UP(M->initrd_start + M->initrd_size), "initrd");
+	free_reserved_area_pfn(PFN_DOWN(M->image.init), PFN_UP(M->image.einit), "unused kernel image (initmem)");
+	apply_boot_sysctls();
+	return 0;
+}

@@ -1,0 +1,304 @@
+/*
+ * internal.h - what kmm's subsystems share and users never see: the booted
+ * machine's global state (kept in one struct so a machine can be torn down
+ * and another booted in the same process), the kernel log, assertion tiers
+ * and a growable text buffer for the /proc writers.
+ *
+ * Assertion tiers (STYLE.md 5), all under KMM_DEBUG:
+ *   MM_BUG_ON(c)          cheap invariant; on failure logs "kernel BUG" and aborts
+ *   MM_BUG_ON_PAGE(c, p)  the same, dumping the struct page first
+ *   MM_WARN_ON(c)         logs a WARNING with the location, goes on
+ *   KMM_DEBUG >= 2        enables the whole-structure validators after operations
+ */
+#ifndef KMM_INTERNAL_H
+#define KMM_INTERNAL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kmm/kmm.h>
+#include <kmm/memblock.h>
+#include <kmm/mmzone.h>
+
+#ifndef KMM_DEBUG
+#define KMM_DEBUG 1
+#endif
+
+/* ---- text buffers -------------------------------------------------- */
+
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+char *sb_detach(struct strbuf *sb);   /* returns the malloc()ed text ("" if empty) */
+void sb_free(struct strbuf *sb);
+
+/* ---- the kernel log ---------------------------------------------------- */
+
+#define KERN_EMERG "<0>"
+#define KERN_ALERT "<1>"
+#define KERN_CRIT "<2>"
+#define KERN_ERR "<3>"
+#define KERN_WARNING "<4>"
+#define KERN_NOTICE "<5>"
+#define KERN_INFO "<6>"
+#define KERN_DEBUG "<7>"
+#define KERN_CONT "<c>"
+
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define pr_err(...) printk(KERN_ERR __VA_ARGS__)
+#define pr_warn(...) printk(KERN_WARNING __VA_ARGS__)
+#define pr_notice(...) printk(KERN_NOTICE __VA_ARGS__)
+#define pr_info(...) printk(KERN_INFO __VA_ARGS__)
+#define pr_debug(...) printk(KERN_DEBUG __VA_ARGS__)
+#define pr_cont(...) printk(KERN_CONT __VA_ARGS__)
+/* Mirror the log to stderr as it is written (the tool's --verbose). */
+extern bool kmm_log_to_stderr;
+
+/* ---- assertions -------------------------------------------------------- */
+
+void kmm_bug(const char *file, int line, const char *cond) __attribute__((noreturn));
+void kmm_warn(const char *file, int line, const char *cond);
+void dump_page(struct page *page, const char *reason);
+
+#if KMM_DEBUG
+#define MM_BUG_ON(c) do { if (__builtin_expect(!!(c), 0)) kmm_bug(__FILE__, __LINE__, #c); } while (0)
+#define MM_BUG_ON_PAGE(c, p) do { if (__builtin_expect(!!(c), 0)) { dump_page(p, "MM_BUG_ON_PAGE(" #c ")"); kmm_bug(__FILE__, __LINE__, #c); } } while (0)
+#define MM_WARN_ON(c) ({ bool __w = !!(c); if (__builtin_expect(__w, 0)) kmm_warn(__FILE__, __LINE__, #c); __w; })
+#else
+#define MM_BUG_ON(c) do { (void)sizeof(c); } while (0)
+#define MM_BUG_ON_PAGE(c, p) do { (void)sizeof(c); (void)(p); } while (0)
+#define MM_WARN_ON(c) (!!(c))
+#endif
+
+/* ---- machine profile (src/arch/profile.c) ------------------------------ */
+
+struct kmm_profile {
+	const char *name;           /* "i386", "i386-pae", "x86_64" */
+	int bits;                   /* 32 or 64 */
+	bool pae;                   /* 3-level 64-bit PTEs on a 32-bit kernel */
+	int pt_levels;              /* 2, 3 or 4 */
+	unsigned long page_offset;  /* start of the direct map */
+	int pmd_shift;              /* 22 (i386), 21 (PAE, x86_64) */
+	int pageblock_order;        /* HUGETLB_PAGE_ORDER: 10 (4M pages), 9 (2M) */
+	unsigned long max_arch_pfn; /* highest pfn the page tables can reach */
+	unsigned struct_page_size;  /* the simulated kernel's sizeof(struct page) */
+	unsigned zone_mask;         /* which zone types the config compiles in */
+	bool flatmem;               /* FLATMEM (i386) or SPARSEMEM_VMEMMAP (x86_64) */
+	int section_size_bits;      /* SPARSEMEM section size (27 = 128 MiB) */
+	bool deferred_struct_page_init; /* CONFIG_DEFERRED_STRUCT_PAGE_INIT */
+	bool thp;                   /* CONFIG_TRANSPARENT_HUGEPAGE: khugepaged raises min_free_kbytes */
+	int nr_cpus_config;         /* CONFIG_NR_CPUS */
+	int last_pkmap;             /* LAST_PKMAP (32-bit only) */
+	unsigned pcpu_static, pcpu_reserved; /* first-chunk static and reserved bytes per CPU */
+	unsigned long pcpu_atom;    /* allocation atom: 4K (i386) or 2M (x86_64) */
+	/* the kernel image, as the Debian 6.1 build of this profile lays it out */
+	u64 phys_start;             /* CONFIG_PHYSICAL_START */
+	unsigned text_k, rwdata_k, rodata_k, init_k, bss_k; /* section sizes, KiB ("Memory:" line) */
+	u32 rodata_off, data_off, bss_off; /* where the linker put them, from phys_start */
+	unsigned alt_k;             /* SMP alternatives, freed once patched */
+};
+
+const struct kmm_profile *kmm_profile_find(const char *name);
+
+/* ---- the kernel's virtual layout (src/arch/layout.c) ----------------------- */
+
+struct kmm_layout {
+	unsigned long page_offset;    /* PAGE_OFFSET */
+	unsigned long fixaddr_top;    /* FIXADDR_TOP */
+	unsigned long fixaddr_start;  /* FIXADDR_START (permanent fixmaps) */
+	unsigned long fixaddr_tot_start; /* FIXADDR_TOT_START (with boot-time fixmaps) */
+	unsigned long cpu_entry_area_base;
+	unsigned long ldt_base;       /* LDT_BASE_ADDR (32-bit) */
+	unsigned long pkmap_base;     /* PKMAP_BASE */
+	unsigned long vmalloc_start;  /* VMALLOC_START */
+	unsigned long vmalloc_end;    /* VMALLOC_END (exclusive) */
+	unsigned long vmalloc_reserve; /* __VMALLOC_RESERVE (vmalloc= moves it) */
+	unsigned long maxmem;         /* MAXMEM: bytes the direct map can cover */
+	unsigned long high_memory;    /* virtual end of the direct map */
+	unsigned long vmemmap_base;   /* x86_64 */
+};
+
+void layout_compute_fixed(void);           /* everything not depending on RAM */
+void layout_set_high_memory(unsigned long highstart_pfn);
+
+/* ---- e820 (src/arch/e820.c) ------------------------------------------------ */
+
+enum e820_type {
+	E820_TYPE_RAM = 1,
+	E820_TYPE_RESERVED = 2,
+	E820_TYPE_ACPI = 3,
+	E820_TYPE_NVS = 4,
+	E820_TYPE_UNUSABLE = 5,
+	E820_TYPE_PMEM = 7,
+	E820_TYPE_PRAM = 12,
+	E820_TYPE_SOFT_RESERVED = 0xefffffff,
+	E820_TYPE_RESERVED_KERN = 128,
+};
+
+#define E820_MAX_ENTRIES 128
+
+struct e820_entry {
+	u64 addr;
+	u64 size;
+	enum e820_type type;
+};
+
+struct e820_table {
+	u32 nr_entries;
+	struct e820_entry entries[E820_MAX_ENTRIES];
+};
+
+int e820_parse_text(struct e820_table *t, const char *text, char *err, size_t errlen);
+void e820_default_map(struct e820_table *t, u64 mem_bytes);
+int e820__update_table(struct e820_table *t);
+void e820__range_add(struct e820_table *t, u64 start, u64 size, enum e820_type type);
+u64 e820__range_update(struct e820_table *t, u64 start, u64 size, enum e820_type old, enum e820_type new_type);
+u64 e820__range_remove(struct e820_table *t, u64 start, u64 size, enum e820_type old, bool check_type);
+void e820__print_table(const struct e820_table *t, const char *who);
+const char *e820_type_name(enum e820_type type);
+unsigned long e820__end_of_ram_pfn(const struct e820_table *t, unsigned long limit_pfn);
+void e820__memblock_setup(const struct e820_table *t);
+
+/* ---- the machine ------------------------------------------------------------ */
+
+struct kmm_image {                /* the kernel image's physical layout */
+	u64 text, etext, rodata, erodata, data, edata, init, einit, bss, ebss; /* [start, end) */
+};
+
+struct kmm_machine {
+	const struct kmm_profile *prof;
+	struct kmm_boot_params params;
+	char *cmdline;                    /* the command line, as given */
+	struct e820_table e820_firmware;  /* as the BIOS gave it */
+	struct e820_table e820;           /* after the kernel's edits */
+	struct memblock memblock;
+	struct kmm_layout layout;
+	struct kmm_image image;
+	u64 initrd_start, initrd_size;
+	int nr_cpus;
+
+	/* the physical extent */
+	unsigned long max_pfn;            /* end of RAM the kernel uses */
+	unsigned long max_low_pfn;        /* end of the direct-mapped RAM */
+	unsigned long highstart_pfn, highend_pfn;
+	long highmem_pages_param;         /* highmem= in pages, -1 if not given */
+	u64 mem_limit;                    /* mem= in bytes, 0 if not given */
+
+	/* the memory map (host side) */
+	struct page *mem_map;             /* pfn_to_page(pfn) == mem_map + pfn */
+	size_t mem_map_reserved_bytes;    /* host VA reserved for mem_map */
+	unsigned long *section_present;   /* SPARSEMEM: bitmap of present sections */
+	unsigned long nr_sections;
+
+	/* nodes */
+	int nr_nodes;
+	int distance[MAX_NUMNODES][MAX_NUMNODES];
+	int fake_numa;                    /* numa=fake=N */
+	bool numa_off;
+
+	/* ZONE_MOVABLE (kernelcore=, movablecore=) */
+	u64 required_kernelcore;
+	u64 required_movablecore;
+	int required_kernelcore_percent;
+	int required_movablecore_percent;
+	bool kernelcore_mirror;
+	unsigned long zone_movable_pfn[MAX_NUMNODES];
+	enum zone_type movable_zone;      /* the zone ZONE_MOVABLE takes pages from */
+
+	/* counters and sysctls (mm/page_alloc.c) */
+	long totalram_pages;              /* Σ managed */
+	long totalhigh_pages;             /* Σ managed of highmem zones */
+	unsigned long totalreserve_pages;
+	unsigned long nr_kernel_pages, nr_all_pages, vm_total_pages;
+	unsigned long dma_reserve;
+	bool page_group_by_mobility_disabled;
+	int min_free_kbytes;
+	int user_min_free_kbytes;         /* -1 until written */
+	int watermark_scale_factor;
+	int watermark_boost_factor;
+	int lowmem_reserve_ratio[MAX_ZONE_TYPES];
+	int percpu_pagelist_high_fraction;
+	bool thp_enabled;
+	unsigned long reserved_at_meminit; /* pages reserved when mem_init ran */
+
+	/* the log */
+	struct strbuf log;
+	u64 clock_ns;                     /* simulated time */
+};
+
+extern struct kmm_machine *kmm_machine;
+#define M kmm_machine
+
+static inline unsigned long pageblock_nr_pages(void)
+{
+	return 1UL << M->prof->pageblock_order;
+}
+
+/* ---- subsystem entry points used by the boot sequence ----------------------- */
+
+int setup_arch(char *err, size_t errlen);            /* arch/setup.c */
+void numa_init(void);                                 /* mm/mm_init.c */
+void free_area_init(void);                            /* mm/mm_init.c */
+int memmap_alloc(char *err, size_t errlen);           /* mm/mm_init.c */
+void mem_init(void);                                  /* mm/mm_init.c */
+void mem_init_print_info(void);
+void build_all_zonelists(void);                       /* mm/page_alloc.c */
+void setup_per_cpu_pageset(void);
+int init_per_zone_wmark_min(void);
+void set_recommended_min_free_kbytes(void);          /* khugepaged */
+void setup_per_zone_wmarks(void);
+void setup_per_zone_lowmem_reserve(void);
+void calculate_totalreserve_pages(void);
+void zone_pcp_init(struct zone *zone);
+unsigned long nr_free_buffer_pages(void);
+unsigned long nr_free_pagecache_pages(void);
+unsigned long nr_free_pages(void);
+void free_area_init_memmap(void);
+void page_alloc_init_late(void);
+void memblock_for_each_free_range(int nid, unsigned long lo_pfn, unsigned long hi_pfn,
+				  void (*fn)(unsigned long, unsigned long, void *), void *arg);
+void free_pfn_range_to_buddy(unsigned long start, unsigned long end, void *count);
+void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone, unsigned int order, int mt);
+int get_pageblock_migratetype(const struct page *page);
+void set_pageblock_migratetype(struct page *page, int mt);
+void __free_pages_core(struct page *page, unsigned int order);
+void free_reserved_area_pfn(unsigned long start_pfn, unsigned long end_pfn, const char *what);
+void adjust_managed_page_count(struct page *page, long count);
+int ram_init(char *err, size_t errlen);               /* sim/ram.c */
+void ram_exit(void);
+void mem_map_exit(void);
+int zone_verify(struct zone *zone, char *why, size_t whylen);
+
+/* struct page helpers (src/mm/mm_init.c) */
+static inline struct page *pfn_to_page(unsigned long pfn) { return M->mem_map + pfn; }
+static inline unsigned long page_to_pfn(const struct page *page) { return (unsigned long)(page - M->mem_map); }
+bool pfn_valid(unsigned long pfn);
+static inline enum zone_type page_zonenum(const struct page *p) { return (enum zone_type)((p->flags >> ZONES_PGSHIFT) & ZONES_MASK); }
+static inline int page_to_nid(const struct page *p) { return (int)((p->flags >> NODES_PGSHIFT) & NODES_MASK); }
+static inline struct zone *page_zone(const struct page *p) { return &NODE_DATA(page_to_nid(p))->node_zones[page_zonenum(p)]; }
+static inline bool PageReserved(const struct page *p) { return p->flags & (1UL << PG_reserved); }
+static inline void SetPageReserved(struct page *p) { p->flags |= 1UL << PG_reserved; }
+static inline void ClearPageReserved(struct page *p) { p->flags &= ~(1UL << PG_reserved); }
+static inline bool PageBuddy(const struct page *p) { return (p->page_type & (PAGE_TYPE_BASE | PG_buddy)) == PAGE_TYPE_BASE; }
+static inline void __SetPageBuddy(struct page *p) { p->page_type &= ~PG_buddy; }
+static inline void __ClearPageBuddy(struct page *p) { p->page_type |= PG_buddy; }
+static inline int page_ref_count(const struct page *p) { return __atomic_load_n(&p->_refcount, __ATOMIC_RELAXED); }
+static inline void set_page_count(struct page *p, int v) { __atomic_store_n(&p->_refcount, v, __ATOMIC_RELAXED); }
+
+extern const char *const zone_names[MAX_ZONE_TYPES];
+extern const char *const migratetype_names[MIGRATE_TYPES];
+
+/* cmdline (arch/setup.c) */
+struct kmm_param {
+	const char *name;  /* "mem", "highmem", ... (matched up to '=') */
+	int (*setup)(const char *val, char *err, size_t errlen);
+};
+
+#endif /* KMM_INTERNAL_H */

@@ -1,0 +1,741 @@
+/*
+ * mm_init.c - nodes, zones and the memory map at boot, as Linux 6.1's
+ * free_area_init() and mem_init() build them.
+ *
+ * Vocabulary:
+ *   arch zone limits  max_zone_pfn[]: where each zone type may end (DMA
+ *                     below 16 MiB, DMA32 below 4 GiB, Normal below
+ *                     max_low_pfn, HighMem to max_pfn); consecutive zones
+ *                     share their boundary ("Zone ranges:" in the log).
+ *   ZONE_MOVABLE      carved from the top of each node's highest usable
+ *                     zone by kernelcore=/movablecore=, as
+ *                     find_zone_movable_pfns_for_nodes() does.
+ *   spanned/present   per zone and node; see include/kmm/mmzone.h.
+ *   mem_map           one struct page per pfn: host array mem_map[pfn].
+ *                     FLATMEM (i386) reserves the whole node span in the
+ *                     simulated kernel's memblock; SPARSEMEM_VMEMMAP (x86_64)
+ *                     reserves one 2 MiB-mapped chunk per present 128 MiB
+ *                     section, so holes cost nothing in either world: the
+ *                     host array is an untouched NORESERVE mapping there.
+ *   deferred init     x86_64's DEFERRED_STRUCT_PAGE_INIT: on the last zone
+ *                     of each node only the first section's struct pages are
+ *                     initialised at boot; the rest are initialised and freed
+ *                     after mem_init() (page_alloc_init_late), so the
+ *                     "Memory:" line counts only early pages, as Linux's does.
+ *
+ * Boot order (kmm_boot): setup_arch (e820, memblock, layout) -> numa_init ->
+ * free_area_init (zones, mem_map, memmap_init) -> build_all_zonelists ->
+ * mem_init (memblock_free_all, highmem) -> setup_per_cpu_pageset ->
+ * init_per_zone_wmark_min -> khugepaged's min_free_kbytes -> late frees.
+ *
+ * Invariants after free_area_init: for every zone, spanned == end - start,
+ * present <= spanned; every pfn of every memblock.memory range is inside the
+ * span of exactly one zone of its node; each initialised struct page carries
+ * its zone and node in page->flags.  Single-threaded (boot).
+ */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <sys/mman.h>
+
+pg_data_t *node_data[MAX_NUMNODES];
+int nr_online_nodes;
+
+const char *const zone_names[MAX_ZONE_TYPES] = {
+	[ZONE_DMA] = "DMA", [ZONE_DMA32] = "DMA32", [ZONE_NORMAL] = "Normal",
+	[ZONE_HIGHMEM] = "HighMem", [ZONE_MOVABLE] = "Movable", [ZONE_DEVICE] = "Device",
+};
+
+static unsigned long arch_zone_lowest_possible_pfn[MAX_ZONE_TYPES];
+static unsigned long arch_zone_highest_possible_pfn[MAX_ZONE_TYPES];
+
+#define MAX_DMA_PFN (SZ_16M >> PAGE_SHIFT)
+#define MAX_DMA32_PFN (SZ_4G >> PAGE_SHIFT)
+
+static inline bool zone_type_in_profile(int z)
+{
+	return M->prof->zone_mask & (1u << z);
+}
+
+bool is_highmem_idx(enum zone_type idx)
+{
+	return idx == ZONE_HIGHMEM || (idx == ZONE_MOVABLE && M->movable_zone == ZONE_HIGHMEM &&
+				      zone_type_in_profile(ZONE_HIGHMEM));
+}
+
+static unsigned long pages_per_section(void)
+{
+	return 1UL << (M->prof->section_size_bits - PAGE_SHIFT);
+}
+
+bool pfn_valid(unsigned long pfn)
+{
+	if (pfn >= M->max_pfn && !(M->section_present && (pfn >> (M->prof->section_size_bits - PAGE_SHIFT)) < M->nr_sections))
+		return false;
+	if (M->prof->flatmem)
+		return pfn < ALIGN(M->max_pfn, MAX_ORDER_NR_PAGES);
+	unsigned long sec = pfn >> (M->prof->section_size_bits - PAGE_SHIFT);
+	return sec < M->nr_sections && (M->section_present[sec / 64] >> (sec % 64) & 1);
+}
+
+/* ---- memblock.memory walks ------------------------------------------- */
+
+#define for_each_mem_pfn_range(i, nid_filter, spfn, epfn, pnid)                                   \
+	for (i = 0; i < M->memblock.memory.cnt; i++)                                                \
+		if (((*(spfn) = PFN_UP(M->memblock.memory.regions[i].base)),                       \
+		     (*(epfn) = PFN_DOWN(M->memblock.memory.regions[i].base +                      \
+					 M->memblock.memory.regions[i].size)),                     \
+		     (*(pnid) = M->memblock.memory.regions[i].nid), 0) ||                          \
+		    ((nid_filter) != MAX_NUMNODES && *(pnid) != (nid_filter)) || *(spfn) >= *(epfn)) { \
+		} else
+
+static void get_pfn_range_for_nid(int nid, unsigned long *start, unsigned long *end)
+{
+	unsigned long s, e, i;
+	int n;
+	*start = ~0UL;
+	*end = 0;
+	for_each_mem_pfn_range(i, nid, &s, &e, &n) {
+		*start = min(*start, s);
+		*end = max(*end, e);
+	}
+	if (*start == ~0UL)
+		*start = 0;
+}
+
+/* Pages of memblock.memory on node nid inside [start, end). */
+static unsigned long present_pages_in_range(int nid, unsigned long start, unsigned long end)
+{
+	unsigned long s, e, i, n = 0;
+	int rn;
+	for_each_mem_pfn_range(i, nid, &s, &e, &rn) {
+		s = clamp(s, start, end);
+		e = clamp(e, start, end);
+		n += e - s;
+	}
+	return n;
+}
+
+/* ---- NUMA ------------------------------------------------------------- */
+
+static pg_data_t *pgdat_alloc(int nid)
+{
+	pg_data_t *pgdat = calloc(1, sizeof(*pgdat));
+	if (!pgdat)
+		abort();
+	pgdat->node_id = nid;
+	pgdat->first_deferred_pfn = ~0UL;
+	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+		zone->zone_pgdat = pgdat;
+		zone->node = nid;
+		zone->name = zone_names[z];
+		zone->in_profile = zone_type_in_profile(z);
+		pthread_mutex_init(&zone->lock, NULL);
+		for (int o = 0; o < MAX_ORDER; o++)
+			for (int t = 0; t < MIGRATE_TYPES; t++)
+				INIT_LIST_HEAD(&zone->free_area[o].free_list[t]);
+	}
+	return pgdat;
+}
+
+/*
+ * Assign memblock.memory to nodes: from the SRAT-like ranges given at boot,
+ * from numa=fake=N (equal shares of present memory, 32 MiB granules, as
+ * x86's numa_emulation), or everything to node 0.
+ */
+void numa_init(void)
+{
+	struct kmm_boot_params *p = &M->params;
+	int nodes = 1;
+
+	memblock_set_node(0, ~(phys_addr_t)0, 0);
+	if (p->nr_numa_ranges && !M->numa_off) {
+		for (int i = 0; i < p->nr_numa_ranges; i++) {
+			const struct kmm_numa_range *r = &p->numa_ranges[i];
+			pr_info("ACPI: SRAT: Node %d PXM %d [mem 0x%08llx-0x%08llx]\n", r->nid, r->nid,
+				(unsigned long long)r->start, (unsigned long long)r->end - 1);
+			memblock_set_node(r->start, r->end - r->start, r->nid);
+			nodes = max(nodes, r->nid + 1);
+		}
+	} else if (M->fake_numa > 1 && !M->numa_off) {
+		u64 total = memblock_phys_mem_size(), share = total / M->fake_numa;
+		const u64 granule = 32ULL << 20; /* FAKE_NODE_MIN_SIZE */
+		share = ALIGN_DOWN(share, granule);
+		if (!share)
+			share = granule;
+		int nid = 0;
+		u64 acc = 0;
+		const struct memblock_type *mem = &M->memblock.memory;
+		for (unsigned long i = 0; i < mem->cnt; i++) {
+			phys_addr_t b = mem->regions[i].base, e = b + mem->regions[i].size;
+			while (b < e) {
+				u64 room = nid == M->fake_numa - 1 ? e - b : share - acc;
+				phys_addr_t piece = min((u64)(e - b), room);
+				memblock_set_node(b, piece, nid);
+				b += piece;
+				acc += piece;
+				if (acc >= share && nid < M->fake_numa - 1) {
+					nid++;
+					acc = 0;
+				}
+			}
+		}
+		nodes = nid + 1;
+		for (int n = 0; n < nodes; n++) {
+			unsigned long s, e;
+			get_pfn_range_for_nid(n, &s, &e);
+			pr_info("Faking node %d at [mem 0x%016llx-0x%016llx] (%lluMB)\n", n,
+				(unsigned long long)PFN_PHYS(s), (unsigned long long)PFN_PHYS(e) - 1,
+				(unsigned long long)(present_pages_in_range(n, s, e) >> (20 - PAGE_SHIFT)));
+		}
+	}
+	M->nr_nodes = nodes;
+	nr_online_nodes = nodes;
+	for (int nid = 0; nid < nodes; nid++) {
+		node_data[nid] = pgdat_alloc(nid);
+		for (int j = 0; j < nodes; j++) {
+			int d = nid == j ? 10 : 20;
+			if (nid < p->nr_distance && j < p->nr_distance && p->distance[nid][j])
+				d = p->distance[nid][j];
+			M->distance[nid][j] = d;
+		}
+	}
+	/* NODE_DATA lives in node-local memory on NUMA kernels */
+	if (M->prof->bits == 64) {
+		const phys_addr_t pgdat_size = 0x2b000; /* sizeof(pg_data_t), amd64 config */
+		for (int nid = 0; nid < nodes; nid++) {
+			phys_addr_t pa = memblock_phys_alloc_try_nid(pgdat_size, 64, nid);
+			if (pa)
+				pr_info("NODE_DATA(%d) allocated [mem 0x%08llx-0x%08llx]\n", nid,
+					(unsigned long long)pa, (unsigned long long)(pa + pgdat_size - 1));
+		}
+	}
+}
+
+/* ---- ZONE_MOVABLE -------------------------------------------------------- */
+
+static void find_usable_zone_for_movable(void)
+{
+	int z;
+	for (z = MAX_ZONE_TYPES - 1; z >= 0; z--) {
+		if (z == ZONE_MOVABLE || !zone_type_in_profile(z))
+			continue;
+		if (arch_zone_highest_possible_pfn[z] > arch_zone_lowest_possible_pfn[z])
+			break;
+	}
+	M->movable_zone = z < 0 ? ZONE_NORMAL : (enum zone_type)z;
+}
+
+static void find_zone_movable_pfns_for_nodes(void)
+{
+	unsigned long totalpages = 0, s, e, i;
+	unsigned long required_kernelcore = M->required_kernelcore >> PAGE_SHIFT;
+	unsigned long required_movablecore = M->required_movablecore >> PAGE_SHIFT;
+	int usable_nodes = 0, nid;
+
+	memset(M->zone_movable_pfn, 0, sizeof(M->zone_movable_pfn));
+	find_usable_zone_for_movable();
+	for_each_mem_pfn_range(i, MAX_NUMNODES, &s, &e, &nid)
+		totalpages += e - s;
+	for (int n = 0; n < M->nr_nodes; n++) {
+		unsigned long ns, ne;
+		get_pfn_range_for_nid(n, &ns, &ne);
+		if (ne > ns)
+			usable_nodes++;
+	}
+	if (M->required_kernelcore_percent)
+		required_kernelcore = (totalpages * 100 * M->required_kernelcore_percent) / 10000UL;
+	if (M->required_movablecore_percent)
+		required_movablecore = (totalpages * 100 * M->required_movablecore_percent) / 10000UL;
+	if (required_movablecore) {
+		required_movablecore = ALIGN(required_movablecore, MAX_ORDER_NR_PAGES);
+		required_movablecore = min(totalpages, required_movablecore);
+		required_kernelcore = max(required_kernelcore, totalpages - required_movablecore);
+	}
+	if (!required_kernelcore || required_kernelcore >= totalpages)
+		return;
+
+	unsigned long usable_startpfn = arch_zone_lowest_possible_pfn[M->movable_zone];
+restart:;
+	unsigned long kernelcore_node = required_kernelcore / usable_nodes;
+	for (int n = 0; n < M->nr_nodes; n++) {
+		if (required_kernelcore < kernelcore_node)
+			kernelcore_node = required_kernelcore / usable_nodes;
+		unsigned long kernelcore_remaining = kernelcore_node;
+		for_each_mem_pfn_range(i, n, &s, &e, &nid) {
+			s = max(s, M->zone_movable_pfn[n]);
+			if (s >= e)
+				continue;
+			if (s < usable_startpfn) {
+				unsigned long kernel_pages = min(e, usable_startpfn) - s;
+				kernelcore_remaining -= min(kernel_pages, kernelcore_remaining);
+				required_kernelcore -= min(kernel_pages, required_kernelcore);
+				if (e <= usable_startpfn) {
+					M->zone_movable_pfn[n] = e;
+					continue;
+				}
+				s = usable_startpfn;
+			}
+			unsigned long size_pages = e - s;
+			if (size_pages > kernelcore_remaining)
+				size_pages = kernelcore_remaining;
+			M->zone_movable_pfn[n] = s + size_pages;
+			required_kernelcore -= min(required_kernelcore, size_pages);
+			kernelcore_remaining -= size_pages;
+			if (!kernelcore_remaining)
+				break;
+		}
+	}
+	usable_nodes--;
+	if (usable_nodes && required_kernelcore > (unsigned long)usable_nodes)
+		goto restart;
+
+	for (int n = 0; n < M->nr_nodes; n++) {
+		unsigned long ns, ne;
+		M->zone_movable_pfn[n] = ALIGN(M->zone_movable_pfn[n], MAX_ORDER_NR_PAGES);
+		get_pfn_range_for_nid(n, &ns, &ne);
+		if (M->zone_movable_pfn[n] >= ne)
+			M->zone_movable_pfn[n] = 0;
+	}
+}
+
+static void adjust_zone_range_for_zone_movable(int nid, int zone_type, unsigned long node_end_pfn,
+					       unsigned long *zs, unsigned long *ze)
+{
+	unsigned long zmp = M->zone_movable_pfn[nid];
+	if (!zmp)
+		return;
+	if (zone_type == ZONE_MOVABLE) {
+		*zs = zmp;
+		*ze = min(node_end_pfn, arch_zone_highest_possible_pfn[M->movable_zone]);
+	} else if (*zs < zmp && *ze > zmp) {
+		*ze = zmp;
+	} else if (*zs >= zmp) {
+		*zs = *ze;
+	}
+}
+
+static unsigned long zone_spanned_pages_in_node(int nid, int zt, unsigned long ns, unsigned long ne,
+						unsigned long *zs, unsigned long *ze)
+{
+	unsigned long lo = arch_zone_lowest_possible_pfn[zt], hi = arch_zone_highest_possible_pfn[zt];
+	*zs = *ze = 0;
+	if (!ns && !ne)
+		return 0;
+	*zs = clamp(ns, lo, hi);
+	*ze = clamp(ne, lo, hi);
+	adjust_zone_range_for_zone_movable(nid, zt, ne, zs, ze);
+	if (*ze < ns || *zs > ne)
+		return 0;
+	*ze = min(*ze, ne);
+	*zs = max(*zs, ns);
+	return *ze - *zs;
+}
+
+static void calculate_node_totalpages(pg_data_t *pgdat, unsigned long ns, unsigned long ne)
+{
+	unsigned long total = 0, real = 0;
+	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+		unsigned long zs, ze, size = 0, absent = 0;
+		if (zone->in_profile) {
+			size = zone_spanned_pages_in_node(pgdat->node_id, z, ns, ne, &zs, &ze);
+			if (size)
+				absent = size - present_pages_in_range(pgdat->node_id, zs, ze);
+		}
+		zone->zone_start_pfn = size ? zs : 0;
+		zone->spanned_pages = size;
+		zone->present_pages = size - absent;
+		total += size;
+		real += size - absent;
+	}
+	pgdat->node_spanned_pages = total;
+	pgdat->node_present_pages = real;
+}
+
+/* ---- the memory map --------------------------------------------------------- */
+
+/* Host side: one NORESERVE mapping for mem_map[0 .. end); touched pages only cost. */
+static int mem_map_reserve_host(char *err, size_t errlen)
+{
+	unsigned long end = ALIGN(M->max_pfn, M->prof->flatmem ? MAX_ORDER_NR_PAGES : pages_per_section());
+	size_t bytes = ALIGN(end * sizeof(struct page), 2UL << 20);
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "kmm: cannot reserve %zu bytes of host memory for mem_map: %s", bytes,
+			 strerror(errno));
+		return -ENOMEM;
+	}
+	madvise(p, bytes, MADV_HUGEPAGE);
+	M->mem_map = p;
+	M->mem_map_reserved_bytes = bytes;
+	M->nr_sections = end / pages_per_section();
+	return 0;
+}
+
+void mem_map_exit(void)
+{
+	if (M->mem_map)
+		munmap(M->mem_map, M->mem_map_reserved_bytes);
+	M->mem_map = NULL;
+	free(M->section_present);
+	M->section_present = NULL;
+}
+
+/*
+ * The simulated kernel's side: charge mem_map to memblock as Linux does.
+ * FLATMEM: alloc_node_mem_map() covers the node span rounded to MAX_ORDER.
+ * SPARSEMEM_VMEMMAP: sparse_init() maps each present section with 2 MiB
+ * pages from node-local memory, plus a small usemap per section.
+ */
+int memmap_alloc(char *err, size_t errlen)
+{
+	const struct kmm_profile *prof = M->prof;
+	int ret = mem_map_reserve_host(err, errlen);
+	if (ret)
+		return ret;
+
+	if (!prof->flatmem) {
+		unsigned long pps = pages_per_section(), i, s, e;
+		int nid;
+		M->section_present = calloc((M->nr_sections + 63) / 64, sizeof(unsigned long));
+		if (!M->section_present)
+			abort();
+		for_each_mem_pfn_range(i, MAX_NUMNODES, &s, &e, &nid)
+			for (unsigned long sec = s / pps; sec < DIV_ROUND_UP(e, pps); sec++)
+				M->section_present[sec / 64] |= 1UL << (sec % 64);
+		for (int n = 0; n < M->nr_nodes; n++) {
+			unsigned long ns, ne, count = 0;
+			get_pfn_range_for_nid(n, &ns, &ne);
+			for (unsigned long sec = ns / pps; sec < DIV_ROUND_UP(ne, pps); sec++)
+				if (pfn_valid(sec * pps) && present_pages_in_range(n, sec * pps, (sec + 1) * pps))
+					count++;
+			if (!count)
+				continue;
+			phys_addr_t map = pps * prof->struct_page_size;
+			if (!memblock_phys_alloc_try_nid(map * count, 2UL << 20, n)) {
+				snprintf(err, errlen, "kmm: not enough memory for the memory map of node %d (%lu sections)", n, count);
+				return -ENOMEM;
+			}
+			/* usemap: 4 bits per pageblock per section */
+			memblock_phys_alloc_try_nid(ALIGN(count * ((pps >> prof->pageblock_order) * 4 / 8), 64), 64, n);
+		}
+		return 0;
+	}
+	for (int n = 0; n < M->nr_nodes; n++) {
+		pg_data_t *pgdat = NODE_DATA(n);
+		if (!pgdat->node_spanned_pages)
+			continue;
+		unsigned long start = ALIGN_DOWN(pgdat->node_start_pfn, MAX_ORDER_NR_PAGES);
+		unsigned long end = ALIGN(pgdat->node_start_pfn + pgdat->node_spanned_pages, MAX_ORDER_NR_PAGES);
+		phys_addr_t size = (phys_addr_t)(end - start) * prof->struct_page_size;
+		if (!memblock_phys_alloc_try_nid(size, 64, n)) {
+			snprintf(err, errlen,
+				 "kmm: Failed to allocate %llu bytes for node %d memory map: lowmem (%lu MiB) is too small for %lu pages",
+				 (unsigned long long)size, n, M->max_low_pfn >> (20 - PAGE_SHIFT), end - start);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void init_single_page(struct page *page, unsigned long pfn, int zone, int nid)
+{
+	(void)pfn;
+	memset(page, 0, sizeof(*page));
+	page->flags = ((unsigned long)nid << NODES_PGSHIFT) | ((unsigned long)zone << ZONES_PGSHIFT) |
+		      (1UL << PG_reserved);
+	page->_refcount = 1;
+	page->_mapcount = -1;
+	INIT_LIST_HEAD(&page->lru);
+}
+
+static void set_pageblock_migratetype_raw(struct zone *zone, unsigned long pfn, int mt)
+{
+	unsigned long idx = (pfn - ALIGN_DOWN(zone->zone_start_pfn, pageblock_nr_pages())) >> M->prof->pageblock_order;
+	zone->pageblock_mt[idx] = (unsigned char)mt;
+}
+
+static void memmap_init_range(struct zone *zone, unsigned long start, unsigned long end)
+{
+	int z = zone_idx(zone), nid = zone->node;
+	for (unsigned long pfn = start; pfn < end; pfn++) {
+		if (pfn >= zone->zone_pgdat->first_deferred_pfn)
+			break;
+		init_single_page(pfn_to_page(pfn), pfn, z, nid);
+		if (IS_ALIGNED(pfn, pageblock_nr_pages()))
+			set_pageblock_migratetype_raw(zone, pfn, MIGRATE_MOVABLE);
+	}
+}
+
+static unsigned long init_unavailable_range(unsigned long spfn, unsigned long epfn, int zone, int nid)
+{
+	unsigned long pgcnt = 0, pb = pageblock_nr_pages();
+	for (unsigned long pfn = spfn; pfn < epfn; pfn++) {
+		if (!pfn_valid(ALIGN_DOWN(pfn, pb))) {
+			pfn = ALIGN(pfn + 1, pb) - 1;
+			continue;
+		}
+		init_single_page(pfn_to_page(pfn), pfn, zone, nid);
+		pgcnt++;
+	}
+	if (pgcnt)
+		pr_info("On node %d, zone %s: %lu pages in unavailable ranges\n", nid, zone_names[zone], pgcnt);
+	return pgcnt;
+}
+
+/* x86_64 DEFERRED_STRUCT_PAGE_INIT: where each node stops initialising early. */
+static void pgdat_set_deferred_range(pg_data_t *pgdat)
+{
+	pgdat->first_deferred_pfn = ~0UL;
+	if (!M->prof->deferred_struct_page_init)
+		return;
+	unsigned long ns = pgdat->node_start_pfn, ne = ns + pgdat->node_spanned_pages;
+	unsigned long pps = pages_per_section(), s, e, i, nr = 0;
+	int nid;
+	/* only ranges that reach the node's end are deferred; one section is kept */
+	for_each_mem_pfn_range(i, pgdat->node_id, &s, &e, &nid) {
+		if (e < ne) {
+			continue;
+		}
+		for (unsigned long pfn = s; pfn < e; pfn++) {
+			nr++;
+			if (nr > pps && !(pfn & (pps - 1))) {
+				pgdat->first_deferred_pfn = pfn;
+				return;
+			}
+		}
+	}
+}
+
+static void memmap_init(void)
+{
+	unsigned long s, e, i, hole_pfn = 0, end_pfn = 0;
+	int nid, zone_id = 0, last_nid = 0;
+	for_each_mem_pfn_range(i, MAX_NUMNODES, &s, &e, &nid) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+			struct zone *zone = &pgdat->node_zones[z];
+			if (!zone->in_profile || !populated_zone(zone))
+				continue;
+			unsigned long zs = zone->zone_start_pfn, ze = zone_end_pfn(zone);
+			unsigned long rs = clamp(s, zs, ze), re = clamp(e, zs, ze);
+			if (rs >= re)
+				continue;
+			memmap_init_range(zone, rs, re);
+			if (hole_pfn < rs)
+				init_unavailable_range(hole_pfn, rs, z, nid);
+			hole_pfn = re;
+			zone_id = z;
+		}
+		end_pfn = e;
+		last_nid = nid;
+	}
+	if (!M->prof->flatmem) {
+		end_pfn = ALIGN(end_pfn, pages_per_section());
+		if (hole_pfn < end_pfn)
+			init_unavailable_range(hole_pfn, end_pfn, zone_id, last_nid);
+	}
+}
+
+/* Pages the memory map of a zone costs (calc_memmap_size). */
+static unsigned long calc_memmap_size(unsigned long spanned, unsigned long present)
+{
+	unsigned long pages = spanned;
+	if (spanned > present + (present >> 4) && !M->prof->flatmem)
+		pages = present;
+	return PFN_UP(pages * (unsigned long)M->prof->struct_page_size);
+}
+
+static void free_area_init_core(pg_data_t *pgdat)
+{
+	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+		if (!zone->in_profile)
+			continue;
+		unsigned long size = zone->spanned_pages, freesize = zone->present_pages;
+		unsigned long memmap_pages = calc_memmap_size(size, freesize);
+		if (!is_highmem_idx(z)) {
+			if (freesize >= memmap_pages)
+				freesize -= memmap_pages;
+			else
+				pr_warn("  %s zone: %lu memmap pages exceeds freesize %lu\n", zone_names[z],
+					memmap_pages, freesize);
+		}
+		if (z == ZONE_DMA && freesize > M->dma_reserve)
+			freesize -= M->dma_reserve;
+		if (!is_highmem_idx(z))
+			M->nr_kernel_pages += freesize;
+		else if (M->nr_kernel_pages > memmap_pages * 2)
+			M->nr_kernel_pages -= memmap_pages;
+		M->nr_all_pages += freesize;
+		/* an estimate until memblock_free_all() counts the real thing */
+		zone->managed_pages = (long)freesize;
+		zone_pcp_init(zone);
+		if (!size)
+			continue;
+		unsigned long pb = pageblock_nr_pages();
+		unsigned long nblocks = (ALIGN(zone_end_pfn(zone), pb) - ALIGN_DOWN(zone->zone_start_pfn, pb)) / pb;
+		zone->pageblock_mt = calloc(nblocks, 1);
+		if (!zone->pageblock_mt)
+			abort();
+	}
+}
+
+void free_area_init(void)
+{
+	unsigned long max_zone_pfn[MAX_ZONE_TYPES] = { 0 };
+	max_zone_pfn[ZONE_DMA] = min(MAX_DMA_PFN, M->max_low_pfn);
+	if (M->prof->bits == 64) {
+		max_zone_pfn[ZONE_DMA32] = min(MAX_DMA32_PFN, M->max_pfn);
+		max_zone_pfn[ZONE_NORMAL] = M->max_pfn;
+	} else {
+		max_zone_pfn[ZONE_NORMAL] = M->max_low_pfn;
+		max_zone_pfn[ZONE_HIGHMEM] = M->max_pfn;
+	}
+
+	unsigned long start_pfn = PFN_UP(memblock_start_of_DRAM()), s, e, i;
+	int nid;
+	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+		if (z == ZONE_MOVABLE || !zone_type_in_profile(z))
+			continue;
+		unsigned long end_pfn = max(max_zone_pfn[z], start_pfn);
+		arch_zone_lowest_possible_pfn[z] = start_pfn;
+		arch_zone_highest_possible_pfn[z] = end_pfn;
+		start_pfn = end_pfn;
+	}
+	find_zone_movable_pfns_for_nodes();
+
+	pr_info("Zone ranges:\n");
+	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+		if (z == ZONE_MOVABLE || !zone_type_in_profile(z))
+			continue;
+		pr_info("  %-8s ", zone_names[z]);
+		if (arch_zone_lowest_possible_pfn[z] == arch_zone_highest_possible_pfn[z])
+			pr_cont("empty\n");
+		else
+			pr_cont("[mem 0x%016llx-0x%016llx]\n",
+				(unsigned long long)PFN_PHYS(arch_zone_lowest_possible_pfn[z]),
+				(unsigned long long)PFN_PHYS(arch_zone_highest_possible_pfn[z]) - 1);
+	}
+	pr_info("Movable zone start for each node\n");
+	for (int n = 0; n < M->nr_nodes; n++)
+		if (M->zone_movable_pfn[n])
+			pr_info("  Node %d: 0x%016llx\n", n, (unsigned long long)PFN_PHYS(M->zone_movable_pfn[n]));
+	pr_info("Early memory node ranges\n");
+	for_each_mem_pfn_range(i, MAX_NUMNODES, &s, &e, &nid)
+		pr_info("  node %3d: [mem 0x%016llx-0x%016llx]\n", nid, (unsigned long long)PFN_PHYS(s),
+			(unsigned long long)PFN_PHYS(e) - 1);
+
+	for (int n = 0; n < M->nr_nodes; n++) {
+		pg_data_t *pgdat = NODE_DATA(n);
+		unsigned long ns, ne;
+		get_pfn_range_for_nid(n, &ns, &ne);
+		pgdat->node_start_pfn = ns;
+		if (ns != ne) {
+			pr_info("Initmem setup node %d [mem 0x%016llx-0x%016llx]\n", n,
+				(unsigned long long)PFN_PHYS(ns), ne ? (unsigned long long)PFN_PHYS(ne) - 1 : 0);
+			calculate_node_totalpages(pgdat, ns, ne);
+		} else {
+			pr_info("Initmem setup node %d as memoryless\n", n);
+		}
+	}
+}
+
+/* The second half of free_area_init, once mem_map has its memory. */
+void free_area_init_memmap(void)
+{
+	for (int n = 0; n < M->nr_nodes; n++) {
+		pgdat_set_deferred_range(NODE_DATA(n));
+		free_area_init_core(NODE_DATA(n));
+	}
+	memmap_init();
+}
+
+/* ---- mem_init: the buddy allocator takes over ----------------------------------- */
+
+static void free_highmem_range(unsigned long start, unsigned long end, void *arg)
+{
+	for (unsigned long pfn = start; pfn < end; pfn++) {
+		__free_pages_core(pfn_to_page(pfn), 0);
+		M->totalhigh_pages++;
+	}
+}
+
+/* Highmem is handed over page by page (add_highpages_with_active_regions). */
+static void set_highmem_pages_init(void)
+{
+	for (int n = 0; n < M->nr_nodes; n++) {
+		pg_data_t *pgdat = NODE_DATA(n);
+		for (int z = ZONE_HIGHMEM; z <= ZONE_MOVABLE; z++) {
+			struct zone *zone = &pgdat->node_zones[z];
+			if (!zone->in_profile || !is_highmem_idx(z))
+				continue;
+			unsigned long zs = zone->zone_start_pfn, ze = zone_end_pfn(zone);
+			pr_info("Initializing %s for node %d (%08lx:%08lx)\n", zone_names[z], n, zs, ze);
+			memblock_for_each_free_range(n, zs, ze, free_highmem_range, NULL);
+		}
+	}
+}
+
+/* page_alloc_init_late(): initialise and free the deferred struct pages. */
+static void deferred_init_memmap(void)
+{
+	for (int n = 0; n < M->nr_nodes; n++) {
+		pg_data_t *pgdat = NODE_DATA(n);
+		unsigned long first = pgdat->first_deferred_pfn;
+		if (first == ~0UL)
+			continue;
+		pgdat->first_deferred_pfn = ~0UL;
+		unsigned long nr = 0;
+		for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+			struct zone *zone = &pgdat->node_zones[z];
+			if (!zone->in_profile || !populated_zone(zone))
+				continue;
+			unsigned long zs = max(zone->zone_start_pfn, first), ze = zone_end_pfn(zone);
+			if (zs >= ze)
+				continue;
+			memmap_init_range(zone, zs, ze);
+			memblock_for_each_free_range(n, zs, ze, free_pfn_range_to_buddy, &nr);
+		}
+		pr_info("node %d deferred pages initialised in 0ms\n", n);
+	}
+}
+
+void mem_init(void)
+{
+	struct zone *zone;
+	for_each_zone(zone)
+		zone->managed_pages = 0; /* reset_all_zones_managed_pages() */
+	M->totalram_pages = 0;
+	M->totalhigh_pages = 0;
+	memblock_free_all();
+	if (zone_type_in_profile(ZONE_HIGHMEM))
+		set_highmem_pages_init();
+	M->reserved_at_meminit = 0;
+	mem_init_print_info();
+}
+
+void page_alloc_init_late(void)
+{
+	deferred_init_memmap();
+}
+
+void mem_init_print_info(void)
+{
+	unsigned long physpages = 0;
+	for (int n = 0; n < M->nr_nodes; n++)
+		physpages += NODE_DATA(n)->node_present_pages;
+	const struct kmm_profile *p = M->prof;
+	unsigned long totalram = (unsigned long)M->totalram_pages;
+	unsigned long cma = 0;
+	/* "available" is what the buddy allocator holds free right now */
+	pr_info("Memory: %luK/%luK available (%uK kernel code, %uK rwdata, %uK rodata, %uK init, %uK bss, %luK reserved, %luK cma-reserved",
+		nr_free_pages() << (PAGE_SHIFT - 10), physpages << (PAGE_SHIFT - 10), p->text_k, p->rwdata_k,
+		p->rodata_k, p->init_k, p->bss_k, (physpages - totalram - cma) << (PAGE_SHIFT - 10),
+		cma << (PAGE_SHIFT - 10));
+	if (zone_type_in_profile(ZONE_HIGHMEM))
+		pr_cont(", %luK highmem", (unsigned long)M->totalhigh_pages << (PAGE_SHIFT - 10));
+	pr_cont(")\n");
+}

@@ -1,0 +1,116 @@
+/*
+ * printk.c - the simulated kernel's log buffer, text buffers and the
+ * assertion reports.
+ *
+ * Vocabulary: the log is one growable text buffer (kmm_machine->log) holding
+ * lines in dmesg's format, "[    0.000000] message".  The timestamp is the
+ * simulated clock (kmm_machine->clock_ns), so a run is byte-for-byte
+ * reproducible.  A message starts with an optional level marker (KERN_INFO,
+ * "<6>", ...) which is stripped, as dmesg shows it; KERN_CONT continues the
+ * previous line.  Before a machine exists (or after it is gone) messages go
+ * to stderr.
+ *
+ * Nothing here allocates simulated memory; it only uses the host heap.
+ */
+#include "internal.h"
+
+#include <unistd.h>
+
+bool kmm_log_to_stderr;
+
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	if (sb->len + (size_t)n + 1 > sb->cap) {
+		size_t cap = sb->cap ? sb->cap : 256;
+		while (cap < sb->len + (size_t)n + 1)
+			cap *= 2;
+		char *nb = realloc(sb->buf, cap);
+		if (!nb)
+			abort(); /* the host is out of memory: nothing sane is left */
+		sb->buf = nb;
+		sb->cap = cap;
+	}
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	sb->len += (size_t)n;
+}
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vprintf(sb, fmt, ap);
+	va_end(ap);
+}
+
+char *sb_detach(struct strbuf *sb)
+{
+	char *s = sb->buf ? sb->buf : strdup("");
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return s;
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}
+
+void printk(const char *fmt, ...)
+{
+	bool cont = false;
+	if (fmt[0] == '<' && fmt[1] && fmt[2] == '>') {
+		cont = fmt[1] == 'c';
+		fmt += 3;
+	}
+	struct strbuf line = { 0 };
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vprintf(&line, fmt, ap);
+	va_end(ap);
+	if (!line.buf)
+		return;
+
+	if (!M) {
+		fputs(line.buf, stderr);
+		sb_free(&line);
+		return;
+	}
+	struct strbuf *log = &M->log;
+	size_t from = log->len;
+	if (!cont || !log->len || log->buf[log->len - 1] == '\n') {
+		if (!cont || !log->len)
+			sb_printf(log, "[%5lu.%06lu] ", (unsigned long)(M->clock_ns / 1000000000),
+				  (unsigned long)(M->clock_ns / 1000 % 1000000));
+	}
+	sb_printf(log, "%s", line.buf);
+	if (kmm_log_to_stderr)
+		fputs(log->buf + from, stderr);
+	sb_free(&line);
+}
+
+const char *kmm_dmesg(void)
+{
+	return M && M->log.buf ? M->log.buf : "";
+}
+
+void kmm_bug(const char *file, int line, const char *cond)
+{
+	printk(KERN_CRIT "kernel BUG at %s:%d!\n", file, line);
+	printk(KERN_CRIT "invalid opcode: 0000 [#1] (%s)\n", cond);
+	if (M && !kmm_log_to_stderr)
+		fputs(M->log.buf, stderr);
+	abort();
+}
+
+void kmm_warn(const char *file, int line, const char *cond)
+{
+	printk(KERN_WARNING "WARNING: CPU: 0 at %s:%d (%s)\n", file, line, cond);
+}

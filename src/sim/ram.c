@@ -1,0 +1,71 @@
+/*
+ * ram.c - the host side of simulated physical memory.
+ *
+ * Simulated RAM is one memfd as large as the highest RAM address (max_pfn),
+ * sparse: a page costs host memory only once something touches it.  The
+ * direct map of the simulated kernel (lowmem on 32-bit, all RAM on x86_64)
+ * is that memfd mapped once, at boot, into a host window, so a simulated
+ * kernel virtual address in the direct map and a host pointer differ by a
+ * constant (ram.direct_bias):
+ *
+ *     host = (char *)(kaddr - PAGE_OFFSET) + direct_base
+ *
+ *        simulated physical                  host window
+ *     0 +------------------+             +------------------+ direct_base
+ *       |  lowmem          | <---------> |  mmap(memfd, 0)  |
+ *  max_low_pfn ------------+             +------------------+
+ *       |  highmem         |   reached only through kmap/vmalloc windows
+ *       |  (no direct map) |   (later issues)
+ *  max_pfn ----------------+
+ *
+ * Invariants: the memfd's size is PFN_PHYS(max_pfn); only [0, max_low_pfn)
+ * is in the direct-map window.  Nothing here is on an allocation hot path:
+ * all host calls happen at boot and shutdown.
+ */
+#define _GNU_SOURCE
+#include "internal.h"
+#include "sim/ram.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct kmm_ram kmm_ram = { .fd = -1 };
+
+int ram_init(char *err, size_t errlen)
+{
+	u64 bytes = PFN_PHYS(M->max_pfn);
+	u64 direct = PFN_PHYS(M->max_low_pfn);
+
+	int fd = memfd_create("kmm-ram", MFD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "kmm: cannot create the RAM memfd: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	if (ftruncate(fd, (off_t)bytes) < 0) {
+		snprintf(err, errlen, "kmm: cannot size simulated RAM to %llu bytes: %s",
+			 (unsigned long long)bytes, strerror(errno));
+		close(fd);
+		return -ENOMEM;
+	}
+	void *base = mmap(NULL, direct, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	if (base == MAP_FAILED) {
+		snprintf(err, errlen, "kmm: cannot map the direct map (%llu bytes): %s",
+			 (unsigned long long)direct, strerror(errno));
+		close(fd);
+		return -ENOMEM;
+	}
+	kmm_ram.fd = fd;
+	kmm_ram.size = bytes;
+	kmm_ram.direct_base = base;
+	kmm_ram.direct_size = direct;
+	return 0;
+}
+
+void ram_exit(void)
+{
+	if (kmm_ram.direct_base)
+		munmap(kmm_ram.direct_base, kmm_ram.direct_size);
+	if (kmm_ram.fd >= 0)
+		close(kmm_ram.fd);
+	kmm_ram = (struct kmm_ram){ .fd = -1 };
+}
