@@ -262,6 +262,8 @@ unsigned long nr_free_pagecache_pages(void);
 unsigned long nr_free_pages(void);
 void free_area_init_memmap(void);
 void page_alloc_init_late(void);
+void deferred_init_wait(void);
+void free_pages_boot(struct page *page, unsigned int order, bool count_managed);
 void memblock_for_each_free_range(int nid, unsigned long lo_pfn, unsigned long hi_pfn,
 				  void (*fn)(unsigned long, unsigned long, void *), void *arg);
 void free_pfn_range_to_buddy(unsigned long start, unsigned long end, void *count);

@@ -135,6 +135,7 @@ typedef struct pglist_data {
 	unsigned long node_present_pages;         /* Σ zone present */
 	unsigned long node_spanned_pages;         /* end - start, holes included */
 	unsigned long first_deferred_pfn;         /* struct pages from here are initialised late */
+	unsigned long deferred_from;              /* where late initialisation started, 0 if none */
 	unsigned long totalreserve_pages;         /* pages the node keeps back */
 } pg_data_t;
 

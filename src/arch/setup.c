@@ -631,6 +631,30 @@ int setup_arch(char *err, size_t errlen)
 	return 0;
 }
 
+static void count_pfns(unsigned long s, unsigned long e, void *arg)
+{
+	*(unsigned long *)arg += e - s;
+}
+
+/*
+ * swiotlb: a machine whose RAM reaches above 4 GiB keeps a 64 MiB bounce
+ * buffer below 4 GiB for devices that cannot address more (x86_64).
+ */
+static void swiotlb_init(void)
+{
+	if (M->prof->bits != 64 || M->max_pfn <= (SZ_4G >> PAGE_SHIFT))
+		return;
+	const phys_addr_t size = 64ULL << 20;
+	phys_addr_t pa = memblock_phys_alloc_range(size, PAGE_SIZE, 0, SZ_4G);
+	if (!pa) {
+		pr_warn("software IO TLB: Cannot allocate buffer\n");
+		return;
+	}
+	memblock_phys_alloc_range(ALIGN(32768 * 24, PAGE_SIZE), PAGE_SIZE, 0, MEMBLOCK_ALLOC_ANYWHERE);
+	pr_info("software IO TLB: mapped [mem 0x%016llx-0x%016llx] (64MB)\n", (unsigned long long)pa,
+		(unsigned long long)(pa + size - 1));
+}
+
 /* ---- boot and shutdown --------------------------------------------------------------- */
 
 bool kmm_booted(void)
@@ -642,6 +666,7 @@ static void machine_free(void)
 {
 	if (!M)
 		return;
+	deferred_init_wait();
 	for (int n = 0; n < M->nr_nodes; n++) {
 		pg_data_t *pgdat = node_data[n];
 		if (!pgdat)
@@ -766,6 +791,19 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 			}
 		}
 	}
+	if (!ret && prof->bits == 64) {
+		/* memblock_find_dma_reserve(): what boot took below 16 MiB */
+		unsigned long lim = SZ_16M >> PAGE_SHIFT, mem = 0, freep = 0;
+		const struct memblock_type *t = &M->memblock.memory;
+		for (unsigned long i = 0; i < t->cnt; i++) {
+			unsigned long s = PFN_UP(t->regions[i].base);
+			unsigned long e = min(PFN_DOWN(t->regions[i].base + t->regions[i].size), lim);
+			if (s < e)
+				mem += e - s;
+		}
+		memblock_for_each_free_range(NUMA_NO_NODE, 0, lim, count_pfns, &freep);
+		M->dma_reserve = mem - freep;
+	}
 	if (!ret) {
 		free_area_init();
 		ret = memmap_alloc(err, errlen);
@@ -785,8 +823,15 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	build_all_zonelists();
 	if (M->cmdline)
 		pr_info("Kernel command line: %s\n", M->cmdline);
-	alloc_large_system_hash("Dentry cache", prof->bits == 64 ? 8 : 4, 13);
-	alloc_large_system_hash("Inode-cache", prof->bits == 64 ? 8 : 4, 14);
+	/*
+	 * A NUMA kernel with several memory nodes spreads these tables over the
+	 * nodes with vmalloc later (hashdist); otherwise they come from memblock.
+	 */
+	if (!(prof->bits == 64 && M->nr_nodes > 1)) {
+		alloc_large_system_hash("Dentry cache", prof->bits == 64 ? 8 : 4, 13);
+		alloc_large_system_hash("Inode-cache", prof->bits == 64 ? 8 : 4, 14);
+	}
+	swiotlb_init();
 	mem_init();
 	/* alternative_instructions(): the patch sites are no longer needed */
 	free_reserved_area_pfn(PFN_DOWN(M->image.einit), PFN_DOWN(M->image.einit) + prof->alt_k / 4,

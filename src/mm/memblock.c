@@ -347,6 +347,7 @@ void free_pfn_range_to_buddy(unsigned long start, unsigned long end, void *arg)
 
 static void free_early_range(unsigned long start, unsigned long end, void *arg)
 {
+	M->totalram_pages += (long)(end - start);
 	/* struct pages initialised late (deferred init) are freed late */
 	for (int nid = 0; nid < M->nr_nodes; nid++) {
 		pg_data_t *pgdat = NODE_DATA(nid);

@@ -457,6 +457,8 @@ static void set_pageblock_migratetype_raw(struct zone *zone, unsigned long pfn, 
 	zone->pageblock_mt[idx] = (unsigned char)mt;
 }
 
+struct zone *page_zone_of_pfn_early(unsigned long pfn);
+
 static void memmap_init_range(struct zone *zone, unsigned long start, unsigned long end)
 {
 	int z = zone_idx(zone), nid = zone->node;
@@ -608,8 +610,8 @@ void free_area_init(void)
 	find_zone_movable_pfns_for_nodes();
 
 	pr_info("Zone ranges:\n");
-	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
-		if (z == ZONE_MOVABLE || !zone_type_in_profile(z))
+	for (int z = 0; z < ZONE_MOVABLE; z++) {
+		if (!zone_type_in_profile(z))
 			continue;
 		pr_info("  %-8s ", zone_names[z]);
 		if (arch_zone_lowest_possible_pfn[z] == arch_zone_highest_possible_pfn[z])
@@ -659,6 +661,7 @@ static void free_highmem_range(unsigned long start, unsigned long end, void *arg
 {
 	for (unsigned long pfn = start; pfn < end; pfn++) {
 		__free_pages_core(pfn_to_page(pfn), 0);
+		M->totalram_pages++;
 		M->totalhigh_pages++;
 	}
 }
@@ -679,27 +682,110 @@ static void set_highmem_pages_init(void)
 	}
 }
 
-/* page_alloc_init_late(): initialise and free the deferred struct pages. */
-static void deferred_init_memmap(void)
+/*
+ * page_alloc_init_late(): initialise and free the deferred struct pages.
+ *
+ * As Linux hands this to one kthread per node while the boot goes on, kmm
+ * hands it to one host thread per node: kmm_boot() returns while the
+ * threads write the struct pages (touching the host memory behind a large
+ * mem_map is what costs), and everything that looks at free memory first
+ * waits for them (deferred_init_wait()).  The pages are counted as managed
+ * before the threads start, so the watermarks computed meanwhile are the
+ * ones Linux computes after its own deferred init.
+ */
+static pthread_t deferred_threads[MAX_NUMNODES];
+static bool deferred_pending[MAX_NUMNODES];
+
+struct deferred_free_arg {
+	unsigned long first;    /* first deferred pfn of the node */
+	bool count_only;        /* true: only count the pages per zone */
+};
+
+static void deferred_range(unsigned long s, unsigned long e, void *argp)
+{
+	struct deferred_free_arg *arg = argp;
+	s = max(s, arg->first);
+	if (s >= e)
+		return;
+	if (arg->count_only) {
+		/* a node's deferred part lies in one zone: the node's last */
+		struct zone *zone = page_zone_of_pfn_early(s);
+		__atomic_add_fetch(&zone->managed_pages, (long)(e - s), __ATOMIC_RELAXED);
+		return;
+	}
+	while (s < e) {
+		unsigned int order = s ? (unsigned)__builtin_ctzl(s) : MAX_ORDER - 1;
+		if (order > MAX_ORDER - 1)
+			order = MAX_ORDER - 1;
+		while (s + (1UL << order) > e)
+			order--;
+		free_pages_boot(pfn_to_page(s), order, false);
+		s += 1UL << order;
+	}
+}
+
+static void *deferred_init_node(void *argp)
+{
+	pg_data_t *pgdat = argp;
+	unsigned long first = pgdat->deferred_from;
+	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+		if (!zone->in_profile || !populated_zone(zone))
+			continue;
+		unsigned long zs = max(zone->zone_start_pfn, first), ze = zone_end_pfn(zone);
+		if (zs >= ze)
+			continue;
+		memmap_init_range(zone, zs, ze);
+	}
+	struct deferred_free_arg arg = { first, false };
+	memblock_for_each_free_range(pgdat->node_id, first, ~0UL, deferred_range, &arg);
+	return NULL;
+}
+
+/* The zone a deferred pfn will belong to (its struct page is not written yet). */
+struct zone *page_zone_of_pfn_early(unsigned long pfn)
 {
 	for (int n = 0; n < M->nr_nodes; n++) {
 		pg_data_t *pgdat = NODE_DATA(n);
-		unsigned long first = pgdat->first_deferred_pfn;
-		if (first == ~0UL)
-			continue;
-		pgdat->first_deferred_pfn = ~0UL;
-		unsigned long nr = 0;
 		for (int z = 0; z < MAX_ZONE_TYPES; z++) {
 			struct zone *zone = &pgdat->node_zones[z];
-			if (!zone->in_profile || !populated_zone(zone))
-				continue;
-			unsigned long zs = max(zone->zone_start_pfn, first), ze = zone_end_pfn(zone);
-			if (zs >= ze)
-				continue;
-			memmap_init_range(zone, zs, ze);
-			memblock_for_each_free_range(n, zs, ze, free_pfn_range_to_buddy, &nr);
+			if (zone->in_profile && populated_zone(zone) && pfn >= zone->zone_start_pfn && pfn < zone_end_pfn(zone))
+				return zone;
 		}
-		pr_info("node %d deferred pages initialised in 0ms\n", n);
+	}
+	MM_BUG_ON(1);
+	return NULL;
+}
+
+void page_alloc_init_late(void)
+{
+	for (int n = 0; n < M->nr_nodes; n++) {
+		pg_data_t *pgdat = NODE_DATA(n);
+		if (pgdat->first_deferred_pfn == ~0UL)
+			continue;
+		struct deferred_free_arg arg = { pgdat->first_deferred_pfn, true };
+		memblock_for_each_free_range(n, arg.first, ~0UL, deferred_range, &arg);
+		/* from here on memmap_init_range() writes pages past the old limit */
+		unsigned long first = pgdat->first_deferred_pfn;
+		pgdat->first_deferred_pfn = ~0UL;
+		pgdat->deferred_from = first;
+		if (pthread_create(&deferred_threads[n], NULL, deferred_init_node, pgdat)) {
+			deferred_init_node(pgdat);
+			pr_info("node %d deferred pages initialised in 0ms\n", n);
+			continue;
+		}
+		deferred_pending[n] = true;
+	}
+}
+
+/* Wait for the deferred struct page threads; log as Linux does when they end. */
+void deferred_init_wait(void)
+{
+	for (int n = 0; n < M->nr_nodes; n++) {
+		if (!deferred_pending[n])
+			continue;
+		pthread_join(deferred_threads[n], NULL);
+		deferred_pending[n] = false;
 	}
 }
 
@@ -715,11 +801,6 @@ void mem_init(void)
 		set_highmem_pages_init();
 	M->reserved_at_meminit = 0;
 	mem_init_print_info();
-}
-
-void page_alloc_init_late(void)
-{
-	deferred_init_memmap();
 }
 
 void mem_init_print_info(void)

@@ -103,14 +103,21 @@ void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone, un
 /* A page the buddy allocator gets for the first time (boot, hotplug). */
 void __free_pages_core(struct page *page, unsigned int order)
 {
+	free_pages_boot(page, order, true);
+}
+
+/* count_managed false: the pages were counted as managed in advance (deferred init). */
+void free_pages_boot(struct page *page, unsigned int order, bool count_managed)
+{
 	unsigned long nr = 1UL << order;
 	for (unsigned long i = 0; i < nr; i++) {
 		ClearPageReserved(&page[i]);
 		set_page_count(&page[i], 0);
 	}
 	struct zone *zone = page_zone(page);
-	__atomic_add_fetch(&zone->managed_pages, (long)nr, __ATOMIC_RELAXED);
-	M->totalram_pages += (long)nr;
+	/* totalram is counted by the caller (memblock_free_all counts deferred pages too) */
+	if (count_managed)
+		__atomic_add_fetch(&zone->managed_pages, (long)nr, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&zone->lock);
 	__free_one_page(page, page_to_pfn(page), zone, order, get_pageblock_migratetype(page));
 	pthread_mutex_unlock(&zone->lock);
@@ -500,6 +507,14 @@ void build_all_zonelists(void)
 	M->page_group_by_mobility_disabled = M->vm_total_pages < pageblock_nr_pages() * MIGRATE_TYPES;
 	pr_info("Built %u zonelists, mobility grouping %s.  Total pages: %ld\n", (unsigned)M->nr_nodes,
 		M->page_group_by_mobility_disabled ? "off" : "on", (long)M->vm_total_pages);
+	if (M->prof->bits == 64) { /* CONFIG_NUMA: the highest zone memory policies apply to */
+		int policy_zone = ZONE_DMA;
+		struct zone *zone;
+		for_each_populated_zone(zone)
+			if (zone_idx(zone) < ZONE_MOVABLE && zone_idx(zone) > policy_zone)
+				policy_zone = zone_idx(zone);
+		pr_info("Policy zone: %s\n", zone_names[policy_zone]);
+	}
 }
 
 /* ---- validation ----------------------------------------------------------------- */

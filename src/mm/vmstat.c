@@ -322,6 +322,7 @@ char *kmm_proc_read(const char *path)
 		return NULL;
 	}
 	struct strbuf sb = { 0 };
+	deferred_init_wait();
 	f->show(&sb);
 	return sb_detach(&sb);
 }
@@ -335,6 +336,7 @@ int kmm_proc_write(const char *path, const char *value)
 		return -ENOENT;
 	if (!f->write)
 		return -EACCES;
+	deferred_init_wait();
 	return f->write(value);
 }
 
