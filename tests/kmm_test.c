@@ -1,0 +1,174 @@
+/* kmm_test.c - see kmm_test.h */
+#include "kmm_test.h"
+
+#include <ctype.h>
+
+const char *shared_dir(void)
+{
+	const char *d = getenv("KMM_SHARED");
+	return d && *d ? d : "../shared";
+}
+
+char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	size_t got = fread(buf, 1, (size_t)n, f);
+	buf[got] = 0;
+	fclose(f);
+	return buf;
+}
+
+char *ref_file(const char *machine, const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/linux-ref/%s/%s", shared_dir(), machine, name);
+	char *s = slurp(path);
+	cr_assert_not_null(s, "reference file %s is missing (set KMM_SHARED)", path);
+	return s;
+}
+
+void boot_or_fail(struct kmm_boot_params *p)
+{
+	char err[512];
+	int ret = kmm_boot(p, err, sizeof(err));
+	cr_assert_eq(ret, 0, "boot failed: %s", err);
+}
+
+static const char *profile_of(const char *machine)
+{
+	if (!strncmp(machine, "x86_64", 6))
+		return "x86_64";
+	if (strstr(machine, "pae"))
+		return "i386-pae";
+	return "i386";
+}
+
+void boot_like_ref(const char *machine, const char *cmdline)
+{
+	char *dmesg = ref_file(machine, "dmesg.txt");
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile_of(machine);
+	p.e820_text = dmesg;
+	p.cmdline = cmdline;
+	/* SRAT memory affinity lines give the NUMA layout */
+	for (const char *s = dmesg; (s = strstr(s, "ACPI: SRAT: Node ")); s++) {
+		int nid, pxm;
+		unsigned long long a, b;
+		if (sscanf(s, "ACPI: SRAT: Node %d PXM %d [mem %llx-%llx]", &nid, &pxm, &a, &b) == 4)
+			p.numa_ranges[p.nr_numa_ranges++] = (struct kmm_numa_range){ nid, a, b + 1 };
+	}
+	const char *c = strstr(dmesg, "nr_cpu_ids:");
+	if (c)
+		p.nr_cpus = atoi(c + strlen("nr_cpu_ids:"));
+	const char *r = strstr(dmesg, "Freeing initrd memory: ");
+	if (r)
+		p.initrd_bytes = (u64)atol(r + strlen("Freeing initrd memory: ")) << 10;
+	boot_or_fail(&p);
+	free(dmesg);
+}
+
+char *log_lines(const char *text, const char *prefix)
+{
+	struct strbuf sb = { 0 };
+	const char *p = text;
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		const char *body = p;
+		if (*body == '[') {
+			const char *rb = memchr(body, ']', len);
+			if (rb) {
+				body = rb + 1;
+				if (*body == ' ')
+					body++;
+			}
+		}
+		size_t blen = len - (size_t)(body - p);
+		if (blen >= strlen(prefix) && !strncmp(body, prefix, strlen(prefix)))
+			sb_printf(&sb, "%.*s\n", (int)blen, body);
+		p += len + (eol ? 1 : 0);
+	}
+	return sb_detach(&sb);
+}
+
+static const char *zone_block(const char *zi, int nid, const char *zone, const char **end)
+{
+	char hdr[64];
+	snprintf(hdr, sizeof(hdr), "Node %d, zone %8s", nid, zone);
+	const char *s = strstr(zi, hdr);
+	if (!s)
+		return NULL;
+	const char *e = strstr(s + 1, "\nNode ");
+	*end = e ? e : s + strlen(s);
+	return s;
+}
+
+long zoneinfo_field(const char *zi, int nid, const char *zone, const char *field)
+{
+	const char *end, *s = zone_block(zi, nid, zone, &end);
+	if (!s)
+		return -1;
+	size_t fl = strlen(field);
+	for (const char *p = s; p && p < end; p = strchr(p, '\n')) {
+		p++;
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, field, fl) && (p[fl] == ' ' || p[fl] == ':')) {
+			const char *v = p + fl;
+			while (*v == ' ' || *v == ':')
+				v++;
+			return atol(v);
+		}
+	}
+	return -1;
+}
+
+int zoneinfo_protection(const char *zi, int nid, const char *zone, char *out, size_t len)
+{
+	const char *end, *s = zone_block(zi, nid, zone, &end);
+	if (!s)
+		return -1;
+	const char *p = strstr(s, "protection: ");
+	if (!p || p > end)
+		return -1;
+	p += strlen("protection: ");
+	const char *q = strchr(p, ')');
+	snprintf(out, len, "%.*s", (int)(q - p + 1), p);
+	return 0;
+}
+
+struct zone *zone_by_name(int nid, const char *name)
+{
+	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+		struct zone *zone = &NODE_DATA(nid)->node_zones[z];
+		if (zone->in_profile && !strcmp(zone->name, name))
+			return zone;
+	}
+	cr_assert_fail("no zone %s on node %d", name, nid);
+	return NULL;
+}
+
+void assert_machine_sane(void)
+{
+	struct zone *zone;
+	char why[256];
+	deferred_init_wait();
+	unsigned long free = 0;
+	long managed = 0;
+	for_each_zone(zone) {
+		cr_assert_eq(zone_verify(zone, why, sizeof(why)), 0, "zone_verify: %s", why);
+		cr_assert_leq(zone->present_pages, zone->spanned_pages, "zone %s present > spanned", zone->name);
+		cr_assert_leq((unsigned long)zone->managed_pages, zone->present_pages, "zone %s managed > present",
+			      zone->name);
+		free += (unsigned long)zone->vm_stat[NR_FREE_PAGES];
+		managed += zone->managed_pages;
+	}
+	cr_assert_eq(free, nr_free_pages());
+	cr_assert_eq(managed, M->totalram_pages, "Σ managed %ld != totalram %ld", managed, M->totalram_pages);
+}

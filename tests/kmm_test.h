@@ -1,0 +1,37 @@
+/*
+ * kmm_test.h - helpers shared by the Criterion suites: booting machines
+ * (also from a real kernel's dmesg under ../shared/linux-ref), reading the
+ * reference files and picking fields out of /proc/zoneinfo text.
+ */
+#ifndef KMM_TEST_H
+#define KMM_TEST_H
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ../shared, or $KMM_SHARED */
+const char *shared_dir(void);
+/* a whole file, malloc()ed; NULL if missing */
+char *slurp(const char *path);
+/* a file under ../shared/linux-ref/<machine>/ ; fails the test if missing */
+char *ref_file(const char *machine, const char *name);
+/* boot a machine like the reference one (its e820, NUMA ranges and CPUs) */
+void boot_like_ref(const char *machine, const char *cmdline);
+/* boot with params; fails the test with the boot error */
+void boot_or_fail(struct kmm_boot_params *p);
+/* the lines of text (timestamps removed) that start with prefix, joined by '\n' */
+char *log_lines(const char *text, const char *prefix);
+/* value of "field" in the zone block "Node nid, zone NAME" of a zoneinfo text; -1 if absent */
+long zoneinfo_field(const char *zoneinfo, int nid, const char *zone, const char *field);
+/* the protection array of that zone as text "(0, 823, ...)" copied into out */
+int zoneinfo_protection(const char *zoneinfo, int nid, const char *zone, char *out, size_t len);
+/* every zone of the booted machine passes zone_verify, and nothing is lost */
+void assert_machine_sane(void);
+/* look up a zone of the booted machine by node and name */
+struct zone *zone_by_name(int nid, const char *name);
+
+#endif
