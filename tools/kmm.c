@@ -12,6 +12,7 @@
  *   --numa "0:0-2G,1:2G-4G"           NUMA memory ranges (x86_64)
  *   --distance "10 20,20 10"          NUMA distance table, one row per node
  *   --initrd SIZE                     an initial ramdisk of SIZE from the boot loader
+ *   --kernel-size SIZE                a smaller kernel image, linked at 1 MiB (small machines)
  *   --proc-dir DIR                    write every /proc view into DIR
  *   --show VIEW                       print a view (zoneinfo, meminfo, ...) after booting
  *   -q, --quiet                       no boot log
@@ -31,7 +32,7 @@ static void usage(FILE *f)
 	fputs("usage: kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
-	      "                [--initrd SIZE] [--proc-dir DIR] [--show VIEW]... [-q]\n"
+	      "                [--initrd SIZE] [--kernel-size SIZE] [--proc-dir DIR] [--show VIEW]... [-q]\n"
 	      "views: zoneinfo meminfo buddyinfo iomem dmesg sys/vm/min_free_kbytes ...\n",
 	      f);
 }
@@ -223,6 +224,7 @@ static int cmd_boot(int argc, char **argv)
 		{ "distance", required_argument, 0, 'd' }, { "initrd", required_argument, 0, 'i' },
 		{ "proc-dir", required_argument, 0, 'o' }, { "show", required_argument, 0, 's' },
 		{ "quiet", no_argument, 0, 'q' },         { "help", no_argument, 0, 'h' },
+		{ "kernel-size", required_argument, 0, 'K' },
 		{ 0, 0, 0, 0 },
 	};
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
@@ -270,6 +272,11 @@ static int cmd_boot(int argc, char **argv)
 			if (parse_size_arg("--initrd", optarg, &sz))
 				return 2;
 			p.initrd_bytes = sz;
+			break;
+		case 'K':
+			if (parse_size_arg("--kernel-size", optarg, &sz))
+				return 2;
+			p.kernel_bytes = sz;
 			break;
 		case 'o': proc_dir = optarg; break;
 		case 's':

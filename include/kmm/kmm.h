@@ -35,6 +35,7 @@ struct kmm_boot_params {
 	int nr_distance;        /* nodes described by distance[][] (0: 10 local, 20 remote) */
 	int distance[8][8];
 	u64 initrd_bytes;       /* size of the initial ramdisk the boot loader passed */
+	u64 kernel_bytes;       /* a smaller kernel image, linked at 1 MiB (0: the profile's) */
 	u64 seed;               /* for everything random */
 };
 

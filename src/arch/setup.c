@@ -379,6 +379,26 @@ static void kernel_image_layout(void)
 {
 	const struct kmm_profile *p = M->prof;
 	struct kmm_image *im = &M->image;
+	u64 kb = M->params.kernel_bytes;
+	if (kb) {
+		/*
+		 * A smaller kernel than the distribution's (a tinyconfig build for
+		 * a small board): linked to run at 1 MiB, sections in the usual
+		 * proportions.
+		 */
+		u64 a = SZ_1M;
+		im->text = a;
+		im->etext = a + kb * 6 / 10;
+		im->rodata = ALIGN(im->etext, PAGE_SIZE);
+		im->erodata = im->rodata + kb * 2 / 10;
+		im->data = ALIGN(im->erodata, PAGE_SIZE);
+		im->edata = im->data + kb / 10;
+		im->init = ALIGN(im->edata, PAGE_SIZE);
+		im->einit = im->init + kb / 20;
+		im->bss = ALIGN(im->einit, PAGE_SIZE);
+		im->ebss = im->bss + kb / 20;
+		return;
+	}
 	u64 a = p->phys_start;
 	im->text = a;
 	im->etext = a + (u64)p->text_k * 1024;
@@ -594,7 +614,9 @@ int setup_arch(char *err, size_t errlen)
 		snprintf(err, errlen,
 			 "kmm: RAM ends at %#llx, below the end of the kernel image (%#llx-%#llx)%s",
 			 (unsigned long long)PFN_PHYS(M->max_pfn), (unsigned long long)M->image.text,
-			 (unsigned long long)M->image.ebss - 1, M->mem_limit ? ": mem= is too small" : "");
+			 (unsigned long long)M->image.ebss - 1,
+			 M->mem_limit ? ": mem= is too small"
+				      : "; a smaller kernel (--kernel-size 2M) fits a small machine");
 		return -EINVAL;
 	}
 
@@ -763,6 +785,11 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 		e820_default_map(&M->e820_firmware, params->mem_bytes);
 		ret = 0;
 	}
+	if (!ret && params->kernel_bytes && (params->kernel_bytes < (256 << 10) || params->kernel_bytes > (256ULL << 20))) {
+		snprintf(err, errlen, "kmm: a kernel image of %llu bytes: expected 256K .. 256M",
+			 (unsigned long long)params->kernel_bytes);
+		ret = -EINVAL;
+	}
 	if (!ret && params->nr_numa_ranges && prof->bits != 64) {
 		snprintf(err, errlen, "kmm: the %s kernel is built without NUMA (CONFIG_NUMA is not set); use x86_64",
 			 prof->name);
@@ -778,6 +805,24 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	}
 	if (!ret)
 		ret = setup_arch(err, errlen);
+	if (!ret && params->nr_numa_ranges) {
+		/* as numa_meminfo_cover_memory(): SRAT must describe all RAM */
+		u64 covered = 0, total = memblock_phys_mem_size();
+		const struct memblock_type *t = &M->memblock.memory;
+		for (unsigned long i = 0; i < t->cnt; i++)
+			for (int k = 0; k < params->nr_numa_ranges; k++) {
+				const struct kmm_numa_range *r = &params->numa_ranges[k];
+				u64 a = max(r->start, t->regions[i].base);
+				u64 b = min(r->end, t->regions[i].base + t->regions[i].size);
+				if (b > a)
+					covered += b - a;
+			}
+		if (total - covered > SZ_1M) {
+			snprintf(err, errlen, "NUMA: nodes only cover %lluMB of your %lluMB e820 RAM",
+				 (unsigned long long)covered >> 20, (unsigned long long)total >> 20);
+			ret = -EINVAL;
+		}
+	}
 	if (!ret) {
 		numa_init();
 		for (int n = 0; n < M->nr_nodes && !ret; n++) {

@@ -63,10 +63,10 @@ static void memblock_merge_regions(struct memblock_type *type)
 			i++;
 			continue;
 		}
-		a->size += b->size;
-		type->total_size -= b->size; /* re-added below */
+		phys_addr_t bsize = b->size;
+		a->size += bsize;
+		type->total_size += bsize; /* memblock_remove_region() takes it off again */
 		memblock_remove_region(type, i + 1);
-		type->total_size += b->size;
 	}
 }
 

@@ -164,15 +164,19 @@ void numa_init(void)
 		share = ALIGN_DOWN(share, granule);
 		if (!share)
 			share = granule;
-		int nid = 0;
+		/* cut points first: memblock_set_node() splits the region array */
+		struct { phys_addr_t base, size; int nid; } cuts[2 * MAX_NUMNODES + 64];
+		int ncuts = 0, nid = 0;
 		u64 acc = 0;
 		const struct memblock_type *mem = &M->memblock.memory;
-		for (unsigned long i = 0; i < mem->cnt; i++) {
+		for (unsigned long i = 0; i < mem->cnt && ncuts < (int)ARRAY_SIZE(cuts); i++) {
 			phys_addr_t b = mem->regions[i].base, e = b + mem->regions[i].size;
-			while (b < e) {
+			while (b < e && ncuts < (int)ARRAY_SIZE(cuts)) {
 				u64 room = nid == M->fake_numa - 1 ? e - b : share - acc;
 				phys_addr_t piece = min((u64)(e - b), room);
-				memblock_set_node(b, piece, nid);
+				cuts[ncuts].base = b;
+				cuts[ncuts].size = piece;
+				cuts[ncuts++].nid = nid;
 				b += piece;
 				acc += piece;
 				if (acc >= share && nid < M->fake_numa - 1) {
@@ -181,6 +185,8 @@ void numa_init(void)
 				}
 			}
 		}
+		for (int c = 0; c < ncuts; c++)
+			memblock_set_node(cuts[c].base, cuts[c].size, cuts[c].nid);
 		nodes = nid + 1;
 		for (int n = 0; n < nodes; n++) {
 			unsigned long s, e;
@@ -487,27 +493,44 @@ static unsigned long init_unavailable_range(unsigned long spfn, unsigned long ep
 	return pgcnt;
 }
 
-/* x86_64 DEFERRED_STRUCT_PAGE_INIT: where each node stops initialising early. */
+/*
+ * x86_64 DEFERRED_STRUCT_PAGE_INIT (defer_init()): in the node's last zone,
+ * only the first section's worth of present pages is initialised at boot;
+ * deferral starts at the next section boundary after that.
+ */
 static void pgdat_set_deferred_range(pg_data_t *pgdat)
 {
 	pgdat->first_deferred_pfn = ~0UL;
 	if (!M->prof->deferred_struct_page_init)
 		return;
 	unsigned long ns = pgdat->node_start_pfn, ne = ns + pgdat->node_spanned_pages;
+	struct zone *last = NULL;
+	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+		if (zone->in_profile && populated_zone(zone) && zone_end_pfn(zone) == ne)
+			last = zone;
+	}
+	if (!last)
+		return;
 	unsigned long pps = pages_per_section(), s, e, i, nr = 0;
 	int nid;
-	/* only ranges that reach the node's end are deferred; one section is kept */
 	for_each_mem_pfn_range(i, pgdat->node_id, &s, &e, &nid) {
-		if (e < ne) {
+		s = max(s, last->zone_start_pfn);
+		e = min(e, ne);
+		if (s >= e)
+			continue;
+		if (nr + (e - s) <= pps) {
+			nr += e - s;
 			continue;
 		}
-		for (unsigned long pfn = s; pfn < e; pfn++) {
-			nr++;
-			if (nr > pps && !(pfn & (pps - 1))) {
-				pgdat->first_deferred_pfn = pfn;
-				return;
-			}
+		/* the pfn at which nr passes pps, then up to a section boundary */
+		unsigned long pfn = s + (pps - nr);
+		pfn = ALIGN(pfn + 1, pps);
+		if (pfn < e) {
+			pgdat->first_deferred_pfn = pfn;
+			return;
 		}
+		nr += e - s;
 	}
 }
 
@@ -708,9 +731,12 @@ static void deferred_range(unsigned long s, unsigned long e, void *argp)
 	if (s >= e)
 		return;
 	if (arg->count_only) {
-		/* a node's deferred part lies in one zone: the node's last */
-		struct zone *zone = page_zone_of_pfn_early(s);
-		__atomic_add_fetch(&zone->managed_pages, (long)(e - s), __ATOMIC_RELAXED);
+		while (s < e) {
+			struct zone *zone = page_zone_of_pfn_early(s);
+			unsigned long piece = min(e, zone_end_pfn(zone)) - s;
+			__atomic_add_fetch(&zone->managed_pages, (long)piece, __ATOMIC_RELAXED);
+			s += piece;
+		}
 		return;
 	}
 	while (s < e) {
@@ -808,13 +834,15 @@ void mem_init_print_info(void)
 	unsigned long physpages = 0;
 	for (int n = 0; n < M->nr_nodes; n++)
 		physpages += NODE_DATA(n)->node_present_pages;
-	const struct kmm_profile *p = M->prof;
+	const struct kmm_image *im = &M->image;
 	unsigned long totalram = (unsigned long)M->totalram_pages;
 	unsigned long cma = 0;
 	/* "available" is what the buddy allocator holds free right now */
-	pr_info("Memory: %luK/%luK available (%uK kernel code, %uK rwdata, %uK rodata, %uK init, %uK bss, %luK reserved, %luK cma-reserved",
-		nr_free_pages() << (PAGE_SHIFT - 10), physpages << (PAGE_SHIFT - 10), p->text_k, p->rwdata_k,
-		p->rodata_k, p->init_k, p->bss_k, (physpages - totalram - cma) << (PAGE_SHIFT - 10),
+	pr_info("Memory: %luK/%luK available (%lluK kernel code, %lluK rwdata, %lluK rodata, %lluK init, %lluK bss, %luK reserved, %luK cma-reserved",
+		nr_free_pages() << (PAGE_SHIFT - 10), physpages << (PAGE_SHIFT - 10),
+		(unsigned long long)(im->etext - im->text) >> 10, (unsigned long long)(im->edata - im->data) >> 10,
+		(unsigned long long)(im->erodata - im->rodata) >> 10, (unsigned long long)(im->einit - im->init) >> 10,
+		(unsigned long long)(im->ebss - im->bss) >> 10, (physpages - totalram - cma) << (PAGE_SHIFT - 10),
 		cma << (PAGE_SHIFT - 10));
 	if (zone_type_in_profile(ZONE_HIGHMEM))
 		pr_cont(", %luK highmem", (unsigned long)M->totalhigh_pages << (PAGE_SHIFT - 10));
