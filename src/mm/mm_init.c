@@ -37,6 +37,7 @@
 #include "internal.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 pg_data_t *node_data[MAX_NUMNODES];
 int nr_online_nodes;
@@ -465,16 +466,62 @@ static void set_pageblock_migratetype_raw(struct zone *zone, unsigned long pfn, 
 
 struct zone *page_zone_of_pfn_early(unsigned long pfn);
 
-static void memmap_init_range(struct zone *zone, unsigned long start, unsigned long end)
+struct memmap_chunk {
+	struct zone *zone;
+	unsigned long start, end;
+};
+
+static void *memmap_init_chunk(void *argp)
 {
+	struct memmap_chunk *c = argp;
+	struct zone *zone = c->zone;
 	int z = zone_idx(zone), nid = zone->node;
-	for (unsigned long pfn = start; pfn < end; pfn++) {
-		if (pfn >= zone->zone_pgdat->first_deferred_pfn)
-			break;
+	for (unsigned long pfn = c->start; pfn < c->end; pfn++) {
 		init_single_page(pfn_to_page(pfn), pfn, z, nid);
 		if (IS_ALIGNED(pfn, pageblock_nr_pages()))
 			set_pageblock_migratetype_raw(zone, pfn, MIGRATE_MOVABLE);
 	}
+	return NULL;
+}
+
+/*
+ * Write the struct pages of [start, end) in zone.  Most of the cost is the
+ * host faulting in fresh mem_map memory, so a large range is split among
+ * the host's CPUs, as Linux splits deferred init among padata threads.
+ */
+static void memmap_init_range(struct zone *zone, unsigned long start, unsigned long end)
+{
+	end = min(end, max(start, zone->zone_pgdat->first_deferred_pfn));
+	if (start >= end)
+		return;
+	static long host_cpus;
+	if (!host_cpus)
+		host_cpus = clamp(sysconf(_SC_NPROCESSORS_ONLN), 1L, 8L);
+	unsigned long n = end - start, per = ALIGN(DIV_ROUND_UP(n, (unsigned long)host_cpus), 512UL);
+	if (host_cpus == 1 || n < (1UL << 17)) {
+		struct memmap_chunk c = { zone, start, end };
+		memmap_init_chunk(&c);
+		return;
+	}
+	pthread_t tid[8];
+	struct memmap_chunk c[8];
+	int started = 0;
+	for (long i = 0; i < host_cpus; i++) {
+		unsigned long s = start + (unsigned long)i * per, e = min(end, s + per);
+		if (s >= e)
+			break;
+		c[i] = (struct memmap_chunk){ zone, s, e };
+		if (i == 0 || pthread_create(&tid[i], NULL, memmap_init_chunk, &c[i])) {
+			if (i)
+				memmap_init_chunk(&c[i]);
+			continue;
+		}
+		started |= 1 << i;
+	}
+	memmap_init_chunk(&c[0]);
+	for (long i = 1; i < host_cpus; i++)
+		if (started & (1 << i))
+			pthread_join(tid[i], NULL);
 }
 
 static unsigned long init_unavailable_range(unsigned long spfn, unsigned long epfn, int zone, int nid)
@@ -680,16 +727,20 @@ void free_area_init_memmap(void)
 
 /* ---- mem_init: the buddy allocator takes over ----------------------------------- */
 
+/*
+ * Linux frees highmem one page at a time (free_highmem_page); the buddy
+ * allocator merges them as they come, in ascending order, into exactly the
+ * blocks - added to the lists in the same order - that freeing naturally
+ * aligned blocks gives, so kmm frees the blocks directly.
+ */
 static void free_highmem_range(unsigned long start, unsigned long end, void *arg)
 {
-	for (unsigned long pfn = start; pfn < end; pfn++) {
-		__free_pages_core(pfn_to_page(pfn), 0);
-		M->totalram_pages++;
-		M->totalhigh_pages++;
-	}
+	free_pfn_range_to_buddy(start, end, NULL);
+	M->totalram_pages += (long)(end - start);
+	M->totalhigh_pages += (long)(end - start);
 }
 
-/* Highmem is handed over page by page (add_highpages_with_active_regions). */
+/* Highmem is handed over by add_highpages_with_active_regions(). */
 static void set_highmem_pages_init(void)
 {
 	for (int n = 0; n < M->nr_nodes; n++) {

@@ -1,0 +1,14 @@
+/* main.c - run every kmm benchmark: `make bench` */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+
+int main(int argc, char **argv)
+{
+	const char *only = argc > 1 ? argv[1] : NULL;
+	printf("kmm benchmarks (best of several rounds; ratio = kmm / baseline, lower is better)\n");
+	if (!only || !strcmp(only, "boot"))
+		bench_boot();
+	return 0;
+}
