@@ -22,6 +22,8 @@
 #include <kmm/kmm.h>
 #include <kmm/memblock.h>
 #include <kmm/mmzone.h>
+#include <kmm/mm.h>
+#include <kmm/gfp.h>
 
 #ifndef KMM_DEBUG
 #define KMM_DEBUG 1
@@ -52,6 +54,7 @@ void sb_free(struct strbuf *sb);
 #define KERN_CONT "<c>"
 
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define pr_alert(...) printk(KERN_ALERT __VA_ARGS__)
 #define pr_err(...) printk(KERN_ERR __VA_ARGS__)
 #define pr_warn(...) printk(KERN_WARNING __VA_ARGS__)
 #define pr_notice(...) printk(KERN_NOTICE __VA_ARGS__)
@@ -172,6 +175,13 @@ struct kmm_image {                /* the kernel image's physical layout */
 	u64 text, etext, rodata, erodata, data, edata, init, einit, bss, ebss; /* [start, end) */
 };
 
+/* A simulated CPU: the host thread that entered it owns its per-CPU data. */
+struct kmm_cpu {
+	pthread_mutex_t lock;             /* held by the thread running on this CPU */
+	int drain_pending;                /* another CPU asked for the pcp lists back */
+	unsigned long events[NR_VM_EVENT_ITEMS]; /* vm events counted on this CPU */
+};
+
 struct kmm_machine {
 	const struct kmm_profile *prof;
 	struct kmm_boot_params params;
@@ -227,6 +237,11 @@ struct kmm_machine {
 	int percpu_pagelist_high_fraction;
 	bool thp_enabled;
 	unsigned long reserved_at_meminit; /* pages reserved when mem_init ran */
+	bool deferred_active;             /* deferred struct page threads still running */
+
+	/* simulated CPUs (sim/cpu.c) */
+	struct kmm_cpu cpus[KMM_MAX_CPUS];
+	unsigned long orphan_events[NR_VM_EVENT_ITEMS]; /* counted by threads on no CPU (atomic) */
 
 	/* the log */
 	struct strbuf log;
@@ -278,24 +293,25 @@ void ram_exit(void);
 void mem_map_exit(void);
 int zone_verify(struct zone *zone, char *why, size_t whylen);
 
-/* struct page helpers (src/mm/mm_init.c) */
-static inline struct page *pfn_to_page(unsigned long pfn) { return M->mem_map + pfn; }
-static inline unsigned long page_to_pfn(const struct page *page) { return (unsigned long)(page - M->mem_map); }
-bool pfn_valid(unsigned long pfn);
-static inline enum zone_type page_zonenum(const struct page *p) { return (enum zone_type)((p->flags >> ZONES_PGSHIFT) & ZONES_MASK); }
-static inline int page_to_nid(const struct page *p) { return (int)((p->flags >> NODES_PGSHIFT) & NODES_MASK); }
-static inline struct zone *page_zone(const struct page *p) { return &NODE_DATA(page_to_nid(p))->node_zones[page_zonenum(p)]; }
-static inline bool PageReserved(const struct page *p) { return p->flags & (1UL << PG_reserved); }
-static inline void SetPageReserved(struct page *p) { p->flags |= 1UL << PG_reserved; }
-static inline void ClearPageReserved(struct page *p) { p->flags &= ~(1UL << PG_reserved); }
-static inline bool PageBuddy(const struct page *p) { return (p->page_type & (PAGE_TYPE_BASE | PG_buddy)) == PAGE_TYPE_BASE; }
-static inline void __SetPageBuddy(struct page *p) { p->page_type &= ~PG_buddy; }
-static inline void __ClearPageBuddy(struct page *p) { p->page_type |= PG_buddy; }
-static inline int page_ref_count(const struct page *p) { return __atomic_load_n(&p->_refcount, __ATOMIC_RELAXED); }
-static inline void set_page_count(struct page *p, int v) { __atomic_store_n(&p->_refcount, v, __ATOMIC_RELAXED); }
-
 extern const char *const zone_names[MAX_ZONE_TYPES];
 extern const char *const migratetype_names[MIGRATE_TYPES];
+
+/* ---- simulated CPUs (sim/cpu.c) -------------------------------------------- */
+
+extern __thread int kmm_this_cpu __attribute__((tls_model("initial-exec")));
+static inline int smp_processor_id(void) { return kmm_this_cpu; }
+void cpus_init(void);
+void cpus_exit(void);
+static inline void count_vm_events(enum vm_event_item item, unsigned long n)
+{
+	int cpu = kmm_this_cpu;
+	if (cpu >= 0)
+		M->cpus[cpu].events[item] += n;
+	else
+		__atomic_add_fetch(&M->orphan_events[item], n, __ATOMIC_RELAXED);
+}
+#define count_vm_event(item) count_vm_events(item, 1)
+unsigned long sum_vm_event(enum vm_event_item item);
 
 /* cmdline (arch/setup.c) */
 struct kmm_param {

@@ -61,6 +61,15 @@ const char *const *kmm_proc_paths(void);
 /* The kernel log (dmesg) since boot; owned by kmm. */
 const char *kmm_dmesg(void);
 
+/*
+ * Simulated CPUs: a host thread enters CPU n (0 <= n < nr_cpus) before it
+ * allocates through that CPU's per-CPU lists, and leaves it when done.  The
+ * booting thread is on CPU 0.  -EINVAL, -EBUSY (already on a CPU).
+ */
+int kmm_cpu_enter(int cpu);
+void kmm_cpu_exit(void);
+int kmm_cpu_current(void);   /* -1 when on no CPU */
+
 /* Parse a size with Linux's memparse() suffixes (K, M, G, T, P, E). */
 u64 memparse(const char *s, char **end);
 

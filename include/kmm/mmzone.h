@@ -28,6 +28,8 @@
 #define MAX_NUMNODES 64
 #define KMM_MAX_CPUS 64
 
+
+
 enum zone_type {
 	ZONE_DMA,
 	ZONE_DMA32,
@@ -62,6 +64,31 @@ enum zone_watermarks {
 	X(NR_FREE_PAGES, "nr_free_pages") \
 	X(NR_FREE_CMA_PAGES, "nr_free_cma")
 
+/* Events counted per CPU (vm_event_item), defined once; /proc/vmstat prints them. */
+#define KMM_VM_EVENTS(X)                          \
+	X(PGALLOC_DMA, "pgalloc_dma")             \
+	X(PGALLOC_DMA32, "pgalloc_dma32")         \
+	X(PGALLOC_NORMAL, "pgalloc_normal")       \
+	X(PGALLOC_HIGH, "pgalloc_high")           \
+	X(PGALLOC_MOVABLE, "pgalloc_movable")     \
+	X(PGALLOC_DEVICE, "pgalloc_device")       \
+	X(ALLOCSTALL_DMA, "allocstall_dma")       \
+	X(ALLOCSTALL_DMA32, "allocstall_dma32")   \
+	X(ALLOCSTALL_NORMAL, "allocstall_normal") \
+	X(ALLOCSTALL_HIGH, "allocstall_high")     \
+	X(ALLOCSTALL_MOVABLE, "allocstall_movable") \
+	X(ALLOCSTALL_DEVICE, "allocstall_device") \
+	X(PGFREE, "pgfree")                       \
+	X(COMPACTSTALL, "compact_stall")          \
+	X(KSWAPD_WAKE, "kswapd_wake")
+
+enum vm_event_item {
+#define X(id, name) id,
+	KMM_VM_EVENTS(X)
+#undef X
+	NR_VM_EVENT_ITEMS
+};
+
 enum zone_stat_item {
 #define X(id, name) id,
 	KMM_ZONE_STATS(X)
@@ -74,12 +101,19 @@ struct free_area {
 	unsigned long nr_free;                     /* blocks (not pages) on all lists */
 };
 
-/* Per-CPU page list of a zone (the pcp). */
+/*
+ * Per-CPU page lists of a zone (the pcp): orders 0..PAGE_ALLOC_COSTLY_ORDER
+ * by migratetype, and one list for pageblock-order (THP) pages, as 6.1.
+ */
+#define NR_LOWORDER_PCP_LISTS (MIGRATE_PCPTYPES * 4)
+#define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + 1)
+
 struct per_cpu_pages {
-	int count;                      /* pages on the lists */
-	int high;                       /* drain down to this when exceeded */
+	int count;                      /* pages (not blocks) on the lists */
+	int high;                       /* free to the buddy lists above this */
 	int batch;                      /* pages moved to/from the buddy lists at once */
-	struct list_head lists[MIGRATE_PCPTYPES]; /* order-0 pages by migratetype */
+	short free_factor;              /* grows while freeing without allocating */
+	struct list_head lists[NR_PCP_LISTS]; /* indexed by order_to_pindex() */
 };
 
 struct pglist_data;
@@ -88,6 +122,8 @@ struct zone {
 	/* Read-mostly: the allocation fast path looks at these. */
 	unsigned long _watermark[NR_WMARK]; /* min < low < high < promo, in pages */
 	unsigned long watermark_boost;      /* temporary raise after fragmentation events */
+	unsigned long nr_reserved_highatomic; /* pages in MIGRATE_HIGHATOMIC pageblocks */
+	unsigned long flags;                /* ZONE_BOOSTED_WATERMARK ... */
 	long lowmem_reserve[MAX_ZONE_TYPES]; /* pages kept back from allocations aimed at zone [i] */
 	int node;                           /* node id */
 	struct pglist_data *zone_pgdat;     /* the node this zone belongs to */

@@ -702,6 +702,7 @@ static void machine_free(void)
 		node_data[n] = NULL;
 	}
 	nr_online_nodes = 0;
+	cpus_exit();
 	mem_map_exit();
 	ram_exit();
 	free(M->memblock.memory.regions);
@@ -768,6 +769,7 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	M->thp_enabled = prof->thp;
 	for (int z = 0; z < MAX_ZONE_TYPES; z++)
 		M->lowmem_reserve_ratio[z] = z == ZONE_DMA || z == ZONE_DMA32 ? 256 : z == ZONE_NORMAL ? 32 : 0;
+	cpus_init();
 	M->memblock.memory.name = "memory";
 	M->memblock.reserved.name = "reserved";
 	e820_userdef = false;

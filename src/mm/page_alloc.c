@@ -29,6 +29,9 @@
  *   vm_stat[NR_FREE_PAGES] == Σ free_area[o].nr_free << o  (+ pcp counts).
  */
 #include "internal.h"
+#include "sim/ram.h"
+
+#include <sched.h>
 
 const char *const migratetype_names[MIGRATE_TYPES] = {
 	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
@@ -61,6 +64,19 @@ static inline void add_to_free_list(struct page *page, struct zone *zone, unsign
 	zone->free_area[order].nr_free++;
 }
 
+static inline void add_to_free_list_tail(struct page *page, struct zone *zone, unsigned int order, int mt)
+{
+	list_add_tail(&page->lru, &zone->free_area[order].free_list[mt]);
+	zone->free_area[order].nr_free++;
+}
+
+/* Move a free block to the list of another migratetype (same order). */
+static inline void move_to_free_list(struct page *page, struct zone *zone, unsigned int order, int mt)
+{
+	list_del(&page->lru);
+	list_add_tail(&page->lru, &zone->free_area[order].free_list[mt]);
+}
+
 static inline void del_page_from_free_list(struct page *page, struct zone *zone, unsigned int order)
 {
 	list_del(&page->lru);
@@ -69,27 +85,73 @@ static inline void del_page_from_free_list(struct page *page, struct zone *zone,
 	zone->free_area[order].nr_free--;
 }
 
-static inline bool page_is_buddy(struct page *buddy, unsigned int order)
+static inline struct page *get_page_from_free_area(struct free_area *area, int mt)
+{
+	if (list_empty(&area->free_list[mt]))
+		return NULL;
+	return list_first_entry(&area->free_list[mt], struct page, lru);
+}
+
+static inline bool page_is_buddy(const struct page *buddy, unsigned int order)
 {
 	return PageBuddy(buddy) && buddy->private == order;
 }
+
+static inline bool migratetype_is_mergeable(int mt)
+{
+	return mt < MIGRATE_PCPTYPES;
+}
+
+/* The free buddy of order `order` of the block at pfn, or NULL. */
+static inline struct page *find_buddy_page_pfn(const struct zone *zone, unsigned long pfn, unsigned int order,
+					       unsigned long *buddy_pfn)
+{
+	unsigned long bp = pfn ^ (1UL << order);
+	if (bp < zone->zone_start_pfn || bp >= zone_end_pfn(zone))
+		return NULL;
+	struct page *buddy = pfn_to_page(bp);
+	if (!page_is_buddy(buddy, order) || page_zonenum(buddy) != (enum zone_type)zone_idx(zone) ||
+	    page_to_nid(buddy) != zone->node)
+		return NULL;
+	if (buddy_pfn)
+		*buddy_pfn = bp;
+	return buddy;
+}
+
+/* Is the merged block likely to merge again soon?  Then queue it at the tail. */
+static inline bool buddy_merge_likely(const struct zone *zone, unsigned long pfn, unsigned long buddy_pfn,
+				      unsigned int order)
+{
+	if (order >= MAX_ORDER - 2)
+		return false;
+	unsigned long higher = buddy_pfn & pfn;
+	return find_buddy_page_pfn(zone, higher, order + 1, NULL) != NULL;
+}
+
+#define FPI_NONE 0
+#define FPI_TO_TAIL 1
 
 /*
  * Put 2^order pages at page back, merging with free buddies.
  * The caller holds zone->lock; the block lies inside the zone.
  */
-void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone, unsigned int order, int mt)
+static void __free_one_page_fpi(struct page *page, unsigned long pfn, struct zone *zone, unsigned int order,
+				int mt, int fpi)
 {
+	unsigned long buddy_pfn = 0;
 	MM_BUG_ON_PAGE(PageBuddy(page), page);
 	MM_BUG_ON(pfn & ((1UL << order) - 1));
 	zone->vm_stat[NR_FREE_PAGES] += 1L << order;
 	while (order < MAX_ORDER - 1) {
-		unsigned long buddy_pfn = pfn ^ (1UL << order);
-		if (buddy_pfn < zone->zone_start_pfn || buddy_pfn >= zone_end_pfn(zone) || !pfn_valid(buddy_pfn))
+		struct page *buddy = find_buddy_page_pfn(zone, pfn, order, &buddy_pfn);
+		if (!buddy)
 			break;
-		struct page *buddy = pfn_to_page(buddy_pfn);
-		if (!page_is_buddy(buddy, order) || page_zone(buddy) != zone)
-			break;
+		if (order >= (unsigned)M->prof->pageblock_order) {
+			/* never merge a pageblock that has no fallbacks (isolated, highatomic) with another */
+			int buddy_mt = get_pageblock_migratetype(buddy);
+			if (mt != buddy_mt && (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
+				break;
+		}
 		del_page_from_free_list(buddy, zone, order);
 		pfn &= buddy_pfn;
 		page = pfn_to_page(pfn);
@@ -97,7 +159,16 @@ void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone, un
 	}
 	page->private = order;
 	__SetPageBuddy(page);
-	add_to_free_list(page, zone, order, mt);
+	bool to_tail = (fpi & FPI_TO_TAIL) || (buddy_pfn && buddy_merge_likely(zone, pfn, buddy_pfn, order));
+	if (to_tail)
+		add_to_free_list_tail(page, zone, order, mt);
+	else
+		add_to_free_list(page, zone, order, mt);
+}
+
+void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone, unsigned int order, int mt)
+{
+	__free_one_page_fpi(page, pfn, zone, order, mt, FPI_NONE);
 }
 
 /* A page the buddy allocator gets for the first time (boot, hotplug). */
@@ -119,7 +190,7 @@ void free_pages_boot(struct page *page, unsigned int order, bool count_managed)
 	if (count_managed)
 		__atomic_add_fetch(&zone->managed_pages, (long)nr, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&zone->lock);
-	__free_one_page(page, page_to_pfn(page), zone, order, get_pageblock_migratetype(page));
+	__free_one_page_fpi(page, page_to_pfn(page), zone, order, get_pageblock_migratetype(page), FPI_TO_TAIL);
 	pthread_mutex_unlock(&zone->lock);
 }
 
@@ -166,355 +237,1277 @@ unsigned long nr_free_pages(void)
 	return n;
 }
 
-/* ---- zone counters the reserves are computed from ------------------------ */
+/* ---- GFP ------------------------------------------------------------------ */
 
-/* Σ over the zones a GFP_USER allocation may use of (managed - high). */
-static unsigned long nr_free_zone_pages(int highest_zone)
+/* ALLOC_ flags: how hard an allocation may dig (mm/internal.h). */
+#define ALLOC_WMARK_MIN WMARK_MIN
+#define ALLOC_WMARK_LOW WMARK_LOW
+#define ALLOC_WMARK_HIGH WMARK_HIGH
+#define ALLOC_NO_WATERMARKS 0x04
+#define ALLOC_WMARK_MASK (ALLOC_NO_WATERMARKS - 1)
+#define ALLOC_OOM 0x08
+#define ALLOC_HARDER 0x10
+#define ALLOC_HIGH 0x20          /* == __GFP_HIGH */
+#define ALLOC_CPUSET 0x40
+#define ALLOC_CMA 0x80
+#define ALLOC_NOFRAGMENT 0x100
+#define ALLOC_KSWAPD 0x800      /* == __GFP_KSWAPD_RECLAIM */
+_Static_assert(ALLOC_HIGH == __GFP_HIGH && ALLOC_KSWAPD == __GFP_KSWAPD_RECLAIM, "gfp/alloc flag aliases");
+
+#define ZONE_BOOSTED_WATERMARK 1UL
+#define MAX_RECLAIM_RETRIES 16
+
+int gfp_zone(gfp_t flags)
 {
-	unsigned long sum = 0;
-	struct zone *zone;
-	for_each_zone(zone) {
-		if (zone_idx(zone) > highest_zone)
-			continue;
-		unsigned long size = zone_managed_pages(zone), high = high_wmark_pages(zone);
-		if (size > high)
-			sum += size - high;
-	}
-	return sum;
-}
-
-/* The highest zone GFP_USER (no highmem, not movable) may use. */
-static int gfp_user_zone(void)
-{
-	return ZONE_NORMAL;
-}
-
-unsigned long nr_free_buffer_pages(void)
-{
-	return nr_free_zone_pages(gfp_user_zone());
-}
-
-unsigned long nr_free_pagecache_pages(void)
-{
-	return nr_free_zone_pages(ZONE_MOVABLE);
-}
-
-static unsigned long int_sqrt(unsigned long x)
-{
-	unsigned long r = 0, bit = 1UL << 62;
-	while (bit > x)
-		bit >>= 2;
-	while (bit) {
-		if (x >= r + bit) {
-			x -= r + bit;
-			r = (r >> 1) + bit;
-		} else {
-			r >>= 1;
-		}
-		bit >>= 2;
-	}
-	return r;
-}
-
-/* ---- reserves -------------------------------------------------------------- */
-
-void calculate_totalreserve_pages(void)
-{
-	unsigned long reserve_pages = 0;
-	for (int n = 0; n < M->nr_nodes; n++) {
-		pg_data_t *pgdat = NODE_DATA(n);
-		pgdat->totalreserve_pages = 0;
-		for (int i = 0; i < MAX_ZONE_TYPES; i++) {
-			struct zone *zone = &pgdat->node_zones[i];
-			if (!zone->in_profile)
-				continue;
-			long max = 0;
-			for (int j = i; j < MAX_ZONE_TYPES; j++)
-				if (zone->lowmem_reserve[j] > max)
-					max = zone->lowmem_reserve[j];
-			/* we treat the high watermark as reserved pages */
-			max += (long)high_wmark_pages(zone);
-			if ((unsigned long)max > zone_managed_pages(zone))
-				max = (long)zone_managed_pages(zone);
-			pgdat->totalreserve_pages += (unsigned long)max;
-			reserve_pages += (unsigned long)max;
-		}
-	}
-	M->totalreserve_pages = reserve_pages;
-}
-
-void setup_per_zone_lowmem_reserve(void)
-{
-	for (int n = 0; n < M->nr_nodes; n++) {
-		pg_data_t *pgdat = NODE_DATA(n);
-		for (int i = 0; i < MAX_ZONE_TYPES - 1; i++) {
-			struct zone *zone = &pgdat->node_zones[i];
-			if (!zone->in_profile)
-				continue;
-			int ratio = M->lowmem_reserve_ratio[i];
-			bool clear = !ratio || !zone_managed_pages(zone);
-			unsigned long managed = 0;
-			for (int j = i + 1; j < MAX_ZONE_TYPES; j++) {
-				struct zone *upper = &pgdat->node_zones[j];
-				if (!upper->in_profile)
-					continue;
-				managed += zone_managed_pages(upper);
-				zone->lowmem_reserve[j] = clear ? 0 : (long)(managed / (unsigned long)ratio);
-			}
-		}
-	}
-	calculate_totalreserve_pages();
-}
-
-static void __setup_per_zone_wmarks(void)
-{
-	unsigned long pages_min = (unsigned long)M->min_free_kbytes >> (PAGE_SHIFT - 10);
-	unsigned long lowmem_pages = 0;
-	struct zone *zone;
-
-	for_each_zone(zone)
-		if (!is_highmem(zone))
-			lowmem_pages += zone_managed_pages(zone);
-
-	for_each_zone(zone) {
-		pthread_mutex_lock(&zone->lock);
-		u64 tmp = (u64)pages_min * zone_managed_pages(zone);
-		tmp = lowmem_pages ? tmp / lowmem_pages : 0;
-		if (is_highmem(zone)) {
-			/*
-			 * __GFP_HIGH and PF_MEMALLOC allocations never reach
-			 * highmem, so its min watermark stays small.
-			 */
-			unsigned long min_pages = zone_managed_pages(zone) / 1024;
-			min_pages = clamp(min_pages, 32UL, 128UL);
-			zone->_watermark[WMARK_MIN] = min_pages;
-		} else {
-			zone->_watermark[WMARK_MIN] = tmp;
-		}
-		/* the step: a quarter of min, or watermark_scale_factor of managed */
-		u64 step = (u64)zone_managed_pages(zone) / 10000 * (u64)M->watermark_scale_factor +
-			   (u64)zone_managed_pages(zone) % 10000 * (u64)M->watermark_scale_factor / 10000;
-		tmp = max(tmp >> 2, step);
-		zone->watermark_boost = 0;
-		zone->_watermark[WMARK_LOW] = min_wmark_pages(zone) + tmp;
-		zone->_watermark[WMARK_HIGH] = low_wmark_pages(zone) + tmp;
-		zone->_watermark[WMARK_PROMO] = high_wmark_pages(zone) + tmp;
-		pthread_mutex_unlock(&zone->lock);
-	}
-	calculate_totalreserve_pages();
-}
-
-static void zone_set_pageset_high_and_batch(struct zone *zone);
-
-void setup_per_zone_wmarks(void)
-{
-	__setup_per_zone_wmarks();
-	/* the watermarks moved: so do the pcp high limits that follow them */
-	struct zone *zone;
-	for_each_zone(zone)
-		zone_set_pageset_high_and_batch(zone);
-}
-
-/* init_per_zone_wmark_min: min_free_kbytes from the size of lowmem. */
-static void calculate_min_free_kbytes(void)
-{
-	unsigned long lowmem_kbytes = nr_free_buffer_pages() * (PAGE_SIZE >> 10);
-	unsigned long new_min = int_sqrt(lowmem_kbytes * 16);
-	if ((long)new_min > (long)M->user_min_free_kbytes) {
-		M->min_free_kbytes = (int)clamp(new_min, 128UL, 262144UL);
-	} else {
-		pr_warn("min_free_kbytes is not updated to %lu because user defined value %d is preferred\n",
-			new_min, M->user_min_free_kbytes);
+	gfp_t bits = flags & GFP_ZONEMASK;
+	bool has32 = M->prof->zone_mask & (1u << ZONE_DMA32), hashigh = M->prof->zone_mask & (1u << ZONE_HIGHMEM);
+	switch (bits) {
+	case 0:
+	case __GFP_MOVABLE:
+		return ZONE_NORMAL;
+	case __GFP_DMA:
+	case __GFP_DMA | __GFP_MOVABLE:
+		return ZONE_DMA;
+	case __GFP_DMA32:
+	case __GFP_DMA32 | __GFP_MOVABLE:
+		return has32 ? ZONE_DMA32 : ZONE_NORMAL;
+	case __GFP_HIGHMEM:
+		return hashigh ? ZONE_HIGHMEM : ZONE_NORMAL;
+	case __GFP_HIGHMEM | __GFP_MOVABLE:
+		return ZONE_MOVABLE;
+	default:
+		return -1; /* GFP_ZONE_BAD: two zone modifiers at once */
 	}
 }
 
-int init_per_zone_wmark_min(void)
+int gfp_migratetype(gfp_t flags)
 {
-	calculate_min_free_kbytes();
-	setup_per_zone_wmarks();
-	setup_per_zone_lowmem_reserve();
-	return 0;
+	if (M->page_group_by_mobility_disabled)
+		return MIGRATE_UNMOVABLE;
+	return (flags & (__GFP_MOVABLE | __GFP_RECLAIMABLE)) >> 3; /* GFP_MOVABLE_SHIFT */
 }
 
-/* khugepaged: keep pageblocks free so huge pages can be assembled. */
-void set_recommended_min_free_kbytes(void)
+static const struct {
+	gfp_t mask;
+	const char *name;
+} gfp_names[] = {
+	{ GFP_TRANSHUGE, "GFP_TRANSHUGE" },
+	{ GFP_TRANSHUGE_LIGHT, "GFP_TRANSHUGE_LIGHT" },
+	{ GFP_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE" },
+	{ GFP_HIGHUSER, "GFP_HIGHUSER" },
+	{ GFP_USER, "GFP_USER" },
+	{ GFP_KERNEL_ACCOUNT, "GFP_KERNEL_ACCOUNT" },
+	{ GFP_KERNEL, "GFP_KERNEL" },
+	{ GFP_NOFS, "GFP_NOFS" },
+	{ GFP_ATOMIC, "GFP_ATOMIC" },
+	{ GFP_NOIO, "GFP_NOIO" },
+	{ GFP_NOWAIT, "GFP_NOWAIT" },
+	{ GFP_DMA, "GFP_DMA" },
+	{ __GFP_HIGHMEM, "__GFP_HIGHMEM" },
+	{ GFP_DMA32, "GFP_DMA32" },
+	{ __GFP_HIGH, "__GFP_HIGH" },
+	{ __GFP_ATOMIC, "__GFP_ATOMIC" },
+	{ __GFP_IO, "__GFP_IO" },
+	{ __GFP_FS, "__GFP_FS" },
+	{ __GFP_NOWARN, "__GFP_NOWARN" },
+	{ __GFP_RETRY_MAYFAIL, "__GFP_RETRY_MAYFAIL" },
+	{ __GFP_NOFAIL, "__GFP_NOFAIL" },
+	{ __GFP_NORETRY, "__GFP_NORETRY" },
+	{ __GFP_COMP, "__GFP_COMP" },
+	{ __GFP_ZERO, "__GFP_ZERO" },
+	{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" },
+	{ __GFP_MEMALLOC, "__GFP_MEMALLOC" },
+	{ __GFP_HARDWALL, "__GFP_HARDWALL" },
+	{ __GFP_THISNODE, "__GFP_THISNODE" },
+	{ __GFP_RECLAIMABLE, "__GFP_RECLAIMABLE" },
+	{ __GFP_MOVABLE, "__GFP_MOVABLE" },
+	{ __GFP_ACCOUNT, "__GFP_ACCOUNT" },
+	{ __GFP_WRITE, "__GFP_WRITE" },
+	{ __GFP_RECLAIM, "__GFP_RECLAIM" },
+	{ __GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM" },
+	{ __GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM" },
+	{ __GFP_ZEROTAGS, "__GFP_ZEROTAGS" },
+};
+
+/* The way %pGg prints a mask: the largest named sets first, leftovers in hex. */
+void gfp_flags_name(gfp_t flags, char *buf, size_t len)
 {
-	struct zone *zone;
-	int nr_zones = 0;
-	if (!M->thp_enabled) {
-		calculate_min_free_kbytes();
-		setup_per_zone_wmarks();
+	size_t n = 0;
+	buf[0] = 0;
+	if (!flags) {
+		snprintf(buf, len, "none");
 		return;
 	}
-	for_each_populated_zone(zone) {
-		/* ZONE_MOVABLE only holds movable pages: no fragmentation to fear */
-		if (zone_idx(zone) > gfp_user_zone())
+	for (size_t i = 0; i < ARRAY_SIZE(gfp_names) && flags; i++) {
+		if ((flags & gfp_names[i].mask) != gfp_names[i].mask)
 			continue;
-		nr_zones++;
+		flags &= ~gfp_names[i].mask;
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "|" : "", gfp_names[i].name);
 	}
-	unsigned long recommended = pageblock_nr_pages() * (unsigned long)nr_zones * 2;
-	recommended += pageblock_nr_pages() * (unsigned long)nr_zones * MIGRATE_PCPTYPES * MIGRATE_PCPTYPES;
-	recommended = min(recommended, nr_free_buffer_pages() / 20);
-	recommended <<= (PAGE_SHIFT - 10);
-	if (recommended > (unsigned long)M->min_free_kbytes) {
-		if (M->user_min_free_kbytes >= 0)
-			pr_info("raising min_free_kbytes from %d to %lu to help transparent hugepage allocations\n",
-				M->min_free_kbytes, recommended);
-		M->min_free_kbytes = (int)recommended;
-	}
-	setup_per_zone_wmarks();
+	if (flags)
+		snprintf(buf + n, n < len ? len - n : 0, "%s%#x", n ? "|" : "", flags);
 }
 
-/* ---- per-CPU page lists: sizing ---------------------------------------------- */
+/* ---- watermark checks ---------------------------------------------------------- */
 
-static int zone_batchsize(const struct zone *zone)
+static inline long zone_watermark_unusable_free(const struct zone *z, unsigned int order, unsigned int alloc_flags)
 {
-	long batch = (long)min(zone_managed_pages(zone) >> 10, (1UL << 20) / PAGE_SIZE);
-	batch /= 4; /* effectively *= 4 below */
-	if (batch < 1)
-		batch = 1;
-	/* clamp to 2^n - 1 so that batches do not alias in the cache */
-	long b = batch + batch / 2, p = 1;
-	while (p * 2 <= b)
-		p *= 2;
-	return (int)(p - 1);
+	bool alloc_harder = alloc_flags & (ALLOC_HARDER | ALLOC_OOM);
+	long unusable = (1L << order) - 1;
+	/* without ALLOC_HARDER the highatomic reserve is not for us */
+	if (!alloc_harder)
+		unusable += (long)z->nr_reserved_highatomic;
+	if (!(alloc_flags & ALLOC_CMA))
+		unusable += z->vm_stat[NR_FREE_CMA_PAGES];
+	return unusable;
 }
 
-static int zone_highsize(const struct zone *zone, int batch, int cpu_online)
+bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark, int highest_zoneidx,
+			 unsigned int alloc_flags, long free_pages)
 {
-	unsigned long total_pages;
-	if (!M->percpu_pagelist_high_fraction)
-		total_pages = low_wmark_pages(zone); /* so a full pcp does not wake kswapd */
+	long min = (long)mark;
+	bool alloc_harder = alloc_flags & (ALLOC_HARDER | ALLOC_OOM);
+
+	/* free_pages may go negative - that's fine */
+	free_pages -= zone_watermark_unusable_free(z, order, alloc_flags);
+	if (alloc_flags & ALLOC_HIGH)
+		min -= min / 2;
+	if (alloc_harder) {
+		/* OOM victims dig deeper than ordinary atomic allocations */
+		if (alloc_flags & ALLOC_OOM)
+			min -= min / 2;
+		else
+			min -= min / 4;
+	}
+	/* the order-0 test must pass even for a high-order request */
+	if (free_pages <= min + z->lowmem_reserve[highest_zoneidx])
+		return false;
+	if (!order)
+		return true;
+	/* a high-order request needs one suitable free block */
+	for (unsigned int o = order; o < MAX_ORDER; o++) {
+		const struct free_area *area = &z->free_area[o];
+		if (!area->nr_free)
+			continue;
+		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+			if (!list_empty(&area->free_list[mt]))
+				return true;
+		if ((alloc_flags & ALLOC_CMA) && !list_empty(&area->free_list[MIGRATE_CMA]))
+			return true;
+		if (alloc_harder && !list_empty(&area->free_list[MIGRATE_HIGHATOMIC]))
+			return true;
+	}
+	return false;
+}
+
+bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark, int highest_zoneidx,
+		       unsigned int alloc_flags)
+{
+	return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags,
+				   __atomic_load_n(&z->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED));
+}
+
+static inline bool zone_watermark_fast(struct zone *z, unsigned int order, unsigned long mark,
+				       int highest_zoneidx, unsigned int alloc_flags, gfp_t gfp_mask)
+{
+	long free_pages = __atomic_load_n(&z->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED);
+	if (!order) {
+		long reserved = zone_watermark_unusable_free(z, 0, alloc_flags);
+		long usable = free_pages - min(free_pages, reserved);
+		if (usable > (long)mark + z->lowmem_reserve[highest_zoneidx])
+			return true;
+	}
+	if (__zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages))
+		return true;
+	/* __GFP_HIGH order-0 ignores the boost at the min watermark */
+	if (!order && (gfp_mask & __GFP_HIGH) && (alloc_flags & ALLOC_WMARK_MASK) == WMARK_MIN && z->watermark_boost)
+		return __zone_watermark_ok(z, order, z->_watermark[WMARK_MIN], highest_zoneidx, alloc_flags, free_pages);
+	return false;
+}
+
+/* ---- taking blocks off the free lists --------------------------------------------- */
+
+/* Split a block of order `high` down to `low`, giving the upper halves back. */
+static inline void expand(struct zone *zone, struct page *page, unsigned int low, unsigned int high, int mt)
+{
+	unsigned long size = 1UL << high;
+	while (high > low) {
+		high--;
+		size >>= 1;
+		add_to_free_list(&page[size], zone, high, mt);
+		page[size].private = high;
+		__SetPageBuddy(&page[size]);
+	}
+}
+
+static struct page *__rmqueue_smallest(struct zone *zone, unsigned int order, int mt)
+{
+	for (unsigned int o = order; o < MAX_ORDER; o++) {
+		struct free_area *area = &zone->free_area[o];
+		struct page *page = get_page_from_free_area(area, mt);
+		if (!page)
+			continue;
+		del_page_from_free_list(page, zone, o);
+		expand(zone, page, order, o, mt);
+		page->index = (unsigned long)mt; /* set_pcppage_migratetype */
+		return page;
+	}
+	return NULL;
+}
+
+/* Where each migratetype falls back to when its own lists are empty. */
+static const int fallbacks[MIGRATE_TYPES][3] = {
+	[MIGRATE_UNMOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE, MIGRATE_TYPES },
+	[MIGRATE_MOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, MIGRATE_TYPES },
+	[MIGRATE_RECLAIMABLE] = { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_TYPES },
+};
+
+/* Move the free blocks of the pageblock holding page to migratetype mt. */
+static int move_freepages_block(struct zone *zone, struct page *page, int mt, int *num_movable)
+{
+	unsigned long pb = pageblock_nr_pages();
+	unsigned long start = ALIGN_DOWN(page_to_pfn(page), pb), end = start + pb;
+	if (num_movable)
+		*num_movable = 0;
+	/* the pageblock must lie in the zone */
+	if (start < zone->zone_start_pfn || end > zone_end_pfn(zone))
+		return 0;
+	int moved = 0;
+	for (unsigned long pfn = start; pfn < end;) {
+		struct page *p = pfn_to_page(pfn);
+		if (!PageBuddy(p)) {
+			pfn++;
+			continue;
+		}
+		unsigned int order = (unsigned)p->private;
+		move_to_free_list(p, zone, order, mt);
+		pfn += 1UL << order;
+		moved += 1 << order;
+	}
+	return moved;
+}
+
+static void change_pageblock_range(struct page *page, unsigned int order, int mt)
+{
+	unsigned long nr = 1UL << (order - (unsigned)M->prof->pageblock_order);
+	for (unsigned long i = 0; i < nr; i++)
+		set_pageblock_migratetype(page + i * pageblock_nr_pages(), mt);
+}
+
+static bool can_steal_fallback(unsigned int order, int start_mt)
+{
+	unsigned int pbo = (unsigned)M->prof->pageblock_order;
+	if (order >= pbo)
+		return true;
+	return order >= pbo / 2 || start_mt == MIGRATE_RECLAIMABLE || start_mt == MIGRATE_UNMOVABLE ||
+	       M->page_group_by_mobility_disabled;
+}
+
+static bool boost_watermark(struct zone *zone)
+{
+	if (!M->watermark_boost_factor)
+		return false;
+	/* boosting a small zone would make it run out at once */
+	if (pageblock_nr_pages() * 4 > zone_managed_pages(zone))
+		return false;
+	unsigned long high = zone->_watermark[WMARK_HIGH];
+	unsigned long max_boost = high / 10000 * (unsigned long)M->watermark_boost_factor +
+				  high % 10000 * (unsigned long)M->watermark_boost_factor / 10000;
+	if (!max_boost)
+		return false;
+	max_boost = max(pageblock_nr_pages(), max_boost);
+	zone->watermark_boost = min(zone->watermark_boost + pageblock_nr_pages(), max_boost);
+	return true;
+}
+
+static void steal_suitable_fallback(struct zone *zone, struct page *page, unsigned int alloc_flags,
+				    int start_type, bool whole_block)
+{
+	unsigned int current_order = (unsigned)page->private;
+	int old_block_type = get_pageblock_migratetype(page);
+	int free_pages, movable_pages, alike_pages;
+
+	if (old_block_type == MIGRATE_HIGHATOMIC)
+		goto single_page;
+	/* a whole pageblock or more: take it over */
+	if (current_order >= (unsigned)M->prof->pageblock_order) {
+		change_pageblock_range(page, current_order, start_type);
+		goto single_page;
+	}
+	/* fragmentation: make kswapd reclaim a little more than usual */
+	if (boost_watermark(zone) && (alloc_flags & ALLOC_KSWAPD))
+		zone->flags |= ZONE_BOOSTED_WATERMARK;
+	if (!whole_block)
+		goto single_page;
+	free_pages = move_freepages_block(zone, page, start_type, &movable_pages);
+	if (!free_pages)
+		goto single_page;
+	if (start_type == MIGRATE_MOVABLE)
+		alike_pages = movable_pages;
+	else if (old_block_type == MIGRATE_MOVABLE)
+		alike_pages = (int)pageblock_nr_pages() - (free_pages + movable_pages);
 	else
-		total_pages = zone_managed_pages(zone) / (unsigned long)M->percpu_pagelist_high_fraction;
-	/* split among the CPUs local to the zone's node (CPU c sits on node c % nodes) */
-	int nr_split_cpus = cpu_online;
-	for (int c = 0; c < M->nr_cpus; c++)
-		if (c % M->nr_nodes == zone->node)
-			nr_split_cpus++;
-	if (!nr_split_cpus)
-		nr_split_cpus = M->nr_cpus;
-	int high = (int)(total_pages / (unsigned long)nr_split_cpus);
-	return max(high, batch << 2);
+		alike_pages = 0;
+	/* claim the block when half of it is free or of our kind */
+	if (free_pages + alike_pages >= (1 << (M->prof->pageblock_order - 1)) || M->page_group_by_mobility_disabled)
+		set_pageblock_migratetype(page, start_type);
+	return;
+single_page:
+	move_to_free_list(page, zone, current_order, start_type);
 }
 
-static void zone_set_pageset_high_and_batch(struct zone *zone)
+static int find_suitable_fallback(struct free_area *area, unsigned int order, int mt, bool only_stealable,
+				  bool *can_steal)
 {
-	int new_batch = max(1, zone_batchsize(zone));
-	int new_high = zone_highsize(zone, new_batch, 0);
-	zone->pageset_high = new_high;
-	zone->pageset_batch = new_batch;
-	if (!zone->pageset)
-		return;
-	for (int c = 0; c < M->nr_cpus; c++) {
-		zone->pageset[c].high = new_high;
-		zone->pageset[c].batch = new_batch;
+	if (!area->nr_free)
+		return -1;
+	*can_steal = false;
+	for (int i = 0;; i++) {
+		int fmt = fallbacks[mt][i];
+		if (fmt == MIGRATE_TYPES)
+			break;
+		if (list_empty(&area->free_list[fmt]))
+			continue;
+		if (can_steal_fallback(order, mt))
+			*can_steal = true;
+		if (!only_stealable || *can_steal)
+			return fmt;
 	}
+	return -1;
 }
 
-/* Boot pagesets: batch 1, high 0 until setup_per_cpu_pageset(). */
-void zone_pcp_init(struct zone *zone)
+/* Steal from another migratetype: the largest block first, to fragment least. */
+static bool __rmqueue_fallback(struct zone *zone, unsigned int order, int start_mt, unsigned int alloc_flags)
 {
-	zone->pageset_high = 0;
-	zone->pageset_batch = 1;
-}
-
-void setup_per_cpu_pageset(void)
-{
-	struct zone *zone;
-	for_each_zone(zone) {
-		zone->pageset = calloc((size_t)M->nr_cpus, sizeof(*zone->pageset));
-		if (!zone->pageset)
-			abort();
-		for (int c = 0; c < M->nr_cpus; c++)
-			for (int t = 0; t < MIGRATE_PCPTYPES; t++)
-				INIT_LIST_HEAD(&zone->pageset[c].lists[t]);
-		zone_set_pageset_high_and_batch(zone);
+	int min_order = (int)order, current_order, fmt = -1;
+	bool can_steal;
+	struct free_area *area = NULL;
+	if (alloc_flags & ALLOC_NOFRAGMENT)
+		min_order = M->prof->pageblock_order;
+	for (current_order = MAX_ORDER - 1; current_order >= min_order; current_order--) {
+		area = &zone->free_area[current_order];
+		fmt = find_suitable_fallback(area, (unsigned)current_order, start_mt, false, &can_steal);
+		if (fmt == -1)
+			continue;
+		/* a movable request that cannot take the whole block splits the smallest */
+		if (!can_steal && start_mt == MIGRATE_MOVABLE && current_order > (int)order)
+			goto find_smallest;
+		goto do_steal;
 	}
+	return false;
+find_smallest:
+	for (current_order = (int)order; current_order < MAX_ORDER; current_order++) {
+		area = &zone->free_area[current_order];
+		fmt = find_suitable_fallback(area, (unsigned)current_order, start_mt, false, &can_steal);
+		if (fmt != -1)
+			break;
+	}
+	MM_BUG_ON(current_order == MAX_ORDER);
+do_steal:;
+	struct page *page = get_page_from_free_area(area, fmt);
+	steal_suitable_fallback(zone, page, alloc_flags, start_mt, can_steal);
+	return true;
 }
 
-/* ---- zonelists ---------------------------------------------------------------- */
-
-static int build_zonerefs_node(pg_data_t *pgdat, struct zoneref *zonerefs)
+static struct page *__rmqueue(struct zone *zone, unsigned int order, int mt, unsigned int alloc_flags)
 {
-	int nr = 0;
-	for (int z = MAX_ZONE_TYPES - 1; z >= 0; z--) {
-		struct zone *zone = &pgdat->node_zones[z];
-		if (zone->in_profile && managed_zone(zone)) {
-			zonerefs[nr].zone = zone;
-			zonerefs[nr].zone_idx = z;
-			nr++;
+	struct page *page;
+retry:
+	page = __rmqueue_smallest(zone, order, mt);
+	if (!page && __rmqueue_fallback(zone, order, mt, alloc_flags))
+		goto retry;
+	return page;
+}
+
+/* ---- the per-CPU page lists ------------------------------------------------------- */
+
+static inline bool pcp_allowed_order(unsigned int order)
+{
+	return order <= PAGE_ALLOC_COSTLY_ORDER || (M->prof->thp && order == (unsigned)M->prof->pageblock_order);
+}
+
+static inline int order_to_pindex(int mt, unsigned int order)
+{
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		return NR_LOWORDER_PCP_LISTS;
+	return MIGRATE_PCPTYPES * (int)order + mt;
+}
+
+static inline unsigned int pindex_to_order(int pindex)
+{
+	if (pindex == NR_LOWORDER_PCP_LISTS)
+		return (unsigned)M->prof->pageblock_order;
+	return (unsigned)(pindex / MIGRATE_PCPTYPES);
+}
+
+/* Fill a pcp list with `count` blocks of order `order`; returns how many. */
+static int rmqueue_bulk(struct zone *zone, unsigned int order, int count, struct list_head *list, int mt,
+			unsigned int alloc_flags)
+{
+	int i;
+	pthread_mutex_lock(&zone->lock);
+	for (i = 0; i < count; i++) {
+		struct page *page = __rmqueue(zone, order, mt, alloc_flags);
+		if (!page)
+			break;
+		list_add_tail(&page->lru, list);
+	}
+	zone->vm_stat[NR_FREE_PAGES] -= (long)i << order;
+	pthread_mutex_unlock(&zone->lock);
+	return i;
+}
+
+/* Give `count` pages of the pcp back to the buddy lists, round-robin over the lists. */
+static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_pages *pcp, int pindex)
+{
+	int min_pindex = 0, max_pindex = NR_PCP_LISTS - 1;
+	count = min(pcp->count, count);
+	pindex--; /* the requested list goes first */
+	pthread_mutex_lock(&zone->lock);
+	while (count > 0) {
+		struct list_head *list;
+		for (;;) {
+			if (++pindex > max_pindex)
+				pindex = min_pindex;
+			list = &pcp->lists[pindex];
+			if (!list_empty(list))
+				break;
+			if (pindex == max_pindex)
+				max_pindex--;
+			if (pindex == min_pindex)
+				min_pindex++;
 		}
+		unsigned int order = pindex_to_order(pindex);
+		int nr_pages = 1 << order;
+		do {
+			struct page *page = list_entry(list->prev, struct page, lru);
+			int mt = (int)page->index;
+			list_del(&page->lru);
+			count -= nr_pages;
+			pcp->count -= nr_pages;
+			if (mt >= MIGRATE_PCPTYPES)
+				mt = get_pageblock_migratetype(page);
+			__free_one_page(page, page_to_pfn(page), zone, order, mt);
+		} while (count > 0 && !list_empty(list));
 	}
-	return nr;
+	pthread_mutex_unlock(&zone->lock);
+}
+
+static void drain_pages_zone(int cpu, struct zone *zone)
+{
+	struct per_cpu_pages *pcp = &zone->pageset[cpu];
+	if (pcp->count)
+		free_pcppages_bulk(zone, pcp->count, pcp, 0);
+}
+
+static void drain_cpu_pages(int cpu, struct zone *zone)
+{
+	if (zone) {
+		drain_pages_zone(cpu, zone);
+		return;
+	}
+	struct zone *z;
+	for_each_populated_zone(z)
+		drain_pages_zone(cpu, z);
+}
+
+/* The owner honours a drain another CPU asked for. */
+static inline void check_drain_request(int cpu)
+{
+	if (__builtin_expect(__atomic_load_n(&M->cpus[cpu].drain_pending, __ATOMIC_RELAXED), 0)) {
+		__atomic_store_n(&M->cpus[cpu].drain_pending, 0, __ATOMIC_RELAXED);
+		drain_cpu_pages(cpu, NULL);
+	}
+}
+
+void drain_local_pages(struct zone *zone)
+{
+	int cpu = smp_processor_id();
+	if (cpu >= 0)
+		drain_cpu_pages(cpu, zone);
 }
 
 /*
- * The node order for a node's fallback list: nearest first; among equally
- * distant nodes, the one fewer lists have already preferred (node_load), as
- * find_next_best_node() spreads the load.
+ * Every CPU's lists back to the buddy allocator: our own at once, an idle
+ * CPU's by taking it for a moment, a busy one's by asking it to (it drains
+ * at its next allocator call).
  */
-static void build_zonelists(pg_data_t *pgdat, int *node_load)
+void drain_all_pages(struct zone *zone)
 {
-	int order[MAX_NUMNODES], nr = 0, local = pgdat->node_id;
-	bool used[MAX_NUMNODES] = { false };
-	int prev_dist = M->distance[local][local];
-	for (;;) {
-		int best = -1, best_val = 0;
-		for (int n = 0; n < M->nr_nodes; n++) {
-			if (used[n])
-				continue;
-			/* the local node always comes first */
-			if (n == local && !used[local]) {
-				best = n;
-				break;
-			}
-			int val = M->distance[local][n];
-			val += (n < local); /* prefer the next node after local */
-			val *= MAX_NUMNODES * MAX_ZONE_TYPES;
-			val += node_load[n];
-			if (best < 0 || val < best_val) {
-				best = n;
-				best_val = val;
-			}
+	int self = smp_processor_id();
+	for (int c = 0; c < M->nr_cpus; c++) {
+		if (c == self) {
+			drain_cpu_pages(c, zone);
+		} else if (!pthread_mutex_trylock(&M->cpus[c].lock)) {
+			drain_cpu_pages(c, zone);
+			pthread_mutex_unlock(&M->cpus[c].lock);
+		} else {
+			__atomic_store_n(&M->cpus[c].drain_pending, 1, __ATOMIC_RELAXED);
 		}
-		if (best < 0)
-			break;
-		used[best] = true;
-		if (M->distance[local][best] != prev_dist)
-			node_load[best] += 1;
-		prev_dist = M->distance[local][best];
-		order[nr++] = best;
 	}
-	struct zoneref *zr = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
-	int k = 0;
-	for (int i = 0; i < nr; i++)
-		k += build_zonerefs_node(NODE_DATA(order[i]), zr + k);
-	zr[k].zone = NULL;
-	zr[k].zone_idx = 0;
-	zr = pgdat->node_zonelists[ZONELIST_NOFALLBACK]._zonerefs;
-	k = build_zonerefs_node(pgdat, zr);
-	zr[k].zone = NULL;
-	zr[k].zone_idx = 0;
 }
 
-void build_all_zonelists(void)
+static struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int mt, unsigned int alloc_flags, int cpu)
 {
-	int node_load[MAX_NUMNODES] = { 0 };
-	for (int n = 0; n < M->nr_nodes; n++)
-		build_zonelists(NODE_DATA(n), node_load);
-	M->vm_total_pages = nr_free_pagecache_pages();
-	M->page_group_by_mobility_disabled = M->vm_total_pages < pageblock_nr_pages() * MIGRATE_TYPES;
-	pr_info("Built %u zonelists, mobility grouping %s.  Total pages: %ld\n", (unsigned)M->nr_nodes,
-		M->page_group_by_mobility_disabled ? "off" : "on", (long)M->vm_total_pages);
-	if (M->prof->bits == 64) { /* CONFIG_NUMA: the highest zone memory policies apply to */
-		int policy_zone = ZONE_DMA;
-		struct zone *zone;
-		for_each_populated_zone(zone)
-			if (zone_idx(zone) < ZONE_MOVABLE && zone_idx(zone) > policy_zone)
-				policy_zone = zone_idx(zone);
-		pr_info("Policy zone: %s\n", zone_names[policy_zone]);
+	struct per_cpu_pages *pcp = &zone->pageset[cpu];
+	struct list_head *list = &pcp->lists[order_to_pindex(mt, order)];
+	pcp->free_factor >>= 1;
+	if (list_empty(list)) {
+		int batch = pcp->batch;
+		/* smaller batches of bigger blocks; batch 1 is a boot pageset */
+		if (batch > 1)
+			batch = max(batch >> order, 2);
+		int got = rmqueue_bulk(zone, order, batch, list, mt, alloc_flags);
+		pcp->count += got << order;
+		if (list_empty(list))
+			return NULL;
 	}
+	struct page *page = list_first_entry(list, struct page, lru);
+	list_del(&page->lru);
+	pcp->count -= 1 << order;
+	return page;
+}
+
+static struct page *rmqueue_buddy(struct zone *zone, unsigned int order, unsigned int alloc_flags, int mt)
+{
+	struct page *page = NULL;
+	pthread_mutex_lock(&zone->lock);
+	/* high-order atomic requests use the highatomic reserve first */
+	if (order > 0 && (alloc_flags & ALLOC_HARDER))
+		page = __rmqueue_smallest(zone, order, MIGRATE_HIGHATOMIC);
+	if (!page)
+		page = __rmqueue(zone, order, mt, alloc_flags);
+	if (page)
+		zone->vm_stat[NR_FREE_PAGES] -= 1L << order;
+	pthread_mutex_unlock(&zone->lock);
+	return page;
+}
+
+static void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int highest_zoneidx);
+
+static inline struct page *rmqueue(struct zone *zone, unsigned int order, gfp_t gfp, unsigned int alloc_flags, int mt)
+{
+	struct page *page = NULL;
+	int cpu = smp_processor_id();
+	if (cpu >= 0 && pcp_allowed_order(order)) {
+		check_drain_request(cpu);
+		page = rmqueue_pcplist(zone, order, mt, alloc_flags, cpu);
+	}
+	if (!page)
+		page = rmqueue_buddy(zone, order, alloc_flags, mt);
+	if (__builtin_expect(zone->flags & ZONE_BOOSTED_WATERMARK, 0)) {
+		__atomic_and_fetch(&zone->flags, ~ZONE_BOOSTED_WATERMARK, __ATOMIC_RELAXED);
+		wakeup_kswapd(zone, 0, 0, zone_idx(zone));
+	}
+	return page;
+}
+
+/* ---- bad pages ------------------------------------------------------------------------ */
+
+static unsigned long bad_pages_reported;
+
+static void bad_page(struct page *page, const char *reason)
+{
+	bad_pages_reported++;
+	pr_alert("BUG: Bad page state in process %s  pfn:%05lx\n", "kmm", page_to_pfn(page));
+	dump_page(page, reason);
+	printk(KERN_WARNING "Disabling lock debugging due to kernel taint\n");
+}
+
+unsigned long kmm_bad_pages(void)
+{
+	return bad_pages_reported;
+}
+
+#define PAGE_FLAGS_CHECK_AT_FREE                                                                 \
+	((1UL << PG_lru) | (1UL << PG_locked) | (1UL << PG_private) | (1UL << PG_private_2) |     \
+	 (1UL << PG_writeback) | (1UL << PG_reserved) | (1UL << PG_slab) | (1UL << PG_active) |  \
+	 (1UL << PG_unevictable) | (1UL << PG_mlocked))
+#define PAGE_FLAGS_CHECK_AT_PREP (((1UL << __NR_PAGEFLAGS) - 1) & ~(1UL << PG_head))
+
+static const char *page_bad_reason(const struct page *page, unsigned long flags)
+{
+	if (page->_mapcount != -1)
+		return PageBuddy(page) ? "page is free in the buddy allocator" : "nonzero mapcount";
+	if (page->mapping)
+		return "non-NULL mapping";
+	if (page_ref_count(page) != 0)
+		return "nonzero _refcount";
+	if (page->flags & flags)
+		return flags == PAGE_FLAGS_CHECK_AT_FREE ? "PAGE_FLAGS_CHECK_AT_FREE flag(s) set"
+							 : "PAGE_FLAGS_CHECK_AT_PREP flag(s) set";
+	return NULL;
+}
+
+/*
+ * The checks __free_pages() runs before a block goes back: the head was
+ * just released (refcount 0), every tail must look untouched.  The
+ * allocation's order is kept in the head's flags, so a free with the
+ * wrong order is caught too.
+ */
+#define ALLOC_ORDER_SHIFT 24
+#define ALLOC_ORDER_MASK (0xfUL << ALLOC_ORDER_SHIFT)
+
+static inline void set_alloc_order(struct page *page, unsigned int order)
+{
+	page->flags = (page->flags & ~ALLOC_ORDER_MASK) | ((unsigned long)(order + 1) << ALLOC_ORDER_SHIFT);
+}
+
+static inline int get_alloc_order(const struct page *page)
+{
+	return (int)((page->flags & ALLOC_ORDER_MASK) >> ALLOC_ORDER_SHIFT) - 1;
+}
+
+static bool free_pages_prepare(struct page *page, unsigned int order)
+{
+	char reason[96];
+	int alloc_order = get_alloc_order(page);
+	if (alloc_order >= 0 && alloc_order != (int)order) {
+		snprintf(reason, sizeof(reason), "freed with order %u, allocated with order %d", order, alloc_order);
+		bad_page(page, reason);
+		return false;
+	}
+	bool compound = PageHead(page);
+	if (compound) {
+		for (unsigned long i = 1; i < (1UL << order); i++)
+			page[i].compound_head = 0;
+		page[1].compound_order = 0;
+		ClearPageHead(page);
+	}
+	const char *why = page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE);
+	if (why) {
+		bad_page(page, why);
+		return false;
+	}
+	for (unsigned long i = 1; i < (1UL << order); i++) {
+		why = page_bad_reason(&page[i], PAGE_FLAGS_CHECK_AT_FREE);
+		if (why) {
+			bad_page(&page[i], why);
+			return false;
+		}
+	}
+	page->flags &= ~ALLOC_ORDER_MASK;
+	page->private = 0;
+	return true;
+}
+
+/* Where a page or pointer names no page of the machine. */
+static bool page_outside_memory(const struct page *page)
+{
+	if (page < mem_map || page >= mem_map + max_mapnr || !pfn_valid(page_to_pfn(page)) ||
+	    !page_zone(page)->in_profile || !populated_zone(page_zone(page))) {
+		pr_alert("BUG: Bad page state in process %s  page:%p is outside any zone\n", "kmm", (const void *)page);
+		bad_pages_reported++;
+		return true;
+	}
+	return false;
+}
+
+/* ---- freeing ---------------------------------------------------------------------------- */
+
+static void free_one_page(struct zone *zone, struct page *page, unsigned long pfn, unsigned int order, int mt)
+{
+	pthread_mutex_lock(&zone->lock);
+	__free_one_page(page, pfn, zone, order, mt);
+	pthread_mutex_unlock(&zone->lock);
+}
+
+static int nr_pcp_free(struct per_cpu_pages *pcp, int high, int batch, bool free_high)
+{
+	if (free_high)
+		return pcp->count;
+	if (high < batch)
+		return 1;
+	int min_nr_free = batch, max_nr_free = high - batch;
+	/* free twice as much each time frees come without allocations */
+	batch <<= pcp->free_factor;
+	if (batch < max_nr_free)
+		pcp->free_factor++;
+	return clamp(batch, min_nr_free, max_nr_free);
+}
+
+static void free_unref_page(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int mt = get_pageblock_migratetype(page);
+	struct zone *zone = page_zone(page);
+	int cpu = smp_processor_id();
+	count_vm_events(PGFREE, 1UL << order);
+	page->index = (unsigned long)mt;
+	if (mt >= MIGRATE_PCPTYPES) {
+		if (mt == MIGRATE_ISOLATE || cpu < 0) {
+			free_one_page(zone, page, pfn, order, mt);
+			return;
+		}
+		mt = MIGRATE_MOVABLE; /* highatomic pages wait on the movable list */
+	}
+	if (cpu < 0) {
+		free_one_page(zone, page, pfn, order, mt);
+		return;
+	}
+	check_drain_request(cpu);
+	struct per_cpu_pages *pcp = &zone->pageset[cpu];
+	int pindex = order_to_pindex(mt, order);
+	list_add(&page->lru, &pcp->lists[pindex]);
+	pcp->count += 1 << order;
+	/* high-order pages freed in a row without allocations are not kept */
+	bool free_high = pcp->free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER;
+	int high = free_high ? 0 : pcp->high;
+	if (pcp->count >= high)
+		free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp->batch, free_high), pcp, pindex);
+}
+
+static void __free_pages_ok(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int mt = get_pageblock_migratetype(page);
+	count_vm_events(PGFREE, 1UL << order);
+	free_one_page(page_zone(page), page, pfn, order, mt);
+}
+
+static void free_the_page(struct page *page, unsigned int order)
+{
+	if (!free_pages_prepare(page, order))
+		return;
+	if (pcp_allowed_order(order))
+		free_unref_page(page, order);
+	else
+		__free_pages_ok(page, order);
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	if (!page || page_outside_memory(page))
+		return;
+	if (order >= MAX_ORDER) {
+		bad_page(page, "order above MAX_ORDER-1");
+		return;
+	}
+	if (PageTail(page)) {
+		bad_page(page, "freeing a tail page of a compound page");
+		return;
+	}
+	int ref = page_ref_count(page);
+	if (ref <= 0) {
+		bad_page(page, ref == 0 ? "VM_BUG_ON_PAGE(page_ref_count(page) == 0)" : "negative _refcount");
+		return;
+	}
+	if (page_ref_dec_return(page) == 0)
+		free_the_page(page, order);
+}
+
+void get_page(struct page *page)
+{
+	page = compound_head(page);
+	MM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
+	page_ref_inc(page);
+}
+
+void put_page(struct page *page)
+{
+	page = compound_head(page);
+	if (page_ref_count(page) <= 0) {
+		bad_page(page, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)");
+		return;
+	}
+	if (page_ref_dec_return(page) == 0)
+		free_the_page(page, PageHead(page) ? compound_order(page) : (unsigned)max(get_alloc_order(page), 0));
+}
+
+/* ---- addresses ----------------------------------------------------------------------------- */
+
+void *page_address(const struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+	if (pfn >= M->max_low_pfn)
+		return NULL; /* highmem: no permanent kernel address */
+	return phys_to_host(PFN_PHYS(pfn));
+}
+
+bool virt_addr_valid(const void *addr)
+{
+	const char *p = addr, *base = kmm_ram.direct_base;
+	return M && p >= base && p < base + kmm_ram.direct_size && pfn_valid((unsigned long)(p - base) >> PAGE_SHIFT);
+}
+
+struct page *virt_to_page(const void *addr)
+{
+	const char *p = addr, *base = kmm_ram.direct_base;
+	return pfn_to_page((unsigned long)(p - base) >> PAGE_SHIFT);
+}
+
+/* Zero a page through the host's view of simulated RAM (clear_highpage). */
+static void clear_pages(struct page *page, unsigned int order)
+{
+	memset(ram_host(PFN_PHYS(page_to_pfn(page))), 0, PAGE_SIZE << order);
+}
+
+/* ---- allocation ------------------------------------------------------------------------------ */
+
+struct alloc_context {
+	struct zonelist *zonelist;
+	const unsigned long *nodemask;
+	struct zoneref *preferred_zoneref;
+	int migratetype;
+	int highest_zoneidx;
+};
+
+static inline bool node_allowed(const unsigned long *nodemask, int nid)
+{
+	return !nodemask || (nodemask[nid / 64] >> (nid % 64) & 1);
+}
+
+#define for_next_zone_zonelist(z, ac)                                                     \
+	for (; (z)->zone; (z)++)                                                            \
+		if ((z)->zone_idx > (ac)->highest_zoneidx || !node_allowed((ac)->nodemask, (z)->zone->node)) { \
+		} else
+
+static struct zoneref *first_zones_zonelist(struct zonelist *zl, int highest_zoneidx, const unsigned long *nodemask)
+{
+	struct zoneref *z = zl->_zonerefs;
+	while (z->zone && (z->zone_idx > highest_zoneidx || !node_allowed(nodemask, z->zone->node)))
+		z++;
+	return z;
+}
+
+static void prep_compound_page(struct page *page, unsigned int order)
+{
+	SetPageHead(page);
+	for (unsigned long i = 1; i < (1UL << order); i++)
+		page[i].compound_head = (unsigned long)page | 1;
+	page[1].compound_order = (unsigned char)order;
+}
+
+static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp, unsigned int alloc_flags)
+{
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		const char *why = page_bad_reason(&page[i], PAGE_FLAGS_CHECK_AT_PREP);
+		if (why)
+			bad_page(&page[i], why);
+	}
+	page->private = 0;
+	page->index = 0;
+	set_page_count(page, 1);
+	set_alloc_order(page, order);
+	if (gfp & __GFP_ZERO)
+		clear_pages(page, order);
+	if (order && (gfp & __GFP_COMP))
+		prep_compound_page(page, order);
+}
+
+static const int pgalloc_event[MAX_ZONE_TYPES] = {
+	[ZONE_DMA] = PGALLOC_DMA, [ZONE_DMA32] = PGALLOC_DMA32, [ZONE_NORMAL] = PGALLOC_NORMAL,
+	[ZONE_HIGHMEM] = PGALLOC_HIGH, [ZONE_MOVABLE] = PGALLOC_MOVABLE, [ZONE_DEVICE] = PGALLOC_DEVICE,
+};
+
+/* A high-order atomic allocation succeeded: keep its pageblock for more like it. */
+static void reserve_highatomic_pageblock(struct page *page, struct zone *zone)
+{
+	unsigned long max_managed = zone_managed_pages(zone) / 100 + pageblock_nr_pages();
+	if (zone->nr_reserved_highatomic >= max_managed)
+		return;
+	pthread_mutex_lock(&zone->lock);
+	int mt = get_pageblock_migratetype(page);
+	if (zone->nr_reserved_highatomic < max_managed && migratetype_is_mergeable(mt)) {
+		zone->nr_reserved_highatomic += pageblock_nr_pages();
+		set_pageblock_migratetype(page, MIGRATE_HIGHATOMIC);
+		move_freepages_block(zone, page, MIGRATE_HIGHATOMIC, NULL);
+	}
+	pthread_mutex_unlock(&zone->lock);
+}
+
+/* Give highatomic pageblocks back when memory is short (force: all of them). */
+static bool unreserve_highatomic_pageblock(const struct alloc_context *ac, bool force)
+{
+	struct zoneref *z = ac->zonelist->_zonerefs;
+	bool ret = false;
+	for_next_zone_zonelist(z, ac) {
+		struct zone *zone = z->zone;
+		/* keep one pageblock unless forced */
+		if (!force && zone->nr_reserved_highatomic <= pageblock_nr_pages())
+			continue;
+		pthread_mutex_lock(&zone->lock);
+		for (unsigned int order = 0; order < MAX_ORDER; order++) {
+			struct page *page = get_page_from_free_area(&zone->free_area[order], MIGRATE_HIGHATOMIC);
+			if (!page)
+				continue;
+			if (get_pageblock_migratetype(page) == MIGRATE_HIGHATOMIC) {
+				zone->nr_reserved_highatomic -= min(pageblock_nr_pages(), zone->nr_reserved_highatomic);
+			}
+			set_pageblock_migratetype(page, ac->migratetype);
+			if (move_freepages_block(zone, page, ac->migratetype, NULL)) {
+				ret = true;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&zone->lock);
+		if (ret)
+			return ret;
+	}
+	return ret;
+}
+
+static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order, unsigned int alloc_flags,
+					   const struct alloc_context *ac)
+{
+	struct zoneref *z = ac->preferred_zoneref;
+	for_next_zone_zonelist(z, ac) {
+		struct zone *zone = z->zone;
+		if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
+			unsigned long mark = wmark_pages(zone, alloc_flags & ALLOC_WMARK_MASK);
+			if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx, alloc_flags, gfp))
+				continue;
+		}
+		struct page *page = rmqueue(zone, order, gfp, alloc_flags, ac->migratetype);
+		if (page) {
+			prep_new_page(page, order, gfp, alloc_flags);
+			count_vm_events((enum vm_event_item)pgalloc_event[zone_idx(zone)], 1UL << order);
+			if (order && (alloc_flags & ALLOC_HARDER))
+				reserve_highatomic_pageblock(page, zone);
+			return page;
+		}
+	}
+	return NULL;
+}
+
+static unsigned int gfp_to_alloc_flags(gfp_t gfp)
+{
+	unsigned int alloc_flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
+	alloc_flags |= gfp & (__GFP_HIGH | __GFP_KSWAPD_RECLAIM);
+	if (gfp & __GFP_ATOMIC) {
+		/* GFP_ATOMIC may dig below min, unless it asked not to */
+		if (!(gfp & __GFP_NOMEMALLOC))
+			alloc_flags |= ALLOC_HARDER;
+		alloc_flags &= ~ALLOC_CPUSET;
+	}
+	return alloc_flags;
+}
+
+/* __GFP_MEMALLOC: the caller frees memory; it may take everything. */
+static unsigned int gfp_pfmemalloc_flags(gfp_t gfp)
+{
+	if (gfp & __GFP_NOMEMALLOC)
+		return 0;
+	if (gfp & __GFP_MEMALLOC)
+		return ALLOC_NO_WATERMARKS;
+	return 0;
+}
+
+/*
+ * kswapd: the reclaim daemon of a node.  Until reclaim exists there is
+ * nothing for it to take back, but it is woken where Linux wakes it (and
+ * counted), and it ends a watermark boost the way balance_pgdat() does when
+ * it finishes.
+ */
+static void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int highest_zoneidx)
+{
+	count_vm_event(KSWAPD_WAKE);
+	pg_data_t *pgdat = zone->zone_pgdat;
+	for (int z = 0; z <= highest_zoneidx && z < MAX_ZONE_TYPES; z++)
+		pgdat->node_zones[z].watermark_boost = 0;
+}
+
+static void wake_all_kswapds(unsigned int order, gfp_t gfp, const struct alloc_context *ac)
+{
+	struct zoneref *z = ac->zonelist->_zonerefs;
+	pg_data_t *last = NULL;
+	for_next_zone_zonelist(z, ac) {
+		if (z->zone->zone_pgdat != last) {
+			last = z->zone->zone_pgdat;
+			wakeup_kswapd(z->zone, gfp, order, ac->highest_zoneidx);
+		}
+	}
+}
+
+/* Direct reclaim: nothing is reclaimable yet; the stall is counted as Linux counts it. */
+static unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, const struct alloc_context *ac)
+{
+	static const int stall[MAX_ZONE_TYPES] = {
+		[ZONE_DMA] = ALLOCSTALL_DMA, [ZONE_DMA32] = ALLOCSTALL_DMA32, [ZONE_NORMAL] = ALLOCSTALL_NORMAL,
+		[ZONE_HIGHMEM] = ALLOCSTALL_HIGH, [ZONE_MOVABLE] = ALLOCSTALL_MOVABLE, [ZONE_DEVICE] = ALLOCSTALL_DEVICE,
+	};
+	count_vm_event((enum vm_event_item)stall[ac->highest_zoneidx]);
+	return 0;
+}
+
+static struct page *__alloc_pages_direct_reclaim(gfp_t gfp, unsigned int order, unsigned int alloc_flags,
+						 const struct alloc_context *ac, unsigned long *progress)
+{
+	bool drained = false;
+	*progress = try_to_free_pages(gfp, order, ac);
+retry:;
+	struct page *page = get_page_from_freelist(gfp, order, alloc_flags, ac);
+	/* pages may sit on per-CPU lists or in the highatomic reserve */
+	if (!page && !drained) {
+		unreserve_highatomic_pageblock(ac, false);
+		drain_all_pages(NULL);
+		drained = true;
+		goto retry;
+	}
+	return page;
+}
+
+/* Compaction: not there yet, so it reports COMPACT_SKIPPED as Linux does when it cannot run. */
+static struct page *__alloc_pages_direct_compact(gfp_t gfp, unsigned int order, unsigned int alloc_flags,
+						 const struct alloc_context *ac)
+{
+	return NULL;
+}
+
+static bool should_reclaim_retry(gfp_t gfp, unsigned int order, const struct alloc_context *ac,
+				 unsigned int alloc_flags, bool did_some_progress, int *no_progress_loops)
+{
+	/* costly orders gain nothing from reclaim that compaction would not give */
+	if (did_some_progress && order <= PAGE_ALLOC_COSTLY_ORDER)
+		*no_progress_loops = 0;
+	else
+		(*no_progress_loops)++;
+	if (*no_progress_loops > MAX_RECLAIM_RETRIES)
+		return unreserve_highatomic_pageblock(ac, true);
+	struct zoneref *z = ac->preferred_zoneref;
+	for_next_zone_zonelist(z, ac) {
+		struct zone *zone = z->zone;
+		long available = zone->vm_stat[NR_FREE_PAGES]; /* + reclaimable, once there is any */
+		available -= DIV_ROUND_UP((long)*no_progress_loops * available, MAX_RECLAIM_RETRIES);
+		if (__zone_watermark_ok(zone, order, min_wmark_pages(zone), ac->highest_zoneidx, alloc_flags, available))
+			return true;
+	}
+	return false;
+}
+
+/* The OOM killer: with no process to kill, it can only say so. */
+static struct page *__alloc_pages_may_oom(gfp_t gfp, unsigned int order, const struct alloc_context *ac,
+					  unsigned long *progress)
+{
+	*progress = 0;
+	/* the cases where Linux does not call the OOM killer at all */
+	if (order > PAGE_ALLOC_COSTLY_ORDER || (gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE)) ||
+	    ac->highest_zoneidx < ZONE_NORMAL || !(gfp & __GFP_FS))
+		return NULL;
+	/* one last try at the high watermark, as the killer would */
+	struct page *page = get_page_from_freelist((gfp | __GFP_HARDWALL) & ~__GFP_DIRECT_RECLAIM, order,
+						   ALLOC_WMARK_HIGH | ALLOC_CPUSET, ac);
+	if (page)
+		return page;
+	char name[160];
+	gfp_flags_name(gfp, name, sizeof(name));
+	printk(KERN_WARNING "kmm invoked oom-killer: gfp_mask=%#x(%s), order=%u, oom_score_adj=0\n", gfp, name, order);
+	printk(KERN_WARNING "Out of memory and no killable processes...\n");
+	return NULL;
+}
+
+static void show_free_areas(void);
+
+static void warn_alloc(gfp_t gfp, const unsigned long *nodemask, unsigned int order)
+{
+	if (gfp & __GFP_NOWARN)
+		return;
+	char name[160];
+	gfp_flags_name(gfp, name, sizeof(name));
+	printk(KERN_WARNING "kmm: page allocation failure: order:%u, mode:%#x(%s), nodemask=(null)\n", order, gfp, name);
+	printk(KERN_WARNING "CPU: %d PID: 0 Comm: kmm Not tainted 6.1.0-kmm-%s #1\n", max(smp_processor_id(), 0),
+	       M->prof->name);
+	show_free_areas();
+}
+
+static struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order, struct alloc_context *ac)
+{
+	bool can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
+	bool costly_order = order > PAGE_ALLOC_COSTLY_ORDER;
+	unsigned long progress = 0;
+	int no_progress_loops = 0;
+	struct page *page;
+
+	/* an atomic allocation that may also sleep is a caller's mistake */
+	if ((gfp & (__GFP_ATOMIC | __GFP_DIRECT_RECLAIM)) == (__GFP_ATOMIC | __GFP_DIRECT_RECLAIM)) {
+		MM_WARN_ON(1);
+		gfp &= ~__GFP_ATOMIC;
+	}
+	unsigned int alloc_flags = gfp_to_alloc_flags(gfp);
+	ac->preferred_zoneref = first_zones_zonelist(ac->zonelist, ac->highest_zoneidx, ac->nodemask);
+	if (!ac->preferred_zoneref->zone)
+		goto nopage;
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(order, gfp, ac);
+	/* the lower watermark alone may be enough */
+	page = get_page_from_freelist(gfp, order, alloc_flags, ac);
+	if (page)
+		return page;
+	if (can_direct_reclaim && (costly_order || (order > 0 && ac->migratetype != MIGRATE_MOVABLE)) &&
+	    !gfp_pfmemalloc_flags(gfp)) {
+		page = __alloc_pages_direct_compact(gfp, order, alloc_flags, ac);
+		if (page)
+			return page;
+		if (costly_order && (gfp & __GFP_NORETRY))
+			goto nopage;
+	}
+retry:
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(order, gfp, ac);
+	unsigned int reserve_flags = gfp_pfmemalloc_flags(gfp);
+	if (reserve_flags)
+		alloc_flags = reserve_flags;
+	page = get_page_from_freelist(gfp, order, alloc_flags, ac);
+	if (page)
+		return page;
+	/* a caller that may not sleep gets no more than that */
+	if (!can_direct_reclaim)
+		goto nopage;
+	page = __alloc_pages_direct_reclaim(gfp, order, alloc_flags, ac, &progress);
+	if (page)
+		return page;
+	page = __alloc_pages_direct_compact(gfp, order, alloc_flags, ac);
+	if (page)
+		return page;
+	if (gfp & __GFP_NORETRY)
+		goto nopage;
+	if (costly_order && !(gfp & __GFP_RETRY_MAYFAIL))
+		goto nopage;
+	if (should_reclaim_retry(gfp, order, ac, alloc_flags, progress > 0, &no_progress_loops))
+		goto retry;
+	page = __alloc_pages_may_oom(gfp, order, ac, &progress);
+	if (page)
+		return page;
+	if (progress) {
+		no_progress_loops = 0;
+		goto retry;
+	}
+nopage:
+	if (gfp & __GFP_NOFAIL) {
+		/* __GFP_NOFAIL must be able to sleep */
+		if (!can_direct_reclaim)
+			goto fail;
+		MM_WARN_ON(costly_order);
+		/* help it with the reserves, but not all of them */
+		page = get_page_from_freelist(gfp, order, ALLOC_HARDER | ALLOC_WMARK_MIN, ac);
+		if (page)
+			return page;
+		sched_yield(); /* let another CPU free something */
+		goto retry;
+	}
+fail:
+	warn_alloc(gfp, ac->nodemask, order);
+	return NULL;
+}
+
+struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, const unsigned long *nodemask)
+{
+	if (!M)
+		return NULL;
+	if (order >= MAX_ORDER) {
+		if (!(gfp & __GFP_NOWARN))
+			printk(KERN_WARNING "WARNING: CPU: %d PID: 0 at mm/page_alloc.c:5525 __alloc_pages (order %u >= MAX_ORDER %d)\n",
+			       max(smp_processor_id(), 0), order, MAX_ORDER);
+		return NULL;
+	}
+	int zt = gfp_zone(gfp);
+	if (zt < 0) {
+		char name[160];
+		gfp_flags_name(gfp, name, sizeof(name));
+		printk(KERN_WARNING "WARNING: invalid zone modifiers in gfp mask %#x(%s)\n", gfp, name);
+		return NULL;
+	}
+	if (preferred_nid < 0 || preferred_nid >= M->nr_nodes)
+		preferred_nid = 0;
+	if (__builtin_expect(M->deferred_active, 0))
+		deferred_init_wait();
+	struct alloc_context ac = {
+		.zonelist = &NODE_DATA(preferred_nid)->node_zonelists[gfp & __GFP_THISNODE ? ZONELIST_NOFALLBACK : ZONELIST_FALLBACK],
+		.nodemask = nodemask,
+		.migratetype = gfp_migratetype(gfp),
+		.highest_zoneidx = zt,
+	};
+	ac.preferred_zoneref = first_zones_zonelist(ac.zonelist, zt, nodemask);
+	/* the fast path: the low watermark, no fragmenting fallbacks across nodes */
+	struct page *page = get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW, &ac);
+	if (__builtin_expect(!page, 0))
+		page = __alloc_pages_slowpath(gfp, order, &ac);
+	return page;
+}
+
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	return __alloc_pages(gfp, order, 0, NULL);
+}
+
+struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
+{
+	if (nid == NUMA_NO_NODE)
+		nid = 0;
+	return __alloc_pages(gfp, order, nid, NULL);
+}
+
+unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
+{
+	/* only the direct map has addresses to return */
+	if (gfp & __GFP_HIGHMEM) {
+		MM_WARN_ON(1);
+		gfp &= ~__GFP_HIGHMEM;
+	}
+	struct page *page = alloc_pages(gfp, order);
+	return page ? (unsigned long)page_address(page) : 0;
+}
+
+unsigned long get_zeroed_page(gfp_t gfp)
+{
+	return __get_free_pages(gfp | __GFP_ZERO, 0);
+}
+
+void free_pages(unsigned long addr, unsigned int order)
+{
+	if (!addr)
+		return;
+	if (!virt_addr_valid((void *)addr)) {
+		pr_alert("BUG: Bad page state in process %s  free_pages(%#lx): not a direct-mapped address\n", "kmm", addr);
+		bad_pages_reported++;
+		return;
+	}
+	__free_pages(virt_to_page((void *)addr), order);
+}
+
+/* Make an order-n non-compound allocation into 2^n order-0 pages. */
+void split_page(struct page *page, unsigned int order)
+{
+	MM_BUG_ON_PAGE(PageCompound(page), page);
+	MM_BUG_ON_PAGE(!page_ref_count(page), page);
+	for (unsigned long i = 1; i < (1UL << order); i++) {
+		set_page_count(&page[i], 1);
+		set_alloc_order(&page[i], 0);
+	}
+	set_alloc_order(page, 0);
+}
+
+static void *make_alloc_exact(unsigned long addr, unsigned int order, size_t size)
+{
+	if (addr) {
+		unsigned long nr = DIV_ROUND_UP(size, PAGE_SIZE);
+		struct page *page = virt_to_page((void *)addr);
+		split_page(page, order);
+		for (unsigned long i = nr; i < (1UL << order); i++)
+			__free_pages(page + i, 0);
+	}
+	return (void *)addr;
+}
+
+void *alloc_pages_exact(size_t size, gfp_t gfp)
+{
+	if (!size)
+		return NULL;
+	unsigned int order = 0;
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	if (gfp & __GFP_COMP) {
+		MM_WARN_ON(1);
+		gfp &= ~__GFP_COMP;
+	}
+	return make_alloc_exact(__get_free_pages(gfp, order), order, size);
+}
+
+void free_pages_exact(void *virt, size_t size)
+{
+	unsigned long addr = (unsigned long)virt, end = addr + ALIGN(size, PAGE_SIZE);
+	for (; addr < end; addr += PAGE_SIZE)
+		free_page(addr);
 }
 
 /* ---- validation ----------------------------------------------------------------- */
@@ -569,6 +1562,105 @@ int zone_verify(struct zone *zone, char *why, size_t whylen)
 			 zone->vm_stat[NR_FREE_PAGES], free);
 		ret = -EINVAL;
 	}
+	/* the per-CPU lists: blocks of the right order, in this zone, counted right */
+	for (int c = 0; !ret && zone->pageset && c < M->nr_cpus; c++) {
+		const struct per_cpu_pages *pcp = &zone->pageset[c];
+		long pages = 0;
+		for (int i = 0; i < NR_PCP_LISTS && !ret; i++) {
+			struct list_head *pos;
+			unsigned int order = pindex_to_order(i);
+			list_for_each(pos, &pcp->lists[i]) {
+				struct page *page = list_entry(pos, struct page, lru);
+				if (PageBuddy(page) || page_ref_count(page) || page_zone(page) != zone ||
+				    (page_to_pfn(page) & ((1UL << order) - 1))) {
+					snprintf(why, whylen, "zone %s cpu %d: pfn %#lx on a pcp list is not a free order-%u block",
+						 zone->name, c, page_to_pfn(page), order);
+					ret = -EINVAL;
+					break;
+				}
+				pages += 1L << order;
+			}
+		}
+		if (!ret && pages != pcp->count) {
+			snprintf(why, whylen, "zone %s cpu %d: pcp count %d but the lists hold %ld pages", zone->name, c,
+				 pcp->count, pages);
+			ret = -EINVAL;
+		}
+	}
+	/* the highatomic reserve is whole pageblocks */
+	if (!ret && zone->nr_reserved_highatomic % pageblock_nr_pages()) {
+		snprintf(why, whylen, "zone %s: nr_reserved_highatomic %lu is not whole pageblocks", zone->name,
+			 zone->nr_reserved_highatomic);
+		ret = -EINVAL;
+	}
 	pthread_mutex_unlock(&zone->lock);
 	return ret;
+}
+
+/* ---- Mem-Info -------------------------------------------------------------------- */
+
+#define K(x) ((unsigned long)(x) << (PAGE_SHIFT - 10))
+
+unsigned long zone_pcp_pages(const struct zone *zone)
+{
+	unsigned long n = 0;
+	if (zone->pageset)
+		for (int c = 0; c < M->nr_cpus; c++)
+			n += (unsigned long)zone->pageset[c].count;
+	return n;
+}
+
+/* The Mem-Info dump of an allocation failure or OOM, as __show_free_areas(). */
+static void show_free_areas(void)
+{
+	struct zone *zone;
+	unsigned long free_pcp = 0;
+	for_each_populated_zone(zone)
+		free_pcp += zone_pcp_pages(zone);
+	printk(KERN_WARNING "Mem-Info:\n");
+	printk(KERN_WARNING "free:%lu free_pcp:%lu free_cma:0\n", nr_free_pages(), free_pcp);
+	for_each_populated_zone(zone) {
+		int cpu = max(smp_processor_id(), 0);
+		printk(KERN_WARNING "Node %d %s free:%lukB boost:%lukB min:%lukB low:%lukB high:%lukB reserved_highatomic:%luKB present:%lukB managed:%lukB free_pcp:%lukB local_pcp:%ukB free_cma:%lukB\n",
+		       zone->node, zone->name, K(zone->vm_stat[NR_FREE_PAGES]), K(zone->watermark_boost),
+		       K(min_wmark_pages(zone)), K(low_wmark_pages(zone)), K(high_wmark_pages(zone)),
+		       K(zone->nr_reserved_highatomic), K(zone->present_pages), K(zone_managed_pages(zone)),
+		       K(zone_pcp_pages(zone)), (unsigned)K(zone->pageset ? zone->pageset[cpu].count : 0), 0UL);
+		printk(KERN_WARNING "lowmem_reserve[]:");
+		for (int i = 0; i < MAX_ZONE_TYPES; i++)
+			if (zone->zone_pgdat->node_zones[i].in_profile)
+				pr_cont(" %ld", zone->lowmem_reserve[i]);
+		pr_cont("\n");
+	}
+	for_each_populated_zone(zone) {
+		unsigned long nr[MAX_ORDER], total = 0;
+		unsigned char types[MAX_ORDER];
+		pthread_mutex_lock(&zone->lock);
+		for (int o = 0; o < MAX_ORDER; o++) {
+			nr[o] = zone->free_area[o].nr_free;
+			total += nr[o] << o;
+			types[o] = 0;
+			for (int t = 0; t < MIGRATE_TYPES; t++)
+				if (!list_empty(&zone->free_area[o].free_list[t]))
+					types[o] |= 1 << t;
+		}
+		pthread_mutex_unlock(&zone->lock);
+		printk(KERN_WARNING "Node %d %s: ", zone->node, zone->name);
+		for (int o = 0; o < MAX_ORDER; o++) {
+			pr_cont("%lu*%lukB ", nr[o], K(1UL) << o);
+			if (nr[o]) {
+				static const char letters[MIGRATE_TYPES] = { 'U', 'M', 'E', 'H', 'C', 'I' };
+				char tmp[MIGRATE_TYPES + 1];
+				int k = 0;
+				for (int t = 0; t < MIGRATE_TYPES; t++)
+					if (types[o] & (1 << t))
+						tmp[k++] = letters[t];
+				tmp[k] = 0;
+				pr_cont("(%s) ", tmp);
+			}
+		}
+		pr_cont("= %lukB\n", K(total));
+	}
+	printk(KERN_WARNING "%lu pages RAM\n", (unsigned long)M->totalram_pages + 0);
+	printk(KERN_WARNING "%lu pages HighMem/MovableOnly\n", (unsigned long)M->totalhigh_pages);
 }

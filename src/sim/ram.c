@@ -19,7 +19,8 @@
  *  max_pfn ----------------+
  *
  * Invariants: the memfd's size is PFN_PHYS(max_pfn); only [0, max_low_pfn)
- * is in the direct-map window.  Nothing here is on an allocation hot path:
+ * is the direct map (page_address() answers only there); the rest of the
+ * same host mapping is kmm-internal access to highmem bytes (ram_host()).  Nothing here is on an allocation hot path:
  * all host calls happen at boot and shutdown.
  */
 #define _GNU_SOURCE
@@ -47,10 +48,15 @@ int ram_init(char *err, size_t errlen)
 		close(fd);
 		return -ENOMEM;
 	}
-	void *base = mmap(NULL, direct, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	/*
+	 * One mapping of all of RAM: its lowmem part is the direct map; the rest
+	 * is kmm's own way to reach highmem bytes (clearing a page, as Linux's
+	 * clear_highpage() does through a short-lived kmap).
+	 */
+	void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
 	if (base == MAP_FAILED) {
-		snprintf(err, errlen, "kmm: cannot map the direct map (%llu bytes): %s",
-			 (unsigned long long)direct, strerror(errno));
+		snprintf(err, errlen, "kmm: cannot map simulated RAM (%llu bytes): %s",
+			 (unsigned long long)bytes, strerror(errno));
 		close(fd);
 		return -ENOMEM;
 	}
@@ -64,7 +70,7 @@ int ram_init(char *err, size_t errlen)
 void ram_exit(void)
 {
 	if (kmm_ram.direct_base)
-		munmap(kmm_ram.direct_base, kmm_ram.direct_size);
+		munmap(kmm_ram.direct_base, kmm_ram.size);
 	if (kmm_ram.fd >= 0)
 		close(kmm_ram.fd);
 	kmm_ram = (struct kmm_ram){ .fd = -1 };

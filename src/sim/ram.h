@@ -19,4 +19,10 @@ static inline void *phys_to_host(phys_addr_t pa)
 	return (char *)kmm_ram.direct_base + pa;
 }
 
+/* Host pointer of any RAM byte (kmm-internal: zeroing and copying pages). */
+static inline void *ram_host(phys_addr_t pa)
+{
+	return (char *)kmm_ram.direct_base + pa;
+}
+
 #endif

@@ -1,0 +1,67 @@
+/*
+ * kmm/mm.h - struct page helpers with Linux's names: pfn <-> page, zone
+ * and node of a page, reference counts, compound pages, addresses.
+ *
+ * Addresses: page_address() of a lowmem page is a pointer into the direct
+ * map that C code can dereference (the simulated kernel's virtual address
+ * and the host pointer differ by a constant); a highmem page has none
+ * (NULL) until it is kmapped.
+ */
+#ifndef KMM_MM_H
+#define KMM_MM_H
+
+#include <kmm/gfp.h>
+#include <kmm/mm_types.h>
+#include <kmm/mmzone.h>
+
+extern struct page *mem_map;       /* mem_map[pfn] for every pfn of the machine */
+extern unsigned long max_mapnr;    /* pfns mem_map covers */
+
+static inline struct page *pfn_to_page(unsigned long pfn) { return mem_map + pfn; }
+static inline unsigned long page_to_pfn(const struct page *page) { return (unsigned long)(page - mem_map); }
+static inline enum zone_type page_zonenum(const struct page *p) { return (enum zone_type)((p->flags >> ZONES_PGSHIFT) & ZONES_MASK); }
+static inline int page_to_nid(const struct page *p) { return (int)((p->flags >> NODES_PGSHIFT) & NODES_MASK); }
+static inline struct zone *page_zone(const struct page *p) { return &NODE_DATA(page_to_nid(p))->node_zones[page_zonenum(p)]; }
+bool pfn_valid(unsigned long pfn);
+
+#define PAGEFLAG_FNS(uname, lname)                                                                \
+	static inline bool Page##uname(const struct page *p) { return p->flags & (1UL << PG_##lname); } \
+	static inline void SetPage##uname(struct page *p) { p->flags |= 1UL << PG_##lname; }         \
+	static inline void ClearPage##uname(struct page *p) { p->flags &= ~(1UL << PG_##lname); }
+PAGEFLAG_FNS(Reserved, reserved)
+PAGEFLAG_FNS(Head, head)
+PAGEFLAG_FNS(Slab, slab)
+PAGEFLAG_FNS(Private, private)
+#undef PAGEFLAG_FNS
+
+static inline bool PageBuddy(const struct page *p) { return (p->page_type & (PAGE_TYPE_BASE | PG_buddy)) == PAGE_TYPE_BASE; }
+static inline void __SetPageBuddy(struct page *p) { p->page_type &= ~PG_buddy; }
+static inline void __ClearPageBuddy(struct page *p) { p->page_type |= PG_buddy; }
+
+static inline int page_ref_count(const struct page *p) { return __atomic_load_n(&p->_refcount, __ATOMIC_RELAXED); }
+static inline void set_page_count(struct page *p, int v) { __atomic_store_n(&p->_refcount, v, __ATOMIC_RELAXED); }
+static inline void page_ref_inc(struct page *p) { __atomic_add_fetch(&p->_refcount, 1, __ATOMIC_RELAXED); }
+static inline int page_ref_dec_return(struct page *p) { return __atomic_sub_fetch(&p->_refcount, 1, __ATOMIC_ACQ_REL); }
+static inline int page_mapcount(const struct page *p) { return p->_mapcount + 1; }
+
+/* Compound pages: the tail pages point at the head (bit 0 set). */
+static inline bool PageTail(const struct page *p) { return p->compound_head & 1; }
+static inline bool PageCompound(const struct page *p) { return PageHead(p) || PageTail(p); }
+static inline struct page *compound_head(const struct page *p)
+{
+	unsigned long head = p->compound_head;
+	return (struct page *)(head & 1 ? head - 1 : (unsigned long)p);
+}
+static inline unsigned int compound_order(const struct page *p)
+{
+	return PageHead(p) ? p[1].compound_order : 0;
+}
+
+void get_page(struct page *page);
+void put_page(struct page *page);
+
+void *page_address(const struct page *page);
+struct page *virt_to_page(const void *addr);
+bool virt_addr_valid(const void *addr);
+
+#endif /* KMM_MM_H */

@@ -1,0 +1,73 @@
+/*
+ * cpu.c - simulated CPUs.
+ *
+ * A simulated CPU is a host thread that has entered the machine with
+ * kmm_cpu_enter(cpu): from then on the thread runs "on" that CPU, and the
+ * CPU's per-CPU data (the pcp lists of every zone, its vm event counters,
+ * later its slab and kmap_atomic slots) belong to it alone, so their fast
+ * paths take no lock and no atomic instruction.  cpus[cpu].lock is held for
+ * as long as a thread is on the CPU; another CPU that needs this CPU's pcp
+ * lists back (drain_all_pages) takes the lock if the CPU is idle, or else
+ * leaves a request (drain_pending) that the owner honours at its next
+ * allocator call or when it leaves.  A thread on no CPU may still call the
+ * allocator: it goes straight to the buddy lists under zone->lock, as Linux
+ * does when the pcp lock cannot be taken.
+ *
+ * The thread that boots the machine runs on CPU 0 until kmm_shutdown().
+ */
+#include "internal.h"
+
+__thread int kmm_this_cpu __attribute__((tls_model("initial-exec"))) = -1;
+
+void cpus_init(void)
+{
+	for (int c = 0; c < KMM_MAX_CPUS; c++)
+		pthread_mutex_init(&M->cpus[c].lock, NULL);
+	pthread_mutex_lock(&M->cpus[0].lock);
+	kmm_this_cpu = 0;
+}
+
+void cpus_exit(void)
+{
+	if (kmm_this_cpu >= 0)
+		pthread_mutex_unlock(&M->cpus[kmm_this_cpu].lock);
+	kmm_this_cpu = -1;
+	for (int c = 0; c < KMM_MAX_CPUS; c++)
+		pthread_mutex_destroy(&M->cpus[c].lock);
+}
+
+int kmm_cpu_enter(int cpu)
+{
+	if (!M)
+		return -ENODEV;
+	if (cpu < 0 || cpu >= M->nr_cpus)
+		return -EINVAL;
+	if (kmm_this_cpu >= 0)
+		return -EBUSY; /* leave the current CPU first */
+	pthread_mutex_lock(&M->cpus[cpu].lock);
+	kmm_this_cpu = cpu;
+	return 0;
+}
+
+void kmm_cpu_exit(void)
+{
+	int cpu = kmm_this_cpu;
+	if (cpu < 0 || !M)
+		return;
+	drain_local_pages(NULL);
+	kmm_this_cpu = -1;
+	pthread_mutex_unlock(&M->cpus[cpu].lock);
+}
+
+int kmm_cpu_current(void)
+{
+	return kmm_this_cpu;
+}
+
+unsigned long sum_vm_event(enum vm_event_item item)
+{
+	unsigned long sum = __atomic_load_n(&M->orphan_events[item], __ATOMIC_RELAXED);
+	for (int c = 0; c < M->nr_cpus; c++)
+		sum += M->cpus[c].events[item];
+	return sum;
+}
