@@ -284,6 +284,10 @@ void memblock_for_each_free_range(int nid, unsigned long lo_pfn, unsigned long h
 void free_pfn_range_to_buddy(unsigned long start, unsigned long end, void *count);
 void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone, unsigned int order, int mt);
 int get_pageblock_migratetype(const struct page *page);
+unsigned long kmm_bad_pages(void);            /* bad page reports so far */
+bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark, int highest_zoneidx,
+		       unsigned int alloc_flags);
+unsigned long zone_pcp_pages(const struct zone *zone);
 void set_pageblock_migratetype(struct page *page, int mt);
 void __free_pages_core(struct page *page, unsigned int order);
 void free_reserved_area_pfn(unsigned long start_pfn, unsigned long end_pfn, const char *what);
