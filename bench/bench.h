@@ -69,5 +69,6 @@ static inline long bench_rss(void)
 }
 
 void bench_boot(void);
+void bench_page_alloc(void);
 
 #endif

@@ -8,6 +8,8 @@ int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;
 	printf("kmm benchmarks (best of several rounds; ratio = kmm / baseline, lower is better)\n");
+	if (!only || !strcmp(only, "page_alloc"))
+		bench_page_alloc();
 	if (!only || !strcmp(only, "boot"))
 		bench_boot();
 	return 0;

@@ -238,6 +238,8 @@ struct kmm_machine {
 	bool thp_enabled;
 	unsigned long reserved_at_meminit; /* pages reserved when mem_init ran */
 	bool deferred_active;             /* deferred struct page threads still running */
+	unsigned char *pageblock_flags;   /* migratetype of pageblock pfn >> pageblock_order */
+	signed char gfp_zone_table[16];   /* gfp_zone() by the four zone modifier bits (-1: invalid) */
 
 	/* simulated CPUs (sim/cpu.c) */
 	struct kmm_cpu cpus[KMM_MAX_CPUS];
@@ -281,9 +283,13 @@ void deferred_init_wait(void);
 void free_pages_boot(struct page *page, unsigned int order, bool count_managed);
 void memblock_for_each_free_range(int nid, unsigned long lo_pfn, unsigned long hi_pfn,
 				  void (*fn)(unsigned long, unsigned long, void *), void *arg);
+void gfp_zone_table_init(void);
 void free_pfn_range_to_buddy(unsigned long start, unsigned long end, void *count);
 void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone, unsigned int order, int mt);
-int get_pageblock_migratetype(const struct page *page);
+static inline int get_pageblock_migratetype(const struct page *page)
+{
+	return M->pageblock_flags[page_to_pfn(page) >> M->prof->pageblock_order];
+}
 unsigned long kmm_bad_pages(void);            /* bad page reports so far */
 bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark, int highest_zoneidx,
 		       unsigned int alloc_flags);

@@ -88,9 +88,12 @@ typedef unsigned int gfp_t;
 #define PAGE_ALLOC_COSTLY_ORDER 3
 
 /* Allocation: NULL (or 0) when it fails. */
-struct page *alloc_pages(gfp_t gfp, unsigned int order);
-struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order);
 struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, const unsigned long *nodemask);
+static inline struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	return __alloc_pages(gfp, order, 0, (const unsigned long *)0);
+}
+struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order);
 #define alloc_page(gfp) alloc_pages(gfp, 0)
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order);
 #define __get_free_page(gfp) __get_free_pages((gfp), 0)

@@ -21,7 +21,9 @@ static inline struct page *pfn_to_page(unsigned long pfn) { return mem_map + pfn
 static inline unsigned long page_to_pfn(const struct page *page) { return (unsigned long)(page - mem_map); }
 static inline enum zone_type page_zonenum(const struct page *p) { return (enum zone_type)((p->flags >> ZONES_PGSHIFT) & ZONES_MASK); }
 static inline int page_to_nid(const struct page *p) { return (int)((p->flags >> NODES_PGSHIFT) & NODES_MASK); }
-static inline struct zone *page_zone(const struct page *p) { return &NODE_DATA(page_to_nid(p))->node_zones[page_zonenum(p)]; }
+/* zone_table[node << ZONES_WIDTH | zone], filled at boot */
+extern struct zone *zone_table[1 << (NODES_WIDTH + ZONES_WIDTH)];
+static inline struct zone *page_zone(const struct page *p) { return zone_table[p->flags >> ZONES_PGSHIFT]; }
 bool pfn_valid(unsigned long pfn);
 
 #define PAGEFLAG_FNS(uname, lname)                                                                \

@@ -90,8 +90,10 @@ struct page {
 		unsigned int page_type;         /* PAGE_TYPE_BASE & ~type when a type is set */
 	};
 	int _refcount;                          /* references; 0 = free */
+	unsigned long memcg_data;               /* owning memory cgroup, as Linux's MEMCG kernels */
 };
 
-_Static_assert(sizeof(struct page) <= 64, "struct page must stay within 64 bytes");
+/* 64 bytes: one cache line, and page_to_pfn() is a shift */
+_Static_assert(sizeof(struct page) == 64, "struct page must be 64 bytes");
 
 #endif /* KMM_MM_TYPES_H */

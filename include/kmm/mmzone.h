@@ -130,7 +130,8 @@ struct zone {
 	struct per_cpu_pages *pageset;      /* [nr_cpus] per-CPU lists */
 	int pageset_high;                   /* pcp->high for every CPU */
 	int pageset_batch;                  /* pcp->batch for every CPU */
-	unsigned char *pageblock_mt;        /* migratetype of each pageblock */
+	unsigned char *pageblock_mt;        /* migratetype of each pageblock, from the zone's first
+					       (pfn - ALIGN_DOWN(zone_start_pfn, pageblock)) >> order */
 
 	unsigned long zone_start_pfn;       /* first pfn spanned */
 	long managed_pages;                 /* present - boot reservations (see above) */

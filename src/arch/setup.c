@@ -695,7 +695,6 @@ static void machine_free(void)
 			continue;
 		for (int z = 0; z < MAX_ZONE_TYPES; z++) {
 			free(pgdat->node_zones[z].pageset);
-			free(pgdat->node_zones[z].pageblock_mt);
 			pthread_mutex_destroy(&pgdat->node_zones[z].lock);
 		}
 		free(pgdat);
@@ -703,6 +702,7 @@ static void machine_free(void)
 	}
 	nr_online_nodes = 0;
 	cpus_exit();
+	free(M->pageblock_flags);
 	mem_map_exit();
 	ram_exit();
 	free(M->memblock.memory.regions);
@@ -770,6 +770,7 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	for (int z = 0; z < MAX_ZONE_TYPES; z++)
 		M->lowmem_reserve_ratio[z] = z == ZONE_DMA || z == ZONE_DMA32 ? 256 : z == ZONE_NORMAL ? 32 : 0;
 	cpus_init();
+	gfp_zone_table_init();
 	M->memblock.memory.name = "memory";
 	M->memblock.reserved.name = "reserved";
 	e820_userdef = false;

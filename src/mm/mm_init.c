@@ -42,6 +42,7 @@
 pg_data_t *node_data[MAX_NUMNODES];
 struct page *mem_map;
 unsigned long max_mapnr;
+struct zone *zone_table[1 << (NODES_WIDTH + ZONES_WIDTH)];
 int nr_online_nodes;
 
 const char *const zone_names[MAX_ZONE_TYPES] = {
@@ -134,6 +135,7 @@ static pg_data_t *pgdat_alloc(int nid)
 		zone->node = nid;
 		zone->name = zone_names[z];
 		zone->in_profile = zone_type_in_profile(z);
+		zone_table[(nid << ZONES_WIDTH) | z] = zone;
 		pthread_mutex_init(&zone->lock, NULL);
 		for (int o = 0; o < MAX_ORDER; o++)
 			for (int t = 0; t < MIGRATE_TYPES; t++)
@@ -653,11 +655,8 @@ static void free_area_init_core(pg_data_t *pgdat)
 		zone_pcp_init(zone);
 		if (!size)
 			continue;
-		unsigned long pb = pageblock_nr_pages();
-		unsigned long nblocks = (ALIGN(zone_end_pfn(zone), pb) - ALIGN_DOWN(zone->zone_start_pfn, pb)) / pb;
-		zone->pageblock_mt = calloc(nblocks, 1);
-		if (!zone->pageblock_mt)
-			abort();
+		/* the zone's window onto the machine-wide pageblock array */
+		zone->pageblock_mt = M->pageblock_flags + (zone->zone_start_pfn >> M->prof->pageblock_order);
 	}
 }
 
@@ -724,6 +723,10 @@ void free_area_init(void)
 /* The second half of free_area_init, once mem_map has its memory. */
 void free_area_init_memmap(void)
 {
+	/* one byte per pageblock of the machine: its migratetype (the usemap) */
+	M->pageblock_flags = calloc((M->max_pfn >> M->prof->pageblock_order) + 2, 1);
+	if (!M->pageblock_flags)
+		abort();
 	for (int n = 0; n < M->nr_nodes; n++) {
 		pgdat_set_deferred_range(NODE_DATA(n));
 		free_area_init_core(NODE_DATA(n));

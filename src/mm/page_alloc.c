@@ -39,21 +39,9 @@ const char *const migratetype_names[MIGRATE_TYPES] = {
 
 /* ---- pageblocks -------------------------------------------------------- */
 
-static unsigned long pageblock_index(const struct zone *zone, unsigned long pfn)
-{
-	return (pfn - ALIGN_DOWN(zone->zone_start_pfn, pageblock_nr_pages())) >> M->prof->pageblock_order;
-}
-
-int get_pageblock_migratetype(const struct page *page)
-{
-	const struct zone *zone = page_zone(page);
-	return zone->pageblock_mt[pageblock_index(zone, page_to_pfn(page))];
-}
-
 void set_pageblock_migratetype(struct page *page, int mt)
 {
-	struct zone *zone = page_zone(page);
-	zone->pageblock_mt[pageblock_index(zone, page_to_pfn(page))] = (unsigned char)mt;
+	M->pageblock_flags[page_to_pfn(page) >> M->prof->pageblock_order] = (unsigned char)mt;
 }
 
 /* ---- the free lists ---------------------------------------------------- */
@@ -257,7 +245,18 @@ _Static_assert(ALLOC_HIGH == __GFP_HIGH && ALLOC_KSWAPD == __GFP_KSWAPD_RECLAIM,
 #define ZONE_BOOSTED_WATERMARK 1UL
 #define MAX_RECLAIM_RETRIES 16
 
+static inline int __gfp_zone(gfp_t flags)
+{
+	return M->gfp_zone_table[flags & GFP_ZONEMASK];
+}
+
 int gfp_zone(gfp_t flags)
+{
+	return __gfp_zone(flags);
+}
+
+/* GFP_ZONE_TABLE for this profile's zones; built once at boot. */
+static int gfp_zone_compute(gfp_t flags)
 {
 	gfp_t bits = flags & GFP_ZONEMASK;
 	bool has32 = M->prof->zone_mask & (1u << ZONE_DMA32), hashigh = M->prof->zone_mask & (1u << ZONE_HIGHMEM);
@@ -280,11 +279,22 @@ int gfp_zone(gfp_t flags)
 	}
 }
 
-int gfp_migratetype(gfp_t flags)
+void gfp_zone_table_init(void)
 {
-	if (M->page_group_by_mobility_disabled)
+	for (gfp_t b = 0; b < 16; b++)
+		M->gfp_zone_table[b] = (signed char)gfp_zone_compute(b);
+}
+
+static inline int __gfp_migratetype(gfp_t flags)
+{
+	if (__builtin_expect(M->page_group_by_mobility_disabled, 0))
 		return MIGRATE_UNMOVABLE;
 	return (flags & (__GFP_MOVABLE | __GFP_RECLAIMABLE)) >> 3; /* GFP_MOVABLE_SHIFT */
+}
+
+int gfp_migratetype(gfp_t flags)
+{
+	return __gfp_migratetype(flags);
 }
 
 static const struct {
@@ -751,7 +761,8 @@ static struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int m
 {
 	struct per_cpu_pages *pcp = &zone->pageset[cpu];
 	struct list_head *list = &pcp->lists[order_to_pindex(mt, order)];
-	pcp->free_factor >>= 1;
+	if (pcp->free_factor)
+		pcp->free_factor >>= 1;
 	if (list_empty(list)) {
 		int batch = pcp->batch;
 		/* smaller batches of bigger blocks; batch 1 is a boot pageset */
@@ -763,7 +774,7 @@ static struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int m
 			return NULL;
 	}
 	struct page *page = list_first_entry(list, struct page, lru);
-	list_del(&page->lru);
+	__list_del_entry(&page->lru);
 	pcp->count -= 1 << order;
 	return page;
 }
@@ -825,7 +836,7 @@ unsigned long kmm_bad_pages(void)
 	 (1UL << PG_unevictable) | (1UL << PG_mlocked))
 #define PAGE_FLAGS_CHECK_AT_PREP (((1UL << __NR_PAGEFLAGS) - 1) & ~(1UL << PG_head))
 
-static const char *page_bad_reason(const struct page *page, unsigned long flags)
+static inline const char *page_bad_reason(const struct page *page, unsigned long flags)
 {
 	if (page->_mapcount != -1)
 		return PageBuddy(page) ? "page is free in the buddy allocator" : "nonzero mapcount";
@@ -858,7 +869,7 @@ static inline int get_alloc_order(const struct page *page)
 	return (int)((page->flags & ALLOC_ORDER_MASK) >> ALLOC_ORDER_SHIFT) - 1;
 }
 
-static bool free_pages_prepare(struct page *page, unsigned int order)
+static inline bool free_pages_prepare(struct page *page, unsigned int order)
 {
 	char reason[96];
 	int alloc_order = get_alloc_order(page);
@@ -965,7 +976,7 @@ static void __free_pages_ok(struct page *page, unsigned int order)
 	free_one_page(page_zone(page), page, pfn, order, mt);
 }
 
-static void free_the_page(struct page *page, unsigned int order)
+static inline void free_the_page(struct page *page, unsigned int order)
 {
 	if (!free_pages_prepare(page, order))
 		return;
@@ -975,25 +986,40 @@ static void free_the_page(struct page *page, unsigned int order)
 		__free_pages_ok(page, order);
 }
 
+/* Why a free was refused: said once, in the kernel's words; nothing is changed. */
+static void __cold_free_diagnose(struct page *page, unsigned int order, int ref)
+{
+	if (page_outside_memory(page))
+		return;
+	if (order >= MAX_ORDER)
+		bad_page(page, "order above MAX_ORDER-1");
+	else if (PageTail(page))
+		bad_page(page, "freeing a tail page of a compound page");
+	else
+		bad_page(page, ref == 0 ? "VM_BUG_ON_PAGE(page_ref_count(page) == 0)" : "negative _refcount");
+}
+
 void __free_pages(struct page *page, unsigned int order)
 {
-	if (!page || page_outside_memory(page))
+	if (!page)
 		return;
-	if (order >= MAX_ORDER) {
-		bad_page(page, "order above MAX_ORDER-1");
-		return;
-	}
-	if (PageTail(page)) {
-		bad_page(page, "freeing a tail page of a compound page");
+	int ref;
+	if (__builtin_expect(order >= MAX_ORDER || page < mem_map || page >= mem_map + max_mapnr, 0) ||
+	    __builtin_expect((ref = page_ref_count(page)) <= 0 || PageTail(page), 0)) {
+		__cold_free_diagnose(page, order, page >= mem_map && page < mem_map + max_mapnr ? page_ref_count(page) : 0);
 		return;
 	}
-	int ref = page_ref_count(page);
-	if (ref <= 0) {
-		bad_page(page, ref == 0 ? "VM_BUG_ON_PAGE(page_ref_count(page) == 0)" : "negative _refcount");
-		return;
-	}
-	if (page_ref_dec_return(page) == 0)
+	/*
+	 * The last reference needs no atomic instruction: whoever could race
+	 * with us would need a reference of their own.  (Speculative lookups
+	 * that take a reference from zero do not exist in kmm.)
+	 */
+	if (ref == 1) {
+		set_page_count(page, 0);
 		free_the_page(page, order);
+	} else if (page_ref_dec_return(page) == 0) {
+		free_the_page(page, order);
+	}
 }
 
 void get_page(struct page *page)
@@ -1078,13 +1104,16 @@ static void prep_compound_page(struct page *page, unsigned int order)
 	page[1].compound_order = (unsigned char)order;
 }
 
-static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp, unsigned int alloc_flags)
+static inline void prep_new_page(struct page *page, unsigned int order, gfp_t gfp, unsigned int alloc_flags)
 {
+#if KMM_DEBUG >= 2
+	/* check_new_pages(): what comes off the free lists must look free */
 	for (unsigned long i = 0; i < (1UL << order); i++) {
 		const char *why = page_bad_reason(&page[i], PAGE_FLAGS_CHECK_AT_PREP);
-		if (why)
+		if (__builtin_expect(why != NULL, 0))
 			bad_page(&page[i], why);
 	}
+#endif
 	page->private = 0;
 	page->index = 0;
 	set_page_count(page, 1);
@@ -1400,21 +1429,21 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, con
 			       max(smp_processor_id(), 0), order, MAX_ORDER);
 		return NULL;
 	}
-	int zt = gfp_zone(gfp);
-	if (zt < 0) {
+	int zt = __gfp_zone(gfp);
+	if (__builtin_expect(zt < 0, 0)) {
 		char name[160];
 		gfp_flags_name(gfp, name, sizeof(name));
 		printk(KERN_WARNING "WARNING: invalid zone modifiers in gfp mask %#x(%s)\n", gfp, name);
 		return NULL;
 	}
-	if (preferred_nid < 0 || preferred_nid >= M->nr_nodes)
+	if (__builtin_expect(preferred_nid < 0 || preferred_nid >= M->nr_nodes, 0))
 		preferred_nid = 0;
 	if (__builtin_expect(M->deferred_active, 0))
 		deferred_init_wait();
 	struct alloc_context ac = {
 		.zonelist = &NODE_DATA(preferred_nid)->node_zonelists[gfp & __GFP_THISNODE ? ZONELIST_NOFALLBACK : ZONELIST_FALLBACK],
 		.nodemask = nodemask,
-		.migratetype = gfp_migratetype(gfp),
+		.migratetype = __gfp_migratetype(gfp),
 		.highest_zoneidx = zt,
 	};
 	ac.preferred_zoneref = first_zones_zonelist(ac.zonelist, zt, nodemask);
@@ -1423,11 +1452,6 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, con
 	if (__builtin_expect(!page, 0))
 		page = __alloc_pages_slowpath(gfp, order, &ac);
 	return page;
-}
-
-struct page *alloc_pages(gfp_t gfp, unsigned int order)
-{
-	return __alloc_pages(gfp, order, 0, NULL);
 }
 
 struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
