@@ -99,6 +99,7 @@ enum zone_stat_item {
 struct free_area {
 	struct list_head free_list[MIGRATE_TYPES]; /* blocks of this order, by migratetype */
 	unsigned long nr_free;                     /* blocks (not pages) on all lists */
+	unsigned long mt_mask;                     /* bit t set: free_list[t] is not empty */
 };
 
 /*

@@ -46,31 +46,69 @@ void set_pageblock_migratetype(struct page *page, int mt)
 
 /* ---- the free lists ---------------------------------------------------- */
 
+/*
+ * nr_free and mt_mask are written under zone->lock but read without it by
+ * the watermark checks (as Linux reads them racily): relaxed atomics.
+ */
+static inline void area_set_nr_free(struct free_area *area, long delta)
+{
+	__atomic_store_n(&area->nr_free, area->nr_free + (unsigned long)delta, __ATOMIC_RELAXED);
+}
+
+static inline void area_update_mask(struct free_area *area, int mt)
+{
+	unsigned long mask = area->mt_mask;
+	if (list_empty(&area->free_list[mt]))
+		mask &= ~(1UL << mt);
+	else
+		mask |= 1UL << mt;
+	__atomic_store_n(&area->mt_mask, mask, __ATOMIC_RELAXED);
+}
+
 static inline void add_to_free_list(struct page *page, struct zone *zone, unsigned int order, int mt)
 {
-	list_add(&page->lru, &zone->free_area[order].free_list[mt]);
-	zone->free_area[order].nr_free++;
+	struct free_area *area = &zone->free_area[order];
+	list_add(&page->lru, &area->free_list[mt]);
+	area_set_nr_free(area, 1);
+	area_update_mask(area, mt);
 }
 
 static inline void add_to_free_list_tail(struct page *page, struct zone *zone, unsigned int order, int mt)
 {
-	list_add_tail(&page->lru, &zone->free_area[order].free_list[mt]);
-	zone->free_area[order].nr_free++;
+	struct free_area *area = &zone->free_area[order];
+	list_add_tail(&page->lru, &area->free_list[mt]);
+	area_set_nr_free(area, 1);
+	area_update_mask(area, mt);
 }
 
 /* Move a free block to the list of another migratetype (same order). */
 static inline void move_to_free_list(struct page *page, struct zone *zone, unsigned int order, int mt)
 {
+	struct free_area *area = &zone->free_area[order];
 	list_del(&page->lru);
-	list_add_tail(&page->lru, &zone->free_area[order].free_list[mt]);
+	list_add_tail(&page->lru, &area->free_list[mt]);
+	for (int t = 0; t < MIGRATE_TYPES; t++)
+		area_update_mask(area, t);
 }
 
 static inline void del_page_from_free_list(struct page *page, struct zone *zone, unsigned int order)
 {
+	struct free_area *area = &zone->free_area[order];
+	struct list_head *next = page->lru.next;
 	list_del(&page->lru);
 	__ClearPageBuddy(page);
 	page->private = 0;
-	zone->free_area[order].nr_free--;
+	area_set_nr_free(area, -1);
+	/* the list became empty when the page was its only entry: next is the head */
+	for (int t = 0; t < MIGRATE_TYPES; t++)
+		if (next == &area->free_list[t])
+			area_update_mask(area, t);
+}
+
+/* Lockless: is the list of migratetype mt at this order non-empty? */
+static inline bool free_area_has(const struct free_area *area, int mt)
+{
+	return __atomic_load_n(&area->mt_mask, __ATOMIC_RELAXED) & (1UL << mt);
 }
 
 static inline struct page *get_page_from_free_area(struct free_area *area, int mt)
@@ -129,7 +167,7 @@ static void __free_one_page_fpi(struct page *page, unsigned long pfn, struct zon
 	unsigned long buddy_pfn = 0;
 	MM_BUG_ON_PAGE(PageBuddy(page), page);
 	MM_BUG_ON(pfn & ((1UL << order) - 1));
-	zone->vm_stat[NR_FREE_PAGES] += 1L << order;
+	__atomic_add_fetch(&zone->vm_stat[NR_FREE_PAGES], 1L << order, __ATOMIC_RELAXED);
 	while (order < MAX_ORDER - 1) {
 		struct page *buddy = find_buddy_page_pfn(zone, pfn, order, &buddy_pfn);
 		if (!buddy)
@@ -174,6 +212,7 @@ void free_pages_boot(struct page *page, unsigned int order, bool count_managed)
 		set_page_count(&page[i], 0);
 	}
 	struct zone *zone = page_zone(page);
+	count_vm_events(PGFREE, nr);
 	/* totalram is counted by the caller (memblock_free_all counts deferred pages too) */
 	if (count_managed)
 		__atomic_add_fetch(&zone->managed_pages, (long)nr, __ATOMIC_RELAXED);
@@ -206,6 +245,7 @@ void free_reserved_area_pfn(unsigned long start_pfn, unsigned long end_pfn, cons
 		set_page_count(page, 0);
 		struct zone *zone = page_zone(page);
 		adjust_managed_page_count(page, 1);
+		count_vm_event(PGFREE);
 		pthread_mutex_lock(&zone->lock);
 		__free_one_page(page, pfn, zone, 0, get_pageblock_migratetype(page));
 		pthread_mutex_unlock(&zone->lock);
@@ -397,14 +437,14 @@ bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 	/* a high-order request needs one suitable free block */
 	for (unsigned int o = order; o < MAX_ORDER; o++) {
 		const struct free_area *area = &z->free_area[o];
-		if (!area->nr_free)
+		if (!__atomic_load_n(&area->nr_free, __ATOMIC_RELAXED))
 			continue;
 		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (!list_empty(&area->free_list[mt]))
+			if (free_area_has(area, mt))
 				return true;
-		if ((alloc_flags & ALLOC_CMA) && !list_empty(&area->free_list[MIGRATE_CMA]))
+		if ((alloc_flags & ALLOC_CMA) && free_area_has(area, MIGRATE_CMA))
 			return true;
-		if (alloc_harder && !list_empty(&area->free_list[MIGRATE_HIGHATOMIC]))
+		if (alloc_harder && free_area_has(area, MIGRATE_HIGHATOMIC))
 			return true;
 	}
 	return false;
@@ -662,7 +702,7 @@ static int rmqueue_bulk(struct zone *zone, unsigned int order, int count, struct
 			break;
 		list_add_tail(&page->lru, list);
 	}
-	zone->vm_stat[NR_FREE_PAGES] -= (long)i << order;
+	__atomic_sub_fetch(&zone->vm_stat[NR_FREE_PAGES], (long)i << order, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&zone->lock);
 	return i;
 }
@@ -789,7 +829,7 @@ static struct page *rmqueue_buddy(struct zone *zone, unsigned int order, unsigne
 	if (!page)
 		page = __rmqueue(zone, order, mt, alloc_flags);
 	if (page)
-		zone->vm_stat[NR_FREE_PAGES] -= 1L << order;
+		__atomic_sub_fetch(&zone->vm_stat[NR_FREE_PAGES], 1L << order, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&zone->lock);
 	return page;
 }
@@ -1574,6 +1614,12 @@ int zone_verify(struct zone *zone, char *why, size_t whylen)
 				blocks++;
 			}
 		}
+		for (int t = 0; t < MIGRATE_TYPES && !ret; t++)
+			if (!!(zone->free_area[o].mt_mask & (1UL << t)) == list_empty(&zone->free_area[o].free_list[t])) {
+				snprintf(why, whylen, "zone %s order %u: mt_mask says list %d is %sempty", zone->name, o, t,
+					 list_empty(&zone->free_area[o].free_list[t]) ? "not " : "");
+				ret = -EINVAL;
+			}
 		if (!ret && blocks != zone->free_area[o].nr_free) {
 			snprintf(why, whylen, "zone %s order %u: nr_free %lu but %lu blocks listed", zone->name, o,
 				 zone->free_area[o].nr_free, blocks);

@@ -7,6 +7,26 @@
  * Linux has but kmm does not model yet is left out, never made up (e.g. the
  * per-node LRU statistics of zoneinfo until reclaim exists).
  *
+ * The views, and what they read:
+ *   buddyinfo, zoneinfo       free_area[o].nr_free, vm_stat[], watermarks
+ *   pagetypeinfo              the free lists per migratetype, get_pageblock_migratetype()
+ *   vmstat                    Σ zones vm_stat[] (KMM_ZONE_STATS), then the
+ *                             events (KMM_VM_EVENTS, summed over CPUs)
+ *   sys/kernel/debug/extfrag/ unusable_index and extfrag_index, computed from
+ *                             nr_free per order (fill_contig_page_info)
+ * The per-zone views go node by node through walk_zones_in_node(), which
+ * holds zone->lock around each zone, as Linux's walker does: a view never
+ * sees a block half way through a split or merge, so the counts of one zone
+ * agree with each other (Σ types of pagetypeinfo == buddyinfo, per order).
+ * zone->lock is a leaf lock here: a print callback takes no other lock and
+ * never allocates pages.
+ *
+ * Linux prints the items its configuration has, so do these views: the
+ * migratetypes of Debian's kernels (no CONFIG_CMA, so no "CMA" row or
+ * column), the per-zone events of the zone types the profile compiles in
+ * (pgalloc_high on i386, pgalloc_dma32 on x86_64), and no event Linux has
+ * no line for.
+ *
  * The sysctls recompute what depends on them the way their Linux handlers
  * do: min_free_kbytes and watermark_scale_factor -> setup_per_zone_wmarks(),
  * lowmem_reserve_ratio -> setup_per_zone_lowmem_reserve(),
@@ -27,67 +47,329 @@ static int zone_stat_threshold(const struct zone *zone)
 	return min(125, threshold);
 }
 
+/* ---- walking the zones of a node ------------------------------------------------ */
+
+typedef void (*zone_print_fn)(struct strbuf *sb, pg_data_t *pgdat, struct zone *zone);
+
+/*
+ * Linux's walk_zones_in_node(): print each zone of the node that the
+ * profile has, only the populated ones if assert_populated, with
+ * zone->lock held around each so its free lists and counters are read in
+ * one state.  The caller holds no zone lock.
+ */
+static void walk_zones_in_node(struct strbuf *sb, pg_data_t *pgdat, bool assert_populated, zone_print_fn print)
+{
+	for (struct zone *zone = pgdat->node_zones; zone < pgdat->node_zones + MAX_ZONE_TYPES; zone++) {
+		if (!zone->in_profile || (assert_populated && !populated_zone(zone)))
+			continue;
+		pthread_mutex_lock(&zone->lock);
+		print(sb, pgdat, zone);
+		pthread_mutex_unlock(&zone->lock);
+	}
+}
+
+/* N_MEMORY: the node has pages (the views that skip memoryless nodes ask). */
+static bool node_has_memory(const pg_data_t *pgdat)
+{
+	for (int z = 0; z < MAX_ZONE_TYPES; z++)
+		if (pgdat->node_zones[z].in_profile && populated_zone(&pgdat->node_zones[z]))
+			return true;
+	return false;
+}
+
+/* ---- zoneinfo, buddyinfo -------------------------------------------------------- */
+
+static void zoneinfo_show_print(struct strbuf *sb, pg_data_t *pgdat, struct zone *zone)
+{
+	sb_printf(sb, "Node %d, zone %8s", pgdat->node_id, zone->name);
+	sb_printf(sb,
+		  "\n  pages free     %lu"
+		  "\n        boost    %lu"
+		  "\n        min      %lu"
+		  "\n        low      %lu"
+		  "\n        high     %lu"
+		  "\n        spanned  %lu"
+		  "\n        present  %lu"
+		  "\n        managed  %lu"
+		  "\n        cma      %lu",
+		  (unsigned long)zone->vm_stat[NR_FREE_PAGES], zone->watermark_boost, min_wmark_pages(zone),
+		  low_wmark_pages(zone), high_wmark_pages(zone), zone->spanned_pages, zone->present_pages,
+		  zone_managed_pages(zone), zone->cma_pages);
+	bool first = true;
+	for (int i = 0; i < MAX_ZONE_TYPES; i++) {
+		if (!NODE_DATA(zone->node)->node_zones[i].in_profile)
+			continue;
+		sb_printf(sb, first ? "\n        protection: (%ld" : ", %ld", zone->lowmem_reserve[i]);
+		first = false;
+	}
+	sb_printf(sb, ")");
+	if (!populated_zone(zone)) {
+		sb_printf(sb, "\n");
+		return;
+	}
+#define X(id, name) sb_printf(sb, "\n      %-12s %lu", name, (unsigned long)zone->vm_stat[id]);
+	KMM_ZONE_STATS(X)
+#undef X
+	sb_printf(sb, "\n  pagesets");
+	for (int c = 0; c < M->nr_cpus; c++) {
+		const struct per_cpu_pages *pcp = &zone->pageset[c];
+		sb_printf(sb,
+			  "\n    cpu: %i"
+			  "\n              count: %i"
+			  "\n              high:  %i"
+			  "\n              batch: %i",
+			  c, pcp->count, pcp->high, pcp->batch);
+		sb_printf(sb, "\n  vm stats threshold: %d", zone_stat_threshold(zone));
+	}
+	sb_printf(sb,
+		  "\n  node_unreclaimable:  %u"
+		  "\n  start_pfn:           %lu\n",
+		  0u, zone->zone_start_pfn);
+}
+
 static void show_zoneinfo(struct strbuf *sb)
 {
-	struct zone *zone;
-	for_each_zone(zone) {
-		sb_printf(sb, "Node %d, zone %8s", zone->node, zone->name);
-		sb_printf(sb,
-			  "\n  pages free     %lu"
-			  "\n        boost    %lu"
-			  "\n        min      %lu"
-			  "\n        low      %lu"
-			  "\n        high     %lu"
-			  "\n        spanned  %lu"
-			  "\n        present  %lu"
-			  "\n        managed  %lu"
-			  "\n        cma      %lu",
-			  (unsigned long)zone->vm_stat[NR_FREE_PAGES], zone->watermark_boost, min_wmark_pages(zone),
-			  low_wmark_pages(zone), high_wmark_pages(zone), zone->spanned_pages, zone->present_pages,
-			  zone_managed_pages(zone), zone->cma_pages);
-		bool first = true;
-		for (int i = 0; i < MAX_ZONE_TYPES; i++) {
-			if (!NODE_DATA(zone->node)->node_zones[i].in_profile)
-				continue;
-			sb_printf(sb, first ? "\n        protection: (%ld" : ", %ld", zone->lowmem_reserve[i]);
-			first = false;
-		}
-		sb_printf(sb, ")");
-		if (!populated_zone(zone)) {
-			sb_printf(sb, "\n");
-			continue;
-		}
-#define X(id, name) sb_printf(sb, "\n      %-12s %lu", name, (unsigned long)zone->vm_stat[id]);
-		KMM_ZONE_STATS(X)
-#undef X
-		sb_printf(sb, "\n  pagesets");
-		for (int c = 0; c < M->nr_cpus; c++) {
-			const struct per_cpu_pages *pcp = &zone->pageset[c];
-			sb_printf(sb,
-				  "\n    cpu: %i"
-				  "\n              count: %i"
-				  "\n              high:  %i"
-				  "\n              batch: %i",
-				  c, pcp->count, pcp->high, pcp->batch);
-			sb_printf(sb, "\n  vm stats threshold: %d", zone_stat_threshold(zone));
-		}
-		sb_printf(sb,
-			  "\n  node_unreclaimable:  %u"
-			  "\n  start_pfn:           %lu\n",
-			  0u, zone->zone_start_pfn);
-	}
+	int nid;
+	for_each_online_node(nid)
+		walk_zones_in_node(sb, NODE_DATA(nid), false, zoneinfo_show_print);
+}
+
+static void frag_show_print(struct strbuf *sb, pg_data_t *pgdat, struct zone *zone)
+{
+	sb_printf(sb, "Node %d, zone %8s ", pgdat->node_id, zone->name);
+	for (int o = 0; o < MAX_ORDER; o++)
+		sb_printf(sb, "%6lu ", zone->free_area[o].nr_free);
+	sb_printf(sb, "\n");
 }
 
 static void show_buddyinfo(struct strbuf *sb)
 {
-	struct zone *zone;
-	for_each_populated_zone(zone) {
-		sb_printf(sb, "Node %d, zone %8s ", zone->node, zone->name);
-		for (int o = 0; o < MAX_ORDER; o++)
-			sb_printf(sb, "%6lu ", zone->free_area[o].nr_free);
+	int nid;
+	for_each_online_node(nid)
+		walk_zones_in_node(sb, NODE_DATA(nid), true, frag_show_print);
+}
+
+/* ---- pagetypeinfo --------------------------------------------------------------- */
+
+/* The migratetypes Debian's 6.1 kernels have: CONFIG_MEMORY_ISOLATION but no CONFIG_CMA. */
+static bool migratetype_in_config(int mt)
+{
+	return mt != MIGRATE_CMA;
+}
+
+/* The free blocks of each migratetype and order; the caller holds zone->lock. */
+static void pagetypeinfo_showfree_print(struct strbuf *sb, pg_data_t *pgdat, struct zone *zone)
+{
+	for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+		if (!migratetype_in_config(mt))
+			continue;
+		sb_printf(sb, "Node %4d, zone %8s, type %12s ", pgdat->node_id, zone->name, migratetype_names[mt]);
+		for (int o = 0; o < MAX_ORDER; o++) {
+			unsigned long freecount = 0;
+			bool overflow = false;
+			struct list_head *curr;
+			/* capped as in Linux, which walks the list under a spinlock */
+			list_for_each(curr, &zone->free_area[o].free_list[mt]) {
+				if (++freecount >= 100000) {
+					overflow = true;
+					break;
+				}
+			}
+			sb_printf(sb, "%s%6lu ", overflow ? ">" : "", freecount);
+		}
 		sb_printf(sb, "\n");
 	}
 }
+
+/*
+ * The pageblocks of each migratetype.  Linux samples one pfn per pageblock
+ * step from zone_start_pfn (not from an aligned pfn), skipping invalid pfns
+ * and pages of another zone: a zone counts DIV_ROUND_UP(spanned, pageblock)
+ * blocks less its whole-section holes, which is what the reference kernels
+ * print (i386 DMA at pfn 1..4095: 4 blocks).  The caller holds zone->lock.
+ */
+static void pagetypeinfo_showblockcount_print(struct strbuf *sb, pg_data_t *pgdat, struct zone *zone)
+{
+	unsigned long count[MIGRATE_TYPES] = { 0 };
+	for (unsigned long pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone); pfn += pageblock_nr_pages()) {
+		if (!pfn_valid(pfn))
+			continue;
+		struct page *page = pfn_to_page(pfn);
+		if (page_zone(page) != zone)
+			continue;
+		int mt = get_pageblock_migratetype(page);
+		if (mt < MIGRATE_TYPES)
+			count[mt]++;
+	}
+	sb_printf(sb, "Node %d, zone %8s ", pgdat->node_id, zone->name);
+	for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+		if (migratetype_in_config(mt))
+			sb_printf(sb, "%12lu ", count[mt]);
+	sb_printf(sb, "\n");
+}
+
+static void show_pagetypeinfo(struct strbuf *sb)
+{
+	int nid;
+	for_each_online_node(nid) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		if (!node_has_memory(pgdat))
+			continue;
+		sb_printf(sb, "Page block order: %d\n", M->prof->pageblock_order);
+		sb_printf(sb, "Pages per block:  %lu\n", pageblock_nr_pages());
+		sb_printf(sb, "\n");
+		sb_printf(sb, "%-43s ", "Free pages count per migrate type at order");
+		for (int o = 0; o < MAX_ORDER; o++)
+			sb_printf(sb, "%6d ", o);
+		sb_printf(sb, "\n");
+		walk_zones_in_node(sb, pgdat, true, pagetypeinfo_showfree_print);
+
+		sb_printf(sb, "\n%-23s", "Number of blocks type ");
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+			if (migratetype_in_config(mt))
+				sb_printf(sb, "%12s ", migratetype_names[mt]);
+		sb_printf(sb, "\n");
+		walk_zones_in_node(sb, pgdat, true, pagetypeinfo_showblockcount_print);
+		/* no "Number of mixed blocks": that needs CONFIG_PAGE_OWNER's records */
+	}
+}
+
+/* ---- vmstat --------------------------------------------------------------------- */
+
+/* The per-zone events follow enum zone_type, as TEXTS_FOR_ZONES does. */
+_Static_assert(PGALLOC_DEVICE - PGALLOC_DMA == ZONE_DEVICE - ZONE_DMA, "pgalloc_* not in zone order");
+_Static_assert(ALLOCSTALL_DEVICE - ALLOCSTALL_DMA == ZONE_DEVICE - ZONE_DMA, "allocstall_* not in zone order");
+
+/*
+ * Does Linux 6.1 have a line for this event?  A per-zone event only for the
+ * zone types the configuration compiles in; kswapd_wake is kmm's own count
+ * (Linux traces the wakeup but counts no vm event for it).
+ */
+static bool vm_event_in_config(enum vm_event_item item)
+{
+	if (item >= PGALLOC_DMA && item <= PGALLOC_DEVICE)
+		return M->prof->zone_mask & (1u << (item - PGALLOC_DMA));
+	if (item >= ALLOCSTALL_DMA && item <= ALLOCSTALL_DEVICE)
+		return M->prof->zone_mask & (1u << (item - ALLOCSTALL_DMA));
+	return item != KSWAPD_WAKE;
+}
+
+/*
+ * The zone counters summed over zones (global_zone_page_state()), then the
+ * events summed over CPUs (all_vm_events()).  KMM_ZONE_STATS and
+ * KMM_VM_EVENTS list their items in vmstat_text[]'s order, so printing them
+ * in list order keeps Linux's order (pgalloc_*, allocstall_*, pgfree, ...).
+ */
+static void show_vmstat(struct strbuf *sb)
+{
+	long zone_stat[NR_VM_ZONE_STAT_ITEMS] = { 0 };
+	struct zone *zone;
+	for_each_zone(zone) {
+		pthread_mutex_lock(&zone->lock);
+		for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++)
+			zone_stat[i] += zone->vm_stat[i];
+		pthread_mutex_unlock(&zone->lock);
+	}
+#define X(id, name) sb_printf(sb, "%s %lu\n", name, zone_stat[id] < 0 ? 0UL : (unsigned long)zone_stat[id]);
+	KMM_ZONE_STATS(X)
+#undef X
+#define X(id, name)               \
+	if (vm_event_in_config(id)) \
+		sb_printf(sb, "%s %lu\n", name, sum_vm_event(id));
+	KMM_VM_EVENTS(X)
+#undef X
+}
+
+/* ---- debugfs extfrag ------------------------------------------------------------ */
+
+struct contig_page_info {
+	unsigned long free_pages;           /* Σ nr_free[o] << o */
+	unsigned long free_blocks_total;    /* Σ nr_free[o] */
+	unsigned long free_blocks_suitable; /* blocks of 2^suitable_order within free blocks that large */
+};
+
+/* What the free lists offer an allocation of suitable_order; the caller holds zone->lock. */
+static void fill_contig_page_info(const struct zone *zone, unsigned int suitable_order, struct contig_page_info *info)
+{
+	*info = (struct contig_page_info){ 0 };
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		unsigned long blocks = zone->free_area[o].nr_free;
+		info->free_blocks_total += blocks;
+		info->free_pages += blocks << o;
+		if (o >= suitable_order)
+			info->free_blocks_suitable += blocks << (o - suitable_order);
+	}
+	/* the lists and the counter agree under the lock (zone_verify) */
+	MM_WARN_ON(info->free_pages != (unsigned long)zone->vm_stat[NR_FREE_PAGES]);
+}
+
+/*
+ * The share of free memory unusable for an allocation of this order, in
+ * thousandths: 0 no fragmentation .. 1000 all of it (or nothing free).
+ */
+static int unusable_free_index(unsigned int order, const struct contig_page_info *info)
+{
+	if (info->free_pages == 0)
+		return 1000;
+	return (int)((info->free_pages - (info->free_blocks_suitable << order)) * 1000ULL / info->free_pages);
+}
+
+/*
+ * Why an allocation of this order would fail, in thousandths: toward 0 lack
+ * of memory, toward 1000 fragmentation; -1000 when it would not fail.
+ */
+static int __fragmentation_index(unsigned int order, const struct contig_page_info *info)
+{
+	unsigned long requested = 1UL << order;
+	if (MM_WARN_ON(order >= MAX_ORDER))
+		return 0;
+	if (!info->free_blocks_total)
+		return 0;
+	if (info->free_blocks_suitable)
+		return -1000;
+	return 1000 - (int)((1000 + info->free_pages * 1000ULL / requested) / info->free_blocks_total);
+}
+
+static void unusable_show_print(struct strbuf *sb, pg_data_t *pgdat, struct zone *zone)
+{
+	struct contig_page_info info;
+	sb_printf(sb, "Node %d, zone %8s ", pgdat->node_id, zone->name);
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		fill_contig_page_info(zone, o, &info);
+		int index = unusable_free_index(o, &info);
+		sb_printf(sb, "%d.%03d ", index / 1000, index % 1000);
+	}
+	sb_printf(sb, "\n");
+}
+
+static void show_unusable_index(struct strbuf *sb)
+{
+	int nid;
+	for_each_online_node(nid)
+		if (node_has_memory(NODE_DATA(nid)))
+			walk_zones_in_node(sb, NODE_DATA(nid), true, unusable_show_print);
+}
+
+static void extfrag_show_print(struct strbuf *sb, pg_data_t *pgdat, struct zone *zone)
+{
+	struct contig_page_info info;
+	sb_printf(sb, "Node %d, zone %8s ", pgdat->node_id, zone->name);
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		fill_contig_page_info(zone, o, &info);
+		int index = __fragmentation_index(o, &info);
+		sb_printf(sb, "%2d.%03d ", index / 1000, index % 1000);
+	}
+	sb_printf(sb, "\n");
+}
+
+static void show_extfrag_index(struct strbuf *sb)
+{
+	int nid;
+	for_each_online_node(nid)
+		walk_zones_in_node(sb, NODE_DATA(nid), true, extfrag_show_print);
+}
+
+/* ---- meminfo, iomem ------------------------------------------------------------- */
 
 static unsigned long global_low_wmark(void)
 {
@@ -291,7 +573,11 @@ static const struct proc_file proc_files[] = {
 	{ "buddyinfo", show_buddyinfo, NULL },
 	{ "iomem", show_iomem, NULL },
 	{ "meminfo", show_meminfo, NULL },
+	{ "pagetypeinfo", show_pagetypeinfo, NULL },
+	{ "vmstat", show_vmstat, NULL },
 	{ "zoneinfo", show_zoneinfo, NULL },
+	{ "sys/kernel/debug/extfrag/extfrag_index", show_extfrag_index, NULL },
+	{ "sys/kernel/debug/extfrag/unusable_index", show_unusable_index, NULL },
 	{ "sys/vm/lowmem_reserve_ratio", show_lowmem_reserve_ratio, write_lowmem_reserve_ratio },
 	{ "sys/vm/min_free_kbytes", show_min_free_kbytes, write_min_free_kbytes },
 	{ "sys/vm/percpu_pagelist_high_fraction", show_pphf, write_pphf },
