@@ -1,6 +1,6 @@
 /*
- * mm_init.c - nodes, zones and the memory map at boot, as Linux 6.1's
- * free_area_init() and mem_init() build them.
+ * mm_init.c - nodes, zones, the memory map and the zones' reserves, as
+ * Linux 6.1's free_area_init(), mem_init() and the watermark code build them.
  *
  * Vocabulary:
  *   arch zone limits  max_zone_pfn[]: where each zone type may end (DMA
@@ -27,6 +27,20 @@
  * free_area_init (zones, mem_map, memmap_init) -> build_all_zonelists ->
  * mem_init (memblock_free_all, highmem) -> setup_per_cpu_pageset ->
  * init_per_zone_wmark_min -> khugepaged's min_free_kbytes -> late frees.
+ *
+ * Reserves, with Linux's names and rules (recomputed by the sysctls):
+ *   min_free_kbytes  = max(user setting, int_sqrt(lowmem_kbytes * 16))
+ *                      clamped to [128, 262144]; khugepaged raises it to
+ *                      keep 2 + 3*3 pageblocks per zone free (<= 5% of lowmem)
+ *   _watermark[MIN]  = min_free_pages * zone managed / lowmem managed
+ *                      (highmem: managed/1024 clamped to [32, 128])
+ *   _watermark[LOW]  = MIN + max(MIN/4, managed * watermark_scale_factor/10000)
+ *   _watermark[HIGH] = LOW + the same step; PROMO = HIGH + the step
+ *   lowmem_reserve[j] of zone i < j = Σ managed of zones i+1..j / ratio[i]
+ *   totalreserve     = Σ zones (max lowmem_reserve + high watermark)
+ *   pcp batch/high   = from managed (zone_batchsize) and the low watermark
+ *   zonelists        = nodes by distance (find_next_best_node), each node's
+ *                      zones from the highest down
  *
  * Invariants after free_area_init: for every zone, spanned == end - start,
  * present <= spanned; every pfn of every memblock.memory range is inside the

@@ -1,32 +1,46 @@
 /*
- * page_alloc.c - the zoned buddy allocator's free side, the per-zone
- * reserves (watermarks, lowmem_reserve, min_free_kbytes) and the zonelists,
- * as Linux 6.1's mm/page_alloc.c computes them.
+ * page_alloc.c - the zoned buddy allocator, as Linux 6.1's mm/page_alloc.c.
  *
  * Free area: zone->free_area[order] holds free blocks of 2^order pages, one
  * list per migratetype.  A free block's first struct page has PageBuddy set
  * and page->private == order; its buddy is the block at pfn ^ (1 << order).
- * Freeing merges with a free buddy of the same order as long as one exists:
+ * Freeing merges with a free buddy of the same order as long as one exists;
+ * allocating takes the smallest block that fits and gives the halves back:
  *
  *   order 2 free:  [0 1 2 3][4 5 6 7]  both free, both PageBuddy order 2
  *                      \       /
  *   order 3:       [0 1 2 3 4 5 6 7]   one block, page 0 carries order 3
  *
- * Reserves, with Linux's names and rules:
- *   min_free_kbytes  = max(user setting, int_sqrt(lowmem_kbytes * 16))
- *                      clamped to [128, 262144]; khugepaged raises it to
- *                      keep 2 + 3*3 pageblocks per zone free (≤ 5% of lowmem)
- *   _watermark[MIN]  = min_free_pages * zone managed / lowmem managed
- *                      (highmem: managed/1024 clamped to [32, 128])
- *   _watermark[LOW]  = MIN + max(MIN/4, managed * watermark_scale_factor/10000)
- *   _watermark[HIGH] = LOW + the same step; PROMO = HIGH + the step
- *   lowmem_reserve[j] of zone i < j = Σ managed of zones i+1..j / ratio[i]
- *   totalreserve     = Σ zones (max lowmem_reserve + high watermark)
+ * Pageblocks (1 << pageblock_order pages) carry a migratetype; a request
+ * takes from its own type's lists and, when they are empty, falls back per
+ * the fallbacks[] table, stealing the largest block (and the whole pageblock
+ * when enough of it is free or alike) and boosting the watermark.
  *
- * Locking: zone->lock protects free_area and vm_stat[NR_FREE_PAGES]; the
- * sysctl recomputations run with every zone lock taken in turn, as Linux
- * does under its spinlocks.  Invariant (zone_verify):
- *   vm_stat[NR_FREE_PAGES] == Σ free_area[o].nr_free << o  (+ pcp counts).
+ * An allocation (__alloc_pages): gfp_zone() names the highest zone, the
+ * node's zonelist is walked from there down, and each zone is used only if
+ * free - unusable > watermark + lowmem_reserve[highest zone] (the fast path
+ * uses the low watermark).  The slow path then wakes kswapd, retries at min
+ * (ALLOC_HIGH halves it, ALLOC_HARDER takes a quarter more: GFP_ATOMIC),
+ * compacts, reclaims, drains the per-CPU lists, retries, calls the OOM
+ * killer, and finally warns ("page allocation failure") - in Linux's order,
+ * each step a hook that does what is possible until reclaim and compaction
+ * exist.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
+ *
+ * Per-CPU lists: orders 0..3 and the pageblock order go through
+ * zone->pageset[cpu]: batch blocks come over at once, frees above high go
+ * back in batches growing by free_factor.  Only the CPU's own thread
+ * touches its lists (no lock, no atomic); drain_all_pages() takes an idle
+ * CPU's lists itself and asks a busy one to drain (sim/cpu.c).
+ *
+ * Locking: zone->lock protects free_area and NR_FREE_PAGES; nr_free,
+ * mt_mask and NR_FREE_PAGES are also read without it (relaxed atomics), as
+ * the watermark checks do in Linux.  Invariants (zone_verify):
+ *   vm_stat[NR_FREE_PAGES] == Σ free_area[o].nr_free << o
+ *   pcp->count == Σ pages on the CPU's lists;  no two free buddies of one order
+ *   managed == allocated + NR_FREE_PAGES + Σ pcp counts
+ * Bad frees (twice, wrong order, reserved or foreign pages, impossible
+ * orders) are refused with Linux's "BUG: Bad page state" report and change
+ * nothing.  Reserves and zonelists are computed in mm_init.c.
  */
 #include "internal.h"
 #include "sim/ram.h"
