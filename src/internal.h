@@ -285,6 +285,7 @@ void memblock_for_each_free_range(int nid, unsigned long lo_pfn, unsigned long h
 				  void (*fn)(unsigned long, unsigned long, void *), void *arg);
 void gfp_zone_table_init(void);
 void free_pfn_range_to_buddy(unsigned long start, unsigned long end, void *count);
+void free_pfn_range_boot(unsigned long start, unsigned long end, bool count_managed);
 void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone, unsigned int order, int mt);
 static inline int get_pageblock_migratetype(const struct page *page)
 {

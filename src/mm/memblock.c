@@ -328,21 +328,28 @@ void memblock_for_each_free_range(int nid, unsigned long lo_pfn, unsigned long h
 	}
 }
 
-/* Hand [start, end) to the buddy allocator in naturally aligned blocks. */
-void free_pfn_range_to_buddy(unsigned long start, unsigned long end, void *arg)
+/*
+ * Hand [start, end) to the buddy allocator in naturally aligned blocks;
+ * count_managed false when the pages were counted as managed in advance.
+ */
+void free_pfn_range_boot(unsigned long start, unsigned long end, bool count_managed)
 {
-	unsigned long *count = arg;
 	while (start < end) {
 		unsigned int order = start ? (unsigned)__builtin_ctzl(start) : MAX_ORDER - 1;
 		if (order > MAX_ORDER - 1)
 			order = MAX_ORDER - 1;
 		while (start + (1UL << order) > end)
 			order--;
-		__free_pages_core(pfn_to_page(start), order);
-		if (count)
-			*count += 1UL << order;
+		free_pages_boot(pfn_to_page(start), order, count_managed);
 		start += 1UL << order;
 	}
+}
+
+void free_pfn_range_to_buddy(unsigned long start, unsigned long end, void *count)
+{
+	free_pfn_range_boot(start, end, true);
+	if (count)
+		*(unsigned long *)count += end - start;
 }
 
 static void free_early_range(unsigned long start, unsigned long end, void *arg)

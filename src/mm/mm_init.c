@@ -813,15 +813,7 @@ static void deferred_range(unsigned long s, unsigned long e, void *argp)
 		}
 		return;
 	}
-	while (s < e) {
-		unsigned int order = s ? (unsigned)__builtin_ctzl(s) : MAX_ORDER - 1;
-		if (order > MAX_ORDER - 1)
-			order = MAX_ORDER - 1;
-		while (s + (1UL << order) > e)
-			order--;
-		free_pages_boot(pfn_to_page(s), order, false);
-		s += 1UL << order;
-	}
+	free_pfn_range_boot(s, e, false);
 }
 
 static void *deferred_init_node(void *argp)
