@@ -12,7 +12,7 @@ WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-protot
 BASEFLAGS:= -std=gnu11 -g -fPIC -pthread -Iinclude -Isrc -DKMM_DEBUG=$(DEBUG) $(WARN)
 CFLAGS   ?= -O2
 ALL_CFLAGS = $(BASEFLAGS) $(CFLAGS)
-LDLIBS   := -pthread -lm
+LDLIBS   := -pthread -lm -ldl
 
 B        ?= build
 LIB_SRC  := $(wildcard src/*/*.c)
@@ -71,9 +71,18 @@ test-asan:
 	$(MAKE) B=build-asan CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDLIBS="-pthread -lm -fsanitize=address,undefined" test-plain
 
+# bench_slab dlopen()s jemalloc, mimalloc and tcmalloc as baselines: install
+# them when missing (as root); a failure only leaves their columns empty.
 bench: $(B)/libkmm.a
+	@pkgs="libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4"; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! dpkg -s $$pkgs >/dev/null 2>&1; then \
+	  echo "installing $$pkgs (slab benchmark baselines)"; \
+	  (apt-get install -y $$pkgs >/dev/null 2>&1 || \
+	   (apt-get update >/dev/null 2>&1 && apt-get install -y $$pkgs >/dev/null 2>&1)) || \
+	   echo "could not install $$pkgs: the slab benchmark skips them"; \
+	fi; true
 	@mkdir -p $(B)/bench
-	$(CC) $(BASEFLAGS) -O2 -o $(B)/bench/kmm-bench $(BENCH_SRC) $(B)/libkmm.a $(LDLIBS)
+	$(CC) $(BASEFLAGS) -O2 -o $(B)/bench/kmm-bench $(BENCH_SRC) $(B)/libkmm.a $(LDLIBS) -ldl
 	./$(B)/bench/kmm-bench
 
 install: all

@@ -7,9 +7,13 @@
 int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;
+	if (!only || !strcmp(only, "slab"))
+		bench_slab_exec_setup(argv);
 	printf("kmm benchmarks (best of several rounds; ratio = kmm / baseline, lower is better)\n");
 	if (!only || !strcmp(only, "page_alloc"))
 		bench_page_alloc();
+	if (!only || !strcmp(only, "slab"))
+		bench_slab();
 	if (!only || !strcmp(only, "boot"))
 		bench_boot();
 	return 0;

@@ -238,6 +238,7 @@ struct kmm_machine {
 	bool thp_enabled;
 	unsigned long reserved_at_meminit; /* pages reserved when mem_init ran */
 	bool deferred_active;             /* deferred struct page threads still running */
+	unsigned long slab_bugs;          /* slab errors reported (BUG ..., WARNING ...) */
 	unsigned char *pageblock_flags;   /* migratetype of pageblock pfn >> pageblock_order */
 	signed char gfp_zone_table[16];   /* gfp_zone() by the four zone modifier bits (-1: invalid) */
 
@@ -323,6 +324,17 @@ static inline void count_vm_events(enum vm_event_item item, unsigned long n)
 }
 #define count_vm_event(item) count_vm_events(item, 1)
 unsigned long sum_vm_event(enum vm_event_item item);
+
+/* slab (mm/slab_common.c) */
+void kmem_cache_init(void);
+void kmem_cache_exit(void);
+void kmm_slab_shrink_all(void);
+int slab_verify_all(char *why, size_t whylen);
+long kmem_cache_objects_in_use(const char *name);
+void show_slabinfo(struct strbuf *sb);
+int slub_debug_setup(const char *val, char *err, size_t errlen);
+extern int slub_min_order, slub_max_order, slub_min_objects;
+extern bool slab_nomerge, slab_freelist_hardened;
 
 /* cmdline (arch/setup.c) */
 struct kmm_param {

@@ -27,6 +27,8 @@
 
 #include <kmm/types.h>
 
+struct kmem_cache;
+
 /* The PG_ bits, in Linux 6.1's order so dumps read the same. */
 #define KMM_PAGEFLAGS(X)        \
 	X(locked)               \
@@ -83,6 +85,25 @@ struct page {
 			unsigned long compound_head; /* bit 0 set: tail page */
 			unsigned char compound_dtor;
 			unsigned char compound_order;
+		};
+		struct {                          /* a slab (head page), as Linux's struct slab */
+			union {
+				struct list_head slab_list;  /* node partial or full list */
+				struct {
+					struct page *next;   /* CPU partial list */
+					long slabs;          /* slabs on it from here on */
+				};
+			};
+			struct kmem_cache *slab_cache;       /* the cache it belongs to */
+			void *freelist;                      /* first free object not owned by a CPU */
+			union {
+				unsigned long counters;
+				struct {
+					unsigned inuse : 16;     /* objects allocated or owned by a CPU */
+					unsigned objects : 15;   /* objects in the slab */
+					unsigned frozen : 1;     /* owned by a CPU (its slab or partial list) */
+				};
+			};
 		};
 	};
 	union {

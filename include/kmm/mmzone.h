@@ -175,6 +175,8 @@ typedef struct pglist_data {
 	unsigned long first_deferred_pfn;         /* struct pages from here are initialised late */
 	unsigned long deferred_from;              /* where late initialisation started, 0 if none */
 	unsigned long totalreserve_pages;         /* pages the node keeps back */
+	long nr_slab_reclaimable;                 /* pages in SLAB_RECLAIM_ACCOUNT slabs (atomic) */
+	long nr_slab_unreclaimable;               /* pages in other slabs and large kmallocs (atomic) */
 } pg_data_t;
 
 static inline unsigned long zone_end_pfn(const struct zone *zone)

@@ -288,6 +288,48 @@ static int param_thp(const char *val, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+static int param_slub_order(int *dst, const char *name, long lo, long hi, const char *val, char *err, size_t errlen)
+{
+	long v = 0;
+	int ret = parse_int_param(name, val, lo, hi, &v, err, errlen);
+	if (!ret)
+		*dst = (int)v;
+	return ret;
+}
+
+static int param_slub_min_order(const char *val, char *err, size_t errlen)
+{
+	return param_slub_order(&slub_min_order, "slub_min_order", 0, MAX_ORDER - 1, val, err, errlen);
+}
+
+static int param_slub_max_order(const char *val, char *err, size_t errlen)
+{
+	return param_slub_order(&slub_max_order, "slub_max_order", 0, MAX_ORDER - 1, val, err, errlen);
+}
+
+static int param_slub_min_objects(const char *val, char *err, size_t errlen)
+{
+	return param_slub_order(&slub_min_objects, "slub_min_objects", 0, 32767, val, err, errlen);
+}
+
+static int param_slab_nomerge(const char *val, char *err, size_t errlen)
+{
+	slab_nomerge = true;
+	return 0;
+}
+
+static int param_slab_merge(const char *val, char *err, size_t errlen)
+{
+	slab_nomerge = false;
+	return 0;
+}
+
+static int param_slab_hardened(const char *val, char *err, size_t errlen)
+{
+	slab_freelist_hardened = !val || !strcmp(val, "1") || !strcmp(val, "on");
+	return 0;
+}
+
 static int param_ignored(const char *val, char *err, size_t errlen)
 {
 	return 0;
@@ -306,6 +348,15 @@ static const struct kmm_param kmm_params[] = {
 	{ "sysctl.vm.min_free_kbytes", param_min_free_kbytes },
 	{ "sysctl.vm.watermark_scale_factor", param_wsf },
 	{ "sysctl.vm.lowmem_reserve_ratio", param_lowmem_ratio },
+	{ "slub_debug", slub_debug_setup },
+	{ "slub_min_order", param_slub_min_order },
+	{ "slub_max_order", param_slub_max_order },
+	{ "slub_min_objects", param_slub_min_objects },
+	{ "slab_nomerge", param_slab_nomerge },
+	{ "slub_nomerge", param_slab_nomerge },
+	{ "slab_merge", param_slab_merge },
+	{ "slub_merge", param_slab_merge },
+	{ "slab_freelist_hardened", param_slab_hardened },
 	/* not about memory: accepted so a real /proc/cmdline can be pasted */
 	{ "console", param_ignored }, { "loglevel", param_ignored }, { "panic", param_ignored },
 	{ "no_hash_pointers", param_ignored }, { "nokaslr", param_ignored }, { "quiet", param_ignored },
@@ -361,7 +412,7 @@ static int parse_early_param(const char *cmdline, char *err, size_t errlen)
 	}
 	free(copy);
 	if (!ret && *unknown) {
-		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*=)",
+		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened)",
 			 unknown);
 		ret = -EINVAL;
 	}
@@ -700,6 +751,7 @@ static void machine_free(void)
 		free(pgdat);
 		node_data[n] = NULL;
 	}
+	kmem_cache_exit();
 	nr_online_nodes = 0;
 	cpus_exit();
 	free(M->pageblock_flags);
@@ -881,6 +933,7 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	}
 	swiotlb_init();
 	mem_init();
+	kmem_cache_init();
 	/* alternative_instructions(): the patch sites are no longer needed */
 	free_reserved_area_pfn(PFN_DOWN(M->image.einit), PFN_DOWN(M->image.einit) + prof->alt_k / 4,
 			       "SMP alternatives");

@@ -1164,24 +1164,27 @@ static void zone_set_pageset_high_and_batch(struct zone *zone)
 }
 
 /* Boot pagesets: batch 1, high 0 until setup_per_cpu_pageset(). */
+/* Boot pagesets: high 0 and batch 1, so nothing stays on them until setup_per_cpu_pageset(). */
 void zone_pcp_init(struct zone *zone)
 {
 	zone->pageset_high = 0;
 	zone->pageset_batch = 1;
+	zone->pageset = calloc((size_t)M->nr_cpus, sizeof(*zone->pageset));
+	if (!zone->pageset)
+		abort();
+	for (int c = 0; c < M->nr_cpus; c++) {
+		zone->pageset[c].high = 0;
+		zone->pageset[c].batch = 1;
+		for (int t = 0; t < NR_PCP_LISTS; t++)
+			INIT_LIST_HEAD(&zone->pageset[c].lists[t]);
+	}
 }
 
 void setup_per_cpu_pageset(void)
 {
 	struct zone *zone;
-	for_each_zone(zone) {
-		zone->pageset = calloc((size_t)M->nr_cpus, sizeof(*zone->pageset));
-		if (!zone->pageset)
-			abort();
-		for (int c = 0; c < M->nr_cpus; c++)
-			for (int t = 0; t < NR_PCP_LISTS; t++)
-				INIT_LIST_HEAD(&zone->pageset[c].lists[t]);
+	for_each_zone(zone)
 		zone_set_pageset_high_and_batch(zone);
-	}
 }
 
 /* ---- zonelists ---------------------------------------------------------------- */

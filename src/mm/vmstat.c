@@ -273,6 +273,13 @@ static void show_vmstat(struct strbuf *sb)
 #define X(id, name) sb_printf(sb, "%s %lu\n", name, zone_stat[id] < 0 ? 0UL : (unsigned long)zone_stat[id]);
 	KMM_ZONE_STATS(X)
 #undef X
+	long rec = 0, unrec = 0;
+	for (int n = 0; n < M->nr_nodes; n++) {
+		rec += __atomic_load_n(&NODE_DATA(n)->nr_slab_reclaimable, __ATOMIC_RELAXED);
+		unrec += __atomic_load_n(&NODE_DATA(n)->nr_slab_unreclaimable, __ATOMIC_RELAXED);
+	}
+	sb_printf(sb, "nr_slab_reclaimable %ld\n", rec);
+	sb_printf(sb, "nr_slab_unreclaimable %ld\n", unrec);
 #define X(id, name)               \
 	if (vm_event_in_config(id)) \
 		sb_printf(sb, "%s %lu\n", name, sum_vm_event(id));
@@ -389,8 +396,14 @@ static void show_meminfo(struct strbuf *sb)
 	for_each_zone(zone)
 		if (is_highmem(zone))
 			highfree += (unsigned long)zone->vm_stat[NR_FREE_PAGES];
+	unsigned long sreclaimable = 0, sunreclaim = 0;
+	for (int n = 0; n < M->nr_nodes; n++) {
+		sreclaimable += (unsigned long)__atomic_load_n(&NODE_DATA(n)->nr_slab_reclaimable, __ATOMIC_RELAXED);
+		sunreclaim += (unsigned long)__atomic_load_n(&NODE_DATA(n)->nr_slab_unreclaimable, __ATOMIC_RELAXED);
+	}
+	/* si_mem_available(): free above the reserves, plus what reclaim could give (page cache joins later) */
 	long available = (long)free - (long)M->totalreserve_pages;
-	(void)global_low_wmark; /* page cache and reclaimable slab join here once they exist */
+	available += (long)sreclaimable - (long)min(sreclaimable / 2, global_low_wmark());
 	if (available < 0)
 		available = 0;
 	sb_printf(sb, "MemTotal:       %8lu kB\n", K(M->totalram_pages));
@@ -402,6 +415,10 @@ static void show_meminfo(struct strbuf *sb)
 		sb_printf(sb, "LowTotal:       %8lu kB\n", K(M->totalram_pages - M->totalhigh_pages));
 		sb_printf(sb, "LowFree:        %8lu kB\n", K(free - highfree));
 	}
+	sb_printf(sb, "KReclaimable:   %8lu kB\n", K(sreclaimable));
+	sb_printf(sb, "Slab:           %8lu kB\n", K(sreclaimable + sunreclaim));
+	sb_printf(sb, "SReclaimable:   %8lu kB\n", K(sreclaimable));
+	sb_printf(sb, "SUnreclaim:     %8lu kB\n", K(sunreclaim));
 	unsigned long vmalloc_total = (M->layout.vmalloc_end - M->layout.vmalloc_start) >> 10;
 	sb_printf(sb, "VmallocTotal:   %8lu kB\n", vmalloc_total);
 	unsigned long pcpu = ALIGN(M->prof->pcpu_static + M->prof->pcpu_reserved + 28 * 1024UL, PAGE_SIZE);
@@ -574,6 +591,7 @@ static const struct proc_file proc_files[] = {
 	{ "iomem", show_iomem, NULL },
 	{ "meminfo", show_meminfo, NULL },
 	{ "pagetypeinfo", show_pagetypeinfo, NULL },
+	{ "slabinfo", show_slabinfo, NULL },
 	{ "vmstat", show_vmstat, NULL },
 	{ "zoneinfo", show_zoneinfo, NULL },
 	{ "sys/kernel/debug/extfrag/extfrag_index", show_extfrag_index, NULL },

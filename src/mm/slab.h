@@ -1,0 +1,115 @@
+/*
+ * mm/slab.h - what slub.c and slab_common.c share: the cache descriptor,
+ * its per-CPU and per-node parts, and the object layout helpers.
+ *
+ * Object layout (s->size bytes per object, objects back to back from the
+ * slab's first byte):
+ *
+ *   | red_left_pad | object_size bytes | pad to word | [free ptr] | [track alloc][track free] | [red zone] | align |
+ *   ^ slot start   ^ object (what callers get)        ^ s->inuse        (debug only: SLAB_STORE_USER, SLAB_RED_ZONE)
+ *
+ * The free pointer lives at s->offset from the object: in the middle of
+ * the object normally, after it (s->inuse) when the object must keep its
+ * contents while free (ctor, SLAB_TYPESAFE_BY_RCU, SLAB_POISON).
+ */
+#ifndef KMM_MM_SLAB_H
+#define KMM_MM_SLAB_H
+
+#include <kmm/slab.h>
+
+#include "internal.h"
+
+struct kmem_cache_cpu {
+	void *freelist;          /* free objects of `slab` owned by this CPU */
+	struct page *slab;       /* the CPU slab (frozen), or NULL */
+	struct page *partial;    /* CPU partial slabs (frozen), linked by ->next */
+	int flush_pending;       /* another CPU asked us to give everything back */
+};
+
+struct kmem_cache_node {
+	pthread_mutex_t list_lock;  /* protects partial, full, nr_partial; then slab locks */
+	unsigned long nr_partial;   /* slabs on partial */
+	struct list_head partial;   /* slabs with free objects, not owned by a CPU */
+	struct list_head full;      /* debug caches: full slabs, so they can be walked */
+	long nr_slabs;              /* all slabs of this node (atomic) */
+	long total_objects;         /* objects in them (atomic) */
+};
+
+struct kmem_cache {
+	struct kmem_cache_cpu *cpu_slab;   /* [nr_cpus] */
+	slab_flags_t flags;                /* SLAB_* and the internal __OBJECT_POISON */
+	unsigned long min_partial;         /* keep this many partial slabs per node */
+	unsigned int size;                 /* object + metadata, aligned: the stride */
+	unsigned int object_size;          /* what the user asked for */
+	unsigned int offset;               /* free pointer offset from the object */
+	unsigned int cpu_partial;          /* objects a CPU may keep on partial slabs */
+	unsigned int cpu_partial_slabs;    /* ... as slabs */
+	unsigned int order, objects;       /* preferred slab order and objects per slab */
+	unsigned int min_order, min_objects; /* the smallest slab, when memory is short */
+	gfp_t allocflags;                  /* gfp bits for slab pages (__GFP_COMP, DMA, ...) */
+	int refcount;                      /* users, aliases included */
+	void (*ctor)(void *);              /* constructor, run once per object per slab */
+	unsigned int inuse;                /* offset of the metadata */
+	unsigned int align;                /* object alignment */
+	unsigned int red_left_pad;         /* left red zone */
+	unsigned int useroffset, usersize; /* usercopy whitelist */
+	unsigned long random;              /* free pointer obfuscation key, 0 = plain */
+	char *name;                        /* as in /proc/slabinfo */
+	struct list_head list;             /* slab_caches, newest first */
+	struct kmem_cache_node *node[MAX_NUMNODES];
+	void *descriptor;                  /* this cache's object in the "kmem_cache" cache */
+	void *node_descriptor[MAX_NUMNODES]; /* ... and in "kmem_cache_node", per node */
+	bool has_cpu_partial;              /* not a debug cache */
+};
+
+#define __OBJECT_POISON 0x80000000U       /* poison the object itself */
+#define SLAB_DEBUG_FLAGS (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | SLAB_CONSISTENCY_CHECKS)
+#define SLAB_NEVER_MERGE (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | SLAB_TYPESAFE_BY_RCU | \
+			  SLAB_NOLEAKTRACE | SLAB_FAILSLAB | SLAB_KASAN)
+#define SLAB_MERGE_SAME (SLAB_RECLAIM_ACCOUNT | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_ACCOUNT)
+
+/* Poison and red zone bytes (include/linux/poison.h) */
+#define POISON_INUSE 0x5a
+#define POISON_FREE 0x6b
+#define POISON_END 0xa5
+#define SLUB_RED_INACTIVE 0xbb
+#define SLUB_RED_ACTIVE 0xcc
+
+static inline bool kmem_cache_debug(const struct kmem_cache *s)
+{
+	return s->flags & SLAB_DEBUG_FLAGS;
+}
+
+/* The slab (head page) an object address belongs to, or NULL if none. */
+struct page *virt_to_slab(const void *x);
+
+/* slub.c */
+int __kmem_cache_create(struct kmem_cache *s, slab_flags_t flags);
+int __kmem_cache_shutdown(struct kmem_cache *s);
+int __kmem_cache_shrink(struct kmem_cache *s);
+void __kmem_cache_release(struct kmem_cache *s);
+void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller, size_t orig_size);
+void slab_free(struct kmem_cache *s, struct page *slab, void *x, unsigned long caller);
+slab_flags_t kmem_cache_flags(unsigned int object_size, slab_flags_t flags, const char *name);
+unsigned int slab_ksize(const struct kmem_cache *s);
+void print_tracking(struct kmem_cache *s, void *object);
+void kmem_cache_flush_all(struct kmem_cache *s);
+int calculate_order(unsigned int size);
+
+struct slabinfo {
+	unsigned long active_objs, num_objs, active_slabs, num_slabs;
+	unsigned int objects_per_slab, cache_order;
+};
+void get_slabinfo(struct kmem_cache *s, struct slabinfo *sinfo);
+
+/* slab_common.c */
+extern struct list_head slab_caches;
+extern pthread_mutex_t slab_mutex;
+extern int slub_min_order, slub_max_order, slub_min_objects;
+extern bool slab_nomerge, slab_freelist_hardened;
+void kmem_cache_init(void);
+void kmem_cache_exit(void);
+int slub_debug_setup(const char *val, char *err, size_t errlen);
+void show_slabinfo(struct strbuf *sb);
+
+#endif

@@ -1,0 +1,674 @@
+/*
+ * slab_common.c - creating, merging and destroying caches, the kmalloc
+ * caches and the kmalloc family, and /proc/slabinfo, as Linux 6.1's
+ * mm/slab_common.c.
+ *
+ * Caches: kmem_cache_create() first looks for a compatible cache to merge
+ * with (an alias: no constructor, no usercopy region, no debugging, the same
+ * "merge-same" flags, a size within one word above, compatible alignment),
+ * as find_mergeable() does; the alias shares the existing cache and bumps
+ * its refcount.  Every cache, aliases apart, is on slab_caches (newest
+ * first, the order /proc/slabinfo lists them in) and costs an object in the
+ * "kmem_cache" cache and one per node in "kmem_cache_node", as in Linux.
+ *
+ * kmalloc: 13 size classes per type - 8, 16, 32, 64, 96, 128, 192, 256,
+ * 512, 1k, 2k, 4k, 8k - and four types: kmalloc-* (normal), kmalloc-cg-*
+ * (__GFP_ACCOUNT), kmalloc-rcl-* (__GFP_RECLAIMABLE), dma-kmalloc-*
+ * (__GFP_DMA).  A size picks its class through size_index[] up to 192
+ * bytes and by fls() above; above 8 KiB kmalloc_large() takes pages from
+ * the page allocator directly.  kmalloc(0) returns ZERO_SIZE_PTR.
+ *
+ * Locking: slab_mutex guards slab_caches and cache creation/destruction.
+ */
+#include "mm/slab.h"
+
+#include "sim/ram.h"
+
+struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
+pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
+int slub_min_order, slub_max_order = PAGE_ALLOC_COSTLY_ORDER, slub_min_objects;
+bool slab_nomerge, slab_freelist_hardened;
+
+/* slub_debug=: flags for all caches or for named ones */
+static slab_flags_t slub_debug;
+static char slub_debug_names[256];
+
+enum kmalloc_cache_type { KMALLOC_NORMAL, KMALLOC_CGROUP, KMALLOC_RECLAIM, KMALLOC_DMA, NR_KMALLOC_TYPES };
+
+static struct kmem_cache *kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1];
+static struct kmem_cache *kmem_cache_cache, *kmem_cache_node_cache;
+
+static const struct {
+	const char *name[NR_KMALLOC_TYPES];
+	unsigned int size;
+} kmalloc_info[] = {
+#define INFO(n, sz) { { "kmalloc-" n, "kmalloc-cg-" n, "kmalloc-rcl-" n, "dma-kmalloc-" n }, sz }
+	INFO("0", 0), INFO("96", 96), INFO("192", 192), INFO("8", 8), INFO("16", 16), INFO("32", 32),
+	INFO("64", 64), INFO("128", 128), INFO("256", 256), INFO("512", 512), INFO("1k", 1024),
+	INFO("2k", 2048), INFO("4k", 4096), INFO("8k", 8192),
+#undef INFO
+};
+
+/* Sizes up to 192 bytes: (size - 1) / 8 -> kmalloc index (1 = 96, 2 = 192). */
+static const unsigned char size_index[24] = {
+	3, 4, 5, 5, 6, 6, 6, 6, 1, 1, 1, 1, 7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+static inline unsigned int kmalloc_index(size_t size)
+{
+	if (size <= 192)
+		return size_index[(size - 1) / 8];
+	return (unsigned int)(64 - __builtin_clzl(size - 1));
+}
+
+static inline enum kmalloc_cache_type kmalloc_type(gfp_t flags)
+{
+	if (!(flags & (__GFP_DMA | __GFP_RECLAIMABLE | __GFP_ACCOUNT)))
+		return KMALLOC_NORMAL;
+	if (flags & __GFP_DMA)
+		return KMALLOC_DMA;
+	if (flags & __GFP_RECLAIMABLE)
+		return KMALLOC_RECLAIM;
+	return KMALLOC_CGROUP;
+}
+
+struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags)
+{
+	if (!size || size > KMALLOC_MAX_CACHE_SIZE || !M)
+		return NULL;
+	return kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)];
+}
+
+/* ---- cache creation ---------------------------------------------------------------- */
+
+static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size)
+{
+	if (flags & SLAB_HWCACHE_ALIGN) {
+		unsigned int ralign = SMP_CACHE_BYTES;
+		while (size <= ralign / 2)
+			ralign /= 2;
+		align = max(align, ralign);
+	}
+	align = max(align, 8u); /* ARCH_SLAB_MINALIGN: __alignof__(unsigned long long) */
+	return ALIGN(align, (unsigned)sizeof(void *));
+}
+
+slab_flags_t kmem_cache_flags(unsigned int object_size, slab_flags_t flags, const char *name)
+{
+	if (!slub_debug)
+		return flags;
+	if (!slub_debug_names[0])
+		return flags | slub_debug;
+	/* a comma-separated list of cache names the flags apply to */
+	const char *p = slub_debug_names;
+	size_t len = strlen(name);
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if ((l == len && !strncmp(p, name, l)) || (l && p[l - 1] == '*' && !strncmp(p, name, l - 1)))
+			return flags | slub_debug;
+		p += l + (e ? 1 : 0);
+	}
+	return flags;
+}
+
+static bool slab_unmergeable(const struct kmem_cache *s)
+{
+	return slab_nomerge || (s->flags & SLAB_NEVER_MERGE) || s->ctor || s->usersize || s->refcount < 0;
+}
+
+static struct kmem_cache *find_mergeable(unsigned int size, unsigned int align, slab_flags_t flags,
+					 const char *name, void (*ctor)(void *))
+{
+	if (slab_nomerge || ctor)
+		return NULL;
+	size = ALIGN(size, (unsigned)sizeof(void *));
+	align = calculate_alignment(flags, align, size);
+	size = ALIGN(size, align);
+	flags = kmem_cache_flags(size, flags, name);
+	if (flags & SLAB_NEVER_MERGE)
+		return NULL;
+	/* oldest first, as list_for_each_entry_reverse over slab_caches */
+	for (struct list_head *pos = slab_caches.prev; pos != &slab_caches; pos = pos->prev) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		if (slab_unmergeable(s))
+			continue;
+		if (size > s->size)
+			continue;
+		if ((flags & SLAB_MERGE_SAME) != (s->flags & SLAB_MERGE_SAME))
+			continue;
+		if ((s->size & ~(align - 1)) != s->size)
+			continue;
+		if (s->size - size >= sizeof(void *))
+			continue;
+		return s;
+	}
+	return NULL;
+}
+
+/* What a cache costs in simulated memory: its descriptor, and one per node. */
+static void cache_descriptor_alloc(struct kmem_cache *s)
+{
+	if (!kmem_cache_cache || !kmem_cache_node_cache)
+		return; /* bootstrap: charged once both exist */
+	s->descriptor = kmem_cache_alloc(kmem_cache_cache, GFP_KERNEL);
+	for (int nid = 0; nid < M->nr_nodes; nid++)
+		s->node_descriptor[nid] = kmem_cache_alloc_node(kmem_cache_node_cache, GFP_KERNEL, nid);
+}
+
+static void cache_descriptor_free(struct kmem_cache *s)
+{
+	if (s->descriptor)
+		kmem_cache_free(kmem_cache_cache, s->descriptor);
+	for (int nid = 0; nid < M->nr_nodes; nid++)
+		if (s->node_descriptor[nid])
+			kmem_cache_free(kmem_cache_node_cache, s->node_descriptor[nid]);
+}
+
+static struct kmem_cache *create_cache(const char *name, unsigned int object_size, unsigned int align,
+				       slab_flags_t flags, unsigned int useroffset, unsigned int usersize,
+				       void (*ctor)(void *), int *err)
+{
+	struct kmem_cache *s = calloc(1, sizeof(*s));
+	if (!s) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	s->name = strdup(name);
+	s->size = s->object_size = object_size;
+	s->align = align;
+	s->ctor = ctor;
+	s->useroffset = useroffset;
+	s->usersize = usersize;
+	s->refcount = 1;
+	*err = __kmem_cache_create(s, flags);
+	if (*err) {
+		__kmem_cache_release(s);
+		free(s->name);
+		free(s);
+		return NULL;
+	}
+	cache_descriptor_alloc(s);
+	list_add(&s->list, &slab_caches);
+	return s;
+}
+
+struct kmem_cache *kmem_cache_create_usercopy(const char *name, unsigned int size, unsigned int align,
+					      slab_flags_t flags, unsigned int useroffset, unsigned int usersize,
+					      void (*ctor)(void *))
+{
+	struct kmem_cache *s = NULL;
+	int err = 0;
+	if (!M)
+		return NULL;
+	pthread_mutex_lock(&slab_mutex);
+	if (!name || !*name || !size || size > KMALLOC_MAX_SIZE || (align & (align - 1)) ||
+	    (flags & ~(SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA |
+		       SLAB_CACHE_DMA32 | SLAB_STORE_USER | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | SLAB_MEM_SPREAD |
+		       SLAB_TRACE | SLAB_DEBUG_OBJECTS | SLAB_NOLEAKTRACE | SLAB_FAILSLAB | SLAB_ACCOUNT |
+		       SLAB_NO_USER_FLAGS | SLAB_RECLAIM_ACCOUNT | SLAB_KMALLOC)) ||
+	    useroffset > size || usersize > size - useroffset) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (!usersize) {
+		s = find_mergeable(size, align, flags, name, ctor);
+		if (s) {
+			s->refcount++;
+			/* the alias may need more of each object than the cache gave so far */
+			s->object_size = max(s->object_size, size);
+			s->inuse = max(s->inuse, ALIGN(size, (unsigned)sizeof(void *)));
+			goto out;
+		}
+	}
+	s = create_cache(name, size, calculate_alignment(flags, align, size), flags, useroffset, usersize, ctor, &err);
+out:
+	pthread_mutex_unlock(&slab_mutex);
+	if (err) {
+		if (flags & SLAB_PANIC) {
+			printk(KERN_EMERG "Kernel panic - not syncing: %s: Failed to create slab '%s'. Error %d\n",
+			       "kmem_cache_create", name ? name : "(null)", err);
+			fputs(kmm_dmesg(), stderr);
+			abort();
+		}
+		printk(KERN_WARNING "kmem_cache_create(%s) failed with error %d\n", name ? name : "(null)", err);
+		return NULL;
+	}
+	return s;
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align, slab_flags_t flags,
+				     void (*ctor)(void *))
+{
+	return kmem_cache_create_usercopy(name, size, align, flags, 0, 0, ctor);
+}
+
+void kmem_cache_destroy(struct kmem_cache *s)
+{
+	if (!s || !M)
+		return;
+	pthread_mutex_lock(&slab_mutex);
+	if (--s->refcount > 0) {
+		pthread_mutex_unlock(&slab_mutex);
+		return;
+	}
+	if (__kmem_cache_shutdown(s)) {
+		printk(KERN_WARNING "kmem_cache_destroy %s: Slab cache still has objects when called from %p\n", s->name,
+		       __builtin_return_address(0));
+		s->refcount++; /* it stays, as Linux leaves it */
+		pthread_mutex_unlock(&slab_mutex);
+		return;
+	}
+	list_del(&s->list);
+	pthread_mutex_unlock(&slab_mutex);
+	cache_descriptor_free(s);
+	__kmem_cache_release(s);
+	free(s->name);
+	free(s);
+}
+
+int kmem_cache_shrink(struct kmem_cache *s)
+{
+	return s ? __kmem_cache_shrink(s) : 0;
+}
+
+unsigned int kmem_cache_size(struct kmem_cache *s)
+{
+	return s->object_size;
+}
+
+const char *kmem_cache_name(struct kmem_cache *s)
+{
+	return s->name;
+}
+
+/* ---- allocation entry points --------------------------------------------------------- */
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
+{
+	return slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), 0);
+}
+
+void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
+{
+	return slab_alloc_node(s, flags, node, (unsigned long)__builtin_return_address(0), 0);
+}
+
+/* The cache an object really belongs to; a wrong one is reported (cache_from_obj). */
+static struct kmem_cache *cache_from_obj(struct kmem_cache *s, const void *x, struct page **slabp)
+{
+	struct page *slab = virt_to_slab(x);
+	if (!slab) {
+		printk(KERN_WARNING "kmem_cache_free(%s): object 0x%lx is not in a slab page\n", s ? s->name : "?",
+		       M->layout.page_offset + (unsigned long)((const char *)x - (const char *)kmm_ram.direct_base));
+		M->slab_bugs++;
+		return NULL;
+	}
+	struct kmem_cache *cachep = slab->slab_cache;
+	if (s && cachep != s) {
+		printk(KERN_WARNING "WARNING: %s: Wrong slab cache. %s but object is from %s\n", "cache_from_obj", s->name,
+		       cachep->name);
+		print_tracking(cachep, (void *)x);
+		M->slab_bugs++;
+	}
+	*slabp = slab;
+	return cachep;
+}
+
+void kmem_cache_free(struct kmem_cache *s, void *x)
+{
+	struct page *slab;
+	if (!x)
+		return;
+	s = cache_from_obj(s, x, &slab);
+	if (s)
+		slab_free(s, slab, x, (unsigned long)__builtin_return_address(0));
+}
+
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p)
+{
+	for (size_t i = 0; i < nr; i++) {
+		p[i] = slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), 0);
+		if (!p[i]) {
+			kmem_cache_free_bulk(s, i, p);
+			return 0;
+		}
+	}
+	return (int)nr;
+}
+
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
+{
+	for (size_t i = 0; i < nr; i++)
+		kmem_cache_free(s, p[i]);
+}
+
+/* ---- kmalloc ---------------------------------------------------------------------------- */
+
+static unsigned int get_order_bytes(size_t size)
+{
+	unsigned int order = 0;
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+static void *kmalloc_large_node(size_t size, gfp_t flags, int node)
+{
+	unsigned int order = get_order_bytes(size);
+	if (order >= MAX_ORDER) {
+		if (!(flags & __GFP_NOWARN))
+			printk(KERN_WARNING "WARNING: kmalloc of %zu bytes: more than KMALLOC_MAX_SIZE (%lu)\n", size,
+			       KMALLOC_MAX_SIZE);
+		return NULL;
+	}
+	struct page *page = __alloc_pages((flags & ~__GFP_HIGHMEM) | __GFP_COMP, order, node == NUMA_NO_NODE ? 0 : node,
+					  NULL);
+	if (!page)
+		return NULL;
+	__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->nr_slab_unreclaimable, 1L << order, __ATOMIC_RELAXED);
+	return page_address(page);
+}
+
+void *kmalloc_node(size_t size, gfp_t flags, int node)
+{
+	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0))
+		return kmalloc_large_node(size, flags, node);
+	if (__builtin_expect(!size, 0))
+		return ZERO_SIZE_PTR;
+	struct kmem_cache *s = kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)];
+	return slab_alloc_node(s, flags, node, (unsigned long)__builtin_return_address(0), size);
+}
+
+void *kmalloc(size_t size, gfp_t flags)
+{
+	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0))
+		return kmalloc_large_node(size, flags, NUMA_NO_NODE);
+	if (__builtin_expect(!size, 0))
+		return ZERO_SIZE_PTR;
+	struct kmem_cache *s = kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)];
+	return slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), size);
+}
+
+static void free_large_kmalloc(struct page *page, const void *object)
+{
+	if (!PageHead(page) || page_address(page) != object) {
+		printk(KERN_WARNING "WARNING: kfree: object pointer: 0x%lx is not a kmalloc object\n",
+		       M->layout.page_offset + (unsigned long)((const char *)object - (const char *)kmm_ram.direct_base));
+		M->slab_bugs++;
+		return;
+	}
+	unsigned int order = compound_order(page);
+	__atomic_sub_fetch(&NODE_DATA(page_to_nid(page))->nr_slab_unreclaimable, 1L << order, __ATOMIC_RELAXED);
+	__free_pages(page, order);
+}
+
+void kfree(const void *x)
+{
+	if (__builtin_expect(ZERO_OR_NULL_PTR(x), 0))
+		return;
+	if (__builtin_expect(!virt_addr_valid(x), 0)) {
+		printk(KERN_WARNING "WARNING: kfree: pointer %p is not in the kernel's direct map\n", x);
+		M->slab_bugs++;
+		return;
+	}
+	struct page *page = compound_head(virt_to_page(x));
+	if (__builtin_expect(!PageSlab(page), 0)) {
+		free_large_kmalloc(page, x);
+		return;
+	}
+	slab_free(page->slab_cache, page, (void *)x, (unsigned long)__builtin_return_address(0));
+}
+
+size_t ksize(const void *x)
+{
+	if (ZERO_OR_NULL_PTR(x) || !virt_addr_valid(x))
+		return 0;
+	struct page *page = compound_head(virt_to_page(x));
+	if (!PageSlab(page))
+		return PAGE_SIZE << compound_order(page);
+	return slab_ksize(page->slab_cache);
+}
+
+void kfree_sensitive(const void *x)
+{
+	size_t ks = ksize(x);
+	if (ks)
+		memset((void *)x, 0, ks);
+	kfree(x);
+}
+
+void *krealloc(const void *p, size_t new_size, gfp_t flags)
+{
+	if (!new_size) {
+		kfree(p);
+		return ZERO_SIZE_PTR;
+	}
+	size_t ks = ZERO_OR_NULL_PTR(p) ? 0 : ksize(p);
+	if (ks && new_size <= ks) {
+		if (flags & __GFP_ZERO)
+			memset((char *)p + new_size, 0, ks - new_size);
+		return (void *)p;
+	}
+	void *ret = kmalloc(new_size, flags);
+	if (ret && ks) {
+		memcpy(ret, p, ks);
+		kfree(p);
+	}
+	return ret;
+}
+
+void *kmemdup(const void *src, size_t len, gfp_t gfp)
+{
+	void *p = kmalloc(len, gfp);
+	if (p && !ZERO_OR_NULL_PTR(p))
+		memcpy(p, src, len);
+	return p;
+}
+
+char *kstrdup(const char *s, gfp_t gfp)
+{
+	return s ? kmemdup(s, strlen(s) + 1, gfp) : NULL;
+}
+
+char *kstrndup(const char *s, size_t max, gfp_t gfp)
+{
+	if (!s)
+		return NULL;
+	size_t len = strnlen(s, max);
+	char *buf = kmalloc(len + 1, gfp);
+	if (buf) {
+		memcpy(buf, s, len);
+		buf[len] = 0;
+	}
+	return buf;
+}
+
+/* kvmalloc: kmalloc; the vmalloc fallback for large sizes comes with vmalloc. */
+void *kvmalloc(size_t size, gfp_t flags)
+{
+	return kmalloc(size, flags | (size > PAGE_SIZE ? __GFP_NOWARN : 0));
+}
+
+void kvfree(const void *addr)
+{
+	kfree(addr);
+}
+
+/* ---- boot --------------------------------------------------------------------------------- */
+
+static void new_kmalloc_cache(unsigned int idx, enum kmalloc_cache_type type)
+{
+	slab_flags_t flags = SLAB_KMALLOC;
+	if (type == KMALLOC_RECLAIM)
+		flags |= SLAB_RECLAIM_ACCOUNT;
+	else if (type == KMALLOC_CGROUP)
+		flags |= SLAB_ACCOUNT;
+	else if (type == KMALLOC_DMA)
+		flags |= SLAB_CACHE_DMA;
+	unsigned int size = kmalloc_info[idx].size;
+	/* power-of-two kmalloc objects are naturally aligned */
+	unsigned int align = (size & (size - 1)) ? 8 : max(8u, size);
+	int err;
+	kmalloc_caches[type][idx] = create_cache(kmalloc_info[idx].name[type], size,
+						 calculate_alignment(flags, align, size), flags, 0, size, NULL, &err);
+	if (!kmalloc_caches[type][idx]) {
+		printk(KERN_EMERG "Kernel panic - not syncing: Out of memory when creating slab %s\n",
+		       kmalloc_info[idx].name[type]);
+		abort();
+	}
+}
+
+/*
+ * kmem_cache_init(): the two bootstrap caches first, then every kmalloc
+ * cache, in Linux's order (so /proc/slabinfo lists them as Linux does).
+ */
+void kmem_cache_init(void)
+{
+	int err;
+	unsigned int ptr = M->prof->bits == 64 ? 8 : 4;
+	/* sizeof(struct kmem_cache) up to node[], then a pointer per node; sizeof(struct kmem_cache_node) */
+	unsigned int cache_size = (M->prof->bits == 64 ? 224 : 152) + ptr * (unsigned)M->nr_nodes;
+	unsigned int node_size = M->prof->bits == 64 ? 64 : 32;
+	pthread_mutex_lock(&slab_mutex);
+	kmem_cache_cache = create_cache("kmem_cache", cache_size, calculate_alignment(SLAB_HWCACHE_ALIGN, 0, cache_size),
+					SLAB_HWCACHE_ALIGN, 0, 0, NULL, &err);
+	kmem_cache_node_cache = create_cache("kmem_cache_node", node_size,
+					     calculate_alignment(SLAB_HWCACHE_ALIGN, 0, node_size), SLAB_HWCACHE_ALIGN, 0,
+					     0, NULL, &err);
+	if (!kmem_cache_cache || !kmem_cache_node_cache) {
+		printk(KERN_EMERG "Kernel panic - not syncing: kmem_cache_init: out of memory\n");
+		abort();
+	}
+	/* what the bootstrap caches cost for themselves */
+	cache_descriptor_alloc(kmem_cache_cache);
+	cache_descriptor_alloc(kmem_cache_node_cache);
+	for (int type = KMALLOC_NORMAL; type < NR_KMALLOC_TYPES; type++)
+		for (unsigned int i = KMALLOC_SHIFT_LOW; i <= KMALLOC_SHIFT_HIGH; i++) {
+			new_kmalloc_cache(i, (enum kmalloc_cache_type)type);
+			if (i == 6)
+				new_kmalloc_cache(1, (enum kmalloc_cache_type)type);
+			if (i == 7)
+				new_kmalloc_cache(2, (enum kmalloc_cache_type)type);
+		}
+	pthread_mutex_unlock(&slab_mutex);
+	pr_info("SLUB: HWalign=%d, Order=%d-%d, MinObjects=%d, CPUs=%d, Nodes=%d\n", SMP_CACHE_BYTES, slub_min_order,
+		slub_max_order, slub_min_objects, M->nr_cpus, M->nr_nodes);
+}
+
+/* Tear every cache down with the machine (the memory goes with it). */
+void kmem_cache_exit(void)
+{
+	struct list_head *pos, *tmp;
+	for (pos = slab_caches.next; pos != &slab_caches; pos = tmp) {
+		tmp = pos->next;
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		__kmem_cache_release(s);
+		free(s->name);
+		free(s);
+	}
+	INIT_LIST_HEAD(&slab_caches);
+	memset(kmalloc_caches, 0, sizeof(kmalloc_caches));
+	kmem_cache_cache = kmem_cache_node_cache = NULL;
+	slub_debug = 0;
+	slub_debug_names[0] = 0;
+	slub_min_order = 0;
+	slub_max_order = PAGE_ALLOC_COSTLY_ORDER;
+	slub_min_objects = 0;
+	slab_nomerge = false;
+	slab_freelist_hardened = false;
+}
+
+/* slub_debug[=FZPU[,cache,...]]: F checks, Z red zones, P poison, U user tracking, T trace, - none. */
+int slub_debug_setup(const char *val, char *err, size_t errlen)
+{
+	slab_flags_t flags = 0;
+	if (!val || !*val) {
+		slub_debug = SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER;
+		return 0;
+	}
+	const char *p = val;
+	for (; *p && *p != ','; p++) {
+		switch (*p) {
+		case 'f': case 'F': flags |= SLAB_CONSISTENCY_CHECKS; break;
+		case 'z': case 'Z': flags |= SLAB_RED_ZONE; break;
+		case 'p': case 'P': flags |= SLAB_POISON; break;
+		case 'u': case 'U': flags |= SLAB_STORE_USER; break;
+		case 't': case 'T': flags |= SLAB_TRACE; break;
+		case 'a': case 'A': flags |= SLAB_FAILSLAB; break;
+		case '-': flags = 0; break;
+		default:
+			snprintf(err, errlen, "slub_debug option '%c' unknown. skipped (kmm: use F Z P U T A or -)", *p);
+			return -EINVAL;
+		}
+	}
+	slub_debug = flags;
+	if (*p == ',')
+		snprintf(slub_debug_names, sizeof(slub_debug_names), "%s", p + 1);
+	return 0;
+}
+
+/* ---- /proc/slabinfo ---------------------------------------------------------------------- */
+
+void show_slabinfo(struct strbuf *sb)
+{
+	sb_printf(sb, "slabinfo - version: 2.1\n");
+	sb_printf(sb, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+	pthread_mutex_lock(&slab_mutex);
+	struct list_head *pos;
+	list_for_each(pos, &slab_caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		struct slabinfo si;
+		get_slabinfo(s, &si);
+		sb_printf(sb, "%-17s %6lu %6lu %6u %4u %4d", s->name, si.active_objs, si.num_objs, s->size,
+			  si.objects_per_slab, 1 << si.cache_order);
+		sb_printf(sb, " : tunables %4u %4u %4u", 0u, 0u, 0u);
+		sb_printf(sb, " : slabdata %6lu %6lu %6lu\n", si.active_slabs, si.num_slabs, 0UL);
+	}
+	pthread_mutex_unlock(&slab_mutex);
+}
+
+/* Every cache passes kmem_cache_verify. */
+int slab_verify_all(char *why, size_t whylen)
+{
+	int ret = 0;
+	pthread_mutex_lock(&slab_mutex);
+	struct list_head *pos;
+	list_for_each(pos, &slab_caches) {
+		ret = kmem_cache_verify(list_entry(pos, struct kmem_cache, list), why, whylen);
+		if (ret)
+			break;
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	return ret;
+}
+
+/* Shrink every cache: CPU slabs back to the nodes, empty slabs back to the buddy allocator. */
+void kmm_slab_shrink_all(void)
+{
+	pthread_mutex_lock(&slab_mutex);
+	struct list_head *pos;
+	list_for_each(pos, &slab_caches)
+		__kmem_cache_shrink(list_entry(pos, struct kmem_cache, list));
+	pthread_mutex_unlock(&slab_mutex);
+}
+
+/* Objects in use in a cache found by name (tests, "nothing lost"); -1 if none. */
+long kmem_cache_objects_in_use(const char *name)
+{
+	long ret = -1;
+	pthread_mutex_lock(&slab_mutex);
+	struct list_head *pos;
+	list_for_each(pos, &slab_caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		if (strcmp(s->name, name))
+			continue;
+		pthread_mutex_unlock(&slab_mutex);
+		kmem_cache_flush_all(s);
+		struct slabinfo si;
+		get_slabinfo(s, &si);
+		return (long)si.active_objs;
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	return ret;
+}

@@ -1,0 +1,1312 @@
+/*
+ * slub.c - the SLUB slab allocator, as Linux 6.1's mm/slub.c.
+ *
+ * Vocabulary:
+ *   cache     a kmem_cache: objects of one size and alignment
+ *   slab      one or more contiguous pages (a compound page when order > 0)
+ *             carved into s->objects objects; its head struct page carries
+ *             slab_cache, freelist and the counters inuse/objects/frozen
+ *   freelist  free objects chained through a pointer stored inside each
+ *             free object, at s->offset (obfuscated with s->random when
+ *             slab_freelist_hardened is on)
+ *   CPU slab  the slab a CPU allocates from: c->freelist holds its free
+ *             objects for that CPU alone; frees by other CPUs go to
+ *             slab->freelist
+ *   frozen    a slab owned by a CPU (its CPU slab or on its partial list);
+ *             not on any node list
+ *   partial   a slab with free and used objects: on a CPU's partial list
+ *             (frozen, up to cpu_partial_slabs) or its node's (unfrozen)
+ *
+ *   kmem_cache ──cpu_slab[cpu]──> { freelist ─> obj ─> obj ─> NULL
+ *       │                          slab ──> [head page: frozen, inuse=objects]
+ *       │                          partial ─> slab ─next─> slab }
+ *       └─node[nid]──> { partial: slab <─> slab <─> ...  (list_lock) }
+ *
+ * Fast paths (the CPU's own thread, no lock, no atomic): allocation pops
+ * c->freelist; a free into the CPU slab pushes it.  Slow paths, in Linux's
+ * order: refill from the CPU slab's remote frees, the CPU partial list, the
+ * node partial list (also refilling the CPU partial list), a new slab from
+ * the page allocator.  A free into another slab (__slab_free) links the
+ * object into slab->freelist under the slab's lock; a slab that turns from
+ * full to partial is frozen onto the freeing CPU's partial list, a slab
+ * that turns empty goes back to the buddy allocator unless its node keeps
+ * fewer than min_partial partial slabs.
+ *
+ * Locking: n->list_lock, then the slab lock (a bit lock on PG_locked of the
+ * head page, for freelist and counters of slabs not owned by the caller).
+ * Linux uses cmpxchg_double there; the result is the same.
+ *
+ * Debug caches (SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER,
+ * SLAB_CONSISTENCY_CHECKS, or slub_debug=) take no CPU slab: every
+ * allocation and free goes to the node under its locks and is checked:
+ * red zones, poison, double free, the object pointer, the cache; errors are
+ * reported in SLUB's words ("BUG kmalloc-64 (Not tainted): Object already
+ * free") with the alloc/free tracks, and the cache stays consistent.
+ * Invariants (kmem_cache_verify): per slab, inuse == objects - free objects
+ * on its freelists; per node, nr_slabs and total_objects equal a recount.
+ */
+#define _GNU_SOURCE
+#include "mm/slab.h"
+
+#include "sim/ram.h"
+
+#include <dlfcn.h>
+
+/* ---- slab lock and counters -------------------------------------------------- */
+
+static inline void slab_lock(struct page *slab)
+{
+	while (__atomic_fetch_or(&slab->flags, 1UL << PG_locked, __ATOMIC_ACQUIRE) & (1UL << PG_locked))
+		while (__atomic_load_n(&slab->flags, __ATOMIC_RELAXED) & (1UL << PG_locked))
+			__builtin_ia32_pause();
+}
+
+static inline void slab_unlock(struct page *slab)
+{
+	__atomic_fetch_and(&slab->flags, ~(1UL << PG_locked), __ATOMIC_RELEASE);
+}
+
+static inline int slab_nid(const struct page *slab)
+{
+	return page_to_nid(slab);
+}
+
+static inline unsigned int slab_order(const struct page *slab)
+{
+	return PageHead(slab) ? compound_order(slab) : 0;
+}
+
+static inline char *slab_address(const struct page *slab)
+{
+	return page_address(slab);
+}
+
+/* The simulated kernel's address of a direct-map pointer, for reports. */
+static inline unsigned long kva(const void *p)
+{
+	return M->layout.page_offset + (unsigned long)((const char *)p - (const char *)kmm_ram.direct_base);
+}
+
+static inline struct kmem_cache_node *get_node(struct kmem_cache *s, int nid)
+{
+	return s->node[nid];
+}
+
+static inline int this_node(void)
+{
+	int cpu = smp_processor_id();
+	return cpu < 0 ? 0 : cpu % M->nr_nodes;
+}
+
+/* ---- free pointers ---------------------------------------------------------------- */
+
+static inline void *freelist_ptr(const struct kmem_cache *s, void *ptr, unsigned long ptr_addr)
+{
+	if (!s->random)
+		return ptr;
+	return (void *)((unsigned long)ptr ^ s->random ^ __builtin_bswap64(ptr_addr));
+}
+
+static inline void *get_freepointer(const struct kmem_cache *s, void *object)
+{
+	unsigned long addr = (unsigned long)object + s->offset;
+	return freelist_ptr(s, *(void **)addr, addr);
+}
+
+static inline void set_freepointer(const struct kmem_cache *s, void *object, void *fp)
+{
+	unsigned long addr = (unsigned long)object + s->offset;
+	*(void **)addr = freelist_ptr(s, fp, addr);
+}
+
+/* The object that starts the slot holding address x, or NULL when x is not one. */
+static inline void *nearest_obj(const struct kmem_cache *s, const struct page *slab, const void *x)
+{
+	char *base = slab_address(slab);
+	long off = (const char *)x - base - (long)s->red_left_pad;
+	if (off < 0 || (unsigned long)off >= (unsigned long)slab->objects * s->size)
+		return NULL;
+	return base + s->red_left_pad + (unsigned long)off / s->size * s->size;
+}
+
+static inline bool valid_object_pointer(const struct kmem_cache *s, const struct page *slab, const void *x)
+{
+	return nearest_obj(s, slab, x) == x;
+}
+
+struct page *virt_to_slab(const void *x)
+{
+	if (!virt_addr_valid(x))
+		return NULL;
+	struct page *head = compound_head(virt_to_page(x));
+	return PageSlab(head) ? head : NULL;
+}
+
+/* ---- debug: tracks, poison, red zones, reports --------------------------------------- */
+
+/*
+ * An allocation or free record, kept in the object's metadata.  Linux's
+ * struct track is 32 bytes on x86_64 and 20 on i386; kmm's fits both: the
+ * caller is an index into a table of call sites.
+ */
+struct track {
+	u32 site;       /* call site index + 1, 0 = none */
+	u16 cpu;
+	u16 pid;
+	u32 when;       /* simulated jiffies */
+	u32 pad;
+};
+
+#define TRACK_SLOT_SIZE (M->prof->bits == 64 ? 32u : 20u)
+#define MAX_SITES 4096
+static unsigned long sites[MAX_SITES];
+static pthread_mutex_t sites_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static u32 site_index(unsigned long addr)
+{
+	pthread_mutex_lock(&sites_lock);
+	u32 h = (u32)((addr >> 4) * 2654435761u) % MAX_SITES;
+	for (u32 i = 0; i < MAX_SITES; i++, h = (h + 1) % MAX_SITES) {
+		if (sites[h] == addr || !sites[h]) {
+			sites[h] = addr;
+			pthread_mutex_unlock(&sites_lock);
+			return h + 1;
+		}
+	}
+	pthread_mutex_unlock(&sites_lock);
+	return 0;
+}
+
+static void site_name(u32 idx, char *buf, size_t len)
+{
+	if (!idx) {
+		snprintf(buf, len, "0x0");
+		return;
+	}
+	unsigned long addr = sites[idx - 1];
+	Dl_info info;
+	if (dladdr((void *)addr, &info) && info.dli_sname)
+		snprintf(buf, len, "%s+0x%lx", info.dli_sname, addr - (unsigned long)info.dli_saddr);
+	else
+		snprintf(buf, len, "0x%lx", addr);
+}
+
+static inline unsigned int get_info_end(const struct kmem_cache *s)
+{
+	return s->offset >= s->inuse ? s->inuse + (unsigned)sizeof(void *) : s->inuse;
+}
+
+enum track_item { TRACK_ALLOC, TRACK_FREE };
+
+static struct track *get_track(const struct kmem_cache *s, void *object, enum track_item alloc)
+{
+	return (struct track *)((char *)object + get_info_end(s) + alloc * TRACK_SLOT_SIZE);
+}
+
+static void set_track(struct kmem_cache *s, void *object, enum track_item alloc, unsigned long addr)
+{
+	if (!(s->flags & SLAB_STORE_USER))
+		return;
+	struct track *t = get_track(s, object, alloc);
+	t->site = addr ? site_index(addr) : 0;
+	t->cpu = (u16)max(smp_processor_id(), 0);
+	t->pid = 0;
+	t->when = (u32)(M->clock_ns / 4000000); /* jiffies at HZ=250 */
+}
+
+static void print_track(const char *s, const struct track *t)
+{
+	if (!t->site)
+		return;
+	char name[160];
+	site_name(t->site, name, sizeof(name));
+	pr_err("INFO: %s in %s age=%lu cpu=%u pid=%d\n", s, name,
+	       (unsigned long)((u32)(M->clock_ns / 4000000) - t->when), t->cpu, t->pid);
+}
+
+void print_tracking(struct kmem_cache *s, void *object)
+{
+	if (!(s->flags & SLAB_STORE_USER))
+		return;
+	print_track("Allocated", get_track(s, object, TRACK_ALLOC));
+	print_track("Freed", get_track(s, object, TRACK_FREE));
+}
+
+static void print_section(const char *level, const char *text, const u8 *addr, unsigned int length)
+{
+	for (unsigned int i = 0; i < length; i += 16) {
+		char hex[64] = "", asc[20] = "";
+		unsigned int n = min(16u, length - i);
+		for (unsigned int k = 0; k < n; k++) {
+			snprintf(hex + strlen(hex), sizeof(hex) - strlen(hex), "%02x%s", addr[i + k], k == 7 ? "  " : " ");
+			asc[k] = addr[i + k] >= 32 && addr[i + k] < 127 ? (char)addr[i + k] : '.';
+		}
+		asc[n] = 0;
+		printk("%s%s%08lx: %-50s %s\n", level, text, kva(addr + i), hex, asc);
+	}
+}
+
+static void slab_bug(struct kmem_cache *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void slab_bug(struct kmem_cache *s, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_err("=============================================================================\n");
+	pr_err("BUG %s (Not tainted): %s\n", s->name, msg);
+	pr_err("-----------------------------------------------------------------------------\n\n");
+	M->slab_bugs++;
+}
+
+static void slab_fix(struct kmem_cache *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void slab_fix(struct kmem_cache *s, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_err("FIX %s: %s\n", s->name, msg);
+}
+
+static void print_slab_info(const struct page *slab)
+{
+	pr_err("Slab 0x%lx objects=%u used=%u fp=0x%p flags=%#lx\n", kva(slab_address(slab)), slab->objects,
+	       slab->inuse, slab->freelist, slab->flags & ((1UL << __NR_PAGEFLAGS) - 1));
+}
+
+static void print_trailer(struct kmem_cache *s, struct page *slab, u8 *p)
+{
+	u8 *addr = (u8 *)slab_address(slab);
+	print_tracking(s, p);
+	print_slab_info(slab);
+	pr_err("Object 0x%lx @offset=%lu fp=0x%p\n\n", kva(p), (unsigned long)(p - addr), get_freepointer(s, p));
+	if (s->flags & SLAB_RED_ZONE)
+		print_section(KERN_ERR, "Redzone  ", p - s->red_left_pad, s->red_left_pad);
+	print_section(KERN_ERR, "Object   ", p, min(s->object_size, 4096u));
+	if (s->flags & SLAB_RED_ZONE)
+		print_section(KERN_ERR, "Redzone  ", p + s->object_size, s->inuse - s->object_size);
+}
+
+static void object_err(struct kmem_cache *s, struct page *slab, u8 *object, const char *reason)
+{
+	slab_bug(s, "%s", reason);
+	print_trailer(s, slab, object);
+}
+
+static void slab_err(struct kmem_cache *s, struct page *slab, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void slab_err(struct kmem_cache *s, struct page *slab, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	slab_bug(s, "%s", msg);
+	print_slab_info(slab);
+}
+
+static void init_object(struct kmem_cache *s, void *object, u8 val)
+{
+	u8 *p = object;
+	if (s->flags & SLAB_RED_ZONE)
+		memset(p - s->red_left_pad, val, s->red_left_pad);
+	if (s->flags & __OBJECT_POISON) {
+		memset(p, POISON_FREE, s->object_size - 1);
+		p[s->object_size - 1] = POISON_END;
+	}
+	if (s->flags & SLAB_RED_ZONE)
+		memset(p + s->object_size, val, s->inuse - s->object_size);
+}
+
+static bool check_bytes_and_report(struct kmem_cache *s, struct page *slab, u8 *object, const char *what,
+				   u8 *start, unsigned int value, unsigned int bytes)
+{
+	u8 *fault = NULL;
+	for (unsigned int i = 0; i < bytes; i++)
+		if (start[i] != value) {
+			fault = start + i;
+			break;
+		}
+	if (!fault)
+		return true;
+	u8 *end = start + bytes;
+	while (end > fault && end[-1] == value)
+		end--;
+	slab_bug(s, "%s overwritten", what);
+	pr_err("0x%lx-0x%lx @offset=%lu. First byte 0x%x instead of 0x%x\n", kva(fault), kva(end - 1),
+	       (unsigned long)(fault - (u8 *)slab_address(slab)), fault[0], value);
+	print_trailer(s, slab, object);
+	memset(fault, (int)value, (size_t)(end - fault));
+	slab_fix(s, "Restoring %s 0x%lx-0x%lx=0x%x", what, kva(fault), kva(end - 1), value);
+	return false;
+}
+
+/* Red zones and poison of an object in state val (active / inactive). */
+static bool check_object(struct kmem_cache *s, struct page *slab, u8 *object, u8 val)
+{
+	bool ok = true;
+	if (s->flags & SLAB_RED_ZONE) {
+		if (!check_bytes_and_report(s, slab, object, "Left Redzone", object - s->red_left_pad, val, s->red_left_pad))
+			ok = false;
+		if (!check_bytes_and_report(s, slab, object, "Redzone", object + s->object_size, val,
+					    s->inuse - s->object_size))
+			ok = false;
+	}
+	if ((s->flags & __OBJECT_POISON) && val == SLUB_RED_INACTIVE) {
+		if (!check_bytes_and_report(s, slab, object, "Poison", object, POISON_FREE, s->object_size - 1) ||
+		    !check_bytes_and_report(s, slab, object, "End Poison", object + s->object_size - 1, POISON_END, 1))
+			ok = false;
+	}
+	return ok;
+}
+
+/* Is object on the slab's freelist (a double free)?  Caller holds the slab lock. */
+static bool on_freelist(struct kmem_cache *s, struct page *slab, void *search)
+{
+	void *fp = slab->freelist;
+	unsigned int nr = 0;
+	while (fp && nr <= slab->objects) {
+		if (fp == search)
+			return true;
+		if (!valid_object_pointer(s, slab, fp)) {
+			object_err(s, slab, fp, "Freechain corrupt");
+			slab->freelist = NULL;
+			slab_fix(s, "Isolate corrupted freechain");
+			return false;
+		}
+		fp = get_freepointer(s, fp);
+		nr++;
+	}
+	return false;
+}
+
+static bool free_debug_checks(struct kmem_cache *s, struct page *slab, void *object, unsigned long addr)
+{
+	if (!valid_object_pointer(s, slab, object)) {
+		slab_err(s, slab, "Invalid object pointer 0x%lx", kva(object));
+		return false;
+	}
+	if (on_freelist(s, slab, object)) {
+		object_err(s, slab, object, "Object already free");
+		return false;
+	}
+	if (!check_object(s, slab, object, SLUB_RED_ACTIVE))
+		return false;
+	return true;
+}
+
+/* ---- slab pages --------------------------------------------------------------------- */
+
+static void inc_slabs_node(struct kmem_cache *s, int nid, int objects)
+{
+	struct kmem_cache_node *n = get_node(s, nid);
+	__atomic_add_fetch(&n->nr_slabs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&n->total_objects, objects, __ATOMIC_RELAXED);
+}
+
+static void dec_slabs_node(struct kmem_cache *s, int nid, int objects)
+{
+	struct kmem_cache_node *n = get_node(s, nid);
+	__atomic_sub_fetch(&n->nr_slabs, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&n->total_objects, objects, __ATOMIC_RELAXED);
+}
+
+static void account_slab(struct page *slab, int order, struct kmem_cache *s, long sign)
+{
+	pg_data_t *pgdat = NODE_DATA(slab_nid(slab));
+	long *counter = (s->flags & SLAB_RECLAIM_ACCOUNT) ? &pgdat->nr_slab_reclaimable : &pgdat->nr_slab_unreclaimable;
+	__atomic_add_fetch(counter, sign << order, __ATOMIC_RELAXED);
+}
+
+/* A fresh slab: every object free, chained in address order. */
+static struct page *allocate_slab(struct kmem_cache *s, gfp_t flags, int node)
+{
+	gfp_t alloc_gfp = (flags & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM | __GFP_MOVABLE)) | s->allocflags;
+	unsigned int order = s->order, objects = s->objects;
+	struct page *slab;
+	/* the preferred order only if it comes easily */
+	gfp_t first = (alloc_gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
+	slab = __alloc_pages(order ? first : alloc_gfp, order, node == NUMA_NO_NODE ? this_node() : node, NULL);
+	if (!slab && order > s->min_order) {
+		order = s->min_order;
+		objects = s->min_objects;
+		slab = __alloc_pages(alloc_gfp | (order ? __GFP_COMP : 0), order,
+				     node == NUMA_NO_NODE ? this_node() : node, NULL);
+	}
+	if (!slab)
+		return NULL;
+	slab->slab_cache = s;
+	slab->objects = objects;
+	slab->inuse = 0;
+	slab->frozen = 0;
+	slab->flags |= 1UL << PG_slab;
+	INIT_LIST_HEAD(&slab->slab_list);
+	account_slab(slab, (int)order, s, 1);
+
+	char *start = slab_address(slab);
+	char *p = start + s->red_left_pad;
+	slab->freelist = p;
+	for (unsigned int i = 0; i < objects; i++, p += s->size) {
+		if (s->flags & (SLAB_STORE_USER | SLAB_RED_ZONE | __OBJECT_POISON)) {
+			init_object(s, p, SLUB_RED_INACTIVE);
+			if (s->flags & SLAB_STORE_USER)
+				memset(get_track(s, p, TRACK_ALLOC), 0, 2 * TRACK_SLOT_SIZE);
+		}
+		if (s->ctor)
+			s->ctor(p);
+		set_freepointer(s, p, i + 1 < objects ? p + s->size : NULL);
+	}
+	inc_slabs_node(s, slab_nid(slab), (int)objects);
+	return slab;
+}
+
+static void discard_slab(struct kmem_cache *s, struct page *slab)
+{
+	unsigned int order = slab_order(slab);
+	dec_slabs_node(s, slab_nid(slab), slab->objects);
+	account_slab(slab, (int)order, s, -1);
+	/* SLAB_TYPESAFE_BY_RCU: kmm has no RCU readers, so the grace period is over at once */
+	slab->flags &= ~(1UL << PG_slab);
+	slab->slab_cache = NULL;
+	slab->freelist = NULL;
+	slab->counters = 0;
+	INIT_LIST_HEAD(&slab->lru);
+	__free_pages(slab, order);
+}
+
+/* ---- node lists (n->list_lock held) ------------------------------------------------- */
+
+static inline void add_partial(struct kmem_cache_node *n, struct page *slab, bool tail)
+{
+	n->nr_partial++;
+	if (tail)
+		list_add_tail(&slab->slab_list, &n->partial);
+	else
+		list_add(&slab->slab_list, &n->partial);
+}
+
+static inline void remove_partial(struct kmem_cache_node *n, struct page *slab)
+{
+	list_del(&slab->slab_list);
+	INIT_LIST_HEAD(&slab->slab_list);
+	n->nr_partial--;
+}
+
+static inline void add_full(struct kmem_cache *s, struct kmem_cache_node *n, struct page *slab)
+{
+	if (kmem_cache_debug(s))
+		list_add(&slab->slab_list, &n->full);
+}
+
+static inline void remove_full(struct kmem_cache *s, struct kmem_cache_node *n, struct page *slab)
+{
+	if (kmem_cache_debug(s)) {
+		list_del(&slab->slab_list);
+		INIT_LIST_HEAD(&slab->slab_list);
+	}
+}
+
+/* ---- giving CPU slabs back ----------------------------------------------------------- */
+
+/* Return the CPU's free objects to the slab and unfreeze it onto the right list. */
+static void deactivate_slab(struct kmem_cache *s, struct page *slab, void *freelist)
+{
+	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+	pthread_mutex_lock(&n->list_lock);
+	slab_lock(slab);
+	bool remote_frees = slab->freelist != NULL;
+	while (freelist) {
+		void *next = get_freepointer(s, freelist);
+		set_freepointer(s, freelist, slab->freelist);
+		slab->freelist = freelist;
+		slab->inuse--;
+		freelist = next;
+	}
+	slab->frozen = 0;
+	unsigned int inuse = slab->inuse;
+	bool has_free = slab->freelist != NULL;
+	slab_unlock(slab);
+	if (!inuse && n->nr_partial >= s->min_partial) {
+		pthread_mutex_unlock(&n->list_lock);
+		discard_slab(s, slab);
+		return;
+	}
+	if (has_free)
+		add_partial(n, slab, remote_frees);
+	else
+		add_full(s, n, slab);
+	pthread_mutex_unlock(&n->list_lock);
+}
+
+static void unfreeze_partials(struct kmem_cache *s, struct page *partial)
+{
+	while (partial) {
+		struct page *slab = partial;
+		partial = slab->next;
+		INIT_LIST_HEAD(&slab->slab_list);
+		deactivate_slab(s, slab, NULL);
+	}
+}
+
+/* Put a frozen slab on this CPU's partial list; spill the list when it is full. */
+static void put_cpu_partial(struct kmem_cache *s, struct page *slab, int cpu)
+{
+	struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
+	struct page *old = c->partial, *spill = NULL;
+	long slabs = 0;
+	if (old) {
+		if (old->slabs >= (long)s->cpu_partial_slabs) {
+			spill = old;
+			old = NULL;
+		} else {
+			slabs = old->slabs;
+		}
+	}
+	slab->slabs = slabs + 1;
+	slab->next = old;
+	c->partial = slab;
+	if (spill)
+		unfreeze_partials(s, spill);
+}
+
+static void flush_cpu_slab(struct kmem_cache *s, int cpu)
+{
+	struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
+	if (c->slab) {
+		struct page *slab = c->slab;
+		void *freelist = c->freelist;
+		c->slab = NULL;
+		c->freelist = NULL;
+		deactivate_slab(s, slab, freelist);
+	}
+	struct page *partial = c->partial;
+	c->partial = NULL;
+	unfreeze_partials(s, partial);
+	c->flush_pending = 0;
+}
+
+/* Every CPU gives its slabs of this cache back; a busy CPU does it at its next slow path. */
+static void flush_all(struct kmem_cache *s)
+{
+	int self = smp_processor_id();
+	for (int cpu = 0; cpu < M->nr_cpus; cpu++) {
+		if (cpu == self) {
+			flush_cpu_slab(s, cpu);
+		} else if (!pthread_mutex_trylock(&M->cpus[cpu].lock)) {
+			flush_cpu_slab(s, cpu);
+			pthread_mutex_unlock(&M->cpus[cpu].lock);
+		} else {
+			__atomic_store_n(&s->cpu_slab[cpu].flush_pending, 1, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+void kmem_cache_flush_all(struct kmem_cache *s)
+{
+	flush_all(s);
+}
+
+/* ---- allocation ------------------------------------------------------------------------ */
+
+/* Take a slab off a node's partial list; for_cpu: with its freelist, for the CPU slab. */
+static void *acquire_slab(struct kmem_cache_node *n, struct page *slab, bool for_cpu)
+{
+	slab_lock(slab);
+	void *freelist = slab->freelist;
+	if (for_cpu) {
+		slab->inuse = slab->objects;
+		slab->freelist = NULL;
+	}
+	slab->frozen = 1;
+	slab_unlock(slab);
+	remove_partial(n, slab);
+	return freelist;
+}
+
+static void *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n, struct page **ret_slab, int cpu)
+{
+	void *object = NULL;
+	unsigned int partial_slabs = 0;
+	if (!n || !__atomic_load_n(&n->nr_partial, __ATOMIC_RELAXED))
+		return NULL;
+	pthread_mutex_lock(&n->list_lock);
+	while (!list_empty(&n->partial)) {
+		struct page *slab = list_first_entry(&n->partial, struct page, slab_list);
+		void *t = acquire_slab(n, slab, object == NULL);
+		if (!object) {
+			*ret_slab = slab;
+			object = t;
+		} else {
+			put_cpu_partial(s, slab, cpu);
+			partial_slabs++;
+		}
+		if (!s->has_cpu_partial || partial_slabs > s->cpu_partial_slabs / 2)
+			break;
+	}
+	pthread_mutex_unlock(&n->list_lock);
+	return object;
+}
+
+static void *get_partial(struct kmem_cache *s, int node, struct page **ret_slab, int cpu)
+{
+	int search = node == NUMA_NO_NODE ? this_node() : node;
+	void *object = get_partial_node(s, get_node(s, search), ret_slab, cpu);
+	if (object || node != NUMA_NO_NODE)
+		return object;
+	/* any node, nearest first (get_any_partial) */
+	struct zoneref *z = NODE_DATA(search)->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
+	int last = search;
+	for (; z->zone; z++) {
+		int nid = z->zone->node;
+		if (nid == last)
+			continue;
+		last = nid;
+		object = get_partial_node(s, get_node(s, nid), ret_slab, cpu);
+		if (object)
+			return object;
+	}
+	return NULL;
+}
+
+/* Take what remote CPUs freed into our CPU slab. */
+static void *get_freelist(struct page *slab)
+{
+	slab_lock(slab);
+	void *freelist = slab->freelist;
+	slab->freelist = NULL;
+	slab->inuse = slab->objects;
+	slab->frozen = freelist != NULL;
+	slab_unlock(slab);
+	return freelist;
+}
+
+static void slab_out_of_memory(struct kmem_cache *s, gfp_t gfp, int nid)
+{
+	if (gfp & __GFP_NOWARN)
+		return;
+	char name[160];
+	gfp_flags_name(gfp, name, sizeof(name));
+	printk(KERN_WARNING "SLUB: Unable to allocate memory on node %d, gfp=%#x(%s)\n", nid, gfp, name);
+	printk(KERN_WARNING "  cache: %s, object size: %u, buffer size: %u, default order: %u, min order: %u\n", s->name,
+	       s->object_size, s->size, s->order, s->min_order);
+}
+
+static void *___slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, struct kmem_cache_cpu *c, int cpu)
+{
+	struct page *slab;
+	void *freelist;
+	if (c->flush_pending)
+		flush_cpu_slab(s, cpu);
+reread:
+	slab = c->slab;
+	if (!slab)
+		goto new_slab;
+	if (node != NUMA_NO_NODE && slab_nid(slab) != node) {
+		c->slab = NULL;
+		freelist = c->freelist;
+		c->freelist = NULL;
+		deactivate_slab(s, slab, freelist);
+		goto new_slab;
+	}
+	freelist = c->freelist;
+	if (freelist)
+		goto load_freelist;
+	freelist = get_freelist(slab);
+	if (!freelist) {
+		c->slab = NULL; /* full: it stays unfrozen on no list until something is freed */
+		goto new_slab;
+	}
+load_freelist:
+	c->freelist = get_freepointer(s, freelist);
+	return freelist;
+new_slab:
+	if (c->partial) {
+		slab = c->partial;
+		c->partial = slab->next;
+		INIT_LIST_HEAD(&slab->slab_list);
+		c->slab = slab;
+		c->freelist = NULL;
+		goto reread;
+	}
+	freelist = get_partial(s, node, &slab, cpu);
+	if (freelist) {
+		c->slab = slab;
+		goto load_freelist;
+	}
+	slab = allocate_slab(s, gfp, node);
+	if (!slab) {
+		slab_out_of_memory(s, gfp, node);
+		return NULL;
+	}
+	freelist = slab->freelist;
+	slab->freelist = NULL;
+	slab->inuse = slab->objects;
+	slab->frozen = 1;
+	c->slab = slab;
+	goto load_freelist;
+}
+
+/*
+ * One object straight from a node, under its locks: debug caches (checked
+ * one by one) and threads that are on no CPU.
+ */
+static void *alloc_single(struct kmem_cache *s, gfp_t gfp, int node, unsigned long addr)
+{
+	int nid = node == NUMA_NO_NODE ? this_node() : node;
+	struct kmem_cache_node *n = get_node(s, nid);
+	struct page *slab = NULL;
+	void *object;
+	pthread_mutex_lock(&n->list_lock);
+	if (!list_empty(&n->partial)) {
+		slab = list_first_entry(&n->partial, struct page, slab_list);
+	} else if (node == NUMA_NO_NODE) {
+		/* another node's partial slab before a new one */
+		for (int i = 0; i < M->nr_nodes && !slab; i++) {
+			struct kmem_cache_node *m = get_node(s, i);
+			if (m == n || !__atomic_load_n(&m->nr_partial, __ATOMIC_RELAXED))
+				continue;
+			pthread_mutex_unlock(&n->list_lock);
+			pthread_mutex_lock(&m->list_lock);
+			n = m;
+			if (!list_empty(&n->partial))
+				slab = list_first_entry(&n->partial, struct page, slab_list);
+		}
+	}
+	if (!slab) {
+		pthread_mutex_unlock(&n->list_lock);
+		slab = allocate_slab(s, gfp, node);
+		if (!slab) {
+			slab_out_of_memory(s, gfp, nid);
+			return NULL;
+		}
+		n = get_node(s, slab_nid(slab));
+		pthread_mutex_lock(&n->list_lock);
+		add_partial(n, slab, false);
+	}
+	slab_lock(slab);
+	object = slab->freelist;
+	if (kmem_cache_debug(s) && !check_object(s, slab, object, SLUB_RED_INACTIVE))
+		init_object(s, object, SLUB_RED_INACTIVE); /* reported and repaired: hand it out clean */
+	slab->freelist = get_freepointer(s, object);
+	slab->inuse++;
+	bool full = slab->freelist == NULL;
+	slab_unlock(slab);
+	if (full) {
+		remove_partial(n, slab);
+		add_full(s, n, slab);
+	}
+	pthread_mutex_unlock(&n->list_lock);
+	if (kmem_cache_debug(s)) {
+		init_object(s, object, SLUB_RED_ACTIVE);
+		set_track(s, object, TRACK_ALLOC, addr);
+	}
+	return object;
+}
+
+void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, unsigned long addr, size_t orig_size)
+{
+	void *object;
+	int cpu = smp_processor_id();
+	if (__builtin_expect(cpu < 0 || !s->has_cpu_partial || (node != NUMA_NO_NODE && node >= M->nr_nodes), 0)) {
+		if (node >= M->nr_nodes)
+			node = NUMA_NO_NODE;
+		object = alloc_single(s, gfp, node, addr);
+	} else {
+		struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
+		object = c->freelist;
+		if (__builtin_expect(!object || !c->slab || (node != NUMA_NO_NODE && slab_nid(c->slab) != node), 0))
+			object = ___slab_alloc(s, gfp, node, c, cpu);
+		else
+			c->freelist = get_freepointer(s, object);
+	}
+	if (__builtin_expect(object && (gfp & __GFP_ZERO), 0))
+		memset(object, 0, orig_size ? orig_size : s->object_size);
+	return object;
+}
+
+/* ---- freeing ------------------------------------------------------------------------------ */
+
+static void __slab_free(struct kmem_cache *s, struct page *slab, void *object)
+{
+	struct kmem_cache_node *n = NULL;
+	int cpu = smp_processor_id();
+	bool can_freeze = s->has_cpu_partial && cpu >= 0;
+	void *prior;
+	bool was_frozen, froze = false;
+	unsigned int inuse;
+again:
+	slab_lock(slab);
+	prior = slab->freelist;
+	was_frozen = slab->frozen;
+	inuse = slab->inuse - 1u;
+	if (!n && !was_frozen && (!inuse || !prior) && !(can_freeze && !prior)) {
+		/* the slab changes lists: take the node's lock first */
+		slab_unlock(slab);
+		n = get_node(s, slab_nid(slab));
+		pthread_mutex_lock(&n->list_lock);
+		goto again;
+	}
+	set_freepointer(s, object, prior);
+	slab->freelist = object;
+	slab->inuse = inuse;
+	if (!was_frozen && !prior && can_freeze && !n) {
+		slab->frozen = 1; /* a full slab turns partial: onto our CPU's partial list */
+		froze = true;
+	}
+	slab_unlock(slab);
+	if (!n) {
+		if (froze)
+			put_cpu_partial(s, slab, cpu);
+		return;
+	}
+	if (was_frozen || slab->frozen) {
+		pthread_mutex_unlock(&n->list_lock);
+		return;
+	}
+	if (!inuse && n->nr_partial >= s->min_partial) {
+		if (prior)
+			remove_partial(n, slab);
+		else
+			remove_full(s, n, slab);
+		pthread_mutex_unlock(&n->list_lock);
+		discard_slab(s, slab);
+		return;
+	}
+	if (!prior) {
+		remove_full(s, n, slab);
+		add_partial(n, slab, true);
+	}
+	pthread_mutex_unlock(&n->list_lock);
+}
+
+void slab_free(struct kmem_cache *s, struct page *slab, void *object, unsigned long addr)
+{
+	int cpu = smp_processor_id();
+	if (__builtin_expect(kmem_cache_debug(s), 0)) {
+		struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+		pthread_mutex_lock(&n->list_lock);
+		slab_lock(slab);
+		bool ok = free_debug_checks(s, slab, object, addr);
+		slab_unlock(slab);
+		pthread_mutex_unlock(&n->list_lock);
+		if (!ok)
+			return; /* reported; the object stays as it is */
+		set_track(s, object, TRACK_FREE, addr);
+		init_object(s, object, SLUB_RED_INACTIVE);
+		__slab_free(s, slab, object);
+		return;
+	}
+	if (__builtin_expect(!valid_object_pointer(s, slab, object), 0)) {
+		slab_err(s, slab, "Invalid object pointer 0x%lx", kva(object));
+		return;
+	}
+	if (cpu >= 0) {
+		struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
+		if (__builtin_expect(slab == c->slab, 1)) {
+			/* the naive double-free check of SLAB_FREELIST_HARDENED */
+			if (__builtin_expect(object == c->freelist, 0)) {
+				object_err(s, slab, object, "Object already free");
+				return;
+			}
+			set_freepointer(s, object, c->freelist);
+			c->freelist = object;
+			return;
+		}
+	}
+	__slab_free(s, slab, object);
+}
+
+/* ---- sizes ---------------------------------------------------------------------------------- */
+
+static inline unsigned int order_objects(unsigned int order, unsigned int size)
+{
+	return (unsigned int)((PAGE_SIZE << order) / size);
+}
+
+static unsigned int get_order(unsigned long size)
+{
+	unsigned int order = 0;
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+#define MAX_OBJS_PER_PAGE 32767
+
+static unsigned int calc_slab_order(unsigned int size, unsigned int min_objects, unsigned int max_order,
+				    unsigned int fract_leftover)
+{
+	unsigned int min_order = (unsigned)slub_min_order, order;
+	if (order_objects(min_order, size) > MAX_OBJS_PER_PAGE)
+		return get_order((unsigned long)size * MAX_OBJS_PER_PAGE) - 1;
+	for (order = max(min_order, get_order((unsigned long)min_objects * size)); order <= max_order; order++) {
+		unsigned int slab_size = (unsigned int)PAGE_SIZE << order;
+		unsigned int rem = slab_size % size;
+		if (rem <= slab_size / fract_leftover)
+			break;
+	}
+	return order;
+}
+
+/* Linux 6.1's calculate_order(): the smallest order that wastes little and holds enough. */
+int calculate_order(unsigned int size)
+{
+	unsigned int min_objects = (unsigned)slub_min_objects, max_objects, order;
+	if (!min_objects) {
+		int nr_cpus = M->nr_cpus, fls = 0;
+		while ((1 << fls) <= nr_cpus)
+			fls++;
+		min_objects = 4u * (unsigned)(fls + 1);
+	}
+	max_objects = order_objects((unsigned)slub_max_order, size);
+	min_objects = min(min_objects, max_objects);
+	while (min_objects > 1) {
+		for (unsigned int fraction = 16; fraction >= 4; fraction /= 2) {
+			order = calc_slab_order(size, min_objects, (unsigned)slub_max_order, fraction);
+			if (order <= (unsigned)slub_max_order)
+				return (int)order;
+		}
+		min_objects--;
+	}
+	order = calc_slab_order(size, 1, (unsigned)slub_max_order, 1);
+	if (order <= (unsigned)slub_max_order)
+		return (int)order;
+	order = calc_slab_order(size, 1, MAX_ORDER, 1);
+	if (order < MAX_ORDER)
+		return (int)order;
+	return -ENOSYS;
+}
+
+static bool calculate_sizes(struct kmem_cache *s)
+{
+	slab_flags_t flags = s->flags;
+	unsigned int size = ALIGN(s->object_size, (unsigned)sizeof(void *));
+
+	/* poison only objects nobody may touch while free */
+	if ((flags & SLAB_POISON) && !(flags & SLAB_TYPESAFE_BY_RCU) && !s->ctor)
+		s->flags |= __OBJECT_POISON;
+	else
+		s->flags &= ~__OBJECT_POISON;
+	/* a red zone needs room between the object and the free pointer */
+	if ((flags & SLAB_RED_ZONE) && size == s->object_size)
+		size += sizeof(void *);
+	s->inuse = size;
+	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || s->ctor ||
+	    ((flags & SLAB_RED_ZONE) && s->object_size < sizeof(void *))) {
+		/* the object keeps its contents while free: the pointer goes after it */
+		s->offset = size;
+		size += sizeof(void *);
+	} else {
+		/* mid-object, away from small over- and underflows */
+		s->offset = ALIGN_DOWN(s->object_size / 2, (unsigned)sizeof(void *));
+	}
+	if (flags & SLAB_STORE_USER)
+		size += 2 * TRACK_SLOT_SIZE;
+	if (flags & SLAB_RED_ZONE) {
+		size += sizeof(void *);
+		s->red_left_pad = ALIGN((unsigned)sizeof(void *), s->align);
+		size += s->red_left_pad;
+	}
+	size = ALIGN(size, s->align);
+	s->size = size;
+	int order = calculate_order(size);
+	if (order < 0)
+		return false;
+	s->allocflags = 0;
+	if (order)
+		s->allocflags |= __GFP_COMP;
+	if (s->flags & SLAB_CACHE_DMA)
+		s->allocflags |= GFP_DMA;
+	if (s->flags & SLAB_CACHE_DMA32)
+		s->allocflags |= GFP_DMA32;
+	if (s->flags & SLAB_RECLAIM_ACCOUNT)
+		s->allocflags |= __GFP_RECLAIMABLE;
+	s->order = (unsigned)order;
+	s->objects = order_objects(s->order, size);
+	s->min_order = get_order(size);
+	s->min_objects = order_objects(s->min_order, size);
+	return s->objects > 0;
+}
+
+static void set_min_partial(struct kmem_cache *s, unsigned long min)
+{
+	s->min_partial = clamp(min, 5UL, 10UL);
+}
+
+static void set_cpu_partial(struct kmem_cache *s)
+{
+	unsigned int nr_objects;
+	if (!s->has_cpu_partial)
+		nr_objects = 0;
+	else if (s->size >= PAGE_SIZE)
+		nr_objects = 6;
+	else if (s->size >= 1024)
+		nr_objects = 24;
+	else if (s->size >= 256)
+		nr_objects = 52;
+	else
+		nr_objects = 120;
+	s->cpu_partial = nr_objects;
+	s->cpu_partial_slabs = DIV_ROUND_UP(nr_objects * 2, s->objects);
+}
+
+unsigned int slab_ksize(const struct kmem_cache *s)
+{
+	if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
+		return s->object_size;
+	if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER))
+		return s->inuse;
+	return s->size;
+}
+
+int __kmem_cache_create(struct kmem_cache *s, slab_flags_t flags)
+{
+	s->flags = kmem_cache_flags(s->size, flags, s->name);
+	if (slab_freelist_hardened)
+		s->random = ((unsigned long)rand() << 32 | (unsigned long)rand()) | 1;
+	if (!calculate_sizes(s))
+		return -EINVAL;
+	s->has_cpu_partial = !kmem_cache_debug(s);
+	unsigned long lg = 0;
+	while ((2UL << lg) <= s->size)
+		lg++;
+	set_min_partial(s, lg / 2);
+	set_cpu_partial(s);
+	s->cpu_slab = calloc((size_t)M->nr_cpus, sizeof(*s->cpu_slab));
+	if (!s->cpu_slab)
+		return -ENOMEM;
+	for (int nid = 0; nid < M->nr_nodes; nid++) {
+		struct kmem_cache_node *n = calloc(1, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		pthread_mutex_init(&n->list_lock, NULL);
+		INIT_LIST_HEAD(&n->partial);
+		INIT_LIST_HEAD(&n->full);
+		s->node[nid] = n;
+	}
+	return 0;
+}
+
+void __kmem_cache_release(struct kmem_cache *s)
+{
+	for (int nid = 0; nid < M->nr_nodes; nid++) {
+		if (s->node[nid])
+			pthread_mutex_destroy(&s->node[nid]->list_lock);
+		free(s->node[nid]);
+		s->node[nid] = NULL;
+	}
+	free(s->cpu_slab);
+	s->cpu_slab = NULL;
+}
+
+/* Report the objects still allocated in a slab, as list_slab_objects(). */
+static void list_slab_objects(struct kmem_cache *s, struct page *slab, const char *text)
+{
+	slab_err(s, slab, text, s->name);
+	char *addr = slab_address(slab);
+	bool *free_map = calloc(slab->objects, sizeof(bool));
+	for (void *p = slab->freelist; p && free_map; p = get_freepointer(s, p))
+		free_map[((char *)p - addr - s->red_left_pad) / s->size] = true;
+	for (unsigned int i = 0; i < slab->objects; i++)
+		if (free_map && !free_map[i]) {
+			void *p = addr + s->red_left_pad + i * s->size;
+			pr_err("Object 0x%lx @offset=%lu\n", kva(p), (unsigned long)((char *)p - addr));
+			print_tracking(s, p);
+		}
+	free(free_map);
+}
+
+/* Free the empty partial slabs of a node; list the objects left in the others. */
+static void free_partial(struct kmem_cache *s, struct kmem_cache_node *n)
+{
+	struct list_head discard, *pos, *tmp;
+	INIT_LIST_HEAD(&discard);
+	pthread_mutex_lock(&n->list_lock);
+	for (pos = n->partial.next; pos != &n->partial; pos = tmp) {
+		tmp = pos->next;
+		struct page *slab = list_entry(pos, struct page, slab_list);
+		if (!slab->inuse) {
+			remove_partial(n, slab);
+			list_add(&slab->slab_list, &discard);
+		} else {
+			list_slab_objects(s, slab, "Objects remaining in %s on __kmem_cache_shutdown()");
+		}
+	}
+	list_for_each(pos, &n->full) {
+		struct page *slab = list_entry(pos, struct page, slab_list);
+		list_slab_objects(s, slab, "Objects remaining in %s on __kmem_cache_shutdown()");
+	}
+	pthread_mutex_unlock(&n->list_lock);
+	for (pos = discard.next; pos != &discard; pos = tmp) {
+		tmp = pos->next;
+		discard_slab(s, list_entry(pos, struct page, slab_list));
+	}
+}
+
+/* 0 when every object is free and every slab went back; else the cache stays. */
+int __kmem_cache_shutdown(struct kmem_cache *s)
+{
+	flush_all(s);
+	int busy = 0;
+	for (int nid = 0; nid < M->nr_nodes; nid++) {
+		struct kmem_cache_node *n = get_node(s, nid);
+		free_partial(s, n);
+		if (n->nr_partial || __atomic_load_n(&n->nr_slabs, __ATOMIC_RELAXED))
+			busy = 1;
+	}
+	return busy;
+}
+
+/* Give back every empty slab, and the CPUs' slabs. */
+int __kmem_cache_shrink(struct kmem_cache *s)
+{
+	flush_all(s);
+	for (int nid = 0; nid < M->nr_nodes; nid++) {
+		struct kmem_cache_node *n = get_node(s, nid);
+		struct list_head discard, *pos, *tmp;
+		INIT_LIST_HEAD(&discard);
+		pthread_mutex_lock(&n->list_lock);
+		for (pos = n->partial.next; pos != &n->partial; pos = tmp) {
+			tmp = pos->next;
+			struct page *slab = list_entry(pos, struct page, slab_list);
+			slab_lock(slab);
+			bool empty = !slab->inuse;
+			slab_unlock(slab);
+			if (empty) {
+				remove_partial(n, slab);
+				list_add(&slab->slab_list, &discard);
+			}
+		}
+		pthread_mutex_unlock(&n->list_lock);
+		for (pos = discard.next; pos != &discard; pos = tmp) {
+			tmp = pos->next;
+			discard_slab(s, list_entry(pos, struct page, slab_list));
+		}
+	}
+	return 0;
+}
+
+/* /proc/slabinfo's numbers: objects free on node partial lists count as free. */
+void get_slabinfo(struct kmem_cache *s, struct slabinfo *sinfo)
+{
+	unsigned long nr_slabs = 0, nr_objs = 0, nr_free = 0;
+	for (int nid = 0; nid < M->nr_nodes; nid++) {
+		struct kmem_cache_node *n = get_node(s, nid);
+		nr_slabs += (unsigned long)__atomic_load_n(&n->nr_slabs, __ATOMIC_RELAXED);
+		nr_objs += (unsigned long)__atomic_load_n(&n->total_objects, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&n->list_lock);
+		struct list_head *pos;
+		list_for_each(pos, &n->partial) {
+			struct page *slab = list_entry(pos, struct page, slab_list);
+			slab_lock(slab);
+			nr_free += slab->objects - slab->inuse;
+			slab_unlock(slab);
+		}
+		pthread_mutex_unlock(&n->list_lock);
+	}
+	sinfo->active_objs = nr_objs - nr_free;
+	sinfo->num_objs = nr_objs;
+	sinfo->active_slabs = nr_slabs;
+	sinfo->num_slabs = nr_slabs;
+	sinfo->objects_per_slab = s->objects;
+	sinfo->cache_order = s->order;
+}
+
+/* ---- validation ----------------------------------------------------------------------------- */
+
+struct verify_ctx {
+	char *why;
+	size_t len;
+	int ret;
+};
+
+/* Check one slab: freelist inside the slab, no loop, inuse == objects - free, red zones, poison. */
+static void verify_slab(struct kmem_cache *s, struct page *slab, void *cpu_freelist, struct verify_ctx *v)
+{
+	char *addr = slab_address(slab);
+	bool *is_free = calloc(slab->objects, sizeof(bool));
+	unsigned int nfree = 0;
+	void *lists[2] = { slab->freelist, cpu_freelist };
+	for (int l = 0; l < 2 && !v->ret; l++)
+		for (void *p = lists[l]; p; p = get_freepointer(s, p)) {
+			if (!valid_object_pointer(s, slab, p)) {
+				snprintf(v->why, v->len, "%s: slab 0x%lx: free pointer 0x%lx is not an object", s->name, kva(addr), kva(p));
+				v->ret = -EINVAL;
+				break;
+			}
+			unsigned int i = (unsigned)(((char *)p - addr - s->red_left_pad) / s->size);
+			if (is_free[i]) {
+				snprintf(v->why, v->len, "%s: slab 0x%lx: object %u is on a freelist twice", s->name, kva(addr), i);
+				v->ret = -EINVAL;
+				break;
+			}
+			is_free[i] = true;
+			nfree++;
+		}
+	unsigned int expect_inuse = slab->objects - (cpu_freelist ? nfree : nfree);
+	if (!v->ret && cpu_freelist == NULL && slab->inuse != expect_inuse && !slab->frozen) {
+		snprintf(v->why, v->len, "%s: slab 0x%lx: inuse %u but %u of %u objects are free", s->name, kva(addr),
+			 slab->inuse, nfree, slab->objects);
+		v->ret = -EINVAL;
+	}
+	if (!v->ret && kmem_cache_debug(s))
+		for (unsigned int i = 0; i < slab->objects && !v->ret; i++) {
+			u8 *p = (u8 *)addr + s->red_left_pad + i * s->size;
+			if (!check_object(s, slab, p, is_free[i] ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE)) {
+				snprintf(v->why, v->len, "%s: object 0x%lx: red zone or poison damaged (reported above)", s->name, kva(p));
+				v->ret = -EINVAL;
+			}
+		}
+	free(is_free);
+}
+
+int kmem_cache_verify(struct kmem_cache *s, char *why, size_t whylen)
+{
+	struct verify_ctx v = { why, whylen, 0 };
+	long slabs = 0, objects = 0;
+	for (int nid = 0; nid < M->nr_nodes && !v.ret; nid++) {
+		struct kmem_cache_node *n = get_node(s, nid);
+		unsigned long partial = 0;
+		pthread_mutex_lock(&n->list_lock);
+		struct list_head *pos;
+		list_for_each(pos, &n->partial) {
+			struct page *slab = list_entry(pos, struct page, slab_list);
+			slab_lock(slab);
+			if (slab->frozen || slab->slab_cache != s || !PageSlab(slab)) {
+				snprintf(why, whylen, "%s: a slab on node %d's partial list is %s", s->name, nid,
+					 slab->frozen ? "frozen" : "not this cache's");
+				v.ret = -EINVAL;
+			} else {
+				verify_slab(s, slab, NULL, &v);
+			}
+			slab_unlock(slab);
+			partial++;
+			if (v.ret)
+				break;
+		}
+		if (!v.ret && partial != n->nr_partial) {
+			snprintf(why, whylen, "%s: node %d nr_partial %lu but %lu slabs listed", s->name, nid, n->nr_partial, partial);
+			v.ret = -EINVAL;
+		}
+		if (!v.ret && kmem_cache_debug(s))
+			list_for_each(pos, &n->full) {
+				struct page *slab = list_entry(pos, struct page, slab_list);
+				slab_lock(slab);
+				verify_slab(s, slab, NULL, &v);
+				slab_unlock(slab);
+				if (v.ret)
+					break;
+			}
+		pthread_mutex_unlock(&n->list_lock);
+		slabs += n->nr_slabs;
+		objects += n->total_objects;
+	}
+	if (!v.ret && slabs * (long)s->objects < objects) {
+		snprintf(why, whylen, "%s: %ld objects in %ld slabs of %u", s->name, objects, slabs, s->objects);
+		v.ret = -EINVAL;
+	}
+	return v.ret;
+}
