@@ -68,7 +68,7 @@ test-plain: $(B)/kmm-tests $(B)/kmm
 	KMM=$(abspath $(B)/kmm) SHARED=$(SHARED) sh tests/cli.sh
 
 test-asan:
-	$(MAKE) B=build-asan CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) B=build-asan CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDLIBS="-pthread -lm -fsanitize=address,undefined" test-plain
 
 # bench_slab dlopen()s jemalloc, mimalloc and tcmalloc as baselines: install

@@ -540,6 +540,8 @@ void kmem_cache_init(void)
 		printk(KERN_EMERG "Kernel panic - not syncing: kmem_cache_init: out of memory\n");
 		abort();
 	}
+	/* the bootstrap caches are exempt from merging (create_boot_cache) */
+	kmem_cache_cache->refcount = kmem_cache_node_cache->refcount = -1;
 	/* what the bootstrap caches cost for themselves */
 	cache_descriptor_alloc(kmem_cache_cache);
 	cache_descriptor_alloc(kmem_cache_node_cache);

@@ -418,7 +418,7 @@ static void account_slab(struct page *slab, int order, struct kmem_cache *s, lon
 {
 	pg_data_t *pgdat = NODE_DATA(slab_nid(slab));
 	long *counter = (s->flags & SLAB_RECLAIM_ACCOUNT) ? &pgdat->nr_slab_reclaimable : &pgdat->nr_slab_unreclaimable;
-	__atomic_add_fetch(counter, sign << order, __ATOMIC_RELAXED);
+	__atomic_add_fetch(counter, sign * (1L << order), __ATOMIC_RELAXED);
 }
 
 /* A fresh slab: every object free, chained in address order. */
