@@ -40,6 +40,7 @@ struct kmem_cache {
 	slab_flags_t flags;                /* SLAB_* and the internal __OBJECT_POISON */
 	unsigned long min_partial;         /* keep this many partial slabs per node */
 	unsigned int size;                 /* object + metadata, aligned: the stride */
+	unsigned int reciprocal_size;      /* ceil(2^32 / size): offset -> index without a division */
 	unsigned int object_size;          /* what the user asked for */
 	unsigned int offset;               /* free pointer offset from the object */
 	unsigned int cpu_partial;          /* objects a CPU may keep on partial slabs */

@@ -407,12 +407,13 @@ void kfree(const void *x)
 {
 	if (__builtin_expect(ZERO_OR_NULL_PTR(x), 0))
 		return;
-	if (__builtin_expect(!virt_addr_valid(x), 0)) {
+	/* in the direct map (holes read as empty struct pages: not slab, not a kmalloc) */
+	if (__builtin_expect((unsigned long)((const char *)x - (const char *)kmm_ram.direct_base) >= kmm_ram.direct_size, 0)) {
 		printk(KERN_WARNING "WARNING: kfree: pointer %p is not in the kernel's direct map\n", x);
 		M->slab_bugs++;
 		return;
 	}
-	struct page *page = compound_head(virt_to_page(x));
+	struct page *page = compound_head(lowmem_virt_to_page(x));
 	if (__builtin_expect(!PageSlab(page), 0)) {
 		free_large_kmalloc(page, x);
 		return;

@@ -61,9 +61,13 @@ static inline void slab_lock(struct page *slab)
 			__builtin_ia32_pause();
 }
 
+/*
+ * A plain release store: while the lock is held nobody else changes the
+ * other flag bits (lockers only try to set PG_locked, already set).
+ */
 static inline void slab_unlock(struct page *slab)
 {
-	__atomic_fetch_and(&slab->flags, ~(1UL << PG_locked), __ATOMIC_RELEASE);
+	__atomic_store_n(&slab->flags, slab->flags & ~(1UL << PG_locked), __ATOMIC_RELEASE);
 }
 
 static inline int slab_nid(const struct page *slab)
@@ -78,7 +82,7 @@ static inline unsigned int slab_order(const struct page *slab)
 
 static inline char *slab_address(const struct page *slab)
 {
-	return page_address(slab);
+	return lowmem_page_address(slab);
 }
 
 /* The simulated kernel's address of a direct-map pointer, for reports. */
@@ -129,9 +133,16 @@ static inline void *nearest_obj(const struct kmem_cache *s, const struct page *s
 	return base + s->red_left_pad + (unsigned long)off / s->size * s->size;
 }
 
+/* Does x start an object of this slab?  Multiplications only: it is on the free fast path. */
 static inline bool valid_object_pointer(const struct kmem_cache *s, const struct page *slab, const void *x)
 {
-	return nearest_obj(s, slab, x) == x;
+	unsigned long off = (unsigned long)((const char *)x - slab_address(slab)) - s->red_left_pad;
+	if (off >= (unsigned long)slab->objects * s->size)
+		return false;
+	unsigned long idx = (unsigned long)(((u64)(u32)off * s->reciprocal_size) >> 32);
+	if (__builtin_expect(idx * s->size == off, 1))
+		return true;
+	return off % s->size == 0; /* the reciprocal is exact only for small slabs */
 }
 
 struct page *virt_to_slab(const void *x)
@@ -1012,6 +1023,7 @@ static bool calculate_sizes(struct kmem_cache *s)
 	}
 	size = ALIGN(size, s->align);
 	s->size = size;
+	s->reciprocal_size = (unsigned int)(((1ULL << 32) + size - 1) / size);
 	int order = calculate_order(size);
 	if (order < 0)
 		return false;

@@ -2,6 +2,7 @@
 #ifndef KMM_SIM_RAM_H
 #define KMM_SIM_RAM_H
 
+#include <kmm/mm.h>
 #include <kmm/types.h>
 
 struct kmm_ram {
@@ -17,6 +18,18 @@ extern struct kmm_ram kmm_ram;
 static inline void *phys_to_host(phys_addr_t pa)
 {
 	return (char *)kmm_ram.direct_base + pa;
+}
+
+/* Direct-map address of a lowmem page (the caller knows it is lowmem: slab pages). */
+static inline void *lowmem_page_address(const struct page *page)
+{
+	return (char *)kmm_ram.direct_base + (page_to_pfn(page) << PAGE_SHIFT);
+}
+
+/* The page of a direct-map address (the caller checked it is one). */
+static inline struct page *lowmem_virt_to_page(const void *x)
+{
+	return pfn_to_page((unsigned long)((const char *)x - (const char *)kmm_ram.direct_base) >> PAGE_SHIFT);
 }
 
 /* Host pointer of any RAM byte (kmm-internal: zeroing and copying pages). */
