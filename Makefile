@@ -50,6 +50,12 @@ run: $(B)/kmm
 
 # Criterion comes from Debian; install it when it is missing (as root).
 check-deps:
+	@if ! command -v zstd >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing zstd (reads the reference trace)"; \
+	    (apt-get install -y zstd >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y zstd >/dev/null)) || \
+	    { echo "could not install zstd"; exit 1; }; \
+	  else echo "zstd is missing: run 'sudo apt-get install zstd'"; exit 1; fi; \
+	fi
 	@if [ ! -f /usr/include/criterion/criterion.h ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing libcriterion-dev (test framework)"; \

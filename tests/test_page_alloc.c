@@ -532,3 +532,31 @@ Test(page_alloc, concurrent_stress_seeded)
 	assert_nothing_lost();
 	cr_assert_eq(kmm_bad_pages(), 0);
 }
+
+static void *alloc_right_after_boot(void *arg)
+{
+	int cpu = (int)(long)arg;
+	cr_assert_eq(kmm_cpu_enter(cpu), 0);
+	/* the first allocations wait for the deferred struct pages, all CPUs at once */
+	for (int i = 0; i < 100; i++)
+		__free_pages(alloc_pages(GFP_KERNEL, (unsigned)(i % 4)), (unsigned)(i % 4));
+	kmm_cpu_exit();
+	return NULL;
+}
+
+Test(page_alloc, many_cpus_wait_for_deferred_init)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "x86_64";
+	p.mem_bytes = 8ULL << 30;
+	p.nr_cpus = 4;
+	boot_or_fail(&p);
+	kmm_cpu_exit();
+	pthread_t t[4];
+	for (long c = 0; c < 4; c++)
+		pthread_create(&t[c], NULL, alloc_right_after_boot, (void *)c);
+	for (int c = 0; c < 4; c++)
+		pthread_join(t[c], NULL);
+	kmm_cpu_enter(0);
+	assert_machine_sane();
+}

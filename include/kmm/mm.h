@@ -19,15 +19,20 @@ extern unsigned long max_mapnr;    /* pfns mem_map covers */
 
 static inline struct page *pfn_to_page(unsigned long pfn) { return mem_map + pfn; }
 static inline unsigned long page_to_pfn(const struct page *page) { return (unsigned long)(page - mem_map); }
-static inline enum zone_type page_zonenum(const struct page *p) { return (enum zone_type)((p->flags >> ZONES_PGSHIFT) & ZONES_MASK); }
-static inline int page_to_nid(const struct page *p) { return (int)((p->flags >> NODES_PGSHIFT) & NODES_MASK); }
+/*
+ * page->flags may be read while another CPU holds the page's bit lock
+ * (slab pages): readers load it relaxed-atomically, which costs nothing.
+ */
+static inline unsigned long page_flags(const struct page *p) { return __atomic_load_n(&p->flags, __ATOMIC_RELAXED); }
+static inline enum zone_type page_zonenum(const struct page *p) { return (enum zone_type)((page_flags(p) >> ZONES_PGSHIFT) & ZONES_MASK); }
+static inline int page_to_nid(const struct page *p) { return (int)((page_flags(p) >> NODES_PGSHIFT) & NODES_MASK); }
 /* zone_table[node << ZONES_WIDTH | zone], filled at boot */
 extern struct zone *zone_table[1 << (NODES_WIDTH + ZONES_WIDTH)];
-static inline struct zone *page_zone(const struct page *p) { return zone_table[p->flags >> ZONES_PGSHIFT]; }
+static inline struct zone *page_zone(const struct page *p) { return zone_table[page_flags(p) >> ZONES_PGSHIFT]; }
 bool pfn_valid(unsigned long pfn);
 
 #define PAGEFLAG_FNS(uname, lname)                                                                \
-	static inline bool Page##uname(const struct page *p) { return p->flags & (1UL << PG_##lname); } \
+	static inline bool Page##uname(const struct page *p) { return page_flags(p) & (1UL << PG_##lname); } \
 	static inline void SetPage##uname(struct page *p) { p->flags |= 1UL << PG_##lname; }         \
 	static inline void ClearPage##uname(struct page *p) { p->flags &= ~(1UL << PG_##lname); }
 PAGEFLAG_FNS(Reserved, reserved)
@@ -47,11 +52,11 @@ static inline int page_ref_dec_return(struct page *p) { return __atomic_sub_fetc
 static inline int page_mapcount(const struct page *p) { return p->_mapcount + 1; }
 
 /* Compound pages: the tail pages point at the head (bit 0 set). */
-static inline bool PageTail(const struct page *p) { return p->compound_head & 1; }
+static inline bool PageTail(const struct page *p) { return __atomic_load_n(&p->compound_head, __ATOMIC_RELAXED) & 1; }
 static inline bool PageCompound(const struct page *p) { return PageHead(p) || PageTail(p); }
 static inline struct page *compound_head(const struct page *p)
 {
-	unsigned long head = p->compound_head;
+	unsigned long head = __atomic_load_n(&p->compound_head, __ATOMIC_RELAXED);
 	return (struct page *)(head & 1 ? head - 1 : (unsigned long)p);
 }
 static inline unsigned int compound_order(const struct page *p)

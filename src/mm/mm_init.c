@@ -793,6 +793,27 @@ static void set_highmem_pages_init(void)
 static pthread_t deferred_threads[MAX_NUMNODES];
 static bool deferred_pending[MAX_NUMNODES];
 
+/* The free ranges a node's thread hands over, copied before it starts: memblock goes on changing. */
+struct deferred_ranges {
+	size_t n, cap;
+	unsigned long (*r)[2];
+};
+static struct deferred_ranges deferred_work[MAX_NUMNODES];
+
+static void deferred_collect(unsigned long s, unsigned long e, void *argp)
+{
+	struct deferred_ranges *d = argp;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 16;
+		d->r = realloc(d->r, d->cap * sizeof(*d->r));
+		if (!d->r)
+			abort();
+	}
+	d->r[d->n][0] = s;
+	d->r[d->n][1] = e;
+	d->n++;
+}
+
 struct deferred_free_arg {
 	unsigned long first;    /* first deferred pfn of the node */
 	bool count_only;        /* true: only count the pages per zone */
@@ -830,7 +851,11 @@ static void *deferred_init_node(void *argp)
 		memmap_init_range(zone, zs, ze);
 	}
 	struct deferred_free_arg arg = { first, false };
-	memblock_for_each_free_range(pgdat->node_id, first, ~0UL, deferred_range, &arg);
+	struct deferred_ranges *d = &deferred_work[pgdat->node_id];
+	for (size_t i = 0; i < d->n; i++)
+		deferred_range(d->r[i][0], d->r[i][1], &arg);
+	free(d->r);
+	*d = (struct deferred_ranges){ 0 };
 	return NULL;
 }
 
@@ -857,6 +882,7 @@ void page_alloc_init_late(void)
 			continue;
 		struct deferred_free_arg arg = { pgdat->first_deferred_pfn, true };
 		memblock_for_each_free_range(n, arg.first, ~0UL, deferred_range, &arg);
+		memblock_for_each_free_range(n, arg.first, ~0UL, deferred_collect, &deferred_work[n]);
 		/* from here on memmap_init_range() writes pages past the old limit */
 		unsigned long first = pgdat->first_deferred_pfn;
 		pgdat->first_deferred_pfn = ~0UL;
@@ -867,20 +893,30 @@ void page_alloc_init_late(void)
 			continue;
 		}
 		deferred_pending[n] = true;
-		M->deferred_active = true;
+		__atomic_store_n(&M->deferred_active, true, __ATOMIC_RELEASE);
 	}
 }
 
-/* Wait for the deferred struct page threads; log as Linux does when they end. */
+/*
+ * Wait for the deferred struct page threads.  Any thread may get here
+ * (views, the allocator's slow path, several CPUs at once): the first one
+ * joins the threads, the others wait for it.
+ */
+static pthread_mutex_t deferred_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void deferred_init_wait(void)
 {
+	if (!__atomic_load_n(&M->deferred_active, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&deferred_lock);
 	for (int n = 0; n < M->nr_nodes; n++) {
 		if (!deferred_pending[n])
 			continue;
 		pthread_join(deferred_threads[n], NULL);
 		deferred_pending[n] = false;
 	}
-	M->deferred_active = false;
+	__atomic_store_n(&M->deferred_active, false, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&deferred_lock);
 }
 
 void mem_init(void)

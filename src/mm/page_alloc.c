@@ -1492,7 +1492,7 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, con
 	}
 	if (__builtin_expect(preferred_nid < 0 || preferred_nid >= M->nr_nodes, 0))
 		preferred_nid = 0;
-	if (__builtin_expect(M->deferred_active, 0))
+	if (__builtin_expect(__atomic_load_n(&M->deferred_active, __ATOMIC_RELAXED), 0))
 		deferred_init_wait();
 	struct alloc_context ac = {
 		.zonelist = &NODE_DATA(preferred_nid)->node_zonelists[gfp & __GFP_THISNODE ? ZONELIST_NOFALLBACK : ZONELIST_FALLBACK],

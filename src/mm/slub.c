@@ -67,7 +67,15 @@ static inline void slab_lock(struct page *slab)
  */
 static inline void slab_unlock(struct page *slab)
 {
-	__atomic_store_n(&slab->flags, slab->flags & ~(1UL << PG_locked), __ATOMIC_RELEASE);
+	__atomic_store_n(&slab->flags, page_flags(slab) & ~(1UL << PG_locked), __ATOMIC_RELEASE);
+}
+
+/* objects never changes while the slab lives, but shares a word with inuse: read the word whole. */
+static inline unsigned int slab_objects(const struct page *slab)
+{
+	struct page tmp;
+	tmp.counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED);
+	return tmp.objects;
 }
 
 static inline int slab_nid(const struct page *slab)
@@ -137,7 +145,7 @@ static inline void *nearest_obj(const struct kmem_cache *s, const struct page *s
 static inline bool valid_object_pointer(const struct kmem_cache *s, const struct page *slab, const void *x)
 {
 	unsigned long off = (unsigned long)((const char *)x - slab_address(slab)) - s->red_left_pad;
-	if (off >= (unsigned long)slab->objects * s->size)
+	if (off >= (unsigned long)slab_objects(slab) * s->size)
 		return false;
 	unsigned long idx = (unsigned long)(((u64)(u32)off * s->reciprocal_size) >> 32);
 	if (__builtin_expect(idx * s->size == off, 1))
@@ -490,9 +498,10 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 
 /* ---- node lists (n->list_lock held) ------------------------------------------------- */
 
+/* nr_partial is also read without the lock (get_partial_node's quick look). */
 static inline void add_partial(struct kmem_cache_node *n, struct page *slab, bool tail)
 {
-	n->nr_partial++;
+	__atomic_store_n(&n->nr_partial, n->nr_partial + 1, __ATOMIC_RELAXED);
 	if (tail)
 		list_add_tail(&slab->slab_list, &n->partial);
 	else
@@ -503,7 +512,7 @@ static inline void remove_partial(struct kmem_cache_node *n, struct page *slab)
 {
 	list_del(&slab->slab_list);
 	INIT_LIST_HEAD(&slab->slab_list);
-	n->nr_partial--;
+	__atomic_store_n(&n->nr_partial, n->nr_partial - 1, __ATOMIC_RELAXED);
 }
 
 static inline void add_full(struct kmem_cache *s, struct kmem_cache_node *n, struct page *slab)
