@@ -70,13 +70,7 @@ static inline void slab_unlock(struct page *slab)
 	__atomic_store_n(&slab->flags, page_flags(slab) & ~(1UL << PG_locked), __ATOMIC_RELEASE);
 }
 
-/* objects never changes while the slab lives, but shares a word with inuse: read the word whole. */
-static inline unsigned int slab_objects(const struct page *slab)
-{
-	struct page tmp;
-	tmp.counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED);
-	return tmp.objects;
-}
+
 
 static inline int slab_nid(const struct page *slab)
 {
@@ -145,7 +139,8 @@ static inline void *nearest_obj(const struct kmem_cache *s, const struct page *s
 static inline bool valid_object_pointer(const struct kmem_cache *s, const struct page *slab, const void *x)
 {
 	unsigned long off = (unsigned long)((const char *)x - slab_address(slab)) - s->red_left_pad;
-	if (off >= (unsigned long)slab_objects(slab) * s->size)
+	/* slot i exists when it fits the slab's pages (no read of the counters others update) */
+	if (off + s->size > (PAGE_SIZE << slab_order(slab)))
 		return false;
 	unsigned long idx = (unsigned long)(((u64)(u32)off * s->reciprocal_size) >> 32);
 	if (__builtin_expect(idx * s->size == off, 1))
