@@ -56,6 +56,10 @@ check-deps:
 	    { echo "could not install zstd"; exit 1; }; \
 	  else echo "zstd is missing: run 'sudo apt-get install zstd'"; exit 1; fi; \
 	fi
+	@if ! command -v slabtop >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing procps (slabtop reads kmm's slabinfo in a test)"; \
+	  apt-get install -y procps >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y procps >/dev/null) || true; \
+	fi
 	@if [ ! -f /usr/include/criterion/criterion.h ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing libcriterion-dev (test framework)"; \

@@ -41,6 +41,17 @@ ok "cmdline" "$KMM" boot -q --cmdline "mem=1G vmalloc=192M min_free_kbytes=4096"
 has "cmdline sysctl" "4096" "$tmp/out"
 ok "small kernel on a tiny machine" "$KMM" boot -q --mem 16M --kernel-size 2M --show zoneinfo
 
+# procps slabtop reads kmm's /proc/slabinfo (bind-mounted over the host's in a private mount namespace)
+ok "slabinfo for slabtop" "$KMM" boot -q --proc-dir "$tmp/pd"
+if command -v slabtop >/dev/null && command -v unshare >/dev/null && [ "$(id -u)" = 0 ] &&
+	unshare -m true 2>/dev/null; then
+	unshare -m sh -c "mount --bind '$tmp/pd/slabinfo' /proc/slabinfo && slabtop -o -s c" >"$tmp/slabtop" 2>&1
+	has "slabtop reads it" "Active / Total Caches (% used)     : 2 / 54" "$tmp/slabtop"
+	has "slabtop lists kmm's caches" "kmem_cache_node" "$tmp/slabtop"
+else
+	echo "cli: slabtop check skipped (needs root, unshare and procps)"
+fi
+
 bad "unknown command" "unknown command" "$KMM" frob
 bad "bad size" "is not a size" "$KMM" boot --mem lots
 bad "missing e820 file" "No such file" "$KMM" boot --e820 "$tmp/none"

@@ -592,3 +592,55 @@ Test(slab, concurrent_kmalloc)
 	assert_slab_nothing_lost();
 	cr_assert_eq(M->slab_bugs, 0);
 }
+
+Test(slab, debug_flags_per_cache)
+{
+	boot_slab("x86_64", 1, NULL);
+	struct kmem_cache *plain = kmem_cache_create("plain_obj", 40, 0, 0, NULL);
+	struct kmem_cache *dbg = kmem_cache_create("dbg_obj", 40, 0, SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER, NULL);
+	cr_assert_neq(plain, dbg);
+	cr_assert_gt(dbg->size, plain->size, "red zones and tracks make room");
+	cr_assert_eq(dbg->red_left_pad, 8);
+	unsigned char *o = kmem_cache_alloc(dbg, GFP_KERNEL);
+	/* a new object carries the free poison until it is written; its red zone is active */
+	cr_assert_eq(o[0], POISON_FREE);
+	cr_assert_eq(o[39], POISON_END);
+	cr_assert_eq(o[-1], SLUB_RED_ACTIVE);
+	cr_assert_eq(o[40], SLUB_RED_ACTIVE);
+	o[-1] = 0; /* underflow into the left red zone */
+	kmem_cache_free(dbg, o);
+	cr_assert_not_null(strstr(kmm_dmesg(), "BUG dbg_obj (Not tainted): Left Redzone overwritten"), "%s", kmm_dmesg());
+	cr_assert_not_null(strstr(kmm_dmesg(), "INFO: Allocated in "));
+	cr_assert_not_null(strstr(kmm_dmesg(), "not freed"), "as Linux, a damaged object is not freed");
+	kmem_cache_free(dbg, o); /* the red zone was restored: now it goes */
+	/* the plain cache is not checked: same bytes, no report */
+	unsigned long bugs = M->slab_bugs;
+	unsigned char *p = kmem_cache_alloc(plain, GFP_KERNEL);
+	kmem_cache_free(plain, p);
+	cr_assert_eq(M->slab_bugs, bugs);
+	kmem_cache_destroy(dbg);
+	kmem_cache_destroy(plain);
+	assert_slab_nothing_lost();
+}
+
+Test(slab, verify_finds_a_corrupt_freelist)
+{
+	boot_slab("i386", 1, NULL);
+	struct kmem_cache *c = kmem_cache_create("victim", 64, 0, 0, NULL);
+	void *keep = kmem_cache_alloc(c, GFP_KERNEL);
+	void *o = kmem_cache_alloc(c, GFP_KERNEL);
+	kmem_cache_free(c, o);
+	kmem_cache_flush_all(c); /* the slab goes to the node's partial list, o on its freelist */
+	char why[256];
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
+	void **fp = (void **)((char *)o + c->offset);
+	void *saved = *fp;
+	*fp = (char *)o + 3; /* a stray write into a free object */
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	cr_assert_not_null(strstr(why, "is not an object"), "%s", why);
+	*fp = saved;
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
+	kmem_cache_free(c, keep);
+	kmem_cache_destroy(c);
+	assert_slab_nothing_lost();
+}

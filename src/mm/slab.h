@@ -89,8 +89,6 @@ int __kmem_cache_create(struct kmem_cache *s, slab_flags_t flags);
 int __kmem_cache_shutdown(struct kmem_cache *s);
 int __kmem_cache_shrink(struct kmem_cache *s);
 void __kmem_cache_release(struct kmem_cache *s);
-void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller, size_t orig_size);
-void slab_free(struct kmem_cache *s, struct page *slab, void *x, unsigned long caller);
 slab_flags_t kmem_cache_flags(unsigned int object_size, slab_flags_t flags, const char *name);
 unsigned int slab_ksize(const struct kmem_cache *s);
 void print_tracking(struct kmem_cache *s, void *object);
@@ -104,6 +102,36 @@ struct slabinfo {
 void get_slabinfo(struct kmem_cache *s, struct slabinfo *sinfo);
 
 /* slab_common.c */
+enum kmalloc_cache_type { KMALLOC_NORMAL, KMALLOC_CGROUP, KMALLOC_RECLAIM, KMALLOC_DMA, NR_KMALLOC_TYPES };
+extern struct kmem_cache *kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1];
+void *kmalloc_large_node(size_t size, gfp_t flags, int node);
+void free_large_kmalloc(struct page *page, const void *object);
+
+/* Sizes up to 192 bytes: (size - 1) / 8 -> kmalloc index (1 = 96, 2 = 192). */
+static const unsigned char size_index[24] = {
+	3, 4, 5, 5, 6, 6, 6, 6, 1, 1, 1, 1, 7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+static inline unsigned int kmalloc_index(size_t size)
+{
+	if (size <= 192)
+		return size_index[(size - 1) / 8];
+	return (unsigned int)(64 - __builtin_clzl(size - 1));
+}
+
+static inline enum kmalloc_cache_type kmalloc_type(gfp_t flags)
+{
+	if (!(flags & (__GFP_DMA | __GFP_RECLAIMABLE | __GFP_ACCOUNT)))
+		return KMALLOC_NORMAL;
+	if (flags & __GFP_DMA)
+		return KMALLOC_DMA;
+	if (flags & __GFP_RECLAIMABLE)
+		return KMALLOC_RECLAIM;
+	return KMALLOC_CGROUP;
+}
+
+
+
 extern struct list_head slab_caches;
 extern pthread_mutex_t slab_mutex;
 extern int slub_min_order, slub_max_order, slub_min_objects;

@@ -33,9 +33,7 @@ bool slab_nomerge, slab_freelist_hardened;
 static slab_flags_t slub_debug;
 static char slub_debug_names[256];
 
-enum kmalloc_cache_type { KMALLOC_NORMAL, KMALLOC_CGROUP, KMALLOC_RECLAIM, KMALLOC_DMA, NR_KMALLOC_TYPES };
-
-static struct kmem_cache *kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1];
+struct kmem_cache *kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1];
 static struct kmem_cache *kmem_cache_cache, *kmem_cache_node_cache;
 
 static const struct {
@@ -48,29 +46,6 @@ static const struct {
 	INFO("2k", 2048), INFO("4k", 4096), INFO("8k", 8192),
 #undef INFO
 };
-
-/* Sizes up to 192 bytes: (size - 1) / 8 -> kmalloc index (1 = 96, 2 = 192). */
-static const unsigned char size_index[24] = {
-	3, 4, 5, 5, 6, 6, 6, 6, 1, 1, 1, 1, 7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2,
-};
-
-static inline unsigned int kmalloc_index(size_t size)
-{
-	if (size <= 192)
-		return size_index[(size - 1) / 8];
-	return (unsigned int)(64 - __builtin_clzl(size - 1));
-}
-
-static inline enum kmalloc_cache_type kmalloc_type(gfp_t flags)
-{
-	if (!(flags & (__GFP_DMA | __GFP_RECLAIMABLE | __GFP_ACCOUNT)))
-		return KMALLOC_NORMAL;
-	if (flags & __GFP_DMA)
-		return KMALLOC_DMA;
-	if (flags & __GFP_RECLAIMABLE)
-		return KMALLOC_RECLAIM;
-	return KMALLOC_CGROUP;
-}
 
 struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags)
 {
@@ -228,7 +203,8 @@ out:
 		if (flags & SLAB_PANIC) {
 			printk(KERN_EMERG "Kernel panic - not syncing: %s: Failed to create slab '%s'. Error %d\n",
 			       "kmem_cache_create", name ? name : "(null)", err);
-			fputs(kmm_dmesg(), stderr);
+			fprintf(stderr, "Kernel panic - not syncing: kmem_cache_create: Failed to create slab '%s'. Error %d\n",
+				name ? name : "(null)", err);
 			abort();
 		}
 		printk(KERN_WARNING "kmem_cache_create(%s) failed with error %d\n", name ? name : "(null)", err);
@@ -284,51 +260,10 @@ const char *kmem_cache_name(struct kmem_cache *s)
 
 /* ---- allocation entry points --------------------------------------------------------- */
 
-void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
-{
-	return slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), 0);
-}
-
-void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
-{
-	return slab_alloc_node(s, flags, node, (unsigned long)__builtin_return_address(0), 0);
-}
-
-/* The cache an object really belongs to; a wrong one is reported (cache_from_obj). */
-static struct kmem_cache *cache_from_obj(struct kmem_cache *s, const void *x, struct page **slabp)
-{
-	struct page *slab = virt_to_slab(x);
-	if (!slab) {
-		printk(KERN_WARNING "kmem_cache_free(%s): object 0x%lx is not in a slab page\n", s ? s->name : "?",
-		       M->layout.page_offset + (unsigned long)((const char *)x - (const char *)kmm_ram.direct_base));
-		M->slab_bugs++;
-		return NULL;
-	}
-	struct kmem_cache *cachep = slab->slab_cache;
-	if (s && cachep != s) {
-		printk(KERN_WARNING "WARNING: %s: Wrong slab cache. %s but object is from %s\n", "cache_from_obj", s->name,
-		       cachep->name);
-		print_tracking(cachep, (void *)x);
-		M->slab_bugs++;
-	}
-	*slabp = slab;
-	return cachep;
-}
-
-void kmem_cache_free(struct kmem_cache *s, void *x)
-{
-	struct page *slab;
-	if (!x)
-		return;
-	s = cache_from_obj(s, x, &slab);
-	if (s)
-		slab_free(s, slab, x, (unsigned long)__builtin_return_address(0));
-}
-
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p)
 {
 	for (size_t i = 0; i < nr; i++) {
-		p[i] = slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), 0);
+		p[i] = kmem_cache_alloc(s, flags);
 		if (!p[i]) {
 			kmem_cache_free_bulk(s, i, p);
 			return 0;
@@ -353,7 +288,7 @@ static unsigned int get_order_bytes(size_t size)
 	return order;
 }
 
-static void *kmalloc_large_node(size_t size, gfp_t flags, int node)
+void *kmalloc_large_node(size_t size, gfp_t flags, int node)
 {
 	unsigned int order = get_order_bytes(size);
 	if (order >= MAX_ORDER) {
@@ -370,27 +305,7 @@ static void *kmalloc_large_node(size_t size, gfp_t flags, int node)
 	return page_address(page);
 }
 
-void *kmalloc_node(size_t size, gfp_t flags, int node)
-{
-	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0))
-		return kmalloc_large_node(size, flags, node);
-	if (__builtin_expect(!size, 0))
-		return ZERO_SIZE_PTR;
-	struct kmem_cache *s = kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)];
-	return slab_alloc_node(s, flags, node, (unsigned long)__builtin_return_address(0), size);
-}
-
-void *kmalloc(size_t size, gfp_t flags)
-{
-	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0))
-		return kmalloc_large_node(size, flags, NUMA_NO_NODE);
-	if (__builtin_expect(!size, 0))
-		return ZERO_SIZE_PTR;
-	struct kmem_cache *s = kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)];
-	return slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), size);
-}
-
-static void free_large_kmalloc(struct page *page, const void *object)
+void free_large_kmalloc(struct page *page, const void *object)
 {
 	if (!PageHead(page) || page_address(page) != object) {
 		printk(KERN_WARNING "WARNING: kfree: object pointer: 0x%lx is not a kmalloc object\n",
@@ -401,24 +316,6 @@ static void free_large_kmalloc(struct page *page, const void *object)
 	unsigned int order = compound_order(page);
 	__atomic_sub_fetch(&NODE_DATA(page_to_nid(page))->nr_slab_unreclaimable, 1L << order, __ATOMIC_RELAXED);
 	__free_pages(page, order);
-}
-
-void kfree(const void *x)
-{
-	if (__builtin_expect(ZERO_OR_NULL_PTR(x), 0))
-		return;
-	/* in the direct map (holes read as empty struct pages: not slab, not a kmalloc) */
-	if (__builtin_expect((unsigned long)((const char *)x - (const char *)kmm_ram.direct_base) >= kmm_ram.direct_size, 0)) {
-		printk(KERN_WARNING "WARNING: kfree: pointer %p is not in the kernel's direct map\n", x);
-		M->slab_bugs++;
-		return;
-	}
-	struct page *page = compound_head(lowmem_virt_to_page(x));
-	if (__builtin_expect(!PageSlab(page), 0)) {
-		free_large_kmalloc(page, x);
-		return;
-	}
-	slab_free(page->slab_cache, page, (void *)x, (unsigned long)__builtin_return_address(0));
 }
 
 size_t ksize(const void *x)

@@ -821,7 +821,8 @@ static void *alloc_single(struct kmem_cache *s, gfp_t gfp, int node, unsigned lo
 	return object;
 }
 
-void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, unsigned long addr, size_t orig_size)
+static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
+								   unsigned long addr, size_t orig_size)
 {
 	void *object;
 	int cpu = smp_processor_id();
@@ -897,7 +898,8 @@ again:
 	pthread_mutex_unlock(&n->list_lock);
 }
 
-void slab_free(struct kmem_cache *s, struct page *slab, void *object, unsigned long addr)
+static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s, struct page *slab, void *object,
+							       unsigned long addr)
 {
 	int cpu = smp_processor_id();
 	if (__builtin_expect(kmem_cache_debug(s), 0)) {
@@ -907,8 +909,10 @@ void slab_free(struct kmem_cache *s, struct page *slab, void *object, unsigned l
 		bool ok = free_debug_checks(s, slab, object, addr);
 		slab_unlock(slab);
 		pthread_mutex_unlock(&n->list_lock);
-		if (!ok)
-			return; /* reported; the object stays as it is */
+		if (!ok) {
+			slab_fix(s, "Object at 0x%lx not freed", kva(object));
+			return; /* reported; the object stays allocated */
+		}
 		set_track(s, object, TRACK_FREE, addr);
 		init_object(s, object, SLUB_RED_INACTIVE);
 		__slab_free(s, slab, object);
@@ -933,6 +937,88 @@ void slab_free(struct kmem_cache *s, struct page *slab, void *object, unsigned l
 	}
 	__slab_free(s, slab, object);
 }
+
+/* ---- the entry points (here, so the fast paths inline into them) --------------------------- */
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
+{
+	return slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), 0);
+}
+
+void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
+{
+	return slab_alloc_node(s, flags, node, (unsigned long)__builtin_return_address(0), 0);
+}
+
+/* The cache an object really belongs to; a wrong one is reported (cache_from_obj). */
+static struct kmem_cache *cache_from_obj(struct kmem_cache *s, const void *x, struct page **slabp)
+{
+	struct page *slab = virt_to_slab(x);
+	if (!slab) {
+		printk(KERN_WARNING "kmem_cache_free(%s): object 0x%lx is not in a slab page\n", s ? s->name : "?",
+		       M->layout.page_offset + (unsigned long)((const char *)x - (const char *)kmm_ram.direct_base));
+		M->slab_bugs++;
+		return NULL;
+	}
+	struct kmem_cache *cachep = slab->slab_cache;
+	if (s && cachep != s) {
+		printk(KERN_WARNING "WARNING: %s: Wrong slab cache. %s but object is from %s\n", "cache_from_obj", s->name,
+		       cachep->name);
+		print_tracking(cachep, (void *)x);
+		M->slab_bugs++;
+	}
+	*slabp = slab;
+	return cachep;
+}
+
+void kmem_cache_free(struct kmem_cache *s, void *x)
+{
+	struct page *slab;
+	if (!x)
+		return;
+	s = cache_from_obj(s, x, &slab);
+	if (s)
+		slab_free(s, slab, x, (unsigned long)__builtin_return_address(0));
+}
+
+void *kmalloc_node(size_t size, gfp_t flags, int node)
+{
+	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0))
+		return kmalloc_large_node(size, flags, node);
+	if (__builtin_expect(!size, 0))
+		return ZERO_SIZE_PTR;
+	struct kmem_cache *s = kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)];
+	return slab_alloc_node(s, flags, node, (unsigned long)__builtin_return_address(0), size);
+}
+
+void *kmalloc(size_t size, gfp_t flags)
+{
+	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0))
+		return kmalloc_large_node(size, flags, NUMA_NO_NODE);
+	if (__builtin_expect(!size, 0))
+		return ZERO_SIZE_PTR;
+	struct kmem_cache *s = kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)];
+	return slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), size);
+}
+
+void kfree(const void *x)
+{
+	if (__builtin_expect(ZERO_OR_NULL_PTR(x), 0))
+		return;
+	/* in the direct map (holes read as empty struct pages: not slab, not a kmalloc) */
+	if (__builtin_expect((unsigned long)((const char *)x - (const char *)kmm_ram.direct_base) >= kmm_ram.direct_size, 0)) {
+		printk(KERN_WARNING "WARNING: kfree: pointer %p is not in the kernel's direct map\n", x);
+		M->slab_bugs++;
+		return;
+	}
+	struct page *page = compound_head(lowmem_virt_to_page(x));
+	if (__builtin_expect(!PageSlab(page), 0)) {
+		free_large_kmalloc(page, x);
+		return;
+	}
+	slab_free(page->slab_cache, page, (void *)x, (unsigned long)__builtin_return_address(0));
+}
+
 
 /* ---- sizes ---------------------------------------------------------------------------------- */
 
