@@ -7,7 +7,7 @@
  * Assertion tiers (STYLE.md 5), all under KMM_DEBUG:
  *   MM_BUG_ON(c)          cheap invariant; on failure logs "kernel BUG" and aborts
  *   MM_BUG_ON_PAGE(c, p)  the same, dumping the struct page first
- *   MM_WARN_ON(c)         logs a WARNING with the location, goes on
+ *   MM_WARN_ON(c)         logs a WARNING with the location, goes on (every build)
  *   KMM_DEBUG >= 2        enables the whole-structure validators after operations
  */
 #ifndef KMM_INTERNAL_H
@@ -73,12 +73,12 @@ void dump_page(struct page *page, const char *reason);
 #if KMM_DEBUG
 #define MM_BUG_ON(c) do { if (__builtin_expect(!!(c), 0)) kmm_bug(__FILE__, __LINE__, #c); } while (0)
 #define MM_BUG_ON_PAGE(c, p) do { if (__builtin_expect(!!(c), 0)) { dump_page(p, "MM_BUG_ON_PAGE(" #c ")"); kmm_bug(__FILE__, __LINE__, #c); } } while (0)
-#define MM_WARN_ON(c) ({ bool __w = !!(c); if (__builtin_expect(__w, 0)) kmm_warn(__FILE__, __LINE__, #c); __w; })
 #else
 #define MM_BUG_ON(c) do { (void)sizeof(c); } while (0)
 #define MM_BUG_ON_PAGE(c, p) do { (void)sizeof(c); (void)(p); } while (0)
-#define MM_WARN_ON(c) (!!(c))
 #endif
+/* Like Linux's WARN_ON, on in every build: it reports a caller's mistake. */
+#define MM_WARN_ON(c) ({ bool __w = !!(c); if (__builtin_expect(__w, 0)) kmm_warn(__FILE__, __LINE__, #c); __w; })
 
 /* ---- machine profile (src/arch/profile.c) ------------------------------ */
 
