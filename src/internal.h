@@ -324,6 +324,7 @@ static inline void count_vm_events(enum vm_event_item item, unsigned long n)
 }
 #define count_vm_event(item) count_vm_events(item, 1)
 unsigned long sum_vm_event(enum vm_event_item item);
+void kmm_on_each_cpu(void (*fn)(int cpu, void *arg), void (*ask)(int cpu, void *arg), void *arg);
 
 /* slab (mm/slab_common.c) */
 void kmem_cache_init(void);

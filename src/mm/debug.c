@@ -8,6 +8,11 @@
  *
  * The page's address is printed as the simulated kernel's struct page
  * address would be (vmemmap/mem_map virtual), never as a host pointer.
+ * Flags print by name in Linux's order (KMM_PAGEFLAGS), then the node and
+ * zone from the top bits; a free page also shows its buddy order.
+ *
+ * Called with whatever lock the caller holds; it only reads the page and
+ * writes the log.
  */
 #include "internal.h"
 

@@ -796,19 +796,19 @@ void drain_local_pages(struct zone *zone)
  * CPU's by taking it for a moment, a busy one's by asking it to (it drains
  * at its next allocator call).
  */
+static void drain_cpu_fn(int cpu, void *zone)
+{
+	drain_cpu_pages(cpu, zone);
+}
+
+static void drain_cpu_ask(int cpu, void *zone)
+{
+	__atomic_store_n(&M->cpus[cpu].drain_pending, 1, __ATOMIC_RELAXED);
+}
+
 void drain_all_pages(struct zone *zone)
 {
-	int self = smp_processor_id();
-	for (int c = 0; c < M->nr_cpus; c++) {
-		if (c == self) {
-			drain_cpu_pages(c, zone);
-		} else if (!pthread_mutex_trylock(&M->cpus[c].lock)) {
-			drain_cpu_pages(c, zone);
-			pthread_mutex_unlock(&M->cpus[c].lock);
-		} else {
-			__atomic_store_n(&M->cpus[c].drain_pending, 1, __ATOMIC_RELAXED);
-		}
-	}
+	kmm_on_each_cpu(drain_cpu_fn, drain_cpu_ask, zone);
 }
 
 static struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int mt, unsigned int alloc_flags, int cpu)

@@ -604,19 +604,20 @@ static void flush_cpu_slab(struct kmem_cache *s, int cpu)
 }
 
 /* Every CPU gives its slabs of this cache back; a busy CPU does it at its next slow path. */
+static void flush_cpu_fn(int cpu, void *s)
+{
+	flush_cpu_slab(s, cpu);
+}
+
+static void flush_cpu_ask(int cpu, void *sp)
+{
+	struct kmem_cache *s = sp;
+	__atomic_store_n(&s->cpu_slab[cpu].flush_pending, 1, __ATOMIC_RELAXED);
+}
+
 static void flush_all(struct kmem_cache *s)
 {
-	int self = smp_processor_id();
-	for (int cpu = 0; cpu < M->nr_cpus; cpu++) {
-		if (cpu == self) {
-			flush_cpu_slab(s, cpu);
-		} else if (!pthread_mutex_trylock(&M->cpus[cpu].lock)) {
-			flush_cpu_slab(s, cpu);
-			pthread_mutex_unlock(&M->cpus[cpu].lock);
-		} else {
-			__atomic_store_n(&s->cpu_slab[cpu].flush_pending, 1, __ATOMIC_RELAXED);
-		}
-	}
+	kmm_on_each_cpu(flush_cpu_fn, flush_cpu_ask, s);
 }
 
 void kmem_cache_flush_all(struct kmem_cache *s)

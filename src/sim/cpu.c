@@ -64,6 +64,26 @@ int kmm_cpu_current(void)
 	return kmm_this_cpu;
 }
 
+/*
+ * Run fn on every CPU's per-CPU data, as Linux's on_each_cpu(): ours at
+ * once, an idle CPU's by holding it for the moment, and for a CPU that is
+ * busy in another thread, ask(cpu) leaves it a request to do it itself.
+ */
+void kmm_on_each_cpu(void (*fn)(int cpu, void *arg), void (*ask)(int cpu, void *arg), void *arg)
+{
+	int self = kmm_this_cpu;
+	for (int cpu = 0; cpu < M->nr_cpus; cpu++) {
+		if (cpu == self) {
+			fn(cpu, arg);
+		} else if (!pthread_mutex_trylock(&M->cpus[cpu].lock)) {
+			fn(cpu, arg);
+			pthread_mutex_unlock(&M->cpus[cpu].lock);
+		} else {
+			ask(cpu, arg);
+		}
+	}
+}
+
 unsigned long sum_vm_event(enum vm_event_item item)
 {
 	unsigned long sum = __atomic_load_n(&M->orphan_events[item], __ATOMIC_RELAXED);
