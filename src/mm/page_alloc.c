@@ -1230,8 +1230,8 @@ static bool unreserve_highatomic_pageblock(const struct alloc_context *ac, bool 
 	return ret;
 }
 
-static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order, unsigned int alloc_flags,
-					   const struct alloc_context *ac)
+static __attribute__((always_inline)) inline struct page *
+__get_page_from_freelist(gfp_t gfp, unsigned int order, unsigned int alloc_flags, const struct alloc_context *ac)
 {
 	struct zoneref *z = ac->preferred_zoneref;
 	for_next_zone_zonelist(z, ac) {
@@ -1251,6 +1251,14 @@ static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order, unsign
 		}
 	}
 	return NULL;
+}
+
+/* The slow path's copy; the fast path in __alloc_pages() gets it inlined. */
+static __attribute__((noinline)) struct page *get_page_from_freelist(gfp_t gfp, unsigned int order,
+								     unsigned int alloc_flags,
+								     const struct alloc_context *ac)
+{
+	return __get_page_from_freelist(gfp, order, alloc_flags, ac);
 }
 
 static unsigned int gfp_to_alloc_flags(gfp_t gfp)
@@ -1393,7 +1401,8 @@ static void warn_alloc(gfp_t gfp, const unsigned long *nodemask, unsigned int or
 	show_free_areas();
 }
 
-static struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order, struct alloc_context *ac)
+static __attribute__((noinline, cold)) struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order,
+									      struct alloc_context *ac)
 {
 	bool can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
 	bool costly_order = order > PAGE_ALLOC_COSTLY_ORDER;
@@ -1502,7 +1511,7 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, con
 	};
 	ac.preferred_zoneref = first_zones_zonelist(ac.zonelist, zt, nodemask);
 	/* the fast path: the low watermark, no fragmenting fallbacks across nodes */
-	struct page *page = get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW, &ac);
+	struct page *page = __get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW, &ac);
 	if (__builtin_expect(!page, 0))
 		page = __alloc_pages_slowpath(gfp, order, &ac);
 	return page;
