@@ -150,8 +150,7 @@ static inline struct page *find_buddy_page_pfn(const struct zone *zone, unsigned
 	if (bp < zone->zone_start_pfn || bp >= zone_end_pfn(zone))
 		return NULL;
 	struct page *buddy = pfn_to_page(bp);
-	if (!page_is_buddy(buddy, order) || page_zonenum(buddy) != (enum zone_type)zone_idx(zone) ||
-	    page_to_nid(buddy) != zone->node)
+	if (!page_is_buddy(buddy, order) || page_zone(buddy) != zone)
 		return NULL;
 	if (buddy_pfn)
 		*buddy_pfn = bp;
@@ -1244,7 +1243,7 @@ __get_page_from_freelist(gfp_t gfp, unsigned int order, unsigned int alloc_flags
 		struct page *page = rmqueue(zone, order, gfp, alloc_flags, ac->migratetype);
 		if (page) {
 			prep_new_page(page, order, gfp, alloc_flags);
-			count_vm_events((enum vm_event_item)pgalloc_event[zone_idx(zone)], 1UL << order);
+			count_vm_events((enum vm_event_item)pgalloc_event[z->zone_idx], 1UL << order);
 			if (order && (alloc_flags & ALLOC_HARDER))
 				reserve_highatomic_pageblock(page, zone);
 			return page;
