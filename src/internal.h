@@ -239,6 +239,13 @@ struct kmm_machine {
 	unsigned long reserved_at_meminit; /* pages reserved when mem_init ran */
 	bool deferred_active;             /* deferred struct page threads still running */
 	unsigned long slab_bugs;          /* slab errors reported (BUG ..., WARNING ...) */
+
+	/* kernel page tables (arch/pgtable.c) */
+	phys_addr_t swapper_pg_dir;       /* the kernel's root table */
+	bool pgtable_from_buddy;          /* table pages come from the buddy allocator (after boot) */
+	unsigned long direct_map_4k;      /* direct-map pages mapped with 4 KiB entries */
+	unsigned long direct_map_large;   /* ... with large (2/4 MiB) entries, in 4 KiB pages */
+	unsigned long tlb_flushes;        /* kernel TLB flushes (flush_tlb_kernel_range) */
 	unsigned char *pageblock_flags;   /* migratetype of pageblock pfn >> pageblock_order */
 	signed char gfp_zone_table[16];   /* gfp_zone() by the four zone modifier bits (-1: invalid) */
 
@@ -301,6 +308,7 @@ void __free_pages_core(struct page *page, unsigned int order);
 void free_reserved_area_pfn(unsigned long start_pfn, unsigned long end_pfn, const char *what);
 void adjust_managed_page_count(struct page *page, long count);
 int ram_init(char *err, size_t errlen);               /* sim/ram.c */
+int init_kernel_page_tables(void);                    /* arch/pgtable.c */
 void ram_exit(void);
 void mem_map_exit(void);
 int zone_verify(struct zone *zone, char *why, size_t whylen);

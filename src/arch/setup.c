@@ -516,8 +516,8 @@ static void initmem_init_32(void)
 	pr_info("  low ram: 0 - %08lx\n", M->max_low_pfn << PAGE_SHIFT);
 }
 
-/* The initrd: the boot loader put it at the top of RAM below 4 GiB (or lowmem). */
-static void reserve_initrd(void)
+/* The initrd: the boot loader put it at the top of RAM below 4 GiB; reserve it where it is. */
+static void early_reserve_initrd(void)
 {
 	u64 size = ALIGN(M->params.initrd_bytes, (u64)PAGE_SIZE);
 	if (!size)
@@ -531,59 +531,34 @@ static void reserve_initrd(void)
 	top = ALIGN_DOWN(top, PAGE_SIZE);
 	if (top < size + SZ_16M)
 		return;
-	u64 image = top - size;
-	pr_info("RAMDISK: [mem 0x%08llx-0x%08llx]\n", (unsigned long long)image, (unsigned long long)(top - 1));
-	if (PFN_UP(top) > M->max_low_pfn) {
-		/* not directly mapped: move it into lowmem, as relocate_initrd() */
-		u64 ramdisk_here = memblock_phys_alloc_range(size, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
-		if (!ramdisk_here) {
-			pr_err("initrd: no room in lowmem for a %lluK ramdisk; dropped\n", (unsigned long long)size >> 10);
-			return;
-		}
-		pr_info("Allocated new RAMDISK: [mem 0x%08llx-0x%08llx]\n", (unsigned long long)ramdisk_here,
-			(unsigned long long)(ramdisk_here + M->params.initrd_bytes - 1));
-		pr_info("Move RAMDISK from [mem 0x%08llx-0x%08llx] to [mem 0x%08llx-0x%08llx]\n",
-			(unsigned long long)image, (unsigned long long)(image + M->params.initrd_bytes - 1),
-			(unsigned long long)ramdisk_here, (unsigned long long)(ramdisk_here + M->params.initrd_bytes - 1));
-		image = ramdisk_here;
-	} else {
-		memblock_reserve(image, size);
-	}
-	M->initrd_start = image;
+	M->initrd_start = top - size;
 	M->initrd_size = size;
+	memblock_reserve(M->initrd_start, size);
 }
 
-/*
- * Page tables of the direct map: large pages (4 MiB, or 2 MiB with PAE and
- * on x86_64) wherever a whole aligned block is RAM; 4 KiB pages for the
- * first large page and ragged edges, their PTE pages from memblock once the
- * kernel's small brk pool is used up.
- */
-static void init_mem_mapping(void)
+/* reserve_initrd(): a ramdisk outside the direct map moves into lowmem. */
+static void reserve_initrd(void)
 {
-	const struct kmm_profile *p = M->prof;
-	unsigned long large = 1UL << (p->pmd_shift - PAGE_SHIFT), pte_pages = 0;
-	unsigned long ptrs = p->pae || p->bits == 64 ? 512 : 1024;
-	unsigned long end = p->bits == 64 ? M->max_pfn : M->max_low_pfn;
-	const struct memblock_type *mem = &M->memblock.memory;
-	for (unsigned long i = 0; i < mem->cnt; i++) {
-		unsigned long s = PFN_DOWN(mem->regions[i].base);
-		unsigned long e = min(PFN_DOWN(mem->regions[i].base + mem->regions[i].size), end);
-		if (s >= e)
-			continue;
-		unsigned long ls = max(ALIGN(s, large), large), le = ALIGN_DOWN(e, large);
-		if (ls >= le) {
-			pte_pages += DIV_ROUND_UP(e - s, ptrs);
-			continue;
-		}
-		if (s < ls)
-			pte_pages += DIV_ROUND_UP(ls - s, ptrs);
-		if (le < e)
-			pte_pages += DIV_ROUND_UP(e - le, ptrs);
+	u64 image = M->initrd_start, size = M->initrd_size;
+	if (!size)
+		return;
+	pr_info("RAMDISK: [mem 0x%08llx-0x%08llx]\n", (unsigned long long)image, (unsigned long long)(image + size - 1));
+	if (PFN_UP(image + size) <= M->max_low_pfn)
+		return;
+	u64 here = memblock_phys_alloc_range(size, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+	if (!here) {
+		pr_err("initrd: no room in lowmem for a %lluK ramdisk; dropped\n", (unsigned long long)size >> 10);
+		memblock_phys_free(image, size);
+		M->initrd_size = 0;
+		return;
 	}
-	const unsigned long brk_pages = p->bits == 64 ? 16 : 6; /* INIT_PGT_BUF_SIZE */
-	if (pte_pages > brk_pages)
-		memblock_phys_alloc_range(PFN_PHYS(pte_pages - brk_pages), PAGE_SIZE, 0, PFN_PHYS(end));
+	u64 bytes = M->params.initrd_bytes;
+	pr_info("Allocated new RAMDISK: [mem 0x%08llx-0x%08llx]\n", (unsigned long long)here,
+		(unsigned long long)(here + bytes - 1));
+	pr_info("Move RAMDISK from [mem 0x%08llx-0x%08llx] to [mem 0x%08llx-0x%08llx]\n", (unsigned long long)image,
+		(unsigned long long)(image + bytes - 1), (unsigned long long)here, (unsigned long long)(here + bytes - 1));
+	memblock_phys_free(image, size);
+	M->initrd_start = here;
 }
 
 /* The first percpu chunk: one unit per possible CPU. */
@@ -689,6 +664,7 @@ int setup_arch(char *err, size_t errlen)
 	M->memblock.current_limit = PFN_PHYS(M->max_low_pfn);
 	memblock_reserve(M->image.text, ALIGN(M->image.ebss, PAGE_SIZE) - M->image.text);
 	memblock_reserve(0, SZ_64K);
+	early_reserve_initrd();
 	e820__memblock_setup(&M->e820);
 	memblock_remove(PFN_PHYS(M->max_pfn), ~(phys_addr_t)0 - PFN_PHYS(M->max_pfn)); /* beyond max_pfn */
 	if (!memblock_is_memory(M->image.text) || !memblock_is_memory(M->image.ebss - 1)) {
@@ -697,7 +673,15 @@ int setup_arch(char *err, size_t errlen)
 		return -EINVAL;
 	}
 	memblock_reserve(0, SZ_1M);
-	init_mem_mapping();
+	/* simulated RAM exists from here: the page tables are written into it */
+	ret = ram_init(err, errlen);
+	if (ret)
+		return ret;
+	/* init_mem_mapping(): the direct map in swapper_pg_dir */
+	if (init_kernel_page_tables()) {
+		snprintf(err, errlen, "kmm: out of memory for the kernel page tables");
+		return -ENOMEM;
+	}
 	reserve_initrd();
 	if (p->bits == 32)
 		initmem_init_32();
@@ -908,10 +892,8 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 		free_area_init();
 		ret = memmap_alloc(err, errlen);
 	}
-	if (!ret) {
+	if (!ret)
 		free_area_init_memmap();
-		ret = ram_init(err, errlen);
-	}
 	if (ret) {
 		if (!err[0])
 			snprintf(err, errlen, "kmm: boot failed (%s)", strerror(-ret));
@@ -933,6 +915,7 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	}
 	swiotlb_init();
 	mem_init();
+	M->pgtable_from_buddy = true;
 	kmem_cache_init();
 	/* alternative_instructions(): the patch sites are no longer needed */
 	free_reserved_area_pfn(PFN_DOWN(M->image.einit), PFN_DOWN(M->image.einit) + prof->alt_k / 4,

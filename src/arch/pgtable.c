@@ -1,0 +1,253 @@
+/*
+ * pgtable.c - the kernel's page tables, in the profile's own format, stored
+ * in page frames of simulated RAM and walked in software.
+ *
+ * Formats (x86):
+ *
+ *   i386       PGD[1024] -> PTE[1024]               32-bit entries, 10/10/12
+ *              a PGD entry with PSE maps 4 MiB
+ *   i386-pae   PDPT[4] -> PMD[512] -> PTE[512]       64-bit entries, 2/9/9/12
+ *              a PMD entry with PSE maps 2 MiB; NX is bit 63
+ *   x86_64     PGD[512] -> PUD[512] -> PMD[512] -> PTE[512], 9/9/9/9/12
+ *
+ *   entry:  | NX | ... physical frame ... | G | PSE | D | A | PCD | PWT | U/S | R/W | P |
+ *            63                        12   8    7    6   5    4     3     2     1    0
+ *
+ * swapper_pg_dir is the kernel's root table; init_mem_mapping() fills it
+ * at boot with the direct map - large pages wherever a whole aligned block
+ * is RAM, 4 KiB pages for the first block and the ragged edges, as Linux's
+ * split_mem_range() does - from page frames that memblock hands out (they
+ * stay reserved, as in Linux).  After boot, kernel_map_pages() takes table
+ * pages from the buddy allocator and kernel_unmap_pages() gives an emptied
+ * table back: nothing is lost.
+ *
+ * The tables are the truth; host mappings (DESIGN.md's mirror) are a cache
+ * of them that later subsystems (vmalloc, kmap) build on.  Locking:
+ * pgtable_lock serialises changes of the kernel tables (init_mm's
+ * page_table_lock); walks of stable entries need no lock.
+ */
+#include "internal.h"
+#include "sim/ram.h"
+
+#include <kmm/pgtable.h>
+
+static pthread_mutex_t pgtable_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct pt_format {
+	int levels;          /* tables on a walk */
+	int shift[4];        /* address bit each level's index starts at, top first */
+	int entries[4];      /* entries per table */
+	int esize;           /* bytes per entry */
+	int large_level;     /* the level whose entries may map a large page (PSE) */
+};
+
+static const struct pt_format fmt_i386 = { 2, { 22, 12 }, { 1024, 1024 }, 4, 0 };
+static const struct pt_format fmt_pae = { 3, { 30, 21, 12 }, { 4, 512, 512 }, 8, 1 };
+static const struct pt_format fmt_x86_64 = { 4, { 39, 30, 21, 12 }, { 512, 512, 512, 512 }, 8, 2 };
+
+static const struct pt_format *pt_fmt(void)
+{
+	return M->prof->bits == 64 ? &fmt_x86_64 : M->prof->pae ? &fmt_pae : &fmt_i386;
+}
+
+static inline pteval_t pt_read(phys_addr_t table, unsigned long idx)
+{
+	const struct pt_format *f = pt_fmt();
+	void *p = ram_host(table + idx * (unsigned long)f->esize);
+	return f->esize == 4 ? __atomic_load_n((u32 *)p, __ATOMIC_RELAXED) : __atomic_load_n((u64 *)p, __ATOMIC_RELAXED);
+}
+
+static inline void pt_write(phys_addr_t table, unsigned long idx, pteval_t v)
+{
+	const struct pt_format *f = pt_fmt();
+	void *p = ram_host(table + idx * (unsigned long)f->esize);
+	if (f->esize == 4)
+		__atomic_store_n((u32 *)p, (u32)v, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n((u64 *)p, v, __ATOMIC_RELAXED);
+}
+
+static inline unsigned long pt_index(const struct pt_format *f, int level, unsigned long va)
+{
+	return (va >> f->shift[level]) & (unsigned long)(f->entries[level] - 1);
+}
+
+static inline phys_addr_t pte_pa(pteval_t v)
+{
+	return v & PTE_PFN_MASK;
+}
+
+/* A zeroed page for a table: memblock while booting, the buddy allocator after. */
+static phys_addr_t pt_alloc_table(void)
+{
+	if (!M->pgtable_from_buddy) {
+		phys_addr_t pa = memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+		if (pa)
+			memset(ram_host(pa), 0, PAGE_SIZE);
+		return pa;
+	}
+	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	return page ? PFN_PHYS(page_to_pfn(page)) : 0;
+}
+
+static bool pt_table_empty(phys_addr_t table, int entries)
+{
+	for (int i = 0; i < entries; i++)
+		if (pt_read(table, (unsigned long)i) & _PAGE_PRESENT)
+			return false;
+	return true;
+}
+
+/* The entry for va at `level`, creating the tables above it; 0 if out of memory. */
+static phys_addr_t pt_table_for(unsigned long va, int level)
+{
+	const struct pt_format *f = pt_fmt();
+	phys_addr_t table = M->swapper_pg_dir;
+	for (int l = 0; l < level; l++) {
+		unsigned long idx = pt_index(f, l, va);
+		pteval_t e = pt_read(table, idx);
+		if (!(e & _PAGE_PRESENT)) {
+			phys_addr_t t = pt_alloc_table();
+			if (!t)
+				return 0;
+			/* the PAE PDPT takes only the present bit (as the CPU requires) */
+			e = t | (f->esize == 8 && f->levels == 3 && l == 0 ? _PAGE_PRESENT : _KERNPG_TABLE);
+			pt_write(table, idx, e);
+		} else if (e & _PAGE_PSE) {
+			return 0; /* a large page is in the way */
+		}
+		table = pte_pa(e);
+	}
+	return table;
+}
+
+pteval_t lookup_address(unsigned long va, unsigned int *level)
+{
+	const struct pt_format *f = pt_fmt();
+	phys_addr_t table = M->swapper_pg_dir;
+	*level = PG_LEVEL_NONE;
+	if (!table)
+		return 0;
+	for (int l = 0; l < f->levels; l++) {
+		pteval_t e = pt_read(table, pt_index(f, l, va));
+		if (!(e & _PAGE_PRESENT))
+			return 0;
+		int size_level = f->levels - 1 - l; /* 0: 4K, 1: 2M/4M, 2: 1G */
+		if (l == f->levels - 1 || (e & _PAGE_PSE)) {
+			*level = (unsigned)(PG_LEVEL_4K + size_level);
+			return e;
+		}
+		table = pte_pa(e);
+	}
+	return 0;
+}
+
+bool kernel_va_to_phys(unsigned long va, phys_addr_t *pa)
+{
+	unsigned int level;
+	pteval_t e = lookup_address(va, &level);
+	if (!level)
+		return false;
+	const struct pt_format *f = pt_fmt();
+	unsigned long page_mask = (1UL << f->shift[f->levels - 1 - (level - PG_LEVEL_4K)]) - 1;
+	*pa = (pte_pa(e) & ~(phys_addr_t)page_mask) | (va & page_mask);
+	return true;
+}
+
+/* Map one large page (level 1 = PMD/PGD-PSE) or one 4 KiB page. */
+static int pt_set(unsigned long va, phys_addr_t pa, pteval_t prot, bool large)
+{
+	const struct pt_format *f = pt_fmt();
+	int level = large ? f->large_level : f->levels - 1;
+	phys_addr_t table = pt_table_for(va, level);
+	if (!table)
+		return -ENOMEM;
+	pt_write(table, pt_index(f, level, va), pa | prot | (large ? _PAGE_PSE : 0));
+	return 0;
+}
+
+static pteval_t kernel_prot(pteval_t prot)
+{
+	/* no NX bit in the 32-bit non-PAE format */
+	if (pt_fmt()->esize == 4)
+		prot &= ~_PAGE_NX;
+	return prot;
+}
+
+int kernel_map_pages(unsigned long va, unsigned long pfn, unsigned long nr, pteval_t prot)
+{
+	int ret = 0;
+	pthread_mutex_lock(&pgtable_lock);
+	for (unsigned long i = 0; i < nr && !ret; i++)
+		ret = pt_set(va + i * PAGE_SIZE, PFN_PHYS(pfn + i), kernel_prot(prot), false);
+	pthread_mutex_unlock(&pgtable_lock);
+	return ret;
+}
+
+/* Clear 4 KiB entries; give back tables that became empty (never boot-time ones). */
+void kernel_unmap_pages(unsigned long va, unsigned long nr)
+{
+	const struct pt_format *f = pt_fmt();
+	pthread_mutex_lock(&pgtable_lock);
+	for (unsigned long i = 0; i < nr; i++) {
+		unsigned long a = va + i * PAGE_SIZE;
+		phys_addr_t path[4];
+		phys_addr_t table = M->swapper_pg_dir;
+		int l;
+		for (l = 0; l < f->levels - 1; l++) {
+			path[l] = table;
+			pteval_t e = pt_read(table, pt_index(f, l, a));
+			if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
+				break;
+			table = pte_pa(e);
+		}
+		if (l < f->levels - 1)
+			continue; /* nothing mapped here at 4 KiB */
+		path[l] = table;
+		pt_write(table, pt_index(f, l, a), 0);
+		/* free empty tables bottom-up, up to (not including) the root */
+		for (; l > 0; l--) {
+			struct page *tp = pfn_to_page(PFN_DOWN(path[l]));
+			if (PageReserved(tp) || !pt_table_empty(path[l], f->entries[l]))
+				break;
+			pt_write(path[l - 1], pt_index(f, l - 1, a), 0);
+			__free_pages(tp, 0);
+		}
+	}
+	pthread_mutex_unlock(&pgtable_lock);
+	M->tlb_flushes++; /* flush_tlb_kernel_range(): one flush for the batch */
+}
+
+/*
+ * The direct map, as init_mem_mapping() builds it: large pages for whole
+ * aligned blocks of RAM, 4 KiB pages for the first block (fixed-size MTRRs
+ * live there) and for ragged edges.
+ */
+int init_kernel_page_tables(void)
+{
+	const struct pt_format *f = pt_fmt();
+	M->swapper_pg_dir = pt_alloc_table();
+	if (!M->swapper_pg_dir)
+		return -ENOMEM;
+	unsigned long large = 1UL << (f->shift[f->large_level] - PAGE_SHIFT);
+	unsigned long end = M->prof->bits == 64 ? M->max_pfn : M->max_low_pfn;
+	pteval_t prot = kernel_prot(__PAGE_KERNEL);
+	const struct memblock_type *mem = &M->memblock.memory;
+	for (unsigned long i = 0; i < mem->cnt; i++) {
+		unsigned long s = PFN_DOWN(mem->regions[i].base);
+		unsigned long e = min(PFN_DOWN(mem->regions[i].base + mem->regions[i].size), end);
+		for (unsigned long pfn = s; pfn < e;) {
+			unsigned long va = M->layout.page_offset + (pfn << PAGE_SHIFT);
+			bool big = pfn >= large && IS_ALIGNED(pfn, large) && pfn + large <= e;
+			int ret = pt_set(va, PFN_PHYS(pfn), prot, big);
+			if (ret)
+				return ret;
+			if (big)
+				M->direct_map_large += large;
+			else
+				M->direct_map_4k++;
+			pfn += big ? large : 1;
+		}
+	}
+	return 0;
+}
