@@ -236,7 +236,6 @@ struct kmm_machine {
 	int lowmem_reserve_ratio[MAX_ZONE_TYPES];
 	int percpu_pagelist_high_fraction;
 	bool thp_enabled;
-	unsigned long reserved_at_meminit; /* pages reserved when mem_init ran */
 	bool deferred_active;             /* deferred struct page threads still running */
 	unsigned long slab_bugs;          /* slab errors reported (BUG ..., WARNING ...) */
 

@@ -929,7 +929,6 @@ void mem_init(void)
 	memblock_free_all();
 	if (zone_type_in_profile(ZONE_HIGHMEM))
 		set_highmem_pages_init();
-	M->reserved_at_meminit = 0;
 	mem_init_print_info();
 }
 
