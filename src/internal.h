@@ -245,6 +245,7 @@ struct kmm_machine {
 	unsigned long direct_map_4k;      /* direct-map pages mapped with 4 KiB entries */
 	unsigned long direct_map_large;   /* ... with large (2/4 MiB) entries, in 4 KiB pages */
 	unsigned long tlb_flushes;        /* kernel TLB flushes (flush_tlb_kernel_range) */
+	unsigned long oopses;             /* kernel page faults the tables did not allow */
 	unsigned char *pageblock_flags;   /* migratetype of pageblock pfn >> pageblock_order */
 	signed char gfp_zone_table[16];   /* gfp_zone() by the four zone modifier bits (-1: invalid) */
 
@@ -308,6 +309,9 @@ void free_reserved_area_pfn(unsigned long start_pfn, unsigned long end_pfn, cons
 void adjust_managed_page_count(struct page *page, long count);
 int ram_init(char *err, size_t errlen);               /* sim/ram.c */
 int init_kernel_page_tables(void);                    /* arch/pgtable.c */
+int kmm_window_add(unsigned long kva, unsigned long size); /* sim/trap.c */
+void kmm_window_unmap(unsigned long kva, unsigned long size);
+void kmm_windows_exit(void);
 void ram_exit(void);
 void mem_map_exit(void);
 int zone_verify(struct zone *zone, char *why, size_t whylen);

@@ -87,3 +87,59 @@ static void check_map_unmap(void)
 Test(pgtable, map_unmap_i386) { boot("i386", 1ULL << 30); check_map_unmap(); }
 Test(pgtable, map_unmap_pae) { boot("i386-pae", 1ULL << 30); check_map_unmap(); }
 Test(pgtable, map_unmap_x86_64) { boot("x86_64", 1ULL << 30); check_map_unmap(); }
+
+/* ---- the host mirror ------------------------------------------------------------ */
+
+static unsigned long mirror_va;
+
+static void touch_va(void *arg)
+{
+	volatile char *p = kmm_kva_to_host(mirror_va);
+	p[0] = *(const char *)arg; /* a store through the window */
+}
+
+static void check_aliasing(const char *profile)
+{
+	boot(profile, 1ULL << 30);
+	drain_all_pages(NULL);
+	unsigned long before = nr_free_pages();
+	/* a lowmem page and a highmem (or any) page, both mapped into the vmalloc area */
+	struct page *low = alloc_pages(GFP_KERNEL, 0);
+	struct page *any = alloc_pages(GFP_HIGHUSER, 0);
+	mirror_va = M->layout.vmalloc_start + (4UL << 20);
+	cr_assert_eq(kernel_map_pages(mirror_va, page_to_pfn(low), 1, __PAGE_KERNEL), 0);
+	cr_assert_eq(kernel_map_pages(mirror_va + PAGE_SIZE, page_to_pfn(any), 1, __PAGE_KERNEL), 0);
+	char *alias = kmm_kva_to_host(mirror_va);
+	cr_assert_not_null(alias);
+	cr_assert_eq(kmm_host_to_kva(alias + 5), mirror_va + 5);
+	/* written through the window, read through the direct map: the same bytes */
+	strcpy(alias, "written via vmalloc alias");
+	cr_assert_str_eq((char *)page_address(low), "written via vmalloc alias");
+	strcpy((char *)page_address(low) + 100, "and back");
+	cr_assert_str_eq(alias + 100, "and back");
+	/* a highmem page has no direct map, but the window reaches it */
+	strcpy(alias + PAGE_SIZE, "highmem bytes");
+	cr_assert_str_eq(alias + PAGE_SIZE, "highmem bytes");
+	/* the guard page after them faults: an oops, and the access fails */
+	unsigned long oopses = M->oopses;
+	mirror_va += 2 * PAGE_SIZE;
+	cr_assert_eq(kmm_try(touch_va, "x"), -EFAULT);
+	cr_assert_eq(M->oopses, oopses + 1);
+	cr_assert_not_null(strstr(kmm_dmesg(), "BUG: unable to handle page fault for address: "));
+	cr_assert_not_null(strstr(kmm_dmesg(), "#PF: supervisor write access in kernel mode"));
+	cr_assert_not_null(strstr(kmm_dmesg(), "not-present page"));
+	/* after unmapping, the old alias faults too: the mirror is no stale cache */
+	mirror_va -= 2 * PAGE_SIZE;
+	kernel_unmap_pages(mirror_va, 2);
+	cr_assert_eq(kmm_try(touch_va, "y"), -EFAULT);
+	cr_assert_str_eq((char *)page_address(low), "written via vmalloc alias", "the failed store changed nothing");
+	__free_pages(low, 0);
+	__free_pages(any, 0);
+	drain_all_pages(NULL);
+	cr_assert_eq(nr_free_pages(), before);
+	assert_machine_sane();
+}
+
+Test(pgtable, window_aliasing_i386) { check_aliasing("i386"); }
+Test(pgtable, window_aliasing_pae) { check_aliasing("i386-pae"); }
+Test(pgtable, window_aliasing_x86_64) { check_aliasing("x86_64"); }

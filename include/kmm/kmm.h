@@ -70,6 +70,17 @@ int kmm_cpu_enter(int cpu);
 void kmm_cpu_exit(void);
 int kmm_cpu_current(void);   /* -1 when on no CPU */
 
+/*
+ * Simulated kernel addresses and host pointers: the direct map and the
+ * kernel windows (vmalloc area) are host memory at a constant bias.  A host
+ * pointer into a window is usable once the kernel page tables map the page
+ * (the first touch maps it); an access the tables do not allow is an oops.
+ */
+void *kmm_kva_to_host(unsigned long kva);
+unsigned long kmm_host_to_kva(const void *p);
+/* Run fn(arg); a kernel oops inside makes it return -EFAULT (0 otherwise). */
+int kmm_try(void (*fn)(void *), void *arg);
+
 /* Parse a size with Linux's memparse() suffixes (K, M, G, T, P, E). */
 u64 memparse(const char *s, char **end);
 

@@ -215,6 +215,7 @@ void kernel_unmap_pages(unsigned long va, unsigned long nr)
 		}
 	}
 	pthread_mutex_unlock(&pgtable_lock);
+	kmm_window_unmap(va, nr * PAGE_SIZE); /* the host mirror forgets them too */
 	M->tlb_flushes++; /* flush_tlb_kernel_range(): one flush for the batch */
 }
 

@@ -682,6 +682,12 @@ int setup_arch(char *err, size_t errlen)
 		snprintf(err, errlen, "kmm: out of memory for the kernel page tables");
 		return -ENOMEM;
 	}
+	/* the vmalloc area's host window (on x86_64 its first TiB: host address space is finite) */
+	if (kmm_window_add(M->layout.vmalloc_start,
+			   min(M->layout.vmalloc_end - M->layout.vmalloc_start, 1UL << 40))) {
+		snprintf(err, errlen, "kmm: cannot reserve host address space for the vmalloc area");
+		return -ENOMEM;
+	}
 	reserve_initrd();
 	if (p->bits == 32)
 		initmem_init_32();
@@ -736,6 +742,7 @@ static void machine_free(void)
 		node_data[n] = NULL;
 	}
 	kmem_cache_exit();
+	kmm_windows_exit();
 	nr_online_nodes = 0;
 	cpus_exit();
 	free(M->pageblock_flags);

@@ -1,0 +1,181 @@
+/*
+ * trap.c - the host mirror of the kernel's virtual windows (DESIGN.md).
+ *
+ * A window (the vmalloc area, later PKMAP and FIXMAP) is a host address
+ * range reserved PROT_NONE, at a constant bias from the simulated kernel
+ * addresses it stands for:
+ *
+ *     host = window->host + (kva - window->kva)
+ *
+ * Nothing is mapped there up front.  The first load or store to a page of
+ * a window traps (SIGSEGV); the handler walks the kernel page tables
+ * (lookup_address), and if the page is mapped there, maps the same bytes of
+ * the RAM memfd at the faulting host page with the PTE's protection and
+ * lets the instruction run again - so an alias through a window really is
+ * the same memory as the direct map.  The host mappings are only a cache
+ * (a TLB): kmm_window_unmap() drops them when the tables change.  A fault
+ * the tables do not allow is the kernel's oops: it is reported in Linux's
+ * words and the access fails - inside kmm_try() the caller gets -EFAULT,
+ * elsewhere the process stops, rather than corrupt anything.
+ *
+ * Faults outside every window go to the handler that was there before.
+ */
+#define _GNU_SOURCE
+#include "internal.h"
+#include "sim/ram.h"
+
+#include <kmm/pgtable.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#define MAX_WINDOWS 4
+
+struct kmm_window {
+	unsigned long kva;  /* simulated kernel address of the window's start */
+	unsigned long size; /* bytes */
+	char *host;         /* host address of the start */
+};
+
+static struct kmm_window windows[MAX_WINDOWS];
+static int nr_windows;
+static struct sigaction old_segv;
+static bool trap_installed;
+static __thread sigjmp_buf *recovery;
+
+static struct kmm_window *window_of_host(const void *p)
+{
+	for (int i = 0; i < nr_windows; i++)
+		if ((const char *)p >= windows[i].host && (const char *)p < windows[i].host + windows[i].size)
+			return &windows[i];
+	return NULL;
+}
+
+static struct kmm_window *window_of_kva(unsigned long kva)
+{
+	for (int i = 0; i < nr_windows; i++)
+		if (kva >= windows[i].kva && kva - windows[i].kva < windows[i].size)
+			return &windows[i];
+	return NULL;
+}
+
+void *kmm_kva_to_host(unsigned long kva)
+{
+	unsigned long off = kva - M->layout.page_offset;
+	if (kva >= M->layout.page_offset && off < kmm_ram.direct_size)
+		return (char *)kmm_ram.direct_base + off;
+	struct kmm_window *w = window_of_kva(kva);
+	return w ? w->host + (kva - w->kva) : NULL;
+}
+
+unsigned long kmm_host_to_kva(const void *p)
+{
+	const char *c = p, *base = kmm_ram.direct_base;
+	if (c >= base && (unsigned long)(c - base) < kmm_ram.direct_size)
+		return M->layout.page_offset + (unsigned long)(c - base);
+	struct kmm_window *w = window_of_host(p);
+	return w ? w->kva + (unsigned long)(c - w->host) : 0;
+}
+
+/* The oops, as the x86 fault handler words it. */
+static void oops(unsigned long kva, bool write, pteval_t e)
+{
+	printk(KERN_ALERT "BUG: unable to handle page fault for address: %0*lx\n", M->prof->bits == 64 ? 16 : 8, kva);
+	printk(KERN_ALERT "#PF: supervisor %s access in kernel mode\n", write ? "write" : "read");
+	printk(KERN_ALERT "#PF: error_code(0x%04x) - %s\n", (write ? 2 : 0) | (e & _PAGE_PRESENT ? 1 : 0),
+	       e & _PAGE_PRESENT ? "permissions violation" : "not-present page");
+	printk(KERN_ALERT "Oops: %04x [#1] PREEMPT SMP\n", (write ? 2 : 0) | (e & _PAGE_PRESENT ? 1 : 0));
+	M->oopses++;
+}
+
+static void trap(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	char *addr = si->si_addr;
+	struct kmm_window *w = M ? window_of_host(addr) : NULL;
+	if (!w) {
+		/* not ours: whoever handled SIGSEGV before us does */
+		if (old_segv.sa_flags & SA_SIGINFO && old_segv.sa_sigaction) {
+			old_segv.sa_sigaction(sig, si, ucv);
+			return;
+		}
+		if (old_segv.sa_handler != SIG_DFL && old_segv.sa_handler != SIG_IGN) {
+			old_segv.sa_handler(sig);
+			return;
+		}
+		signal(SIGSEGV, SIG_DFL);
+		return; /* the access faults again and the default action ends the process */
+	}
+	bool write = uc->uc_mcontext.gregs[REG_ERR] & 2;
+	unsigned long kva = w->kva + (unsigned long)(addr - w->host);
+	unsigned int level;
+	pteval_t e = lookup_address(kva, &level);
+	if (level && (!write || (e & _PAGE_RW))) {
+		phys_addr_t pa;
+		kernel_va_to_phys(kva & PAGE_MASK, &pa);
+		char *page = w->host + ((kva & PAGE_MASK) - w->kva);
+		int prot = PROT_READ | ((e & _PAGE_RW) ? PROT_WRITE : 0);
+		if (mmap(page, PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED, kmm_ram.fd, (off_t)pa) != MAP_FAILED)
+			return; /* the instruction runs again, now on the same bytes as the direct map */
+	}
+	oops(kva, write, level ? e : 0);
+	if (recovery)
+		siglongjmp(*recovery, 1);
+	fputs(kmm_dmesg(), stderr);
+	abort();
+}
+
+int kmm_window_add(unsigned long kva, unsigned long size)
+{
+	if (nr_windows == MAX_WINDOWS)
+		return -ENOSPC;
+	void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	windows[nr_windows++] = (struct kmm_window){ kva, size, p };
+	if (!trap_installed) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = trap;
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGSEGV, &sa, &old_segv);
+		trap_installed = true;
+	}
+	return 0;
+}
+
+/* Drop the host mappings of [kva, kva + size): the tables changed there. */
+void kmm_window_unmap(unsigned long kva, unsigned long size)
+{
+	struct kmm_window *w = window_of_kva(kva);
+	if (!w)
+		return;
+	mmap(w->host + (kva - w->kva), size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+}
+
+void kmm_windows_exit(void)
+{
+	for (int i = 0; i < nr_windows; i++)
+		munmap(windows[i].host, windows[i].size);
+	nr_windows = 0;
+	if (trap_installed) {
+		sigaction(SIGSEGV, &old_segv, NULL);
+		trap_installed = false;
+	}
+}
+
+/* Run fn; an oops inside it makes it return -EFAULT instead of ending the process. */
+int kmm_try(void (*fn)(void *), void *arg)
+{
+	sigjmp_buf buf, *saved = recovery;
+	if (sigsetjmp(buf, 1)) {
+		recovery = saved;
+		return -EFAULT;
+	}
+	recovery = &buf;
+	fn(arg);
+	recovery = saved;
+	return 0;
+}
