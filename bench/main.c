@@ -14,6 +14,8 @@ int main(int argc, char **argv)
 		bench_page_alloc();
 	if (!only || !strcmp(only, "slab"))
 		bench_slab();
+	if (!only || !strcmp(only, "vmalloc"))
+		bench_vmalloc();
 	if (!only || !strcmp(only, "boot"))
 		bench_boot();
 	return 0;

@@ -238,6 +238,7 @@ struct kmm_machine {
 	bool thp_enabled;
 	bool deferred_active;             /* deferred struct page threads still running */
 	unsigned long slab_bugs;          /* slab errors reported (BUG ..., WARNING ...) */
+	unsigned long vmalloc_bugs;       /* bad vfree()/vunmap() calls reported */
 
 	/* kernel page tables (arch/pgtable.c) */
 	phys_addr_t swapper_pg_dir;       /* the kernel's root table */
@@ -340,6 +341,15 @@ void kmm_on_each_cpu(void (*fn)(int cpu, void *arg), void (*ask)(int cpu, void *
 /* slab (mm/slab_common.c) */
 void kmem_cache_init(void);
 void kmem_cache_exit(void);
+
+/* mm/vmalloc.c */
+void vmalloc_init(void);
+void vmalloc_exit(void);
+unsigned long vmalloc_used_pages(void);
+void show_vmallocinfo(struct strbuf *sb);
+int vmap_area_verify(char *why, size_t whylen);
+unsigned long vmap_areas_in_use(void);
+unsigned long vmap_purges(void);
 void kmm_slab_shrink_all(void);
 int slab_verify_all(char *why, size_t whylen);
 long kmem_cache_objects_in_use(const char *name);

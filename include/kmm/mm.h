@@ -30,6 +30,9 @@ static inline int page_to_nid(const struct page *p) { return (int)((page_flags(p
 extern struct zone *zone_table[1 << (NODES_WIDTH + ZONES_WIDTH)];
 static inline struct zone *page_zone(const struct page *p) { return zone_table[page_flags(p) >> ZONES_PGSHIFT]; }
 bool pfn_valid(unsigned long pfn);
+static inline phys_addr_t page_to_phys(const struct page *p) { return (phys_addr_t)page_to_pfn(p) << PAGE_SHIFT; }
+/* a page of ZONE_HIGHMEM: no permanent kernel mapping */
+static inline bool PageHighMem(const struct page *p) { return is_highmem_idx(page_zonenum(p)); }
 
 #define PAGEFLAG_FNS(uname, lname)                                                                \
 	static inline bool Page##uname(const struct page *p) { return page_flags(p) & (1UL << PG_##lname); } \

@@ -90,12 +90,19 @@ static phys_addr_t pt_alloc_table(void)
 	return page ? PFN_PHYS(page_to_pfn(page)) : 0;
 }
 
-static bool pt_table_empty(phys_addr_t table, int entries)
+/*
+ * A table page taken from the buddy allocator counts its present entries in
+ * page->private, so unmapping knows in O(1) when the table became empty.
+ * Boot-time tables (memblock, reserved) are never freed and not counted.
+ */
+static inline void pt_store(phys_addr_t table, unsigned long idx, pteval_t v)
 {
-	for (int i = 0; i < entries; i++)
-		if (pt_read(table, (unsigned long)i) & _PAGE_PRESENT)
-			return false;
-	return true;
+	if (M->pgtable_from_buddy) {
+		struct page *tp = pfn_to_page(PFN_DOWN(table));
+		if (!PageReserved(tp))
+			tp->private += (unsigned long)!!(v & _PAGE_PRESENT) - (unsigned long)!!(pt_read(table, idx) & _PAGE_PRESENT);
+	}
+	pt_write(table, idx, v);
 }
 
 /* The entry for va at `level`, creating the tables above it; 0 if out of memory. */
@@ -112,7 +119,7 @@ static phys_addr_t pt_table_for(unsigned long va, int level)
 				return 0;
 			/* the PAE PDPT takes only the present bit (as the CPU requires) */
 			e = t | (f->esize == 8 && f->levels == 3 && l == 0 ? _PAGE_PRESENT : _KERNPG_TABLE);
-			pt_write(table, idx, e);
+			pt_store(table, idx, e);
 		} else if (e & _PAGE_PSE) {
 			return 0; /* a large page is in the way */
 		}
@@ -162,7 +169,7 @@ static int pt_set(unsigned long va, phys_addr_t pa, pteval_t prot, bool large)
 	phys_addr_t table = pt_table_for(va, level);
 	if (!table)
 		return -ENOMEM;
-	pt_write(table, pt_index(f, level, va), pa | prot | (large ? _PAGE_PSE : 0));
+	pt_store(table, pt_index(f, level, va), pa | prot | (large ? _PAGE_PSE : 0));
 	return 0;
 }
 
@@ -204,13 +211,13 @@ void kernel_unmap_pages(unsigned long va, unsigned long nr)
 		if (l < f->levels - 1)
 			continue; /* nothing mapped here at 4 KiB */
 		path[l] = table;
-		pt_write(table, pt_index(f, l, a), 0);
+		pt_store(table, pt_index(f, l, a), 0);
 		/* free empty tables bottom-up, up to (not including) the root */
 		for (; l > 0; l--) {
 			struct page *tp = pfn_to_page(PFN_DOWN(path[l]));
-			if (PageReserved(tp) || !pt_table_empty(path[l], f->entries[l]))
+			if (PageReserved(tp) || tp->private)
 				break;
-			pt_write(path[l - 1], pt_index(f, l - 1, a), 0);
+			pt_store(path[l - 1], pt_index(f, l - 1, a), 0);
 			__free_pages(tp, 0);
 		}
 	}

@@ -741,6 +741,7 @@ static void machine_free(void)
 		free(pgdat);
 		node_data[n] = NULL;
 	}
+	vmalloc_exit();
 	kmem_cache_exit();
 	kmm_windows_exit();
 	nr_online_nodes = 0;
@@ -924,6 +925,7 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	mem_init();
 	M->pgtable_from_buddy = true;
 	kmem_cache_init();
+	vmalloc_init();
 	/* alternative_instructions(): the patch sites are no longer needed */
 	free_reserved_area_pfn(PFN_DOWN(M->image.einit), PFN_DOWN(M->image.einit) + prof->alt_k / 4,
 			       "SMP alternatives");

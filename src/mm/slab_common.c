@@ -24,6 +24,8 @@
 
 #include "sim/ram.h"
 
+#include <kmm/vmalloc.h>
+
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
 int slub_min_order, slub_max_order = PAGE_ALLOC_COSTLY_ORDER, slub_min_objects;
@@ -382,15 +384,24 @@ char *kstrndup(const char *s, size_t max, gfp_t gfp)
 	return buf;
 }
 
-/* kvmalloc: kmalloc; the vmalloc fallback for large sizes comes with vmalloc. */
+/*
+ * kvmalloc: kmalloc first; above a page it tries without retrying or
+ * warning, and falls back to vmalloc, which needs no contiguous pages.
+ */
 void *kvmalloc(size_t size, gfp_t flags)
 {
-	return kmalloc(size, flags | (size > PAGE_SIZE ? __GFP_NOWARN : 0));
+	if (size <= PAGE_SIZE)
+		return kmalloc(size, flags);
+	void *p = kmalloc(size, flags | __GFP_NOWARN | __GFP_NORETRY);
+	return p ? p : __vmalloc(size, flags);
 }
 
 void kvfree(const void *addr)
 {
-	kfree(addr);
+	if (is_vmalloc_addr(addr))
+		vfree(addr);
+	else
+		kfree(addr);
 }
 
 /* ---- boot --------------------------------------------------------------------------------- */

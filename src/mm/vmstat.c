@@ -421,6 +421,8 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "SUnreclaim:     %8lu kB\n", K(sunreclaim));
 	unsigned long vmalloc_total = (M->layout.vmalloc_end - M->layout.vmalloc_start) >> 10;
 	sb_printf(sb, "VmallocTotal:   %8lu kB\n", vmalloc_total);
+	sb_printf(sb, "VmallocUsed:    %8lu kB\n", K(vmalloc_used_pages()));
+	sb_printf(sb, "VmallocChunk:   %8lu kB\n", 0UL); /* 0 since Linux 5.3 */
 	unsigned long pcpu = ALIGN(M->prof->pcpu_static + M->prof->pcpu_reserved + 28 * 1024UL, PAGE_SIZE);
 	sb_printf(sb, "Percpu:         %8lu kB\n", pcpu * (unsigned long)M->nr_cpus >> 10);
 	sb_printf(sb, "Hugepagesize:   %8lu kB\n", (1UL << M->prof->pmd_shift) >> 10);
@@ -592,6 +594,7 @@ static const struct proc_file proc_files[] = {
 	{ "meminfo", show_meminfo, NULL },
 	{ "pagetypeinfo", show_pagetypeinfo, NULL },
 	{ "slabinfo", show_slabinfo, NULL },
+	{ "vmallocinfo", show_vmallocinfo, NULL },
 	{ "vmstat", show_vmstat, NULL },
 	{ "zoneinfo", show_zoneinfo, NULL },
 	{ "sys/kernel/debug/extfrag/extfrag_index", show_extfrag_index, NULL },

@@ -13,7 +13,12 @@
  * the RAM memfd at the faulting host page with the PTE's protection and
  * lets the instruction run again - so an alias through a window really is
  * the same memory as the direct map.  The host mappings are only a cache
- * (a TLB): kmm_window_unmap() drops them when the tables change.  A fault
+ * (a TLB): kmm_window_unmap() drops them when the tables change.  A
+ * bitmap per window records which pages are mirrored, so unmapping what
+ * was never touched costs no host call; and a fault maps the mapped pages
+ * after the faulting one too (fault-around, FAULT_AROUND pages), one host
+ * call per physically contiguous run, so touching an area page by page
+ * traps once per run rather than once per page.  A fault
  * the tables do not allow is the kernel's oops: it is reported in Linux's
  * words and the access fails - inside kmm_try() the caller gets -EFAULT,
  * elsewhere the process stops, rather than corrupt anything.
@@ -25,6 +30,7 @@
 #include "sim/ram.h"
 
 #include <kmm/pgtable.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -32,10 +38,14 @@
 
 #define MAX_WINDOWS 4
 
+#define FAULT_AROUND 16
+#define BITS_PER_WORD (8 * sizeof(unsigned long))
+
 struct kmm_window {
-	unsigned long kva;  /* simulated kernel address of the window's start */
-	unsigned long size; /* bytes */
-	char *host;         /* host address of the start */
+	unsigned long kva;       /* simulated kernel address of the window's start */
+	unsigned long size;      /* bytes */
+	char *host;              /* host address of the start */
+	unsigned long *mirrored; /* a bit per page: mapped on the host (NORESERVE: costs what is touched) */
 };
 
 static struct kmm_window windows[MAX_WINDOWS];
@@ -89,6 +99,45 @@ static void oops(unsigned long kva, bool write, pteval_t e)
 	M->oopses++;
 }
 
+static inline int pte_host_prot(pteval_t e)
+{
+	return PROT_READ | ((e & _PAGE_RW) ? PROT_WRITE : 0);
+}
+
+/*
+ * Mirror the page at kva and the mapped pages after it (up to FAULT_AROUND,
+ * within the window): one mmap of the RAM memfd per run of pages that are
+ * physically contiguous with the same protection.
+ */
+static int mirror_run(struct kmm_window *w, unsigned long kva)
+{
+	unsigned long end = min(kva + FAULT_AROUND * PAGE_SIZE, w->kva + w->size);
+	while (kva < end) {
+		unsigned int level;
+		pteval_t e = lookup_address(kva, &level);
+		phys_addr_t pa;
+		if (!level || !kernel_va_to_phys(kva, &pa))
+			break;
+		int prot = pte_host_prot(e);
+		unsigned long n = 1;
+		for (; kva + n * PAGE_SIZE < end; n++) {
+			phys_addr_t next;
+			pteval_t ne = lookup_address(kva + n * PAGE_SIZE, &level);
+			if (!level || pte_host_prot(ne) != prot || !kernel_va_to_phys(kva + n * PAGE_SIZE, &next) ||
+			    next != pa + n * PAGE_SIZE)
+				break;
+		}
+		unsigned long first = (kva - w->kva) >> PAGE_SHIFT;
+		for (unsigned long i = first; i < first + n; i++)
+			__atomic_fetch_or(&w->mirrored[i / BITS_PER_WORD], 1UL << (i % BITS_PER_WORD), __ATOMIC_RELAXED);
+		if (mmap(w->host + (kva - w->kva), n * PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED, kmm_ram.fd, (off_t)pa) ==
+		    MAP_FAILED)
+			return -ENOMEM;
+		kva += n * PAGE_SIZE;
+	}
+	return 0;
+}
+
 static void trap(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
@@ -111,19 +160,18 @@ static void trap(int sig, siginfo_t *si, void *ucv)
 	unsigned long kva = w->kva + (unsigned long)(addr - w->host);
 	unsigned int level;
 	pteval_t e = lookup_address(kva, &level);
-	if (level && (!write || (e & _PAGE_RW))) {
-		phys_addr_t pa;
-		kernel_va_to_phys(kva & PAGE_MASK, &pa);
-		char *page = w->host + ((kva & PAGE_MASK) - w->kva);
-		int prot = PROT_READ | ((e & _PAGE_RW) ? PROT_WRITE : 0);
-		if (mmap(page, PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED, kmm_ram.fd, (off_t)pa) != MAP_FAILED)
-			return; /* the instruction runs again, now on the same bytes as the direct map */
-	}
+	if (level && (!write || (e & _PAGE_RW)) && mirror_run(w, kva & PAGE_MASK) == 0)
+		return; /* the instruction runs again, now on the same bytes as the direct map */
 	oops(kva, write, level ? e : 0);
 	if (recovery)
 		siglongjmp(*recovery, 1);
 	fputs(kmm_dmesg(), stderr);
 	abort();
+}
+
+static size_t bitmap_bytes(unsigned long size)
+{
+	return (size / PAGE_SIZE + BITS_PER_WORD - 1) / BITS_PER_WORD * sizeof(unsigned long);
 }
 
 int kmm_window_add(unsigned long kva, unsigned long size)
@@ -133,7 +181,13 @@ int kmm_window_add(unsigned long kva, unsigned long size)
 	void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
-	windows[nr_windows++] = (struct kmm_window){ kva, size, p };
+	size_t bitmap = bitmap_bytes(size);
+	void *bits = mmap(NULL, bitmap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (bits == MAP_FAILED) {
+		munmap(p, size);
+		return -ENOMEM;
+	}
+	windows[nr_windows++] = (struct kmm_window){ kva, size, p, bits };
 	if (!trap_installed) {
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
@@ -150,15 +204,37 @@ int kmm_window_add(unsigned long kva, unsigned long size)
 void kmm_window_unmap(unsigned long kva, unsigned long size)
 {
 	struct kmm_window *w = window_of_kva(kva);
-	if (!w)
+	if (!w || !size)
 		return;
-	mmap(w->host + (kva - w->kva), size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	/* clear the range's bits; only the span that was mirrored needs a host call */
+	unsigned long first = (kva - w->kva) >> PAGE_SHIFT, last = first + ((size + PAGE_SIZE - 1) >> PAGE_SHIFT) - 1;
+	unsigned long lo = ULONG_MAX, hi = 0;
+	for (unsigned long wd = first / BITS_PER_WORD; wd <= last / BITS_PER_WORD; wd++) {
+		unsigned long mask = ~0UL;
+		if (wd == first / BITS_PER_WORD)
+			mask &= ~0UL << (first % BITS_PER_WORD);
+		if (wd == last / BITS_PER_WORD && (last + 1) % BITS_PER_WORD)
+			mask &= (1UL << ((last + 1) % BITS_PER_WORD)) - 1;
+		if (!(__atomic_load_n(&w->mirrored[wd], __ATOMIC_RELAXED) & mask))
+			continue;
+		unsigned long was = __atomic_fetch_and(&w->mirrored[wd], ~mask, __ATOMIC_RELAXED) & mask;
+		if (!was)
+			continue;
+		lo = min(lo, wd * BITS_PER_WORD + (unsigned long)__builtin_ctzl(was));
+		hi = max(hi, wd * BITS_PER_WORD + BITS_PER_WORD - 1 - (unsigned long)__builtin_clzl(was));
+	}
+	if (lo > hi)
+		return;
+	mmap(w->host + lo * PAGE_SIZE, (hi - lo + 1) * PAGE_SIZE, PROT_NONE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 }
 
 void kmm_windows_exit(void)
 {
-	for (int i = 0; i < nr_windows; i++)
+	for (int i = 0; i < nr_windows; i++) {
 		munmap(windows[i].host, windows[i].size);
+		munmap(windows[i].mirrored, bitmap_bytes(windows[i].size));
+	}
 	nr_windows = 0;
 	if (trap_installed) {
 		sigaction(SIGSEGV, &old_segv, NULL);

@@ -1,0 +1,35 @@
+/*
+ * kmm/vmalloc.h - virtually contiguous kernel memory from scattered pages,
+ * with Linux 6.1's API (include/linux/vmalloc.h).  The addresses returned
+ * are host pointers into the vmalloc window: C code reads and writes them,
+ * and the bytes are the pages' own (the same as through the direct map).
+ */
+#ifndef KMM_VMALLOC_H
+#define KMM_VMALLOC_H
+
+#include <kmm/gfp.h>
+#include <kmm/mm_types.h>
+#include <kmm/pgtable.h>
+
+#define VM_IOREMAP 0x00000001UL
+#define VM_ALLOC 0x00000002UL
+#define VM_MAP 0x00000004UL
+#define VM_USERMAP 0x00000008UL
+#define VM_NO_GUARD 0x00000040UL
+
+void *vmalloc(unsigned long size);
+void *vzalloc(unsigned long size);
+void *vmalloc_node(unsigned long size, int node);
+void *vmalloc_32(unsigned long size);
+void *vmalloc_user(unsigned long size);
+void *__vmalloc(unsigned long size, gfp_t gfp);
+void vfree(const void *addr);
+void *vmap(struct page **pages, unsigned int count, unsigned long flags, pteval_t prot);
+void vunmap(const void *addr);
+struct page *vmalloc_to_page(const void *addr);
+unsigned long vmalloc_to_pfn(const void *addr);
+bool is_vmalloc_addr(const void *addr);
+/* Free lazily unmapped areas now (Linux's purge, with one TLB flush). */
+void vm_unmap_aliases(void);
+
+#endif /* KMM_VMALLOC_H */

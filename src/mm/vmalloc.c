@@ -1,0 +1,660 @@
+/*
+ * vmalloc.c - virtually contiguous kernel memory, as Linux 6.1's
+ * mm/vmalloc.c.
+ *
+ * Vocabulary:
+ *   vmap_area   a range [va_start, va_end) of the vmalloc area, busy (in
+ *               use or lazily freed) or free
+ *   vm_struct   what a busy area holds: its pages, flags, caller; the last
+ *               page of every area is an unmapped guard page
+ *   lazy free   vfree() clears the page table entries at once, but the area
+ *               is reused only after a purge, which flushes the TLB once for
+ *               all areas freed since (lazy_max_pages() worth of them)
+ *
+ *   VMALLOC_START                                                 VMALLOC_END
+ *   |[area A  ][g]   free   [area B      ][g][lazy C][g]    free            |
+ *
+ * Two trees, as Linux keeps them: busy areas by address (find_vmap_area),
+ * and free blocks by address, each node augmented with the largest free
+ * block in its subtree, so the lowest-addressed block that fits is found
+ * in O(log n) (find_vmap_lowest_match).  kmm's trees are treaps (random
+ * priorities) instead of red-black trees: the same search, simpler code.
+ * Freed blocks merge with free neighbours.
+ *
+ * The pages come from the buddy allocator one by one (GFP_KERNEL |
+ * __GFP_HIGHMEM: highmem first on i386) and are mapped with 4 KiB entries
+ * in swapper_pg_dir; the host mirror (sim/trap.c) maps them into the
+ * window on first touch, so vmalloc costs no host call per page.
+ * vmap_area_lock protects both trees, the lazy list and the counters.
+ */
+#define _GNU_SOURCE
+#include "internal.h"
+#include "sim/ram.h"
+
+#include <dlfcn.h>
+#include <kmm/slab.h>
+#include <kmm/vmalloc.h>
+
+struct vm_struct {
+	unsigned long addr;        /* simulated kernel address */
+	unsigned long size;        /* bytes, the guard page included */
+	unsigned long flags;       /* VM_ALLOC, VM_MAP, VM_USERMAP ... */
+	struct page **pages;       /* the pages (VM_ALLOC) */
+	unsigned int nr_pages;
+	phys_addr_t phys_addr;     /* ioremap */
+	unsigned long caller;      /* who asked, for vmallocinfo */
+};
+
+struct vmap_area {
+	unsigned long va_start, va_end; /* [start, end) */
+	struct vm_struct *vm;           /* busy and in use; NULL when lazily freed */
+	struct vmap_area *left, *right; /* treap children */
+	unsigned int prio;              /* treap priority (heap order) */
+	unsigned long subtree_max_size; /* free tree: the largest block below */
+	struct vmap_area *lazy_next;    /* the purge list */
+};
+
+static pthread_mutex_t vmap_area_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vmap_area *busy_root, *free_root, *purge_list;
+static unsigned long lazy_nr, vmalloc_nr_pages, nr_purges;
+static unsigned int treap_seed = 2463534242u;
+
+static unsigned int treap_rand(void)
+{
+	treap_seed ^= treap_seed << 13;
+	treap_seed ^= treap_seed >> 17;
+	treap_seed ^= treap_seed << 5;
+	return treap_seed;
+}
+
+static inline unsigned long va_size(const struct vmap_area *va)
+{
+	return va->va_end - va->va_start;
+}
+
+static inline void update_max(struct vmap_area *n)
+{
+	unsigned long m = va_size(n);
+	if (n->left && n->left->subtree_max_size > m)
+		m = n->left->subtree_max_size;
+	if (n->right && n->right->subtree_max_size > m)
+		m = n->right->subtree_max_size;
+	n->subtree_max_size = m;
+}
+
+/* Split t into keys < key and keys >= key. */
+static void treap_split(struct vmap_area *t, unsigned long key, struct vmap_area **l, struct vmap_area **r)
+{
+	if (!t) {
+		*l = *r = NULL;
+		return;
+	}
+	if (t->va_start < key) {
+		treap_split(t->right, key, &t->right, r);
+		*l = t;
+	} else {
+		treap_split(t->left, key, l, &t->left);
+		*r = t;
+	}
+	update_max(t);
+}
+
+static struct vmap_area *treap_merge(struct vmap_area *l, struct vmap_area *r)
+{
+	if (!l || !r)
+		return l ? l : r;
+	if (l->prio > r->prio) {
+		l->right = treap_merge(l->right, r);
+		update_max(l);
+		return l;
+	}
+	r->left = treap_merge(l, r->left);
+	update_max(r);
+	return r;
+}
+
+static void treap_insert(struct vmap_area **root, struct vmap_area *n)
+{
+	struct vmap_area *l, *r;
+	n->left = n->right = NULL;
+	n->prio = treap_rand();
+	update_max(n);
+	treap_split(*root, n->va_start, &l, &r);
+	*root = treap_merge(treap_merge(l, n), r);
+}
+
+static void treap_erase(struct vmap_area **root, unsigned long key)
+{
+	struct vmap_area *l, *m, *r;
+	treap_split(*root, key, &l, &m);
+	treap_split(m, key + 1, &m, &r);
+	*root = treap_merge(l, r);
+}
+
+/* The node whose range holds addr. */
+static struct vmap_area *treap_find(struct vmap_area *t, unsigned long addr)
+{
+	while (t) {
+		if (addr < t->va_start)
+			t = t->left;
+		else if (addr >= t->va_end)
+			t = t->right;
+		else
+			return t;
+	}
+	return NULL;
+}
+
+/* The node ending exactly at addr / starting exactly at addr (free-block neighbours). */
+static struct vmap_area *treap_find_end(struct vmap_area *t, unsigned long addr)
+{
+	while (t) {
+		if (t->va_end == addr)
+			return t;
+		t = addr <= t->va_start ? t->left : t->right;
+	}
+	return NULL;
+}
+
+static struct vmap_area *treap_find_start(struct vmap_area *t, unsigned long addr)
+{
+	while (t) {
+		if (t->va_start == addr)
+			return t;
+		t = addr < t->va_start ? t->left : t->right;
+	}
+	return NULL;
+}
+
+/* The lowest-addressed free block of at least `length` bytes. */
+static struct vmap_area *find_vmap_lowest_match(struct vmap_area *t, unsigned long length)
+{
+	while (t) {
+		if (t->left && t->left->subtree_max_size >= length)
+			t = t->left;
+		else if (va_size(t) >= length)
+			return t;
+		else if (t->right && t->right->subtree_max_size >= length)
+			t = t->right;
+		else
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Give [start, end) back to the free tree, merged with free neighbours. */
+static void free_range(unsigned long start, unsigned long end, struct vmap_area *va)
+{
+	struct vmap_area *prev = treap_find_end(free_root, start), *next = treap_find_start(free_root, end);
+	if (prev) {
+		treap_erase(&free_root, prev->va_start);
+		start = prev->va_start;
+		free(prev);
+	}
+	if (next) {
+		treap_erase(&free_root, next->va_start);
+		end = next->va_end;
+		free(next);
+	}
+	va->va_start = start;
+	va->va_end = end;
+	va->vm = NULL;
+	treap_insert(&free_root, va);
+}
+
+static unsigned long lazy_max_pages(void)
+{
+	int log = 0;
+	while ((1 << log) <= M->nr_cpus)
+		log++;
+	return (unsigned long)log * ((32UL << 20) / PAGE_SIZE);
+}
+
+/* The purge: one TLB flush, then the lazily freed areas can be reused. */
+static void __purge_vmap_area_lazy(void)
+{
+	if (!purge_list)
+		return;
+	M->tlb_flushes++; /* flush_tlb_kernel_range() over all of them at once */
+	nr_purges++;
+	while (purge_list) {
+		struct vmap_area *va = purge_list;
+		purge_list = va->lazy_next;
+		treap_erase(&busy_root, va->va_start);
+		free_range(va->va_start, va->va_end, va);
+	}
+	lazy_nr = 0;
+}
+
+void vm_unmap_aliases(void)
+{
+	pthread_mutex_lock(&vmap_area_lock);
+	__purge_vmap_area_lazy();
+	pthread_mutex_unlock(&vmap_area_lock);
+}
+
+static struct vmap_area *alloc_vmap_area(unsigned long size, unsigned long align)
+{
+	unsigned long length = align > PAGE_SIZE ? size + align - 1 : size;
+	/* the area, and a spare node in case the block splits on both sides */
+	struct vmap_area *va = calloc(1, sizeof(*va)), *spare = calloc(1, sizeof(*spare));
+	if (!va || !spare) {
+		free(va);
+		free(spare);
+		return NULL;
+	}
+	pthread_mutex_lock(&vmap_area_lock);
+	struct vmap_area *blk = find_vmap_lowest_match(free_root, length);
+	if (!blk && purge_list) {
+		__purge_vmap_area_lazy(); /* reuse what was freed lazily, then try again */
+		blk = find_vmap_lowest_match(free_root, length);
+	}
+	if (!blk) {
+		pthread_mutex_unlock(&vmap_area_lock);
+		free(va);
+		free(spare);
+		return NULL;
+	}
+	unsigned long start = ALIGN(blk->va_start, align), bend = blk->va_end;
+	treap_erase(&free_root, blk->va_start);
+	/* what is left of the block on either side stays free */
+	if (blk->va_start < start) {
+		blk->va_end = start;
+		treap_insert(&free_root, blk);
+		blk = spare;
+		spare = NULL;
+	}
+	if (start + size < bend) {
+		blk->va_start = start + size;
+		blk->va_end = bend;
+		treap_insert(&free_root, blk);
+		blk = NULL;
+	}
+	free(blk);
+	free(spare);
+	va->va_start = start;
+	va->va_end = start + size;
+	treap_insert(&busy_root, va);
+	pthread_mutex_unlock(&vmap_area_lock);
+	return va;
+}
+
+/* ---- the API ---------------------------------------------------------------------- */
+
+bool is_vmalloc_addr(const void *addr)
+{
+	if (!M)
+		return false;
+	unsigned long kva = kmm_host_to_kva(addr);
+	return kva >= M->layout.vmalloc_start && kva < M->layout.vmalloc_end;
+}
+
+static void vmalloc_warn(unsigned long size, gfp_t gfp, const char *why)
+{
+	if (gfp & __GFP_NOWARN)
+		return;
+	char name[160];
+	gfp_flags_name(gfp, name, sizeof(name));
+	printk(KERN_WARNING "kmm: vmalloc error: size %lu, %s, mode:%#x(%s), nodemask=(null)\n", size, why, gfp, name);
+}
+
+static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned long caller, unsigned long vmflags)
+{
+	if (!M)
+		return NULL;
+	unsigned long real = ALIGN(size, PAGE_SIZE);
+	if (!size || real > M->layout.vmalloc_end - M->layout.vmalloc_start) {
+		vmalloc_warn(size, gfp, size ? "vm_struct allocation failed" : "zero size");
+		return NULL;
+	}
+	struct vmap_area *va = alloc_vmap_area(real + PAGE_SIZE, PAGE_SIZE);
+	if (!va) {
+		vmalloc_warn(size, gfp, "vmap allocation failed");
+		return NULL;
+	}
+	struct vm_struct *vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	unsigned int nr = (unsigned int)(real >> PAGE_SHIFT);
+	size_t array = (size_t)nr * sizeof(struct page *);
+	struct page **pages = NULL;
+	if (vm)
+		pages = array > PAGE_SIZE ? __vmalloc_node(array, GFP_KERNEL | __GFP_ZERO, node, caller, VM_ALLOC)
+					  : kzalloc(array, GFP_KERNEL);
+	if (!vm || !pages) {
+		kfree(vm);
+		vm_unmap_aliases();
+		pthread_mutex_lock(&vmap_area_lock);
+		treap_erase(&busy_root, va->va_start);
+		free_range(va->va_start, va->va_end, va);
+		pthread_mutex_unlock(&vmap_area_lock);
+		vmalloc_warn(size, gfp, "vm_struct allocation failed");
+		return NULL;
+	}
+	*vm = (struct vm_struct){ va->va_start, real + PAGE_SIZE, vmflags, pages, 0, 0, caller };
+	gfp_t page_gfp = (gfp | __GFP_HIGHMEM) & ~__GFP_COMP;
+	if (gfp & (__GFP_DMA | __GFP_DMA32))
+		page_gfp &= ~__GFP_HIGHMEM;
+	for (unsigned int i = 0; i < nr; i++) {
+		struct page *p = alloc_pages_node(node, page_gfp | __GFP_NOWARN, 0);
+		if (!p || kernel_map_pages(va->va_start + (unsigned long)i * PAGE_SIZE, page_to_pfn(p), 1, __PAGE_KERNEL)) {
+			if (p)
+				__free_pages(p, 0);
+			vm->nr_pages = i;
+			pthread_mutex_lock(&vmap_area_lock);
+			va->vm = vm;
+			vmalloc_nr_pages += i; /* vfree() below takes them off again */
+			pthread_mutex_unlock(&vmap_area_lock);
+			vmalloc_warn(size, gfp, "failed to allocate pages");
+			vfree(kmm_kva_to_host(va->va_start));
+			return NULL;
+		}
+		pages[i] = p;
+		vm->nr_pages = i + 1;
+	}
+	pthread_mutex_lock(&vmap_area_lock);
+	va->vm = vm;
+	vmalloc_nr_pages += nr;
+	pthread_mutex_unlock(&vmap_area_lock);
+	return kmm_kva_to_host(va->va_start);
+}
+
+#define CALLER ((unsigned long)__builtin_return_address(0))
+
+void *vmalloc(unsigned long size) { return __vmalloc_node(size, GFP_KERNEL, NUMA_NO_NODE, CALLER, VM_ALLOC); }
+void *vzalloc(unsigned long size) { return __vmalloc_node(size, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE, CALLER, VM_ALLOC); }
+void *vmalloc_node(unsigned long size, int node) { return __vmalloc_node(size, GFP_KERNEL, node, CALLER, VM_ALLOC); }
+void *__vmalloc(unsigned long size, gfp_t gfp) { return __vmalloc_node(size, gfp, NUMA_NO_NODE, CALLER, VM_ALLOC); }
+void *vmalloc_user(unsigned long size)
+{
+	return __vmalloc_node(size, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE, CALLER, VM_ALLOC | VM_USERMAP);
+}
+void *vmalloc_32(unsigned long size)
+{
+	/* 32-bit addressable pages: lowmem on i386, DMA32 on x86_64 */
+	return __vmalloc_node(size, M && M->prof->bits == 64 ? GFP_KERNEL | GFP_DMA32 : GFP_KERNEL & ~__GFP_HIGHMEM,
+			      NUMA_NO_NODE, CALLER, VM_ALLOC);
+}
+
+/* The busy area an address returned by vmalloc/vmap starts, or NULL (with Linux's warning). */
+static struct vmap_area *find_area_to_free(const void *addr, const char *fn)
+{
+	unsigned long kva = kmm_host_to_kva(addr);
+	pthread_mutex_lock(&vmap_area_lock);
+	struct vmap_area *va = treap_find(busy_root, kva);
+	if (!va || !va->vm || va->va_start != kva) {
+		pthread_mutex_unlock(&vmap_area_lock);
+		printk(KERN_WARNING "WARNING: %s: Trying to %s nonexistent vm area (%p)\n", fn,
+		       strcmp(fn, "vfree") ? "vunmap()" : "vfree()", addr);
+		M->vmalloc_bugs++;
+		return NULL;
+	}
+	return va; /* with vmap_area_lock held */
+}
+
+static void free_vmap_area_lazy(struct vmap_area *va, struct vm_struct *vm)
+{
+	/* the PTEs go now; the area waits for the next purge (vmap_area_lock held) */
+	unsigned int nr = (unsigned int)((vm->size - PAGE_SIZE) >> PAGE_SHIFT);
+	va->vm = NULL;
+	va->lazy_next = purge_list;
+	purge_list = va;
+	lazy_nr += nr;
+	if (lazy_nr > lazy_max_pages())
+		__purge_vmap_area_lazy();
+}
+
+void vfree(const void *addr)
+{
+	if (!addr || !M)
+		return;
+	struct vmap_area *va = find_area_to_free(addr, "vfree");
+	if (!va)
+		return;
+	struct vm_struct *vm = va->vm;
+	if (!(vm->flags & VM_ALLOC)) {
+		pthread_mutex_unlock(&vmap_area_lock);
+		printk(KERN_WARNING "WARNING: vfree: %p was not allocated by vmalloc (use vunmap)\n", addr);
+		M->vmalloc_bugs++;
+		return;
+	}
+	free_vmap_area_lazy(va, vm);
+	vmalloc_nr_pages -= vm->nr_pages;
+	pthread_mutex_unlock(&vmap_area_lock);
+	kernel_unmap_pages(vm->addr, vm->nr_pages);
+	for (unsigned int i = 0; i < vm->nr_pages; i++)
+		__free_pages(vm->pages[i], 0);
+	if (is_vmalloc_addr(vm->pages))
+		vfree(vm->pages);
+	else
+		kfree(vm->pages);
+	kfree(vm);
+}
+
+void *vmap(struct page **pages, unsigned int count, unsigned long flags, pteval_t prot)
+{
+	if (!M || !count || (unsigned long)count > (M->layout.vmalloc_end - M->layout.vmalloc_start) >> PAGE_SHIFT)
+		return NULL;
+	struct vmap_area *va = alloc_vmap_area(((unsigned long)count + 1) << PAGE_SHIFT, PAGE_SIZE);
+	struct vm_struct *vm = va ? kzalloc(sizeof(*vm), GFP_KERNEL) : NULL;
+	if (!vm) {
+		if (va) {
+			pthread_mutex_lock(&vmap_area_lock);
+			treap_erase(&busy_root, va->va_start);
+			free_range(va->va_start, va->va_end, va);
+			pthread_mutex_unlock(&vmap_area_lock);
+		}
+		return NULL;
+	}
+	for (unsigned int i = 0; i < count; i++)
+		if (kernel_map_pages(va->va_start + (unsigned long)i * PAGE_SIZE, page_to_pfn(pages[i]), 1, prot)) {
+			kernel_unmap_pages(va->va_start, i);
+			kfree(vm);
+			pthread_mutex_lock(&vmap_area_lock);
+			treap_erase(&busy_root, va->va_start);
+			free_range(va->va_start, va->va_end, va);
+			pthread_mutex_unlock(&vmap_area_lock);
+			return NULL;
+		}
+	*vm = (struct vm_struct){ va->va_start, ((unsigned long)count + 1) << PAGE_SHIFT, flags | VM_MAP, NULL, count, 0, CALLER };
+	pthread_mutex_lock(&vmap_area_lock);
+	va->vm = vm;
+	pthread_mutex_unlock(&vmap_area_lock);
+	return kmm_kva_to_host(va->va_start);
+}
+
+void vunmap(const void *addr)
+{
+	if (!addr || !M)
+		return;
+	struct vmap_area *va = find_area_to_free(addr, "vunmap");
+	if (!va)
+		return;
+	struct vm_struct *vm = va->vm;
+	free_vmap_area_lazy(va, vm);
+	pthread_mutex_unlock(&vmap_area_lock);
+	kernel_unmap_pages(vm->addr, vm->nr_pages);
+	kfree(vm);
+}
+
+unsigned long vmalloc_to_pfn(const void *addr)
+{
+	phys_addr_t pa;
+	unsigned long kva = kmm_host_to_kva(addr);
+	if (!kva || !kernel_va_to_phys(kva, &pa))
+		return 0;
+	return PHYS_PFN(pa);
+}
+
+struct page *vmalloc_to_page(const void *addr)
+{
+	unsigned long pfn = vmalloc_to_pfn(addr);
+	return pfn ? pfn_to_page(pfn) : NULL;
+}
+
+/* ---- boot, views, validation --------------------------------------------------------- */
+
+void vmalloc_init(void)
+{
+	struct vmap_area *all = calloc(1, sizeof(*all));
+	if (!all)
+		abort();
+	all->va_start = M->layout.vmalloc_start;
+	all->va_end = M->layout.vmalloc_start + min(M->layout.vmalloc_end - M->layout.vmalloc_start, 1UL << 40);
+	busy_root = free_root = purge_list = NULL;
+	lazy_nr = vmalloc_nr_pages = nr_purges = 0;
+	treap_insert(&free_root, all);
+}
+
+static void treap_free_all(struct vmap_area *t)
+{
+	if (!t)
+		return;
+	treap_free_all(t->left);
+	treap_free_all(t->right);
+	free(t);
+}
+
+void vmalloc_exit(void)
+{
+	treap_free_all(busy_root);
+	treap_free_all(free_root);
+	busy_root = free_root = purge_list = NULL;
+}
+
+unsigned long vmalloc_used_pages(void)
+{
+	return __atomic_load_n(&vmalloc_nr_pages, __ATOMIC_RELAXED);
+}
+
+static void show_caller(struct strbuf *sb, unsigned long caller)
+{
+	Dl_info info;
+	if (caller && dladdr((void *)caller, &info) && info.dli_sname)
+		sb_printf(sb, " %s+0x%lx", info.dli_sname, caller - (unsigned long)info.dli_saddr);
+	else if (caller)
+		sb_printf(sb, " 0x%lx", caller);
+}
+
+static void show_area(struct strbuf *sb, const struct vmap_area *va, int w)
+{
+	if (!va)
+		return;
+	show_area(sb, va->left, w);
+	if (va->vm) {
+		const struct vm_struct *v = va->vm;
+		sb_printf(sb, "0x%0*lx-0x%0*lx %7ld", w, v->addr, w, v->addr + v->size, (long)v->size);
+		show_caller(sb, v->caller);
+		if (v->nr_pages)
+			sb_printf(sb, " pages=%u", v->nr_pages);
+		if (v->phys_addr)
+			sb_printf(sb, " phys=0x%0*llx", w, (unsigned long long)v->phys_addr);
+		if (v->flags & VM_IOREMAP)
+			sb_printf(sb, " ioremap");
+		if (v->flags & VM_ALLOC)
+			sb_printf(sb, " vmalloc");
+		if (v->flags & VM_MAP)
+			sb_printf(sb, " vmap");
+		if (v->flags & VM_USERMAP)
+			sb_printf(sb, " user");
+		if (v->pages && is_vmalloc_addr(v->pages))
+			sb_printf(sb, " vpages");
+		/* per-node counts: NUMA kernels only (x86_64's, or a machine with nodes) */
+		if ((v->flags & VM_ALLOC) && v->pages && (M->prof->bits == 64 || M->nr_nodes > 1)) {
+			unsigned int counts[MAX_NUMNODES] = { 0 };
+			for (unsigned int i = 0; i < v->nr_pages; i++)
+				counts[page_to_nid(v->pages[i])]++;
+			for (int n = 0; n < M->nr_nodes; n++)
+				if (counts[n])
+					sb_printf(sb, " N%d=%u", n, counts[n]);
+		}
+		sb_printf(sb, "\n");
+	} else {
+		sb_printf(sb, "0x%0*lx-0x%0*lx %7ld unpurged vm_area\n", w, va->va_start, w, va->va_end,
+			  (long)va_size(va));
+	}
+	show_area(sb, va->right, w);
+}
+
+void show_vmallocinfo(struct strbuf *sb)
+{
+	pthread_mutex_lock(&vmap_area_lock);
+	show_area(sb, busy_root, M->prof->bits == 64 ? 16 : 8);
+	pthread_mutex_unlock(&vmap_area_lock);
+}
+
+struct vcheck {
+	unsigned long last_end, free_bytes, busy_bytes;
+	int ret;
+	char *why;
+	size_t len;
+};
+
+static void check_tree(const struct vmap_area *t, struct vcheck *c, bool free_tree)
+{
+	if (!t || c->ret)
+		return;
+	check_tree(t->left, c, free_tree);
+	if (!c->ret && t->va_start < c->last_end) {
+		snprintf(c->why, c->len, "vmap area 0x%lx-0x%lx overlaps the one before it", t->va_start, t->va_end);
+		c->ret = -EINVAL;
+	}
+	if (!c->ret && free_tree) {
+		unsigned long m = va_size(t);
+		if (t->left && t->left->subtree_max_size > m)
+			m = t->left->subtree_max_size;
+		if (t->right && t->right->subtree_max_size > m)
+			m = t->right->subtree_max_size;
+		if (m != t->subtree_max_size) {
+			snprintf(c->why, c->len, "free block 0x%lx: subtree_max_size %lu, should be %lu", t->va_start,
+				 t->subtree_max_size, m);
+			c->ret = -EINVAL;
+		}
+		if (t->va_start == c->last_end && c->last_end) {
+			snprintf(c->why, c->len, "free blocks touching at 0x%lx were not merged", t->va_start);
+			c->ret = -EINVAL;
+		}
+	}
+	c->last_end = t->va_end;
+	if (free_tree)
+		c->free_bytes += va_size(t);
+	else
+		c->busy_bytes += va_size(t);
+	check_tree(t->right, c, free_tree);
+}
+
+/* Both trees ordered and disjoint, the augmentation right, and busy + free = the area. */
+int vmap_area_verify(char *why, size_t whylen)
+{
+	struct vcheck cb = { 0, 0, 0, 0, why, whylen }, cf = { 0, 0, 0, 0, why, whylen };
+	pthread_mutex_lock(&vmap_area_lock);
+	check_tree(busy_root, &cb, false);
+	if (!cb.ret)
+		check_tree(free_root, &cf, true);
+	int ret = cb.ret ? cb.ret : cf.ret;
+	unsigned long total = min(M->layout.vmalloc_end - M->layout.vmalloc_start, 1UL << 40);
+	if (!ret && cb.busy_bytes + cf.free_bytes != total) {
+		snprintf(why, whylen, "busy %lu + free %lu bytes != the vmalloc area's %lu", cb.busy_bytes, cf.free_bytes,
+			 total);
+		ret = -EINVAL;
+	}
+	pthread_mutex_unlock(&vmap_area_lock);
+	return ret;
+}
+
+static unsigned long count_in_use(const struct vmap_area *t)
+{
+	return t ? (t->vm != NULL) + count_in_use(t->left) + count_in_use(t->right) : 0;
+}
+
+/* Busy areas in use (not counting lazily freed ones): "nothing lost" wants 0. */
+unsigned long vmap_areas_in_use(void)
+{
+	pthread_mutex_lock(&vmap_area_lock);
+	unsigned long n = count_in_use(busy_root);
+	pthread_mutex_unlock(&vmap_area_lock);
+	return n;
+}
+
+unsigned long vmap_purges(void)
+{
+	return nr_purges;
+}

@@ -1,0 +1,304 @@
+/*
+ * test_vmalloc.c - vmalloc, vfree, vmap and kvmalloc: the returned
+ * pointers are the pages' own bytes, the guard page faults, bad frees are
+ * reported in Linux's words and change nothing, freed areas are reused
+ * after a purge, and every page and area comes back.
+ */
+#include "kmm_test.h"
+#include "sim/ram.h"
+
+#include <kmm/slab.h>
+#include <kmm/vmalloc.h>
+#include <regex.h>
+
+static void fini(void)
+{
+	kmm_shutdown();
+}
+
+TestSuite(vmalloc, .fini = fini, .timeout = 60);
+
+static unsigned long boot(const char *profile, u64 mem)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = mem;
+	boot_or_fail(&p);
+	deferred_init_wait();
+	kmm_slab_shrink_all();
+	drain_all_pages(NULL);
+	return nr_free_pages();
+}
+
+/* Everything freed is back: areas purged, pages off the per-CPU lists. */
+static void assert_all_back(unsigned long free_before)
+{
+	vm_unmap_aliases();
+	kmm_slab_shrink_all(); /* the vm_structs' slab pages too */
+	drain_all_pages(NULL);
+	cr_assert_eq(nr_free_pages(), free_before, "free pages %lu, before %lu", nr_free_pages(), free_before);
+	assert_machine_sane();
+}
+
+static long meminfo_kb(const char *field)
+{
+	char *text = kmm_proc_read("meminfo");
+	cr_assert_not_null(text);
+	const char *at = strstr(text, field);
+	long kb = at ? strtol(at + strlen(field) + 1, NULL, 10) : -1;
+	free(text);
+	return kb;
+}
+
+static void check_roundtrip(const char *profile)
+{
+	unsigned long before = boot(profile, 2ULL << 30);
+	unsigned long size = 5 * PAGE_SIZE + 100;
+	unsigned char *p = vmalloc(size);
+	cr_assert_not_null(p);
+	cr_assert(is_vmalloc_addr(p));
+	cr_assert_eq(kmm_host_to_kva(p) & ~PAGE_MASK, 0, "page aligned");
+	cr_assert_geq(kmm_host_to_kva(p), M->layout.vmalloc_start);
+	for (unsigned long i = 0; i < size; i++)
+		p[i] = (unsigned char)(i * 7 + 3);
+	unsigned long high = 0;
+	for (unsigned long pg = 0; pg < 6; pg++) {
+		struct page *page = vmalloc_to_page(p + pg * PAGE_SIZE + 17);
+		cr_assert_not_null(page);
+		high += PageHighMem(page);
+		/* the page's own bytes, reached by its physical address */
+		const unsigned char *own = ram_host(page_to_phys(page));
+		for (unsigned long off = 0; off < PAGE_SIZE && pg * PAGE_SIZE + off < size; off += 97)
+			cr_assert_eq(own[off], (unsigned char)((pg * PAGE_SIZE + off) * 7 + 3), "page %lu offset %lu", pg,
+				     off);
+	}
+	if (M->totalhigh_pages)
+		cr_assert_eq(high, 6, "vmalloc takes highmem pages first where there is highmem");
+	cr_assert_eq(vmalloc_used_pages(), 6);
+	cr_assert_eq(meminfo_kb("VmallocUsed:"), 24);
+	cr_assert_eq(vmap_areas_in_use(), 1);
+	vfree(p);
+	cr_assert_eq(meminfo_kb("VmallocUsed:"), 0);
+	cr_assert_null(vmalloc_to_page(p), "the PTEs go at vfree time");
+	assert_all_back(before);
+}
+
+Test(vmalloc, roundtrip_i386) { check_roundtrip("i386"); }
+Test(vmalloc, roundtrip_pae) { check_roundtrip("i386-pae"); }
+Test(vmalloc, roundtrip_x86_64) { check_roundtrip("x86_64"); }
+
+static char *guard_target;
+
+static void touch(void *arg)
+{
+	volatile char *c = guard_target;
+	*c = *(const char *)arg;
+}
+
+Test(vmalloc, guard_page_faults)
+{
+	unsigned long before = boot("i386", 1ULL << 30);
+	char *a = vmalloc(2 * PAGE_SIZE), *b = vmalloc(PAGE_SIZE);
+	cr_assert(a && b);
+	cr_assert_eq(kmm_host_to_kva(b), kmm_host_to_kva(a) + 3 * PAGE_SIZE, "areas are packed, one guard page apart");
+	unsigned long oopses = M->oopses;
+	guard_target = a + 2 * PAGE_SIZE; /* the guard page */
+	cr_assert_eq(kmm_try(touch, "x"), -EFAULT);
+	cr_assert_eq(M->oopses, oopses + 1);
+	cr_assert_not_null(strstr(kmm_dmesg(), "#PF: supervisor write access in kernel mode"));
+	/* after vfree the area faults too: nothing stale stays mapped */
+	vfree(a);
+	guard_target = a;
+	cr_assert_eq(kmm_try(touch, "y"), -EFAULT);
+	b[0] = 1; /* its neighbour is untouched */
+	vfree(b);
+	assert_all_back(before);
+}
+
+Test(vmalloc, bad_free_is_reported_and_harmless)
+{
+	unsigned long before = boot("i386", 1ULL << 30);
+	char *p = vmalloc(3 * PAGE_SIZE);
+	cr_assert_not_null(p);
+	unsigned long bugs = M->vmalloc_bugs;
+	vfree(p + PAGE_SIZE); /* not the start of an area */
+	cr_assert_eq(M->vmalloc_bugs, bugs + 1);
+	cr_assert_not_null(strstr(kmm_dmesg(), "Trying to vfree() nonexistent vm area"));
+	cr_assert_eq(vmalloc_used_pages(), 3, "the area is still whole");
+	p[3 * PAGE_SIZE - 1] = 'z';
+	vfree(p);
+	vfree(p); /* double free */
+	cr_assert_eq(M->vmalloc_bugs, bugs + 2);
+	vunmap(p);
+	cr_assert_not_null(strstr(kmm_dmesg(), "Trying to vunmap() nonexistent vm area"));
+	vfree(NULL); /* allowed, and silent */
+	cr_assert_eq(M->vmalloc_bugs, bugs + 3);
+	assert_all_back(before);
+}
+
+Test(vmalloc, too_big_fails_cleanly)
+{
+	unsigned long before = boot("i386", 4ULL << 30);
+	unsigned long area = M->layout.vmalloc_end - M->layout.vmalloc_start;
+	cr_assert_null(vmalloc(area), "no room for the guard page");
+	cr_assert_not_null(strstr(kmm_dmesg(), "vmalloc error: size"));
+	cr_assert_null(vmalloc(0));
+	cr_assert_null(__vmalloc(area + PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN));
+	assert_all_back(before);
+}
+
+Test(vmalloc, out_of_pages_gives_everything_back)
+{
+	/* more than the machine's memory, within the vmalloc area of x86_64 */
+	unsigned long before = boot("x86_64", 256ULL << 20);
+	char *p = __vmalloc(512UL << 20, GFP_KERNEL | __GFP_NORETRY);
+	cr_assert_null(p);
+	cr_assert_not_null(strstr(kmm_dmesg(), "failed to allocate pages"));
+	assert_all_back(before);
+}
+
+Test(vmalloc, vzalloc_zeroes)
+{
+	unsigned long before = boot("i386", 1ULL << 30);
+	char *p = vmalloc(8 * PAGE_SIZE);
+	memset(p, 0xa5, 8 * PAGE_SIZE);
+	vfree(p);
+	vm_unmap_aliases();
+	unsigned char *z = vzalloc(8 * PAGE_SIZE);
+	cr_assert_not_null(z);
+	for (unsigned long i = 0; i < 8 * PAGE_SIZE; i++)
+		cr_assert_eq(z[i], 0, "byte %lu", i);
+	vfree(z);
+	assert_all_back(before);
+}
+
+Test(vmalloc, vmallocinfo)
+{
+	unsigned long before = boot("i386", 1ULL << 30);
+	char *p = vmalloc(3 * PAGE_SIZE);
+	char *text = kmm_proc_read("vmallocinfo");
+	cr_assert_not_null(text);
+	regex_t re;
+	cr_assert_eq(regcomp(&re, "^0x[0-9a-f]{8}-0x[0-9a-f]{8}  +16384 [^ ]+ pages=3 vmalloc$", REG_EXTENDED | REG_NEWLINE), 0);
+	cr_assert_eq(regexec(&re, text, 0, NULL, 0), 0, "vmallocinfo:\n%s", text);
+	char want[64];
+	snprintf(want, sizeof(want), "0x%08lx-0x%08lx", kmm_host_to_kva(p), kmm_host_to_kva(p) + 4 * PAGE_SIZE);
+	cr_assert_not_null(strstr(text, want), "vmallocinfo:\n%s", text);
+	free(text);
+	vfree(p);
+	text = kmm_proc_read("vmallocinfo");
+	cr_assert_not_null(strstr(text, "unpurged vm_area"), "lazily freed until the purge:\n%s", text);
+	free(text);
+	vm_unmap_aliases();
+	text = kmm_proc_read("vmallocinfo");
+	cr_assert_str_eq(text, "");
+	free(text);
+	regfree(&re);
+	assert_all_back(before);
+}
+
+Test(vmalloc, fragmentation_and_reuse)
+{
+	unsigned long before = boot("i386-pae", 2ULL << 30);
+	enum { N = 96 };
+	char *v[N];
+	unsigned long first = 0;
+	for (int i = 0; i < N; i++) {
+		v[i] = vmalloc((unsigned long)(i % 5 + 1) * PAGE_SIZE);
+		cr_assert_not_null(v[i]);
+		v[i][0] = (char)i;
+		if (!i)
+			first = kmm_host_to_kva(v[0]);
+	}
+	char why[256];
+	for (int i = 0; i < N; i += 2)
+		vfree(v[i]);
+	cr_assert_eq(vmap_area_verify(why, sizeof(why)), 0, "%s", why);
+	/* once purged, the lowest hole that fits is used: v[0]'s */
+	vm_unmap_aliases();
+	cr_assert_eq(vmap_area_verify(why, sizeof(why)), 0, "%s", why);
+	char *again = vmalloc(PAGE_SIZE);
+	cr_assert_eq(kmm_host_to_kva(again), first);
+	vfree(again);
+	for (int i = 1; i < N; i += 2) {
+		cr_assert_eq(v[i][0], (char)i, "area %d kept its bytes", i);
+		vfree(v[i]);
+	}
+	assert_all_back(before);
+}
+
+Test(vmalloc, lazy_areas_are_purged_when_space_runs_out)
+{
+	unsigned long before = boot("i386", 4ULL << 30);
+	unsigned long area = M->layout.vmalloc_end - M->layout.vmalloc_start, purges = vmap_purges();
+	unsigned long chunk = area / 4;
+	/* 12 chunks of a quarter of the area each: only reuse makes room */
+	for (int i = 0; i < 12; i++) {
+		char *p = vmalloc(chunk);
+		cr_assert_not_null(p, "round %d", i);
+		p[chunk - 1] = 1;
+		vfree(p);
+	}
+	cr_assert_gt(vmap_purges(), purges);
+	assert_all_back(before);
+}
+
+Test(vmalloc, vmap_vunmap)
+{
+	unsigned long before = boot("i386", 2ULL << 30);
+	struct page *pages[3] = { alloc_pages(GFP_KERNEL, 0), alloc_pages(GFP_HIGHUSER, 0), alloc_pages(GFP_KERNEL, 0) };
+	for (int i = 0; i < 3; i++)
+		cr_assert_not_null(pages[i]);
+	char *v = vmap(pages, 3, VM_MAP, __PAGE_KERNEL);
+	cr_assert_not_null(v);
+	for (int i = 0; i < 3; i++) {
+		snprintf(v + (long)i * PAGE_SIZE, 32, "page %d", i);
+		char want[32];
+		snprintf(want, sizeof(want), "page %d", i);
+		cr_assert_str_eq((char *)ram_host(page_to_phys(pages[i])), want);
+		cr_assert_eq(vmalloc_to_page(v + (long)i * PAGE_SIZE), pages[i]);
+	}
+	cr_assert_eq(vmalloc_used_pages(), 0, "vmap maps pages it does not own");
+	unsigned long bugs = M->vmalloc_bugs;
+	vfree(v); /* wrong: vmap'ed areas go with vunmap */
+	cr_assert_eq(M->vmalloc_bugs, bugs + 1);
+	cr_assert_not_null(strstr(kmm_dmesg(), "was not allocated by vmalloc"));
+	vunmap(v);
+	cr_assert_null(vmalloc_to_page(v));
+	for (int i = 0; i < 3; i++)
+		__free_pages(pages[i], 0);
+	assert_all_back(before);
+}
+
+Test(vmalloc, kvmalloc_falls_back)
+{
+	unsigned long before = boot("i386", 1ULL << 30);
+	void *small = kvmalloc(200, GFP_KERNEL);
+	cr_assert(small && !is_vmalloc_addr(small));
+	/* larger than any kmalloc: only vmalloc can */
+	unsigned long big = 16UL << 20;
+	char *b = kvmalloc(big, GFP_KERNEL);
+	cr_assert_not_null(b);
+	cr_assert(is_vmalloc_addr(b));
+	b[big - 1] = 1;
+	kvfree(b);
+	kvfree(small);
+	assert_all_back(before);
+}
+
+/* Pointer arrays larger than a page are vmalloc'ed themselves. */
+Test(vmalloc, large_area)
+{
+	unsigned long before = boot("x86_64", 1ULL << 30);
+	unsigned long size = 64UL << 20;
+	char *p = vmalloc(size);
+	cr_assert_not_null(p);
+	for (unsigned long off = 0; off < size; off += PAGE_SIZE)
+		p[off] = (char)(off >> PAGE_SHIFT);
+	char *text = kmm_proc_read("vmallocinfo");
+	cr_assert_not_null(strstr(text, " vpages"), "%s", text);
+	free(text);
+	cr_assert_eq(vmalloc_used_pages(), (size >> PAGE_SHIFT) + (size >> PAGE_SHIFT) * sizeof(void *) / PAGE_SIZE);
+	vfree(p);
+	assert_all_back(before);
+}
