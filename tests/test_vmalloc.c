@@ -302,3 +302,32 @@ Test(vmalloc, large_area)
 	vfree(p);
 	assert_all_back(before);
 }
+
+/* An area reserved with get_vm_area, mapped by hand, given back whole. */
+Test(vmalloc, get_vm_area)
+{
+	unsigned long before = boot("i386-pae", 1ULL << 30);
+	struct vm_struct *area = get_vm_area(2 * PAGE_SIZE, VM_IOREMAP);
+	cr_assert_not_null(area);
+	cr_assert_eq(area->size, 3 * PAGE_SIZE, "two pages and the guard");
+	cr_assert(is_vmalloc_addr(area->addr));
+	cr_assert_eq(find_vm_area((char *)area->addr + PAGE_SIZE + 9), area);
+	cr_assert_null(vmalloc_to_page(area->addr), "nothing is mapped yet");
+	struct page *pg = alloc_pages(GFP_KERNEL, 0);
+	cr_assert_eq(kernel_map_pages(kmm_host_to_kva(area->addr) + PAGE_SIZE, page_to_pfn(pg), 1, __PAGE_KERNEL), 0);
+	cr_assert_eq(kernel_map_pages(kmm_host_to_kva(area->addr) + PAGE_SIZE, page_to_pfn(pg), 1, __PAGE_KERNEL), -EBUSY,
+		     "a live entry is not overwritten");
+	cr_assert_not_null(strstr(kmm_dmesg(), "is already mapped"));
+	strcpy((char *)area->addr + PAGE_SIZE, "by hand");
+	cr_assert_str_eq((char *)page_address(pg), "by hand");
+	char *text = kmm_proc_read("vmallocinfo");
+	cr_assert_not_null(strstr(text, "   12288 "), "%s", text);
+	cr_assert_not_null(strstr(text, " ioremap\n"), "%s", text);
+	free(text);
+	void *addr = area->addr;
+	free_vm_area(area);
+	cr_assert_null(vmalloc_to_page((char *)addr + PAGE_SIZE), "free_vm_area unmaps what was mapped");
+	cr_assert_null(find_vm_area(addr));
+	__free_pages(pg, 0);
+	assert_all_back(before);
+}

@@ -33,8 +33,11 @@ enum pg_level { PG_LEVEL_NONE, PG_LEVEL_4K, PG_LEVEL_2M, PG_LEVEL_1G };
 pteval_t lookup_address(unsigned long va, unsigned int *level);
 /* The physical address va maps to, by walking swapper_pg_dir. */
 bool kernel_va_to_phys(unsigned long va, phys_addr_t *pa);
-/* Map nr pages from pfn at the kernel address va with 4 KiB entries; -ENOMEM. */
+/* Map nr pages from pfn at the kernel address va with 4 KiB entries; -ENOMEM, or -EBUSY over a live entry. */
 int kernel_map_pages(unsigned long va, unsigned long pfn, unsigned long nr, pteval_t prot);
+/* The same for an array of pages (vmap_pages_range). */
+struct page;
+int kernel_map_page_array(unsigned long va, struct page **pages, unsigned long nr, pteval_t prot);
 /* Unmap them; page-table pages that become empty go back to the buddy allocator. */
 void kernel_unmap_pages(unsigned long va, unsigned long nr);
 

@@ -17,6 +17,17 @@
 #define VM_USERMAP 0x00000008UL
 #define VM_NO_GUARD 0x00000040UL
 
+/* A busy area of the vmalloc space (Linux's struct vm_struct). */
+struct vm_struct {
+	void *addr;                /* its start, a host pointer into the vmalloc window */
+	unsigned long size;        /* bytes, the guard page included */
+	unsigned long flags;       /* VM_ALLOC, VM_MAP, VM_IOREMAP, VM_USERMAP ... */
+	struct page **pages;       /* the pages (VM_ALLOC) */
+	unsigned int nr_pages;
+	phys_addr_t phys_addr;     /* ioremap */
+	const void *caller;        /* who asked, for vmallocinfo */
+};
+
 void *vmalloc(unsigned long size);
 void *vzalloc(unsigned long size);
 void *vmalloc_node(unsigned long size, int node);
@@ -29,6 +40,11 @@ void vunmap(const void *addr);
 struct page *vmalloc_to_page(const void *addr);
 unsigned long vmalloc_to_pfn(const void *addr);
 bool is_vmalloc_addr(const void *addr);
+/* Reserve an area (and its guard page) without mapping anything; free_vm_area() gives it back. */
+struct vm_struct *get_vm_area(unsigned long size, unsigned long flags);
+struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags, const void *caller);
+struct vm_struct *find_vm_area(const void *addr);
+void free_vm_area(struct vm_struct *area);
 /* Free lazily unmapped areas now (Linux's purge, with one TLB flush). */
 void vm_unmap_aliases(void);
 

@@ -17,12 +17,17 @@
  * at boot with the direct map - large pages wherever a whole aligned block
  * is RAM, 4 KiB pages for the first block and the ragged edges, as Linux's
  * split_mem_range() does - from page frames that memblock hands out (they
- * stay reserved, as in Linux).  After boot, kernel_map_pages() takes table
- * pages from the buddy allocator and kernel_unmap_pages() gives an emptied
- * table back: nothing is lost.
+ * stay reserved, as in Linux).  After boot, kernel_map_pages() and
+ * kernel_map_page_array() (vmalloc's vmap_pages_range) take table pages
+ * from the buddy allocator, walking down once per leaf table and filling
+ * its entries in a row; a table page counts its present entries in
+ * page->private, so kernel_unmap_pages() sees in O(1) that a table became
+ * empty and gives it back: nothing is lost.  (Linux keeps the vmalloc
+ * area's tables; kmm frees them so "nothing lost" can be checked.)
+ * Mapping over a live entry is refused (-EBUSY), as vmap_pte_range does.
  *
- * The tables are the truth; host mappings (DESIGN.md's mirror) are a cache
- * of them that later subsystems (vmalloc, kmap) build on.  Locking:
+ * The tables are the truth; host mappings (DESIGN.md's mirror, sim/trap.c)
+ * are a cache of them that vmalloc, and later kmap, build on.  Locking:
  * pgtable_lock serialises changes of the kernel tables (init_mm's
  * page_table_lock); walks of stable entries need no lock.
  */
@@ -181,37 +186,78 @@ static pteval_t kernel_prot(pteval_t prot)
 	return prot;
 }
 
+/*
+ * Map nr 4 KiB pages at va: pages[i] if pages is given, else pfn + i;
+ * -EBUSY (and nothing more mapped) if an entry is already present, since
+ * the host mirror and the TLB may still hold the old one.  The
+ * tables are walked once per leaf table, whose entries are then filled in
+ * a row (as vmap_pages_range does).
+ */
+static int map_4k(unsigned long va, unsigned long nr, unsigned long pfn, struct page **pages, pteval_t prot)
+{
+	const struct pt_format *f = pt_fmt();
+	int leaf = f->levels - 1;
+	unsigned long per_table = (unsigned long)f->entries[leaf];
+	prot = kernel_prot(prot);
+	pthread_mutex_lock(&pgtable_lock);
+	for (unsigned long i = 0; i < nr;) {
+		unsigned long a = va + i * PAGE_SIZE;
+		phys_addr_t table = pt_table_for(a, leaf);
+		if (!table) {
+			pthread_mutex_unlock(&pgtable_lock);
+			return -ENOMEM;
+		}
+		for (unsigned long idx = pt_index(f, leaf, a); idx < per_table && i < nr; idx++, i++) {
+			if (pt_read(table, idx) & _PAGE_PRESENT) {
+				/* as vmap_pte_range: mapping over a live entry is a caller's bug */
+				pthread_mutex_unlock(&pgtable_lock);
+				printk(KERN_WARNING "WARNING: vmap_pte_range: %#lx is already mapped\n", va + i * PAGE_SIZE);
+				return -EBUSY;
+			}
+			pt_store(table, idx, PFN_PHYS(pages ? page_to_pfn(pages[i]) : pfn + i) | prot);
+		}
+	}
+	pthread_mutex_unlock(&pgtable_lock);
+	return 0;
+}
+
 int kernel_map_pages(unsigned long va, unsigned long pfn, unsigned long nr, pteval_t prot)
 {
-	int ret = 0;
-	pthread_mutex_lock(&pgtable_lock);
-	for (unsigned long i = 0; i < nr && !ret; i++)
-		ret = pt_set(va + i * PAGE_SIZE, PFN_PHYS(pfn + i), kernel_prot(prot), false);
-	pthread_mutex_unlock(&pgtable_lock);
-	return ret;
+	return map_4k(va, nr, pfn, NULL, prot);
+}
+
+int kernel_map_page_array(unsigned long va, struct page **pages, unsigned long nr, pteval_t prot)
+{
+	return map_4k(va, nr, 0, pages, prot);
 }
 
 /* Clear 4 KiB entries; give back tables that became empty (never boot-time ones). */
 void kernel_unmap_pages(unsigned long va, unsigned long nr)
 {
 	const struct pt_format *f = pt_fmt();
+	int leaf = f->levels - 1;
 	pthread_mutex_lock(&pgtable_lock);
-	for (unsigned long i = 0; i < nr; i++) {
+	for (unsigned long i = 0; i < nr;) {
 		unsigned long a = va + i * PAGE_SIZE;
+		/* what is left of this leaf table's span */
+		unsigned long span = (unsigned long)f->entries[leaf] - pt_index(f, leaf, a);
 		phys_addr_t path[4];
 		phys_addr_t table = M->swapper_pg_dir;
 		int l;
-		for (l = 0; l < f->levels - 1; l++) {
+		for (l = 0; l < leaf; l++) {
 			path[l] = table;
 			pteval_t e = pt_read(table, pt_index(f, l, a));
 			if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
 				break;
 			table = pte_pa(e);
 		}
-		if (l < f->levels - 1)
-			continue; /* nothing mapped here at 4 KiB */
+		if (l < leaf) { /* no 4 KiB table here: skip the span it would cover */
+			i += span;
+			continue;
+		}
 		path[l] = table;
-		pt_store(table, pt_index(f, l, a), 0);
+		for (unsigned long idx = pt_index(f, leaf, a); idx < (unsigned long)f->entries[leaf] && i < nr; idx++, i++)
+			pt_store(table, idx, 0);
 		/* free empty tables bottom-up, up to (not including) the root */
 		for (; l > 0; l--) {
 			struct page *tp = pfn_to_page(PFN_DOWN(path[l]));

@@ -23,8 +23,10 @@
  *
  * The pages come from the buddy allocator one by one (GFP_KERNEL |
  * __GFP_HIGHMEM: highmem first on i386) and are mapped with 4 KiB entries
- * in swapper_pg_dir; the host mirror (sim/trap.c) maps them into the
- * window on first touch, so vmalloc costs no host call per page.
+ * in swapper_pg_dir in one pass; the host mirror (sim/trap.c) maps them
+ * into the window on first touch, so vmalloc itself makes no host call.
+ * get_vm_area() reserves an area without pages (ioremap's and vmap's
+ * ground); free_vm_area() unmaps whatever was put there and frees it.
  * vmap_area_lock protects both trees, the lazy list and the counters.
  */
 #define _GNU_SOURCE
@@ -34,16 +36,6 @@
 #include <dlfcn.h>
 #include <kmm/slab.h>
 #include <kmm/vmalloc.h>
-
-struct vm_struct {
-	unsigned long addr;        /* simulated kernel address */
-	unsigned long size;        /* bytes, the guard page included */
-	unsigned long flags;       /* VM_ALLOC, VM_MAP, VM_USERMAP ... */
-	struct page **pages;       /* the pages (VM_ALLOC) */
-	unsigned int nr_pages;
-	phys_addr_t phys_addr;     /* ioremap */
-	unsigned long caller;      /* who asked, for vmallocinfo */
-};
 
 struct vmap_area {
 	unsigned long va_start, va_end; /* [start, end) */
@@ -329,26 +321,25 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 		vmalloc_warn(size, gfp, "vm_struct allocation failed");
 		return NULL;
 	}
-	*vm = (struct vm_struct){ va->va_start, real + PAGE_SIZE, vmflags, pages, 0, 0, caller };
+	*vm = (struct vm_struct){ kmm_kva_to_host(va->va_start), real + PAGE_SIZE, vmflags, pages, 0, 0, (const void *)caller };
 	gfp_t page_gfp = (gfp | __GFP_HIGHMEM) & ~__GFP_COMP;
 	if (gfp & (__GFP_DMA | __GFP_DMA32))
 		page_gfp &= ~__GFP_HIGHMEM;
 	for (unsigned int i = 0; i < nr; i++) {
 		struct page *p = alloc_pages_node(node, page_gfp | __GFP_NOWARN, 0);
-		if (!p || kernel_map_pages(va->va_start + (unsigned long)i * PAGE_SIZE, page_to_pfn(p), 1, __PAGE_KERNEL)) {
-			if (p)
-				__free_pages(p, 0);
-			vm->nr_pages = i;
-			pthread_mutex_lock(&vmap_area_lock);
-			va->vm = vm;
-			vmalloc_nr_pages += i; /* vfree() below takes them off again */
-			pthread_mutex_unlock(&vmap_area_lock);
-			vmalloc_warn(size, gfp, "failed to allocate pages");
-			vfree(kmm_kva_to_host(va->va_start));
-			return NULL;
-		}
+		if (!p)
+			break;
 		pages[i] = p;
 		vm->nr_pages = i + 1;
+	}
+	if (vm->nr_pages < nr || kernel_map_page_array(va->va_start, pages, nr, __PAGE_KERNEL)) {
+		pthread_mutex_lock(&vmap_area_lock);
+		va->vm = vm;
+		vmalloc_nr_pages += vm->nr_pages; /* vfree() below takes them off again */
+		pthread_mutex_unlock(&vmap_area_lock);
+		vmalloc_warn(size, gfp, "failed to allocate pages");
+		vfree(kmm_kva_to_host(va->va_start));
+		return NULL;
 	}
 	pthread_mutex_lock(&vmap_area_lock);
 	va->vm = vm;
@@ -383,17 +374,23 @@ static struct vmap_area *find_area_to_free(const void *addr, const char *fn)
 	if (!va || !va->vm || va->va_start != kva) {
 		pthread_mutex_unlock(&vmap_area_lock);
 		printk(KERN_WARNING "WARNING: %s: Trying to %s nonexistent vm area (%p)\n", fn,
-		       strcmp(fn, "vfree") ? "vunmap()" : "vfree()", addr);
+		       !strcmp(fn, "vfree") ? "vfree()" : !strcmp(fn, "vunmap") ? "vunmap()" : "free", addr);
 		M->vmalloc_bugs++;
 		return NULL;
 	}
 	return va; /* with vmap_area_lock held */
 }
 
-static void free_vmap_area_lazy(struct vmap_area *va, struct vm_struct *vm)
+/* Pages an area can map: its size without the guard page (get_vm_area_size). */
+static unsigned long area_pages(const struct vm_struct *vm)
+{
+	return (vm->size - (vm->flags & VM_NO_GUARD ? 0 : PAGE_SIZE)) >> PAGE_SHIFT;
+}
+
+static void free_vmap_area_lazy(struct vmap_area *va)
 {
 	/* the PTEs go now; the area waits for the next purge (vmap_area_lock held) */
-	unsigned int nr = (unsigned int)((vm->size - PAGE_SIZE) >> PAGE_SHIFT);
+	unsigned long nr = va_size(va) >> PAGE_SHIFT;
 	va->vm = NULL;
 	va->lazy_next = purge_list;
 	purge_list = va;
@@ -416,10 +413,10 @@ void vfree(const void *addr)
 		M->vmalloc_bugs++;
 		return;
 	}
-	free_vmap_area_lazy(va, vm);
+	free_vmap_area_lazy(va);
 	vmalloc_nr_pages -= vm->nr_pages;
 	pthread_mutex_unlock(&vmap_area_lock);
-	kernel_unmap_pages(vm->addr, vm->nr_pages);
+	kernel_unmap_pages(kmm_host_to_kva(vm->addr), vm->nr_pages);
 	for (unsigned int i = 0; i < vm->nr_pages; i++)
 		__free_pages(vm->pages[i], 0);
 	if (is_vmalloc_addr(vm->pages))
@@ -444,17 +441,17 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags, pteval_
 		}
 		return NULL;
 	}
-	for (unsigned int i = 0; i < count; i++)
-		if (kernel_map_pages(va->va_start + (unsigned long)i * PAGE_SIZE, page_to_pfn(pages[i]), 1, prot)) {
-			kernel_unmap_pages(va->va_start, i);
-			kfree(vm);
-			pthread_mutex_lock(&vmap_area_lock);
-			treap_erase(&busy_root, va->va_start);
-			free_range(va->va_start, va->va_end, va);
-			pthread_mutex_unlock(&vmap_area_lock);
-			return NULL;
-		}
-	*vm = (struct vm_struct){ va->va_start, ((unsigned long)count + 1) << PAGE_SHIFT, flags | VM_MAP, NULL, count, 0, CALLER };
+	if (kernel_map_page_array(va->va_start, pages, count, prot)) {
+		kernel_unmap_pages(va->va_start, count);
+		kfree(vm);
+		pthread_mutex_lock(&vmap_area_lock);
+		treap_erase(&busy_root, va->va_start);
+		free_range(va->va_start, va->va_end, va);
+		pthread_mutex_unlock(&vmap_area_lock);
+		return NULL;
+	}
+	*vm = (struct vm_struct){ kmm_kva_to_host(va->va_start), ((unsigned long)count + 1) << PAGE_SHIFT, flags | VM_MAP, NULL, count,
+				  0, (const void *)CALLER };
 	pthread_mutex_lock(&vmap_area_lock);
 	va->vm = vm;
 	pthread_mutex_unlock(&vmap_area_lock);
@@ -469,10 +466,69 @@ void vunmap(const void *addr)
 	if (!va)
 		return;
 	struct vm_struct *vm = va->vm;
-	free_vmap_area_lazy(va, vm);
+	free_vmap_area_lazy(va);
 	pthread_mutex_unlock(&vmap_area_lock);
-	kernel_unmap_pages(vm->addr, vm->nr_pages);
+	kernel_unmap_pages(kmm_host_to_kva(vm->addr), area_pages(vm));
 	kfree(vm);
+}
+
+struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags, const void *caller)
+{
+	if (!M || !size || ALIGN(size, PAGE_SIZE) >= M->layout.vmalloc_end - M->layout.vmalloc_start)
+		return NULL;
+	unsigned long real = ALIGN(size, PAGE_SIZE) + (flags & VM_NO_GUARD ? 0 : PAGE_SIZE);
+	struct vmap_area *va = alloc_vmap_area(real, PAGE_SIZE);
+	struct vm_struct *vm = va ? kzalloc(sizeof(*vm), GFP_KERNEL) : NULL;
+	if (!vm) {
+		if (va) {
+			pthread_mutex_lock(&vmap_area_lock);
+			treap_erase(&busy_root, va->va_start);
+			free_range(va->va_start, va->va_end, va);
+			pthread_mutex_unlock(&vmap_area_lock);
+		}
+		return NULL;
+	}
+	*vm = (struct vm_struct){ kmm_kva_to_host(va->va_start), real, flags, NULL, 0, 0, caller };
+	pthread_mutex_lock(&vmap_area_lock);
+	va->vm = vm;
+	pthread_mutex_unlock(&vmap_area_lock);
+	return vm;
+}
+
+struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
+{
+	return get_vm_area_caller(size, flags, __builtin_return_address(0));
+}
+
+struct vm_struct *find_vm_area(const void *addr)
+{
+	if (!M)
+		return NULL;
+	pthread_mutex_lock(&vmap_area_lock);
+	struct vmap_area *va = treap_find(busy_root, kmm_host_to_kva(addr));
+	struct vm_struct *vm = va ? va->vm : NULL;
+	pthread_mutex_unlock(&vmap_area_lock);
+	return vm;
+}
+
+void free_vm_area(struct vm_struct *area)
+{
+	if (!area)
+		return;
+	struct vmap_area *va = find_area_to_free(area->addr, "free_vm_area");
+	if (!va)
+		return;
+	if (va->vm != area) {
+		pthread_mutex_unlock(&vmap_area_lock);
+		printk(KERN_ERR "free_vm_area: vm_struct %p does not describe the area at %p\n", (void *)area, area->addr);
+		M->vmalloc_bugs++;
+		return;
+	}
+	free_vmap_area_lazy(va);
+	pthread_mutex_unlock(&vmap_area_lock);
+	/* whatever the user mapped there goes too (remove_vm_area) */
+	kernel_unmap_pages(kmm_host_to_kva(area->addr), area_pages(area));
+	kfree(area);
 }
 
 unsigned long vmalloc_to_pfn(const void *addr)
@@ -541,8 +597,8 @@ static void show_area(struct strbuf *sb, const struct vmap_area *va, int w)
 	show_area(sb, va->left, w);
 	if (va->vm) {
 		const struct vm_struct *v = va->vm;
-		sb_printf(sb, "0x%0*lx-0x%0*lx %7ld", w, v->addr, w, v->addr + v->size, (long)v->size);
-		show_caller(sb, v->caller);
+		sb_printf(sb, "0x%0*lx-0x%0*lx %7ld", w, va->va_start, w, va->va_start + v->size, (long)v->size);
+		show_caller(sb, (unsigned long)v->caller);
 		if (v->nr_pages)
 			sb_printf(sb, " pages=%u", v->nr_pages);
 		if (v->phys_addr)

@@ -130,7 +130,7 @@ static int mirror_run(struct kmm_window *w, unsigned long kva)
 		unsigned long first = (kva - w->kva) >> PAGE_SHIFT;
 		for (unsigned long i = first; i < first + n; i++)
 			__atomic_fetch_or(&w->mirrored[i / BITS_PER_WORD], 1UL << (i % BITS_PER_WORD), __ATOMIC_RELAXED);
-		if (mmap(w->host + (kva - w->kva), n * PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED, kmm_ram.fd, (off_t)pa) ==
+		if (mmap(w->host + (kva - w->kva), n * PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED | MAP_POPULATE, kmm_ram.fd, (off_t)pa) ==
 		    MAP_FAILED)
 			return -ENOMEM;
 		kva += n * PAGE_SIZE;
