@@ -16,6 +16,8 @@ int main(int argc, char **argv)
 		bench_slab();
 	if (!only || !strcmp(only, "vmalloc"))
 		bench_vmalloc();
+	if (!only || !strcmp(only, "highmem"))
+		bench_highmem();
 	if (!only || !strcmp(only, "boot"))
 		bench_boot();
 	return 0;

@@ -120,6 +120,7 @@ struct kmm_layout {
 	unsigned long cpu_entry_area_base;
 	unsigned long ldt_base;       /* LDT_BASE_ADDR (32-bit) */
 	unsigned long pkmap_base;     /* PKMAP_BASE */
+	unsigned long fix_kmap_begin; /* FIX_KMAP_BEGIN (32-bit): kmap_local slot 0 of CPU 0 */
 	unsigned long vmalloc_start;  /* VMALLOC_START */
 	unsigned long vmalloc_end;    /* VMALLOC_END (exclusive) */
 	unsigned long vmalloc_reserve; /* __VMALLOC_RESERVE (vmalloc= moves it) */
@@ -239,6 +240,8 @@ struct kmm_machine {
 	bool deferred_active;             /* deferred struct page threads still running */
 	unsigned long slab_bugs;          /* slab errors reported (BUG ..., WARNING ...) */
 	unsigned long vmalloc_bugs;       /* bad vfree()/vunmap() calls reported */
+	unsigned long kmap_bugs;          /* bad kmap/kunmap calls reported */
+	unsigned long kmaps;              /* kmap_high() calls that mapped */
 
 	/* kernel page tables (arch/pgtable.c) */
 	phys_addr_t swapper_pg_dir;       /* the kernel's root table */
@@ -311,6 +314,7 @@ void adjust_managed_page_count(struct page *page, long count);
 int ram_init(char *err, size_t errlen);               /* sim/ram.c */
 int init_kernel_page_tables(void);                    /* arch/pgtable.c */
 int kmm_window_add(unsigned long kva, unsigned long size); /* sim/trap.c */
+int kernel_pgtable_prealloc(unsigned long va, unsigned long size); /* arch/pgtable.c */
 void kmm_window_unmap(unsigned long kva, unsigned long size);
 void kmm_windows_exit(void);
 void ram_exit(void);
@@ -341,6 +345,13 @@ void kmm_on_each_cpu(void (*fn)(int cpu, void *arg), void (*ask)(int cpu, void *
 /* slab (mm/slab_common.c) */
 void kmem_cache_init(void);
 void kmem_cache_exit(void);
+
+/* mm/highmem.c */
+int kmap_init(void);
+void kmap_exit(void);
+void *page_address_highmem(const struct page *page);
+int kmap_verify(char *why, size_t whylen);
+static inline unsigned long fix_to_virt(unsigned long idx) { return M->layout.fixaddr_top - (idx << PAGE_SHIFT); }
 
 /* mm/vmalloc.c */
 void vmalloc_init(void);

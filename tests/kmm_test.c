@@ -174,4 +174,5 @@ void assert_machine_sane(void)
 	cr_assert_eq(vmap_area_verify(why, sizeof(why)), 0, "vmap_area_verify: %s", why);
 	cr_assert_eq(vmap_areas_in_use(), 0, "%lu vmalloc areas still in use", vmap_areas_in_use());
 	cr_assert_eq(vmalloc_used_pages(), 0);
+	cr_assert_eq(kmap_verify(why, sizeof(why)), 0, "kmap_verify: %s", why);
 }

@@ -40,5 +40,8 @@ struct page;
 int kernel_map_page_array(unsigned long va, struct page **pages, unsigned long nr, pteval_t prot);
 /* Unmap them; page-table pages that become empty go back to the buddy allocator. */
 void kernel_unmap_pages(unsigned long va, unsigned long nr);
+/* The same without the TLB flush; flush_tlb_kernel_range() then does one for many. */
+void kernel_unmap_pages_noflush(unsigned long va, unsigned long nr);
+void flush_tlb_kernel_range(unsigned long start, unsigned long end);
 
 #endif /* KMM_PGTABLE_H */

@@ -29,7 +29,7 @@
 #include "internal.h"
 
 #define VMALLOC_OFFSET (8UL << 20)
-#define KM_MAX_IDX 16                 /* kmap_local/atomic slots per CPU */
+#include <kmm/highmem.h> /* KM_MAX_IDX */
 #define MAX_IO_APICS 64
 #define NR_FIX_BTMAPS 64
 #define FIX_BTMAPS_SLOTS 8
@@ -85,6 +85,7 @@ void layout_compute_fixed(void)
 	unsigned long tot = fix_total_slots(perm, ptrs_per_pte);
 
 	l->fixaddr_top = 0xfffff000UL;
+	l->fix_kmap_begin = 3 + 1 + MAX_IO_APICS; /* after FIX_HOLE..FIX_IO_APIC_BASE_END, as fix_permanent_slots counts */
 	l->fixaddr_start = l->fixaddr_top - (perm << PAGE_SHIFT);
 	l->fixaddr_tot_start = l->fixaddr_top - (tot << PAGE_SHIFT);
 	unsigned long cea_pages = (unsigned long)ncpu * CPU_ENTRY_AREA_SIZE_PAGES;

@@ -231,8 +231,8 @@ int kernel_map_page_array(unsigned long va, struct page **pages, unsigned long n
 	return map_4k(va, nr, 0, pages, prot);
 }
 
-/* Clear 4 KiB entries; give back tables that became empty (never boot-time ones). */
-void kernel_unmap_pages(unsigned long va, unsigned long nr)
+/* Clear 4 KiB entries; give back tables that became empty (never boot-time ones). No TLB flush. */
+void kernel_unmap_pages_noflush(unsigned long va, unsigned long nr)
 {
 	const struct pt_format *f = pt_fmt();
 	int leaf = f->levels - 1;
@@ -268,8 +268,35 @@ void kernel_unmap_pages(unsigned long va, unsigned long nr)
 		}
 	}
 	pthread_mutex_unlock(&pgtable_lock);
-	kmm_window_unmap(va, nr * PAGE_SIZE); /* the host mirror forgets them too */
-	M->tlb_flushes++; /* flush_tlb_kernel_range(): one flush for the batch */
+}
+
+/* The TLB, and the host mirror that stands for it, forget [start, end). */
+void flush_tlb_kernel_range(unsigned long start, unsigned long end)
+{
+	kmm_window_unmap(start, end - start);
+	__atomic_fetch_add(&M->tlb_flushes, 1, __ATOMIC_RELAXED);
+}
+
+void kernel_unmap_pages(unsigned long va, unsigned long nr)
+{
+	kernel_unmap_pages_noflush(va, nr);
+	flush_tlb_kernel_range(va, va + nr * PAGE_SIZE); /* one flush for the batch */
+}
+
+/*
+ * Boot: the leaf tables of [va, va + size) now, from memblock, so mapping
+ * there later never allocates (page_table_range_init() for the fixmap and
+ * PKMAP areas: kmap_atomic must not allocate, and they stay for good).
+ */
+int kernel_pgtable_prealloc(unsigned long va, unsigned long size)
+{
+	const struct pt_format *f = pt_fmt();
+	int leaf = f->levels - 1;
+	unsigned long span = 1UL << f->shift[leaf - 1];
+	for (unsigned long a = va & ~(span - 1); a < va + size && a >= (va & ~(span - 1)); a += span)
+		if (!pt_table_for(a, leaf))
+			return -ENOMEM;
+	return 0;
 }
 
 /*

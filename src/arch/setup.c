@@ -688,6 +688,11 @@ int setup_arch(char *err, size_t errlen)
 		snprintf(err, errlen, "kmm: cannot reserve host address space for the vmalloc area");
 		return -ENOMEM;
 	}
+	/* the PKMAP and kmap FIXMAP tables (permanent_kmaps_init) and their windows */
+	if (kmap_init()) {
+		snprintf(err, errlen, "kmm: out of memory for the PKMAP and FIXMAP page tables");
+		return -ENOMEM;
+	}
 	reserve_initrd();
 	if (p->bits == 32)
 		initmem_init_32();
@@ -742,6 +747,7 @@ static void machine_free(void)
 		node_data[n] = NULL;
 	}
 	vmalloc_exit();
+	kmap_exit();
 	kmem_cache_exit();
 	kmm_windows_exit();
 	nr_online_nodes = 0;

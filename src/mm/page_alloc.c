@@ -1099,7 +1099,7 @@ void *page_address(const struct page *page)
 {
 	unsigned long pfn = page_to_pfn(page);
 	if (pfn >= M->max_low_pfn)
-		return NULL; /* highmem: no permanent kernel address */
+		return page_address_highmem(page); /* its kmap() address, or NULL */
 	return phys_to_host(PFN_PHYS(pfn));
 }
 
