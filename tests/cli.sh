@@ -61,6 +61,12 @@ printf 'BIOS-e820: [mem 0x0-0x9fbff] usable\nBIOS-e820: [mem 0x100000-0x7fffff] 
 bad "bad e820 type" "line 2" "$KMM" boot --e820 "$tmp/badtype"
 bad "unknown parameter" "Unknown kernel command line parameters" "$KMM" boot --cmdline "foo=bar"
 bad "mem below kernel" "mem= is too small" "$KMM" boot --cmdline "mem=8M"
+ok "layout view" "$KMM" boot -q --cmdline "vmalloc=256M" --show kmm/layout
+has "layout vmalloc" "vmalloc : 0x" "$tmp/out"
+has "layout vmalloc= size" "( 256 MB)" "$tmp/out"
+has "layout pkmap" "pkmap   : 0x" "$tmp/out"
+ok "vmalloc in meminfo" "$KMM" boot -q --show meminfo
+has "meminfo VmallocUsed" "VmallocUsed:" "$tmp/out"
 bad "bad profile" "unknown profile" "$KMM" boot --profile vax
 bad "bad numa" "expected NID:START-END" "$KMM" boot --profile x86_64 --numa "zero"
 bad "bad distance" "square table" "$KMM" boot --profile x86_64 --distance "10 20"

@@ -307,3 +307,38 @@ Test(highmem, legacy_km_type_slots)
 	__free_pages(b, 0);
 	assert_all_back(before);
 }
+
+/* The kernel's windows sit as Linux lays them out, in the order 6.1 puts them. */
+static void check_layout(const char *profile, const char *cmdline)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.cmdline = cmdline;
+	boot_or_fail(&p);
+	const struct kmm_layout *l = &M->layout;
+	unsigned long high_memory = l->page_offset + (M->max_low_pfn << PAGE_SHIFT);
+	unsigned long off8m = 8UL << 20; /* VMALLOC_OFFSET */
+	cr_assert_eq(l->vmalloc_start, high_memory + off8m, "VMALLOC_START = high_memory + VMALLOC_OFFSET");
+	cr_assert_eq(l->vmalloc_end, l->pkmap_base - 2 * PAGE_SIZE, "VMALLOC_END");
+	cr_assert_leq(l->pkmap_base + ((unsigned long)M->prof->last_pkmap << PAGE_SHIFT), l->fixaddr_tot_start);
+	/* the kmap slots are inside the fixmap */
+	unsigned long slot0 = fix_to_virt(l->fix_kmap_begin);
+	cr_assert(slot0 >= l->fixaddr_start && slot0 < l->fixaddr_top);
+	cr_assert_geq(fix_to_virt(l->fix_kmap_begin + KM_MAX_IDX * (unsigned long)M->prof->nr_cpus_config - 1),
+		      l->fixaddr_start);
+	char *text = kmm_proc_read("kmm/layout");
+	char want[96];
+	snprintf(want, sizeof(want), "    vmalloc : 0x%08lx - 0x%08lx", l->vmalloc_start, l->vmalloc_end);
+	cr_assert_not_null(strstr(text, want), "%s", text);
+	free(text);
+	long total = -1;
+	text = kmm_proc_read("meminfo");
+	const char *at = strstr(text, "VmallocTotal:");
+	if (at)
+		total = strtol(at + 13, NULL, 10);
+	free(text);
+	cr_assert_eq((unsigned long)total, (l->vmalloc_end - l->vmalloc_start) >> 10);
+}
+
+Test(highmem, layout_i386) { check_layout("i386", NULL); }
+Test(highmem, layout_pae_vmalloc_param) { check_layout("i386-pae", "vmalloc=300M"); }

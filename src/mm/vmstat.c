@@ -444,6 +444,37 @@ static const char *iomem_name(enum e820_type t)
 	}
 }
 
+/*
+ * The table 32-bit kernels printed at boot ("virtual kernel memory layout")
+ * until Linux 4.19 stopped it (it gave KASLR away); 6.1 prints nothing, so
+ * kmm keeps its boot log as 6.1's and shows the table here.  x86_64 has
+ * no PKMAP and its lowmem is all of RAM's direct map.
+ */
+static void show_layout(struct strbuf *sb)
+{
+	const struct kmm_layout *l = &M->layout;
+	int w = M->prof->bits == 64 ? 16 : 8;
+	unsigned long off = l->page_offset, high = off + (M->prof->bits == 64 ? M->max_pfn : M->max_low_pfn) * PAGE_SIZE;
+	const struct kmm_image *im = &M->image;
+	sb_printf(sb, "virtual kernel memory layout:\n");
+	if (M->prof->bits == 32) {
+		sb_printf(sb, "    fixmap  : 0x%0*lx - 0x%0*lx   (%4lu kB)\n", w, l->fixaddr_start, w, l->fixaddr_top,
+			  (l->fixaddr_top - l->fixaddr_start) >> 10);
+		unsigned long pk = (unsigned long)M->prof->last_pkmap << PAGE_SHIFT;
+		sb_printf(sb, "    pkmap   : 0x%0*lx - 0x%0*lx   (%4lu kB)\n", w, l->pkmap_base, w, l->pkmap_base + pk, pk >> 10);
+	}
+	sb_printf(sb, "    vmalloc : 0x%0*lx - 0x%0*lx   (%4lu MB)\n", w, l->vmalloc_start, w, l->vmalloc_end,
+		  (l->vmalloc_end - l->vmalloc_start) >> 20);
+	sb_printf(sb, "    lowmem  : 0x%0*lx - 0x%0*lx   (%4lu MB)\n", w, off, w, high, (high - off) >> 20);
+	const struct { const char *name; u64 s, e; } secs[] = {
+		{ ".init", im->init, im->einit }, { ".data", im->data, im->edata }, { ".text", im->text, im->etext } };
+	/* x86_64 runs its image from __START_KERNEL_map, not the direct map */
+	unsigned long img = M->prof->bits == 64 ? 0xffffffff80000000UL : off;
+	for (size_t i = 0; i < ARRAY_SIZE(secs); i++)
+		sb_printf(sb, "      %-5s : 0x%0*lx - 0x%0*lx   (%4lu kB)\n", secs[i].name, w, img + (unsigned long)secs[i].s, w,
+			  img + (unsigned long)secs[i].e, (unsigned long)(secs[i].e - secs[i].s) >> 10);
+}
+
 static void show_iomem(struct strbuf *sb)
 {
 	const struct kmm_image *im = &M->image;
@@ -591,6 +622,7 @@ static void show_dmesg(struct strbuf *sb)
 static const struct proc_file proc_files[] = {
 	{ "buddyinfo", show_buddyinfo, NULL },
 	{ "iomem", show_iomem, NULL },
+	{ "kmm/layout", show_layout, NULL },
 	{ "meminfo", show_meminfo, NULL },
 	{ "pagetypeinfo", show_pagetypeinfo, NULL },
 	{ "slabinfo", show_slabinfo, NULL },
