@@ -318,6 +318,8 @@ int kernel_pgtable_prealloc(unsigned long va, unsigned long size); /* arch/pgtab
 void kmm_window_unmap(unsigned long kva, unsigned long size);
 void kmm_windows_exit(void);
 void ram_exit(void);
+int device_init(void);                                /* sim/ram.c */
+void device_exit(void);
 void mem_map_exit(void);
 int zone_verify(struct zone *zone, char *why, size_t whylen);
 
@@ -361,6 +363,11 @@ void show_vmallocinfo(struct strbuf *sb);
 int vmap_area_verify(char *why, size_t whylen);
 unsigned long vmap_areas_in_use(void);
 unsigned long vmap_purges(void);
+struct vm_struct;
+void vmap_for_each_area(unsigned long flags, void (*fn)(const struct vm_struct *, void *), void *arg);
+
+/* arch/ioremap.c */
+void show_pat_memtype_list(struct strbuf *sb);
 void kmm_slab_shrink_all(void);
 int slab_verify_all(char *why, size_t whylen);
 long kmem_cache_objects_in_use(const char *name);

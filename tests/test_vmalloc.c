@@ -1,12 +1,14 @@
 /*
- * test_vmalloc.c - vmalloc, vfree, vmap and kvmalloc: the returned
+ * test_vmalloc.c - vmalloc, vfree, vmap, kvmalloc and ioremap: the returned
  * pointers are the pages' own bytes, the guard page faults, bad frees are
  * reported in Linux's words and change nothing, freed areas are reused
- * after a purge, and every page and area comes back.
+ * after a purge, every page and area comes back, and ioremap reaches the
+ * simulated device's BAR with the cache mode asked for.
  */
 #include "kmm_test.h"
 #include "sim/ram.h"
 
+#include <kmm/io.h>
 #include <kmm/slab.h>
 #include <kmm/vmalloc.h>
 #include <regex.h>
@@ -331,3 +333,70 @@ Test(vmalloc, get_vm_area)
 	__free_pages(pg, 0);
 	assert_all_back(before);
 }
+
+/* ---- ioremap -------------------------------------------------------------------- */
+
+static void check_ioremap(const char *profile)
+{
+	unsigned long before = boot(profile, 1ULL << 30);
+	cr_assert_gt(kmm_device.size, 0, "the machine has the simulated device");
+	char *iomem = kmm_proc_read("iomem");
+	char want[96];
+	snprintf(want, sizeof(want), "%08llx-%08llx : 0000:00:02.0", (unsigned long long)kmm_device.base,
+		 (unsigned long long)(kmm_device.base + kmm_device.size - 1));
+	cr_assert_not_null(strstr(iomem, want), "%s", iomem);
+	free(iomem);
+
+	char __iomem *regs = ioremap(kmm_device.base + 0x1230, 0x100);
+	cr_assert_not_null(regs);
+	cr_assert(is_vmalloc_addr(regs));
+	cr_assert_eq(kmm_host_to_kva(regs) & ~PAGE_MASK, 0x230, "the offset in the page is kept");
+	writel(0xdeadbeef, regs + 4);
+	cr_assert_eq(*(u32 *)((char *)kmm_device.host + 0x1234), 0xdeadbeef, "the device's own bytes");
+	*(u32 *)((char *)kmm_device.host + 0x1238) = 0x12345678;
+	cr_assert_eq(readl(regs + 8), 0x12345678);
+	cr_assert_null(vmalloc_to_page(regs), "device memory has no struct page");
+	unsigned int level;
+	pteval_t e = lookup_address(kmm_host_to_kva(regs), &level);
+	cr_assert_eq(e & (_PAGE_PCD | _PAGE_PWT), _PAGE_PCD, "uncached-minus");
+
+	char __iomem *wc = ioremap_wc(kmm_device.base + 0x10000, 2 * PAGE_SIZE);
+	e = lookup_address(kmm_host_to_kva(wc), &level);
+	cr_assert_eq(e & (_PAGE_PCD | _PAGE_PWT), _PAGE_PWT, "write-combining");
+	memset_io(wc, 0x5a, 2 * PAGE_SIZE);
+	cr_assert_eq(((unsigned char *)kmm_device.host)[0x11fff], 0x5a);
+
+	char *text = kmm_proc_read("vmallocinfo");
+	snprintf(want, sizeof(want), " phys=0x%0*llx ioremap", M->prof->bits == 64 || M->prof->pae ? 16 : 8,
+		 (unsigned long long)kmm_device.base + 0x1000);
+	cr_assert_not_null(strstr(text, want), "%s", text);
+	free(text);
+	text = kmm_proc_read("sys/kernel/debug/x86/pat_memtype_list");
+	snprintf(want, sizeof(want), "uncached-minus @ 0x%llx-0x%llx", (unsigned long long)kmm_device.base + 0x1000,
+		 (unsigned long long)kmm_device.base + 0x2000);
+	cr_assert_not_null(strstr(text, want), "%s", text);
+	cr_assert_not_null(strstr(text, "write-combining @ "), "%s", text);
+	free(text);
+
+	/* misuse: RAM, a bad address, beyond the physical address width */
+	unsigned long bugs = M->vmalloc_bugs;
+	cr_assert_null(ioremap(0x100000, PAGE_SIZE));
+	cr_assert_not_null(strstr(kmm_dmesg(), "ioremap on RAM at"));
+	iounmap(regs + PAGE_SIZE);
+	cr_assert_not_null(strstr(kmm_dmesg(), "iounmap: bad address"));
+	cr_assert_null(ioremap((phys_addr_t)M->prof->max_arch_pfn << PAGE_SHIFT, PAGE_SIZE));
+	cr_assert_null(ioremap(kmm_device.base, 0));
+	cr_assert_eq(M->vmalloc_bugs, bugs + 3);
+	cr_assert_eq(readl(regs + 4), 0xdeadbeef, "still mapped after the bad iounmap");
+
+	iounmap(regs);
+	iounmap(wc);
+	text = kmm_proc_read("sys/kernel/debug/x86/pat_memtype_list");
+	cr_assert_str_eq(text, "PAT memtype list:\n");
+	free(text);
+	assert_all_back(before);
+}
+
+Test(vmalloc, ioremap_i386) { check_ioremap("i386"); }
+Test(vmalloc, ioremap_pae) { check_ioremap("i386-pae"); }
+Test(vmalloc, ioremap_x86_64) { check_ioremap("x86_64"); }

@@ -24,7 +24,8 @@ struct vm_struct {
 	unsigned long flags;       /* VM_ALLOC, VM_MAP, VM_IOREMAP, VM_USERMAP ... */
 	struct page **pages;       /* the pages (VM_ALLOC) */
 	unsigned int nr_pages;
-	phys_addr_t phys_addr;     /* ioremap */
+	phys_addr_t phys_addr;     /* ioremap: the first mapped physical byte */
+	unsigned int memtype;      /* ioremap: the cache mode (arch/ioremap.c) */
 	const void *caller;        /* who asked, for vmallocinfo */
 };
 

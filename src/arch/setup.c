@@ -677,6 +677,11 @@ int setup_arch(char *err, size_t errlen)
 	ret = ram_init(err, errlen);
 	if (ret)
 		return ret;
+	/* the simulated PCI device's memory BAR, in a hole of the e820 map */
+	if (device_init()) {
+		snprintf(err, errlen, "kmm: cannot create the simulated device's memory");
+		return -ENOMEM;
+	}
 	/* init_mem_mapping(): the direct map in swapper_pg_dir */
 	if (init_kernel_page_tables()) {
 		snprintf(err, errlen, "kmm: out of memory for the kernel page tables");
@@ -754,6 +759,7 @@ static void machine_free(void)
 	cpus_exit();
 	free(M->pageblock_flags);
 	mem_map_exit();
+	device_exit();
 	ram_exit();
 	free(M->memblock.memory.regions);
 	free(M->memblock.reserved.regions);

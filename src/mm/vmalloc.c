@@ -321,7 +321,8 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 		vmalloc_warn(size, gfp, "vm_struct allocation failed");
 		return NULL;
 	}
-	*vm = (struct vm_struct){ kmm_kva_to_host(va->va_start), real + PAGE_SIZE, vmflags, pages, 0, 0, (const void *)caller };
+	*vm = (struct vm_struct){ .addr = kmm_kva_to_host(va->va_start), .size = real + PAGE_SIZE, .flags = vmflags,
+				  .pages = pages, .caller = (const void *)caller };
 	gfp_t page_gfp = (gfp | __GFP_HIGHMEM) & ~__GFP_COMP;
 	if (gfp & (__GFP_DMA | __GFP_DMA32))
 		page_gfp &= ~__GFP_HIGHMEM;
@@ -450,8 +451,8 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags, pteval_
 		pthread_mutex_unlock(&vmap_area_lock);
 		return NULL;
 	}
-	*vm = (struct vm_struct){ kmm_kva_to_host(va->va_start), ((unsigned long)count + 1) << PAGE_SHIFT, flags | VM_MAP, NULL, count,
-				  0, (const void *)CALLER };
+	*vm = (struct vm_struct){ .addr = kmm_kva_to_host(va->va_start), .size = ((unsigned long)count + 1) << PAGE_SHIFT,
+				  .flags = flags | VM_MAP, .nr_pages = count, .caller = (const void *)CALLER };
 	pthread_mutex_lock(&vmap_area_lock);
 	va->vm = vm;
 	pthread_mutex_unlock(&vmap_area_lock);
@@ -488,7 +489,7 @@ struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags, co
 		}
 		return NULL;
 	}
-	*vm = (struct vm_struct){ kmm_kva_to_host(va->va_start), real, flags, NULL, 0, 0, caller };
+	*vm = (struct vm_struct){ .addr = kmm_kva_to_host(va->va_start), .size = real, .flags = flags, .caller = caller };
 	pthread_mutex_lock(&vmap_area_lock);
 	va->vm = vm;
 	pthread_mutex_unlock(&vmap_area_lock);
@@ -543,7 +544,7 @@ unsigned long vmalloc_to_pfn(const void *addr)
 struct page *vmalloc_to_page(const void *addr)
 {
 	unsigned long pfn = vmalloc_to_pfn(addr);
-	return pfn ? pfn_to_page(pfn) : NULL;
+	return pfn && pfn_valid(pfn) ? pfn_to_page(pfn) : NULL; /* device memory has no struct page */
 }
 
 /* ---- boot, views, validation --------------------------------------------------------- */
@@ -601,8 +602,9 @@ static void show_area(struct strbuf *sb, const struct vmap_area *va, int w)
 		show_caller(sb, (unsigned long)v->caller);
 		if (v->nr_pages)
 			sb_printf(sb, " pages=%u", v->nr_pages);
-		if (v->phys_addr)
-			sb_printf(sb, " phys=0x%0*llx", w, (unsigned long long)v->phys_addr);
+		if (v->phys_addr) /* %pa: as wide as phys_addr_t (64-bit with PAE) */
+			sb_printf(sb, " phys=0x%0*llx", M->prof->bits == 64 || M->prof->pae ? 16 : 8,
+				  (unsigned long long)v->phys_addr);
 		if (v->flags & VM_IOREMAP)
 			sb_printf(sb, " ioremap");
 		if (v->flags & VM_ALLOC)
@@ -628,6 +630,25 @@ static void show_area(struct strbuf *sb, const struct vmap_area *va, int w)
 			  (long)va_size(va));
 	}
 	show_area(sb, va->right, w);
+}
+
+static void for_each_area(const struct vmap_area *t, unsigned long flags, void (*fn)(const struct vm_struct *, void *),
+			  void *arg)
+{
+	if (!t)
+		return;
+	for_each_area(t->left, flags, fn, arg);
+	if (t->vm && (t->vm->flags & flags))
+		fn(t->vm, arg);
+	for_each_area(t->right, flags, fn, arg);
+}
+
+/* fn on every area in use with one of flags, in address order (vmap_area_lock held: fn must not vmalloc). */
+void vmap_for_each_area(unsigned long flags, void (*fn)(const struct vm_struct *, void *), void *arg)
+{
+	pthread_mutex_lock(&vmap_area_lock);
+	for_each_area(busy_root, flags, fn, arg);
+	pthread_mutex_unlock(&vmap_area_lock);
 }
 
 void show_vmallocinfo(struct strbuf *sb)

@@ -33,6 +33,7 @@
  * percpu_pagelist_high_fraction -> the pcp high limits.
  */
 #include "internal.h"
+#include "sim/ram.h"
 
 static int fls_long(unsigned long x)
 {
@@ -475,6 +476,13 @@ static void show_layout(struct strbuf *sb)
 			  img + (unsigned long)secs[i].e, (unsigned long)(secs[i].e - secs[i].s) >> 10);
 }
 
+/* The simulated device's BAR, as the PCI core registers it: the bus window, the device in it. */
+static void show_device(struct strbuf *sb)
+{
+	unsigned long long s = kmm_device.base, e = kmm_device.base + kmm_device.size - 1;
+	sb_printf(sb, "%08llx-%08llx : PCI Bus 0000:00\n  %08llx-%08llx : 0000:00:02.0\n", s, e, s, e);
+}
+
 static void show_iomem(struct strbuf *sb)
 {
 	const struct kmm_image *im = &M->image;
@@ -482,11 +490,16 @@ static void show_iomem(struct strbuf *sb)
 		{ "Kernel code", im->text, im->etext }, { "Kernel rodata", im->rodata, im->erodata },
 		{ "Kernel data", im->data, im->edata }, { "Kernel bss", im->bss, im->ebss },
 	};
+	bool device_shown = !kmm_device.size;
 	for (u32 i = 0; i < M->e820.nr_entries; i++) {
 		const struct e820_entry *e = &M->e820.entries[i];
 		u64 end = e->addr + e->size - 1;
 		if (M->prof->bits == 32 && !M->prof->pae && end > 0xffffffffULL)
 			continue; /* a 32-bit resource_size_t cannot name it */
+		if (!device_shown && kmm_device.base < e->addr) {
+			show_device(sb);
+			device_shown = true;
+		}
 		sb_printf(sb, "%08llx-%08llx : %s\n", (unsigned long long)e->addr, (unsigned long long)end,
 			  iomem_name(e->type));
 		if (e->type != E820_TYPE_RAM)
@@ -496,6 +509,8 @@ static void show_iomem(struct strbuf *sb)
 				sb_printf(sb, "  %08llx-%08llx : %s\n", (unsigned long long)kernel[k].s,
 					  (unsigned long long)kernel[k].e - 1, kernel[k].name);
 	}
+	if (!device_shown)
+		show_device(sb);
 }
 
 /* ---- /proc/sys/vm -------------------------------------------------------------- */
@@ -630,6 +645,7 @@ static const struct proc_file proc_files[] = {
 	{ "vmstat", show_vmstat, NULL },
 	{ "zoneinfo", show_zoneinfo, NULL },
 	{ "sys/kernel/debug/extfrag/extfrag_index", show_extfrag_index, NULL },
+	{ "sys/kernel/debug/x86/pat_memtype_list", show_pat_memtype_list, NULL },
 	{ "sys/kernel/debug/extfrag/unusable_index", show_unusable_index, NULL },
 	{ "sys/vm/lowmem_reserve_ratio", show_lowmem_reserve_ratio, write_lowmem_reserve_ratio },
 	{ "sys/vm/min_free_kbytes", show_min_free_kbytes, write_min_free_kbytes },

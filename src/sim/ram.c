@@ -14,14 +14,17 @@
  *     0 +------------------+             +------------------+ direct_base
  *       |  lowmem          | <---------> |  mmap(memfd, 0)  |
  *  max_low_pfn ------------+             +------------------+
- *       |  highmem         |   reached only through kmap/vmalloc windows
- *       |  (no direct map) |   (later issues)
+ *       |  highmem         |   reached only through the kmap and vmalloc
+ *       |  (no direct map) |   windows (sim/trap.c)
  *  max_pfn ----------------+
  *
  * Invariants: the memfd's size is PFN_PHYS(max_pfn); only [0, max_low_pfn)
  * is the direct map (page_address() answers only there); the rest of the
- * same host mapping is kmm-internal access to highmem bytes (ram_host()).  Nothing here is on an allocation hot path:
- * all host calls happen at boot and shutdown.
+ * same host mapping is kmm-internal access to highmem bytes (ram_host()).
+ * The simulated device's memory BAR is a second, small memfd (see
+ * device_init); phys_backing() says which memfd holds a physical address.
+ * Nothing here is on an allocation hot path: all host calls happen at boot
+ * and shutdown.
  */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -65,6 +68,56 @@ int ram_init(char *err, size_t errlen)
 	kmm_ram.direct_base = base;
 	kmm_ram.direct_size = direct;
 	return 0;
+}
+
+/*
+ * A simulated PCI device with one 1 MiB memory BAR, placed as firmware
+ * places BARs: in the hole below the IO-APIC (0xfec00000), at the highest
+ * 1 MiB that no e820 entry covers.  Its bytes are a memfd of their own, so
+ * ioremap() aliases really reach them and they are never RAM.
+ */
+struct kmm_device kmm_device = { .fd = -1 };
+
+static bool e820_overlaps(u64 start, u64 end)
+{
+	for (u32 i = 0; i < M->e820.nr_entries; i++) {
+		const struct e820_entry *e = &M->e820.entries[i];
+		if (start < e->addr + e->size && e->addr < end)
+			return true;
+	}
+	return false;
+}
+
+int device_init(void)
+{
+	const u64 size = 1ULL << 20, top = 0xfec00000ULL;
+	kmm_device = (struct kmm_device){ .fd = -1 };
+	u64 base = top - size;
+	while (base >= (1ULL << 31) && e820_overlaps(base, base + size))
+		base -= size;
+	if (base < (1ULL << 31))
+		return 0; /* the firmware left no hole: a machine without the device */
+	int fd = memfd_create("kmm-device", MFD_CLOEXEC);
+	if (fd < 0)
+		return -ENOMEM;
+	void *host = MAP_FAILED;
+	if (ftruncate(fd, (off_t)size) == 0)
+		host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (host == MAP_FAILED) {
+		close(fd);
+		return -ENOMEM;
+	}
+	kmm_device = (struct kmm_device){ .base = base, .size = size, .fd = fd, .host = host };
+	return 0;
+}
+
+void device_exit(void)
+{
+	if (kmm_device.host)
+		munmap(kmm_device.host, kmm_device.size);
+	if (kmm_device.fd >= 0)
+		close(kmm_device.fd);
+	kmm_device = (struct kmm_device){ .fd = -1 };
 }
 
 void ram_exit(void)

@@ -4,6 +4,7 @@
 
 #include <kmm/mm.h>
 #include <kmm/types.h>
+#include <sys/types.h>
 
 struct kmm_ram {
 	int fd;                 /* memfd backing all simulated RAM */
@@ -36,6 +37,31 @@ static inline struct page *lowmem_virt_to_page(const void *x)
 static inline void *ram_host(phys_addr_t pa)
 {
 	return (char *)kmm_ram.direct_base + pa;
+}
+
+/* The simulated device's memory BAR (see ram.c); size 0 if the machine has none. */
+struct kmm_device {
+	phys_addr_t base;
+	u64 size;
+	int fd;
+	void *host;
+};
+extern struct kmm_device kmm_device;
+
+static inline bool phys_is_device(phys_addr_t pa)
+{
+	return kmm_device.size && pa >= kmm_device.base && pa - kmm_device.base < kmm_device.size;
+}
+
+/* The memfd and offset holding physical address pa (RAM or the device); -1 if neither. */
+static inline int phys_backing(phys_addr_t pa, off_t *off)
+{
+	if (phys_is_device(pa)) {
+		*off = (off_t)(pa - kmm_device.base);
+		return kmm_device.fd;
+	}
+	*off = (off_t)pa;
+	return pa < kmm_ram.size ? kmm_ram.fd : -1;
 }
 
 #endif

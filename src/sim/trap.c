@@ -12,8 +12,10 @@
  * (lookup_address), and if the page is mapped there, maps the same bytes of
  * the RAM memfd at the faulting host page with the PTE's protection and
  * lets the instruction run again - so an alias through a window really is
- * the same memory as the direct map.  The host mappings are only a cache
- * (a TLB): kmm_window_unmap() drops them when the tables change.  A
+ * the same memory as the direct map (or, for ioremap, the same bytes as
+ * the simulated device's BAR, which has a memfd of its own).  The host
+ * mappings are only a cache (a TLB): kmm_window_unmap() drops them when
+ * the tables change.  A
  * bitmap per window records which pages are mirrored, so unmapping what
  * was never touched costs no host call; and a fault maps the mapped pages
  * after the faulting one too (fault-around, FAULT_AROUND pages), one host
@@ -124,13 +126,17 @@ static int mirror_run(struct kmm_window *w, unsigned long kva)
 			phys_addr_t next;
 			pteval_t ne = lookup_address(kva + n * PAGE_SIZE, &level);
 			if (!level || pte_host_prot(ne) != prot || !kernel_va_to_phys(kva + n * PAGE_SIZE, &next) ||
-			    next != pa + n * PAGE_SIZE)
+			    next != pa + n * PAGE_SIZE || phys_is_device(next) != phys_is_device(pa))
 				break;
 		}
+		off_t off;
+		int fd = phys_backing(pa, &off);
+		if (fd < 0)
+			return -EFAULT; /* a PTE pointing at no memory: the access oopses */
 		unsigned long first = (kva - w->kva) >> PAGE_SHIFT;
 		for (unsigned long i = first; i < first + n; i++)
 			__atomic_fetch_or(&w->mirrored[i / BITS_PER_WORD], 1UL << (i % BITS_PER_WORD), __ATOMIC_RELAXED);
-		if (mmap(w->host + (kva - w->kva), n * PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED | MAP_POPULATE, kmm_ram.fd, (off_t)pa) ==
+		if (mmap(w->host + (kva - w->kva), n * PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, off) ==
 		    MAP_FAILED)
 			return -ENOMEM;
 		kva += n * PAGE_SIZE;
