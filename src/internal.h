@@ -248,7 +248,8 @@ struct kmm_machine {
 	bool pgtable_from_buddy;          /* table pages come from the buddy allocator (after boot) */
 	unsigned long direct_map_4k;      /* direct-map pages mapped with 4 KiB entries */
 	unsigned long direct_map_large;   /* ... with large (2/4 MiB) entries, in 4 KiB pages */
-	unsigned long tlb_flushes;        /* kernel TLB flushes (flush_tlb_kernel_range) */
+	unsigned long tlb_flushes;        /* kernel TLB flushes on all CPUs (flush_tlb_kernel_range) */
+	unsigned long tlb_flushes_local;  /* one-entry flushes on this CPU only (flush_tlb_one_kernel) */
 	unsigned long oopses;             /* kernel page faults the tables did not allow */
 	unsigned char *pageblock_flags;   /* migratetype of pageblock pfn >> pageblock_order */
 	signed char gfp_zone_table[16];   /* gfp_zone() by the four zone modifier bits (-1: invalid) */

@@ -218,6 +218,7 @@ Test(highmem, kmap_local_nests_as_a_stack)
 		snprintf(v[i], 16, "slot %d", i);
 	}
 	/* one more than KM_MAX_IDX: the kernel's BUG, nothing mapped */
+	unsigned long global = M->tlb_flushes, local = M->tlb_flushes_local;
 	unsigned long bugs = M->kmap_bugs;
 	cr_assert_null(kmap_atomic(pg[KM_MAX_IDX]));
 	cr_assert_eq(M->kmap_bugs, bugs + 1);
@@ -233,6 +234,8 @@ Test(highmem, kmap_local_nests_as_a_stack)
 		kunmap_atomic(v[i]);
 	}
 	cr_assert_eq(M->kmap_bugs, bugs + 2);
+	cr_assert_eq(M->tlb_flushes, global, "kunmap_atomic flushes no other CPU");
+	cr_assert_eq(M->tlb_flushes_local, local + KM_MAX_IDX, "one local flush per slot");
 	for (int i = 0; i <= KM_MAX_IDX; i++)
 		__free_pages(pg[i], 0);
 	assert_all_back(before);

@@ -229,6 +229,24 @@ Test(vmalloc, fragmentation_and_reuse)
 	assert_all_back(before);
 }
 
+/* vfree clears PTEs without a flush; the purge flushes all CPUs once for many areas. */
+Test(vmalloc, one_tlb_flush_per_purge)
+{
+	unsigned long before = boot("i386", 1ULL << 30);
+	vm_unmap_aliases();
+	unsigned long flushes = M->tlb_flushes, purges = vmap_purges();
+	for (int i = 0; i < 20; i++) {
+		char *p = vmalloc(2 * PAGE_SIZE);
+		p[0] = 1;
+		vfree(p);
+	}
+	cr_assert_eq(M->tlb_flushes, flushes, "no flush per vfree");
+	vm_unmap_aliases();
+	cr_assert_eq(vmap_purges(), purges + 1);
+	cr_assert_eq(M->tlb_flushes, flushes + 1, "one flush for the 20 areas");
+	assert_all_back(before);
+}
+
 Test(vmalloc, lazy_areas_are_purged_when_space_runs_out)
 {
 	unsigned long before = boot("i386", 4ULL << 30);

@@ -43,5 +43,6 @@ void kernel_unmap_pages(unsigned long va, unsigned long nr);
 /* The same without the TLB flush; flush_tlb_kernel_range() then does one for many. */
 void kernel_unmap_pages_noflush(unsigned long va, unsigned long nr);
 void flush_tlb_kernel_range(unsigned long start, unsigned long end);
+void flush_tlb_one_kernel(unsigned long va);
 
 #endif /* KMM_PGTABLE_H */

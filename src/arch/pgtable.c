@@ -277,6 +277,13 @@ void flush_tlb_kernel_range(unsigned long start, unsigned long end)
 	__atomic_fetch_add(&M->tlb_flushes, 1, __ATOMIC_RELAXED);
 }
 
+/* This CPU's TLB entry for one kernel page (kmap_atomic's slots): no IPI. */
+void flush_tlb_one_kernel(unsigned long va)
+{
+	kmm_window_unmap(va & PAGE_MASK, PAGE_SIZE);
+	__atomic_fetch_add(&M->tlb_flushes_local, 1, __ATOMIC_RELAXED);
+}
+
 void kernel_unmap_pages(unsigned long va, unsigned long nr)
 {
 	kernel_unmap_pages_noflush(va, nr);

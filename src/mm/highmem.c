@@ -253,7 +253,8 @@ static void *map_slot(struct page *page, int cpu, int idx)
 static void unmap_slot(int cpu, int idx)
 {
 	unsigned long va = kmap_slot_addr(cpu, idx);
-	kernel_unmap_pages(va, 1); /* pte_clear + the local TLB flush of this slot */
+	kernel_unmap_pages_noflush(va, 1); /* kpte_clear_flush: clear, then this CPU's entry only */
+	flush_tlb_one_kernel(va);
 	kmap_slot_page[cpu][idx] = NULL;
 }
 

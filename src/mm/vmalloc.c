@@ -207,7 +207,7 @@ static void __purge_vmap_area_lazy(void)
 {
 	if (!purge_list)
 		return;
-	M->tlb_flushes++; /* flush_tlb_kernel_range() over all of them at once */
+	__atomic_fetch_add(&M->tlb_flushes, 1, __ATOMIC_RELAXED); /* flush_tlb_kernel_range() over all of them at once */
 	nr_purges++;
 	while (purge_list) {
 		struct vmap_area *va = purge_list;
@@ -388,6 +388,18 @@ static unsigned long area_pages(const struct vm_struct *vm)
 	return (vm->size - (vm->flags & VM_NO_GUARD ? 0 : PAGE_SIZE)) >> PAGE_SHIFT;
 }
 
+/*
+ * The PTEs go now, without a TLB flush (vunmap_range_noflush): the purge
+ * flushes once for many areas.  The host mirror of the range goes at once
+ * too - stricter than a real TLB, so a use after vfree oopses here.
+ */
+static void unmap_area_noflush(const struct vm_struct *vm, unsigned long nr)
+{
+	unsigned long kva = kmm_host_to_kva(vm->addr);
+	kernel_unmap_pages_noflush(kva, nr);
+	kmm_window_unmap(kva, nr << PAGE_SHIFT);
+}
+
 static void free_vmap_area_lazy(struct vmap_area *va)
 {
 	/* the PTEs go now; the area waits for the next purge (vmap_area_lock held) */
@@ -417,7 +429,7 @@ void vfree(const void *addr)
 	free_vmap_area_lazy(va);
 	vmalloc_nr_pages -= vm->nr_pages;
 	pthread_mutex_unlock(&vmap_area_lock);
-	kernel_unmap_pages(kmm_host_to_kva(vm->addr), vm->nr_pages);
+	unmap_area_noflush(vm, vm->nr_pages);
 	for (unsigned int i = 0; i < vm->nr_pages; i++)
 		__free_pages(vm->pages[i], 0);
 	if (is_vmalloc_addr(vm->pages))
@@ -469,7 +481,7 @@ void vunmap(const void *addr)
 	struct vm_struct *vm = va->vm;
 	free_vmap_area_lazy(va);
 	pthread_mutex_unlock(&vmap_area_lock);
-	kernel_unmap_pages(kmm_host_to_kva(vm->addr), area_pages(vm));
+	unmap_area_noflush(vm, area_pages(vm));
 	kfree(vm);
 }
 
@@ -528,7 +540,7 @@ void free_vm_area(struct vm_struct *area)
 	free_vmap_area_lazy(va);
 	pthread_mutex_unlock(&vmap_area_lock);
 	/* whatever the user mapped there goes too (remove_vm_area) */
-	kernel_unmap_pages(kmm_host_to_kva(area->addr), area_pages(area));
+	unmap_area_noflush(area, area_pages(area));
 	kfree(area);
 }
 
