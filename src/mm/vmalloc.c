@@ -271,6 +271,15 @@ static struct vmap_area *alloc_vmap_area(unsigned long size, unsigned long align
 	return va;
 }
 
+/* Give back an area that was never used (its vm_struct could not be set up). */
+static void free_vmap_area_now(struct vmap_area *va)
+{
+	pthread_mutex_lock(&vmap_area_lock);
+	treap_erase(&busy_root, va->va_start);
+	free_range(va->va_start, va->va_end, va);
+	pthread_mutex_unlock(&vmap_area_lock);
+}
+
 /* ---- the API ---------------------------------------------------------------------- */
 
 bool is_vmalloc_addr(const void *addr)
@@ -313,11 +322,7 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 					  : kzalloc(array, GFP_KERNEL);
 	if (!vm || !pages) {
 		kfree(vm);
-		vm_unmap_aliases();
-		pthread_mutex_lock(&vmap_area_lock);
-		treap_erase(&busy_root, va->va_start);
-		free_range(va->va_start, va->va_end, va);
-		pthread_mutex_unlock(&vmap_area_lock);
+		free_vmap_area_now(va);
 		vmalloc_warn(size, gfp, "vm_struct allocation failed");
 		return NULL;
 	}
@@ -443,32 +448,15 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags, pteval_
 {
 	if (!M || !count || (unsigned long)count > (M->layout.vmalloc_end - M->layout.vmalloc_start) >> PAGE_SHIFT)
 		return NULL;
-	struct vmap_area *va = alloc_vmap_area(((unsigned long)count + 1) << PAGE_SHIFT, PAGE_SIZE);
-	struct vm_struct *vm = va ? kzalloc(sizeof(*vm), GFP_KERNEL) : NULL;
-	if (!vm) {
-		if (va) {
-			pthread_mutex_lock(&vmap_area_lock);
-			treap_erase(&busy_root, va->va_start);
-			free_range(va->va_start, va->va_end, va);
-			pthread_mutex_unlock(&vmap_area_lock);
-		}
+	struct vm_struct *area = get_vm_area_caller((unsigned long)count << PAGE_SHIFT, flags | VM_MAP, (const void *)CALLER);
+	if (!area)
+		return NULL;
+	if (kernel_map_page_array(kmm_host_to_kva(area->addr), pages, count, prot)) {
+		free_vm_area(area);
 		return NULL;
 	}
-	if (kernel_map_page_array(va->va_start, pages, count, prot)) {
-		kernel_unmap_pages(va->va_start, count);
-		kfree(vm);
-		pthread_mutex_lock(&vmap_area_lock);
-		treap_erase(&busy_root, va->va_start);
-		free_range(va->va_start, va->va_end, va);
-		pthread_mutex_unlock(&vmap_area_lock);
-		return NULL;
-	}
-	*vm = (struct vm_struct){ .addr = kmm_kva_to_host(va->va_start), .size = ((unsigned long)count + 1) << PAGE_SHIFT,
-				  .flags = flags | VM_MAP, .nr_pages = count, .caller = (const void *)CALLER };
-	pthread_mutex_lock(&vmap_area_lock);
-	va->vm = vm;
-	pthread_mutex_unlock(&vmap_area_lock);
-	return kmm_kva_to_host(va->va_start);
+	area->nr_pages = count;
+	return area->addr;
 }
 
 void vunmap(const void *addr)
@@ -493,12 +481,8 @@ struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags, co
 	struct vmap_area *va = alloc_vmap_area(real, PAGE_SIZE);
 	struct vm_struct *vm = va ? kzalloc(sizeof(*vm), GFP_KERNEL) : NULL;
 	if (!vm) {
-		if (va) {
-			pthread_mutex_lock(&vmap_area_lock);
-			treap_erase(&busy_root, va->va_start);
-			free_range(va->va_start, va->va_end, va);
-			pthread_mutex_unlock(&vmap_area_lock);
-		}
+		if (va)
+			free_vmap_area_now(va);
 		return NULL;
 	}
 	*vm = (struct vm_struct){ .addr = kmm_kva_to_host(va->va_start), .size = real, .flags = flags, .caller = caller };
