@@ -241,7 +241,6 @@ struct kmm_machine {
 	unsigned long slab_bugs;          /* slab errors reported (BUG ..., WARNING ...) */
 	unsigned long vmalloc_bugs;       /* bad vfree()/vunmap() calls reported */
 	unsigned long kmap_bugs;          /* bad kmap/kunmap calls reported */
-	unsigned long kmaps;              /* kmap_high() calls that mapped */
 
 	/* kernel page tables (arch/pgtable.c) */
 	phys_addr_t swapper_pg_dir;       /* the kernel's root table */

@@ -159,6 +159,23 @@ Test(vmalloc, out_of_pages_gives_everything_back)
 	assert_all_back(before);
 }
 
+static void check_vmalloc_32(const char *profile)
+{
+	unsigned long before = boot(profile, 5ULL << 30);
+	char *p = vmalloc_32(4 * PAGE_SIZE);
+	cr_assert_not_null(p);
+	for (int i = 0; i < 4; i++) {
+		struct page *pg = vmalloc_to_page(p + i * PAGE_SIZE);
+		cr_assert(!PageHighMem(pg), "vmalloc_32 takes no HighMem page");
+		cr_assert_lt(page_to_phys(pg), 1ULL << 32, "32-bit addressable");
+	}
+	vfree(p);
+	assert_all_back(before);
+}
+
+Test(vmalloc, vmalloc_32_pae) { check_vmalloc_32("i386-pae"); }
+Test(vmalloc, vmalloc_32_x86_64) { check_vmalloc_32("x86_64"); }
+
 Test(vmalloc, vzalloc_zeroes)
 {
 	unsigned long before = boot("i386", 1ULL << 30);

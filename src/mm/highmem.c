@@ -200,7 +200,6 @@ void *kmap_high(struct page *page)
 	if (nr >= 0)
 		pkmap_count[nr]++;
 	pthread_mutex_unlock(&kmap_lock);
-	M->kmaps += nr >= 0;
 	return nr >= 0 ? kmm_kva_to_host(pkmap_addr(nr)) : NULL;
 }
 

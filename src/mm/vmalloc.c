@@ -46,6 +46,8 @@ struct vmap_area {
 	struct vmap_area *lazy_next;    /* the purge list */
 };
 
+#define VM_LOWMEM (1UL << 31) /* kmm-internal: no HighMem pages (vmalloc_32), never stored */
+
 static pthread_mutex_t vmap_area_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vmap_area *busy_root, *free_root, *purge_list;
 static unsigned long lazy_nr, vmalloc_nr_pages, nr_purges;
@@ -326,10 +328,11 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 		vmalloc_warn(size, gfp, "vm_struct allocation failed");
 		return NULL;
 	}
-	*vm = (struct vm_struct){ .addr = kmm_kva_to_host(va->va_start), .size = real + PAGE_SIZE, .flags = vmflags,
-				  .pages = pages, .caller = (const void *)caller };
+	*vm = (struct vm_struct){ .addr = kmm_kva_to_host(va->va_start), .size = real + PAGE_SIZE,
+				  .flags = vmflags & ~VM_LOWMEM, .pages = pages, .caller = (const void *)caller };
+	/* HighMem first, unless the caller asked for a zone below it */
 	gfp_t page_gfp = (gfp | __GFP_HIGHMEM) & ~__GFP_COMP;
-	if (gfp & (__GFP_DMA | __GFP_DMA32))
+	if ((gfp & (__GFP_DMA | __GFP_DMA32)) || (vmflags & VM_LOWMEM))
 		page_gfp &= ~__GFP_HIGHMEM;
 	for (unsigned int i = 0; i < nr; i++) {
 		struct page *p = alloc_pages_node(node, page_gfp | __GFP_NOWARN, 0);
@@ -366,9 +369,9 @@ void *vmalloc_user(unsigned long size)
 }
 void *vmalloc_32(unsigned long size)
 {
-	/* 32-bit addressable pages: lowmem on i386, DMA32 on x86_64 */
-	return __vmalloc_node(size, M && M->prof->bits == 64 ? GFP_KERNEL | GFP_DMA32 : GFP_KERNEL & ~__GFP_HIGHMEM,
-			      NUMA_NO_NODE, CALLER, VM_ALLOC);
+	/* 32-bit addressable pages (GFP_VMALLOC32): DMA32 on x86_64; lowmem on i386, where HighMem may be above 4 GiB */
+	return __vmalloc_node(size, M && M->prof->bits == 64 ? GFP_KERNEL | GFP_DMA32 : GFP_KERNEL, NUMA_NO_NODE, CALLER,
+			      VM_ALLOC | VM_LOWMEM);
 }
 
 /* The busy area an address returned by vmalloc/vmap starts, or NULL (with Linux's warning). */
