@@ -366,6 +366,12 @@ unsigned long vmap_purges(void);
 struct vm_struct;
 void vmap_for_each_area(unsigned long flags, void (*fn)(const struct vm_struct *, void *), void *arg);
 
+/* mm/mmap.c */
+struct task_struct;
+void show_pid_maps(struct strbuf *sb, struct task_struct *t);
+void tasks_exit(void);
+int nr_live_tasks(void);
+
 /* arch/ioremap.c */
 void show_pat_memtype_list(struct strbuf *sb);
 void kmm_slab_shrink_all(void);

@@ -751,6 +751,7 @@ static void machine_free(void)
 		free(pgdat);
 		node_data[n] = NULL;
 	}
+	tasks_exit();
 	vmalloc_exit();
 	kmap_exit();
 	kmem_cache_exit();

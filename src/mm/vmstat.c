@@ -33,6 +33,8 @@
  * percpu_pagelist_high_fraction -> the pcp high limits.
  */
 #include "internal.h"
+
+#include <kmm/task.h>
 #include "sim/ram.h"
 
 static int fls_long(unsigned long x)
@@ -671,12 +673,23 @@ char *kmm_proc_read(const char *path)
 		errno = ENODEV;
 		return NULL;
 	}
+	struct strbuf sb = { 0 };
+	char *end;
+	long pid = strtol(path, &end, 10);
+	if (end != path && *end == '/') { /* PID/... */
+		struct task_struct *t = pid > 0 ? find_task_by_pid((int)pid) : NULL;
+		if (!t || strcmp(end, "/maps")) {
+			errno = ENOENT;
+			return NULL;
+		}
+		show_pid_maps(&sb, t);
+		return sb_detach(&sb);
+	}
 	const struct proc_file *f = proc_find(path);
 	if (!f) {
 		errno = ENOENT;
 		return NULL;
 	}
-	struct strbuf sb = { 0 };
 	deferred_init_wait();
 	f->show(&sb);
 	return sb_detach(&sb);

@@ -1,0 +1,85 @@
+/*
+ * kmm/task.h - simulated processes and their address spaces, with Linux
+ * 6.1's names (task_struct, mm_struct, vm_area_struct) and system-call
+ * semantics.  A call returns what the system call would: an address or 0
+ * on success, -errno on failure.
+ *
+ *	struct task_struct *t = task_create("cat", 1000);
+ *	long addr = task_mmap(t, 0, 10 << 20, PROT_READ | PROT_WRITE,
+ *			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+ *	task_munmap(t, addr, 4096);
+ *	char *maps = kmm_proc_read("1/maps");   (Linux's /proc/PID/maps)
+ *	task_exit(t);
+ */
+#ifndef KMM_TASK_H
+#define KMM_TASK_H
+
+#include <kmm/types.h>
+#include <pthread.h>
+
+/* PROT_* and MAP_*: the host's <sys/mman.h>, which has Linux's values */
+#include <sys/mman.h>
+
+/* vm_flags */
+#define VM_READ 0x00000001UL
+#define VM_WRITE 0x00000002UL
+#define VM_EXEC 0x00000004UL
+#define VM_SHARED 0x00000008UL
+#define VM_MAYREAD 0x00000010UL
+#define VM_MAYWRITE 0x00000020UL
+#define VM_MAYEXEC 0x00000040UL
+#define VM_MAYSHARE 0x00000080UL
+#define VM_GROWSDOWN 0x00000100UL
+#define VM_LOCKED 0x00002000UL
+#define VM_NORESERVE 0x00200000UL
+#define VM_ACCOUNT 0x00100000UL
+#define VM_STACK VM_GROWSDOWN
+
+enum { RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_AS = 9, RLIM_NLIMITS = 16 };
+#define RLIM_INFINITY (~0UL)
+
+struct vm_area_struct {
+	unsigned long vm_start, vm_end; /* [start, end) */
+	unsigned long vm_flags;
+	unsigned long vm_pgoff;         /* offset in the file, or start >> PAGE_SHIFT for anonymous memory */
+	const char *vm_file;            /* the mapped file's path (the image's, for now), or NULL: anonymous */
+	struct mm_struct *vm_mm;
+};
+
+struct mm_struct {
+	struct vm_area_struct **vmas;   /* sorted by address (Linux's maple tree) */
+	int map_count, vmas_cap;
+	unsigned long task_size, mmap_base;
+	unsigned long start_code, end_code, start_data, end_data;
+	unsigned long start_brk, brk, start_stack;
+	unsigned long total_vm, data_vm, exec_vm, stack_vm, locked_vm; /* pages */
+	char *exe_file;                 /* the image task_exec_layout mapped */
+	pthread_mutex_t mmap_lock;
+};
+
+struct task_struct {
+	int pid;
+	char comm[16];
+	unsigned int uid;
+	unsigned long rlim[RLIM_NLIMITS]; /* soft limits */
+	struct mm_struct *mm;
+};
+
+struct task_struct *task_create(const char *comm, unsigned int uid);
+struct task_struct *find_task_by_pid(int pid);
+void task_exit(struct task_struct *t);
+/* Lay out code, data, bss, heap and stack as exec would for an image of these sizes. */
+int task_exec_layout(struct task_struct *t, const char *path, unsigned long text, unsigned long data,
+		     unsigned long bss);
+
+long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
+	       int fd, unsigned long pgoff);
+int task_munmap(struct task_struct *t, unsigned long addr, unsigned long len);
+int task_mprotect(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot);
+unsigned long task_brk(struct task_struct *t, unsigned long brk);
+
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
+/* VMAs ordered, disjoint, inside the task size, neighbours that could merge merged; 0 or -EINVAL with why. */
+int mm_verify(struct mm_struct *mm, char *why, size_t whylen);
+
+#endif /* KMM_TASK_H */

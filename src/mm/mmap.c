@@ -1,0 +1,642 @@
+/*
+ * mmap.c - process address spaces: tasks, VMAs and the system calls that
+ * shape them, as Linux 6.1's mm/mmap.c, mm/mprotect.c and fs/exec.c lay
+ * them out.
+ *
+ *   0   mmap_min_addr                                            TASK_SIZE
+ *   |   | text | data | bss | heap ->   ...   <- mmap ... |gap| <- [stack] |
+ *                              brk              mmap_base      STACK_TOP
+ *
+ * An mm_struct keeps its VMAs sorted by address (Linux uses a maple tree;
+ * kmm a sorted array with binary search: find_vma is O(log n), inserting
+ * is a memmove).  Each VMA is [vm_start, vm_end) with vm_flags; anonymous
+ * VMAs carry vm_pgoff = vm_start >> PAGE_SHIFT so neighbours that were
+ * once one area can merge again.  mmap merges a new VMA with compatible
+ * neighbours (vma_merge); munmap and mprotect split VMAs at the range's
+ * edges and mprotect merges what became equal.  The new areas of mmap
+ * come from the top down below mmap_base, which sits below the stack by
+ * its rlimit plus the stack guard gap (at least 128 MiB), as
+ * arch/x86/mm/mmap.c computes it without randomisation.
+ *
+ * This is the address-space half: page tables, page faults, the zero
+ * page and copy-on-write build on it (issue 6), so a VMA here has no
+ * pages yet and MAP_POPULATE populates nothing.  File mappings need the
+ * file store that comes with them: with no open files, every fd is -EBADF.
+ *
+ * Locking: tasks_lock guards the pid table; mm->mmap_lock (Linux's
+ * rwsem, a mutex here) guards an mm's VMAs and counters.
+ */
+#include "internal.h"
+
+#include <kmm/task.h>
+
+#define DEFAULT_MAX_MAP_COUNT 65530        /* vm.max_map_count */
+#define MMAP_MIN_ADDR 65536UL              /* vm.mmap_min_addr (Debian) */
+#define STACK_GUARD_GAP (256UL << PAGE_SHIFT)
+#define STACK_EXPAND (128UL << 10)         /* setup_arg_pages: the stack VMA starts 128 KiB + a page */
+#define CALC_BIT(x, bit, flag) (((x) & (bit)) ? (flag) : 0)
+
+static pthread_mutex_t tasks_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct task_struct **tasks;
+static int nr_tasks, tasks_cap, last_pid;
+
+static unsigned long task_size(void)
+{
+	return M->prof->bits == 64 ? 0x7ffffffff000UL : M->layout.page_offset; /* TASK_SIZE */
+}
+
+/* ---- the VMA array ------------------------------------------------------------------- */
+
+/* The index of the first VMA ending above addr (map_count if none). */
+static int vma_index(const struct mm_struct *mm, unsigned long addr)
+{
+	int lo = 0, hi = mm->map_count;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (mm->vmas[mid]->vm_end > addr)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
+{
+	int i = vma_index(mm, addr);
+	return i < mm->map_count ? mm->vmas[i] : NULL;
+}
+
+static int vma_insert_at(struct mm_struct *mm, int i, struct vm_area_struct *vma)
+{
+	if (mm->map_count == mm->vmas_cap) {
+		int cap = mm->vmas_cap ? 2 * mm->vmas_cap : 16;
+		struct vm_area_struct **v = realloc(mm->vmas, (size_t)cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		mm->vmas = v;
+		mm->vmas_cap = cap;
+	}
+	memmove(&mm->vmas[i + 1], &mm->vmas[i], (size_t)(mm->map_count - i) * sizeof(*mm->vmas));
+	mm->vmas[i] = vma;
+	mm->map_count++;
+	return 0;
+}
+
+static void vma_remove_at(struct mm_struct *mm, int i)
+{
+	free(mm->vmas[i]);
+	memmove(&mm->vmas[i], &mm->vmas[i + 1], (size_t)(mm->map_count - i - 1) * sizeof(*mm->vmas));
+	mm->map_count--;
+}
+
+static inline unsigned long vma_pages(const struct vm_area_struct *v)
+{
+	return (v->vm_end - v->vm_start) >> PAGE_SHIFT;
+}
+
+/* vm_stat_account: which counter a VMA's pages go to */
+static void vm_stat_account(struct mm_struct *mm, unsigned long flags, long npages)
+{
+	mm->total_vm += (unsigned long)npages;
+	if ((flags & (VM_EXEC | VM_WRITE | VM_STACK)) == VM_EXEC)
+		mm->exec_vm += (unsigned long)npages;
+	else if (flags & VM_STACK)
+		mm->stack_vm += (unsigned long)npages;
+	else if ((flags & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE)
+		mm->data_vm += (unsigned long)npages;
+	if (flags & VM_LOCKED)
+		mm->locked_vm += (unsigned long)npages;
+}
+
+/* a and b (a just below b) could be one VMA: same flags, same object, contiguous offsets */
+static bool can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
+{
+	return a->vm_end == b->vm_start && a->vm_flags == b->vm_flags && a->vm_file == b->vm_file &&
+	       !(a->vm_flags & VM_SHARED && !a->vm_file) && b->vm_pgoff == a->vm_pgoff + vma_pages(a);
+}
+
+/* Merge vmas[i] with its neighbours where they are compatible. */
+static void merge_around(struct mm_struct *mm, int i)
+{
+	if (i + 1 < mm->map_count && can_merge(mm->vmas[i], mm->vmas[i + 1])) {
+		mm->vmas[i]->vm_end = mm->vmas[i + 1]->vm_end;
+		vma_remove_at(mm, i + 1);
+	}
+	if (i > 0 && can_merge(mm->vmas[i - 1], mm->vmas[i])) {
+		mm->vmas[i - 1]->vm_end = mm->vmas[i]->vm_end;
+		vma_remove_at(mm, i);
+	}
+}
+
+/* Split vmas[i] at addr: it keeps [start, addr), a new VMA after it takes [addr, end). */
+static int split_vma(struct mm_struct *mm, int i, unsigned long addr)
+{
+	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
+		return -ENOMEM;
+	struct vm_area_struct *old = mm->vmas[i], *new = malloc(sizeof(*new));
+	if (!new)
+		return -ENOMEM;
+	*new = *old;
+	new->vm_start = addr;
+	new->vm_pgoff = old->vm_pgoff + ((addr - old->vm_start) >> PAGE_SHIFT);
+	old->vm_end = addr;
+	if (vma_insert_at(mm, i + 1, new)) {
+		old->vm_end = new->vm_end;
+		free(new);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- munmap ---------------------------------------------------------------------------- */
+
+static int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
+{
+	unsigned long end = start + len;
+	int i = vma_index(mm, start);
+	if (i == mm->map_count || mm->vmas[i]->vm_start >= end)
+		return 0; /* nothing mapped there */
+	/* a VMA cut in the middle becomes two: check the limit before changing anything */
+	if (mm->vmas[i]->vm_start < start && mm->vmas[i]->vm_end > end && mm->map_count >= DEFAULT_MAX_MAP_COUNT)
+		return -ENOMEM;
+	if (mm->vmas[i]->vm_start < start) {
+		int ret = split_vma(mm, i, start);
+		if (ret)
+			return ret;
+		i++;
+	}
+	int j = vma_index(mm, end - 1);
+	if (j < mm->map_count && mm->vmas[j]->vm_start < end && mm->vmas[j]->vm_end > end) {
+		int ret = split_vma(mm, j, end);
+		if (ret)
+			return ret;
+	}
+	while (i < mm->map_count && mm->vmas[i]->vm_end <= end) {
+		vm_stat_account(mm, mm->vmas[i]->vm_flags, -(long)vma_pages(mm->vmas[i]));
+		vma_remove_at(mm, i);
+	}
+	return 0;
+}
+
+int task_munmap(struct task_struct *t, unsigned long start, unsigned long len)
+{
+	struct mm_struct *mm = t ? t->mm : NULL;
+	if (!mm)
+		return -EINVAL;
+	if ((start & ~PAGE_MASK) || start > task_size() || len > task_size() - start)
+		return -EINVAL;
+	len = ALIGN(len, PAGE_SIZE);
+	if (!len)
+		return -EINVAL;
+	pthread_mutex_lock(&mm->mmap_lock);
+	int ret = do_munmap(mm, start, len);
+	pthread_mutex_unlock(&mm->mmap_lock);
+	return ret;
+}
+
+/* ---- mmap ------------------------------------------------------------------------------ */
+
+static bool range_free(const struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	int i = vma_index(mm, start);
+	return i == mm->map_count || mm->vmas[i]->vm_start >= end;
+}
+
+/* The highest free gap of len bytes below mmap_base (vm_unmapped_area, top-down). */
+static unsigned long unmapped_area_topdown(const struct mm_struct *mm, unsigned long len)
+{
+	unsigned long high = mm->mmap_base;
+	for (int i = vma_index(mm, high); i >= 0; i--) {
+		/* the gap below vmas[i] (or below mmap_base), above vmas[i - 1] */
+		unsigned long gap_end = high;
+		if (i < mm->map_count) {
+			const struct vm_area_struct *next = mm->vmas[i];
+			unsigned long limit = next->vm_start;
+			if (next->vm_flags & VM_GROWSDOWN)
+				limit = limit > STACK_GUARD_GAP ? limit - STACK_GUARD_GAP : 0;
+			gap_end = min(gap_end, limit);
+		}
+		unsigned long gap_start = i > 0 ? mm->vmas[i - 1]->vm_end : MMAP_MIN_ADDR;
+		gap_start = max(gap_start, MMAP_MIN_ADDR);
+		if (gap_end > gap_start && gap_end - gap_start >= len)
+			return gap_end - len;
+		if (i > 0)
+			high = min(high, mm->vmas[i - 1]->vm_start);
+	}
+	return 0;
+}
+
+static unsigned long get_unmapped_area(const struct mm_struct *mm, unsigned long addr, unsigned long len)
+{
+	if (len > mm->task_size - MMAP_MIN_ADDR)
+		return 0;
+	if (addr) { /* a hint: taken if it is free */
+		addr = ALIGN(addr, PAGE_SIZE);
+		if (addr >= MMAP_MIN_ADDR && addr <= mm->task_size - len && range_free(mm, addr, addr + len))
+			return addr;
+	}
+	return unmapped_area_topdown(mm, len);
+}
+
+static unsigned long calc_vm_flags(unsigned long prot, unsigned long flags)
+{
+	unsigned long vm = CALC_BIT(prot, PROT_READ, VM_READ) | CALC_BIT(prot, PROT_WRITE, VM_WRITE) |
+			   CALC_BIT(prot, PROT_EXEC, VM_EXEC) | CALC_BIT(flags, MAP_GROWSDOWN, VM_GROWSDOWN) |
+			   CALC_BIT(flags, MAP_LOCKED, VM_LOCKED) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	if ((flags & MAP_TYPE) == MAP_SHARED)
+		vm |= VM_SHARED | VM_MAYSHARE;
+	if (flags & MAP_NORESERVE)
+		vm |= VM_NORESERVE;
+	else if ((vm & (VM_WRITE | VM_SHARED)) == VM_WRITE)
+		vm |= VM_ACCOUNT; /* private writable memory is committed */
+	return vm;
+}
+
+/* Is this VMA's memory counted against RLIMIT_DATA (private, writable, not stack)? */
+static bool is_data_mapping(unsigned long flags)
+{
+	return (flags & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE;
+}
+
+/* Map [addr, addr + len) anonymous with vm_flags (the range is free). */
+static long map_region(struct mm_struct *mm, unsigned long addr, unsigned long len, unsigned long vm_flags,
+		       const char *file, unsigned long pgoff)
+{
+	unsigned long pages = len >> PAGE_SHIFT;
+	struct vm_area_struct *vma = malloc(sizeof(*vma));
+	if (!vma)
+		return -ENOMEM;
+	*vma = (struct vm_area_struct){ addr, addr + len, vm_flags, file ? pgoff : addr >> PAGE_SHIFT, file, mm };
+	int i = vma_index(mm, addr);
+	if (vma_insert_at(mm, i, vma)) {
+		free(vma);
+		return -ENOMEM;
+	}
+	vm_stat_account(mm, vm_flags, (long)pages);
+	merge_around(mm, i);
+	return (long)addr;
+}
+
+static long do_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot,
+		    unsigned long flags, int fd)
+{
+	struct mm_struct *mm = t->mm;
+	if (!len)
+		return -EINVAL;
+	len = ALIGN(len, PAGE_SIZE);
+	if (!len || len > mm->task_size)
+		return -ENOMEM;
+	unsigned long type = flags & MAP_TYPE;
+	if (type != MAP_PRIVATE && type != MAP_SHARED)
+		return -EINVAL;
+	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return -EBADF; /* no file is open in a kmm task yet */
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	if (fixed) {
+		if (addr & ~PAGE_MASK)
+			return -EINVAL;
+		if (addr > mm->task_size - len)
+			return -ENOMEM;
+		if (addr < MMAP_MIN_ADDR)
+			return -EPERM;
+		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && !range_free(mm, addr, addr + len))
+			return -EEXIST;
+	} else {
+		addr = get_unmapped_area(mm, addr, len);
+		if (!addr)
+			return -ENOMEM;
+	}
+	unsigned long vm_flags = calc_vm_flags(prot, flags);
+	unsigned long pages = len >> PAGE_SHIFT;
+	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
+		return -ENOMEM;
+	/* the limits count what MAP_FIXED replaces as freed */
+	if (mm->total_vm + pages > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
+		return -ENOMEM;
+	if (is_data_mapping(vm_flags) && mm->data_vm + pages > t->rlim[RLIMIT_DATA] >> PAGE_SHIFT) {
+		printk(KERN_WARNING "%s (%d): VmData %lu exceed data ulimit %lu. Update limits or use boot option ignore_rlimit_data.\n",
+		       t->comm, t->pid, (mm->data_vm + pages) << PAGE_SHIFT, t->rlim[RLIMIT_DATA]);
+		return -ENOMEM;
+	}
+	if (flags & MAP_FIXED) {
+		int ret = do_munmap(mm, addr, len);
+		if (ret)
+			return ret;
+	}
+	return map_region(mm, addr, len, vm_flags, NULL, 0);
+}
+
+long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
+	       int fd, unsigned long pgoff)
+{
+	if (!t || !t->mm)
+		return -EINVAL;
+	(void)pgoff; /* anonymous memory ignores it; file mappings come with the file store */
+	pthread_mutex_lock(&t->mm->mmap_lock);
+	long ret = do_mmap(t, addr, len, prot, flags, fd);
+	pthread_mutex_unlock(&t->mm->mmap_lock);
+	return ret;
+}
+
+/* ---- mprotect ---------------------------------------------------------------------------- */
+
+int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len, unsigned long prot)
+{
+	struct mm_struct *mm = t ? t->mm : NULL;
+	if (!mm)
+		return -EINVAL;
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL; /* PROT_GROWSDOWN/UP are not supported here */
+	len = ALIGN(len, PAGE_SIZE);
+	unsigned long end = start + len;
+	if (end < start)
+		return -ENOMEM;
+	if (!len)
+		return 0;
+	unsigned long newbits = CALC_BIT(prot, PROT_READ, VM_READ) | CALC_BIT(prot, PROT_WRITE, VM_WRITE) |
+				CALC_BIT(prot, PROT_EXEC, VM_EXEC);
+	pthread_mutex_lock(&mm->mmap_lock);
+	int ret = 0;
+	/* the whole range must be mapped, and every VMA must allow the new access */
+	unsigned long at = start;
+	for (int i = vma_index(mm, start); at < end; i++) {
+		if (i == mm->map_count || mm->vmas[i]->vm_start > at) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		unsigned long may = (mm->vmas[i]->vm_flags & (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)) >> 4;
+		if (newbits & ~may) {
+			ret = -EACCES;
+			goto out;
+		}
+		at = mm->vmas[i]->vm_end;
+	}
+	int i = vma_index(mm, start);
+	if (mm->vmas[i]->vm_start < start && (ret = split_vma(mm, i, start)))
+		goto out;
+	if (mm->vmas[i]->vm_start < start)
+		i++;
+	for (; i < mm->map_count && mm->vmas[i]->vm_start < end; i++) {
+		struct vm_area_struct *v = mm->vmas[i];
+		if (v->vm_end > end && (ret = split_vma(mm, i, end)))
+			goto out;
+		unsigned long newflags = (v->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | newbits;
+		if ((newflags & (VM_WRITE | VM_SHARED | VM_NORESERVE | VM_ACCOUNT)) == VM_WRITE)
+			newflags |= VM_ACCOUNT; /* made writable: now committed (mprotect_fixup) */
+		vm_stat_account(mm, v->vm_flags, -(long)vma_pages(v));
+		v->vm_flags = newflags;
+		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
+	}
+	/* what became equal merges: the range's VMAs and their neighbours, from the top down */
+	int first = max(vma_index(mm, start) - 1, 0);
+	for (int k = min(vma_index(mm, end - 1), mm->map_count - 1); k >= first; k--)
+		if (k < mm->map_count)
+			merge_around(mm, k);
+out:
+	pthread_mutex_unlock(&mm->mmap_lock);
+	return ret;
+}
+
+/* ---- brk ---------------------------------------------------------------------------------- */
+
+unsigned long task_brk(struct task_struct *t, unsigned long brk)
+{
+	struct mm_struct *mm = t ? t->mm : NULL;
+	if (!mm)
+		return 0;
+	pthread_mutex_lock(&mm->mmap_lock);
+	unsigned long ret = mm->brk;
+	if (brk < mm->start_brk)
+		goto out;
+	/* RLIMIT_DATA covers the heap and the image's data */
+	if (brk - mm->start_brk + (mm->end_data - mm->start_data) > t->rlim[RLIMIT_DATA])
+		goto out;
+	unsigned long newbrk = ALIGN(brk, PAGE_SIZE), oldbrk = ALIGN(mm->brk, PAGE_SIZE);
+	if (newbrk < oldbrk) {
+		if (do_munmap(mm, newbrk, oldbrk - newbrk))
+			goto out;
+	} else if (newbrk > oldbrk) {
+		/* the heap may not run into the next mapping or its guard gap */
+		struct vm_area_struct *next = find_vma(mm, oldbrk);
+		unsigned long limit = next ? next->vm_start - ((next->vm_flags & VM_GROWSDOWN) ? STACK_GUARD_GAP : 0) : mm->task_size;
+		if (newbrk > limit)
+			goto out;
+		if (mm->total_vm + ((newbrk - oldbrk) >> PAGE_SHIFT) > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
+			goto out;
+		if (map_region(mm, oldbrk, newbrk - oldbrk, VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT,
+			       NULL, 0) < 0)
+			goto out;
+	}
+	mm->brk = brk;
+	ret = brk;
+out:
+	pthread_mutex_unlock(&mm->mmap_lock);
+	return ret;
+}
+
+/* ---- tasks ---------------------------------------------------------------------------------- */
+
+static struct mm_struct *mm_alloc(const struct task_struct *t)
+{
+	struct mm_struct *mm = calloc(1, sizeof(*mm));
+	if (!mm)
+		return NULL;
+	pthread_mutex_init(&mm->mmap_lock, NULL);
+	mm->task_size = task_size();
+	/* mmap_base(): below the stack by its rlimit and the guard gap, 128 MiB at least */
+	unsigned long gap = t->rlim[RLIMIT_STACK];
+	if (gap == RLIM_INFINITY || gap > mm->task_size / 6 * 5)
+		gap = mm->task_size / 6 * 5;
+	gap += STACK_GUARD_GAP;
+	if (gap < (128UL << 20))
+		gap = 128UL << 20;
+	mm->mmap_base = ALIGN(mm->task_size - gap, PAGE_SIZE);
+	return mm;
+}
+
+struct task_struct *task_create(const char *comm, unsigned int uid)
+{
+	if (!M)
+		return NULL;
+	struct task_struct *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	snprintf(t->comm, sizeof(t->comm), "%s", comm ? comm : "task");
+	t->uid = uid;
+	for (int r = 0; r < RLIM_NLIMITS; r++)
+		t->rlim[r] = RLIM_INFINITY;
+	t->rlim[RLIMIT_STACK] = 8UL << 20; /* _STK_LIM */
+	t->mm = mm_alloc(t);
+	pthread_mutex_lock(&tasks_lock);
+	if (!t->mm || (nr_tasks == tasks_cap && !(tasks = realloc(tasks, (size_t)(tasks_cap = tasks_cap ? 2 * tasks_cap : 16) * sizeof(*tasks))))) {
+		pthread_mutex_unlock(&tasks_lock);
+		free(t->mm);
+		free(t);
+		return NULL;
+	}
+	t->pid = ++last_pid;
+	tasks[nr_tasks++] = t;
+	pthread_mutex_unlock(&tasks_lock);
+	return t;
+}
+
+struct task_struct *find_task_by_pid(int pid)
+{
+	struct task_struct *found = NULL;
+	pthread_mutex_lock(&tasks_lock);
+	for (int i = 0; i < nr_tasks && !found; i++)
+		if (tasks[i]->pid == pid)
+			found = tasks[i];
+	pthread_mutex_unlock(&tasks_lock);
+	return found;
+}
+
+static void mm_free(struct mm_struct *mm)
+{
+	if (!mm)
+		return;
+	while (mm->map_count)
+		vma_remove_at(mm, mm->map_count - 1);
+	free(mm->vmas);
+	free(mm->exe_file);
+	pthread_mutex_destroy(&mm->mmap_lock);
+	free(mm);
+}
+
+void task_exit(struct task_struct *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_lock(&tasks_lock);
+	for (int i = 0; i < nr_tasks; i++)
+		if (tasks[i] == t) {
+			tasks[i] = tasks[--nr_tasks];
+			break;
+		}
+	pthread_mutex_unlock(&tasks_lock);
+	mm_free(t->mm);
+	free(t);
+}
+
+/* Everything a machine's tasks hold goes with it (kmm_shutdown). */
+void tasks_exit(void)
+{
+	while (nr_tasks)
+		task_exit(tasks[nr_tasks - 1]);
+	free(tasks);
+	tasks = NULL;
+	tasks_cap = 0;
+	last_pid = 0;
+}
+
+int nr_live_tasks(void)
+{
+	return nr_tasks;
+}
+
+/*
+ * exec's layout without randomisation: a PIE image at ELF_ET_DYN_BASE
+ * (2/3 of TASK_SIZE on i386, 0x555555554000 on x86_64) - text, then data,
+ * then bss; the heap right after; the stack at STACK_TOP, 128 KiB + a page.
+ */
+int task_exec_layout(struct task_struct *t, const char *path, unsigned long text, unsigned long data, unsigned long bss)
+{
+	struct mm_struct *mm = t ? t->mm : NULL;
+	if (!mm || !path || !text || mm->map_count)
+		return -EINVAL;
+	unsigned long base = (mm->task_size / 3 * 2) & PAGE_MASK; /* ELF_ET_DYN_BASE */
+	unsigned long text_end = base + ALIGN(text, PAGE_SIZE), data_end = text_end + ALIGN(data, PAGE_SIZE);
+	unsigned long bss_end = data_end + ALIGN(bss, PAGE_SIZE);
+	unsigned long stack_top = mm->task_size, stack_len = STACK_EXPAND + PAGE_SIZE;
+	if (bss_end >= mm->mmap_base)
+		return -ENOMEM;
+	pthread_mutex_lock(&mm->mmap_lock);
+	mm->exe_file = strdup(path);
+	long ret = mm->exe_file ? 0 : -ENOMEM;
+	const unsigned long may = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	if (!ret)
+		ret = map_region(mm, base, text_end - base, VM_READ | VM_EXEC | may, mm->exe_file, 0);
+	if (ret >= 0 && data)
+		ret = map_region(mm, text_end, data_end - text_end, VM_READ | VM_WRITE | VM_ACCOUNT | may, mm->exe_file,
+				 (text_end - base) >> PAGE_SHIFT);
+	if (ret >= 0 && bss)
+		ret = map_region(mm, data_end, bss_end - data_end, VM_READ | VM_WRITE | VM_ACCOUNT | may, NULL, 0);
+	if (ret >= 0)
+		ret = map_region(mm, stack_top - stack_len, stack_len,
+				 VM_READ | VM_WRITE | VM_GROWSDOWN | VM_ACCOUNT | may, NULL, 0);
+	if (ret >= 0) {
+		mm->start_code = base;
+		mm->end_code = base + text;
+		mm->start_data = text_end;
+		mm->end_data = text_end + data;
+		mm->start_brk = mm->brk = bss_end;
+		mm->start_stack = stack_top - PAGE_SIZE; /* argc sits in the top page */
+		ret = 0;
+	}
+	pthread_mutex_unlock(&mm->mmap_lock);
+	return (int)ret;
+}
+
+/* ---- checks and /proc/PID/maps ------------------------------------------------------------ */
+
+int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
+{
+	int ret = 0;
+	unsigned long total = 0;
+	pthread_mutex_lock(&mm->mmap_lock);
+	for (int i = 0; i < mm->map_count && !ret; i++) {
+		const struct vm_area_struct *v = mm->vmas[i];
+		total += vma_pages(v);
+		if (v->vm_start >= v->vm_end || (v->vm_start | v->vm_end) & ~PAGE_MASK || v->vm_end > mm->task_size) {
+			snprintf(why, whylen, "VMA %#lx-%#lx is empty, unaligned or above TASK_SIZE", v->vm_start, v->vm_end);
+			ret = -EINVAL;
+		} else if (i && mm->vmas[i - 1]->vm_end > v->vm_start) {
+			snprintf(why, whylen, "VMA %#lx-%#lx overlaps the one before it", v->vm_start, v->vm_end);
+			ret = -EINVAL;
+		} else if (i && can_merge(mm->vmas[i - 1], v)) {
+			snprintf(why, whylen, "VMAs meeting at %#lx should have been merged", v->vm_start);
+			ret = -EINVAL;
+		}
+	}
+	if (!ret && total != mm->total_vm) {
+		snprintf(why, whylen, "total_vm %lu pages, the VMAs cover %lu", mm->total_vm, total);
+		ret = -EINVAL;
+	}
+	pthread_mutex_unlock(&mm->mmap_lock);
+	return ret;
+}
+
+/* show_map_vma(): Linux's columns, the name padded to the same place */
+void show_pid_maps(struct strbuf *sb, struct task_struct *t)
+{
+	struct mm_struct *mm = t->mm;
+	int width = 25 + (M->prof->bits == 64 ? 8 : 4) * 6 - 1;
+	pthread_mutex_lock(&mm->mmap_lock);
+	for (int i = 0; i < mm->map_count; i++) {
+		const struct vm_area_struct *v = mm->vmas[i];
+		char line[256];
+		snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08lx 00:00 0 ", v->vm_start, v->vm_end,
+				 v->vm_flags & VM_READ ? 'r' : '-', v->vm_flags & VM_WRITE ? 'w' : '-',
+				 v->vm_flags & VM_EXEC ? 'x' : '-', v->vm_flags & VM_MAYSHARE ? 's' : 'p',
+				 v->vm_file ? v->vm_pgoff << PAGE_SHIFT : 0UL);
+		const char *name = NULL;
+		if (v->vm_file)
+			name = v->vm_file;
+		else if (v->vm_start <= mm->brk && v->vm_end >= mm->start_brk && mm->start_brk)
+			name = "[heap]";
+		else if (v->vm_start <= mm->start_stack && v->vm_end >= mm->start_stack)
+			name = "[stack]";
+		else if (v->vm_flags & VM_SHARED)
+			name = "/dev/zero (deleted)";
+		if (name) /* seq_pad(m, ' '): pad to the width, then one space */
+			sb_printf(sb, "%-*s %s\n", width, line, name);
+		else
+			sb_printf(sb, "%s\n", line); /* with its trailing space, as Linux's */
+	}
+	pthread_mutex_unlock(&mm->mmap_lock);
+}

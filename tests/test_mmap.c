@@ -1,0 +1,192 @@
+/*
+ * test_mmap.c - simulated processes' address spaces: exec's layout, mmap,
+ * munmap, mprotect and brk with Linux's error codes, VMAs split and merged
+ * as Linux does, and /proc/PID/maps in Linux's format.
+ */
+#include "kmm_test.h"
+
+#include <kmm/task.h>
+
+static void fini(void)
+{
+	kmm_shutdown();
+}
+
+TestSuite(mmap, .fini = fini, .timeout = 60);
+
+static struct task_struct *boot_task(const char *profile)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = 1ULL << 30;
+	boot_or_fail(&p);
+	struct task_struct *t = task_create("cat", 1000);
+	cr_assert_not_null(t);
+	cr_assert_eq(task_exec_layout(t, "/usr/bin/cat", 0x5123, 0x1100, 0x2000), 0);
+	return t;
+}
+
+static void assert_mm_sane(struct task_struct *t)
+{
+	char why[200];
+	cr_assert_eq(mm_verify(t->mm, why, sizeof(why)), 0, "mm_verify: %s", why);
+}
+
+static char *maps_of(struct task_struct *t)
+{
+	char path[32];
+	snprintf(path, sizeof(path), "%d/maps", t->pid);
+	char *text = kmm_proc_read(path);
+	cr_assert_not_null(text);
+	return text;
+}
+
+/* Without randomisation, exec puts things where a real kernel does. */
+Test(mmap, exec_layout_i386)
+{
+	struct task_struct *t = boot_task("i386");
+	char *maps = maps_of(t);
+	const char *want =
+		"80000000-80006000 r-xp 00000000 00:00 0          /usr/bin/cat\n"
+		"80006000-80008000 rw-p 00006000 00:00 0          /usr/bin/cat\n"
+		"80008000-8000a000 rw-p 00000000 00:00 0          [heap]\n" /* the bss reaches start_brk: Linux names it so */
+		"bffdf000-c0000000 rw-p 00000000 00:00 0          [stack]\n";
+	cr_assert_str_eq(maps, want);
+	free(maps);
+	cr_assert_eq(t->mm->mmap_base, 0xb8000000UL, "128 MiB below the 3 GiB TASK_SIZE");
+	assert_mm_sane(t);
+	task_exit(t);
+}
+
+Test(mmap, exec_layout_x86_64)
+{
+	struct task_struct *t = boot_task("x86_64");
+	char *maps = maps_of(t);
+	cr_assert_not_null(strstr(maps, "555555554000-55555555a000 r-xp 00000000 00:00 0                          /usr/bin/cat\n"), "%s", maps);
+	cr_assert_not_null(strstr(maps, "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n"), "%s", maps);
+	free(maps);
+	cr_assert_eq(t->mm->mmap_base, 0x7ffff7fff000UL);
+	task_exit(t);
+}
+
+Test(mmap, anonymous_top_down_and_merging)
+{
+	struct task_struct *t = boot_task("i386");
+	unsigned long before = t->mm->total_vm;
+	long a = task_mmap(t, 0, 10 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(a, 0xb7600000L, "the first area ends at mmap_base");
+	cr_assert_eq(t->mm->total_vm, before + 2560, "VmSize grows by 10 MiB");
+	char *maps = maps_of(t);
+	cr_assert_not_null(strstr(maps, "\nb7600000-b8000000 rw-p 00000000 00:00 0 \n"), "an unnamed line keeps its trailing space:\n%s", maps);
+	free(maps);
+	long b = task_mmap(t, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(b, a - 4096, "the next one right below");
+	int vmas = t->mm->map_count;
+	cr_assert_eq(find_vma(t->mm, (unsigned long)b), find_vma(t->mm, (unsigned long)a), "compatible neighbours merge");
+	/* a hole in the middle splits it; filling the hole merges it back */
+	cr_assert_eq(task_munmap(t, (unsigned long)a + 8192, 4096), 0);
+	cr_assert_eq(t->mm->map_count, vmas + 1);
+	cr_assert_null(find_vma(t->mm, (unsigned long)a + 8192) == find_vma(t->mm, (unsigned long)a) ? (void *)1 : NULL);
+	cr_assert_eq(task_mmap(t, (unsigned long)a + 8192, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+		     a + 8192);
+	cr_assert_eq(t->mm->map_count, vmas);
+	assert_mm_sane(t);
+	/* munmap of everything */
+	cr_assert_eq(task_munmap(t, (unsigned long)b, (10 << 20) + 4096), 0);
+	cr_assert_eq(t->mm->total_vm, before);
+	cr_assert_eq(task_munmap(t, (unsigned long)b, 4096), 0, "unmapping nothing is fine");
+	assert_mm_sane(t);
+	task_exit(t);
+}
+
+Test(mmap, mprotect_splits_and_merges)
+{
+	struct task_struct *t = boot_task("i386-pae");
+	long a = task_mmap(t, 0, 5 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int vmas = t->mm->map_count;
+	cr_assert_eq(task_mprotect(t, (unsigned long)a + 4096, 2 * 4096, PROT_READ), 0);
+	cr_assert_eq(t->mm->map_count, vmas + 2);
+	struct vm_area_struct *mid = find_vma(t->mm, (unsigned long)a + 4096);
+	cr_assert_eq(mid->vm_start, (unsigned long)a + 4096);
+	cr_assert_eq(mid->vm_end, (unsigned long)a + 3 * 4096);
+	cr_assert_eq(mid->vm_flags & (VM_READ | VM_WRITE | VM_EXEC), VM_READ);
+	char *maps = maps_of(t);
+	char want[64];
+	snprintf(want, sizeof(want), "%08lx-%08lx r--p", (unsigned long)a + 4096, (unsigned long)a + 3 * 4096);
+	cr_assert_not_null(strstr(maps, want), "%s", maps);
+	free(maps);
+	cr_assert_eq(task_mprotect(t, (unsigned long)a, 5 * 4096, PROT_READ | PROT_WRITE), 0);
+	cr_assert_eq(t->mm->map_count, vmas, "equal again: one VMA");
+	assert_mm_sane(t);
+	/* errors */
+	cr_assert_eq(task_mprotect(t, (unsigned long)a + 1, 4096, PROT_READ), -EINVAL);
+	cr_assert_eq(task_mprotect(t, (unsigned long)a, 4096, 0x80), -EINVAL);
+	cr_assert_eq(task_mprotect(t, (unsigned long)a, 6 * 4096, PROT_READ), -ENOMEM, "a hole in the range");
+	cr_assert_eq(t->mm->map_count, vmas, "a failed mprotect changes nothing");
+	assert_mm_sane(t);
+	task_exit(t);
+}
+
+Test(mmap, error_codes)
+{
+	struct task_struct *t = boot_task("i386");
+	const unsigned long rw = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	cr_assert_eq(task_mmap(t, 0, 0, rw, anon, -1, 0), -EINVAL, "zero length");
+	cr_assert_eq(task_mmap(t, 0, 4096, rw, MAP_ANONYMOUS, -1, 0), -EINVAL, "neither private nor shared");
+	cr_assert_eq(task_mmap(t, 0, 4096, 0x40, anon, -1, 0), -EINVAL, "unknown prot bit");
+	cr_assert_eq(task_mmap(t, 0x10000001, 4096, rw, anon | MAP_FIXED, -1, 0), -EINVAL, "unaligned MAP_FIXED");
+	cr_assert_eq(task_mmap(t, 0x1000, 4096, rw, anon | MAP_FIXED, -1, 0), -EPERM, "below mmap_min_addr");
+	cr_assert_eq(task_mmap(t, 0xbffff000, 8192, rw, anon | MAP_FIXED, -1, 0), -ENOMEM, "beyond TASK_SIZE");
+	cr_assert_eq(task_mmap(t, 0, 0xc0000000UL, rw, anon, -1, 0), -ENOMEM, "larger than the address space");
+	cr_assert_eq(task_mmap(t, 0, 4096, rw, MAP_PRIVATE, 3, 0), -EBADF, "no open file");
+	cr_assert_eq(task_mmap(t, 0x80000000, 4096, rw, anon | MAP_FIXED_NOREPLACE, -1, 0), -EEXIST, "the text is there");
+	cr_assert_eq(task_munmap(t, 0x10000001, 4096), -EINVAL);
+	cr_assert_eq(task_munmap(t, 0x10000000, 0), -EINVAL);
+	t->rlim[RLIMIT_AS] = (t->mm->total_vm << PAGE_SHIFT) + 4096;
+	cr_assert_eq(task_mmap(t, 0, 8192, rw, anon, -1, 0), -ENOMEM, "RLIMIT_AS");
+	cr_assert_gt(task_mmap(t, 0, 4096, rw, anon, -1, 0), 0, "one page still fits");
+	t->rlim[RLIMIT_AS] = RLIM_INFINITY;
+	t->rlim[RLIMIT_DATA] = (t->mm->data_vm << PAGE_SHIFT) + 4096;
+	cr_assert_eq(task_mmap(t, 0, 8192, rw, anon, -1, 0), -ENOMEM, "RLIMIT_DATA");
+	cr_assert_not_null(strstr(kmm_dmesg(), "exceed data ulimit"));
+	cr_assert_gt(task_mmap(t, 0, 8192, PROT_READ, anon, -1, 0), 0, "read-only memory is not data");
+	/* MAP_FIXED replaces what was there */
+	long a = task_mmap(t, 0, 3 * 4096, PROT_READ, anon, -1, 0);
+	cr_assert_eq(task_mmap(t, (unsigned long)a + 4096, 4096, PROT_READ | PROT_EXEC, anon | MAP_FIXED, -1, 0), a + 4096);
+	cr_assert_eq(find_vma(t->mm, (unsigned long)a + 4096)->vm_flags & VM_EXEC, VM_EXEC);
+	assert_mm_sane(t);
+	cr_assert_null(kmm_proc_read("99/maps"));
+	cr_assert_eq(errno, ENOENT);
+	task_exit(t);
+}
+
+Test(mmap, brk)
+{
+	struct task_struct *t = boot_task("i386");
+	struct mm_struct *mm = t->mm;
+	unsigned long start = mm->start_brk;
+	cr_assert_eq(task_brk(t, 0), start, "brk(0) tells where the heap ends");
+	cr_assert_eq(task_brk(t, start + 3 * 4096 + 10), start + 3 * 4096 + 10);
+	/* the heap grows the bss VMA (do_brk_flags merges with it) */
+	struct vm_area_struct *heap = find_vma(mm, start);
+	cr_assert_eq(heap->vm_start, start - 2 * 4096);
+	cr_assert_eq(heap->vm_end, start + 4 * 4096);
+	char *maps = maps_of(t);
+	char want[80];
+	snprintf(want, sizeof(want), "%08lx-%08lx rw-p 00000000 00:00 0          [heap]\n", start - 2 * 4096, start + 4 * 4096);
+	cr_assert_not_null(strstr(maps, want), "%s", maps);
+	free(maps);
+	cr_assert_eq(task_brk(t, start + 4096), start + 4096, "shrinking unmaps");
+	cr_assert_eq(find_vma(mm, start)->vm_end, start + 4096);
+	cr_assert_eq(task_brk(t, start - 4096), start + 4096, "below start_brk: refused");
+	t->rlim[RLIMIT_DATA] = 64 << 10;
+	cr_assert_eq(task_brk(t, start + (1 << 20)), start + 4096, "RLIMIT_DATA");
+	t->rlim[RLIMIT_DATA] = RLIM_INFINITY;
+	/* the heap may not run into a mapping above it */
+	long wall = task_mmap(t, start + 16 * 4096, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	cr_assert_eq(wall, (long)(start + 16 * 4096));
+	cr_assert_eq(task_brk(t, start + 20 * 4096), start + 4096);
+	cr_assert_eq(task_brk(t, start + 16 * 4096), start + 16 * 4096, "up to it is fine");
+	assert_mm_sane(t);
+	task_exit(t);
+}
