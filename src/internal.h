@@ -366,6 +366,22 @@ unsigned long vmap_purges(void);
 struct vm_struct;
 void vmap_for_each_area(unsigned long flags, void (*fn)(const struct vm_struct *, void *), void *arg);
 
+#include <kmm/pgtable.h>
+
+/* arch/pgtable.c: user page tables */
+phys_addr_t pgd_alloc(void);
+void pgd_free(phys_addr_t pgd);
+phys_addr_t user_pte_table(phys_addr_t pgd, unsigned long va, bool alloc, unsigned long *idx);
+pteval_t pte_get(phys_addr_t table, unsigned long idx);
+void pte_set(phys_addr_t table, unsigned long idx, pteval_t v);
+void user_free_pgtables(phys_addr_t pgd, unsigned long start, unsigned long end);
+unsigned long user_pte_span(void);
+
+/* mm/memory.c */
+struct mm_struct;
+void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+void change_protection_ro(struct mm_struct *mm, unsigned long start, unsigned long end);
+
 /* mm/mmap.c */
 struct task_struct;
 void show_pid_maps(struct strbuf *sb, struct task_struct *t);

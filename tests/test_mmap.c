@@ -190,3 +190,128 @@ Test(mmap, brk)
 	assert_mm_sane(t);
 	task_exit(t);
 }
+
+/* ---- page faults, through the software way in ------------------------------------------------ */
+
+#include "sim/ram.h"
+#include <signal.h>
+
+static unsigned long settled_free(void)
+{
+	kmm_slab_shrink_all();
+	drain_all_pages(NULL);
+	return nr_free_pages();
+}
+
+/* mmap 10 MiB: VmSize grows, RSS does not; reads map the zero page; writes take HighMem pages. */
+static void check_lazy(const char *profile)
+{
+	struct task_struct *t = boot_task(profile);
+	unsigned long free0 = settled_free();
+	unsigned long size = 10UL << 20, pages = size >> PAGE_SHIFT;
+	long a = task_mmap(t, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 0);
+	cr_assert_eq(mm_access(t, (unsigned long)a, size, false), 0);
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 0, "reads map the zero page");
+	cr_assert_leq(free0 - settled_free(), 8, "only page-table pages were taken");
+	unsigned long flt = t->min_flt;
+	struct zone *high = zone_by_name(0, M->prof->bits == 64 ? "Normal" : "HighMem");
+	unsigned long high_free = (unsigned long)high->vm_stat[NR_FREE_PAGES];
+	cr_assert_eq(task_memset(t, (unsigned long)a, 0x5a, size), 0);
+	cr_assert_eq(t->min_flt - flt, pages, "one fault per page");
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], pages);
+	drain_all_pages(NULL);
+	if (M->prof->bits == 32)
+		cr_assert_geq(high_free - (unsigned long)high->vm_stat[NR_FREE_PAGES], pages, "user pages come from HighMem");
+	char c;
+	cr_assert_eq(task_read(t, (unsigned long)a + size - 1, &c, 1), 0);
+	cr_assert_eq(c, 0x5a);
+	assert_mm_sane(t);
+	task_exit(t);
+	unsigned long now = settled_free();
+	cr_assert_eq(now, free0 + 1, "exit gives every page and table back, and the page directory (%lu, %lu)", now, free0);
+	assert_machine_sane();
+}
+
+Test(mmap, lazy_allocation_i386) { check_lazy("i386"); }
+Test(mmap, lazy_allocation_pae) { check_lazy("i386-pae"); }
+Test(mmap, lazy_allocation_x86_64) { check_lazy("x86_64"); }
+
+Test(mmap, user_pages_never_leak_kernel_data)
+{
+	struct task_struct *t = boot_task("i386");
+	long a = task_mmap(t, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct page *secret = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
+	memset(ram_host(page_to_phys(secret)), 'S', PAGE_SIZE);
+	unsigned long pfn = page_to_pfn(secret);
+	__free_pages(secret, 0);
+	cr_assert_eq(task_write(t, (unsigned long)a, "x", 1), 0);
+	unsigned long idx;
+	phys_addr_t table = user_pte_table(t->mm->pgd, (unsigned long)a, false, &idx);
+	cr_assert_eq(PHYS_PFN(pte_get(table, idx) & PTE_PFN_MASK), pfn, "the user got the very page the secret was in");
+	char buf[PAGE_SIZE];
+	cr_assert_eq(task_read(t, (unsigned long)a, buf, sizeof(buf)), 0);
+	for (unsigned long i = 1; i < PAGE_SIZE; i++)
+		cr_assert_eq(buf[i], 0, "byte %lu", i);
+	task_exit(t);
+}
+
+Test(mmap, segfaults)
+{
+	struct task_struct *t = boot_task("i386");
+	char c = 0;
+	cr_assert_eq(task_read(t, 0x10000000, &c, 1), -EFAULT);
+	cr_assert_eq(t->last_signal, SIGSEGV);
+	cr_assert_eq(t->last_si_code, SEGV_MAPERR);
+	cr_assert_not_null(strstr(kmm_dmesg(), "cat[1]: segfault at 10000000 ip 00000000 sp 00000000 error 4"));
+	long ro = task_mmap(t, 0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(task_write(t, (unsigned long)ro, "x", 1), -EFAULT);
+	cr_assert_eq(t->last_si_code, SEGV_ACCERR);
+	cr_assert_not_null(strstr(kmm_dmesg(), "error 7"));
+	/* mprotect: take write away, then give it back: the page is reused, not copied */
+	long rw = task_mmap(t, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(task_write(t, (unsigned long)rw, "abc", 4), 0);
+	cr_assert_eq(task_mprotect(t, (unsigned long)rw, 4096, PROT_READ), 0);
+	cr_assert_eq(task_write(t, (unsigned long)rw, "x", 1), -EFAULT);
+	cr_assert_eq(task_mprotect(t, (unsigned long)rw, 4096, PROT_READ | PROT_WRITE), 0);
+	unsigned long rss = t->mm->rss[MM_ANONPAGES];
+	cr_assert_eq(task_write(t, (unsigned long)rw + 1, "B", 1), 0);
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], rss, "reused");
+	char buf[4];
+	cr_assert_eq(task_read(t, (unsigned long)rw, buf, 4), 0);
+	cr_assert_str_eq(buf, "aBc");
+	task_exit(t);
+}
+
+Test(mmap, stack_grows_to_its_rlimit)
+{
+	struct task_struct *t = boot_task("i386-pae");
+	struct vm_area_struct *stack = find_vma(t->mm, t->mm->start_stack);
+	unsigned long top = stack->vm_end;
+	cr_assert_eq(task_write(t, top - (1UL << 20), "s", 1), 0, "1 MiB down: the stack grows");
+	cr_assert_eq(stack->vm_start, top - (1UL << 20));
+	cr_assert_eq(task_write(t, top - (8UL << 20) + 64, "s", 1), 0, "just inside 8 MiB");
+	cr_assert_eq(task_write(t, top - (8UL << 20) - 4096, "s", 1), -EFAULT, "beyond RLIMIT_STACK");
+	cr_assert_eq(t->last_signal, SIGSEGV);
+	assert_mm_sane(t);
+	unsigned long free0 = settled_free();
+	task_exit(t);
+	cr_assert_gt(settled_free(), free0);
+	assert_machine_sane();
+}
+
+Test(mmap, munmap_gives_pages_back)
+{
+	struct task_struct *t = boot_task("x86_64");
+	unsigned long free0 = settled_free();
+	long a = task_mmap(t, 0, 64 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(task_memset(t, (unsigned long)a, 1, 64 * 4096), 0);
+	cr_assert_eq(task_munmap(t, (unsigned long)a + 16 * 4096, 16 * 4096), 0);
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 48);
+	cr_assert_eq(task_munmap(t, (unsigned long)a, 64 * 4096), 0);
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 0);
+	cr_assert_eq(settled_free(), free0, "pages and page tables are back");
+	task_exit(t);
+	assert_machine_sane();
+}

@@ -79,6 +79,8 @@ enum zone_watermarks {
 	X(ALLOCSTALL_MOVABLE, "allocstall_movable") \
 	X(ALLOCSTALL_DEVICE, "allocstall_device") \
 	X(PGFREE, "pgfree")                       \
+	X(PGFAULT, "pgfault")                     \
+	X(PGMAJFAULT, "pgmajfault")               \
 	X(COMPACTSTALL, "compact_stall")          \
 	X(KSWAPD_WAKE, "kswapd_wake")
 

@@ -38,6 +38,8 @@
 enum { RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_AS = 9, RLIM_NLIMITS = 16 };
 #define RLIM_INFINITY (~0UL)
 
+enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
+
 struct vm_area_struct {
 	unsigned long vm_start, vm_end; /* [start, end) */
 	unsigned long vm_flags;
@@ -54,6 +56,8 @@ struct mm_struct {
 	unsigned long start_brk, brk, start_stack;
 	unsigned long total_vm, data_vm, exec_vm, stack_vm, locked_vm; /* pages */
 	char *exe_file;                 /* the image task_exec_layout mapped */
+	phys_addr_t pgd;                /* the page directory (its kernel half is swapper_pg_dir's) */
+	unsigned long rss[NR_MM_COUNTERS]; /* resident pages by kind */
 	pthread_mutex_t mmap_lock;
 };
 
@@ -63,6 +67,8 @@ struct task_struct {
 	unsigned int uid;
 	unsigned long rlim[RLIM_NLIMITS]; /* soft limits */
 	struct mm_struct *mm;
+	unsigned long min_flt, maj_flt;   /* page faults */
+	int last_signal, last_si_code;    /* the last signal the kernel sent it (SIGSEGV, SEGV_MAPERR ...) */
 };
 
 struct task_struct *task_create(const char *comm, unsigned int uid);
@@ -77,6 +83,18 @@ long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, uns
 int task_munmap(struct task_struct *t, unsigned long addr, unsigned long len);
 int task_mprotect(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot);
 unsigned long task_brk(struct task_struct *t, unsigned long brk);
+
+/*
+ * The software way into a task's memory (trace replay, big machines): each
+ * page is translated through the task's page tables and faulted in as the
+ * CPU would - a read maps the zero page, a write a fresh zeroed page.  A
+ * fault the VMAs do not allow sends the task SIGSEGV (logged as Linux
+ * does) and the call returns -EFAULT.
+ */
+int mm_access(struct task_struct *t, unsigned long addr, unsigned long len, bool write);
+int task_read(struct task_struct *t, unsigned long addr, void *buf, unsigned long len);
+int task_write(struct task_struct *t, unsigned long addr, const void *buf, unsigned long len);
+int task_memset(struct task_struct *t, unsigned long addr, int c, unsigned long len);
 
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 /* VMAs ordered, disjoint, inside the task size, neighbours that could merge merged; 0 or -EINVAL with why. */

@@ -111,10 +111,10 @@ static inline void pt_store(phys_addr_t table, unsigned long idx, pteval_t v)
 }
 
 /* The entry for va at `level`, creating the tables above it; 0 if out of memory. */
-static phys_addr_t pt_table_for(unsigned long va, int level)
+static phys_addr_t pt_table_in(phys_addr_t root, unsigned long va, int level, pteval_t table_prot)
 {
 	const struct pt_format *f = pt_fmt();
-	phys_addr_t table = M->swapper_pg_dir;
+	phys_addr_t table = root;
 	for (int l = 0; l < level; l++) {
 		unsigned long idx = pt_index(f, l, va);
 		pteval_t e = pt_read(table, idx);
@@ -123,7 +123,7 @@ static phys_addr_t pt_table_for(unsigned long va, int level)
 			if (!t)
 				return 0;
 			/* the PAE PDPT takes only the present bit (as the CPU requires) */
-			e = t | (f->esize == 8 && f->levels == 3 && l == 0 ? _PAGE_PRESENT : _KERNPG_TABLE);
+			e = t | (f->esize == 8 && f->levels == 3 && l == 0 ? _PAGE_PRESENT : table_prot);
 			pt_store(table, idx, e);
 		} else if (e & _PAGE_PSE) {
 			return 0; /* a large page is in the way */
@@ -131,6 +131,11 @@ static phys_addr_t pt_table_for(unsigned long va, int level)
 		table = pte_pa(e);
 	}
 	return table;
+}
+
+static phys_addr_t pt_table_for(unsigned long va, int level)
+{
+	return pt_table_in(M->swapper_pg_dir, va, level, _KERNPG_TABLE);
 }
 
 pteval_t lookup_address(unsigned long va, unsigned int *level)
@@ -338,4 +343,106 @@ int init_kernel_page_tables(void)
 		}
 	}
 	return 0;
+}
+
+/* ---- user page tables -------------------------------------------------------------- */
+
+/*
+ * A process's page directory (pgd_alloc): a fresh table whose kernel half
+ * repeats swapper_pg_dir's entries, so the kernel is mapped the same in
+ * every address space.  With PAE the PDPT's last entry (the kernel's 1 GiB)
+ * is shared the same way.
+ */
+phys_addr_t pgd_alloc(void)
+{
+	const struct pt_format *f = pt_fmt();
+	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	if (!page)
+		return 0;
+	phys_addr_t pgd = PFN_PHYS(page_to_pfn(page));
+	unsigned long first = pt_index(f, 0, M->layout.page_offset);
+	pthread_mutex_lock(&pgtable_lock);
+	for (unsigned long i = first; i < (unsigned long)f->entries[0]; i++) {
+		pteval_t e = pt_read(M->swapper_pg_dir, i);
+		if (e & _PAGE_PRESENT)
+			pt_store(pgd, i, e);
+	}
+	pthread_mutex_unlock(&pgtable_lock);
+	return pgd;
+}
+
+void pgd_free(phys_addr_t pgd)
+{
+	struct page *page = pfn_to_page(PFN_DOWN(pgd));
+	page->private = 0; /* the kernel entries it counted */
+	__free_pages(page, 0);
+}
+
+/* The leaf table and index of va in an address space, made on demand if alloc; 0 if none. */
+phys_addr_t user_pte_table(phys_addr_t pgd, unsigned long va, bool alloc, unsigned long *idx)
+{
+	const struct pt_format *f = pt_fmt();
+	int leaf = f->levels - 1;
+	*idx = pt_index(f, leaf, va);
+	if (alloc) {
+		pthread_mutex_lock(&pgtable_lock);
+		phys_addr_t t = pt_table_in(pgd, va, leaf, _KERNPG_TABLE | _PAGE_USER);
+		pthread_mutex_unlock(&pgtable_lock);
+		return t;
+	}
+	phys_addr_t table = pgd;
+	for (int l = 0; l < leaf; l++) {
+		pteval_t e = pt_read(table, pt_index(f, l, va));
+		if (!(e & _PAGE_PRESENT))
+			return 0;
+		table = pte_pa(e);
+	}
+	return table;
+}
+
+pteval_t pte_get(phys_addr_t table, unsigned long idx)
+{
+	return pt_read(table, idx);
+}
+
+void pte_set(phys_addr_t table, unsigned long idx, pteval_t v)
+{
+	pt_store(table, idx, kernel_prot(v));
+}
+
+/* Free the user part's tables that hold no entry any more (free_pgtables); all of them if all. */
+static void free_tables_below(phys_addr_t table, int l, unsigned long base, unsigned long start, unsigned long end)
+{
+	const struct pt_format *f = pt_fmt();
+	int leaf = f->levels - 1;
+	unsigned long span = 1UL << f->shift[l];
+	for (unsigned long i = 0; i < (unsigned long)f->entries[l]; i++) {
+		unsigned long a = base + i * span;
+		if (a + span <= start || a >= end || (M->prof->bits == 64 ? a >= (1UL << 47) : a >= M->layout.page_offset))
+			continue;
+		pteval_t e = pt_read(table, i);
+		if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE) || l == leaf)
+			continue;
+		phys_addr_t child = pte_pa(e);
+		free_tables_below(child, l + 1, a, start, end);
+		struct page *cp = pfn_to_page(PFN_DOWN(child));
+		if (!cp->private) {
+			pt_store(table, i, 0);
+			__free_pages(cp, 0);
+		}
+	}
+}
+
+void user_free_pgtables(phys_addr_t pgd, unsigned long start, unsigned long end)
+{
+	pthread_mutex_lock(&pgtable_lock);
+	free_tables_below(pgd, 0, 0, start, end);
+	pthread_mutex_unlock(&pgtable_lock);
+}
+
+/* Bytes of address space one leaf table maps (4 MiB, or 2 MiB with 8-byte entries). */
+unsigned long user_pte_span(void)
+{
+	const struct pt_format *f = pt_fmt();
+	return 1UL << f->shift[f->levels - 2];
 }

@@ -18,10 +18,11 @@
  * its rlimit plus the stack guard gap (at least 128 MiB), as
  * arch/x86/mm/mmap.c computes it without randomisation.
  *
- * This is the address-space half: page tables, page faults, the zero
- * page and copy-on-write build on it (issue 6), so a VMA here has no
- * pages yet and MAP_POPULATE populates nothing.  File mappings need the
- * file store that comes with them: with no open files, every fd is -EBADF.
+ * Pages come later, at fault time (mm/memory.c); munmap zaps the range's
+ * PTEs and mprotect makes them read-only when write is taken away, and
+ * exit gives back every page and page-table page.  MAP_POPULATE does not
+ * prefault yet.  File mappings need the file store that comes with them:
+ * with no open files, every fd is -EBADF.
  *
  * Locking: tasks_lock guards the pid table; mm->mmap_lock (Linux's
  * rwsem, a mutex here) guards an mm's VMAs and counters.
@@ -172,6 +173,7 @@ static int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long le
 		if (ret)
 			return ret;
 	}
+	zap_page_range(mm, start, end); /* the pages and the tables left empty */
 	while (i < mm->map_count && mm->vmas[i]->vm_end <= end) {
 		vm_stat_account(mm, mm->vmas[i]->vm_flags, -(long)vma_pages(mm->vmas[i]));
 		vma_remove_at(mm, i);
@@ -386,6 +388,9 @@ int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len,
 		if (v->vm_end > end && (ret = split_vma(mm, i, end)))
 			goto out;
 		unsigned long newflags = (v->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | newbits;
+		if ((v->vm_flags & VM_WRITE) && !(newflags & VM_WRITE))
+			change_protection_ro(mm, v->vm_start, v->vm_end);
+		/* write given back: the PTEs stay read-only, and the next write fault reuses the page */
 		if ((newflags & (VM_WRITE | VM_SHARED | VM_NORESERVE | VM_ACCOUNT)) == VM_WRITE)
 			newflags |= VM_ACCOUNT; /* made writable: now committed (mprotect_fixup) */
 		vm_stat_account(mm, v->vm_flags, -(long)vma_pages(v));
@@ -441,12 +446,19 @@ out:
 
 /* ---- tasks ---------------------------------------------------------------------------------- */
 
+static void mm_free(struct mm_struct *mm);
+
 static struct mm_struct *mm_alloc(const struct task_struct *t)
 {
 	struct mm_struct *mm = calloc(1, sizeof(*mm));
 	if (!mm)
 		return NULL;
 	pthread_mutex_init(&mm->mmap_lock, NULL);
+	mm->pgd = pgd_alloc();
+	if (!mm->pgd) {
+		free(mm);
+		return NULL;
+	}
 	mm->task_size = task_size();
 	/* mmap_base(): below the stack by its rlimit and the guard gap, 128 MiB at least */
 	unsigned long gap = t->rlim[RLIMIT_STACK];
@@ -473,9 +485,17 @@ struct task_struct *task_create(const char *comm, unsigned int uid)
 	t->rlim[RLIMIT_STACK] = 8UL << 20; /* _STK_LIM */
 	t->mm = mm_alloc(t);
 	pthread_mutex_lock(&tasks_lock);
-	if (!t->mm || (nr_tasks == tasks_cap && !(tasks = realloc(tasks, (size_t)(tasks_cap = tasks_cap ? 2 * tasks_cap : 16) * sizeof(*tasks))))) {
+	if (t->mm && nr_tasks == tasks_cap) {
+		int cap = tasks_cap ? 2 * tasks_cap : 16;
+		struct task_struct **grown = realloc(tasks, (size_t)cap * sizeof(*grown));
+		if (grown) {
+			tasks = grown;
+			tasks_cap = cap;
+		}
+	}
+	if (!t->mm || nr_tasks == tasks_cap) {
 		pthread_mutex_unlock(&tasks_lock);
-		free(t->mm);
+		mm_free(t->mm);
 		free(t);
 		return NULL;
 	}
@@ -500,6 +520,10 @@ static void mm_free(struct mm_struct *mm)
 {
 	if (!mm)
 		return;
+	for (int i = 0; i < mm->map_count; i++)
+		zap_page_range(mm, mm->vmas[i]->vm_start, mm->vmas[i]->vm_end);
+	user_free_pgtables(mm->pgd, 0, mm->task_size);
+	pgd_free(mm->pgd);
 	while (mm->map_count)
 		vma_remove_at(mm, mm->map_count - 1);
 	free(mm->vmas);

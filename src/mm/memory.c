@@ -1,0 +1,286 @@
+/*
+ * memory.c - page faults and the page tables of processes, as Linux 6.1's
+ * mm/memory.c and arch/x86/mm/fault.c.
+ *
+ * A task's memory is given at mmap time and taken only when touched:
+ *
+ *   fault at addr --> find_vma --> access check --> the PTE:
+ *     none, read          map the shared zero page read-only
+ *     none, write         a zeroed page (GFP_HIGHUSER_MOVABLE: HighMem
+ *                         first on i386), mapped writable
+ *     present, write, RO  the zero page: replace it with a zeroed page;
+ *                         a page only this PTE maps: make it writable
+ *                         (reuse); else copy it (copy-on-write)
+ *     no VMA / no right   SIGSEGV (SEGV_MAPERR / SEGV_ACCERR), logged as
+ *                         "comm[pid]: segfault at ADDR ip .. sp .. error N"
+ *
+ * A mapped page counts its PTEs in _mapcount (-1: none) and is anonymous
+ * (page->mapping carries PAGE_MAPPING_ANON); zapping a PTE drops both and
+ * the page reference, so exit and munmap give every frame back, and empty
+ * page-table pages go too.  The zero page is the first page of the
+ * kernel's .bss (empty_zero_page), never counted or freed.
+ *
+ * File-backed and shared anonymous faults need the page cache and shmem
+ * (issue 6's next steps): touching such a VMA is refused for now.
+ * Locking: the task's mmap_lock around the whole fault.
+ */
+#include "internal.h"
+#include "sim/ram.h"
+
+#include <kmm/task.h>
+#include <signal.h>
+
+#define PAGE_MAPPING_ANON 0x1UL
+#define PF_PROT 0x1  /* x86 page fault error code: the page was present */
+#define PF_WRITE 0x2
+#define PF_USER 0x4
+
+static unsigned long zero_pfn(void)
+{
+	return PFN_UP(M->image.bss); /* empty_zero_page, at the start of .bss..page_aligned */
+}
+
+static pteval_t user_prot(unsigned long vm_flags, bool writable)
+{
+	pteval_t p = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
+	if (writable)
+		p |= _PAGE_RW | _PAGE_DIRTY;
+	if (!(vm_flags & VM_EXEC))
+		p |= _PAGE_NX; /* dropped where the format has no NX (pte_set) */
+	return p;
+}
+
+static void segfault(struct task_struct *t, unsigned long addr, int error, int si_code)
+{
+	int w = M->prof->bits == 64 ? 16 : 8;
+	printk(KERN_INFO "%s[%d]: segfault at %lx ip %0*lx sp %0*lx error %x\n", t->comm, t->pid, addr, w, 0UL, w, 0UL,
+	       error | PF_USER);
+	t->last_signal = SIGSEGV;
+	t->last_si_code = si_code;
+}
+
+/* A page this PTE stops mapping: one mapping and one reference fewer. */
+static void page_remove_rmap_and_put(struct mm_struct *mm, struct page *page)
+{
+	if (--page->_mapcount < 0)
+		page->mapping = NULL;
+	mm->rss[MM_ANONPAGES]--;
+	put_page(page);
+}
+
+static void page_add_anon_rmap(struct mm_struct *mm, struct page *page)
+{
+	if (page->_mapcount++ < 0)
+		page->mapping = (void *)((unsigned long)mm | PAGE_MAPPING_ANON);
+	mm->rss[MM_ANONPAGES]++;
+}
+
+/* A fresh zeroed user page, or NULL (the OOM path of the page allocator ran). */
+static struct page *alloc_user_page(void)
+{
+	return alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+}
+
+/* expand_stack: a fault below a VM_GROWSDOWN VMA grows it, within RLIMIT_STACK and the gap. */
+static struct vm_area_struct *expand_stack(struct task_struct *t, struct vm_area_struct *vma, unsigned long addr)
+{
+	struct mm_struct *mm = t->mm;
+	unsigned long start = addr & PAGE_MASK, grow = (vma->vm_start - start) >> PAGE_SHIFT;
+	if (vma->vm_end - start > t->rlim[RLIMIT_STACK])
+		return NULL;
+	struct vm_area_struct *prev = NULL;
+	for (int i = 0; i < mm->map_count; i++)
+		if (mm->vmas[i] == vma && i > 0)
+			prev = mm->vmas[i - 1];
+	if (prev && prev->vm_end + (256UL << PAGE_SHIFT) > start) /* stack_guard_gap */
+		return NULL;
+	if (mm->total_vm + grow > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
+		return NULL;
+	vma->vm_start = start;
+	vma->vm_pgoff -= grow;
+	mm->total_vm += grow;
+	mm->stack_vm += grow;
+	return vma;
+}
+
+/* handle_mm_fault for one address, mmap_lock held: 0, or -EFAULT after SIGSEGV. */
+static int do_fault(struct task_struct *t, unsigned long addr, bool write)
+{
+	struct mm_struct *mm = t->mm;
+	struct vm_area_struct *vma = find_vma(mm, addr);
+	int error = write ? PF_WRITE : 0;
+	if (vma && addr < vma->vm_start)
+		vma = (vma->vm_flags & VM_GROWSDOWN) ? expand_stack(t, vma, addr) : NULL;
+	if (!vma) {
+		segfault(t, addr, error, SEGV_MAPERR);
+		return -EFAULT;
+	}
+	if ((write && !(vma->vm_flags & VM_WRITE)) || !(vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC))) {
+		segfault(t, addr, error | PF_PROT, SEGV_ACCERR);
+		return -EFAULT;
+	}
+	if (vma->vm_file || (vma->vm_flags & VM_SHARED)) {
+		printk(KERN_ERR "kmm: %s[%d]: a fault on a file or shared mapping at %lx needs the page cache, "
+				"which kmm does not have yet\n", t->comm, t->pid, addr);
+		t->last_signal = SIGBUS;
+		return -EFAULT;
+	}
+	unsigned long idx;
+	phys_addr_t table = user_pte_table(mm->pgd, addr, true, &idx);
+	if (!table)
+		return -ENOMEM;
+	pteval_t pte = pte_get(table, idx);
+	t->min_flt++;
+	count_vm_events(PGFAULT, 1);
+	if (!(pte & _PAGE_PRESENT)) {
+		if (!write) { /* do_anonymous_page, read: the zero page */
+			pte_set(table, idx, PFN_PHYS(zero_pfn()) | user_prot(vma->vm_flags, false));
+			return 0;
+		}
+		struct page *page = alloc_user_page();
+		if (!page)
+			return -ENOMEM;
+		page_add_anon_rmap(mm, page);
+		pte_set(table, idx, PFN_PHYS(page_to_pfn(page)) | user_prot(vma->vm_flags, true));
+		return 0;
+	}
+	if (!write || (pte & _PAGE_RW))
+		return 0; /* another fault got here first */
+	/* do_wp_page */
+	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
+	struct page *old = pfn == zero_pfn() ? NULL : pfn_to_page(pfn);
+	if (old && old->_mapcount == 0 && page_ref_count(old) == 1) { /* only we map it: reuse */
+		pte_set(table, idx, (pte & PTE_PFN_MASK) | user_prot(vma->vm_flags, true));
+		return 0;
+	}
+	struct page *new = alloc_user_page();
+	if (!new)
+		return -ENOMEM;
+	if (old)
+		memcpy(ram_host(page_to_phys(new)), ram_host(page_to_phys(old)), PAGE_SIZE);
+	page_add_anon_rmap(mm, new);
+	pte_set(table, idx, PFN_PHYS(page_to_pfn(new)) | user_prot(vma->vm_flags, true));
+	flush_tlb_one_kernel(addr); /* the old translation goes (a user address: no host window) */
+	if (old)
+		page_remove_rmap_and_put(mm, old);
+	return 0;
+}
+
+/* The physical address of addr if the PTE allows the access, else 0 (a fault is due). */
+static phys_addr_t translate(struct mm_struct *mm, unsigned long addr, bool write)
+{
+	unsigned long idx;
+	phys_addr_t table = user_pte_table(mm->pgd, addr, false, &idx);
+	if (!table)
+		return 0;
+	pteval_t pte = pte_get(table, idx);
+	if (!(pte & _PAGE_PRESENT) || (write && !(pte & _PAGE_RW)))
+		return 0;
+	return (pte & PTE_PFN_MASK) | (addr & ~PAGE_MASK);
+}
+
+/* Walk [addr, addr + len) page by page, faulting as needed; fn gets each piece's bytes. */
+static int access_range(struct task_struct *t, unsigned long addr, unsigned long len, bool write,
+			void (*fn)(void *host, unsigned long off, unsigned long n, void *arg), void *arg)
+{
+	if (!t || !t->mm)
+		return -EINVAL;
+	struct mm_struct *mm = t->mm;
+	if (addr + len < addr || addr + len > mm->task_size)
+		return -EFAULT;
+	pthread_mutex_lock(&mm->mmap_lock);
+	int ret = 0;
+	for (unsigned long done = 0; done < len && !ret;) {
+		unsigned long a = addr + done, n = min(len - done, PAGE_SIZE - (a & ~PAGE_MASK));
+		phys_addr_t pa = translate(mm, a, write);
+		if (!pa) {
+			ret = do_fault(t, a, write);
+			if (ret)
+				break;
+			pa = translate(mm, a, write);
+		}
+		if (fn)
+			fn(ram_host(pa), done, n, arg);
+		done += n;
+	}
+	pthread_mutex_unlock(&mm->mmap_lock);
+	return ret;
+}
+
+int mm_access(struct task_struct *t, unsigned long addr, unsigned long len, bool write)
+{
+	return access_range(t, addr, len, write, NULL, NULL);
+}
+
+static void copy_out(void *host, unsigned long off, unsigned long n, void *arg)
+{
+	memcpy((char *)arg + off, host, n);
+}
+
+static void copy_in(void *host, unsigned long off, unsigned long n, void *arg)
+{
+	memcpy(host, (const char *)arg + off, n);
+}
+
+static void fill(void *host, unsigned long off, unsigned long n, void *arg)
+{
+	memset(host, *(int *)arg, n);
+}
+
+int task_read(struct task_struct *t, unsigned long addr, void *buf, unsigned long len)
+{
+	return access_range(t, addr, len, false, copy_out, buf);
+}
+
+int task_write(struct task_struct *t, unsigned long addr, const void *buf, unsigned long len)
+{
+	return access_range(t, addr, len, true, copy_in, (void *)buf);
+}
+
+int task_memset(struct task_struct *t, unsigned long addr, int c, unsigned long len)
+{
+	return access_range(t, addr, len, true, fill, &c);
+}
+
+/* ---- zap, protection, teardown (mmap_lock held) ------------------------------------------- */
+
+/* zap_page_range: drop every PTE of [start, end), then the tables left empty. */
+void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unsigned long span = user_pte_span();
+	for (unsigned long a = start; a < end;) {
+		unsigned long idx;
+		phys_addr_t table = user_pte_table(mm->pgd, a, false, &idx);
+		unsigned long table_end = min(ALIGN_DOWN(a, span) + span, end);
+		if (!table) {
+			a = table_end;
+			continue;
+		}
+		for (; a < table_end; a += PAGE_SIZE, idx++) {
+			pteval_t pte = pte_get(table, idx);
+			if (!(pte & _PAGE_PRESENT))
+				continue;
+			pte_set(table, idx, 0);
+			unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
+			if (pfn != zero_pfn())
+				page_remove_rmap_and_put(mm, pfn_to_page(pfn));
+		}
+	}
+	user_free_pgtables(mm->pgd, start, end);
+}
+
+/* change_protection, for write being taken away: the PTEs become read-only. */
+void change_protection_ro(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	for (unsigned long a = start; a < end; a += PAGE_SIZE) {
+		unsigned long idx;
+		phys_addr_t table = user_pte_table(mm->pgd, a, false, &idx);
+		if (!table) {
+			a = ALIGN_DOWN(a, user_pte_span()) + user_pte_span() - PAGE_SIZE;
+			continue;
+		}
+		pteval_t pte = pte_get(table, idx);
+		if (pte & _PAGE_RW)
+			pte_set(table, idx, pte & ~(pteval_t)_PAGE_RW);
+	}
+}
