@@ -376,15 +376,19 @@ pteval_t pte_get(phys_addr_t table, unsigned long idx);
 void pte_set(phys_addr_t table, unsigned long idx, pteval_t v);
 void user_free_pgtables(phys_addr_t pgd, unsigned long start, unsigned long end);
 unsigned long user_pte_span(void);
+unsigned long user_pgtable_pages(phys_addr_t pgd);
 
 /* mm/memory.c */
 struct mm_struct;
 void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end);
 void change_protection_ro(struct mm_struct *mm, unsigned long start, unsigned long end);
+struct vm_area_struct;
+int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct vm_area_struct *vma);
 
 /* mm/mmap.c */
 struct task_struct;
 void show_pid_maps(struct strbuf *sb, struct task_struct *t);
+void show_pid_status(struct strbuf *sb, struct task_struct *t);
 void tasks_exit(void);
 int nr_live_tasks(void);
 

@@ -227,6 +227,19 @@ static void check_lazy(const char *profile)
 	char c;
 	cr_assert_eq(task_read(t, (unsigned long)a + size - 1, &c, 1), 0);
 	cr_assert_eq(c, 0x5a);
+	char path[32];
+	snprintf(path, sizeof(path), "%d/status", t->pid);
+	char *status = kmm_proc_read(path);
+	cr_assert_not_null(strstr(status, "VmRSS:\t   10240 kB\n"), "%s", status);
+	cr_assert_not_null(strstr(status, "RssAnon:\t   10240 kB\n"), "%s", status);
+	cr_assert_not_null(strstr(status, "VmStk:\t     132 kB\n"), "%s", status);
+	cr_assert_not_null(strstr(status, "VmExe:\t      24 kB\n"), "%s", status);
+	const char *pte = strstr(status, "VmPTE:\t");
+	cr_assert_not_null(pte);
+	unsigned long pte_kb = strtoul(pte + 7, NULL, 10);
+	/* 10 MiB needs 3 leaf tables with 4-byte entries (4 MiB each) or 6 with 8-byte ones, plus the ones above */
+	cr_assert_geq(pte_kb, (M->prof->bits == 32 && !M->prof->pae ? 3 : 6) * 4, "%s", status);
+	free(status);
 	assert_mm_sane(t);
 	task_exit(t);
 	unsigned long now = settled_free();
@@ -315,3 +328,51 @@ Test(mmap, munmap_gives_pages_back)
 	task_exit(t);
 	assert_machine_sane();
 }
+
+/* fork, the child writes half the pages: that many copies, the parent's data intact, all back after exit. */
+static void check_fork_cow(const char *profile)
+{
+	struct task_struct *parent = boot_task(profile);
+	unsigned long free0 = settled_free();
+	const unsigned long n = 256;
+	long a = task_mmap(parent, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(task_memset(parent, (unsigned long)a, 'P', n * PAGE_SIZE), 0);
+	struct task_struct *child = task_fork(parent);
+	cr_assert_not_null(child);
+	cr_assert_eq(child->mm->rss[MM_ANONPAGES], n, "the child maps the parent's pages");
+	char maps_p[64], maps_c[64];
+	snprintf(maps_p, sizeof(maps_p), "%d/maps", parent->pid);
+	snprintf(maps_c, sizeof(maps_c), "%d/maps", child->pid);
+	char *mp = kmm_proc_read(maps_p), *mc = kmm_proc_read(maps_c);
+	cr_assert_str_eq(mp, mc, "the same layout");
+	free(mp);
+	free(mc);
+	unsigned long before = settled_free();
+	for (unsigned long i = 0; i < n; i += 2)
+		cr_assert_eq(task_write(child, (unsigned long)a + i * PAGE_SIZE, "c", 1), 0);
+	cr_assert_eq(before - settled_free(), n / 2, "exactly one copy per page written");
+	char c;
+	for (unsigned long i = 0; i < n; i++) {
+		cr_assert_eq(task_read(parent, (unsigned long)a + i * PAGE_SIZE, &c, 1), 0);
+		cr_assert_eq(c, 'P', "the parent's page %lu is unchanged", i);
+		cr_assert_eq(task_read(child, (unsigned long)a + i * PAGE_SIZE, &c, 1), 0);
+		cr_assert_eq(c, i % 2 ? 'P' : 'c');
+	}
+	/* the parent writes a page the child copied away: it is the parent's alone now, reused */
+	before = settled_free();
+	cr_assert_eq(task_write(parent, (unsigned long)a, "p", 1), 0);
+	cr_assert_eq(settled_free(), before, "reused, not copied");
+	/* and one the child still shares: copied */
+	cr_assert_eq(task_write(parent, (unsigned long)a + PAGE_SIZE, "p", 1), 0);
+	cr_assert_eq(before - settled_free(), 1);
+	assert_mm_sane(parent);
+	assert_mm_sane(child);
+	task_exit(child);
+	task_exit(parent);
+	cr_assert_eq(settled_free(), free0 + 1, "every frame back (and the parent's page directory)");
+	assert_machine_sane();
+}
+
+Test(mmap, fork_cow_i386) { check_fork_cow("i386"); }
+Test(mmap, fork_cow_pae) { check_fork_cow("i386-pae"); }
+Test(mmap, fork_cow_x86_64) { check_fork_cow("x86_64"); }

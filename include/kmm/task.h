@@ -55,6 +55,7 @@ struct mm_struct {
 	unsigned long start_code, end_code, start_data, end_data;
 	unsigned long start_brk, brk, start_stack;
 	unsigned long total_vm, data_vm, exec_vm, stack_vm, locked_vm; /* pages */
+	unsigned long hiwater_vm, hiwater_rss; /* peaks of total_vm and of the RSS */
 	char *exe_file;                 /* the image task_exec_layout mapped */
 	phys_addr_t pgd;                /* the page directory (its kernel half is swapper_pg_dir's) */
 	unsigned long rss[NR_MM_COUNTERS]; /* resident pages by kind */
@@ -74,6 +75,8 @@ struct task_struct {
 struct task_struct *task_create(const char *comm, unsigned int uid);
 struct task_struct *find_task_by_pid(int pid);
 void task_exit(struct task_struct *t);
+/* fork: the child shares the parent's pages copy-on-write; NULL if out of memory. */
+struct task_struct *task_fork(struct task_struct *parent);
 /* Lay out code, data, bss, heap and stack as exec would for an image of these sizes. */
 int task_exec_layout(struct task_struct *t, const char *path, unsigned long text, unsigned long data,
 		     unsigned long bss);

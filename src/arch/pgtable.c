@@ -446,3 +446,26 @@ unsigned long user_pte_span(void)
 	const struct pt_format *f = pt_fmt();
 	return 1UL << f->shift[f->levels - 2];
 }
+
+static unsigned long count_tables(phys_addr_t table, int l, unsigned long base)
+{
+	const struct pt_format *f = pt_fmt();
+	unsigned long n = 0, span = 1UL << f->shift[l];
+	if (l == f->levels - 1)
+		return 0;
+	for (unsigned long i = 0; i < (unsigned long)f->entries[l]; i++) {
+		unsigned long a = base + i * span;
+		if (M->prof->bits == 64 ? a >= (1UL << 47) : a >= M->layout.page_offset)
+			break;
+		pteval_t e = pt_read(table, i);
+		if ((e & _PAGE_PRESENT) && !(e & _PAGE_PSE))
+			n += 1 + count_tables(pte_pa(e), l + 1, a);
+	}
+	return n;
+}
+
+/* Page-table pages below a process's page directory, in its user half (mm_pgtables_bytes / PAGE_SIZE). */
+unsigned long user_pgtable_pages(phys_addr_t pgd)
+{
+	return count_tables(pgd, 0, 0);
+}

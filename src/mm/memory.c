@@ -73,6 +73,7 @@ static void page_add_anon_rmap(struct mm_struct *mm, struct page *page)
 	if (page->_mapcount++ < 0)
 		page->mapping = (void *)((unsigned long)mm | PAGE_MAPPING_ANON);
 	mm->rss[MM_ANONPAGES]++;
+	mm->hiwater_rss = max(mm->hiwater_rss, mm->rss[MM_ANONPAGES] + mm->rss[MM_FILEPAGES] + mm->rss[MM_SHMEMPAGES]);
 }
 
 /* A fresh zeroed user page, or NULL (the OOM path of the page allocator ran). */
@@ -283,4 +284,46 @@ void change_protection_ro(struct mm_struct *mm, unsigned long start, unsigned lo
 		if (pte & _PAGE_RW)
 			pte_set(table, idx, pte & ~(pteval_t)_PAGE_RW);
 	}
+}
+
+/*
+ * copy_page_range for fork: the child's PTEs map the parent's pages too.
+ * In a private writable VMA both sides lose write access, so the first
+ * write on either side copies (or, once the other side has its own
+ * copy, reuses).  Returns -ENOMEM if a page table cannot be had.
+ */
+int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct vm_area_struct *vma)
+{
+	bool cow = (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+	unsigned long span = user_pte_span();
+	for (unsigned long a = vma->vm_start; a < vma->vm_end;) {
+		unsigned long sidx, didx;
+		phys_addr_t stable = user_pte_table(src->pgd, a, false, &sidx);
+		unsigned long table_end = min(ALIGN_DOWN(a, span) + span, vma->vm_end);
+		if (!stable) {
+			a = table_end;
+			continue;
+		}
+		for (; a < table_end; a += PAGE_SIZE, sidx++) {
+			pteval_t pte = pte_get(stable, sidx);
+			if (!(pte & _PAGE_PRESENT))
+				continue;
+			phys_addr_t dtable = user_pte_table(dst->pgd, a, true, &didx);
+			if (!dtable)
+				return -ENOMEM;
+			unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
+			if (pfn != zero_pfn()) {
+				struct page *page = pfn_to_page(pfn);
+				get_page(page);
+				page->_mapcount++;
+				dst->rss[MM_ANONPAGES]++;
+				if (cow && (pte & _PAGE_RW)) {
+					pte &= ~(pteval_t)_PAGE_RW;
+					pte_set(stable, sidx, pte);
+				}
+			}
+			pte_set(dtable, didx, pte);
+		}
+	}
+	return 0;
 }

@@ -100,6 +100,7 @@ static inline unsigned long vma_pages(const struct vm_area_struct *v)
 static void vm_stat_account(struct mm_struct *mm, unsigned long flags, long npages)
 {
 	mm->total_vm += (unsigned long)npages;
+	mm->hiwater_vm = max(mm->hiwater_vm, mm->total_vm);
 	if ((flags & (VM_EXEC | VM_WRITE | VM_STACK)) == VM_EXEC)
 		mm->exec_vm += (unsigned long)npages;
 	else if (flags & VM_STACK)
@@ -547,6 +548,61 @@ void task_exit(struct task_struct *t)
 	free(t);
 }
 
+/*
+ * fork: a child with a copy of the parent's address space (dup_mmap) -
+ * the same VMAs, and PTEs that share the parent's pages copy-on-write.
+ */
+struct task_struct *task_fork(struct task_struct *parent)
+{
+	if (!parent || !parent->mm)
+		return NULL;
+	struct task_struct *child = task_create(parent->comm, parent->uid);
+	if (!child)
+		return NULL;
+	memcpy(child->rlim, parent->rlim, sizeof(child->rlim));
+	struct mm_struct *mm = child->mm, *old = parent->mm;
+	pthread_mutex_lock(&old->mmap_lock);
+	int ret = 0;
+	for (int i = 0; i < old->map_count && !ret; i++) {
+		struct vm_area_struct *v = malloc(sizeof(*v));
+		if (!v) {
+			ret = -ENOMEM;
+			break;
+		}
+		*v = *old->vmas[i];
+		v->vm_mm = mm;
+		ret = vma_insert_at(mm, mm->map_count, v);
+		if (ret) {
+			free(v);
+			break;
+		}
+		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
+		ret = copy_page_range(mm, old, v);
+	}
+	if (!ret && old->exe_file && !(mm->exe_file = strdup(old->exe_file)))
+		ret = -ENOMEM;
+	if (!ret) {
+		/* the image's VMAs name the child's own copy of the path */
+		for (int i = 0; i < mm->map_count; i++)
+			if (mm->vmas[i]->vm_file)
+				mm->vmas[i]->vm_file = mm->exe_file;
+		mm->start_code = old->start_code;
+		mm->end_code = old->end_code;
+		mm->start_data = old->start_data;
+		mm->end_data = old->end_data;
+		mm->start_brk = old->start_brk;
+		mm->brk = old->brk;
+		mm->start_stack = old->start_stack;
+		mm->mmap_base = old->mmap_base;
+	}
+	pthread_mutex_unlock(&old->mmap_lock);
+	if (ret) {
+		task_exit(child);
+		return NULL;
+	}
+	return child;
+}
+
 /* Everything a machine's tasks hold goes with it (kmm_shutdown). */
 void tasks_exit(void)
 {
@@ -662,5 +718,27 @@ void show_pid_maps(struct strbuf *sb, struct task_struct *t)
 		else
 			sb_printf(sb, "%s\n", line); /* with its trailing space, as Linux's */
 	}
+	pthread_mutex_unlock(&mm->mmap_lock);
+}
+
+/* task_mem(): the memory lines of /proc/PID/status, after Name, Pid and Uid */
+void show_pid_status(struct strbuf *sb, struct task_struct *t)
+{
+	struct mm_struct *mm = t->mm;
+	pthread_mutex_lock(&mm->mmap_lock);
+	unsigned long anon = mm->rss[MM_ANONPAGES], file = mm->rss[MM_FILEPAGES], shmem = mm->rss[MM_SHMEMPAGES];
+	unsigned long rss = anon + file + shmem;
+	unsigned long text = mm->end_code ? (ALIGN(mm->end_code, PAGE_SIZE) - (mm->start_code & PAGE_MASK)) >> 10 : 0;
+	unsigned long lib = (mm->exec_vm << (PAGE_SHIFT - 10)) - text;
+	sb_printf(sb, "Name:\t%s\nState:\tS (sleeping)\nTgid:\t%d\nPid:\t%d\nUid:\t%u\t%u\t%u\t%u\n", t->comm, t->pid,
+		  t->pid, t->uid, t->uid, t->uid, t->uid);
+#define KB(pages) ((pages) << (PAGE_SHIFT - 10))
+	sb_printf(sb, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmPin:\t%8lu kB\n", KB(max(mm->hiwater_vm, mm->total_vm)),
+		  KB(mm->total_vm), KB(mm->locked_vm), 0UL);
+	sb_printf(sb, "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\nRssShmem:\t%8lu kB\n",
+		  KB(max(mm->hiwater_rss, rss)), KB(rss), KB(anon), KB(file), KB(shmem));
+	sb_printf(sb, "VmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t%8lu kB\nVmPTE:\t%8lu kB\nVmSwap:\t%8lu kB\n",
+		  KB(mm->data_vm), KB(mm->stack_vm), text, lib, KB(user_pgtable_pages(mm->pgd)), 0UL);
+#undef KB
 	pthread_mutex_unlock(&mm->mmap_lock);
 }

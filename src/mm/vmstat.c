@@ -678,11 +678,14 @@ char *kmm_proc_read(const char *path)
 	long pid = strtol(path, &end, 10);
 	if (end != path && *end == '/') { /* PID/... */
 		struct task_struct *t = pid > 0 ? find_task_by_pid((int)pid) : NULL;
-		if (!t || strcmp(end, "/maps")) {
+		if (t && !strcmp(end, "/maps"))
+			show_pid_maps(&sb, t);
+		else if (t && !strcmp(end, "/status"))
+			show_pid_status(&sb, t);
+		else {
 			errno = ENOENT;
 			return NULL;
 		}
-		show_pid_maps(&sb, t);
 		return sb_detach(&sb);
 	}
 	const struct proc_file *f = proc_find(path);
