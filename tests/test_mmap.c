@@ -376,3 +376,28 @@ static void check_fork_cow(const char *profile)
 Test(mmap, fork_cow_i386) { check_fork_cow("i386"); }
 Test(mmap, fork_cow_pae) { check_fork_cow("i386-pae"); }
 Test(mmap, fork_cow_x86_64) { check_fork_cow("x86_64"); }
+
+Test(mmap, populate_and_dontneed)
+{
+	struct task_struct *t = boot_task("i386");
+	long a = task_mmap(t, 0, 32 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	cr_assert_gt(a, 0);
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 32, "MAP_POPULATE faults it all in");
+	unsigned long flt = t->min_flt;
+	cr_assert_eq(task_memset(t, (unsigned long)a, 7, 32 * 4096), 0);
+	cr_assert_eq(t->min_flt, flt, "no fault after populating");
+	unsigned long free0 = settled_free();
+	cr_assert_eq(task_madvise(t, (unsigned long)a + 8 * 4096, 8 * 4096, MADV_DONTNEED), 0);
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 24);
+	cr_assert_eq(settled_free(), free0 + 8);
+	char c = 1;
+	cr_assert_eq(task_read(t, (unsigned long)a + 9 * 4096, &c, 1), 0);
+	cr_assert_eq(c, 0, "dropped pages read back as zeros");
+	cr_assert_eq(task_read(t, (unsigned long)a + 7 * 4096, &c, 1), 0);
+	cr_assert_eq(c, 7, "the others keep their data");
+	cr_assert_eq(task_madvise(t, (unsigned long)a + 1, 4096, MADV_DONTNEED), -EINVAL);
+	cr_assert_eq(task_madvise(t, 0x10000000, 4096, MADV_DONTNEED), -ENOMEM);
+	assert_mm_sane(t);
+	task_exit(t);
+	assert_machine_sane();
+}

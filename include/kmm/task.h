@@ -86,6 +86,8 @@ long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, uns
 int task_munmap(struct task_struct *t, unsigned long addr, unsigned long len);
 int task_mprotect(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot);
 unsigned long task_brk(struct task_struct *t, unsigned long brk);
+/* MADV_DONTNEED (drop the pages: they read back as zeros), MADV_NORMAL, MADV_WILLNEED */
+int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, int advice);
 
 /*
  * The software way into a task's memory (trace replay, big machines): each

@@ -341,6 +341,11 @@ long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, uns
 	pthread_mutex_lock(&t->mm->mmap_lock);
 	long ret = do_mmap(t, addr, len, prot, flags, fd);
 	pthread_mutex_unlock(&t->mm->mmap_lock);
+	if (ret > 0 && (flags & (MAP_POPULATE | MAP_LOCKED)) && (prot & (PROT_READ | PROT_WRITE))) {
+		/* mm_populate: fault it all in now, for writing if it is private and writable; errors are ignored */
+		bool write = (prot & PROT_WRITE) && (flags & MAP_TYPE) == MAP_PRIVATE;
+		mm_access(t, (unsigned long)ret, ALIGN(len, PAGE_SIZE), write);
+	}
 	return ret;
 }
 
@@ -404,6 +409,44 @@ int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len,
 		if (k < mm->map_count)
 			merge_around(mm, k);
 out:
+	pthread_mutex_unlock(&mm->mmap_lock);
+	return ret;
+}
+
+/* ---- madvise ---------------------------------------------------------------------------- */
+
+int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, int advice)
+{
+	struct mm_struct *mm = t ? t->mm : NULL;
+	if (!mm || (start & ~PAGE_MASK))
+		return -EINVAL;
+	if (advice != MADV_DONTNEED && advice != MADV_NORMAL && advice != MADV_WILLNEED)
+		return -EINVAL; /* the others are not modelled yet */
+	len = ALIGN(len, PAGE_SIZE);
+	unsigned long end = start + len;
+	if (end < start)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	pthread_mutex_lock(&mm->mmap_lock);
+	int ret = 0;
+	unsigned long at = start;
+	for (int i = vma_index(mm, start); i < mm->map_count && mm->vmas[i]->vm_start < end; i++) {
+		struct vm_area_struct *v = mm->vmas[i];
+		if (v->vm_start > at)
+			ret = -ENOMEM; /* a hole: the rest is still advised, as Linux does */
+		if (advice == MADV_DONTNEED) {
+			if (v->vm_flags & VM_LOCKED) {
+				ret = -EINVAL;
+				break;
+			}
+			/* the pages go; private anonymous memory reads back as zeros */
+			zap_page_range(mm, max(v->vm_start, start), min(v->vm_end, end));
+		}
+		at = v->vm_end;
+	}
+	if (at < end && !ret)
+		ret = -ENOMEM;
 	pthread_mutex_unlock(&mm->mmap_lock);
 	return ret;
 }
