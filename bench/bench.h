@@ -73,6 +73,7 @@ void bench_page_alloc(void);
 void bench_slab(void);
 void bench_vmalloc(void);
 void bench_highmem(void);
+void bench_fault(void);
 /* Before anything else: may exec the bench again so jemalloc can be dlopen()ed. */
 void bench_slab_exec_setup(char **argv);
 

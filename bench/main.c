@@ -18,6 +18,8 @@ int main(int argc, char **argv)
 		bench_vmalloc();
 	if (!only || !strcmp(only, "highmem"))
 		bench_highmem();
+	if (!only || !strcmp(only, "fault"))
+		bench_fault();
 	if (!only || !strcmp(only, "boot"))
 		bench_boot();
 	return 0;

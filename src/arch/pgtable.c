@@ -384,19 +384,17 @@ phys_addr_t user_pte_table(phys_addr_t pgd, unsigned long va, bool alloc, unsign
 	const struct pt_format *f = pt_fmt();
 	int leaf = f->levels - 1;
 	*idx = pt_index(f, leaf, va);
-	if (alloc) {
-		pthread_mutex_lock(&pgtable_lock);
-		phys_addr_t t = pt_table_in(pgd, va, leaf, _KERNPG_TABLE | _PAGE_USER);
-		pthread_mutex_unlock(&pgtable_lock);
-		return t;
-	}
 	phys_addr_t table = pgd;
-	for (int l = 0; l < leaf; l++) {
+	for (int l = 0; l < leaf && table; l++) {
 		pteval_t e = pt_read(table, pt_index(f, l, va));
-		if (!(e & _PAGE_PRESENT))
-			return 0;
-		table = pte_pa(e);
+		table = (e & _PAGE_PRESENT) ? pte_pa(e) : 0;
 	}
+	if (table || !alloc)
+		return table;
+	/* a missing table: made under the lock, as pte_alloc takes it only then */
+	pthread_mutex_lock(&pgtable_lock);
+	table = pt_table_in(pgd, va, leaf, _KERNPG_TABLE | _PAGE_USER);
+	pthread_mutex_unlock(&pgtable_lock);
 	return table;
 }
 
