@@ -384,6 +384,8 @@ void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end
 void change_protection_ro(struct mm_struct *mm, unsigned long start, unsigned long end);
 struct vm_area_struct;
 int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct vm_area_struct *vma);
+struct task_struct;
+int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen);
 
 /* mm/mmap.c */
 struct task_struct;
@@ -391,6 +393,7 @@ void show_pid_maps(struct strbuf *sb, struct task_struct *t);
 void show_pid_status(struct strbuf *sb, struct task_struct *t);
 void tasks_exit(void);
 int nr_live_tasks(void);
+int tasks_verify(char *why, size_t whylen);
 
 /* arch/ioremap.c */
 void show_pat_memtype_list(struct strbuf *sb);

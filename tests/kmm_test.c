@@ -175,4 +175,5 @@ void assert_machine_sane(void)
 	cr_assert_eq(vmap_areas_in_use(), 0, "%lu vmalloc areas still in use", vmap_areas_in_use());
 	cr_assert_eq(vmalloc_used_pages(), 0);
 	cr_assert_eq(kmap_verify(why, sizeof(why)), 0, "kmap_verify: %s", why);
+	cr_assert_eq(tasks_verify(why, sizeof(why)), 0, "tasks_verify: %s", why);
 }

@@ -227,6 +227,7 @@ static void check_lazy(const char *profile)
 	char c;
 	cr_assert_eq(task_read(t, (unsigned long)a + size - 1, &c, 1), 0);
 	cr_assert_eq(c, 0x5a);
+	assert_machine_sane();
 	char path[32];
 	snprintf(path, sizeof(path), "%d/status", t->pid);
 	char *status = kmm_proc_read(path);
@@ -367,6 +368,7 @@ static void check_fork_cow(const char *profile)
 	cr_assert_eq(before - settled_free(), 1);
 	assert_mm_sane(parent);
 	assert_mm_sane(child);
+	assert_machine_sane(); /* with both tasks alive: every shared page's mapcount matches its PTEs */
 	task_exit(child);
 	task_exit(parent);
 	cr_assert_eq(settled_free(), free0 + 1, "every frame back (and the parent's page directory)");
@@ -398,6 +400,29 @@ Test(mmap, populate_and_dontneed)
 	cr_assert_eq(task_madvise(t, (unsigned long)a + 1, 4096, MADV_DONTNEED), -EINVAL);
 	cr_assert_eq(task_madvise(t, 0x10000000, 4096, MADV_DONTNEED), -ENOMEM);
 	assert_mm_sane(t);
+	task_exit(t);
+	assert_machine_sane();
+}
+
+/* The rmap check finds a page whose mapcount disagrees with the PTEs, and an RSS that does. */
+Test(mmap, rmap_verify_catches_mismatches)
+{
+	struct task_struct *t = boot_task("i386");
+	long a = task_mmap(t, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(task_write(t, (unsigned long)a, "x", 1), 0);
+	unsigned long idx;
+	phys_addr_t table = user_pte_table(t->mm->pgd, (unsigned long)a, false, &idx);
+	struct page *page = pfn_to_page(PHYS_PFN(pte_get(table, idx) & PTE_PFN_MASK));
+	char why[200];
+	cr_assert_eq(tasks_verify(why, sizeof(why)), 0, "%s", why);
+	page->_mapcount++;
+	cr_assert_neq(tasks_verify(why, sizeof(why)), 0);
+	cr_assert_not_null(strstr(why, "PTEs map it"), "%s", why);
+	page->_mapcount--;
+	t->mm->rss[MM_ANONPAGES]++;
+	cr_assert_neq(tasks_verify(why, sizeof(why)), 0);
+	cr_assert_not_null(strstr(why, "RssAnon"), "%s", why);
+	t->mm->rss[MM_ANONPAGES]--;
 	task_exit(t);
 	assert_machine_sane();
 }

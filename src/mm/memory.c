@@ -327,3 +327,91 @@ int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct v
 	}
 	return 0;
 }
+
+/* Call fn on every present PTE of the VMA (mmap_lock held). */
+static void for_each_pte(struct mm_struct *mm, const struct vm_area_struct *vma,
+			 void (*fn)(unsigned long addr, pteval_t pte, void *arg), void *arg)
+{
+	unsigned long span = user_pte_span();
+	for (unsigned long a = vma->vm_start; a < vma->vm_end;) {
+		unsigned long idx;
+		phys_addr_t table = user_pte_table(mm->pgd, a, false, &idx);
+		unsigned long table_end = min(ALIGN_DOWN(a, span) + span, vma->vm_end);
+		if (!table) {
+			a = table_end;
+			continue;
+		}
+		for (; a < table_end; a += PAGE_SIZE, idx++) {
+			pteval_t pte = pte_get(table, idx);
+			if (pte & _PAGE_PRESENT)
+				fn(a, pte, arg);
+		}
+	}
+}
+
+struct rmap_check {
+	unsigned int *maps;   /* PTEs seen per pfn */
+	unsigned long anon;   /* PTEs of this mm mapping a page (not the zero page) */
+	unsigned long bad_addr;
+	const struct vm_area_struct *vma;
+};
+
+static void count_pte(unsigned long addr, pteval_t pte, void *arg)
+{
+	struct rmap_check *c = arg;
+	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
+	if (pfn == zero_pfn()) {
+		if (pte & _PAGE_RW)
+			c->bad_addr = addr; /* the zero page must never be writable */
+		return;
+	}
+	if (!pfn_valid(pfn) || ((pte & _PAGE_RW) && !(c->vma->vm_flags & VM_WRITE)))
+		c->bad_addr = addr;
+	else
+		c->maps[pfn]++;
+	c->anon++;
+}
+
+/*
+ * Every task's PTEs against the pages they map: a page mapped by n PTEs
+ * has _mapcount n - 1 and at least n references, and each mm's anon RSS
+ * is its number of such PTEs.  No PTE is writable where its VMA is not.
+ */
+int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
+{
+	struct rmap_check c = { .maps = calloc(M->max_pfn, sizeof(unsigned int)) };
+	if (!c.maps)
+		return -ENOMEM;
+	int ret = 0;
+	for (int i = 0; i < n && !ret; i++) {
+		struct mm_struct *mm = tasks[i]->mm;
+		pthread_mutex_lock(&mm->mmap_lock);
+		c.anon = 0;
+		for (int v = 0; v < mm->map_count; v++) {
+			c.vma = mm->vmas[v];
+			for_each_pte(mm, mm->vmas[v], count_pte, &c);
+		}
+		if (c.bad_addr) {
+			snprintf(why, whylen, "pid %d: the PTE at %#lx maps no page, or allows a write its VMA does not",
+				 tasks[i]->pid, c.bad_addr);
+			ret = -EINVAL;
+		} else if (c.anon != mm->rss[MM_ANONPAGES]) {
+			snprintf(why, whylen, "pid %d: RssAnon is %lu pages, its PTEs map %lu", tasks[i]->pid,
+				 mm->rss[MM_ANONPAGES], c.anon);
+			ret = -EINVAL;
+		}
+		pthread_mutex_unlock(&mm->mmap_lock);
+	}
+	for (unsigned long pfn = 0; pfn < M->max_pfn && !ret; pfn++) {
+		if (!c.maps[pfn])
+			continue;
+		struct page *page = pfn_to_page(pfn);
+		if (page->_mapcount + 1 != (int)c.maps[pfn] || page_ref_count(page) < (int)c.maps[pfn]) {
+			snprintf(why, whylen, "pfn %#lx: %u PTEs map it, but _mapcount %d and refcount %d", pfn, c.maps[pfn],
+				 page->_mapcount, page_ref_count(page));
+			ret = -EINVAL;
+		}
+	}
+	free(c.maps);
+	return ret;
+}

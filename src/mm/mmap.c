@@ -657,6 +657,19 @@ void tasks_exit(void)
 	last_pid = 0;
 }
 
+/* Every live task's VMAs (mm_verify), then their PTEs against the pages' mapcounts (rmap_verify). */
+int tasks_verify(char *why, size_t whylen)
+{
+	pthread_mutex_lock(&tasks_lock);
+	int ret = 0;
+	for (int i = 0; i < nr_tasks && !ret; i++)
+		ret = mm_verify(tasks[i]->mm, why, whylen);
+	if (!ret)
+		ret = rmap_verify(tasks, nr_tasks, why, whylen);
+	pthread_mutex_unlock(&tasks_lock);
+	return ret;
+}
+
 int nr_live_tasks(void)
 {
 	return nr_tasks;
