@@ -426,3 +426,36 @@ Test(mmap, rmap_verify_catches_mismatches)
 	task_exit(t);
 	assert_machine_sane();
 }
+
+Test(mmap, mlock)
+{
+	struct task_struct *t = boot_task("i386-pae");
+	long a = task_mmap(t, 0, 16 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int vmas = t->mm->map_count;
+	cr_assert_eq(task_mlock(t, (unsigned long)a + 4 * 4096 + 100, 4 * 4096 - 100), 0, "an unaligned start is rounded down");
+	cr_assert_eq(t->mm->locked_vm, 4);
+	cr_assert_eq(t->mm->map_count, vmas + 2, "the locked part is a VMA of its own");
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 4, "mlock faults the pages in");
+	char path[32];
+	snprintf(path, sizeof(path), "%d/status", t->pid);
+	char *status = kmm_proc_read(path);
+	cr_assert_not_null(strstr(status, "VmLck:\t      16 kB\n"), "%s", status);
+	free(status);
+	cr_assert_eq(task_madvise(t, (unsigned long)a + 4 * 4096, 4096, MADV_DONTNEED), -EINVAL, "locked pages stay");
+	cr_assert_eq(task_munlock(t, (unsigned long)a, 16 * 4096), 0);
+	cr_assert_eq(t->mm->locked_vm, 0);
+	cr_assert_eq(t->mm->map_count, vmas, "merged again");
+	/* RLIMIT_MEMLOCK, for all but root */
+	t->rlim[RLIMIT_MEMLOCK] = 8 * 4096;
+	cr_assert_eq(task_mlock(t, (unsigned long)a, 16 * 4096), -ENOMEM);
+	cr_assert_eq(t->mm->locked_vm, 0, "nothing locked");
+	cr_assert_eq(task_mlock(t, (unsigned long)a, 8 * 4096), 0);
+	cr_assert_eq(task_mlock(t, (unsigned long)a, 8 * 4096), 0, "locking locked pages again costs nothing");
+	t->uid = 0;
+	cr_assert_eq(task_mlock(t, (unsigned long)a, 16 * 4096), 0, "root is exempt");
+	cr_assert_eq(task_mlock(t, 0x10000000, 4096), -ENOMEM, "not mapped");
+	cr_assert_eq(task_mlock(t, (unsigned long)a, 0), 0);
+	assert_mm_sane(t);
+	task_exit(t);
+	assert_machine_sane();
+}

@@ -35,7 +35,7 @@
 #define VM_ACCOUNT 0x00100000UL
 #define VM_STACK VM_GROWSDOWN
 
-enum { RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_AS = 9, RLIM_NLIMITS = 16 };
+enum { RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9, RLIM_NLIMITS = 16 };
 #define RLIM_INFINITY (~0UL)
 
 enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
@@ -86,6 +86,9 @@ long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, uns
 int task_munmap(struct task_struct *t, unsigned long addr, unsigned long len);
 int task_mprotect(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot);
 unsigned long task_brk(struct task_struct *t, unsigned long brk);
+/* VM_LOCKED on/off over a range; mlock faults it in and counts RLIMIT_MEMLOCK (root is exempt). */
+int task_mlock(struct task_struct *t, unsigned long start, unsigned long len);
+int task_munlock(struct task_struct *t, unsigned long start, unsigned long len);
 /* MADV_DONTNEED (drop the pages: they read back as zeros), MADV_NORMAL, MADV_WILLNEED */
 int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, int advice);
 

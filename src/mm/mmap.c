@@ -349,68 +349,156 @@ long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, uns
 	return ret;
 }
 
-/* ---- mprotect ---------------------------------------------------------------------------- */
+/* ---- mprotect, mlock: new flags over a range ---------------------------------------------- */
 
-int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len, unsigned long prot)
+/* -ENOMEM unless [start, end) is wholly mapped; else check() on each VMA (0 or -errno). */
+static int range_check(struct mm_struct *mm, unsigned long start, unsigned long end,
+		       int (*check)(const struct vm_area_struct *, unsigned long), unsigned long arg)
 {
-	struct mm_struct *mm = t ? t->mm : NULL;
-	if (!mm)
-		return -EINVAL;
-	if (start & ~PAGE_MASK)
-		return -EINVAL;
-	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC))
-		return -EINVAL; /* PROT_GROWSDOWN/UP are not supported here */
-	len = ALIGN(len, PAGE_SIZE);
-	unsigned long end = start + len;
-	if (end < start)
-		return -ENOMEM;
-	if (!len)
-		return 0;
-	unsigned long newbits = CALC_BIT(prot, PROT_READ, VM_READ) | CALC_BIT(prot, PROT_WRITE, VM_WRITE) |
-				CALC_BIT(prot, PROT_EXEC, VM_EXEC);
-	pthread_mutex_lock(&mm->mmap_lock);
-	int ret = 0;
-	/* the whole range must be mapped, and every VMA must allow the new access */
 	unsigned long at = start;
 	for (int i = vma_index(mm, start); at < end; i++) {
-		if (i == mm->map_count || mm->vmas[i]->vm_start > at) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		unsigned long may = (mm->vmas[i]->vm_flags & (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)) >> 4;
-		if (newbits & ~may) {
-			ret = -EACCES;
-			goto out;
-		}
+		if (i == mm->map_count || mm->vmas[i]->vm_start > at)
+			return -ENOMEM;
+		int ret = check ? check(mm->vmas[i], arg) : 0;
+		if (ret)
+			return ret;
 		at = mm->vmas[i]->vm_end;
 	}
-	int i = vma_index(mm, start);
-	if (mm->vmas[i]->vm_start < start && (ret = split_vma(mm, i, start)))
-		goto out;
-	if (mm->vmas[i]->vm_start < start)
+	return 0;
+}
+
+/*
+ * Give the VMAs of [start, end) - split at its edges - the flags
+ * newflags(old) returns, with their accounting and PTEs kept right; then
+ * merge what became equal.  The range is known to be mapped.
+ */
+static int range_set_flags(struct mm_struct *mm, unsigned long start, unsigned long end,
+			   unsigned long (*newflags)(unsigned long old, unsigned long arg), unsigned long arg)
+{
+	int ret = 0, i = vma_index(mm, start);
+	if (mm->vmas[i]->vm_start < start) {
+		if ((ret = split_vma(mm, i, start)))
+			return ret;
 		i++;
+	}
 	for (; i < mm->map_count && mm->vmas[i]->vm_start < end; i++) {
 		struct vm_area_struct *v = mm->vmas[i];
 		if (v->vm_end > end && (ret = split_vma(mm, i, end)))
-			goto out;
-		unsigned long newflags = (v->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | newbits;
-		if ((v->vm_flags & VM_WRITE) && !(newflags & VM_WRITE))
+			break;
+		unsigned long flags = newflags(v->vm_flags, arg);
+		/* write taken away: the PTEs become read-only; given back, the next write fault reuses the page */
+		if ((v->vm_flags & VM_WRITE) && !(flags & VM_WRITE))
 			change_protection_ro(mm, v->vm_start, v->vm_end);
-		/* write given back: the PTEs stay read-only, and the next write fault reuses the page */
-		if ((newflags & (VM_WRITE | VM_SHARED | VM_NORESERVE | VM_ACCOUNT)) == VM_WRITE)
-			newflags |= VM_ACCOUNT; /* made writable: now committed (mprotect_fixup) */
 		vm_stat_account(mm, v->vm_flags, -(long)vma_pages(v));
-		v->vm_flags = newflags;
+		v->vm_flags = flags;
 		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
 	}
-	/* what became equal merges: the range's VMAs and their neighbours, from the top down */
+	/* the range's VMAs and their neighbours, from the top down */
 	int first = max(vma_index(mm, start) - 1, 0);
 	for (int k = min(vma_index(mm, end - 1), mm->map_count - 1); k >= first; k--)
 		if (k < mm->map_count)
 			merge_around(mm, k);
-out:
+	return ret;
+}
+
+static int prot_allowed(const struct vm_area_struct *v, unsigned long newbits)
+{
+	unsigned long may = (v->vm_flags & (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)) >> 4;
+	return newbits & ~may ? -EACCES : 0;
+}
+
+static unsigned long prot_flags(unsigned long old, unsigned long newbits)
+{
+	unsigned long flags = (old & ~(VM_READ | VM_WRITE | VM_EXEC)) | newbits;
+	if ((flags & (VM_WRITE | VM_SHARED | VM_NORESERVE | VM_ACCOUNT)) == VM_WRITE)
+		flags |= VM_ACCOUNT; /* made writable: now committed (mprotect_fixup) */
+	return flags;
+}
+
+/* Page-align [start, start + len): -EINVAL if start is not, -ENOMEM if it wraps; *end set. */
+static int user_range(unsigned long start, unsigned long len, unsigned long *end)
+{
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	*end = start + ALIGN(len, PAGE_SIZE);
+	return *end < start ? -ENOMEM : 0;
+}
+
+int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len, unsigned long prot)
+{
+	struct mm_struct *mm = t ? t->mm : NULL;
+	unsigned long end;
+	if (!mm)
+		return -EINVAL;
+	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL; /* PROT_GROWSDOWN/UP are not supported here */
+	int ret = user_range(start, len, &end);
+	if (ret || end == start)
+		return ret;
+	unsigned long newbits = CALC_BIT(prot, PROT_READ, VM_READ) | CALC_BIT(prot, PROT_WRITE, VM_WRITE) |
+				CALC_BIT(prot, PROT_EXEC, VM_EXEC);
+	pthread_mutex_lock(&mm->mmap_lock);
+	ret = range_check(mm, start, end, prot_allowed, newbits);
+	if (!ret)
+		ret = range_set_flags(mm, start, end, prot_flags, newbits);
 	pthread_mutex_unlock(&mm->mmap_lock);
 	return ret;
+}
+
+static unsigned long lock_flags(unsigned long old, unsigned long on)
+{
+	return on ? old | VM_LOCKED : old & ~VM_LOCKED;
+}
+
+/*
+ * mlock/munlock: VM_LOCKED on the range (locked_vm counts it), within
+ * RLIMIT_MEMLOCK unless the task is root; mlock faults the pages in.
+ */
+static int do_mlock(struct task_struct *t, unsigned long start, unsigned long len, bool on)
+{
+	struct mm_struct *mm = t ? t->mm : NULL;
+	unsigned long end;
+	if (!mm)
+		return -EINVAL;
+	int ret = user_range(start & PAGE_MASK, len + (start & ~PAGE_MASK), &end);
+	start &= PAGE_MASK;
+	if (ret || end == start)
+		return ret;
+	pthread_mutex_lock(&mm->mmap_lock);
+	ret = range_check(mm, start, end, NULL, 0);
+	if (!ret && on && t->uid != 0) {
+		/* pages of the range already locked do not count twice */
+		unsigned long locked = mm->locked_vm + ((end - start) >> PAGE_SHIFT);
+		for (int i = vma_index(mm, start); i < mm->map_count && mm->vmas[i]->vm_start < end; i++)
+			if (mm->vmas[i]->vm_flags & VM_LOCKED)
+				locked -= (min(mm->vmas[i]->vm_end, end) - max(mm->vmas[i]->vm_start, start)) >> PAGE_SHIFT;
+		if (locked > t->rlim[RLIMIT_MEMLOCK] >> PAGE_SHIFT)
+			ret = -ENOMEM;
+	}
+	if (!ret)
+		ret = range_set_flags(mm, start, end, lock_flags, on);
+	pthread_mutex_unlock(&mm->mmap_lock);
+	/* __mm_populate, VMA by VMA; one without read or write access is skipped, errors are ignored */
+	for (unsigned long a = start; !ret && on && a < end;) {
+		pthread_mutex_lock(&mm->mmap_lock);
+		struct vm_area_struct *v = find_vma(mm, a);
+		unsigned long vend = v ? min(v->vm_end, end) : end, flags = v ? v->vm_flags : 0;
+		pthread_mutex_unlock(&mm->mmap_lock);
+		if (flags & (VM_READ | VM_WRITE))
+			mm_access(t, a, vend - a, (flags & (VM_WRITE | VM_SHARED)) == VM_WRITE);
+		a = vend;
+	}
+	return ret;
+}
+
+int task_mlock(struct task_struct *t, unsigned long start, unsigned long len)
+{
+	return do_mlock(t, start, len, true);
+}
+
+int task_munlock(struct task_struct *t, unsigned long start, unsigned long len)
+{
+	return do_mlock(t, start, len, false);
 }
 
 /* ---- madvise ---------------------------------------------------------------------------- */
@@ -527,6 +615,7 @@ struct task_struct *task_create(const char *comm, unsigned int uid)
 	for (int r = 0; r < RLIM_NLIMITS; r++)
 		t->rlim[r] = RLIM_INFINITY;
 	t->rlim[RLIMIT_STACK] = 8UL << 20; /* _STK_LIM */
+	t->rlim[RLIMIT_MEMLOCK] = 8UL << 20; /* MLOCK_LIMIT */
 	t->mm = mm_alloc(t);
 	pthread_mutex_lock(&tasks_lock);
 	if (t->mm && nr_tasks == tasks_cap) {
