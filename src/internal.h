@@ -384,6 +384,7 @@ void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end
 void change_protection_ro(struct mm_struct *mm, unsigned long start, unsigned long end);
 struct vm_area_struct;
 int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct vm_area_struct *vma);
+int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len);
 struct task_struct;
 int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen);
 

@@ -459,3 +459,47 @@ Test(mmap, mlock)
 	task_exit(t);
 	assert_machine_sane();
 }
+
+Test(mmap, mremap)
+{
+	struct task_struct *t = boot_task("i386");
+	const unsigned long rw = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	long a = task_mmap(t, 0, 4 * 4096, rw, anon, -1, 0);
+	cr_assert_eq(task_memset(t, (unsigned long)a, 'm', 4 * 4096), 0);
+	/* shrink */
+	cr_assert_eq(task_mremap(t, (unsigned long)a, 4 * 4096, 2 * 4096, 0, 0), a);
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 2);
+	/* grow in place: the space above is free (mmap went top-down, so free it first) */
+	cr_assert_eq(find_vma(t->mm, (unsigned long)a)->vm_end, (unsigned long)a + 2 * 4096);
+	cr_assert_eq(task_mremap(t, (unsigned long)a, 2 * 4096, 4 * 4096, 0, 0), a, "the two pages above were unmapped");
+	/* blocked above and not allowed to move */
+	long wall = task_mmap(t, (unsigned long)a + 4 * 4096, 4096, PROT_READ, anon | MAP_FIXED, -1, 0);
+	cr_assert_eq(wall, a + 4 * 4096);
+	cr_assert_eq(task_mremap(t, (unsigned long)a, 4 * 4096, 8 * 4096, 0, 0), -ENOMEM);
+	/* allowed to move: the data moves with it, no page is copied */
+	unsigned long rss = t->mm->rss[MM_ANONPAGES], flt = t->min_flt;
+	long b = task_mremap(t, (unsigned long)a, 4 * 4096, 8 * 4096, MREMAP_MAYMOVE, 0);
+	cr_assert_gt(b, 0);
+	cr_assert_neq(b, a);
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], rss);
+	char buf[2];
+	cr_assert_eq(task_read(t, (unsigned long)b + 4096, buf, 2), 0);
+	cr_assert_eq(buf[0], 'm');
+	cr_assert_eq(t->min_flt, flt, "moved PTEs: no fault");
+	cr_assert_eq(task_read(t, (unsigned long)a, buf, 1), -EFAULT, "the old range is gone");
+	/* MREMAP_FIXED */
+	cr_assert_eq(task_mremap(t, (unsigned long)b, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, 0x20000000), 0x20000000);
+	cr_assert_eq(task_read(t, 0x20000000, buf, 1), 0);
+	cr_assert_eq(buf[0], 'm');
+	/* errors */
+	cr_assert_eq(task_mremap(t, (unsigned long)b + 1, 4096, 8192, MREMAP_MAYMOVE, 0), -EINVAL);
+	cr_assert_eq(task_mremap(t, (unsigned long)b, 4096, 8192, MREMAP_FIXED, 0x30000000), -EINVAL);
+	cr_assert_eq(task_mremap(t, (unsigned long)b, 4096, 0, 0, 0), -EINVAL);
+	cr_assert_eq(task_mremap(t, 0x10000000, 4096, 8192, MREMAP_MAYMOVE, 0), -EFAULT);
+	cr_assert_eq(task_mremap(t, (unsigned long)b + 4096, 16 * 4096, 32 * 4096, MREMAP_MAYMOVE, 0), -EFAULT,
+		     "more than the VMA");
+	assert_mm_sane(t);
+	assert_machine_sane();
+	task_exit(t);
+	assert_machine_sane();
+}

@@ -19,6 +19,10 @@
 
 /* PROT_* and MAP_*: the host's <sys/mman.h>, which has Linux's values */
 #include <sys/mman.h>
+#ifndef MREMAP_MAYMOVE /* <sys/mman.h> has them only with _GNU_SOURCE */
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#endif
 
 /* vm_flags */
 #define VM_READ 0x00000001UL
@@ -84,6 +88,9 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
 	       int fd, unsigned long pgoff);
 int task_munmap(struct task_struct *t, unsigned long addr, unsigned long len);
+/* mremap: shrink, grow in place, or move (MREMAP_MAYMOVE, MREMAP_FIXED); the pages move with their PTEs. */
+long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_len, unsigned long new_len,
+		 unsigned long flags, unsigned long new_addr);
 int task_mprotect(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot);
 unsigned long task_brk(struct task_struct *t, unsigned long brk);
 /* VM_LOCKED on/off over a range; mlock faults it in and counts RLIMIT_MEMLOCK (root is exempt). */

@@ -415,3 +415,24 @@ int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
 	free(c.maps);
 	return ret;
 }
+
+/* move_page_tables for mremap: the PTEs of [old, old + len) go to new, pages untouched. */
+int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len)
+{
+	for (unsigned long off = 0; off < len; off += PAGE_SIZE) {
+		unsigned long sidx, didx;
+		phys_addr_t stable = user_pte_table(mm->pgd, old + off, false, &sidx);
+		if (!stable)
+			continue;
+		pteval_t pte = pte_get(stable, sidx);
+		if (!(pte & _PAGE_PRESENT))
+			continue;
+		phys_addr_t dtable = user_pte_table(mm->pgd, new + off, true, &didx);
+		if (!dtable)
+			return -ENOMEM;
+		pte_set(dtable, didx, pte);
+		pte_set(stable, sidx, 0);
+	}
+	user_free_pgtables(mm->pgd, old, old + len);
+	return 0;
+}

@@ -501,6 +501,88 @@ int task_munlock(struct task_struct *t, unsigned long start, unsigned long len)
 	return do_mlock(t, start, len, false);
 }
 
+/* ---- mremap ------------------------------------------------------------------------------ */
+
+static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long old_len, unsigned long new_len,
+		      unsigned long flags, unsigned long new_addr)
+{
+	struct mm_struct *mm = t->mm;
+	struct vm_area_struct *vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr || addr + old_len > vma->vm_end)
+		return -EFAULT; /* the old range must lie in one VMA */
+	unsigned long grow = (new_len - old_len) >> PAGE_SHIFT;
+	if (new_len > old_len && mm->total_vm + grow > t->rlim[RLIMIT_AS] >> PAGE_SHIFT && !(flags & MREMAP_FIXED))
+		return -ENOMEM;
+	if (!(flags & MREMAP_FIXED)) {
+		if (new_len <= old_len) { /* shrink: the tail goes */
+			int ret = new_len < old_len ? do_munmap(mm, addr + new_len, old_len - new_len) : 0;
+			return ret ? ret : (long)addr;
+		}
+		/* grow in place when the VMA ends here and the space after it is free */
+		if (addr + old_len == vma->vm_end && addr + new_len <= mm->task_size &&
+		    range_free(mm, vma->vm_end, addr + new_len)) {
+			vm_stat_account(mm, vma->vm_flags, (long)grow);
+			vma->vm_end = addr + new_len;
+			merge_around(mm, vma_index(mm, addr));
+			return (long)addr;
+		}
+		if (!(flags & MREMAP_MAYMOVE))
+			return -ENOMEM;
+		new_addr = get_unmapped_area(mm, 0, new_len);
+		if (!new_addr)
+			return -ENOMEM;
+	} else {
+		if ((new_addr & ~PAGE_MASK) || new_addr > mm->task_size - new_len)
+			return -EINVAL;
+		if (new_addr < addr + old_len && addr < new_addr + new_len)
+			return -EINVAL; /* the ranges overlap */
+		int ret = do_munmap(mm, new_addr, new_len);
+		if (ret)
+			return ret;
+		vma = find_vma(mm, addr); /* the array may have moved */
+	}
+	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
+		return -ENOMEM;
+	/* move_vma: a new VMA with the old one's flags and offset, the PTEs moved, the old range unmapped */
+	unsigned long vm_flags = vma->vm_flags, pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	const char *file = vma->vm_file;
+	unsigned long moved = min(old_len, new_len);
+	struct vm_area_struct *nv = malloc(sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	*nv = (struct vm_area_struct){ new_addr, new_addr + new_len, vm_flags, pgoff, file, mm };
+	int i = vma_index(mm, new_addr);
+	if (vma_insert_at(mm, i, nv)) {
+		free(nv);
+		return -ENOMEM;
+	}
+	vm_stat_account(mm, vm_flags, (long)(new_len >> PAGE_SHIFT));
+	int ret = move_page_tables(mm, addr, new_addr, moved);
+	if (!ret)
+		ret = do_munmap(mm, addr, old_len);
+	merge_around(mm, vma_index(mm, new_addr));
+	return ret ? ret : (long)new_addr;
+}
+
+long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_len, unsigned long new_len,
+		 unsigned long flags, unsigned long new_addr)
+{
+	if (!t || !t->mm)
+		return -EINVAL;
+	if ((flags & ~(unsigned long)(MREMAP_MAYMOVE | MREMAP_FIXED)) || (addr & ~PAGE_MASK))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	old_len = ALIGN(old_len, PAGE_SIZE);
+	new_len = ALIGN(new_len, PAGE_SIZE);
+	if (!new_len || !old_len)
+		return -EINVAL; /* old_len 0 duplicates shared mappings in Linux; there are none here */
+	pthread_mutex_lock(&t->mm->mmap_lock);
+	long ret = do_mremap(t, addr, old_len, new_len, flags, new_addr);
+	pthread_mutex_unlock(&t->mm->mmap_lock);
+	return ret;
+}
+
 /* ---- madvise ---------------------------------------------------------------------------- */
 
 int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, int advice)
