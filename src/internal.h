@@ -392,6 +392,7 @@ int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen);
 struct task_struct;
 void show_pid_maps(struct strbuf *sb, struct task_struct *t);
 void show_pid_status(struct strbuf *sb, struct task_struct *t);
+void show_smaps_rollup(struct strbuf *sb, struct task_struct *t); /* mm/memory.c */
 void tasks_exit(void);
 int nr_live_tasks(void);
 int tasks_verify(char *why, size_t whylen);

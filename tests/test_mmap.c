@@ -366,6 +366,20 @@ static void check_fork_cow(const char *profile)
 	/* and one the child still shares: copied */
 	cr_assert_eq(task_write(parent, (unsigned long)a + PAGE_SIZE, "p", 1), 0);
 	cr_assert_eq(before - settled_free(), 1);
+	/* smaps_rollup: the pages both map count half to each (Pss), the copies whole */
+	char path[32];
+	snprintf(path, sizeof(path), "%d/smaps_rollup", child->pid);
+	char *rollup = kmm_proc_read(path);
+	unsigned long shared_kb = (n / 2 - 1) * 4, own_kb = (n / 2 + 1) * 4; /* the parent has since copied one more */
+	char want[64];
+	snprintf(want, sizeof(want), "Rss:            %8lu kB\n", n * 4);
+	cr_assert_not_null(strstr(rollup, want), "%s", rollup);
+	snprintf(want, sizeof(want), "Pss:            %8lu kB\n", own_kb + shared_kb / 2);
+	cr_assert_not_null(strstr(rollup, want), "%s", rollup);
+	snprintf(want, sizeof(want), "Shared_Dirty:   %8lu kB\n", shared_kb);
+	cr_assert_not_null(strstr(rollup, want), "%s", rollup);
+	cr_assert_not_null(strstr(rollup, "[rollup]\n"), "%s", rollup);
+	free(rollup);
 	assert_mm_sane(parent);
 	assert_mm_sane(child);
 	assert_machine_sane(); /* with both tasks alive: every shared page's mapcount matches its PTEs */

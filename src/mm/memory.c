@@ -436,3 +436,72 @@ int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new,
 	user_free_pgtables(mm->pgd, old, old + len);
 	return 0;
 }
+
+/* ---- /proc/PID/smaps_rollup --------------------------------------------------------------- */
+
+#define PSS_SHIFT 12 /* fixed-point bits of the proportional share, as Linux */
+
+struct mem_size_stats {
+	unsigned long rss, shared_clean, shared_dirty, private_clean, private_dirty, referenced, anonymous;
+	u64 pss, pss_dirty, pss_anon, pss_locked;
+	bool locked;
+};
+
+static void smaps_pte(unsigned long addr, pteval_t pte, void *arg)
+{
+	struct mem_size_stats *mss = arg;
+	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
+	if (pfn == zero_pfn() || !pfn_valid(pfn))
+		return; /* not a "normal" page (vm_normal_page) */
+	struct page *page = pfn_to_page(pfn);
+	int mapcount = page->_mapcount + 1;
+	bool dirty = pte & _PAGE_DIRTY;
+	u64 pss = ((u64)PAGE_SIZE << PSS_SHIFT) / (u64)(mapcount > 0 ? mapcount : 1);
+	mss->rss += PAGE_SIZE;
+	if (pte & _PAGE_ACCESSED)
+		mss->referenced += PAGE_SIZE;
+	mss->anonymous += PAGE_SIZE; /* every mapped page is anonymous for now */
+	if (mapcount >= 2) {
+		if (dirty)
+			mss->shared_dirty += PAGE_SIZE;
+		else
+			mss->shared_clean += PAGE_SIZE;
+	} else if (dirty) {
+		mss->private_dirty += PAGE_SIZE;
+	} else {
+		mss->private_clean += PAGE_SIZE;
+	}
+	mss->pss += pss;
+	mss->pss_anon += pss;
+	if (dirty)
+		mss->pss_dirty += pss;
+	if (mss->locked)
+		mss->pss_locked += pss;
+}
+
+void show_smaps_rollup(struct strbuf *sb, struct task_struct *t)
+{
+	struct mm_struct *mm = t->mm;
+	struct mem_size_stats mss = { 0 };
+	pthread_mutex_lock(&mm->mmap_lock);
+	for (int i = 0; i < mm->map_count; i++) {
+		mss.locked = mm->vmas[i]->vm_flags & VM_LOCKED;
+		for_each_pte(mm, mm->vmas[i], smaps_pte, &mss);
+	}
+	unsigned long first = mm->map_count ? mm->vmas[0]->vm_start : 0, last = mm->map_count ? mm->vmas[mm->map_count - 1]->vm_end : 0;
+	pthread_mutex_unlock(&mm->mmap_lock);
+	char head[96];
+	snprintf(head, sizeof(head), "%08lx-%08lx ---p 00000000 00:00 0 ", first, last);
+	sb_printf(sb, "%-*s %s\n", 25 + (M->prof->bits == 64 ? 8 : 4) * 6 - 1, head, "[rollup]");
+	const struct { const char *name; u64 bytes; } rows[] = {
+		{ "Rss:", mss.rss }, { "Pss:", mss.pss >> PSS_SHIFT }, { "Pss_Dirty:", mss.pss_dirty >> PSS_SHIFT },
+		{ "Pss_Anon:", mss.pss_anon >> PSS_SHIFT }, { "Pss_File:", 0 }, { "Pss_Shmem:", 0 },
+		{ "Shared_Clean:", mss.shared_clean }, { "Shared_Dirty:", mss.shared_dirty },
+		{ "Private_Clean:", mss.private_clean }, { "Private_Dirty:", mss.private_dirty },
+		{ "Referenced:", mss.referenced }, { "Anonymous:", mss.anonymous }, { "LazyFree:", 0 },
+		{ "AnonHugePages:", 0 }, { "ShmemPmdMapped:", 0 }, { "FilePmdMapped:", 0 }, { "Shared_Hugetlb:", 0 },
+		{ "Private_Hugetlb:", 0 }, { "Swap:", 0 }, { "SwapPss:", 0 }, { "Locked:", mss.pss_locked >> PSS_SHIFT },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
+		sb_printf(sb, "%-16s%8llu kB\n", rows[i].name, (unsigned long long)(rows[i].bytes >> 10));
+}

@@ -682,6 +682,8 @@ char *kmm_proc_read(const char *path)
 			show_pid_maps(&sb, t);
 		else if (t && !strcmp(end, "/status"))
 			show_pid_status(&sb, t);
+		else if (t && !strcmp(end, "/smaps_rollup"))
+			show_smaps_rollup(&sb, t);
 		else {
 			errno = ENOENT;
 			return NULL;
