@@ -393,6 +393,7 @@ struct task_struct;
 void show_pid_maps(struct strbuf *sb, struct task_struct *t);
 void show_pid_status(struct strbuf *sb, struct task_struct *t);
 void show_smaps_rollup(struct strbuf *sb, struct task_struct *t); /* mm/memory.c */
+void show_pagemap(struct strbuf *sb, struct task_struct *t);
 void tasks_exit(void);
 int nr_live_tasks(void);
 int tasks_verify(char *why, size_t whylen);

@@ -252,6 +252,27 @@ Test(mmap, lazy_allocation_i386) { check_lazy("i386"); }
 Test(mmap, lazy_allocation_pae) { check_lazy("i386-pae"); }
 Test(mmap, lazy_allocation_x86_64) { check_lazy("x86_64"); }
 
+Test(mmap, pagemap_dump)
+{
+	struct task_struct *t = boot_task("i386");
+	long a = task_mmap(t, 0, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char c;
+	cr_assert_eq(task_read(t, (unsigned long)a, &c, 1), 0);
+	cr_assert_eq(task_write(t, (unsigned long)a + 4096, "w", 1), 0);
+	char path[32];
+	snprintf(path, sizeof(path), "%d/pagemap", t->pid);
+	char *map = kmm_proc_read(path);
+	char want[48];
+	snprintf(want, sizeof(want), "%08lx pfn %8lx ro zero-page\n", (unsigned long)a, PFN_UP(M->image.bss));
+	cr_assert_not_null(strstr(map, want), "%s", map);
+	snprintf(want, sizeof(want), "%08lx pfn ", (unsigned long)a + 4096);
+	const char *line = strstr(map, want);
+	cr_assert_not_null(line, "%s", map);
+	cr_assert_not_null(strstr(line, "rw dirty mapcount 1 HighMem\n"), "%s", map);
+	free(map);
+	task_exit(t);
+}
+
 Test(mmap, user_pages_never_leak_kernel_data)
 {
 	struct task_struct *t = boot_task("i386");

@@ -505,3 +505,38 @@ void show_smaps_rollup(struct strbuf *sb, struct task_struct *t)
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
 		sb_printf(sb, "%-16s%8llu kB\n", rows[i].name, (unsigned long long)(rows[i].bytes >> 10));
 }
+
+/* ---- PID/pagemap: a text dump of the task's PTEs, for teaching ----------------------------- */
+
+struct pagemap_ctx {
+	struct strbuf *sb;
+	int w;
+};
+
+static void pagemap_pte(unsigned long addr, pteval_t pte, void *arg)
+{
+	struct pagemap_ctx *c = arg;
+	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
+	sb_printf(c->sb, "%0*lx pfn %8lx %s%s%s", c->w, addr, pfn, pte & _PAGE_RW ? "rw" : "ro",
+		  pte & _PAGE_DIRTY ? " dirty" : "", pte & _PAGE_NX ? " nx" : "");
+	if (pfn == zero_pfn())
+		sb_printf(c->sb, " zero-page\n");
+	else
+		sb_printf(c->sb, " mapcount %d %s\n", pfn_to_page(pfn)->_mapcount + 1, zone_names[page_zonenum(pfn_to_page(pfn))]);
+}
+
+/*
+ * One line per present PTE: the address, the frame, its access bits and
+ * what the frame is (the shared zero page, or a page with its mapcount
+ * and zone).  Linux's /proc/PID/pagemap holds the same facts as 64-bit
+ * binary entries; kmm prints them.
+ */
+void show_pagemap(struct strbuf *sb, struct task_struct *t)
+{
+	struct mm_struct *mm = t->mm;
+	struct pagemap_ctx c = { sb, M->prof->bits == 64 ? 12 : 8 };
+	pthread_mutex_lock(&mm->mmap_lock);
+	for (int i = 0; i < mm->map_count; i++)
+		for_each_pte(mm, mm->vmas[i], pagemap_pte, &c);
+	pthread_mutex_unlock(&mm->mmap_lock);
+}

@@ -684,6 +684,8 @@ char *kmm_proc_read(const char *path)
 			show_pid_status(&sb, t);
 		else if (t && !strcmp(end, "/smaps_rollup"))
 			show_smaps_rollup(&sb, t);
+		else if (t && !strcmp(end, "/pagemap"))
+			show_pagemap(&sb, t);
 		else {
 			errno = ENOENT;
 			return NULL;
