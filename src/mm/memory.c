@@ -245,8 +245,13 @@ int task_memset(struct task_struct *t, unsigned long addr, int c, unsigned long 
 
 /* ---- zap, protection, teardown (mmap_lock held) ------------------------------------------- */
 
-/* zap_page_range: drop every PTE of [start, end), then the tables left empty. */
-void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+/*
+ * fn on every present PTE of [start, end), with its table and index so it
+ * may change the entry; leaf tables that do not exist are skipped whole.
+ */
+typedef void (*pte_fn)(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg);
+
+static void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg)
 {
 	unsigned long span = user_pte_span();
 	for (unsigned long a = start; a < end;) {
@@ -259,31 +264,66 @@ void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end
 		}
 		for (; a < table_end; a += PAGE_SIZE, idx++) {
 			pteval_t pte = pte_get(table, idx);
-			if (!(pte & _PAGE_PRESENT))
-				continue;
-			pte_set(table, idx, 0);
-			unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
-			if (pfn != zero_pfn())
-				page_remove_rmap_and_put(mm, pfn_to_page(pfn));
+			if (pte & _PAGE_PRESENT)
+				fn(a, table, idx, pte, arg);
 		}
 	}
+}
+
+static void zap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *mm)
+{
+	pte_set(table, idx, 0);
+	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
+	if (pfn != zero_pfn())
+		page_remove_rmap_and_put(mm, pfn_to_page(pfn));
+}
+
+/* zap_page_range: drop every PTE of [start, end), then the tables left empty. */
+void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	walk_ptes(mm, start, end, zap_pte, mm);
 	user_free_pgtables(mm->pgd, start, end);
+}
+
+static void wrprotect_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
+{
+	if (pte & _PAGE_RW)
+		pte_set(table, idx, pte & ~(pteval_t)_PAGE_RW);
 }
 
 /* change_protection, for write being taken away: the PTEs become read-only. */
 void change_protection_ro(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
-	for (unsigned long a = start; a < end; a += PAGE_SIZE) {
-		unsigned long idx;
-		phys_addr_t table = user_pte_table(mm->pgd, a, false, &idx);
-		if (!table) {
-			a = ALIGN_DOWN(a, user_pte_span()) + user_pte_span() - PAGE_SIZE;
-			continue;
-		}
-		pteval_t pte = pte_get(table, idx);
-		if (pte & _PAGE_RW)
-			pte_set(table, idx, pte & ~(pteval_t)_PAGE_RW);
+	walk_ptes(mm, start, end, wrprotect_pte, NULL);
+}
+
+struct copy_ctx {
+	struct mm_struct *dst;
+	bool cow;
+	int ret;
+};
+
+static void copy_pte(unsigned long addr, phys_addr_t stable, unsigned long sidx, pteval_t pte, void *arg)
+{
+	struct copy_ctx *c = arg;
+	unsigned long didx;
+	phys_addr_t dtable = c->ret ? 0 : user_pte_table(c->dst->pgd, addr, true, &didx);
+	if (!dtable) {
+		c->ret = -ENOMEM;
+		return;
 	}
+	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
+	if (pfn != zero_pfn()) {
+		struct page *page = pfn_to_page(pfn);
+		get_page(page);
+		page->_mapcount++;
+		c->dst->rss[MM_ANONPAGES]++;
+		if (c->cow && (pte & _PAGE_RW)) {
+			pte &= ~(pteval_t)_PAGE_RW;
+			pte_set(stable, sidx, pte);
+		}
+	}
+	pte_set(dtable, didx, pte);
 }
 
 /*
@@ -294,59 +334,9 @@ void change_protection_ro(struct mm_struct *mm, unsigned long start, unsigned lo
  */
 int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct vm_area_struct *vma)
 {
-	bool cow = (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
-	unsigned long span = user_pte_span();
-	for (unsigned long a = vma->vm_start; a < vma->vm_end;) {
-		unsigned long sidx, didx;
-		phys_addr_t stable = user_pte_table(src->pgd, a, false, &sidx);
-		unsigned long table_end = min(ALIGN_DOWN(a, span) + span, vma->vm_end);
-		if (!stable) {
-			a = table_end;
-			continue;
-		}
-		for (; a < table_end; a += PAGE_SIZE, sidx++) {
-			pteval_t pte = pte_get(stable, sidx);
-			if (!(pte & _PAGE_PRESENT))
-				continue;
-			phys_addr_t dtable = user_pte_table(dst->pgd, a, true, &didx);
-			if (!dtable)
-				return -ENOMEM;
-			unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
-			if (pfn != zero_pfn()) {
-				struct page *page = pfn_to_page(pfn);
-				get_page(page);
-				page->_mapcount++;
-				dst->rss[MM_ANONPAGES]++;
-				if (cow && (pte & _PAGE_RW)) {
-					pte &= ~(pteval_t)_PAGE_RW;
-					pte_set(stable, sidx, pte);
-				}
-			}
-			pte_set(dtable, didx, pte);
-		}
-	}
-	return 0;
-}
-
-/* Call fn on every present PTE of the VMA (mmap_lock held). */
-static void for_each_pte(struct mm_struct *mm, const struct vm_area_struct *vma,
-			 void (*fn)(unsigned long addr, pteval_t pte, void *arg), void *arg)
-{
-	unsigned long span = user_pte_span();
-	for (unsigned long a = vma->vm_start; a < vma->vm_end;) {
-		unsigned long idx;
-		phys_addr_t table = user_pte_table(mm->pgd, a, false, &idx);
-		unsigned long table_end = min(ALIGN_DOWN(a, span) + span, vma->vm_end);
-		if (!table) {
-			a = table_end;
-			continue;
-		}
-		for (; a < table_end; a += PAGE_SIZE, idx++) {
-			pteval_t pte = pte_get(table, idx);
-			if (pte & _PAGE_PRESENT)
-				fn(a, pte, arg);
-		}
-	}
+	struct copy_ctx c = { dst, (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE, 0 };
+	walk_ptes(src, vma->vm_start, vma->vm_end, copy_pte, &c);
+	return c.ret;
 }
 
 struct rmap_check {
@@ -356,7 +346,7 @@ struct rmap_check {
 	const struct vm_area_struct *vma;
 };
 
-static void count_pte(unsigned long addr, pteval_t pte, void *arg)
+static void count_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
 {
 	struct rmap_check *c = arg;
 	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
@@ -389,7 +379,7 @@ int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
 		c.anon = 0;
 		for (int v = 0; v < mm->map_count; v++) {
 			c.vma = mm->vmas[v];
-			for_each_pte(mm, mm->vmas[v], count_pte, &c);
+			walk_ptes(mm, c.vma->vm_start, c.vma->vm_end, count_pte, &c);
 		}
 		if (c.bad_addr) {
 			snprintf(why, whylen, "pid %d: the PTE at %#lx maps no page, or allows a write its VMA does not",
@@ -416,25 +406,32 @@ int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
 	return ret;
 }
 
+struct move_ctx {
+	unsigned long delta; /* new - old */
+	struct mm_struct *mm;
+	int ret;
+};
+
+static void move_pte(unsigned long addr, phys_addr_t stable, unsigned long sidx, pteval_t pte, void *arg)
+{
+	struct move_ctx *c = arg;
+	unsigned long didx;
+	phys_addr_t dtable = c->ret ? 0 : user_pte_table(c->mm->pgd, addr + c->delta, true, &didx);
+	if (!dtable) {
+		c->ret = -ENOMEM;
+		return;
+	}
+	pte_set(dtable, didx, pte);
+	pte_set(stable, sidx, 0);
+}
+
 /* move_page_tables for mremap: the PTEs of [old, old + len) go to new, pages untouched. */
 int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len)
 {
-	for (unsigned long off = 0; off < len; off += PAGE_SIZE) {
-		unsigned long sidx, didx;
-		phys_addr_t stable = user_pte_table(mm->pgd, old + off, false, &sidx);
-		if (!stable)
-			continue;
-		pteval_t pte = pte_get(stable, sidx);
-		if (!(pte & _PAGE_PRESENT))
-			continue;
-		phys_addr_t dtable = user_pte_table(mm->pgd, new + off, true, &didx);
-		if (!dtable)
-			return -ENOMEM;
-		pte_set(dtable, didx, pte);
-		pte_set(stable, sidx, 0);
-	}
+	struct move_ctx c = { new - old, mm, 0 };
+	walk_ptes(mm, old, old + len, move_pte, &c);
 	user_free_pgtables(mm->pgd, old, old + len);
-	return 0;
+	return c.ret;
 }
 
 /* ---- /proc/PID/smaps_rollup --------------------------------------------------------------- */
@@ -447,7 +444,7 @@ struct mem_size_stats {
 	bool locked;
 };
 
-static void smaps_pte(unsigned long addr, pteval_t pte, void *arg)
+static void smaps_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
 {
 	struct mem_size_stats *mss = arg;
 	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
@@ -486,7 +483,7 @@ void show_smaps_rollup(struct strbuf *sb, struct task_struct *t)
 	pthread_mutex_lock(&mm->mmap_lock);
 	for (int i = 0; i < mm->map_count; i++) {
 		mss.locked = mm->vmas[i]->vm_flags & VM_LOCKED;
-		for_each_pte(mm, mm->vmas[i], smaps_pte, &mss);
+		walk_ptes(mm, mm->vmas[i]->vm_start, mm->vmas[i]->vm_end, smaps_pte, &mss);
 	}
 	unsigned long first = mm->map_count ? mm->vmas[0]->vm_start : 0, last = mm->map_count ? mm->vmas[mm->map_count - 1]->vm_end : 0;
 	pthread_mutex_unlock(&mm->mmap_lock);
@@ -513,7 +510,7 @@ struct pagemap_ctx {
 	int w;
 };
 
-static void pagemap_pte(unsigned long addr, pteval_t pte, void *arg)
+static void pagemap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
 {
 	struct pagemap_ctx *c = arg;
 	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
@@ -537,6 +534,6 @@ void show_pagemap(struct strbuf *sb, struct task_struct *t)
 	struct pagemap_ctx c = { sb, M->prof->bits == 64 ? 12 : 8 };
 	pthread_mutex_lock(&mm->mmap_lock);
 	for (int i = 0; i < mm->map_count; i++)
-		for_each_pte(mm, mm->vmas[i], pagemap_pte, &c);
+		walk_ptes(mm, mm->vmas[i]->vm_start, mm->vmas[i]->vm_end, pagemap_pte, &c);
 	pthread_mutex_unlock(&mm->mmap_lock);
 }
