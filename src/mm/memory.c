@@ -167,14 +167,23 @@ static int do_fault(struct task_struct *t, unsigned long addr, bool write)
 	return 0;
 }
 
+/* The leaf table last walked to (a TLB of one entry); valid while mmap_lock is held. */
+struct walk_cache {
+	unsigned long base; /* the address the table's first entry maps */
+	phys_addr_t table;  /* 0: none */
+};
+
 /* The physical address of addr if the PTE allows the access, else 0 (a fault is due). */
-static phys_addr_t translate(struct mm_struct *mm, unsigned long addr, bool write)
+static phys_addr_t translate(struct mm_struct *mm, unsigned long addr, bool write, struct walk_cache *wc)
 {
-	unsigned long idx;
-	phys_addr_t table = user_pte_table(mm->pgd, addr, false, &idx);
-	if (!table)
-		return 0;
-	pteval_t pte = pte_get(table, idx);
+	unsigned long span = user_pte_span(), idx = (addr & (span - 1)) >> PAGE_SHIFT;
+	if (!wc->table || ALIGN_DOWN(addr, span) != wc->base) {
+		wc->table = user_pte_table(mm->pgd, addr, false, &idx);
+		wc->base = ALIGN_DOWN(addr, span);
+		if (!wc->table)
+			return 0;
+	}
+	pteval_t pte = pte_get(wc->table, idx);
 	if (!(pte & _PAGE_PRESENT) || (write && !(pte & _PAGE_RW)))
 		return 0;
 	return (pte & PTE_PFN_MASK) | (addr & ~PAGE_MASK);
@@ -191,14 +200,16 @@ static int access_range(struct task_struct *t, unsigned long addr, unsigned long
 		return -EFAULT;
 	pthread_mutex_lock(&mm->mmap_lock);
 	int ret = 0;
+	struct walk_cache wc = { 0, 0 };
 	for (unsigned long done = 0; done < len && !ret;) {
 		unsigned long a = addr + done, n = min(len - done, PAGE_SIZE - (a & ~PAGE_MASK));
-		phys_addr_t pa = translate(mm, a, write);
+		phys_addr_t pa = translate(mm, a, write, &wc);
 		if (!pa) {
 			ret = do_fault(t, a, write);
 			if (ret)
 				break;
-			pa = translate(mm, a, write);
+			/* an existing table stays where it is; a missing one the fault may have made */
+			pa = translate(mm, a, write, &wc);
 		}
 		if (fn)
 			fn(ram_host(pa), done, n, arg);
