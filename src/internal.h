@@ -239,7 +239,7 @@ struct kmm_machine {
 	bool thp_enabled;
 	bool deferred_active;             /* deferred struct page threads still running */
 	unsigned long slab_bugs;          /* slab errors reported (BUG ..., WARNING ...) */
-	unsigned long vmalloc_bugs;       /* bad vfree()/vunmap() calls reported */
+	unsigned long vmalloc_bugs;       /* bad vfree/vunmap/ioremap/iounmap calls reported */
 	unsigned long kmap_bugs;          /* bad kmap/kunmap calls reported */
 
 	/* kernel page tables (arch/pgtable.c) */
@@ -395,7 +395,6 @@ void show_pid_status(struct strbuf *sb, struct task_struct *t);
 void show_smaps_rollup(struct strbuf *sb, struct task_struct *t); /* mm/memory.c */
 void show_pagemap(struct strbuf *sb, struct task_struct *t);
 void tasks_exit(void);
-int nr_live_tasks(void);
 int tasks_verify(char *why, size_t whylen);
 
 /* arch/ioremap.c */

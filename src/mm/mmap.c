@@ -841,11 +841,6 @@ int tasks_verify(char *why, size_t whylen)
 	return ret;
 }
 
-int nr_live_tasks(void)
-{
-	return nr_tasks;
-}
-
 /*
  * exec's layout without randomisation: a PIE image at ELF_ET_DYN_BASE
  * (2/3 of TASK_SIZE on i386, 0x555555554000 on x86_64) - text, then data,
