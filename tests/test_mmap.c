@@ -573,6 +573,10 @@ static void check_mremap(const char *profile)
 	cr_assert_eq(task_mremap(t, (unsigned long)b, 4096, 8192, MREMAP_FIXED, 0x30000000), -EINVAL);
 	cr_assert_eq(task_mremap(t, (unsigned long)b, 4096, 0, 0, 0), -EINVAL);
 	cr_assert_eq(task_mremap(t, 0x10000000, 4096, 8192, MREMAP_MAYMOVE, 0), -EFAULT);
+	t->rlim[RLIMIT_AS] = t->mm->total_vm << PAGE_SHIFT;
+	cr_assert_eq(task_mremap(t, 0x20000000, 4096, 8192, MREMAP_MAYMOVE | MREMAP_FIXED, 0x30000000), -ENOMEM,
+		     "RLIMIT_AS holds for a move too");
+	t->rlim[RLIMIT_AS] = RLIM_INFINITY;
 	cr_assert_eq(task_mremap(t, (unsigned long)b + 4096, 16 * 4096, 32 * 4096, MREMAP_MAYMOVE, 0), -EFAULT,
 		     "more than the VMA");
 	assert_mm_sane(t);

@@ -511,8 +511,8 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 	if (!vma || vma->vm_start > addr || addr + old_len > vma->vm_end)
 		return -EFAULT; /* the old range must lie in one VMA */
 	unsigned long grow = (new_len - old_len) >> PAGE_SHIFT;
-	if (new_len > old_len && mm->total_vm + grow > t->rlim[RLIMIT_AS] >> PAGE_SHIFT && !(flags & MREMAP_FIXED))
-		return -ENOMEM;
+	if (new_len > old_len && mm->total_vm + grow > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
+		return -ENOMEM; /* may_expand_vm, whichever way it grows */
 	if (!(flags & MREMAP_FIXED)) {
 		if (new_len <= old_len) { /* shrink: the tail goes */
 			int ret = new_len < old_len ? do_munmap(mm, addr + new_len, old_len - new_len) : 0;
