@@ -34,4 +34,10 @@ void assert_machine_sane(void);
 /* look up a zone of the booted machine by node and name */
 struct zone *zone_by_name(int nid, const char *name);
 
+/* Three tests, name_i386, name_pae and name_x86_64, each running fn(profile) */
+#define TEST_ON_EVERY_PROFILE(suite, name, fn)          \
+	Test(suite, name##_i386) { fn("i386"); }        \
+	Test(suite, name##_pae) { fn("i386-pae"); }     \
+	Test(suite, name##_x86_64) { fn("x86_64"); }
+
 #endif

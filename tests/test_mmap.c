@@ -100,9 +100,7 @@ static void check_anonymous_top_down_and_merging(const char *profile)
 	task_exit(t);
 }
 
-Test(mmap, anonymous_top_down_and_merging_i386) { check_anonymous_top_down_and_merging("i386"); }
-Test(mmap, anonymous_top_down_and_merging_pae) { check_anonymous_top_down_and_merging("i386-pae"); }
-Test(mmap, anonymous_top_down_and_merging_x86_64) { check_anonymous_top_down_and_merging("x86_64"); }
+TEST_ON_EVERY_PROFILE(mmap, anonymous_top_down_and_merging, check_anonymous_top_down_and_merging)
 
 static void check_mprotect_splits_and_merges(const char *profile)
 {
@@ -132,9 +130,7 @@ static void check_mprotect_splits_and_merges(const char *profile)
 	task_exit(t);
 }
 
-Test(mmap, mprotect_splits_and_merges_i386) { check_mprotect_splits_and_merges("i386"); }
-Test(mmap, mprotect_splits_and_merges_pae) { check_mprotect_splits_and_merges("i386-pae"); }
-Test(mmap, mprotect_splits_and_merges_x86_64) { check_mprotect_splits_and_merges("x86_64"); }
+TEST_ON_EVERY_PROFILE(mmap, mprotect_splits_and_merges, check_mprotect_splits_and_merges)
 
 static void check_error_codes(const char *profile)
 {
@@ -169,9 +165,7 @@ static void check_error_codes(const char *profile)
 	task_exit(t);
 }
 
-Test(mmap, error_codes_i386) { check_error_codes("i386"); }
-Test(mmap, error_codes_pae) { check_error_codes("i386-pae"); }
-Test(mmap, error_codes_x86_64) { check_error_codes("x86_64"); }
+TEST_ON_EVERY_PROFILE(mmap, error_codes, check_error_codes)
 
 static void check_brk(const char *profile)
 {
@@ -206,9 +200,7 @@ static void check_brk(const char *profile)
 	task_exit(t);
 }
 
-Test(mmap, brk_i386) { check_brk("i386"); }
-Test(mmap, brk_pae) { check_brk("i386-pae"); }
-Test(mmap, brk_x86_64) { check_brk("x86_64"); }
+TEST_ON_EVERY_PROFILE(mmap, brk, check_brk)
 
 /* ---- page faults, through the software way in ------------------------------------------------ */
 
@@ -267,9 +259,7 @@ static void check_lazy(const char *profile)
 	assert_machine_sane();
 }
 
-Test(mmap, lazy_allocation_i386) { check_lazy("i386"); }
-Test(mmap, lazy_allocation_pae) { check_lazy("i386-pae"); }
-Test(mmap, lazy_allocation_x86_64) { check_lazy("x86_64"); }
+TEST_ON_EVERY_PROFILE(mmap, lazy_allocation, check_lazy)
 
 Test(mmap, pagemap_dump)
 {
@@ -341,9 +331,7 @@ static void check_segfaults(const char *profile)
 	task_exit(t);
 }
 
-Test(mmap, segfaults_i386) { check_segfaults("i386"); }
-Test(mmap, segfaults_pae) { check_segfaults("i386-pae"); }
-Test(mmap, segfaults_x86_64) { check_segfaults("x86_64"); }
+TEST_ON_EVERY_PROFILE(mmap, segfaults, check_segfaults)
 
 static void check_stack_grows_to_its_rlimit(const char *profile)
 {
@@ -362,9 +350,7 @@ static void check_stack_grows_to_its_rlimit(const char *profile)
 	assert_machine_sane();
 }
 
-Test(mmap, stack_grows_to_its_rlimit_i386) { check_stack_grows_to_its_rlimit("i386"); }
-Test(mmap, stack_grows_to_its_rlimit_pae) { check_stack_grows_to_its_rlimit("i386-pae"); }
-Test(mmap, stack_grows_to_its_rlimit_x86_64) { check_stack_grows_to_its_rlimit("x86_64"); }
+TEST_ON_EVERY_PROFILE(mmap, stack_grows_to_its_rlimit, check_stack_grows_to_its_rlimit)
 
 static void check_munmap_gives_pages_back(const char *profile)
 {
@@ -381,9 +367,7 @@ static void check_munmap_gives_pages_back(const char *profile)
 	assert_machine_sane();
 }
 
-Test(mmap, munmap_gives_pages_back_i386) { check_munmap_gives_pages_back("i386"); }
-Test(mmap, munmap_gives_pages_back_pae) { check_munmap_gives_pages_back("i386-pae"); }
-Test(mmap, munmap_gives_pages_back_x86_64) { check_munmap_gives_pages_back("x86_64"); }
+TEST_ON_EVERY_PROFILE(mmap, munmap_gives_pages_back, check_munmap_gives_pages_back)
 
 /* fork, the child writes half the pages: that many copies, the parent's data intact, all back after exit. */
 static void check_fork_cow(const char *profile)
@@ -444,9 +428,7 @@ static void check_fork_cow(const char *profile)
 	assert_machine_sane();
 }
 
-Test(mmap, fork_cow_i386) { check_fork_cow("i386"); }
-Test(mmap, fork_cow_pae) { check_fork_cow("i386-pae"); }
-Test(mmap, fork_cow_x86_64) { check_fork_cow("x86_64"); }
+TEST_ON_EVERY_PROFILE(mmap, fork_cow, check_fork_cow)
 
 static void check_populate_and_dontneed(const char *profile)
 {
@@ -473,9 +455,7 @@ static void check_populate_and_dontneed(const char *profile)
 	assert_machine_sane();
 }
 
-Test(mmap, populate_and_dontneed_i386) { check_populate_and_dontneed("i386"); }
-Test(mmap, populate_and_dontneed_pae) { check_populate_and_dontneed("i386-pae"); }
-Test(mmap, populate_and_dontneed_x86_64) { check_populate_and_dontneed("x86_64"); }
+TEST_ON_EVERY_PROFILE(mmap, populate_and_dontneed, check_populate_and_dontneed)
 
 /* The rmap check finds a page whose mapcount disagrees with the PTEs, and an RSS that does. */
 Test(mmap, rmap_verify_catches_mismatches)
@@ -533,9 +513,7 @@ static void check_mlock(const char *profile)
 	assert_machine_sane();
 }
 
-Test(mmap, mlock_i386) { check_mlock("i386"); }
-Test(mmap, mlock_pae) { check_mlock("i386-pae"); }
-Test(mmap, mlock_x86_64) { check_mlock("x86_64"); }
+TEST_ON_EVERY_PROFILE(mmap, mlock, check_mlock)
 
 static void check_mremap(const char *profile)
 {
@@ -585,6 +563,4 @@ static void check_mremap(const char *profile)
 	assert_machine_sane();
 }
 
-Test(mmap, mremap_i386) { check_mremap("i386"); }
-Test(mmap, mremap_pae) { check_mremap("i386-pae"); }
-Test(mmap, mremap_x86_64) { check_mremap("x86_64"); }
+TEST_ON_EVERY_PROFILE(mmap, mremap, check_mremap)

@@ -140,6 +140,4 @@ static void check_aliasing(const char *profile)
 	assert_machine_sane();
 }
 
-Test(pgtable, window_aliasing_i386) { check_aliasing("i386"); }
-Test(pgtable, window_aliasing_pae) { check_aliasing("i386-pae"); }
-Test(pgtable, window_aliasing_x86_64) { check_aliasing("x86_64"); }
+TEST_ON_EVERY_PROFILE(pgtable, window_aliasing, check_aliasing)

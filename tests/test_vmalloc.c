@@ -85,9 +85,7 @@ static void check_roundtrip(const char *profile)
 	assert_all_back(before);
 }
 
-Test(vmalloc, roundtrip_i386) { check_roundtrip("i386"); }
-Test(vmalloc, roundtrip_pae) { check_roundtrip("i386-pae"); }
-Test(vmalloc, roundtrip_x86_64) { check_roundtrip("x86_64"); }
+TEST_ON_EVERY_PROFILE(vmalloc, roundtrip, check_roundtrip)
 
 static char *guard_target;
 
@@ -432,6 +430,4 @@ static void check_ioremap(const char *profile)
 	assert_all_back(before);
 }
 
-Test(vmalloc, ioremap_i386) { check_ioremap("i386"); }
-Test(vmalloc, ioremap_pae) { check_ioremap("i386-pae"); }
-Test(vmalloc, ioremap_x86_64) { check_ioremap("x86_64"); }
+TEST_ON_EVERY_PROFILE(vmalloc, ioremap, check_ioremap)
