@@ -115,18 +115,19 @@ static int mirror_run(struct kmm_window *w, unsigned long kva)
 {
 	unsigned long end = min(kva + FAULT_AROUND * PAGE_SIZE, w->kva + w->size);
 	while (kva < end) {
+		/* the windows map with 4 KiB entries only: the frame is the entry's */
 		unsigned int level;
 		pteval_t e = lookup_address(kva, &level);
-		phys_addr_t pa;
-		if (!level || !kernel_va_to_phys(kva, &pa))
+		if (level != PG_LEVEL_4K)
 			break;
+		phys_addr_t pa = e & PTE_PFN_MASK;
 		int prot = pte_host_prot(e);
 		unsigned long n = 1;
 		for (; kva + n * PAGE_SIZE < end; n++) {
-			phys_addr_t next;
 			pteval_t ne = lookup_address(kva + n * PAGE_SIZE, &level);
-			if (!level || pte_host_prot(ne) != prot || !kernel_va_to_phys(kva + n * PAGE_SIZE, &next) ||
-			    next != pa + n * PAGE_SIZE || phys_is_device(next) != phys_is_device(pa))
+			phys_addr_t next = ne & PTE_PFN_MASK;
+			if (level != PG_LEVEL_4K || pte_host_prot(ne) != prot || next != pa + n * PAGE_SIZE ||
+			    phys_is_device(next) != phys_is_device(pa))
 				break;
 		}
 		off_t off;
