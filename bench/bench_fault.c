@@ -1,11 +1,14 @@
 /*
- * bench_fault.c - page faults of simulated processes (the software way in)
- * against the host kernel doing the same work in the same run:
+ * bench_fault.c - page faults of simulated processes, through both ways
+ * in, against the host kernel doing the same work in the same run:
  *   demand-zero write faults: kmm mm_access(write) over a fresh anonymous
- *     mmap, one fault per page, 4 KiB zeroing included; host: touching
- *     each page of a fresh anonymous mmap;
- *   copy-on-write faults: after fork, the child writes every page; host:
- *     fork(), the child writes every page, the parent waits.
+ *     mmap, one fault per page, 4 KiB zeroing included - or a C store to
+ *     each page through task_user_ptr (the host trap: a SIGSEGV, the
+ *     simulated fault, one host mmap); host: touching each page of a
+ *     fresh anonymous mmap;
+ *   copy-on-write faults: after fork, the child writes every page (through
+ *     either way in); host: fork(), the child writes every page, the
+ *     parent waits.
  * One operation = one page.
  */
 #define _GNU_SOURCE
@@ -33,6 +36,25 @@ static void host_demand_zero(void *arg, long pages)
 	for (long i = 0; i < pages; i++)
 		p[i << 12] = 1;
 	munmap(p, (size_t)pages << 12);
+}
+
+static void kmm_demand_zero_trap(void *arg, long pages)
+{
+	long a = task_mmap(task, 0, (unsigned long)pages << 12, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	volatile char *p = task_user_ptr(task, (unsigned long)a);
+	for (long i = 0; i < pages; i++)
+		p[i << 12] = 1;
+	task_munmap(task, (unsigned long)a, (unsigned long)pages << 12);
+}
+
+static void kmm_cow_trap(void *arg, long pages)
+{
+	long a = *(long *)arg;
+	struct task_struct *child = task_fork(task);
+	volatile char *p = task_user_ptr(child, (unsigned long)a);
+	for (long i = 0; i < pages; i++)
+		p[i << 12] = 'c';
+	task_exit(child);
 }
 
 static void kmm_cow(void *arg, long pages)
@@ -70,11 +92,15 @@ void bench_fault(void)
 	bench_print_header("page faults (one operation = one page; baseline = the host kernel's own fault)");
 	struct bench_result k = bench_best(kmm_demand_zero, NULL, pages, 5), b = bench_best(host_demand_zero, NULL, pages, 5);
 	bench_print("demand-zero write fault (software API)", k, b);
+	k = bench_best(kmm_demand_zero_trap, NULL, pages, 5);
+	bench_print("demand-zero write fault (host trap)", k, b);
 	long a = task_mmap(task, 0, (unsigned long)pages << 12, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	char *host = mmap(NULL, (size_t)pages << 12, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	k = bench_best(kmm_cow, &a, pages, 5);
 	b = bench_best(host_cow, host, pages, 5);
-	bench_print("copy-on-write fault after fork", k, b);
+	bench_print("copy-on-write fault after fork (software API)", k, b);
+	k = bench_best(kmm_cow_trap, &a, pages, 5);
+	bench_print("copy-on-write fault after fork (host trap)", k, b);
 	munmap(host, (size_t)pages << 12);
 	task_exit(task);
 	kmm_shutdown();

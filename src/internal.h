@@ -24,6 +24,10 @@
 #include <kmm/mmzone.h>
 #include <kmm/mm.h>
 #include <kmm/gfp.h>
+#include <kmm/pgtable.h>
+
+struct mm_struct;
+struct task_struct;
 
 #ifndef KMM_DEBUG
 #define KMM_DEBUG 1
@@ -313,7 +317,16 @@ void free_reserved_area_pfn(unsigned long start_pfn, unsigned long end_pfn, cons
 void adjust_managed_page_count(struct page *page, long count);
 int ram_init(char *err, size_t errlen);               /* sim/ram.c */
 int init_kernel_page_tables(void);                    /* arch/pgtable.c */
+#define FAULT_AROUND 16 /* pages a host-mirror trap maps at once, the faulting one first */
 int kmm_window_add(unsigned long kva, unsigned long size); /* sim/trap.c */
+struct kmm_window;
+int kmm_window_mirror(struct kmm_window *w, unsigned long addr, unsigned long end, int max_runs,
+		      pteval_t (*lookup)(void *ctx, unsigned long addr), void *ctx);
+void *kmm_user_host(struct mm_struct *mm, unsigned long addr);
+void kmm_user_window_unmap(struct mm_struct *mm, unsigned long start, unsigned long end);
+void kmm_user_windows_free(struct mm_struct *mm);
+int kmm_host_map_budget(unsigned long runs);  /* at most this many mirrored runs (0: from max_map_count) */
+unsigned long kmm_host_map_evictions(void);
 int kernel_pgtable_prealloc(unsigned long va, unsigned long size); /* arch/pgtable.c */
 void kmm_window_unmap(unsigned long kva, unsigned long size);
 void kmm_windows_exit(void);
@@ -381,7 +394,9 @@ unsigned long user_pgtable_pages(phys_addr_t pgd);
 /* mm/memory.c */
 struct mm_struct;
 void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end);
-void change_protection_ro(struct mm_struct *mm, unsigned long start, unsigned long end);
+void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end, unsigned long vm_flags);
+void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned long addr, bool write);
 struct vm_area_struct;
 int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct vm_area_struct *vma);
 int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len);

@@ -202,10 +202,80 @@ static void check_brk(const char *profile)
 
 TEST_ON_EVERY_PROFILE(mmap, brk, check_brk)
 
-/* ---- page faults, through the software way in ------------------------------------------------ */
+/* ---- page faults, through both ways in --------------------------------------------------------- */
 
 #include "sim/ram.h"
 #include <signal.h>
+
+/*
+ * The fault tests run twice: through the software API (mm_access and the
+ * task_read/write helpers) and through the host trap (plain C loads and
+ * stores through task_user_ptr, inside kmm_try so a SIGSEGV of the task
+ * comes back as -EFAULT).  The u_* helpers are the one place that differs.
+ */
+static bool via_trap;
+
+struct host_op {
+	struct task_struct *t;
+	unsigned long addr, len;
+	char *buf;  /* NULL: touch only */
+	int fill;   /* >= 0: memset with it */
+	bool write;
+};
+
+static void host_op_run(void *arg)
+{
+	struct host_op *op = arg;
+	for (unsigned long done = 0; done < op->len;) {
+		unsigned long a = op->addr + done, n = min(op->len - done, PAGE_SIZE - (a & ~PAGE_MASK));
+		volatile char *p = task_user_ptr(op->t, a); /* a pointer per page: x86_64 windows are 4 GiB chunks */
+		cr_assert_not_null((void *)p);
+		if (op->fill >= 0)
+			memset((char *)p, op->fill, n);
+		else if (op->buf && op->write)
+			memcpy((char *)p, op->buf + done, n);
+		else if (op->buf)
+			memcpy(op->buf + done, (char *)p, n);
+		else if (op->write)
+			*p = *p;
+		else
+			(void)*p;
+		done += n;
+	}
+}
+
+static int host_op(struct task_struct *t, unsigned long addr, unsigned long len, char *buf, int fill, bool write)
+{
+	struct host_op op = { t, addr, len, buf, fill, write };
+	return kmm_try(host_op_run, &op);
+}
+
+static int u_touch(struct task_struct *t, unsigned long addr, unsigned long len, bool write)
+{
+	return via_trap ? host_op(t, addr, len, NULL, -1, write) : mm_access(t, addr, len, write);
+}
+
+static int u_read(struct task_struct *t, unsigned long addr, void *buf, unsigned long len)
+{
+	return via_trap ? host_op(t, addr, len, buf, -1, false) : task_read(t, addr, buf, len);
+}
+
+static int u_write(struct task_struct *t, unsigned long addr, const void *buf, unsigned long len)
+{
+	return via_trap ? host_op(t, addr, len, (char *)buf, -1, true) : task_write(t, addr, buf, len);
+}
+
+static int u_memset(struct task_struct *t, unsigned long addr, int c, unsigned long len)
+{
+	return via_trap ? host_op(t, addr, len, NULL, c & 0xff, true) : task_memset(t, addr, c, len);
+}
+
+/* Six tests: name_{i386,pae,x86_64} through the software API, name_trap_* through the host trap. */
+#define TEST_BOTH_WAYS(suite, name, fn)                                          \
+	static void name##_sw(const char *profile) { via_trap = false; fn(profile); } \
+	static void name##_trap(const char *profile) { via_trap = true; fn(profile); } \
+	TEST_ON_EVERY_PROFILE(suite, name, name##_sw)                               \
+	TEST_ON_EVERY_PROFILE(suite, name##_trap, name##_trap)
 
 static unsigned long settled_free(void)
 {
@@ -223,20 +293,20 @@ static void check_lazy(const char *profile)
 	long a = task_mmap(t, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
 	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 0);
-	cr_assert_eq(mm_access(t, (unsigned long)a, size, false), 0);
+	cr_assert_eq(u_touch(t, (unsigned long)a, size, false), 0);
 	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 0, "reads map the zero page");
 	cr_assert_leq(free0 - settled_free(), 8, "only page-table pages were taken");
 	unsigned long flt = t->min_flt;
 	struct zone *high = zone_by_name(0, M->prof->bits == 64 ? "Normal" : "HighMem");
 	unsigned long high_free = (unsigned long)high->vm_stat[NR_FREE_PAGES];
-	cr_assert_eq(task_memset(t, (unsigned long)a, 0x5a, size), 0);
+	cr_assert_eq(u_memset(t, (unsigned long)a, 0x5a, size), 0);
 	cr_assert_eq(t->min_flt - flt, pages, "one fault per page");
 	cr_assert_eq(t->mm->rss[MM_ANONPAGES], pages);
 	drain_all_pages(NULL);
 	if (M->prof->bits == 32)
 		cr_assert_geq(high_free - (unsigned long)high->vm_stat[NR_FREE_PAGES], pages, "user pages come from HighMem");
 	char c;
-	cr_assert_eq(task_read(t, (unsigned long)a + size - 1, &c, 1), 0);
+	cr_assert_eq(u_read(t, (unsigned long)a + size - 1, &c, 1), 0);
 	cr_assert_eq(c, 0x5a);
 	assert_machine_sane();
 	char path[32];
@@ -259,15 +329,15 @@ static void check_lazy(const char *profile)
 	assert_machine_sane();
 }
 
-TEST_ON_EVERY_PROFILE(mmap, lazy_allocation, check_lazy)
+TEST_BOTH_WAYS(mmap, lazy_allocation, check_lazy)
 
 Test(mmap, pagemap_dump)
 {
 	struct task_struct *t = boot_task("i386");
 	long a = task_mmap(t, 0, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char c;
-	cr_assert_eq(task_read(t, (unsigned long)a, &c, 1), 0);
-	cr_assert_eq(task_write(t, (unsigned long)a + 4096, "w", 1), 0);
+	cr_assert_eq(u_read(t, (unsigned long)a, &c, 1), 0);
+	cr_assert_eq(u_write(t, (unsigned long)a + 4096, "w", 1), 0);
 	char path[32];
 	snprintf(path, sizeof(path), "%d/pagemap", t->pid);
 	char *map = kmm_proc_read(path);
@@ -290,12 +360,12 @@ Test(mmap, user_pages_never_leak_kernel_data)
 	memset(ram_host(page_to_phys(secret)), 'S', PAGE_SIZE);
 	unsigned long pfn = page_to_pfn(secret);
 	__free_pages(secret, 0);
-	cr_assert_eq(task_write(t, (unsigned long)a, "x", 1), 0);
+	cr_assert_eq(u_write(t, (unsigned long)a, "x", 1), 0);
 	unsigned long idx;
 	phys_addr_t table = user_pte_table(t->mm->pgd, (unsigned long)a, false, &idx);
 	cr_assert_eq(PHYS_PFN(pte_get(table, idx) & PTE_PFN_MASK), pfn, "the user got the very page the secret was in");
 	char buf[PAGE_SIZE];
-	cr_assert_eq(task_read(t, (unsigned long)a, buf, sizeof(buf)), 0);
+	cr_assert_eq(u_read(t, (unsigned long)a, buf, sizeof(buf)), 0);
 	for (unsigned long i = 1; i < PAGE_SIZE; i++)
 		cr_assert_eq(buf[i], 0, "byte %lu", i);
 	task_exit(t);
@@ -305,7 +375,7 @@ static void check_segfaults(const char *profile)
 {
 	struct task_struct *t = boot_task(profile);
 	char c = 0;
-	cr_assert_eq(task_read(t, 0x10000000, &c, 1), -EFAULT);
+	cr_assert_eq(u_read(t, 0x10000000, &c, 1), -EFAULT);
 	cr_assert_eq(t->last_signal, SIGSEGV);
 	cr_assert_eq(t->last_si_code, SEGV_MAPERR);
 	char want[96];
@@ -313,35 +383,47 @@ static void check_segfaults(const char *profile)
 	snprintf(want, sizeof(want), "cat[1]: segfault at 10000000 ip %0*d sp %0*d error 4", w, 0, w, 0);
 	cr_assert_not_null(strstr(kmm_dmesg(), want), "%s", kmm_dmesg());
 	long ro = task_mmap(t, 0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	cr_assert_eq(task_write(t, (unsigned long)ro, "x", 1), -EFAULT);
+	cr_assert_eq(u_write(t, (unsigned long)ro, "x", 1), -EFAULT);
 	cr_assert_eq(t->last_si_code, SEGV_ACCERR);
 	cr_assert_not_null(strstr(kmm_dmesg(), "error 7"));
 	/* mprotect: take write away, then give it back: the page is reused, not copied */
 	long rw = task_mmap(t, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	cr_assert_eq(task_write(t, (unsigned long)rw, "abc", 4), 0);
+	cr_assert_eq(u_write(t, (unsigned long)rw, "abc", 4), 0);
 	cr_assert_eq(task_mprotect(t, (unsigned long)rw, 4096, PROT_READ), 0);
-	cr_assert_eq(task_write(t, (unsigned long)rw, "x", 1), -EFAULT);
+	cr_assert_eq(u_write(t, (unsigned long)rw, "x", 1), -EFAULT);
 	cr_assert_eq(task_mprotect(t, (unsigned long)rw, 4096, PROT_READ | PROT_WRITE), 0);
 	unsigned long rss = t->mm->rss[MM_ANONPAGES];
-	cr_assert_eq(task_write(t, (unsigned long)rw + 1, "B", 1), 0);
+	cr_assert_eq(u_write(t, (unsigned long)rw + 1, "B", 1), 0);
 	cr_assert_eq(t->mm->rss[MM_ANONPAGES], rss, "reused");
 	char buf[4];
-	cr_assert_eq(task_read(t, (unsigned long)rw, buf, 4), 0);
+	cr_assert_eq(u_read(t, (unsigned long)rw, buf, 4), 0);
 	cr_assert_str_eq(buf, "aBc");
+	/* PROT_NONE: the page stays, but neither a read nor a write gets to it */
+	cr_assert_eq(task_mprotect(t, (unsigned long)rw, 4096, PROT_NONE), 0);
+	cr_assert_eq(u_read(t, (unsigned long)rw, buf, 1), -EFAULT);
+	cr_assert_eq(t->last_si_code, SEGV_ACCERR);
+	cr_assert_eq(u_write(t, (unsigned long)rw, "x", 1), -EFAULT);
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], rss, "the page is kept");
+	assert_machine_sane();
+	cr_assert_eq(task_mprotect(t, (unsigned long)rw, 4096, PROT_READ), 0);
+	memset(buf, 0, sizeof(buf));
+	cr_assert_eq(u_read(t, (unsigned long)rw, buf, 4), 0);
+	cr_assert_str_eq(buf, "aBc", "readable again, with its data");
+	cr_assert_eq(u_write(t, (unsigned long)rw, "x", 1), -EFAULT);
 	task_exit(t);
 }
 
-TEST_ON_EVERY_PROFILE(mmap, segfaults, check_segfaults)
+TEST_BOTH_WAYS(mmap, segfaults, check_segfaults)
 
 static void check_stack_grows_to_its_rlimit(const char *profile)
 {
 	struct task_struct *t = boot_task(profile);
 	struct vm_area_struct *stack = find_vma(t->mm, t->mm->start_stack);
 	unsigned long top = stack->vm_end;
-	cr_assert_eq(task_write(t, top - (1UL << 20), "s", 1), 0, "1 MiB down: the stack grows");
+	cr_assert_eq(u_write(t, top - (1UL << 20), "s", 1), 0, "1 MiB down: the stack grows");
 	cr_assert_eq(stack->vm_start, top - (1UL << 20));
-	cr_assert_eq(task_write(t, top - (8UL << 20) + 64, "s", 1), 0, "just inside 8 MiB");
-	cr_assert_eq(task_write(t, top - (8UL << 20) - 4096, "s", 1), -EFAULT, "beyond RLIMIT_STACK");
+	cr_assert_eq(u_write(t, top - (8UL << 20) + 64, "s", 1), 0, "just inside 8 MiB");
+	cr_assert_eq(u_write(t, top - (8UL << 20) - 4096, "s", 1), -EFAULT, "beyond RLIMIT_STACK");
 	cr_assert_eq(t->last_signal, SIGSEGV);
 	assert_mm_sane(t);
 	unsigned long free0 = settled_free();
@@ -350,14 +432,14 @@ static void check_stack_grows_to_its_rlimit(const char *profile)
 	assert_machine_sane();
 }
 
-TEST_ON_EVERY_PROFILE(mmap, stack_grows_to_its_rlimit, check_stack_grows_to_its_rlimit)
+TEST_BOTH_WAYS(mmap, stack_grows_to_its_rlimit, check_stack_grows_to_its_rlimit)
 
 static void check_munmap_gives_pages_back(const char *profile)
 {
 	struct task_struct *t = boot_task(profile);
 	unsigned long free0 = settled_free();
 	long a = task_mmap(t, 0, 64 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	cr_assert_eq(task_memset(t, (unsigned long)a, 1, 64 * 4096), 0);
+	cr_assert_eq(u_memset(t, (unsigned long)a, 1, 64 * 4096), 0);
 	cr_assert_eq(task_munmap(t, (unsigned long)a + 16 * 4096, 16 * 4096), 0);
 	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 48);
 	cr_assert_eq(task_munmap(t, (unsigned long)a, 64 * 4096), 0);
@@ -367,7 +449,7 @@ static void check_munmap_gives_pages_back(const char *profile)
 	assert_machine_sane();
 }
 
-TEST_ON_EVERY_PROFILE(mmap, munmap_gives_pages_back, check_munmap_gives_pages_back)
+TEST_BOTH_WAYS(mmap, munmap_gives_pages_back, check_munmap_gives_pages_back)
 
 /* fork, the child writes half the pages: that many copies, the parent's data intact, all back after exit. */
 static void check_fork_cow(const char *profile)
@@ -376,7 +458,7 @@ static void check_fork_cow(const char *profile)
 	unsigned long free0 = settled_free();
 	const unsigned long n = 256;
 	long a = task_mmap(parent, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	cr_assert_eq(task_memset(parent, (unsigned long)a, 'P', n * PAGE_SIZE), 0);
+	cr_assert_eq(u_memset(parent, (unsigned long)a, 'P', n * PAGE_SIZE), 0);
 	struct task_struct *child = task_fork(parent);
 	cr_assert_not_null(child);
 	cr_assert_eq(child->mm->rss[MM_ANONPAGES], n, "the child maps the parent's pages");
@@ -389,21 +471,21 @@ static void check_fork_cow(const char *profile)
 	free(mc);
 	unsigned long before = settled_free();
 	for (unsigned long i = 0; i < n; i += 2)
-		cr_assert_eq(task_write(child, (unsigned long)a + i * PAGE_SIZE, "c", 1), 0);
+		cr_assert_eq(u_write(child, (unsigned long)a + i * PAGE_SIZE, "c", 1), 0);
 	cr_assert_eq(before - settled_free(), n / 2, "exactly one copy per page written");
 	char c;
 	for (unsigned long i = 0; i < n; i++) {
-		cr_assert_eq(task_read(parent, (unsigned long)a + i * PAGE_SIZE, &c, 1), 0);
+		cr_assert_eq(u_read(parent, (unsigned long)a + i * PAGE_SIZE, &c, 1), 0);
 		cr_assert_eq(c, 'P', "the parent's page %lu is unchanged", i);
-		cr_assert_eq(task_read(child, (unsigned long)a + i * PAGE_SIZE, &c, 1), 0);
+		cr_assert_eq(u_read(child, (unsigned long)a + i * PAGE_SIZE, &c, 1), 0);
 		cr_assert_eq(c, i % 2 ? 'P' : 'c');
 	}
 	/* the parent writes a page the child copied away: it is the parent's alone now, reused */
 	before = settled_free();
-	cr_assert_eq(task_write(parent, (unsigned long)a, "p", 1), 0);
+	cr_assert_eq(u_write(parent, (unsigned long)a, "p", 1), 0);
 	cr_assert_eq(settled_free(), before, "reused, not copied");
 	/* and one the child still shares: copied */
-	cr_assert_eq(task_write(parent, (unsigned long)a + PAGE_SIZE, "p", 1), 0);
+	cr_assert_eq(u_write(parent, (unsigned long)a + PAGE_SIZE, "p", 1), 0);
 	cr_assert_eq(before - settled_free(), 1);
 	/* smaps_rollup: the pages both map count half to each (Pss), the copies whole */
 	char path[32];
@@ -428,7 +510,7 @@ static void check_fork_cow(const char *profile)
 	assert_machine_sane();
 }
 
-TEST_ON_EVERY_PROFILE(mmap, fork_cow, check_fork_cow)
+TEST_BOTH_WAYS(mmap, fork_cow, check_fork_cow)
 
 static void check_populate_and_dontneed(const char *profile)
 {
@@ -437,16 +519,16 @@ static void check_populate_and_dontneed(const char *profile)
 	cr_assert_gt(a, 0);
 	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 32, "MAP_POPULATE faults it all in");
 	unsigned long flt = t->min_flt;
-	cr_assert_eq(task_memset(t, (unsigned long)a, 7, 32 * 4096), 0);
+	cr_assert_eq(u_memset(t, (unsigned long)a, 7, 32 * 4096), 0);
 	cr_assert_eq(t->min_flt, flt, "no fault after populating");
 	unsigned long free0 = settled_free();
 	cr_assert_eq(task_madvise(t, (unsigned long)a + 8 * 4096, 8 * 4096, MADV_DONTNEED), 0);
 	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 24);
 	cr_assert_eq(settled_free(), free0 + 8);
 	char c = 1;
-	cr_assert_eq(task_read(t, (unsigned long)a + 9 * 4096, &c, 1), 0);
+	cr_assert_eq(u_read(t, (unsigned long)a + 9 * 4096, &c, 1), 0);
 	cr_assert_eq(c, 0, "dropped pages read back as zeros");
-	cr_assert_eq(task_read(t, (unsigned long)a + 7 * 4096, &c, 1), 0);
+	cr_assert_eq(u_read(t, (unsigned long)a + 7 * 4096, &c, 1), 0);
 	cr_assert_eq(c, 7, "the others keep their data");
 	cr_assert_eq(task_madvise(t, (unsigned long)a + 1, 4096, MADV_DONTNEED), -EINVAL);
 	cr_assert_eq(task_madvise(t, 0x10000000, 4096, MADV_DONTNEED), -ENOMEM);
@@ -455,14 +537,14 @@ static void check_populate_and_dontneed(const char *profile)
 	assert_machine_sane();
 }
 
-TEST_ON_EVERY_PROFILE(mmap, populate_and_dontneed, check_populate_and_dontneed)
+TEST_BOTH_WAYS(mmap, populate_and_dontneed, check_populate_and_dontneed)
 
 /* The rmap check finds a page whose mapcount disagrees with the PTEs, and an RSS that does. */
 Test(mmap, rmap_verify_catches_mismatches)
 {
 	struct task_struct *t = boot_task("i386");
 	long a = task_mmap(t, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	cr_assert_eq(task_write(t, (unsigned long)a, "x", 1), 0);
+	cr_assert_eq(u_write(t, (unsigned long)a, "x", 1), 0);
 	unsigned long idx;
 	phys_addr_t table = user_pte_table(t->mm->pgd, (unsigned long)a, false, &idx);
 	struct page *page = pfn_to_page(PHYS_PFN(pte_get(table, idx) & PTE_PFN_MASK));
@@ -513,14 +595,14 @@ static void check_mlock(const char *profile)
 	assert_machine_sane();
 }
 
-TEST_ON_EVERY_PROFILE(mmap, mlock, check_mlock)
+TEST_BOTH_WAYS(mmap, mlock, check_mlock)
 
 static void check_mremap(const char *profile)
 {
 	struct task_struct *t = boot_task(profile);
 	const unsigned long rw = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
 	long a = task_mmap(t, 0, 4 * 4096, rw, anon, -1, 0);
-	cr_assert_eq(task_memset(t, (unsigned long)a, 'm', 4 * 4096), 0);
+	cr_assert_eq(u_memset(t, (unsigned long)a, 'm', 4 * 4096), 0);
 	/* shrink */
 	cr_assert_eq(task_mremap(t, (unsigned long)a, 4 * 4096, 2 * 4096, 0, 0), a);
 	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 2);
@@ -538,13 +620,13 @@ static void check_mremap(const char *profile)
 	cr_assert_neq(b, a);
 	cr_assert_eq(t->mm->rss[MM_ANONPAGES], rss);
 	char buf[2];
-	cr_assert_eq(task_read(t, (unsigned long)b + 4096, buf, 2), 0);
+	cr_assert_eq(u_read(t, (unsigned long)b + 4096, buf, 2), 0);
 	cr_assert_eq(buf[0], 'm');
 	cr_assert_eq(t->min_flt, flt, "moved PTEs: no fault");
-	cr_assert_eq(task_read(t, (unsigned long)a, buf, 1), -EFAULT, "the old range is gone");
+	cr_assert_eq(u_read(t, (unsigned long)a, buf, 1), -EFAULT, "the old range is gone");
 	/* MREMAP_FIXED */
 	cr_assert_eq(task_mremap(t, (unsigned long)b, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, 0x20000000), 0x20000000);
-	cr_assert_eq(task_read(t, 0x20000000, buf, 1), 0);
+	cr_assert_eq(u_read(t, 0x20000000, buf, 1), 0);
 	cr_assert_eq(buf[0], 'm');
 	/* errors */
 	cr_assert_eq(task_mremap(t, (unsigned long)b + 1, 4096, 8192, MREMAP_MAYMOVE, 0), -EINVAL);
@@ -563,4 +645,89 @@ static void check_mremap(const char *profile)
 	assert_machine_sane();
 }
 
-TEST_ON_EVERY_PROFILE(mmap, mremap, check_mremap)
+TEST_BOTH_WAYS(mmap, mremap, check_mremap)
+
+/* ---- the host trap's own guarantees ----------------------------------------------------------- */
+
+static int host_map_count(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	cr_assert_not_null(f);
+	int n = 0, c;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/*
+ * Host mappings are a bounded cache: with room for 64 runs, touching 1024
+ * pages that cannot share a run (every other page) evicts old runs and the
+ * process's host mapping count stays bounded; the evicted pages fault
+ * back with their data, and no simulated fault is counted for that.
+ */
+static void check_host_mappings_bounded(const char *profile)
+{
+	struct task_struct *t = boot_task(profile);
+	cr_assert_eq(kmm_host_map_budget(64), 0);
+	const unsigned long n = 2048;
+	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	char *p = task_user_ptr(t, (unsigned long)a);
+	cr_assert_not_null(p);
+	int before = host_map_count();
+	unsigned long evicted = kmm_host_map_evictions();
+	for (unsigned long i = 0; i < n; i += 2)
+		p[i * PAGE_SIZE] = (char)i;
+	int during = host_map_count();
+	cr_assert_leq(during - before, 2 * 64 + 2, "at most two host mappings per run in the budget (%d more)",
+		      during - before);
+	cr_assert_gt(kmm_host_map_evictions(), evicted, "old runs went");
+	unsigned long flt = t->min_flt;
+	for (unsigned long i = 0; i < n; i += 2)
+		cr_assert_eq(p[i * PAGE_SIZE], (char)i, "page %lu refaulted with its data", i);
+	cr_assert_eq(t->min_flt, flt, "refilling the host mirror is not a page fault of the task");
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], n / 2);
+	assert_machine_sane();
+	task_exit(t);
+	cr_assert_eq(kmm_host_map_budget(0), 0);
+	assert_machine_sane();
+}
+
+TEST_ON_EVERY_PROFILE(mmap, host_mappings_bounded, check_host_mappings_bounded)
+
+static void read_byte(void *p)
+{
+	(void)*(volatile char *)p;
+}
+
+/* A host pointer mapped before munmap, mremap or MADV_DONTNEED sees what the page tables say after. */
+static void check_host_mirror_follows_tables(const char *profile)
+{
+	struct task_struct *t = boot_task(profile);
+	long a = task_mmap(t, 0, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = task_user_ptr(t, (unsigned long)a);
+	memset(p, 'm', 8 * PAGE_SIZE);
+	cr_assert_eq(task_madvise(t, (unsigned long)a, PAGE_SIZE, MADV_DONTNEED), 0);
+	cr_assert_eq(p[0], 0, "dropped: reads back zero through the old host mapping");
+	cr_assert_eq(p[PAGE_SIZE], 'm');
+	long b = task_mremap(t, (unsigned long)a + 4 * PAGE_SIZE, 4 * PAGE_SIZE, 4 * PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED,
+			     (unsigned long)a - 16 * PAGE_SIZE);
+	cr_assert_eq(b, a - 16 * (long)PAGE_SIZE);
+	cr_assert_eq(kmm_try(read_byte, p + 4 * PAGE_SIZE), -EFAULT, "moved away: the old address is unmapped");
+	cr_assert_eq(t->last_si_code, SEGV_MAPERR);
+	cr_assert_eq(*(char *)task_user_ptr(t, (unsigned long)b), 'm', "the page moved with its data");
+	cr_assert_eq(task_munmap(t, (unsigned long)a, 4 * PAGE_SIZE), 0);
+	cr_assert_eq(kmm_try(read_byte, p + PAGE_SIZE), -EFAULT, "unmapped");
+	cr_assert_eq(kmm_try(read_byte, (char *)task_user_ptr(t, 0x10000)), -EFAULT, "never mapped");
+	const char *log = kmm_dmesg();
+	char want[64];
+	snprintf(want, sizeof(want), "cat[%d]: segfault at %lx ip ", t->pid, (unsigned long)a + PAGE_SIZE);
+	cr_assert_not_null(strstr(log, want), "%s", log);
+	cr_assert_null(task_user_ptr(t, t->mm->task_size), "not a user address");
+	assert_machine_sane();
+	task_exit(t);
+	assert_machine_sane();
+}
+
+TEST_ON_EVERY_PROFILE(mmap, host_mirror_follows_tables, check_host_mirror_follows_tables)

@@ -19,6 +19,7 @@ typedef u64 pteval_t;
 #define _PAGE_DIRTY 0x040ULL
 #define _PAGE_PSE 0x080ULL
 #define _PAGE_GLOBAL 0x100ULL
+#define _PAGE_PROTNONE _PAGE_GLOBAL /* a user PTE of a PROT_NONE VMA: kept, not present (never global) */
 #define _PAGE_NX (1ULL << 63)
 #define PTE_PFN_MASK 0x000ffffffffff000ULL
 

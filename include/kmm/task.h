@@ -17,6 +17,8 @@
 #include <kmm/types.h>
 #include <pthread.h>
 
+struct kmm_window;
+
 /* PROT_* and MAP_*: the host's <sys/mman.h>, which has Linux's values */
 #include <sys/mman.h>
 #ifndef MREMAP_MAYMOVE /* <sys/mman.h> has them only with _GNU_SOURCE */
@@ -64,6 +66,9 @@ struct mm_struct {
 	phys_addr_t pgd;                /* the page directory (its kernel half is swapper_pg_dir's) */
 	unsigned long rss[NR_MM_COUNTERS]; /* resident pages by kind */
 	pthread_mutex_t mmap_lock;
+	struct task_struct *owner;      /* the task whose address space this is */
+	struct kmm_window **host_windows; /* the host-trap windows onto this mm (sim/trap.c) */
+	int nr_host_windows;
 };
 
 struct task_struct {
@@ -110,6 +115,20 @@ int mm_access(struct task_struct *t, unsigned long addr, unsigned long len, bool
 int task_read(struct task_struct *t, unsigned long addr, void *buf, unsigned long len);
 int task_write(struct task_struct *t, unsigned long addr, const void *buf, unsigned long len);
 int task_memset(struct task_struct *t, unsigned long addr, int c, unsigned long len);
+
+/*
+ * The host-trap way in: a host pointer that stands for the task's user
+ * address addr, so plain C loads and stores are the task's own accesses.
+ * The first touch of a page traps; the trap runs the same fault handler as
+ * mm_access (zero page, copy-on-write, stack growth) and maps the frame
+ * with the PTE's protection, and the instruction runs again.  A fault the
+ * task may not take is its SIGSEGV: inside kmm_try() the call returns
+ * -EFAULT, outside it kmm stops the process.  The pointer is good for the
+ * whole address space on 32-bit profiles and within a 4 GiB-aligned chunk
+ * on x86_64 (take a new one per chunk).  NULL if addr is not a user
+ * address or the host has no room for the window.
+ */
+void *task_user_ptr(struct task_struct *t, unsigned long addr);
 
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 /* VMAs ordered, disjoint, inside the task size, neighbours that could merge merged; 0 or -EINVAL with why. */

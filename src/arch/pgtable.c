@@ -96,8 +96,9 @@ static phys_addr_t pt_alloc_table(void)
 }
 
 /*
- * A table page taken from the buddy allocator counts its present entries in
- * page->private, so unmapping knows in O(1) when the table became empty.
+ * A table page taken from the buddy allocator counts its non-empty entries
+ * in page->private (present ones, and a user PTE kept not-present by
+ * PROT_NONE), so unmapping knows in O(1) when the table became empty.
  * Boot-time tables (memblock, reserved) are never freed and not counted.
  */
 static inline void pt_store(phys_addr_t table, unsigned long idx, pteval_t v)
@@ -105,7 +106,7 @@ static inline void pt_store(phys_addr_t table, unsigned long idx, pteval_t v)
 	if (M->pgtable_from_buddy) {
 		struct page *tp = pfn_to_page(PFN_DOWN(table));
 		if (!PageReserved(tp))
-			tp->private += (unsigned long)!!(v & _PAGE_PRESENT) - (unsigned long)!!(pt_read(table, idx) & _PAGE_PRESENT);
+			tp->private += (unsigned long)!!v - (unsigned long)!!pt_read(table, idx);
 	}
 	pt_write(table, idx, v);
 }

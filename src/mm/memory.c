@@ -160,8 +160,8 @@ static int do_fault(struct task_struct *t, unsigned long addr, bool write)
 	if (old)
 		memcpy(ram_host(page_to_phys(new)), ram_host(page_to_phys(old)), PAGE_SIZE);
 	page_add_anon_rmap(mm, new);
+	flush_tlb_mm_range(mm, addr & PAGE_MASK, (addr & PAGE_MASK) + PAGE_SIZE); /* ptep_clear_flush */
 	pte_set(table, idx, PFN_PHYS(page_to_pfn(new)) | user_prot(vma->vm_flags, true));
-	flush_tlb_one_kernel(addr); /* the old translation goes (a user address: no host window) */
 	if (old)
 		page_remove_rmap_and_put(mm, old);
 	return 0;
@@ -219,6 +219,64 @@ static int access_range(struct task_struct *t, unsigned long addr, unsigned long
 	return ret;
 }
 
+/* ---- the host-trap way in ----------------------------------------------------------------- */
+
+struct around_ctx {
+	struct mm_struct *mm;
+	struct walk_cache wc;
+};
+
+static pteval_t around_lookup(void *arg, unsigned long addr)
+{
+	struct around_ctx *c = arg;
+	unsigned long span = user_pte_span(), idx = (addr & (span - 1)) >> PAGE_SHIFT;
+	if (!c->wc.table || ALIGN_DOWN(addr, span) != c->wc.base) {
+		c->wc.table = user_pte_table(c->mm->pgd, addr, false, &idx);
+		c->wc.base = ALIGN_DOWN(addr, span);
+	}
+	return c->wc.table ? pte_get(c->wc.table, idx) : 0;
+}
+
+/*
+ * A host access through mm's window w trapped at user address addr: fault
+ * the page in as the CPU would if its PTE does not allow the access, then
+ * mirror it together with the pages after it, in the same VMA, that are
+ * mapped to the frames that follow its frame (fault-around in one host
+ * call: sequentially faulted pages usually got consecutive frames from
+ * the per-CPU list, and a page the next write will replace - the zero
+ * page, a COW page - is not worth a call of its own).  0, or -EFAULT
+ * after the task's SIGSEGV.
+ */
+int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned long addr, bool write)
+{
+	struct task_struct *t = mm->owner;
+	struct around_ctx c = { mm, { 0, 0 } };
+	pthread_mutex_lock(&mm->mmap_lock);
+	int ret = 0;
+	if (!translate(mm, addr, write, &c.wc)) {
+		ret = do_fault(t, addr, write);
+		c.wc.table = 0; /* the fault may have made the table */
+	}
+	if (!ret) {
+		unsigned long page = addr & PAGE_MASK;
+		struct vm_area_struct *vma = find_vma(mm, addr);
+		ret = kmm_window_mirror(w, page, min(vma->vm_end, page + FAULT_AROUND * PAGE_SIZE), 1, around_lookup, &c);
+	}
+	pthread_mutex_unlock(&mm->mmap_lock);
+	return ret ? -EFAULT : 0;
+}
+
+void *task_user_ptr(struct task_struct *t, unsigned long addr)
+{
+	return t && t->mm ? kmm_user_host(t->mm, addr) : NULL;
+}
+
+/* The host mirror of mm's [start, end) goes: its PTEs are about to change (mmap_lock held). */
+void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	kmm_user_window_unmap(mm, start, end);
+}
+
 int mm_access(struct task_struct *t, unsigned long addr, unsigned long len, bool write)
 {
 	return access_range(t, addr, len, write, NULL, NULL);
@@ -257,8 +315,9 @@ int task_memset(struct task_struct *t, unsigned long addr, int c, unsigned long 
 /* ---- zap, protection, teardown (mmap_lock held) ------------------------------------------- */
 
 /*
- * fn on every present PTE of [start, end), with its table and index so it
- * may change the entry; leaf tables that do not exist are skipped whole.
+ * fn on every PTE of [start, end) that maps a page (present, or kept by
+ * PROT_NONE), with its table and index so it may change the entry; leaf
+ * tables that do not exist are skipped whole.
  */
 typedef void (*pte_fn)(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg);
 
@@ -275,7 +334,7 @@ static void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long e
 		}
 		for (; a < table_end; a += PAGE_SIZE, idx++) {
 			pteval_t pte = pte_get(table, idx);
-			if (pte & _PAGE_PRESENT)
+			if (pte & (_PAGE_PRESENT | _PAGE_PROTNONE))
 				fn(a, table, idx, pte, arg);
 		}
 	}
@@ -292,20 +351,39 @@ static void zap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pt
 /* zap_page_range: drop every PTE of [start, end), then the tables left empty. */
 void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
+	flush_tlb_mm_range(mm, start, end);
 	walk_ptes(mm, start, end, zap_pte, mm);
 	user_free_pgtables(mm->pgd, start, end);
 }
 
-static void wrprotect_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
+static void change_pte_prot(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
 {
-	if (pte & _PAGE_RW)
-		pte_set(table, idx, pte & ~(pteval_t)_PAGE_RW);
+	unsigned long flags = *(unsigned long *)arg;
+	pteval_t e;
+	if (!(flags & (VM_READ | VM_WRITE | VM_EXEC))) {
+		e = (pte & ~(pteval_t)(_PAGE_PRESENT | _PAGE_RW)) | _PAGE_PROTNONE;
+	} else {
+		e = (pte & ~(pteval_t)(_PAGE_PROTNONE | _PAGE_NX)) | _PAGE_PRESENT;
+		if (!(flags & VM_WRITE))
+			e &= ~(pteval_t)_PAGE_RW;
+		if (!(flags & VM_EXEC))
+			e |= _PAGE_NX;
+	}
+	if (e != pte)
+		pte_set(table, idx, e);
 }
 
-/* change_protection, for write being taken away: the PTEs become read-only. */
-void change_protection_ro(struct mm_struct *mm, unsigned long start, unsigned long end)
+/*
+ * change_protection: the PTEs of [start, end) follow new VMA flags.  With
+ * no access left they become PROT_NONE entries (not present, the page
+ * kept); else present, read-only unless the VMA is writable - and a PTE
+ * that was read-only stays so, since write permission is granted by the
+ * next write fault (which reuses the page or copies it).
+ */
+void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end, unsigned long vm_flags)
 {
-	walk_ptes(mm, start, end, wrprotect_pte, NULL);
+	flush_tlb_mm_range(mm, start, end);
+	walk_ptes(mm, start, end, change_pte_prot, &vm_flags);
 }
 
 struct copy_ctx {
@@ -346,6 +424,8 @@ static void copy_pte(unsigned long addr, phys_addr_t stable, unsigned long sidx,
 int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct vm_area_struct *vma)
 {
 	struct copy_ctx c = { dst, (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE, 0 };
+	if (c.cow)
+		flush_tlb_mm_range(src, vma->vm_start, vma->vm_end); /* the parent's writable mirror goes too */
 	walk_ptes(src, vma->vm_start, vma->vm_end, copy_pte, &c);
 	return c.ret;
 }
@@ -440,6 +520,7 @@ static void move_pte(unsigned long addr, phys_addr_t stable, unsigned long sidx,
 int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len)
 {
 	struct move_ctx c = { new - old, mm, 0 };
+	flush_tlb_mm_range(mm, old, old + len);
 	walk_ptes(mm, old, old + len, move_pte, &c);
 	user_free_pgtables(mm->pgd, old, old + len);
 	return c.ret;

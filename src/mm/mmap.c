@@ -386,9 +386,8 @@ static int range_set_flags(struct mm_struct *mm, unsigned long start, unsigned l
 		if (v->vm_end > end && (ret = split_vma(mm, i, end)))
 			break;
 		unsigned long flags = newflags(v->vm_flags, arg);
-		/* write taken away: the PTEs become read-only; given back, the next write fault reuses the page */
-		if ((v->vm_flags & VM_WRITE) && !(flags & VM_WRITE))
-			change_protection_ro(mm, v->vm_start, v->vm_end);
+		if ((v->vm_flags ^ flags) & (VM_READ | VM_WRITE | VM_EXEC))
+			change_protection(mm, v->vm_start, v->vm_end, flags);
 		vm_stat_account(mm, v->vm_flags, -(long)vma_pages(v));
 		v->vm_flags = flags;
 		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
@@ -699,6 +698,8 @@ struct task_struct *task_create(const char *comm, unsigned int uid)
 	t->rlim[RLIMIT_STACK] = 8UL << 20; /* _STK_LIM */
 	t->rlim[RLIMIT_MEMLOCK] = 8UL << 20; /* MLOCK_LIMIT */
 	t->mm = mm_alloc(t);
+	if (t->mm)
+		t->mm->owner = t;
 	pthread_mutex_lock(&tasks_lock);
 	if (t->mm && nr_tasks == tasks_cap) {
 		int cap = tasks_cap ? 2 * tasks_cap : 16;
@@ -739,6 +740,7 @@ static void mm_free(struct mm_struct *mm)
 		zap_page_range(mm, mm->vmas[i]->vm_start, mm->vmas[i]->vm_end);
 	user_free_pgtables(mm->pgd, 0, mm->task_size);
 	pgd_free(mm->pgd);
+	kmm_user_windows_free(mm);
 	while (mm->map_count)
 		vma_remove_at(mm, mm->map_count - 1);
 	free(mm->vmas);
