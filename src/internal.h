@@ -403,8 +403,88 @@ int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new,
 struct task_struct;
 int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen);
 
+/* mm/filemap.c: the page cache and the file store */
+struct inode;
+struct address_space {
+	struct inode *host;      /* the file whose pages these are */
+	struct page **pages;     /* [index]: the cached page, or NULL (filemap_lock) */
+	unsigned long nr_slots;  /* entries of pages[] */
+	unsigned long nrpages;   /* non-NULL entries */
+};
+struct inode {
+	unsigned long i_ino;     /* inode number (the disk's, or shmem's own) */
+	char *path;              /* the name it was created with */
+	unsigned long i_size;    /* bytes */
+	unsigned char *disk;     /* the bytes on the simulated disk; NULL for shmem */
+	unsigned long disk_size; /* bytes of disk[] */
+	struct address_space i_mapping;
+	int i_count;             /* references: the name, open files (filemap_lock) */
+	bool shmem;              /* shared anonymous memory: no disk, never dropped */
+	bool unlinked;           /* the name is gone ("(deleted)" in maps) */
+	struct list_head i_list; /* every live inode, named or not (filemap_lock) */
+};
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+struct file {
+	struct inode *f_inode;
+	unsigned int f_mode;     /* FMODE_READ | FMODE_WRITE */
+	int f_count;             /* fds, VMAs and exe_file holding it (atomic) */
+};
+static inline bool PageAnon(const struct page *p) { return (unsigned long)p->mapping & 1; }
+static inline bool page_is_shmem(const struct page *p)
+{
+	return !PageAnon(p) && p->mapping && ((const struct address_space *)p->mapping)->host->shmem;
+}
+struct file *get_file(struct file *f);
+void fput(struct file *f);
+struct file *shmem_file_setup(unsigned long size);
+struct file *filemap_open(const char *path, int flags, int *err);
+/* The cache page at index of the file, read in if missing (*major: from the disk); NULL: beyond EOF (-EFAULT) or no memory. */
+struct page *filemap_get_page(struct inode *inode, unsigned long index, bool *major, int *err);
+void set_page_dirty(struct page *page);
+/* a node counter of pg_data_t (nr_file_pages ...) for the node of page */
+#define mod_node_page_state(page, field, delta) \
+	((void)__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->field, (long)(delta), __ATOMIC_RELAXED))
+static inline long global_node_page_state_sum(size_t offset)
+{
+	long s = 0;
+	for (int n = 0; n < M->nr_nodes; n++)
+		s += __atomic_load_n((long *)((char *)NODE_DATA(n) + offset), __ATOMIC_RELAXED);
+	return s;
+}
+#define global_node_page_state(field) global_node_page_state_sum(offsetof(pg_data_t, field))
+struct file *fget(struct task_struct *t, int fd);
+int dup_fd(struct task_struct *child, const struct task_struct *parent);
+void close_files(struct task_struct *t);
+void filemap_exit(void);
+int filemap_verify(char *why, size_t whylen);
+void drop_pagecache(void);
+
+/* mm/rmap.c: anonymous pages find their mappings through an anon_vma (a chain of them across forks) */
+struct anon_vma {
+	struct anon_vma *root;   /* the first anon_vma of the fork tree */
+	struct anon_vma *parent; /* the one it was forked from (referenced), NULL for the root */
+	int refcount;            /* VMAs using it + anon_vmas forked from it (atomic) */
+};
+struct anon_vma *anon_vma_get(struct anon_vma *av);
+void anon_vma_put(struct anon_vma *av);
+int anon_vma_prepare(struct vm_area_struct *vma);
+int anon_vma_fork(struct vm_area_struct *vma, const struct vm_area_struct *pvma);
+void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma, unsigned long addr);
+void page_move_anon_rmap(struct page *page, struct vm_area_struct *vma);
+void page_add_file_rmap(struct page *page, struct mm_struct *mm);
+void page_dup_rmap(struct page *page, struct mm_struct *mm);
+void page_remove_rmap(struct page *page, struct mm_struct *mm);
+int mm_counter(const struct page *page);
+typedef void (*pte_fn)(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg);
+void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg); /* memory.c */
+unsigned long zero_pfn(void);
+
 /* mm/mmap.c */
 struct task_struct;
+/* Every task's VMAs that map inode: fn(mm, vma) with the tasks' mmap_locks held. */
+void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, struct vm_area_struct *, void *),
+			   void *arg);
 void show_pid_maps(struct strbuf *sb, struct task_struct *t);
 void show_pid_status(struct strbuf *sb, struct task_struct *t);
 void show_smaps_rollup(struct strbuf *sb, struct task_struct *t); /* mm/memory.c */

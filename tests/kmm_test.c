@@ -176,4 +176,68 @@ void assert_machine_sane(void)
 	cr_assert_eq(vmalloc_used_pages(), 0);
 	cr_assert_eq(kmap_verify(why, sizeof(why)), 0, "kmap_verify: %s", why);
 	cr_assert_eq(tasks_verify(why, sizeof(why)), 0, "tasks_verify: %s", why);
+	cr_assert_eq(filemap_verify(why, sizeof(why)), 0, "filemap_verify: %s", why);
 }
+
+/* ---- the two ways into a task's memory ---- */
+
+#include <kmm/task.h>
+
+/* see kmm_test.h: the u_* helpers go through one way in or the other */
+bool via_trap;
+
+struct host_op {
+	struct task_struct *t;
+	unsigned long addr, len;
+	char *buf;  /* NULL: touch only */
+	int fill;   /* >= 0: memset with it */
+	bool write;
+};
+
+static void host_op_run(void *arg)
+{
+	struct host_op *op = arg;
+	for (unsigned long done = 0; done < op->len;) {
+		unsigned long a = op->addr + done, n = min(op->len - done, PAGE_SIZE - (a & ~PAGE_MASK));
+		volatile char *p = task_user_ptr(op->t, a); /* a pointer per page: x86_64 windows are 4 GiB chunks */
+		cr_assert_not_null((void *)p);
+		if (op->fill >= 0)
+			memset((char *)p, op->fill, n);
+		else if (op->buf && op->write)
+			memcpy((char *)p, op->buf + done, n);
+		else if (op->buf)
+			memcpy(op->buf + done, (char *)p, n);
+		else if (op->write)
+			*p = *p;
+		else
+			(void)*p;
+		done += n;
+	}
+}
+
+static int host_op(struct task_struct *t, unsigned long addr, unsigned long len, char *buf, int fill, bool write)
+{
+	struct host_op op = { t, addr, len, buf, fill, write };
+	return kmm_try(host_op_run, &op);
+}
+
+int u_touch(struct task_struct *t, unsigned long addr, unsigned long len, bool write)
+{
+	return via_trap ? host_op(t, addr, len, NULL, -1, write) : mm_access(t, addr, len, write);
+}
+
+int u_read(struct task_struct *t, unsigned long addr, void *buf, unsigned long len)
+{
+	return via_trap ? host_op(t, addr, len, buf, -1, false) : task_read(t, addr, buf, len);
+}
+
+int u_write(struct task_struct *t, unsigned long addr, const void *buf, unsigned long len)
+{
+	return via_trap ? host_op(t, addr, len, (char *)buf, -1, true) : task_write(t, addr, buf, len);
+}
+
+int u_memset(struct task_struct *t, unsigned long addr, int c, unsigned long len)
+{
+	return via_trap ? host_op(t, addr, len, NULL, c & 0xff, true) : task_memset(t, addr, c, len);
+}
+

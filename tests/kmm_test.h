@@ -40,4 +40,24 @@ struct zone *zone_by_name(int nid, const char *name);
 	Test(suite, name##_pae) { fn("i386-pae"); }     \
 	Test(suite, name##_x86_64) { fn("x86_64"); }
 
+/*
+ * The fault tests run twice: through the software API (mm_access and the
+ * task_read/write helpers) and through the host trap (plain C loads and
+ * stores through task_user_ptr, inside kmm_try so a SIGSEGV of the task
+ * comes back as -EFAULT).  The u_* helpers are the one place that differs.
+ */
+struct task_struct;
+extern bool via_trap;
+int u_touch(struct task_struct *t, unsigned long addr, unsigned long len, bool write);
+int u_read(struct task_struct *t, unsigned long addr, void *buf, unsigned long len);
+int u_write(struct task_struct *t, unsigned long addr, const void *buf, unsigned long len);
+int u_memset(struct task_struct *t, unsigned long addr, int c, unsigned long len);
+
+/* Six tests: name_{i386,pae,x86_64} through the software API, name_trap_* through the host trap. */
+#define TEST_BOTH_WAYS(suite, name, fn)                                          \
+	static void name##_sw(const char *profile) { via_trap = false; fn(profile); } \
+	static void name##_trap(const char *profile) { via_trap = true; fn(profile); } \
+	TEST_ON_EVERY_PROFILE(suite, name, name##_sw)                               \
+	TEST_ON_EVERY_PROFILE(suite, name##_trap, name##_trap)
+
 #endif

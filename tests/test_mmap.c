@@ -47,8 +47,8 @@ Test(mmap, exec_layout_i386)
 	struct task_struct *t = boot_task("i386");
 	char *maps = maps_of(t);
 	const char *want =
-		"80000000-80006000 r-xp 00000000 00:00 0          /usr/bin/cat\n"
-		"80006000-80008000 rw-p 00006000 00:00 0          /usr/bin/cat\n"
+		"80000000-80006000 r-xp 00000000 08:01 12         /usr/bin/cat\n"
+		"80006000-80008000 rw-p 00006000 08:01 12         /usr/bin/cat\n"
 		"80008000-8000a000 rw-p 00000000 00:00 0          [heap]\n" /* the bss reaches start_brk: Linux names it so */
 		"bffdf000-c0000000 rw-p 00000000 00:00 0          [stack]\n";
 	cr_assert_str_eq(maps, want);
@@ -62,7 +62,7 @@ Test(mmap, exec_layout_x86_64)
 {
 	struct task_struct *t = boot_task("x86_64");
 	char *maps = maps_of(t);
-	cr_assert_not_null(strstr(maps, "555555554000-55555555a000 r-xp 00000000 00:00 0                          /usr/bin/cat\n"), "%s", maps);
+	cr_assert_not_null(strstr(maps, "555555554000-55555555a000 r-xp 00000000 08:01 12                         /usr/bin/cat\n"), "%s", maps);
 	cr_assert_not_null(strstr(maps, "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n"), "%s", maps);
 	free(maps);
 	cr_assert_eq(t->mm->mmap_base, 0x7ffff7fff000UL);
@@ -207,75 +207,6 @@ TEST_ON_EVERY_PROFILE(mmap, brk, check_brk)
 #include "sim/ram.h"
 #include <signal.h>
 
-/*
- * The fault tests run twice: through the software API (mm_access and the
- * task_read/write helpers) and through the host trap (plain C loads and
- * stores through task_user_ptr, inside kmm_try so a SIGSEGV of the task
- * comes back as -EFAULT).  The u_* helpers are the one place that differs.
- */
-static bool via_trap;
-
-struct host_op {
-	struct task_struct *t;
-	unsigned long addr, len;
-	char *buf;  /* NULL: touch only */
-	int fill;   /* >= 0: memset with it */
-	bool write;
-};
-
-static void host_op_run(void *arg)
-{
-	struct host_op *op = arg;
-	for (unsigned long done = 0; done < op->len;) {
-		unsigned long a = op->addr + done, n = min(op->len - done, PAGE_SIZE - (a & ~PAGE_MASK));
-		volatile char *p = task_user_ptr(op->t, a); /* a pointer per page: x86_64 windows are 4 GiB chunks */
-		cr_assert_not_null((void *)p);
-		if (op->fill >= 0)
-			memset((char *)p, op->fill, n);
-		else if (op->buf && op->write)
-			memcpy((char *)p, op->buf + done, n);
-		else if (op->buf)
-			memcpy(op->buf + done, (char *)p, n);
-		else if (op->write)
-			*p = *p;
-		else
-			(void)*p;
-		done += n;
-	}
-}
-
-static int host_op(struct task_struct *t, unsigned long addr, unsigned long len, char *buf, int fill, bool write)
-{
-	struct host_op op = { t, addr, len, buf, fill, write };
-	return kmm_try(host_op_run, &op);
-}
-
-static int u_touch(struct task_struct *t, unsigned long addr, unsigned long len, bool write)
-{
-	return via_trap ? host_op(t, addr, len, NULL, -1, write) : mm_access(t, addr, len, write);
-}
-
-static int u_read(struct task_struct *t, unsigned long addr, void *buf, unsigned long len)
-{
-	return via_trap ? host_op(t, addr, len, buf, -1, false) : task_read(t, addr, buf, len);
-}
-
-static int u_write(struct task_struct *t, unsigned long addr, const void *buf, unsigned long len)
-{
-	return via_trap ? host_op(t, addr, len, (char *)buf, -1, true) : task_write(t, addr, buf, len);
-}
-
-static int u_memset(struct task_struct *t, unsigned long addr, int c, unsigned long len)
-{
-	return via_trap ? host_op(t, addr, len, NULL, c & 0xff, true) : task_memset(t, addr, c, len);
-}
-
-/* Six tests: name_{i386,pae,x86_64} through the software API, name_trap_* through the host trap. */
-#define TEST_BOTH_WAYS(suite, name, fn)                                          \
-	static void name##_sw(const char *profile) { via_trap = false; fn(profile); } \
-	static void name##_trap(const char *profile) { via_trap = true; fn(profile); } \
-	TEST_ON_EVERY_PROFILE(suite, name, name##_sw)                               \
-	TEST_ON_EVERY_PROFILE(suite, name##_trap, name##_trap)
 
 static unsigned long settled_free(void)
 {
@@ -347,7 +278,7 @@ Test(mmap, pagemap_dump)
 	snprintf(want, sizeof(want), "%08lx pfn ", (unsigned long)a + 4096);
 	const char *line = strstr(map, want);
 	cr_assert_not_null(line, "%s", map);
-	cr_assert_not_null(strstr(line, "rw dirty mapcount 1 HighMem\n"), "%s", map);
+	cr_assert_not_null(strstr(line, "rw dirty mapcount 1 anon HighMem\n"), "%s", map);
 	free(map);
 	task_exit(t);
 }

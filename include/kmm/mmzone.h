@@ -179,6 +179,12 @@ typedef struct pglist_data {
 	unsigned long totalreserve_pages;         /* pages the node keeps back */
 	long nr_slab_reclaimable;                 /* pages in SLAB_RECLAIM_ACCOUNT slabs (atomic) */
 	long nr_slab_unreclaimable;               /* pages in other slabs and large kmallocs (atomic) */
+	/* the page cache and mapped pages (atomic): nr_shmem <= nr_file_pages, nr_file_dirty <= nr_file_pages */
+	long nr_file_pages;                       /* pages in the page cache, shmem's included */
+	long nr_shmem;                            /* shmem (shared anonymous) pages */
+	long nr_file_dirty;                       /* cache pages newer than the disk */
+	long nr_file_mapped;                      /* cache pages some PTE maps */
+	long nr_anon_mapped;                      /* anonymous pages some PTE maps */
 } pg_data_t;
 
 static inline unsigned long zone_end_pfn(const struct zone *zone)

@@ -18,6 +18,8 @@
 #include <pthread.h>
 
 struct kmm_window;
+struct file;
+struct anon_vma;
 
 /* PROT_* and MAP_*: the host's <sys/mman.h>, which has Linux's values */
 #include <sys/mman.h>
@@ -41,7 +43,7 @@ struct kmm_window;
 #define VM_ACCOUNT 0x00100000UL
 #define VM_STACK VM_GROWSDOWN
 
-enum { RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9, RLIM_NLIMITS = 16 };
+enum { RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9, RLIM_NLIMITS = 16 };
 #define RLIM_INFINITY (~0UL)
 
 enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
@@ -50,7 +52,8 @@ struct vm_area_struct {
 	unsigned long vm_start, vm_end; /* [start, end) */
 	unsigned long vm_flags;
 	unsigned long vm_pgoff;         /* offset in the file, or start >> PAGE_SHIFT for anonymous memory */
-	const char *vm_file;            /* the mapped file's path (the image's, for now), or NULL: anonymous */
+	struct file *vm_file;           /* the mapped file (a shmem one for shared anonymous memory), or NULL */
+	struct anon_vma *anon_vma;      /* what its anonymous pages point at (rmap), NULL until the first */
 	struct mm_struct *vm_mm;
 };
 
@@ -62,7 +65,7 @@ struct mm_struct {
 	unsigned long start_brk, brk, start_stack;
 	unsigned long total_vm, data_vm, exec_vm, stack_vm, locked_vm; /* pages */
 	unsigned long hiwater_vm, hiwater_rss; /* peaks of total_vm and of the RSS */
-	char *exe_file;                 /* the image task_exec_layout mapped */
+	struct file *exe_file;          /* the image task_exec_layout mapped */
 	phys_addr_t pgd;                /* the page directory (its kernel half is swapper_pg_dir's) */
 	unsigned long rss[NR_MM_COUNTERS]; /* resident pages by kind */
 	pthread_mutex_t mmap_lock;
@@ -79,6 +82,8 @@ struct task_struct {
 	struct mm_struct *mm;
 	unsigned long min_flt, maj_flt;   /* page faults */
 	int last_signal, last_si_code;    /* the last signal the kernel sent it (SIGSEGV, SEGV_MAPERR ...) */
+	struct file **fd;                 /* open files by descriptor (NULL: free) */
+	int max_fds;                      /* entries of fd[] */
 };
 
 struct task_struct *task_create(const char *comm, unsigned int uid);
@@ -90,6 +95,7 @@ struct task_struct *task_fork(struct task_struct *parent);
 int task_exec_layout(struct task_struct *t, const char *path, unsigned long text, unsigned long data,
 		     unsigned long bss);
 
+/* mmap: fd is a descriptor from task_open (kmm/fs.h) unless MAP_ANONYMOUS; pgoff is the file offset in pages. */
 long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
 	       int fd, unsigned long pgoff);
 int task_munmap(struct task_struct *t, unsigned long addr, unsigned long len);

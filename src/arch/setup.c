@@ -740,6 +740,9 @@ static void machine_free(void)
 	if (!M)
 		return;
 	deferred_init_wait();
+	/* what gives pages back to the zones goes while they are there */
+	tasks_exit();
+	filemap_exit(); /* the files its tasks held, and the page cache */
 	for (int n = 0; n < M->nr_nodes; n++) {
 		pg_data_t *pgdat = node_data[n];
 		if (!pgdat)
@@ -751,7 +754,6 @@ static void machine_free(void)
 		free(pgdat);
 		node_data[n] = NULL;
 	}
-	tasks_exit();
 	vmalloc_exit();
 	kmap_exit();
 	kmem_cache_exit();

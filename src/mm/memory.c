@@ -5,24 +5,37 @@
  * A task's memory is given at mmap time and taken only when touched:
  *
  *   fault at addr --> find_vma --> access check --> the PTE:
- *     none, read          map the shared zero page read-only
- *     none, write         a zeroed page (GFP_HIGHUSER_MOVABLE: HighMem
- *                         first on i386), mapped writable
- *     present, write, RO  the zero page: replace it with a zeroed page;
- *                         a page only this PTE maps: make it writable
- *                         (reuse); else copy it (copy-on-write)
- *     no VMA / no right   SIGSEGV (SEGV_MAPERR / SEGV_ACCERR), logged as
- *                         "comm[pid]: segfault at ADDR ip .. sp .. error N"
+ *     none, anonymous, read   map the shared zero page read-only
+ *     none, anonymous, write  a zeroed page (GFP_HIGHUSER_MOVABLE: HighMem
+ *                             first on i386), mapped writable
+ *     none, file, read        the page-cache page, read-only (read from the
+ *                             disk first if missing: a major fault)
+ *     none, file, write       shared: the cache page, writable and dirty;
+ *                             private: a copy of it (do_cow_fault)
+ *     present, write, RO      shared: make it writable, dirty the page;
+ *                             private: the zero page or a page-cache page
+ *                             is copied; an anonymous page only this PTE
+ *                             maps is reused, else copied (copy-on-write)
+ *     beyond the file's end   SIGBUS (BUS_ADRERR)
+ *     no VMA / no right       SIGSEGV (SEGV_MAPERR / SEGV_ACCERR), logged as
+ *                             "comm[pid]: segfault at ADDR ip .. sp .. error N"
  *
- * A mapped page counts its PTEs in _mapcount (-1: none) and is anonymous
- * (page->mapping carries PAGE_MAPPING_ANON); zapping a PTE drops both and
- * the page reference, so exit and munmap give every frame back, and empty
+ * Shared anonymous memory is a shmem file (mm/filemap.c), so its faults
+ * are file faults that never read a disk.  Every PTE that maps a page
+ * holds a reference and a mapcount on it (mm/rmap.c); zapping a PTE drops
+ * both, so exit and munmap give every anonymous frame back, and empty
  * page-table pages go too.  The zero page is the first page of the
  * kernel's .bss (empty_zero_page), never counted or freed.
  *
- * File-backed and shared anonymous faults need the page cache and shmem
- * (issue 6's next steps): touching such a VMA is refused for now.
- * Locking: the task's mmap_lock around the whole fault.
+ * Two ways in, one handler: the software path (mm_access and the
+ * task_read/write helpers walk the tables and call do_fault where the PTE
+ * does not allow the access) and the host trap (a C access through
+ * task_user_ptr() traps in sim/trap.c, which calls handle_user_host_fault
+ * here).  Whoever changes a present PTE drops the host mirror of it first
+ * (flush_tlb_mm_range).  A fault counts as minor, or major when it read
+ * the disk, per task and in /proc/vmstat (pgfault, pgmajfault).
+ * Locking: the task's mmap_lock around the whole fault; the page cache's
+ * lock nests inside it.
  */
 #include "internal.h"
 #include "sim/ram.h"
@@ -30,12 +43,11 @@
 #include <kmm/task.h>
 #include <signal.h>
 
-#define PAGE_MAPPING_ANON 0x1UL
 #define PF_PROT 0x1  /* x86 page fault error code: the page was present */
 #define PF_WRITE 0x2
 #define PF_USER 0x4
 
-static unsigned long zero_pfn(void)
+unsigned long zero_pfn(void)
 {
 	return PFN_UP(M->image.bss); /* empty_zero_page, at the start of .bss..page_aligned */
 }
@@ -57,23 +69,6 @@ static void segfault(struct task_struct *t, unsigned long addr, int error, int s
 	       error | PF_USER);
 	t->last_signal = SIGSEGV;
 	t->last_si_code = si_code;
-}
-
-/* A page this PTE stops mapping: one mapping and one reference fewer. */
-static void page_remove_rmap_and_put(struct mm_struct *mm, struct page *page)
-{
-	if (--page->_mapcount < 0)
-		page->mapping = NULL;
-	mm->rss[MM_ANONPAGES]--;
-	put_page(page);
-}
-
-static void page_add_anon_rmap(struct mm_struct *mm, struct page *page)
-{
-	if (page->_mapcount++ < 0)
-		page->mapping = (void *)((unsigned long)mm | PAGE_MAPPING_ANON);
-	mm->rss[MM_ANONPAGES]++;
-	mm->hiwater_rss = max(mm->hiwater_rss, mm->rss[MM_ANONPAGES] + mm->rss[MM_FILEPAGES] + mm->rss[MM_SHMEMPAGES]);
 }
 
 /* A fresh zeroed user page, or NULL (the OOM path of the page allocator ran). */
@@ -104,7 +99,107 @@ static struct vm_area_struct *expand_stack(struct task_struct *t, struct vm_area
 	return vma;
 }
 
-/* handle_mm_fault for one address, mmap_lock held: 0, or -EFAULT after SIGSEGV. */
+/* Where a fault happens: the VMA, the leaf table and index of its PTE, and the page's address. */
+struct vm_fault {
+	struct task_struct *t;
+	struct vm_area_struct *vma;
+	unsigned long addr;  /* page aligned */
+	phys_addr_t table;
+	unsigned long idx;
+	pteval_t pte;        /* the entry when the fault began */
+	bool write;
+	bool major;          /* the page was read from the disk */
+};
+
+static void set_pte(struct vm_fault *vmf, struct page *page, bool writable)
+{
+	unsigned long pfn = page ? page_to_pfn(page) : zero_pfn();
+	pte_set(vmf->table, vmf->idx, PFN_PHYS(pfn) | user_prot(vmf->vma->vm_flags, writable));
+}
+
+/* A copy of src (NULL: the zero page) for this private VMA, mapped writable in place of the PTE's page. */
+static int wp_page_copy(struct vm_fault *vmf, struct page *src)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	if (anon_vma_prepare(vmf->vma))
+		return -ENOMEM;
+	struct page *new = alloc_user_page();
+	if (!new)
+		return -ENOMEM;
+	if (src)
+		memcpy(ram_host(page_to_phys(new)), ram_host(page_to_phys(src)), PAGE_SIZE);
+	page_add_new_anon_rmap(new, vmf->vma, vmf->addr);
+	if (vmf->pte & _PAGE_PRESENT)
+		flush_tlb_mm_range(mm, vmf->addr, vmf->addr + PAGE_SIZE); /* ptep_clear_flush */
+	set_pte(vmf, new, true);
+	if (vmf->pte & _PAGE_PRESENT) {
+		unsigned long pfn = PHYS_PFN(vmf->pte & PTE_PFN_MASK);
+		if (pfn != zero_pfn()) {
+			page_remove_rmap(pfn_to_page(pfn), mm);
+			put_page(pfn_to_page(pfn));
+		}
+	}
+	return 0;
+}
+
+/* do_anonymous_page */
+static int do_anonymous_page(struct vm_fault *vmf)
+{
+	if (!vmf->write) {
+		set_pte(vmf, NULL, false);
+		return 0;
+	}
+	return wp_page_copy(vmf, NULL);
+}
+
+/* do_read_fault / do_cow_fault / do_shared_fault: the page comes from the file's page cache. */
+static int do_file_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long index = vma->vm_pgoff + ((vmf->addr - vma->vm_start) >> PAGE_SHIFT);
+	int err = 0;
+	struct page *page = filemap_get_page(vma->vm_file->f_inode, index, &vmf->major, &err);
+	if (!page) {
+		if (err == -EFAULT) { /* beyond the end of the file */
+			vmf->t->last_signal = SIGBUS;
+			vmf->t->last_si_code = BUS_ADRERR;
+		}
+		return err;
+	}
+	if (vmf->write && !(vma->vm_flags & VM_SHARED)) { /* do_cow_fault */
+		err = wp_page_copy(vmf, page);
+		put_page(page);
+		return err;
+	}
+	bool writable = vmf->write; /* shared: a read maps it read-only so the first write dirties it */
+	if (writable)
+		set_page_dirty(page);
+	page_add_file_rmap(page, vma->vm_mm);
+	set_pte(vmf, page, writable); /* the PTE keeps filemap_get_page's reference */
+	return 0;
+}
+
+/* do_wp_page: a write to a present read-only PTE of a writable VMA. */
+static int do_wp_page(struct vm_fault *vmf)
+{
+	unsigned long pfn = PHYS_PFN(vmf->pte & PTE_PFN_MASK);
+	struct page *old = pfn == zero_pfn() ? NULL : pfn_to_page(pfn);
+	if (old && (vmf->vma->vm_flags & VM_SHARED)) { /* wp_page_shared: the file's page, now dirty */
+		set_page_dirty(old);
+		pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY);
+		return 0;
+	}
+	if (old && PageAnon(old) && old->_mapcount == 0 && page_ref_count(old) == 1) { /* only we map it: reuse */
+		if (anon_vma_prepare(vmf->vma))
+			return -ENOMEM;
+		page_move_anon_rmap(old, vmf->vma);
+		pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY);
+		return 0;
+	}
+	return wp_page_copy(vmf, old);
+}
+
+/* handle_mm_fault for one address, mmap_lock held: 0, or -EFAULT after SIGSEGV/SIGBUS, or -ENOMEM. */
 static int do_fault(struct task_struct *t, unsigned long addr, bool write)
 {
 	struct mm_struct *mm = t->mm;
@@ -120,50 +215,26 @@ static int do_fault(struct task_struct *t, unsigned long addr, bool write)
 		segfault(t, addr, error | PF_PROT, SEGV_ACCERR);
 		return -EFAULT;
 	}
-	if (vma->vm_file || (vma->vm_flags & VM_SHARED)) {
-		printk(KERN_ERR "kmm: %s[%d]: a fault on a file or shared mapping at %lx needs the page cache, "
-				"which kmm does not have yet\n", t->comm, t->pid, addr);
-		t->last_signal = SIGBUS;
-		return -EFAULT;
-	}
-	unsigned long idx;
-	phys_addr_t table = user_pte_table(mm->pgd, addr, true, &idx);
-	if (!table)
+	struct vm_fault vmf = { .t = t, .vma = vma, .addr = addr & PAGE_MASK, .write = write };
+	vmf.table = user_pte_table(mm->pgd, addr, true, &vmf.idx);
+	if (!vmf.table)
 		return -ENOMEM;
-	pteval_t pte = pte_get(table, idx);
-	t->min_flt++;
+	vmf.pte = pte_get(vmf.table, vmf.idx);
 	count_vm_events(PGFAULT, 1);
-	if (!(pte & _PAGE_PRESENT)) {
-		if (!write) { /* do_anonymous_page, read: the zero page */
-			pte_set(table, idx, PFN_PHYS(zero_pfn()) | user_prot(vma->vm_flags, false));
-			return 0;
-		}
-		struct page *page = alloc_user_page();
-		if (!page)
-			return -ENOMEM;
-		page_add_anon_rmap(mm, page);
-		pte_set(table, idx, PFN_PHYS(page_to_pfn(page)) | user_prot(vma->vm_flags, true));
-		return 0;
+	int ret = 0;
+	if (!(vmf.pte & _PAGE_PRESENT))
+		ret = vma->vm_file ? do_file_fault(&vmf) : do_anonymous_page(&vmf);
+	else if (write && !(vmf.pte & _PAGE_RW))
+		ret = do_wp_page(&vmf);
+	/* else another fault got here first */
+	if (ret)
+		return ret;
+	if (vmf.major) {
+		t->maj_flt++;
+		count_vm_events(PGMAJFAULT, 1);
+	} else {
+		t->min_flt++;
 	}
-	if (!write || (pte & _PAGE_RW))
-		return 0; /* another fault got here first */
-	/* do_wp_page */
-	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
-	struct page *old = pfn == zero_pfn() ? NULL : pfn_to_page(pfn);
-	if (old && old->_mapcount == 0 && page_ref_count(old) == 1) { /* only we map it: reuse */
-		pte_set(table, idx, (pte & PTE_PFN_MASK) | user_prot(vma->vm_flags, true));
-		return 0;
-	}
-	struct page *new = alloc_user_page();
-	if (!new)
-		return -ENOMEM;
-	if (old)
-		memcpy(ram_host(page_to_phys(new)), ram_host(page_to_phys(old)), PAGE_SIZE);
-	page_add_anon_rmap(mm, new);
-	flush_tlb_mm_range(mm, addr & PAGE_MASK, (addr & PAGE_MASK) + PAGE_SIZE); /* ptep_clear_flush */
-	pte_set(table, idx, PFN_PHYS(page_to_pfn(new)) | user_prot(vma->vm_flags, true));
-	if (old)
-		page_remove_rmap_and_put(mm, old);
 	return 0;
 }
 
@@ -319,9 +390,7 @@ int task_memset(struct task_struct *t, unsigned long addr, int c, unsigned long 
  * PROT_NONE), with its table and index so it may change the entry; leaf
  * tables that do not exist are skipped whole.
  */
-typedef void (*pte_fn)(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg);
-
-static void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg)
+void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg)
 {
 	unsigned long span = user_pte_span();
 	for (unsigned long a = start; a < end;) {
@@ -344,8 +413,10 @@ static void zap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pt
 {
 	pte_set(table, idx, 0);
 	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
-	if (pfn != zero_pfn())
-		page_remove_rmap_and_put(mm, pfn_to_page(pfn));
+	if (pfn != zero_pfn()) {
+		page_remove_rmap(pfn_to_page(pfn), mm);
+		put_page(pfn_to_page(pfn));
+	}
 }
 
 /* zap_page_range: drop every PTE of [start, end), then the tables left empty. */
@@ -405,8 +476,7 @@ static void copy_pte(unsigned long addr, phys_addr_t stable, unsigned long sidx,
 	if (pfn != zero_pfn()) {
 		struct page *page = pfn_to_page(pfn);
 		get_page(page);
-		page->_mapcount++;
-		c->dst->rss[MM_ANONPAGES]++;
+		page_dup_rmap(page, c->dst);
 		if (c->cow && (pte & _PAGE_RW)) {
 			pte &= ~(pteval_t)_PAGE_RW;
 			pte_set(stable, sidx, pte);
@@ -419,82 +489,19 @@ static void copy_pte(unsigned long addr, phys_addr_t stable, unsigned long sidx,
  * copy_page_range for fork: the child's PTEs map the parent's pages too.
  * In a private writable VMA both sides lose write access, so the first
  * write on either side copies (or, once the other side has its own
- * copy, reuses).  Returns -ENOMEM if a page table cannot be had.
+ * copy, reuses).  A VMA with no anonymous pages (no anon_vma) is not
+ * copied: the child's faults find its pages in the page cache.  Returns
+ * -ENOMEM if a page table cannot be had.
  */
 int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct vm_area_struct *vma)
 {
 	struct copy_ctx c = { dst, (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE, 0 };
+	if (!vma->anon_vma)
+		return 0; /* vma_needs_copy: the child's faults fill file and shared PTEs from the page cache */
 	if (c.cow)
 		flush_tlb_mm_range(src, vma->vm_start, vma->vm_end); /* the parent's writable mirror goes too */
 	walk_ptes(src, vma->vm_start, vma->vm_end, copy_pte, &c);
 	return c.ret;
-}
-
-struct rmap_check {
-	unsigned int *maps;   /* PTEs seen per pfn */
-	unsigned long anon;   /* PTEs of this mm mapping a page (not the zero page) */
-	unsigned long bad_addr;
-	const struct vm_area_struct *vma;
-};
-
-static void count_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
-{
-	struct rmap_check *c = arg;
-	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
-	if (pfn == zero_pfn()) {
-		if (pte & _PAGE_RW)
-			c->bad_addr = addr; /* the zero page must never be writable */
-		return;
-	}
-	if (!pfn_valid(pfn) || ((pte & _PAGE_RW) && !(c->vma->vm_flags & VM_WRITE)))
-		c->bad_addr = addr;
-	else
-		c->maps[pfn]++;
-	c->anon++;
-}
-
-/*
- * Every task's PTEs against the pages they map: a page mapped by n PTEs
- * has _mapcount n - 1 and at least n references, and each mm's anon RSS
- * is its number of such PTEs.  No PTE is writable where its VMA is not.
- */
-int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
-{
-	struct rmap_check c = { .maps = calloc(M->max_pfn, sizeof(unsigned int)) };
-	if (!c.maps)
-		return -ENOMEM;
-	int ret = 0;
-	for (int i = 0; i < n && !ret; i++) {
-		struct mm_struct *mm = tasks[i]->mm;
-		pthread_mutex_lock(&mm->mmap_lock);
-		c.anon = 0;
-		for (int v = 0; v < mm->map_count; v++) {
-			c.vma = mm->vmas[v];
-			walk_ptes(mm, c.vma->vm_start, c.vma->vm_end, count_pte, &c);
-		}
-		if (c.bad_addr) {
-			snprintf(why, whylen, "pid %d: the PTE at %#lx maps no page, or allows a write its VMA does not",
-				 tasks[i]->pid, c.bad_addr);
-			ret = -EINVAL;
-		} else if (c.anon != mm->rss[MM_ANONPAGES]) {
-			snprintf(why, whylen, "pid %d: RssAnon is %lu pages, its PTEs map %lu", tasks[i]->pid,
-				 mm->rss[MM_ANONPAGES], c.anon);
-			ret = -EINVAL;
-		}
-		pthread_mutex_unlock(&mm->mmap_lock);
-	}
-	for (unsigned long pfn = 0; pfn < M->max_pfn && !ret; pfn++) {
-		if (!c.maps[pfn])
-			continue;
-		struct page *page = pfn_to_page(pfn);
-		if (page->_mapcount + 1 != (int)c.maps[pfn] || page_ref_count(page) < (int)c.maps[pfn]) {
-			snprintf(why, whylen, "pfn %#lx: %u PTEs map it, but _mapcount %d and refcount %d", pfn, c.maps[pfn],
-				 page->_mapcount, page_ref_count(page));
-			ret = -EINVAL;
-		}
-	}
-	free(c.maps);
-	return ret;
 }
 
 struct move_ctx {
@@ -532,7 +539,7 @@ int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new,
 
 struct mem_size_stats {
 	unsigned long rss, shared_clean, shared_dirty, private_clean, private_dirty, referenced, anonymous;
-	u64 pss, pss_dirty, pss_anon, pss_locked;
+	u64 pss, pss_dirty, pss_anon, pss_file, pss_shmem, pss_locked;
 	bool locked;
 };
 
@@ -544,12 +551,13 @@ static void smaps_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
 		return; /* not a "normal" page (vm_normal_page) */
 	struct page *page = pfn_to_page(pfn);
 	int mapcount = page->_mapcount + 1;
-	bool dirty = pte & _PAGE_DIRTY;
+	bool dirty = (pte & _PAGE_DIRTY) || (page->flags & (1UL << PG_dirty));
 	u64 pss = ((u64)PAGE_SIZE << PSS_SHIFT) / (u64)(mapcount > 0 ? mapcount : 1);
 	mss->rss += PAGE_SIZE;
 	if (pte & _PAGE_ACCESSED)
 		mss->referenced += PAGE_SIZE;
-	mss->anonymous += PAGE_SIZE; /* every mapped page is anonymous for now */
+	if (PageAnon(page))
+		mss->anonymous += PAGE_SIZE;
 	if (mapcount >= 2) {
 		if (dirty)
 			mss->shared_dirty += PAGE_SIZE;
@@ -561,7 +569,12 @@ static void smaps_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
 		mss->private_clean += PAGE_SIZE;
 	}
 	mss->pss += pss;
-	mss->pss_anon += pss;
+	if (PageAnon(page))
+		mss->pss_anon += pss;
+	else if (page_is_shmem(page))
+		mss->pss_shmem += pss;
+	else
+		mss->pss_file += pss;
 	if (dirty)
 		mss->pss_dirty += pss;
 	if (mss->locked)
@@ -584,7 +597,8 @@ void show_smaps_rollup(struct strbuf *sb, struct task_struct *t)
 	sb_printf(sb, "%-*s %s\n", 25 + (M->prof->bits == 64 ? 8 : 4) * 6 - 1, head, "[rollup]");
 	const struct { const char *name; u64 bytes; } rows[] = {
 		{ "Rss:", mss.rss }, { "Pss:", mss.pss >> PSS_SHIFT }, { "Pss_Dirty:", mss.pss_dirty >> PSS_SHIFT },
-		{ "Pss_Anon:", mss.pss_anon >> PSS_SHIFT }, { "Pss_File:", 0 }, { "Pss_Shmem:", 0 },
+		{ "Pss_Anon:", mss.pss_anon >> PSS_SHIFT }, { "Pss_File:", mss.pss_file >> PSS_SHIFT },
+		{ "Pss_Shmem:", mss.pss_shmem >> PSS_SHIFT },
 		{ "Shared_Clean:", mss.shared_clean }, { "Shared_Dirty:", mss.shared_dirty },
 		{ "Private_Clean:", mss.private_clean }, { "Private_Dirty:", mss.private_dirty },
 		{ "Referenced:", mss.referenced }, { "Anonymous:", mss.anonymous }, { "LazyFree:", 0 },
@@ -606,18 +620,22 @@ static void pagemap_pte(unsigned long addr, phys_addr_t table, unsigned long idx
 {
 	struct pagemap_ctx *c = arg;
 	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
-	sb_printf(c->sb, "%0*lx pfn %8lx %s%s%s", c->w, addr, pfn, pte & _PAGE_RW ? "rw" : "ro",
-		  pte & _PAGE_DIRTY ? " dirty" : "", pte & _PAGE_NX ? " nx" : "");
+	sb_printf(c->sb, "%0*lx pfn %8lx %s%s%s", c->w, addr, pfn,
+		  !(pte & _PAGE_PRESENT) ? "none" : pte & _PAGE_RW ? "rw" : "ro", pte & _PAGE_DIRTY ? " dirty" : "",
+		  pte & _PAGE_NX ? " nx" : "");
+	const struct page *page = pfn_to_page(pfn);
+	static const char *const kind[NR_MM_COUNTERS] = { "file", "anon", "swap", "shmem" };
 	if (pfn == zero_pfn())
 		sb_printf(c->sb, " zero-page\n");
 	else
-		sb_printf(c->sb, " mapcount %d %s\n", pfn_to_page(pfn)->_mapcount + 1, zone_names[page_zonenum(pfn_to_page(pfn))]);
+		sb_printf(c->sb, " mapcount %d %s %s\n", page_mapcount(page), kind[mm_counter(page)],
+			  zone_names[page_zonenum(page)]);
 }
 
 /*
- * One line per present PTE: the address, the frame, its access bits and
- * what the frame is (the shared zero page, or a page with its mapcount
- * and zone).  Linux's /proc/PID/pagemap holds the same facts as 64-bit
+ * One line per PTE that maps a page: the address, the frame, its access
+ * bits ("none" for PROT_NONE) and what the frame is (the shared zero page,
+ * or a page with its mapcount, kind and zone).  Linux's /proc/PID/pagemap holds the same facts as 64-bit
  * binary entries; kmm prints them.
  */
 void show_pagemap(struct strbuf *sb, struct task_struct *t)

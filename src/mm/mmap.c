@@ -29,12 +29,14 @@
  */
 #include "internal.h"
 
+#include <kmm/fs.h>
 #include <kmm/task.h>
 
 #define DEFAULT_MAX_MAP_COUNT 65530        /* vm.max_map_count */
 #define MMAP_MIN_ADDR 65536UL              /* vm.mmap_min_addr (Debian) */
 #define STACK_GUARD_GAP (256UL << PAGE_SHIFT)
 #define STACK_EXPAND (128UL << 10)         /* setup_arg_pages: the stack VMA starts 128 KiB + a page */
+#define PATH_NAME_MAX 200                  /* of a file name shown in maps */
 #define CALC_BIT(x, bit, flag) (((x) & (bit)) ? (flag) : 0)
 
 static pthread_mutex_t tasks_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -84,8 +86,22 @@ static int vma_insert_at(struct mm_struct *mm, int i, struct vm_area_struct *vma
 	return 0;
 }
 
+/* A copy of a VMA (split, fork, mremap) holds its file and anon_vma too. */
+static void vma_get_refs(struct vm_area_struct *v)
+{
+	get_file(v->vm_file);
+	anon_vma_get(v->anon_vma);
+}
+
+static void vma_put_refs(struct vm_area_struct *v)
+{
+	fput(v->vm_file);
+	anon_vma_put(v->anon_vma);
+}
+
 static void vma_remove_at(struct mm_struct *mm, int i)
 {
+	vma_put_refs(mm->vmas[i]);
 	free(mm->vmas[i]);
 	memmove(&mm->vmas[i], &mm->vmas[i + 1], (size_t)(mm->map_count - i - 1) * sizeof(*mm->vmas));
 	mm->map_count--;
@@ -111,24 +127,37 @@ static void vm_stat_account(struct mm_struct *mm, unsigned long flags, long npag
 		mm->locked_vm += (unsigned long)npages;
 }
 
-/* a and b (a just below b) could be one VMA: same flags, same object, contiguous offsets */
+/*
+ * a and b (a just below b) could be one VMA: same flags, same file,
+ * contiguous offsets, and one anon_vma between them (or none yet on a
+ * side: is_mergeable_anon_vma).
+ */
 static bool can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
 {
 	return a->vm_end == b->vm_start && a->vm_flags == b->vm_flags && a->vm_file == b->vm_file &&
-	       !(a->vm_flags & VM_SHARED && !a->vm_file) && b->vm_pgoff == a->vm_pgoff + vma_pages(a);
+	       b->vm_pgoff == a->vm_pgoff + vma_pages(a) &&
+	       (!a->anon_vma || !b->anon_vma || a->anon_vma == b->anon_vma);
+}
+
+/* vmas[i] takes in vmas[i + 1] (they can merge); the anon_vma of either side stays. */
+static void merge_next(struct mm_struct *mm, int i)
+{
+	struct vm_area_struct *a = mm->vmas[i], *b = mm->vmas[i + 1];
+	a->vm_end = b->vm_end;
+	if (!a->anon_vma) {
+		a->anon_vma = b->anon_vma; /* b's reference moves to a */
+		b->anon_vma = NULL;
+	}
+	vma_remove_at(mm, i + 1);
 }
 
 /* Merge vmas[i] with its neighbours where they are compatible. */
 static void merge_around(struct mm_struct *mm, int i)
 {
-	if (i + 1 < mm->map_count && can_merge(mm->vmas[i], mm->vmas[i + 1])) {
-		mm->vmas[i]->vm_end = mm->vmas[i + 1]->vm_end;
-		vma_remove_at(mm, i + 1);
-	}
-	if (i > 0 && can_merge(mm->vmas[i - 1], mm->vmas[i])) {
-		mm->vmas[i - 1]->vm_end = mm->vmas[i]->vm_end;
-		vma_remove_at(mm, i);
-	}
+	if (i + 1 < mm->map_count && can_merge(mm->vmas[i], mm->vmas[i + 1]))
+		merge_next(mm, i);
+	if (i > 0 && can_merge(mm->vmas[i - 1], mm->vmas[i]))
+		merge_next(mm, i - 1);
 }
 
 /* Split vmas[i] at addr: it keeps [start, addr), a new VMA after it takes [addr, end). */
@@ -140,11 +169,13 @@ static int split_vma(struct mm_struct *mm, int i, unsigned long addr)
 	if (!new)
 		return -ENOMEM;
 	*new = *old;
+	vma_get_refs(new);
 	new->vm_start = addr;
 	new->vm_pgoff = old->vm_pgoff + ((addr - old->vm_start) >> PAGE_SHIFT);
 	old->vm_end = addr;
 	if (vma_insert_at(mm, i + 1, new)) {
 		old->vm_end = new->vm_end;
+		vma_put_refs(new);
 		free(new);
 		return -ENOMEM;
 	}
@@ -262,17 +293,19 @@ static bool is_data_mapping(unsigned long flags)
 	return (flags & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE;
 }
 
-/* Map [addr, addr + len) anonymous with vm_flags (the range is free). */
+/* Map [addr, addr + len) with vm_flags (the range is free): anonymous, or file (a reference is taken) at pgoff. */
 static long map_region(struct mm_struct *mm, unsigned long addr, unsigned long len, unsigned long vm_flags,
-		       const char *file, unsigned long pgoff)
+		       struct file *file, unsigned long pgoff)
 {
 	unsigned long pages = len >> PAGE_SHIFT;
 	struct vm_area_struct *vma = malloc(sizeof(*vma));
 	if (!vma)
 		return -ENOMEM;
-	*vma = (struct vm_area_struct){ addr, addr + len, vm_flags, file ? pgoff : addr >> PAGE_SHIFT, file, mm };
+	*vma = (struct vm_area_struct){ addr, addr + len, vm_flags, file ? pgoff : addr >> PAGE_SHIFT, get_file(file),
+					NULL, mm };
 	int i = vma_index(mm, addr);
 	if (vma_insert_at(mm, i, vma)) {
+		vma_put_refs(vma);
 		free(vma);
 		return -ENOMEM;
 	}
@@ -281,8 +314,9 @@ static long map_region(struct mm_struct *mm, unsigned long addr, unsigned long l
 	return (long)addr;
 }
 
+/* do_mmap with the file (NULL: anonymous) looked up; mmap_lock held. */
 static long do_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot,
-		    unsigned long flags, int fd)
+		    unsigned long flags, struct file *file, unsigned long pgoff)
 {
 	struct mm_struct *mm = t->mm;
 	if (!len)
@@ -290,13 +324,24 @@ static long do_mmap(struct task_struct *t, unsigned long addr, unsigned long len
 	len = ALIGN(len, PAGE_SIZE);
 	if (!len || len > mm->task_size)
 		return -ENOMEM;
+	if (file && pgoff + (len >> PAGE_SHIFT) < pgoff)
+		return -EOVERFLOW;
 	unsigned long type = flags & MAP_TYPE;
 	if (type != MAP_PRIVATE && type != MAP_SHARED)
 		return -EINVAL;
 	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS))
-		return -EBADF; /* no file is open in a kmm task yet */
+	unsigned long vm_flags = calc_vm_flags(prot, flags);
+	if (file) {
+		if (type == MAP_SHARED) {
+			if ((prot & PROT_WRITE) && !(file->f_mode & FMODE_WRITE))
+				return -EACCES;
+			if (!(file->f_mode & FMODE_WRITE)) /* a read-only file: shared in name only */
+				vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+		}
+		if (!(file->f_mode & FMODE_READ))
+			return -EACCES;
+	}
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	if (fixed) {
 		if (addr & ~PAGE_MASK)
@@ -312,7 +357,6 @@ static long do_mmap(struct task_struct *t, unsigned long addr, unsigned long len
 		if (!addr)
 			return -ENOMEM;
 	}
-	unsigned long vm_flags = calc_vm_flags(prot, flags);
 	unsigned long pages = len >> PAGE_SHIFT;
 	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
 		return -ENOMEM;
@@ -329,7 +373,15 @@ static long do_mmap(struct task_struct *t, unsigned long addr, unsigned long len
 		if (ret)
 			return ret;
 	}
-	return map_region(mm, addr, len, vm_flags, NULL, 0);
+	if (file || !(vm_flags & VM_SHARED))
+		return map_region(mm, addr, len, vm_flags, file, pgoff);
+	/* shared anonymous memory: a shmem file of its own (shmem_zero_setup) */
+	struct file *shm = shmem_file_setup(len);
+	if (!shm)
+		return -ENOMEM;
+	long ret = map_region(mm, addr, len, vm_flags, shm, 0);
+	fput(shm);
+	return ret;
 }
 
 long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
@@ -337,10 +389,13 @@ long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, uns
 {
 	if (!t || !t->mm)
 		return -EINVAL;
-	(void)pgoff; /* anonymous memory ignores it; file mappings come with the file store */
+	struct file *file = NULL;
+	if (!(flags & MAP_ANONYMOUS) && !(file = fget(t, fd)))
+		return -EBADF;
 	pthread_mutex_lock(&t->mm->mmap_lock);
-	long ret = do_mmap(t, addr, len, prot, flags, fd);
+	long ret = do_mmap(t, addr, len, prot, flags, file, file ? pgoff : 0);
 	pthread_mutex_unlock(&t->mm->mmap_lock);
+	fput(file);
 	if (ret > 0 && (flags & (MAP_POPULATE | MAP_LOCKED)) && (prot & (PROT_READ | PROT_WRITE))) {
 		/* mm_populate: fault it all in now, for writing if it is private and writable; errors are ignored */
 		bool write = (prot & PROT_WRITE) && (flags & MAP_TYPE) == MAP_PRIVATE;
@@ -544,14 +599,15 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 		return -ENOMEM;
 	/* move_vma: a new VMA with the old one's flags and offset, the PTEs moved, the old range unmapped */
 	unsigned long vm_flags = vma->vm_flags, pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
-	const char *file = vma->vm_file;
 	unsigned long moved = min(old_len, new_len);
 	struct vm_area_struct *nv = malloc(sizeof(*nv));
 	if (!nv)
 		return -ENOMEM;
-	*nv = (struct vm_area_struct){ new_addr, new_addr + new_len, vm_flags, pgoff, file, mm };
+	*nv = (struct vm_area_struct){ new_addr, new_addr + new_len, vm_flags, pgoff, vma->vm_file, vma->anon_vma, mm };
+	vma_get_refs(nv);
 	int i = vma_index(mm, new_addr);
 	if (vma_insert_at(mm, i, nv)) {
+		vma_put_refs(nv);
 		free(nv);
 		return -ENOMEM;
 	}
@@ -744,7 +800,7 @@ static void mm_free(struct mm_struct *mm)
 	while (mm->map_count)
 		vma_remove_at(mm, mm->map_count - 1);
 	free(mm->vmas);
-	free(mm->exe_file);
+	fput(mm->exe_file);
 	pthread_mutex_destroy(&mm->mmap_lock);
 	free(mm);
 }
@@ -761,6 +817,7 @@ void task_exit(struct task_struct *t)
 		}
 	pthread_mutex_unlock(&tasks_lock);
 	mm_free(t->mm);
+	close_files(t);
 	free(t);
 }
 
@@ -787,7 +844,11 @@ struct task_struct *task_fork(struct task_struct *parent)
 		}
 		*v = *old->vmas[i];
 		v->vm_mm = mm;
-		ret = vma_insert_at(mm, mm->map_count, v);
+		get_file(v->vm_file);
+		v->anon_vma = NULL;
+		ret = anon_vma_fork(v, old->vmas[i]);
+		if (!ret && (ret = vma_insert_at(mm, mm->map_count, v)))
+			vma_put_refs(v);
 		if (ret) {
 			free(v);
 			break;
@@ -795,13 +856,10 @@ struct task_struct *task_fork(struct task_struct *parent)
 		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
 		ret = copy_page_range(mm, old, v);
 	}
-	if (!ret && old->exe_file && !(mm->exe_file = strdup(old->exe_file)))
-		ret = -ENOMEM;
+	if (!ret)
+		ret = dup_fd(child, parent);
 	if (!ret) {
-		/* the image's VMAs name the child's own copy of the path */
-		for (int i = 0; i < mm->map_count; i++)
-			if (mm->vmas[i]->vm_file)
-				mm->vmas[i]->vm_file = mm->exe_file;
+		mm->exe_file = get_file(old->exe_file);
 		mm->start_code = old->start_code;
 		mm->end_code = old->end_code;
 		mm->start_data = old->start_data;
@@ -817,6 +875,26 @@ struct task_struct *task_fork(struct task_struct *parent)
 		return NULL;
 	}
 	return child;
+}
+
+/*
+ * fn(mm, vma) for every VMA of every task that maps inode, each task's
+ * mmap_lock held around its calls (the i_mmap walk of unmap_mapping_range
+ * and page_mkclean; kmm finds the VMAs through the tasks).
+ */
+void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, struct vm_area_struct *, void *),
+			   void *arg)
+{
+	pthread_mutex_lock(&tasks_lock);
+	for (int i = 0; i < nr_tasks; i++) {
+		struct mm_struct *mm = tasks[i]->mm;
+		pthread_mutex_lock(&mm->mmap_lock);
+		for (int v = 0; v < mm->map_count; v++)
+			if (mm->vmas[v]->vm_file && mm->vmas[v]->vm_file->f_inode == inode)
+				fn(mm, mm->vmas[v], arg);
+		pthread_mutex_unlock(&mm->mmap_lock);
+	}
+	pthread_mutex_unlock(&tasks_lock);
 }
 
 /* Everything a machine's tasks hold goes with it (kmm_shutdown). */
@@ -859,9 +937,18 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 	unsigned long stack_top = mm->task_size, stack_len = STACK_EXPAND + PAGE_SIZE;
 	if (bss_end >= mm->mmap_base)
 		return -ENOMEM;
+	/* the image is a file of the store: made (text, then data, zero-filled) if it is not there */
+	int err;
+	struct file *exe = filemap_open(path, O_RDONLY, &err);
+	if (!exe && err == -ENOENT) {
+		err = kmm_file_create(path, NULL, ALIGN(text, PAGE_SIZE) + data);
+		exe = err ? NULL : filemap_open(path, O_RDONLY, &err);
+	}
+	if (!exe)
+		return err;
 	pthread_mutex_lock(&mm->mmap_lock);
-	mm->exe_file = strdup(path);
-	long ret = mm->exe_file ? 0 : -ENOMEM;
+	mm->exe_file = exe;
+	long ret = 0;
 	const unsigned long may = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	if (!ret)
 		ret = map_region(mm, base, text_end - base, VM_READ | VM_EXEC | may, mm->exe_file, 0);
@@ -923,20 +1010,22 @@ void show_pid_maps(struct strbuf *sb, struct task_struct *t)
 	pthread_mutex_lock(&mm->mmap_lock);
 	for (int i = 0; i < mm->map_count; i++) {
 		const struct vm_area_struct *v = mm->vmas[i];
-		char line[256];
-		snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08lx 00:00 0 ", v->vm_start, v->vm_end,
-				 v->vm_flags & VM_READ ? 'r' : '-', v->vm_flags & VM_WRITE ? 'w' : '-',
-				 v->vm_flags & VM_EXEC ? 'x' : '-', v->vm_flags & VM_MAYSHARE ? 's' : 'p',
-				 v->vm_file ? v->vm_pgoff << PAGE_SHIFT : 0UL);
+		char line[256], fname[PATH_NAME_MAX + 16];
+		const struct inode *inode = v->vm_file ? v->vm_file->f_inode : NULL;
+		/* the store is the root filesystem on sda1 (8:1); shmem lives on the internal mount 0:1 */
+		snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08lx %s %lu ", v->vm_start, v->vm_end,
+			 v->vm_flags & VM_READ ? 'r' : '-', v->vm_flags & VM_WRITE ? 'w' : '-',
+			 v->vm_flags & VM_EXEC ? 'x' : '-', v->vm_flags & VM_MAYSHARE ? 's' : 'p',
+			 inode ? v->vm_pgoff << PAGE_SHIFT : 0UL, inode ? (inode->shmem ? "00:01" : "08:01") : "00:00",
+			 inode ? inode->i_ino : 0UL);
 		const char *name = NULL;
-		if (v->vm_file)
-			name = v->vm_file;
-		else if (v->vm_start <= mm->brk && v->vm_end >= mm->start_brk && mm->start_brk)
+		if (inode) {
+			snprintf(fname, sizeof(fname), "%.*s%s", PATH_NAME_MAX, inode->path, inode->unlinked ? " (deleted)" : "");
+			name = fname;
+		} else if (v->vm_start <= mm->brk && v->vm_end >= mm->start_brk && mm->start_brk)
 			name = "[heap]";
 		else if (v->vm_start <= mm->start_stack && v->vm_end >= mm->start_stack)
 			name = "[stack]";
-		else if (v->vm_flags & VM_SHARED)
-			name = "/dev/zero (deleted)";
 		if (name) /* seq_pad(m, ' '): pad to the width, then one space */
 			sb_printf(sb, "%-*s %s\n", width, line, name);
 		else

@@ -283,6 +283,12 @@ static void show_vmstat(struct strbuf *sb)
 	}
 	sb_printf(sb, "nr_slab_reclaimable %ld\n", rec);
 	sb_printf(sb, "nr_slab_unreclaimable %ld\n", unrec);
+	sb_printf(sb, "nr_anon_pages %ld\n", global_node_page_state(nr_anon_mapped));
+	sb_printf(sb, "nr_mapped %ld\n", global_node_page_state(nr_file_mapped));
+	sb_printf(sb, "nr_file_pages %ld\n", global_node_page_state(nr_file_pages));
+	sb_printf(sb, "nr_dirty %ld\n", global_node_page_state(nr_file_dirty));
+	sb_printf(sb, "nr_writeback 0\n");
+	sb_printf(sb, "nr_shmem %ld\n", global_node_page_state(nr_shmem));
 #define X(id, name)               \
 	if (vm_event_in_config(id)) \
 		sb_printf(sb, "%s %lu\n", name, sum_vm_event(id));
@@ -404,20 +410,30 @@ static void show_meminfo(struct strbuf *sb)
 		sreclaimable += (unsigned long)__atomic_load_n(&NODE_DATA(n)->nr_slab_reclaimable, __ATOMIC_RELAXED);
 		sunreclaim += (unsigned long)__atomic_load_n(&NODE_DATA(n)->nr_slab_unreclaimable, __ATOMIC_RELAXED);
 	}
-	/* si_mem_available(): free above the reserves, plus what reclaim could give (page cache joins later) */
+	long cached = global_node_page_state(nr_file_pages), shmem = global_node_page_state(nr_shmem);
+	/* si_mem_available(): free above the reserves, plus what reclaim could give: the file cache and slab */
 	long available = (long)free - (long)M->totalreserve_pages;
+	long pagecache = cached - shmem; /* the file LRU: shmem pages sit on the anon LRU */
+	available += pagecache - (long)min((unsigned long)pagecache / 2, global_low_wmark());
 	available += (long)sreclaimable - (long)min(sreclaimable / 2, global_low_wmark());
 	if (available < 0)
 		available = 0;
 	sb_printf(sb, "MemTotal:       %8lu kB\n", K(M->totalram_pages));
 	sb_printf(sb, "MemFree:        %8lu kB\n", K(free));
 	sb_printf(sb, "MemAvailable:   %8lu kB\n", K(available));
+	sb_printf(sb, "Buffers:        %8lu kB\n", 0UL);
+	sb_printf(sb, "Cached:         %8lu kB\n", K(cached));
 	if (M->prof->bits == 32) {
 		sb_printf(sb, "HighTotal:      %8lu kB\n", K(M->totalhigh_pages));
 		sb_printf(sb, "HighFree:       %8lu kB\n", K(highfree));
 		sb_printf(sb, "LowTotal:       %8lu kB\n", K(M->totalram_pages - M->totalhigh_pages));
 		sb_printf(sb, "LowFree:        %8lu kB\n", K(free - highfree));
 	}
+	sb_printf(sb, "Dirty:          %8lu kB\n", K(global_node_page_state(nr_file_dirty)));
+	sb_printf(sb, "Writeback:      %8lu kB\n", 0UL);
+	sb_printf(sb, "AnonPages:      %8lu kB\n", K(global_node_page_state(nr_anon_mapped)));
+	sb_printf(sb, "Mapped:         %8lu kB\n", K(global_node_page_state(nr_file_mapped)));
+	sb_printf(sb, "Shmem:          %8lu kB\n", K(shmem));
 	sb_printf(sb, "KReclaimable:   %8lu kB\n", K(sreclaimable));
 	sb_printf(sb, "Slab:           %8lu kB\n", K(sreclaimable + sunreclaim));
 	sb_printf(sb, "SReclaimable:   %8lu kB\n", K(sreclaimable));
@@ -566,6 +582,25 @@ static int write_min_free_kbytes(const char *val)
 	return 0;
 }
 
+/* drop_caches: 1 the clean page cache, 2 reclaimable slab, 3 both (4: only quiet the message) */
+static int drop_caches_last;
+static void show_drop_caches(struct strbuf *sb) { show_int(sb, drop_caches_last); }
+
+static int write_drop_caches(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 1, 4, &v))
+		return -EINVAL;
+	if (v & 1)
+		drop_pagecache();
+	if (v & 2)
+		kmm_slab_shrink_all();
+	if (!(v & 4))
+		printk(KERN_INFO "%s (%d): drop_caches: %d\n", "kmm", 0, v);
+	drop_caches_last = v;
+	return 0;
+}
+
 static int write_wsf(const char *val)
 {
 	int v;
@@ -649,6 +684,7 @@ static const struct proc_file proc_files[] = {
 	{ "sys/kernel/debug/extfrag/extfrag_index", show_extfrag_index, NULL },
 	{ "sys/kernel/debug/x86/pat_memtype_list", show_pat_memtype_list, NULL },
 	{ "sys/kernel/debug/extfrag/unusable_index", show_unusable_index, NULL },
+	{ "sys/vm/drop_caches", show_drop_caches, write_drop_caches },
 	{ "sys/vm/lowmem_reserve_ratio", show_lowmem_reserve_ratio, write_lowmem_reserve_ratio },
 	{ "sys/vm/min_free_kbytes", show_min_free_kbytes, write_min_free_kbytes },
 	{ "sys/vm/percpu_pagelist_high_fraction", show_pphf, write_pphf },

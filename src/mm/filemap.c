@@ -1,0 +1,662 @@
+/*
+ * filemap.c - the page cache and the files behind it, as Linux 6.1's
+ * mm/filemap.c, mm/truncate.c and (for shared anonymous memory) mm/shmem.c
+ * arrange them, over a store that stands in for a disk filesystem.
+ *
+ * A file is an inode: a name in the store (the root filesystem on sda1,
+ * device 08:01, inode numbers from 12 as a fresh ext4's first files), its
+ * size, its bytes on the simulated disk (host memory, outside simulated
+ * RAM) and its address_space - the page cache, an array of the pages that
+ * hold its contents in RAM, by page index:
+ *
+ *   inode --i_mapping--> address_space.pages[index] --> struct page
+ *                                                       mapping = the address_space
+ *                                                       index   = index
+ *                                                       refcount: 1 for the cache
+ *                                                                 + 1 per PTE
+ *                                                                 + transient users
+ *
+ * A read (kmm_file_pread) or a fault on a file mapping finds the page in
+ * the cache or allocates one (GFP_HIGHUSER_MOVABLE, the mapping's mask for
+ * regular files) and reads it from the disk - that fault is a major fault.
+ * A write (kmm_file_pwrite, or a store through a shared writable mapping)
+ * marks the page dirty; kmm_sync() writes dirty pages back, after making
+ * the shared writable PTEs that map them read-only again (page_mkclean),
+ * so the next store dirties the page anew.  Clean pages no PTE maps leave
+ * the cache when vm.drop_caches is written.
+ *
+ * Shared anonymous memory (MAP_SHARED | MAP_ANONYMOUS) is a shmem inode
+ * with no name and no disk: its pages are zeroed when first touched, are
+ * the only copy (never dropped), and count as Shmem.
+ *
+ * References: the store's name holds one on its inode, and every struct
+ * file one; a struct file is held by file descriptors, VMAs and a task's
+ * exe_file.  When the last goes, the inode's pages go (no PTE maps them
+ * by then: every VMA held the file), written back first while the file
+ * still has a name.
+ *
+ * Counters, per node: nr_file_pages (shmem included), nr_shmem,
+ * nr_file_dirty, nr_file_mapped (cache pages with a PTE); filemap_verify
+ * recounts them.  Locking: filemap_lock guards the store, every
+ * address_space and the page flags it uses; it nests inside mmap_lock.
+ * Not modelled: readahead, the LRU (issue: reclaim), writeback in the
+ * background, truncate of mapped pages other than by O_TRUNC.
+ */
+#include "internal.h"
+#include "sim/ram.h"
+
+#include <kmm/fs.h>
+#include <kmm/task.h>
+
+#define FIRST_INO 12 /* ext4: 11 is lost+found, the first file gets 12 */
+#define PATH_MAX_LEN 4096
+
+static pthread_mutex_t filemap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct inode **store; /* named files, in creation order */
+static struct list_head all_inodes = { &all_inodes, &all_inodes }; /* every live inode */
+static int nr_store, store_cap;
+static unsigned long next_ino = FIRST_INO, next_shmem_ino = 1;
+
+#define PAGE_FLAG(page, bit) ((page)->flags & (1UL << (bit)))
+
+/* ---- the page cache (filemap_lock held) ---------------------------------------------- */
+
+static struct page *__find_page(struct address_space *m, unsigned long index)
+{
+	return index < m->nr_slots ? m->pages[index] : NULL;
+}
+
+static int __add_to_page_cache(struct address_space *m, struct page *page, unsigned long index)
+{
+	if (index >= m->nr_slots) {
+		unsigned long n = max(index + 1, 2 * m->nr_slots);
+		struct page **grown = realloc(m->pages, n * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		memset(grown + m->nr_slots, 0, (n - m->nr_slots) * sizeof(*grown));
+		m->pages = grown;
+		m->nr_slots = n;
+	}
+	page->mapping = m;
+	page->index = index;
+	page->flags |= 1UL << PG_uptodate;
+	m->pages[index] = page;
+	m->nrpages++;
+	mod_node_page_state(page, nr_file_pages, 1);
+	if (m->host->shmem) {
+		page->flags |= 1UL << PG_swapbacked;
+		mod_node_page_state(page, nr_shmem, 1);
+	}
+	return 0;
+}
+
+/* The page leaves the cache (no PTE maps it) and the cache's reference goes. */
+static void __delete_from_page_cache(struct page *page)
+{
+	struct address_space *m = page->mapping;
+	MM_BUG_ON(page->_mapcount >= 0);
+	m->pages[page->index] = NULL;
+	m->nrpages--;
+	mod_node_page_state(page, nr_file_pages, -1);
+	if (m->host->shmem)
+		mod_node_page_state(page, nr_shmem, -1);
+	if (PAGE_FLAG(page, PG_dirty))
+		mod_node_page_state(page, nr_file_dirty, -1);
+	page->flags &= ~((1UL << PG_uptodate) | (1UL << PG_dirty) | (1UL << PG_swapbacked));
+	page->mapping = NULL;
+	page->index = 0;
+	put_page(page);
+}
+
+/* Fill a new cache page from the disk; true if bytes came from it (a major fault's I/O). */
+static bool read_page_from_disk(struct inode *inode, struct page *page, unsigned long index)
+{
+	char *p = ram_host(page_to_phys(page));
+	unsigned long off = index << PAGE_SHIFT, n = 0;
+	if (inode->disk && off < inode->disk_size) {
+		n = min(PAGE_SIZE, inode->disk_size - off);
+		memcpy(p, inode->disk + off, n);
+	}
+	memset(p + n, 0, PAGE_SIZE - n); /* past the end: zeros, never old RAM contents */
+	return n > 0;
+}
+
+static struct page *__get_page(struct inode *inode, unsigned long index, bool *major, int *err)
+{
+	struct address_space *m = &inode->i_mapping;
+	struct page *page = __find_page(m, index);
+	if (!page) {
+		page = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
+		if (!page) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		bool io = read_page_from_disk(inode, page, index);
+		if (__add_to_page_cache(m, page, index)) {
+			__free_pages(page, 0);
+			*err = -ENOMEM;
+			return NULL;
+		}
+		if (major)
+			*major = io;
+	}
+	get_page(page);
+	return page;
+}
+
+struct page *filemap_get_page(struct inode *inode, unsigned long index, bool *major, int *err)
+{
+	*major = false;
+	pthread_mutex_lock(&filemap_lock);
+	struct page *page = NULL;
+	if (index >= DIV_ROUND_UP(inode->i_size, PAGE_SIZE))
+		*err = -EFAULT; /* beyond the end of the file: SIGBUS */
+	else
+		page = __get_page(inode, index, major, err);
+	pthread_mutex_unlock(&filemap_lock);
+	return page;
+}
+
+void set_page_dirty(struct page *page)
+{
+	pthread_mutex_lock(&filemap_lock);
+	if (!PAGE_FLAG(page, PG_dirty)) {
+		page->flags |= 1UL << PG_dirty;
+		mod_node_page_state(page, nr_file_dirty, 1);
+	}
+	pthread_mutex_unlock(&filemap_lock);
+}
+
+/* ---- inodes and files ------------------------------------------------------------------ */
+
+static struct inode *inode_alloc(const char *path, bool shmem)
+{
+	struct inode *inode = calloc(1, sizeof(*inode));
+	if (!inode || !(inode->path = strdup(path))) {
+		free(inode);
+		return NULL;
+	}
+	inode->i_ino = shmem ? next_shmem_ino++ : next_ino++;
+	inode->shmem = shmem;
+	inode->i_mapping.host = inode;
+	inode->i_count = 1;
+	list_add_tail(&inode->i_list, &all_inodes);
+	return inode;
+}
+
+/* The last reference went: write dirty pages back if the file still has a name, then free it all. */
+static void __iput(struct inode *inode)
+{
+	if (--inode->i_count)
+		return;
+	struct address_space *m = &inode->i_mapping;
+	for (unsigned long i = 0; i < m->nr_slots; i++)
+		if (m->pages[i])
+			__delete_from_page_cache(m->pages[i]);
+	free(m->pages);
+	list_del(&inode->i_list);
+	free(inode->disk);
+	free(inode->path);
+	free(inode);
+}
+
+struct file *get_file(struct file *f)
+{
+	if (f)
+		__atomic_add_fetch(&f->f_count, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+void fput(struct file *f)
+{
+	if (!f || __atomic_sub_fetch(&f->f_count, 1, __ATOMIC_ACQ_REL))
+		return;
+	pthread_mutex_lock(&filemap_lock);
+	__iput(f->f_inode);
+	pthread_mutex_unlock(&filemap_lock);
+	free(f);
+}
+
+static struct file *file_alloc(struct inode *inode, unsigned int mode)
+{
+	struct file *f = malloc(sizeof(*f));
+	if (!f)
+		return NULL;
+	*f = (struct file){ inode, mode, 1 };
+	inode->i_count++;
+	return f;
+}
+
+static int __store_index(const char *path)
+{
+	for (int i = 0; i < nr_store; i++)
+		if (!strcmp(store[i]->path, path))
+			return i;
+	return -1;
+}
+
+static int check_path(const char *path)
+{
+	if (!path)
+		return -EFAULT;
+	if (path[0] != '/' || !path[1])
+		return -EINVAL; /* kmm's store takes absolute paths of files */
+	if (strlen(path) >= PATH_MAX_LEN)
+		return -ENAMETOOLONG;
+	if (path[strlen(path) - 1] == '/')
+		return -EISDIR;
+	return 0;
+}
+
+/* A new empty file under path, replacing any old one (whose users keep it, as after rename(2)). */
+static struct inode *__store_create(const char *path, int *err)
+{
+	if (nr_store == store_cap) {
+		int cap = store_cap ? 2 * store_cap : 16;
+		struct inode **grown = realloc(store, (size_t)cap * sizeof(*grown));
+		if (!grown) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		store = grown;
+		store_cap = cap;
+	}
+	struct inode *inode = inode_alloc(path, false);
+	if (!inode) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	int old = __store_index(path);
+	if (old >= 0) {
+		store[old]->unlinked = true;
+		__iput(store[old]);
+		store[old] = inode;
+	} else {
+		store[nr_store++] = inode;
+	}
+	return inode;
+}
+
+/* Make the disk hold size bytes (zeros where new). */
+static int disk_resize(struct inode *inode, unsigned long size)
+{
+	unsigned char *d = realloc(inode->disk, size ? size : 1);
+	if (!d)
+		return -ENOMEM;
+	if (size > inode->disk_size)
+		memset(d + inode->disk_size, 0, size - inode->disk_size);
+	inode->disk = d;
+	inode->disk_size = size;
+	return 0;
+}
+
+int kmm_file_create(const char *path, const void *data, unsigned long size)
+{
+	int err = check_path(path);
+	if (err)
+		return err;
+	if (!M)
+		return -ENODEV;
+	pthread_mutex_lock(&filemap_lock);
+	struct inode *inode = __store_create(path, &err);
+	if (inode) {
+		err = disk_resize(inode, size);
+		if (!err && data)
+			memcpy(inode->disk, data, size);
+		if (!err)
+			inode->i_size = size;
+	}
+	pthread_mutex_unlock(&filemap_lock);
+	return err;
+}
+
+int kmm_file_unlink(const char *path)
+{
+	int err = check_path(path);
+	if (err)
+		return err;
+	pthread_mutex_lock(&filemap_lock);
+	int i = __store_index(path);
+	if (i < 0) {
+		err = -ENOENT;
+	} else {
+		struct inode *inode = store[i];
+		memmove(&store[i], &store[i + 1], (size_t)(nr_store - i - 1) * sizeof(*store));
+		nr_store--;
+		inode->unlinked = true;
+		__iput(inode);
+	}
+	pthread_mutex_unlock(&filemap_lock);
+	return err;
+}
+
+/* shmem_zero_setup: the unnamed inode behind a shared anonymous mapping ("/dev/zero (deleted)"). */
+struct file *shmem_file_setup(unsigned long size)
+{
+	pthread_mutex_lock(&filemap_lock);
+	struct inode *inode = inode_alloc("/dev/zero", true);
+	struct file *f = NULL;
+	if (inode) {
+		inode->i_size = size;
+		inode->unlinked = true;
+		f = file_alloc(inode, FMODE_READ | FMODE_WRITE);
+		__iput(inode); /* the file holds it now */
+	}
+	pthread_mutex_unlock(&filemap_lock);
+	return f;
+}
+
+static void unmap_beyond(struct mm_struct *mm, struct vm_area_struct *vma, void *arg);
+
+/* open(2) in the store: a new struct file, or NULL with *err. */
+struct file *filemap_open(const char *path, int flags, int *err)
+{
+	*err = check_path(path);
+	if (*err)
+		return NULL;
+	int acc = flags & O_ACCMODE;
+	if (acc == O_ACCMODE || (flags & ~(O_ACCMODE | O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC))) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	unsigned int mode = (acc != O_WRONLY ? FMODE_READ : 0) | (acc != O_RDONLY ? FMODE_WRITE : 0);
+	pthread_mutex_lock(&filemap_lock);
+	int i = __store_index(path);
+	struct inode *inode = i >= 0 ? store[i] : NULL;
+	struct file *f = NULL;
+	if (inode && (flags & O_CREAT) && (flags & O_EXCL))
+		*err = -EEXIST;
+	else if (!inode && !(flags & O_CREAT))
+		*err = -ENOENT;
+	else if (!inode && !(inode = __store_create(path, err)))
+		; /* *err set */
+	else if (!(f = file_alloc(inode, mode)))
+		*err = -ENOMEM;
+	bool truncate = f && (flags & O_TRUNC) && (mode & FMODE_WRITE) && inode->i_size;
+	pthread_mutex_unlock(&filemap_lock);
+	if (truncate) {
+		/* truncate_pagecache: PTEs of the file go first, then its pages and its bytes */
+		for_each_vma_of_inode(inode, unmap_beyond, NULL);
+		pthread_mutex_lock(&filemap_lock);
+		struct address_space *m = &inode->i_mapping;
+		for (unsigned long k = 0; k < m->nr_slots; k++)
+			if (m->pages[k] && m->pages[k]->_mapcount < 0)
+				__delete_from_page_cache(m->pages[k]);
+		inode->i_size = 0;
+		disk_resize(inode, 0);
+		pthread_mutex_unlock(&filemap_lock);
+	}
+	return f;
+}
+
+/* ---- read, write, sync, drop --------------------------------------------------------------- */
+
+static struct inode *__store_lookup(const char *path)
+{
+	int i = check_path(path) ? -1 : __store_index(path);
+	return i >= 0 ? store[i] : NULL;
+}
+
+long kmm_file_pread(const char *path, void *buf, unsigned long len, unsigned long off)
+{
+	pthread_mutex_lock(&filemap_lock);
+	struct inode *inode = __store_lookup(path);
+	long done = inode ? 0 : -ENOENT;
+	while (inode && off < inode->i_size && (unsigned long)done < len) {
+		unsigned long index = off >> PAGE_SHIFT, in = off & ~PAGE_MASK;
+		unsigned long n = min(min(PAGE_SIZE - in, len - (unsigned long)done), inode->i_size - off);
+		int err = 0;
+		struct page *page = __get_page(inode, index, NULL, &err);
+		if (!page) {
+			done = done ? done : err;
+			break;
+		}
+		memcpy((char *)buf + done, (char *)ram_host(page_to_phys(page)) + in, n);
+		put_page(page);
+		done += (long)n;
+		off += n;
+	}
+	pthread_mutex_unlock(&filemap_lock);
+	return done;
+}
+
+long kmm_file_pwrite(const char *path, const void *buf, unsigned long len, unsigned long off)
+{
+	if (off + len < off)
+		return -EFBIG;
+	pthread_mutex_lock(&filemap_lock);
+	struct inode *inode = __store_lookup(path);
+	long done = inode ? 0 : -ENOENT;
+	while (inode && (unsigned long)done < len) {
+		unsigned long index = off >> PAGE_SHIFT, in = off & ~PAGE_MASK;
+		unsigned long n = min(PAGE_SIZE - in, len - (unsigned long)done);
+		int err = 0;
+		struct page *page = __get_page(inode, index, NULL, &err);
+		if (!page) {
+			done = done ? done : err;
+			break;
+		}
+		memcpy((char *)ram_host(page_to_phys(page)) + in, (const char *)buf + done, n);
+		if (!PAGE_FLAG(page, PG_dirty)) {
+			page->flags |= 1UL << PG_dirty;
+			mod_node_page_state(page, nr_file_dirty, 1);
+		}
+		put_page(page);
+		done += (long)n;
+		off += n;
+		inode->i_size = max(inode->i_size, off);
+	}
+	pthread_mutex_unlock(&filemap_lock);
+	return done;
+}
+
+/* page_mkclean for a VMA: its shared writable PTEs of the file become read-only (mmap_lock held). */
+static void mkclean_vma(struct mm_struct *mm, struct vm_area_struct *vma, void *arg)
+{
+	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE))
+		change_protection(mm, vma->vm_start, vma->vm_end, vma->vm_flags & ~VM_WRITE);
+}
+
+/* truncate to 0: every PTE of the file goes from this VMA (mmap_lock held) */
+static void unmap_beyond(struct mm_struct *mm, struct vm_area_struct *vma, void *arg)
+{
+	zap_page_range(mm, vma->vm_start, vma->vm_end);
+}
+
+void kmm_sync(void)
+{
+	if (!M)
+		return;
+	/* each file's pages once: the PTEs first, under the tasks' locks, then the bytes */
+	pthread_mutex_lock(&filemap_lock);
+	int n = nr_store;
+	struct inode **snap = malloc((size_t)(n ? n : 1) * sizeof(*snap));
+	for (int i = 0; snap && i < n; i++) {
+		snap[i] = store[i];
+		snap[i]->i_count++;
+	}
+	pthread_mutex_unlock(&filemap_lock);
+	if (!snap)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct inode *inode = snap[i];
+		for_each_vma_of_inode(inode, mkclean_vma, NULL);
+		pthread_mutex_lock(&filemap_lock);
+		struct address_space *m = &inode->i_mapping;
+		if (inode->disk_size < inode->i_size)
+			disk_resize(inode, inode->i_size);
+		for (unsigned long k = 0; k < m->nr_slots; k++) {
+			struct page *page = m->pages[k];
+			if (!page || !PAGE_FLAG(page, PG_dirty) || (k << PAGE_SHIFT) >= inode->disk_size)
+				continue;
+			unsigned long off = k << PAGE_SHIFT;
+			memcpy(inode->disk + off, ram_host(page_to_phys(page)), min(PAGE_SIZE, inode->disk_size - off));
+			page->flags &= ~(1UL << PG_dirty);
+			mod_node_page_state(page, nr_file_dirty, -1);
+		}
+		__iput(inode);
+		pthread_mutex_unlock(&filemap_lock);
+	}
+	free(snap);
+}
+
+/* drop_caches=1: clean pages that no PTE maps and nobody holds leave the cache. */
+void drop_pagecache(void)
+{
+	pthread_mutex_lock(&filemap_lock);
+	for (int i = 0; i < nr_store; i++) {
+		struct address_space *m = &store[i]->i_mapping;
+		for (unsigned long k = 0; k < m->nr_slots; k++) {
+			struct page *page = m->pages[k];
+			if (page && !PAGE_FLAG(page, PG_dirty) && page->_mapcount < 0 && page_ref_count(page) == 1)
+				__delete_from_page_cache(page);
+		}
+	}
+	pthread_mutex_unlock(&filemap_lock);
+}
+
+unsigned long kmm_page_cache_pages(void)
+{
+	return M ? (unsigned long)global_node_page_state(nr_file_pages) : 0;
+}
+
+long kmm_file_cached_pages(const char *path)
+{
+	pthread_mutex_lock(&filemap_lock);
+	struct inode *inode = __store_lookup(path);
+	long n = inode ? (long)inode->i_mapping.nrpages : -ENOENT;
+	pthread_mutex_unlock(&filemap_lock);
+	return n;
+}
+
+/* ---- the machine's end, and the check ------------------------------------------------------ */
+
+/* The store goes with the machine (after its tasks, which held its files). */
+void filemap_exit(void)
+{
+	pthread_mutex_lock(&filemap_lock);
+	while (nr_store) {
+		struct inode *inode = store[--nr_store];
+		inode->unlinked = true;
+		__iput(inode);
+	}
+	free(store);
+	store = NULL;
+	store_cap = 0;
+	next_ino = FIRST_INO;
+	next_shmem_ino = 1;
+	pthread_mutex_unlock(&filemap_lock);
+}
+
+/* Every file's cache: pages point back at it, and the node counters equal a recount. */
+int filemap_verify(char *why, size_t whylen)
+{
+	long cached = 0, shmem = 0, dirty = 0, mapped = 0;
+	int ret = 0;
+	pthread_mutex_lock(&filemap_lock);
+	struct list_head *pos;
+	list_for_each(pos, &all_inodes) {
+		struct inode *inode = list_entry(pos, struct inode, i_list);
+		struct address_space *m = &inode->i_mapping;
+		unsigned long n = 0;
+		for (unsigned long k = 0; k < m->nr_slots && !ret; k++) {
+			struct page *page = m->pages[k];
+			if (!page)
+				continue;
+			n++;
+			dirty += PAGE_FLAG(page, PG_dirty) ? 1 : 0;
+			mapped += page->_mapcount >= 0;
+			if (page->mapping != m || page->index != k || page_ref_count(page) < 1 + page_mapcount(page)) {
+				snprintf(why, whylen, "%s: the cache page at index %lu has mapping %p index %lu refcount %d "
+					 "mapcount %d", inode->path, k, page->mapping, page->index, page_ref_count(page),
+					 page_mapcount(page));
+				ret = -EINVAL;
+			}
+		}
+		if (!ret && n != m->nrpages) {
+			snprintf(why, whylen, "%s: %lu pages cached, nrpages says %lu", inode->path, n, m->nrpages);
+			ret = -EINVAL;
+		}
+		cached += (long)n;
+		shmem += inode->shmem ? (long)n : 0;
+		if (ret)
+			break;
+	}
+	pthread_mutex_unlock(&filemap_lock);
+	if (!ret && (global_node_page_state(nr_file_pages) != cached || global_node_page_state(nr_shmem) != shmem ||
+		     global_node_page_state(nr_file_dirty) != dirty || global_node_page_state(nr_file_mapped) != mapped)) {
+		snprintf(why, whylen, "file/shmem/dirty/mapped pages: counters %ld/%ld/%ld/%ld, recount %ld/%ld/%ld/%ld",
+			 global_node_page_state(nr_file_pages), global_node_page_state(nr_shmem),
+			 global_node_page_state(nr_file_dirty), global_node_page_state(nr_file_mapped), cached, shmem, dirty,
+			 mapped);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+/* ---- a task's file descriptors (fs/file.c) -------------------------------------------------- */
+
+/* The file open at fd, with a reference; NULL if none. */
+struct file *fget(struct task_struct *t, int fd)
+{
+	return t && fd >= 0 && fd < t->max_fds ? get_file(t->fd[fd]) : NULL;
+}
+
+int task_open(struct task_struct *t, const char *path, int flags)
+{
+	if (!t)
+		return -EINVAL;
+	int fd = 0;
+	while (fd < t->max_fds && t->fd[fd])
+		fd++; /* the lowest free descriptor */
+	if ((unsigned long)fd >= t->rlim[RLIMIT_NOFILE])
+		return -EMFILE;
+	if (fd == t->max_fds) {
+		int n = t->max_fds ? 2 * t->max_fds : 16;
+		struct file **grown = realloc(t->fd, (size_t)n * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		memset(grown + t->max_fds, 0, (size_t)(n - t->max_fds) * sizeof(*grown));
+		t->fd = grown;
+		t->max_fds = n;
+	}
+	int err;
+	struct file *f = filemap_open(path, flags, &err);
+	if (!f)
+		return err;
+	t->fd[fd] = f;
+	return fd;
+}
+
+int task_close(struct task_struct *t, int fd)
+{
+	if (!t || fd < 0 || fd >= t->max_fds || !t->fd[fd])
+		return -EBADF;
+	fput(t->fd[fd]);
+	t->fd[fd] = NULL;
+	return 0;
+}
+
+/* fork: the child gets the parent's open files (the same struct files, as dup_fd shares them). */
+int dup_fd(struct task_struct *child, const struct task_struct *parent)
+{
+	if (!parent->max_fds)
+		return 0;
+	child->fd = calloc((size_t)parent->max_fds, sizeof(*child->fd));
+	if (!child->fd)
+		return -ENOMEM;
+	child->max_fds = parent->max_fds;
+	for (int i = 0; i < parent->max_fds; i++)
+		child->fd[i] = get_file(parent->fd[i]);
+	return 0;
+}
+
+void close_files(struct task_struct *t)
+{
+	for (int i = 0; i < t->max_fds; i++)
+		if (t->fd[i])
+			fput(t->fd[i]);
+	free(t->fd);
+	t->fd = NULL;
+	t->max_fds = 0;
+}
