@@ -485,10 +485,10 @@ struct task_struct;
 /* Every task's VMAs that map inode: fn(mm, vma) with the tasks' mmap_locks held. */
 void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, struct vm_area_struct *, void *),
 			   void *arg);
-void show_pid_maps(struct strbuf *sb, struct task_struct *t);
-void show_pid_status(struct strbuf *sb, struct task_struct *t);
-void show_smaps_rollup(struct strbuf *sb, struct task_struct *t); /* mm/memory.c */
-void show_pagemap(struct strbuf *sb, struct task_struct *t);
+void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
+void show_pid_status(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
+void show_smaps_rollup(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm); /* mm/memory.c */
+void show_pagemap(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
 void tasks_exit(void);
 int tasks_verify(char *why, size_t whylen);
 

@@ -283,10 +283,13 @@ Test(mmap, pagemap_dump)
 	task_exit(t);
 }
 
-Test(mmap, user_pages_never_leak_kernel_data)
+/* A kernel buffer holding a secret is freed; the user page that reuses the frame reads zeros. */
+static void check_user_pages_never_leak_kernel_data(const char *profile)
 {
-	struct task_struct *t = boot_task("i386");
+	struct task_struct *t = boot_task(profile);
 	long a = task_mmap(t, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char c;
+	cr_assert_eq(u_read(t, (unsigned long)a, &c, 1), 0); /* page tables now, so the next fault takes one page */
 	struct page *secret = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
 	memset(ram_host(page_to_phys(secret)), 'S', PAGE_SIZE);
 	unsigned long pfn = page_to_pfn(secret);
@@ -300,7 +303,10 @@ Test(mmap, user_pages_never_leak_kernel_data)
 	for (unsigned long i = 1; i < PAGE_SIZE; i++)
 		cr_assert_eq(buf[i], 0, "byte %lu", i);
 	task_exit(t);
+	assert_machine_sane();
 }
+
+TEST_BOTH_WAYS(mmap, user_pages_never_leak_kernel_data, check_user_pages_never_leak_kernel_data)
 
 static void check_segfaults(const char *profile)
 {
@@ -662,3 +668,32 @@ static void check_host_mirror_follows_tables(const char *profile)
 }
 
 TEST_ON_EVERY_PROFILE(mmap, host_mirror_follows_tables, check_host_mirror_follows_tables)
+
+/* A reader holding a task (get_pid_task) or its mm (get_task_mm) keeps them across exit; the frames go at the last put. */
+Test(mmap, task_and_mm_references)
+{
+	struct task_struct *t = boot_task("i386");
+	unsigned long free0 = settled_free();
+	long a = task_mmap(t, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(task_memset(t, (unsigned long)a, 1, 4 * PAGE_SIZE), 0);
+	int pid = t->pid;
+	struct task_struct *held = get_pid_task(pid);
+	cr_assert_eq(held, t);
+	struct mm_struct *mm = get_task_mm(held);
+	cr_assert_not_null(mm);
+	task_exit(t);
+	cr_assert_null(find_task_by_pid(pid), "gone from the pid table");
+	cr_assert_null(get_pid_task(pid));
+	cr_assert_str_eq(held->comm, "cat", "the held task is still readable");
+	cr_assert_null(get_task_mm(held), "its mm is detached");
+	char path[32];
+	snprintf(path, sizeof(path), "%d/maps", pid);
+	cr_assert_null(kmm_proc_read(path));
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_eq(mm->rss[MM_ANONPAGES], 4, "the held mm still has its pages");
+	cr_assert_lt(settled_free(), free0);
+	mmput(mm);
+	put_task_struct(held);
+	cr_assert_eq(settled_free(), free0 + 1, "every frame back at the last put (and the page directory)");
+	assert_machine_sane();
+}

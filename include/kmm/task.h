@@ -72,6 +72,7 @@ struct mm_struct {
 	struct task_struct *owner;      /* the task whose address space this is */
 	struct kmm_window **host_windows; /* the host-trap windows onto this mm (sim/trap.c) */
 	int nr_host_windows;
+	int mm_users;                   /* references: the task's + get_task_mm's (atomic) */
 };
 
 struct task_struct {
@@ -84,10 +85,18 @@ struct task_struct {
 	int last_signal, last_si_code;    /* the last signal the kernel sent it (SIGSEGV, SEGV_MAPERR ...) */
 	struct file **fd;                 /* open files by descriptor (NULL: free) */
 	int max_fds;                      /* entries of fd[] */
+	int usage;                        /* references: task_exit's + get_pid_task's (atomic) */
 };
 
 struct task_struct *task_create(const char *comm, unsigned int uid);
+/* The live task with this pid, unreferenced: the caller makes sure it does not exit meanwhile. */
 struct task_struct *find_task_by_pid(int pid);
+/* The same, referenced (NULL if none): put_task_struct() when done; exit may happen meanwhile. */
+struct task_struct *get_pid_task(int pid);
+void put_task_struct(struct task_struct *t);
+/* The task's address space, referenced (NULL once it exited): mmput() when done. */
+struct mm_struct *get_task_mm(struct task_struct *t);
+void mmput(struct mm_struct *mm);
 void task_exit(struct task_struct *t);
 /* fork: the child shares the parent's pages copy-on-write; NULL if out of memory. */
 struct task_struct *task_fork(struct task_struct *parent);

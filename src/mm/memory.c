@@ -581,9 +581,8 @@ static void smaps_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
 		mss->pss_locked += pss;
 }
 
-void show_smaps_rollup(struct strbuf *sb, struct task_struct *t)
+void show_smaps_rollup(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
-	struct mm_struct *mm = t->mm;
 	struct mem_size_stats mss = { 0 };
 	pthread_mutex_lock(&mm->mmap_lock);
 	for (int i = 0; i < mm->map_count; i++) {
@@ -638,9 +637,8 @@ static void pagemap_pte(unsigned long addr, phys_addr_t table, unsigned long idx
  * or a page with its mapcount, kind and zone).  Linux's /proc/PID/pagemap holds the same facts as 64-bit
  * binary entries; kmm prints them.
  */
-void show_pagemap(struct strbuf *sb, struct task_struct *t)
+void show_pagemap(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
-	struct mm_struct *mm = t->mm;
 	struct pagemap_ctx c = { sb, M->prof->bits == 64 ? 12 : 8 };
 	pthread_mutex_lock(&mm->mmap_lock);
 	for (int i = 0; i < mm->map_count; i++)

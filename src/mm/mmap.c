@@ -729,6 +729,7 @@ static struct mm_struct *mm_alloc(const struct task_struct *t)
 		return NULL;
 	}
 	mm->task_size = task_size();
+	mm->mm_users = 1;
 	/* mmap_base(): below the stack by its rlimit and the guard gap, 128 MiB at least */
 	unsigned long gap = t->rlim[RLIMIT_STACK];
 	if (gap == RLIM_INFINITY || gap > mm->task_size / 6 * 5)
@@ -754,6 +755,7 @@ struct task_struct *task_create(const char *comm, unsigned int uid)
 	t->rlim[RLIMIT_STACK] = 8UL << 20; /* _STK_LIM */
 	t->rlim[RLIMIT_MEMLOCK] = 8UL << 20; /* MLOCK_LIMIT */
 	t->mm = mm_alloc(t);
+	t->usage = 1; /* task_exit's */
 	if (t->mm)
 		t->mm->owner = t;
 	pthread_mutex_lock(&tasks_lock);
@@ -805,6 +807,46 @@ static void mm_free(struct mm_struct *mm)
 	free(mm);
 }
 
+struct task_struct *get_pid_task(int pid)
+{
+	struct task_struct *found = NULL;
+	pthread_mutex_lock(&tasks_lock);
+	for (int i = 0; i < nr_tasks && !found; i++)
+		if (tasks[i]->pid == pid)
+			found = tasks[i];
+	if (found)
+		__atomic_add_fetch(&found->usage, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&tasks_lock);
+	return found;
+}
+
+void put_task_struct(struct task_struct *t)
+{
+	if (t && !__atomic_sub_fetch(&t->usage, 1, __ATOMIC_ACQ_REL))
+		free(t); /* its mm and files went at exit */
+}
+
+struct mm_struct *get_task_mm(struct task_struct *t)
+{
+	pthread_mutex_lock(&tasks_lock);
+	struct mm_struct *mm = t->mm;
+	if (mm)
+		__atomic_add_fetch(&mm->mm_users, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&tasks_lock);
+	return mm;
+}
+
+void mmput(struct mm_struct *mm)
+{
+	if (mm && !__atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_ACQ_REL))
+		mm_free(mm);
+}
+
+/*
+ * exit: the task leaves the pid table and drops its address space and
+ * files; a reader that holds the task (get_pid_task) or its mm
+ * (get_task_mm) keeps what it holds until it lets go.
+ */
 void task_exit(struct task_struct *t)
 {
 	if (!t)
@@ -815,10 +857,12 @@ void task_exit(struct task_struct *t)
 			tasks[i] = tasks[--nr_tasks];
 			break;
 		}
+	struct mm_struct *mm = t->mm;
+	t->mm = NULL;
 	pthread_mutex_unlock(&tasks_lock);
-	mm_free(t->mm);
+	mmput(mm);
 	close_files(t);
-	free(t);
+	put_task_struct(t);
 }
 
 /*
@@ -1003,9 +1047,8 @@ int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 }
 
 /* show_map_vma(): Linux's columns, the name padded to the same place */
-void show_pid_maps(struct strbuf *sb, struct task_struct *t)
+void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
-	struct mm_struct *mm = t->mm;
 	int width = 25 + (M->prof->bits == 64 ? 8 : 4) * 6 - 1;
 	pthread_mutex_lock(&mm->mmap_lock);
 	for (int i = 0; i < mm->map_count; i++) {
@@ -1035,9 +1078,8 @@ void show_pid_maps(struct strbuf *sb, struct task_struct *t)
 }
 
 /* task_mem(): the memory lines of /proc/PID/status, after Name, Pid and Uid */
-void show_pid_status(struct strbuf *sb, struct task_struct *t)
+void show_pid_status(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
-	struct mm_struct *mm = t->mm;
 	pthread_mutex_lock(&mm->mmap_lock);
 	unsigned long anon = mm->rss[MM_ANONPAGES], file = mm->rss[MM_FILEPAGES], shmem = mm->rss[MM_SHMEMPAGES];
 	unsigned long rss = anon + file + shmem;

@@ -713,16 +713,23 @@ char *kmm_proc_read(const char *path)
 	char *end;
 	long pid = strtol(path, &end, 10);
 	if (end != path && *end == '/') { /* PID/... */
-		struct task_struct *t = pid > 0 ? find_task_by_pid((int)pid) : NULL;
-		if (t && !strcmp(end, "/maps"))
-			show_pid_maps(&sb, t);
-		else if (t && !strcmp(end, "/status"))
-			show_pid_status(&sb, t);
-		else if (t && !strcmp(end, "/smaps_rollup"))
-			show_smaps_rollup(&sb, t);
-		else if (t && !strcmp(end, "/pagemap"))
-			show_pagemap(&sb, t);
-		else {
+		/* the task and its mm are held while they are shown, so an exit meanwhile frees nothing under us */
+		struct task_struct *t = pid > 0 ? get_pid_task((int)pid) : NULL;
+		struct mm_struct *mm = t ? get_task_mm(t) : NULL;
+		bool found = mm != NULL;
+		if (mm && !strcmp(end, "/maps"))
+			show_pid_maps(&sb, t, mm);
+		else if (mm && !strcmp(end, "/status"))
+			show_pid_status(&sb, t, mm);
+		else if (mm && !strcmp(end, "/smaps_rollup"))
+			show_smaps_rollup(&sb, t, mm);
+		else if (mm && !strcmp(end, "/pagemap"))
+			show_pagemap(&sb, t, mm);
+		else
+			found = false;
+		mmput(mm);
+		put_task_struct(t);
+		if (!found) {
 			errno = ENOENT;
 			return NULL;
 		}
