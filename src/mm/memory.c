@@ -71,10 +71,10 @@ static void segfault(struct task_struct *t, unsigned long addr, int error, int s
 	t->last_si_code = si_code;
 }
 
-/* A fresh zeroed user page, or NULL (the OOM path of the page allocator ran). */
-static struct page *alloc_user_page(void)
+/* A fresh user page, zeroed unless a copy will fill it; NULL: the OOM path of the page allocator ran. */
+static struct page *alloc_user_page(bool zero)
 {
-	return alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+	return alloc_pages(GFP_HIGHUSER_MOVABLE | (zero ? __GFP_ZERO : 0), 0);
 }
 
 /* expand_stack: a fault below a VM_GROWSDOWN VMA grows it, within RLIMIT_STACK and the gap. */
@@ -123,11 +123,11 @@ static int wp_page_copy(struct vm_fault *vmf, struct page *src)
 	struct mm_struct *mm = vmf->vma->vm_mm;
 	if (anon_vma_prepare(vmf->vma))
 		return -ENOMEM;
-	struct page *new = alloc_user_page();
+	struct page *new = alloc_user_page(!src);
 	if (!new)
 		return -ENOMEM;
 	if (src)
-		memcpy(ram_host(page_to_phys(new)), ram_host(page_to_phys(src)), PAGE_SIZE);
+		memcpy(ram_host(page_to_phys(new)), ram_host(page_to_phys(src)), PAGE_SIZE); /* copy_user_highpage */
 	page_add_new_anon_rmap(new, vmf->vma, vmf->addr);
 	if (vmf->pte & _PAGE_PRESENT)
 		flush_tlb_mm_range(mm, vmf->addr, vmf->addr + PAGE_SIZE); /* ptep_clear_flush */

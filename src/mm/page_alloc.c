@@ -43,6 +43,10 @@
  * nothing.  Reserves and zonelists are computed in mm_init.c.
  */
 #include "internal.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "sim/ram.h"
 
 #include <sched.h>
@@ -1115,10 +1119,30 @@ struct page *virt_to_page(const void *addr)
 	return pfn_to_page((unsigned long)(p - base) >> PAGE_SHIFT);
 }
 
-/* Zero a page through the host's view of simulated RAM (clear_highpage). */
+/*
+ * Zero pages through the host's view of simulated RAM (clear_highpage),
+ * with non-temporal stores where the host has them: a page being
+ * allocated is usually cold, and streaming zeros past the cache skips
+ * reading its old contents in first - a third of memset's time for a cold
+ * 4 KiB page on the benchmark machine.  Linux's clear_page_erms keeps the
+ * page hot for the task about to use it; a simulated task touches far
+ * less of its pages, so kmm takes the other side of that trade.
+ */
 static void clear_pages(struct page *page, unsigned int order)
 {
-	memset(ram_host(PFN_PHYS(page_to_pfn(page))), 0, PAGE_SIZE << order);
+	char *p = ram_host(PFN_PHYS(page_to_pfn(page)));
+#if defined(__SSE2__) && !defined(__SANITIZE_ADDRESS__)
+	__m128i zero = _mm_setzero_si128();
+	for (char *end = p + (PAGE_SIZE << order); p < end; p += 64) {
+		_mm_stream_si128((__m128i *)p, zero);
+		_mm_stream_si128((__m128i *)(p + 16), zero);
+		_mm_stream_si128((__m128i *)(p + 32), zero);
+		_mm_stream_si128((__m128i *)(p + 48), zero);
+	}
+	_mm_sfence(); /* the zeros are visible before the page is handed out */
+#else
+	memset(p, 0, PAGE_SIZE << order);
+#endif
 }
 
 /* ---- allocation ------------------------------------------------------------------------------ */

@@ -79,6 +79,8 @@ struct mirror_rec {
 	struct kmm_window *w; /* NULL: the window went away */
 	unsigned long first;  /* page index in the window */
 	unsigned long nr;
+	phys_addr_t pa;       /* the frame of page first (runs are physically contiguous) */
+	int prot;             /* the host protection it was mapped with */
 };
 
 static struct kmm_window kwin[MAX_KERNEL_WINDOWS]; /* fixed after boot: read without a lock */
@@ -223,9 +225,20 @@ static int __ring_resize(unsigned long runs)
 	return 0;
 }
 
-/* Record a run about to be mirrored; when the ring is full its oldest quarter goes first. */
-static void __ring_push(struct kmm_window *w, unsigned long first, unsigned long nr)
+/*
+ * Record a run about to be mirrored; when the ring is full its oldest
+ * quarter goes first.  A run that continues the newest one in the window
+ * and in the backing file becomes one host mapping with it (the host
+ * merges them), so it extends that record instead.
+ */
+static void __ring_push(struct kmm_window *w, unsigned long first, unsigned long nr, phys_addr_t pa, int prot)
 {
+	struct mirror_rec *last = ring_len ? &ring[(ring_head + ring_len - 1) % ring_cap] : NULL;
+	if (last && last->w == w && last->first + last->nr == first && last->pa + (last->nr << PAGE_SHIFT) == pa &&
+	    last->prot == prot && !phys_is_device(pa)) {
+		last->nr += nr;
+		return;
+	}
 	if (ring_len == ring_cap) {
 		for (unsigned long k = 0; k < max(ring_cap / 4, 1UL); k++) {
 			struct mirror_rec *r = &ring[ring_head];
@@ -236,7 +249,7 @@ static void __ring_push(struct kmm_window *w, unsigned long first, unsigned long
 			evictions++;
 		}
 	}
-	ring[(ring_head + ring_len++) % ring_cap] = (struct mirror_rec){ w, first, nr };
+	ring[(ring_head + ring_len++) % ring_cap] = (struct mirror_rec){ w, first, nr, pa, prot };
 }
 
 int kmm_host_map_budget(unsigned long runs)
@@ -286,7 +299,7 @@ int kmm_window_mirror(struct kmm_window *w, unsigned long addr, unsigned long en
 			break;
 		}
 		unsigned long first = (addr - w->base) >> PAGE_SHIFT;
-		__ring_push(w, first, n);
+		__ring_push(w, first, n, pa, prot);
 		for (unsigned long i = first; i < first + n; i++)
 			w->mirrored[i / BITS_PER_WORD] |= 1UL << (i % BITS_PER_WORD);
 		if (mmap(w->host + (addr - w->base), n * PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd,
