@@ -497,6 +497,7 @@ void show_pat_memtype_list(struct strbuf *sb);
 void kmm_slab_shrink_all(void);
 int slab_verify_all(char *why, size_t whylen);
 long kmem_cache_objects_in_use(const char *name);
+unsigned long slab_objects_in_use(void);
 void show_slabinfo(struct strbuf *sb);
 int slub_debug_setup(const char *val, char *err, size_t errlen);
 extern int slub_min_order, slub_max_order, slub_min_objects;

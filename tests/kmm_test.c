@@ -156,27 +156,10 @@ struct zone *zone_by_name(int nid, const char *name)
 
 void assert_machine_sane(void)
 {
-	struct zone *zone;
 	char why[256];
-	deferred_init_wait();
-	unsigned long free = 0;
-	long managed = 0;
-	for_each_zone(zone) {
-		cr_assert_eq(zone_verify(zone, why, sizeof(why)), 0, "zone_verify: %s", why);
-		cr_assert_leq(zone->present_pages, zone->spanned_pages, "zone %s present > spanned", zone->name);
-		cr_assert_leq((unsigned long)zone->managed_pages, zone->present_pages, "zone %s managed > present",
-			      zone->name);
-		free += (unsigned long)zone->vm_stat[NR_FREE_PAGES];
-		managed += zone->managed_pages;
-	}
-	cr_assert_eq(free, nr_free_pages());
-	cr_assert_eq(managed, M->totalram_pages, "Σ managed %ld != totalram %ld", managed, M->totalram_pages);
-	cr_assert_eq(vmap_area_verify(why, sizeof(why)), 0, "vmap_area_verify: %s", why);
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "kmm_verify: %s", why);
 	cr_assert_eq(vmap_areas_in_use(), 0, "%lu vmalloc areas still in use", vmap_areas_in_use());
 	cr_assert_eq(vmalloc_used_pages(), 0);
-	cr_assert_eq(kmap_verify(why, sizeof(why)), 0, "kmap_verify: %s", why);
-	cr_assert_eq(tasks_verify(why, sizeof(why)), 0, "tasks_verify: %s", why);
-	cr_assert_eq(filemap_verify(why, sizeof(why)), 0, "filemap_verify: %s", why);
 }
 
 /* ---- the two ways into a task's memory ---- */

@@ -29,7 +29,7 @@ char *log_lines(const char *text, const char *prefix);
 long zoneinfo_field(const char *zoneinfo, int nid, const char *zone, const char *field);
 /* the protection array of that zone as text "(0, 823, ...)" copied into out */
 int zoneinfo_protection(const char *zoneinfo, int nid, const char *zone, char *out, size_t len);
-/* every zone of the booted machine passes zone_verify, and nothing is lost */
+/* kmm_verify() passes (every zone, cache, vmap area, pkmap entry and task), and no vmalloc area is left */
 void assert_machine_sane(void);
 /* look up a zone of the booted machine by node and name */
 struct zone *zone_by_name(int nid, const char *name);

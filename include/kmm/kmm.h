@@ -81,6 +81,23 @@ unsigned long kmm_host_to_kva(const void *p);
 /* Run fn(arg); a kernel oops inside makes it return -EFAULT (0 otherwise). */
 int kmm_try(void (*fn)(void *), void *arg);
 
+/*
+ * Checks (src/mm/debug.c).  kmm_verify() runs every validator - zones and
+ * their counters, slab caches, vmap areas, the pkmap table, tasks - and
+ * returns 0, or -EINVAL with the first problem in why.
+ * "Nothing lost": settle right after boot, and once everything taken has
+ * been freed kmm_nothing_lost() finds the same free pages and slab objects,
+ * no vmalloc area in use, and kmm_verify() passing.
+ */
+struct kmm_usage {
+	unsigned long free_pages;   /* nr_free_pages() with the per-CPU lists drained */
+	unsigned long slab_objects; /* objects in use in all slab caches */
+};
+int kmm_verify(char *why, size_t whylen);
+/* Give back what is only cached (pcp lists, empty slabs, unheld pkmaps, lazy vmap areas); measure. */
+void kmm_usage_settle(struct kmm_usage *u);
+int kmm_nothing_lost(const struct kmm_usage *boot, char *why, size_t whylen);
+
 /* Parse a size with Linux's memparse() suffixes (K, M, G, T, P, E). */
 u64 memparse(const char *s, char **end);
 

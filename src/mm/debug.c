@@ -13,8 +13,22 @@
  *
  * Called with whatever lock the caller holds; it only reads the page and
  * writes the log.
+ *
+ * Also here, the machine-wide checks that tests, scenarios and the `verify`
+ * command share: kmm_verify() runs every structure's validator, and
+ * kmm_usage_settle()/kmm_nothing_lost() are DESIGN.md's "nothing lost"
+ * accounting - after a user frees what it took, the free pages and the
+ * slab objects in use are what they were after boot, and no vmalloc area,
+ * held pkmap entry or task is left.  Settling gives back only what Linux
+ * itself caches (per-CPU page lists, empty slabs, unheld pkmap entries,
+ * lazily freed vmap areas, clean page-cache pages after a sync), so a real
+ * leak still shows.
  */
 #include "internal.h"
+
+#include <kmm/fs.h>
+#include <kmm/highmem.h>
+#include <kmm/vmalloc.h>
 
 static const char *const pageflag_names[] = {
 #define X(name) #name,
@@ -40,4 +54,72 @@ void dump_page(struct page *page, const char *reason)
 		printk(KERN_WARNING "page_type: 0x%x(buddy) order:%lu\n", page->page_type, page->private);
 	printk(KERN_WARNING "page dumped because: %s\n", reason);
 	sb_free(&sb);
+}
+
+int kmm_verify(char *why, size_t whylen)
+{
+	struct zone *zone;
+	unsigned long free = 0;
+	long managed = 0;
+	if (!M) {
+		snprintf(why, whylen, "no machine is booted");
+		return -ENODEV;
+	}
+	deferred_init_wait();
+	for_each_zone(zone) {
+		if (zone_verify(zone, why, whylen))
+			return -EINVAL;
+		if (zone->present_pages > zone->spanned_pages || (unsigned long)zone->managed_pages > zone->present_pages) {
+			snprintf(why, whylen, "zone %s: managed %ld, present %lu, spanned %lu do not nest", zone->name,
+				 (long)zone->managed_pages, zone->present_pages, zone->spanned_pages);
+			return -EINVAL;
+		}
+		free += (unsigned long)zone->vm_stat[NR_FREE_PAGES];
+		managed += zone->managed_pages;
+	}
+	if (free != nr_free_pages()) {
+		snprintf(why, whylen, "the zones count %lu free pages, nr_free_pages() %lu", free, nr_free_pages());
+		return -EINVAL;
+	}
+	if (managed != M->totalram_pages) {
+		snprintf(why, whylen, "the zones manage %ld pages, totalram_pages is %ld", managed, M->totalram_pages);
+		return -EINVAL;
+	}
+	if (vmap_area_verify(why, whylen) || kmap_verify(why, whylen) || tasks_verify(why, whylen) ||
+	    filemap_verify(why, whylen) || slab_verify_all(why, whylen))
+		return -EINVAL;
+	return 0;
+}
+
+void kmm_usage_settle(struct kmm_usage *u)
+{
+	deferred_init_wait();
+	kmm_sync();          /* the page cache is a cache too: written back, its clean pages dropped */
+	drop_pagecache();
+	kmap_flush_unused();
+	vm_unmap_aliases();
+	u->slab_objects = slab_objects_in_use(); /* shrinks every cache first */
+	drain_all_pages(NULL);
+	u->free_pages = nr_free_pages();
+}
+
+int kmm_nothing_lost(const struct kmm_usage *boot, char *why, size_t whylen)
+{
+	int ret = kmm_verify(why, whylen);
+	if (ret)
+		return ret;
+	struct kmm_usage now;
+	kmm_usage_settle(&now);
+	if (vmap_areas_in_use())
+		snprintf(why, whylen, "%lu vmalloc areas are still in use", vmap_areas_in_use());
+	else if (vmalloc_used_pages())
+		snprintf(why, whylen, "%lu pages are still vmalloc()ed", vmalloc_used_pages());
+	else if (now.slab_objects != boot->slab_objects)
+		snprintf(why, whylen, "%lu slab objects in use, %lu after boot", now.slab_objects, boot->slab_objects);
+	else if (now.free_pages != boot->free_pages)
+		snprintf(why, whylen, "%lu free pages, %lu after boot: %ld lost", now.free_pages, boot->free_pages,
+			 (long)boot->free_pages - (long)now.free_pages);
+	else
+		return 0;
+	return -EINVAL;
 }
