@@ -13,6 +13,7 @@
  *   --distance "10 20,20 10"          NUMA distance table, one row per node
  *   --initrd SIZE                     an initial ramdisk of SIZE from the boot loader
  *   --kernel-size SIZE                a smaller kernel image, linked at 1 MiB (small machines)
+ *   --seed N                          the seed for everything random
  *   --proc-dir DIR                    write every /proc view into DIR
  *   --show VIEW                       print a view (zoneinfo, meminfo, ...) after booting
  *   -q, --quiet                       no boot log
@@ -23,9 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <kmm/kmm.h>
+
+#include "kmm.h"
 
 static void usage(FILE *f)
 {
@@ -37,7 +39,7 @@ static void usage(FILE *f)
 	      f);
 }
 
-static char *read_file(const char *path)
+char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -64,117 +66,32 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-static int parse_size_arg(const char *opt, const char *s, unsigned long long *out)
+int boot_option(const char *name, const char *arg, struct kmm_boot_params *p, char **e820)
 {
-	char *e;
-	if (!s || !*s || *s < '0' || *s > '9')
-		goto bad;
-	*out = memparse(s, &e);
-	if (*e == 'B' || *e == 'b')
-		e++;
-	if (*e)
-		goto bad;
+	char err[256];
+	if (!strcmp(name, "e820")) {
+		free(*e820);
+		*e820 = read_file(arg);
+		if (!*e820) {
+			fprintf(stderr, "kmm: --e820 %s: %s\n", arg, strerror(errno));
+			return 2;
+		}
+		p->e820_text = *e820;
+		return 0;
+	}
+	if (kmm_boot_param_set(p, name, arg, err, sizeof(err))) {
+		fprintf(stderr, "kmm: %s\n", err);
+		return 2;
+	}
 	return 0;
-bad:
-	fprintf(stderr, "kmm: %s: \"%s\" is not a size (e.g. 512M, 4G)\n", opt, s ? s : "");
-	return -1;
 }
 
-static int parse_numa(const char *s, struct kmm_boot_params *p)
+int write_proc_dir(const char *dir, const int *pids, int npids)
 {
-	char *copy = strdup(s), *save = NULL;
-	int ret = 0;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *e;
-		long nid = strtol(tok, &e, 10);
-		if (*e != ':' || nid < 0 || p->nr_numa_ranges >= KMM_MAX_NUMA_RANGES) {
-			ret = -1;
-			break;
-		}
-		char *dash = strchr(e + 1, '-');
-		if (!dash) {
-			ret = -1;
-			break;
-		}
-		*dash = 0;
-		unsigned long long a, b;
-		if (parse_size_arg("--numa", e + 1, &a) || parse_size_arg("--numa", dash + 1, &b)) {
-			ret = -1;
-			break;
-		}
-		p->numa_ranges[p->nr_numa_ranges++] = (struct kmm_numa_range){ (int)nid, a, b };
-	}
-	free(copy);
-	if (ret)
-		fprintf(stderr, "kmm: --numa \"%s\": expected NID:START-END[,NID:START-END...], e.g. 0:0-2G,1:2G-4G\n", s);
-	return ret;
-}
-
-static int parse_distance(const char *s, struct kmm_boot_params *p)
-{
-	char *copy = strdup(s), *save = NULL;
-	int row = 0, ret = 0, width = -1;
-	for (char *r = strtok_r(copy, ",;", &save); r && !ret; r = strtok_r(NULL, ",;", &save), row++) {
-		if (row >= 8) {
-			ret = -1;
-			break;
-		}
-		int col = 0;
-		char *e;
-		for (char *q = r; *q;) {
-			while (*q == ' ')
-				q++;
-			if (!*q)
-				break;
-			long v = strtol(q, &e, 10);
-			if (e == q || v < 10 || v > 254 || col >= 8) {
-				ret = -1;
-				break;
-			}
-			p->distance[row][col++] = (int)v;
-			q = e;
-		}
-		if (width >= 0 && col != width)
-			ret = -1;
-		width = col;
-	}
-	if (!ret && width != row)
-		ret = -1;
-	for (int i = 0; !ret && i < row; i++)
-		if (p->distance[i][i] != 10)
-			ret = -1;
-	p->nr_distance = row;
-	free(copy);
-	if (ret)
-		fprintf(stderr, "kmm: --distance \"%s\": expected a square table of 10..254, 10 on the diagonal, rows separated by commas\n", s);
-	return ret;
-}
-
-static int write_proc_dir(const char *dir)
-{
-	const char *const *paths = kmm_proc_paths();
-	for (int i = 0; paths[i]; i++) {
-		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", dir, paths[i]);
-		/* make the parent directories */
-		for (char *s = path + strlen(dir) + 1; (s = strchr(s, '/')); s++) {
-			*s = 0;
-			mkdir(path, 0755);
-			*s = '/';
-		}
-		mkdir(dir, 0755);
-		char *text = kmm_proc_read(paths[i]);
-		FILE *f = fopen(path, "w");
-		if (!f || !text) {
-			fprintf(stderr, "kmm: cannot write %s: %s\n", path, strerror(errno));
-			free(text);
-			if (f)
-				fclose(f);
-			return -1;
-		}
-		fputs(text, f);
-		fclose(f);
-		free(text);
+	char err[512];
+	if (kmm_proc_dump(dir, pids, npids, err, sizeof(err))) {
+		fprintf(stderr, "kmm: %s\n", err);
+		return -1;
 	}
 	return 0;
 }
@@ -218,65 +135,21 @@ static void print_zone_summary(void)
 static int cmd_boot(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "profile", required_argument, 0, 'p' }, { "mem", required_argument, 0, 'm' },
-		{ "e820", required_argument, 0, 'e' },    { "cpus", required_argument, 0, 'c' },
-		{ "cmdline", required_argument, 0, 'k' }, { "numa", required_argument, 0, 'n' },
-		{ "distance", required_argument, 0, 'd' }, { "initrd", required_argument, 0, 'i' },
+		BOOT_OPTIONS,
 		{ "proc-dir", required_argument, 0, 'o' }, { "show", required_argument, 0, 's' },
 		{ "quiet", no_argument, 0, 'q' },         { "help", no_argument, 0, 'h' },
-		{ "kernel-size", required_argument, 0, 'K' },
 		{ 0, 0, 0, 0 },
 	};
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
 	const char *proc_dir = NULL, *shows[32];
-	int nshow = 0, quiet = 0, c;
+	int nshow = 0, quiet = 0, c, idx = 0;
 	char *e820 = NULL;
-	unsigned long long sz;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qh", opts, &idx)) != -1) {
 		switch (c) {
-		case 'p': p.profile = optarg; break;
-		case 'm':
-			if (parse_size_arg("--mem", optarg, &sz))
+		case 'B':
+			if (boot_option(opts[idx].name, optarg, &p, &e820))
 				return 2;
-			p.mem_bytes = sz;
-			break;
-		case 'e':
-			e820 = read_file(optarg);
-			if (!e820) {
-				fprintf(stderr, "kmm: --e820 %s: %s\n", optarg, strerror(errno));
-				return 2;
-			}
-			p.e820_text = e820;
-			break;
-		case 'c': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*end || n < 1) {
-				fprintf(stderr, "kmm: --cpus \"%s\": expected a number of CPUs >= 1\n", optarg);
-				return 2;
-			}
-			p.nr_cpus = (int)n;
-			break;
-		}
-		case 'k': p.cmdline = optarg; break;
-		case 'n':
-			if (parse_numa(optarg, &p))
-				return 2;
-			break;
-		case 'd':
-			if (parse_distance(optarg, &p))
-				return 2;
-			break;
-		case 'i':
-			if (parse_size_arg("--initrd", optarg, &sz))
-				return 2;
-			p.initrd_bytes = sz;
-			break;
-		case 'K':
-			if (parse_size_arg("--kernel-size", optarg, &sz))
-				return 2;
-			p.kernel_bytes = sz;
 			break;
 		case 'o': proc_dir = optarg; break;
 		case 's':
@@ -315,7 +188,7 @@ static int cmd_boot(int argc, char **argv)
 		fputs(text, stdout);
 		free(text);
 	}
-	if (proc_dir && write_proc_dir(proc_dir)) {
+	if (proc_dir && write_proc_dir(proc_dir, NULL, 0)) {
 		kmm_shutdown();
 		return 1;
 	}

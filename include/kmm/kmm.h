@@ -43,6 +43,15 @@ struct kmm_boot_params {
 
 /* Boot a machine.  0 on success; -errno with a message in err otherwise. */
 int kmm_boot(const struct kmm_boot_params *p, char *err, size_t errlen);
+/*
+ * Set one option by its `kmm boot` name - "profile", "mem", "cpus",
+ * "cmdline", "numa", "distance", "initrd", "kernel-size", "seed" - from
+ * its text ("4G", "0:0-2G,1:2G-4G", "10 20,20 10").  String values are
+ * referenced, not copied.  0; -EINVAL with what was expected in err;
+ * -ENOENT for an unknown name.  (--e820 FILE is the caller's: it reads
+ * the file into e820_text.)
+ */
+int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *value, char *err, size_t errlen);
 /* Tear the machine down and release all host memory. */
 void kmm_shutdown(void);
 /* Is a machine booted? */
@@ -58,6 +67,12 @@ char *kmm_proc_read(const char *path);
 int kmm_proc_write(const char *path, const char *value);
 /* Every readable /proc path kmm has, NULL-terminated. */
 const char *const *kmm_proc_paths(void);
+/*
+ * Write every view as a file under dir (made if missing): dir/zoneinfo,
+ * dir/sys/vm/min_free_kbytes, ..., and dir/PID/maps, status, ... for the
+ * given tasks.  0, or -errno with the file in err.
+ */
+int kmm_proc_dump(const char *dir, const int *pids, int npids, char *err, size_t errlen);
 /* The kernel log (dmesg) since boot; owned by kmm. */
 const char *kmm_dmesg(void);
 

@@ -958,3 +958,130 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	apply_boot_sysctls();
 	return 0;
 }
+
+/* ---- boot options by name (the `kmm` command's --NAME VALUE, a scenario's boot line) ---- */
+
+static int boot_size(const char *name, const char *s, u64 *out, char *err, size_t errlen)
+{
+	char *e = NULL;
+	if (s && *s >= '0' && *s <= '9') {
+		*out = memparse(s, &e);
+		if (*e == 'B' || *e == 'b')
+			e++;
+	}
+	if (!e || *e) {
+		snprintf(err, errlen, "--%s: \"%s\" is not a size (e.g. 512M, 4G)", name, s ? s : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* "0:0-2G,1:2G-4G": one SRAT-like range per comma, appended to p->numa_ranges */
+static int boot_numa(const char *s, struct kmm_boot_params *p, char *err, size_t errlen)
+{
+	char *copy = strdup(s), *save = NULL;
+	int ret = copy ? 0 : -ENOMEM;
+	for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && !ret; tok = strtok_r(NULL, ",", &save)) {
+		char *e, *dash;
+		long nid = strtol(tok, &e, 10);
+		u64 a, b;
+		if (e == tok || *e != ':' || nid < 0 || nid >= MAX_NUMNODES || p->nr_numa_ranges >= KMM_MAX_NUMA_RANGES ||
+		    !(dash = strchr(e + 1, '-'))) {
+			ret = -EINVAL;
+			break;
+		}
+		*dash = 0;
+		if (boot_size("numa", e + 1, &a, err, errlen) || boot_size("numa", dash + 1, &b, err, errlen)) {
+			ret = -EINVAL;
+			break;
+		}
+		p->numa_ranges[p->nr_numa_ranges++] = (struct kmm_numa_range){ (int)nid, a, b };
+	}
+	free(copy);
+	if (ret == -EINVAL)
+		snprintf(err, errlen, "--numa \"%s\": expected NID:START-END[,NID:START-END...], e.g. 0:0-2G,1:2G-4G", s);
+	return ret;
+}
+
+/* "10 20,20 10": a square table of 10..254, 10 on the diagonal, rows split by ',' or ';' */
+static int boot_distance(const char *s, struct kmm_boot_params *p, char *err, size_t errlen)
+{
+	int rows = 0, width = -1, ret = 0;
+	const char *q = s;
+	while (*q && !ret) {
+		int col = 0;
+		while (*q && *q != ',' && *q != ';' && !ret) {
+			char *e;
+			if (*q == ' ') {
+				q++;
+				continue;
+			}
+			long v = strtol(q, &e, 10);
+			if (e == q || v < 10 || v > 254 || col >= 8 || rows >= 8)
+				ret = -EINVAL;
+			else
+				p->distance[rows][col++] = (int)v;
+			q = e;
+		}
+		if (width >= 0 && col != width)
+			ret = -EINVAL;
+		width = col;
+		rows++;
+		if (*q)
+			q++;
+	}
+	if (!ret && width != rows)
+		ret = -EINVAL;
+	for (int i = 0; !ret && i < rows; i++)
+		if (p->distance[i][i] != 10)
+			ret = -EINVAL;
+	p->nr_distance = ret ? 0 : rows;
+	if (ret)
+		snprintf(err, errlen,
+			 "--distance \"%s\": expected a square table of 10..254, 10 on the diagonal, rows separated by commas", s);
+	return ret;
+}
+
+int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *value, char *err, size_t errlen)
+{
+	u64 v;
+	char *e;
+	if (!strcmp(name, "profile")) {
+		p->profile = value;
+	} else if (!strcmp(name, "mem")) {
+		if (boot_size(name, value, &v, err, errlen))
+			return -EINVAL;
+		p->mem_bytes = v;
+	} else if (!strcmp(name, "cpus")) {
+		long n = strtol(value, &e, 10);
+		if (e == value || *e || n < 1) {
+			snprintf(err, errlen, "--cpus \"%s\": expected a number of CPUs >= 1", value);
+			return -EINVAL;
+		}
+		p->nr_cpus = (int)n;
+	} else if (!strcmp(name, "cmdline")) {
+		p->cmdline = value;
+	} else if (!strcmp(name, "numa")) {
+		return boot_numa(value, p, err, errlen);
+	} else if (!strcmp(name, "distance")) {
+		return boot_distance(value, p, err, errlen);
+	} else if (!strcmp(name, "initrd")) {
+		if (boot_size(name, value, &v, err, errlen))
+			return -EINVAL;
+		p->initrd_bytes = v;
+	} else if (!strcmp(name, "kernel-size")) {
+		if (boot_size(name, value, &v, err, errlen))
+			return -EINVAL;
+		p->kernel_bytes = v;
+	} else if (!strcmp(name, "seed")) {
+		p->seed = strtoull(value, &e, 0);
+		if (e == value || *e || *value == '-') {
+			snprintf(err, errlen, "--seed \"%s\": expected a number", value);
+			return -EINVAL;
+		}
+	} else {
+		snprintf(err, errlen, "unknown boot option --%s", name);
+		return -ENOENT;
+	}
+	return 0;
+}

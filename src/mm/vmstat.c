@@ -37,6 +37,8 @@
 #include <kmm/task.h>
 #include "sim/ram.h"
 
+#include <sys/stat.h>
+
 static int fls_long(unsigned long x)
 {
 	return x ? 64 - __builtin_clzl(x) : 0;
@@ -764,4 +766,51 @@ const char *const *kmm_proc_paths(void)
 	for (size_t i = 0; i < ARRAY_SIZE(proc_files); i++)
 		paths[i] = proc_files[i].path;
 	return paths;
+}
+
+/* One view into dir/path, making the parent directories; 0 or -errno. */
+static int proc_dump_one(const char *dir, const char *path, char *err, size_t errlen)
+{
+	char file[4096];
+	snprintf(file, sizeof(file), "%s/%s", dir, path);
+	for (char *s = file + strlen(dir) + 1; (s = strchr(s, '/')); s++) {
+		*s = 0;
+		mkdir(file, 0755);
+		*s = '/';
+	}
+	char *text = kmm_proc_read(path);
+	if (!text)
+		return 0; /* a view this task does not have */
+	FILE *f = fopen(file, "w");
+	int ret = f && fputs(text, f) >= 0 ? 0 : -errno;
+	if (f && fclose(f) && !ret)
+		ret = -errno;
+	free(text);
+	if (ret)
+		snprintf(err, errlen, "cannot write %s: %s", file, strerror(-ret));
+	return ret;
+}
+
+int kmm_proc_dump(const char *dir, const int *pids, int npids, char *err, size_t errlen)
+{
+	/* the per-process views kmm may have; one a task lacks is skipped */
+	static const char *const pid_views[] = { "maps", "status", "smaps_rollup", "pagemap", "oom_score", "oom_score_adj" };
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot make %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(proc_files); i++) {
+		int ret = proc_dump_one(dir, proc_files[i].path, err, errlen);
+		if (ret)
+			return ret;
+	}
+	for (int i = 0; i < npids; i++)
+		for (size_t v = 0; v < ARRAY_SIZE(pid_views); v++) {
+			char path[64];
+			snprintf(path, sizeof(path), "%d/%s", pids[i], pid_views[v]);
+			int ret = proc_dump_one(dir, path, err, errlen);
+			if (ret)
+				return ret;
+		}
+	return 0;
 }

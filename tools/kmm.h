@@ -1,0 +1,31 @@
+/*
+ * tools/kmm.h - what the kmm subcommands share: the boot options every one
+ * of them takes (getopt_long entries whose val is 'B'; the option's name
+ * says which), reading an input file, and --proc-dir.
+ */
+#ifndef KMM_TOOL_H
+#define KMM_TOOL_H
+
+#include <getopt.h>
+
+#include <kmm/kmm.h>
+
+#define BOOT_OPTIONS                                                                                          \
+	{ "profile", required_argument, 0, 'B' }, { "mem", required_argument, 0, 'B' },                       \
+	{ "e820", required_argument, 0, 'B' }, { "cpus", required_argument, 0, 'B' },                         \
+	{ "cmdline", required_argument, 0, 'B' }, { "numa", required_argument, 0, 'B' },                      \
+	{ "distance", required_argument, 0, 'B' }, { "initrd", required_argument, 0, 'B' },                   \
+	{ "kernel-size", required_argument, 0, 'B' }, { "seed", required_argument, 0, 'B' }
+
+/* Apply boot option --name arg to p (--e820 reads the file into *e820, which the caller frees). 0 or exit code 2. */
+int boot_option(const char *name, const char *arg, struct kmm_boot_params *p, char **e820);
+/* A whole file, malloc()ed and NUL-terminated; NULL with errno set. */
+char *read_file(const char *path);
+/* --proc-dir: every view, and those of the given tasks, as files; 0 or -1 (said on stderr). */
+int write_proc_dir(const char *dir, const int *pids, int npids);
+
+/* tools/run.c */
+int cmd_run(int argc, char **argv);
+int cmd_shell(int argc, char **argv);
+
+#endif
