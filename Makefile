@@ -23,8 +23,8 @@ TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 BENCH_SRC:= $(wildcard bench/*.c)
 
-.PHONY: all run test test-plain test-asan check-deps bench install clean
-all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm
+.PHONY: all run test test-plain test-asan check-deps check-libedit bench install clean
+all: check-libedit $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -38,18 +38,29 @@ $(B)/libkmm.so: $(LIB_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS)
 
 $(B)/kmm: $(TOOL_OBJ) $(B)/libkmm.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJ) $(B)/libkmm.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJ) $(B)/libkmm.a -ledit $(LDLIBS)
 
 $(B)/kmm-tests: $(TEST_OBJ) $(B)/libkmm.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(B)/libkmm.a -lcriterion $(LDLIBS)
 
 -include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
-run: $(B)/kmm
-	./$(B)/kmm boot
+# The main job on the default machine: boot i386 with 4 GiB and walk through
+# zones, buddy, slab, vmalloc, kmap and page faults (scenarios/demo.kmm).
+run: check-libedit $(B)/kmm
+	./$(B)/kmm run scenarios/demo.kmm
+
+# kmm shell edits lines with libedit (Debian's libedit-dev): install it when missing (as root).
+check-libedit:
+	@if [ ! -f /usr/include/histedit.h ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing libedit-dev (line editing for kmm shell)"; \
+	    (apt-get install -y libedit-dev >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y libedit-dev >/dev/null)) || \
+	    { echo "could not install libedit-dev"; exit 1; }; \
+	  else echo "libedit-dev is missing: run 'sudo apt-get install libedit-dev'"; exit 1; fi; \
+	fi
 
 # Criterion comes from Debian; install it when it is missing (as root).
-check-deps:
+check-deps: check-libedit
 	@if ! command -v zstd >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing zstd (reads the reference trace)"; \
 	    (apt-get install -y zstd >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y zstd >/dev/null)) || \

@@ -2,6 +2,8 @@
  * kmm - the command-line face of the simulator.
  *
  *   kmm boot [options]        boot a machine, print its boot log and zones
+ *   kmm run [options] FILE    run a scenario script (tools/run.c)
+ *   kmm shell [options]       the scenario language at a prompt (tools/run.c)
  *
  * Options of `boot` (kept stable; later commands take the same ones):
  *   --profile i386|i386-pae|x86_64   the kernel build (default i386)
@@ -31,7 +33,9 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE]\n"
+	fputs("usage: kmm run [boot options] [--proc-dir DIR] [-v] FILE   (kmm run --help)\n"
+	      "       kmm shell [boot options]                            (kmm shell --help)\n"
+	      "       kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
 	      "                [--initrd SIZE] [--kernel-size SIZE] [--proc-dir DIR] [--show VIEW]... [-q]\n"
@@ -204,6 +208,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "boot"))
 		return cmd_boot(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "shell"))
+		return cmd_shell(argc - 1, argv + 1);
 	fprintf(stderr, "kmm: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -118,5 +118,7 @@ int gfp_zone(gfp_t flags);
 int gfp_migratetype(gfp_t flags);
 /* "GFP_KERNEL|__GFP_ZERO": the names Linux prints for a mask (%pGg). */
 void gfp_flags_name(gfp_t flags, char *buf, size_t len);
+/* The reverse: "GFP_KERNEL|__GFP_ZERO" or "0xcc0" to a mask; -EINVAL with *bad at the unknown name. */
+int gfp_flags_parse(const char *s, gfp_t *out, const char **bad);
 
 #endif /* KMM_GFP_H */

@@ -415,6 +415,39 @@ void gfp_flags_name(gfp_t flags, char *buf, size_t len)
 		snprintf(buf + n, n < len ? len - n : 0, "%s%#x", n ? "|" : "", flags);
 }
 
+int gfp_flags_parse(const char *s, gfp_t *out, const char **bad)
+{
+	gfp_t gfp = 0;
+	if (!strcmp(s, "none") || !strcmp(s, "0")) {
+		*out = 0;
+		return 0;
+	}
+	for (const char *tok = s;; tok++) {
+		size_t len = strcspn(tok, "|");
+		size_t i;
+		for (i = 0; i < ARRAY_SIZE(gfp_names); i++)
+			if (strlen(gfp_names[i].name) == len && !strncmp(tok, gfp_names[i].name, len))
+				break;
+		if (i < ARRAY_SIZE(gfp_names)) {
+			gfp |= gfp_names[i].mask;
+		} else {
+			char *end;
+			unsigned long v = strtoul(tok, &end, 16);
+			if (len < 3 || strncmp(tok, "0x", 2) || end != tok + len || v & ~(unsigned long)__GFP_BITS_MASK) {
+				if (bad)
+					*bad = tok;
+				return -EINVAL;
+			}
+			gfp |= (gfp_t)v;
+		}
+		tok += len;
+		if (!*tok)
+			break;
+	}
+	*out = gfp;
+	return 0;
+}
+
 /* ---- watermark checks ---------------------------------------------------------- */
 
 static inline long zone_watermark_unusable_free(const struct zone *z, unsigned int order, unsigned int alloc_flags)

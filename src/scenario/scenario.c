@@ -1,0 +1,1975 @@
+/*
+ * scenario.c - the scenario language: kmm's public API as a small
+ * line-based script, for `kmm run`, `kmm shell`, golden tests and fuzzing.
+ *
+ * Vocabulary.  A script is a sequence of statements, one per line (or split
+ * by ';').  A statement is words: `[NAME =] COMMAND ARG...`.  A word is a run
+ * of characters other than blanks, '"', ';', '{' and '}'; a "quoted string"
+ * is one word with \" \\ \n \t escapes; '#' at the start of a word comments
+ * out the rest of the line.  An argument `key=value` is an option of the
+ * command (order=3, uid=1000); the rest are positional.  `repeat N [as I]
+ * { ... }` runs a block N times, I counting from 0; a handle name may carry
+ * an index, `p[I]` or `p[3]`, so a loop can hold many things.
+ *
+ * Handles name what the script holds: pages, a kmem_cache, an object, a
+ * vmalloc area, a kmap, a task, an mmap'd region.  A command that allocates
+ * sets one (`p = alloc_pages GFP_KERNEL order=3`); one that frees ends it
+ * (`free_pages p`).  A failed allocation sets the handle to NULL, as the C
+ * call returns NULL, so `expect p == NULL` can test it.  Setting a handle
+ * that still holds something is an error: the script would leak it.
+ *
+ *   text --lex--> statements (tree: repeat bodies) --check--> --run--> finish
+ *
+ * Checking runs every command in "checking" mode: it parses its arguments
+ * (sizes, GFP flags, numbers, handle names, options) exactly as running
+ * does, then stops before acting.  So a malformed line anywhere is reported
+ * (file:line:col, what was expected, what was found) before anything runs,
+ * and the argument parsing exists once.  Running stops at the first error
+ * (exit status 2); a failed `expect` is reported and the run goes on
+ * (status 1).  Kernel messages logged by a command are echoed after it.
+ *
+ * At the end (kmm_scenario_finish) the views go to --proc-dir if asked,
+ * every live handle is released in reverse order of creation (kmaps before
+ * their pages, objects before their caches, regions before their tasks),
+ * and kmm_nothing_lost() must agree with the figures taken right after
+ * boot.  Kernel BUG reports (bad pages, slab and vmalloc errors, kmap
+ * misuse, oopses) fail the run unless an `expect counters bugs ...` looked
+ * at them.
+ *
+ * Not done: the simulated clock never moves in kmm yet (nothing runs on
+ * time: kswapd is woken by allocations), so `sleep` and `step` say so and
+ * stop instead of pretending.
+ *
+ * One scenario runs at a time per process, like the machine it boots.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <limits.h>
+
+#include <kmm/highmem.h>
+#include <kmm/scenario.h>
+#include <kmm/slab.h>
+#include <kmm/task.h>
+#include <kmm/vmalloc.h>
+
+#define SC_MAX_DEPTH 32          /* nested repeat blocks */
+#define SC_MAX_REPEAT 1000000L   /* iterations of one repeat */
+#define SC_MAX_ARGS 24           /* words in a statement */
+#define SC_NAME_MAX 64           /* a handle's name with its index */
+
+/* ---- statements ------------------------------------------------------------------------------ */
+
+struct tok {
+	char *text;          /* the word, unquoted */
+	int line, col;       /* where it starts (1-based) */
+	bool quoted;         /* it was a "string" */
+};
+
+struct command;
+
+struct stmt {
+	struct tok *tok;             /* [NAME =] COMMAND ARG... */
+	int ntok;
+	int cmd_at;                  /* index of the command word: 0, or 2 after "NAME =" */
+	const struct command *cmd;
+	int pos[SC_MAX_ARGS], npos;  /* positional arguments (indices into tok) */
+	int opt[SC_MAX_ARGS], nopt;  /* key=value options */
+	struct stmt *body;           /* repeat: the block */
+	int nbody;
+};
+
+struct program {
+	struct stmt *stmts;
+	int n;
+	struct program *next;        /* a shell session keeps every piece: boot options point into them */
+};
+
+/* ---- handles --------------------------------------------------------------------------------- */
+
+enum hkind { H_NONE, H_PAGES, H_CACHE, H_OBJ, H_VMALLOC, H_KMAP, H_TASK, H_MMAP };
+static const char *const hkind_names[] = { "nothing", "pages", "a kmem_cache", "an object", "a vmalloc area",
+					   "a kmap", "a task", "an mmap region" };
+enum kmap_how { KMAP_PERMANENT, KMAP_ATOMIC, KMAP_LOCAL };
+
+struct handle {
+	char name[SC_NAME_MAX];
+	enum hkind kind;             /* H_NONE once released */
+	int line;                    /* the statement that set it */
+	const char *what;            /* the command that set it ("kzalloc", "fork", ...) */
+	struct page *page;           /* pages (the head), kmap (the mapped page) */
+	unsigned int order;          /* pages */
+	struct kmem_cache *cache;    /* cache; object: its cache, NULL for the kmalloc family */
+	void *ptr;                   /* object, vmalloc area, kmap address */
+	unsigned long size;          /* object and vmalloc: bytes asked for; mmap: length */
+	enum kmap_how how;           /* kmap */
+	struct task_struct *task;    /* task; mmap: the task whose region it is */
+	unsigned long addr;          /* mmap: start */
+};
+
+struct loopvar {
+	const char *name;
+	long value;
+};
+
+struct kmm_scenario {
+	struct kmm_scenario_opts o;
+	const char *name;
+	FILE *out, *err;
+	int status;                  /* worst so far: 0, 1 (failed), 2 (usage) */
+	bool checking;               /* parse arguments only */
+	bool stop;                   /* a usage error: run no further */
+	struct program *programs;
+	struct handle *h;            /* in order of creation */
+	int nh, caph;
+	const char **handle_names;   /* kmm_scenario_handles() */
+	struct loopvar vars[SC_MAX_DEPTH];
+	int nvars;
+
+	bool booted;
+	bool boot_seen;              /* a boot statement was checked (only one, first) */
+	struct kmm_boot_params params;
+	char *e820;                  /* --e820 FILE's text */
+	struct kmm_usage at_boot;    /* "nothing lost" compares against these */
+	size_t log_pos;              /* the kernel log echoed so far */
+	unsigned long bugs_seen;     /* bug reports an expect looked at */
+	int failed_expects;
+};
+
+static int sc_bugs(void)
+{
+	return (int)(kmm_bad_pages() + M->slab_bugs + M->vmalloc_bugs + M->kmap_bugs + M->oopses);
+}
+
+/* ---- messages -------------------------------------------------------------------------------- */
+
+static int __attribute__((format(printf, 4, 5))) error_at(struct kmm_scenario *sc, int line, int col,
+							   const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(sc->err, "%s:%d:%d: ", sc->name, line, col);
+	va_start(ap, fmt);
+	vfprintf(sc->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', sc->err);
+	sc->status = KMM_SCENARIO_USAGE;
+	sc->stop = true;
+	return -1;
+}
+#define err_tok(sc, t, ...) error_at(sc, (t)->line, (t)->col, __VA_ARGS__)
+
+/* The kernel's messages since the last statement, as dmesg prints them. */
+static void echo_log(struct kmm_scenario *sc)
+{
+	if (!M)
+		return;
+	const char *log = kmm_dmesg();
+	size_t len = strlen(log);
+	if (len > sc->log_pos)
+		fputs(log + sc->log_pos, sc->out);
+	sc->log_pos = len;
+}
+
+/* ---- the lexer and parser -------------------------------------------------------------------- */
+
+struct lexer {
+	struct kmm_scenario *sc;
+	const char *p;
+	int line, col;
+};
+
+enum { T_WORD, T_END, T_LBRACE, T_RBRACE, T_EOF, T_ERROR };
+
+static void lx_advance(struct lexer *lx)
+{
+	if (*lx->p == '\n') {
+		lx->line++;
+		lx->col = 1;
+	} else {
+		lx->col++;
+	}
+	lx->p++;
+}
+
+/* The next token; a word or string is stored in *t (malloc()ed text). */
+static int lx_next(struct lexer *lx, struct tok *t)
+{
+	while (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\r')
+		lx_advance(lx);
+	if (*lx->p == '#')
+		while (*lx->p && *lx->p != '\n')
+			lx_advance(lx);
+	t->line = lx->line;
+	t->col = lx->col;
+	switch (*lx->p) {
+	case 0: return T_EOF;
+	case '\n':
+	case ';': lx_advance(lx); return T_END;
+	case '{': lx_advance(lx); return T_LBRACE;
+	case '}': lx_advance(lx); return T_RBRACE;
+	}
+	struct strbuf sb = { 0 };
+	t->quoted = *lx->p == '"';
+	if (t->quoted) {
+		lx_advance(lx);
+		while (*lx->p != '"') {
+			char c = *lx->p;
+			if (!c || c == '\n') {
+				sb_free(&sb);
+				return error_at(lx->sc, t->line, t->col, "unterminated string: a closing \" is missing"),
+				       T_ERROR;
+			}
+			if (c == '\\' && lx->p[1] && lx->p[1] != '\n') {
+				lx_advance(lx);
+				c = *lx->p == 'n' ? '\n' : *lx->p == 't' ? '\t' : *lx->p;
+			}
+			sb_printf(&sb, "%c", c);
+			lx_advance(lx);
+		}
+		lx_advance(lx);
+	} else {
+		while (*lx->p && !strchr(" \t\r\n;{}\"", *lx->p)) {
+			sb_printf(&sb, "%c", *lx->p);
+			lx_advance(lx);
+		}
+	}
+	t->text = sb_detach(&sb);
+	return T_WORD;
+}
+
+static void stmts_free(struct stmt *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < s[i].ntok; j++)
+			free(s[i].tok[j].text);
+		free(s[i].tok);
+		stmts_free(s[i].body, s[i].nbody);
+	}
+	free(s);
+}
+
+static const struct command *command_find(const char *name);
+static int stmt_resolve(struct kmm_scenario *sc, struct stmt *st);
+
+/*
+ * Statements up to the end of the text, or up to the '}' closing a block
+ * (inner).  0, or -1 after an error message.
+ */
+static int parse_block(struct lexer *lx, struct stmt **out, int *nout, int depth, const struct tok *opener)
+{
+	struct stmt *v = NULL, cur = { 0 };
+	int n = 0, cap = 0;
+	for (;;) {
+		struct tok t = { 0 };
+		int k = lx_next(lx, &t);
+		if (k == T_ERROR)
+			goto fail;
+		if (k == T_WORD) {
+			if (cur.ntok == SC_MAX_ARGS) {
+				free(t.text);
+				err_tok(lx->sc, &t, "too many words in one statement (at most %d)", SC_MAX_ARGS);
+				goto fail;
+			}
+			if (!cur.tok)
+				cur.tok = calloc(SC_MAX_ARGS, sizeof(*cur.tok));
+			cur.tok[cur.ntok++] = t;
+			continue;
+		}
+		if (k == T_LBRACE) {
+			if (!cur.ntok || strcmp(cur.tok[0].text, "repeat")) {
+				err_tok(lx->sc, &t, "a { block belongs to `repeat N {`");
+				goto fail;
+			}
+			if (depth + 1 >= SC_MAX_DEPTH) {
+				err_tok(lx->sc, &t, "repeat blocks nest too deep (at most %d)", SC_MAX_DEPTH - 1);
+				goto fail;
+			}
+			if (parse_block(lx, &cur.body, &cur.nbody, depth + 1, &cur.tok[0]))
+				goto fail;
+			cur.nbody = cur.nbody < 0 ? 0 : cur.nbody;
+			cur.npos = -1; /* marks "has a block" until resolved */
+		}
+		if (cur.ntok) {
+			if (cur.npos != -1 && !strcmp(cur.tok[0].text, "repeat")) {
+				err_tok(lx->sc, &cur.tok[0], "repeat needs a block: `repeat N {` ... `}`");
+				goto fail;
+			}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				v = realloc(v, (size_t)cap * sizeof(*v));
+			}
+			v[n++] = cur;
+			memset(&cur, 0, sizeof(cur));
+			if (stmt_resolve(lx->sc, &v[n - 1]))
+				goto fail_n;
+		}
+		if (k == T_RBRACE) {
+			if (!opener) {
+				err_tok(lx->sc, &t, "this } closes no block");
+				goto fail_n;
+			}
+			break;
+		}
+		if (k == T_EOF) {
+			if (opener) {
+				err_tok(lx->sc, opener, "the block of this repeat has no closing }");
+				goto fail_n;
+			}
+			break;
+		}
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+fail:
+	for (int j = 0; j < cur.ntok; j++)
+		free(cur.tok[j].text);
+	free(cur.tok);
+	stmts_free(cur.body, cur.nbody);
+fail_n:
+	stmts_free(v, n);
+	return -1;
+}
+
+/* ---- arguments ------------------------------------------------------------------------------- */
+
+struct command {
+	const char *name;
+	int (*run)(struct kmm_scenario *sc, struct stmt *st);
+	int result;          /* R_NONE, R_HANDLE (NAME = ... required) */
+	const char *opts;    /* options it takes, "order,node"; "*": words are raw, no options */
+	const char *usage;   /* its arguments */
+	const char *help;    /* one line */
+};
+enum { R_NONE, R_HANDLE };
+
+static struct tok *arg(struct stmt *st, int i)
+{
+	return i < st->npos ? &st->tok[st->pos[i]] : NULL;
+}
+
+static int usage_error(struct kmm_scenario *sc, struct stmt *st, const struct tok *at)
+{
+	const struct tok *c = &st->tok[st->cmd_at];
+	return err_tok(sc, at ? at : c, "usage: %s%s%s", st->cmd->name, *st->cmd->usage ? " " : "", st->cmd->usage);
+}
+
+static int nargs(struct kmm_scenario *sc, struct stmt *st, int min, int max)
+{
+	if (st->npos < min)
+		return usage_error(sc, st, NULL);
+	if (st->npos > max)
+		return usage_error(sc, st, arg(st, max));
+	return 0;
+}
+
+/* The value of option key, or NULL; *t is its token. */
+static const char *opt(struct stmt *st, const char *key, struct tok **t)
+{
+	size_t kl = strlen(key);
+	for (int i = 0; i < st->nopt; i++) {
+		struct tok *o = &st->tok[st->opt[i]];
+		if (!strncmp(o->text, key, kl) && o->text[kl] == '=') {
+			if (t)
+				*t = o;
+			return o->text + kl + 1;
+		}
+	}
+	return NULL;
+}
+
+/* Split arguments into positional ones and options; every option must be one the command takes. */
+static int stmt_resolve(struct kmm_scenario *sc, struct stmt *st)
+{
+	bool block = st->npos == -1;
+	st->npos = 0;
+	st->cmd_at = st->ntok >= 2 && !st->tok[1].quoted && !strcmp(st->tok[1].text, "=") ? 2 : 0;
+	if (st->cmd_at == 2 && st->ntok == 2)
+		return err_tok(sc, &st->tok[1], "expected a command after \"%s =\"", st->tok[0].text);
+	struct tok *c = &st->tok[st->cmd_at];
+	st->cmd = c->quoted ? NULL : command_find(c->text);
+	if (!st->cmd)
+		return err_tok(sc, c, "unknown command \"%s\" (`help` lists the commands)", c->text);
+	if (block != !strcmp(st->cmd->name, "repeat"))
+		return err_tok(sc, c, "only repeat takes a { block }");
+	if (st->cmd->result == R_HANDLE && !st->cmd_at)
+		return err_tok(sc, c, "%s sets a handle: write NAME = %s ...", c->text, c->text);
+	if (st->cmd->result == R_NONE && st->cmd_at)
+		return err_tok(sc, &st->tok[0], "%s sets no handle: drop \"%s =\"", c->text, st->tok[0].text);
+	for (int i = st->cmd_at + 1; i < st->ntok; i++) {
+		struct tok *t = &st->tok[i];
+		const char *eq = t->quoted ? NULL : strchr(t->text, '=');
+		bool raw = !strcmp(st->cmd->opts, "*");
+		if (!raw && eq && eq > t->text && isalpha((unsigned char)t->text[0])) {
+			size_t kl = (size_t)(eq - t->text);
+			const char *o = st->cmd->opts;
+			bool known = false;
+			while (*o && !known) {
+				size_t ol = strcspn(o, ",");
+				known = ol == kl && !strncmp(o, t->text, kl);
+				o += ol + (o[ol] == ',');
+			}
+			if (!known)
+				return err_tok(sc, t, "%s has no option \"%.*s\"%s%s", st->cmd->name, (int)kl, t->text,
+					       *st->cmd->opts ? "; it takes " : "", st->cmd->opts);
+			st->opt[st->nopt++] = i;
+		} else {
+			st->pos[st->npos++] = i;
+		}
+	}
+	return 0;
+}
+
+static int parse_num(struct kmm_scenario *sc, const struct tok *t, const char *s, long lo, long hi, long *out)
+{
+	char *e;
+	errno = 0;
+	long v = strtol(s, &e, 0);
+	if (!*s || *e || errno || v < lo || v > hi)
+		return err_tok(sc, t, "expected a number from %ld to %ld, got \"%s\"", lo, hi, s);
+	*out = v;
+	return 0;
+}
+
+static int parse_size(struct kmm_scenario *sc, const struct tok *t, const char *s, unsigned long *out)
+{
+	char *e = NULL;
+	u64 v = 0;
+	if (*s >= '0' && *s <= '9') {
+		v = memparse(s, &e);
+		if (*e == 'B' || *e == 'b')
+			e++;
+	}
+	if (!e || *e || v > LONG_MAX)
+		return err_tok(sc, t, "expected a size like 4K or 10M, got \"%s\"", s);
+	*out = (unsigned long)v;
+	return 0;
+}
+
+static int parse_gfp(struct kmm_scenario *sc, const struct tok *t, gfp_t *out)
+{
+	const char *bad = NULL;
+	if (!gfp_flags_parse(t->text, out, &bad))
+		return 0;
+	int len = (int)strcspn(bad, "|");
+	return error_at(sc, t->line, t->col + (int)(bad - t->text),
+			"expected GFP flags like GFP_KERNEL or GFP_HIGHUSER|__GFP_ZERO, got \"%.*s\"", len, bad);
+}
+
+static const struct {
+	const char *name;
+	slab_flags_t flag;
+} slab_flag_names[] = {
+	{ "SLAB_HWCACHE_ALIGN", SLAB_HWCACHE_ALIGN }, { "SLAB_RED_ZONE", SLAB_RED_ZONE },
+	{ "SLAB_POISON", SLAB_POISON },               { "SLAB_STORE_USER", SLAB_STORE_USER },
+	{ "SLAB_CONSISTENCY_CHECKS", SLAB_CONSISTENCY_CHECKS }, { "SLAB_CACHE_DMA", SLAB_CACHE_DMA },
+	{ "SLAB_CACHE_DMA32", SLAB_CACHE_DMA32 },     { "SLAB_RECLAIM_ACCOUNT", SLAB_RECLAIM_ACCOUNT },
+	{ "SLAB_ACCOUNT", SLAB_ACCOUNT },             { "SLAB_TYPESAFE_BY_RCU", SLAB_TYPESAFE_BY_RCU },
+	{ "SLAB_PANIC", SLAB_PANIC },                 { "SLAB_NO_USER_FLAGS", SLAB_NO_USER_FLAGS },
+};
+
+static int parse_slab_flags(struct kmm_scenario *sc, const struct tok *t, slab_flags_t *out)
+{
+	*out = 0;
+	for (const char *s = t->text;; s++) {
+		size_t len = strcspn(s, "|"), i;
+		for (i = 0; i < ARRAY_SIZE(slab_flag_names); i++)
+			if (strlen(slab_flag_names[i].name) == len && !strncmp(s, slab_flag_names[i].name, len))
+				break;
+		if (i == ARRAY_SIZE(slab_flag_names))
+			return error_at(sc, t->line, t->col + (int)(s - t->text),
+					"expected SLAB_ flags like SLAB_HWCACHE_ALIGN|SLAB_POISON, got \"%.*s\"", (int)len, s);
+		*out |= slab_flag_names[i].flag;
+		s += len;
+		if (!*s)
+			return 0;
+	}
+}
+
+/* "rw", "r-x", "rwx", "none" */
+static int parse_prot(struct kmm_scenario *sc, const struct tok *t, unsigned long *prot)
+{
+	*prot = 0;
+	if (!strcmp(t->text, "none") || !strcmp(t->text, "---"))
+		return 0;
+	for (const char *s = t->text; *s; s++) {
+		if (*s == 'r')
+			*prot |= PROT_READ;
+		else if (*s == 'w')
+			*prot |= PROT_WRITE;
+		else if (*s == 'x')
+			*prot |= PROT_EXEC;
+		else if (*s != '-')
+			return err_tok(sc, t, "expected a protection like rw, r-x or none, got \"%s\"", t->text);
+	}
+	return *t->text ? 0 : err_tok(sc, t, "expected a protection like rw, r-x or none");
+}
+
+/* ---- handles --------------------------------------------------------------------------------- */
+
+/* "p", "p[3]", "p[i]" with i a repeat's counter -> "p[3]" */
+static int handle_name(struct kmm_scenario *sc, const struct tok *t, char *buf)
+{
+	const char *s = t->text;
+	size_t n = 0;
+	if (t->quoted || !(isalpha((unsigned char)*s) || *s == '_'))
+		goto bad;
+	while (isalnum((unsigned char)s[n]) || s[n] == '_')
+		n++;
+	if (n >= SC_NAME_MAX - 24)
+		return err_tok(sc, t, "a handle name is at most %d characters", SC_NAME_MAX - 25);
+	if (!s[n]) {
+		memcpy(buf, s, n + 1);
+		return 0;
+	}
+	if (s[n] != '[')
+		goto bad;
+	const char *idx = s + n + 1, *close = strchr(idx, ']');
+	if (!close || close[1] || close == idx)
+		goto bad;
+	long v;
+	char *e;
+	v = strtol(idx, &e, 10);
+	if (e != close) {
+		int i;
+		for (i = sc->nvars - 1; i >= 0; i--)
+			if (strlen(sc->vars[i].name) == (size_t)(close - idx) &&
+			    !strncmp(sc->vars[i].name, idx, (size_t)(close - idx)))
+				break;
+		if (i < 0)
+			return error_at(sc, t->line, t->col + (int)(idx - s), "\"%.*s\" is no repeat counter here",
+					(int)(close - idx), idx);
+		v = sc->vars[i].value;
+	}
+	snprintf(buf, SC_NAME_MAX, "%.*s[%ld]", (int)n, s, v);
+	return 0;
+bad:
+	return err_tok(sc, t, "expected a handle name like p or p[i], got \"%s\"", s);
+}
+
+static struct handle *handle_find(struct kmm_scenario *sc, const char *name)
+{
+	for (int i = sc->nh - 1; i >= 0; i--)
+		if (sc->h[i].kind != H_NONE && !strcmp(sc->h[i].name, name))
+			return &sc->h[i];
+	return NULL;
+}
+
+/*
+ * The handle an argument names, of one of the kinds in mask (1 << H_...).
+ * While checking only the name's form is checked, and *h is NULL.
+ */
+static int handle_get(struct kmm_scenario *sc, const struct tok *t, unsigned mask, struct handle **h)
+{
+	char name[SC_NAME_MAX];
+	*h = NULL;
+	if (!t)
+		return -1;
+	if (handle_name(sc, t, name))
+		return -1;
+	if (sc->checking)
+		return 0;
+	*h = handle_find(sc, name);
+	if (!*h)
+		return err_tok(sc, t, "%s holds nothing (never set, or already freed)", name);
+	if (!(mask & (1u << (*h)->kind))) {
+		const char *want = "";
+		for (int k = H_PAGES; k <= H_MMAP; k++)
+			if (mask & (1u << k)) {
+				want = hkind_names[k];
+				break;
+			}
+		return err_tok(sc, t, "%s is %s (from line %d); expected %s", name, hkind_names[(*h)->kind],
+			       (*h)->line, want);
+	}
+	return 0;
+}
+
+/* The handle "NAME =" sets; NULL while checking (after the name is checked) or on error. */
+static struct handle *handle_new(struct kmm_scenario *sc, struct stmt *st, enum hkind kind, int *ret)
+{
+	char name[SC_NAME_MAX];
+	*ret = handle_name(sc, &st->tok[0], name);
+	if (*ret || sc->checking)
+		return NULL;
+	struct handle *old = handle_find(sc, name);
+	if (old) {
+		*ret = err_tok(sc, &st->tok[0], "%s still holds %s from line %d: free it first, or use another name", name,
+			       hkind_names[old->kind], old->line);
+		return NULL;
+	}
+	if (sc->nh == sc->caph) {
+		/* drop released handles before growing */
+		int j = 0;
+		for (int i = 0; i < sc->nh; i++)
+			if (sc->h[i].kind != H_NONE)
+				sc->h[j++] = sc->h[i];
+		sc->nh = j;
+		if (sc->nh * 2 >= sc->caph) {
+			sc->caph = sc->caph ? sc->caph * 2 : 32;
+			sc->h = realloc(sc->h, (size_t)sc->caph * sizeof(*sc->h));
+		}
+	}
+	struct handle *h = &sc->h[sc->nh++];
+	memset(h, 0, sizeof(*h));
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->kind = kind;
+	h->line = st->tok[0].line;
+	h->what = st->cmd->name;
+	return h;
+}
+
+static bool handle_null(const struct handle *h)
+{
+	switch (h->kind) {
+	case H_PAGES: return !h->page;
+	case H_CACHE: return !h->cache;
+	case H_OBJ:
+	case H_VMALLOC:
+	case H_KMAP: return !h->ptr;
+	case H_TASK: return !h->task;
+	case H_MMAP: return !h->addr;
+	default: return true;
+	}
+}
+
+/* 1048576 -> "1M", 4100 -> "4100" */
+static const char *size_str(unsigned long n, char *buf, size_t len)
+{
+	static const char units[] = "KMG";
+	int u = -1;
+	while (u < 2 && n && !(n & 1023)) {
+		n >>= 10;
+		u++;
+	}
+	snprintf(buf, len, u < 0 ? "%lu" : "%lu%c", n, u < 0 ? 0 : units[u]);
+	return buf;
+}
+
+static unsigned long kva_of(const void *p)
+{
+	return p ? kmm_host_to_kva(p) : 0;
+}
+
+/* Physically contiguous runs of a vmalloc area's frames: "0x3f7fe-0x3f7ff 0x3f7fc ..." */
+static void describe_frames(struct kmm_scenario *sc, const struct handle *h)
+{
+	unsigned long pages = (h->size + PAGE_SIZE - 1) >> PAGE_SHIFT, runs = 0, i = 0;
+	fprintf(sc->out, "  frames:");
+	while (i < pages) {
+		unsigned long first = vmalloc_to_pfn((const char *)h->ptr + (i << PAGE_SHIFT)), n = 1;
+		while (i + n < pages && vmalloc_to_pfn((const char *)h->ptr + ((i + n) << PAGE_SHIFT)) == first + n)
+			n++;
+		if (++runs <= 8) {
+			if (n > 1)
+				fprintf(sc->out, " %#lx-%#lx", first, first + n - 1);
+			else
+				fprintf(sc->out, " %#lx", first);
+		}
+		i += n;
+	}
+	if (runs > 8)
+		fprintf(sc->out, " ... (%lu runs in all)", runs);
+	fprintf(sc->out, "\n");
+}
+
+static void describe(struct kmm_scenario *sc, const struct handle *h)
+{
+	FILE *f = sc->out;
+	char sz[32];
+	if (handle_null(h)) {
+		fprintf(f, "%s = NULL (%s failed)\n", h->name, h->what);
+		return;
+	}
+	switch (h->kind) {
+	case H_PAGES: {
+		unsigned long pfn = page_to_pfn(h->page);
+		fprintf(f, "%s = %lu page%s at pfn %#lx-%#lx, node %d zone %s, ", h->name, 1UL << h->order,
+			h->order ? "s" : "", pfn, pfn + (1UL << h->order) - 1, page_to_nid(h->page),
+			page_zone(h->page)->name);
+		if (PageHighMem(h->page) && !page_address(h->page))
+			fprintf(f, "no kernel address (HighMem: kmap it)\n");
+		else
+			fprintf(f, "kernel address %#lx\n", kva_of(page_address(h->page)));
+		break;
+	}
+	case H_CACHE:
+		fprintf(f, "%s = kmem_cache %s, objects of %u bytes\n", h->name, kmem_cache_name(h->cache),
+			kmem_cache_size(h->cache));
+		break;
+	case H_OBJ:
+		if (h->cache)
+			fprintf(f, "%s = %s object at %#lx\n", h->name, kmem_cache_name(h->cache), kva_of(h->ptr));
+		else if (is_vmalloc_addr(h->ptr))
+			fprintf(f, "%s = %s(%s) at %#lx, in the vmalloc area\n", h->name, h->what,
+				size_str(h->size, sz, sizeof(sz)), kva_of(h->ptr));
+		else
+			fprintf(f, "%s = %s(%s) at %#lx, ksize %zu\n", h->name, h->what, size_str(h->size, sz, sizeof(sz)),
+				kva_of(h->ptr), ksize(h->ptr));
+		break;
+	case H_VMALLOC:
+		fprintf(f, "%s = %s(%s) at %#lx-%#lx, %lu pages\n", h->name, h->what, size_str(h->size, sz, sizeof(sz)),
+			kva_of(h->ptr),
+			kva_of(h->ptr) + ((h->size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)), (h->size + PAGE_SIZE - 1) >> PAGE_SHIFT);
+		describe_frames(sc, h);
+		break;
+	case H_KMAP: {
+		unsigned long kva = kva_of(h->ptr), pkmap = M->layout.pkmap_base;
+		const char *where = "the direct map (a lowmem page needs no window)";
+		char buf[64];
+		if (M->prof->bits == 32 && kva >= pkmap && kva < pkmap + ((unsigned long)M->prof->last_pkmap << PAGE_SHIFT)) {
+			snprintf(buf, sizeof(buf), "PKMAP entry %lu", (kva - pkmap) >> PAGE_SHIFT);
+			where = buf;
+		} else if (kva >= M->layout.fixaddr_start && kva < M->layout.fixaddr_top) {
+			snprintf(buf, sizeof(buf), "FIXMAP slot %lu", (M->layout.fixaddr_top - kva) >> PAGE_SHIFT);
+			where = buf;
+		}
+		fprintf(f, "%s = pfn %#lx mapped at %#lx, in %s\n", h->name, page_to_pfn(h->page), kva, where);
+		break;
+	}
+	case H_TASK:
+		fprintf(f, "%s = pid %d (%s)\n", h->name, h->task->pid, h->task->comm);
+		break;
+	case H_MMAP:
+		fprintf(f, "%s = %#lx-%#lx in pid %d, %s, %lu pages\n", h->name, h->addr, h->addr + h->size,
+			h->task->pid, size_str(h->size, sz, sizeof(sz)), h->size >> PAGE_SHIFT);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Give back what a handle holds (it must be live). */
+static void handle_release(struct kmm_scenario *sc, struct handle *h)
+{
+	if (!handle_null(h)) {
+		switch (h->kind) {
+		case H_PAGES: __free_pages(h->page, h->order); break;
+		case H_CACHE: kmem_cache_destroy(h->cache); break;
+		case H_OBJ:
+			if (h->cache)
+				kmem_cache_free(h->cache, h->ptr);
+			else if (!strcmp(h->what, "kvmalloc"))
+				kvfree(h->ptr);
+			else
+				kfree(h->ptr);
+			break;
+		case H_VMALLOC: vfree(h->ptr); break;
+		case H_KMAP:
+			if (h->how == KMAP_PERMANENT)
+				kunmap(h->page);
+			else if (h->how == KMAP_ATOMIC)
+				kunmap_atomic(h->ptr);
+			else
+				kunmap_local(h->ptr);
+			break;
+		case H_TASK:
+			for (int i = 0; i < sc->nh; i++)
+				if (sc->h[i].kind == H_MMAP && sc->h[i].task == h->task)
+					sc->h[i].kind = H_NONE; /* exit unmaps them */
+			task_exit(h->task);
+			break;
+		case H_MMAP: task_munmap(h->task, h->addr, h->size); break;
+		default: break;
+		}
+	}
+	h->kind = H_NONE;
+}
+
+/* A handle that something else still needs: a kmap of these pages, an object of this cache. */
+static struct handle *handle_user(struct kmm_scenario *sc, const struct handle *h)
+{
+	for (int i = 0; i < sc->nh; i++) {
+		struct handle *u = &sc->h[i];
+		if (u->kind == H_KMAP && h->kind == H_PAGES && h->page && u->page &&
+		    page_to_pfn(u->page) - page_to_pfn(h->page) < (1UL << h->order))
+			return u;
+		if (u->kind == H_OBJ && h->kind == H_CACHE && h->cache && u->cache == h->cache)
+			return u;
+	}
+	return NULL;
+}
+
+/* ---- booting --------------------------------------------------------------------------------- */
+
+static int boot_opt(struct kmm_scenario *sc, const struct tok *t, const char *name, const char *value)
+{
+	char err[256];
+	if (!strcmp(name, "e820")) {
+		if (sc->checking)
+			return 0;
+		FILE *f = fopen(value, "r");
+		struct strbuf sb = { 0 };
+		char buf[4096];
+		size_t n;
+		if (!f)
+			return err_tok(sc, t, "--e820 %s: %s", value, strerror(errno));
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			sb_printf(&sb, "%.*s", (int)n, buf);
+		fclose(f);
+		free(sc->e820);
+		sc->e820 = sb_detach(&sb);
+		sc->params.e820_text = sc->e820;
+		return 0;
+	}
+	struct kmm_boot_params scratch = KMM_BOOT_DEFAULTS;
+	if (kmm_boot_param_set(sc->checking ? &scratch : &sc->params, name, value, err, sizeof(err)))
+		return err_tok(sc, t, "%s", err);
+	return 0;
+}
+
+static int machine_boot(struct kmm_scenario *sc, const struct tok *at)
+{
+	char err[512];
+	for (int i = 0; i + 1 < 2 * sc->o.nboot_opts; i += 2) {
+		struct tok t = { .line = at->line, .col = at->col };
+		if (boot_opt(sc, &t, sc->o.boot_opts[i], sc->o.boot_opts[i + 1]))
+			return -1;
+	}
+	if (kmm_boot(&sc->params, err, sizeof(err)))
+		return err_tok(sc, at, "the machine did not boot: %s", err);
+	free(sc->e820);
+	sc->e820 = NULL;
+	sc->booted = true;
+	kmm_usage_settle(&sc->at_boot);
+	sc->log_pos = strlen(kmm_dmesg());
+	return 0;
+}
+
+/* ---- commands -------------------------------------------------------------------------------- */
+
+#define CHECKED(sc) do { if ((sc)->checking) return 0; } while (0)
+
+static int cmd_boot(struct kmm_scenario *sc, struct stmt *st)
+{
+	if (sc->checking && sc->boot_seen)
+		return err_tok(sc, &st->tok[0], "boot comes once, before any other command");
+	sc->boot_seen = true;
+	for (int i = st->cmd_at + 1; i < st->ntok; i++) {
+		struct tok *t = &st->tok[i];
+		if (t->quoted || strncmp(t->text, "--", 2))
+			return err_tok(sc, t, "expected a boot option like --mem 1G or --profile x86_64, got \"%s\"", t->text);
+		char name[32];
+		const char *eq = strchr(t->text, '='), *value;
+		snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - t->text - 2 : (long)strlen(t->text + 2)), t->text + 2);
+		if (eq) {
+			value = eq + 1;
+		} else if (i + 1 < st->ntok) {
+			value = st->tok[++i].text;
+		} else {
+			return err_tok(sc, t, "boot option %s needs a value", t->text);
+		}
+		if (boot_opt(sc, t, name, value))
+			return -1;
+	}
+	CHECKED(sc);
+	if (sc->booted)
+		return err_tok(sc, &st->tok[0], "the machine is already booted: boot comes before any other command");
+	return machine_boot(sc, &st->tok[0]);
+}
+
+static int cmd_say(struct kmm_scenario *sc, struct stmt *st)
+{
+	CHECKED(sc);
+	for (int i = st->cmd_at + 1; i < st->ntok; i++)
+		fprintf(sc->out, "%s%s", i > st->cmd_at + 1 ? " " : "", st->tok[i].text);
+	fputc('\n', sc->out);
+	return 0;
+}
+
+static int cmd_alloc_pages(struct kmm_scenario *sc, struct stmt *st)
+{
+	gfp_t gfp;
+	long order = 0, node = -1;
+	struct tok *t;
+	const char *v;
+	int ret;
+	if (nargs(sc, st, 1, 1) || parse_gfp(sc, arg(st, 0), &gfp))
+		return -1;
+	if ((v = opt(st, "order", &t)) && parse_num(sc, t, v, 0, 31, &order))
+		return -1;
+	if ((v = opt(st, "node", &t)) && parse_num(sc, t, v, 0, MAX_NUMNODES - 1, &node))
+		return -1;
+	struct handle *h = handle_new(sc, st, H_PAGES, &ret);
+	if (!h)
+		return ret;
+	h->order = (unsigned)order;
+	h->page = node >= 0 ? alloc_pages_node((int)node, gfp, h->order) : alloc_pages(gfp, h->order);
+	return 0;
+}
+
+static int cmd_free_pages(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *h;
+	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_PAGES, &h))
+		return -1;
+	CHECKED(sc);
+	struct handle *u = handle_user(sc, h);
+	if (u)
+		return err_tok(sc, arg(st, 0), "%s is still mapped by %s (line %d): kunmap it first", h->name, u->name,
+			       u->line);
+	handle_release(sc, h);
+	return 0;
+}
+
+static int cmd_cache_create(struct kmm_scenario *sc, struct stmt *st)
+{
+	unsigned long size;
+	long align = 0;
+	slab_flags_t flags = 0;
+	struct tok *t;
+	const char *v;
+	int ret;
+	if (nargs(sc, st, 2, 3) || parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
+		return -1;
+	if (size == 0 || size > KMALLOC_MAX_SIZE)
+		return err_tok(sc, arg(st, 1), "an object size is 1 to %lu bytes", (unsigned long)KMALLOC_MAX_SIZE);
+	if (st->npos == 3 && parse_slab_flags(sc, arg(st, 2), &flags))
+		return -1;
+	if ((v = opt(st, "align", &t)) && parse_num(sc, t, v, 0, (long)PAGE_SIZE, &align))
+		return -1;
+	struct handle *h = handle_new(sc, st, H_CACHE, &ret);
+	if (!h)
+		return ret;
+	h->cache = kmem_cache_create(arg(st, 0)->text, (unsigned)size, (unsigned)align, flags, NULL);
+	return 0;
+}
+
+static int cmd_cache_destroy(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *h;
+	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_CACHE, &h))
+		return -1;
+	CHECKED(sc);
+	struct handle *u = handle_user(sc, h);
+	if (u)
+		return err_tok(sc, arg(st, 0), "%s still has object %s (line %d): free it first", h->name, u->name, u->line);
+	handle_release(sc, h);
+	return 0;
+}
+
+static int cmd_cache_alloc(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *c, *h;
+	gfp_t gfp = GFP_KERNEL;
+	int ret;
+	if (nargs(sc, st, 1, 2) || handle_get(sc, arg(st, 0), 1u << H_CACHE, &c) ||
+	    (st->npos == 2 && parse_gfp(sc, arg(st, 1), &gfp)))
+		return -1;
+	if (!sc->checking && handle_null(c))
+		return err_tok(sc, arg(st, 0), "%s is NULL: its kmem_cache_create failed", c->name);
+	if (!(h = handle_new(sc, st, H_OBJ, &ret)))
+		return ret;
+	h->cache = c->cache;
+	h->size = kmem_cache_size(c->cache);
+	h->ptr = kmem_cache_alloc(c->cache, gfp);
+	return 0;
+}
+
+static int cmd_cache_free(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *c = NULL, *h;
+	if (nargs(sc, st, 1, 2))
+		return -1;
+	if (st->npos == 2 && handle_get(sc, arg(st, 0), 1u << H_CACHE, &c))
+		return -1;
+	if (handle_get(sc, arg(st, st->npos - 1), 1u << H_OBJ, &h))
+		return -1;
+	CHECKED(sc);
+	if (!h->cache || (c && c->cache != h->cache))
+		return err_tok(sc, arg(st, st->npos - 1), "%s did not come from %s (line %d)", h->name,
+			       c ? c->name : "a kmem_cache", h->line);
+	handle_release(sc, h);
+	return 0;
+}
+
+static int cmd_cache_shrink(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *c;
+	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_CACHE, &c))
+		return -1;
+	CHECKED(sc);
+	if (!handle_null(c))
+		kmem_cache_shrink(c->cache);
+	return 0;
+}
+
+static int cmd_kmalloc(struct kmm_scenario *sc, struct stmt *st)
+{
+	unsigned long size;
+	gfp_t gfp = GFP_KERNEL;
+	int ret;
+	if (nargs(sc, st, 1, 2) || parse_size(sc, arg(st, 0), arg(st, 0)->text, &size) ||
+	    (st->npos == 2 && parse_gfp(sc, arg(st, 1), &gfp)))
+		return -1;
+	if (!size)
+		return err_tok(sc, arg(st, 0), "%s(0) gives ZERO_SIZE_PTR, nothing to hold: ask for 1 byte or more",
+			       st->cmd->name);
+	struct handle *h = handle_new(sc, st, H_OBJ, &ret);
+	if (!h)
+		return ret;
+	h->size = size;
+	if (!strcmp(st->cmd->name, "kzalloc"))
+		h->ptr = kzalloc(size, gfp);
+	else if (!strcmp(st->cmd->name, "kvmalloc"))
+		h->ptr = kvmalloc(size, gfp);
+	else
+		h->ptr = kmalloc(size, gfp);
+	return 0;
+}
+
+static int cmd_krealloc(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *old, *h;
+	unsigned long size;
+	gfp_t gfp = GFP_KERNEL;
+	int ret;
+	if (nargs(sc, st, 2, 3) || handle_get(sc, arg(st, 0), 1u << H_OBJ, &old) ||
+	    parse_size(sc, arg(st, 1), arg(st, 1)->text, &size) || (st->npos == 3 && parse_gfp(sc, arg(st, 2), &gfp)))
+		return -1;
+	if (!size)
+		return err_tok(sc, arg(st, 1), "krealloc to 0 bytes frees: use kfree");
+	if (sc->checking)
+		return handle_new(sc, st, H_OBJ, &ret), ret;
+	if (old->cache || !strcmp(old->what, "kvmalloc"))
+		return err_tok(sc, arg(st, 0), "%s came from %s: krealloc takes kmalloc memory", old->name,
+			       old->cache ? kmem_cache_name(old->cache) : old->what);
+	void *p = krealloc(old->ptr, size, gfp);
+	if (!p) { /* the old memory stays where it was */
+		char name[SC_NAME_MAX];
+		handle_name(sc, &st->tok[0], name);
+		if (!strcmp(name, old->name))
+			return 0;
+		if (!(h = handle_new(sc, st, H_OBJ, &ret)))
+			return ret;
+		h->size = size;
+		return 0;
+	}
+	old->kind = H_NONE; /* krealloc took it over */
+	if (!(h = handle_new(sc, st, H_OBJ, &ret))) {
+		kfree(p);
+		return ret;
+	}
+	h->ptr = p;
+	h->size = size;
+	return 0;
+}
+
+static int cmd_kfree(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *h;
+	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_OBJ, &h))
+		return -1;
+	CHECKED(sc);
+	bool kv = !strcmp(h->what, "kvmalloc");
+	if (h->cache)
+		return err_tok(sc, arg(st, 0), "%s came from kmem_cache %s: use kmem_cache_free", h->name,
+			       kmem_cache_name(h->cache));
+	if (kv != !strcmp(st->cmd->name, "kvfree"))
+		return err_tok(sc, arg(st, 0), "%s came from %s: use %s", h->name, h->what, kv ? "kvfree" : "kfree");
+	handle_release(sc, h);
+	return 0;
+}
+
+static int cmd_vmalloc(struct kmm_scenario *sc, struct stmt *st)
+{
+	unsigned long size;
+	int ret;
+	if (nargs(sc, st, 1, 1) || parse_size(sc, arg(st, 0), arg(st, 0)->text, &size))
+		return -1;
+	struct handle *h = handle_new(sc, st, H_VMALLOC, &ret);
+	if (!h)
+		return ret;
+	h->size = size;
+	if (!strcmp(st->cmd->name, "vzalloc"))
+		h->ptr = vzalloc(size);
+	else if (!strcmp(st->cmd->name, "vmalloc_32"))
+		h->ptr = vmalloc_32(size);
+	else
+		h->ptr = vmalloc(size);
+	return 0;
+}
+
+static int cmd_vfree(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *h;
+	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_VMALLOC, &h))
+		return -1;
+	CHECKED(sc);
+	handle_release(sc, h);
+	return 0;
+}
+
+static int cmd_kmap(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *p, *h;
+	int ret;
+	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_PAGES, &p))
+		return -1;
+	if (!sc->checking && handle_null(p))
+		return err_tok(sc, arg(st, 0), "%s is NULL: there is no page to map", p->name);
+	if (!(h = handle_new(sc, st, H_KMAP, &ret)))
+		return ret;
+	h->page = p->page;
+	if (!strcmp(st->cmd->name, "kmap_atomic")) {
+		h->how = KMAP_ATOMIC;
+		h->ptr = kmap_atomic(p->page);
+	} else if (!strcmp(st->cmd->name, "kmap_local_page")) {
+		h->how = KMAP_LOCAL;
+		h->ptr = kmap_local_page(p->page);
+	} else {
+		h->how = KMAP_PERMANENT;
+		h->ptr = kmap(p->page);
+	}
+	return 0;
+}
+
+static int cmd_kunmap(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *h;
+	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_KMAP, &h))
+		return -1;
+	CHECKED(sc);
+	static const char *const unmap_of[] = { "kunmap", "kunmap_atomic", "kunmap_local" };
+	if (strcmp(unmap_of[h->how], st->cmd->name))
+		return err_tok(sc, &st->tok[st->cmd_at], "%s came from %s: undo it with %s", h->name, h->what,
+			       unmap_of[h->how]);
+	handle_release(sc, h);
+	return 0;
+}
+
+static int cmd_task_create(struct kmm_scenario *sc, struct stmt *st)
+{
+	long uid = 1000;
+	struct tok *t;
+	const char *v;
+	int ret;
+	if (nargs(sc, st, 1, 1))
+		return -1;
+	if ((v = opt(st, "uid", &t)) && parse_num(sc, t, v, 0, INT_MAX, &uid))
+		return -1;
+	struct handle *h = handle_new(sc, st, H_TASK, &ret);
+	if (!h)
+		return ret;
+	h->task = task_create(arg(st, 0)->text, (unsigned)uid);
+	return 0;
+}
+
+static int need_task(struct kmm_scenario *sc, const struct tok *t, struct handle **h)
+{
+	if (handle_get(sc, t, 1u << H_TASK, h))
+		return -1;
+	if (!sc->checking && handle_null(*h))
+		return err_tok(sc, t, "%s is NULL: its %s failed", (*h)->name, (*h)->what);
+	return 0;
+}
+
+static int cmd_exec(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *h;
+	unsigned long sz[3] = { 64 << 10, 16 << 10, 16 << 10 };
+	static const char *const keys[] = { "text", "data", "bss" };
+	if (nargs(sc, st, 2, 2) || need_task(sc, arg(st, 0), &h))
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		struct tok *t;
+		const char *v = opt(st, keys[i], &t);
+		if (v && parse_size(sc, t, v, &sz[i]))
+			return -1;
+	}
+	CHECKED(sc);
+	int ret = task_exec_layout(h->task, arg(st, 1)->text, sz[0], sz[1], sz[2]);
+	if (ret)
+		fprintf(sc->out, "exec %s: %s\n", arg(st, 1)->text, strerror(-ret));
+	return 0;
+}
+
+static int cmd_fork(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *p, *h;
+	int ret;
+	if (nargs(sc, st, 1, 1) || need_task(sc, arg(st, 0), &p))
+		return -1;
+	if (!(h = handle_new(sc, st, H_TASK, &ret)))
+		return ret;
+	h->task = task_fork(p->task);
+	return 0;
+}
+
+static int cmd_exit(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *h;
+	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_TASK, &h))
+		return -1;
+	CHECKED(sc);
+	handle_release(sc, h);
+	return 0;
+}
+
+static int cmd_mmap(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *t, *h;
+	unsigned long size, prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	int ret;
+	if (nargs(sc, st, 2, 4) || need_task(sc, arg(st, 0), &t) || parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
+		return -1;
+	for (int i = 2; i < st->npos; i++) {
+		if (!strcmp(arg(st, i)->text, "populate"))
+			flags |= MAP_POPULATE;
+		else if (parse_prot(sc, arg(st, i), &prot))
+			return -1;
+	}
+	if (!(h = handle_new(sc, st, H_MMAP, &ret)))
+		return ret;
+	h->task = t->task;
+	long a = task_mmap(t->task, 0, size, prot, flags, -1, 0);
+	if (a < 0 && a > -4096) {
+		fprintf(sc->out, "mmap: %s\n", strerror((int)-a));
+		return 0;
+	}
+	h->addr = (unsigned long)a;
+	h->size = ((size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+	return 0;
+}
+
+/* [OFF [LEN]] of a region, and the words left over (read, write, in TASK, a protection). */
+struct range_args {
+	struct handle *m;
+	struct task_struct *task;    /* the region's task, or the one after "in" */
+	unsigned long off, len;
+	bool write, write_given;
+	const struct tok *word;      /* another word (mprotect's protection) */
+};
+
+static int range_args(struct kmm_scenario *sc, struct stmt *st, struct range_args *r, bool want_word)
+{
+	struct handle *in = NULL;
+	int nnum = 0;
+	memset(r, 0, sizeof(*r));
+	if (st->npos < 1)
+		return usage_error(sc, st, NULL);
+	if (handle_get(sc, arg(st, 0), 1u << H_MMAP, &r->m))
+		return -1;
+	for (int i = 1; i < st->npos; i++) {
+		struct tok *t = arg(st, i);
+		if (t->quoted && want_word && !r->word) {
+			r->word = t;
+		} else if (t->quoted) {
+			return usage_error(sc, st, t);
+		} else if (!strcmp(t->text, "in") && i + 1 < st->npos) {
+			if (need_task(sc, arg(st, ++i), &in))
+				return -1;
+		} else if (!strcmp(t->text, "read") || !strcmp(t->text, "write")) {
+			r->write = t->text[0] == 'w';
+			r->write_given = true;
+		} else if (isdigit((unsigned char)t->text[0]) && nnum < 2) {
+			if (parse_size(sc, t, t->text, nnum++ ? &r->len : &r->off))
+				return -1;
+		} else if (want_word && !r->word) {
+			r->word = t;
+		} else {
+			return usage_error(sc, st, t);
+		}
+	}
+	if (sc->checking)
+		return 0;
+	if (handle_null(r->m))
+		return err_tok(sc, arg(st, 0), "%s is NULL: its mmap failed", r->m->name);
+	r->task = in ? in->task : r->m->task;
+	if (r->off > r->m->size)
+		return err_tok(sc, arg(st, 1), "offset %#lx is beyond %s's %#lx bytes", r->off, r->m->name, r->m->size);
+	if (nnum < 2)
+		r->len = r->m->size - r->off;
+	return 0;
+}
+
+static int cmd_touch(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct range_args r;
+	if (range_args(sc, st, &r, false))
+		return -1;
+	CHECKED(sc);
+	int ret = mm_access(r.task, r.m->addr + r.off, r.len, r.write_given ? r.write : true);
+	if (ret)
+		fprintf(sc->out, "touch: %s\n", strerror(-ret));
+	return 0;
+}
+
+static int cmd_munmap(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct range_args r;
+	if (range_args(sc, st, &r, false))
+		return -1;
+	CHECKED(sc);
+	if (r.off == 0 && r.len == r.m->size && r.task == r.m->task) {
+		handle_release(sc, r.m);
+		return 0;
+	}
+	int ret = task_munmap(r.task, r.m->addr + r.off, r.len);
+	if (ret)
+		fprintf(sc->out, "munmap: %s\n", strerror(-ret));
+	return 0;
+}
+
+static int cmd_mprotect(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct range_args r;
+	unsigned long prot;
+	if (range_args(sc, st, &r, true))
+		return -1;
+	if (!r.word)
+		return usage_error(sc, st, NULL);
+	if (parse_prot(sc, r.word, &prot))
+		return -1;
+	CHECKED(sc);
+	int ret = task_mprotect(r.task, r.m->addr + r.off, ((r.len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)), prot);
+	if (ret)
+		fprintf(sc->out, "mprotect: %s\n", strerror(-ret));
+	return 0;
+}
+
+static int cmd_write(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct range_args r;
+	if (range_args(sc, st, &r, true))
+		return -1;
+	if (!r.word)
+		return usage_error(sc, st, NULL);
+	CHECKED(sc);
+	int ret = task_write(r.task, r.m->addr + r.off, r.word->text, strlen(r.word->text));
+	if (ret)
+		fprintf(sc->out, "write: %s\n", strerror(-ret));
+	return 0;
+}
+
+/* ---- views ----------------------------------------------------------------------------------- */
+
+static bool is_view(const char *path)
+{
+	if (!strcmp(path, "counters"))
+		return true;
+	for (const char *const *p = kmm_proc_paths(); *p; p++)
+		if (!strcmp(*p, path))
+			return true;
+	return false;
+}
+
+/* kmm's own counters as a view: what `expect counters bugs == 0` reads. */
+static char *counters_view(void)
+{
+	struct strbuf sb = { 0 };
+	sb_printf(&sb, "free_pages %lu\n", nr_free_pages());
+	sb_printf(&sb, "bugs %d\n", sc_bugs());
+	sb_printf(&sb, "bad_pages %lu\n", kmm_bad_pages());
+	sb_printf(&sb, "slab_bugs %lu\n", M->slab_bugs);
+	sb_printf(&sb, "vmalloc_bugs %lu\n", M->vmalloc_bugs);
+	sb_printf(&sb, "kmap_bugs %lu\n", M->kmap_bugs);
+	sb_printf(&sb, "oopses %lu\n", M->oopses);
+	sb_printf(&sb, "tlb_flushes %lu\n", M->tlb_flushes);
+	return sb_detach(&sb);
+}
+
+/*
+ * A view's text by the name a script gives it: a /proc path, "counters",
+ * or "t/status" with t a task handle.  While checking, only the form.
+ */
+static int view_read(struct kmm_scenario *sc, const struct tok *t, char **text)
+{
+	*text = NULL;
+	const char *slash = strchr(t->text, '/');
+	if (is_view(t->text)) {
+		if (sc->checking)
+			return 0;
+		*text = strcmp(t->text, "counters") ? kmm_proc_read(t->text) : counters_view();
+		return *text ? 0 : err_tok(sc, t, "cannot read %s: %s", t->text, strerror(errno));
+	}
+	if (slash && slash > t->text) {
+		char path[SC_NAME_MAX + 32], name[SC_NAME_MAX];
+		struct tok ht = *t;
+		struct handle *h;
+		snprintf(name, sizeof(name), "%.*s", (int)(slash - t->text), t->text);
+		ht.text = name;
+		if (isdigit((unsigned char)name[0])) {
+			snprintf(path, sizeof(path), "%s", t->text);
+		} else {
+			if (need_task(sc, &ht, &h))
+				return -1;
+			if (sc->checking)
+				return 0;
+			snprintf(path, sizeof(path), "%d%s", h->task->pid, slash);
+		}
+		if (sc->checking)
+			return 0;
+		*text = kmm_proc_read(path);
+		return *text ? 0 : err_tok(sc, t, "no view %s (a task has maps, status, smaps_rollup, pagemap)", path);
+	}
+	return err_tok(sc, t, "no view \"%s\" (views: zoneinfo, buddyinfo, slabinfo, meminfo, vmallocinfo, counters, "
+			      "TASK/maps, ... - `help show` lists them)",
+		       t->text);
+}
+
+static int cmd_show(struct kmm_scenario *sc, struct stmt *st)
+{
+	if (nargs(sc, st, 1, 1))
+		return -1;
+	struct tok *t = arg(st, 0);
+	char name[SC_NAME_MAX];
+	/* a handle, unless the name is a view's */
+	if (!is_view(t->text) && !strchr(t->text, '/')) {
+		struct handle *h;
+		if (t->quoted || !(isalpha((unsigned char)t->text[0]) || t->text[0] == '_'))
+			return err_tok(sc, t, "no view or handle \"%s\" (`help show` lists the views)", t->text);
+		if (handle_name(sc, t, name))
+			return -1;
+		CHECKED(sc);
+		if (!(h = handle_find(sc, name)))
+			return err_tok(sc, t, "no view \"%s\", and no handle of that name holds anything (`help show` "
+					      "lists the views)", t->text);
+		describe(sc, h);
+		return 0;
+	}
+	char *text;
+	if (view_read(sc, t, &text))
+		return -1;
+	if (text)
+		fputs(text, sc->out);
+	free(text);
+	return 0;
+}
+
+static int cmd_verify(struct kmm_scenario *sc, struct stmt *st)
+{
+	char why[512];
+	if (nargs(sc, st, 0, 0))
+		return -1;
+	CHECKED(sc);
+	if (kmm_verify(why, sizeof(why))) {
+		fprintf(sc->err, "%s:%d:%d: verify failed: %s\n", sc->name, st->tok[0].line, st->tok[0].col, why);
+		fprintf(sc->out, "verify: FAILED: %s\n", why);
+		sc->failed_expects++;
+		if (sc->status < KMM_SCENARIO_FAILED)
+			sc->status = KMM_SCENARIO_FAILED;
+	} else {
+		fprintf(sc->out, "verify: ok\n");
+	}
+	return 0;
+}
+
+static int cmd_sysctl(struct kmm_scenario *sc, struct stmt *st)
+{
+	if (nargs(sc, st, 1, 1))
+		return -1;
+	struct tok *t = arg(st, 0);
+	const char *eq = strchr(t->text, '=');
+	size_t klen = eq ? (size_t)(eq - t->text) : strlen(t->text);
+	if (strncmp(t->text, "vm.", 3) || klen <= 3)
+		return err_tok(sc, t, "expected vm.NAME=VALUE or vm.NAME, e.g. vm.min_free_kbytes=8192");
+	char path[128];
+	snprintf(path, sizeof(path), "sys/vm/%.*s", (int)klen - 3, t->text + 3);
+	if (!is_view(path))
+		return err_tok(sc, t, "no sysctl %.*s (kmm has vm.min_free_kbytes, vm.watermark_scale_factor, "
+				      "vm.watermark_boost_factor, vm.lowmem_reserve_ratio, vm.percpu_pagelist_high_fraction)",
+			       (int)klen, t->text);
+	CHECKED(sc);
+	if (!eq) {
+		char *v = kmm_proc_read(path);
+		fprintf(sc->out, "%.*s = %s", (int)klen, t->text, v ? v : "\n");
+		free(v);
+		return 0;
+	}
+	int ret = kmm_proc_write(path, eq + 1);
+	if (ret)
+		return error_at(sc, t->line, t->col + (int)klen + 1, "sysctl %.*s: \"%s\" refused: %s", (int)klen, t->text,
+				eq + 1, strerror(-ret));
+	return 0;
+}
+
+static int cmd_clock(struct kmm_scenario *sc, struct stmt *st)
+{
+	return err_tok(sc, &st->tok[st->cmd_at],
+		       "%s is not available: kmm's simulated clock does not move yet (nothing in kmm runs on time)",
+		       st->cmd->name);
+}
+
+/* ---- expect ---------------------------------------------------------------------------------- */
+
+enum { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
+static const char *const op_names[] = { "==", "!=", "<", "<=", ">", ">=" };
+
+static int parse_op(struct kmm_scenario *sc, const struct tok *t)
+{
+	for (int i = 0; i < 6; i++)
+		if (!strcmp(t->text, op_names[i]))
+			return i;
+	return err_tok(sc, t, "expected a comparison (== != < <= > >=), got \"%s\"", t->text);
+}
+
+static bool is_word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.';
+}
+
+/* The n-th whole number on [p, end), or -1. */
+static int nth_number(const char *p, const char *end, long n, long long *out)
+{
+	while (p < end) {
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		const char *w = p;
+		while (p < end && !isspace((unsigned char)*p))
+			p++;
+		char *e;
+		long long v = strtoll(w, &e, 10);
+		if (e == p && e > w && n-- == 0) {
+			*out = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * A number in a view.  With a section (a zone, a cache name): the block that
+ * starts at the first line naming it as a whole word, with its indented
+ * lines.  The field is a line's leading words ("MemFree", "pages free") -
+ * the number after them - or, for a one-line table row, a column: an order
+ * in buddyinfo, a <name> of the "# name <active_objs> ..." header in slabinfo.
+ */
+static int view_field(const char *text, const char *section, const char *field, long long *out)
+{
+	const char *from = text, *to = text + strlen(text), *row_end = NULL, *after_name = NULL;
+	if (section) {
+		size_t sl = strlen(section);
+		const char *s = text;
+		for (; (s = strstr(s, section)); s += sl)
+			if ((s == text || !is_word_char(s[-1])) && !is_word_char(s[sl]))
+				break;
+		if (!s)
+			return -1;
+		while (s > text && s[-1] != '\n')
+			s--;
+		from = s;
+		after_name = strstr(s, section) + sl;
+		row_end = strchr(s, '\n');
+		row_end = row_end ? row_end : to;
+		const char *e = row_end;
+		while (*e == '\n' && (e[1] == ' ' || e[1] == '\t')) {
+			const char *nl = strchr(e + 1, '\n');
+			e = nl ? nl : to;
+		}
+		to = e;
+	}
+	size_t fl = strlen(field);
+	for (const char *l = from; l < to;) {
+		const char *p = l;
+		while (p < to && (*p == ' ' || *p == '\t'))
+			p++;
+		const char *eol = memchr(p, '\n', (size_t)(to - p));
+		eol = eol ? eol : to;
+		if ((size_t)(eol - p) > fl && !strncmp(p, field, fl) && (p[fl] == ' ' || p[fl] == ':' || p[fl] == '\t'))
+			if (!nth_number(p + fl + (p[fl] == ':'), eol, 0, out))
+				return 0;
+		l = eol + 1;
+	}
+	if (!section)
+		return -1;
+	/* a column of the section's row */
+	char *e;
+	long col = strtol(field, &e, 10);
+	if (*e || e == field) {
+		char want[80];
+		snprintf(want, sizeof(want), "<%s>", field);
+		const char *hdr = strstr(text, want);
+		if (!hdr)
+			return -1;
+		const char *line = hdr;
+		while (line > text && line[-1] != '\n')
+			line--;
+		col = 0;
+		for (const char *q = line; q < hdr; q++)
+			col += *q == '<';
+	}
+	return nth_number(after_name, row_end, col, out);
+}
+
+static int cmd_expect(struct kmm_scenario *sc, struct stmt *st)
+{
+	int n = st->npos, op;
+	struct tok *a0 = arg(st, 0);
+	if (n == 3 && !strcmp(arg(st, 2)->text, "NULL")) {
+		struct handle *h;
+		if ((op = parse_op(sc, arg(st, 1))) < 0)
+			return -1;
+		if (op != OP_EQ && op != OP_NE)
+			return err_tok(sc, arg(st, 1), "a handle compares with == NULL or != NULL");
+		if (handle_get(sc, a0, ~0u, &h))
+			return -1;
+		CHECKED(sc);
+		bool null = handle_null(h);
+		if (null != (op == OP_EQ)) {
+			fprintf(sc->err, "%s:%d:%d: expect failed: %s is %s\n", sc->name, a0->line, a0->col, h->name,
+				null ? "NULL" : "not NULL");
+			sc->failed_expects++;
+			sc->status = sc->status > KMM_SCENARIO_FAILED ? sc->status : KMM_SCENARIO_FAILED;
+		}
+		return 0;
+	}
+	if (n != 4 && n != 5)
+		return usage_error(sc, st, n > 5 ? arg(st, 5) : NULL);
+	struct tok *section = n == 5 ? arg(st, 1) : NULL, *field = arg(st, n - 3), *vt = arg(st, n - 1);
+	long want;
+	char *text;
+	if ((op = parse_op(sc, arg(st, n - 2))) < 0 || parse_num(sc, vt, vt->text, LONG_MIN, LONG_MAX, &want) ||
+	    view_read(sc, a0, &text))
+		return -1;
+	CHECKED(sc);
+	long long got;
+	int found = view_field(text, section ? section->text : NULL, field->text, &got);
+	free(text);
+	if (found)
+		return err_tok(sc, field, "%s has no field \"%s\"%s%s", a0->text, field->text, section ? " in section " : "",
+			       section ? section->text : "");
+	bool ok = op == OP_EQ ? got == want : op == OP_NE ? got != want : op == OP_LT ? got < want :
+		  op == OP_LE ? got <= want : op == OP_GT ? got > want : got >= want;
+	if (!strcmp(a0->text, "counters") && !strcmp(field->text, "bugs"))
+		sc->bugs_seen = (unsigned long)sc_bugs();
+	if (!ok) {
+		fprintf(sc->err, "%s:%d:%d: expect failed: %s%s%s %s is %lld, expected %s %ld\n", sc->name, a0->line,
+			a0->col, a0->text, section ? " " : "", section ? section->text : "", field->text, got,
+			op_names[op], want);
+		sc->failed_expects++;
+		sc->status = sc->status > KMM_SCENARIO_FAILED ? sc->status : KMM_SCENARIO_FAILED;
+	}
+	return 0;
+}
+
+/* ---- repeat, help ---------------------------------------------------------------------------- */
+
+static int run_stmts(struct kmm_scenario *sc, struct stmt *s, int n);
+
+static int cmd_repeat(struct kmm_scenario *sc, struct stmt *st)
+{
+	long count;
+	if (st->npos != 1 && st->npos != 3)
+		return usage_error(sc, st, NULL);
+	if (parse_num(sc, arg(st, 0), arg(st, 0)->text, 0, SC_MAX_REPEAT, &count))
+		return -1;
+	const char *var = NULL;
+	if (st->npos == 3) {
+		struct tok *v = arg(st, 2);
+		if (strcmp(arg(st, 1)->text, "as"))
+			return err_tok(sc, arg(st, 1), "expected `as NAME` after the count, got \"%s\"", arg(st, 1)->text);
+		if (!isalpha((unsigned char)v->text[0]) || strspn(v->text, "abcdefghijklmnopqrstuvwxyz"
+									"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+								  strlen(v->text))
+			return err_tok(sc, v, "expected a counter name like i, got \"%s\"", v->text);
+		var = v->text;
+	}
+	if (sc->nvars == SC_MAX_DEPTH)
+		return err_tok(sc, &st->tok[0], "repeat blocks nest too deep");
+	sc->vars[sc->nvars++] = (struct loopvar){ var ? var : "", 0 };
+	int ret = 0;
+	if (sc->checking)
+		ret = run_stmts(sc, st->body, st->nbody);
+	for (long i = 0; !sc->checking && i < count && !ret; i++) {
+		sc->vars[sc->nvars - 1].value = i;
+		ret = run_stmts(sc, st->body, st->nbody);
+	}
+	sc->nvars--;
+	return ret;
+}
+
+static const struct command commands[];
+
+static int cmd_help(struct kmm_scenario *sc, struct stmt *st)
+{
+	if (nargs(sc, st, 0, 1))
+		return -1;
+	CHECKED(sc);
+	if (st->npos == 1) {
+		const struct command *c = command_find(arg(st, 0)->text);
+		if (!c)
+			return err_tok(sc, arg(st, 0), "no command \"%s\"", arg(st, 0)->text);
+		fprintf(sc->out, "%s%s %s\n    %s\n", c->result == R_HANDLE ? "NAME = " : "", c->name, c->usage, c->help);
+		if (!strcmp(c->name, "show")) {
+			fprintf(sc->out, "    views:");
+			for (const char *const *p = kmm_proc_paths(); *p; p++)
+				fprintf(sc->out, " %s", *p);
+			fprintf(sc->out, " counters TASK/maps TASK/status TASK/smaps_rollup TASK/pagemap\n");
+		}
+		return 0;
+	}
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(sc->out, "  %-16s %s\n", c->name, c->help);
+	return 0;
+}
+
+static const struct command commands[] = {
+	{ "boot", cmd_boot, R_NONE, "*", "[--profile P] [--mem SIZE] [--cmdline \"...\"] [--cpus N] ...",
+	  "boot the machine with kmm boot's options (first, once; else it boots with the defaults)" },
+	{ "say", cmd_say, R_NONE, "*", "TEXT...", "print a line of text" },
+	{ "echo", cmd_say, R_NONE, "*", "TEXT...", "print a line of text (as say)" },
+	{ "show", cmd_show, R_NONE, "", "VIEW | TASK/VIEW | HANDLE", "print a /proc view, or describe a handle" },
+	{ "expect", cmd_expect, R_NONE, "",
+	  "HANDLE ==|!= NULL | VIEW [SECTION] FIELD OP NUMBER", "check a handle or a number in a view; fail the run if not" },
+	{ "verify", cmd_verify, R_NONE, "", "", "run every validator (zones, caches, vmap areas, pkmap, tasks)" },
+	{ "sysctl", cmd_sysctl, R_NONE, "*", "vm.NAME[=VALUE]", "read or set a /proc/sys/vm tunable" },
+	{ "repeat", cmd_repeat, R_NONE, "", "N [as I] { ... }", "run a block N times, I counting from 0" },
+	{ "alloc_pages", cmd_alloc_pages, R_HANDLE, "order,node", "GFP [order=N] [node=N]",
+	  "2^order contiguous page frames from the buddy allocator" },
+	{ "free_pages", cmd_free_pages, R_NONE, "", "PAGES", "give pages back to the buddy allocator" },
+	{ "kmem_cache_create", cmd_cache_create, R_HANDLE, "align", "NAME SIZE [SLAB_FLAGS] [align=N]",
+	  "a slab cache of SIZE-byte objects" },
+	{ "kmem_cache_destroy", cmd_cache_destroy, R_NONE, "", "CACHE", "destroy a slab cache" },
+	{ "kmem_cache_alloc", cmd_cache_alloc, R_HANDLE, "", "CACHE [GFP]", "an object from a cache" },
+	{ "kmem_cache_free", cmd_cache_free, R_NONE, "", "[CACHE] OBJECT", "give an object back to its cache" },
+	{ "kmem_cache_shrink", cmd_cache_shrink, R_NONE, "", "CACHE", "free a cache's empty slabs" },
+	{ "kmalloc", cmd_kmalloc, R_HANDLE, "", "SIZE [GFP]", "SIZE bytes from the kmalloc size class that fits" },
+	{ "kzalloc", cmd_kmalloc, R_HANDLE, "", "SIZE [GFP]", "kmalloc, zeroed" },
+	{ "kvmalloc", cmd_kmalloc, R_HANDLE, "", "SIZE [GFP]", "kmalloc, or vmalloc when that fails" },
+	{ "krealloc", cmd_krealloc, R_HANDLE, "", "OBJECT SIZE [GFP]", "resize kmalloc memory (the old handle ends)" },
+	{ "kfree", cmd_kfree, R_NONE, "", "OBJECT", "free kmalloc memory" },
+	{ "kvfree", cmd_kfree, R_NONE, "", "OBJECT", "free kvmalloc memory" },
+	{ "vmalloc", cmd_vmalloc, R_HANDLE, "", "SIZE", "virtually contiguous memory of scattered frames" },
+	{ "vzalloc", cmd_vmalloc, R_HANDLE, "", "SIZE", "vmalloc, zeroed" },
+	{ "vmalloc_32", cmd_vmalloc, R_HANDLE, "", "SIZE", "vmalloc from 32-bit addressable (no HighMem) pages" },
+	{ "vfree", cmd_vfree, R_NONE, "", "AREA", "free a vmalloc area" },
+	{ "kmap", cmd_kmap, R_HANDLE, "", "PAGES", "a kernel address for a (HighMem) page: a PKMAP entry" },
+	{ "kunmap", cmd_kunmap, R_NONE, "", "KMAP", "release a kmap" },
+	{ "kmap_atomic", cmd_kmap, R_HANDLE, "", "PAGES", "map a page in this CPU's next FIXMAP slot" },
+	{ "kunmap_atomic", cmd_kunmap, R_NONE, "", "KMAP", "release a kmap_atomic (the last one first)" },
+	{ "kmap_local_page", cmd_kmap, R_HANDLE, "", "PAGES", "map a page in this CPU's next FIXMAP slot" },
+	{ "kunmap_local", cmd_kunmap, R_NONE, "", "KMAP", "release a kmap_local_page (the last one first)" },
+	{ "task_create", cmd_task_create, R_HANDLE, "uid", "COMM [uid=N]", "a new process with an empty address space" },
+	{ "spawn", cmd_task_create, R_HANDLE, "uid", "COMM [uid=N]", "a new process (as task_create)" },
+	{ "exec", cmd_exec, R_NONE, "text,data,bss", "TASK PATH [text=SIZE] [data=SIZE] [bss=SIZE]",
+	  "lay out code, data, heap and stack as exec does" },
+	{ "mmap", cmd_mmap, R_HANDLE, "", "TASK SIZE [PROT] [populate]",
+	  "an anonymous private mapping (PROT rw by default); nothing is allocated until touched" },
+	{ "munmap", cmd_munmap, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unmap a region, or part of it" },
+	{ "mprotect", cmd_mprotect, R_NONE, "", "REGION PROT [OFF LEN] [in TASK]", "change a region's protection" },
+	{ "touch", cmd_touch, R_NONE, "", "REGION [OFF [LEN]] [read|write] [in TASK]",
+	  "access memory as the CPU would: page faults fill it in (write by default)" },
+	{ "write", cmd_write, R_NONE, "", "REGION OFF TEXT [in TASK]", "store bytes into a task's memory" },
+	{ "fork", cmd_fork, R_HANDLE, "", "TASK", "a child sharing the parent's pages copy-on-write" },
+	{ "exit", cmd_exit, R_NONE, "", "TASK", "end a task: its memory goes back" },
+	{ "sleep", cmd_clock, R_NONE, "*", "TIME", "not available: kmm's simulated clock does not move yet" },
+	{ "step", cmd_clock, R_NONE, "*", "[N]", "not available: kmm's simulated clock does not move yet" },
+	{ "help", cmd_help, R_NONE, "", "[COMMAND]", "list the commands, or describe one" },
+	{ NULL, NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct command *command_find(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+const char *const *kmm_scenario_commands(void)
+{
+	static const char *names[ARRAY_SIZE(commands)];
+	for (size_t i = 0; commands[i].name; i++)
+		names[i] = commands[i].name;
+	return names;
+}
+
+const char *kmm_scenario_help(const char *name)
+{
+	const struct command *c = command_find(name);
+	return c ? c->help : NULL;
+}
+
+/* ---- running --------------------------------------------------------------------------------- */
+
+static void trace_stmt(struct kmm_scenario *sc, const struct stmt *st)
+{
+	fprintf(sc->out, "%s:%d:", sc->name, st->tok[0].line);
+	for (int i = 0; i < st->ntok; i++)
+		fprintf(sc->out, st->tok[i].quoted ? " \"%s\"" : " %s", st->tok[i].text);
+	fputc('\n', sc->out);
+}
+
+static bool needs_machine(const struct stmt *st)
+{
+	const char *n = st->cmd->name;
+	return strcmp(n, "boot") && strcmp(n, "say") && strcmp(n, "echo") && strcmp(n, "help") && strcmp(n, "repeat") &&
+	       strcmp(n, "sleep") && strcmp(n, "step");
+}
+
+static int run_stmts(struct kmm_scenario *sc, struct stmt *s, int n)
+{
+	for (int i = 0; i < n && !sc->stop; i++) {
+		struct stmt *st = &s[i];
+		if (!sc->checking) {
+			if (!sc->booted && needs_machine(st) && machine_boot(sc, &st->tok[0]))
+				return -1;
+			if (sc->o.trace && strcmp(st->cmd->name, "repeat"))
+				trace_stmt(sc, st);
+		} else if (strcmp(st->cmd->name, "boot") && strcmp(st->cmd->name, "say") && strcmp(st->cmd->name, "echo")) {
+			sc->boot_seen = true; /* boot must come first */
+		}
+		int ret = st->cmd->run(sc, st);
+		if (!sc->checking) {
+			echo_log(sc);
+			if (!ret && (sc->o.trace || sc->o.results) && st->cmd->result == R_HANDLE) {
+				char name[SC_NAME_MAX];
+				struct handle *h;
+				if (!handle_name(sc, &st->tok[0], name) && (h = handle_find(sc, name)))
+					describe(sc, h);
+			}
+		}
+		if (ret)
+			return ret;
+	}
+	return sc->stop ? -1 : 0;
+}
+
+struct kmm_scenario *kmm_scenario_new(const struct kmm_scenario_opts *o)
+{
+	struct kmm_scenario *sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return NULL;
+	sc->o = *o;
+	sc->name = o->name ? o->name : "<input>";
+	sc->out = o->out ? o->out : stdout;
+	sc->err = o->err ? o->err : stderr;
+	sc->params = (struct kmm_boot_params)KMM_BOOT_DEFAULTS;
+	return sc;
+}
+
+bool kmm_scenario_incomplete(const char *text)
+{
+	int depth = 0;
+	bool quoted = false, comment = false;
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n')
+			comment = quoted = false;
+		else if (comment)
+			continue;
+		else if (*p == '"')
+			quoted = !quoted;
+		else if (quoted && *p == '\\' && p[1] && p[1] != '\n')
+			p++;
+		else if (!quoted && *p == '#' && (p == text || strchr(" \t\n;{}", p[-1])))
+			comment = true;
+		else if (!quoted && *p == '{')
+			depth++;
+		else if (!quoted && *p == '}')
+			depth--;
+	}
+	return depth > 0;
+}
+
+int kmm_scenario_feed(struct kmm_scenario *sc, const char *text, int first_line)
+{
+	struct lexer lx = { sc, text, first_line, 1 };
+	struct program *prog = calloc(1, sizeof(*prog));
+	int before = sc->status;
+	sc->status = 0;
+	sc->stop = false;
+	if (!prog || parse_block(&lx, &prog->stmts, &prog->n, 0, NULL)) {
+		free(prog);
+		goto out;
+	}
+	prog->next = sc->programs; /* boot options and cache names may point into it */
+	sc->programs = prog;
+	bool seen = sc->boot_seen;
+	sc->checking = true;
+	int ret = run_stmts(sc, prog->stmts, prog->n);
+	sc->checking = false;
+	sc->boot_seen = seen || sc->booted;
+	sc->nvars = 0;
+	if (!ret)
+		run_stmts(sc, prog->stmts, prog->n);
+	sc->nvars = 0;
+	sc->boot_seen = sc->boot_seen || sc->booted;
+out:;
+	int status = sc->status;
+	sc->status = status > before ? status : before;
+	return status;
+}
+
+int kmm_scenario_finish(struct kmm_scenario *sc)
+{
+	char why[512];
+	int status = sc->status;
+	if (sc->booted) {
+		if (sc->o.proc_dir) {
+			int pids[256], n = 0;
+			for (int i = 0; i < sc->nh && n < 256; i++)
+				if (sc->h[i].kind == H_TASK && sc->h[i].task)
+					pids[n++] = sc->h[i].task->pid;
+			if (kmm_proc_dump(sc->o.proc_dir, pids, n, why, sizeof(why))) {
+				fprintf(sc->err, "%s: %s\n", sc->name, why);
+				status = KMM_SCENARIO_USAGE;
+			}
+		}
+		int freed = 0;
+		for (int i = sc->nh - 1; i >= 0; i--)
+			if (sc->h[i].kind != H_NONE) {
+				handle_release(sc, &sc->h[i]);
+				freed++;
+			}
+		echo_log(sc);
+		if (kmm_nothing_lost(&sc->at_boot, why, sizeof(why))) {
+			fprintf(sc->err, "%s: something was lost: %s\n", sc->name, why);
+			status = status > KMM_SCENARIO_FAILED ? status : KMM_SCENARIO_FAILED;
+		} else {
+			fprintf(sc->out, "end: %d handle%s freed, nothing lost\n", freed, freed == 1 ? "" : "s");
+		}
+		unsigned long bugs = (unsigned long)sc_bugs();
+		if (bugs > sc->bugs_seen) {
+			fprintf(sc->err, "%s: the kernel reported %lu BUG%s (see the messages above)\n", sc->name,
+				bugs - sc->bugs_seen, bugs - sc->bugs_seen == 1 ? "" : "s");
+			status = status > KMM_SCENARIO_FAILED ? status : KMM_SCENARIO_FAILED;
+		}
+		echo_log(sc);
+		kmm_shutdown();
+	}
+	if (sc->failed_expects)
+		fprintf(sc->err, "%s: %d expect%s failed\n", sc->name, sc->failed_expects, sc->failed_expects == 1 ? "" : "s");
+	while (sc->programs) {
+		struct program *p = sc->programs;
+		sc->programs = p->next;
+		stmts_free(p->stmts, p->n);
+		free(p);
+	}
+	free(sc->e820);
+	free(sc->h);
+	free(sc->handle_names);
+	free(sc);
+	return status;
+}
+
+const char *const *kmm_scenario_handles(struct kmm_scenario *sc)
+{
+	free(sc->handle_names);
+	sc->handle_names = calloc((size_t)sc->nh + 1, sizeof(char *));
+	int n = 0;
+	for (int i = 0; sc->handle_names && i < sc->nh; i++)
+		if (sc->h[i].kind != H_NONE)
+			sc->handle_names[n++] = sc->h[i].name;
+	return sc->handle_names;
+}
+
+int kmm_scenario_run(const char *text, const struct kmm_scenario_opts *o)
+{
+	if (M) {
+		fprintf(o->err ? o->err : stderr, "%s: a machine is already booted in this process\n",
+			o->name ? o->name : "<input>");
+		return KMM_SCENARIO_USAGE;
+	}
+	struct kmm_scenario *sc = kmm_scenario_new(o);
+	if (!sc)
+		return KMM_SCENARIO_USAGE;
+	int status = kmm_scenario_feed(sc, text, 1);
+	/* a script that never needed the machine still boots, so its end is checked the same way */
+	if (status != KMM_SCENARIO_USAGE && !sc->booted) {
+		struct tok at = { .line = 1, .col = 1 };
+		machine_boot(sc, &at);
+	}
+	int fin = kmm_scenario_finish(sc);
+	return fin > status ? fin : status;
+}

@@ -1,0 +1,345 @@
+/*
+ * run.c - `kmm run FILE` and `kmm shell`: the scenario language
+ * (src/scenario/scenario.c) from a file, or typed at a prompt with libedit's
+ * line editing, history and completion.
+ *
+ * Exit status, as the library's run: 0 ok, 1 an expect failed, the kernel
+ * reported a BUG or something was lost, 2 a usage error.  A kernel BUG that
+ * stops the simulated kernel (MM_BUG_ON aborts) also exits 1, after the log.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <editline/readline.h>
+
+#include <kmm/scenario.h>
+
+#include "kmm.h"
+
+static const char run_help[] =
+	"NAME\n"
+	"    kmm run - run a scenario script on a simulated machine\n"
+	"\n"
+	"SYNOPSIS\n"
+	"    kmm run [BOOT OPTIONS] [--seed N] [--proc-dir DIR] [-v] FILE\n"
+	"\n"
+	"DESCRIPTION\n"
+	"    Boots a machine (kmm boot's options; on the command line they come after\n"
+	"    the script's own boot line, so a scenario can be tried on another machine)\n"
+	"    and runs FILE (- for standard input), a script of kmm's operations.  The\n"
+	"    whole script is checked before any of it runs.  Views, say lines and the\n"
+	"    kernel's messages go to standard output; errors and failed expects to\n"
+	"    standard error.  At the end everything the script still holds is freed and\n"
+	"    the free pages and slab objects must be back at their post-boot values.\n"
+	"\n"
+	"THE LANGUAGE\n"
+	"    One statement a line (or split by ;), words separated by blanks, \"quoted\n"
+	"    strings\", # comments.  A command that allocates sets a handle:\n"
+	"        p = alloc_pages GFP_KERNEL|__GFP_ZERO order=3\n"
+	"        free_pages p\n"
+	"    A failed allocation sets it to NULL.  repeat N [as I] { ... } loops; a\n"
+	"    handle may be indexed, p[I] or p[3].  Sizes are like 4K, 10M, 0x1000;\n"
+	"    GFP flags are Linux's names joined by |.\n"
+	"\n"
+	"    boot --mem 1G --cmdline \"...\"       the machine (first, once; else the defaults)\n"
+	"    say TEXT | echo TEXT                print a line\n"
+	"    show VIEW | show TASK/VIEW | show HANDLE\n"
+	"                                        a /proc view (zoneinfo, buddyinfo, slabinfo,\n"
+	"                                        meminfo, vmallocinfo, vmstat, pagetypeinfo,\n"
+	"                                        kmm/layout, dmesg, sys/vm/..., counters) or a\n"
+	"                                        task's (t/maps, t/status, t/smaps_rollup,\n"
+	"                                        t/pagemap), or what a handle holds\n"
+	"    expect HANDLE == NULL | expect HANDLE != NULL\n"
+	"    expect VIEW [SECTION] FIELD OP NUMBER\n"
+	"                                        OP is == != < <= > >=; FIELD a line's leading\n"
+	"                                        words (MemFree, \"pages free\") or a column of a\n"
+	"                                        table row (buddyinfo Normal 3, slabinfo\n"
+	"                                        kmalloc-64 active_objs); SECTION a zone or cache\n"
+	"    verify                              every validator\n"
+	"    sysctl vm.NAME[=VALUE]              read or set a /proc/sys/vm tunable\n"
+	"    P = alloc_pages GFP [order=N] [node=N]     free_pages P\n"
+	"    C = kmem_cache_create NAME SIZE [SLAB_FLAGS] [align=N]\n"
+	"    O = kmem_cache_alloc C [GFP]        kmem_cache_free [C] O\n"
+	"    kmem_cache_shrink C                 kmem_cache_destroy C\n"
+	"    O = kmalloc|kzalloc|kvmalloc SIZE [GFP]     O = krealloc O SIZE [GFP]\n"
+	"    kfree O | kvfree O\n"
+	"    V = vmalloc|vzalloc|vmalloc_32 SIZE         vfree V\n"
+	"    K = kmap P | kmap_atomic P | kmap_local_page P\n"
+	"    kunmap K | kunmap_atomic K | kunmap_local K\n"
+	"    T = task_create COMM [uid=N]  (or spawn)    exec T PATH [text=S] [data=S] [bss=S]\n"
+	"    M = mmap T SIZE [PROT] [populate]   PROT like rw, r-x, none\n"
+	"    touch M [OFF [LEN]] [read|write] [in T]     page faults fill it in\n"
+	"    write M OFF TEXT [in T]   mprotect M PROT [OFF LEN]   munmap M [OFF LEN]\n"
+	"    C2 = fork T                         exit T\n"
+	"    repeat N [as I] { ... }             help [COMMAND]\n"
+	"    sleep, step                         not available: kmm's simulated clock does\n"
+	"                                        not move yet (nothing in kmm runs on time)\n"
+	"\n"
+	"OPTIONS\n"
+	"    --profile i386|i386-pae|x86_64, --mem SIZE, --e820 FILE, --cpus N,\n"
+	"    --cmdline \"...\", --numa RANGES, --distance TABLE, --initrd SIZE,\n"
+	"    --kernel-size SIZE, --seed N    the machine, as kmm boot takes them\n"
+	"    --proc-dir DIR    at the end, before freeing, write every view as a file\n"
+	"    -v, --trace       echo each statement and describe the handle it sets\n"
+	"    -h, --help        this text\n"
+	"\n"
+	"EXIT STATUS\n"
+	"    0 ok; 1 an expect or verify failed, the kernel reported a BUG, or something\n"
+	"    was lost; 2 a usage error (the message says FILE:LINE:COL and what was\n"
+	"    expected).\n"
+	"\n"
+	"EXAMPLE\n"
+	"    kmm run scenarios/demo.kmm\n"
+	"    kmm run --profile x86_64 --mem 8G -v scenarios/buddy.kmm\n";
+
+static const char shell_help[] =
+	"NAME\n"
+	"    kmm shell - the scenario language at a prompt\n"
+	"\n"
+	"SYNOPSIS\n"
+	"    kmm shell [BOOT OPTIONS] [--seed N] [--proc-dir DIR]\n"
+	"\n"
+	"DESCRIPTION\n"
+	"    Reads statements of the scenario language (see kmm run --help) one line\n"
+	"    at a time, with line editing and history (~/.kmm_history), and Tab\n"
+	"    completing commands, handles and /proc view names.  Each line runs at\n"
+	"    once; a handle a command sets is described.  `help` lists the commands,\n"
+	"    `help CMD` describes one.  A `repeat N {` reads on until its `}`.\n"
+	"    `quit` or end of input frees what is held, checks that nothing was lost,\n"
+	"    and ends.  Without a terminal the lines are read from standard input with\n"
+	"    no prompt.\n"
+	"\n"
+	"OPTIONS\n"
+	"    The boot options of kmm boot, --proc-dir DIR, -h/--help.\n"
+	"\n"
+	"EXIT STATUS\n"
+	"    As kmm run's, for the whole session.\n";
+
+static void on_kernel_bug(int sig)
+{
+	(void)sig;
+	static const char msg[] = "kmm: the simulated kernel stopped on a BUG (see the log above)\n";
+	if (write(2, msg, sizeof(msg) - 1) < 0) {
+		/* nothing left to tell it with */
+	}
+	_exit(1);
+}
+
+struct run_args {
+	struct kmm_scenario_opts o;
+	const char *boot_opts[64];
+	const char *file;
+};
+
+/* The options run and shell share; the rest is the FILE argument.  0, or the exit status. */
+static int parse_args(int argc, char **argv, struct run_args *a, const char *help, bool want_file)
+{
+	static const struct option opts[] = {
+		BOOT_OPTIONS,
+		{ "proc-dir", required_argument, 0, 'o' },
+		{ "trace", no_argument, 0, 'v' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int c, idx = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", opts, &idx)) != -1) {
+		switch (c) {
+		case 'B': {
+			struct kmm_boot_params scratch = KMM_BOOT_DEFAULTS;
+			char *e820 = NULL;
+			int ret = boot_option(opts[idx].name, optarg, &scratch, &e820); /* said here, not mid-run */
+			free(e820);
+			if (ret)
+				return ret;
+			if (a->o.nboot_opts == 32) {
+				fprintf(stderr, "kmm: too many boot options\n");
+				return 2;
+			}
+			a->boot_opts[2 * a->o.nboot_opts] = opts[idx].name;
+			a->boot_opts[2 * a->o.nboot_opts + 1] = optarg;
+			a->o.nboot_opts++;
+			break;
+		}
+		case 'o': a->o.proc_dir = optarg; break;
+		case 'v': a->o.trace = true; break;
+		case 'h': fputs(help, stdout); return -1;
+		default: fputs(help, stderr); return 2;
+		}
+	}
+	a->o.boot_opts = a->boot_opts;
+	if (want_file && optind == argc - 1) {
+		a->file = argv[optind];
+		return 0;
+	}
+	if (!want_file && optind == argc)
+		return 0;
+	fprintf(stderr, "usage: kmm %s [BOOT OPTIONS] [--proc-dir DIR]%s%s\n", want_file ? "run" : "shell",
+		want_file ? " [-v] FILE" : "", want_file ? "" : "");
+	if (optind < argc && (!want_file || optind < argc - 1))
+		fprintf(stderr, "kmm: unexpected argument \"%s\"\n", argv[want_file ? argc - 1 : optind]);
+	else if (want_file)
+		fprintf(stderr, "kmm run: which scenario file? (e.g. kmm run scenarios/demo.kmm)\n");
+	return 2;
+}
+
+static char *read_stdin(void)
+{
+	size_t cap = 4096, len = 0, n;
+	char *buf = malloc(cap);
+	while (buf && (n = fread(buf + len, 1, cap - len - 1, stdin)) > 0) {
+		len += n;
+		if (cap - len < 2) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb)
+				free(buf);
+			buf = nb;
+		}
+	}
+	if (buf)
+		buf[len] = 0;
+	return buf;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a = { 0 };
+	int ret = parse_args(argc, argv, &a, run_help, true);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	char *text = strcmp(a.file, "-") ? read_file(a.file) : read_stdin();
+	if (!text) {
+		fprintf(stderr, "kmm run: %s: %s\n", a.file, strerror(errno));
+		return 2;
+	}
+	a.o.name = a.file;
+	signal(SIGABRT, on_kernel_bug);
+	fflush(stdout);
+	ret = kmm_scenario_run(text, &a.o);
+	free(text);
+	return ret;
+}
+
+/* ---- the shell ------------------------------------------------------------------------------- */
+
+static struct kmm_scenario *shell_sc;
+
+/* Completion: commands for the first word, then handles and view names. */
+static char *complete_word(const char *text, int state)
+{
+	static const char *const *lists[3];
+	static int list, i;
+	static const char *const extra[] = { "counters", "quit", "GFP_KERNEL", "GFP_ATOMIC", "GFP_USER",
+					     "GFP_HIGHUSER", "GFP_HIGHUSER_MOVABLE", "GFP_DMA", "GFP_DMA32",
+					     "__GFP_ZERO", "__GFP_NOWARN", "__GFP_HIGHMEM", "__GFP_COMP", NULL };
+	if (!state) {
+		bool first = true;
+		for (int p = 0; p < rl_point - (int)strlen(text); p++)
+			if (rl_line_buffer[p] != ' ' && rl_line_buffer[p] != '\t')
+				first = false;
+		const char *eq = strstr(rl_line_buffer, " = ");
+		if (eq && eq - rl_line_buffer + 3 >= rl_point - (int)strlen(text))
+			first = true; /* "p = <tab>" */
+		lists[0] = first ? kmm_scenario_commands() : kmm_scenario_handles(shell_sc);
+		lists[1] = first ? NULL : kmm_proc_paths();
+		lists[2] = first ? NULL : extra;
+		list = 0;
+		i = 0;
+	}
+	for (; list < 3; list++, i = 0)
+		for (; lists[list] && lists[list][i]; i++)
+			if (!strncmp(lists[list][i], text, strlen(text)))
+				return strdup(lists[list][i++]);
+	return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+	(void)start;
+	(void)end;
+	rl_attempted_completion_over = 1;
+	return rl_completion_matches(text, complete_word);
+}
+
+static char *next_line(bool tty, const char *prompt)
+{
+	if (tty)
+		return readline(prompt);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, stdin);
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	if (n && line[n - 1] == '\n')
+		line[n - 1] = 0;
+	return line;
+}
+
+int cmd_shell(int argc, char **argv)
+{
+	struct run_args a = { 0 };
+	int ret = parse_args(argc, argv, &a, shell_help, false);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	bool tty = isatty(0);
+	char history[4096] = "";
+	a.o.name = "shell";
+	a.o.results = true;
+	shell_sc = kmm_scenario_new(&a.o);
+	if (!shell_sc)
+		return 2;
+	signal(SIGABRT, on_kernel_bug);
+	if (tty) {
+		const char *home = getenv("HOME");
+		if (home)
+			snprintf(history, sizeof(history), "%s/.kmm_history", home);
+		using_history();
+		if (*history)
+			read_history(history);
+		rl_attempted_completion_function = complete;
+		printf("kmm shell: the scenario language at a prompt.  `help` lists the commands, Tab completes,\n"
+		       "`quit` (or Ctrl-D) frees what is held and ends.\n");
+	}
+	int lineno = 0;
+	for (;;) {
+		char *line = next_line(tty, "kmm> ");
+		if (!line)
+			break;
+		lineno++;
+		int first = lineno;
+		if (!strcmp(line, "quit") || !strcmp(line, "q")) {
+			free(line);
+			break;
+		}
+		/* a repeat block reads on until its } */
+		while (kmm_scenario_incomplete(line)) {
+			char *more = next_line(tty, "...> ");
+			if (!more)
+				break;
+			lineno++;
+			char *joined;
+			if (asprintf(&joined, "%s\n%s", line, more) < 0)
+				joined = NULL;
+			free(more);
+			if (!joined)
+				break;
+			free(line);
+			line = joined;
+		}
+		if (tty && *line)
+			add_history(line);
+		kmm_scenario_feed(shell_sc, line, first);
+		fflush(stdout);
+		free(line);
+	}
+	if (tty && *history)
+		write_history(history);
+	return kmm_scenario_finish(shell_sc);
+}
