@@ -38,10 +38,47 @@ static void usage(FILE *f)
 	      "       kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
-	      "                [--initrd SIZE] [--kernel-size SIZE] [--proc-dir DIR] [--show VIEW]... [-q]\n"
-	      "views: zoneinfo meminfo buddyinfo iomem dmesg sys/vm/min_free_kbytes ...\n",
+	      "                [--initrd SIZE] [--kernel-size SIZE] [--seed N] [--proc-dir DIR] [--show VIEW]... [-q]\n"
+	      "                                                          (kmm boot --help)\n",
 	      f);
 }
+
+static const char boot_help[] =
+	"NAME\n"
+	"    kmm boot - boot a simulated machine and print its boot log\n"
+	"\n"
+	"SYNOPSIS\n"
+	"    kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE] [--cpus N]\n"
+	"             [--cmdline \"...\"] [--numa RANGES] [--distance TABLE] [--initrd SIZE]\n"
+	"             [--kernel-size SIZE] [--seed N] [--proc-dir DIR] [--show VIEW]... [-q]\n"
+	"\n"
+	"DESCRIPTION\n"
+	"    Boots the machine as Linux 6.1 would (e820, memblock, zones, watermarks,\n"
+	"    the buddy and slab allocators) and prints the kernel log and a summary of\n"
+	"    the zones, or the views asked for.  kmm run and kmm shell take the same\n"
+	"    machine options.\n"
+	"\n"
+	"OPTIONS\n"
+	"    --profile P       the kernel build: i386 (default; 3G/1G split, HighMem),\n"
+	"                      i386-pae, x86_64\n"
+	"    --mem SIZE        RAM, e.g. 512M, 4G (default 4G); a PC e820 map is made for it\n"
+	"    --e820 FILE       Linux's \"BIOS-e820: [mem ...] type\" lines instead (a dmesg)\n"
+	"    --cpus N          simulated CPUs (default 1)\n"
+	"    --cmdline \"...\"   kernel parameters: mem= memmap= highmem= vmalloc= kernelcore=\n"
+	"                      movablecore= numa= min_free_kbytes= slub_debug= ...\n"
+	"    --numa RANGES     NUMA memory ranges, \"0:0-4G,1:4G-8G\" (x86_64)\n"
+	"    --distance TABLE  the node distance table, \"10 21,21 10\"\n"
+	"    --initrd SIZE     an initial ramdisk of that size from the boot loader\n"
+	"    --kernel-size SIZE  a smaller kernel image, linked at 1 MiB\n"
+	"    --seed N          the seed for everything random\n"
+	"    --proc-dir DIR    write every /proc view into DIR as a file\n"
+	"    --show VIEW       print a view: zoneinfo meminfo buddyinfo pagetypeinfo slabinfo\n"
+	"                      vmallocinfo vmstat iomem dmesg kmm/layout sys/vm/... (repeatable)\n"
+	"    -q, --quiet       no boot log\n"
+	"    -h, --help        this text\n"
+	"\n"
+	"EXIT STATUS\n"
+	"    0 booted; 1 the machine did not boot (the message says why); 2 a usage error.\n";
 
 char *read_file(const char *path)
 {
@@ -161,7 +198,7 @@ static int cmd_boot(int argc, char **argv)
 				shows[nshow++] = optarg;
 			break;
 		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
+		case 'h': fputs(boot_help, stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
