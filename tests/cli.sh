@@ -73,5 +73,90 @@ bad "bad distance" "square table" "$KMM" boot --profile x86_64 --distance "10 20
 bad "bad view" "no such view" "$KMM" boot -q --show nothing
 bad "numa on i386" "without NUMA" "$KMM" boot --numa 0:0-4G
 
+# ---- kmm run, kmm shell: golden scenarios and bad input -------------------------------------
+status() { # name, exit-status, expected-message, command...: exactly that status, the message on stderr
+	name=$1; want_rc=$2; want=$3; shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+	if [ $rc -eq "$want_rc" ] && grep -qF -- "$want" "$tmp/err"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: $name (exit $rc, wanted $want_rc)"; sed 's/^/  /' "$tmp/err" | head -5; fi
+}
+
+# Every scenario's output is compared byte for byte with scenarios/NAME.out
+# (KMM_UPDATE_GOLDEN=1 rewrites them; review the diff before committing).
+for f in scenarios/*.kmm; do
+	golden=${f%.kmm}.out
+	"$KMM" run "$f" >"$tmp/golden" 2>"$tmp/err"; rc=$?
+	if [ "${KMM_UPDATE_GOLDEN:-}" = 1 ]; then cp "$tmp/golden" "$golden"; fi
+	if [ $rc -eq 0 ] && cmp -s "$tmp/golden" "$golden"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: golden $f (exit $rc)"; sed 's/^/  /' "$tmp/err" | head -5
+		diff "$golden" "$tmp/golden" | head -10 | sed 's/^/  /'; fi
+done
+ok "same output on another run" "$KMM" run scenarios/demo.kmm
+if cmp -s "$tmp/out" scenarios/demo.out; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: demo is not deterministic"; fi
+
+ok "boot --help" "$KMM" boot --help
+has "boot --help is a man page" "EXIT STATUS" "$tmp/out"
+ok "run --help" "$KMM" run --help
+has "run --help is a man page" "EXIT STATUS" "$tmp/out"
+ok "shell --help" "$KMM" shell --help
+has "shell --help is a man page" "SYNOPSIS" "$tmp/out"
+sc() { printf "$1\n" > "$tmp/s.kmm"; }
+sc 'p = alloc_pages GFP_KERNEL order=2\nshow p\n# a comment\nrepeat 3 as i { o[i] = kmalloc 64; kfree o[i] }\nexpect p != NULL'
+ok "a small scenario" "$KMM" run "$tmp/s.kmm"
+has "describes pages" "p = 4 pages at pfn" "$tmp/out"
+has "frees what is held" "end: 1 handle freed, nothing lost" "$tmp/out"
+ok "trace" "$KMM" run -v "$tmp/s.kmm"
+has "trace echoes" "s.kmm:4: o[i] = kmalloc 64" "$tmp/out"
+ok "boot options from the command line" "$KMM" run --profile x86_64 --mem 1G "$tmp/s.kmm"
+has "x86_64 zones" "zone DMA32" "$tmp/out"
+ok "script from stdin" sh -c "printf 'show buddyinfo\n' | '$KMM' run -"
+has "stdin buddyinfo" "zone   Normal" "$tmp/out"
+sc 't = task_create cat\nm = mmap t 64K\ntouch m'
+ok "run --proc-dir" "$KMM" run --proc-dir "$tmp/runproc" "$tmp/s.kmm"
+has "proc-dir has the task's maps" "rw-p" "$tmp/runproc/1/maps"
+has "proc-dir has its status" "VmRSS:	      64 kB" "$tmp/runproc/1/status"
+ok "shell reads standard input" sh -c "printf 'p = alloc_pages GFP_HIGHUSER\nk = kmap p\nrepeat 2 {\nsay in a block\n}\nkunmap k\nquit\n' | '$KMM' shell"
+has "shell describes handles" "k = pfn" "$tmp/out"
+has "shell reads a block" "in a block" "$tmp/out"
+
+sc 'p = alloc_pages GFP_KERNAL order=3'
+status "bad gfp flag" 2 "s.kmm:1:17: expected GFP flags like GFP_KERNEL or GFP_HIGHUSER|__GFP_ZERO, got \"GFP_KERNAL\"" "$KMM" run "$tmp/s.kmm"
+sc 'say ok\nx = kmalloc ten'
+status "bad size" 2 "s.kmm:2:13: expected a size like 4K or 10M, got \"ten\"" "$KMM" run "$tmp/s.kmm"
+if grep -q ok "$tmp/out"; then fail=$((fail + 1)); echo "FAIL: a malformed script ran before it was checked"; else pass=$((pass + 1)); fi
+sc 'frob 3'
+status "unknown command" 2 "s.kmm:1:1: unknown command \"frob\"" "$KMM" run "$tmp/s.kmm"
+sc 'p = alloc_pages GFP_KERNEL ordr=3'
+status "unknown option" 2 "s.kmm:1:28: alloc_pages has no option \"ordr\"" "$KMM" run "$tmp/s.kmm"
+sc 'p = alloc_pages GFP_KERNEL order=x'
+status "bad order" 2 "s.kmm:1:28: expected a number from 0 to 31, got \"x\"" "$KMM" run "$tmp/s.kmm"
+sc 'c = kmem_cache_create c 64 SLAB_NOPE'
+status "bad slab flag" 2 "s.kmm:1:28: expected SLAB_ flags" "$KMM" run "$tmp/s.kmm"
+sc 'repeat 3 {\n  say x'
+status "unclosed block" 2 "s.kmm:1:1: the block of this repeat has no closing }" "$KMM" run "$tmp/s.kmm"
+sc 'say "no end'
+status "unterminated string" 2 "s.kmm:1:5: unterminated string" "$KMM" run "$tmp/s.kmm"
+sc 'p = alloc_pages GFP_KERNEL\np = alloc_pages GFP_KERNEL'
+status "leaking a handle" 2 "s.kmm:2:1: p still holds pages from line 1" "$KMM" run "$tmp/s.kmm"
+sc 'x = kmalloc 64\nfree_pages x'
+status "wrong kind of handle" 2 "s.kmm:2:12: x is an object (from line 1); expected pages" "$KMM" run "$tmp/s.kmm"
+sc 'kfree nothing'
+status "unset handle" 2 "s.kmm:1:7: nothing holds nothing" "$KMM" run "$tmp/s.kmm"
+sc 'show nothing'
+status "unknown view" 2 "s.kmm:1:6: no view \"nothing\"" "$KMM" run "$tmp/s.kmm"
+sc 'boot --mem lots'
+status "bad boot option in a script" 2 "s.kmm:1:6: --mem: \"lots\" is not a size" "$KMM" run "$tmp/s.kmm"
+sc 'sleep 10'
+status "no clock" 2 "s.kmm:1:1: sleep is not available" "$KMM" run "$tmp/s.kmm"
+sc 'expect meminfo MemFree < 10'
+status "expect fails" 1 "s.kmm:1:8: expect failed: meminfo MemFree is" "$KMM" run "$tmp/s.kmm"
+sc 'p = alloc_pages GFP_KERNEL\nexpect p == NULL'
+status "expect NULL fails" 1 "s.kmm:2:8: expect failed: p is not NULL" "$KMM" run "$tmp/s.kmm"
+status "missing scenario file" 2 "No such file" "$KMM" run "$tmp/none.kmm"
+status "no scenario file" 2 "which scenario file?" "$KMM" run
+status "bad boot option on the command line" 2 "is not a size" "$KMM" run --mem lots "$tmp/s.kmm"
+printf 'p = alloc_pages GFP_KERNEL garbage\n\377\376 {{ }} "\n' > "$tmp/s.kmm"
+status "garbage" 2 "s.kmm:" "$KMM" run "$tmp/s.kmm"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

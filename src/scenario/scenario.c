@@ -1408,9 +1408,12 @@ static int view_read(struct kmm_scenario *sc, const struct tok *t, char **text)
 		       t->text);
 }
 
+static int view_section(const char *text, const char *section, const char **from, const char **to,
+			const char **row_end, const char **after_name);
+
 static int cmd_show(struct kmm_scenario *sc, struct stmt *st)
 {
-	if (nargs(sc, st, 1, 1))
+	if (nargs(sc, st, 1, 2))
 		return -1;
 	struct tok *t = arg(st, 0);
 	char name[SC_NAME_MAX];
@@ -1429,10 +1432,17 @@ static int cmd_show(struct kmm_scenario *sc, struct stmt *st)
 		return 0;
 	}
 	char *text;
-	if (view_read(sc, t, &text))
-		return -1;
-	if (text)
+	const char *from, *to, *row_end, *after;
+	if (view_read(sc, t, &text) || sc->checking)
+		return sc->checking ? 0 : -1;
+	if (st->npos == 1) {
 		fputs(text, sc->out);
+	} else if (view_section(text, arg(st, 1)->text, &from, &to, &row_end, &after)) {
+		free(text);
+		return err_tok(sc, arg(st, 1), "%s has no section \"%s\"", t->text, arg(st, 1)->text);
+	} else {
+		fprintf(sc->out, "%.*s\n", (int)(to - from), from);
+	}
 	free(text);
 	return 0;
 }
@@ -1535,30 +1545,40 @@ static int nth_number(const char *p, const char *end, long n, long long *out)
  * the number after them - or, for a one-line table row, a column: an order
  * in buddyinfo, a <name> of the "# name <active_objs> ..." header in slabinfo.
  */
+/*
+ * The block of a view that starts at the first line naming section as a
+ * whole word, with the indented lines after it: [*from, *to).  *row_end
+ * ends that first line; *after_name points behind the name in it.
+ */
+static int view_section(const char *text, const char *section, const char **from, const char **to,
+			const char **row_end, const char **after_name)
+{
+	size_t sl = strlen(section);
+	const char *s = text, *end = text + strlen(text);
+	for (; (s = strstr(s, section)); s += sl)
+		if ((s == text || !is_word_char(s[-1])) && !is_word_char(s[sl]))
+			break;
+	if (!s || !sl)
+		return -1;
+	*after_name = s + sl;
+	while (s > text && s[-1] != '\n')
+		s--;
+	*from = s;
+	const char *e = strchr(s, '\n');
+	*row_end = e = e ? e : end;
+	while (*e == '\n' && (e[1] == ' ' || e[1] == '\t')) {
+		const char *nl = strchr(e + 1, '\n');
+		e = nl ? nl : end;
+	}
+	*to = e;
+	return 0;
+}
+
 static int view_field(const char *text, const char *section, const char *field, long long *out)
 {
 	const char *from = text, *to = text + strlen(text), *row_end = NULL, *after_name = NULL;
-	if (section) {
-		size_t sl = strlen(section);
-		const char *s = text;
-		for (; (s = strstr(s, section)); s += sl)
-			if ((s == text || !is_word_char(s[-1])) && !is_word_char(s[sl]))
-				break;
-		if (!s)
-			return -1;
-		while (s > text && s[-1] != '\n')
-			s--;
-		from = s;
-		after_name = strstr(s, section) + sl;
-		row_end = strchr(s, '\n');
-		row_end = row_end ? row_end : to;
-		const char *e = row_end;
-		while (*e == '\n' && (e[1] == ' ' || e[1] == '\t')) {
-			const char *nl = strchr(e + 1, '\n');
-			e = nl ? nl : to;
-		}
-		to = e;
-	}
+	if (section && view_section(text, section, &from, &to, &row_end, &after_name))
+		return -1;
 	size_t fl = strlen(field);
 	for (const char *l = from; l < to;) {
 		const char *p = l;
@@ -1709,7 +1729,8 @@ static const struct command commands[] = {
 	  "boot the machine with kmm boot's options (first, once; else it boots with the defaults)" },
 	{ "say", cmd_say, R_NONE, "*", "TEXT...", "print a line of text" },
 	{ "echo", cmd_say, R_NONE, "*", "TEXT...", "print a line of text (as say)" },
-	{ "show", cmd_show, R_NONE, "", "VIEW | TASK/VIEW | HANDLE", "print a /proc view, or describe a handle" },
+	{ "show", cmd_show, R_NONE, "", "VIEW [SECTION] | TASK/VIEW [SECTION] | HANDLE",
+	  "print a /proc view (or its lines about SECTION: a zone, a cache, a field), or describe a handle" },
 	{ "expect", cmd_expect, R_NONE, "",
 	  "HANDLE ==|!= NULL | VIEW [SECTION] FIELD OP NUMBER", "check a handle or a number in a view; fail the run if not" },
 	{ "verify", cmd_verify, R_NONE, "", "", "run every validator (zones, caches, vmap areas, pkmap, tasks)" },
