@@ -340,6 +340,7 @@ struct command {
 	const char *opts;    /* options it takes, "order,node"; "*": words are raw, no options */
 	const char *usage;   /* its arguments */
 	const char *help;    /* one line */
+	enum hkind kind;     /* cmd_release: the kind of handle it ends */
 };
 enum { R_NONE, R_HANDLE };
 
@@ -898,16 +899,25 @@ static int cmd_alloc_pages(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
-static int cmd_free_pages(struct kmm_scenario *sc, struct stmt *st)
+/* The command's one argument, a handle of this kind: -1 after an error, 1 while checking, 0 to go on. */
+static int the_handle(struct kmm_scenario *sc, struct stmt *st, enum hkind kind, struct handle **h)
+{
+	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << kind, h))
+		return -1;
+	return sc->checking;
+}
+
+/* free_pages, kmem_cache_destroy, vfree, exit: end a handle of the command's kind, unless another still needs it. */
+static int cmd_release(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct handle *h;
-	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_PAGES, &h))
-		return -1;
-	CHECKED(sc);
+	int go = the_handle(sc, st, st->cmd->kind, &h);
+	if (go)
+		return go < 0 ? -1 : 0;
 	struct handle *u = handle_user(sc, h);
 	if (u)
-		return err_tok(sc, arg(st, 0), "%s is still mapped by %s (line %d): kunmap it first", h->name, u->name,
-			       u->line);
+		return err_tok(sc, arg(st, 0), "%s is still in use by %s (line %d): %s it first", h->name, u->name, u->line,
+			       u->kind == H_KMAP ? "kunmap" : "free");
 	handle_release(sc, h);
 	return 0;
 }
@@ -932,19 +942,6 @@ static int cmd_cache_create(struct kmm_scenario *sc, struct stmt *st)
 	if (!h)
 		return ret;
 	h->cache = kmem_cache_create(arg(st, 0)->text, (unsigned)size, (unsigned)align, flags, NULL);
-	return 0;
-}
-
-static int cmd_cache_destroy(struct kmm_scenario *sc, struct stmt *st)
-{
-	struct handle *h;
-	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_CACHE, &h))
-		return -1;
-	CHECKED(sc);
-	struct handle *u = handle_user(sc, h);
-	if (u)
-		return err_tok(sc, arg(st, 0), "%s still has object %s (line %d): free it first", h->name, u->name, u->line);
-	handle_release(sc, h);
 	return 0;
 }
 
@@ -986,9 +983,9 @@ static int cmd_cache_free(struct kmm_scenario *sc, struct stmt *st)
 static int cmd_cache_shrink(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct handle *c;
-	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_CACHE, &c))
-		return -1;
-	CHECKED(sc);
+	int go = the_handle(sc, st, H_CACHE, &c);
+	if (go)
+		return go < 0 ? -1 : 0;
 	if (!handle_null(c))
 		kmem_cache_shrink(c->cache);
 	return 0;
@@ -1058,9 +1055,9 @@ static int cmd_krealloc(struct kmm_scenario *sc, struct stmt *st)
 static int cmd_kfree(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct handle *h;
-	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_OBJ, &h))
-		return -1;
-	CHECKED(sc);
+	int go = the_handle(sc, st, H_OBJ, &h);
+	if (go)
+		return go < 0 ? -1 : 0;
 	bool kv = !strcmp(h->what, "kvmalloc");
 	if (h->cache)
 		return err_tok(sc, arg(st, 0), "%s came from kmem_cache %s: use kmem_cache_free", h->name,
@@ -1087,16 +1084,6 @@ static int cmd_vmalloc(struct kmm_scenario *sc, struct stmt *st)
 		h->ptr = vmalloc_32(size);
 	else
 		h->ptr = vmalloc(size);
-	return 0;
-}
-
-static int cmd_vfree(struct kmm_scenario *sc, struct stmt *st)
-{
-	struct handle *h;
-	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_VMALLOC, &h))
-		return -1;
-	CHECKED(sc);
-	handle_release(sc, h);
 	return 0;
 }
 
@@ -1127,9 +1114,9 @@ static int cmd_kmap(struct kmm_scenario *sc, struct stmt *st)
 static int cmd_kunmap(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct handle *h;
-	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_KMAP, &h))
-		return -1;
-	CHECKED(sc);
+	int go = the_handle(sc, st, H_KMAP, &h);
+	if (go)
+		return go < 0 ? -1 : 0;
 	static const char *const unmap_of[] = { "kunmap", "kunmap_atomic", "kunmap_local" };
 	if (strcmp(unmap_of[h->how], st->cmd->name))
 		return err_tok(sc, &st->tok[st->cmd_at], "%s came from %s: undo it with %s", h->name, h->what,
@@ -1193,16 +1180,6 @@ static int cmd_fork(struct kmm_scenario *sc, struct stmt *st)
 	if (!(h = handle_new(sc, st, H_TASK, &ret)))
 		return ret;
 	h->task = task_fork(p->task);
-	return 0;
-}
-
-static int cmd_exit(struct kmm_scenario *sc, struct stmt *st)
-{
-	struct handle *h;
-	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_TASK, &h))
-		return -1;
-	CHECKED(sc);
-	handle_release(sc, h);
 	return 0;
 }
 
@@ -1283,16 +1260,22 @@ static int range_args(struct kmm_scenario *sc, struct stmt *st, struct range_arg
 	return 0;
 }
 
+/* A system call's failure is the scenario's to see, not an error of the script: "mprotect: Invalid argument". */
+static int syscall_result(struct kmm_scenario *sc, struct stmt *st, long ret)
+{
+	if (ret < 0)
+		fprintf(sc->out, "%s: %s\n", st->cmd->name, strerror((int)-ret));
+	return 0;
+}
+
 static int cmd_touch(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct range_args r;
 	if (range_args(sc, st, &r, false))
 		return -1;
 	CHECKED(sc);
-	int ret = mm_access(r.task, r.m->addr + r.off, r.len, r.write_given ? r.write : true);
-	if (ret)
-		fprintf(sc->out, "touch: %s\n", strerror(-ret));
-	return 0;
+	long ret = mm_access(r.task, r.m->addr + r.off, r.len, r.write_given ? r.write : true);
+	return syscall_result(sc, st, ret);
 }
 
 static int cmd_munmap(struct kmm_scenario *sc, struct stmt *st)
@@ -1305,10 +1288,8 @@ static int cmd_munmap(struct kmm_scenario *sc, struct stmt *st)
 		handle_release(sc, r.m);
 		return 0;
 	}
-	int ret = task_munmap(r.task, r.m->addr + r.off, r.len);
-	if (ret)
-		fprintf(sc->out, "munmap: %s\n", strerror(-ret));
-	return 0;
+	long ret = task_munmap(r.task, r.m->addr + r.off, r.len);
+	return syscall_result(sc, st, ret);
 }
 
 static int cmd_mprotect(struct kmm_scenario *sc, struct stmt *st)
@@ -1322,10 +1303,8 @@ static int cmd_mprotect(struct kmm_scenario *sc, struct stmt *st)
 	if (parse_prot(sc, r.word, &prot))
 		return -1;
 	CHECKED(sc);
-	int ret = task_mprotect(r.task, r.m->addr + r.off, ((r.len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)), prot);
-	if (ret)
-		fprintf(sc->out, "mprotect: %s\n", strerror(-ret));
-	return 0;
+	long ret = task_mprotect(r.task, r.m->addr + r.off, ((r.len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)), prot);
+	return syscall_result(sc, st, ret);
 }
 
 static int cmd_write(struct kmm_scenario *sc, struct stmt *st)
@@ -1336,10 +1315,8 @@ static int cmd_write(struct kmm_scenario *sc, struct stmt *st)
 	if (!r.word)
 		return usage_error(sc, st, NULL);
 	CHECKED(sc);
-	int ret = task_write(r.task, r.m->addr + r.off, r.word->text, strlen(r.word->text));
-	if (ret)
-		fprintf(sc->out, "write: %s\n", strerror(-ret));
-	return 0;
+	long ret = task_write(r.task, r.m->addr + r.off, r.word->text, strlen(r.word->text));
+	return syscall_result(sc, st, ret);
 }
 
 /* ---- views ----------------------------------------------------------------------------------- */
@@ -1726,58 +1703,58 @@ static int cmd_help(struct kmm_scenario *sc, struct stmt *st)
 
 static const struct command commands[] = {
 	{ "boot", cmd_boot, R_NONE, "*", "[--profile P] [--mem SIZE] [--cmdline \"...\"] [--cpus N] ...",
-	  "boot the machine with kmm boot's options (first, once; else it boots with the defaults)" },
-	{ "say", cmd_say, R_NONE, "*", "TEXT...", "print a line of text" },
-	{ "echo", cmd_say, R_NONE, "*", "TEXT...", "print a line of text (as say)" },
+	  "boot the machine with kmm boot's options (first, once; else it boots with the defaults)", H_NONE },
+	{ "say", cmd_say, R_NONE, "*", "TEXT...", "print a line of text", H_NONE },
+	{ "echo", cmd_say, R_NONE, "*", "TEXT...", "print a line of text (as say)", H_NONE },
 	{ "show", cmd_show, R_NONE, "", "VIEW [SECTION] | TASK/VIEW [SECTION] | HANDLE",
-	  "print a /proc view (or its lines about SECTION: a zone, a cache, a field), or describe a handle" },
+	  "print a /proc view (or its lines about SECTION: a zone, a cache, a field), or describe a handle", H_NONE },
 	{ "expect", cmd_expect, R_NONE, "",
-	  "HANDLE ==|!= NULL | VIEW [SECTION] FIELD OP NUMBER", "check a handle or a number in a view; fail the run if not" },
-	{ "verify", cmd_verify, R_NONE, "", "", "run every validator (zones, caches, vmap areas, pkmap, tasks)" },
-	{ "sysctl", cmd_sysctl, R_NONE, "*", "vm.NAME[=VALUE]", "read or set a /proc/sys/vm tunable" },
-	{ "repeat", cmd_repeat, R_NONE, "", "N [as I] { ... }", "run a block N times, I counting from 0" },
+	  "HANDLE ==|!= NULL | VIEW [SECTION] FIELD OP NUMBER", "check a handle or a number in a view; fail the run if not", H_NONE },
+	{ "verify", cmd_verify, R_NONE, "", "", "run every validator (zones, caches, vmap areas, pkmap, tasks)", H_NONE },
+	{ "sysctl", cmd_sysctl, R_NONE, "*", "vm.NAME[=VALUE]", "read or set a /proc/sys/vm tunable", H_NONE },
+	{ "repeat", cmd_repeat, R_NONE, "", "N [as I] { ... }", "run a block N times, I counting from 0", H_NONE },
 	{ "alloc_pages", cmd_alloc_pages, R_HANDLE, "order,node", "GFP [order=N] [node=N]",
-	  "2^order contiguous page frames from the buddy allocator" },
-	{ "free_pages", cmd_free_pages, R_NONE, "", "PAGES", "give pages back to the buddy allocator" },
+	  "2^order contiguous page frames from the buddy allocator", H_NONE },
+	{ "free_pages", cmd_release, R_NONE, "", "PAGES", "give pages back to the buddy allocator", H_PAGES },
 	{ "kmem_cache_create", cmd_cache_create, R_HANDLE, "align", "NAME SIZE [SLAB_FLAGS] [align=N]",
-	  "a slab cache of SIZE-byte objects" },
-	{ "kmem_cache_destroy", cmd_cache_destroy, R_NONE, "", "CACHE", "destroy a slab cache" },
-	{ "kmem_cache_alloc", cmd_cache_alloc, R_HANDLE, "", "CACHE [GFP]", "an object from a cache" },
-	{ "kmem_cache_free", cmd_cache_free, R_NONE, "", "[CACHE] OBJECT", "give an object back to its cache" },
-	{ "kmem_cache_shrink", cmd_cache_shrink, R_NONE, "", "CACHE", "free a cache's empty slabs" },
-	{ "kmalloc", cmd_kmalloc, R_HANDLE, "", "SIZE [GFP]", "SIZE bytes from the kmalloc size class that fits" },
-	{ "kzalloc", cmd_kmalloc, R_HANDLE, "", "SIZE [GFP]", "kmalloc, zeroed" },
-	{ "kvmalloc", cmd_kmalloc, R_HANDLE, "", "SIZE [GFP]", "kmalloc, or vmalloc when that fails" },
-	{ "krealloc", cmd_krealloc, R_HANDLE, "", "OBJECT SIZE [GFP]", "resize kmalloc memory (the old handle ends)" },
-	{ "kfree", cmd_kfree, R_NONE, "", "OBJECT", "free kmalloc memory" },
-	{ "kvfree", cmd_kfree, R_NONE, "", "OBJECT", "free kvmalloc memory" },
-	{ "vmalloc", cmd_vmalloc, R_HANDLE, "", "SIZE", "virtually contiguous memory of scattered frames" },
-	{ "vzalloc", cmd_vmalloc, R_HANDLE, "", "SIZE", "vmalloc, zeroed" },
-	{ "vmalloc_32", cmd_vmalloc, R_HANDLE, "", "SIZE", "vmalloc from 32-bit addressable (no HighMem) pages" },
-	{ "vfree", cmd_vfree, R_NONE, "", "AREA", "free a vmalloc area" },
-	{ "kmap", cmd_kmap, R_HANDLE, "", "PAGES", "a kernel address for a (HighMem) page: a PKMAP entry" },
-	{ "kunmap", cmd_kunmap, R_NONE, "", "KMAP", "release a kmap" },
-	{ "kmap_atomic", cmd_kmap, R_HANDLE, "", "PAGES", "map a page in this CPU's next FIXMAP slot" },
-	{ "kunmap_atomic", cmd_kunmap, R_NONE, "", "KMAP", "release a kmap_atomic (the last one first)" },
-	{ "kmap_local_page", cmd_kmap, R_HANDLE, "", "PAGES", "map a page in this CPU's next FIXMAP slot" },
-	{ "kunmap_local", cmd_kunmap, R_NONE, "", "KMAP", "release a kmap_local_page (the last one first)" },
-	{ "task_create", cmd_task_create, R_HANDLE, "uid", "COMM [uid=N]", "a new process with an empty address space" },
-	{ "spawn", cmd_task_create, R_HANDLE, "uid", "COMM [uid=N]", "a new process (as task_create)" },
+	  "a slab cache of SIZE-byte objects", H_NONE },
+	{ "kmem_cache_destroy", cmd_release, R_NONE, "", "CACHE", "destroy a slab cache", H_CACHE },
+	{ "kmem_cache_alloc", cmd_cache_alloc, R_HANDLE, "", "CACHE [GFP]", "an object from a cache", H_NONE },
+	{ "kmem_cache_free", cmd_cache_free, R_NONE, "", "[CACHE] OBJECT", "give an object back to its cache", H_NONE },
+	{ "kmem_cache_shrink", cmd_cache_shrink, R_NONE, "", "CACHE", "free a cache's empty slabs", H_NONE },
+	{ "kmalloc", cmd_kmalloc, R_HANDLE, "", "SIZE [GFP]", "SIZE bytes from the kmalloc size class that fits", H_NONE },
+	{ "kzalloc", cmd_kmalloc, R_HANDLE, "", "SIZE [GFP]", "kmalloc, zeroed", H_NONE },
+	{ "kvmalloc", cmd_kmalloc, R_HANDLE, "", "SIZE [GFP]", "kmalloc, or vmalloc when that fails", H_NONE },
+	{ "krealloc", cmd_krealloc, R_HANDLE, "", "OBJECT SIZE [GFP]", "resize kmalloc memory (the old handle ends)", H_NONE },
+	{ "kfree", cmd_kfree, R_NONE, "", "OBJECT", "free kmalloc memory", H_NONE },
+	{ "kvfree", cmd_kfree, R_NONE, "", "OBJECT", "free kvmalloc memory", H_NONE },
+	{ "vmalloc", cmd_vmalloc, R_HANDLE, "", "SIZE", "virtually contiguous memory of scattered frames", H_NONE },
+	{ "vzalloc", cmd_vmalloc, R_HANDLE, "", "SIZE", "vmalloc, zeroed", H_NONE },
+	{ "vmalloc_32", cmd_vmalloc, R_HANDLE, "", "SIZE", "vmalloc from 32-bit addressable (no HighMem) pages", H_NONE },
+	{ "vfree", cmd_release, R_NONE, "", "AREA", "free a vmalloc area", H_VMALLOC },
+	{ "kmap", cmd_kmap, R_HANDLE, "", "PAGES", "a kernel address for a (HighMem) page: a PKMAP entry", H_NONE },
+	{ "kunmap", cmd_kunmap, R_NONE, "", "KMAP", "release a kmap", H_NONE },
+	{ "kmap_atomic", cmd_kmap, R_HANDLE, "", "PAGES", "map a page in this CPU's next FIXMAP slot", H_NONE },
+	{ "kunmap_atomic", cmd_kunmap, R_NONE, "", "KMAP", "release a kmap_atomic (the last one first)", H_NONE },
+	{ "kmap_local_page", cmd_kmap, R_HANDLE, "", "PAGES", "map a page in this CPU's next FIXMAP slot", H_NONE },
+	{ "kunmap_local", cmd_kunmap, R_NONE, "", "KMAP", "release a kmap_local_page (the last one first)", H_NONE },
+	{ "task_create", cmd_task_create, R_HANDLE, "uid", "COMM [uid=N]", "a new process with an empty address space", H_NONE },
+	{ "spawn", cmd_task_create, R_HANDLE, "uid", "COMM [uid=N]", "a new process (as task_create)", H_NONE },
 	{ "exec", cmd_exec, R_NONE, "text,data,bss", "TASK PATH [text=SIZE] [data=SIZE] [bss=SIZE]",
-	  "lay out code, data, heap and stack as exec does" },
+	  "lay out code, data, heap and stack as exec does", H_NONE },
 	{ "mmap", cmd_mmap, R_HANDLE, "", "TASK SIZE [PROT] [populate]",
-	  "an anonymous private mapping (PROT rw by default); nothing is allocated until touched" },
-	{ "munmap", cmd_munmap, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unmap a region, or part of it" },
-	{ "mprotect", cmd_mprotect, R_NONE, "", "REGION PROT [OFF LEN] [in TASK]", "change a region's protection" },
+	  "an anonymous private mapping (PROT rw by default); nothing is allocated until touched", H_NONE },
+	{ "munmap", cmd_munmap, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unmap a region, or part of it", H_NONE },
+	{ "mprotect", cmd_mprotect, R_NONE, "", "REGION PROT [OFF LEN] [in TASK]", "change a region's protection", H_NONE },
 	{ "touch", cmd_touch, R_NONE, "", "REGION [OFF [LEN]] [read|write] [in TASK]",
-	  "access memory as the CPU would: page faults fill it in (write by default)" },
-	{ "write", cmd_write, R_NONE, "", "REGION OFF TEXT [in TASK]", "store bytes into a task's memory" },
-	{ "fork", cmd_fork, R_HANDLE, "", "TASK", "a child sharing the parent's pages copy-on-write" },
-	{ "exit", cmd_exit, R_NONE, "", "TASK", "end a task: its memory goes back" },
-	{ "sleep", cmd_clock, R_NONE, "*", "TIME", "not available: kmm's simulated clock does not move yet" },
-	{ "step", cmd_clock, R_NONE, "*", "[N]", "not available: kmm's simulated clock does not move yet" },
-	{ "help", cmd_help, R_NONE, "", "[COMMAND]", "list the commands, or describe one" },
-	{ NULL, NULL, 0, NULL, NULL, NULL },
+	  "access memory as the CPU would: page faults fill it in (write by default)", H_NONE },
+	{ "write", cmd_write, R_NONE, "", "REGION OFF TEXT [in TASK]", "store bytes into a task's memory", H_NONE },
+	{ "fork", cmd_fork, R_HANDLE, "", "TASK", "a child sharing the parent's pages copy-on-write", H_NONE },
+	{ "exit", cmd_release, R_NONE, "", "TASK", "end a task: its memory goes back", H_TASK },
+	{ "sleep", cmd_clock, R_NONE, "*", "TIME", "not available: kmm's simulated clock does not move yet", H_NONE },
+	{ "step", cmd_clock, R_NONE, "*", "[N]", "not available: kmm's simulated clock does not move yet", H_NONE },
+	{ "help", cmd_help, R_NONE, "", "[COMMAND]", "list the commands, or describe one", H_NONE },
+	{ NULL, NULL, 0, NULL, NULL, NULL, H_NONE },
 };
 
 static const struct command *command_find(const char *name)
