@@ -395,3 +395,29 @@ static void check_error_codes(const char *profile)
 }
 
 TEST_ON_EVERY_PROFILE(filemap, error_codes, check_error_codes)
+
+/* mremap with old_len 0 makes a second mapping of shared memory (the DOS-emu case); of private memory it is refused. */
+static void check_mremap_duplicates_shared(const char *profile)
+{
+	struct task_struct *t = boot_task(profile);
+	long a = task_mmap(t, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(u_write(t, (unsigned long)a + PAGE_SIZE, "one", 4), 0);
+	long b = task_mremap(t, (unsigned long)a, 0, 2 * PAGE_SIZE, MREMAP_MAYMOVE, 0);
+	cr_assert_gt(b, 0);
+	cr_assert_neq(b, a);
+	char buf[4];
+	cr_assert_eq(u_read(t, (unsigned long)b + PAGE_SIZE, buf, 4), 0);
+	cr_assert_str_eq(buf, "one", "the duplicate maps the same pages");
+	cr_assert_eq(u_write(t, (unsigned long)b, "two", 4), 0);
+	cr_assert_eq(u_read(t, (unsigned long)a, buf, 4), 0);
+	cr_assert_str_eq(buf, "two");
+	cr_assert_eq(task_mremap(t, (unsigned long)a, 0, PAGE_SIZE, 0, 0), -ENOMEM, "no room to grow in place, may not move");
+	long p = task_mmap(t, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(task_mremap(t, (unsigned long)p, 0, PAGE_SIZE, MREMAP_MAYMOVE, 0), -EINVAL);
+	cr_assert_not_null(strstr(kmm_dmesg(), "attempted to duplicate a private mapping with mremap"));
+	assert_machine_sane();
+	task_exit(t);
+	assert_machine_sane();
+}
+
+TEST_BOTH_WAYS(filemap, mremap_duplicates_shared, check_mremap_duplicates_shared)

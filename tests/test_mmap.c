@@ -697,3 +697,32 @@ Test(mmap, task_and_mm_references)
 	cr_assert_eq(settled_free(), free0 + 1, "every frame back at the last put (and the page directory)");
 	assert_machine_sane();
 }
+
+/* MAP_GROWSDOWN: any such mapping grows down on a fault below it, as the stack does; MAP_NORESERVE: not committed. */
+static void check_growsdown_and_noreserve(const char *profile)
+{
+	struct task_struct *t = boot_task(profile);
+	unsigned long top = t->mm->mmap_base - (64UL << 20);
+	long a = task_mmap(t, top - 4 * PAGE_SIZE, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, -1, 0);
+	cr_assert_eq(a, (long)(top - 4 * PAGE_SIZE));
+	struct vm_area_struct *v = find_vma(t->mm, (unsigned long)a);
+	cr_assert(v->vm_flags & VM_GROWSDOWN);
+	unsigned long vm = t->mm->total_vm;
+	cr_assert_eq(u_write(t, (unsigned long)a - 3 * PAGE_SIZE + 8, "g", 1), 0, "three pages below: it grows");
+	cr_assert_eq(v->vm_start, (unsigned long)a - 3 * PAGE_SIZE);
+	cr_assert_eq(t->mm->total_vm, vm + 3);
+	assert_mm_sane(t);
+	long n = task_mmap(t, 0, 16 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	v = find_vma(t->mm, (unsigned long)n);
+	cr_assert(v->vm_flags & VM_NORESERVE);
+	cr_assert_not(v->vm_flags & VM_ACCOUNT, "MAP_NORESERVE memory is not committed");
+	long c = task_mmap(t, 0, 16 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert(find_vma(t->mm, (unsigned long)c)->vm_flags & VM_ACCOUNT, "private writable memory is");
+	cr_assert_eq(u_memset(t, (unsigned long)n, 3, 16 * PAGE_SIZE), 0, "and faults in all the same");
+	assert_machine_sane();
+	task_exit(t);
+	assert_machine_sane();
+}
+
+TEST_BOTH_WAYS(mmap, growsdown_and_noreserve, check_growsdown_and_noreserve)

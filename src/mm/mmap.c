@@ -564,6 +564,11 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 	struct vm_area_struct *vma = find_vma(mm, addr);
 	if (!vma || vma->vm_start > addr || addr + old_len > vma->vm_end)
 		return -EFAULT; /* the old range must lie in one VMA */
+	if (!old_len && !(vma->vm_flags & (VM_SHARED | VM_MAYSHARE))) {
+		printk(KERN_WARNING "%s (%d): attempted to duplicate a private mapping with mremap.  This is not supported.\n",
+		       t->comm, t->pid);
+		return -EINVAL;
+	}
 	unsigned long grow = (new_len - old_len) >> PAGE_SHIFT;
 	if (new_len > old_len && mm->total_vm + grow > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
 		return -ENOMEM; /* may_expand_vm, whichever way it grows */
@@ -613,7 +618,7 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 	}
 	vm_stat_account(mm, vm_flags, (long)(new_len >> PAGE_SHIFT));
 	int ret = move_page_tables(mm, addr, new_addr, moved);
-	if (!ret)
+	if (!ret && old_len) /* old_len 0 duplicates a shared mapping: the old one stays */
 		ret = do_munmap(mm, addr, old_len);
 	merge_around(mm, vma_index(mm, new_addr));
 	return ret ? ret : (long)new_addr;
@@ -630,8 +635,8 @@ long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_le
 		return -EINVAL;
 	old_len = ALIGN(old_len, PAGE_SIZE);
 	new_len = ALIGN(new_len, PAGE_SIZE);
-	if (!new_len || !old_len)
-		return -EINVAL; /* old_len 0 duplicates shared mappings in Linux; there are none here */
+	if (!new_len)
+		return -EINVAL; /* old_len 0 is allowed: it duplicates a shared mapping */
 	pthread_mutex_lock(&t->mm->mmap_lock);
 	long ret = do_mremap(t, addr, old_len, new_len, flags, new_addr);
 	pthread_mutex_unlock(&t->mm->mmap_lock);
