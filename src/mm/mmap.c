@@ -9,23 +9,32 @@
  *
  * An mm_struct keeps its VMAs sorted by address (Linux uses a maple tree;
  * kmm a sorted array with binary search: find_vma is O(log n), inserting
- * is a memmove).  Each VMA is [vm_start, vm_end) with vm_flags; anonymous
- * VMAs carry vm_pgoff = vm_start >> PAGE_SHIFT so neighbours that were
- * once one area can merge again.  mmap merges a new VMA with compatible
- * neighbours (vma_merge); munmap and mprotect split VMAs at the range's
- * edges and mprotect merges what became equal.  The new areas of mmap
- * come from the top down below mmap_base, which sits below the stack by
- * its rlimit plus the stack guard gap (at least 128 MiB), as
- * arch/x86/mm/mmap.c computes it without randomisation.
+ * is a memmove).  Each VMA is [vm_start, vm_end) with vm_flags and holds
+ * a reference on its file (vm_file, at page offset vm_pgoff) and on its
+ * anon_vma; anonymous VMAs carry vm_pgoff = vm_start >> PAGE_SHIFT so
+ * neighbours that were once one area can merge again.  mmap merges a new
+ * VMA with compatible neighbours (vma_merge: same flags, same file at
+ * contiguous offsets, one anon_vma between them); munmap and mprotect
+ * split VMAs at the range's edges and mprotect merges what became equal.
+ * The new areas of mmap come from the top down below mmap_base, which
+ * sits below the stack by its rlimit plus the stack guard gap (at least
+ * 128 MiB), as arch/x86/mm/mmap.c computes it without randomisation.
+ * File mappings take a descriptor of the task's (mm/filemap.c); shared
+ * anonymous memory gets a shmem file of its own; exec maps its image as a
+ * private file mapping.
  *
- * Pages come later, at fault time (mm/memory.c); munmap zaps the range's
- * PTEs and mprotect makes them read-only when write is taken away, and
- * exit gives back every page and page-table page.  MAP_POPULATE does not
- * prefault yet.  File mappings need the file store that comes with them:
- * with no open files, every fd is -EBADF.
+ * Pages come later, at fault time (mm/memory.c), or at once with
+ * MAP_POPULATE and mlock; munmap zaps the range's PTEs, mprotect rewrites
+ * their protection (PROT_NONE keeps the pages behind not-present
+ * entries), fork copies the PTEs of VMAs that have anonymous pages, and
+ * exit gives back every page and page-table page.
  *
- * Locking: tasks_lock guards the pid table; mm->mmap_lock (Linux's
- * rwsem, a mutex here) guards an mm's VMAs and counters.
+ * Lifetimes: a task is referenced by the pid table (dropped by task_exit)
+ * and by get_pid_task(); its mm by the task and by get_task_mm(); the mm
+ * and the files go at exit, the task_struct at its last put.
+ * Locking: tasks_lock guards the pid table and t->mm; mm->mmap_lock
+ * (Linux's rwsem, a mutex here) guards an mm's VMAs and counters; order:
+ * tasks_lock, then mmap_lock, then the page cache's lock.
  */
 #include "internal.h"
 
