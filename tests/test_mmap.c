@@ -250,6 +250,11 @@ static void check_lazy(const char *profile)
 	const char *pte = strstr(status, "VmPTE:\t");
 	cr_assert_not_null(pte);
 	unsigned long pte_kb = strtoul(pte + 7, NULL, 10);
+	char *meminfo = kmm_proc_read("meminfo");
+	const char *pt = strstr(meminfo, "PageTables:");
+	cr_assert_not_null(pt);
+	cr_assert_eq(strtoul(pt + 11, NULL, 10), pte_kb, "the one task's tables are all the machine's (PageTables %lu kB, VmPTE %lu kB)", strtoul(pt + 11, NULL, 10), pte_kb);
+	free(meminfo);
 	/* 10 MiB needs 3 leaf tables with 4-byte entries (4 MiB each) or 6 with 8-byte ones, plus the ones above */
 	cr_assert_geq(pte_kb, (M->prof->bits == 32 && !M->prof->pae ? 3 : 6) * 4, "%s", status);
 	free(status);

@@ -47,6 +47,9 @@ PAGEFLAG_FNS(Private, private)
 static inline bool PageBuddy(const struct page *p) { return (p->page_type & (PAGE_TYPE_BASE | PG_buddy)) == PAGE_TYPE_BASE; }
 static inline void __SetPageBuddy(struct page *p) { p->page_type &= ~PG_buddy; }
 static inline void __ClearPageBuddy(struct page *p) { p->page_type |= PG_buddy; }
+static inline bool PageTable(const struct page *p) { return (p->page_type & (PAGE_TYPE_BASE | PG_table)) == PAGE_TYPE_BASE; }
+static inline void __SetPageTable(struct page *p) { p->page_type &= ~PG_table; }
+static inline void __ClearPageTable(struct page *p) { p->page_type |= PG_table; }
 
 static inline int page_ref_count(const struct page *p) { return __atomic_load_n(&p->_refcount, __ATOMIC_RELAXED); }
 static inline void set_page_count(struct page *p, int v) { __atomic_store_n(&p->_refcount, v, __ATOMIC_RELAXED); }

@@ -71,6 +71,7 @@ enum pageflags {
 /* page_type values live in _mapcount while the page is not mapped. */
 #define PAGE_TYPE_BASE 0xf0000000u
 #define PG_buddy 0x00000080u
+#define PG_table 0x00000200u /* a page-table page taken from the buddy allocator */
 
 struct page {
 	unsigned long flags;            /* node | zone | PG_* bits */

@@ -82,8 +82,29 @@ static inline phys_addr_t pte_pa(pteval_t v)
 	return v & PTE_PFN_MASK;
 }
 
+/*
+ * A page from the buddy allocator becomes a table of a task's page tables
+ * below its pgd (PageTable, NR_PAGETABLE: meminfo's PageTables, as
+ * pgtable_pte_page_ctor counts them), and back.  Kernel tables and pgds
+ * are not counted, as 6.1 does not count them.
+ */
+static void pgtable_page_ctor(struct page *page)
+{
+	__SetPageTable(page);
+	mod_node_page_state(page, nr_page_table_pages, 1);
+}
+
+static void pgtable_page_free(struct page *page)
+{
+	if (PageTable(page)) {
+		__ClearPageTable(page);
+		mod_node_page_state(page, nr_page_table_pages, -1);
+	}
+	__free_pages(page, 0);
+}
+
 /* A zeroed page for a table: memblock while booting, the buddy allocator after. */
-static phys_addr_t pt_alloc_table(void)
+static phys_addr_t pt_alloc_table(bool user)
 {
 	if (!M->pgtable_from_buddy) {
 		phys_addr_t pa = memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
@@ -92,7 +113,11 @@ static phys_addr_t pt_alloc_table(void)
 		return pa;
 	}
 	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
-	return page ? PFN_PHYS(page_to_pfn(page)) : 0;
+	if (!page)
+		return 0;
+	if (user)
+		pgtable_page_ctor(page);
+	return PFN_PHYS(page_to_pfn(page));
 }
 
 /*
@@ -120,7 +145,7 @@ static phys_addr_t pt_table_in(phys_addr_t root, unsigned long va, int level, pt
 		unsigned long idx = pt_index(f, l, va);
 		pteval_t e = pt_read(table, idx);
 		if (!(e & _PAGE_PRESENT)) {
-			phys_addr_t t = pt_alloc_table();
+			phys_addr_t t = pt_alloc_table(table_prot & _PAGE_USER);
 			if (!t)
 				return 0;
 			/* the PAE PDPT takes only the present bit (as the CPU requires) */
@@ -270,7 +295,7 @@ void kernel_unmap_pages_noflush(unsigned long va, unsigned long nr)
 			if (PageReserved(tp) || tp->private)
 				break;
 			pt_store(path[l - 1], pt_index(f, l - 1, a), 0);
-			__free_pages(tp, 0);
+			pgtable_page_free(tp);
 		}
 	}
 	pthread_mutex_unlock(&pgtable_lock);
@@ -320,7 +345,7 @@ int kernel_pgtable_prealloc(unsigned long va, unsigned long size)
 int init_kernel_page_tables(void)
 {
 	const struct pt_format *f = pt_fmt();
-	M->swapper_pg_dir = pt_alloc_table();
+	M->swapper_pg_dir = pt_alloc_table(false);
 	if (!M->swapper_pg_dir)
 		return -ENOMEM;
 	unsigned long large = 1UL << (f->shift[f->large_level] - PAGE_SHIFT);
@@ -376,7 +401,7 @@ void pgd_free(phys_addr_t pgd)
 {
 	struct page *page = pfn_to_page(PFN_DOWN(pgd));
 	page->private = 0; /* the kernel entries it counted */
-	__free_pages(page, 0);
+	pgtable_page_free(page);
 }
 
 /* The leaf table and index of va in an address space, made on demand if alloc; 0 if none. */
@@ -427,7 +452,7 @@ static void free_tables_below(phys_addr_t table, int l, unsigned long base, unsi
 		struct page *cp = pfn_to_page(PFN_DOWN(child));
 		if (!cp->private) {
 			pt_store(table, i, 0);
-			__free_pages(cp, 0);
+			pgtable_page_free(cp);
 		}
 	}
 }

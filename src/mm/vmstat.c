@@ -291,6 +291,7 @@ static void show_vmstat(struct strbuf *sb)
 	sb_printf(sb, "nr_dirty %ld\n", global_node_page_state(nr_file_dirty));
 	sb_printf(sb, "nr_writeback 0\n");
 	sb_printf(sb, "nr_shmem %ld\n", global_node_page_state(nr_shmem));
+	sb_printf(sb, "nr_page_table_pages %ld\n", global_node_page_state(nr_page_table_pages));
 #define X(id, name)               \
 	if (vm_event_in_config(id)) \
 		sb_printf(sb, "%s %lu\n", name, sum_vm_event(id));
@@ -440,6 +441,7 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "Slab:           %8lu kB\n", K(sreclaimable + sunreclaim));
 	sb_printf(sb, "SReclaimable:   %8lu kB\n", K(sreclaimable));
 	sb_printf(sb, "SUnreclaim:     %8lu kB\n", K(sunreclaim));
+	sb_printf(sb, "PageTables:     %8lu kB\n", K(global_node_page_state(nr_page_table_pages)));
 	unsigned long vmalloc_total = (M->layout.vmalloc_end - M->layout.vmalloc_start) >> 10;
 	sb_printf(sb, "VmallocTotal:   %8lu kB\n", vmalloc_total);
 	sb_printf(sb, "VmallocUsed:    %8lu kB\n", K(vmalloc_used_pages()));
