@@ -638,3 +638,66 @@ Test(views, extfrag_of_an_exhausted_zone)
 		kmm_shutdown();
 	}
 }
+
+/*
+ * kmm map --svg: every frame of every populated zone is drawn once, in the
+ * colour of what it does - the rectangles' widths add up to the frames
+ * spanned (holes excepted), and a page of each kind shows in its colour.
+ */
+#include <kmm/task.h>
+#include <kmm/vmalloc.h>
+
+static unsigned long svg_width_of(const char *svg, const char *colour)
+{
+	unsigned long sum = 0;
+	char want[32];
+	snprintf(want, sizeof(want), "fill=\"%s\"/>", colour);
+	for (const char *p = svg; (p = strstr(p, "<rect x=\"")); p++) {
+		const char *end = strchr(p, '\n');
+		const char *w = strstr(p, "width=\"");
+		const char *f = strstr(p, want);
+		if (w && f && f < end && !strstr(p, "stroke") && w < end)
+			sum += strtoul(w + 7, NULL, 10);
+	}
+	return sum;
+}
+
+Test(views, memmap_svg_draws_every_frame)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.mem_bytes = 256ULL << 20;
+	boot_or_fail(&p);
+	struct task_struct *t = task_create("painter", 1000);
+	long a = task_mmap(t, 0, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(task_memset(t, (unsigned long)a, 1, 64 * PAGE_SIZE), 0);
+	void *v = vmalloc(32 * PAGE_SIZE);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	cr_assert_eq(kmm_map_svg(f), 0);
+	fclose(f);
+	cr_assert_not_null(strstr(buf, "<svg "));
+	cr_assert_not_null(strstr(buf, "</svg>\n"));
+	cr_assert_not_null(strstr(buf, "Node 0, zone Normal: pfn 0x1000-"));
+	cr_assert_geq(svg_width_of(buf, "#1e88e5"), 64, "the task's 64 pages are user anonymous");
+	cr_assert_geq(svg_width_of(buf, "#d81b60"), 32, "the vmalloc area's 32 pages");
+	cr_assert_gt(svg_width_of(buf, "#8e24aa"), 0, "its page tables");
+	unsigned long drawn = 0;
+	for (const char *q = buf; (q = strstr(q, "height=\"2\" fill=")); q++) {
+		const char *w = q;
+		while (w > buf && strncmp(w, "width=\"", 7))
+			w--;
+		drawn += strtoul(w + 7, NULL, 10);
+	}
+	unsigned long frames = 0;
+	struct zone *zone;
+	for_each_zone(zone)
+		if (populated_zone(zone))
+			for (unsigned long pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone); pfn++)
+				frames += pfn_valid(pfn);
+	cr_assert_eq(drawn, frames, "each frame of each zone once: drew %lu of %lu", drawn, frames);
+	free(buf);
+	vfree(v);
+	task_exit(t);
+	assert_machine_sane();
+}

@@ -16,6 +16,7 @@
 #define KMM_KMM_H
 
 #include <kmm/types.h>
+#include <stdio.h>
 
 #define KMM_MAX_NUMA_RANGES 64
 
@@ -95,6 +96,9 @@ void *kmm_kva_to_host(unsigned long kva);
 unsigned long kmm_host_to_kva(const void *p);
 /* Run fn(arg); a kernel oops inside makes it return -EFAULT (0 otherwise). */
 int kmm_try(void (*fn)(void *), void *arg);
+
+/* A picture of physical memory as SVG, a pixel per frame coloured by what it does (kmm map --svg). 0 or -errno. */
+int kmm_map_svg(FILE *out);
 
 /*
  * Checks (src/mm/debug.c).  kmm_verify() runs every validator - zones and

@@ -1,0 +1,182 @@
+/*
+ * memmap_svg.c - a picture of physical memory, page by page (`kmm map
+ * --svg`): what every frame of mem_map is doing right now.
+ *
+ * Each populated zone is a band, one row per 4 MiB (1024 frames), one
+ * pixel column per frame, and runs of frames in the same state are one
+ * rectangle, so a machine with a few GiB stays a picture of a few
+ * thousand elements.  A frame's state is read from its struct page and
+ * the structures that own it:
+ *
+ *   free        PageBuddy heads (their whole block, shaded by order), and
+ *               frames on the per-CPU lists (refcount 0, not buddy)
+ *   reserved    PageReserved (memblock at boot: the kernel, mem_map ...)
+ *   slab        PageSlab (head and tail pages)
+ *   page table  PageTable (tasks' page tables)
+ *   user anon   PageAnon
+ *   page cache  a mapping that is an address_space (shmem shaded apart)
+ *   vmalloc     the pages of a VM_ALLOC area
+ *   kmap'd      mapped in the PKMAP window or a kmap_local/atomic slot
+ *   kernel      anything else allocated (alloc_pages by kernel code)
+ *
+ * The picture is taken while the machine is quiet: nothing is locked
+ * around the walk but the vmalloc tree, so a frame changing under it is
+ * drawn in either state.
+ */
+#include "internal.h"
+
+#include <kmm/highmem.h>
+#include <kmm/vmalloc.h>
+
+enum frame_state {
+	FS_HOLE, FS_RESERVED, FS_PCP, FS_SLAB, FS_PAGETABLE, FS_ANON, FS_FILE, FS_SHMEM, FS_VMALLOC, FS_KMAP,
+	FS_KERNEL, FS_FREE /* + order */
+};
+#define NR_FRAME_STATES (FS_FREE + MAX_ORDER)
+
+static const struct {
+	const char *name, *colour;
+} frame_legend[FS_FREE] = {
+	[FS_HOLE] = { "hole", "#ffffff" },         [FS_RESERVED] = { "reserved", "#9e9e9e" },
+	[FS_PCP] = { "free (per-CPU list)", "#c5e1a5" }, [FS_SLAB] = { "slab", "#fb8c00" },
+	[FS_PAGETABLE] = { "page table", "#8e24aa" }, [FS_ANON] = { "user anonymous", "#1e88e5" },
+	[FS_FILE] = { "page cache", "#00acc1" },   [FS_SHMEM] = { "shmem", "#00796b" },
+	[FS_VMALLOC] = { "vmalloc", "#d81b60" },   [FS_KMAP] = { "kmap'd", "#e53935" },
+	[FS_KERNEL] = { "kernel (other)", "#6d4c41" },
+};
+
+/* free blocks: from pale (order 0) to deep green (MAX_ORDER - 1) */
+static void free_colour(unsigned int order, char *buf, size_t len)
+{
+	unsigned char shade = (unsigned char)(220 - order * 150 / (MAX_ORDER - 1));
+	snprintf(buf, len, "#%02x%02x%02x", shade / 3, (unsigned char)(120 + shade / 2), shade / 3);
+}
+
+static void mark_vmalloc(const struct vm_struct *vm, void *arg)
+{
+	unsigned char *state = arg;
+	for (unsigned int i = 0; i < vm->nr_pages; i++)
+		if (vm->pages[i])
+			state[page_to_pfn(vm->pages[i])] = FS_VMALLOC;
+}
+
+static void mark_kmap_range(unsigned char *state, unsigned long va, unsigned long pages)
+{
+	for (unsigned long i = 0; i < pages; i++) {
+		unsigned int level;
+		pteval_t e = lookup_address(va + i * PAGE_SIZE, &level);
+		unsigned long pfn = PHYS_PFN(e & PTE_PFN_MASK);
+		if (level == PG_LEVEL_4K && (e & _PAGE_PRESENT) && pfn < M->max_pfn)
+			state[pfn] = FS_KMAP;
+	}
+}
+
+static unsigned char frame_state(unsigned long pfn, unsigned long *skip)
+{
+	*skip = 1;
+	if (!pfn_valid(pfn))
+		return FS_HOLE;
+	struct page *page = pfn_to_page(pfn);
+	if (PageBuddy(page)) {
+		*skip = 1UL << page->private;
+		return (unsigned char)(FS_FREE + page->private);
+	}
+	if (PageReserved(page))
+		return FS_RESERVED;
+	struct page *head = compound_head(page);
+	if (PageSlab(head))
+		return FS_SLAB;
+	if (PageTable(page))
+		return FS_PAGETABLE;
+	if (page_ref_count(head) == 0)
+		return FS_PCP;
+	if (page->mapping && PageAnon(page))
+		return FS_ANON;
+	if (page->mapping)
+		return page_is_shmem(page) ? FS_SHMEM : FS_FILE;
+	return FS_KERNEL;
+}
+
+#define ROW_FRAMES 1024UL
+#define ROW_PX 2
+#define LEFT 150
+#define BAND_GAP 28
+
+int kmm_map_svg(FILE *out)
+{
+	if (!M)
+		return -ENODEV;
+	deferred_init_wait();
+	unsigned char *state = malloc(M->max_pfn ? M->max_pfn : 1);
+	if (!state)
+		return -ENOMEM;
+	for (unsigned long pfn = 0, skip; pfn < M->max_pfn; pfn += skip) {
+		unsigned char s = frame_state(pfn, &skip);
+		for (unsigned long i = 0; i < skip && pfn + i < M->max_pfn; i++)
+			state[pfn + i] = s;
+	}
+	vmap_for_each_area(VM_ALLOC, mark_vmalloc, state);
+	if (M->prof->bits == 32) {
+		mark_kmap_range(state, M->layout.pkmap_base, (unsigned long)M->prof->last_pkmap);
+		unsigned long slots = (unsigned long)KM_MAX_IDX * (unsigned long)M->nr_cpus;
+		mark_kmap_range(state, fix_to_virt(M->layout.fix_kmap_begin + slots - 1), slots);
+	}
+
+	unsigned long rows = 0, bands = 0;
+	struct zone *zone;
+	for_each_zone(zone)
+		if (populated_zone(zone)) {
+			rows += DIV_ROUND_UP(zone->spanned_pages, ROW_FRAMES);
+			bands++;
+		}
+	unsigned long legend_h = 24 + 16 * ((FS_FREE + 3) / 4), width = LEFT + ROW_FRAMES + 20;
+	unsigned long height = legend_h + bands * BAND_GAP + rows * ROW_PX + 10;
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%lu\" height=\"%lu\" font-family=\"monospace\" "
+		     "font-size=\"11\" shape-rendering=\"crispEdges\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fafafa\"/>\n",
+		width, height);
+	fprintf(out, "<text x=\"8\" y=\"16\" font-size=\"13\">kmm: physical memory of a %s machine, %lu MiB, "
+		     "one pixel per 4 KiB frame, 4 MiB per row</text>\n",
+		M->prof->name, (M->totalram_pages << PAGE_SHIFT) >> 20);
+	for (int s = 0; s <= FS_FREE; s++) {
+		char colour[16];
+		const char *name = s == FS_FREE ? "free (buddy), by order: pale 0 .. deep 10" : frame_legend[s].name;
+		if (s == FS_FREE)
+			free_colour(MAX_ORDER / 2, colour, sizeof(colour));
+		unsigned long x = 8 + (unsigned long)(s % 4) * 280, y = 28 + (unsigned long)(s / 4) * 16;
+		fprintf(out, "<rect x=\"%lu\" y=\"%lu\" width=\"10\" height=\"10\" fill=\"%s\" stroke=\"#555\"/>"
+			     "<text x=\"%lu\" y=\"%lu\">%s</text>\n",
+			x, y, s == FS_FREE ? colour : frame_legend[s].colour, x + 14, y + 9, name);
+	}
+	unsigned long y = legend_h;
+	for_each_zone(zone) {
+		if (!populated_zone(zone))
+			continue;
+		unsigned long start = zone->zone_start_pfn, end = zone_end_pfn(zone);
+		y += BAND_GAP;
+		fprintf(out, "<text x=\"8\" y=\"%lu\" font-size=\"12\">Node %d, zone %s: pfn %#lx-%#lx, %lu MiB managed</text>\n",
+			y - 8, zone->node, zone->name, start, end, ((unsigned long)zone->managed_pages << PAGE_SHIFT) >> 20);
+		for (unsigned long row = start; row < end; row += ROW_FRAMES, y += ROW_PX) {
+			unsigned long row_end = min(row + ROW_FRAMES, end);
+			if ((row - start) % (64 * ROW_FRAMES) == 0) /* every 256 MiB: the physical address */
+				fprintf(out, "<text x=\"8\" y=\"%lu\" font-size=\"9\">%#llx</text>\n", y + 6,
+					(unsigned long long)PFN_PHYS(row));
+			for (unsigned long pfn = row; pfn < row_end;) {
+				unsigned long run = pfn;
+				while (run < row_end && state[run] == state[pfn])
+					run++;
+				char colour[16];
+				if (state[pfn] >= FS_FREE)
+					free_colour(state[pfn] - FS_FREE, colour, sizeof(colour));
+				if (state[pfn] != FS_HOLE)
+					fprintf(out, "<rect x=\"%lu\" y=\"%lu\" width=\"%lu\" height=\"%d\" fill=\"%s\"/>\n",
+						LEFT + (pfn - row), y, run - pfn, ROW_PX,
+						state[pfn] >= FS_FREE ? colour : frame_legend[state[pfn]].colour);
+				pfn = run;
+			}
+		}
+	}
+	fprintf(out, "</svg>\n");
+	free(state);
+	return ferror(out) ? -EIO : 0;
+}
