@@ -48,6 +48,12 @@ if command -v slabtop >/dev/null && command -v unshare >/dev/null && [ "$(id -u)
 	unshare -m sh -c "mount --bind '$tmp/pd/slabinfo' /proc/slabinfo && slabtop -o -s c" >"$tmp/slabtop" 2>&1
 	has "slabtop reads it" "Active / Total Caches (% used)     : 2 / 54" "$tmp/slabtop"
 	has "slabtop lists kmm's caches" "kmem_cache_node" "$tmp/slabtop"
+	# procps free reads kmm's meminfo the same way: its totals are the simulated machine's
+	unshare -m sh -c "mount --bind '$tmp/pd/meminfo' /proc/meminfo && free -k" >"$tmp/free" 2>&1
+	total=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' "$tmp/pd/meminfo")
+	free_kb=$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' "$tmp/pd/meminfo")
+	if awk -v t="$total" -v f="$free_kb" '$1 == "Mem:" && $2 == t && $4 == f { ok = 1 } END { exit !ok }' "$tmp/free"; then
+		pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: free reads kmm's meminfo"; cat "$tmp/free"; fi
 else
 	echo "cli: slabtop check skipped (needs root, unshare and procps)"
 fi
