@@ -307,6 +307,8 @@ static inline int get_pageblock_migratetype(const struct page *page)
 {
 	return M->pageblock_flags[page_to_pfn(page) >> M->prof->pageblock_order];
 }
+/* debugfs extfrag/unusable_index of free blocks counted per order, in thousandths (mm/vmstat.c) */
+int unusable_index_of(const unsigned long nr_free[MAX_ORDER], unsigned int order);
 unsigned long kmm_bad_pages(void);            /* bad page reports so far */
 bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark, int highest_zoneidx,
 		       unsigned int alloc_flags);

@@ -477,6 +477,54 @@ Test(page_alloc, gfp_names_as_linux_prints_them)
 	cr_assert_eq(GFP_KERNEL, 0xcc0u);
 }
 
+/* gfp_flags_parse(): what scripts and traces say (symbolic, 0x, mixed, aliases), bounded by its length */
+Test(page_alloc, gfp_flags_parse_reads_what_linux_prints)
+{
+	static const struct {
+		const char *s;
+		gfp_t g;
+	} good[] = {
+		{ "GFP_KERNEL|__GFP_ZERO", GFP_KERNEL | __GFP_ZERO },
+		{ "none", 0 },
+		{ "0", 0 },
+		{ "0xcc0", GFP_KERNEL },
+		{ "0XCC0", GFP_KERNEL },
+		{ "GFP_NOFS|0x100000", GFP_NOFS | __GFP_HARDWALL },
+		{ "__GFP_DMA|__GFP_DMA32", __GFP_DMA | __GFP_DMA32 },
+		{ "GFP_KERNEL|__GFP_SKIP_KASAN|__GFP_NOLOCKDEP", GFP_KERNEL }, /* later kernels' bits, dropped */
+	};
+	gfp_t g;
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		cr_assert_eq(gfp_flags_parse(good[i].s, strlen(good[i].s), &g, NULL), 0, "refused \"%s\"", good[i].s);
+		cr_assert_eq(g, good[i].g, "\"%s\" read as %#x, not %#x", good[i].s, g, good[i].g);
+	}
+	/* every name kmm prints reads back to its mask */
+	static const gfp_t masks[] = { GFP_TRANSHUGE, GFP_HIGHUSER_MOVABLE, GFP_USER, GFP_KERNEL_ACCOUNT, GFP_ATOMIC,
+				       GFP_NOIO, GFP_NOWAIT, GFP_DMA | GFP_KERNEL, __GFP_HIGHMEM | __GFP_NOWARN,
+				       GFP_DMA32 | __GFP_RETRY_MAYFAIL | __GFP_COMP | __GFP_RECLAIMABLE,
+				       __GFP_MEMALLOC | __GFP_THISNODE | __GFP_WRITE | __GFP_ZEROTAGS, 0x4000000 };
+	for (size_t i = 0; i < ARRAY_SIZE(masks); i++) {
+		char name[200];
+		gfp_flags_name(masks[i], name, sizeof(name));
+		cr_assert_eq(gfp_flags_parse(name, strlen(name), &g, NULL), 0, "refused \"%s\"", name);
+		cr_assert_eq(g, masks[i], "%s read back as %#x, not %#x", name, g, masks[i]);
+	}
+	/* only len bytes are read: the rest of a trace line follows */
+	const char *line = "GFP_KERNEL|__GFP_ZERO node=-1";
+	cr_assert_eq(gfp_flags_parse(line, 10, &g, NULL), 0);
+	cr_assert_eq(g, GFP_KERNEL);
+	static const char *const bad[] = { "", "GFP_KERNEL|", "|GFP_KERNEL", "GFP_KERNEL||__GFP_ZERO", "0x", "0xfffffffff",
+					   "0x8000000", "0x12g", "__GFP_BOGUS", "gfp_kernel" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *at = NULL;
+		cr_assert_eq(gfp_flags_parse(bad[i], strlen(bad[i]), &g, &at), -EINVAL, "accepted \"%s\"", bad[i]);
+		cr_assert(at >= bad[i] && at <= bad[i] + strlen(bad[i]), "\"%s\": *bad outside the string", bad[i]);
+	}
+	const char *at = NULL;
+	cr_assert_eq(gfp_flags_parse("GFP_KERNEL|__GFP_BOGUS", 22, &g, &at), -EINVAL);
+	cr_assert_str_eq(at, "__GFP_BOGUS");
+}
+
 struct stress_arg {
 	int cpu;
 	unsigned seed;

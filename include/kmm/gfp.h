@@ -118,7 +118,13 @@ int gfp_zone(gfp_t flags);
 int gfp_migratetype(gfp_t flags);
 /* "GFP_KERNEL|__GFP_ZERO": the names Linux prints for a mask (%pGg). */
 void gfp_flags_name(gfp_t flags, char *buf, size_t len);
-/* The reverse: "GFP_KERNEL|__GFP_ZERO" or "0xcc0" to a mask; -EINVAL with *bad at the unknown name. */
-int gfp_flags_parse(const char *s, gfp_t *out, const char **bad);
+/*
+ * The reverse, for scripts and traces: len bytes of "GFP_KERNEL|__GFP_ZERO",
+ * "0xcc0", "GFP_NOFS|0x100000" or "none" (s need not be NUL-terminated) to
+ * a mask.  Also read: __GFP_DMA, __GFP_DMA32, and names of later kernels'
+ * bits that change nothing here (__GFP_SKIP_KASAN, __GFP_NOLOCKDEP, ...),
+ * which are dropped.  0; -EINVAL with *bad at the first name it does not know.
+ */
+int gfp_flags_parse(const char *s, size_t len, gfp_t *out, const char **bad);
 
 #endif /* KMM_GFP_H */

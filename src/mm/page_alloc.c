@@ -354,6 +354,13 @@ int gfp_migratetype(gfp_t flags)
 	return __gfp_migratetype(flags);
 }
 
+/*
+ * Linux's gfp names, largest sets first, as %pGg prints them; the last
+ * ones are only read (gfp_flags_parse): the zone bits by their own names
+ * (GFP_DMA and GFP_DMA32 are printed before them), and bits of later
+ * kernels that change nothing kmm does (KASAN tagging, lockdep, the slab
+ * extension vector), mask 0, accepted and dropped.
+ */
 static const struct {
 	gfp_t mask;
 	const char *name;
@@ -394,6 +401,15 @@ static const struct {
 	{ __GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM" },
 	{ __GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM" },
 	{ __GFP_ZEROTAGS, "__GFP_ZEROTAGS" },
+	{ __GFP_DMA, "__GFP_DMA" },
+	{ __GFP_DMA32, "__GFP_DMA32" },
+	{ 0, "__GFP_SKIP_ZERO" },
+	{ 0, "__GFP_SKIP_KASAN" },
+	{ 0, "__GFP_SKIP_KASAN_POISON" },
+	{ 0, "__GFP_SKIP_KASAN_UNPOISON" },
+	{ 0, "__GFP_NOLOCKDEP" },
+	{ 0, "__GFP_NO_OBJ_EXT" },
+	{ 0, "__GFP_NOKFENCE" },
 };
 
 /* The way %pGg prints a mask: the largest named sets first, leftovers in hex. */
@@ -406,7 +422,7 @@ void gfp_flags_name(gfp_t flags, char *buf, size_t len)
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(gfp_names) && flags; i++) {
-		if ((flags & gfp_names[i].mask) != gfp_names[i].mask)
+		if (!gfp_names[i].mask || (flags & gfp_names[i].mask) != gfp_names[i].mask)
 			continue;
 		flags &= ~gfp_names[i].mask;
 		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "|" : "", gfp_names[i].name);
@@ -415,34 +431,52 @@ void gfp_flags_name(gfp_t flags, char *buf, size_t len)
 		snprintf(buf + n, n < len ? len - n : 0, "%s%#x", n ? "|" : "", flags);
 }
 
-int gfp_flags_parse(const char *s, gfp_t *out, const char **bad)
+/* One name or 0x number of a gfp string, len bytes (not NUL-terminated); false if it is neither. */
+static bool gfp_flag_parse(const char *t, size_t len, gfp_t *mask)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(gfp_names); i++)
+		if (strlen(gfp_names[i].name) == len && !memcmp(t, gfp_names[i].name, len)) {
+			*mask = gfp_names[i].mask;
+			return true;
+		}
+	/* %pGg's leftover bits: 0x and at most 8 hex digits, within __GFP_BITS_MASK */
+	if (len < 3 || len > 10 || t[0] != '0' || (t[1] != 'x' && t[1] != 'X'))
+		return false;
+	u32 v = 0;
+	for (size_t i = 2; i < len; i++) {
+		char c = t[i];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+			   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+			   : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16;
+		if (d > 15)
+			return false;
+		v = v << 4 | d;
+	}
+	if (v & ~__GFP_BITS_MASK)
+		return false;
+	*mask = v;
+	return true;
+}
+
+int gfp_flags_parse(const char *s, size_t len, gfp_t *out, const char **bad)
 {
 	gfp_t gfp = 0;
-	if (!strcmp(s, "none") || !strcmp(s, "0")) {
+	if ((len == 4 && !memcmp(s, "none", 4)) || (len == 1 && s[0] == '0')) {
 		*out = 0;
 		return 0;
 	}
-	for (const char *tok = s;; tok++) {
-		size_t len = strcspn(tok, "|");
-		size_t i;
-		for (i = 0; i < ARRAY_SIZE(gfp_names); i++)
-			if (strlen(gfp_names[i].name) == len && !strncmp(tok, gfp_names[i].name, len))
-				break;
-		if (i < ARRAY_SIZE(gfp_names)) {
-			gfp |= gfp_names[i].mask;
-		} else {
-			char *end;
-			unsigned long v = strtoul(tok, &end, 16);
-			if (len < 3 || strncmp(tok, "0x", 2) || end != tok + len || v & ~(unsigned long)__GFP_BITS_MASK) {
-				if (bad)
-					*bad = tok;
-				return -EINVAL;
-			}
-			gfp |= (gfp_t)v;
+	for (size_t i = 0; i <= len;) {
+		size_t j = i;
+		while (j < len && s[j] != '|')
+			j++;
+		gfp_t mask;
+		if (!gfp_flag_parse(s + i, j - i, &mask)) {
+			if (bad)
+				*bad = s + i;
+			return -EINVAL;
 		}
-		tok += len;
-		if (!*tok)
-			break;
+		gfp |= mask;
+		i = j + 1;
 	}
 	*out = gfp;
 	return 0;

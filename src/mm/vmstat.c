@@ -307,17 +307,27 @@ struct contig_page_info {
 	unsigned long free_blocks_suitable; /* blocks of 2^suitable_order within free blocks that large */
 };
 
-/* What the free lists offer an allocation of suitable_order; the caller holds zone->lock. */
-static void fill_contig_page_info(const struct zone *zone, unsigned int suitable_order, struct contig_page_info *info)
+/* What free blocks counted per order offer an allocation of suitable_order. */
+static void contig_page_info_of(const unsigned long *nr_free, unsigned int suitable_order,
+				struct contig_page_info *info)
 {
 	*info = (struct contig_page_info){ 0 };
 	for (unsigned int o = 0; o < MAX_ORDER; o++) {
-		unsigned long blocks = zone->free_area[o].nr_free;
+		unsigned long blocks = nr_free[o];
 		info->free_blocks_total += blocks;
 		info->free_pages += blocks << o;
 		if (o >= suitable_order)
 			info->free_blocks_suitable += blocks << (o - suitable_order);
 	}
+}
+
+/* What the free lists offer an allocation of suitable_order; the caller holds zone->lock. */
+static void fill_contig_page_info(const struct zone *zone, unsigned int suitable_order, struct contig_page_info *info)
+{
+	unsigned long nr_free[MAX_ORDER];
+	for (unsigned int o = 0; o < MAX_ORDER; o++)
+		nr_free[o] = zone->free_area[o].nr_free;
+	contig_page_info_of(nr_free, suitable_order, info);
 	/* the lists and the counter agree under the lock (zone_verify) */
 	MM_WARN_ON(info->free_pages != (unsigned long)zone->vm_stat[NR_FREE_PAGES]);
 }
@@ -331,6 +341,14 @@ static int unusable_free_index(unsigned int order, const struct contig_page_info
 	if (info->free_pages == 0)
 		return 1000;
 	return (int)((info->free_pages - (info->free_blocks_suitable << order)) * 1000ULL / info->free_pages);
+}
+
+/* unusable_free_index() of free blocks counted per order rather than of a zone (trace replay's samples). */
+int unusable_index_of(const unsigned long nr_free[MAX_ORDER], unsigned int order)
+{
+	struct contig_page_info info;
+	contig_page_info_of(nr_free, order, &info);
+	return unusable_free_index(order, &info);
 }
 
 /*

@@ -450,7 +450,7 @@ static int parse_size(struct kmm_scenario *sc, const struct tok *t, const char *
 static int parse_gfp(struct kmm_scenario *sc, const struct tok *t, gfp_t *out)
 {
 	const char *bad = NULL;
-	if (!gfp_flags_parse(t->text, out, &bad))
+	if (!gfp_flags_parse(t->text, strlen(t->text), out, &bad))
 		return 0;
 	int len = (int)strcspn(bad, "|");
 	return error_at(sc, t->line, t->col + (int)(bad - t->text),
