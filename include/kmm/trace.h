@@ -1,0 +1,192 @@
+/*
+ * kmm/trace.h - real kernel allocation traces: the ftrace `kmem:` text
+ * format, and replaying a trace on the booted machine.
+ *
+ * A trace line is what /sys/kernel/tracing/trace, trace-cmd report or perf
+ * script print for one event, e.g.
+ *
+ *   bash-8556 [000] ..... 240.378690: kmalloc: call_site=lsm_blob_alloc+0x3b/0x60
+ *       ptr=000000001937b7ba bytes_req=11 bytes_alloc=16 gfp_flags=GFP_KERNEL|__GFP_ZERO node=-1 accounted=true
+ *
+ * (one line).  Six events are replayed: kmalloc, kfree, kmem_cache_alloc,
+ * kmem_cache_free, mm_page_alloc, mm_page_free (and the older kmalloc_node,
+ * kmem_cache_alloc_node and mm_page_free_batched spellings).
+ *
+ *	struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
+ *	struct kmm_replay *r = kmm_replay_create(&cfg);      (on a booted machine)
+ *	kmm_replay_file(r, "sample.trace.zst");              (or kmm_replay_feed())
+ *	kmm_replay_finish(r);                                 (frees what is still live)
+ *	const struct kmm_replay_stats *st = kmm_replay_stats(r);
+ *	kmm_replay_destroy(r);
+ *
+ * Input may be zstd- or gzip-compressed: the first bytes fed decide.
+ * Nothing in a trace can corrupt the machine: a line that does not parse, a
+ * free of a pointer the trace never allocated, an impossible order or size is
+ * counted (and, with cfg.strict, stops the replay), never acted on.
+ */
+#ifndef KMM_TRACE_H
+#define KMM_TRACE_H
+
+#include <stddef.h>
+#include <kmm/gfp.h>
+#include <kmm/mmzone.h>
+#include <kmm/types.h>
+
+/* ---- one line ------------------------------------------------------------------ */
+
+enum kmm_trace_kind {
+	KMM_TRACE_KMALLOC,          /* kmalloc, kmalloc_node */
+	KMM_TRACE_KFREE,
+	KMM_TRACE_CACHE_ALLOC,      /* kmem_cache_alloc, kmem_cache_alloc_node */
+	KMM_TRACE_CACHE_FREE,
+	KMM_TRACE_PAGE_ALLOC,       /* mm_page_alloc */
+	KMM_TRACE_PAGE_FREE,        /* mm_page_free, mm_page_free_batched */
+	KMM_TRACE_NR_KINDS
+};
+
+struct kmm_trace_event {
+	enum kmm_trace_kind kind;
+	int cpu;                    /* [NNN] of the line, -1 if the format has none */
+	u64 ts_ns;                  /* the timestamp, in ns */
+	u64 ptr;                    /* ptr= (or page= of a page event): the hashed pointer, 0 = NULL */
+	u64 pfn;                    /* pfn= of a page event; ~0 if the line has none */
+	unsigned long bytes_req;    /* bytes_req= */
+	unsigned long bytes_alloc;  /* bytes_alloc=: what the real kernel gave */
+	gfp_t gfp;                  /* gfp_flags=, as kmm's (Linux 6.1) bits */
+	int node;                   /* node=, NUMA_NO_NODE (-1) when absent */
+	unsigned int order;         /* order= of a page event */
+	int migratetype;            /* migratetype= of mm_page_alloc, -1 when absent */
+	const char *name;           /* name= of a cache event, inside the line (not NUL-terminated) */
+	size_t name_len;            /* 0: the line has no name= */
+};
+
+enum kmm_trace_parse_result {
+	KMM_TRACE_EVENT = 0,        /* *ev holds an event */
+	KMM_TRACE_SKIP = 1,         /* a blank line or a "#" header line */
+	KMM_TRACE_UNKNOWN = 2,      /* a well-formed line of an event kmm does not replay */
+	KMM_TRACE_MALFORMED = -1,   /* not an event line, or a field is missing or bad: why says which */
+};
+
+/*
+ * Parse one line (without its '\n'; it need not be NUL-terminated and may
+ * hold any bytes).  why (may be NULL) receives the reason for MALFORMED and
+ * the event name for UNKNOWN.
+ */
+enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, struct kmm_trace_event *ev,
+						 char *why, size_t whylen);
+
+/* "kmalloc", "kfree", ... */
+const char *kmm_trace_kind_name(enum kmm_trace_kind kind);
+
+/* ---- replay -------------------------------------------------------------------- */
+
+struct kmm_replay_config {
+	bool strict;                /* stop at the first malformed or unknown line */
+	unsigned long sample_every; /* events between two samples of the free lists (0: 1024) */
+	/* called by kmm_replay_finish() at the end of the input, before the live allocations are freed */
+	void (*at_end)(void *arg);
+	void *at_end_arg;
+};
+
+#define KMM_REPLAY_DEFAULTS { .sample_every = 1024 }
+
+#define KMM_REPLAY_MAX_PROBLEMS 8   /* problem lines remembered (all are counted) */
+#define KMM_REPLAY_NAME_MAX 64
+#define KMM_REPLAY_MAX_ZONES 32     /* zones sampled (nodes x zone types) */
+
+struct kmm_replay_problem {
+	unsigned long line;         /* 1-based line number in the (decompressed) input */
+	char what[160];             /* what was wrong, or what was expected */
+};
+
+/* Per cache: a traced kmem_cache (by its name), or a kmalloc class kmm used. */
+struct kmm_replay_cache {
+	char name[KMM_REPLAY_NAME_MAX]; /* the traced name, or kmm's kmalloc cache name */
+	bool kmalloc;               /* a kmalloc class (kmm's), not a traced cache */
+	unsigned long allocs, frees, failures;
+	unsigned long live, peak;   /* objects the trace holds now, and at most */
+	unsigned long bytes_req;    /* traced object size (named caches) */
+	unsigned long kernel_bytes; /* bytes_alloc the real kernel gave (last seen) */
+	unsigned long kmm_bytes;    /* bytes_alloc kmm gave (last seen) */
+	unsigned long agree;        /* allocations where the two were the same */
+};
+
+/* The free lists of every populated zone, at one point of the replay. */
+struct kmm_replay_sample {
+	unsigned long event;        /* events replayed so far */
+	u64 ts_ns;                  /* timestamp of the last one */
+	unsigned long slab_pages;   /* pages in slabs and large kmallocs */
+	unsigned long (*nr_free)[MAX_ORDER]; /* [zone][order]: blocks free (zones as kmm_replay_stats.zones) */
+};
+
+struct kmm_replay_zone {
+	int nid;
+	const char *name;           /* "DMA", "Normal", ... */
+};
+
+struct kmm_replay_stats {
+	unsigned long lines;        /* lines read */
+	unsigned long events;       /* events replayed */
+	unsigned long by_kind[KMM_TRACE_NR_KINDS];
+	unsigned long malformed, unknown;
+	struct kmm_replay_problem problems[KMM_REPLAY_MAX_PROBLEMS]; /* the first few, in line order */
+	unsigned int nr_problems;
+	char input_error[200];      /* decompression error or truncated input, "" if none */
+
+	/* pairing */
+	unsigned long unmatched_frees;   /* frees of pointers the trace did not allocate */
+	unsigned long null_frees;        /* kfree(NULL) and the like */
+	unsigned long kernel_failures;   /* allocations the real kernel failed (ptr/page NULL) */
+	unsigned long duplicate_allocs;  /* a live pointer allocated again: the old one is freed first */
+	unsigned long order_mismatches;  /* mm_page_free with another order than the allocation */
+	unsigned long alloc_failures[KMM_TRACE_NR_KINDS]; /* kmm failed where the kernel did not */
+
+	/* agreement: kmalloc and kmem_cache_alloc requests kmm satisfied */
+	unsigned long agree_kmalloc, total_kmalloc;
+	unsigned long agree_cache, total_cache;
+
+	struct kmm_replay_cache *caches; /* traced caches in first-use order, then kmalloc classes */
+	unsigned int nr_caches;
+
+	unsigned long slab_pages_peak;   /* sampled */
+	unsigned long page_allocs_live_peak; /* pages (not blocks) the trace held through mm_page_alloc */
+
+	struct kmm_replay_zone zones[KMM_REPLAY_MAX_ZONES]; /* populated zones, node by node */
+	unsigned int nr_zones;
+	struct kmm_replay_sample *samples;
+	unsigned long nr_samples;
+
+	/* the end: kmm_replay_finish() */
+	unsigned long live_at_end;       /* allocations still live when the trace ended (then freed) */
+	unsigned long free_pages_start, free_pages_end; /* after draining pcp lists and empty slabs */
+	bool nothing_lost;               /* free_pages_end == free_pages_start, every cache empty */
+	unsigned long bugs;              /* kernel BUG/WARNING reports (slab, bad page, oops) during the replay */
+	double seconds;                  /* wall time of feed + finish */
+	u64 first_ts_ns, last_ts_ns;
+};
+
+struct kmm_replay;
+
+/* A replay on the booted machine; NULL (errno) if none is booted or no memory. */
+struct kmm_replay *kmm_replay_create(const struct kmm_replay_config *cfg);
+/*
+ * Feed the next bytes of the input (text, or a zstd/gzip stream: the first
+ * bytes decide).  0, or -1 when the replay stopped: a --strict problem
+ * (stats problems[]) or a broken compressed stream (stats input_error).
+ */
+int kmm_replay_feed(struct kmm_replay *r, const void *data, size_t len);
+/* Feed a whole file; -1 with err set if it cannot be read, else as kmm_replay_feed. */
+int kmm_replay_file(struct kmm_replay *r, const char *path, char *err, size_t errlen);
+/*
+ * End of input: the last line, then free everything still live, destroy the
+ * traced caches and check that nothing was lost.  0, or -1 if the input ended
+ * badly (a truncated compressed stream) in strict mode.
+ */
+int kmm_replay_finish(struct kmm_replay *r);
+const struct kmm_replay_stats *kmm_replay_stats(const struct kmm_replay *r);
+void kmm_replay_destroy(struct kmm_replay *r);
+
+/* Linux's unusable free index (debugfs extfrag/unusable_index), in thousandths, of a sample. */
+int kmm_replay_unusable_index(const struct kmm_replay_sample *s, unsigned int zone, unsigned int order);
+
+#endif /* KMM_TRACE_H */

@@ -1,0 +1,461 @@
+/*
+ * trace_parse.c - one line of a Linux ftrace `kmem:` text trace into a
+ * struct kmm_trace_event, and gfp_flags= values into kmm's gfp_t.
+ *
+ * The layouts a line comes in (one line each; the tools differ only in
+ * what precedes the event name):
+ *
+ *   tracefs "trace":  <comm>-<pid> [<cpu>] <irq flags> <secs>.<usecs>: <event>: <fields>
+ *   trace-cmd report: <comm>-<pid> [<cpu>] <secs>.<usecs>: <event>: <fields>
+ *   perf script:      <comm> <pid> [<cpu>] <secs>.<usecs>: kmem:<event>: <fields>
+ *
+ * A comm may hold spaces, dashes and colons ("kworker/u4:2"), so the line is
+ * anchored on its timestamp: the first token of digits, one dot and digits
+ * that ends in ": ".  The event name follows it; "kmem:" in front (perf) is
+ * dropped.  Fields are space-separated key=value pairs in the order
+ * include/trace/events/kmem.h prints them; this parser takes them by key,
+ * so fields it does not use (call_site, accounted) and fields a newer kernel
+ * adds are passed over, and a missing field it needs makes the line
+ * malformed.  What it reads, by event (6.1 formats; older kernels lack node=,
+ * accounted= and name=, and print pfn= in decimal):
+ *
+ *   kmalloc           ptr bytes_req bytes_alloc gfp_flags [node]
+ *   kfree             ptr
+ *   kmem_cache_alloc  ptr [name] bytes_req bytes_alloc gfp_flags [node]
+ *   kmem_cache_free   ptr [name]
+ *   mm_page_alloc     page|pfn order gfp_flags [migratetype]
+ *   mm_page_free      page|pfn order
+ *
+ * Numbers are parsed by hand with their lengths bounded (a line need not be
+ * NUL-terminated and may be garbage): no strtol, no sscanf.  The parser
+ * keeps no state apart from a small per-thread memo of gfp_flags strings,
+ * since a trace repeats a handful of them hundreds of thousands of times.
+ */
+#include "internal.h"
+
+#include <limits.h>
+
+#include <kmm/trace.h>
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static void set_why(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_why(char *why, size_t whylen, const char *fmt, ...)
+{
+	if (!why || !whylen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+/* Printable excerpt of untrusted bytes for a message: at most 40, others as '?'. */
+static const char *excerpt(const char *s, size_t len, char *buf, size_t buflen)
+{
+	size_t n = 0;
+	for (; n < len && n + 4 < buflen && n < 40; n++)
+		buf[n] = (s[n] >= 0x20 && s[n] < 0x7f) ? s[n] : '?';
+	if (n < len && n + 4 < buflen) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+/* ---- numbers ----------------------------------------------------------------------- */
+
+static bool parse_dec(const char *s, size_t len, u64 *out)
+{
+	u64 v = 0;
+	if (!len || len > 20)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (d > 9 || __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v))
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_hex(const char *s, size_t len, u64 *out)
+{
+	u64 v = 0;
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		len -= 2;
+	}
+	if (!len || len > 16)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		unsigned d;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			return false;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return true;
+}
+
+/* A %p value: hex digits (perhaps 0x...), or "(null)" as old kernels print NULL. */
+static bool parse_ptr(const char *s, size_t len, u64 *out)
+{
+	if (len == 6 && !memcmp(s, "(null)", 6)) {
+		*out = 0;
+		return true;
+	}
+	return parse_hex(s, len, out);
+}
+
+static bool parse_int(const char *s, size_t len, int *out)
+{
+	bool neg = len && s[0] == '-';
+	u64 v;
+	if (!parse_dec(s + neg, len - neg, &v) || v > 0x7fffffff)
+		return false;
+	*out = neg ? -(int)v : (int)v;
+	return true;
+}
+
+/* ---- gfp flags ------------------------------------------------------------------------ */
+
+/*
+ * gfp_flags= values are read by gfp_flags_parse() (mm/page_alloc.c), the
+ * library's one reader of Linux's gfp names, which also takes the bits of
+ * later kernels that change nothing here and drops them.  This file adds
+ * the message and, since a trace repeats a handful of strings hundreds of
+ * thousands of times, a small per-thread memo in front of it.
+ */
+static int gfp_parse_uncached(const char *s, size_t len, gfp_t *out, char *why, size_t whylen)
+{
+	char buf[48];
+	const char *bad = s;
+	if (!len) {
+		set_why(why, whylen, "gfp_flags: expected GFP_* names joined by '|', got nothing");
+		return -EINVAL;
+	}
+	if (!gfp_flags_parse(s, len, out, &bad))
+		return 0;
+	size_t n = 0;
+	while (bad + n < s + len && bad[n] != '|')
+		n++;
+	set_why(why, whylen, "gfp_flags: unknown flag \"%s\"", excerpt(bad, n, buf, sizeof(buf)));
+	return -EINVAL;
+}
+
+/* The per-thread memo: direct-mapped by a hash of the whole string. */
+#define GFP_MEMO_SLOTS 64
+#define GFP_MEMO_LEN 120
+
+struct gfp_memo {
+	unsigned char len;          /* 0: empty */
+	char text[GFP_MEMO_LEN];
+	gfp_t gfp;
+};
+
+static __thread struct gfp_memo gfp_memo[GFP_MEMO_SLOTS];
+
+/* A gfp_flags= value into *out; 0, or -EINVAL naming the first bad flag in why. */
+static int gfp_parse(const char *s, size_t len, gfp_t *out, char *why, size_t whylen)
+{
+	if (!len || len >= GFP_MEMO_LEN)
+		return gfp_parse_uncached(s, len, out, why, whylen);
+	u32 h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	struct gfp_memo *m = &gfp_memo[(h ^ (h >> 16)) % GFP_MEMO_SLOTS];
+	if (m->len == len && !memcmp(m->text, s, len)) {
+		*out = m->gfp;
+		return 0;
+	}
+	int ret = gfp_parse_uncached(s, len, out, why, whylen);
+	if (!ret) {
+		memcpy(m->text, s, len);
+		m->len = (unsigned char)len;
+		m->gfp = *out;
+	}
+	return ret;
+}
+
+/* ---- the line ----------------------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	enum kmm_trace_kind kind;
+} trace_events[] = {
+	{ "kmalloc", KMM_TRACE_KMALLOC },
+	{ "kmalloc_node", KMM_TRACE_KMALLOC },
+	{ "kfree", KMM_TRACE_KFREE },
+	{ "kmem_cache_alloc", KMM_TRACE_CACHE_ALLOC },
+	{ "kmem_cache_alloc_node", KMM_TRACE_CACHE_ALLOC },
+	{ "kmem_cache_free", KMM_TRACE_CACHE_FREE },
+	{ "mm_page_alloc", KMM_TRACE_PAGE_ALLOC },
+	{ "mm_page_free", KMM_TRACE_PAGE_FREE },
+	{ "mm_page_free_batched", KMM_TRACE_PAGE_FREE },
+};
+
+static const char *const kind_names[KMM_TRACE_NR_KINDS] = {
+	[KMM_TRACE_KMALLOC] = "kmalloc",
+	[KMM_TRACE_KFREE] = "kfree",
+	[KMM_TRACE_CACHE_ALLOC] = "kmem_cache_alloc",
+	[KMM_TRACE_CACHE_FREE] = "kmem_cache_free",
+	[KMM_TRACE_PAGE_ALLOC] = "mm_page_alloc",
+	[KMM_TRACE_PAGE_FREE] = "mm_page_free",
+};
+
+const char *kmm_trace_kind_name(enum kmm_trace_kind kind)
+{
+	return (unsigned)kind < KMM_TRACE_NR_KINDS ? kind_names[kind] : "?";
+}
+
+/* "<digits>.<digits>" ending just before s[end] == ':'; its start in *start. */
+static bool timestamp_before(const char *s, size_t end, size_t *start, u64 *ns)
+{
+	size_t b = end, dot = 0;
+	while (b > 0 && !is_space(s[b - 1]))
+		b--;
+	if (end - b < 3)
+		return false;
+	u64 sec = 0, frac = 0;
+	int frac_digits = 0;
+	for (size_t i = b; i < end; i++) {
+		if (s[i] == '.') {
+			if (dot)
+				return false;
+			dot = i;
+			continue;
+		}
+		unsigned d = (unsigned)(s[i] - '0');
+		if (d > 9)
+			return false;
+		if (!dot) {
+			if (i - b >= 12)
+				return false;
+			sec = sec * 10 + d;
+		} else if (frac_digits < 9) {
+			frac = frac * 10 + d;
+			frac_digits++;
+		}
+	}
+	if (!dot || dot == b || dot == end - 1)
+		return false;
+	while (frac_digits++ < 9)
+		frac *= 10;
+	*start = b;
+	*ns = sec * 1000000000ULL + frac;
+	return true;
+}
+
+/* "[NNN]" somewhere before the timestamp: the CPU. */
+static int cpu_before(const char *s, size_t end)
+{
+	for (size_t i = end; i-- > 0;) {
+		if (s[i] != ']')
+			continue;
+		size_t j = i;
+		int cpu = 0, digits = 0;
+		while (j > 0 && s[j - 1] >= '0' && s[j - 1] <= '9' && digits < 6) {
+			j--;
+			digits++;
+		}
+		if (!digits || j == 0 || s[j - 1] != '[')
+			return -1;
+		for (size_t k = j; k < i; k++)
+			cpu = cpu * 10 + (s[k] - '0');
+		return cpu;
+	}
+	return -1;
+}
+
+/* Which fields a line had, and which its event needs. */
+enum {
+	F_PTR = 1 << 0,
+	F_BYTES_REQ = 1 << 1,
+	F_BYTES_ALLOC = 1 << 2,
+	F_GFP = 1 << 3,
+	F_ORDER = 1 << 4,
+	F_PAGE = 1 << 5,
+	F_PFN = 1 << 6,
+};
+
+static const unsigned needed_fields[KMM_TRACE_NR_KINDS] = {
+	[KMM_TRACE_KMALLOC] = F_PTR | F_BYTES_REQ | F_BYTES_ALLOC | F_GFP,
+	[KMM_TRACE_KFREE] = F_PTR,
+	[KMM_TRACE_CACHE_ALLOC] = F_PTR | F_BYTES_REQ | F_BYTES_ALLOC | F_GFP,
+	[KMM_TRACE_CACHE_FREE] = F_PTR,
+	[KMM_TRACE_PAGE_ALLOC] = F_ORDER | F_GFP,
+	[KMM_TRACE_PAGE_FREE] = 0, /* order=: mm_page_free_batched has it fixed at 0 */
+};
+
+static const char *const field_names[] = { "ptr", "bytes_req", "bytes_alloc", "gfp_flags", "order", "page", "pfn" };
+
+#define KEY_IS(k, klen, lit) ((klen) == sizeof(lit) - 1 && !memcmp((k), (lit), sizeof(lit) - 1))
+
+enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, struct kmm_trace_event *ev,
+						 char *why, size_t whylen)
+{
+	char buf[48];
+	size_t i = 0;
+	while (len && (line[len - 1] == '\r' || line[len - 1] == '\n' || is_space(line[len - 1])))
+		len--;
+	while (i < len && is_space(line[i]))
+		i++;
+	if (i == len || line[i] == '#')
+		return KMM_TRACE_SKIP;
+
+	/* the timestamp: the first "<secs>.<frac>: " */
+	size_t ts_start = 0, colon = 0;
+	u64 ts = 0;
+	bool found = false;
+	for (size_t c = i; c < len; c++) {
+		const char *p = memchr(line + c, ':', len - c);
+		if (!p)
+			break;
+		c = (size_t)(p - line);
+		if (c + 1 < len && line[c + 1] == ' ' && timestamp_before(line, c, &ts_start, &ts)) {
+			colon = c;
+			found = true;
+			break;
+		}
+	}
+	if (!found) {
+		set_why(why, whylen,
+			"not a trace event line: expected \"TASK-PID [CPU] SECS.USECS: EVENT: FIELDS\", got \"%s\"",
+			excerpt(line + i, len - i, buf, sizeof(buf)));
+		return KMM_TRACE_MALFORMED;
+	}
+
+	/* the event name, up to ": " or the end */
+	size_t e = colon + 1;
+	while (e < len && is_space(line[e]))
+		e++;
+	size_t ee = e;
+	while (ee < len && !is_space(line[ee]) && !(line[ee] == ':' && (ee + 1 == len || is_space(line[ee + 1]))))
+		ee++;
+	if (ee == e || ee == len || line[ee] != ':') {
+		set_why(why, whylen, "expected \"EVENT: \" after the timestamp, got \"%s\"",
+			excerpt(line + e, len - e, buf, sizeof(buf)));
+		return KMM_TRACE_MALFORMED;
+	}
+	if (ee - e > 5 && !memcmp(line + e, "kmem:", 5)) /* perf: SYSTEM:EVENT */
+		e += 5;
+	int kind = -1;
+	for (size_t k = 0; k < ARRAY_SIZE(trace_events); k++) {
+		if (strlen(trace_events[k].name) == ee - e && !memcmp(trace_events[k].name, line + e, ee - e)) {
+			kind = (int)trace_events[k].kind;
+			break;
+		}
+	}
+	if (kind < 0) {
+		set_why(why, whylen, "%s", excerpt(line + e, ee - e, buf, sizeof(buf)));
+		return KMM_TRACE_UNKNOWN;
+	}
+	bool batched = ee - e == strlen("mm_page_free_batched");
+
+	*ev = (struct kmm_trace_event){
+		.kind = (enum kmm_trace_kind)kind,
+		.cpu = cpu_before(line, ts_start),
+		.ts_ns = ts,
+		.pfn = ~0ULL,
+		.node = NUMA_NO_NODE,
+		.migratetype = -1,
+	};
+
+	/* key=value fields */
+	unsigned have = 0;
+	for (size_t p = ee + 1; p < len;) {
+		while (p < len && is_space(line[p]))
+			p++;
+		size_t ks = p;
+		while (p < len && line[p] != '=' && !is_space(line[p]))
+			p++;
+		size_t klen = p - ks;
+		if (p >= len || line[p] != '=') {
+			if (klen) {
+				set_why(why, whylen, "%s: expected key=value, got \"%s\"", kind_names[kind],
+					excerpt(line + ks, klen, buf, sizeof(buf)));
+				return KMM_TRACE_MALFORMED;
+			}
+			continue;
+		}
+		const char *k = line + ks, *v = line + ++p;
+		while (p < len && !is_space(line[p]))
+			p++;
+		size_t vlen = (size_t)(line + p - v);
+		u64 n = 0;
+		bool ok = true;
+		if (KEY_IS(k, klen, "ptr")) {
+			ok = parse_ptr(v, vlen, &ev->ptr);
+			have |= F_PTR;
+		} else if (KEY_IS(k, klen, "bytes_req")) {
+			ok = parse_dec(v, vlen, &n) && n <= ULONG_MAX;
+			ev->bytes_req = (unsigned long)n;
+			have |= F_BYTES_REQ;
+		} else if (KEY_IS(k, klen, "bytes_alloc")) {
+			ok = parse_dec(v, vlen, &n) && n <= ULONG_MAX;
+			ev->bytes_alloc = (unsigned long)n;
+			have |= F_BYTES_ALLOC;
+		} else if (KEY_IS(k, klen, "gfp_flags")) {
+			if (gfp_parse(v, vlen, &ev->gfp, why, whylen))
+				return KMM_TRACE_MALFORMED;
+			have |= F_GFP;
+		} else if (KEY_IS(k, klen, "node")) {
+			ok = parse_int(v, vlen, &ev->node);
+		} else if (KEY_IS(k, klen, "name")) {
+			ev->name = v;
+			ev->name_len = vlen;
+		} else if (KEY_IS(k, klen, "page")) {
+			ok = parse_ptr(v, vlen, &ev->ptr);
+			have |= F_PAGE;
+		} else if (KEY_IS(k, klen, "pfn")) {
+			/* 0x%lx since 5.x, %lu before */
+			ok = (vlen > 2 && v[1] == 'x') ? parse_hex(v, vlen, &ev->pfn) : parse_dec(v, vlen, &ev->pfn);
+			have |= F_PFN;
+		} else if (KEY_IS(k, klen, "order")) {
+			int o;
+			ok = parse_int(v, vlen, &o) && o >= 0;
+			ev->order = ok ? (unsigned)o : 0;
+			have |= F_ORDER;
+		} else if (KEY_IS(k, klen, "migratetype")) {
+			ok = parse_int(v, vlen, &ev->migratetype);
+		}
+		if (!ok) {
+			set_why(why, whylen, "%s: bad value for %.*s=: \"%s\"", kind_names[kind], (int)klen, k,
+				excerpt(v, vlen, buf, sizeof(buf)));
+			return KMM_TRACE_MALFORMED;
+		}
+	}
+	unsigned need = needed_fields[kind];
+	if (ev->kind == KMM_TRACE_PAGE_FREE && !batched)
+		need |= F_ORDER;
+	unsigned missing = need & ~have;
+	if (ev->kind >= KMM_TRACE_PAGE_ALLOC && !(have & (F_PAGE | F_PFN)))
+		missing |= F_PFN;
+	if (missing) {
+		int f = __builtin_ctz(missing);
+		set_why(why, whylen, "%s: expected %s=%s", kind_names[kind], field_names[f],
+			f == 3 ? "GFP_..." : f == 0 || f == 5 ? "HEX" : f == 6 ? "0xHEX" : "N");
+		return KMM_TRACE_MALFORMED;
+	}
+	if (ev->kind >= KMM_TRACE_PAGE_ALLOC && ev->order >= MAX_ORDER) {
+		set_why(why, whylen, "%s: order=%u: expected 0..%d", kind_names[kind], ev->order, MAX_ORDER - 1);
+		return KMM_TRACE_MALFORMED;
+	}
+	if ((ev->kind == KMM_TRACE_CACHE_ALLOC || ev->kind == KMM_TRACE_CACHE_FREE) && ev->name_len >= KMM_REPLAY_NAME_MAX) {
+		set_why(why, whylen, "%s: name= longer than %d bytes", kind_names[kind], KMM_REPLAY_NAME_MAX - 1);
+		return KMM_TRACE_MALFORMED;
+	}
+	return KMM_TRACE_EVENT;
+}
