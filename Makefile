@@ -12,7 +12,7 @@ WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-protot
 BASEFLAGS:= -std=gnu11 -g -fPIC -pthread -Iinclude -Isrc -DKMM_DEBUG=$(DEBUG) $(WARN)
 CFLAGS   ?= -O2
 ALL_CFLAGS = $(BASEFLAGS) $(CFLAGS)
-LDLIBS   := -pthread -lm -ldl
+LDLIBS   := -pthread -lm -ldl -lzstd -lz
 
 B        ?= build
 LIB_SRC  := $(wildcard src/*/*.c)
@@ -23,10 +23,11 @@ TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 BENCH_SRC:= $(wildcard bench/*.c)
 
-.PHONY: all run test test-plain test-asan check-deps check-libedit bench install clean
-all: check-libedit $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm
+.PHONY: all run test test-plain test-asan check-deps check-libedit check-zstd bench install clean
+all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm
 
-$(B)/%.o: %.c
+# Every object waits for the Debian headers the build takes (check-libedit, check-zstd below).
+$(B)/%.o: %.c | check-libedit check-zstd
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -47,7 +48,7 @@ $(B)/kmm-tests: $(TEST_OBJ) $(B)/libkmm.a
 
 # The main job on the default machine: boot i386 with 4 GiB and walk through
 # zones, buddy, slab, vmalloc, kmap and page faults (scenarios/demo.kmm).
-run: check-libedit $(B)/kmm
+run: $(B)/kmm
 	./$(B)/kmm run scenarios/demo.kmm
 
 # kmm shell edits lines with libedit (Debian's libedit-dev): install it when missing (as root).
@@ -59,8 +60,20 @@ check-libedit:
 	  else echo "libedit-dev is missing: run 'sudo apt-get install libedit-dev'"; exit 1; fi; \
 	fi
 
+# kmm replay reads zstd and gzip traces with libzstd and zlib (Debian's
+# libzstd-dev, zlib1g-dev): install them when missing (as root).
+check-zstd:
+	@if [ ! -f /usr/include/zstd.h ] || [ ! -f /usr/include/zlib.h ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing libzstd-dev zlib1g-dev (kmm replay reads compressed traces)"; \
+	    (apt-get install -y libzstd-dev zlib1g-dev >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y libzstd-dev zlib1g-dev >/dev/null)) || \
+	     { echo "could not install libzstd-dev zlib1g-dev"; exit 1; }; \
+	  else echo "libzstd-dev or zlib1g-dev is missing: run 'sudo apt-get install libzstd-dev zlib1g-dev'"; exit 1; fi; \
+	fi
+
 # Criterion comes from Debian; install it when it is missing (as root).
-check-deps: check-libedit
+check-deps: check-libedit check-zstd
 	@if ! command -v zstd >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing zstd (reads the reference trace)"; \
 	    (apt-get install -y zstd >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y zstd >/dev/null)) || \
@@ -90,7 +103,7 @@ test-plain: $(B)/kmm-tests $(B)/kmm
 
 test-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) B=build-asan CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  LDLIBS="-pthread -lm -fsanitize=address,undefined" test-plain
+	  LDLIBS="-pthread -lm -lzstd -lz -fsanitize=address,undefined" test-plain
 
 # bench_slab dlopen()s jemalloc, mimalloc and tcmalloc as baselines: install
 # them when missing (as root); a failure only leaves their columns empty.

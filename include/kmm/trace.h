@@ -158,8 +158,9 @@ struct kmm_replay_stats {
 
 	/* the end: kmm_replay_finish() */
 	unsigned long live_at_end;       /* allocations still live when the trace ended (then freed) */
-	unsigned long free_pages_start, free_pages_end; /* after draining pcp lists and empty slabs */
-	bool nothing_lost;               /* free_pages_end == free_pages_start, every cache empty */
+	unsigned long free_pages_start, free_pages_end; /* settled: pcp lists drained, empty slabs shrunk */
+	bool nothing_lost;               /* kmm_nothing_lost() against the start, every cache empty */
+	char lost_why[160];              /* what was lost, when !nothing_lost */
 	unsigned long bugs;              /* kernel BUG/WARNING reports (slab, bad page, oops) during the replay */
 	double seconds;                  /* wall time of feed + finish */
 	u64 first_ts_ns, last_ts_ns;
