@@ -4,6 +4,7 @@
  *   kmm boot [options]        boot a machine, print its boot log and zones
  *   kmm run [options] FILE    run a scenario script (tools/run.c)
  *   kmm shell [options]       the scenario language at a prompt (tools/run.c)
+ *   kmm replay [options] TRACE  replay a kernel's kmem: trace (tools/replay.c)
  *
  * Options of `boot` (kept stable; later commands take the same ones):
  *   --profile i386|i386-pae|x86_64   the kernel build (default i386)
@@ -35,6 +36,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: kmm run [boot options] [--proc-dir DIR] [-v] FILE   (kmm run --help)\n"
 	      "       kmm shell [boot options]                            (kmm shell --help)\n"
+	      "       kmm replay [boot options] [--strict] [--proc-dir DIR] [--svg FILE] TRACE\n"
+	      "                                                          (kmm replay --help)\n"
 	      "       kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
@@ -55,8 +58,8 @@ static const char boot_help[] =
 	"DESCRIPTION\n"
 	"    Boots the machine as Linux 6.1 would (e820, memblock, zones, watermarks,\n"
 	"    the buddy and slab allocators) and prints the kernel log and a summary of\n"
-	"    the zones, or the views asked for.  kmm run and kmm shell take the same\n"
-	"    machine options.\n"
+	"    the zones, or the views asked for.  kmm run, kmm shell and kmm replay take\n"
+	"    the same machine options.\n"
 	"\n"
 	"OPTIONS\n"
 	"    --profile P       the kernel build: i386 (default; 3G/1G split, HighMem),\n"
@@ -123,6 +126,18 @@ int boot_option(const char *name, const char *arg, struct kmm_boot_params *p, ch
 	if (kmm_boot_param_set(p, name, arg, err, sizeof(err))) {
 		fprintf(stderr, "kmm: %s\n", err);
 		return 2;
+	}
+	return 0;
+}
+
+int boot_machine(const struct kmm_boot_params *p, char *e820)
+{
+	char err[512];
+	int ret = kmm_boot(p, err, sizeof(err));
+	free(e820);
+	if (ret) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
 	}
 	return 0;
 }
@@ -207,13 +222,8 @@ static int cmd_boot(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	char err[512];
-	int ret = kmm_boot(&p, err, sizeof(err));
-	free(e820);
-	if (ret) {
-		fprintf(stderr, "%s\n", err);
+	if (boot_machine(&p, e820))
 		return 1;
-	}
 	if (!quiet) {
 		fputs(kmm_dmesg(), stdout);
 		if (!nshow)
@@ -249,6 +259,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "shell"))
 		return cmd_shell(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "replay"))
+		return cmd_replay(argc - 1, argv + 1);
 	fprintf(stderr, "kmm: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -19,6 +19,8 @@
 
 /* Apply boot option --name arg to p (--e820 reads the file into *e820, which the caller frees). 0 or exit code 2. */
 int boot_option(const char *name, const char *arg, struct kmm_boot_params *p, char **e820);
+/* kmm_boot() the options gave, then free their --e820 text; 0, or 1 with the reason on stderr. */
+int boot_machine(const struct kmm_boot_params *p, char *e820);
 /* A whole file, malloc()ed and NUL-terminated; NULL with errno set. */
 char *read_file(const char *path);
 /* --proc-dir: every view, and those of the given tasks, as files; 0 or -1 (said on stderr). */
@@ -27,5 +29,7 @@ int write_proc_dir(const char *dir, const int *pids, int npids);
 /* tools/run.c */
 int cmd_run(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
+/* tools/replay.c */
+int cmd_replay(int argc, char **argv);
 
 #endif
