@@ -164,5 +164,39 @@ status "bad boot option on the command line" 2 "is not a size" "$KMM" run --mem 
 printf 'p = alloc_pages GFP_KERNEL garbage\n\377\376 {{ }} "\n' > "$tmp/s.kmm"
 status "garbage" 2 "s.kmm:" "$KMM" run "$tmp/s.kmm"
 
+# ---- kmm replay: the shared sample, its outputs, and every kind of bad input (exit 2, with the location)
+trace="$SHARED/traces/sample-mixed.trace.zst"
+ok "replay the sample" "$KMM" replay -q --svg "$tmp/replay.svg" --proc-dir "$tmp/rproc" "$trace"
+has "replay agreement" "kmem_cache_alloc" "$tmp/out"
+has "replay nothing lost" "Nothing lost: yes" "$tmp/out"
+has "replay events/s" "million events/s" "$tmp/out"
+has "replay svg" "</svg>" "$tmp/replay.svg"
+has "replay proc-dir slabinfo" "names_cache" "$tmp/rproc/slabinfo"
+has "replay proc-dir buddyinfo" "Node 0, zone" "$tmp/rproc/buddyinfo"
+ok "replay --help" "$KMM" replay --help
+has "replay man page" "EXIT STATUS" "$tmp/out"
+zstd -dc "$trace" 2>/dev/null | head -3000 > "$tmp/head.trace"
+gzip -c "$tmp/head.trace" > "$tmp/head.trace.gz"
+ok "replay gzip, another machine" "$KMM" replay -q --profile x86_64 --mem 1G "$tmp/head.trace.gz"
+has "replay gzip events" "lines 3000, events 3000" "$tmp/out"
+ok "replay takes every boot option" "$KMM" replay --profile x86_64 --mem 2G --cpus 2 --seed 7 --initrd 1M \
+	--kernel-size 8M --cmdline "vmalloc=256M" --numa "0:0-1G,1:1G-2G" --distance "10 21,21 10" "$tmp/head.trace"
+has "replay on two nodes" "1/DMA32" "$tmp/out"
+printf 'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\nBIOS-e820: [mem 0x0000000000100000-0x000000003fffffff] usable\n' > "$tmp/e820"
+ok "replay --e820" "$KMM" replay -q --e820 "$tmp/e820" "$tmp/head.trace"
+status "replay missing file" 2 "No such file" "$KMM" replay "$tmp/none.trace"
+status "replay no file" 2 "which TRACE" "$KMM" replay
+status "replay bad boot option" 2 "is not a size" "$KMM" replay --mem lots "$tmp/head.trace"
+status "replay bad numa" 2 "expected NID:START-END" "$KMM" replay --profile x86_64 --numa 0:0 "$tmp/head.trace"
+status "replay garbage" 2 "no kmem event in it (line 1:" "$KMM" replay "$KMM"
+{ head -2 "$tmp/head.trace"; echo "bash-1 [000] ..... 1.0: kmalloc: ptr=1 bytes_req=8 gfp_flags=GFP_KERNEL"; } > "$tmp/bad.trace"
+ok "replay malformed line, not strict" "$KMM" replay -q "$tmp/bad.trace"
+has "replay malformed line reported" "bad.trace:3: kmalloc: expected bytes_alloc=N" "$tmp/out"
+status "replay --strict malformed line" 2 "bad.trace:3: kmalloc: expected bytes_alloc=N" "$KMM" replay --strict "$tmp/bad.trace"
+head -c 20000 "$trace" > "$tmp/cut.zst"
+ok "replay truncated zstd, not strict" "$KMM" replay -q "$tmp/cut.zst"
+has "replay truncated warning" "truncated" "$tmp/err"
+status "replay truncated zstd, strict" 2 "cut.zst: zstd: the stream is truncated" "$KMM" replay --strict "$tmp/cut.zst"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
