@@ -83,6 +83,13 @@ static bool parse_dec(const char *s, size_t len, u64 *out)
 	return true;
 }
 
+/* hex digit value + 1 by character; 0: not a hex digit */
+static const unsigned char hex_digit[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 static bool parse_hex(const char *s, size_t len, u64 *out)
 {
 	u64 v = 0;
@@ -93,17 +100,10 @@ static bool parse_hex(const char *s, size_t len, u64 *out)
 	if (!len || len > 16)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		unsigned d;
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
+		unsigned d = hex_digit[(unsigned char)s[i]];
+		if (!d)
 			return false;
-		v = v << 4 | d;
+		v = v << 4 | (d - 1);
 	}
 	*out = v;
 	return true;
@@ -172,10 +172,12 @@ static int gfp_parse(const char *s, size_t len, gfp_t *out, char *why, size_t wh
 {
 	if (!len || len >= GFP_MEMO_LEN)
 		return gfp_parse_uncached(s, len, out, why, whylen);
-	u32 h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	struct gfp_memo *m = &gfp_memo[(h ^ (h >> 16)) % GFP_MEMO_SLOTS];
+	/* the slot: from the length and the first and last (up to) 8 bytes; memcmp decides */
+	u64 head = 0, tail = 0;
+	memcpy(&head, s, min(len, (size_t)8));
+	memcpy(&tail, s + len - min(len, (size_t)8), min(len, (size_t)8));
+	u64 h = (head * 0x9e3779b97f4a7c15ULL) ^ (tail * 0xc2b2ae3d27d4eb4fULL) ^ len;
+	struct gfp_memo *m = &gfp_memo[(h >> 58) % GFP_MEMO_SLOTS];
 	if (m->len == len && !memcmp(m->text, s, len)) {
 		*out = m->gfp;
 		return 0;
@@ -191,20 +193,23 @@ static int gfp_parse(const char *s, size_t len, gfp_t *out, char *why, size_t wh
 
 /* ---- the line ----------------------------------------------------------------------------- */
 
+#define EVENT(name, kind) { name, sizeof(name) - 1, kind }
 static const struct {
 	const char *name;
+	size_t len;
 	enum kmm_trace_kind kind;
 } trace_events[] = {
-	{ "kmalloc", KMM_TRACE_KMALLOC },
-	{ "kmalloc_node", KMM_TRACE_KMALLOC },
-	{ "kfree", KMM_TRACE_KFREE },
-	{ "kmem_cache_alloc", KMM_TRACE_CACHE_ALLOC },
-	{ "kmem_cache_alloc_node", KMM_TRACE_CACHE_ALLOC },
-	{ "kmem_cache_free", KMM_TRACE_CACHE_FREE },
-	{ "mm_page_alloc", KMM_TRACE_PAGE_ALLOC },
-	{ "mm_page_free", KMM_TRACE_PAGE_FREE },
-	{ "mm_page_free_batched", KMM_TRACE_PAGE_FREE },
+	EVENT("kmem_cache_alloc", KMM_TRACE_CACHE_ALLOC), /* the most frequent first */
+	EVENT("kmem_cache_free", KMM_TRACE_CACHE_FREE),
+	EVENT("kfree", KMM_TRACE_KFREE),
+	EVENT("kmalloc", KMM_TRACE_KMALLOC),
+	EVENT("mm_page_alloc", KMM_TRACE_PAGE_ALLOC),
+	EVENT("mm_page_free", KMM_TRACE_PAGE_FREE),
+	EVENT("kmalloc_node", KMM_TRACE_KMALLOC),
+	EVENT("kmem_cache_alloc_node", KMM_TRACE_CACHE_ALLOC),
+	EVENT("mm_page_free_batched", KMM_TRACE_PAGE_FREE),
 };
+#undef EVENT
 
 static const char *const kind_names[KMM_TRACE_NR_KINDS] = {
 	[KMM_TRACE_KMALLOC] = "kmalloc",
@@ -353,7 +358,7 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 		e += 5;
 	int kind = -1;
 	for (size_t k = 0; k < ARRAY_SIZE(trace_events); k++) {
-		if (strlen(trace_events[k].name) == ee - e && !memcmp(trace_events[k].name, line + e, ee - e)) {
+		if (trace_events[k].len == ee - e && !memcmp(trace_events[k].name, line + e, ee - e)) {
 			kind = (int)trace_events[k].kind;
 			break;
 		}
@@ -391,9 +396,18 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 			continue;
 		}
 		const char *k = line + ks, *v = line + ++p;
-		while (p < len && !is_space(line[p]))
-			p++;
-		size_t vlen = (size_t)(line + p - v);
+		/*
+		 * A value runs to the next space (ftrace separates fields by one
+		 * space, never a tab).  Most are short: look at a few bytes before
+		 * paying for a memchr() call.
+		 */
+		const char *ve = v, *lend = line + len;
+		while (ve < lend && ve < v + 16 && *ve != ' ')
+			ve++;
+		if (ve == v + 16 && !(ve = memchr(ve, ' ', (size_t)(lend - ve))))
+			ve = lend;
+		p = (size_t)(ve - line);
+		size_t vlen = (size_t)(ve - v);
 		u64 n = 0;
 		bool ok = true;
 		if (KEY_IS(k, klen, "ptr")) {
