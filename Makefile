@@ -117,7 +117,7 @@ bench: $(B)/libkmm.a
 	fi; true
 	@mkdir -p $(B)/bench
 	$(CC) $(BASEFLAGS) -O2 -o $(B)/bench/kmm-bench $(BENCH_SRC) $(B)/libkmm.a $(LDLIBS) -ldl
-	./$(B)/bench/kmm-bench
+	KMM_SHARED=$(SHARED) ./$(B)/bench/kmm-bench
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/kmm $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin

@@ -22,5 +22,7 @@ int main(int argc, char **argv)
 		bench_fault();
 	if (!only || !strcmp(only, "boot"))
 		bench_boot();
+	if (!only || !strcmp(only, "replay"))
+		bench_replay();
 	return 0;
 }
