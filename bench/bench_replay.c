@@ -98,26 +98,26 @@ static unsigned long count_lines(const char *p, size_t len)
 	return n;
 }
 
-static void replay_zst(void *arg, long iters)
+static void replay_buffer(struct replay_input *in, const void *data, size_t len)
 {
-	struct replay_input *in = arg;
 	struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
 	struct kmm_replay *r = kmm_replay_create(&cfg);
-	kmm_replay_feed(r, in->zst, in->zst_len);
+	kmm_replay_feed(r, data, len);
 	kmm_replay_finish(r);
 	in->sink = kmm_replay_stats(r)->events;
 	kmm_replay_destroy(r);
 }
 
+static void replay_zst(void *arg, long iters)
+{
+	struct replay_input *in = arg;
+	replay_buffer(in, in->zst, in->zst_len);
+}
+
 static void replay_text(void *arg, long iters)
 {
 	struct replay_input *in = arg;
-	struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
-	struct kmm_replay *r = kmm_replay_create(&cfg);
-	kmm_replay_feed(r, in->text, in->text_len);
-	kmm_replay_finish(r);
-	in->sink = kmm_replay_stats(r)->events;
-	kmm_replay_destroy(r);
+	replay_buffer(in, in->text, in->text_len);
 }
 
 static void parse_text(void *arg, long iters)

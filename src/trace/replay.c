@@ -264,10 +264,15 @@ static unsigned long bugs_so_far(void)
 	return M->slab_bugs + M->vmalloc_bugs + M->kmap_bugs + M->oopses + kmm_bad_pages();
 }
 
-static void problem(struct kmm_replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void problem(struct kmm_replay *r, const char *fmt, ...)
+/* Count a problem line and remember the first few; strict mode stops there. */
+static void problem(struct kmm_replay *r, bool is_malformed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void problem(struct kmm_replay *r, bool is_malformed, const char *fmt, ...)
 {
 	struct kmm_replay_stats *st = &r->st;
+	if (is_malformed)
+		st->malformed++;
+	else
+		st->unknown++;
 	if (st->nr_problems < KMM_REPLAY_MAX_PROBLEMS) {
 		struct kmm_replay_problem *p = &st->problems[st->nr_problems++];
 		p->line = st->lines;
@@ -279,18 +284,7 @@ static void problem(struct kmm_replay *r, const char *fmt, ...)
 	if (r->cfg.strict)
 		r->stopped = true;
 }
-
-static void malformed(struct kmm_replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void malformed(struct kmm_replay *r, const char *fmt, ...)
-{
-	char what[160];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	r->st.malformed++;
-	problem(r, "%s", what);
-}
+#define malformed(r, ...) problem(r, true, __VA_ARGS__)
 
 /* ---- records ------------------------------------------------------------------------------ */
 
@@ -688,8 +682,7 @@ static void replay_line(struct kmm_replay *r, const char *line, size_t len)
 	case KMM_TRACE_SKIP:
 		return;
 	case KMM_TRACE_UNKNOWN:
-		st->unknown++;
-		problem(r, "unknown event \"%s\" (kmm replays kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc, mm_page_free)", why);
+		problem(r, false, "unknown event \"%s\" (kmm replays kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc, mm_page_free)", why);
 		return;
 	case KMM_TRACE_MALFORMED:
 		malformed(r, "%s", why);
