@@ -302,15 +302,31 @@ static int write_svg(const char *file, const char *trace, const struct kmm_repla
 
 	/* panel 2: unusable free index at orders 3 and 9, per zone */
 	static const unsigned orders[] = { 3, 9 };
-	fprintf(f, "<text x=\"%d\" y=\"%d\">Unusable free index (extfrag) per zone: order 3 (costly) and order 9 (2 MiB)</text>\n",
+	fprintf(f, "<text x=\"%d\" y=\"%d\">Unusable free index (extfrag, 0..1) per zone: order 3 (costly) and order 9 (2 MiB)</text>\n",
 		MARGIN_L, top2 - 8);
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n", MARGIN_L, top2,
 		PLOT_W, PANEL_H);
+	/* the scale: the smallest of 0.01, 0.02, 0.05 ... 1 above every index drawn, so small changes show */
+	int top_idx = 0;
+	for (unsigned z = 0; z < st->nr_zones; z++)
+		for (size_t k = 0; k < sizeof(orders) / sizeof(orders[0]); k++)
+			for (unsigned long i = 0; i < st->nr_samples; i++) {
+				int idx = kmm_replay_unusable_index(&st->samples[i], z, orders[k]);
+				top_idx = idx > top_idx ? idx : top_idx;
+			}
+	static const double scales[] = { 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0 };
+	double ymax = 1.0;
+	for (size_t k = 0; k < sizeof(scales) / sizeof(scales[0]); k++)
+		if (top_idx / 1000.0 < scales[k]) {
+			ymax = scales[k];
+			break;
+		}
 	for (int t = 0; t <= 4; t++) {
 		double y = top2 + PANEL_H - t / 4.0 * PANEL_H;
 		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>", MARGIN_L, y,
 			MARGIN_L + PLOT_W, y);
-		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.2f</text>\n", MARGIN_L - 6, y + 4, t / 4.0);
+		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.4g</text>\n", MARGIN_L - 6, y + 4,
+			ymax * t / 4.0);
 	}
 	int legend = 0;
 	for (unsigned z = 0; z < st->nr_zones; z++) {
@@ -321,7 +337,7 @@ static int write_svg(const char *file, const char *trace, const struct kmm_repla
 				*dash ? " stroke-dasharray=\"" : "", dash, *dash ? "\"" : "");
 			for (unsigned long i = 0; i < st->nr_samples; i++) {
 				int idx = kmm_replay_unusable_index(&st->samples[i], z, orders[k]);
-				fprintf(f, "%.1f,%.1f ", sample_x(st, i), top2 + PANEL_H - idx / 1000.0 * PANEL_H);
+				fprintf(f, "%.1f,%.1f ", sample_x(st, i), top2 + PANEL_H - idx / 1000.0 / ymax * PANEL_H);
 			}
 			fprintf(f, "\"/>\n");
 			int ly = top2 + 10 + legend++ * 18;
