@@ -198,5 +198,16 @@ ok "replay truncated zstd, not strict" "$KMM" replay -q "$tmp/cut.zst"
 has "replay truncated warning" "truncated" "$tmp/err"
 status "replay truncated zstd, strict" 2 "cut.zst: zstd: the stream is truncated" "$KMM" replay --strict "$tmp/cut.zst"
 
+# kmm map: the picture of physical memory, from the command line and from a scenario
+ok "map" "$KMM" map --mem 256M --svg "$tmp/map.svg"
+has "map is an SVG" "</svg>" "$tmp/map.svg"
+has "map draws the zones" "Node 0, zone Normal: pfn 0x1000-" "$tmp/map.svg"
+status "map needs --svg" 2 "--svg FILE is required" "$KMM" map --mem 256M
+status "map to a bad path" 1 "kmm map: $tmp/no/x.svg: No such file or directory" "$KMM" map --svg "$tmp/no/x.svg"
+sc "boot --mem 256M\nt = spawn cat\nr = mmap t 1M\ntouch r\nmap $tmp/mid.svg"
+ok "map in a scenario" "$KMM" run "$tmp/s.kmm"
+has "scenario map says where" "map: physical memory drawn in $tmp/mid.svg" "$tmp/out"
+has "scenario map draws user pages" "fill=\"#1e88e5\"" "$tmp/mid.svg"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -5,6 +5,7 @@
  *   kmm run [options] FILE    run a scenario script (tools/run.c)
  *   kmm shell [options]       the scenario language at a prompt (tools/run.c)
  *   kmm replay [options] TRACE  replay a kernel's kmem: trace (tools/replay.c)
+ *   kmm map [options] --svg FILE  draw physical memory after booting
  *
  * Options of `boot` (kept stable; later commands take the same ones):
  *   --profile i386|i386-pae|x86_64   the kernel build (default i386)
@@ -38,6 +39,7 @@ static void usage(FILE *f)
 	      "       kmm shell [boot options]                            (kmm shell --help)\n"
 	      "       kmm replay [boot options] [--strict] [--proc-dir DIR] [--svg FILE] TRACE\n"
 	      "                                                          (kmm replay --help)\n"
+	      "       kmm map [boot options] --svg FILE                    (kmm map --help)\n"
 	      "       kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
@@ -247,6 +249,73 @@ static int cmd_boot(int argc, char **argv)
 	return 0;
 }
 
+static const char map_help[] =
+	"NAME\n"
+	"    kmm map - draw a booted machine's physical memory, frame by frame\n"
+	"\n"
+	"SYNOPSIS\n"
+	"    kmm map [boot options] --svg FILE\n"
+	"\n"
+	"DESCRIPTION\n"
+	"    Boots the machine (kmm boot's options) and writes an SVG picture of its\n"
+	"    physical memory: each populated zone a band, 4 MiB of frames per row, one\n"
+	"    pixel per 4 KiB frame, coloured by what the frame does - free in the buddy\n"
+	"    allocator (shaded by the block's order), on a per-CPU list, reserved at\n"
+	"    boot, slab, page table, user anonymous, page cache, shmem, vmalloc, kmap'd\n"
+	"    or other kernel memory.  To draw memory in the middle of a workload, use the\n"
+	"    scenario command `map FILE.svg` in `kmm run`.\n"
+	"\n"
+	"OPTIONS\n"
+	"    --svg FILE   where to write the picture (required)\n"
+	"    boot options as kmm boot --help lists them\n"
+	"\n"
+	"EXIT STATUS\n"
+	"    0 drawn; 1 the machine did not boot or the file could not be written;\n"
+	"    2 usage error\n";
+
+static int cmd_map(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		BOOT_OPTIONS,
+		{ "svg", required_argument, 0, 's' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	const char *svg = NULL;
+	char *e820 = NULL;
+	int c, idx = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+		switch (c) {
+		case 'B':
+			if (boot_option(opts[idx].name, optarg, &p, &e820))
+				return 2;
+			break;
+		case 's': svg = optarg; break;
+		case 'h': free(e820); fputs(map_help, stdout); return 0;
+		default: free(e820); usage(stderr); return 2;
+		}
+	}
+	if (!svg || optind < argc) {
+		fprintf(stderr, optind < argc ? "kmm map: unexpected argument \"%s\"\n" : "kmm map: --svg FILE is required\n",
+			optind < argc ? argv[optind] : "");
+		free(e820);
+		return 2;
+	}
+	if (boot_machine(&p, e820))
+		return 1;
+	FILE *f = fopen(svg, "w");
+	int ret = f ? kmm_map_svg(f) : -errno;
+	if (f && fclose(f) && !ret)
+		ret = -errno;
+	kmm_shutdown();
+	if (ret) {
+		fprintf(stderr, "kmm map: %s: %s\n", svg, strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -261,6 +330,8 @@ int main(int argc, char **argv)
 		return cmd_shell(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "replay"))
 		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "map"))
+		return cmd_map(argc - 1, argv + 1);
 	fprintf(stderr, "kmm: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return 2;

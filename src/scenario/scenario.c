@@ -1442,6 +1442,23 @@ static int cmd_verify(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
+/* map FILE: the picture of physical memory as it is now (kmm_map_svg) */
+static int cmd_map(struct kmm_scenario *sc, struct stmt *st)
+{
+	if (nargs(sc, st, 1, 1))
+		return -1;
+	CHECKED(sc);
+	struct tok *t = arg(st, 0);
+	FILE *f = fopen(t->text, "w");
+	if (!f)
+		return err_tok(sc, t, "cannot write \"%s\": %s", t->text, strerror(errno));
+	int ret = kmm_map_svg(f);
+	if (fclose(f) || ret)
+		return err_tok(sc, t, "cannot write \"%s\": %s", t->text, strerror(ret ? -ret : errno));
+	fprintf(sc->out, "map: physical memory drawn in %s\n", t->text);
+	return 0;
+}
+
 static int cmd_sysctl(struct kmm_scenario *sc, struct stmt *st)
 {
 	if (nargs(sc, st, 1, 1))
@@ -1711,6 +1728,7 @@ static const struct command commands[] = {
 	{ "expect", cmd_expect, R_NONE, "",
 	  "HANDLE ==|!= NULL | VIEW [SECTION] FIELD OP NUMBER", "check a handle or a number in a view; fail the run if not", H_NONE },
 	{ "verify", cmd_verify, R_NONE, "", "", "run every validator (zones, caches, vmap areas, pkmap, tasks)", H_NONE },
+	{ "map", cmd_map, R_NONE, "", "FILE.svg", "draw physical memory frame by frame, by what each frame does", H_NONE },
 	{ "sysctl", cmd_sysctl, R_NONE, "*", "vm.NAME[=VALUE]", "read or set a /proc/sys/vm tunable", H_NONE },
 	{ "repeat", cmd_repeat, R_NONE, "", "N [as I] { ... }", "run a block N times, I counting from 0", H_NONE },
 	{ "alloc_pages", cmd_alloc_pages, R_HANDLE, "order,node", "GFP [order=N] [node=N]",

@@ -155,7 +155,7 @@ static int gfp_parse_uncached(const char *s, size_t len, gfp_t *out, char *why, 
 	return -EINVAL;
 }
 
-/* The per-thread memo: direct-mapped by a hash of the whole string. */
+/* The per-thread memo: direct-mapped by a hash of the length and the first and last 8 bytes. */
 #define GFP_MEMO_SLOTS 64
 #define GFP_MEMO_LEN 120
 
