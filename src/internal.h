@@ -263,7 +263,10 @@ struct kmm_machine {
 
 	/* the log */
 	struct strbuf log;
-	u64 clock_ns;                     /* simulated time */
+	u64 clock_ns;                     /* simulated time (kmm_clock_advance) */
+	u64 next_writeback_ns;            /* when the flusher's periodic work runs next */
+	int dirty_writeback_centisecs;    /* vm.dirty_writeback_centisecs: the flusher's period (0: off) */
+	int dirty_expire_centisecs;       /* vm.dirty_expire_centisecs: dirty data older than this is written */
 };
 
 extern struct kmm_machine *kmm_machine;
@@ -423,6 +426,8 @@ struct inode {
 	int i_count;             /* references: the name, open files (filemap_lock) */
 	bool shmem;              /* shared anonymous memory: no disk, never dropped */
 	bool unlinked;           /* the name is gone ("(deleted)" in maps) */
+	unsigned long nr_dirty;  /* dirty pages in i_mapping (filemap_lock) */
+	u64 dirtied_when;        /* clock_ns when the first of them became dirty */
 	struct list_head i_list; /* every live inode, named or not (filemap_lock) */
 };
 #define FMODE_READ 0x1
@@ -461,6 +466,7 @@ void close_files(struct task_struct *t);
 void filemap_exit(void);
 int filemap_verify(char *why, size_t whylen);
 void drop_pagecache(void);
+void wb_kupdate(void);
 
 /* mm/rmap.c: anonymous pages find their mappings through an anon_vma (a chain of them across forks) */
 struct anon_vma {

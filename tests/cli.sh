@@ -152,8 +152,12 @@ sc 'show nothing'
 status "unknown view" 2 "s.kmm:1:6: no view \"nothing\"" "$KMM" run "$tmp/s.kmm"
 sc 'boot --mem lots'
 status "bad boot option in a script" 2 "s.kmm:1:6: --mem: \"lots\" is not a size" "$KMM" run "$tmp/s.kmm"
-sc 'sleep 10'
-status "no clock" 2 "s.kmm:1:1: sleep is not available" "$KMM" run "$tmp/s.kmm"
+sc 'sleep ten'
+status "bad time" 2 "s.kmm:1:7: expected a time like 30s, 500ms or 2m, got \"ten\"" "$KMM" run "$tmp/s.kmm"
+sc 'step 0'
+status "bad ticks" 2 "s.kmm:1:6: expected a number from 1 to" "$KMM" run "$tmp/s.kmm"
+sc 'sleep 90s\nshow dmesg'
+ok "time passes" "$KMM" run "$tmp/s.kmm"
 sc 'expect meminfo MemFree < 10'
 status "expect fails" 1 "s.kmm:1:8: expect failed: meminfo MemFree is" "$KMM" run "$tmp/s.kmm"
 sc 'p = alloc_pages GFP_KERNEL\nexpect p == NULL'

@@ -421,3 +421,39 @@ static void check_mremap_duplicates_shared(const char *profile)
 }
 
 TEST_BOTH_WAYS(filemap, mremap_duplicates_shared, check_mremap_duplicates_shared)
+
+/* The flusher: every dirty_writeback_centisecs of simulated time it writes files dirtied dirty_expire_centisecs ago. */
+static void check_timed_writeback(const char *profile)
+{
+	struct task_struct *t = boot_task(profile);
+	make_file("/data/w", 4);
+	cr_assert_eq(kmm_file_pwrite("/data/w", "new", 3, 0), 3);
+	cr_assert_eq(meminfo_kb("Dirty:"), 4);
+	unsigned long out = vmstat("pgpgout");
+	kmm_clock_advance(20ULL * 1000000000ULL);
+	cr_assert_eq(meminfo_kb("Dirty:"), 4, "20 s: not old enough");
+	kmm_clock_advance(15ULL * 1000000000ULL);
+	cr_assert_eq(meminfo_kb("Dirty:"), 0, "35 s: the flusher wrote it");
+	cr_assert_eq(vmstat("pgpgout") - out, 4, "4 KiB went out");
+	cr_assert_eq(kmm_clock_ns(), 35ULL * 1000000000ULL);
+	/* the flusher off: nothing is written however long it waits */
+	cr_assert_eq(kmm_proc_write("sys/vm/dirty_writeback_centisecs", "0"), 0);
+	cr_assert_eq(kmm_file_pwrite("/data/w", "again", 5, PAGE_SIZE), 5);
+	kmm_clock_advance(3600ULL * 1000000000ULL);
+	cr_assert_eq(meminfo_kb("Dirty:"), 4);
+	/* on again, with a shorter expiry: written at its next period */
+	cr_assert_eq(kmm_proc_write("sys/vm/dirty_expire_centisecs", "100"), 0);
+	cr_assert_eq(kmm_proc_write("sys/vm/dirty_writeback_centisecs", "200"), 0);
+	kmm_clock_advance(1999ULL * 1000000);
+	cr_assert_eq(meminfo_kb("Dirty:"), 4, "the period has not come");
+	kmm_clock_advance(1000000);
+	cr_assert_eq(meminfo_kb("Dirty:"), 0);
+	cr_assert_eq(kmm_proc_write("sys/vm/dirty_expire_centisecs", "-1"), -EINVAL);
+	char buf[8] = { 0 };
+	cr_assert_eq(kmm_file_pread("/data/w", buf, 5, PAGE_SIZE), 5);
+	cr_assert_str_eq(buf, "again");
+	task_exit(t);
+	assert_machine_sane();
+}
+
+TEST_ON_EVERY_PROFILE(filemap, timed_writeback, check_timed_writeback)

@@ -97,6 +97,13 @@ unsigned long kmm_host_to_kva(const void *p);
 /* Run fn(arg); a kernel oops inside makes it return -EFAULT (0 otherwise). */
 int kmm_try(void (*fn)(void *), void *arg);
 
+/*
+ * The simulated clock: it moves only when advanced, and the work that runs
+ * on time (the flusher's periodic writeback) runs as its moment passes.
+ */
+void kmm_clock_advance(u64 ns);
+u64 kmm_clock_ns(void);
+
 /* A picture of physical memory as SVG, a pixel per frame coloured by what it does (kmm map --svg). 0 or -errno. */
 int kmm_map_svg(FILE *out);
 

@@ -66,6 +66,8 @@ enum zone_watermarks {
 
 /* Events counted per CPU (vm_event_item), defined once; /proc/vmstat prints them. */
 #define KMM_VM_EVENTS(X)                          \
+	X(PGPGIN, "pgpgin")                       \
+	X(PGPGOUT, "pgpgout")                     \
 	X(PGALLOC_DMA, "pgalloc_dma")             \
 	X(PGALLOC_DMA32, "pgalloc_dma32")         \
 	X(PGALLOC_NORMAL, "pgalloc_normal")       \

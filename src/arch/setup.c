@@ -825,6 +825,9 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	M->user_min_free_kbytes = -1;
 	M->watermark_scale_factor = 10;
 	M->watermark_boost_factor = 15000;
+	M->dirty_writeback_centisecs = 500; /* the flusher wakes every 5 s */
+	M->dirty_expire_centisecs = 3000;   /* and writes what was dirtied 30 s ago */
+	M->next_writeback_ns = 5000000000ULL;
 	M->thp_enabled = prof->thp;
 	for (int z = 0; z < MAX_ZONE_TYPES; z++)
 		M->lowmem_reserve_ratio[z] = z == ZONE_DMA || z == ZONE_DMA32 ? 256 : z == ZONE_NORMAL ? 32 : 0;

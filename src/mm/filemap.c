@@ -66,6 +66,27 @@ static struct page *__find_page(struct address_space *m, unsigned long index)
 	return index < m->nr_slots ? m->pages[index] : NULL;
 }
 
+/* A cache page becomes dirty / clean: the counters, and the inode's dirtied_when at its first dirty page. */
+static void __page_mark_dirty(struct page *page)
+{
+	if (PAGE_FLAG(page, PG_dirty))
+		return;
+	struct inode *inode = ((struct address_space *)page->mapping)->host;
+	page->flags |= 1UL << PG_dirty;
+	mod_node_page_state(page, nr_file_dirty, 1);
+	if (!inode->nr_dirty++)
+		inode->dirtied_when = M->clock_ns;
+}
+
+static void __page_clear_dirty(struct page *page)
+{
+	if (!PAGE_FLAG(page, PG_dirty))
+		return;
+	page->flags &= ~(1UL << PG_dirty);
+	mod_node_page_state(page, nr_file_dirty, -1);
+	((struct address_space *)page->mapping)->host->nr_dirty--;
+}
+
 static int __add_to_page_cache(struct address_space *m, struct page *page, unsigned long index)
 {
 	if (index >= m->nr_slots) {
@@ -95,14 +116,13 @@ static void __delete_from_page_cache(struct page *page)
 {
 	struct address_space *m = page->mapping;
 	MM_BUG_ON(page->_mapcount >= 0);
+	__page_clear_dirty(page);
 	m->pages[page->index] = NULL;
 	m->nrpages--;
 	mod_node_page_state(page, nr_file_pages, -1);
 	if (m->host->shmem)
 		mod_node_page_state(page, nr_shmem, -1);
-	if (PAGE_FLAG(page, PG_dirty))
-		mod_node_page_state(page, nr_file_dirty, -1);
-	page->flags &= ~((1UL << PG_uptodate) | (1UL << PG_dirty) | (1UL << PG_swapbacked));
+	page->flags &= ~((1UL << PG_uptodate) | (1UL << PG_swapbacked));
 	page->mapping = NULL;
 	page->index = 0;
 	put_page(page);
@@ -118,6 +138,8 @@ static bool read_page_from_disk(struct inode *inode, struct page *page, unsigned
 		memcpy(p, inode->disk + off, n);
 	}
 	memset(p + n, 0, PAGE_SIZE - n); /* past the end: zeros, never old RAM contents */
+	if (n)
+		count_vm_events(PGPGIN, PAGE_SIZE >> 10);
 	return n > 0;
 }
 
@@ -160,10 +182,7 @@ struct page *filemap_get_page(struct inode *inode, unsigned long index, bool *ma
 void set_page_dirty(struct page *page)
 {
 	pthread_mutex_lock(&filemap_lock);
-	if (!PAGE_FLAG(page, PG_dirty)) {
-		page->flags |= 1UL << PG_dirty;
-		mod_node_page_state(page, nr_file_dirty, 1);
-	}
+	__page_mark_dirty(page);
 	pthread_mutex_unlock(&filemap_lock);
 }
 
@@ -437,10 +456,7 @@ long kmm_file_pwrite(const char *path, const void *buf, unsigned long len, unsig
 			break;
 		}
 		memcpy((char *)ram_host(page_to_phys(page)) + in, (const char *)buf + done, n);
-		if (!PAGE_FLAG(page, PG_dirty)) {
-			page->flags |= 1UL << PG_dirty;
-			mod_node_page_state(page, nr_file_dirty, 1);
-		}
+		__page_mark_dirty(page);
 		put_page(page);
 		done += (long)n;
 		off += n;
@@ -463,18 +479,23 @@ static void unmap_beyond(struct mm_struct *mm, struct vm_area_struct *vma, void 
 	zap_page_range(mm, vma->vm_start, vma->vm_end);
 }
 
-void kmm_sync(void)
+/*
+ * Write back the dirty pages of every named file whose first dirty page is
+ * older than older_than (ns of the simulated clock; ~0: all of them): per
+ * file, the shared writable PTEs are made read-only first (page_mkclean,
+ * under the tasks' locks) so the next store dirties the page again, then
+ * the bytes go to the disk and the pages are clean.
+ */
+static void writeback_inodes(u64 older_than)
 {
-	if (!M)
-		return;
-	/* each file's pages once: the PTEs first, under the tasks' locks, then the bytes */
 	pthread_mutex_lock(&filemap_lock);
-	int n = nr_store;
-	struct inode **snap = malloc((size_t)(n ? n : 1) * sizeof(*snap));
-	for (int i = 0; snap && i < n; i++) {
-		snap[i] = store[i];
-		snap[i]->i_count++;
-	}
+	int n = 0;
+	struct inode **snap = malloc((size_t)(nr_store ? nr_store : 1) * sizeof(*snap));
+	for (int i = 0; snap && i < nr_store; i++)
+		if (store[i]->nr_dirty && (older_than == ~0ULL || store[i]->dirtied_when <= older_than)) {
+			snap[n] = store[i];
+			snap[n++]->i_count++;
+		}
 	pthread_mutex_unlock(&filemap_lock);
 	if (!snap)
 		return;
@@ -491,13 +512,31 @@ void kmm_sync(void)
 				continue;
 			unsigned long off = k << PAGE_SHIFT;
 			memcpy(inode->disk + off, ram_host(page_to_phys(page)), min(PAGE_SIZE, inode->disk_size - off));
-			page->flags &= ~(1UL << PG_dirty);
-			mod_node_page_state(page, nr_file_dirty, -1);
+			__page_clear_dirty(page);
+			count_vm_events(PGPGOUT, PAGE_SIZE >> 10); /* KiB, as /proc/vmstat shows them */
 		}
 		__iput(inode);
 		pthread_mutex_unlock(&filemap_lock);
 	}
 	free(snap);
+}
+
+void kmm_sync(void)
+{
+	if (M)
+		writeback_inodes(~0ULL);
+}
+
+/*
+ * The flusher's periodic work (wb_workfn, kupdate style): every
+ * vm.dirty_writeback_centisecs of simulated time, files dirtied more than
+ * vm.dirty_expire_centisecs ago are written back.  Run by the clock.
+ */
+void wb_kupdate(void)
+{
+	u64 expire = (u64)M->dirty_expire_centisecs * 10000000ULL;
+	if (M->clock_ns >= expire)
+		writeback_inodes(M->clock_ns - expire);
 }
 
 /* drop_caches=1: clean pages that no PTE maps and nobody holds leave the cache. */

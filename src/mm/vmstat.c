@@ -34,6 +34,8 @@
  */
 #include "internal.h"
 
+#include <limits.h>
+
 #include <kmm/task.h>
 #include "sim/ram.h"
 
@@ -604,6 +606,29 @@ static int write_min_free_kbytes(const char *val)
 	return 0;
 }
 
+/* the flusher's period and the age at which dirty data is written back (sim/clock.c) */
+static void show_dwc(struct strbuf *sb) { show_int(sb, M->dirty_writeback_centisecs); }
+static void show_dec(struct strbuf *sb) { show_int(sb, M->dirty_expire_centisecs); }
+
+static int write_dwc(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, INT_MAX, &v))
+		return -EINVAL;
+	M->dirty_writeback_centisecs = v; /* re-armed from now, as dirty_writeback_centisecs_handler does */
+	M->next_writeback_ns = M->clock_ns + (u64)v * 10000000ULL;
+	return 0;
+}
+
+static int write_dec(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, INT_MAX, &v))
+		return -EINVAL;
+	M->dirty_expire_centisecs = v;
+	return 0;
+}
+
 /* drop_caches: 1 the clean page cache, 2 reclaimable slab, 3 both (4: only quiet the message) */
 static int drop_caches_last;
 static void show_drop_caches(struct strbuf *sb) { show_int(sb, drop_caches_last); }
@@ -706,6 +731,8 @@ static const struct proc_file proc_files[] = {
 	{ "sys/kernel/debug/extfrag/extfrag_index", show_extfrag_index, NULL },
 	{ "sys/kernel/debug/x86/pat_memtype_list", show_pat_memtype_list, NULL },
 	{ "sys/kernel/debug/extfrag/unusable_index", show_unusable_index, NULL },
+	{ "sys/vm/dirty_expire_centisecs", show_dec, write_dec },
+	{ "sys/vm/dirty_writeback_centisecs", show_dwc, write_dwc },
 	{ "sys/vm/drop_caches", show_drop_caches, write_drop_caches },
 	{ "sys/vm/lowmem_reserve_ratio", show_lowmem_reserve_ratio, write_lowmem_reserve_ratio },
 	{ "sys/vm/min_free_kbytes", show_min_free_kbytes, write_min_free_kbytes },

@@ -47,6 +47,7 @@
 #include <ctype.h>
 #include <limits.h>
 
+#include <kmm/fs.h>
 #include <kmm/highmem.h>
 #include <kmm/scenario.h>
 #include <kmm/slab.h>
@@ -1187,19 +1188,34 @@ static int cmd_mmap(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct handle *t, *h;
 	unsigned long size, prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
-	int ret;
-	if (nargs(sc, st, 2, 4) || need_task(sc, arg(st, 0), &t) || parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
+	int ret, fd = -1;
+	struct tok *ft;
+	const char *path = opt(st, "file", &ft);
+	if (nargs(sc, st, 2, 5) || need_task(sc, arg(st, 0), &t) || parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
 		return -1;
 	for (int i = 2; i < st->npos; i++) {
 		if (!strcmp(arg(st, i)->text, "populate"))
 			flags |= MAP_POPULATE;
+		else if (!strcmp(arg(st, i)->text, "shared"))
+			flags = (flags & ~(unsigned long)MAP_PRIVATE) | MAP_SHARED;
 		else if (parse_prot(sc, arg(st, i), &prot))
 			return -1;
 	}
 	if (!(h = handle_new(sc, st, H_MMAP, &ret)))
 		return ret;
 	h->task = t->task;
-	long a = task_mmap(t->task, 0, size, prot, flags, -1, 0);
+	if (path) { /* a file mapping: opened for what the mapping needs, closed again (the VMA keeps the file) */
+		flags &= ~(unsigned long)MAP_ANONYMOUS;
+		bool rw = (flags & MAP_SHARED) && (prot & PROT_WRITE);
+		fd = task_open(t->task, path, rw ? O_RDWR : O_RDONLY);
+		if (fd < 0) {
+			fprintf(sc->out, "open %s: %s\n", path, strerror(-fd));
+			return 0;
+		}
+	}
+	long a = task_mmap(t->task, 0, size, prot, flags, fd, 0);
+	if (fd >= 0)
+		task_close(t->task, fd);
 	if (a < 0 && a > -4096) {
 		fprintf(sc->out, "mmap: %s\n", strerror((int)-a));
 		return 0;
@@ -1442,6 +1458,36 @@ static int cmd_verify(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
+/* file PATH SIZE: a file of SIZE bytes on the disk, filled with its own name (kmm_file_create) */
+static int cmd_file(struct kmm_scenario *sc, struct stmt *st)
+{
+	unsigned long size;
+	if (nargs(sc, st, 2, 2) || parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
+		return -1;
+	CHECKED(sc);
+	const char *path = arg(st, 0)->text;
+	char *data = malloc(size ? size : 1);
+	if (!data)
+		return err_tok(sc, arg(st, 1), "no host memory for %lu bytes", size);
+	for (unsigned long i = 0, n = strlen(path); i < size; i++)
+		data[i] = path[i % n];
+	int ret = kmm_file_create(path, data, size);
+	free(data);
+	if (ret)
+		return err_tok(sc, arg(st, 0), "cannot create \"%s\": %s", path, strerror(-ret));
+	return 0;
+}
+
+/* sync: every dirty page-cache page goes to the disk */
+static int cmd_sync(struct kmm_scenario *sc, struct stmt *st)
+{
+	if (nargs(sc, st, 0, 0))
+		return -1;
+	CHECKED(sc);
+	kmm_sync();
+	return 0;
+}
+
 /* map FILE: the picture of physical memory as it is now (kmm_map_svg) */
 static int cmd_map(struct kmm_scenario *sc, struct stmt *st)
 {
@@ -1488,11 +1534,40 @@ static int cmd_sysctl(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
+/* A time like 30s, 500ms, 2m, 1h (bare: seconds) into ns. */
+static int parse_time(struct kmm_scenario *sc, const struct tok *t, u64 *ns)
+{
+	static const struct { const char *unit; u64 ns; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000ULL }, { "", 1000000000ULL },
+		{ "m", 60000000000ULL }, { "h", 3600000000000ULL },
+	};
+	char *e;
+	errno = 0;
+	unsigned long long v = strtoull(t->text, &e, 10);
+	for (size_t i = 0; t->text[0] >= '0' && t->text[0] <= '9' && !errno && i < ARRAY_SIZE(units); i++)
+		if (!strcmp(e, units[i].unit) && v <= ~0ULL / units[i].ns) {
+			*ns = v * units[i].ns;
+			return 0;
+		}
+	return err_tok(sc, t, "expected a time like 30s, 500ms or 2m, got \"%s\"", t->text);
+}
+
+/* sleep TIME / step [N]: the simulated clock moves, and what runs on time runs (sim/clock.c) */
 static int cmd_clock(struct kmm_scenario *sc, struct stmt *st)
 {
-	return err_tok(sc, &st->tok[st->cmd_at],
-		       "%s is not available: kmm's simulated clock does not move yet (nothing in kmm runs on time)",
-		       st->cmd->name);
+	u64 ns = 4000000; /* step: one tick at HZ=250 */
+	long ticks = 1;
+	if (!strcmp(st->cmd->name, "sleep")) {
+		if (nargs(sc, st, 1, 1) || parse_time(sc, arg(st, 0), &ns))
+			return -1;
+	} else {
+		if (nargs(sc, st, 0, 1) || (st->npos && parse_num(sc, arg(st, 0), arg(st, 0)->text, 1, 1L << 40, &ticks)))
+			return -1;
+		ns *= (u64)ticks;
+	}
+	CHECKED(sc);
+	kmm_clock_advance(ns);
+	return 0;
 }
 
 /* ---- expect ---------------------------------------------------------------------------------- */
@@ -1760,8 +1835,10 @@ static const struct command commands[] = {
 	{ "spawn", cmd_task_create, R_HANDLE, "uid", "COMM [uid=N]", "a new process (as task_create)", H_NONE },
 	{ "exec", cmd_exec, R_NONE, "text,data,bss", "TASK PATH [text=SIZE] [data=SIZE] [bss=SIZE]",
 	  "lay out code, data, heap and stack as exec does", H_NONE },
-	{ "mmap", cmd_mmap, R_HANDLE, "", "TASK SIZE [PROT] [populate]",
-	  "an anonymous private mapping (PROT rw by default); nothing is allocated until touched", H_NONE },
+	{ "mmap", cmd_mmap, R_HANDLE, "file", "TASK SIZE [PROT] [shared] [populate] [file=PATH]",
+	  "a mapping, anonymous or of a file, private or shared (PROT rw by default); nothing is allocated until touched", H_NONE },
+	{ "file", cmd_file, R_NONE, "", "PATH SIZE", "a file of SIZE bytes on the simulated disk", H_NONE },
+	{ "sync", cmd_sync, R_NONE, "", "", "write every dirty page-cache page back to the disk", H_NONE },
 	{ "munmap", cmd_munmap, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unmap a region, or part of it", H_NONE },
 	{ "mprotect", cmd_mprotect, R_NONE, "", "REGION PROT [OFF LEN] [in TASK]", "change a region's protection", H_NONE },
 	{ "touch", cmd_touch, R_NONE, "", "REGION [OFF [LEN]] [read|write] [in TASK]",
@@ -1769,8 +1846,8 @@ static const struct command commands[] = {
 	{ "write", cmd_write, R_NONE, "", "REGION OFF TEXT [in TASK]", "store bytes into a task's memory", H_NONE },
 	{ "fork", cmd_fork, R_HANDLE, "", "TASK", "a child sharing the parent's pages copy-on-write", H_NONE },
 	{ "exit", cmd_release, R_NONE, "", "TASK", "end a task: its memory goes back", H_TASK },
-	{ "sleep", cmd_clock, R_NONE, "*", "TIME", "not available: kmm's simulated clock does not move yet", H_NONE },
-	{ "step", cmd_clock, R_NONE, "*", "[N]", "not available: kmm's simulated clock does not move yet", H_NONE },
+	{ "sleep", cmd_clock, R_NONE, "", "TIME", "let simulated time pass (30s, 500ms, 2m); timed work such as the flusher's writeback runs", H_NONE },
+	{ "step", cmd_clock, R_NONE, "", "[N]", "let N ticks pass (HZ=250: 4 ms each; 1 if no N)", H_NONE },
 	{ "help", cmd_help, R_NONE, "", "[COMMAND]", "list the commands, or describe one", H_NONE },
 	{ NULL, NULL, 0, NULL, NULL, NULL, H_NONE },
 };
