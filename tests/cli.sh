@@ -203,7 +203,8 @@ has "replay truncated warning" "truncated" "$tmp/err"
 status "replay truncated zstd, strict" 2 "cut.zst: zstd: the stream is truncated" "$KMM" replay --strict "$tmp/cut.zst"
 
 # kmm map: the picture of physical memory, from the command line and from a scenario
-ok "map" "$KMM" map --mem 256M --svg "$tmp/map.svg"
+ok "map" "$KMM" map --mem 256M --svg "$tmp/map.svg" --proc-dir "$tmp/mpd"
+has "map writes the views too" "MemTotal:" "$tmp/mpd/meminfo"
 has "map is an SVG" "</svg>" "$tmp/map.svg"
 has "map draws the zones" "Node 0, zone Normal: pfn 0x1000-" "$tmp/map.svg"
 status "map needs --svg" 2 "--svg FILE is required" "$KMM" map --mem 256M

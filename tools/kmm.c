@@ -39,7 +39,7 @@ static void usage(FILE *f)
 	      "       kmm shell [boot options]                            (kmm shell --help)\n"
 	      "       kmm replay [boot options] [--strict] [--proc-dir DIR] [--svg FILE] TRACE\n"
 	      "                                                          (kmm replay --help)\n"
-	      "       kmm map [boot options] --svg FILE                    (kmm map --help)\n"
+	      "       kmm map [boot options] [--proc-dir DIR] --svg FILE   (kmm map --help)\n"
 	      "       kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
@@ -254,7 +254,7 @@ static const char map_help[] =
 	"    kmm map - draw a booted machine's physical memory, frame by frame\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    kmm map [boot options] --svg FILE\n"
+	"    kmm map [boot options] [--proc-dir DIR] --svg FILE\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Boots the machine (kmm boot's options) and writes an SVG picture of its\n"
@@ -267,6 +267,7 @@ static const char map_help[] =
 	"\n"
 	"OPTIONS\n"
 	"    --svg FILE   where to write the picture (required)\n"
+	"    --proc-dir DIR  also write every /proc view into DIR\n"
 	"    boot options as kmm boot --help lists them\n"
 	"\n"
 	"EXIT STATUS\n"
@@ -278,10 +279,11 @@ static int cmd_map(int argc, char **argv)
 	static const struct option opts[] = {
 		BOOT_OPTIONS,
 		{ "svg", required_argument, 0, 's' }, { "help", no_argument, 0, 'h' },
+		{ "proc-dir", required_argument, 0, 'o' },
 		{ 0, 0, 0, 0 },
 	};
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
-	const char *svg = NULL;
+	const char *svg = NULL, *proc_dir = NULL;
 	char *e820 = NULL;
 	int c, idx = 0;
 	optind = 1;
@@ -292,6 +294,7 @@ static int cmd_map(int argc, char **argv)
 				return 2;
 			break;
 		case 's': svg = optarg; break;
+		case 'o': proc_dir = optarg; break;
 		case 'h': free(e820); fputs(map_help, stdout); return 0;
 		default: free(e820); usage(stderr); return 2;
 		}
@@ -308,12 +311,12 @@ static int cmd_map(int argc, char **argv)
 	int ret = f ? kmm_map_svg(f) : -errno;
 	if (f && fclose(f) && !ret)
 		ret = -errno;
-	kmm_shutdown();
-	if (ret) {
+	if (ret)
 		fprintf(stderr, "kmm map: %s: %s\n", svg, strerror(-ret));
-		return 1;
-	}
-	return 0;
+	else if (proc_dir && write_proc_dir(proc_dir, NULL, 0))
+		ret = -EIO;
+	kmm_shutdown();
+	return ret ? 1 : 0;
 }
 
 int main(int argc, char **argv)
