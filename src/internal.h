@@ -322,6 +322,7 @@ void free_reserved_area_pfn(unsigned long start_pfn, unsigned long end_pfn, cons
 void adjust_managed_page_count(struct page *page, long count);
 int ram_init(char *err, size_t errlen);               /* sim/ram.c */
 int init_kernel_page_tables(void);                    /* arch/pgtable.c */
+int kallsyms_lookup(unsigned long addr, const char **name, unsigned long *off, unsigned long *size); /* sim/kallsyms.c */
 #define FAULT_AROUND 16 /* pages a host-mirror trap maps at once, the faulting one first */
 int kmm_window_add(unsigned long kva, unsigned long size); /* sim/trap.c */
 struct kmm_window;

@@ -33,7 +33,6 @@
 #include "internal.h"
 #include "sim/ram.h"
 
-#include <dlfcn.h>
 #include <kmm/slab.h>
 #include <kmm/vmalloc.h>
 
@@ -581,11 +580,13 @@ unsigned long vmalloc_used_pages(void)
 	return __atomic_load_n(&vmalloc_nr_pages, __ATOMIC_RELAXED);
 }
 
+/* %pS: the caller as function+offset/size (sim/kallsyms.c), else its address */
 static void show_caller(struct strbuf *sb, unsigned long caller)
 {
-	Dl_info info;
-	if (caller && dladdr((void *)caller, &info) && info.dli_sname)
-		sb_printf(sb, " %s+0x%lx", info.dli_sname, caller - (unsigned long)info.dli_saddr);
+	const char *name;
+	unsigned long off, size;
+	if (caller && !kallsyms_lookup(caller, &name, &off, &size))
+		sb_printf(sb, " %s+0x%lx/0x%lx", name, off, size);
 	else if (caller)
 		sb_printf(sb, " 0x%lx", caller);
 }
