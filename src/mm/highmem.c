@@ -67,8 +67,19 @@ static inline unsigned long kmap_slot_addr(int cpu, int idx)
 	return fix_to_virt(M->layout.fix_kmap_begin + (unsigned long)idx + (unsigned long)KM_MAX_IDX * (unsigned long)cpu);
 }
 
-/* Linux's WARNING header, then what was wrong (fmt takes the one pointer) */
-static void __attribute__((format(printf, 1, 0))) kmap_bug(const char *fmt, const char *fn, const void *what)
+/*
+ * Linux's WARNING header, then what was wrong; fmt takes the one pointer
+ * as a simulated kernel address (%lx: a page is named by its struct page's
+ * place in mem_map, an address by its kernel address), so the log is the
+ * same from run to run.
+ */
+static unsigned long kva_or_ptr(const void *p)
+{
+	unsigned long kva = kmm_host_to_kva(p);
+	return kva ? kva : (unsigned long)p; /* not a kernel address at all: the pointer as given */
+}
+
+static void __attribute__((format(printf, 1, 0))) kmap_bug(const char *fmt, const char *fn, unsigned long what)
 {
 	char msg[160];
 	snprintf(msg, sizeof(msg), fmt, what);
@@ -209,7 +220,8 @@ void kunmap_high(struct page *page)
 	int nr = pkmap_lookup(page);
 	if (nr < 0 || pkmap_count[nr] < 2) {
 		pthread_mutex_unlock(&kmap_lock);
-		kmap_bug("kunmap_high: page %p is not kmapped\n", "kunmap_high", page);
+		kmap_bug("kunmap_high: page %lx is not kmapped\n", "kunmap_high",
+			 page_to_pfn(page) * M->prof->struct_page_size);
 		return;
 	}
 	/* 1 means "no one holds it": the entry waits for the next flush */
@@ -297,13 +309,14 @@ void kunmap_local(const void *addr)
 		/* a lowmem page's direct-map address: nothing was mapped */
 		if (virt_addr_valid(addr))
 			return;
-		kmap_bug("kunmap_local: %p was not returned by kmap_local_page()\n", "kunmap_local_indexed", addr);
+		kmap_bug("kunmap_local: %lx was not returned by kmap_local_page()\n", "kunmap_local_indexed",
+			 kva_or_ptr(addr));
 		return;
 	}
 	if (idx < 0 || kva != kmap_slot_addr(cpu, idx)) {
 		/* Linux: WARN_ON_ONCE(addr != __fix_to_virt(FIX_KMAP_BEGIN + idx)); kmm changes nothing */
-		kmap_bug("kunmap_local: %p is not the last mapping of this CPU (unmap in reverse order)\n",
-			 "kunmap_local_indexed", addr);
+		kmap_bug("kunmap_local: %lx is not the last mapping of this CPU (unmap in reverse order)\n",
+			 "kunmap_local_indexed", kva_or_ptr(addr));
 		return;
 	}
 	unmap_slot(cpu, idx);
@@ -352,7 +365,8 @@ void kunmap_atomic_type(const void *addr, enum km_type type)
 	unsigned long kva = kmm_host_to_kva(addr) & PAGE_MASK;
 	if ((unsigned)type >= KM_TYPE_NR || !(km_type_busy[cpu] & (1u << type)) || kva != kmap_slot_addr(cpu, (int)type)) {
 		if (!virt_addr_valid(addr))
-			kmap_bug("kunmap_atomic_type: %p is not mapped in that slot\n", "kunmap_atomic_type", addr);
+			kmap_bug("kunmap_atomic_type: %lx is not mapped in that slot\n", "kunmap_atomic_type",
+				 kva_or_ptr(addr));
 		return;
 	}
 	unmap_slot(cpu, (int)type);
