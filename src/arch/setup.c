@@ -25,6 +25,7 @@
  */
 #include "internal.h"
 #include "sim/ram.h"
+#include "sim/track.h"
 
 #include <ctype.h>
 
@@ -330,6 +331,17 @@ static int param_slab_hardened(const char *val, char *err, size_t errlen)
 	return 0;
 }
 
+/* kasan=off: do not tell ASan/Valgrind about freed RAM on this machine (sim/track.h) */
+static int param_kasan(const char *val, char *err, size_t errlen)
+{
+	if (val && (!strcmp(val, "on") || !strcmp(val, "off"))) {
+		track_on = KMM_TRACK && !strcmp(val, "on");
+		return 0;
+	}
+	snprintf(err, errlen, "kasan=%s: expected on or off", val ? val : "");
+	return -EINVAL;
+}
+
 static int param_ignored(const char *val, char *err, size_t errlen)
 {
 	return 0;
@@ -357,6 +369,7 @@ static const struct kmm_param kmm_params[] = {
 	{ "slab_merge", param_slab_merge },
 	{ "slub_merge", param_slab_merge },
 	{ "slab_freelist_hardened", param_slab_hardened },
+	{ "kasan", param_kasan },
 	/* not about memory: accepted so a real /proc/cmdline can be pasted */
 	{ "console", param_ignored }, { "loglevel", param_ignored }, { "panic", param_ignored },
 	{ "no_hash_pointers", param_ignored }, { "nokaslr", param_ignored }, { "quiet", param_ignored },
@@ -412,7 +425,7 @@ static int parse_early_param(const char *cmdline, char *err, size_t errlen)
 	}
 	free(copy);
 	if (!ret && *unknown) {
-		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened)",
+		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan=)",
 			 unknown);
 		ret = -EINVAL;
 	}

@@ -48,6 +48,7 @@
 #include <emmintrin.h>
 #endif
 #include "sim/ram.h"
+#include "sim/track.h"
 
 #include <sched.h>
 
@@ -1100,10 +1101,23 @@ static void __free_pages_ok(struct page *page, unsigned int order)
 	free_one_page(page_zone(page), page, pfn, order, mt);
 }
 
+/*
+ * Freed pages are off limits to ASan/Valgrind until allocated again
+ * (kasan_poison_pages): before they are on a list another CPU may take
+ * them from.  Pages the buddy allocator got at boot were never handed
+ * out and stay unmarked, so the tool's shadow costs only what was used.
+ */
+static inline void kasan_poison_pages(struct page *page, unsigned int order)
+{
+	if (KMM_TRACK)
+		track_mem_noaccess(ram_host(PFN_PHYS(page_to_pfn(page))), PAGE_SIZE << order);
+}
+
 static inline void free_the_page(struct page *page, unsigned int order)
 {
 	if (!free_pages_prepare(page, order))
 		return;
+	kasan_poison_pages(page, order);
 	if (pcp_allowed_order(order))
 		free_unref_page(page, order);
 	else
@@ -1262,6 +1276,8 @@ static inline void prep_new_page(struct page *page, unsigned int order, gfp_t gf
 	page->index = 0;
 	set_page_count(page, 1);
 	set_alloc_order(page, order);
+	if (KMM_TRACK) /* kasan_unpoison_pages: a page's bytes are always defined (old contents or zeros) */
+		track_mem_defined(ram_host(PFN_PHYS(page_to_pfn(page))), PAGE_SIZE << order);
 	if (gfp & __GFP_ZERO)
 		clear_pages(page, order);
 	if (order && (gfp & __GFP_COMP))

@@ -23,6 +23,7 @@
 #include "mm/slab.h"
 
 #include "sim/ram.h"
+#include "sim/track.h"
 
 #include <kmm/vmalloc.h>
 
@@ -304,7 +305,9 @@ void *kmalloc_large_node(size_t size, gfp_t flags, int node)
 	if (!page)
 		return NULL;
 	__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->nr_slab_unreclaimable, 1L << order, __ATOMIC_RELAXED);
-	return page_address(page);
+	char *p = page_address(page);
+	track_mem_noaccess(p + size, (PAGE_SIZE << order) - size); /* kasan_kmalloc_large: the tail */
+	return p;
 }
 
 void free_large_kmalloc(struct page *page, const void *object)
@@ -320,14 +323,15 @@ void free_large_kmalloc(struct page *page, const void *object)
 	__free_pages(page, order);
 }
 
+/* What the caller may use of x; all of it is open to ASan/Valgrind from now on, as Linux's ksize() unpoisons it. */
 size_t ksize(const void *x)
 {
 	if (ZERO_OR_NULL_PTR(x) || !virt_addr_valid(x))
 		return 0;
 	struct page *page = compound_head(virt_to_page(x));
-	if (!PageSlab(page))
-		return PAGE_SIZE << compound_order(page);
-	return slab_ksize(page->slab_cache);
+	size_t size = PageSlab(page) ? slab_ksize(page->slab_cache) : PAGE_SIZE << compound_order(page);
+	track_mem_defined(x, size);
+	return size;
 }
 
 void kfree_sensitive(const void *x)
@@ -348,6 +352,7 @@ void *krealloc(const void *p, size_t new_size, gfp_t flags)
 	if (ks && new_size <= ks) {
 		if (flags & __GFP_ZERO)
 			memset((char *)p + new_size, 0, ks - new_size);
+		track_mem_noaccess((char *)p + new_size, ks - new_size); /* kasan_krealloc: the new tail */
 		return (void *)p;
 	}
 	void *ret = kmalloc(new_size, flags);

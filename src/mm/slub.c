@@ -49,6 +49,7 @@
 #include "mm/slab.h"
 
 #include "sim/ram.h"
+#include "sim/track.h"
 
 #include <dlfcn.h>
 
@@ -113,16 +114,17 @@ static inline void *freelist_ptr(const struct kmem_cache *s, void *ptr, unsigned
 	return (void *)((unsigned long)ptr ^ s->random ^ __builtin_bswap64(ptr_addr));
 }
 
+/* The free pointer lives in a free object, which ASan/Valgrind were told is off limits (sim/track.h). */
 static inline void *get_freepointer(const struct kmem_cache *s, void *object)
 {
 	unsigned long addr = (unsigned long)object + s->offset;
-	return freelist_ptr(s, *(void **)addr, addr);
+	return freelist_ptr(s, track_load_ptr((void **)addr), addr);
 }
 
 static inline void set_freepointer(const struct kmem_cache *s, void *object, void *fp)
 {
 	unsigned long addr = (unsigned long)object + s->offset;
-	*(void **)addr = freelist_ptr(s, fp, addr);
+	track_store_ptr((void **)addr, freelist_ptr(s, fp, addr));
 }
 
 /* The object that starts the slot holding address x, or NULL when x is not one. */
@@ -154,6 +156,61 @@ struct page *virt_to_slab(const void *x)
 		return NULL;
 	struct page *head = compound_head(virt_to_page(x));
 	return PageSlab(head) ? head : NULL;
+}
+
+/* ---- what ASan/Valgrind are told (sim/track.h) ------------------------------------------ */
+
+/*
+ * A slot's bytes as the tool sees them: a free object's whole slot is off
+ * limits; an allocated object is open for the size asked (a kmalloc's
+ * requested size, as KASAN poisons the tail of a kmalloc-N object, or the
+ * cache's object size) and the rest of its slot - red zones, free pointer,
+ * tracks, padding - stays off limits.  A new slab is off limits whole.
+ * SLAB_TYPESAFE_BY_RCU objects stay open when freed: readers may still
+ * look at them (Linux's KASAN does not poison them either).
+ */
+static inline char *slot_start(const struct kmem_cache *s, void *object)
+{
+	return (char *)object - s->red_left_pad;
+}
+
+static inline void kasan_slab_alloc(struct kmem_cache *s, void *object, size_t orig_size)
+{
+	size_t n = orig_size ? orig_size : s->object_size;
+	if (s->ctor || (s->flags & SLAB_TYPESAFE_BY_RCU))
+		track_mem_defined(object, n); /* constructed objects keep their contents while free */
+	else
+		track_mem_undefined(object, n);
+}
+
+static inline void kasan_poison_object(struct kmem_cache *s, void *object)
+{
+	if (!(s->flags & SLAB_TYPESAFE_BY_RCU))
+		track_mem_noaccess(slot_start(s, object), s->size);
+}
+
+/*
+ * SLUB looking at a slot's red zones, poison and tracks - bytes the tool
+ * may have been told are off limits - opens the slot, and afterwards puts
+ * back what the object had (as Linux's metadata_access_enable/disable).
+ */
+static inline size_t metadata_access_enable(const struct kmem_cache *s, void *object)
+{
+	if (!KMM_TRACK || !track_on)
+		return 0;
+	if (track_mem_accessible(slot_start(s, object), s->size) == s->size)
+		return SIZE_MAX; /* open already (a report inside a check): the outer one closes it */
+	size_t keep = track_mem_accessible(object, s->object_size);
+	track_mem_defined(slot_start(s, object), s->size);
+	return keep;
+}
+
+static inline void metadata_access_disable(const struct kmem_cache *s, void *object, size_t keep)
+{
+	if (!KMM_TRACK || !track_on || keep == SIZE_MAX)
+		return;
+	track_mem_noaccess(slot_start(s, object), s->size);
+	track_mem_defined(object, keep);
 }
 
 /* ---- debug: tracks, poison, red zones, reports --------------------------------------- */
@@ -221,11 +278,13 @@ static void set_track(struct kmem_cache *s, void *object, enum track_item alloc,
 {
 	if (!(s->flags & SLAB_STORE_USER))
 		return;
+	size_t keep = metadata_access_enable(s, object);
 	struct track *t = get_track(s, object, alloc);
 	t->site = addr ? site_index(addr) : 0;
 	t->cpu = (u16)max(smp_processor_id(), 0);
 	t->pid = 0;
 	t->when = (u32)(M->clock_ns / 4000000); /* jiffies at HZ=250 */
+	metadata_access_disable(s, object, keep);
 }
 
 static void print_track(const char *s, const struct track *t)
@@ -242,8 +301,10 @@ void print_tracking(struct kmem_cache *s, void *object)
 {
 	if (!(s->flags & SLAB_STORE_USER))
 		return;
+	size_t keep = metadata_access_enable(s, object);
 	print_track("Allocated", get_track(s, object, TRACK_ALLOC));
 	print_track("Freed", get_track(s, object, TRACK_FREE));
+	metadata_access_disable(s, object, keep);
 }
 
 static void print_section(const char *level, const char *text, const u8 *addr, unsigned int length)
@@ -294,6 +355,13 @@ static void print_slab_info(const struct page *slab)
 static void print_trailer(struct kmem_cache *s, struct page *slab, u8 *p)
 {
 	u8 *addr = (u8 *)slab_address(slab);
+	if (KMM_TRACK && track_on && !valid_object_pointer(s, slab, p)) {
+		/* no slot to open: a corrupt free pointer; its bytes may belong to anyone */
+		print_slab_info(slab);
+		pr_err("Object 0x%lx @offset=%lu\n\n", kva(p), (unsigned long)(p - addr));
+		return;
+	}
+	size_t keep = metadata_access_enable(s, p);
 	print_tracking(s, p);
 	print_slab_info(slab);
 	pr_err("Object 0x%lx @offset=%lu fp=0x%p\n\n", kva(p), (unsigned long)(p - addr), get_freepointer(s, p));
@@ -302,6 +370,7 @@ static void print_trailer(struct kmem_cache *s, struct page *slab, u8 *p)
 	print_section(KERN_ERR, "Object   ", p, min(s->object_size, 4096u));
 	if (s->flags & SLAB_RED_ZONE)
 		print_section(KERN_ERR, "Redzone  ", p + s->object_size, s->inuse - s->object_size);
+	metadata_access_disable(s, p, keep);
 }
 
 static void object_err(struct kmem_cache *s, struct page *slab, u8 *object, const char *reason)
@@ -325,6 +394,7 @@ static void slab_err(struct kmem_cache *s, struct page *slab, const char *fmt, .
 static void init_object(struct kmem_cache *s, void *object, u8 val)
 {
 	u8 *p = object;
+	size_t keep = metadata_access_enable(s, object);
 	if (s->flags & SLAB_RED_ZONE)
 		memset(p - s->red_left_pad, val, s->red_left_pad);
 	if (s->flags & __OBJECT_POISON) {
@@ -333,6 +403,7 @@ static void init_object(struct kmem_cache *s, void *object, u8 val)
 	}
 	if (s->flags & SLAB_RED_ZONE)
 		memset(p + s->object_size, val, s->inuse - s->object_size);
+	metadata_access_disable(s, object, keep);
 }
 
 static bool check_bytes_and_report(struct kmem_cache *s, struct page *slab, u8 *object, const char *what,
@@ -362,6 +433,7 @@ static bool check_bytes_and_report(struct kmem_cache *s, struct page *slab, u8 *
 static bool check_object(struct kmem_cache *s, struct page *slab, u8 *object, u8 val)
 {
 	bool ok = true;
+	size_t keep = metadata_access_enable(s, object);
 	if (s->flags & SLAB_RED_ZONE) {
 		if (!check_bytes_and_report(s, slab, object, "Left Redzone", object - s->red_left_pad, val, s->red_left_pad))
 			ok = false;
@@ -374,6 +446,7 @@ static bool check_object(struct kmem_cache *s, struct page *slab, u8 *object, u8
 		    !check_bytes_and_report(s, slab, object, "End Poison", object + s->object_size - 1, POISON_END, 1))
 			ok = false;
 	}
+	metadata_access_disable(s, object, keep);
 	return ok;
 }
 
@@ -466,13 +539,17 @@ static struct page *allocate_slab(struct kmem_cache *s, gfp_t flags, int node)
 	for (unsigned int i = 0; i < objects; i++, p += s->size) {
 		if (s->flags & (SLAB_STORE_USER | SLAB_RED_ZONE | __OBJECT_POISON)) {
 			init_object(s, p, SLUB_RED_INACTIVE);
-			if (s->flags & SLAB_STORE_USER)
+			if (s->flags & SLAB_STORE_USER) {
+				size_t keep = metadata_access_enable(s, p);
 				memset(get_track(s, p, TRACK_ALLOC), 0, 2 * TRACK_SLOT_SIZE);
+				metadata_access_disable(s, p, keep);
+			}
 		}
 		if (s->ctor)
 			s->ctor(p);
 		set_freepointer(s, p, i + 1 < objects ? p + s->size : NULL);
 	}
+	track_mem_noaccess(start, PAGE_SIZE << order); /* kasan_poison_slab: every object is free */
 	inc_slabs_node(s, slab_nid(slab), (int)objects);
 	return slab;
 }
@@ -839,12 +916,38 @@ static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_c
 		else
 			c->freelist = get_freepointer(s, object);
 	}
+	if (KMM_TRACK && object)
+		kasan_slab_alloc(s, object, orig_size);
 	if (__builtin_expect(object && (gfp & __GFP_ZERO), 0))
 		memset(object, 0, orig_size ? orig_size : s->object_size);
 	return object;
 }
 
 /* ---- freeing ------------------------------------------------------------------------------ */
+
+/*
+ * kasan_slab_free: the object goes off limits before it is on a freelist
+ * another CPU may take it from.  An object that is off limits already was
+ * freed before: KASAN's double-free report, and the free is refused (the
+ * freelist stays whole).
+ */
+static inline bool kasan_slab_free(struct kmem_cache *s, void *object, unsigned long addr)
+{
+	if (track_mem_is_noaccess(object) && !(s->flags & SLAB_TYPESAFE_BY_RCU)) {
+		char caller[160];
+		site_name(site_index(addr), caller, sizeof(caller));
+		pr_err("==================================================================\n");
+		pr_err("BUG: KASAN: double-free in %s\n", caller);
+		pr_err("Free of addr %lx by task %s/%d\n\n", kva(object), "kmm", 0);
+		pr_err("The buggy address belongs to the object at %lx\n", kva(object));
+		pr_err(" which belongs to the cache %s of size %u\n", s->name, s->object_size);
+		pr_err("==================================================================\n");
+		M->slab_bugs++;
+		return true;
+	}
+	kasan_poison_object(s, object);
+	return false;
+}
 
 static void __slab_free(struct kmem_cache *s, struct page *slab, void *object)
 {
@@ -916,6 +1019,8 @@ static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s
 		}
 		set_track(s, object, TRACK_FREE, addr);
 		init_object(s, object, SLUB_RED_INACTIVE);
+		if (KMM_TRACK)
+			kasan_poison_object(s, object);
 		__slab_free(s, slab, object);
 		return;
 	}
@@ -931,11 +1036,15 @@ static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s
 				object_err(s, slab, object, "Object already free");
 				return;
 			}
+			if (KMM_TRACK && kasan_slab_free(s, object, addr))
+				return;
 			set_freepointer(s, object, c->freelist);
 			c->freelist = object;
 			return;
 		}
 	}
+	if (KMM_TRACK && kasan_slab_free(s, object, addr))
+		return;
 	__slab_free(s, slab, object);
 }
 

@@ -29,6 +29,7 @@
 #define _GNU_SOURCE
 #include "internal.h"
 #include "sim/ram.h"
+#include "sim/track.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -122,8 +123,11 @@ void device_exit(void)
 
 void ram_exit(void)
 {
-	if (kmm_ram.direct_base)
+	if (kmm_ram.direct_base) {
+		track_forget(kmm_ram.direct_base, kmm_ram.size); /* the next machine may be mapped here */
 		munmap(kmm_ram.direct_base, kmm_ram.size);
+	}
+	track_on = KMM_TRACK;
 	if (kmm_ram.fd >= 0)
 		close(kmm_ram.fd);
 	kmm_ram = (struct kmm_ram){ .fd = -1 };
