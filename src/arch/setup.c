@@ -24,6 +24,7 @@
  * before anything is allocated; kmm_boot() then leaves no machine behind.
  */
 #include "internal.h"
+#include "mm/kfence.h"
 #include "sim/ram.h"
 #include "sim/track.h"
 
@@ -370,6 +371,7 @@ static const struct kmm_param kmm_params[] = {
 	{ "slub_merge", param_slab_merge },
 	{ "slab_freelist_hardened", param_slab_hardened },
 	{ "kasan", param_kasan },
+	{ "kfence.sample_interval", kfence_setup },
 	/* not about memory: accepted so a real /proc/cmdline can be pasted */
 	{ "console", param_ignored }, { "loglevel", param_ignored }, { "panic", param_ignored },
 	{ "no_hash_pointers", param_ignored }, { "nokaslr", param_ignored }, { "quiet", param_ignored },
@@ -425,7 +427,7 @@ static int parse_early_param(const char *cmdline, char *err, size_t errlen)
 	}
 	free(copy);
 	if (!ret && *unknown) {
-		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan=)",
+		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= kfence.sample_interval=)",
 			 unknown);
 		ret = -EINVAL;
 	}
@@ -769,6 +771,7 @@ static void machine_free(void)
 	}
 	vmalloc_exit();
 	kmap_exit();
+	kfence_exit();
 	kmem_cache_exit();
 	kmm_windows_exit();
 	nr_online_nodes = 0;
@@ -971,6 +974,7 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	if (M->initrd_size)
 		free_reserved_area_pfn(PFN_DOWN(M->initrd_start), PFN_UP(M->initrd_start + M->initrd_size), "initrd");
 	free_reserved_area_pfn(PFN_DOWN(M->image.init), PFN_UP(M->image.einit), "unused kernel image (initmem)");
+	kfence_init();
 	apply_boot_sysctls();
 	return 0;
 }

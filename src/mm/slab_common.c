@@ -22,6 +22,7 @@
  */
 #include "mm/slab.h"
 
+#include "mm/kfence.h"
 #include "sim/ram.h"
 #include "sim/track.h"
 
@@ -328,6 +329,8 @@ size_t ksize(const void *x)
 {
 	if (ZERO_OR_NULL_PTR(x) || !virt_addr_valid(x))
 		return 0;
+	if (is_kfence_address(x))
+		return kfence_ksize(x);
 	struct page *page = compound_head(virt_to_page(x));
 	size_t size = PageSlab(page) ? slab_ksize(page->slab_cache) : PAGE_SIZE << compound_order(page);
 	track_mem_defined(x, size);
@@ -582,7 +585,7 @@ unsigned long slab_objects_in_use(void)
 		sum += si.active_objs;
 	}
 	pthread_mutex_unlock(&slab_mutex);
-	return sum;
+	return sum + kfence_objects_in_use(); /* sampled objects are slab objects too */
 }
 
 /* Objects in use in a cache found by name (tests, "nothing lost"); -1 if none. */

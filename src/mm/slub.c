@@ -48,6 +48,7 @@
 #define _GNU_SOURCE
 #include "mm/slab.h"
 
+#include "mm/kfence.h"
 #include "sim/ram.h"
 #include "sim/track.h"
 
@@ -902,7 +903,9 @@ static void *alloc_single(struct kmem_cache *s, gfp_t gfp, int node, unsigned lo
 static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
 								   unsigned long addr, size_t orig_size)
 {
-	void *object;
+	void *object = kfence_alloc(s, orig_size ? orig_size : s->object_size, gfp, addr);
+	if (__builtin_expect(object != NULL, 0))
+		return object; /* sampled: an object of KFENCE's guarded pool */
 	int cpu = smp_processor_id();
 	if (__builtin_expect(cpu < 0 || !s->has_cpu_partial || (node != NUMA_NO_NODE && node >= M->nr_nodes), 0)) {
 		if (node >= M->nr_nodes)
@@ -1086,6 +1089,10 @@ void kmem_cache_free(struct kmem_cache *s, void *x)
 	struct page *slab;
 	if (!x)
 		return;
+	if (__builtin_expect(is_kfence_address(x), 0)) {
+		__kfence_free(x, (unsigned long)__builtin_return_address(0));
+		return;
+	}
 	s = cache_from_obj(s, x, &slab);
 	if (s)
 		slab_free(s, slab, x, (unsigned long)__builtin_return_address(0));
@@ -1115,6 +1122,10 @@ void kfree(const void *x)
 {
 	if (__builtin_expect(ZERO_OR_NULL_PTR(x), 0))
 		return;
+	if (__builtin_expect(is_kfence_address(x), 0)) {
+		__kfence_free((void *)x, (unsigned long)__builtin_return_address(0));
+		return;
+	}
 	/* in the direct map (holes read as empty struct pages: not slab, not a kmalloc) */
 	if (__builtin_expect((unsigned long)((const char *)x - (const char *)kmm_ram.direct_base) >= kmm_ram.direct_size, 0)) {
 		printk(KERN_WARNING "WARNING: kfree: pointer %p is not in the kernel's direct map\n", x);
@@ -1369,6 +1380,8 @@ int __kmem_cache_shutdown(struct kmem_cache *s)
 		if (n->nr_partial || __atomic_load_n(&n->nr_slabs, __ATOMIC_RELAXED))
 			busy = 1;
 	}
+	if (kfence_shutdown_cache(s))
+		busy = 1;
 	return busy;
 }
 

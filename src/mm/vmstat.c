@@ -38,6 +38,7 @@
 
 #include <kmm/task.h>
 #include "sim/ram.h"
+#include "mm/kfence.h"
 
 #include <sys/stat.h>
 
@@ -731,6 +732,8 @@ static const struct proc_file proc_files[] = {
 	{ "sys/kernel/debug/extfrag/extfrag_index", show_extfrag_index, NULL },
 	{ "sys/kernel/debug/x86/pat_memtype_list", show_pat_memtype_list, NULL },
 	{ "sys/kernel/debug/extfrag/unusable_index", show_unusable_index, NULL },
+	{ "sys/kernel/debug/kfence/objects", show_kfence_objects, NULL },
+	{ "sys/kernel/debug/kfence/stats", show_kfence_stats, NULL },
 	{ "sys/vm/dirty_expire_centisecs", show_dec, write_dec },
 	{ "sys/vm/dirty_writeback_centisecs", show_dwc, write_dwc },
 	{ "sys/vm/drop_caches", show_drop_caches, write_drop_caches },

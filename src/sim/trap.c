@@ -50,6 +50,7 @@
  */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "mm/kfence.h"
 #include "sim/ram.h"
 
 #include <kmm/pgtable.h>
@@ -353,6 +354,8 @@ static void trap(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	bool write = uc->uc_mcontext.gregs[REG_ERR] & 2;
+	if (kfence_handle_page_fault(addr, write, (unsigned long)uc->uc_mcontext.gregs[REG_RIP]))
+		return; /* a KFENCE page: reported, opened, and the access runs again */
 	struct kmm_window *w = kernel_window_of_host(addr);
 	if (w) {
 		unsigned long kva = w->base + (unsigned long)(addr - w->host);
