@@ -172,13 +172,14 @@ static void pool_protect(char *page, bool closed)
 /* A host code address as %pS prints one: function+offset/size, else module+offset. */
 static void symbolize(const void *pc, char *buf, size_t len)
 {
-	Dl_info info;
+	Dl_info info = { 0 };
 	const ElfW(Sym) *sym = NULL;
-	if (dladdr1(pc, &info, (void **)&sym, RTLD_DL_SYMENT) && info.dli_sname && sym &&
+	bool found = dladdr1(pc, &info, (void **)&sym, RTLD_DL_SYMENT) != 0;
+	if (found && info.dli_sname && sym &&
 	    (unsigned long)((const char *)pc - (const char *)info.dli_saddr) < sym->st_size) {
 		snprintf(buf, len, "%s+0x%lx/0x%lx", info.dli_sname,
 			 (unsigned long)((const char *)pc - (const char *)info.dli_saddr), (unsigned long)sym->st_size);
-	} else if (info.dli_fname) {
+	} else if (found && info.dli_fname) {
 		const char *base = strrchr(info.dli_fname, '/');
 		snprintf(buf, len, "%s+0x%lx", base ? base + 1 : info.dli_fname,
 			 (unsigned long)((const char *)pc - (const char *)info.dli_fbase));
