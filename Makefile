@@ -1,6 +1,7 @@
 # kmm — top-level build.  `make` builds the library and the kmm tool,
 # `make run` boots the default machine, `make test` builds and runs every
-# test (plain and under ASan+UBSan), `make bench` runs the benchmarks.
+# test (plain and under ASan+UBSan), `make test-valgrind` the use-after-free
+# proofs under valgrind, `make bench` runs the benchmarks.
 
 CC       ?= cc
 DEBUG    ?= 1
@@ -23,7 +24,7 @@ TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 BENCH_SRC:= $(wildcard bench/*.c)
 
-.PHONY: all run test test-plain test-asan check-deps check-libedit check-zstd bench install clean
+.PHONY: all run test test-plain test-asan test-valgrind check-deps check-libedit check-zstd check-valgrind bench install clean
 all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm
 
 # Every object waits for the Debian headers the build takes (check-libedit, check-zstd below).
@@ -106,6 +107,22 @@ test-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) B=build-asan CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDLIBS="-pthread -lm -lzstd -lz -fsanitize=address,undefined" test-plain
 
+# Memcheck told about simulated RAM (sim/track.h, -DKMM_VALGRIND=1): the proof
+# that a use after free is reported runs under valgrind.  Only those tests: the
+# rest of the suite reserves more host address space than valgrind grants.
+test-valgrind: check-valgrind
+	$(MAKE) B=build-valgrind CFLAGS="-O1 -DKMM_VALGRIND=1" build-valgrind/kmm-tests
+	valgrind -q --trace-children=yes ./build-valgrind/kmm-tests --filter 'sanitize/*' --jobs 1
+
+# valgrind and its client-request header (valgrind/memcheck.h) are Debian's valgrind package.
+check-valgrind:
+	@if ! command -v valgrind >/dev/null 2>&1 || [ ! -f /usr/include/valgrind/memcheck.h ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing valgrind (memcheck and valgrind/memcheck.h)"; \
+	    (apt-get install -y valgrind >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y valgrind >/dev/null)) || \
+	    { echo "could not install valgrind"; exit 1; }; \
+	  else echo "valgrind is missing: run 'sudo apt-get install valgrind'"; exit 1; fi; \
+	fi
+
 # bench_slab dlopen()s jemalloc, mimalloc and tcmalloc as baselines: install
 # them when missing (as root); a failure only leaves their columns empty.
 bench: $(B)/libkmm.a
@@ -129,4 +146,4 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' kmm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kmm.pc
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-valgrind

@@ -16,8 +16,8 @@
  * The three are one thing to ASan (addressable or not, in 8-byte granules
  * with an exact end) and three to memcheck.  Which tool is told is fixed
  * at compile time: ASan when the compiler instruments for it
- * (-fsanitize=address), memcheck when built with KMM_VALGRIND=1 (make
- * VALGRIND=1); otherwise every call here compiles to nothing.  At run
+ * (-fsanitize=address), memcheck when built with -DKMM_VALGRIND=1 (make
+ * test-valgrind); otherwise every call here compiles to nothing.  At run
  * time the boot parameter kasan=off switches the telling off for one
  * machine (track_on), for runs where the shadow writes cost too much.
  *
