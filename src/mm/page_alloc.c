@@ -40,7 +40,9 @@
  *   managed == allocated + NR_FREE_PAGES + Σ pcp counts
  * Bad frees (twice, wrong order, reserved or foreign pages, impossible
  * orders) are refused with Linux's "BUG: Bad page state" report and change
- * nothing.  Reserves and zonelists are computed in mm_init.c.
+ * nothing.  Reserves and zonelists are computed in mm_init.c.  In an ASan
+ * or Valgrind build a freed block is off limits to the tool until it is
+ * allocated again (kasan_poison_pages, sim/track.h).
  */
 #include "internal.h"
 

@@ -44,6 +44,12 @@
  * free") with the alloc/free tracks, and the cache stays consistent.
  * Invariants (kmem_cache_verify): per slab, inuse == objects - free objects
  * on its freelists; per node, nr_slabs and total_objects equal a recount.
+ *
+ * In an ASan or Valgrind build a free object's slot and everything of an
+ * allocated one but the bytes asked for are off limits to the tool
+ * (sim/track.h, "what ASan/Valgrind are told" below).  With
+ * kfence.sample_interval=N the Nth allocation comes from KFENCE's guarded
+ * pool instead (mm/kfence.c); kfree() hands such objects back to it.
  */
 #define _GNU_SOURCE
 #include "mm/slab.h"
