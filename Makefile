@@ -42,9 +42,8 @@ $(B)/libkmm.so: $(LIB_OBJ)
 $(B)/kmm: $(TOOL_OBJ) $(B)/libkmm.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJ) $(B)/libkmm.a -ledit $(LDLIBS)
 
-# -rdynamic: dladdr() names the tests' and the library's functions in KFENCE's stacks
 $(B)/kmm-tests: $(TEST_OBJ) $(B)/libkmm.a
-	$(CC) $(ALL_CFLAGS) -rdynamic -o $@ $(TEST_OBJ) $(B)/libkmm.a -lcriterion $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(B)/libkmm.a -lcriterion $(LDLIBS)
 
 -include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 

@@ -18,8 +18,9 @@
  *                        |object|cccccccccc|  left-aligned:  an underflow
  *                                              runs into a guard page
  *
- * Sampling: kmm's clock does not move, so kfence.sample_interval=N counts
- * slab allocations instead of milliseconds: every Nth kmem_cache_alloc or
+ * Sampling: kmm's clock moves only when a scenario sleeps, so
+ * kfence.sample_interval=N counts slab allocations instead of
+ * milliseconds: every Nth kmem_cache_alloc or
  * kmalloc after boot (while the pool has room, the request fits a page
  * and is not for DMA) gets a pool object instead of a slab object.  The
  * side an object sits on alternates, where Linux picks it at random.
@@ -54,7 +55,6 @@
 
 #include <dlfcn.h>
 #include <execinfo.h>
-#include <link.h>
 #include <sys/mman.h>
 
 #define KFENCE_NUM_OBJECTS 255
@@ -169,17 +169,15 @@ static void pool_protect(char *page, bool closed)
 
 /* ---- stacks and reports ------------------------------------------------------------------ */
 
-/* A host code address as %pS prints one: function+offset/size, else module+offset. */
+/* A host code address as %pS prints one (sim/kallsyms.c): function+offset/size, else module+offset. */
 static void symbolize(const void *pc, char *buf, size_t len)
 {
+	const char *name;
+	unsigned long off, size;
 	Dl_info info = { 0 };
-	const ElfW(Sym) *sym = NULL;
-	bool found = dladdr1(pc, &info, (void **)&sym, RTLD_DL_SYMENT) != 0;
-	if (found && info.dli_sname && sym &&
-	    (unsigned long)((const char *)pc - (const char *)info.dli_saddr) < sym->st_size) {
-		snprintf(buf, len, "%s+0x%lx/0x%lx", info.dli_sname,
-			 (unsigned long)((const char *)pc - (const char *)info.dli_saddr), (unsigned long)sym->st_size);
-	} else if (found && info.dli_fname) {
+	if (!kallsyms_lookup((unsigned long)pc, &name, &off, &size)) {
+		snprintf(buf, len, "%s+0x%lx/0x%lx", name, off, size);
+	} else if (dladdr(pc, &info) && info.dli_fname) {
 		const char *base = strrchr(info.dli_fname, '/');
 		snprintf(buf, len, "%s+0x%lx", base ? base + 1 : info.dli_fname,
 			 (unsigned long)((const char *)pc - (const char *)info.dli_fbase));
@@ -521,7 +519,10 @@ void kfence_init(void)
 		return;
 	}
 	void *warm[1];
-	backtrace(warm, 1); /* loads the unwinder now, not inside the first trap */
+	const char *name;
+	unsigned long off, size;
+	backtrace(warm, 1); /* loads the unwinder and the symbol table now, not inside the first trap */
+	kallsyms_lookup((unsigned long)warm[0], &name, &off, &size);
 	kfence_pool_page = pool;
 	__kfence_pool = lowmem_page_address(pool);
 	INIT_LIST_HEAD(&kfence_freelist);
@@ -538,7 +539,7 @@ void kfence_init(void)
 	__atomic_store_n(&__kfence_pool_size, (unsigned long)KFENCE_POOL_PAGES * PAGE_SIZE, __ATOMIC_RELEASE);
 	pr_info("kfence: initialized - using %lu bytes for %d objects at 0x%lx-0x%lx\n", __kfence_pool_size,
 		KFENCE_NUM_OBJECTS, kmm_host_to_kva(__kfence_pool), kmm_host_to_kva(__kfence_pool + __kfence_pool_size));
-	pr_info("kfence: sampling 1 in %lu slab allocations (kfence.sample_interval counts allocations: kmm's clock does not move)\n",
+	pr_info("kfence: sampling 1 in %lu slab allocations (kfence.sample_interval counts allocations, not milliseconds)\n",
 		kfence_sample_interval);
 }
 
