@@ -53,11 +53,22 @@
 
 #define KMM_TRACK (KMM_TRACK_ASAN || KMM_TRACK_VALGRIND)
 
+/* What each tool is told, in its own words (mimalloc's track.h does the same). */
 #if KMM_TRACK_ASAN
 #include <sanitizer/asan_interface.h>
 #define TRACK_UNCHECKED __attribute__((no_sanitize_address, noinline))
+#define TRACK_NOACCESS(p, n) __asan_poison_memory_region(p, n)
+#define TRACK_UNDEFINED(p, n) __asan_unpoison_memory_region(p, n)
+#define TRACK_DEFINED(p, n) __asan_unpoison_memory_region(p, n)
 #elif KMM_TRACK_VALGRIND
 #include <valgrind/memcheck.h>
+#define TRACK_NOACCESS(p, n) VALGRIND_MAKE_MEM_NOACCESS(p, n)
+#define TRACK_UNDEFINED(p, n) VALGRIND_MAKE_MEM_UNDEFINED(p, n)
+#define TRACK_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED(p, n)
+#else
+#define TRACK_NOACCESS(p, n) ((void)(p), (void)(n))
+#define TRACK_UNDEFINED(p, n) ((void)(p), (void)(n))
+#define TRACK_DEFINED(p, n) ((void)(p), (void)(n))
 #endif
 
 /* The tool is told about this machine (the kasan= boot parameter); always false without a tool. */
@@ -71,41 +82,20 @@ static inline const char *track_tool(void)
 
 static inline void track_mem_noaccess(const void *p, size_t n)
 {
-#if KMM_TRACK_ASAN
-	if (track_on && n)
-		__asan_poison_memory_region(p, n);
-#elif KMM_TRACK_VALGRIND
-	if (track_on && n)
-		VALGRIND_MAKE_MEM_NOACCESS(p, n);
-#else
-	(void)p, (void)n;
-#endif
+	if (KMM_TRACK && track_on && n)
+		TRACK_NOACCESS(p, n);
 }
 
 static inline void track_mem_undefined(const void *p, size_t n)
 {
-#if KMM_TRACK_ASAN
-	if (track_on && n)
-		__asan_unpoison_memory_region(p, n);
-#elif KMM_TRACK_VALGRIND
-	if (track_on && n)
-		VALGRIND_MAKE_MEM_UNDEFINED(p, n);
-#else
-	(void)p, (void)n;
-#endif
+	if (KMM_TRACK && track_on && n)
+		TRACK_UNDEFINED(p, n);
 }
 
 static inline void track_mem_defined(const void *p, size_t n)
 {
-#if KMM_TRACK_ASAN
-	if (track_on && n)
-		__asan_unpoison_memory_region(p, n);
-#elif KMM_TRACK_VALGRIND
-	if (track_on && n)
-		VALGRIND_MAKE_MEM_DEFINED(p, n);
-#else
-	(void)p, (void)n;
-#endif
+	if (KMM_TRACK && track_on && n)
+		TRACK_DEFINED(p, n);
 }
 
 /* Is the byte at p off limits?  (A second free of an object finds it so.) */
