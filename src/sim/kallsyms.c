@@ -102,7 +102,8 @@ int kallsyms_lookup(unsigned long addr, const char **name, unsigned long *off, u
 	}
 	Dl_info info;
 	const ElfW(Sym) *sym = NULL;
-	if (dladdr1((void *)addr, &info, (void **)&sym, RTLD_DL_SYMENT) && info.dli_sname && sym) {
+	if (dladdr1((void *)addr, &info, (void **)&sym, RTLD_DL_SYMENT) && info.dli_sname && sym &&
+	    addr - (unsigned long)info.dli_saddr < (unsigned long)sym->st_size) { /* inside it, not just after */
 		*name = info.dli_sname;
 		*off = addr - (unsigned long)info.dli_saddr;
 		*size = (unsigned long)sym->st_size;
