@@ -73,6 +73,8 @@ extern bool kmm_log_to_stderr;
 void kmm_bug(const char *file, int line, const char *cond) __attribute__((noreturn));
 void kmm_warn(const char *file, int line, const char *cond);
 void dump_page(struct page *page, const char *reason);
+/* "CPU: ... Call Trace:" with the host frames, as far as the host can name them (sim/printk.c). */
+void dump_stack(void);
 
 #if KMM_DEBUG
 #define MM_BUG_ON(c) do { if (__builtin_expect(!!(c), 0)) kmm_bug(__FILE__, __LINE__, #c); } while (0)
@@ -174,6 +176,85 @@ const char *e820_type_name(enum e820_type type);
 unsigned long e820__end_of_ram_pfn(const struct e820_table *t, unsigned long limit_pfn);
 void e820__memblock_setup(const struct e820_table *t);
 
+/* ---- failure injection (mm/fault_inject.c) ------------------------------- */
+
+/* Linux's struct fault_attr: when should_fail() says an eligible call fails. */
+struct fault_attr {
+	const char *name;             /* its debugfs directory: "failslab", "fail_page_alloc" */
+	unsigned long probability;    /* percent of the calls that may fail that do (0: none, >= 100: all) */
+	unsigned long interval;       /* only every interval-th call that got that far may fail (0, 1: each) */
+	int times;                    /* failures left to inject; -1: no limit (atomic) */
+	int space;                    /* bytes or pages let through before anything fails (atomic) */
+	unsigned long verbose;        /* 0 quiet, 1 the FAULT_INJECTION report, 2 and a call trace */
+	u32 ratelimit_interval;       /* of the reports, in jiffies (the verbose_ratelimit_interval_ms file) */
+	u32 ratelimit_burst;          /* reports per interval */
+	unsigned long count;          /* calls that reached the interval check (atomic) */
+	unsigned long rs_begin;       /* __ratelimit: the interval's first jiffy ... */
+	int rs_printed, rs_missed;    /* ... reports printed in it, and suppressed */
+	bool rs_started;              /* rs_begin is set */
+	int rs_lock;                  /* a trylock around the ratelimit state, as Linux's */
+	unsigned long calls;          /* kmm's own count of should_fail() calls since boot (atomic) */
+	unsigned long injected;       /* ... and of the failures it injected (atomic) */
+};
+
+struct kmm_fault_inject {
+	bool armed;                   /* boot is over: failures may be injected */
+	struct {
+		struct fault_attr attr;
+		bool ignore_gfp_highmem;  /* __GFP_HIGHMEM allocations never fail */
+		bool ignore_gfp_reclaim;  /* allocations that may sleep (__GFP_DIRECT_RECLAIM) never fail */
+		u32 min_order;            /* allocations of a smaller order never fail */
+	} fail_page_alloc;
+	struct {
+		struct fault_attr attr;
+		bool ignore_gfp_reclaim;  /* as above */
+		bool cache_filter;        /* only caches with SLAB_FAILSLAB fail */
+	} failslab;
+};
+
+/*
+ * The debugfs files, one line each: X(dir, id, "file", type, field of
+ * struct kmm_fault_inject).  The /proc table (vmstat.c) and the knobs
+ * (fault_inject.c) are both made from this list.
+ */
+#define FAULT_ATTR_FILES(X, dir)                                                                          \
+	X(dir, probability, "probability", KNOB_UL, dir.attr.probability)                                 \
+	X(dir, interval, "interval", KNOB_UL, dir.attr.interval)                                          \
+	X(dir, times, "times", KNOB_INT, dir.attr.times)                                                  \
+	X(dir, space, "space", KNOB_INT, dir.attr.space)                                                  \
+	X(dir, verbose, "verbose", KNOB_UL, dir.attr.verbose)                                             \
+	X(dir, ratelimit_interval, "verbose_ratelimit_interval_ms", KNOB_U32, dir.attr.ratelimit_interval) \
+	X(dir, ratelimit_burst, "verbose_ratelimit_burst", KNOB_U32, dir.attr.ratelimit_burst)             \
+	X(dir, ignore_gfp_wait, "ignore-gfp-wait", KNOB_BOOL, dir.ignore_gfp_reclaim)
+#define FAULT_INJECT_FILES(X)                                                                  \
+	FAULT_ATTR_FILES(X, fail_page_alloc)                                                   \
+	X(fail_page_alloc, ignore_gfp_highmem, "ignore-gfp-highmem", KNOB_BOOL, fail_page_alloc.ignore_gfp_highmem) \
+	X(fail_page_alloc, min_order, "min-order", KNOB_U32, fail_page_alloc.min_order)         \
+	FAULT_ATTR_FILES(X, failslab)                                                          \
+	X(failslab, cache_filter, "cache-filter", KNOB_BOOL, failslab.cache_filter)
+
+#define FAULT_FILE_DECLARE(dir, id, file, type, field)      \
+	void fault_show_##dir##_##id(struct strbuf *sb); \
+	int fault_write_##dir##_##id(const char *val);
+FAULT_INJECT_FILES(FAULT_FILE_DECLARE)
+#undef FAULT_FILE_DECLARE
+/* An entry of vmstat.c's proc_files[]: "sys/kernel/debug/failslab/times" and its two functions. */
+#define FAULT_FILE_PROC_ENTRY(dir, id, file, type, field) \
+	{ "sys/kernel/debug/" #dir "/" file, fault_show_##dir##_##id, fault_write_##dir##_##id },
+
+void fault_inject_init(void);                      /* Linux's defaults, before the command line */
+void fault_inject_arm(void);                       /* the end of boot: injection may begin */
+int setup_fail_page_alloc(const char *val, char *err, size_t errlen); /* fail_page_alloc=I,P,S,T */
+int setup_failslab(const char *val, char *err, size_t errlen);        /* failslab=I,P,S,T */
+/* Would writing value to that debugfs path (no "sys/kernel/debug/") be taken?  0, -ENOENT, -EINVAL; no machine needed. */
+int fault_inject_check(const char *path, const char *value);
+bool should_fail(struct fault_attr *attr, long size);
+bool __should_fail_alloc_page(gfp_t gfp, unsigned int order);
+struct kmem_cache;
+bool __should_failslab(struct kmem_cache *s, gfp_t gfp);
+/* "failslab 3 of 120 calls, fail_page_alloc 0 of 0 calls" since boot; false if nothing was ever eligible. */
+bool fault_inject_summary(char *buf, size_t len);
+
 /* ---- the machine ------------------------------------------------------------ */
 
 struct kmm_image {                /* the kernel image's physical layout */
@@ -267,6 +348,9 @@ struct kmm_machine {
 	u64 next_writeback_ns;            /* when the flusher's periodic work runs next */
 	int dirty_writeback_centisecs;    /* vm.dirty_writeback_centisecs: the flusher's period (0: off) */
 	int dirty_expire_centisecs;       /* vm.dirty_expire_centisecs: dirty data older than this is written */
+
+	u64 random_state;                 /* sim/random.c: the stream drawn from the seed */
+	struct kmm_fault_inject fault;    /* failslab and fail_page_alloc (mm/fault_inject.c) */
 };
 
 extern struct kmm_machine *kmm_machine;
@@ -275,6 +359,29 @@ extern struct kmm_machine *kmm_machine;
 static inline unsigned long pageblock_nr_pages(void)
 {
 	return 1UL << M->prof->pageblock_order;
+}
+
+/* Has fail_page_alloc / failslab decided that this allocation fails?  Cheap while injection is off. */
+static inline bool should_fail_alloc_page(gfp_t gfp, unsigned int order)
+{
+	return __builtin_expect(__atomic_load_n(&M->fault.fail_page_alloc.attr.probability, __ATOMIC_RELAXED) != 0, 0) &&
+	       __should_fail_alloc_page(gfp, order);
+}
+
+static inline bool should_failslab(struct kmem_cache *s, gfp_t gfp)
+{
+	return __builtin_expect(__atomic_load_n(&M->fault.failslab.attr.probability, __ATOMIC_RELAXED) != 0, 0) &&
+	       __should_failslab(s, gfp);
+}
+
+/* ---- random numbers (sim/random.c) ------------------------------------------ */
+
+void kmm_random_seed(u64 seed);
+u32 get_random_u32(void);
+/* A number in [0, ceil), as Linux's prandom_u32_max(). */
+static inline u32 prandom_u32_max(u32 ceil)
+{
+	return (u32)(((u64)get_random_u32() * ceil) >> 32);
 }
 
 /* ---- subsystem entry points used by the boot sequence ----------------------- */

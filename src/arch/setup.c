@@ -19,6 +19,7 @@
  *   initcalls           init_per_zone_wmark_min, khugepaged's min_free_kbytes
  *   late frees          initrd, the kernel's init sections
  *   sysctl.* params     applied last, as do_sysctl_args() does
+ *   fault injection     armed: failslab= and fail_page_alloc= act from now on
  *
  * A bad parameter or map stops the boot with a message saying what is wrong
  * before anything is allocated; kmm_boot() then leaves no machine behind.
@@ -372,6 +373,8 @@ static const struct kmm_param kmm_params[] = {
 	{ "slab_freelist_hardened", param_slab_hardened },
 	{ "kasan", param_kasan },
 	{ "kfence.sample_interval", kfence_setup },
+	{ "fail_page_alloc", setup_fail_page_alloc },
+	{ "failslab", setup_failslab },
 	/* not about memory: accepted so a real /proc/cmdline can be pasted */
 	{ "console", param_ignored }, { "loglevel", param_ignored }, { "panic", param_ignored },
 	{ "no_hash_pointers", param_ignored }, { "nokaslr", param_ignored }, { "quiet", param_ignored },
@@ -427,7 +430,7 @@ static int parse_early_param(const char *cmdline, char *err, size_t errlen)
 	}
 	free(copy);
 	if (!ret && *unknown) {
-		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= kfence.sample_interval=)",
+		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= kfence.sample_interval= failslab= fail_page_alloc=)",
 			 unknown);
 		ret = -EINVAL;
 	}
@@ -847,6 +850,8 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	M->thp_enabled = prof->thp;
 	for (int z = 0; z < MAX_ZONE_TYPES; z++)
 		M->lowmem_reserve_ratio[z] = z == ZONE_DMA || z == ZONE_DMA32 ? 256 : z == ZONE_NORMAL ? 32 : 0;
+	kmm_random_seed(params->seed);
+	fault_inject_init();
 	cpus_init();
 	gfp_zone_table_init();
 	M->memblock.memory.name = "memory";
@@ -976,6 +981,7 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	free_reserved_area_pfn(PFN_DOWN(M->image.init), PFN_UP(M->image.einit), "unused kernel image (initmem)");
 	kfence_init();
 	apply_boot_sysctls();
+	fault_inject_arm(); /* failslab= and fail_page_alloc= act from here on, never on boot itself */
 	return 0;
 }
 

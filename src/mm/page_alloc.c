@@ -1607,6 +1607,9 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, con
 		printk(KERN_WARNING "WARNING: invalid zone modifiers in gfp mask %#x(%s)\n", gfp, name);
 		return NULL;
 	}
+	/* prepare_alloc_pages(): fail_page_alloc may say no before any zone is looked at (mm/fault_inject.c) */
+	if (should_fail_alloc_page(gfp, order))
+		return NULL;
 	if (__builtin_expect(preferred_nid < 0 || preferred_nid >= M->nr_nodes, 0))
 		preferred_nid = 0;
 	if (__builtin_expect(__atomic_load_n(&M->deferred_active, __ATOMIC_RELAXED), 0))

@@ -104,6 +104,7 @@ void get_slabinfo(struct kmem_cache *s, struct slabinfo *sinfo);
 /* slab_common.c */
 enum kmalloc_cache_type { KMALLOC_NORMAL, KMALLOC_CGROUP, KMALLOC_RECLAIM, KMALLOC_DMA, NR_KMALLOC_TYPES };
 extern struct kmem_cache *kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1];
+extern struct kmem_cache *kmem_cache_cache; /* the bootstrap cache of descriptors (Linux's kmem_cache) */
 void *kmalloc_large_node(size_t size, gfp_t flags, int node);
 void free_large_kmalloc(struct page *page, const void *object);
 

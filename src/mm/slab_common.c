@@ -38,7 +38,8 @@ static slab_flags_t slub_debug;
 static char slub_debug_names[256];
 
 struct kmem_cache *kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1];
-static struct kmem_cache *kmem_cache_cache, *kmem_cache_node_cache;
+struct kmem_cache *kmem_cache_cache; /* Linux's kmem_cache: every cache's descriptor */
+static struct kmem_cache *kmem_cache_node_cache;
 
 static const struct {
 	const char *name[NR_KMALLOC_TYPES];

@@ -913,6 +913,8 @@ static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_c
 	if (__builtin_expect(object != NULL, 0))
 		return object; /* sampled: an object of KFENCE's guarded pool */
 	int cpu = smp_processor_id();
+	if (should_failslab(s, gfp)) /* slab_pre_alloc_hook(): failslab (mm/fault_inject.c) */
+		return NULL;
 	if (__builtin_expect(cpu < 0 || !s->has_cpu_partial || (node != NUMA_NO_NODE && node >= M->nr_nodes), 0)) {
 		if (node >= M->nr_nodes)
 			node = NUMA_NO_NODE;

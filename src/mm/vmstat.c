@@ -732,6 +732,7 @@ static const struct proc_file proc_files[] = {
 	{ "sys/kernel/debug/extfrag/extfrag_index", show_extfrag_index, NULL },
 	{ "sys/kernel/debug/x86/pat_memtype_list", show_pat_memtype_list, NULL },
 	{ "sys/kernel/debug/extfrag/unusable_index", show_unusable_index, NULL },
+	FAULT_INJECT_FILES(FAULT_FILE_PROC_ENTRY)
 	{ "sys/kernel/debug/kfence/objects", show_kfence_objects, NULL },
 	{ "sys/kernel/debug/kfence/stats", show_kfence_stats, NULL },
 	{ "sys/vm/dirty_expire_centisecs", show_dec, write_dec },

@@ -10,10 +10,19 @@
  * previous line.  Before a machine exists (or after it is gone) messages go
  * to stderr.
  *
+ * dump_stack() prints what Linux's does - the CPU line and a call trace -
+ * with the host's frames: by symbol where dladdr() can name one (functions
+ * exported by libkmm.so or a -rdynamic program), else as module+offset
+ * ("? kmm+0x1f2e3", for addr2line), so the text is the same on every run
+ * of the same binary.
+ *
  * Nothing here allocates simulated memory; it only uses the host heap.
  */
+#define _GNU_SOURCE
 #include "internal.h"
 
+#include <dlfcn.h>
+#include <execinfo.h>
 #include <unistd.h>
 
 bool kmm_log_to_stderr;
@@ -108,6 +117,35 @@ void kmm_bug(const char *file, int line, const char *cond)
 	if (M && !kmm_log_to_stderr)
 		fputs(M->log.buf, stderr);
 	abort();
+}
+
+void dump_stack(void)
+{
+	void *frames[24];
+	int n = backtrace(frames, (int)ARRAY_SIZE(frames));
+	printk("CPU: %d PID: 0 Comm: kmm Not tainted 6.1.0-kmm-%s #1\n", max(smp_processor_id(), 0),
+	       M ? M->prof->name : "?");
+	printk("Call Trace:\n");
+	printk(" <TASK>\n");
+	for (int i = 1; i < n; i++) { /* frame 0 is this function */
+		Dl_info info;
+		/* a return address: the call is the byte before it */
+		void *pc = (char *)frames[i] - 1;
+		if (!dladdr(pc, &info) || !info.dli_fname) {
+			printk(" ? %p\n", frames[i]);
+			continue;
+		}
+		const char *mod = strrchr(info.dli_fname, '/');
+		mod = mod ? mod + 1 : info.dli_fname;
+		if (info.dli_sname)
+			printk(" %s+0x%lx [%s]\n", info.dli_sname, (unsigned long)((char *)frames[i] - (char *)info.dli_saddr),
+			       mod);
+		else
+			printk(" ? %s+0x%lx\n", mod, (unsigned long)((char *)frames[i] - (char *)info.dli_fbase));
+		if (info.dli_sname && !strcmp(info.dli_sname, "main"))
+			break;
+	}
+	printk(" </TASK>\n");
 }
 
 void kmm_warn(const char *file, int line, const char *cond)
