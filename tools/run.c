@@ -3,9 +3,10 @@
  * (src/scenario/scenario.c) from a file, or typed at a prompt with libedit's
  * line editing, history and completion.
  *
- * Exit status, as the library's run: 0 ok, 1 an expect failed, the kernel
- * reported a BUG or something was lost, 2 a usage error.  A kernel BUG that
- * stops the simulated kernel (MM_BUG_ON aborts) also exits 1, after the log.
+ * Exit status, as the library's run: 0 ok, 1 an expect failed or a command
+ * was skipped for a NULL handle, 2 a usage error, 3 the kernel reported a
+ * BUG, a validator failed or something was lost.  A kernel BUG that stops
+ * the simulated kernel (MM_BUG_ON aborts) also exits 3, after the log.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,7 +27,7 @@ static const char run_help[] =
 	"    kmm run - run a scenario script on a simulated machine\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    kmm run [BOOT OPTIONS] [--seed N] [--proc-dir DIR] [-v] FILE\n"
+	"    kmm run [BOOT OPTIONS] [--seed N] [--fail SETTINGS]... [--proc-dir DIR] [-v] FILE\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Boots a machine (kmm boot's options; on the command line they come after\n"
@@ -42,7 +43,9 @@ static const char run_help[] =
 	"    strings\", # comments.  A command that allocates sets a handle:\n"
 	"        p = alloc_pages GFP_KERNEL|__GFP_ZERO order=3\n"
 	"        free_pages p\n"
-	"    A failed allocation sets it to NULL.  repeat N [as I] { ... } loops; a\n"
+	"    A failed allocation sets it to NULL; a command that needs what a NULL\n"
+	"    handle would hold is skipped (said on standard error; a handle it sets is\n"
+	"    NULL too) and the run goes on.  repeat N [as I] { ... } loops; a\n"
 	"    handle may be indexed, p[I] or p[3].  Sizes are like 4K, 10M, 0x1000;\n"
 	"    GFP flags are Linux's names joined by |.\n"
 	"\n"
@@ -62,6 +65,13 @@ static const char run_help[] =
 	"                                        kmalloc-64 active_objs); SECTION a zone or cache\n"
 	"    verify                              every validator\n"
 	"    sysctl vm.NAME[=VALUE]              read or set a /proc/sys/vm tunable\n"
+	"    fail failslab|fail_page_alloc [FILE=VALUE]...\n"
+	"                                        inject allocation failures as Linux's\n"
+	"                                        fault-injection debugfs files say:\n"
+	"                                        probability= (percent) interval= times=\n"
+	"                                        (-1: no limit) space= verbose= ignore-gfp-wait=\n"
+	"                                        (Y/N) ignore-gfp-highmem= min-order=\n"
+	"                                        cache-filter=; alone, shows them\n"
 	"    P = alloc_pages GFP [order=N] [node=N]     free_pages P\n"
 	"    C = kmem_cache_create NAME SIZE [SLAB_FLAGS] [align=N]\n"
 	"    O = kmem_cache_alloc C [GFP]        kmem_cache_free [C] O\n"
@@ -84,18 +94,28 @@ static const char run_help[] =
 	"    --profile i386|i386-pae|x86_64, --mem SIZE, --e820 FILE, --cpus N,\n"
 	"    --cmdline \"...\", --numa RANGES, --distance TABLE, --initrd SIZE,\n"
 	"    --kernel-size SIZE, --seed N    the machine, as kmm boot takes them\n"
+	"    --fail SETTINGS   after boot, run `fail SETTINGS` (e.g. --fail \"failslab\n"
+	"                      probability=10 times=-1 ignore-gfp-wait=N\"); with --seed\n"
+	"                      the same calls fail on every run.  Also the boot parameters\n"
+	"                      failslab= and fail_page_alloc=<interval>,<probability>,\n"
+	"                      <space>,<times> in --cmdline\n"
 	"    --proc-dir DIR    at the end, before freeing, write every view as a file\n"
 	"    -v, --trace       echo each statement and describe the handle it sets\n"
 	"    -h, --help        this text\n"
 	"\n"
 	"EXIT STATUS\n"
-	"    0 ok; 1 an expect or verify failed, the kernel reported a BUG, or something\n"
-	"    was lost; 2 a usage error (the message says FILE:LINE:COL and what was\n"
-	"    expected).\n"
+	"    The worst of: 0 ok; 1 an expect failed, or a command was skipped for a\n"
+	"    NULL handle; 2 a usage error (the message says FILE:LINE:COL and what was\n"
+	"    expected); 3 the kernel failed - it reported a BUG (or stopped on one), a\n"
+	"    validator (verify) failed, or something was lost.  Under --fail, 1 is a\n"
+	"    script meeting failures it did not expect; 3 is always a bug of kmm's.\n"
 	"\n"
 	"EXAMPLE\n"
 	"    kmm run scenarios/demo.kmm\n"
-	"    kmm run --profile x86_64 --mem 8G -v scenarios/buddy.kmm\n";
+	"    kmm run --profile x86_64 --mem 8G -v scenarios/buddy.kmm\n"
+	"    kmm run --seed 3 --fail \"failslab probability=20 times=-1 ignore-gfp-wait=N\" \\\n"
+	"            --fail \"fail_page_alloc probability=20 times=-1 ignore-gfp-wait=N\n"
+	"            ignore-gfp-highmem=N min-order=0 verbose=0\" scenarios/demo.kmm\n";
 
 static const char shell_help[] =
 	"NAME\n"
@@ -115,7 +135,8 @@ static const char shell_help[] =
 	"    no prompt.\n"
 	"\n"
 	"OPTIONS\n"
-	"    The boot options of kmm boot, --proc-dir DIR, -h/--help.\n"
+	"    The boot options of kmm boot, --fail SETTINGS (as kmm run's), --proc-dir\n"
+	"    DIR, -h/--help.\n"
 	"\n"
 	"EXIT STATUS\n"
 	"    As kmm run's, for the whole session.\n";
@@ -127,12 +148,13 @@ static void on_kernel_bug(int sig)
 	if (write(2, msg, sizeof(msg) - 1) < 0) {
 		/* nothing left to tell it with */
 	}
-	_exit(1);
+	_exit(3);
 }
 
 struct run_args {
 	struct kmm_scenario_opts o;
 	const char *boot_opts[64];
+	char *after_boot[16];        /* "fail SETTINGS" of each --fail */
 	const char *file;
 };
 
@@ -142,6 +164,7 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 	static const struct option opts[] = {
 		BOOT_OPTIONS,
 		{ "proc-dir", required_argument, 0, 'o' },
+		{ "fail", required_argument, 0, 'f' },
 		{ "trace", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -167,12 +190,21 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 			break;
 		}
 		case 'o': a->o.proc_dir = optarg; break;
+		case 'f':
+			if (a->o.nafter_boot == (int)(sizeof(a->after_boot) / sizeof(a->after_boot[0])) ||
+			    asprintf(&a->after_boot[a->o.nafter_boot], "fail %s", optarg) < 0) {
+				fprintf(stderr, "kmm: too many --fail options\n");
+				return 2;
+			}
+			a->o.nafter_boot++;
+			break;
 		case 'v': a->o.trace = true; break;
 		case 'h': fputs(help, stdout); return -1;
 		default: fputs(help, stderr); return 2;
 		}
 	}
 	a->o.boot_opts = a->boot_opts;
+	a->o.after_boot = (const char *const *)a->after_boot;
 	if (want_file && optind == argc - 1) {
 		a->file = argv[optind];
 		return 0;
@@ -222,6 +254,8 @@ int cmd_run(int argc, char **argv)
 	fflush(stdout);
 	ret = kmm_scenario_run(text, &a.o);
 	free(text);
+	for (int i = 0; i < a.o.nafter_boot; i++)
+		free(a.after_boot[i]);
 	return ret;
 }
 

@@ -23,17 +23,22 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* What a run ends with: kmm run's exit status. */
+/* What a run ends with: kmm run's exit status; the worst of a run counts. */
 enum {
 	KMM_SCENARIO_OK = 0,
-	KMM_SCENARIO_FAILED = 1, /* an expect failed, a kernel BUG was reported, or something was lost */
+	KMM_SCENARIO_FAILED = 1, /* the script's own checks: an expect failed, or a command was skipped
+				    because the allocation that set its handle had failed (the handle is NULL) */
 	KMM_SCENARIO_USAGE = 2,  /* the script is malformed or misuses a handle; the message says where */
+	KMM_SCENARIO_BROKEN = 3, /* the kernel's: it reported a BUG, a validator (verify) failed, or
+				    something was lost - never the script's fault, whatever failed before */
 };
 
 struct kmm_scenario_opts {
 	const char *name;              /* the script's name in messages ("demo.kmm"); NULL: "<input>" */
 	const char *const *boot_opts;  /* boot options as name, value pairs ("mem", "1G", ...), applied after the script's own */
 	int nboot_opts;                /* pairs in boot_opts */
+	const char *const *after_boot; /* statements run right after the machine boots ("fail failslab probability=10") */
+	int nafter_boot;               /* entries of after_boot */
 	const char *proc_dir;          /* at the end, before freeing, write every /proc view here */
 	bool trace;                    /* echo each command, and describe the handle it set */
 	bool results;                  /* describe each handle a command sets (kmm shell) */

@@ -15,8 +15,14 @@
  * vmalloc area, a kmap, a task, an mmap'd region.  A command that allocates
  * sets one (`p = alloc_pages GFP_KERNEL order=3`); one that frees ends it
  * (`free_pages p`).  A failed allocation sets the handle to NULL, as the C
- * call returns NULL, so `expect p == NULL` can test it.  Setting a handle
- * that still holds something is an error: the script would leak it.
+ * call returns NULL, so `expect p == NULL` can test it.  A command that
+ * needs what a NULL handle would hold (kmap of NULL pages, mmap in a task
+ * whose fork failed) is skipped with a message, as C code that checks for
+ * NULL skips its work, and a handle it would set is NULL too; the run goes
+ * on and ends with status 1.  Freeing a NULL handle does nothing, as
+ * kfree(NULL).  So a script runs to its end under failure injection (the
+ * `fail` command, kmm run --fail).  Setting a handle that still holds
+ * something is an error: the script would leak it.
  *
  *   text --lex--> statements (tree: repeat bodies) --check--> --run--> finish
  *
@@ -27,14 +33,16 @@
  * and the argument parsing exists once.  Running stops at the first error
  * (exit status 2); a failed `expect` is reported and the run goes on
  * (status 1).  Kernel messages logged by a command are echoed after it.
+ * Status 3 is the kernel's failure, never the script's: a BUG report, a
+ * failed validator, something lost.
  *
  * At the end (kmm_scenario_finish) the views go to --proc-dir if asked,
  * every live handle is released in reverse order of creation (kmaps before
  * their pages, objects before their caches, regions before their tasks),
  * and kmm_nothing_lost() must agree with the figures taken right after
  * boot.  Kernel BUG reports (bad pages, slab and vmalloc errors, kmap
- * misuse, oopses) fail the run unless an `expect counters bugs ...` looked
- * at them.
+ * misuse, oopses) fail the run (status 3) unless an `expect counters bugs
+ * ...` looked at them.  If failures were injected, how many is said too.
  *
  * Not done: the simulated clock never moves in kmm yet (nothing runs on
  * time: kswapd is woken by allocations), so `sleep` and `step` say so and
@@ -135,6 +143,7 @@ struct kmm_scenario {
 	size_t log_pos;              /* the kernel log echoed so far */
 	unsigned long bugs_seen;     /* bug reports an expect looked at */
 	int failed_expects;
+	int skipped;                 /* commands skipped for a NULL handle */
 };
 
 static int sc_bugs(void)
@@ -468,6 +477,7 @@ static const struct {
 	{ "SLAB_CACHE_DMA32", SLAB_CACHE_DMA32 },     { "SLAB_RECLAIM_ACCOUNT", SLAB_RECLAIM_ACCOUNT },
 	{ "SLAB_ACCOUNT", SLAB_ACCOUNT },             { "SLAB_TYPESAFE_BY_RCU", SLAB_TYPESAFE_BY_RCU },
 	{ "SLAB_PANIC", SLAB_PANIC },                 { "SLAB_NO_USER_FLAGS", SLAB_NO_USER_FLAGS },
+	{ "SLAB_FAILSLAB", SLAB_FAILSLAB },
 };
 
 static int parse_slab_flags(struct kmm_scenario *sc, const struct tok *t, slab_flags_t *out)
@@ -633,6 +643,20 @@ static bool handle_null(const struct handle *h)
 	case H_MMAP: return !h->addr;
 	default: return true;
 	}
+}
+
+/*
+ * h is NULL because the allocation that set it failed: the command that
+ * needed it is skipped (status 1), and the run goes on.  Returns 1.
+ */
+static int skip_null(struct kmm_scenario *sc, struct stmt *st, const struct tok *t, const struct handle *h)
+{
+	fprintf(sc->err, "%s:%d:%d: %s is NULL: its %s failed; %s skipped\n", sc->name, t->line, t->col, h->name, h->what,
+		st->cmd->name);
+	sc->skipped++;
+	if (sc->status < KMM_SCENARIO_FAILED)
+		sc->status = KMM_SCENARIO_FAILED;
+	return 1;
 }
 
 /* 1048576 -> "1M", 4100 -> "4100" */
@@ -820,6 +844,31 @@ static int boot_opt(struct kmm_scenario *sc, const struct tok *t, const char *na
 	return 0;
 }
 
+static int run_stmts(struct kmm_scenario *sc, struct stmt *s, int n);
+
+/* Statements that are not the script's (opts.after_boot): parsed, checked and run at once, named name. */
+static int run_text(struct kmm_scenario *sc, const char *text, const char *name)
+{
+	const char *script = sc->name;
+	struct lexer lx = { sc, text, 1, 1 };
+	struct program *prog = calloc(1, sizeof(*prog));
+	int ret = -1;
+	sc->name = name;
+	if (prog && !parse_block(&lx, &prog->stmts, &prog->n, 0, NULL)) {
+		prog->next = sc->programs;
+		sc->programs = prog;
+		sc->checking = true;
+		ret = run_stmts(sc, prog->stmts, prog->n);
+		sc->checking = false;
+		if (!ret)
+			ret = run_stmts(sc, prog->stmts, prog->n);
+	} else {
+		free(prog);
+	}
+	sc->name = script;
+	return ret;
+}
+
 static int machine_boot(struct kmm_scenario *sc, const struct tok *at)
 {
 	char err[512];
@@ -835,6 +884,9 @@ static int machine_boot(struct kmm_scenario *sc, const struct tok *at)
 	sc->booted = true;
 	kmm_usage_settle(&sc->at_boot);
 	sc->log_pos = strlen(kmm_dmesg());
+	for (int i = 0; i < sc->o.nafter_boot; i++)
+		if (run_text(sc, sc->o.after_boot[i], "after-boot"))
+			return -1;
 	return 0;
 }
 
@@ -954,10 +1006,10 @@ static int cmd_cache_alloc(struct kmm_scenario *sc, struct stmt *st)
 	if (nargs(sc, st, 1, 2) || handle_get(sc, arg(st, 0), 1u << H_CACHE, &c) ||
 	    (st->npos == 2 && parse_gfp(sc, arg(st, 1), &gfp)))
 		return -1;
-	if (!sc->checking && handle_null(c))
-		return err_tok(sc, arg(st, 0), "%s is NULL: its kmem_cache_create failed", c->name);
 	if (!(h = handle_new(sc, st, H_OBJ, &ret)))
 		return ret;
+	if (handle_null(c))
+		return skip_null(sc, st, arg(st, 0), c) - 1; /* the object is NULL too */
 	h->cache = c->cache;
 	h->size = kmem_cache_size(c->cache);
 	h->ptr = kmem_cache_alloc(c->cache, gfp);
@@ -974,6 +1026,10 @@ static int cmd_cache_free(struct kmm_scenario *sc, struct stmt *st)
 	if (handle_get(sc, arg(st, st->npos - 1), 1u << H_OBJ, &h))
 		return -1;
 	CHECKED(sc);
+	if (handle_null(h) && (!c || handle_null(c) || !h->cache || h->cache == c->cache)) {
+		handle_release(sc, h); /* kmem_cache_free(s, NULL) does nothing */
+		return 0;
+	}
 	if (!h->cache || (c && c->cache != h->cache))
 		return err_tok(sc, arg(st, st->npos - 1), "%s did not come from %s (line %d)", h->name,
 			       c ? c->name : "a kmem_cache", h->line);
@@ -1094,21 +1150,14 @@ static int cmd_kmap(struct kmm_scenario *sc, struct stmt *st)
 	int ret;
 	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_PAGES, &p))
 		return -1;
-	if (!sc->checking && handle_null(p))
-		return err_tok(sc, arg(st, 0), "%s is NULL: there is no page to map", p->name);
 	if (!(h = handle_new(sc, st, H_KMAP, &ret)))
 		return ret;
+	bool atomic = !strcmp(st->cmd->name, "kmap_atomic"), local = !strcmp(st->cmd->name, "kmap_local_page");
+	h->how = atomic ? KMAP_ATOMIC : local ? KMAP_LOCAL : KMAP_PERMANENT;
+	if (handle_null(p))
+		return skip_null(sc, st, arg(st, 0), p) - 1; /* no page to map: the kmap is NULL */
 	h->page = p->page;
-	if (!strcmp(st->cmd->name, "kmap_atomic")) {
-		h->how = KMAP_ATOMIC;
-		h->ptr = kmap_atomic(p->page);
-	} else if (!strcmp(st->cmd->name, "kmap_local_page")) {
-		h->how = KMAP_LOCAL;
-		h->ptr = kmap_local_page(p->page);
-	} else {
-		h->how = KMAP_PERMANENT;
-		h->ptr = kmap(p->page);
-	}
+	h->ptr = atomic ? kmap_atomic(p->page) : local ? kmap_local_page(p->page) : kmap(p->page);
 	return 0;
 }
 
@@ -1143,12 +1192,13 @@ static int cmd_task_create(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
-static int need_task(struct kmm_scenario *sc, const struct tok *t, struct handle **h)
+/* A task handle: -1 after an error, 1 if it is NULL (the command is skipped, said), else 0. */
+static int need_task(struct kmm_scenario *sc, struct stmt *st, const struct tok *t, struct handle **h)
 {
 	if (handle_get(sc, t, 1u << H_TASK, h))
 		return -1;
 	if (!sc->checking && handle_null(*h))
-		return err_tok(sc, t, "%s is NULL: its %s failed", (*h)->name, (*h)->what);
+		return skip_null(sc, st, t, *h);
 	return 0;
 }
 
@@ -1157,8 +1207,9 @@ static int cmd_exec(struct kmm_scenario *sc, struct stmt *st)
 	struct handle *h;
 	unsigned long sz[3] = { 64 << 10, 16 << 10, 16 << 10 };
 	static const char *const keys[] = { "text", "data", "bss" };
-	if (nargs(sc, st, 2, 2) || need_task(sc, arg(st, 0), &h))
-		return -1;
+	int go = nargs(sc, st, 2, 2) ? -1 : need_task(sc, st, arg(st, 0), &h);
+	if (go)
+		return go < 0 ? -1 : 0;
 	for (int i = 0; i < 3; i++) {
 		struct tok *t;
 		const char *v = opt(st, keys[i], &t);
@@ -1176,11 +1227,11 @@ static int cmd_fork(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct handle *p, *h;
 	int ret;
-	if (nargs(sc, st, 1, 1) || need_task(sc, arg(st, 0), &p))
-		return -1;
-	if (!(h = handle_new(sc, st, H_TASK, &ret)))
-		return ret;
-	h->task = task_fork(p->task);
+	int go = nargs(sc, st, 1, 1) ? -1 : need_task(sc, st, arg(st, 0), &p);
+	if (go < 0 || !(h = handle_new(sc, st, H_TASK, &ret)))
+		return go < 0 ? -1 : ret;
+	if (!go)
+		h->task = task_fork(p->task); /* else the child is NULL too */
 	return 0;
 }
 
@@ -1191,7 +1242,8 @@ static int cmd_mmap(struct kmm_scenario *sc, struct stmt *st)
 	int ret, fd = -1;
 	struct tok *ft;
 	const char *path = opt(st, "file", &ft);
-	if (nargs(sc, st, 2, 5) || need_task(sc, arg(st, 0), &t) || parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
+	int go = nargs(sc, st, 2, 5) ? -1 : need_task(sc, st, arg(st, 0), &t);
+	if (go < 0 || parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
 		return -1;
 	for (int i = 2; i < st->npos; i++) {
 		if (!strcmp(arg(st, i)->text, "populate"))
@@ -1203,6 +1255,8 @@ static int cmd_mmap(struct kmm_scenario *sc, struct stmt *st)
 	}
 	if (!(h = handle_new(sc, st, H_MMAP, &ret)))
 		return ret;
+	if (go)
+		return 0; /* no task: the region is NULL too */
 	h->task = t->task;
 	if (path) { /* a file mapping: opened for what the mapping needs, closed again (the VMA keeps the file) */
 		flags &= ~(unsigned long)MAP_ANONYMOUS;
@@ -1234,10 +1288,11 @@ struct range_args {
 	const struct tok *word;      /* another word (mprotect's protection) */
 };
 
+/* -1 after an error, 1 if the region or the task is NULL (skipped, said), 0 to go on. */
 static int range_args(struct kmm_scenario *sc, struct stmt *st, struct range_args *r, bool want_word)
 {
 	struct handle *in = NULL;
-	int nnum = 0;
+	int nnum = 0, null_task = 0;
 	memset(r, 0, sizeof(*r));
 	if (st->npos < 1)
 		return usage_error(sc, st, NULL);
@@ -1250,8 +1305,10 @@ static int range_args(struct kmm_scenario *sc, struct stmt *st, struct range_arg
 		} else if (t->quoted) {
 			return usage_error(sc, st, t);
 		} else if (!strcmp(t->text, "in") && i + 1 < st->npos) {
-			if (need_task(sc, arg(st, ++i), &in))
+			int go = need_task(sc, st, arg(st, ++i), &in);
+			if (go < 0)
 				return -1;
+			null_task = go;
 		} else if (!strcmp(t->text, "read") || !strcmp(t->text, "write")) {
 			r->write = t->text[0] == 'w';
 			r->write_given = true;
@@ -1264,10 +1321,10 @@ static int range_args(struct kmm_scenario *sc, struct stmt *st, struct range_arg
 			return usage_error(sc, st, t);
 		}
 	}
-	if (sc->checking)
-		return 0;
+	if (sc->checking || null_task)
+		return null_task;
 	if (handle_null(r->m))
-		return err_tok(sc, arg(st, 0), "%s is NULL: its mmap failed", r->m->name);
+		return skip_null(sc, st, arg(st, 0), r->m);
 	r->task = in ? in->task : r->m->task;
 	if (r->off > r->m->size)
 		return err_tok(sc, arg(st, 1), "offset %#lx is beyond %s's %#lx bytes", r->off, r->m->name, r->m->size);
@@ -1287,8 +1344,9 @@ static int syscall_result(struct kmm_scenario *sc, struct stmt *st, long ret)
 static int cmd_touch(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct range_args r;
-	if (range_args(sc, st, &r, false))
-		return -1;
+	int go = range_args(sc, st, &r, false);
+	if (go)
+		return go < 0 ? -1 : 0;
 	CHECKED(sc);
 	long ret = mm_access(r.task, r.m->addr + r.off, r.len, r.write_given ? r.write : true);
 	return syscall_result(sc, st, ret);
@@ -1297,8 +1355,9 @@ static int cmd_touch(struct kmm_scenario *sc, struct stmt *st)
 static int cmd_munmap(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct range_args r;
-	if (range_args(sc, st, &r, false))
-		return -1;
+	int go = range_args(sc, st, &r, false);
+	if (go)
+		return go < 0 ? -1 : 0;
 	CHECKED(sc);
 	if (r.off == 0 && r.len == r.m->size && r.task == r.m->task) {
 		handle_release(sc, r.m);
@@ -1312,8 +1371,9 @@ static int cmd_mprotect(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct range_args r;
 	unsigned long prot;
-	if (range_args(sc, st, &r, true))
-		return -1;
+	int go = range_args(sc, st, &r, true);
+	if (go)
+		return go < 0 ? -1 : 0;
 	if (!r.word)
 		return usage_error(sc, st, NULL);
 	if (parse_prot(sc, r.word, &prot))
@@ -1326,8 +1386,9 @@ static int cmd_mprotect(struct kmm_scenario *sc, struct stmt *st)
 static int cmd_write(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct range_args r;
-	if (range_args(sc, st, &r, true))
-		return -1;
+	int go = range_args(sc, st, &r, true);
+	if (go)
+		return go < 0 ? -1 : 0;
 	if (!r.word)
 		return usage_error(sc, st, NULL);
 	CHECKED(sc);
@@ -1365,8 +1426,9 @@ static char *counters_view(void)
 /*
  * A view's text by the name a script gives it: a /proc path, "counters",
  * or "t/status" with t a task handle.  While checking, only the form.
+ * -1 after an error, 1 if the task is NULL (st is skipped, said), else 0.
  */
-static int view_read(struct kmm_scenario *sc, const struct tok *t, char **text)
+static int view_read(struct kmm_scenario *sc, struct stmt *st, const struct tok *t, char **text)
 {
 	*text = NULL;
 	const char *slash = strchr(t->text, '/');
@@ -1385,10 +1447,9 @@ static int view_read(struct kmm_scenario *sc, const struct tok *t, char **text)
 		if (isdigit((unsigned char)name[0])) {
 			snprintf(path, sizeof(path), "%s", t->text);
 		} else {
-			if (need_task(sc, &ht, &h))
-				return -1;
-			if (sc->checking)
-				return 0;
+			int go = need_task(sc, st, &ht, &h);
+			if (go || sc->checking)
+				return go;
 			snprintf(path, sizeof(path), "%d%s", h->task->pid, slash);
 		}
 		if (sc->checking)
@@ -1426,8 +1487,9 @@ static int cmd_show(struct kmm_scenario *sc, struct stmt *st)
 	}
 	char *text;
 	const char *from, *to, *row_end, *after;
-	if (view_read(sc, t, &text) || sc->checking)
-		return sc->checking ? 0 : -1;
+	int go = view_read(sc, st, t, &text);
+	if (go || sc->checking)
+		return go < 0 ? -1 : 0;
 	if (st->npos == 1) {
 		fputs(text, sc->out);
 	} else if (view_section(text, arg(st, 1)->text, &from, &to, &row_end, &after)) {
@@ -1449,9 +1511,7 @@ static int cmd_verify(struct kmm_scenario *sc, struct stmt *st)
 	if (kmm_verify(why, sizeof(why))) {
 		fprintf(sc->err, "%s:%d:%d: verify failed: %s\n", sc->name, st->tok[0].line, st->tok[0].col, why);
 		fprintf(sc->out, "verify: FAILED: %s\n", why);
-		sc->failed_expects++;
-		if (sc->status < KMM_SCENARIO_FAILED)
-			sc->status = KMM_SCENARIO_FAILED;
+		sc->status = KMM_SCENARIO_BROKEN; /* the kernel's structures, not the script */
 	} else {
 		fprintf(sc->out, "verify: ok\n");
 	}
@@ -1531,6 +1591,61 @@ static int cmd_sysctl(struct kmm_scenario *sc, struct stmt *st)
 	if (ret)
 		return error_at(sc, t->line, t->col + (int)klen + 1, "sysctl %.*s: \"%s\" refused: %s", (int)klen, t->text,
 				eq + 1, strerror(-ret));
+	return 0;
+}
+
+/*
+ * fail failslab|fail_page_alloc [FILE=VALUE]...: write the debugfs files of
+ * a failure injector (mm/fault_inject.c) - probability=10 times=-1
+ * ignore-gfp-wait=N ... - checked before anything runs; with no settings,
+ * show them all as one `fail` line that could be pasted back.
+ */
+static int cmd_fail(struct kmm_scenario *sc, struct stmt *st)
+{
+	if (nargs(sc, st, 1, SC_MAX_ARGS))
+		return -1;
+	struct tok *n = arg(st, 0);
+	char dir[64], files[512] = "";
+	if (strcmp(n->text, "failslab") && strcmp(n->text, "fail_page_alloc"))
+		return err_tok(sc, n, "expected failslab or fail_page_alloc, got \"%s\"", n->text);
+	snprintf(dir, sizeof(dir), "sys/kernel/debug/%s/", n->text);
+	for (const char *const *p = kmm_proc_paths(); *p; p++)
+		if (!strncmp(*p, dir, strlen(dir)))
+			snprintf(files + strlen(files), sizeof(files) - strlen(files), "%s%s", *files ? " " : "",
+				 *p + strlen(dir));
+	for (int i = 1; i < st->npos; i++) {
+		struct tok *t = arg(st, i);
+		const char *eq = strchr(t->text, '=');
+		char path[128];
+		snprintf(path, sizeof(path), "%s/%.*s", n->text, eq ? (int)(eq - t->text) : 0, t->text);
+		int ret = eq ? fault_inject_check(path, eq + 1) : -ENOENT;
+		if (ret == -ENOENT)
+			return err_tok(sc, t, "expected FILE=VALUE, a file of %s being one of: %s; got \"%s\"", n->text, files,
+				       t->text);
+		if (ret)
+			return error_at(sc, t->line, t->col + (int)(eq - t->text) + 1,
+					"%s refuses \"%s\" (a number; Y or N for ignore-* and cache-filter)", path, eq + 1);
+	}
+	CHECKED(sc);
+	for (int i = 1; i < st->npos; i++) {
+		const char *text = arg(st, i)->text, *eq = strchr(text, '=');
+		char path[128];
+		snprintf(path, sizeof(path), "%s%.*s", dir, (int)(eq - text), text);
+		kmm_proc_write(path, eq + 1); /* checked above */
+	}
+	if (st->npos == 1) {
+		fprintf(sc->out, "fail %s", n->text);
+		for (const char *f = files; *f;) {
+			size_t len = strcspn(f, " ");
+			char path[128];
+			snprintf(path, sizeof(path), "%s%.*s", dir, (int)len, f);
+			char *v = kmm_proc_read(path);
+			fprintf(sc->out, " %.*s=%.*s", (int)len, f, v ? (int)strcspn(v, "\n") : 0, v ? v : "");
+			free(v);
+			f += len + (f[len] == ' ');
+		}
+		fputc('\n', sc->out);
+	}
 	return 0;
 }
 
@@ -1708,9 +1823,11 @@ static int cmd_expect(struct kmm_scenario *sc, struct stmt *st)
 	struct tok *section = n == 5 ? arg(st, 1) : NULL, *field = arg(st, n - 3), *vt = arg(st, n - 1);
 	long want;
 	char *text;
-	if ((op = parse_op(sc, arg(st, n - 2))) < 0 || parse_num(sc, vt, vt->text, LONG_MIN, LONG_MAX, &want) ||
-	    view_read(sc, a0, &text))
+	if ((op = parse_op(sc, arg(st, n - 2))) < 0 || parse_num(sc, vt, vt->text, LONG_MIN, LONG_MAX, &want))
 		return -1;
+	int go = view_read(sc, st, a0, &text);
+	if (go)
+		return go < 0 ? -1 : 0;
 	CHECKED(sc);
 	long long got;
 	int found = view_field(text, section ? section->text : NULL, field->text, &got);
@@ -1733,8 +1850,6 @@ static int cmd_expect(struct kmm_scenario *sc, struct stmt *st)
 }
 
 /* ---- repeat, help ---------------------------------------------------------------------------- */
-
-static int run_stmts(struct kmm_scenario *sc, struct stmt *s, int n);
 
 static int cmd_repeat(struct kmm_scenario *sc, struct stmt *st)
 {
@@ -1805,6 +1920,9 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify, R_NONE, "", "", "run every validator (zones, caches, vmap areas, pkmap, tasks)", H_NONE },
 	{ "map", cmd_map, R_NONE, "", "FILE.svg", "draw physical memory frame by frame, by what each frame does", H_NONE },
 	{ "sysctl", cmd_sysctl, R_NONE, "*", "vm.NAME[=VALUE]", "read or set a /proc/sys/vm tunable", H_NONE },
+	{ "fail", cmd_fail, R_NONE, "*", "failslab|fail_page_alloc [FILE=VALUE]...",
+	  "inject allocation failures: write its sys/kernel/debug files (probability=10 times=-1 ...), or show them",
+	  H_NONE },
 	{ "repeat", cmd_repeat, R_NONE, "", "N [as I] { ... }", "run a block N times, I counting from 0", H_NONE },
 	{ "alloc_pages", cmd_alloc_pages, R_HANDLE, "order,node", "GFP [order=N] [node=N]",
 	  "2^order contiguous page frames from the buddy allocator", H_NONE },
@@ -2006,9 +2124,12 @@ int kmm_scenario_finish(struct kmm_scenario *sc)
 				freed++;
 			}
 		echo_log(sc);
+		char injected[160];
+		if (fault_inject_summary(injected, sizeof(injected)))
+			fprintf(sc->out, "fault injection: %s\n", injected);
 		if (kmm_nothing_lost(&sc->at_boot, why, sizeof(why))) {
 			fprintf(sc->err, "%s: something was lost: %s\n", sc->name, why);
-			status = status > KMM_SCENARIO_FAILED ? status : KMM_SCENARIO_FAILED;
+			status = KMM_SCENARIO_BROKEN;
 		} else {
 			fprintf(sc->out, "end: %d handle%s freed, nothing lost\n", freed, freed == 1 ? "" : "s");
 		}
@@ -2016,13 +2137,16 @@ int kmm_scenario_finish(struct kmm_scenario *sc)
 		if (bugs > sc->bugs_seen) {
 			fprintf(sc->err, "%s: the kernel reported %lu BUG%s (see the messages above)\n", sc->name,
 				bugs - sc->bugs_seen, bugs - sc->bugs_seen == 1 ? "" : "s");
-			status = status > KMM_SCENARIO_FAILED ? status : KMM_SCENARIO_FAILED;
+			status = KMM_SCENARIO_BROKEN;
 		}
 		echo_log(sc);
 		kmm_shutdown();
 	}
 	if (sc->failed_expects)
 		fprintf(sc->err, "%s: %d expect%s failed\n", sc->name, sc->failed_expects, sc->failed_expects == 1 ? "" : "s");
+	if (sc->skipped)
+		fprintf(sc->err, "%s: %d command%s skipped for a NULL handle\n", sc->name, sc->skipped,
+			sc->skipped == 1 ? "" : "s");
 	while (sc->programs) {
 		struct program *p = sc->programs;
 		sc->programs = p->next;
