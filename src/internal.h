@@ -83,6 +83,27 @@ void dump_stack(void);
 #define MM_BUG_ON(c) do { (void)sizeof(c); } while (0)
 #define MM_BUG_ON_PAGE(c, p) do { (void)sizeof(c); (void)(p); } while (0)
 #endif
+/*
+ * lib/ratelimit.c: at most burst messages per interval jiffies of the
+ * simulated clock, then "func: N callbacks suppressed" when the next
+ * interval begins (sim/printk.c).  The clock stands still unless something
+ * moves it, so a burst may be all a run ever prints.
+ */
+#define HZ 250
+#define DEFAULT_RATELIMIT_INTERVAL (5 * HZ)
+#define DEFAULT_RATELIMIT_BURST 10
+struct ratelimit_state {
+	u32 interval;            /* jiffies; 0: no limit */
+	u32 burst;               /* messages per interval */
+	int printed, missed;     /* in this interval */
+	unsigned long begin;     /* its first jiffy */
+	bool started;            /* begin is set */
+	int lock;                /* a trylock: a caller that finds it taken is limited */
+};
+#define RATELIMIT_STATE_INIT ((struct ratelimit_state){ .interval = DEFAULT_RATELIMIT_INTERVAL, .burst = DEFAULT_RATELIMIT_BURST })
+bool ___ratelimit(struct ratelimit_state *rs, const char *func);
+#define __ratelimit(rs) ___ratelimit(rs, __func__)
+
 /* Like Linux's WARN_ON, on in every build: it reports a caller's mistake. */
 #define MM_WARN_ON(c) ({ bool __w = !!(c); if (__builtin_expect(__w, 0)) kmm_warn(__FILE__, __LINE__, #c); __w; })
 
@@ -186,13 +207,8 @@ struct fault_attr {
 	int times;                    /* failures left to inject; -1: no limit (atomic) */
 	int space;                    /* bytes or pages let through before anything fails (atomic) */
 	unsigned long verbose;        /* 0 quiet, 1 the FAULT_INJECTION report, 2 and a call trace */
-	u32 ratelimit_interval;       /* of the reports, in jiffies (the verbose_ratelimit_interval_ms file) */
-	u32 ratelimit_burst;          /* reports per interval */
+	struct ratelimit_state ratelimit_state; /* of the reports (interval in jiffies, as Linux's *_ms file holds) */
 	unsigned long count;          /* calls that reached the interval check (atomic) */
-	unsigned long rs_begin;       /* __ratelimit: the interval's first jiffy ... */
-	int rs_printed, rs_missed;    /* ... reports printed in it, and suppressed */
-	bool rs_started;              /* rs_begin is set */
-	int rs_lock;                  /* a trylock around the ratelimit state, as Linux's */
 	unsigned long calls;          /* kmm's own count of should_fail() calls since boot (atomic) */
 	unsigned long injected;       /* ... and of the failures it injected (atomic) */
 };
@@ -223,8 +239,8 @@ struct kmm_fault_inject {
 	X(dir, times, "times", KNOB_INT, dir.attr.times)                                                  \
 	X(dir, space, "space", KNOB_INT, dir.attr.space)                                                  \
 	X(dir, verbose, "verbose", KNOB_UL, dir.attr.verbose)                                             \
-	X(dir, ratelimit_interval, "verbose_ratelimit_interval_ms", KNOB_U32, dir.attr.ratelimit_interval) \
-	X(dir, ratelimit_burst, "verbose_ratelimit_burst", KNOB_U32, dir.attr.ratelimit_burst)             \
+	X(dir, ratelimit_interval, "verbose_ratelimit_interval_ms", KNOB_U32, dir.attr.ratelimit_state.interval) \
+	X(dir, ratelimit_burst, "verbose_ratelimit_burst", KNOB_U32, dir.attr.ratelimit_state.burst)       \
 	X(dir, ignore_gfp_wait, "ignore-gfp-wait", KNOB_BOOL, dir.ignore_gfp_reclaim)
 #define FAULT_INJECT_FILES(X)                                                                  \
 	FAULT_ATTR_FILES(X, fail_page_alloc)                                                   \
@@ -350,6 +366,7 @@ struct kmm_machine {
 	int dirty_expire_centisecs;       /* vm.dirty_expire_centisecs: dirty data older than this is written */
 
 	u64 random_state;                 /* sim/random.c: the stream drawn from the seed */
+	struct ratelimit_state pfoom_rs;  /* "Huh VM_FAULT_OOM leaked out" (mm/memory.c) */
 	struct kmm_fault_inject fault;    /* failslab and fail_page_alloc (mm/fault_inject.c) */
 };
 

@@ -847,6 +847,7 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	M->dirty_writeback_centisecs = 500; /* the flusher wakes every 5 s */
 	M->dirty_expire_centisecs = 3000;   /* and writes what was dirtied 30 s ago */
 	M->next_writeback_ns = 5000000000ULL;
+	M->pfoom_rs = RATELIMIT_STATE_INIT;
 	M->thp_enabled = prof->thp;
 	for (int z = 0; z < MAX_ZONE_TYPES; z++)
 		M->lowmem_reserve_ratio[z] = z == ZONE_DMA || z == ZONE_DMA32 ? 256 : z == ZONE_NORMAL ? 32 : 0;

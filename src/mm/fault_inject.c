@@ -20,7 +20,7 @@
  * a multiple of interval; probability <= a random number below 100 -> no.
  * Otherwise the call fails: the report is printed (verbose 1: the two
  * FAULT_INJECTION lines, 2: and a call trace; at most verbose_ratelimit_burst
- * of them per verbose_ratelimit_interval_ms jiffies, as __ratelimit does),
+ * of them per verbose_ratelimit_interval_ms jiffies, by __ratelimit),
  * and times goes down by one unless it is -1.  Linux's defaults stand
  * after boot: probability 0 (off), interval 1, times 1, space 0, verbose
  * 2; ignore-gfp-wait and ignore-gfp-highmem Y, min-order 1, cache-filter N
@@ -55,21 +55,11 @@
 #include <execinfo.h>
 #include <inttypes.h>
 
-#define HZ 250
-#define DEFAULT_RATELIMIT_INTERVAL (5 * HZ)
-#define DEFAULT_RATELIMIT_BURST 10
-
-static unsigned long jiffies(void)
-{
-	return (unsigned long)(M->clock_ns / (1000000000 / HZ));
-}
-
 /* FAULT_ATTR_INITIALIZER */
 static void fault_attr_init(struct fault_attr *attr, const char *name)
 {
 	*attr = (struct fault_attr){ .name = name, .interval = 1, .times = 1, .verbose = 2,
-				     .ratelimit_interval = DEFAULT_RATELIMIT_INTERVAL,
-				     .ratelimit_burst = DEFAULT_RATELIMIT_BURST };
+				     .ratelimit_state = RATELIMIT_STATE_INIT };
 }
 
 void fault_inject_init(void)
@@ -126,38 +116,9 @@ int setup_failslab(const char *val, char *err, size_t errlen)
 
 /* ---- deciding ------------------------------------------------------------------------ */
 
-/* __ratelimit(&attr->ratelimit_state) as lib/ratelimit.c has it, on simulated jiffies. */
-static bool fail_ratelimit(struct fault_attr *attr)
-{
-	if (!attr->ratelimit_interval)
-		return true;
-	if (__atomic_exchange_n(&attr->rs_lock, 1, __ATOMIC_ACQUIRE))
-		return false; /* someone else is deciding: this report is dropped, as Linux drops it */
-	unsigned long now = jiffies();
-	if (!attr->rs_started) {
-		attr->rs_begin = now;
-		attr->rs_started = true;
-	}
-	if (now > attr->rs_begin + attr->ratelimit_interval) {
-		if (attr->rs_missed) {
-			printk(KERN_WARNING "%s: %d callbacks suppressed\n", "fail_dump", attr->rs_missed);
-			attr->rs_missed = 0;
-		}
-		attr->rs_begin = now;
-		attr->rs_printed = 0;
-	}
-	bool ok = attr->ratelimit_burst && (u32)attr->rs_printed < attr->ratelimit_burst;
-	if (ok)
-		attr->rs_printed++;
-	else
-		attr->rs_missed++;
-	__atomic_store_n(&attr->rs_lock, 0, __ATOMIC_RELEASE);
-	return ok;
-}
-
 static void fail_dump(struct fault_attr *attr)
 {
-	if (!attr->verbose || !fail_ratelimit(attr))
+	if (!attr->verbose || !___ratelimit(&attr->ratelimit_state, "fail_dump"))
 		return;
 	printk(KERN_NOTICE "FAULT_INJECTION: forcing a failure.\n");
 	printk(KERN_NOTICE "name %s, interval %lu, probability %lu, space %d, times %d\n", attr->name, attr->interval,

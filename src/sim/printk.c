@@ -10,6 +10,7 @@
  * previous line.  Before a machine exists (or after it is gone) messages go
  * to stderr.
  *
+ * ___ratelimit() is lib/ratelimit.c's, on jiffies of the simulated clock.
  * dump_stack() prints what Linux's does - the CPU line and a call trace -
  * with the host's frames: by symbol where dladdr() can name one (functions
  * exported by libkmm.so or a -rdynamic program), else as module+offset
@@ -117,6 +118,34 @@ void kmm_bug(const char *file, int line, const char *cond)
 	if (M && !kmm_log_to_stderr)
 		fputs(M->log.buf, stderr);
 	abort();
+}
+
+bool ___ratelimit(struct ratelimit_state *rs, const char *func)
+{
+	if (!rs->interval)
+		return true;
+	if (__atomic_exchange_n(&rs->lock, 1, __ATOMIC_ACQUIRE))
+		return false; /* someone else is deciding: this one is dropped, as Linux drops it */
+	unsigned long now = M ? (unsigned long)(M->clock_ns / (1000000000 / HZ)) : 0;
+	if (!rs->started) {
+		rs->begin = now;
+		rs->started = true;
+	}
+	if (now > rs->begin + rs->interval) {
+		if (rs->missed) {
+			printk(KERN_WARNING "%s: %d callbacks suppressed\n", func, rs->missed);
+			rs->missed = 0;
+		}
+		rs->begin = now;
+		rs->printed = 0;
+	}
+	bool ok = rs->burst && (u32)rs->printed < rs->burst;
+	if (ok)
+		rs->printed++;
+	else
+		rs->missed++;
+	__atomic_store_n(&rs->lock, 0, __ATOMIC_RELEASE);
+	return ok;
 }
 
 void dump_stack(void)
