@@ -136,18 +136,46 @@ static inline void pt_store(phys_addr_t table, unsigned long idx, pteval_t v)
 	pt_write(table, idx, v);
 }
 
-/* The entry for va at `level`, creating the tables above it; 0 if out of memory. */
+/*
+ * A walk that made tables at levels [first, l) and then could not have the
+ * next one: those tables hold nothing but each other, so they go again,
+ * bottom-up.  Linux leaves them for free_pgtables() (and never frees the
+ * vmalloc area's); kmm frees empty kernel tables from the leaf up when
+ * unmapping, a walk that never visits a table with no leaf below it, so
+ * one left here would be lost.
+ */
+static void pt_unmake(const phys_addr_t *parents, int first, int l, unsigned long va)
+{
+	const struct pt_format *f = pt_fmt();
+	if (first < 0 || !M->pgtable_from_buddy)
+		return;
+	while (l-- > first) {
+		unsigned long idx = pt_index(f, l, va);
+		struct page *child = pfn_to_page(PFN_DOWN(pte_pa(pt_read(parents[l], idx))));
+		pt_store(parents[l], idx, 0);
+		MM_BUG_ON_PAGE(child->private, child);
+		pgtable_page_free(child);
+	}
+}
+
+/* The entry for va at `level`, creating the tables above it; 0 if out of memory (nothing made then). */
 static phys_addr_t pt_table_in(phys_addr_t root, unsigned long va, int level, pteval_t table_prot)
 {
 	const struct pt_format *f = pt_fmt();
-	phys_addr_t table = root;
+	phys_addr_t table = root, parents[4];
+	int first_made = -1;
 	for (int l = 0; l < level; l++) {
 		unsigned long idx = pt_index(f, l, va);
 		pteval_t e = pt_read(table, idx);
+		parents[l] = table;
 		if (!(e & _PAGE_PRESENT)) {
 			phys_addr_t t = pt_alloc_table(table_prot & _PAGE_USER);
-			if (!t)
+			if (!t) {
+				pt_unmake(parents, first_made, l, va);
 				return 0;
+			}
+			if (first_made < 0)
+				first_made = l;
 			/* the PAE PDPT takes only the present bit (as the CPU requires) */
 			e = t | (f->esize == 8 && f->levels == 3 && l == 0 ? _PAGE_PRESENT : table_prot);
 			pt_store(table, idx, e);
