@@ -126,16 +126,6 @@ static struct kmem_cache *find_mergeable(unsigned int size, unsigned int align, 
 	return NULL;
 }
 
-/* What a cache costs in simulated memory: its descriptor, and one per node. */
-static void cache_descriptor_alloc(struct kmem_cache *s)
-{
-	if (!kmem_cache_cache || !kmem_cache_node_cache)
-		return; /* bootstrap: charged once both exist */
-	s->descriptor = kmem_cache_alloc(kmem_cache_cache, GFP_KERNEL);
-	for (int nid = 0; nid < M->nr_nodes; nid++)
-		s->node_descriptor[nid] = kmem_cache_alloc_node(kmem_cache_node_cache, GFP_KERNEL, nid);
-}
-
 static void cache_descriptor_free(struct kmem_cache *s)
 {
 	if (s->descriptor)
@@ -143,6 +133,23 @@ static void cache_descriptor_free(struct kmem_cache *s)
 	for (int nid = 0; nid < M->nr_nodes; nid++)
 		if (s->node_descriptor[nid])
 			kmem_cache_free(kmem_cache_node_cache, s->node_descriptor[nid]);
+}
+
+/*
+ * What a cache costs in simulated memory: its descriptor, and one per
+ * node.  -ENOMEM (and nothing kept) if one cannot be had: the cache is not
+ * made, as Linux's create_cache() and init_kmem_cache_nodes() fail then.
+ */
+static int cache_descriptor_alloc(struct kmem_cache *s)
+{
+	if (!kmem_cache_cache || !kmem_cache_node_cache)
+		return 0; /* bootstrap: charged once both exist */
+	bool ok = (s->descriptor = kmem_cache_alloc(kmem_cache_cache, GFP_KERNEL)) != NULL;
+	for (int nid = 0; ok && nid < M->nr_nodes; nid++)
+		ok = (s->node_descriptor[nid] = kmem_cache_alloc_node(kmem_cache_node_cache, GFP_KERNEL, nid)) != NULL;
+	if (!ok)
+		cache_descriptor_free(s);
+	return ok ? 0 : -ENOMEM;
 }
 
 static struct kmem_cache *create_cache(const char *name, unsigned int object_size, unsigned int align,
@@ -162,13 +169,14 @@ static struct kmem_cache *create_cache(const char *name, unsigned int object_siz
 	s->usersize = usersize;
 	s->refcount = 1;
 	*err = __kmem_cache_create(s, flags);
+	if (!*err)
+		*err = cache_descriptor_alloc(s);
 	if (*err) {
 		__kmem_cache_release(s);
 		free(s->name);
 		free(s);
 		return NULL;
 	}
-	cache_descriptor_alloc(s);
 	list_add(&s->list, &slab_caches);
 	return s;
 }
