@@ -32,7 +32,12 @@
  * does not allow the access) and the host trap (a C access through
  * task_user_ptr() traps in sim/trap.c, which calls handle_user_host_fault
  * here).  Whoever changes a present PTE drops the host mirror of it first
- * (flush_tlb_mm_range).  A fault counts as minor, or major when it read
+ * (flush_tlb_mm_range).  A fault that finds no memory (a page, a page
+ * table) fails the software access with -ENOMEM; the host trap retries it
+ * instead - the access runs again and faults again, as Linux's
+ * pagefault_out_of_memory() retries ("Huh VM_FAULT_OOM leaked out ...") -
+ * and gives up after OOM_RETRIES in a row, since kmm has no OOM killer to
+ * make room: the access then fails as one the task may not make.  A fault counts as minor, or major when it read
  * the disk, per task and in /proc/vmstat (pgfault, pgmajfault).
  * Locking: the task's mmap_lock around the whole fault; the page cache's
  * lock nests inside it.
@@ -318,6 +323,9 @@ static pteval_t around_lookup(void *arg, unsigned long addr)
  * page, a COW page - is not worth a call of its own).  0, or -EFAULT
  * after the task's SIGSEGV.
  */
+#define OOM_RETRIES 8
+static __thread int oom_retries; /* this thread's faults in a row that found no memory */
+
 int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned long addr, bool write)
 {
 	struct task_struct *t = mm->owner;
@@ -328,6 +336,14 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 		ret = do_fault(t, addr, write);
 		c.wc.table = 0; /* the fault may have made the table */
 	}
+	if (ret == -ENOMEM && oom_retries < OOM_RETRIES) {
+		pthread_mutex_unlock(&mm->mmap_lock);
+		oom_retries++;
+		if (__ratelimit(&M->pfoom_rs))
+			pr_warn("Huh VM_FAULT_OOM leaked out to the #PF handler. Retrying PF\n");
+		return 0; /* nothing mapped: the access faults again */
+	}
+	oom_retries = 0;
 	if (!ret) {
 		unsigned long page = addr & PAGE_MASK;
 		struct vm_area_struct *vma = find_vma(mm, addr);
@@ -523,10 +539,28 @@ static void move_pte(unsigned long addr, phys_addr_t stable, unsigned long sidx,
 	pte_set(stable, sidx, 0);
 }
 
-/* move_page_tables for mremap: the PTEs of [old, old + len) go to new, pages untouched. */
+static void prepare_move(unsigned long addr, phys_addr_t stable, unsigned long sidx, pteval_t pte, void *arg)
+{
+	struct move_ctx *c = arg;
+	unsigned long didx;
+	if (!c->ret && !user_pte_table(c->mm->pgd, addr + c->delta, true, &didx))
+		c->ret = -ENOMEM;
+}
+
+/*
+ * move_page_tables for mremap: the PTEs of [old, old + len) go to new,
+ * pages untouched.  The tables at new are made first, so running out of
+ * memory (-ENOMEM) moves nothing and leaves no table behind; Linux moves
+ * what it moved back instead.
+ */
 int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len)
 {
 	struct move_ctx c = { new - old, mm, 0 };
+	walk_ptes(mm, old, old + len, prepare_move, &c);
+	if (c.ret) {
+		user_free_pgtables(mm->pgd, new, new + len);
+		return c.ret;
+	}
 	flush_tlb_mm_range(mm, old, old + len);
 	walk_ptes(mm, old, old + len, move_pte, &c);
 	user_free_pgtables(mm->pgd, old, old + len);

@@ -627,7 +627,12 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 	}
 	vm_stat_account(mm, vm_flags, (long)(new_len >> PAGE_SHIFT));
 	int ret = move_page_tables(mm, addr, new_addr, moved);
-	if (!ret && old_len) /* old_len 0 duplicates a shared mapping: the old one stays */
+	if (ret) { /* no table for the PTEs there: nothing moved, and the new VMA goes again */
+		vm_stat_account(mm, vm_flags, -(long)(new_len >> PAGE_SHIFT));
+		vma_remove_at(mm, vma_index(mm, new_addr));
+		return ret;
+	}
+	if (old_len) /* old_len 0 duplicates a shared mapping: the old one stays */
 		ret = do_munmap(mm, addr, old_len);
 	merge_around(mm, vma_index(mm, new_addr));
 	return ret ? ret : (long)new_addr;
