@@ -214,5 +214,29 @@ ok "map in a scenario" "$KMM" run "$tmp/s.kmm"
 has "scenario map says where" "map: physical memory drawn in $tmp/mid.svg" "$tmp/out"
 has "scenario map draws user pages" "fill=\"#1e88e5\"" "$tmp/mid.svg"
 
+# ---- failure injection: boot parameters, the fail command, kmm run --fail ----------------------
+ok "failslab= on the command line" "$KMM" boot -q --cmdline "failslab=1,10,0,-1" --show sys/kernel/debug/failslab/probability --show sys/kernel/debug/failslab/times
+has "failslab= sets probability and times" "$(printf '10\n-1')" "$tmp/out"
+bad "malformed fail_page_alloc=" "FAULT_INJECTION: failed to parse arguments" "$KMM" boot --cmdline "fail_page_alloc=1,2"
+sc 'fail failslab probability=100 times=-1 ignore-gfp-wait=N verbose=1\nx = kmalloc 64\nshow x\nfail failslab'
+ok "fail in a script" "$KMM" run "$tmp/s.kmm"
+has "the kmalloc failed" "x = NULL (kmalloc failed)" "$tmp/out"
+has "the report" "FAULT_INJECTION: forcing a failure." "$tmp/out"
+has "fail shows the settings" "fail failslab probability=100 interval=1 times=-1 space=0 verbose=1" "$tmp/out"
+has "the end says what was injected" "fault injection: failslab failed 1 of 1 calls, fail_page_alloc failed 0 of 0 calls" "$tmp/out"
+sc 'c = kmem_cache_create c 64\no = kmem_cache_alloc c\nkmem_cache_free c o'
+status "a NULL handle skips, the run goes on" 1 "s.kmm:2:22: c is NULL: its kmem_cache_create failed; kmem_cache_alloc skipped" \
+	"$KMM" run --fail "failslab probability=100 times=-1 ignore-gfp-wait=N verbose=0" "$tmp/s.kmm"
+has "and ends" "end: 1 handle freed, nothing lost" "$tmp/out"
+status "a bad --fail" 2 "after-boot:1:15: expected FILE=VALUE" "$KMM" run --fail "failslab probabilty=5" "$tmp/s.kmm"
+status "a bad value" 2 "failslab/times refuses \"often\"" "$KMM" run --fail "failslab times=often" "$tmp/s.kmm"
+for f in scenarios/*.kmm; do # the sweep's short form: 1 is allowed (expects meet failures), 3 never
+	"$KMM" run --seed 7 --fail "failslab probability=20 times=-1 ignore-gfp-wait=N verbose=0" \
+		--fail "fail_page_alloc probability=20 times=-1 ignore-gfp-wait=N ignore-gfp-highmem=N min-order=0 verbose=0" \
+		"$f" >"$tmp/out" 2>"$tmp/err"; rc=$?
+	if [ $rc -le 1 ] && grep -q "^fault injection: " "$tmp/out"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: $f under injection (exit $rc)"; sed 's/^/  /' "$tmp/err" | head -5; fi
+done
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
