@@ -759,6 +759,26 @@ static void faults_fail_cleanly(const char *profile)
 }
 TEST_BOTH_WAYS(fault_inject, faults_fail_cleanly, faults_fail_cleanly)
 
+/* A host access whose fault never finds memory gives up after its retries (kmm has no OOM killer). */
+Test(fault_inject, trap_gives_up_when_memory_never_comes)
+{
+	boot_profile("x86_64");
+	struct task_struct *t = task_create("starved", 1000);
+	long addr = task_mmap(t, 0, 64 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(addr, 0);
+	kmm_usage_settle(&at_boot);
+	eligible_all("fail_page_alloc");
+	set("fail_page_alloc/times", "-1");
+	set("fail_page_alloc/probability", "100");
+	via_trap = true;
+	cr_assert_eq(u_touch(t, (unsigned long)addr, PAGE_SIZE, true), -EFAULT);
+	cr_assert_eq(M->fault.fail_page_alloc.attr.injected, 9, "the fault and its 8 retries");
+	cr_assert_eq(count_of(kmm_dmesg(), "Retrying PF"), 8);
+	fail_off();
+	cr_assert_eq(u_touch(t, (unsigned long)addr, PAGE_SIZE, true), 0, "and the next access is served");
+	task_exit(t);
+}
+
 /* Tasks: create (its page directory), exec, fork (the child's tables and COW), mremap's move, exit. */
 struct task_ctx {
 	struct task_struct *t, *child;

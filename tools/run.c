@@ -375,5 +375,8 @@ int cmd_shell(int argc, char **argv)
 	}
 	if (tty && *history)
 		write_history(history);
-	return kmm_scenario_finish(shell_sc);
+	ret = kmm_scenario_finish(shell_sc);
+	for (int i = 0; i < a.o.nafter_boot; i++)
+		free(a.after_boot[i]);
+	return ret;
 }
