@@ -77,11 +77,14 @@ void fault_inject_init(void)
 
 void fault_inject_arm(void)
 {
-	/* backtrace() loads the unwinder on first use: not in the middle of a fault handler */
+	/* backtrace() and kallsyms load what they need on first use: not in the middle of a fault handler */
 	static bool warmed;
 	if (!__atomic_exchange_n(&warmed, true, __ATOMIC_RELAXED)) {
 		void *frame;
+		const char *name;
+		unsigned long off, size;
 		backtrace(&frame, 1);
+		kallsyms_lookup((unsigned long)fault_inject_arm, &name, &off, &size);
 	}
 	M->fault.armed = true;
 }

@@ -12,17 +12,15 @@
  *
  * ___ratelimit() is lib/ratelimit.c's, on jiffies of the simulated clock.
  * dump_stack() prints what Linux's does - the CPU line and a call trace -
- * with the host's frames: by symbol where dladdr() can name one (functions
- * exported by libkmm.so or a -rdynamic program), else as module+offset
- * ("? kmm+0x1f2e3", for addr2line), so the text is the same on every run
- * of the same binary.
+ * with the host's frames named as %pS names them (sim/kallsyms.c:
+ * "should_fail+0x9d/0x1c0"), so the text is the same on every run of the
+ * same binary; a frame nothing names is "? ADDRESS".
  *
  * Nothing here allocates simulated memory; it only uses the host heap.
  */
 #define _GNU_SOURCE
 #include "internal.h"
 
-#include <dlfcn.h>
 #include <execinfo.h>
 #include <unistd.h>
 
@@ -157,21 +155,14 @@ void dump_stack(void)
 	printk("Call Trace:\n");
 	printk(" <TASK>\n");
 	for (int i = 1; i < n; i++) { /* frame 0 is this function */
-		Dl_info info;
-		/* a return address: the call is the byte before it */
-		void *pc = (char *)frames[i] - 1;
-		if (!dladdr(pc, &info) || !info.dli_fname) {
+		const char *name;
+		unsigned long off, size;
+		if (kallsyms_lookup((unsigned long)frames[i], &name, &off, &size)) {
 			printk(" ? %p\n", frames[i]);
 			continue;
 		}
-		const char *mod = strrchr(info.dli_fname, '/');
-		mod = mod ? mod + 1 : info.dli_fname;
-		if (info.dli_sname)
-			printk(" %s+0x%lx [%s]\n", info.dli_sname, (unsigned long)((char *)frames[i] - (char *)info.dli_saddr),
-			       mod);
-		else
-			printk(" ? %s+0x%lx\n", mod, (unsigned long)((char *)frames[i] - (char *)info.dli_fbase));
-		if (info.dli_sname && !strcmp(info.dli_sname, "main"))
+		printk(" %s+0x%lx/0x%lx\n", name, off, size);
+		if (!strcmp(name, "main"))
 			break;
 	}
 	printk(" </TASK>\n");
