@@ -200,25 +200,21 @@ bool fault_inject_summary(char *buf, size_t len)
 
 enum knob_type { KNOB_UL, KNOB_INT, KNOB_U32, KNOB_BOOL };
 
+enum {
+#define KNOB_ID(dir, id, file, type, field) KNOB_##dir##_##id,
+	FAULT_INJECT_FILES(KNOB_ID)
+#undef KNOB_ID
+};
+
 static const struct knob {
-	const char *path;      /* under /proc */
+	const char *path;      /* under sys/kernel/debug/ */
 	enum knob_type type;
 	size_t offset;         /* in struct kmm_fault_inject */
 } knobs[] = {
-#define KNOB(dir, id, file, type, field) { "sys/kernel/debug/" #dir "/" file, type, offsetof(struct kmm_fault_inject, field) },
+#define KNOB(dir, id, file, type, field) { #dir "/" file, type, offsetof(struct kmm_fault_inject, field) },
 	FAULT_INJECT_FILES(KNOB)
 #undef KNOB
 };
-
-static const struct knob *knob_find(const char *path)
-{
-	if (!strncmp(path, "/proc/", 6))
-		path += 6;
-	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++)
-		if (!strcmp(knobs[i].path, path))
-			return &knobs[i];
-	return NULL;
-}
 
 /*
  * The value as debugfs takes it: kstrtoull/kstrtoll in any base (0x..., 0...)
@@ -252,18 +248,15 @@ static int knob_parse(enum knob_type type, const char *val, u64 *out)
 
 int fault_inject_check(const char *path, const char *value)
 {
-	char full[128];
-	snprintf(full, sizeof(full), "sys/kernel/debug/%s", path);
-	const struct knob *k = knob_find(full);
 	u64 v;
-	if (!k)
-		return -ENOENT;
-	return knob_parse(k->type, value, &v);
+	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++)
+		if (!strcmp(knobs[i].path, path))
+			return knob_parse(knobs[i].type, value, &v);
+	return -ENOENT;
 }
 
-static void knob_show(const char *path, struct strbuf *sb)
+static void knob_show(const struct knob *k, struct strbuf *sb)
 {
-	const struct knob *k = knob_find(path);
 	void *p = (char *)&M->fault + k->offset;
 	switch (k->type) {
 	case KNOB_UL: sb_printf(sb, "%lu\n", __atomic_load_n((unsigned long *)p, __ATOMIC_RELAXED)); break;
@@ -273,9 +266,8 @@ static void knob_show(const char *path, struct strbuf *sb)
 	}
 }
 
-static int knob_write(const char *path, const char *val)
+static int knob_write(const struct knob *k, const char *val)
 {
-	const struct knob *k = knob_find(path);
 	void *p = (char *)&M->fault + k->offset;
 	u64 v;
 	if (knob_parse(k->type, val, &v))
@@ -289,8 +281,8 @@ static int knob_write(const char *path, const char *val)
 	return 0;
 }
 
-#define KNOB_FUNCTIONS(dir, id, file, type, field)                                                           \
-	void fault_show_##dir##_##id(struct strbuf *sb) { knob_show("sys/kernel/debug/" #dir "/" file, sb); } \
-	int fault_write_##dir##_##id(const char *val) { return knob_write("sys/kernel/debug/" #dir "/" file, val); }
+#define KNOB_FUNCTIONS(dir, id, file, type, field)                                                 \
+	void fault_show_##dir##_##id(struct strbuf *sb) { knob_show(&knobs[KNOB_##dir##_##id], sb); } \
+	int fault_write_##dir##_##id(const char *val) { return knob_write(&knobs[KNOB_##dir##_##id], val); }
 FAULT_INJECT_FILES(KNOB_FUNCTIONS)
 #undef KNOB_FUNCTIONS
