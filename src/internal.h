@@ -447,6 +447,8 @@ void adjust_managed_page_count(struct page *page, long count);
 int ram_init(char *err, size_t errlen);               /* sim/ram.c */
 int init_kernel_page_tables(void);                    /* arch/pgtable.c */
 int kallsyms_lookup(unsigned long addr, const char **name, unsigned long *off, unsigned long *size); /* sim/kallsyms.c */
+void sprint_symbol(char *buf, size_t len, unsigned long addr);  /* %pS: function+off/size, module+off, or the address */
+void kallsyms_warm(void);                                       /* load the unwinder and the symbols now */
 #define FAULT_AROUND 16 /* pages a host-mirror trap maps at once, the faulting one first */
 int kmm_window_add(unsigned long kva, unsigned long size); /* sim/trap.c */
 struct kmm_window;

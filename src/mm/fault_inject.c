@@ -52,7 +52,6 @@
 #define _GNU_SOURCE
 #include "mm/slab.h"
 
-#include <execinfo.h>
 #include <inttypes.h>
 
 /* FAULT_ATTR_INITIALIZER */
@@ -77,15 +76,7 @@ void fault_inject_init(void)
 
 void fault_inject_arm(void)
 {
-	/* backtrace() and kallsyms load what they need on first use: not in the middle of a fault handler */
-	static bool warmed;
-	if (!__atomic_exchange_n(&warmed, true, __ATOMIC_RELAXED)) {
-		void *frame;
-		const char *name;
-		unsigned long off, size;
-		backtrace(&frame, 1);
-		kallsyms_lookup((unsigned long)fault_inject_arm, &name, &off, &size);
-	}
+	kallsyms_warm(); /* a report's call trace may come from inside a fault handler */
 	M->fault.armed = true;
 }
 

@@ -53,7 +53,6 @@
 #include "mm/slab.h"
 #include "sim/ram.h"
 
-#include <dlfcn.h>
 #include <execinfo.h>
 #include <sys/mman.h>
 
@@ -169,23 +168,6 @@ static void pool_protect(char *page, bool closed)
 
 /* ---- stacks and reports ------------------------------------------------------------------ */
 
-/* A host code address as %pS prints one (sim/kallsyms.c): function+offset/size, else module+offset. */
-static void symbolize(const void *pc, char *buf, size_t len)
-{
-	const char *name;
-	unsigned long off, size;
-	Dl_info info = { 0 };
-	if (!kallsyms_lookup((unsigned long)pc, &name, &off, &size)) {
-		snprintf(buf, len, "%s+0x%lx/0x%lx", name, off, size);
-	} else if (dladdr(pc, &info) && info.dli_fname) {
-		const char *base = strrchr(info.dli_fname, '/');
-		snprintf(buf, len, "%s+0x%lx", base ? base + 1 : info.dli_fname,
-			 (unsigned long)((const char *)pc - (const char *)info.dli_fbase));
-	} else {
-		snprintf(buf, len, "0x%lx", (unsigned long)pc);
-	}
-}
-
 /* This thread's stack from the frame returning to `from` on (all of it when from is not on it). */
 static __attribute__((noinline)) int stack_save(void **out, int max, const void *from)
 {
@@ -229,7 +211,7 @@ static void print_stack(struct strbuf *sb, void *const *stack, int nr)
 {
 	char sym[256];
 	for (int i = 0; i < nr; i++) {
-		symbolize(stack[i], sym, sizeof(sym));
+		sprint_symbol(sym, sizeof(sym), (unsigned long)stack[i]);
 		seq_con_printf(sb, " %s\n", sym);
 	}
 }
@@ -291,7 +273,7 @@ static void kfence_report_error(const char *addr, bool is_write, void *const *st
 	unsigned long kaddr = kmm_host_to_kva(addr);
 	char where[256], diff[160];
 	bool tainted = __atomic_load_n(&kfence_counters[KFENCE_COUNTER_BUGS], __ATOMIC_RELAXED) > 0;
-	symbolize(nr ? stack[0] : NULL, where, sizeof(where));
+	sprint_symbol(where, sizeof(where), nr ? (unsigned long)stack[0] : 0);
 	pr_err("==================================================================\n");
 	switch (type) {
 	case KFENCE_ERROR_OOB: {
@@ -518,11 +500,7 @@ void kfence_init(void)
 		kfence_sample_interval = 0;
 		return;
 	}
-	void *warm[1];
-	const char *name;
-	unsigned long off, size;
-	backtrace(warm, 1); /* loads the unwinder and the symbol table now, not inside the first trap */
-	kallsyms_lookup((unsigned long)warm[0], &name, &off, &size);
+	kallsyms_warm(); /* the unwinder and the symbol table now, not inside the first trap */
 	kfence_pool_page = pool;
 	__kfence_pool = lowmem_page_address(pool);
 	INIT_LIST_HEAD(&kfence_freelist);

@@ -15,6 +15,7 @@
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <execinfo.h>
 #include <link.h>
 
 struct ksym {
@@ -110,4 +111,30 @@ int kallsyms_lookup(unsigned long addr, const char **name, unsigned long *off, u
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* %pS (Linux's sprint_symbol): "function+0xoff/0xsize", else "module+0xoff" for addr2line, else the address. */
+void sprint_symbol(char *buf, size_t len, unsigned long addr)
+{
+	const char *name;
+	unsigned long off, size;
+	Dl_info info = { 0 };
+	if (!kallsyms_lookup(addr, &name, &off, &size)) {
+		snprintf(buf, len, "%s+0x%lx/0x%lx", name, off, size);
+	} else if (dladdr((void *)addr, &info) && info.dli_fname) {
+		const char *base = strrchr(info.dli_fname, '/');
+		snprintf(buf, len, "%s+0x%lx", base ? base + 1 : info.dli_fname, addr - (unsigned long)info.dli_fbase);
+	} else {
+		snprintf(buf, len, "0x%lx", addr);
+	}
+}
+
+/* backtrace() and the symbol table load on first use: do it now, not inside the first trap's report. */
+void kallsyms_warm(void)
+{
+	void *frame[1];
+	const char *name;
+	unsigned long off, size;
+	backtrace(frame, 1);
+	kallsyms_lookup((unsigned long)frame[0], &name, &off, &size);
 }

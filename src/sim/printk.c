@@ -12,9 +12,9 @@
  *
  * ___ratelimit() is lib/ratelimit.c's, on jiffies of the simulated clock.
  * dump_stack() prints what Linux's does - the CPU line and a call trace -
- * with the host's frames named as %pS names them (sim/kallsyms.c:
- * "should_fail+0x9d/0x1c0"), so the text is the same on every run of the
- * same binary; a frame nothing names is "? ADDRESS".
+ * with the host's frames named as %pS names them (sprint_symbol(),
+ * sim/kallsyms.c: "should_fail+0x9d/0x1c0"), so the text is the same on
+ * every run of the same binary.
  *
  * Nothing here allocates simulated memory; it only uses the host heap.
  */
@@ -155,14 +155,10 @@ void dump_stack(void)
 	printk("Call Trace:\n");
 	printk(" <TASK>\n");
 	for (int i = 1; i < n; i++) { /* frame 0 is this function */
-		const char *name;
-		unsigned long off, size;
-		if (kallsyms_lookup((unsigned long)frames[i], &name, &off, &size)) {
-			printk(" ? %p\n", frames[i]);
-			continue;
-		}
-		printk(" %s+0x%lx/0x%lx\n", name, off, size);
-		if (!strcmp(name, "main"))
+		char sym[192];
+		sprint_symbol(sym, sizeof(sym), (unsigned long)frames[i]);
+		printk(" %s\n", sym);
+		if (!strncmp(sym, "main+", 5))
 			break;
 	}
 	printk(" </TASK>\n");
