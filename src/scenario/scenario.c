@@ -44,116 +44,36 @@
  * misuse, oopses) fail the run (status 3) unless an `expect counters bugs
  * ...` looked at them.  If failures were injected, how many is said too.
  *
- * Not done: the simulated clock never moves in kmm yet (nothing runs on
- * time: kswapd is woken by allocations), so `sleep` and `step` say so and
- * stop instead of pretending.
+ * `sleep` and `step` move the simulated clock (sim/clock.c): what runs on
+ * time - the flusher's writeback - runs as its moment passes.  The
+ * commands about the machine as a whole live in machine.c; what the two
+ * files share is scenario_impl.h.
  *
  * One scenario runs at a time per process, like the machine it boots.
  */
-#include "internal.h"
+
+#include "scenario_impl.h"
 
 #include <ctype.h>
 #include <limits.h>
 
 #include <kmm/fs.h>
 #include <kmm/highmem.h>
-#include <kmm/scenario.h>
 #include <kmm/slab.h>
 #include <kmm/task.h>
 #include <kmm/vmalloc.h>
 
-#define SC_MAX_DEPTH 32          /* nested repeat blocks */
-#define SC_MAX_REPEAT 1000000L   /* iterations of one repeat */
-#define SC_MAX_ARGS 24           /* words in a statement */
-#define SC_NAME_MAX 64           /* a handle's name with its index */
+const char *const hkind_names[] = { "nothing", "pages", "a kmem_cache", "an object", "a vmalloc area",
+				    "a kmap", "a task", "an mmap region" };
 
-/* ---- statements ------------------------------------------------------------------------------ */
-
-struct tok {
-	char *text;          /* the word, unquoted */
-	int line, col;       /* where it starts (1-based) */
-	bool quoted;         /* it was a "string" */
-};
-
-struct command;
-
-struct stmt {
-	struct tok *tok;             /* [NAME =] COMMAND ARG... */
-	int ntok;
-	int cmd_at;                  /* index of the command word: 0, or 2 after "NAME =" */
-	const struct command *cmd;
-	int pos[SC_MAX_ARGS], npos;  /* positional arguments (indices into tok) */
-	int opt[SC_MAX_ARGS], nopt;  /* key=value options */
-	struct stmt *body;           /* repeat: the block */
-	int nbody;
-};
-
-struct program {
-	struct stmt *stmts;
-	int n;
-	struct program *next;        /* a shell session keeps every piece: boot options point into them */
-};
-
-/* ---- handles --------------------------------------------------------------------------------- */
-
-enum hkind { H_NONE, H_PAGES, H_CACHE, H_OBJ, H_VMALLOC, H_KMAP, H_TASK, H_MMAP };
-static const char *const hkind_names[] = { "nothing", "pages", "a kmem_cache", "an object", "a vmalloc area",
-					   "a kmap", "a task", "an mmap region" };
-enum kmap_how { KMAP_PERMANENT, KMAP_ATOMIC, KMAP_LOCAL };
-
-struct handle {
-	char name[SC_NAME_MAX];
-	enum hkind kind;             /* H_NONE once released */
-	int line;                    /* the statement that set it */
-	const char *what;            /* the command that set it ("kzalloc", "fork", ...) */
-	struct page *page;           /* pages (the head), kmap (the mapped page) */
-	unsigned int order;          /* pages */
-	struct kmem_cache *cache;    /* cache; object: its cache, NULL for the kmalloc family */
-	void *ptr;                   /* object, vmalloc area, kmap address */
-	unsigned long size;          /* object and vmalloc: bytes asked for; mmap: length */
-	enum kmap_how how;           /* kmap */
-	struct task_struct *task;    /* task; mmap: the task whose region it is */
-	unsigned long addr;          /* mmap: start */
-};
-
-struct loopvar {
-	const char *name;
-	long value;
-};
-
-struct kmm_scenario {
-	struct kmm_scenario_opts o;
-	const char *name;
-	FILE *out, *err;
-	int status;                  /* worst so far: 0, 1 (failed), 2 (usage) */
-	bool checking;               /* parse arguments only */
-	bool stop;                   /* a usage error: run no further */
-	struct program *programs;
-	struct handle *h;            /* in order of creation */
-	int nh, caph;
-	const char **handle_names;   /* kmm_scenario_handles() */
-	struct loopvar vars[SC_MAX_DEPTH];
-	int nvars;
-
-	bool booted;
-	bool boot_seen;              /* a boot statement was checked (only one, first) */
-	struct kmm_boot_params params;
-	char *e820;                  /* --e820 FILE's text */
-	struct kmm_usage at_boot;    /* "nothing lost" compares against these */
-	size_t log_pos;              /* the kernel log echoed so far */
-	unsigned long bugs_seen;     /* bug reports an expect looked at */
-	int failed_expects;
-	int skipped;                 /* commands skipped for a NULL handle */
-};
-
-static int sc_bugs(void)
+int sc_bugs(void)
 {
 	return (int)(kmm_bad_pages() + M->slab_bugs + M->vmalloc_bugs + M->kmap_bugs + M->oopses);
 }
 
 /* ---- messages -------------------------------------------------------------------------------- */
 
-static int __attribute__((format(printf, 4, 5))) error_at(struct kmm_scenario *sc, int line, int col,
+int __attribute__((format(printf, 4, 5))) error_at(struct kmm_scenario *sc, int line, int col,
 							   const char *fmt, ...)
 {
 	va_list ap;
@@ -166,7 +86,6 @@ static int __attribute__((format(printf, 4, 5))) error_at(struct kmm_scenario *s
 	sc->stop = true;
 	return -1;
 }
-#define err_tok(sc, t, ...) error_at(sc, (t)->line, (t)->col, __VA_ARGS__)
 
 /* The kernel's messages since the last statement, as dmesg prints them. */
 static void echo_log(struct kmm_scenario *sc)
@@ -343,29 +262,19 @@ fail_n:
 
 /* ---- arguments ------------------------------------------------------------------------------- */
 
-struct command {
-	const char *name;
-	int (*run)(struct kmm_scenario *sc, struct stmt *st);
-	int result;          /* R_NONE, R_HANDLE (NAME = ... required) */
-	const char *opts;    /* options it takes, "order,node"; "*": words are raw, no options */
-	const char *usage;   /* its arguments */
-	const char *help;    /* one line */
-	enum hkind kind;     /* cmd_release: the kind of handle it ends */
-};
-enum { R_NONE, R_HANDLE };
 
-static struct tok *arg(struct stmt *st, int i)
+struct tok *arg(struct stmt *st, int i)
 {
 	return i < st->npos ? &st->tok[st->pos[i]] : NULL;
 }
 
-static int usage_error(struct kmm_scenario *sc, struct stmt *st, const struct tok *at)
+int usage_error(struct kmm_scenario *sc, struct stmt *st, const struct tok *at)
 {
 	const struct tok *c = &st->tok[st->cmd_at];
 	return err_tok(sc, at ? at : c, "usage: %s%s%s", st->cmd->name, *st->cmd->usage ? " " : "", st->cmd->usage);
 }
 
-static int nargs(struct kmm_scenario *sc, struct stmt *st, int min, int max)
+int nargs(struct kmm_scenario *sc, struct stmt *st, int min, int max)
 {
 	if (st->npos < min)
 		return usage_error(sc, st, NULL);
@@ -375,7 +284,7 @@ static int nargs(struct kmm_scenario *sc, struct stmt *st, int min, int max)
 }
 
 /* The value of option key, or NULL; *t is its token. */
-static const char *opt(struct stmt *st, const char *key, struct tok **t)
+const char *opt(struct stmt *st, const char *key, struct tok **t)
 {
 	size_t kl = strlen(key);
 	for (int i = 0; i < st->nopt; i++) {
@@ -431,7 +340,7 @@ static int stmt_resolve(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
-static int parse_num(struct kmm_scenario *sc, const struct tok *t, const char *s, long lo, long hi, long *out)
+int parse_num(struct kmm_scenario *sc, const struct tok *t, const char *s, long lo, long hi, long *out)
 {
 	char *e;
 	errno = 0;
@@ -442,7 +351,7 @@ static int parse_num(struct kmm_scenario *sc, const struct tok *t, const char *s
 	return 0;
 }
 
-static int parse_size(struct kmm_scenario *sc, const struct tok *t, const char *s, unsigned long *out)
+int parse_size(struct kmm_scenario *sc, const struct tok *t, const char *s, unsigned long *out)
 {
 	char *e = NULL;
 	u64 v = 0;
@@ -520,7 +429,7 @@ static int parse_prot(struct kmm_scenario *sc, const struct tok *t, unsigned lon
 /* ---- handles --------------------------------------------------------------------------------- */
 
 /* "p", "p[3]", "p[i]" with i a repeat's counter -> "p[3]" */
-static int handle_name(struct kmm_scenario *sc, const struct tok *t, char *buf)
+int handle_name(struct kmm_scenario *sc, const struct tok *t, char *buf)
 {
 	const char *s = t->text;
 	size_t n = 0;
@@ -559,7 +468,7 @@ bad:
 	return err_tok(sc, t, "expected a handle name like p or p[i], got \"%s\"", s);
 }
 
-static struct handle *handle_find(struct kmm_scenario *sc, const char *name)
+struct handle *handle_find(struct kmm_scenario *sc, const char *name)
 {
 	for (int i = sc->nh - 1; i >= 0; i--)
 		if (sc->h[i].kind != H_NONE && !strcmp(sc->h[i].name, name))
@@ -571,7 +480,7 @@ static struct handle *handle_find(struct kmm_scenario *sc, const char *name)
  * The handle an argument names, of one of the kinds in mask (1 << H_...).
  * While checking only the name's form is checked, and *h is NULL.
  */
-static int handle_get(struct kmm_scenario *sc, const struct tok *t, unsigned mask, struct handle **h)
+int handle_get(struct kmm_scenario *sc, const struct tok *t, unsigned mask, struct handle **h)
 {
 	char name[SC_NAME_MAX];
 	*h = NULL;
@@ -631,7 +540,7 @@ static struct handle *handle_new(struct kmm_scenario *sc, struct stmt *st, enum 
 	return h;
 }
 
-static bool handle_null(const struct handle *h)
+bool handle_null(const struct handle *h)
 {
 	switch (h->kind) {
 	case H_PAGES: return !h->page;
@@ -699,7 +608,7 @@ static void describe_frames(struct kmm_scenario *sc, const struct handle *h)
 	fprintf(sc->out, "\n");
 }
 
-static void describe(struct kmm_scenario *sc, const struct handle *h)
+void describe(struct kmm_scenario *sc, const struct handle *h)
 {
 	FILE *f = sc->out;
 	char sz[32];
@@ -892,7 +801,6 @@ static int machine_boot(struct kmm_scenario *sc, const struct tok *at)
 
 /* ---- commands -------------------------------------------------------------------------------- */
 
-#define CHECKED(sc) do { if ((sc)->checking) return 0; } while (0)
 
 static int cmd_boot(struct kmm_scenario *sc, struct stmt *st)
 {
@@ -1193,7 +1101,7 @@ static int cmd_task_create(struct kmm_scenario *sc, struct stmt *st)
 }
 
 /* A task handle: -1 after an error, 1 if it is NULL (the command is skipped, said), else 0. */
-static int need_task(struct kmm_scenario *sc, struct stmt *st, const struct tok *t, struct handle **h)
+int need_task(struct kmm_scenario *sc, struct stmt *st, const struct tok *t, struct handle **h)
 {
 	if (handle_get(sc, t, 1u << H_TASK, h))
 		return -1;
@@ -1394,480 +1302,6 @@ static int cmd_write(struct kmm_scenario *sc, struct stmt *st)
 	CHECKED(sc);
 	long ret = task_write(r.task, r.m->addr + r.off, r.word->text, strlen(r.word->text));
 	return syscall_result(sc, st, ret);
-}
-
-/* ---- views ----------------------------------------------------------------------------------- */
-
-/*
- * A view lacks the section or field asked for: what a view holds depends
- * on the machine and on what ran before (a cache whose creation failed has
- * no slabinfo line), so this fails like an expect - status 1, said at t,
- * and the run goes on.
- */
-static int __attribute__((format(printf, 3, 4))) view_miss(struct kmm_scenario *sc, const struct tok *t,
-							    const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(sc->err, "%s:%d:%d: ", sc->name, t->line, t->col);
-	va_start(ap, fmt);
-	vfprintf(sc->err, fmt, ap);
-	va_end(ap);
-	fputc('\n', sc->err);
-	sc->failed_expects++;
-	if (sc->status < KMM_SCENARIO_FAILED)
-		sc->status = KMM_SCENARIO_FAILED;
-	return 0;
-}
-
-static bool is_view(const char *path)
-{
-	if (!strcmp(path, "counters"))
-		return true;
-	for (const char *const *p = kmm_proc_paths(); *p; p++)
-		if (!strcmp(*p, path))
-			return true;
-	return false;
-}
-
-/* kmm's own counters as a view: what `expect counters bugs == 0` reads. */
-static char *counters_view(void)
-{
-	struct strbuf sb = { 0 };
-	sb_printf(&sb, "free_pages %lu\n", nr_free_pages());
-	sb_printf(&sb, "bugs %d\n", sc_bugs());
-	sb_printf(&sb, "bad_pages %lu\n", kmm_bad_pages());
-	sb_printf(&sb, "slab_bugs %lu\n", M->slab_bugs);
-	sb_printf(&sb, "vmalloc_bugs %lu\n", M->vmalloc_bugs);
-	sb_printf(&sb, "kmap_bugs %lu\n", M->kmap_bugs);
-	sb_printf(&sb, "oopses %lu\n", M->oopses);
-	sb_printf(&sb, "tlb_flushes %lu\n", M->tlb_flushes);
-	return sb_detach(&sb);
-}
-
-/*
- * A view's text by the name a script gives it: a /proc path, "counters",
- * or "t/status" with t a task handle.  While checking, only the form.
- * -1 after an error, 1 if the task is NULL (st is skipped, said), else 0.
- */
-static int view_read(struct kmm_scenario *sc, struct stmt *st, const struct tok *t, char **text)
-{
-	*text = NULL;
-	const char *slash = strchr(t->text, '/');
-	if (is_view(t->text)) {
-		if (sc->checking)
-			return 0;
-		*text = strcmp(t->text, "counters") ? kmm_proc_read(t->text) : counters_view();
-		return *text ? 0 : err_tok(sc, t, "cannot read %s: %s", t->text, strerror(errno));
-	}
-	if (slash && slash > t->text) {
-		char path[SC_NAME_MAX + 32], name[SC_NAME_MAX];
-		struct tok ht = *t;
-		struct handle *h;
-		snprintf(name, sizeof(name), "%.*s", (int)(slash - t->text), t->text);
-		ht.text = name;
-		if (isdigit((unsigned char)name[0])) {
-			snprintf(path, sizeof(path), "%s", t->text);
-		} else {
-			int go = need_task(sc, st, &ht, &h);
-			if (go || sc->checking)
-				return go;
-			snprintf(path, sizeof(path), "%d%s", h->task->pid, slash);
-		}
-		if (sc->checking)
-			return 0;
-		*text = kmm_proc_read(path);
-		return *text ? 0 : err_tok(sc, t, "no view %s (a task has maps, status, smaps_rollup, pagemap)", path);
-	}
-	return err_tok(sc, t, "no view \"%s\" (views: zoneinfo, buddyinfo, slabinfo, meminfo, vmallocinfo, counters, "
-			      "TASK/maps, ... - `help show` lists them)",
-		       t->text);
-}
-
-static int view_section(const char *text, const char *section, const char **from, const char **to,
-			const char **row_end, const char **after_name);
-
-static int cmd_show(struct kmm_scenario *sc, struct stmt *st)
-{
-	if (nargs(sc, st, 1, 2))
-		return -1;
-	struct tok *t = arg(st, 0);
-	char name[SC_NAME_MAX];
-	/* a handle, unless the name is a view's */
-	if (!is_view(t->text) && !strchr(t->text, '/')) {
-		struct handle *h;
-		if (t->quoted || !(isalpha((unsigned char)t->text[0]) || t->text[0] == '_'))
-			return err_tok(sc, t, "no view or handle \"%s\" (`help show` lists the views)", t->text);
-		if (handle_name(sc, t, name))
-			return -1;
-		CHECKED(sc);
-		if (!(h = handle_find(sc, name)))
-			return err_tok(sc, t, "no view \"%s\", and no handle of that name holds anything (`help show` "
-					      "lists the views)", t->text);
-		describe(sc, h);
-		return 0;
-	}
-	char *text;
-	const char *from, *to, *row_end, *after;
-	int go = view_read(sc, st, t, &text);
-	if (go || sc->checking)
-		return go < 0 ? -1 : 0;
-	if (st->npos == 1) {
-		fputs(text, sc->out);
-	} else if (view_section(text, arg(st, 1)->text, &from, &to, &row_end, &after)) {
-		free(text);
-		return view_miss(sc, arg(st, 1), "%s has no section \"%s\"", t->text, arg(st, 1)->text);
-	} else {
-		fprintf(sc->out, "%.*s\n", (int)(to - from), from);
-	}
-	free(text);
-	return 0;
-}
-
-static int cmd_verify(struct kmm_scenario *sc, struct stmt *st)
-{
-	char why[512];
-	if (nargs(sc, st, 0, 0))
-		return -1;
-	CHECKED(sc);
-	if (kmm_verify(why, sizeof(why))) {
-		fprintf(sc->err, "%s:%d:%d: verify failed: %s\n", sc->name, st->tok[0].line, st->tok[0].col, why);
-		fprintf(sc->out, "verify: FAILED: %s\n", why);
-		sc->status = KMM_SCENARIO_BROKEN; /* the kernel's structures, not the script */
-	} else {
-		fprintf(sc->out, "verify: ok\n");
-	}
-	return 0;
-}
-
-/* file PATH SIZE: a file of SIZE bytes on the disk, filled with its own name (kmm_file_create) */
-static int cmd_file(struct kmm_scenario *sc, struct stmt *st)
-{
-	unsigned long size;
-	if (nargs(sc, st, 2, 2) || parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
-		return -1;
-	CHECKED(sc);
-	const char *path = arg(st, 0)->text;
-	char *data = malloc(size ? size : 1);
-	if (!data)
-		return err_tok(sc, arg(st, 1), "no host memory for %lu bytes", size);
-	for (unsigned long i = 0, n = strlen(path); i < size; i++)
-		data[i] = path[i % n];
-	int ret = kmm_file_create(path, data, size);
-	free(data);
-	if (ret)
-		return err_tok(sc, arg(st, 0), "cannot create \"%s\": %s", path, strerror(-ret));
-	return 0;
-}
-
-/* sync: every dirty page-cache page goes to the disk */
-static int cmd_sync(struct kmm_scenario *sc, struct stmt *st)
-{
-	if (nargs(sc, st, 0, 0))
-		return -1;
-	CHECKED(sc);
-	kmm_sync();
-	return 0;
-}
-
-/* map FILE: the picture of physical memory as it is now (kmm_map_svg) */
-static int cmd_map(struct kmm_scenario *sc, struct stmt *st)
-{
-	if (nargs(sc, st, 1, 1))
-		return -1;
-	CHECKED(sc);
-	struct tok *t = arg(st, 0);
-	FILE *f = fopen(t->text, "w");
-	if (!f)
-		return err_tok(sc, t, "cannot write \"%s\": %s", t->text, strerror(errno));
-	int ret = kmm_map_svg(f);
-	if (fclose(f) || ret)
-		return err_tok(sc, t, "cannot write \"%s\": %s", t->text, strerror(ret ? -ret : errno));
-	fprintf(sc->out, "map: physical memory drawn in %s\n", t->text);
-	return 0;
-}
-
-static int cmd_sysctl(struct kmm_scenario *sc, struct stmt *st)
-{
-	if (nargs(sc, st, 1, 1))
-		return -1;
-	struct tok *t = arg(st, 0);
-	const char *eq = strchr(t->text, '=');
-	size_t klen = eq ? (size_t)(eq - t->text) : strlen(t->text);
-	if (strncmp(t->text, "vm.", 3) || klen <= 3)
-		return err_tok(sc, t, "expected vm.NAME=VALUE or vm.NAME, e.g. vm.min_free_kbytes=8192");
-	char path[128];
-	snprintf(path, sizeof(path), "sys/vm/%.*s", (int)klen - 3, t->text + 3);
-	if (!is_view(path))
-		return err_tok(sc, t, "no sysctl %.*s (kmm has vm.min_free_kbytes, vm.watermark_scale_factor, "
-				      "vm.watermark_boost_factor, vm.lowmem_reserve_ratio, vm.percpu_pagelist_high_fraction)",
-			       (int)klen, t->text);
-	CHECKED(sc);
-	if (!eq) {
-		char *v = kmm_proc_read(path);
-		fprintf(sc->out, "%.*s = %s", (int)klen, t->text, v ? v : "\n");
-		free(v);
-		return 0;
-	}
-	int ret = kmm_proc_write(path, eq + 1);
-	if (ret)
-		return error_at(sc, t->line, t->col + (int)klen + 1, "sysctl %.*s: \"%s\" refused: %s", (int)klen, t->text,
-				eq + 1, strerror(-ret));
-	return 0;
-}
-
-/*
- * fail failslab|fail_page_alloc [FILE=VALUE]...: write the debugfs files of
- * a failure injector (mm/fault_inject.c) - probability=10 times=-1
- * ignore-gfp-wait=N ... - checked before anything runs; with no settings,
- * show them all as one `fail` line that could be pasted back.
- */
-static int cmd_fail(struct kmm_scenario *sc, struct stmt *st)
-{
-	if (nargs(sc, st, 1, SC_MAX_ARGS))
-		return -1;
-	struct tok *n = arg(st, 0);
-	char dir[64], files[512] = "";
-	if (strcmp(n->text, "failslab") && strcmp(n->text, "fail_page_alloc"))
-		return err_tok(sc, n, "expected failslab or fail_page_alloc, got \"%s\"", n->text);
-	snprintf(dir, sizeof(dir), "sys/kernel/debug/%s/", n->text);
-	for (const char *const *p = kmm_proc_paths(); *p; p++)
-		if (!strncmp(*p, dir, strlen(dir)))
-			snprintf(files + strlen(files), sizeof(files) - strlen(files), "%s%s", *files ? " " : "",
-				 *p + strlen(dir));
-	for (int i = 1; i < st->npos; i++) {
-		struct tok *t = arg(st, i);
-		const char *eq = strchr(t->text, '=');
-		char path[128];
-		snprintf(path, sizeof(path), "%s/%.*s", n->text, eq ? (int)(eq - t->text) : 0, t->text);
-		int ret = eq ? fault_inject_check(path, eq + 1) : -ENOENT;
-		if (ret == -ENOENT)
-			return err_tok(sc, t, "expected FILE=VALUE, a file of %s being one of: %s; got \"%s\"", n->text, files,
-				       t->text);
-		if (ret)
-			return error_at(sc, t->line, t->col + (int)(eq - t->text) + 1,
-					"%s refuses \"%s\" (a number; Y or N for ignore-* and cache-filter)", path, eq + 1);
-	}
-	CHECKED(sc);
-	for (int i = 1; i < st->npos; i++) {
-		const char *text = arg(st, i)->text, *eq = strchr(text, '=');
-		char path[128];
-		snprintf(path, sizeof(path), "%s%.*s", dir, (int)(eq - text), text);
-		kmm_proc_write(path, eq + 1); /* checked above */
-	}
-	if (st->npos == 1) {
-		fprintf(sc->out, "fail %s", n->text);
-		for (const char *f = files; *f;) {
-			size_t len = strcspn(f, " ");
-			char path[128];
-			snprintf(path, sizeof(path), "%s%.*s", dir, (int)len, f);
-			char *v = kmm_proc_read(path);
-			fprintf(sc->out, " %.*s=%.*s", (int)len, f, v ? (int)strcspn(v, "\n") : 0, v ? v : "");
-			free(v);
-			f += len + (f[len] == ' ');
-		}
-		fputc('\n', sc->out);
-	}
-	return 0;
-}
-
-/* A time like 30s, 500ms, 2m, 1h (bare: seconds) into ns. */
-static int parse_time(struct kmm_scenario *sc, const struct tok *t, u64 *ns)
-{
-	static const struct { const char *unit; u64 ns; } units[] = {
-		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000ULL }, { "", 1000000000ULL },
-		{ "m", 60000000000ULL }, { "h", 3600000000000ULL },
-	};
-	char *e;
-	errno = 0;
-	unsigned long long v = strtoull(t->text, &e, 10);
-	for (size_t i = 0; t->text[0] >= '0' && t->text[0] <= '9' && !errno && i < ARRAY_SIZE(units); i++)
-		if (!strcmp(e, units[i].unit) && v <= ~0ULL / units[i].ns) {
-			*ns = v * units[i].ns;
-			return 0;
-		}
-	return err_tok(sc, t, "expected a time like 30s, 500ms or 2m, got \"%s\"", t->text);
-}
-
-/* sleep TIME / step [N]: the simulated clock moves, and what runs on time runs (sim/clock.c) */
-static int cmd_clock(struct kmm_scenario *sc, struct stmt *st)
-{
-	u64 ns = 4000000; /* step: one tick at HZ=250 */
-	long ticks = 1;
-	if (!strcmp(st->cmd->name, "sleep")) {
-		if (nargs(sc, st, 1, 1) || parse_time(sc, arg(st, 0), &ns))
-			return -1;
-	} else {
-		if (nargs(sc, st, 0, 1) || (st->npos && parse_num(sc, arg(st, 0), arg(st, 0)->text, 1, 1L << 40, &ticks)))
-			return -1;
-		ns *= (u64)ticks;
-	}
-	CHECKED(sc);
-	kmm_clock_advance(ns);
-	return 0;
-}
-
-/* ---- expect ---------------------------------------------------------------------------------- */
-
-enum { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
-static const char *const op_names[] = { "==", "!=", "<", "<=", ">", ">=" };
-
-static int parse_op(struct kmm_scenario *sc, const struct tok *t)
-{
-	for (int i = 0; i < 6; i++)
-		if (!strcmp(t->text, op_names[i]))
-			return i;
-	return err_tok(sc, t, "expected a comparison (== != < <= > >=), got \"%s\"", t->text);
-}
-
-static bool is_word_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.';
-}
-
-/* The n-th whole number on [p, end), or -1. */
-static int nth_number(const char *p, const char *end, long n, long long *out)
-{
-	while (p < end) {
-		while (p < end && isspace((unsigned char)*p))
-			p++;
-		const char *w = p;
-		while (p < end && !isspace((unsigned char)*p))
-			p++;
-		char *e;
-		long long v = strtoll(w, &e, 10);
-		if (e == p && e > w && n-- == 0) {
-			*out = v;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/*
- * A number in a view.  With a section (a zone, a cache name): the block that
- * starts at the first line naming it as a whole word, with its indented
- * lines.  The field is a line's leading words ("MemFree", "pages free") -
- * the number after them - or, for a one-line table row, a column: an order
- * in buddyinfo, a <name> of the "# name <active_objs> ..." header in slabinfo.
- */
-/*
- * The block of a view that starts at the first line naming section as a
- * whole word, with the indented lines after it: [*from, *to).  *row_end
- * ends that first line; *after_name points behind the name in it.
- */
-static int view_section(const char *text, const char *section, const char **from, const char **to,
-			const char **row_end, const char **after_name)
-{
-	size_t sl = strlen(section);
-	const char *s = text, *end = text + strlen(text);
-	for (; (s = strstr(s, section)); s += sl)
-		if ((s == text || !is_word_char(s[-1])) && !is_word_char(s[sl]))
-			break;
-	if (!s || !sl)
-		return -1;
-	*after_name = s + sl;
-	while (s > text && s[-1] != '\n')
-		s--;
-	*from = s;
-	const char *e = strchr(s, '\n');
-	*row_end = e = e ? e : end;
-	while (*e == '\n' && (e[1] == ' ' || e[1] == '\t')) {
-		const char *nl = strchr(e + 1, '\n');
-		e = nl ? nl : end;
-	}
-	*to = e;
-	return 0;
-}
-
-static int view_field(const char *text, const char *section, const char *field, long long *out)
-{
-	const char *from = text, *to = text + strlen(text), *row_end = NULL, *after_name = NULL;
-	if (section && view_section(text, section, &from, &to, &row_end, &after_name))
-		return -1;
-	size_t fl = strlen(field);
-	for (const char *l = from; l < to;) {
-		const char *p = l;
-		while (p < to && (*p == ' ' || *p == '\t'))
-			p++;
-		const char *eol = memchr(p, '\n', (size_t)(to - p));
-		eol = eol ? eol : to;
-		if ((size_t)(eol - p) > fl && !strncmp(p, field, fl) && (p[fl] == ' ' || p[fl] == ':' || p[fl] == '\t'))
-			if (!nth_number(p + fl + (p[fl] == ':'), eol, 0, out))
-				return 0;
-		l = eol + 1;
-	}
-	if (!section)
-		return -1;
-	/* a column of the section's row */
-	char *e;
-	long col = strtol(field, &e, 10);
-	if (*e || e == field) {
-		char want[80];
-		snprintf(want, sizeof(want), "<%s>", field);
-		const char *hdr = strstr(text, want);
-		if (!hdr)
-			return -1;
-		const char *line = hdr;
-		while (line > text && line[-1] != '\n')
-			line--;
-		col = 0;
-		for (const char *q = line; q < hdr; q++)
-			col += *q == '<';
-	}
-	return nth_number(after_name, row_end, col, out);
-}
-
-static int cmd_expect(struct kmm_scenario *sc, struct stmt *st)
-{
-	int n = st->npos, op;
-	struct tok *a0 = arg(st, 0);
-	if (n == 3 && !strcmp(arg(st, 2)->text, "NULL")) {
-		struct handle *h;
-		if ((op = parse_op(sc, arg(st, 1))) < 0)
-			return -1;
-		if (op != OP_EQ && op != OP_NE)
-			return err_tok(sc, arg(st, 1), "a handle compares with == NULL or != NULL");
-		if (handle_get(sc, a0, ~0u, &h))
-			return -1;
-		CHECKED(sc);
-		bool null = handle_null(h);
-		if (null != (op == OP_EQ)) {
-			fprintf(sc->err, "%s:%d:%d: expect failed: %s is %s\n", sc->name, a0->line, a0->col, h->name,
-				null ? "NULL" : "not NULL");
-			sc->failed_expects++;
-			sc->status = sc->status > KMM_SCENARIO_FAILED ? sc->status : KMM_SCENARIO_FAILED;
-		}
-		return 0;
-	}
-	if (n != 4 && n != 5)
-		return usage_error(sc, st, n > 5 ? arg(st, 5) : NULL);
-	struct tok *section = n == 5 ? arg(st, 1) : NULL, *field = arg(st, n - 3), *vt = arg(st, n - 1);
-	long want;
-	char *text;
-	if ((op = parse_op(sc, arg(st, n - 2))) < 0 || parse_num(sc, vt, vt->text, LONG_MIN, LONG_MAX, &want))
-		return -1;
-	int go = view_read(sc, st, a0, &text);
-	if (go)
-		return go < 0 ? -1 : 0;
-	CHECKED(sc);
-	long long got;
-	int found = view_field(text, section ? section->text : NULL, field->text, &got);
-	free(text);
-	if (found)
-		return view_miss(sc, field, "expect failed: %s has no field \"%s\"%s%s", a0->text, field->text, section ? " in section " : "",
-			       section ? section->text : "");
-	bool ok = op == OP_EQ ? got == want : op == OP_NE ? got != want : op == OP_LT ? got < want :
-		  op == OP_LE ? got <= want : op == OP_GT ? got > want : got >= want;
-	if (!strcmp(a0->text, "counters") && !strcmp(field->text, "bugs"))
-		sc->bugs_seen = (unsigned long)sc_bugs();
-	if (!ok) {
-		fprintf(sc->err, "%s:%d:%d: expect failed: %s%s%s %s is %lld, expected %s %ld\n", sc->name, a0->line,
-			a0->col, a0->text, section ? " " : "", section ? section->text : "", field->text, got,
-			op_names[op], want);
-		sc->failed_expects++;
-		sc->status = sc->status > KMM_SCENARIO_FAILED ? sc->status : KMM_SCENARIO_FAILED;
-	}
-	return 0;
 }
 
 /* ---- repeat, help ---------------------------------------------------------------------------- */
