@@ -497,7 +497,8 @@ void kmem_cache_exit(void);
 int kmap_init(void);
 void kmap_exit(void);
 void *page_address_highmem(const struct page *page);
-int kmap_verify(char *why, size_t whylen);
+int kmap_verify(char *why, size_t whylen);    /* the table's structure */
+int kmap_in_use(char *why, size_t whylen);    /* -EBUSY while a kmap or kmap_local is held */
 static inline unsigned long fix_to_virt(unsigned long idx) { return M->layout.fixaddr_top - (idx << PAGE_SHIFT); }
 
 /* mm/vmalloc.c */

@@ -106,6 +106,8 @@ void kmm_usage_settle(struct kmm_usage *u)
 int kmm_nothing_lost(const struct kmm_usage *boot, char *why, size_t whylen)
 {
 	int ret = kmm_verify(why, whylen);
+	if (!ret && kmap_in_use(why, whylen))
+		ret = -EINVAL;
 	if (ret)
 		return ret;
 	struct kmm_usage now;

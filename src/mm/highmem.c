@@ -403,21 +403,35 @@ void kmap_exit(void)
 	memset(pa_head, 0xff, sizeof(pa_head));
 }
 
-/* Held mappings: "nothing lost" wants none (entries at 1 are only cached). */
+/*
+ * The PKMAP table is consistent: every mapped entry is its page's in
+ * page_address_htable.  Held entries are fine here (a kernel holds kmaps
+ * while it runs); kmap_in_use() is for "nothing lost".
+ */
 int kmap_verify(char *why, size_t whylen)
 {
 	int ret = 0;
 	pthread_mutex_lock(&kmap_lock);
-	for (int i = 0; i < last_pkmap() && !ret; i++) {
+	for (int i = 0; i < last_pkmap() && !ret; i++)
+		if (pkmap_count[i] && (!pkmap_page[i] || pkmap_lookup(pkmap_page[i]) != i)) {
+			snprintf(why, whylen, "PKMAP entry %d is mapped but not in page_address_htable", i);
+			ret = -EINVAL;
+		}
+	pthread_mutex_unlock(&kmap_lock);
+	return ret;
+}
+
+/* Held mappings: "nothing lost" wants none (entries at 1 are only cached). -EBUSY with the first. */
+int kmap_in_use(char *why, size_t whylen)
+{
+	int ret = 0;
+	pthread_mutex_lock(&kmap_lock);
+	for (int i = 0; i < last_pkmap() && !ret; i++)
 		if (pkmap_count[i] > 1) {
 			snprintf(why, whylen, "PKMAP entry %d is still held %u time(s) (page pfn %#lx)", i, pkmap_count[i] - 1,
 				 page_to_pfn(pkmap_page[i]));
 			ret = -EBUSY;
-		} else if (pkmap_count[i] && (!pkmap_page[i] || pkmap_lookup(pkmap_page[i]) != i)) {
-			snprintf(why, whylen, "PKMAP entry %d is mapped but not in page_address_htable", i);
-			ret = -EINVAL;
 		}
-	}
 	pthread_mutex_unlock(&kmap_lock);
 	for (int cpu = 0; cpu < M->nr_cpus && !ret; cpu++)
 		if (kmap_idx[cpu] || km_type_busy[cpu]) {
