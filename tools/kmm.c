@@ -6,6 +6,7 @@
  *   kmm shell [options]       the scenario language at a prompt (tools/run.c)
  *   kmm replay [options] TRACE  replay a kernel's kmem: trace (tools/replay.c)
  *   kmm map [options] --svg FILE  draw physical memory after booting
+ *   kmm stress [options]      seeded random operations on every CPU (tools/stress.c)
  *
  * Options of `boot` (kept stable; later commands take the same ones):
  *   --profile i386|i386-pae|x86_64   the kernel build (default i386)
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 	      "       kmm replay [boot options] [--strict] [--proc-dir DIR] [--svg FILE] TRACE\n"
 	      "                                                          (kmm replay --help)\n"
 	      "       kmm map [boot options] [--proc-dir DIR] --svg FILE   (kmm map --help)\n"
+	      "       kmm stress [--seed N] [--cpus N] [--ops N] [boot options]   (kmm stress --help)\n"
 	      "       kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
@@ -335,6 +337,8 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "map"))
 		return cmd_map(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stress"))
+		return cmd_stress(argc - 1, argv + 1);
 	fprintf(stderr, "kmm: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return 2;

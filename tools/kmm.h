@@ -31,5 +31,7 @@ int cmd_run(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
 /* tools/replay.c */
 int cmd_replay(int argc, char **argv);
+/* tools/stress.c */
+int cmd_stress(int argc, char **argv);
 
 #endif
