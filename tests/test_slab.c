@@ -311,6 +311,62 @@ static void *free_on_cpu1(void *arg)
 	return NULL;
 }
 
+/* CPU 1 takes a CPU slab of the cache, then stays busy on its CPU until told to leave. */
+struct busy_cpu {
+	struct kmem_cache *s;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int state; /* 1: CPU 1 holds a slab of s; 2: it may leave */
+};
+
+static void *hold_cpu1(void *arg)
+{
+	struct busy_cpu *b = arg;
+	cr_assert_eq(kmm_cpu_enter(1), 0);
+	kmem_cache_free(b->s, kmem_cache_alloc(b->s, GFP_KERNEL));
+	pthread_mutex_lock(&b->lock);
+	b->state = 1;
+	pthread_cond_broadcast(&b->cond);
+	while (b->state != 2)
+		pthread_cond_wait(&b->cond, &b->lock);
+	pthread_mutex_unlock(&b->lock);
+	kmm_cpu_exit();
+	return NULL;
+}
+
+/*
+ * Found by kmm stress with 2 CPUs: a cache destroyed while another CPU was
+ * busy kept that CPU's (empty) slab, so it "still has objects" and stayed.
+ * Nobody may use a cache being destroyed: its slabs on every CPU are taken.
+ */
+Test(slab, destroy_takes_the_slabs_of_a_busy_cpu)
+{
+	boot_slab("i386", 2, NULL);
+	struct busy_cpu b = { .s = kmem_cache_create("busy_cpu", 96, 0, 0, NULL), .state = 0 };
+	pthread_mutex_init(&b.lock, NULL);
+	pthread_cond_init(&b.cond, NULL);
+	pthread_t t;
+	pthread_create(&t, NULL, hold_cpu1, &b);
+	pthread_mutex_lock(&b.lock);
+	while (b.state != 1)
+		pthread_cond_wait(&b.cond, &b.lock);
+	pthread_mutex_unlock(&b.lock);
+	cr_assert_not_null(b.s->cpu_slab[1].slab, "CPU 1 has a CPU slab of the cache");
+	unsigned long slab_bugs = M->slab_bugs;
+	kmem_cache_destroy(b.s); /* CPU 1 is busy in its thread */
+	cr_assert_null(strstr(kmm_dmesg(), "still has objects"), "%s", kmm_dmesg());
+	cr_assert_eq(M->slab_bugs, slab_bugs);
+	pthread_mutex_lock(&b.lock);
+	b.state = 2;
+	pthread_cond_broadcast(&b.cond);
+	pthread_mutex_unlock(&b.lock);
+	pthread_join(t, NULL);
+	char *info = kmm_proc_read("slabinfo");
+	cr_assert_null(strstr(info, "busy_cpu"), "the cache is gone");
+	free(info);
+	assert_machine_sane();
+}
+
 Test(slab, cpu_slab_partial_lists_and_shrink)
 {
 	boot_slab("i386", 2, NULL);

@@ -1377,10 +1377,18 @@ static void free_partial(struct kmem_cache *s, struct kmem_cache_node *n)
 	}
 }
 
-/* 0 when every object is free and every slab went back; else the cache stays. */
+/*
+ * 0 when every object is free and every slab went back; else the cache stays.
+ * Nobody may use the cache any more: its last reference was dropped under
+ * slab_mutex, which orders every earlier use before this.  So the slabs of
+ * a CPU that is busy in another thread are ours to take too - its thread
+ * will never touch this cache's per-CPU data again - where flush_all()
+ * would only ask it (Linux queues the flush on each CPU and waits).
+ */
 int __kmem_cache_shutdown(struct kmem_cache *s)
 {
-	flush_all(s);
+	for (int cpu = 0; cpu < M->nr_cpus; cpu++)
+		flush_cpu_slab(s, cpu);
 	int busy = 0;
 	for (int nid = 0; nid < M->nr_nodes; nid++) {
 		struct kmem_cache_node *n = get_node(s, nid);
