@@ -165,6 +165,10 @@ status "expect NULL fails" 1 "s.kmm:2:8: expect failed: p is not NULL" "$KMM" ru
 status "missing scenario file" 2 "No such file" "$KMM" run "$tmp/none.kmm"
 status "no scenario file" 2 "which scenario file?" "$KMM" run
 status "bad boot option on the command line" 2 "is not a size" "$KMM" run --mem lots "$tmp/s.kmm"
+# found by fuzz-scenario: a command that set a handle from another one read it after the table
+# of handles had grown (or been compacted) under it - here the 33rd handle, and kmap/fork/mmap alike
+sc 'x = kmalloc 8\nkfree x\nc = kmem_cache_create grow 100\np = alloc_pages GFP_HIGHUSER\nt = task_create a\nrepeat 29 as i { o[i] = kmem_cache_alloc c }\no[29] = kmem_cache_alloc c\nrepeat 40 as i { q[i] = kmem_cache_alloc c }\nk = kmap p\nu = fork t\nm = mmap u 8K\nverify'
+ok "handles taken across the table's growth" "$KMM" run "$tmp/s.kmm"
 printf 'p = alloc_pages GFP_KERNEL garbage\n\377\376 {{ }} "\n' > "$tmp/s.kmm"
 status "garbage" 2 "s.kmm:" "$KMM" run "$tmp/s.kmm"
 

@@ -506,7 +506,10 @@ int handle_get(struct kmm_scenario *sc, const struct tok *t, unsigned mask, stru
 	return 0;
 }
 
-/* The handle "NAME =" sets; NULL while checking (after the name is checked) or on error. */
+/*
+ * The handle "NAME =" sets; NULL while checking (after the name is checked) or on error.
+ * It may compact and grow sc->h: a struct handle * taken before is stale after it.
+ */
 static struct handle *handle_new(struct kmm_scenario *sc, struct stmt *st, enum hkind kind, int *ret)
 {
 	char name[SC_NAME_MAX];
@@ -914,13 +917,14 @@ static int cmd_cache_alloc(struct kmm_scenario *sc, struct stmt *st)
 	if (nargs(sc, st, 1, 2) || handle_get(sc, arg(st, 0), 1u << H_CACHE, &c) ||
 	    (st->npos == 2 && parse_gfp(sc, arg(st, 1), &gfp)))
 		return -1;
+	struct handle src = c ? *c : (struct handle){ 0 }; /* handle_new may move the handles */
 	if (!(h = handle_new(sc, st, H_OBJ, &ret)))
 		return ret;
-	if (handle_null(c))
-		return skip_null(sc, st, arg(st, 0), c) - 1; /* the object is NULL too */
-	h->cache = c->cache;
-	h->size = kmem_cache_size(c->cache);
-	h->ptr = kmem_cache_alloc(c->cache, gfp);
+	if (handle_null(&src))
+		return skip_null(sc, st, arg(st, 0), &src) - 1; /* the object is NULL too */
+	h->cache = src.cache;
+	h->size = kmem_cache_size(src.cache);
+	h->ptr = kmem_cache_alloc(src.cache, gfp);
 	return 0;
 }
 
@@ -1058,14 +1062,15 @@ static int cmd_kmap(struct kmm_scenario *sc, struct stmt *st)
 	int ret;
 	if (nargs(sc, st, 1, 1) || handle_get(sc, arg(st, 0), 1u << H_PAGES, &p))
 		return -1;
+	struct handle src = p ? *p : (struct handle){ 0 }; /* handle_new may move the handles */
 	if (!(h = handle_new(sc, st, H_KMAP, &ret)))
 		return ret;
 	bool atomic = !strcmp(st->cmd->name, "kmap_atomic"), local = !strcmp(st->cmd->name, "kmap_local_page");
 	h->how = atomic ? KMAP_ATOMIC : local ? KMAP_LOCAL : KMAP_PERMANENT;
-	if (handle_null(p))
-		return skip_null(sc, st, arg(st, 0), p) - 1; /* no page to map: the kmap is NULL */
-	h->page = p->page;
-	h->ptr = atomic ? kmap_atomic(p->page) : local ? kmap_local_page(p->page) : kmap(p->page);
+	if (handle_null(&src))
+		return skip_null(sc, st, arg(st, 0), &src) - 1; /* no page to map: the kmap is NULL */
+	h->page = src.page;
+	h->ptr = atomic ? kmap_atomic(src.page) : local ? kmap_local_page(src.page) : kmap(src.page);
 	return 0;
 }
 
@@ -1136,10 +1141,11 @@ static int cmd_fork(struct kmm_scenario *sc, struct stmt *st)
 	struct handle *p, *h;
 	int ret;
 	int go = nargs(sc, st, 1, 1) ? -1 : need_task(sc, st, arg(st, 0), &p);
+	struct task_struct *parent = go == 0 && p ? p->task : NULL; /* handle_new may move the handles */
 	if (go < 0 || !(h = handle_new(sc, st, H_TASK, &ret)))
 		return go < 0 ? -1 : ret;
 	if (!go)
-		h->task = task_fork(p->task); /* else the child is NULL too */
+		h->task = task_fork(parent); /* else the child is NULL too */
 	return 0;
 }
 
@@ -1161,23 +1167,24 @@ static int cmd_mmap(struct kmm_scenario *sc, struct stmt *st)
 		else if (parse_prot(sc, arg(st, i), &prot))
 			return -1;
 	}
+	struct task_struct *task = t ? t->task : NULL; /* handle_new may move the handles */
 	if (!(h = handle_new(sc, st, H_MMAP, &ret)))
 		return ret;
 	if (go)
 		return 0; /* no task: the region is NULL too */
-	h->task = t->task;
+	h->task = task;
 	if (path) { /* a file mapping: opened for what the mapping needs, closed again (the VMA keeps the file) */
 		flags &= ~(unsigned long)MAP_ANONYMOUS;
 		bool rw = (flags & MAP_SHARED) && (prot & PROT_WRITE);
-		fd = task_open(t->task, path, rw ? O_RDWR : O_RDONLY);
+		fd = task_open(task, path, rw ? O_RDWR : O_RDONLY);
 		if (fd < 0) {
 			fprintf(sc->out, "open %s: %s\n", path, strerror(-fd));
 			return 0;
 		}
 	}
-	long a = task_mmap(t->task, 0, size, prot, flags, fd, 0);
+	long a = task_mmap(task, 0, size, prot, flags, fd, 0);
 	if (fd >= 0)
-		task_close(t->task, fd);
+		task_close(task, fd);
 	if (a < 0 && a > -4096) {
 		fprintf(sc->out, "mmap: %s\n", strerror((int)-a));
 		return 0;
