@@ -104,6 +104,36 @@ Test(boot, tiny_16M)
 	assert_zones_cover_memory();
 }
 
+/*
+ * Found by kmm stress and the op-sequence fuzz target: with --kernel-size
+ * the SMP alternatives, freed at boot, lay over the start of .bss, so the
+ * zero page went to the buddy allocator and user pages read back another
+ * owner's bytes.  .bss stays reserved, and the zero page stays zeros.
+ */
+Test(boot, small_kernel_keeps_its_bss)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.mem_bytes = 160ULL << 20;
+	p.kernel_bytes = 2ULL << 20;
+	boot_or_fail(&p);
+	for (unsigned long pfn = PFN_DOWN(M->image.bss); pfn < PFN_UP(M->image.ebss); pfn++)
+		cr_assert(PageReserved(pfn_to_page(pfn)), "pfn %#lx of .bss was freed", pfn);
+	cr_assert(PageReserved(pfn_to_page(zero_pfn())));
+	/* take every free page: none of them is the zero page */
+	struct page *first = NULL;
+	for (struct page *pg; (pg = alloc_pages(GFP_HIGHUSER | __GFP_NOWARN, 0));) {
+		cr_assert_neq(page_to_pfn(pg), zero_pfn());
+		*(struct page **)page_address(pg) = first; /* a list through the pages (all lowmem here) */
+		first = pg;
+	}
+	while (first) {
+		struct page *next = *(struct page **)page_address(first);
+		__free_pages(first, 0);
+		first = next;
+	}
+	assert_zones_cover_memory();
+}
+
 Test(boot, e820_holes_and_reserved)
 {
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;

@@ -463,8 +463,8 @@ static void kernel_image_layout(void)
 		im->data = ALIGN(im->erodata, PAGE_SIZE);
 		im->edata = im->data + kb / 10;
 		im->init = ALIGN(im->edata, PAGE_SIZE);
-		im->einit = im->init + kb / 20;
-		im->bss = ALIGN(im->einit, PAGE_SIZE);
+		im->einit = im->init + ALIGN(kb / 20, PAGE_SIZE); /* whole pages: freed after boot */
+		im->bss = im->einit + (u64)p->alt_k * 1024;     /* after the SMP alternatives, also freed */
 		im->ebss = im->bss + kb / 20;
 		return;
 	}
