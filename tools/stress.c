@@ -21,7 +21,8 @@ static const char stress_help[] =
 	"    kmm stress - random operations on every CPU, checked as they go\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    kmm stress [--seed N] [--cpus N] [--ops N] [--check-every N] [--trace] [--counts]\n"
+	"    kmm stress [--seed N] [--cpus N] [--ops N] [--check-every N] [--max-pages N]\n"
+	"               [--trace] [--counts] [--corrupt-at N]\n"
 	"               [BOOT OPTIONS]\n"
 	"\n"
 	"DESCRIPTION\n"
@@ -55,6 +56,8 @@ static const char stress_help[] =
 	"    --ops N           operations in all (default 100000)\n"
 	"    --check-every N   validators after every N operations of each CPU (default\n"
 	"                      10000; 0: at the end only)\n"
+	"    --max-pages N     the largest mmap, mremap, vmalloc or kvmalloc in pages\n"
+	"                      (default 4096)\n"
 	"    --trace           print each operation and its outcome (\"c0 17 kmalloc ...\")\n"
 	"    --counts          print how many operations of each kind ran\n"
 	"    --corrupt-at N    at operation N of CPU 0 scribble on something held, as a\n"
@@ -101,6 +104,7 @@ int cmd_stress(int argc, char **argv)
 		{ "ops", required_argument, 0, 'n' },
 		{ "check-every", required_argument, 0, 'k' },
 		{ "corrupt-at", required_argument, 0, 'x' },
+		{ "max-pages", required_argument, 0, 'm' },
 		{ "trace", no_argument, 0, 't' },
 		{ "counts", no_argument, 0, 'c' },
 		{ "quiet", no_argument, 0, 'q' },
@@ -131,12 +135,13 @@ int cmd_stress(int argc, char **argv)
 			break;
 		case 'n':
 		case 'k':
+		case 'm':
 		case 'x':
 			if (number(opts[idx].name, optarg, &v)) {
 				free(e820);
 				return 2;
 			}
-			*(c == 'n' ? &o.ops : c == 'k' ? &o.check_every : &o.corrupt_at) = (unsigned long)v;
+			*(c == 'n' ? &o.ops : c == 'k' ? &o.check_every : c == 'm' ? &o.max_pages : &o.corrupt_at) = (unsigned long)v;
 			break;
 		case 't': o.trace = stdout; break;
 		case 'c': counts = true; break;

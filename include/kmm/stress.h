@@ -33,6 +33,8 @@ struct kmm_stress_opts {
 	unsigned long ops;           /* kmm_stress_run: operations in all, shared out among the CPUs */
 	int cpus;                    /* kmm_stress_run: CPUs 0..cpus-1 as host threads (0: 1) */
 	unsigned long check_every;   /* every validator after this many operations of each CPU (0: at the end only) */
+	unsigned long max_pages;     /* the largest mmap, mremap, vmalloc or kvmalloc, in pages (0: 4096); what
+					a populated mapping costs the host is most of an operation's cost */
 	unsigned long corrupt_at;    /* tests of the checks: at this operation of CPU 0 (1-based) scribble on a
 					held object or page, as a bug in kmm would; 0: never */
 	FILE *trace;                 /* a line per operation ("c0 17 kmalloc 100 GFP_KERNEL -> ok"), or NULL */
@@ -64,7 +66,7 @@ int kmm_stress_run(const struct kmm_stress_opts *o, struct kmm_stress_result *r)
 /*
  * The same engine on a byte string (a fuzzer's input), on the calling CPU:
  * the operations its bytes decode to, then the final checks.  o may be
- * NULL (validators every 64 operations).
+ * NULL (validators every 64 operations, mappings up to 64 pages).
  */
 int kmm_stress_bytes(const void *data, size_t len, const struct kmm_stress_opts *o, struct kmm_stress_result *r);
 

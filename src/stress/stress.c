@@ -264,6 +264,7 @@ struct stress {
 	int bar_parties, bar_waiting;
 	unsigned long bar_gen;
 	unsigned long bugs_before;
+	unsigned long max_pages;     /* o->max_pages, or its default */
 	char mfk[32], wsf[32];       /* the sysctls as they were */
 	struct kmm_usage before;
 };
@@ -763,7 +764,7 @@ static void op_kfree(struct stress_cpu *c)
 
 static void op_kvmalloc(struct stress_cpu *c)
 {
-	size_t size = pick_count(&c->in, 256 * PAGE_SIZE);
+	size_t size = pick_count(&c->in, min(256UL, c->st->max_pages) * PAGE_SIZE);
 	say(c, " %zu", size);
 	if (c->nobjs == NOBJS)
 		return;
@@ -791,7 +792,7 @@ static bool vm_alias_ok(const void *p)
 
 static void op_vmalloc(struct stress_cpu *c)
 {
-	unsigned long size = pick_count(&c->in, 512 * PAGE_SIZE);
+	unsigned long size = pick_count(&c->in, min(512UL, c->st->max_pages) * PAGE_SIZE);
 	unsigned int how = pick(&c->in, 5);
 	static const char *const hows[] = { "vmalloc", "vzalloc", "vmalloc_32", "vmalloc_user", "__vmalloc" };
 	say(c, " %s %lu", hows[how], size);
@@ -1030,7 +1031,7 @@ static unsigned long pick_prot(struct stress_cpu *c)
 
 static void op_mmap(struct stress_cpu *c)
 {
-	unsigned long len = pick_count(&c->in, 4096) * PAGE_SIZE, prot = pick_prot(c);
+	unsigned long len = pick_count(&c->in, c->st->max_pages) * PAGE_SIZE, prot = pick_prot(c);
 	unsigned int b = next_byte(&c->in);
 	bool shared = b < 40;
 	unsigned long flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | (b & 1 ? MAP_POPULATE : 0) |
@@ -1101,7 +1102,7 @@ static void op_mprotect(struct stress_cpu *c)
 /* mremap a whole region: shrink, grow in place, or move. */
 static void op_mremap(struct stress_cpu *c)
 {
-	unsigned long new_len = pick_count(&c->in, 4096) * PAGE_SIZE;
+	unsigned long new_len = pick_count(&c->in, c->st->max_pages) * PAGE_SIZE;
 	bool may_move = next_byte(&c->in) < 180;
 	if (!c->nregions)
 		return;
@@ -1699,12 +1700,13 @@ static void *cpu_thread(void *arg)
 
 static int stress_setup(struct stress *st, const struct kmm_stress_opts *o, struct kmm_stress_result *r, int ncpus)
 {
-	static const struct kmm_stress_opts defaults = { .check_every = 64 };
+	static const struct kmm_stress_opts defaults = { .check_every = 64, .max_pages = 64 };
 	memset(r, 0, sizeof(*r));
 	r->fail_cpu = -1;
 	memset(st, 0, sizeof(*st));
 	st->o = o ? o : &defaults;
 	st->r = r;
+	st->max_pages = st->o->max_pages ? st->o->max_pages : 4096;
 	st->ncpus = ncpus;
 	if (!M) {
 		snprintf(r->why, sizeof(r->why), "no machine is booted");
