@@ -701,3 +701,42 @@ Test(views, memmap_svg_draws_every_frame)
 	task_exit(t);
 	assert_machine_sane();
 }
+
+/* Two CPUs printing at once (found by the TSan stress run: appends raced and could move the buffer). */
+#define PRINTS_PER_CPU 20000
+
+static void *print_on_cpu(void *arg)
+{
+	int cpu = (int)(long)arg;
+	cr_assert_eq(kmm_cpu_enter(cpu), 0);
+	for (int i = 0; i < PRINTS_PER_CPU; i++)
+		printk(KERN_INFO "cpu%d line %d\n", cpu, i);
+	kmm_cpu_exit();
+	return NULL;
+}
+
+Test(views, dmesg_from_two_cpus_at_once)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.mem_bytes = 256ULL << 20;
+	p.nr_cpus = 2;
+	boot_or_fail(&p);
+	kmm_cpu_exit(); /* the booting thread leaves CPU 0 to a printer */
+	pthread_t t[2];
+	for (long c = 0; c < 2; c++)
+		pthread_create(&t[c], NULL, print_on_cpu, (void *)c);
+	for (int c = 0; c < 2; c++)
+		pthread_join(t[c], NULL);
+	kmm_cpu_enter(0);
+	int lines[2] = { 0, 0 };
+	for (const char *s = kmm_dmesg(); (s = strstr(s, "] cpu"));) {
+		int cpu, i;
+		cr_assert_eq(sscanf(s, "] cpu%d line %d\n", &cpu, &i), 2, "a mangled line: %.40s", s);
+		cr_assert_eq(i, lines[cpu], "cpu%d's line %d comes where %d was due", cpu, i, lines[cpu]);
+		lines[cpu]++;
+		s += 5;
+	}
+	cr_assert_eq(lines[0], PRINTS_PER_CPU);
+	cr_assert_eq(lines[1], PRINTS_PER_CPU);
+	kmm_shutdown();
+}

@@ -17,6 +17,12 @@
  * every run of the same binary.
  *
  * Nothing here allocates simulated memory; it only uses the host heap.
+ * log_lock serialises appends: CPUs running in several threads print at
+ * once (the stress driver's SIGSEGVs, failure warnings), and an append
+ * may move the buffer.  It is a leaf lock, taken with any other held; the
+ * trap calls printk from its SIGSEGV handler, which only user-window
+ * accesses raise, never code inside printk.  kmm_dmesg()'s text is stable
+ * while no CPU prints.
  */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -25,6 +31,7 @@
 #include <unistd.h>
 
 bool kmm_log_to_stderr;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 {
@@ -92,6 +99,7 @@ void printk(const char *fmt, ...)
 		return;
 	}
 	struct strbuf *log = &M->log;
+	pthread_mutex_lock(&log_lock);
 	size_t from = log->len;
 	if (!cont || !log->len || log->buf[log->len - 1] == '\n') {
 		if (!cont || !log->len)
@@ -101,6 +109,7 @@ void printk(const char *fmt, ...)
 	sb_printf(log, "%s", line.buf);
 	if (kmm_log_to_stderr)
 		fputs(log->buf + from, stderr);
+	pthread_mutex_unlock(&log_lock);
 	sb_free(&line);
 }
 
