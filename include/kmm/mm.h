@@ -44,7 +44,17 @@ PAGEFLAG_FNS(Slab, slab)
 PAGEFLAG_FNS(Private, private)
 #undef PAGEFLAG_FNS
 
-static inline bool PageBuddy(const struct page *p) { return (p->page_type & (PAGE_TYPE_BASE | PG_buddy)) == PAGE_TYPE_BASE; }
+/*
+ * page_type shares its word with _mapcount: the buddy allocator reads it
+ * of a neighbour it does not own (is my buddy free?) while that page's
+ * mappers change _mapcount, so the load is relaxed-atomic.  A mapcount
+ * never looks like PG_buddy, and a page becomes a buddy only under the
+ * zone lock that reader holds.
+ */
+static inline bool PageBuddy(const struct page *p)
+{
+	return (__atomic_load_n(&p->page_type, __ATOMIC_RELAXED) & (PAGE_TYPE_BASE | PG_buddy)) == PAGE_TYPE_BASE;
+}
 static inline void __SetPageBuddy(struct page *p) { p->page_type &= ~PG_buddy; }
 static inline void __ClearPageBuddy(struct page *p) { p->page_type |= PG_buddy; }
 static inline bool PageTable(const struct page *p) { return (p->page_type & (PAGE_TYPE_BASE | PG_table)) == PAGE_TYPE_BASE; }
@@ -55,7 +65,7 @@ static inline int page_ref_count(const struct page *p) { return __atomic_load_n(
 static inline void set_page_count(struct page *p, int v) { __atomic_store_n(&p->_refcount, v, __ATOMIC_RELAXED); }
 static inline void page_ref_inc(struct page *p) { __atomic_add_fetch(&p->_refcount, 1, __ATOMIC_RELAXED); }
 static inline int page_ref_dec_return(struct page *p) { return __atomic_sub_fetch(&p->_refcount, 1, __ATOMIC_ACQ_REL); }
-static inline int page_mapcount(const struct page *p) { return p->_mapcount + 1; }
+static inline int page_mapcount(const struct page *p) { return __atomic_load_n(&p->_mapcount, __ATOMIC_RELAXED) + 1; }
 
 /* Compound pages: the tail pages point at the head (bit 0 set). */
 static inline bool PageTail(const struct page *p) { return __atomic_load_n(&p->compound_head, __ATOMIC_RELAXED) & 1; }

@@ -98,7 +98,7 @@ static void rss_add(struct mm_struct *mm, const struct page *page, long delta)
 /* A fresh anonymous page gets its first PTE at addr of vma (which has an anon_vma). */
 void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma, unsigned long addr)
 {
-	page->_mapcount = 0;
+	__atomic_store_n(&page->_mapcount, 0, __ATOMIC_RELAXED);
 	page->mapping = (void *)((unsigned long)vma->anon_vma | PAGE_MAPPING_ANON);
 	page->index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	rss_add(vma->vm_mm, page, 1);
@@ -111,10 +111,14 @@ void page_move_anon_rmap(struct page *page, struct vm_area_struct *vma)
 	page->mapping = (void *)((unsigned long)vma->anon_vma | PAGE_MAPPING_ANON);
 }
 
-/* A page-cache page gets a PTE in mm. */
+/*
+ * A page-cache page gets a PTE in mm.  _mapcount changes atomically, as
+ * Linux's atomic_t: tasks on other CPUs, under their own mmap_lock, map
+ * and unmap the same page-cache and COW-shared pages.
+ */
 void page_add_file_rmap(struct page *page, struct mm_struct *mm)
 {
-	if (++page->_mapcount == 0)
+	if (__atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) == 0)
 		mod_node_page_state(page, nr_file_mapped, 1);
 	rss_add(mm, page, 1);
 }
@@ -122,7 +126,7 @@ void page_add_file_rmap(struct page *page, struct mm_struct *mm)
 /* fork: a PTE copied to mm maps the page once more. */
 void page_dup_rmap(struct page *page, struct mm_struct *mm)
 {
-	page->_mapcount++;
+	__atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED);
 	rss_add(mm, page, 1);
 }
 
@@ -130,7 +134,7 @@ void page_dup_rmap(struct page *page, struct mm_struct *mm)
 void page_remove_rmap(struct page *page, struct mm_struct *mm)
 {
 	rss_add(mm, page, -1);
-	if (--page->_mapcount >= 0)
+	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) >= 0)
 		return;
 	if (PageAnon(page)) {
 		mod_node_page_state(page, nr_anon_mapped, -1);
