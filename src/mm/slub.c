@@ -684,7 +684,7 @@ static void flush_cpu_slab(struct kmem_cache *s, int cpu)
 	struct page *partial = c->partial;
 	c->partial = NULL;
 	unfreeze_partials(s, partial);
-	c->flush_pending = 0;
+	__atomic_store_n(&c->flush_pending, 0, __ATOMIC_RELAXED); /* flush_cpu_ask() sets it from other CPUs */
 }
 
 /* Every CPU gives its slabs of this cache back; a busy CPU does it at its next slow path. */
@@ -798,7 +798,7 @@ static void *___slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, struct kme
 {
 	struct page *slab;
 	void *freelist;
-	if (c->flush_pending)
+	if (__atomic_load_n(&c->flush_pending, __ATOMIC_RELAXED))
 		flush_cpu_slab(s, cpu);
 reread:
 	slab = c->slab;
@@ -993,7 +993,13 @@ again:
 			put_cpu_partial(s, slab, cpu);
 		return;
 	}
-	if (was_frozen || slab->frozen) {
+	/*
+	 * Not slab->frozen again: it shares a word with inuse, which another
+	 * CPU's free changes under the slab lock we let go.  Nobody can freeze
+	 * the slab meanwhile - that needs it full, and it is fed again only
+	 * from the node's list, whose lock we hold - so was_frozen still holds.
+	 */
+	if (was_frozen) {
 		pthread_mutex_unlock(&n->list_lock);
 		return;
 	}
