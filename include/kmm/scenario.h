@@ -42,6 +42,8 @@ struct kmm_scenario_opts {
 	const char *proc_dir;          /* at the end, before freeing, write every /proc view here */
 	bool trace;                    /* echo each command, and describe the handle it set */
 	bool results;                  /* describe each handle a command sets (kmm shell) */
+	long max_steps;                /* stop (a usage error) after running this many statements; 0: no limit
+					  (a fuzzer's bound on repeat loops) */
 	FILE *out;                     /* views, say, kernel messages (NULL: stdout) */
 	FILE *err;                     /* errors and failed expects (NULL: stderr) */
 };

@@ -1476,6 +1476,9 @@ static int run_stmts(struct kmm_scenario *sc, struct stmt *s, int n)
 	for (int i = 0; i < n && !sc->stop; i++) {
 		struct stmt *st = &s[i];
 		if (!sc->checking) {
+			if (sc->o.max_steps && ++sc->steps > sc->o.max_steps)
+				return err_tok(sc, &st->tok[0], "the script ran more than %ld statements (the limit)",
+					       sc->o.max_steps);
 			if (!sc->booted && needs_machine(st) && machine_boot(sc, &st->tok[0]))
 				return -1;
 			if (sc->o.trace && strcmp(st->cmd->name, "repeat"))

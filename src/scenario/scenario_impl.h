@@ -94,6 +94,7 @@ struct kmm_scenario {
 	unsigned long bugs_seen;     /* bug reports an expect looked at */
 	int failed_expects;
 	int skipped;                 /* commands skipped for a NULL handle */
+	long steps;                  /* statements run (o.max_steps bounds them) */
 };
 
 /* A command of the language (scenario.c's table) */
