@@ -162,7 +162,8 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 # clang, unlike gcc, warns of static inline helpers a file does not use
 CLANG_WARN   := -Wno-unused-function
 fuzz: check-clang
-	$(MAKE) B=$(FUZZ_B) CC=clang CFLAGS="-O1 $(CLANG_WARN) -fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+	$(MAKE) B=$(FUZZ_B) CC=clang CFLAGS="-O1 $(CLANG_WARN) -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
+	  -fsanitize-coverage-ignorelist=$(CURDIR)/fuzz/coverage-ignore.txt" \
 	  LDLIBS="-pthread -lm -ldl -lzstd -lz $(FUZZ_SAN)" fuzz-targets
 
 fuzz-targets: $(FUZZ_TARGETS:%=$(B)/fuzz-%)

@@ -2,7 +2,7 @@
  * fuzz_stress.c - libFuzzer target: operation sequences.  The input's
  * bytes are decoded by the stress engine (src/stress/stress.c) into
  * kmm's API calls on a small machine - i386 with DMA, Normal and HighMem
- * zones - with the validators every 16 operations and "nothing lost" at
+ * zones - with the validators every 64 operations and "nothing lost" at
  * the end.  A failed check is a finding: it is printed and the target
  * aborts.  Mappings and vmalloc areas stay within 64 pages: a populated
  * page costs the host a fault.
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			kmm_shutdown();
 		machine_boot();
 	}
-	struct kmm_stress_opts o = { .check_every = 16, .max_pages = 64 };
+	struct kmm_stress_opts o = { .check_every = 64, .max_pages = 64 };
 	if (kmm_stress_bytes(data, size, &o, &r)) {
 		fprintf(stderr, "kmm stress (fuzz input %lu of this machine): operation %lu: %s\n%s",
 			(inputs - 1) % REBOOT_EVERY + 1, r.fail_op, r.why, kmm_dmesg());
