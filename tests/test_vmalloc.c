@@ -8,9 +8,11 @@
 #include "kmm_test.h"
 #include "sim/ram.h"
 
+#include <kmm/highmem.h>
 #include <kmm/io.h>
 #include <kmm/slab.h>
 #include <kmm/vmalloc.h>
+#include <pthread.h>
 #include <regex.h>
 
 static void fini(void)
@@ -433,3 +435,60 @@ static void check_ioremap(const char *profile)
 }
 
 TEST_ON_EVERY_PROFILE(vmalloc, ioremap, check_ioremap)
+
+/*
+ * Found by kmm stress on 2 CPUs: vfree put the area on the lazy list before
+ * clearing its PTEs and host mirror, so a purge on another CPU could hand
+ * the range to a new area first - whose stores then went through the old
+ * mirror into the freed pages.  Each CPU writes its areas through the
+ * alias and reads the bytes back through the pages.
+ */
+#define VFREE_RACE_ROUNDS 20000
+
+static void *vmalloc_churn(void *arg)
+{
+	long cpu = (long)arg, bad = 0;
+	cr_assert_eq(kmm_cpu_enter((int)cpu), 0);
+	for (int i = 0; i < VFREE_RACE_ROUNDS && !bad; i++) {
+		unsigned long n = 1 + (unsigned long)(i % 3);
+		unsigned char *v = vmalloc(n * PAGE_SIZE), tag = (unsigned char)(cpu * 100 + i);
+		if (!v)
+			continue;
+		for (unsigned long k = 0; k < n; k++)
+			v[k * PAGE_SIZE + 7] = tag;
+		for (unsigned long k = 0; k < n && !bad; k++) {
+			struct page *page = vmalloc_to_page(v + k * PAGE_SIZE);
+			if (!page) { /* another CPU's vfree cleared our PTEs */
+				bad = 1;
+				break;
+			}
+			unsigned char *p = kmap_local_page(page);
+			bad = p[7] != tag;
+			kunmap_local(p);
+		}
+		vfree(v);
+		vm_unmap_aliases(); /* a purge: freed ranges are reusable at once */
+	}
+	kmm_cpu_exit();
+	return (void *)bad;
+}
+
+Test(vmalloc, vfree_unmaps_before_the_range_can_be_reused)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.mem_bytes = 512ULL << 20;
+	p.nr_cpus = 2;
+	boot_or_fail(&p);
+	kmm_cpu_exit();
+	pthread_t t[2];
+	for (long c = 0; c < 2; c++)
+		pthread_create(&t[c], NULL, vmalloc_churn, (void *)c);
+	for (int c = 0; c < 2; c++) {
+		void *bad;
+		pthread_join(t[c], &bad);
+		cr_assert_null(bad, "CPU %d wrote through a vmalloc alias into other pages than its area's", c);
+	}
+	kmm_cpu_enter(0);
+	assert_machine_sane();
+	kmm_shutdown();
+}

@@ -419,6 +419,23 @@ static void free_vmap_area_lazy(struct vmap_area *va)
 		__purge_vmap_area_lazy();
 }
 
+/*
+ * Called with vmap_area_lock held on an area being freed; returns with it
+ * released.  The PTEs and the host mirror go first, while the area is
+ * still busy: once it is on the lazy list, a purge on any CPU may hand its
+ * range to a new area, whose PTEs ours must not clear and whose stores
+ * must not go through our mirror (Linux, too, unmaps in remove_vm_area
+ * before free_vmap_area_noflush).
+ */
+static void release_area(struct vmap_area *va, const struct vm_struct *vm, unsigned long nr)
+{
+	pthread_mutex_unlock(&vmap_area_lock);
+	unmap_area_noflush(vm, nr);
+	pthread_mutex_lock(&vmap_area_lock);
+	free_vmap_area_lazy(va);
+	pthread_mutex_unlock(&vmap_area_lock);
+}
+
 void vfree(const void *addr)
 {
 	if (!addr || !M)
@@ -433,10 +450,8 @@ void vfree(const void *addr)
 		M->vmalloc_bugs++;
 		return;
 	}
-	free_vmap_area_lazy(va);
 	vmalloc_nr_pages -= vm->nr_pages;
-	pthread_mutex_unlock(&vmap_area_lock);
-	unmap_area_noflush(vm, vm->nr_pages);
+	release_area(va, vm, vm->nr_pages);
 	for (unsigned int i = 0; i < vm->nr_pages; i++)
 		__free_pages(vm->pages[i], 0);
 	if (is_vmalloc_addr(vm->pages))
@@ -469,9 +484,7 @@ void vunmap(const void *addr)
 	if (!va)
 		return;
 	struct vm_struct *vm = va->vm;
-	free_vmap_area_lazy(va);
-	pthread_mutex_unlock(&vmap_area_lock);
-	unmap_area_noflush(vm, area_pages(vm));
+	release_area(va, vm, area_pages(vm));
 	kfree(vm);
 }
 
@@ -523,10 +536,7 @@ void free_vm_area(struct vm_struct *area)
 		M->vmalloc_bugs++;
 		return;
 	}
-	free_vmap_area_lazy(va);
-	pthread_mutex_unlock(&vmap_area_lock);
-	/* whatever the user mapped there goes too (remove_vm_area) */
-	unmap_area_noflush(area, area_pages(area));
+	release_area(va, area, area_pages(area)); /* whatever the user mapped there goes too (remove_vm_area) */
 	kfree(area);
 }
 
