@@ -1591,9 +1591,11 @@ static void op_table_init(void)
 	for (int k = 0; k < NR_STRESS_OPS; k++)
 		total += op_weights[k];
 	for (int k = 0; k < NR_STRESS_OPS; k++) {
-		unsigned int slots = (op_weights[k] * 256 + total - 1) / total;
-		for (unsigned int i = 0; i < slots && at < 256; i++)
+		unsigned int slots = max(1u, op_weights[k] * 256 / total); /* rounded down: every kind fits */
+		for (unsigned int i = 0; i < slots; i++) {
+			MM_BUG_ON(at == 256); /* the weights leave no slot for the later kinds */
 			op_table[at++] = (unsigned char)k;
+		}
 	}
 	while (at < 256)
 		op_table[at++] = OP_kmalloc;
