@@ -148,6 +148,7 @@ void page_remove_rmap(struct page *page, struct mm_struct *mm)
 
 struct rmap_check {
 	unsigned int *maps;   /* PTEs seen per pfn */
+	unsigned long lo, hi; /* the pfns seen lie in [lo, hi): the check walks only those */
 	unsigned long rss[NR_MM_COUNTERS]; /* PTEs of this mm mapping a page, by kind */
 	unsigned long bad_addr;
 	const char *bad_why;
@@ -202,6 +203,8 @@ static void count_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
 		return;
 	}
 	c->maps[pfn]++;
+	c->lo = min(c->lo, pfn);
+	c->hi = max(c->hi, pfn + 1);
 	c->rss[mm_counter(page)]++;
 }
 
@@ -211,7 +214,7 @@ static void count_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
  */
 int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
 {
-	struct rmap_check c = { .maps = calloc(M->max_pfn, sizeof(unsigned int)) };
+	struct rmap_check c = { .maps = calloc(M->max_pfn, sizeof(unsigned int)), .lo = M->max_pfn };
 	if (!c.maps)
 		return -ENOMEM;
 	static const char *const kind[NR_MM_COUNTERS] = { "RssFile", "RssAnon", "VmSwap", "RssShmem" };
@@ -236,7 +239,7 @@ int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
 			}
 		pthread_mutex_unlock(&mm->mmap_lock);
 	}
-	for (unsigned long pfn = 0; pfn < M->max_pfn && !ret; pfn++) {
+	for (unsigned long pfn = c.lo; pfn < c.hi && !ret; pfn++) {
 		if (!c.maps[pfn])
 			continue;
 		struct page *page = pfn_to_page(pfn);
