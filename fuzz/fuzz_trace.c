@@ -12,8 +12,8 @@
  * A failure prints the replay's figures and aborts.
  *
  * As in fuzz_stress, the machine is reset rather than rebooted between
- * inputs (the replay's own nothing-lost check is the reset's proof), and
- * booted anew every REBOOT_EVERY inputs.
+ * inputs (fuzz_machine.h): the replay's own nothing-lost check is the
+ * reset's proof.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,22 +23,11 @@
 #include <kmm/kmm.h>
 #include <kmm/trace.h>
 
+#include "fuzz_machine.h"
+
 #define MAX_TRACE 16384
-#define REBOOT_EVERY 1000
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void machine_boot(void)
-{
-	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
-	p.mem_bytes = 256ULL << 20;
-	p.cmdline = "vmalloc=880M"; /* lowmem ends near 128M: HighMem above */
-	char err[256];
-	if (kmm_boot(&p, err, sizeof(err))) {
-		fprintf(stderr, "the fuzz machine does not boot: %s\n", err);
-		abort();
-	}
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -62,11 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		at += len + 1;
 	}
-	if (inputs++ % REBOOT_EVERY == 0) {
-		if (kmm_booted())
-			kmm_shutdown();
-		machine_boot();
-	}
+	fuzz_machine_ready(inputs++, 256ULL << 20, 0, "vmalloc=880M"); /* lowmem ends near 128M: HighMem above */
 	struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
 	cfg.sample_every = 64;
 	struct kmm_replay *r = kmm_replay_create(&cfg);

@@ -434,13 +434,34 @@ static unsigned int pick_order(struct stress_cpu *c)
 	return 4 + b % (MAX_ORDER - 4);
 }
 
+/* The checks of what is held: tags intact, or the failure said. */
+static bool page_ok(struct stress_cpu *c, const struct held_page *h)
+{
+	if (h->exact ? ends(h->virt, h->size, h->tag, false, false) : pages_ends(h->page, h->order, h->tag, false, false))
+		return true;
+	fail(c, "the tag of pfn %#lx (order %u) was overwritten while it was held", page_to_pfn(h->page), h->order);
+	return false;
+}
+
+static bool obj_ok(struct stress_cpu *c, const struct held_obj *h)
+{
+	if (ends(h->p, h->size, h->tag, false, false))
+		return true;
+	fail(c, "the tag of the %zu-byte object at %#lx was overwritten while it was held", h->size, kva(h->p));
+	return false;
+}
+
+static bool vm_ok(struct stress_cpu *c, const struct held_vm *h)
+{
+	if (ends(h->p, h->size, h->tag, false, false))
+		return true;
+	fail(c, "the tag of vmalloc area %#lx was overwritten while it was held", kva(h->p));
+	return false;
+}
+
 static bool page_check_free(struct stress_cpu *c, struct held_page *h)
 {
-	bool ok = h->exact ? ends(h->virt, h->size, h->tag, false, false)
-			   : pages_ends(h->page, h->order, h->tag, false, false);
-	if (!ok)
-		fail(c, "the tag of pfn %#lx (order %u) was overwritten while it was held", page_to_pfn(h->page),
-		     h->order);
+	bool ok = page_ok(c, h);
 	if (h->exact)
 		free_pages_exact(h->virt, h->size);
 	else
@@ -539,8 +560,7 @@ static void obj_add(struct stress_cpu *c, void *p, size_t size, enum obj_how how
 
 static void obj_free(struct stress_cpu *c, struct held_obj *h)
 {
-	if (!ends(h->p, h->size, h->tag, false, false))
-		fail(c, "the tag of the %zu-byte object at %#lx was overwritten while it was held", h->size, kva(h->p));
+	obj_ok(c, h);
 	if (h->how == OBJ_CACHE)
 		kmem_cache_free(h->cache, h->p);
 	else if (h->how == OBJ_KVMALLOC)
@@ -729,8 +749,7 @@ static void op_krealloc(struct stress_cpu *c)
 		return;
 	struct held_obj *h = &c->objs[i];
 	say(c, " %#lx %zu -> %zu", kva(h->p), h->size, size);
-	if (!ends(h->p, h->size, h->tag, false, false))
-		fail(c, "the tag of the %zu-byte object at %#lx was overwritten while it was held", h->size, kva(h->p));
+	obj_ok(c, h);
 	u8 head[TAG_BYTES];
 	size_t keep = min(min(h->size, size), (size_t)TAG_BYTES);
 	if (h->p != ZERO_SIZE_PTR)
@@ -824,11 +843,9 @@ static void op_vfree(struct stress_cpu *c)
 	if (!c->nvms)
 		return;
 	int i = (int)pick(&c->in, c->nvms);
-	struct held_vm *h = &c->vms[i];
-	say(c, " %#lx", kva(h->p));
-	if (!ends(h->p, h->size, h->tag, false, false))
-		fail(c, "the tag of vmalloc area %#lx was overwritten while it was held", kva(h->p));
-	vfree(h->p);
+	say(c, " %#lx", kva(c->vms[i].p));
+	vm_ok(c, &c->vms[i]);
+	vfree(c->vms[i].p);
 	c->vms[i] = c->vms[--c->nvms];
 }
 
@@ -882,19 +899,23 @@ static void op_kmap(struct stress_cpu *c)
 		fail(c, "page_address of kmapped pfn %#lx is not the kmap address", page_to_pfn(page));
 }
 
-static void op_kunmap(struct stress_cpu *c)
+static void kunmap_check_free(struct stress_cpu *c, struct held_kmap *h)
 {
-	if (!c->nkmaps)
-		return;
-	int i = (int)pick(&c->in, c->nkmaps);
-	struct held_kmap *h = &c->kmaps[i];
-	say(c, " pfn %#lx", page_to_pfn(h->page));
 	if (!ends(h->addr, PAGE_SIZE, h->tag, false, false))
 		fail(c, "the kmap of pfn %#lx lost its contents", page_to_pfn(h->page));
 	kunmap(h->page);
 	if (!pages_ends(h->page, 0, h->tag, false, false)) /* another mapping sees the same bytes */
 		fail(c, "pfn %#lx holds other bytes than its kmap did", page_to_pfn(h->page));
 	__free_page(h->page);
+}
+
+static void op_kunmap(struct stress_cpu *c)
+{
+	if (!c->nkmaps)
+		return;
+	int i = (int)pick(&c->in, c->nkmaps);
+	say(c, " pfn %#lx", page_to_pfn(c->kmaps[i].page));
+	kunmap_check_free(c, &c->kmaps[i]);
 	c->kmaps[i] = c->kmaps[--c->nkmaps];
 }
 
@@ -1159,19 +1180,6 @@ static void op_mlock(struct stress_cpu *c)
 		failed(c, err);
 }
 
-static void op_touch(struct stress_cpu *c)
-{
-	unsigned long off, n;
-	bool write = next_byte(&c->in) & 1;
-	struct region *r = pick_range(c, MAX_TOUCH_PAGES, &off, &n);
-	if (!r)
-		return;
-	say(c, " pid %d %#lx %lu %s", r->t->pid, r->addr + (off << PAGE_SHIFT), n, write ? "write" : "read");
-	int err = mm_access(r->t, r->addr + (off << PAGE_SHIFT), n << PAGE_SHIFT, write);
-	if (err)
-		failed(c, err);
-}
-
 /* The host-trap way in: plain loads and stores through task_user_ptr, inside kmm_try. */
 struct trap_access {
 	struct task_struct *t;
@@ -1206,17 +1214,30 @@ static int trap_access(struct task_struct *t, unsigned long addr, void *buf, uns
 	return kmm_try(trap_access_run, &a);
 }
 
-static void op_touch_trap(struct stress_cpu *c)
+/* Fault pages of a region in, for reading or writing, one way in or the other. */
+static void touch(struct stress_cpu *c, bool via_trap)
 {
 	unsigned long off, n;
 	bool write = next_byte(&c->in) & 1;
 	struct region *r = pick_range(c, MAX_TOUCH_PAGES, &off, &n);
 	if (!r)
 		return;
-	say(c, " pid %d %#lx %lu %s", r->t->pid, r->addr + (off << PAGE_SHIFT), n, write ? "write" : "read");
-	int err = trap_access(r->t, r->addr + (off << PAGE_SHIFT), NULL, n << PAGE_SHIFT, write);
+	unsigned long addr = r->addr + (off << PAGE_SHIFT);
+	say(c, " pid %d %#lx %lu %s", r->t->pid, addr, n, write ? "write" : "read");
+	int err = via_trap ? trap_access(r->t, addr, NULL, n << PAGE_SHIFT, write)
+			   : mm_access(r->t, addr, n << PAGE_SHIFT, write);
 	if (err)
 		failed(c, err);
+}
+
+static void op_touch(struct stress_cpu *c)
+{
+	touch(c, false);
+}
+
+static void op_touch_trap(struct stress_cpu *c)
+{
+	touch(c, true);
 }
 
 /* Read len bytes at addr one way or the other; 0 or the error. */
@@ -1485,24 +1506,15 @@ static void op_sysctl(struct stress_cpu *c)
 static bool check_tables(struct stress_cpu *c)
 {
 	char why[256];
-	for (int i = 0; i < c->npages; i++) {
-		struct held_page *h = &c->pages[i];
-		if (h->exact ? !ends(h->virt, h->size, h->tag, false, false) : !pages_ends(h->page, h->order, h->tag, false, false)) {
-			fail(c, "the tag of pfn %#lx (order %u) was overwritten while it was held", page_to_pfn(h->page), h->order);
+	for (int i = 0; i < c->npages; i++)
+		if (!page_ok(c, &c->pages[i]))
 			return false;
-		}
-	}
 	for (int i = 0; i < c->nobjs; i++)
-		if (!ends(c->objs[i].p, c->objs[i].size, c->objs[i].tag, false, false)) {
-			fail(c, "the tag of the %zu-byte object at %#lx was overwritten while it was held", c->objs[i].size,
-			     kva(c->objs[i].p));
+		if (!obj_ok(c, &c->objs[i]))
 			return false;
-		}
 	for (int i = 0; i < c->nvms; i++)
-		if (!ends(c->vms[i].p, c->vms[i].size, c->vms[i].tag, false, false)) {
-			fail(c, "the tag of vmalloc area %#lx was overwritten while it was held", kva(c->vms[i].p));
+		if (!vm_ok(c, &c->vms[i]))
 			return false;
-		}
 	for (int i = 0; i < c->ntasks; i++)
 		if (c->tasks[i]->mm && mm_verify(c->tasks[i]->mm, why, sizeof(why))) {
 			fail(c, "pid %d: %s", c->tasks[i]->pid, why);
@@ -1654,13 +1666,8 @@ static void cpu_release(struct stress_cpu *c)
 	c->op++; /* failures found here are after the last operation */
 	while (c->nkstack)
 		kunmap_local_top(c);
-	while (c->nkmaps) {
-		struct held_kmap *h = &c->kmaps[--c->nkmaps];
-		if (!ends(h->addr, PAGE_SIZE, h->tag, false, false))
-			fail(c, "the kmap of pfn %#lx lost its contents", page_to_pfn(h->page));
-		kunmap(h->page);
-		__free_page(h->page);
-	}
+	while (c->nkmaps)
+		kunmap_check_free(c, &c->kmaps[--c->nkmaps]);
 	while (c->npages)
 		page_check_free(c, &c->pages[--c->npages]);
 	while (c->nobjs)
@@ -1668,10 +1675,8 @@ static void cpu_release(struct stress_cpu *c)
 	while (c->ncaches)
 		kmem_cache_destroy(c->caches[--c->ncaches].c);
 	while (c->nvms) {
-		struct held_vm *h = &c->vms[--c->nvms];
-		if (!ends(h->p, h->size, h->tag, false, false))
-			fail(c, "the tag of vmalloc area %#lx was overwritten while it was held", kva(h->p));
-		vfree(h->p);
+		vm_ok(c, &c->vms[--c->nvms]);
+		vfree(c->vms[c->nvms].p);
 	}
 	while (c->ntasks)
 		task_drop(c, c->ntasks - 1);
