@@ -480,8 +480,8 @@ void cpus_exit(void);
 static inline void count_vm_events(enum vm_event_item item, unsigned long n)
 {
 	int cpu = kmm_this_cpu;
-	if (cpu >= 0)
-		M->cpus[cpu].events[item] += n;
+	if (cpu >= 0) /* only this CPU writes it; sum_vm_event() reads it from others: relaxed, no RMW */
+		__atomic_store_n(&M->cpus[cpu].events[item], M->cpus[cpu].events[item] + n, __ATOMIC_RELAXED);
 	else
 		__atomic_add_fetch(&M->orphan_events[item], n, __ATOMIC_RELAXED);
 }

@@ -88,6 +88,6 @@ unsigned long sum_vm_event(enum vm_event_item item)
 {
 	unsigned long sum = __atomic_load_n(&M->orphan_events[item], __ATOMIC_RELAXED);
 	for (int c = 0; c < M->nr_cpus; c++)
-		sum += M->cpus[c].events[item];
+		sum += __atomic_load_n(&M->cpus[c].events[item], __ATOMIC_RELAXED); /* its owner may be counting */
 	return sum;
 }
