@@ -808,7 +808,12 @@ int kmm_proc_write(const char *path, const char *value)
 	if (!f->write)
 		return -EACCES;
 	deferred_init_wait();
-	return f->write(value);
+	/* one writer at a time, as sysctl handlers take their own mutexes: they recompute shared limits */
+	static pthread_mutex_t sysctl_lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&sysctl_lock);
+	int ret = f->write(value);
+	pthread_mutex_unlock(&sysctl_lock);
+	return ret;
 }
 
 const char *const *kmm_proc_paths(void)
