@@ -115,7 +115,7 @@ static int __add_to_page_cache(struct address_space *m, struct page *page, unsig
 static void __delete_from_page_cache(struct page *page)
 {
 	struct address_space *m = page->mapping;
-	MM_BUG_ON(page->_mapcount >= 0);
+	MM_BUG_ON(page_mapcount(page) > 0);
 	__page_clear_dirty(page);
 	m->pages[page->index] = NULL;
 	m->nrpages--;
@@ -399,7 +399,7 @@ struct file *filemap_open(const char *path, int flags, int *err)
 		pthread_mutex_lock(&filemap_lock);
 		struct address_space *m = &inode->i_mapping;
 		for (unsigned long k = 0; k < m->nr_slots; k++)
-			if (m->pages[k] && m->pages[k]->_mapcount < 0)
+			if (m->pages[k] && !page_mapcount(m->pages[k]))
 				__delete_from_page_cache(m->pages[k]);
 		inode->i_size = 0;
 		disk_resize(inode, 0);
@@ -547,7 +547,7 @@ void drop_pagecache(void)
 		struct address_space *m = &store[i]->i_mapping;
 		for (unsigned long k = 0; k < m->nr_slots; k++) {
 			struct page *page = m->pages[k];
-			if (page && !PAGE_FLAG(page, PG_dirty) && page->_mapcount < 0 && page_ref_count(page) == 1)
+			if (page && !PAGE_FLAG(page, PG_dirty) && !page_mapcount(page) && page_ref_count(page) == 1)
 				__delete_from_page_cache(page);
 		}
 	}
@@ -604,7 +604,7 @@ int filemap_verify(char *why, size_t whylen)
 				continue;
 			n++;
 			dirty += PAGE_FLAG(page, PG_dirty) ? 1 : 0;
-			mapped += page->_mapcount >= 0;
+			mapped += page_mapcount(page) > 0; /* relaxed: other CPUs' faults change it */
 			if (page->mapping != m || page->index != k || page_ref_count(page) < 1 + page_mapcount(page)) {
 				snprintf(why, whylen, "%s: the cache page at index %lu has mapping %p index %lu refcount %d "
 					 "mapcount %d", inode->path, k, page->mapping, page->index, page_ref_count(page),
