@@ -343,7 +343,7 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 	if (vm->nr_pages < nr || kernel_map_page_array(va->va_start, pages, nr, __PAGE_KERNEL)) {
 		pthread_mutex_lock(&vmap_area_lock);
 		va->vm = vm;
-		vmalloc_nr_pages += vm->nr_pages; /* vfree() below takes them off again */
+		__atomic_add_fetch(&vmalloc_nr_pages, vm->nr_pages, __ATOMIC_RELAXED); /* vfree() below takes them off */
 		pthread_mutex_unlock(&vmap_area_lock);
 		vmalloc_warn(size, gfp, "failed to allocate pages");
 		vfree(kmm_kva_to_host(va->va_start));
@@ -351,7 +351,7 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 	}
 	pthread_mutex_lock(&vmap_area_lock);
 	va->vm = vm;
-	vmalloc_nr_pages += nr;
+	__atomic_add_fetch(&vmalloc_nr_pages, nr, __ATOMIC_RELAXED); /* meminfo reads it without the lock */
 	pthread_mutex_unlock(&vmap_area_lock);
 	return kmm_kva_to_host(va->va_start);
 }
@@ -450,7 +450,7 @@ void vfree(const void *addr)
 		M->vmalloc_bugs++;
 		return;
 	}
-	vmalloc_nr_pages -= vm->nr_pages;
+	__atomic_sub_fetch(&vmalloc_nr_pages, vm->nr_pages, __ATOMIC_RELAXED);
 	release_area(va, vm, vm->nr_pages);
 	for (unsigned int i = 0; i < vm->nr_pages; i++)
 		__free_pages(vm->pages[i], 0);
