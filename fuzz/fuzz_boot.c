@@ -8,8 +8,9 @@
  * picks the profile and the CPUs.  A machine that boots must pass every
  * validator and print its views; then it is shut down (LeakSanitizer
  * checks that nothing stays).  To keep an input cheap, the harness ends
- * the command line with mem=, so RAM stops at 96M..1G whatever the map
- * says (the map is still parsed, sanitised and cut as Linux does).
+ * the command line with mem= (closing an open quote first), so RAM stops
+ * at 96M..1G whatever the map says (the map is still parsed, sanitised
+ * and cut as Linux does).
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -33,15 +34,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *nul = memchr(data, 0, size);
 	size_t e820_len = nul ? (size_t)(nul - data) : 0, cmd_off = nul ? e820_len + 1 : 0;
 	char *e820 = nul ? strndup((const char *)data, e820_len) : NULL;
-	char *cmdline = malloc(size - cmd_off + 32);
+	char *cmdline = malloc(size - cmd_off + 40);
 	if (!cmdline || (nul && !e820)) {
 		free(e820);
 		free(cmdline);
 		return 0;
 	}
 	memcpy(cmdline, data + cmd_off, size - cmd_off);
-	sprintf(cmdline + (size - cmd_off), " mem=%s", caps[(sel >> 2) & 3]);
-	if (strlen(cmdline) != size - cmd_off + strlen(" mem=") + strlen(caps[(sel >> 2) & 3])) {
+	/* an open quote would swallow the cap: close it first */
+	size_t quotes = 0;
+	for (size_t i = cmd_off; i < size; i++)
+		quotes += data[i] == '"';
+	sprintf(cmdline + (size - cmd_off), "%s mem=%s", quotes % 2 ? "\"" : "", caps[(sel >> 2) & 3]);
+	if (strlen(cmdline) != size - cmd_off + quotes % 2 + strlen(" mem=") + strlen(caps[(sel >> 2) & 3])) {
 		free(e820); /* a NUL inside the command line: it would end there anyway */
 		free(cmdline);
 		return -1;
