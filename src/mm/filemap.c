@@ -72,7 +72,7 @@ static void __page_mark_dirty(struct page *page)
 	if (PAGE_FLAG(page, PG_dirty))
 		return;
 	struct inode *inode = ((struct address_space *)page->mapping)->host;
-	page->flags |= 1UL << PG_dirty;
+	__atomic_fetch_or(&page->flags, 1UL << PG_dirty, __ATOMIC_RELAXED); /* as set_bit: others read flags */
 	mod_node_page_state(page, nr_file_dirty, 1);
 	if (!inode->nr_dirty++)
 		inode->dirtied_when = M->clock_ns;
@@ -82,7 +82,7 @@ static void __page_clear_dirty(struct page *page)
 {
 	if (!PAGE_FLAG(page, PG_dirty))
 		return;
-	page->flags &= ~(1UL << PG_dirty);
+	__atomic_fetch_and(&page->flags, ~(1UL << PG_dirty), __ATOMIC_RELAXED);
 	mod_node_page_state(page, nr_file_dirty, -1);
 	((struct address_space *)page->mapping)->host->nr_dirty--;
 }
@@ -100,12 +100,12 @@ static int __add_to_page_cache(struct address_space *m, struct page *page, unsig
 	}
 	page->mapping = m;
 	page->index = index;
-	page->flags |= 1UL << PG_uptodate;
+	__atomic_fetch_or(&page->flags, 1UL << PG_uptodate, __ATOMIC_RELAXED);
 	m->pages[index] = page;
 	m->nrpages++;
 	mod_node_page_state(page, nr_file_pages, 1);
 	if (m->host->shmem) {
-		page->flags |= 1UL << PG_swapbacked;
+		__atomic_fetch_or(&page->flags, 1UL << PG_swapbacked, __ATOMIC_RELAXED);
 		mod_node_page_state(page, nr_shmem, 1);
 	}
 	return 0;
@@ -122,7 +122,7 @@ static void __delete_from_page_cache(struct page *page)
 	mod_node_page_state(page, nr_file_pages, -1);
 	if (m->host->shmem)
 		mod_node_page_state(page, nr_shmem, -1);
-	page->flags &= ~((1UL << PG_uptodate) | (1UL << PG_swapbacked));
+	__atomic_fetch_and(&page->flags, ~((1UL << PG_uptodate) | (1UL << PG_swapbacked)), __ATOMIC_RELAXED);
 	page->mapping = NULL;
 	page->index = 0;
 	put_page(page);
