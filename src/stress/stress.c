@@ -46,7 +46,7 @@
  * start, a pool where one CPU hands pages and objects over for another to
  * free (remote frees into per-CPU lists and slabs), files named alike on
  * every CPU, the sysctls, the views.  A checkpoint is a barrier: every CPU
- * stops, CPU 0's thread runs the machine-wide validators, and all go on.
+ * stops, the last to arrive runs the machine-wide validators, and all go on.
  * A CPU that finishes its share leaves the barrier.  The first failure
  * stops every CPU; its CPU and operation index are reported so that the
  * seed, with one CPU, replays it.
