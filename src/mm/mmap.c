@@ -898,6 +898,13 @@ struct task_struct *task_fork(struct task_struct *parent)
 	memcpy(child->rlim, parent->rlim, sizeof(child->rlim));
 	struct mm_struct *mm = child->mm, *old = parent->mm;
 	pthread_mutex_lock(&old->mmap_lock);
+	/*
+	 * The child is in the pid table already: walkers of every task (sync's
+	 * page_mkclean, the views, tasks_verify) may look at its VMAs while
+	 * they are copied, so its own lock is held too (Linux's dup_mmap takes
+	 * both).  Nobody else knows the child yet to take them the other way.
+	 */
+	pthread_mutex_lock(&mm->mmap_lock);
 	int ret = 0;
 	for (int i = 0; i < old->map_count && !ret; i++) {
 		struct vm_area_struct *v = malloc(sizeof(*v));
@@ -932,6 +939,7 @@ struct task_struct *task_fork(struct task_struct *parent)
 		mm->start_stack = old->start_stack;
 		mm->mmap_base = old->mmap_base;
 	}
+	pthread_mutex_unlock(&mm->mmap_lock);
 	pthread_mutex_unlock(&old->mmap_lock);
 	if (ret) {
 		task_exit(child);
