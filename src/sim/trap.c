@@ -530,7 +530,9 @@ void *kmm_user_host(struct mm_struct *mm, unsigned long addr)
 		free(w);
 		return NULL;
 	}
-	mm->host_windows[mm->nr_host_windows++] = w;
+	mm->host_windows[mm->nr_host_windows] = w;
+	/* read without the lock by kmm_user_window_unmap's early out (a new window mirrors nothing yet) */
+	__atomic_store_n(&mm->nr_host_windows, mm->nr_host_windows + 1, __ATOMIC_RELAXED);
 	int at = 0;
 	while (at < nr_uwin && uwin[at]->host < w->host)
 		at++;
@@ -546,8 +548,8 @@ void *kmm_user_host(struct mm_struct *mm, unsigned long addr)
 /* Drop the host mappings of mm's [start, end): its page tables change there (mmap_lock held). */
 void kmm_user_window_unmap(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
-	if (!mm->nr_host_windows || start >= end)
-		return;
+	if (!__atomic_load_n(&mm->nr_host_windows, __ATOMIC_RELAXED) || start >= end)
+		return; /* no window, or one being made on another CPU, which mirrors nothing yet */
 	pthread_mutex_lock(&mirror_lock);
 	for (int i = 0; i < mm->nr_host_windows; i++) {
 		struct kmm_window *w = mm->host_windows[i];
