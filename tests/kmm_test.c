@@ -167,6 +167,21 @@ void assert_machine_sane(void)
 #include <kmm/task.h>
 
 /* see kmm_test.h: the u_* helpers go through one way in or the other */
+void run_on_cpus(int n, unsigned long long mem, void *(*fn)(void *), void **results)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	pthread_t t[KMM_MAX_CPUS];
+	p.mem_bytes = mem;
+	p.nr_cpus = n;
+	boot_or_fail(&p);
+	kmm_cpu_exit();
+	for (long c = 0; c < n; c++)
+		pthread_create(&t[c], NULL, fn, (void *)c);
+	for (int c = 0; c < n; c++)
+		pthread_join(t[c], results ? &results[c] : NULL);
+	kmm_cpu_enter(0);
+}
+
 bool via_trap;
 
 struct host_op {

@@ -31,6 +31,13 @@ long zoneinfo_field(const char *zoneinfo, int nid, const char *zone, const char 
 int zoneinfo_protection(const char *zoneinfo, int nid, const char *zone, char *out, size_t len);
 /* kmm_verify() passes (every zone, cache, vmap area, pkmap entry and task), and no vmalloc area is left */
 void assert_machine_sane(void);
+/*
+ * Boot a machine with n CPUs (mem bytes of RAM) and run fn((void *)cpu) on
+ * CPUs 0..n-1 at once, one thread each (fn enters and leaves its CPU), the
+ * test's thread giving up CPU 0 meanwhile; the threads' results go to
+ * results[] (may be NULL).
+ */
+void run_on_cpus(int n, unsigned long long mem, void *(*fn)(void *), void **results);
 /* look up a zone of the booted machine by node and name */
 struct zone *zone_by_name(int nid, const char *name);
 

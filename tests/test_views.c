@@ -717,17 +717,7 @@ static void *print_on_cpu(void *arg)
 
 Test(views, dmesg_from_two_cpus_at_once)
 {
-	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
-	p.mem_bytes = 256ULL << 20;
-	p.nr_cpus = 2;
-	boot_or_fail(&p);
-	kmm_cpu_exit(); /* the booting thread leaves CPU 0 to a printer */
-	pthread_t t[2];
-	for (long c = 0; c < 2; c++)
-		pthread_create(&t[c], NULL, print_on_cpu, (void *)c);
-	for (int c = 0; c < 2; c++)
-		pthread_join(t[c], NULL);
-	kmm_cpu_enter(0);
+	run_on_cpus(2, 256ULL << 20, print_on_cpu, NULL);
 	int lines[2] = { 0, 0 };
 	for (const char *s = kmm_dmesg(); (s = strstr(s, "] cpu"));) {
 		int cpu, i;

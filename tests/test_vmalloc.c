@@ -475,20 +475,10 @@ static void *vmalloc_churn(void *arg)
 
 Test(vmalloc, vfree_unmaps_before_the_range_can_be_reused)
 {
-	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
-	p.mem_bytes = 512ULL << 20;
-	p.nr_cpus = 2;
-	boot_or_fail(&p);
-	kmm_cpu_exit();
-	pthread_t t[2];
-	for (long c = 0; c < 2; c++)
-		pthread_create(&t[c], NULL, vmalloc_churn, (void *)c);
-	for (int c = 0; c < 2; c++) {
-		void *bad;
-		pthread_join(t[c], &bad);
-		cr_assert_null(bad, "CPU %d wrote through a vmalloc alias into other pages than its area's", c);
-	}
-	kmm_cpu_enter(0);
+	void *bad[2];
+	run_on_cpus(2, 512ULL << 20, vmalloc_churn, bad);
+	for (int c = 0; c < 2; c++)
+		cr_assert_null(bad[c], "CPU %d wrote through a vmalloc alias into other pages than its area's", c);
 	assert_machine_sane();
 	kmm_shutdown();
 }
