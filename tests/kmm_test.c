@@ -1,6 +1,8 @@
 /* kmm_test.c - see kmm_test.h */
 #include "kmm_test.h"
 
+#include <kmm/task.h>
+
 #include <ctype.h>
 
 const char *shared_dir(void)
@@ -160,6 +162,19 @@ void assert_machine_sane(void)
 	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "kmm_verify: %s", why);
 	cr_assert_eq(vmap_areas_in_use(), 0, "%lu vmalloc areas still in use", vmap_areas_in_use());
 	cr_assert_eq(vmalloc_used_pages(), 0);
+}
+
+struct task_struct *boot_with_task(const char *profile, const char *comm, const char *path, unsigned long text,
+				   unsigned long data, unsigned long bss)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = 1ULL << 30;
+	boot_or_fail(&p);
+	struct task_struct *t = task_create(comm, 1000);
+	cr_assert_not_null(t);
+	cr_assert_eq(task_exec_layout(t, path, text, data, bss), 0);
+	return t;
 }
 
 /* ---- the two ways into a task's memory ---- */

@@ -22,7 +22,11 @@ char *ref_file(const char *machine, const char *name);
 /* boot a machine like the reference one (its e820, NUMA ranges and CPUs) */
 void boot_like_ref(const char *machine, const char *cmdline);
 /* boot with params; fails the test with the boot error */
+struct task_struct;
 void boot_or_fail(struct kmm_boot_params *p);
+/* boot profile with 1 GiB and start a task (uid 1000) that exec's an image of these sizes at path */
+struct task_struct *boot_with_task(const char *profile, const char *comm, const char *path, unsigned long text,
+				   unsigned long data, unsigned long bss);
 /* the lines of text (timestamps removed) that start with prefix, joined by '\n' */
 char *log_lines(const char *text, const char *prefix);
 /* value of "field" in the zone block "Node nid, zone NAME" of a zoneinfo text; -1 if absent */

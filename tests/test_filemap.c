@@ -20,14 +20,7 @@ TestSuite(filemap, .fini = fini, .timeout = 60);
 
 static struct task_struct *boot_task(const char *profile)
 {
-	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
-	p.profile = profile;
-	p.mem_bytes = 1ULL << 30;
-	boot_or_fail(&p);
-	struct task_struct *t = task_create("reader", 1000);
-	cr_assert_not_null(t);
-	cr_assert_eq(task_exec_layout(t, "/usr/bin/reader", 0x4000, 0x1000, 0x1000), 0);
-	return t;
+	return boot_with_task(profile, "reader", "/usr/bin/reader", 0x4000, 0x1000, 0x1000);
 }
 
 static unsigned long settled_free(void)

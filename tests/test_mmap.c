@@ -16,14 +16,7 @@ TestSuite(mmap, .fini = fini, .timeout = 60);
 
 static struct task_struct *boot_task(const char *profile)
 {
-	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
-	p.profile = profile;
-	p.mem_bytes = 1ULL << 30;
-	boot_or_fail(&p);
-	struct task_struct *t = task_create("cat", 1000);
-	cr_assert_not_null(t);
-	cr_assert_eq(task_exec_layout(t, "/usr/bin/cat", 0x5123, 0x1100, 0x2000), 0);
-	return t;
+	return boot_with_task(profile, "cat", "/usr/bin/cat", 0x5123, 0x1100, 0x2000);
 }
 
 static void assert_mm_sane(struct task_struct *t)

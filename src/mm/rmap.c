@@ -54,31 +54,28 @@ void anon_vma_put(struct anon_vma *av)
 	}
 }
 
-/* The VMA's anon_vma, made at its first anonymous page: 0 or -ENOMEM. */
-int anon_vma_prepare(struct vm_area_struct *vma)
+/* vma's own anon_vma below parent (NULL: a root of its own): 0 or -ENOMEM. */
+static int anon_vma_attach_new(struct vm_area_struct *vma, struct anon_vma *parent)
 {
-	if (vma->anon_vma)
-		return 0;
 	struct anon_vma *av = malloc(sizeof(*av));
 	if (!av)
 		return -ENOMEM;
-	*av = (struct anon_vma){ av, NULL, 1 };
+	*av = (struct anon_vma){ parent ? parent->root : av, anon_vma_get(parent), 1 };
 	vma->anon_vma = av;
 	return 0;
+}
+
+/* The VMA's anon_vma, made at its first anonymous page: 0 or -ENOMEM. */
+int anon_vma_prepare(struct vm_area_struct *vma)
+{
+	return vma->anon_vma ? 0 : anon_vma_attach_new(vma, NULL);
 }
 
 /* fork: the child's copy vma of pvma gets an anon_vma below pvma's. */
 int anon_vma_fork(struct vm_area_struct *vma, const struct vm_area_struct *pvma)
 {
 	vma->anon_vma = NULL;
-	if (!pvma->anon_vma)
-		return 0;
-	struct anon_vma *av = malloc(sizeof(*av));
-	if (!av)
-		return -ENOMEM;
-	*av = (struct anon_vma){ pvma->anon_vma->root, anon_vma_get(pvma->anon_vma), 1 };
-	vma->anon_vma = av;
-	return 0;
+	return pvma->anon_vma ? anon_vma_attach_new(vma, pvma->anon_vma) : 0;
 }
 
 int mm_counter(const struct page *page)
