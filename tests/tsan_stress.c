@@ -29,7 +29,7 @@ static int run(const char *profile, const char *mem, const char *cmdline, unsign
 	p.cmdline = cmdline;
 	p.nr_cpus = 2;
 	if (kmm_boot(&p, err, sizeof(err))) {
-		/* TSan's shadow takes most of the host's address space: x86_64's 1 TiB vmalloc window may not fit */
+		/* TSan's shadow takes most of the host's address space: x86_64's 32 TiB vmalloc window may not fit */
 		bool no_room = strstr(err, "cannot reserve host address space") != NULL;
 		fprintf(no_room ? stdout : stderr, "tsan-stress: %s %s: %s\n", profile, no_room ? "skipped" : "does not boot",
 			err);
