@@ -1,14 +1,35 @@
 /*
  * machine.c - the scenario language's commands about the machine as a
- * whole: `show` (a /proc view whole, or its lines about one section - a
- * zone, a cache, a field; a task's views; kmm's own counters) and `expect`
- * (on a handle, or a number read from a view; a view lacking what was
- * asked for fails like an expect, status 1, since what it holds depends
- * on the machine and on what ran before), `verify`, `sysctl`, `fail`
- * (fault injection), the disk (`file`, `sync`), the picture (`map`) and
- * time (`sleep`, `step`).
- */
-#include "scenario_impl.h"
+ * whole rather than about one handle: `show` and `expect` over the views,
+ * `verify`, `sysctl`, `fail` (fault injection), the disk (`file`, `sync`),
+ * the picture (`map`) and time (`sleep`, `step`).
+ *
+ * Vocabulary.  A view is a text the machine prints: a /proc path
+ * (kmm_proc_read: "meminfo", "sys/vm/drop_caches"), a task's own
+ * ("t/maps" - the handle's pid is put in), or "counters" (kmm's bug and
+ * fault-injection tallies, which /proc has no file for).  A section of a
+ * view is the lines about one thing in it, found by its name as the view
+ * writes it:
+ *
+ *   show buddyinfo Normal     the "Node 0, zone   Normal ..." line
+ *   show zoneinfo DMA         the zone's block, up to the next "Node"
+ *   show meminfo Dirty        the "Dirty:  ... kB" row
+ *   expect meminfo Dirty == 8 the first number after the field's name
+ *
+ * Invariants.  Every command here parses all its arguments while the
+ * script is checked (CHECKED stops it before acting), so a bad time, view
+ * or field is a usage error (status 2) before anything runs.  What a view
+ * holds depends on the machine and on what ran before (a cache whose
+ * creation failed under injection has no slabinfo line), so a missing
+ * section or field at run time fails like an expect (status 1) and the run
+ * goes on; a failed `verify` is the kernel's failure (status 3).  `show`
+ * prints the view exactly as the machine wrote it, so golden outputs are
+ * Linux's formats.
+ *
+ * Locking: none of its own.  Each command calls the library, which takes
+ * the machine's locks; scenarios run on one thread, and only they move
+ * the simulated clock (kmm_clock_advance from `sleep`/`step`).
+ */#include "scenario_impl.h"
 
 #include <ctype.h>
 #include <limits.h>
