@@ -8,7 +8,6 @@
 CC       ?= cc
 DEBUG    ?= 1
 PREFIX   ?= /usr/local
-SHARED   ?= $(abspath $(CURDIR)/../shared)
 VERSION  := 0.1.0
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
@@ -104,8 +103,8 @@ test: check-deps check-clang
 	$(MAKE) test-fuzz
 
 test-plain: $(B)/kmm-tests $(B)/kmm
-	KMM_SHARED=$(SHARED) KMM_TOOL=$(abspath $(B)/kmm) ./$(B)/kmm-tests --jobs 2
-	KMM=$(abspath $(B)/kmm) SHARED=$(SHARED) sh tests/cli.sh
+	KMM_TOOL=$(abspath $(B)/kmm) ./$(B)/kmm-tests --jobs 2
+	KMM=$(abspath $(B)/kmm) sh tests/cli.sh
 
 test-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) B=build-asan CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
@@ -194,7 +193,7 @@ bench: $(B)/libkmm.a
 	fi; true
 	@mkdir -p $(B)/bench
 	$(CC) $(BASEFLAGS) -O2 -o $(B)/bench/kmm-bench $(BENCH_SRC) $(B)/libkmm.a $(LDLIBS) -ldl
-	KMM_SHARED=$(SHARED) ./$(B)/bench/kmm-bench
+	./$(B)/bench/kmm-bench
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/kmm $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin

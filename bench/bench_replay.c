@@ -1,6 +1,6 @@
 /*
  * bench_replay.c - trace replay throughput on the shared sample
- * (../shared/traces/sample-mixed.trace.zst, or $KMM_SHARED/traces/...),
+ * (tests/data/traces/sample-mixed.trace.zst, or $KMM_TEST_DATA/traces/...),
  * held in memory so the disk is not measured:
  *   replay of the zstd file: decompression + parsing + replay + the final
  *     frees, what `kmm replay` does;
@@ -170,14 +170,14 @@ static void print_rate(const char *what, struct bench_result r)
 
 void bench_replay(void)
 {
-	const char *shared = getenv("KMM_SHARED");
+	const char *data = getenv("KMM_TEST_DATA");
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/traces/sample-mixed.trace.zst", shared && *shared ? shared : "../shared");
+	snprintf(path, sizeof(path), "%s/traces/sample-mixed.trace.zst", data && *data ? data : "tests/data");
 	struct replay_input in = { 0 };
 	in.zst = read_all(path, &in.zst_len);
 	if (!in.zst) {
-		fprintf(stderr, "bench: %s: cannot read it (set KMM_SHARED)\n", path);
-		return;
+		fprintf(stderr, "bench: %s: cannot read it (run from the repository's top directory, or set KMM_TEST_DATA)\n", path);
+		exit(1);
 	}
 	in.text = decompress_all(in.zst, in.zst_len, &in.text_len);
 	if (!in.text) {

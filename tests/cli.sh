@@ -4,7 +4,12 @@
 # "N passed, N failed" line; exits non-zero on any failure.
 set -u
 KMM=${KMM:-build/kmm}
-SHARED=${SHARED:-../shared}
+# the captures of real kernels the checks read (copied from ../shared into the repository)
+DATA=${KMM_TEST_DATA:-tests/data}
+[ -d "$DATA/linux-ref" ] && [ -f "$DATA/traces/sample-mixed.trace.zst" ] || {
+	echo "cli.sh: test data missing under $DATA (run from the repository's top directory, or set KMM_TEST_DATA)"
+	exit 1
+}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -33,7 +38,7 @@ for f in zoneinfo meminfo buddyinfo iomem sys/vm/min_free_kbytes sys/vm/watermar
 	if [ -s "$tmp/proc/$f" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --proc-dir wrote no $f"; fi
 done
 has "proc zoneinfo" "Node 0, zone   Normal" "$tmp/proc/zoneinfo"
-ok "e820 file from a real dmesg" "$KMM" boot --e820 "$SHARED/linux-ref/i386-686-2G/dmesg.txt" --show meminfo
+ok "e820 file from a real dmesg" "$KMM" boot --e820 "$DATA/linux-ref/i386-686-2G/dmesg.txt" --show meminfo
 has "e820 meminfo" "HighTotal:" "$tmp/out"
 ok "numa" "$KMM" boot -q --profile x86_64 --mem 8G --cpus 4 --numa 0:0-4G,1:4G-9G --distance "10 21,21 10" --show buddyinfo
 has "numa buddyinfo" "Node 1, zone   Normal" "$tmp/out"
@@ -173,7 +178,7 @@ printf 'p = alloc_pages GFP_KERNEL garbage\n\377\376 {{ }} "\n' > "$tmp/s.kmm"
 status "garbage" 2 "s.kmm:" "$KMM" run "$tmp/s.kmm"
 
 # ---- kmm replay: the shared sample, its outputs, and every kind of bad input (exit 2, with the location)
-trace="$SHARED/traces/sample-mixed.trace.zst"
+trace="$DATA/traces/sample-mixed.trace.zst"
 ok "replay the sample" "$KMM" replay -q --svg "$tmp/replay.svg" --proc-dir "$tmp/rproc" "$trace"
 has "replay agreement" "kmem_cache_alloc" "$tmp/out"
 has "replay nothing lost" "Nothing lost: yes" "$tmp/out"

@@ -5,10 +5,10 @@
 
 #include <ctype.h>
 
-const char *shared_dir(void)
+const char *data_dir(void)
 {
-	const char *d = getenv("KMM_SHARED");
-	return d && *d ? d : "../shared";
+	const char *d = getenv("KMM_TEST_DATA");
+	return d && *d ? d : "tests/data";
 }
 
 char *slurp(const char *path)
@@ -29,9 +29,10 @@ char *slurp(const char *path)
 char *ref_file(const char *machine, const char *name)
 {
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/linux-ref/%s/%s", shared_dir(), machine, name);
+	snprintf(path, sizeof(path), "%s/linux-ref/%s/%s", data_dir(), machine, name);
 	char *s = slurp(path);
-	cr_assert_not_null(s, "reference file %s is missing (set KMM_SHARED)", path);
+	cr_assert_not_null(s, "reference file %s is missing: run the tests from the repository's top directory "
+			      "(make test), or set KMM_TEST_DATA to the folder that holds linux-ref/ and traces/", path);
 	return s;
 }
 

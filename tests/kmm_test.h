@@ -1,6 +1,6 @@
 /*
  * kmm_test.h - helpers shared by the Criterion suites: booting machines
- * (also from a real kernel's dmesg under ../shared/linux-ref), reading the
+ * (also from a real kernel's dmesg under tests/data/linux-ref), reading the
  * reference files and picking fields out of /proc/zoneinfo text.
  */
 #ifndef KMM_TEST_H
@@ -13,11 +13,11 @@
 
 #include "internal.h"
 
-/* ../shared, or $KMM_SHARED */
-const char *shared_dir(void);
+/* tests/data (the captures of real kernels copied from ../shared), or $KMM_TEST_DATA */
+const char *data_dir(void);
 /* a whole file, malloc()ed; NULL if missing */
 char *slurp(const char *path);
-/* a file under ../shared/linux-ref/<machine>/ ; fails the test if missing */
+/* a file under tests/data/linux-ref/<machine>/ ; fails the test if missing */
 char *ref_file(const char *machine, const char *name);
 /* boot a machine like the reference one (its e820, NUMA ranges and CPUs) */
 void boot_like_ref(const char *machine, const char *cmdline);

@@ -544,14 +544,14 @@ Test(replay, needs_a_machine)
 static void check_sample(const char *profile)
 {
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/traces/sample-mixed.trace.zst", shared_dir());
+	snprintf(path, sizeof(path), "%s/traces/sample-mixed.trace.zst", data_dir());
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
 	p.profile = profile;
 	boot_or_fail(&p);
 	struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
 	struct kmm_replay *r = kmm_replay_create(&cfg);
 	char err[256];
-	cr_assert_eq(kmm_replay_file(r, path, err, sizeof(err)), 0, "%s (set KMM_SHARED)", err);
+	cr_assert_eq(kmm_replay_file(r, path, err, sizeof(err)), 0, "%s (the sample trace lives in tests/data/traces; set KMM_TEST_DATA)", err);
 	cr_assert_eq(kmm_replay_finish(r), 0);
 	const struct kmm_replay_stats *st = kmm_replay_stats(r);
 

@@ -58,7 +58,7 @@ Test(slab, kmalloc_sizes_match_a_real_trace)
 {
 	boot_slab("x86_64", 2, NULL);
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "zstd -dc %s/traces/sample-mixed.trace.zst", shared_dir());
+	snprintf(cmd, sizeof(cmd), "zstd -dc %s/traces/sample-mixed.trace.zst", data_dir());
 	FILE *f = popen(cmd, "r");
 	cr_assert_not_null(f);
 	char line[1024];

@@ -1,7 +1,7 @@
 /*
  * test_views.c - /proc/pagetypeinfo, /proc/vmstat and debugfs extfrag on
  * every profile: their layout against what the real kernels printed
- * (../shared/linux-ref), and their numbers against each other and against
+ * (tests/data/linux-ref), and their numbers against each other and against
  * the allocator (Σ migratetypes == buddyinfo, one block-table entry per
  * pageblock, pgalloc/pgfree move by the pages allocated and freed, the
  * fragmentation indices follow Linux's formulas).  Each test frees what it
