@@ -213,17 +213,29 @@ int proc_pid_write(int pid, const char *view, const char *val)
 
 /* ---- the dump ------------------------------------------------------------------------------- */
 
-/* dir/PID/name, its directories made; an open fd or -errno. */
-static int pid_file_open(const char *dir, int pid, const char *name, char *file, size_t len)
+/*
+ * dir/PID/name, its directories made; an open fd or -errno.  Like Linux's
+ * /proc/PID, the directories and files belong to the task's uid (top
+ * takes the owner of the directory as the task's user); when the writer
+ * may not give them away (not root) they stay its own.
+ */
+static int pid_file_open(const char *dir, const struct task_struct *t, const char *name, char *file, size_t len)
 {
-	snprintf(file, len, "%s/%d/%s", dir, pid, name);
+	snprintf(file, len, "%s/%d/%s", dir, t->pid, name);
 	for (char *s = file + strlen(dir) + 1; (s = strchr(s, '/')); s++) {
 		*s = 0;
-		mkdir(file, 0755);
+		if (!mkdir(file, 0755)) {
+			int r = chown(file, t->uid, (gid_t)-1);
+			(void)r;
+		}
 		*s = '/';
 	}
 	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	int r = fchown(fd, t->uid, (gid_t)-1);
+	(void)r;
+	return fd;
 }
 
 static int write_all(int fd, const void *buf, size_t n, u64 off)
@@ -279,7 +291,7 @@ int proc_pid_dump(const char *dir, int pid, char *err, size_t errlen)
 	char file[4096];
 	for (size_t i = 0; i < ARRAY_SIZE(tgid_base_stuff) && !ret; i++) {
 		const struct pid_entry *e = &tgid_base_stuff[i];
-		int fd = pid_file_open(dir, pid, e->name, file, sizeof(file));
+		int fd = pid_file_open(dir, t, e->name, file, sizeof(file));
 		if (fd < 0) {
 			ret = fd;
 			break;
