@@ -3,7 +3,11 @@
  * text formats, and the /proc/sys/vm tunables.
  *
  * Every view is a function that writes into a strbuf; kmm_proc_read() finds
- * it by its path under /proc.  A view prints only what kmm models: a field
+ * it by its path under /proc (a "PID/..." path goes to the task's views in
+ * proc/base.c; the binary views - kpageflags, kpagecount, PID/pagemap -
+ * are read as pread(2) reads them, with kmm_proc_pread()), and
+ * kmm_proc_dump() writes them all as a tree that can stand in for /proc.
+ * A view prints only what kmm models: a field
  * Linux has but kmm does not model yet is left out, never made up (e.g. the
  * per-node LRU statistics of zoneinfo until reclaim exists).
  *
