@@ -701,3 +701,51 @@ Test(proc_tools, cpus_and_exited_tasks)
 	cr_assert_eq(kmm_proc_pread(path, buf, 8, 0), -ENOENT);
 	assert_machine_sane();
 }
+
+/* The smaps block (from its maps line to VmFlags) of the VMA holding addr, as its own string. */
+static char *smaps_block(struct task_struct *t, unsigned long addr)
+{
+	char *smaps = pid_view(t, "smaps"), head[32];
+	unsigned long start = find_vma(t->mm, addr)->vm_start;
+	snprintf(head, sizeof(head), "%08lx-", start);
+	const char *b = strstr(smaps, head);
+	cr_assert_not_null(b, "no VMA at %#lx:\n%s", start, smaps);
+	const char *e = strstr(b, "VmFlags:");
+	char *block = strndup(b, (size_t)(strchr(e, '\n') + 1 - b));
+	free(smaps);
+	return block;
+}
+
+/*
+ * THPeligible: an anonymous VMA that holds an aligned huge page (8 MiB
+ * always holds one of 2 or 4 MiB) is; a small one, a file mapping and a
+ * shared (shmem) one are not - Debian's THP is enabled=always, shmem
+ * huge=never, and it has no READ_ONLY_THP_FOR_FS.
+ */
+static void check_thp_eligible(const char *profile)
+{
+	struct task_struct *t = boot_with_task(profile, "thp", "/usr/bin/thp", 0x4000, 0x1000, 0);
+	long big = task_mmap(t, 0, 8 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long small = task_mmap(t, 0, 64 << 10, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); /* not merged with big */
+	long shared = task_mmap(t, 0, 8 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(kmm_file_create("/big", NULL, 8 << 20), 0);
+	int fd = task_open(t, "/big", O_RDONLY);
+	long file = task_mmap(t, 0, 8 << 20, PROT_READ, MAP_PRIVATE, fd, 0);
+	cr_assert(big > 0 && small > 0 && shared > 0 && file > 0);
+	const struct { long at; const char *want; } cases[] = {
+		{ big, "THPeligible:    1\n" }, { small, "THPeligible:    0\n" },
+		{ shared, "THPeligible:    0\n" }, { file, "THPeligible:    0\n" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *b = smaps_block(t, (unsigned long)cases[i].at);
+		cr_assert_not_null(strstr(b, cases[i].want), "%s", b);
+		free(b);
+	}
+	char *b = smaps_block(t, (unsigned long)shared);
+	cr_assert_not_null(strstr(b, M->prof->bits == 64 ? "VmFlags: rd wr sh mr mw me ms sd \n" : "VmFlags: rd wr sh mr mw me ms \n"),
+			   "%s", b);
+	free(b);
+	task_exit(t);
+	assert_machine_sane();
+}
+TEST_ON_EVERY_PROFILE(proc_tools, thp_eligible, check_thp_eligible)
