@@ -56,12 +56,14 @@ void proc_tgid_stat(struct strbuf *sb, struct task_struct *t, struct mm_struct *
 	unsigned long rss = mm->rss[MM_FILEPAGES] + mm->rss[MM_ANONPAGES] + mm->rss[MM_SHMEMPAGES];
 	unsigned long start_code = mm->start_code, end_code = mm->end_code, start_stack = mm->start_stack;
 	unsigned long start_data = mm->start_data, end_data = mm->end_data, start_brk = mm->start_brk;
+	unsigned long min_flt = t->min_flt, maj_flt = t->maj_flt; /* counted by faults, which hold mmap_lock */
+	unsigned int flags = t->flags;                            /* exec clears PF_FORKNOEXEC under it */
 	pthread_mutex_unlock(&mm->mmap_lock);
 	int priority = 20, nice = 0, num_threads = 1;
 	/* pid (comm) state ppid pgrp session tty_nr tpgid flags */
-	sb_printf(sb, "%d (%s) %c %d %d %d %d %d %u", t->pid, t->comm, 'S', t->ppid, 0, 0, 0, -1, t->flags);
+	sb_printf(sb, "%d (%s) %c %d %d %d %d %d %u", t->pid, t->comm, 'S', t->ppid, 0, 0, 0, -1, flags);
 	/* minflt cminflt majflt cmajflt utime stime cutime cstime */
-	sb_printf(sb, " %lu %lu %lu %lu %llu %llu %lld %lld", t->min_flt, 0UL, t->maj_flt, 0UL, 0ULL, 0ULL, 0LL, 0LL);
+	sb_printf(sb, " %lu %lu %lu %lu %llu %llu %lld %lld", min_flt, 0UL, maj_flt, 0UL, 0ULL, 0ULL, 0LL, 0LL);
 	/* priority nice num_threads itrealvalue starttime vsize rss rsslim */
 	sb_printf(sb, " %d %d %d %d %llu %llu %lu %llu", priority, nice, num_threads, 0, nsec_to_clock_t(t->start_time),
 		  vsize, rss, profile_ulong(t->rlim[5 /* RLIMIT_RSS */]));
