@@ -114,7 +114,7 @@ struct pid_entry {
 	int (*write)(struct task_struct *t, const char *val);                                   /* writable: 0 or -errno */
 };
 
-/* tgid_base_stuff[]: what a task's directory holds, in Linux's order of names */
+/* tgid_base_stuff[]: what a task's directory holds (kmm keeps it sorted by name) */
 static const struct pid_entry tgid_base_stuff[] = {
 	{ "cmdline", proc_pid_cmdline, NULL, NULL },
 	{ "kmm/pagemap", show_pagemap_text, NULL, NULL },
