@@ -442,6 +442,9 @@ static void check_pagemap(const char *profile)
 	cr_assert_eq(kmm_proc_pread(path, buf, 12, 8), -EINVAL);
 	cr_assert_eq(kmm_proc_pread(path, buf, 8, (unsigned long long)(t->mm->task_size / PAGE_SIZE) * 8), 0);
 	cr_assert_eq(kmm_proc_pread("kpageflags", buf, 7, 0), -EINVAL);
+	cr_assert_eq(kmm_proc_pread("kpageflags", NULL, 8, 0), -EFAULT);
+	cr_assert_eq(kmm_proc_pread("kpageflagz", buf, 8, 0), -ENOENT);
+	cr_assert_eq(kmm_proc_pread("1/pagemapp", buf, 8, 0), -ENOENT);
 	unsigned long long end = (unsigned long long)M->max_pfn * 8;
 	if (!M->prof->flatmem)
 		end = (unsigned long long)ALIGN(M->max_pfn, 1UL << (M->prof->section_size_bits - PAGE_SHIFT)) * 8;

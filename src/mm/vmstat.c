@@ -825,6 +825,10 @@ long kmm_proc_pread(const char *path, void *buf, size_t count, u64 off)
 {
 	if (!M)
 		return -ENODEV;
+	if (!path)
+		return -EINVAL;
+	if (!buf && count)
+		return -EFAULT; /* pread(2)'s answer to a buffer it cannot write */
 	int pid;
 	const char *view;
 	if (proc_pid_path(path, &pid, &view))
