@@ -752,3 +752,68 @@ static void check_thp_eligible(const char *profile)
 	assert_machine_sane();
 }
 TEST_ON_EVERY_PROFILE(proc_tools, thp_eligible, check_thp_eligible)
+
+/*
+ * The views read while another CPU changes what they show: CPU 0 maps,
+ * faults, forks and unmaps in a loop, CPU 1 reads the tasks' stat, statm,
+ * smaps, pagemap, and kpageflags, /proc/stat and loadavg meanwhile.  Each
+ * view holds what it walks (the task, its mm and mmap_lock, zone->lock),
+ * so nothing is freed under a reader and the machine stays sane.
+ */
+static struct task_struct *churn_task;
+static int churn_done;
+
+static void *churn_or_read(void *arg)
+{
+	int cpu = (int)(long)arg;
+	cr_assert_eq(kmm_cpu_enter(cpu), 0);
+	if (cpu == 0) {
+		struct task_struct *t = task_create("churn", 1000);
+		cr_assert_not_null(t);
+		__atomic_store_n(&churn_task, t, __ATOMIC_RELEASE);
+		for (int i = 0; i < 200; i++) {
+			long a = task_mmap(t, 0, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			cr_assert_gt(a, 0);
+			cr_assert_eq(task_memset(t, (unsigned long)a, i, 64 * PAGE_SIZE), 0);
+			struct task_struct *c = task_fork(t);
+			cr_assert_not_null(c);
+			cr_assert_eq(task_memset(c, (unsigned long)a, 1, 8 * PAGE_SIZE), 0);
+			task_exit(c);
+			cr_assert_eq(task_munmap(t, (unsigned long)a, 64 * PAGE_SIZE), 0);
+		}
+		__atomic_store_n(&churn_done, 1, __ATOMIC_RELEASE);
+	} else {
+		struct task_struct *t;
+		while (!(t = __atomic_load_n(&churn_task, __ATOMIC_ACQUIRE)))
+			sched_yield();
+		static const char *const views[] = { "stat", "statm", "smaps", "smaps_rollup", "status", "oom_score" };
+		unsigned long long *buf = malloc(4096 * 8);
+		for (unsigned n = 0; !__atomic_load_n(&churn_done, __ATOMIC_ACQUIRE); n++) {
+			char path[48];
+			int pid = t->pid + (int)(n % 3); /* the parent, and children that come and go */
+			snprintf(path, sizeof(path), "%d/%s", pid, views[n % ARRAY_SIZE(views)]);
+			free(kmm_proc_read(path));
+			snprintf(path, sizeof(path), "%d/pagemap", pid);
+			/* the 4096 pages below mmap_base, where the mappings come and go */
+			long r = kmm_proc_pread(path, buf, 4096 * 8, (unsigned long long)(t->mm->mmap_base / PAGE_SIZE - 4096) * 8);
+			cr_assert(r == 4096 * 8 || r == -ENOENT || r == 0, "pagemap read %ld", r);
+			cr_assert_eq(kmm_proc_pread("kpageflags", buf, 4096 * 8, (unsigned long long)(n % 31) * 4096 * 8), 4096 * 8);
+			free(kmm_proc_read(n & 1 ? "stat" : "loadavg"));
+		}
+		free(buf);
+	}
+	kmm_cpu_exit();
+	return NULL;
+}
+
+Test(proc_tools, read_while_another_cpu_faults)
+{
+	churn_task = NULL;
+	churn_done = 0;
+	run_on_cpus(2, 512ULL << 20, churn_or_read, NULL);
+	char *s = kmm_proc_read("stat");
+	cr_assert_not_null(strstr(s, "\nprocesses 201\n"), "the task and its 200 children: %s", s);
+	free(s);
+	task_exit(churn_task);
+	assert_machine_sane();
+}
