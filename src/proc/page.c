@@ -64,6 +64,21 @@ static bool page_has_type(const struct page *page)
 	return (int)__atomic_load_n(&page->page_type, __ATOMIC_RELAXED) < -128; /* PAGE_MAPCOUNT_RESERVE */
 }
 
+/*
+ * The page's type and mapping, read once and relaxed: a fault on another
+ * CPU may be setting them (Linux reads them as racily - the flags are a
+ * snapshot of pages in use).
+ */
+static bool page_table_relaxed(const struct page *page)
+{
+	return (__atomic_load_n(&page->page_type, __ATOMIC_RELAXED) & (PAGE_TYPE_BASE | PG_table)) == PAGE_TYPE_BASE;
+}
+
+static bool page_anon_relaxed(const struct page *page)
+{
+	return (unsigned long)__atomic_load_n(&page->mapping, __ATOMIC_RELAXED) & 1;
+}
+
 /* is_free_buddy_page(): inside a free block of some order; zone->lock held. */
 static bool is_free_buddy_page(const struct page *page)
 {
@@ -91,7 +106,7 @@ static u64 stable_page_flags(unsigned long pfn)
 	u64 u = 0;
 	if (!PageSlab(page) && !page_has_type(page) && page_mapcount(page) > 0)
 		u |= 1ULL << KPF_MMAP;
-	if (!PageSlab(page) && !PageTail(page) && PageAnon(page))
+	if (!PageSlab(page) && !PageTail(page) && page_anon_relaxed(page))
 		u |= 1ULL << KPF_ANON;
 	if (PageHead(page))
 		u |= 1ULL << KPF_COMPOUND_HEAD;
@@ -108,7 +123,7 @@ static u64 stable_page_flags(unsigned long pfn)
 			u |= 1ULL << KPF_BUDDY;
 		pthread_mutex_unlock(&zone->lock);
 	}
-	if (PageTable(page))
+	if (page_table_relaxed(page))
 		u |= 1ULL << KPF_PGTABLE;
 	u |= kpf_copy_bit(k, KPF_LOCKED, PG_locked);
 	u |= kpf_copy_bit(k, KPF_SLAB, PG_slab);
