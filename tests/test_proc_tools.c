@@ -267,6 +267,12 @@ static void check_top(const char *profile)
 	cr_assert_eq(sscanf(mem, "KiB Mem : %lf total, %lf free", &total, &freek), 2, "%s", mem);
 	cr_assert_eq((unsigned long)total, meminfo_kb(meminfo, "MemTotal:"));
 	cr_assert_eq((unsigned long)freek, meminfo_kb(meminfo, "MemFree:"));
+	const char *swap = strstr(out, "KiB Swap:");
+	cr_assert_not_null(swap, "%s", out);
+	double st, sf, su, avail;
+	cr_assert_eq(sscanf(swap, "KiB Swap: %lf total, %lf free, %lf used. %lf avail Mem", &st, &sf, &su, &avail), 4, "%s", swap);
+	cr_assert_eq(st + sf + su, 0, "no swap");
+	cr_assert_eq((unsigned long)avail, meminfo_kb(meminfo, "MemAvailable:"));
 	cr_assert_not_null(strstr(out, "Tasks:   2 total,   0 running,   2 sleeping"), "%s", out);
 	struct task_struct *tasks[2] = { m.parent, m.child };
 	for (int i = 0; i < 2; i++) {
