@@ -621,11 +621,32 @@ struct task_struct;
 /* Every task's VMAs that map inode: fn(mm, vma) with the tasks' mmap_locks held. */
 void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, struct vm_area_struct *, void *),
 			   void *arg);
+void show_map_vma(struct strbuf *sb, const struct mm_struct *mm, const struct vm_area_struct *v);
 void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
 void show_pid_status(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
-void show_smaps_rollup(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm); /* mm/memory.c */
-void show_pagemap(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
+void for_each_task(void (*fn)(struct task_struct *t, void *arg), void *arg);
+int last_pid_given(void);
 void tasks_exit(void);
+
+/* proc/: the views of processes and of the machine's CPUs and time (proc/base.c dispatches the PID ones) */
+char *proc_pid_read(int pid, const char *view);                     /* proc/base.c: NULL, errno set */
+long proc_pid_pread(int pid, const char *view, void *buf, size_t count, u64 off);
+int proc_pid_write(int pid, const char *view, const char *val);
+int proc_pid_dump(const char *dir, int pid, char *err, size_t errlen);
+void show_smaps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);          /* proc/task_mmu.c */
+void show_smaps_rollup(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
+void show_pagemap_text(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
+void proc_pid_statm(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
+long pagemap_read(struct task_struct *t, struct mm_struct *mm, void *buf, size_t count, u64 off);
+void proc_tgid_stat(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);      /* proc/array.c */
+void show_stat(struct strbuf *sb);                                                         /* proc/stat.c */
+void show_uptime(struct strbuf *sb);
+void show_loadavg(struct strbuf *sb);
+void show_cpuinfo(struct strbuf *sb);
+long kpageflags_read(void *buf, size_t count, u64 off);                                    /* proc/page.c */
+long kpagecount_read(void *buf, size_t count, u64 off);
+u64 kpage_dump_size(void);
+#define USER_HZ 100 /* the clock ticks /proc counts time in (nsec_to_clock_t) */
 int tasks_verify(char *why, size_t whylen);
 
 /* arch/ioremap.c */

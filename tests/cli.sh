@@ -126,6 +126,13 @@ sc 't = task_create cat\nm = mmap t 64K\ntouch m'
 ok "run --proc-dir" "$KMM" run --proc-dir "$tmp/runproc" "$tmp/s.kmm"
 has "proc-dir has the task's maps" "rw-p" "$tmp/runproc/1/maps"
 has "proc-dir has its status" "VmRSS:	      64 kB" "$tmp/runproc/1/status"
+has "proc-dir has its smaps" "Private_Dirty:        64 kB" "$tmp/runproc/1/smaps"
+has "proc-dir has its statm" "16 16 0 0 0 16 0" "$tmp/runproc/1/statm"
+has "proc-dir has its stat" "1 (cat) S 0 " "$tmp/runproc/1/stat"
+has "proc-dir has /proc/stat" "procs_running 1" "$tmp/runproc/stat"
+for f in 1/pagemap kpageflags kpagecount; do
+	if [ -s "$tmp/runproc/$f" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --proc-dir wrote no $f"; fi
+done
 ok "shell reads standard input" sh -c "printf 'p = alloc_pages GFP_HIGHUSER\nk = kmap p\nrepeat 2 {\nsay in a block\n}\nkunmap k\nquit\n' | '$KMM' shell"
 has "shell describes handles" "k = pfn" "$tmp/out"
 has "shell reads a block" "in a block" "$tmp/out"

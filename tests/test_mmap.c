@@ -268,7 +268,7 @@ Test(mmap, pagemap_dump)
 	cr_assert_eq(u_read(t, (unsigned long)a, &c, 1), 0);
 	cr_assert_eq(u_write(t, (unsigned long)a + 4096, "w", 1), 0);
 	char path[32];
-	snprintf(path, sizeof(path), "%d/pagemap", t->pid);
+	snprintf(path, sizeof(path), "%d/kmm/pagemap", t->pid); /* the text dump; PID/pagemap is binary */
 	char *map = kmm_proc_read(path);
 	char want[48];
 	snprintf(want, sizeof(want), "%08lx pfn %8lx ro zero-page\n", (unsigned long)a, PFN_UP(M->image.bss));

@@ -60,18 +60,32 @@ bool kmm_booted(void);
 
 /*
  * /proc views by their name under /proc: "zoneinfo", "meminfo", "buddyinfo",
- * "iomem", "sys/vm/min_free_kbytes", ... ; NULL (errno set) if unknown.
+ * "iomem", "stat", "sys/vm/min_free_kbytes", ..., and a task's "PID/maps",
+ * "PID/smaps", "PID/stat", "PID/statm", "PID/status", "PID/cmdline",
+ * "PID/oom_score", "PID/oom_score_adj", "PID/kmm/pagemap" (the PTEs in
+ * words); NULL (errno set) if unknown, or EINVAL for a binary view.
  * The string is malloc()ed; free() it.
  */
 char *kmm_proc_read(const char *path);
-/* Write a /proc/sys file, e.g. ("sys/vm/min_free_kbytes", "8192"). 0 or -errno. */
+/*
+ * pread(2) on a view: up to count bytes from offset off; the bytes read,
+ * 0 at the end, or -errno.  The binary views are read this way only:
+ * "kpageflags" and "kpagecount" (8 bytes per page frame, at pfn * 8) and
+ * "PID/pagemap" (8 bytes per virtual page, at vaddr / 4096 * 8), with
+ * offset and count multiples of 8 (-EINVAL otherwise), in Linux's format
+ * (Documentation/admin-guide/mm/pagemap.rst).
+ */
+long kmm_proc_pread(const char *path, void *buf, size_t count, u64 off);
+/* Write a /proc/sys file, e.g. ("sys/vm/min_free_kbytes", "8192"), or "PID/oom_score_adj". 0 or -errno. */
 int kmm_proc_write(const char *path, const char *value);
-/* Every readable /proc path kmm has, NULL-terminated. */
+/* Every text view of the machine kmm has (not the PID ones, not the binary ones), NULL-terminated. */
 const char *const *kmm_proc_paths(void);
 /*
  * Write every view as a file under dir (made if missing): dir/zoneinfo,
- * dir/sys/vm/min_free_kbytes, ..., and dir/PID/maps, status, ... for the
- * given tasks.  0, or -errno with the file in err.
+ * dir/sys/vm/min_free_kbytes, ..., dir/kpageflags, and each of the given
+ * tasks' directory dir/PID/ (maps, smaps, stat, pagemap ...), so that the
+ * tree can stand in for /proc (bind-mounted over it) for ps, top, pmap and
+ * vmstat.  0, or -errno with the file in err.
  */
 int kmm_proc_dump(const char *dir, const int *pids, int npids, char *err, size_t errlen);
 /* The kernel log (dmesg) since boot; owned by kmm. */

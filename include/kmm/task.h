@@ -86,7 +86,15 @@ struct task_struct {
 	struct file **fd;                 /* open files by descriptor (NULL: free) */
 	int max_fds;                      /* entries of fd[] */
 	int usage;                        /* references: task_exit's + get_pid_task's (atomic) */
+	int ppid;                         /* the parent's pid (task_fork); 0 for task_create's, as for init */
+	u64 start_time;                   /* the simulated clock (ns since boot) when it was made */
+	unsigned int flags;               /* PF_FORKNOEXEC: forked and not exec'd since */
+	short oom_score_adj;              /* -1000..1000 (/proc/PID/oom_score_adj); fork copies it */
 };
+
+#define PF_FORKNOEXEC 0x00000040 /* Linux's value: /proc/PID/stat prints the flags */
+#define OOM_SCORE_ADJ_MIN (-1000)
+#define OOM_SCORE_ADJ_MAX 1000
 
 struct task_struct *task_create(const char *comm, unsigned int uid);
 /* The live task with this pid, unreferenced: the caller makes sure it does not exit meanwhile. */

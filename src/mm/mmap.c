@@ -793,6 +793,7 @@ struct task_struct *task_create(const char *comm, unsigned int uid)
 		return NULL;
 	}
 	t->pid = ++last_pid;
+	t->start_time = M->clock_ns;
 	tasks[nr_tasks++] = t;
 	pthread_mutex_unlock(&tasks_lock);
 	return t;
@@ -896,6 +897,9 @@ struct task_struct *task_fork(struct task_struct *parent)
 	if (!child)
 		return NULL;
 	memcpy(child->rlim, parent->rlim, sizeof(child->rlim));
+	child->ppid = parent->pid;
+	child->flags |= PF_FORKNOEXEC;
+	child->oom_score_adj = parent->oom_score_adj;
 	struct mm_struct *mm = child->mm, *old = parent->mm;
 	pthread_mutex_lock(&old->mmap_lock);
 	/*
@@ -968,6 +972,24 @@ void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, s
 	pthread_mutex_unlock(&tasks_lock);
 }
 
+/* fn(t, arg) for every live task, in the pid table's order, tasks_lock held (the /proc walkers). */
+void for_each_task(void (*fn)(struct task_struct *t, void *arg), void *arg)
+{
+	pthread_mutex_lock(&tasks_lock);
+	for (int i = 0; i < nr_tasks; i++)
+		fn(tasks[i], arg);
+	pthread_mutex_unlock(&tasks_lock);
+}
+
+/* Tasks made since boot (Linux's total_forks) - every one took the next pid - and the last pid given. */
+int last_pid_given(void)
+{
+	pthread_mutex_lock(&tasks_lock);
+	int pid = last_pid;
+	pthread_mutex_unlock(&tasks_lock);
+	return pid;
+}
+
 /* Everything a machine's tasks hold goes with it (kmm_shutdown). */
 void tasks_exit(void)
 {
@@ -1018,6 +1040,7 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 	if (!exe)
 		return err;
 	pthread_mutex_lock(&mm->mmap_lock);
+	t->flags &= ~PF_FORKNOEXEC;
 	mm->exe_file = exe;
 	long ret = 0;
 	const unsigned long may = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
@@ -1073,34 +1096,37 @@ int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 	return ret;
 }
 
-/* show_map_vma(): Linux's columns, the name padded to the same place */
-void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
+/* show_map_vma(): Linux's columns, the name padded to the same place; mmap_lock held */
+void show_map_vma(struct strbuf *sb, const struct mm_struct *mm, const struct vm_area_struct *v)
 {
 	int width = 25 + (M->prof->bits == 64 ? 8 : 4) * 6 - 1;
+	char line[256], fname[PATH_NAME_MAX + 16];
+	const struct inode *inode = v->vm_file ? v->vm_file->f_inode : NULL;
+	/* the store is the root filesystem on sda1 (8:1); shmem lives on the internal mount 0:1 */
+	snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08lx %s %lu ", v->vm_start, v->vm_end,
+		 v->vm_flags & VM_READ ? 'r' : '-', v->vm_flags & VM_WRITE ? 'w' : '-',
+		 v->vm_flags & VM_EXEC ? 'x' : '-', v->vm_flags & VM_MAYSHARE ? 's' : 'p',
+		 inode ? v->vm_pgoff << PAGE_SHIFT : 0UL, inode ? (inode->shmem ? "00:01" : "08:01") : "00:00",
+		 inode ? inode->i_ino : 0UL);
+	const char *name = NULL;
+	if (inode) {
+		snprintf(fname, sizeof(fname), "%.*s%s", PATH_NAME_MAX, inode->path, inode->unlinked ? " (deleted)" : "");
+		name = fname;
+	} else if (v->vm_start <= mm->brk && v->vm_end >= mm->start_brk && mm->start_brk)
+		name = "[heap]";
+	else if (v->vm_start <= mm->start_stack && v->vm_end >= mm->start_stack)
+		name = "[stack]";
+	if (name) /* seq_pad(m, ' '): pad to the width, then one space */
+		sb_printf(sb, "%-*s %s\n", width, line, name);
+	else
+		sb_printf(sb, "%s\n", line); /* with its trailing space, as Linux's */
+}
+
+void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
+{
 	pthread_mutex_lock(&mm->mmap_lock);
-	for (int i = 0; i < mm->map_count; i++) {
-		const struct vm_area_struct *v = mm->vmas[i];
-		char line[256], fname[PATH_NAME_MAX + 16];
-		const struct inode *inode = v->vm_file ? v->vm_file->f_inode : NULL;
-		/* the store is the root filesystem on sda1 (8:1); shmem lives on the internal mount 0:1 */
-		snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08lx %s %lu ", v->vm_start, v->vm_end,
-			 v->vm_flags & VM_READ ? 'r' : '-', v->vm_flags & VM_WRITE ? 'w' : '-',
-			 v->vm_flags & VM_EXEC ? 'x' : '-', v->vm_flags & VM_MAYSHARE ? 's' : 'p',
-			 inode ? v->vm_pgoff << PAGE_SHIFT : 0UL, inode ? (inode->shmem ? "00:01" : "08:01") : "00:00",
-			 inode ? inode->i_ino : 0UL);
-		const char *name = NULL;
-		if (inode) {
-			snprintf(fname, sizeof(fname), "%.*s%s", PATH_NAME_MAX, inode->path, inode->unlinked ? " (deleted)" : "");
-			name = fname;
-		} else if (v->vm_start <= mm->brk && v->vm_end >= mm->start_brk && mm->start_brk)
-			name = "[heap]";
-		else if (v->vm_start <= mm->start_stack && v->vm_end >= mm->start_stack)
-			name = "[stack]";
-		if (name) /* seq_pad(m, ' '): pad to the width, then one space */
-			sb_printf(sb, "%-*s %s\n", width, line, name);
-		else
-			sb_printf(sb, "%s\n", line); /* with its trailing space, as Linux's */
-	}
+	for (int i = 0; i < mm->map_count; i++)
+		show_map_vma(sb, mm, mm->vmas[i]);
 	pthread_mutex_unlock(&mm->mmap_lock);
 }
 

@@ -3,7 +3,11 @@
  * text formats, and the /proc/sys/vm tunables.
  *
  * Every view is a function that writes into a strbuf; kmm_proc_read() finds
- * it by its path under /proc.  A view prints only what kmm models: a field
+ * it by its path under /proc (a "PID/..." path goes to the task's views in
+ * proc/base.c; the binary views - kpageflags, kpagecount, PID/pagemap -
+ * are read as pread(2) reads them, with kmm_proc_pread()), and
+ * kmm_proc_dump() writes them all as a tree that can stand in for /proc.
+ * A view prints only what kmm models: a field
  * Linux has but kmm does not model yet is left out, never made up (e.g. the
  * per-node LRU statistics of zoneinfo until reclaim exists).
  *
@@ -34,6 +38,7 @@
  */
 #include "internal.h"
 
+#include <ctype.h>
 #include <limits.h>
 
 #include <kmm/task.h>
@@ -714,6 +719,27 @@ struct proc_file {
 	int (*write)(const char *val);
 };
 
+/* The binary views, read as pread(2) reads them (proc/page.c); kmm_proc_read() refuses them. */
+struct proc_bin_file {
+	const char *path;
+	long (*read)(void *buf, size_t count, u64 off);
+};
+
+static const struct proc_bin_file proc_bin_files[] = {
+	{ "kpagecount", kpagecount_read },
+	{ "kpageflags", kpageflags_read },
+};
+
+static const struct proc_bin_file *proc_bin_find(const char *path)
+{
+	if (!strncmp(path, "/proc/", 6))
+		path += 6;
+	for (size_t i = 0; i < ARRAY_SIZE(proc_bin_files); i++)
+		if (!strcmp(proc_bin_files[i].path, path))
+			return &proc_bin_files[i];
+	return NULL;
+}
+
 static void show_dmesg(struct strbuf *sb)
 {
 	sb_printf(sb, "%s", kmm_dmesg());
@@ -721,11 +747,15 @@ static void show_dmesg(struct strbuf *sb)
 
 static const struct proc_file proc_files[] = {
 	{ "buddyinfo", show_buddyinfo, NULL },
+	{ "cpuinfo", show_cpuinfo, NULL },
 	{ "iomem", show_iomem, NULL },
 	{ "kmm/layout", show_layout, NULL },
+	{ "loadavg", show_loadavg, NULL },
 	{ "meminfo", show_meminfo, NULL },
 	{ "pagetypeinfo", show_pagetypeinfo, NULL },
 	{ "slabinfo", show_slabinfo, NULL },
+	{ "stat", show_stat, NULL },
+	{ "uptime", show_uptime, NULL },
 	{ "vmallocinfo", show_vmallocinfo, NULL },
 	{ "vmstat", show_vmstat, NULL },
 	{ "zoneinfo", show_zoneinfo, NULL },
@@ -756,52 +786,79 @@ static const struct proc_file *proc_find(const char *path)
 	return NULL;
 }
 
+/* "PID/view": the pid and the view's name; false for a path of the machine's own views */
+static bool proc_pid_path(const char *path, int *pid, const char **view)
+{
+	if (!strncmp(path, "/proc/", 6))
+		path += 6;
+	char *end;
+	long n = strtol(path, &end, 10);
+	if (end == path || *end != '/' || !isdigit((unsigned char)*path))
+		return false;
+	*pid = n > 0 && n <= INT_MAX ? (int)n : -1;
+	*view = end + 1;
+	return true;
+}
+
 char *kmm_proc_read(const char *path)
 {
 	if (!M) {
 		errno = ENODEV;
 		return NULL;
 	}
-	struct strbuf sb = { 0 };
-	char *end;
-	long pid = strtol(path, &end, 10);
-	if (end != path && *end == '/') { /* PID/... */
-		/* the task and its mm are held while they are shown, so an exit meanwhile frees nothing under us */
-		struct task_struct *t = pid > 0 ? get_pid_task((int)pid) : NULL;
-		struct mm_struct *mm = t ? get_task_mm(t) : NULL;
-		bool found = mm != NULL;
-		if (mm && !strcmp(end, "/maps"))
-			show_pid_maps(&sb, t, mm);
-		else if (mm && !strcmp(end, "/status"))
-			show_pid_status(&sb, t, mm);
-		else if (mm && !strcmp(end, "/smaps_rollup"))
-			show_smaps_rollup(&sb, t, mm);
-		else if (mm && !strcmp(end, "/pagemap"))
-			show_pagemap(&sb, t, mm);
-		else
-			found = false;
-		mmput(mm);
-		put_task_struct(t);
-		if (!found) {
-			errno = ENOENT;
-			return NULL;
-		}
-		return sb_detach(&sb);
-	}
+	int pid;
+	const char *view;
+	if (proc_pid_path(path, &pid, &view))
+		return proc_pid_read(pid, view);
 	const struct proc_file *f = proc_find(path);
 	if (!f) {
-		errno = ENOENT;
+		errno = proc_bin_find(path) ? EINVAL : ENOENT; /* a binary view is read with kmm_proc_pread */
 		return NULL;
 	}
+	struct strbuf sb = { 0 };
 	deferred_init_wait();
 	f->show(&sb);
 	return sb_detach(&sb);
+}
+
+long kmm_proc_pread(const char *path, void *buf, size_t count, u64 off)
+{
+	if (!M)
+		return -ENODEV;
+	if (!path)
+		return -EINVAL;
+	if (!buf && count)
+		return -EFAULT; /* pread(2)'s answer to a buffer it cannot write */
+	int pid;
+	const char *view;
+	if (proc_pid_path(path, &pid, &view))
+		return proc_pid_pread(pid, view, buf, count, off);
+	const struct proc_bin_file *bf = proc_bin_find(path);
+	if (bf) {
+		deferred_init_wait();
+		return bf->read(buf, count, off);
+	}
+	const struct proc_file *f = proc_find(path);
+	if (!f)
+		return -ENOENT;
+	deferred_init_wait();
+	struct strbuf sb = { 0 };
+	f->show(&sb);
+	size_t n = off < sb.len ? min((size_t)(sb.len - off), count) : 0;
+	if (n)
+		memcpy(buf, sb.buf + off, n);
+	sb_free(&sb);
+	return (long)n;
 }
 
 int kmm_proc_write(const char *path, const char *value)
 {
 	if (!M)
 		return -ENODEV;
+	int pid;
+	const char *view;
+	if (proc_pid_path(path, &pid, &view))
+		return proc_pid_write(pid, view, value);
 	const struct proc_file *f = proc_find(path);
 	if (!f)
 		return -ENOENT;
@@ -824,6 +881,31 @@ const char *const *kmm_proc_paths(void)
 	return paths;
 }
 
+/* A binary view into file, as much as it reads; 0 or -errno. */
+static int proc_dump_binary(const char *file, const struct proc_bin_file *pf, char *err, size_t errlen)
+{
+	enum { CHUNK = 1 << 16 };
+	char *buf = malloc(CHUNK);
+	FILE *f = buf ? fopen(file, "w") : NULL;
+	int ret = f ? 0 : buf ? -errno : -ENOMEM;
+	for (u64 off = 0; !ret;) {
+		long n = pf->read(buf, CHUNK, off);
+		if (n <= 0) {
+			ret = (int)n;
+			break;
+		}
+		if (fwrite(buf, 1, (size_t)n, f) != (size_t)n)
+			ret = -errno;
+		off += (u64)n;
+	}
+	if (f && fclose(f) && !ret)
+		ret = -errno;
+	free(buf);
+	if (ret)
+		snprintf(err, errlen, "cannot write %s: %s", file, strerror(-ret));
+	return ret;
+}
+
 /* One view into dir/path, making the parent directories; 0 or -errno. */
 static int proc_dump_one(const char *dir, const char *path, char *err, size_t errlen)
 {
@@ -836,7 +918,7 @@ static int proc_dump_one(const char *dir, const char *path, char *err, size_t er
 	}
 	char *text = kmm_proc_read(path);
 	if (!text)
-		return 0; /* a view this task does not have */
+		return 0;
 	FILE *f = fopen(file, "w");
 	int ret = f && fputs(text, f) >= 0 ? 0 : -errno;
 	if (f && fclose(f) && !ret)
@@ -849,8 +931,6 @@ static int proc_dump_one(const char *dir, const char *path, char *err, size_t er
 
 int kmm_proc_dump(const char *dir, const int *pids, int npids, char *err, size_t errlen)
 {
-	/* the per-process views kmm may have; one a task lacks is skipped */
-	static const char *const pid_views[] = { "maps", "status", "smaps_rollup", "pagemap", "oom_score", "oom_score_adj" };
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		snprintf(err, errlen, "cannot make %s: %s", dir, strerror(errno));
 		return -errno;
@@ -860,13 +940,17 @@ int kmm_proc_dump(const char *dir, const int *pids, int npids, char *err, size_t
 		if (ret)
 			return ret;
 	}
-	for (int i = 0; i < npids; i++)
-		for (size_t v = 0; v < ARRAY_SIZE(pid_views); v++) {
-			char path[64];
-			snprintf(path, sizeof(path), "%d/%s", pids[i], pid_views[v]);
-			int ret = proc_dump_one(dir, path, err, errlen);
-			if (ret)
-				return ret;
-		}
+	for (size_t i = 0; i < ARRAY_SIZE(proc_bin_files); i++) {
+		char file[4096];
+		snprintf(file, sizeof(file), "%s/%s", dir, proc_bin_files[i].path);
+		int ret = proc_dump_binary(file, &proc_bin_files[i], err, errlen);
+		if (ret)
+			return ret;
+	}
+	for (int i = 0; i < npids; i++) {
+		int ret = proc_pid_dump(dir, pids[i], err, errlen);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }

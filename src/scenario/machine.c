@@ -117,7 +117,7 @@ static int view_read(struct kmm_scenario *sc, struct stmt *st, const struct tok 
 		if (sc->checking)
 			return 0;
 		*text = kmm_proc_read(path);
-		return *text ? 0 : err_tok(sc, t, "no view %s (a task has maps, status, smaps_rollup, pagemap)", path);
+		return *text ? 0 : err_tok(sc, t, "no view %s (a task has maps, smaps, smaps_rollup, status, stat, statm, cmdline, oom_score, kmm/pagemap)", path);
 	}
 	return err_tok(sc, t, "no view \"%s\" (views: zoneinfo, buddyinfo, slabinfo, meminfo, vmallocinfo, counters, "
 			      "TASK/maps, ... - `help show` lists them)",

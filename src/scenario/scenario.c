@@ -1361,7 +1361,8 @@ static int cmd_help(struct kmm_scenario *sc, struct stmt *st)
 			fprintf(sc->out, "    views:");
 			for (const char *const *p = kmm_proc_paths(); *p; p++)
 				fprintf(sc->out, " %s", *p);
-			fprintf(sc->out, " counters TASK/maps TASK/status TASK/smaps_rollup TASK/pagemap\n");
+			fprintf(sc->out, " counters TASK/maps TASK/smaps TASK/smaps_rollup TASK/status TASK/stat TASK/statm"
+					 " TASK/cmdline TASK/oom_score TASK/oom_score_adj TASK/kmm/pagemap\n");
 		}
 		return 0;
 	}
