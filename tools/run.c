@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include <editline/readline.h>
 
+#include <kmm/kstrtox.h>
 #include <kmm/scenario.h>
 
 #include "kmm.h"
@@ -166,11 +168,14 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 		{ "proc-dir", required_argument, 0, 'o' },
 		{ "fail", required_argument, 0, 'f' },
 		{ "trace", no_argument, 0, 'v' },
+		{ "max-steps", required_argument, 0, 'S' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	int c, idx = 0;
+	u64 steps;
 	optind = 1;
+	a->o.max_steps = KMM_SCENARIO_MAX_STEPS;
 	while ((c = getopt_long(argc, argv, "vh", opts, &idx)) != -1) {
 		switch (c) {
 		case 'B': {
@@ -199,6 +204,14 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 			a->o.nafter_boot++;
 			break;
 		case 'v': a->o.trace = true; break;
+		case 'S':
+			if (kmm_parse_count(optarg, 0, LONG_MAX, &steps)) {
+				fprintf(stderr, "kmm: --max-steps \"%s\": expected a number of statements from 0 (no limit) to %ld\n",
+					optarg, LONG_MAX);
+				return 2;
+			}
+			a->o.max_steps = (long)steps;
+			break;
 		case 'h': fputs(help, stdout); return -1;
 		default: fputs(help, stderr); return 2;
 		}
@@ -220,39 +233,23 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 	return 2;
 }
 
-static char *read_stdin(void)
-{
-	size_t cap = 4096, len = 0, n;
-	char *buf = malloc(cap);
-	while (buf && (n = fread(buf + len, 1, cap - len - 1, stdin)) > 0) {
-		len += n;
-		if (cap - len < 2) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb)
-				free(buf);
-			buf = nb;
-		}
-	}
-	if (buf)
-		buf[len] = 0;
-	return buf;
-}
-
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a = { 0 };
 	int ret = parse_args(argc, argv, &a, run_help, true);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	char *text = strcmp(a.file, "-") ? read_file(a.file) : read_stdin();
+	char err[512];
+	size_t len;
+	char *text = read_input(a.file, KMM_INPUT_MAX, &len, err, sizeof(err));
 	if (!text) {
-		fprintf(stderr, "kmm run: %s: %s\n", a.file, strerror(errno));
+		fprintf(stderr, "kmm run: %s\n", err);
 		return 2;
 	}
 	a.o.name = a.file;
 	signal(SIGABRT, on_kernel_bug);
 	fflush(stdout);
-	ret = kmm_scenario_run(text, &a.o);
+	ret = kmm_scenario_run_buf(text, len, &a.o);
 	free(text);
 	for (int i = 0; i < a.o.nafter_boot; i++)
 		free(a.after_boot[i]);
@@ -300,7 +297,8 @@ static char **complete(const char *text, int start, int end)
 	return rl_completion_matches(text, complete_word);
 }
 
-static char *next_line(bool tty, const char *prompt)
+/* A line typed or read; one holding a NUL byte is said (with where) and read as empty: *bad is set. */
+static char *next_line(bool tty, const char *prompt, int lineno, bool *bad)
 {
 	if (tty)
 		return readline(prompt);
@@ -312,7 +310,13 @@ static char *next_line(bool tty, const char *prompt)
 		return NULL;
 	}
 	if (n && line[n - 1] == '\n')
-		line[n - 1] = 0;
+		line[--n] = 0;
+	if (strlen(line) != (size_t)n) {
+		fprintf(stderr, "shell:%d:%zu: a NUL byte: a script is text (the line is not run)\n", lineno,
+			strlen(line) + 1);
+		*line = 0;
+		*bad = true;
+	}
 	return line;
 }
 
@@ -342,8 +346,9 @@ int cmd_shell(int argc, char **argv)
 		       "`quit` (or Ctrl-D) frees what is held and ends.\n");
 	}
 	int lineno = 0;
+	bool bad = false;
 	for (;;) {
-		char *line = next_line(tty, "kmm> ");
+		char *line = next_line(tty, "kmm> ", lineno + 1, &bad);
 		if (!line)
 			break;
 		lineno++;
@@ -354,7 +359,7 @@ int cmd_shell(int argc, char **argv)
 		}
 		/* a repeat block reads on until its } */
 		while (kmm_scenario_incomplete(line)) {
-			char *more = next_line(tty, "...> ");
+			char *more = next_line(tty, "...> ", lineno + 1, &bad);
 			if (!more)
 				break;
 			lineno++;
@@ -378,5 +383,5 @@ int cmd_shell(int argc, char **argv)
 	ret = kmm_scenario_finish(shell_sc);
 	for (int i = 0; i < a.o.nafter_boot; i++)
 		free(a.after_boot[i]);
-	return ret;
+	return bad && ret < 2 ? 2 : ret;
 }

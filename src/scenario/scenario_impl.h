@@ -64,6 +64,7 @@ struct handle {
 	enum kmap_how how;           /* kmap */
 	struct task_struct *task;    /* task; mmap: the task whose region it is */
 	unsigned long addr;          /* mmap: start */
+	int hnext;                   /* next live handle in its name's hash chain (an index of sc->h), -1: none */
 };
 
 struct loopvar {
@@ -79,8 +80,12 @@ struct kmm_scenario {
 	bool checking;               /* parse arguments only */
 	bool stop;                   /* a usage error: run no further */
 	struct program *programs;
-	struct handle *h;            /* in order of creation */
+	struct handle *h;            /* in order of creation; released ones (H_NONE) until the next compaction */
 	int nh, caph;
+	int *bucket;                 /* name hash -> first live handle of that hash (an index of h), -1: none;
+					every live handle is on exactly one chain, no released one is */
+	unsigned nbucket;            /* a power of two, >= 2 * caph: chains stay short */
+	long live[H_MMAP + 1];       /* live handles of each kind: lets a release skip looking for users */
 	const char **handle_names;   /* kmm_scenario_handles() */
 	struct loopvar vars[SC_MAX_DEPTH];
 	int nvars;
