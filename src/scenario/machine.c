@@ -186,6 +186,9 @@ int cmd_file(struct kmm_scenario *sc, struct stmt *st)
 	unsigned long size;
 	if (nargs(sc, st, 2, 2) || parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
 		return -1;
+	if (size > SC_FILE_MAX)
+		return err_tok(sc, arg(st, 1), "a file of %s is larger than %lu MiB, the most a scenario makes (its bytes are "
+				"written in host memory first)", arg(st, 1)->text, SC_FILE_MAX >> 20);
 	CHECKED(sc);
 	const char *path = arg(st, 0)->text;
 	char *data = malloc(size ? size : 1);

@@ -427,6 +427,8 @@ static int parse_prot(struct kmm_scenario *sc, const struct tok *t, unsigned lon
 
 /* ---- handles --------------------------------------------------------------------------------- */
 
+static int syscall_failed(struct kmm_scenario *sc, struct stmt *st, const char *what, long err);
+
 /* "p", "p[3]", "p[i]" with i a repeat's counter -> "p[3]" */
 int handle_name(struct kmm_scenario *sc, const struct tok *t, char *buf)
 {
@@ -1206,8 +1208,11 @@ static int cmd_exec(struct kmm_scenario *sc, struct stmt *st)
 	}
 	CHECKED(sc);
 	int ret = task_exec_layout(h->task, arg(st, 1)->text, sz[0], sz[1], sz[2]);
-	if (ret)
-		fprintf(sc->out, "exec %s: %s\n", arg(st, 1)->text, strerror(-ret));
+	if (ret) {
+		char what[300];
+		snprintf(what, sizeof(what), "exec %s", arg(st, 1)->text);
+		syscall_failed(sc, st, what, ret);
+	}
 	return 0;
 }
 
@@ -1253,17 +1258,16 @@ static int cmd_mmap(struct kmm_scenario *sc, struct stmt *st)
 		bool rw = (flags & MAP_SHARED) && (prot & PROT_WRITE);
 		fd = task_open(task, path, rw ? O_RDWR : O_RDONLY);
 		if (fd < 0) {
-			fprintf(sc->out, "open %s: %s\n", path, strerror(-fd));
-			return 0;
+			char what[300];
+			snprintf(what, sizeof(what), "open %s", path);
+			return syscall_failed(sc, st, what, fd);
 		}
 	}
 	long a = task_mmap(task, 0, size, prot, flags, fd, 0);
 	if (fd >= 0)
 		task_close(task, fd);
-	if (a < 0 && a > -4096) {
-		fprintf(sc->out, "mmap: %s\n", strerror((int)-a));
-		return 0;
-	}
+	if (a < 0 && a > -4096)
+		return syscall_failed(sc, st, "mmap", a);
 	h->addr = (unsigned long)a;
 	h->size = ((size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
 	return 0;
@@ -1323,12 +1327,21 @@ static int range_args(struct kmm_scenario *sc, struct stmt *st, struct range_arg
 	return 0;
 }
 
-/* A system call's failure is the scenario's to see, not an error of the script: "mprotect: Invalid argument". */
+/*
+ * A system call's failure is the scenario's to see, not an error of the
+ * script: "demo.kmm:7:1: mprotect: Invalid argument" on standard error (with
+ * the other errors, never mixed into the views), and the run goes on.
+ */
+static int syscall_failed(struct kmm_scenario *sc, struct stmt *st, const char *what, long err)
+{
+	fprintf(sc->err, "%s:%d:%d: %s: %s\n", sc->name, st->tok[st->cmd_at].line, st->tok[st->cmd_at].col, what,
+		strerror((int)-err));
+	return 0;
+}
+
 static int syscall_result(struct kmm_scenario *sc, struct stmt *st, long ret)
 {
-	if (ret < 0)
-		fprintf(sc->out, "%s: %s\n", st->cmd->name, strerror((int)-ret));
-	return 0;
+	return ret < 0 ? syscall_failed(sc, st, st->cmd->name, ret) : 0;
 }
 
 static int cmd_touch(struct kmm_scenario *sc, struct stmt *st)

@@ -17,6 +17,7 @@
 #define SC_MAX_REPEAT 1000000L   /* iterations of one repeat */
 #define SC_MAX_ARGS 24           /* words in a statement */
 #define SC_NAME_MAX 64           /* a handle's name with its index */
+#define SC_FILE_MAX (1UL << 30)  /* bytes of one `file` (made in host memory, then on the disk) */
 
 /* ---- statements ------------------------------------------------------------------------------ */
 
