@@ -98,13 +98,15 @@ static int parse_hex(const char *s, size_t len, u64 *out)
 	return parse_base(s, len, 16, out);
 }
 
-/* A %p value: hex digits (perhaps 0x...), or "(null)" as old kernels print NULL. */
+/* A %p value: at most 16 hex digits (perhaps 0x...), or "(null)" as old kernels print NULL. */
 static int parse_ptr(const char *s, size_t len, u64 *out)
 {
 	if (len == 6 && !memcmp(s, "(null)", 6)) {
 		*out = 0;
 		return 0;
 	}
+	if (len - (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 2 : 0) > 16)
+		return -EINVAL; /* no kernel prints a pointer wider than 64 bits */
 	return parse_hex(s, len, out);
 }
 
@@ -443,11 +445,12 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 			bad = parse_int(v, vlen, &ev->migratetype);
 		}
 		if (bad) {
-			set_why(why, whylen, bad == -ERANGE ? "%s: %.*s=%s does not fit in %s" : "%s: bad value for %.*s=: \"%s\"%s",
-				kind_names[kind], (int)klen, k, excerpt(v, vlen, buf, sizeof(buf)),
-				bad != -ERANGE ? "" : KEY_IS(k, klen, "bytes_req") || KEY_IS(k, klen, "bytes_alloc") ? "an unsigned long"
-				: KEY_IS(k, klen, "node") || KEY_IS(k, klen, "order") || KEY_IS(k, klen, "migratetype") ? "an int"
-				: "64 bits");
+			set_why(why, whylen, "%s: bad value for %.*s=: \"%s\"%s", kind_names[kind], (int)klen, k,
+				excerpt(v, vlen, buf, sizeof(buf)),
+				bad != -ERANGE ? ""
+				: KEY_IS(k, klen, "bytes_req") || KEY_IS(k, klen, "bytes_alloc") ? " (too large for an unsigned long)"
+				: KEY_IS(k, klen, "node") || KEY_IS(k, klen, "order") || KEY_IS(k, klen, "migratetype")
+				? " (out of an int's range)" : " (too large for 64 bits)");
 			return KMM_TRACE_MALFORMED;
 		}
 	}
