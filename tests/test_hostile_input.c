@@ -197,6 +197,18 @@ Test(hostile, sysctl_boot_parameter_junk_refused)
 	v = kmm_proc_read("sys/vm/lowmem_reserve_ratio");
 	cr_assert(v && !strncmp(v, "64\t", 3), "a refused write changed lowmem_reserve_ratio to \"%s\"", v ? v : "");
 	free(v);
+	/* proc_dointvec_minmax's reading: blanks around, base 0; past the type is -EINVAL, never wrapped */
+	cr_assert_eq(kmm_proc_write("sys/vm/watermark_scale_factor", " 0x20\n"), 0);
+	v = kmm_proc_read("sys/vm/watermark_scale_factor");
+	cr_assert_str_eq(v, "32\n");
+	free(v);
+	cr_assert_eq(kmm_proc_write("sys/vm/watermark_scale_factor", "4294967306"), -EINVAL, "4294967306 is not 10");
+	cr_assert_eq(kmm_proc_write("sys/vm/watermark_scale_factor", "18446744073709551626"), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/vm/watermark_scale_factor", "10 junk"), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/vm/lowmem_reserve_ratio", "256 18446744073709551872 32"), -EINVAL);
+	v = kmm_proc_read("sys/vm/watermark_scale_factor");
+	cr_assert_str_eq(v, "32\n", "a refused write changed watermark_scale_factor to %s", v);
+	free(v);
 	assert_machine_sane();
 }
 

@@ -254,7 +254,7 @@ static int param_lowmem_ratio(const char *val, char *err, size_t errlen)
 		snprintf(buf, sizeof(buf), "%s", val);
 		for (char *save = NULL, *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
 			int v;
-			if (kstrtoint(tok, 10, &v) || v < 0 || v > (1 << 30)) {
+			if (kstrtoint(tok, 0, &v) || v < 0 || v > (1 << 30)) {
 				n = -1;
 				break;
 			}
