@@ -270,6 +270,7 @@ has "the shell goes on" "fine" "$tmp/out"
 status "run a directory" 2 "is a directory" "$KMM" run "$tmp"
 status "run /dev/zero" 2 "/dev/zero: larger than 16384 KiB" timeout 20 "$KMM" run /dev/zero
 status "replay a directory" 2 "is a directory" "$KMM" replay "$tmp"
+status "replay /dev/zero ends" 2 "no kmem event in it (line 1: a line longer than" timeout 20 "$KMM" replay -q /dev/zero
 sc 'repeat 1000000 {\n repeat 1000000 {\n  p = kmalloc 8\n  kfree p\n }\n}'
 status "nested repeats end at the step limit" 2 "ran more than 1000 statements, the step limit" "$KMM" run --max-steps 1000 "$tmp/s.kmm"
 has "and free what they hold" "nothing lost" "$tmp/out"
