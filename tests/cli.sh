@@ -313,10 +313,11 @@ for cmd in boot run shell replay map stress; do
 	for f in $(grep -oE 'scenarios/[a-z_0-9.-]+' "$tmp/help"); do
 		if [ -f "$f" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: kmm $cmd --help names $f, which does not exist"; fi
 	done
+	# "--opt=VALUE --help": an option kmm takes is parsed (and maybe refuses VALUE), one it does not
+	# is "unrecognized"; VALUE is a path under $tmp, so an option that names an output writes nothing elsewhere
 	for o in $(grep -oE -- '--[a-z][a-z0-9-]+' "$tmp/help" | sort -u); do
-		"$KMM" $cmd "$o" --help >/dev/null 2>"$tmp/e1"
-		"$KMM" $cmd "$o=1" --help >/dev/null 2>"$tmp/e2"
-		if grep -q "unrecognized option" "$tmp/e1" && grep -q "unrecognized option" "$tmp/e2"; then
+		"$KMM" $cmd "$o=$tmp/optval" --help >/dev/null 2>"$tmp/e1"
+		if grep -q "unrecognized option" "$tmp/e1"; then
 			fail=$((fail + 1)); echo "FAIL: kmm $cmd --help names $o, which kmm $cmd does not take"; else pass=$((pass + 1)); fi
 	done
 done
