@@ -267,6 +267,8 @@ status "a NUL byte in a script" 2 "nul.kmm:2:6: a NUL byte" "$KMM" run "$tmp/nul
 if grep -q one "$tmp/out"; then fail=$((fail + 1)); echo "FAIL: a script with a NUL byte ran"; else pass=$((pass + 1)); fi
 status "a NUL byte at the shell" 2 "shell:1:3: a NUL byte" sh -c "printf 'sa\000y x\nsay fine\n' | '$KMM' shell"
 has "the shell goes on" "fine" "$tmp/out"
+status "an endless line at the shell" 2 "shell:1: a line longer than 16384 KiB" sh -c "head -c 20000000 /dev/zero | timeout 20 '$KMM' shell"
+status "an endless block at the shell" 2 "shell:1: a block longer than 64 KiB" sh -c "(echo 'repeat 2 {'; yes 'say x' | head -20000) | timeout 20 '$KMM' shell"
 status "run a directory" 2 "is a directory" "$KMM" run "$tmp"
 status "run /dev/zero" 2 "/dev/zero: larger than 16384 KiB" timeout 20 "$KMM" run /dev/zero
 status "replay a directory" 2 "is a directory" "$KMM" replay "$tmp"

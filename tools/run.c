@@ -149,7 +149,9 @@ static const char shell_help[] =
 	"    at a time, with line editing and history (~/.kmm_history), and Tab\n"
 	"    completing commands, handles and /proc view names.  Each line runs at\n"
 	"    once; a handle a command sets is described.  `help` lists the commands,\n"
-	"    `help CMD` describes one.  A `repeat N {` reads on until its `}`.\n"
+	"    `help CMD` describes one.  A `repeat N {` reads on until its `}` (a block\n"
+	"    of at most 64 KiB; a line of at most 16 MiB; a NUL byte makes a line an\n"
+	"    error).\n"
 	"    `quit` or end of input frees what is held, checks that nothing was lost,\n"
 	"    and ends.  Without a terminal the lines are read from standard input with\n"
 	"    no prompt.\n"
@@ -279,6 +281,8 @@ int cmd_run(int argc, char **argv)
 
 static struct kmm_scenario *shell_sc;
 
+#define SHELL_BLOCK_MAX (64UL << 10) /* a repeat block typed or piped at the prompt, all its lines */
+
 /* Completion: commands for the first word, then handles and view names. */
 static char *complete_word(const char *text, int state)
 {
@@ -316,23 +320,48 @@ static char **complete(const char *text, int start, int end)
 	return rl_completion_matches(text, complete_word);
 }
 
-/* A line typed or read; one holding a NUL byte is said (with where) and read as empty: *bad is set. */
+/*
+ * A line typed or read.  Read lines are bounded (KMM_INPUT_MAX: `kmm shell
+ * < /dev/zero` must not grow one line until the host runs out); one that is
+ * longer, or holds a NUL byte, is said with where and read as empty: *bad is set.
+ */
 static char *next_line(bool tty, const char *prompt, int lineno, bool *bad)
 {
 	if (tty)
 		return readline(prompt);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, stdin);
-	if (n < 0) {
+	size_t cap = 256, n = 0;
+	char *line = malloc(cap);
+	int c = EOF;
+	bool nul = false, toolong = false;
+	while (line && (c = getchar()) != EOF && c != '\n') {
+		if (n >= KMM_INPUT_MAX) {
+			toolong = true;
+			continue; /* skip the rest of it, keep nothing */
+		}
+		if (!c && !nul) {
+			nul = true;
+			fprintf(stderr, "shell:%d:%zu: a NUL byte: a script is text (the line is not run)\n", lineno, n + 1);
+		}
+		if (n + 1 >= cap) {
+			char *nl = realloc(line, cap *= 2);
+			if (!nl)
+				free(line);
+			line = nl;
+			if (!line)
+				break;
+		}
+		line[n++] = (char)c;
+	}
+	if (!line)
+		return NULL;
+	if (c == EOF && !n) {
 		free(line);
 		return NULL;
 	}
-	if (n && line[n - 1] == '\n')
-		line[--n] = 0;
-	if (strlen(line) != (size_t)n) {
-		fprintf(stderr, "shell:%d:%zu: a NUL byte: a script is text (the line is not run)\n", lineno,
-			strlen(line) + 1);
+	line[n] = 0;
+	if (toolong)
+		fprintf(stderr, "shell:%d: a line longer than %lu KiB (the line is not run)\n", lineno, KMM_INPUT_MAX >> 10);
+	if (nul || toolong) {
 		*line = 0;
 		*bad = true;
 	}
@@ -382,9 +411,16 @@ int cmd_shell(int argc, char **argv)
 			if (!more)
 				break;
 			lineno++;
-			char *joined;
-			if (asprintf(&joined, "%s\n%s", line, more) < 0)
+			char *joined = NULL;
+			if (strlen(line) + strlen(more) >= SHELL_BLOCK_MAX) {
+				/* a block is rescanned at each line: bounded, or a stream of lines would be quadratic */
+				fprintf(stderr, "shell:%d: a block longer than %lu KiB (it is not run; kmm run takes longer ones)\n",
+					first, SHELL_BLOCK_MAX >> 10);
+				*line = 0;
+				bad = true;
+			} else if (asprintf(&joined, "%s\n%s", line, more) < 0) {
 				joined = NULL;
+			}
 			free(more);
 			if (!joined)
 				break;
