@@ -38,8 +38,10 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: kmm run [boot options] [--proc-dir DIR] [-v] FILE   (kmm run --help)\n"
-	      "       kmm shell [boot options]                            (kmm shell --help)\n"
+	fputs("usage: kmm run [boot options] [--fail S]... [--proc-dir DIR] [--max-steps N] [-v] FILE\n"
+	      "                                                          (kmm run --help)\n"
+	      "       kmm shell [boot options] [--fail S]... [--proc-dir DIR] [--max-steps N] [-v]\n"
+	      "                                                          (kmm shell --help)\n"
 	      "       kmm replay [boot options] [--strict] [--proc-dir DIR] [--svg FILE] TRACE\n"
 	      "                                                          (kmm replay --help)\n"
 	      "       kmm map [boot options] [--proc-dir DIR] --svg FILE   (kmm map --help)\n"

@@ -245,8 +245,8 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 	}
 	if (!want_file && optind == argc)
 		return 0;
-	fprintf(stderr, "usage: kmm %s [BOOT OPTIONS] [--proc-dir DIR]%s%s\n", want_file ? "run" : "shell",
-		want_file ? " [-v] FILE" : "", want_file ? "" : "");
+	fprintf(stderr, "usage: kmm %s [BOOT OPTIONS] [--fail SETTINGS]... [--proc-dir DIR] [--max-steps N] [-v]%s\n",
+		want_file ? "run" : "shell", want_file ? " FILE" : "");
 	if (optind < argc && (!want_file || optind < argc - 1))
 		fprintf(stderr, "kmm: unexpected argument \"%s\"\n", argv[want_file ? argc - 1 : optind]);
 	else if (want_file)
