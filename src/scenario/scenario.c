@@ -44,6 +44,12 @@
  * misuse, oopses) fail the run (status 3) unless an `expect counters bugs
  * ...` looked at them.  If failures were injected, how many is said too.
  *
+ * Hostile scripts end quickly: every number is read by lib/kstrtox.c's
+ * checked readers (kmalloc 16E is an error, not kmalloc(0)); o.max_steps
+ * bounds the statements a run executes (kmm run: 10 million by default);
+ * kmm_scenario_run_buf() refuses a NUL byte with its place; the handle
+ * table is hashed by name, O(1) per operation.
+ *
  * `sleep` and `step` move the simulated clock (sim/clock.c): what runs on
  * time - the flusher's writeback - runs as its moment passes.  The
  * commands about the machine as a whole live in machine.c; what the two
