@@ -273,6 +273,24 @@ Test(hostile, machine_larger_than_the_host_refused)
 	assert_machine_sane();
 }
 
+/* SPARSEMEM: struct pages only for the sections that hold RAM, so a wide, sparse map the host can hold boots */
+Test(hostile, sparse_machine_the_host_can_hold_boots)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "x86_64";
+	p.e820_text = "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n"
+		      "BIOS-e820: [mem 0x0000000000100000-0x000000003fffffff] usable\n"
+		      "BIOS-e820: [mem 0x0000080000000000-0x000008003fffffff] usable\n";
+	boot_or_fail(&p);
+	char *mi = kmm_proc_read("meminfo");
+	unsigned long total = 0;
+	cr_assert(mi && sscanf(strstr(mi, "MemTotal:"), "MemTotal: %lu kB", &total) == 1);
+	free(mi);
+	cr_assert_gt(total, 1800UL << 10, "both GiB of RAM are there: MemTotal %lu kB", total);
+	cr_assert_lt(total, 2UL << 20);
+	assert_machine_sane();
+}
+
 /* ---- scenarios ------------------------------------------------------------------------------- */
 
 struct captured {

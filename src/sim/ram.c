@@ -77,7 +77,7 @@ static u64 cgroup_room(void)
 	u64 room = ULLONG_MAX;
 	if (!read_small_file("/proc/self/cgroup", cg, sizeof(cg)))
 		return room;
-	for (char *l = strtok(cg, "\n"); l; l = strtok(NULL, "\n")) {
+	for (char *save = NULL, *l = strtok_r(cg, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		const char *rel = NULL, *lim = NULL, *use = NULL, *dir = NULL;
 		if (!strncmp(l, "0::", 3)) {
 			rel = l + 3, dir = "/sys/fs/cgroup", lim = "memory.max", use = "memory.current";
@@ -123,11 +123,34 @@ static void human(u64 bytes, char *buf, size_t len)
  * the address space for RAM and mem_map together (RLIMIT_AS, the host's
  * user address space).
  */
+/*
+ * The struct pages boot will write, in frames: all of mem_map on a FLATMEM
+ * kernel (i386), only the sections that hold RAM on a SPARSEMEM one (x86_64
+ * skips the holes, so 1G at 0 and 1G at 32T costs two sections, not 32T).
+ * memblock.memory holds the RAM (sorted) by the time ram_init runs.
+ */
+static u64 memmap_frames(void)
+{
+	if (M->prof->flatmem)
+		return ALIGN(M->max_pfn, MAX_ORDER_NR_PAGES);
+	const struct memblock_type *mem = &M->memblock.memory;
+	u64 pps = 1ULL << (M->prof->section_size_bits - PAGE_SHIFT), sections = 0, next = 0;
+	for (unsigned long i = 0; i < mem->cnt; i++) {
+		u64 s = PFN_DOWN(mem->regions[i].base), e = PFN_UP(mem->regions[i].base + mem->regions[i].size);
+		u64 first = max(s / pps, next), end = (e + pps - 1) / pps;
+		if (end > first) {
+			sections += end - first;
+			next = end;
+		}
+	}
+	return sections * pps;
+}
+
 static int ram_host_check(u64 ram_bytes, char *err, size_t errlen)
 {
 	const u64 slack = 64ULL << 20; /* page tables, per-CPU areas, slab and the tool itself */
-	u64 memmap = (u64)ALIGN(M->max_pfn, MAX_ORDER_NR_PAGES) * sizeof(struct page);
-	u64 need = memmap + slack, avail = ULLONG_MAX, v;
+	u64 frames = memmap_frames(), memmap_span = (u64)ALIGN(M->max_pfn, MAX_ORDER_NR_PAGES) * sizeof(struct page);
+	u64 need = frames * sizeof(struct page) + slack, avail = ULLONG_MAX, v;
 	char text[8192], a[32], b[32];
 	const char *what = NULL;
 	if (read_small_file("/proc/meminfo", text, sizeof(text)) && meminfo_bytes(text, "MemAvailable", &avail)) {
@@ -162,21 +185,21 @@ static int ram_host_check(u64 ram_bytes, char *err, size_t errlen)
 		human(avail, c, sizeof(c));
 		snprintf(err, errlen,
 			 "kmm: a machine of %s needs about %s of host memory for its struct pages (%zu bytes for each of "
-			 "%lu page frames) and this host can give %s (%s): boot a smaller machine",
-			 a, b, sizeof(struct page), M->max_pfn, c, what);
+			 "%llu page frames) and this host can give %s (%s): boot a smaller machine",
+			 a, b, sizeof(struct page), (unsigned long long)frames, c, what);
 		return -ENOMEM;
 	}
 	/* the address space: RAM's window and mem_map, reserved together for a moment */
-	void *probe = mmap(NULL, ram_bytes + memmap, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *probe = mmap(NULL, ram_bytes + memmap_span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (probe == MAP_FAILED) {
-		human(ram_bytes + memmap, b, sizeof(b));
+		human(ram_bytes + memmap_span, b, sizeof(b));
 		snprintf(err, errlen,
 			 "kmm: a machine of %s needs %s of host address space for its RAM window and mem_map, and the "
 			 "host refuses it (%s; RLIMIT_AS is ulimit -v): boot a smaller machine",
 			 a, b, strerror(errno));
 		return -ENOMEM;
 	}
-	munmap(probe, ram_bytes + memmap);
+	munmap(probe, ram_bytes + memmap_span);
 	return 0;
 }
 
