@@ -169,7 +169,8 @@ Test(hostile, boot_parameters_do_not_wrap)
 	cmdline_refused("memmap=1G@17179869185G", "the address does not fit");
 	cmdline_refused("kernelcore=99999999999999999999", "does not fit in 64 bits");
 	cmdline_refused("min_free_kbytes=99999999999999999999", "expected a number from 0 to");
-	cmdline_refused("slub_max_order=4294967297", "expected a number from 0 to");
+	cmdline_refused("slub_max_order=4294967297", "slub_max_order=4294967297: expected an order from 0 to 10");
+	cmdline_refused("slub_min_order=11", "expected an order from 0 to 10");
 	cmdline_refused("numa=fake=4294967297", "numa=fake");
 }
 

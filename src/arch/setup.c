@@ -316,14 +316,26 @@ static int param_slub_order(int *dst, const char *name, long lo, long hi, const 
 	return ret;
 }
 
+/* slub_min_order= / slub_max_order=: an allocation order, 0 .. MAX_ORDER - 1 */
+static int param_order(int *dst, const char *name, const char *val, char *err, size_t errlen)
+{
+	unsigned int order;
+	if (kmm_parse_order(val, &order)) {
+		snprintf(err, errlen, "%s=%s: expected an order from 0 to %d", name, val ? val : "", MAX_ORDER - 1);
+		return -EINVAL;
+	}
+	*dst = (int)order;
+	return 0;
+}
+
 static int param_slub_min_order(const char *val, char *err, size_t errlen)
 {
-	return param_slub_order(&slub_min_order, "slub_min_order", 0, MAX_ORDER - 1, val, err, errlen);
+	return param_order(&slub_min_order, "slub_min_order", val, err, errlen);
 }
 
 static int param_slub_max_order(const char *val, char *err, size_t errlen)
 {
-	return param_slub_order(&slub_max_order, "slub_max_order", 0, MAX_ORDER - 1, val, err, errlen);
+	return param_order(&slub_max_order, "slub_max_order", val, err, errlen);
 }
 
 static int param_slub_min_objects(const char *val, char *err, size_t errlen)
