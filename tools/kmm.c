@@ -29,15 +29,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <kmm/kmm.h>
+#include <kmm/scenario.h>
 
 #include "kmm.h"
 
 static void usage(FILE *f)
 {
-	fputs("usage: kmm run [boot options] [--proc-dir DIR] [-v] FILE   (kmm run --help)\n"
-	      "       kmm shell [boot options]                            (kmm shell --help)\n"
+	fputs("usage: kmm run [boot options] [--fail S]... [--proc-dir DIR] [--max-steps N] [-v] FILE\n"
+	      "                                                          (kmm run --help)\n"
+	      "       kmm shell [boot options] [--fail S]... [--proc-dir DIR] [--max-steps N] [-v]\n"
+	      "                                                          (kmm shell --help)\n"
 	      "       kmm replay [boot options] [--strict] [--proc-dir DIR] [--svg FILE] TRACE\n"
 	      "                                                          (kmm replay --help)\n"
 	      "       kmm map [boot options] [--proc-dir DIR] --svg FILE   (kmm map --help)\n"
@@ -87,16 +91,32 @@ static const char boot_help[] =
 	"EXIT STATUS\n"
 	"    0 booted; 1 the machine did not boot (the message says why); 2 a usage error.\n";
 
-char *read_file(const char *path)
+/*
+ * An input file, whole, within a bound: a directory, a device that never
+ * ends (/dev/zero) or a file larger than max are refused with a message
+ * rather than read for gigabytes.  "-" is standard input.
+ */
+char *read_input(const char *path, size_t max, size_t *lenp, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
+	bool is_stdin = !strcmp(path, "-");
+	FILE *f = is_stdin ? stdin : fopen(path, "r");
+	struct stat st;
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
-	size_t cap = 4096, len = 0;
+	}
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a file", path);
+		if (!is_stdin)
+			fclose(f);
+		return NULL;
+	}
+	size_t cap = 4096, len = 0, n;
 	char *buf = malloc(cap);
-	size_t n;
 	while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
 		len += n;
+		if (len > max)
+			break;
 		if (cap - len < 2) {
 			char *nb = realloc(buf, cap * 2);
 			if (!nb) {
@@ -108,9 +128,26 @@ char *read_file(const char *path)
 			cap *= 2;
 		}
 	}
-	fclose(f);
-	if (buf)
-		buf[len] = 0;
+	int rerr = ferror(f) ? errno : 0;
+	if (!is_stdin)
+		fclose(f);
+	if (!buf) {
+		snprintf(err, errlen, "%s: out of host memory", path);
+		return NULL;
+	}
+	if (rerr) {
+		snprintf(err, errlen, "%s: %s", path, strerror(rerr));
+		free(buf);
+		return NULL;
+	}
+	if (len > max) {
+		snprintf(err, errlen, "%s: larger than %zu KiB, the most kmm reads of such a file", path, max >> 10);
+		free(buf);
+		return NULL;
+	}
+	buf[len] = 0;
+	if (lenp)
+		*lenp = len;
 	return buf;
 }
 
@@ -118,10 +155,18 @@ int boot_option(const char *name, const char *arg, struct kmm_boot_params *p, ch
 {
 	char err[256];
 	if (!strcmp(name, "e820")) {
+		size_t len;
 		free(*e820);
-		*e820 = read_file(arg);
+		*e820 = read_input(arg, KMM_INPUT_MAX, &len, err, sizeof(err));
 		if (!*e820) {
-			fprintf(stderr, "kmm: --e820 %s: %s\n", arg, strerror(errno));
+			fprintf(stderr, "kmm: --e820 %s\n", err);
+			return 2;
+		}
+		int line, col;
+		if (kmm_text_find_nul(*e820, len, &line, &col)) {
+			fprintf(stderr, "kmm: --e820 %s:%d:%d: a NUL byte: an e820 map is text\n", arg, line, col);
+			free(*e820);
+			*e820 = NULL;
 			return 2;
 		}
 		p->e820_text = *e820;

@@ -7,14 +7,18 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <kmm/kstrtox.h>
 #include <kmm/stress.h>
 
 #include "kmm.h"
+
+#define STRESS_MAX_PAGES (1ULL << 20) /* --max-pages: 4 GiB regions at most */
 
 static const char stress_help[] =
 	"NAME\n"
@@ -57,7 +61,7 @@ static const char stress_help[] =
 	"    --check-every N   validators after every N operations of each CPU (default\n"
 	"                      10000; 0: at the end only)\n"
 	"    --max-pages N     the largest mmap, mremap, vmalloc or kvmalloc in pages\n"
-	"                      (default 4096)\n"
+	"                      (default 4096, at most 1048576)\n"
 	"    --trace           print each operation and its outcome (\"c0 17 kmalloc ...\")\n"
 	"    --counts          print how many operations of each kind ran\n"
 	"    --corrupt-at N    at operation N of CPU 0 scribble on something held, as a\n"
@@ -77,16 +81,20 @@ static const char stress_help[] =
 	"    kmm stress --seed 7 --cpus 2 --ops 10000000 --mem 2G\n"
 	"    kmm stress --seed 7 --cpus 1 --ops 4321 --trace | tail\n";
 
-/* A whole number of the option; 0 or exit status 2. */
-static int number(const char *opt, const char *arg, unsigned long long *out)
+/* A whole number of the option in [0, hi] (lib/kstrtox.c: none wraps); 0 or exit status 2. */
+static int number(const char *opt, const char *arg, unsigned long long hi, unsigned long long *out)
 {
-	char *end;
-	errno = 0;
-	*out = strtoull(arg, &end, 0);
-	if (errno || end == arg || *end || *arg == '-') {
+	u64 v;
+	int ret = kmm_parse_count(arg, 0, hi, &v);
+	if (ret == -ERANGE) {
+		fprintf(stderr, "kmm stress: --%s: \"%s\" is larger than %llu\n", opt, arg, hi);
+		return 2;
+	}
+	if (ret) {
 		fprintf(stderr, "kmm stress: --%s: expected a number, got \"%s\"\n", opt, arg);
 		return 2;
 	}
+	*out = v;
 	return 0;
 }
 
@@ -137,7 +145,7 @@ int cmd_stress(int argc, char **argv)
 		case 'k':
 		case 'm':
 		case 'x':
-			if (number(opts[idx].name, optarg, &v)) {
+			if (number(opts[idx].name, optarg, c == 'm' ? STRESS_MAX_PAGES : ULONG_MAX, &v)) {
 				free(e820);
 				return 2;
 			}

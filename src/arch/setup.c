@@ -30,26 +30,11 @@
 #include "sim/track.h"
 
 #include <ctype.h>
+#include <limits.h>
+
+#include <kmm/kstrtox.h>
 
 struct kmm_machine *kmm_machine;
-
-u64 memparse(const char *s, char **end)
-{
-	char *e;
-	u64 v = strtoull(s, &e, 0);
-	switch (*e) {
-	case 'E': case 'e': v <<= 10; /* fall through */
-	case 'P': case 'p': v <<= 10; /* fall through */
-	case 'T': case 't': v <<= 10; /* fall through */
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; e++; break;
-	default: break;
-	}
-	if (end)
-		*end = e;
-	return v;
-}
 
 /* ---- early parameters ------------------------------------------------------- */
 
@@ -57,19 +42,19 @@ static bool e820_userdef;
 static int sysctl_min_free_kbytes = -1, sysctl_wsf = -1;
 static char sysctl_lowmem_ratio[128];
 
+/*
+ * Every number on the command line is read by the checked readers of
+ * lib/kstrtox.c: a size that does not fit in 64 bits (mem=17179869185G) is
+ * refused naming it, never wrapped to a small one.
+ */
 static int parse_size(const char *name, const char *val, u64 *out, char *err, size_t errlen)
 {
-	char *e;
-	if (!val || !*val || !isdigit((unsigned char)*val)) {
-		snprintf(err, errlen, "%s=: expected a size such as 512M, got \"%s\"", name, val ? val : "");
-		return -EINVAL;
-	}
-	*out = memparse(val, &e);
-	if (*e) {
-		snprintf(err, errlen, "%s=%s: unexpected \"%s\" after the size", name, val, e);
-		return -EINVAL;
-	}
-	return 0;
+	int ret = kmm_parse_size(val, ULLONG_MAX, out);
+	if (ret == -ERANGE)
+		snprintf(err, errlen, "%s=%s: the size does not fit in 64 bits", name, val);
+	else if (ret)
+		snprintf(err, errlen, "%s=%s: expected a size such as 512M", name, val ? val : "");
+	return ret ? -EINVAL : 0;
 }
 
 static int param_mem(const char *val, char *err, size_t errlen)
@@ -102,7 +87,11 @@ static int param_memmap_one(char *p, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	char *e;
-	u64 size = memparse(p, &e), start;
+	u64 size, start;
+	if (kmm_memparse(p, &e, &size)) {
+		snprintf(err, errlen, "memmap=%s: the size does not fit in 64 bits", p);
+		return -EINVAL;
+	}
 	e820_userdef = true;
 	if (!*e) { /* like mem= */
 		M->mem_limit = size;
@@ -114,7 +103,10 @@ static int param_memmap_one(char *p, char *err, size_t errlen)
 		snprintf(err, errlen, "memmap=%s: expected an address after '%c'", p, kind);
 		return -EINVAL;
 	}
-	start = memparse(e, &e);
+	if (kmm_memparse(e, &e, &start)) {
+		snprintf(err, errlen, "memmap=%s: the address does not fit in 64 bits", p);
+		return -EINVAL;
+	}
 	if (*e) {
 		snprintf(err, errlen, "memmap=%s: unexpected \"%s\"", p, e);
 		return -EINVAL;
@@ -188,7 +180,11 @@ static int param_core(const char *name, const char *val, u64 *bytes, int *percen
 		snprintf(err, errlen, "%s=: expected a size (512M) or a percentage (20%%)", name);
 		return -EINVAL;
 	}
-	u64 v = memparse(val, &e);
+	u64 v;
+	if (kmm_memparse(val, &e, &v)) {
+		snprintf(err, errlen, "%s=%s: the size does not fit in 64 bits", name, val);
+		return -EINVAL;
+	}
 	if (*e == '%') {
 		if (e[1] || v > 100) {
 			snprintf(err, errlen, "%s=%s: a percentage must be 0..100", name, val);
@@ -215,12 +211,12 @@ static int param_movablecore(const char *val, char *err, size_t errlen)
 	return param_core("movablecore", val, &M->required_movablecore, &M->required_movablecore_percent, err, errlen);
 }
 
+/* A number as a module parameter takes it (kstrtol, base 10), then its range. */
 static int parse_int_param(const char *name, const char *val, long lo, long hi, long *out, char *err, size_t errlen)
 {
-	char *e;
-	errno = 0;
-	long v = val ? strtol(val, &e, 10) : 0;
-	if (!val || !*val || *e || errno || v < lo || v > hi) {
+	long v = 0;
+	int ret = kstrtol(val, 10, &v);
+	if (ret || v < lo || v > hi) {
 		snprintf(err, errlen, "%s=%s: expected a number from %ld to %ld", name, val ? val : "", lo, hi);
 		return -EINVAL;
 	}
@@ -244,10 +240,30 @@ static int param_wsf(const char *val, char *err, size_t errlen)
 	return ret;
 }
 
+/*
+ * sysctl.vm.lowmem_reserve_ratio=256,256,32: written to the sysctl at the end
+ * of boot (apply_boot_sysctls), as do_sysctl_args() does.  The numbers are
+ * checked here, as proc_dointvec_minmax() would, so a value the write would
+ * refuse stops the boot with Linux's words rather than being dropped.
+ */
 static int param_lowmem_ratio(const char *val, char *err, size_t errlen)
 {
-	if (!val || strlen(val) >= sizeof(sysctl_lowmem_ratio)) {
-		snprintf(err, errlen, "lowmem_reserve_ratio=: expected numbers separated by commas");
+	char buf[sizeof(sysctl_lowmem_ratio)];
+	int n = 0;
+	if (val && strlen(val) < sizeof(buf)) {
+		snprintf(buf, sizeof(buf), "%s", val);
+		for (char *save = NULL, *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+			int v;
+			if (kstrtoint(tok, 0, &v) || v < 0 || v > (1 << 30)) {
+				n = -1;
+				break;
+			}
+			n++;
+		}
+	}
+	if (n <= 0) {
+		snprintf(err, errlen, "Failed to set sysctl parameter 'vm.lowmem_reserve_ratio=%s': invalid value",
+			 val ? val : "");
 		return -EINVAL;
 	}
 	snprintf(sysctl_lowmem_ratio, sizeof(sysctl_lowmem_ratio), "%s", val);
@@ -300,14 +316,26 @@ static int param_slub_order(int *dst, const char *name, long lo, long hi, const 
 	return ret;
 }
 
+/* slub_min_order= / slub_max_order=: an allocation order, 0 .. MAX_ORDER - 1 */
+static int param_order(int *dst, const char *name, const char *val, char *err, size_t errlen)
+{
+	unsigned int order;
+	if (kmm_parse_order(val, &order)) {
+		snprintf(err, errlen, "%s=%s: expected an order from 0 to %d", name, val ? val : "", MAX_ORDER - 1);
+		return -EINVAL;
+	}
+	*dst = (int)order;
+	return 0;
+}
+
 static int param_slub_min_order(const char *val, char *err, size_t errlen)
 {
-	return param_slub_order(&slub_min_order, "slub_min_order", 0, MAX_ORDER - 1, val, err, errlen);
+	return param_order(&slub_min_order, "slub_min_order", val, err, errlen);
 }
 
 static int param_slub_max_order(const char *val, char *err, size_t errlen)
 {
-	return param_slub_order(&slub_max_order, "slub_max_order", 0, MAX_ORDER - 1, val, err, errlen);
+	return param_order(&slub_max_order, "slub_max_order", val, err, errlen);
 }
 
 static int param_slub_min_objects(const char *val, char *err, size_t errlen)
@@ -796,18 +824,25 @@ void kmm_shutdown(void)
 	machine_free();
 }
 
+/* One sysctl.* boot parameter, written as process_sysctl_arg() writes it; a refusal is said in its words. */
+static void apply_boot_sysctl(const char *path, const char *val)
+{
+	if (kmm_proc_write(path, val))
+		pr_err("Failed to set sysctl parameter 'vm.%s=%s': invalid value\n", path + strlen("sys/vm/"), val);
+}
+
 static void apply_boot_sysctls(void)
 {
 	char buf[32];
 	if (sysctl_lowmem_ratio[0])
-		kmm_proc_write("sys/vm/lowmem_reserve_ratio", sysctl_lowmem_ratio);
+		apply_boot_sysctl("sys/vm/lowmem_reserve_ratio", sysctl_lowmem_ratio);
 	if (sysctl_wsf >= 0) {
 		snprintf(buf, sizeof(buf), "%d", sysctl_wsf);
-		kmm_proc_write("sys/vm/watermark_scale_factor", buf);
+		apply_boot_sysctl("sys/vm/watermark_scale_factor", buf);
 	}
 	if (sysctl_min_free_kbytes >= 0) {
 		snprintf(buf, sizeof(buf), "%d", sysctl_min_free_kbytes);
-		kmm_proc_write("sys/vm/min_free_kbytes", buf);
+		apply_boot_sysctl("sys/vm/min_free_kbytes", buf);
 	}
 }
 
@@ -990,17 +1025,12 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 
 static int boot_size(const char *name, const char *s, u64 *out, char *err, size_t errlen)
 {
-	char *e = NULL;
-	if (s && *s >= '0' && *s <= '9') {
-		*out = memparse(s, &e);
-		if (*e == 'B' || *e == 'b')
-			e++;
-	}
-	if (!e || *e) {
+	int ret = kmm_parse_size(s, ULLONG_MAX, out);
+	if (ret == -ERANGE)
+		snprintf(err, errlen, "--%s: \"%s\" does not fit in 64 bits", name, s);
+	else if (ret)
 		snprintf(err, errlen, "--%s: \"%s\" is not a size (e.g. 512M, 4G)", name, s ? s : "");
-		return -EINVAL;
-	}
-	return 0;
+	return ret ? -EINVAL : 0;
 }
 
 /* "0:0-2G,1:2G-4G": one SRAT-like range per comma, appended to p->numa_ranges */
@@ -1009,10 +1039,11 @@ static int boot_numa(const char *s, struct kmm_boot_params *p, char *err, size_t
 	char *copy = strdup(s), *save = NULL;
 	int ret = copy ? 0 : -ENOMEM;
 	for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && !ret; tok = strtok_r(NULL, ",", &save)) {
-		char *e, *dash;
-		long nid = strtol(tok, &e, 10);
-		u64 a, b;
-		if (e == tok || *e != ':' || nid < 0 || nid >= MAX_NUMNODES || p->nr_numa_ranges >= KMM_MAX_NUMA_RANGES ||
+		char *e = strchr(tok, ':'), *dash;
+		u64 nid, a, b;
+		if (e)
+			*e = 0;
+		if (!e || kmm_parse_count(tok, 0, MAX_NUMNODES - 1, &nid) || p->nr_numa_ranges >= KMM_MAX_NUMA_RANGES ||
 		    !(dash = strchr(e + 1, '-'))) {
 			ret = -EINVAL;
 			break;
@@ -1038,17 +1069,18 @@ static int boot_distance(const char *s, struct kmm_boot_params *p, char *err, si
 	while (*q && !ret) {
 		int col = 0;
 		while (*q && *q != ',' && *q != ';' && !ret) {
-			char *e;
+			u64 v;
+			bool over = false;
 			if (*q == ' ') {
 				q++;
 				continue;
 			}
-			long v = strtol(q, &e, 10);
-			if (e == q || v < 10 || v > 254 || col >= 8 || rows >= 8)
+			size_t n = kmm_parse_integer(q, strlen(q), 10, &v, &over);
+			if (!n || over || v < 10 || v > 254 || col >= 8 || rows >= 8)
 				ret = -EINVAL;
 			else
 				p->distance[rows][col++] = (int)v;
-			q = e;
+			q += n ? n : 1;
 		}
 		if (width >= 0 && col != width)
 			ret = -EINVAL;
@@ -1072,7 +1104,7 @@ static int boot_distance(const char *s, struct kmm_boot_params *p, char *err, si
 int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *value, char *err, size_t errlen)
 {
 	u64 v;
-	char *e;
+	int ret;
 	if (!strcmp(name, "profile")) {
 		p->profile = value;
 	} else if (!strcmp(name, "mem")) {
@@ -1080,12 +1112,11 @@ int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *
 			return -EINVAL;
 		p->mem_bytes = v;
 	} else if (!strcmp(name, "cpus")) {
-		long n = strtol(value, &e, 10);
-		if (e == value || *e || n < 1) {
-			snprintf(err, errlen, "--cpus \"%s\": expected a number of CPUs >= 1", value);
+		if (kmm_parse_count(value, 1, KMM_MAX_CPUS, &v)) {
+			snprintf(err, errlen, "--cpus \"%s\": expected a number of CPUs from 1 to %d", value, KMM_MAX_CPUS);
 			return -EINVAL;
 		}
-		p->nr_cpus = (int)n;
+		p->nr_cpus = (int)v;
 	} else if (!strcmp(name, "cmdline")) {
 		p->cmdline = value;
 	} else if (!strcmp(name, "numa")) {
@@ -1101,11 +1132,13 @@ int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *
 			return -EINVAL;
 		p->kernel_bytes = v;
 	} else if (!strcmp(name, "seed")) {
-		p->seed = strtoull(value, &e, 0);
-		if (e == value || *e || *value == '-') {
-			snprintf(err, errlen, "--seed \"%s\": expected a number", value);
+		ret = kmm_parse_count(value, 0, ULLONG_MAX, &v);
+		if (ret) {
+			snprintf(err, errlen, "--seed \"%s\": %s", value,
+				 ret == -ERANGE ? "does not fit in 64 bits" : "expected a number");
 			return -EINVAL;
 		}
+		p->seed = v;
 	} else {
 		snprintf(err, errlen, "unknown boot option --%s", name);
 		return -ENOENT;

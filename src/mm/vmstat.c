@@ -41,6 +41,8 @@
 #include <ctype.h>
 #include <limits.h>
 
+#include <kmm/kstrtox.h>
+
 #include <kmm/task.h>
 #include "sim/ram.h"
 #include "mm/kfence.h"
@@ -585,17 +587,25 @@ static void show_lowmem_reserve_ratio(struct strbuf *sb)
 	sb_printf(sb, "\n");
 }
 
-/* proc_dointvec_minmax: one integer in [lo, hi]. */
+/*
+ * proc_dointvec_minmax: one integer in [lo, hi], blanks around it, read as
+ * proc_get_long() reads it (base 0: 0x.. and 0..; lib/kstrtox.c, so nothing
+ * wraps); whatever is wrong - junk, overflow, out of range - is -EINVAL.
+ */
 static int parse_one_int(const char *val, long lo, long hi, int *out)
 {
-	char *e;
-	errno = 0;
-	long v = strtol(val, &e, 10);
-	while (*e == ' ' || *e == '\t' || *e == '\n')
-		e++;
-	if (e == val || *e || errno)
+	char buf[32];
+	long v;
+	while (*val == ' ' || *val == '\t' || *val == '\n')
+		val++;
+	size_t n = strlen(val);
+	while (n && (val[n - 1] == ' ' || val[n - 1] == '\t' || val[n - 1] == '\n'))
+		n--;
+	if (!n || n >= sizeof(buf))
 		return -EINVAL;
-	if (v < lo || v > hi)
+	memcpy(buf, val, n);
+	buf[n] = 0;
+	if (kstrtol(buf, 0, &v) || v < lo || v > hi)
 		return -EINVAL;
 	*out = (int)v;
 	return 0;
@@ -696,10 +706,11 @@ static int write_lowmem_reserve_ratio(const char *val)
 			p++;
 		if (!*p)
 			break;
-		char *e;
-		errno = 0;
-		long v = strtol(p, &e, 10);
-		if (e == p || errno || v < 0 || v > (1L << 30) || (*e && *e != ' ' && *e != '\t' && *e != '\n'))
+		u64 v;
+		bool over = false;
+		size_t used = kmm_parse_integer(p, strlen(p), 0, &v, &over);
+		const char *e = p + used;
+		if (!used || over || v > (1UL << 30) || (*e && *e != ' ' && *e != '\t' && *e != '\n'))
 			return -EINVAL;
 		if (n < nt)
 			ratios[n++] = (int)v;
