@@ -1594,10 +1594,9 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, con
 {
 	if (!M)
 		return NULL;
-	if (order >= MAX_ORDER) {
-		if (!(gfp & __GFP_NOWARN))
-			printk(KERN_WARNING "WARNING: CPU: %d PID: 0 at mm/page_alloc.c:5525 __alloc_pages (order %u >= MAX_ORDER %d)\n",
-			       max(smp_processor_id(), 0), order, MAX_ORDER);
+	/* WARN_ON_ONCE_GFP: once per boot, and never under __GFP_NOWARN */
+	if (__builtin_expect(order >= MAX_ORDER, 0)) {
+		WARN_ON_ONCE_AT(!(gfp & __GFP_NOWARN), "mm/page_alloc.c:5634");
 		return NULL;
 	}
 	int zt = __gfp_zone(gfp);
@@ -1689,15 +1688,10 @@ static void *make_alloc_exact(unsigned long addr, unsigned int order, size_t siz
 
 void *alloc_pages_exact(size_t size, gfp_t gfp)
 {
-	if (!size)
-		return NULL;
-	unsigned int order = 0;
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	if (gfp & __GFP_COMP) {
-		MM_WARN_ON(1);
-		gfp &= ~__GFP_COMP;
-	}
+	/* size 0 and sizes beyond MAX_ORDER get an order __alloc_pages() refuses, as in Linux */
+	unsigned int order = get_order(size);
+	if (WARN_ON_ONCE_AT(gfp & (__GFP_COMP | __GFP_HIGHMEM), "mm/page_alloc.c:5930"))
+		gfp &= ~(__GFP_COMP | __GFP_HIGHMEM);
 	return make_alloc_exact(__get_free_pages(gfp, order), order, size);
 }
 

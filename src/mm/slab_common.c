@@ -16,7 +16,9 @@
  * (__GFP_ACCOUNT), kmalloc-rcl-* (__GFP_RECLAIMABLE), dma-kmalloc-*
  * (__GFP_DMA).  A size picks its class through size_index[] up to 192
  * bytes and by fls() above; above 8 KiB kmalloc_large() takes pages from
- * the page allocator directly.  kmalloc(0) returns ZERO_SIZE_PTR.
+ * the page allocator directly, for any size: one too big for the buddy
+ * allocator is refused there (NULL and its WARN_ON_ONCE), and kvmalloc()
+ * refuses sizes above INT_MAX, as 6.1 does.  kmalloc(0) returns ZERO_SIZE_PTR.
  *
  * Locking: slab_mutex guards slab_caches and cache creation/destruction.
  */
@@ -27,6 +29,7 @@
 #include "sim/track.h"
 
 #include <kmm/vmalloc.h>
+#include <limits.h>
 
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -293,23 +296,14 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
 
 /* ---- kmalloc ---------------------------------------------------------------------------- */
 
-static unsigned int get_order_bytes(size_t size)
-{
-	unsigned int order = 0;
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	return order;
-}
-
+/*
+ * Above KMALLOC_MAX_CACHE_SIZE: a compound page of get_order(size), whatever
+ * the size - one too big for any block is refused by __alloc_pages() with
+ * its WARN_ON_ONCE, as 6.1's __kmalloc_large_node() is.
+ */
 void *kmalloc_large_node(size_t size, gfp_t flags, int node)
 {
-	unsigned int order = get_order_bytes(size);
-	if (order >= MAX_ORDER) {
-		if (!(flags & __GFP_NOWARN))
-			printk(KERN_WARNING "WARNING: kmalloc of %zu bytes: more than KMALLOC_MAX_SIZE (%lu)\n", size,
-			       KMALLOC_MAX_SIZE);
-		return NULL;
-	}
+	unsigned int order = get_order(size);
 	struct page *page = __alloc_pages((flags & ~__GFP_HIGHMEM) | __GFP_COMP, order, node == NUMA_NO_NODE ? 0 : node,
 					  NULL);
 	if (!page)
@@ -409,8 +403,20 @@ void *kvmalloc(size_t size, gfp_t flags)
 {
 	if (size <= PAGE_SIZE)
 		return kmalloc(size, flags);
-	void *p = kmalloc(size, flags | __GFP_NOWARN | __GFP_NORETRY);
-	return p ? p : __vmalloc(size, flags);
+	gfp_t kmalloc_flags = (flags | __GFP_NOWARN) & ~__GFP_NOFAIL; /* the vmalloc fallback is what cannot fail */
+	if (!(kmalloc_flags & __GFP_RETRY_MAYFAIL))
+		kmalloc_flags |= __GFP_NORETRY;
+	void *p = kmalloc(size, kmalloc_flags);
+	if (p)
+		return p;
+	if (!(flags & __GFP_DIRECT_RECLAIM))
+		return NULL; /* vmalloc may sleep: not for atomic callers */
+	/* "Don't even allow crazy sizes" */
+	if (__builtin_expect(size > INT_MAX, 0)) {
+		WARN_ON_ONCE_AT(!(flags & __GFP_NOWARN), "mm/util.c:596");
+		return NULL;
+	}
+	return __vmalloc(size, flags);
 }
 
 void kvfree(const void *addr)

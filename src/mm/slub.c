@@ -1162,14 +1162,6 @@ static inline unsigned int order_objects(unsigned int order, unsigned int size)
 	return (unsigned int)((PAGE_SIZE << order) / size);
 }
 
-static unsigned int get_order(unsigned long size)
-{
-	unsigned int order = 0;
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	return order;
-}
-
 #define MAX_OBJS_PER_PAGE 32767
 
 static unsigned int calc_slab_order(unsigned int size, unsigned int min_objects, unsigned int max_order,

@@ -1,0 +1,123 @@
+/*
+ * test_hostile_mm.c - the allocators against a hostile caller: sizes up to
+ * ULONG_MAX, frees with the wrong order, double frees, use of a destroyed
+ * cache, out-of-order unmaps and corrupt freelists.  Each answer is
+ * Linux 6.1's (NULL, the kernel's warning, rate-limited where Linux limits
+ * it), comes back within the suite's timeout, and a refused operation
+ * changes nothing: every test ends with "nothing lost".
+ */
+#include "kmm_test.h"
+
+#include <kmm/highmem.h>
+#include <kmm/slab.h>
+#include <kmm/vmalloc.h>
+#include <limits.h>
+
+#include "mm/slab.h"
+
+static struct kmm_usage at_boot;
+
+static void boot_hostile(const char *profile, unsigned long long mem)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = mem;
+	p.nr_cpus = 1;
+	boot_or_fail(&p);
+	kmm_usage_settle(&at_boot);
+}
+
+static void assert_nothing_lost(void)
+{
+	char why[256];
+	cr_assert_eq(kmm_nothing_lost(&at_boot, why, sizeof(why)), 0, "%s", why);
+	assert_machine_sane();
+}
+
+/* How often needle occurs in the log. */
+static int dmesg_count(const char *needle)
+{
+	int n = 0;
+	for (const char *p = kmm_dmesg(); (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void fini(void)
+{
+	kmm_shutdown();
+}
+
+TestSuite(hostile_mm, .fini = fini, .timeout = 60);
+
+/* ---- 1. sizes up to ULONG_MAX ------------------------------------------------------- */
+
+static const unsigned long huge_sizes[] = {
+	KMALLOC_MAX_SIZE + 1, 1UL << 40, (1UL << 63) - 1, 1UL << 63, (1UL << 63) + 1,
+	ULONG_MAX - PAGE_SIZE, ULONG_MAX - 1, ULONG_MAX,
+};
+
+static void huge_sizes_get_null(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	cr_assert_eq(get_order(PAGE_SIZE), 0);
+	cr_assert_eq(get_order(PAGE_SIZE + 1), 1);
+	cr_assert_eq(get_order(ULONG_MAX), 64 - PAGE_SHIFT);
+	cr_assert_eq(get_order(0), 64 - PAGE_SHIFT, "Linux's get_order(0)");
+	char *keep = kmalloc(100, GFP_KERNEL);
+	memset(keep, 0x5a, 100);
+	for (size_t i = 0; i < ARRAY_SIZE(huge_sizes); i++) {
+		unsigned long sz = huge_sizes[i];
+		cr_assert_null(kmalloc(sz, GFP_KERNEL), "kmalloc(%#lx)", sz);
+		cr_assert_null(kmalloc_node(sz, GFP_KERNEL, 0), "kmalloc_node(%#lx)", sz);
+		cr_assert_null(kzalloc(sz, GFP_KERNEL | __GFP_NOWARN), "kzalloc(%#lx)", sz);
+		if (sz > INT_MAX)
+			cr_assert_null(kvmalloc(sz, GFP_KERNEL), "kvmalloc(%#lx)", sz);
+		cr_assert_null(alloc_pages_exact(sz, GFP_KERNEL), "alloc_pages_exact(%#lx)", sz);
+		cr_assert_null(alloc_pages(GFP_KERNEL, get_order(sz)), "alloc_pages(order %u)", get_order(sz));
+		/* a refused krealloc leaves the object as it was */
+		cr_assert_null(krealloc(keep, sz, GFP_KERNEL), "krealloc(%#lx)", sz);
+		for (int b = 0; b < 100; b++)
+			cr_assert_eq((unsigned char)keep[b], 0x5a);
+	}
+	cr_assert_null(alloc_pages_exact(0, GFP_KERNEL), "get_order(0) is beyond MAX_ORDER in Linux too");
+	/* WARN_ON_ONCE: one report per boot for each place Linux warns */
+	cr_assert_eq(dmesg_count("at mm/page_alloc.c:5634 __alloc_pages"), 1, "%s", kmm_dmesg());
+	cr_assert_eq(dmesg_count("at mm/util.c:596 kvmalloc"), 1, "%s", kmm_dmesg());
+	cr_assert_eq(dmesg_count("------------[ cut here ]------------"), 2);
+	cr_assert_eq(dmesg_count("---[ end trace"), 2);
+	kfree(keep);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, huge_sizes_get_null, huge_sizes_get_null)
+
+Test(hostile_mm, huge_sizes_nowarn_stay_quiet)
+{
+	boot_hostile("x86_64", 256ULL << 20);
+	size_t before = strlen(kmm_dmesg());
+	for (size_t i = 0; i < ARRAY_SIZE(huge_sizes); i++) {
+		cr_assert_null(kmalloc(huge_sizes[i], GFP_KERNEL | __GFP_NOWARN));
+		if (huge_sizes[i] > INT_MAX)
+			cr_assert_null(kvmalloc(huge_sizes[i], GFP_KERNEL | __GFP_NOWARN));
+		cr_assert_null(alloc_pages_exact(huge_sizes[i], GFP_KERNEL | __GFP_NOWARN));
+	}
+	cr_assert_eq(strlen(kmm_dmesg()), before, "%s", kmm_dmesg() + before);
+	/* kvmalloc: sizes above INT_MAX never reach vmalloc; atomic callers never do */
+	cr_assert_null(kvmalloc((size_t)INT_MAX + 1, GFP_KERNEL | __GFP_NOWARN));
+	cr_assert_null(kvmalloc(64 << 20, GFP_ATOMIC | __GFP_NOWARN));
+	assert_nothing_lost();
+}
+
+/* A later boot in the same process warns again: "once" is per machine. */
+Test(hostile_mm, warn_once_is_per_boot)
+{
+	boot_hostile("i386", 128ULL << 20);
+	cr_assert_null(kmalloc(ULONG_MAX, GFP_KERNEL));
+	cr_assert_null(kmalloc(ULONG_MAX, GFP_KERNEL));
+	cr_assert_eq(dmesg_count("at mm/page_alloc.c:5634 __alloc_pages"), 1);
+	kmm_shutdown();
+	boot_hostile("i386", 128ULL << 20);
+	cr_assert_null(kmalloc(ULONG_MAX, GFP_KERNEL));
+	cr_assert_eq(dmesg_count("at mm/page_alloc.c:5634 __alloc_pages"), 1);
+	assert_nothing_lost();
+}
