@@ -121,3 +121,98 @@ Test(hostile_mm, warn_once_is_per_boot)
 	cr_assert_eq(dmesg_count("at mm/page_alloc.c:5634 __alloc_pages"), 1);
 	assert_nothing_lost();
 }
+
+/* ---- 2. vmalloc sizes, and its failures rate-limited ---------------------------------- */
+
+static void vmalloc_huge_sizes_refused(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	unsigned long total = (unsigned long)M->totalram_pages;
+	const unsigned long sizes[] = { ULONG_MAX, ULONG_MAX - PAGE_SIZE + 2, ULONG_MAX - 1, 1UL << 63,
+					(total + 1) << PAGE_SHIFT };
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned long sz = sizes[i];
+		cr_assert_null(vmalloc(sz), "vmalloc(%#lx)", sz);
+		cr_assert_null(vzalloc(sz), "vzalloc(%#lx)", sz);
+		cr_assert_null(vmalloc_user(sz), "vmalloc_user(%#lx)", sz);
+		cr_assert_null(vmalloc_32(sz), "vmalloc_32(%#lx)", sz);
+		cr_assert_null(vmalloc_node(sz, 0), "vmalloc_node(%#lx)", sz);
+		cr_assert_null(__vmalloc(sz, GFP_KERNEL | __GFP_NOWARN), "__vmalloc(%#lx)", sz);
+		if (sz >= 1UL << 63) /* address space only: RAM does not limit it */
+			cr_assert_null(get_vm_area(sz, VM_IOREMAP), "get_vm_area(%#lx)", sz);
+		cr_assert_eq(vmap_areas_in_use(), 0, "a refused vmalloc left an area");
+		cr_assert_eq(vmalloc_used_pages(), 0);
+	}
+	/* 6.1's words, once: warn_alloc's rate limit holds the rest back */
+	char first[96];
+	snprintf(first, sizeof(first), "kmm: vmalloc error: size %lu, exceeds total pages, mode:0xcc0(GFP_KERNEL)", ULONG_MAX);
+	cr_assert_eq(dmesg_count(first), 1, "%s", kmm_dmesg());
+	cr_assert_eq(dmesg_count("exceeds total pages"), 1);
+	cr_assert_eq(dmesg_count("Mem-Info:"), 1);
+	/* ten simulated seconds later the next report comes, after the count of the ones held back */
+	kmm_clock_advance(11ULL * 1000000000);
+	cr_assert_null(vmalloc(ULONG_MAX));
+	cr_assert_eq(dmesg_count("warn_alloc: 24 callbacks suppressed"), 1, "%s", kmm_dmesg());
+	cr_assert_eq(dmesg_count("exceeds total pages"), 2);
+	/* vmap of more pages than RAM is refused before anything is looked at, as Linux's */
+	struct page *pg = alloc_page(GFP_KERNEL);
+	cr_assert_null(vmap(&pg, (unsigned int)total + 1, VM_MAP, __PAGE_KERNEL));
+	__free_page(pg);
+	/* a zero size: WARN_ON_ONCE */
+	cr_assert_null(vmalloc(0));
+	cr_assert_null(vmalloc(0));
+	cr_assert_eq(dmesg_count("at mm/vmalloc.c:3227 __vmalloc_node"), 1, "%s", kmm_dmesg());
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, vmalloc_huge_sizes_refused, vmalloc_huge_sizes_refused)
+
+/* A full vmalloc area: the failures are reported once per rate-limit interval, not once per call. */
+Test(hostile_mm, vmalloc_area_full_is_reported_rate_limited)
+{
+	boot_hostile("i386", 1ULL << 30);
+	enum { MAX = 4096 };
+	void **held = calloc(MAX, sizeof(void *));
+	int n = 0, failed = 0;
+	for (int i = 0; i < MAX && failed < 2000; i++) {
+		void *p = vmalloc(1UL << 20);
+		if (p)
+			held[n++] = p;
+		else
+			failed++;
+	}
+	cr_assert_gt(n, 0);
+	cr_assert_eq(failed, 2000, "the i386 vmalloc area holds less than 4 GiB");
+	cr_assert_eq(dmesg_count("vm_struct allocation failed"), 1, "%s", kmm_dmesg());
+	cr_assert_leq(dmesg_count("vmap allocation for size"), 10, "printk_ratelimit: 10 per 5 s");
+	cr_assert_eq(dmesg_count("Mem-Info:"), 1);
+	for (int i = 0; i < n; i++)
+		vfree(held[i]);
+	free(held);
+	assert_nothing_lost();
+}
+
+/* ---- 3. warn_alloc: nopage_rs --------------------------------------------------------- */
+
+Test(hostile_mm, page_allocation_failures_rate_limited)
+{
+	boot_hostile("x86_64", 128ULL << 20);
+	size_t cap = 1 << 16;
+	struct page **list = calloc(cap, sizeof(*list)), *p;
+	int held = 0;
+	while (held < (int)cap && (p = alloc_pages(GFP_NOWAIT | __GFP_NOWARN, 0)))
+		list[held++] = p;
+	cr_assert_gt(held, 1000);
+	for (int i = 0; i < 100; i++)
+		cr_assert_null(alloc_pages(GFP_NOWAIT, 0));
+	cr_assert_eq(dmesg_count("page allocation failure: order:0, mode:0x800(GFP_NOWAIT)"), 1, "%s", kmm_dmesg());
+	cr_assert_eq(dmesg_count("Mem-Info:"), 1);
+	kmm_clock_advance(11ULL * 1000000000);
+	cr_assert_null(alloc_pages(GFP_NOWAIT, 0));
+	cr_assert_eq(dmesg_count("warn_alloc: 99 callbacks suppressed"), 1, "%s", kmm_dmesg());
+	cr_assert_eq(dmesg_count("page allocation failure"), 2);
+	while (held)
+		__free_page(list[--held]);
+	free(list);
+	assert_nothing_lost();
+}
+

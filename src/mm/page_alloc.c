@@ -341,6 +341,8 @@ static int gfp_zone_compute(gfp_t flags)
 
 void gfp_zone_table_init(void)
 {
+	/* also the allocator's other boot-time state: warn_alloc()'s rate limit */
+	M->nopage_rs = (struct ratelimit_state){ .interval = 10 * HZ, .burst = 1 };
 	for (gfp_t b = 0; b < 16; b++)
 		M->gfp_zone_table[b] = (signed char)gfp_zone_compute(b);
 }
@@ -1497,13 +1499,25 @@ static struct page *__alloc_pages_may_oom(gfp_t gfp, unsigned int order, const s
 
 static void show_free_areas(void);
 
-static void warn_alloc(gfp_t gfp, const unsigned long *nodemask, unsigned int order)
+/*
+ * An allocation failure the caller did not ask to keep quiet: "comm: what,
+ * mode:..., nodemask=...", the CPU line and the Mem-Info dump, as 6.1's
+ * warn_alloc().  Rate-limited by nopage_rs (10*HZ, burst 1, on the
+ * simulated clock): a run that fails a million allocations prints one
+ * report per ten simulated seconds and "warn_alloc: N callbacks
+ * suppressed" for the rest.  vmalloc's failures come here too.
+ */
+void warn_alloc(gfp_t gfp, const unsigned long *nodemask, const char *fmt, ...)
 {
-	if (gfp & __GFP_NOWARN)
+	if ((gfp & __GFP_NOWARN) || !M || !___ratelimit(&M->nopage_rs, "warn_alloc"))
 		return;
-	char name[160];
+	char name[160], what[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	gfp_flags_name(gfp, name, sizeof(name));
-	printk(KERN_WARNING "kmm: page allocation failure: order:%u, mode:%#x(%s), nodemask=(null)\n", order, gfp, name);
+	printk(KERN_WARNING "kmm: %s, mode:%#x(%s), nodemask=(null)\n", what, gfp, name);
 	printk(KERN_WARNING "CPU: %d PID: 0 Comm: kmm Not tainted 6.1.0-kmm-%s #1\n", max(smp_processor_id(), 0),
 	       M->prof->name);
 	show_free_areas();
@@ -1586,7 +1600,7 @@ nopage:
 		goto retry;
 	}
 fail:
-	warn_alloc(gfp, ac->nodemask, order);
+	warn_alloc(gfp, ac->nodemask, "page allocation failure: order:%u", order);
 	return NULL;
 }
 
