@@ -216,3 +216,56 @@ Test(hostile_mm, page_allocation_failures_rate_limited)
 	assert_nothing_lost();
 }
 
+/* ---- 4. a refused free changes nothing ----------------------------------------------- */
+
+static void wrong_order_free_changes_nothing(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	unsigned long bad = kmm_bad_pages();
+	/* too small an order, then the right one */
+	struct page *p = alloc_pages(GFP_KERNEL, 2);
+	__free_pages(p, 0);
+	cr_assert_eq(kmm_bad_pages(), bad + 1);
+	cr_assert_not_null(strstr(kmm_dmesg(), "BUG: Bad page state"));
+	cr_assert_not_null(strstr(kmm_dmesg(), "freed with order 0, allocated with order 2"));
+	cr_assert_eq(page_ref_count(p), 1, "the refused free dropped the owner's reference");
+	__free_pages(p, 2);
+	cr_assert_eq(kmm_bad_pages(), bad + 1, "the correct free after a refused one was refused too");
+	/* too large an order, through every free entry point */
+	p = alloc_page(GFP_KERNEL);
+	__free_pages(p, 3);
+	free_pages((unsigned long)page_address(p), 1);
+	cr_assert_eq(kmm_bad_pages(), bad + 3);
+	cr_assert_eq(page_ref_count(p), 1);
+	__free_page(p);
+	unsigned long a = __get_free_pages(GFP_KERNEL, 3);
+	free_pages(a, 2);
+	cr_assert_eq(kmm_bad_pages(), bad + 4);
+	free_pages(a, 3);
+	/* a wrong order while someone else also holds a reference: refused too, the count stays */
+	p = alloc_pages(GFP_KERNEL, 1);
+	get_page(p);
+	__free_pages(p, 0);
+	cr_assert_eq(page_ref_count(p), 2);
+	__free_pages(p, 1);
+	__free_pages(p, 1);
+	/* a page in a state no free may see (mapped): refused, still owned, freed once clean */
+	p = alloc_page(GFP_KERNEL);
+	p->_mapcount = 0;
+	__free_page(p);
+	cr_assert_eq(page_ref_count(p), 1);
+	p->_mapcount = -1;
+	__free_page(p);
+	/* alloc_pages_exact / free_pages_exact round trip */
+	void *x = alloc_pages_exact(5 * PAGE_SIZE + 1, GFP_KERNEL);
+	cr_assert_not_null(x);
+	free_pages_exact(x, 5 * PAGE_SIZE + 1);
+	/* the page allocator's double free: refused, nothing changes */
+	p = alloc_page(GFP_KERNEL);
+	__free_page(p);
+	unsigned long before = kmm_bad_pages();
+	__free_page(p);
+	cr_assert_eq(kmm_bad_pages(), before + 1);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, wrong_order_free_changes_nothing, wrong_order_free_changes_nothing)

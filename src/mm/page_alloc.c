@@ -965,18 +965,24 @@ unsigned long kmm_bad_pages(void)
 	 (1UL << PG_unevictable) | (1UL << PG_mlocked))
 #define PAGE_FLAGS_CHECK_AT_PREP (((1UL << __NR_PAGEFLAGS) - 1) & ~(1UL << PG_head))
 
-static inline const char *page_bad_reason(const struct page *page, unsigned long flags)
+/* Why page may not be freed (or handed out); ref: the refcount it must have now. */
+static inline const char *page_bad_reason_ref(const struct page *page, unsigned long flags, int ref)
 {
 	if (page->_mapcount != -1)
 		return PageBuddy(page) ? "page is free in the buddy allocator" : "nonzero mapcount";
 	if (page->mapping)
 		return "non-NULL mapping";
-	if (page_ref_count(page) != 0)
+	if (page_ref_count(page) != ref)
 		return "nonzero _refcount";
 	if (page->flags & flags)
 		return flags == PAGE_FLAGS_CHECK_AT_FREE ? "PAGE_FLAGS_CHECK_AT_FREE flag(s) set"
 							 : "PAGE_FLAGS_CHECK_AT_PREP flag(s) set";
 	return NULL;
+}
+
+static inline const char *page_bad_reason(const struct page *page, unsigned long flags)
+{
+	return page_bad_reason_ref(page, flags, 0);
 }
 
 /*
@@ -998,15 +1004,47 @@ static inline int get_alloc_order(const struct page *page)
 	return (int)((page->flags & ALLOC_ORDER_MASK) >> ALLOC_ORDER_SHIFT) - 1;
 }
 
-static inline bool free_pages_prepare(struct page *page, unsigned int order)
+/* A free of the wrong order: said, and refused before anything changed. */
+static bool free_order_mismatch(struct page *page, unsigned int order)
 {
-	char reason[96];
 	int alloc_order = get_alloc_order(page);
-	if (alloc_order >= 0 && alloc_order != (int)order) {
-		snprintf(reason, sizeof(reason), "freed with order %u, allocated with order %d", order, alloc_order);
-		bad_page(page, reason);
+	if (__builtin_expect(alloc_order < 0 || alloc_order == (int)order, 1))
 		return false;
+	char reason[96];
+	snprintf(reason, sizeof(reason), "freed with order %u, allocated with order %d", order, alloc_order);
+	bad_page(page, reason);
+	return true;
+}
+
+/*
+ * free_pages_prepare()'s checks, made while the caller still holds its
+ * reference (ref 1), so a refused free leaves the page exactly as it was:
+ * its owner still has it and may free it correctly.  Read-only.
+ */
+static bool free_pages_refused(struct page *page, unsigned int order)
+{
+	if (free_order_mismatch(page, order))
+		return true;
+	const char *why = page_bad_reason_ref(page, PAGE_FLAGS_CHECK_AT_FREE, 1);
+	if (why) {
+		bad_page(page, why);
+		return true;
 	}
+	for (unsigned long i = 1; i < (1UL << order); i++) {
+		why = page_bad_reason(&page[i], PAGE_FLAGS_CHECK_AT_FREE);
+		if (why) {
+			bad_page(&page[i], why);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* checked: free_pages_refused() passed with the last reference, nothing can have changed since */
+static inline bool free_pages_prepare(struct page *page, unsigned int order, bool checked)
+{
+	if (!checked && free_order_mismatch(page, order))
+		return false;
 	bool compound = PageHead(page);
 	if (compound) {
 		for (unsigned long i = 1; i < (1UL << order); i++)
@@ -1014,16 +1052,18 @@ static inline bool free_pages_prepare(struct page *page, unsigned int order)
 		page[1].compound_order = 0;
 		ClearPageHead(page);
 	}
-	const char *why = page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE);
-	if (why) {
-		bad_page(page, why);
-		return false;
-	}
-	for (unsigned long i = 1; i < (1UL << order); i++) {
-		why = page_bad_reason(&page[i], PAGE_FLAGS_CHECK_AT_FREE);
+	if (!checked) {
+		const char *why = page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE);
 		if (why) {
-			bad_page(&page[i], why);
+			bad_page(page, why);
 			return false;
+		}
+		for (unsigned long i = 1; i < (1UL << order); i++) {
+			why = page_bad_reason(&page[i], PAGE_FLAGS_CHECK_AT_FREE);
+			if (why) {
+				bad_page(&page[i], why);
+				return false;
+			}
 		}
 	}
 	page->flags &= ~ALLOC_ORDER_MASK;
@@ -1117,9 +1157,9 @@ static inline void kasan_poison_pages(struct page *page, unsigned int order)
 		track_mem_noaccess(ram_host(PFN_PHYS(page_to_pfn(page))), PAGE_SIZE << order);
 }
 
-static inline void free_the_page(struct page *page, unsigned int order)
+static inline void free_the_page(struct page *page, unsigned int order, bool checked)
 {
-	if (!free_pages_prepare(page, order))
+	if (!free_pages_prepare(page, order, checked))
 		return;
 	kasan_poison_pages(page, order);
 	if (pcp_allowed_order(order))
@@ -1154,13 +1194,17 @@ void __free_pages(struct page *page, unsigned int order)
 	/*
 	 * The last reference needs no atomic instruction: whoever could race
 	 * with us would need a reference of their own.  (Speculative lookups
-	 * that take a reference from zero do not exist in kmm.)
+	 * that take a reference from zero do not exist in kmm.)  A free that
+	 * would be refused is refused before the reference goes, so the owner
+	 * still holds the page; a wrong order is refused with any refcount.
 	 */
 	if (ref == 1) {
+		if (free_pages_refused(page, order))
+			return;
 		set_page_count(page, 0);
-		free_the_page(page, order);
-	} else if (page_ref_dec_return(page) == 0) {
-		free_the_page(page, order);
+		free_the_page(page, order, true);
+	} else if (!free_order_mismatch(page, order) && page_ref_dec_return(page) == 0) {
+		free_the_page(page, order, false);
 	}
 }
 
@@ -1179,7 +1223,7 @@ void put_page(struct page *page)
 		return;
 	}
 	if (page_ref_dec_return(page) == 0)
-		free_the_page(page, PageHead(page) ? compound_order(page) : (unsigned)max(get_alloc_order(page), 0));
+		free_the_page(page, PageHead(page) ? compound_order(page) : (unsigned)max(get_alloc_order(page), 0), false);
 }
 
 /* ---- addresses ----------------------------------------------------------------------------- */
