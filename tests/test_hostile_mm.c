@@ -269,3 +269,35 @@ static void wrong_order_free_changes_nothing(const char *profile)
 	assert_nothing_lost();
 }
 TEST_ON_EVERY_PROFILE(hostile_mm, wrong_order_free_changes_nothing, wrong_order_free_changes_nothing)
+
+/* ---- 7. out-of-order kunmap_local ------------------------------------------------------ */
+
+static void kunmap_out_of_order(const char *profile)
+{
+	boot_hostile(profile, 1ULL << 30);
+	struct page *a = alloc_page(GFP_HIGHUSER), *b = alloc_page(GFP_HIGHUSER);
+	char *va = kmap_local_page(a), *vb = kmap_local_page(b);
+	cr_assert_not_null(va);
+	cr_assert_not_null(vb);
+	unsigned long bugs = M->kmap_bugs;
+	/* a before b: 6.1 warns once and pops the stack all the same; so does the second */
+	kunmap_local(va);
+	kunmap_local(vb);
+	if (PageHighMem(a)) {
+		cr_assert_eq(M->kmap_bugs, bugs + 2);
+		cr_assert_eq(dmesg_count("at mm/highmem.c:610 kunmap_local"), 1, "%s", kmm_dmesg());
+	}
+	/* the stack is empty: one more unmap is refused, nothing changes */
+	kunmap_atomic(va);
+	char why[200];
+	cr_assert_eq(kmap_in_use(why, sizeof(why)), 0, "%s", why);
+	/* and the slots work again */
+	char *vc = kmap_atomic(a);
+	strcpy(vc, "again");
+	kunmap_atomic(vc);
+	__free_page(a);
+	__free_page(b);
+	assert_nothing_lost();
+}
+Test(hostile_mm, kunmap_out_of_order_i386) { kunmap_out_of_order("i386"); }
+Test(hostile_mm, kunmap_out_of_order_pae) { kunmap_out_of_order("i386-pae"); }
