@@ -301,3 +301,60 @@ static void kunmap_out_of_order(const char *profile)
 }
 Test(hostile_mm, kunmap_out_of_order_i386) { kunmap_out_of_order("i386"); }
 Test(hostile_mm, kunmap_out_of_order_pae) { kunmap_out_of_order("i386-pae"); }
+
+/* ---- 8. refcount and free state agree --------------------------------------------------- */
+
+static void expect_zone_verify_fails(struct page *page, const char *what)
+{
+	char why[256];
+	cr_assert_neq(zone_verify(page_zone(page), why, sizeof(why)), 0, "zone_verify missed: %s", what);
+	cr_assert_neq(kmm_verify(why, sizeof(why)), 0, "kmm_verify missed: %s", what);
+}
+
+static void refcount_and_free_state_agree(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	char why[256];
+	/* a free block on a buddy list with a refcount */
+	struct page *p = alloc_pages(GFP_KERNEL, 3);
+	__free_pages(p, 3); /* order 3: straight to the buddy lists */
+	drain_all_pages(NULL);
+	cr_assert(PageBuddy(p) || PageBuddy(compound_head(p)) || page_ref_count(p) == 0);
+	struct zone *z = page_zone(p);
+	struct page *head = NULL;
+	for (unsigned o = 1; o < MAX_ORDER && !head; o++)
+		for (int t = 0; t < MIGRATE_TYPES && !head; t++)
+			if (!list_empty(&z->free_area[o].free_list[t]))
+				head = list_first_entry(&z->free_area[o].free_list[t], struct page, lru);
+	cr_assert_not_null(head);
+	cr_assert_eq(zone_verify(z, why, sizeof(why)), 0, "%s", why);
+	set_page_count(head, 1);
+	expect_zone_verify_fails(head, "a free block's head with refcount 1");
+	set_page_count(head, 0);
+	/* a page inside a free block with a refcount */
+	set_page_count(head + 1, 2);
+	expect_zone_verify_fails(head, "a page inside a free block with refcount 2");
+	set_page_count(head + 1, 0);
+	cr_assert_eq(zone_verify(z, why, sizeof(why)), 0, "%s", why);
+	/* an allocated page whose refcount went to 0 without a free: lost */
+	p = alloc_page(GFP_KERNEL);
+	set_page_count(p, 0);
+	expect_zone_verify_fails(p, "an allocated page with refcount 0");
+	set_page_count(p, -1);
+	expect_zone_verify_fails(p, "a negative refcount");
+	set_page_count(p, 1);
+	/* a page freed to a pcp list that still has a reference */
+	struct page *q = alloc_page(GFP_KERNEL);
+	__free_page(q);
+	set_page_count(q, 1);
+	expect_zone_verify_fails(q, "a page on a pcp list with refcount 1");
+	set_page_count(q, 0);
+	__free_page(p);
+	/* a non-compound order-2 allocation is fine: only its first page has a refcount */
+	p = alloc_pages(GFP_KERNEL, 2);
+	cr_assert_eq(zone_verify(page_zone(p), why, sizeof(why)), 0, "%s", why);
+	__free_pages(p, 2);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, refcount_and_free_state_agree, refcount_and_free_state_agree)
+
