@@ -14,6 +14,7 @@
 #include <limits.h>
 
 #include "mm/slab.h"
+#include "sim/track.h"
 
 static struct kmm_usage at_boot;
 
@@ -358,3 +359,113 @@ static void refcount_and_free_state_agree(const char *profile)
 }
 TEST_ON_EVERY_PROFILE(hostile_mm, refcount_and_free_state_agree, refcount_and_free_state_agree)
 
+/* ---- 5. SLUB: double frees the fast path cannot see ---------------------------------------- */
+
+/*
+ * A cache whose CPU slab is full: its first slab's objects, all allocated.
+ * What is freed then goes on the CPU freelist alone, so a double free
+ * there loses nothing else and a flush can put everything right.
+ */
+static struct kmem_cache *full_cpu_slab(void ***objs, unsigned int *n)
+{
+	struct kmem_cache *c = kmem_cache_create("hostile_obj", 64, 0, 0, NULL);
+	cr_assert_not_null(c);
+	void *first = kmem_cache_alloc(c, GFP_KERNEL);
+	struct page *slab = virt_to_slab(first);
+	*n = slab->objects;
+	*objs = calloc(*n, sizeof(void *));
+	(*objs)[0] = first;
+	for (unsigned int i = 1; i < *n; i++) {
+		(*objs)[i] = kmem_cache_alloc(c, GFP_KERNEL);
+		cr_assert_eq(virt_to_slab((*objs)[i]), slab);
+	}
+	return c;
+}
+
+static bool kasan_catches_double_free(void)
+{
+	return KMM_TRACK && track_on; /* the ASan build: kasan_slab_free() refuses the second free */
+}
+
+static void double_free_is_seen(const char *profile, int how)
+{
+	boot_hostile(profile, 256ULL << 20);
+	void **o;
+	unsigned int n;
+	struct kmem_cache *c = full_cpu_slab(&o, &n);
+	char why[256];
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
+	unsigned long bugs = M->slab_bugs;
+	/* a, b, a: the second free of a is not at the freelist's head, which is all SLUB checks */
+	if (how == 0) {
+		kmem_cache_free(c, o[1]);
+		kmem_cache_free(c, o[2]);
+		kmem_cache_free(c, o[1]);
+	} else if (how == 1) {
+		kfree(o[1]);
+		kfree(o[2]);
+		kfree(o[1]);
+	} else {
+		void *dup[3] = { o[1], o[2], o[1] };
+		kmem_cache_free_bulk(c, 3, dup);
+	}
+	if (kasan_catches_double_free()) {
+		cr_assert_not_null(strstr(kmm_dmesg(), "BUG: KASAN: double-free"));
+	} else {
+		/* no report at free time, as Linux without debugging; the validators see the cycle */
+		cr_assert_eq(M->slab_bugs, bugs);
+		cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0, "a freelist with a cycle passed");
+		cr_assert_not_null(strstr(why, "free already"), "%s", why);
+		cr_assert_neq(kmm_verify(why, sizeof(why)), 0);
+		/* a flush follows the chain bounded, keeps each object once and reports the rest */
+		kmem_cache_shrink(c);
+		cr_assert_not_null(strstr(kmm_dmesg(), "Freechain corrupt"), "%s", kmm_dmesg());
+		cr_assert_not_null(strstr(kmm_dmesg(), "FIX hostile_obj: Isolate corrupted freechain"));
+	}
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
+	for (unsigned int i = 0; i < n; i++)
+		if (i != 1 && i != 2)
+			kmem_cache_free(c, o[i]);
+	free(o);
+	kmem_cache_destroy(c);
+	assert_nothing_lost();
+}
+static void double_kmem_cache_free(const char *profile) { double_free_is_seen(profile, 0); }
+static void double_kfree(const char *profile) { double_free_is_seen(profile, 1); }
+static void duplicate_in_free_bulk(const char *profile) { double_free_is_seen(profile, 2); }
+TEST_ON_EVERY_PROFILE(hostile_mm, double_kmem_cache_free, double_kmem_cache_free)
+TEST_ON_EVERY_PROFILE(hostile_mm, double_kfree, double_kfree)
+TEST_ON_EVERY_PROFILE(hostile_mm, duplicate_in_free_bulk, duplicate_in_free_bulk)
+
+/* Every kind of damage the validator can see in a CPU slab, and none of it hangs anything. */
+Test(hostile_mm, kmem_cache_verify_sees_corrupt_freelists)
+{
+	boot_hostile("x86_64", 256ULL << 20);
+	if (kasan_catches_double_free())
+		return; /* the ASan build refuses the frees this test corrupts with */
+	struct kmem_cache *c = kmem_cache_create("hostile_obj", 64, 0, 0, NULL);
+	void *a = kmem_cache_alloc(c, GFP_KERNEL), *b = kmem_cache_alloc(c, GFP_KERNEL);
+	struct kmem_cache_cpu *cpu = &c->cpu_slab[0];
+	cr_assert_not_null(cpu->slab);
+	char why[256];
+	void *saved = cpu->freelist;
+	/* a pointer off an object boundary */
+	cpu->freelist = (char *)saved + 8;
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	cr_assert_not_null(strstr(why, "outside the slab's objects"), "%s", why);
+	/* a pointer into another page */
+	cpu->freelist = page_address(alloc_page(GFP_KERNEL));
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	__free_page(virt_to_page(cpu->freelist));
+	/* the slab's count disagrees with its freelist */
+	cpu->freelist = saved;
+	cpu->slab->inuse--;
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	cr_assert_not_null(strstr(why, "inuse"), "%s", why);
+	cpu->slab->inuse++;
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
+	kmem_cache_free(c, a);
+	kmem_cache_free(c, b);
+	kmem_cache_destroy(c);
+	assert_nothing_lost();
+}

@@ -457,6 +457,72 @@ static bool check_object(struct kmem_cache *s, struct page *slab, u8 *object, u8
 	return ok;
 }
 
+/* ---- freelist walks: bounded, every object at most once ---------------------------------- */
+
+#define SEEN_WORDS(objects) (((objects) + 63) / 64)
+
+/* The index of object p in slab (p passed valid_object_pointer()). */
+static inline unsigned int obj_index(const struct kmem_cache *s, const struct page *slab, const void *p)
+{
+	return (unsigned int)((unsigned long)((const char *)p - slab_address(slab) - s->red_left_pad) / s->size);
+}
+
+/*
+ * Follow a chain of free objects of slab from fp: each must start an
+ * object of this slab and not be in seen yet (a bitmap of the slab's
+ * objects, shared by all the chains of one slab), so the walk takes at
+ * most slab->objects steps whatever the chain holds - a cycle, a double
+ * free, a wild pointer.  Returns how many objects it walked; *bad is the
+ * pointer that broke the chain (NULL: it ended cleanly), *last the object
+ * before it (NULL: the chain's head was bad).  Reads only.
+ */
+static unsigned int freechain_walk(const struct kmem_cache *s, const struct page *slab, void *fp, u64 *seen, void **bad,
+				   void **last)
+{
+	unsigned int nr = 0;
+	*bad = *last = NULL;
+	while (fp) {
+		unsigned int i;
+		if (!valid_object_pointer(s, slab, fp) || (i = obj_index(s, slab, fp)) >= slab->objects ||
+		    (seen[i / 64] >> (i % 64) & 1)) {
+			*bad = fp;
+			break;
+		}
+		seen[i / 64] |= 1ULL << (i % 64);
+		nr++;
+		*last = fp;
+		fp = get_freepointer(s, fp);
+	}
+	return nr;
+}
+
+/* Why fp broke a chain, for the reports. */
+static const char *freechain_fault(const struct kmem_cache *s, const struct page *slab, const void *fp)
+{
+	if (!valid_object_pointer(s, slab, fp) || obj_index(s, slab, fp) >= slab->objects)
+		return "points outside the slab's objects";
+	return "is free already (a double free, or a cycle)";
+}
+
+/*
+ * Cut a slab's freelist where freechain_walk() found it broken, as SLUB's
+ * on_freelist() repairs: after the last good object, or the whole list
+ * when its head is bad.  What was cut off stays counted in use: leaked,
+ * never handed out twice.  Slab lock held.
+ */
+static void freechain_isolate(struct kmem_cache *s, struct page *slab, void *last, void *bad)
+{
+	if (last) {
+		slab_err(s, slab, "Freechain corrupt: 0x%lx after 0x%lx %s", kva(bad), kva(last), freechain_fault(s, slab, bad));
+		set_freepointer(s, last, NULL);
+		slab_fix(s, "Isolate corrupted freechain");
+	} else {
+		slab_err(s, slab, "Freepointer corrupt: 0x%lx %s", kva(bad), freechain_fault(s, slab, bad));
+		slab->freelist = NULL;
+		slab_fix(s, "Freelist cleared");
+	}
+}
+
 /* Is object on the slab's freelist (a double free)?  Caller holds the slab lock. */
 static bool on_freelist(struct kmem_cache *s, struct page *slab, void *search)
 {
@@ -614,15 +680,42 @@ static inline void remove_full(struct kmem_cache *s, struct kmem_cache_node *n, 
 static void deactivate_slab(struct kmem_cache *s, struct page *slab, void *freelist)
 {
 	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+	u64 seen[SEEN_WORDS(slab->objects)];
+	memset(seen, 0, sizeof(seen));
 	pthread_mutex_lock(&n->list_lock);
 	slab_lock(slab);
 	bool remote_frees = slab->freelist != NULL;
+	/*
+	 * Both chains are walked bounded, each object taken once: a double
+	 * free left a cycle or a duplicate in them, and following it would
+	 * never end.  The rest of a broken chain stays in use (reported).
+	 */
+	void *bad, *last;
+	unsigned int nfree = freechain_walk(s, slab, slab->freelist, seen, &bad, &last);
+	if (bad)
+		freechain_isolate(s, slab, last, bad);
 	while (freelist) {
+		unsigned int i;
+		if (!valid_object_pointer(s, slab, freelist) || (i = obj_index(s, slab, freelist)) >= slab->objects ||
+		    (seen[i / 64] >> (i % 64) & 1)) {
+			slab_err(s, slab, "Freechain corrupt: 0x%lx on a CPU freelist %s", kva(freelist),
+				 freechain_fault(s, slab, freelist));
+			slab_fix(s, "Isolate corrupted freechain");
+			break;
+		}
+		seen[i / 64] |= 1ULL << (i % 64);
 		void *next = get_freepointer(s, freelist);
 		set_freepointer(s, freelist, slab->freelist);
 		slab->freelist = freelist;
-		slab->inuse--;
+		nfree++;
 		freelist = next;
+	}
+	if (slab->inuse != slab->objects - nfree) {
+		if (!bad && !freelist)
+			slab_err(s, slab, "Wrong object count. Counter is %u but counted were %u", slab->inuse,
+				 slab->objects - nfree);
+		slab->inuse = slab->objects - nfree;
+		slab_fix(s, "Object count adjusted");
 	}
 	slab->frozen = 0;
 	unsigned int inuse = slab->inuse;
@@ -1336,16 +1429,16 @@ static void list_slab_objects(struct kmem_cache *s, struct page *slab, const cha
 {
 	slab_err(s, slab, text, s->name);
 	char *addr = slab_address(slab);
-	bool *free_map = calloc(slab->objects, sizeof(bool));
-	for (void *p = slab->freelist; p && free_map; p = get_freepointer(s, p))
-		free_map[((char *)p - addr - s->red_left_pad) / s->size] = true;
+	u64 free_map[SEEN_WORDS(slab->objects)];
+	memset(free_map, 0, sizeof(free_map));
+	void *bad, *last;
+	freechain_walk(s, slab, slab->freelist, free_map, &bad, &last);
 	for (unsigned int i = 0; i < slab->objects; i++)
-		if (free_map && !free_map[i]) {
+		if (!(free_map[i / 64] >> (i % 64) & 1)) {
 			void *p = addr + s->red_left_pad + i * s->size;
 			pr_err("Object 0x%lx @offset=%lu\n", kva(p), (unsigned long)((char *)p - addr));
 			print_tracking(s, p);
 		}
-	free(free_map);
 }
 
 /* Free the empty partial slabs of a node; list the objects left in the others. */
@@ -1462,64 +1555,128 @@ struct verify_ctx {
 	int ret;
 };
 
-/* Check one slab: freelist inside the slab, no loop, inuse == objects - free, red zones, poison. */
-static void verify_slab(struct kmem_cache *s, struct page *slab, void *cpu_freelist, struct verify_ctx *v)
+/*
+ * Check one slab: it is this cache's; its freelist (and the CPU freelist
+ * of a CPU slab) are chains of real objects, each free once, walked at
+ * most objects steps; inuse == objects - the objects on slab->freelist
+ * (a CPU's own free objects count as in use, as SLUB counts them); red
+ * zones and poison of debug caches.  where names the list it is on.
+ */
+static void verify_slab(struct kmem_cache *s, struct page *slab, void *cpu_freelist, struct verify_ctx *v,
+			const char *where)
 {
 	char *addr = slab_address(slab);
-	bool *is_free = calloc(slab->objects, sizeof(bool));
-	unsigned int nfree = 0;
-	void *lists[2] = { slab->freelist, cpu_freelist };
-	for (int l = 0; l < 2 && !v->ret; l++)
-		for (void *p = lists[l]; p; p = get_freepointer(s, p)) {
-			if (!valid_object_pointer(s, slab, p)) {
-				snprintf(v->why, v->len, "%s: slab 0x%lx: free pointer 0x%lx is not an object", s->name, kva(addr), kva(p));
-				v->ret = -EINVAL;
-				break;
-			}
-			unsigned int i = (unsigned)(((char *)p - addr - s->red_left_pad) / s->size);
-			if (is_free[i]) {
-				snprintf(v->why, v->len, "%s: slab 0x%lx: object %u is on a freelist twice", s->name, kva(addr), i);
-				v->ret = -EINVAL;
-				break;
-			}
-			is_free[i] = true;
-			nfree++;
-		}
-	unsigned int expect_inuse = slab->objects - (cpu_freelist ? nfree : nfree);
-	if (!v->ret && cpu_freelist == NULL && slab->inuse != expect_inuse && !slab->frozen) {
-		snprintf(v->why, v->len, "%s: slab 0x%lx: inuse %u but %u of %u objects are free", s->name, kva(addr),
-			 slab->inuse, nfree, slab->objects);
+	if (!PageSlab(slab) || slab->slab_cache != s || !slab->objects ||
+	    s->red_left_pad + (unsigned long)slab->objects * s->size > (PAGE_SIZE << slab_order(slab))) {
+		snprintf(v->why, v->len, "%s: %s: page 0x%lx is not a slab of this cache (%u objects)", s->name, where,
+			 kva(addr), slab->objects);
 		v->ret = -EINVAL;
+		return;
 	}
-	if (!v->ret && kmem_cache_debug(s))
+	u64 seen[SEEN_WORDS(slab->objects)];
+	memset(seen, 0, sizeof(seen));
+	void *bad, *last;
+	unsigned int nfree = freechain_walk(s, slab, slab->freelist, seen, &bad, &last);
+	if (bad) {
+		snprintf(v->why, v->len, "%s: %s: slab 0x%lx: free pointer 0x%lx %s", s->name, where, kva(addr), kva(bad),
+			 freechain_fault(s, slab, bad));
+		v->ret = -EINVAL;
+		return;
+	}
+	if (slab->inuse != slab->objects - nfree) {
+		snprintf(v->why, v->len, "%s: %s: slab 0x%lx: inuse %u but %u of %u objects are free", s->name, where,
+			 kva(addr), slab->inuse, nfree, slab->objects);
+		v->ret = -EINVAL;
+		return;
+	}
+	if (cpu_freelist) {
+		freechain_walk(s, slab, cpu_freelist, seen, &bad, &last);
+		if (bad) {
+			snprintf(v->why, v->len, "%s: %s: slab 0x%lx: CPU free pointer 0x%lx %s", s->name, where, kva(addr),
+				 kva(bad), freechain_fault(s, slab, bad));
+			v->ret = -EINVAL;
+			return;
+		}
+	}
+	if (kmem_cache_debug(s))
 		for (unsigned int i = 0; i < slab->objects && !v->ret; i++) {
 			u8 *p = (u8 *)addr + s->red_left_pad + i * s->size;
-			if (!check_object(s, slab, p, is_free[i] ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE)) {
+			bool is_free = seen[i / 64] >> (i % 64) & 1;
+			if (!check_object(s, slab, p, is_free ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE)) {
 				snprintf(v->why, v->len, "%s: object 0x%lx: red zone or poison damaged (reported above)", s->name, kva(p));
 				v->ret = -EINVAL;
 			}
 		}
-	free(is_free);
 }
 
+/*
+ * Every slab the cache can see: each CPU's slab with its CPU freelist and
+ * its partial list, each node's partial list, and the full list of debug
+ * caches; every list walked bounded (no more slabs than the nodes count).
+ * The CPUs must be quiet (a validator's precondition), as their per-CPU
+ * data is read without their cooperation.
+ */
 int kmem_cache_verify(struct kmem_cache *s, char *why, size_t whylen)
 {
 	struct verify_ctx v = { why, whylen, 0 };
-	long slabs = 0, objects = 0;
+	long slabs = 0, objects = 0, max_slabs = 1;
+	for (int nid = 0; nid < M->nr_nodes; nid++)
+		max_slabs += __atomic_load_n(&get_node(s, nid)->nr_slabs, __ATOMIC_RELAXED);
+	for (int cpu = 0; cpu < M->nr_cpus && !v.ret; cpu++) {
+		struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
+		char where[48];
+		snprintf(where, sizeof(where), "CPU %d's slab", cpu);
+		if (c->slab) {
+			slab_lock(c->slab);
+			if (!c->slab->frozen) {
+				snprintf(why, whylen, "%s: %s is not frozen", s->name, where);
+				v.ret = -EINVAL;
+			} else {
+				verify_slab(s, c->slab, c->freelist, &v, where);
+			}
+			slab_unlock(c->slab);
+		} else if (c->freelist) {
+			snprintf(why, whylen, "%s: CPU %d has a freelist but no slab", s->name, cpu);
+			v.ret = -EINVAL;
+		}
+		snprintf(where, sizeof(where), "CPU %d's partial list", cpu);
+		long budget = max_slabs;
+		for (struct page *slab = c->partial; slab && !v.ret; slab = slab->next) {
+			if (--budget < 0) {
+				snprintf(why, whylen, "%s: %s does not end (a loop)", s->name, where);
+				v.ret = -EINVAL;
+				break;
+			}
+			slab_lock(slab);
+			if (!slab->frozen) {
+				snprintf(why, whylen, "%s: a slab on %s is not frozen", s->name, where);
+				v.ret = -EINVAL;
+			} else {
+				verify_slab(s, slab, NULL, &v, where);
+			}
+			slab_unlock(slab);
+		}
+	}
 	for (int nid = 0; nid < M->nr_nodes && !v.ret; nid++) {
 		struct kmem_cache_node *n = get_node(s, nid);
 		unsigned long partial = 0;
+		char where[48];
+		snprintf(where, sizeof(where), "node %d's partial list", nid);
 		pthread_mutex_lock(&n->list_lock);
 		struct list_head *pos;
 		list_for_each(pos, &n->partial) {
 			struct page *slab = list_entry(pos, struct page, slab_list);
+			if ((long)partial >= max_slabs) {
+				snprintf(why, whylen, "%s: %s does not end (a loop)", s->name, where);
+				v.ret = -EINVAL;
+				break;
+			}
 			slab_lock(slab);
-			if (slab->frozen || slab->slab_cache != s || !PageSlab(slab)) {
-				snprintf(why, whylen, "%s: a slab on node %d's partial list is %s", s->name, nid,
-					 slab->frozen ? "frozen" : "not this cache's");
+			if (slab->frozen) {
+				snprintf(why, whylen, "%s: a slab on %s is frozen", s->name, where);
 				v.ret = -EINVAL;
 			} else {
-				verify_slab(s, slab, NULL, &v);
+				verify_slab(s, slab, NULL, &v, where);
 			}
 			slab_unlock(slab);
 			partial++;
@@ -1530,11 +1687,18 @@ int kmem_cache_verify(struct kmem_cache *s, char *why, size_t whylen)
 			snprintf(why, whylen, "%s: node %d nr_partial %lu but %lu slabs listed", s->name, nid, n->nr_partial, partial);
 			v.ret = -EINVAL;
 		}
+		snprintf(where, sizeof(where), "node %d's full list", nid);
+		long budget = max_slabs;
 		if (!v.ret && kmem_cache_debug(s))
 			list_for_each(pos, &n->full) {
 				struct page *slab = list_entry(pos, struct page, slab_list);
+				if (--budget < 0) {
+					snprintf(why, whylen, "%s: %s does not end (a loop)", s->name, where);
+					v.ret = -EINVAL;
+					break;
+				}
 				slab_lock(slab);
-				verify_slab(s, slab, NULL, &v);
+				verify_slab(s, slab, NULL, &v, where);
 				slab_unlock(slab);
 				if (v.ret)
 					break;
