@@ -500,7 +500,7 @@ static unsigned int freechain_walk(const struct kmem_cache *s, const struct page
 static const char *freechain_fault(const struct kmem_cache *s, const struct page *slab, const void *fp)
 {
 	if (!valid_object_pointer(s, slab, fp) || obj_index(s, slab, fp) >= slab->objects)
-		return "points outside the slab's objects";
+		return "is not an object of this slab";
 	return "is free already (a double free, or a cycle)";
 }
 
@@ -691,7 +691,7 @@ static void deactivate_slab(struct kmem_cache *s, struct page *slab, void *freel
 	 * never end.  The rest of a broken chain stays in use (reported).
 	 */
 	void *bad, *last;
-	unsigned int nfree = freechain_walk(s, slab, slab->freelist, seen, &bad, &last);
+	unsigned int nfree = freechain_walk(s, slab, slab->freelist, seen, &bad, &last), ncpu = 0;
 	if (bad)
 		freechain_isolate(s, slab, last, bad);
 	while (freelist) {
@@ -708,15 +708,17 @@ static void deactivate_slab(struct kmem_cache *s, struct page *slab, void *freel
 		set_freepointer(s, freelist, slab->freelist);
 		slab->freelist = freelist;
 		nfree++;
+		ncpu++;
 		freelist = next;
 	}
-	if (slab->inuse != slab->objects - nfree) {
+	/* the CPU's objects were counted in use: the counter drops by them, and then matches the free ones */
+	if (slab->inuse + nfree != slab->objects + ncpu) {
 		if (!bad && !freelist)
-			slab_err(s, slab, "Wrong object count. Counter is %u but counted were %u", slab->inuse,
+			slab_err(s, slab, "Wrong object count. Counter is %u but counted were %u", slab->inuse - ncpu,
 				 slab->objects - nfree);
-		slab->inuse = slab->objects - nfree;
 		slab_fix(s, "Object count adjusted");
 	}
+	slab->inuse = slab->objects - nfree;
 	slab->frozen = 0;
 	unsigned int inuse = slab->inuse;
 	bool has_free = slab->freelist != NULL;
@@ -1567,7 +1569,7 @@ static void verify_slab(struct kmem_cache *s, struct page *slab, void *cpu_freel
 {
 	char *addr = slab_address(slab);
 	if (!PageSlab(slab) || slab->slab_cache != s || !slab->objects ||
-	    s->red_left_pad + (unsigned long)slab->objects * s->size > (PAGE_SIZE << slab_order(slab))) {
+	    (unsigned long)slab->objects * s->size > (PAGE_SIZE << slab_order(slab))) {
 		snprintf(v->why, v->len, "%s: %s: page 0x%lx is not a slab of this cache (%u objects)", s->name, where,
 			 kva(addr), slab->objects);
 		v->ret = -EINVAL;
