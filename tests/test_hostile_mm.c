@@ -469,3 +469,63 @@ Test(hostile_mm, kmem_cache_verify_sees_corrupt_freelists)
 	kmem_cache_destroy(c);
 	assert_nothing_lost();
 }
+
+/* ---- 6. a destroyed cache ------------------------------------------------------------------ */
+
+static void destroyed_cache_is_refused(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	struct kmem_cache *c = kmem_cache_create("hostile_gone", 100, 0, 0, NULL);
+	void *o = kmem_cache_alloc(c, GFP_KERNEL);
+	kmem_cache_free(c, o);
+	unsigned long kaddr = c->kaddr;
+	cr_assert_geq(kaddr, M->layout.page_offset, "the descriptor is an object in simulated memory");
+	kmem_cache_destroy(c);
+	unsigned long bugs = M->slab_bugs;
+	/* each use is reported, naming the call and the descriptor's kernel address, and refused */
+	kmem_cache_destroy(c);
+	cr_assert_null(kmem_cache_alloc(c, GFP_KERNEL));
+	cr_assert_null(kmem_cache_alloc_node(c, GFP_KERNEL, 0));
+	kmem_cache_free(c, o);
+	void *bulk[2] = { NULL, NULL };
+	cr_assert_eq(kmem_cache_alloc_bulk(c, GFP_KERNEL, 2, bulk), 0);
+	kmem_cache_free_bulk(c, 2, bulk);
+	cr_assert_eq(kmem_cache_shrink(c), 0);
+	cr_assert_eq(M->slab_bugs, bugs + 7);
+	char line[128];
+	snprintf(line, sizeof(line), "Read of size %d at addr %lx by task kmm/0", M->prof->bits / 8, kaddr);
+	cr_assert_eq(dmesg_count(line), 7, "%s", kmm_dmesg());
+	cr_assert_eq(dmesg_count("BUG: KASAN: use-after-free in kmem_cache_destroy\n"), 1);
+	cr_assert_eq(dmesg_count("BUG: KASAN: use-after-free in kmem_cache_alloc\n"), 1);
+	cr_assert_eq(dmesg_count("BUG: KASAN: use-after-free in kmem_cache_free\n"), 1);
+	cr_assert_eq(dmesg_count("The object was the cache \"hostile_gone\""), 7);
+	char why[128];
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	/* the kernel's own caches are never destroyed */
+	bugs = M->slab_bugs;
+	kmem_cache_destroy(kmalloc_caches[KMALLOC_NORMAL][13]);
+	kmem_cache_destroy(kmem_cache_cache);
+	cr_assert_eq(M->slab_bugs, bugs + 2);
+	void *k = kmalloc(8000, GFP_KERNEL);
+	cr_assert_not_null(k, "kmalloc-8k still works");
+	kfree(k);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, destroyed_cache_is_refused, destroyed_cache_is_refused)
+
+/* Many destroys after it: the quarantine lets the oldest go, and nothing leaks. */
+Test(hostile_mm, many_destroyed_caches)
+{
+	boot_hostile("x86_64", 256ULL << 20);
+	for (int i = 0; i < 300; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "hostile_%d", i);
+		struct kmem_cache *c = kmem_cache_create(name, 32 + (unsigned)i, 0, SLAB_STORE_USER, NULL);
+		void *o = kmem_cache_alloc(c, GFP_KERNEL);
+		kmem_cache_free(c, o);
+		kmem_cache_destroy(c);
+		kmem_cache_destroy(c); /* the latest is always reported */
+	}
+	cr_assert_eq(dmesg_count("BUG: KASAN: use-after-free in kmem_cache_destroy"), 300);
+	assert_nothing_lost();
+}

@@ -1164,11 +1164,19 @@ static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
+	if (kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "kmem_cache_alloc");
+		return NULL;
+	}
 	return slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), 0);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 {
+	if (kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "kmem_cache_alloc_node");
+		return NULL;
+	}
 	return slab_alloc_node(s, flags, node, (unsigned long)__builtin_return_address(0), 0);
 }
 
@@ -1196,6 +1204,10 @@ static struct kmem_cache *cache_from_obj(struct kmem_cache *s, const void *x, st
 void kmem_cache_free(struct kmem_cache *s, void *x)
 {
 	struct page *slab;
+	if (s && kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "kmem_cache_free");
+		return;
+	}
 	if (!x)
 		return;
 	if (__builtin_expect(is_kfence_address(x), 0)) {
@@ -1621,6 +1633,10 @@ static void verify_slab(struct kmem_cache *s, struct page *slab, void *cpu_freel
 int kmem_cache_verify(struct kmem_cache *s, char *why, size_t whylen)
 {
 	struct verify_ctx v = { why, whylen, 0 };
+	if (kmem_cache_dead(s)) {
+		snprintf(why, whylen, "cache %lx (%s) was destroyed", s->kaddr, s->name);
+		return -EINVAL;
+	}
 	long slabs = 0, objects = 0, max_slabs = 1;
 	for (int nid = 0; nid < M->nr_nodes; nid++)
 		max_slabs += __atomic_load_n(&get_node(s, nid)->nr_slabs, __ATOMIC_RELAXED);
