@@ -529,3 +529,133 @@ Test(hostile_mm, many_destroyed_caches)
 	cr_assert_eq(dmesg_count("BUG: KASAN: use-after-free in kmem_cache_destroy"), 300);
 	assert_nothing_lost();
 }
+
+/* ---- 9. SLUB's reports and validate_slab_cache() -------------------------------------------- */
+
+/* No host pointer, one "0x", no log level inside a line. */
+static void assert_report_clean(const void *const *host, int n)
+{
+	const char *log = kmm_dmesg();
+	cr_assert_null(strstr(log, "0x0x"), "%s", log);
+	cr_assert_null(strstr(log, "<3>"), "%s", log);
+	cr_assert_null(strstr(log, "<4>"), "%s", log);
+	for (int i = 0; i < n; i++) {
+		char hex[32];
+		snprintf(hex, sizeof(hex), "%lx", (unsigned long)host[i]);
+		cr_assert_null(strstr(log, hex), "host pointer %s in the log:\n%s", hex, log);
+	}
+}
+
+static void slub_reports_are_the_kernels(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	struct kmem_cache *c = kmem_cache_create("hostile_dbg", 40, 0, SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER, NULL);
+	char *o = kmem_cache_alloc(c, GFP_KERNEL), *keep = kmem_cache_alloc(c, GFP_KERNEL);
+	o[40] = 0x42; /* one byte into the red zone */
+	kmem_cache_free(c, o);
+	cr_assert_not_null(strstr(kmm_dmesg(), "BUG hostile_dbg (Not tainted): Redzone overwritten"), "%s", kmm_dmesg());
+	cr_assert_not_null(strstr(kmm_dmesg(), "Object   "), "the hexdump");
+	kmem_cache_free(c, o); /* the first free was refused (reported, repaired): this one frees */
+	kmem_cache_free(c, o); /* a double free: "Object already free" with its trailer */
+	cr_assert_not_null(strstr(kmm_dmesg(), "Object already free"));
+	char slabline[64];
+	snprintf(slabline, sizeof(slabline), "fp=0x%lx", kmm_host_to_kva(o));
+	cr_assert_not_null(strstr(kmm_dmesg(), slabline), "the free pointer as a kernel address: %s", kmm_dmesg());
+	const void *host[] = { o, keep, virt_to_page(o), c };
+	assert_report_clean(host, 4);
+	kmem_cache_free(c, keep);
+	kmem_cache_destroy(c);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, slub_reports_are_the_kernels, slub_reports_are_the_kernels)
+
+/* A page allocator report and a vmalloc report name no host pointer either. */
+Test(hostile_mm, page_and_vmalloc_reports_name_kernel_addresses)
+{
+	boot_hostile("x86_64", 256ULL << 20);
+	struct page *p = alloc_page(GFP_KERNEL);
+	__free_pages(p, 2);
+	void *k = kmalloc(100, GFP_KERNEL);
+	char *v = vmalloc(PAGE_SIZE);
+	vfree(v + 8);
+	vfree(k);
+	kfree((void *)0x1234);
+	const void *host[] = { p, k, page_address(p) };
+	assert_report_clean(host, 3);
+	char line[96];
+	snprintf(line, sizeof(line), "Trying to vfree() nonexistent vm area (%lx)", kmm_host_to_kva(k));
+	cr_assert_not_null(strstr(kmm_dmesg(), "Trying to vfree() nonexistent vm area (ffffc9"), "%s", kmm_dmesg());
+	cr_assert_not_null(strstr(kmm_dmesg(), line), "%s", kmm_dmesg());
+	kfree(k);
+	vfree(v);
+	__free_page(p);
+	assert_nothing_lost();
+}
+
+static int errors_seen;
+static void count_error(void *arg)
+{
+	(void)arg;
+	errors_seen++;
+}
+
+static void validate_repairs(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	struct kmem_cache *c = kmem_cache_create("hostile_val", 64, 0, 0, NULL);
+	void *keep = kmem_cache_alloc(c, GFP_KERNEL), *o = kmem_cache_alloc(c, GFP_KERNEL);
+	kmem_cache_free(c, o);
+	cr_assert_eq(validate_slab_cache(c), 0, "a sound cache has no errors");
+	/* the slab is on the node's partial list now; its count goes wrong */
+	struct page *slab = virt_to_slab(keep);
+	cr_assert(!slab->frozen);
+	slab->inuse += 3;
+	char why[256];
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	cr_assert_eq(validate_slab_cache(c), 1);
+	cr_assert_not_null(strstr(kmm_dmesg(), "BUG hostile_val (Not tainted): Wrong object count."), "%s", kmm_dmesg());
+	cr_assert_not_null(strstr(kmm_dmesg(), "FIX hostile_val: Object count adjusted"));
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "repaired: %s", why);
+	/* with the harness's hook: counted, not printed, repaired all the same */
+	slab->inuse += 2;
+	size_t len = strlen(kmm_dmesg());
+	errors_seen = 0;
+	kmm_slab_set_error_hook(count_error, NULL);
+	validate_slab_cache(c);
+	kmm_slab_set_error_hook(NULL, NULL);
+	cr_assert_eq(errors_seen, 2, "the BUG and its FIX");
+	cr_assert_eq(strlen(kmm_dmesg()), len, "%s", kmm_dmesg() + len);
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
+	kmem_cache_free(c, keep);
+	kmem_cache_destroy(c);
+	cr_assert_eq(validate_slab_cache(c), -EINVAL, "a destroyed cache");
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, validate_repairs, validate_repairs)
+
+/* A double free into a CPU partial slab: validate's flush cuts the cycle, and the cache is whole again. */
+Test(hostile_mm, validate_cuts_a_double_free_cycle)
+{
+	boot_hostile("i386", 256ULL << 20);
+	if (kasan_catches_double_free())
+		return;
+	void **o;
+	unsigned int n;
+	struct kmem_cache *c = full_cpu_slab(&o, &n);
+	kmem_cache_flush_all(c); /* the full slab leaves the CPU: on no list, as SLUB keeps full slabs */
+	kmem_cache_free(c, o[1]); /* it turns partial: frozen onto this CPU's partial list */
+	kmem_cache_free(c, o[2]);
+	kmem_cache_free(c, o[1]);
+	char why[256];
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	cr_assert_not_null(strstr(why, "CPU 0's partial list"), "%s", why);
+	cr_assert_geq(validate_slab_cache(c), 1);
+	cr_assert_not_null(strstr(kmm_dmesg(), "Freechain corrupt"), "%s", kmm_dmesg());
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
+	for (unsigned int i = 0; i < n; i++)
+		if (i != 1 && i != 2)
+			kmem_cache_free(c, o[i]);
+	free(o);
+	kmem_cache_destroy(c);
+	assert_nothing_lost();
+}

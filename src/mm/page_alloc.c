@@ -1076,7 +1076,8 @@ static bool page_outside_memory(const struct page *page)
 {
 	if (page < mem_map || page >= mem_map + max_mapnr || !pfn_valid(page_to_pfn(page)) ||
 	    !page_zone(page)->in_profile || !populated_zone(page_zone(page))) {
-		pr_alert("BUG: Bad page state in process %s  page:%p is outside any zone\n", "kmm", (const void *)page);
+		pr_alert("BUG: Bad page state in process %s  pfn:%05lx is outside any zone\n", "kmm",
+			 (unsigned long)(page - mem_map));
 		bad_pages_reported++;
 		return true;
 	}

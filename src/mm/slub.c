@@ -314,7 +314,8 @@ void print_tracking(struct kmem_cache *s, void *object)
 	metadata_access_disable(s, object, keep);
 }
 
-static void print_section(const char *level, const char *text, const u8 *addr, unsigned int length)
+/* print_hex_dump(KERN_ERR, text, DUMP_PREFIX_ADDRESS, 16, 1, ...): the level is the line's, never its text */
+static void print_section(const char *text, const u8 *addr, unsigned int length)
 {
 	for (unsigned int i = 0; i < length; i += 16) {
 		char hex[64] = "", asc[20] = "";
@@ -324,8 +325,32 @@ static void print_section(const char *level, const char *text, const u8 *addr, u
 			asc[k] = addr[i + k] >= 32 && addr[i + k] < 127 ? (char)addr[i + k] : '.';
 		}
 		asc[n] = 0;
-		printk("%s%s%08lx: %-50s %s\n", level, text, kva(addr + i), hex, asc);
+		pr_err("%s%08lx: %-50s %s\n", text, kva(addr + i), hex, asc);
 	}
+}
+
+/*
+ * The test harness's error counter (Linux's slab_add_kunit_errors()):
+ * while a hook is set, every report SLUB would print - a BUG with its
+ * details, a FIX line - calls the hook instead and prints nothing; the
+ * repair is made all the same.  Set for the whole process.
+ */
+static void (*slab_error_hook)(void *arg);
+static void *slab_error_hook_arg;
+
+void kmm_slab_set_error_hook(void (*hook)(void *arg), void *arg)
+{
+	slab_error_hook_arg = arg;
+	__atomic_store_n(&slab_error_hook, hook, __ATOMIC_RELEASE);
+}
+
+static bool slab_add_kunit_errors(void)
+{
+	void (*hook)(void *) = __atomic_load_n(&slab_error_hook, __ATOMIC_ACQUIRE);
+	if (!hook)
+		return false;
+	hook(slab_error_hook_arg);
+	return true;
 }
 
 static void slab_bug(struct kmem_cache *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -345,6 +370,8 @@ static void slab_bug(struct kmem_cache *s, const char *fmt, ...)
 static void slab_fix(struct kmem_cache *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void slab_fix(struct kmem_cache *s, const char *fmt, ...)
 {
+	if (slab_add_kunit_errors())
+		return;
 	char msg[256];
 	va_list ap;
 	va_start(ap, fmt);
@@ -353,10 +380,21 @@ static void slab_fix(struct kmem_cache *s, const char *fmt, ...)
 	pr_err("FIX %s: %s\n", s->name, msg);
 }
 
+/* A free pointer as SLUB prints it after its "0x": the simulated kernel address, or (null) */
+static void fp_text(char *buf, size_t len, const void *fp)
+{
+	if (fp)
+		snprintf(buf, len, "%lx", kva(fp));
+	else
+		snprintf(buf, len, "(null)");
+}
+
 static void print_slab_info(const struct page *slab)
 {
-	pr_err("Slab 0x%lx objects=%u used=%u fp=0x%p flags=%#lx\n", kva(slab_address(slab)), slab->objects,
-	       slab->inuse, slab->freelist, slab->flags & ((1UL << __NR_PAGEFLAGS) - 1));
+	char fp[24];
+	fp_text(fp, sizeof(fp), slab->freelist);
+	pr_err("Slab 0x%lx objects=%u used=%u fp=0x%s flags=%#lx\n", kva(slab_address(slab)), slab->objects,
+	       slab->inuse, fp, slab->flags & ((1UL << __NR_PAGEFLAGS) - 1));
 }
 
 static void print_trailer(struct kmem_cache *s, struct page *slab, u8 *p)
@@ -371,17 +409,23 @@ static void print_trailer(struct kmem_cache *s, struct page *slab, u8 *p)
 	size_t keep = metadata_access_enable(s, p);
 	print_tracking(s, p);
 	print_slab_info(slab);
-	pr_err("Object 0x%lx @offset=%lu fp=0x%p\n\n", kva(p), (unsigned long)(p - addr), get_freepointer(s, p));
+	char fp[24];
+	fp_text(fp, sizeof(fp), get_freepointer(s, p));
+	pr_err("Object 0x%lx @offset=%lu fp=0x%s\n\n", kva(p), (unsigned long)(p - addr), fp);
 	if (s->flags & SLAB_RED_ZONE)
-		print_section(KERN_ERR, "Redzone  ", p - s->red_left_pad, s->red_left_pad);
-	print_section(KERN_ERR, "Object   ", p, min(s->object_size, 4096u));
+		print_section("Redzone  ", p - s->red_left_pad, s->red_left_pad);
+	print_section("Object   ", p, min(s->object_size, 4096u));
 	if (s->flags & SLAB_RED_ZONE)
-		print_section(KERN_ERR, "Redzone  ", p + s->object_size, s->inuse - s->object_size);
+		print_section("Redzone  ", p + s->object_size, s->inuse - s->object_size);
 	metadata_access_disable(s, p, keep);
 }
 
 static void object_err(struct kmem_cache *s, struct page *slab, u8 *object, const char *reason)
 {
+	if (slab_add_kunit_errors()) {
+		M->slab_bugs++;
+		return;
+	}
 	slab_bug(s, "%s", reason);
 	print_trailer(s, slab, object);
 }
@@ -389,6 +433,10 @@ static void object_err(struct kmem_cache *s, struct page *slab, u8 *object, cons
 static void slab_err(struct kmem_cache *s, struct page *slab, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void slab_err(struct kmem_cache *s, struct page *slab, const char *fmt, ...)
 {
+	if (slab_add_kunit_errors()) {
+		M->slab_bugs++;
+		return;
+	}
 	char msg[256];
 	va_list ap;
 	va_start(ap, fmt);
@@ -427,6 +475,11 @@ static bool check_bytes_and_report(struct kmem_cache *s, struct page *slab, u8 *
 	u8 *end = start + bytes;
 	while (end > fault && end[-1] == value)
 		end--;
+	if (slab_add_kunit_errors()) {
+		M->slab_bugs++;
+		memset(fault, (int)value, (size_t)(end - fault));
+		return false;
+	}
 	slab_bug(s, "%s overwritten", what);
 	pr_err("0x%lx-0x%lx @offset=%lu. First byte 0x%x instead of 0x%x\n", kva(fault), kva(end - 1),
 	       (unsigned long)(fault - (u8 *)slab_address(slab)), fault[0], value);
@@ -519,6 +572,7 @@ static void freechain_isolate(struct kmem_cache *s, struct page *slab, void *las
 	} else {
 		slab_err(s, slab, "Freepointer corrupt: 0x%lx %s", kva(bad), freechain_fault(s, slab, bad));
 		slab->freelist = NULL;
+		slab->inuse = slab->objects;
 		slab_fix(s, "Freelist cleared");
 	}
 }
@@ -1249,7 +1303,9 @@ void kfree(const void *x)
 	}
 	/* in the direct map (holes read as empty struct pages: not slab, not a kmalloc) */
 	if (__builtin_expect((unsigned long)((const char *)x - (const char *)kmm_ram.direct_base) >= kmm_ram.direct_size, 0)) {
-		printk(KERN_WARNING "WARNING: kfree: pointer %p is not in the kernel's direct map\n", x);
+		unsigned long k = kmm_host_to_kva(x);
+		printk(KERN_WARNING "WARNING: kfree: pointer %lx is not in the kernel's direct map\n",
+		       k ? k : (unsigned long)x); /* no kernel address at all: the value as given */
 		M->slab_bugs++;
 		return;
 	}
@@ -1730,4 +1786,118 @@ int kmem_cache_verify(struct kmem_cache *s, char *why, size_t whylen)
 		v.ret = -EINVAL;
 	}
 	return v.ret;
+}
+
+/* ---- validate_slab_cache (the slub_debug validate, and the KUnit test's) ---------------------- */
+
+/*
+ * One slab, as 6.1's validate_slab(): check_slab(), then the freelist as
+ * on_freelist() walks it (bounded here, duplicates caught too), cut where
+ * it breaks; the object count against the page; inuse against the free
+ * objects; red zones and poison of every object.  Reports and repairs in
+ * SLUB's BUG/FIX words.  Node list_lock and the slab lock held.
+ */
+static void validate_slab(struct kmem_cache *s, struct page *slab)
+{
+	if (!PageSlab(slab) || slab->slab_cache != s) {
+		slab_err(s, slab, "Not a valid slab page");
+		return;
+	}
+	unsigned int maxobj = min(order_objects(slab_order(slab), s->size), (unsigned)MAX_OBJS_PER_PAGE);
+	if (slab->objects > maxobj) {
+		slab_err(s, slab, "objects %u > max %u", slab->objects, maxobj);
+		return;
+	}
+	if (slab->inuse > slab->objects) {
+		slab_err(s, slab, "inuse %u > max %u", slab->inuse, slab->objects);
+		return;
+	}
+	if (slab->frozen) {
+		slab_err(s, slab, "Slab disabled since SLUB metadata consistency check failed");
+		return;
+	}
+	u64 seen[SEEN_WORDS(maxobj)];
+	memset(seen, 0, sizeof(seen));
+	void *bad, *last;
+	unsigned int nr = freechain_walk(s, slab, slab->freelist, seen, &bad, &last);
+	if (bad) {
+		freechain_isolate(s, slab, last, bad);
+		if (!last)
+			return; /* the whole list was cleared and the counts set: nothing more to check */
+	}
+	if (slab->inuse != slab->objects - nr) {
+		slab_err(s, slab, "Wrong object count. Counter is %u but counted were %u", slab->inuse, slab->objects - nr);
+		slab->inuse = slab->objects - nr;
+		slab_fix(s, "Object count adjusted");
+	}
+	if (kmem_cache_debug(s))
+		for (unsigned int i = 0; i < slab->objects; i++) {
+			u8 *p = (u8 *)slab_address(slab) + s->red_left_pad + i * s->size;
+			if (!check_object(s, slab, p, (seen[i / 64] >> (i % 64) & 1) ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE))
+				break;
+		}
+}
+
+/* The slabs of one list, at most max of them (a list that does not end is reported, not followed). */
+static long validate_slab_list(struct kmem_cache *s, struct list_head *head, long max)
+{
+	long count = 0;
+	struct list_head *pos;
+	list_for_each(pos, head) {
+		if (count >= max) {
+			pr_err("SLUB %s: a slab list does not end after %ld slabs\n", s->name, count);
+			slab_add_kunit_errors();
+			M->slab_bugs++;
+			break;
+		}
+		struct page *slab = list_entry(pos, struct page, slab_list);
+		slab_lock(slab);
+		validate_slab(s, slab);
+		slab_unlock(slab);
+		count++;
+	}
+	return count;
+}
+
+/*
+ * Linux 6.1's validate_slab_cache(): every CPU gives its slabs back
+ * (flush_all, which itself cuts broken CPU freelists), then every slab on
+ * every node's lists is validated and repaired, and the list counters are
+ * checked.  Linux returns the number of slabs it walked; kmm returns the
+ * number of errors reported (the BUG reports counted by slab_bugs, which
+ * is what a caller wants to know), or -EINVAL for a destroyed cache.
+ * Full slabs of caches without slub_debug are on no list, as in Linux, so
+ * only the CPU slabs among them are seen (at the flush).
+ */
+long validate_slab_cache(struct kmem_cache *s)
+{
+	if (!s || !M)
+		return -EINVAL;
+	if (kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "validate_slab_cache");
+		return -EINVAL;
+	}
+	unsigned long bugs = __atomic_load_n(&M->slab_bugs, __ATOMIC_RELAXED);
+	flush_all(s);
+	for (int nid = 0; nid < M->nr_nodes; nid++) {
+		struct kmem_cache_node *n = get_node(s, nid);
+		long max = __atomic_load_n(&n->nr_slabs, __ATOMIC_RELAXED) + 1;
+		pthread_mutex_lock(&n->list_lock);
+		long count = validate_slab_list(s, &n->partial, max);
+		if (count != (long)n->nr_partial) {
+			if (!slab_add_kunit_errors())
+				pr_err("SLUB %s: %ld partial slabs counted but counter=%lu\n", s->name, count, n->nr_partial);
+			M->slab_bugs++;
+		}
+		if (kmem_cache_debug(s)) {
+			count += validate_slab_list(s, &n->full, max);
+			if (count != __atomic_load_n(&n->nr_slabs, __ATOMIC_RELAXED)) {
+				if (!slab_add_kunit_errors())
+					pr_err("SLUB: %s %ld slabs counted but counter=%ld\n", s->name, count, n->nr_slabs);
+				M->slab_bugs++;
+			}
+		}
+		pthread_mutex_unlock(&n->list_lock);
+	}
+	return (long)(__atomic_load_n(&M->slab_bugs, __ATOMIC_RELAXED) - bugs);
 }

@@ -410,8 +410,9 @@ static struct vmap_area *find_area_to_free(const void *addr, const char *fn)
 	struct vmap_area *va = treap_find(busy_root, kva);
 	if (!va || !va->vm || va->va_start != kva) {
 		pthread_mutex_unlock(&vmap_area_lock);
-		printk(KERN_WARNING "WARNING: %s: Trying to %s nonexistent vm area (%p)\n", fn,
-		       !strcmp(fn, "vfree") ? "vfree()" : !strcmp(fn, "vunmap") ? "vunmap()" : "free", addr);
+		printk(KERN_WARNING "WARNING: %s: Trying to %s nonexistent vm area (%lx)\n", fn,
+		       !strcmp(fn, "vfree") ? "vfree()" : !strcmp(fn, "vunmap") ? "vunmap()" : "free",
+		       kva ? kva : (unsigned long)addr);
 		M->vmalloc_bugs++;
 		return NULL;
 	}
@@ -475,7 +476,7 @@ void vfree(const void *addr)
 	struct vm_struct *vm = va->vm;
 	if (!(vm->flags & VM_ALLOC)) {
 		pthread_mutex_unlock(&vmap_area_lock);
-		printk(KERN_WARNING "WARNING: vfree: %p was not allocated by vmalloc (use vunmap)\n", addr);
+		printk(KERN_WARNING "WARNING: vfree: %lx was not allocated by vmalloc (use vunmap)\n", kmm_host_to_kva(addr));
 		M->vmalloc_bugs++;
 		return;
 	}
@@ -566,7 +567,8 @@ void free_vm_area(struct vm_struct *area)
 		return;
 	if (va->vm != area) {
 		pthread_mutex_unlock(&vmap_area_lock);
-		printk(KERN_ERR "free_vm_area: vm_struct %p does not describe the area at %p\n", (void *)area, area->addr);
+		printk(KERN_ERR "free_vm_area: vm_struct %lx does not describe the area at %lx\n", kmm_host_to_kva(area),
+		       kmm_host_to_kva(area->addr));
 		M->vmalloc_bugs++;
 		return;
 	}
