@@ -659,3 +659,53 @@ Test(hostile_mm, validate_cuts_a_double_free_cycle)
 	kmem_cache_destroy(c);
 	assert_nothing_lost();
 }
+
+/* ---- and the other misuses a caller can make of these APIs ------------------------------------ */
+
+static void other_misuse_refused(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	unsigned long bad = kmm_bad_pages();
+	/* a reference taken on a free page, a split of a compound page: reported and refused, not a stop */
+	struct page *p = alloc_page(GFP_KERNEL);
+	__free_page(p);
+	get_page(p);
+	cr_assert_eq(page_ref_count(p), 0);
+	struct page *c = alloc_pages(GFP_KERNEL | __GFP_COMP, 2);
+	split_page(c, 2);
+	cr_assert(PageHead(c));
+	p = alloc_pages(GFP_KERNEL, 2);
+	split_page(p, 3);
+	cr_assert_eq(page_ref_count(p + 1), 0, "a split of the wrong order changes nothing");
+	cr_assert_eq(kmm_bad_pages(), bad + 3);
+	__free_pages(p, 2);
+	__free_pages(c, 2);
+	/* nodes the machine does not have: any node, never s->node[] out of bounds */
+	struct kmem_cache *kc = kmem_cache_create("hostile_node", 48, 0, 0, NULL);
+	int nodes[] = { -5, -2, 1, 7, 1000, INT_MAX, INT_MIN };
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+		void *a = kmalloc_node(64, GFP_KERNEL, nodes[i]);
+		void *b = kmem_cache_alloc_node(kc, GFP_KERNEL, nodes[i]);
+		void *l = kmalloc_node(64 << 10, GFP_KERNEL, nodes[i]);
+		struct page *pg = alloc_pages_node(nodes[i], GFP_KERNEL, 0);
+		void *v = vmalloc_node(3 * PAGE_SIZE, nodes[i]);
+		cr_assert(a && b && l && pg && v, "node %d", nodes[i]);
+		kfree(a);
+		kmem_cache_free(kc, b);
+		kfree(l);
+		__free_page(pg);
+		vfree(v);
+	}
+	kmem_cache_destroy(kc);
+	/* vmap of no pages, a NULL page or one that is no page of the machine: WARN, NULL, no area */
+	struct page *pages[3] = { alloc_page(GFP_KERNEL), NULL, NULL };
+	cr_assert_null(vmap(NULL, 1, VM_MAP, __PAGE_KERNEL));
+	cr_assert_null(vmap(pages, 2, VM_MAP, __PAGE_KERNEL));
+	pages[1] = mem_map + max_mapnr + 5;
+	cr_assert_null(vmap(pages, 2, VM_MAP, __PAGE_KERNEL));
+	cr_assert_eq(dmesg_count("at mm/vmalloc.c:545 vmap_pages_pte_range"), 2);
+	cr_assert_eq(vmap_areas_in_use(), 0);
+	__free_page(pages[0]);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, other_misuse_refused, other_misuse_refused)

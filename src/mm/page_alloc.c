@@ -1209,10 +1209,14 @@ void __free_pages(struct page *page, unsigned int order)
 	}
 }
 
+/* A reference to a free page (refcount 0) would bring it back from the free lists: refused, reported. */
 void get_page(struct page *page)
 {
 	page = compound_head(page);
-	MM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
+	if (__builtin_expect(page_ref_count(page) <= 0, 0)) {
+		bad_page(page, "VM_BUG_ON_FOLIO(folio_ref_zero_or_close_to_overflow(folio))");
+		return;
+	}
 	page_ref_inc(page);
 }
 
@@ -1724,8 +1728,14 @@ void free_pages(unsigned long addr, unsigned int order)
 /* Make an order-n non-compound allocation into 2^n order-0 pages. */
 void split_page(struct page *page, unsigned int order)
 {
-	MM_BUG_ON_PAGE(PageCompound(page), page);
-	MM_BUG_ON_PAGE(!page_ref_count(page), page);
+	/* DEBUG_VM's VM_BUG_ONs; refused and reported here, as a caller's mistake must not stop the machine */
+	if (PageCompound(page) || !page_ref_count(page) || order >= MAX_ORDER || free_order_mismatch(page, order)) {
+		if (PageCompound(page) || !page_ref_count(page) || order >= MAX_ORDER)
+			bad_page(page, PageCompound(page) ? "VM_BUG_ON_PAGE(PageCompound(page))"
+					 : order >= MAX_ORDER ? "split_page: order above MAX_ORDER-1"
+							      : "VM_BUG_ON_PAGE(!page_count(page))");
+		return;
+	}
 	for (unsigned long i = 1; i < (1UL << order); i++) {
 		set_page_count(&page[i], 1);
 		set_alloc_order(&page[i], 0);

@@ -1064,8 +1064,9 @@ static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_c
 	int cpu = smp_processor_id();
 	if (should_failslab(s, gfp)) /* slab_pre_alloc_hook(): failslab (mm/fault_inject.c) */
 		return NULL;
-	if (__builtin_expect(cpu < 0 || !s->has_cpu_partial || (node != NUMA_NO_NODE && node >= M->nr_nodes), 0)) {
-		if (node >= M->nr_nodes)
+	/* a node the machine does not have (negative ones too) means any node, not s->node[] out of bounds */
+	if (__builtin_expect(cpu < 0 || !s->has_cpu_partial || (node != NUMA_NO_NODE && (unsigned)node >= (unsigned)M->nr_nodes), 0)) {
+		if (node != NUMA_NO_NODE && (unsigned)node >= (unsigned)M->nr_nodes)
 			node = NUMA_NO_NODE;
 		object = alloc_single(s, gfp, node, addr);
 	} else {

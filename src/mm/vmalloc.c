@@ -499,6 +499,14 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags, pteval_
 	/* "Your top guard is someone else's bottom guard" */
 	if (WARN_ON_ONCE_AT(flags & VM_NO_GUARD, "mm/vmalloc.c:2913"))
 		flags &= ~VM_NO_GUARD;
+	/* vmap_pages_pte_range(): WARN_ON(!page) and fail; a page that is none of the machine's fails too */
+	if (!pages)
+		return NULL;
+	for (unsigned int i = 0; i < count; i++)
+		if (!pages[i] || pages[i] < mem_map || pages[i] >= mem_map + max_mapnr || !pfn_valid(page_to_pfn(pages[i]))) {
+			__warn_report("mm/vmalloc.c:545", "vmap_pages_pte_range");
+			return NULL;
+		}
 	struct vm_struct *area = get_vm_area_caller((unsigned long)count << PAGE_SHIFT, flags | VM_MAP, (const void *)CALLER);
 	if (!area)
 		return NULL;
