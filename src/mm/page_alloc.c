@@ -22,7 +22,9 @@
  * uses the low watermark).  The slow path then wakes kswapd, retries at min
  * (ALLOC_HIGH halves it, ALLOC_HARDER takes a quarter more: GFP_ATOMIC),
  * compacts, reclaims, drains the per-CPU lists, retries, calls the OOM
- * killer, and finally warns ("page allocation failure") - in Linux's order,
+ * killer, and finally warns ("page allocation failure", through warn_alloc()
+ * and its nopage_rs rate limit: one report per 10 simulated seconds) - in
+ * Linux's order,
  * each step a hook that does what is possible until reclaim and compaction
  * exist.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
  *
@@ -38,9 +40,13 @@
  *   vm_stat[NR_FREE_PAGES] == Σ free_area[o].nr_free << o
  *   pcp->count == Σ pages on the CPU's lists;  no two free buddies of one order
  *   managed == allocated + NR_FREE_PAGES + Σ pcp counts
+ *   free (buddy or pcp) <=> refcount 0, for every page but reserved ones and
+ *   compound tails (and the rest of a non-compound order-n block)
  * Bad frees (twice, wrong order, reserved or foreign pages, impossible
  * orders) are refused with Linux's "BUG: Bad page state" report and change
- * nothing.  Reserves and zonelists are computed in mm_init.c.  In an ASan
+ * nothing: every check runs before the caller's reference is dropped.
+ * Orders come from get_order() (kmm/gfp.h), which ends for every size up
+ * to ULONG_MAX; an order >= MAX_ORDER is refused with WARN_ON_ONCE.  Reserves and zonelists are computed in mm_init.c.  In an ASan
  * or Valgrind build a freed block is off limits to the tool until it is
  * allocated again (kasan_poison_pages, sim/track.h).
  */

@@ -43,7 +43,17 @@
  * reported in SLUB's words ("BUG kmalloc-64 (Not tainted): Object already
  * free") with the alloc/free tracks, and the cache stays consistent.
  * Invariants (kmem_cache_verify): per slab, inuse == objects - free objects
- * on its freelists; per node, nr_slabs and total_objects equal a recount.
+ * on slab->freelist (a CPU's own free objects count as in use); every
+ * freelist a chain of distinct objects of its slab; per node, nr_slabs and
+ * total_objects bound a recount.  A double free that is not at the head of
+ * the CPU freelist is not seen when it happens (as in Linux without
+ * debugging) and leaves a cycle: every walk of a freelist (freechain_walk:
+ * a bitmap of the slab's objects, at most objects steps) stops at it, the
+ * validators report it, and deactivate_slab()/validate_slab_cache() cut the
+ * chain there with SLUB's "Freechain corrupt" and FIX lines.  A destroyed
+ * cache is refused with KASAN's use-after-free report (slab_common.c).
+ * Reports print simulated kernel addresses only; kmm_slab_set_error_hook()
+ * lets a test harness count them instead (slab_add_kunit_errors()).
  *
  * In an ASan or Valgrind build a free object's slot and everything of an
  * allocated one but the bytes asked for are off limits to the tool
