@@ -522,12 +522,14 @@ static bool check_object(struct kmem_cache *s, struct page *slab, u8 *object, u8
 
 /* ---- freelist walks: bounded, every object at most once ---------------------------------- */
 
-#define SEEN_WORDS(objects) (((objects) + 63) / 64)
+#define SEEN_WORDS(objects) ((objects) / 64 + 1) /* never 0: a VLA of none is undefined */
 
 /* The index of object p in slab (p passed valid_object_pointer()). */
 static inline unsigned int obj_index(const struct kmem_cache *s, const struct page *slab, const void *p)
 {
-	return (unsigned int)((unsigned long)((const char *)p - slab_address(slab) - s->red_left_pad) / s->size);
+	unsigned long off = (unsigned long)((const char *)p - slab_address(slab) - s->red_left_pad);
+	unsigned long idx = (unsigned long)(((u64)(u32)off * s->reciprocal_size) >> 32); /* no division, usually */
+	return (unsigned int)(idx * s->size == off ? idx : off / s->size);
 }
 
 /*
