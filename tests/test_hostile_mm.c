@@ -703,6 +703,14 @@ static void other_misuse_refused(const char *profile)
 		vfree(v);
 	}
 	kmem_cache_destroy(kc);
+	/* no cache at all: the kernel's NULL pointer oops, reported; nothing allocated */
+	unsigned long bugs = M->slab_bugs;
+	void *none[1];
+	cr_assert_null(kmem_cache_alloc(NULL, GFP_KERNEL));
+	cr_assert_null(kmem_cache_alloc_node(NULL, GFP_KERNEL, 0));
+	cr_assert_eq(kmem_cache_alloc_bulk(NULL, GFP_KERNEL, 1, none), 0);
+	cr_assert_eq(M->slab_bugs, bugs + 3);
+	cr_assert_eq(dmesg_count("BUG: kernel NULL pointer dereference"), 3);
 	/* vmap of no pages, a NULL page or one that is no page of the machine: WARN, NULL, no area */
 	struct page *pages[3] = { alloc_page(GFP_KERNEL), NULL, NULL };
 	cr_assert_null(vmap(NULL, 1, VM_MAP, __PAGE_KERNEL));

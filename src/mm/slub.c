@@ -1231,19 +1231,15 @@ static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
-	if (kmem_cache_dead(s)) {
-		kmem_cache_use_after_destroy(s, "kmem_cache_alloc");
+	if (kmem_cache_unusable(s, "kmem_cache_alloc"))
 		return NULL;
-	}
 	return slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), 0);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 {
-	if (kmem_cache_dead(s)) {
-		kmem_cache_use_after_destroy(s, "kmem_cache_alloc_node");
+	if (kmem_cache_unusable(s, "kmem_cache_alloc_node"))
 		return NULL;
-	}
 	return slab_alloc_node(s, flags, node, (unsigned long)__builtin_return_address(0), 0);
 }
 
@@ -1702,8 +1698,8 @@ static void verify_slab(struct kmem_cache *s, struct page *slab, void *cpu_freel
 int kmem_cache_verify(struct kmem_cache *s, char *why, size_t whylen)
 {
 	struct verify_ctx v = { why, whylen, 0 };
-	if (kmem_cache_dead(s)) {
-		snprintf(why, whylen, "cache %lx (%s) was destroyed", s->kaddr, s->name);
+	if (!s || kmem_cache_dead(s)) {
+		snprintf(why, whylen, s ? "cache %lx (%s) was destroyed" : "no cache", s ? s->kaddr : 0UL, s ? s->name : "");
 		return -EINVAL;
 	}
 	long slabs = 0, objects = 0, max_slabs = 1;
