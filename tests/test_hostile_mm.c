@@ -586,8 +586,10 @@ Test(hostile_mm, page_and_vmalloc_reports_name_kernel_addresses)
 	vfree(v + 8);
 	vfree(k);
 	kfree((void *)0x1234);
-	const void *host[] = { p, k, page_address(p) };
-	assert_report_clean(host, 3);
+	free_pages((unsigned long)v, 0); /* a vmalloc address is no direct-map one */
+	cr_assert_not_null(strstr(kmm_dmesg(), "free_pages(0xffffc9"), "%s", kmm_dmesg());
+	const void *host[] = { p, k, page_address(p), v };
+	assert_report_clean(host, 4);
 	char line[96];
 	snprintf(line, sizeof(line), "Trying to vfree() nonexistent vm area (%lx)", kmm_host_to_kva(k));
 	cr_assert_not_null(strstr(kmm_dmesg(), "Trying to vfree() nonexistent vm area (ffffc9"), "%s", kmm_dmesg());

@@ -1724,7 +1724,9 @@ void free_pages(unsigned long addr, unsigned int order)
 	if (!addr)
 		return;
 	if (!virt_addr_valid((void *)addr)) {
-		pr_alert("BUG: Bad page state in process %s  free_pages(%#lx): not a direct-mapped address\n", "kmm", addr);
+		unsigned long kva = kmm_host_to_kva((void *)addr); /* the kernel's name for it, if it has one */
+		pr_alert("BUG: Bad page state in process %s  free_pages(%#lx): not a direct-mapped address\n", "kmm",
+			 kva ? kva : addr);
 		bad_pages_reported++;
 		return;
 	}
