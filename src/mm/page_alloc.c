@@ -24,9 +24,8 @@
  * compacts, reclaims, drains the per-CPU lists, retries, calls the OOM
  * killer, and finally warns ("page allocation failure", through warn_alloc()
  * and its nopage_rs rate limit: one report per 10 simulated seconds) - in
- * Linux's order,
- * each step a hook that does what is possible until reclaim and compaction
- * exist.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
+ * Linux's order, each step a hook that does what is possible until reclaim
+ * and compaction exist.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
  *
  * Per-CPU lists: orders 0..3 and the pageblock order go through
  * zone->pageset[cpu]: batch blocks come over at once, frees above high go
@@ -46,8 +45,9 @@
  * orders) are refused with Linux's "BUG: Bad page state" report and change
  * nothing: every check runs before the caller's reference is dropped.
  * Orders come from get_order() (kmm/gfp.h), which ends for every size up
- * to ULONG_MAX; an order >= MAX_ORDER is refused with WARN_ON_ONCE.  Reserves and zonelists are computed in mm_init.c.  In an ASan
- * or Valgrind build a freed block is off limits to the tool until it is
+ * to ULONG_MAX; an order >= MAX_ORDER is refused with WARN_ON_ONCE.
+ * Reserves and zonelists are computed in mm_init.c.  In an ASan or
+ * Valgrind build a freed block is off limits to the tool until it is
  * allocated again (kasan_poison_pages, sim/track.h).
  */
 #include "internal.h"
