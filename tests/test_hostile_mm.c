@@ -338,10 +338,12 @@ static void refcount_and_free_state_agree(const char *profile)
 	set_page_count(head, 1);
 	expect_zone_verify_fails(head, "a free block's head with refcount 1");
 	set_page_count(head, 0);
-	/* a page inside a free block with a refcount */
+#if KMM_DEBUG >= 2
+	/* a page inside a free block with a refcount: the expensive tier looks inside free blocks */
 	set_page_count(head + 1, 2);
 	expect_zone_verify_fails(head, "a page inside a free block with refcount 2");
 	set_page_count(head + 1, 0);
+#endif
 	cr_assert_eq(zone_verify(z, why, sizeof(why)), 0, "%s", why);
 	/* an allocated page whose refcount went to 0 without a free: lost */
 	p = alloc_page(GFP_KERNEL);
