@@ -104,6 +104,22 @@ struct ratelimit_state {
 bool ___ratelimit(struct ratelimit_state *rs, const char *func);
 #define __ratelimit(rs) ___ratelimit(rs, __func__)
 
+/*
+ * WARN_ON_ONCE(cond) with Linux's report: "------------[ cut here ]---",
+ * "WARNING: CPU: n PID: 0 at FILE:LINE func", the stack, the end marker.
+ * where is the warning's place in Linux 6.1 ("mm/page_alloc.c:5634").
+ * Once per booted machine (kmm_machine->warned_once remembers the call
+ * sites), as once per boot in Linux.  Evaluates to cond.
+ */
+void __warn_report(const char *where, const char *func);
+bool __warn_once_first(const void *site);
+#define WARN_ON_ONCE_AT(cond, where) ({                                                  \
+	static const char __site;                                                        \
+	bool __c = !!(cond);                                                             \
+	if (__builtin_expect(__c, 0) && __warn_once_first(&__site))                      \
+		__warn_report(where, __func__);                                          \
+	__c; })
+
 /* Like Linux's WARN_ON, on in every build: it reports a caller's mistake. */
 #define MM_WARN_ON(c) ({ bool __w = !!(c); if (__builtin_expect(__w, 0)) kmm_warn(__FILE__, __LINE__, #c); __w; })
 
@@ -367,6 +383,8 @@ struct kmm_machine {
 
 	u64 random_state;                 /* sim/random.c: the stream drawn from the seed */
 	struct ratelimit_state pfoom_rs;  /* "Huh VM_FAULT_OOM leaked out" (mm/memory.c) */
+	struct ratelimit_state nopage_rs; /* warn_alloc()'s: 10*HZ, burst 1, as mm/page_alloc.c's */
+	const void *warned_once[64];      /* WARN_ON_ONCE_AT call sites that warned on this machine */
 	struct kmm_fault_inject fault;    /* failslab and fail_page_alloc (mm/fault_inject.c) */
 };
 

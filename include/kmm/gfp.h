@@ -98,6 +98,18 @@ struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order);
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order);
 #define __get_free_page(gfp) __get_free_pages((gfp), 0)
 unsigned long get_zeroed_page(gfp_t gfp);
+/*
+ * The order of the smallest block that holds size bytes, for every size:
+ * get_order(PAGE_SIZE) = 0, get_order(PAGE_SIZE + 1) = 1, and sizes too
+ * big for any block (above 2^(MAX_ORDER-1) pages, up to ULONG_MAX) give
+ * orders >= MAX_ORDER, which the allocator refuses - never a loop that
+ * cannot end.  get_order(0) is BITS_PER_LONG - PAGE_SHIFT, as Linux's.
+ */
+static inline unsigned int get_order(unsigned long size)
+{
+	size = (size - 1) >> PAGE_SHIFT;
+	return size ? (unsigned int)(64 - __builtin_clzl(size)) : 0;
+}
 void *alloc_pages_exact(size_t size, gfp_t gfp);
 void free_pages_exact(void *virt, size_t size);
 

@@ -22,9 +22,10 @@
  * uses the low watermark).  The slow path then wakes kswapd, retries at min
  * (ALLOC_HIGH halves it, ALLOC_HARDER takes a quarter more: GFP_ATOMIC),
  * compacts, reclaims, drains the per-CPU lists, retries, calls the OOM
- * killer, and finally warns ("page allocation failure") - in Linux's order,
- * each step a hook that does what is possible until reclaim and compaction
- * exist.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
+ * killer, and finally warns ("page allocation failure", through warn_alloc()
+ * and its nopage_rs rate limit: one report per 10 simulated seconds) - in
+ * Linux's order, each step a hook that does what is possible until reclaim
+ * and compaction exist.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
  *
  * Per-CPU lists: orders 0..3 and the pageblock order go through
  * zone->pageset[cpu]: batch blocks come over at once, frees above high go
@@ -38,10 +39,15 @@
  *   vm_stat[NR_FREE_PAGES] == Σ free_area[o].nr_free << o
  *   pcp->count == Σ pages on the CPU's lists;  no two free buddies of one order
  *   managed == allocated + NR_FREE_PAGES + Σ pcp counts
+ *   free (buddy or pcp) <=> refcount 0, for every page but reserved ones and
+ *   compound tails (and the rest of a non-compound order-n block)
  * Bad frees (twice, wrong order, reserved or foreign pages, impossible
  * orders) are refused with Linux's "BUG: Bad page state" report and change
- * nothing.  Reserves and zonelists are computed in mm_init.c.  In an ASan
- * or Valgrind build a freed block is off limits to the tool until it is
+ * nothing: every check runs before the caller's reference is dropped.
+ * Orders come from get_order() (kmm/gfp.h), which ends for every size up
+ * to ULONG_MAX; an order >= MAX_ORDER is refused with WARN_ON_ONCE.
+ * Reserves and zonelists are computed in mm_init.c.  In an ASan or
+ * Valgrind build a freed block is off limits to the tool until it is
  * allocated again (kasan_poison_pages, sim/track.h).
  */
 #include "internal.h"
@@ -341,6 +347,8 @@ static int gfp_zone_compute(gfp_t flags)
 
 void gfp_zone_table_init(void)
 {
+	/* also the allocator's other boot-time state: warn_alloc()'s rate limit */
+	M->nopage_rs = (struct ratelimit_state){ .interval = 10 * HZ, .burst = 1 };
 	for (gfp_t b = 0; b < 16; b++)
 		M->gfp_zone_table[b] = (signed char)gfp_zone_compute(b);
 }
@@ -963,18 +971,24 @@ unsigned long kmm_bad_pages(void)
 	 (1UL << PG_unevictable) | (1UL << PG_mlocked))
 #define PAGE_FLAGS_CHECK_AT_PREP (((1UL << __NR_PAGEFLAGS) - 1) & ~(1UL << PG_head))
 
-static inline const char *page_bad_reason(const struct page *page, unsigned long flags)
+/* Why page may not be freed (or handed out); ref: the refcount it must have now. */
+static inline const char *page_bad_reason_ref(const struct page *page, unsigned long flags, int ref)
 {
 	if (page->_mapcount != -1)
 		return PageBuddy(page) ? "page is free in the buddy allocator" : "nonzero mapcount";
 	if (page->mapping)
 		return "non-NULL mapping";
-	if (page_ref_count(page) != 0)
+	if (page_ref_count(page) != ref)
 		return "nonzero _refcount";
 	if (page->flags & flags)
 		return flags == PAGE_FLAGS_CHECK_AT_FREE ? "PAGE_FLAGS_CHECK_AT_FREE flag(s) set"
 							 : "PAGE_FLAGS_CHECK_AT_PREP flag(s) set";
 	return NULL;
+}
+
+static inline const char *page_bad_reason(const struct page *page, unsigned long flags)
+{
+	return page_bad_reason_ref(page, flags, 0);
 }
 
 /*
@@ -996,15 +1010,47 @@ static inline int get_alloc_order(const struct page *page)
 	return (int)((page->flags & ALLOC_ORDER_MASK) >> ALLOC_ORDER_SHIFT) - 1;
 }
 
-static inline bool free_pages_prepare(struct page *page, unsigned int order)
+/* A free of the wrong order: said, and refused before anything changed. */
+static bool free_order_mismatch(struct page *page, unsigned int order)
 {
-	char reason[96];
 	int alloc_order = get_alloc_order(page);
-	if (alloc_order >= 0 && alloc_order != (int)order) {
-		snprintf(reason, sizeof(reason), "freed with order %u, allocated with order %d", order, alloc_order);
-		bad_page(page, reason);
+	if (__builtin_expect(alloc_order < 0 || alloc_order == (int)order, 1))
 		return false;
+	char reason[96];
+	snprintf(reason, sizeof(reason), "freed with order %u, allocated with order %d", order, alloc_order);
+	bad_page(page, reason);
+	return true;
+}
+
+/*
+ * free_pages_prepare()'s checks, made while the caller still holds its
+ * reference (ref 1), so a refused free leaves the page exactly as it was:
+ * its owner still has it and may free it correctly.  Read-only.
+ */
+static bool free_pages_refused(struct page *page, unsigned int order)
+{
+	if (free_order_mismatch(page, order))
+		return true;
+	const char *why = page_bad_reason_ref(page, PAGE_FLAGS_CHECK_AT_FREE, 1);
+	if (why) {
+		bad_page(page, why);
+		return true;
 	}
+	for (unsigned long i = 1; i < (1UL << order); i++) {
+		why = page_bad_reason(&page[i], PAGE_FLAGS_CHECK_AT_FREE);
+		if (why) {
+			bad_page(&page[i], why);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* checked: free_pages_refused() passed with the last reference, nothing can have changed since */
+static inline bool free_pages_prepare(struct page *page, unsigned int order, bool checked)
+{
+	if (!checked && free_order_mismatch(page, order))
+		return false;
 	bool compound = PageHead(page);
 	if (compound) {
 		for (unsigned long i = 1; i < (1UL << order); i++)
@@ -1012,16 +1058,18 @@ static inline bool free_pages_prepare(struct page *page, unsigned int order)
 		page[1].compound_order = 0;
 		ClearPageHead(page);
 	}
-	const char *why = page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE);
-	if (why) {
-		bad_page(page, why);
-		return false;
-	}
-	for (unsigned long i = 1; i < (1UL << order); i++) {
-		why = page_bad_reason(&page[i], PAGE_FLAGS_CHECK_AT_FREE);
+	if (!checked) {
+		const char *why = page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE);
 		if (why) {
-			bad_page(&page[i], why);
+			bad_page(page, why);
 			return false;
+		}
+		for (unsigned long i = 1; i < (1UL << order); i++) {
+			why = page_bad_reason(&page[i], PAGE_FLAGS_CHECK_AT_FREE);
+			if (why) {
+				bad_page(&page[i], why);
+				return false;
+			}
 		}
 	}
 	page->flags &= ~ALLOC_ORDER_MASK;
@@ -1034,7 +1082,8 @@ static bool page_outside_memory(const struct page *page)
 {
 	if (page < mem_map || page >= mem_map + max_mapnr || !pfn_valid(page_to_pfn(page)) ||
 	    !page_zone(page)->in_profile || !populated_zone(page_zone(page))) {
-		pr_alert("BUG: Bad page state in process %s  page:%p is outside any zone\n", "kmm", (const void *)page);
+		pr_alert("BUG: Bad page state in process %s  pfn:%05lx is outside any zone\n", "kmm",
+			 (unsigned long)(page - mem_map));
 		bad_pages_reported++;
 		return true;
 	}
@@ -1115,9 +1164,9 @@ static inline void kasan_poison_pages(struct page *page, unsigned int order)
 		track_mem_noaccess(ram_host(PFN_PHYS(page_to_pfn(page))), PAGE_SIZE << order);
 }
 
-static inline void free_the_page(struct page *page, unsigned int order)
+static inline void free_the_page(struct page *page, unsigned int order, bool checked)
 {
-	if (!free_pages_prepare(page, order))
+	if (!free_pages_prepare(page, order, checked))
 		return;
 	kasan_poison_pages(page, order);
 	if (pcp_allowed_order(order))
@@ -1152,20 +1201,28 @@ void __free_pages(struct page *page, unsigned int order)
 	/*
 	 * The last reference needs no atomic instruction: whoever could race
 	 * with us would need a reference of their own.  (Speculative lookups
-	 * that take a reference from zero do not exist in kmm.)
+	 * that take a reference from zero do not exist in kmm.)  A free that
+	 * would be refused is refused before the reference goes, so the owner
+	 * still holds the page; a wrong order is refused with any refcount.
 	 */
 	if (ref == 1) {
+		if (free_pages_refused(page, order))
+			return;
 		set_page_count(page, 0);
-		free_the_page(page, order);
-	} else if (page_ref_dec_return(page) == 0) {
-		free_the_page(page, order);
+		free_the_page(page, order, true);
+	} else if (!free_order_mismatch(page, order) && page_ref_dec_return(page) == 0) {
+		free_the_page(page, order, false);
 	}
 }
 
+/* A reference to a free page (refcount 0) would bring it back from the free lists: refused, reported. */
 void get_page(struct page *page)
 {
 	page = compound_head(page);
-	MM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
+	if (__builtin_expect(page_ref_count(page) <= 0, 0)) {
+		bad_page(page, "VM_BUG_ON_FOLIO(folio_ref_zero_or_close_to_overflow(folio))");
+		return;
+	}
 	page_ref_inc(page);
 }
 
@@ -1177,7 +1234,7 @@ void put_page(struct page *page)
 		return;
 	}
 	if (page_ref_dec_return(page) == 0)
-		free_the_page(page, PageHead(page) ? compound_order(page) : (unsigned)max(get_alloc_order(page), 0));
+		free_the_page(page, PageHead(page) ? compound_order(page) : (unsigned)max(get_alloc_order(page), 0), false);
 }
 
 /* ---- addresses ----------------------------------------------------------------------------- */
@@ -1497,13 +1554,25 @@ static struct page *__alloc_pages_may_oom(gfp_t gfp, unsigned int order, const s
 
 static void show_free_areas(void);
 
-static void warn_alloc(gfp_t gfp, const unsigned long *nodemask, unsigned int order)
+/*
+ * An allocation failure the caller did not ask to keep quiet: "comm: what,
+ * mode:..., nodemask=...", the CPU line and the Mem-Info dump, as 6.1's
+ * warn_alloc().  Rate-limited by nopage_rs (10*HZ, burst 1, on the
+ * simulated clock): a run that fails a million allocations prints one
+ * report per ten simulated seconds and "warn_alloc: N callbacks
+ * suppressed" for the rest.  vmalloc's failures come here too.
+ */
+void warn_alloc(gfp_t gfp, const unsigned long *nodemask, const char *fmt, ...)
 {
-	if (gfp & __GFP_NOWARN)
+	if ((gfp & __GFP_NOWARN) || !M || !___ratelimit(&M->nopage_rs, "warn_alloc"))
 		return;
-	char name[160];
+	char name[160], what[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	gfp_flags_name(gfp, name, sizeof(name));
-	printk(KERN_WARNING "kmm: page allocation failure: order:%u, mode:%#x(%s), nodemask=(null)\n", order, gfp, name);
+	printk(KERN_WARNING "kmm: %s, mode:%#x(%s), nodemask=(null)\n", what, gfp, name);
 	printk(KERN_WARNING "CPU: %d PID: 0 Comm: kmm Not tainted 6.1.0-kmm-%s #1\n", max(smp_processor_id(), 0),
 	       M->prof->name);
 	show_free_areas();
@@ -1586,7 +1655,7 @@ nopage:
 		goto retry;
 	}
 fail:
-	warn_alloc(gfp, ac->nodemask, order);
+	warn_alloc(gfp, ac->nodemask, "page allocation failure: order:%u", order);
 	return NULL;
 }
 
@@ -1594,10 +1663,9 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, con
 {
 	if (!M)
 		return NULL;
-	if (order >= MAX_ORDER) {
-		if (!(gfp & __GFP_NOWARN))
-			printk(KERN_WARNING "WARNING: CPU: %d PID: 0 at mm/page_alloc.c:5525 __alloc_pages (order %u >= MAX_ORDER %d)\n",
-			       max(smp_processor_id(), 0), order, MAX_ORDER);
+	/* WARN_ON_ONCE_GFP: once per boot, and never under __GFP_NOWARN */
+	if (__builtin_expect(order >= MAX_ORDER, 0)) {
+		WARN_ON_ONCE_AT(!(gfp & __GFP_NOWARN), "mm/page_alloc.c:5634");
 		return NULL;
 	}
 	int zt = __gfp_zone(gfp);
@@ -1656,7 +1724,9 @@ void free_pages(unsigned long addr, unsigned int order)
 	if (!addr)
 		return;
 	if (!virt_addr_valid((void *)addr)) {
-		pr_alert("BUG: Bad page state in process %s  free_pages(%#lx): not a direct-mapped address\n", "kmm", addr);
+		unsigned long kva = kmm_host_to_kva((void *)addr); /* the kernel's name for it, if it has one */
+		pr_alert("BUG: Bad page state in process %s  free_pages(%#lx): not a direct-mapped address\n", "kmm",
+			 kva ? kva : addr);
 		bad_pages_reported++;
 		return;
 	}
@@ -1666,8 +1736,14 @@ void free_pages(unsigned long addr, unsigned int order)
 /* Make an order-n non-compound allocation into 2^n order-0 pages. */
 void split_page(struct page *page, unsigned int order)
 {
-	MM_BUG_ON_PAGE(PageCompound(page), page);
-	MM_BUG_ON_PAGE(!page_ref_count(page), page);
+	/* DEBUG_VM's VM_BUG_ONs; refused and reported here, as a caller's mistake must not stop the machine */
+	if (PageCompound(page) || !page_ref_count(page) || order >= MAX_ORDER || free_order_mismatch(page, order)) {
+		if (PageCompound(page) || !page_ref_count(page) || order >= MAX_ORDER)
+			bad_page(page, PageCompound(page) ? "VM_BUG_ON_PAGE(PageCompound(page))"
+					 : order >= MAX_ORDER ? "split_page: order above MAX_ORDER-1"
+							      : "VM_BUG_ON_PAGE(!page_count(page))");
+		return;
+	}
 	for (unsigned long i = 1; i < (1UL << order); i++) {
 		set_page_count(&page[i], 1);
 		set_alloc_order(&page[i], 0);
@@ -1689,15 +1765,10 @@ static void *make_alloc_exact(unsigned long addr, unsigned int order, size_t siz
 
 void *alloc_pages_exact(size_t size, gfp_t gfp)
 {
-	if (!size)
-		return NULL;
-	unsigned int order = 0;
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	if (gfp & __GFP_COMP) {
-		MM_WARN_ON(1);
-		gfp &= ~__GFP_COMP;
-	}
+	/* size 0 and sizes beyond MAX_ORDER get an order __alloc_pages() refuses, as in Linux */
+	unsigned int order = get_order(size);
+	if (WARN_ON_ONCE_AT(gfp & (__GFP_COMP | __GFP_HIGHMEM), "mm/page_alloc.c:5930"))
+		gfp &= ~(__GFP_COMP | __GFP_HIGHMEM);
 	return make_alloc_exact(__get_free_pages(gfp, order), order, size);
 }
 
@@ -1709,6 +1780,96 @@ void free_pages_exact(void *virt, size_t size)
 }
 
 /* ---- validation ----------------------------------------------------------------- */
+
+/*
+ * Every page of the zone: its refcount agrees with its state (what
+ * check_new_page/free_pages_check see one page at a time, here for all).
+ *   free (in a buddy block, or a block on a pcp list)    refcount 0, and
+ *                                                        no other buddy inside
+ *                                                        (the pages inside a
+ *                                                        buddy block: KMM_DEBUG >= 2)
+ *   reserved, or a tail of a compound page               not looked at
+ *   anything else: allocated                             refcount >= 1; the
+ *       other pages of a non-compound order-n block have 0
+ * The zone lock is held; the pcp lists are their CPUs' (quiet while a
+ * validator runs).  One pass over the zone's pfns that steps over free
+ * blocks: its cost is the pages in use, not the zone's size (19 ms per
+ * round on a 4 GiB machine when it looked at every free page too).
+ */
+static int zone_verify_pages(struct zone *zone, char *why, size_t whylen)
+{
+	unsigned long start = zone->zone_start_pfn, end = zone_end_pfn(zone), n = end - start;
+	if (!n)
+		return 0;
+	unsigned long *on_pcp = calloc((n + 63) / 64, sizeof(unsigned long));
+	if (!on_pcp)
+		return 0; /* the host is short of memory: no verdict rather than a wrong one */
+	for (int c = 0; zone->pageset && c < M->nr_cpus; c++)
+		for (int i = 0; i < NR_PCP_LISTS; i++) {
+			struct list_head *pos;
+			list_for_each(pos, &zone->pageset[c].lists[i]) {
+				unsigned long pfn = page_to_pfn(list_entry(pos, struct page, lru));
+				for (unsigned long k = 0; k < (1UL << pindex_to_order(i)) && pfn + k < end; k++)
+					if (pfn + k >= start)
+						on_pcp[(pfn + k - start) / 64] |= 1UL << ((pfn + k - start) % 64);
+			}
+		}
+	int ret = 0;
+	for (unsigned long pfn = start; pfn < end && !ret;) {
+		if (!pfn_valid(pfn)) {
+			/* SPARSEMEM: a missing section is missing whole */
+			pfn = M->prof->flatmem ? pfn + 1 : ALIGN(pfn + 1, 1UL << (M->prof->section_size_bits - PAGE_SHIFT));
+			continue;
+		}
+		struct page *page = pfn_to_page(pfn);
+		int ref = page_ref_count(page);
+		if (page_zone(page) != zone) {
+			pfn++;
+		} else if (PageBuddy(page)) {
+			unsigned long order = page->private, k;
+			if (order >= MAX_ORDER) {
+				snprintf(why, whylen, "pfn %#lx is free with order %lu", pfn, order);
+				ret = -EINVAL;
+				break;
+			}
+			/*
+			 * The head always; the pages inside the block only in the
+			 * expensive tier (KMM_DEBUG >= 2, as check_new_pages): on a
+			 * mostly free machine they are nearly all its pages.
+			 */
+			unsigned long inside = KMM_DEBUG >= 2 ? 1UL << order : 1;
+			for (k = 0; k < inside && pfn + k < end; k++) {
+				int r = page_ref_count(page + k);
+				if (r || (k && PageBuddy(page + k))) {
+					snprintf(why, whylen, "pfn %#lx in the free order-%lu block at pfn %#lx has %s", pfn + k,
+						 order, pfn, r ? "a refcount" : "a free block inside it");
+					if (r)
+						snprintf(why + strlen(why), whylen - strlen(why), " of %d", r);
+					ret = -EINVAL;
+					break;
+				}
+			}
+			pfn += 1UL << order;
+		} else if (on_pcp[(pfn - start) / 64] >> ((pfn - start) % 64) & 1) {
+			if (ref) {
+				snprintf(why, whylen, "pfn %#lx is free on a pcp list with refcount %d", pfn, ref);
+				ret = -EINVAL;
+			}
+			pfn++;
+		} else if (PageReserved(page) || PageTail(page)) {
+			pfn++;
+		} else if (ref <= 0) {
+			snprintf(why, whylen, "pfn %#lx has refcount %d but is on no free list (lost, or freed wrongly)", pfn,
+				 ref);
+			ret = -EINVAL;
+		} else {
+			int ao = get_alloc_order(page);
+			pfn += !PageHead(page) && ao > 0 ? 1UL << ao : 1; /* the rest of the block has no refcount of its own */
+		}
+	}
+	free(on_pcp);
+	return ret;
+}
 
 /* Recount the free lists and check them against PageBuddy and the counters. */
 int zone_verify(struct zone *zone, char *why, size_t whylen)
@@ -1797,6 +1958,8 @@ int zone_verify(struct zone *zone, char *why, size_t whylen)
 			 zone->nr_reserved_highatomic);
 		ret = -EINVAL;
 	}
+	if (!ret)
+		ret = zone_verify_pages(zone, why, whylen);
 	pthread_mutex_unlock(&zone->lock);
 	return ret;
 }

@@ -16,7 +16,15 @@
  * (__GFP_ACCOUNT), kmalloc-rcl-* (__GFP_RECLAIMABLE), dma-kmalloc-*
  * (__GFP_DMA).  A size picks its class through size_index[] up to 192
  * bytes and by fls() above; above 8 KiB kmalloc_large() takes pages from
- * the page allocator directly.  kmalloc(0) returns ZERO_SIZE_PTR.
+ * the page allocator directly, for any size: one too big for the buddy
+ * allocator is refused there (NULL and its WARN_ON_ONCE), and kvmalloc()
+ * refuses sizes above INT_MAX, as 6.1 does.  kmalloc(0) returns ZERO_SIZE_PTR.
+ *
+ * A destroyed cache's struct is kept for the next DEAD_CACHES_KEPT
+ * destroys, marked dead: a kmem_cache_alloc/free/shrink/destroy on it in
+ * that time is reported as KASAN reports a use of a freed descriptor and
+ * refused (later than that, the pointer is as stale as in Linux).  The
+ * boot and kmalloc caches are never destroyed.
  *
  * Locking: slab_mutex guards slab_caches and cache creation/destruction.
  */
@@ -27,6 +35,7 @@
 #include "sim/track.h"
 
 #include <kmm/vmalloc.h>
+#include <limits.h>
 
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -145,6 +154,9 @@ static int cache_descriptor_alloc(struct kmem_cache *s)
 	if (!kmem_cache_cache || !kmem_cache_node_cache)
 		return 0; /* bootstrap: charged once both exist */
 	bool ok = (s->descriptor = kmem_cache_alloc(kmem_cache_cache, GFP_KERNEL)) != NULL;
+	if (ok)
+		s->kaddr = M->layout.page_offset +
+			   (unsigned long)((const char *)s->descriptor - (const char *)kmm_ram.direct_base);
 	for (int nid = 0; ok && nid < M->nr_nodes; nid++)
 		ok = (s->node_descriptor[nid] = kmem_cache_alloc_node(kmem_cache_node_cache, GFP_KERNEL, nid)) != NULL;
 	if (!ok)
@@ -232,49 +244,115 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsign
 	return kmem_cache_create_usercopy(name, size, align, flags, 0, 0, ctor);
 }
 
+/* ---- destroyed caches ----------------------------------------------------------------- */
+
+#define DEAD_CACHES_KEPT 64
+static struct kmem_cache *dead_caches[DEAD_CACHES_KEPT]; /* a ring, oldest replaced first (slab_mutex) */
+static unsigned int dead_next;
+
+/* Keep a destroyed cache's struct a while; the oldest one kept goes for good.  slab_mutex held. */
+static void dead_cache_keep(struct kmem_cache *s)
+{
+	struct kmem_cache *old = dead_caches[dead_next];
+	dead_caches[dead_next] = s;
+	dead_next = (dead_next + 1) % DEAD_CACHES_KEPT;
+	if (old) {
+		free(old->name);
+		free(old);
+	}
+}
+
+static void dead_caches_free(void)
+{
+	for (unsigned int i = 0; i < DEAD_CACHES_KEPT; i++)
+		if (dead_caches[i]) {
+			free(dead_caches[i]->name);
+			free(dead_caches[i]);
+			dead_caches[i] = NULL;
+		}
+	dead_next = 0;
+}
+
+/*
+ * fn was called on a destroyed cache: in Linux, a use of its freed
+ * descriptor, which KASAN reports so.  Refused: nothing changes.
+ */
+void kmem_cache_use_after_destroy(struct kmem_cache *s, const char *fn)
+{
+	pr_err("==================================================================\n");
+	pr_err("BUG: KASAN: use-after-free in %s\n", fn);
+	pr_err("Read of size %u at addr %lx by task %s/%d\n\n", M->prof->bits / 8, s->kaddr, "kmm", 0);
+	pr_err("The buggy address belongs to the object at %lx\n", s->kaddr);
+	pr_err(" which belongs to the cache kmem_cache of size %u\n",
+	       kmem_cache_cache ? kmem_cache_cache->object_size : 0u);
+	pr_err("The object was the cache \"%s\", destroyed by kmem_cache_destroy()\n", s->name);
+	pr_err("==================================================================\n");
+	M->slab_bugs++;
+}
+
 void kmem_cache_destroy(struct kmem_cache *s)
 {
 	if (!s || !M)
 		return;
 	pthread_mutex_lock(&slab_mutex);
+	if (kmem_cache_dead(s)) {
+		pthread_mutex_unlock(&slab_mutex);
+		kmem_cache_use_after_destroy(s, "kmem_cache_destroy");
+		return;
+	}
+	/* the boot caches (refcount -1) and the kmalloc caches hold the kernel up: never destroyed */
+	if (s->refcount <= 0 || (s->refcount == 1 && (s->flags & SLAB_KMALLOC))) {
+		pthread_mutex_unlock(&slab_mutex);
+		printk(KERN_WARNING "WARNING: kmem_cache_destroy %s: a boot cache of the kernel, not destroyed\n", s->name);
+		M->slab_bugs++;
+		return;
+	}
 	if (--s->refcount > 0) {
 		pthread_mutex_unlock(&slab_mutex);
 		return;
 	}
 	if (__kmem_cache_shutdown(s)) {
-		printk(KERN_WARNING "kmem_cache_destroy %s: Slab cache still has objects when called from %p\n", s->name,
-		       __builtin_return_address(0));
+		char caller[160];
+		sprint_symbol(caller, sizeof(caller), (unsigned long)__builtin_return_address(0));
+		printk(KERN_WARNING "kmem_cache_destroy %s: Slab cache still has objects when called from %s\n", s->name,
+		       caller);
 		s->refcount++; /* it stays, as Linux leaves it */
 		pthread_mutex_unlock(&slab_mutex);
 		return;
 	}
 	list_del(&s->list);
-	pthread_mutex_unlock(&slab_mutex);
 	cache_descriptor_free(s);
 	__kmem_cache_release(s);
-	free(s->name);
-	free(s);
+	__atomic_store_n(&s->dead, true, __ATOMIC_RELAXED);
+	dead_cache_keep(s);
+	pthread_mutex_unlock(&slab_mutex);
 }
 
 int kmem_cache_shrink(struct kmem_cache *s)
 {
+	if (s && kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "kmem_cache_shrink");
+		return 0;
+	}
 	return s ? __kmem_cache_shrink(s) : 0;
 }
 
 unsigned int kmem_cache_size(struct kmem_cache *s)
 {
-	return s->object_size;
+	return s ? s->object_size : 0; /* a destroyed cache's struct is still readable (dead_caches) */
 }
 
 const char *kmem_cache_name(struct kmem_cache *s)
 {
-	return s->name;
+	return s ? s->name : NULL;
 }
 
 /* ---- allocation entry points --------------------------------------------------------- */
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p)
 {
+	if (kmem_cache_unusable(s, "kmem_cache_alloc_bulk"))
+		return 0;
 	for (size_t i = 0; i < nr; i++) {
 		p[i] = kmem_cache_alloc(s, flags);
 		if (!p[i]) {
@@ -287,29 +365,24 @@ int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p
 
 void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
 {
+	if (s && kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "kmem_cache_free_bulk");
+		return;
+	}
 	for (size_t i = 0; i < nr; i++)
 		kmem_cache_free(s, p[i]);
 }
 
 /* ---- kmalloc ---------------------------------------------------------------------------- */
 
-static unsigned int get_order_bytes(size_t size)
-{
-	unsigned int order = 0;
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	return order;
-}
-
+/*
+ * Above KMALLOC_MAX_CACHE_SIZE: a compound page of get_order(size), whatever
+ * the size - one too big for any block is refused by __alloc_pages() with
+ * its WARN_ON_ONCE, as 6.1's __kmalloc_large_node() is.
+ */
 void *kmalloc_large_node(size_t size, gfp_t flags, int node)
 {
-	unsigned int order = get_order_bytes(size);
-	if (order >= MAX_ORDER) {
-		if (!(flags & __GFP_NOWARN))
-			printk(KERN_WARNING "WARNING: kmalloc of %zu bytes: more than KMALLOC_MAX_SIZE (%lu)\n", size,
-			       KMALLOC_MAX_SIZE);
-		return NULL;
-	}
+	unsigned int order = get_order(size);
 	struct page *page = __alloc_pages((flags & ~__GFP_HIGHMEM) | __GFP_COMP, order, node == NUMA_NO_NODE ? 0 : node,
 					  NULL);
 	if (!page)
@@ -409,8 +482,20 @@ void *kvmalloc(size_t size, gfp_t flags)
 {
 	if (size <= PAGE_SIZE)
 		return kmalloc(size, flags);
-	void *p = kmalloc(size, flags | __GFP_NOWARN | __GFP_NORETRY);
-	return p ? p : __vmalloc(size, flags);
+	gfp_t kmalloc_flags = (flags | __GFP_NOWARN) & ~__GFP_NOFAIL; /* the vmalloc fallback is what cannot fail */
+	if (!(kmalloc_flags & __GFP_RETRY_MAYFAIL))
+		kmalloc_flags |= __GFP_NORETRY;
+	void *p = kmalloc(size, kmalloc_flags);
+	if (p)
+		return p;
+	if (!(flags & __GFP_DIRECT_RECLAIM))
+		return NULL; /* vmalloc may sleep: not for atomic callers */
+	/* "Don't even allow crazy sizes" */
+	if (__builtin_expect(size > INT_MAX, 0)) {
+		WARN_ON_ONCE_AT(!(flags & __GFP_NOWARN), "mm/util.c:596");
+		return NULL;
+	}
+	return __vmalloc(size, flags);
 }
 
 void kvfree(const void *addr)
@@ -495,6 +580,7 @@ void kmem_cache_exit(void)
 		free(s->name);
 		free(s);
 	}
+	dead_caches_free();
 	INIT_LIST_HEAD(&slab_caches);
 	memset(kmalloc_caches, 0, sizeof(kmalloc_caches));
 	kmem_cache_cache = kmem_cache_node_cache = NULL;

@@ -10,7 +10,9 @@
  * previous line.  Before a machine exists (or after it is gone) messages go
  * to stderr.
  *
- * ___ratelimit() is lib/ratelimit.c's, on jiffies of the simulated clock.
+ * ___ratelimit() is lib/ratelimit.c's, on jiffies of the simulated clock;
+ * __warn_report() prints a WARN_ON_ONCE as kernel/panic.c's __warn() does,
+ * and __warn_once_first() keeps "once" per booted machine.
  * dump_stack() prints what Linux's does - the CPU line and a call trace -
  * with the host's frames named as %pS names them (sprint_symbol(),
  * sim/kallsyms.c: "should_fail+0x9d/0x1c0"), so the text is the same on
@@ -171,6 +173,33 @@ void dump_stack(void)
 			break;
 	}
 	printk(" </TASK>\n");
+}
+
+/* Has the WARN_ON_ONCE_AT at site not warned on this machine yet?  It has now. */
+bool __warn_once_first(const void *site)
+{
+	if (!M)
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(M->warned_once); i++) {
+		const void *seen = __atomic_load_n(&M->warned_once[i], __ATOMIC_RELAXED);
+		if (seen == site)
+			return false;
+		if (!seen && __atomic_compare_exchange_n(&M->warned_once[i], &seen, site, false, __ATOMIC_RELAXED,
+							 __ATOMIC_RELAXED))
+			return true;
+		if (seen == site) /* another CPU took the slot for this site first */
+			return false;
+	}
+	return true; /* more sites than slots: warn again rather than never */
+}
+
+/* kernel/panic.c's __warn(): the header, where, the CPU and stack, the end marker. */
+void __warn_report(const char *where, const char *func)
+{
+	printk(KERN_WARNING "------------[ cut here ]------------\n");
+	printk(KERN_WARNING "WARNING: CPU: %d PID: 0 at %s %s\n", max(smp_processor_id(), 0), where, func);
+	dump_stack();
+	printk(KERN_WARNING "---[ end trace 0000000000000000 ]---\n");
 }
 
 void kmm_warn(const char *file, int line, const char *cond)
