@@ -532,6 +532,8 @@ void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end
 void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end, unsigned long vm_flags);
 void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start, unsigned long end);
 int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned long addr, bool write);
+void show_fault_around_bytes(struct strbuf *sb);  /* debugfs fault_around_bytes */
+int write_fault_around_bytes(const char *val);
 struct vm_area_struct;
 int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct vm_area_struct *vma);
 int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len);

@@ -225,6 +225,28 @@ static unsigned long fault_around_pages(void)
 	return __atomic_load_n(&M->fault_around_bytes, __ATOMIC_RELAXED) >> PAGE_SHIFT;
 }
 
+void show_fault_around_bytes(struct strbuf *sb)
+{
+	sb_printf(sb, "%lu\n", __atomic_load_n(&M->fault_around_bytes, __ATOMIC_RELAXED));
+}
+
+/* A write is rounded down to a power of two (a page at least); more than a page table maps is -EINVAL. */
+int write_fault_around_bytes(const char *val)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(val, &end, 0); /* kstrtoull, base 0 */
+	if (end == val || errno || (*end && strcmp(end, "\n")) || val[0] == '-')
+		return -EINVAL;
+	if (v / PAGE_SIZE > user_pte_span() / PAGE_SIZE)
+		return -EINVAL;
+	unsigned long bytes = PAGE_SIZE;
+	while (v > PAGE_SIZE && bytes * 2 <= v)
+		bytes *= 2; /* rounddown_pow_of_two */
+	__atomic_store_n(&M->fault_around_bytes, bytes, __ATOMIC_RELAXED);
+	return 0;
+}
+
 struct around_map_ctx {
 	struct vm_fault *vmf;
 	int ret; /* VM_FAULT_NOPAGE once the faulting page is mapped */
