@@ -18,7 +18,10 @@
  * split VMAs at the range's edges and mprotect merges what became equal.
  * The new areas of mmap come from the top down below mmap_base, which
  * sits below the stack by its rlimit plus the stack guard gap (at least
- * 128 MiB), as arch/x86/mm/mmap.c computes it without randomisation.
+ * 128 MiB), as arch/x86/mm/mmap.c computes it without randomisation; a
+ * hint is taken where it is free and clear of every stack's guard gap
+ * (stack_guard_gap, 256 pages), and when nothing is free below mmap_base
+ * the search goes bottom-up from a third of the task size.
  * File mappings take a descriptor of the task's (mm/filemap.c); shared
  * anonymous memory gets a shmem file of its own; exec maps its image as a
  * private file mapping.
