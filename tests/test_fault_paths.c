@@ -359,6 +359,48 @@ static void check_readahead_counts(const char *profile)
 
 TEST_BOTH_WAYS(fault_paths, readahead_counts, check_readahead_counts)
 
+/*
+ * A file shorter than the window: read-around reads it whole and marks
+ * its first page (the mark sits async_size before the window's end, cut
+ * at EOF); fault-around leaves that page unmapped.  When the file goes,
+ * no free page keeps the mark (PG_readahead is PG_reclaim).
+ */
+static void check_readahead_marker(const char *profile)
+{
+	struct task_struct *t = boot_task(profile);
+	make_file("/data/short", 8);
+	int fd = task_open(t, "/data/short", O_RDONLY);
+	long a = task_mmap(t, 0, 8 * PAGE_SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+	char c;
+	cr_assert_eq(u_read(t, (unsigned long)a + 3 * PAGE_SIZE, &c, 1), 0);
+	cr_assert_eq(kmm_file_cached_pages("/data/short"), 8);
+	cr_assert_eq(t->mm->rss[MM_FILEPAGES], 7, "all but the marked page 0");
+	unsigned long maj = t->maj_flt, min = t->min_flt;
+	cr_assert_eq(u_read(t, (unsigned long)a, &c, 1), 0);
+	cr_assert_eq(c, 'a');
+	cr_assert_eq(t->maj_flt - maj, 1, "the marker: readahead (nothing left to read) and a retried fault");
+	cr_assert_eq(t->min_flt, min);
+	cr_assert_eq(t->mm->rss[MM_FILEPAGES], 8);
+	u_read(t, (unsigned long)a + 5 * PAGE_SIZE, &c, 1);
+	task_exit(t);
+	cr_assert_eq(kmm_file_unlink("/data/short"), 0);
+	/* the same again, left marked: the pages go with the file */
+	t = task_create("again", 1000);
+	make_file("/data/short2", 8);
+	fd = task_open(t, "/data/short2", O_RDONLY);
+	a = task_mmap(t, 0, 8 * PAGE_SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+	cr_assert_eq(u_read(t, (unsigned long)a + 3 * PAGE_SIZE, &c, 1), 0);
+	task_exit(t);
+	cr_assert_eq(kmm_file_unlink("/data/short2"), 0);
+	drain_all_pages(NULL);
+	for (unsigned long pfn = 0; pfn < M->max_pfn; pfn++) /* every free page (refcount 0), buddy heads and tails */
+		if (pfn_valid(pfn) && !page_ref_count(pfn_to_page(pfn)))
+			cr_assert_eq(pfn_to_page(pfn)->flags & (1UL << PG_reclaim), 0, "pfn %#lx is free and marked", pfn);
+	assert_machine_sane();
+}
+
+TEST_BOTH_WAYS(fault_paths, readahead_marker, check_readahead_marker)
+
 /* A write fault with no PTE on a private file mapping copies the cache page (do_cow_fault): no fault-around. */
 static void check_cow_fault_first(const char *profile)
 {

@@ -135,7 +135,9 @@ static void __delete_from_page_cache(struct page *page)
 	mod_node_page_state(page, nr_file_pages, -1);
 	if (m->host->shmem)
 		mod_node_page_state(page, nr_shmem, -1);
-	__atomic_fetch_and(&page->flags, ~((1UL << PG_uptodate) | (1UL << PG_swapbacked)), __ATOMIC_RELAXED);
+	/* PG_reclaim is PG_readahead here: a marker never reached must not follow the page out */
+	__atomic_fetch_and(&page->flags, ~((1UL << PG_uptodate) | (1UL << PG_swapbacked) | (1UL << PG_reclaim)),
+			   __ATOMIC_RELAXED);
 	page->mapping = NULL;
 	page->index = 0;
 	put_page(page);
@@ -244,21 +246,38 @@ static unsigned long get_next_ra_size(const struct file_ra_state *ra, unsigned l
 	return max;
 }
 
+static unsigned long get_init_ra_size(unsigned long size, unsigned long max)
+{
+	unsigned long newsize = 1;
+	while (newsize < size)
+		newsize <<= 1; /* roundup_pow_of_two */
+	if (newsize <= max / 32)
+		return newsize * 4;
+	if (newsize <= max / 4)
+		return newsize * 2;
+	return max;
+}
+
 /*
- * page_cache_async_ra for a fault that hit the PG_readahead page at
- * index: the reader is still sequential, so the next window follows the
- * current one (ondemand_readahead's "expected callback index"), all of it
- * read ahead; a marker met out of step restarts the window from what the
- * cache holds after it.
+ * page_cache_async_ra (ondemand_readahead) for a fault that hit the
+ * PG_readahead page at index, asking for a window's worth: at the file's
+ * start a first window; at the expected marker (or just past the window)
+ * the next window, all of it read ahead; a marker met out of step starts
+ * from what the cache holds after it.  A window that would hit its own
+ * marker at once takes the next one in too.
  */
 static void __page_cache_async_ra(struct inode *inode, struct file_ra_state *ra, struct page *page,
 				  unsigned long index)
 {
-	unsigned long max = ra->ra_pages;
+	unsigned long max = ra->ra_pages, req = ra->ra_pages;
 	ClearPageReadahead(page);
 	if (!max)
 		return;
-	if (index && (index == ra->start + ra->size - ra->async_size || index == ra->start + ra->size)) {
+	if (!index) {
+		ra->start = index; /* initial_readahead */
+		ra->size = (unsigned int)get_init_ra_size(req, max);
+		ra->async_size = ra->size > req ? (unsigned int)(ra->size - req) : ra->size;
+	} else if (index == ra->start + ra->size - ra->async_size || index == ra->start + ra->size) {
 		ra->start += ra->size;
 		ra->size = (unsigned int)get_next_ra_size(ra, max);
 		ra->async_size = ra->size;
@@ -269,9 +288,19 @@ static void __page_cache_async_ra(struct inode *inode, struct file_ra_state *ra,
 		if (start - index > max)
 			return;
 		ra->start = start;
-		ra->size = (unsigned int)(start - index + 1); /* the old async_size + this one-page request */
+		ra->size = (unsigned int)(start - index + req); /* the old async_size + the request */
 		ra->size = (unsigned int)get_next_ra_size(ra, max);
 		ra->async_size = ra->size;
+	}
+	if (index == ra->start && ra->size == ra->async_size) { /* readit: it would hit its own marker */
+		unsigned long add = get_next_ra_size(ra, max);
+		if (ra->size + add <= max) {
+			ra->async_size = (unsigned int)add;
+			ra->size += (unsigned int)add;
+		} else {
+			ra->size = (unsigned int)max;
+			ra->async_size = (unsigned int)(max >> 1);
+		}
 	}
 	__do_page_cache_ra(inode, ra->start, ra->size, ra->async_size);
 }
