@@ -80,8 +80,8 @@ static void assert_segfault_line(struct task_struct *t, unsigned long addr, int 
 {
 	int w = M->prof->bits == 64 ? 16 : 8;
 	char want[128];
-	snprintf(want, sizeof(want), "%s[%d]: segfault at %lx ip %0*d sp %0*d error %d\n", t->comm, t->pid, addr, w, 0, w,
-		 0, error);
+	snprintf(want, sizeof(want), "%s[%d]: segfault at %lx ip %0*d sp %0*d error %d likely on CPU 0 (core 0, socket 0)\n",
+		 t->comm, t->pid, addr, w, 0, w, 0, error);
 	cr_assert_not_null(strstr(kmm_dmesg(), want), "no \"%s\" in:\n%s", want, kmm_dmesg());
 }
 
@@ -255,6 +255,38 @@ static void check_error_codes(const char *profile)
 }
 
 TEST_BOTH_WAYS(fault_paths, error_codes, check_error_codes)
+
+static unsigned long count_lines(const char *text, const char *needle)
+{
+	unsigned long n = 0;
+	for (const char *p = text; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* A task that faults in a loop: 10 lines per 5 s (printk_ratelimit), then "callbacks suppressed"; every fault is signalled. */
+static void check_segfault_lines_ratelimited(const char *profile)
+{
+	struct task_struct *t = boot_task(profile);
+	char c;
+	for (int i = 0; i < 25; i++) {
+		cr_assert_eq(u_read(t, 0x10000000 + (unsigned long)i * PAGE_SIZE, &c, 1), -EFAULT);
+		cr_assert_eq(task_sigpending(t), 1ULL << (SIGSEGV - 1));
+	}
+	cr_assert_eq(count_lines(kmm_dmesg(), ": segfault at "), 10);
+	kmm_clock_advance(6ULL * 1000000000ULL); /* past the 5 s interval */
+	cr_assert_eq(u_read(t, 0x20000000, &c, 1), -EFAULT);
+	cr_assert_not_null(strstr(kmm_dmesg(), "show_signal_msg: 15 callbacks suppressed\n"), "%s", kmm_dmesg());
+	cr_assert_eq(count_lines(kmm_dmesg(), ": segfault at "), 11);
+	assert_segfault_line(t, 0x20000000, 4);
+	kernel_siginfo_t si;
+	cr_assert_eq(dequeue_signal(t, 0, &si), SIGSEGV);
+	cr_assert_eq(si.si_addr, 0x10000000UL, "the first one's siginfo: later ones found it pending");
+	task_exit(t);
+	assert_machine_sane();
+}
+
+TEST_BOTH_WAYS(fault_paths, segfault_lines_ratelimited, check_segfault_lines_ratelimited)
 
 /* ---- 4. fault-around and readahead -------------------------------------------------------- */
 

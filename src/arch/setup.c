@@ -849,6 +849,7 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	M->dirty_expire_centisecs = 3000;   /* and writes what was dirtied 30 s ago */
 	M->next_writeback_ns = 5000000000ULL;
 	M->pfoom_rs = RATELIMIT_STATE_INIT;
+	M->printk_rs = RATELIMIT_STATE_INIT;
 	M->stack_guard_gap = 256UL << PAGE_SHIFT;
 	M->fault_around_bytes = 65536;
 	M->thp_enabled = prof->thp;

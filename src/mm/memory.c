@@ -23,7 +23,9 @@
  *                             under the page lock), else copied
  *     beyond the file's end   SIGBUS (BUS_ADRERR)
  *     no VMA / no right       SIGSEGV (SEGV_MAPERR / SEGV_ACCERR), logged as
- *     / a kernel address      "comm[pid]: segfault at ADDR ip .. sp .. error N"
+ *     / a kernel address      "comm[pid]: segfault at ADDR ip .. sp .. error N
+ *                             likely on CPU C (core C, socket 0)", at most 10
+ *                             per 5 s (printk_ratelimit)
  *
  * The error code N is the CPU's: 4 (user) | 2 (write) | 1 (the PTE was
  * present); a user access to a kernel address always has 1.  A stack
@@ -85,17 +87,27 @@ static pteval_t user_prot(unsigned long vm_flags, bool writable)
 
 /*
  * __bad_area_nosemaphore for a user access: the "segfault at" line
- * (show_signal_msg) and SIGSEGV with the address.  A user access to a
- * kernel address always reports a protection fault (sanitize_error_code
- * hides which kernel pages are mapped).
+ * (show_signal_msg: at most 10 every 5 s of the simulated clock, with the
+ * CPU it happened on, a core per CPU of one socket as the reference
+ * machines have them; kmm has no instruction pointer, so ip and sp are 0
+ * and no "in file[...]" part or Code: line follows) and SIGSEGV with the
+ * address.  A user access to a kernel address always reports a
+ * protection fault (sanitize_error_code hides which kernel pages are
+ * mapped).
  */
 static void bad_area(struct task_struct *t, unsigned long addr, unsigned long error_code, int si_code)
 {
-	int w = M->prof->bits == 64 ? 16 : 8;
+	int w = M->prof->bits == 64 ? 16 : 8, cpu = max(smp_processor_id(), 0);
 	if (addr >= t->mm->task_size)
 		error_code |= PF_PROT;
-	printk(KERN_INFO "%s[%d]: segfault at %lx ip %0*lx sp %0*lx error %lx\n", t->comm, t->pid, addr, w, 0UL, w, 0UL,
-	       error_code);
+#define SEGFAULT_FMT "%s[%d]: segfault at %lx ip %0*lx sp %0*lx error %lx likely on CPU %d (core %d, socket 0)\n"
+	if (!___ratelimit(&M->printk_rs, "show_signal_msg"))
+		;
+	else if (t->pid > 1)
+		printk(KERN_INFO SEGFAULT_FMT, t->comm, t->pid, addr, w, 0UL, w, 0UL, error_code, cpu, cpu);
+	else /* init's segfault is an emergency */
+		printk(KERN_EMERG SEGFAULT_FMT, t->comm, t->pid, addr, w, 0UL, w, 0UL, error_code, cpu, cpu);
+#undef SEGFAULT_FMT
 	force_sig_fault_to_task(SIGSEGV, si_code, addr, t);
 }
 
@@ -111,7 +123,9 @@ static bool canonical(unsigned long addr)
 
 static void gp_user_force_sig_segv(struct task_struct *t)
 {
-	printk(KERN_INFO "traps: %s[%d] general protection fault ip:%lx sp:%lx error:%x\n", t->comm, t->pid, 0UL, 0UL, 0);
+	if (___ratelimit(&M->printk_rs, "show_signal"))
+		printk(KERN_INFO "traps: %s[%d] general protection fault ip:%lx sp:%lx error:%x\n", t->comm, t->pid, 0UL, 0UL,
+		       0);
 	force_sig_fault_to_task(SIGSEGV, SI_KERNEL, 0, t);
 }
 
