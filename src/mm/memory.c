@@ -456,8 +456,9 @@ static int do_fault(struct task_struct *t, unsigned long addr, bool write)
 	}
 	struct vm_fault vmf = { .t = t, .vma = vma, .addr = addr & PAGE_MASK, .real_address = addr,
 				.pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT) };
-	vmf.table = user_pte_table(mm->pgd, addr, true, &vmf.idx);
-	if (!vmf.table)
+	vmf.table = table; /* the walk above, unless the leaf table is still to be made */
+	vmf.idx = idx;
+	if (!vmf.table && !(vmf.table = user_pte_table(mm->pgd, addr, true, &vmf.idx)))
 		return -ENOMEM;
 	unsigned int flags = write ? FAULT_FLAG_WRITE : 0;
 	int ret;
