@@ -385,6 +385,9 @@ struct kmm_machine {
 	struct ratelimit_state pfoom_rs;  /* "Huh VM_FAULT_OOM leaked out" (mm/memory.c) */
 	struct ratelimit_state nopage_rs; /* warn_alloc()'s: 10*HZ, burst 1, as mm/page_alloc.c's */
 	const void *warned_once[64];      /* WARN_ON_ONCE_AT call sites that warned on this machine */
+	struct ratelimit_state printk_rs; /* printk_ratelimit(): the segfault lines (mm/memory.c) */
+	unsigned long stack_guard_gap;    /* bytes kept free below a stack (stack_guard_gap=, mm/mmap.c) */
+	unsigned long fault_around_bytes; /* a read fault maps the cached pages of this aligned window (mm/memory.c) */
 	struct kmm_fault_inject fault;    /* failslab and fail_page_alloc (mm/fault_inject.c) */
 };
 
@@ -548,6 +551,8 @@ void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end
 void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end, unsigned long vm_flags);
 void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start, unsigned long end);
 int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned long addr, bool write);
+void show_fault_around_bytes(struct strbuf *sb);  /* debugfs fault_around_bytes */
+int write_fault_around_bytes(const char *val);
 struct vm_area_struct;
 int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct vm_area_struct *vma);
 int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len);
@@ -578,10 +583,19 @@ struct inode {
 };
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
+/* A file's readahead window (mm/readahead.c): [start, start + size), the last async_size of it read ahead. */
+struct file_ra_state {
+	unsigned long start;     /* first page of the current window */
+	unsigned int size;       /* pages in it */
+	unsigned int async_size; /* the PG_readahead page sits async_size pages before its end */
+	unsigned int ra_pages;   /* the window's maximum: the disk's read_ahead_kb (128 KiB) in pages */
+	unsigned int mmap_miss;  /* page-cache misses of mmap faults, less hits: read-around stops above 100 */
+};
 struct file {
 	struct inode *f_inode;
 	unsigned int f_mode;     /* FMODE_READ | FMODE_WRITE */
 	int f_count;             /* fds, VMAs and exe_file holding it (atomic) */
+	struct file_ra_state f_ra; /* its readahead window (filemap_lock) */
 };
 static inline bool PageAnon(const struct page *p) { return (unsigned long)p->mapping & 1; }
 static inline bool page_is_shmem(const struct page *p)
@@ -592,8 +606,21 @@ struct file *get_file(struct file *f);
 void fput(struct file *f);
 struct file *shmem_file_setup(unsigned long size);
 struct file *filemap_open(const char *path, int flags, int *err);
-/* The cache page at index of the file, read in if missing (*major: from the disk); NULL: beyond EOF (-EFAULT) or no memory. */
-struct page *filemap_get_page(struct inode *inode, unsigned long index, bool *major, int *err);
+/* vm_fault_t bits that the fault path passes around (mm/memory.c, mm/filemap.c) */
+#define VM_FAULT_MAJOR 0x4      /* the page was read from the disk */
+#define VM_FAULT_NOPAGE 0x100   /* fault-around mapped the page: nothing more to do */
+#define VM_FAULT_RETRY 0x400    /* the handler did I/O "without the lock": run the fault again */
+#define FAULT_FLAG_WRITE 0x1
+#define FAULT_FLAG_TRIED 0x40   /* the second run of a fault that returned VM_FAULT_RETRY */
+/*
+ * filemap_fault (shmem_fault for a shmem file): the cache page at index,
+ * referenced, with readahead around a miss; NULL with *ret = VM_FAULT_RETRY
+ * (I/O was done, fault again), -EFAULT (beyond EOF: SIGBUS) or -ENOMEM.
+ */
+struct page *filemap_fault(struct file *file, unsigned long index, unsigned int flags, int *ret);
+/* filemap_map_pages: map(arg, index, page) for each cached page of [start, end] fault-around may map (referenced). */
+void filemap_map_pages(struct file *file, unsigned long start, unsigned long end,
+		       void (*map)(void *arg, unsigned long index, struct page *page), void *arg);
 void set_page_dirty(struct page *page);
 /* a node counter of pg_data_t (nr_file_pages ...) for the node of page */
 #define mod_node_page_state(page, field, delta) \
@@ -634,8 +661,14 @@ typedef void (*pte_fn)(unsigned long addr, phys_addr_t table, unsigned long idx,
 void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg); /* memory.c */
 unsigned long zero_pfn(void);
 
+/* kernel/signal.c */
+void init_sigpending(struct task_struct *t);
+void flush_sigqueue(struct task_struct *t);
+int force_sig_fault_to_task(int sig, int code, unsigned long addr, struct task_struct *t);
+
 /* mm/mmap.c */
 struct task_struct;
+int cmdline_parse_stack_guard_gap(const char *val, char *err, size_t errlen); /* stack_guard_gap=PAGES */
 /* Every task's VMAs that map inode: fn(mm, vma) with the tasks' mmap_locks held. */
 void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, struct vm_area_struct *, void *),
 			   void *arg);

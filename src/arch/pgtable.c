@@ -405,7 +405,11 @@ int init_kernel_page_tables(void)
  * A process's page directory (pgd_alloc): a fresh table whose kernel half
  * repeats swapper_pg_dir's entries, so the kernel is mapped the same in
  * every address space.  With PAE the PDPT's last entry (the kernel's 1 GiB)
- * is shared the same way.
+ * is shared the same way, and its three user entries get their PMD tables
+ * at once (preallocate_pmds: a PDPT entry is loaded with CR3 and cannot be
+ * filled in later on a fault); they count as the task's page tables
+ * (NR_PAGETABLE, VmPTE) as pgtable_pmd_page_ctor counts them.  0 if
+ * memory runs out (nothing is left then).
  */
 phys_addr_t pgd_alloc(void)
 {
@@ -415,20 +419,42 @@ phys_addr_t pgd_alloc(void)
 		return 0;
 	phys_addr_t pgd = PFN_PHYS(page_to_pfn(page));
 	unsigned long first = pt_index(f, 0, M->layout.page_offset);
+	phys_addr_t pmds[4] = { 0 };
+	bool pae = f->esize == 8 && f->levels == 3;
+	for (unsigned long i = 0; pae && i < first; i++) {
+		if (!(pmds[i] = pt_alloc_table(true))) {
+			while (i--)
+				pgtable_page_free(pfn_to_page(PFN_DOWN(pmds[i])));
+			__free_pages(page, 0);
+			return 0;
+		}
+	}
 	pthread_mutex_lock(&pgtable_lock);
 	for (unsigned long i = first; i < (unsigned long)f->entries[0]; i++) {
 		pteval_t e = pt_read(M->swapper_pg_dir, i);
 		if (e & _PAGE_PRESENT)
 			pt_store(pgd, i, e);
 	}
+	for (unsigned long i = 0; pae && i < first; i++)
+		pt_store(pgd, i, pmds[i] | _PAGE_PRESENT); /* pgd_prepopulate_pmd: the PDPT takes the present bit only */
 	pthread_mutex_unlock(&pgtable_lock);
 	return pgd;
 }
 
 void pgd_free(phys_addr_t pgd)
 {
+	const struct pt_format *f = pt_fmt();
+	unsigned long first = pt_index(f, 0, M->layout.page_offset);
+	for (unsigned long i = 0; f->esize == 8 && f->levels == 3 && i < first; i++) {
+		pteval_t e = pt_read(pgd, i); /* pgd_mop_up_pmds: what free_pgtables left */
+		if (e & _PAGE_PRESENT) {
+			struct page *pmd = pfn_to_page(PFN_DOWN(pte_pa(e)));
+			MM_BUG_ON_PAGE(pmd->private, pmd);
+			pgtable_page_free(pmd);
+		}
+	}
 	struct page *page = pfn_to_page(PFN_DOWN(pgd));
-	page->private = 0; /* the kernel entries it counted */
+	page->private = 0; /* the entries it counted */
 	pgtable_page_free(page);
 }
 
@@ -478,7 +504,7 @@ static void free_tables_below(phys_addr_t table, int l, unsigned long base, unsi
 		phys_addr_t child = pte_pa(e);
 		free_tables_below(child, l + 1, a, start, end);
 		struct page *cp = pfn_to_page(PFN_DOWN(child));
-		if (!cp->private) {
+		if (!cp->private && !(l == 0 && f->esize == 8 && f->levels == 3)) { /* PAE's PMDs stay until pgd_free */
 			pt_store(table, i, 0);
 			pgtable_page_free(cp);
 		}

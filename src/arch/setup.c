@@ -403,6 +403,7 @@ static const struct kmm_param kmm_params[] = {
 	{ "kfence.sample_interval", kfence_setup },
 	{ "fail_page_alloc", setup_fail_page_alloc },
 	{ "failslab", setup_failslab },
+	{ "stack_guard_gap", cmdline_parse_stack_guard_gap },
 	/* not about memory: accepted so a real /proc/cmdline can be pasted */
 	{ "console", param_ignored }, { "loglevel", param_ignored }, { "panic", param_ignored },
 	{ "no_hash_pointers", param_ignored }, { "nokaslr", param_ignored }, { "quiet", param_ignored },
@@ -883,6 +884,9 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	M->dirty_expire_centisecs = 3000;   /* and writes what was dirtied 30 s ago */
 	M->next_writeback_ns = 5000000000ULL;
 	M->pfoom_rs = RATELIMIT_STATE_INIT;
+	M->printk_rs = RATELIMIT_STATE_INIT;
+	M->stack_guard_gap = 256UL << PAGE_SHIFT;
+	M->fault_around_bytes = 65536;
 	M->thp_enabled = prof->thp;
 	for (int z = 0; z < MAX_ZONE_TYPES; z++)
 		M->lowmem_reserve_ratio[z] = z == ZONE_DMA || z == ZONE_DMA32 ? 256 : z == ZONE_NORMAL ? 32 : 0;

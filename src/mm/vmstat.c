@@ -771,6 +771,7 @@ static const struct proc_file proc_files[] = {
 	{ "vmstat", show_vmstat, NULL },
 	{ "zoneinfo", show_zoneinfo, NULL },
 	{ "sys/kernel/debug/extfrag/extfrag_index", show_extfrag_index, NULL },
+	{ "sys/kernel/debug/fault_around_bytes", show_fault_around_bytes, write_fault_around_bytes },
 	{ "sys/kernel/debug/x86/pat_memtype_list", show_pat_memtype_list, NULL },
 	{ "sys/kernel/debug/extfrag/unusable_index", show_unusable_index, NULL },
 	FAULT_INJECT_FILES(FAULT_FILE_PROC_ENTRY)
