@@ -300,7 +300,13 @@ static void vmalloc_warn(unsigned long size, gfp_t gfp, const char *why)
 	printk(KERN_WARNING "kmm: vmalloc error: size %lu, %s, mode:%#x(%s), nodemask=(null)\n", size, why, gfp, name);
 }
 
-static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned long caller, unsigned long vmflags)
+/*
+ * Linux's __vmalloc_node_range() over the whole vmalloc area with
+ * PAGE_KERNEL: an area aligned to `align` (a power of two, at least a
+ * page), its pages one by one from the buddy allocator.
+ */
+static void *__vmalloc_node_range(unsigned long size, unsigned long align, gfp_t gfp, int node, unsigned long caller,
+				  unsigned long vmflags)
 {
 	if (!M)
 		return NULL;
@@ -309,7 +315,7 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 		vmalloc_warn(size, gfp, size ? "vm_struct allocation failed" : "zero size");
 		return NULL;
 	}
-	struct vmap_area *va = alloc_vmap_area(real + PAGE_SIZE, PAGE_SIZE);
+	struct vmap_area *va = alloc_vmap_area(real + PAGE_SIZE, max(align, PAGE_SIZE));
 	if (!va) {
 		vmalloc_warn(size, gfp, "vmap allocation failed");
 		return NULL;
@@ -319,7 +325,7 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 	size_t array = (size_t)nr * sizeof(struct page *);
 	struct page **pages = NULL;
 	if (vm)
-		pages = array > PAGE_SIZE ? __vmalloc_node(array, GFP_KERNEL | __GFP_ZERO, node, caller, VM_ALLOC)
+		pages = array > PAGE_SIZE ? __vmalloc_node_range(array, 1, GFP_KERNEL | __GFP_ZERO, node, caller, VM_ALLOC)
 					  : kzalloc(array, GFP_KERNEL);
 	if (!vm || !pages) {
 		kfree(vm);
@@ -358,22 +364,57 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 
 #define CALLER ((unsigned long)__builtin_return_address(0))
 
-void *vmalloc(unsigned long size) { return __vmalloc_node(size, GFP_KERNEL, NUMA_NO_NODE, CALLER, VM_ALLOC); }
-void *vzalloc(unsigned long size) { return __vmalloc_node(size, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE, CALLER, VM_ALLOC); }
-void *vmalloc_node(unsigned long size, int node) { return __vmalloc_node(size, GFP_KERNEL, node, CALLER, VM_ALLOC); }
-void *__vmalloc(unsigned long size, gfp_t gfp) { return __vmalloc_node(size, gfp, NUMA_NO_NODE, CALLER, VM_ALLOC); }
+void *vmalloc(unsigned long size) { return __vmalloc_node_range(size, 1, GFP_KERNEL, NUMA_NO_NODE, CALLER, VM_ALLOC); }
+void *vzalloc(unsigned long size) { return __vmalloc_node_range(size, 1, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE, CALLER, VM_ALLOC); }
+void *vmalloc_node(unsigned long size, int node) { return __vmalloc_node_range(size, 1, GFP_KERNEL, node, CALLER, VM_ALLOC); }
+void *__vmalloc(unsigned long size, gfp_t gfp) { return __vmalloc_node_range(size, 1, gfp, NUMA_NO_NODE, CALLER, VM_ALLOC); }
 void *vmalloc_user(unsigned long size)
 {
-	return __vmalloc_node(size, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE, CALLER, VM_ALLOC | VM_USERMAP);
+	return __vmalloc_node_range(size, 1, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE, CALLER, VM_ALLOC | VM_USERMAP);
 }
 void *vmalloc_32(unsigned long size)
 {
 	/* 32-bit addressable pages (GFP_VMALLOC32): DMA32 on x86_64; lowmem on i386, where HighMem may be above 4 GiB */
-	return __vmalloc_node(size, M && M->prof->bits == 64 ? GFP_KERNEL | GFP_DMA32 : GFP_KERNEL, NUMA_NO_NODE, CALLER,
+	return __vmalloc_node_range(size, 1, M && M->prof->bits == 64 ? GFP_KERNEL | GFP_DMA32 : GFP_KERNEL, NUMA_NO_NODE, CALLER,
 			      VM_ALLOC | VM_LOWMEM);
 }
 
 /* The busy area an address returned by vmalloc/vmap starts, or NULL (with Linux's warning). */
+/*
+ * __vmalloc_node(): an area aligned to `align`.  Linux refuses an
+ * alignment that is not a power of two where it carves the area
+ * (alloc_vmap_area), which vmalloc reports as a failed vm_struct.
+ */
+void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp_mask, int node, const void *caller)
+{
+	if (align && (align & (align - 1))) {
+		vmalloc_warn(size, gfp_mask, "vm_struct allocation failed");
+		return NULL;
+	}
+	return __vmalloc_node_range(size, align, gfp_mask, node, (unsigned long)caller, VM_ALLOC);
+}
+
+/*
+ * vmalloc_huge(): where the architecture maps vmalloc with PMDs (x86_64
+ * selects HAVE_ARCH_HUGE_VMALLOC, i386 does not) a request of at least a
+ * PMD gets an area aligned to PMD_SIZE and rounded up to whole PMDs, as
+ * 6.1's __vmalloc_node_range() with VM_ALLOW_HUGE_VMAP.  kmm still maps
+ * it with 4 KiB entries (its kernel tables have no huge vmap): the area,
+ * its size and alignment are Linux's, the entries are not.
+ */
+void *vmalloc_huge(unsigned long size, gfp_t gfp_mask)
+{
+	unsigned long align = 1;
+	if (M && M->prof->bits == 64 && size) {
+		unsigned long pmd = 1UL << M->prof->pmd_shift;
+		if (size / (unsigned long)M->nr_nodes >= pmd) { /* size_per_node for NUMA_NO_NODE */
+			align = pmd;
+			size = ALIGN(size, pmd);
+		}
+	}
+	return __vmalloc_node_range(size, align, gfp_mask, NUMA_NO_NODE, CALLER, VM_ALLOC | VM_ALLOW_HUGE_VMAP);
+}
+
 static struct vmap_area *find_area_to_free(const void *addr, const char *fn)
 {
 	unsigned long kva = kmm_host_to_kva(addr);
