@@ -23,6 +23,7 @@
 #include <kmm/memblock.h>
 #include <kmm/mmzone.h>
 #include <kmm/mm.h>
+#include <kmm/vmstat.h>
 #include <kmm/gfp.h>
 #include <kmm/pgtable.h>
 
@@ -580,14 +581,28 @@ void set_page_dirty(struct page *page);
 /* a node counter of pg_data_t (nr_file_pages ...) for the node of page */
 #define mod_node_page_state(page, field, delta) \
 	((void)__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->field, (long)(delta), __ATOMIC_RELAXED))
-static inline long global_node_page_state_sum(size_t offset)
-{
-	long s = 0;
-	for (int n = 0; n < M->nr_nodes; n++)
-		s += __atomic_load_n((long *)((char *)NODE_DATA(n) + offset), __ATOMIC_RELAXED);
-	return s;
-}
-#define global_node_page_state(field) global_node_page_state_sum(offsetof(pg_data_t, field))
+/*
+ * global_node_page_state() takes Linux's item (NR_FILE_PAGES) or, inside
+ * kmm, the pg_data_t field's name (nr_file_pages): both name the same
+ * node_stat_item of kmm/vmstat.h.
+ */
+#define KMM_NODE_ITEM_nr_anon_mapped NR_ANON_MAPPED
+#define KMM_NODE_ITEM_nr_file_mapped NR_FILE_MAPPED
+#define KMM_NODE_ITEM_nr_file_pages NR_FILE_PAGES
+#define KMM_NODE_ITEM_nr_file_dirty NR_FILE_DIRTY
+#define KMM_NODE_ITEM_nr_shmem NR_SHMEM
+#define KMM_NODE_ITEM_nr_page_table_pages NR_PAGETABLE
+#define KMM_NODE_ITEM_nr_slab_reclaimable NR_SLAB_RECLAIMABLE_B
+#define KMM_NODE_ITEM_nr_slab_unreclaimable NR_SLAB_UNRECLAIMABLE_B
+#define KMM_NODE_ITEM_NR_ANON_MAPPED NR_ANON_MAPPED
+#define KMM_NODE_ITEM_NR_FILE_MAPPED NR_FILE_MAPPED
+#define KMM_NODE_ITEM_NR_FILE_PAGES NR_FILE_PAGES
+#define KMM_NODE_ITEM_NR_FILE_DIRTY NR_FILE_DIRTY
+#define KMM_NODE_ITEM_NR_SHMEM NR_SHMEM
+#define KMM_NODE_ITEM_NR_PAGETABLE NR_PAGETABLE
+#define KMM_NODE_ITEM_NR_SLAB_RECLAIMABLE_B NR_SLAB_RECLAIMABLE_B
+#define KMM_NODE_ITEM_NR_SLAB_UNRECLAIMABLE_B NR_SLAB_UNRECLAIMABLE_B
+#define global_node_page_state(item) ((long)(global_node_page_state)(KMM_NODE_ITEM_##item))
 struct file *fget(struct task_struct *t, int fd);
 int dup_fd(struct task_struct *child, const struct task_struct *parent);
 void close_files(struct task_struct *t);

@@ -52,6 +52,8 @@
 #include "sim/ram.h"
 #include "sim/track.h"
 
+#include <kmm/vmstat.h>
+
 #include <sched.h>
 
 const char *const migratetype_names[MIGRATE_TYPES] = {
@@ -1867,4 +1869,21 @@ static void show_free_areas(void)
 	}
 	printk(KERN_WARNING "%lu pages RAM\n", (unsigned long)M->totalram_pages + 0);
 	printk(KERN_WARNING "%lu pages HighMem/MovableOnly\n", (unsigned long)M->totalhigh_pages);
+}
+
+/* si_meminfo(): the memory figures of sysinfo(2), in pages of mem_unit bytes (kmm/vmstat.h). */
+void si_meminfo(struct sysinfo *val)
+{
+	struct zone *zone;
+	unsigned long freehigh = 0;
+	for_each_zone(zone)
+		if (is_highmem(zone))
+			freehigh += zone_page_state(zone, NR_FREE_PAGES);
+	val->totalram = totalram_pages();
+	val->sharedram = global_node_page_state_pages(NR_SHMEM);
+	val->freeram = global_zone_page_state(NR_FREE_PAGES);
+	val->bufferram = 0; /* nr_blockdev_pages(): kmm's files have no block-device cache */
+	val->totalhigh = totalhigh_pages();
+	val->freehigh = freehigh;
+	val->mem_unit = PAGE_SIZE;
 }
