@@ -502,6 +502,13 @@ int kmap_verify(char *why, size_t whylen);    /* the table's structure */
 int kmap_in_use(char *why, size_t whylen);    /* -EBUSY while a kmap or kmap_local is held */
 static inline unsigned long fix_to_virt(unsigned long idx) { return M->layout.fixaddr_top - (idx << PAGE_SHIFT); }
 
+/* mm/percpu.c */
+void pcpu_setup_first_chunk(const phys_addr_t *unit_phys, unsigned long static_size, unsigned long reserved_size,
+			    unsigned long dyn_size, unsigned long unit_size);
+unsigned long percpu_settle(void);
+int percpu_verify(char *why, size_t whylen);
+void percpu_exit(void);
+
 /* mm/vmalloc.c */
 void vmalloc_init(void);
 void vmalloc_exit(void);

@@ -357,3 +357,261 @@ static void check_four_tasks_two_cpus(const char *profile)
 	assert_nothing_lost();
 }
 TEST_ON_EVERY_PROFILE(kernel_api, four_tasks_two_cpus, check_four_tasks_two_cpus)
+
+/* ---- the per-CPU allocator ---------------------------------------------------------------------- */
+
+#include <kmm/highmem.h>
+#include <kmm/percpu.h>
+
+/* "percpu: Embedded N pages/cpu sS rR dD uU" of this boot */
+struct embed_line {
+	unsigned long pages, s, r, d, u;
+};
+
+static struct embed_line embed_line(void)
+{
+	struct embed_line e = { 0 };
+	const char *at = strstr(kmm_dmesg(), "percpu: Embedded ");
+	cr_assert_not_null(at);
+	cr_assert_eq(sscanf(at, "percpu: Embedded %lu pages/cpu s%lu r%lu d%lu u%lu", &e.pages, &e.s, &e.r, &e.d, &e.u), 5);
+	return e;
+}
+
+static void check_percpu_boot(const char *profile)
+{
+	boot_api(profile, NULL, 2);
+	struct embed_line e = embed_line();
+	/* the first chunk: static + reserved + dynamic, page-aligned, in a unit of at least 32K on the atom */
+	cr_assert_eq(e.s, M->prof->pcpu_static);
+	cr_assert_eq(e.r, M->prof->pcpu_reserved);
+	cr_assert_eq((e.s + e.r + e.d) % PAGE_SIZE, 0);
+	cr_assert_eq(e.pages, (e.s + e.r + e.d) / PAGE_SIZE);
+	cr_assert_geq(e.d, 28 * 1024);
+	cr_assert_geq(e.u, e.pages * PAGE_SIZE);
+	cr_assert_eq(e.u % M->prof->pcpu_atom, 0);
+	/* meminfo's Percpu: every page of it, for every CPU */
+	cr_assert_eq(pcpu_nr_pages(), e.pages * 2);
+	cr_assert_eq((unsigned long)meminfo_kb("Percpu"), e.pages * 2 * (PAGE_SIZE / 1024));
+	cr_assert_eq(num_possible_cpus(), 2);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(kernel_api, percpu_boot, check_percpu_boot)
+
+struct pcpu_counter {
+	unsigned long hits;
+	int cpu;
+};
+
+static void check_percpu_alloc(const char *profile)
+{
+	boot_api(profile, NULL, 2);
+	/* the granule: 1-byte areas lie PCPU_MIN_ALLOC_SIZE apart */
+	char __percpu *a = __alloc_percpu(1, 1);
+	char __percpu *b = __alloc_percpu(1, 1);
+	cr_assert_not_null(a);
+	cr_assert_not_null(b);
+	cr_assert_eq((char *)b - (char *)a, PCPU_MIN_ALLOC_SIZE);
+	struct pcpu_counter __percpu *c = alloc_percpu(struct pcpu_counter);
+	cr_assert_not_null(c);
+	int cpu;
+	for_each_possible_cpu(cpu) {
+		struct pcpu_counter *mine = per_cpu_ptr(c, cpu);
+		cr_assert_not_null(mine);
+		cr_assert(all_bytes(mine, 0, sizeof(*mine)), "cpu %d's copy is not zeroed", cpu);
+		mine->hits = 100 + (unsigned long)cpu;
+		mine->cpu = cpu;
+	}
+	cr_assert_neq(per_cpu_ptr(c, 0), per_cpu_ptr(c, 1));
+	cr_assert_eq(per_cpu_ptr(c, 0)->hits, 100);
+	cr_assert_eq(per_cpu_ptr(c, 1)->hits, 101);
+	/* this_cpu_ptr: the booting thread is on CPU 0 */
+	cr_assert_eq(this_cpu_ptr(c), per_cpu_ptr(c, 0));
+	this_cpu_ptr(c)->hits++;
+	cr_assert_eq(per_cpu_ptr(c, 0)->hits, 101);
+	/* the copies are in simulated RAM: a CPU's copy is its own page's bytes */
+	cr_assert_neq(kmm_host_to_kva(per_cpu_ptr(c, 0)), 0);
+	cr_assert_null(per_cpu_ptr(c, 2));
+	cr_assert_null(per_cpu_ptr(c, -1));
+
+	cr_assert_eq(kmm_host_to_kva(per_cpu_ptr(c, 1)) % __alignof__(struct pcpu_counter), 0);
+	/* alignment is honoured */
+	void __percpu *al = __alloc_percpu(100, 256);
+	cr_assert_not_null(al);
+	cr_assert_eq(kmm_host_to_kva(per_cpu_ptr(al, 0)) % 256, 0);
+	cr_assert_eq(kmm_host_to_kva(per_cpu_ptr(al, 1)) % 256, 0);
+	/* freed bytes are reused, and handed out zeroed again */
+	memset(per_cpu_ptr(a, 1), 0x77, 1);
+	free_percpu(a);
+	char __percpu *a2 = __alloc_percpu(1, 1);
+	cr_assert_eq(a2, a);
+	cr_assert_eq(*per_cpu_ptr(a2, 1), 0);
+
+	/* illegal requests: NULL, Linux's warning, nothing taken */
+	cr_assert_null(__alloc_percpu(0, 4));
+	cr_assert_null(__alloc_percpu(PCPU_MIN_UNIT_SIZE + 1, 4));
+	cr_assert_null(__alloc_percpu(8, 12));
+	void __percpu *small_align = __alloc_percpu(8, 3); /* below the granule: raised to it, as Linux does */
+	cr_assert_not_null(small_align);
+	free_percpu(small_align);
+	cr_assert_null(__alloc_percpu(8, 2 * PAGE_SIZE));
+	cr_assert_null(__alloc_percpu_gfp(0, 4, GFP_KERNEL | __GFP_NOWARN));
+	cr_assert_not_null(strstr(kmm_dmesg(), "illegal size (0) or align (4) for percpu allocation"));
+	cr_assert_not_null(strstr(kmm_dmesg(), "illegal size (8) or align (12) for percpu allocation"));
+	/* bad frees are reported and change nothing */
+	char why[256];
+	free_percpu((char *)c + 4); /* inside an area */
+	cr_assert_not_null(strstr(kmm_dmesg(), "not the start of an allocated area"));
+	free_percpu(b);
+	free_percpu(b);
+	cr_assert_not_null(strstr(kmm_dmesg(), "double free"));
+	int on_stack;
+	free_percpu(&on_stack);
+	cr_assert_not_null(strstr(kmm_dmesg(), "not a percpu address"));
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	free_percpu(NULL);
+
+	free_percpu(a2);
+	free_percpu(al);
+	free_percpu(c);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(kernel_api, percpu_alloc, check_percpu_alloc)
+
+/* Fill the first chunk: a chunk in the vmalloc area follows, populated as it is used, freed when empty. */
+static void check_percpu_vmalloc_chunk(const char *profile)
+{
+	boot_api(profile, NULL, 2);
+	unsigned long boot_pages = pcpu_nr_pages();
+	struct embed_line e = embed_line();
+	unsigned long areas = vmap_areas_in_use();
+	/* atomic requests never make a chunk: once the first chunk is full they fail */
+	enum { N = 64 };
+	void __percpu *p[N];
+	size_t sz = 2048;
+	int n = 0;
+	while (vmap_areas_in_use() == areas) {
+		cr_assert_lt(n, N);
+		p[n] = __alloc_percpu(sz, 8);
+		cr_assert_not_null(p[n]);
+		n++;
+	}
+	/* the first chunk's dynamic area held what fits of it */
+	cr_assert_geq((unsigned long)(n - 1) * sz, e.d - 2 * sz, "%d areas before a new chunk", n);
+	cr_assert_leq((unsigned long)(n - 1) * sz, e.d);
+	cr_assert_null(__alloc_percpu_gfp(e.d, 8, GFP_ATOMIC | __GFP_NOWARN)); /* never a new chunk */
+	cr_assert_eq(vmap_areas_in_use(), areas + 1);
+	/* the new chunk: in the vmalloc area, a page per CPU populated, counted in Percpu */
+	void __percpu *last = p[n - 1];
+	cr_assert(is_vmalloc_addr(per_cpu_ptr(last, 0)));
+	cr_assert(is_vmalloc_addr(per_cpu_ptr(last, 1)));
+	cr_assert_eq(pcpu_nr_pages(), boot_pages + 2);
+	cr_assert_eq((unsigned long)meminfo_kb("Percpu"), pcpu_nr_pages() * (PAGE_SIZE / 1024));
+	cr_assert_neq(vmalloc_to_page(per_cpu_ptr(last, 0)), vmalloc_to_page(per_cpu_ptr(last, 1)));
+	memset(per_cpu_ptr(last, 0), 0xa0, sz);
+	memset(per_cpu_ptr(last, 1), 0xa1, sz);
+	cr_assert(all_bytes(per_cpu_ptr(last, 0), 0xa0, sz));
+	cr_assert(all_bytes(per_cpu_ptr(last, 1), 0xa1, sz));
+	/* the area's bytes are its pages' bytes, read through the direct map or a kmap */
+	char *via = kmap_local_page(vmalloc_to_page(per_cpu_ptr(last, 1)));
+	cr_assert_eq((unsigned char)via[kmm_host_to_kva(per_cpu_ptr(last, 1)) % PAGE_SIZE], 0xa1);
+	kunmap_local(via);
+	/* an atomic request fits where pages are populated already */
+	void __percpu *at = __alloc_percpu_gfp(64, 8, GFP_ATOMIC);
+	cr_assert_not_null(at);
+	cr_assert_eq(pcpu_nr_pages(), boot_pages + 2);
+	/* more of it: further pages populated */
+	void __percpu *more[8];
+	for (int i = 0; i < 8; i++)
+		cr_assert_not_null(more[i] = __alloc_percpu(PCPU_MIN_UNIT_SIZE, PAGE_SIZE));
+	cr_assert_gt(pcpu_nr_pages(), boot_pages + 2);
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	for (int i = 0; i < 8; i++)
+		free_percpu(more[i]);
+	free_percpu(at);
+	for (int i = 0; i < n; i++)
+		free_percpu(p[i]);
+	/* empty now: kept as the spare until settled, then its pages and area go */
+	assert_nothing_lost();
+	cr_assert_eq(pcpu_nr_pages(), boot_pages);
+	cr_assert_eq((unsigned long)meminfo_kb("Percpu"), boot_pages * (PAGE_SIZE / 1024));
+	cr_assert_eq(vmap_areas_in_use(), areas);
+}
+TEST_ON_EVERY_PROFILE(kernel_api, percpu_vmalloc_chunk, check_percpu_vmalloc_chunk)
+
+/* The reserved area (x86_64 has 8 KiB): reserved requests are served there and only there. */
+static void check_percpu_reserved(const char *profile)
+{
+	boot_api(profile, NULL, 1);
+	struct embed_line e = embed_line();
+	void __percpu *r = __alloc_reserved_percpu(64, 8);
+	cr_assert_not_null(r);
+	void __percpu *d = __alloc_percpu(64, 8);
+	cr_assert_not_null(d);
+	if (e.r) {
+		/* the reserved area sits right after the static one, before the dynamic one */
+		cr_assert_lt((char *)r, (char *)d);
+		cr_assert_geq((char *)d - (char *)r, (long)e.r);
+		/* it is full after e.r bytes */
+		cr_assert_null(__alloc_reserved_percpu(e.r, 8));
+		cr_assert_not_null(strstr(kmm_dmesg(), "percpu: allocation failed, size="));
+		cr_assert_not_null(strstr(kmm_dmesg(), "alloc from reserved chunk failed"));
+	} else {
+		/* no reserved area: the dynamic chunks serve it */
+		cr_assert_eq((char *)d - (char *)r, 64);
+	}
+	free_percpu(r);
+	free_percpu(d);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(kernel_api, percpu_reserved, check_percpu_reserved)
+
+/* this_cpu_ptr on threads of two CPUs: each CPU counts into its own copy. */
+struct pcpu_run {
+	unsigned long __percpu *counter;
+	int cpu, errors;
+};
+
+static void *pcpu_thread(void *arg)
+{
+	struct pcpu_run *r = arg;
+	for (int i = 0; i < 1000; i++) {
+		if (kmm_cpu_enter(r->cpu)) {
+			r->errors++;
+			continue;
+		}
+		unsigned long *mine = this_cpu_ptr(r->counter);
+		if (mine != per_cpu_ptr(r->counter, r->cpu))
+			r->errors++;
+		else
+			(*mine)++;
+		kmm_cpu_exit();
+	}
+	return NULL;
+}
+
+static void check_percpu_this_cpu(const char *profile)
+{
+	boot_api(profile, NULL, 2);
+	unsigned long __percpu *counter = alloc_percpu(unsigned long);
+	cr_assert_not_null(counter);
+	struct pcpu_run runs[4];
+	pthread_t th[4];
+	kmm_cpu_exit();
+	cr_assert_null(this_cpu_ptr(counter)); /* on no CPU: a warning and NULL */
+	cr_assert_not_null(strstr(kmm_dmesg(), "WARNING:"));
+	for (int i = 0; i < 4; i++) {
+		runs[i] = (struct pcpu_run){ .counter = counter, .cpu = i % 2 };
+		pthread_create(&th[i], NULL, pcpu_thread, &runs[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	cr_assert_eq(kmm_cpu_enter(0), 0);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(runs[i].errors, 0);
+	cr_assert_eq(*per_cpu_ptr(counter, 0), 2000);
+	cr_assert_eq(*per_cpu_ptr(counter, 1), 2000);
+	free_percpu(counter);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(kernel_api, percpu_this_cpu, check_percpu_this_cpu)

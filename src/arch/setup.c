@@ -590,8 +590,10 @@ static void setup_per_cpu_areas(void)
 		p->nr_cpus_config, M->nr_cpus, M->nr_cpus, M->nr_nodes);
 	pr_info("percpu: Embedded %lu pages/cpu s%u r%u d%lu u%lu\n", size_sum >> PAGE_SHIFT, p->pcpu_static,
 		p->pcpu_reserved, dyn, unit);
+	phys_addr_t unit_phys[KMM_MAX_CPUS];
 	for (int c = 0; c < M->nr_cpus; c++)
-		memblock_phys_alloc_try_nid(size_sum, PAGE_SIZE, c % M->nr_nodes);
+		unit_phys[c] = memblock_phys_alloc_try_nid(size_sum, PAGE_SIZE, c % M->nr_nodes);
+	pcpu_setup_first_chunk(unit_phys, p->pcpu_static, p->pcpu_reserved, dyn, unit); /* mm/percpu.c */
 }
 
 /* alloc_large_system_hash() for the early, memblock-backed tables. */
@@ -772,6 +774,7 @@ static void machine_free(void)
 		free(pgdat);
 		node_data[n] = NULL;
 	}
+	percpu_exit();
 	vmalloc_exit();
 	kmap_exit();
 	kfence_exit();

@@ -38,6 +38,7 @@
 
 #include <kmm/task.h>
 #include <kmm/vmstat.h>
+#include <kmm/percpu.h>
 #include "sim/ram.h"
 #include "mm/kfence.h"
 
@@ -468,8 +469,7 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "VmallocTotal:   %8lu kB\n", vmalloc_total);
 	sb_printf(sb, "VmallocUsed:    %8lu kB\n", K(vmalloc_used_pages()));
 	sb_printf(sb, "VmallocChunk:   %8lu kB\n", 0UL); /* 0 since Linux 5.3 */
-	unsigned long pcpu = ALIGN(M->prof->pcpu_static + M->prof->pcpu_reserved + 28 * 1024UL, PAGE_SIZE);
-	sb_printf(sb, "Percpu:         %8lu kB\n", pcpu * (unsigned long)M->nr_cpus >> 10);
+	sb_printf(sb, "Percpu:         %8lu kB\n", K(pcpu_nr_pages()));
 	sb_printf(sb, "Hugepagesize:   %8lu kB\n", (1UL << M->prof->pmd_shift) >> 10);
 }
 
