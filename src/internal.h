@@ -129,6 +129,8 @@ struct kmm_profile {
 	int last_pkmap;             /* LAST_PKMAP (32-bit only) */
 	unsigned pcpu_static, pcpu_reserved; /* first-chunk static and reserved bytes per CPU */
 	unsigned long pcpu_atom;    /* allocation atom: 4K (i386) or 2M (x86_64) */
+	bool init_on_alloc_default; /* CONFIG_INIT_ON_ALLOC_DEFAULT_ON */
+	bool init_on_free_default;  /* CONFIG_INIT_ON_FREE_DEFAULT_ON */
 	/* the kernel image, as the Debian 6.1 build of this profile lays it out */
 	u64 phys_start;             /* CONFIG_PHYSICAL_START */
 	unsigned text_k, rwdata_k, rodata_k, init_k, bss_k; /* section sizes, KiB ("Memory:" line) */
@@ -339,6 +341,8 @@ struct kmm_machine {
 	int lowmem_reserve_ratio[MAX_ZONE_TYPES];
 	int percpu_pagelist_high_fraction;
 	bool thp_enabled;
+	bool init_on_alloc;               /* init_on_alloc=: pages and slab objects are zeroed when allocated */
+	bool init_on_free;                /* init_on_free=: ... and when freed (then not again when allocated) */
 	bool deferred_active;             /* deferred struct page threads still running */
 	unsigned long slab_bugs;          /* slab errors reported (BUG ..., WARNING ...) */
 	unsigned long vmalloc_bugs;       /* bad vfree/vunmap/ioremap/iounmap calls reported */
@@ -476,6 +480,20 @@ extern const char *const migratetype_names[MIGRATE_TYPES];
 
 extern __thread int kmm_this_cpu __attribute__((tls_model("initial-exec")));
 static inline int smp_processor_id(void) { return kmm_this_cpu; }
+
+/* include/linux/mm.h: zero on allocation (init_on_alloc, or asked with __GFP_ZERO), zero on free */
+static inline bool want_init_on_alloc(gfp_t flags)
+{
+	return M->init_on_alloc || (flags & __GFP_ZERO);
+}
+
+static inline bool want_init_on_free(void)
+{
+	return M->init_on_free;
+}
+
+/* "mem auto-init: stack:..., heap alloc:..., heap free:..." (mm/page_alloc.c) */
+void report_meminit(void);
 void cpus_init(void);
 void cpus_exit(void);
 static inline void count_vm_events(enum vm_event_item item, unsigned long n)

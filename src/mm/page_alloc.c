@@ -1117,10 +1117,14 @@ static inline void kasan_poison_pages(struct page *page, unsigned int order)
 		track_mem_noaccess(ram_host(PFN_PHYS(page_to_pfn(page))), PAGE_SIZE << order);
 }
 
+static void clear_pages(struct page *page, unsigned int order);
+
 static inline void free_the_page(struct page *page, unsigned int order)
 {
 	if (!free_pages_prepare(page, order))
 		return;
+	if (want_init_on_free())
+		clear_pages(page, order); /* kernel_init_pages: before it is on a list */
 	kasan_poison_pages(page, order);
 	if (pcp_allowed_order(order))
 		free_unref_page(page, order);
@@ -1282,7 +1286,7 @@ static inline void prep_new_page(struct page *page, unsigned int order, gfp_t gf
 	set_alloc_order(page, order);
 	if (KMM_TRACK) /* kasan_unpoison_pages: a page's bytes are always defined (old contents or zeros) */
 		track_mem_defined(ram_host(PFN_PHYS(page_to_pfn(page))), PAGE_SIZE << order);
-	if (gfp & __GFP_ZERO)
+	if (!want_init_on_free() && want_init_on_alloc(gfp)) /* freed pages were zeroed then */
 		clear_pages(page, order);
 	if (order && (gfp & __GFP_COMP))
 		prep_compound_page(page, order);
@@ -1886,4 +1890,19 @@ void si_meminfo(struct sysinfo *val)
 	val->totalhigh = totalhigh_pages();
 	val->freehigh = freehigh;
 	val->mem_unit = PAGE_SIZE;
+}
+
+/*
+ * report_meminit(): what the kernel zeroes, said before "Memory:".  Stack
+ * auto-init is the compiler's (Debian builds with INIT_STACK_ALL_ZERO);
+ * kmm has no simulated stacks, so it reports the build's.  With
+ * init_on_free Linux clears all memory at boot; kmm's simulated RAM is a
+ * fresh memfd and reads as zeros already.
+ */
+void report_meminit(void)
+{
+	pr_info("mem auto-init: stack:all(zero), heap alloc:%s, heap free:%s\n", want_init_on_alloc(GFP_KERNEL) ? "on" : "off",
+		want_init_on_free() ? "on" : "off");
+	if (want_init_on_free())
+		pr_info("mem auto-init: clearing system memory may take some time...\n");
 }

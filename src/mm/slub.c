@@ -220,6 +220,37 @@ static inline void metadata_access_disable(const struct kmem_cache *s, void *obj
 	track_mem_defined(object, keep);
 }
 
+/*
+ * init_on_alloc / init_on_free for objects (Linux's mm/slab.h): constructed
+ * objects keep their contents, SLAB_TYPESAFE_BY_RCU objects may still be
+ * read, SLAB_POISON objects carry their poison - those are zeroed only
+ * when __GFP_ZERO asks.  The whole object_size is zeroed, a kmalloc's tail
+ * beyond the size asked too, though the tool keeps that tail off limits.
+ */
+static inline bool slab_want_init_on_alloc(gfp_t flags, const struct kmem_cache *s)
+{
+	if (M->init_on_alloc) {
+		if (s->ctor)
+			return false;
+		if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON))
+			return flags & __GFP_ZERO;
+		return true;
+	}
+	return flags & __GFP_ZERO;
+}
+
+static inline bool slab_want_init_on_free(const struct kmem_cache *s)
+{
+	return M->init_on_free && !(s->ctor || (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)));
+}
+
+static void slab_init_object(struct kmem_cache *s, void *object)
+{
+	size_t keep = metadata_access_enable(s, object);
+	memset(object, 0, s->object_size);
+	metadata_access_disable(s, object, keep);
+}
+
 /* ---- debug: tracks, poison, red zones, reports --------------------------------------- */
 
 /*
@@ -929,8 +960,8 @@ static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_c
 	}
 	if (KMM_TRACK && object)
 		kasan_slab_alloc(s, object, orig_size);
-	if (__builtin_expect(object && (gfp & __GFP_ZERO), 0))
-		memset(object, 0, orig_size ? orig_size : s->object_size);
+	if (object && slab_want_init_on_alloc(gfp, s))
+		slab_init_object(s, object);
 	return object;
 }
 
@@ -939,12 +970,15 @@ static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_c
 /*
  * kasan_slab_free: the object goes off limits before it is on a freelist
  * another CPU may take it from.  An object that is off limits already was
- * freed before: KASAN's double-free report, and the free is refused (the
- * freelist stays whole).
+ * freed before: KASAN's double-free report (not while this thread is in
+ * kasan_disable_current()), and the free is refused (the freelist stays
+ * whole).
  */
 static inline bool kasan_slab_free(struct kmem_cache *s, void *object, unsigned long addr)
 {
 	if (track_mem_is_noaccess(object) && !(s->flags & SLAB_TYPESAFE_BY_RCU)) {
+		if (track_report_suppressed())
+			return true; /* kasan_disable_current(): refused, not reported */
 		char caller[160];
 		site_name(site_index(addr), caller, sizeof(caller));
 		pr_err("==================================================================\n");
@@ -958,6 +992,18 @@ static inline bool kasan_slab_free(struct kmem_cache *s, void *object, unsigned 
 	}
 	kasan_poison_object(s, object);
 	return false;
+}
+
+/*
+ * slab_free_hook(): init_on_free zeroes the object, then the tool is told
+ * it is free; true if the free is refused (a double free the tool saw).
+ */
+static inline bool slab_free_hook(struct kmem_cache *s, void *object, unsigned long addr)
+{
+	if (__builtin_expect(slab_want_init_on_free(s), 0) &&
+	    !(KMM_TRACK && track_mem_is_noaccess(object))) /* a double free is reported below, not zeroed */
+		slab_init_object(s, object);
+	return KMM_TRACK && kasan_slab_free(s, object, addr);
 }
 
 static void __slab_free(struct kmem_cache *s, struct page *slab, void *object)
@@ -1035,6 +1081,8 @@ static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s
 			return; /* reported; the object stays allocated */
 		}
 		set_track(s, object, TRACK_FREE, addr);
+		if (slab_want_init_on_free(s))
+			slab_init_object(s, object);
 		init_object(s, object, SLUB_RED_INACTIVE);
 		if (KMM_TRACK)
 			kasan_poison_object(s, object);
@@ -1053,14 +1101,14 @@ static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s
 				object_err(s, slab, object, "Object already free");
 				return;
 			}
-			if (KMM_TRACK && kasan_slab_free(s, object, addr))
+			if (slab_free_hook(s, object, addr))
 				return;
 			set_freepointer(s, object, c->freelist);
 			c->freelist = object;
 			return;
 		}
 	}
-	if (KMM_TRACK && kasan_slab_free(s, object, addr))
+	if (slab_free_hook(s, object, addr))
 		return;
 	__slab_free(s, slab, object);
 }
