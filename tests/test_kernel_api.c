@@ -615,3 +615,206 @@ static void check_percpu_this_cpu(const char *profile)
 	assert_nothing_lost();
 }
 TEST_ON_EVERY_PROFILE(kernel_api, percpu_this_cpu, check_percpu_this_cpu)
+
+/* ---- init_on_alloc / init_on_free, kasan_disable_current ------------------------------------------ */
+
+#include <kmm/kasan.h>
+#include "sim/ram.h"
+#include "sim/track.h"
+
+/* A byte the tool may have been told is off limits (a freed page, a kmalloc's tail): read unchecked. */
+#if KMM_TRACK_ASAN
+__attribute__((no_sanitize_address, noinline))
+#endif
+static bool peek_all(const void *p, int c, size_t n)
+{
+	const volatile unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != (unsigned char)c)
+			return false;
+	return true;
+}
+
+static const char *ref_machine(const char *profile)
+{
+	return !strcmp(profile, "i386") ? "i386-686-2G" : !strcmp(profile, "i386-pae") ? "i386-pae-2G" : "x86_64-4G-numa2";
+}
+
+static void check_meminit_line(const char *profile)
+{
+	/* the default is Debian's build: what the real kernel printed */
+	boot_api(profile, NULL, 1);
+	char *ref = ref_file(ref_machine(profile), "dmesg.txt");
+	char *want = log_lines(ref, "mem auto-init:");
+	char *got = log_lines(kmm_dmesg(), "mem auto-init:");
+	cr_assert_str_eq(got, "mem auto-init: stack:all(zero), heap alloc:on, heap free:off\n");
+	cr_assert_str_eq(got, want);
+	/* it comes before "Memory:", as mm_init() prints it */
+	cr_assert_lt(strstr(kmm_dmesg(), "mem auto-init:"), strstr(kmm_dmesg(), "Memory:"));
+	free(want);
+	free(got);
+	free(ref);
+	assert_nothing_lost();
+	kmm_shutdown();
+
+	boot_api(profile, "init_on_alloc=0 init_on_free=1", 1);
+	got = log_lines(kmm_dmesg(), "mem auto-init:");
+	cr_assert_str_eq(got, "mem auto-init: stack:all(zero), heap alloc:off, heap free:on\n"
+			      "mem auto-init: clearing system memory may take some time...\n");
+	free(got);
+	kmm_shutdown();
+
+	/* kstrtobool's words; anything else is Linux's warning and the default stays */
+	boot_api(profile, "init_on_alloc=off init_on_free=y", 1);
+	cr_assert_not(M->init_on_alloc);
+	cr_assert(M->init_on_free);
+	kmm_shutdown();
+	boot_api(profile, "init_on_alloc=maybe init_on_free=", 1);
+	cr_assert_not_null(strstr(kmm_dmesg(), "Malformed early option 'init_on_alloc'"));
+	cr_assert_not_null(strstr(kmm_dmesg(), "Malformed early option 'init_on_free'"));
+	cr_assert(M->init_on_alloc);
+	cr_assert_not(M->init_on_free);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(kernel_api, meminit_line, check_meminit_line)
+
+/* A page filled, freed and allocated again (the per-CPU list gives the same one back): zeroed or not. */
+static bool page_comes_back_zeroed(gfp_t gfp)
+{
+	struct page *pg = alloc_pages(gfp, 0);
+	cr_assert_not_null(pg);
+	unsigned char *p = ram_host(PFN_PHYS(page_to_pfn(pg)));
+	memset(p, 0xaa, PAGE_SIZE);
+	__free_pages(pg, 0);
+	struct page *again = alloc_pages(gfp, 0);
+	cr_assert_eq(again, pg, "the per-CPU list did not give the page back");
+	bool zero = all_bytes(p, 0, PAGE_SIZE);
+	cr_assert(zero || all_bytes(p, 0xaa, PAGE_SIZE));
+	__free_pages(again, 0);
+	return zero;
+}
+
+static void check_init_on_alloc_pages(const char *profile)
+{
+	boot_api(profile, NULL, 1);
+	cr_assert(page_comes_back_zeroed(GFP_KERNEL));
+	cr_assert(page_comes_back_zeroed(GFP_HIGHUSER));
+	assert_nothing_lost();
+	kmm_shutdown();
+
+	boot_api(profile, "init_on_alloc=0", 1);
+	cr_assert_not(page_comes_back_zeroed(GFP_KERNEL)); /* the old bytes: nothing zeroes them */
+	cr_assert(page_comes_back_zeroed(GFP_KERNEL | __GFP_ZERO));
+	assert_nothing_lost();
+	kmm_shutdown();
+
+	/* init_on_free: zeroed as it is freed, before anyone can take it */
+	boot_api(profile, "init_on_alloc=0 init_on_free=1", 1);
+	struct page *pg = alloc_pages(GFP_KERNEL, 2);
+	unsigned char *p = ram_host(PFN_PHYS(page_to_pfn(pg)));
+	memset(p, 0xbb, 4 * PAGE_SIZE);
+	__free_pages(pg, 2);
+	cr_assert(peek_all(p, 0, 4 * PAGE_SIZE));
+	cr_assert(page_comes_back_zeroed(GFP_KERNEL));
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(kernel_api, init_on_alloc_pages, check_init_on_alloc_pages)
+
+static void fill_ctor(void *obj)
+{
+	memset(obj, 0xcc, 96);
+}
+
+static void check_init_on_alloc_slab(const char *profile)
+{
+	boot_api(profile, NULL, 1);
+	/* a kmalloc object handed out again is zeroed, its whole slot of the size class too */
+	unsigned char *o = kmalloc(64, GFP_KERNEL);
+	memset(o, 0x5a, 64);
+	kfree(o);
+	unsigned char *o2 = kmalloc(50, GFP_KERNEL);
+	cr_assert_eq(o2, o);
+	cr_assert(all_bytes(o2, 0, 50));
+	cr_assert(peek_all(o2 + 50, 0, 14)); /* the tail past the size asked, as Linux's object_size memset */
+	kfree(o2);
+	/* constructed objects keep what the constructor wrote */
+	struct kmem_cache *c = kmem_cache_create("api_ctor", 96, 0, 0, fill_ctor);
+	cr_assert_not_null(c);
+	unsigned char *x = kmem_cache_alloc(c, GFP_KERNEL);
+	cr_assert(all_bytes(x, 0xcc, 96));
+	kmem_cache_free(c, x);
+	kmem_cache_destroy(c);
+	assert_nothing_lost();
+	kmm_shutdown();
+
+	boot_api(profile, "init_on_alloc=0", 1);
+	o = kmalloc(64, GFP_KERNEL);
+	memset(o, 0x5a, 64);
+	kfree(o);
+	o2 = kmalloc(64, GFP_KERNEL);
+	cr_assert_eq(o2, o);
+	int old = 0;
+	for (int i = 0; i < 64; i++)
+		old += o2[i] == 0x5a;
+	cr_assert_geq(old, 64 - 8, "the old bytes stay (all but the free pointer)");
+	kfree(o2);
+	o2 = kzalloc(64, GFP_KERNEL); /* __GFP_ZERO still zeroes */
+	cr_assert(all_bytes(o2, 0, 64));
+	kfree(o2);
+	assert_nothing_lost();
+	kmm_shutdown();
+
+	/* init_on_free: the bytes are gone as it is freed (but the free pointer SLUB stores there) */
+	boot_api(profile, "init_on_alloc=0 init_on_free=1", 1);
+	o = kmalloc(128, GFP_KERNEL);
+	memset(o, 0x5a, 128);
+	kfree(o);
+	int zero = 0;
+	for (int i = 0; i < 128; i++)
+		zero += peek_all(o + i, 0, 1);
+	cr_assert_geq(zero, 128 - 8, "%d of 128 bytes zeroed", zero);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(kernel_api, init_on_alloc_slab, check_init_on_alloc_slab)
+
+static void *depth_of_new_thread(void *arg)
+{
+	return (void *)(long)kasan_current_depth();
+}
+
+static void check_kasan_disable_current(const char *profile)
+{
+	boot_api(profile, NULL, 1);
+	/* nested, per thread */
+	cr_assert_eq(kasan_current_depth(), 0);
+	kasan_disable_current();
+	kasan_disable_current();
+	cr_assert_eq(kasan_current_depth(), 2);
+	pthread_t th;
+	void *other;
+	pthread_create(&th, NULL, depth_of_new_thread, NULL);
+	pthread_join(th, &other);
+	cr_assert_eq((long)other, 0, "another thread's reports are not suspended");
+	kasan_enable_current();
+	cr_assert_eq(kasan_current_depth(), 1);
+	kasan_enable_current();
+	cr_assert_eq(kasan_current_depth(), 0);
+
+	if (track_tool() && !strcmp(track_tool(), "ASan")) {
+		/* a double free the tool sees: reported, refused; with reports off: refused, silent */
+		void *a = kmalloc(64, GFP_KERNEL), *b = kmalloc(64, GFP_KERNEL);
+		kfree(a);
+		kfree(b);
+		unsigned long bugs = M->slab_bugs;
+		kasan_disable_current();
+		kfree(a);
+		kasan_enable_current();
+		cr_assert_eq(M->slab_bugs, bugs);
+		cr_assert_null(strstr(kmm_dmesg(), "BUG: KASAN: double-free"));
+		kfree(a);
+		cr_assert_eq(M->slab_bugs, bugs + 1);
+		cr_assert_not_null(strstr(kmm_dmesg(), "BUG: KASAN: double-free"));
+	}
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(kernel_api, kasan_disable_current, check_kasan_disable_current)
