@@ -42,7 +42,10 @@
  * orders) are refused with Linux's "BUG: Bad page state" report and change
  * nothing.  Reserves and zonelists are computed in mm_init.c.  In an ASan
  * or Valgrind build a freed block is off limits to the tool until it is
- * allocated again (kasan_poison_pages, sim/track.h).
+ * allocated again (kasan_poison_pages, sim/track.h).  init_on_alloc=
+ * (Debian's default: on) zeroes every block handed out, init_on_free=
+ * every block freed - then nothing is zeroed again on allocation;
+ * __GFP_ZERO zeroes whatever the parameters say.
  */
 #include "internal.h"
 

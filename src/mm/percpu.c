@@ -404,15 +404,27 @@ static void pcpu_free_area(struct pcpu_chunk *chunk, int bit)
 	pcpu_bytes_used -= (unsigned long)(end - bit) * PCPU_MIN_ALLOC_SIZE;
 }
 
-/* The dynamic chunks that may hold `size` bytes, in Linux's order: by slot, then age. */
-static int pcpu_candidates(struct pcpu_chunk **out, int max_out, size_t size)
+/*
+ * The dynamic chunks that may hold `size` bytes, in Linux's order: by slot,
+ * then age.  A host array (the caller frees it); *n = 0 if there is none.
+ */
+static struct pcpu_chunk **pcpu_candidates(size_t size, int *n)
 {
-	int n = 0, slots[64], want = size_to_slot(size);
-	for (struct pcpu_chunk *c = pcpu_chunks; c && n < max_out; c = c->next) {
+	int nr = 0, want = size_to_slot(size);
+	for (struct pcpu_chunk *c = pcpu_chunks; c; c = c->next)
+		nr++;
+	struct pcpu_chunk **out = malloc((size_t)nr * sizeof(*out));
+	int *slots = malloc((size_t)nr * sizeof(*slots));
+	*n = 0;
+	if (!out || !slots) {
+		free(slots);
+		return out;
+	}
+	for (struct pcpu_chunk *c = pcpu_chunks; c; c = c->next) {
 		int slot = chunk_slot(c);
 		if (slot < want)
 			continue;
-		int i = n++;
+		int i = (*n)++;
 		while (i > 0 && (slots[i - 1] > slot || (slots[i - 1] == slot && out[i - 1]->seq > c->seq))) {
 			out[i] = out[i - 1];
 			slots[i] = slots[i - 1];
@@ -421,7 +433,8 @@ static int pcpu_candidates(struct pcpu_chunk **out, int max_out, size_t size)
 		out[i] = c;
 		slots[i] = slot;
 	}
-	return n;
+	free(slots);
+	return out;
 }
 
 static void __percpu *pcpu_alloc(size_t size, size_t align, bool reserved, gfp_t gfp)
@@ -455,12 +468,13 @@ static void __percpu *pcpu_alloc(size_t size, size_t align, bool reserved, gfp_t
 		goto found;
 	}
 	for (;;) {
-		struct pcpu_chunk *cand[64];
-		int n = pcpu_candidates(cand, (int)ARRAY_SIZE(cand), size);
+		int n;
+		struct pcpu_chunk **cand = pcpu_candidates(size, &n);
 		for (int i = 0; i < n && bit < 0; i++) {
 			bit = pcpu_find_fit(cand[i], bits, align_bits, is_atomic);
 			chunk = cand[i];
 		}
+		free(cand);
 		if (bit >= 0)
 			break;
 		if (is_atomic) {

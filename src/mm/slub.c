@@ -50,6 +50,9 @@
  * (sim/track.h, "what ASan/Valgrind are told" below).  With
  * kfence.sample_interval=N the Nth allocation comes from KFENCE's guarded
  * pool instead (mm/kfence.c); kfree() hands such objects back to it.
+ * init_on_alloc/init_on_free zero an object's object_size bytes when it is
+ * handed out / freed, except objects with a constructor, of RCU-typesafe or
+ * SLAB_POISON caches (slab_want_init_on_alloc and _free).
  */
 #define _GNU_SOURCE
 #include "mm/slab.h"
