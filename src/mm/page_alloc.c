@@ -1126,8 +1126,11 @@ static inline void free_the_page(struct page *page, unsigned int order)
 {
 	if (!free_pages_prepare(page, order))
 		return;
-	if (want_init_on_free())
-		clear_pages(page, order); /* kernel_init_pages: before it is on a list */
+	if (want_init_on_free()) { /* kernel_init_pages: before it is on a list */
+		if (KMM_TRACK) /* its user may have left bytes off limits (a slab page); it is poisoned whole next */
+			track_mem_defined(ram_host(PFN_PHYS(page_to_pfn(page))), PAGE_SIZE << order);
+		clear_pages(page, order);
+	}
 	kasan_poison_pages(page, order);
 	if (pcp_allowed_order(order))
 		free_unref_page(page, order);

@@ -107,6 +107,7 @@ static unsigned long pcpu_nr_populated;        /* populated pages per unit, all 
 static unsigned long pcpu_bytes_used;          /* bytes allocated (per unit), reserved and dynamic */
 static unsigned long pcpu_chunk_seq;
 static int pcpu_warn_limit;                    /* failure warnings left */
+static bool pcpu_warned_no_cpu;                /* this_cpu_ptr() on no CPU was reported (once a boot) */
 
 /* ---- bitmaps ------------------------------------------------------------------------------- */
 
@@ -592,8 +593,7 @@ void *kmm_this_cpu_ptr(const void __percpu *ptr)
 {
 	int cpu = smp_processor_id();
 	if (cpu < 0) {
-		static bool warned;
-		if (!__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
+		if (!__atomic_exchange_n(&pcpu_warned_no_cpu, true, __ATOMIC_RELAXED))
 			MM_WARN_ON(cpu < 0); /* this_cpu_ptr() on no CPU */
 		return NULL;
 	}
@@ -626,6 +626,7 @@ void pcpu_setup_first_chunk(const phys_addr_t *unit_phys, unsigned long static_s
 	pcpu_unit_size = unit_size;
 	pcpu_unit_pages = (int)(unit_size >> PAGE_SHIFT);
 	pcpu_warn_limit = 10;
+	pcpu_warned_no_cpu = false;
 	/* the static part's end is aligned to the granule; the dynamic part gives the difference back */
 	unsigned long static_aligned = ALIGN(static_size, PCPU_MIN_ALLOC_SIZE);
 	dyn_size -= static_aligned - static_size;
