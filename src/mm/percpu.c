@@ -103,7 +103,7 @@ static unsigned long pcpu_size_sum;            /* bytes of the first-chunk regio
 static unsigned long pcpu_unit_size;           /* the unit stride of vmalloc chunks */
 static int pcpu_unit_pages;                    /* pcpu_unit_size in pages */
 static int pcpu_nr_units;                      /* possible CPUs */
-static unsigned long pcpu_nr_populated;        /* populated pages per unit, all chunks */
+static unsigned long pcpu_nr_populated;        /* populated pages per unit, all chunks (read unlocked: atomic) */
 static unsigned long pcpu_bytes_used;          /* bytes allocated (per unit), reserved and dynamic */
 static unsigned long pcpu_chunk_seq;
 static int pcpu_warn_limit;                    /* failure warnings left */
@@ -321,7 +321,7 @@ static int pcpu_populate_page(struct pcpu_chunk *chunk, int page, gfp_t gfp)
 	}
 	set_bit_(chunk->populated, page);
 	chunk->nr_populated++;
-	pcpu_nr_populated++;
+	__atomic_add_fetch(&pcpu_nr_populated, 1, __ATOMIC_RELAXED); /* meminfo reads it without the lock */
 	return 0;
 }
 
@@ -332,7 +332,7 @@ static void pcpu_destroy_chunk(struct pcpu_chunk *chunk)
 	for (int i = 0; i < pcpu_nr_units * pcpu_unit_pages; i++)
 		if (chunk->pages[i])
 			__free_pages(chunk->pages[i], 0);
-	pcpu_nr_populated -= (unsigned long)chunk->nr_populated;
+	__atomic_sub_fetch(&pcpu_nr_populated, (unsigned long)chunk->nr_populated, __ATOMIC_RELAXED);
 	pcpu_free_chunk_maps(chunk);
 }
 
