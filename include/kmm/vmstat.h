@@ -15,8 +15,10 @@
  * there).  A reader never takes a lock: each counter is read once,
  * atomically, so a sum over zones or CPUs may mix moments while other
  * threads allocate - as Linux's readers do.  Negative transient values read
- * as 0 (Linux clamps them too).  Every function needs a booted machine; the
- * item must be one of the enum's.
+ * as 0 (Linux clamps them too).  Every function needs a booted machine (0
+ * without one); an item outside its enum reads 0.  The first read after
+ * boot waits until the struct pages whose initialisation is deferred
+ * (x86_64) are in the zones, as Linux finishes that before user space runs.
  *
  * Which counter kmm keeps under which name:
  *   zone_stat_item (kmm/mmzone.h)  NR_FREE_PAGES, NR_FREE_CMA_PAGES       per zone

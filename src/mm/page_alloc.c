@@ -1886,6 +1886,7 @@ void si_meminfo(struct sysinfo *val)
 {
 	struct zone *zone;
 	unsigned long freehigh = 0;
+	deferred_init_wait(); /* the deferred struct pages are the zones' before anyone reads them */
 	for_each_zone(zone)
 		if (is_highmem(zone))
 			freehigh += zone_page_state(zone, NR_FREE_PAGES);

@@ -880,9 +880,22 @@ static const char *const vm_event_names[] = {
 #undef X
 };
 
+/*
+ * A machine to read: booted, its deferred struct pages (x86_64) given to the
+ * zones - Linux's page_alloc_init_late() waits for them before anything
+ * else runs; kmm lets them finish in the background until someone looks.
+ */
+static bool counters_ready(void)
+{
+	if (!M)
+		return false;
+	deferred_init_wait();
+	return true;
+}
+
 unsigned long zone_page_state(struct zone *zone, enum zone_stat_item item)
 {
-	if ((unsigned)item >= NR_VM_ZONE_STAT_ITEMS)
+	if (!counters_ready() || (unsigned)item >= NR_VM_ZONE_STAT_ITEMS)
 		return 0;
 	long x = __atomic_load_n(&zone->vm_stat[item], __ATOMIC_RELAXED);
 	return x < 0 ? 0 : (unsigned long)x;
@@ -892,7 +905,7 @@ unsigned long global_zone_page_state(enum zone_stat_item item)
 {
 	struct zone *zone;
 	long x = 0;
-	if (!M || (unsigned)item >= NR_VM_ZONE_STAT_ITEMS)
+	if (!counters_ready() || (unsigned)item >= NR_VM_ZONE_STAT_ITEMS)
 		return 0;
 	for_each_zone(zone)
 		x += __atomic_load_n(&zone->vm_stat[item], __ATOMIC_RELAXED);
@@ -941,7 +954,7 @@ unsigned long(global_node_page_state)(enum node_stat_item item)
 
 unsigned long global_vm_event(enum vm_event_item item)
 {
-	if (!M || (unsigned)item >= NR_VM_EVENT_ITEMS)
+	if (!counters_ready() || (unsigned)item >= NR_VM_EVENT_ITEMS)
 		return 0;
 	return sum_vm_event(item);
 }
@@ -959,10 +972,10 @@ const char *vm_event_name(enum vm_event_item item)
 
 unsigned long totalram_pages(void)
 {
-	return M ? (unsigned long)__atomic_load_n(&M->totalram_pages, __ATOMIC_RELAXED) : 0;
+	return counters_ready() ? (unsigned long)__atomic_load_n(&M->totalram_pages, __ATOMIC_RELAXED) : 0;
 }
 
 unsigned long totalhigh_pages(void)
 {
-	return M ? (unsigned long)__atomic_load_n(&M->totalhigh_pages, __ATOMIC_RELAXED) : 0;
+	return counters_ready() ? (unsigned long)__atomic_load_n(&M->totalhigh_pages, __ATOMIC_RELAXED) : 0;
 }
