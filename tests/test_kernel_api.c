@@ -518,6 +518,9 @@ static void check_percpu_vmalloc_chunk(const char *profile)
 	cr_assert_eq(pcpu_nr_pages(), boot_pages + 2);
 	cr_assert_eq((unsigned long)meminfo_kb("Percpu"), pcpu_nr_pages() * (PAGE_SIZE / 1024));
 	cr_assert_neq(vmalloc_to_page(per_cpu_ptr(last, 0)), vmalloc_to_page(per_cpu_ptr(last, 1)));
+	char *vi = kmm_proc_read("vmallocinfo");
+	cr_assert_not_null(strstr(vi, " pcpu_get_vm_areas+0x"), "%s", vi);
+	free(vi);
 	memset(per_cpu_ptr(last, 0), 0xa0, sz);
 	memset(per_cpu_ptr(last, 1), 0xa1, sz);
 	cr_assert(all_bytes(per_cpu_ptr(last, 0), 0xa0, sz));

@@ -271,6 +271,15 @@ static void pcpu_free_chunk_maps(struct pcpu_chunk *chunk)
 	}
 }
 
+/*
+ * The vm area of a chunk: nr_units units back to back, no guard page (Linux's
+ * pcpu_get_vm_areas(), which vmallocinfo names as the caller).
+ */
+static struct vm_struct *pcpu_get_vm_areas(unsigned long size)
+{
+	return get_vm_area_caller(size, VM_ALLOC | VM_NO_GUARD, (const void *)pcpu_get_vm_areas);
+}
+
 /* A new chunk in the vmalloc area, nothing populated (pcpu_create_chunk). */
 static struct pcpu_chunk *pcpu_create_chunk(gfp_t gfp)
 {
@@ -283,8 +292,7 @@ static struct pcpu_chunk *pcpu_create_chunk(gfp_t gfp)
 	chunk->bound_map = bitmap_zalloc(chunk->map_bits + 1, false);
 	chunk->populated = bitmap_zalloc(chunk->nr_pages, false);
 	chunk->pages = kvcalloc((size_t)pcpu_nr_units * (size_t)pcpu_unit_pages, sizeof(struct page *), gfp);
-	chunk->vm = get_vm_area_caller((unsigned long)pcpu_nr_units * pcpu_unit_size, VM_ALLOC | VM_NO_GUARD,
-				       (const void *)pcpu_create_chunk);
+	chunk->vm = pcpu_get_vm_areas((unsigned long)pcpu_nr_units * pcpu_unit_size);
 	if (!chunk->alloc_map || !chunk->bound_map || !chunk->populated || !chunk->pages || !chunk->vm) {
 		if (chunk->vm)
 			free_vm_area(chunk->vm);
