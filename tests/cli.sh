@@ -247,5 +247,13 @@ for f in scenarios/*.kmm; do # the sweep's short form: 1 is allowed (expects mee
 		fail=$((fail + 1)); echo "FAIL: $f under injection (exit $rc)"; sed 's/^/  /' "$tmp/err" | head -5; fi
 done
 
+# init_on_alloc=/init_on_free= as the boot log says them; Percpu in meminfo is the first chunk of every CPU
+ok "mem auto-init default" "$KMM" boot
+has "Debian's default" "mem auto-init: stack:all(zero), heap alloc:on, heap free:off" "$tmp/out"
+ok "mem auto-init set" "$KMM" boot --cmdline "init_on_alloc=0 init_on_free=1"
+has "the parameters" "mem auto-init: stack:all(zero), heap alloc:off, heap free:on" "$tmp/out"
+ok "percpu meminfo" "$KMM" boot -q --cpus 2 --show meminfo
+has "two CPUs' first chunks" "Percpu:              264 kB" "$tmp/out"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
