@@ -528,6 +528,8 @@ int percpu_verify(char *why, size_t whylen);
 void percpu_exit(void);
 
 /* mm/vmalloc.c */
+/* __vmalloc_node_range(..., VM_ALLOW_HUGE_VMAP, node, caller): vmalloc_huge on a node, kvmalloc's fallback */
+void *vmalloc_huge_node(unsigned long size, gfp_t gfp_mask, int node, const void *caller);
 void vmalloc_init(void);
 void vmalloc_exit(void);
 unsigned long vmalloc_used_pages(void);

@@ -115,6 +115,12 @@ static void check_kv_family(const char *profile)
 	cr_assert_not_null(z);
 	cr_assert(is_vmalloc_addr(z));
 	cr_assert(all_bytes(z, 0, big));
+	/* the fallback may use huge mappings (VM_ALLOW_HUGE_VMAP): on x86_64 whole PMDs, PMD-aligned */
+	cr_assert(find_vm_area(z)->flags & VM_ALLOW_HUGE_VMAP);
+	if (M->prof->bits == 64)
+		cr_assert_eq(find_vm_area(z)->nr_pages, ALIGN(big, 2UL << 20) / PAGE_SIZE, "%u pages", find_vm_area(z)->nr_pages);
+	else
+		cr_assert_eq(find_vm_area(z)->nr_pages, ALIGN(big, PAGE_SIZE) / PAGE_SIZE);
 	/* kvzalloc_node / kvmalloc_node on a node */
 	char *zn = kvzalloc_node(3 * PAGE_SIZE, GFP_KERNEL, 0);
 	cr_assert_not_null(zn);

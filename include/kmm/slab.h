@@ -95,6 +95,7 @@ void kvfree(const void *addr);
  * (__GFP_DIRECT_RECLAIM), vmalloc.  Sizes above INT_MAX are refused.
  * Free with kvfree().
  */
+#define NUMA_NO_NODE (-1) /* as kmm/memblock.h: any node */
 void *kvmalloc_node(size_t size, gfp_t flags, int node);
 /* Grow to newsize (never shrinks: newsize <= oldsize returns p); p is freed on success, kept on failure. */
 void *kvrealloc(const void *p, size_t oldsize, size_t newsize, gfp_t flags);
@@ -103,7 +104,7 @@ void kvfree_sensitive(const void *addr, size_t len);
 
 static inline void *kvzalloc(size_t size, gfp_t flags)
 {
-	return kvmalloc(size, flags | __GFP_ZERO);
+	return kvmalloc_node(size, flags | __GFP_ZERO, NUMA_NO_NODE);
 }
 
 static inline void *kvzalloc_node(size_t size, gfp_t flags, int node)
@@ -117,7 +118,7 @@ static inline void *kvmalloc_array(size_t n, size_t size, gfp_t flags)
 	size_t bytes;
 	if (__builtin_mul_overflow(n, size, &bytes))
 		return (void *)0;
-	return kvmalloc(bytes, flags);
+	return kvmalloc_node(bytes, flags, NUMA_NO_NODE);
 }
 
 static inline void *kvcalloc(size_t n, size_t size, gfp_t flags)

@@ -10,7 +10,9 @@
  *                         __GFP_NOFAIL - the fallback is vmalloc, which
  *                         then keeps NOFAIL's promise - and, when that
  *                         fails and the caller may sleep, vmalloc on the
- *                         node.  A request above INT_MAX is refused
+ *                         node, huge-page aligned where the architecture
+ *                         allows (VM_ALLOW_HUGE_VMAP: x86_64 requests of a
+ *                         PMD or more).  A request above INT_MAX is refused
  *                         (WARN_ON_ONCE unless __GFP_NOWARN).
  *   kvrealloc(p, old, new)  never shrinks: new <= old returns p itself;
  *                         otherwise a new kvmalloc, the old bytes copied,
@@ -18,9 +20,10 @@
  *   kvfree_sensitive      zeroes the bytes first.
  *
  * kvzalloc, kvmalloc_array (overflow-checked: NULL when n * size
- * overflows) and kvcalloc are inline in kmm/slab.h, as in Linux's slab.h.
- * kvmalloc() and kvfree() themselves still live in slab_common.c; in Linux
- * kvmalloc is kvmalloc_node(size, flags, NUMA_NO_NODE) and both are here.
+ * overflows) and kvcalloc are inline in kmm/slab.h, as in Linux's slab.h;
+ * they and kvrealloc call kvmalloc_node(..., NUMA_NO_NODE), which is what
+ * Linux's kvmalloc() is.  kvmalloc() and kvfree() themselves still live in
+ * slab_common.c (Linux has both here).
  * What may fail and what is refused follows the functions they call: a
  * refused request changes nothing.
  */
@@ -55,14 +58,14 @@ void *kvmalloc_node(size_t size, gfp_t flags, int node)
 			MM_WARN_ON(size > INT_MAX);
 		return NULL;
 	}
-	return __vmalloc_node(size, 1, flags, node, __builtin_return_address(0));
+	return vmalloc_huge_node(size, flags, node, __builtin_return_address(0)); /* VM_ALLOW_HUGE_VMAP */
 }
 
 void *kvrealloc(const void *p, size_t oldsize, size_t newsize, gfp_t flags)
 {
 	if (oldsize >= newsize)
 		return (void *)p;
-	void *newp = kvmalloc(newsize, flags);
+	void *newp = kvmalloc_node(newsize, flags, NUMA_NO_NODE);
 	if (!newp)
 		return NULL;
 	if (p)

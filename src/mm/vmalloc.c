@@ -395,24 +395,31 @@ void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp_mask, in
 }
 
 /*
- * vmalloc_huge(): where the architecture maps vmalloc with PMDs (x86_64
+ * VM_ALLOW_HUGE_VMAP: where the architecture maps vmalloc with PMDs (x86_64
  * selects HAVE_ARCH_HUGE_VMALLOC, i386 does not) a request of at least a
- * PMD gets an area aligned to PMD_SIZE and rounded up to whole PMDs, as
- * 6.1's __vmalloc_node_range() with VM_ALLOW_HUGE_VMAP.  kmm still maps
- * it with 4 KiB entries (its kernel tables have no huge vmap): the area,
- * its size and alignment are Linux's, the entries are not.
+ * PMD per node gets an area aligned to PMD_SIZE and rounded up to whole
+ * PMDs, as 6.1's __vmalloc_node_range().  kmm still maps it with 4 KiB
+ * entries (its kernel tables have no huge vmap): the area, its size and
+ * alignment are Linux's, the entries are not.  vmalloc_huge() and
+ * kvmalloc's fallback (mm/util.c) come here.
  */
-void *vmalloc_huge(unsigned long size, gfp_t gfp_mask)
+void *vmalloc_huge_node(unsigned long size, gfp_t gfp_mask, int node, const void *caller)
 {
 	unsigned long align = 1;
 	if (M && M->prof->bits == 64 && size) {
 		unsigned long pmd = 1UL << M->prof->pmd_shift;
-		if (size / (unsigned long)M->nr_nodes >= pmd) { /* size_per_node for NUMA_NO_NODE */
+		unsigned long size_per_node = node == NUMA_NO_NODE ? size / (unsigned long)M->nr_nodes : size;
+		if (size_per_node >= pmd) {
 			align = pmd;
 			size = ALIGN(size, pmd);
 		}
 	}
-	return __vmalloc_node_range(size, align, gfp_mask, NUMA_NO_NODE, CALLER, VM_ALLOC | VM_ALLOW_HUGE_VMAP);
+	return __vmalloc_node_range(size, align, gfp_mask, node, (unsigned long)caller, VM_ALLOC | VM_ALLOW_HUGE_VMAP);
+}
+
+void *vmalloc_huge(unsigned long size, gfp_t gfp_mask)
+{
+	return vmalloc_huge_node(size, gfp_mask, NUMA_NO_NODE, __builtin_return_address(0));
 }
 
 static struct vmap_area *find_area_to_free(const void *addr, const char *fn)
