@@ -35,15 +35,15 @@ void __percpu *__alloc_percpu(size_t size, size_t align);
 void __percpu *__alloc_reserved_percpu(size_t size, size_t align);
 void free_percpu(void __percpu *ptr);
 
-#define alloc_percpu_gfp(type, gfp) ((typeof(type) __percpu *)__alloc_percpu_gfp(sizeof(type), __alignof__(type), gfp))
-#define alloc_percpu(type) ((typeof(type) __percpu *)__alloc_percpu(sizeof(type), __alignof__(type)))
+#define alloc_percpu_gfp(type, gfp) ((__typeof__(type) __percpu *)__alloc_percpu_gfp(sizeof(type), __alignof__(type), gfp))
+#define alloc_percpu(type) ((__typeof__(type) __percpu *)__alloc_percpu(sizeof(type), __alignof__(type)))
 
 /* CPU cpu's copy of the percpu object ptr; NULL (with a warning) for a CPU the machine does not have. */
 void *kmm_per_cpu_ptr(const void __percpu *ptr, int cpu);
-#define per_cpu_ptr(ptr, cpu) ((typeof(ptr))kmm_per_cpu_ptr((ptr), (cpu)))
+#define per_cpu_ptr(ptr, cpu) ((__typeof__(ptr))kmm_per_cpu_ptr((ptr), (cpu)))
 /* The copy of the CPU the calling thread is on (kmm_cpu_enter); NULL with a warning on no CPU. */
 void *kmm_this_cpu_ptr(const void __percpu *ptr);
-#define this_cpu_ptr(ptr) ((typeof(ptr))kmm_this_cpu_ptr(ptr))
+#define this_cpu_ptr(ptr) ((__typeof__(ptr))kmm_this_cpu_ptr(ptr))
 
 /* The simulated machine's CPUs, all possible and online from boot. */
 unsigned int num_possible_cpus(void);
