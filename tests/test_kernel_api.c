@@ -838,3 +838,40 @@ static void check_kasan_disable_current(const char *profile)
 	assert_nothing_lost();
 }
 TEST_ON_EVERY_PROFILE(kernel_api, kasan_disable_current, check_kasan_disable_current)
+
+/* Two NUMA nodes: each CPU's unit of the first chunk, and of a vmalloc chunk, is on the CPU's node. */
+Test(kernel_api, percpu_numa_x86_64)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	char err[256];
+	p.profile = "x86_64";
+	p.nr_cpus = 2;
+	p.mem_bytes = 2ULL << 30;
+	cr_assert_eq(kmm_boot_param_set(&p, "numa", "0:0-1G,1:1G-2G", err, sizeof(err)), 0, "%s", err);
+	boot_or_fail(&p);
+	cr_assert_eq(M->nr_nodes, 2);
+	kmm_usage_settle(&at_boot);
+	unsigned long __percpu *v = alloc_percpu(unsigned long);
+	cr_assert_not_null(v);
+	for (int cpu = 0; cpu < 2; cpu++) {
+		phys_addr_t pa = kmm_host_to_kva(per_cpu_ptr(v, cpu)) - M->layout.page_offset;
+		cr_assert_eq(page_to_nid(pfn_to_page(PHYS_PFN(pa))), cpu, "cpu %d's unit on node %d", cpu,
+			     page_to_nid(pfn_to_page(PHYS_PFN(pa))));
+		*per_cpu_ptr(v, cpu) = 10 + (unsigned long)cpu;
+	}
+	cr_assert_eq(*per_cpu_ptr(v, 0), 10);
+	cr_assert_eq(*per_cpu_ptr(v, 1), 11);
+	/* fill the first chunk: the vmalloc chunk's pages come from each CPU's node too */
+	void __percpu *big[16];
+	int n = 0;
+	unsigned long areas = vmap_areas_in_use();
+	while (vmap_areas_in_use() == areas && n < 16)
+		cr_assert_not_null(big[n++] = __alloc_percpu(PCPU_MIN_UNIT_SIZE / 2, 8));
+	cr_assert_gt(vmap_areas_in_use(), areas);
+	for (int cpu = 0; cpu < 2; cpu++)
+		cr_assert_eq(page_to_nid(vmalloc_to_page(per_cpu_ptr(big[n - 1], cpu))), cpu);
+	while (n > 0)
+		free_percpu(big[--n]);
+	free_percpu(v);
+	assert_nothing_lost();
+}
