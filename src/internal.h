@@ -23,6 +23,7 @@
 #include <kmm/memblock.h>
 #include <kmm/mmzone.h>
 #include <kmm/mm.h>
+#include <kmm/vmstat.h>
 #include <kmm/gfp.h>
 #include <kmm/pgtable.h>
 
@@ -144,6 +145,8 @@ struct kmm_profile {
 	int last_pkmap;             /* LAST_PKMAP (32-bit only) */
 	unsigned pcpu_static, pcpu_reserved; /* first-chunk static and reserved bytes per CPU */
 	unsigned long pcpu_atom;    /* allocation atom: 4K (i386) or 2M (x86_64) */
+	bool init_on_alloc_default; /* CONFIG_INIT_ON_ALLOC_DEFAULT_ON */
+	bool init_on_free_default;  /* CONFIG_INIT_ON_FREE_DEFAULT_ON */
 	/* the kernel image, as the Debian 6.1 build of this profile lays it out */
 	u64 phys_start;             /* CONFIG_PHYSICAL_START */
 	unsigned text_k, rwdata_k, rodata_k, init_k, bss_k; /* section sizes, KiB ("Memory:" line) */
@@ -354,6 +357,8 @@ struct kmm_machine {
 	int lowmem_reserve_ratio[MAX_ZONE_TYPES];
 	int percpu_pagelist_high_fraction;
 	bool thp_enabled;
+	bool init_on_alloc;               /* init_on_alloc=: pages and slab objects are zeroed when allocated */
+	bool init_on_free;                /* init_on_free=: ... and when freed (then not again when allocated) */
 	bool deferred_active;             /* deferred struct page threads still running */
 	unsigned long slab_bugs;          /* slab errors reported (BUG ..., WARNING ...) */
 	unsigned long vmalloc_bugs;       /* bad vfree/vunmap/ioremap/iounmap calls reported */
@@ -496,6 +501,20 @@ extern const char *const migratetype_names[MIGRATE_TYPES];
 
 extern __thread int kmm_this_cpu __attribute__((tls_model("initial-exec")));
 static inline int smp_processor_id(void) { return kmm_this_cpu; }
+
+/* include/linux/mm.h: zero on allocation (init_on_alloc, or asked with __GFP_ZERO), zero on free */
+static inline bool want_init_on_alloc(gfp_t flags)
+{
+	return M->init_on_alloc || (flags & __GFP_ZERO);
+}
+
+static inline bool want_init_on_free(void)
+{
+	return M->init_on_free;
+}
+
+/* "mem auto-init: stack:..., heap alloc:..., heap free:..." (mm/page_alloc.c) */
+void report_meminit(void);
 void cpus_init(void);
 void cpus_exit(void);
 static inline void count_vm_events(enum vm_event_item item, unsigned long n)
@@ -522,7 +541,16 @@ int kmap_verify(char *why, size_t whylen);    /* the table's structure */
 int kmap_in_use(char *why, size_t whylen);    /* -EBUSY while a kmap or kmap_local is held */
 static inline unsigned long fix_to_virt(unsigned long idx) { return M->layout.fixaddr_top - (idx << PAGE_SHIFT); }
 
+/* mm/percpu.c */
+void pcpu_setup_first_chunk(const phys_addr_t *unit_phys, unsigned long static_size, unsigned long reserved_size,
+			    unsigned long dyn_size, unsigned long unit_size);
+unsigned long percpu_settle(void);
+int percpu_verify(char *why, size_t whylen);
+void percpu_exit(void);
+
 /* mm/vmalloc.c */
+/* __vmalloc_node_range(..., VM_ALLOW_HUGE_VMAP, node, caller): vmalloc_huge on a node, kvmalloc's fallback */
+void *vmalloc_huge_node(unsigned long size, gfp_t gfp_mask, int node, const void *caller);
 void vmalloc_init(void);
 void vmalloc_exit(void);
 unsigned long vmalloc_used_pages(void);
@@ -625,14 +653,28 @@ void set_page_dirty(struct page *page);
 /* a node counter of pg_data_t (nr_file_pages ...) for the node of page */
 #define mod_node_page_state(page, field, delta) \
 	((void)__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->field, (long)(delta), __ATOMIC_RELAXED))
-static inline long global_node_page_state_sum(size_t offset)
-{
-	long s = 0;
-	for (int n = 0; n < M->nr_nodes; n++)
-		s += __atomic_load_n((long *)((char *)NODE_DATA(n) + offset), __ATOMIC_RELAXED);
-	return s;
-}
-#define global_node_page_state(field) global_node_page_state_sum(offsetof(pg_data_t, field))
+/*
+ * global_node_page_state() takes Linux's item (NR_FILE_PAGES) or, inside
+ * kmm, the pg_data_t field's name (nr_file_pages): both name the same
+ * node_stat_item of kmm/vmstat.h.
+ */
+#define KMM_NODE_ITEM_nr_anon_mapped NR_ANON_MAPPED
+#define KMM_NODE_ITEM_nr_file_mapped NR_FILE_MAPPED
+#define KMM_NODE_ITEM_nr_file_pages NR_FILE_PAGES
+#define KMM_NODE_ITEM_nr_file_dirty NR_FILE_DIRTY
+#define KMM_NODE_ITEM_nr_shmem NR_SHMEM
+#define KMM_NODE_ITEM_nr_page_table_pages NR_PAGETABLE
+#define KMM_NODE_ITEM_nr_slab_reclaimable NR_SLAB_RECLAIMABLE_B
+#define KMM_NODE_ITEM_nr_slab_unreclaimable NR_SLAB_UNRECLAIMABLE_B
+#define KMM_NODE_ITEM_NR_ANON_MAPPED NR_ANON_MAPPED
+#define KMM_NODE_ITEM_NR_FILE_MAPPED NR_FILE_MAPPED
+#define KMM_NODE_ITEM_NR_FILE_PAGES NR_FILE_PAGES
+#define KMM_NODE_ITEM_NR_FILE_DIRTY NR_FILE_DIRTY
+#define KMM_NODE_ITEM_NR_SHMEM NR_SHMEM
+#define KMM_NODE_ITEM_NR_PAGETABLE NR_PAGETABLE
+#define KMM_NODE_ITEM_NR_SLAB_RECLAIMABLE_B NR_SLAB_RECLAIMABLE_B
+#define KMM_NODE_ITEM_NR_SLAB_UNRECLAIMABLE_B NR_SLAB_UNRECLAIMABLE_B
+#define global_node_page_state(item) ((long)(global_node_page_state)(KMM_NODE_ITEM_##item))
 struct file *fget(struct task_struct *t, int fd);
 int dup_fd(struct task_struct *child, const struct task_struct *parent);
 void close_files(struct task_struct *t);

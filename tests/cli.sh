@@ -331,5 +331,13 @@ for cmd in boot run shell replay map stress; do
 	done
 done
 
+# init_on_alloc=/init_on_free= as the boot log says them; Percpu in meminfo is the first chunk of every CPU
+ok "mem auto-init default" "$KMM" boot
+has "Debian's default" "mem auto-init: stack:all(zero), heap alloc:on, heap free:off" "$tmp/out"
+ok "mem auto-init set" "$KMM" boot --cmdline "init_on_alloc=0 init_on_free=1"
+has "the parameters" "mem auto-init: stack:all(zero), heap alloc:off, heap free:on" "$tmp/out"
+ok "percpu meminfo" "$KMM" boot -q --cpus 2 --show meminfo
+has "two CPUs' first chunks" "Percpu:              264 kB" "$tmp/out"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

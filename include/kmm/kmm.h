@@ -95,6 +95,46 @@ const char *kmm_dmesg(void);
  * Simulated CPUs: a host thread enters CPU n (0 <= n < nr_cpus) before it
  * allocates through that CPU's per-CPU lists, and leaves it when done.  The
  * booting thread is on CPU 0.  -EINVAL, -EBUSY (already on a CPU).
+ *
+ * Threading rules.
+ *  - A CPU holds one thread at a time.  kmm_cpu_enter() on a CPU another
+ *    thread is on waits (it sleeps, holding nothing of kmm's) until that
+ *    thread calls kmm_cpu_exit(); waiters are not served in any fixed order.
+ *    So more host threads than simulated CPUs simply take turns, as tasks
+ *    take turns on a real CPU: the scheduler is the program's loop.
+ *  - A thread is on at most one CPU; entering a second one without leaving
+ *    the first is -EBUSY, never a wait.
+ *  - kmm never waits for another CPU: draining another CPU's page lists
+ *    (drain_all_pages) is done at once if that CPU is idle and otherwise
+ *    left as a request its own thread honours at its next allocation or
+ *    kmm_cpu_exit().  Leaving a CPU gives its per-CPU pages back.
+ *  - A thread on no CPU may still call everything: it takes the slow
+ *    paths (the zone lists under zone->lock), as Linux does when the
+ *    per-CPU lock cannot be had.  this_cpu_ptr() (kmm/percpu.h) needs a
+ *    CPU: on none it warns and gives NULL.
+ *  - Tasks do not belong to CPUs: any thread may run any task's calls
+ *    (task_mmap, mm_access, stores through task_user_ptr); the task's
+ *    mmap_lock orders them.
+ *  - The only way to deadlock is the program's own: a thread that is on a
+ *    CPU and waits for another thread (pthread_join, a barrier, a lock or
+ *    condition of the program) that is itself waiting in kmm_cpu_enter()
+ *    for that CPU.  Leave the CPU before waiting for anybody.
+ *
+ * Four tasks on two CPUs, each thread running one task in slices:
+ *
+ *	static void *run(void *arg)            (thread i of 4, task t[i])
+ *	{
+ *		for (int slice = 0; slice < n; slice++) {
+ *			kmm_cpu_enter(i % 2);      waits while the other thread is on it
+ *			task_memset(t[i], addr, i, len);   one slice of work
+ *			kmm_cpu_exit();            the next thread takes the CPU
+ *		}
+ *		return NULL;
+ *	}
+ *	kmm_cpu_exit();                        the booting thread gives up CPU 0
+ *	for (i = 0; i < 4; i++) pthread_create(&th[i], NULL, run, (void *)i);
+ *	for (i = 0; i < 4; i++) pthread_join(th[i], NULL);   on no CPU: no deadlock
+ *	kmm_cpu_enter(0);
  */
 int kmm_cpu_enter(int cpu);
 void kmm_cpu_exit(void);
@@ -123,15 +163,16 @@ int kmm_map_svg(FILE *out);
 
 /*
  * Checks (src/mm/debug.c).  kmm_verify() runs every validator - zones and
- * their counters, slab caches, vmap areas, the pkmap table, tasks - and
+ * their counters, slab caches, vmap areas, the pkmap table, tasks, percpu chunks - and
  * returns 0, or -EINVAL with the first problem in why.
  * "Nothing lost": settle right after boot, and once everything taken has
- * been freed kmm_nothing_lost() finds the same free pages and slab objects,
+ * been freed kmm_nothing_lost() finds the same free pages, slab objects and percpu bytes,
  * no vmalloc area in use, and kmm_verify() passing.
  */
 struct kmm_usage {
 	unsigned long free_pages;   /* nr_free_pages() with the per-CPU lists drained */
 	unsigned long slab_objects; /* objects in use in all slab caches */
+	unsigned long percpu_bytes; /* bytes alloc_percpu'd, per CPU */
 };
 int kmm_verify(char *why, size_t whylen);
 /* Give back what is only cached (pcp lists, empty slabs, unheld pkmaps, lazy vmap areas); measure. */

@@ -110,6 +110,18 @@ struct mm_struct {
 	int mm_users;                   /* references: the task's + get_task_mm's (atomic) */
 };
 
+/*
+ * A task's resident pages of one kind (MM_FILEPAGES, MM_ANONPAGES,
+ * MM_SWAPENTS, MM_SHMEMPAGES), as Linux's get_mm_counter(): read without
+ * the mm's lock, a transient negative as 0.  Hold the mm (get_task_mm) if
+ * the task may exit meanwhile.
+ */
+static inline unsigned long get_mm_counter(struct mm_struct *mm, int member)
+{
+	long v = (long)__atomic_load_n(&mm->rss[member], __ATOMIC_RELAXED);
+	return v < 0 ? 0 : (unsigned long)v;
+}
+
 struct task_struct {
 	int pid;
 	char comm[16];

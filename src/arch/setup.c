@@ -372,6 +372,40 @@ static int param_kasan(const char *val, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/*
+ * init_on_alloc= / init_on_free=: kstrtobool's words (1/0, y/n, on/off).
+ * Anything else is Linux's "Malformed early option" warning, and the
+ * build's default stays.
+ */
+static bool param_bool(const char *name, const char *val, bool *out)
+{
+	if (val && (val[0] == '1' || val[0] == 'y' || val[0] == 'Y'))
+		*out = true;
+	else if (val && (val[0] == '0' || val[0] == 'n' || val[0] == 'N'))
+		*out = false;
+	else if (val && (val[0] == 'o' || val[0] == 'O') && (val[1] == 'n' || val[1] == 'N'))
+		*out = true;
+	else if (val && (val[0] == 'o' || val[0] == 'O') && (val[1] == 'f' || val[1] == 'F'))
+		*out = false;
+	else {
+		pr_warn("Malformed early option '%s'\n", name);
+		return false;
+	}
+	return true;
+}
+
+static int param_init_on_alloc(const char *val, char *err, size_t errlen)
+{
+	param_bool("init_on_alloc", val, &M->init_on_alloc);
+	return 0;
+}
+
+static int param_init_on_free(const char *val, char *err, size_t errlen)
+{
+	param_bool("init_on_free", val, &M->init_on_free);
+	return 0;
+}
+
 static int param_ignored(const char *val, char *err, size_t errlen)
 {
 	return 0;
@@ -400,6 +434,8 @@ static const struct kmm_param kmm_params[] = {
 	{ "slub_merge", param_slab_merge },
 	{ "slab_freelist_hardened", param_slab_hardened },
 	{ "kasan", param_kasan },
+	{ "init_on_alloc", param_init_on_alloc },
+	{ "init_on_free", param_init_on_free },
 	{ "kfence.sample_interval", kfence_setup },
 	{ "fail_page_alloc", setup_fail_page_alloc },
 	{ "failslab", setup_failslab },
@@ -459,7 +495,7 @@ static int parse_early_param(const char *cmdline, char *err, size_t errlen)
 	}
 	free(copy);
 	if (!ret && *unknown) {
-		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= kfence.sample_interval= failslab= fail_page_alloc=)",
+		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= init_on_alloc= init_on_free= kfence.sample_interval= failslab= fail_page_alloc=)",
 			 unknown);
 		ret = -EINVAL;
 	}
@@ -619,8 +655,10 @@ static void setup_per_cpu_areas(void)
 		p->nr_cpus_config, M->nr_cpus, M->nr_cpus, M->nr_nodes);
 	pr_info("percpu: Embedded %lu pages/cpu s%u r%u d%lu u%lu\n", size_sum >> PAGE_SHIFT, p->pcpu_static,
 		p->pcpu_reserved, dyn, unit);
+	phys_addr_t unit_phys[KMM_MAX_CPUS];
 	for (int c = 0; c < M->nr_cpus; c++)
-		memblock_phys_alloc_try_nid(size_sum, PAGE_SIZE, c % M->nr_nodes);
+		unit_phys[c] = memblock_phys_alloc_try_nid(size_sum, PAGE_SIZE, c % M->nr_nodes);
+	pcpu_setup_first_chunk(unit_phys, p->pcpu_static, p->pcpu_reserved, dyn, unit); /* mm/percpu.c */
 }
 
 /* alloc_large_system_hash() for the early, memblock-backed tables. */
@@ -661,6 +699,8 @@ int setup_arch(char *err, size_t errlen)
 	M->e820 = M->e820_firmware;
 	e820__update_table(&M->e820);
 
+	M->init_on_alloc = p->init_on_alloc_default;
+	M->init_on_free = p->init_on_free_default;
 	ret = parse_early_param(M->cmdline, err, errlen);
 	if (ret)
 		return ret;
@@ -801,6 +841,7 @@ static void machine_free(void)
 		free(pgdat);
 		node_data[n] = NULL;
 	}
+	percpu_exit();
 	vmalloc_exit();
 	kmap_exit();
 	kfence_exit();
@@ -1001,6 +1042,7 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 		alloc_large_system_hash("Inode-cache", prof->bits == 64 ? 8 : 4, 14);
 	}
 	swiotlb_init();
+	report_meminit();
 	mem_init();
 	M->pgtable_from_buddy = true;
 	kmem_cache_init();

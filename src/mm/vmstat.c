@@ -44,6 +44,8 @@
 #include <kmm/kstrtox.h>
 
 #include <kmm/task.h>
+#include <kmm/vmstat.h>
+#include <kmm/percpu.h>
 #include "sim/ram.h"
 #include "mm/kfence.h"
 
@@ -474,8 +476,7 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "VmallocTotal:   %8lu kB\n", vmalloc_total);
 	sb_printf(sb, "VmallocUsed:    %8lu kB\n", K(vmalloc_used_pages()));
 	sb_printf(sb, "VmallocChunk:   %8lu kB\n", 0UL); /* 0 since Linux 5.3 */
-	unsigned long pcpu = ALIGN(M->prof->pcpu_static + M->prof->pcpu_reserved + 28 * 1024UL, PAGE_SIZE);
-	sb_printf(sb, "Percpu:         %8lu kB\n", pcpu * (unsigned long)M->nr_cpus >> 10);
+	sb_printf(sb, "Percpu:         %8lu kB\n", K(pcpu_nr_pages()));
 	sb_printf(sb, "Hugepagesize:   %8lu kB\n", (1UL << M->prof->pmd_shift) >> 10);
 }
 
@@ -965,4 +966,112 @@ int kmm_proc_dump(const char *dir, const int *pids, int npids, char *err, size_t
 			return ret;
 	}
 	return 0;
+}
+
+/* ---- the counters as numbers (kmm/vmstat.h) ------------------------------------------------ */
+
+static const char *const vm_event_names[] = {
+#define X(id, name) name,
+	KMM_VM_EVENTS(X)
+#undef X
+};
+
+/*
+ * A machine to read: booted, its deferred struct pages (x86_64) given to the
+ * zones - Linux's page_alloc_init_late() waits for them before anything
+ * else runs; kmm lets them finish in the background until someone looks.
+ */
+static bool counters_ready(void)
+{
+	if (!M)
+		return false;
+	deferred_init_wait();
+	return true;
+}
+
+unsigned long zone_page_state(struct zone *zone, enum zone_stat_item item)
+{
+	if (!counters_ready() || (unsigned)item >= NR_VM_ZONE_STAT_ITEMS)
+		return 0;
+	long x = __atomic_load_n(&zone->vm_stat[item], __ATOMIC_RELAXED);
+	return x < 0 ? 0 : (unsigned long)x;
+}
+
+unsigned long global_zone_page_state(enum zone_stat_item item)
+{
+	struct zone *zone;
+	long x = 0;
+	if (!counters_ready() || (unsigned)item >= NR_VM_ZONE_STAT_ITEMS)
+		return 0;
+	for_each_zone(zone)
+		x += __atomic_load_n(&zone->vm_stat[item], __ATOMIC_RELAXED);
+	return x < 0 ? 0 : (unsigned long)x;
+}
+
+/* Where each node_stat_item lives in pg_data_t. */
+static const size_t node_stat_offset[NR_VM_NODE_STAT_ITEMS] = {
+	[NR_ANON_MAPPED] = offsetof(pg_data_t, nr_anon_mapped),
+	[NR_FILE_MAPPED] = offsetof(pg_data_t, nr_file_mapped),
+	[NR_FILE_PAGES] = offsetof(pg_data_t, nr_file_pages),
+	[NR_FILE_DIRTY] = offsetof(pg_data_t, nr_file_dirty),
+	[NR_SHMEM] = offsetof(pg_data_t, nr_shmem),
+	[NR_PAGETABLE] = offsetof(pg_data_t, nr_page_table_pages),
+	[NR_SLAB_RECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_reclaimable),
+	[NR_SLAB_UNRECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_unreclaimable),
+};
+
+unsigned long node_page_state(pg_data_t *pgdat, enum node_stat_item item)
+{
+	if ((unsigned)item >= NR_VM_NODE_STAT_ITEMS)
+		return 0;
+	long x = __atomic_load_n((long *)((char *)pgdat + node_stat_offset[item]), __ATOMIC_RELAXED);
+	return x < 0 ? 0 : (unsigned long)x;
+}
+
+unsigned long global_node_page_state_pages(enum node_stat_item item)
+{
+	long x = 0;
+	if (!M || (unsigned)item >= NR_VM_NODE_STAT_ITEMS)
+		return 0;
+	for (int n = 0; n < M->nr_nodes; n++)
+		x += __atomic_load_n((long *)((char *)NODE_DATA(n) + node_stat_offset[item]), __ATOMIC_RELAXED);
+	return x < 0 ? 0 : (unsigned long)x;
+}
+
+/* the parentheses: inside kmm, global_node_page_state(item) is internal.h's macro (it calls this) */
+unsigned long(global_node_page_state)(enum node_stat_item item)
+{
+	static bool warned;
+	if ((item == NR_SLAB_RECLAIMABLE_B || item == NR_SLAB_UNRECLAIMABLE_B) &&
+	    !__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
+		MM_WARN_ON(item == NR_SLAB_RECLAIMABLE_B || item == NR_SLAB_UNRECLAIMABLE_B); /* VM_WARN_ON_ONCE */
+	return global_node_page_state_pages(item);
+}
+
+unsigned long global_vm_event(enum vm_event_item item)
+{
+	if (!counters_ready() || (unsigned)item >= NR_VM_EVENT_ITEMS)
+		return 0;
+	return sum_vm_event(item);
+}
+
+void all_vm_events(unsigned long *ret)
+{
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		ret[i] = global_vm_event((enum vm_event_item)i);
+}
+
+const char *vm_event_name(enum vm_event_item item)
+{
+	return (unsigned)item < NR_VM_EVENT_ITEMS ? vm_event_names[item] : NULL;
+}
+
+unsigned long totalram_pages(void)
+{
+	return counters_ready() ? (unsigned long)__atomic_load_n(&M->totalram_pages, __ATOMIC_RELAXED) : 0;
+}
+
+unsigned long totalhigh_pages(void)
+{
+	return counters_ready() ? (unsigned long)__atomic_load_n(&M->totalhigh_pages, __ATOMIC_RELAXED) : 0;
 }
