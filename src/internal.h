@@ -133,6 +133,8 @@ struct kmm_profile {
 	unsigned text_k, rwdata_k, rodata_k, init_k, bss_k; /* section sizes, KiB ("Memory:" line) */
 	u32 rodata_off, data_off, bss_off; /* where the linker put them, from phys_start */
 	unsigned alt_k;             /* SMP alternatives, freed once patched */
+	unsigned bss_decrypted_k;   /* x86_64: what .bss..decrypted holds at the start of the
+				       2 MiB block that ends .bss; the rest is freed after boot */
 };
 
 const struct kmm_profile *kmm_profile_find(const char *name);
@@ -149,7 +151,7 @@ struct kmm_layout {
 	unsigned long pkmap_base;     /* PKMAP_BASE */
 	unsigned long fix_kmap_begin; /* FIX_KMAP_BEGIN (32-bit): kmap_local slot 0 of CPU 0 */
 	unsigned long vmalloc_start;  /* VMALLOC_START */
-	unsigned long vmalloc_end;    /* VMALLOC_END (exclusive) */
+	unsigned long vmalloc_end;    /* VMALLOC_END, the exclusive bound (x86_64: Linux's ...ffff value) */
 	unsigned long vmalloc_reserve; /* __VMALLOC_RESERVE (vmalloc= moves it) */
 	unsigned long maxmem;         /* MAXMEM: bytes the direct map can cover */
 	unsigned long high_memory;    /* virtual end of the direct map */
@@ -194,6 +196,7 @@ u64 e820__range_update(struct e820_table *t, u64 start, u64 size, enum e820_type
 u64 e820__range_remove(struct e820_table *t, u64 start, u64 size, enum e820_type old, bool check_type);
 void e820__print_table(const struct e820_table *t, const char *who);
 const char *e820_type_name(enum e820_type type);
+bool e820__mapped_all(const struct e820_table *t, u64 start, u64 end, enum e820_type type);
 unsigned long e820__end_of_ram_pfn(const struct e820_table *t, unsigned long limit_pfn);
 void e820__memblock_setup(const struct e820_table *t);
 
@@ -294,6 +297,9 @@ struct kmm_machine {
 	struct kmm_layout layout;
 	struct kmm_image image;
 	u64 initrd_start, initrd_size;
+	u64 swiotlb_start, swiotlb_size;  /* the software IO TLB's bounce buffer (0 size: none) */
+	struct page *dma_pool[3];         /* the atomic DMA pools: GFP_KERNEL, |GFP_DMA, |GFP_DMA32 */
+	int dma_pool_order[3];            /* ... each one block of this order, kept for ever */
 	int nr_cpus;
 
 	/* the physical extent */
@@ -404,6 +410,9 @@ static inline u32 prandom_u32_max(u32 ceil)
 /* ---- subsystem entry points used by the boot sequence ----------------------- */
 
 int setup_arch(char *err, size_t errlen);            /* arch/setup.c */
+/* arch/dmesg.c: the boot params a real log describes; *cmdline (malloc()ed) is out->cmdline */
+int dmesg_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out, char **cmdline, char *err,
+		      size_t errlen);
 void numa_init(void);                                 /* mm/mm_init.c */
 void free_area_init(void);                            /* mm/mm_init.c */
 int memmap_alloc(char *err, size_t errlen);           /* mm/mm_init.c */

@@ -36,8 +36,12 @@ struct kmm_boot_params {
 	int nr_distance;        /* nodes described by distance[][] (0: 10 local, 20 remote) */
 	int distance[8][8];
 	u64 initrd_bytes;       /* size of the initial ramdisk the boot loader passed */
+	u64 initrd_start;       /* where it put it (0: high under the initrd address limit, as QEMU and GRUB do) */
 	u64 kernel_bytes;       /* a smaller kernel image, linked at 1 MiB (0: the profile's) */
 	u64 seed;               /* for everything random */
+	const char *dmesg_text; /* or: a real x86 kernel's log; its e820 map, command line, CPUs, NUMA
+				   nodes, initrd and kernel build replace the fields above (cmdline is
+				   appended to the log's) */
 };
 
 #define KMM_BOOT_DEFAULTS { .profile = "i386", .mem_bytes = 4ULL << 30, .nr_cpus = 1 }

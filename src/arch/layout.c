@@ -24,7 +24,9 @@
  * struct cpu_entry_area); the addresses are derived from them.
  *
  * x86_64 uses its fixed 4-level layout (direct map at 0xffff888000000000,
- * vmalloc at 0xffffc90000000000, vmemmap at 0xffffea0000000000).
+ * vmalloc at 0xffffc90000000000 up to VMALLOC_END 0xffffe8ffffffffff - an
+ * inclusive address in Linux's definition, used as an exclusive bound -
+ * vmemmap at 0xffffea0000000000).
  */
 #include "internal.h"
 
@@ -72,7 +74,12 @@ void layout_compute_fixed(void)
 	if (prof->bits == 64) {
 		l->fixaddr_top = 0xffffffffff7ff000UL;
 		l->vmalloc_start = 0xffffc90000000000UL;
-		l->vmalloc_end = 0xffffe90000000000UL; /* 32 TiB */
+		/*
+		 * VMALLOC_START + 32 TiB - 1: Linux defines VMALLOC_END as the
+		 * last byte, yet its vmalloc uses it as the exclusive bound, so
+		 * VmallocTotal is one byte short of 32 TiB.
+		 */
+		l->vmalloc_end = 0xffffe8ffffffffffUL;
 		l->vmemmap_base = 0xffffea0000000000UL;
 		l->maxmem = (unsigned long)prof->max_arch_pfn << PAGE_SHIFT;
 		return;

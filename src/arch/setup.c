@@ -381,6 +381,7 @@ static const struct kmm_param kmm_params[] = {
 	{ "root", param_ignored }, { "ro", param_ignored }, { "rw", param_ignored },
 	{ "BOOT_IMAGE", param_ignored }, { "init", param_ignored }, { "initrd", param_ignored },
 	{ "earlyprintk", param_ignored }, { "debug", param_ignored }, { "splash", param_ignored },
+	{ "trace_event", param_ignored }, { "trace_buf_size", param_ignored }, { "trace_clock", param_ignored },
 };
 
 /* Split the command line into name[=value] words and hand each to its handler. */
@@ -534,24 +535,44 @@ static void initmem_init_32(void)
 	pr_info("  low ram: 0 - %08lx\n", M->max_low_pfn << PAGE_SHIFT);
 }
 
-/* The initrd: the boot loader put it at the top of RAM below 4 GiB; reserve it where it is. */
-static void early_reserve_initrd(void)
+/*
+ * The initrd, where the boot loader put it: given (a real machine's log says
+ * where), or placed as QEMU's and GRUB's x86 loaders do - as high as it goes,
+ * page-aligned, ending below the top of usable RAM under the kernel's
+ * initrd_addr_max (the setup header's 0x7fffffff; a 64-bit kernel sets
+ * XLF_CAN_BE_LOADED_ABOVE_4G and the loaders keep it below 4 GiB).  Linux's
+ * early_reserve_initrd() then reserves it in memblock, to the page.
+ */
+static int early_reserve_initrd(char *err, size_t errlen)
 {
-	u64 size = ALIGN(M->params.initrd_bytes, (u64)PAGE_SIZE);
-	if (!size)
-		return;
-	u64 top = 0;
+	u64 bytes = M->params.initrd_bytes, start = M->params.initrd_start;
+	if (!bytes)
+		return 0;
+	u64 limit = M->prof->bits == 64 ? SZ_4G : 0x80000000ULL, top = 0;
 	for (u32 i = 0; i < M->e820.nr_entries; i++) {
 		const struct e820_entry *e = &M->e820.entries[i];
-		if (e->type == E820_TYPE_RAM && e->addr < SZ_4G)
-			top = max(top, min(e->addr + e->size, (u64)SZ_4G));
+		if (e->type == E820_TYPE_RAM && e->addr < limit && e->addr + e->size > SZ_1M)
+			top = max(top, min(e->addr + e->size, limit));
 	}
-	top = ALIGN_DOWN(top, PAGE_SIZE);
-	if (top < size + SZ_16M)
-		return;
-	M->initrd_start = top - size;
+	if (!start) {
+		if (top < bytes + SZ_16M) {
+			snprintf(err, errlen, "kmm: no room for a %lluK initrd in the RAM below %#llx",
+				 (unsigned long long)bytes >> 10, (unsigned long long)limit);
+			return -EINVAL;
+		}
+		start = ALIGN_DOWN(top - 1 - bytes, (u64)PAGE_SIZE);
+	}
+	u64 size = ALIGN(start + bytes, (u64)PAGE_SIZE) - start;
+	if (start & (PAGE_SIZE - 1) || start + size < start ||
+	    !e820__mapped_all(&M->e820, start, start + size, E820_TYPE_RAM)) {
+		snprintf(err, errlen, "kmm: the initrd at [mem %#010llx-%#010llx] is not in usable RAM",
+			 (unsigned long long)start, (unsigned long long)(start + bytes - 1));
+		return -EINVAL;
+	}
+	M->initrd_start = start;
 	M->initrd_size = size;
 	memblock_reserve(M->initrd_start, size);
+	return 0;
 }
 
 /* reserve_initrd(): a ramdisk outside the direct map moves into lowmem. */
@@ -682,7 +703,9 @@ int setup_arch(char *err, size_t errlen)
 	M->memblock.current_limit = PFN_PHYS(M->max_low_pfn);
 	memblock_reserve(M->image.text, ALIGN(M->image.ebss, PAGE_SIZE) - M->image.text);
 	memblock_reserve(0, SZ_64K);
-	early_reserve_initrd();
+	ret = early_reserve_initrd(err, errlen);
+	if (ret)
+		return ret;
 	e820__memblock_setup(&M->e820);
 	memblock_remove(PFN_PHYS(M->max_pfn), ~(phys_addr_t)0 - PFN_PHYS(M->max_pfn)); /* beyond max_pfn */
 	if (!memblock_is_memory(M->image.text) || !memblock_is_memory(M->image.ebss - 1)) {
@@ -728,22 +751,131 @@ static void count_pfns(unsigned long s, unsigned long e, void *arg)
 }
 
 /*
- * swiotlb: a machine whose RAM reaches above 4 GiB keeps a 64 MiB bounce
- * buffer below 4 GiB for devices that cannot address more (x86_64).
+ * The software IO TLB (arch/x86/kernel/pci-dma.c, kernel/dma/swiotlb.c).
+ * mem_init() calls pci_iommu_alloc() before memblock_free_all():
+ * pci_swiotlb_detect() turns the bounce buffers on when RAM reaches above
+ * 4 GiB (max_possible_pfn > MAX_DMA32_PFN) - only x86_64 and i386-pae can
+ * address it - and swiotlb_init() takes the buffer, IO_TLB_DEFAULT_SIZE (64
+ * MiB: 32768 slabs of 2 KiB), with memblock_alloc_low(): top-down below 4
+ * GiB and the end of lowmem.  Its slot array (one struct io_tlb_slot per
+ * slab) and one struct io_tlb_area per possible CPU (rounded up to a power
+ * of two) follow from memblock anywhere.  The buffer stays reserved for
+ * ever; pci_iommu_init(), a rootfs initcall, reports it.
  */
+#define IO_TLB_SHIFT 11
+#define IO_TLB_DEFAULT_SIZE (64ULL << 20)
+
 static void swiotlb_init(void)
 {
-	if (M->prof->bits != 64 || M->max_pfn <= (SZ_4G >> PAGE_SHIFT))
+	const struct kmm_profile *p = M->prof;
+	if (M->max_pfn <= (SZ_4G >> PAGE_SHIFT))
 		return;
-	const phys_addr_t size = 64ULL << 20;
-	phys_addr_t pa = memblock_phys_alloc_range(size, PAGE_SIZE, 0, SZ_4G);
-	if (!pa) {
-		pr_warn("software IO TLB: Cannot allocate buffer\n");
-		return;
+	unsigned nareas = 1;
+	while (nareas < (unsigned)M->nr_cpus)
+		nareas <<= 1;
+	pr_info("software IO TLB: area num %u.\n", nareas);
+	unsigned long nslabs = IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT;
+	phys_addr_t pa = 0;
+	/* as swiotlb_init_remap(): halve until it fits, down to IO_TLB_MIN_SLABS (1 MiB) */
+	while (!(pa = memblock_phys_alloc_range(nslabs << IO_TLB_SHIFT, PAGE_SIZE, 0, SZ_4G))) {
+		if (nslabs <= (1UL << 20) >> IO_TLB_SHIFT) {
+			pr_warn("software IO TLB: swiotlb_memblock_alloc: Failed to allocate %lu bytes tlb structure\n",
+				nslabs << IO_TLB_SHIFT);
+			return;
+		}
+		nslabs = ALIGN(nslabs >> 1, 128); /* IO_TLB_SEGSIZE */
 	}
-	memblock_phys_alloc_range(ALIGN(32768 * 24, PAGE_SIZE), PAGE_SIZE, 0, MEMBLOCK_ALLOC_ANYWHERE);
-	pr_info("software IO TLB: mapped [mem 0x%016llx-0x%016llx] (64MB)\n", (unsigned long long)pa,
-		(unsigned long long)(pa + size - 1));
+	/* struct io_tlb_slot { phys_addr_t orig_addr; size_t alloc_size; unsigned int list; } */
+	unsigned phys = p->bits == 64 || p->pae ? 8 : 4, word = p->bits / 8;
+	unsigned slot = ALIGN(phys + word + 4, p->bits == 64 ? 8 : 4);
+	memblock_phys_alloc_range(ALIGN(nslabs * slot, PAGE_SIZE), PAGE_SIZE, 0, MEMBLOCK_ALLOC_ANYWHERE);
+	/* struct io_tlb_area { unsigned long used; unsigned int index; spinlock_t lock; } */
+	memblock_phys_alloc_range(nareas * (word + 4 + 4), SMP_CACHE_BYTES, 0, MEMBLOCK_ALLOC_ANYWHERE);
+	M->swiotlb_start = pa;
+	M->swiotlb_size = (u64)nslabs << IO_TLB_SHIFT;
+}
+
+/* pci_iommu_init(): the rootfs initcall that reports the bounce buffer. */
+static void pci_iommu_init(void)
+{
+	if (!M->swiotlb_size)
+		return;
+	pr_info("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)\n");
+	pr_info("software IO TLB: mapped [mem 0x%016llx-0x%016llx] (%lluMB)\n", (unsigned long long)M->swiotlb_start,
+		(unsigned long long)(M->swiotlb_start + M->swiotlb_size), (unsigned long long)M->swiotlb_size >> 20);
+}
+
+/*
+ * dma_atomic_pool_init() (kernel/dma/pool.c, a postcore initcall; built on
+ * x86_64, where DMA_COHERENT_POOL is selected, not on i386): three pools
+ * for atomic DMA allocations, 128 KiB per GiB of RAM (at least 128 KiB, at
+ * most MAX_ORDER_NR_PAGES), each one buddy block of get_order(size) - a
+ * smaller order if that fails - from GFP_KERNEL, GFP_DMA (when ZONE_DMA has
+ * managed pages) and GFP_DMA32.  The pages are never given back.
+ *
+ * Linux takes them after the deferred struct pages are free; kmm takes
+ * them just before it hands those to their threads, so the boot does not
+ * wait: the blocks come from the same zones, the counts are the same.
+ */
+static void dma_atomic_pool_init(void)
+{
+	if (M->prof->bits != 64)
+		return;
+	static const struct { gfp_t gfp; const char *name; } pools[3] = {
+		{ GFP_KERNEL, "GFP_KERNEL" },
+		{ GFP_KERNEL | GFP_DMA, "GFP_KERNEL|GFP_DMA" },
+		{ GFP_KERNEL | GFP_DMA32, "GFP_KERNEL|GFP_DMA32" },
+	};
+	unsigned long pages = min((unsigned long)M->totalram_pages / (SZ_1G / (128 << 10)), MAX_ORDER_NR_PAGES);
+	unsigned long size = max(pages << PAGE_SHIFT, 128UL << 10);
+	bool has_dma = false;
+	for (int n = 0; n < M->nr_nodes; n++)
+		has_dma |= NODE_DATA(n)->node_zones[ZONE_DMA].managed_pages > 0;
+	for (int i = 0; i < 3; i++) {
+		if (i == 1 && !has_dma)
+			continue;
+		int order = 0;
+		while ((PAGE_SIZE << order) < size)
+			order++;
+		order = min(order, MAX_ORDER - 1);
+		struct page *page;
+		while (!(page = alloc_pages(pools[i].gfp | __GFP_NOWARN, order)) && order > 0)
+			order--;
+		if (!page) {
+			pr_err("DMA: failed to allocate %lu KiB %s pool for atomic allocation\n", size >> 10,
+			       pools[i].name);
+			continue;
+		}
+		M->dma_pool[i] = page;
+		M->dma_pool_order[i] = order;
+		pr_info("DMA: preallocated %lu KiB %s pool for atomic allocations\n", (PAGE_SIZE << order) >> 10,
+			pools[i].name);
+	}
+}
+
+/*
+ * free_initmem() and mark_rodata_ro(), the last things kernel_init() does
+ * before it runs /init.  x86_64 first frees the unused part of the 2 MiB
+ * .bss..decrypted block that ends .bss, then the init sections; write
+ * protection then frees the gaps its 2 MiB alignment left between text
+ * and rodata and between rodata and data.  i386 frees only the init
+ * sections (its sections are page-aligned, without gaps).
+ */
+static void free_initmem(void)
+{
+	const struct kmm_profile *p = M->prof;
+	const struct kmm_image *im = &M->image;
+	if (p->bits == 64 && !M->params.kernel_bytes) {
+		u64 dec = ALIGN_DOWN(im->ebss - 1, (u64)(2ULL << 20)) + (u64)p->bss_decrypted_k * 1024;
+		free_reserved_area_pfn(PFN_UP(dec), PFN_DOWN(ALIGN(dec, (u64)(2ULL << 20))), "unused decrypted");
+	}
+	free_reserved_area_pfn(PFN_DOWN(im->init), PFN_UP(im->einit), "unused kernel image (initmem)");
+	if (p->bits == 64 && !M->params.kernel_bytes) {
+		pr_info("Write protecting the kernel read-only data: %lluk\n",
+			(unsigned long long)(ALIGN(im->erodata, (u64)(2ULL << 20)) - im->text) >> 10);
+		free_reserved_area_pfn(PFN_UP(im->etext), PFN_DOWN(im->rodata), "unused kernel image (text/rodata gap)");
+		free_reserved_area_pfn(PFN_UP(im->erodata), PFN_DOWN(im->data), "unused kernel image (rodata/data gap)");
+	}
 }
 
 /* ---- boot and shutdown --------------------------------------------------------------- */
@@ -811,6 +943,8 @@ static void apply_boot_sysctls(void)
 	}
 }
 
+static int boot_machine(const struct kmm_boot_params *params, char *err, size_t errlen);
+
 int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 {
 	char dummy[8];
@@ -819,6 +953,22 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 		errlen = sizeof(dummy);
 	}
 	err[0] = 0;
+	if (!params)
+		return -EINVAL;
+	if (!params->dmesg_text)
+		return boot_machine(params, err, errlen);
+	/* the machine a real boot log describes (arch/dmesg.c) */
+	struct kmm_boot_params from_dmesg;
+	char *cmdline = NULL;
+	int ret = dmesg_boot_params(params, &from_dmesg, &cmdline, err, errlen);
+	if (!ret)
+		ret = boot_machine(&from_dmesg, err, errlen);
+	free(cmdline); /* M->cmdline is a copy */
+	return ret;
+}
+
+static int boot_machine(const struct kmm_boot_params *params, char *err, size_t errlen)
+{
 	if (M) {
 		snprintf(err, errlen, "kmm: a machine is already booted; kmm_shutdown() it first");
 		return -EBUSY;
@@ -839,6 +989,8 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	M->prof = prof;
 	M->params = *params;
 	M->cmdline = params->cmdline ? strdup(params->cmdline) : NULL;
+	M->params.cmdline = M->cmdline; /* the caller's strings are theirs */
+	M->params.e820_text = M->params.dmesg_text = NULL;
 	M->nr_cpus = params->nr_cpus ? params->nr_cpus : 1;
 	M->highmem_pages_param = -1;
 	M->user_min_free_kbytes = -1;
@@ -970,6 +1122,7 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	free_reserved_area_pfn(PFN_DOWN(M->image.einit), PFN_DOWN(M->image.einit) + prof->alt_k / 4,
 			       "SMP alternatives");
 	setup_per_cpu_pageset();
+	dma_atomic_pool_init(); /* a postcore initcall, taken early: see there */
 	page_alloc_init_late();
 	init_per_zone_wmark_min();
 	/* khugepaged runs only on machines of 512 MiB and more */
@@ -977,9 +1130,11 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 		M->thp_enabled = false;
 	if (M->thp_enabled)
 		set_recommended_min_free_kbytes();
+	pci_iommu_init();
+	/* populate_rootfs(): the initramfs is unpacked, its image freed */
 	if (M->initrd_size)
 		free_reserved_area_pfn(PFN_DOWN(M->initrd_start), PFN_UP(M->initrd_start + M->initrd_size), "initrd");
-	free_reserved_area_pfn(PFN_DOWN(M->image.init), PFN_UP(M->image.einit), "unused kernel image (initmem)");
+	free_initmem();
 	kfence_init();
 	apply_boot_sysctls();
 	fault_inject_arm(); /* failslab= and fail_page_alloc= act from here on, never on boot itself */
