@@ -147,6 +147,7 @@ struct kmm_layout {
 	unsigned long fixaddr_start;  /* FIXADDR_START (permanent fixmaps) */
 	unsigned long fixaddr_tot_start; /* FIXADDR_TOT_START (with boot-time fixmaps) */
 	unsigned long cpu_entry_area_base;
+	unsigned long cpu_entry_area_size; /* CPU_ENTRY_AREA_MAP_SIZE: the read-only IDT page and NR_CPUS areas */
 	unsigned long ldt_base;       /* LDT_BASE_ADDR (32-bit) */
 	unsigned long pkmap_base;     /* PKMAP_BASE */
 	unsigned long fix_kmap_begin; /* FIX_KMAP_BEGIN (32-bit): kmap_local slot 0 of CPU 0 */
@@ -297,6 +298,9 @@ struct kmm_machine {
 	struct kmm_layout layout;
 	struct kmm_image image;
 	u64 initrd_start, initrd_size;
+	u64 brk_start, brk_end;           /* the brk area used after .bss (reserve_brk reserves it) */
+	u64 pgt_buf_next, pgt_buf_top;    /* early_alloc_pgt_buf's pages in it: next free, end */
+	u64 head32_mapped;                /* i386: what head_32's early PTE pages (brk_start...) map */
 	u64 swiotlb_start, swiotlb_size;  /* the software IO TLB's bounce buffer (0 size: none) */
 	struct page *dma_pool[3];         /* the atomic DMA pools: GFP_KERNEL, |GFP_DMA, |GFP_DMA32 */
 	int dma_pool_order[3];            /* ... each one block of this order, kept for ever */
@@ -410,6 +414,8 @@ static inline u32 prandom_u32_max(u32 ceil)
 /* ---- subsystem entry points used by the boot sequence ----------------------- */
 
 int setup_arch(char *err, size_t errlen);            /* arch/setup.c */
+/* arch/setup.c: the boot-time page for the kernel table mapping va, depth levels below the root */
+phys_addr_t alloc_low_page(unsigned long va, int depth);
 /* arch/dmesg.c: the boot params a real log describes; *cmdline (malloc()ed) is out->cmdline */
 int dmesg_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out, char **cmdline, char *err,
 		      size_t errlen);

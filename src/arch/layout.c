@@ -97,6 +97,7 @@ void layout_compute_fixed(void)
 	l->fixaddr_tot_start = l->fixaddr_top - (tot << PAGE_SHIFT);
 	unsigned long cea_pages = (unsigned long)ncpu * CPU_ENTRY_AREA_SIZE_PAGES;
 	l->cpu_entry_area_base = (l->fixaddr_tot_start - PAGE_SIZE * (cea_pages + 1)) & pmd_mask;
+	l->cpu_entry_area_size = PAGE_SIZE * (cea_pages + 1);
 	l->ldt_base = (l->cpu_entry_area_base - PAGE_SIZE) & pmd_mask;
 	l->pkmap_base = (l->ldt_base - PAGE_SIZE) & pmd_mask;
 	l->vmalloc_end = l->pkmap_base - 2 * PAGE_SIZE;

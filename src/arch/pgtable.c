@@ -103,11 +103,11 @@ static void pgtable_page_free(struct page *page)
 	__free_pages(page, 0);
 }
 
-/* A zeroed page for a table: memblock while booting, the buddy allocator after. */
-static phys_addr_t pt_alloc_table(bool user)
+/* A zeroed page for a table: brk or memblock while booting, the buddy allocator after. */
+static phys_addr_t pt_alloc_table(bool user, unsigned long va, int depth)
 {
 	if (!M->pgtable_from_buddy) {
-		phys_addr_t pa = memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+		phys_addr_t pa = alloc_low_page(va, depth); /* the image's, the brk's, then memblock */
 		if (pa)
 			memset(ram_host(pa), 0, PAGE_SIZE);
 		return pa;
@@ -169,7 +169,7 @@ static phys_addr_t pt_table_in(phys_addr_t root, unsigned long va, int level, pt
 		pteval_t e = pt_read(table, idx);
 		parents[l] = table;
 		if (!(e & _PAGE_PRESENT)) {
-			phys_addr_t t = pt_alloc_table(table_prot & _PAGE_USER);
+			phys_addr_t t = pt_alloc_table(table_prot & _PAGE_USER, va, l + 1);
 			if (!t) {
 				pt_unmake(parents, first_made, l, va);
 				return 0;
@@ -373,7 +373,7 @@ int kernel_pgtable_prealloc(unsigned long va, unsigned long size)
 int init_kernel_page_tables(void)
 {
 	const struct pt_format *f = pt_fmt();
-	M->swapper_pg_dir = pt_alloc_table(false);
+	M->swapper_pg_dir = pt_alloc_table(false, 0, 0);
 	if (!M->swapper_pg_dir)
 		return -ENOMEM;
 	unsigned long large = 1UL << (f->shift[f->large_level] - PAGE_SHIFT);

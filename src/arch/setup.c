@@ -482,6 +482,97 @@ static void kernel_image_layout(void)
 	im->einit = im->init + (u64)p->init_k * 1024;
 }
 
+/*
+ * The brk area (extend_brk() in arch/x86/kernel/setup.c).  After .bss the
+ * linker leaves room for the RESERVE_BRK users - 64 KiB of slop, head_32's
+ * early page tables (i386), dmi_alloc's 64 KiB and early_pgt_alloc's
+ * INIT_PGT_BUF_SIZE - and _end follows that room.  Boot then uses it from
+ * its start, in this order, and reserve_brk() reserves what was used:
+ *
+ *   i386      mk_early_pgtbl_32(): PTE pages mapping [0, _end + the page
+ *             tables a 1 GiB direct map needs), PAGE_TABLE_SIZE(LOWMEM_PAGES)
+ *   all       dmi_setup(): the DMI strings a PC's SMBIOS gives (< 1 page)
+ *   all       early_alloc_pgt_buf(): INIT_PGT_BUF_SIZE, page-aligned - 2
+ *             pages per page-table level of a 3-level setup (6), twice that
+ *             with x86_64's RANDOMIZE_MEMORY (12) - from which the first
+ *             kernel page tables come (alloc_low_page), memblock after.
+ *
+ *   .bss | i386 PTEs | DMI | pgt_buf ..... | unused brk room | _end
+ *        ^brk_start                         ^brk_end
+ */
+#define DMI_BYTES 512 /* a PC's DMI strings: vendor, product, BIOS, board */
+
+static void early_brk_init(void)
+{
+	const struct kmm_profile *p = M->prof;
+	u64 base = ALIGN(M->image.ebss, (u64)PAGE_SIZE), brk = base;
+	if (M->params.kernel_bytes) {
+		M->brk_start = M->brk_end = M->pgt_buf_next = M->pgt_buf_top = base;
+		return; /* a small custom kernel: no brk users modelled */
+	}
+	unsigned long lowmem_pages = (1UL << 30) >> PAGE_SHIFT; /* LOWMEM_PAGES: 4 GiB - PAGE_OFFSET */
+	unsigned long ptrs_per_pte = p->pae ? 512 : 1024;
+	unsigned long page_table_size = p->pae ? lowmem_pages / 512 + 4 : lowmem_pages / 1024;
+	unsigned long pgt_buf_pages = p->bits == 64 ? 12 : 6;
+	u64 room = 64 * 1024 + (u64)(p->bits == 32 ? page_table_size : 0) * PAGE_SIZE + 64 * 1024 +
+		   (u64)pgt_buf_pages * PAGE_SIZE;
+	u64 end = ALIGN(base + room, (u64)PAGE_SIZE); /* _end */
+	if (p->bits == 32) {
+		u64 limit = end + (u64)page_table_size * PAGE_SIZE;
+		unsigned long ptes = DIV_ROUND_UP(limit, ptrs_per_pte * PAGE_SIZE);
+		brk += (u64)ptes * PAGE_SIZE;
+		M->head32_mapped = (u64)ptes * ptrs_per_pte * PAGE_SIZE;
+	}
+	brk += DMI_BYTES;
+	brk = ALIGN(brk, (u64)PAGE_SIZE);
+	M->pgt_buf_next = brk;
+	M->pgt_buf_top = brk + (u64)pgt_buf_pages * PAGE_SIZE;
+	M->brk_start = base;
+	M->brk_end = M->pgt_buf_top;
+	memblock_reserve(M->brk_start, M->brk_end - M->brk_start); /* reserve_brk() */
+}
+
+/*
+ * A page for a kernel page table at boot.  Linux keeps some tables in the
+ * image and the brk, where kmm puts them too, by the table's role:
+ *
+ *   the root               swapper_pg_dir (i386, in .bss..page_aligned
+ *                          after empty_zero_page's page) / init_top_pgt (x86_64, .data)
+ *   PAE: the kernel's PMD  initial_pg_pmd, in .bss
+ *   32-bit: a PTE table of the direct map that head_32's early tables
+ *                          cover - the later direct map reuses those
+ *   32-bit: the PTE table of the boot-time fixmap slots: bm_pte, in .bss
+ *
+ * Every other table is alloc_low_pages(): the brk's pgt_buf while it
+ * lasts, memblock (top-down in lowmem) after.
+ */
+phys_addr_t alloc_low_page(unsigned long va, int depth)
+{
+	const struct kmm_profile *p = M->prof;
+	const struct kmm_image *im = &M->image;
+	int leaf = p->pt_levels - 1;
+	if (!M->params.kernel_bytes) {
+		u64 bss = ALIGN(im->bss, (u64)PAGE_SIZE);
+		if (depth == 0)
+			return p->bits == 64 ? ALIGN(im->data, (u64)PAGE_SIZE) : bss + PAGE_SIZE;
+		if (p->pae && depth == 1 && va >= p->page_offset)
+			return bss + 2 * PAGE_SIZE;
+		if (p->bits == 32 && depth == leaf) {
+			unsigned long pmd = 1UL << p->pmd_shift;
+			if (va >= p->page_offset && va - p->page_offset < M->head32_mapped)
+				return M->brk_start + ((va - p->page_offset) / pmd) * PAGE_SIZE;
+			if ((va & ~(pmd - 1)) == (M->layout.fixaddr_tot_start & ~(pmd - 1)))
+				return bss + 3 * PAGE_SIZE;
+		}
+	}
+	if (M->pgt_buf_next < M->pgt_buf_top) {
+		phys_addr_t pa = M->pgt_buf_next;
+		M->pgt_buf_next += PAGE_SIZE;
+		return pa;
+	}
+	return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+}
+
 /* i386: how much of RAM the direct map can hold; the rest is highmem. */
 static void find_low_pfn_range(void)
 {
@@ -702,6 +793,7 @@ int setup_arch(char *err, size_t errlen)
 	/* early_reserve_memory + e820__memblock_setup + reserve_real_mode */
 	M->memblock.current_limit = PFN_PHYS(M->max_low_pfn);
 	memblock_reserve(M->image.text, ALIGN(M->image.ebss, PAGE_SIZE) - M->image.text);
+	early_brk_init();
 	memblock_reserve(0, SZ_64K);
 	ret = early_reserve_initrd(err, errlen);
 	if (ret)
@@ -737,6 +829,17 @@ int setup_arch(char *err, size_t errlen)
 	/* the PKMAP and kmap FIXMAP tables (permanent_kmaps_init) and their windows */
 	if (kmap_init()) {
 		snprintf(err, errlen, "kmm: out of memory for the PKMAP and FIXMAP page tables");
+		return -ENOMEM;
+	}
+	/*
+	 * i386: the rest of the fixmap's tables (early_ioremap_page_table_range_init,
+	 * up to the top of the address space) and trap_init()'s cpu_entry_area
+	 * tables (setup_cpu_entry_area_ptes), both before mem_init and so from
+	 * the brk or memblock.
+	 */
+	if (p->bits == 32 && (kernel_pgtable_prealloc(M->layout.fixaddr_tot_start, (1UL << 32) - M->layout.fixaddr_tot_start) ||
+			      kernel_pgtable_prealloc(M->layout.cpu_entry_area_base, M->layout.cpu_entry_area_size))) {
+		snprintf(err, errlen, "kmm: out of memory for the fixmap and cpu_entry_area page tables");
 		return -ENOMEM;
 	}
 	reserve_initrd();

@@ -588,13 +588,11 @@ static void pgdat_set_deferred_range(pg_data_t *pgdat)
 		e = min(e, ne);
 		if (s >= e)
 			continue;
-		if (nr + (e - s) <= pps) {
-			nr += e - s;
-			continue;
-		}
-		/* the pfn at which nr passes pps, then up to a section boundary */
-		unsigned long pfn = s + (pps - nr);
-		pfn = ALIGN(pfn + 1, pps);
+		/*
+		 * defer_init(): the pfn that is the (pps + 1)th initialised one,
+		 * or any later one, once it is section-aligned
+		 */
+		unsigned long pfn = ALIGN(s + (nr < pps ? pps - nr : 0), pps);
 		if (pfn < e) {
 			pgdat->first_deferred_pfn = pfn;
 			return;
