@@ -146,6 +146,7 @@ struct kmm_layout {
 	unsigned long fixaddr_top;    /* FIXADDR_TOP */
 	unsigned long fixaddr_start;  /* FIXADDR_START (permanent fixmaps) */
 	unsigned long fixaddr_tot_start; /* FIXADDR_TOT_START (with boot-time fixmaps) */
+	unsigned long fix_btmap_begin;   /* fix_to_virt(FIX_BTMAP_BEGIN): the lowest boot-time slot */
 	unsigned long cpu_entry_area_base;
 	unsigned long cpu_entry_area_size; /* CPU_ENTRY_AREA_MAP_SIZE: the read-only IDT page and NR_CPUS areas */
 	unsigned long ldt_base;       /* LDT_BASE_ADDR (32-bit) */
@@ -438,6 +439,7 @@ unsigned long nr_free_pages(void);
 void free_area_init_memmap(void);
 void page_alloc_init_late(void);
 void deferred_init_wait(void);
+void deferred_init_wait_range(unsigned long start, unsigned long end); /* before freeing boot memory there */
 void free_pages_boot(struct page *page, unsigned int order, bool count_managed);
 void memblock_for_each_free_range(int nid, unsigned long lo_pfn, unsigned long hi_pfn,
 				  void (*fn)(unsigned long, unsigned long, void *), void *arg);
@@ -475,6 +477,7 @@ void kmm_user_windows_free(struct mm_struct *mm);
 int kmm_host_map_budget(unsigned long runs);  /* at most this many mirrored runs (0: from max_map_count) */
 unsigned long kmm_host_map_evictions(void);
 int kernel_pgtable_prealloc(unsigned long va, unsigned long size); /* arch/pgtable.c */
+int kernel_pgtable_prealloc_depth(unsigned long va, unsigned long size, int depth);
 void kmm_window_unmap(unsigned long kva, unsigned long size);
 void kmm_windows_exit(void);
 void ram_exit(void);

@@ -53,7 +53,7 @@ static unsigned long fix_permanent_slots(int nr_cpus)
 	return idx;                            /* __end_of_permanent_fixed_addresses */
 }
 
-static unsigned long fix_total_slots(unsigned long permanent, unsigned long ptrs_per_pte)
+static unsigned long fix_total_slots(unsigned long permanent, unsigned long ptrs_per_pte, unsigned long *btmap_begin_out)
 {
 	unsigned long p = permanent, btmap_end;
 	/* The boot-time slots must not cross a page-table page. */
@@ -62,6 +62,7 @@ static unsigned long fix_total_slots(unsigned long permanent, unsigned long ptrs
 	else
 		btmap_end = p;
 	unsigned long btmap_begin = btmap_end + TOTAL_FIX_BTMAPS - 1;
+	*btmap_begin_out = btmap_begin;
 	return btmap_begin + 1 /* FIX_WP_TEST */ + 1 /* FIX_TBOOT_BASE */ + 1;
 }
 
@@ -89,12 +90,14 @@ void layout_compute_fixed(void)
 	unsigned long ptrs_per_pte = prof->pae ? 512 : 1024;
 	int ncpu = prof->nr_cpus_config;
 	unsigned long perm = fix_permanent_slots(ncpu);
-	unsigned long tot = fix_total_slots(perm, ptrs_per_pte);
+	unsigned long btmap_begin;
+	unsigned long tot = fix_total_slots(perm, ptrs_per_pte, &btmap_begin);
 
 	l->fixaddr_top = 0xfffff000UL;
 	l->fix_kmap_begin = 3 + 1 + MAX_IO_APICS; /* after FIX_HOLE..FIX_IO_APIC_BASE_END, as fix_permanent_slots counts */
 	l->fixaddr_start = l->fixaddr_top - (perm << PAGE_SHIFT);
 	l->fixaddr_tot_start = l->fixaddr_top - (tot << PAGE_SHIFT);
+	l->fix_btmap_begin = l->fixaddr_top - (btmap_begin << PAGE_SHIFT); /* early_ioremap's bm_pte maps its PMD */
 	unsigned long cea_pages = (unsigned long)ncpu * CPU_ENTRY_AREA_SIZE_PAGES;
 	l->cpu_entry_area_base = (l->fixaddr_tot_start - PAGE_SIZE * (cea_pages + 1)) & pmd_mask;
 	l->cpu_entry_area_size = PAGE_SIZE * (cea_pages + 1);

@@ -356,11 +356,16 @@ void kernel_unmap_pages(unsigned long va, unsigned long nr)
  */
 int kernel_pgtable_prealloc(unsigned long va, unsigned long size)
 {
+	return kernel_pgtable_prealloc_depth(va, size, pt_fmt()->levels - 1);
+}
+
+/* The same down to the tables `depth` levels below the root (1: x86_64's PUD pages, preallocate_vmalloc_pages). */
+int kernel_pgtable_prealloc_depth(unsigned long va, unsigned long size, int depth)
+{
 	const struct pt_format *f = pt_fmt();
-	int leaf = f->levels - 1;
-	unsigned long span = 1UL << f->shift[leaf - 1];
+	unsigned long span = 1UL << f->shift[depth - 1];
 	for (unsigned long a = va & ~(span - 1); a < va + size && a >= (va & ~(span - 1)); a += span)
-		if (!pt_table_for(a, leaf))
+		if (!pt_table_for(a, depth))
 			return -ENOMEM;
 	return 0;
 }

@@ -561,16 +561,38 @@ phys_addr_t alloc_low_page(unsigned long va, int depth)
 			unsigned long pmd = 1UL << p->pmd_shift;
 			if (va >= p->page_offset && va - p->page_offset < M->head32_mapped)
 				return M->brk_start + ((va - p->page_offset) / pmd) * PAGE_SIZE;
-			if ((va & ~(pmd - 1)) == (M->layout.fixaddr_tot_start & ~(pmd - 1)))
+			if ((va & ~(pmd - 1)) == (M->layout.fix_btmap_begin & ~(pmd - 1)))
 				return bss + 3 * PAGE_SIZE;
 		}
 	}
+	/* x86_64's set_pte_vaddr() (the cpu_entry_area) takes its tables from spp_getpage(): memblock */
+	if (p->bits == 64 && depth && (va < p->page_offset || va - p->page_offset >= PFN_PHYS(M->max_pfn)))
+		return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, MEMBLOCK_ALLOC_ANYWHERE);
 	if (M->pgt_buf_next < M->pgt_buf_top) {
 		phys_addr_t pa = M->pgt_buf_next;
 		M->pgt_buf_next += PAGE_SIZE;
 		return pa;
 	}
 	return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+}
+
+/*
+ * x86_64's trap_init() maps each possible CPU's cpu_entry_area at
+ * CPU_ENTRY_AREA_BASE (0xfffffe0000000000): after the read-only IDT page,
+ * per CPU 59 pages - GDT, entry stack, TSS with its I/O bitmap (5), the
+ * exception stacks with their guard pages (19), the debug store - of which
+ * all but the last 32 (the BTS/PEBS buffers, mapped only when perf uses
+ * them) are mapped now.  Their PUD, PMD and PTE tables come from memblock.
+ */
+#define CPU_ENTRY_AREA_BASE_64 0xfffffe0000000000UL
+#define CEA_PAGES_64 59
+#define CEA_MAPPED_PAGES_64 27
+
+static void cpu_entry_area_init_64(void)
+{
+	unsigned long last = CPU_ENTRY_AREA_BASE_64 + PAGE_SIZE * (1 + (unsigned long)(M->nr_cpus - 1) * CEA_PAGES_64 +
+								  CEA_MAPPED_PAGES_64);
+	kernel_pgtable_prealloc(CPU_ENTRY_AREA_BASE_64, last - CPU_ENTRY_AREA_BASE_64);
 }
 
 /* i386: how much of RAM the direct map can hold; the rest is highmem. */
@@ -691,7 +713,67 @@ static void reserve_initrd(void)
 	M->initrd_start = here;
 }
 
-/* The first percpu chunk: one unit per possible CPU. */
+/* A small boot-time structure: memblock_alloc(size, align), anywhere below the limit. */
+static phys_addr_t memblock_alloc_small(phys_addr_t size, phys_addr_t align)
+{
+	return size ? memblock_phys_alloc_range(size, align, 0, MEMBLOCK_ALLOC_ANYWHERE) : 0;
+}
+
+/*
+ * The first percpu chunk (mm/percpu.c, pcpu_embed_first_chunk and
+ * pcpu_setup_first_chunk).  One group of units per node; each group is one
+ * memblock allocation of nr_units * unit_size on its node, aligned to the
+ * atom (2 MiB on x86_64), whose unit tails past size_sum go back.  Around
+ * it: the alloc info and the group pointer array (freed again), then the
+ * chunk's bookkeeping - the group/unit maps, the slot lists, and for the
+ * reserved region (if any) and the dynamic one a struct pcpu_chunk with
+ * its allocation bitmap (one bit per 4 bytes), boundary bitmap and one
+ * struct pcpu_block_md (8 ints) per page.
+ */
+static void pcpu_first_chunk_alloc(unsigned long size_sum, unsigned long unit, unsigned long dyn)
+{
+	const struct kmm_profile *p = M->prof;
+	unsigned long word = p->bits / 8;
+	int ngroups = min(M->nr_nodes, M->nr_cpus);
+	/* pcpu_alloc_alloc_info(): struct + groups[] + the cpu_map ints, page-aligned */
+	phys_addr_t ai_size = PFN_PHYS(PFN_UP(4 * word + ngroups * 3 * word + M->nr_cpus * 4));
+	phys_addr_t ai = memblock_alloc_small(ai_size, PAGE_SIZE);
+	phys_addr_t areas_size = PFN_PHYS(PFN_UP(ngroups * word));
+	phys_addr_t areas = memblock_alloc_small(areas_size, SMP_CACHE_BYTES);
+	for (int g = 0; g < ngroups; g++) {
+		int units = 0;
+		for (int c = 0; c < M->nr_cpus; c++)
+			units += c % ngroups == g;
+		phys_addr_t base = memblock_phys_alloc_try_nid((phys_addr_t)units * unit, p->pcpu_atom, g);
+		for (int u = 0; base && u < units && unit > size_sum; u++)
+			memblock_phys_free(base + (phys_addr_t)u * unit + size_sum, unit - size_sum);
+	}
+	/* pcpu_setup_first_chunk() */
+	memblock_alloc_small(ngroups * word, SMP_CACHE_BYTES);  /* group_offsets */
+	memblock_alloc_small(ngroups * word, SMP_CACHE_BYTES);  /* group_sizes */
+	memblock_alloc_small(M->nr_cpus * 4, SMP_CACHE_BYTES);  /* unit_map */
+	memblock_alloc_small(M->nr_cpus * word, SMP_CACHE_BYTES); /* unit_off */
+	int slots = max(64 - __builtin_clzl(unit) - 5 + 2, 1) + 4;
+	memblock_alloc_small(slots * 2 * word, SMP_CACHE_BYTES); /* pcpu_chunk_lists */
+	unsigned long start = p->pcpu_static % PAGE_SIZE;
+	unsigned long maps[2] = { p->pcpu_reserved, dyn }, chunk_size = p->bits == 64 ? 192 : 128;
+	for (int k = 0; k < 2; k++) {
+		if (!maps[k])
+			continue;
+		unsigned long region = ALIGN(start + maps[k], PAGE_SIZE), bits = region / 4, bpl = 8 * word;
+		memblock_alloc_small(chunk_size + DIV_ROUND_UP(region >> PAGE_SHIFT, bpl) * word, SMP_CACHE_BYTES);
+		memblock_alloc_small(DIV_ROUND_UP(bits, bpl) * word, SMP_CACHE_BYTES);     /* alloc_map */
+		memblock_alloc_small(DIV_ROUND_UP(bits + 1, bpl) * word, SMP_CACHE_BYTES); /* bound_map */
+		memblock_alloc_small((region >> PAGE_SHIFT) * 32, SMP_CACHE_BYTES);        /* md_blocks */
+		start = (start + maps[k]) % PAGE_SIZE;
+	}
+	if (areas)
+		memblock_phys_free(areas, areas_size);
+	if (ai)
+		memblock_phys_free(ai, ai_size);
+}
+
+/* setup_per_cpu_areas(): the first percpu chunk, one unit per possible CPU. */
 static void setup_per_cpu_areas(void)
 {
 	const struct kmm_profile *p = M->prof;
@@ -702,8 +784,38 @@ static void setup_per_cpu_areas(void)
 		p->nr_cpus_config, M->nr_cpus, M->nr_cpus, M->nr_nodes);
 	pr_info("percpu: Embedded %lu pages/cpu s%u r%u d%lu u%lu\n", size_sum >> PAGE_SHIFT, p->pcpu_static,
 		p->pcpu_reserved, dyn, unit);
-	for (int c = 0; c < M->nr_cpus; c++)
-		memblock_phys_alloc_try_nid(size_sum, PAGE_SIZE, c % M->nr_nodes);
+	pcpu_first_chunk_alloc(size_sum, unit, dyn);
+}
+
+/*
+ * start_kernel()'s setup_command_line(): saved_command_line and
+ * static_command_line, each the command line and its NUL.
+ */
+static void setup_command_line(void)
+{
+	size_t len = (M->cmdline ? strlen(M->cmdline) : 0) + 1;
+	memblock_alloc_small(len, SMP_CACHE_BYTES);
+	memblock_alloc_small(len, SMP_CACHE_BYTES);
+}
+
+/*
+ * The small firmware records setup_arch() keeps in memblock: the HPET's
+ * and the IO-APIC's struct resource with their names (acpi_parse_hpet,
+ * ioapic_setup_resources), then e820__reserve_resources(): one struct
+ * resource per e820 entry and one struct firmware_map_entry per firmware
+ * entry (/sys/firmware/memmap).  A PC has one HPET and one IO-APIC.
+ */
+static void setup_arch_resources(void)
+{
+	const struct kmm_profile *p = M->prof;
+	unsigned word = p->bits / 8, rsz = p->bits == 64 || p->pae ? 8 : 4;
+	unsigned resource = 2 * rsz + 6 * word; /* start, end, name, flags, desc, parent, sibling, child */
+	unsigned kobject = 6 * word + 2 * word + 8; /* name, entry (2), parent, kset, ktype, sd, kref + state bits */
+	memblock_alloc_small(resource + 9, SMP_CACHE_BYTES);   /* hpet_res + "HPET %u" */
+	memblock_alloc_small(resource + 11, SMP_CACHE_BYTES);  /* the IO-APIC's resource + "IOAPIC %u" */
+	memblock_alloc_small((phys_addr_t)resource * M->e820.nr_entries, SMP_CACHE_BYTES);
+	for (u32 i = 0; i < M->e820_firmware.nr_entries; i++)
+		memblock_alloc_small(16 + word + 2 * word + kobject, SMP_CACHE_BYTES);
 }
 
 /* alloc_large_system_hash() for the early, memblock-backed tables. */
@@ -837,6 +949,8 @@ int setup_arch(char *err, size_t errlen)
 	 * tables (setup_cpu_entry_area_ptes), both before mem_init and so from
 	 * the brk or memblock.
 	 */
+	if (p->bits == 64)
+		cpu_entry_area_init_64();
 	if (p->bits == 32 && (kernel_pgtable_prealloc(M->layout.fixaddr_tot_start, (1UL << 32) - M->layout.fixaddr_tot_start) ||
 			      kernel_pgtable_prealloc(M->layout.cpu_entry_area_base, M->layout.cpu_entry_area_size))) {
 		snprintf(err, errlen, "kmm: out of memory for the fixmap and cpu_entry_area page tables");
@@ -845,6 +959,7 @@ int setup_arch(char *err, size_t errlen)
 	reserve_initrd();
 	if (p->bits == 32)
 		initmem_init_32();
+	setup_arch_resources();
 	return 0;
 }
 
@@ -1204,6 +1319,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 		return ret;
 	}
 
+	setup_command_line();
 	setup_per_cpu_areas();
 	build_all_zonelists();
 	if (M->cmdline)
@@ -1219,6 +1335,15 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	swiotlb_init();
 	mem_init();
 	M->pgtable_from_buddy = true;
+	/*
+	 * x86_64's mem_init() ends with preallocate_vmalloc_pages(): a PUD page
+	 * under every top-level entry of the vmalloc area (64 for its 32 TiB),
+	 * from the buddy allocator, so that no process's page directory ever
+	 * misses one; then mm_init() prints the "Memory:" line.
+	 */
+	if (prof->bits == 64)
+		kernel_pgtable_prealloc_depth(M->layout.vmalloc_start, M->layout.vmalloc_end - M->layout.vmalloc_start, 1);
+	mem_init_print_info();
 	kmem_cache_init();
 	vmalloc_init();
 	/* alternative_instructions(): the patch sites are no longer needed */
@@ -1235,8 +1360,11 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 		set_recommended_min_free_kbytes();
 	pci_iommu_init();
 	/* populate_rootfs(): the initramfs is unpacked, its image freed */
-	if (M->initrd_size)
+	if (M->initrd_size) {
+		deferred_init_wait_range(PFN_DOWN(M->initrd_start), PFN_UP(M->initrd_start + M->initrd_size));
 		free_reserved_area_pfn(PFN_DOWN(M->initrd_start), PFN_UP(M->initrd_start + M->initrd_size), "initrd");
+	}
+	deferred_init_wait_range(PFN_DOWN(M->image.text), PFN_UP(M->image.ebss));
 	free_initmem();
 	kfence_init();
 	apply_boot_sysctls();

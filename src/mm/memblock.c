@@ -370,7 +370,6 @@ static void free_early_range(unsigned long start, unsigned long end, void *arg)
  */
 unsigned long memblock_free_all(void)
 {
-
 	unsigned long count = 0;
 	memblock_for_each_free_range(NUMA_NO_NODE, 0, M->max_low_pfn, free_early_range, &count);
 	return count;
