@@ -302,6 +302,8 @@ struct kmm_machine {
 	u64 brk_start, brk_end;           /* the brk area used after .bss (reserve_brk reserves it) */
 	u64 pgt_buf_next, pgt_buf_top;    /* early_alloc_pgt_buf's pages in it: next free, end */
 	u64 head32_mapped;                /* i386: what head_32's early PTE pages (brk_start...) map */
+	u64 dm_real_end;                  /* x86_64: where memory_map_top_down() started (0: not yet) */
+	u64 dm_brk_step_start, dm_brk_step_end; /* ... its step over the pgt_buf: tables from memblock */
 	u64 swiotlb_start, swiotlb_size;  /* the software IO TLB's bounce buffer (0 size: none) */
 	struct page *dma_pool[3];         /* the atomic DMA pools: GFP_KERNEL, |GFP_DMA, |GFP_DMA32 */
 	int dma_pool_order[3];            /* ... each one block of this order, kept for ever */

@@ -493,9 +493,10 @@ static void kernel_image_layout(void)
  *             tables a 1 GiB direct map needs), PAGE_TABLE_SIZE(LOWMEM_PAGES)
  *   all       dmi_setup(): the DMI strings a PC's SMBIOS gives (< 1 page)
  *   all       early_alloc_pgt_buf(): INIT_PGT_BUF_SIZE, page-aligned - 2
- *             pages per page-table level of a 3-level setup (6), twice that
- *             with x86_64's RANDOMIZE_MEMORY (12) - from which the first
- *             kernel page tables come (alloc_low_page), memblock after.
+ *             pages per page-table level below the PGD (3 levels: 6 pages
+ *             on i386; x86_64 is built for 5 levels and RANDOMIZE_MEMORY
+ *             doubles it: 16) - from which the first kernel page tables
+ *             come (alloc_low_page), memblock after.
  *
  *   .bss | i386 PTEs | DMI | pgt_buf ..... | unused brk room | _end
  *        ^brk_start                         ^brk_end
@@ -513,7 +514,8 @@ static void early_brk_init(void)
 	unsigned long lowmem_pages = (1UL << 30) >> PAGE_SHIFT; /* LOWMEM_PAGES: 4 GiB - PAGE_OFFSET */
 	unsigned long ptrs_per_pte = p->pae ? 512 : 1024;
 	unsigned long page_table_size = p->pae ? lowmem_pages / 512 + 4 : lowmem_pages / 1024;
-	unsigned long pgt_buf_pages = p->bits == 64 ? 12 : 6;
+	/* INIT_PGT_BUF_SIZE: 2 pages per level below the PGD (3; 4 with X86_5LEVEL, Debian's x86_64), twice with RANDOMIZE_MEMORY */
+	unsigned long pgt_buf_pages = p->bits == 64 ? 4 * 4 : 2 * 3;
 	u64 room = 64 * 1024 + (u64)(p->bits == 32 ? page_table_size : 0) * PAGE_SIZE + 64 * 1024 +
 		   (u64)pgt_buf_pages * PAGE_SIZE;
 	u64 end = ALIGN(base + room, (u64)PAGE_SIZE); /* _end */
@@ -546,6 +548,60 @@ static void early_brk_init(void)
  * Every other table is alloc_low_pages(): the brk's pgt_buf while it
  * lasts, memblock (top-down in lowmem) after.
  */
+/* Bytes of RAM (memblock.memory) in [start, end), and the highest RAM byte there + 1 (0: none). */
+static u64 memblock_ram_in(u64 start, u64 end, u64 *top)
+{
+	u64 sum = 0;
+	*top = 0;
+	for (unsigned long i = 0; i < M->memblock.memory.cnt; i++) {
+		const struct memblock_region *r = &M->memblock.memory.regions[i];
+		u64 a = max(start, r->base), b = min(end, r->base + r->size);
+		if (b > a) {
+			sum += b - a;
+			*top = b;
+		}
+	}
+	return sum;
+}
+
+/*
+ * x86_64's init_mem_mapping() maps [0, 1 MiB) first, then memory_map_top_down():
+ * from the top 2 MiB block of free RAM downwards, in steps of 2 MiB, then
+ * 512 MiB, then 128 GiB once as much is mapped.  A table is taken from the
+ * brk's pgt_buf unless the step that first needs it contains the pgt_buf
+ * itself (can_use_brk_pgt): then from memblock, at the top of mapped RAM.
+ */
+static bool direct_map_table_from_brk(unsigned long va, int depth)
+{
+	static const int cover_shift[4] = { 48, 39, 30, 21 }; /* what a table at depth d maps */
+	u64 ts = ALIGN_DOWN((u64)(va - M->prof->page_offset), 1ULL << cover_shift[depth]);
+	u64 te = ts + (1ULL << cover_shift[depth]), top;
+	if (ts < SZ_1M)
+		return true; /* the ISA range is mapped first */
+	if (!M->dm_real_end) {
+		u64 map_end = PFN_PHYS(M->max_pfn), step = 2ULL << 20, mapped = 0;
+		phys_addr_t blk = memblock_phys_alloc_range(step, step, SZ_1M, map_end);
+		if (blk)
+			memblock_phys_free(blk, step);
+		M->dm_real_end = blk ? blk + step : map_end;
+		for (u64 last = M->dm_real_end; last > SZ_1M;) {
+			u64 start = last > step ? max(ALIGN_DOWN(last - 1, step), (u64)SZ_1M) : SZ_1M;
+			mapped += memblock_ram_in(start, last, &top);
+			if (start < M->pgt_buf_top && M->pgt_buf_next < last) {
+				M->dm_brk_step_start = start;
+				M->dm_brk_step_end = last;
+			}
+			last = start;
+			if (mapped >= step)
+				step <<= 8; /* get_new_step_size() */
+		}
+	}
+	memblock_ram_in(max(ts, (u64)SZ_1M), min(te, M->dm_real_end), &top);
+	if (!top)
+		return true; /* first needed above real_end, mapped last */
+	return !(top - 1 >= M->dm_brk_step_start && top - 1 < M->dm_brk_step_end);
+}
+
 phys_addr_t alloc_low_page(unsigned long va, int depth)
 {
 	const struct kmm_profile *p = M->prof;
@@ -568,12 +624,29 @@ phys_addr_t alloc_low_page(unsigned long va, int depth)
 	/* x86_64's set_pte_vaddr() (the cpu_entry_area) takes its tables from spp_getpage(): memblock */
 	if (p->bits == 64 && depth && (va < p->page_offset || va - p->page_offset >= PFN_PHYS(M->max_pfn)))
 		return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, MEMBLOCK_ALLOC_ANYWHERE);
+	if (p->bits == 64 && depth && !direct_map_table_from_brk(va, depth))
+		return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
 	if (M->pgt_buf_next < M->pgt_buf_top) {
 		phys_addr_t pa = M->pgt_buf_next;
 		M->pgt_buf_next += PAGE_SIZE;
 		return pa;
 	}
 	return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+}
+
+/*
+ * trap_init(), just before mm_init(): the cpu_entry_area tables.  i386 makes
+ * every PTE table of the area (setup_cpu_entry_area_ptes), from the brk or
+ * memblock; x86_64 maps each CPU's area (below).
+ */
+static void cpu_entry_area_init_64(void);
+
+static void trap_init_cpu_entry_areas(void)
+{
+	if (M->prof->bits == 64)
+		cpu_entry_area_init_64();
+	else
+		kernel_pgtable_prealloc(M->layout.cpu_entry_area_base, M->layout.cpu_entry_area_size);
 }
 
 /*
@@ -943,23 +1016,14 @@ int setup_arch(char *err, size_t errlen)
 		snprintf(err, errlen, "kmm: out of memory for the PKMAP and FIXMAP page tables");
 		return -ENOMEM;
 	}
-	/*
-	 * i386: the rest of the fixmap's tables (early_ioremap_page_table_range_init,
-	 * up to the top of the address space) and trap_init()'s cpu_entry_area
-	 * tables (setup_cpu_entry_area_ptes), both before mem_init and so from
-	 * the brk or memblock.
-	 */
-	if (p->bits == 64)
-		cpu_entry_area_init_64();
-	if (p->bits == 32 && (kernel_pgtable_prealloc(M->layout.fixaddr_tot_start, (1UL << 32) - M->layout.fixaddr_tot_start) ||
-			      kernel_pgtable_prealloc(M->layout.cpu_entry_area_base, M->layout.cpu_entry_area_size))) {
-		snprintf(err, errlen, "kmm: out of memory for the fixmap and cpu_entry_area page tables");
+	/* i386: the rest of the fixmap's tables (early_ioremap_page_table_range_init), up to 4 GiB */
+	if (p->bits == 32 && kernel_pgtable_prealloc(M->layout.fixaddr_tot_start, (1UL << 32) - M->layout.fixaddr_tot_start)) {
+		snprintf(err, errlen, "kmm: out of memory for the fixmap's page tables");
 		return -ENOMEM;
 	}
 	reserve_initrd();
 	if (p->bits == 32)
 		initmem_init_32();
-	setup_arch_resources();
 	return 0;
 }
 
@@ -1312,6 +1376,8 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	}
 	if (!ret)
 		free_area_init_memmap();
+	if (!ret)
+		setup_arch_resources(); /* acpi_boot_init .. e820__reserve_resources, after paging_init */
 	if (ret) {
 		if (!err[0])
 			snprintf(err, errlen, "kmm: boot failed (%s)", strerror(-ret));
@@ -1332,6 +1398,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 		alloc_large_system_hash("Dentry cache", prof->bits == 64 ? 8 : 4, 13);
 		alloc_large_system_hash("Inode-cache", prof->bits == 64 ? 8 : 4, 14);
 	}
+	trap_init_cpu_entry_areas();
 	swiotlb_init();
 	mem_init();
 	M->pgtable_from_buddy = true;
