@@ -30,6 +30,7 @@
 #include "sim/track.h"
 
 #include <ctype.h>
+#include <limits.h>
 
 struct kmm_machine *kmm_machine;
 
@@ -803,7 +804,7 @@ static phys_addr_t memblock_alloc_small(phys_addr_t size, phys_addr_t align)
  * its allocation bitmap (one bit per 4 bytes), boundary bitmap and one
  * struct pcpu_block_md (8 ints) per page.
  */
-static void pcpu_first_chunk_alloc(unsigned long size_sum, unsigned long unit, unsigned long dyn)
+static void pcpu_first_chunk_alloc(unsigned long size_sum, unsigned long unit, int upa, unsigned long dyn)
 {
 	const struct kmm_profile *p = M->prof;
 	unsigned long word = p->bits / 8;
@@ -814,12 +815,18 @@ static void pcpu_first_chunk_alloc(unsigned long size_sum, unsigned long unit, u
 	phys_addr_t areas_size = PFN_PHYS(PFN_UP(ngroups * word));
 	phys_addr_t areas = memblock_alloc_small(areas_size, SMP_CACHE_BYTES);
 	for (int g = 0; g < ngroups; g++) {
-		int units = 0;
+		int cpus = 0;
 		for (int c = 0; c < M->nr_cpus; c++)
-			units += c % ngroups == g;
+			cpus += c % ngroups == g;
+		int units = ALIGN(cpus, upa);
 		phys_addr_t base = memblock_phys_alloc_try_nid((phys_addr_t)units * unit, p->pcpu_atom, g);
-		for (int u = 0; base && u < units && unit > size_sum; u++)
-			memblock_phys_free(base + (phys_addr_t)u * unit + size_sum, unit - size_sum);
+		for (int u = 0; base && u < units; u++) {
+			phys_addr_t at = base + (phys_addr_t)u * unit;
+			if (u >= cpus)
+				memblock_phys_free(at, unit); /* a unit no CPU uses */
+			else if (unit > size_sum)
+				memblock_phys_free(at + size_sum, unit - size_sum);
+		}
 	}
 	/* pcpu_setup_first_chunk() */
 	memblock_alloc_small(ngroups * word, SMP_CACHE_BYTES);  /* group_offsets */
@@ -852,12 +859,39 @@ static void setup_per_cpu_areas(void)
 	const struct kmm_profile *p = M->prof;
 	unsigned long size_sum = ALIGN(p->pcpu_static + p->pcpu_reserved + 28 * 1024UL, PAGE_SIZE);
 	unsigned long dyn = size_sum - p->pcpu_static - p->pcpu_reserved;
-	unsigned long unit = ALIGN(max(size_sum, 32 * 1024UL), p->pcpu_atom);
+	/*
+	 * pcpu_build_alloc_info(): allocations of the atom's size, each holding
+	 * upa units; the fewest allocations, then the most of them, that
+	 * waste at most a third of the possible CPUs' worth of units.
+	 */
+	unsigned long min_unit = max(size_sum, 32 * 1024UL), alloc_size = ALIGN(min_unit, p->pcpu_atom);
+	int ngroups = min(M->nr_nodes, M->nr_cpus), max_upa = (int)(alloc_size / min_unit), best_upa = 1;
+	while (alloc_size % max_upa || (alloc_size / max_upa) % PAGE_SIZE)
+		max_upa--;
+	for (int upa = max_upa, last_allocs = INT_MAX; upa; upa--) {
+		int allocs = 0, wasted = 0;
+		if (alloc_size % upa || (alloc_size / upa) % PAGE_SIZE)
+			continue;
+		for (int g = 0; g < ngroups; g++) {
+			int cpus = 0;
+			for (int c = 0; c < M->nr_cpus; c++)
+				cpus += c % ngroups == g;
+			allocs += DIV_ROUND_UP(cpus, upa);
+			wasted += DIV_ROUND_UP(cpus, upa) * upa - cpus;
+		}
+		if (wasted > M->nr_cpus / 3)
+			continue;
+		if (allocs > last_allocs)
+			break;
+		last_allocs = allocs;
+		best_upa = upa;
+	}
+	unsigned long unit = alloc_size / best_upa;
 	pr_info("setup_percpu: NR_CPUS:%d nr_cpumask_bits:%d nr_cpu_ids:%d nr_node_ids:%d\n",
 		p->nr_cpus_config, M->nr_cpus, M->nr_cpus, M->nr_nodes);
 	pr_info("percpu: Embedded %lu pages/cpu s%u r%u d%lu u%lu\n", size_sum >> PAGE_SHIFT, p->pcpu_static,
 		p->pcpu_reserved, dyn, unit);
-	pcpu_first_chunk_alloc(size_sum, unit, dyn);
+	pcpu_first_chunk_alloc(size_sum, unit, best_upa, dyn);
 }
 
 /*
@@ -883,7 +917,7 @@ static void setup_arch_resources(void)
 	const struct kmm_profile *p = M->prof;
 	unsigned word = p->bits / 8, rsz = p->bits == 64 || p->pae ? 8 : 4;
 	unsigned resource = 2 * rsz + 6 * word; /* start, end, name, flags, desc, parent, sibling, child */
-	unsigned kobject = 6 * word + 2 * word + 8; /* name, entry (2), parent, kset, ktype, sd, kref + state bits */
+	unsigned kobject = 7 * word + 8; /* name, entry (2), parent, kset, ktype, sd; kref and the state bits */
 	memblock_alloc_small(resource + 9, SMP_CACHE_BYTES);   /* hpet_res + "HPET %u" */
 	memblock_alloc_small(resource + 11, SMP_CACHE_BYTES);  /* the IO-APIC's resource + "IOAPIC %u" */
 	memblock_alloc_small((phys_addr_t)resource * M->e820.nr_entries, SMP_CACHE_BYTES);
@@ -1011,17 +1045,17 @@ int setup_arch(char *err, size_t errlen)
 		snprintf(err, errlen, "kmm: cannot reserve host address space for the vmalloc area");
 		return -ENOMEM;
 	}
-	/* the PKMAP and kmap FIXMAP tables (permanent_kmaps_init) and their windows */
-	if (kmap_init()) {
-		snprintf(err, errlen, "kmm: out of memory for the PKMAP and FIXMAP page tables");
-		return -ENOMEM;
-	}
-	/* i386: the rest of the fixmap's tables (early_ioremap_page_table_range_init), up to 4 GiB */
+	/* i386: the fixmap's tables (init_mem_mapping's early_ioremap_page_table_range_init), up to 4 GiB */
 	if (p->bits == 32 && kernel_pgtable_prealloc(M->layout.fixaddr_tot_start, (1UL << 32) - M->layout.fixaddr_tot_start)) {
 		snprintf(err, errlen, "kmm: out of memory for the fixmap's page tables");
 		return -ENOMEM;
 	}
 	reserve_initrd();
+	/* paging_init(): the PKMAP table (permanent_kmaps_init), the kmap windows */
+	if (kmap_init()) {
+		snprintf(err, errlen, "kmm: out of memory for the PKMAP and FIXMAP page tables");
+		return -ENOMEM;
+	}
 	if (p->bits == 32)
 		initmem_init_32();
 	return 0;
