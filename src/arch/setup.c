@@ -736,8 +736,8 @@ static int early_reserve_initrd(char *err, size_t errlen)
 	if (!bytes)
 		return 0;
 	u64 limit = M->prof->bits == 64 ? SZ_4G : 0x80000000ULL, top = 0;
-	for (u32 i = 0; i < M->e820.nr_entries; i++) {
-		const struct e820_entry *e = &M->e820.entries[i];
+	for (u32 i = 0; i < M->e820_firmware.nr_entries; i++) { /* the loader knows nothing of mem= */
+		const struct e820_entry *e = &M->e820_firmware.entries[i];
 		if (e->type == E820_TYPE_RAM && e->addr < limit && e->addr + e->size > SZ_1M)
 			top = max(top, min(e->addr + e->size, limit));
 	}
@@ -750,8 +750,9 @@ static int early_reserve_initrd(char *err, size_t errlen)
 		start = ALIGN_DOWN(top - 1 - bytes, (u64)PAGE_SIZE);
 	}
 	u64 size = ALIGN(start + bytes, (u64)PAGE_SIZE) - start;
+	/* the loader used the firmware's RAM; mem= does not move it (reserve_initrd relocates it) */
 	if (start & (PAGE_SIZE - 1) || start + size < start ||
-	    !e820__mapped_all(&M->e820, start, start + size, E820_TYPE_RAM)) {
+	    !e820__mapped_all(&M->e820_firmware, start, start + size, E820_TYPE_RAM)) {
 		snprintf(err, errlen, "kmm: the initrd at [mem %#010llx-%#010llx] is not in usable RAM",
 			 (unsigned long long)start, (unsigned long long)(start + bytes - 1));
 		return -EINVAL;
