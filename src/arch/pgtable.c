@@ -359,14 +359,23 @@ int kernel_pgtable_prealloc(unsigned long va, unsigned long size)
 	return kernel_pgtable_prealloc_depth(va, size, pt_fmt()->levels - 1);
 }
 
-/* The same down to the tables `depth` levels below the root (1: x86_64's PUD pages, preallocate_vmalloc_pages). */
+/*
+ * The same down to the tables `depth` levels below the root (1: x86_64's
+ * PUD pages, preallocate_vmalloc_pages).  Tables made from the buddy
+ * allocator this way are kept for good (PG_reserved: unmapping never frees
+ * them), as Linux never frees the kernel's upper tables.
+ */
 int kernel_pgtable_prealloc_depth(unsigned long va, unsigned long size, int depth)
 {
 	const struct pt_format *f = pt_fmt();
 	unsigned long span = 1UL << f->shift[depth - 1];
-	for (unsigned long a = va & ~(span - 1); a < va + size && a >= (va & ~(span - 1)); a += span)
-		if (!pt_table_for(a, depth))
+	for (unsigned long a = va & ~(span - 1); a < va + size && a >= (va & ~(span - 1)); a += span) {
+		phys_addr_t t = pt_table_for(a, depth);
+		if (!t)
 			return -ENOMEM;
+		if (M->pgtable_from_buddy)
+			SetPageReserved(pfn_to_page(PFN_DOWN(t)));
+	}
 	return 0;
 }
 
