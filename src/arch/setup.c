@@ -3,23 +3,43 @@
  * setup_arch() and the part of start_kernel() that builds memory management.
  *
  * The sequence is Linux's, because every figure depends on what was reserved
- * when it was computed:
+ * when it was computed, and where (top-down memblock allocations land in
+ * the highest zone; the "Memory:" line counts every reserved page):
  *
+ *   (--dmesg)           arch/dmesg.c turns a real log into these parameters
  *   parse_early_param   mem= memmap= highmem= vmalloc= kernelcore= ...
  *   e820                firmware map -> user edits -> trim page 0, 640K-1M
  *   max_pfn             end of usable RAM (capped by the page-table format)
- *   memblock            RAM ranges; reserve kernel image, first MiB, initrd
- *   find_low_pfn_range  i386: lowmem ends at MAXMEM (the ~896 MiB line)
- *   initmem/paging      nodes, zones, mem_map, memmap_init
- *   setup_per_cpu_areas first percpu chunk
+ *   memblock            RAM ranges; reserve the kernel image, the used brk
+ *                       (head_32's early PTEs, DMI strings, pgt_buf), the
+ *                       first MiB, the initrd where the boot loader put it
+ *   init_mem_mapping    the direct map (tables from the image, the brk's
+ *                       pgt_buf, then memblock), i386's fixmap tables
+ *   reserve_initrd      i386: an initrd above lowmem moves down
+ *   paging_init         PKMAP table; nodes, NODE_DATA, mem_section roots,
+ *                       zones, mem_map (+ the vmemmap's tables), memmap_init
+ *   setup_arch's end    firmware resources (e820, HPET, IO-APIC)
+ *   setup_command_line  its two copies
+ *   setup_per_cpu_areas first percpu chunk and its maps
  *   build_all_zonelists "Built N zonelists ... Total pages"
  *   hash tables         dentry and inode caches, sized from lowmem
- *   mem_init            memblock_free_all, highmem page by page, "Memory:"
+ *   trap_init           the cpu_entry_area's tables
+ *   mem_init            pci_iommu_alloc (swiotlb when RAM passes 4 GiB),
+ *                       memblock_free_all, highmem page by page, x86_64's
+ *                       vmalloc PUDs, then "Memory:"
+ *   alternatives        "Freeing SMP alternatives memory"
+ *   postcore initcalls  the atomic DMA pools (x86_64)
  *   page_alloc_init_late deferred struct pages (x86_64)
- *   initcalls           init_per_zone_wmark_min, khugepaged's min_free_kbytes
- *   late frees          initrd, the kernel's init sections
+ *   initcalls           init_per_zone_wmark_min, khugepaged's min_free_kbytes,
+ *                       pci_iommu_init's swiotlb report
+ *   late frees          initrd; free_initmem (x86_64: the unused decrypted
+ *                       bss first); mark_rodata_ro (x86_64: the section gaps)
  *   sysctl.* params     applied last, as do_sysctl_args() does
  *   fault injection     armed: failslab= and fail_page_alloc= act from now on
+ *
+ * Not modelled: a handful of small memblock allocations of ACPI and APIC
+ * code whose sizes depend on the firmware (a page or two on i386, five or
+ * six on x86_64, measured against the real boots in tests/data).
  *
  * A bad parameter or map stops the boot with a message saying what is wrong
  * before anything is allocated; kmm_boot() then leaves no machine behind.
