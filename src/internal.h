@@ -419,9 +419,15 @@ static inline u32 prandom_u32_max(u32 ceil)
 int setup_arch(char *err, size_t errlen);            /* arch/setup.c */
 /* arch/setup.c: the boot-time page for the kernel table mapping va, depth levels below the root */
 phys_addr_t alloc_low_page(unsigned long va, int depth);
-/* arch/dmesg.c: the boot params a real log describes; *cmdline (malloc()ed) is out->cmdline */
-int dmesg_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out, char **cmdline, char *err,
-		      size_t errlen);
+/* arch/dmesg.c: the boot params a real log describes, and its command line (all malloc()ed) */
+struct dmesg_cmdline {
+	char *parsed;   /* what kmm parses: the log's known parameters, then the caller's (out->cmdline) */
+	char *logged;   /* the log's own line, and the caller's */
+	char *unknown;  /* the log's parameters kmm does not know, space-separated */
+};
+int dmesg_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out, struct dmesg_cmdline *cl,
+		      char *err, size_t errlen);
+bool kmm_param_known(const char *word);               /* arch/setup.c */
 void numa_init(void);                                 /* mm/mm_init.c */
 void free_area_init(void);                            /* mm/mm_init.c */
 int memmap_alloc(char *err, size_t errlen);           /* mm/mm_init.c */

@@ -212,6 +212,25 @@ Test(boot_ref, dmesg_cmdline_is_extended)
 	free(ref);
 }
 
+/* A pasted log of a distribution's boot: parameters kmm does not model are named and left alone. */
+Test(boot_ref, dmesg_foreign_parameters)
+{
+	static const char log[] =
+		"[    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-6.1.0-13-amd64 root=UUID=1234 ro quiet splash vt.handoff=7 mem=512M\n"
+		"[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n"
+		"[    0.000000] BIOS-e820: [mem 0x0000000000100000-0x000000003ffdffff] usable\n"
+		"[    0.009000] Zone ranges:\n"
+		"[    0.009000]   DMA      [mem 0x0000000000001000-0x0000000000ffffff]\n"
+		"[    0.009000]   DMA32    [mem 0x0000000001000000-0x000000003ffdffff]\n";
+	char err[256];
+	cr_assert_eq(boot_text(log, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(M->prof->name, "x86_64");
+	cr_assert(strstr(kmm_dmesg(), "Kernel command line: BOOT_IMAGE=/boot/vmlinuz-6.1.0-13-amd64 root=UUID=1234 ro quiet splash vt.handoff=7 mem=512M\n"));
+	cr_assert(strstr(kmm_dmesg(), "Unknown kernel command line parameters \"vt.handoff=7\", will be passed to user space.\n"));
+	cr_assert_eq(M->max_pfn, (512UL << 20) >> PAGE_SHIFT, "mem=512M of the log applies");
+	assert_machine_sane();
+}
+
 /* Without SRAT lines the "NUMA: Node N [mem ...] + [mem ...] -> ..." lines give the nodes. */
 Test(boot_ref, dmesg_numa_from_node_lines)
 {

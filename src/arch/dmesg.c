@@ -23,9 +23,12 @@
  *                      page-aligned; its exact end is in i386's "Move
  *                      RAMDISK from [mem a-c]" when the kernel moved it
  *
- * Parameters the caller set explicitly still count: its command line is
- * appended to the log's (a later parameter overrides an earlier one, as in
- * Linux).  A log without e820 lines is refused: it does not describe a PC.
+ * The log's command line is printed as it was; its parameters kmm does not
+ * know (root=, splash, vt.handoff= ...) are named in Linux's "Unknown kernel
+ * command line parameters" notice and otherwise left alone, so any pasted
+ * log boots.  The caller's own command line is appended (a later parameter
+ * overrides an earlier one, as in Linux) and parsed strictly.  A log
+ * without e820 lines is refused: it does not describe a PC.
  */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -127,12 +130,56 @@ static void dmesg_initrd(const char *text, struct kmm_boot_params *p)
 		p->initrd_bytes = d - c;
 }
 
-int dmesg_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out, char **cmdline, char *err,
-		      size_t errlen)
+/* Append word to *buf (space-separated). */
+static int dmesg_append(char **buf, const char *word, size_t len)
+{
+	size_t have = *buf ? strlen(*buf) : 0;
+	char *nb = realloc(*buf, have + len + 2);
+	if (!nb)
+		return -ENOMEM;
+	if (have)
+		nb[have++] = ' ';
+	memcpy(nb + have, word, len);
+	nb[have + len] = 0;
+	*buf = nb;
+	return 0;
+}
+
+/*
+ * The log's command line, split as the kernel splits it (quotes keep
+ * spaces): what kmm knows goes to the parser, the rest is only named.
+ */
+static int dmesg_split_cmdline(const char *line, struct dmesg_cmdline *cl)
+{
+	const char *p = line;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		const char *w = p;
+		bool quoted = false;
+		while (*p && (quoted || *p != ' ')) {
+			if (*p == '"')
+				quoted = !quoted;
+			p++;
+		}
+		char word[256];
+		size_t n = min((size_t)(p - w), sizeof(word) - 1);
+		memcpy(word, w, n);
+		word[n] = 0;
+		if (dmesg_append(kmm_param_known(word) ? &cl->parsed : &cl->unknown, w, (size_t)(p - w)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int dmesg_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out, struct dmesg_cmdline *cl,
+		      char *err, size_t errlen)
 {
 	const char *text = in->dmesg_text;
 	*out = *in;
-	*cmdline = NULL;
+	*cl = (struct dmesg_cmdline){ 0 };
 	if (!strstr(text, "BIOS-e820: [mem ")) {
 		snprintf(err, errlen, "kmm: the dmesg has no \"BIOS-e820: [mem ...]\" lines: it does not describe an x86 machine");
 		return -EINVAL;
@@ -157,17 +204,22 @@ int dmesg_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *
 	char *line = dmesg_rest_of_line(text, "Kernel command line: ");
 	if (!line)
 		line = dmesg_rest_of_line(text, "Command line: ");
-	if (in->cmdline && *in->cmdline) {
-		char *both = NULL;
-		if (asprintf(&both, "%s%s%s", line ? line : "", line && *line ? " " : "", in->cmdline) < 0)
-			both = NULL;
-		free(line);
-		line = both;
-		if (!line)
-			return -ENOMEM;
+	int ret = line ? dmesg_split_cmdline(line, cl) : 0;
+	cl->logged = line;
+	if (!ret && in->cmdline && *in->cmdline) {
+		/* the caller's own parameters: all parsed, unknown ones refused as usual */
+		ret = dmesg_append(&cl->parsed, in->cmdline, strlen(in->cmdline));
+		if (!ret)
+			ret = dmesg_append(&cl->logged, in->cmdline, strlen(in->cmdline));
 	}
-	*cmdline = line;
-	out->cmdline = line;
+	if (ret) {
+		free(cl->parsed);
+		free(cl->logged);
+		free(cl->unknown);
+		*cl = (struct dmesg_cmdline){ 0 };
+		return ret;
+	}
+	out->cmdline = cl->parsed;
 	out->dmesg_text = NULL;
 	return 0;
 }

@@ -405,6 +405,16 @@ static const struct kmm_param kmm_params[] = {
 	{ "trace_event", param_ignored }, { "trace_buf_size", param_ignored }, { "trace_clock", param_ignored },
 };
 
+/* Does kmm know the parameter of this word ("name" or "name=value")? (arch/dmesg.c asks) */
+bool kmm_param_known(const char *word)
+{
+	size_t n = strcspn(word, "=");
+	for (size_t i = 0; i < ARRAY_SIZE(kmm_params); i++)
+		if (strlen(kmm_params[i].name) == n && !strncmp(kmm_params[i].name, word, n))
+			return true;
+	return false;
+}
+
 /* Split the command line into name[=value] words and hand each to its handler. */
 static int parse_early_param(const char *cmdline, char *err, size_t errlen)
 {
@@ -1281,6 +1291,7 @@ static void apply_boot_sysctls(void)
 }
 
 static int boot_machine(const struct kmm_boot_params *params, char *err, size_t errlen);
+static const char *logged_cmdline, *logged_unknown; /* --dmesg: the command line as its log shows it */
 
 int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 {
@@ -1294,13 +1305,22 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 		return -EINVAL;
 	if (!params->dmesg_text)
 		return boot_machine(params, err, errlen);
-	/* the machine a real boot log describes (arch/dmesg.c) */
+	/*
+	 * The machine a real boot log describes (arch/dmesg.c).  Its command
+	 * line is logged as it was; the parameters kmm does not know are left
+	 * out of the parsing and named, as Linux names those it passes on.
+	 */
 	struct kmm_boot_params from_dmesg;
-	char *cmdline = NULL;
-	int ret = dmesg_boot_params(params, &from_dmesg, &cmdline, err, errlen);
+	struct dmesg_cmdline cl = { 0 };
+	int ret = dmesg_boot_params(params, &from_dmesg, &cl, err, errlen);
+	logged_cmdline = cl.logged;
+	logged_unknown = cl.unknown;
 	if (!ret)
 		ret = boot_machine(&from_dmesg, err, errlen);
-	free(cmdline); /* M->cmdline is a copy */
+	logged_cmdline = logged_unknown = NULL;
+	free(cl.parsed); /* M->cmdline is a copy */
+	free(cl.logged);
+	free(cl.unknown);
 	return ret;
 }
 
@@ -1444,7 +1464,9 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	setup_per_cpu_areas();
 	build_all_zonelists();
 	if (M->cmdline)
-		pr_info("Kernel command line: %s\n", M->cmdline);
+		pr_info("Kernel command line: %s\n", logged_cmdline ? logged_cmdline : M->cmdline);
+	if (logged_unknown && *logged_unknown)
+		pr_notice("Unknown kernel command line parameters \"%s\", will be passed to user space.\n", logged_unknown);
 	/*
 	 * A NUMA kernel with several memory nodes spreads these tables over the
 	 * nodes with vmalloc later (hashdist); otherwise they come from memblock.
