@@ -53,8 +53,8 @@ int kmm_boot(const struct kmm_boot_params *p, char *err, size_t errlen);
  * "cmdline", "numa", "distance", "initrd", "kernel-size", "seed" - from
  * its text ("4G", "0:0-2G,1:2G-4G", "10 20,20 10").  String values are
  * referenced, not copied.  0; -EINVAL with what was expected in err;
- * -ENOENT for an unknown name.  (--e820 FILE is the caller's: it reads
- * the file into e820_text.)
+ * -ENOENT for an unknown name.  (--e820 FILE and --dmesg FILE are the
+ * caller's: it reads the file into e820_text or dmesg_text.)
  */
 int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *value, char *err, size_t errlen);
 /* Tear the machine down and release all host memory. */
