@@ -517,6 +517,19 @@ int memmap_alloc(char *err, size_t errlen)
 				 (unsigned long long)size, n, M->max_low_pfn >> (20 - PAGE_SHIFT), end - start);
 			return -ENOMEM;
 		}
+		/*
+		 * FLATMEM's setup_usemap(): each spanned zone's pageblock bits
+		 * (NR_PAGEBLOCK_BITS = 4 per pageblock, in whole longs)
+		 */
+		unsigned long pb = 1UL << prof->pageblock_order, word_bits = prof->bits;
+		for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+			struct zone *zone = &pgdat->node_zones[z];
+			if (!zone->in_profile || !zone->spanned_pages)
+				continue;
+			unsigned long pages = zone->spanned_pages + (zone->zone_start_pfn & (pb - 1));
+			unsigned long bits = ALIGN(ALIGN(pages, pb) / pb * 4, word_bits);
+			memblock_phys_alloc_try_nid(bits / 8, SMP_CACHE_BYTES, n);
+		}
 	}
 	return 0;
 }
