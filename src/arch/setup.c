@@ -37,9 +37,9 @@
  *   sysctl.* params     applied last, as do_sysctl_args() does
  *   fault injection     armed: failslab= and fail_page_alloc= act from now on
  *
- * Not modelled: a handful of small memblock allocations of ACPI and APIC
- * code whose sizes depend on the firmware (a page or two on i386, five or
- * six on x86_64, measured against the real boots in tests/data).
+ * Not modelled: a few small memblock allocations (of ACPI and APIC code,
+ * sizes that depend on the firmware) that cost a page or two on some of the
+ * real boots in tests/data; the i386 ones of 1 and 2 GiB are exact.
  *
  * A bad parameter or map stops the boot with a message saying what is wrong
  * before anything is allocated; kmm_boot() then leaves no machine behind.

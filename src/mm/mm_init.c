@@ -447,11 +447,12 @@ int memmap_alloc(char *err, size_t errlen)
 				M->section_present[sec / 64] |= 1UL << (sec % 64);
 		/*
 		 * memblocks_present(): the mem_section root array - a pointer per
-		 * SECTIONS_PER_ROOT (a page of 16-byte struct mem_section) sections
-		 * of the 46-bit physical space - then a root page for each root
-		 * that has a present section, on that section's node.
+		 * SECTIONS_PER_ROOT (a page of struct mem_section: 32 bytes with
+		 * Debian's CONFIG_PAGE_EXTENSION) sections of the 46-bit physical
+		 * space - then a root page for each root that has a present
+		 * section, on that section's node.
 		 */
-		unsigned long per_root = PAGE_SIZE / 16, nroots = (1UL << (46 - prof->section_size_bits)) / per_root;
+		unsigned long per_root = PAGE_SIZE / 32, nroots = (1UL << (46 - prof->section_size_bits)) / per_root;
 		memblock_phys_alloc_range(nroots * sizeof(u64), SMP_CACHE_BYTES, 0, MEMBLOCK_ALLOC_ANYWHERE);
 		for (unsigned long root = 0; root * per_root < M->nr_sections; root++)
 			for (unsigned long sec = root * per_root; sec < min((root + 1) * per_root, M->nr_sections); sec++)
