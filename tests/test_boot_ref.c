@@ -43,7 +43,7 @@ static const char *const same_lines[] = {
 	"  Normal ", "  HighMem ", "Early memory node ranges", "  node ", "On node ", "Built ", "Policy zone",
 	"MB HIGHMEM available", "MB LOWMEM available", "software IO TLB:", "PCI-DMA:", "DMA: preallocated",
 	"Freeing SMP alternatives", "Freeing initrd memory", "Freeing unused decrypted",
-	"Freeing unused kernel image", "Write protecting the kernel read-only data",
+	"Freeing unused kernel image", "Write protecting", "NX-protecting the kernel data",
 };
 
 static void check_log(const char *m, const char *ref)

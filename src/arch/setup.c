@@ -1217,6 +1217,15 @@ static void free_initmem(void)
 		free_reserved_area_pfn(PFN_UP(dec), PFN_DOWN(ALIGN(dec, (u64)(2ULL << 20))), "unused decrypted");
 	}
 	free_reserved_area_pfn(PFN_DOWN(im->init), PFN_UP(im->einit), "unused kernel image (initmem)");
+	if (p->bits == 32) {
+		/* mark_rodata_ro(), and with PAE's NX bit mark_nxdata_nx() up to the large page past __init_end */
+		u64 hpage = 1ULL << p->pmd_shift;
+		pr_info("Write protecting kernel text and read-only data: %lluk\n",
+			(unsigned long long)(im->erodata - im->text) >> 10);
+		if (p->pae)
+			pr_info("NX-protecting the kernel data: %lluk\n",
+				(unsigned long long)(((im->einit + hpage) & ~(hpage - 1)) - ALIGN(im->etext, (u64)PAGE_SIZE)) >> 10);
+	}
 	if (p->bits == 64 && !M->params.kernel_bytes) {
 		pr_info("Write protecting the kernel read-only data: %lluk\n",
 			(unsigned long long)(ALIGN(im->erodata, (u64)(2ULL << 20)) - im->text) >> 10);
