@@ -24,7 +24,7 @@
  *                      RAMDISK from [mem a-c]" when the kernel moved it
  *
  * The log's command line is printed as it was; its parameters kmm does not
- * know (root=, splash, vt.handoff= ...) are named in Linux's "Unknown kernel
+ * know (vt.handoff=, rhgb, rd.lvm.lv= ...) are named in Linux's "Unknown kernel
  * command line parameters" notice and otherwise left alone, so any pasted
  * log boots.  The caller's own command line is appended (a later parameter
  * overrides an earlier one, as in Linux) and parsed strictly.  A log
