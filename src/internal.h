@@ -152,6 +152,8 @@ struct kmm_profile {
 	unsigned text_k, rwdata_k, rodata_k, init_k, bss_k; /* section sizes, KiB ("Memory:" line) */
 	u32 rodata_off, data_off, bss_off; /* where the linker put them, from phys_start */
 	unsigned alt_k;             /* SMP alternatives, freed once patched */
+	unsigned bss_decrypted_k;   /* x86_64: what .bss..decrypted holds at the start of the
+				       2 MiB block that ends .bss; the rest is freed after boot */
 };
 
 const struct kmm_profile *kmm_profile_find(const char *name);
@@ -163,12 +165,14 @@ struct kmm_layout {
 	unsigned long fixaddr_top;    /* FIXADDR_TOP */
 	unsigned long fixaddr_start;  /* FIXADDR_START (permanent fixmaps) */
 	unsigned long fixaddr_tot_start; /* FIXADDR_TOT_START (with boot-time fixmaps) */
+	unsigned long fix_btmap_begin;   /* fix_to_virt(FIX_BTMAP_BEGIN): the lowest boot-time slot */
 	unsigned long cpu_entry_area_base;
+	unsigned long cpu_entry_area_size; /* CPU_ENTRY_AREA_MAP_SIZE: the read-only IDT page and NR_CPUS areas */
 	unsigned long ldt_base;       /* LDT_BASE_ADDR (32-bit) */
 	unsigned long pkmap_base;     /* PKMAP_BASE */
 	unsigned long fix_kmap_begin; /* FIX_KMAP_BEGIN (32-bit): kmap_local slot 0 of CPU 0 */
 	unsigned long vmalloc_start;  /* VMALLOC_START */
-	unsigned long vmalloc_end;    /* VMALLOC_END (exclusive) */
+	unsigned long vmalloc_end;    /* VMALLOC_END, the exclusive bound (x86_64: Linux's ...ffff value) */
 	unsigned long vmalloc_reserve; /* __VMALLOC_RESERVE (vmalloc= moves it) */
 	unsigned long maxmem;         /* MAXMEM: bytes the direct map can cover */
 	unsigned long high_memory;    /* virtual end of the direct map */
@@ -213,6 +217,7 @@ u64 e820__range_update(struct e820_table *t, u64 start, u64 size, enum e820_type
 u64 e820__range_remove(struct e820_table *t, u64 start, u64 size, enum e820_type old, bool check_type);
 void e820__print_table(const struct e820_table *t, const char *who);
 const char *e820_type_name(enum e820_type type);
+bool e820__mapped_all(const struct e820_table *t, u64 start, u64 end, enum e820_type type);
 unsigned long e820__end_of_ram_pfn(const struct e820_table *t, unsigned long limit_pfn);
 void e820__memblock_setup(const struct e820_table *t);
 
@@ -313,6 +318,14 @@ struct kmm_machine {
 	struct kmm_layout layout;
 	struct kmm_image image;
 	u64 initrd_start, initrd_size;
+	u64 brk_start, brk_end;           /* the brk area used after .bss (reserve_brk reserves it) */
+	u64 pgt_buf_next, pgt_buf_top;    /* early_alloc_pgt_buf's pages in it: next free, end */
+	u64 head32_mapped;                /* i386: what head_32's early PTE pages (brk_start...) map */
+	u64 dm_real_end;                  /* x86_64: where memory_map_top_down() started (0: not yet) */
+	u64 dm_brk_step_start, dm_brk_step_end; /* ... its step over the pgt_buf: tables from memblock */
+	u64 swiotlb_start, swiotlb_size;  /* the software IO TLB's bounce buffer (0 size: none) */
+	struct page *dma_pool[3];         /* the atomic DMA pools: GFP_KERNEL, |GFP_DMA, |GFP_DMA32 */
+	int dma_pool_order[3];            /* ... each one block of this order, kept for ever */
 	int nr_cpus;
 
 	/* the physical extent */
@@ -430,6 +443,17 @@ static inline u32 prandom_u32_max(u32 ceil)
 /* ---- subsystem entry points used by the boot sequence ----------------------- */
 
 int setup_arch(char *err, size_t errlen);            /* arch/setup.c */
+/* arch/setup.c: the boot-time page for the kernel table mapping va, depth levels below the root */
+phys_addr_t alloc_low_page(unsigned long va, int depth);
+/* arch/dmesg.c: the boot params a real log describes, and its command line (all malloc()ed) */
+struct dmesg_cmdline {
+	char *parsed;   /* what kmm parses: the log's known parameters, then the caller's (out->cmdline) */
+	char *logged;   /* the log's own line, and the caller's */
+	char *unknown;  /* the log's parameters kmm does not know, space-separated */
+};
+int dmesg_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out, struct dmesg_cmdline *cl,
+		      char *err, size_t errlen);
+bool kmm_param_known(const char *word);               /* arch/setup.c */
 void numa_init(void);                                 /* mm/mm_init.c */
 void free_area_init(void);                            /* mm/mm_init.c */
 int memmap_alloc(char *err, size_t errlen);           /* mm/mm_init.c */
@@ -449,6 +473,7 @@ unsigned long nr_free_pages(void);
 void free_area_init_memmap(void);
 void page_alloc_init_late(void);
 void deferred_init_wait(void);
+void deferred_init_wait_range(unsigned long start, unsigned long end); /* before freeing boot memory there */
 void free_pages_boot(struct page *page, unsigned int order, bool count_managed);
 void memblock_for_each_free_range(int nid, unsigned long lo_pfn, unsigned long hi_pfn,
 				  void (*fn)(unsigned long, unsigned long, void *), void *arg);
@@ -486,6 +511,7 @@ void kmm_user_windows_free(struct mm_struct *mm);
 int kmm_host_map_budget(unsigned long runs);  /* at most this many mirrored runs (0: from max_map_count) */
 unsigned long kmm_host_map_evictions(void);
 int kernel_pgtable_prealloc(unsigned long va, unsigned long size); /* arch/pgtable.c */
+int kernel_pgtable_prealloc_depth(unsigned long va, unsigned long size, int depth);
 void kmm_window_unmap(unsigned long kva, unsigned long size);
 void kmm_windows_exit(void);
 void ram_exit(void);

@@ -40,6 +40,19 @@ done
 has "proc zoneinfo" "Node 0, zone   Normal" "$tmp/proc/zoneinfo"
 ok "e820 file from a real dmesg" "$KMM" boot --e820 "$DATA/linux-ref/i386-686-2G/dmesg.txt" --show meminfo
 has "e820 meminfo" "HighTotal:" "$tmp/out"
+# a real machine from its dmesg: map, command line, CPUs, nodes, initrd, kernel build
+ok "dmesg" "$KMM" boot --dmesg "$DATA/linux-ref/x86_64-4G-numa2/dmesg.txt" --show meminfo
+has "dmesg NUMA" "NODE_DATA(1) allocated [mem 0x13ffd2000-0x13fffcfff]" "$tmp/out"
+has "dmesg initrd" "RAMDISK: [mem 0xbfedc000-0xbffdffff]" "$tmp/out"
+has "dmesg VmallocTotal" "VmallocTotal:   34359738367 kB" "$tmp/out"
+ok "dmesg PAE" "$KMM" boot --dmesg "$DATA/linux-ref/i386-pae-2G/dmesg.txt" --cmdline "min_free_kbytes=4096" --show sys/vm/min_free_kbytes
+has "dmesg PAE initrd moved" "Allocated new RAMDISK: [mem 0x36efa000-0x36ffdf90]" "$tmp/out"
+has "dmesg cmdline appended" "4096" "$tmp/out"
+bad "dmesg of no PC" "does not describe an x86 machine" "$KMM" boot --dmesg "$DATA/linux-ref/README.md"
+bad "dmesg missing" "--dmesg /nonexistent" "$KMM" boot --dmesg /nonexistent
+ok "initrd" "$KMM" boot --profile i386 --mem 4G --initrd 3M
+has "initrd below 2 GiB" "RAMDISK: [mem 0x7fcff000-0x7fffefff]" "$tmp/out"
+has "initrd freed" "Freeing initrd memory: 3072K" "$tmp/out"
 ok "numa" "$KMM" boot -q --profile x86_64 --mem 8G --cpus 4 --numa 0:0-4G,1:4G-9G --distance "10 21,21 10" --show buddyinfo
 has "numa buddyinfo" "Node 1, zone   Normal" "$tmp/out"
 ok "cmdline" "$KMM" boot -q --cmdline "mem=1G vmalloc=192M min_free_kbytes=4096" --show sys/vm/min_free_kbytes

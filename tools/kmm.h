@@ -13,6 +13,7 @@
 #define BOOT_OPTIONS                                                                                          \
 	{ "profile", required_argument, 0, 'B' }, { "mem", required_argument, 0, 'B' },                       \
 	{ "e820", required_argument, 0, 'B' }, { "cpus", required_argument, 0, 'B' },                         \
+	{ "dmesg", required_argument, 0, 'B' },                                                                \
 	{ "cmdline", required_argument, 0, 'B' }, { "numa", required_argument, 0, 'B' },                      \
 	{ "distance", required_argument, 0, 'B' }, { "initrd", required_argument, 0, 'B' },                   \
 	{ "kernel-size", required_argument, 0, 'B' }, { "seed", required_argument, 0, 'B' }

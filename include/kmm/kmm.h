@@ -36,8 +36,12 @@ struct kmm_boot_params {
 	int nr_distance;        /* nodes described by distance[][] (0: 10 local, 20 remote) */
 	int distance[8][8];
 	u64 initrd_bytes;       /* size of the initial ramdisk the boot loader passed */
+	u64 initrd_start;       /* where it put it (0: high under the initrd address limit, as QEMU and GRUB do) */
 	u64 kernel_bytes;       /* a smaller kernel image, linked at 1 MiB (0: the profile's) */
 	u64 seed;               /* for everything random */
+	const char *dmesg_text; /* or: a real x86 kernel's log; its e820 map, command line, CPUs, NUMA
+				   nodes, initrd and kernel build replace the fields above (cmdline is
+				   appended to the log's) */
 };
 
 #define KMM_BOOT_DEFAULTS { .profile = "i386", .mem_bytes = 4ULL << 30, .nr_cpus = 1 }
@@ -49,8 +53,8 @@ int kmm_boot(const struct kmm_boot_params *p, char *err, size_t errlen);
  * "cmdline", "numa", "distance", "initrd", "kernel-size", "seed" - from
  * its text ("4G", "0:0-2G,1:2G-4G", "10 20,20 10").  String values are
  * referenced, not copied.  0; -EINVAL with what was expected in err;
- * -ENOENT for an unknown name.  (--e820 FILE is the caller's: it reads
- * the file into e820_text.)
+ * -ENOENT for an unknown name.  (--e820 FILE and --dmesg FILE are the
+ * caller's: it reads the file into e820_text or dmesg_text.)
  */
 int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *value, char *err, size_t errlen);
 /* Tear the machine down and release all host memory. */

@@ -323,6 +323,21 @@ int e820_parse_text(struct e820_table *t, const char *text, char *err, size_t er
 }
 
 /* The end of usable RAM below limit_pfn, as e820__end_of_ram_pfn(). */
+/* Is [start, end) wholly covered by entries of this type?  (Linux's e820__mapped_all) */
+bool e820__mapped_all(const struct e820_table *t, u64 start, u64 end, enum e820_type type)
+{
+	for (u32 i = 0; i < t->nr_entries; i++) {
+		const struct e820_entry *e = &t->entries[i];
+		if (e->type != type || e->addr >= end || e->addr + e->size <= start)
+			continue;
+		if (e->addr <= start)
+			start = e->addr + e->size;
+		if (start >= end)
+			return true;
+	}
+	return false;
+}
+
 unsigned long e820__end_of_ram_pfn(const struct e820_table *t, unsigned long limit_pfn)
 {
 	unsigned long last_pfn = 0;

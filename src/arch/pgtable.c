@@ -103,11 +103,11 @@ static void pgtable_page_free(struct page *page)
 	__free_pages(page, 0);
 }
 
-/* A zeroed page for a table: memblock while booting, the buddy allocator after. */
-static phys_addr_t pt_alloc_table(bool user)
+/* A zeroed page for a table: brk or memblock while booting, the buddy allocator after. */
+static phys_addr_t pt_alloc_table(bool user, unsigned long va, int depth)
 {
 	if (!M->pgtable_from_buddy) {
-		phys_addr_t pa = memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+		phys_addr_t pa = alloc_low_page(va, depth); /* the image's, the brk's, then memblock */
 		if (pa)
 			memset(ram_host(pa), 0, PAGE_SIZE);
 		return pa;
@@ -169,7 +169,7 @@ static phys_addr_t pt_table_in(phys_addr_t root, unsigned long va, int level, pt
 		pteval_t e = pt_read(table, idx);
 		parents[l] = table;
 		if (!(e & _PAGE_PRESENT)) {
-			phys_addr_t t = pt_alloc_table(table_prot & _PAGE_USER);
+			phys_addr_t t = pt_alloc_table(table_prot & _PAGE_USER, va, l + 1);
 			if (!t) {
 				pt_unmake(parents, first_made, l, va);
 				return 0;
@@ -356,12 +356,26 @@ void kernel_unmap_pages(unsigned long va, unsigned long nr)
  */
 int kernel_pgtable_prealloc(unsigned long va, unsigned long size)
 {
+	return kernel_pgtable_prealloc_depth(va, size, pt_fmt()->levels - 1);
+}
+
+/*
+ * The same down to the tables `depth` levels below the root (1: x86_64's
+ * PUD pages, preallocate_vmalloc_pages).  Tables made from the buddy
+ * allocator this way are kept for good (PG_reserved: unmapping never frees
+ * them), as Linux never frees the kernel's upper tables.
+ */
+int kernel_pgtable_prealloc_depth(unsigned long va, unsigned long size, int depth)
+{
 	const struct pt_format *f = pt_fmt();
-	int leaf = f->levels - 1;
-	unsigned long span = 1UL << f->shift[leaf - 1];
-	for (unsigned long a = va & ~(span - 1); a < va + size && a >= (va & ~(span - 1)); a += span)
-		if (!pt_table_for(a, leaf))
+	unsigned long span = 1UL << f->shift[depth - 1];
+	for (unsigned long a = va & ~(span - 1); a < va + size && a >= (va & ~(span - 1)); a += span) {
+		phys_addr_t t = pt_table_for(a, depth);
+		if (!t)
 			return -ENOMEM;
+		if (M->pgtable_from_buddy)
+			SetPageReserved(pfn_to_page(PFN_DOWN(t)));
+	}
 	return 0;
 }
 
@@ -373,7 +387,7 @@ int kernel_pgtable_prealloc(unsigned long va, unsigned long size)
 int init_kernel_page_tables(void)
 {
 	const struct pt_format *f = pt_fmt();
-	M->swapper_pg_dir = pt_alloc_table(false);
+	M->swapper_pg_dir = pt_alloc_table(false, 0, 0);
 	if (!M->swapper_pg_dir)
 		return -ENOMEM;
 	unsigned long large = 1UL << (f->shift[f->large_level] - PAGE_SHIFT);

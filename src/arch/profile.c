@@ -66,6 +66,7 @@ static const struct kmm_profile profiles[] = {
 		.phys_start = 0x1000000,
 		.text_k = 14343, .rwdata_k = 2338, .rodata_k = 9116, .init_k = 2820, .bss_k = 17356,
 		.rodata_off = 0x1000000, .data_off = 0x1a00000, .bss_off = 0x230d000, .alt_k = 36,
+		.bss_decrypted_k = 12,          /* hv_clock_boot and the kvmclock/steal-time pages */
 	},
 };
 
