@@ -436,7 +436,7 @@ phys_addr_t pgd_alloc(void)
 	phys_addr_t pmds[4] = { 0 };
 	bool pae = f->esize == 8 && f->levels == 3;
 	for (unsigned long i = 0; pae && i < first; i++) {
-		if (!(pmds[i] = pt_alloc_table(true))) {
+		if (!(pmds[i] = pt_alloc_table(true, 0, 1))) {
 			while (i--)
 				pgtable_page_free(pfn_to_page(PFN_DOWN(pmds[i])));
 			__free_pages(page, 0);
