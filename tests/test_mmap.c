@@ -277,7 +277,7 @@ Test(mmap, pagemap_dump)
 	snprintf(path, sizeof(path), "%d/kmm/pagemap", t->pid); /* the text dump; PID/pagemap is binary */
 	char *map = kmm_proc_read(path);
 	char want[48];
-	snprintf(want, sizeof(want), "%08lx pfn %8lx ro zero-page\n", (unsigned long)a, PFN_UP(M->image.bss));
+	snprintf(want, sizeof(want), "%08lx pfn %8lx ro zero-page\n", (unsigned long)a, (unsigned long)PFN_UP(M->image.bss));
 	cr_assert_not_null(strstr(map, want), "%s", map);
 	snprintf(want, sizeof(want), "%08lx pfn ", (unsigned long)a + 4096);
 	const char *line = strstr(map, want);

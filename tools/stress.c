@@ -180,7 +180,7 @@ int cmd_stress(int argc, char **argv)
 		return 2;
 	}
 	if (!quiet)
-		printf("kmm stress: seed %" PRIu64 ", %d CPU%s, %lu operations, validators every %lu per CPU\n", o.seed,
+		printf("kmm stress: seed %llu, %d CPU%s, %lu operations, validators every %lu per CPU\n", o.seed,
 		       o.cpus, o.cpus == 1 ? "" : "s", o.ops, o.check_every);
 	fflush(stdout);
 	struct kmm_stress_result *r = malloc(sizeof(*r));
@@ -200,19 +200,19 @@ int cmd_stress(int argc, char **argv)
 		/* a CPU's share; a failure found while it gave back what it held comes after its last operation */
 		unsigned long share = o.ops / (unsigned long)o.cpus + ((unsigned long)r->fail_cpu < o.ops % (unsigned long)o.cpus);
 		if (r->fail_cpu < 0)
-			fprintf(stderr, "kmm stress: FAILED at the end (seed %" PRIu64 "): %s\n", o.seed, r->why);
+			fprintf(stderr, "kmm stress: FAILED at the end (seed %llu): %s\n", o.seed, r->why);
 		else if (r->fail_op > share)
-			fprintf(stderr, "kmm stress: FAILED on CPU %d after its last operation, %lu (seed %" PRIu64 "): %s\n",
+			fprintf(stderr, "kmm stress: FAILED on CPU %d after its last operation, %lu (seed %llu): %s\n",
 				r->fail_cpu, share, o.seed, r->why);
 		else
-			fprintf(stderr, "kmm stress: FAILED on CPU %d at operation %lu (seed %" PRIu64 "): %s\n", r->fail_cpu,
+			fprintf(stderr, "kmm stress: FAILED on CPU %d at operation %lu (seed %llu): %s\n", r->fail_cpu,
 				r->fail_op, o.seed, r->why);
 		if (o.cpus == 1)
-			fprintf(stderr, "kmm stress: replay it step by step: kmm stress --seed %" PRIu64 " --ops %lu%s --trace\n",
+			fprintf(stderr, "kmm stress: replay it step by step: kmm stress --seed %llu --ops %lu%s --trace\n",
 				o.seed, r->fail_op && r->fail_op <= share ? r->fail_op : o.ops, boot_args);
 		else
 			fprintf(stderr,
-				"kmm stress: run it again: kmm stress --seed %" PRIu64 " --cpus %d --ops %lu%s"
+				"kmm stress: run it again: kmm stress --seed %llu --cpus %d --ops %lu%s"
 				" (CPU %d's operations are the same; their interleaving is the host's)\n",
 				o.seed, o.cpus, o.ops, boot_args, r->fail_cpu < 0 ? 0 : r->fail_cpu);
 		const char *log = kmm_dmesg() + log_from, *tail = log + strlen(log);
@@ -222,7 +222,7 @@ int cmd_stress(int argc, char **argv)
 			fprintf(stderr, "kmm stress: the end of the kernel log:\n%s", tail);
 	} else {
 		printf("kmm stress: %lu operations on %d CPU%s in %.1f s (%.0f/s): %lu validator rounds passed, "
-		       "%lu calls failed as they may, nothing lost; digest %016" PRIx64 "\n",
+		       "%lu calls failed as they may, nothing lost; digest %016llx\n",
 		       r->ops, o.cpus, o.cpus == 1 ? "" : "s", secs, secs > 0 ? (double)r->ops / secs : 0.0, r->checks,
 		       r->failed, r->digest);
 	}

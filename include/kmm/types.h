@@ -16,9 +16,9 @@
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int64_t s64;
-typedef uint64_t phys_addr_t;
+typedef unsigned long long u64;      /* as the kernel's (asm-generic/int-ll64.h), on every architecture */
+typedef long long s64;
+typedef u64 phys_addr_t;
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)
