@@ -4,7 +4,10 @@
  * The simulated machine may be 32-bit (i386) while the host is 64-bit, so a
  * simulated physical address is always 64 bits wide (phys_addr_t) and a page
  * frame number is a host unsigned long.  Kernel virtual addresses of the
- * simulated machine are `unsigned long` as in Linux.
+ * simulated machine are `unsigned long` as in Linux.  The fixed-width
+ * integer types are the kernel's own (u64 is `unsigned long long`, s64
+ * `long long`), so kernel code compiled against these headers prints them
+ * with the formats it uses in Linux (%llu, %llx).
  */
 #ifndef KMM_TYPES_H
 #define KMM_TYPES_H
