@@ -757,10 +757,11 @@ static inline void remove_full(struct kmem_cache *s, struct kmem_cache_node *n, 
 static void deactivate_slab(struct kmem_cache *s, struct page *slab, void *freelist)
 {
 	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
-	u64 seen[SEEN_WORDS(slab->objects)];
-	memset(seen, 0, sizeof(seen));
 	pthread_mutex_lock(&n->list_lock);
 	slab_lock(slab);
+	/* objects shares its word with inuse, which a remote __slab_free changes under the slab lock */
+	u64 seen[SEEN_WORDS(slab->objects)];
+	memset(seen, 0, sizeof(seen));
 	bool remote_frees = slab->freelist != NULL;
 	/*
 	 * Both chains are walked bounded, each object taken once: a double
