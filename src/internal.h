@@ -383,6 +383,7 @@ struct kmm_machine {
 
 	u64 random_state;                 /* sim/random.c: the stream drawn from the seed */
 	struct ratelimit_state pfoom_rs;  /* "Huh VM_FAULT_OOM leaked out" (mm/memory.c) */
+	struct ratelimit_state nopage_rs; /* warn_alloc()'s: 10*HZ, burst 1, as mm/page_alloc.c's */
 	const void *warned_once[64];      /* WARN_ON_ONCE_AT call sites that warned on this machine */
 	struct kmm_fault_inject fault;    /* failslab and fail_page_alloc (mm/fault_inject.c) */
 };

@@ -151,11 +151,16 @@ Test(vmalloc, too_big_fails_cleanly)
 
 Test(vmalloc, out_of_pages_gives_everything_back)
 {
-	/* more than the machine's memory, within the vmalloc area of x86_64 */
+	/* as many pages as the machine has RAM: more than are free, within the vmalloc area of x86_64 */
 	unsigned long before = boot("x86_64", 256ULL << 20);
-	char *p = __vmalloc(512UL << 20, GFP_KERNEL | __GFP_NORETRY);
+	char *p = __vmalloc((unsigned long)M->totalram_pages << PAGE_SHIFT, GFP_KERNEL | __GFP_NORETRY);
 	cr_assert_null(p);
 	cr_assert_not_null(strstr(kmm_dmesg(), "failed to allocate pages"));
+	assert_all_back(before);
+	/* more than the machine's memory is refused before anything is allocated, as 6.1 does */
+	kmm_clock_advance(11ULL * 1000000000); /* past warn_alloc's rate limit */
+	cr_assert_null(__vmalloc(512UL << 20, GFP_KERNEL | __GFP_NORETRY));
+	cr_assert_not_null(strstr(kmm_dmesg(), "vmalloc error: size 536870912, exceeds total pages"));
 	assert_all_back(before);
 }
 

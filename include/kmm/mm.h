@@ -83,6 +83,14 @@ static inline unsigned int compound_order(const struct page *p)
 void get_page(struct page *page);
 void put_page(struct page *page);
 
+/*
+ * Report an allocation failure (unless gfp has __GFP_NOWARN): "kmm: <fmt>,
+ * mode:..., nodemask=(null)", the CPU and the Mem-Info dump, at most once
+ * per 10 simulated seconds (Linux's nopage_rs), then how many were
+ * suppressed.
+ */
+void warn_alloc(gfp_t gfp, const unsigned long *nodemask, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 void *page_address(const struct page *page);
 struct page *virt_to_page(const void *addr);
 bool virt_addr_valid(const void *addr);

@@ -27,7 +27,8 @@
  * kmap_local_page()/kmap_atomic() - per-CPU FIXMAP slots, KM_MAX_IDX per
  * CPU, used as a stack: each map takes the CPU's next slot, each unmap
  * must give back the top one (the slot's entry is cleared and flushed on
- * this CPU only).  Linux keeps the stack per task and the task cannot move
+ * this CPU only); an unmap out of order warns (once) and still pops the
+ * top slot, as 6.1's kunmap_local_indexed() does.  Linux keeps the stack per task and the task cannot move
  * CPU meanwhile; kmm's threads are pinned to their simulated CPU, so the
  * stack is kept per CPU.  Lowmem pages map to their direct-map address and
  * take no slot.  The page tables of both areas are made at boot, so a map
@@ -313,11 +314,23 @@ void kunmap_local(const void *addr)
 			 kva_or_ptr(addr));
 		return;
 	}
-	if (idx < 0 || kva != kmap_slot_addr(cpu, idx)) {
-		/* Linux: WARN_ON_ONCE(addr != __fix_to_virt(FIX_KMAP_BEGIN + idx)); kmm changes nothing */
-		kmap_bug("kunmap_local: %lx is not the last mapping of this CPU (unmap in reverse order)\n",
-			 "kunmap_local_indexed", kva_or_ptr(addr));
+	if (idx < 0 || (km_type_busy[cpu] & (1u << idx))) {
+		/* nothing of kmap_local's to pop: Linux would underflow the stack; kmm refuses */
+		kmap_bug("kunmap_local: %lx: no kmap_local_page() mapping is held on this CPU\n", "kunmap_local_indexed",
+			 kva_or_ptr(addr));
 		return;
+	}
+	if (kva != kmap_slot_addr(cpu, idx)) {
+		/*
+		 * Out of order: 6.1 warns once (WARN_ON_ONCE(addr !=
+		 * __fix_to_virt(FIX_KMAP_BEGIN + idx))) and still pops the
+		 * stack - the entry it clears is the top slot's, not addr's.
+		 * Every such call is counted as the caller's bug.
+		 */
+		M->kmap_bugs++;
+		if (WARN_ON_ONCE_AT(true, "mm/highmem.c:610"))
+			printk(KERN_WARNING "kunmap_local: %lx is not the last mapping of this CPU (unmap in reverse order)\n",
+			       kva_or_ptr(addr));
 	}
 	unmap_slot(cpu, idx);
 	kmap_idx[cpu] = idx;

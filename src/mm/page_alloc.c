@@ -341,6 +341,8 @@ static int gfp_zone_compute(gfp_t flags)
 
 void gfp_zone_table_init(void)
 {
+	/* also the allocator's other boot-time state: warn_alloc()'s rate limit */
+	M->nopage_rs = (struct ratelimit_state){ .interval = 10 * HZ, .burst = 1 };
 	for (gfp_t b = 0; b < 16; b++)
 		M->gfp_zone_table[b] = (signed char)gfp_zone_compute(b);
 }
@@ -963,18 +965,24 @@ unsigned long kmm_bad_pages(void)
 	 (1UL << PG_unevictable) | (1UL << PG_mlocked))
 #define PAGE_FLAGS_CHECK_AT_PREP (((1UL << __NR_PAGEFLAGS) - 1) & ~(1UL << PG_head))
 
-static inline const char *page_bad_reason(const struct page *page, unsigned long flags)
+/* Why page may not be freed (or handed out); ref: the refcount it must have now. */
+static inline const char *page_bad_reason_ref(const struct page *page, unsigned long flags, int ref)
 {
 	if (page->_mapcount != -1)
 		return PageBuddy(page) ? "page is free in the buddy allocator" : "nonzero mapcount";
 	if (page->mapping)
 		return "non-NULL mapping";
-	if (page_ref_count(page) != 0)
+	if (page_ref_count(page) != ref)
 		return "nonzero _refcount";
 	if (page->flags & flags)
 		return flags == PAGE_FLAGS_CHECK_AT_FREE ? "PAGE_FLAGS_CHECK_AT_FREE flag(s) set"
 							 : "PAGE_FLAGS_CHECK_AT_PREP flag(s) set";
 	return NULL;
+}
+
+static inline const char *page_bad_reason(const struct page *page, unsigned long flags)
+{
+	return page_bad_reason_ref(page, flags, 0);
 }
 
 /*
@@ -996,15 +1004,47 @@ static inline int get_alloc_order(const struct page *page)
 	return (int)((page->flags & ALLOC_ORDER_MASK) >> ALLOC_ORDER_SHIFT) - 1;
 }
 
-static inline bool free_pages_prepare(struct page *page, unsigned int order)
+/* A free of the wrong order: said, and refused before anything changed. */
+static bool free_order_mismatch(struct page *page, unsigned int order)
 {
-	char reason[96];
 	int alloc_order = get_alloc_order(page);
-	if (alloc_order >= 0 && alloc_order != (int)order) {
-		snprintf(reason, sizeof(reason), "freed with order %u, allocated with order %d", order, alloc_order);
-		bad_page(page, reason);
+	if (__builtin_expect(alloc_order < 0 || alloc_order == (int)order, 1))
 		return false;
+	char reason[96];
+	snprintf(reason, sizeof(reason), "freed with order %u, allocated with order %d", order, alloc_order);
+	bad_page(page, reason);
+	return true;
+}
+
+/*
+ * free_pages_prepare()'s checks, made while the caller still holds its
+ * reference (ref 1), so a refused free leaves the page exactly as it was:
+ * its owner still has it and may free it correctly.  Read-only.
+ */
+static bool free_pages_refused(struct page *page, unsigned int order)
+{
+	if (free_order_mismatch(page, order))
+		return true;
+	const char *why = page_bad_reason_ref(page, PAGE_FLAGS_CHECK_AT_FREE, 1);
+	if (why) {
+		bad_page(page, why);
+		return true;
 	}
+	for (unsigned long i = 1; i < (1UL << order); i++) {
+		why = page_bad_reason(&page[i], PAGE_FLAGS_CHECK_AT_FREE);
+		if (why) {
+			bad_page(&page[i], why);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* checked: free_pages_refused() passed with the last reference, nothing can have changed since */
+static inline bool free_pages_prepare(struct page *page, unsigned int order, bool checked)
+{
+	if (!checked && free_order_mismatch(page, order))
+		return false;
 	bool compound = PageHead(page);
 	if (compound) {
 		for (unsigned long i = 1; i < (1UL << order); i++)
@@ -1012,16 +1052,18 @@ static inline bool free_pages_prepare(struct page *page, unsigned int order)
 		page[1].compound_order = 0;
 		ClearPageHead(page);
 	}
-	const char *why = page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE);
-	if (why) {
-		bad_page(page, why);
-		return false;
-	}
-	for (unsigned long i = 1; i < (1UL << order); i++) {
-		why = page_bad_reason(&page[i], PAGE_FLAGS_CHECK_AT_FREE);
+	if (!checked) {
+		const char *why = page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE);
 		if (why) {
-			bad_page(&page[i], why);
+			bad_page(page, why);
 			return false;
+		}
+		for (unsigned long i = 1; i < (1UL << order); i++) {
+			why = page_bad_reason(&page[i], PAGE_FLAGS_CHECK_AT_FREE);
+			if (why) {
+				bad_page(&page[i], why);
+				return false;
+			}
 		}
 	}
 	page->flags &= ~ALLOC_ORDER_MASK;
@@ -1115,9 +1157,9 @@ static inline void kasan_poison_pages(struct page *page, unsigned int order)
 		track_mem_noaccess(ram_host(PFN_PHYS(page_to_pfn(page))), PAGE_SIZE << order);
 }
 
-static inline void free_the_page(struct page *page, unsigned int order)
+static inline void free_the_page(struct page *page, unsigned int order, bool checked)
 {
-	if (!free_pages_prepare(page, order))
+	if (!free_pages_prepare(page, order, checked))
 		return;
 	kasan_poison_pages(page, order);
 	if (pcp_allowed_order(order))
@@ -1152,13 +1194,17 @@ void __free_pages(struct page *page, unsigned int order)
 	/*
 	 * The last reference needs no atomic instruction: whoever could race
 	 * with us would need a reference of their own.  (Speculative lookups
-	 * that take a reference from zero do not exist in kmm.)
+	 * that take a reference from zero do not exist in kmm.)  A free that
+	 * would be refused is refused before the reference goes, so the owner
+	 * still holds the page; a wrong order is refused with any refcount.
 	 */
 	if (ref == 1) {
+		if (free_pages_refused(page, order))
+			return;
 		set_page_count(page, 0);
-		free_the_page(page, order);
-	} else if (page_ref_dec_return(page) == 0) {
-		free_the_page(page, order);
+		free_the_page(page, order, true);
+	} else if (!free_order_mismatch(page, order) && page_ref_dec_return(page) == 0) {
+		free_the_page(page, order, false);
 	}
 }
 
@@ -1177,7 +1223,7 @@ void put_page(struct page *page)
 		return;
 	}
 	if (page_ref_dec_return(page) == 0)
-		free_the_page(page, PageHead(page) ? compound_order(page) : (unsigned)max(get_alloc_order(page), 0));
+		free_the_page(page, PageHead(page) ? compound_order(page) : (unsigned)max(get_alloc_order(page), 0), false);
 }
 
 /* ---- addresses ----------------------------------------------------------------------------- */
@@ -1497,13 +1543,25 @@ static struct page *__alloc_pages_may_oom(gfp_t gfp, unsigned int order, const s
 
 static void show_free_areas(void);
 
-static void warn_alloc(gfp_t gfp, const unsigned long *nodemask, unsigned int order)
+/*
+ * An allocation failure the caller did not ask to keep quiet: "comm: what,
+ * mode:..., nodemask=...", the CPU line and the Mem-Info dump, as 6.1's
+ * warn_alloc().  Rate-limited by nopage_rs (10*HZ, burst 1, on the
+ * simulated clock): a run that fails a million allocations prints one
+ * report per ten simulated seconds and "warn_alloc: N callbacks
+ * suppressed" for the rest.  vmalloc's failures come here too.
+ */
+void warn_alloc(gfp_t gfp, const unsigned long *nodemask, const char *fmt, ...)
 {
-	if (gfp & __GFP_NOWARN)
+	if ((gfp & __GFP_NOWARN) || !M || !___ratelimit(&M->nopage_rs, "warn_alloc"))
 		return;
-	char name[160];
+	char name[160], what[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	gfp_flags_name(gfp, name, sizeof(name));
-	printk(KERN_WARNING "kmm: page allocation failure: order:%u, mode:%#x(%s), nodemask=(null)\n", order, gfp, name);
+	printk(KERN_WARNING "kmm: %s, mode:%#x(%s), nodemask=(null)\n", what, gfp, name);
 	printk(KERN_WARNING "CPU: %d PID: 0 Comm: kmm Not tainted 6.1.0-kmm-%s #1\n", max(smp_processor_id(), 0),
 	       M->prof->name);
 	show_free_areas();
@@ -1586,7 +1644,7 @@ nopage:
 		goto retry;
 	}
 fail:
-	warn_alloc(gfp, ac->nodemask, order);
+	warn_alloc(gfp, ac->nodemask, "page allocation failure: order:%u", order);
 	return NULL;
 }
 
@@ -1704,6 +1762,85 @@ void free_pages_exact(void *virt, size_t size)
 
 /* ---- validation ----------------------------------------------------------------- */
 
+/*
+ * Every page of the zone: its refcount agrees with its state (what
+ * check_new_page/free_pages_check see one page at a time, here for all).
+ *   free (in a buddy block, or a block on a pcp list)    refcount 0, and
+ *                                                        no other buddy inside
+ *   reserved, or a tail of a compound page               not looked at
+ *   anything else: allocated                             refcount >= 1; the
+ *       other pages of a non-compound order-n block have 0
+ * The zone lock is held; the pcp lists are their CPUs' (quiet while a
+ * validator runs).  One pass over the zone's pfns.
+ */
+static int zone_verify_pages(struct zone *zone, char *why, size_t whylen)
+{
+	unsigned long start = zone->zone_start_pfn, end = zone_end_pfn(zone), n = end - start;
+	if (!n)
+		return 0;
+	unsigned long *on_pcp = calloc((n + 63) / 64, sizeof(unsigned long));
+	if (!on_pcp)
+		return 0; /* the host is short of memory: no verdict rather than a wrong one */
+	for (int c = 0; zone->pageset && c < M->nr_cpus; c++)
+		for (int i = 0; i < NR_PCP_LISTS; i++) {
+			struct list_head *pos;
+			list_for_each(pos, &zone->pageset[c].lists[i]) {
+				unsigned long pfn = page_to_pfn(list_entry(pos, struct page, lru));
+				for (unsigned long k = 0; k < (1UL << pindex_to_order(i)) && pfn + k < end; k++)
+					if (pfn + k >= start)
+						on_pcp[(pfn + k - start) / 64] |= 1UL << ((pfn + k - start) % 64);
+			}
+		}
+	int ret = 0;
+	for (unsigned long pfn = start; pfn < end && !ret;) {
+		if (!pfn_valid(pfn)) {
+			pfn++;
+			continue;
+		}
+		struct page *page = pfn_to_page(pfn);
+		int ref = page_ref_count(page);
+		if (page_zone(page) != zone) {
+			pfn++;
+		} else if (PageBuddy(page)) {
+			unsigned long order = page->private, k;
+			if (order >= MAX_ORDER) {
+				snprintf(why, whylen, "pfn %#lx is free with order %lu", pfn, order);
+				ret = -EINVAL;
+				break;
+			}
+			for (k = 0; k < (1UL << order) && pfn + k < end; k++) {
+				int r = page_ref_count(page + k);
+				if (r || (k && PageBuddy(page + k))) {
+					snprintf(why, whylen, "pfn %#lx in the free order-%lu block at pfn %#lx has %s", pfn + k,
+						 order, pfn, r ? "a refcount" : "a free block inside it");
+					if (r)
+						snprintf(why + strlen(why), whylen - strlen(why), " of %d", r);
+					ret = -EINVAL;
+					break;
+				}
+			}
+			pfn += k;
+		} else if (on_pcp[(pfn - start) / 64] >> ((pfn - start) % 64) & 1) {
+			if (ref) {
+				snprintf(why, whylen, "pfn %#lx is free on a pcp list with refcount %d", pfn, ref);
+				ret = -EINVAL;
+			}
+			pfn++;
+		} else if (PageReserved(page) || PageTail(page)) {
+			pfn++;
+		} else if (ref <= 0) {
+			snprintf(why, whylen, "pfn %#lx has refcount %d but is on no free list (lost, or freed wrongly)", pfn,
+				 ref);
+			ret = -EINVAL;
+		} else {
+			int ao = get_alloc_order(page);
+			pfn += !PageHead(page) && ao > 0 ? 1UL << ao : 1; /* the rest of the block has no refcount of its own */
+		}
+	}
+	free(on_pcp);
+	return ret;
+}
+
 /* Recount the free lists and check them against PageBuddy and the counters. */
 int zone_verify(struct zone *zone, char *why, size_t whylen)
 {
@@ -1791,6 +1928,8 @@ int zone_verify(struct zone *zone, char *why, size_t whylen)
 			 zone->nr_reserved_highatomic);
 		ret = -EINVAL;
 	}
+	if (!ret)
+		ret = zone_verify_pages(zone, why, whylen);
 	pthread_mutex_unlock(&zone->lock);
 	return ret;
 }

@@ -28,6 +28,12 @@
  * get_vm_area() reserves an area without pages (ioremap's and vmap's
  * ground); free_vm_area() unmaps whatever was put there and frees it.
  * vmap_area_lock protects both trees, the lazy list and the counters.
+ *
+ * Refusals are 6.1's: a zero size warns once; a size of more pages than
+ * the machine has RAM ("exceeds total pages", checked before any rounding,
+ * so sizes near ULONG_MAX never wrap to a small area), no room in the
+ * window or no pages are reported through warn_alloc(), rate-limited as
+ * page allocation failures are, and leave no area behind.
  */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -45,11 +51,14 @@ struct vmap_area {
 	struct vmap_area *lazy_next;    /* the purge list */
 };
 
+#define PAGE_ALIGN(x) ALIGN((unsigned long)(x), PAGE_SIZE) /* 0 for sizes within a page of ULONG_MAX */
 #define VM_LOWMEM (1UL << 31) /* kmm-internal: no HighMem pages (vmalloc_32), never stored */
 
 static pthread_mutex_t vmap_area_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vmap_area *busy_root, *free_root, *purge_list;
 static unsigned long lazy_nr, vmalloc_nr_pages, nr_purges;
+/* printk_ratelimit()'s state (5*HZ, burst 10), for "vmap allocation ... failed"; reset at boot */
+static struct ratelimit_state printk_ratelimit_state;
 static unsigned int treap_seed = 2463534242u;
 
 static unsigned int treap_rand(void)
@@ -291,29 +300,41 @@ bool is_vmalloc_addr(const void *addr)
 	return kva >= M->layout.vmalloc_start && kva < M->layout.vmalloc_end;
 }
 
-static void vmalloc_warn(unsigned long size, gfp_t gfp, const char *why)
+/*
+ * The area for size bytes and a guard page, or NULL with alloc_vmap_area()'s
+ * "vmap allocation for size ... failed" (under printk_ratelimit(), as
+ * Linux's) and warn_alloc()'s "vm_struct allocation failed".
+ */
+static struct vmap_area *vmalloc_area_or_warn(unsigned long size, unsigned long real, gfp_t gfp)
 {
-	if (gfp & __GFP_NOWARN)
-		return;
-	char name[160];
-	gfp_flags_name(gfp, name, sizeof(name));
-	printk(KERN_WARNING "kmm: vmalloc error: size %lu, %s, mode:%#x(%s), nodemask=(null)\n", size, why, gfp, name);
+	struct vmap_area *va = NULL;
+	if (real + PAGE_SIZE <= M->layout.vmalloc_end - M->layout.vmalloc_start)
+		va = alloc_vmap_area(real + PAGE_SIZE, PAGE_SIZE);
+	if (va)
+		return va;
+	if (!(gfp & __GFP_NOWARN) && ___ratelimit(&printk_ratelimit_state, "alloc_vmap_area"))
+		printk(KERN_WARNING "vmap allocation for size %lu failed: use vmalloc=<size> to increase size\n",
+		       real + PAGE_SIZE);
+	warn_alloc(gfp, NULL, "vmalloc error: size %lu, vm_struct allocation failed%s", size,
+		   gfp & __GFP_NOFAIL ? ". Retrying." : "");
+	return NULL;
 }
 
 static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned long caller, unsigned long vmflags)
 {
 	if (!M)
 		return NULL;
-	unsigned long real = ALIGN(size, PAGE_SIZE);
-	if (!size || real > M->layout.vmalloc_end - M->layout.vmalloc_start) {
-		vmalloc_warn(size, gfp, size ? "vm_struct allocation failed" : "zero size");
+	if (WARN_ON_ONCE_AT(!size, "mm/vmalloc.c:3227"))
+		return NULL;
+	/* before any rounding: a size within a page of ULONG_MAX must not wrap to a small one */
+	if ((size >> PAGE_SHIFT) > (unsigned long)M->totalram_pages) {
+		warn_alloc(gfp, NULL, "vmalloc error: size %lu, exceeds total pages", size);
 		return NULL;
 	}
-	struct vmap_area *va = alloc_vmap_area(real + PAGE_SIZE, PAGE_SIZE);
-	if (!va) {
-		vmalloc_warn(size, gfp, "vmap allocation failed");
+	unsigned long real = PAGE_ALIGN(size);
+	struct vmap_area *va = vmalloc_area_or_warn(size, real, gfp);
+	if (!va)
 		return NULL;
-	}
 	struct vm_struct *vm = kzalloc(sizeof(*vm), GFP_KERNEL);
 	unsigned int nr = (unsigned int)(real >> PAGE_SHIFT);
 	size_t array = (size_t)nr * sizeof(struct page *);
@@ -324,7 +345,11 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 	if (!vm || !pages) {
 		kfree(vm);
 		free_vmap_area_now(va);
-		vmalloc_warn(size, gfp, "vm_struct allocation failed");
+		if (vm)
+			warn_alloc(gfp, NULL, "vmalloc error: size %lu, failed to allocate page array size %lu", real,
+				   (unsigned long)array);
+		else
+			warn_alloc(gfp, NULL, "vmalloc error: size %lu, vm_struct allocation failed", size);
 		return NULL;
 	}
 	*vm = (struct vm_struct){ .addr = kmm_kva_to_host(va->va_start), .size = real + PAGE_SIZE,
@@ -345,7 +370,11 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 		va->vm = vm;
 		__atomic_add_fetch(&vmalloc_nr_pages, vm->nr_pages, __ATOMIC_RELAXED); /* vfree() below takes them off */
 		pthread_mutex_unlock(&vmap_area_lock);
-		vmalloc_warn(size, gfp, "failed to allocate pages");
+		if (vm->nr_pages < nr)
+			warn_alloc(gfp, NULL, "vmalloc error: size %lu, page order %u, failed to allocate pages",
+				   (unsigned long)vm->nr_pages << PAGE_SHIFT, 0u);
+		else
+			warn_alloc(gfp, NULL, "vmalloc error: size %lu, failed to map pages", real);
 		vfree(kmm_kva_to_host(va->va_start));
 		return NULL;
 	}
@@ -463,8 +492,12 @@ void vfree(const void *addr)
 
 void *vmap(struct page **pages, unsigned int count, unsigned long flags, pteval_t prot)
 {
-	if (!M || !count || (unsigned long)count > (M->layout.vmalloc_end - M->layout.vmalloc_start) >> PAGE_SHIFT)
+	if (!M || !count || (unsigned long)count > (unsigned long)M->totalram_pages ||
+	    (unsigned long)count > (M->layout.vmalloc_end - M->layout.vmalloc_start) >> PAGE_SHIFT)
 		return NULL;
+	/* "Your top guard is someone else's bottom guard" */
+	if (WARN_ON_ONCE_AT(flags & VM_NO_GUARD, "mm/vmalloc.c:2913"))
+		flags &= ~VM_NO_GUARD;
 	struct vm_struct *area = get_vm_area_caller((unsigned long)count << PAGE_SHIFT, flags | VM_MAP, (const void *)CALLER);
 	if (!area)
 		return NULL;
@@ -490,9 +523,10 @@ void vunmap(const void *addr)
 
 struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags, const void *caller)
 {
-	if (!M || !size || ALIGN(size, PAGE_SIZE) >= M->layout.vmalloc_end - M->layout.vmalloc_start)
+	/* PAGE_ALIGN of a size within a page of ULONG_MAX is 0: refused, as __get_vm_area_node() does */
+	if (!M || !PAGE_ALIGN(size) || PAGE_ALIGN(size) >= M->layout.vmalloc_end - M->layout.vmalloc_start)
 		return NULL;
-	unsigned long real = ALIGN(size, PAGE_SIZE) + (flags & VM_NO_GUARD ? 0 : PAGE_SIZE);
+	unsigned long real = PAGE_ALIGN(size) + (flags & VM_NO_GUARD ? 0 : PAGE_SIZE);
 	struct vmap_area *va = alloc_vmap_area(real, PAGE_SIZE);
 	struct vm_struct *vm = va ? kzalloc(sizeof(*vm), GFP_KERNEL) : NULL;
 	if (!vm) {
@@ -566,6 +600,7 @@ void vmalloc_init(void)
 	all->va_end = M->layout.vmalloc_start + min(M->layout.vmalloc_end - M->layout.vmalloc_start, 1UL << 40);
 	busy_root = free_root = purge_list = NULL;
 	lazy_nr = vmalloc_nr_pages = nr_purges = 0;
+	printk_ratelimit_state = RATELIMIT_STATE_INIT;
 	treap_insert(&free_root, all);
 }
 
