@@ -14,6 +14,7 @@
 #include <limits.h>
 
 #include "mm/slab.h"
+#include "sim/track.h"
 
 static struct kmm_usage at_boot;
 
@@ -358,3 +359,353 @@ static void refcount_and_free_state_agree(const char *profile)
 }
 TEST_ON_EVERY_PROFILE(hostile_mm, refcount_and_free_state_agree, refcount_and_free_state_agree)
 
+/* ---- 5. SLUB: double frees the fast path cannot see ---------------------------------------- */
+
+/*
+ * A cache whose CPU slab is full: its first slab's objects, all allocated.
+ * What is freed then goes on the CPU freelist alone, so a double free
+ * there loses nothing else and a flush can put everything right.
+ */
+static struct kmem_cache *full_cpu_slab(void ***objs, unsigned int *n)
+{
+	struct kmem_cache *c = kmem_cache_create("hostile_obj", 64, 0, 0, NULL);
+	cr_assert_not_null(c);
+	void *first = kmem_cache_alloc(c, GFP_KERNEL);
+	struct page *slab = virt_to_slab(first);
+	*n = slab->objects;
+	*objs = calloc(*n, sizeof(void *));
+	(*objs)[0] = first;
+	for (unsigned int i = 1; i < *n; i++) {
+		(*objs)[i] = kmem_cache_alloc(c, GFP_KERNEL);
+		cr_assert_eq(virt_to_slab((*objs)[i]), slab);
+	}
+	return c;
+}
+
+static bool kasan_catches_double_free(void)
+{
+	return KMM_TRACK && track_on; /* the ASan build: kasan_slab_free() refuses the second free */
+}
+
+static void double_free_is_seen(const char *profile, int how)
+{
+	boot_hostile(profile, 256ULL << 20);
+	void **o;
+	unsigned int n;
+	struct kmem_cache *c = full_cpu_slab(&o, &n);
+	char why[256];
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
+	unsigned long bugs = M->slab_bugs;
+	/* a, b, a: the second free of a is not at the freelist's head, which is all SLUB checks */
+	if (how == 0) {
+		kmem_cache_free(c, o[1]);
+		kmem_cache_free(c, o[2]);
+		kmem_cache_free(c, o[1]);
+	} else if (how == 1) {
+		kfree(o[1]);
+		kfree(o[2]);
+		kfree(o[1]);
+	} else {
+		void *dup[3] = { o[1], o[2], o[1] };
+		kmem_cache_free_bulk(c, 3, dup);
+	}
+	if (kasan_catches_double_free()) {
+		cr_assert_not_null(strstr(kmm_dmesg(), "BUG: KASAN: double-free"));
+	} else {
+		/* no report at free time, as Linux without debugging; the validators see the cycle */
+		cr_assert_eq(M->slab_bugs, bugs);
+		cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0, "a freelist with a cycle passed");
+		cr_assert_not_null(strstr(why, "free already"), "%s", why);
+		cr_assert_neq(kmm_verify(why, sizeof(why)), 0);
+		/* a flush follows the chain bounded, keeps each object once and reports the rest */
+		kmem_cache_shrink(c);
+		cr_assert_not_null(strstr(kmm_dmesg(), "Freechain corrupt"), "%s", kmm_dmesg());
+		cr_assert_not_null(strstr(kmm_dmesg(), "FIX hostile_obj: Isolate corrupted freechain"));
+	}
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
+	for (unsigned int i = 0; i < n; i++)
+		if (i != 1 && i != 2)
+			kmem_cache_free(c, o[i]);
+	free(o);
+	kmem_cache_destroy(c);
+	assert_nothing_lost();
+}
+static void double_kmem_cache_free(const char *profile) { double_free_is_seen(profile, 0); }
+static void double_kfree(const char *profile) { double_free_is_seen(profile, 1); }
+static void duplicate_in_free_bulk(const char *profile) { double_free_is_seen(profile, 2); }
+TEST_ON_EVERY_PROFILE(hostile_mm, double_kmem_cache_free, double_kmem_cache_free)
+TEST_ON_EVERY_PROFILE(hostile_mm, double_kfree, double_kfree)
+TEST_ON_EVERY_PROFILE(hostile_mm, duplicate_in_free_bulk, duplicate_in_free_bulk)
+
+/* Every kind of damage the validator can see in a CPU slab, and none of it hangs anything. */
+Test(hostile_mm, kmem_cache_verify_sees_corrupt_freelists)
+{
+	boot_hostile("x86_64", 256ULL << 20);
+	if (kasan_catches_double_free())
+		return; /* the ASan build refuses the frees this test corrupts with */
+	struct kmem_cache *c = kmem_cache_create("hostile_obj", 64, 0, 0, NULL);
+	void *a = kmem_cache_alloc(c, GFP_KERNEL), *b = kmem_cache_alloc(c, GFP_KERNEL);
+	struct kmem_cache_cpu *cpu = &c->cpu_slab[0];
+	cr_assert_not_null(cpu->slab);
+	char why[256];
+	void *saved = cpu->freelist;
+	/* a pointer off an object boundary */
+	cpu->freelist = (char *)saved + 8;
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	cr_assert_not_null(strstr(why, "is not an object"), "%s", why);
+	/* a pointer into another page */
+	cpu->freelist = page_address(alloc_page(GFP_KERNEL));
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	__free_page(virt_to_page(cpu->freelist));
+	/* the slab's count disagrees with its freelist */
+	cpu->freelist = saved;
+	cpu->slab->inuse--;
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	cr_assert_not_null(strstr(why, "inuse"), "%s", why);
+	cpu->slab->inuse++;
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
+	kmem_cache_free(c, a);
+	kmem_cache_free(c, b);
+	kmem_cache_destroy(c);
+	assert_nothing_lost();
+}
+
+/* ---- 6. a destroyed cache ------------------------------------------------------------------ */
+
+static void destroyed_cache_is_refused(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	struct kmem_cache *c = kmem_cache_create("hostile_gone", 100, 0, 0, NULL);
+	void *o = kmem_cache_alloc(c, GFP_KERNEL);
+	kmem_cache_free(c, o);
+	unsigned long kaddr = c->kaddr;
+	cr_assert_geq(kaddr, M->layout.page_offset, "the descriptor is an object in simulated memory");
+	kmem_cache_destroy(c);
+	unsigned long bugs = M->slab_bugs;
+	/* each use is reported, naming the call and the descriptor's kernel address, and refused */
+	kmem_cache_destroy(c);
+	cr_assert_null(kmem_cache_alloc(c, GFP_KERNEL));
+	cr_assert_null(kmem_cache_alloc_node(c, GFP_KERNEL, 0));
+	kmem_cache_free(c, o);
+	void *bulk[2] = { NULL, NULL };
+	cr_assert_eq(kmem_cache_alloc_bulk(c, GFP_KERNEL, 2, bulk), 0);
+	kmem_cache_free_bulk(c, 2, bulk);
+	cr_assert_eq(kmem_cache_shrink(c), 0);
+	cr_assert_eq(M->slab_bugs, bugs + 7);
+	char line[128];
+	snprintf(line, sizeof(line), "Read of size %d at addr %lx by task kmm/0", M->prof->bits / 8, kaddr);
+	cr_assert_eq(dmesg_count(line), 7, "%s", kmm_dmesg());
+	cr_assert_eq(dmesg_count("BUG: KASAN: use-after-free in kmem_cache_destroy\n"), 1);
+	cr_assert_eq(dmesg_count("BUG: KASAN: use-after-free in kmem_cache_alloc\n"), 1);
+	cr_assert_eq(dmesg_count("BUG: KASAN: use-after-free in kmem_cache_free\n"), 1);
+	cr_assert_eq(dmesg_count("The object was the cache \"hostile_gone\""), 7);
+	char why[128];
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	/* the kernel's own caches are never destroyed */
+	bugs = M->slab_bugs;
+	kmem_cache_destroy(kmalloc_caches[KMALLOC_NORMAL][13]);
+	kmem_cache_destroy(kmem_cache_cache);
+	cr_assert_eq(M->slab_bugs, bugs + 2);
+	void *k = kmalloc(8000, GFP_KERNEL);
+	cr_assert_not_null(k, "kmalloc-8k still works");
+	kfree(k);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, destroyed_cache_is_refused, destroyed_cache_is_refused)
+
+/* Many destroys after it: the quarantine lets the oldest go, and nothing leaks. */
+Test(hostile_mm, many_destroyed_caches)
+{
+	boot_hostile("x86_64", 256ULL << 20);
+	for (int i = 0; i < 300; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "hostile_%d", i);
+		struct kmem_cache *c = kmem_cache_create(name, 32 + (unsigned)i, 0, SLAB_STORE_USER, NULL);
+		void *o = kmem_cache_alloc(c, GFP_KERNEL);
+		kmem_cache_free(c, o);
+		kmem_cache_destroy(c);
+		kmem_cache_destroy(c); /* the latest is always reported */
+	}
+	cr_assert_eq(dmesg_count("BUG: KASAN: use-after-free in kmem_cache_destroy"), 300);
+	assert_nothing_lost();
+}
+
+/* ---- 9. SLUB's reports and validate_slab_cache() -------------------------------------------- */
+
+/* No host pointer, one "0x", no log level inside a line. */
+static void assert_report_clean(const void *const *host, int n)
+{
+	const char *log = kmm_dmesg();
+	cr_assert_null(strstr(log, "0x0x"), "%s", log);
+	cr_assert_null(strstr(log, "<3>"), "%s", log);
+	cr_assert_null(strstr(log, "<4>"), "%s", log);
+	for (int i = 0; i < n; i++) {
+		char hex[32];
+		snprintf(hex, sizeof(hex), "%lx", (unsigned long)host[i]);
+		cr_assert_null(strstr(log, hex), "host pointer %s in the log:\n%s", hex, log);
+	}
+}
+
+static void slub_reports_are_the_kernels(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	struct kmem_cache *c = kmem_cache_create("hostile_dbg", 40, 0, SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER, NULL);
+	char *o = kmem_cache_alloc(c, GFP_KERNEL), *keep = kmem_cache_alloc(c, GFP_KERNEL);
+	o[40] = 0x42; /* one byte into the red zone */
+	kmem_cache_free(c, o);
+	cr_assert_not_null(strstr(kmm_dmesg(), "BUG hostile_dbg (Not tainted): Redzone overwritten"), "%s", kmm_dmesg());
+	cr_assert_not_null(strstr(kmm_dmesg(), "Object   "), "the hexdump");
+	kmem_cache_free(c, o); /* the first free was refused (reported, repaired): this one frees */
+	kmem_cache_free(c, o); /* a double free: "Object already free" with its trailer */
+	cr_assert_not_null(strstr(kmm_dmesg(), "Object already free"));
+	char slabline[64];
+	snprintf(slabline, sizeof(slabline), "fp=0x%lx", kmm_host_to_kva(o));
+	cr_assert_not_null(strstr(kmm_dmesg(), slabline), "the free pointer as a kernel address: %s", kmm_dmesg());
+	const void *host[] = { o, keep, virt_to_page(o), c };
+	assert_report_clean(host, 4);
+	kmem_cache_free(c, keep);
+	kmem_cache_destroy(c);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, slub_reports_are_the_kernels, slub_reports_are_the_kernels)
+
+/* A page allocator report and a vmalloc report name no host pointer either. */
+Test(hostile_mm, page_and_vmalloc_reports_name_kernel_addresses)
+{
+	boot_hostile("x86_64", 256ULL << 20);
+	struct page *p = alloc_page(GFP_KERNEL);
+	__free_pages(p, 2);
+	void *k = kmalloc(100, GFP_KERNEL);
+	char *v = vmalloc(PAGE_SIZE);
+	vfree(v + 8);
+	vfree(k);
+	kfree((void *)0x1234);
+	const void *host[] = { p, k, page_address(p) };
+	assert_report_clean(host, 3);
+	char line[96];
+	snprintf(line, sizeof(line), "Trying to vfree() nonexistent vm area (%lx)", kmm_host_to_kva(k));
+	cr_assert_not_null(strstr(kmm_dmesg(), "Trying to vfree() nonexistent vm area (ffffc9"), "%s", kmm_dmesg());
+	cr_assert_not_null(strstr(kmm_dmesg(), line), "%s", kmm_dmesg());
+	kfree(k);
+	vfree(v);
+	__free_page(p);
+	assert_nothing_lost();
+}
+
+static int errors_seen;
+static void count_error(void *arg)
+{
+	(void)arg;
+	errors_seen++;
+}
+
+static void validate_repairs(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	struct kmem_cache *c = kmem_cache_create("hostile_val", 64, 0, 0, NULL);
+	void *keep = kmem_cache_alloc(c, GFP_KERNEL), *o = kmem_cache_alloc(c, GFP_KERNEL);
+	kmem_cache_free(c, o);
+	cr_assert_eq(validate_slab_cache(c), 0, "a sound cache has no errors");
+	/* the slab is on the node's partial list now; its count goes wrong */
+	struct page *slab = virt_to_slab(keep);
+	cr_assert(!slab->frozen);
+	slab->inuse += 3;
+	char why[256];
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	cr_assert_eq(validate_slab_cache(c), 1);
+	cr_assert_not_null(strstr(kmm_dmesg(), "BUG hostile_val (Not tainted): Wrong object count."), "%s", kmm_dmesg());
+	cr_assert_not_null(strstr(kmm_dmesg(), "FIX hostile_val: Object count adjusted"));
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "repaired: %s", why);
+	/* with the harness's hook: counted, not printed, repaired all the same */
+	slab->inuse += 2;
+	size_t len = strlen(kmm_dmesg());
+	errors_seen = 0;
+	kmm_slab_set_error_hook(count_error, NULL);
+	validate_slab_cache(c);
+	kmm_slab_set_error_hook(NULL, NULL);
+	cr_assert_eq(errors_seen, 2, "the BUG and its FIX");
+	cr_assert_eq(strlen(kmm_dmesg()), len, "%s", kmm_dmesg() + len);
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
+	kmem_cache_free(c, keep);
+	kmem_cache_destroy(c);
+	cr_assert_eq(validate_slab_cache(c), -EINVAL, "a destroyed cache");
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, validate_repairs, validate_repairs)
+
+/* A double free into a CPU partial slab: validate's flush cuts the cycle, and the cache is whole again. */
+Test(hostile_mm, validate_cuts_a_double_free_cycle)
+{
+	boot_hostile("i386", 256ULL << 20);
+	if (kasan_catches_double_free())
+		return;
+	void **o;
+	unsigned int n;
+	struct kmem_cache *c = full_cpu_slab(&o, &n);
+	kmem_cache_flush_all(c); /* the full slab leaves the CPU: on no list, as SLUB keeps full slabs */
+	kmem_cache_free(c, o[1]); /* it turns partial: frozen onto this CPU's partial list */
+	kmem_cache_free(c, o[2]);
+	kmem_cache_free(c, o[1]);
+	char why[256];
+	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
+	cr_assert_not_null(strstr(why, "CPU 0's partial list"), "%s", why);
+	cr_assert_geq(validate_slab_cache(c), 1);
+	cr_assert_not_null(strstr(kmm_dmesg(), "Freechain corrupt"), "%s", kmm_dmesg());
+	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
+	for (unsigned int i = 0; i < n; i++)
+		if (i != 1 && i != 2)
+			kmem_cache_free(c, o[i]);
+	free(o);
+	kmem_cache_destroy(c);
+	assert_nothing_lost();
+}
+
+/* ---- and the other misuses a caller can make of these APIs ------------------------------------ */
+
+static void other_misuse_refused(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	unsigned long bad = kmm_bad_pages();
+	/* a reference taken on a free page, a split of a compound page: reported and refused, not a stop */
+	struct page *p = alloc_page(GFP_KERNEL);
+	__free_page(p);
+	get_page(p);
+	cr_assert_eq(page_ref_count(p), 0);
+	struct page *c = alloc_pages(GFP_KERNEL | __GFP_COMP, 2);
+	split_page(c, 2);
+	cr_assert(PageHead(c));
+	p = alloc_pages(GFP_KERNEL, 2);
+	split_page(p, 3);
+	cr_assert_eq(page_ref_count(p + 1), 0, "a split of the wrong order changes nothing");
+	cr_assert_eq(kmm_bad_pages(), bad + 3);
+	__free_pages(p, 2);
+	__free_pages(c, 2);
+	/* nodes the machine does not have: any node, never s->node[] out of bounds */
+	struct kmem_cache *kc = kmem_cache_create("hostile_node", 48, 0, 0, NULL);
+	int nodes[] = { -5, -2, 1, 7, 1000, INT_MAX, INT_MIN };
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+		void *a = kmalloc_node(64, GFP_KERNEL, nodes[i]);
+		void *b = kmem_cache_alloc_node(kc, GFP_KERNEL, nodes[i]);
+		void *l = kmalloc_node(64 << 10, GFP_KERNEL, nodes[i]);
+		struct page *pg = alloc_pages_node(nodes[i], GFP_KERNEL, 0);
+		void *v = vmalloc_node(3 * PAGE_SIZE, nodes[i]);
+		cr_assert(a && b && l && pg && v, "node %d", nodes[i]);
+		kfree(a);
+		kmem_cache_free(kc, b);
+		kfree(l);
+		__free_page(pg);
+		vfree(v);
+	}
+	kmem_cache_destroy(kc);
+	/* vmap of no pages, a NULL page or one that is no page of the machine: WARN, NULL, no area */
+	struct page *pages[3] = { alloc_page(GFP_KERNEL), NULL, NULL };
+	cr_assert_null(vmap(NULL, 1, VM_MAP, __PAGE_KERNEL));
+	cr_assert_null(vmap(pages, 2, VM_MAP, __PAGE_KERNEL));
+	pages[1] = mem_map + max_mapnr + 5;
+	cr_assert_null(vmap(pages, 2, VM_MAP, __PAGE_KERNEL));
+	cr_assert_eq(dmesg_count("at mm/vmalloc.c:545 vmap_pages_pte_range"), 2);
+	cr_assert_eq(vmap_areas_in_use(), 0);
+	__free_page(pages[0]);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, other_misuse_refused, other_misuse_refused)

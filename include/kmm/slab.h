@@ -77,6 +77,21 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p);
 
 /* Walk every slab of the cache and check freelists, counts, red zones and poison. */
 int kmem_cache_verify(struct kmem_cache *s, char *why, size_t whylen);
+/*
+ * SLUB's own check (mm/slub.c, what slub_debug's validate and the SLUB
+ * KUnit test call): flush the CPU slabs, walk every slab on the node
+ * lists, report each problem with SLUB's BUG/FIX lines and repair what
+ * SLUB repairs (a broken free chain is cut, the counts fixed).  Returns
+ * the number of errors reported (Linux returns the slabs walked); -EINVAL
+ * for a destroyed cache.
+ */
+long validate_slab_cache(struct kmem_cache *s);
+/*
+ * For a test harness, as Linux's slab_add_kunit_errors(): while hook is
+ * set, each error SLUB would report (a BUG report, a FIX line) calls
+ * hook(arg) instead of printing; repairs happen all the same.  NULL: print.
+ */
+void kmm_slab_set_error_hook(void (*hook)(void *arg), void *arg);
 
 void *kmalloc(size_t size, gfp_t flags);
 void *kmalloc_node(size_t size, gfp_t flags, int node);

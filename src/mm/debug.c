@@ -40,9 +40,16 @@ void dump_page(struct page *page, const char *reason)
 {
 	unsigned long pfn = page_to_pfn(page);
 	int mapcount = PageBuddy(page) ? 0 : page->_mapcount + 1;
-	printk(KERN_WARNING "page:%p refcount:%d mapcount:%d mapping:%p index:%#lx pfn:%#lx\n",
-	       (void *)(uintptr_t)(pfn * M->prof->struct_page_size), page_ref_count(page), mapcount,
-	       page->mapping, page->index, pfn);
+	/* struct page's place in the simulated vmemmap (x86_64) or mem_map; mapping as a kernel address */
+	unsigned long where = pfn * M->prof->struct_page_size + (M->prof->flatmem ? 0 : M->layout.vmemmap_base);
+	unsigned long mapping = page->mapping ? kmm_host_to_kva(page->mapping) : 0;
+	char mtext[24];
+	if (page->mapping && !mapping)
+		snprintf(mtext, sizeof(mtext), "(ptrval)"); /* kmm keeps it outside simulated memory */
+	else
+		snprintf(mtext, sizeof(mtext), "%0*lx", M->prof->bits / 4, mapping);
+	printk(KERN_WARNING "page:%0*lx refcount:%d mapcount:%d mapping:%s index:%#lx pfn:%#lx\n", M->prof->bits / 4, where,
+	       page_ref_count(page), mapcount, mtext, page->index, pfn);
 	struct strbuf sb = { 0 };
 	unsigned long fl = page->flags & ((1UL << __NR_PAGEFLAGS) - 1);
 	for (int i = 0; i < __NR_PAGEFLAGS; i++)

@@ -350,8 +350,8 @@ void kunmap_atomic(const void *addr)
 void *kmap_atomic_type(struct page *page, enum km_type type)
 {
 	if (!page || (unsigned)type >= KM_TYPE_NR) {
-		printk(KERN_CRIT "kernel BUG at mm/highmem.c: kmap_atomic_type: bad page %p or km_type %d\n", (void *)page,
-		       (int)type);
+		printk(KERN_CRIT "kernel BUG at mm/highmem.c: kmap_atomic_type: bad page (pfn %#lx) or km_type %d\n",
+		       page ? page_to_pfn(page) : 0UL, (int)type);
 		M->kmap_bugs++;
 		return NULL;
 	}

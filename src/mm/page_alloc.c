@@ -22,7 +22,9 @@
  * uses the low watermark).  The slow path then wakes kswapd, retries at min
  * (ALLOC_HIGH halves it, ALLOC_HARDER takes a quarter more: GFP_ATOMIC),
  * compacts, reclaims, drains the per-CPU lists, retries, calls the OOM
- * killer, and finally warns ("page allocation failure") - in Linux's order,
+ * killer, and finally warns ("page allocation failure", through warn_alloc()
+ * and its nopage_rs rate limit: one report per 10 simulated seconds) - in
+ * Linux's order,
  * each step a hook that does what is possible until reclaim and compaction
  * exist.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
  *
@@ -38,9 +40,13 @@
  *   vm_stat[NR_FREE_PAGES] == Σ free_area[o].nr_free << o
  *   pcp->count == Σ pages on the CPU's lists;  no two free buddies of one order
  *   managed == allocated + NR_FREE_PAGES + Σ pcp counts
+ *   free (buddy or pcp) <=> refcount 0, for every page but reserved ones and
+ *   compound tails (and the rest of a non-compound order-n block)
  * Bad frees (twice, wrong order, reserved or foreign pages, impossible
  * orders) are refused with Linux's "BUG: Bad page state" report and change
- * nothing.  Reserves and zonelists are computed in mm_init.c.  In an ASan
+ * nothing: every check runs before the caller's reference is dropped.
+ * Orders come from get_order() (kmm/gfp.h), which ends for every size up
+ * to ULONG_MAX; an order >= MAX_ORDER is refused with WARN_ON_ONCE.  Reserves and zonelists are computed in mm_init.c.  In an ASan
  * or Valgrind build a freed block is off limits to the tool until it is
  * allocated again (kasan_poison_pages, sim/track.h).
  */
@@ -1076,7 +1082,8 @@ static bool page_outside_memory(const struct page *page)
 {
 	if (page < mem_map || page >= mem_map + max_mapnr || !pfn_valid(page_to_pfn(page)) ||
 	    !page_zone(page)->in_profile || !populated_zone(page_zone(page))) {
-		pr_alert("BUG: Bad page state in process %s  page:%p is outside any zone\n", "kmm", (const void *)page);
+		pr_alert("BUG: Bad page state in process %s  pfn:%05lx is outside any zone\n", "kmm",
+			 (unsigned long)(page - mem_map));
 		bad_pages_reported++;
 		return true;
 	}
@@ -1208,10 +1215,14 @@ void __free_pages(struct page *page, unsigned int order)
 	}
 }
 
+/* A reference to a free page (refcount 0) would bring it back from the free lists: refused, reported. */
 void get_page(struct page *page)
 {
 	page = compound_head(page);
-	MM_BUG_ON_PAGE(page_ref_count(page) <= 0, page);
+	if (__builtin_expect(page_ref_count(page) <= 0, 0)) {
+		bad_page(page, "VM_BUG_ON_FOLIO(folio_ref_zero_or_close_to_overflow(folio))");
+		return;
+	}
 	page_ref_inc(page);
 }
 
@@ -1723,8 +1734,14 @@ void free_pages(unsigned long addr, unsigned int order)
 /* Make an order-n non-compound allocation into 2^n order-0 pages. */
 void split_page(struct page *page, unsigned int order)
 {
-	MM_BUG_ON_PAGE(PageCompound(page), page);
-	MM_BUG_ON_PAGE(!page_ref_count(page), page);
+	/* DEBUG_VM's VM_BUG_ONs; refused and reported here, as a caller's mistake must not stop the machine */
+	if (PageCompound(page) || !page_ref_count(page) || order >= MAX_ORDER || free_order_mismatch(page, order)) {
+		if (PageCompound(page) || !page_ref_count(page) || order >= MAX_ORDER)
+			bad_page(page, PageCompound(page) ? "VM_BUG_ON_PAGE(PageCompound(page))"
+					 : order >= MAX_ORDER ? "split_page: order above MAX_ORDER-1"
+							      : "VM_BUG_ON_PAGE(!page_count(page))");
+		return;
+	}
 	for (unsigned long i = 1; i < (1UL << order); i++) {
 		set_page_count(&page[i], 1);
 		set_alloc_order(&page[i], 0);

@@ -61,6 +61,8 @@ struct kmem_cache {
 	void *descriptor;                  /* this cache's object in the "kmem_cache" cache */
 	void *node_descriptor[MAX_NUMNODES]; /* ... and in "kmem_cache_node", per node */
 	bool has_cpu_partial;              /* not a debug cache */
+	bool dead;                         /* destroyed: kept a while only to report late uses (atomic) */
+	unsigned long kaddr;               /* its descriptor's simulated kernel address, for reports */
 };
 
 #define __OBJECT_POISON 0x80000000U       /* poison the object itself */
@@ -80,6 +82,19 @@ static inline bool kmem_cache_debug(const struct kmem_cache *s)
 {
 	return s->flags & SLAB_DEBUG_FLAGS;
 }
+
+/*
+ * A destroyed cache.  Its struct stays (without its per-CPU and per-node
+ * parts) for the next DEAD_CACHES_KEPT destroys, so a late
+ * kmem_cache_alloc/free/destroy on it gets kmem_cache_use_after_destroy()'s
+ * report - KASAN's words for a use of the freed descriptor - and is
+ * refused, instead of a host SIGSEGV.
+ */
+static inline bool kmem_cache_dead(struct kmem_cache *s)
+{
+	return __builtin_expect(__atomic_load_n(&s->dead, __ATOMIC_RELAXED), 0);
+}
+void kmem_cache_use_after_destroy(struct kmem_cache *s, const char *fn);
 
 /* The slab (head page) an object address belongs to, or NULL if none. */
 struct page *virt_to_slab(const void *x);

@@ -20,6 +20,12 @@
  * allocator is refused there (NULL and its WARN_ON_ONCE), and kvmalloc()
  * refuses sizes above INT_MAX, as 6.1 does.  kmalloc(0) returns ZERO_SIZE_PTR.
  *
+ * A destroyed cache's struct is kept for the next DEAD_CACHES_KEPT
+ * destroys, marked dead: a kmem_cache_alloc/free/shrink/destroy on it in
+ * that time is reported as KASAN reports a use of a freed descriptor and
+ * refused (later than that, the pointer is as stale as in Linux).  The
+ * boot and kmalloc caches are never destroyed.
+ *
  * Locking: slab_mutex guards slab_caches and cache creation/destruction.
  */
 #include "mm/slab.h"
@@ -148,6 +154,9 @@ static int cache_descriptor_alloc(struct kmem_cache *s)
 	if (!kmem_cache_cache || !kmem_cache_node_cache)
 		return 0; /* bootstrap: charged once both exist */
 	bool ok = (s->descriptor = kmem_cache_alloc(kmem_cache_cache, GFP_KERNEL)) != NULL;
+	if (ok)
+		s->kaddr = M->layout.page_offset +
+			   (unsigned long)((const char *)s->descriptor - (const char *)kmm_ram.direct_base);
 	for (int nid = 0; ok && nid < M->nr_nodes; nid++)
 		ok = (s->node_descriptor[nid] = kmem_cache_alloc_node(kmem_cache_node_cache, GFP_KERNEL, nid)) != NULL;
 	if (!ok)
@@ -235,32 +244,96 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsign
 	return kmem_cache_create_usercopy(name, size, align, flags, 0, 0, ctor);
 }
 
+/* ---- destroyed caches ----------------------------------------------------------------- */
+
+#define DEAD_CACHES_KEPT 64
+static struct kmem_cache *dead_caches[DEAD_CACHES_KEPT]; /* a ring, oldest replaced first (slab_mutex) */
+static unsigned int dead_next;
+
+/* Keep a destroyed cache's struct a while; the oldest one kept goes for good.  slab_mutex held. */
+static void dead_cache_keep(struct kmem_cache *s)
+{
+	struct kmem_cache *old = dead_caches[dead_next];
+	dead_caches[dead_next] = s;
+	dead_next = (dead_next + 1) % DEAD_CACHES_KEPT;
+	if (old) {
+		free(old->name);
+		free(old);
+	}
+}
+
+static void dead_caches_free(void)
+{
+	for (unsigned int i = 0; i < DEAD_CACHES_KEPT; i++)
+		if (dead_caches[i]) {
+			free(dead_caches[i]->name);
+			free(dead_caches[i]);
+			dead_caches[i] = NULL;
+		}
+	dead_next = 0;
+}
+
+/*
+ * fn was called on a destroyed cache: in Linux, a use of its freed
+ * descriptor, which KASAN reports so.  Refused: nothing changes.
+ */
+void kmem_cache_use_after_destroy(struct kmem_cache *s, const char *fn)
+{
+	pr_err("==================================================================\n");
+	pr_err("BUG: KASAN: use-after-free in %s\n", fn);
+	pr_err("Read of size %u at addr %lx by task %s/%d\n\n", M->prof->bits / 8, s->kaddr, "kmm", 0);
+	pr_err("The buggy address belongs to the object at %lx\n", s->kaddr);
+	pr_err(" which belongs to the cache kmem_cache of size %u\n",
+	       kmem_cache_cache ? kmem_cache_cache->object_size : 0u);
+	pr_err("The object was the cache \"%s\", destroyed by kmem_cache_destroy()\n", s->name);
+	pr_err("==================================================================\n");
+	M->slab_bugs++;
+}
+
 void kmem_cache_destroy(struct kmem_cache *s)
 {
 	if (!s || !M)
 		return;
 	pthread_mutex_lock(&slab_mutex);
+	if (kmem_cache_dead(s)) {
+		pthread_mutex_unlock(&slab_mutex);
+		kmem_cache_use_after_destroy(s, "kmem_cache_destroy");
+		return;
+	}
+	/* the boot caches (refcount -1) and the kmalloc caches hold the kernel up: never destroyed */
+	if (s->refcount <= 0 || (s->refcount == 1 && (s->flags & SLAB_KMALLOC))) {
+		pthread_mutex_unlock(&slab_mutex);
+		printk(KERN_WARNING "WARNING: kmem_cache_destroy %s: a boot cache of the kernel, not destroyed\n", s->name);
+		M->slab_bugs++;
+		return;
+	}
 	if (--s->refcount > 0) {
 		pthread_mutex_unlock(&slab_mutex);
 		return;
 	}
 	if (__kmem_cache_shutdown(s)) {
-		printk(KERN_WARNING "kmem_cache_destroy %s: Slab cache still has objects when called from %p\n", s->name,
-		       __builtin_return_address(0));
+		char caller[160];
+		sprint_symbol(caller, sizeof(caller), (unsigned long)__builtin_return_address(0));
+		printk(KERN_WARNING "kmem_cache_destroy %s: Slab cache still has objects when called from %s\n", s->name,
+		       caller);
 		s->refcount++; /* it stays, as Linux leaves it */
 		pthread_mutex_unlock(&slab_mutex);
 		return;
 	}
 	list_del(&s->list);
-	pthread_mutex_unlock(&slab_mutex);
 	cache_descriptor_free(s);
 	__kmem_cache_release(s);
-	free(s->name);
-	free(s);
+	__atomic_store_n(&s->dead, true, __ATOMIC_RELAXED);
+	dead_cache_keep(s);
+	pthread_mutex_unlock(&slab_mutex);
 }
 
 int kmem_cache_shrink(struct kmem_cache *s)
 {
+	if (s && kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "kmem_cache_shrink");
+		return 0;
+	}
 	return s ? __kmem_cache_shrink(s) : 0;
 }
 
@@ -278,6 +351,10 @@ const char *kmem_cache_name(struct kmem_cache *s)
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p)
 {
+	if (kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "kmem_cache_alloc_bulk");
+		return 0;
+	}
 	for (size_t i = 0; i < nr; i++) {
 		p[i] = kmem_cache_alloc(s, flags);
 		if (!p[i]) {
@@ -290,6 +367,10 @@ int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p
 
 void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
 {
+	if (s && kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "kmem_cache_free_bulk");
+		return;
+	}
 	for (size_t i = 0; i < nr; i++)
 		kmem_cache_free(s, p[i]);
 }
@@ -501,6 +582,7 @@ void kmem_cache_exit(void)
 		free(s->name);
 		free(s);
 	}
+	dead_caches_free();
 	INIT_LIST_HEAD(&slab_caches);
 	memset(kmalloc_caches, 0, sizeof(kmalloc_caches));
 	kmem_cache_cache = kmem_cache_node_cache = NULL;

@@ -43,7 +43,17 @@
  * reported in SLUB's words ("BUG kmalloc-64 (Not tainted): Object already
  * free") with the alloc/free tracks, and the cache stays consistent.
  * Invariants (kmem_cache_verify): per slab, inuse == objects - free objects
- * on its freelists; per node, nr_slabs and total_objects equal a recount.
+ * on slab->freelist (a CPU's own free objects count as in use); every
+ * freelist a chain of distinct objects of its slab; per node, nr_slabs and
+ * total_objects bound a recount.  A double free that is not at the head of
+ * the CPU freelist is not seen when it happens (as in Linux without
+ * debugging) and leaves a cycle: every walk of a freelist (freechain_walk:
+ * a bitmap of the slab's objects, at most objects steps) stops at it, the
+ * validators report it, and deactivate_slab()/validate_slab_cache() cut the
+ * chain there with SLUB's "Freechain corrupt" and FIX lines.  A destroyed
+ * cache is refused with KASAN's use-after-free report (slab_common.c).
+ * Reports print simulated kernel addresses only; kmm_slab_set_error_hook()
+ * lets a test harness count them instead (slab_add_kunit_errors()).
  *
  * In an ASan or Valgrind build a free object's slot and everything of an
  * allocated one but the bytes asked for are off limits to the tool
@@ -314,7 +324,8 @@ void print_tracking(struct kmem_cache *s, void *object)
 	metadata_access_disable(s, object, keep);
 }
 
-static void print_section(const char *level, const char *text, const u8 *addr, unsigned int length)
+/* print_hex_dump(KERN_ERR, text, DUMP_PREFIX_ADDRESS, 16, 1, ...): the level is the line's, never its text */
+static void print_section(const char *text, const u8 *addr, unsigned int length)
 {
 	for (unsigned int i = 0; i < length; i += 16) {
 		char hex[64] = "", asc[20] = "";
@@ -324,8 +335,32 @@ static void print_section(const char *level, const char *text, const u8 *addr, u
 			asc[k] = addr[i + k] >= 32 && addr[i + k] < 127 ? (char)addr[i + k] : '.';
 		}
 		asc[n] = 0;
-		printk("%s%s%08lx: %-50s %s\n", level, text, kva(addr + i), hex, asc);
+		pr_err("%s%08lx: %-50s %s\n", text, kva(addr + i), hex, asc);
 	}
+}
+
+/*
+ * The test harness's error counter (Linux's slab_add_kunit_errors()):
+ * while a hook is set, every report SLUB would print - a BUG with its
+ * details, a FIX line - calls the hook instead and prints nothing; the
+ * repair is made all the same.  Set for the whole process.
+ */
+static void (*slab_error_hook)(void *arg);
+static void *slab_error_hook_arg;
+
+void kmm_slab_set_error_hook(void (*hook)(void *arg), void *arg)
+{
+	slab_error_hook_arg = arg;
+	__atomic_store_n(&slab_error_hook, hook, __ATOMIC_RELEASE);
+}
+
+static bool slab_add_kunit_errors(void)
+{
+	void (*hook)(void *) = __atomic_load_n(&slab_error_hook, __ATOMIC_ACQUIRE);
+	if (!hook)
+		return false;
+	hook(slab_error_hook_arg);
+	return true;
 }
 
 static void slab_bug(struct kmem_cache *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -345,6 +380,8 @@ static void slab_bug(struct kmem_cache *s, const char *fmt, ...)
 static void slab_fix(struct kmem_cache *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void slab_fix(struct kmem_cache *s, const char *fmt, ...)
 {
+	if (slab_add_kunit_errors())
+		return;
 	char msg[256];
 	va_list ap;
 	va_start(ap, fmt);
@@ -353,10 +390,21 @@ static void slab_fix(struct kmem_cache *s, const char *fmt, ...)
 	pr_err("FIX %s: %s\n", s->name, msg);
 }
 
+/* A free pointer as SLUB prints it after its "0x": the simulated kernel address, or (null) */
+static void fp_text(char *buf, size_t len, const void *fp)
+{
+	if (fp)
+		snprintf(buf, len, "%lx", kva(fp));
+	else
+		snprintf(buf, len, "(null)");
+}
+
 static void print_slab_info(const struct page *slab)
 {
-	pr_err("Slab 0x%lx objects=%u used=%u fp=0x%p flags=%#lx\n", kva(slab_address(slab)), slab->objects,
-	       slab->inuse, slab->freelist, slab->flags & ((1UL << __NR_PAGEFLAGS) - 1));
+	char fp[24];
+	fp_text(fp, sizeof(fp), slab->freelist);
+	pr_err("Slab 0x%lx objects=%u used=%u fp=0x%s flags=%#lx\n", kva(slab_address(slab)), slab->objects,
+	       slab->inuse, fp, slab->flags & ((1UL << __NR_PAGEFLAGS) - 1));
 }
 
 static void print_trailer(struct kmem_cache *s, struct page *slab, u8 *p)
@@ -371,17 +419,23 @@ static void print_trailer(struct kmem_cache *s, struct page *slab, u8 *p)
 	size_t keep = metadata_access_enable(s, p);
 	print_tracking(s, p);
 	print_slab_info(slab);
-	pr_err("Object 0x%lx @offset=%lu fp=0x%p\n\n", kva(p), (unsigned long)(p - addr), get_freepointer(s, p));
+	char fp[24];
+	fp_text(fp, sizeof(fp), get_freepointer(s, p));
+	pr_err("Object 0x%lx @offset=%lu fp=0x%s\n\n", kva(p), (unsigned long)(p - addr), fp);
 	if (s->flags & SLAB_RED_ZONE)
-		print_section(KERN_ERR, "Redzone  ", p - s->red_left_pad, s->red_left_pad);
-	print_section(KERN_ERR, "Object   ", p, min(s->object_size, 4096u));
+		print_section("Redzone  ", p - s->red_left_pad, s->red_left_pad);
+	print_section("Object   ", p, min(s->object_size, 4096u));
 	if (s->flags & SLAB_RED_ZONE)
-		print_section(KERN_ERR, "Redzone  ", p + s->object_size, s->inuse - s->object_size);
+		print_section("Redzone  ", p + s->object_size, s->inuse - s->object_size);
 	metadata_access_disable(s, p, keep);
 }
 
 static void object_err(struct kmem_cache *s, struct page *slab, u8 *object, const char *reason)
 {
+	if (slab_add_kunit_errors()) {
+		M->slab_bugs++;
+		return;
+	}
 	slab_bug(s, "%s", reason);
 	print_trailer(s, slab, object);
 }
@@ -389,6 +443,10 @@ static void object_err(struct kmem_cache *s, struct page *slab, u8 *object, cons
 static void slab_err(struct kmem_cache *s, struct page *slab, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void slab_err(struct kmem_cache *s, struct page *slab, const char *fmt, ...)
 {
+	if (slab_add_kunit_errors()) {
+		M->slab_bugs++;
+		return;
+	}
 	char msg[256];
 	va_list ap;
 	va_start(ap, fmt);
@@ -427,6 +485,11 @@ static bool check_bytes_and_report(struct kmem_cache *s, struct page *slab, u8 *
 	u8 *end = start + bytes;
 	while (end > fault && end[-1] == value)
 		end--;
+	if (slab_add_kunit_errors()) {
+		M->slab_bugs++;
+		memset(fault, (int)value, (size_t)(end - fault));
+		return false;
+	}
 	slab_bug(s, "%s overwritten", what);
 	pr_err("0x%lx-0x%lx @offset=%lu. First byte 0x%x instead of 0x%x\n", kva(fault), kva(end - 1),
 	       (unsigned long)(fault - (u8 *)slab_address(slab)), fault[0], value);
@@ -455,6 +518,73 @@ static bool check_object(struct kmem_cache *s, struct page *slab, u8 *object, u8
 	}
 	metadata_access_disable(s, object, keep);
 	return ok;
+}
+
+/* ---- freelist walks: bounded, every object at most once ---------------------------------- */
+
+#define SEEN_WORDS(objects) (((objects) + 63) / 64)
+
+/* The index of object p in slab (p passed valid_object_pointer()). */
+static inline unsigned int obj_index(const struct kmem_cache *s, const struct page *slab, const void *p)
+{
+	return (unsigned int)((unsigned long)((const char *)p - slab_address(slab) - s->red_left_pad) / s->size);
+}
+
+/*
+ * Follow a chain of free objects of slab from fp: each must start an
+ * object of this slab and not be in seen yet (a bitmap of the slab's
+ * objects, shared by all the chains of one slab), so the walk takes at
+ * most slab->objects steps whatever the chain holds - a cycle, a double
+ * free, a wild pointer.  Returns how many objects it walked; *bad is the
+ * pointer that broke the chain (NULL: it ended cleanly), *last the object
+ * before it (NULL: the chain's head was bad).  Reads only.
+ */
+static unsigned int freechain_walk(const struct kmem_cache *s, const struct page *slab, void *fp, u64 *seen, void **bad,
+				   void **last)
+{
+	unsigned int nr = 0;
+	*bad = *last = NULL;
+	while (fp) {
+		unsigned int i;
+		if (!valid_object_pointer(s, slab, fp) || (i = obj_index(s, slab, fp)) >= slab->objects ||
+		    (seen[i / 64] >> (i % 64) & 1)) {
+			*bad = fp;
+			break;
+		}
+		seen[i / 64] |= 1ULL << (i % 64);
+		nr++;
+		*last = fp;
+		fp = get_freepointer(s, fp);
+	}
+	return nr;
+}
+
+/* Why fp broke a chain, for the reports. */
+static const char *freechain_fault(const struct kmem_cache *s, const struct page *slab, const void *fp)
+{
+	if (!valid_object_pointer(s, slab, fp) || obj_index(s, slab, fp) >= slab->objects)
+		return "is not an object of this slab";
+	return "is free already (a double free, or a cycle)";
+}
+
+/*
+ * Cut a slab's freelist where freechain_walk() found it broken, as SLUB's
+ * on_freelist() repairs: after the last good object, or the whole list
+ * when its head is bad.  What was cut off stays counted in use: leaked,
+ * never handed out twice.  Slab lock held.
+ */
+static void freechain_isolate(struct kmem_cache *s, struct page *slab, void *last, void *bad)
+{
+	if (last) {
+		slab_err(s, slab, "Freechain corrupt: 0x%lx after 0x%lx %s", kva(bad), kva(last), freechain_fault(s, slab, bad));
+		set_freepointer(s, last, NULL);
+		slab_fix(s, "Isolate corrupted freechain");
+	} else {
+		slab_err(s, slab, "Freepointer corrupt: 0x%lx %s", kva(bad), freechain_fault(s, slab, bad));
+		slab->freelist = NULL;
+		slab->inuse = slab->objects;
+		slab_fix(s, "Freelist cleared");
+	}
 }
 
 /* Is object on the slab's freelist (a double free)?  Caller holds the slab lock. */
@@ -614,16 +744,45 @@ static inline void remove_full(struct kmem_cache *s, struct kmem_cache_node *n, 
 static void deactivate_slab(struct kmem_cache *s, struct page *slab, void *freelist)
 {
 	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+	u64 seen[SEEN_WORDS(slab->objects)];
+	memset(seen, 0, sizeof(seen));
 	pthread_mutex_lock(&n->list_lock);
 	slab_lock(slab);
 	bool remote_frees = slab->freelist != NULL;
+	/*
+	 * Both chains are walked bounded, each object taken once: a double
+	 * free left a cycle or a duplicate in them, and following it would
+	 * never end.  The rest of a broken chain stays in use (reported).
+	 */
+	void *bad, *last;
+	unsigned int nfree = freechain_walk(s, slab, slab->freelist, seen, &bad, &last), ncpu = 0;
+	if (bad)
+		freechain_isolate(s, slab, last, bad);
 	while (freelist) {
+		unsigned int i;
+		if (!valid_object_pointer(s, slab, freelist) || (i = obj_index(s, slab, freelist)) >= slab->objects ||
+		    (seen[i / 64] >> (i % 64) & 1)) {
+			slab_err(s, slab, "Freechain corrupt: 0x%lx on a CPU freelist %s", kva(freelist),
+				 freechain_fault(s, slab, freelist));
+			slab_fix(s, "Isolate corrupted freechain");
+			break;
+		}
+		seen[i / 64] |= 1ULL << (i % 64);
 		void *next = get_freepointer(s, freelist);
 		set_freepointer(s, freelist, slab->freelist);
 		slab->freelist = freelist;
-		slab->inuse--;
+		nfree++;
+		ncpu++;
 		freelist = next;
 	}
+	/* the CPU's objects were counted in use: the counter drops by them, and then matches the free ones */
+	if (slab->inuse + nfree != slab->objects + ncpu) {
+		if (!bad && !freelist)
+			slab_err(s, slab, "Wrong object count. Counter is %u but counted were %u", slab->inuse - ncpu,
+				 slab->objects - nfree);
+		slab_fix(s, "Object count adjusted");
+	}
+	slab->inuse = slab->objects - nfree;
 	slab->frozen = 0;
 	unsigned int inuse = slab->inuse;
 	bool has_free = slab->freelist != NULL;
@@ -915,8 +1074,9 @@ static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_c
 	int cpu = smp_processor_id();
 	if (should_failslab(s, gfp)) /* slab_pre_alloc_hook(): failslab (mm/fault_inject.c) */
 		return NULL;
-	if (__builtin_expect(cpu < 0 || !s->has_cpu_partial || (node != NUMA_NO_NODE && node >= M->nr_nodes), 0)) {
-		if (node >= M->nr_nodes)
+	/* a node the machine does not have (negative ones too) means any node, not s->node[] out of bounds */
+	if (__builtin_expect(cpu < 0 || !s->has_cpu_partial || (node != NUMA_NO_NODE && (unsigned)node >= (unsigned)M->nr_nodes), 0)) {
+		if (node != NUMA_NO_NODE && (unsigned)node >= (unsigned)M->nr_nodes)
 			node = NUMA_NO_NODE;
 		object = alloc_single(s, gfp, node, addr);
 	} else {
@@ -1069,11 +1229,19 @@ static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
+	if (kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "kmem_cache_alloc");
+		return NULL;
+	}
 	return slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), 0);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 {
+	if (kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "kmem_cache_alloc_node");
+		return NULL;
+	}
 	return slab_alloc_node(s, flags, node, (unsigned long)__builtin_return_address(0), 0);
 }
 
@@ -1101,6 +1269,10 @@ static struct kmem_cache *cache_from_obj(struct kmem_cache *s, const void *x, st
 void kmem_cache_free(struct kmem_cache *s, void *x)
 {
 	struct page *slab;
+	if (s && kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "kmem_cache_free");
+		return;
+	}
 	if (!x)
 		return;
 	if (__builtin_expect(is_kfence_address(x), 0)) {
@@ -1142,7 +1314,9 @@ void kfree(const void *x)
 	}
 	/* in the direct map (holes read as empty struct pages: not slab, not a kmalloc) */
 	if (__builtin_expect((unsigned long)((const char *)x - (const char *)kmm_ram.direct_base) >= kmm_ram.direct_size, 0)) {
-		printk(KERN_WARNING "WARNING: kfree: pointer %p is not in the kernel's direct map\n", x);
+		unsigned long k = kmm_host_to_kva(x);
+		printk(KERN_WARNING "WARNING: kfree: pointer %lx is not in the kernel's direct map\n",
+		       k ? k : (unsigned long)x); /* no kernel address at all: the value as given */
 		M->slab_bugs++;
 		return;
 	}
@@ -1336,16 +1510,16 @@ static void list_slab_objects(struct kmem_cache *s, struct page *slab, const cha
 {
 	slab_err(s, slab, text, s->name);
 	char *addr = slab_address(slab);
-	bool *free_map = calloc(slab->objects, sizeof(bool));
-	for (void *p = slab->freelist; p && free_map; p = get_freepointer(s, p))
-		free_map[((char *)p - addr - s->red_left_pad) / s->size] = true;
+	u64 free_map[SEEN_WORDS(slab->objects)];
+	memset(free_map, 0, sizeof(free_map));
+	void *bad, *last;
+	freechain_walk(s, slab, slab->freelist, free_map, &bad, &last);
 	for (unsigned int i = 0; i < slab->objects; i++)
-		if (free_map && !free_map[i]) {
+		if (!(free_map[i / 64] >> (i % 64) & 1)) {
 			void *p = addr + s->red_left_pad + i * s->size;
 			pr_err("Object 0x%lx @offset=%lu\n", kva(p), (unsigned long)((char *)p - addr));
 			print_tracking(s, p);
 		}
-	free(free_map);
 }
 
 /* Free the empty partial slabs of a node; list the objects left in the others. */
@@ -1462,64 +1636,132 @@ struct verify_ctx {
 	int ret;
 };
 
-/* Check one slab: freelist inside the slab, no loop, inuse == objects - free, red zones, poison. */
-static void verify_slab(struct kmem_cache *s, struct page *slab, void *cpu_freelist, struct verify_ctx *v)
+/*
+ * Check one slab: it is this cache's; its freelist (and the CPU freelist
+ * of a CPU slab) are chains of real objects, each free once, walked at
+ * most objects steps; inuse == objects - the objects on slab->freelist
+ * (a CPU's own free objects count as in use, as SLUB counts them); red
+ * zones and poison of debug caches.  where names the list it is on.
+ */
+static void verify_slab(struct kmem_cache *s, struct page *slab, void *cpu_freelist, struct verify_ctx *v,
+			const char *where)
 {
 	char *addr = slab_address(slab);
-	bool *is_free = calloc(slab->objects, sizeof(bool));
-	unsigned int nfree = 0;
-	void *lists[2] = { slab->freelist, cpu_freelist };
-	for (int l = 0; l < 2 && !v->ret; l++)
-		for (void *p = lists[l]; p; p = get_freepointer(s, p)) {
-			if (!valid_object_pointer(s, slab, p)) {
-				snprintf(v->why, v->len, "%s: slab 0x%lx: free pointer 0x%lx is not an object", s->name, kva(addr), kva(p));
-				v->ret = -EINVAL;
-				break;
-			}
-			unsigned int i = (unsigned)(((char *)p - addr - s->red_left_pad) / s->size);
-			if (is_free[i]) {
-				snprintf(v->why, v->len, "%s: slab 0x%lx: object %u is on a freelist twice", s->name, kva(addr), i);
-				v->ret = -EINVAL;
-				break;
-			}
-			is_free[i] = true;
-			nfree++;
-		}
-	unsigned int expect_inuse = slab->objects - (cpu_freelist ? nfree : nfree);
-	if (!v->ret && cpu_freelist == NULL && slab->inuse != expect_inuse && !slab->frozen) {
-		snprintf(v->why, v->len, "%s: slab 0x%lx: inuse %u but %u of %u objects are free", s->name, kva(addr),
-			 slab->inuse, nfree, slab->objects);
+	if (!PageSlab(slab) || slab->slab_cache != s || !slab->objects ||
+	    (unsigned long)slab->objects * s->size > (PAGE_SIZE << slab_order(slab))) {
+		snprintf(v->why, v->len, "%s: %s: page 0x%lx is not a slab of this cache (%u objects)", s->name, where,
+			 kva(addr), slab->objects);
 		v->ret = -EINVAL;
+		return;
 	}
-	if (!v->ret && kmem_cache_debug(s))
+	u64 seen[SEEN_WORDS(slab->objects)];
+	memset(seen, 0, sizeof(seen));
+	void *bad, *last;
+	unsigned int nfree = freechain_walk(s, slab, slab->freelist, seen, &bad, &last);
+	if (bad) {
+		snprintf(v->why, v->len, "%s: %s: slab 0x%lx: free pointer 0x%lx %s", s->name, where, kva(addr), kva(bad),
+			 freechain_fault(s, slab, bad));
+		v->ret = -EINVAL;
+		return;
+	}
+	if (slab->inuse != slab->objects - nfree) {
+		snprintf(v->why, v->len, "%s: %s: slab 0x%lx: inuse %u but %u of %u objects are free", s->name, where,
+			 kva(addr), slab->inuse, nfree, slab->objects);
+		v->ret = -EINVAL;
+		return;
+	}
+	if (cpu_freelist) {
+		freechain_walk(s, slab, cpu_freelist, seen, &bad, &last);
+		if (bad) {
+			snprintf(v->why, v->len, "%s: %s: slab 0x%lx: CPU free pointer 0x%lx %s", s->name, where, kva(addr),
+				 kva(bad), freechain_fault(s, slab, bad));
+			v->ret = -EINVAL;
+			return;
+		}
+	}
+	if (kmem_cache_debug(s))
 		for (unsigned int i = 0; i < slab->objects && !v->ret; i++) {
 			u8 *p = (u8 *)addr + s->red_left_pad + i * s->size;
-			if (!check_object(s, slab, p, is_free[i] ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE)) {
+			bool is_free = seen[i / 64] >> (i % 64) & 1;
+			if (!check_object(s, slab, p, is_free ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE)) {
 				snprintf(v->why, v->len, "%s: object 0x%lx: red zone or poison damaged (reported above)", s->name, kva(p));
 				v->ret = -EINVAL;
 			}
 		}
-	free(is_free);
 }
 
+/*
+ * Every slab the cache can see: each CPU's slab with its CPU freelist and
+ * its partial list, each node's partial list, and the full list of debug
+ * caches; every list walked bounded (no more slabs than the nodes count).
+ * The CPUs must be quiet (a validator's precondition), as their per-CPU
+ * data is read without their cooperation.
+ */
 int kmem_cache_verify(struct kmem_cache *s, char *why, size_t whylen)
 {
 	struct verify_ctx v = { why, whylen, 0 };
-	long slabs = 0, objects = 0;
+	if (kmem_cache_dead(s)) {
+		snprintf(why, whylen, "cache %lx (%s) was destroyed", s->kaddr, s->name);
+		return -EINVAL;
+	}
+	long slabs = 0, objects = 0, max_slabs = 1;
+	for (int nid = 0; nid < M->nr_nodes; nid++)
+		max_slabs += __atomic_load_n(&get_node(s, nid)->nr_slabs, __ATOMIC_RELAXED);
+	for (int cpu = 0; cpu < M->nr_cpus && !v.ret; cpu++) {
+		struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
+		char where[48];
+		snprintf(where, sizeof(where), "CPU %d's slab", cpu);
+		if (c->slab) {
+			slab_lock(c->slab);
+			if (!c->slab->frozen) {
+				snprintf(why, whylen, "%s: %s is not frozen", s->name, where);
+				v.ret = -EINVAL;
+			} else {
+				verify_slab(s, c->slab, c->freelist, &v, where);
+			}
+			slab_unlock(c->slab);
+		} else if (c->freelist) {
+			snprintf(why, whylen, "%s: CPU %d has a freelist but no slab", s->name, cpu);
+			v.ret = -EINVAL;
+		}
+		snprintf(where, sizeof(where), "CPU %d's partial list", cpu);
+		long budget = max_slabs;
+		for (struct page *slab = c->partial; slab && !v.ret; slab = slab->next) {
+			if (--budget < 0) {
+				snprintf(why, whylen, "%s: %s does not end (a loop)", s->name, where);
+				v.ret = -EINVAL;
+				break;
+			}
+			slab_lock(slab);
+			if (!slab->frozen) {
+				snprintf(why, whylen, "%s: a slab on %s is not frozen", s->name, where);
+				v.ret = -EINVAL;
+			} else {
+				verify_slab(s, slab, NULL, &v, where);
+			}
+			slab_unlock(slab);
+		}
+	}
 	for (int nid = 0; nid < M->nr_nodes && !v.ret; nid++) {
 		struct kmem_cache_node *n = get_node(s, nid);
 		unsigned long partial = 0;
+		char where[48];
+		snprintf(where, sizeof(where), "node %d's partial list", nid);
 		pthread_mutex_lock(&n->list_lock);
 		struct list_head *pos;
 		list_for_each(pos, &n->partial) {
 			struct page *slab = list_entry(pos, struct page, slab_list);
+			if ((long)partial >= max_slabs) {
+				snprintf(why, whylen, "%s: %s does not end (a loop)", s->name, where);
+				v.ret = -EINVAL;
+				break;
+			}
 			slab_lock(slab);
-			if (slab->frozen || slab->slab_cache != s || !PageSlab(slab)) {
-				snprintf(why, whylen, "%s: a slab on node %d's partial list is %s", s->name, nid,
-					 slab->frozen ? "frozen" : "not this cache's");
+			if (slab->frozen) {
+				snprintf(why, whylen, "%s: a slab on %s is frozen", s->name, where);
 				v.ret = -EINVAL;
 			} else {
-				verify_slab(s, slab, NULL, &v);
+				verify_slab(s, slab, NULL, &v, where);
 			}
 			slab_unlock(slab);
 			partial++;
@@ -1530,11 +1772,18 @@ int kmem_cache_verify(struct kmem_cache *s, char *why, size_t whylen)
 			snprintf(why, whylen, "%s: node %d nr_partial %lu but %lu slabs listed", s->name, nid, n->nr_partial, partial);
 			v.ret = -EINVAL;
 		}
+		snprintf(where, sizeof(where), "node %d's full list", nid);
+		long budget = max_slabs;
 		if (!v.ret && kmem_cache_debug(s))
 			list_for_each(pos, &n->full) {
 				struct page *slab = list_entry(pos, struct page, slab_list);
+				if (--budget < 0) {
+					snprintf(why, whylen, "%s: %s does not end (a loop)", s->name, where);
+					v.ret = -EINVAL;
+					break;
+				}
 				slab_lock(slab);
-				verify_slab(s, slab, NULL, &v);
+				verify_slab(s, slab, NULL, &v, where);
 				slab_unlock(slab);
 				if (v.ret)
 					break;
@@ -1548,4 +1797,118 @@ int kmem_cache_verify(struct kmem_cache *s, char *why, size_t whylen)
 		v.ret = -EINVAL;
 	}
 	return v.ret;
+}
+
+/* ---- validate_slab_cache (the slub_debug validate, and the KUnit test's) ---------------------- */
+
+/*
+ * One slab, as 6.1's validate_slab(): check_slab(), then the freelist as
+ * on_freelist() walks it (bounded here, duplicates caught too), cut where
+ * it breaks; the object count against the page; inuse against the free
+ * objects; red zones and poison of every object.  Reports and repairs in
+ * SLUB's BUG/FIX words.  Node list_lock and the slab lock held.
+ */
+static void validate_slab(struct kmem_cache *s, struct page *slab)
+{
+	if (!PageSlab(slab) || slab->slab_cache != s) {
+		slab_err(s, slab, "Not a valid slab page");
+		return;
+	}
+	unsigned int maxobj = min(order_objects(slab_order(slab), s->size), (unsigned)MAX_OBJS_PER_PAGE);
+	if (slab->objects > maxobj) {
+		slab_err(s, slab, "objects %u > max %u", slab->objects, maxobj);
+		return;
+	}
+	if (slab->inuse > slab->objects) {
+		slab_err(s, slab, "inuse %u > max %u", slab->inuse, slab->objects);
+		return;
+	}
+	if (slab->frozen) {
+		slab_err(s, slab, "Slab disabled since SLUB metadata consistency check failed");
+		return;
+	}
+	u64 seen[SEEN_WORDS(maxobj)];
+	memset(seen, 0, sizeof(seen));
+	void *bad, *last;
+	unsigned int nr = freechain_walk(s, slab, slab->freelist, seen, &bad, &last);
+	if (bad) {
+		freechain_isolate(s, slab, last, bad);
+		if (!last)
+			return; /* the whole list was cleared and the counts set: nothing more to check */
+	}
+	if (slab->inuse != slab->objects - nr) {
+		slab_err(s, slab, "Wrong object count. Counter is %u but counted were %u", slab->inuse, slab->objects - nr);
+		slab->inuse = slab->objects - nr;
+		slab_fix(s, "Object count adjusted");
+	}
+	if (kmem_cache_debug(s))
+		for (unsigned int i = 0; i < slab->objects; i++) {
+			u8 *p = (u8 *)slab_address(slab) + s->red_left_pad + i * s->size;
+			if (!check_object(s, slab, p, (seen[i / 64] >> (i % 64) & 1) ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE))
+				break;
+		}
+}
+
+/* The slabs of one list, at most max of them (a list that does not end is reported, not followed). */
+static long validate_slab_list(struct kmem_cache *s, struct list_head *head, long max)
+{
+	long count = 0;
+	struct list_head *pos;
+	list_for_each(pos, head) {
+		if (count >= max) {
+			pr_err("SLUB %s: a slab list does not end after %ld slabs\n", s->name, count);
+			slab_add_kunit_errors();
+			M->slab_bugs++;
+			break;
+		}
+		struct page *slab = list_entry(pos, struct page, slab_list);
+		slab_lock(slab);
+		validate_slab(s, slab);
+		slab_unlock(slab);
+		count++;
+	}
+	return count;
+}
+
+/*
+ * Linux 6.1's validate_slab_cache(): every CPU gives its slabs back
+ * (flush_all, which itself cuts broken CPU freelists), then every slab on
+ * every node's lists is validated and repaired, and the list counters are
+ * checked.  Linux returns the number of slabs it walked; kmm returns the
+ * number of errors reported (the BUG reports counted by slab_bugs, which
+ * is what a caller wants to know), or -EINVAL for a destroyed cache.
+ * Full slabs of caches without slub_debug are on no list, as in Linux, so
+ * only the CPU slabs among them are seen (at the flush).
+ */
+long validate_slab_cache(struct kmem_cache *s)
+{
+	if (!s || !M)
+		return -EINVAL;
+	if (kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "validate_slab_cache");
+		return -EINVAL;
+	}
+	unsigned long bugs = __atomic_load_n(&M->slab_bugs, __ATOMIC_RELAXED);
+	flush_all(s);
+	for (int nid = 0; nid < M->nr_nodes; nid++) {
+		struct kmem_cache_node *n = get_node(s, nid);
+		long max = __atomic_load_n(&n->nr_slabs, __ATOMIC_RELAXED) + 1;
+		pthread_mutex_lock(&n->list_lock);
+		long count = validate_slab_list(s, &n->partial, max);
+		if (count != (long)n->nr_partial) {
+			if (!slab_add_kunit_errors())
+				pr_err("SLUB %s: %ld partial slabs counted but counter=%lu\n", s->name, count, n->nr_partial);
+			M->slab_bugs++;
+		}
+		if (kmem_cache_debug(s)) {
+			count += validate_slab_list(s, &n->full, max);
+			if (count != __atomic_load_n(&n->nr_slabs, __ATOMIC_RELAXED)) {
+				if (!slab_add_kunit_errors())
+					pr_err("SLUB: %s %ld slabs counted but counter=%ld\n", s->name, count, n->nr_slabs);
+				M->slab_bugs++;
+			}
+		}
+		pthread_mutex_unlock(&n->list_lock);
+	}
+	return (long)(__atomic_load_n(&M->slab_bugs, __ATOMIC_RELAXED) - bugs);
 }

@@ -410,8 +410,9 @@ static struct vmap_area *find_area_to_free(const void *addr, const char *fn)
 	struct vmap_area *va = treap_find(busy_root, kva);
 	if (!va || !va->vm || va->va_start != kva) {
 		pthread_mutex_unlock(&vmap_area_lock);
-		printk(KERN_WARNING "WARNING: %s: Trying to %s nonexistent vm area (%p)\n", fn,
-		       !strcmp(fn, "vfree") ? "vfree()" : !strcmp(fn, "vunmap") ? "vunmap()" : "free", addr);
+		printk(KERN_WARNING "WARNING: %s: Trying to %s nonexistent vm area (%lx)\n", fn,
+		       !strcmp(fn, "vfree") ? "vfree()" : !strcmp(fn, "vunmap") ? "vunmap()" : "free",
+		       kva ? kva : (unsigned long)addr);
 		M->vmalloc_bugs++;
 		return NULL;
 	}
@@ -475,7 +476,7 @@ void vfree(const void *addr)
 	struct vm_struct *vm = va->vm;
 	if (!(vm->flags & VM_ALLOC)) {
 		pthread_mutex_unlock(&vmap_area_lock);
-		printk(KERN_WARNING "WARNING: vfree: %p was not allocated by vmalloc (use vunmap)\n", addr);
+		printk(KERN_WARNING "WARNING: vfree: %lx was not allocated by vmalloc (use vunmap)\n", kmm_host_to_kva(addr));
 		M->vmalloc_bugs++;
 		return;
 	}
@@ -498,6 +499,14 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags, pteval_
 	/* "Your top guard is someone else's bottom guard" */
 	if (WARN_ON_ONCE_AT(flags & VM_NO_GUARD, "mm/vmalloc.c:2913"))
 		flags &= ~VM_NO_GUARD;
+	/* vmap_pages_pte_range(): WARN_ON(!page) and fail; a page that is none of the machine's fails too */
+	if (!pages)
+		return NULL;
+	for (unsigned int i = 0; i < count; i++)
+		if (!pages[i] || pages[i] < mem_map || pages[i] >= mem_map + max_mapnr || !pfn_valid(page_to_pfn(pages[i]))) {
+			__warn_report("mm/vmalloc.c:545", "vmap_pages_pte_range");
+			return NULL;
+		}
 	struct vm_struct *area = get_vm_area_caller((unsigned long)count << PAGE_SHIFT, flags | VM_MAP, (const void *)CALLER);
 	if (!area)
 		return NULL;
@@ -566,7 +575,8 @@ void free_vm_area(struct vm_struct *area)
 		return;
 	if (va->vm != area) {
 		pthread_mutex_unlock(&vmap_area_lock);
-		printk(KERN_ERR "free_vm_area: vm_struct %p does not describe the area at %p\n", (void *)area, area->addr);
+		printk(KERN_ERR "free_vm_area: vm_struct %lx does not describe the area at %lx\n", kmm_host_to_kva(area),
+		       kmm_host_to_kva(area->addr));
 		M->vmalloc_bugs++;
 		return;
 	}
