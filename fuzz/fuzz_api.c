@@ -30,7 +30,7 @@
  *   - a call that is merely extreme (a size no allocator can give, an
  *     order above MAX_ORDER, an address beyond TASK_SIZE) must fail as
  *     Linux's does, and report nothing of the kind a bug counter counts;
- *   - the validators (kmm_verify) pass every 32 operations and at the end,
+ *   - the validators (kmm_verify) pass every 64 operations and at the end,
  *     and once the target freed what it holds "nothing lost" holds
  *     against the figures of the input's start;
  *   - what is held keeps its contents: each allocation is tagged at both
