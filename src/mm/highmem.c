@@ -28,9 +28,9 @@
  * CPU, used as a stack: each map takes the CPU's next slot, each unmap
  * must give back the top one (the slot's entry is cleared and flushed on
  * this CPU only); an unmap out of order warns (once) and still pops the
- * top slot, as 6.1's kunmap_local_indexed() does.  Linux keeps the stack per task and the task cannot move
- * CPU meanwhile; kmm's threads are pinned to their simulated CPU, so the
- * stack is kept per CPU.  Lowmem pages map to their direct-map address and
+ * top slot, as 6.1's kunmap_local_indexed() does.  Linux keeps the stack
+ * per task and the task cannot move CPU meanwhile; kmm's threads are
+ * pinned to their simulated CPU, so the stack is kept per CPU.  Lowmem pages map to their direct-map address and
  * take no slot.  The page tables of both areas are made at boot, so a map
  * never allocates.
  *

@@ -95,6 +95,20 @@ static inline bool kmem_cache_dead(struct kmem_cache *s)
 	return __builtin_expect(__atomic_load_n(&s->dead, __ATOMIC_RELAXED), 0);
 }
 void kmem_cache_use_after_destroy(struct kmem_cache *s, const char *fn);
+/* A cache the caller cannot use: NULL (Linux's NULL pointer oops, reported) or destroyed.  True: refuse. */
+static inline bool kmem_cache_unusable(struct kmem_cache *s, const char *fn)
+{
+	if (__builtin_expect(!s, 0)) {
+		printk(KERN_ALERT "BUG: kernel NULL pointer dereference, address: 00000000 (%s with no cache)\n", fn);
+		M->slab_bugs++;
+		return true;
+	}
+	if (kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, fn);
+		return true;
+	}
+	return false;
+}
 
 /* The slab (head page) an object address belongs to, or NULL if none. */
 struct page *virt_to_slab(const void *x);

@@ -339,22 +339,20 @@ int kmem_cache_shrink(struct kmem_cache *s)
 
 unsigned int kmem_cache_size(struct kmem_cache *s)
 {
-	return s->object_size;
+	return s ? s->object_size : 0; /* a destroyed cache's struct is still readable (dead_caches) */
 }
 
 const char *kmem_cache_name(struct kmem_cache *s)
 {
-	return s->name;
+	return s ? s->name : NULL;
 }
 
 /* ---- allocation entry points --------------------------------------------------------- */
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p)
 {
-	if (kmem_cache_dead(s)) {
-		kmem_cache_use_after_destroy(s, "kmem_cache_alloc_bulk");
+	if (kmem_cache_unusable(s, "kmem_cache_alloc_bulk"))
 		return 0;
-	}
 	for (size_t i = 0; i < nr; i++) {
 		p[i] = kmem_cache_alloc(s, flags);
 		if (!p[i]) {

@@ -522,12 +522,14 @@ static bool check_object(struct kmem_cache *s, struct page *slab, u8 *object, u8
 
 /* ---- freelist walks: bounded, every object at most once ---------------------------------- */
 
-#define SEEN_WORDS(objects) (((objects) + 63) / 64)
+#define SEEN_WORDS(objects) ((objects) / 64 + 1) /* never 0: a VLA of none is undefined */
 
 /* The index of object p in slab (p passed valid_object_pointer()). */
 static inline unsigned int obj_index(const struct kmem_cache *s, const struct page *slab, const void *p)
 {
-	return (unsigned int)((unsigned long)((const char *)p - slab_address(slab) - s->red_left_pad) / s->size);
+	unsigned long off = (unsigned long)((const char *)p - slab_address(slab) - s->red_left_pad);
+	unsigned long idx = (unsigned long)(((u64)(u32)off * s->reciprocal_size) >> 32); /* no division, usually */
+	return (unsigned int)(idx * s->size == off ? idx : off / s->size);
 }
 
 /*
@@ -1229,19 +1231,15 @@ static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
-	if (kmem_cache_dead(s)) {
-		kmem_cache_use_after_destroy(s, "kmem_cache_alloc");
+	if (kmem_cache_unusable(s, "kmem_cache_alloc"))
 		return NULL;
-	}
 	return slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), 0);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 {
-	if (kmem_cache_dead(s)) {
-		kmem_cache_use_after_destroy(s, "kmem_cache_alloc_node");
+	if (kmem_cache_unusable(s, "kmem_cache_alloc_node"))
 		return NULL;
-	}
 	return slab_alloc_node(s, flags, node, (unsigned long)__builtin_return_address(0), 0);
 }
 
@@ -1700,8 +1698,8 @@ static void verify_slab(struct kmem_cache *s, struct page *slab, void *cpu_freel
 int kmem_cache_verify(struct kmem_cache *s, char *why, size_t whylen)
 {
 	struct verify_ctx v = { why, whylen, 0 };
-	if (kmem_cache_dead(s)) {
-		snprintf(why, whylen, "cache %lx (%s) was destroyed", s->kaddr, s->name);
+	if (!s || kmem_cache_dead(s)) {
+		snprintf(why, whylen, s ? "cache %lx (%s) was destroyed" : "no cache", s ? s->kaddr : 0UL, s ? s->name : "");
 		return -EINVAL;
 	}
 	long slabs = 0, objects = 0, max_slabs = 1;
