@@ -83,6 +83,12 @@ check-deps: check-libedit check-zstd
 	    { echo "could not install zstd"; exit 1; }; \
 	  else echo "zstd is missing: run 'sudo apt-get install zstd'"; exit 1; fi; \
 	fi
+	@if ! command -v pkg-config >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing pkg-config (a test builds a program against the installed kmm)"; \
+	    (apt-get install -y pkg-config >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y pkg-config >/dev/null)) || \
+	    { echo "could not install pkg-config"; exit 1; }; \
+	  else echo "pkg-config is missing: run 'sudo apt-get install pkg-config'"; exit 1; fi; \
+	fi
 	@if ! command -v slabtop >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	  echo "installing procps (slabtop reads kmm's slabinfo in a test)"; \
 	  apt-get install -y procps >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y procps >/dev/null) || true; \
@@ -105,6 +111,7 @@ test: check-deps check-clang
 test-plain: $(B)/kmm-tests $(B)/kmm
 	KMM_TOOL=$(abspath $(B)/kmm) ./$(B)/kmm-tests --jobs 2
 	KMM=$(abspath $(B)/kmm) sh tests/cli.sh
+	B=$(B) CC="$(CC)" SAN_FLAGS="$(filter -fsanitize%,$(CFLAGS))" MAKE="$(MAKE)" sh tests/pkgconfig.sh
 
 test-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) B=build-asan CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \

@@ -23,6 +23,7 @@
 #include <kmm/memblock.h>
 #include <kmm/mmzone.h>
 #include <kmm/mm.h>
+#include <kmm/vmstat.h>
 #include <kmm/gfp.h>
 #include <kmm/pgtable.h>
 
@@ -144,11 +145,15 @@ struct kmm_profile {
 	int last_pkmap;             /* LAST_PKMAP (32-bit only) */
 	unsigned pcpu_static, pcpu_reserved; /* first-chunk static and reserved bytes per CPU */
 	unsigned long pcpu_atom;    /* allocation atom: 4K (i386) or 2M (x86_64) */
+	bool init_on_alloc_default; /* CONFIG_INIT_ON_ALLOC_DEFAULT_ON */
+	bool init_on_free_default;  /* CONFIG_INIT_ON_FREE_DEFAULT_ON */
 	/* the kernel image, as the Debian 6.1 build of this profile lays it out */
 	u64 phys_start;             /* CONFIG_PHYSICAL_START */
 	unsigned text_k, rwdata_k, rodata_k, init_k, bss_k; /* section sizes, KiB ("Memory:" line) */
 	u32 rodata_off, data_off, bss_off; /* where the linker put them, from phys_start */
 	unsigned alt_k;             /* SMP alternatives, freed once patched */
+	unsigned bss_decrypted_k;   /* x86_64: what .bss..decrypted holds at the start of the
+				       2 MiB block that ends .bss; the rest is freed after boot */
 };
 
 const struct kmm_profile *kmm_profile_find(const char *name);
@@ -160,12 +165,14 @@ struct kmm_layout {
 	unsigned long fixaddr_top;    /* FIXADDR_TOP */
 	unsigned long fixaddr_start;  /* FIXADDR_START (permanent fixmaps) */
 	unsigned long fixaddr_tot_start; /* FIXADDR_TOT_START (with boot-time fixmaps) */
+	unsigned long fix_btmap_begin;   /* fix_to_virt(FIX_BTMAP_BEGIN): the lowest boot-time slot */
 	unsigned long cpu_entry_area_base;
+	unsigned long cpu_entry_area_size; /* CPU_ENTRY_AREA_MAP_SIZE: the read-only IDT page and NR_CPUS areas */
 	unsigned long ldt_base;       /* LDT_BASE_ADDR (32-bit) */
 	unsigned long pkmap_base;     /* PKMAP_BASE */
 	unsigned long fix_kmap_begin; /* FIX_KMAP_BEGIN (32-bit): kmap_local slot 0 of CPU 0 */
 	unsigned long vmalloc_start;  /* VMALLOC_START */
-	unsigned long vmalloc_end;    /* VMALLOC_END (exclusive) */
+	unsigned long vmalloc_end;    /* VMALLOC_END, the exclusive bound (x86_64: Linux's ...ffff value) */
 	unsigned long vmalloc_reserve; /* __VMALLOC_RESERVE (vmalloc= moves it) */
 	unsigned long maxmem;         /* MAXMEM: bytes the direct map can cover */
 	unsigned long high_memory;    /* virtual end of the direct map */
@@ -210,6 +217,7 @@ u64 e820__range_update(struct e820_table *t, u64 start, u64 size, enum e820_type
 u64 e820__range_remove(struct e820_table *t, u64 start, u64 size, enum e820_type old, bool check_type);
 void e820__print_table(const struct e820_table *t, const char *who);
 const char *e820_type_name(enum e820_type type);
+bool e820__mapped_all(const struct e820_table *t, u64 start, u64 end, enum e820_type type);
 unsigned long e820__end_of_ram_pfn(const struct e820_table *t, unsigned long limit_pfn);
 void e820__memblock_setup(const struct e820_table *t);
 
@@ -310,6 +318,14 @@ struct kmm_machine {
 	struct kmm_layout layout;
 	struct kmm_image image;
 	u64 initrd_start, initrd_size;
+	u64 brk_start, brk_end;           /* the brk area used after .bss (reserve_brk reserves it) */
+	u64 pgt_buf_next, pgt_buf_top;    /* early_alloc_pgt_buf's pages in it: next free, end */
+	u64 head32_mapped;                /* i386: what head_32's early PTE pages (brk_start...) map */
+	u64 dm_real_end;                  /* x86_64: where memory_map_top_down() started (0: not yet) */
+	u64 dm_brk_step_start, dm_brk_step_end; /* ... its step over the pgt_buf: tables from memblock */
+	u64 swiotlb_start, swiotlb_size;  /* the software IO TLB's bounce buffer (0 size: none) */
+	struct page *dma_pool[3];         /* the atomic DMA pools: GFP_KERNEL, |GFP_DMA, |GFP_DMA32 */
+	int dma_pool_order[3];            /* ... each one block of this order, kept for ever */
 	int nr_cpus;
 
 	/* the physical extent */
@@ -354,6 +370,8 @@ struct kmm_machine {
 	int lowmem_reserve_ratio[MAX_ZONE_TYPES];
 	int percpu_pagelist_high_fraction;
 	bool thp_enabled;
+	bool init_on_alloc;               /* init_on_alloc=: pages and slab objects are zeroed when allocated */
+	bool init_on_free;                /* init_on_free=: ... and when freed (then not again when allocated) */
 	bool deferred_active;             /* deferred struct page threads still running */
 	unsigned long slab_bugs;          /* slab errors reported (BUG ..., WARNING ...) */
 	unsigned long vmalloc_bugs;       /* bad vfree/vunmap/ioremap/iounmap calls reported */
@@ -385,6 +403,9 @@ struct kmm_machine {
 	struct ratelimit_state pfoom_rs;  /* "Huh VM_FAULT_OOM leaked out" (mm/memory.c) */
 	struct ratelimit_state nopage_rs; /* warn_alloc()'s: 10*HZ, burst 1, as mm/page_alloc.c's */
 	const void *warned_once[64];      /* WARN_ON_ONCE_AT call sites that warned on this machine */
+	struct ratelimit_state printk_rs; /* printk_ratelimit(): the segfault lines (mm/memory.c) */
+	unsigned long stack_guard_gap;    /* bytes kept free below a stack (stack_guard_gap=, mm/mmap.c) */
+	unsigned long fault_around_bytes; /* a read fault maps the cached pages of this aligned window (mm/memory.c) */
 	struct kmm_fault_inject fault;    /* failslab and fail_page_alloc (mm/fault_inject.c) */
 };
 
@@ -422,6 +443,17 @@ static inline u32 prandom_u32_max(u32 ceil)
 /* ---- subsystem entry points used by the boot sequence ----------------------- */
 
 int setup_arch(char *err, size_t errlen);            /* arch/setup.c */
+/* arch/setup.c: the boot-time page for the kernel table mapping va, depth levels below the root */
+phys_addr_t alloc_low_page(unsigned long va, int depth);
+/* arch/dmesg.c: the boot params a real log describes, and its command line (all malloc()ed) */
+struct dmesg_cmdline {
+	char *parsed;   /* what kmm parses: the log's known parameters, then the caller's (out->cmdline) */
+	char *logged;   /* the log's own line, and the caller's */
+	char *unknown;  /* the log's parameters kmm does not know, space-separated */
+};
+int dmesg_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out, struct dmesg_cmdline *cl,
+		      char *err, size_t errlen);
+bool kmm_param_known(const char *word);               /* arch/setup.c */
 void numa_init(void);                                 /* mm/mm_init.c */
 void free_area_init(void);                            /* mm/mm_init.c */
 int memmap_alloc(char *err, size_t errlen);           /* mm/mm_init.c */
@@ -441,6 +473,7 @@ unsigned long nr_free_pages(void);
 void free_area_init_memmap(void);
 void page_alloc_init_late(void);
 void deferred_init_wait(void);
+void deferred_init_wait_range(unsigned long start, unsigned long end); /* before freeing boot memory there */
 void free_pages_boot(struct page *page, unsigned int order, bool count_managed);
 void memblock_for_each_free_range(int nid, unsigned long lo_pfn, unsigned long hi_pfn,
 				  void (*fn)(unsigned long, unsigned long, void *), void *arg);
@@ -478,6 +511,7 @@ void kmm_user_windows_free(struct mm_struct *mm);
 int kmm_host_map_budget(unsigned long runs);  /* at most this many mirrored runs (0: from max_map_count) */
 unsigned long kmm_host_map_evictions(void);
 int kernel_pgtable_prealloc(unsigned long va, unsigned long size); /* arch/pgtable.c */
+int kernel_pgtable_prealloc_depth(unsigned long va, unsigned long size, int depth);
 void kmm_window_unmap(unsigned long kva, unsigned long size);
 void kmm_windows_exit(void);
 void ram_exit(void);
@@ -493,6 +527,20 @@ extern const char *const migratetype_names[MIGRATE_TYPES];
 
 extern __thread int kmm_this_cpu __attribute__((tls_model("initial-exec")));
 static inline int smp_processor_id(void) { return kmm_this_cpu; }
+
+/* include/linux/mm.h: zero on allocation (init_on_alloc, or asked with __GFP_ZERO), zero on free */
+static inline bool want_init_on_alloc(gfp_t flags)
+{
+	return M->init_on_alloc || (flags & __GFP_ZERO);
+}
+
+static inline bool want_init_on_free(void)
+{
+	return M->init_on_free;
+}
+
+/* "mem auto-init: stack:..., heap alloc:..., heap free:..." (mm/page_alloc.c) */
+void report_meminit(void);
 void cpus_init(void);
 void cpus_exit(void);
 static inline void count_vm_events(enum vm_event_item item, unsigned long n)
@@ -519,7 +567,16 @@ int kmap_verify(char *why, size_t whylen);    /* the table's structure */
 int kmap_in_use(char *why, size_t whylen);    /* -EBUSY while a kmap or kmap_local is held */
 static inline unsigned long fix_to_virt(unsigned long idx) { return M->layout.fixaddr_top - (idx << PAGE_SHIFT); }
 
+/* mm/percpu.c */
+void pcpu_setup_first_chunk(const phys_addr_t *unit_phys, unsigned long static_size, unsigned long reserved_size,
+			    unsigned long dyn_size, unsigned long unit_size);
+unsigned long percpu_settle(void);
+int percpu_verify(char *why, size_t whylen);
+void percpu_exit(void);
+
 /* mm/vmalloc.c */
+/* __vmalloc_node_range(..., VM_ALLOW_HUGE_VMAP, node, caller): vmalloc_huge on a node, kvmalloc's fallback */
+void *vmalloc_huge_node(unsigned long size, gfp_t gfp_mask, int node, const void *caller);
 void vmalloc_init(void);
 void vmalloc_exit(void);
 unsigned long vmalloc_used_pages(void);
@@ -548,6 +605,8 @@ void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end
 void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end, unsigned long vm_flags);
 void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start, unsigned long end);
 int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned long addr, bool write);
+void show_fault_around_bytes(struct strbuf *sb);  /* debugfs fault_around_bytes */
+int write_fault_around_bytes(const char *val);
 struct vm_area_struct;
 int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct vm_area_struct *vma);
 int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len);
@@ -578,10 +637,19 @@ struct inode {
 };
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
+/* A file's readahead window (mm/readahead.c): [start, start + size), the last async_size of it read ahead. */
+struct file_ra_state {
+	unsigned long start;     /* first page of the current window */
+	unsigned int size;       /* pages in it */
+	unsigned int async_size; /* the PG_readahead page sits async_size pages before its end */
+	unsigned int ra_pages;   /* the window's maximum: the disk's read_ahead_kb (128 KiB) in pages */
+	unsigned int mmap_miss;  /* page-cache misses of mmap faults, less hits: read-around stops above 100 */
+};
 struct file {
 	struct inode *f_inode;
 	unsigned int f_mode;     /* FMODE_READ | FMODE_WRITE */
 	int f_count;             /* fds, VMAs and exe_file holding it (atomic) */
+	struct file_ra_state f_ra; /* its readahead window (filemap_lock) */
 };
 static inline bool PageAnon(const struct page *p) { return (unsigned long)p->mapping & 1; }
 static inline bool page_is_shmem(const struct page *p)
@@ -592,20 +660,47 @@ struct file *get_file(struct file *f);
 void fput(struct file *f);
 struct file *shmem_file_setup(unsigned long size);
 struct file *filemap_open(const char *path, int flags, int *err);
-/* The cache page at index of the file, read in if missing (*major: from the disk); NULL: beyond EOF (-EFAULT) or no memory. */
-struct page *filemap_get_page(struct inode *inode, unsigned long index, bool *major, int *err);
+/* vm_fault_t bits that the fault path passes around (mm/memory.c, mm/filemap.c) */
+#define VM_FAULT_MAJOR 0x4      /* the page was read from the disk */
+#define VM_FAULT_NOPAGE 0x100   /* fault-around mapped the page: nothing more to do */
+#define VM_FAULT_RETRY 0x400    /* the handler did I/O "without the lock": run the fault again */
+#define FAULT_FLAG_WRITE 0x1
+#define FAULT_FLAG_TRIED 0x40   /* the second run of a fault that returned VM_FAULT_RETRY */
+/*
+ * filemap_fault (shmem_fault for a shmem file): the cache page at index,
+ * referenced, with readahead around a miss; NULL with *ret = VM_FAULT_RETRY
+ * (I/O was done, fault again), -EFAULT (beyond EOF: SIGBUS) or -ENOMEM.
+ */
+struct page *filemap_fault(struct file *file, unsigned long index, unsigned int flags, int *ret);
+/* filemap_map_pages: map(arg, index, page) for each cached page of [start, end] fault-around may map (referenced). */
+void filemap_map_pages(struct file *file, unsigned long start, unsigned long end,
+		       void (*map)(void *arg, unsigned long index, struct page *page), void *arg);
 void set_page_dirty(struct page *page);
 /* a node counter of pg_data_t (nr_file_pages ...) for the node of page */
 #define mod_node_page_state(page, field, delta) \
 	((void)__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->field, (long)(delta), __ATOMIC_RELAXED))
-static inline long global_node_page_state_sum(size_t offset)
-{
-	long s = 0;
-	for (int n = 0; n < M->nr_nodes; n++)
-		s += __atomic_load_n((long *)((char *)NODE_DATA(n) + offset), __ATOMIC_RELAXED);
-	return s;
-}
-#define global_node_page_state(field) global_node_page_state_sum(offsetof(pg_data_t, field))
+/*
+ * global_node_page_state() takes Linux's item (NR_FILE_PAGES) or, inside
+ * kmm, the pg_data_t field's name (nr_file_pages): both name the same
+ * node_stat_item of kmm/vmstat.h.
+ */
+#define KMM_NODE_ITEM_nr_anon_mapped NR_ANON_MAPPED
+#define KMM_NODE_ITEM_nr_file_mapped NR_FILE_MAPPED
+#define KMM_NODE_ITEM_nr_file_pages NR_FILE_PAGES
+#define KMM_NODE_ITEM_nr_file_dirty NR_FILE_DIRTY
+#define KMM_NODE_ITEM_nr_shmem NR_SHMEM
+#define KMM_NODE_ITEM_nr_page_table_pages NR_PAGETABLE
+#define KMM_NODE_ITEM_nr_slab_reclaimable NR_SLAB_RECLAIMABLE_B
+#define KMM_NODE_ITEM_nr_slab_unreclaimable NR_SLAB_UNRECLAIMABLE_B
+#define KMM_NODE_ITEM_NR_ANON_MAPPED NR_ANON_MAPPED
+#define KMM_NODE_ITEM_NR_FILE_MAPPED NR_FILE_MAPPED
+#define KMM_NODE_ITEM_NR_FILE_PAGES NR_FILE_PAGES
+#define KMM_NODE_ITEM_NR_FILE_DIRTY NR_FILE_DIRTY
+#define KMM_NODE_ITEM_NR_SHMEM NR_SHMEM
+#define KMM_NODE_ITEM_NR_PAGETABLE NR_PAGETABLE
+#define KMM_NODE_ITEM_NR_SLAB_RECLAIMABLE_B NR_SLAB_RECLAIMABLE_B
+#define KMM_NODE_ITEM_NR_SLAB_UNRECLAIMABLE_B NR_SLAB_UNRECLAIMABLE_B
+#define global_node_page_state(item) ((long)(global_node_page_state)(KMM_NODE_ITEM_##item))
 struct file *fget(struct task_struct *t, int fd);
 int dup_fd(struct task_struct *child, const struct task_struct *parent);
 void close_files(struct task_struct *t);
@@ -634,16 +729,43 @@ typedef void (*pte_fn)(unsigned long addr, phys_addr_t table, unsigned long idx,
 void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg); /* memory.c */
 unsigned long zero_pfn(void);
 
+/* kernel/signal.c */
+void init_sigpending(struct task_struct *t);
+void flush_sigqueue(struct task_struct *t);
+int force_sig_fault_to_task(int sig, int code, unsigned long addr, struct task_struct *t);
+
 /* mm/mmap.c */
 struct task_struct;
+int cmdline_parse_stack_guard_gap(const char *val, char *err, size_t errlen); /* stack_guard_gap=PAGES */
 /* Every task's VMAs that map inode: fn(mm, vma) with the tasks' mmap_locks held. */
 void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, struct vm_area_struct *, void *),
 			   void *arg);
+void show_map_vma(struct strbuf *sb, const struct mm_struct *mm, const struct vm_area_struct *v);
 void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
 void show_pid_status(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
-void show_smaps_rollup(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm); /* mm/memory.c */
-void show_pagemap(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
+void for_each_task(void (*fn)(struct task_struct *t, void *arg), void *arg);
+int last_pid_given(void);
 void tasks_exit(void);
+
+/* proc/: the views of processes and of the machine's CPUs and time (proc/base.c dispatches the PID ones) */
+char *proc_pid_read(int pid, const char *view);                     /* proc/base.c: NULL, errno set */
+long proc_pid_pread(int pid, const char *view, void *buf, size_t count, u64 off);
+int proc_pid_write(int pid, const char *view, const char *val);
+int proc_pid_dump(const char *dir, int pid, char *err, size_t errlen);
+void show_smaps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);          /* proc/task_mmu.c */
+void show_smaps_rollup(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
+void show_pagemap_text(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
+void proc_pid_statm(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
+long pagemap_read(struct task_struct *t, struct mm_struct *mm, void *buf, size_t count, u64 off);
+void proc_tgid_stat(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);      /* proc/array.c */
+void show_stat(struct strbuf *sb);                                                         /* proc/stat.c */
+void show_uptime(struct strbuf *sb);
+void show_loadavg(struct strbuf *sb);
+void show_cpuinfo(struct strbuf *sb);
+long kpageflags_read(void *buf, size_t count, u64 off);                                    /* proc/page.c */
+long kpagecount_read(void *buf, size_t count, u64 off);
+u64 kpage_dump_size(void);
+#define USER_HZ 100 /* the clock ticks /proc counts time in (nsec_to_clock_t) */
 int tasks_verify(char *why, size_t whylen);
 
 /* arch/ioremap.c */

@@ -40,6 +40,19 @@ done
 has "proc zoneinfo" "Node 0, zone   Normal" "$tmp/proc/zoneinfo"
 ok "e820 file from a real dmesg" "$KMM" boot --e820 "$DATA/linux-ref/i386-686-2G/dmesg.txt" --show meminfo
 has "e820 meminfo" "HighTotal:" "$tmp/out"
+# a real machine from its dmesg: map, command line, CPUs, nodes, initrd, kernel build
+ok "dmesg" "$KMM" boot --dmesg "$DATA/linux-ref/x86_64-4G-numa2/dmesg.txt" --show meminfo
+has "dmesg NUMA" "NODE_DATA(1) allocated [mem 0x13ffd2000-0x13fffcfff]" "$tmp/out"
+has "dmesg initrd" "RAMDISK: [mem 0xbfedc000-0xbffdffff]" "$tmp/out"
+has "dmesg VmallocTotal" "VmallocTotal:   34359738367 kB" "$tmp/out"
+ok "dmesg PAE" "$KMM" boot --dmesg "$DATA/linux-ref/i386-pae-2G/dmesg.txt" --cmdline "min_free_kbytes=4096" --show sys/vm/min_free_kbytes
+has "dmesg PAE initrd moved" "Allocated new RAMDISK: [mem 0x36efa000-0x36ffdf90]" "$tmp/out"
+has "dmesg cmdline appended" "4096" "$tmp/out"
+bad "dmesg of no PC" "does not describe an x86 machine" "$KMM" boot --dmesg "$DATA/linux-ref/README.md"
+bad "dmesg missing" "--dmesg /nonexistent" "$KMM" boot --dmesg /nonexistent
+ok "initrd" "$KMM" boot --profile i386 --mem 4G --initrd 3M
+has "initrd below 2 GiB" "RAMDISK: [mem 0x7fcff000-0x7fffefff]" "$tmp/out"
+has "initrd freed" "Freeing initrd memory: 3072K" "$tmp/out"
 ok "numa" "$KMM" boot -q --profile x86_64 --mem 8G --cpus 4 --numa 0:0-4G,1:4G-9G --distance "10 21,21 10" --show buddyinfo
 has "numa buddyinfo" "Node 1, zone   Normal" "$tmp/out"
 ok "cmdline" "$KMM" boot -q --cmdline "mem=1G vmalloc=192M min_free_kbytes=4096" --show sys/vm/min_free_kbytes
@@ -126,6 +139,13 @@ sc 't = task_create cat\nm = mmap t 64K\ntouch m'
 ok "run --proc-dir" "$KMM" run --proc-dir "$tmp/runproc" "$tmp/s.kmm"
 has "proc-dir has the task's maps" "rw-p" "$tmp/runproc/1/maps"
 has "proc-dir has its status" "VmRSS:	      64 kB" "$tmp/runproc/1/status"
+has "proc-dir has its smaps" "Private_Dirty:        64 kB" "$tmp/runproc/1/smaps"
+has "proc-dir has its statm" "16 16 0 0 0 16 0" "$tmp/runproc/1/statm"
+has "proc-dir has its stat" "1 (cat) S 0 " "$tmp/runproc/1/stat"
+has "proc-dir has /proc/stat" "procs_running 1" "$tmp/runproc/stat"
+for f in 1/pagemap kpageflags kpagecount; do
+	if [ -s "$tmp/runproc/$f" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --proc-dir wrote no $f"; fi
+done
 ok "shell reads standard input" sh -c "printf 'p = alloc_pages GFP_HIGHUSER\nk = kmap p\nrepeat 2 {\nsay in a block\n}\nkunmap k\nquit\n' | '$KMM' shell"
 has "shell describes handles" "k = pfn" "$tmp/out"
 has "shell reads a block" "in a block" "$tmp/out"
@@ -246,6 +266,91 @@ for f in scenarios/*.kmm; do # the sweep's short form: 1 is allowed (expects mee
 	if [ $rc -le 1 ] && grep -q "^fault injection: " "$tmp/out"; then pass=$((pass + 1)); else
 		fail=$((fail + 1)); echo "FAIL: $f under injection (exit $rc)"; sed 's/^/  /' "$tmp/err" | head -5; fi
 done
+
+# ---- hostile input: numbers that wrap, inputs that never end, a machine the host cannot hold --------
+status "--mem past 2^64" 2 '--mem: "17179869185G" does not fit in 64 bits' "$KMM" boot --mem 17179869185G
+status "--cpus past 2^32" 2 '--cpus "4294967297": expected a number of CPUs from 1 to' "$KMM" boot --cpus 4294967297
+status "mem= past 2^64" 1 "mem=17179869185G: the size does not fit in 64 bits" "$KMM" boot --cmdline mem=17179869185G
+status "a sysctl boot parameter of junk" 1 "Failed to set sysctl parameter 'vm.lowmem_reserve_ratio=abc': invalid value" \
+	"$KMM" boot --cmdline sysctl.vm.lowmem_reserve_ratio=abc
+status "64 TiB: more than the host can hold" 1 "of host memory for its struct pages" "$KMM" boot --profile x86_64 --mem 64T
+printf 'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\nBIOS-e820: [mem 0x0000000000100000-0x00003fffffffffff] usable\n' > "$tmp/e820-64t"
+status "an e820 map of 64 TiB" 1 "of host memory for its struct pages" "$KMM" boot --profile x86_64 --e820 "$tmp/e820-64t"
+printf 'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\nBIOS-e820: [mem 0x0000000000100000-0x10000000000000000] usable\n' > "$tmp/e820-wrap"
+status "an e820 address past 2^64" 1 "line 2: a too large (over 64 bits) end address" "$KMM" boot --e820 "$tmp/e820-wrap"
+printf 'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\0\nBIOS-e820: [mem 0x0000000000100000-0x000000003fffffff] usable\n' > "$tmp/e820-nul"
+status "an e820 map with a NUL byte" 2 "e820-nul:1:62: a NUL byte" "$KMM" boot --e820 "$tmp/e820-nul"
+sc 'p = kmalloc 16E'
+status "kmalloc 16E" 2 's.kmm:1:13: the size "16E" is too large' "$KMM" run "$tmp/s.kmm"
+printf 'say one\nsay t\000wo\n' > "$tmp/nul.kmm"
+status "a NUL byte in a script" 2 "nul.kmm:2:6: a NUL byte" "$KMM" run "$tmp/nul.kmm"
+if grep -q one "$tmp/out"; then fail=$((fail + 1)); echo "FAIL: a script with a NUL byte ran"; else pass=$((pass + 1)); fi
+status "a NUL byte at the shell" 2 "shell:1:3: a NUL byte" sh -c "printf 'sa\000y x\nsay fine\n' | '$KMM' shell"
+has "the shell goes on" "fine" "$tmp/out"
+status "an endless line at the shell" 2 "shell:1: a line longer than 16384 KiB" sh -c "head -c 20000000 /dev/zero | timeout 20 '$KMM' shell"
+status "an endless block at the shell" 2 "shell:1: a block longer than 64 KiB" sh -c "(echo 'repeat 2 {'; yes 'say x' | head -20000) | timeout 20 '$KMM' shell"
+status "run a directory" 2 "is a directory" "$KMM" run "$tmp"
+status "run /dev/zero" 2 "/dev/zero: larger than 16384 KiB" timeout 20 "$KMM" run /dev/zero
+status "replay a directory" 2 "is a directory" "$KMM" replay "$tmp"
+status "replay /dev/zero ends" 2 "no kmem event in it (line 1: a line longer than" timeout 20 "$KMM" replay -q /dev/zero
+sc 'repeat 1000000 {\n repeat 1000000 {\n  p = kmalloc 8\n  kfree p\n }\n}'
+status "nested repeats end at the step limit" 2 "ran more than 1000 statements, the step limit" "$KMM" run --max-steps 1000 "$tmp/s.kmm"
+has "and free what they hold" "nothing lost" "$tmp/out"
+status "the default step limit" 2 "ran more than 10000000 statements, the step limit" timeout 60 "$KMM" run "$tmp/s.kmm"
+status "a bad --max-steps" 2 '--max-steps "-1": expected a number of statements' "$KMM" run --max-steps -1 "$tmp/s.kmm"
+sc 'repeat 3 {\n say x\n}'
+ok "--max-steps 0 is no limit" "$KMM" run --max-steps 0 "$tmp/s.kmm"
+sc 't = task_create a\nm = mmap t 4M\nmunmap m 0x1001 4K\nsay done'
+ok "a failed system call does not stop the script" "$KMM" run "$tmp/s.kmm"
+has "failed calls are said on stderr" "s.kmm:3:1: munmap: Invalid argument" "$tmp/err"
+if grep -q "Invalid argument" "$tmp/out"; then fail=$((fail + 1)); echo "FAIL: a failed call on stdout"; else pass=$((pass + 1)); fi
+: > "$tmp/empty.trace"
+ok "replay an empty trace" "$KMM" replay -q "$tmp/empty.trace"
+has "says nothing was replayed" "nothing was replayed" "$tmp/err"
+status "replay --strict an empty trace" 2 "no kmem event in it (0 lines): nothing was replayed" "$KMM" replay --strict "$tmp/empty.trace"
+zstd -q -f --check "$tmp/head.trace" -o "$tmp/ck.zst"
+python3 -c "import sys; d=bytearray(open(sys.argv[1],'rb').read()); d[-1]^=0xff; open(sys.argv[2],'wb').write(d)" "$tmp/ck.zst" "$tmp/badck.zst"
+status "zstd checksum, strict" 2 "doesn't match checksum" "$KMM" replay --strict "$tmp/badck.zst"
+ok "zstd checksum, not strict" "$KMM" replay -q "$tmp/badck.zst"
+has "zstd checksum warns" "warning:" "$tmp/err"
+python3 -c "import sys; d=bytearray(open(sys.argv[1],'rb').read()); d[-6]^=0xff; open(sys.argv[2],'wb').write(d)" "$tmp/head.trace.gz" "$tmp/badcrc.gz"
+status "gzip CRC, strict" 2 "incorrect data check" "$KMM" replay --strict "$tmp/badcrc.gz"
+echo 'bash-1 [000] ..... 1.0: kmalloc: ptr=1 bytes_req=18446744073709551616 bytes_alloc=8 gfp_flags=GFP_KERNEL' > "$tmp/big.trace"
+status "a trace field past 2^64" 2 "too large for an unsigned long" "$KMM" replay --strict "$tmp/big.trace"
+status "--sample-every past 2^64" 2 "--sample-every \"18446744073709551616\"" "$KMM" replay --sample-every 18446744073709551616 "$tmp/big.trace"
+status "stress --ops past 2^64" 2 "is larger than" "$KMM" stress --ops 18446744073709551616
+
+# --help is true and complete: every command of the language is in kmm run --help, every example
+# file it names exists, and every --option each help names is one the command takes
+"$KMM" run --help > "$tmp/runhelp"
+sc 'help'
+"$KMM" run "$tmp/s.kmm" > "$tmp/cmds" 2>&1
+for c in $(awk '/^  [a-z_0-9]+ /{print $1}' "$tmp/cmds"); do
+	if grep -qE "(^|[ |=(])$c( |$|\||,|\))" "$tmp/runhelp"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: kmm run --help does not describe the command $c"; fi
+done
+if grep -q "not available" "$tmp/runhelp"; then fail=$((fail + 1)); echo "FAIL: run --help says something is not available"; else pass=$((pass + 1)); fi
+for cmd in boot run shell replay map stress; do
+	"$KMM" $cmd --help > "$tmp/help" 2>&1
+	for f in $(grep -oE 'scenarios/[a-z_0-9.-]+' "$tmp/help"); do
+		if [ -f "$f" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: kmm $cmd --help names $f, which does not exist"; fi
+	done
+	# "--opt=VALUE --help": an option kmm takes is parsed (and maybe refuses VALUE), one it does not
+	# is "unrecognized"; VALUE is a path under $tmp, so an option that names an output writes nothing elsewhere
+	for o in $(grep -oE -- '--[a-z][a-z0-9-]+' "$tmp/help" | sort -u); do
+		"$KMM" $cmd "$o=$tmp/optval" --help >/dev/null 2>"$tmp/e1"
+		if grep -q "unrecognized option" "$tmp/e1"; then
+			fail=$((fail + 1)); echo "FAIL: kmm $cmd --help names $o, which kmm $cmd does not take"; else pass=$((pass + 1)); fi
+	done
+done
+
+# init_on_alloc=/init_on_free= as the boot log says them; Percpu in meminfo is the first chunk of every CPU
+ok "mem auto-init default" "$KMM" boot
+has "Debian's default" "mem auto-init: stack:all(zero), heap alloc:on, heap free:off" "$tmp/out"
+ok "mem auto-init set" "$KMM" boot --cmdline "init_on_alloc=0 init_on_free=1"
+has "the parameters" "mem auto-init: stack:all(zero), heap alloc:off, heap free:on" "$tmp/out"
+ok "percpu meminfo" "$KMM" boot -q --cpus 2 --show meminfo
+has "two CPUs' first chunks" "Percpu:              264 kB" "$tmp/out"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

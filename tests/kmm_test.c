@@ -43,35 +43,13 @@ void boot_or_fail(struct kmm_boot_params *p)
 	cr_assert_eq(ret, 0, "boot failed: %s", err);
 }
 
-static const char *profile_of(const char *machine)
-{
-	if (!strncmp(machine, "x86_64", 6))
-		return "x86_64";
-	if (strstr(machine, "pae"))
-		return "i386-pae";
-	return "i386";
-}
-
+/* The machine a reference boot's dmesg describes, booted as `kmm boot --dmesg` does. */
 void boot_like_ref(const char *machine, const char *cmdline)
 {
 	char *dmesg = ref_file(machine, "dmesg.txt");
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
-	p.profile = profile_of(machine);
-	p.e820_text = dmesg;
+	p.dmesg_text = dmesg;
 	p.cmdline = cmdline;
-	/* SRAT memory affinity lines give the NUMA layout */
-	for (const char *s = dmesg; (s = strstr(s, "ACPI: SRAT: Node ")); s++) {
-		int nid, pxm;
-		unsigned long long a, b;
-		if (sscanf(s, "ACPI: SRAT: Node %d PXM %d [mem %llx-%llx]", &nid, &pxm, &a, &b) == 4)
-			p.numa_ranges[p.nr_numa_ranges++] = (struct kmm_numa_range){ nid, a, b + 1 };
-	}
-	const char *c = strstr(dmesg, "nr_cpu_ids:");
-	if (c)
-		p.nr_cpus = atoi(c + strlen("nr_cpu_ids:"));
-	const char *r = strstr(dmesg, "Freeing initrd memory: ");
-	if (r)
-		p.initrd_bytes = (u64)atol(r + strlen("Freeing initrd memory: ")) << 10;
 	boot_or_fail(&p);
 	free(dmesg);
 }

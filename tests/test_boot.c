@@ -83,10 +83,19 @@ Test(boot, x86_64_64G)
 	cr_assert(dmesg_has("Normal   [mem 0x0000000100000000-0x000000103fffffff]"));
 	cr_assert(dmesg_has("software IO TLB: mapped"));
 	assert_zones_cover_memory();
-	/* nothing allocated yet but the slab caches' first slabs: every other managed page is free */
+	/* nothing allocated yet but the slab caches' first slabs, the atomic DMA pools and the vmalloc PUDs: every other managed page is free */
 	drain_all_pages(NULL);
 	unsigned long slab = (unsigned long)(NODE_DATA(0)->nr_slab_reclaimable + NODE_DATA(0)->nr_slab_unreclaimable);
-	cr_assert_eq(nr_free_pages() + slab, (unsigned long)M->totalram_pages);
+	unsigned long pools = 0;
+	for (int i = 0; i < 3; i++)
+		pools += M->dma_pool[i] ? 1UL << M->dma_pool_order[i] : 0;
+	/* 128 KiB per GiB would be 8 MiB: capped at MAX_ORDER_NR_PAGES, 4 MiB each */
+	cr_assert_eq(pools, 3 * 1024UL, "atomic DMA pools: %lu pages", pools);
+	cr_assert(dmesg_has("DMA: preallocated 4096 KiB GFP_KERNEL|GFP_DMA32 pool for atomic allocations"));
+	/* and preallocate_vmalloc_pages(): a PUD page per 512 GiB of the 32 TiB vmalloc area */
+	unsigned long vmalloc_puds = ((M->layout.vmalloc_end - M->layout.vmalloc_start) >> 39) + 1;
+	cr_assert_eq(vmalloc_puds, 64UL);
+	cr_assert_eq(nr_free_pages() + slab + pools + vmalloc_puds, (unsigned long)M->totalram_pages);
 }
 
 Test(boot, tiny_16M)

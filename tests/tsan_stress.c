@@ -8,7 +8,9 @@
  * lists, pages and objects handed between CPUs, shared caches, files and
  * views, the validators at barrier checkpoints.  A data race is TSan's
  * report (and exit status 66); a failed check or something lost is ours
- * (exit status 1).
+ * (exit status 1).  Then the copy-on-write race: a parent writes pages it
+ * shares with a child while the child exits on the other CPU, so
+ * do_wp_page's reuse decision meets the exit's unmapping and freeing.
  *
  *   tsan-stress [OPS]     (default 60000, shared by the CPUs, per machine)
  */
@@ -17,8 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include <kmm/kmm.h>
 #include <kmm/stress.h>
+#include <kmm/task.h>
 
 static int run(const char *profile, const char *mem, const char *cmdline, unsigned long ops, u64 seed)
 {
@@ -49,10 +54,84 @@ static int run(const char *profile, const char *mem, const char *cmdline, unsign
 	return ret ? 1 : 0;
 }
 
+#define COW_PAGES 128
+
+struct cow_race {
+	struct task_struct *parent, *child;
+	unsigned long addr;
+	pthread_barrier_t go;
+	int failed;
+};
+
+static void *cow_writer(void *arg)
+{
+	struct cow_race *r = arg;
+	kmm_cpu_enter(0);
+	pthread_barrier_wait(&r->go);
+	for (unsigned long i = 0; i < COW_PAGES; i++)
+		r->failed |= task_write(r->parent, r->addr + i * 4096, "P", 1) != 0;
+	kmm_cpu_exit();
+	return NULL;
+}
+
+static void *cow_exiter(void *arg)
+{
+	struct cow_race *r = arg;
+	kmm_cpu_enter(1);
+	pthread_barrier_wait(&r->go);
+	task_exit(r->child);
+	kmm_cpu_exit();
+	return NULL;
+}
+
+/* rounds of fork, then the parent's copy-on-write writes on CPU 0 against the child's exit on CPU 1 */
+static int cow_exit_race(const char *profile, int rounds)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	char err[512];
+	p.profile = profile;
+	p.mem_bytes = 256ULL << 20;
+	p.nr_cpus = 2;
+	if (kmm_boot(&p, err, sizeof(err))) {
+		fprintf(stderr, "tsan-stress: %s does not boot: %s\n", profile, err);
+		return 1;
+	}
+	struct task_struct *parent = task_create("parent", 1000);
+	long a = task_mmap(parent, 0, COW_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int bad = a <= 0 || task_memset(parent, (unsigned long)a, 'o', COW_PAGES * 4096) != 0;
+	for (int i = 0; i < rounds && !bad; i++) {
+		struct cow_race r = { .parent = parent, .child = task_fork(parent), .addr = (unsigned long)a };
+		if (!r.child) {
+			bad = 1;
+			break;
+		}
+		pthread_barrier_init(&r.go, NULL, 2);
+		kmm_cpu_exit();
+		pthread_t w, e;
+		pthread_create(&w, NULL, cow_writer, &r);
+		pthread_create(&e, NULL, cow_exiter, &r);
+		pthread_join(w, NULL);
+		pthread_join(e, NULL);
+		kmm_cpu_enter(0);
+		pthread_barrier_destroy(&r.go);
+		bad = r.failed;
+	}
+	task_exit(parent);
+	if (!bad && kmm_verify(err, sizeof(err))) {
+		fprintf(stderr, "tsan-stress: %s copy-on-write race: %s\n", profile, err);
+		bad = 1;
+	}
+	printf("tsan-stress: %s, 2 CPUs: %d rounds of copy-on-write against exit%s\n", profile, rounds,
+	       bad ? ": FAILED" : ", nothing lost");
+	kmm_shutdown();
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long ops = argc > 1 ? strtoul(argv[1], NULL, 0) : 60000;
 	int bad = run("i386", "1G", "vmalloc=512M", ops, 1);  /* HighMem, PKMAP and kmap_local in play */
 	bad |= run("x86_64", "1G", NULL, ops / 2, 2);         /* 4-level tables, user windows per 4 GiB chunk */
+	bad |= cow_exit_race("i386-pae", 50);
 	return bad;
 }

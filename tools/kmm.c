@@ -12,6 +12,8 @@
  *   --profile i386|i386-pae|x86_64   the kernel build (default i386)
  *   --mem SIZE                        RAM, e.g. 4G (default 4G); a PC e820 map is made
  *   --e820 FILE                       Linux's "BIOS-e820: [mem ...] type" lines instead
+ *   --dmesg FILE                      the machine a real x86 dmesg describes (map, command
+ *                                     line, CPUs, NUMA nodes, initrd, kernel build)
  *   --cpus N                          simulated CPUs (default 1)
  *   --cmdline "..."                   kernel parameters: mem= memmap= highmem= vmalloc= ...
  *   --numa "0:0-2G,1:2G-4G"           NUMA memory ranges (x86_64)
@@ -29,20 +31,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <kmm/kmm.h>
+#include <kmm/scenario.h>
 
 #include "kmm.h"
 
 static void usage(FILE *f)
 {
-	fputs("usage: kmm run [boot options] [--proc-dir DIR] [-v] FILE   (kmm run --help)\n"
-	      "       kmm shell [boot options]                            (kmm shell --help)\n"
+	fputs("usage: kmm run [boot options] [--fail S]... [--proc-dir DIR] [--max-steps N] [-v] FILE\n"
+	      "                                                          (kmm run --help)\n"
+	      "       kmm shell [boot options] [--fail S]... [--proc-dir DIR] [--max-steps N] [-v]\n"
+	      "                                                          (kmm shell --help)\n"
 	      "       kmm replay [boot options] [--strict] [--proc-dir DIR] [--svg FILE] TRACE\n"
 	      "                                                          (kmm replay --help)\n"
 	      "       kmm map [boot options] [--proc-dir DIR] --svg FILE   (kmm map --help)\n"
 	      "       kmm stress [--seed N] [--cpus N] [--ops N] [boot options]   (kmm stress --help)\n"
-	      "       kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE]\n"
+	      "       kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE | --dmesg FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
 	      "                [--initrd SIZE] [--kernel-size SIZE] [--seed N] [--proc-dir DIR] [--show VIEW]... [-q]\n"
@@ -55,7 +61,7 @@ static const char boot_help[] =
 	"    kmm boot - boot a simulated machine and print its boot log\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE] [--cpus N]\n"
+	"    kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE | --dmesg FILE] [--cpus N]\n"
 	"             [--cmdline \"...\"] [--numa RANGES] [--distance TABLE] [--initrd SIZE]\n"
 	"             [--kernel-size SIZE] [--seed N] [--proc-dir DIR] [--show VIEW]... [-q]\n"
 	"\n"
@@ -70,6 +76,9 @@ static const char boot_help[] =
 	"                      i386-pae, x86_64\n"
 	"    --mem SIZE        RAM, e.g. 512M, 4G (default 4G); a PC e820 map is made for it\n"
 	"    --e820 FILE       Linux's \"BIOS-e820: [mem ...] type\" lines instead (a dmesg)\n"
+	"    --dmesg FILE      boot the machine a real x86 kernel log describes: its e820 map,\n"
+	"                      command line (--cmdline adds to it), CPUs, NUMA nodes, initrd\n"
+	"                      and kernel build (i386, i386-pae or x86_64)\n"
 	"    --cpus N          simulated CPUs (default 1)\n"
 	"    --cmdline \"...\"   kernel parameters: mem= memmap= highmem= vmalloc= kernelcore=\n"
 	"                      movablecore= numa= min_free_kbytes= slub_debug= ...\n"
@@ -87,16 +96,32 @@ static const char boot_help[] =
 	"EXIT STATUS\n"
 	"    0 booted; 1 the machine did not boot (the message says why); 2 a usage error.\n";
 
-char *read_file(const char *path)
+/*
+ * An input file, whole, within a bound: a directory, a device that never
+ * ends (/dev/zero) or a file larger than max are refused with a message
+ * rather than read for gigabytes.  "-" is standard input.
+ */
+char *read_input(const char *path, size_t max, size_t *lenp, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
+	bool is_stdin = !strcmp(path, "-");
+	FILE *f = is_stdin ? stdin : fopen(path, "r");
+	struct stat st;
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
-	size_t cap = 4096, len = 0;
+	}
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a file", path);
+		if (!is_stdin)
+			fclose(f);
+		return NULL;
+	}
+	size_t cap = 4096, len = 0, n;
 	char *buf = malloc(cap);
-	size_t n;
 	while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
 		len += n;
+		if (len > max)
+			break;
 		if (cap - len < 2) {
 			char *nb = realloc(buf, cap * 2);
 			if (!nb) {
@@ -108,23 +133,51 @@ char *read_file(const char *path)
 			cap *= 2;
 		}
 	}
-	fclose(f);
-	if (buf)
-		buf[len] = 0;
+	int rerr = ferror(f) ? errno : 0;
+	if (!is_stdin)
+		fclose(f);
+	if (!buf) {
+		snprintf(err, errlen, "%s: out of host memory", path);
+		return NULL;
+	}
+	if (rerr) {
+		snprintf(err, errlen, "%s: %s", path, strerror(rerr));
+		free(buf);
+		return NULL;
+	}
+	if (len > max) {
+		snprintf(err, errlen, "%s: larger than %zu KiB, the most kmm reads of such a file", path, max >> 10);
+		free(buf);
+		return NULL;
+	}
+	buf[len] = 0;
+	if (lenp)
+		*lenp = len;
 	return buf;
 }
 
 int boot_option(const char *name, const char *arg, struct kmm_boot_params *p, char **e820)
 {
 	char err[256];
-	if (!strcmp(name, "e820")) {
+	if (!strcmp(name, "e820") || !strcmp(name, "dmesg")) {
+		/* one file: the last of --e820 and --dmesg counts */
+		size_t len;
 		free(*e820);
-		*e820 = read_file(arg);
+		*e820 = read_input(arg, KMM_INPUT_MAX, &len, err, sizeof(err));
 		if (!*e820) {
-			fprintf(stderr, "kmm: --e820 %s: %s\n", arg, strerror(errno));
+			fprintf(stderr, "kmm: --%s %s\n", name, err);
 			return 2;
 		}
-		p->e820_text = *e820;
+		int line, col;
+		if (kmm_text_find_nul(*e820, len, &line, &col)) {
+			fprintf(stderr, "kmm: --%s %s:%d:%d: a NUL byte: %s\n", name, arg, line, col,
+				name[0] == 'e' ? "an e820 map is text" : "a kernel log is text");
+			free(*e820);
+			*e820 = NULL;
+			return 2;
+		}
+		p->e820_text = name[0] == 'e' ? *e820 : NULL;
+		p->dmesg_text = name[0] == 'd' ? *e820 : NULL;
 		return 0;
 	}
 	if (kmm_boot_param_set(p, name, arg, err, sizeof(err))) {

@@ -13,6 +13,7 @@
 #define BOOT_OPTIONS                                                                                          \
 	{ "profile", required_argument, 0, 'B' }, { "mem", required_argument, 0, 'B' },                       \
 	{ "e820", required_argument, 0, 'B' }, { "cpus", required_argument, 0, 'B' },                         \
+	{ "dmesg", required_argument, 0, 'B' },                                                                \
 	{ "cmdline", required_argument, 0, 'B' }, { "numa", required_argument, 0, 'B' },                      \
 	{ "distance", required_argument, 0, 'B' }, { "initrd", required_argument, 0, 'B' },                   \
 	{ "kernel-size", required_argument, 0, 'B' }, { "seed", required_argument, 0, 'B' }
@@ -21,8 +22,11 @@
 int boot_option(const char *name, const char *arg, struct kmm_boot_params *p, char **e820);
 /* kmm_boot() the options gave, then free their --e820 text; 0, or 1 with the reason on stderr. */
 int boot_machine(const struct kmm_boot_params *p, char *e820);
-/* A whole file, malloc()ed and NUL-terminated; NULL with errno set. */
-char *read_file(const char *path);
+/* The most kmm reads of a script or an e820 map: they are text of a few KiB. */
+#define KMM_INPUT_MAX (16UL << 20)
+/* A whole file ("-": stdin) of at most max bytes, malloc()ed, NUL-terminated, its length in *len;
+   NULL with the reason (naming the file) in err. */
+char *read_input(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 /* --proc-dir: every view, and those of the given tasks, as files; 0 or -1 (said on stderr). */
 int write_proc_dir(const char *dir, const int *pids, int npids);
 

@@ -12,9 +12,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <kmm/kmm.h>
+#include <kmm/kstrtox.h>
 #include <kmm/trace.h>
 
 #include "kmm.h"
@@ -72,8 +75,12 @@ static const char replay_help[] =
 	"EXIT STATUS\n"
 	"    0  the replay ran (problem lines are only reported)\n"
 	"    1  kmm found a kernel BUG (a slab or page error, an oops) or lost pages\n"
-	"    2  usage error, a missing or unreadable TRACE, a TRACE with no kmem event,\n"
-	"       or with --strict a malformed line or broken input\n"
+	"    2  usage error, a missing or unreadable TRACE, a TRACE with no kmem event\n"
+	"       and lines kmm cannot read, or with --strict a malformed line, broken\n"
+	"       input (a compressed stream that is truncated or fails its checksum or\n"
+	"       CRC) or a TRACE with no kmem event at all (an empty file).  Without\n"
+	"       --strict an empty TRACE exits 0, saying that nothing was replayed, and\n"
+	"       a broken stream is replayed as far as it reads, with a warning.\n"
 	"\n"
 	"EXAMPLES\n"
 	"    kmm replay sample-mixed.trace.zst\n"
@@ -390,10 +397,10 @@ int cmd_replay(int argc, char **argv)
 		case OPT_STRICT: cfg.strict = true; break;
 		case OPT_SVG: svg = optarg; break;
 		case OPT_SAMPLE_EVERY: {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*end || n < 1) {
-				fprintf(stderr, "kmm replay: --sample-every \"%s\": expected a number of events >= 1\n", optarg);
+			u64 n;
+			if (kmm_parse_count(optarg, 1, ULONG_MAX, &n)) {
+				fprintf(stderr, "kmm replay: --sample-every \"%s\": expected a number of events from 1 to %lu\n",
+					optarg, ULONG_MAX);
 				goto usage_error;
 			}
 			cfg.sample_every = (unsigned long)n;
@@ -417,8 +424,14 @@ int cmd_replay(int argc, char **argv)
 	}
 	cli.trace = argv[optind];
 	FILE *probe = fopen(cli.trace, "r");
+	struct stat sb;
 	if (!probe) {
 		fprintf(stderr, "kmm replay: %s: %s\n", cli.trace, strerror(errno));
+		goto usage_error;
+	}
+	if (!fstat(fileno(probe), &sb) && S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "kmm replay: %s: is a directory, not a trace\n", cli.trace);
+		fclose(probe);
 		goto usage_error;
 	}
 	fclose(probe);
@@ -443,7 +456,12 @@ int cmd_replay(int argc, char **argv)
 	if (kmm_replay_finish(r))
 		status = 2;
 	const struct kmm_replay_stats *st = kmm_replay_stats(r);
-	if (cfg.strict && status == 2) {
+	if (cfg.strict && !status && !st->events) {
+		/* an empty trace (or one of comments only) is no replay: --strict says so by failing */
+		fprintf(stderr, "%s: no kmem event in it (%lu line%s): nothing was replayed\n", cli.trace, st->lines,
+			st->lines == 1 ? "" : "s");
+		status = 2;
+	} else if (cfg.strict && status == 2) {
 		if (st->nr_problems)
 			fprintf(stderr, "%s:%lu: %s\n", cli.trace, st->problems[0].line, st->problems[0].what);
 		if (st->input_error[0])
@@ -461,6 +479,9 @@ int cmd_replay(int argc, char **argv)
 		} else if (st->input_error[0]) {
 			fprintf(stderr, "kmm replay: warning: %s: %s\n", cli.trace, st->input_error);
 		}
+		if (!st->events && status != 2)
+			fprintf(stderr, "kmm replay: %s: no kmem event in it (%lu line%s): nothing was replayed\n",
+				cli.trace, st->lines, st->lines == 1 ? "" : "s");
 	}
 	if (svg && st->nr_samples && write_svg(svg, cli.trace, st))
 		status = status ? status : 2;

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include <editline/readline.h>
 
+#include <kmm/kstrtox.h>
 #include <kmm/scenario.h>
 
 #include "kmm.h"
@@ -27,7 +29,8 @@ static const char run_help[] =
 	"    kmm run - run a scenario script on a simulated machine\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    kmm run [BOOT OPTIONS] [--seed N] [--fail SETTINGS]... [--proc-dir DIR] [-v] FILE\n"
+	"    kmm run [BOOT OPTIONS] [--seed N] [--fail SETTINGS]... [--proc-dir DIR]\n"
+	"            [--max-steps N] [-v] FILE\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Boots a machine (kmm boot's options; on the command line they come after\n"
@@ -51,12 +54,14 @@ static const char run_help[] =
 	"\n"
 	"    boot --mem 1G --cmdline \"...\"       the machine (first, once; else the defaults)\n"
 	"    say TEXT | echo TEXT                print a line\n"
-	"    show VIEW | show TASK/VIEW | show HANDLE\n"
+	"    show VIEW [SECTION] | show TASK/VIEW | show HANDLE\n"
 	"                                        a /proc view (zoneinfo, buddyinfo, slabinfo,\n"
 	"                                        meminfo, vmallocinfo, vmstat, pagetypeinfo,\n"
 	"                                        kmm/layout, dmesg, sys/vm/..., counters) or a\n"
-	"                                        task's (t/maps, t/status, t/smaps_rollup,\n"
-	"                                        t/pagemap), or what a handle holds\n"
+	"                                        task's (t/maps, t/smaps, t/smaps_rollup,\n"
+	"                                        t/status, t/stat, t/statm, t/cmdline,\n"
+	"                                        t/oom_score, t/kmm/pagemap), or what a\n"
+	"                                        handle holds\n"
 	"    expect HANDLE == NULL | expect HANDLE != NULL\n"
 	"    expect VIEW [SECTION] FIELD OP NUMBER\n"
 	"                                        OP is == != < <= > >=; FIELD a line's leading\n"
@@ -64,6 +69,7 @@ static const char run_help[] =
 	"                                        table row (buddyinfo Normal 3, slabinfo\n"
 	"                                        kmalloc-64 active_objs); SECTION a zone or cache\n"
 	"    verify                              every validator\n"
+	"    map FILE.svg                        draw physical memory as it is now, frame by frame\n"
 	"    sysctl vm.NAME[=VALUE]              read or set a /proc/sys/vm tunable\n"
 	"    fail failslab|fail_page_alloc [FILE=VALUE]...\n"
 	"                                        inject allocation failures as Linux's\n"
@@ -82,13 +88,25 @@ static const char run_help[] =
 	"    K = kmap P | kmap_atomic P | kmap_local_page P\n"
 	"    kunmap K | kunmap_atomic K | kunmap_local K\n"
 	"    T = task_create COMM [uid=N]  (or spawn)    exec T PATH [text=S] [data=S] [bss=S]\n"
-	"    M = mmap T SIZE [PROT] [populate]   PROT like rw, r-x, none\n"
+	"    M = mmap T SIZE [PROT] [shared] [populate] [file=PATH]\n"
+	"                                        PROT like rw, r-x, none (rw if not given)\n"
 	"    touch M [OFF [LEN]] [read|write] [in T]     page faults fill it in\n"
-	"    write M OFF TEXT [in T]   mprotect M PROT [OFF LEN]   munmap M [OFF LEN]\n"
+	"    write M OFF TEXT [in T]   mprotect M PROT [OFF LEN] [in T]\n"
+	"    munmap M [OFF LEN] [in T]\n"
 	"    C2 = fork T                         exit T\n"
-	"    repeat N [as I] { ... }             help [COMMAND]\n"
-	"    sleep, step                         not available: kmm's simulated clock does\n"
-	"                                        not move yet (nothing in kmm runs on time)\n"
+	"    file PATH SIZE                      a file of SIZE bytes (at most 1G) on the\n"
+	"                                        simulated disk, for mmap file=PATH\n"
+	"    sync                                write every dirty page-cache page back\n"
+	"    sleep TIME                          let simulated time pass (30s, 500ms, 2m, 1h):\n"
+	"                                        the flusher's periodic writeback runs on time\n"
+	"    step [N]                            let N ticks pass (HZ=250: 4 ms each; 1 if no N)\n"
+	"    repeat N [as I] { ... }             N from 0 to 1000000\n"
+	"    help [COMMAND]                      list the commands, or describe one\n"
+	"\n"
+	"    A system call that fails (mmap, mprotect, munmap, touch, write, exec, open\n"
+	"    of mmap file=) is said on standard error as FILE:LINE:COL: CALL: ERROR and\n"
+	"    the script goes on.  A script is text: a NUL byte in it is an error, and\n"
+	"    FILE may be at most 16 MiB.\n"
 	"\n"
 	"OPTIONS\n"
 	"    --profile i386|i386-pae|x86_64, --mem SIZE, --e820 FILE, --cpus N,\n"
@@ -100,6 +118,9 @@ static const char run_help[] =
 	"                      failslab= and fail_page_alloc=<interval>,<probability>,\n"
 	"                      <space>,<times> in --cmdline\n"
 	"    --proc-dir DIR    at the end, before freeing, write every view as a file\n"
+	"    --max-steps N     stop the script (a usage error) once it has run N\n"
+	"                      statements, counting each pass of a repeat's body; the\n"
+	"                      default 10000000 is seconds of work; 0: no limit\n"
 	"    -v, --trace       echo each statement and describe the handle it sets\n"
 	"    -h, --help        this text\n"
 	"\n"
@@ -112,7 +133,7 @@ static const char run_help[] =
 	"\n"
 	"EXAMPLE\n"
 	"    kmm run scenarios/demo.kmm\n"
-	"    kmm run --profile x86_64 --mem 8G -v scenarios/buddy.kmm\n"
+	"    kmm run --profile x86_64 --mem 8G -v scenarios/process.kmm\n"
 	"    kmm run --seed 3 --fail \"failslab probability=20 times=-1 ignore-gfp-wait=N\" \\\n"
 	"            --fail \"fail_page_alloc probability=20 times=-1 ignore-gfp-wait=N\n"
 	"            ignore-gfp-highmem=N min-order=0 verbose=0\" scenarios/demo.kmm\n";
@@ -122,21 +143,25 @@ static const char shell_help[] =
 	"    kmm shell - the scenario language at a prompt\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    kmm shell [BOOT OPTIONS] [--seed N] [--proc-dir DIR]\n"
+	"    kmm shell [BOOT OPTIONS] [--seed N] [--fail SETTINGS]... [--proc-dir DIR]\n"
+	"              [--max-steps N] [-v]\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Reads statements of the scenario language (see kmm run --help) one line\n"
 	"    at a time, with line editing and history (~/.kmm_history), and Tab\n"
 	"    completing commands, handles and /proc view names.  Each line runs at\n"
 	"    once; a handle a command sets is described.  `help` lists the commands,\n"
-	"    `help CMD` describes one.  A `repeat N {` reads on until its `}`.\n"
+	"    `help CMD` describes one.  A `repeat N {` reads on until its `}` (a block\n"
+	"    of at most 64 KiB; a line of at most 16 MiB; a NUL byte makes a line an\n"
+	"    error).\n"
 	"    `quit` or end of input frees what is held, checks that nothing was lost,\n"
 	"    and ends.  Without a terminal the lines are read from standard input with\n"
 	"    no prompt.\n"
 	"\n"
 	"OPTIONS\n"
-	"    The boot options of kmm boot, --fail SETTINGS (as kmm run's), --proc-dir\n"
-	"    DIR, -h/--help.\n"
+	"    The boot options of kmm boot, --fail SETTINGS, --proc-dir DIR, -v/--trace\n"
+	"    and -h/--help as kmm run's; --max-steps N bounds the statements each line\n"
+	"    (or repeat block) runs (default 10000000, 0: no limit).\n"
 	"\n"
 	"EXIT STATUS\n"
 	"    As kmm run's, for the whole session.\n";
@@ -166,11 +191,14 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 		{ "proc-dir", required_argument, 0, 'o' },
 		{ "fail", required_argument, 0, 'f' },
 		{ "trace", no_argument, 0, 'v' },
+		{ "max-steps", required_argument, 0, 'S' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	int c, idx = 0;
+	u64 steps;
 	optind = 1;
+	a->o.max_steps = KMM_SCENARIO_MAX_STEPS;
 	while ((c = getopt_long(argc, argv, "vh", opts, &idx)) != -1) {
 		switch (c) {
 		case 'B': {
@@ -199,6 +227,14 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 			a->o.nafter_boot++;
 			break;
 		case 'v': a->o.trace = true; break;
+		case 'S':
+			if (kmm_parse_count(optarg, 0, LONG_MAX, &steps)) {
+				fprintf(stderr, "kmm: --max-steps \"%s\": expected a number of statements from 0 (no limit) to %ld\n",
+					optarg, LONG_MAX);
+				return 2;
+			}
+			a->o.max_steps = (long)steps;
+			break;
 		case 'h': fputs(help, stdout); return -1;
 		default: fputs(help, stderr); return 2;
 		}
@@ -211,31 +247,13 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 	}
 	if (!want_file && optind == argc)
 		return 0;
-	fprintf(stderr, "usage: kmm %s [BOOT OPTIONS] [--proc-dir DIR]%s%s\n", want_file ? "run" : "shell",
-		want_file ? " [-v] FILE" : "", want_file ? "" : "");
+	fprintf(stderr, "usage: kmm %s [BOOT OPTIONS] [--fail SETTINGS]... [--proc-dir DIR] [--max-steps N] [-v]%s\n",
+		want_file ? "run" : "shell", want_file ? " FILE" : "");
 	if (optind < argc && (!want_file || optind < argc - 1))
 		fprintf(stderr, "kmm: unexpected argument \"%s\"\n", argv[want_file ? argc - 1 : optind]);
 	else if (want_file)
 		fprintf(stderr, "kmm run: which scenario file? (e.g. kmm run scenarios/demo.kmm)\n");
 	return 2;
-}
-
-static char *read_stdin(void)
-{
-	size_t cap = 4096, len = 0, n;
-	char *buf = malloc(cap);
-	while (buf && (n = fread(buf + len, 1, cap - len - 1, stdin)) > 0) {
-		len += n;
-		if (cap - len < 2) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb)
-				free(buf);
-			buf = nb;
-		}
-	}
-	if (buf)
-		buf[len] = 0;
-	return buf;
 }
 
 int cmd_run(int argc, char **argv)
@@ -244,15 +262,17 @@ int cmd_run(int argc, char **argv)
 	int ret = parse_args(argc, argv, &a, run_help, true);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	char *text = strcmp(a.file, "-") ? read_file(a.file) : read_stdin();
+	char err[512];
+	size_t len;
+	char *text = read_input(a.file, KMM_INPUT_MAX, &len, err, sizeof(err));
 	if (!text) {
-		fprintf(stderr, "kmm run: %s: %s\n", a.file, strerror(errno));
+		fprintf(stderr, "kmm run: %s\n", err);
 		return 2;
 	}
 	a.o.name = a.file;
 	signal(SIGABRT, on_kernel_bug);
 	fflush(stdout);
-	ret = kmm_scenario_run(text, &a.o);
+	ret = kmm_scenario_run_buf(text, len, &a.o);
 	free(text);
 	for (int i = 0; i < a.o.nafter_boot; i++)
 		free(a.after_boot[i]);
@@ -262,6 +282,8 @@ int cmd_run(int argc, char **argv)
 /* ---- the shell ------------------------------------------------------------------------------- */
 
 static struct kmm_scenario *shell_sc;
+
+#define SHELL_BLOCK_MAX (64UL << 10) /* a repeat block typed or piped at the prompt, all its lines */
 
 /* Completion: commands for the first word, then handles and view names. */
 static char *complete_word(const char *text, int state)
@@ -300,19 +322,51 @@ static char **complete(const char *text, int start, int end)
 	return rl_completion_matches(text, complete_word);
 }
 
-static char *next_line(bool tty, const char *prompt)
+/*
+ * A line typed or read.  Read lines are bounded (KMM_INPUT_MAX: `kmm shell
+ * < /dev/zero` must not grow one line until the host runs out); one that is
+ * longer, or holds a NUL byte, is said with where and read as empty: *bad is set.
+ */
+static char *next_line(bool tty, const char *prompt, int lineno, bool *bad)
 {
 	if (tty)
 		return readline(prompt);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, stdin);
-	if (n < 0) {
+	size_t cap = 256, n = 0;
+	char *line = malloc(cap);
+	int c = EOF;
+	bool nul = false, toolong = false;
+	while (line && (c = getchar()) != EOF && c != '\n') {
+		if (n >= KMM_INPUT_MAX) {
+			toolong = true;
+			continue; /* skip the rest of it, keep nothing */
+		}
+		if (!c && !nul) {
+			nul = true;
+			fprintf(stderr, "shell:%d:%zu: a NUL byte: a script is text (the line is not run)\n", lineno, n + 1);
+		}
+		if (n + 1 >= cap) {
+			char *nl = realloc(line, cap *= 2);
+			if (!nl)
+				free(line);
+			line = nl;
+			if (!line)
+				break;
+		}
+		line[n++] = (char)c;
+	}
+	if (!line)
+		return NULL;
+	if (c == EOF && !n) {
 		free(line);
 		return NULL;
 	}
-	if (n && line[n - 1] == '\n')
-		line[n - 1] = 0;
+	line[n] = 0;
+	if (toolong)
+		fprintf(stderr, "shell:%d: a line longer than %lu KiB (the line is not run)\n", lineno, KMM_INPUT_MAX >> 10);
+	if (nul || toolong) {
+		*line = 0;
+		*bad = true;
+	}
 	return line;
 }
 
@@ -342,8 +396,9 @@ int cmd_shell(int argc, char **argv)
 		       "`quit` (or Ctrl-D) frees what is held and ends.\n");
 	}
 	int lineno = 0;
+	bool bad = false;
 	for (;;) {
-		char *line = next_line(tty, "kmm> ");
+		char *line = next_line(tty, "kmm> ", lineno + 1, &bad);
 		if (!line)
 			break;
 		lineno++;
@@ -354,13 +409,20 @@ int cmd_shell(int argc, char **argv)
 		}
 		/* a repeat block reads on until its } */
 		while (kmm_scenario_incomplete(line)) {
-			char *more = next_line(tty, "...> ");
+			char *more = next_line(tty, "...> ", lineno + 1, &bad);
 			if (!more)
 				break;
 			lineno++;
-			char *joined;
-			if (asprintf(&joined, "%s\n%s", line, more) < 0)
+			char *joined = NULL;
+			if (strlen(line) + strlen(more) >= SHELL_BLOCK_MAX) {
+				/* a block is rescanned at each line: bounded, or a stream of lines would be quadratic */
+				fprintf(stderr, "shell:%d: a block longer than %lu KiB (it is not run; kmm run takes longer ones)\n",
+					first, SHELL_BLOCK_MAX >> 10);
+				*line = 0;
+				bad = true;
+			} else if (asprintf(&joined, "%s\n%s", line, more) < 0) {
 				joined = NULL;
+			}
 			free(more);
 			if (!joined)
 				break;
@@ -378,5 +440,5 @@ int cmd_shell(int argc, char **argv)
 	ret = kmm_scenario_finish(shell_sc);
 	for (int i = 0; i < a.o.nafter_boot; i++)
 		free(a.after_boot[i]);
-	return ret;
+	return bad && ret < 2 ? 2 : ret;
 }

@@ -7,14 +7,18 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <kmm/kstrtox.h>
 #include <kmm/stress.h>
 
 #include "kmm.h"
+
+#define STRESS_MAX_PAGES (1ULL << 20) /* --max-pages: 4 GiB regions at most */
 
 static const char stress_help[] =
 	"NAME\n"
@@ -57,7 +61,7 @@ static const char stress_help[] =
 	"    --check-every N   validators after every N operations of each CPU (default\n"
 	"                      10000; 0: at the end only)\n"
 	"    --max-pages N     the largest mmap, mremap, vmalloc or kvmalloc in pages\n"
-	"                      (default 4096)\n"
+	"                      (default 4096, at most 1048576)\n"
 	"    --trace           print each operation and its outcome (\"c0 17 kmalloc ...\")\n"
 	"    --counts          print how many operations of each kind ran\n"
 	"    --corrupt-at N    at operation N of CPU 0 scribble on something held, as a\n"
@@ -77,16 +81,20 @@ static const char stress_help[] =
 	"    kmm stress --seed 7 --cpus 2 --ops 10000000 --mem 2G\n"
 	"    kmm stress --seed 7 --cpus 1 --ops 4321 --trace | tail\n";
 
-/* A whole number of the option; 0 or exit status 2. */
-static int number(const char *opt, const char *arg, unsigned long long *out)
+/* A whole number of the option in [0, hi] (lib/kstrtox.c: none wraps); 0 or exit status 2. */
+static int number(const char *opt, const char *arg, unsigned long long hi, unsigned long long *out)
 {
-	char *end;
-	errno = 0;
-	*out = strtoull(arg, &end, 0);
-	if (errno || end == arg || *end || *arg == '-') {
+	u64 v;
+	int ret = kmm_parse_count(arg, 0, hi, &v);
+	if (ret == -ERANGE) {
+		fprintf(stderr, "kmm stress: --%s: \"%s\" is larger than %llu\n", opt, arg, hi);
+		return 2;
+	}
+	if (ret) {
 		fprintf(stderr, "kmm stress: --%s: expected a number, got \"%s\"\n", opt, arg);
 		return 2;
 	}
+	*out = v;
 	return 0;
 }
 
@@ -137,7 +145,7 @@ int cmd_stress(int argc, char **argv)
 		case 'k':
 		case 'm':
 		case 'x':
-			if (number(opts[idx].name, optarg, &v)) {
+			if (number(opts[idx].name, optarg, c == 'm' ? STRESS_MAX_PAGES : ULONG_MAX, &v)) {
 				free(e820);
 				return 2;
 			}
@@ -172,7 +180,7 @@ int cmd_stress(int argc, char **argv)
 		return 2;
 	}
 	if (!quiet)
-		printf("kmm stress: seed %" PRIu64 ", %d CPU%s, %lu operations, validators every %lu per CPU\n", o.seed,
+		printf("kmm stress: seed %llu, %d CPU%s, %lu operations, validators every %lu per CPU\n", o.seed,
 		       o.cpus, o.cpus == 1 ? "" : "s", o.ops, o.check_every);
 	fflush(stdout);
 	struct kmm_stress_result *r = malloc(sizeof(*r));
@@ -192,19 +200,19 @@ int cmd_stress(int argc, char **argv)
 		/* a CPU's share; a failure found while it gave back what it held comes after its last operation */
 		unsigned long share = o.ops / (unsigned long)o.cpus + ((unsigned long)r->fail_cpu < o.ops % (unsigned long)o.cpus);
 		if (r->fail_cpu < 0)
-			fprintf(stderr, "kmm stress: FAILED at the end (seed %" PRIu64 "): %s\n", o.seed, r->why);
+			fprintf(stderr, "kmm stress: FAILED at the end (seed %llu): %s\n", o.seed, r->why);
 		else if (r->fail_op > share)
-			fprintf(stderr, "kmm stress: FAILED on CPU %d after its last operation, %lu (seed %" PRIu64 "): %s\n",
+			fprintf(stderr, "kmm stress: FAILED on CPU %d after its last operation, %lu (seed %llu): %s\n",
 				r->fail_cpu, share, o.seed, r->why);
 		else
-			fprintf(stderr, "kmm stress: FAILED on CPU %d at operation %lu (seed %" PRIu64 "): %s\n", r->fail_cpu,
+			fprintf(stderr, "kmm stress: FAILED on CPU %d at operation %lu (seed %llu): %s\n", r->fail_cpu,
 				r->fail_op, o.seed, r->why);
 		if (o.cpus == 1)
-			fprintf(stderr, "kmm stress: replay it step by step: kmm stress --seed %" PRIu64 " --ops %lu%s --trace\n",
+			fprintf(stderr, "kmm stress: replay it step by step: kmm stress --seed %llu --ops %lu%s --trace\n",
 				o.seed, r->fail_op && r->fail_op <= share ? r->fail_op : o.ops, boot_args);
 		else
 			fprintf(stderr,
-				"kmm stress: run it again: kmm stress --seed %" PRIu64 " --cpus %d --ops %lu%s"
+				"kmm stress: run it again: kmm stress --seed %llu --cpus %d --ops %lu%s"
 				" (CPU %d's operations are the same; their interleaving is the host's)\n",
 				o.seed, o.cpus, o.ops, boot_args, r->fail_cpu < 0 ? 0 : r->fail_cpu);
 		const char *log = kmm_dmesg() + log_from, *tail = log + strlen(log);
@@ -214,7 +222,7 @@ int cmd_stress(int argc, char **argv)
 			fprintf(stderr, "kmm stress: the end of the kernel log:\n%s", tail);
 	} else {
 		printf("kmm stress: %lu operations on %d CPU%s in %.1f s (%.0f/s): %lu validator rounds passed, "
-		       "%lu calls failed as they may, nothing lost; digest %016" PRIx64 "\n",
+		       "%lu calls failed as they may, nothing lost; digest %016llx\n",
 		       r->ops, o.cpus, o.cpus == 1 ? "" : "s", secs, secs > 0 ? (double)r->ops / secs : 0.0, r->checks,
 		       r->failed, r->digest);
 	}

@@ -36,8 +36,12 @@ struct kmm_boot_params {
 	int nr_distance;        /* nodes described by distance[][] (0: 10 local, 20 remote) */
 	int distance[8][8];
 	u64 initrd_bytes;       /* size of the initial ramdisk the boot loader passed */
+	u64 initrd_start;       /* where it put it (0: high under the initrd address limit, as QEMU and GRUB do) */
 	u64 kernel_bytes;       /* a smaller kernel image, linked at 1 MiB (0: the profile's) */
 	u64 seed;               /* for everything random */
+	const char *dmesg_text; /* or: a real x86 kernel's log; its e820 map, command line, CPUs, NUMA
+				   nodes, initrd and kernel build replace the fields above (cmdline is
+				   appended to the log's) */
 };
 
 #define KMM_BOOT_DEFAULTS { .profile = "i386", .mem_bytes = 4ULL << 30, .nr_cpus = 1 }
@@ -49,8 +53,8 @@ int kmm_boot(const struct kmm_boot_params *p, char *err, size_t errlen);
  * "cmdline", "numa", "distance", "initrd", "kernel-size", "seed" - from
  * its text ("4G", "0:0-2G,1:2G-4G", "10 20,20 10").  String values are
  * referenced, not copied.  0; -EINVAL with what was expected in err;
- * -ENOENT for an unknown name.  (--e820 FILE is the caller's: it reads
- * the file into e820_text.)
+ * -ENOENT for an unknown name.  (--e820 FILE and --dmesg FILE are the
+ * caller's: it reads the file into e820_text or dmesg_text.)
  */
 int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *value, char *err, size_t errlen);
 /* Tear the machine down and release all host memory. */
@@ -60,18 +64,32 @@ bool kmm_booted(void);
 
 /*
  * /proc views by their name under /proc: "zoneinfo", "meminfo", "buddyinfo",
- * "iomem", "sys/vm/min_free_kbytes", ... ; NULL (errno set) if unknown.
+ * "iomem", "stat", "sys/vm/min_free_kbytes", ..., and a task's "PID/maps",
+ * "PID/smaps", "PID/stat", "PID/statm", "PID/status", "PID/cmdline",
+ * "PID/oom_score", "PID/oom_score_adj", "PID/kmm/pagemap" (the PTEs in
+ * words); NULL (errno set) if unknown, or EINVAL for a binary view.
  * The string is malloc()ed; free() it.
  */
 char *kmm_proc_read(const char *path);
-/* Write a /proc/sys file, e.g. ("sys/vm/min_free_kbytes", "8192"). 0 or -errno. */
+/*
+ * pread(2) on a view: up to count bytes from offset off; the bytes read,
+ * 0 at the end, or -errno.  The binary views are read this way only:
+ * "kpageflags" and "kpagecount" (8 bytes per page frame, at pfn * 8) and
+ * "PID/pagemap" (8 bytes per virtual page, at vaddr / 4096 * 8), with
+ * offset and count multiples of 8 (-EINVAL otherwise), in Linux's format
+ * (Documentation/admin-guide/mm/pagemap.rst).
+ */
+long kmm_proc_pread(const char *path, void *buf, size_t count, u64 off);
+/* Write a /proc/sys file, e.g. ("sys/vm/min_free_kbytes", "8192"), or "PID/oom_score_adj". 0 or -errno. */
 int kmm_proc_write(const char *path, const char *value);
-/* Every readable /proc path kmm has, NULL-terminated. */
+/* Every text view of the machine kmm has (not the PID ones, not the binary ones), NULL-terminated. */
 const char *const *kmm_proc_paths(void);
 /*
  * Write every view as a file under dir (made if missing): dir/zoneinfo,
- * dir/sys/vm/min_free_kbytes, ..., and dir/PID/maps, status, ... for the
- * given tasks.  0, or -errno with the file in err.
+ * dir/sys/vm/min_free_kbytes, ..., dir/kpageflags, and each of the given
+ * tasks' directory dir/PID/ (maps, smaps, stat, pagemap ...), so that the
+ * tree can stand in for /proc (bind-mounted over it) for ps, top, pmap and
+ * vmstat.  0, or -errno with the file in err.
  */
 int kmm_proc_dump(const char *dir, const int *pids, int npids, char *err, size_t errlen);
 /* The kernel log (dmesg) since boot; owned by kmm. */
@@ -81,6 +99,46 @@ const char *kmm_dmesg(void);
  * Simulated CPUs: a host thread enters CPU n (0 <= n < nr_cpus) before it
  * allocates through that CPU's per-CPU lists, and leaves it when done.  The
  * booting thread is on CPU 0.  -EINVAL, -EBUSY (already on a CPU).
+ *
+ * Threading rules.
+ *  - A CPU holds one thread at a time.  kmm_cpu_enter() on a CPU another
+ *    thread is on waits (it sleeps, holding nothing of kmm's) until that
+ *    thread calls kmm_cpu_exit(); waiters are not served in any fixed order.
+ *    So more host threads than simulated CPUs simply take turns, as tasks
+ *    take turns on a real CPU: the scheduler is the program's loop.
+ *  - A thread is on at most one CPU; entering a second one without leaving
+ *    the first is -EBUSY, never a wait.
+ *  - kmm never waits for another CPU: draining another CPU's page lists
+ *    (drain_all_pages) is done at once if that CPU is idle and otherwise
+ *    left as a request its own thread honours at its next allocation or
+ *    kmm_cpu_exit().  Leaving a CPU gives its per-CPU pages back.
+ *  - A thread on no CPU may still call everything: it takes the slow
+ *    paths (the zone lists under zone->lock), as Linux does when the
+ *    per-CPU lock cannot be had.  this_cpu_ptr() (kmm/percpu.h) needs a
+ *    CPU: on none it warns and gives NULL.
+ *  - Tasks do not belong to CPUs: any thread may run any task's calls
+ *    (task_mmap, mm_access, stores through task_user_ptr); the task's
+ *    mmap_lock orders them.
+ *  - The only way to deadlock is the program's own: a thread that is on a
+ *    CPU and waits for another thread (pthread_join, a barrier, a lock or
+ *    condition of the program) that is itself waiting in kmm_cpu_enter()
+ *    for that CPU.  Leave the CPU before waiting for anybody.
+ *
+ * Four tasks on two CPUs, each thread running one task in slices:
+ *
+ *	static void *run(void *arg)            (thread i of 4, task t[i])
+ *	{
+ *		for (int slice = 0; slice < n; slice++) {
+ *			kmm_cpu_enter(i % 2);      waits while the other thread is on it
+ *			task_memset(t[i], addr, i, len);   one slice of work
+ *			kmm_cpu_exit();            the next thread takes the CPU
+ *		}
+ *		return NULL;
+ *	}
+ *	kmm_cpu_exit();                        the booting thread gives up CPU 0
+ *	for (i = 0; i < 4; i++) pthread_create(&th[i], NULL, run, (void *)i);
+ *	for (i = 0; i < 4; i++) pthread_join(th[i], NULL);   on no CPU: no deadlock
+ *	kmm_cpu_enter(0);
  */
 int kmm_cpu_enter(int cpu);
 void kmm_cpu_exit(void);
@@ -109,15 +167,16 @@ int kmm_map_svg(FILE *out);
 
 /*
  * Checks (src/mm/debug.c).  kmm_verify() runs every validator - zones and
- * their counters, slab caches, vmap areas, the pkmap table, tasks - and
+ * their counters, slab caches, vmap areas, the pkmap table, tasks, percpu chunks - and
  * returns 0, or -EINVAL with the first problem in why.
  * "Nothing lost": settle right after boot, and once everything taken has
- * been freed kmm_nothing_lost() finds the same free pages and slab objects,
+ * been freed kmm_nothing_lost() finds the same free pages, slab objects and percpu bytes,
  * no vmalloc area in use, and kmm_verify() passing.
  */
 struct kmm_usage {
 	unsigned long free_pages;   /* nr_free_pages() with the per-CPU lists drained */
 	unsigned long slab_objects; /* objects in use in all slab caches */
+	unsigned long percpu_bytes; /* bytes alloc_percpu'd, per CPU */
 };
 int kmm_verify(char *why, size_t whylen);
 /* Give back what is only cached (pcp lists, empty slabs, unheld pkmaps, lazy vmap areas); measure. */

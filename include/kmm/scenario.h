@@ -33,6 +33,9 @@ enum {
 				    something was lost - never the script's fault, whatever failed before */
 };
 
+/* kmm run's and kmm shell's default bound on statements run (--max-steps changes it): seconds of work */
+#define KMM_SCENARIO_MAX_STEPS 10000000L
+
 struct kmm_scenario_opts {
 	const char *name;              /* the script's name in messages ("demo.kmm"); NULL: "<input>" */
 	const char *const *boot_opts;  /* boot options as name, value pairs ("mem", "1G", ...), applied after the script's own */
@@ -43,13 +46,22 @@ struct kmm_scenario_opts {
 	bool trace;                    /* echo each command, and describe the handle it set */
 	bool results;                  /* describe each handle a command sets (kmm shell) */
 	long max_steps;                /* stop (a usage error) after running this many statements; 0: no limit
-					  (a fuzzer's bound on repeat loops) */
+					  (kmm run's default is KMM_SCENARIO_MAX_STEPS; a fuzzer's bound on repeat loops) */
 	FILE *out;                     /* views, say, kernel messages (NULL: stdout) */
 	FILE *err;                     /* errors and failed expects (NULL: stderr) */
 };
 
 /* Check, then run a whole script; free what it holds, check nothing was lost, shut the machine down. */
 int kmm_scenario_run(const char *text, const struct kmm_scenario_opts *o);
+
+/*
+ * The same on len bytes that need not be NUL-terminated (a file's contents):
+ * a NUL byte in them is a usage error with its line and column (a script is
+ * text; C strings would silently end there), and nothing runs.
+ */
+int kmm_scenario_run_buf(const char *buf, size_t len, const struct kmm_scenario_opts *o);
+/* Where the first NUL of buf[0..len) is, as 1-based line and column; false if none. */
+bool kmm_text_find_nul(const char *buf, size_t len, int *line, int *col);
 
 /* The same, a piece at a time (kmm shell): each feed is checked and run on the same machine. */
 struct kmm_scenario;

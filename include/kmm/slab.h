@@ -104,6 +104,42 @@ char *kstrdup(const char *s, gfp_t gfp);
 char *kstrndup(const char *s, size_t max, gfp_t gfp);
 void *kvmalloc(size_t size, gfp_t flags);
 void kvfree(const void *addr);
+/*
+ * The kv* family (mm/util.c), with Linux 6.1's signatures: kmalloc on the
+ * node, and above a page, when that fails and the caller may sleep
+ * (__GFP_DIRECT_RECLAIM), vmalloc.  Sizes above INT_MAX are refused.
+ * Free with kvfree().
+ */
+#define NUMA_NO_NODE (-1) /* as kmm/memblock.h: any node */
+void *kvmalloc_node(size_t size, gfp_t flags, int node);
+/* Grow to newsize (never shrinks: newsize <= oldsize returns p); p is freed on success, kept on failure. */
+void *kvrealloc(const void *p, size_t oldsize, size_t newsize, gfp_t flags);
+/* Zero len bytes, then kvfree. */
+void kvfree_sensitive(const void *addr, size_t len);
+
+static inline void *kvzalloc(size_t size, gfp_t flags)
+{
+	return kvmalloc_node(size, flags | __GFP_ZERO, NUMA_NO_NODE);
+}
+
+static inline void *kvzalloc_node(size_t size, gfp_t flags, int node)
+{
+	return kvmalloc_node(size, flags | __GFP_ZERO, node);
+}
+
+/* n * size bytes; NULL when the product overflows a size_t (check_mul_overflow). */
+static inline void *kvmalloc_array(size_t n, size_t size, gfp_t flags)
+{
+	size_t bytes;
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return (void *)0;
+	return kvmalloc_node(bytes, flags, NUMA_NO_NODE);
+}
+
+static inline void *kvcalloc(size_t n, size_t size, gfp_t flags)
+{
+	return kvmalloc_array(n, size, flags | __GFP_ZERO);
+}
 
 static inline void *kzalloc(size_t size, gfp_t flags)
 {

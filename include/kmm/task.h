@@ -16,6 +16,7 @@
 
 #include <kmm/types.h>
 #include <pthread.h>
+#include <signal.h> /* the signal numbers and si_codes, which are Linux's */
 
 struct kmm_window;
 struct file;
@@ -43,10 +44,44 @@ struct anon_vma;
 #define VM_ACCOUNT 0x00100000UL
 #define VM_STACK VM_GROWSDOWN
 
-enum { RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9, RLIM_NLIMITS = 16 };
+enum { RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9, RLIMIT_SIGPENDING = 11,
+       RLIM_NLIMITS = 16 };
 #define RLIM_INFINITY (~0UL)
 
 enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
+
+#define MMAP_MIN_ADDR 65536UL /* vm.mmap_min_addr (Debian's): nothing maps below it but root's MAP_FIXED */
+
+/*
+ * Signals the kernel sends a task (kernel/signal.c): the host's numbers,
+ * which are Linux's (SIGSEGV 11, SIGBUS 7; SEGV_MAPERR, BUS_ADRERR ...).
+ * A signal waits in the task's queue with its siginfo until dequeued.
+ */
+#define KMM_NSIG 64        /* _NSIG: signals 1..64, bit sig - 1 of a mask */
+#define KMM_SIGRTMIN 32    /* below: standard signals, at most one of each pending */
+#pragma push_macro("si_addr") /* <signal.h> made si_addr a macro */
+#undef si_addr
+typedef struct kernel_siginfo {
+	int si_signo;          /* the signal */
+	int si_errno;          /* 0 */
+	int si_code;           /* SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, SI_KERNEL, SI_USER ... */
+	union {
+		struct {
+			unsigned long si_addr; /* SIGSEGV, SIGBUS: the user address that faulted (simulated) */
+		} _sigfault;
+	} _sifields;           /* by kind of signal, as Linux's (and the host's <signal.h>) nest it */
+} kernel_siginfo_t;
+#pragma pop_macro("si_addr") /* <signal.h>'s _sifields._sigfault.si_addr reaches our field too */
+
+struct sigqueue {
+	struct list_head list;  /* on sigpending.list, oldest first */
+	kernel_siginfo_t info;
+};
+
+struct sigpending {
+	struct list_head list;  /* the queued siginfos */
+	u64 signal;             /* bit sig - 1 set while sig is pending (with or without a sigqueue) */
+};
 
 struct vm_area_struct {
 	unsigned long vm_start, vm_end; /* [start, end) */
@@ -75,6 +110,18 @@ struct mm_struct {
 	int mm_users;                   /* references: the task's + get_task_mm's (atomic) */
 };
 
+/*
+ * A task's resident pages of one kind (MM_FILEPAGES, MM_ANONPAGES,
+ * MM_SWAPENTS, MM_SHMEMPAGES), as Linux's get_mm_counter(): read without
+ * the mm's lock, a transient negative as 0.  Hold the mm (get_task_mm) if
+ * the task may exit meanwhile.
+ */
+static inline unsigned long get_mm_counter(struct mm_struct *mm, int member)
+{
+	long v = (long)__atomic_load_n(&mm->rss[member], __ATOMIC_RELAXED);
+	return v < 0 ? 0 : (unsigned long)v;
+}
+
 struct task_struct {
 	int pid;
 	char comm[16];
@@ -82,11 +129,21 @@ struct task_struct {
 	unsigned long rlim[RLIM_NLIMITS]; /* soft limits */
 	struct mm_struct *mm;
 	unsigned long min_flt, maj_flt;   /* page faults */
-	int last_signal, last_si_code;    /* the last signal the kernel sent it (SIGSEGV, SEGV_MAPERR ...) */
+	struct sigpending pending;        /* signals sent and not yet dequeued (siglock) */
+	int nr_queued;                    /* sigqueues on pending.list: bounded by RLIMIT_SIGPENDING (siglock) */
+	pthread_mutex_t siglock;          /* sighand->siglock: guards pending */
 	struct file **fd;                 /* open files by descriptor (NULL: free) */
 	int max_fds;                      /* entries of fd[] */
 	int usage;                        /* references: task_exit's + get_pid_task's (atomic) */
+	int ppid;                         /* the parent's pid (task_fork); 0 for task_create's, as for init */
+	u64 start_time;                   /* the simulated clock (ns since boot) when it was made */
+	unsigned int flags;               /* PF_FORKNOEXEC: forked and not exec'd since */
+	short oom_score_adj;              /* -1000..1000 (/proc/PID/oom_score_adj); fork copies it */
 };
+
+#define PF_FORKNOEXEC 0x00000040 /* Linux's value: /proc/PID/stat prints the flags */
+#define OOM_SCORE_ADJ_MIN (-1000)
+#define OOM_SCORE_ADJ_MAX 1000
 
 struct task_struct *task_create(const char *comm, unsigned int uid);
 /* The live task with this pid, unreferenced: the caller makes sure it does not exit meanwhile. */
@@ -123,8 +180,9 @@ int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, 
  * The software way into a task's memory (trace replay, big machines): each
  * page is translated through the task's page tables and faulted in as the
  * CPU would - a read maps the zero page, a write a fresh zeroed page.  A
- * fault the VMAs do not allow sends the task SIGSEGV (logged as Linux
- * does) and the call returns -EFAULT.
+ * fault the VMAs do not allow - kernel addresses included - queues SIGSEGV
+ * for the task (logged as Linux does; SIGBUS past a file's end) and the
+ * call returns -EFAULT.
  */
 int mm_access(struct task_struct *t, unsigned long addr, unsigned long len, bool write);
 int task_read(struct task_struct *t, unsigned long addr, void *buf, unsigned long len);
@@ -144,6 +202,20 @@ int task_memset(struct task_struct *t, unsigned long addr, int c, unsigned long 
  * address or the host has no room for the window.
  */
 void *task_user_ptr(struct task_struct *t, unsigned long addr);
+
+/*
+ * The task's pending signals: a mask with bit sig - 1 per signal
+ * (/proc/PID/status's SigPnd), and dequeue_signal, which takes the next
+ * one not in blocked (a synchronous fault signal - SIGSEGV, SIGBUS, SIGILL,
+ * SIGTRAP, SIGFPE, SIGSYS - first, else the lowest number) and fills info:
+ * the signal, or 0 if none is pending.  send_sig_info queues sig as the
+ * kernel sends it (info NULL: from the kernel, SI_KERNEL): a standard
+ * signal already pending is not queued again (0), a real-time one queues
+ * again up to RLIMIT_SIGPENDING (-EAGAIN beyond); -EINVAL for a bad sig.
+ */
+u64 task_sigpending(struct task_struct *t);
+int dequeue_signal(struct task_struct *t, u64 blocked, kernel_siginfo_t *info);
+int send_sig_info(int sig, const kernel_siginfo_t *info, struct task_struct *t);
 
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 /* VMAs ordered, disjoint, inside the task size, neighbours that could merge merged; 0 or -EINVAL with why. */

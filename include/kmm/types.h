@@ -4,7 +4,10 @@
  * The simulated machine may be 32-bit (i386) while the host is 64-bit, so a
  * simulated physical address is always 64 bits wide (phys_addr_t) and a page
  * frame number is a host unsigned long.  Kernel virtual addresses of the
- * simulated machine are `unsigned long` as in Linux.
+ * simulated machine are `unsigned long` as in Linux.  The fixed-width
+ * integer types are the kernel's own (u64 is `unsigned long long`, s64
+ * `long long`), so kernel code compiled against these headers prints them
+ * with the formats it uses in Linux (%llu, %llx).
  */
 #ifndef KMM_TYPES_H
 #define KMM_TYPES_H
@@ -16,9 +19,9 @@
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int64_t s64;
-typedef uint64_t phys_addr_t;
+typedef unsigned long long u64;      /* as the kernel's (asm-generic/int-ll64.h), on every architecture */
+typedef long long s64;
+typedef u64 phys_addr_t;
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)

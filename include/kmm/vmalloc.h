@@ -16,6 +16,7 @@
 #define VM_MAP 0x00000004UL
 #define VM_USERMAP 0x00000008UL
 #define VM_NO_GUARD 0x00000040UL
+#define VM_ALLOW_HUGE_VMAP 0x00000400UL /* PMD-sized areas where the architecture maps them (vmalloc_huge) */
 
 /* A busy area of the vmalloc space (Linux's struct vm_struct). */
 struct vm_struct {
@@ -35,6 +36,15 @@ void *vmalloc_node(unsigned long size, int node);
 void *vmalloc_32(unsigned long size);
 void *vmalloc_user(unsigned long size);
 void *__vmalloc(unsigned long size, gfp_t gfp);
+/*
+ * As Linux 6.1: an area whose start is aligned to `align` (a power of
+ * two; a smaller one than a page means a page), its pages from `node`
+ * (NUMA_NO_NODE: any), `caller` shown in vmallocinfo.  NULL with 6.1's
+ * "vmalloc error" warning (unless __GFP_NOWARN) on failure.
+ */
+void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp_mask, int node, const void *caller);
+/* vmalloc with VM_ALLOW_HUGE_VMAP: on x86_64 a request of at least 2 MiB is PMD-aligned and PMD-sized. */
+void *vmalloc_huge(unsigned long size, gfp_t gfp_mask);
 void vfree(const void *addr);
 void *vmap(struct page **pages, unsigned int count, unsigned long flags, pteval_t prot);
 void vunmap(const void *addr);

@@ -19,6 +19,9 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <limits.h>
+
+#include <kmm/kstrtox.h>
 
 const char *e820_type_name(enum e820_type type)
 {
@@ -257,22 +260,26 @@ int e820_parse_text(struct e820_table *t, const char *text, char *err, size_t er
 		}
 		if (!strstr(s, "BIOS-e820") && strncmp(s, "e820: [mem", 10))
 			continue;
-		char *q;
-		errno = 0;
-		unsigned long long a = strtoull(m + 5, &q, 16);
-		if (q == m + 5 || *q != '-' || errno) {
-			snprintf(err, errlen, "e820: line %d: bad start address in \"%s\"", lineno, line);
+		const char *cq;
+		u64 a, b;
+		int ret = kmm_parse_addr(m + 5, strlen(m + 5), &cq, &a);
+		if (ret || *cq != '-') {
+			snprintf(err, errlen, "e820: line %d: %s start address in \"%s\"", lineno,
+				 ret == -ERANGE ? "a too large (over 64 bits)" : "bad", line);
 			return -EINVAL;
 		}
-		const char *bs = q + 1;
-		unsigned long long b = strtoull(bs, &q, 16);
-		if (q == bs || *q != ']' || errno) {
-			snprintf(err, errlen, "e820: line %d: bad end address in \"%s\"", lineno, line);
+		const char *bs = cq + 1;
+		ret = kmm_parse_addr(bs, strlen(bs), &cq, &b);
+		if (ret || *cq != ']') {
+			snprintf(err, errlen, "e820: line %d: %s end address in \"%s\"", lineno,
+				 ret == -ERANGE ? "a too large (over 64 bits)" : "bad", line);
 			return -EINVAL;
 		}
+		char *q = line + (cq - line);
 		if (b < a || b == ~0ULL) {
-			snprintf(err, errlen, "e820: line %d: range [mem 0x%016llx-0x%016llx] ends before it starts",
-				 lineno, a, b);
+			snprintf(err, errlen, "e820: line %d: range [mem 0x%016llx-0x%016llx] %s", lineno,
+				 (unsigned long long)a, (unsigned long long)b,
+				 b < a ? "ends before it starts" : "ends at the top of the 64-bit space");
 			return -EINVAL;
 		}
 		q++;
@@ -285,8 +292,8 @@ int e820_parse_text(struct e820_table *t, const char *text, char *err, size_t er
 		for (size_t i = 0; i < ARRAY_SIZE(type_names); i++)
 			if (!strcmp(q, type_names[i].name))
 				type = (int)type_names[i].type;
-		unsigned tn;
-		if (type < 0 && sscanf(q, "type %u", &tn) == 1 && tn)
+		u64 tn;
+		if (type < 0 && !strncmp(q, "type ", 5) && !kmm_parse_count(q + 5, 1, INT_MAX, &tn))
 			type = (int)tn;
 		if (type < 0) {
 			snprintf(err, errlen, "e820: line %d: unknown memory type \"%s\" (usable, reserved, ACPI data, ACPI NVS, unusable, soft reserved, persistent (type N), type N)",
@@ -297,7 +304,7 @@ int e820_parse_text(struct e820_table *t, const char *text, char *err, size_t er
 			const struct e820_entry *e = &t->entries[i];
 			if (a < e->addr + e->size && e->addr <= b) {
 				snprintf(err, errlen, "e820: line %d: [mem 0x%016llx-0x%016llx] overlaps [mem 0x%016llx-0x%016llx]",
-					 lineno, a, b, (unsigned long long)e->addr,
+					 lineno, (unsigned long long)a, (unsigned long long)b, (unsigned long long)e->addr,
 					 (unsigned long long)(e->addr + e->size - 1));
 				return -EINVAL;
 			}
@@ -316,6 +323,21 @@ int e820_parse_text(struct e820_table *t, const char *text, char *err, size_t er
 }
 
 /* The end of usable RAM below limit_pfn, as e820__end_of_ram_pfn(). */
+/* Is [start, end) wholly covered by entries of this type?  (Linux's e820__mapped_all) */
+bool e820__mapped_all(const struct e820_table *t, u64 start, u64 end, enum e820_type type)
+{
+	for (u32 i = 0; i < t->nr_entries; i++) {
+		const struct e820_entry *e = &t->entries[i];
+		if (e->type != type || e->addr >= end || e->addr + e->size <= start)
+			continue;
+		if (e->addr <= start)
+			start = e->addr + e->size;
+		if (start >= end)
+			return true;
+	}
+	return false;
+}
+
 unsigned long e820__end_of_ram_pfn(const struct e820_table *t, unsigned long limit_pfn)
 {
 	unsigned long last_pfn = 0;

@@ -24,7 +24,9 @@
  * struct cpu_entry_area); the addresses are derived from them.
  *
  * x86_64 uses its fixed 4-level layout (direct map at 0xffff888000000000,
- * vmalloc at 0xffffc90000000000, vmemmap at 0xffffea0000000000).
+ * vmalloc at 0xffffc90000000000 up to VMALLOC_END 0xffffe8ffffffffff - an
+ * inclusive address in Linux's definition, used as an exclusive bound -
+ * vmemmap at 0xffffea0000000000).
  */
 #include "internal.h"
 
@@ -51,7 +53,7 @@ static unsigned long fix_permanent_slots(int nr_cpus)
 	return idx;                            /* __end_of_permanent_fixed_addresses */
 }
 
-static unsigned long fix_total_slots(unsigned long permanent, unsigned long ptrs_per_pte)
+static unsigned long fix_total_slots(unsigned long permanent, unsigned long ptrs_per_pte, unsigned long *btmap_begin_out)
 {
 	unsigned long p = permanent, btmap_end;
 	/* The boot-time slots must not cross a page-table page. */
@@ -60,6 +62,7 @@ static unsigned long fix_total_slots(unsigned long permanent, unsigned long ptrs
 	else
 		btmap_end = p;
 	unsigned long btmap_begin = btmap_end + TOTAL_FIX_BTMAPS - 1;
+	*btmap_begin_out = btmap_begin;
 	return btmap_begin + 1 /* FIX_WP_TEST */ + 1 /* FIX_TBOOT_BASE */ + 1;
 }
 
@@ -72,7 +75,12 @@ void layout_compute_fixed(void)
 	if (prof->bits == 64) {
 		l->fixaddr_top = 0xffffffffff7ff000UL;
 		l->vmalloc_start = 0xffffc90000000000UL;
-		l->vmalloc_end = 0xffffe90000000000UL; /* 32 TiB */
+		/*
+		 * VMALLOC_START + 32 TiB - 1: Linux defines VMALLOC_END as the
+		 * last byte, yet its vmalloc uses it as the exclusive bound, so
+		 * VmallocTotal is one byte short of 32 TiB.
+		 */
+		l->vmalloc_end = 0xffffe8ffffffffffUL;
 		l->vmemmap_base = 0xffffea0000000000UL;
 		l->maxmem = (unsigned long)prof->max_arch_pfn << PAGE_SHIFT;
 		return;
@@ -82,14 +90,17 @@ void layout_compute_fixed(void)
 	unsigned long ptrs_per_pte = prof->pae ? 512 : 1024;
 	int ncpu = prof->nr_cpus_config;
 	unsigned long perm = fix_permanent_slots(ncpu);
-	unsigned long tot = fix_total_slots(perm, ptrs_per_pte);
+	unsigned long btmap_begin;
+	unsigned long tot = fix_total_slots(perm, ptrs_per_pte, &btmap_begin);
 
 	l->fixaddr_top = 0xfffff000UL;
 	l->fix_kmap_begin = 3 + 1 + MAX_IO_APICS; /* after FIX_HOLE..FIX_IO_APIC_BASE_END, as fix_permanent_slots counts */
 	l->fixaddr_start = l->fixaddr_top - (perm << PAGE_SHIFT);
 	l->fixaddr_tot_start = l->fixaddr_top - (tot << PAGE_SHIFT);
+	l->fix_btmap_begin = l->fixaddr_top - (btmap_begin << PAGE_SHIFT); /* early_ioremap's bm_pte maps its PMD */
 	unsigned long cea_pages = (unsigned long)ncpu * CPU_ENTRY_AREA_SIZE_PAGES;
 	l->cpu_entry_area_base = (l->fixaddr_tot_start - PAGE_SIZE * (cea_pages + 1)) & pmd_mask;
+	l->cpu_entry_area_size = PAGE_SIZE * (cea_pages + 1);
 	l->ldt_base = (l->cpu_entry_area_base - PAGE_SIZE) & pmd_mask;
 	l->pkmap_base = (l->ldt_base - PAGE_SIZE) & pmd_mask;
 	l->vmalloc_end = l->pkmap_base - 2 * PAGE_SIZE;

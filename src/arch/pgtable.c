@@ -103,11 +103,11 @@ static void pgtable_page_free(struct page *page)
 	__free_pages(page, 0);
 }
 
-/* A zeroed page for a table: memblock while booting, the buddy allocator after. */
-static phys_addr_t pt_alloc_table(bool user)
+/* A zeroed page for a table: brk or memblock while booting, the buddy allocator after. */
+static phys_addr_t pt_alloc_table(bool user, unsigned long va, int depth)
 {
 	if (!M->pgtable_from_buddy) {
-		phys_addr_t pa = memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+		phys_addr_t pa = alloc_low_page(va, depth); /* the image's, the brk's, then memblock */
 		if (pa)
 			memset(ram_host(pa), 0, PAGE_SIZE);
 		return pa;
@@ -169,7 +169,7 @@ static phys_addr_t pt_table_in(phys_addr_t root, unsigned long va, int level, pt
 		pteval_t e = pt_read(table, idx);
 		parents[l] = table;
 		if (!(e & _PAGE_PRESENT)) {
-			phys_addr_t t = pt_alloc_table(table_prot & _PAGE_USER);
+			phys_addr_t t = pt_alloc_table(table_prot & _PAGE_USER, va, l + 1);
 			if (!t) {
 				pt_unmake(parents, first_made, l, va);
 				return 0;
@@ -356,12 +356,26 @@ void kernel_unmap_pages(unsigned long va, unsigned long nr)
  */
 int kernel_pgtable_prealloc(unsigned long va, unsigned long size)
 {
+	return kernel_pgtable_prealloc_depth(va, size, pt_fmt()->levels - 1);
+}
+
+/*
+ * The same down to the tables `depth` levels below the root (1: x86_64's
+ * PUD pages, preallocate_vmalloc_pages).  Tables made from the buddy
+ * allocator this way are kept for good (PG_reserved: unmapping never frees
+ * them), as Linux never frees the kernel's upper tables.
+ */
+int kernel_pgtable_prealloc_depth(unsigned long va, unsigned long size, int depth)
+{
 	const struct pt_format *f = pt_fmt();
-	int leaf = f->levels - 1;
-	unsigned long span = 1UL << f->shift[leaf - 1];
-	for (unsigned long a = va & ~(span - 1); a < va + size && a >= (va & ~(span - 1)); a += span)
-		if (!pt_table_for(a, leaf))
+	unsigned long span = 1UL << f->shift[depth - 1];
+	for (unsigned long a = va & ~(span - 1); a < va + size && a >= (va & ~(span - 1)); a += span) {
+		phys_addr_t t = pt_table_for(a, depth);
+		if (!t)
 			return -ENOMEM;
+		if (M->pgtable_from_buddy)
+			SetPageReserved(pfn_to_page(PFN_DOWN(t)));
+	}
 	return 0;
 }
 
@@ -373,7 +387,7 @@ int kernel_pgtable_prealloc(unsigned long va, unsigned long size)
 int init_kernel_page_tables(void)
 {
 	const struct pt_format *f = pt_fmt();
-	M->swapper_pg_dir = pt_alloc_table(false);
+	M->swapper_pg_dir = pt_alloc_table(false, 0, 0);
 	if (!M->swapper_pg_dir)
 		return -ENOMEM;
 	unsigned long large = 1UL << (f->shift[f->large_level] - PAGE_SHIFT);
@@ -405,7 +419,11 @@ int init_kernel_page_tables(void)
  * A process's page directory (pgd_alloc): a fresh table whose kernel half
  * repeats swapper_pg_dir's entries, so the kernel is mapped the same in
  * every address space.  With PAE the PDPT's last entry (the kernel's 1 GiB)
- * is shared the same way.
+ * is shared the same way, and its three user entries get their PMD tables
+ * at once (preallocate_pmds: a PDPT entry is loaded with CR3 and cannot be
+ * filled in later on a fault); they count as the task's page tables
+ * (NR_PAGETABLE, VmPTE) as pgtable_pmd_page_ctor counts them.  0 if
+ * memory runs out (nothing is left then).
  */
 phys_addr_t pgd_alloc(void)
 {
@@ -415,20 +433,42 @@ phys_addr_t pgd_alloc(void)
 		return 0;
 	phys_addr_t pgd = PFN_PHYS(page_to_pfn(page));
 	unsigned long first = pt_index(f, 0, M->layout.page_offset);
+	phys_addr_t pmds[4] = { 0 };
+	bool pae = f->esize == 8 && f->levels == 3;
+	for (unsigned long i = 0; pae && i < first; i++) {
+		if (!(pmds[i] = pt_alloc_table(true, 0, 1))) {
+			while (i--)
+				pgtable_page_free(pfn_to_page(PFN_DOWN(pmds[i])));
+			__free_pages(page, 0);
+			return 0;
+		}
+	}
 	pthread_mutex_lock(&pgtable_lock);
 	for (unsigned long i = first; i < (unsigned long)f->entries[0]; i++) {
 		pteval_t e = pt_read(M->swapper_pg_dir, i);
 		if (e & _PAGE_PRESENT)
 			pt_store(pgd, i, e);
 	}
+	for (unsigned long i = 0; pae && i < first; i++)
+		pt_store(pgd, i, pmds[i] | _PAGE_PRESENT); /* pgd_prepopulate_pmd: the PDPT takes the present bit only */
 	pthread_mutex_unlock(&pgtable_lock);
 	return pgd;
 }
 
 void pgd_free(phys_addr_t pgd)
 {
+	const struct pt_format *f = pt_fmt();
+	unsigned long first = pt_index(f, 0, M->layout.page_offset);
+	for (unsigned long i = 0; f->esize == 8 && f->levels == 3 && i < first; i++) {
+		pteval_t e = pt_read(pgd, i); /* pgd_mop_up_pmds: what free_pgtables left */
+		if (e & _PAGE_PRESENT) {
+			struct page *pmd = pfn_to_page(PFN_DOWN(pte_pa(e)));
+			MM_BUG_ON_PAGE(pmd->private, pmd);
+			pgtable_page_free(pmd);
+		}
+	}
 	struct page *page = pfn_to_page(PFN_DOWN(pgd));
-	page->private = 0; /* the kernel entries it counted */
+	page->private = 0; /* the entries it counted */
 	pgtable_page_free(page);
 }
 
@@ -478,7 +518,7 @@ static void free_tables_below(phys_addr_t table, int l, unsigned long base, unsi
 		phys_addr_t child = pte_pa(e);
 		free_tables_below(child, l + 1, a, start, end);
 		struct page *cp = pfn_to_page(PFN_DOWN(child));
-		if (!cp->private) {
+		if (!cp->private && !(l == 0 && f->esize == 8 && f->levels == 3)) { /* PAE's PMDs stay until pgd_free */
 			pt_store(table, i, 0);
 			pgtable_page_free(cp);
 		}

@@ -30,6 +30,7 @@ static const struct kmm_profile profiles[] = {
 		.flatmem = true, .section_size_bits = 26,
 		.thp = true, .nr_cpus_config = 32, .last_pkmap = 1024,
 		.pcpu_static = 103316, .pcpu_reserved = 0, .pcpu_atom = PAGE_SIZE,
+		.init_on_alloc_default = true, .init_on_free_default = false,
 		.phys_start = 0x1000000,
 		.text_k = 9327, .rwdata_k = 1246, .rodata_k = 3188, .init_k = 912, .bss_k = 464,
 		.rodata_off = 0x91c000, .data_off = 0xc39000, .bss_off = 0xe72000, .alt_k = 32,
@@ -44,6 +45,7 @@ static const struct kmm_profile profiles[] = {
 		.flatmem = true, .section_size_bits = 29,
 		.thp = true, .nr_cpus_config = 32, .last_pkmap = 512,
 		.pcpu_static = 104276, .pcpu_reserved = 0, .pcpu_atom = PAGE_SIZE,
+		.init_on_alloc_default = true, .init_on_free_default = false,
 		.phys_start = 0x1000000,
 		.text_k = 9423, .rwdata_k = 1265, .rodata_k = 3188, .init_k = 928, .bss_k = 476,
 		.rodata_off = 0x934000, .data_off = 0xc52000, .bss_off = 0xe94000, .alt_k = 32,
@@ -60,9 +62,11 @@ static const struct kmm_profile profiles[] = {
 		.deferred_struct_page_init = true,
 		.thp = true, .nr_cpus_config = 8192, .last_pkmap = 0,
 		.pcpu_static = 217088, .pcpu_reserved = 8192, .pcpu_atom = 2UL << 20,
+		.init_on_alloc_default = true, .init_on_free_default = false,
 		.phys_start = 0x1000000,
 		.text_k = 14343, .rwdata_k = 2338, .rodata_k = 9116, .init_k = 2820, .bss_k = 17356,
 		.rodata_off = 0x1000000, .data_off = 0x1a00000, .bss_off = 0x230d000, .alt_k = 36,
+		.bss_decrypted_k = 12,          /* hv_clock_boot and the kvmclock/steal-time pages */
 	},
 };
 

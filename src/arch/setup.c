@@ -3,23 +3,43 @@
  * setup_arch() and the part of start_kernel() that builds memory management.
  *
  * The sequence is Linux's, because every figure depends on what was reserved
- * when it was computed:
+ * when it was computed, and where (top-down memblock allocations land in
+ * the highest zone; the "Memory:" line counts every reserved page):
  *
+ *   (--dmesg)           arch/dmesg.c turns a real log into these parameters
  *   parse_early_param   mem= memmap= highmem= vmalloc= kernelcore= ...
  *   e820                firmware map -> user edits -> trim page 0, 640K-1M
  *   max_pfn             end of usable RAM (capped by the page-table format)
- *   memblock            RAM ranges; reserve kernel image, first MiB, initrd
- *   find_low_pfn_range  i386: lowmem ends at MAXMEM (the ~896 MiB line)
- *   initmem/paging      nodes, zones, mem_map, memmap_init
- *   setup_per_cpu_areas first percpu chunk
+ *   memblock            RAM ranges; reserve the kernel image, the used brk
+ *                       (head_32's early PTEs, DMI strings, pgt_buf), the
+ *                       first MiB, the initrd where the boot loader put it
+ *   init_mem_mapping    the direct map (tables from the image, the brk's
+ *                       pgt_buf, then memblock), i386's fixmap tables
+ *   reserve_initrd      i386: an initrd above lowmem moves down
+ *   paging_init         PKMAP table; nodes, NODE_DATA, mem_section roots,
+ *                       zones, mem_map (+ the vmemmap's tables), memmap_init
+ *   setup_arch's end    firmware resources (e820, HPET, IO-APIC)
+ *   setup_command_line  its two copies
+ *   setup_per_cpu_areas first percpu chunk and its maps
  *   build_all_zonelists "Built N zonelists ... Total pages"
  *   hash tables         dentry and inode caches, sized from lowmem
- *   mem_init            memblock_free_all, highmem page by page, "Memory:"
+ *   trap_init           the cpu_entry_area's tables
+ *   mem_init            pci_iommu_alloc (swiotlb when RAM passes 4 GiB),
+ *                       memblock_free_all, highmem page by page, x86_64's
+ *                       vmalloc PUDs, then "Memory:"
+ *   alternatives        "Freeing SMP alternatives memory"
+ *   postcore initcalls  the atomic DMA pools (x86_64)
  *   page_alloc_init_late deferred struct pages (x86_64)
- *   initcalls           init_per_zone_wmark_min, khugepaged's min_free_kbytes
- *   late frees          initrd, the kernel's init sections
+ *   initcalls           init_per_zone_wmark_min, khugepaged's min_free_kbytes,
+ *                       pci_iommu_init's swiotlb report
+ *   late frees          initrd; free_initmem (x86_64: the unused decrypted
+ *                       bss first); mark_rodata_ro (x86_64: the section gaps)
  *   sysctl.* params     applied last, as do_sysctl_args() does
  *   fault injection     armed: failslab= and fail_page_alloc= act from now on
+ *
+ * Not modelled: a few small memblock allocations (of ACPI and APIC code,
+ * sizes that depend on the firmware) that cost a page or two on some of the
+ * real boots in tests/data; the i386 ones of 1 and 2 GiB are exact.
  *
  * A bad parameter or map stops the boot with a message saying what is wrong
  * before anything is allocated; kmm_boot() then leaves no machine behind.
@@ -30,26 +50,11 @@
 #include "sim/track.h"
 
 #include <ctype.h>
+#include <limits.h>
+
+#include <kmm/kstrtox.h>
 
 struct kmm_machine *kmm_machine;
-
-u64 memparse(const char *s, char **end)
-{
-	char *e;
-	u64 v = strtoull(s, &e, 0);
-	switch (*e) {
-	case 'E': case 'e': v <<= 10; /* fall through */
-	case 'P': case 'p': v <<= 10; /* fall through */
-	case 'T': case 't': v <<= 10; /* fall through */
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; e++; break;
-	default: break;
-	}
-	if (end)
-		*end = e;
-	return v;
-}
 
 /* ---- early parameters ------------------------------------------------------- */
 
@@ -57,19 +62,19 @@ static bool e820_userdef;
 static int sysctl_min_free_kbytes = -1, sysctl_wsf = -1;
 static char sysctl_lowmem_ratio[128];
 
+/*
+ * Every number on the command line is read by the checked readers of
+ * lib/kstrtox.c: a size that does not fit in 64 bits (mem=17179869185G) is
+ * refused naming it, never wrapped to a small one.
+ */
 static int parse_size(const char *name, const char *val, u64 *out, char *err, size_t errlen)
 {
-	char *e;
-	if (!val || !*val || !isdigit((unsigned char)*val)) {
-		snprintf(err, errlen, "%s=: expected a size such as 512M, got \"%s\"", name, val ? val : "");
-		return -EINVAL;
-	}
-	*out = memparse(val, &e);
-	if (*e) {
-		snprintf(err, errlen, "%s=%s: unexpected \"%s\" after the size", name, val, e);
-		return -EINVAL;
-	}
-	return 0;
+	int ret = kmm_parse_size(val, ULLONG_MAX, out);
+	if (ret == -ERANGE)
+		snprintf(err, errlen, "%s=%s: the size does not fit in 64 bits", name, val);
+	else if (ret)
+		snprintf(err, errlen, "%s=%s: expected a size such as 512M", name, val ? val : "");
+	return ret ? -EINVAL : 0;
 }
 
 static int param_mem(const char *val, char *err, size_t errlen)
@@ -102,7 +107,11 @@ static int param_memmap_one(char *p, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	char *e;
-	u64 size = memparse(p, &e), start;
+	u64 size, start;
+	if (kmm_memparse(p, &e, &size)) {
+		snprintf(err, errlen, "memmap=%s: the size does not fit in 64 bits", p);
+		return -EINVAL;
+	}
 	e820_userdef = true;
 	if (!*e) { /* like mem= */
 		M->mem_limit = size;
@@ -114,7 +123,10 @@ static int param_memmap_one(char *p, char *err, size_t errlen)
 		snprintf(err, errlen, "memmap=%s: expected an address after '%c'", p, kind);
 		return -EINVAL;
 	}
-	start = memparse(e, &e);
+	if (kmm_memparse(e, &e, &start)) {
+		snprintf(err, errlen, "memmap=%s: the address does not fit in 64 bits", p);
+		return -EINVAL;
+	}
 	if (*e) {
 		snprintf(err, errlen, "memmap=%s: unexpected \"%s\"", p, e);
 		return -EINVAL;
@@ -188,7 +200,11 @@ static int param_core(const char *name, const char *val, u64 *bytes, int *percen
 		snprintf(err, errlen, "%s=: expected a size (512M) or a percentage (20%%)", name);
 		return -EINVAL;
 	}
-	u64 v = memparse(val, &e);
+	u64 v;
+	if (kmm_memparse(val, &e, &v)) {
+		snprintf(err, errlen, "%s=%s: the size does not fit in 64 bits", name, val);
+		return -EINVAL;
+	}
 	if (*e == '%') {
 		if (e[1] || v > 100) {
 			snprintf(err, errlen, "%s=%s: a percentage must be 0..100", name, val);
@@ -215,12 +231,12 @@ static int param_movablecore(const char *val, char *err, size_t errlen)
 	return param_core("movablecore", val, &M->required_movablecore, &M->required_movablecore_percent, err, errlen);
 }
 
+/* A number as a module parameter takes it (kstrtol, base 10), then its range. */
 static int parse_int_param(const char *name, const char *val, long lo, long hi, long *out, char *err, size_t errlen)
 {
-	char *e;
-	errno = 0;
-	long v = val ? strtol(val, &e, 10) : 0;
-	if (!val || !*val || *e || errno || v < lo || v > hi) {
+	long v = 0;
+	int ret = kstrtol(val, 10, &v);
+	if (ret || v < lo || v > hi) {
 		snprintf(err, errlen, "%s=%s: expected a number from %ld to %ld", name, val ? val : "", lo, hi);
 		return -EINVAL;
 	}
@@ -244,10 +260,30 @@ static int param_wsf(const char *val, char *err, size_t errlen)
 	return ret;
 }
 
+/*
+ * sysctl.vm.lowmem_reserve_ratio=256,256,32: written to the sysctl at the end
+ * of boot (apply_boot_sysctls), as do_sysctl_args() does.  The numbers are
+ * checked here, as proc_dointvec_minmax() would, so a value the write would
+ * refuse stops the boot with Linux's words rather than being dropped.
+ */
 static int param_lowmem_ratio(const char *val, char *err, size_t errlen)
 {
-	if (!val || strlen(val) >= sizeof(sysctl_lowmem_ratio)) {
-		snprintf(err, errlen, "lowmem_reserve_ratio=: expected numbers separated by commas");
+	char buf[sizeof(sysctl_lowmem_ratio)];
+	int n = 0;
+	if (val && strlen(val) < sizeof(buf)) {
+		snprintf(buf, sizeof(buf), "%s", val);
+		for (char *save = NULL, *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+			int v;
+			if (kstrtoint(tok, 0, &v) || v < 0 || v > (1 << 30)) {
+				n = -1;
+				break;
+			}
+			n++;
+		}
+	}
+	if (n <= 0) {
+		snprintf(err, errlen, "Failed to set sysctl parameter 'vm.lowmem_reserve_ratio=%s': invalid value",
+			 val ? val : "");
 		return -EINVAL;
 	}
 	snprintf(sysctl_lowmem_ratio, sizeof(sysctl_lowmem_ratio), "%s", val);
@@ -300,14 +336,26 @@ static int param_slub_order(int *dst, const char *name, long lo, long hi, const 
 	return ret;
 }
 
+/* slub_min_order= / slub_max_order=: an allocation order, 0 .. MAX_ORDER - 1 */
+static int param_order(int *dst, const char *name, const char *val, char *err, size_t errlen)
+{
+	unsigned int order;
+	if (kmm_parse_order(val, &order)) {
+		snprintf(err, errlen, "%s=%s: expected an order from 0 to %d", name, val ? val : "", MAX_ORDER - 1);
+		return -EINVAL;
+	}
+	*dst = (int)order;
+	return 0;
+}
+
 static int param_slub_min_order(const char *val, char *err, size_t errlen)
 {
-	return param_slub_order(&slub_min_order, "slub_min_order", 0, MAX_ORDER - 1, val, err, errlen);
+	return param_order(&slub_min_order, "slub_min_order", val, err, errlen);
 }
 
 static int param_slub_max_order(const char *val, char *err, size_t errlen)
 {
-	return param_slub_order(&slub_max_order, "slub_max_order", 0, MAX_ORDER - 1, val, err, errlen);
+	return param_order(&slub_max_order, "slub_max_order", val, err, errlen);
 }
 
 static int param_slub_min_objects(const char *val, char *err, size_t errlen)
@@ -344,6 +392,40 @@ static int param_kasan(const char *val, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/*
+ * init_on_alloc= / init_on_free=: kstrtobool's words (1/0, y/n, on/off).
+ * Anything else is Linux's "Malformed early option" warning, and the
+ * build's default stays.
+ */
+static bool param_bool(const char *name, const char *val, bool *out)
+{
+	if (val && (val[0] == '1' || val[0] == 'y' || val[0] == 'Y'))
+		*out = true;
+	else if (val && (val[0] == '0' || val[0] == 'n' || val[0] == 'N'))
+		*out = false;
+	else if (val && (val[0] == 'o' || val[0] == 'O') && (val[1] == 'n' || val[1] == 'N'))
+		*out = true;
+	else if (val && (val[0] == 'o' || val[0] == 'O') && (val[1] == 'f' || val[1] == 'F'))
+		*out = false;
+	else {
+		pr_warn("Malformed early option '%s'\n", name);
+		return false;
+	}
+	return true;
+}
+
+static int param_init_on_alloc(const char *val, char *err, size_t errlen)
+{
+	param_bool("init_on_alloc", val, &M->init_on_alloc);
+	return 0;
+}
+
+static int param_init_on_free(const char *val, char *err, size_t errlen)
+{
+	param_bool("init_on_free", val, &M->init_on_free);
+	return 0;
+}
+
 static int param_ignored(const char *val, char *err, size_t errlen)
 {
 	return 0;
@@ -372,16 +454,30 @@ static const struct kmm_param kmm_params[] = {
 	{ "slub_merge", param_slab_merge },
 	{ "slab_freelist_hardened", param_slab_hardened },
 	{ "kasan", param_kasan },
+	{ "init_on_alloc", param_init_on_alloc },
+	{ "init_on_free", param_init_on_free },
 	{ "kfence.sample_interval", kfence_setup },
 	{ "fail_page_alloc", setup_fail_page_alloc },
 	{ "failslab", setup_failslab },
+	{ "stack_guard_gap", cmdline_parse_stack_guard_gap },
 	/* not about memory: accepted so a real /proc/cmdline can be pasted */
 	{ "console", param_ignored }, { "loglevel", param_ignored }, { "panic", param_ignored },
 	{ "no_hash_pointers", param_ignored }, { "nokaslr", param_ignored }, { "quiet", param_ignored },
 	{ "root", param_ignored }, { "ro", param_ignored }, { "rw", param_ignored },
 	{ "BOOT_IMAGE", param_ignored }, { "init", param_ignored }, { "initrd", param_ignored },
 	{ "earlyprintk", param_ignored }, { "debug", param_ignored }, { "splash", param_ignored },
+	{ "trace_event", param_ignored }, { "trace_buf_size", param_ignored }, { "trace_clock", param_ignored },
 };
+
+/* Does kmm know the parameter of this word ("name" or "name=value")? (arch/dmesg.c asks) */
+bool kmm_param_known(const char *word)
+{
+	size_t n = strcspn(word, "=");
+	for (size_t i = 0; i < ARRAY_SIZE(kmm_params); i++)
+		if (strlen(kmm_params[i].name) == n && !strncmp(kmm_params[i].name, word, n))
+			return true;
+	return false;
+}
 
 /* Split the command line into name[=value] words and hand each to its handler. */
 static int parse_early_param(const char *cmdline, char *err, size_t errlen)
@@ -430,7 +526,7 @@ static int parse_early_param(const char *cmdline, char *err, size_t errlen)
 	}
 	free(copy);
 	if (!ret && *unknown) {
-		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= kfence.sample_interval= failslab= fail_page_alloc=)",
+		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= init_on_alloc= init_on_free= kfence.sample_interval= failslab= fail_page_alloc=)",
 			 unknown);
 		ret = -EINVAL;
 	}
@@ -479,6 +575,192 @@ static void kernel_image_layout(void)
 	im->ebss = im->bss + (u64)p->bss_k * 1024;
 	im->init = ALIGN_DOWN(im->bss - (u64)(p->init_k + p->alt_k) * 1024, PAGE_SIZE);
 	im->einit = im->init + (u64)p->init_k * 1024;
+}
+
+/*
+ * The brk area (extend_brk() in arch/x86/kernel/setup.c).  After .bss the
+ * linker leaves room for the RESERVE_BRK users - 64 KiB of slop, head_32's
+ * early page tables (i386), dmi_alloc's 64 KiB and early_pgt_alloc's
+ * INIT_PGT_BUF_SIZE - and _end follows that room.  Boot then uses it from
+ * its start, in this order, and reserve_brk() reserves what was used:
+ *
+ *   i386      mk_early_pgtbl_32(): PTE pages mapping [0, _end + the page
+ *             tables a 1 GiB direct map needs), PAGE_TABLE_SIZE(LOWMEM_PAGES)
+ *   all       dmi_setup(): the DMI strings a PC's SMBIOS gives (< 1 page)
+ *   all       early_alloc_pgt_buf(): INIT_PGT_BUF_SIZE, page-aligned - 2
+ *             pages per page-table level below the PGD (3 levels: 6 pages
+ *             on i386; x86_64 is built for 5 levels and RANDOMIZE_MEMORY
+ *             doubles it: 16) - from which the first kernel page tables
+ *             come (alloc_low_page), memblock after.
+ *
+ *   .bss | i386 PTEs | DMI | pgt_buf ..... | unused brk room | _end
+ *        ^brk_start                         ^brk_end
+ */
+#define DMI_BYTES 512 /* a PC's DMI strings: vendor, product, BIOS, board */
+
+static void early_brk_init(void)
+{
+	const struct kmm_profile *p = M->prof;
+	u64 base = ALIGN(M->image.ebss, (u64)PAGE_SIZE), brk = base;
+	if (M->params.kernel_bytes) {
+		M->brk_start = M->brk_end = M->pgt_buf_next = M->pgt_buf_top = base;
+		return; /* a small custom kernel: no brk users modelled */
+	}
+	unsigned long lowmem_pages = (1UL << 30) >> PAGE_SHIFT; /* LOWMEM_PAGES: 4 GiB - PAGE_OFFSET */
+	unsigned long ptrs_per_pte = p->pae ? 512 : 1024;
+	unsigned long page_table_size = p->pae ? lowmem_pages / 512 + 4 : lowmem_pages / 1024;
+	/* INIT_PGT_BUF_SIZE: 2 pages per level below the PGD (3; 4 with X86_5LEVEL, Debian's x86_64), twice with RANDOMIZE_MEMORY */
+	unsigned long pgt_buf_pages = p->bits == 64 ? 4 * 4 : 2 * 3;
+	u64 room = 64 * 1024 + (u64)(p->bits == 32 ? page_table_size : 0) * PAGE_SIZE + 64 * 1024 +
+		   (u64)pgt_buf_pages * PAGE_SIZE;
+	u64 end = ALIGN(base + room, (u64)PAGE_SIZE); /* _end */
+	if (p->bits == 32) {
+		u64 limit = end + (u64)page_table_size * PAGE_SIZE;
+		unsigned long ptes = DIV_ROUND_UP(limit, ptrs_per_pte * PAGE_SIZE);
+		brk += (u64)ptes * PAGE_SIZE;
+		M->head32_mapped = (u64)ptes * ptrs_per_pte * PAGE_SIZE;
+	}
+	brk += DMI_BYTES;
+	brk = ALIGN(brk, (u64)PAGE_SIZE);
+	M->pgt_buf_next = brk;
+	M->pgt_buf_top = brk + (u64)pgt_buf_pages * PAGE_SIZE;
+	M->brk_start = base;
+	M->brk_end = M->pgt_buf_top;
+	memblock_reserve(M->brk_start, M->brk_end - M->brk_start); /* reserve_brk() */
+}
+
+/*
+ * A page for a kernel page table at boot.  Linux keeps some tables in the
+ * image and the brk, where kmm puts them too, by the table's role:
+ *
+ *   the root               swapper_pg_dir (i386, in .bss..page_aligned
+ *                          after empty_zero_page's page) / init_top_pgt (x86_64, .data)
+ *   PAE: the kernel's PMD  initial_pg_pmd, in .bss
+ *   32-bit: a PTE table of the direct map that head_32's early tables
+ *                          cover - the later direct map reuses those
+ *   32-bit: the PTE table of the boot-time fixmap slots: bm_pte, in .bss
+ *
+ * Every other table is alloc_low_pages(): the brk's pgt_buf while it
+ * lasts, memblock (top-down in lowmem) after.
+ */
+/* Bytes of RAM (memblock.memory) in [start, end), and the highest RAM byte there + 1 (0: none). */
+static u64 memblock_ram_in(u64 start, u64 end, u64 *top)
+{
+	u64 sum = 0;
+	*top = 0;
+	for (unsigned long i = 0; i < M->memblock.memory.cnt; i++) {
+		const struct memblock_region *r = &M->memblock.memory.regions[i];
+		u64 a = max(start, r->base), b = min(end, r->base + r->size);
+		if (b > a) {
+			sum += b - a;
+			*top = b;
+		}
+	}
+	return sum;
+}
+
+/*
+ * x86_64's init_mem_mapping() maps [0, 1 MiB) first, then memory_map_top_down():
+ * from the top 2 MiB block of free RAM downwards, in steps of 2 MiB, then
+ * 512 MiB, then 128 GiB once as much is mapped.  A table is taken from the
+ * brk's pgt_buf unless the step that first needs it contains the pgt_buf
+ * itself (can_use_brk_pgt): then from memblock, at the top of mapped RAM.
+ */
+static bool direct_map_table_from_brk(unsigned long va, int depth)
+{
+	static const int cover_shift[4] = { 48, 39, 30, 21 }; /* what a table at depth d maps */
+	u64 ts = ALIGN_DOWN((u64)(va - M->prof->page_offset), 1ULL << cover_shift[depth]);
+	u64 te = ts + (1ULL << cover_shift[depth]), top;
+	if (ts < SZ_1M)
+		return true; /* the ISA range is mapped first */
+	if (!M->dm_real_end) {
+		u64 map_end = PFN_PHYS(M->max_pfn), step = 2ULL << 20, mapped = 0;
+		phys_addr_t blk = memblock_phys_alloc_range(step, step, SZ_1M, map_end);
+		if (blk)
+			memblock_phys_free(blk, step);
+		M->dm_real_end = blk ? blk + step : map_end;
+		for (u64 last = M->dm_real_end; last > SZ_1M;) {
+			u64 start = last > step ? max(ALIGN_DOWN(last - 1, step), (u64)SZ_1M) : SZ_1M;
+			mapped += memblock_ram_in(start, last, &top);
+			if (start < M->pgt_buf_top && M->pgt_buf_next < last) {
+				M->dm_brk_step_start = start;
+				M->dm_brk_step_end = last;
+			}
+			last = start;
+			if (mapped >= step)
+				step <<= 8; /* get_new_step_size() */
+		}
+	}
+	memblock_ram_in(max(ts, (u64)SZ_1M), min(te, M->dm_real_end), &top);
+	if (!top)
+		return true; /* first needed above real_end, mapped last */
+	return !(top - 1 >= M->dm_brk_step_start && top - 1 < M->dm_brk_step_end);
+}
+
+phys_addr_t alloc_low_page(unsigned long va, int depth)
+{
+	const struct kmm_profile *p = M->prof;
+	const struct kmm_image *im = &M->image;
+	int leaf = p->pt_levels - 1;
+	if (!M->params.kernel_bytes) {
+		u64 bss = ALIGN(im->bss, (u64)PAGE_SIZE);
+		if (depth == 0)
+			return p->bits == 64 ? ALIGN(im->data, (u64)PAGE_SIZE) : bss + PAGE_SIZE;
+		if (p->pae && depth == 1 && va >= p->page_offset)
+			return bss + 2 * PAGE_SIZE;
+		if (p->bits == 32 && depth == leaf) {
+			unsigned long pmd = 1UL << p->pmd_shift;
+			if (va >= p->page_offset && va - p->page_offset < M->head32_mapped)
+				return M->brk_start + ((va - p->page_offset) / pmd) * PAGE_SIZE;
+			if ((va & ~(pmd - 1)) == (M->layout.fix_btmap_begin & ~(pmd - 1)))
+				return bss + 3 * PAGE_SIZE;
+		}
+	}
+	/* x86_64's set_pte_vaddr() (the cpu_entry_area) takes its tables from spp_getpage(): memblock */
+	if (p->bits == 64 && depth && (va < p->page_offset || va - p->page_offset >= PFN_PHYS(M->max_pfn)))
+		return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, MEMBLOCK_ALLOC_ANYWHERE);
+	if (p->bits == 64 && depth && !direct_map_table_from_brk(va, depth))
+		return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+	if (M->pgt_buf_next < M->pgt_buf_top) {
+		phys_addr_t pa = M->pgt_buf_next;
+		M->pgt_buf_next += PAGE_SIZE;
+		return pa;
+	}
+	return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+}
+
+/*
+ * trap_init(), just before mm_init(): the cpu_entry_area tables.  i386 makes
+ * every PTE table of the area (setup_cpu_entry_area_ptes), from the brk or
+ * memblock; x86_64 maps each CPU's area (below).
+ */
+static void cpu_entry_area_init_64(void);
+
+static void trap_init_cpu_entry_areas(void)
+{
+	if (M->prof->bits == 64)
+		cpu_entry_area_init_64();
+	else
+		kernel_pgtable_prealloc(M->layout.cpu_entry_area_base, M->layout.cpu_entry_area_size);
+}
+
+/*
+ * x86_64's trap_init() maps each possible CPU's cpu_entry_area at
+ * CPU_ENTRY_AREA_BASE (0xfffffe0000000000): after the read-only IDT page,
+ * per CPU 59 pages - GDT, entry stack, TSS with its I/O bitmap (5), the
+ * exception stacks with their guard pages (19), the debug store - of which
+ * all but the last 32 (the BTS/PEBS buffers, mapped only when perf uses
+ * them) are mapped now.  Their PUD, PMD and PTE tables come from memblock.
+ */
+#define CPU_ENTRY_AREA_BASE_64 0xfffffe0000000000UL
+#define CEA_PAGES_64 59
+#define CEA_MAPPED_PAGES_64 27
+
+static void cpu_entry_area_init_64(void)
+{
+	unsigned long last = CPU_ENTRY_AREA_BASE_64 + PAGE_SIZE * (1 + (unsigned long)(M->nr_cpus - 1) * CEA_PAGES_64 +
+								  CEA_MAPPED_PAGES_64);
+	kernel_pgtable_prealloc(CPU_ENTRY_AREA_BASE_64, last - CPU_ENTRY_AREA_BASE_64);
 }
 
 /* i386: how much of RAM the direct map can hold; the rest is highmem. */
@@ -534,24 +816,45 @@ static void initmem_init_32(void)
 	pr_info("  low ram: 0 - %08lx\n", M->max_low_pfn << PAGE_SHIFT);
 }
 
-/* The initrd: the boot loader put it at the top of RAM below 4 GiB; reserve it where it is. */
-static void early_reserve_initrd(void)
+/*
+ * The initrd, where the boot loader put it: given (a real machine's log says
+ * where), or placed as QEMU's and GRUB's x86 loaders do - as high as it goes,
+ * page-aligned, ending below the top of usable RAM under the kernel's
+ * initrd_addr_max (the setup header's 0x7fffffff; a 64-bit kernel sets
+ * XLF_CAN_BE_LOADED_ABOVE_4G and the loaders keep it below 4 GiB).  Linux's
+ * early_reserve_initrd() then reserves it in memblock, to the page.
+ */
+static int early_reserve_initrd(char *err, size_t errlen)
 {
-	u64 size = ALIGN(M->params.initrd_bytes, (u64)PAGE_SIZE);
-	if (!size)
-		return;
-	u64 top = 0;
-	for (u32 i = 0; i < M->e820.nr_entries; i++) {
-		const struct e820_entry *e = &M->e820.entries[i];
-		if (e->type == E820_TYPE_RAM && e->addr < SZ_4G)
-			top = max(top, min(e->addr + e->size, (u64)SZ_4G));
+	u64 bytes = M->params.initrd_bytes, start = M->params.initrd_start;
+	if (!bytes)
+		return 0;
+	u64 limit = M->prof->bits == 64 ? SZ_4G : 0x80000000ULL, top = 0;
+	for (u32 i = 0; i < M->e820_firmware.nr_entries; i++) { /* the loader knows nothing of mem= */
+		const struct e820_entry *e = &M->e820_firmware.entries[i];
+		if (e->type == E820_TYPE_RAM && e->addr < limit && e->addr + e->size > SZ_1M)
+			top = max(top, min(e->addr + e->size, limit));
 	}
-	top = ALIGN_DOWN(top, PAGE_SIZE);
-	if (top < size + SZ_16M)
-		return;
-	M->initrd_start = top - size;
+	if (!start) {
+		if (top < bytes + SZ_16M) {
+			snprintf(err, errlen, "kmm: no room for a %lluK initrd in the RAM below %#llx",
+				 (unsigned long long)bytes >> 10, (unsigned long long)limit);
+			return -EINVAL;
+		}
+		start = ALIGN_DOWN(top - 1 - bytes, (u64)PAGE_SIZE);
+	}
+	u64 size = ALIGN(start + bytes, (u64)PAGE_SIZE) - start;
+	/* the loader used the firmware's RAM; mem= does not move it (reserve_initrd relocates it) */
+	if (start & (PAGE_SIZE - 1) || start + size < start ||
+	    !e820__mapped_all(&M->e820_firmware, start, start + size, E820_TYPE_RAM)) {
+		snprintf(err, errlen, "kmm: the initrd at [mem %#010llx-%#010llx] is not in usable RAM",
+			 (unsigned long long)start, (unsigned long long)(start + bytes - 1));
+		return -EINVAL;
+	}
+	M->initrd_start = start;
 	M->initrd_size = size;
 	memblock_reserve(M->initrd_start, size);
+	return 0;
 }
 
 /* reserve_initrd(): a ramdisk outside the direct map moves into lowmem. */
@@ -579,19 +882,149 @@ static void reserve_initrd(void)
 	M->initrd_start = here;
 }
 
-/* The first percpu chunk: one unit per possible CPU. */
+/* A small boot-time structure: memblock_alloc(size, align), anywhere below the limit. */
+static phys_addr_t memblock_alloc_small(phys_addr_t size, phys_addr_t align)
+{
+	return size ? memblock_phys_alloc_range(size, align, 0, MEMBLOCK_ALLOC_ANYWHERE) : 0;
+}
+
+/*
+ * The first percpu chunk (mm/percpu.c, pcpu_embed_first_chunk and
+ * pcpu_setup_first_chunk).  One group of units per node; each group is one
+ * memblock allocation of nr_units * unit_size on its node, aligned to the
+ * atom (2 MiB on x86_64), whose unit tails past size_sum go back.  Around
+ * it: the alloc info and the group pointer array (freed again), then the
+ * chunk's bookkeeping - the group/unit maps, the slot lists, and for the
+ * reserved region (if any) and the dynamic one a struct pcpu_chunk with
+ * its allocation bitmap (one bit per 4 bytes), boundary bitmap and one
+ * struct pcpu_block_md (8 ints) per page.  unit_phys[cpu] is where each
+ * CPU's unit starts: mm/percpu.c builds its first chunk over them.
+ */
+static void pcpu_first_chunk_alloc(unsigned long size_sum, unsigned long unit, int upa, unsigned long dyn,
+				   phys_addr_t *unit_phys)
+{
+	const struct kmm_profile *p = M->prof;
+	unsigned long word = p->bits / 8;
+	int ngroups = min(M->nr_nodes, M->nr_cpus);
+	/* pcpu_alloc_alloc_info(): struct + groups[] + the cpu_map ints, page-aligned */
+	phys_addr_t ai_size = PFN_PHYS(PFN_UP(4 * word + ngroups * 3 * word + M->nr_cpus * 4));
+	phys_addr_t ai = memblock_alloc_small(ai_size, PAGE_SIZE);
+	phys_addr_t areas_size = PFN_PHYS(PFN_UP(ngroups * word));
+	phys_addr_t areas = memblock_alloc_small(areas_size, SMP_CACHE_BYTES);
+	for (int g = 0; g < ngroups; g++) {
+		int cpus = 0;
+		for (int c = 0; c < M->nr_cpus; c++)
+			cpus += c % ngroups == g;
+		int units = ALIGN(cpus, upa);
+		phys_addr_t base = memblock_phys_alloc_try_nid((phys_addr_t)units * unit, p->pcpu_atom, g);
+		for (int c = 0, u = 0; c < M->nr_cpus; c++)
+			if (c % ngroups == g)
+				unit_phys[c] = base ? base + (phys_addr_t)u++ * unit : 0;
+		for (int u = 0; base && u < units; u++) {
+			phys_addr_t at = base + (phys_addr_t)u * unit;
+			if (u >= cpus)
+				memblock_phys_free(at, unit); /* a unit no CPU uses */
+			else if (unit > size_sum)
+				memblock_phys_free(at + size_sum, unit - size_sum);
+		}
+	}
+	/* pcpu_setup_first_chunk() */
+	memblock_alloc_small(ngroups * word, SMP_CACHE_BYTES);  /* group_offsets */
+	memblock_alloc_small(ngroups * word, SMP_CACHE_BYTES);  /* group_sizes */
+	memblock_alloc_small(M->nr_cpus * 4, SMP_CACHE_BYTES);  /* unit_map */
+	memblock_alloc_small(M->nr_cpus * word, SMP_CACHE_BYTES); /* unit_off */
+	int slots = max(64 - __builtin_clzl(unit) - 5 + 2, 1) + 4;
+	memblock_alloc_small(slots * 2 * word, SMP_CACHE_BYTES); /* pcpu_chunk_lists */
+	unsigned long start = p->pcpu_static % PAGE_SIZE;
+	unsigned long maps[2] = { p->pcpu_reserved, dyn }, chunk_size = p->bits == 64 ? 192 : 128;
+	for (int k = 0; k < 2; k++) {
+		if (!maps[k])
+			continue;
+		unsigned long region = ALIGN(start + maps[k], PAGE_SIZE), bits = region / 4, bpl = 8 * word;
+		memblock_alloc_small(chunk_size + DIV_ROUND_UP(region >> PAGE_SHIFT, bpl) * word, SMP_CACHE_BYTES);
+		memblock_alloc_small(DIV_ROUND_UP(bits, bpl) * word, SMP_CACHE_BYTES);     /* alloc_map */
+		memblock_alloc_small(DIV_ROUND_UP(bits + 1, bpl) * word, SMP_CACHE_BYTES); /* bound_map */
+		memblock_alloc_small((region >> PAGE_SHIFT) * 32, SMP_CACHE_BYTES);        /* md_blocks */
+		start = (start + maps[k]) % PAGE_SIZE;
+	}
+	if (areas)
+		memblock_phys_free(areas, areas_size);
+	if (ai)
+		memblock_phys_free(ai, ai_size);
+}
+
+/* setup_per_cpu_areas(): the first percpu chunk, one unit per possible CPU. */
 static void setup_per_cpu_areas(void)
 {
 	const struct kmm_profile *p = M->prof;
 	unsigned long size_sum = ALIGN(p->pcpu_static + p->pcpu_reserved + 28 * 1024UL, PAGE_SIZE);
 	unsigned long dyn = size_sum - p->pcpu_static - p->pcpu_reserved;
-	unsigned long unit = ALIGN(max(size_sum, 32 * 1024UL), p->pcpu_atom);
+	/*
+	 * pcpu_build_alloc_info(): allocations of the atom's size, each holding
+	 * upa units; the fewest allocations, then the most of them, that
+	 * waste at most a third of the possible CPUs' worth of units.
+	 */
+	unsigned long min_unit = max(size_sum, 32 * 1024UL), alloc_size = ALIGN(min_unit, p->pcpu_atom);
+	int ngroups = min(M->nr_nodes, M->nr_cpus), max_upa = (int)(alloc_size / min_unit), best_upa = 1;
+	while (alloc_size % max_upa || (alloc_size / max_upa) % PAGE_SIZE)
+		max_upa--;
+	for (int upa = max_upa, last_allocs = INT_MAX; upa; upa--) {
+		int allocs = 0, wasted = 0;
+		if (alloc_size % upa || (alloc_size / upa) % PAGE_SIZE)
+			continue;
+		for (int g = 0; g < ngroups; g++) {
+			int cpus = 0;
+			for (int c = 0; c < M->nr_cpus; c++)
+				cpus += c % ngroups == g;
+			allocs += DIV_ROUND_UP(cpus, upa);
+			wasted += DIV_ROUND_UP(cpus, upa) * upa - cpus;
+		}
+		if (wasted > M->nr_cpus / 3)
+			continue;
+		if (allocs > last_allocs)
+			break;
+		last_allocs = allocs;
+		best_upa = upa;
+	}
+	unsigned long unit = alloc_size / best_upa;
 	pr_info("setup_percpu: NR_CPUS:%d nr_cpumask_bits:%d nr_cpu_ids:%d nr_node_ids:%d\n",
 		p->nr_cpus_config, M->nr_cpus, M->nr_cpus, M->nr_nodes);
 	pr_info("percpu: Embedded %lu pages/cpu s%u r%u d%lu u%lu\n", size_sum >> PAGE_SHIFT, p->pcpu_static,
 		p->pcpu_reserved, dyn, unit);
-	for (int c = 0; c < M->nr_cpus; c++)
-		memblock_phys_alloc_try_nid(size_sum, PAGE_SIZE, c % M->nr_nodes);
+	phys_addr_t unit_phys[KMM_MAX_CPUS];
+	pcpu_first_chunk_alloc(size_sum, unit, best_upa, dyn, unit_phys);
+	pcpu_setup_first_chunk(unit_phys, p->pcpu_static, p->pcpu_reserved, dyn, unit); /* mm/percpu.c */
+}
+
+/*
+ * start_kernel()'s setup_command_line(): saved_command_line and
+ * static_command_line, each the command line and its NUL.
+ */
+static void setup_command_line(void)
+{
+	size_t len = (M->cmdline ? strlen(M->cmdline) : 0) + 1;
+	memblock_alloc_small(len, SMP_CACHE_BYTES);
+	memblock_alloc_small(len, SMP_CACHE_BYTES);
+}
+
+/*
+ * The small firmware records setup_arch() keeps in memblock: the HPET's
+ * and the IO-APIC's struct resource with their names (acpi_parse_hpet,
+ * ioapic_setup_resources), then e820__reserve_resources(): one struct
+ * resource per e820 entry and one struct firmware_map_entry per firmware
+ * entry (/sys/firmware/memmap).  A PC has one HPET and one IO-APIC.
+ */
+static void setup_arch_resources(void)
+{
+	const struct kmm_profile *p = M->prof;
+	unsigned word = p->bits / 8, rsz = p->bits == 64 || p->pae ? 8 : 4;
+	unsigned resource = 2 * rsz + 6 * word; /* start, end, name, flags, desc, parent, sibling, child */
+	unsigned kobject = 7 * word + 8; /* name, entry (2), parent, kset, ktype, sd; kref and the state bits */
+	memblock_alloc_small(resource + 9, SMP_CACHE_BYTES);   /* hpet_res + "HPET %u" */
+	memblock_alloc_small(resource + 11, SMP_CACHE_BYTES);  /* the IO-APIC's resource + "IOAPIC %u" */
+	memblock_alloc_small((phys_addr_t)resource * M->e820.nr_entries, SMP_CACHE_BYTES);
+	for (u32 i = 0; i < M->e820_firmware.nr_entries; i++)
+		memblock_alloc_small(16 + word + 2 * word + kobject, SMP_CACHE_BYTES);
 }
 
 /* alloc_large_system_hash() for the early, memblock-backed tables. */
@@ -632,6 +1065,8 @@ int setup_arch(char *err, size_t errlen)
 	M->e820 = M->e820_firmware;
 	e820__update_table(&M->e820);
 
+	M->init_on_alloc = p->init_on_alloc_default;
+	M->init_on_free = p->init_on_free_default;
 	ret = parse_early_param(M->cmdline, err, errlen);
 	if (ret)
 		return ret;
@@ -681,8 +1116,11 @@ int setup_arch(char *err, size_t errlen)
 	/* early_reserve_memory + e820__memblock_setup + reserve_real_mode */
 	M->memblock.current_limit = PFN_PHYS(M->max_low_pfn);
 	memblock_reserve(M->image.text, ALIGN(M->image.ebss, PAGE_SIZE) - M->image.text);
+	early_brk_init();
 	memblock_reserve(0, SZ_64K);
-	early_reserve_initrd();
+	ret = early_reserve_initrd(err, errlen);
+	if (ret)
+		return ret;
 	e820__memblock_setup(&M->e820);
 	memblock_remove(PFN_PHYS(M->max_pfn), ~(phys_addr_t)0 - PFN_PHYS(M->max_pfn)); /* beyond max_pfn */
 	if (!memblock_is_memory(M->image.text) || !memblock_is_memory(M->image.ebss - 1)) {
@@ -711,12 +1149,17 @@ int setup_arch(char *err, size_t errlen)
 		snprintf(err, errlen, "kmm: cannot reserve host address space for the vmalloc area");
 		return -ENOMEM;
 	}
-	/* the PKMAP and kmap FIXMAP tables (permanent_kmaps_init) and their windows */
+	/* i386: the fixmap's tables (init_mem_mapping's early_ioremap_page_table_range_init), up to 4 GiB */
+	if (p->bits == 32 && kernel_pgtable_prealloc(M->layout.fixaddr_tot_start, (1UL << 32) - M->layout.fixaddr_tot_start)) {
+		snprintf(err, errlen, "kmm: out of memory for the fixmap's page tables");
+		return -ENOMEM;
+	}
+	reserve_initrd();
+	/* paging_init(): the PKMAP table (permanent_kmaps_init), the kmap windows */
 	if (kmap_init()) {
 		snprintf(err, errlen, "kmm: out of memory for the PKMAP and FIXMAP page tables");
 		return -ENOMEM;
 	}
-	reserve_initrd();
 	if (p->bits == 32)
 		initmem_init_32();
 	return 0;
@@ -728,22 +1171,140 @@ static void count_pfns(unsigned long s, unsigned long e, void *arg)
 }
 
 /*
- * swiotlb: a machine whose RAM reaches above 4 GiB keeps a 64 MiB bounce
- * buffer below 4 GiB for devices that cannot address more (x86_64).
+ * The software IO TLB (arch/x86/kernel/pci-dma.c, kernel/dma/swiotlb.c).
+ * mem_init() calls pci_iommu_alloc() before memblock_free_all():
+ * pci_swiotlb_detect() turns the bounce buffers on when RAM reaches above
+ * 4 GiB (max_possible_pfn > MAX_DMA32_PFN) - only x86_64 and i386-pae can
+ * address it - and swiotlb_init() takes the buffer, IO_TLB_DEFAULT_SIZE (64
+ * MiB: 32768 slabs of 2 KiB), with memblock_alloc_low(): top-down below 4
+ * GiB and the end of lowmem.  Its slot array (one struct io_tlb_slot per
+ * slab) and one struct io_tlb_area per possible CPU (rounded up to a power
+ * of two) follow from memblock anywhere.  The buffer stays reserved for
+ * ever; pci_iommu_init(), a rootfs initcall, reports it.
  */
+#define IO_TLB_SHIFT 11
+#define IO_TLB_DEFAULT_SIZE (64ULL << 20)
+
 static void swiotlb_init(void)
 {
-	if (M->prof->bits != 64 || M->max_pfn <= (SZ_4G >> PAGE_SHIFT))
+	const struct kmm_profile *p = M->prof;
+	if (M->max_pfn <= (SZ_4G >> PAGE_SHIFT))
 		return;
-	const phys_addr_t size = 64ULL << 20;
-	phys_addr_t pa = memblock_phys_alloc_range(size, PAGE_SIZE, 0, SZ_4G);
-	if (!pa) {
-		pr_warn("software IO TLB: Cannot allocate buffer\n");
-		return;
+	unsigned nareas = 1;
+	while (nareas < (unsigned)M->nr_cpus)
+		nareas <<= 1;
+	pr_info("software IO TLB: area num %u.\n", nareas);
+	unsigned long nslabs = IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT;
+	phys_addr_t pa = 0;
+	/* as swiotlb_init_remap(): halve until it fits, down to IO_TLB_MIN_SLABS (1 MiB) */
+	while (!(pa = memblock_phys_alloc_range(nslabs << IO_TLB_SHIFT, PAGE_SIZE, 0, SZ_4G))) {
+		if (nslabs <= (1UL << 20) >> IO_TLB_SHIFT) {
+			pr_warn("software IO TLB: swiotlb_memblock_alloc: Failed to allocate %lu bytes tlb structure\n",
+				nslabs << IO_TLB_SHIFT);
+			return;
+		}
+		nslabs = ALIGN(nslabs >> 1, 128); /* IO_TLB_SEGSIZE */
 	}
-	memblock_phys_alloc_range(ALIGN(32768 * 24, PAGE_SIZE), PAGE_SIZE, 0, MEMBLOCK_ALLOC_ANYWHERE);
-	pr_info("software IO TLB: mapped [mem 0x%016llx-0x%016llx] (64MB)\n", (unsigned long long)pa,
-		(unsigned long long)(pa + size - 1));
+	/* struct io_tlb_slot { phys_addr_t orig_addr; size_t alloc_size; unsigned int list; } */
+	unsigned phys = p->bits == 64 || p->pae ? 8 : 4, word = p->bits / 8;
+	unsigned slot = ALIGN(phys + word + 4, p->bits == 64 ? 8 : 4);
+	memblock_phys_alloc_range(ALIGN(nslabs * slot, PAGE_SIZE), PAGE_SIZE, 0, MEMBLOCK_ALLOC_ANYWHERE);
+	/* struct io_tlb_area { unsigned long used; unsigned int index; spinlock_t lock; } */
+	memblock_phys_alloc_range(nareas * (word + 4 + 4), SMP_CACHE_BYTES, 0, MEMBLOCK_ALLOC_ANYWHERE);
+	M->swiotlb_start = pa;
+	M->swiotlb_size = (u64)nslabs << IO_TLB_SHIFT;
+}
+
+/* pci_iommu_init(): the rootfs initcall that reports the bounce buffer. */
+static void pci_iommu_init(void)
+{
+	if (!M->swiotlb_size)
+		return;
+	pr_info("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)\n");
+	pr_info("software IO TLB: mapped [mem 0x%016llx-0x%016llx] (%lluMB)\n", (unsigned long long)M->swiotlb_start,
+		(unsigned long long)(M->swiotlb_start + M->swiotlb_size), (unsigned long long)M->swiotlb_size >> 20);
+}
+
+/*
+ * dma_atomic_pool_init() (kernel/dma/pool.c, a postcore initcall; built on
+ * x86_64, where DMA_COHERENT_POOL is selected, not on i386): three pools
+ * for atomic DMA allocations, 128 KiB per GiB of RAM (at least 128 KiB, at
+ * most MAX_ORDER_NR_PAGES), each one buddy block of get_order(size) - a
+ * smaller order if that fails - from GFP_KERNEL, GFP_DMA (when ZONE_DMA has
+ * managed pages) and GFP_DMA32.  The pages are never given back.
+ *
+ * Linux takes them after the deferred struct pages are free; kmm takes
+ * them just before it hands those to their threads, so the boot does not
+ * wait: the blocks come from the same zones, the counts are the same.
+ */
+static void dma_atomic_pool_init(void)
+{
+	if (M->prof->bits != 64)
+		return;
+	static const struct { gfp_t gfp; const char *name; } pools[3] = {
+		{ GFP_KERNEL, "GFP_KERNEL" },
+		{ GFP_KERNEL | GFP_DMA, "GFP_KERNEL|GFP_DMA" },
+		{ GFP_KERNEL | GFP_DMA32, "GFP_KERNEL|GFP_DMA32" },
+	};
+	unsigned long pages = min((unsigned long)M->totalram_pages / (SZ_1G / (128 << 10)), MAX_ORDER_NR_PAGES);
+	unsigned long size = max(pages << PAGE_SHIFT, 128UL << 10);
+	bool has_dma = false;
+	for (int n = 0; n < M->nr_nodes; n++)
+		has_dma |= NODE_DATA(n)->node_zones[ZONE_DMA].managed_pages > 0;
+	for (int i = 0; i < 3; i++) {
+		if (i == 1 && !has_dma)
+			continue;
+		int order = 0;
+		while ((PAGE_SIZE << order) < size)
+			order++;
+		order = min(order, MAX_ORDER - 1);
+		struct page *page;
+		while (!(page = alloc_pages(pools[i].gfp | __GFP_NOWARN, order)) && order > 0)
+			order--;
+		if (!page) {
+			pr_err("DMA: failed to allocate %lu KiB %s pool for atomic allocation\n", size >> 10,
+			       pools[i].name);
+			continue;
+		}
+		M->dma_pool[i] = page;
+		M->dma_pool_order[i] = order;
+		pr_info("DMA: preallocated %lu KiB %s pool for atomic allocations\n", (PAGE_SIZE << order) >> 10,
+			pools[i].name);
+	}
+}
+
+/*
+ * free_initmem() and mark_rodata_ro(), the last things kernel_init() does
+ * before it runs /init.  x86_64 first frees the unused part of the 2 MiB
+ * .bss..decrypted block that ends .bss, then the init sections; write
+ * protection then frees the gaps its 2 MiB alignment left between text
+ * and rodata and between rodata and data.  i386 frees only the init
+ * sections (its sections are page-aligned, without gaps).
+ */
+static void free_initmem(void)
+{
+	const struct kmm_profile *p = M->prof;
+	const struct kmm_image *im = &M->image;
+	if (p->bits == 64 && !M->params.kernel_bytes) {
+		u64 dec = ALIGN_DOWN(im->ebss - 1, (u64)(2ULL << 20)) + (u64)p->bss_decrypted_k * 1024;
+		free_reserved_area_pfn(PFN_UP(dec), PFN_DOWN(ALIGN(dec, (u64)(2ULL << 20))), "unused decrypted");
+	}
+	free_reserved_area_pfn(PFN_DOWN(im->init), PFN_UP(im->einit), "unused kernel image (initmem)");
+	if (p->bits == 32) {
+		/* mark_rodata_ro(), and with PAE's NX bit mark_nxdata_nx() up to the large page past __init_end */
+		u64 hpage = 1ULL << p->pmd_shift;
+		pr_info("Write protecting kernel text and read-only data: %lluk\n",
+			(unsigned long long)(im->erodata - im->text) >> 10);
+		if (p->pae)
+			pr_info("NX-protecting the kernel data: %lluk\n",
+				(unsigned long long)(((im->einit + hpage) & ~(hpage - 1)) - ALIGN(im->etext, (u64)PAGE_SIZE)) >> 10);
+	}
+	if (p->bits == 64 && !M->params.kernel_bytes) {
+		pr_info("Write protecting the kernel read-only data: %lluk\n",
+			(unsigned long long)(ALIGN(im->erodata, (u64)(2ULL << 20)) - im->text) >> 10);
+		free_reserved_area_pfn(PFN_UP(im->etext), PFN_DOWN(im->rodata), "unused kernel image (text/rodata gap)");
+		free_reserved_area_pfn(PFN_UP(im->erodata), PFN_DOWN(im->data), "unused kernel image (rodata/data gap)");
+	}
 }
 
 /* ---- boot and shutdown --------------------------------------------------------------- */
@@ -772,6 +1333,7 @@ static void machine_free(void)
 		free(pgdat);
 		node_data[n] = NULL;
 	}
+	percpu_exit();
 	vmalloc_exit();
 	kmap_exit();
 	kfence_exit();
@@ -796,20 +1358,30 @@ void kmm_shutdown(void)
 	machine_free();
 }
 
+/* One sysctl.* boot parameter, written as process_sysctl_arg() writes it; a refusal is said in its words. */
+static void apply_boot_sysctl(const char *path, const char *val)
+{
+	if (kmm_proc_write(path, val))
+		pr_err("Failed to set sysctl parameter 'vm.%s=%s': invalid value\n", path + strlen("sys/vm/"), val);
+}
+
 static void apply_boot_sysctls(void)
 {
 	char buf[32];
 	if (sysctl_lowmem_ratio[0])
-		kmm_proc_write("sys/vm/lowmem_reserve_ratio", sysctl_lowmem_ratio);
+		apply_boot_sysctl("sys/vm/lowmem_reserve_ratio", sysctl_lowmem_ratio);
 	if (sysctl_wsf >= 0) {
 		snprintf(buf, sizeof(buf), "%d", sysctl_wsf);
-		kmm_proc_write("sys/vm/watermark_scale_factor", buf);
+		apply_boot_sysctl("sys/vm/watermark_scale_factor", buf);
 	}
 	if (sysctl_min_free_kbytes >= 0) {
 		snprintf(buf, sizeof(buf), "%d", sysctl_min_free_kbytes);
-		kmm_proc_write("sys/vm/min_free_kbytes", buf);
+		apply_boot_sysctl("sys/vm/min_free_kbytes", buf);
 	}
 }
+
+static int boot_machine(const struct kmm_boot_params *params, char *err, size_t errlen);
+static const char *logged_cmdline, *logged_unknown; /* --dmesg: the command line as its log shows it */
 
 int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 {
@@ -819,6 +1391,31 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 		errlen = sizeof(dummy);
 	}
 	err[0] = 0;
+	if (!params)
+		return -EINVAL;
+	if (!params->dmesg_text)
+		return boot_machine(params, err, errlen);
+	/*
+	 * The machine a real boot log describes (arch/dmesg.c).  Its command
+	 * line is logged as it was; the parameters kmm does not know are left
+	 * out of the parsing and named, as Linux names those it passes on.
+	 */
+	struct kmm_boot_params from_dmesg;
+	struct dmesg_cmdline cl = { 0 };
+	int ret = dmesg_boot_params(params, &from_dmesg, &cl, err, errlen);
+	logged_cmdline = cl.logged;
+	logged_unknown = cl.unknown;
+	if (!ret)
+		ret = boot_machine(&from_dmesg, err, errlen);
+	logged_cmdline = logged_unknown = NULL;
+	free(cl.parsed); /* M->cmdline is a copy */
+	free(cl.logged);
+	free(cl.unknown);
+	return ret;
+}
+
+static int boot_machine(const struct kmm_boot_params *params, char *err, size_t errlen)
+{
 	if (M) {
 		snprintf(err, errlen, "kmm: a machine is already booted; kmm_shutdown() it first");
 		return -EBUSY;
@@ -839,6 +1436,8 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	M->prof = prof;
 	M->params = *params;
 	M->cmdline = params->cmdline ? strdup(params->cmdline) : NULL;
+	M->params.cmdline = M->cmdline; /* the caller's strings are theirs */
+	M->params.e820_text = M->params.dmesg_text = NULL;
 	M->nr_cpus = params->nr_cpus ? params->nr_cpus : 1;
 	M->highmem_pages_param = -1;
 	M->user_min_free_kbytes = -1;
@@ -848,6 +1447,9 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	M->dirty_expire_centisecs = 3000;   /* and writes what was dirtied 30 s ago */
 	M->next_writeback_ns = 5000000000ULL;
 	M->pfoom_rs = RATELIMIT_STATE_INIT;
+	M->printk_rs = RATELIMIT_STATE_INIT;
+	M->stack_guard_gap = 256UL << PAGE_SHIFT;
+	M->fault_around_bytes = 65536;
 	M->thp_enabled = prof->thp;
 	for (int z = 0; z < MAX_ZONE_TYPES; z++)
 		M->lowmem_reserve_ratio[z] = z == ZONE_DMA || z == ZONE_DMA32 ? 256 : z == ZONE_NORMAL ? 32 : 0;
@@ -942,6 +1544,8 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	}
 	if (!ret)
 		free_area_init_memmap();
+	if (!ret)
+		setup_arch_resources(); /* acpi_boot_init .. e820__reserve_resources, after paging_init */
 	if (ret) {
 		if (!err[0])
 			snprintf(err, errlen, "kmm: boot failed (%s)", strerror(-ret));
@@ -949,10 +1553,13 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 		return ret;
 	}
 
+	setup_command_line();
 	setup_per_cpu_areas();
 	build_all_zonelists();
 	if (M->cmdline)
-		pr_info("Kernel command line: %s\n", M->cmdline);
+		pr_info("Kernel command line: %s\n", logged_cmdline ? logged_cmdline : M->cmdline);
+	if (logged_unknown && *logged_unknown)
+		pr_notice("Unknown kernel command line parameters \"%s\", will be passed to user space.\n", logged_unknown);
 	/*
 	 * A NUMA kernel with several memory nodes spreads these tables over the
 	 * nodes with vmalloc later (hashdist); otherwise they come from memblock.
@@ -961,15 +1568,27 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 		alloc_large_system_hash("Dentry cache", prof->bits == 64 ? 8 : 4, 13);
 		alloc_large_system_hash("Inode-cache", prof->bits == 64 ? 8 : 4, 14);
 	}
+	trap_init_cpu_entry_areas();
 	swiotlb_init();
+	report_meminit();
 	mem_init();
 	M->pgtable_from_buddy = true;
+	/*
+	 * x86_64's mem_init() ends with preallocate_vmalloc_pages(): a PUD page
+	 * under every top-level entry of the vmalloc area (64 for its 32 TiB),
+	 * from the buddy allocator, so that no process's page directory ever
+	 * misses one; then mm_init() prints the "Memory:" line.
+	 */
+	if (prof->bits == 64)
+		kernel_pgtable_prealloc_depth(M->layout.vmalloc_start, M->layout.vmalloc_end - M->layout.vmalloc_start, 1);
+	mem_init_print_info();
 	kmem_cache_init();
 	vmalloc_init();
 	/* alternative_instructions(): the patch sites are no longer needed */
 	free_reserved_area_pfn(PFN_DOWN(M->image.einit), PFN_DOWN(M->image.einit) + prof->alt_k / 4,
 			       "SMP alternatives");
 	setup_per_cpu_pageset();
+	dma_atomic_pool_init(); /* a postcore initcall, taken early: see there */
 	page_alloc_init_late();
 	init_per_zone_wmark_min();
 	/* khugepaged runs only on machines of 512 MiB and more */
@@ -977,9 +1596,14 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 		M->thp_enabled = false;
 	if (M->thp_enabled)
 		set_recommended_min_free_kbytes();
-	if (M->initrd_size)
+	pci_iommu_init();
+	/* populate_rootfs(): the initramfs is unpacked, its image freed */
+	if (M->initrd_size) {
+		deferred_init_wait_range(PFN_DOWN(M->initrd_start), PFN_UP(M->initrd_start + M->initrd_size));
 		free_reserved_area_pfn(PFN_DOWN(M->initrd_start), PFN_UP(M->initrd_start + M->initrd_size), "initrd");
-	free_reserved_area_pfn(PFN_DOWN(M->image.init), PFN_UP(M->image.einit), "unused kernel image (initmem)");
+	}
+	deferred_init_wait_range(PFN_DOWN(M->image.text), PFN_UP(M->image.ebss));
+	free_initmem();
 	kfence_init();
 	apply_boot_sysctls();
 	fault_inject_arm(); /* failslab= and fail_page_alloc= act from here on, never on boot itself */
@@ -990,17 +1614,12 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 
 static int boot_size(const char *name, const char *s, u64 *out, char *err, size_t errlen)
 {
-	char *e = NULL;
-	if (s && *s >= '0' && *s <= '9') {
-		*out = memparse(s, &e);
-		if (*e == 'B' || *e == 'b')
-			e++;
-	}
-	if (!e || *e) {
+	int ret = kmm_parse_size(s, ULLONG_MAX, out);
+	if (ret == -ERANGE)
+		snprintf(err, errlen, "--%s: \"%s\" does not fit in 64 bits", name, s);
+	else if (ret)
 		snprintf(err, errlen, "--%s: \"%s\" is not a size (e.g. 512M, 4G)", name, s ? s : "");
-		return -EINVAL;
-	}
-	return 0;
+	return ret ? -EINVAL : 0;
 }
 
 /* "0:0-2G,1:2G-4G": one SRAT-like range per comma, appended to p->numa_ranges */
@@ -1009,10 +1628,11 @@ static int boot_numa(const char *s, struct kmm_boot_params *p, char *err, size_t
 	char *copy = strdup(s), *save = NULL;
 	int ret = copy ? 0 : -ENOMEM;
 	for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && !ret; tok = strtok_r(NULL, ",", &save)) {
-		char *e, *dash;
-		long nid = strtol(tok, &e, 10);
-		u64 a, b;
-		if (e == tok || *e != ':' || nid < 0 || nid >= MAX_NUMNODES || p->nr_numa_ranges >= KMM_MAX_NUMA_RANGES ||
+		char *e = strchr(tok, ':'), *dash;
+		u64 nid, a, b;
+		if (e)
+			*e = 0;
+		if (!e || kmm_parse_count(tok, 0, MAX_NUMNODES - 1, &nid) || p->nr_numa_ranges >= KMM_MAX_NUMA_RANGES ||
 		    !(dash = strchr(e + 1, '-'))) {
 			ret = -EINVAL;
 			break;
@@ -1038,17 +1658,18 @@ static int boot_distance(const char *s, struct kmm_boot_params *p, char *err, si
 	while (*q && !ret) {
 		int col = 0;
 		while (*q && *q != ',' && *q != ';' && !ret) {
-			char *e;
+			u64 v;
+			bool over = false;
 			if (*q == ' ') {
 				q++;
 				continue;
 			}
-			long v = strtol(q, &e, 10);
-			if (e == q || v < 10 || v > 254 || col >= 8 || rows >= 8)
+			size_t n = kmm_parse_integer(q, strlen(q), 10, &v, &over);
+			if (!n || over || v < 10 || v > 254 || col >= 8 || rows >= 8)
 				ret = -EINVAL;
 			else
 				p->distance[rows][col++] = (int)v;
-			q = e;
+			q += n ? n : 1;
 		}
 		if (width >= 0 && col != width)
 			ret = -EINVAL;
@@ -1072,7 +1693,7 @@ static int boot_distance(const char *s, struct kmm_boot_params *p, char *err, si
 int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *value, char *err, size_t errlen)
 {
 	u64 v;
-	char *e;
+	int ret;
 	if (!strcmp(name, "profile")) {
 		p->profile = value;
 	} else if (!strcmp(name, "mem")) {
@@ -1080,12 +1701,11 @@ int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *
 			return -EINVAL;
 		p->mem_bytes = v;
 	} else if (!strcmp(name, "cpus")) {
-		long n = strtol(value, &e, 10);
-		if (e == value || *e || n < 1) {
-			snprintf(err, errlen, "--cpus \"%s\": expected a number of CPUs >= 1", value);
+		if (kmm_parse_count(value, 1, KMM_MAX_CPUS, &v)) {
+			snprintf(err, errlen, "--cpus \"%s\": expected a number of CPUs from 1 to %d", value, KMM_MAX_CPUS);
 			return -EINVAL;
 		}
-		p->nr_cpus = (int)n;
+		p->nr_cpus = (int)v;
 	} else if (!strcmp(name, "cmdline")) {
 		p->cmdline = value;
 	} else if (!strcmp(name, "numa")) {
@@ -1101,11 +1721,13 @@ int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *
 			return -EINVAL;
 		p->kernel_bytes = v;
 	} else if (!strcmp(name, "seed")) {
-		p->seed = strtoull(value, &e, 0);
-		if (e == value || *e || *value == '-') {
-			snprintf(err, errlen, "--seed \"%s\": expected a number", value);
+		ret = kmm_parse_count(value, 0, ULLONG_MAX, &v);
+		if (ret) {
+			snprintf(err, errlen, "--seed \"%s\": %s", value,
+				 ret == -ERANGE ? "does not fit in 64 bits" : "expected a number");
 			return -EINVAL;
 		}
+		p->seed = v;
 	} else {
 		snprintf(err, errlen, "unknown boot option --%s", name);
 		return -ENOENT;

@@ -93,7 +93,7 @@ int kmm_verify(char *why, size_t whylen)
 		return -EINVAL;
 	}
 	if (vmap_area_verify(why, whylen) || kmap_verify(why, whylen) || tasks_verify(why, whylen) ||
-	    filemap_verify(why, whylen) || slab_verify_all(why, whylen))
+	    filemap_verify(why, whylen) || slab_verify_all(why, whylen) || percpu_verify(why, whylen))
 		return -EINVAL;
 	return 0;
 }
@@ -104,6 +104,7 @@ void kmm_usage_settle(struct kmm_usage *u)
 	kmm_sync();          /* the page cache is a cache too: written back, its clean pages dropped */
 	drop_pagecache();
 	kmap_flush_unused();
+	u->percpu_bytes = percpu_settle(); /* the spare empty chunk too, before its area is purged */
 	vm_unmap_aliases();
 	u->slab_objects = slab_objects_in_use(); /* shrinks every cache first */
 	drain_all_pages(NULL);
@@ -123,6 +124,8 @@ int kmm_nothing_lost(const struct kmm_usage *boot, char *why, size_t whylen)
 		snprintf(why, whylen, "%lu vmalloc areas are still in use", vmap_areas_in_use());
 	else if (vmalloc_used_pages())
 		snprintf(why, whylen, "%lu pages are still vmalloc()ed", vmalloc_used_pages());
+	else if (now.percpu_bytes != boot->percpu_bytes)
+		snprintf(why, whylen, "%lu percpu bytes allocated per CPU, %lu after boot", now.percpu_bytes, boot->percpu_bytes);
 	else if (now.slab_objects != boot->slab_objects)
 		snprintf(why, whylen, "%lu slab objects in use, %lu after boot", now.slab_objects, boot->slab_objects);
 	else if (now.free_pages != boot->free_pages)

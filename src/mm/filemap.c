@@ -35,11 +35,24 @@
  * by then: every VMA held the file), written back first while the file
  * still has a name.
  *
+ * Faults (filemap_fault) read ahead as mm/readahead.c does for mmap: a
+ * miss reads a window of ra_pages (the disk's 128 KiB) centred on the page
+ * (read-around), its page async_size before the end marked PG_readahead;
+ * a fault on the marked page reads the next window - the whole of it
+ * marked at its first page - before the reader gets there.  A file whose
+ * mmap faults mostly miss (f_ra.mmap_miss above 100) stops reading
+ * around.  Fault-around (filemap_map_pages) hands mm/memory.c the cached
+ * pages near a read fault, never a marked one.  read(2) (kmm_file_pread)
+ * has no struct file to keep a window in and reads only what it is asked.
+ *
+ *   window:  | start ...                  marked ... start + size |
+ *                                            ^ start + size - async_size
+ *
  * Counters, per node: nr_file_pages (shmem included), nr_shmem,
  * nr_file_dirty, nr_file_mapped (cache pages with a PTE); filemap_verify
  * recounts them.  Locking: filemap_lock guards the store, every
  * address_space and the page flags it uses; it nests inside mmap_lock.
- * Not modelled: readahead, the LRU (issue: reclaim), writeback in the
+ * Not modelled: read(2)'s readahead, the LRU (issue: reclaim), writeback in the
  * background, truncate of mapped pages other than by O_TRUNC.
  */
 #include "internal.h"
@@ -122,7 +135,9 @@ static void __delete_from_page_cache(struct page *page)
 	mod_node_page_state(page, nr_file_pages, -1);
 	if (m->host->shmem)
 		mod_node_page_state(page, nr_shmem, -1);
-	__atomic_fetch_and(&page->flags, ~((1UL << PG_uptodate) | (1UL << PG_swapbacked)), __ATOMIC_RELAXED);
+	/* PG_reclaim is PG_readahead here: a marker never reached must not follow the page out */
+	__atomic_fetch_and(&page->flags, ~((1UL << PG_uptodate) | (1UL << PG_swapbacked) | (1UL << PG_reclaim)),
+			   __ATOMIC_RELAXED);
 	page->mapping = NULL;
 	page->index = 0;
 	put_page(page);
@@ -166,17 +181,230 @@ static struct page *__get_page(struct inode *inode, unsigned long index, bool *m
 	return page;
 }
 
-struct page *filemap_get_page(struct inode *inode, unsigned long index, bool *major, int *err)
+/* ---- readahead (mm/readahead.c) --------------------------------------------------------- */
+
+#define VM_READAHEAD_PAGES ((128UL << 10) >> PAGE_SHIFT) /* the disk's read_ahead_kb */
+#define MMAP_LOTSAMISS 100
+#define PG_readahead PG_reclaim /* Linux shares the bit too: reclaim never sees a page under readahead */
+
+static bool PageReadahead(const struct page *page)
 {
-	*major = false;
+	return PAGE_FLAG(page, PG_readahead);
+}
+
+static void SetPageReadahead(struct page *page)
+{
+	__atomic_fetch_or(&page->flags, 1UL << PG_readahead, __ATOMIC_RELAXED);
+}
+
+static void ClearPageReadahead(struct page *page)
+{
+	__atomic_fetch_and(&page->flags, ~(1UL << PG_readahead), __ATOMIC_RELAXED);
+}
+
+/*
+ * do_page_cache_ra / page_cache_ra_unbounded: read the pages of [index,
+ * index + nr_to_read) that are not cached, stopping at the page holding
+ * the file's last byte or when memory runs out (readahead's allocations
+ * may fail quietly); the page lookahead_size before the window's end gets
+ * PG_readahead, so touching it starts the next window early.
+ */
+static void __do_page_cache_ra(struct inode *inode, unsigned long index, unsigned long nr_to_read,
+			       unsigned long lookahead_size)
+{
+	struct address_space *m = &inode->i_mapping;
+	if (!inode->i_size)
+		return;
+	unsigned long end_index = (inode->i_size - 1) >> PAGE_SHIFT;
+	if (index > end_index)
+		return;
+	if (nr_to_read > end_index - index)
+		nr_to_read = end_index - index + 1;
+	for (unsigned long i = 0; i < nr_to_read; i++) {
+		if (__find_page(m, index + i))
+			continue;
+		struct page *page = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NORETRY | __GFP_NOWARN, 0);
+		if (!page)
+			break;
+		read_page_from_disk(inode, page, index + i);
+		if (__add_to_page_cache(m, page, index + i)) {
+			__free_pages(page, 0);
+			break;
+		}
+		if (i == nr_to_read - lookahead_size)
+			SetPageReadahead(page);
+	}
+}
+
+static unsigned long get_next_ra_size(const struct file_ra_state *ra, unsigned long max)
+{
+	unsigned long cur = ra->size;
+	if (cur < max / 16)
+		return 4 * cur;
+	if (cur <= max / 2)
+		return 2 * cur;
+	return max;
+}
+
+static unsigned long get_init_ra_size(unsigned long size, unsigned long max)
+{
+	unsigned long newsize = 1;
+	while (newsize < size)
+		newsize <<= 1; /* roundup_pow_of_two */
+	if (newsize <= max / 32)
+		return newsize * 4;
+	if (newsize <= max / 4)
+		return newsize * 2;
+	return max;
+}
+
+/*
+ * page_cache_async_ra (ondemand_readahead) for a fault that hit the
+ * PG_readahead page at index, asking for a window's worth: at the file's
+ * start a first window; at the expected marker (or just past the window)
+ * the next window, all of it read ahead; a marker met out of step starts
+ * from what the cache holds after it.  A window that would hit its own
+ * marker at once takes the next one in too.
+ */
+static void __page_cache_async_ra(struct inode *inode, struct file_ra_state *ra, struct page *page,
+				  unsigned long index)
+{
+	unsigned long max = ra->ra_pages, req = ra->ra_pages;
+	ClearPageReadahead(page);
+	if (!max)
+		return;
+	if (!index) {
+		ra->start = index; /* initial_readahead */
+		ra->size = (unsigned int)get_init_ra_size(req, max);
+		ra->async_size = ra->size > req ? (unsigned int)(ra->size - req) : ra->size;
+	} else if (index == ra->start + ra->size - ra->async_size || index == ra->start + ra->size) {
+		ra->start += ra->size;
+		ra->size = (unsigned int)get_next_ra_size(ra, max);
+		ra->async_size = ra->size;
+	} else {
+		unsigned long start = index + 1; /* page_cache_next_miss */
+		while (start - index <= max && __find_page(&inode->i_mapping, start))
+			start++;
+		if (start - index > max)
+			return;
+		ra->start = start;
+		ra->size = (unsigned int)(start - index + req); /* the old async_size + the request */
+		ra->size = (unsigned int)get_next_ra_size(ra, max);
+		ra->async_size = ra->size;
+	}
+	if (index == ra->start && ra->size == ra->async_size) { /* readit: it would hit its own marker */
+		unsigned long add = get_next_ra_size(ra, max);
+		if (ra->size + add <= max) {
+			ra->async_size = (unsigned int)add;
+			ra->size += (unsigned int)add;
+		} else {
+			ra->size = (unsigned int)max;
+			ra->async_size = (unsigned int)(max >> 1);
+		}
+	}
+	__do_page_cache_ra(inode, ra->start, ra->size, ra->async_size);
+}
+
+/*
+ * do_sync_mmap_readahead: a fault missed the cache at index.  Unless mmap
+ * faults of this file mostly miss (mmap_miss above MMAP_LOTSAMISS), read
+ * around it: a window of ra_pages centred on index, its last quarter
+ * marked for the next asynchronous window.
+ */
+static void __do_sync_mmap_readahead(struct inode *inode, struct file_ra_state *ra, unsigned long index)
+{
+	if (!ra->ra_pages)
+		return;
+	if (ra->mmap_miss < MMAP_LOTSAMISS * 10)
+		ra->mmap_miss++;
+	if (ra->mmap_miss > MMAP_LOTSAMISS)
+		return;
+	ra->start = index > ra->ra_pages / 2 ? index - ra->ra_pages / 2 : 0;
+	ra->size = ra->ra_pages;
+	ra->async_size = ra->ra_pages / 4;
+	__do_page_cache_ra(inode, ra->start, ra->size, ra->async_size);
+}
+
+/* ---- the fault side of the page cache ----------------------------------------------------- */
+
+/*
+ * filemap_fault, as 6.1's: a page found in the cache is a minor fault (a
+ * hit on the readahead marker reads the next window first); a miss is a
+ * major fault that reads around the page.  A fault that did I/O returns
+ * VM_FAULT_RETRY on its first run: Linux drops mmap_lock for the I/O and
+ * the fault runs again (FAULT_FLAG_TRIED), finding the page, so
+ * /proc/vmstat's pgfault counts both runs and the task counts one major
+ * fault.  kmm keeps the lock (its I/O is a copy) but counts the same.
+ * shmem_fault allocates a zeroed page for a hole: no disk, no readahead.
+ */
+struct page *filemap_fault(struct file *file, unsigned long index, unsigned int flags, int *ret)
+{
+	struct inode *inode = file->f_inode;
+	struct file_ra_state *ra = &file->f_ra;
+	bool first = !(flags & FAULT_FLAG_TRIED);
+	*ret = 0;
 	pthread_mutex_lock(&filemap_lock);
 	struct page *page = NULL;
-	if (index >= DIV_ROUND_UP(inode->i_size, PAGE_SIZE))
-		*err = -EFAULT; /* beyond the end of the file: SIGBUS */
-	else
-		page = __get_page(inode, index, major, err);
+	if (index >= DIV_ROUND_UP(inode->i_size, PAGE_SIZE)) {
+		*ret = -EFAULT; /* beyond the end of the file: SIGBUS */
+	} else if ((page = __find_page(&inode->i_mapping, index))) {
+		if (first && !inode->shmem && ra->ra_pages) { /* do_async_mmap_readahead */
+			if (ra->mmap_miss)
+				ra->mmap_miss--;
+			if (PageReadahead(page)) {
+				__page_cache_async_ra(inode, ra, page, index);
+				*ret = VM_FAULT_RETRY;
+				page = NULL;
+			}
+		}
+		if (page)
+			get_page(page);
+	} else if (inode->shmem) {
+		page = __get_page(inode, index, NULL, ret);
+	} else {
+		*ret = VM_FAULT_MAJOR;
+		__do_sync_mmap_readahead(inode, ra, index);
+		int err = 0;
+		page = __get_page(inode, index, NULL, &err); /* the page itself, if readahead could not */
+		if (!page)
+			*ret = err;
+		else if (first) {
+			put_page(page);
+			page = NULL;
+			*ret |= VM_FAULT_RETRY;
+		}
+	}
 	pthread_mutex_unlock(&filemap_lock);
 	return page;
+}
+
+/*
+ * filemap_map_pages: the pages of [start, end] that are in the cache,
+ * up to date, not under readahead (the marker must be seen by a fault),
+ * and inside the file go to map() with a reference each, for fault-around
+ * to give them PTEs; each one found counts as an mmap hit.
+ */
+void filemap_map_pages(struct file *file, unsigned long start, unsigned long end,
+		       void (*map)(void *arg, unsigned long index, struct page *page), void *arg)
+{
+	struct inode *inode = file->f_inode;
+	struct address_space *m = &inode->i_mapping;
+	pthread_mutex_lock(&filemap_lock);
+	unsigned long pages = DIV_ROUND_UP(inode->i_size, PAGE_SIZE);
+	if (end >= pages)
+		end = pages - 1;
+	unsigned int mmap_miss = file->f_ra.mmap_miss;
+	for (unsigned long index = start; pages && index <= end; index++) {
+		struct page *page = __find_page(m, index);
+		if (!page || !PAGE_FLAG(page, PG_uptodate) || PageReadahead(page))
+			continue;
+		if (mmap_miss > 0)
+			mmap_miss--;
+		get_page(page);
+		map(arg, index, page);
+	}
+	file->f_ra.mmap_miss = mmap_miss;
+	pthread_mutex_unlock(&filemap_lock);
 }
 
 void set_page_dirty(struct page *page)
@@ -241,7 +469,7 @@ static struct file *file_alloc(struct inode *inode, unsigned int mode)
 	struct file *f = malloc(sizeof(*f));
 	if (!f)
 		return NULL;
-	*f = (struct file){ inode, mode, 1 };
+	*f = (struct file){ inode, mode, 1, { .ra_pages = inode->shmem ? 0 : VM_READAHEAD_PAGES } }; /* file_ra_state_init */
 	inode->i_count++;
 	return f;
 }

@@ -388,7 +388,7 @@ void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t gfp, unsigned long
 	counter_add(KFENCE_COUNTER_ALLOCS, 1);
 	void *object = meta->addr;
 	pthread_mutex_unlock(&kfence_lock);
-	if (gfp & __GFP_ZERO)
+	if (slab_want_init_on_alloc(gfp, s)) /* __GFP_ZERO, or init_on_alloc (mm/slab.h) */
 		memset(object, 0, size);
 	if (s->ctor)
 		s->ctor(object);

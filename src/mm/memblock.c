@@ -3,9 +3,12 @@
  *
  * Vocabulary: memblock keeps two region arrays.  `memory` lists the RAM the
  * firmware reported (e820 usable ranges, page-trimmed), each tagged with its
- * node; `reserved` lists what is taken: the kernel image, the first MiB, the
- * initrd, and every boot-time allocation (mem_map, page tables, per-CPU
- * areas, hash tables).  Free memory is memory minus reserved.
+ * node; `reserved` lists what is taken: the kernel image and its used brk,
+ * the first MiB, the initrd, and every boot-time allocation (mem_map, page
+ * tables, per-CPU areas, hash tables, the swiotlb, small firmware records:
+ * arch/setup.c).  Free memory is memory minus reserved.  A page only partly
+ * covered by reserved ranges is not freed: small allocations that share a
+ * page cost it once.
  *
  *   memory:   [=====node 0=====]   [==========node 0===========]
  *   reserved:  [xx]      [x]          [kernel]      [mem_map][pt]

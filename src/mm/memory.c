@@ -8,17 +8,30 @@
  *     none, anonymous, read   map the shared zero page read-only
  *     none, anonymous, write  a zeroed page (GFP_HIGHUSER_MOVABLE: HighMem
  *                             first on i386), mapped writable
- *     none, file, read        the page-cache page, read-only (read from the
- *                             disk first if missing: a major fault)
+ *     none, file, read        fault-around first: the pages of the aligned
+ *                             fault_around_bytes window (64 KiB) that the
+ *                             page cache holds get read-only PTEs; if that
+ *                             missed the page, the page-cache page itself
+ *                             (filemap_fault: read from the disk with
+ *                             readahead if missing - a major fault)
  *     none, file, write       shared: the cache page, writable and dirty;
  *                             private: a copy of it (do_cow_fault)
  *     present, write, RO      shared: make it writable, dirty the page;
  *                             private: the zero page or a page-cache page
- *                             is copied; an anonymous page only this PTE
- *                             maps is reused, else copied (copy-on-write)
+ *                             is copied; an anonymous page whose only
+ *                             reference is this PTE's is reused (decided
+ *                             under the page lock), else copied
  *     beyond the file's end   SIGBUS (BUS_ADRERR)
  *     no VMA / no right       SIGSEGV (SEGV_MAPERR / SEGV_ACCERR), logged as
- *                             "comm[pid]: segfault at ADDR ip .. sp .. error N"
+ *     / a kernel address      "comm[pid]: segfault at ADDR ip .. sp .. error N
+ *                             likely on CPU C (core C, socket 0)", at most 10
+ *                             per 5 s (printk_ratelimit)
+ *
+ * The error code N is the CPU's: 4 (user) | 2 (write) | 1 (the PTE was
+ * present); a user access to a kernel address always has 1.  A stack
+ * grows down to a fault below it, keeping stack_guard_gap (256 pages)
+ * clear above the VMA under it.  Signals are queued on the task with
+ * their siginfo (kernel/signal.c).
  *
  * Shared anonymous memory is a shmem file (mm/filemap.c), so its faults
  * are file faults that never read a disk.  Every PTE that maps a page
@@ -37,10 +50,15 @@
  * instead - the access runs again and faults again, as Linux's
  * pagefault_out_of_memory() retries ("Huh VM_FAULT_OOM leaked out ...") -
  * and gives up after OOM_RETRIES in a row, since kmm has no OOM killer to
- * make room: the access then fails as one the task may not make.  A fault counts as minor, or major when it read
- * the disk, per task and in /proc/vmstat (pgfault, pgmajfault).
+ * make room: the access then fails as one the task may not make.
+ *
+ * Counting, as 6.1 counts: every run of handle_mm_fault is a pgfault in
+ * /proc/vmstat; a fault that read the disk, or hit the readahead marker,
+ * returns VM_FAULT_RETRY (Linux drops mmap_lock for the I/O) and runs
+ * again, so it is two pgfaults, one pgmajfault if it missed the cache,
+ * and one major fault of the task (maj_flt); any other is a minor one.
  * Locking: the task's mmap_lock around the whole fault; the page cache's
- * lock nests inside it.
+ * lock nests inside it, the page lock (PG_locked) only in do_wp_page.
  */
 #include "internal.h"
 #include "sim/ram.h"
@@ -48,7 +66,7 @@
 #include <kmm/task.h>
 #include <signal.h>
 
-#define PF_PROT 0x1  /* x86 page fault error code: the page was present */
+#define PF_PROT 0x1  /* x86 page fault error code: the PTE was present (a protection fault) */
 #define PF_WRITE 0x2
 #define PF_USER 0x4
 
@@ -67,13 +85,48 @@ static pteval_t user_prot(unsigned long vm_flags, bool writable)
 	return p;
 }
 
-static void segfault(struct task_struct *t, unsigned long addr, int error, int si_code)
+/*
+ * __bad_area_nosemaphore for a user access: the "segfault at" line
+ * (show_signal_msg: at most 10 every 5 s of the simulated clock, with the
+ * CPU it happened on, a core per CPU of one socket as the reference
+ * machines have them; kmm has no instruction pointer, so ip and sp are 0
+ * and no "in file[...]" part or Code: line follows) and SIGSEGV with the
+ * address.  A user access to a kernel address always reports a
+ * protection fault (sanitize_error_code hides which kernel pages are
+ * mapped).
+ */
+static void bad_area(struct task_struct *t, unsigned long addr, unsigned long error_code, int si_code)
 {
-	int w = M->prof->bits == 64 ? 16 : 8;
-	printk(KERN_INFO "%s[%d]: segfault at %lx ip %0*lx sp %0*lx error %x\n", t->comm, t->pid, addr, w, 0UL, w, 0UL,
-	       error | PF_USER);
-	t->last_signal = SIGSEGV;
-	t->last_si_code = si_code;
+	int w = M->prof->bits == 64 ? 16 : 8, cpu = max(smp_processor_id(), 0);
+	if (addr >= t->mm->task_size)
+		error_code |= PF_PROT;
+#define SEGFAULT_FMT "%s[%d]: segfault at %lx ip %0*lx sp %0*lx error %lx likely on CPU %d (core %d, socket 0)\n"
+	if (!___ratelimit(&M->printk_rs, "show_signal_msg"))
+		;
+	else if (t->pid > 1)
+		printk(KERN_INFO SEGFAULT_FMT, t->comm, t->pid, addr, w, 0UL, w, 0UL, error_code, cpu, cpu);
+	else /* init's segfault is an emergency */
+		printk(KERN_EMERG SEGFAULT_FMT, t->comm, t->pid, addr, w, 0UL, w, 0UL, error_code, cpu, cpu);
+#undef SEGFAULT_FMT
+	force_sig_fault_to_task(SIGSEGV, si_code, addr, t);
+}
+
+/*
+ * A non-canonical address on x86_64 (bits 47..63 not all equal) is no
+ * page fault but a general protection fault: SIGSEGV with SI_KERNEL and
+ * no address, logged by show_signal.
+ */
+static bool canonical(unsigned long addr)
+{
+	return M->prof->bits != 64 || (long)(addr << 16) >> 16 == (long)addr;
+}
+
+static void gp_user_force_sig_segv(struct task_struct *t)
+{
+	if (___ratelimit(&M->printk_rs, "show_signal"))
+		printk(KERN_INFO "traps: %s[%d] general protection fault ip:%lx sp:%lx error:%x\n", t->comm, t->pid, 0UL, 0UL,
+		       0);
+	force_sig_fault_to_task(SIGSEGV, SI_KERNEL, 0, t);
 }
 
 /* A fresh user page, zeroed unless a copy will fill it; NULL: the OOM path of the page allocator ran. */
@@ -82,21 +135,41 @@ static struct page *alloc_user_page(bool zero)
 	return alloc_pages(GFP_HIGHUSER_MOVABLE | (zero ? __GFP_ZERO : 0), 0);
 }
 
-/* expand_stack: a fault below a VM_GROWSDOWN VMA grows it, within RLIMIT_STACK and the gap. */
+static bool vma_is_accessible(const struct vm_area_struct *v)
+{
+	return v->vm_flags & (VM_READ | VM_WRITE | VM_EXEC);
+}
+
+/*
+ * expand_stack (expand_downwards): a fault below a VM_GROWSDOWN VMA grows
+ * it down to the faulting page - not below mmap_min_addr, not into the
+ * guard gap above an accessible VMA below that is not itself a stack,
+ * within RLIMIT_STACK, RLIMIT_AS and (for a locked stack) RLIMIT_MEMLOCK
+ * (acct_stack_growth).  NULL: refused, the fault is SIGSEGV.
+ */
 static struct vm_area_struct *expand_stack(struct task_struct *t, struct vm_area_struct *vma, unsigned long addr)
 {
 	struct mm_struct *mm = t->mm;
-	unsigned long start = addr & PAGE_MASK, grow = (vma->vm_start - start) >> PAGE_SHIFT;
-	if (vma->vm_end - start > t->rlim[RLIMIT_STACK])
+	unsigned long start = addr & PAGE_MASK;
+	if (start < MMAP_MIN_ADDR)
 		return NULL;
 	struct vm_area_struct *prev = NULL;
-	for (int i = 0; i < mm->map_count; i++)
-		if (mm->vmas[i] == vma && i > 0)
+	for (int i = 1; i < mm->map_count && !prev; i++)
+		if (mm->vmas[i] == vma)
 			prev = mm->vmas[i - 1];
-	if (prev && prev->vm_end + (256UL << PAGE_SHIFT) > start) /* stack_guard_gap */
+	if (prev && !(prev->vm_flags & VM_GROWSDOWN) && vma_is_accessible(prev) && start - prev->vm_end < M->stack_guard_gap)
 		return NULL;
-	if (mm->total_vm + grow > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
+	unsigned long size = vma->vm_end - start, grow = (vma->vm_start - start) >> PAGE_SHIFT;
+	if (grow > vma->vm_pgoff)
 		return NULL;
+	if (mm->total_vm + grow > t->rlim[RLIMIT_AS] >> PAGE_SHIFT || size > t->rlim[RLIMIT_STACK])
+		return NULL;
+	if ((vma->vm_flags & VM_LOCKED) && t->uid && mm->locked_vm + grow > t->rlim[RLIMIT_MEMLOCK] >> PAGE_SHIFT)
+		return NULL; /* mlock_future_check; root has CAP_IPC_LOCK */
+	if (anon_vma_prepare(vma))
+		return NULL;
+	if (vma->vm_flags & VM_LOCKED)
+		mm->locked_vm += grow;
 	vma->vm_start = start;
 	vma->vm_pgoff -= grow;
 	mm->total_vm += grow;
@@ -108,12 +181,13 @@ static struct vm_area_struct *expand_stack(struct task_struct *t, struct vm_area
 struct vm_fault {
 	struct task_struct *t;
 	struct vm_area_struct *vma;
-	unsigned long addr;  /* page aligned */
+	unsigned long addr;         /* page aligned */
+	unsigned long real_address; /* the address the access faulted at (siginfo) */
+	unsigned long pgoff;        /* the page's offset in the VMA's file (or anonymous pgoff) */
 	phys_addr_t table;
 	unsigned long idx;
-	pteval_t pte;        /* the entry when the fault began */
-	bool write;
-	bool major;          /* the page was read from the disk */
+	pteval_t pte;               /* the entry when this run of the fault began */
+	unsigned int flags;         /* FAULT_FLAG_WRITE, FAULT_FLAG_TRIED */
 };
 
 static void set_pte(struct vm_fault *vmf, struct page *page, bool writable)
@@ -150,41 +224,154 @@ static int wp_page_copy(struct vm_fault *vmf, struct page *src)
 /* do_anonymous_page */
 static int do_anonymous_page(struct vm_fault *vmf)
 {
-	if (!vmf->write) {
+	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
 		set_pte(vmf, NULL, false);
 		return 0;
 	}
 	return wp_page_copy(vmf, NULL);
 }
 
-/* do_read_fault / do_cow_fault / do_shared_fault: the page comes from the file's page cache. */
-static int do_file_fault(struct vm_fault *vmf)
+/* ---- file faults: fault-around and the page cache ----------------------------------------- */
+
+/* fault_around_bytes in pages: a power of two, 1 (off) to a page table's worth. */
+static unsigned long fault_around_pages(void)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	unsigned long index = vma->vm_pgoff + ((vmf->addr - vma->vm_start) >> PAGE_SHIFT);
-	int err = 0;
-	struct page *page = filemap_get_page(vma->vm_file->f_inode, index, &vmf->major, &err);
-	if (!page) {
-		if (err == -EFAULT) { /* beyond the end of the file */
-			vmf->t->last_signal = SIGBUS;
-			vmf->t->last_si_code = BUS_ADRERR;
-		}
-		return err;
-	}
-	if (vmf->write && !(vma->vm_flags & VM_SHARED)) { /* do_cow_fault */
-		err = wp_page_copy(vmf, page);
-		put_page(page);
-		return err;
-	}
-	bool writable = vmf->write; /* shared: a read maps it read-only so the first write dirties it */
-	if (writable)
-		set_page_dirty(page);
-	page_add_file_rmap(page, vma->vm_mm);
-	set_pte(vmf, page, writable); /* the PTE keeps filemap_get_page's reference */
+	return __atomic_load_n(&M->fault_around_bytes, __ATOMIC_RELAXED) >> PAGE_SHIFT;
+}
+
+void show_fault_around_bytes(struct strbuf *sb)
+{
+	sb_printf(sb, "%lu\n", __atomic_load_n(&M->fault_around_bytes, __ATOMIC_RELAXED));
+}
+
+/* A write is rounded down to a power of two (a page at least); more than a page table maps is -EINVAL. */
+int write_fault_around_bytes(const char *val)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(val, &end, 0); /* kstrtoull, base 0 */
+	if (end == val || errno || (*end && strcmp(end, "\n")) || val[0] == '-')
+		return -EINVAL;
+	if (v / PAGE_SIZE > user_pte_span() / PAGE_SIZE)
+		return -EINVAL;
+	unsigned long bytes = PAGE_SIZE;
+	while (v > PAGE_SIZE && bytes * 2 <= v)
+		bytes *= 2; /* rounddown_pow_of_two */
+	__atomic_store_n(&M->fault_around_bytes, bytes, __ATOMIC_RELAXED);
 	return 0;
 }
 
-/* do_wp_page: a write to a present read-only PTE of a writable VMA. */
+struct around_map_ctx {
+	struct vm_fault *vmf;
+	int ret; /* VM_FAULT_NOPAGE once the faulting page is mapped */
+};
+
+/* do_set_pte for a page fault-around found: mapped read-only where the PTE is none. */
+static void fault_around_map(void *arg, unsigned long index, struct page *page)
+{
+	struct around_map_ctx *c = arg;
+	struct vm_fault *vmf = c->vmf;
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long addr = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
+	unsigned long idx = vmf->idx + (unsigned long)((long)(addr - vmf->addr) / (long)PAGE_SIZE); /* in the fault's table */
+	if (pte_get(vmf->table, idx)) {
+		put_page(page);
+		return;
+	}
+	page_add_file_rmap(page, vma->vm_mm);
+	pte_set(vmf->table, idx, page_to_phys(page) | user_prot(vma->vm_flags, false)); /* keeps the reference */
+	if (addr == vmf->addr)
+		c->ret = VM_FAULT_NOPAGE;
+}
+
+/*
+ * do_fault_around: before a read fault asks the file for its page, the
+ * pages of the fault_around_bytes-aligned window around it that the page
+ * cache already holds get PTEs too - within the VMA and the fault's page
+ * table.  VM_FAULT_NOPAGE if that mapped the faulting page itself.
+ */
+static int do_fault_around(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long nr_pages = fault_around_pages(), ptrs = user_pte_span() >> PAGE_SHIFT;
+	unsigned long mask = ~(nr_pages * PAGE_SIZE - 1) & PAGE_MASK;
+	unsigned long address = max(vmf->addr & mask, vma->vm_start);
+	unsigned long off = ((vmf->addr - address) >> PAGE_SHIFT) & (ptrs - 1);
+	unsigned long start_pgoff = vmf->pgoff - off;
+	unsigned long end_pgoff = start_pgoff - ((address >> PAGE_SHIFT) & (ptrs - 1)) + ptrs - 1;
+	end_pgoff = min(end_pgoff, ((vma->vm_end - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff - 1);
+	end_pgoff = min(end_pgoff, start_pgoff + nr_pages - 1);
+	struct around_map_ctx c = { vmf, 0 };
+	filemap_map_pages(vma->vm_file, start_pgoff, end_pgoff, fault_around_map, &c);
+	return c.ret;
+}
+
+/* __do_fault: the file's page for this fault (referenced), or NULL with VM_FAULT_RETRY or an error. */
+static struct page *__do_fault(struct vm_fault *vmf, int *ret)
+{
+	struct page *page = filemap_fault(vmf->vma->vm_file, vmf->pgoff, vmf->flags, ret);
+	if (*ret == -EFAULT) /* beyond the end of the file */
+		force_sig_fault_to_task(SIGBUS, BUS_ADRERR, vmf->real_address, vmf->t);
+	return page;
+}
+
+/* do_read_fault: fault-around first; if that did not map the page, the file gives it, mapped read-only. */
+static int do_read_fault(struct vm_fault *vmf)
+{
+	if (fault_around_pages() > 1) {
+		int ret = do_fault_around(vmf);
+		if (ret)
+			return ret;
+	}
+	int ret;
+	struct page *page = __do_fault(vmf, &ret);
+	if (!page)
+		return ret;
+	page_add_file_rmap(page, vmf->vma->vm_mm); /* finish_fault */
+	set_pte(vmf, page, false);                 /* the PTE keeps filemap_fault's reference */
+	return ret;
+}
+
+/* do_cow_fault / do_shared_fault: a write fault where no PTE is. */
+static int do_write_file_fault(struct vm_fault *vmf)
+{
+	int ret;
+	struct page *page = __do_fault(vmf, &ret);
+	if (!page)
+		return ret;
+	if (!(vmf->vma->vm_flags & VM_SHARED)) { /* do_cow_fault: a private copy of the file's page */
+		int err = wp_page_copy(vmf, page);
+		put_page(page);
+		return err ? err : ret;
+	}
+	set_page_dirty(page); /* do_shared_fault: the file's page, writable and dirty */
+	page_add_file_rmap(page, vmf->vma->vm_mm);
+	set_pte(vmf, page, true);
+	return ret;
+}
+
+/* ---- write-protect faults --------------------------------------------------------------------- */
+
+/* trylock_page / unlock_page: PG_locked, taken with acquire and given back with release. */
+static bool trylock_page(struct page *page)
+{
+	return !(__atomic_fetch_or(&page->flags, 1UL << PG_locked, __ATOMIC_ACQUIRE) & (1UL << PG_locked));
+}
+
+static void unlock_page(struct page *page)
+{
+	__atomic_fetch_and(&page->flags, ~(1UL << PG_locked), __ATOMIC_RELEASE);
+}
+
+/*
+ * do_wp_page: a write to a present read-only PTE of a writable VMA.  An
+ * anonymous page is reused when this PTE holds its only reference, as
+ * 6.1 decides it: on the page count alone, checked again under the page
+ * lock.  The mapcount is not read - other tasks' exits and COW faults,
+ * under their own mmap_lock, change it - and the count is read with
+ * acquire, so the other side's last put_page, and everything it did to
+ * the page before, happens before the reuse.
+ */
 static int do_wp_page(struct vm_fault *vmf)
 {
 	unsigned long pfn = PHYS_PFN(vmf->pte & PTE_PFN_MASK);
@@ -194,52 +381,103 @@ static int do_wp_page(struct vm_fault *vmf)
 		pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY);
 		return 0;
 	}
-	if (old && PageAnon(old) && old->_mapcount == 0 && page_ref_count(old) == 1) { /* only we map it: reuse */
-		if (anon_vma_prepare(vmf->vma))
-			return -ENOMEM;
-		page_move_anon_rmap(old, vmf->vma);
-		pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY);
-		return 0;
+	if (old && PageAnon(old) && __atomic_load_n(&old->_refcount, __ATOMIC_ACQUIRE) == 1 && trylock_page(old)) {
+		bool reuse = __atomic_load_n(&old->_refcount, __ATOMIC_ACQUIRE) == 1 && !anon_vma_prepare(vmf->vma);
+		if (reuse)
+			page_move_anon_rmap(old, vmf->vma); /* only we map it: it is this VMA's now */
+		unlock_page(old);
+		if (reuse) {
+			pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY); /* wp_page_reuse */
+			return 0;
+		}
 	}
 	return wp_page_copy(vmf, old);
 }
 
-/* handle_mm_fault for one address, mmap_lock held: 0, or -EFAULT after SIGSEGV/SIGBUS, or -ENOMEM. */
+/* handle_pte_fault for one run of a fault: VM_FAULT_* bits, or -errno. */
+static int handle_pte_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	vmf->pte = pte_get(vmf->table, vmf->idx);
+	if (!(vmf->pte & _PAGE_PRESENT)) {
+		if (!vma->vm_file)
+			return do_anonymous_page(vmf);
+		return vmf->flags & FAULT_FLAG_WRITE ? do_write_file_fault(vmf) : do_read_fault(vmf);
+	}
+	if ((vmf->flags & FAULT_FLAG_WRITE) && !(vmf->pte & _PAGE_RW))
+		return do_wp_page(vmf);
+	return 0; /* another fault got here first */
+}
+
+/* access_error: may the VMA take this fault (error_code as the CPU gave it)? */
+static bool access_error(unsigned long error_code, const struct vm_area_struct *vma)
+{
+	if (error_code & PF_WRITE)
+		return !(vma->vm_flags & VM_WRITE);
+	if (error_code & PF_PROT)
+		return true; /* a read of a present page faulted */
+	return !vma_is_accessible(vma);
+}
+
+/*
+ * do_user_addr_fault + handle_mm_fault for one address, mmap_lock held:
+ * 0, or -EFAULT after SIGSEGV/SIGBUS, or -ENOMEM.  The error code is the
+ * CPU's: PF_USER, PF_WRITE for a write, PF_PROT only if the PTE was
+ * present (kmm has no instruction fetches, so never PF_INSTR).  Every run
+ * of handle_mm_fault counts in pgfault; a fault that ran again after
+ * VM_FAULT_RETRY, or read the disk, is the task's major fault
+ * (mm_account_fault), else its minor one.
+ */
 static int do_fault(struct task_struct *t, unsigned long addr, bool write)
 {
 	struct mm_struct *mm = t->mm;
+	unsigned long error = PF_USER | (write ? PF_WRITE : 0);
+	if (addr >= mm->task_size) { /* fault_in_kernel_space: no user access gets there */
+		if (!canonical(addr))
+			gp_user_force_sig_segv(t);
+		else
+			bad_area(t, addr, error, SEGV_MAPERR);
+		return -EFAULT;
+	}
+	unsigned long idx;
+	phys_addr_t table = user_pte_table(mm->pgd, addr, false, &idx);
+	if (table && (pte_get(table, idx) & _PAGE_PRESENT))
+		error |= PF_PROT;
 	struct vm_area_struct *vma = find_vma(mm, addr);
-	int error = write ? PF_WRITE : 0;
 	if (vma && addr < vma->vm_start)
 		vma = (vma->vm_flags & VM_GROWSDOWN) ? expand_stack(t, vma, addr) : NULL;
 	if (!vma) {
-		segfault(t, addr, error, SEGV_MAPERR);
+		bad_area(t, addr, error, SEGV_MAPERR);
 		return -EFAULT;
 	}
-	if ((write && !(vma->vm_flags & VM_WRITE)) || !(vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC))) {
-		segfault(t, addr, error | PF_PROT, SEGV_ACCERR);
+	if (access_error(error, vma)) {
+		bad_area(t, addr, error, SEGV_ACCERR);
 		return -EFAULT;
 	}
-	struct vm_fault vmf = { .t = t, .vma = vma, .addr = addr & PAGE_MASK, .write = write };
-	vmf.table = user_pte_table(mm->pgd, addr, true, &vmf.idx);
-	if (!vmf.table)
+	struct vm_fault vmf = { .t = t, .vma = vma, .addr = addr & PAGE_MASK, .real_address = addr,
+				.pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT) };
+	vmf.table = table; /* the walk above, unless the leaf table is still to be made */
+	vmf.idx = idx;
+	if (!vmf.table && !(vmf.table = user_pte_table(mm->pgd, addr, true, &vmf.idx)))
 		return -ENOMEM;
-	vmf.pte = pte_get(vmf.table, vmf.idx);
-	count_vm_events(PGFAULT, 1);
-	int ret = 0;
-	if (!(vmf.pte & _PAGE_PRESENT))
-		ret = vma->vm_file ? do_file_fault(&vmf) : do_anonymous_page(&vmf);
-	else if (write && !(vmf.pte & _PAGE_RW))
-		ret = do_wp_page(&vmf);
-	/* else another fault got here first */
-	if (ret)
-		return ret;
-	if (vmf.major) {
-		t->maj_flt++;
-		count_vm_events(PGMAJFAULT, 1);
-	} else {
-		t->min_flt++;
+	unsigned int flags = write ? FAULT_FLAG_WRITE : 0;
+	int ret;
+	for (;;) {
+		count_vm_events(PGFAULT, 1);
+		vmf.flags = flags;
+		ret = handle_pte_fault(&vmf);
+		if (ret > 0 && (ret & VM_FAULT_MAJOR))
+			count_vm_events(PGMAJFAULT, 1); /* filemap_fault counts it when it misses */
+		if (ret < 0 || !(ret & VM_FAULT_RETRY))
+			break;
+		flags |= FAULT_FLAG_TRIED;
 	}
+	if (ret < 0)
+		return ret;
+	if ((ret & VM_FAULT_MAJOR) || (flags & FAULT_FLAG_TRIED))
+		t->maj_flt++;
+	else
+		t->min_flt++;
 	return 0;
 }
 
@@ -260,7 +498,7 @@ static phys_addr_t translate(struct mm_struct *mm, unsigned long addr, bool writ
 			return 0;
 	}
 	pteval_t pte = pte_get(wc->table, idx);
-	if (!(pte & _PAGE_PRESENT) || (write && !(pte & _PAGE_RW)))
+	if (!(pte & _PAGE_PRESENT) || !(pte & _PAGE_USER) || (write && !(pte & _PAGE_RW)))
 		return 0;
 	return (pte & PTE_PFN_MASK) | (addr & ~PAGE_MASK);
 }
@@ -272,14 +510,14 @@ static int access_range(struct task_struct *t, unsigned long addr, unsigned long
 	if (!t || !t->mm)
 		return -EINVAL;
 	struct mm_struct *mm = t->mm;
-	if (addr + len < addr || addr + len > mm->task_size)
-		return -EFAULT;
+	if (addr + len < addr || (M->prof->bits == 32 && addr + len > (1UL << 32)))
+		return -EFAULT; /* not addresses of this machine at all */
 	pthread_mutex_lock(&mm->mmap_lock);
 	int ret = 0;
 	struct walk_cache wc = { 0, 0 };
 	for (unsigned long done = 0; done < len && !ret;) {
 		unsigned long a = addr + done, n = min(len - done, PAGE_SIZE - (a & ~PAGE_MASK));
-		phys_addr_t pa = translate(mm, a, write, &wc);
+		phys_addr_t pa = a < mm->task_size ? translate(mm, a, write, &wc) : 0; /* above: the kernel's tables */
 		if (!pa) {
 			ret = do_fault(t, a, write);
 			if (ret)
@@ -565,117 +803,4 @@ int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new,
 	walk_ptes(mm, old, old + len, move_pte, &c);
 	user_free_pgtables(mm->pgd, old, old + len);
 	return c.ret;
-}
-
-/* ---- /proc/PID/smaps_rollup --------------------------------------------------------------- */
-
-#define PSS_SHIFT 12 /* fixed-point bits of the proportional share, as Linux */
-
-struct mem_size_stats {
-	unsigned long rss, shared_clean, shared_dirty, private_clean, private_dirty, referenced, anonymous;
-	u64 pss, pss_dirty, pss_anon, pss_file, pss_shmem, pss_locked;
-	bool locked;
-};
-
-static void smaps_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
-{
-	struct mem_size_stats *mss = arg;
-	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
-	if (pfn == zero_pfn() || !pfn_valid(pfn))
-		return; /* not a "normal" page (vm_normal_page) */
-	struct page *page = pfn_to_page(pfn);
-	int mapcount = page->_mapcount + 1;
-	bool dirty = (pte & _PAGE_DIRTY) || (page->flags & (1UL << PG_dirty));
-	u64 pss = ((u64)PAGE_SIZE << PSS_SHIFT) / (u64)(mapcount > 0 ? mapcount : 1);
-	mss->rss += PAGE_SIZE;
-	if (pte & _PAGE_ACCESSED)
-		mss->referenced += PAGE_SIZE;
-	if (PageAnon(page))
-		mss->anonymous += PAGE_SIZE;
-	if (mapcount >= 2) {
-		if (dirty)
-			mss->shared_dirty += PAGE_SIZE;
-		else
-			mss->shared_clean += PAGE_SIZE;
-	} else if (dirty) {
-		mss->private_dirty += PAGE_SIZE;
-	} else {
-		mss->private_clean += PAGE_SIZE;
-	}
-	mss->pss += pss;
-	if (PageAnon(page))
-		mss->pss_anon += pss;
-	else if (page_is_shmem(page))
-		mss->pss_shmem += pss;
-	else
-		mss->pss_file += pss;
-	if (dirty)
-		mss->pss_dirty += pss;
-	if (mss->locked)
-		mss->pss_locked += pss;
-}
-
-void show_smaps_rollup(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
-{
-	struct mem_size_stats mss = { 0 };
-	pthread_mutex_lock(&mm->mmap_lock);
-	for (int i = 0; i < mm->map_count; i++) {
-		mss.locked = mm->vmas[i]->vm_flags & VM_LOCKED;
-		walk_ptes(mm, mm->vmas[i]->vm_start, mm->vmas[i]->vm_end, smaps_pte, &mss);
-	}
-	unsigned long first = mm->map_count ? mm->vmas[0]->vm_start : 0, last = mm->map_count ? mm->vmas[mm->map_count - 1]->vm_end : 0;
-	pthread_mutex_unlock(&mm->mmap_lock);
-	char head[96];
-	snprintf(head, sizeof(head), "%08lx-%08lx ---p 00000000 00:00 0 ", first, last);
-	sb_printf(sb, "%-*s %s\n", 25 + (M->prof->bits == 64 ? 8 : 4) * 6 - 1, head, "[rollup]");
-	const struct { const char *name; u64 bytes; } rows[] = {
-		{ "Rss:", mss.rss }, { "Pss:", mss.pss >> PSS_SHIFT }, { "Pss_Dirty:", mss.pss_dirty >> PSS_SHIFT },
-		{ "Pss_Anon:", mss.pss_anon >> PSS_SHIFT }, { "Pss_File:", mss.pss_file >> PSS_SHIFT },
-		{ "Pss_Shmem:", mss.pss_shmem >> PSS_SHIFT },
-		{ "Shared_Clean:", mss.shared_clean }, { "Shared_Dirty:", mss.shared_dirty },
-		{ "Private_Clean:", mss.private_clean }, { "Private_Dirty:", mss.private_dirty },
-		{ "Referenced:", mss.referenced }, { "Anonymous:", mss.anonymous }, { "LazyFree:", 0 },
-		{ "AnonHugePages:", 0 }, { "ShmemPmdMapped:", 0 }, { "FilePmdMapped:", 0 }, { "Shared_Hugetlb:", 0 },
-		{ "Private_Hugetlb:", 0 }, { "Swap:", 0 }, { "SwapPss:", 0 }, { "Locked:", mss.pss_locked >> PSS_SHIFT },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
-		sb_printf(sb, "%-16s%8llu kB\n", rows[i].name, (unsigned long long)(rows[i].bytes >> 10));
-}
-
-/* ---- PID/pagemap: a text dump of the task's PTEs, for teaching ----------------------------- */
-
-struct pagemap_ctx {
-	struct strbuf *sb;
-	int w;
-};
-
-static void pagemap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
-{
-	struct pagemap_ctx *c = arg;
-	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
-	sb_printf(c->sb, "%0*lx pfn %8lx %s%s%s", c->w, addr, pfn,
-		  !(pte & _PAGE_PRESENT) ? "none" : pte & _PAGE_RW ? "rw" : "ro", pte & _PAGE_DIRTY ? " dirty" : "",
-		  pte & _PAGE_NX ? " nx" : "");
-	const struct page *page = pfn_to_page(pfn);
-	static const char *const kind[NR_MM_COUNTERS] = { "file", "anon", "swap", "shmem" };
-	if (pfn == zero_pfn())
-		sb_printf(c->sb, " zero-page\n");
-	else
-		sb_printf(c->sb, " mapcount %d %s %s\n", page_mapcount(page), kind[mm_counter(page)],
-			  zone_names[page_zonenum(page)]);
-}
-
-/*
- * One line per PTE that maps a page: the address, the frame, its access
- * bits ("none" for PROT_NONE) and what the frame is (the shared zero page,
- * or a page with its mapcount, kind and zone).  Linux's /proc/PID/pagemap holds the same facts as 64-bit
- * binary entries; kmm prints them.
- */
-void show_pagemap(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
-{
-	struct pagemap_ctx c = { sb, M->prof->bits == 64 ? 12 : 8 };
-	pthread_mutex_lock(&mm->mmap_lock);
-	for (int i = 0; i < mm->map_count; i++)
-		walk_ptes(mm, mm->vmas[i]->vm_start, mm->vmas[i]->vm_end, pagemap_pte, &c);
-	pthread_mutex_unlock(&mm->mmap_lock);
 }

@@ -412,6 +412,17 @@ void mem_map_exit(void)
 	M->section_present = NULL;
 }
 
+/* The node of the first RAM in the section starting at pfn. */
+static int section_first_nid(unsigned long pfn, unsigned long pps)
+{
+	unsigned long i, s, e;
+	int nid;
+	for_each_mem_pfn_range(i, MAX_NUMNODES, &s, &e, &nid)
+		if (e > pfn && s < pfn + pps)
+			return nid;
+	return 0;
+}
+
 /*
  * The simulated kernel's side: charge mem_map to memblock as Linux does.
  * FLATMEM: alloc_node_mem_map() covers the node span rounded to MAX_ORDER.
@@ -434,6 +445,34 @@ int memmap_alloc(char *err, size_t errlen)
 		for_each_mem_pfn_range(i, MAX_NUMNODES, &s, &e, &nid)
 			for (unsigned long sec = s / pps; sec < DIV_ROUND_UP(e, pps); sec++)
 				M->section_present[sec / 64] |= 1UL << (sec % 64);
+		/*
+		 * memblocks_present(): the mem_section root array - a pointer per
+		 * SECTIONS_PER_ROOT (a page of struct mem_section: 32 bytes with
+		 * Debian's CONFIG_PAGE_EXTENSION) sections of the 46-bit physical
+		 * space - then a root page for each root that has a present
+		 * section, on that section's node.
+		 */
+		unsigned long per_root = PAGE_SIZE / 32, nroots = (1UL << (46 - prof->section_size_bits)) / per_root;
+		memblock_phys_alloc_range(nroots * sizeof(u64), SMP_CACHE_BYTES, 0, MEMBLOCK_ALLOC_ANYWHERE);
+		for (unsigned long root = 0; root * per_root < M->nr_sections; root++)
+			for (unsigned long sec = root * per_root; sec < min((root + 1) * per_root, M->nr_sections); sec++)
+				if (M->section_present[sec / 64] & (1UL << (sec % 64))) {
+					memblock_phys_alloc_try_nid(PAGE_SIZE, SMP_CACHE_BYTES, section_first_nid(sec * pps, pps));
+					break;
+				}
+		/*
+		 * sparse_init_nid(), node by node: the usemaps (a subsection bitmap
+		 * and 4 bits per pageblock, per section), the memory map (2 MiB of
+		 * struct pages per 128 MiB section, PMD-mapped), and the vmemmap's
+		 * own tables - a PUD page per 512 GiB and a PMD page per GiB of
+		 * vmemmap, the first time a section needs them (vmemmap_populate).
+		 */
+		unsigned long map = pps * prof->struct_page_size;
+		unsigned long nr_pmd_pages = (M->nr_sections * map >> 30) + 1;
+		unsigned char *pmd_done = calloc(nr_pmd_pages, 1);
+		bool pud_done[8] = { false };
+		if (!pmd_done)
+			abort();
 		for (int n = 0; n < M->nr_nodes; n++) {
 			unsigned long ns, ne, count = 0;
 			get_pfn_range_for_nid(n, &ns, &ne);
@@ -442,14 +481,28 @@ int memmap_alloc(char *err, size_t errlen)
 					count++;
 			if (!count)
 				continue;
-			phys_addr_t map = pps * prof->struct_page_size;
+			unsigned long usage = sizeof(u64) + (pps >> prof->pageblock_order) * 4 / 8;
+			memblock_phys_alloc_try_nid(ALIGN(count * usage, 64), SMP_CACHE_BYTES, n);
 			if (!memblock_phys_alloc_try_nid(map * count, 2UL << 20, n)) {
+				free(pmd_done);
 				snprintf(err, errlen, "kmm: not enough memory for the memory map of node %d (%lu sections)", n, count);
 				return -ENOMEM;
 			}
-			/* usemap: 4 bits per pageblock per section */
-			memblock_phys_alloc_try_nid(ALIGN(count * ((pps >> prof->pageblock_order) * 4 / 8), 64), 64, n);
+			for (unsigned long sec = ns / pps; sec < DIV_ROUND_UP(ne, pps); sec++) {
+				if (!pfn_valid(sec * pps) || !present_pages_in_range(n, sec * pps, (sec + 1) * pps))
+					continue;
+				unsigned long off = sec * map;
+				if (off >> 39 < ARRAY_SIZE(pud_done) && !pud_done[off >> 39]) {
+					pud_done[off >> 39] = true;
+					memblock_phys_alloc_try_nid(PAGE_SIZE, PAGE_SIZE, n);
+				}
+				if (!pmd_done[off >> 30]) {
+					pmd_done[off >> 30] = 1;
+					memblock_phys_alloc_try_nid(PAGE_SIZE, PAGE_SIZE, n);
+				}
+			}
 		}
+		free(pmd_done);
 		return 0;
 	}
 	for (int n = 0; n < M->nr_nodes; n++) {
@@ -464,6 +517,19 @@ int memmap_alloc(char *err, size_t errlen)
 				 "kmm: Failed to allocate %llu bytes for node %d memory map: lowmem (%lu MiB) is too small for %lu pages",
 				 (unsigned long long)size, n, M->max_low_pfn >> (20 - PAGE_SHIFT), end - start);
 			return -ENOMEM;
+		}
+		/*
+		 * FLATMEM's setup_usemap(): each spanned zone's pageblock bits
+		 * (NR_PAGEBLOCK_BITS = 4 per pageblock, in whole longs)
+		 */
+		unsigned long pb = 1UL << prof->pageblock_order, word_bits = prof->bits;
+		for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+			struct zone *zone = &pgdat->node_zones[z];
+			if (!zone->in_profile || !zone->spanned_pages)
+				continue;
+			unsigned long pages = zone->spanned_pages + (zone->zone_start_pfn & (pb - 1));
+			unsigned long bits = ALIGN(ALIGN(pages, pb) / pb * 4, word_bits);
+			memblock_phys_alloc_try_nid(bits / 8, SMP_CACHE_BYTES, n);
 		}
 	}
 	return 0;
@@ -588,13 +654,11 @@ static void pgdat_set_deferred_range(pg_data_t *pgdat)
 		e = min(e, ne);
 		if (s >= e)
 			continue;
-		if (nr + (e - s) <= pps) {
-			nr += e - s;
-			continue;
-		}
-		/* the pfn at which nr passes pps, then up to a section boundary */
-		unsigned long pfn = s + (pps - nr);
-		pfn = ALIGN(pfn + 1, pps);
+		/*
+		 * defer_init(): the pfn that is the (pps + 1)th initialised one,
+		 * or any later one, once it is section-aligned
+		 */
+		unsigned long pfn = ALIGN(s + (nr < pps ? pps - nr : 0), pps);
 		if (pfn < e) {
 			pgdat->first_deferred_pfn = pfn;
 			return;
@@ -919,6 +983,26 @@ void deferred_init_wait(void)
 	pthread_mutex_unlock(&deferred_lock);
 }
 
+/*
+ * A boot-time free of [start, end) (the initrd, the kernel's init sections)
+ * must find its struct pages initialised: Linux frees them only after
+ * page_alloc_init_late() waited for the deferred pages.  kmm's threads may
+ * still be writing them; wait if the range reaches a node's deferred part.
+ */
+void deferred_init_wait_range(unsigned long start, unsigned long end)
+{
+	if (!__atomic_load_n(&M->deferred_active, __ATOMIC_ACQUIRE))
+		return;
+	for (int n = 0; n < M->nr_nodes; n++) {
+		pg_data_t *pgdat = NODE_DATA(n);
+		unsigned long ns = pgdat->node_start_pfn, ne = ns + pgdat->node_spanned_pages;
+		if (deferred_pending[n] && end > max(ns, pgdat->deferred_from) && start < ne) {
+			deferred_init_wait();
+			return;
+		}
+	}
+}
+
 void mem_init(void)
 {
 	struct zone *zone;
@@ -929,7 +1013,6 @@ void mem_init(void)
 	memblock_free_all();
 	if (zone_type_in_profile(ZONE_HIGHMEM))
 		set_highmem_pages_init();
-	mem_init_print_info();
 }
 
 void mem_init_print_info(void)

@@ -18,7 +18,10 @@
  * split VMAs at the range's edges and mprotect merges what became equal.
  * The new areas of mmap come from the top down below mmap_base, which
  * sits below the stack by its rlimit plus the stack guard gap (at least
- * 128 MiB), as arch/x86/mm/mmap.c computes it without randomisation.
+ * 128 MiB), as arch/x86/mm/mmap.c computes it without randomisation; a
+ * hint is taken where it is free and clear of every stack's guard gap
+ * (stack_guard_gap, 256 pages), and when nothing is free below mmap_base
+ * the search goes bottom-up from a third of the task size.
  * The heap is [start_brk, brk): brk grows it from the VMA below (merging
  * as do_brk_flags does) and shrinks it, or leaves everything as it was
  * when Linux would refuse - brk(-1) included - and mm_verify checks the
@@ -46,8 +49,7 @@
 #include <kmm/task.h>
 
 #define DEFAULT_MAX_MAP_COUNT 65530        /* vm.max_map_count */
-#define MMAP_MIN_ADDR 65536UL              /* vm.mmap_min_addr (Debian) */
-#define STACK_GUARD_GAP (256UL << PAGE_SHIFT)
+#define STACK_GUARD_GAP (M->stack_guard_gap) /* 256 pages unless stack_guard_gap= says otherwise */
 #define STACK_EXPAND (128UL << 10)         /* setup_arg_pages: the stack VMA starts 128 KiB + a page */
 #define PATH_NAME_MAX 200                  /* of a file name shown in maps */
 #define CALC_BIT(x, bit, flag) (((x) & (bit)) ? (flag) : 0)
@@ -250,22 +252,41 @@ static bool range_free(const struct mm_struct *mm, unsigned long start, unsigned
 	return i == mm->map_count || mm->vmas[i]->vm_start >= end;
 }
 
-/* The highest free gap of len bytes below mmap_base (vm_unmapped_area, top-down). */
-static unsigned long unmapped_area_topdown(const struct mm_struct *mm, unsigned long len)
+/* stack_guard_gap=PAGES: a number of pages (anything else leaves the 256 pages). */
+int cmdline_parse_stack_guard_gap(const char *val, char *err, size_t errlen)
 {
-	unsigned long high = mm->mmap_base;
+	char *end;
+	unsigned long pages = strtoul(val ? val : "", &end, 10);
+	if (val && *val && !*end)
+		M->stack_guard_gap = pages << PAGE_SHIFT;
+	return 0;
+}
+
+/* vm_start_gap: a new mapping must end here - a stack's start less its guard gap (0 if that wraps). */
+static unsigned long vm_start_gap(const struct vm_area_struct *v)
+{
+	unsigned long start = v->vm_start;
+	if (v->vm_flags & VM_GROWSDOWN) {
+		start -= STACK_GUARD_GAP;
+		if (start > v->vm_start)
+			start = 0;
+	}
+	return start;
+}
+
+/*
+ * vm_unmapped_area, top-down: the highest gap of len bytes in [low, high),
+ * a gap ending at the next VMA's vm_start_gap; 0 if there is none.
+ */
+static unsigned long unmapped_area_topdown(const struct mm_struct *mm, unsigned long len, unsigned long low,
+					   unsigned long high)
+{
 	for (int i = vma_index(mm, high); i >= 0; i--) {
-		/* the gap below vmas[i] (or below mmap_base), above vmas[i - 1] */
+		/* the gap below vmas[i] (or below high), above vmas[i - 1] */
 		unsigned long gap_end = high;
-		if (i < mm->map_count) {
-			const struct vm_area_struct *next = mm->vmas[i];
-			unsigned long limit = next->vm_start;
-			if (next->vm_flags & VM_GROWSDOWN)
-				limit = limit > STACK_GUARD_GAP ? limit - STACK_GUARD_GAP : 0;
-			gap_end = min(gap_end, limit);
-		}
-		unsigned long gap_start = i > 0 ? mm->vmas[i - 1]->vm_end : MMAP_MIN_ADDR;
-		gap_start = max(gap_start, MMAP_MIN_ADDR);
+		if (i < mm->map_count)
+			gap_end = min(gap_end, vm_start_gap(mm->vmas[i]));
+		unsigned long gap_start = max(i > 0 ? mm->vmas[i - 1]->vm_end : 0, low);
 		if (gap_end > gap_start && gap_end - gap_start >= len)
 			return gap_end - len;
 		if (i > 0)
@@ -274,16 +295,54 @@ static unsigned long unmapped_area_topdown(const struct mm_struct *mm, unsigned 
 	return 0;
 }
 
+/* vm_unmapped_area, bottom-up: the lowest gap of len bytes in [low, high); 0 if none. */
+static unsigned long unmapped_area(const struct mm_struct *mm, unsigned long len, unsigned long low,
+				   unsigned long high)
+{
+	unsigned long gap_start = low;
+	for (int i = vma_index(mm, low); i <= mm->map_count; i++) {
+		unsigned long gap_end = i < mm->map_count ? min(vm_start_gap(mm->vmas[i]), high) : high;
+		if (gap_end > gap_start && gap_end - gap_start >= len)
+			return gap_start;
+		if (i == mm->map_count || mm->vmas[i]->vm_end >= high)
+			break;
+		gap_start = max(gap_start, mm->vmas[i]->vm_end);
+	}
+	return 0;
+}
+
+/*
+ * get_unmapped_area for a mapping that is not MAP_FIXED, as 6.1 chooses:
+ * a hint (already rounded by round_hint_to_min) is taken if the range is
+ * free and clear of every stack's guard gap (i386: the generic
+ * arch_get_unmapped_area_topdown, which also wants it above
+ * mmap_min_addr and above the previous VMA's end; x86_64: the x86 one,
+ * whose hint need only end below the next VMA's gap start).  Else the
+ * highest free gap below mmap_base (from PAGE_SIZE up on x86_64, from
+ * mmap_min_addr on i386), and failing that the lowest above
+ * TASK_UNMAPPED_BASE (a third of the task size).  0: no room.
+ */
 static unsigned long get_unmapped_area(const struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
-	if (len > mm->task_size - MMAP_MIN_ADDR)
+	bool x86_64 = M->prof->bits == 64;
+	unsigned long low = x86_64 ? PAGE_SIZE : max(PAGE_SIZE, MMAP_MIN_ADDR);
+	if (len > mm->task_size - (x86_64 ? 0 : MMAP_MIN_ADDR))
 		return 0;
-	if (addr) { /* a hint: taken if it is free */
-		addr = ALIGN(addr, PAGE_SIZE);
-		if (addr >= MMAP_MIN_ADDR && addr <= mm->task_size - len && range_free(mm, addr, addr + len))
+	if (addr) {
+		addr = x86_64 ? addr & PAGE_MASK : ALIGN(addr, PAGE_SIZE);
+		int i = vma_index(mm, addr);
+		const struct vm_area_struct *next = i < mm->map_count ? mm->vmas[i] : NULL;
+		const struct vm_area_struct *prev = i > 0 ? mm->vmas[i - 1] : NULL;
+		bool fits = addr && mm->task_size - len >= addr && (!next || addr + len <= vm_start_gap(next));
+		if (!x86_64)
+			fits = fits && addr >= MMAP_MIN_ADDR && (!prev || addr >= prev->vm_end);
+		if (fits)
 			return addr;
 	}
-	return unmapped_area_topdown(mm, len);
+	unsigned long a = unmapped_area_topdown(mm, len, low, mm->mmap_base);
+	if (!a) /* "a failed mmap() very likely causes application failure": bottom-up from TASK_UNMAPPED_BASE */
+		a = unmapped_area(mm, len, ALIGN(mm->task_size / 3, PAGE_SIZE), mm->task_size);
+	return a;
 }
 
 static unsigned long calc_vm_flags(unsigned long prot, unsigned long flags)
@@ -375,9 +434,14 @@ static long do_mmap(struct task_struct *t, unsigned long addr, unsigned long len
 		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && !range_free(mm, addr, addr + len))
 			return -EEXIST;
 	} else {
+		addr &= PAGE_MASK; /* round_hint_to_min: a hint below mmap_min_addr asks for mmap_min_addr */
+		if (addr && addr < MMAP_MIN_ADDR)
+			addr = MMAP_MIN_ADDR;
 		addr = get_unmapped_area(mm, addr, len);
 		if (!addr)
 			return -ENOMEM;
+		if (addr < MMAP_MIN_ADDR && t->uid) /* security_mmap_addr: only CAP_SYS_RAWIO maps there */
+			return -EPERM;
 	}
 	unsigned long pages = len >> PAGE_SHIFT;
 	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
@@ -757,13 +821,8 @@ unsigned long task_brk(struct task_struct *t, unsigned long brk)
 		goto out;
 	/* a page between the heap and the next mapping, the guard gap below a stack */
 	struct vm_area_struct *next = find_vma(mm, oldbrk);
-	if (next) {
-		unsigned long gap_start = next->vm_start;
-		if (next->vm_flags & VM_GROWSDOWN)
-			gap_start = gap_start > STACK_GUARD_GAP ? gap_start - STACK_GUARD_GAP : 0;
-		if (newbrk + PAGE_SIZE > gap_start)
-			goto out;
-	}
+	if (next && newbrk + PAGE_SIZE > vm_start_gap(next))
+		goto out;
 	/* do_brk_flags: may_expand_vm, then the map count */
 	unsigned long pages = len >> PAGE_SHIFT, flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT;
 	if (mm->total_vm + pages > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
@@ -820,6 +879,7 @@ struct task_struct *task_create(const char *comm, unsigned int uid)
 		return NULL;
 	snprintf(t->comm, sizeof(t->comm), "%s", comm ? comm : "task");
 	t->uid = uid;
+	init_sigpending(t);
 	for (int r = 0; r < RLIM_NLIMITS; r++)
 		t->rlim[r] = RLIM_INFINITY;
 	t->rlim[RLIMIT_STACK] = 8UL << 20; /* _STK_LIM */
@@ -844,6 +904,7 @@ struct task_struct *task_create(const char *comm, unsigned int uid)
 		return NULL;
 	}
 	t->pid = ++last_pid;
+	t->start_time = M->clock_ns;
 	tasks[nr_tasks++] = t;
 	pthread_mutex_unlock(&tasks_lock);
 	return t;
@@ -932,6 +993,7 @@ void task_exit(struct task_struct *t)
 	pthread_mutex_unlock(&tasks_lock);
 	mmput(mm);
 	close_files(t);
+	flush_sigqueue(t);
 	put_task_struct(t);
 }
 
@@ -947,6 +1009,9 @@ struct task_struct *task_fork(struct task_struct *parent)
 	if (!child)
 		return NULL;
 	memcpy(child->rlim, parent->rlim, sizeof(child->rlim));
+	child->ppid = parent->pid;
+	child->flags |= PF_FORKNOEXEC;
+	child->oom_score_adj = parent->oom_score_adj;
 	struct mm_struct *mm = child->mm, *old = parent->mm;
 	pthread_mutex_lock(&old->mmap_lock);
 	/*
@@ -1019,6 +1084,24 @@ void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, s
 	pthread_mutex_unlock(&tasks_lock);
 }
 
+/* fn(t, arg) for every live task, in the pid table's order, tasks_lock held (the /proc walkers). */
+void for_each_task(void (*fn)(struct task_struct *t, void *arg), void *arg)
+{
+	pthread_mutex_lock(&tasks_lock);
+	for (int i = 0; i < nr_tasks; i++)
+		fn(tasks[i], arg);
+	pthread_mutex_unlock(&tasks_lock);
+}
+
+/* Tasks made since boot (Linux's total_forks) - every one took the next pid - and the last pid given. */
+int last_pid_given(void)
+{
+	pthread_mutex_lock(&tasks_lock);
+	int pid = last_pid;
+	pthread_mutex_unlock(&tasks_lock);
+	return pid;
+}
+
 /* Everything a machine's tasks hold goes with it (kmm_shutdown). */
 void tasks_exit(void)
 {
@@ -1072,6 +1155,7 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 	if (!exe)
 		return err;
 	pthread_mutex_lock(&mm->mmap_lock);
+	t->flags &= ~PF_FORKNOEXEC;
 	mm->exe_file = exe;
 	long ret = 0;
 	const unsigned long may = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
@@ -1147,34 +1231,37 @@ int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 	return ret;
 }
 
-/* show_map_vma(): Linux's columns, the name padded to the same place */
-void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
+/* show_map_vma(): Linux's columns, the name padded to the same place; mmap_lock held */
+void show_map_vma(struct strbuf *sb, const struct mm_struct *mm, const struct vm_area_struct *v)
 {
 	int width = 25 + (M->prof->bits == 64 ? 8 : 4) * 6 - 1;
+	char line[256], fname[PATH_NAME_MAX + 16];
+	const struct inode *inode = v->vm_file ? v->vm_file->f_inode : NULL;
+	/* the store is the root filesystem on sda1 (8:1); shmem lives on the internal mount 0:1 */
+	snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08lx %s %lu ", v->vm_start, v->vm_end,
+		 v->vm_flags & VM_READ ? 'r' : '-', v->vm_flags & VM_WRITE ? 'w' : '-',
+		 v->vm_flags & VM_EXEC ? 'x' : '-', v->vm_flags & VM_MAYSHARE ? 's' : 'p',
+		 inode ? v->vm_pgoff << PAGE_SHIFT : 0UL, inode ? (inode->shmem ? "00:01" : "08:01") : "00:00",
+		 inode ? inode->i_ino : 0UL);
+	const char *name = NULL;
+	if (inode) {
+		snprintf(fname, sizeof(fname), "%.*s%s", PATH_NAME_MAX, inode->path, inode->unlinked ? " (deleted)" : "");
+		name = fname;
+	} else if (v->vm_start <= mm->brk && v->vm_end >= mm->start_brk && mm->start_brk)
+		name = "[heap]";
+	else if (v->vm_start <= mm->start_stack && v->vm_end >= mm->start_stack)
+		name = "[stack]";
+	if (name) /* seq_pad(m, ' '): pad to the width, then one space */
+		sb_printf(sb, "%-*s %s\n", width, line, name);
+	else
+		sb_printf(sb, "%s\n", line); /* with its trailing space, as Linux's */
+}
+
+void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
+{
 	pthread_mutex_lock(&mm->mmap_lock);
-	for (int i = 0; i < mm->map_count; i++) {
-		const struct vm_area_struct *v = mm->vmas[i];
-		char line[256], fname[PATH_NAME_MAX + 16];
-		const struct inode *inode = v->vm_file ? v->vm_file->f_inode : NULL;
-		/* the store is the root filesystem on sda1 (8:1); shmem lives on the internal mount 0:1 */
-		snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08lx %s %lu ", v->vm_start, v->vm_end,
-			 v->vm_flags & VM_READ ? 'r' : '-', v->vm_flags & VM_WRITE ? 'w' : '-',
-			 v->vm_flags & VM_EXEC ? 'x' : '-', v->vm_flags & VM_MAYSHARE ? 's' : 'p',
-			 inode ? v->vm_pgoff << PAGE_SHIFT : 0UL, inode ? (inode->shmem ? "00:01" : "08:01") : "00:00",
-			 inode ? inode->i_ino : 0UL);
-		const char *name = NULL;
-		if (inode) {
-			snprintf(fname, sizeof(fname), "%.*s%s", PATH_NAME_MAX, inode->path, inode->unlinked ? " (deleted)" : "");
-			name = fname;
-		} else if (v->vm_start <= mm->brk && v->vm_end >= mm->start_brk && mm->start_brk)
-			name = "[heap]";
-		else if (v->vm_start <= mm->start_stack && v->vm_end >= mm->start_stack)
-			name = "[stack]";
-		if (name) /* seq_pad(m, ' '): pad to the width, then one space */
-			sb_printf(sb, "%-*s %s\n", width, line, name);
-		else
-			sb_printf(sb, "%s\n", line); /* with its trailing space, as Linux's */
-	}
+	for (int i = 0; i < mm->map_count; i++)
+		show_map_vma(sb, mm, mm->vmas[i]);
 	pthread_mutex_unlock(&mm->mmap_lock);
 }
 

@@ -49,6 +49,9 @@
  * Reserves and zonelists are computed in mm_init.c.  In an ASan or
  * Valgrind build a freed block is off limits to the tool until it is
  * allocated again (kasan_poison_pages, sim/track.h).
+ * init_on_alloc= (Debian's default: on) zeroes every block handed out,
+ * init_on_free= every block freed - then nothing is zeroed again on
+ * allocation; __GFP_ZERO zeroes whatever the parameters say.
  */
 #include "internal.h"
 
@@ -57,6 +60,8 @@
 #endif
 #include "sim/ram.h"
 #include "sim/track.h"
+
+#include <kmm/vmstat.h>
 
 #include <sched.h>
 
@@ -1164,10 +1169,17 @@ static inline void kasan_poison_pages(struct page *page, unsigned int order)
 		track_mem_noaccess(ram_host(PFN_PHYS(page_to_pfn(page))), PAGE_SIZE << order);
 }
 
+static void clear_pages(struct page *page, unsigned int order);
+
 static inline void free_the_page(struct page *page, unsigned int order, bool checked)
 {
 	if (!free_pages_prepare(page, order, checked))
 		return;
+	if (want_init_on_free()) { /* kernel_init_pages: before it is on a list */
+		if (KMM_TRACK) /* its user may have left bytes off limits (a slab page); it is poisoned whole next */
+			track_mem_defined(ram_host(PFN_PHYS(page_to_pfn(page))), PAGE_SIZE << order);
+		clear_pages(page, order);
+	}
 	kasan_poison_pages(page, order);
 	if (pcp_allowed_order(order))
 		free_unref_page(page, order);
@@ -1337,7 +1349,7 @@ static inline void prep_new_page(struct page *page, unsigned int order, gfp_t gf
 	set_alloc_order(page, order);
 	if (KMM_TRACK) /* kasan_unpoison_pages: a page's bytes are always defined (old contents or zeros) */
 		track_mem_defined(ram_host(PFN_PHYS(page_to_pfn(page))), PAGE_SIZE << order);
-	if (gfp & __GFP_ZERO)
+	if (!want_init_on_free() && want_init_on_alloc(gfp)) /* freed pages were zeroed then */
 		clear_pages(page, order);
 	if (order && (gfp & __GFP_COMP))
 		prep_compound_page(page, order);
@@ -2030,4 +2042,37 @@ static void show_free_areas(void)
 	}
 	printk(KERN_WARNING "%lu pages RAM\n", (unsigned long)M->totalram_pages + 0);
 	printk(KERN_WARNING "%lu pages HighMem/MovableOnly\n", (unsigned long)M->totalhigh_pages);
+}
+
+/* si_meminfo(): the memory figures of sysinfo(2), in pages of mem_unit bytes (kmm/vmstat.h). */
+void si_meminfo(struct sysinfo *val)
+{
+	struct zone *zone;
+	unsigned long freehigh = 0;
+	deferred_init_wait(); /* the deferred struct pages are the zones' before anyone reads them */
+	for_each_zone(zone)
+		if (is_highmem(zone))
+			freehigh += zone_page_state(zone, NR_FREE_PAGES);
+	val->totalram = totalram_pages();
+	val->sharedram = global_node_page_state_pages(NR_SHMEM);
+	val->freeram = global_zone_page_state(NR_FREE_PAGES);
+	val->bufferram = 0; /* nr_blockdev_pages(): kmm's files have no block-device cache */
+	val->totalhigh = totalhigh_pages();
+	val->freehigh = freehigh;
+	val->mem_unit = PAGE_SIZE;
+}
+
+/*
+ * report_meminit(): what the kernel zeroes, said before "Memory:".  Stack
+ * auto-init is the compiler's (Debian builds with INIT_STACK_ALL_ZERO);
+ * kmm has no simulated stacks, so it reports the build's.  With
+ * init_on_free Linux clears all memory at boot; kmm's simulated RAM is a
+ * fresh memfd and reads as zeros already.
+ */
+void report_meminit(void)
+{
+	pr_info("mem auto-init: stack:all(zero), heap alloc:%s, heap free:%s\n", want_init_on_alloc(GFP_KERNEL) ? "on" : "off",
+		want_init_on_free() ? "on" : "off");
+	if (want_init_on_free())
+		pr_info("mem auto-init: clearing system memory may take some time...\n");
 }

@@ -102,7 +102,11 @@ void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma, unsig
 	mod_node_page_state(page, nr_anon_mapped, 1);
 }
 
-/* A page reused on a write fault is this VMA's alone now: it moves to the VMA's anon_vma. */
+/*
+ * A page reused on a write fault is this VMA's alone now: it moves to the
+ * VMA's anon_vma.  The caller holds the page lock and saw the page's only
+ * reference (do_wp_page): no other task maps it, so none reads mapping.
+ */
 void page_move_anon_rmap(struct page *page, struct vm_area_struct *vma)
 {
 	page->mapping = (void *)((unsigned long)vma->anon_vma | PAGE_MAPPING_ANON);
@@ -127,11 +131,17 @@ void page_dup_rmap(struct page *page, struct mm_struct *mm)
 	rss_add(mm, page, 1);
 }
 
-/* A PTE of mm stops mapping the page (the caller drops the PTE's reference). */
+/*
+ * A PTE of mm stops mapping the page (the caller drops the PTE's
+ * reference).  The decrement is fully ordered, as Linux's
+ * atomic_add_negative: the last unmapper, which clears an anonymous
+ * page's mapping, must come after every other task's reads of it (a COW
+ * copy on another CPU looks at PageAnon just before its own decrement).
+ */
 void page_remove_rmap(struct page *page, struct mm_struct *mm)
 {
 	rss_add(mm, page, -1);
-	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) >= 0)
+	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_ACQ_REL) >= 0)
 		return;
 	if (PageAnon(page)) {
 		mod_node_page_state(page, nr_anon_mapped, -1);
@@ -240,9 +250,10 @@ int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
 		if (!c.maps[pfn])
 			continue;
 		struct page *page = pfn_to_page(pfn);
-		if (page->_mapcount + 1 != (int)c.maps[pfn] || page_ref_count(page) < (int)c.maps[pfn]) {
+		int mapcount = page_mapcount(page); /* relaxed: tasks on other CPUs map and unmap it meanwhile */
+		if (mapcount != (int)c.maps[pfn] || page_ref_count(page) < (int)c.maps[pfn]) {
 			snprintf(why, whylen, "pfn %#lx: %u PTEs map it, but _mapcount %d and refcount %d", pfn, c.maps[pfn],
-				 page->_mapcount, page_ref_count(page));
+				 mapcount - 1, page_ref_count(page));
 			ret = -EINVAL;
 		}
 	}

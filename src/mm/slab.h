@@ -171,4 +171,28 @@ void kmem_cache_exit(void);
 int slub_debug_setup(const char *val, char *err, size_t errlen);
 void show_slabinfo(struct strbuf *sb);
 
+/*
+ * init_on_alloc / init_on_free for objects (Linux's mm/slab.h): constructed
+ * objects keep their contents, SLAB_TYPESAFE_BY_RCU objects may still be
+ * read, SLAB_POISON objects carry their poison - those are zeroed only
+ * when __GFP_ZERO asks.  The whole object_size is zeroed, a kmalloc's tail
+ * beyond the size asked too, though the tool keeps that tail off limits.
+ */
+static inline bool slab_want_init_on_alloc(gfp_t flags, const struct kmem_cache *s)
+{
+	if (M->init_on_alloc) {
+		if (s->ctor)
+			return false;
+		if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON))
+			return flags & __GFP_ZERO;
+		return true;
+	}
+	return flags & __GFP_ZERO;
+}
+
+static inline bool slab_want_init_on_free(const struct kmem_cache *s)
+{
+	return M->init_on_free && !(s->ctor || (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)));
+}
+
 #endif

@@ -17,8 +17,9 @@
  * (__GFP_DMA).  A size picks its class through size_index[] up to 192
  * bytes and by fls() above; above 8 KiB kmalloc_large() takes pages from
  * the page allocator directly, for any size: one too big for the buddy
- * allocator is refused there (NULL and its WARN_ON_ONCE), and kvmalloc()
- * refuses sizes above INT_MAX, as 6.1 does.  kmalloc(0) returns ZERO_SIZE_PTR.
+ * allocator is refused there (NULL and its WARN_ON_ONCE); kvmalloc()
+ * (mm/util.c) refuses sizes above INT_MAX, as 6.1 does.  kmalloc(0)
+ * returns ZERO_SIZE_PTR.
  *
  * A destroyed cache's struct is kept for the next DEAD_CACHES_KEPT
  * destroys, marked dead: a kmem_cache_alloc/free/shrink/destroy on it in
@@ -472,38 +473,6 @@ char *kstrndup(const char *s, size_t max, gfp_t gfp)
 		buf[len] = 0;
 	}
 	return buf;
-}
-
-/*
- * kvmalloc: kmalloc first; above a page it tries without retrying or
- * warning, and falls back to vmalloc, which needs no contiguous pages.
- */
-void *kvmalloc(size_t size, gfp_t flags)
-{
-	if (size <= PAGE_SIZE)
-		return kmalloc(size, flags);
-	gfp_t kmalloc_flags = (flags | __GFP_NOWARN) & ~__GFP_NOFAIL; /* the vmalloc fallback is what cannot fail */
-	if (!(kmalloc_flags & __GFP_RETRY_MAYFAIL))
-		kmalloc_flags |= __GFP_NORETRY;
-	void *p = kmalloc(size, kmalloc_flags);
-	if (p)
-		return p;
-	if (!(flags & __GFP_DIRECT_RECLAIM))
-		return NULL; /* vmalloc may sleep: not for atomic callers */
-	/* "Don't even allow crazy sizes" */
-	if (__builtin_expect(size > INT_MAX, 0)) {
-		WARN_ON_ONCE_AT(!(flags & __GFP_NOWARN), "mm/util.c:596");
-		return NULL;
-	}
-	return __vmalloc(size, flags);
-}
-
-void kvfree(const void *addr)
-{
-	if (is_vmalloc_addr(addr))
-		vfree(addr);
-	else
-		kfree(addr);
 }
 
 /* ---- boot --------------------------------------------------------------------------------- */

@@ -60,6 +60,9 @@
  * (sim/track.h, "what ASan/Valgrind are told" below).  With
  * kfence.sample_interval=N the Nth allocation comes from KFENCE's guarded
  * pool instead (mm/kfence.c); kfree() hands such objects back to it.
+ * init_on_alloc/init_on_free zero an object's object_size bytes when it is
+ * handed out / freed, except objects with a constructor, of RCU-typesafe or
+ * SLAB_POISON caches (slab_want_init_on_alloc and _free).
  */
 #define _GNU_SOURCE
 #include "mm/slab.h"
@@ -228,6 +231,14 @@ static inline void metadata_access_disable(const struct kmem_cache *s, void *obj
 		return;
 	track_mem_noaccess(slot_start(s, object), s->size);
 	track_mem_defined(object, keep);
+}
+
+/* init_on_alloc / init_on_free for objects: what to zero is slab_want_init_on_alloc/_free's (mm/slab.h). */
+static void slab_init_object(struct kmem_cache *s, void *object)
+{
+	size_t keep = metadata_access_enable(s, object);
+	memset(object, 0, s->object_size);
+	metadata_access_disable(s, object, keep);
 }
 
 /* ---- debug: tracks, poison, red zones, reports --------------------------------------- */
@@ -1091,8 +1102,8 @@ static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_c
 	}
 	if (KMM_TRACK && object)
 		kasan_slab_alloc(s, object, orig_size);
-	if (__builtin_expect(object && (gfp & __GFP_ZERO), 0))
-		memset(object, 0, orig_size ? orig_size : s->object_size);
+	if (object && slab_want_init_on_alloc(gfp, s))
+		slab_init_object(s, object);
 	return object;
 }
 
@@ -1101,12 +1112,15 @@ static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_c
 /*
  * kasan_slab_free: the object goes off limits before it is on a freelist
  * another CPU may take it from.  An object that is off limits already was
- * freed before: KASAN's double-free report, and the free is refused (the
- * freelist stays whole).
+ * freed before: KASAN's double-free report (not while this thread is in
+ * kasan_disable_current()), and the free is refused (the freelist stays
+ * whole).
  */
 static inline bool kasan_slab_free(struct kmem_cache *s, void *object, unsigned long addr)
 {
 	if (track_mem_is_noaccess(object) && !(s->flags & SLAB_TYPESAFE_BY_RCU)) {
+		if (track_report_suppressed())
+			return true; /* kasan_disable_current(): refused, not reported */
 		char caller[160];
 		site_name(site_index(addr), caller, sizeof(caller));
 		pr_err("==================================================================\n");
@@ -1120,6 +1134,18 @@ static inline bool kasan_slab_free(struct kmem_cache *s, void *object, unsigned 
 	}
 	kasan_poison_object(s, object);
 	return false;
+}
+
+/*
+ * slab_free_hook(): init_on_free zeroes the object, then the tool is told
+ * it is free; true if the free is refused (a double free the tool saw).
+ */
+static inline bool slab_free_hook(struct kmem_cache *s, void *object, unsigned long addr)
+{
+	if (__builtin_expect(slab_want_init_on_free(s), 0) &&
+	    !(KMM_TRACK && track_mem_is_noaccess(object))) /* a double free is reported below, not zeroed */
+		slab_init_object(s, object);
+	return KMM_TRACK && kasan_slab_free(s, object, addr);
 }
 
 static void __slab_free(struct kmem_cache *s, struct page *slab, void *object)
@@ -1197,6 +1223,8 @@ static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s
 			return; /* reported; the object stays allocated */
 		}
 		set_track(s, object, TRACK_FREE, addr);
+		if (slab_want_init_on_free(s))
+			slab_init_object(s, object);
 		init_object(s, object, SLUB_RED_INACTIVE);
 		if (KMM_TRACK)
 			kasan_poison_object(s, object);
@@ -1215,14 +1243,14 @@ static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s
 				object_err(s, slab, object, "Object already free");
 				return;
 			}
-			if (KMM_TRACK && kasan_slab_free(s, object, addr))
+			if (slab_free_hook(s, object, addr))
 				return;
 			set_freepointer(s, object, c->freelist);
 			c->freelist = object;
 			return;
 		}
 	}
-	if (KMM_TRACK && kasan_slab_free(s, object, addr))
+	if (slab_free_hook(s, object, addr))
 		return;
 	__slab_free(s, slab, object);
 }

@@ -301,15 +301,16 @@ bool is_vmalloc_addr(const void *addr)
 }
 
 /*
- * The area for size bytes and a guard page, or NULL with alloc_vmap_area()'s
+ * The area for size bytes and a guard page, aligned to align (a power of
+ * two), or NULL with alloc_vmap_area()'s
  * "vmap allocation for size ... failed" (under printk_ratelimit(), as
  * Linux's) and warn_alloc()'s "vm_struct allocation failed".
  */
-static struct vmap_area *vmalloc_area_or_warn(unsigned long size, unsigned long real, gfp_t gfp)
+static struct vmap_area *vmalloc_area_or_warn(unsigned long size, unsigned long real, unsigned long align, gfp_t gfp)
 {
 	struct vmap_area *va = NULL;
 	if (real + PAGE_SIZE <= M->layout.vmalloc_end - M->layout.vmalloc_start)
-		va = alloc_vmap_area(real + PAGE_SIZE, PAGE_SIZE);
+		va = alloc_vmap_area(real + PAGE_SIZE, max(align, PAGE_SIZE));
 	if (va)
 		return va;
 	if (!(gfp & __GFP_NOWARN) && ___ratelimit(&printk_ratelimit_state, "alloc_vmap_area"))
@@ -320,7 +321,13 @@ static struct vmap_area *vmalloc_area_or_warn(unsigned long size, unsigned long 
 	return NULL;
 }
 
-static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned long caller, unsigned long vmflags)
+/*
+ * Linux's __vmalloc_node_range() over the whole vmalloc area with
+ * PAGE_KERNEL: an area aligned to `align` (a power of two, at least a
+ * page), its pages one by one from the buddy allocator.
+ */
+static void *__vmalloc_node_range(unsigned long size, unsigned long align, gfp_t gfp, int node, unsigned long caller,
+				  unsigned long vmflags)
 {
 	if (!M)
 		return NULL;
@@ -332,7 +339,7 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 		return NULL;
 	}
 	unsigned long real = PAGE_ALIGN(size);
-	struct vmap_area *va = vmalloc_area_or_warn(size, real, gfp);
+	struct vmap_area *va = vmalloc_area_or_warn(size, real, align, gfp);
 	if (!va)
 		return NULL;
 	struct vm_struct *vm = kzalloc(sizeof(*vm), GFP_KERNEL);
@@ -340,7 +347,7 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 	size_t array = (size_t)nr * sizeof(struct page *);
 	struct page **pages = NULL;
 	if (vm)
-		pages = array > PAGE_SIZE ? __vmalloc_node(array, GFP_KERNEL | __GFP_ZERO, node, caller, VM_ALLOC)
+		pages = array > PAGE_SIZE ? __vmalloc_node_range(array, 1, GFP_KERNEL | __GFP_ZERO, node, caller, VM_ALLOC)
 					  : kzalloc(array, GFP_KERNEL);
 	if (!vm || !pages) {
 		kfree(vm);
@@ -387,19 +394,61 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, unsigned lo
 
 #define CALLER ((unsigned long)__builtin_return_address(0))
 
-void *vmalloc(unsigned long size) { return __vmalloc_node(size, GFP_KERNEL, NUMA_NO_NODE, CALLER, VM_ALLOC); }
-void *vzalloc(unsigned long size) { return __vmalloc_node(size, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE, CALLER, VM_ALLOC); }
-void *vmalloc_node(unsigned long size, int node) { return __vmalloc_node(size, GFP_KERNEL, node, CALLER, VM_ALLOC); }
-void *__vmalloc(unsigned long size, gfp_t gfp) { return __vmalloc_node(size, gfp, NUMA_NO_NODE, CALLER, VM_ALLOC); }
+void *vmalloc(unsigned long size) { return __vmalloc_node_range(size, 1, GFP_KERNEL, NUMA_NO_NODE, CALLER, VM_ALLOC); }
+void *vzalloc(unsigned long size) { return __vmalloc_node_range(size, 1, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE, CALLER, VM_ALLOC); }
+void *vmalloc_node(unsigned long size, int node) { return __vmalloc_node_range(size, 1, GFP_KERNEL, node, CALLER, VM_ALLOC); }
+void *__vmalloc(unsigned long size, gfp_t gfp) { return __vmalloc_node_range(size, 1, gfp, NUMA_NO_NODE, CALLER, VM_ALLOC); }
 void *vmalloc_user(unsigned long size)
 {
-	return __vmalloc_node(size, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE, CALLER, VM_ALLOC | VM_USERMAP);
+	return __vmalloc_node_range(size, 1, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE, CALLER, VM_ALLOC | VM_USERMAP);
 }
 void *vmalloc_32(unsigned long size)
 {
 	/* 32-bit addressable pages (GFP_VMALLOC32): DMA32 on x86_64; lowmem on i386, where HighMem may be above 4 GiB */
-	return __vmalloc_node(size, M && M->prof->bits == 64 ? GFP_KERNEL | GFP_DMA32 : GFP_KERNEL, NUMA_NO_NODE, CALLER,
+	return __vmalloc_node_range(size, 1, M && M->prof->bits == 64 ? GFP_KERNEL | GFP_DMA32 : GFP_KERNEL, NUMA_NO_NODE, CALLER,
 			      VM_ALLOC | VM_LOWMEM);
+}
+
+/*
+ * __vmalloc_node(): an area aligned to `align`.  Linux refuses an
+ * alignment that is not a power of two where it carves the area
+ * (alloc_vmap_area), which vmalloc reports as a failed vm_struct.
+ */
+void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp_mask, int node, const void *caller)
+{
+	if (align && (align & (align - 1))) {
+		warn_alloc(gfp_mask, NULL, "vmalloc error: size %lu, vm_struct allocation failed", size);
+		return NULL;
+	}
+	return __vmalloc_node_range(size, align, gfp_mask, node, (unsigned long)caller, VM_ALLOC);
+}
+
+/*
+ * VM_ALLOW_HUGE_VMAP: where the architecture maps vmalloc with PMDs (x86_64
+ * selects HAVE_ARCH_HUGE_VMALLOC, i386 does not) a request of at least a
+ * PMD per node gets an area aligned to PMD_SIZE and rounded up to whole
+ * PMDs, as 6.1's __vmalloc_node_range().  kmm still maps it with 4 KiB
+ * entries (its kernel tables have no huge vmap): the area, its size and
+ * alignment are Linux's, the entries are not.  vmalloc_huge() and
+ * kvmalloc's fallback (mm/util.c) come here.
+ */
+void *vmalloc_huge_node(unsigned long size, gfp_t gfp_mask, int node, const void *caller)
+{
+	unsigned long align = 1;
+	if (M && M->prof->bits == 64 && size) {
+		unsigned long pmd = 1UL << M->prof->pmd_shift;
+		unsigned long size_per_node = node == NUMA_NO_NODE ? size / (unsigned long)M->nr_nodes : size;
+		if (size_per_node >= pmd && size < -pmd) { /* a size that would wrap is refused below */
+			align = pmd;
+			size = ALIGN(size, pmd);
+		}
+	}
+	return __vmalloc_node_range(size, align, gfp_mask, node, (unsigned long)caller, VM_ALLOC | VM_ALLOW_HUGE_VMAP);
+}
+
+void *vmalloc_huge(unsigned long size, gfp_t gfp_mask)
+{
+	return vmalloc_huge_node(size, gfp_mask, NUMA_NO_NODE, __builtin_return_address(0));
 }
 
 /* The busy area an address returned by vmalloc/vmap starts, or NULL (with Linux's warning). */

@@ -3,7 +3,11 @@
  * text formats, and the /proc/sys/vm tunables.
  *
  * Every view is a function that writes into a strbuf; kmm_proc_read() finds
- * it by its path under /proc.  A view prints only what kmm models: a field
+ * it by its path under /proc (a "PID/..." path goes to the task's views in
+ * proc/base.c; the binary views - kpageflags, kpagecount, PID/pagemap -
+ * are read as pread(2) reads them, with kmm_proc_pread()), and
+ * kmm_proc_dump() writes them all as a tree that can stand in for /proc.
+ * A view prints only what kmm models: a field
  * Linux has but kmm does not model yet is left out, never made up (e.g. the
  * per-node LRU statistics of zoneinfo until reclaim exists).
  *
@@ -34,9 +38,14 @@
  */
 #include "internal.h"
 
+#include <ctype.h>
 #include <limits.h>
 
+#include <kmm/kstrtox.h>
+
 #include <kmm/task.h>
+#include <kmm/vmstat.h>
+#include <kmm/percpu.h>
 #include "sim/ram.h"
 #include "mm/kfence.h"
 
@@ -467,8 +476,7 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "VmallocTotal:   %8lu kB\n", vmalloc_total);
 	sb_printf(sb, "VmallocUsed:    %8lu kB\n", K(vmalloc_used_pages()));
 	sb_printf(sb, "VmallocChunk:   %8lu kB\n", 0UL); /* 0 since Linux 5.3 */
-	unsigned long pcpu = ALIGN(M->prof->pcpu_static + M->prof->pcpu_reserved + 28 * 1024UL, PAGE_SIZE);
-	sb_printf(sb, "Percpu:         %8lu kB\n", pcpu * (unsigned long)M->nr_cpus >> 10);
+	sb_printf(sb, "Percpu:         %8lu kB\n", K(pcpu_nr_pages()));
 	sb_printf(sb, "Hugepagesize:   %8lu kB\n", (1UL << M->prof->pmd_shift) >> 10);
 }
 
@@ -580,17 +588,25 @@ static void show_lowmem_reserve_ratio(struct strbuf *sb)
 	sb_printf(sb, "\n");
 }
 
-/* proc_dointvec_minmax: one integer in [lo, hi]. */
+/*
+ * proc_dointvec_minmax: one integer in [lo, hi], blanks around it, read as
+ * proc_get_long() reads it (base 0: 0x.. and 0..; lib/kstrtox.c, so nothing
+ * wraps); whatever is wrong - junk, overflow, out of range - is -EINVAL.
+ */
 static int parse_one_int(const char *val, long lo, long hi, int *out)
 {
-	char *e;
-	errno = 0;
-	long v = strtol(val, &e, 10);
-	while (*e == ' ' || *e == '\t' || *e == '\n')
-		e++;
-	if (e == val || *e || errno)
+	char buf[32];
+	long v;
+	while (*val == ' ' || *val == '\t' || *val == '\n')
+		val++;
+	size_t n = strlen(val);
+	while (n && (val[n - 1] == ' ' || val[n - 1] == '\t' || val[n - 1] == '\n'))
+		n--;
+	if (!n || n >= sizeof(buf))
 		return -EINVAL;
-	if (v < lo || v > hi)
+	memcpy(buf, val, n);
+	buf[n] = 0;
+	if (kstrtol(buf, 0, &v) || v < lo || v > hi)
 		return -EINVAL;
 	*out = (int)v;
 	return 0;
@@ -691,10 +707,11 @@ static int write_lowmem_reserve_ratio(const char *val)
 			p++;
 		if (!*p)
 			break;
-		char *e;
-		errno = 0;
-		long v = strtol(p, &e, 10);
-		if (e == p || errno || v < 0 || v > (1L << 30) || (*e && *e != ' ' && *e != '\t' && *e != '\n'))
+		u64 v;
+		bool over = false;
+		size_t used = kmm_parse_integer(p, strlen(p), 0, &v, &over);
+		const char *e = p + used;
+		if (!used || over || v > (1UL << 30) || (*e && *e != ' ' && *e != '\t' && *e != '\n'))
 			return -EINVAL;
 		if (n < nt)
 			ratios[n++] = (int)v;
@@ -714,6 +731,27 @@ struct proc_file {
 	int (*write)(const char *val);
 };
 
+/* The binary views, read as pread(2) reads them (proc/page.c); kmm_proc_read() refuses them. */
+struct proc_bin_file {
+	const char *path;
+	long (*read)(void *buf, size_t count, u64 off);
+};
+
+static const struct proc_bin_file proc_bin_files[] = {
+	{ "kpagecount", kpagecount_read },
+	{ "kpageflags", kpageflags_read },
+};
+
+static const struct proc_bin_file *proc_bin_find(const char *path)
+{
+	if (!strncmp(path, "/proc/", 6))
+		path += 6;
+	for (size_t i = 0; i < ARRAY_SIZE(proc_bin_files); i++)
+		if (!strcmp(proc_bin_files[i].path, path))
+			return &proc_bin_files[i];
+	return NULL;
+}
+
 static void show_dmesg(struct strbuf *sb)
 {
 	sb_printf(sb, "%s", kmm_dmesg());
@@ -721,15 +759,20 @@ static void show_dmesg(struct strbuf *sb)
 
 static const struct proc_file proc_files[] = {
 	{ "buddyinfo", show_buddyinfo, NULL },
+	{ "cpuinfo", show_cpuinfo, NULL },
 	{ "iomem", show_iomem, NULL },
 	{ "kmm/layout", show_layout, NULL },
+	{ "loadavg", show_loadavg, NULL },
 	{ "meminfo", show_meminfo, NULL },
 	{ "pagetypeinfo", show_pagetypeinfo, NULL },
 	{ "slabinfo", show_slabinfo, NULL },
+	{ "stat", show_stat, NULL },
+	{ "uptime", show_uptime, NULL },
 	{ "vmallocinfo", show_vmallocinfo, NULL },
 	{ "vmstat", show_vmstat, NULL },
 	{ "zoneinfo", show_zoneinfo, NULL },
 	{ "sys/kernel/debug/extfrag/extfrag_index", show_extfrag_index, NULL },
+	{ "sys/kernel/debug/fault_around_bytes", show_fault_around_bytes, write_fault_around_bytes },
 	{ "sys/kernel/debug/x86/pat_memtype_list", show_pat_memtype_list, NULL },
 	{ "sys/kernel/debug/extfrag/unusable_index", show_unusable_index, NULL },
 	FAULT_INJECT_FILES(FAULT_FILE_PROC_ENTRY)
@@ -756,52 +799,79 @@ static const struct proc_file *proc_find(const char *path)
 	return NULL;
 }
 
+/* "PID/view": the pid and the view's name; false for a path of the machine's own views */
+static bool proc_pid_path(const char *path, int *pid, const char **view)
+{
+	if (!strncmp(path, "/proc/", 6))
+		path += 6;
+	char *end;
+	long n = strtol(path, &end, 10);
+	if (end == path || *end != '/' || !isdigit((unsigned char)*path))
+		return false;
+	*pid = n > 0 && n <= INT_MAX ? (int)n : -1;
+	*view = end + 1;
+	return true;
+}
+
 char *kmm_proc_read(const char *path)
 {
 	if (!M) {
 		errno = ENODEV;
 		return NULL;
 	}
-	struct strbuf sb = { 0 };
-	char *end;
-	long pid = strtol(path, &end, 10);
-	if (end != path && *end == '/') { /* PID/... */
-		/* the task and its mm are held while they are shown, so an exit meanwhile frees nothing under us */
-		struct task_struct *t = pid > 0 ? get_pid_task((int)pid) : NULL;
-		struct mm_struct *mm = t ? get_task_mm(t) : NULL;
-		bool found = mm != NULL;
-		if (mm && !strcmp(end, "/maps"))
-			show_pid_maps(&sb, t, mm);
-		else if (mm && !strcmp(end, "/status"))
-			show_pid_status(&sb, t, mm);
-		else if (mm && !strcmp(end, "/smaps_rollup"))
-			show_smaps_rollup(&sb, t, mm);
-		else if (mm && !strcmp(end, "/pagemap"))
-			show_pagemap(&sb, t, mm);
-		else
-			found = false;
-		mmput(mm);
-		put_task_struct(t);
-		if (!found) {
-			errno = ENOENT;
-			return NULL;
-		}
-		return sb_detach(&sb);
-	}
+	int pid;
+	const char *view;
+	if (proc_pid_path(path, &pid, &view))
+		return proc_pid_read(pid, view);
 	const struct proc_file *f = proc_find(path);
 	if (!f) {
-		errno = ENOENT;
+		errno = proc_bin_find(path) ? EINVAL : ENOENT; /* a binary view is read with kmm_proc_pread */
 		return NULL;
 	}
+	struct strbuf sb = { 0 };
 	deferred_init_wait();
 	f->show(&sb);
 	return sb_detach(&sb);
+}
+
+long kmm_proc_pread(const char *path, void *buf, size_t count, u64 off)
+{
+	if (!M)
+		return -ENODEV;
+	if (!path)
+		return -EINVAL;
+	if (!buf && count)
+		return -EFAULT; /* pread(2)'s answer to a buffer it cannot write */
+	int pid;
+	const char *view;
+	if (proc_pid_path(path, &pid, &view))
+		return proc_pid_pread(pid, view, buf, count, off);
+	const struct proc_bin_file *bf = proc_bin_find(path);
+	if (bf) {
+		deferred_init_wait();
+		return bf->read(buf, count, off);
+	}
+	const struct proc_file *f = proc_find(path);
+	if (!f)
+		return -ENOENT;
+	deferred_init_wait();
+	struct strbuf sb = { 0 };
+	f->show(&sb);
+	size_t n = off < sb.len ? min((size_t)(sb.len - off), count) : 0;
+	if (n)
+		memcpy(buf, sb.buf + off, n);
+	sb_free(&sb);
+	return (long)n;
 }
 
 int kmm_proc_write(const char *path, const char *value)
 {
 	if (!M)
 		return -ENODEV;
+	int pid;
+	const char *view;
+	if (proc_pid_path(path, &pid, &view))
+		return proc_pid_write(pid, view, value);
 	const struct proc_file *f = proc_find(path);
 	if (!f)
 		return -ENOENT;
@@ -824,6 +894,31 @@ const char *const *kmm_proc_paths(void)
 	return paths;
 }
 
+/* A binary view into file, as much as it reads; 0 or -errno. */
+static int proc_dump_binary(const char *file, const struct proc_bin_file *pf, char *err, size_t errlen)
+{
+	enum { CHUNK = 1 << 16 };
+	char *buf = malloc(CHUNK);
+	FILE *f = buf ? fopen(file, "w") : NULL;
+	int ret = f ? 0 : buf ? -errno : -ENOMEM;
+	for (u64 off = 0; !ret;) {
+		long n = pf->read(buf, CHUNK, off);
+		if (n <= 0) {
+			ret = (int)n;
+			break;
+		}
+		if (fwrite(buf, 1, (size_t)n, f) != (size_t)n)
+			ret = -errno;
+		off += (u64)n;
+	}
+	if (f && fclose(f) && !ret)
+		ret = -errno;
+	free(buf);
+	if (ret)
+		snprintf(err, errlen, "cannot write %s: %s", file, strerror(-ret));
+	return ret;
+}
+
 /* One view into dir/path, making the parent directories; 0 or -errno. */
 static int proc_dump_one(const char *dir, const char *path, char *err, size_t errlen)
 {
@@ -836,7 +931,7 @@ static int proc_dump_one(const char *dir, const char *path, char *err, size_t er
 	}
 	char *text = kmm_proc_read(path);
 	if (!text)
-		return 0; /* a view this task does not have */
+		return 0;
 	FILE *f = fopen(file, "w");
 	int ret = f && fputs(text, f) >= 0 ? 0 : -errno;
 	if (f && fclose(f) && !ret)
@@ -849,8 +944,6 @@ static int proc_dump_one(const char *dir, const char *path, char *err, size_t er
 
 int kmm_proc_dump(const char *dir, const int *pids, int npids, char *err, size_t errlen)
 {
-	/* the per-process views kmm may have; one a task lacks is skipped */
-	static const char *const pid_views[] = { "maps", "status", "smaps_rollup", "pagemap", "oom_score", "oom_score_adj" };
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		snprintf(err, errlen, "cannot make %s: %s", dir, strerror(errno));
 		return -errno;
@@ -860,13 +953,125 @@ int kmm_proc_dump(const char *dir, const int *pids, int npids, char *err, size_t
 		if (ret)
 			return ret;
 	}
-	for (int i = 0; i < npids; i++)
-		for (size_t v = 0; v < ARRAY_SIZE(pid_views); v++) {
-			char path[64];
-			snprintf(path, sizeof(path), "%d/%s", pids[i], pid_views[v]);
-			int ret = proc_dump_one(dir, path, err, errlen);
-			if (ret)
-				return ret;
-		}
+	for (size_t i = 0; i < ARRAY_SIZE(proc_bin_files); i++) {
+		char file[4096];
+		snprintf(file, sizeof(file), "%s/%s", dir, proc_bin_files[i].path);
+		int ret = proc_dump_binary(file, &proc_bin_files[i], err, errlen);
+		if (ret)
+			return ret;
+	}
+	for (int i = 0; i < npids; i++) {
+		int ret = proc_pid_dump(dir, pids[i], err, errlen);
+		if (ret)
+			return ret;
+	}
 	return 0;
+}
+
+/* ---- the counters as numbers (kmm/vmstat.h) ------------------------------------------------ */
+
+static const char *const vm_event_names[] = {
+#define X(id, name) name,
+	KMM_VM_EVENTS(X)
+#undef X
+};
+
+/*
+ * A machine to read: booted, its deferred struct pages (x86_64) given to the
+ * zones - Linux's page_alloc_init_late() waits for them before anything
+ * else runs; kmm lets them finish in the background until someone looks.
+ */
+static bool counters_ready(void)
+{
+	if (!M)
+		return false;
+	deferred_init_wait();
+	return true;
+}
+
+unsigned long zone_page_state(struct zone *zone, enum zone_stat_item item)
+{
+	if (!counters_ready() || (unsigned)item >= NR_VM_ZONE_STAT_ITEMS)
+		return 0;
+	long x = __atomic_load_n(&zone->vm_stat[item], __ATOMIC_RELAXED);
+	return x < 0 ? 0 : (unsigned long)x;
+}
+
+unsigned long global_zone_page_state(enum zone_stat_item item)
+{
+	struct zone *zone;
+	long x = 0;
+	if (!counters_ready() || (unsigned)item >= NR_VM_ZONE_STAT_ITEMS)
+		return 0;
+	for_each_zone(zone)
+		x += __atomic_load_n(&zone->vm_stat[item], __ATOMIC_RELAXED);
+	return x < 0 ? 0 : (unsigned long)x;
+}
+
+/* Where each node_stat_item lives in pg_data_t. */
+static const size_t node_stat_offset[NR_VM_NODE_STAT_ITEMS] = {
+	[NR_ANON_MAPPED] = offsetof(pg_data_t, nr_anon_mapped),
+	[NR_FILE_MAPPED] = offsetof(pg_data_t, nr_file_mapped),
+	[NR_FILE_PAGES] = offsetof(pg_data_t, nr_file_pages),
+	[NR_FILE_DIRTY] = offsetof(pg_data_t, nr_file_dirty),
+	[NR_SHMEM] = offsetof(pg_data_t, nr_shmem),
+	[NR_PAGETABLE] = offsetof(pg_data_t, nr_page_table_pages),
+	[NR_SLAB_RECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_reclaimable),
+	[NR_SLAB_UNRECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_unreclaimable),
+};
+
+unsigned long node_page_state(pg_data_t *pgdat, enum node_stat_item item)
+{
+	if ((unsigned)item >= NR_VM_NODE_STAT_ITEMS)
+		return 0;
+	long x = __atomic_load_n((long *)((char *)pgdat + node_stat_offset[item]), __ATOMIC_RELAXED);
+	return x < 0 ? 0 : (unsigned long)x;
+}
+
+unsigned long global_node_page_state_pages(enum node_stat_item item)
+{
+	long x = 0;
+	if (!M || (unsigned)item >= NR_VM_NODE_STAT_ITEMS)
+		return 0;
+	for (int n = 0; n < M->nr_nodes; n++)
+		x += __atomic_load_n((long *)((char *)NODE_DATA(n) + node_stat_offset[item]), __ATOMIC_RELAXED);
+	return x < 0 ? 0 : (unsigned long)x;
+}
+
+/* the parentheses: inside kmm, global_node_page_state(item) is internal.h's macro (it calls this) */
+unsigned long(global_node_page_state)(enum node_stat_item item)
+{
+	static bool warned;
+	if ((item == NR_SLAB_RECLAIMABLE_B || item == NR_SLAB_UNRECLAIMABLE_B) &&
+	    !__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
+		MM_WARN_ON(item == NR_SLAB_RECLAIMABLE_B || item == NR_SLAB_UNRECLAIMABLE_B); /* VM_WARN_ON_ONCE */
+	return global_node_page_state_pages(item);
+}
+
+unsigned long global_vm_event(enum vm_event_item item)
+{
+	if (!counters_ready() || (unsigned)item >= NR_VM_EVENT_ITEMS)
+		return 0;
+	return sum_vm_event(item);
+}
+
+void all_vm_events(unsigned long *ret)
+{
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		ret[i] = global_vm_event((enum vm_event_item)i);
+}
+
+const char *vm_event_name(enum vm_event_item item)
+{
+	return (unsigned)item < NR_VM_EVENT_ITEMS ? vm_event_names[item] : NULL;
+}
+
+unsigned long totalram_pages(void)
+{
+	return counters_ready() ? (unsigned long)__atomic_load_n(&M->totalram_pages, __ATOMIC_RELAXED) : 0;
+}
+
+unsigned long totalhigh_pages(void)
+{
+	return counters_ready() ? (unsigned long)__atomic_load_n(&M->totalhigh_pages, __ATOMIC_RELAXED) : 0;
 }

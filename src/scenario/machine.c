@@ -31,6 +31,8 @@
  * the simulated clock (kmm_clock_advance from `sleep`/`step`).
  */#include "scenario_impl.h"
 
+#include <kmm/kstrtox.h>
+
 #include <ctype.h>
 #include <limits.h>
 
@@ -117,7 +119,7 @@ static int view_read(struct kmm_scenario *sc, struct stmt *st, const struct tok 
 		if (sc->checking)
 			return 0;
 		*text = kmm_proc_read(path);
-		return *text ? 0 : err_tok(sc, t, "no view %s (a task has maps, status, smaps_rollup, pagemap)", path);
+		return *text ? 0 : err_tok(sc, t, "no view %s (a task has maps, smaps, smaps_rollup, status, stat, statm, cmdline, oom_score, kmm/pagemap)", path);
 	}
 	return err_tok(sc, t, "no view \"%s\" (views: zoneinfo, buddyinfo, slabinfo, meminfo, vmallocinfo, counters, "
 			      "TASK/maps, ... - `help show` lists them)",
@@ -186,6 +188,9 @@ int cmd_file(struct kmm_scenario *sc, struct stmt *st)
 	unsigned long size;
 	if (nargs(sc, st, 2, 2) || parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
 		return -1;
+	if (size > SC_FILE_MAX)
+		return err_tok(sc, arg(st, 1), "a file of %s is larger than %lu MiB, the most a scenario makes (its bytes are "
+				"written in host memory first)", arg(st, 1)->text, SC_FILE_MAX >> 20);
 	CHECKED(sc);
 	const char *path = arg(st, 0)->text;
 	char *data = malloc(size ? size : 1);
@@ -318,11 +323,13 @@ static int parse_time(struct kmm_scenario *sc, const struct tok *t, u64 *ns)
 		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000ULL }, { "", 1000000000ULL },
 		{ "m", 60000000000ULL }, { "h", 3600000000000ULL },
 	};
-	char *e;
-	errno = 0;
-	unsigned long long v = strtoull(t->text, &e, 10);
-	for (size_t i = 0; t->text[0] >= '0' && t->text[0] <= '9' && !errno && i < ARRAY_SIZE(units); i++)
-		if (!strcmp(e, units[i].unit) && v <= ~0ULL / units[i].ns) {
+	u64 v = 0;
+	bool over = false;
+	size_t used = t->text[0] >= '0' && t->text[0] <= '9' ? kmm_parse_integer(t->text, strlen(t->text), 10, &v, &over) : 0;
+	for (size_t i = 0; used && i < ARRAY_SIZE(units); i++)
+		if (!strcmp(t->text + used, units[i].unit)) {
+			if (over || v > ~0ULL / units[i].ns)
+				return err_tok(sc, t, "the time \"%s\" is longer than 2^64 ns (584 years)", t->text);
 			*ns = v * units[i].ns;
 			return 0;
 		}

@@ -44,6 +44,12 @@
  * misuse, oopses) fail the run (status 3) unless an `expect counters bugs
  * ...` looked at them.  If failures were injected, how many is said too.
  *
+ * Hostile scripts end quickly: every number is read by lib/kstrtox.c's
+ * checked readers (kmalloc 16E is an error, not kmalloc(0)); o.max_steps
+ * bounds the statements a run executes (kmm run: 10 million by default);
+ * kmm_scenario_run_buf() refuses a NUL byte with its place; the handle
+ * table is hashed by name, O(1) per operation.
+ *
  * `sleep` and `step` move the simulated clock (sim/clock.c): what runs on
  * time - the flusher's writeback - runs as its moment passes.  The
  * commands about the machine as a whole live in machine.c; what the two
@@ -56,6 +62,8 @@
 
 #include <ctype.h>
 #include <limits.h>
+
+#include <kmm/kstrtox.h>
 
 #include <kmm/fs.h>
 #include <kmm/highmem.h>
@@ -340,27 +348,24 @@ static int stmt_resolve(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
+/* Every number of a script is read by lib/kstrtox.c's checked readers: none wraps. */
 int parse_num(struct kmm_scenario *sc, const struct tok *t, const char *s, long lo, long hi, long *out)
 {
-	char *e;
-	errno = 0;
-	long v = strtol(s, &e, 0);
-	if (!*s || *e || errno || v < lo || v > hi)
+	long v;
+	if (kstrtol(s, 0, &v) || v < lo || v > hi)
 		return err_tok(sc, t, "expected a number from %ld to %ld, got \"%s\"", lo, hi, s);
 	*out = v;
 	return 0;
 }
 
+/* A size of bytes: 4K, 10M, 0x1000, 4KB; up to LONG_MAX, as the C API's sizes are asked for. */
 int parse_size(struct kmm_scenario *sc, const struct tok *t, const char *s, unsigned long *out)
 {
-	char *e = NULL;
-	u64 v = 0;
-	if (*s >= '0' && *s <= '9') {
-		v = memparse(s, &e);
-		if (*e == 'B' || *e == 'b')
-			e++;
-	}
-	if (!e || *e || v > LONG_MAX)
+	u64 v;
+	int ret = kmm_parse_size(s, LONG_MAX, &v);
+	if (ret == -ERANGE)
+		return err_tok(sc, t, "the size \"%s\" is too large (at most %ld bytes)", s, LONG_MAX);
+	if (ret)
 		return err_tok(sc, t, "expected a size like 4K or 10M, got \"%s\"", s);
 	*out = (unsigned long)v;
 	return 0;
@@ -428,6 +433,8 @@ static int parse_prot(struct kmm_scenario *sc, const struct tok *t, unsigned lon
 
 /* ---- handles --------------------------------------------------------------------------------- */
 
+static int syscall_failed(struct kmm_scenario *sc, struct stmt *st, const char *what, long err);
+
 /* "p", "p[3]", "p[i]" with i a repeat's counter -> "p[3]" */
 int handle_name(struct kmm_scenario *sc, const struct tok *t, char *buf)
 {
@@ -448,10 +455,13 @@ int handle_name(struct kmm_scenario *sc, const struct tok *t, char *buf)
 	const char *idx = s + n + 1, *close = strchr(idx, ']');
 	if (!close || close[1] || close == idx)
 		goto bad;
-	long v;
-	char *e;
-	v = strtol(idx, &e, 10);
-	if (e != close) {
+	u64 v = 0;
+	bool over = false;
+	size_t used = kmm_parse_integer(idx, (size_t)(close - idx), 10, &v, &over);
+	if (used && idx + used == close && (over || v > SC_MAX_REPEAT))
+		return error_at(sc, t->line, t->col + (int)(idx - s), "the index %.*s is larger than %ld",
+				(int)(close - idx), idx, SC_MAX_REPEAT);
+	if (!used || idx + used != close) {
 		int i;
 		for (i = sc->nvars - 1; i >= 0; i--)
 			if (strlen(sc->vars[i].name) == (size_t)(close - idx) &&
@@ -462,18 +472,77 @@ int handle_name(struct kmm_scenario *sc, const struct tok *t, char *buf)
 					(int)(close - idx), idx);
 		v = sc->vars[i].value;
 	}
-	snprintf(buf, SC_NAME_MAX, "%.*s[%ld]", (int)n, s, v);
+	snprintf(buf, SC_NAME_MAX, "%.*s[%llu]", (int)n, s, (unsigned long long)v);
 	return 0;
 bad:
 	return err_tok(sc, t, "expected a handle name like p or p[i], got \"%s\"", s);
 }
 
+/*
+ * The table of handles.  sc->h keeps them in order of creation (the order
+ * finish releases them in, backwards); a hash of their names, chained
+ * through the handles themselves, finds a live one in O(1).  A release
+ * unlinks the handle from its chain at once and leaves a hole that the next
+ * growth compacts away (then the chains are rebuilt, the indices having
+ * moved), so a script holding 100,000 handles, or setting and freeing one
+ * name a million times, costs O(1) per operation.
+ */
+static unsigned handle_hash(const char *name)
+{
+	unsigned h = 2166136261u; /* FNV-1a */
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h;
+}
+
+static void handle_rehash(struct kmm_scenario *sc)
+{
+	unsigned want = 64;
+	while (want < 2u * (unsigned)sc->caph)
+		want *= 2;
+	if (want != sc->nbucket) {
+		int *b = realloc(sc->bucket, want * sizeof(*b));
+		if (!b) {
+			fprintf(stderr, "kmm: out of host memory for the scenario's handles\n");
+			abort();
+		}
+		sc->bucket = b;
+		sc->nbucket = want;
+	}
+	for (unsigned i = 0; i < sc->nbucket; i++)
+		sc->bucket[i] = -1;
+	for (int i = 0; i < sc->nh; i++) {
+		if (sc->h[i].kind == H_NONE)
+			continue;
+		int *head = &sc->bucket[handle_hash(sc->h[i].name) & (sc->nbucket - 1)];
+		sc->h[i].hnext = *head;
+		*head = i;
+	}
+}
+
 struct handle *handle_find(struct kmm_scenario *sc, const char *name)
 {
-	for (int i = sc->nh - 1; i >= 0; i--)
-		if (sc->h[i].kind != H_NONE && !strcmp(sc->h[i].name, name))
+	if (!sc->nbucket)
+		return NULL;
+	for (int i = sc->bucket[handle_hash(name) & (sc->nbucket - 1)]; i >= 0; i = sc->h[i].hnext)
+		if (!strcmp(sc->h[i].name, name))
 			return &sc->h[i];
 	return NULL;
+}
+
+/* The handle ends: off its chain, H_NONE (what it held is the caller's business). */
+static void handle_forget(struct kmm_scenario *sc, struct handle *h)
+{
+	if (h->kind == H_NONE)
+		return;
+	int idx = (int)(h - sc->h);
+	for (int *p = &sc->bucket[handle_hash(h->name) & (sc->nbucket - 1)]; *p >= 0; p = &sc->h[*p].hnext)
+		if (*p == idx) {
+			*p = h->hnext;
+			break;
+		}
+	sc->live[h->kind]--;
+	h->kind = H_NONE;
 }
 
 /*
@@ -530,14 +599,25 @@ static struct handle *handle_new(struct kmm_scenario *sc, struct stmt *st, enum 
 				sc->h[j++] = sc->h[i];
 		sc->nh = j;
 		if (sc->nh * 2 >= sc->caph) {
+			struct handle *nhs = realloc(sc->h, (size_t)(sc->caph ? sc->caph * 2 : 32) * sizeof(*sc->h));
+			if (!nhs) {
+				*ret = err_tok(sc, &st->tok[0], "out of host memory for %d handles", sc->nh + 1);
+				return NULL;
+			}
+			sc->h = nhs;
 			sc->caph = sc->caph ? sc->caph * 2 : 32;
-			sc->h = realloc(sc->h, (size_t)sc->caph * sizeof(*sc->h));
 		}
+		handle_rehash(sc);
 	}
-	struct handle *h = &sc->h[sc->nh++];
+	int idx = sc->nh++;
+	struct handle *h = &sc->h[idx];
 	memset(h, 0, sizeof(*h));
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	h->kind = kind;
+	int *head = &sc->bucket[handle_hash(h->name) & (sc->nbucket - 1)];
+	h->hnext = *head;
+	*head = idx;
+	sc->live[kind]++;
 	h->line = st->tok[0].line;
 	h->what = st->cmd->name;
 	return h;
@@ -702,21 +782,24 @@ static void handle_release(struct kmm_scenario *sc, struct handle *h)
 				kunmap_local(h->ptr);
 			break;
 		case H_TASK:
-			for (int i = 0; i < sc->nh; i++)
+			for (int i = 0; sc->live[H_MMAP] && i < sc->nh; i++)
 				if (sc->h[i].kind == H_MMAP && sc->h[i].task == h->task)
-					sc->h[i].kind = H_NONE; /* exit unmaps them */
+					handle_forget(sc, &sc->h[i]); /* exit unmaps them */
 			task_exit(h->task);
 			break;
 		case H_MMAP: task_munmap(h->task, h->addr, h->size); break;
 		default: break;
 		}
 	}
-	h->kind = H_NONE;
+	handle_forget(sc, h);
 }
 
 /* A handle that something else still needs: a kmap of these pages, an object of this cache. */
 static struct handle *handle_user(struct kmm_scenario *sc, const struct handle *h)
 {
+	if ((h->kind == H_PAGES && !sc->live[H_KMAP]) || (h->kind == H_CACHE && !sc->live[H_OBJ]) ||
+	    (h->kind != H_PAGES && h->kind != H_CACHE))
+		return NULL; /* nothing could use it: no walk over every handle */
 	for (int i = 0; i < sc->nh; i++) {
 		struct handle *u = &sc->h[i];
 		if (u->kind == H_KMAP && h->kind == H_PAGES && h->page && u->page &&
@@ -1011,7 +1094,7 @@ static int cmd_krealloc(struct kmm_scenario *sc, struct stmt *st)
 		h->size = size;
 		return 0;
 	}
-	old->kind = H_NONE; /* krealloc took it over */
+	handle_forget(sc, old); /* krealloc took it over */
 	if (!(h = handle_new(sc, st, H_OBJ, &ret))) {
 		kfree(p);
 		return ret;
@@ -1131,8 +1214,11 @@ static int cmd_exec(struct kmm_scenario *sc, struct stmt *st)
 	}
 	CHECKED(sc);
 	int ret = task_exec_layout(h->task, arg(st, 1)->text, sz[0], sz[1], sz[2]);
-	if (ret)
-		fprintf(sc->out, "exec %s: %s\n", arg(st, 1)->text, strerror(-ret));
+	if (ret) {
+		char what[300];
+		snprintf(what, sizeof(what), "exec %s", arg(st, 1)->text);
+		syscall_failed(sc, st, what, ret);
+	}
 	return 0;
 }
 
@@ -1178,17 +1264,16 @@ static int cmd_mmap(struct kmm_scenario *sc, struct stmt *st)
 		bool rw = (flags & MAP_SHARED) && (prot & PROT_WRITE);
 		fd = task_open(task, path, rw ? O_RDWR : O_RDONLY);
 		if (fd < 0) {
-			fprintf(sc->out, "open %s: %s\n", path, strerror(-fd));
-			return 0;
+			char what[300];
+			snprintf(what, sizeof(what), "open %s", path);
+			return syscall_failed(sc, st, what, fd);
 		}
 	}
 	long a = task_mmap(task, 0, size, prot, flags, fd, 0);
 	if (fd >= 0)
 		task_close(task, fd);
-	if (a < 0 && a > -4096) {
-		fprintf(sc->out, "mmap: %s\n", strerror((int)-a));
-		return 0;
-	}
+	if (a < 0 && a > -4096)
+		return syscall_failed(sc, st, "mmap", a);
 	h->addr = (unsigned long)a;
 	h->size = ((size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
 	return 0;
@@ -1248,12 +1333,21 @@ static int range_args(struct kmm_scenario *sc, struct stmt *st, struct range_arg
 	return 0;
 }
 
-/* A system call's failure is the scenario's to see, not an error of the script: "mprotect: Invalid argument". */
+/*
+ * A system call's failure is the scenario's to see, not an error of the
+ * script: "demo.kmm:7:1: mprotect: Invalid argument" on standard error (with
+ * the other errors, never mixed into the views), and the run goes on.
+ */
+static int syscall_failed(struct kmm_scenario *sc, struct stmt *st, const char *what, long err)
+{
+	fprintf(sc->err, "%s:%d:%d: %s: %s\n", sc->name, st->tok[st->cmd_at].line, st->tok[st->cmd_at].col, what,
+		strerror((int)-err));
+	return 0;
+}
+
 static int syscall_result(struct kmm_scenario *sc, struct stmt *st, long ret)
 {
-	if (ret < 0)
-		fprintf(sc->out, "%s: %s\n", st->cmd->name, strerror((int)-ret));
-	return 0;
+	return ret < 0 ? syscall_failed(sc, st, st->cmd->name, ret) : 0;
 }
 
 static int cmd_touch(struct kmm_scenario *sc, struct stmt *st)
@@ -1361,7 +1455,8 @@ static int cmd_help(struct kmm_scenario *sc, struct stmt *st)
 			fprintf(sc->out, "    views:");
 			for (const char *const *p = kmm_proc_paths(); *p; p++)
 				fprintf(sc->out, " %s", *p);
-			fprintf(sc->out, " counters TASK/maps TASK/status TASK/smaps_rollup TASK/pagemap\n");
+			fprintf(sc->out, " counters TASK/maps TASK/smaps TASK/smaps_rollup TASK/status TASK/stat TASK/statm"
+					 " TASK/cmdline TASK/oom_score TASK/oom_score_adj TASK/kmm/pagemap\n");
 		}
 		return 0;
 	}
@@ -1477,7 +1572,9 @@ static int run_stmts(struct kmm_scenario *sc, struct stmt *s, int n)
 		struct stmt *st = &s[i];
 		if (!sc->checking) {
 			if (sc->o.max_steps && ++sc->steps > sc->o.max_steps)
-				return err_tok(sc, &st->tok[0], "the script ran more than %ld statements (the limit)",
+				return err_tok(sc, &st->tok[0],
+					       "the script ran more than %ld statements, the step limit (kmm run --max-steps N "
+					       "raises it, 0 removes it)",
 					       sc->o.max_steps);
 			if (!sc->booted && needs_machine(st) && machine_boot(sc, &st->tok[0]))
 				return -1;
@@ -1545,6 +1642,7 @@ int kmm_scenario_feed(struct kmm_scenario *sc, const char *text, int first_line)
 	int before = sc->status;
 	sc->status = 0;
 	sc->stop = false;
+	sc->steps = 0; /* o.max_steps bounds each piece (a shell line), not a whole session */
 	if (!prog || parse_block(&lx, &prog->stmts, &prog->n, 0, NULL)) {
 		free(prog);
 		goto out;
@@ -1620,6 +1718,7 @@ int kmm_scenario_finish(struct kmm_scenario *sc)
 	}
 	free(sc->e820);
 	free(sc->h);
+	free(sc->bucket);
 	free(sc->handle_names);
 	free(sc);
 	return status;
@@ -1654,4 +1753,41 @@ int kmm_scenario_run(const char *text, const struct kmm_scenario_opts *o)
 	}
 	int fin = kmm_scenario_finish(sc);
 	return fin > status ? fin : status;
+}
+
+bool kmm_text_find_nul(const char *buf, size_t len, int *line, int *col)
+{
+	const char *nul = memchr(buf, 0, len);
+	if (!nul)
+		return false;
+	*line = 1;
+	const char *bol = buf;
+	for (const char *p = buf; p < nul; p++)
+		if (*p == '\n') {
+			++*line;
+			bol = p + 1;
+		}
+	*col = (int)(nul - bol) + 1;
+	return true;
+}
+
+int kmm_scenario_run_buf(const char *buf, size_t len, const struct kmm_scenario_opts *o)
+{
+	int line, col;
+	if (kmm_text_find_nul(buf, len, &line, &col)) {
+		fprintf(o->err ? o->err : stderr, "%s:%d:%d: a NUL byte: a script is text (nothing was run)\n",
+			o->name ? o->name : "<input>", line, col);
+		return KMM_SCENARIO_USAGE;
+	}
+	char *text = malloc(len + 1);
+	if (!text) {
+		fprintf(o->err ? o->err : stderr, "%s: no host memory for a script of %zu bytes\n",
+			o->name ? o->name : "<input>", len);
+		return KMM_SCENARIO_USAGE;
+	}
+	memcpy(text, buf, len);
+	text[len] = 0;
+	int status = kmm_scenario_run(text, o);
+	free(text);
+	return status;
 }

@@ -17,6 +17,7 @@
 #define SC_MAX_REPEAT 1000000L   /* iterations of one repeat */
 #define SC_MAX_ARGS 24           /* words in a statement */
 #define SC_NAME_MAX 64           /* a handle's name with its index */
+#define SC_FILE_MAX (1UL << 30)  /* bytes of one `file` (made in host memory, then on the disk) */
 
 /* ---- statements ------------------------------------------------------------------------------ */
 
@@ -64,6 +65,7 @@ struct handle {
 	enum kmap_how how;           /* kmap */
 	struct task_struct *task;    /* task; mmap: the task whose region it is */
 	unsigned long addr;          /* mmap: start */
+	int hnext;                   /* next live handle in its name's hash chain (an index of sc->h), -1: none */
 };
 
 struct loopvar {
@@ -79,8 +81,12 @@ struct kmm_scenario {
 	bool checking;               /* parse arguments only */
 	bool stop;                   /* a usage error: run no further */
 	struct program *programs;
-	struct handle *h;            /* in order of creation */
+	struct handle *h;            /* in order of creation; released ones (H_NONE) until the next compaction */
 	int nh, caph;
+	int *bucket;                 /* name hash -> first live handle of that hash (an index of h), -1: none;
+					every live handle is on exactly one chain, no released one is */
+	unsigned nbucket;            /* a power of two, >= 2 * caph: chains stay short */
+	long live[H_MMAP + 1];       /* live handles of each kind: lets a release skip looking for users */
 	const char **handle_names;   /* kmm_scenario_handles() */
 	struct loopvar vars[SC_MAX_DEPTH];
 	int nvars;

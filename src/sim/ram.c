@@ -25,21 +25,191 @@
  * device_init); phys_backing() says which memfd holds a physical address.
  * Nothing here is on an allocation hot path: all host calls happen at boot
  * and shutdown.
+ *
+ * Before reserving anything, ram_host_check() asks whether the host can hold
+ * the machine at all (its struct pages are the real cost) and refuses with
+ * the figures when it cannot, instead of meeting the host's OOM killer.
  */
 #define _GNU_SOURCE
 #include "internal.h"
 #include "sim/ram.h"
 #include "sim/track.h"
 
+#include <limits.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 struct kmm_ram kmm_ram = { .fd = -1 };
+
+/* ---- what the host can give ------------------------------------------------------ */
+
+/* A "Name:   123 kB" line of /proc/meminfo in bytes; false if absent. */
+static bool meminfo_bytes(const char *text, const char *name, u64 *out)
+{
+	size_t nl = strlen(name);
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, name, nl) && l[nl] == ':') {
+			unsigned long long kb;
+			if (sscanf(l + nl + 1, "%llu", &kb) != 1)
+				return false;
+			*out = kb << 10;
+			return true;
+		}
+	return false;
+}
+
+static bool read_small_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return n > 0;
+}
+
+/* The memory cgroup's room (limit - usage), v2 or v1, if this process is limited; else ULLONG_MAX. */
+static u64 cgroup_room(void)
+{
+	char cg[4096], path[4400], a[64], b[64];
+	u64 room = ULLONG_MAX;
+	if (!read_small_file("/proc/self/cgroup", cg, sizeof(cg)))
+		return room;
+	for (char *save = NULL, *l = strtok_r(cg, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		const char *rel = NULL, *lim = NULL, *use = NULL, *dir = NULL;
+		if (!strncmp(l, "0::", 3)) {
+			rel = l + 3, dir = "/sys/fs/cgroup", lim = "memory.max", use = "memory.current";
+		} else if (strstr(l, ":memory:")) {
+			rel = strstr(l, ":memory:") + 8, dir = "/sys/fs/cgroup/memory", lim = "memory.limit_in_bytes",
+			use = "memory.usage_in_bytes";
+		}
+		if (!rel)
+			continue;
+		snprintf(path, sizeof(path), "%s%s/%s", dir, rel, lim);
+		if (!read_small_file(path, a, sizeof(a)))
+			continue;
+		snprintf(path, sizeof(path), "%s%s/%s", dir, rel, use);
+		if (!read_small_file(path, b, sizeof(b)))
+			continue;
+		unsigned long long limit, usage;
+		if (sscanf(a, "%llu", &limit) == 1 && sscanf(b, "%llu", &usage) == 1 && limit > usage &&
+		    limit - usage < room)
+			room = limit - usage; /* "max" (v2 unlimited) does not scan */
+	}
+	return room;
+}
+
+static void human(u64 bytes, char *buf, size_t len)
+{
+	if (bytes >= (10ULL << 30))
+		snprintf(buf, len, "%llu GiB", (unsigned long long)(bytes >> 30));
+	else
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(bytes >> 20));
+}
+
+/*
+ * Before anything big is reserved: can the host hold this machine?  What a
+ * machine costs the host is mostly its struct pages - mem_map, one struct
+ * page of host memory per page frame, every one written by memmap_init -
+ * while simulated RAM is a sparse memfd that costs only what is touched.
+ * So a 64 TiB machine needs a terabyte of host memory before it has booted,
+ * and without this check the host's OOM killer ends the process (and
+ * others) half-way through memmap_init, with no message.  Checked: the
+ * host's MemAvailable + SwapFree, the memory cgroup's room, the commit
+ * limit when vm.overcommit_memory is 2 (MAP_NORESERVE is ignored then),
+ * RLIMIT_DATA for the mem_map mapping, and - by reserving it for a moment -
+ * the address space for RAM and mem_map together (RLIMIT_AS, the host's
+ * user address space).
+ */
+/*
+ * The struct pages boot will write, in frames: all of mem_map on a FLATMEM
+ * kernel (i386), only the sections that hold RAM on a SPARSEMEM one (x86_64
+ * skips the holes, so 1G at 0 and 1G at 32T costs two sections, not 32T).
+ * memblock.memory holds the RAM (sorted) by the time ram_init runs.
+ */
+static u64 memmap_frames(void)
+{
+	if (M->prof->flatmem)
+		return ALIGN(M->max_pfn, MAX_ORDER_NR_PAGES);
+	const struct memblock_type *mem = &M->memblock.memory;
+	u64 pps = 1ULL << (M->prof->section_size_bits - PAGE_SHIFT), sections = 0, next = 0;
+	for (unsigned long i = 0; i < mem->cnt; i++) {
+		u64 s = PFN_DOWN(mem->regions[i].base), e = PFN_UP(mem->regions[i].base + mem->regions[i].size);
+		u64 first = max(s / pps, next), end = (e + pps - 1) / pps;
+		if (end > first) {
+			sections += end - first;
+			next = end;
+		}
+	}
+	return sections * pps;
+}
+
+static int ram_host_check(u64 ram_bytes, char *err, size_t errlen)
+{
+	const u64 slack = 64ULL << 20; /* page tables, per-CPU areas, slab and the tool itself */
+	u64 frames = memmap_frames(), memmap_span = (u64)ALIGN(M->max_pfn, MAX_ORDER_NR_PAGES) * sizeof(struct page);
+	u64 need = frames * sizeof(struct page) + slack, avail = ULLONG_MAX, v;
+	char text[8192], a[32], b[32];
+	const char *what = NULL;
+	if (read_small_file("/proc/meminfo", text, sizeof(text)) && meminfo_bytes(text, "MemAvailable", &avail)) {
+		what = "available host memory (MemAvailable + SwapFree)";
+		if (meminfo_bytes(text, "SwapFree", &v))
+			avail += v;
+		char oc[16];
+		u64 limit, committed;
+		if (read_small_file("/proc/sys/vm/overcommit_memory", oc, sizeof(oc)) && oc[0] == '2' &&
+		    meminfo_bytes(text, "CommitLimit", &limit) && meminfo_bytes(text, "Committed_AS", &committed)) {
+			u64 room = limit > committed ? limit - committed : 0;
+			if (room < avail) {
+				avail = room;
+				what = "the host's commit limit (vm.overcommit_memory = 2: CommitLimit - Committed_AS)";
+			}
+		}
+	}
+	v = cgroup_room();
+	if (v < avail) {
+		avail = v;
+		what = "the room left in this process's memory cgroup";
+	}
+	struct rlimit rl;
+	if (!getrlimit(RLIMIT_DATA, &rl) && rl.rlim_cur != RLIM_INFINITY && (u64)rl.rlim_cur < avail) {
+		avail = rl.rlim_cur;
+		what = "RLIMIT_DATA (ulimit -d)";
+	}
+	human(PFN_PHYS(M->max_pfn), a, sizeof(a));
+	if (need > avail) {
+		human(need, b, sizeof(b));
+		char c[32];
+		human(avail, c, sizeof(c));
+		snprintf(err, errlen,
+			 "kmm: a machine of %s needs about %s of host memory for its struct pages (%zu bytes for each of "
+			 "%llu page frames) and this host can give %s (%s): boot a smaller machine",
+			 a, b, sizeof(struct page), (unsigned long long)frames, c, what);
+		return -ENOMEM;
+	}
+	/* the address space: RAM's window and mem_map, reserved together for a moment */
+	void *probe = mmap(NULL, ram_bytes + memmap_span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (probe == MAP_FAILED) {
+		human(ram_bytes + memmap_span, b, sizeof(b));
+		snprintf(err, errlen,
+			 "kmm: a machine of %s needs %s of host address space for its RAM window and mem_map, and the "
+			 "host refuses it (%s; RLIMIT_AS is ulimit -v): boot a smaller machine",
+			 a, b, strerror(errno));
+		return -ENOMEM;
+	}
+	munmap(probe, ram_bytes + memmap_span);
+	return 0;
+}
 
 int ram_init(char *err, size_t errlen)
 {
 	u64 bytes = PFN_PHYS(M->max_pfn);
 	u64 direct = PFN_PHYS(M->max_low_pfn);
+	int ret = ram_host_check(bytes, err, errlen);
+	if (ret)
+		return ret;
 
 	int fd = memfd_create("kmm-ram", MFD_CLOEXEC);
 	if (fd < 0) {

@@ -15,11 +15,30 @@
 #define _GNU_SOURCE
 #include "sim/track.h"
 
+#include <kmm/kasan.h>
+
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 bool track_on = KMM_TRACK;
+
+__thread int kasan_depth;
+
+void kasan_disable_current(void)
+{
+	kasan_depth++;
+}
+
+void kasan_enable_current(void)
+{
+	kasan_depth--;
+}
+
+int kasan_current_depth(void)
+{
+	return kasan_depth;
+}
 
 #if KMM_TRACK_ASAN
 

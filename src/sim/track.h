@@ -135,6 +135,17 @@ static inline void track_store_ptr(void **p, void *v)
 }
 #endif
 
+/*
+ * kasan_disable_current() depth of this thread (kmm/kasan.h): reports kmm
+ * raises from what the tool says - a double free - are suppressed while it
+ * is above zero, as Linux's report_suppressed().
+ */
+extern __thread int kasan_depth;
+static inline bool track_report_suppressed(void)
+{
+	return kasan_depth > 0;
+}
+
 /* Forget everything said about [p, p + n): the range is about to be unmapped (ram_exit). */
 void track_forget(void *p, size_t n);
 

@@ -64,6 +64,7 @@
 #include "mm/slab.h"
 
 #define LINE_MAX_BYTES (64 * 1024)      /* a longer line is malformed */
+#define ENDLESS_LINE_BYTES (64 << 20)   /* a longer one stops the replay: the input is no text */
 #define CHUNK_BYTES (256 * 1024)        /* decompression output per step */
 #define MAX_TRACED_CACHES 1024          /* distinct cache names one trace may create */
 #define MAX_SAMPLES 2048                /* then every other is dropped */
@@ -118,6 +119,7 @@ struct kmm_replay {
 	char *carry;                      /* the unfinished line of the previous chunk */
 	size_t carry_len;
 	bool skipping_long_line;
+	u64 long_line_bytes;               /* bytes of the over-long line being skipped (ENDLESS_LINE_BYTES stops) */
 	bool stopped;                     /* strict stop or broken input: feed no more */
 	bool finished;
 
@@ -719,6 +721,8 @@ static void replay_line(struct kmm_replay *r, const char *line, size_t len)
 	}
 }
 
+static void input_error(struct kmm_replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Split text into lines; the unfinished last one waits in carry for the next chunk. */
 static void replay_text(struct kmm_replay *r, const char *p, size_t len)
 {
@@ -727,13 +731,20 @@ static void replay_text(struct kmm_replay *r, const char *p, size_t len)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		if (r->skipping_long_line) {
-			if (nl)
+			r->long_line_bytes += n;
+			if (nl) {
 				r->skipping_long_line = false;
+			} else if (r->long_line_bytes > ENDLESS_LINE_BYTES) {
+				/* /dev/zero, a binary file: no text trace has such a line, and it may never end */
+				input_error(r, "more than %d MiB without a newline (after line %lu): not a text trace",
+					    ENDLESS_LINE_BYTES >> 20, r->st.lines);
+			}
 		} else if (r->carry_len + n > LINE_MAX_BYTES) {
 			r->st.lines++;
 			malformed(r, "a line longer than %d bytes", LINE_MAX_BYTES);
 			r->carry_len = 0;
 			r->skipping_long_line = !nl;
+			r->long_line_bytes = 0;
 		} else if (!nl) {
 			memcpy(r->carry + r->carry_len, p, n);
 			r->carry_len += n;

@@ -26,8 +26,10 @@
  *   mm_page_alloc     page|pfn order gfp_flags [migratetype]
  *   mm_page_free      page|pfn order
  *
- * Numbers are parsed by hand with their lengths bounded (a line need not be
- * NUL-terminated and may be garbage): no strtol, no sscanf.  The parser
+ * Numbers are read by lib/kstrtox.c's kmm_parse_integer() with their lengths
+ * bounded (a line need not be NUL-terminated and may be garbage): no strtol,
+ * no sscanf; a value too large for its field (bytes_req=18446744073709551616)
+ * is a malformed line that says so, never a wrapped number.  The parser
  * keeps no state apart from a small per-thread memo of gfp_flags strings,
  * since a trace repeats a handful of them hundreds of thousands of times.
  */
@@ -35,6 +37,7 @@
 
 #include <limits.h>
 
+#include <kmm/kstrtox.h>
 #include <kmm/trace.h>
 
 static bool is_space(char c)
@@ -69,64 +72,54 @@ static const char *excerpt(const char *s, size_t len, char *buf, size_t buflen)
 
 /* ---- numbers ----------------------------------------------------------------------- */
 
-static bool parse_dec(const char *s, size_t len, u64 *out)
+/*
+ * The readers below are lib/kstrtox.c's kmm_parse_integer() on a bounded
+ * value: the whole value must be digits, and one that does not fit is
+ * -ERANGE (said as such), never a wrapped or truncated number.  0 or -errno.
+ */
+static int parse_base(const char *s, size_t len, unsigned base, u64 *out)
 {
-	u64 v = 0;
-	if (!len || len > 20)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-		if (d > 9 || __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v))
-			return false;
-	}
-	*out = v;
-	return true;
+	bool over = false;
+	size_t n = kmm_parse_integer(s, len, base, out, &over);
+	if (!n || n != len)
+		return -EINVAL;
+	return over ? -ERANGE : 0;
 }
 
-/* hex digit value + 1 by character; 0: not a hex digit */
-static const unsigned char hex_digit[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-static bool parse_hex(const char *s, size_t len, u64 *out)
+static int parse_dec(const char *s, size_t len, u64 *out)
 {
-	u64 v = 0;
-	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		s += 2;
-		len -= 2;
-	}
-	if (!len || len > 16)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned d = hex_digit[(unsigned char)s[i]];
-		if (!d)
-			return false;
-		v = v << 4 | (d - 1);
-	}
-	*out = v;
-	return true;
+	if (len && (s[0] < '0' || s[0] > '9'))
+		return -EINVAL; /* no sign, no 0x */
+	return parse_base(s, len, 10, out);
 }
 
-/* A %p value: hex digits (perhaps 0x...), or "(null)" as old kernels print NULL. */
-static bool parse_ptr(const char *s, size_t len, u64 *out)
+static int parse_hex(const char *s, size_t len, u64 *out)
+{
+	return parse_base(s, len, 16, out);
+}
+
+/* A %p value: at most 16 hex digits (perhaps 0x...), or "(null)" as old kernels print NULL. */
+static int parse_ptr(const char *s, size_t len, u64 *out)
 {
 	if (len == 6 && !memcmp(s, "(null)", 6)) {
 		*out = 0;
-		return true;
+		return 0;
 	}
+	if (len - (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 2 : 0) > 16)
+		return -EINVAL; /* no kernel prints a pointer wider than 64 bits */
 	return parse_hex(s, len, out);
 }
 
-static bool parse_int(const char *s, size_t len, int *out)
+static int parse_int(const char *s, size_t len, int *out)
 {
 	bool neg = len && s[0] == '-';
 	u64 v;
-	if (!parse_dec(s + neg, len - neg, &v) || v > 0x7fffffff)
-		return false;
-	*out = neg ? -(int)v : (int)v;
-	return true;
+	int ret = parse_dec(s + neg, len - neg, &v);
+	if (!ret && v > 0x7fffffffULL + neg)
+		ret = -ERANGE;
+	if (!ret)
+		*out = neg ? (int)(-(long long)v) : (int)v;
+	return ret;
 }
 
 /* ---- gfp flags ------------------------------------------------------------------------ */
@@ -409,16 +402,20 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 		p = (size_t)(ve - line);
 		size_t vlen = (size_t)(ve - v);
 		u64 n = 0;
-		bool ok = true;
+		int bad = 0;
 		if (KEY_IS(k, klen, "ptr")) {
-			ok = parse_ptr(v, vlen, &ev->ptr);
+			bad = parse_ptr(v, vlen, &ev->ptr);
 			have |= F_PTR;
 		} else if (KEY_IS(k, klen, "bytes_req")) {
-			ok = parse_dec(v, vlen, &n) && n <= ULONG_MAX;
+			bad = parse_dec(v, vlen, &n);
+			if (!bad && n > ULONG_MAX)
+				bad = -ERANGE;
 			ev->bytes_req = (unsigned long)n;
 			have |= F_BYTES_REQ;
 		} else if (KEY_IS(k, klen, "bytes_alloc")) {
-			ok = parse_dec(v, vlen, &n) && n <= ULONG_MAX;
+			bad = parse_dec(v, vlen, &n);
+			if (!bad && n > ULONG_MAX)
+				bad = -ERANGE;
 			ev->bytes_alloc = (unsigned long)n;
 			have |= F_BYTES_ALLOC;
 		} else if (KEY_IS(k, klen, "gfp_flags")) {
@@ -426,28 +423,34 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 				return KMM_TRACE_MALFORMED;
 			have |= F_GFP;
 		} else if (KEY_IS(k, klen, "node")) {
-			ok = parse_int(v, vlen, &ev->node);
+			bad = parse_int(v, vlen, &ev->node);
 		} else if (KEY_IS(k, klen, "name")) {
 			ev->name = v;
 			ev->name_len = vlen;
 		} else if (KEY_IS(k, klen, "page")) {
-			ok = parse_ptr(v, vlen, &ev->ptr);
+			bad = parse_ptr(v, vlen, &ev->ptr);
 			have |= F_PAGE;
 		} else if (KEY_IS(k, klen, "pfn")) {
 			/* 0x%lx since 5.x, %lu before */
-			ok = (vlen > 2 && v[1] == 'x') ? parse_hex(v, vlen, &ev->pfn) : parse_dec(v, vlen, &ev->pfn);
+			bad = (vlen > 2 && v[1] == 'x') ? parse_hex(v, vlen, &ev->pfn) : parse_dec(v, vlen, &ev->pfn);
 			have |= F_PFN;
 		} else if (KEY_IS(k, klen, "order")) {
-			int o;
-			ok = parse_int(v, vlen, &o) && o >= 0;
-			ev->order = ok ? (unsigned)o : 0;
+			int o = 0;
+			bad = parse_int(v, vlen, &o);
+			if (!bad && o < 0)
+				bad = -EINVAL;
+			ev->order = bad ? 0 : (unsigned)o;
 			have |= F_ORDER;
 		} else if (KEY_IS(k, klen, "migratetype")) {
-			ok = parse_int(v, vlen, &ev->migratetype);
+			bad = parse_int(v, vlen, &ev->migratetype);
 		}
-		if (!ok) {
-			set_why(why, whylen, "%s: bad value for %.*s=: \"%s\"", kind_names[kind], (int)klen, k,
-				excerpt(v, vlen, buf, sizeof(buf)));
+		if (bad) {
+			set_why(why, whylen, "%s: bad value for %.*s=: \"%s\"%s", kind_names[kind], (int)klen, k,
+				excerpt(v, vlen, buf, sizeof(buf)),
+				bad != -ERANGE ? ""
+				: KEY_IS(k, klen, "bytes_req") || KEY_IS(k, klen, "bytes_alloc") ? " (too large for an unsigned long)"
+				: KEY_IS(k, klen, "node") || KEY_IS(k, klen, "order") || KEY_IS(k, klen, "migratetype")
+				? " (out of an int's range)" : " (too large for 64 bits)");
 			return KMM_TRACE_MALFORMED;
 		}
 	}

@@ -1,0 +1,162 @@
+/*
+ * signal.c - the signals the kernel sends a task, queued as Linux 6.1's
+ * kernel/signal.c queues them.
+ *
+ * A task's pending signals are a mask (bit sig - 1) and a list of
+ * sigqueues, one per queued instance, each with its siginfo:
+ *
+ *   task->pending.signal  ..0100 0100 0000..   (SIGSEGV, SIGBUS pending)
+ *   task->pending.list    [SIGBUS, BUS_ADRERR, addr] -> [SIGSEGV, SEGV_MAPERR, addr]
+ *
+ * A standard signal (below SIGRTMIN) is pending at most once: sending it
+ * again while it waits changes nothing (legacy_queue), so the first
+ * siginfo is the one delivered.  A real-time signal queues every time,
+ * up to RLIMIT_SIGPENDING instances.  If no sigqueue can be had the
+ * signal is still marked pending and its siginfo is lost: dequeuing it
+ * then gives SI_USER with no address, as collect_signal does.
+ *
+ * dequeue_signal takes the next signal not blocked: the synchronous ones
+ * (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS) first, as next_signal
+ * does, then the lowest number; the mask bit stays while another instance
+ * of the same signal is queued.
+ *
+ * Who sends: the fault handler (mm/memory.c) through
+ * force_sig_fault_to_task, for a fault the task may not take (SIGSEGV) or
+ * a page beyond a file's end (SIGBUS).  kmm runs no user code, so nothing
+ * is delivered: the signals wait until the caller dequeues them or the
+ * task exits (flush_sigqueue).  Not modelled: handlers, blocking masks
+ * kept by the task, shared (process-wide) pending sets, signalfd.
+ *
+ * Locking: t->siglock (sighand->siglock) guards pending and nr_queued; it
+ * is a leaf lock, taken inside mmap_lock by the fault handler.  The
+ * sigqueues are host memory (Linux's come from the sigqueue slab cache).
+ */
+#include "internal.h"
+
+#include <kmm/task.h>
+#include <signal.h>
+
+#define sig_bit(sig) (1ULL << ((sig) - 1))
+#define SYNCHRONOUS_MASK (sig_bit(SIGSEGV) | sig_bit(SIGBUS) | sig_bit(SIGILL) | sig_bit(SIGTRAP) | \
+			  sig_bit(SIGFPE) | sig_bit(SIGSYS))
+
+void init_sigpending(struct task_struct *t)
+{
+	INIT_LIST_HEAD(&t->pending.list);
+	t->pending.signal = 0;
+	t->nr_queued = 0;
+	pthread_mutex_init(&t->siglock, NULL);
+}
+
+/* The task is gone: what it never dequeued goes with it. */
+void flush_sigqueue(struct task_struct *t)
+{
+	pthread_mutex_lock(&t->siglock);
+	while (!list_empty(&t->pending.list)) {
+		struct sigqueue *q = list_entry(t->pending.list.next, struct sigqueue, list);
+		list_del(&q->list);
+		free(q);
+	}
+	t->pending.signal = 0;
+	t->nr_queued = 0;
+	pthread_mutex_unlock(&t->siglock);
+}
+
+/* __send_signal_locked: queue sig with info for t (siglock held); 0, or -EAGAIN past RLIMIT_SIGPENDING. */
+static int __send_signal(int sig, const kernel_siginfo_t *info, struct task_struct *t)
+{
+	struct sigpending *p = &t->pending;
+	if (sig < KMM_SIGRTMIN && (p->signal & sig_bit(sig)))
+		return 0; /* legacy_queue: one instance of a standard signal */
+	bool from_kernel = info->si_code > 0 || info->si_code == SI_KERNEL; /* SI_FROMKERNEL */
+	struct sigqueue *q = NULL;
+	if ((unsigned long)t->nr_queued < t->rlim[RLIMIT_SIGPENDING] || from_kernel) /* override_rlimit for the kernel's */
+		q = malloc(sizeof(*q));
+	if (q) {
+		q->info = *info;
+		list_add_tail(&q->list, &p->list);
+		t->nr_queued++;
+	} else if (sig >= KMM_SIGRTMIN && info->si_code != SI_USER) {
+		return -EAGAIN; /* queue overflow: a real-time signal is not sent without its siginfo */
+	}
+	p->signal |= sig_bit(sig); /* else a silent loss of the siginfo, as Linux's */
+	return 0;
+}
+
+int send_sig_info(int sig, const kernel_siginfo_t *info, struct task_struct *t)
+{
+	if (!t || sig < 1 || sig > KMM_NSIG)
+		return -EINVAL;
+	kernel_siginfo_t k = { .si_signo = sig, .si_code = SI_KERNEL };
+	if (info) {
+		k = *info;
+		k.si_signo = sig;
+	}
+	pthread_mutex_lock(&t->siglock);
+	int ret = __send_signal(sig, &k, t);
+	pthread_mutex_unlock(&t->siglock);
+	return ret;
+}
+
+/* force_sig_fault_to_task: the fault handler's SIGSEGV / SIGBUS, with the faulting address. */
+int force_sig_fault_to_task(int sig, int code, unsigned long addr, struct task_struct *t)
+{
+	kernel_siginfo_t info = { .si_signo = sig, .si_code = code, .si_addr = addr };
+	return send_sig_info(sig, &info, t);
+}
+
+u64 task_sigpending(struct task_struct *t)
+{
+	if (!t)
+		return 0;
+	pthread_mutex_lock(&t->siglock);
+	u64 s = t->pending.signal;
+	pthread_mutex_unlock(&t->siglock);
+	return s;
+}
+
+/* next_signal: the synchronous signals first, then the lowest; 0 if none. */
+static int next_signal(u64 pending, u64 blocked)
+{
+	u64 x = pending & ~blocked;
+	if (x & SYNCHRONOUS_MASK)
+		x &= SYNCHRONOUS_MASK;
+	return x ? __builtin_ctzll(x) + 1 : 0;
+}
+
+int dequeue_signal(struct task_struct *t, u64 blocked, kernel_siginfo_t *info)
+{
+	if (!t || !info)
+		return -EINVAL;
+	pthread_mutex_lock(&t->siglock);
+	struct sigpending *p = &t->pending;
+	int sig = next_signal(p->signal, blocked);
+	if (sig) {
+		/* collect_signal: the first sigqueue of sig; the bit stays if another follows */
+		struct sigqueue *first = NULL;
+		bool more = false;
+		struct list_head *pos;
+		list_for_each(pos, &p->list) {
+			struct sigqueue *q = list_entry(pos, struct sigqueue, list);
+			if (q->info.si_signo != sig)
+				continue;
+			if (first) {
+				more = true;
+				break;
+			}
+			first = q;
+		}
+		if (!more)
+			p->signal &= ~sig_bit(sig);
+		if (first) {
+			list_del(&first->list);
+			*info = first->info;
+			free(first);
+			t->nr_queued--;
+		} else { /* it lost its siginfo on the way in */
+			*info = (kernel_siginfo_t){ .si_signo = sig, .si_code = SI_USER };
+		}
+	}
+	pthread_mutex_unlock(&t->siglock);
+	return sig;
+}
