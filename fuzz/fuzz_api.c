@@ -267,12 +267,16 @@ static void __attribute__((format(printf, 1, 2), noreturn)) fail(const char *fmt
 	abort();
 }
 
+static int trace = -1; /* FUZZ_API_TRACE set: each operation to stderr, said before it runs */
+
 static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(H.line, sizeof(H.line), fmt, ap);
 	va_end(ap);
+	if (trace > 0)
+		fprintf(stderr, "%d> %s\n", H.op, H.line);
 }
 
 /* The call just made was a misuse Linux reports: a report must have come. */
@@ -1227,7 +1231,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in_pos = 0;
 	struct kmm_usage before;
 	kmm_usage_settle(&before);
-	static int trace = -1;
 	if (trace < 0)
 		trace = getenv("FUZZ_API_TRACE") != NULL; /* each operation to stderr */
 	for (H.op = 1; H.op <= MAX_OPS && in_pos < in_len; H.op++) {

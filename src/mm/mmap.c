@@ -647,8 +647,9 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 {
 	struct mm_struct *mm = t->mm;
 	struct vm_area_struct *vma = find_vma(mm, addr);
-	if (!vma || vma->vm_start > addr || addr + old_len > vma->vm_end)
-		return -EFAULT; /* the old range must lie in one VMA */
+	/* the old range must lie in one VMA (vma_to_resize; compared so that no sum wraps) */
+	if (!vma || vma->vm_start > addr || old_len > vma->vm_end - addr)
+		return -EFAULT;
 	if (!old_len && !(vma->vm_flags & (VM_SHARED | VM_MAYSHARE))) {
 		printk(KERN_WARNING "%s (%d): attempted to duplicate a private mapping with mremap.  This is not supported.\n",
 		       t->comm, t->pid);
@@ -663,7 +664,7 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 			return ret ? ret : (long)addr;
 		}
 		/* grow in place when the VMA ends here and the space after it is free */
-		if (addr + old_len == vma->vm_end && addr + new_len <= mm->task_size &&
+		if (addr + old_len == vma->vm_end && new_len <= mm->task_size - addr &&
 		    range_free(mm, vma->vm_end, addr + new_len)) {
 			vm_stat_account(mm, vma->vm_flags, (long)grow);
 			vma->vm_end = addr + new_len;
@@ -676,7 +677,7 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 		if (!new_addr)
 			return -ENOMEM;
 	} else {
-		if ((new_addr & ~PAGE_MASK) || new_addr > mm->task_size - new_len)
+		if ((new_addr & ~PAGE_MASK) || new_len > mm->task_size || new_addr > mm->task_size - new_len)
 			return -EINVAL;
 		if (new_addr < addr + old_len && addr < new_addr + new_len)
 			return -EINVAL; /* the ranges overlap */
@@ -727,6 +728,10 @@ long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_le
 	new_len = ALIGN(new_len, PAGE_SIZE);
 	if (!new_len)
 		return -EINVAL; /* old_len 0 is allowed: it duplicates a shared mapping */
+	/* mremap_to's first checks, before anything is looked up */
+	if ((flags & MREMAP_FIXED) &&
+	    ((new_addr & ~PAGE_MASK) || new_len > t->mm->task_size || new_addr > t->mm->task_size - new_len))
+		return -EINVAL;
 	pthread_mutex_lock(&t->mm->mmap_lock);
 	long ret = do_mremap(t, addr, old_len, new_len, flags, new_addr);
 	pthread_mutex_unlock(&t->mm->mmap_lock);
