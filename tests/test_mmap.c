@@ -5,6 +5,7 @@
  */
 #include "kmm_test.h"
 
+#include <kmm/fs.h>
 #include <kmm/task.h>
 
 static void fini(void)
@@ -194,12 +195,99 @@ static void check_brk(const char *profile)
 	long wall = task_mmap(t, start + 16 * 4096, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	cr_assert_eq(wall, (long)(start + 16 * 4096));
 	cr_assert_eq(task_brk(t, start + 20 * 4096), start + 4096);
-	cr_assert_eq(task_brk(t, start + 16 * 4096), start + 16 * 4096, "up to it is fine");
+	/* Linux 6.1 keeps a page between the heap and the next mapping (newbrk + PAGE_SIZE > vm_start_gap) */
+	cr_assert_eq(task_brk(t, start + 16 * 4096), start + 4096, "touching it is refused");
+	cr_assert_eq(task_brk(t, start + 15 * 4096), start + 15 * 4096, "a page below it is fine");
 	assert_mm_sane(t);
 	task_exit(t);
 }
 
 TEST_ON_EVERY_PROFILE(mmap, brk, check_brk)
+
+/* brk(want) is refused: the old break comes back and the maps, counters and validators are as they were. */
+static void assert_brk_refused(struct task_struct *t, unsigned long want, const char *what)
+{
+	struct mm_struct *mm = t->mm;
+	unsigned long old = mm->brk, total = mm->total_vm;
+	char *before = maps_of(t);
+	cr_assert_eq(task_brk(t, want), old, "brk(%#lx) (%s) was not refused", want, what);
+	cr_assert_eq(mm->brk, old, "%s: the break moved", what);
+	cr_assert_eq(mm->total_vm, total, "%s", what);
+	char *after = maps_of(t);
+	cr_assert_str_eq(after, before, "%s changed the maps", what);
+	free(before);
+	free(after);
+	assert_mm_sane(t);
+}
+
+/* Issue 12: brk(-1) unmapped everything below the heap and left the break at ULONG_MAX. */
+static void check_brk_hostile(const char *profile)
+{
+	struct task_struct *t = boot_task(profile);
+	struct mm_struct *mm = t->mm;
+	unsigned long start = mm->start_brk, task_size = mm->task_size;
+	cr_assert_eq(task_brk(t, start + 2 * 4096), start + 2 * 4096);
+	/* a PAGE_ALIGN that wraps, and everything beyond TASK_SIZE */
+	const unsigned long wild[] = { ~0UL, ~0UL - 4095, ~0UL - 4096, 1UL << 63, (1UL << 63) - 1, 1UL << 32,
+				       task_size + 1, task_size, task_size - 4096 };
+	for (size_t i = 0; i < sizeof(wild) / sizeof(wild[0]); i++)
+		if (wild[i] > start + 2 * 4096)
+			assert_brk_refused(t, wild[i], "beyond TASK_SIZE, or into the stack");
+	assert_brk_refused(t, start - 1, "below start_brk");
+	assert_brk_refused(t, 1, "far below start_brk");
+	/* RLIMIT_DATA: (brk - start_brk) + data must not wrap past the limit */
+	t->rlim[RLIMIT_DATA] = 1UL << 20;
+	assert_brk_refused(t, ~0UL - 4096 * 4, "RLIMIT_DATA, with a sum that wraps");
+	assert_brk_refused(t, start + (2UL << 20), "RLIMIT_DATA");
+	t->rlim[RLIMIT_DATA] = RLIM_INFINITY;
+	/* RLIMIT_AS in pages (may_expand_vm) */
+	t->rlim[RLIMIT_AS] = mm->total_vm << 12;
+	assert_brk_refused(t, start + 8 * 4096, "RLIMIT_AS");
+	t->rlim[RLIMIT_AS] = RLIM_INFINITY;
+	/* the stack guard gap below a MAP_GROWSDOWN mapping above the heap */
+	unsigned long wall = start + 1024 * 4096;
+	cr_assert_eq(task_mmap(t, wall, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, -1, 0),
+		     (long)wall);
+	assert_brk_refused(t, wall - 256 * 4096, "into the stack guard gap");
+	cr_assert_eq(task_brk(t, wall - 257 * 4096), wall - 257 * 4096, "below the gap the heap grows");
+	cr_assert_eq(task_munmap(t, wall, 4096), 0);
+	/* a heap the task unmapped itself: shrinking finds no VMA and is refused, as in Linux */
+	unsigned long heap_end = mm->brk;
+	cr_assert_eq(task_munmap(t, start, heap_end - start), 0);
+	assert_brk_refused(t, start, "shrinking a heap that is not mapped");
+	/* the validator sees a break out of place */
+	mm->brk = ~0UL;
+	char why[200];
+	cr_assert_neq(mm_verify(mm, why, sizeof(why)), 0, "mm_verify passed a break at ULONG_MAX");
+	cr_assert_not_null(strstr(why, "break"), "%s", why);
+	mm->brk = start - 4096;
+	cr_assert_neq(mm_verify(mm, why, sizeof(why)), 0, "mm_verify passed a break below start_brk");
+	mm->brk = heap_end;
+	assert_mm_sane(t);
+	/* a task exec never laid out has no heap: its break stays at 0, nothing is mapped at 0 */
+	struct task_struct *bare = task_create("bare", 1000);
+	cr_assert_eq(task_brk(bare, 0x10000000UL), 0);
+	cr_assert_eq(task_brk(bare, ~0UL), 0);
+	cr_assert_eq(bare->mm->map_count, 0);
+	assert_mm_sane(bare);
+	/* an exited task: nothing to move */
+	struct task_struct *gone = get_pid_task(bare->pid);
+	task_exit(bare);
+	cr_assert_eq(task_brk(gone, 0x10000000UL), 0);
+	put_task_struct(gone);
+	/* exec's sizes that wrap PAGE_ALIGN or the sums are refused before anything is made */
+	struct task_struct *huge = task_create("huge", 1000);
+	cr_assert_eq(task_exec_layout(huge, "/bin/huge", ~0UL, 4096, 4096), -ENOMEM);
+	cr_assert_eq(task_exec_layout(huge, "/bin/huge", 4096, ~0UL - 4095, 4096), -ENOMEM);
+	cr_assert_eq(task_exec_layout(huge, "/bin/huge", 4096, 4096, 1UL << 63), -ENOMEM);
+	cr_assert_eq(huge->mm->map_count, 0);
+	cr_assert_eq(kmm_file_cached_pages("/bin/huge"), -ENOENT);
+	task_exit(huge);
+	assert_machine_sane();
+	task_exit(t);
+}
+
+TEST_ON_EVERY_PROFILE(mmap, brk_hostile, check_brk_hostile)
 
 /* ---- page faults, through both ways in --------------------------------------------------------- */
 

@@ -871,8 +871,8 @@ struct file *fget(struct task_struct *t, int fd)
 
 int task_open(struct task_struct *t, const char *path, int flags)
 {
-	if (!t)
-		return -EINVAL;
+	if (!t || !t->mm)
+		return -EINVAL; /* exited: its table went at exit, a new one would never be closed */
 	int fd = 0;
 	while (fd < t->max_fds && t->fd[fd])
 		fd++; /* the lowest free descriptor */

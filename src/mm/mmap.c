@@ -22,6 +22,10 @@
  * hint is taken where it is free and clear of every stack's guard gap
  * (stack_guard_gap, 256 pages), and when nothing is free below mmap_base
  * the search goes bottom-up from a third of the task size.
+ * The heap is [start_brk, brk): brk grows it from the VMA below (merging
+ * as do_brk_flags does) and shrinks it, or leaves everything as it was
+ * when Linux would refuse - brk(-1) included - and mm_verify checks the
+ * break against TASK_SIZE and start_brk.
  * File mappings take a descriptor of the task's (mm/filemap.c); shared
  * anonymous memory gets a shmem file of its own; exec maps its image as a
  * private file mapping.
@@ -382,6 +386,15 @@ static long map_region(struct mm_struct *mm, unsigned long addr, unsigned long l
 	return (long)addr;
 }
 
+/* may_expand_vm's complaint about RLIMIT_DATA: pr_warn_once, once per boot as in Linux. */
+static void warn_vmdata(const struct task_struct *t, unsigned long pages)
+{
+	static const char site;
+	if (__warn_once_first(&site))
+		printk(KERN_WARNING "%s (%d): VmData %lu exceed data ulimit %lu. Update limits or use boot option ignore_rlimit_data.\n",
+		       t->comm, t->pid, pages << PAGE_SHIFT, t->rlim[RLIMIT_DATA]);
+}
+
 /* do_mmap with the file (NULL: anonymous) looked up; mmap_lock held. */
 static long do_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot,
 		    unsigned long flags, struct file *file, unsigned long pgoff)
@@ -437,8 +450,7 @@ static long do_mmap(struct task_struct *t, unsigned long addr, unsigned long len
 	if (mm->total_vm + pages > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
 		return -ENOMEM;
 	if (is_data_mapping(vm_flags) && mm->data_vm + pages > t->rlim[RLIMIT_DATA] >> PAGE_SHIFT) {
-		printk(KERN_WARNING "%s (%d): VmData %lu exceed data ulimit %lu. Update limits or use boot option ignore_rlimit_data.\n",
-		       t->comm, t->pid, (mm->data_vm + pages) << PAGE_SHIFT, t->rlim[RLIMIT_DATA]);
+		warn_vmdata(t, mm->data_vm + pages);
 		return -ENOMEM;
 	}
 	if (flags & MAP_FIXED) {
@@ -635,8 +647,9 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 {
 	struct mm_struct *mm = t->mm;
 	struct vm_area_struct *vma = find_vma(mm, addr);
-	if (!vma || vma->vm_start > addr || addr + old_len > vma->vm_end)
-		return -EFAULT; /* the old range must lie in one VMA */
+	/* the old range must lie in one VMA (vma_to_resize; compared so that no sum wraps) */
+	if (!vma || vma->vm_start > addr || old_len > vma->vm_end - addr)
+		return -EFAULT;
 	if (!old_len && !(vma->vm_flags & (VM_SHARED | VM_MAYSHARE))) {
 		printk(KERN_WARNING "%s (%d): attempted to duplicate a private mapping with mremap.  This is not supported.\n",
 		       t->comm, t->pid);
@@ -651,7 +664,7 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 			return ret ? ret : (long)addr;
 		}
 		/* grow in place when the VMA ends here and the space after it is free */
-		if (addr + old_len == vma->vm_end && addr + new_len <= mm->task_size &&
+		if (addr + old_len == vma->vm_end && new_len <= mm->task_size - addr &&
 		    range_free(mm, vma->vm_end, addr + new_len)) {
 			vm_stat_account(mm, vma->vm_flags, (long)grow);
 			vma->vm_end = addr + new_len;
@@ -664,7 +677,7 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 		if (!new_addr)
 			return -ENOMEM;
 	} else {
-		if ((new_addr & ~PAGE_MASK) || new_addr > mm->task_size - new_len)
+		if ((new_addr & ~PAGE_MASK) || new_len > mm->task_size || new_addr > mm->task_size - new_len)
 			return -EINVAL;
 		if (new_addr < addr + old_len && addr < new_addr + new_len)
 			return -EINVAL; /* the ranges overlap */
@@ -715,6 +728,10 @@ long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_le
 	new_len = ALIGN(new_len, PAGE_SIZE);
 	if (!new_len)
 		return -EINVAL; /* old_len 0 is allowed: it duplicates a shared mapping */
+	/* mremap_to's first checks, before anything is looked up */
+	if ((flags & MREMAP_FIXED) &&
+	    ((new_addr & ~PAGE_MASK) || new_len > t->mm->task_size || new_addr > t->mm->task_size - new_len))
+		return -EINVAL;
 	pthread_mutex_lock(&t->mm->mmap_lock);
 	long ret = do_mremap(t, addr, old_len, new_len, flags, new_addr);
 	pthread_mutex_unlock(&t->mm->mmap_lock);
@@ -761,37 +778,71 @@ int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, 
 
 /* ---- brk ---------------------------------------------------------------------------------- */
 
+/*
+ * brk(2) as Linux 6.1's SYSCALL_DEFINE1(brk): the break moves, or stays
+ * where it was, and the return value is the break either way.  Refused,
+ * with nothing changed: a break below start_brk; one past RLIMIT_DATA
+ * (check_data_rlimit: the heap plus the image's data); a growth whose end
+ * PAGE_ALIGN wraps or lies beyond TASK_SIZE (check_brk_limits, so brk(-1)
+ * asks for ULONG_MAX - brk bytes and gets -ENOMEM, it does not unmap
+ * anything); a heap below mmap_min_addr (a task exec never laid out);
+ * a growth that comes within a page of the next mapping, or within the
+ * stack guard gap of a stack; RLIMIT_AS and RLIMIT_DATA in pages
+ * (may_expand_vm); vm.max_map_count.  Shrinking unmaps [newbrk, oldbrk),
+ * but only if a VMA lies there (a heap the task unmapped stays as it is).
+ */
 unsigned long task_brk(struct task_struct *t, unsigned long brk)
 {
 	struct mm_struct *mm = t ? t->mm : NULL;
 	if (!mm)
 		return 0;
 	pthread_mutex_lock(&mm->mmap_lock);
-	unsigned long ret = mm->brk;
 	if (brk < mm->start_brk)
 		goto out;
-	/* RLIMIT_DATA covers the heap and the image's data */
-	if (brk - mm->start_brk + (mm->end_data - mm->start_data) > t->rlim[RLIMIT_DATA])
+	/* check_data_rlimit, without the wrap of (brk - start) + data */
+	unsigned long rlim = t->rlim[RLIMIT_DATA], data = mm->end_data - mm->start_data;
+	if (rlim != RLIM_INFINITY && (brk - mm->start_brk > rlim || data > rlim - (brk - mm->start_brk)))
 		goto out;
 	unsigned long newbrk = ALIGN(brk, PAGE_SIZE), oldbrk = ALIGN(mm->brk, PAGE_SIZE);
-	if (newbrk < oldbrk) {
+	if (newbrk < brk)
+		goto out; /* PAGE_ALIGN wrapped: far beyond TASK_SIZE (else a break at 0 would "move" to ULONG_MAX) */
+	if (newbrk == oldbrk) {
+		mm->brk = brk;
+		goto out;
+	}
+	if (brk <= mm->brk) {
+		/* shrink: only a heap that is there */
+		struct vm_area_struct *brkvma = find_vma(mm, newbrk);
+		if (!brkvma || brkvma->vm_start >= oldbrk)
+			goto out;
 		if (do_munmap(mm, newbrk, oldbrk - newbrk))
 			goto out;
-	} else if (newbrk > oldbrk) {
-		/* the heap may not run into the next mapping or its guard gap */
-		struct vm_area_struct *next = find_vma(mm, oldbrk);
-		unsigned long limit = next ? next->vm_start - ((next->vm_flags & VM_GROWSDOWN) ? STACK_GUARD_GAP : 0) : mm->task_size;
-		if (newbrk > limit)
-			goto out;
-		if (mm->total_vm + ((newbrk - oldbrk) >> PAGE_SHIFT) > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
-			goto out;
-		if (map_region(mm, oldbrk, newbrk - oldbrk, VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT,
-			       NULL, 0) < 0)
-			goto out;
+		mm->brk = brk;
+		goto out;
 	}
+	/* grow: check_brk_limits (get_unmapped_area with MAP_FIXED) */
+	unsigned long len = newbrk - oldbrk;
+	if (len > mm->task_size || oldbrk > mm->task_size - len || oldbrk < MMAP_MIN_ADDR)
+		goto out;
+	/* a page between the heap and the next mapping, the guard gap below a stack */
+	struct vm_area_struct *next = find_vma(mm, oldbrk);
+	if (next && newbrk + PAGE_SIZE > vm_start_gap(next))
+		goto out;
+	/* do_brk_flags: may_expand_vm, then the map count */
+	unsigned long pages = len >> PAGE_SHIFT, flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT;
+	if (mm->total_vm + pages > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
+		goto out;
+	if (mm->data_vm + pages > t->rlim[RLIMIT_DATA] >> PAGE_SHIFT) {
+		warn_vmdata(t, mm->data_vm + pages);
+		goto out;
+	}
+	if (mm->map_count > DEFAULT_MAX_MAP_COUNT)
+		goto out;
+	if (map_region(mm, oldbrk, len, flags, NULL, 0) < 0)
+		goto out;
 	mm->brk = brk;
-	ret = brk;
-out:
+out:;
+	unsigned long ret = mm->brk;
 	pthread_mutex_unlock(&mm->mmap_lock);
 	return ret;
 }
@@ -1091,6 +1142,9 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 	if (!mm || !path || !text || mm->map_count)
 		return -EINVAL;
 	unsigned long base = (mm->task_size / 3 * 2) & PAGE_MASK; /* ELF_ET_DYN_BASE */
+	/* each size below TASK_SIZE first: then neither PAGE_ALIGN nor the sums can wrap */
+	if (text > mm->task_size || data > mm->task_size || bss > mm->task_size)
+		return -ENOMEM;
 	unsigned long text_end = base + ALIGN(text, PAGE_SIZE), data_end = text_end + ALIGN(data, PAGE_SIZE);
 	unsigned long bss_end = data_end + ALIGN(bss, PAGE_SIZE);
 	unsigned long stack_top = mm->task_size, stack_len = STACK_EXPAND + PAGE_SIZE;
@@ -1135,14 +1189,23 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 
 /* ---- checks and /proc/PID/maps ------------------------------------------------------------ */
 
+/*
+ * The VMAs: ordered, disjoint, page-aligned, below TASK_SIZE, merged where
+ * they could be; the counters (total, data, exec, stack, locked) equal a
+ * recount of the VMAs' flags.  The break: start_brk page-aligned and at
+ * or above the image's data, start_brk <= brk, and PAGE_ALIGN(brk) neither
+ * wrapping nor beyond TASK_SIZE (brk(-1) once left the break at ULONG_MAX);
+ * a task without a heap (no image) has both at 0.  The heap's pages
+ * themselves need not be mapped: a task may munmap or remap its heap, as
+ * Linux lets it, so only the break is the heap's own invariant.
+ */
 int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 {
 	int ret = 0;
-	unsigned long total = 0;
+	struct mm_struct count = { 0 };
 	pthread_mutex_lock(&mm->mmap_lock);
 	for (int i = 0; i < mm->map_count && !ret; i++) {
 		const struct vm_area_struct *v = mm->vmas[i];
-		total += vma_pages(v);
 		if (v->vm_start >= v->vm_end || (v->vm_start | v->vm_end) & ~PAGE_MASK || v->vm_end > mm->task_size) {
 			snprintf(why, whylen, "VMA %#lx-%#lx is empty, unaligned or above TASK_SIZE", v->vm_start, v->vm_end);
 			ret = -EINVAL;
@@ -1153,9 +1216,20 @@ int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 			snprintf(why, whylen, "VMAs meeting at %#lx should have been merged", v->vm_start);
 			ret = -EINVAL;
 		}
+		vm_stat_account(&count, v->vm_flags, (long)vma_pages(v));
 	}
-	if (!ret && total != mm->total_vm) {
-		snprintf(why, whylen, "total_vm %lu pages, the VMAs cover %lu", mm->total_vm, total);
+	if (ret)
+		;
+	else if (count.total_vm != mm->total_vm || count.data_vm != mm->data_vm || count.exec_vm != mm->exec_vm ||
+		 count.stack_vm != mm->stack_vm || count.locked_vm != mm->locked_vm) {
+		snprintf(why, whylen, "total/data/exec/stack/locked_vm %lu/%lu/%lu/%lu/%lu pages, the VMAs count %lu/%lu/%lu/%lu/%lu",
+			 mm->total_vm, mm->data_vm, mm->exec_vm, mm->stack_vm, mm->locked_vm, count.total_vm, count.data_vm,
+			 count.exec_vm, count.stack_vm, count.locked_vm);
+		ret = -EINVAL;
+	} else if (mm->brk < mm->start_brk || mm->brk > mm->task_size || (mm->start_brk & ~PAGE_MASK) ||
+		   (mm->start_brk && mm->start_brk < mm->end_data) || (!mm->start_brk && mm->brk)) {
+		snprintf(why, whylen, "the break %#lx (start_brk %#lx, end_data %#lx, TASK_SIZE %#lx) is out of place", mm->brk,
+			 mm->start_brk, mm->end_data, mm->task_size);
 		ret = -EINVAL;
 	}
 	pthread_mutex_unlock(&mm->mmap_lock);
