@@ -110,13 +110,13 @@
  * see it again.
  */
 #ifndef FUZZ_API_MOVABLE_RECLAIMABLE
-#define FUZZ_API_MOVABLE_RECLAIMABLE 0 /* both mobility bits: fallbacks[] read out of bounds (found here) */
+#define FUZZ_API_MOVABLE_RECLAIMABLE 1 /* both mobility bits: fallbacks[] read out of bounds (found here; now refused with a WARN) */
 #endif
 #ifndef FUZZ_API_SLAB_KMALLOC
-#define FUZZ_API_SLAB_KMALLOC 0        /* a cache made with SLAB_KMALLOC (6.1: -EINVAL) loses 2 objects at destroy (found here) */
+#define FUZZ_API_SLAB_KMALLOC 1        /* a cache made with SLAB_KMALLOC lost 2 objects at destroy (found here; now -EINVAL as 6.1) */
 #endif
 #ifndef FUZZ_API_VMAP_VM_ALLOC
-#define FUZZ_API_VMAP_VM_ALLOC 0       /* vfree of a vmap(VM_ALLOC) area indexes its NULL pages[] (found here) */
+#define FUZZ_API_VMAP_VM_ALLOC 1       /* vfree of a vmap(VM_ALLOC) area indexed its NULL pages[] (found here; fixed) */
 #endif
 
 /* ---- the input ------------------------------------------------------------------------------ */

@@ -727,3 +727,55 @@ static void other_misuse_refused(const char *profile)
 	assert_nothing_lost();
 }
 TEST_ON_EVERY_PROFILE(hostile_mm, other_misuse_refused, other_misuse_refused)
+
+/* ---- found by fuzz-api ------------------------------------------------------------------- */
+
+/*
+ * __GFP_MOVABLE with __GFP_RECLAIMABLE names no migrate type: the request is
+ * refused with the warning, where it used to index the fallback table past
+ * its three rows.
+ */
+static void movable_and_reclaimable_refused(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	gfp_t both = GFP_KERNEL | __GFP_MOVABLE | __GFP_RECLAIMABLE;
+	cr_assert_eq(gfp_migratetype(both), -EINVAL);
+	cr_assert_eq(gfp_migratetype(GFP_KERNEL | __GFP_MOVABLE), MIGRATE_MOVABLE);
+	cr_assert_null(alloc_pages(both, 0));
+	cr_assert_null(alloc_pages(both | __GFP_NOWARN, 3));
+	cr_assert_eq(dmesg_count("WARNING: CPU: "), 1, "one warning, once per boot:\n%s", kmm_dmesg());
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, movable_and_reclaimable_refused, movable_and_reclaimable_refused)
+
+/* A vmap() whose flags say VM_ALLOC, then vfree(): the area goes, the pages stay the caller's. */
+static void vfree_of_a_vmap_with_vm_alloc(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	struct page *pages[2] = { alloc_page(GFP_KERNEL), alloc_page(GFP_HIGHUSER) };
+	cr_assert(pages[0] && pages[1]);
+	char *v = vmap(pages, 2, VM_MAP | VM_ALLOC, __PAGE_KERNEL);
+	cr_assert_not_null(v);
+	v[PAGE_SIZE] = 7;
+	vfree(v);
+	cr_assert_eq(page_ref_count(pages[0]), 1);
+	cr_assert_eq(page_ref_count(pages[1]), 1);
+	char *k = kmap(pages[1]);
+	cr_assert_eq(k[0], 7, "the page keeps what was written through the area");
+	kunmap(pages[1]);
+	__free_page(pages[0]);
+	__free_page(pages[1]);
+	vm_unmap_aliases();
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, vfree_of_a_vmap_with_vm_alloc, vfree_of_a_vmap_with_vm_alloc)
+
+/* SLAB_KMALLOC is slab_common's own flag: a caller's cache with it is -EINVAL, as SLAB_FLAGS_PERMITTED says. */
+static void slab_kmalloc_from_a_caller_refused(const char *profile)
+{
+	boot_hostile(profile, 256ULL << 20);
+	cr_assert_null(kmem_cache_create("x", 100, 0, SLAB_KMALLOC, NULL));
+	cr_assert_geq(dmesg_count("kmem_cache_create(x) failed with error -22"), 1);
+	assert_nothing_lost();
+}
+TEST_ON_EVERY_PROFILE(hostile_mm, slab_kmalloc_from_a_caller_refused, slab_kmalloc_from_a_caller_refused)

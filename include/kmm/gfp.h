@@ -127,6 +127,7 @@ void drain_local_pages(struct zone *zone);
 
 /* The zone type a gfp mask allocates from at most. */
 int gfp_zone(gfp_t flags);
+/* The migrate type a gfp mask allocates from; -EINVAL for __GFP_MOVABLE with __GFP_RECLAIMABLE. */
 int gfp_migratetype(gfp_t flags);
 /* "GFP_KERNEL|__GFP_ZERO": the names Linux prints for a mask (%pGg). */
 void gfp_flags_name(gfp_t flags, char *buf, size_t len);

@@ -367,6 +367,9 @@ static inline int __gfp_migratetype(gfp_t flags)
 
 int gfp_migratetype(gfp_t flags)
 {
+	/* both mobility bits name no migrate type (__alloc_pages refuses them) */
+	if ((flags & (__GFP_MOVABLE | __GFP_RECLAIMABLE)) == (__GFP_MOVABLE | __GFP_RECLAIMABLE))
+		return -EINVAL;
 	return __gfp_migratetype(flags);
 }
 
@@ -1685,6 +1688,15 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, con
 		char name[160];
 		gfp_flags_name(gfp, name, sizeof(name));
 		printk(KERN_WARNING "WARNING: invalid zone modifiers in gfp mask %#x(%s)\n", gfp, name);
+		return NULL;
+	}
+	/*
+	 * Movable and reclaimable at once names no migrate type (gfp_migratetype's
+	 * VM_WARN_ON): the two bits would index past the three that have free
+	 * and per-CPU lists of their own, so the request is refused.
+	 */
+	if (__builtin_expect((gfp & (__GFP_MOVABLE | __GFP_RECLAIMABLE)) == (__GFP_MOVABLE | __GFP_RECLAIMABLE), 0)) {
+		WARN_ON_ONCE_AT(true, "include/linux/gfp.h:18");
 		return NULL;
 	}
 	/* prepare_alloc_pages(): fail_page_alloc may say no before any zone is looked at (mm/fault_inject.c) */

@@ -207,7 +207,7 @@ struct kmem_cache *kmem_cache_create_usercopy(const char *name, unsigned int siz
 	    (flags & ~(SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA |
 		       SLAB_CACHE_DMA32 | SLAB_STORE_USER | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | SLAB_MEM_SPREAD |
 		       SLAB_TRACE | SLAB_DEBUG_OBJECTS | SLAB_NOLEAKTRACE | SLAB_FAILSLAB | SLAB_ACCOUNT |
-		       SLAB_NO_USER_FLAGS | SLAB_RECLAIM_ACCOUNT | SLAB_KMALLOC)) ||
+		       SLAB_NO_USER_FLAGS | SLAB_RECLAIM_ACCOUNT)) || /* SLAB_FLAGS_PERMITTED: SLAB_KMALLOC is slab_common's own */
 	    useroffset > size || usersize > size - useroffset) {
 		err = -EINVAL;
 		goto out;

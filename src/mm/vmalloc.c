@@ -529,6 +529,16 @@ void vfree(const void *addr)
 		M->vmalloc_bugs++;
 		return;
 	}
+	if (!vm->pages) {
+		/*
+		 * A vmap() whose caller put VM_ALLOC among its flags: as in Linux,
+		 * vfree unmaps and frees the area, and the pages (which the area
+		 * never owned: vmalloc_nr_pages did not count them) stay the caller's.
+		 */
+		release_area(va, vm, vm->nr_pages);
+		kfree(vm);
+		return;
+	}
 	__atomic_sub_fetch(&vmalloc_nr_pages, vm->nr_pages, __ATOMIC_RELAXED);
 	release_area(va, vm, vm->nr_pages);
 	for (unsigned int i = 0; i < vm->nr_pages; i++)
