@@ -104,10 +104,9 @@
 #define TAG_LEN 8
 
 /*
- * Misuse this target found in files others own, reported with a
- * reproducer and not fixed yet: each case is off until its fix is merged,
- * so that a campaign finds what is new.  Build with -DFUZZ_API_...=1 to
- * see it again.
+ * Misuse this target found in the allocators.  A case is off (0) while its
+ * bug is open, so that a campaign finds what is new; all three are fixed
+ * and on.  Build with -DFUZZ_API_...=0 to leave one out.
  */
 #ifndef FUZZ_API_MOVABLE_RECLAIMABLE
 #define FUZZ_API_MOVABLE_RECLAIMABLE 1 /* both mobility bits: fallbacks[] read out of bounds (found here; now refused with a WARN) */
