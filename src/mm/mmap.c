@@ -1212,7 +1212,8 @@ int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 		} else if (i && mm->vmas[i - 1]->vm_end > v->vm_start) {
 			snprintf(why, whylen, "VMA %#lx-%#lx overlaps the one before it", v->vm_start, v->vm_end);
 			ret = -EINVAL;
-		} else if (i && can_merge(mm->vmas[i - 1], v)) {
+		} else if (i && can_merge(mm->vmas[i - 1], v) && !(v->vm_flags & VM_GROWSDOWN)) {
+			/* (a stack grown down onto the VMA below it stays apart: expand_downwards merges nothing) */
 			snprintf(why, whylen, "VMAs meeting at %#lx should have been merged", v->vm_start);
 			ret = -EINVAL;
 		}
