@@ -103,6 +103,8 @@ struct ratelimit_state {
 };
 #define RATELIMIT_STATE_INIT ((struct ratelimit_state){ .interval = DEFAULT_RATELIMIT_INTERVAL, .burst = DEFAULT_RATELIMIT_BURST })
 bool ___ratelimit(struct ratelimit_state *rs, const char *func);
+/* The Mem-Info dump of an allocation failure or OOM (mm/show_mem.c). */
+void show_free_areas(void);
 #define __ratelimit(rs) ___ratelimit(rs, __func__)
 
 /*

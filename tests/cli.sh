@@ -4,7 +4,7 @@
 # "N passed, N failed" line; exits non-zero on any failure.
 set -u
 KMM=${KMM:-build/kmm}
-# the captures of real kernels the checks read (copied from ../shared into the repository)
+# the captures of real kernels the checks read (copied into the repository from the team's captures)
 DATA=${KMM_TEST_DATA:-tests/data}
 [ -d "$DATA/linux-ref" ] && [ -f "$DATA/traces/sample-mixed.trace.zst" ] || {
 	echo "cli.sh: test data missing under $DATA (run from the repository's top directory, or set KMM_TEST_DATA)"

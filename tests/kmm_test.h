@@ -13,7 +13,7 @@
 
 #include "internal.h"
 
-/* tests/data (the captures of real kernels copied from ../shared), or $KMM_TEST_DATA */
+/* tests/data (the captures of real kernels kept in the repository), or $KMM_TEST_DATA */
 const char *data_dir(void);
 /* a whole file, malloc()ed; NULL if missing */
 char *slurp(const char *path);

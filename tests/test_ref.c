@@ -1,6 +1,6 @@
 /*
  * test_ref.c - kmm against what real Linux 6.1 kernels printed for the same
- * machines (tests/data/linux-ref, copied from ../shared): the same e820 map gives the same zone
+ * machines (tests/data/linux-ref, captures of real boots): the same e820 map gives the same zone
  * ranges, spanned and present pages; the same managed counts give the same
  * min_free_kbytes, watermarks and protection, at boot and after the
  * sysctl writes recorded there.

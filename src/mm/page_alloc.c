@@ -1567,8 +1567,6 @@ static struct page *__alloc_pages_may_oom(gfp_t gfp, unsigned int order, const s
 	return NULL;
 }
 
-static void show_free_areas(void);
-
 /*
  * An allocation failure the caller did not ask to keep quiet: "comm: what,
  * mode:..., nodemask=...", the CPU line and the Mem-Info dump, as 6.1's
@@ -1988,9 +1986,8 @@ int zone_verify(struct zone *zone, char *why, size_t whylen)
 	return ret;
 }
 
-/* ---- Mem-Info -------------------------------------------------------------------- */
+/* ---- per-CPU page counts; the boot's mem auto-init line ---------------------------- */
 
-#define K(x) ((unsigned long)(x) << (PAGE_SHIFT - 10))
 
 unsigned long zone_pcp_pages(const struct zone *zone)
 {
@@ -1999,79 +1996,6 @@ unsigned long zone_pcp_pages(const struct zone *zone)
 		for (int c = 0; c < M->nr_cpus; c++)
 			n += (unsigned long)zone->pageset[c].count;
 	return n;
-}
-
-/* The Mem-Info dump of an allocation failure or OOM, as __show_free_areas(). */
-static void show_free_areas(void)
-{
-	struct zone *zone;
-	unsigned long free_pcp = 0;
-	for_each_populated_zone(zone)
-		free_pcp += zone_pcp_pages(zone);
-	printk(KERN_WARNING "Mem-Info:\n");
-	printk(KERN_WARNING "free:%lu free_pcp:%lu free_cma:0\n", nr_free_pages(), free_pcp);
-	for_each_populated_zone(zone) {
-		int cpu = max(smp_processor_id(), 0);
-		printk(KERN_WARNING "Node %d %s free:%lukB boost:%lukB min:%lukB low:%lukB high:%lukB reserved_highatomic:%luKB present:%lukB managed:%lukB free_pcp:%lukB local_pcp:%ukB free_cma:%lukB\n",
-		       zone->node, zone->name, K(zone->vm_stat[NR_FREE_PAGES]), K(zone->watermark_boost),
-		       K(min_wmark_pages(zone)), K(low_wmark_pages(zone)), K(high_wmark_pages(zone)),
-		       K(zone->nr_reserved_highatomic), K(zone->present_pages), K(zone_managed_pages(zone)),
-		       K(zone_pcp_pages(zone)), (unsigned)K(zone->pageset ? zone->pageset[cpu].count : 0), 0UL);
-		printk(KERN_WARNING "lowmem_reserve[]:");
-		for (int i = 0; i < MAX_ZONE_TYPES; i++)
-			if (zone->zone_pgdat->node_zones[i].in_profile)
-				pr_cont(" %ld", zone->lowmem_reserve[i]);
-		pr_cont("\n");
-	}
-	for_each_populated_zone(zone) {
-		unsigned long nr[MAX_ORDER], total = 0;
-		unsigned char types[MAX_ORDER];
-		pthread_mutex_lock(&zone->lock);
-		for (int o = 0; o < MAX_ORDER; o++) {
-			nr[o] = zone->free_area[o].nr_free;
-			total += nr[o] << o;
-			types[o] = 0;
-			for (int t = 0; t < MIGRATE_TYPES; t++)
-				if (!list_empty(&zone->free_area[o].free_list[t]))
-					types[o] |= 1 << t;
-		}
-		pthread_mutex_unlock(&zone->lock);
-		printk(KERN_WARNING "Node %d %s: ", zone->node, zone->name);
-		for (int o = 0; o < MAX_ORDER; o++) {
-			pr_cont("%lu*%lukB ", nr[o], K(1UL) << o);
-			if (nr[o]) {
-				static const char letters[MIGRATE_TYPES] = { 'U', 'M', 'E', 'H', 'C', 'I' };
-				char tmp[MIGRATE_TYPES + 1];
-				int k = 0;
-				for (int t = 0; t < MIGRATE_TYPES; t++)
-					if (types[o] & (1 << t))
-						tmp[k++] = letters[t];
-				tmp[k] = 0;
-				pr_cont("(%s) ", tmp);
-			}
-		}
-		pr_cont("= %lukB\n", K(total));
-	}
-	printk(KERN_WARNING "%lu pages RAM\n", (unsigned long)M->totalram_pages + 0);
-	printk(KERN_WARNING "%lu pages HighMem/MovableOnly\n", (unsigned long)M->totalhigh_pages);
-}
-
-/* si_meminfo(): the memory figures of sysinfo(2), in pages of mem_unit bytes (kmm/vmstat.h). */
-void si_meminfo(struct sysinfo *val)
-{
-	struct zone *zone;
-	unsigned long freehigh = 0;
-	deferred_init_wait(); /* the deferred struct pages are the zones' before anyone reads them */
-	for_each_zone(zone)
-		if (is_highmem(zone))
-			freehigh += zone_page_state(zone, NR_FREE_PAGES);
-	val->totalram = totalram_pages();
-	val->sharedram = global_node_page_state_pages(NR_SHMEM);
-	val->freeram = global_zone_page_state(NR_FREE_PAGES);
-	val->bufferram = 0; /* nr_blockdev_pages(): kmm's files have no block-device cache */
-	val->totalhigh = totalhigh_pages();
-	val->freehigh = freehigh;
-	val->mem_unit = PAGE_SIZE;
 }
 
 /*
