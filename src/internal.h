@@ -504,6 +504,7 @@ void sprint_symbol(char *buf, size_t len, unsigned long addr);  /* %pS: function
 void kallsyms_warm(void);                                       /* load the unwinder and the symbols now */
 #define FAULT_AROUND 16 /* pages a host-mirror trap maps at once, the faulting one first */
 int kmm_window_add(unsigned long kva, unsigned long size); /* sim/trap.c */
+unsigned long kmm_addr_for_print(const void *p); /* kva, or a hash for a non-kernel pointer (sim/trap.c) */
 struct kmm_window;
 int kmm_window_mirror(struct kmm_window *w, unsigned long addr, unsigned long end, int max_runs,
 		      pteval_t (*lookup)(void *ctx, unsigned long addr), void *ctx);

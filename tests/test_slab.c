@@ -10,6 +10,7 @@
 #include <signal.h>
 
 #include "mm/slab.h"
+#include "sim/ram.h"
 #include "sim/track.h"
 
 static unsigned long free_at_boot;
@@ -590,23 +591,91 @@ Test(slab, destroy_with_objects_in_use)
 	assert_slab_nothing_lost();
 }
 
-Test(slab, hardened_freelist)
+/* The simulated kernel's address of a direct-map object. */
+static unsigned long obj_kva(const void *p)
 {
-	boot_slab("x86_64", 1, "slab_freelist_hardened");
-	struct kmem_cache *c = kmem_cache_create("hard", 64, 0, 0, NULL);
-	cr_assert_neq(c->random, 0);
+	return M->layout.page_offset + (unsigned long)((const char *)p - (const char *)kmm_ram.direct_base);
+}
+
+/*
+ * A free object holds the next free object's kernel virtual address, as wide
+ * as the profile's pointers: 4 bytes on i386 (the 4 bytes after it are the
+ * object's own), 8 on x86_64; the slot is in the middle of the object.
+ */
+static void check_plain_free_pointer(const char *profile, unsigned int width)
+{
+	boot_slab(profile, 1, NULL);
+	struct kmem_cache *c = kmem_cache_create("plainfp", 24, 0, 0, NULL);
+	cr_assert_eq(c->random, 0);
+	cr_assert_eq(c->offset, width == 4 ? 12u : 8u, "%s: offset %u", profile, c->offset); /* ALIGN_DOWN(24 / 2, width) */
 	void *a = kmem_cache_alloc(c, GFP_KERNEL), *b = kmem_cache_alloc(c, GFP_KERNEL);
+	memset(b, 0xab, 24);
 	kmem_cache_free(c, a);
 	kmem_cache_free(c, b);
-	/* the stored pointer is not the plain address of the next object */
-	void *stored = track_load_ptr((void **)((char *)b + c->offset)); /* b is free: ASan must not mind */
-	cr_assert_neq(stored, a);
+	const unsigned char *slot = (const unsigned char *)b + c->offset;
+	unsigned long stored = track_load_word(slot, width);
+	if (width == 4)
+		stored = (u32)stored;
+	cr_assert_eq(stored, obj_kva(a), "%s: stored %#lx, expected %#lx", profile, stored, obj_kva(a));
+	if (width == 4) {
+		cr_assert_lt(obj_kva(a), 1UL << 32);
+		cr_assert_eq(track_load_word(slot + 4, 4), 0xababababu, "i386 wrote past its 4-byte free pointer");
+	}
 	cr_assert_eq(kmem_cache_alloc(c, GFP_KERNEL), b);
 	cr_assert_eq(kmem_cache_alloc(c, GFP_KERNEL), a);
 	kmem_cache_free(c, a);
 	kmem_cache_free(c, b);
 	kmem_cache_destroy(c);
 	assert_slab_nothing_lost();
+}
+
+Test(slab, free_pointer_is_a_kernel_address_i386)
+{
+	check_plain_free_pointer("i386", 4);
+}
+
+Test(slab, free_pointer_is_a_kernel_address_x86_64)
+{
+	check_plain_free_pointer("x86_64", 8);
+}
+
+/* CONFIG_SLAB_FREELIST_HARDENED: ptr ^ s->random ^ swab(address of the slot), in the kernel's width */
+static void check_hardened_free_pointer(const char *profile, unsigned int width)
+{
+	boot_slab(profile, 1, "slab_freelist_hardened");
+	struct kmem_cache *c = kmem_cache_create("hard", 64, 0, 0, NULL);
+	cr_assert_neq(c->random, 0);
+	if (width == 4)
+		cr_assert_lt(c->random, 1UL << 32);
+	void *a = kmem_cache_alloc(c, GFP_KERNEL), *b = kmem_cache_alloc(c, GFP_KERNEL);
+	kmem_cache_free(c, a);
+	kmem_cache_free(c, b);
+	const char *slot = (const char *)b + c->offset;
+	unsigned long stored = track_load_word(slot, width); /* b is free: ASan must not mind */
+	unsigned long swabbed = width == 4 ? __builtin_bswap32((u32)obj_kva(slot)) : __builtin_bswap64(obj_kva(slot));
+	unsigned long expect = obj_kva(a) ^ c->random ^ swabbed;
+	if (width == 4) {
+		stored = (u32)stored;
+		expect = (u32)expect;
+	}
+	cr_assert_neq(stored, obj_kva(a));
+	cr_assert_eq(stored, expect, "%s: stored %#lx, expected %#lx", profile, stored, expect);
+	cr_assert_eq(kmem_cache_alloc(c, GFP_KERNEL), b);
+	cr_assert_eq(kmem_cache_alloc(c, GFP_KERNEL), a);
+	kmem_cache_free(c, a);
+	kmem_cache_free(c, b);
+	kmem_cache_destroy(c);
+	assert_slab_nothing_lost();
+}
+
+Test(slab, hardened_freelist)
+{
+	check_hardened_free_pointer("x86_64", 8);
+}
+
+Test(slab, hardened_freelist_i386)
+{
+	check_hardened_free_pointer("i386", 4);
 }
 
 /* ---- concurrency ------------------------------------------------------------------------ */
@@ -691,12 +760,12 @@ Test(slab, verify_finds_a_corrupt_freelist)
 	kmem_cache_flush_all(c); /* the slab goes to the node's partial list, o on its freelist */
 	char why[256];
 	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
-	void **fp = (void **)((char *)o + c->offset);
-	void *saved = track_load_ptr(fp);
-	track_store_ptr(fp, (char *)o + 3); /* a stray write into a free object, unseen by ASan */
+	void *fp = (char *)o + c->offset;
+	unsigned long saved = track_load_word(fp, 4);
+	track_store_word(fp, obj_kva(o) + 3, 4); /* a stray write into a free object, unseen by ASan */
 	cr_assert_neq(kmem_cache_verify(c, why, sizeof(why)), 0);
 	cr_assert_not_null(strstr(why, "is not an object"), "%s", why);
-	track_store_ptr(fp, saved);
+	track_store_word(fp, saved, 4);
 	cr_assert_eq(kmem_cache_verify(c, why, sizeof(why)), 0, "%s", why);
 	kmem_cache_free(c, keep);
 	kmem_cache_destroy(c);

@@ -88,7 +88,7 @@ void iounmap(volatile void __iomem *addr)
 	void *start = (void *)((unsigned long)addr & PAGE_MASK);
 	struct vm_struct *area = find_vm_area(start);
 	if (!area || !(area->flags & VM_IOREMAP) || area->addr != start) {
-		printk(KERN_ERR "iounmap: bad address %p\n", (void *)addr);
+		printk(KERN_ERR "iounmap: bad address %lx\n", kmm_addr_for_print((const void *)addr));
 		M->vmalloc_bugs++;
 		return;
 	}

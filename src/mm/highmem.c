@@ -74,12 +74,6 @@ static inline unsigned long kmap_slot_addr(int cpu, int idx)
  * place in mem_map, an address by its kernel address), so the log is the
  * same from run to run.
  */
-static unsigned long kva_or_ptr(const void *p)
-{
-	unsigned long kva = kmm_host_to_kva(p);
-	return kva ? kva : (unsigned long)p; /* not a kernel address at all: the pointer as given */
-}
-
 static void __attribute__((format(printf, 1, 0))) kmap_bug(const char *fmt, const char *fn, unsigned long what)
 {
 	char msg[160];
@@ -311,13 +305,13 @@ void kunmap_local(const void *addr)
 		if (virt_addr_valid(addr))
 			return;
 		kmap_bug("kunmap_local: %lx was not returned by kmap_local_page()\n", "kunmap_local_indexed",
-			 kva_or_ptr(addr));
+			 kmm_addr_for_print(addr));
 		return;
 	}
 	if (idx < 0 || (km_type_busy[cpu] & (1u << idx))) {
 		/* nothing of kmap_local's to pop: Linux would underflow the stack; kmm refuses */
 		kmap_bug("kunmap_local: %lx: no kmap_local_page() mapping is held on this CPU\n", "kunmap_local_indexed",
-			 kva_or_ptr(addr));
+			 kmm_addr_for_print(addr));
 		return;
 	}
 	if (kva != kmap_slot_addr(cpu, idx)) {
@@ -330,7 +324,7 @@ void kunmap_local(const void *addr)
 		M->kmap_bugs++;
 		if (WARN_ON_ONCE_AT(true, "mm/highmem.c:610"))
 			printk(KERN_WARNING "kunmap_local: %lx is not the last mapping of this CPU (unmap in reverse order)\n",
-			       kva_or_ptr(addr));
+			       kmm_addr_for_print(addr));
 	}
 	unmap_slot(cpu, idx);
 	kmap_idx[cpu] = idx;
@@ -379,7 +373,7 @@ void kunmap_atomic_type(const void *addr, enum km_type type)
 	if ((unsigned)type >= KM_TYPE_NR || !(km_type_busy[cpu] & (1u << type)) || kva != kmap_slot_addr(cpu, (int)type)) {
 		if (!virt_addr_valid(addr))
 			kmap_bug("kunmap_atomic_type: %lx is not mapped in that slot\n", "kunmap_atomic_type",
-				 kva_or_ptr(addr));
+				 kmm_addr_for_print(addr));
 		return;
 	}
 	unmap_slot(cpu, (int)type);

@@ -19,6 +19,9 @@
 
 #include "internal.h"
 
+/* sizeof(void *) in the simulated kernel: 4 on i386, 8 on x86_64 (layouts and free pointers) */
+#define KPTR_SIZE ((unsigned int)M->prof->bits / 8u)
+
 struct kmem_cache_cpu {
 	void *freelist;          /* free objects of `slab` owned by this CPU */
 	struct page *slab;       /* the CPU slab (frozen), or NULL */

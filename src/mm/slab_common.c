@@ -80,7 +80,7 @@ static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, 
 		align = max(align, ralign);
 	}
 	align = max(align, 8u); /* ARCH_SLAB_MINALIGN: __alignof__(unsigned long long) */
-	return ALIGN(align, (unsigned)sizeof(void *));
+	return ALIGN(align, KPTR_SIZE);
 }
 
 slab_flags_t kmem_cache_flags(unsigned int object_size, slab_flags_t flags, const char *name)
@@ -112,7 +112,7 @@ static struct kmem_cache *find_mergeable(unsigned int size, unsigned int align, 
 {
 	if (slab_nomerge || ctor)
 		return NULL;
-	size = ALIGN(size, (unsigned)sizeof(void *));
+	size = ALIGN(size, KPTR_SIZE);
 	align = calculate_alignment(flags, align, size);
 	size = ALIGN(size, align);
 	flags = kmem_cache_flags(size, flags, name);
@@ -129,7 +129,7 @@ static struct kmem_cache *find_mergeable(unsigned int size, unsigned int align, 
 			continue;
 		if ((s->size & ~(align - 1)) != s->size)
 			continue;
-		if (s->size - size >= sizeof(void *))
+		if (s->size - size >= KPTR_SIZE)
 			continue;
 		return s;
 	}
@@ -218,7 +218,7 @@ struct kmem_cache *kmem_cache_create_usercopy(const char *name, unsigned int siz
 			s->refcount++;
 			/* the alias may need more of each object than the cache gave so far */
 			s->object_size = max(s->object_size, size);
-			s->inuse = max(s->inuse, ALIGN(size, (unsigned)sizeof(void *)));
+			s->inuse = max(s->inuse, ALIGN(size, KPTR_SIZE));
 			goto out;
 		}
 	}

@@ -71,7 +71,6 @@
 #include "sim/ram.h"
 #include "sim/track.h"
 
-#include <dlfcn.h>
 
 /* ---- slab lock and counters -------------------------------------------------- */
 
@@ -127,24 +126,41 @@ static inline int this_node(void)
 
 /* ---- free pointers ---------------------------------------------------------------- */
 
-static inline void *freelist_ptr(const struct kmem_cache *s, void *ptr, unsigned long ptr_addr)
+/*
+ * What the free pointer slot holds is what Linux 6.1 stores there: the next
+ * object's kernel virtual address, KPTR_SIZE bytes wide (4 on i386, 8 on
+ * x86_64), and with CONFIG_SLAB_FREELIST_HARDENED that address XORed with
+ * the cache's random key and the byte-swapped address of the slot itself
+ * (freelist_ptr()).  NULL is stored encoded too, so a zeroed slot is not
+ * an end of list.  The slot is read and written with the tools told not to
+ * check: it lies inside a free object (sim/track.h).
+ */
+static inline unsigned long kptr_swab(unsigned long x)
 {
-	if (!s->random)
-		return ptr;
-	return (void *)((unsigned long)ptr ^ s->random ^ __builtin_bswap64(ptr_addr));
+	return KPTR_SIZE == 4 ? __builtin_bswap32((u32)x) : __builtin_bswap64(x);
 }
 
-/* The free pointer lives in a free object, which ASan/Valgrind were told is off limits (sim/track.h). */
+static inline unsigned long freelist_key(const struct kmem_cache *s, unsigned long slot)
+{
+	return s->random ? s->random ^ kptr_swab(kva((const void *)slot)) : 0;
+}
+
 static inline void *get_freepointer(const struct kmem_cache *s, void *object)
 {
-	unsigned long addr = (unsigned long)object + s->offset;
-	return freelist_ptr(s, track_load_ptr((void **)addr), addr);
+	unsigned long slot = (unsigned long)object + s->offset;
+	unsigned long v = track_load_word((const void *)slot, KPTR_SIZE) ^ freelist_key(s, slot);
+	if (KPTR_SIZE == 4)
+		v = (u32)v;
+	if (!v)
+		return NULL;
+	/* a corrupt value gives a pointer no check accepts; it is never dereferenced unchecked */
+	return (void *)((unsigned long)kmm_ram.direct_base + (v - M->layout.page_offset));
 }
 
 static inline void set_freepointer(const struct kmem_cache *s, void *object, void *fp)
 {
-	unsigned long addr = (unsigned long)object + s->offset;
-	track_store_ptr((void **)addr, freelist_ptr(s, fp, addr));
+	unsigned long slot = (unsigned long)object + s->offset;
+	track_store_word((void *)slot, (fp ? kva(fp) : 0) ^ freelist_key(s, slot), KPTR_SIZE);
 }
 
 /* The object that starts the slot holding address x, or NULL when x is not one. */
@@ -276,23 +292,18 @@ static u32 site_index(unsigned long addr)
 	return 0;
 }
 
+/* The call site as Linux's %pS names it: "function+0xoff/0xsize" (sim/kallsyms.c). */
 static void site_name(u32 idx, char *buf, size_t len)
 {
-	if (!idx) {
+	if (!idx)
 		snprintf(buf, len, "0x0");
-		return;
-	}
-	unsigned long addr = sites[idx - 1];
-	Dl_info info;
-	if (dladdr((void *)addr, &info) && info.dli_sname)
-		snprintf(buf, len, "%s+0x%lx", info.dli_sname, addr - (unsigned long)info.dli_saddr);
 	else
-		snprintf(buf, len, "0x%lx", addr);
+		sprint_symbol(buf, len, sites[idx - 1]);
 }
 
 static inline unsigned int get_info_end(const struct kmem_cache *s)
 {
-	return s->offset >= s->inuse ? s->inuse + (unsigned)sizeof(void *) : s->inuse;
+	return s->offset >= s->inuse ? s->inuse + KPTR_SIZE : s->inuse;
 }
 
 enum track_item { TRACK_ALLOC, TRACK_FREE };
@@ -1278,7 +1289,7 @@ static struct kmem_cache *cache_from_obj(struct kmem_cache *s, const void *x, st
 	struct page *slab = virt_to_slab(x);
 	if (!slab) {
 		printk(KERN_WARNING "kmem_cache_free(%s): object 0x%lx is not in a slab page\n", s ? s->name : "?",
-		       M->layout.page_offset + (unsigned long)((const char *)x - (const char *)kmm_ram.direct_base));
+		       kmm_addr_for_print(x));
 		M->slab_bugs++;
 		return NULL;
 	}
@@ -1341,9 +1352,8 @@ void kfree(const void *x)
 	}
 	/* in the direct map (holes read as empty struct pages: not slab, not a kmalloc) */
 	if (__builtin_expect((unsigned long)((const char *)x - (const char *)kmm_ram.direct_base) >= kmm_ram.direct_size, 0)) {
-		unsigned long k = kmm_host_to_kva(x);
 		printk(KERN_WARNING "WARNING: kfree: pointer %lx is not in the kernel's direct map\n",
-		       k ? k : (unsigned long)x); /* no kernel address at all: the value as given */
+		       kmm_addr_for_print(x));
 		M->slab_bugs++;
 		return;
 	}
@@ -1412,7 +1422,7 @@ int calculate_order(unsigned int size)
 static bool calculate_sizes(struct kmem_cache *s)
 {
 	slab_flags_t flags = s->flags;
-	unsigned int size = ALIGN(s->object_size, (unsigned)sizeof(void *));
+	unsigned int size = ALIGN(s->object_size, KPTR_SIZE);
 
 	/* poison only objects nobody may touch while free */
 	if ((flags & SLAB_POISON) && !(flags & SLAB_TYPESAFE_BY_RCU) && !s->ctor)
@@ -1421,22 +1431,22 @@ static bool calculate_sizes(struct kmem_cache *s)
 		s->flags &= ~__OBJECT_POISON;
 	/* a red zone needs room between the object and the free pointer */
 	if ((flags & SLAB_RED_ZONE) && size == s->object_size)
-		size += sizeof(void *);
+		size += KPTR_SIZE;
 	s->inuse = size;
 	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || s->ctor ||
-	    ((flags & SLAB_RED_ZONE) && s->object_size < sizeof(void *))) {
+	    ((flags & SLAB_RED_ZONE) && s->object_size < KPTR_SIZE)) {
 		/* the object keeps its contents while free: the pointer goes after it */
 		s->offset = size;
-		size += sizeof(void *);
+		size += KPTR_SIZE;
 	} else {
 		/* mid-object, away from small over- and underflows */
-		s->offset = ALIGN_DOWN(s->object_size / 2, (unsigned)sizeof(void *));
+		s->offset = ALIGN_DOWN(s->object_size / 2, KPTR_SIZE);
 	}
 	if (flags & SLAB_STORE_USER)
 		size += 2 * TRACK_SLOT_SIZE;
 	if (flags & SLAB_RED_ZONE) {
-		size += sizeof(void *);
-		s->red_left_pad = ALIGN((unsigned)sizeof(void *), s->align);
+		size += KPTR_SIZE;
+		s->red_left_pad = ALIGN(KPTR_SIZE, s->align);
 		size += s->red_left_pad;
 	}
 	size = ALIGN(size, s->align);
@@ -1496,7 +1506,8 @@ int __kmem_cache_create(struct kmem_cache *s, slab_flags_t flags)
 {
 	s->flags = kmem_cache_flags(s->size, flags, s->name);
 	if (slab_freelist_hardened)
-		s->random = ((unsigned long)rand() << 32 | (unsigned long)rand()) | 1;
+		s->random = (((unsigned long)rand() << 32 | (unsigned long)rand()) | 1) &
+			    (KPTR_SIZE == 4 ? 0xffffffffUL : ~0UL);
 	if (!calculate_sizes(s))
 		return -EINVAL;
 	s->has_cpu_partial = !kmem_cache_debug(s);

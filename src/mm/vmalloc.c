@@ -461,7 +461,7 @@ static struct vmap_area *find_area_to_free(const void *addr, const char *fn)
 		pthread_mutex_unlock(&vmap_area_lock);
 		printk(KERN_WARNING "WARNING: %s: Trying to %s nonexistent vm area (%lx)\n", fn,
 		       !strcmp(fn, "vfree") ? "vfree()" : !strcmp(fn, "vunmap") ? "vunmap()" : "free",
-		       kva ? kva : (unsigned long)addr);
+		       kmm_addr_for_print(addr));
 		M->vmalloc_bugs++;
 		return NULL;
 	}
@@ -634,7 +634,7 @@ void free_vm_area(struct vm_struct *area)
 		return;
 	if (va->vm != area) {
 		pthread_mutex_unlock(&vmap_area_lock);
-		printk(KERN_ERR "free_vm_area: vm_struct %lx does not describe the area at %lx\n", kmm_host_to_kva(area),
+		printk(KERN_ERR "free_vm_area: vm_struct %lx does not describe the area at %lx\n", kmm_addr_for_print(area),
 		       kmm_host_to_kva(area->addr));
 		M->vmalloc_bugs++;
 		return;

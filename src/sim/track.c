@@ -42,14 +42,17 @@ int kasan_current_depth(void)
 
 #if KMM_TRACK_ASAN
 
-TRACK_UNCHECKED void *track_load_ptr(void *const *p)
+TRACK_UNCHECKED unsigned long track_load_word(const void *p, unsigned int size)
 {
-	return *p;
+	return size == 4 ? *(const uint32_t *)p : *(const unsigned long *)p;
 }
 
-TRACK_UNCHECKED void track_store_ptr(void **p, void *v)
+TRACK_UNCHECKED void track_store_word(void *p, unsigned long v, unsigned int size)
 {
-	*p = v;
+	if (size == 4)
+		*(uint32_t *)p = (uint32_t)v;
+	else
+		*(unsigned long *)p = v;
 }
 
 size_t track_mem_accessible(const void *p, size_t n)
@@ -85,27 +88,30 @@ void track_forget(void *p, size_t n)
  * access and its previous state put back (noaccess, or the validity
  * bits it had when it was accessible).
  */
-void *track_load_ptr(void *const *p)
+unsigned long track_load_word(const void *p, unsigned int size)
 {
-	unsigned char vbits[sizeof(void *)];
-	unsigned was = VALGRIND_GET_VBITS(p, vbits, sizeof(vbits));
-	VALGRIND_MAKE_MEM_DEFINED(p, sizeof(void *));
-	void *v = *p;
+	unsigned char vbits[sizeof(unsigned long)];
+	unsigned was = VALGRIND_GET_VBITS(p, vbits, size);
+	VALGRIND_MAKE_MEM_DEFINED(p, size);
+	unsigned long v = size == 4 ? *(const uint32_t *)p : *(const unsigned long *)p;
 	if (was == 3)
-		VALGRIND_MAKE_MEM_NOACCESS(p, sizeof(void *));
+		VALGRIND_MAKE_MEM_NOACCESS(p, size);
 	else if (was == 1)
-		VALGRIND_SET_VBITS(p, vbits, sizeof(vbits));
+		VALGRIND_SET_VBITS(p, vbits, size);
 	return v;
 }
 
-void track_store_ptr(void **p, void *v)
+void track_store_word(void *p, unsigned long v, unsigned int size)
 {
-	unsigned char vbits[sizeof(void *)];
-	unsigned was = VALGRIND_GET_VBITS(p, vbits, sizeof(vbits));
-	VALGRIND_MAKE_MEM_UNDEFINED(p, sizeof(void *));
-	*p = v;
+	unsigned char vbits[sizeof(unsigned long)];
+	unsigned was = VALGRIND_GET_VBITS(p, vbits, size);
+	VALGRIND_MAKE_MEM_UNDEFINED(p, size);
+	if (size == 4)
+		*(uint32_t *)p = (uint32_t)v;
+	else
+		*(unsigned long *)p = v;
 	if (was == 3)
-		VALGRIND_MAKE_MEM_NOACCESS(p, sizeof(void *));
+		VALGRIND_MAKE_MEM_NOACCESS(p, size);
 }
 
 /* The accessible prefix, by halving: memcheck answers only "all of it or not". */

@@ -23,7 +23,7 @@
  *
  * kmm's own legitimate touches of bytes it has declared off limits - the
  * SLUB free pointer inside a free object, red zones and tracks read by
- * the debug checks - go through track_load_ptr()/track_store_ptr(), which
+ * the debug checks - go through track_load_word()/track_store_word(), which
  * the tools do not check, or open the bytes for the moment (slub.c's
  * metadata_access_enable), as Linux's slub.c does with kasan_reset_tag()
  * and metadata_access_enable().
@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define KMM_TRACK_ASAN 1
@@ -116,22 +117,28 @@ static inline bool track_mem_is_noaccess(const void *p)
  */
 size_t track_mem_accessible(const void *p, size_t n);
 
-/* The pointer stored at p, read without the tool's check (a free object's free pointer). */
+/*
+ * The size-byte word (4 or 8: a simulated kernel pointer) at p, read or
+ * written without the tool's check (a free object's free pointer).
+ */
 #if KMM_TRACK_ASAN
-TRACK_UNCHECKED void *track_load_ptr(void *const *p);
-TRACK_UNCHECKED void track_store_ptr(void **p, void *v);
+TRACK_UNCHECKED unsigned long track_load_word(const void *p, unsigned int size);
+TRACK_UNCHECKED void track_store_word(void *p, unsigned long v, unsigned int size);
 #elif KMM_TRACK_VALGRIND
-void *track_load_ptr(void *const *p);
-void track_store_ptr(void **p, void *v);
+unsigned long track_load_word(const void *p, unsigned int size);
+void track_store_word(void *p, unsigned long v, unsigned int size);
 #else
-static inline void *track_load_ptr(void *const *p)
+static inline unsigned long track_load_word(const void *p, unsigned int size)
 {
-	return *p;
+	return size == 4 ? *(const uint32_t *)p : *(const unsigned long *)p;
 }
 
-static inline void track_store_ptr(void **p, void *v)
+static inline void track_store_word(void *p, unsigned long v, unsigned int size)
 {
-	*p = v;
+	if (size == 4)
+		*(uint32_t *)p = (uint32_t)v;
+	else
+		*(unsigned long *)p = v;
 }
 #endif
 

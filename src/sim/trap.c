@@ -151,6 +151,21 @@ unsigned long kmm_host_to_kva(const void *p)
 	return w ? w->base + (unsigned long)(c - w->host) : 0;
 }
 
+/*
+ * The address a message prints for p: its simulated kernel address, or,
+ * for a pointer that is no kernel address at all (a caller's stray host
+ * pointer), what Linux's %p prints for any pointer - a keyed 32-bit hash -
+ * so no host address reaches a message.
+ */
+unsigned long kmm_addr_for_print(const void *p)
+{
+	unsigned long kva = kmm_host_to_kva(p);
+	if (kva || !p)
+		return kva;
+	u64 h = (u64)(uintptr_t)p * 0x9e3779b97f4a7c15ULL;
+	return (unsigned long)(u32)((h >> 32) ^ h ^ M->layout.page_offset);
+}
+
 /* The oops, as the x86 fault handler words it. */
 static void oops(unsigned long kva, bool write, pteval_t e)
 {
