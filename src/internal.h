@@ -447,6 +447,8 @@ static inline u32 prandom_u32_max(u32 ceil)
 int setup_arch(char *err, size_t errlen);            /* arch/setup.c */
 /* arch/setup.c: the boot-time page for the kernel table mapping va, depth levels below the root */
 phys_addr_t alloc_low_page(unsigned long va, int depth);
+phys_addr_t alloc_low_pages(unsigned long num); /* arch/setup.c: num pages in a row, brk or memblock */
+int kernel_pgtable_prealloc_fixmap(unsigned long va, unsigned long size, unsigned long kmap_lo, unsigned long kmap_hi);
 /* arch/dmesg.c: the boot params a real log describes, and its command line (all malloc()ed) */
 struct dmesg_cmdline {
 	char *parsed;   /* what kmm parses: the log's known parameters, then the caller's (out->cmdline) */

@@ -27,6 +27,7 @@ struct memblock_type {
 
 struct memblock {
 	bool bottom_up;            /* allocation direction */
+	bool debug;                /* memblock=debug: log every change with its caller */
 	phys_addr_t current_limit; /* highest address an allocation may use */
 	struct memblock_type memory;
 	struct memblock_type reserved;

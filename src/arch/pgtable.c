@@ -360,6 +360,43 @@ int kernel_pgtable_prealloc(unsigned long va, unsigned long size)
 }
 
 /*
+ * i386's page_table_range_init() for the fixmap with HIGHMEM
+ * (arch/x86/mm/init_32.c): kmap_atomic reaches its slots as one array of
+ * PTEs, so when the slots of all CPUs span several PMDs, the PTE tables of
+ * those PMDs must follow each other in memory.  Linux takes that many pages
+ * in a row from alloc_low_pages() before the walk and copies each such
+ * PMD's table into the next of them (page_table_kmap_check); the table it
+ * replaces stays reserved and unused.  On i386 without PAE the slots fit
+ * one PMD and nothing is copied; with PAE they do not.
+ */
+int kernel_pgtable_prealloc_fixmap(unsigned long va, unsigned long size, unsigned long kmap_lo, unsigned long kmap_hi)
+{
+	const struct pt_format *f = pt_fmt();
+	int leaf = f->levels - 1;
+	unsigned long span = 1UL << f->shift[leaf - 1], first = va & ~(span - 1), count = 0;
+	unsigned long kb = kmap_lo / span, ke = kmap_hi / span;
+	for (unsigned long a = first; kb != ke && a < va + size && a >= first; a += span)
+		count += a / span >= kb && a / span <= ke;
+	phys_addr_t adr = count ? alloc_low_pages(count) : 0;
+	if (count && !adr)
+		return -ENOMEM;
+	for (unsigned long a = first; a < va + size && a >= first; a += span) {
+		phys_addr_t t = pt_table_for(a, leaf);
+		if (!t)
+			return -ENOMEM;
+		if (!count || a / span < kb || a / span > ke)
+			continue;
+		phys_addr_t pmd = pt_table_for(a, leaf - 1);
+		unsigned long idx = pt_index(f, leaf - 1, a);
+		pteval_t e = pt_read(pmd, idx);
+		memcpy(ram_host(adr), ram_host(t), PAGE_SIZE);
+		pt_write(pmd, idx, adr | (e & ~PTE_PFN_MASK));
+		adr += PAGE_SIZE;
+	}
+	return 0;
+}
+
+/*
  * The same down to the tables `depth` levels below the root (1: x86_64's
  * PUD pages, preallocate_vmalloc_pages).  Tables made from the buddy
  * allocator this way are kept for good (PG_reserved: unmapping never frees

@@ -45,6 +45,8 @@
  * before anything is allocated; kmm_boot() then leaves no machine behind.
  */
 #include "internal.h"
+
+#include <kmm/highmem.h> /* KM_MAX_IDX */
 #include "mm/kfence.h"
 #include "sim/ram.h"
 #include "sim/track.h"
@@ -431,6 +433,14 @@ static int param_ignored(const char *val, char *err, size_t errlen)
 	return 0;
 }
 
+/* memblock=debug: log memblock's changes (mm/memblock.c's early_param) */
+static int param_memblock(const char *val, char *err, size_t errlen)
+{
+	if (val && !strcmp(val, "debug"))
+		M->memblock.debug = true;
+	return 0;
+}
+
 static const struct kmm_param kmm_params[] = {
 	{ "mem", param_mem },
 	{ "memmap", param_memmap },
@@ -460,6 +470,7 @@ static const struct kmm_param kmm_params[] = {
 	{ "fail_page_alloc", setup_fail_page_alloc },
 	{ "failslab", setup_failslab },
 	{ "stack_guard_gap", cmdline_parse_stack_guard_gap },
+	{ "memblock", param_memblock },
 	/* not about memory: accepted so a real /proc/cmdline can be pasted */
 	{ "console", param_ignored }, { "loglevel", param_ignored }, { "panic", param_ignored },
 	{ "no_hash_pointers", param_ignored }, { "nokaslr", param_ignored }, { "quiet", param_ignored },
@@ -526,7 +537,7 @@ static int parse_early_param(const char *cmdline, char *err, size_t errlen)
 	}
 	free(copy);
 	if (!ret && *unknown) {
-		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= init_on_alloc= init_on_free= kfence.sample_interval= failslab= fail_page_alloc=)",
+		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= init_on_alloc= init_on_free= kfence.sample_interval= failslab= fail_page_alloc= stack_guard_gap= memblock=debug)",
 			 unknown);
 		ret = -EINVAL;
 	}
@@ -639,6 +650,8 @@ static void early_brk_init(void)
  *   32-bit: a PTE table of the direct map that head_32's early tables
  *                          cover - the later direct map reuses those
  *   32-bit: the PTE table of the boot-time fixmap slots: bm_pte, in .bss
+ *   32-bit: the PTE table of the top PMD (the fixmap's first slots):
+ *                          head_32's initial_pg_fixmap, in .bss
  *
  * Every other table is alloc_low_pages(): the brk's pgt_buf while it
  * lasts, memblock (top-down in lowmem) after.
@@ -714,6 +727,8 @@ phys_addr_t alloc_low_page(unsigned long va, int depth)
 				return M->brk_start + ((va - p->page_offset) / pmd) * PAGE_SIZE;
 			if ((va & ~(pmd - 1)) == (M->layout.fix_btmap_begin & ~(pmd - 1)))
 				return bss + 3 * PAGE_SIZE;
+			if ((va & ~(pmd - 1)) == (0xffffffffUL & ~(pmd - 1)))
+				return bss + 4 * PAGE_SIZE;
 		}
 	}
 	/* x86_64's set_pte_vaddr() (the cpu_entry_area) takes its tables from spp_getpage(): memblock */
@@ -727,6 +742,21 @@ phys_addr_t alloc_low_page(unsigned long va, int depth)
 		return pa;
 	}
 	return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+}
+
+/* alloc_low_pages(num): num pages in a row, zeroed, from the brk's pgt_buf if they all fit there, else memblock. */
+phys_addr_t alloc_low_pages(unsigned long num)
+{
+	phys_addr_t pa;
+	if (M->pgt_buf_next + num * PAGE_SIZE <= M->pgt_buf_top) {
+		pa = M->pgt_buf_next;
+		M->pgt_buf_next += num * PAGE_SIZE;
+	} else {
+		pa = memblock_phys_alloc_range(num * PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+	}
+	if (pa)
+		memset(ram_host(pa), 0, num * PAGE_SIZE);
+	return pa;
 }
 
 /*
@@ -936,7 +966,8 @@ static void pcpu_first_chunk_alloc(unsigned long size_sum, unsigned long unit, i
 	int slots = max(64 - __builtin_clzl(unit) - 5 + 2, 1) + 4;
 	memblock_alloc_small(slots * 2 * word, SMP_CACHE_BYTES); /* pcpu_chunk_lists */
 	unsigned long start = p->pcpu_static % PAGE_SIZE;
-	unsigned long maps[2] = { p->pcpu_reserved, dyn }, chunk_size = p->bits == 64 ? 192 : 128;
+	/* sizeof(struct pcpu_chunk) of 6.1 (MEMCG_KMEM, no PERCPU_STATS), before its populated[] bitmap */
+	unsigned long maps[2] = { p->pcpu_reserved, dyn }, chunk_size = p->bits == 64 ? 136 : 92;
 	for (int k = 0; k < 2; k++) {
 		if (!maps[k])
 			continue;
@@ -994,6 +1025,19 @@ static void setup_per_cpu_areas(void)
 	phys_addr_t unit_phys[KMM_MAX_CPUS];
 	pcpu_first_chunk_alloc(size_sum, unit, best_upa, dyn, unit_phys);
 	pcpu_setup_first_chunk(unit_phys, p->pcpu_static, p->pcpu_reserved, dyn, unit); /* mm/percpu.c */
+	/*
+	 * x86_64 is built with CPUMASK_OFFSTACK: setup_node_to_cpumask_map()
+	 * and setup_cpu_local_masks() take their cpumasks from memblock
+	 * (alloc_bootmem_cpumask_var, nr_cpu_ids bits in longs); i386 keeps
+	 * them in .data.
+	 */
+	if (p->bits == 64) {
+		phys_addr_t mask = DIV_ROUND_UP(M->nr_cpus, 64) * 8;
+		for (int n = 0; n < M->nr_nodes; n++)
+			memblock_alloc_small(mask, SMP_CACHE_BYTES); /* node_to_cpumask_map[n] */
+		for (int i = 0; i < 4; i++)
+			memblock_alloc_small(mask, SMP_CACHE_BYTES); /* cpu_initialized, callin, callout, sibling_setup */
+	}
 }
 
 /*
@@ -1005,6 +1049,39 @@ static void setup_command_line(void)
 	size_t len = (M->cmdline ? strlen(M->cmdline) : 0) + 1;
 	memblock_alloc_small(len, SMP_CACHE_BYTES);
 	memblock_alloc_small(len, SMP_CACHE_BYTES);
+}
+
+/*
+ * kernel/power/snapshot.c's register_nosave_region() (CONFIG_HIBERNATION,
+ * on in Debian's builds): one struct nosave_region (a list_head and two
+ * pfns) from memblock per range hibernation must not save, unless the
+ * range extends the previous one.
+ */
+static void register_nosave_region(unsigned long start_pfn, unsigned long end_pfn, unsigned long *last_end)
+{
+	if (start_pfn >= end_pfn)
+		return;
+	if (*last_end != start_pfn)
+		memblock_alloc_small(4 * (M->prof->bits / 8), SMP_CACHE_BYTES);
+	*last_end = end_pfn;
+	pr_info("PM: hibernation: Registered nosave memory: [mem 0x%08llx-0x%08llx]\n",
+		(unsigned long long)PFN_PHYS(start_pfn), (unsigned long long)PFN_PHYS(end_pfn) - 1);
+}
+
+/* e820__register_nosave_regions() of Debian's 6.1: the gaps between RAM entries, and above the last up to limit_pfn. */
+static void e820__register_nosave_regions(unsigned long limit_pfn)
+{
+	unsigned long last_end = ~0UL;
+	u64 last_addr = 0;
+	for (u32 i = 0; i < M->e820.nr_entries; i++) {
+		const struct e820_entry *e = &M->e820.entries[i];
+		if (e->type != E820_TYPE_RAM && e->type != E820_TYPE_RESERVED_KERN)
+			continue;
+		if (last_addr < e->addr)
+			register_nosave_region(PFN_DOWN(last_addr), PFN_UP(e->addr), &last_end);
+		last_addr = e->addr + e->size;
+	}
+	register_nosave_region(PFN_DOWN(last_addr), limit_pfn, &last_end);
 }
 
 /*
@@ -1025,6 +1102,7 @@ static void setup_arch_resources(void)
 	memblock_alloc_small((phys_addr_t)resource * M->e820.nr_entries, SMP_CACHE_BYTES);
 	for (u32 i = 0; i < M->e820_firmware.nr_entries; i++)
 		memblock_alloc_small(16 + word + 2 * word + kobject, SMP_CACHE_BYTES);
+	e820__register_nosave_regions(M->max_pfn);
 }
 
 /* alloc_large_system_hash() for the early, memblock-backed tables. */
@@ -1150,7 +1228,10 @@ int setup_arch(char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	/* i386: the fixmap's tables (init_mem_mapping's early_ioremap_page_table_range_init), up to 4 GiB */
-	if (p->bits == 32 && kernel_pgtable_prealloc(M->layout.fixaddr_tot_start, (1UL << 32) - M->layout.fixaddr_tot_start)) {
+	if (p->bits == 32 &&
+	    kernel_pgtable_prealloc_fixmap(M->layout.fixaddr_tot_start, (1UL << 32) - M->layout.fixaddr_tot_start,
+					   fix_to_virt(M->layout.fix_kmap_begin + (unsigned long)KM_MAX_IDX * p->nr_cpus_config - 1),
+					   fix_to_virt(M->layout.fix_kmap_begin))) {
 		snprintf(err, errlen, "kmm: out of memory for the fixmap's page tables");
 		return -ENOMEM;
 	}

@@ -24,8 +24,38 @@
  * naturally aligned blocks (order <= MAX_ORDER-1); high memory is handed over
  * page by page by mem_init(), as i386's add_highpages_with_active_regions().
  * Single-threaded: memblock runs only while the machine boots.
+ *
+ * memblock=debug logs every add, reserve, allocation and free as Linux's
+ * memblock_dbg() words it, the range as %pa prints a phys_addr_t of the
+ * profile (8 hex digits on i386 without PAE, 16 otherwise) and the caller
+ * as %pS names it; kmm's callers are the functions that model Linux's.
  */
 #include "internal.h"
+
+static void memblock_dbg_range(const char *fn, phys_addr_t base, phys_addr_t size, const void *caller)
+{
+	if (!M->memblock.debug)
+		return;
+	int w = M->prof->bits == 64 || M->prof->pae ? 16 : 8;
+	char sym[128];
+	sprint_symbol(sym, sizeof(sym), (unsigned long)caller);
+	unsigned long long mask = w == 8 ? 0xffffffffULL : ~0ULL; /* phys_addr_t is 32 bits on i386 */
+	pr_info("%s: [0x%0*llx-0x%0*llx] %s\n", fn, w, (unsigned long long)base & mask, w,
+		(unsigned long long)(base + size - 1) & mask, sym);
+}
+
+static void memblock_dbg_alloc(const char *fn, phys_addr_t size, phys_addr_t align, phys_addr_t start,
+			       phys_addr_t end, const void *caller)
+{
+	if (!M->memblock.debug)
+		return;
+	int w = M->prof->bits == 64 || M->prof->pae ? 16 : 8;
+	char sym[128];
+	sprint_symbol(sym, sizeof(sym), (unsigned long)caller);
+	pr_info("%s: %llu bytes align=0x%llx from=0x%0*llx max_addr=0x%0*llx %s\n", fn, (unsigned long long)size,
+		(unsigned long long)align, w, (unsigned long long)start, w,
+		(unsigned long long)(end == MEMBLOCK_ALLOC_ANYWHERE ? 0 : end) & (w == 8 ? 0xffffffffULL : ~0ULL), sym);
+}
 
 static int memblock_grow(struct memblock_type *type)
 {
@@ -155,26 +185,37 @@ static int memblock_remove_range(struct memblock_type *type, phys_addr_t base, p
 
 int memblock_add_node(phys_addr_t base, phys_addr_t size, int nid)
 {
+	memblock_dbg_range("memblock_add_node", base, size, __builtin_return_address(0));
 	return memblock_add_range(&M->memblock.memory, base, size, nid);
 }
 
 int memblock_add(phys_addr_t base, phys_addr_t size)
 {
-	return memblock_add_node(base, size, NUMA_NO_NODE);
+	memblock_dbg_range("memblock_add", base, size, __builtin_return_address(0));
+	return memblock_add_range(&M->memblock.memory, base, size, NUMA_NO_NODE);
 }
 
 int memblock_remove(phys_addr_t base, phys_addr_t size)
 {
+	memblock_dbg_range("memblock_remove", base, size, __builtin_return_address(0));
 	return memblock_remove_range(&M->memblock.memory, base, size);
+}
+
+static int __memblock_reserve(phys_addr_t base, phys_addr_t size, const void *caller)
+{
+	memblock_dbg_range("memblock_reserve", base, size, caller);
+	return memblock_add_range(&M->memblock.reserved, base, size, NUMA_NO_NODE);
 }
 
 int memblock_reserve(phys_addr_t base, phys_addr_t size)
 {
+	memblock_dbg_range("memblock_reserve", base, size, __builtin_return_address(0));
 	return memblock_add_range(&M->memblock.reserved, base, size, NUMA_NO_NODE);
 }
 
 int memblock_phys_free(phys_addr_t base, phys_addr_t size)
 {
+	memblock_dbg_range("memblock_phys_free", base, size, __builtin_return_address(0));
 	return memblock_remove_range(&M->memblock.reserved, base, size);
 }
 
@@ -234,20 +275,23 @@ static phys_addr_t memblock_find_in_range(phys_addr_t size, phys_addr_t align, p
 phys_addr_t memblock_phys_alloc_range(phys_addr_t size, phys_addr_t align, phys_addr_t start,
 				      phys_addr_t end)
 {
+	memblock_dbg_alloc("memblock_phys_alloc_range", size, align, start, end, __builtin_return_address(0));
 	phys_addr_t found = memblock_find_in_range(size, align ? align : PAGE_SIZE, start, end, NUMA_NO_NODE);
-	if (found && memblock_reserve(found, size))
+	if (found && __memblock_reserve(found, size, __builtin_return_address(0)))
 		return 0;
 	return found;
 }
 
 phys_addr_t memblock_phys_alloc_try_nid(phys_addr_t size, phys_addr_t align, int nid)
 {
+	memblock_dbg_alloc("memblock_phys_alloc_try_nid", size, align, 0, MEMBLOCK_ALLOC_ANYWHERE,
+			   __builtin_return_address(0));
 	phys_addr_t found = memblock_find_in_range(size, align ? align : PAGE_SIZE, 0,
 						   MEMBLOCK_ALLOC_ANYWHERE, nid);
 	if (!found && nid != NUMA_NO_NODE)
 		found = memblock_find_in_range(size, align ? align : PAGE_SIZE, 0,
 					       MEMBLOCK_ALLOC_ANYWHERE, NUMA_NO_NODE);
-	if (found && memblock_reserve(found, size))
+	if (found && __memblock_reserve(found, size, __builtin_return_address(0)))
 		return 0;
 	return found;
 }

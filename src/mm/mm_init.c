@@ -481,7 +481,8 @@ int memmap_alloc(char *err, size_t errlen)
 					count++;
 			if (!count)
 				continue;
-			unsigned long usage = sizeof(u64) + (pps >> prof->pageblock_order) * 4 / 8;
+			/* mem_section_usage_size(): an rcu_head (6.1.y), the subsection map, the pageblock bits */
+			unsigned long usage = 2 * 8 + sizeof(u64) + (pps >> prof->pageblock_order) * 4 / 8;
 			memblock_phys_alloc_try_nid(ALIGN(count * usage, 64), SMP_CACHE_BYTES, n);
 			if (!memblock_phys_alloc_try_nid(map * count, 2UL << 20, n)) {
 				free(pmd_done);
