@@ -199,6 +199,9 @@ REF_MACHINE(x86_64_numa2, "x86_64-4G-numa2", true)
 REF_MACHINE(x86_64_smp2, "x86_64-4G-smp2", true)
 REF_MACHINE(x86_64_1G, "x86_64-1G", false)
 REF_MACHINE(x86_64_512M, "x86_64-512M", false)
+REF_MACHINE(i386_256M_intel, "i386-686-256M-intel", true)
+REF_MACHINE(pae_768M, "i386-pae-768M", true)
+REF_MACHINE(x86_64_3G_smp3, "x86_64-3G-smp3", true)
 
 /*
  * memblock=debug logs every reservation as Linux does, the range as %pa

@@ -734,8 +734,9 @@ phys_addr_t alloc_low_page(unsigned long va, int depth)
 	/* x86_64's set_pte_vaddr() (the cpu_entry_area) takes its tables from spp_getpage(): memblock */
 	if (p->bits == 64 && depth && (va < p->page_offset || va - p->page_offset >= PFN_PHYS(M->max_pfn)))
 		return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, MEMBLOCK_ALLOC_ANYWHERE);
+	/* alloc_low_pages() takes memblock pages only inside what is mapped already: [min_pfn_mapped, max_pfn_mapped) */
 	if (p->bits == 64 && depth && !direct_map_table_from_brk(va, depth))
-		return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, PFN_PHYS(M->max_low_pfn));
+		return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, M->dm_brk_step_end, M->dm_real_end);
 	if (M->pgt_buf_next < M->pgt_buf_top) {
 		phys_addr_t pa = M->pgt_buf_next;
 		M->pgt_buf_next += PAGE_SIZE;
