@@ -371,6 +371,7 @@ struct kmm_machine {
 	int watermark_boost_factor;
 	int lowmem_reserve_ratio[MAX_ZONE_TYPES];
 	int percpu_pagelist_high_fraction;
+	unsigned long max_threads;        /* fork_init()'s set_max_threads(): kernel.threads-max */
 	bool thp_enabled;
 	bool init_on_alloc;               /* init_on_alloc=: pages and slab objects are zeroed when allocated */
 	bool init_on_free;                /* init_on_free=: ... and when freed (then not again when allocated) */
@@ -747,7 +748,7 @@ void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, s
 			   void *arg);
 void show_map_vma(struct strbuf *sb, const struct mm_struct *mm, const struct vm_area_struct *v);
 void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
-void show_pid_status(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
+void task_mem(struct strbuf *sb, struct mm_struct *mm);                                    /* proc/task_mmu.c, mmap_lock held */
 void for_each_task(void (*fn)(struct task_struct *t, void *arg), void *arg);
 int last_pid_given(void);
 void tasks_exit(void);
@@ -763,6 +764,7 @@ void show_pagemap_text(struct strbuf *sb, struct task_struct *t, struct mm_struc
 void proc_pid_statm(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);
 long pagemap_read(struct task_struct *t, struct mm_struct *mm, void *buf, size_t count, u64 off);
 void proc_tgid_stat(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);      /* proc/array.c */
+void proc_pid_status(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);     /* proc/array.c */
 void show_stat(struct strbuf *sb);                                                         /* proc/stat.c */
 void show_uptime(struct strbuf *sb);
 void show_loadavg(struct strbuf *sb);

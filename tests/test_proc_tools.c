@@ -823,3 +823,126 @@ Test(proc_tools, read_while_another_cpu_faults)
 	task_exit(churn_task);
 	assert_machine_sane();
 }
+
+/* ---- /proc/PID/status ------------------------------------------------------------------- */
+
+/* Every line 6.1 prints, in its order (fs/proc/array.c, task_mmu.c's task_mem). */
+static const char *const status_fields[] = {
+	"Name", "Umask", "State", "Tgid", "Ngid", "Pid", "PPid", "TracerPid", "Uid", "Gid", "FDSize", "Groups",
+	"NStgid", "NSpid", "NSpgid", "NSsid", "VmPeak", "VmSize", "VmLck", "VmPin", "VmHWM", "VmRSS", "RssAnon",
+	"RssFile", "RssShmem", "VmData", "VmStk", "VmExe", "VmLib", "VmPTE", "VmSwap", "HugetlbPages",
+	"CoreDumping", "THP_enabled", "Threads", "SigQ", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt",
+	"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp", "Seccomp_filters",
+	"Speculation_Store_Bypass", "SpeculationIndirectBranch", "Cpus_allowed", "Cpus_allowed_list",
+	"Mems_allowed", "Mems_allowed_list", "voluntary_ctxt_switches", "nonvoluntary_ctxt_switches",
+};
+
+static char *status_of(const struct task_struct *t)
+{
+	char path[32];
+	snprintf(path, sizeof(path), "%d/status", t->pid);
+	char *s = kmm_proc_read(path);
+	cr_assert_not_null(s);
+	return s;
+}
+
+/* The value after "Field:\t" up to the end of its line, in buf. */
+static const char *status_value(const char *s, const char *field, char *buf, size_t len)
+{
+	char key[48];
+	snprintf(key, sizeof(key), "\n%s:\t", field);
+	const char *p = strncmp(s, key + 1, strlen(key + 1)) ? strstr(s, key) : s - 1;
+	cr_assert_not_null(p, "no %s line", field);
+	p += strlen(key);
+	size_t n = strcspn(p, "\n");
+	snprintf(buf, len, "%.*s", (int)n, p);
+	return buf;
+}
+
+static void check_status(const char *profile, int cpus, const char *mems)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = 1ULL << 30;
+	p.nr_cpus = cpus;
+	boot_or_fail(&p);
+	struct task_struct *parent = task_create("init", 0), *user = task_create("user", 1000);
+	struct task_struct *child = task_fork(parent);
+	cr_assert_not_null(child);
+	char *s = status_of(child);
+	/* every field, once, in 6.1's order */
+	const char *at = s;
+	for (size_t i = 0; i < ARRAY_SIZE(status_fields); i++) {
+		char key[48];
+		snprintf(key, sizeof(key), "%s%s:\t", i ? "\n" : "", status_fields[i]);
+		const char *f = strstr(at, key);
+		cr_assert_not_null(f, "%s: %s missing or out of order:\n%s", profile, status_fields[i], s);
+		at = f + 1;
+	}
+	char v[400], want[400];
+	snprintf(want, sizeof(want), "%d", parent->pid);
+	cr_expect_str_eq(status_value(s, "PPid", v, sizeof(v)), want);
+	cr_expect_str_eq(status_value(s, "Groups", v, sizeof(v)), " ");
+	cr_expect_str_eq(status_value(s, "FDSize", v, sizeof(v)), strcmp(profile, "x86_64") ? "32" : "64");
+	cr_expect_str_eq(status_value(s, "CapEff", v, sizeof(v)), "000001ffffffffff");
+	snprintf(want, sizeof(want), "%x", (1u << cpus) - 1);
+	cr_expect_str_eq(status_value(s, "Cpus_allowed", v, sizeof(v)), want);
+	snprintf(want, sizeof(want), cpus == 1 ? "0" : "0-%d", cpus - 1);
+	cr_expect_str_eq(status_value(s, "Cpus_allowed_list", v, sizeof(v)), want);
+	cr_expect_str_eq(status_value(s, "Mems_allowed", v, sizeof(v)), mems);
+	/* SigQ: queued / half of threads-max (totalram * PAGE_SIZE / (THREAD_SIZE * 8)) */
+	unsigned long threads = (unsigned long)M->max_threads;
+	cr_expect_gt(threads, 20);
+	snprintf(want, sizeof(want), "0/%lu", threads / 2);
+	cr_expect_str_eq(status_value(s, "SigQ", v, sizeof(v)), want);
+	free(s);
+	/* a queued signal shows in SigPnd, SigQ counts the queued siginfo */
+	cr_assert_eq(send_sig_info(10 /* SIGUSR1 */, NULL, child), 0);
+	s = status_of(child);
+	cr_expect_str_eq(status_value(s, "SigPnd", v, sizeof(v)), "0000000000000200");
+	snprintf(want, sizeof(want), "1/%lu", threads / 2);
+	cr_expect_str_eq(status_value(s, "SigQ", v, sizeof(v)), want);
+	free(s);
+	/* a user has no capabilities but the bounding set */
+	s = status_of(user);
+	cr_expect_str_eq(status_value(s, "Uid", v, sizeof(v)), "1000\t1000\t1000\t1000");
+	cr_expect_str_eq(status_value(s, "CapPrm", v, sizeof(v)), "0000000000000000");
+	cr_expect_str_eq(status_value(s, "CapBnd", v, sizeof(v)), "000001ffffffffff");
+	free(s);
+	task_exit(child);
+	task_exit(user);
+	task_exit(parent);
+	assert_machine_sane();
+}
+
+Test(proc_tools, status_i386)
+{
+	check_status("i386", 1, "1");
+}
+
+Test(proc_tools, status_x86_64)
+{
+	/* MAX_NUMNODES = 1 << CONFIG_NODES_SHIFT (10): 32 groups of 32 bits */
+	char mems[400] = "";
+	for (int g = 0; g < 31; g++)
+		strcat(mems, "00000000,");
+	strcat(mems, "00000001");
+	check_status("x86_64", 3, mems);
+}
+
+/* threads-max as a real 6.1 kernel computed it: 1 GiB x86_64, 2 CPUs, a 1 MiB initramfs -> SigQ 0/3806 */
+Test(proc_tools, sigpending_limit_as_linux)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "x86_64";
+	p.mem_bytes = 1ULL << 30;
+	p.nr_cpus = 2;
+	p.initrd_bytes = 1067770; /* the capture's initramfs */
+	boot_or_fail(&p);
+	struct task_struct *t = task_create("init", 0);
+	char *s = status_of(t), v[64];
+	cr_expect_str_eq(status_value(s, "SigQ", v, sizeof(v)), "0/3806");
+	free(s);
+	task_exit(t);
+	assert_machine_sane();
+}

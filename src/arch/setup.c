@@ -1666,6 +1666,13 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	mem_init_print_info();
 	kmem_cache_init();
 	vmalloc_init();
+	/*
+	 * fork_init(): threads-max so that THREAD_SIZE stacks (8 KiB on i386,
+	 * 16 KiB on x86_64) take at most an eighth of RAM; init's
+	 * RLIMIT_NPROC and RLIMIT_SIGPENDING are half of it.
+	 */
+	u64 threads = (u64)M->totalram_pages * PAGE_SIZE / ((prof->bits == 64 ? 16384u : 8192u) * 8u);
+	M->max_threads = (unsigned long)clamp(threads, (u64)20, (u64)0x3fffffff); /* MIN_THREADS, FUTEX_TID_MASK */
 	/* alternative_instructions(): the patch sites are no longer needed */
 	free_reserved_area_pfn(PFN_DOWN(M->image.einit), PFN_DOWN(M->image.einit) + prof->alt_k / 4,
 			       "SMP alternatives");

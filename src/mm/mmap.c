@@ -889,6 +889,7 @@ struct task_struct *task_create(const char *comm, unsigned int uid)
 		t->rlim[r] = RLIM_INFINITY;
 	t->rlim[RLIMIT_STACK] = 8UL << 20; /* _STK_LIM */
 	t->rlim[RLIMIT_MEMLOCK] = 8UL << 20; /* MLOCK_LIMIT */
+	t->rlim[RLIMIT_NPROC] = t->rlim[RLIMIT_SIGPENDING] = M->max_threads / 2; /* fork_init() */
 	t->mm = mm_alloc(t);
 	t->usage = 1; /* task_exit's */
 	if (t->mm)
@@ -1271,23 +1272,3 @@ void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *m
 	pthread_mutex_unlock(&mm->mmap_lock);
 }
 
-/* task_mem(): the memory lines of /proc/PID/status, after Name, Pid and Uid */
-void show_pid_status(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
-{
-	pthread_mutex_lock(&mm->mmap_lock);
-	unsigned long anon = mm->rss[MM_ANONPAGES], file = mm->rss[MM_FILEPAGES], shmem = mm->rss[MM_SHMEMPAGES];
-	unsigned long rss = anon + file + shmem;
-	unsigned long text = mm->end_code ? (ALIGN(mm->end_code, PAGE_SIZE) - (mm->start_code & PAGE_MASK)) >> 10 : 0;
-	unsigned long lib = (mm->exec_vm << (PAGE_SHIFT - 10)) - text;
-	sb_printf(sb, "Name:\t%s\nState:\tS (sleeping)\nTgid:\t%d\nPid:\t%d\nUid:\t%u\t%u\t%u\t%u\n", t->comm, t->pid,
-		  t->pid, t->uid, t->uid, t->uid, t->uid);
-#define KB(pages) ((pages) << (PAGE_SHIFT - 10))
-	sb_printf(sb, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmPin:\t%8lu kB\n", KB(max(mm->hiwater_vm, mm->total_vm)),
-		  KB(mm->total_vm), KB(mm->locked_vm), 0UL);
-	sb_printf(sb, "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\nRssShmem:\t%8lu kB\n",
-		  KB(max(mm->hiwater_rss, rss)), KB(rss), KB(anon), KB(file), KB(shmem));
-	sb_printf(sb, "VmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t%8lu kB\nVmPTE:\t%8lu kB\nVmSwap:\t%8lu kB\n",
-		  KB(mm->data_vm), KB(mm->stack_vm), text, lib, KB(user_pgtable_pages(mm->pgd)), 0UL);
-#undef KB
-	pthread_mutex_unlock(&mm->mmap_lock);
-}

@@ -126,7 +126,7 @@ static const struct pid_entry tgid_base_stuff[] = {
 	{ "smaps_rollup", show_smaps_rollup, NULL, NULL },
 	{ "stat", proc_tgid_stat, NULL, NULL },
 	{ "statm", proc_pid_statm, NULL, NULL },
-	{ "status", show_pid_status, NULL, NULL },
+	{ "status", proc_pid_status, NULL, NULL },
 };
 
 static const struct pid_entry *pid_entry_find(const char *view)

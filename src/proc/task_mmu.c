@@ -225,6 +225,25 @@ void show_smaps_rollup(struct strbuf *sb, struct task_struct *t, struct mm_struc
  * shmem pages), text (the code's pages), lib (0 since Linux 2.6), data
  * (data_vm + stack_vm), dt (0: dirty pages are no longer counted here).
  */
+/* task_mem() and hugetlb_report_usage(): the memory lines of /proc/PID/status (mmap_lock held) */
+void task_mem(struct strbuf *sb, struct mm_struct *mm)
+{
+	unsigned long anon = mm->rss[MM_ANONPAGES], file = mm->rss[MM_FILEPAGES], shmem = mm->rss[MM_SHMEMPAGES];
+	unsigned long rss = anon + file + shmem;
+	unsigned long text = mm->end_code ? (ALIGN(mm->end_code, PAGE_SIZE) - (mm->start_code & PAGE_MASK)) : 0;
+	text = min(text, mm->exec_vm << PAGE_SHIFT);
+	unsigned long lib = (mm->exec_vm << PAGE_SHIFT) - text;
+#define KB(pages) ((pages) << (PAGE_SHIFT - 10))
+	sb_printf(sb, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmPin:\t%8lu kB\n",
+		  KB(max(mm->hiwater_vm, mm->total_vm)), KB(mm->total_vm), KB(mm->locked_vm), 0UL);
+	sb_printf(sb, "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\nRssShmem:\t%8lu kB\n",
+		  KB(max(mm->hiwater_rss, rss)), KB(rss), KB(anon), KB(file), KB(shmem));
+	sb_printf(sb, "VmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t%8lu kB\nVmPTE:\t%8lu kB\n",
+		  KB(mm->data_vm), KB(mm->stack_vm), text >> 10, lib >> 10, KB(user_pgtable_pages(mm->pgd)));
+	sb_printf(sb, "VmSwap:\t%8lu kB\nHugetlbPages:\t%8lu kB\n", 0UL, 0UL); /* no swap or hugetlbfs yet */
+#undef KB
+}
+
 void proc_pid_statm(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
 	pthread_mutex_lock(&mm->mmap_lock);
