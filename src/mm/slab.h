@@ -58,6 +58,8 @@ struct kmem_cache {
 	unsigned int red_left_pad;         /* left red zone */
 	unsigned int useroffset, usersize; /* usercopy whitelist */
 	unsigned long random;              /* free pointer obfuscation key, 0 = plain */
+	unsigned long kva_bias;            /* kernel address - host address in the direct map (free pointers) */
+	unsigned int fp_size;              /* KPTR_SIZE, kept here for the fast paths */
 	char *name;                        /* as in /proc/slabinfo */
 	struct list_head list;             /* slab_caches, newest first */
 	struct kmem_cache_node *node[MAX_NUMNODES];

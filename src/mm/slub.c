@@ -135,32 +135,30 @@ static inline int this_node(void)
  * an end of list.  The slot is read and written with the tools told not to
  * check: it lies inside a free object (sim/track.h).
  */
-static inline unsigned long kptr_swab(unsigned long x)
+static inline unsigned long kptr_swab(const struct kmem_cache *s, unsigned long x)
 {
-	return KPTR_SIZE == 4 ? __builtin_bswap32((u32)x) : __builtin_bswap64(x);
+	return s->fp_size == 4 ? __builtin_bswap32((u32)x) : __builtin_bswap64(x);
 }
 
 static inline unsigned long freelist_key(const struct kmem_cache *s, unsigned long slot)
 {
-	return s->random ? s->random ^ kptr_swab(kva((const void *)slot)) : 0;
+	return s->random ? s->random ^ kptr_swab(s, slot + s->kva_bias) : 0;
 }
 
 static inline void *get_freepointer(const struct kmem_cache *s, void *object)
 {
 	unsigned long slot = (unsigned long)object + s->offset;
-	unsigned long v = track_load_word((const void *)slot, KPTR_SIZE) ^ freelist_key(s, slot);
-	if (KPTR_SIZE == 4)
+	unsigned long v = track_load_word((const void *)slot, s->fp_size) ^ freelist_key(s, slot);
+	if (s->fp_size == 4)
 		v = (u32)v;
-	if (!v)
-		return NULL;
 	/* a corrupt value gives a pointer no check accepts; it is never dereferenced unchecked */
-	return (void *)((unsigned long)kmm_ram.direct_base + (v - M->layout.page_offset));
+	return v ? (void *)(v - s->kva_bias) : NULL;
 }
 
 static inline void set_freepointer(const struct kmem_cache *s, void *object, void *fp)
 {
 	unsigned long slot = (unsigned long)object + s->offset;
-	track_store_word((void *)slot, (fp ? kva(fp) : 0) ^ freelist_key(s, slot), KPTR_SIZE);
+	track_store_word((void *)slot, (fp ? (unsigned long)fp + s->kva_bias : 0) ^ freelist_key(s, slot), s->fp_size);
 }
 
 /* The object that starts the slot holding address x, or NULL when x is not one. */
@@ -1505,6 +1503,8 @@ unsigned int slab_ksize(const struct kmem_cache *s)
 int __kmem_cache_create(struct kmem_cache *s, slab_flags_t flags)
 {
 	s->flags = kmem_cache_flags(s->size, flags, s->name);
+	s->fp_size = KPTR_SIZE;
+	s->kva_bias = M->layout.page_offset - (unsigned long)kmm_ram.direct_base;
 	if (slab_freelist_hardened)
 		s->random = (((unsigned long)rand() << 32 | (unsigned long)rand()) | 1) &
 			    (KPTR_SIZE == 4 ? 0xffffffffUL : ~0UL);
