@@ -56,6 +56,7 @@
  * background, truncate of mapped pages other than by O_TRUNC.
  */
 #include "internal.h"
+#include "kernel/kobj.h"
 #include "sim/ram.h"
 
 #include <kmm/fs.h>
@@ -442,6 +443,8 @@ static void __iput(struct inode *inode)
 			__delete_from_page_cache(m->pages[i]);
 	free(m->pages);
 	list_del(&inode->i_list);
+	kobj_free(KOBJ_DENTRY, inode->dentry);
+	kobj_free(KOBJ_SHMEM_INODE, inode->obj);
 	free(inode->disk);
 	free(inode->path);
 	free(inode);
@@ -461,15 +464,20 @@ void fput(struct file *f)
 	pthread_mutex_lock(&filemap_lock);
 	__iput(f->f_inode);
 	pthread_mutex_unlock(&filemap_lock);
+	kobj_free(KOBJ_FILP, f->obj); /* __fput's file_free */
 	free(f);
 }
 
 static struct file *file_alloc(struct inode *inode, unsigned int mode)
 {
 	struct file *f = malloc(sizeof(*f));
-	if (!f)
+	void *obj = kobj_alloc(KOBJ_FILP); /* alloc_empty_file */
+	if (!f || !obj) {
+		free(f);
+		kobj_free(KOBJ_FILP, obj);
 		return NULL;
-	*f = (struct file){ inode, mode, 1, { .ra_pages = inode->shmem ? 0 : VM_READAHEAD_PAGES } }; /* file_ra_state_init */
+	}
+	*f = (struct file){ inode, mode, 1, { .ra_pages = inode->shmem ? 0 : VM_READAHEAD_PAGES }, obj }; /* file_ra_state_init */
 	inode->i_count++;
 	return f;
 }
@@ -580,10 +588,21 @@ int kmm_file_unlink(const char *path)
 /* shmem_zero_setup: the unnamed inode behind a shared anonymous mapping ("/dev/zero (deleted)"). */
 struct file *shmem_file_setup(unsigned long size)
 {
+	/* shmem_kernel_file_setup: the inode (shmem_alloc_inode), its dentry (d_alloc_pseudo), then the file */
+	void *iobj = kobj_alloc(KOBJ_SHMEM_INODE), *dentry = iobj ? kobj_alloc(KOBJ_DENTRY) : NULL;
+	if (!dentry) {
+		kobj_free(KOBJ_SHMEM_INODE, iobj);
+		return NULL;
+	}
 	pthread_mutex_lock(&filemap_lock);
 	struct inode *inode = inode_alloc("/dev/zero", true);
 	struct file *f = NULL;
-	if (inode) {
+	if (!inode) {
+		kobj_free(KOBJ_DENTRY, dentry);
+		kobj_free(KOBJ_SHMEM_INODE, iobj);
+	} else {
+		inode->obj = iobj;
+		inode->dentry = dentry;
 		inode->i_size = size;
 		inode->unlinked = true;
 		f = file_alloc(inode, FMODE_READ | FMODE_WRITE);
