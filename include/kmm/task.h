@@ -2,7 +2,10 @@
  * kmm/task.h - simulated processes and their address spaces, with Linux
  * 6.1's names (task_struct, mm_struct, vm_area_struct) and system-call
  * semantics.  A call returns what the system call would: an address or 0
- * on success, -errno on failure.
+ * on success, -errno on failure.  These structs are kmm's bookkeeping; the
+ * kernel memory Linux would use for each (task_struct, mm_struct,
+ * vm_area_struct ... objects of Linux's caches, a kernel stack) is in
+ * simulated RAM, pointed to by their kobj/obj fields (kernel/fork.c).
  *
  *	struct task_struct *t = task_create("cat", 1000);
  *	long addr = task_mmap(t, 0, 10 << 20, PROT_READ | PROT_WRITE,

@@ -35,6 +35,11 @@
  * by then: every VMA held the file), written back first while the file
  * still has a name.
  *
+ * Kernel memory: every struct file owns a filp object, every shmem inode
+ * a shmem_inode_cache object and a dentry (shmem_kernel_file_setup), in
+ * simulated RAM (kernel/fork.c); open fails with -ENOMEM when one cannot
+ * be had.  The store's named inodes stand for the disk's and take none.
+ *
  * Faults (filemap_fault) read ahead as mm/readahead.c does for mmap: a
  * miss reads a window of ra_pages (the disk's 128 KiB) centred on the page
  * (read-around), its page async_size before the end marked PG_readahead;

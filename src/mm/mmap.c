@@ -36,6 +36,15 @@
  * entries), fork copies the PTEs of VMAs that have anonymous pages, and
  * exit gives back every page and page-table page.
  *
+ * Kernel memory: the structs here are kmm's bookkeeping; each also owns
+ * the object Linux would allocate for it, from Linux's cache in simulated
+ * RAM (kernel/fork.c): task_create and fork take a task_struct, stack,
+ * cred, files, fs, sighand, signal, pid and mm_struct; every VMA a
+ * vm_area_struct (vm_area_alloc, vm_area_dup for split, fork and mremap;
+ * vm_area_free when it is unmapped or merged away), whose vm_start,
+ * vm_end, vm_mm and vm_flags kmm keeps written (kobj_vma_sync).  Any of
+ * them may fail: the call then fails with -ENOMEM (fork with NULL) and
+ * what it had taken is given back.
  * Lifetimes: a task is referenced by the pid table (dropped by task_exit)
  * and by get_pid_task(); its mm by the task and by get_task_mm(); the mm
  * and the files go at exit, the task_struct at its last put.
