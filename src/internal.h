@@ -626,6 +626,7 @@ struct address_space {
 	struct page **pages;     /* [index]: the cached page, or NULL (filemap_lock) */
 	unsigned long nr_slots;  /* entries of pages[] */
 	unsigned long nrpages;   /* non-NULL entries */
+	struct xa_nodes *xa;     /* the radix_tree_node objects 6.1's xarray of these pages would use (filemap.c) */
 };
 struct inode {
 	unsigned long i_ino;     /* inode number (the disk's, or shmem's own) */

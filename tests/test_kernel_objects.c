@@ -104,7 +104,7 @@ static void caches_are_linuxs(const char *profile)
 		{ KOBJ_ANON_VMA, 56, 56, 104 },  { KOBJ_AVC, 32, 32, 64 },          { KOBJ_FILES, 256, 256, 704 },
 		{ KOBJ_FILP, 192, 192, 256 },    { KOBJ_SIGNAL, 768, 768, 1152 },   { KOBJ_SIGHAND, 1344, 1344, 2112 },
 		{ KOBJ_CRED, 128, 128, 192 },    { KOBJ_PID, 64, 64, 128 },         { KOBJ_DENTRY, 128, 128, 192 },
-		{ KOBJ_SHMEM_INODE, 488, 488, 784 },
+		{ KOBJ_SHMEM_INODE, 488, 488, 784 }, { KOBJ_RADIX, 304, 304, 584 },
 	};
 	char *slabinfo = kmm_proc_read("slabinfo");
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -285,6 +285,58 @@ static void file_counts(const char *profile)
 	assert_nothing_lost("files");
 }
 TEST_ON_EVERY_PROFILE(kobj, file_counts, file_counts)
+
+/* ---- the page cache's xarray nodes ------------------------------------------------------------ */
+
+static void failslab_nth(unsigned long n);
+static bool failslab_off(unsigned long injected_before);
+
+/* the next slab allocation fails */
+static void set_failslab_next(void)
+{
+	failslab_nth(1);
+}
+
+static void read_page(const char *path, unsigned long index)
+{
+	char b;
+	cr_assert_eq(kmm_file_pread(path, &b, 1, index << PAGE_SHIFT), 1, "page %lu", index);
+}
+
+static void page_cache_nodes(const char *profile)
+{
+	boot_profile(profile);
+	cr_assert_eq(kmm_file_create("/big", NULL, 4097UL << PAGE_SHIFT), 0);
+	struct counts c = count_now();
+	long want[NR_KOBJ] = { 0 };
+	read_page("/big", 0);
+	assert_delta(&c, want, "page 0 alone sits in the xarray's head");
+	read_page("/big", 1);
+	want[KOBJ_RADIX] = 1;
+	assert_delta(&c, want, "pages 0 and 1: one leaf node");
+	read_page("/big", 64);
+	want[KOBJ_RADIX] = 3; /* two leaves under a new root */
+	assert_delta(&c, want, "page 64: the tree grows a level");
+	read_page("/big", 4096);
+	want[KOBJ_RADIX] = 6; /* leaves of chunks 0, 1 and 64, two level-1 nodes, the root */
+	assert_delta(&c, want, "page 4096: a third level");
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	/* a node that cannot be had: the read fails, nothing changes */
+	set_failslab_next();
+	char b;
+	cr_assert_eq(kmm_file_pread("/big", &b, 1, 200UL << PAGE_SHIFT), -ENOMEM);
+	failslab_off(0);
+	assert_delta(&c, want, "a failed read");
+	cr_assert_eq(kmm_file_cached_pages("/big"), 4);
+	/* dropped: the tree shrinks back to nothing */
+	cr_assert_eq(kmm_proc_write("sys/vm/drop_caches", "1"), 0);
+	long none[NR_KOBJ] = { 0 };
+	assert_delta(&c, none, "the cache dropped");
+	cr_assert_eq(kmm_file_unlink("/big"), 0);
+	assert_nothing_lost("page cache nodes");
+}
+TEST_ON_EVERY_PROFILE(kobj, page_cache_nodes, page_cache_nodes)
 
 /* ---- failslab in each ------------------------------------------------------------------------- */
 

@@ -19,6 +19,7 @@
  *   host anon_vma           --obj ; each anon_vma_chain --obj--> [vma anon_vma ...]
  *   host struct file        --obj-----------> [struct file]         filp
  *   host struct inode (shmem) --obj --dentry-> shmem_inode_cache, dentry
+ *   host address_space      --xa -----------> [xa_node]...          radix_tree_node
  *
  * Nothing in simulated RAM points back at a host struct: where kmm writes
  * into an object it writes what Linux keeps there, at Linux's offset for
@@ -34,7 +35,8 @@
  * profile - sizeof the 6.1 structure of the Debian build, i386 (686), PAE
  * and x86_64; 32-bit ARM takes i386's figures and arm64 x86_64's.  They
  * are created in start_kernel's order (pid_idr_init, anon_vma_init,
- * cred_init, fork_init, proc_caches_init, vfs_caches_init, shmem_init),
+ * cred_init, fork_init, proc_caches_init, vfs_caches_init, shmem_init;
+ * radix_tree_init's radix_tree_node before them all),
  * so kmem_cache_create merges them as Linux does: on i386 fs_cache is an
  * alias of pid and on x86_64 of anon_vma_chain; the caches with a
  * constructor (anon_vma, sighand_cache, shmem_inode_cache) or a usercopy
@@ -54,6 +56,7 @@
  *     and anon_vma_clone; munmap and merge: vm_area_free, unlink_anon_vmas.
  *   open: filp; close: the last fput.  Shared anonymous memory:
  *     shmem_inode_cache + dentry + filp (shmem_zero_setup).
+ *   the page cache: the xarray nodes its pages need (mm/filemap.c).
  * Any of these may fail (failslab reaches them all): fork returns NULL
  * (-ENOMEM), mmap -ENOMEM, open -ENFILE (alloc_empty_file's answer), and
  * what was taken so far is given back.
@@ -67,8 +70,7 @@
  * lost" sees no vmap area left), the fdtable kmalloc'ed beyond
  * NR_OPEN_DEFAULT descriptors, the ext4 inodes and dentries of the named
  * files of the store (they stand for the disk's files, which kmm keeps
- * outside RAM), the xarray nodes of the page cache (radix_tree_node) and
- * the maple tree's nodes (the VMA index is kmm's own).
+ * outside RAM) and the maple tree's nodes (the VMA index is kmm's own).
  *
  * Locking: none of its own; the slab allocator's locks.  Callers may hold
  * mmap_lock (the VMA paths) but never tasks_lock when they allocate.
@@ -94,6 +96,7 @@ struct kobj_cache_desc {
 #define ACC (SLAB_PANIC | SLAB_ACCOUNT)
 static const struct kobj_cache_desc kobj_desc[NR_KOBJ] = {
 	/* in start_kernel's order: creation order decides what merges into what */
+	[KOBJ_RADIX] = { "radix_tree_node", 300, 300, 576, 0, 0, SLAB_PANIC | SLAB_RECLAIM_ACCOUNT, 0, 0, true },
 	[KOBJ_PID] = { "pid", 60, 60, 112, 4, 8, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
 	[KOBJ_ANON_VMA] = { "anon_vma", 52, 52, 96, 0, 0, SLAB_TYPESAFE_BY_RCU | ACC, 0, 0, true },
 	[KOBJ_AVC] = { "anon_vma_chain", 32, 32, 64, 4, 8, ACC, 0, 0, false },
@@ -143,6 +146,11 @@ static void kobj_ctor_anon_vma(void *obj)
 	memset(obj, 0, kobj_object_size(KOBJ_ANON_VMA));
 }
 
+static void kobj_ctor_radix(void *obj)
+{
+	memset(obj, 0, kobj_object_size(KOBJ_RADIX));
+}
+
 static void kobj_ctor_sighand(void *obj)
 {
 	memset(obj, 0, kobj_object_size(KOBJ_SIGHAND));
@@ -154,6 +162,7 @@ static void kobj_ctor_shmem_inode(void *obj)
 }
 
 static void (*const kobj_ctors[NR_KOBJ])(void *) = {
+	[KOBJ_RADIX] = kobj_ctor_radix,
 	[KOBJ_ANON_VMA] = kobj_ctor_anon_vma,
 	[KOBJ_SIGHAND] = kobj_ctor_sighand,
 	[KOBJ_SHMEM_INODE] = kobj_ctor_shmem_inode,

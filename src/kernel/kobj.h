@@ -12,6 +12,7 @@ struct vm_area_struct;
 
 /* The caches, in start_kernel's order of creation. */
 enum kobj_kind {
+	KOBJ_RADIX,       /* "radix_tree_node": the page cache's xarray nodes (radix_tree_init, early) */
 	KOBJ_PID,         /* "pid": struct pid with one upid (alloc_pid) */
 	KOBJ_ANON_VMA,    /* "anon_vma" */
 	KOBJ_AVC,         /* "anon_vma_chain" */
