@@ -89,6 +89,15 @@ static long view_field(const char *view, const char *field)
 	return v;
 }
 
+static void failslab_nth(unsigned long n);
+static bool failslab_off(unsigned long injected_before);
+
+/* the next slab allocation fails */
+static void set_failslab_next(void)
+{
+	failslab_nth(1);
+}
+
 /* ---- the caches ---------------------------------------------------------------------------- */
 
 static void caches_are_linuxs(const char *profile)
@@ -286,16 +295,34 @@ static void file_counts(const char *profile)
 }
 TEST_ON_EVERY_PROFILE(kobj, file_counts, file_counts)
 
-/* ---- the page cache's xarray nodes ------------------------------------------------------------ */
-
-static void failslab_nth(unsigned long n);
-static bool failslab_off(unsigned long injected_before);
-
-/* the next slab allocation fails */
-static void set_failslab_next(void)
+/* Beyond a long's bits of descriptors, an fdtable; a failed one leaves the table as it was; fork copies its size. */
+static void fdtable_grows(const char *profile)
 {
-	failslab_nth(1);
+	boot_profile(profile);
+	struct task_struct *t = task_create("many", 1000);
+	cr_assert_eq(kmm_file_create("/f", "x", 1), 0);
+	unsigned int bits = (unsigned)M->prof->bits;
+	for (unsigned int i = 0; i < bits; i++)
+		cr_assert_eq(task_open(t, "/f", O_RDONLY), (int)i);
+	cr_assert_null(t->kobj.fdt, "files_struct's own table holds %u", bits);
+	set_failslab_next();
+	cr_assert_eq(task_open(t, "/f", O_RDONLY), -ENOMEM, "the fdtable could not be had");
+	failslab_off(0);
+	cr_assert_null(t->kobj.fdt);
+	cr_assert_eq(task_open(t, "/f", O_RDONLY), (int)bits);
+	cr_assert_not_null(t->kobj.fdt);
+	cr_assert_eq(t->kobj.fdt_nr, bits == 32 ? 256u : 128u, "alloc_fdtable's size: %u", t->kobj.fdt_nr);
+	struct task_struct *child = task_fork(t);
+	cr_assert_not_null(child);
+	cr_assert_eq(child->kobj.fdt_nr, t->kobj.fdt_nr, "dup_fd: room for the parent's highest descriptor");
+	task_exit(child);
+	task_exit(t);
+	cr_assert_eq(kmm_file_unlink("/f"), 0);
+	assert_nothing_lost("fdtable");
 }
+TEST_ON_EVERY_PROFILE(kobj, fdtable_grows, fdtable_grows)
+
+/* ---- the page cache's xarray nodes ------------------------------------------------------------ */
 
 static void read_page(const char *path, unsigned long index)
 {

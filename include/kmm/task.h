@@ -143,6 +143,10 @@ struct task_kobjs {
 	void *fs;      /* fs_cache: fs_struct */
 	void *sighand; /* sighand_cache */
 	void *signal;  /* signal_cache: signal_struct */
+	void *fdt;     /* beyond NR_OPEN_DEFAULT descriptors: the fdtable (kmalloc), else NULL (files_struct's own) */
+	void *fd_array; /* its fd[] (kvmalloc_array: fdt_nr pointers) */
+	void *fd_bits; /* its open_fds, close_on_exec and full_fds_bits bitmaps (kvmalloc) */
+	unsigned int fdt_nr; /* its max_fds: descriptors it has room for */
 };
 
 struct task_struct {

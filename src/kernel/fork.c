@@ -51,10 +51,14 @@
  *     signal_cache, mm_struct (dup_mm), a vm_area_struct per VMA
  *     (vm_area_dup), anon_vma + anon_vma_chains (anon_vma_fork), pid
  *     (alloc_pid); task_create (a process made from nothing) the same.
+ *   exec: a new mm_struct for the image (bprm_mm_init), the old one freed
+ *     (exec_mmap), a filp for the image, the image's VMAs.
  *   exit: all of them (the task_struct and stack at the last reference).
  *   mmap: vm_area_struct (vm_area_alloc); split and mremap: vm_area_dup
  *     and anon_vma_clone; munmap and merge: vm_area_free, unlink_anon_vmas.
- *   open: filp; close: the last fput.  Shared anonymous memory:
+ *   open: filp; close: the last fput.  Beyond NR_OPEN_DEFAULT (a long's
+ *     bits) descriptors, an fdtable (kmalloc) with its fd array and bitmaps
+ *     (kvmalloc), as expand_files and dup_fd make them (mm/filemap.c).  Shared anonymous memory:
  *     shmem_inode_cache + dentry + filp (shmem_zero_setup).
  *   the page cache: the xarray nodes its pages need (mm/filemap.c).
  * Any of these may fail (failslab reaches them all): fork returns NULL
@@ -67,8 +71,7 @@
  * the node's NR_KERNEL_STACK_KB (meminfo KernelStack, vmstat
  * nr_kernel_stack).  Not modelled: the per-CPU cache of two freed vmap
  * stacks (free_thread_stack keeps them; kmm frees at once so that "nothing
- * lost" sees no vmap area left), the fdtable kmalloc'ed beyond
- * NR_OPEN_DEFAULT descriptors, the ext4 inodes and dentries of the named
+ * lost" sees no vmap area left), the ext4 inodes and dentries of the named
  * files of the store (they stand for the disk's files, which kmm keeps
  * outside RAM) and the maple tree's nodes (the VMA index is kmm's own).
  *

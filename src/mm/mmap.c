@@ -1239,7 +1239,15 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 	}
 	if (!exe)
 		return err;
+	/* bprm_mm_init's mm_alloc, exec_mmap's mmput of the old: a fresh mm_struct object for the new image */
+	void *mm_obj = kobj_alloc(KOBJ_MM);
+	if (!mm_obj) {
+		fput(exe);
+		return -ENOMEM;
+	}
 	pthread_mutex_lock(&mm->mmap_lock);
+	kobj_free(KOBJ_MM, mm->obj);
+	mm->obj = mm_obj;
 	t->flags &= ~PF_FORKNOEXEC;
 	mm->exe_file = exe;
 	long ret = 0;
