@@ -280,14 +280,18 @@ static void account_kernel_stack(void *stack, int sign)
 	}
 }
 
-/* dup_task_struct's alloc_thread_stack_node: the stack, zeroed; NULL if there is no memory. */
-void *alloc_thread_stack(void)
+/*
+ * dup_task_struct's alloc_thread_stack_node: the stack, zeroed; NULL if
+ * there is no memory.  caller names the vmap stack in vmallocinfo (Linux's
+ * is kernel_clone, which copy_process is inlined into; kmm's task_create).
+ */
+void *alloc_thread_stack(const void *caller)
 {
 	void *stack;
 	if (kobj_64()) {
 		/* __vmalloc_node_range(THREAD_SIZE, THREAD_ALIGN, ..., THREADINFO_GFP & ~__GFP_ACCOUNT ...) */
 		stack = __vmalloc_node(THREAD_SIZE_64, THREAD_SIZE_64, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE,
-				       (const void *)alloc_thread_stack);
+				       caller);
 	} else {
 		struct page *page = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 1);
 		stack = page ? page_address(page) : NULL;
@@ -367,7 +371,7 @@ int kobj_task_alloc(struct task_struct *t)
 	memset(o, 0, sizeof(*o));
 	if (!(o->task = kobj_alloc(KOBJ_TASK)))
 		goto fail;
-	if (!(o->stack = alloc_thread_stack()))
+	if (!(o->stack = alloc_thread_stack(__builtin_return_address(0))))
 		goto fail;
 	if (!(o->cred = kobj_alloc(KOBJ_CRED)) || !(o->files = kobj_alloc(KOBJ_FILES)) ||
 	    !(o->fs = kobj_alloc(KOBJ_FS)) || !(o->sighand = kobj_alloc(KOBJ_SIGHAND)) ||

@@ -47,7 +47,7 @@ void kobj_vma_sync(const struct vm_area_struct *v);
 
 /* THREAD_SIZE; a kernel stack (NR_KERNEL_STACK_KB counts it), NULL without memory */
 unsigned long thread_size(void);
-void *alloc_thread_stack(void);
+void *alloc_thread_stack(const void *caller); /* caller: for vmallocinfo */
 void free_thread_stack(void *stack);
 /* Kernel stacks that are vmap areas (64-bit profiles), 0 on 32-bit ones */
 unsigned long nr_vmap_stacks(void);
