@@ -250,6 +250,15 @@ static void mmap_counts(const char *profile)
 			cr_assert_eq(kobj_get_word(avc->obj, w), kmm_host_to_kva(avc->anon_vma->obj));
 		}
 	}
+	/* mm_verify holds the objects to it: a VMA's object that says otherwise is reported */
+	struct vm_area_struct *v0 = mm->vmas[0];
+	unsigned long end = kobj_get_word(v0->obj, w);
+	kobj_put_word(v0->obj, w, end + PAGE_SIZE);
+	char why[256];
+	cr_assert_eq(mm_verify(mm, why, sizeof(why)), -EINVAL);
+	cr_assert_not_null(strstr(why, "vm_area_struct object"), "%s", why);
+	kobj_put_word(v0->obj, w, end);
+	cr_assert_eq(mm_verify(mm, why, sizeof(why)), 0, "%s", why);
 	cr_assert_eq(task_munmap(t, (unsigned long)a, 32 * PAGE_SIZE), 0);
 	cr_assert_eq(task_munmap(t, (unsigned long)moved, 64 * PAGE_SIZE), 0);
 	long none[NR_KOBJ] = { 0 };

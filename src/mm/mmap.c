@@ -1279,7 +1279,8 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 
 /*
  * The VMAs: ordered, disjoint, page-aligned, below TASK_SIZE, merged where
- * they could be; the counters (total, data, exec, stack, locked) equal a
+ * they could be, each with its vm_area_struct object holding its bounds
+ * and its mm_struct's kernel address; the counters (total, data, exec, stack, locked) equal a
  * recount of the VMAs' flags.  The break: start_brk page-aligned and at
  * or above the image's data, start_brk <= brk, and PAGE_ALIGN(brk) neither
  * wrapping nor beyond TASK_SIZE (brk(-1) once left the break at ULONG_MAX);
@@ -1299,6 +1300,12 @@ int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 			ret = -EINVAL;
 		} else if (i && mm->vmas[i - 1]->vm_end > v->vm_start) {
 			snprintf(why, whylen, "VMA %#lx-%#lx overlaps the one before it", v->vm_start, v->vm_end);
+			ret = -EINVAL;
+		} else if (!v->obj || !mm->obj || kobj_get_word(v->obj, 0) != v->vm_start ||
+			   kobj_get_word(v->obj, kobj_word()) != v->vm_end ||
+			   kobj_get_word(v->obj, 2 * kobj_word()) != kmm_host_to_kva(mm->obj)) {
+			snprintf(why, whylen, "VMA %#lx-%#lx: its vm_area_struct object does not hold its bounds and mm",
+				 v->vm_start, v->vm_end);
 			ret = -EINVAL;
 		} else if (i && can_merge(mm->vmas[i - 1], v) && !(v->vm_flags & VM_GROWSDOWN)) {
 			/* (a stack grown down onto the VMA below it stays apart: expand_downwards merges nothing) */
