@@ -33,8 +33,8 @@
  *
  * The caches (kobj_caches[]): Linux's names, flags and object sizes per
  * profile - sizeof the 6.1 structure of the Debian build, i386 (686), PAE
- * and x86_64; 32-bit ARM takes i386's figures and arm64 x86_64's.  They
- * are created in start_kernel's order (pid_idr_init, anon_vma_init,
+ * and x86_64 (any other 32-bit profile would take i386's, a 64-bit one
+ * x86_64's).  They are created in start_kernel's order (pid_idr_init, anon_vma_init,
  * cred_init, fork_init, proc_caches_init, vfs_caches_init, shmem_init;
  * radix_tree_init's radix_tree_node before them all),
  * so kmem_cache_create merges them as Linux does: on i386 fs_cache is an
@@ -57,13 +57,16 @@
  *   mmap: vm_area_struct (vm_area_alloc); split and mremap: vm_area_dup
  *     and anon_vma_clone; munmap and merge: vm_area_free, unlink_anon_vmas.
  *   open: filp; close: the last fput.  Beyond NR_OPEN_DEFAULT (a long's
- *     bits) descriptors, an fdtable (kmalloc) with its fd array and bitmaps
- *     (kvmalloc), as expand_files and dup_fd make them (mm/filemap.c).  Shared anonymous memory:
- *     shmem_inode_cache + dentry + filp (shmem_zero_setup).
+ *     bits) descriptors, an fdtable (kmalloc) with its fd array and
+ *     bitmaps (kvmalloc), as expand_files and dup_fd make them
+ *     (mm/filemap.c).  Shared anonymous memory: shmem_inode_cache +
+ *     dentry + filp (shmem_zero_setup).
  *   the page cache: the xarray nodes its pages need (mm/filemap.c).
  * Any of these may fail (failslab reaches them all): fork returns NULL
- * (-ENOMEM), mmap -ENOMEM, open -ENFILE (alloc_empty_file's answer), and
- * what was taken so far is given back.
+ * (-ENOMEM), exec, mmap, open and a page-cache read -ENOMEM (a failed
+ * kmem_cache_zalloc in alloc_empty_file is -ENOMEM; -ENFILE is for
+ * files-max, which kmm does not limit), and what was taken so far is
+ * given back.
  *
  * Kernel stacks: THREAD_SIZE is 8 KiB from the page allocator (order 1,
  * THREADINFO_GFP) on 32-bit profiles, and 16 KiB from vmalloc (VMAP_STACK,
