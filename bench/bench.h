@@ -74,6 +74,7 @@ void bench_slab(void);
 void bench_vmalloc(void);
 void bench_highmem(void);
 void bench_fault(void);
+void bench_fork(void);
 void bench_replay(void);
 /* Before anything else: may exec the bench again so jemalloc can be dlopen()ed. */
 void bench_slab_exec_setup(char **argv);

@@ -20,6 +20,8 @@ int main(int argc, char **argv)
 		bench_highmem();
 	if (!only || !strcmp(only, "fault"))
 		bench_fault();
+	if (!only || !strcmp(only, "fork"))
+		bench_fork();
 	if (!only || !strcmp(only, "boot"))
 		bench_boot();
 	if (!only || !strcmp(only, "replay"))

@@ -626,6 +626,7 @@ struct address_space {
 	struct page **pages;     /* [index]: the cached page, or NULL (filemap_lock) */
 	unsigned long nr_slots;  /* entries of pages[] */
 	unsigned long nrpages;   /* non-NULL entries */
+	struct xa_nodes *xa;     /* the radix_tree_node objects 6.1's xarray of these pages would use (filemap.c) */
 };
 struct inode {
 	unsigned long i_ino;     /* inode number (the disk's, or shmem's own) */
@@ -640,6 +641,8 @@ struct inode {
 	unsigned long nr_dirty;  /* dirty pages in i_mapping (filemap_lock) */
 	u64 dirtied_when;        /* clock_ns when the first of them became dirty */
 	struct list_head i_list; /* every live inode, named or not (filemap_lock) */
+	void *obj;               /* shmem: its shmem_inode_cache object in simulated RAM (kernel/fork.c); NULL for the store's */
+	void *dentry;            /* shmem: its dentry object (d_alloc_pseudo) */
 };
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
@@ -656,6 +659,7 @@ struct file {
 	unsigned int f_mode;     /* FMODE_READ | FMODE_WRITE */
 	int f_count;             /* fds, VMAs and exe_file holding it (atomic) */
 	struct file_ra_state f_ra; /* its readahead window (filemap_lock) */
+	void *obj;               /* its filp object in simulated RAM (kernel/fork.c) */
 };
 static inline bool PageAnon(const struct page *p) { return (unsigned long)p->mapping & 1; }
 static inline bool page_is_shmem(const struct page *p)
@@ -720,11 +724,26 @@ struct anon_vma {
 	struct anon_vma *root;   /* the first anon_vma of the fork tree */
 	struct anon_vma *parent; /* the one it was forked from (referenced), NULL for the root */
 	int refcount;            /* VMAs using it + anon_vmas forked from it (atomic) */
+	struct list_head head;   /* the anon_vma_chains linking it to VMAs that may map its pages (Linux's rb_root) */
+	void *obj;               /* its anon_vma object in simulated RAM (kernel/fork.c) */
 };
+/* A link between a VMA and an anon_vma whose pages the VMA may map (mm/rmap.c). */
+struct anon_vma_chain {
+	struct vm_area_struct *vma;
+	struct anon_vma *anon_vma;
+	struct list_head same_vma;      /* on vma->anon_vma_chain */
+	struct list_head same_anon_vma; /* on anon_vma->head */
+	void *obj;                      /* its anon_vma_chain object in simulated RAM */
+};
+int anon_vma_clone(struct vm_area_struct *dst, struct vm_area_struct *src);
+void unlink_anon_vmas(struct vm_area_struct *vma);
+void anon_vma_chain_move(struct vm_area_struct *dst, struct vm_area_struct *src);
+/* Every (VMA, address) whose PTE maps this anonymous page: fn for each; the number found. */
+int rmap_walk_anon(struct page *page, void (*fn)(struct vm_area_struct *vma, unsigned long addr, void *arg), void *arg);
 struct anon_vma *anon_vma_get(struct anon_vma *av);
 void anon_vma_put(struct anon_vma *av);
 int anon_vma_prepare(struct vm_area_struct *vma);
-int anon_vma_fork(struct vm_area_struct *vma, const struct vm_area_struct *pvma);
+int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma);
 void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma, unsigned long addr);
 void page_move_anon_rmap(struct page *page, struct vm_area_struct *vma);
 void page_add_file_rmap(struct page *page, struct mm_struct *mm);

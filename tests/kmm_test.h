@@ -33,6 +33,14 @@ char *log_lines(const char *text, const char *prefix);
 long zoneinfo_field(const char *zoneinfo, int nid, const char *zone, const char *field);
 /* the protection array of that zone as text "(0, 823, ...)" copied into out */
 int zoneinfo_protection(const char *zoneinfo, int nid, const char *zone, char *out, size_t len);
+/*
+ * Pages the live tasks' kernel objects hold, all of which exit gives back
+ * when they are the machine's only tasks: their caches' slabs and kernel
+ * stacks (kernel/fork.c), and on x86_64 what the vmalloc area's first
+ * stack costs besides (a PMD and a PTE table, the slabs of its vmap_area
+ * and vm_struct), which go with the last stack.
+ */
+unsigned long kernel_object_pages(void);
 /* kmm_verify() passes (every zone, cache, vmap area, pkmap entry and task), and no vmalloc area is left */
 void assert_machine_sane(void);
 /*

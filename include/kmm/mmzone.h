@@ -188,6 +188,7 @@ typedef struct pglist_data {
 	long nr_file_mapped;                      /* cache pages some PTE maps */
 	long nr_anon_mapped;                      /* anonymous pages some PTE maps */
 	long nr_page_table_pages;                 /* page-table pages from the buddy allocator (PageTable) */
+	long nr_kernel_stack;                     /* KiB of tasks' kernel stacks (NR_KERNEL_STACK_KB, atomic) */
 } pg_data_t;
 
 static inline unsigned long zone_end_pfn(const struct zone *zone)

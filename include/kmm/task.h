@@ -2,7 +2,10 @@
  * kmm/task.h - simulated processes and their address spaces, with Linux
  * 6.1's names (task_struct, mm_struct, vm_area_struct) and system-call
  * semantics.  A call returns what the system call would: an address or 0
- * on success, -errno on failure.
+ * on success, -errno on failure.  These structs are kmm's bookkeeping; the
+ * kernel memory Linux would use for each (task_struct, mm_struct,
+ * vm_area_struct ... objects of Linux's caches, a kernel stack) is in
+ * simulated RAM, pointed to by their kobj/obj fields (kernel/fork.c).
  *
  *	struct task_struct *t = task_create("cat", 1000);
  *	long addr = task_mmap(t, 0, 10 << 20, PROT_READ | PROT_WRITE,
@@ -90,6 +93,8 @@ struct vm_area_struct {
 	struct file *vm_file;           /* the mapped file (a shmem one for shared anonymous memory), or NULL */
 	struct anon_vma *anon_vma;      /* what its anonymous pages point at (rmap), NULL until the first */
 	struct mm_struct *vm_mm;
+	struct list_head anon_vma_chain; /* its anon_vma_chains (same_vma): one per anon_vma from anon_vma to the root */
+	void *obj;                      /* its vm_area_struct object in simulated RAM (kernel/fork.c) */
 };
 
 struct mm_struct {
@@ -108,6 +113,7 @@ struct mm_struct {
 	struct kmm_window **host_windows; /* the host-trap windows onto this mm (sim/trap.c) */
 	int nr_host_windows;
 	int mm_users;                   /* references: the task's + get_task_mm's (atomic) */
+	void *obj;                      /* its mm_struct object in simulated RAM (kernel/fork.c) */
 };
 
 /*
@@ -121,6 +127,27 @@ static inline unsigned long get_mm_counter(struct mm_struct *mm, int member)
 	long v = (long)__atomic_load_n(&mm->rss[member], __ATOMIC_RELAXED);
 	return v < 0 ? 0 : (unsigned long)v;
 }
+
+/*
+ * The kernel objects a task owns in simulated RAM (kernel/fork.c), each
+ * from its Linux cache: what copy_process allocates, freed at exit
+ * (task and stack at the last put_task_struct).  Host pointers to kernel
+ * memory: nothing in simulated RAM points back here.
+ */
+struct task_kobjs {
+	void *task;    /* task_struct */
+	void *stack;   /* THREAD_SIZE kernel stack: pages (32-bit) or vmalloc (64-bit) */
+	void *pid;     /* struct pid (pid cache), its numbers[0].nr the task's pid */
+	void *cred;    /* cred_jar */
+	void *files;   /* files_cache: files_struct */
+	void *fs;      /* fs_cache: fs_struct */
+	void *sighand; /* sighand_cache */
+	void *signal;  /* signal_cache: signal_struct */
+	void *fdt;     /* beyond NR_OPEN_DEFAULT descriptors: the fdtable (kmalloc), else NULL (files_struct's own) */
+	void *fd_array; /* its fd[] (kvmalloc_array: fdt_nr pointers) */
+	void *fd_bits; /* its open_fds, close_on_exec and full_fds_bits bitmaps (kvmalloc) */
+	unsigned int fdt_nr; /* its max_fds: descriptors it has room for */
+};
 
 struct task_struct {
 	int pid;
@@ -139,6 +166,7 @@ struct task_struct {
 	u64 start_time;                   /* the simulated clock (ns since boot) when it was made */
 	unsigned int flags;               /* PF_FORKNOEXEC: forked and not exec'd since */
 	short oom_score_adj;              /* -1000..1000 (/proc/PID/oom_score_adj); fork copies it */
+	struct task_kobjs kobj;           /* its objects in kernel memory */
 };
 
 #define PF_FORKNOEXEC 0x00000040 /* Linux's value: /proc/PID/stat prints the flags */

@@ -42,6 +42,7 @@ enum node_stat_item {
 	NR_PAGETABLE,            /* page-table pages (PageTables) */
 	NR_SLAB_RECLAIMABLE_B,   /* pages of SLAB_RECLAIM_ACCOUNT slabs (SReclaimable) */
 	NR_SLAB_UNRECLAIMABLE_B, /* pages of other slabs and large kmallocs (SUnreclaim) */
+	NR_KERNEL_STACK_KB,      /* KiB of kernel stacks (KernelStack): counted in KiB, as Linux's */
 	NR_VM_NODE_STAT_ITEMS
 };
 

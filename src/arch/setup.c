@@ -45,6 +45,7 @@
  * before anything is allocated; kmm_boot() then leaves no machine behind.
  */
 #include "internal.h"
+#include "kernel/kobj.h"
 
 #include <kmm/highmem.h> /* KM_MAX_IDX */
 #include "mm/kfence.h"
@@ -1673,6 +1674,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	 */
 	u64 threads = (u64)M->totalram_pages * PAGE_SIZE / ((prof->bits == 64 ? 16384u : 8192u) * 8u);
 	M->max_threads = (unsigned long)clamp(threads, (u64)20, (u64)0x3fffffff); /* MIN_THREADS, FUTEX_TID_MASK */
+	kobj_caches_init(); /* pid_idr_init ... proc_caches_init, vfs_caches_init: the caches of processes and files */
 	/* alternative_instructions(): the patch sites are no longer needed */
 	free_reserved_area_pfn(PFN_DOWN(M->image.einit), PFN_DOWN(M->image.einit) + prof->alt_k / 4,
 			       "SMP alternatives");

@@ -25,6 +25,7 @@
  * leak still shows.
  */
 #include "internal.h"
+#include "kernel/kobj.h"
 
 #include <kmm/fs.h>
 #include <kmm/highmem.h>
@@ -120,10 +121,12 @@ int kmm_nothing_lost(const struct kmm_usage *boot, char *why, size_t whylen)
 		return ret;
 	struct kmm_usage now;
 	kmm_usage_settle(&now);
-	if (vmap_areas_in_use())
-		snprintf(why, whylen, "%lu vmalloc areas are still in use", vmap_areas_in_use());
-	else if (vmalloc_used_pages())
-		snprintf(why, whylen, "%lu pages are still vmalloc()ed", vmalloc_used_pages());
+	/* live tasks' kernel stacks are vmalloc areas on 64-bit profiles; the tasks themselves are slab objects */
+	unsigned long stacks = nr_vmap_stacks(), stack_pages = stacks * (thread_size() >> PAGE_SHIFT);
+	if (vmap_areas_in_use() != stacks)
+		snprintf(why, whylen, "%lu vmalloc areas are still in use", vmap_areas_in_use() - stacks);
+	else if (vmalloc_used_pages() != stack_pages)
+		snprintf(why, whylen, "%lu pages are still vmalloc()ed", vmalloc_used_pages() - stack_pages);
 	else if (now.percpu_bytes != boot->percpu_bytes)
 		snprintf(why, whylen, "%lu percpu bytes allocated per CPU, %lu after boot", now.percpu_bytes, boot->percpu_bytes);
 	else if (now.slab_objects != boot->slab_objects)

@@ -35,6 +35,14 @@
  * by then: every VMA held the file), written back first while the file
  * still has a name.
  *
+ * Kernel memory: every struct file owns a filp object, every shmem inode
+ * a shmem_inode_cache object and a dentry (shmem_kernel_file_setup), in
+ * simulated RAM (kernel/fork.c); open fails with -ENOMEM when one cannot
+ * be had.  The store's named inodes stand for the disk's and take none.
+ * Each address_space holds the radix_tree_node objects 6.1's xarray would
+ * need for the indices it caches (see "the xarray's nodes" below); adding
+ * a page fails with -ENOMEM when a node cannot be had.
+ *
  * Faults (filemap_fault) read ahead as mm/readahead.c does for mmap: a
  * miss reads a window of ra_pages (the disk's 128 KiB) centred on the page
  * (read-around), its page async_size before the end marked PG_readahead;
@@ -56,9 +64,11 @@
  * background, truncate of mapped pages other than by O_TRUNC.
  */
 #include "internal.h"
+#include "kernel/kobj.h"
 #include "sim/ram.h"
 
 #include <kmm/fs.h>
+#include <kmm/slab.h>
 #include <kmm/task.h>
 
 #define FIRST_INO 12 /* ext4: 11 is lost+found, the first file gets 12 */
@@ -100,6 +110,186 @@ static void __page_clear_dirty(struct page *page)
 	((struct address_space *)page->mapping)->host->nr_dirty--;
 }
 
+/* ---- the xarray's nodes (lib/xarray.c's shape, filemap_lock held) ---------------------------- */
+
+/*
+ * Linux 6.1 keeps a file's pages in an xarray: 64-slot nodes
+ * (XA_CHUNK_SHIFT 6) from the radix_tree_node cache.  A lone page at
+ * index 0 sits in the head and needs no node; otherwise the tree is as tall
+ * as the highest index needs (h levels: max_index < 64^h), and a node of
+ * level l (0: the leaves) exists for each 64^(l+1)-aligned chunk that holds
+ * a page - xas_store adds the missing ones, deleting a page frees the
+ * nodes it leaves empty and xas_shrink the top ones that lead only to slot
+ * 0.  kmm keeps the pages in a flat array and models just that shape: per
+ * level, how many pages each chunk holds, and the node object of each
+ * occupied chunk, in which it writes the node's shift and offset.
+ *
+ *   h = 2:        [level 1, chunk 0]             shift 6
+ *                  /                 \
+ *   [level 0, chunk 0]   ...   [level 0, chunk 63]    shift 0, pages 0..4095
+ */
+#define XA_CHUNK_SHIFT 6
+#define XA_MAX_LEVELS ((int)((sizeof(unsigned long) * 8 + XA_CHUNK_SHIFT - 1) / XA_CHUNK_SHIFT))
+
+struct xa_level {
+	unsigned long *pages; /* [chunk]: pages whose index >> (6 * (level + 1)) is chunk */
+	void **node;          /* [chunk]: its radix_tree_node object, or NULL */
+	unsigned long n;      /* entries of both */
+};
+
+struct xa_nodes {
+	struct xa_level level[XA_MAX_LEVELS];
+	unsigned long max_index; /* the highest index cached (nrpages > 0) */
+	int height;              /* levels of nodes: 0 with no page or only index 0 */
+	unsigned long nr_nodes;  /* node objects held */
+};
+
+static int xa_height_for(unsigned long max_index)
+{
+	int h = 0;
+	while (h < XA_MAX_LEVELS && max_index >> (XA_CHUNK_SHIFT * h))
+		h++;
+	return h;
+}
+
+static unsigned long xa_chunk(unsigned long index, int l)
+{
+	unsigned int shift = XA_CHUNK_SHIFT * (unsigned)(l + 1);
+	return shift >= sizeof(unsigned long) * 8 ? 0 : index >> shift;
+}
+
+/* Make (l, c)'s node exist exactly when it should: 0, or -ENOMEM if it could not be had. */
+static int xa_reconcile(struct xa_nodes *xa, int l, unsigned long c)
+{
+	struct xa_level *lv = &xa->level[l];
+	bool want = l < xa->height && c < lv->n && lv->pages[c];
+	void *node = c < lv->n ? lv->node[c] : NULL;
+	if (want && !node) {
+		if (!(node = kobj_alloc(KOBJ_RADIX)))
+			return -ENOMEM;
+		unsigned char shift = (unsigned char)(XA_CHUNK_SHIFT * l), offset = (unsigned char)(c & 63);
+		memcpy(node, &shift, 1);          /* xa_node.shift */
+		memcpy((char *)node + 1, &offset, 1); /* xa_node.offset: its slot in the parent */
+		lv->node[c] = node;
+		xa->nr_nodes++;
+	} else if (!want && node) {
+		kobj_free(KOBJ_RADIX, node);
+		lv->node[c] = NULL;
+		xa->nr_nodes--;
+	}
+	return 0;
+}
+
+/* Every node a change at index (and a change of height) may concern: index's chunks and chunk 0, at each level. */
+static int xa_reconcile_around(struct xa_nodes *xa, unsigned long index)
+{
+	int ret = 0;
+	for (int l = 0; l < XA_MAX_LEVELS; l++) {
+		ret |= xa_reconcile(xa, l, xa_chunk(index, l));
+		ret |= xa_reconcile(xa, l, 0);
+	}
+	return ret;
+}
+
+/* Room in every level's arrays for index's chunks: 0 or -ENOMEM. */
+static int xa_grow(struct xa_nodes *xa, unsigned long index)
+{
+	for (int l = 0; l < XA_MAX_LEVELS; l++) {
+		struct xa_level *lv = &xa->level[l];
+		unsigned long c = xa_chunk(index, l);
+		if (c < lv->n)
+			continue;
+		unsigned long n = max(c + 1, 2 * lv->n);
+		unsigned long *pages = realloc(lv->pages, n * sizeof(*pages));
+		if (pages)
+			lv->pages = pages;
+		void **node = pages ? realloc(lv->node, n * sizeof(*node)) : NULL;
+		if (!node)
+			return -ENOMEM;
+		lv->node = node;
+		memset(lv->pages + lv->n, 0, (n - lv->n) * sizeof(*lv->pages));
+		memset(lv->node + lv->n, 0, (n - lv->n) * sizeof(*lv->node));
+		lv->n = n;
+	}
+	return 0;
+}
+
+/*
+ * A page is about to go in at index (not yet in m->pages): the nodes it
+ * needs are allocated, or -ENOMEM with the tree as it was (xas_nomem's
+ * failure).
+ */
+static int xa_insert(struct address_space *m, unsigned long index)
+{
+	if (!m->xa && !(m->xa = calloc(1, sizeof(*m->xa))))
+		return -ENOMEM;
+	struct xa_nodes *xa = m->xa;
+	if (xa_grow(xa, index))
+		return -ENOMEM;
+	unsigned long old_max = xa->max_index;
+	int old_height = xa->height;
+	for (int l = 0; l < XA_MAX_LEVELS; l++)
+		xa->level[l].pages[xa_chunk(index, l)]++;
+	xa->max_index = m->nrpages ? max(old_max, index) : index;
+	xa->height = xa_height_for(xa->max_index);
+	if (!xa_reconcile_around(xa, index))
+		return 0;
+	/* undo: the counts and height as they were free what was allocated */
+	for (int l = 0; l < XA_MAX_LEVELS; l++)
+		xa->level[l].pages[xa_chunk(index, l)]--;
+	xa->max_index = old_max;
+	xa->height = old_height;
+	xa_reconcile_around(xa, index);
+	return -ENOMEM;
+}
+
+/* The page at index left m->pages: the nodes it leaves empty go, and the top ones xas_shrink drops. */
+static void xa_delete(struct address_space *m, unsigned long index)
+{
+	struct xa_nodes *xa = m->xa;
+	for (int l = 0; l < XA_MAX_LEVELS; l++)
+		xa->level[l].pages[xa_chunk(index, l)]--;
+	if (m->nrpages && index == xa->max_index)
+		while (xa->max_index && !m->pages[xa->max_index])
+			xa->max_index--;
+	if (!m->nrpages)
+		xa->max_index = 0;
+	xa->height = m->nrpages ? xa_height_for(xa->max_index) : 0;
+	xa_reconcile_around(xa, index); /* frees only: it cannot fail */
+}
+
+static void xa_destroy(struct address_space *m)
+{
+	if (!m->xa)
+		return;
+	MM_BUG_ON(m->xa->nr_nodes);
+	for (int l = 0; l < XA_MAX_LEVELS; l++) {
+		free(m->xa->level[l].pages);
+		free(m->xa->level[l].node);
+	}
+	free(m->xa);
+	m->xa = NULL;
+}
+
+/* The nodes the cached indices call for, recounted from m->pages: the check of the model. */
+static unsigned long xa_nodes_recount(const struct address_space *m)
+{
+	unsigned long max_index = 0, nodes = 0;
+	for (unsigned long k = 0; k < m->nr_slots; k++)
+		if (m->pages[k])
+			max_index = k;
+	int h = m->nrpages ? xa_height_for(max_index) : 0;
+	for (int l = 0; l < h; l++) {
+		unsigned long last = ~0UL;
+		for (unsigned long k = 0; k < m->nr_slots; k++)
+			if (m->pages[k] && xa_chunk(k, l) != last) {
+				last = xa_chunk(k, l);
+				nodes++;
+			}
+	}
+	return nodes;
+}
+
 static int __add_to_page_cache(struct address_space *m, struct page *page, unsigned long index)
 {
 	if (index >= m->nr_slots) {
@@ -111,6 +301,8 @@ static int __add_to_page_cache(struct address_space *m, struct page *page, unsig
 		m->pages = grown;
 		m->nr_slots = n;
 	}
+	if (xa_insert(m, index))
+		return -ENOMEM;
 	page->mapping = m;
 	page->index = index;
 	__atomic_fetch_or(&page->flags, 1UL << PG_uptodate, __ATOMIC_RELAXED);
@@ -132,6 +324,7 @@ static void __delete_from_page_cache(struct page *page)
 	__page_clear_dirty(page);
 	m->pages[page->index] = NULL;
 	m->nrpages--;
+	xa_delete(m, page->index);
 	mod_node_page_state(page, nr_file_pages, -1);
 	if (m->host->shmem)
 		mod_node_page_state(page, nr_shmem, -1);
@@ -440,8 +633,11 @@ static void __iput(struct inode *inode)
 	for (unsigned long i = 0; i < m->nr_slots; i++)
 		if (m->pages[i])
 			__delete_from_page_cache(m->pages[i]);
+	xa_destroy(m);
 	free(m->pages);
 	list_del(&inode->i_list);
+	kobj_free(KOBJ_DENTRY, inode->dentry);
+	kobj_free(KOBJ_SHMEM_INODE, inode->obj);
 	free(inode->disk);
 	free(inode->path);
 	free(inode);
@@ -461,15 +657,20 @@ void fput(struct file *f)
 	pthread_mutex_lock(&filemap_lock);
 	__iput(f->f_inode);
 	pthread_mutex_unlock(&filemap_lock);
+	kobj_free(KOBJ_FILP, f->obj); /* __fput's file_free */
 	free(f);
 }
 
 static struct file *file_alloc(struct inode *inode, unsigned int mode)
 {
 	struct file *f = malloc(sizeof(*f));
-	if (!f)
+	void *obj = kobj_alloc(KOBJ_FILP); /* alloc_empty_file */
+	if (!f || !obj) {
+		free(f);
+		kobj_free(KOBJ_FILP, obj);
 		return NULL;
-	*f = (struct file){ inode, mode, 1, { .ra_pages = inode->shmem ? 0 : VM_READAHEAD_PAGES } }; /* file_ra_state_init */
+	}
+	*f = (struct file){ inode, mode, 1, { .ra_pages = inode->shmem ? 0 : VM_READAHEAD_PAGES }, obj }; /* file_ra_state_init */
 	inode->i_count++;
 	return f;
 }
@@ -580,10 +781,21 @@ int kmm_file_unlink(const char *path)
 /* shmem_zero_setup: the unnamed inode behind a shared anonymous mapping ("/dev/zero (deleted)"). */
 struct file *shmem_file_setup(unsigned long size)
 {
+	/* shmem_kernel_file_setup: the inode (shmem_alloc_inode), its dentry (d_alloc_pseudo), then the file */
+	void *iobj = kobj_alloc(KOBJ_SHMEM_INODE), *dentry = iobj ? kobj_alloc(KOBJ_DENTRY) : NULL;
+	if (!dentry) {
+		kobj_free(KOBJ_SHMEM_INODE, iobj);
+		return NULL;
+	}
 	pthread_mutex_lock(&filemap_lock);
 	struct inode *inode = inode_alloc("/dev/zero", true);
 	struct file *f = NULL;
-	if (inode) {
+	if (!inode) {
+		kobj_free(KOBJ_DENTRY, dentry);
+		kobj_free(KOBJ_SHMEM_INODE, iobj);
+	} else {
+		inode->obj = iobj;
+		inode->dentry = dentry;
 		inode->i_size = size;
 		inode->unlinked = true;
 		f = file_alloc(inode, FMODE_READ | FMODE_WRITE);
@@ -844,6 +1056,12 @@ int filemap_verify(char *why, size_t whylen)
 			snprintf(why, whylen, "%s: %lu pages cached, nrpages says %lu", inode->path, n, m->nrpages);
 			ret = -EINVAL;
 		}
+		unsigned long nodes = m->xa ? m->xa->nr_nodes : 0;
+		if (!ret && nodes != xa_nodes_recount(m)) {
+			snprintf(why, whylen, "%s: %lu xarray nodes held, its %lu pages need %lu", inode->path, nodes, n,
+				 xa_nodes_recount(m));
+			ret = -EINVAL;
+		}
 		cached += (long)n;
 		shmem += inode->shmem ? (long)n : 0;
 		if (ret)
@@ -863,6 +1081,54 @@ int filemap_verify(char *why, size_t whylen)
 
 /* ---- a task's file descriptors (fs/file.c) -------------------------------------------------- */
 
+/*
+ * The kernel memory of a descriptor table (fs/file.c): files_struct
+ * embeds room for NR_OPEN_DEFAULT (BITS_PER_LONG) descriptors; a table
+ * that needs more gets an fdtable from kmalloc with its fd array and its
+ * bitmaps from kvmalloc (alloc_fdtable: 256 slots at least on 32-bit,
+ * then powers of two), and the old one goes (Linux: after RCU).
+ */
+#define NR_OPEN_DEFAULT (M->prof->bits)
+
+static void fdtable_free(struct task_struct *t)
+{
+	kfree(t->kobj.fdt);
+	kvfree(t->kobj.fd_array);
+	kvfree(t->kobj.fd_bits);
+	t->kobj.fdt = t->kobj.fd_array = t->kobj.fd_bits = NULL;
+	t->kobj.fdt_nr = 0;
+}
+
+/* Room for descriptors [0, slots): 0, or -ENOMEM with the table as it was. */
+static int fdtable_expand(struct task_struct *t, unsigned int slots)
+{
+	unsigned int word = M->prof->bits / 8, nr;
+	if (slots <= (unsigned)NR_OPEN_DEFAULT || slots <= t->kobj.fdt_nr)
+		return 0;
+	if (M->prof->bits == 32 && slots < 256)
+		nr = 256;
+	else
+		for (nr = 1; nr < slots; nr <<= 1)
+			;
+	/* sizeof(struct fdtable): max_fds, four pointers, an rcu_head */
+	void *fdt = kmalloc(word == 8 ? 56 : 28, GFP_KERNEL_ACCOUNT);
+	void *array = fdt ? kvmalloc_array(nr, word, GFP_KERNEL_ACCOUNT) : NULL;
+	/* open_fds and close_on_exec (nr bits each) and full_fds_bits, a cache line at least */
+	size_t bitbit = (((size_t)nr / (word * 8) + word * 8 - 1) / (word * 8)) * word;
+	void *bits = array ? kvmalloc(max((size_t)nr / 4 + bitbit, (size_t)SMP_CACHE_BYTES), GFP_KERNEL_ACCOUNT) : NULL;
+	if (!bits) {
+		kfree(fdt);
+		kvfree(array);
+		return -ENOMEM;
+	}
+	fdtable_free(t);
+	t->kobj.fdt = fdt;
+	t->kobj.fd_array = array;
+	t->kobj.fd_bits = bits;
+	t->kobj.fdt_nr = nr;
+	return 0;
+}
+
 /* The file open at fd, with a reference; NULL if none. */
 struct file *fget(struct task_struct *t, int fd)
 {
@@ -878,6 +1144,8 @@ int task_open(struct task_struct *t, const char *path, int flags)
 		fd++; /* the lowest free descriptor */
 	if ((unsigned long)fd >= t->rlim[RLIMIT_NOFILE])
 		return -EMFILE;
+	if (fdtable_expand(t, (unsigned)fd + 1)) /* expand_files */
+		return -ENOMEM;
 	if (fd == t->max_fds) {
 		int n = t->max_fds ? 2 * t->max_fds : 16;
 		struct file **grown = realloc(t->fd, (size_t)n * sizeof(*grown));
@@ -909,6 +1177,12 @@ int dup_fd(struct task_struct *child, const struct task_struct *parent)
 {
 	if (!parent->max_fds)
 		return 0;
+	/* count_open_files: the child's table must hold the parent's highest open descriptor */
+	int open_files = parent->max_fds;
+	while (open_files > 0 && !parent->fd[open_files - 1])
+		open_files--;
+	if (fdtable_expand(child, (unsigned)open_files))
+		return -ENOMEM;
 	child->fd = calloc((size_t)parent->max_fds, sizeof(*child->fd));
 	if (!child->fd)
 		return -ENOMEM;
@@ -926,4 +1200,5 @@ void close_files(struct task_struct *t)
 	free(t->fd);
 	t->fd = NULL;
 	t->max_fds = 0;
+	fdtable_free(t); /* exit_files: the files_struct's table goes with it */
 }

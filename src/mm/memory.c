@@ -61,6 +61,7 @@
  * lock nests inside it, the page lock (PG_locked) only in do_wp_page.
  */
 #include "internal.h"
+#include "kernel/kobj.h"
 #include "sim/ram.h"
 
 #include <kmm/task.h>
@@ -171,6 +172,7 @@ static struct vm_area_struct *expand_stack(struct task_struct *t, struct vm_area
 	if (vma->vm_flags & VM_LOCKED)
 		mm->locked_vm += grow;
 	vma->vm_start = start;
+	kobj_vma_sync(vma);
 	vma->vm_pgoff -= grow;
 	mm->total_vm += grow;
 	mm->stack_vm += grow;

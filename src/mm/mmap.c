@@ -36,6 +36,15 @@
  * entries), fork copies the PTEs of VMAs that have anonymous pages, and
  * exit gives back every page and page-table page.
  *
+ * Kernel memory: the structs here are kmm's bookkeeping; each also owns
+ * the object Linux would allocate for it, from Linux's cache in simulated
+ * RAM (kernel/fork.c): task_create and fork take a task_struct, stack,
+ * cred, files, fs, sighand, signal, pid and mm_struct; every VMA a
+ * vm_area_struct (vm_area_alloc, vm_area_dup for split, fork and mremap;
+ * vm_area_free when it is unmapped or merged away), whose vm_start,
+ * vm_end, vm_mm and vm_flags kmm keeps written (kobj_vma_sync).  Any of
+ * them may fail: the call then fails with -ENOMEM (fork with NULL) and
+ * what it had taken is given back.
  * Lifetimes: a task is referenced by the pid table (dropped by task_exit)
  * and by get_pid_task(); its mm by the task and by get_task_mm(); the mm
  * and the files go at exit, the task_struct at its last put.
@@ -44,6 +53,7 @@
  * tasks_lock, then mmap_lock, then the page cache's lock.
  */
 #include "internal.h"
+#include "kernel/kobj.h"
 
 #include <kmm/fs.h>
 #include <kmm/task.h>
@@ -101,23 +111,64 @@ static int vma_insert_at(struct mm_struct *mm, int i, struct vm_area_struct *vma
 	return 0;
 }
 
-/* A copy of a VMA (split, fork, mremap) holds its file and anon_vma too. */
-static void vma_get_refs(struct vm_area_struct *v)
+/*
+ * vm_area_alloc: kmm's VMA and its vm_area_struct object (kernel/fork.c),
+ * empty; NULL without memory.  vm_area_free gives both back.
+ */
+static struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 {
-	get_file(v->vm_file);
-	anon_vma_get(v->anon_vma);
+	struct vm_area_struct *v = calloc(1, sizeof(*v));
+	if (v && !(v->obj = kobj_alloc(KOBJ_VMA))) {
+		free(v);
+		return NULL;
+	}
+	if (v) {
+		v->vm_mm = mm;
+		INIT_LIST_HEAD(&v->anon_vma_chain);
+	}
+	return v;
 }
 
+static void vm_area_free(struct vm_area_struct *v)
+{
+	kobj_free(KOBJ_VMA, v->obj);
+	free(v);
+}
+
+/*
+ * vm_area_dup (split, mremap): a copy of old in mm with its own object,
+ * holding old's file and sharing its anon_vma through AVCs of its own
+ * (anon_vma_clone); NULL without memory, nothing held.
+ */
+static struct vm_area_struct *vm_area_dup(struct mm_struct *mm, struct vm_area_struct *old)
+{
+	struct vm_area_struct *v = vm_area_alloc(mm);
+	if (!v)
+		return NULL;
+	void *obj = v->obj;
+	*v = *old;
+	v->obj = obj;
+	v->vm_mm = mm;
+	if (anon_vma_clone(v, old)) {
+		vm_area_free(v);
+		return NULL;
+	}
+	get_file(v->vm_file);
+	kobj_vma_sync(v);
+	return v;
+}
+
+/* What a VMA holds goes with it: its file, its anon_vma_chains and anon_vma. */
 static void vma_put_refs(struct vm_area_struct *v)
 {
 	fput(v->vm_file);
-	anon_vma_put(v->anon_vma);
+	unlink_anon_vmas(v);
 }
 
 static void vma_remove_at(struct mm_struct *mm, int i)
 {
 	vma_put_refs(mm->vmas[i]);
-	free(mm->vmas[i]);
+	vm_area_free(mm->vmas[i]);
 	memmove(&mm->vmas[i], &mm->vmas[i + 1], (size_t)(mm->map_count - i - 1) * sizeof(*mm->vmas));
 	mm->map_count--;
 }
@@ -159,10 +210,9 @@ static void merge_next(struct mm_struct *mm, int i)
 {
 	struct vm_area_struct *a = mm->vmas[i], *b = mm->vmas[i + 1];
 	a->vm_end = b->vm_end;
-	if (!a->anon_vma) {
-		a->anon_vma = b->anon_vma; /* b's reference moves to a */
-		b->anon_vma = NULL;
-	}
+	if (!a->anon_vma && b->anon_vma)
+		anon_vma_chain_move(a, b); /* b's reference and AVCs move to a */
+	kobj_vma_sync(a);
 	vma_remove_at(mm, i + 1);
 }
 
@@ -180,20 +230,20 @@ static int split_vma(struct mm_struct *mm, int i, unsigned long addr)
 {
 	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
 		return -ENOMEM;
-	struct vm_area_struct *old = mm->vmas[i], *new = malloc(sizeof(*new));
+	struct vm_area_struct *old = mm->vmas[i], *new = vm_area_dup(mm, old);
 	if (!new)
 		return -ENOMEM;
-	*new = *old;
-	vma_get_refs(new);
 	new->vm_start = addr;
 	new->vm_pgoff = old->vm_pgoff + ((addr - old->vm_start) >> PAGE_SHIFT);
 	old->vm_end = addr;
 	if (vma_insert_at(mm, i + 1, new)) {
 		old->vm_end = new->vm_end;
 		vma_put_refs(new);
-		free(new);
+		vm_area_free(new);
 		return -ENOMEM;
 	}
+	kobj_vma_sync(old);
+	kobj_vma_sync(new);
 	return 0;
 }
 
@@ -370,15 +420,19 @@ static long map_region(struct mm_struct *mm, unsigned long addr, unsigned long l
 		       struct file *file, unsigned long pgoff)
 {
 	unsigned long pages = len >> PAGE_SHIFT;
-	struct vm_area_struct *vma = malloc(sizeof(*vma));
+	struct vm_area_struct *vma = vm_area_alloc(mm);
 	if (!vma)
 		return -ENOMEM;
-	*vma = (struct vm_area_struct){ addr, addr + len, vm_flags, file ? pgoff : addr >> PAGE_SHIFT, get_file(file),
-					NULL, mm };
+	vma->vm_start = addr;
+	vma->vm_end = addr + len;
+	vma->vm_flags = vm_flags;
+	vma->vm_pgoff = file ? pgoff : addr >> PAGE_SHIFT;
+	vma->vm_file = get_file(file);
+	kobj_vma_sync(vma);
 	int i = vma_index(mm, addr);
 	if (vma_insert_at(mm, i, vma)) {
 		vma_put_refs(vma);
-		free(vma);
+		vm_area_free(vma);
 		return -ENOMEM;
 	}
 	vm_stat_account(mm, vm_flags, (long)pages);
@@ -530,6 +584,7 @@ static int range_set_flags(struct mm_struct *mm, unsigned long start, unsigned l
 			change_protection(mm, v->vm_start, v->vm_end, flags);
 		vm_stat_account(mm, v->vm_flags, -(long)vma_pages(v));
 		v->vm_flags = flags;
+		kobj_vma_sync(v);
 		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
 	}
 	/* the range's VMAs and their neighbours, from the top down */
@@ -668,6 +723,7 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 		    range_free(mm, vma->vm_end, addr + new_len)) {
 			vm_stat_account(mm, vma->vm_flags, (long)grow);
 			vma->vm_end = addr + new_len;
+			kobj_vma_sync(vma);
 			merge_around(mm, vma_index(mm, addr));
 			return (long)addr;
 		}
@@ -691,15 +747,17 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 	/* move_vma: a new VMA with the old one's flags and offset, the PTEs moved, the old range unmapped */
 	unsigned long vm_flags = vma->vm_flags, pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long moved = min(old_len, new_len);
-	struct vm_area_struct *nv = malloc(sizeof(*nv));
+	struct vm_area_struct *nv = vm_area_dup(mm, vma); /* copy_vma */
 	if (!nv)
 		return -ENOMEM;
-	*nv = (struct vm_area_struct){ new_addr, new_addr + new_len, vm_flags, pgoff, vma->vm_file, vma->anon_vma, mm };
-	vma_get_refs(nv);
+	nv->vm_start = new_addr;
+	nv->vm_end = new_addr + new_len;
+	nv->vm_pgoff = pgoff;
+	kobj_vma_sync(nv);
 	int i = vma_index(mm, new_addr);
 	if (vma_insert_at(mm, i, nv)) {
 		vma_put_refs(nv);
-		free(nv);
+		vm_area_free(nv);
 		return -ENOMEM;
 	}
 	vm_stat_account(mm, vm_flags, (long)(new_len >> PAGE_SHIFT));
@@ -856,9 +914,15 @@ static struct mm_struct *mm_alloc(const struct task_struct *t)
 	struct mm_struct *mm = calloc(1, sizeof(*mm));
 	if (!mm)
 		return NULL;
+	if (!(mm->obj = kobj_alloc(KOBJ_MM))) { /* allocate_mm */
+		free(mm);
+		return NULL;
+	}
 	pthread_mutex_init(&mm->mmap_lock, NULL);
 	mm->pgd = pgd_alloc();
 	if (!mm->pgd) {
+		pthread_mutex_destroy(&mm->mmap_lock);
+		kobj_free(KOBJ_MM, mm->obj);
 		free(mm);
 		return NULL;
 	}
@@ -882,6 +946,10 @@ struct task_struct *task_create(const char *comm, unsigned int uid)
 	struct task_struct *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	if (kobj_task_alloc(t)) { /* task_struct, stack, cred, files, fs, sighand, signal, pid */
+		free(t);
+		return NULL;
+	}
 	snprintf(t->comm, sizeof(t->comm), "%s", comm ? comm : "task");
 	t->uid = uid;
 	init_sigpending(t);
@@ -906,10 +974,13 @@ struct task_struct *task_create(const char *comm, unsigned int uid)
 	if (!t->mm || nr_tasks == tasks_cap) {
 		pthread_mutex_unlock(&tasks_lock);
 		mm_free(t->mm);
+		kobj_task_exit(t);
+		kobj_task_free(t);
 		free(t);
 		return NULL;
 	}
 	t->pid = ++last_pid;
+	kobj_pid_number(t);
 	t->start_time = M->clock_ns;
 	tasks[nr_tasks++] = t;
 	pthread_mutex_unlock(&tasks_lock);
@@ -941,6 +1012,7 @@ static void mm_free(struct mm_struct *mm)
 	free(mm->vmas);
 	fput(mm->exe_file);
 	pthread_mutex_destroy(&mm->mmap_lock);
+	kobj_free(KOBJ_MM, mm->obj); /* free_mm */
 	free(mm);
 }
 
@@ -959,8 +1031,10 @@ struct task_struct *get_pid_task(int pid)
 
 void put_task_struct(struct task_struct *t)
 {
-	if (t && !__atomic_sub_fetch(&t->usage, 1, __ATOMIC_ACQ_REL))
-		free(t); /* its mm and files went at exit */
+	if (t && !__atomic_sub_fetch(&t->usage, 1, __ATOMIC_ACQ_REL)) {
+		kobj_task_free(t); /* free_task: the stack and the task_struct; its mm and files went at exit */
+		free(t);
+	}
 }
 
 struct mm_struct *get_task_mm(struct task_struct *t)
@@ -1000,6 +1074,7 @@ void task_exit(struct task_struct *t)
 	mmput(mm);
 	close_files(t);
 	flush_sigqueue(t);
+	kobj_task_exit(t);
 	put_task_struct(t);
 }
 
@@ -1029,20 +1104,24 @@ struct task_struct *task_fork(struct task_struct *parent)
 	pthread_mutex_lock(&mm->mmap_lock);
 	int ret = 0;
 	for (int i = 0; i < old->map_count && !ret; i++) {
-		struct vm_area_struct *v = malloc(sizeof(*v));
+		struct vm_area_struct *v = vm_area_alloc(mm); /* vm_area_dup */
 		if (!v) {
 			ret = -ENOMEM;
 			break;
 		}
+		void *obj = v->obj;
 		*v = *old->vmas[i];
+		v->obj = obj;
 		v->vm_mm = mm;
-		get_file(v->vm_file);
-		v->anon_vma = NULL;
+		kobj_vma_sync(v);
 		ret = anon_vma_fork(v, old->vmas[i]);
+		get_file(v->vm_file);
 		if (!ret && (ret = vma_insert_at(mm, mm->map_count, v)))
 			vma_put_refs(v);
+		else if (ret)
+			fput(v->vm_file);
 		if (ret) {
-			free(v);
+			vm_area_free(v);
 			break;
 		}
 		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
@@ -1160,7 +1239,15 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 	}
 	if (!exe)
 		return err;
+	/* bprm_mm_init's mm_alloc, exec_mmap's mmput of the old: a fresh mm_struct object for the new image */
+	void *mm_obj = kobj_alloc(KOBJ_MM);
+	if (!mm_obj) {
+		fput(exe);
+		return -ENOMEM;
+	}
 	pthread_mutex_lock(&mm->mmap_lock);
+	kobj_free(KOBJ_MM, mm->obj);
+	mm->obj = mm_obj;
 	t->flags &= ~PF_FORKNOEXEC;
 	mm->exe_file = exe;
 	long ret = 0;
@@ -1192,7 +1279,8 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 
 /*
  * The VMAs: ordered, disjoint, page-aligned, below TASK_SIZE, merged where
- * they could be; the counters (total, data, exec, stack, locked) equal a
+ * they could be, each with its vm_area_struct object holding its bounds
+ * and its mm_struct's kernel address; the counters (total, data, exec, stack, locked) equal a
  * recount of the VMAs' flags.  The break: start_brk page-aligned and at
  * or above the image's data, start_brk <= brk, and PAGE_ALIGN(brk) neither
  * wrapping nor beyond TASK_SIZE (brk(-1) once left the break at ULONG_MAX);
@@ -1212,6 +1300,12 @@ int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 			ret = -EINVAL;
 		} else if (i && mm->vmas[i - 1]->vm_end > v->vm_start) {
 			snprintf(why, whylen, "VMA %#lx-%#lx overlaps the one before it", v->vm_start, v->vm_end);
+			ret = -EINVAL;
+		} else if (!v->obj || !mm->obj || kobj_get_word(v->obj, 0) != v->vm_start ||
+			   kobj_get_word(v->obj, kobj_word()) != v->vm_end ||
+			   kobj_get_word(v->obj, 2 * kobj_word()) != kmm_host_to_kva(mm->obj)) {
+			snprintf(why, whylen, "VMA %#lx-%#lx: its vm_area_struct object does not hold its bounds and mm",
+				 v->vm_start, v->vm_end);
 			ret = -EINVAL;
 		} else if (i && can_merge(mm->vmas[i - 1], v) && !(v->vm_flags & VM_GROWSDOWN)) {
 			/* (a stack grown down onto the VMA below it stays apart: expand_downwards merges nothing) */

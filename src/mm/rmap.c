@@ -1,6 +1,7 @@
 /*
- * rmap.c - the reverse map's basics, as Linux 6.1's mm/rmap.c: how many
- * PTEs map a page, and what it belongs to.
+ * rmap.c - the reverse map, as Linux 6.1's mm/rmap.c: how many PTEs map a
+ * page, what it belongs to, and from an anonymous page every PTE that may
+ * map it.
  *
  * A mapped page counts its PTEs in _mapcount (-1: none; page_mapcount()
  * is _mapcount + 1) and holds a reference per PTE.  It knows its owner:
@@ -13,30 +14,54 @@
  * so in any VMA that may map it the page sits at vm_start + ((index -
  * vm_pgoff) << PAGE_SHIFT).  Anonymous VMAs get an anon_vma at their first
  * fault (anon_vma_prepare); fork gives each child VMA an anon_vma of its
- * own whose parent is the parent VMA's:
+ * own whose parent is the parent VMA's (anon_vma_fork):
  *
  *   child VMA --anon_vma--> av' --parent--> av (parent's VMA) --parent--> ... root
  *   a page faulted in the parent:  mapping = av   (found from both VMAs)
  *   the child's copy-on-write copy: mapping = av'  (found from the child's only)
  *
+ * The way down, from a page to its PTEs, is 6.1's anon_vma_chain: an AVC
+ * links a VMA to each anon_vma whose pages it may map - its own and every
+ * one above it on the path to the root, which is what anon_vma_clone of
+ * the parent's chain plus the child's own anon_vma give after any number
+ * of forks.  Each AVC is on two lists:
+ *
+ *   vma->anon_vma_chain:  avc(av') -> avc(av) -> avc(root)     (same_vma)
+ *   av->head:             avc(parent's VMA) -> avc(child's VMA) -> ...  (same_anon_vma)
+ *
+ * so rmap_walk_anon(page) walks page's anon_vma's head, computes the
+ * address in each VMA and checks the PTE there.  A split or mremap copy
+ * clones the chain (anon_vma_clone: an AVC each, which may fail), a merge
+ * moves the absorbed VMA's chain to the one that had none, and a VMA that
+ * goes unlinks its chain (unlink_anon_vmas); an anon_vma goes with its
+ * last reference (VMAs using it + anon_vmas below it).  Every anon_vma
+ * and AVC is also an object of its Linux cache in simulated RAM (anon_vma,
+ * anon_vma_chain: kernel/fork.c), where kmm writes the AVC's vma and
+ * anon_vma and the anon_vma's root as kernel virtual addresses; the lists
+ * themselves are kmm's host bookkeeping (Linux keeps an interval tree).
+ *
  * rmap_verify holds every mapped page to that: its anon_vma is on the
  * path from the VMA's anon_vma to the root (or its address_space is the
  * VMA's file's), its index places it at the PTE's address, its mapcount
- * is its number of PTEs and its references at least that; each mm's RSS
- * by kind (mm_counter: anon, file, shmem) is its PTEs' count; nothing is
- * writable where its VMA is not.  Linux also links anon_vmas down to
- * their VMAs (anon_vma_chain) to walk from a page to all its PTEs; kmm
- * adds that when reclaim and migration need it.
+ * is its number of PTEs and its references at least that; each VMA's
+ * chain is exactly that path; each mm's RSS by kind (mm_counter: anon,
+ * file, shmem) is its PTEs' count; nothing is writable where its VMA is
+ * not.
  *
  * Counters: the mm's rss[] and hiwater_rss, the node's nr_anon_mapped and
  * nr_file_mapped (a page counts once, at its first mapping).  Callers
- * hold the mm's mmap_lock; anon_vma references are atomic.
+ * hold the mm's mmap_lock; anon_vma references are atomic; anon_vma_lock
+ * (Linux's anon_vma rwsem, one for all here) guards the chains and nests
+ * inside mmap_lock.
  */
 #include "internal.h"
+#include "kernel/kobj.h"
 
 #include <kmm/task.h>
 
 #define PAGE_MAPPING_ANON 0x1UL
+
+static pthread_mutex_t anon_vma_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct anon_vma *anon_vma_get(struct anon_vma *av)
 {
@@ -49,33 +74,201 @@ void anon_vma_put(struct anon_vma *av)
 {
 	while (av && !__atomic_sub_fetch(&av->refcount, 1, __ATOMIC_ACQ_REL)) {
 		struct anon_vma *parent = av->parent;
+		MM_BUG_ON(!list_empty(&av->head));
+		kobj_free(KOBJ_ANON_VMA, av->obj);
 		free(av);
 		av = parent; /* the child's reference on its parent goes with it */
 	}
 }
 
-/* vma's own anon_vma below parent (NULL: a root of its own): 0 or -ENOMEM. */
-static int anon_vma_attach_new(struct vm_area_struct *vma, struct anon_vma *parent)
+/* anon_vma_alloc: a new anon_vma below parent (NULL: a root of its own), one reference; NULL without memory. */
+static struct anon_vma *anon_vma_alloc(struct anon_vma *parent)
 {
 	struct anon_vma *av = malloc(sizeof(*av));
-	if (!av)
+	void *obj = kobj_alloc(KOBJ_ANON_VMA);
+	if (!av || !obj) {
+		free(av);
+		kobj_free(KOBJ_ANON_VMA, obj);
+		return NULL;
+	}
+	*av = (struct anon_vma){ parent ? parent->root : av, anon_vma_get(parent), 1, LIST_HEAD_INIT(av->head), obj };
+	kobj_put_ptr(obj, 0, av->root->obj); /* anon_vma->root, its first field */
+	return av;
+}
+
+/* anon_vma_chain_link: vma may map av's pages (anon_vma_lock held). */
+static int __avc_link(struct vm_area_struct *vma, struct anon_vma *av)
+{
+	struct anon_vma_chain *avc = malloc(sizeof(*avc));
+	void *obj = kobj_alloc(KOBJ_AVC);
+	if (!avc || !obj) {
+		free(avc);
+		kobj_free(KOBJ_AVC, obj);
 		return -ENOMEM;
-	*av = (struct anon_vma){ parent ? parent->root : av, anon_vma_get(parent), 1 };
-	vma->anon_vma = av;
+	}
+	*avc = (struct anon_vma_chain){ vma, av, LIST_HEAD_INIT(avc->same_vma), LIST_HEAD_INIT(avc->same_anon_vma), obj };
+	kobj_put_ptr(obj, 0, vma->obj);
+	kobj_put_ptr(obj, kobj_word(), av->obj);
+	list_add_tail(&avc->same_vma, &vma->anon_vma_chain);
+	list_add_tail(&avc->same_anon_vma, &av->head);
 	return 0;
 }
 
-/* The VMA's anon_vma, made at its first anonymous page: 0 or -ENOMEM. */
-int anon_vma_prepare(struct vm_area_struct *vma)
+static void __avc_unlink_all(struct vm_area_struct *vma)
 {
-	return vma->anon_vma ? 0 : anon_vma_attach_new(vma, NULL);
+	while (!list_empty(&vma->anon_vma_chain)) {
+		struct anon_vma_chain *avc = list_entry(vma->anon_vma_chain.next, struct anon_vma_chain, same_vma);
+		list_del(&avc->same_vma);
+		list_del(&avc->same_anon_vma);
+		kobj_free(KOBJ_AVC, avc->obj);
+		free(avc);
+	}
 }
 
-/* fork: the child's copy vma of pvma gets an anon_vma below pvma's. */
-int anon_vma_fork(struct vm_area_struct *vma, const struct vm_area_struct *pvma)
+/* vma (whose anon_vma is set) gets an AVC for each anon_vma from its own to the root: 0, or -ENOMEM and none. */
+static int avc_link_path(struct vm_area_struct *vma)
+{
+	int ret = 0;
+	pthread_mutex_lock(&anon_vma_lock);
+	for (struct anon_vma *av = vma->anon_vma; av && !ret; av = av->parent)
+		ret = __avc_link(vma, av);
+	if (ret)
+		__avc_unlink_all(vma);
+	pthread_mutex_unlock(&anon_vma_lock);
+	return ret;
+}
+
+/* The VMA's anon_vma, made at its first anonymous page: 0 or -ENOMEM (nothing changed). */
+int anon_vma_prepare(struct vm_area_struct *vma)
+{
+	if (vma->anon_vma)
+		return 0;
+	struct anon_vma *av = anon_vma_alloc(NULL);
+	if (!av)
+		return -ENOMEM;
+	vma->anon_vma = av;
+	if (avc_link_path(vma)) {
+		vma->anon_vma = NULL;
+		anon_vma_put(av);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * fork: the child's copy vma of pvma gets an anon_vma below pvma's, and
+ * AVCs to it and to everything pvma may map: 0, or -ENOMEM with vma left
+ * without an anon_vma or chain.
+ */
+int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
 {
 	vma->anon_vma = NULL;
-	return pvma->anon_vma ? anon_vma_attach_new(vma, pvma->anon_vma) : 0;
+	INIT_LIST_HEAD(&vma->anon_vma_chain);
+	if (!pvma->anon_vma)
+		return 0;
+	struct anon_vma *av = anon_vma_alloc(pvma->anon_vma);
+	if (!av)
+		return -ENOMEM;
+	vma->anon_vma = av;
+	if (avc_link_path(vma)) {
+		vma->anon_vma = NULL;
+		anon_vma_put(av);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * anon_vma_clone: dst (a copy of src: split, mremap) shares src's
+ * anon_vma and gets its own AVCs; dst's anon_vma field and chain are
+ * (re)set here.  0, or -ENOMEM with dst holding nothing.
+ */
+int anon_vma_clone(struct vm_area_struct *dst, struct vm_area_struct *src)
+{
+	INIT_LIST_HEAD(&dst->anon_vma_chain);
+	dst->anon_vma = anon_vma_get(src->anon_vma);
+	if (dst->anon_vma && avc_link_path(dst)) {
+		anon_vma_put(dst->anon_vma);
+		dst->anon_vma = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The VMA goes (or merges away): its AVCs, and its reference on its anon_vma. */
+void unlink_anon_vmas(struct vm_area_struct *vma)
+{
+	pthread_mutex_lock(&anon_vma_lock);
+	__avc_unlink_all(vma);
+	pthread_mutex_unlock(&anon_vma_lock);
+	anon_vma_put(vma->anon_vma);
+	vma->anon_vma = NULL;
+}
+
+/* A merge: dst, which had no anon_vma, takes src's with its chain (what __vma_adjust's clone + unlink leave). */
+void anon_vma_chain_move(struct vm_area_struct *dst, struct vm_area_struct *src)
+{
+	MM_BUG_ON(dst->anon_vma || !list_empty(&dst->anon_vma_chain));
+	pthread_mutex_lock(&anon_vma_lock);
+	while (!list_empty(&src->anon_vma_chain)) {
+		struct anon_vma_chain *avc = list_entry(src->anon_vma_chain.next, struct anon_vma_chain, same_vma);
+		list_del(&avc->same_vma);
+		list_add_tail(&avc->same_vma, &dst->anon_vma_chain);
+		avc->vma = dst;
+		kobj_put_ptr(avc->obj, 0, dst->obj);
+	}
+	pthread_mutex_unlock(&anon_vma_lock);
+	dst->anon_vma = src->anon_vma;
+	src->anon_vma = NULL;
+}
+
+/* ---- walking from a page to its PTEs ---------------------------------------------------------- */
+
+struct rmap_probe {
+	unsigned long pfn;
+	bool found;
+};
+
+static void probe_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
+{
+	struct rmap_probe *p = arg;
+	if (PHYS_PFN(pte & PTE_PFN_MASK) == p->pfn)
+		p->found = true;
+}
+
+/*
+ * rmap_walk_anon: for each VMA on the page's anon_vma's chain list, the
+ * address the page would have there (vma_address) and, if the PTE there
+ * maps it, fn(vma, addr, arg).  Returns the number of mappings found,
+ * which equals page_mapcount() when the chains are right.  The caller
+ * makes sure no task of the fork tree changes its VMAs meanwhile (Linux
+ * holds the anon_vma's rwsem, which every such change takes).
+ */
+int rmap_walk_anon(struct page *page, void (*fn)(struct vm_area_struct *vma, unsigned long addr, void *arg), void *arg)
+{
+	if (!PageAnon(page))
+		return 0;
+	struct anon_vma *av = (void *)((unsigned long)page->mapping & ~PAGE_MAPPING_ANON);
+	int found = 0;
+	pthread_mutex_lock(&anon_vma_lock);
+	struct list_head *pos;
+	list_for_each(pos, &av->head) {
+		struct vm_area_struct *vma = list_entry(pos, struct anon_vma_chain, same_anon_vma)->vma;
+		if (page->index < vma->vm_pgoff)
+			continue;
+		unsigned long addr = vma->vm_start + ((page->index - vma->vm_pgoff) << PAGE_SHIFT);
+		if (addr < vma->vm_start || addr >= vma->vm_end)
+			continue;
+		struct rmap_probe p = { page_to_pfn(page), false };
+		walk_ptes(vma->vm_mm, addr, addr + PAGE_SIZE, probe_pte, &p);
+		if (!p.found)
+			continue;
+		found++;
+		if (fn)
+			fn(vma, addr, arg);
+	}
+	pthread_mutex_unlock(&anon_vma_lock);
+	return found;
 }
 
 int mm_counter(const struct page *page)
@@ -162,6 +355,22 @@ struct rmap_check {
 	const struct vm_area_struct *vma;
 };
 
+/* vma's chain is exactly the path from its anon_vma to the root, each AVC on its anon_vma's list. */
+static bool avc_chain_right(const struct vm_area_struct *vma)
+{
+	const struct anon_vma *av = vma->anon_vma;
+	bool ok = true;
+	pthread_mutex_lock(&anon_vma_lock);
+	const struct list_head *pos;
+	for (pos = vma->anon_vma_chain.next; pos != &vma->anon_vma_chain && ok; pos = pos->next, av = av->parent) {
+		const struct anon_vma_chain *avc = list_entry(pos, struct anon_vma_chain, same_vma);
+		ok = av && avc->anon_vma == av && avc->vma == vma && avc->obj && av->obj;
+	}
+	ok = ok && !av;
+	pthread_mutex_unlock(&anon_vma_lock);
+	return ok;
+}
+
 static bool anon_vma_on_path(const struct anon_vma *page_av, const struct anon_vma *av)
 {
 	for (; av; av = av->parent)
@@ -232,6 +441,11 @@ int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
 		memset(c.rss, 0, sizeof(c.rss));
 		for (int v = 0; v < mm->map_count && !c.bad_addr; v++) {
 			c.vma = mm->vmas[v];
+			if (!avc_chain_right(c.vma)) {
+				c.bad_addr = c.vma->vm_start;
+				c.bad_why = "the VMA's anon_vma_chain is not the path from its anon_vma to the root";
+				break;
+			}
 			walk_ptes(mm, c.vma->vm_start, c.vma->vm_end, count_pte, &c);
 		}
 		if (c.bad_addr) {

@@ -303,6 +303,7 @@ static void show_vmstat(struct strbuf *sb)
 	sb_printf(sb, "nr_dirty %ld\n", global_node_page_state(nr_file_dirty));
 	sb_printf(sb, "nr_writeback 0\n");
 	sb_printf(sb, "nr_shmem %ld\n", global_node_page_state(nr_shmem));
+	sb_printf(sb, "nr_kernel_stack %lu\n", global_node_page_state_pages(NR_KERNEL_STACK_KB));
 	sb_printf(sb, "nr_page_table_pages %ld\n", global_node_page_state(nr_page_table_pages));
 #define X(id, name)               \
 	if (vm_event_in_config(id)) \
@@ -471,6 +472,7 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "Slab:           %8lu kB\n", K(sreclaimable + sunreclaim));
 	sb_printf(sb, "SReclaimable:   %8lu kB\n", K(sreclaimable));
 	sb_printf(sb, "SUnreclaim:     %8lu kB\n", K(sunreclaim));
+	sb_printf(sb, "KernelStack:    %8lu kB\n", global_node_page_state_pages(NR_KERNEL_STACK_KB));
 	sb_printf(sb, "PageTables:     %8lu kB\n", K(global_node_page_state(nr_page_table_pages)));
 	unsigned long vmalloc_total = (M->layout.vmalloc_end - M->layout.vmalloc_start) >> 10;
 	sb_printf(sb, "VmallocTotal:   %8lu kB\n", vmalloc_total);
@@ -1018,6 +1020,7 @@ static const size_t node_stat_offset[NR_VM_NODE_STAT_ITEMS] = {
 	[NR_PAGETABLE] = offsetof(pg_data_t, nr_page_table_pages),
 	[NR_SLAB_RECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_reclaimable),
 	[NR_SLAB_UNRECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_unreclaimable),
+	[NR_KERNEL_STACK_KB] = offsetof(pg_data_t, nr_kernel_stack),
 };
 
 unsigned long node_page_state(pg_data_t *pgdat, enum node_stat_item item)

@@ -1,0 +1,409 @@
+/*
+ * fork.c - the kernel objects of processes and files: the slab caches
+ * Linux 6.1 keeps them in, and the kernel stacks, as kernel/fork.c,
+ * kernel/pid.c, kernel/cred.c, mm/rmap.c, fs/dcache.c, fs/file_table.c and
+ * mm/shmem.c create them.
+ *
+ * kmm's processes and files are host structs (struct task_struct,
+ * mm_struct, vm_area_struct, anon_vma, file, inode of kmm/task.h and
+ * internal.h): they are kmm's bookkeeping.  Each of them also owns the
+ * memory Linux would use for it - an object of Linux's cache, in simulated
+ * RAM - and points to it:
+ *
+ *   host struct task_struct --kobj.task-----> [task_struct object]  task_struct cache
+ *                           --kobj.stack----> [THREAD_SIZE stack]   pages / vmalloc
+ *                           --kobj.pid------> [struct pid]          pid
+ *                           --kobj.cred, signal, sighand, fs, files ...
+ *   host struct mm_struct   --obj-----------> [mm_struct object]    mm_struct
+ *   host vm_area_struct     --obj-----------> [vm_start vm_end vm_mm .. vm_flags ..]
+ *   host anon_vma           --obj ; each anon_vma_chain --obj--> [vma anon_vma ...]
+ *   host struct file        --obj-----------> [struct file]         filp
+ *   host struct inode (shmem) --obj --dentry-> shmem_inode_cache, dentry
+ *   host address_space      --xa -----------> [xa_node]...          radix_tree_node
+ *
+ * Nothing in simulated RAM points back at a host struct: where kmm writes
+ * into an object it writes what Linux keeps there, at Linux's offset for
+ * the profile, and a pointer there is the simulated kernel virtual address
+ * of another object (kmm_host_to_kva), of the profile's width.  kmm writes
+ * only what is cheap and worth reading (a VMA's vm_start, vm_end, vm_mm
+ * and vm_flags; an anon_vma_chain's vma and anon_vma; an anon_vma's root;
+ * a struct pid's count, level and number); the rest of an object stays as
+ * the allocator left it (zeroed: __GFP_ZERO, as the kernel's constructors
+ * and kmem_cache_zalloc leave them).
+ *
+ * The caches (kobj_caches[]): Linux's names, flags and object sizes per
+ * profile - sizeof the 6.1 structure of the Debian build, i386 (686), PAE
+ * and x86_64 (any other 32-bit profile would take i386's, a 64-bit one
+ * x86_64's).  They are created in start_kernel's order (pid_idr_init, anon_vma_init,
+ * cred_init, fork_init, proc_caches_init, vfs_caches_init, shmem_init;
+ * radix_tree_init's radix_tree_node before them all),
+ * so kmem_cache_create merges them as Linux does: on i386 fs_cache is an
+ * alias of pid and on x86_64 of anon_vma_chain; the caches with a
+ * constructor (anon_vma, sighand_cache, shmem_inode_cache) or a usercopy
+ * region (task_struct, mm_struct, dentry) never merge.  The size of a
+ * cache whose real structure kmm could not measure (signal_cache) is the
+ * object_size /sys/kernel/slab shows for it; it is the root of its merge
+ * group on both kernels, so slabinfo reads the same.
+ *
+ * When each is allocated and freed, as Linux does:
+ *   fork (copy_process):   task_struct + stack (dup_task_struct), cred_jar
+ *     (copy_creds), files_cache (dup_fd), fs_cache (copy_fs), sighand_cache,
+ *     signal_cache, mm_struct (dup_mm), a vm_area_struct per VMA
+ *     (vm_area_dup), anon_vma + anon_vma_chains (anon_vma_fork), pid
+ *     (alloc_pid); task_create (a process made from nothing) the same.
+ *   exec: a new mm_struct for the image (bprm_mm_init), the old one freed
+ *     (exec_mmap), a filp for the image, the image's VMAs.
+ *   exit: all of them (the task_struct and stack at the last reference).
+ *   mmap: vm_area_struct (vm_area_alloc); split and mremap: vm_area_dup
+ *     and anon_vma_clone; munmap and merge: vm_area_free, unlink_anon_vmas.
+ *   open: filp; close: the last fput.  Beyond NR_OPEN_DEFAULT (a long's
+ *     bits) descriptors, an fdtable (kmalloc) with its fd array and
+ *     bitmaps (kvmalloc), as expand_files and dup_fd make them
+ *     (mm/filemap.c).  Shared anonymous memory: shmem_inode_cache +
+ *     dentry + filp (shmem_zero_setup).
+ *   the page cache: the xarray nodes its pages need (mm/filemap.c).
+ * Any of these may fail (failslab reaches them all): fork returns NULL
+ * (-ENOMEM), exec, mmap, open and a page-cache read -ENOMEM (a failed
+ * kmem_cache_zalloc in alloc_empty_file is -ENOMEM; -ENFILE is for
+ * files-max, which kmm does not limit), and what was taken so far is
+ * given back.
+ *
+ * Kernel stacks: THREAD_SIZE is 8 KiB from the page allocator (order 1,
+ * THREADINFO_GFP) on 32-bit profiles, and 16 KiB from vmalloc (VMAP_STACK,
+ * aligned to THREAD_SIZE, one guard page) on 64-bit ones; each counts in
+ * the node's NR_KERNEL_STACK_KB (meminfo KernelStack, vmstat
+ * nr_kernel_stack).  Not modelled: the per-CPU cache of two freed vmap
+ * stacks (free_thread_stack keeps them; kmm frees at once so that "nothing
+ * lost" sees no vmap area left), the ext4 inodes and dentries of the named
+ * files of the store (they stand for the disk's files, which kmm keeps
+ * outside RAM) and the maple tree's nodes (the VMA index is kmm's own).
+ *
+ * Locking: none of its own; the slab allocator's locks.  Callers may hold
+ * mmap_lock (the VMA paths) but never tasks_lock when they allocate.
+ */
+#include "internal.h"
+#include "kernel/kobj.h"
+#include "mm/slab.h"
+
+#include <kmm/slab.h>
+#include <kmm/task.h>
+#include <kmm/vmalloc.h>
+
+/* One cache: Linux's name, flags and sizeof per profile (i386, PAE, x86_64). */
+struct kobj_cache_desc {
+	const char *name;
+	unsigned int size32, sizepae, size64; /* sizeof the 6.1 structure; 0: computed (kobj_object_size) */
+	unsigned int align32, align64;        /* the align argument of kmem_cache_create (0: none) */
+	slab_flags_t flags;
+	unsigned int usersize32, usersize64;  /* usercopy region (kmem_cache_create_usercopy), 0: none */
+	bool ctor;                            /* Linux gives the cache a constructor */
+};
+
+#define ACC (SLAB_PANIC | SLAB_ACCOUNT)
+static const struct kobj_cache_desc kobj_desc[NR_KOBJ] = {
+	/* in start_kernel's order: creation order decides what merges into what */
+	[KOBJ_RADIX] = { "radix_tree_node", 300, 300, 576, 0, 0, SLAB_PANIC | SLAB_RECLAIM_ACCOUNT, 0, 0, true },
+	[KOBJ_PID] = { "pid", 60, 60, 112, 4, 8, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
+	[KOBJ_ANON_VMA] = { "anon_vma", 52, 52, 96, 0, 0, SLAB_TYPESAFE_BY_RCU | ACC, 0, 0, true },
+	[KOBJ_AVC] = { "anon_vma_chain", 32, 32, 64, 4, 8, ACC, 0, 0, false },
+	[KOBJ_CRED] = { "cred_jar", 128, 128, 176, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
+	[KOBJ_TASK] = { "task_struct", 2944, 3008, 6208, 64, 64, ACC, 512, 512, false },
+	[KOBJ_SIGHAND] = { "sighand_cache", 1300, 1300, 2080, 0, 0, SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU | ACC, 0, 0,
+			   true },
+	[KOBJ_SIGNAL] = { "signal_cache", 768, 768, 1152, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
+	[KOBJ_FILES] = { "files_cache", 256, 256, 704, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
+	[KOBJ_FS] = { "fs_cache", 36, 36, 56, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
+	[KOBJ_MM] = { "mm_struct", 0, 0, 0, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 192, 384, false },
+	[KOBJ_VMA] = { "vm_area_struct", 72, 76, 152, 4, 8, ACC, 0, 0, false },
+	[KOBJ_DENTRY] = { "dentry", 128, 128, 192, 4, 8, SLAB_RECLAIM_ACCOUNT | SLAB_MEM_SPREAD | ACC, 36, 32, false },
+	[KOBJ_FILP] = { "filp", 168, 168, 232, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
+	[KOBJ_SHMEM_INODE] = { "shmem_inode_cache", 480, 480, 776, 0, 0, ACC, 0, 0, true },
+};
+#undef ACC
+
+static struct kmem_cache *kobj_caches[NR_KOBJ];
+static long nr_thread_stacks; /* live kernel stacks (atomic) */
+
+/* 64-bit profiles are x86_64 or arm64, 32-bit ones take i386's layout (PAE's where it differs). */
+static bool kobj_64(void)
+{
+	return M->prof->bits == 64;
+}
+
+/*
+ * sizeof the structure on this machine.  mm_struct ends in a cpumask
+ * (mm_cache_size: sizeof + cpumask_size()): NR_CPUS bits on i386 (no
+ * CPUMASK_OFFSTACK), nr_cpu_ids bits on x86_64 (Debian's MAXSMP build).
+ */
+static unsigned int kobj_object_size(enum kobj_kind k)
+{
+	const struct kobj_cache_desc *d = &kobj_desc[k];
+	if (k == KOBJ_MM) {
+		unsigned int bits = kobj_64() ? (unsigned)M->nr_cpus : (unsigned)M->prof->nr_cpus_config;
+		unsigned int word = kobj_64() ? 8 : 4;
+		return (kobj_64() ? 1088u : 560u) + (bits + word * 8 - 1) / (word * 8) * word;
+	}
+	return kobj_64() ? d->size64 : M->prof->pae ? d->sizepae : d->size32;
+}
+
+/* The constructors (anon_vma_ctor, sighand_ctor, shmem_init_inode): locks and lists start empty - zeros in kmm's objects. */
+static void kobj_ctor_anon_vma(void *obj)
+{
+	memset(obj, 0, kobj_object_size(KOBJ_ANON_VMA));
+}
+
+static void kobj_ctor_radix(void *obj)
+{
+	memset(obj, 0, kobj_object_size(KOBJ_RADIX));
+}
+
+static void kobj_ctor_sighand(void *obj)
+{
+	memset(obj, 0, kobj_object_size(KOBJ_SIGHAND));
+}
+
+static void kobj_ctor_shmem_inode(void *obj)
+{
+	memset(obj, 0, kobj_object_size(KOBJ_SHMEM_INODE));
+}
+
+static void (*const kobj_ctors[NR_KOBJ])(void *) = {
+	[KOBJ_RADIX] = kobj_ctor_radix,
+	[KOBJ_ANON_VMA] = kobj_ctor_anon_vma,
+	[KOBJ_SIGHAND] = kobj_ctor_sighand,
+	[KOBJ_SHMEM_INODE] = kobj_ctor_shmem_inode,
+};
+
+void kobj_caches_init(void)
+{
+	nr_thread_stacks = 0;
+	for (int k = 0; k < NR_KOBJ; k++) {
+		const struct kobj_cache_desc *d = &kobj_desc[k];
+		unsigned int size = kobj_object_size((enum kobj_kind)k);
+		unsigned int usersize = kobj_64() ? d->usersize64 : d->usersize32;
+		unsigned int align = kobj_64() ? d->align64 : d->align32;
+		/* the whitelisted region's place is not modelled: it ends the object */
+		kobj_caches[k] = kmem_cache_create_usercopy(d->name, size, align, d->flags, usersize ? size - usersize : 0,
+							    usersize, d->ctor ? kobj_ctors[k] : NULL);
+	}
+}
+
+struct kmem_cache *kobj_cache(enum kobj_kind k)
+{
+	return kobj_caches[k];
+}
+
+void *kobj_alloc(enum kobj_kind k)
+{
+	struct kmem_cache *s = kobj_caches[k];
+	if (!s)
+		return NULL;
+	/* constructed caches keep their constructed state; the others are zeroed */
+	return kmem_cache_alloc(s, kobj_desc[k].ctor ? GFP_KERNEL_ACCOUNT : GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+}
+
+void kobj_free(enum kobj_kind k, void *obj)
+{
+	if (obj)
+		kmem_cache_free(kobj_caches[k], obj);
+}
+
+/* ---- writing Linux's fields ------------------------------------------------------------- */
+
+unsigned int kobj_word(void)
+{
+	return M->prof->bits / 8;
+}
+
+void kobj_put_word(void *obj, unsigned int off, unsigned long val)
+{
+	if (kobj_word() == 8) {
+		u64 v = val;
+		memcpy((char *)obj + off, &v, 8);
+	} else {
+		u32 v = (u32)val;
+		memcpy((char *)obj + off, &v, 4);
+	}
+}
+
+unsigned long kobj_get_word(const void *obj, unsigned int off)
+{
+	if (kobj_word() == 8) {
+		u64 v;
+		memcpy(&v, (const char *)obj + off, 8);
+		return (unsigned long)v;
+	}
+	u32 v;
+	memcpy(&v, (const char *)obj + off, 4);
+	return v;
+}
+
+void kobj_put_ptr(void *obj, unsigned int off, const void *target)
+{
+	kobj_put_word(obj, off, target ? kmm_host_to_kva(target) : 0);
+}
+
+/*
+ * vm_area_struct's first fields: vm_start, vm_end, vm_mm, vm_page_prot
+ * (64 bits on PAE), vm_flags.
+ */
+void kobj_vma_sync(const struct vm_area_struct *v)
+{
+	if (!v->obj)
+		return;
+	unsigned int w = kobj_word();
+	kobj_put_word(v->obj, 0, v->vm_start);
+	kobj_put_word(v->obj, w, v->vm_end);
+	kobj_put_ptr(v->obj, 2 * w, v->vm_mm ? v->vm_mm->obj : NULL);
+	kobj_put_word(v->obj, 3 * w + (M->prof->pae ? 8 : w), v->vm_flags);
+}
+
+/* ---- the kernel stack ---------------------------------------------------------------------- */
+
+#define THREAD_SIZE_32 8192UL  /* THREAD_SIZE_ORDER 1 */
+#define THREAD_SIZE_64 16384UL /* KASAN off: THREAD_SIZE_ORDER 2 */
+
+unsigned long thread_size(void)
+{
+	return kobj_64() ? THREAD_SIZE_64 : THREAD_SIZE_32;
+}
+
+static void account_kernel_stack(void *stack, int sign)
+{
+	if (kobj_64()) {
+		for (unsigned long off = 0; off < THREAD_SIZE_64; off += PAGE_SIZE) {
+			struct page *page = vmalloc_to_page((char *)stack + off);
+			__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->nr_kernel_stack, sign * (long)(PAGE_SIZE >> 10),
+					   __ATOMIC_RELAXED);
+		}
+	} else {
+		struct page *page = virt_to_page(stack);
+		__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->nr_kernel_stack, sign * (long)(THREAD_SIZE_32 >> 10),
+				   __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * dup_task_struct's alloc_thread_stack_node: the stack, zeroed; NULL if
+ * there is no memory.  caller names the vmap stack in vmallocinfo (Linux's
+ * is kernel_clone, which copy_process is inlined into; kmm's task_create).
+ */
+void *alloc_thread_stack(const void *caller)
+{
+	void *stack;
+	if (kobj_64()) {
+		/* __vmalloc_node_range(THREAD_SIZE, THREAD_ALIGN, ..., THREADINFO_GFP & ~__GFP_ACCOUNT ...) */
+		stack = __vmalloc_node(THREAD_SIZE_64, THREAD_SIZE_64, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE,
+				       caller);
+	} else {
+		struct page *page = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 1);
+		stack = page ? page_address(page) : NULL;
+	}
+	if (stack) {
+		account_kernel_stack(stack, 1);
+		__atomic_add_fetch(&nr_thread_stacks, 1, __ATOMIC_RELAXED);
+	}
+	return stack;
+}
+
+void free_thread_stack(void *stack)
+{
+	if (!stack)
+		return;
+	account_kernel_stack(stack, -1);
+	__atomic_sub_fetch(&nr_thread_stacks, 1, __ATOMIC_RELAXED);
+	if (kobj_64())
+		vfree(stack);
+	else
+		__free_pages(virt_to_page(stack), 1);
+}
+
+unsigned long nr_vmap_stacks(void)
+{
+	return M && kobj_64() ? (unsigned long)__atomic_load_n(&nr_thread_stacks, __ATOMIC_RELAXED) : 0;
+}
+
+/*
+ * Pages the objects of processes and files hold now: their caches' slabs
+ * (each cache once, merged kinds share one) and the kernel stacks.
+ */
+unsigned long kobj_pages(void)
+{
+	unsigned long pages = (unsigned long)__atomic_load_n(&nr_thread_stacks, __ATOMIC_RELAXED) *
+			      (thread_size() >> PAGE_SHIFT);
+	for (int k = 0; k < NR_KOBJ; k++) {
+		bool seen = false;
+		for (int j = 0; j < k; j++)
+			seen = seen || kobj_caches[j] == kobj_caches[k];
+		if (seen || !kobj_caches[k])
+			continue;
+		struct slabinfo si;
+		get_slabinfo(kobj_caches[k], &si);
+		pages += si.num_slabs << si.cache_order;
+	}
+	return pages;
+}
+
+/* ---- a task's objects ------------------------------------------------------------------------ */
+
+/* struct pid: count (1), level (0), numbers[0].nr after the wait queue and the rcu head. */
+static void kobj_pid_set(void *pid, int nr)
+{
+	unsigned int numbers = kobj_64() ? 96 : 52;
+	u32 one = 1, zero = 0, n = (u32)nr;
+	memcpy(pid, &one, 4);
+	memcpy((char *)pid + 4, &zero, 4);
+	memcpy((char *)pid + numbers, &n, 4);
+	kobj_put_word(pid, numbers + kobj_word(), 0); /* numbers[0].ns: init_pid_ns, not an object of kmm's */
+}
+
+void kobj_pid_number(struct task_struct *t)
+{
+	if (t->kobj.pid)
+		kobj_pid_set(t->kobj.pid, t->pid);
+}
+
+/*
+ * copy_process's allocations, in its order: task_struct and stack,
+ * cred, files, fs, sighand, signal (the mm is the caller's: dup_mm /
+ * mm_alloc), pid.  0, or -ENOMEM with nothing kept.
+ */
+int kobj_task_alloc(struct task_struct *t)
+{
+	struct task_kobjs *o = &t->kobj;
+	memset(o, 0, sizeof(*o));
+	if (!(o->task = kobj_alloc(KOBJ_TASK)))
+		goto fail;
+	if (!(o->stack = alloc_thread_stack(__builtin_return_address(0))))
+		goto fail;
+	if (!(o->cred = kobj_alloc(KOBJ_CRED)) || !(o->files = kobj_alloc(KOBJ_FILES)) ||
+	    !(o->fs = kobj_alloc(KOBJ_FS)) || !(o->sighand = kobj_alloc(KOBJ_SIGHAND)) ||
+	    !(o->signal = kobj_alloc(KOBJ_SIGNAL)) || !(o->pid = kobj_alloc(KOBJ_PID)))
+		goto fail;
+	return 0;
+fail:
+	kobj_task_exit(t);
+	kobj_task_free(t);
+	return -ENOMEM;
+}
+
+/* exit: what do_exit and release_task give back (the task_struct and its stack wait for the last put). */
+void kobj_task_exit(struct task_struct *t)
+{
+	struct task_kobjs *o = &t->kobj;
+	kobj_free(KOBJ_FILES, o->files);  /* exit_files */
+	kobj_free(KOBJ_FS, o->fs);        /* exit_fs */
+	kobj_free(KOBJ_SIGHAND, o->sighand); /* __exit_signal: __cleanup_sighand */
+	kobj_free(KOBJ_SIGNAL, o->signal);   /* put_signal_struct */
+	kobj_free(KOBJ_PID, o->pid);         /* detach_pid: put_pid */
+	kobj_free(KOBJ_CRED, o->cred);       /* put_task_struct's exit_creds, done early: nothing reads it */
+	o->files = o->fs = o->sighand = o->signal = o->pid = o->cred = NULL;
+}
+
+/* free_task: the stack and the task_struct. */
+void kobj_task_free(struct task_struct *t)
+{
+	free_thread_stack(t->kobj.stack);
+	kobj_free(KOBJ_TASK, t->kobj.task);
+	t->kobj.stack = t->kobj.task = NULL;
+}

@@ -1,0 +1,64 @@
+/*
+ * kernel/kobj.h - the kernel objects of processes and files in simulated
+ * RAM (kernel/fork.c has the theory): Linux 6.1's caches and the calls
+ * that take and give back their objects.
+ */
+#ifndef KMM_KERNEL_KOBJ_H
+#define KMM_KERNEL_KOBJ_H
+
+struct kmem_cache;
+struct task_struct;
+struct vm_area_struct;
+
+/* The caches, in start_kernel's order of creation. */
+enum kobj_kind {
+	KOBJ_RADIX,       /* "radix_tree_node": the page cache's xarray nodes (radix_tree_init, early) */
+	KOBJ_PID,         /* "pid": struct pid with one upid (alloc_pid) */
+	KOBJ_ANON_VMA,    /* "anon_vma" */
+	KOBJ_AVC,         /* "anon_vma_chain" */
+	KOBJ_CRED,        /* "cred_jar": struct cred (copy_creds) */
+	KOBJ_TASK,        /* "task_struct" */
+	KOBJ_SIGHAND,     /* "sighand_cache" */
+	KOBJ_SIGNAL,      /* "signal_cache": signal_struct */
+	KOBJ_FILES,       /* "files_cache": files_struct */
+	KOBJ_FS,          /* "fs_cache": fs_struct */
+	KOBJ_MM,          /* "mm_struct" */
+	KOBJ_VMA,         /* "vm_area_struct" */
+	KOBJ_DENTRY,      /* "dentry" */
+	KOBJ_FILP,        /* "filp": struct file */
+	KOBJ_SHMEM_INODE, /* "shmem_inode_cache": shmem_inode_info with its inode */
+	NR_KOBJ
+};
+
+/* Boot: create the caches (after kmem_cache_init and vmalloc_init). */
+void kobj_caches_init(void);
+struct kmem_cache *kobj_cache(enum kobj_kind k);
+/* An object (GFP_KERNEL_ACCOUNT, zeroed or constructed); NULL when the allocation fails (failslab included). */
+void *kobj_alloc(enum kobj_kind k);
+void kobj_free(enum kobj_kind k, void *obj);
+
+/* Linux's fields: a word of the profile's width, a pointer as the target's kernel virtual address. */
+unsigned int kobj_word(void);
+void kobj_put_word(void *obj, unsigned int off, unsigned long val);
+unsigned long kobj_get_word(const void *obj, unsigned int off);
+void kobj_put_ptr(void *obj, unsigned int off, const void *target);
+/* vm_start, vm_end, vm_mm and vm_flags into the VMA's object */
+void kobj_vma_sync(const struct vm_area_struct *v);
+
+/* THREAD_SIZE; a kernel stack (NR_KERNEL_STACK_KB counts it), NULL without memory */
+unsigned long thread_size(void);
+void *alloc_thread_stack(const void *caller); /* caller: for vmallocinfo */
+void free_thread_stack(void *stack);
+/* Kernel stacks that are vmap areas (64-bit profiles), 0 on 32-bit ones */
+unsigned long nr_vmap_stacks(void);
+/* Pages the objects of processes and files hold: their caches' slabs and the kernel stacks */
+unsigned long kobj_pages(void);
+
+/* A task's objects but its mm: 0 or -ENOMEM (nothing kept); given back at exit, and at the last put. */
+int kobj_task_alloc(struct task_struct *t);
+void kobj_task_exit(struct task_struct *t);
+void kobj_task_free(struct task_struct *t);
+/* the task's pid number into its struct pid */
+void kobj_pid_number(struct task_struct *t);
+
+#endif

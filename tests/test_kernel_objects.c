@@ -1,0 +1,578 @@
+/*
+ * test_kernel_objects.c - the kernel objects of processes and files in
+ * their Linux caches (kernel/fork.c, mm/mmap.c, mm/rmap.c, mm/filemap.c).
+ *
+ * Per profile: the caches exist with 6.1's sizes and merge as 6.1's do;
+ * fork, exec, exit, mmap, munmap, mprotect, open and close change exactly
+ * the object counts Linux's would; the kernel stack follows the task in
+ * KernelStack and nr_kernel_stack; a failure of each of these allocations
+ * (failslab, the n-th call) gives Linux's error and loses nothing; what
+ * kmm writes into the objects is Linux's fields, kernel addresses for
+ * pointers; and after fork the anon_vma_chains lead from an anonymous page
+ * to every PTE that maps it.  Every test ends with "nothing lost" against
+ * the usage right after boot.
+ */
+#include "kmm_test.h"
+
+#include <kmm/fs.h>
+#include <kmm/slab.h>
+#include <kmm/task.h>
+#include <kmm/vmalloc.h>
+
+#include "kernel/kobj.h"
+#include "mm/slab.h"
+
+static void fini(void)
+{
+	kmm_shutdown();
+}
+
+TestSuite(kobj, .fini = fini, .timeout = 120);
+
+static struct kmm_usage at_boot;
+
+static void boot_profile(const char *profile)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = 1ULL << 30;
+	boot_or_fail(&p);
+	kmm_usage_settle(&at_boot);
+}
+
+static void assert_nothing_lost(const char *what)
+{
+	char why[256];
+	cr_assert_eq(kmm_nothing_lost(&at_boot, why, sizeof(why)), 0, "%s: %s", what, why);
+	assert_machine_sane();
+}
+
+/* Objects in use of every kind, by kind (a merged kind counts its whole cache). */
+struct counts {
+	long n[NR_KOBJ];
+};
+
+static struct counts count_now(void)
+{
+	struct counts c;
+	for (int k = 0; k < NR_KOBJ; k++)
+		c.n[k] = kmem_cache_objects_in_use(kmem_cache_name(kobj_cache((enum kobj_kind)k)));
+	return c;
+}
+
+/*
+ * now - before equals want (by kind) for every cache: kinds that share a
+ * cache through merging add up.
+ */
+static void assert_delta(const struct counts *before, const long want[NR_KOBJ], const char *what)
+{
+	struct counts now = count_now();
+	for (int k = 0; k < NR_KOBJ; k++) {
+		long expect = 0;
+		for (int j = 0; j < NR_KOBJ; j++)
+			if (kobj_cache((enum kobj_kind)j) == kobj_cache((enum kobj_kind)k))
+				expect += want[j];
+		cr_assert_eq(now.n[k] - before->n[k], expect, "%s: %s changed by %ld objects, expected %ld", what,
+			     kmem_cache_name(kobj_cache((enum kobj_kind)k)), now.n[k] - before->n[k], expect);
+	}
+}
+
+/* The value of a "Name:  N kB" line of meminfo, or of a "name N" line of vmstat. */
+static long view_field(const char *view, const char *field)
+{
+	char *text = kmm_proc_read(view);
+	cr_assert_not_null(text);
+	char *at = strstr(text, field);
+	cr_assert_not_null(at, "%s has no %s", view, field);
+	long v = strtol(at + strlen(field), NULL, 10);
+	free(text);
+	return v;
+}
+
+static void failslab_nth(unsigned long n);
+static bool failslab_off(unsigned long injected_before);
+
+/* the next slab allocation fails */
+static void set_failslab_next(void)
+{
+	failslab_nth(1);
+}
+
+/* ---- the caches ---------------------------------------------------------------------------- */
+
+static void caches_are_linuxs(const char *profile)
+{
+	boot_profile(profile);
+	bool x86_64 = !strcmp(profile, "x86_64"), pae = !strcmp(profile, "i386-pae");
+	/* slabinfo's objsize (the slab's object stride) of the 6.1 kernels of the reference captures */
+	static const struct {
+		enum kobj_kind k;
+		unsigned int i386, pae, x86_64;
+	} want[] = {
+		{ KOBJ_TASK, 2944, 3008, 6208 }, { KOBJ_MM, 576, 576, 1152 },       { KOBJ_VMA, 72, 80, 152 },
+		{ KOBJ_ANON_VMA, 56, 56, 104 },  { KOBJ_AVC, 32, 32, 64 },          { KOBJ_FILES, 256, 256, 704 },
+		{ KOBJ_FILP, 192, 192, 256 },    { KOBJ_SIGNAL, 768, 768, 1152 },   { KOBJ_SIGHAND, 1344, 1344, 2112 },
+		{ KOBJ_CRED, 128, 128, 192 },    { KOBJ_PID, 64, 64, 128 },         { KOBJ_DENTRY, 128, 128, 192 },
+		{ KOBJ_SHMEM_INODE, 488, 488, 784 }, { KOBJ_RADIX, 304, 304, 584 },
+	};
+	char *slabinfo = kmm_proc_read("slabinfo");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct kmem_cache *s = kobj_cache(want[i].k);
+		cr_assert_not_null(s);
+		unsigned int size = x86_64 ? want[i].x86_64 : pae ? want[i].pae : want[i].i386;
+		cr_assert_eq(s->size, size, "%s: objsize %u, 6.1's is %u", s->name, s->size, size);
+		char line[64];
+		snprintf(line, sizeof(line), "\n%-17s ", s->name);
+		cr_assert_not_null(strstr(slabinfo, line), "slabinfo has no %s line", s->name);
+	}
+	/* fs_cache merges as 6.1's: into pid on i386, into anon_vma_chain on x86_64 */
+	cr_assert_eq(kobj_cache(KOBJ_FS), kobj_cache(x86_64 ? KOBJ_AVC : KOBJ_PID));
+	cr_assert_null(strstr(slabinfo, "\nfs_cache "));
+	/* a constructor, a usercopy region: never merged */
+	cr_assert_str_eq(kobj_cache(KOBJ_ANON_VMA)->name, "anon_vma");
+	cr_assert_str_eq(kobj_cache(KOBJ_TASK)->name, "task_struct");
+	cr_assert(kobj_cache(KOBJ_ANON_VMA)->flags & SLAB_TYPESAFE_BY_RCU);
+	cr_assert(kobj_cache(KOBJ_DENTRY)->flags & SLAB_RECLAIM_ACCOUNT);
+	free(slabinfo);
+	assert_nothing_lost("boot");
+}
+TEST_ON_EVERY_PROFILE(kobj, caches_are_linuxs, caches_are_linuxs)
+
+/* ---- fork, exec, exit --------------------------------------------------------------------- */
+
+static void fork_exec_exit_counts(const char *profile)
+{
+	boot_profile(profile);
+	struct counts boot = count_now();
+	long stack_kb = (long)(thread_size() >> 10);
+	long ks0 = view_field("meminfo", "KernelStack:");
+	cr_assert_eq(view_field("vmstat", "\nnr_kernel_stack "), ks0);
+
+	struct task_struct *t = task_create("sh", 1000);
+	cr_assert_not_null(t);
+	long task_objs[NR_KOBJ] = { [KOBJ_TASK] = 1, [KOBJ_MM] = 1, [KOBJ_CRED] = 1, [KOBJ_FILES] = 1, [KOBJ_FS] = 1,
+				    [KOBJ_SIGHAND] = 1, [KOBJ_SIGNAL] = 1, [KOBJ_PID] = 1 };
+	assert_delta(&boot, task_objs, "task_create");
+	cr_assert_eq(view_field("meminfo", "KernelStack:"), ks0 + stack_kb);
+	cr_assert_eq(view_field("vmstat", "\nnr_kernel_stack "), ks0 + stack_kb);
+	/* struct pid holds the number */
+	unsigned int numbers = M->prof->bits == 64 ? 96 : 52;
+	cr_assert_eq(*(u32 *)((char *)t->kobj.pid + numbers), (u32)t->pid);
+
+	/* exec: the image's file, and text, data, bss and stack VMAs */
+	cr_assert_eq(task_exec_layout(t, "/bin/sh", 128 << 10, 32 << 10, 64 << 10), 0);
+	struct counts c = boot;
+	long exec_objs[NR_KOBJ] = { [KOBJ_TASK] = 1, [KOBJ_MM] = 1, [KOBJ_CRED] = 1, [KOBJ_FILES] = 1, [KOBJ_FS] = 1,
+				    [KOBJ_SIGHAND] = 1, [KOBJ_SIGNAL] = 1, [KOBJ_PID] = 1, [KOBJ_FILP] = 1,
+				    [KOBJ_VMA] = 4 };
+	assert_delta(&c, exec_objs, "exec");
+	cr_assert_eq(t->mm->map_count, 4);
+
+	/* a heap touched: its VMA, an anon_vma and one chain link */
+	long m = task_mmap(t, 0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(m, 0);
+	cr_assert_eq(task_memset(t, (unsigned long)m, 1, 1 << 20), 0);
+	c = count_now();
+
+	/* fork: the task's objects again, a VMA per VMA, and per VMA with an anon_vma its own plus two links */
+	struct task_struct *child = task_fork(t);
+	cr_assert_not_null(child);
+	long fork_objs[NR_KOBJ] = { [KOBJ_TASK] = 1, [KOBJ_MM] = 1, [KOBJ_CRED] = 1, [KOBJ_FILES] = 1, [KOBJ_FS] = 1,
+				    [KOBJ_SIGHAND] = 1, [KOBJ_SIGNAL] = 1, [KOBJ_PID] = 1, [KOBJ_VMA] = 5,
+				    [KOBJ_ANON_VMA] = 1, [KOBJ_AVC] = 2 };
+	assert_delta(&c, fork_objs, "fork");
+	cr_assert_eq(view_field("meminfo", "KernelStack:"), ks0 + 2 * stack_kb);
+	/* a grandchild: three links for its heap (its anon_vma, the child's, the root) */
+	struct counts c2 = count_now();
+	struct task_struct *grandchild = task_fork(child);
+	cr_assert_not_null(grandchild);
+	fork_objs[KOBJ_AVC] = 3;
+	assert_delta(&c2, fork_objs, "fork of a fork");
+	if (M->prof->bits == 64) {
+		char *vi = kmm_proc_read("vmallocinfo");
+		cr_assert_not_null(strstr(vi, " 20480 "), "the vmap stacks (16 KiB + guard) are in vmallocinfo:\n%s", vi);
+		free(vi);
+	}
+	task_exit(child); /* the grandchild's anon_vma keeps the child's alive: it is still on its path */
+	task_exit(grandchild);
+	long none[NR_KOBJ] = { 0 };
+	assert_delta(&c, none, "the children exited");
+	task_exit(t);
+	assert_delta(&boot, none, "every task exited");
+	cr_assert_eq(view_field("meminfo", "KernelStack:"), ks0);
+	assert_nothing_lost("fork/exec/exit");
+}
+TEST_ON_EVERY_PROFILE(kobj, fork_exec_exit_counts, fork_exec_exit_counts)
+
+/* ---- mmap, munmap, mprotect, mremap ------------------------------------------------------------ */
+
+static void mmap_counts(const char *profile)
+{
+	boot_profile(profile);
+	struct task_struct *t = task_create("mm", 1000);
+	cr_assert_not_null(t);
+	struct counts c = count_now();
+	long a = task_mmap(t, 0, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	long one_vma[NR_KOBJ] = { [KOBJ_VMA] = 1 };
+	assert_delta(&c, one_vma, "mmap");
+	cr_assert_eq(task_memset(t, (unsigned long)a, 7, 64 * PAGE_SIZE), 0);
+	long touched[NR_KOBJ] = { [KOBJ_VMA] = 1, [KOBJ_ANON_VMA] = 1, [KOBJ_AVC] = 1 };
+	assert_delta(&c, touched, "first fault");
+	/* a hole in the middle: two VMAs sharing the anon_vma, each with its link */
+	cr_assert_eq(task_munmap(t, (unsigned long)a + 16 * PAGE_SIZE, 16 * PAGE_SIZE), 0);
+	long split[NR_KOBJ] = { [KOBJ_VMA] = 2, [KOBJ_ANON_VMA] = 1, [KOBJ_AVC] = 2 };
+	assert_delta(&c, split, "munmap of the middle");
+	/* mprotect of a piece splits again; back to rw it merges */
+	cr_assert_eq(task_mprotect(t, (unsigned long)a, 4 * PAGE_SIZE, PROT_READ), 0);
+	long three[NR_KOBJ] = { [KOBJ_VMA] = 3, [KOBJ_ANON_VMA] = 1, [KOBJ_AVC] = 3 };
+	assert_delta(&c, three, "mprotect split");
+	cr_assert_eq(task_mprotect(t, (unsigned long)a, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
+	assert_delta(&c, split, "mprotect merged back");
+	/* mremap moves the upper VMA: a new one, the old one gone */
+	long moved = task_mremap(t, (unsigned long)a + 32 * PAGE_SIZE, 32 * PAGE_SIZE, 64 * PAGE_SIZE, MREMAP_MAYMOVE, 0);
+	cr_assert_gt(moved, 0);
+	assert_delta(&c, split, "mremap moved");
+	/* the objects hold Linux's fields */
+	struct mm_struct *mm = t->mm;
+	unsigned int w = kobj_word();
+	for (int i = 0; i < mm->map_count; i++) {
+		struct vm_area_struct *v = mm->vmas[i];
+		cr_assert_eq(kobj_get_word(v->obj, 0), v->vm_start);
+		cr_assert_eq(kobj_get_word(v->obj, w), v->vm_end);
+		cr_assert_eq(kobj_get_word(v->obj, 2 * w), kmm_host_to_kva(mm->obj), "vm_mm is the mm_struct's kernel address");
+		cr_assert_eq(kobj_get_word(v->obj, 3 * w + (M->prof->pae ? 8 : w)), v->vm_flags);
+		cr_assert_geq(kmm_host_to_kva(v->obj), M->layout.page_offset, "the object is in the kernel's direct map");
+		struct list_head *pos;
+		list_for_each(pos, &v->anon_vma_chain) {
+			struct anon_vma_chain *avc = list_entry(pos, struct anon_vma_chain, same_vma);
+			cr_assert_eq(kobj_get_word(avc->obj, 0), kmm_host_to_kva(v->obj));
+			cr_assert_eq(kobj_get_word(avc->obj, w), kmm_host_to_kva(avc->anon_vma->obj));
+		}
+	}
+	/* mm_verify holds the objects to it: a VMA's object that says otherwise is reported */
+	struct vm_area_struct *v0 = mm->vmas[0];
+	unsigned long end = kobj_get_word(v0->obj, w);
+	kobj_put_word(v0->obj, w, end + PAGE_SIZE);
+	char why[256];
+	cr_assert_eq(mm_verify(mm, why, sizeof(why)), -EINVAL);
+	cr_assert_not_null(strstr(why, "vm_area_struct object"), "%s", why);
+	kobj_put_word(v0->obj, w, end);
+	cr_assert_eq(mm_verify(mm, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(task_munmap(t, (unsigned long)a, 32 * PAGE_SIZE), 0);
+	cr_assert_eq(task_munmap(t, (unsigned long)moved, 64 * PAGE_SIZE), 0);
+	long none[NR_KOBJ] = { 0 };
+	assert_delta(&c, none, "everything unmapped");
+	task_exit(t);
+	assert_nothing_lost("mmap");
+}
+TEST_ON_EVERY_PROFILE(kobj, mmap_counts, mmap_counts)
+
+/* ---- open, close, shared anonymous memory --------------------------------------------------- */
+
+static void file_counts(const char *profile)
+{
+	boot_profile(profile);
+	struct task_struct *t = task_create("files", 1000);
+	cr_assert_not_null(t);
+	cr_assert_eq(kmm_file_create("/etc/passwd", "root:x:0:0\n", 11), 0);
+	struct counts c = count_now();
+	int fd = task_open(t, "/etc/passwd", O_RDONLY), fd2 = task_open(t, "/etc/passwd", O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_geq(fd2, 0);
+	long two_files[NR_KOBJ] = { [KOBJ_FILP] = 2 };
+	assert_delta(&c, two_files, "two opens");
+	long fm = task_mmap(t, 0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+	cr_assert_gt(fm, 0);
+	cr_assert_eq(task_close(t, fd), 0);
+	cr_assert_eq(task_close(t, fd2), 0);
+	long mapped[NR_KOBJ] = { [KOBJ_FILP] = 1, [KOBJ_VMA] = 1 }; /* the mapping holds its file */
+	assert_delta(&c, mapped, "closed, still mapped");
+	cr_assert_eq(task_munmap(t, (unsigned long)fm, PAGE_SIZE), 0);
+	long none[NR_KOBJ] = { 0 };
+	assert_delta(&c, none, "unmapped");
+	/* shared anonymous memory: a shmem inode, its dentry and its file */
+	long sh = task_mmap(t, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(sh, 0);
+	long shmem[NR_KOBJ] = { [KOBJ_SHMEM_INODE] = 1, [KOBJ_DENTRY] = 1, [KOBJ_FILP] = 1, [KOBJ_VMA] = 1 };
+	assert_delta(&c, shmem, "MAP_SHARED | MAP_ANONYMOUS");
+	cr_assert_eq(task_munmap(t, (unsigned long)sh, 4 * PAGE_SIZE), 0);
+	assert_delta(&c, none, "shmem unmapped");
+	task_exit(t);
+	cr_assert_eq(kmm_file_unlink("/etc/passwd"), 0);
+	assert_nothing_lost("files");
+}
+TEST_ON_EVERY_PROFILE(kobj, file_counts, file_counts)
+
+/* Beyond a long's bits of descriptors, an fdtable; a failed one leaves the table as it was; fork copies its size. */
+static void fdtable_grows(const char *profile)
+{
+	boot_profile(profile);
+	struct task_struct *t = task_create("many", 1000);
+	cr_assert_eq(kmm_file_create("/f", "x", 1), 0);
+	unsigned int bits = (unsigned)M->prof->bits;
+	for (unsigned int i = 0; i < bits; i++)
+		cr_assert_eq(task_open(t, "/f", O_RDONLY), (int)i);
+	cr_assert_null(t->kobj.fdt, "files_struct's own table holds %u", bits);
+	set_failslab_next();
+	cr_assert_eq(task_open(t, "/f", O_RDONLY), -ENOMEM, "the fdtable could not be had");
+	failslab_off(0);
+	cr_assert_null(t->kobj.fdt);
+	cr_assert_eq(task_open(t, "/f", O_RDONLY), (int)bits);
+	cr_assert_not_null(t->kobj.fdt);
+	cr_assert_eq(t->kobj.fdt_nr, bits == 32 ? 256u : 128u, "alloc_fdtable's size: %u", t->kobj.fdt_nr);
+	struct task_struct *child = task_fork(t);
+	cr_assert_not_null(child);
+	cr_assert_eq(child->kobj.fdt_nr, t->kobj.fdt_nr, "dup_fd: room for the parent's highest descriptor");
+	task_exit(child);
+	task_exit(t);
+	cr_assert_eq(kmm_file_unlink("/f"), 0);
+	assert_nothing_lost("fdtable");
+}
+TEST_ON_EVERY_PROFILE(kobj, fdtable_grows, fdtable_grows)
+
+/* ---- the page cache's xarray nodes ------------------------------------------------------------ */
+
+static void read_page(const char *path, unsigned long index)
+{
+	char b;
+	cr_assert_eq(kmm_file_pread(path, &b, 1, index << PAGE_SHIFT), 1, "page %lu", index);
+}
+
+static void page_cache_nodes(const char *profile)
+{
+	boot_profile(profile);
+	cr_assert_eq(kmm_file_create("/big", NULL, 4097UL << PAGE_SHIFT), 0);
+	struct counts c = count_now();
+	long want[NR_KOBJ] = { 0 };
+	read_page("/big", 0);
+	assert_delta(&c, want, "page 0 alone sits in the xarray's head");
+	read_page("/big", 1);
+	want[KOBJ_RADIX] = 1;
+	assert_delta(&c, want, "pages 0 and 1: one leaf node");
+	read_page("/big", 64);
+	want[KOBJ_RADIX] = 3; /* two leaves under a new root */
+	assert_delta(&c, want, "page 64: the tree grows a level");
+	read_page("/big", 4096);
+	want[KOBJ_RADIX] = 6; /* leaves of chunks 0, 1 and 64, two level-1 nodes, the root */
+	assert_delta(&c, want, "page 4096: a third level");
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	/* a node that cannot be had: the read fails, nothing changes */
+	set_failslab_next();
+	char b;
+	cr_assert_eq(kmm_file_pread("/big", &b, 1, 200UL << PAGE_SHIFT), -ENOMEM);
+	failslab_off(0);
+	assert_delta(&c, want, "a failed read");
+	cr_assert_eq(kmm_file_cached_pages("/big"), 4);
+	/* dropped: the tree shrinks back to nothing */
+	cr_assert_eq(kmm_proc_write("sys/vm/drop_caches", "1"), 0);
+	long none[NR_KOBJ] = { 0 };
+	assert_delta(&c, none, "the cache dropped");
+	cr_assert_eq(kmm_file_unlink("/big"), 0);
+	assert_nothing_lost("page cache nodes");
+}
+TEST_ON_EVERY_PROFILE(kobj, page_cache_nodes, page_cache_nodes)
+
+/* ---- failslab in each ------------------------------------------------------------------------- */
+
+static void set(const char *file, const char *value)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "sys/kernel/debug/failslab/%s", file);
+	cr_assert_eq(kmm_proc_write(path, value), 0, "%s", path);
+}
+
+/* The n-th slab allocation from now fails, and no other. */
+static void failslab_nth(unsigned long n)
+{
+	char buf[32];
+	set("ignore-gfp-wait", "N");
+	set("verbose", "0");
+	M->fault.failslab.attr.count = 0;
+	snprintf(buf, sizeof(buf), "%lu", n);
+	set("interval", buf);
+	set("times", "1");
+	set("space", "0");
+	set("probability", "100");
+}
+
+static bool failslab_off(unsigned long injected_before)
+{
+	set("probability", "0");
+	return M->fault.failslab.attr.injected != injected_before;
+}
+
+/*
+ * fork, mmap, open and shared mmap with the n-th slab allocation failing,
+ * n = 1, 2 ... until each runs without one: the call fails as Linux's
+ * does and the object counts are where they were.
+ */
+static void failslab_in_each(const char *profile)
+{
+	boot_profile(profile);
+	struct task_struct *t = task_create("parent", 1000);
+	cr_assert_not_null(t);
+	cr_assert_eq(task_exec_layout(t, "/bin/p", 64 << 10, 16 << 10, 16 << 10), 0);
+	long heap = task_mmap(t, 0, 256 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(task_memset(t, (unsigned long)heap, 3, 256 << 10), 0);
+	cr_assert_eq(kmm_file_create("/data", NULL, 8192), 0);
+	struct counts c = count_now();
+	long none[NR_KOBJ] = { 0 };
+	int failed_forks = 0, failed_mmaps = 0, failed_opens = 0, failed_shm = 0;
+	for (unsigned long n = 1;; n++) {
+		unsigned long before = M->fault.failslab.attr.injected;
+		failslab_nth(n);
+		struct task_struct *child = task_fork(t);
+		bool failed = failslab_off(before);
+		cr_assert_eq(!child, failed, "fork with slab call %lu failing", n);
+		task_exit(child);
+		assert_delta(&c, none, "fork and exit");
+		if (!failed)
+			break;
+		failed_forks++;
+	}
+	for (unsigned long n = 1;; n++) {
+		unsigned long before = M->fault.failslab.attr.injected;
+		failslab_nth(n);
+		/* MAP_NORESERVE: flags unlike the heap's, so it does not merge into it and has its own anon_vma */
+		long a = task_mmap(t, 0, 64 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		int touched = a > 0 ? task_memset(t, (unsigned long)a, 1, 64 << 10) : 0;
+		bool failed = failslab_off(before);
+		cr_assert(a > 0 || (failed && a == -ENOMEM), "mmap gave %ld", a);
+		cr_assert(!touched || (failed && touched == -ENOMEM), "the fault gave %d", touched);
+		if (a > 0)
+			cr_assert_eq(task_munmap(t, (unsigned long)a, 64 << 10), 0);
+		assert_delta(&c, none, "mmap and munmap");
+		if (!failed)
+			break;
+		failed_mmaps++;
+	}
+	for (unsigned long n = 1;; n++) {
+		unsigned long before = M->fault.failslab.attr.injected;
+		failslab_nth(n);
+		int fd = task_open(t, "/data", O_RDWR);
+		bool failed = failslab_off(before);
+		cr_assert(fd >= 0 || (failed && fd == -ENOMEM), "open gave %d", fd);
+		if (fd >= 0)
+			cr_assert_eq(task_close(t, fd), 0);
+		assert_delta(&c, none, "open and close");
+		if (!failed)
+			break;
+		failed_opens++;
+	}
+	for (unsigned long n = 1;; n++) {
+		unsigned long before = M->fault.failslab.attr.injected;
+		failslab_nth(n);
+		long a = task_mmap(t, 0, 16 << 10, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		bool failed = failslab_off(before);
+		cr_assert(a > 0 || (failed && a == -ENOMEM), "shared mmap gave %ld", a);
+		if (a > 0)
+			cr_assert_eq(task_munmap(t, (unsigned long)a, 16 << 10), 0);
+		assert_delta(&c, none, "shared mmap and munmap");
+		if (!failed)
+			break;
+		failed_shm++;
+	}
+	/*
+	 * fork: task_struct, cred, files, fs, sighand, signal, mm, pid, then
+	 * per VMA (text, data, bss, stack, heap) its copy, and for the heap an
+	 * anon_vma and two links - plus what the stack's vmalloc asks of slab
+	 * on x86_64; mmap: the VMA, then the anon_vma and its link at the
+	 * fault; open: the file; shared: inode, dentry, file, VMA.
+	 */
+	cr_assert_geq(failed_forks, 8 + 5 + 3, "%d", failed_forks);
+	cr_assert_eq(failed_mmaps, 3);
+	cr_assert_eq(failed_opens, 1);
+	cr_assert_eq(failed_shm, 4);
+	task_exit(t);
+	cr_assert_eq(kmm_file_unlink("/data"), 0);
+	assert_nothing_lost("failslab");
+}
+TEST_ON_EVERY_PROFILE(kobj, failslab_in_each, failslab_in_each)
+
+/* ---- rmap after fork ------------------------------------------------------------------------ */
+
+struct pfn_at {
+	unsigned long pfn;
+};
+
+static void pte_pfn(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
+{
+	((struct pfn_at *)arg)->pfn = PHYS_PFN(pte & PTE_PFN_MASK);
+}
+
+static struct page *page_at(struct task_struct *t, unsigned long addr)
+{
+	struct pfn_at p = { 0 };
+	walk_ptes(t->mm, addr, addr + PAGE_SIZE, pte_pfn, &p);
+	cr_assert(p.pfn && pfn_valid(p.pfn), "nothing mapped at %#lx", addr);
+	return pfn_to_page(p.pfn);
+}
+
+struct found {
+	struct mm_struct *mm[8];
+	unsigned long addr[8];
+	int n;
+};
+
+static void note(struct vm_area_struct *vma, unsigned long addr, void *arg)
+{
+	struct found *f = arg;
+	cr_assert_lt(f->n, 8);
+	f->mm[f->n] = vma->vm_mm;
+	f->addr[f->n++] = addr;
+}
+
+static bool found_in(const struct found *f, struct task_struct *t, unsigned long addr)
+{
+	for (int i = 0; i < f->n; i++)
+		if (f->mm[i] == t->mm && f->addr[i] == addr)
+			return true;
+	return false;
+}
+
+static void rmap_after_fork(const char *profile)
+{
+	boot_profile(profile);
+	struct task_struct *t = task_create("p", 1000);
+	long a = task_mmap(t, 0, 16 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(task_memset(t, (unsigned long)a, 0x11, 16 * PAGE_SIZE), 0);
+	unsigned long at = (unsigned long)a + 5 * PAGE_SIZE;
+	struct page *page = page_at(t, at);
+	struct task_struct *c1 = task_fork(t), *c2 = task_fork(t);
+	struct task_struct *gc = task_fork(c1);
+	cr_assert(c1 && c2 && gc);
+	/* the parent moves its heap: the page is found at its new address there */
+	long moved = task_mremap(t, (unsigned long)a, 16 * PAGE_SIZE, 16 * PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED,
+				 (unsigned long)a - (64UL << 20));
+	cr_assert_gt(moved, 0);
+	struct found f = { .n = 0 };
+	cr_assert_eq(rmap_walk_anon(page, note, &f), 4);
+	cr_assert_eq(page_mapcount(page), 4);
+	cr_assert(found_in(&f, t, (unsigned long)moved + 5 * PAGE_SIZE));
+	cr_assert(found_in(&f, c1, at) && found_in(&f, c2, at) && found_in(&f, gc, at));
+	/* c1 writes: its copy is its own, found only there; the original loses c1 */
+	cr_assert_eq(task_memset(c1, at, 0x22, 1), 0);
+	struct page *copy = page_at(c1, at);
+	cr_assert_neq(copy, page);
+	f.n = 0;
+	cr_assert_eq(rmap_walk_anon(copy, note, &f), 1);
+	cr_assert(found_in(&f, c1, at));
+	f.n = 0;
+	cr_assert_eq(rmap_walk_anon(page, note, &f), 3);
+	cr_assert(!found_in(&f, c1, at) && found_in(&f, gc, at));
+	/* the grandchild outlives its parent: the chain still leads to it */
+	task_exit(c1);
+	f.n = 0;
+	cr_assert_eq(rmap_walk_anon(page, note, &f), 3);
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why); /* the chains of the tasks left are the paths */
+	task_exit(gc);
+	task_exit(c2);
+	f.n = 0;
+	cr_assert_eq(rmap_walk_anon(page, note, &f), 1);
+	task_exit(t);
+	assert_nothing_lost("rmap");
+}
+TEST_ON_EVERY_PROFILE(kobj, rmap_after_fork, rmap_after_fork)
