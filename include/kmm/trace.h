@@ -190,4 +190,27 @@ void kmm_replay_destroy(struct kmm_replay *r);
 /* Linux's unusable free index (debugfs extfrag/unusable_index), in thousandths, of a sample. */
 int kmm_replay_unusable_index(const struct kmm_replay_sample *s, unsigned int zone, unsigned int order);
 
+/* ---- kmm's own tracepoints (src/trace/tracepoint.c) ------------------------------ */
+
+/*
+ * The booted machine records the kmem: events in Linux 6.1's format:
+ * kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc,
+ * mm_page_free, mm_page_free_batched, mm_page_alloc_zone_locked,
+ * mm_page_pcpu_drain, mm_page_alloc_extfrag, rss_stat.  They are enabled by
+ * trace_event= on the command line, by the scenario's `trace on`, by writing
+ * sys/kernel/tracing/set_event or events/kmem/EVENT/enable with
+ * kmm_proc_write(), or here; the trace is read as the view
+ * sys/kernel/tracing/trace, and kmm_replay reads it back.
+ *
+ * events: words separated by commas or blanks, each "kmem:EVENT", "kmem",
+ * "kmem:*", "EVENT" or "*:EVENT", with a leading '!' to turn the event off
+ * (NULL: the whole kmem system).
+ */
+/* Parse events into the event bits to set and to clear; -EINVAL with the first unknown word in bad. */
+int kmm_trace_parse_events(const char *events, unsigned int *set, unsigned int *clear, char *bad, size_t badlen);
+/* Turn the events on or off: 0, -EINVAL (an unknown word: nothing changed), -ENODEV (no machine), -ENOMEM. */
+int kmm_trace_enable(const char *events, bool on);
+/* Empty the ring buffer (the entries-written count starts again). */
+void kmm_trace_clear(void);
+
 #endif /* KMM_TRACE_H */
