@@ -9,8 +9,9 @@
  *       ptr=000000001937b7ba bytes_req=11 bytes_alloc=16 gfp_flags=GFP_KERNEL|__GFP_ZERO node=-1 accounted=true
  *
  * (one line).  Six events are replayed: kmalloc, kfree, kmem_cache_alloc,
- * kmem_cache_free, mm_page_alloc, mm_page_free (and the older kmalloc_node,
- * kmem_cache_alloc_node and mm_page_free_batched spellings).
+ * kmem_cache_free, mm_page_alloc, mm_page_free (and the older kmalloc_node
+ * and kmem_cache_alloc_node spellings); the other kmem events are counted
+ * (not_replayed) and passed over.
  *
  *	struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
  *	struct kmm_replay *r = kmm_replay_create(&cfg);      (on a booted machine)
@@ -63,7 +64,9 @@ struct kmm_trace_event {
 enum kmm_trace_parse_result {
 	KMM_TRACE_EVENT = 0,        /* *ev holds an event */
 	KMM_TRACE_SKIP = 1,         /* a blank line or a "#" header line */
-	KMM_TRACE_UNKNOWN = 2,      /* a well-formed line of an event kmm does not replay */
+	KMM_TRACE_UNKNOWN = 2,      /* a well-formed line of an event kmm does not know */
+	KMM_TRACE_NOT_REPLAYED = 3, /* a kmem event that allocates nothing of its own (mm_page_free_batched,
+				       mm_page_alloc_zone_locked, mm_page_pcpu_drain, mm_page_alloc_extfrag, rss_stat) */
 	KMM_TRACE_MALFORMED = -1,   /* not an event line, or a field is missing or bad: why says which */
 };
 
@@ -129,6 +132,7 @@ struct kmm_replay_stats {
 	unsigned long events;       /* events replayed */
 	unsigned long by_kind[KMM_TRACE_NR_KINDS];
 	unsigned long malformed, unknown;
+	unsigned long not_replayed;      /* kmem events that allocate nothing of their own (KMM_TRACE_NOT_REPLAYED) */
 	struct kmm_replay_problem problems[KMM_REPLAY_MAX_PROBLEMS]; /* the first few, in line order */
 	unsigned int nr_problems;
 	char input_error[200];      /* decompression error or truncated input, "" if none */
