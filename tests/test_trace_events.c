@@ -519,3 +519,48 @@ Test(trace_events, mix_against_a_real_kernel, .timeout = 240)
 			    share(real_slab, real.events), share(sim_slab, sim.events));
 	}
 }
+
+/* ---- several CPUs ---------------------------------------------------------------------------------- */
+
+static void *cpu_worker(void *arg)
+{
+	int cpu = (int)(long)arg;
+	cr_assert_eq(kmm_cpu_enter(cpu), 0);
+	for (int i = 0; i < 500; i++) {
+		void *p = kmalloc(16 << (i % 8), GFP_KERNEL);
+		cr_assert_not_null(p);
+		kfree(p);
+		if (cpu == 1 && i % 100 == 0) /* a reader while the other CPU writes */
+			free(kmm_proc_read("sys/kernel/tracing/trace"));
+	}
+	kmm_cpu_exit();
+	return NULL;
+}
+
+/* Each CPU writes its own ring; the trace merges them in time order, [000] and [001]. */
+Test(trace_events, per_cpu_rings)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.mem_bytes = 1ULL << 30;
+	p.nr_cpus = 2;
+	p.cmdline = "trace_event=kmem:kmalloc,kmem:kfree";
+	boot_or_fail(&p);
+	kmm_cpu_exit();
+	pthread_t t[2];
+	for (long c = 0; c < 2; c++)
+		pthread_create(&t[c], NULL, cpu_worker, (void *)c);
+	for (int c = 0; c < 2; c++)
+		pthread_join(t[c], NULL);
+	cr_assert_eq(kmm_cpu_enter(0), 0);
+	char *text = trace_text();
+	unsigned long in, written;
+	int cpus;
+	entries_header(text, &in, &written, &cpus);
+	cr_assert_eq(cpus, 2);
+	cr_assert_eq(written, 2000, "every kmalloc and kfree of both CPUs: %lu", written);
+	cr_assert_eq(in, event_lines(text));
+	cr_assert(strstr(text, " [000] "), "CPU 0's events");
+	cr_assert(strstr(text, " [001] "), "CPU 1's events");
+	free(text);
+	assert_machine_sane();
+}

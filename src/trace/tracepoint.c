@@ -26,14 +26,14 @@
  * the ring, written = every record since the last clear, overrun = written
  * - entries: the header's "entries-in-buffer/entries-written".  The size
  * per CPU is trace_buf_size= (1441792 bytes, Linux's default) and
- * buffer_size_kb; buffer pages are host memory, allocated when first
- * written.  A CPU's ring is guarded by its own lock; a thread on no
+ * buffer_size_kb; the rings are host memory, allocated when the first event
+ * goes on (a hook never allocates), paid for by the host as written.  A CPU's ring is guarded by its own lock; a thread on no
  * simulated CPU writes CPU 0's.  Reading merges the CPUs' rings by
  * timestamp, a global sequence number breaking ties (kmm's clock stands
  * still between `sleep`s, so many records share a timestamp).
  *
  * Invariants: for each CPU, entries == Σ pages[].nr over the ring from head
- * to tail and written == entries + overrun; M->trace_on == (tracing_on ?
+ * to tail (pages outside it hold nr 0) and written == entries + overrun; M->trace_on == (tracing_on ?
  * enabled : 0).
  *
  * Columns.  TASK-PID is the task trace_set_current() named (the scenario
@@ -99,14 +99,13 @@ struct trace_page {
 /* One CPU's ring (lock held for everything below it). */
 struct ring_buffer_per_cpu {
 	pthread_mutex_t lock;
-	struct trace_page **pages;  /* [nr_pages]; NULL until first written */
+	struct trace_page *pages;   /* [nr_pages], one allocation made when the events go on */
 	unsigned long nr_pages;     /* >= 2 */
 	unsigned long head;         /* the oldest page */
 	unsigned long tail;         /* the page being written */
 	unsigned long entries;      /* records in the ring: Σ pages[head..tail].nr */
 	unsigned long written;      /* records since the last clear: entries + overrun */
 	unsigned long overrun;      /* records overwritten */
-	unsigned long dropped;      /* records lost because the host had no memory for a page */
 };
 
 struct trace_array {
@@ -154,8 +153,6 @@ static void rings_free(struct trace_array *tr)
 	if (!tr->cpu)
 		return;
 	for (int c = 0; c < tr->nr_cpus; c++) {
-		for (unsigned long p = 0; p < tr->cpu[c].nr_pages; p++)
-			free(tr->cpu[c].pages[p]);
 		free(tr->cpu[c].pages);
 		pthread_mutex_destroy(&tr->cpu[c].lock);
 	}
@@ -171,6 +168,7 @@ static int rings_alloc(struct trace_array *tr)
 	for (int c = 0; c < tr->nr_cpus; c++) {
 		pthread_mutex_init(&cpu[c].lock, NULL);
 		cpu[c].nr_pages = buf_nr_pages(tr->buf_size);
+		/* calloc of this size maps fresh zero pages: only the pages written cost host memory */
 		cpu[c].pages = calloc(cpu[c].nr_pages, sizeof(*cpu[c].pages));
 		if (!cpu[c].pages) {
 			tr->cpu = cpu;
@@ -206,7 +204,8 @@ static void trace_on_update(struct trace_array *tr)
 
 /*
  * The next free record of this CPU's ring, its lock held (ring_commit()
- * lets go); NULL if recording is impossible (no rings, no host memory).
+ * lets go); NULL if there are no rings.  Never allocates: a hook may run
+ * under the zone lock or inside the page-fault trap.
  */
 static struct trace_entry *ring_reserve(struct ring_buffer_per_cpu **out)
 {
@@ -218,26 +217,16 @@ static struct trace_entry *ring_reserve(struct ring_buffer_per_cpu **out)
 		c = 0;
 	struct ring_buffer_per_cpu *b = &tr->cpu[c];
 	pthread_mutex_lock(&b->lock);
-	struct trace_page *pg = b->pages[b->tail];
-	if (pg && pg->nr == ENTRIES_PER_PAGE) {
+	struct trace_page *pg = &b->pages[b->tail];
+	if (pg->nr == ENTRIES_PER_PAGE) {
 		unsigned long next = (b->tail + 1) % b->nr_pages;
-		if (next == b->head && b->pages[next]) { /* full: the oldest page goes */
-			b->overrun += b->pages[next]->nr;
-			b->entries -= b->pages[next]->nr;
+		if (next == b->head) { /* full: the oldest page goes */
+			b->overrun += b->pages[next].nr;
+			b->entries -= b->pages[next].nr;
 			b->head = (b->head + 1) % b->nr_pages;
 		}
 		b->tail = next;
-		pg = b->pages[next];
-		if (pg)
-			pg->nr = 0;
-	}
-	if (!pg) {
-		pg = b->pages[b->tail] = malloc(sizeof(*pg));
-		if (!pg) {
-			b->dropped++;
-			pthread_mutex_unlock(&b->lock);
-			return NULL;
-		}
+		pg = &b->pages[next];
 		pg->nr = 0;
 	}
 	struct trace_entry *e = &pg->e[pg->nr++];
@@ -269,10 +258,9 @@ static void rings_reset(struct trace_array *tr)
 		struct ring_buffer_per_cpu *b = &tr->cpu[c];
 		pthread_mutex_lock(&b->lock);
 		for (unsigned long p = 0; p < b->nr_pages; p++)
-			if (b->pages[p])
-				b->pages[p]->nr = 0;
+			b->pages[p].nr = 0;
 		b->head = b->tail = 0;
-		b->entries = b->written = b->overrun = b->dropped = 0;
+		b->entries = b->written = b->overrun = 0;
 		pthread_mutex_unlock(&b->lock);
 	}
 }
@@ -500,8 +488,8 @@ void trace_show(struct strbuf *sb)
 			if (!b->entries)
 				continue;
 			for (unsigned long p = b->head;; p = (p + 1) % b->nr_pages) {
-				for (unsigned i = 0; b->pages[p] && i < b->pages[p]->nr; i++)
-					all[n++] = &b->pages[p]->e[i];
+				for (unsigned i = 0; i < b->pages[p].nr; i++)
+					all[n++] = &b->pages[p].e[i];
 				if (p == b->tail)
 					break;
 			}
