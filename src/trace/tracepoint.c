@@ -45,8 +45,9 @@
  *
  * Deliberately not done: the ring buffer's pages are not taken from the
  * simulated machine's memory (a real 64 MiB-per-CPU buffer lowers MemFree
- * by that much); resizing buffer_size_kb clears the buffer (Linux keeps
- * what fits); trace_clock= and per_cpu/ files are not modelled; events of
+ * by that much); writing buffer_size_kb starts new, empty rings (Linux
+ * keeps what fits), the old ones kept until the machine goes since a hook
+ * on another CPU may still be writing one; trace_clock= and per_cpu/ files are not modelled; events of
  * other systems are refused with Linux's boot warning.
  */
 #include "internal.h"
@@ -114,7 +115,11 @@ struct trace_array {
 	unsigned int enabled;       /* bit per event: set_event, enable files, trace on */
 	bool tracing_on;            /* tracing_on: recording at all */
 	int nr_cpus;                /* rings in cpu[]: the machine's CPUs */
-	struct ring_buffer_per_cpu *cpu;
+	struct ring_buffer_per_cpu *cpu; /* [nr_cpus]; NULL until an event goes on (hooks load it once) */
+	struct retired_rings {      /* rings a resize replaced: a hook may still be writing one; freed at exit */
+		struct ring_buffer_per_cpu *cpu;
+		struct retired_rings *next;
+	} *retired;
 	u64 seq;                    /* next record's sequence number (atomic) */
 	pthread_mutex_t lock;       /* enabling, resizing, clearing against each other */
 };
@@ -148,16 +153,27 @@ static unsigned long buf_nr_pages(unsigned long size)
 	return max(DIV_ROUND_UP(size, PAGE_SIZE - BUF_PAGE_HDR), 2UL);
 }
 
+static void rings_free_one(struct ring_buffer_per_cpu *cpu, int nr)
+{
+	if (!cpu)
+		return;
+	for (int c = 0; c < nr; c++) {
+		free(cpu[c].pages);
+		pthread_mutex_destroy(&cpu[c].lock);
+	}
+	free(cpu);
+}
+
 static void rings_free(struct trace_array *tr)
 {
-	if (!tr->cpu)
-		return;
-	for (int c = 0; c < tr->nr_cpus; c++) {
-		free(tr->cpu[c].pages);
-		pthread_mutex_destroy(&tr->cpu[c].lock);
-	}
-	free(tr->cpu);
+	rings_free_one(tr->cpu, tr->nr_cpus);
 	tr->cpu = NULL;
+	while (tr->retired) {
+		struct retired_rings *r = tr->retired;
+		tr->retired = r->next;
+		rings_free_one(r->cpu, tr->nr_cpus);
+		free(r);
+	}
 }
 
 static int rings_alloc(struct trace_array *tr)
@@ -171,13 +187,11 @@ static int rings_alloc(struct trace_array *tr)
 		/* calloc of this size maps fresh zero pages: only the pages written cost host memory */
 		cpu[c].pages = calloc(cpu[c].nr_pages, sizeof(*cpu[c].pages));
 		if (!cpu[c].pages) {
-			tr->cpu = cpu;
-			tr->nr_cpus = c + 1;
-			rings_free(tr);
+			rings_free_one(cpu, c + 1);
 			return -ENOMEM;
 		}
 	}
-	tr->cpu = cpu;
+	__atomic_store_n(&tr->cpu, cpu, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -210,12 +224,13 @@ static void trace_on_update(struct trace_array *tr)
 static struct trace_entry *ring_reserve(struct ring_buffer_per_cpu **out)
 {
 	struct trace_array *tr = M->trace;
-	if (!tr || !tr->cpu)
+	struct ring_buffer_per_cpu *rings = tr ? __atomic_load_n(&tr->cpu, __ATOMIC_ACQUIRE) : NULL;
+	if (!rings)
 		return NULL;
 	int c = smp_processor_id();
 	if (c < 0 || c >= tr->nr_cpus)
 		c = 0;
-	struct ring_buffer_per_cpu *b = &tr->cpu[c];
+	struct ring_buffer_per_cpu *b = &rings[c];
 	pthread_mutex_lock(&b->lock);
 	struct trace_page *pg = &b->pages[b->tail];
 	if (pg->nr == ENTRIES_PER_PAGE) {
@@ -475,6 +490,8 @@ void trace_show(struct strbuf *sb)
 	unsigned long entries = 0, written = 0;
 	const struct trace_entry **all = NULL;
 	size_t n = 0;
+	if (tr)
+		pthread_mutex_lock(&tr->lock); /* no resize meanwhile */
 	if (tr && tr->cpu) {
 		for (int c = 0; c < tr->nr_cpus; c++)
 			pthread_mutex_lock(&tr->cpu[c].lock);
@@ -514,6 +531,8 @@ void trace_show(struct strbuf *sb)
 	if (tr && tr->cpu)
 		for (int c = tr->nr_cpus; c-- > 0;)
 			pthread_mutex_unlock(&tr->cpu[c].lock);
+	if (tr)
+		pthread_mutex_unlock(&tr->lock);
 }
 
 /* Writing the trace file (any value: `echo > trace`) empties the buffer. */
@@ -690,20 +709,31 @@ static int trace_resize(unsigned long bytes)
 	if (!tr)
 		return -ENOMEM;
 	pthread_mutex_lock(&tr->lock);
-	/* the hooks must not write a ring while it goes: stop them, swap, restart */
-	__atomic_store_n(&M->trace_on, 0, __ATOMIC_RELAXED);
-	bool had = tr->cpu != NULL;
-	for (int c = 0; had && c < tr->nr_cpus; c++) /* a writer that passed the check before finishes first */
-		pthread_mutex_lock(&tr->cpu[c].lock);
-	for (int c = 0; had && c < tr->nr_cpus; c++)
-		pthread_mutex_unlock(&tr->cpu[c].lock);
-	rings_free(tr);
-	tr->nr_cpus = M->nr_cpus;
-	tr->buf_size = bytes;
-	int ret = had ? rings_alloc(tr) : 0;
-	if (ret)
-		tr->enabled = 0;
-	trace_on_update(tr);
+	/*
+	 * A hook on another CPU may have loaded the old rings and be writing
+	 * one: they are retired, not freed, until the machine goes; the new
+	 * rings start empty.
+	 */
+	int ret = 0;
+	struct retired_rings *r = tr->cpu ? malloc(sizeof(*r)) : NULL;
+	if (tr->cpu && !r) {
+		ret = -ENOMEM;
+	} else {
+		unsigned long old = tr->buf_size;
+		tr->buf_size = bytes;
+		if (r) {
+			struct ring_buffer_per_cpu *was = tr->cpu;
+			ret = rings_alloc(tr);
+			if (ret) {
+				tr->buf_size = old;
+				free(r);
+			} else {
+				r->cpu = was;
+				r->next = tr->retired;
+				tr->retired = r;
+			}
+		}
+	}
 	pthread_mutex_unlock(&tr->lock);
 	return ret;
 }
@@ -796,7 +826,6 @@ void trace_init(void)
 	struct trace_array *tr = M->trace;
 	if (!tr || !tr->boot_events)
 		return;
-	tr->nr_cpus = M->nr_cpus;
 	char *list = tr->boot_events;
 	tr->boot_events = NULL;
 	for (char *p = list; *p;) {
