@@ -25,6 +25,7 @@
  * leak still shows.
  */
 #include "internal.h"
+#include "trace/events.h"
 
 #include <kmm/fs.h>
 #include <kmm/highmem.h>
@@ -93,7 +94,8 @@ int kmm_verify(char *why, size_t whylen)
 		return -EINVAL;
 	}
 	if (vmap_area_verify(why, whylen) || kmap_verify(why, whylen) || tasks_verify(why, whylen) ||
-	    filemap_verify(why, whylen) || slab_verify_all(why, whylen) || percpu_verify(why, whylen))
+	    filemap_verify(why, whylen) || slab_verify_all(why, whylen) || percpu_verify(why, whylen) ||
+	    trace_verify(why, whylen))
 		return -EINVAL;
 	return 0;
 }

@@ -142,6 +142,8 @@ int setup_trace_buf_size(const char *val, char *err, size_t errlen);
 /* start_kernel()'s trace_init(): the ring buffer, then the events trace_event= named */
 void trace_init(void);
 void trace_exit(void);
+/* the ring buffer's invariants, for kmm_verify: 0 or -EINVAL with why */
+int trace_verify(char *why, size_t whylen);
 /* The scenario's or a caller's idea of `current` for the TASK-PID column (NULL: <idle>-0). */
 struct task_struct;
 void trace_set_current(struct task_struct *t);

@@ -778,6 +778,65 @@ int trace_write_kmem_enable(const char *val)
 KMEM_EVENTS(KMEM_EVENT_ENABLE_FILE)
 #undef KMEM_EVENT_ENABLE_FILE
 
+/* ---- the validator -------------------------------------------------------------------------- */
+
+/*
+ * The rings' invariants (kmm_verify runs it): per CPU, head and tail inside
+ * the ring, entries == Σ nr of the pages from head to tail, no page fuller
+ * than ENTRIES_PER_PAGE, written == entries + overrun; M->trace_on ==
+ * (tracing_on ? enabled : 0), and no event on without rings to write.
+ */
+int trace_verify(char *why, size_t whylen)
+{
+	struct trace_array *tr = M->trace;
+	if (!tr) {
+		if (M->trace_on) {
+			snprintf(why, whylen, "trace: events %#x on with no trace array", M->trace_on);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	int ret = 0;
+	pthread_mutex_lock(&tr->lock);
+	unsigned int want = tr->tracing_on ? tr->enabled : 0;
+	if (M->trace_on != want) {
+		snprintf(why, whylen, "trace: trace_on %#x, but enabled %#x and tracing_on %d", M->trace_on, tr->enabled,
+			 tr->tracing_on);
+		ret = -EINVAL;
+	} else if (tr->enabled && !tr->cpu) {
+		snprintf(why, whylen, "trace: events %#x enabled with no ring buffer", tr->enabled);
+		ret = -EINVAL;
+	}
+	for (int c = 0; !ret && tr->cpu && c < tr->nr_cpus; c++) {
+		struct ring_buffer_per_cpu *b = &tr->cpu[c];
+		pthread_mutex_lock(&b->lock);
+		unsigned long sum = 0;
+		if (b->head >= b->nr_pages || b->tail >= b->nr_pages) {
+			snprintf(why, whylen, "trace: cpu%d ring head %lu tail %lu of %lu pages", c, b->head, b->tail,
+				 b->nr_pages);
+			ret = -EINVAL;
+		}
+		for (unsigned long p = b->head; !ret; p = (p + 1) % b->nr_pages) {
+			if (b->pages[p].nr > ENTRIES_PER_PAGE) {
+				snprintf(why, whylen, "trace: cpu%d page %lu holds %u records, at most %zu fit", c, p,
+					 b->pages[p].nr, ENTRIES_PER_PAGE);
+				ret = -EINVAL;
+			}
+			sum += b->pages[p].nr;
+			if (p == b->tail)
+				break;
+		}
+		if (!ret && (sum != b->entries || b->written != b->entries + b->overrun)) {
+			snprintf(why, whylen, "trace: cpu%d ring holds %lu records, counts entries %lu written %lu overrun %lu",
+				 c, sum, b->entries, b->written, b->overrun);
+			ret = -EINVAL;
+		}
+		pthread_mutex_unlock(&b->lock);
+	}
+	pthread_mutex_unlock(&tr->lock);
+	return ret;
+}
+
 /* ---- boot ----------------------------------------------------------------------------------- */
 
 /* trace_event=LIST: kept until trace_init(), as Linux keeps bootup_event_buf */
