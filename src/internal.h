@@ -410,7 +410,6 @@ struct kmm_machine {
 	unsigned long stack_guard_gap;    /* bytes kept free below a stack (stack_guard_gap=, mm/mmap.c) */
 	unsigned long fault_around_bytes; /* a read fault maps the cached pages of this aligned window (mm/memory.c) */
 	struct kmm_fault_inject fault;    /* failslab and fail_page_alloc (mm/fault_inject.c) */
-	unsigned int trace_on;            /* kmem: events recording now, a bit each: the hooks' one test (trace/tracepoint.c) */
 	struct trace_array *trace;        /* the ring buffer and what enabled it; NULL until first used */
 	u64 mem_map_phys;                 /* FLATMEM: where mem_map would put pfn 0's struct page (the trace's page=) */
 };

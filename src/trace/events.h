@@ -4,7 +4,7 @@
  *
  * Each trace_<event>() is a one-line call placed where Linux 6.1 places its
  * tracepoint (mm/slub.c, mm/slab_common.c, mm/page_alloc.c, mm/memory.c).
- * While the event is off it costs one load of M->trace_on and one branch
+ * While the event is off it costs one load of kmm_trace_on and one branch
  * predicted not taken, and its arguments are not computed (the compiler
  * sinks them into the cold branch); the record is written out of line by
  * src/trace/tracepoint.c.
@@ -16,7 +16,7 @@
 
 /*
  * The events of the kmem system, in the order `ls events/kmem` lists them:
- * X(id, "name").  The id is the bit of M->trace_on.
+ * X(id, "name").  The id is the bit of kmm_trace_on.
  */
 #define KMEM_EVENTS(X)                                             \
 	X(KFREE, "kfree")                                          \
@@ -40,24 +40,33 @@ enum trace_kmem_event {
 
 extern const char *const kmem_event_names[NR_KMEM_EVENTS];
 
+/*
+ * The booted machine's kmem events recording now, a bit each: enabled and
+ * tracing_on.  A plain global rather than a field of *M, so a hook costs
+ * one load relative to the instruction pointer (one machine runs at a time
+ * per process); tracepoint.c keeps it, 0 when no machine is booted.
+ */
+extern unsigned int kmm_trace_on __attribute__((visibility("hidden")));
+
 static inline bool trace_event_on(enum trace_kmem_event ev)
 {
-	return __builtin_expect(M->trace_on & (1u << ev), 0);
+	return __builtin_expect(__atomic_load_n(&kmm_trace_on, __ATOMIC_RELAXED) & (1u << ev), 0);
 }
 
 struct kmem_cache;
 struct mm_struct;
 
-/* the records (tracepoint.c): called only while their event is on */
-void __trace_kmalloc(unsigned long call_site, const void *ptr, size_t bytes_req, size_t bytes_alloc, gfp_t gfp,
+/* the records (tracepoint.c): called only while their event is on, so out of the hot paths' way */
+#define __trace_cold __attribute__((cold, noinline))
+__trace_cold void __trace_kmalloc(unsigned long call_site, const void *ptr, size_t bytes_req, size_t bytes_alloc, gfp_t gfp,
 		     int node);
-void __trace_kmem_cache_alloc(unsigned long call_site, const void *ptr, struct kmem_cache *s, gfp_t gfp, int node);
-void __trace_kfree(unsigned long call_site, const void *ptr);
-void __trace_kmem_cache_free(unsigned long call_site, const void *ptr, const struct kmem_cache *s);
-void __trace_mm_page(enum trace_kmem_event ev, struct page *page, unsigned int order, gfp_t gfp, int mt, int extra);
-void __trace_mm_page_alloc_extfrag(struct page *page, int alloc_order, int fallback_order, int alloc_mt,
+__trace_cold void __trace_kmem_cache_alloc(unsigned long call_site, const void *ptr, struct kmem_cache *s, gfp_t gfp, int node);
+__trace_cold void __trace_kfree(unsigned long call_site, const void *ptr);
+__trace_cold void __trace_kmem_cache_free(unsigned long call_site, const void *ptr, const struct kmem_cache *s);
+__trace_cold void __trace_mm_page(enum trace_kmem_event ev, struct page *page, unsigned int order, gfp_t gfp, int mt, int extra);
+__trace_cold void __trace_mm_page_alloc_extfrag(struct page *page, int alloc_order, int fallback_order, int alloc_mt,
 				   int fallback_mt);
-void __trace_rss_stat(struct mm_struct *mm, int member, long count);
+__trace_cold void __trace_rss_stat(struct mm_struct *mm, int member, long count);
 
 /* ---- the tracepoints ---------------------------------------------------------------- */
 

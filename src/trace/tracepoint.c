@@ -5,7 +5,7 @@
  * Vocabulary.  An *event* is one of the kmem system's eleven (trace/events.h
  * lists them); it is *enabled* through trace_event= on the command line,
  * set_event, events/kmem/<event>/enable or the scenario's `trace on`, and
- * *records* while tracing_on is 1 too.  M->trace_on is the one word the
+ * *records* while tracing_on is 1 too.  kmm_trace_on is the one word the
  * hooks look at: bit ev set <=> event ev enabled && tracing_on, so a hook
  * whose event is off costs a load and a branch.  A *record* (struct
  * trace_entry) holds the event's fields as the tracepoint's TP_fast_assign
@@ -33,8 +33,8 @@
  * still between `sleep`s, so many records share a timestamp).
  *
  * Invariants: for each CPU, entries == Σ pages[].nr over the ring from head
- * to tail (pages outside it hold nr 0) and written == entries + overrun; M->trace_on == (tracing_on ?
- * enabled : 0).
+ * to tail (pages outside it hold nr 0) and written == entries + overrun;
+ * kmm_trace_on == (tracing_on ? enabled : 0) (trace_verify checks them).
  *
  * Columns.  TASK-PID is the task trace_set_current() named (the scenario
  * names the task a statement acts on), else "<idle>-0" as Linux prints
@@ -211,9 +211,11 @@ static struct trace_array *trace_array_get(void)
 	return tr;
 }
 
+unsigned int kmm_trace_on;
+
 static void trace_on_update(struct trace_array *tr)
 {
-	__atomic_store_n(&M->trace_on, tr->tracing_on ? tr->enabled : 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&kmm_trace_on, tr->tracing_on ? tr->enabled : 0, __ATOMIC_RELAXED);
 }
 
 /*
@@ -783,15 +785,15 @@ KMEM_EVENTS(KMEM_EVENT_ENABLE_FILE)
 /*
  * The rings' invariants (kmm_verify runs it): per CPU, head and tail inside
  * the ring, entries == Σ nr of the pages from head to tail, no page fuller
- * than ENTRIES_PER_PAGE, written == entries + overrun; M->trace_on ==
+ * than ENTRIES_PER_PAGE, written == entries + overrun; kmm_trace_on ==
  * (tracing_on ? enabled : 0), and no event on without rings to write.
  */
 int trace_verify(char *why, size_t whylen)
 {
 	struct trace_array *tr = M->trace;
 	if (!tr) {
-		if (M->trace_on) {
-			snprintf(why, whylen, "trace: events %#x on with no trace array", M->trace_on);
+		if (kmm_trace_on) {
+			snprintf(why, whylen, "trace: events %#x on with no trace array", kmm_trace_on);
 			return -EINVAL;
 		}
 		return 0;
@@ -799,8 +801,8 @@ int trace_verify(char *why, size_t whylen)
 	int ret = 0;
 	pthread_mutex_lock(&tr->lock);
 	unsigned int want = tr->tracing_on ? tr->enabled : 0;
-	if (M->trace_on != want) {
-		snprintf(why, whylen, "trace: trace_on %#x, but enabled %#x and tracing_on %d", M->trace_on, tr->enabled,
+	if (kmm_trace_on != want) {
+		snprintf(why, whylen, "trace: trace_on %#x, but enabled %#x and tracing_on %d", kmm_trace_on, tr->enabled,
 			 tr->tracing_on);
 		ret = -EINVAL;
 	} else if (tr->enabled && !tr->cpu) {
@@ -902,7 +904,7 @@ void trace_init(void)
 void trace_exit(void)
 {
 	struct trace_array *tr = M->trace;
-	M->trace_on = 0;
+	__atomic_store_n(&kmm_trace_on, 0, __ATOMIC_RELAXED);
 	if (!tr)
 		return;
 	rings_free(tr);
