@@ -78,8 +78,13 @@ static void entries_header(const char *t, unsigned long *in, unsigned long *writ
 	cr_assert_eq(sscanf(h, "# entries-in-buffer/entries-written: %lu/%lu   #P:%d", in, written, cpus), 3, "%.80s", h);
 }
 
-/* The slab caller whose name the trace's call_site must show. */
-static __attribute__((noipa)) void *traced_kmalloc(size_t size, gfp_t gfp)
+/* The slab caller whose name the trace's call_site must show (no clone of it: "traced_kmalloc.constprop.0"). */
+#ifdef __clang__
+#define NOT_CLONED __attribute__((noinline))
+#else
+#define NOT_CLONED __attribute__((noipa))
+#endif
+static NOT_CLONED void *traced_kmalloc(size_t size, gfp_t gfp)
 {
 	void *p = kmalloc(size, gfp);
 	__asm__ volatile("" ::: "memory"); /* no tail call: the call site is this function */
