@@ -8,6 +8,20 @@
  * predicted not taken, and its arguments are not computed (the compiler
  * sinks them into the cold branch); the record is written out of line by
  * src/trace/tracepoint.c.
+ *
+ * Where they are, as in 6.1 (kmm keeps kmalloc and kfree in slub.c, where
+ * 6.1 has them in slab_common.c):
+ *   kmalloc, kmem_cache_alloc, kfree,   slub.c: the entry points, after the allocation
+ *   kmem_cache_free                     (kmalloc's large branch too), before the free
+ *   mm_page_alloc                       page_alloc.c: the end of __alloc_pages(), failures too
+ *   mm_page_free                        free_pages_prepare(), and the boot-time frees
+ *                                       (__free_pages_core, free_reserved_area)
+ *   mm_page_alloc_zone_locked           __rmqueue_smallest()
+ *   mm_page_alloc_extfrag               __rmqueue_fallback(), after the steal
+ *   mm_page_pcpu_drain                  free_pcppages_bulk()
+ *   rss_stat                            memory.c's mm_trace_rss_stat(), for the RSS counters
+ *                                       (its caller is rmap.c's counter update: not yet wired)
+ *   mm_page_free_batched                free_unref_page_list(), which kmm does not have yet
  */
 #ifndef KMM_TRACE_EVENTS_H
 #define KMM_TRACE_EVENTS_H
