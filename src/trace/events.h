@@ -5,8 +5,8 @@
  * Each trace_<event>() is a one-line call placed where Linux 6.1 places its
  * tracepoint (mm/slub.c, mm/slab_common.c, mm/page_alloc.c, mm/memory.c).
  * While the event is off it costs one load of kmm_trace_on and one branch
- * predicted not taken, and its arguments are not computed (the compiler
- * sinks them into the cold branch); the record is written out of line by
+ * predicted not taken, and its arguments are not computed (they are
+ * evaluated inside the branch); the record is written out of line by
  * src/trace/tracepoint.c.
  *
  * Where they are, as in 6.1 (kmm keeps kmalloc and kfree in slub.c, where
@@ -86,76 +86,78 @@ __trace_cold void __trace_rss_stat(struct mm_struct *mm, int member, long count)
 
 #define _RET_IP_ ((unsigned long)__builtin_return_address(0))
 
-static inline void trace_kmalloc(unsigned long call_site, const void *ptr, size_t bytes_req, size_t bytes_alloc,
-				 gfp_t gfp, int node)
-{
-	if (trace_event_on(TRACE_KMALLOC))
-		__trace_kmalloc(call_site, ptr, bytes_req, bytes_alloc, gfp, node);
-}
+/*
+ * Macros rather than inline functions: the arguments (the caller's return
+ * address, s->size ...) are then computed only inside the taken branch,
+ * where an inline function's would be loaded ahead of the test.
+ */
+#define trace_kmalloc(call_site, ptr, bytes_req, bytes_alloc, gfp, node)                            \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_KMALLOC))                                                   \
+			__trace_kmalloc(call_site, ptr, bytes_req, bytes_alloc, gfp, node);          \
+	} while (0)
 
-static inline void trace_kmem_cache_alloc(unsigned long call_site, const void *ptr, struct kmem_cache *s, gfp_t gfp,
-					  int node)
-{
-	if (trace_event_on(TRACE_KMEM_CACHE_ALLOC))
-		__trace_kmem_cache_alloc(call_site, ptr, s, gfp, node);
-}
+#define trace_kmem_cache_alloc(call_site, ptr, s, gfp, node)                                         \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_KMEM_CACHE_ALLOC))                                          \
+			__trace_kmem_cache_alloc(call_site, ptr, s, gfp, node);                      \
+	} while (0)
 
-static inline void trace_kfree(unsigned long call_site, const void *ptr)
-{
-	if (trace_event_on(TRACE_KFREE))
-		__trace_kfree(call_site, ptr);
-}
+#define trace_kfree(call_site, ptr)                                                                  \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_KFREE))                                                     \
+			__trace_kfree(call_site, ptr);                                               \
+	} while (0)
 
-static inline void trace_kmem_cache_free(unsigned long call_site, const void *ptr, const struct kmem_cache *s)
-{
-	if (trace_event_on(TRACE_KMEM_CACHE_FREE))
-		__trace_kmem_cache_free(call_site, ptr, s);
-}
+#define trace_kmem_cache_free(call_site, ptr, s)                                                     \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_KMEM_CACHE_FREE))                                           \
+			__trace_kmem_cache_free(call_site, ptr, s);                                  \
+	} while (0)
 
 /* page NULL: the allocation failed (page=00000000 pfn=0x0) */
-static inline void trace_mm_page_alloc(struct page *page, unsigned int order, gfp_t gfp, int mt)
-{
-	if (trace_event_on(TRACE_MM_PAGE_ALLOC))
-		__trace_mm_page(TRACE_MM_PAGE_ALLOC, page, order, gfp, mt, 0);
-}
+#define trace_mm_page_alloc(page, order, gfp, mt)                                                    \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_PAGE_ALLOC))                                             \
+			__trace_mm_page(TRACE_MM_PAGE_ALLOC, page, order, gfp, mt, 0);               \
+	} while (0)
 
-static inline void trace_mm_page_free(struct page *page, unsigned int order)
-{
-	if (trace_event_on(TRACE_MM_PAGE_FREE))
-		__trace_mm_page(TRACE_MM_PAGE_FREE, page, order, 0, 0, 0);
-}
+#define trace_mm_page_free(page, order)                                                              \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_PAGE_FREE))                                              \
+			__trace_mm_page(TRACE_MM_PAGE_FREE, page, order, 0, 0, 0);                   \
+	} while (0)
 
-static inline void trace_mm_page_free_batched(struct page *page)
-{
-	if (trace_event_on(TRACE_MM_PAGE_FREE_BATCHED))
-		__trace_mm_page(TRACE_MM_PAGE_FREE_BATCHED, page, 0, 0, 0, 0);
-}
+#define trace_mm_page_free_batched(page)                                                             \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_PAGE_FREE_BATCHED))                                      \
+			__trace_mm_page(TRACE_MM_PAGE_FREE_BATCHED, page, 0, 0, 0, 0);               \
+	} while (0)
 
-static inline void trace_mm_page_alloc_zone_locked(struct page *page, unsigned int order, int mt, int percpu_refill)
-{
-	if (trace_event_on(TRACE_MM_PAGE_ALLOC_ZONE_LOCKED))
-		__trace_mm_page(TRACE_MM_PAGE_ALLOC_ZONE_LOCKED, page, order, 0, mt, percpu_refill);
-}
+#define trace_mm_page_alloc_zone_locked(page, order, mt, percpu_refill)                              \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_PAGE_ALLOC_ZONE_LOCKED))                                 \
+			__trace_mm_page(TRACE_MM_PAGE_ALLOC_ZONE_LOCKED, page, order, 0, mt, percpu_refill); \
+	} while (0)
 
-static inline void trace_mm_page_pcpu_drain(struct page *page, unsigned int order, int mt)
-{
-	if (trace_event_on(TRACE_MM_PAGE_PCPU_DRAIN))
-		__trace_mm_page(TRACE_MM_PAGE_PCPU_DRAIN, page, order, 0, mt, 0);
-}
+#define trace_mm_page_pcpu_drain(page, order, mt)                                                    \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_PAGE_PCPU_DRAIN))                                        \
+			__trace_mm_page(TRACE_MM_PAGE_PCPU_DRAIN, page, order, 0, mt, 0);            \
+	} while (0)
 
-static inline void trace_mm_page_alloc_extfrag(struct page *page, int alloc_order, int fallback_order, int alloc_mt,
-					       int fallback_mt)
-{
-	if (trace_event_on(TRACE_MM_PAGE_ALLOC_EXTFRAG))
-		__trace_mm_page_alloc_extfrag(page, alloc_order, fallback_order, alloc_mt, fallback_mt);
-}
+#define trace_mm_page_alloc_extfrag(page, alloc_order, fallback_order, alloc_mt, fallback_mt)        \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_PAGE_ALLOC_EXTFRAG))                                     \
+			__trace_mm_page_alloc_extfrag(page, alloc_order, fallback_order, alloc_mt, fallback_mt); \
+	} while (0)
 
 /* count: the counter's new value, in pages */
-static inline void trace_rss_stat(struct mm_struct *mm, int member, long count)
-{
-	if (trace_event_on(TRACE_RSS_STAT))
-		__trace_rss_stat(mm, member, count);
-}
+#define trace_rss_stat(mm, member, count)                                                            \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_RSS_STAT))                                                  \
+			__trace_rss_stat(mm, member, count);                                         \
+	} while (0)
 
 /* ---- the rest of the tracer (tracepoint.c) ------------------------------------------- */
 
