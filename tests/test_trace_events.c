@@ -569,3 +569,40 @@ Test(trace_events, per_cpu_rings)
 	free(text);
 	assert_machine_sane();
 }
+
+/* ---- hostile writes --------------------------------------------------------------------------------- */
+
+/* A refused write to a tracing file changes nothing: the events, the switch, the buffer and its records stay. */
+Test(trace_events, refused_writes_change_nothing)
+{
+	boot_traced("i386", "trace_event=kmem:kmalloc");
+	void *a = kmalloc(64, GFP_KERNEL);
+	kfree(a);
+	char *before = trace_text();
+	char *big = malloc(16384);
+	memset(big, 'k', 16383);
+	big[16383] = 0;
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", big), -EINVAL);
+	free(big);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", "kmem:kmalloc kmem:"), 0, "kmem: is the whole system");
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", "kmem:kmalloc,*:*"), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", "!"), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/tracing_on", "yes"), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/tracing_on", ""), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/buffer_size_kb", "99999999999999999999"), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/buffer_size_kb", "4194304"), -ENOMEM);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/buffer_size_kb", "-1"), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/events/kmem/enable", "1 "), -EINVAL);
+	char *en = kmm_proc_read("sys/kernel/tracing/events/kmem/enable");
+	cr_assert_str_eq(en, "1\n", "the one accepted write enabled the whole system");
+	free(en);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", "kmem:kmalloc"), 0);
+	char *after = trace_text();
+	cr_assert_str_eq(after, before, "the records are as they were");
+	free(before);
+	free(after);
+	en = kmm_proc_read("sys/kernel/tracing/buffer_size_kb");
+	cr_assert_str_eq(en, "1408\n", "Linux's default trace_buf_size, per CPU");
+	free(en);
+	assert_machine_sane();
+}
