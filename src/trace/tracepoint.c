@@ -195,19 +195,23 @@ static int rings_alloc(struct trace_array *tr)
 	return 0;
 }
 
-/* The machine's trace array, made on first use; NULL if the host has no memory. */
+/* The machine's trace array, made on first use (two CPUs may ask at once); NULL if the host has no memory. */
 static struct trace_array *trace_array_get(void)
 {
-	if (M->trace)
-		return M->trace;
-	struct trace_array *tr = calloc(1, sizeof(*tr));
-	if (!tr)
-		return NULL;
-	tr->buf_size = TRACE_BUF_SIZE_DEFAULT;
-	tr->tracing_on = true;
-	tr->nr_cpus = M->nr_cpus;
-	pthread_mutex_init(&tr->lock, NULL);
-	M->trace = tr;
+	static pthread_mutex_t making = PTHREAD_MUTEX_INITIALIZER;
+	struct trace_array *tr = __atomic_load_n(&M->trace, __ATOMIC_ACQUIRE);
+	if (tr)
+		return tr;
+	pthread_mutex_lock(&making);
+	tr = M->trace;
+	if (!tr && (tr = calloc(1, sizeof(*tr)))) {
+		tr->buf_size = TRACE_BUF_SIZE_DEFAULT;
+		tr->tracing_on = true;
+		tr->nr_cpus = M->nr_cpus;
+		pthread_mutex_init(&tr->lock, NULL);
+		__atomic_store_n(&M->trace, tr, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&making);
 	return tr;
 }
 
@@ -225,7 +229,7 @@ static void trace_on_update(struct trace_array *tr)
  */
 static struct trace_entry *ring_reserve(struct ring_buffer_per_cpu **out)
 {
-	struct trace_array *tr = M->trace;
+	struct trace_array *tr = __atomic_load_n(&M->trace, __ATOMIC_ACQUIRE);
 	struct ring_buffer_per_cpu *rings = tr ? __atomic_load_n(&tr->cpu, __ATOMIC_ACQUIRE) : NULL;
 	if (!rings)
 		return NULL;
