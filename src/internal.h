@@ -410,6 +410,8 @@ struct kmm_machine {
 	unsigned long stack_guard_gap;    /* bytes kept free below a stack (stack_guard_gap=, mm/mmap.c) */
 	unsigned long fault_around_bytes; /* a read fault maps the cached pages of this aligned window (mm/memory.c) */
 	struct kmm_fault_inject fault;    /* failslab and fail_page_alloc (mm/fault_inject.c) */
+	struct trace_array *trace;        /* the ring buffer and what enabled it; NULL until first used */
+	u64 mem_map_phys;                 /* FLATMEM: where mem_map would put pfn 0's struct page (the trace's page=) */
 };
 
 extern struct kmm_machine *kmm_machine;
@@ -608,6 +610,7 @@ unsigned long user_pgtable_pages(phys_addr_t pgd);
 /* mm/memory.c */
 struct mm_struct;
 void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+void mm_trace_rss_stat(struct mm_struct *mm, int member, long count); /* the rss_stat tracepoint */
 void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end, unsigned long vm_flags);
 void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start, unsigned long end);
 int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned long addr, bool write);

@@ -344,6 +344,24 @@ for cmd in boot run shell replay map stress; do
 	done
 done
 
+# kmm's own kmem: tracepoints: trace_event= at boot, the scenario's trace statement, the round trip through replay
+ok "trace_event= at boot" "$KMM" boot -q --cmdline "trace_event=kmem:mm_page_free trace_buf_size=1M" --show sys/kernel/tracing/trace
+has "trace header" "# entries-in-buffer/entries-written: " "$tmp/out"
+has "boot frees traced" "<idle>-0       [000] .....     0.000000: mm_page_free: page=" "$tmp/out"
+ok "trace_event= unknown event" "$KMM" boot --cmdline "trace_event=kmem:nope"
+has "Linux's warning" "Failed to enable trace event: kmem:nope" "$tmp/out"
+sc 'trace on kmem:kmalloc,kmem:kfree kmem:mm_page_alloc\nt = spawn sh\nm = mmap t 64K\ntouch m\nx = kmalloc 100\nkfree x\nexit t\ntrace off'
+ok "trace statement" "$KMM" run --proc-dir "$tmp/tproc" "$tmp/s.kmm"
+has "kmalloc traced" "bytes_req=100 bytes_alloc=128 gfp_flags=GFP_KERNEL node=-1 accounted=false" "$tmp/tproc/sys/kernel/tracing/trace"
+has "the task's column" "              sh-1       [000] .....     0.000000: mm_page_alloc: page=" "$tmp/tproc/sys/kernel/tracing/trace"
+ok "kmm's trace replayed" "$KMM" replay --strict "$tmp/tproc/sys/kernel/tracing/trace"
+has "round trip" "kmalloc 1, kfree 1," "$tmp/out"
+has "round trip nothing lost" "Nothing lost: yes" "$tmp/out"
+sc 'trace on kmem:kmalloc_node'
+status "trace of an unknown event" 2 "s.kmm:1:10: no trace event \"kmem:kmalloc_node\"" "$KMM" run "$tmp/s.kmm"
+sc 'trace maybe'
+status "trace neither on nor off" 2 "expected trace on [EVENTS]" "$KMM" run "$tmp/s.kmm"
+
 # init_on_alloc=/init_on_free= as the boot log says them; Percpu in meminfo is the first chunk of every CPU
 ok "mem auto-init default" "$KMM" boot
 has "Debian's default" "mem auto-init: stack:all(zero), heap alloc:on, heap free:off" "$tmp/out"

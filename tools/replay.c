@@ -42,6 +42,12 @@ static const char replay_help[] =
 	"    an error.  At the end everything the trace left allocated is freed and kmm\n"
 	"    checks that no page was lost.\n"
 	"\n"
+	"    The other kmem events (mm_page_free_batched, which repeats an mm_page_free,\n"
+	"    mm_page_alloc_zone_locked, mm_page_pcpu_drain, mm_page_alloc_extfrag,\n"
+	"    rss_stat) allocate nothing of their own: they are counted, not replayed.\n"
+	"    kmm's own trace (sys/kernel/tracing/trace of a run with trace_event= or the\n"
+	"    scenario's `trace on`) is read back like a real kernel's.\n"
+	"\n"
 	"    Lines that are not events or that kmm cannot read are counted and the first\n"
 	"    few are listed with their line numbers; the replay goes on.\n"
 	"\n"
@@ -183,6 +189,9 @@ static void print_report(const char *path, const struct kmm_replay_stats *st, bo
 		       k + 1 < KMM_TRACE_NR_KINDS ? "," : "\n");
 	printf("  replayed in %.3f s: %.2f million events/s (decompression and parsing included)\n", st->seconds,
 	       st->seconds > 0 ? (double)st->events / st->seconds / 1e6 : 0.0);
+	if (st->not_replayed)
+		printf("  %lu kmem events that allocate nothing of their own (page list moves, rss_stat): not replayed\n",
+		       st->not_replayed);
 	if (st->events)
 		printf("  trace time %.6f .. %.6f s (%.3f s)\n", (double)st->first_ts_ns / 1e9,
 		       (double)st->last_ts_ns / 1e9, (double)(st->last_ts_ns - st->first_ts_ns) / 1e9);

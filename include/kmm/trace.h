@@ -9,8 +9,9 @@
  *       ptr=000000001937b7ba bytes_req=11 bytes_alloc=16 gfp_flags=GFP_KERNEL|__GFP_ZERO node=-1 accounted=true
  *
  * (one line).  Six events are replayed: kmalloc, kfree, kmem_cache_alloc,
- * kmem_cache_free, mm_page_alloc, mm_page_free (and the older kmalloc_node,
- * kmem_cache_alloc_node and mm_page_free_batched spellings).
+ * kmem_cache_free, mm_page_alloc, mm_page_free (and the older kmalloc_node
+ * and kmem_cache_alloc_node spellings); the other kmem events are counted
+ * (not_replayed) and passed over.
  *
  *	struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
  *	struct kmm_replay *r = kmm_replay_create(&cfg);      (on a booted machine)
@@ -63,7 +64,9 @@ struct kmm_trace_event {
 enum kmm_trace_parse_result {
 	KMM_TRACE_EVENT = 0,        /* *ev holds an event */
 	KMM_TRACE_SKIP = 1,         /* a blank line or a "#" header line */
-	KMM_TRACE_UNKNOWN = 2,      /* a well-formed line of an event kmm does not replay */
+	KMM_TRACE_UNKNOWN = 2,      /* a well-formed line of an event kmm does not know */
+	KMM_TRACE_NOT_REPLAYED = 3, /* a kmem event that allocates nothing of its own (mm_page_free_batched,
+				       mm_page_alloc_zone_locked, mm_page_pcpu_drain, mm_page_alloc_extfrag, rss_stat) */
 	KMM_TRACE_MALFORMED = -1,   /* not an event line, or a field is missing or bad: why says which */
 };
 
@@ -129,6 +132,7 @@ struct kmm_replay_stats {
 	unsigned long events;       /* events replayed */
 	unsigned long by_kind[KMM_TRACE_NR_KINDS];
 	unsigned long malformed, unknown;
+	unsigned long not_replayed;      /* kmem events that allocate nothing of their own (KMM_TRACE_NOT_REPLAYED) */
 	struct kmm_replay_problem problems[KMM_REPLAY_MAX_PROBLEMS]; /* the first few, in line order */
 	unsigned int nr_problems;
 	char input_error[200];      /* decompression error or truncated input, "" if none */
@@ -189,5 +193,28 @@ void kmm_replay_destroy(struct kmm_replay *r);
 
 /* Linux's unusable free index (debugfs extfrag/unusable_index), in thousandths, of a sample. */
 int kmm_replay_unusable_index(const struct kmm_replay_sample *s, unsigned int zone, unsigned int order);
+
+/* ---- kmm's own tracepoints (src/trace/tracepoint.c) ------------------------------ */
+
+/*
+ * The booted machine records the kmem: events in Linux 6.1's format:
+ * kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc,
+ * mm_page_free, mm_page_free_batched, mm_page_alloc_zone_locked,
+ * mm_page_pcpu_drain, mm_page_alloc_extfrag, rss_stat.  They are enabled by
+ * trace_event= on the command line, by the scenario's `trace on`, by writing
+ * sys/kernel/tracing/set_event or events/kmem/EVENT/enable with
+ * kmm_proc_write(), or here; the trace is read as the view
+ * sys/kernel/tracing/trace, and kmm_replay reads it back.
+ *
+ * events: words separated by commas or blanks, each "kmem:EVENT", "kmem",
+ * "kmem:*", "EVENT" or "*:EVENT", with a leading '!' to turn the event off
+ * (NULL: the whole kmem system).
+ */
+/* Parse events into the event bits to set and to clear; -EINVAL with the first unknown word in bad. */
+int kmm_trace_parse_events(const char *events, unsigned int *set, unsigned int *clear, char *bad, size_t badlen);
+/* Turn the events on or off: 0, -EINVAL (an unknown word: nothing changed), -ENODEV (no machine), -ENOMEM. */
+int kmm_trace_enable(const char *events, bool on);
+/* Empty the ring buffer (the entries-written count starts again). */
+void kmm_trace_clear(void);
 
 #endif /* KMM_TRACE_H */

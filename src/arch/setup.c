@@ -51,6 +51,7 @@
 #include "mm/kfence.h"
 #include "sim/ram.h"
 #include "sim/track.h"
+#include "trace/events.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -478,7 +479,10 @@ static const struct kmm_param kmm_params[] = {
 	{ "root", param_ignored }, { "ro", param_ignored }, { "rw", param_ignored },
 	{ "BOOT_IMAGE", param_ignored }, { "init", param_ignored }, { "initrd", param_ignored },
 	{ "earlyprintk", param_ignored }, { "debug", param_ignored }, { "splash", param_ignored },
-	{ "trace_event", param_ignored }, { "trace_buf_size", param_ignored }, { "trace_clock", param_ignored },
+	{ "trace_clock", param_ignored },
+	/* kmm's own kmem: tracepoints (trace/tracepoint.c) */
+	{ "trace_event", setup_trace_event },
+	{ "trace_buf_size", setup_trace_buf_size },
 };
 
 /* Does kmm know the parameter of this word ("name" or "name=value")? (arch/dmesg.c asks) */
@@ -538,7 +542,7 @@ static int parse_early_param(const char *cmdline, char *err, size_t errlen)
 	}
 	free(copy);
 	if (!ret && *unknown) {
-		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= init_on_alloc= init_on_free= kfence.sample_interval= failslab= fail_page_alloc= stack_guard_gap= memblock=debug)",
+		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= init_on_alloc= init_on_free= kfence.sample_interval= failslab= fail_page_alloc= stack_guard_gap= memblock=debug trace_event= trace_buf_size=)",
 			 unknown);
 		ret = -EINVAL;
 	}
@@ -1431,6 +1435,7 @@ static void machine_free(void)
 	free(M->memblock.memory.regions);
 	free(M->memblock.reserved.regions);
 	free(M->cmdline);
+	trace_exit();
 	sb_free(&M->log);
 	free(M);
 	M = NULL;
@@ -1667,6 +1672,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	mem_init_print_info();
 	kmem_cache_init();
 	vmalloc_init();
+	trace_init(); /* after mm_init(), as start_kernel() calls it: trace_event= goes on */
 	/*
 	 * fork_init(): threads-max so that THREAD_SIZE stacks (8 KiB on i386,
 	 * 16 KiB on x86_64) take at most an eighth of RAM; init's

@@ -26,6 +26,7 @@
  */
 #include "internal.h"
 #include "kernel/kobj.h"
+#include "trace/events.h"
 
 #include <kmm/fs.h>
 #include <kmm/highmem.h>
@@ -94,7 +95,8 @@ int kmm_verify(char *why, size_t whylen)
 		return -EINVAL;
 	}
 	if (vmap_area_verify(why, whylen) || kmap_verify(why, whylen) || tasks_verify(why, whylen) ||
-	    filemap_verify(why, whylen) || slab_verify_all(why, whylen) || percpu_verify(why, whylen))
+	    filemap_verify(why, whylen) || slab_verify_all(why, whylen) || percpu_verify(why, whylen) ||
+	    trace_verify(why, whylen))
 		return -EINVAL;
 	return 0;
 }

@@ -63,6 +63,7 @@
 #include "internal.h"
 #include "kernel/kobj.h"
 #include "sim/ram.h"
+#include "trace/events.h"
 
 #include <kmm/task.h>
 #include <signal.h>
@@ -70,6 +71,15 @@
 #define PF_PROT 0x1  /* x86 page fault error code: the PTE was present (a protection fault) */
 #define PF_WRITE 0x2
 #define PF_USER 0x4
+
+/*
+ * include/linux/mm.h's add_mm_counter() and friends report each change of
+ * an mm's RSS counters here (count: the counter's new value, in pages).
+ */
+void mm_trace_rss_stat(struct mm_struct *mm, int member, long count)
+{
+	trace_rss_stat(mm, member, count);
+}
 
 unsigned long zero_pfn(void)
 {

@@ -513,7 +513,10 @@ int memmap_alloc(char *err, size_t errlen)
 		unsigned long start = ALIGN_DOWN(pgdat->node_start_pfn, MAX_ORDER_NR_PAGES);
 		unsigned long end = ALIGN(pgdat->node_start_pfn + pgdat->node_spanned_pages, MAX_ORDER_NR_PAGES);
 		phys_addr_t size = (phys_addr_t)(end - start) * prof->struct_page_size;
-		if (!memblock_phys_alloc_try_nid(size, 64, n)) {
+		phys_addr_t map = memblock_phys_alloc_try_nid(size, 64, n);
+		if (n == 0) /* FLATMEM: pfn_to_page(pfn) == mem_map + pfn, as the trace's page= prints it */
+			M->mem_map_phys = map - (u64)start * prof->struct_page_size;
+		if (!map) {
 			snprintf(err, errlen,
 				 "kmm: Failed to allocate %llu bytes for node %d memory map: lowmem (%lu MiB) is too small for %lu pages",
 				 (unsigned long long)size, n, M->max_low_pfn >> (20 - PAGE_SHIFT), end - start);

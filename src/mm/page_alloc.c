@@ -60,6 +60,7 @@
 #endif
 #include "sim/ram.h"
 #include "sim/track.h"
+#include "trace/events.h"
 
 #include <kmm/vmstat.h>
 
@@ -243,6 +244,7 @@ void free_pages_boot(struct page *page, unsigned int order, bool count_managed)
 		set_page_count(&page[i], 0);
 	}
 	struct zone *zone = page_zone(page);
+	trace_mm_page_free(page, order); /* __free_pages_core -> __free_pages_ok -> free_pages_prepare */
 	count_vm_events(PGFREE, nr);
 	/* totalram is counted by the caller (memblock_free_all counts deferred pages too) */
 	if (count_managed)
@@ -275,6 +277,7 @@ void free_reserved_area_pfn(unsigned long start_pfn, unsigned long end_pfn, cons
 		ClearPageReserved(page);
 		set_page_count(page, 0);
 		struct zone *zone = page_zone(page);
+		trace_mm_page_free(page, 0); /* free_reserved_page -> __free_page */
 		adjust_managed_page_count(page, 1);
 		count_vm_event(PGFREE);
 		pthread_mutex_lock(&zone->lock);
@@ -593,6 +596,8 @@ static inline void expand(struct zone *zone, struct page *page, unsigned int low
 	}
 }
 
+static inline bool pcp_allowed_order(unsigned int order);
+
 static struct page *__rmqueue_smallest(struct zone *zone, unsigned int order, int mt)
 {
 	for (unsigned int o = order; o < MAX_ORDER; o++) {
@@ -603,6 +608,7 @@ static struct page *__rmqueue_smallest(struct zone *zone, unsigned int order, in
 		del_page_from_free_list(page, zone, o);
 		expand(zone, page, order, o, mt);
 		page->index = (unsigned long)mt; /* set_pcppage_migratetype */
+		trace_mm_page_alloc_zone_locked(page, order, mt, pcp_allowed_order(order) && mt < MIGRATE_PCPTYPES);
 		return page;
 	}
 	return NULL;
@@ -759,6 +765,7 @@ find_smallest:
 do_steal:;
 	struct page *page = get_page_from_free_area(area, fmt);
 	steal_suitable_fallback(zone, page, alloc_flags, start_mt, can_steal);
+	trace_mm_page_alloc_extfrag(page, (int)order, current_order, start_mt, fmt);
 	return true;
 }
 
@@ -841,6 +848,7 @@ static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_page
 			if (mt >= MIGRATE_PCPTYPES)
 				mt = get_pageblock_migratetype(page);
 			__free_one_page(page, page_to_pfn(page), zone, order, mt);
+			trace_mm_page_pcpu_drain(page, order, mt);
 		} while (count > 0 && !list_empty(list));
 	}
 	pthread_mutex_unlock(&zone->lock);
@@ -1057,6 +1065,7 @@ static bool free_pages_refused(struct page *page, unsigned int order)
 /* checked: free_pages_refused() passed with the last reference, nothing can have changed since */
 static inline bool free_pages_prepare(struct page *page, unsigned int order, bool checked)
 {
+	trace_mm_page_free(page, order);
 	if (!checked && free_order_mismatch(page, order))
 		return false;
 	bool compound = PageHead(page);
@@ -1715,6 +1724,7 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, con
 	struct page *page = __get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW, &ac);
 	if (__builtin_expect(!page, 0))
 		page = __alloc_pages_slowpath(gfp, order, &ac);
+	trace_mm_page_alloc(page, order, gfp, ac.migratetype);
 	return page;
 }
 

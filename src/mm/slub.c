@@ -70,6 +70,7 @@
 #include "mm/kfence.h"
 #include "sim/ram.h"
 #include "sim/track.h"
+#include "trace/events.h"
 
 
 /* ---- slab lock and counters -------------------------------------------------- */
@@ -1271,14 +1272,18 @@ void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
 	if (kmem_cache_unusable(s, "kmem_cache_alloc"))
 		return NULL;
-	return slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), 0);
+	void *ret = slab_alloc_node(s, flags, NUMA_NO_NODE, _RET_IP_, 0);
+	trace_kmem_cache_alloc(_RET_IP_, ret, s, flags, NUMA_NO_NODE);
+	return ret;
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 {
 	if (kmem_cache_unusable(s, "kmem_cache_alloc_node"))
 		return NULL;
-	return slab_alloc_node(s, flags, node, (unsigned long)__builtin_return_address(0), 0);
+	void *ret = slab_alloc_node(s, flags, node, _RET_IP_, 0);
+	trace_kmem_cache_alloc(_RET_IP_, ret, s, flags, node);
+	return ret;
 }
 
 /* The cache an object really belongs to; a wrong one is reported (cache_from_obj). */
@@ -1312,36 +1317,52 @@ void kmem_cache_free(struct kmem_cache *s, void *x)
 	if (!x)
 		return;
 	if (__builtin_expect(is_kfence_address(x), 0)) {
+		trace_kmem_cache_free(_RET_IP_, x, s);
 		__kfence_free(x, (unsigned long)__builtin_return_address(0));
 		return;
 	}
 	s = cache_from_obj(s, x, &slab);
-	if (s)
-		slab_free(s, slab, x, (unsigned long)__builtin_return_address(0));
+	if (!s)
+		return;
+	trace_kmem_cache_free(_RET_IP_, x, s);
+	slab_free(s, slab, x, _RET_IP_);
 }
 
 void *kmalloc_node(size_t size, gfp_t flags, int node)
 {
-	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0))
-		return kmalloc_large_node(size, flags, node);
+	void *ret;
+	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0)) {
+		ret = kmalloc_large_node(size, flags, node);
+		trace_kmalloc(_RET_IP_, ret, size, PAGE_SIZE << get_order(size), flags, node);
+		return ret;
+	}
 	if (__builtin_expect(!size, 0))
 		return ZERO_SIZE_PTR;
 	struct kmem_cache *s = kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)];
-	return slab_alloc_node(s, flags, node, (unsigned long)__builtin_return_address(0), size);
+	ret = slab_alloc_node(s, flags, node, _RET_IP_, size);
+	trace_kmalloc(_RET_IP_, ret, size, s->size, flags, node);
+	return ret;
 }
 
 void *kmalloc(size_t size, gfp_t flags)
 {
-	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0))
-		return kmalloc_large_node(size, flags, NUMA_NO_NODE);
+	void *ret;
+	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0)) {
+		ret = kmalloc_large_node(size, flags, NUMA_NO_NODE);
+		trace_kmalloc(_RET_IP_, ret, size, PAGE_SIZE << get_order(size), flags, NUMA_NO_NODE);
+		return ret;
+	}
 	if (__builtin_expect(!size, 0))
 		return ZERO_SIZE_PTR;
 	struct kmem_cache *s = kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)];
-	return slab_alloc_node(s, flags, NUMA_NO_NODE, (unsigned long)__builtin_return_address(0), size);
+	ret = slab_alloc_node(s, flags, NUMA_NO_NODE, _RET_IP_, size);
+	trace_kmalloc(_RET_IP_, ret, size, s->size, flags, NUMA_NO_NODE);
+	return ret;
 }
 
 void kfree(const void *x)
 {
+	trace_kfree(_RET_IP_, x);
 	if (__builtin_expect(ZERO_OR_NULL_PTR(x), 0))
 		return;
 	if (__builtin_expect(is_kfence_address(x), 0)) {

@@ -48,6 +48,7 @@
 #include <kmm/percpu.h>
 #include "sim/ram.h"
 #include "mm/kfence.h"
+#include "trace/events.h"
 
 #include <sys/stat.h>
 
@@ -789,6 +790,7 @@ static const struct proc_file proc_files[] = {
 	{ "sys/vm/watermark_boost_factor", show_wbf, write_wbf },
 	{ "sys/vm/watermark_scale_factor", show_wsf, write_wsf },
 	{ "dmesg", show_dmesg, NULL },
+	TRACE_PROC_FILES /* sys/kernel/tracing/: trace, set_event, tracing_on, buffer_size_kb, events/kmem/ (trace/events.h) */
 };
 
 static const struct proc_file *proc_find(const char *path)

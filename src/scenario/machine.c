@@ -31,6 +31,8 @@
  * the simulated clock (kmm_clock_advance from `sleep`/`step`).
  */#include "scenario_impl.h"
 
+#include <kmm/trace.h>
+
 #include <kmm/kstrtox.h>
 
 #include <ctype.h>
@@ -258,6 +260,50 @@ int cmd_sysctl(struct kmm_scenario *sc, struct stmt *st)
 	if (ret)
 		return error_at(sc, t->line, t->col + (int)klen + 1, "sysctl %.*s: \"%s\" refused: %s", (int)klen, t->text,
 				eq + 1, strerror(-ret));
+	return 0;
+}
+
+/*
+ * trace on [EVENTS] | trace off [EVENTS] | trace clear: kmm's kmem: tracepoints
+ * (trace/tracepoint.c).  EVENTS as set_event takes them, commas or blanks
+ * between: kmem:kmalloc,kmem:kfree, kmem (all of them, the default), kmem:*,
+ * a bare event name.  The trace is the view sys/kernel/tracing/trace.
+ */
+int cmd_trace(struct kmm_scenario *sc, struct stmt *st)
+{
+	if (nargs(sc, st, 1, SC_MAX_ARGS))
+		return -1;
+	struct tok *what = arg(st, 0);
+	bool on = !strcmp(what->text, "on"), off = !strcmp(what->text, "off"), clear = !strcmp(what->text, "clear");
+	if (!on && !off && !clear)
+		return err_tok(sc, what, "expected trace on [EVENTS], trace off [EVENTS] or trace clear, got \"%s\"",
+			       what->text);
+	if (clear && st->npos > 1)
+		return err_tok(sc, arg(st, 1), "trace clear takes no events");
+	char events[512] = "";
+	for (int i = 1; i < st->npos; i++) {
+		struct tok *t = arg(st, i);
+		unsigned int set, unset;
+		char bad[128];
+		if (kmm_trace_parse_events(t->text, &set, &unset, bad, sizeof(bad)))
+			return err_tok(sc, t,
+				       "no trace event \"%s\" (kmm traces kmem:kmalloc kmem:kfree kmem:kmem_cache_alloc "
+				       "kmem:kmem_cache_free kmem:mm_page_alloc kmem:mm_page_free kmem:mm_page_free_batched "
+				       "kmem:mm_page_alloc_zone_locked kmem:mm_page_pcpu_drain kmem:mm_page_alloc_extfrag "
+				       "kmem:rss_stat, or kmem for all)",
+				       bad);
+		if (strlen(events) + strlen(t->text) + 2 > sizeof(events))
+			return err_tok(sc, t, "too many events in one trace statement");
+		snprintf(events + strlen(events), sizeof(events) - strlen(events), "%s%s", *events ? "," : "", t->text);
+	}
+	CHECKED(sc);
+	if (clear) {
+		kmm_trace_clear();
+		return 0;
+	}
+	int ret = kmm_trace_enable(*events ? events : "kmem", on);
+	if (ret)
+		return err_tok(sc, what, "trace %s: %s", what->text, strerror(-ret));
 	return 0;
 }
 

@@ -64,6 +64,7 @@
 #include <limits.h>
 
 #include <kmm/kstrtox.h>
+#include "trace/events.h"
 
 #include <kmm/fs.h>
 #include <kmm/highmem.h>
@@ -1480,6 +1481,9 @@ static const struct command commands[] = {
 	{ "fail", cmd_fail, R_NONE, "*", "failslab|fail_page_alloc [FILE=VALUE]...",
 	  "inject allocation failures: write its sys/kernel/debug files (probability=10 times=-1 ...), or show them",
 	  H_NONE },
+	{ "trace", cmd_trace, R_NONE, "*", "on [EVENTS] | off [EVENTS] | clear",
+	  "record kmem: trace events (kmem:kmalloc,kmem:kfree ...; all of kmem by default) into sys/kernel/tracing/trace",
+	  H_NONE },
 	{ "repeat", cmd_repeat, R_NONE, "", "N [as I] { ... }", "run a block N times, I counting from 0", H_NONE },
 	{ "alloc_pages", cmd_alloc_pages, R_HANDLE, "order,node", "GFP [order=N] [node=N]",
 	  "2^order contiguous page frames from the buddy allocator", H_NONE },
@@ -1559,6 +1563,43 @@ static void trace_stmt(struct kmm_scenario *sc, const struct stmt *st)
 	fputc('\n', sc->out);
 }
 
+/*
+ * The task a statement acts on, for the trace's TASK-PID column: the first
+ * argument naming a live task or one of its regions (NULL: the work is the
+ * kernel's own, "<idle>-0").  Silent: names are checked by the command.
+ */
+static struct task_struct *stmt_task(struct kmm_scenario *sc, const struct stmt *st)
+{
+	for (int i = st->cmd_at + 1; i < st->ntok; i++) {
+		const char *s = st->tok[i].text;
+		size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+		char name[SC_NAME_MAX];
+		if (st->tok[i].quoted || !n || n >= SC_NAME_MAX - 24)
+			continue;
+		if (!s[n]) {
+			memcpy(name, s, n + 1);
+		} else {
+			const char *idx = s + n + 1;
+			size_t il = strcspn(idx, "]");
+			if (s[n] != '[' || !il || idx[il] != ']' || idx[il + 1])
+				continue;
+			long v = -1;
+			if (strspn(idx, "0123456789") == il && il < 10)
+				v = atol(idx);
+			for (int k = sc->nvars - 1; v < 0 && k >= 0; k--)
+				if (strlen(sc->vars[k].name) == il && !strncmp(sc->vars[k].name, idx, il))
+					v = sc->vars[k].value;
+			if (v < 0)
+				continue;
+			snprintf(name, sizeof(name), "%.*s[%ld]", (int)n, s, v);
+		}
+		struct handle *h = handle_find(sc, name);
+		if (h && (h->kind == H_TASK || h->kind == H_MMAP) && h->task)
+			return h->task;
+	}
+	return NULL;
+}
+
 static bool needs_machine(const struct stmt *st)
 {
 	const char *n = st->cmd->name;
@@ -1583,8 +1624,11 @@ static int run_stmts(struct kmm_scenario *sc, struct stmt *s, int n)
 		} else if (strcmp(st->cmd->name, "boot") && strcmp(st->cmd->name, "say") && strcmp(st->cmd->name, "echo")) {
 			sc->boot_seen = true; /* boot must come first */
 		}
+		if (!sc->checking)
+			trace_set_current(stmt_task(sc, st));
 		int ret = st->cmd->run(sc, st);
 		if (!sc->checking) {
+			trace_set_current(NULL);
 			echo_log(sc);
 			if (!ret && (sc->o.trace || sc->o.results) && st->cmd->result == R_HANDLE) {
 				char name[SC_NAME_MAX];

@@ -144,6 +144,7 @@ int cmd_verify(struct kmm_scenario *sc, struct stmt *st);
 int cmd_map(struct kmm_scenario *sc, struct stmt *st);
 int cmd_sysctl(struct kmm_scenario *sc, struct stmt *st);
 int cmd_fail(struct kmm_scenario *sc, struct stmt *st);
+int cmd_trace(struct kmm_scenario *sc, struct stmt *st);
 int cmd_file(struct kmm_scenario *sc, struct stmt *st);
 int cmd_sync(struct kmm_scenario *sc, struct stmt *st);
 int cmd_clock(struct kmm_scenario *sc, struct stmt *st);

@@ -683,6 +683,9 @@ static void replay_line(struct kmm_replay *r, const char *line, size_t len)
 	switch (kmm_trace_parse_line(line, len, &ev, why, sizeof(why))) {
 	case KMM_TRACE_SKIP:
 		return;
+	case KMM_TRACE_NOT_REPLAYED:
+		st->not_replayed++;
+		return;
 	case KMM_TRACE_UNKNOWN:
 		problem(r, false, "unknown event \"%s\" (kmm replays kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc, mm_page_free)", why);
 		return;

@@ -26,6 +26,11 @@
  *   mm_page_alloc     page|pfn order gfp_flags [migratetype]
  *   mm_page_free      page|pfn order
  *
+ * The kmem events that allocate and free nothing of their own
+ * (mm_page_free_batched, which repeats an mm_page_free, mm_page_alloc_zone_locked,
+ * mm_page_pcpu_drain, mm_page_alloc_extfrag, rss_stat) are KMM_TRACE_NOT_REPLAYED:
+ * known, their fields not read.
+ *
  * Numbers are read by lib/kstrtox.c's kmm_parse_integer() with their lengths
  * bounded (a line need not be NUL-terminated and may be garbage): no strtol,
  * no sscanf; a value too large for its field (bytes_req=18446744073709551616)
@@ -200,9 +205,19 @@ static const struct {
 	EVENT("mm_page_free", KMM_TRACE_PAGE_FREE),
 	EVENT("kmalloc_node", KMM_TRACE_KMALLOC),
 	EVENT("kmem_cache_alloc_node", KMM_TRACE_CACHE_ALLOC),
-	EVENT("mm_page_free_batched", KMM_TRACE_PAGE_FREE),
 };
 #undef EVENT
+
+/*
+ * The kmem events that record no allocation or free of their own:
+ * mm_page_free_batched follows the mm_page_free of the same page (free_unref_page_list
+ * emits both), mm_page_alloc_zone_locked and mm_page_pcpu_drain move pages between
+ * the buddy and per-CPU lists, mm_page_alloc_extfrag a pageblock between migratetypes,
+ * rss_stat is a process's counter.  Known, well-formed or not, never replayed.
+ */
+static const char *const not_replayed_events[] = {
+	"mm_page_free_batched", "mm_page_alloc_zone_locked", "mm_page_pcpu_drain", "mm_page_alloc_extfrag", "rss_stat",
+};
 
 static const char *const kind_names[KMM_TRACE_NR_KINDS] = {
 	[KMM_TRACE_KMALLOC] = "kmalloc",
@@ -294,7 +309,7 @@ static const unsigned needed_fields[KMM_TRACE_NR_KINDS] = {
 	[KMM_TRACE_CACHE_ALLOC] = F_PTR | F_BYTES_REQ | F_BYTES_ALLOC | F_GFP,
 	[KMM_TRACE_CACHE_FREE] = F_PTR,
 	[KMM_TRACE_PAGE_ALLOC] = F_ORDER | F_GFP,
-	[KMM_TRACE_PAGE_FREE] = 0, /* order=: mm_page_free_batched has it fixed at 0 */
+	[KMM_TRACE_PAGE_FREE] = F_ORDER,
 };
 
 static const char *const field_names[] = { "ptr", "bytes_req", "bytes_alloc", "gfp_flags", "order", "page", "pfn" };
@@ -358,9 +373,11 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 	}
 	if (kind < 0) {
 		set_why(why, whylen, "%s", excerpt(line + e, ee - e, buf, sizeof(buf)));
+		for (size_t k = 0; k < ARRAY_SIZE(not_replayed_events); k++)
+			if (strlen(not_replayed_events[k]) == ee - e && !memcmp(not_replayed_events[k], line + e, ee - e))
+				return KMM_TRACE_NOT_REPLAYED;
 		return KMM_TRACE_UNKNOWN;
 	}
-	bool batched = ee - e == strlen("mm_page_free_batched");
 
 	*ev = (struct kmm_trace_event){
 		.kind = (enum kmm_trace_kind)kind,
@@ -455,8 +472,6 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 		}
 	}
 	unsigned need = needed_fields[kind];
-	if (ev->kind == KMM_TRACE_PAGE_FREE && !batched)
-		need |= F_ORDER;
 	unsigned missing = need & ~have;
 	if (ev->kind >= KMM_TRACE_PAGE_ALLOC && !(have & (F_PAGE | F_PFN)))
 		missing |= F_PFN;

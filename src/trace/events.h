@@ -1,0 +1,205 @@
+/*
+ * trace/events.h - the kmem: tracepoints, as the allocators call them
+ * (Linux's include/trace/events/kmem.h; private to kmm).
+ *
+ * Each trace_<event>() is a one-line call placed where Linux 6.1 places its
+ * tracepoint (mm/slub.c, mm/slab_common.c, mm/page_alloc.c, mm/memory.c).
+ * While the event is off it costs one load of kmm_trace_on and one branch
+ * predicted not taken, and its arguments are not computed (they are
+ * evaluated inside the branch); the record is written out of line by
+ * src/trace/tracepoint.c.
+ *
+ * Where they are, as in 6.1 (kmm keeps kmalloc and kfree in slub.c, where
+ * 6.1 has them in slab_common.c):
+ *   kmalloc, kmem_cache_alloc, kfree,   slub.c: the entry points, after the allocation
+ *   kmem_cache_free                     (kmalloc's large branch too), before the free
+ *   mm_page_alloc                       page_alloc.c: the end of __alloc_pages(), failures too
+ *   mm_page_free                        free_pages_prepare(), and the boot-time frees
+ *                                       (__free_pages_core, free_reserved_area)
+ *   mm_page_alloc_zone_locked           __rmqueue_smallest()
+ *   mm_page_alloc_extfrag               __rmqueue_fallback(), after the steal
+ *   mm_page_pcpu_drain                  free_pcppages_bulk()
+ *   rss_stat                            memory.c's mm_trace_rss_stat(), for the RSS counters
+ *                                       (its caller is rmap.c's counter update: not yet wired)
+ *   mm_page_free_batched                free_unref_page_list(), which kmm does not have yet
+ */
+#ifndef KMM_TRACE_EVENTS_H
+#define KMM_TRACE_EVENTS_H
+
+#include "internal.h"
+
+/*
+ * The events of the kmem system, in the order `ls events/kmem` lists them:
+ * X(id, "name").  The id is the bit of kmm_trace_on.
+ */
+#define KMEM_EVENTS(X)                                             \
+	X(KFREE, "kfree")                                          \
+	X(KMALLOC, "kmalloc")                                      \
+	X(KMEM_CACHE_ALLOC, "kmem_cache_alloc")                    \
+	X(KMEM_CACHE_FREE, "kmem_cache_free")                      \
+	X(MM_PAGE_ALLOC, "mm_page_alloc")                          \
+	X(MM_PAGE_ALLOC_EXTFRAG, "mm_page_alloc_extfrag")          \
+	X(MM_PAGE_ALLOC_ZONE_LOCKED, "mm_page_alloc_zone_locked")  \
+	X(MM_PAGE_FREE, "mm_page_free")                            \
+	X(MM_PAGE_FREE_BATCHED, "mm_page_free_batched")            \
+	X(MM_PAGE_PCPU_DRAIN, "mm_page_pcpu_drain")                \
+	X(RSS_STAT, "rss_stat")
+
+enum trace_kmem_event {
+#define KMEM_EVENT_ENUM(id, name) TRACE_##id,
+	KMEM_EVENTS(KMEM_EVENT_ENUM)
+#undef KMEM_EVENT_ENUM
+	NR_KMEM_EVENTS
+};
+
+extern const char *const kmem_event_names[NR_KMEM_EVENTS];
+
+/*
+ * The booted machine's kmem events recording now, a bit each: enabled and
+ * tracing_on.  A plain global rather than a field of *M, so a hook costs
+ * one load relative to the instruction pointer (one machine runs at a time
+ * per process); tracepoint.c keeps it, 0 when no machine is booted.
+ */
+extern unsigned int kmm_trace_on __attribute__((visibility("hidden")));
+
+static inline bool trace_event_on(enum trace_kmem_event ev)
+{
+	return __builtin_expect(__atomic_load_n(&kmm_trace_on, __ATOMIC_RELAXED) & (1u << ev), 0);
+}
+
+struct kmem_cache;
+struct mm_struct;
+
+/* the records (tracepoint.c): called only while their event is on, so out of the hot paths' way */
+#define __trace_cold __attribute__((cold, noinline))
+__trace_cold void __trace_kmalloc(unsigned long call_site, const void *ptr, size_t bytes_req, size_t bytes_alloc, gfp_t gfp,
+		     int node);
+__trace_cold void __trace_kmem_cache_alloc(unsigned long call_site, const void *ptr, struct kmem_cache *s, gfp_t gfp, int node);
+__trace_cold void __trace_kfree(unsigned long call_site, const void *ptr);
+__trace_cold void __trace_kmem_cache_free(unsigned long call_site, const void *ptr, const struct kmem_cache *s);
+__trace_cold void __trace_mm_page(enum trace_kmem_event ev, struct page *page, unsigned int order, gfp_t gfp, int mt, int extra);
+__trace_cold void __trace_mm_page_alloc_extfrag(struct page *page, int alloc_order, int fallback_order, int alloc_mt,
+				   int fallback_mt);
+__trace_cold void __trace_rss_stat(struct mm_struct *mm, int member, long count);
+
+/* ---- the tracepoints ---------------------------------------------------------------- */
+
+#define _RET_IP_ ((unsigned long)__builtin_return_address(0))
+
+/*
+ * Macros rather than inline functions: the arguments (the caller's return
+ * address, s->size ...) are then computed only inside the taken branch,
+ * where an inline function's would be loaded ahead of the test.
+ */
+#define trace_kmalloc(call_site, ptr, bytes_req, bytes_alloc, gfp, node)                            \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_KMALLOC))                                                   \
+			__trace_kmalloc(call_site, ptr, bytes_req, bytes_alloc, gfp, node);          \
+	} while (0)
+
+#define trace_kmem_cache_alloc(call_site, ptr, s, gfp, node)                                         \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_KMEM_CACHE_ALLOC))                                          \
+			__trace_kmem_cache_alloc(call_site, ptr, s, gfp, node);                      \
+	} while (0)
+
+#define trace_kfree(call_site, ptr)                                                                  \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_KFREE))                                                     \
+			__trace_kfree(call_site, ptr);                                               \
+	} while (0)
+
+#define trace_kmem_cache_free(call_site, ptr, s)                                                     \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_KMEM_CACHE_FREE))                                           \
+			__trace_kmem_cache_free(call_site, ptr, s);                                  \
+	} while (0)
+
+/* page NULL: the allocation failed (page=00000000 pfn=0x0) */
+#define trace_mm_page_alloc(page, order, gfp, mt)                                                    \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_PAGE_ALLOC))                                             \
+			__trace_mm_page(TRACE_MM_PAGE_ALLOC, page, order, gfp, mt, 0);               \
+	} while (0)
+
+#define trace_mm_page_free(page, order)                                                              \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_PAGE_FREE))                                              \
+			__trace_mm_page(TRACE_MM_PAGE_FREE, page, order, 0, 0, 0);                   \
+	} while (0)
+
+#define trace_mm_page_free_batched(page)                                                             \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_PAGE_FREE_BATCHED))                                      \
+			__trace_mm_page(TRACE_MM_PAGE_FREE_BATCHED, page, 0, 0, 0, 0);               \
+	} while (0)
+
+#define trace_mm_page_alloc_zone_locked(page, order, mt, percpu_refill)                              \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_PAGE_ALLOC_ZONE_LOCKED))                                 \
+			__trace_mm_page(TRACE_MM_PAGE_ALLOC_ZONE_LOCKED, page, order, 0, mt, percpu_refill); \
+	} while (0)
+
+#define trace_mm_page_pcpu_drain(page, order, mt)                                                    \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_PAGE_PCPU_DRAIN))                                        \
+			__trace_mm_page(TRACE_MM_PAGE_PCPU_DRAIN, page, order, 0, mt, 0);            \
+	} while (0)
+
+#define trace_mm_page_alloc_extfrag(page, alloc_order, fallback_order, alloc_mt, fallback_mt)        \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_PAGE_ALLOC_EXTFRAG))                                     \
+			__trace_mm_page_alloc_extfrag(page, alloc_order, fallback_order, alloc_mt, fallback_mt); \
+	} while (0)
+
+/* count: the counter's new value, in pages */
+#define trace_rss_stat(mm, member, count)                                                            \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_RSS_STAT))                                                  \
+			__trace_rss_stat(mm, member, count);                                         \
+	} while (0)
+
+/* ---- the rest of the tracer (tracepoint.c) ------------------------------------------- */
+
+/* trace_event= and trace_buf_size= of the command line (arch/setup.c's table) */
+int setup_trace_event(const char *val, char *err, size_t errlen);
+int setup_trace_buf_size(const char *val, char *err, size_t errlen);
+/* start_kernel()'s trace_init(): the ring buffer, then the events trace_event= named */
+void trace_init(void);
+void trace_exit(void);
+/* the ring buffer's invariants, for kmm_verify: 0 or -EINVAL with why */
+int trace_verify(char *why, size_t whylen);
+/* The scenario's or a caller's idea of `current` for the TASK-PID column (NULL: <idle>-0). */
+struct task_struct;
+void trace_set_current(struct task_struct *t);
+
+/*
+ * The tracefs files under sys/kernel/tracing, for vmstat.c's table of
+ * views: X(id, "path", show, write).
+ */
+void trace_show(struct strbuf *sb);
+int trace_write(const char *val);
+void trace_show_set_event(struct strbuf *sb);
+int trace_write_set_event(const char *val);
+void trace_show_tracing_on(struct strbuf *sb);
+int trace_write_tracing_on(const char *val);
+void trace_show_buffer_size_kb(struct strbuf *sb);
+int trace_write_buffer_size_kb(const char *val);
+void trace_show_kmem_enable(struct strbuf *sb);
+int trace_write_kmem_enable(const char *val);
+#define KMEM_EVENT_ENABLE_DECLARE(id, name)                          \
+	void trace_show_enable_##id(struct strbuf *sb);              \
+	int trace_write_enable_##id(const char *val);
+KMEM_EVENTS(KMEM_EVENT_ENABLE_DECLARE)
+#undef KMEM_EVENT_ENABLE_DECLARE
+#define KMEM_EVENT_ENABLE_ENTRY(id, name) \
+	{ "sys/kernel/tracing/events/kmem/" name "/enable", trace_show_enable_##id, trace_write_enable_##id },
+#define TRACE_PROC_FILES                                                                           \
+	{ "sys/kernel/tracing/trace", trace_show, trace_write },                                   \
+	{ "sys/kernel/tracing/set_event", trace_show_set_event, trace_write_set_event },           \
+	{ "sys/kernel/tracing/tracing_on", trace_show_tracing_on, trace_write_tracing_on },        \
+	{ "sys/kernel/tracing/buffer_size_kb", trace_show_buffer_size_kb, trace_write_buffer_size_kb }, \
+	{ "sys/kernel/tracing/events/kmem/enable", trace_show_kmem_enable, trace_write_kmem_enable }, \
+	KMEM_EVENTS(KMEM_EVENT_ENABLE_ENTRY)
+
+#endif /* KMM_TRACE_EVENTS_H */

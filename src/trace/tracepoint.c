@@ -1,0 +1,919 @@
+/*
+ * tracepoint.c - kmm's own kmem: tracepoints and the ring buffer they write,
+ * read back as tracefs prints /sys/kernel/tracing/trace in Linux 6.1.
+ *
+ * Vocabulary.  An *event* is one of the kmem system's eleven (trace/events.h
+ * lists them); it is *enabled* through trace_event= on the command line,
+ * set_event, events/kmem/<event>/enable or the scenario's `trace on`, and
+ * *records* while tracing_on is 1 too.  kmm_trace_on is the one word the
+ * hooks look at: bit ev set <=> event ev enabled && tracing_on, so a hook
+ * whose event is off costs a load and a branch.  A *record* (struct
+ * trace_entry) holds the event's fields as the tracepoint's TP_fast_assign
+ * takes them - addresses already turned into simulated kernel addresses,
+ * the cache name copied (the cache may be gone when the trace is read), the
+ * TASK-PID column's comm and pid, the simulated CPU, the simulated clock -
+ * and is printed only when the trace is read, with TP_printk's format.
+ *
+ * The ring buffer is Linux's per CPU, in buffer pages:
+ *
+ *   cpu[c]: pages[0 .. nr_pages)   a ring of buffer pages, ENTRIES_PER_PAGE records each
+ *           head -> [oldest page] [ ... ] [tail: being written] -> (head again)
+ *
+ * A writer appends to the tail page; a full tail page moves on to the next
+ * page, and when that is the head (the buffer is full) the head page's
+ * records are overwritten as a whole - Linux's overwrite mode, which drops
+ * the oldest page of events, never the newest event.  entries = records in
+ * the ring, written = every record since the last clear, overrun = written
+ * - entries: the header's "entries-in-buffer/entries-written".  The size
+ * per CPU is trace_buf_size= (1441792 bytes, Linux's default) and
+ * buffer_size_kb; the rings are host memory, allocated when the first event
+ * goes on (a hook never allocates), paid for by the host as written.  A CPU's ring is guarded by its own lock; a thread on no
+ * simulated CPU writes CPU 0's.  Reading merges the CPUs' rings by
+ * timestamp, a global sequence number breaking ties (kmm's clock stands
+ * still between `sleep`s, so many records share a timestamp).
+ *
+ * Invariants: for each CPU, entries == Σ pages[].nr over the ring from head
+ * to tail (pages outside it hold nr 0) and written == entries + overrun;
+ * kmm_trace_on == (tracing_on ? enabled : 0) (trace_verify checks them).
+ *
+ * Columns.  TASK-PID is the task trace_set_current() named (the scenario
+ * names the task a statement acts on), else "<idle>-0" as Linux prints
+ * boot and kernel work outside a process.  The irq-flags column is "....."
+ * except for the events recorded under the zone lock with interrupts off
+ * (mm_page_alloc_zone_locked, mm_page_pcpu_drain, mm_page_alloc_extfrag):
+ * "d..1.".  Timestamps are the simulated clock, µs rounded as ns2usecs().
+ *
+ * Deliberately not done: the ring buffer's pages are not taken from the
+ * simulated machine's memory (a real 64 MiB-per-CPU buffer lowers MemFree
+ * by that much); writing buffer_size_kb starts new, empty rings (Linux
+ * keeps what fits), the old ones kept until the machine goes since a hook
+ * on another CPU may still be writing one; trace_clock= and per_cpu/ files are not modelled; events of
+ * other systems are refused with Linux's boot warning.
+ */
+#include "internal.h"
+
+#include <kmm/kstrtox.h>
+#include <kmm/task.h>
+#include <kmm/trace.h>
+
+#include "mm/slab.h"
+#include "trace/events.h"
+
+#define TRACE_BUF_SIZE_DEFAULT 1441792UL  /* bytes per CPU: Linux's TRACE_BUF_SIZE_DEFAULT */
+#define TRACE_BUF_SIZE_MAX (1UL << 30)    /* bytes per CPU kmm accepts (buffer_size_kb: -ENOMEM above) */
+#define BUF_PAGE_HDR 16                   /* Linux's buffer_data_page header: time stamp and commit */
+#define TRACE_NAME_LEN 32                 /* kmem_cache_free's name, as __string copies it (cut here) */
+
+const char *const kmem_event_names[NR_KMEM_EVENTS] = {
+#define KMEM_EVENT_NAME(id, name) [TRACE_##id] = name,
+	KMEM_EVENTS(KMEM_EVENT_NAME)
+#undef KMEM_EVENT_NAME
+};
+
+/* One event as recorded: the union of the kmem events' TP_STRUCT__entry fields. */
+struct trace_entry {
+	u64 ts_ns;                  /* the simulated clock */
+	u64 seq;                    /* global order of recording: ties of ts_ns */
+	unsigned long call_site;    /* host code address of the caller (%pS when printed) */
+	u64 ptr;                    /* object: simulated kernel address; page events: the pfn */
+	u64 bytes_req, bytes_alloc; /* kmalloc, kmem_cache_alloc; rss_stat: size in bytes (signed) */
+	gfp_t gfp;                  /* gfp_flags */
+	int node;                   /* node; page events: order (or alloc_order) */
+	int a, b, c, d;             /* migratetype, percpu_refill / fallback_order, alloc_mt, fallback_mt,
+				       change_ownership / rss_stat: member, curr, mm_id */
+	int pid;                    /* TASK-PID column */
+	u8 type;                    /* enum trace_kmem_event */
+	u8 accounted;               /* kmalloc, kmem_cache_alloc: accounted=true */
+	u8 page_null;               /* mm_page_alloc of a failed allocation */
+	u16 cpu;                    /* the simulated CPU */
+	char comm[16];              /* TASK-PID column */
+	char name[TRACE_NAME_LEN];  /* kmem_cache_free: the cache's name */
+};
+
+#define ENTRIES_PER_PAGE ((PAGE_SIZE - BUF_PAGE_HDR) / sizeof(struct trace_entry))
+
+struct trace_page {
+	unsigned int nr;                           /* records in e[] */
+	struct trace_entry e[ENTRIES_PER_PAGE];
+};
+
+/* One CPU's ring (lock held for everything below it). */
+struct ring_buffer_per_cpu {
+	pthread_mutex_t lock;
+	struct trace_page *pages;   /* [nr_pages], one allocation made when the events go on */
+	unsigned long nr_pages;     /* >= 2 */
+	unsigned long head;         /* the oldest page */
+	unsigned long tail;         /* the page being written */
+	unsigned long entries;      /* records in the ring: Σ pages[head..tail].nr */
+	unsigned long written;      /* records since the last clear: entries + overrun */
+	unsigned long overrun;      /* records overwritten */
+};
+
+struct trace_array {
+	char *boot_events;          /* trace_event= as given: trace_init() enables them */
+	unsigned long buf_size;     /* bytes per CPU */
+	unsigned int enabled;       /* bit per event: set_event, enable files, trace on */
+	bool tracing_on;            /* tracing_on: recording at all */
+	int nr_cpus;                /* rings in cpu[]: the machine's CPUs */
+	struct ring_buffer_per_cpu *cpu; /* [nr_cpus]; NULL until an event goes on (hooks load it once) */
+	struct retired_rings {      /* rings a resize replaced: a hook may still be writing one; freed at exit */
+		struct ring_buffer_per_cpu *cpu;
+		struct retired_rings *next;
+	} *retired;
+	u64 seq;                    /* next record's sequence number (atomic) */
+	pthread_mutex_t lock;       /* enabling, resizing, clearing against each other */
+};
+
+/*
+ * `current` as the TASK-PID column and rss_stat's curr see it: copied when
+ * set, since the task may exit (and be freed) inside the statement it names.
+ */
+static __thread struct {
+	bool set;                   /* a task is current; else <idle>-0 */
+	int pid;
+	char comm[16];
+	const struct mm_struct *mm; /* compared, never followed */
+} trace_current;
+
+void trace_set_current(struct task_struct *t)
+{
+	trace_current.set = t != NULL;
+	if (!t)
+		return;
+	trace_current.pid = t->pid;
+	memcpy(trace_current.comm, t->comm, sizeof(trace_current.comm));
+	trace_current.comm[sizeof(trace_current.comm) - 1] = 0;
+	trace_current.mm = t->mm;
+}
+
+/* ---- the buffer ---------------------------------------------------------------------------- */
+
+static unsigned long buf_nr_pages(unsigned long size)
+{
+	return max(DIV_ROUND_UP(size, PAGE_SIZE - BUF_PAGE_HDR), 2UL);
+}
+
+static void rings_free_one(struct ring_buffer_per_cpu *cpu, int nr)
+{
+	if (!cpu)
+		return;
+	for (int c = 0; c < nr; c++) {
+		free(cpu[c].pages);
+		pthread_mutex_destroy(&cpu[c].lock);
+	}
+	free(cpu);
+}
+
+static void rings_free(struct trace_array *tr)
+{
+	rings_free_one(tr->cpu, tr->nr_cpus);
+	tr->cpu = NULL;
+	while (tr->retired) {
+		struct retired_rings *r = tr->retired;
+		tr->retired = r->next;
+		rings_free_one(r->cpu, tr->nr_cpus);
+		free(r);
+	}
+}
+
+static int rings_alloc(struct trace_array *tr)
+{
+	struct ring_buffer_per_cpu *cpu = calloc((size_t)tr->nr_cpus, sizeof(*cpu));
+	if (!cpu)
+		return -ENOMEM;
+	for (int c = 0; c < tr->nr_cpus; c++) {
+		pthread_mutex_init(&cpu[c].lock, NULL);
+		cpu[c].nr_pages = buf_nr_pages(tr->buf_size);
+		/* calloc of this size maps fresh zero pages: only the pages written cost host memory */
+		cpu[c].pages = calloc(cpu[c].nr_pages, sizeof(*cpu[c].pages));
+		if (!cpu[c].pages) {
+			rings_free_one(cpu, c + 1);
+			return -ENOMEM;
+		}
+	}
+	__atomic_store_n(&tr->cpu, cpu, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The machine's trace array, made on first use (two CPUs may ask at once); NULL if the host has no memory. */
+static struct trace_array *trace_array_get(void)
+{
+	static pthread_mutex_t making = PTHREAD_MUTEX_INITIALIZER;
+	struct trace_array *tr = __atomic_load_n(&M->trace, __ATOMIC_ACQUIRE);
+	if (tr)
+		return tr;
+	pthread_mutex_lock(&making);
+	tr = M->trace;
+	if (!tr && (tr = calloc(1, sizeof(*tr)))) {
+		tr->buf_size = TRACE_BUF_SIZE_DEFAULT;
+		tr->tracing_on = true;
+		tr->nr_cpus = M->nr_cpus;
+		pthread_mutex_init(&tr->lock, NULL);
+		__atomic_store_n(&M->trace, tr, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&making);
+	return tr;
+}
+
+unsigned int kmm_trace_on;
+
+static void trace_on_update(struct trace_array *tr)
+{
+	__atomic_store_n(&kmm_trace_on, tr->tracing_on ? tr->enabled : 0, __ATOMIC_RELAXED);
+}
+
+/*
+ * The next free record of this CPU's ring, its lock held (ring_commit()
+ * lets go); NULL if there are no rings.  Never allocates: a hook may run
+ * under the zone lock or inside the page-fault trap.
+ */
+static struct trace_entry *ring_reserve(struct ring_buffer_per_cpu **out)
+{
+	struct trace_array *tr = __atomic_load_n(&M->trace, __ATOMIC_ACQUIRE);
+	struct ring_buffer_per_cpu *rings = tr ? __atomic_load_n(&tr->cpu, __ATOMIC_ACQUIRE) : NULL;
+	if (!rings)
+		return NULL;
+	int c = smp_processor_id();
+	if (c < 0 || c >= tr->nr_cpus)
+		c = 0;
+	struct ring_buffer_per_cpu *b = &rings[c];
+	pthread_mutex_lock(&b->lock);
+	struct trace_page *pg = &b->pages[b->tail];
+	if (pg->nr == ENTRIES_PER_PAGE) {
+		unsigned long next = (b->tail + 1) % b->nr_pages;
+		if (next == b->head) { /* full: the oldest page goes */
+			b->overrun += b->pages[next].nr;
+			b->entries -= b->pages[next].nr;
+			b->head = (b->head + 1) % b->nr_pages;
+		}
+		b->tail = next;
+		pg = &b->pages[next];
+		pg->nr = 0;
+	}
+	struct trace_entry *e = &pg->e[pg->nr++];
+	b->entries++;
+	b->written++;
+	memset(e, 0, sizeof(*e));
+	e->ts_ns = M->clock_ns;
+	e->seq = __atomic_fetch_add(&tr->seq, 1, __ATOMIC_RELAXED);
+	e->cpu = (u16)c;
+	if (trace_current.set) {
+		e->pid = trace_current.pid;
+		memcpy(e->comm, trace_current.comm, sizeof(e->comm));
+	} else {
+		memcpy(e->comm, "<idle>", 7);
+	}
+	*out = b;
+	return e;
+}
+
+static void ring_commit(struct ring_buffer_per_cpu *b)
+{
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Empty every ring (the trace file opened for writing with O_TRUNC). */
+static void rings_reset(struct trace_array *tr)
+{
+	for (int c = 0; tr->cpu && c < tr->nr_cpus; c++) {
+		struct ring_buffer_per_cpu *b = &tr->cpu[c];
+		pthread_mutex_lock(&b->lock);
+		for (unsigned long p = 0; p < b->nr_pages; p++)
+			b->pages[p].nr = 0;
+		b->head = b->tail = 0;
+		b->entries = b->written = b->overrun = 0;
+		pthread_mutex_unlock(&b->lock);
+	}
+}
+
+/* ---- the records (TP_fast_assign) ---------------------------------------------------------- */
+
+/* %p of a kernel pointer, as no_hash_pointers prints it: the simulated address (small values as they are). */
+static u64 trace_ptr(const void *p)
+{
+	if ((uintptr_t)p < PAGE_SIZE)
+		return (uintptr_t)p; /* NULL, ZERO_SIZE_PTR */
+	return kmm_addr_for_print(p);
+}
+
+void __trace_kmalloc(unsigned long call_site, const void *ptr, size_t bytes_req, size_t bytes_alloc, gfp_t gfp,
+		     int node)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_KMALLOC;
+	e->call_site = call_site;
+	e->ptr = trace_ptr(ptr);
+	e->bytes_req = bytes_req;
+	e->bytes_alloc = bytes_alloc;
+	e->gfp = gfp;
+	e->node = node;
+	e->accounted = !!(gfp & __GFP_ACCOUNT); /* CONFIG_MEMCG_KMEM, as Debian builds it */
+	ring_commit(b);
+}
+
+void __trace_kmem_cache_alloc(unsigned long call_site, const void *ptr, struct kmem_cache *s, gfp_t gfp, int node)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_KMEM_CACHE_ALLOC;
+	e->call_site = call_site;
+	e->ptr = trace_ptr(ptr);
+	e->bytes_req = s->object_size;
+	e->bytes_alloc = s->size;
+	e->gfp = gfp;
+	e->node = node;
+	e->accounted = (gfp & __GFP_ACCOUNT) || (s->flags & SLAB_ACCOUNT);
+	ring_commit(b);
+}
+
+void __trace_kfree(unsigned long call_site, const void *ptr)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_KFREE;
+	e->call_site = call_site;
+	e->ptr = trace_ptr(ptr);
+	ring_commit(b);
+}
+
+void __trace_kmem_cache_free(unsigned long call_site, const void *ptr, const struct kmem_cache *s)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_KMEM_CACHE_FREE;
+	e->call_site = call_site;
+	e->ptr = trace_ptr(ptr);
+	snprintf(e->name, sizeof(e->name), "%s", s && s->name ? s->name : "(null)");
+	ring_commit(b);
+}
+
+/* mm_page_alloc, mm_page_free, mm_page_free_batched, mm_page_alloc_zone_locked, mm_page_pcpu_drain */
+void __trace_mm_page(enum trace_kmem_event ev, struct page *page, unsigned int order, gfp_t gfp, int mt, int extra)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = (u8)ev;
+	e->page_null = !page;
+	e->ptr = page ? page_to_pfn(page) : 0;
+	e->node = (int)order;
+	e->gfp = gfp;
+	e->a = mt;
+	e->b = extra;
+	ring_commit(b);
+}
+
+void __trace_mm_page_alloc_extfrag(struct page *page, int alloc_order, int fallback_order, int alloc_mt,
+				   int fallback_mt)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_MM_PAGE_ALLOC_EXTFRAG;
+	e->ptr = page_to_pfn(page);
+	e->node = alloc_order;
+	e->a = fallback_order;
+	e->b = alloc_mt;
+	e->c = fallback_mt;
+	e->d = alloc_mt == get_pageblock_migratetype(page);
+	ring_commit(b);
+}
+
+void __trace_rss_stat(struct mm_struct *mm, int member, long count)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	/* mm_ptr_to_hash(): 32 bits that name the mm without giving its address away */
+	u64 h = (u64)(uintptr_t)mm * 0x9e3779b97f4a7c15ULL;
+	e->type = TRACE_RSS_STAT;
+	e->a = member;
+	e->b = trace_current.set && trace_current.mm == mm;
+	e->c = (int)(u32)(h >> 32);
+	e->bytes_req = (u64)(count * (long)PAGE_SIZE);
+	ring_commit(b);
+}
+
+/* ---- printing (TP_printk) ------------------------------------------------------------------- */
+
+/* pfn_to_page(pfn) as the simulated kernel's address: mem_map (FLATMEM) or the vmemmap */
+static unsigned long page_kva(u64 pfn)
+{
+	unsigned long base = M->prof->flatmem ? M->layout.page_offset + M->mem_map_phys : M->layout.vmemmap_base;
+	return base + (unsigned long)pfn * M->prof->struct_page_size;
+}
+
+static void print_entry(struct strbuf *sb, const struct trace_entry *e)
+{
+	int w = M->prof->bits / 4;
+	static const char *const rss_names[] = { "MM_FILEPAGES", "MM_ANONPAGES", "MM_SWAPENTS", "MM_SHMEMPAGES" };
+	u64 usecs = (e->ts_ns + 500) / 1000;
+	bool irqs_off = e->type == TRACE_MM_PAGE_ALLOC_ZONE_LOCKED || e->type == TRACE_MM_PAGE_PCPU_DRAIN ||
+			e->type == TRACE_MM_PAGE_ALLOC_EXTFRAG;
+	sb_printf(sb, "%16s-%-7d [%03d] %s %5llu.%06llu: %s: ", e->comm, e->pid, e->cpu, irqs_off ? "d..1." : ".....",
+		  (unsigned long long)(usecs / 1000000), (unsigned long long)(usecs % 1000000), kmem_event_names[e->type]);
+	char sym[160], gfp[200];
+	switch (e->type) {
+	case TRACE_KMALLOC:
+	case TRACE_KMEM_CACHE_ALLOC:
+		sprint_symbol(sym, sizeof(sym), e->call_site);
+		if (e->gfp)
+			gfp_flags_name(e->gfp, gfp, sizeof(gfp));
+		else
+			snprintf(gfp, sizeof(gfp), "none");
+		sb_printf(sb, "call_site=%s ptr=%0*llx bytes_req=%llu bytes_alloc=%llu gfp_flags=%s node=%d accounted=%s\n",
+			  sym, w, (unsigned long long)e->ptr, (unsigned long long)e->bytes_req,
+			  (unsigned long long)e->bytes_alloc, gfp, e->node, e->accounted ? "true" : "false");
+		break;
+	case TRACE_KFREE:
+		sprint_symbol(sym, sizeof(sym), e->call_site);
+		sb_printf(sb, "call_site=%s ptr=%0*llx\n", sym, w, (unsigned long long)e->ptr);
+		break;
+	case TRACE_KMEM_CACHE_FREE:
+		sprint_symbol(sym, sizeof(sym), e->call_site);
+		sb_printf(sb, "call_site=%s ptr=%0*llx name=%s\n", sym, w, (unsigned long long)e->ptr, e->name);
+		break;
+	case TRACE_MM_PAGE_ALLOC:
+		if (e->gfp)
+			gfp_flags_name(e->gfp, gfp, sizeof(gfp));
+		else
+			snprintf(gfp, sizeof(gfp), "none");
+		sb_printf(sb, "page=%0*lx pfn=0x%llx order=%d migratetype=%d gfp_flags=%s\n", w,
+			  e->page_null ? 0UL : page_kva(e->ptr), (unsigned long long)e->ptr, e->node, e->a, gfp);
+		break;
+	case TRACE_MM_PAGE_FREE:
+		sb_printf(sb, "page=%0*lx pfn=0x%llx order=%d\n", w, page_kva(e->ptr), (unsigned long long)e->ptr, e->node);
+		break;
+	case TRACE_MM_PAGE_FREE_BATCHED:
+		sb_printf(sb, "page=%0*lx pfn=0x%llx order=0\n", w, page_kva(e->ptr), (unsigned long long)e->ptr);
+		break;
+	case TRACE_MM_PAGE_ALLOC_ZONE_LOCKED:
+		sb_printf(sb, "page=%0*lx pfn=0x%llx order=%u migratetype=%d percpu_refill=%d\n", w, page_kva(e->ptr),
+			  (unsigned long long)e->ptr, (unsigned)e->node, e->a, e->b);
+		break;
+	case TRACE_MM_PAGE_PCPU_DRAIN:
+		sb_printf(sb, "page=%0*lx pfn=0x%llx order=%d migratetype=%d\n", w, page_kva(e->ptr),
+			  (unsigned long long)e->ptr, e->node, e->a);
+		break;
+	case TRACE_MM_PAGE_ALLOC_EXTFRAG:
+		sb_printf(sb,
+			  "page=%0*lx pfn=0x%llx alloc_order=%d fallback_order=%d pageblock_order=%d alloc_migratetype=%d "
+			  "fallback_migratetype=%d fragmenting=%d change_ownership=%d\n",
+			  w, page_kva(e->ptr), (unsigned long long)e->ptr, e->node, e->a, M->prof->pageblock_order, e->b,
+			  e->c, e->a < M->prof->pageblock_order, e->d);
+		break;
+	case TRACE_RSS_STAT:
+		sb_printf(sb, "mm_id=%u curr=%d type=%s size=%lldB\n", (unsigned)e->c, e->b,
+			  (unsigned)e->a < ARRAY_SIZE(rss_names) ? rss_names[e->a] : "?", (long long)e->bytes_req);
+		break;
+	}
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct trace_entry *x = *(const struct trace_entry *const *)a, *y = *(const struct trace_entry *const *)b;
+	if (x->ts_ns != y->ts_ns)
+		return x->ts_ns < y->ts_ns ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The trace file: the nop tracer's header, then every record in the rings, oldest first. */
+void trace_show(struct strbuf *sb)
+{
+	struct trace_array *tr = trace_array_get();
+	unsigned long entries = 0, written = 0;
+	const struct trace_entry **all = NULL;
+	size_t n = 0;
+	if (tr)
+		pthread_mutex_lock(&tr->lock); /* no resize meanwhile */
+	if (tr && tr->cpu) {
+		for (int c = 0; c < tr->nr_cpus; c++)
+			pthread_mutex_lock(&tr->cpu[c].lock);
+		for (int c = 0; c < tr->nr_cpus; c++) {
+			entries += tr->cpu[c].entries;
+			written += tr->cpu[c].written;
+		}
+		all = malloc((entries ? entries : 1) * sizeof(*all));
+		for (int c = 0; all && c < tr->nr_cpus; c++) {
+			struct ring_buffer_per_cpu *b = &tr->cpu[c];
+			if (!b->entries)
+				continue;
+			for (unsigned long p = b->head;; p = (p + 1) % b->nr_pages) {
+				for (unsigned i = 0; i < b->pages[p].nr; i++)
+					all[n++] = &b->pages[p].e[i];
+				if (p == b->tail)
+					break;
+			}
+		}
+	}
+	sb_printf(sb, "# tracer: nop\n#\n# entries-in-buffer/entries-written: %lu/%lu   #P:%d\n#\n", entries, written,
+		  M->nr_cpus);
+	sb_printf(sb, "#                                _-----=> irqs-off/BH-disabled\n"
+		      "#                               / _----=> need-resched\n"
+		      "#                              | / _---=> hardirq/softirq\n"
+		      "#                              || / _--=> preempt-depth\n"
+		      "#                              ||| / _-=> migrate-disable\n"
+		      "#                              |||| /     delay\n"
+		      "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n"
+		      "#              | |         |   |||||     |         |\n");
+	if (all) {
+		qsort(all, n, sizeof(*all), entry_cmp);
+		for (size_t i = 0; i < n; i++)
+			print_entry(sb, all[i]);
+	}
+	free(all);
+	if (tr && tr->cpu)
+		for (int c = tr->nr_cpus; c-- > 0;)
+			pthread_mutex_unlock(&tr->cpu[c].lock);
+	if (tr)
+		pthread_mutex_unlock(&tr->lock);
+}
+
+/* Writing the trace file (any value: `echo > trace`) empties the buffer. */
+int trace_write(const char *val)
+{
+	kmm_trace_clear();
+	return 0;
+}
+
+/* ---- enabling -------------------------------------------------------------------------------- */
+
+/*
+ * One word of set_event or trace_event=, as ftrace_set_clr_event() reads
+ * it: "[!]SYSTEM:EVENT", "SYSTEM:" or "SYSTEM:*" (the whole system), "*:EVENT",
+ * or a bare word that names a system or an event.  The events it matches
+ * (0: none - Linux's -EINVAL); *clear for a leading '!'.
+ */
+static unsigned int event_word_mask(const char *w, size_t len, bool *clear)
+{
+	*clear = len && w[0] == '!';
+	if (*clear) {
+		w++;
+		len--;
+	}
+	const char *colon = memchr(w, ':', len);
+	const char *sys = NULL, *ev = w;
+	size_t syslen = 0, evlen = len;
+	if (colon) {
+		sys = w;
+		syslen = (size_t)(colon - w);
+		ev = colon + 1;
+		evlen = len - syslen - 1;
+		if (!syslen || (syslen == 1 && sys[0] == '*'))
+			sys = NULL;
+		if (!evlen || (evlen == 1 && ev[0] == '*'))
+			ev = NULL;
+		if (sys && !(syslen == 4 && !memcmp(sys, "kmem", 4)))
+			return 0;
+	} else if (len == 4 && !memcmp(w, "kmem", 4)) {
+		ev = NULL; /* the system's name */
+	}
+	if (!ev)
+		return colon && !sys ? 0 : (1u << NR_KMEM_EVENTS) - 1; /* "*:*" names no system of its own: refused */
+	for (int i = 0; i < NR_KMEM_EVENTS; i++)
+		if (strlen(kmem_event_names[i]) == evlen && !memcmp(kmem_event_names[i], ev, evlen))
+			return 1u << i;
+	return 0;
+}
+
+int kmm_trace_parse_events(const char *events, unsigned int *set, unsigned int *clear, char *bad, size_t badlen)
+{
+	*set = *clear = 0;
+	if (!events)
+		return 0;
+	for (const char *p = events; *p;) {
+		size_t len = strcspn(p, ", \t\n");
+		if (len) {
+			bool neg;
+			unsigned int m = event_word_mask(p, len, &neg);
+			if (!m) {
+				if (bad && badlen)
+					snprintf(bad, badlen, "%.*s", (int)min(len, (size_t)100), p);
+				return -EINVAL;
+			}
+			if (neg)
+				*clear |= m;
+			else
+				*set |= m;
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
+int kmm_trace_enable(const char *events, bool on)
+{
+	if (!M)
+		return -ENODEV;
+	unsigned int set, clear;
+	if (kmm_trace_parse_events(events ? events : "kmem", &set, &clear, NULL, 0))
+		return -EINVAL;
+	if (!on) {
+		clear |= set;
+		set = 0;
+	}
+	struct trace_array *tr = trace_array_get();
+	if (!tr)
+		return -ENOMEM;
+	pthread_mutex_lock(&tr->lock);
+	int ret = 0;
+	if (set && !tr->cpu)
+		ret = rings_alloc(tr);
+	if (!ret) {
+		tr->enabled = (tr->enabled | set) & ~clear;
+		trace_on_update(tr);
+	}
+	pthread_mutex_unlock(&tr->lock);
+	return ret;
+}
+
+void kmm_trace_clear(void)
+{
+	struct trace_array *tr = M ? trace_array_get() : NULL;
+	if (!tr)
+		return;
+	pthread_mutex_lock(&tr->lock);
+	rings_reset(tr);
+	pthread_mutex_unlock(&tr->lock);
+}
+
+/* set_event: the enabled events, one "system:event" a line */
+void trace_show_set_event(struct strbuf *sb)
+{
+	unsigned int en = M->trace ? M->trace->enabled : 0;
+	for (int i = 0; i < NR_KMEM_EVENTS; i++)
+		if (en & (1u << i))
+			sb_printf(sb, "kmem:%s\n", kmem_event_names[i]);
+}
+
+/* Writing set_event as `echo WORDS > set_event` does: everything off, then the words' events on (or off for !). */
+int trace_write_set_event(const char *val)
+{
+	unsigned int set, clear;
+	if (kmm_trace_parse_events(val, &set, &clear, NULL, 0))
+		return -EINVAL;
+	int ret = kmm_trace_enable("kmem", false);
+	return ret || !set ? ret : kmm_trace_enable(val, true);
+}
+
+void trace_show_tracing_on(struct strbuf *sb)
+{
+	sb_printf(sb, "%d\n", M->trace ? M->trace->tracing_on : 1);
+}
+
+/* A boolean file's value: "0" or "1" (tracing_on takes any number: not 0 is on). */
+static int parse_01(const char *val, unsigned long max, unsigned long *out)
+{
+	char buf[32];
+	size_t n = val ? strcspn(val, "\n") : 0;
+	if (!n || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, val, n);
+	buf[n] = 0;
+	if (kstrtoul(buf, 10, out) || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+int trace_write_tracing_on(const char *val)
+{
+	unsigned long v;
+	if (parse_01(val, ~0UL, &v))
+		return -EINVAL;
+	struct trace_array *tr = trace_array_get();
+	if (!tr)
+		return -ENOMEM;
+	pthread_mutex_lock(&tr->lock);
+	tr->tracing_on = v != 0;
+	trace_on_update(tr);
+	pthread_mutex_unlock(&tr->lock);
+	return 0;
+}
+
+void trace_show_buffer_size_kb(struct strbuf *sb)
+{
+	sb_printf(sb, "%lu\n", (M->trace ? M->trace->buf_size : TRACE_BUF_SIZE_DEFAULT) >> 10);
+}
+
+static int trace_resize(unsigned long bytes)
+{
+	struct trace_array *tr = trace_array_get();
+	if (!tr)
+		return -ENOMEM;
+	pthread_mutex_lock(&tr->lock);
+	/*
+	 * A hook on another CPU may have loaded the old rings and be writing
+	 * one: they are retired, not freed, until the machine goes; the new
+	 * rings start empty.
+	 */
+	int ret = 0;
+	struct retired_rings *r = tr->cpu ? malloc(sizeof(*r)) : NULL;
+	if (tr->cpu && !r) {
+		ret = -ENOMEM;
+	} else {
+		unsigned long old = tr->buf_size;
+		tr->buf_size = bytes;
+		if (r) {
+			struct ring_buffer_per_cpu *was = tr->cpu;
+			ret = rings_alloc(tr);
+			if (ret) {
+				tr->buf_size = old;
+				free(r);
+			} else {
+				r->cpu = was;
+				r->next = tr->retired;
+				tr->retired = r;
+			}
+		}
+	}
+	pthread_mutex_unlock(&tr->lock);
+	return ret;
+}
+
+int trace_write_buffer_size_kb(const char *val)
+{
+	unsigned long kb;
+	if (parse_01(val, ~0UL, &kb) || !kb)
+		return -EINVAL;
+	if (kb > TRACE_BUF_SIZE_MAX >> 10)
+		return -ENOMEM;
+	return trace_resize(kb << 10);
+}
+
+/* events/kmem/enable: 0, 1, or X when some are on */
+void trace_show_kmem_enable(struct strbuf *sb)
+{
+	unsigned int en = M->trace ? M->trace->enabled : 0, all = (1u << NR_KMEM_EVENTS) - 1;
+	sb_printf(sb, "%s\n", en == all ? "1" : en ? "X" : "0");
+}
+
+int trace_write_kmem_enable(const char *val)
+{
+	unsigned long v;
+	if (parse_01(val, 1, &v))
+		return -EINVAL;
+	return kmm_trace_enable("kmem", v);
+}
+
+#define KMEM_EVENT_ENABLE_FILE(id, name)                                             \
+	void trace_show_enable_##id(struct strbuf *sb)                               \
+	{                                                                            \
+		sb_printf(sb, "%d\n", M->trace && (M->trace->enabled & (1u << TRACE_##id)) ? 1 : 0); \
+	}                                                                            \
+	int trace_write_enable_##id(const char *val)                                 \
+	{                                                                            \
+		unsigned long v;                                                     \
+		if (parse_01(val, 1, &v))                                            \
+			return -EINVAL;                                              \
+		return kmm_trace_enable("kmem:" name, v);                            \
+	}
+KMEM_EVENTS(KMEM_EVENT_ENABLE_FILE)
+#undef KMEM_EVENT_ENABLE_FILE
+
+/* ---- the validator -------------------------------------------------------------------------- */
+
+/*
+ * The rings' invariants (kmm_verify runs it): per CPU, head and tail inside
+ * the ring, entries == Σ nr of the pages from head to tail, no page fuller
+ * than ENTRIES_PER_PAGE, written == entries + overrun; kmm_trace_on ==
+ * (tracing_on ? enabled : 0), and no event on without rings to write.
+ */
+int trace_verify(char *why, size_t whylen)
+{
+	struct trace_array *tr = M->trace;
+	if (!tr) {
+		if (kmm_trace_on) {
+			snprintf(why, whylen, "trace: events %#x on with no trace array", kmm_trace_on);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	int ret = 0;
+	pthread_mutex_lock(&tr->lock);
+	unsigned int want = tr->tracing_on ? tr->enabled : 0;
+	if (kmm_trace_on != want) {
+		snprintf(why, whylen, "trace: trace_on %#x, but enabled %#x and tracing_on %d", kmm_trace_on, tr->enabled,
+			 tr->tracing_on);
+		ret = -EINVAL;
+	} else if (tr->enabled && !tr->cpu) {
+		snprintf(why, whylen, "trace: events %#x enabled with no ring buffer", tr->enabled);
+		ret = -EINVAL;
+	}
+	for (int c = 0; !ret && tr->cpu && c < tr->nr_cpus; c++) {
+		struct ring_buffer_per_cpu *b = &tr->cpu[c];
+		pthread_mutex_lock(&b->lock);
+		unsigned long sum = 0;
+		if (b->head >= b->nr_pages || b->tail >= b->nr_pages) {
+			snprintf(why, whylen, "trace: cpu%d ring head %lu tail %lu of %lu pages", c, b->head, b->tail,
+				 b->nr_pages);
+			ret = -EINVAL;
+		}
+		for (unsigned long p = b->head; !ret; p = (p + 1) % b->nr_pages) {
+			if (b->pages[p].nr > ENTRIES_PER_PAGE) {
+				snprintf(why, whylen, "trace: cpu%d page %lu holds %u records, at most %zu fit", c, p,
+					 b->pages[p].nr, ENTRIES_PER_PAGE);
+				ret = -EINVAL;
+			}
+			sum += b->pages[p].nr;
+			if (p == b->tail)
+				break;
+		}
+		if (!ret && (sum != b->entries || b->written != b->entries + b->overrun)) {
+			snprintf(why, whylen, "trace: cpu%d ring holds %lu records, counts entries %lu written %lu overrun %lu",
+				 c, sum, b->entries, b->written, b->overrun);
+			ret = -EINVAL;
+		}
+		pthread_mutex_unlock(&b->lock);
+	}
+	pthread_mutex_unlock(&tr->lock);
+	return ret;
+}
+
+/* ---- boot ----------------------------------------------------------------------------------- */
+
+/* trace_event=LIST: kept until trace_init(), as Linux keeps bootup_event_buf */
+int setup_trace_event(const char *val, char *err, size_t errlen)
+{
+	struct trace_array *tr = trace_array_get();
+	if (!tr) {
+		snprintf(err, errlen, "trace_event=: out of memory");
+		return -ENOMEM;
+	}
+	free(tr->boot_events);
+	tr->boot_events = strdup(val ? val : "");
+	return 0;
+}
+
+/* trace_buf_size=SIZE: bytes per CPU (memparse; 0 is ignored, as Linux ignores it) */
+int setup_trace_buf_size(const char *val, char *err, size_t errlen)
+{
+	u64 v;
+	if (!val || kmm_parse_size(val, ~0ULL, &v)) {
+		snprintf(err, errlen, "trace_buf_size=%s: expected a size such as 64M", val ? val : "");
+		return -EINVAL;
+	}
+	if (!v)
+		return 0;
+	if (v > TRACE_BUF_SIZE_MAX) {
+		snprintf(err, errlen, "trace_buf_size=%s: kmm keeps at most %lu MiB per CPU", val, TRACE_BUF_SIZE_MAX >> 20);
+		return -EINVAL;
+	}
+	struct trace_array *tr = trace_array_get();
+	if (!tr) {
+		snprintf(err, errlen, "trace_buf_size=: out of memory");
+		return -ENOMEM;
+	}
+	tr->buf_size = (unsigned long)v;
+	return 0;
+}
+
+/*
+ * start_kernel()'s trace_init(), after mm_init(): the events of
+ * trace_event= go on, each word that matches nothing warned about as
+ * early_enable_events() warns.
+ */
+void trace_init(void)
+{
+	struct trace_array *tr = M->trace;
+	if (!tr || !tr->boot_events)
+		return;
+	char *list = tr->boot_events;
+	tr->boot_events = NULL;
+	for (char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		char save = p[len];
+		p[len] = 0;
+		if (len && kmm_trace_enable(p, p[0] != '!') == -EINVAL)
+			pr_warn("Failed to enable trace event: %s\n", p);
+		p[len] = save;
+		p += len + (save ? 1 : 0);
+	}
+	free(list);
+}
+
+void trace_exit(void)
+{
+	struct trace_array *tr = M->trace;
+	__atomic_store_n(&kmm_trace_on, 0, __ATOMIC_RELAXED);
+	if (!tr)
+		return;
+	rings_free(tr);
+	free(tr->boot_events);
+	pthread_mutex_destroy(&tr->lock);
+	free(tr);
+	M->trace = NULL;
+}
