@@ -1090,8 +1090,11 @@ int filemap_verify(char *why, size_t whylen)
  */
 #define NR_OPEN_DEFAULT (M->prof->bits)
 
+/* __free_fdtable(): only a table that was expanded (Linux never frees the embedded one) */
 static void fdtable_free(struct task_struct *t)
 {
+	if (!t->kobj.fdt)
+		return;
 	kfree(t->kobj.fdt);
 	kvfree(t->kobj.fd_array);
 	kvfree(t->kobj.fd_bits);
