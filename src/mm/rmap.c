@@ -278,9 +278,16 @@ int mm_counter(const struct page *page)
 	return page_is_shmem(page) ? MM_SHMEMPAGES : MM_FILEPAGES;
 }
 
+/*
+ * add_mm_counter(): every change is an rss_stat event.  (6.1 with
+ * SPLIT_RSS_COUNTING first gathers a task's own fault-time changes and
+ * reports them every 64 faults; kmm reports each.)
+ */
 static void rss_add(struct mm_struct *mm, const struct page *page, long delta)
 {
-	mm->rss[mm_counter(page)] += (unsigned long)delta;
+	int member = mm_counter(page);
+	mm->rss[member] += (unsigned long)delta;
+	mm_trace_rss_stat(mm, member, (long)mm->rss[member]);
 	if (delta > 0)
 		mm->hiwater_rss = max(mm->hiwater_rss, mm->rss[MM_ANONPAGES] + mm->rss[MM_FILEPAGES] + mm->rss[MM_SHMEMPAGES]);
 }
