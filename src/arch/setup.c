@@ -47,6 +47,7 @@
 #include "internal.h"
 
 #include <kmm/highmem.h> /* KM_MAX_IDX */
+#include <kmm/maple_tree.h>
 #include "mm/kfence.h"
 #include "sim/ram.h"
 #include "sim/track.h"
@@ -1666,6 +1667,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	mem_init_print_info();
 	kmem_cache_init();
 	vmalloc_init();
+	maple_tree_init(); /* start_kernel(): the maple_node cache (lib/maple_tree.c) */
 	/*
 	 * fork_init(): threads-max so that THREAD_SIZE stacks (8 KiB on i386,
 	 * 16 KiB on x86_64) take at most an eighth of RAM; init's
