@@ -469,9 +469,6 @@ static void fork_node_counts(const char *profile)
 		mas.node = MAS_START;
 		mas_store(&mas, vma);
 		cr_assert(!mas_is_err(&mas), "store %u", i);
-		if (getenv("MT_TRACE"))
-			fprintf(stderr, "store %u %#lx-%#lx: held %lu, tree %lu nodes, height %u\n", i, old.index, old.last,
-				mas_allocated(&mas), mt_nr_nodes(&child), mt_height(&child));
 		i++;
 	}
 	cr_assert_eq(kmem_cache_objects_in_use("maple_node") - base, expect_alloc, "the stores allocate nothing more");
@@ -479,15 +476,22 @@ static void fork_node_counts(const char *profile)
 	mt_set_in_rcu(&child);
 	assert_valid(&child, "child");
 	/*
-	 * The child's leaves hold 61 slots (30 VMAs, the 29 gaps between and
-	 * before/after them, minus the 14 places where VMAs touch: 30 + 17 = 47
-	 * slots with the leading NULL and the trailing one).  On 64-bit, the
-	 * bulk splits keep all but mt_min_slots (6) on the left, so the 47
-	 * slots take 3 leaves under one arange_64 root: 4 nodes, 5 of the 9
-	 * given back by mas_destroy().  On 32-bit, 47 slots need 2 leaves of
-	 * 32 and a root: 3 nodes, 4 of 7 given back.
+	 * The child's leaves hold 40 slots: 30 VMAs, 21 of whose 29 boundaries
+	 * touch, so 8 NULL ranges between them plus the leading and trailing
+	 * NULL.  The bulk load appends; a leaf that overflows is split keeping
+	 * all but mt_min_slots on the left (6.1's mab_calc_split() in
+	 * MA_STATE_BULK), outside RCU mode into the old node and one new one.
+	 * 64-bit (16 slots): the root leaf splits at the 12th VMA (17 slots:
+	 * 11 | 6, a new right leaf and a new root), then at the 22nd (18 slots:
+	 * 12 | 6) and at the 30th (17: 11 | 6): 4 leaves and the root, 5
+	 * nodes, 4 of the 9 given back by mas_destroy().  32-bit (32 slots):
+	 * one split, 2 leaves and the root, 4 of 7 given back.  (6.1 first
+	 * tries to push into a sibling, mas_push_data(), and builds split
+	 * nodes new even outside RCU mode; kmm does neither, so the shape
+	 * after other sequences can differ from 6.1's.  The 9 / 7 allocations
+	 * are 6.1's own.)
 	 */
-	long want_nodes = M->prof->bits == 64 ? 4 : 3;
+	long want_nodes = M->prof->bits == 64 ? 5 : 3;
 	cr_assert_eq((long)mt_nr_nodes(&child), want_nodes, "child has %lu nodes", mt_nr_nodes(&child));
 	cr_assert_eq(kmem_cache_objects_in_use("maple_node") - base, want_nodes);
 	MA_STATE(a, &parent, 0, 0);
@@ -503,15 +507,18 @@ static void fork_node_counts(const char *profile)
 	mtree_destroy(&child);
 	cr_assert_eq(kmem_cache_objects_in_use("maple_node"), base);
 	/* a VMA change: mas_preallocate() takes 1 + 3 * height nodes, mas_store_prealloc() gives back the rest */
+	long tree_only = kmem_cache_objects_in_use("maple_node");
+	unsigned long h = mt_height(&parent);
 	MA_STATE(pm, &parent, r[5][0], r[5][1] + 0x1000);
 	cr_assert_eq(mas_preallocate(&pm, entry_of(99), GFP_KERNEL), 0);
-	cr_assert_eq(mas_allocated(&pm), 1 + 3 * mt_height(&parent));
-	long pre = kmem_cache_objects_in_use("maple_node");
+	cr_assert_eq(mas_allocated(&pm), 1 + 3 * h);
+	cr_assert_eq(kmem_cache_objects_in_use("maple_node") - tree_only, (long)(1 + 3 * h));
 	unsigned long pnodes = mt_nr_nodes(&parent);
 	mas_store_prealloc(&pm, entry_of(99));
 	cr_assert_eq(mas_allocated(&pm), 0);
-	cr_assert_eq(kmem_cache_objects_in_use("maple_node"), pre - (long)(1 + 3 * mt_height(&parent)) + (long)mt_nr_nodes(&parent) - (long)pnodes + 0,
-		     "nodes held are the tree's");
+	cr_assert_eq(kmem_cache_objects_in_use("maple_node") - tree_only, (long)mt_nr_nodes(&parent) - (long)pnodes,
+		     "the state holds nothing after mas_store_prealloc()");
+	cr_assert_eq(mtree_load(&parent, r[5][1] + 0x1000), entry_of(99));
 	assert_valid(&parent, "after the VMA change");
 	mtree_destroy(&parent);
 	assert_nothing_lost("fork");

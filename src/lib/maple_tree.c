@@ -340,18 +340,21 @@ static struct kmem_cache *mt_find_cache(void)
 	return found;
 }
 
+static void mt_registered_reset(void);
+
+/* Boot (start_kernel): the cache, and no tree of an earlier machine is checked any more. */
 void maple_tree_init(void)
 {
 	/* 6.1: kmem_cache_create("maple_node", sizeof(struct maple_node), sizeof(struct maple_node), SLAB_PANIC, NULL) */
 	maple_node_cache = mt_find_cache();
 	if (!maple_node_cache)
 		maple_node_cache = kmem_cache_create("maple_node", MAPLE_NODE_SIZE, MAPLE_NODE_SIZE, SLAB_PANIC, NULL);
+	mt_registered_reset();
 }
 
 void mt_init_flags(struct maple_tree *mt, unsigned int flags)
 {
-	MM_BUG_ON(!M);
-	maple_tree_init();
+	MM_BUG_ON(!M || !maple_node_cache);
 	mt->ma_flags = flags & ~MT_FLAGS_HEIGHT_MASK;
 	mt->ma_root = 0;
 	mt->ma_kva = kmm_host_to_kva(mt);
@@ -1715,6 +1718,13 @@ void mt_dump(struct maple_tree *mt)
 #define MT_REGISTERED_MAX 64
 static struct maple_tree *mt_registered[MT_REGISTERED_MAX]; /* host side: checked by kmm_verify() */
 static pthread_mutex_t mt_registered_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void mt_registered_reset(void)
+{
+	pthread_mutex_lock(&mt_registered_lock);
+	memset(mt_registered, 0, sizeof(mt_registered));
+	pthread_mutex_unlock(&mt_registered_lock);
+}
 
 void kmm_mt_register(struct maple_tree *mt)
 {
