@@ -74,6 +74,7 @@
 #include <kmm/slab.h>
 
 #include "mm/slab.h"
+#include "sim/ram.h"
 
 #define MAPLE_ROOT_NODE 0x02UL
 #define MAPLE_ENODE_NULL 0x04UL
@@ -132,8 +133,12 @@ static inline unsigned mt_alloc_slots(void)
 
 /* ---- node words -------------------------------------------------------------------- */
 
+/* A node's host address: slab objects live in the direct map, one addition away. */
 static inline void *mn_host(unsigned long kva)
 {
+	unsigned long off = kva - M->layout.page_offset;
+	if (__builtin_expect(off < kmm_ram.direct_size, 1))
+		return (char *)kmm_ram.direct_base + off;
 	return kmm_kva_to_host(kva);
 }
 
@@ -521,52 +526,65 @@ static void mt_walk_path(const struct maple_tree *mt, unsigned long index, struc
 	}
 }
 
+static unsigned long mt_load_w64(unsigned long enode, unsigned long index, unsigned long *start, unsigned long *last);
+static unsigned long mt_load_w32(unsigned long enode, unsigned long index, unsigned long *start, unsigned long *last);
+
 /* The entry at index and its range [*start, *end]; NULL for an empty tree (range: everything). */
 static unsigned long mt_lookup(const struct maple_tree *mt, unsigned long index, unsigned long *start,
 			       unsigned long *endp)
 {
-	unsigned long enode = mt_root_enode(mt), min = 0, max = mt_ulong_max();
+	unsigned long enode = mt_root_enode(mt);
 	if (!enode) {
 		*start = 0;
-		*endp = max;
+		*endp = mt_ulong_max();
 		return 0;
 	}
-	for (;;) {
-		enum maple_type t = mte_type(enode);
-		void *n = mn_host(mte_kva(enode));
-		unsigned end = mn_data_end(n, t, max), i = 0;
-		while (i < end && mn_get(n, w_pivot(i)) < index)
-			i++;
-		unsigned long nmin = mn_slot_min(n, i, min), nmax = mn_slot_max(n, t, i, end, max);
-		unsigned long slot = mn_get(n, w_slot(t, i));
-		if (t == maple_leaf_64) {
-			*start = nmin;
-			*endp = nmax;
-			return slot;
-		}
-		min = nmin;
-		max = nmax;
-		enode = slot;
-	}
+	return mt_wbytes() == 8 ? mt_load_w64(enode, index, start, endp) : mt_load_w32(enode, index, start, endp);
 }
+
+/*
+ * The lookup walk, written once per word width (the hot path: find_vma and
+ * the fault handler): read the pivots as an array, no per-word width test.
+ */
+#define MT_DEFINE_LOAD(name, word_t, range_slots, arange_slots)                                         \
+	static unsigned long name(unsigned long enode, unsigned long index, unsigned long *start,        \
+				  unsigned long *last)                                                   \
+	{                                                                                                \
+		unsigned long min = 0, max = (word_t)~(word_t)0;                                          \
+		for (;;) {                                                                               \
+			enum maple_type t = mte_type(enode);                                             \
+			const word_t *n = mn_host(mte_kva(enode));                                       \
+			unsigned S = t == maple_arange_64 ? (arange_slots) : (range_slots), end;         \
+			const word_t *piv = n + 1;                                                       \
+			const unsigned char *meta = (const unsigned char *)(n + (t == maple_arange_64 ? 3 * S : 2 * S - 1)); \
+			if (t == maple_arange_64 || !piv[S - 2])                                         \
+				end = meta[0];                                                           \
+			else                                                                             \
+				end = piv[S - 2] == max ? S - 2 : S - 1;                                 \
+			unsigned i = 0;                                                                  \
+			while (i < end && piv[i] < index)                                                \
+				i++;                                                                     \
+			if (i)                                                                           \
+				min = (unsigned long)piv[i - 1] + 1;                                     \
+			if (i < end)                                                                     \
+				max = piv[i];                                                            \
+			if (t == maple_leaf_64) {                                                        \
+				*start = min;                                                            \
+				*last = max;                                                             \
+				return n[S + i];                                                         \
+			}                                                                                \
+			enode = n[S + i];                                                                \
+		}                                                                                        \
+	}
+MT_DEFINE_LOAD(mt_load_w64, u64, MAPLE_RANGE64_SLOTS_64, MAPLE_ARANGE64_SLOTS_64)
+MT_DEFINE_LOAD(mt_load_w32, u32, MAPLE_RANGE64_SLOTS_32, MAPLE_ARANGE64_SLOTS_32)
 
 void *mtree_load(struct maple_tree *mt, unsigned long index)
 {
-	unsigned long enode = mt_root_enode(mt), max = mt_ulong_max();
-	if (!enode || index > max)
+	unsigned long enode = mt_root_enode(mt), s, e;
+	if (!enode || index > mt_ulong_max())
 		return NULL;
-	for (;;) {
-		enum maple_type t = mte_type(enode);
-		void *n = mn_host(mte_kva(enode));
-		unsigned end = mn_data_end(n, t, max), i = 0;
-		while (i < end && mn_get(n, w_pivot(i)) < index)
-			i++;
-		unsigned long slot = mn_get(n, w_slot(t, i));
-		if (t == maple_leaf_64)
-			return (void *)slot;
-		max = mn_slot_max(n, t, i, end, max);
-		enode = slot;
-	}
+	return (void *)(mt_wbytes() == 8 ? mt_load_w64(enode, index, &s, &e) : mt_load_w32(enode, index, &s, &e));
 }
 
 /* Point the state at the slot holding mas->index; index/last become that slot's range. */
@@ -730,15 +748,26 @@ void *mas_prev(struct ma_state *mas, unsigned long min)
 	return mas_prev_entry(mas, min);
 }
 
+/*
+ * 6.1's mt_find(): the first entry at or after *index, starting at most at
+ * max; *index moves past it.  Two NULL ranges never touch, so the range
+ * after a NULL one holds an entry: at most two walks.
+ */
 void *mt_find(struct maple_tree *mt, unsigned long *index, unsigned long max)
 {
-	MA_STATE(mas, mt, *index, *index);
-	if (*index > max)
+	unsigned long s, e, entry;
+	if (*index > max || *index > mt_ulong_max())
 		return NULL;
-	void *e = mas_find(&mas, max);
-	if (e)
-		*index = (mas.last + 1) & mt_ulong_max(); /* 0 after ULONG_MAX: mt_find_after() stops */
-	return e;
+	entry = mt_lookup(mt, *index, &s, &e);
+	if (!entry) {
+		if (e >= max)
+			return NULL;
+		entry = mt_lookup(mt, e + 1, &s, &e);
+		if (!entry || s > max)
+			return NULL;
+	}
+	*index = (e + 1) & mt_ulong_max(); /* 0 after ULONG_MAX: mt_find_after() stops */
+	return (void *)entry;
 }
 
 void *mt_find_after(struct maple_tree *mt, unsigned long *index, unsigned long max)
