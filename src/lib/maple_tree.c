@@ -561,9 +561,9 @@ static unsigned long mt_lookup(const struct maple_tree *mt, unsigned long index,
 				end = meta[0];                                                           \
 			else                                                                             \
 				end = piv[S - 2] == max ? S - 2 : S - 1;                                 \
-			unsigned i = 0;                                                                  \
-			while (i < end && piv[i] < index)                                                \
-				i++;                                                                     \
+			unsigned i = 0; /* pivots are sorted: the slot is the count below index */   \
+			for (unsigned k = 0; k < end; k++)                                               \
+				i += piv[k] < index;                                                     \
 			if (i)                                                                           \
 				min = (unsigned long)piv[i - 1] + 1;                                     \
 			if (i < end)                                                                     \
