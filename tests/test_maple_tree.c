@@ -618,3 +618,88 @@ static void failslab_leaves_tree_unchanged(const char *profile)
 	assert_nothing_lost("failslab");
 }
 TEST_ON_EVERY_PROFILE(maple, failslab_leaves_tree_unchanged, failslab_leaves_tree_unchanged)
+
+/* ---- the API at its edges ---------------------------------------------------------------- */
+
+static void api_edges(const char *profile)
+{
+	boot_mt(profile);
+	unsigned long top = mt_ulong_max();
+	struct maple_tree mt;
+	mt_init_flags(&mt, MM_MT_FLAGS);
+	/* an empty tree */
+	cr_assert_null(mtree_load(&mt, 0));
+	cr_assert_null(mtree_load(&mt, top));
+	MA_STATE(mas, &mt, 1234, 1234);
+	cr_assert_null(mas_walk(&mas));
+	cr_assert(mas.index == 0 && mas.last == top, "an empty tree is one NULL range");
+	mas_set(&mas, 0);
+	cr_assert_null(mas_find(&mas, top));
+	cr_assert_eq(mas_empty_area(&mas, 0x1000, 0x9fff, 0x2000), 0);
+	cr_assert_eq(mas.index, 0x1000);
+	cr_assert_eq(mas_empty_area_rev(&mas, 0x1000, 0x9fff, 0x2000), 0);
+	cr_assert(mas.index == 0x8000 && mas.last == 0x9fff);
+	cr_assert_eq(mas_empty_area(&mas, 0x9fff, 0x1000, 1), -EINVAL, "min above max");
+	cr_assert_eq(mas_empty_area(&mas, 0x1000, 0x9fff, 0), -EINVAL, "size 0");
+	cr_assert_null(mtree_erase(&mt, 5), "erasing nothing");
+	cr_assert_eq(mt_nr_nodes(&mt), 0);
+
+	/* insert refuses what overlaps, and NULL */
+	cr_assert_eq(mtree_insert_range(&mt, 0x1000, 0x1fff, entry_of(1), GFP_KERNEL), 0);
+	cr_assert_eq(mtree_insert_range(&mt, 0x1fff, 0x2fff, entry_of(2), GFP_KERNEL), -EEXIST);
+	cr_assert_eq(mtree_insert(&mt, 0x3000, NULL, GFP_KERNEL), -EINVAL);
+	cr_assert_eq(mtree_insert(&mt, 0x3000, entry_of(3), GFP_KERNEL), 0);
+	/* the very last index, and a walk that must stop there */
+	cr_assert_eq(mtree_store(&mt, top, entry_of(4), GFP_KERNEL), 0);
+	cr_assert_eq(mtree_load(&mt, top), entry_of(4));
+	cr_assert_null(mtree_load(&mt, top - 1));
+	unsigned long index = 0;
+	void *e;
+	unsigned n = 0;
+	mt_for_each(&mt, e, index, top)
+		n++;
+	cr_assert_eq(n, 3, "mt_for_each saw %u entries", n);
+	/* a paused walk resumes after what it saw, even when the tree changed */
+	mas_set(&mas, 0);
+	cr_assert_eq(mas_find(&mas, top), entry_of(1));
+	mas_pause(&mas);
+	cr_assert_eq(mtree_store_range(&mt, 0x2000, 0x2fff, entry_of(5), GFP_KERNEL), 0);
+	cr_assert_eq(mas_find(&mas, top), entry_of(5));
+	cr_assert_eq(mas_find(&mas, top), entry_of(3));
+	cr_assert_eq(mas_find(&mas, top), entry_of(4));
+	cr_assert_null(mas_find(&mas, top));
+	/* backwards from the top */
+	MA_STATE(rev, &mt, top, top);
+	cr_assert_eq(mas_find_rev(&rev, 0), entry_of(4));
+	cr_assert_eq(mas_find_rev(&rev, 0), entry_of(3));
+	cr_assert_eq(mas_find_rev(&rev, 0x2800), entry_of(5));
+	cr_assert_null(mas_find_rev(&rev, 0x2800), "nothing ends at or above the limit");
+	/* a reserved value puts the state in error and changes nothing */
+	MA_STATE(bad, &mt, 0x5000, 0x5fff);
+	unsigned long nodes = mt_nr_nodes(&mt);
+	mas_store(&bad, (void *)2UL);
+	cr_assert(mas_is_err(&bad));
+	cr_assert_null(mtree_load(&mt, 0x5000));
+	cr_assert_eq(mt_nr_nodes(&mt), nodes);
+	/* one entry over everything, then erased: the tree is empty and holds no node */
+	cr_assert_eq(mtree_store_range(&mt, 0, top, entry_of(6), GFP_KERNEL), 0);
+	cr_assert_eq(mtree_load(&mt, 0x123456), entry_of(6));
+	cr_assert_eq(mas_empty_area(&mas, 0, top, 1), -EBUSY);
+	assert_valid(&mt, "one range");
+	cr_assert_eq(mtree_erase(&mt, 77), entry_of(6));
+	cr_assert(mtree_empty(&mt));
+	cr_assert_eq(mt_height(&mt), 0);
+	cr_assert_eq(mt_nr_nodes(&mt), 0);
+	/* a tree without gap tracking has range_64 internal nodes */
+	struct maple_tree plain;
+	mt_init(&plain);
+	for (unsigned i = 0; i < 100; i++)
+		cr_assert_eq(mtree_store(&plain, i * 3, entry_of(i + 1), GFP_KERNEL), 0);
+	cr_assert_eq((plain.ma_root >> 3) & 0xf, maple_range_64);
+	assert_valid(&plain, "plain");
+	cr_assert_eq(mas_empty_area(&(struct ma_state){ .tree = &plain, .node = MAS_START }, 0, 400, 2), 0);
+	mtree_destroy(&plain);
+	mtree_destroy(&mt);
+	assert_nothing_lost("edges");
+}
+TEST_ON_EVERY_PROFILE(maple, api_edges, api_edges)

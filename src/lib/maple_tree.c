@@ -1271,9 +1271,10 @@ static void mt_shrink_root(struct maple_tree *mt)
 		if (mn_data_end(n, t, mt_ulong_max()) != 0)
 			return;
 		unsigned long slot = mn_get(n, w_slot(t, 0));
+		if (t == maple_leaf_64 && slot)
+			return; /* one entry over everything */
 		mt_free_one(mte_kva(enode));
 		if (t == maple_leaf_64) {
-			MM_BUG_ON(slot);
 			mt->ma_root = 0;
 			mt_set_height(mt, 0);
 			return;
