@@ -81,14 +81,14 @@ struct ma_state {
 #define MAS_ROOT 5UL    /* (6.1: the entry lives in the root pointer; kmm always has a leaf) */
 #define MAS_NONE 9UL    /* nothing found / empty tree */
 #define MAS_PAUSE 17UL  /* the walk was paused: restart after last */
-#define MA_ERROR(err) ((unsigned long)(((long)(err) << 2) | 2))
+#define MA_ERROR(err) (((unsigned long)(long)(err) * 4UL) | 2UL) /* a negative errno, xarray's internal form */
 
 #define MA_STATE(name, mt, first, end) \
 	struct ma_state name = { .tree = (mt), .index = (first), .last = (end), .node = MAS_START }
 
 static inline bool mas_is_err(const struct ma_state *mas)
 {
-	return (mas->node & 3) == 2 && (long)mas->node < 0 && (long)mas->node >= -(4095L << 2);
+	return (mas->node & 3) == 2 && mas->node >= MA_ERROR(-4095);
 }
 
 static inline void mas_reset(struct ma_state *mas)
