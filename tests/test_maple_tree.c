@@ -698,6 +698,13 @@ static void api_edges(const char *profile)
 	cr_assert_eq((plain.ma_root >> 3) & 0xf, maple_range_64);
 	assert_valid(&plain, "plain");
 	cr_assert_eq(mas_empty_area(&(struct ma_state){ .tree = &plain, .node = MAS_START }, 0, 400, 2), 0);
+	/* an object in simulated RAM is stored by its kernel address */
+	void *obj = kmalloc(64, GFP_KERNEL);
+	cr_assert_eq(mtree_store_range(&plain, 1000, 1999, mt_entry_of(obj), GFP_KERNEL), 0);
+	cr_assert_eq((unsigned long)mtree_load(&plain, 1500), kmm_host_to_kva(obj));
+	cr_assert_eq(mt_entry_obj(mtree_load(&plain, 1500)), obj);
+	cr_assert_eq(mtree_erase(&plain, 1000), mt_entry_of(obj));
+	kfree(obj);
 	mtree_destroy(&plain);
 	mtree_destroy(&mt);
 	assert_nothing_lost("edges");

@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <kmm/gfp.h>
+#include <kmm/kmm.h>
 #include <kmm/types.h>
 
 /* Node capacities: 6.1's values for 64-bit pointers, and for 4-byte pointers in brackets. */
@@ -136,6 +137,21 @@ static inline void mt_set_in_rcu(struct maple_tree *mt)
 static inline void mt_clear_in_rcu(struct maple_tree *mt)
 {
 	mt->ma_flags &= ~MT_FLAGS_USE_RCU;
+}
+
+/*
+ * What a tree stores for an object in simulated RAM (a VMA from the
+ * vm_area_struct cache) is its kernel address, never the host pointer;
+ * these two convert.
+ */
+static inline void *mt_entry_of(const void *obj)
+{
+	return (void *)kmm_host_to_kva(obj);
+}
+
+static inline void *mt_entry_obj(const void *entry)
+{
+	return entry ? kmm_kva_to_host((unsigned long)entry) : NULL;
 }
 
 /* Create the maple_node cache (6.1's maple_tree_init); mt_init_flags() calls it when needed. */

@@ -41,32 +41,41 @@
  * part of the leaf holding index before index, the new range, the part of
  * the leaf holding last after last; a NULL store first widens to the NULL
  * ranges beside it, even across leaves (6.1's spanning NULL store), so two
- * NULL ranges never touch.  If that content fits the one leaf, the leaf is
- * written in place (6.1's slot store, append and node store without RCU)
- * or, in RCU mode, a copy replaces it; the parents' gaps are updated in
- * place.  Otherwise the affected nodes of every level up to the common
- * ancestor are rebuilt from new nodes: the content of a level is the left
- * node's slots before the path, the new children, the right node's slots
- * after the path; more than a node's worth is split (6.1's mab_calc_split:
- * halves, thirds, never ending a leaf on NULL, left-heavy in bulk mode), too
- * little takes in a sibling (rebalance); the subtrees between the two paths
- * are freed; the root grows or shrinks by a level.  The whole write is
- * planned in host memory first, the nodes it needs are counted, taken from
- * the preallocation or allocated, and only then is anything written: a
- * write refused for -ENOMEM changes nothing.
+ * NULL ranges never touch (mt_find() relies on it).  If that content fits
+ * the one leaf, the leaf is written in place (6.1's slot store and append,
+ * and its node store outside RCU mode) or, in RCU mode, a copy replaces it;
+ * the parents' gaps are updated in place (mas_update_gap).  Otherwise the
+ * nodes of every level up to the common ancestor are rebuilt: the content
+ * of a level is the left node's slots before the path, the new children,
+ * the right node's slots after the path; more than a node's worth is split
+ * (6.1's mab_calc_split: halves, thirds, not ending a leaf on NULL,
+ * left-heavy in bulk mode), too little takes in a sibling (rebalance); the
+ * subtrees between the two paths are freed; the root grows or shrinks by a
+ * level.  In RCU mode every rebuilt node is new; outside it a level's lone
+ * old node is overwritten by its first new one (so a bulk load's split
+ * costs one node).  The write is planned in host memory first (struct
+ * mt_plan), the nodes it needs counted, taken from the preallocation or
+ * allocated, and only then is anything written: a write refused for
+ * -ENOMEM changes nothing.  Lookups (mtree_load, mt_find) take a walk
+ * written once per word width.
  *
  * Allocation follows 6.1: mas_preallocate() takes 1 + 3 * height nodes,
  * mas_expected_entries() (fork) its estimate for a bulk load, held on the
  * state in maple_alloc nodes (a first node from kmem_cache_alloc, the rest
  * from kmem_cache_alloc_bulk into its slots); mas_destroy() gives back
- * what was not used.  Linux frees a replaced node through RCU
- * (ma_free_rcu); kmm has no lockless readers of a tree (the mmap_lock or the
- * caller's lock covers every reader), so it frees at once.
+ * what was not used.  mas_store_gfp() allocates what its plan needs, where
+ * 6.1 asks per path (1 + 2h for a split...) and gives back the rest at
+ * once: the counts differ in flight, not after.  Linux frees a replaced
+ * node through RCU (ma_free_rcu); kmm has no lockless readers of a tree
+ * (the mmap_lock or the caller's lock covers every reader), so it frees at
+ * once.  Writers are serialised by the caller (MT_FLAGS_LOCK_EXTERN).
  *
  * Not done: 6.1's dense nodes and the root-pointer entry for index 0 (kmm
- * always keeps a leaf); a node with too few entries is pulled up to size
- * from a sibling under the same parent, and when it has none it stays
- * small (valid, counted by mt_verify, never wrong).
+ * always keeps a leaf); pushing into a sibling before splitting
+ * (mas_push_data), so the tree's shape after some sequences differs from
+ * 6.1's; a node with too few entries is pulled up to size from a sibling
+ * under the same parent, and when it has none it stays small (valid,
+ * never wrong).
  */
 #include "internal.h"
 
