@@ -710,3 +710,64 @@ static void api_edges(const char *profile)
 	assert_nothing_lost("edges");
 }
 TEST_ON_EVERY_PROFILE(maple, api_edges, api_edges)
+
+/* ---- the validator finds what breaks a tree ------------------------------------------------ */
+
+static unsigned long word_at(unsigned char *n, unsigned w)
+{
+	return M->prof->bits == 64 ? ((unsigned long *)n)[w] : ((unsigned *)n)[w];
+}
+
+static void set_word_at(unsigned char *n, unsigned w, unsigned long v)
+{
+	if (M->prof->bits == 64)
+		((unsigned long *)n)[w] = v;
+	else
+		((unsigned *)n)[w] = (unsigned)v;
+}
+
+/* Corrupt word w of node n, expect kmm_verify() to name the tree's problem, put it back. */
+static void expect_caught(unsigned char *n, unsigned w, unsigned long bad, const char *what, const char *words)
+{
+	char why[256];
+	unsigned long good = word_at(n, w);
+	set_word_at(n, w, bad);
+	int ret = kmm_verify(why, sizeof(why));
+	set_word_at(n, w, good);
+	cr_assert_eq(ret, -EINVAL, "%s went unnoticed", what);
+	cr_assert(strstr(why, "maple tree") && strstr(why, words), "%s: \"%s\" does not say \"%s\"", what, why, words);
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s put back: %s", what, why);
+}
+
+static void validator_catches(const char *profile)
+{
+	boot_mt(profile);
+	struct maple_tree mt;
+	mt_init_flags(&mt, MM_MT_FLAGS);
+	for (unsigned i = 0; i < 60; i++)
+		cr_assert_eq(mtree_store_range(&mt, 0x10000UL * (i + 1), 0x10000UL * (i + 1) + 0x2fff, entry_of(i + 1),
+					       GFP_KERNEL),
+			     0);
+	cr_assert_geq(mt_height(&mt), 2);
+	kmm_mt_register(&mt);
+	assert_machine_sane();
+	unsigned char *root = kmm_kva_to_host(mt.ma_root & ~0xffUL);
+	unsigned S = mt_slots_of(maple_arange_64), LS = mt_slots_of(maple_leaf_64);
+	unsigned long child = word_at(root, S + 0);
+	while (((child >> 3) & 0xf) != maple_leaf_64) /* down the left edge to the first leaf */
+		child = word_at(kmm_kva_to_host(child & ~0xffUL), S + 0);
+	unsigned char *leaf = kmm_kva_to_host(child & ~0xffUL);
+	/* pivots out of order in a leaf: pivot 1 below pivot 0 */
+	expect_caught(leaf, 2, word_at(leaf, 1) - 1, "a pivot out of order", "out of order");
+	/* a child whose parent word names another slot */
+	expect_caught(leaf, 0, word_at(leaf, 0) + (1 << 3), "a wrong parent slot", "parent");
+	/* a recorded gap that is not the child's */
+	expect_caught(root, 2 * S + 0, word_at(root, 2 * S + 0) + 1, "a wrong gap", "gap");
+	/* a leaf entry holding a reserved value */
+	expect_caught(leaf, LS + 1, 6, "a reserved value", "reserved");
+	/* two NULL ranges side by side: the entry between two gaps made NULL */
+	expect_caught(leaf, LS + 1, 0, "touching NULL ranges", "NULL ranges");
+	mtree_destroy(&mt);
+	assert_nothing_lost("validator");
+}
+TEST_ON_EVERY_PROFILE(maple, validator_catches, validator_catches)
