@@ -771,3 +771,63 @@ static void validator_catches(const char *profile)
 	assert_nothing_lost("validator");
 }
 TEST_ON_EVERY_PROFILE(maple, validator_catches, validator_catches)
+
+/* Slots of the tree's last leaf, counted by walking its ranges. */
+static unsigned last_leaf_slots(struct maple_tree *mt)
+{
+	MA_STATE(last, mt, mt_ulong_max(), mt_ulong_max());
+	mas_walk(&last);
+	unsigned slots = 0;
+	MA_STATE(w, mt, last.min, last.min);
+	for (;;) {
+		mas_walk(&w);
+		slots++;
+		if (w.last >= mt_ulong_max())
+			return slots;
+		w.index = w.last + 1;
+		w.node = MAS_START;
+	}
+}
+
+/* A bulk load whose last leaf ends short: mas_destroy() shares out its left sibling's data. */
+static void bulk_short_last_leaf(const char *profile)
+{
+	boot_mt(profile);
+	struct maple_tree mt;
+	struct ref rf = { 0 };
+	mt_init_flags(&mt, MM_MT_FLAGS);
+	MA_STATE(mas, &mt, 0, 0);
+	unsigned n = M->prof->bits == 64 ? 20 : 40;
+	cr_assert_eq(mas_expected_entries(&mas, n), 0);
+	mt_clear_in_rcu(&mt);
+	for (unsigned i = 0; i < n; i++) {
+		mas.index = 0x100000UL + i * 0x10000UL;
+		mas.last = mas.index + 0x7fff;
+		mas_store(&mas, entry_of(i + 1));
+		ref_store(&rf, mas.index, mas.last, entry_of(i + 1));
+	}
+	cr_assert_geq(mt_height(&mt), 2, "the load split");
+	/* the last entries go again (VMAs the fork skipped) until the last leaf is short */
+	unsigned k = n;
+	while (k > n / 2 && last_leaf_slots(&mt) >= mt_slots_of(maple_leaf_64) / 2 - 3) {
+		k--;
+		mas.index = 0x100000UL + k * 0x10000UL;
+		mas.last = mas.index + 0x7fff;
+		mas_store(&mas, NULL);
+		ref_store(&rf, mas.index, mas.last, NULL);
+	}
+	/* the state stays where the last store was, as dup_mmap() leaves it */
+	unsigned before = last_leaf_slots(&mt);
+	cr_assert_lt(before, mt_slots_of(maple_leaf_64) / 2 - 3, "the last leaf is short (%u slots)", before);
+	mas_destroy(&mas);
+	mt_set_in_rcu(&mt);
+	assert_valid(&mt, "after mas_destroy");
+	assert_same(&mt, &rf, "after mas_destroy");
+	/* the last leaf holds at least 6.1's mt_min_slots - 1 now */
+	unsigned slots = last_leaf_slots(&mt);
+	cr_assert_geq(slots, mt_slots_of(maple_leaf_64) / 2 - 3, "the last leaf has %u slots", slots);
+	mtree_destroy(&mt);
+	free(rf.r);
+	assert_nothing_lost("bulk rebalance");
+}
+TEST_ON_EVERY_PROFILE(maple, bulk_short_last_leaf, bulk_short_last_leaf)
