@@ -765,6 +765,13 @@ static void validator_catches(const char *profile)
 	expect_caught(root, 2 * S + 0, word_at(root, 2 * S + 0) + 1, "a wrong gap", "gap");
 	/* a leaf entry holding a reserved value */
 	expect_caught(leaf, LS + 1, 6, "a reserved value", "reserved");
+	/* a child that is no maple_node object */
+	void *stray = kmalloc(256, GFP_KERNEL);
+	unsigned long first = word_at(root, S + 0);
+	unsigned long stray_enode = kmm_host_to_kva(stray) | (first & 0xff);
+	memcpy(stray, kmm_kva_to_host(first & ~0xffUL), 256);
+	expect_caught(root, S + 0, stray_enode, "a node from another cache", "not a maple_node");
+	kfree(stray);
 	/* two NULL ranges side by side: the entry between two gaps made NULL */
 	expect_caught(leaf, LS + 1, 0, "touching NULL ranges", "NULL ranges");
 	mtree_destroy(&mt);

@@ -1396,10 +1396,9 @@ void mas_store_prealloc(struct ma_state *mas, void *entry)
 	mas_destroy(mas);
 }
 
+/* 6.1's mas_erase(): the entry holding mas->index goes, its whole range; returns it. */
 void *mas_erase(struct ma_state *mas)
 {
-	if (mas->node == MAS_START || !mas_active(mas))
-		mas->node = MAS_START;
 	unsigned long s, e;
 	unsigned long entry = mt_lookup(mas->tree, mas->index, &s, &e);
 	if (!entry)
@@ -1633,6 +1632,8 @@ static int mt_verify_node(struct maple_tree *mt, struct mt_vstate *v, unsigned l
 	void *n = mn_host(kva);
 	if (!n)
 		return MT_FAIL(v, "maple tree: node %#lx is not kernel memory", kva);
+	if (compound_head(virt_to_page(n))->slab_cache != maple_node_cache)
+		return MT_FAIL(v, "maple tree: node %#lx is not a maple_node object", kva);
 	v->nodes++;
 	if (mn_get(n, 0) != parent_word)
 		return MT_FAIL(v, "maple tree: node %#lx (%#lx-%#lx) has parent %#lx, expected %#lx", kva, min, max,
@@ -1688,13 +1689,15 @@ int mt_verify(struct maple_tree *mt, char *why, size_t whylen)
 {
 	struct mt_vstate v = { .why = why, .whylen = whylen, .height = mt_height(mt) };
 	unsigned long gap;
+	int ret;
 	if (!mt->ma_root)
 		return v.height ? MT_FAIL(&v, "maple tree: empty with height %u", v.height) : 0;
 	if (!(mt->ma_root & MAPLE_ROOT_NODE))
 		return MT_FAIL(&v, "maple tree: root %#lx is not a node", mt->ma_root);
 	if (!v.height || v.height > MAPLE_HEIGHT_MAX)
 		return MT_FAIL(&v, "maple tree: height %u", v.height);
-	return mt_verify_node(mt, &v, mt_root_enode(mt), 0, mt_ulong_max(), 0, mt_root_parent_word(mt), &gap);
+	ret = mt_verify_node(mt, &v, mt_root_enode(mt), 0, mt_ulong_max(), 0, mt_root_parent_word(mt), &gap);
+	return ret;
 }
 
 int mt_validate(struct maple_tree *mt)
