@@ -1033,75 +1033,118 @@ static void mt_plan_store(struct ma_state *mas, unsigned long index, unsigned lo
 	for (int k = (int)lf; k >= 0; k--) {
 		unsigned long L = P->enode[k], R = Q->enode[k];
 		enum maple_type t = cur->type;
+		unsigned S = mt_slots_t(t);
 		bool absorbed = false;
-		if (k > 0 && cur->nr < mt_min_slots_t(t) && !bulk) {
-			unsigned long pr = Q->enode[k - 1], pll = P->enode[k - 1];
-			enum maple_type ptype = mte_type(pr);
-			void *rn = mn_host(mte_kva(pr)), *ln = mn_host(mte_kva(pll));
-			if (curR[k - 1] < Q->end[k - 1]) {
-				unsigned s = curR[k - 1] + 1;
-				unsigned long smin = mn_slot_min(rn, s, Q->min[k - 1]);
-				unsigned long smax = mn_slot_max(rn, ptype, s, Q->end[k - 1], Q->max[k - 1]);
-				unsigned long sib = mn_get(rn, w_slot(ptype, s));
-				mn_read(sib, smin, smax, A);
-				big_copy(cur, A, 0, A->nr - 1);
-				if (t == maple_leaf_64)
-					big_merge_nulls(cur);
-				hi = smax;
-				curR[k - 1] = (unsigned char)s;
-				plan_free_node(pl, sib);
-				absorbed = true;
-			} else if (curL[k - 1] > 0) {
-				unsigned s = curL[k - 1] - 1;
-				unsigned long smin = mn_slot_min(ln, s, P->min[k - 1]);
-				unsigned long smax = mn_slot_max(ln, ptype, s, P->end[k - 1], P->max[k - 1]);
-				unsigned long sib = mn_get(ln, w_slot(ptype, s));
-				mn_read(sib, smin, smax, A);
-				nxt->type = t;
-				nxt->nr = 0;
-				big_copy(nxt, A, 0, A->nr - 1);
-				for (unsigned i = 0; i < cur->nr; i++)
-					big_push(nxt, cur->slot[i], cur->pivot[i], cur->gap[i], cur->newref[i]);
-				if (t == maple_leaf_64)
-					big_merge_nulls(nxt);
-				struct mt_big *tmp = cur;
-				cur = nxt;
-				nxt = tmp;
-				lo = smin;
-				curL[k - 1] = (unsigned char)s;
-				plan_free_node(pl, sib);
-				absorbed = true;
+		int forced = -1;                /* a push into a sibling fixes the split */
+		unsigned long sib_left = 0, sib_right = 0;
+		unsigned long pr = k ? Q->enode[k - 1] : 0, pll = k ? P->enode[k - 1] : 0;
+		enum maple_type ptype = k ? mte_type(pr) : t;
+		void *rn = k ? mn_host(mte_kva(pr)) : NULL, *ln = k ? mn_host(mte_kva(pll)) : NULL;
+		bool has_right = k && curR[k - 1] < Q->end[k - 1], has_left = k && curL[k - 1] > 0;
+		unsigned long r_smin = 0, r_smax = 0, l_smin = 0, l_smax = 0;
+		if (has_right) {
+			unsigned s = curR[k - 1] + 1u;
+			r_smin = mn_slot_min(rn, s, Q->min[k - 1]);
+			r_smax = mn_slot_max(rn, ptype, s, Q->end[k - 1], Q->max[k - 1]);
+			sib_right = mn_get(rn, w_slot(ptype, s));
+		}
+		if (has_left) {
+			unsigned s = curL[k - 1] - 1u;
+			l_smin = mn_slot_min(ln, s, P->min[k - 1]);
+			l_smax = mn_slot_max(ln, ptype, s, P->end[k - 1], P->max[k - 1]);
+			sib_left = mn_get(ln, w_slot(ptype, s));
+		}
+		bool take_left = false, take_right = false;
+		if (k > 0 && cur->nr > S) {
+			/*
+			 * 6.1's mas_push_data(): before splitting, share with the
+			 * sibling on the left, else the right, when the two hold
+			 * less than two nodes' worth (less a slot for a leaf and
+			 * for the node that ends at ULONG_MAX).
+			 */
+			unsigned space = 2 * S - 2 - (t == maple_leaf_64) - (hi == mt_ulong_max());
+			if (has_left) {
+				mn_read(sib_left, l_smin, l_smax, A);
+				take_left = (cur->nr - 1) + (A->nr - 1) < space;
 			}
+			if (!take_left && has_right) {
+				mn_read(sib_right, r_smin, r_smax, A);
+				take_right = (cur->nr - 1) + (A->nr - 1) < space;
+			}
+		} else if (k > 0 && cur->nr < mt_min_slots_t(t) && !bulk) {
+			/* too little: take in a sibling (6.1's mas_rebalance), the right one first */
+			take_right = has_right;
+			take_left = !has_right && has_left;
+		}
+		if (take_right) {
+			mn_read(sib_right, r_smin, r_smax, A);
+			unsigned slot_total = (cur->nr - 1) + (A->nr - 1);
+			big_copy(cur, A, 0, A->nr - 1);
+			if (t == maple_leaf_64)
+				big_merge_nulls(cur);
+			if (cur->nr > S && cur->nr <= 2 * S)
+				forced = (int)mt_no_null_split(cur, slot_total - (S - 2), S);
+			hi = r_smax;
+			curR[k - 1]++;
+			absorbed = true;
+		} else if (take_left) {
+			mn_read(sib_left, l_smin, l_smax, A);
+			nxt->type = t;
+			nxt->nr = 0;
+			big_copy(nxt, A, 0, A->nr - 1);
+			for (unsigned i = 0; i < cur->nr; i++)
+				big_push(nxt, cur->slot[i], cur->pivot[i], cur->gap[i], cur->newref[i]);
+			if (t == maple_leaf_64)
+				big_merge_nulls(nxt);
+			struct mt_big *tmp = cur;
+			cur = nxt;
+			nxt = tmp;
+			if (cur->nr > S && cur->nr <= 2 * S)
+				forced = (int)mt_no_null_split(cur, S - 2, S);
+			lo = l_smin;
+			curL[k - 1]--;
+			absorbed = true;
 		}
 		/*
-		 * The old nodes of this level, and the subtrees between the two
-		 * paths.  Outside RCU mode a lone old node is overwritten by the
-		 * first new one (6.1 reuses nodes so: a bulk load's split costs
-		 * one node, its parent takes the new child in place).
+		 * The old nodes of this level in index order, and the subtrees
+		 * between the two paths.  Outside RCU mode the old nodes are
+		 * overwritten by the new ones (6.1 reuses nodes so: a bulk
+		 * load's split costs one node, a push none); in RCU mode every
+		 * node is new and the old ones go.
 		 */
-		bool reuse = !mt_in_rcu(mt) && L == R;
-		if (!reuse)
-			plan_free_node(pl, L);
+		unsigned long old[4];
+		unsigned nold = 0;
+		if (take_left)
+			old[nold++] = sib_left;
+		old[nold++] = L;
 		if (R != L)
-			plan_free_node(pl, R);
+			old[nold++] = R;
+		if (take_right)
+			old[nold++] = sib_right;
 		if (k < (int)lf) {
 			enum maple_type lt = mte_type(L);
-			void *ln = mn_host(mte_kva(L)), *rn = mn_host(mte_kva(R));
+			void *lnode = mn_host(mte_kva(L)), *rnode = mn_host(mte_kva(R));
 			if (L == R) {
 				for (unsigned i = P->off[k] + 1u; i < Q->off[k]; i++)
-					plan_free_tree(pl, mn_get(ln, w_slot(lt, i)),
-						       mn_slot_max(ln, lt, i, P->end[k], P->max[k]));
+					plan_free_tree(pl, mn_get(lnode, w_slot(lt, i)),
+						       mn_slot_max(lnode, lt, i, P->end[k], P->max[k]));
 			} else {
 				for (unsigned i = P->off[k] + 1u; i <= P->end[k]; i++)
-					plan_free_tree(pl, mn_get(ln, w_slot(lt, i)),
-						       mn_slot_max(ln, lt, i, P->end[k], P->max[k]));
+					plan_free_tree(pl, mn_get(lnode, w_slot(lt, i)),
+						       mn_slot_max(lnode, lt, i, P->end[k], P->max[k]));
 				for (unsigned i = 0; i < Q->off[k]; i++)
-					plan_free_tree(pl, mn_get(rn, w_slot(lt, i)),
-						       mn_slot_max(rn, lt, i, Q->end[k], Q->max[k]));
+					plan_free_tree(pl, mn_get(rnode, w_slot(lt, i)),
+						       mn_slot_max(rnode, lt, i, Q->end[k], Q->max[k]));
 			}
 		}
 		/* the new nodes of this level */
-		unsigned cut[3], m = mt_calc_split(mas, cur, cut);
+		unsigned cut[3], m;
+		if (forced >= 0) {
+			cut[0] = (unsigned)forced;
+			m = 2;
+		} else {
+			m = mt_calc_split(mas, cur, cut);
+		}
 		int ref[4];
 		unsigned from = 0;
 		unsigned long pmin = lo;
@@ -1109,11 +1152,13 @@ static void mt_plan_store(struct ma_state *mas, unsigned long index, unsigned lo
 			unsigned to = j == m - 1 ? cur->nr - 1 : cut[j];
 			unsigned long pmax = j == m - 1 ? hi : cur->pivot[to];
 			ref[j] = plan_new_node(pl, cur, from, to - from + 1, pmin, pmax);
-			if (!j && reuse)
-				pl->nn[ref[j]].reuse = mte_kva(L);
+			if (!mt_in_rcu(mt) && j < nold)
+				pl->nn[ref[j]].reuse = mte_kva(old[j]);
 			pmin = pmax + 1;
 			from = to + 1;
 		}
+		for (unsigned j = mt_in_rcu(mt) ? 0 : m; j < nold; j++)
+			plan_free_node(pl, old[j]);
 		if (k > 0 && !absorbed && L == R && m == 1) {
 			pl->link_level = k - 1;
 			pl->link_off = P->off[k - 1];
