@@ -368,6 +368,15 @@ static void grow_and_shrink(const char *profile)
 	}
 	assert_valid(&mt, "grown");
 	cr_assert_geq(mt_height(&mt), 3, "height %u", mt_height(&mt));
+	/*
+	 * 6.1's own lib/maple_tree.c, run on the same three steps in user space
+	 * (tools/testing/radix-tree, 64-bit only), ends with 846 nodes of
+	 * height 4, then 845 of height 4, then one leaf: the same shape.
+	 */
+	bool w64 = M->prof->bits == 64;
+	if (w64)
+		cr_assert(mt_nr_nodes(&mt) == 846 && mt_height(&mt) == 4, "grown: %lu nodes, height %u", mt_nr_nodes(&mt),
+			  mt_height(&mt));
 	assert_same(&mt, &rf, "grown");
 	unsigned long grown = mt_nr_nodes(&mt);
 	for (unsigned i = 0; i < n; i += 2) {
@@ -379,12 +388,17 @@ static void grow_and_shrink(const char *profile)
 	}
 	assert_valid(&mt, "half erased");
 	assert_same(&mt, &rf, "half erased");
+	if (w64)
+		cr_assert(mt_nr_nodes(&mt) == 845 && mt_height(&mt) == 4, "half erased: %lu nodes, height %u",
+			  mt_nr_nodes(&mt), mt_height(&mt));
 	/* one store over everything but the first and last entries: a spanning store of the whole tree */
 	cr_assert_eq(mtree_store_range(&mt, 0x400000UL + 0x3000UL, 0x400000UL + (n - 2) * 0x3000UL, NULL, GFP_KERNEL), 0);
 	ref_store(&rf, 0x400000UL + 0x3000UL, 0x400000UL + (n - 2) * 0x3000UL, NULL);
 	assert_valid(&mt, "spanning NULL store");
 	assert_same(&mt, &rf, "spanning NULL store");
 	cr_assert_lt(mt_nr_nodes(&mt), grown / 8, "%lu nodes left of %lu", mt_nr_nodes(&mt), grown);
+	if (w64)
+		cr_assert(mt_nr_nodes(&mt) == 1 && mt_height(&mt) == 1, "spanning NULL store: %lu nodes", mt_nr_nodes(&mt));
 	mtree_destroy(&mt);
 	free(rf.r);
 	assert_nothing_lost("grow and shrink");

@@ -47,17 +47,20 @@
  * the parents' gaps are updated in place (mas_update_gap).  Otherwise the
  * nodes of every level up to the common ancestor are rebuilt: the content
  * of a level is the left node's slots before the path, the new children,
- * the right node's slots after the path; more than a node's worth is split
- * (6.1's mab_calc_split: halves, thirds, not ending a leaf on NULL,
- * left-heavy in bulk mode), too little takes in a sibling (rebalance); the
+ * the right node's slots after the path; more than a node's worth is first
+ * shared with a sibling when the two have room (6.1's mas_push_data), else
+ * split (mab_calc_split: halves, thirds, not ending a leaf on NULL,
+ * left-heavy in bulk mode); too little takes in a sibling (rebalance); the
  * subtrees between the two paths are freed; the root grows or shrinks by a
- * level.  In RCU mode every rebuilt node is new; outside it a level's lone
- * old node is overwritten by its first new one (so a bulk load's split
- * costs one node).  The write is planned in host memory first (struct
- * mt_plan), the nodes it needs counted, taken from the preallocation or
- * allocated, and only then is anything written: a write refused for
- * -ENOMEM changes nothing.  Lookups (mtree_load, mt_find) take a walk
- * written once per word width.
+ * level.  In RCU mode every rebuilt node is new; outside it the level's old
+ * nodes are overwritten (so a bulk load's split costs one node, a push
+ * none).  The write is planned in host memory first (struct mt_plan), the
+ * nodes it needs counted, taken from the preallocation or allocated, and
+ * only then is anything written: a write refused for -ENOMEM changes
+ * nothing.  Lookups (mtree_load, mt_find) take a walk written once per
+ * word width.  On the sequences the tests replay (a fork's bulk load,
+ * thousands of in-order stores, erases, a spanning NULL store) the tree
+ * has the node counts and heights 6.1's own code gives.
  *
  * Allocation follows 6.1: mas_preallocate() takes 1 + 3 * height nodes,
  * mas_expected_entries() (fork) its estimate for a bulk load, held on the
@@ -71,11 +74,11 @@
  * once.  Writers are serialised by the caller (MT_FLAGS_LOCK_EXTERN).
  *
  * Not done: 6.1's dense nodes and the root-pointer entry for index 0 (kmm
- * always keeps a leaf); pushing into a sibling before splitting
- * (mas_push_data), so the tree's shape after some sequences differs from
- * 6.1's; a node with too few entries is pulled up to size from a sibling
- * under the same parent, and when it has none it stays small (valid,
- * never wrong).
+ * always keeps a leaf); a node with too few entries is pulled up to size
+ * from a sibling under the same parent, and when it has none it stays
+ * small (valid, never wrong); 6.1's rebalance and spanning-store details
+ * are not copied step for step, so after other sequences the shape may
+ * differ from 6.1's.
  */
 #include "internal.h"
 
