@@ -26,5 +26,7 @@ int main(int argc, char **argv)
 		bench_boot();
 	if (!only || !strcmp(only, "replay"))
 		bench_replay();
+	if (!only || !strcmp(only, "maple"))
+		bench_maple();
 	return 0;
 }

@@ -48,6 +48,7 @@
 #include "kernel/kobj.h"
 
 #include <kmm/highmem.h> /* KM_MAX_IDX */
+#include <kmm/maple_tree.h>
 #include "mm/kfence.h"
 #include "sim/ram.h"
 #include "sim/track.h"
@@ -1672,6 +1673,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	mem_init_print_info();
 	kmem_cache_init();
 	vmalloc_init();
+	maple_tree_init(); /* start_kernel(): the maple_node cache (lib/maple_tree.c) */
 	trace_init(); /* after mm_init(), as start_kernel() calls it: trace_event= goes on */
 	/*
 	 * fork_init(): threads-max so that THREAD_SIZE stacks (8 KiB on i386,

@@ -30,6 +30,7 @@
 
 #include <kmm/fs.h>
 #include <kmm/highmem.h>
+#include <kmm/maple_tree.h>
 #include <kmm/vmalloc.h>
 
 static const char *const pageflag_names[] = {
@@ -96,7 +97,7 @@ int kmm_verify(char *why, size_t whylen)
 	}
 	if (vmap_area_verify(why, whylen) || kmap_verify(why, whylen) || tasks_verify(why, whylen) ||
 	    filemap_verify(why, whylen) || slab_verify_all(why, whylen) || percpu_verify(why, whylen) ||
-	    trace_verify(why, whylen))
+	    trace_verify(why, whylen) || mt_verify_registered(why, whylen))
 		return -EINVAL;
 	return 0;
 }
