@@ -254,6 +254,7 @@ static int cmd_boot(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.boot_population = true; /* `kmm boot` shows a booted kernel; boot_population=off for a bare one */
 	const char *proc_dir = NULL, *shows[32];
 	int nshow = 0, quiet = 0, c, idx = 0;
 	char *e820 = NULL;
