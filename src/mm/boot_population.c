@@ -60,8 +60,8 @@
  *
  * Nothing of this is freed before kmm_shutdown(): it is the machine's
  * post-boot state, the baseline "nothing lost" compares with.  A machine
- * too small for it gets what fits (allocations never reclaim or warn); the
- * log says where it stopped.
+ * too small for it gets what fits while half of its RAM stays free
+ * (allocations never reclaim or warn); the log says where it stopped.
  */
 #include "mm/slab.h"
 
@@ -129,6 +129,16 @@ static struct kmem_cache *cache_by_name(const char *name)
 /* The population allocates without reclaim and without a warning: what does not fit is left out. */
 #define BOOT_GFP (GFP_NOWAIT | __GFP_NOWARN)
 
+/*
+ * On a machine too small for it, the population stops while half of RAM is
+ * still free: the machine must stay usable (a real kernel's boot on such a
+ * machine would have failed long before).
+ */
+static bool room(void)
+{
+	return global_zone_page_state(NR_FREE_PAGES) > (unsigned long)M->totalram_pages / 2;
+}
+
 /* 1: every cache and alias, in the real kernel's order; the primary of each table entry is returned in made[]. */
 static void create_caches(const struct boot_population *bp, struct kmem_cache **made)
 {
@@ -179,7 +189,7 @@ static bool populate_cache(struct kmem_cache *s, const struct boot_cache *c)
 	if (!objs)
 		return false;
 	unsigned long got = 0;
-	while (got < n && (objs[got] = kmem_cache_alloc(s, BOOT_GFP)))
+	while (got < n && room() && (objs[got] = kmem_cache_alloc(s, BOOT_GFP)))
 		got++;
 	bool complete = got == n;
 	unsigned long surplus = active + got > c->active_objs ? active + got - c->active_objs : 0;
@@ -204,7 +214,7 @@ static bool alloc_large_kmalloc(unsigned long pages)
 	for (unsigned int order = PAGE_ALLOC_COSTLY_ORDER; pages; ) {
 		while (order > min_order && (1UL << order) > pages)
 			order--;
-		if (!kmalloc((PAGE_SIZE << order) - (PAGE_SIZE << order) / 4, BOOT_GFP))
+		if (!room() || !kmalloc((PAGE_SIZE << order) - (PAGE_SIZE << order) / 4, BOOT_GFP))
 			return false;
 		pages -= min(pages, 1UL << order);
 		stats.pages += 1UL << order;
@@ -216,7 +226,7 @@ static bool alloc_large_kmalloc(unsigned long pages)
 static bool alloc_stacks(const struct boot_population *bp)
 {
 	for (unsigned int i = 0; i < bp->nr_stacks; i++) {
-		if (!alloc_pages(BOOT_GFP, 1))
+		if (!room() || !alloc_pages(BOOT_GFP, 1))
 			return false;
 		stats.pages += 2;
 	}
@@ -230,6 +240,8 @@ static bool alloc_vmaps(const struct boot_population *bp)
 		const struct boot_vmap *v = &bp->vmaps[i];
 		if (v->size <= PAGE_SIZE)
 			continue;
+		if (!room())
+			return false;
 		if (!v->nr_pages) {
 			if (!get_vm_area_caller(v->size - PAGE_SIZE, VM_ALLOC, (const void *)alloc_vmaps))
 				return false;
@@ -248,7 +260,7 @@ static bool alloc_vmaps(const struct boot_population *bp)
 static bool alloc_plain_pages(unsigned long n, gfp_t gfp)
 {
 	for (unsigned long i = 0; i < n; i++) {
-		if (!alloc_pages(gfp | BOOT_GFP, 0))
+		if (!room() || !alloc_pages(gfp | BOOT_GFP, 0))
 			return false;
 		stats.pages++;
 	}
@@ -336,7 +348,7 @@ static bool alloc_trace_buffer(void)
 	size_t desc = ALIGN(6 * word + 4, (size_t)SMP_CACHE_BYTES);
 	for (int cpu = 0; cpu < M->nr_cpus; cpu++)
 		for (unsigned long i = 0; i < nr; i++) {
-			if (!kmalloc(desc, BOOT_GFP) || !alloc_pages(BOOT_GFP, 0))
+			if (!room() || !kmalloc(desc, BOOT_GFP) || !alloc_pages(BOOT_GFP, 0))
 				return false;
 			stats.pages++;
 			stats.trace_pages++;
