@@ -815,6 +815,7 @@ struct boot_population {
 	unsigned int nr_caches;
 	const struct boot_vmap *vmaps;
 	unsigned int nr_vmaps;
+	const void *const *callers;           /* [nr_vmaps]: who made each area, for vmallocinfo */
 	unsigned int nr_stacks;               /* THREAD_SIZE stacks from the page allocator (32-bit) */
 	unsigned long pcp[MAX_ZONE_TYPES];    /* pages on the per-CPU lists after boot, per zone */
 	unsigned long large_kmalloc_pages;    /* in kmalloc_large() blocks: Slab, but not in slabinfo */

@@ -172,6 +172,37 @@ Test(boot_population, cache_set_pae_512M) { check_cache_set("i386-pae-512M", " -
 Test(boot_population, cache_set_pae_2G) { check_cache_set("i386-pae-2G", " -bio-96"); }
 Test(boot_population, cache_set_x86_64_numa2) { check_cache_set("x86_64-4G-numa2", NULL); }
 
+/*
+ * The "vmalloc" lines of a vmallocinfo text as "size function pages" lines,
+ * sorted: what the areas are, wherever they were put.  The large hashes
+ * (kmm's boot makes them itself) are left out.
+ */
+static char *vmalloc_areas(const char *text)
+{
+	char *lines[512];
+	int n = 0;
+	for (const char *p = text; p && *p && n < 512; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		size_t len = strcspn(p, "\n");
+		char line[512], range[64], caller[128];
+		unsigned long size;
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		if (!strstr(line, " vmalloc") || sscanf(line, "%63s %lu %127s", range, &size, caller) != 3 ||
+		    strstr(line, "alloc_large_system_hash"))
+			continue;
+		const char *pg = strstr(line, "pages=");
+		caller[strcspn(caller, "+")] = 0;
+		if (asprintf(&lines[n], "%lu %s %ld", size, caller, pg ? atol(pg + 6) : 0L) > 0)
+			n++;
+	}
+	qsort(lines, n, sizeof(*lines), strp_cmp);
+	struct strbuf sb = { 0 };
+	for (int i = 0; i < n; i++) {
+		sb_printf(&sb, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	return sb.buf ? sb.buf : strdup("");
+}
+
 /* The boots the tables were taken from (tests/data/boottrace): the same set, MemFree and Slab. */
 static void source_boot(const char *profile)
 {
@@ -199,6 +230,47 @@ static void source_boot(const char *profile)
 		  real_free);
 	cr_expect(labs(slab - real_slab) <= real_slab / 10, "%s: Slab %ld kB, Linux %ld kB", profile, slab, real_slab);
 	cr_expect_eq(meminfo_kb(mi, "VmallocUsed"), meminfo_kb(refmi, "VmallocUsed"), "%s: VmallocUsed", profile);
+	/* vmallocinfo: the same vmalloc areas (size, caller, pages) */
+	strcpy(path + n, "vmallocinfo.txt");
+	char *refvi = slurp(path), *vi = kmm_proc_read("vmallocinfo");
+	cr_assert(refvi && vi);
+	char *va_want = vmalloc_areas(refvi), *va_got = vmalloc_areas(vi);
+	cr_expect_str_eq(va_got, va_want, "%s: vmalloc areas differ", profile);
+	free(va_want);
+	free(va_got);
+	free(refvi);
+	free(vi);
+	/* buddyinfo: per zone, the order-10 blocks within 2 of Linux's, and as few pages in the small orders */
+	strcpy(path + n, "buddyinfo.txt");
+	char *refbi = slurp(path), *bi = kmm_proc_read("buddyinfo");
+	cr_assert(refbi && bi);
+	for (const char *r = refbi; r && *r; r = strchr(r, '\n'), r = r ? r + 1 : NULL) {
+		char zone[16];
+		long want_o[11], got_o[11];
+		if (sscanf(r, "Node 0, zone %15s", zone) != 1)
+			continue;
+		const char *k = bi;
+		char key[64];
+		snprintf(key, sizeof(key), "zone %8s", zone);
+		k = strstr(bi, key);
+		cr_assert_not_null(k, "%s: kmm's buddyinfo has no zone %s", profile, zone);
+		const char *rv = strstr(r, zone) + strlen(zone), *kv = k + strlen(key);
+		long small_want = 0, small_got = 0;
+		for (int o = 0; o <= 10; o++) {
+			want_o[o] = strtol(rv, (char **)&rv, 10);
+			got_o[o] = strtol(kv, (char **)&kv, 10);
+			if (o < 10) {
+				small_want += want_o[o] << o;
+				small_got += got_o[o] << o;
+			}
+		}
+		cr_expect(labs(got_o[10] - want_o[10]) <= 2, "%s %s: %ld order-10 blocks, Linux %ld", profile, zone,
+			  got_o[10], want_o[10]);
+		cr_expect(small_got <= 2 * small_want + 512, "%s %s: %ld pages free below order 10, Linux %ld", profile,
+			  zone, small_got, small_want);
+	}
+	free(refbi);
+	free(bi);
 	free(want);
 	free(got);
 	free(si);
@@ -207,6 +279,7 @@ static void source_boot(const char *profile)
 	free(refmi);
 	free(dmesg);
 }
+Test(boot_population, source_boot_i386) { source_boot("i386"); }
 Test(boot_population, source_boot_pae) { source_boot("i386-pae"); }
 Test(boot_population, source_boot_x86_64) { source_boot("x86_64"); }
 

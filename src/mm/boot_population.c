@@ -37,7 +37,7 @@
  *                16 KiB stack areas are among the vmalloc areas.
  *   4. vmalloc   every "vmalloc" line of the real vmallocinfo: an area of the
  *                same size holding the same number of pages (a reserved one
- *                where it held none).  ioremap/vmap lines and the boot's
+ *                where it held none), in the real caller's name.  ioremap/vmap lines and the boot's
  *                large hashes (kmm's boot makes those) are not repeated.
  *   5. pages     the rootfs page cache, init's anon pages and page tables
  *                (as movable user pages), and the rest of what boot holds
@@ -50,7 +50,8 @@
  * What is not modelled: the objects are anonymous (no task, file, dentry or
  * inode behind them: they only occupy their caches), the rootfs pages are
  * not page cache (Cached and Shmem stay 0), KernelStack counts nothing,
- * vmallocinfo's callers name this file, not the real callers, the
+ * vmallocinfo's callers are stand-ins of the real functions' names and
+ * sizes (mm/boot_population_callers.c), the
  * populations do not scale with the number of CPUs or the RAM size (real
  * boots of 256 MiB .. 4 GiB differ by a few per cent), and one machine's
  * per-CPU lists are all CPU 0's.  With `trace_event=` and `trace_buf_size=`
@@ -243,12 +244,12 @@ static bool alloc_vmaps(const struct boot_population *bp)
 		if (!room())
 			return false;
 		if (!v->nr_pages) {
-			if (!get_vm_area_caller(v->size - PAGE_SIZE, VM_ALLOC, (const void *)alloc_vmaps))
+			if (!get_vm_area_caller(v->size - PAGE_SIZE, VM_ALLOC, bp->callers[i]))
 				return false;
 		} else {
 			unsigned long bytes = min((unsigned long)v->nr_pages << PAGE_SHIFT, v->size - PAGE_SIZE);
 			/* a VMAP_STACK is THREAD_SIZE aligned */
-			if (!__vmalloc_node(bytes, v->stack ? bytes : 1, BOOT_GFP, NUMA_NO_NODE, (const void *)alloc_vmaps))
+			if (!__vmalloc_node(bytes, v->stack ? bytes : 1, BOOT_GFP, NUMA_NO_NODE, bp->callers[i]))
 				return false;
 			stats.pages += bytes >> PAGE_SHIFT;
 		}

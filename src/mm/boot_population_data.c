@@ -7,6 +7,10 @@
 
 #include <kmm/slab.h>
 
+extern const void *const boot_vmap_callers_i386[]; /* boot_population_callers.c */
+extern const void *const boot_vmap_callers_i386_pae[]; /* boot_population_callers.c */
+extern const void *const boot_vmap_callers_x86_64[]; /* boot_population_callers.c */
+
 /* i386: 136 caches (195 names), 6 vmalloc areas */
 static const struct boot_cache i386_caches[] = {
 	{ "kmem_cache",                 140,   64, SLAB_HWCACHE_ALIGN,                                            0, false, false,    147,    147 },
@@ -217,6 +221,7 @@ static const struct boot_population i386_population = {
 	.profile = "i386",
 	.caches = i386_caches, .nr_caches = ARRAY_SIZE(i386_caches),
 	.vmaps = i386_vmaps, .nr_vmaps = ARRAY_SIZE(i386_vmaps),
+	.callers = boot_vmap_callers_i386,
 	.nr_stacks = 48, /* KernelStack 384 kB in 8 KiB stacks from the page allocator */
 	.pcp = { [ZONE_DMA] = 0, [ZONE_DMA32] = 0, [ZONE_NORMAL] = 754, [ZONE_HIGHMEM] = 150 },
 	.large_kmalloc_pages = 27, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */
@@ -434,6 +439,7 @@ static const struct boot_population i386_pae_population = {
 	.profile = "i386-pae",
 	.caches = i386_pae_caches, .nr_caches = ARRAY_SIZE(i386_pae_caches),
 	.vmaps = i386_pae_vmaps, .nr_vmaps = ARRAY_SIZE(i386_pae_vmaps),
+	.callers = boot_vmap_callers_i386_pae,
 	.nr_stacks = 46, /* KernelStack 368 kB in 8 KiB stacks from the page allocator */
 	.pcp = { [ZONE_DMA] = 0, [ZONE_DMA32] = 0, [ZONE_NORMAL] = 778, [ZONE_HIGHMEM] = 150 },
 	.large_kmalloc_pages = 29, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */
@@ -721,6 +727,7 @@ static const struct boot_population x86_64_population = {
 	.profile = "x86_64",
 	.caches = x86_64_caches, .nr_caches = ARRAY_SIZE(x86_64_caches),
 	.vmaps = x86_64_vmaps, .nr_vmaps = ARRAY_SIZE(x86_64_vmaps),
+	.callers = boot_vmap_callers_x86_64,
 	.nr_stacks = 0, /* VMAP_STACK: the stacks are vmalloc areas above */
 	.pcp = { [ZONE_DMA] = 0, [ZONE_DMA32] = 2275, [ZONE_NORMAL] = 688, [ZONE_HIGHMEM] = 0 },
 	.large_kmalloc_pages = 295, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */
