@@ -68,28 +68,53 @@
 
 #include <kmm/vmalloc.h>
 
-/* The boot_population= command-line word, for the machine being booted. */
-static const struct kmm_machine *cmdline_machine; /* the machine it was given to */
-static int cmdline_value = -1;                /* 1 on, 0 off, -1 not given */
-
 /* What the last population made: kept for the tests and the log. */
 static struct boot_population_stats stats;
 
-/* "boot_population=on|off" (also 1/0, y/n); bare "boot_population" means on. */
+/* "on", "1", "y" or no value: 1; "off", "0", "n": 0; else -1 */
+static int boot_population_value(const char *val, size_t len)
+{
+	static const char *const on[] = { "on", "1", "y" }, *const off[] = { "off", "0", "n" };
+	if (!val)
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(on); i++) {
+		if (strlen(on[i]) == len && !strncmp(val, on[i], len))
+			return 1;
+		if (strlen(off[i]) == len && !strncmp(val, off[i], len))
+			return 0;
+	}
+	return -1;
+}
+
+/* "boot_population=on|off" (also 1/0, y/n); a bare "boot_population" means on.  Checked here, read at the end of boot. */
 int boot_population_setup(const char *val, char *err, size_t errlen)
 {
-	int v;
-	if (!val || !strcmp(val, "on") || !strcmp(val, "1") || !strcmp(val, "y"))
-		v = 1;
-	else if (!strcmp(val, "off") || !strcmp(val, "0") || !strcmp(val, "n"))
-		v = 0;
-	else {
+	if (boot_population_value(val, val ? strlen(val) : 0) < 0) {
 		snprintf(err, errlen, "boot_population=%s: expected on or off", val);
 		return -EINVAL;
 	}
-	cmdline_machine = M;
-	cmdline_value = v;
 	return 0;
+}
+
+/* The field, unless the command line says otherwise (its last boot_population word wins, as Linux's last word does). */
+static bool boot_population_wanted(void)
+{
+	bool on = M->params.boot_population;
+	const char *p = M->cmdline;
+	static const char word[] = "boot_population";
+	while (p && *p) {
+		p += strspn(p, " \t\n");
+		size_t len = strcspn(p, " \t\n");
+		if (len >= sizeof(word) - 1 && !strncmp(p, word, sizeof(word) - 1) &&
+		    (len == sizeof(word) - 1 || p[sizeof(word) - 1] == '=')) {
+			const char *val = len == sizeof(word) - 1 ? NULL : p + sizeof(word);
+			int v = boot_population_value(val, val ? len - sizeof(word) : 0);
+			if (v >= 0)
+				on = v;
+		}
+		p += len;
+	}
+	return on;
 }
 
 const struct boot_population_stats *boot_population_stats(void)
@@ -360,11 +385,7 @@ static bool alloc_trace_buffer(void)
 void boot_population(void)
 {
 	memset(&stats, 0, sizeof(stats));
-	bool on = M->params.boot_population;
-	if (cmdline_machine == M && cmdline_value >= 0)
-		on = cmdline_value;
-	cmdline_machine = NULL;
-	cmdline_value = -1;
+	bool on = boot_population_wanted();
 	const struct boot_population *bp = boot_population_find(M->prof->name);
 	if (!on || !bp)
 		return;
