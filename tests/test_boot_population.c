@@ -124,6 +124,14 @@ static void check_memfree_and_slab(const char *machine)
 	long sreclaim = meminfo_kb(mi, "SReclaimable"), real_sreclaim = meminfo_kb(ref, "SReclaimable");
 	cr_expect(labs(sreclaim - real_sreclaim) <= real_sreclaim / 5, "%s: SReclaimable %ld kB, Linux %ld kB", machine,
 		  sreclaim, real_sreclaim);
+	/* the traced captures: their 64 MiB per CPU of ftrace ring buffer is part of the boot */
+	char *cmdline = ref_file(machine, "cmdline.txt");
+	if (strstr(cmdline, "trace_buf_size=64M"))
+		cr_expect_geq(boot_population_stats()->trace_pages, 16384UL * M->nr_cpus, "%s: %lu ring buffer pages",
+			      machine, boot_population_stats()->trace_pages);
+	else
+		cr_expect_eq(boot_population_stats()->trace_pages, 0);
+	free(cmdline);
 	char why[256];
 	cr_expect_eq(kmm_verify(why, sizeof(why)), 0, "%s: kmm_verify: %s", machine, why);
 	free(mi);
