@@ -460,3 +460,48 @@ static void cost(const char *profile)
 	cr_expect_lt(t, 1.0, "%s: %.3f s", profile, t);
 }
 TEST_ON_EVERY_PROFILE(boot_population, cost, cost)
+
+/*
+ * Machines no real boot here describes: every profile, small and large,
+ * several CPUs, NUMA, highmem= and mem= limits.  The population is made in
+ * full from 128 MiB up, verifies, and its Slab is the profile's (between 8
+ * and 20 MB, as on every real boot kept).
+ */
+Test(boot_population, other_machines)
+{
+	static const struct {
+		const char *profile;
+		unsigned long long mem;
+		int cpus;
+		const char *cmdline;
+	} m[] = {
+		{ "i386", 128ULL << 20, 1, NULL },
+		{ "i386", 3ULL << 30, 2, "highmem=512M" },
+		{ "i386", 4ULL << 30, 1, "mem=900M" },
+		{ "i386-pae", 8ULL << 30, 4, NULL },
+		{ "i386-pae", 192ULL << 20, 1, "vmalloc=256M" },
+		{ "x86_64", 256ULL << 20, 1, NULL },
+		{ "x86_64", 16ULL << 30, 8, "numa=fake=4" },
+		{ "x86_64", 6ULL << 30, 3, "movablecore=2G" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(m); i++) {
+		struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+		p.profile = m[i].profile;
+		p.mem_bytes = m[i].mem;
+		p.nr_cpus = m[i].cpus;
+		p.cmdline = m[i].cmdline;
+		p.boot_population = true;
+		boot_or_fail(&p);
+		const char *tag = m[i].cmdline ? m[i].cmdline : "";
+		cr_expect(boot_population_stats()->populated, "%s %lluM %s", m[i].profile, m[i].mem >> 20, tag);
+		cr_expect_null(strstr(kmm_dmesg(), "boot population: out of memory"), "%s %lluM %s: population cut short",
+			       m[i].profile, m[i].mem >> 20, tag);
+		char *mi = kmm_meminfo(), why[256];
+		long slab = meminfo_kb(mi, "Slab");
+		cr_expect(slab > 8000 && slab < 20000, "%s %lluM %s: Slab %ld kB", m[i].profile, m[i].mem >> 20, tag, slab);
+		cr_expect_eq(kmm_verify(why, sizeof(why)), 0, "%s %lluM %s: kmm_verify: %s", m[i].profile, m[i].mem >> 20,
+			     tag, why);
+		free(mi);
+		kmm_shutdown();
+	}
+}
