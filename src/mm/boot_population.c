@@ -32,13 +32,18 @@
  *                (num_objs - active_objs) objects spread over its slabs are
  *                freed again: a slab cache with partial slabs, as after a
  *                real boot, so Slab, SReclaimable and SUnreclaim follow.
+ *                6.1 also counts kmalloc_large() pages as Slab: the real
+ *                Slab less the slabs slabinfo lists is allocated that way.
  *   3. stacks    i386: THREAD_SIZE (8 KiB, order 1) stacks of the boot's
  *                tasks from the page allocator; x86_64 (VMAP_STACK): the
  *                16 KiB stack areas are among the vmalloc areas.
- *   4. vmalloc   every "vmalloc" line of the real vmallocinfo: an area of the
- *                same size holding the same number of pages (a reserved one
- *                where it held none), in the real caller's name.  ioremap/vmap lines and the boot's
- *                large hashes (kmm's boot makes those) are not repeated.
+ *   4. vmalloc   every "vmalloc" line of the real vmallocinfo: an area of
+ *                the same size holding the same number of pages (a
+ *                reserved one where it held none), made in the real
+ *                caller's name (local stand-ins of the real functions'
+ *                names and sizes, mm/boot_population_callers.c).  The
+ *                ioremap and vmap lines and the boot's large hashes (kmm's
+ *                boot makes those) are not repeated.
  *   5. pages     the rootfs page cache, init's anon pages and page tables
  *                (as movable user pages), and the rest of what boot holds
  *                (unmovable kernel pages); what kmm's own boot has already
@@ -47,17 +52,24 @@
  *                zoneinfo's "count:" shows: Linux's MemFree does not count
  *                them, so the last frees of a real boot leave them there.
  *
+ * With `trace_event=` and `trace_buf_size=` on the command line, the ftrace
+ * ring buffer a real kernel allocates then (trace_buf_size per CPU, in
+ * pages, and a buffer_page descriptor each) is allocated too, so boots
+ * captured with tracing on compare.
+ *
+ * Why a model of the final state and not a replay of a real boot's kmem
+ * trace: the trace starts at trace_init(), after the kmalloc caches and
+ * everything memblock gave, and kmem_cache_alloc_bulk() and
+ * __alloc_pages_bulk() emit no events (maple nodes, vmalloc pages), so a
+ * replay misses part of what boot holds; slabinfo, zoneinfo and
+ * vmallocinfo read when init runs contain all of it.
+ *
  * What is not modelled: the objects are anonymous (no task, file, dentry or
- * inode behind them: they only occupy their caches), the rootfs pages are
- * not page cache (Cached and Shmem stay 0), KernelStack counts nothing,
- * vmallocinfo's callers are stand-ins of the real functions' names and
- * sizes (mm/boot_population_callers.c), the
+ * inode behind them: they only occupy their caches); the rootfs pages are
+ * not page cache (Cached and Shmem stay 0); KernelStack counts nothing; the
  * populations do not scale with the number of CPUs or the RAM size (real
- * boots of 256 MiB .. 4 GiB differ by a few per cent), and one machine's
- * per-CPU lists are all CPU 0's.  With `trace_event=` and `trace_buf_size=`
- * on the command line the ftrace ring buffer a real kernel would allocate
- * (trace_buf_size per CPU, in pages, and a buffer_page descriptor each) is
- * allocated too, so boots captured with tracing on compare.
+ * boots of 256 MiB .. 4 GiB differ by a few per cent); all pcp pages are
+ * CPU 0's; a cache kmm created itself keeps kmm's size and flags.
  *
  * Nothing of this is freed before kmm_shutdown(): it is the machine's
  * post-boot state, the baseline "nothing lost" compares with.  A machine
