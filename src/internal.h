@@ -809,6 +809,10 @@ struct boot_vmap {
 	unsigned int nr_pages;       /* pages it holds; 0: only reserved */
 	bool stack;                  /* a VMAP_STACK task stack (THREAD_SIZE aligned) */
 };
+struct boot_hash {
+	const char *name;            /* as the boot log names it: "Mount-cache", "TCP established" ... */
+	unsigned int bucketsize;     /* bytes per entry on this profile */
+};
 struct boot_population {
 	const char *profile;                  /* "i386", "i386-pae", "x86_64" */
 	const struct boot_cache *caches;      /* in the real kernel's creation order */
@@ -816,6 +820,8 @@ struct boot_population {
 	const struct boot_vmap *vmaps;
 	unsigned int nr_vmaps;
 	const void *const *callers;           /* [nr_vmaps]: who made each area, for vmallocinfo */
+	const struct boot_hash *hashes;       /* alloc_large_system_hash() tables (sized per machine) */
+	unsigned int nr_hashes;
 	unsigned int nr_stacks;               /* THREAD_SIZE stacks from the page allocator (32-bit) */
 	unsigned long pcp[MAX_ZONE_TYPES];    /* pages on the per-CPU lists after boot, per zone */
 	unsigned long large_kmalloc_pages;    /* in kmalloc_large() blocks: Slab, but not in slabinfo */
@@ -830,10 +836,12 @@ struct boot_population_stats {
 	unsigned long objects;       /* slab objects it holds */
 	unsigned long pages;         /* pages outside slabs it holds (stacks, vmalloc, trace, other) */
 	unsigned long trace_pages;   /* ... of them the ftrace ring buffer's */
+	unsigned long hash_pages;    /* ... of them the late hash tables' */
 	unsigned int vmaps;          /* vmalloc areas */
 	double host_seconds;         /* what making it cost */
 };
 extern const struct boot_population *const boot_populations[]; /* NULL-terminated */
+extern const void *const boot_vmap_callers_hash[]; /* alloc_large_system_hash, for vmallocinfo */
 const struct boot_population *boot_population_find(const char *profile);
 void boot_population(void);  /* at the end of kmm_boot() */
 int boot_population_setup(const char *val, char *err, size_t errlen); /* boot_population= */

@@ -28,6 +28,9 @@
  *                as it does for any cache: the flags and sizes are what make
  *                slabinfo list the real kernel's set.  A name kmm already
  *                created (kmalloc-*, kmem_cache, ...) is used as it is.
+ *   1b. hashes   the hash tables boot makes once slab is up (mount, futex,
+ *                network; on NUMA the dentry and inode ones too), sized by
+ *                alloc_large_system_hash()'s rule for this machine.
  *   2. objects   each cache is filled to slabinfo's num_objs and then
  *                (num_objs - active_objs) objects spread over its slabs are
  *                freed again: a slab cache with partial slabs, as after a
@@ -260,6 +263,112 @@ static bool alloc_large_kmalloc(unsigned long pages)
 	return true;
 }
 
+/*
+ * 1b: the hash tables of alloc_large_system_hash() made after the slab
+ * allocator is up (vfs_caches_init, futex_init, the network stack), sized by
+ * Linux's rule for this machine: entries = lowmem pages (rounded up to a
+ * MiB) scaled by 2^(PAGE_SHIFT - scale), at least a page's worth, a power
+ * of two, within [low, high] (high 0: a sixteenth of RAM); on 64-bit, one
+ * step of scale more per factor 4 above 64 GiB when high is 0.  A NUMA
+ * kernel (hashdist: more than one node with memory) vmallocs them spread
+ * over the nodes - the Dentry and Inode tables too, which a one-node kernel
+ * takes from memblock - else alloc_pages_exact() unless too big for it.
+ * The bucket sizes (sizeof the buckets on the profile) come from the real
+ * boot log's lines; the parameters are the callers' in 6.1.
+ */
+struct hash_rule {
+	const char *name;
+	int scale;               /* 2^scale bytes of lowmem per entry, when entries is 0 */
+	unsigned long entries;   /* given (0: from the memory size) */
+	unsigned long low, high; /* limits on the entries (high 0: RAM / 16 / bucketsize) */
+};
+static const struct hash_rule hash_rules[] = {
+	{ "Dentry cache", 13, 0, 0, 0 },              /* dcache_init (hashdist only) */
+	{ "Inode-cache", 14, 0, 0, 0 },               /* inode_init (hashdist only) */
+	{ "Mount-cache", 19, 0, 0, 0 },               /* mnt_init */
+	{ "Mountpoint-cache", 19, 0, 0, 0 },
+	{ "futex", 0, 0, 0, 0 },                      /* futex_init: 256 per possible CPU */
+	{ "IP idents", 16, 0, 2048, 256 * 1024 },     /* ip_rt_init */
+	{ "tcp_listen_portaddr_hash", 21, 0, 0, 64 * 1024 }, /* tcp_init: inet_hashinfo2_init */
+	{ "Table-perturb", 0, 65536, 65536, 65536 },  /* INET_TABLE_PERTURB_SIZE */
+	{ "TCP established", 17, 0, 0, 512 * 1024 },
+	{ "TCP bind", 17, 0, 0, 64 * 1024 },          /* as many entries as TCP established */
+	{ "MPTCP token", 20, 0, 0, 64 * 1024 },
+	{ "UDP", 21, 0, 256, 64 * 1024 },             /* UDP_HTABLE_SIZE_MIN */
+	{ "UDP-Lite", 21, 0, 256, 64 * 1024 },
+};
+
+static unsigned long roundup_pow2(unsigned long n)
+{
+	unsigned long p = 1;
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+static unsigned long hash_entries(const struct hash_rule *r, unsigned long bucketsize, unsigned long given)
+{
+	unsigned long n = given;
+	int scale = r->scale;
+	if (!n) {
+		n = ALIGN(M->nr_kernel_pages, SZ_1M / PAGE_SIZE);
+		if (M->prof->bits == 64 && !r->high)
+			for (unsigned long adapt = (64UL << 30) >> PAGE_SHIFT; adapt < n; adapt <<= 2)
+				scale++; /* ADAPT_SCALE_NPAGES, ADAPT_SCALE_SHIFT */
+		n = scale > PAGE_SHIFT ? n >> (scale - PAGE_SHIFT) : n << (PAGE_SHIFT - scale);
+		if (n * bucketsize < PAGE_SIZE)
+			n = PAGE_SIZE / bucketsize;
+	}
+	n = roundup_pow2(n);
+	unsigned long long max = r->high;
+	if (!max)
+		max = (((unsigned long long)M->nr_all_pages << PAGE_SHIFT) >> 4) / bucketsize;
+	max = min(max, 0x80000000ULL);
+	n = max(n, r->low);
+	n = (unsigned long)min((unsigned long long)n, max);
+	return 1UL << (63 - __builtin_clzl(n)); /* ilog2 */
+}
+
+static bool alloc_hashes(const struct boot_population *bp)
+{
+	bool hashdist = M->prof->bits == 64 && M->nr_nodes > 1;
+	unsigned long tcp_established = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(hash_rules); i++) {
+		const struct hash_rule *r = &hash_rules[i];
+		const struct boot_hash *h = NULL;
+		for (unsigned int k = 0; k < bp->nr_hashes && !h; k++)
+			if (!strcmp(bp->hashes[k].name, r->name))
+				h = &bp->hashes[k];
+		if (!h || (i < 2 && !hashdist)) /* Dentry and Inode: memblock's, made by setup_arch */
+			continue;
+		unsigned long given = r->entries;
+		if (!strcmp(r->name, "futex"))
+			given = roundup_pow2(256UL * M->nr_cpus);
+		else if (!strcmp(r->name, "TCP bind"))
+			given = tcp_established;
+		unsigned long n = hash_entries(r, h->bucketsize, given);
+		if (!strcmp(r->name, "futex"))
+			n = given; /* low = high = futex_hashsize */
+		if (!strcmp(r->name, "TCP established"))
+			tcp_established = n;
+		unsigned long size = n * h->bucketsize;
+		bool virt = hashdist || get_order(size) >= MAX_ORDER;
+		/* HAVE_ARCH_HUGE_VMALLOC (x86_64, PAE): PMD mappings when each node's share fills one */
+		bool huge = virt && (M->prof->bits == 64 || M->prof->pae) && size / M->nr_nodes >= (2UL << 20);
+		if (!room())
+			return false;
+		void *table = virt ? vmalloc_huge_node(size, BOOT_GFP | __GFP_ZERO, NUMA_NO_NODE, boot_vmap_callers_hash[0])
+				   : alloc_pages_exact(size, BOOT_GFP | __GFP_ZERO);
+		if (!table)
+			return false;
+		stats.hash_pages += (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+		stats.pages += (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+		pr_info("%s hash table entries: %lu (order: %d, %lu bytes, %s)\n", r->name, n, get_order(size), size,
+			virt ? (huge ? "vmalloc hugepage" : "vmalloc") : "linear");
+	}
+	return true;
+}
+
 /* 3: THREAD_SIZE stacks from the page allocator (order 1: 8 KiB on the 32-bit profiles). */
 static bool alloc_stacks(const struct boot_population *bp)
 {
@@ -409,6 +518,8 @@ void boot_population(void)
 		return;
 	create_caches(bp, made);
 	const char *stopped = NULL;
+	if (!alloc_hashes(bp))
+		stopped = "the hash tables";
 	for (unsigned int i = 0; i < bp->nr_caches && !stopped; i++)
 		if (made[i] && bp->caches[i].active_objs && !populate_cache(made[i], &bp->caches[i]))
 			stopped = bp->caches[i].name;

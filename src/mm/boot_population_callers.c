@@ -10,6 +10,8 @@
  * so they cannot meet kmm's own functions of the same names.
  */
 
+__asm__(".pushsection .text\n.type alloc_large_system_hash, @function\nalloc_large_system_hash:\n.fill 0x270, 1, 0xcc\n.size alloc_large_system_hash, 0x270\n.popsection");
+extern const char caller_alloc_large_system_hash[] __asm__("alloc_large_system_hash");
 __asm__(".pushsection .text\n.type bpf_prog_alloc_no_stats, @function\nbpf_prog_alloc_no_stats:\n.fill 0x1b0, 1, 0xcc\n.size bpf_prog_alloc_no_stats, 0x1b0\n.popsection");
 extern const char caller_bpf_prog_alloc_no_stats[] __asm__("bpf_prog_alloc_no_stats");
 __asm__(".pushsection .text\n.type bpf_prog_pack_alloc, @function\nbpf_prog_pack_alloc:\n.fill 0x2d0, 1, 0xcc\n.size bpf_prog_pack_alloc, 0x2d0\n.popsection");
@@ -120,4 +122,8 @@ const void *const boot_vmap_callers_x86_64[] = {
 	caller_n_tty_open + 0x14,
 	caller_pcpu_get_vm_areas + 0x0,
 	caller_bpf_prog_pack_alloc + 0x164,
+};
+extern const void *const boot_vmap_callers_hash[];
+const void *const boot_vmap_callers_hash[] = {
+	caller_alloc_large_system_hash + 0x197,
 };

@@ -10,6 +10,7 @@
 extern const void *const boot_vmap_callers_i386[]; /* boot_population_callers.c */
 extern const void *const boot_vmap_callers_i386_pae[]; /* boot_population_callers.c */
 extern const void *const boot_vmap_callers_x86_64[]; /* boot_population_callers.c */
+extern const void *const boot_vmap_callers_hash[];
 
 /* i386: 136 caches (195 names), 6 vmalloc areas */
 static const struct boot_cache i386_caches[] = {
@@ -217,16 +218,33 @@ static const struct boot_vmap i386_vmaps[] = {
 	{  135168,   32, false }, /* crypto_scomp_init_tfm */
 	{   16384,    3, false }, /* n_tty_open */
 };
+/* bucket sizes: bytes / entries of the boot log's hash table lines */
+static const struct boot_hash i386_hashes[] = {
+	{ "Dentry cache",                4 }, /* 131072 entries, 524288 bytes, linear */
+	{ "Inode-cache",                 4 }, /* 65536 entries, 262144 bytes, linear */
+	{ "Mount-cache",                 4 }, /* 2048 entries, 8192 bytes, linear */
+	{ "Mountpoint-cache",            4 }, /* 2048 entries, 8192 bytes, linear */
+	{ "futex",                      64 }, /* 256 entries, 16384 bytes, linear */
+	{ "IP idents",                   8 }, /* 16384 entries, 131072 bytes, linear */
+	{ "tcp_listen_portaddr_hash",    8 }, /* 512 entries, 4096 bytes, linear */
+	{ "Table-perturb",               4 }, /* 65536 entries, 262144 bytes, linear */
+	{ "TCP established",             4 }, /* 8192 entries, 32768 bytes, linear */
+	{ "TCP bind",                   16 }, /* 8192 entries, 131072 bytes, linear */
+	{ "MPTCP token",                16 }, /* 1024 entries, 16384 bytes, linear */
+	{ "UDP",                        32 }, /* 512 entries, 16384 bytes, linear */
+	{ "UDP-Lite",                   32 }, /* 512 entries, 16384 bytes, linear */
+};
 static const struct boot_population i386_population = {
 	.profile = "i386",
 	.caches = i386_caches, .nr_caches = ARRAY_SIZE(i386_caches),
 	.vmaps = i386_vmaps, .nr_vmaps = ARRAY_SIZE(i386_vmaps),
 	.callers = boot_vmap_callers_i386,
+	.hashes = i386_hashes, .nr_hashes = ARRAY_SIZE(i386_hashes),
 	.nr_stacks = 48, /* KernelStack 384 kB in 8 KiB stacks from the page allocator */
 	.pcp = { [ZONE_DMA] = 0, [ZONE_DMA32] = 0, [ZONE_NORMAL] = 754, [ZONE_HIGHMEM] = 150 },
 	.large_kmalloc_pages = 27, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */
 	.user_pages = 517, /* nr_file_pages + nr_anon_pages + nr_page_table_pages */
-	.other_pages = 414, /* the rest of managed - free */
+	.other_pages = 257, /* the rest of managed - free (the late hash tables apart) */
 };
 
 /* i386-pae: 132 caches (196 names), 5 vmalloc areas */
@@ -435,16 +453,33 @@ static const struct boot_vmap i386_pae_vmaps[] = {
 	{  135168,   32, false }, /* crypto_scomp_init_tfm */
 	{   16384,    3, false }, /* n_tty_open */
 };
+/* bucket sizes: bytes / entries of the boot log's hash table lines */
+static const struct boot_hash i386_pae_hashes[] = {
+	{ "Dentry cache",                4 }, /* 131072 entries, 524288 bytes, linear */
+	{ "Inode-cache",                 4 }, /* 65536 entries, 262144 bytes, linear */
+	{ "Mount-cache",                 4 }, /* 2048 entries, 8192 bytes, linear */
+	{ "Mountpoint-cache",            4 }, /* 2048 entries, 8192 bytes, linear */
+	{ "futex",                      64 }, /* 256 entries, 16384 bytes, linear */
+	{ "IP idents",                   8 }, /* 16384 entries, 131072 bytes, linear */
+	{ "tcp_listen_portaddr_hash",    8 }, /* 512 entries, 4096 bytes, linear */
+	{ "Table-perturb",               4 }, /* 65536 entries, 262144 bytes, linear */
+	{ "TCP established",             4 }, /* 8192 entries, 32768 bytes, linear */
+	{ "TCP bind",                   16 }, /* 8192 entries, 131072 bytes, linear */
+	{ "MPTCP token",                16 }, /* 1024 entries, 16384 bytes, linear */
+	{ "UDP",                        32 }, /* 512 entries, 16384 bytes, linear */
+	{ "UDP-Lite",                   32 }, /* 512 entries, 16384 bytes, linear */
+};
 static const struct boot_population i386_pae_population = {
 	.profile = "i386-pae",
 	.caches = i386_pae_caches, .nr_caches = ARRAY_SIZE(i386_pae_caches),
 	.vmaps = i386_pae_vmaps, .nr_vmaps = ARRAY_SIZE(i386_pae_vmaps),
 	.callers = boot_vmap_callers_i386_pae,
+	.hashes = i386_pae_hashes, .nr_hashes = ARRAY_SIZE(i386_pae_hashes),
 	.nr_stacks = 46, /* KernelStack 368 kB in 8 KiB stacks from the page allocator */
 	.pcp = { [ZONE_DMA] = 0, [ZONE_DMA32] = 0, [ZONE_NORMAL] = 778, [ZONE_HIGHMEM] = 150 },
 	.large_kmalloc_pages = 29, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */
 	.user_pages = 542, /* nr_file_pages + nr_anon_pages + nr_page_table_pages */
-	.other_pages = 402, /* the rest of managed - free */
+	.other_pages = 245, /* the rest of managed - free (the late hash tables apart) */
 };
 
 /* x86_64: 145 caches (199 names), 72 vmalloc areas */
@@ -650,89 +685,106 @@ static const struct boot_cache x86_64_caches[] = {
 	{ "fsverity_info",              256,    8, SLAB_RECLAIM_ACCOUNT,                                         64, false, false,      0,      0 },
 };
 static const struct boot_vmap x86_64_vmaps[] = {
-	{    8192,    2, false }, /* gen_pool_add_owner */
-	{   20480,    8, true  }, /* kernel_clone */
-	{    8192,    2, false }, /* bpf_prog_alloc_no_stats */
-	{   20480,    8, true  }, /* kernel_clone */
-	{    8192,    2, false }, /* gen_pool_add_owner */
-	{   20480,    8, true  }, /* kernel_clone */
-	{    8192,    2, false }, /* gen_pool_add_owner */
-	{   20480,    8, true  }, /* kernel_clone */
-	{    8192,    2, false }, /* gen_pool_add_owner */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   12288,    4, false }, /* pcpu_create_chunk */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* fork_idle */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   36864,   16, false }, /* pcpu_create_chunk */
-	{   40960,   18, false }, /* pcpu_create_chunk */
-	{ 2101248, 1024, false }, /* pcpu_create_chunk */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{  135168,   64, false }, /* crypto_scomp_init_tfm */
-	{  135168,   64, false }, /* crypto_scomp_init_tfm */
-	{  135168,   64, false }, /* crypto_scomp_init_tfm */
-	{  135168,   64, false }, /* crypto_scomp_init_tfm */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   20480,    8, true  }, /* kernel_clone */
-	{   16384,    6, false }, /* n_tty_open */
+	{    8192,    1, false }, /* gen_pool_add_owner */
+	{   20480,    4, true  }, /* kernel_clone */
+	{    8192,    1, false }, /* bpf_prog_alloc_no_stats */
+	{   20480,    4, true  }, /* kernel_clone */
+	{    8192,    1, false }, /* gen_pool_add_owner */
+	{   20480,    4, true  }, /* kernel_clone */
+	{    8192,    1, false }, /* gen_pool_add_owner */
+	{   20480,    4, true  }, /* kernel_clone */
+	{    8192,    1, false }, /* gen_pool_add_owner */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   12288,    2, false }, /* pcpu_create_chunk */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* fork_idle */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   36864,    8, false }, /* pcpu_create_chunk */
+	{   40960,    9, false }, /* pcpu_create_chunk */
+	{ 2101248,  512, false }, /* pcpu_create_chunk */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{  135168,   32, false }, /* crypto_scomp_init_tfm */
+	{  135168,   32, false }, /* crypto_scomp_init_tfm */
+	{  135168,   32, false }, /* crypto_scomp_init_tfm */
+	{  135168,   32, false }, /* crypto_scomp_init_tfm */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   20480,    4, true  }, /* kernel_clone */
+	{   16384,    3, false }, /* n_tty_open */
 	{ 2097152,    0, false }, /* pcpu_get_vm_areas */
-	{ 2101248, 1024, false }, /* bpf_prog_pack_alloc */
+	{ 2101248,  512, false }, /* bpf_prog_pack_alloc */
+};
+/* bucket sizes: bytes / entries of the boot log's hash table lines */
+static const struct boot_hash x86_64_hashes[] = {
+	{ "Dentry cache",                8 }, /* 524288 entries, 4194304 bytes, linear */
+	{ "Inode-cache",                 8 }, /* 262144 entries, 2097152 bytes, linear */
+	{ "Mount-cache",                 8 }, /* 8192 entries, 65536 bytes, linear */
+	{ "Mountpoint-cache",            8 }, /* 8192 entries, 65536 bytes, linear */
+	{ "futex",                      64 }, /* 512 entries, 32768 bytes, linear */
+	{ "IP idents",                   8 }, /* 65536 entries, 524288 bytes, linear */
+	{ "tcp_listen_portaddr_hash",   16 }, /* 2048 entries, 32768 bytes, linear */
+	{ "Table-perturb",               4 }, /* 65536 entries, 262144 bytes, linear */
+	{ "TCP established",             8 }, /* 32768 entries, 262144 bytes, linear */
+	{ "TCP bind",                   32 }, /* 32768 entries, 1048576 bytes, linear */
+	{ "MPTCP token",                24 }, /* 4096 entries, 98304 bytes, linear */
+	{ "UDP",                        32 }, /* 2048 entries, 65536 bytes, linear */
+	{ "UDP-Lite",                   32 }, /* 2048 entries, 65536 bytes, linear */
 };
 static const struct boot_population x86_64_population = {
 	.profile = "x86_64",
 	.caches = x86_64_caches, .nr_caches = ARRAY_SIZE(x86_64_caches),
 	.vmaps = x86_64_vmaps, .nr_vmaps = ARRAY_SIZE(x86_64_vmaps),
 	.callers = boot_vmap_callers_x86_64,
+	.hashes = x86_64_hashes, .nr_hashes = ARRAY_SIZE(x86_64_hashes),
 	.nr_stacks = 0, /* VMAP_STACK: the stacks are vmalloc areas above */
 	.pcp = { [ZONE_DMA] = 0, [ZONE_DMA32] = 2275, [ZONE_NORMAL] = 688, [ZONE_HIGHMEM] = 0 },
 	.large_kmalloc_pages = 295, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */
 	.user_pages = 534, /* nr_file_pages + nr_anon_pages + nr_page_table_pages */
-	.other_pages = 0, /* the rest of managed - free */
+	.other_pages = 770, /* the rest of managed - free (the late hash tables apart) */
 };
 
 const struct boot_population *const boot_populations[] = { &i386_population, &i386_pae_population, &x86_64_population, NULL };

@@ -69,6 +69,19 @@ def zones(prof):
             cur["pcp"] += int(w[1])
     return z
 
+# alloc_large_system_hash() tables: the early two (memblock; vmalloc'ed later on NUMA) and the late ones
+HASHES = ["Dentry cache", "Inode-cache", "Mount-cache", "Mountpoint-cache", "futex", "IP idents",
+          "tcp_listen_portaddr_hash", "Table-perturb", "TCP established", "TCP bind", "MPTCP token", "UDP", "UDP-Lite"]
+
+def hashes(prof):
+    """name -> (entries, bytes, kind) from the boot log's "NAME hash table entries: N (order: o, B bytes, KIND)" """
+    out = {}
+    for line in read(prof, "dmesg.txt").splitlines():
+        m = re.search(r"\] (.+) hash table entries: (\d+) \(order: \d+, (\d+) bytes, ([a-z ]+)\)", line)
+        if m and m.group(1) in HASHES:
+            out[m.group(1)] = (int(m.group(2)), int(m.group(3)), m.group(4))
+    return out
+
 def flags(d, dirname):
     f = []
     if d["hwcache_align"] == "1": f.append("SLAB_HWCACHE_ALIGN")
@@ -120,7 +133,9 @@ def gen(prof, sym):
         caller = w[2].split("+")[0]
         if caller in ("alloc_large_system_hash",):  # kmm's boot makes these itself (hashdist)
             continue
-        pages = sum(int(x.split("=")[1]) for x in w[3:] if re.match(r"(pages|N\d+)=", x))
+        # pages=N, and on NUMA kernels N0=a N1=b ... as well (the same pages, per node)
+        pg = [int(x.split("=")[1]) for x in w[3:] if x.startswith("pages=")]
+        pages = pg[0] if pg else sum(int(x.split("=")[1]) for x in w[3:] if re.match(r"N\d+=", x))
         stack = caller in ("kernel_clone", "fork_idle", "copy_process")
         m = re.match(r"([A-Za-z0-9_.]+)\+(0x[0-9a-f]+)/(0x[0-9a-f]+)$", w[2])
         CALLERS.setdefault(sym, []).append((m.group(1), int(m.group(2), 16), int(m.group(3), 16)))
@@ -133,7 +148,12 @@ def gen(prof, sym):
     vmalloc_pages = sum(int(l.split(",")[1]) for l in vm)
     stack_pages = 0 if prof == "x86_64" else mi["KernelStack"] // 4  # x86_64: VMAP_STACK, in the vmalloc areas
     user = vs["nr_file_pages"] + vs["nr_anon_pages"] + vs["nr_page_table_pages"]
-    other = alloc - sum(pcp.values()) - slab - vmalloc_pages - stack_pages - user
+    hs = hashes(prof)
+    missing = [h for h in HASHES if h not in hs]
+    if missing:
+        sys.exit("%s: dmesg.txt lacks the hash tables %s" % (prof, missing))
+    late_linear = sum((b + 4095) // 4096 for n, (e, b, k) in hs.items() if n not in HASHES[:2] and k == "linear")
+    other = alloc - sum(pcp.values()) - slab - vmalloc_pages - stack_pages - user - late_linear
     other = max(other, 0)  # x86_64: the itemized pages already cover it (within a few pages)
     o = []
     o.append("/* %s: %d caches (%d names), %d vmalloc areas */" % (prof, len(si), len(lines), len(vm)))
@@ -143,11 +163,18 @@ def gen(prof, sym):
     o.append("static const struct boot_vmap %s_vmaps[] = {" % sym)
     o += vm
     o.append("};")
+    o.append("/* bucket sizes: bytes / entries of the boot log's hash table lines */")
+    o.append("static const struct boot_hash %s_hashes[] = {" % sym)
+    for h in HASHES:
+        e, b, k = hs[h]
+        o.append("\t{ %-28s %3d }, /* %d entries, %d bytes, %s */" % (cstr(h) + ",", b // e, e, b, k))
+    o.append("};")
     o.append("static const struct boot_population %s_population = {" % sym)
     o.append("\t.profile = %s," % cstr(prof))
     o.append("\t.caches = %s_caches, .nr_caches = ARRAY_SIZE(%s_caches)," % (sym, sym))
     o.append("\t.vmaps = %s_vmaps, .nr_vmaps = ARRAY_SIZE(%s_vmaps)," % (sym, sym))
     o.append("\t.callers = boot_vmap_callers_%s," % sym)
+    o.append("\t.hashes = %s_hashes, .nr_hashes = ARRAY_SIZE(%s_hashes)," % (sym, sym))
     o.append("\t.nr_stacks = %d, /* KernelStack %d kB in %d KiB stacks from the page allocator */" % (
         stack_pages * 4 // THREAD_KB[prof], mi["KernelStack"], THREAD_KB[prof]) if prof != "x86_64" else
         "\t.nr_stacks = 0, /* VMAP_STACK: the stacks are vmalloc areas above */")
@@ -156,7 +183,7 @@ def gen(prof, sym):
     slabinfo_pages = sum(int(l.split()[14]) * int(l.split()[5]) for l in read(prof, "slabinfo.txt").splitlines()[2:])
     o.append("\t.large_kmalloc_pages = %d, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */" % max(0, mi["Slab"] // 4 - slabinfo_pages))
     o.append("\t.user_pages = %d, /* nr_file_pages + nr_anon_pages + nr_page_table_pages */" % user)
-    o.append("\t.other_pages = %d, /* the rest of managed - free */" % other)
+    o.append("\t.other_pages = %d, /* the rest of managed - free (the late hash tables apart) */" % other)
     o.append("};")
     return "\n".join(o)
 
@@ -175,6 +202,8 @@ if len(sys.argv) > 1 and sys.argv[1] == "--callers":
  * so they cannot meet kmm's own functions of the same names.
  */
 """)
+    # the hash tables a NUMA kernel vmallocs, named as x86_64-4G-numa2's vmallocinfo names them
+    CALLERS["hash"] = [("alloc_large_system_hash", 0x197, 0x270)]
     funcs = {}
     for sym in CALLERS:
         for f, off, size in CALLERS[sym]:
@@ -203,6 +232,7 @@ print("""/*
 """)
 for prof, sym in PROFILES:
     print("extern const void *const boot_vmap_callers_%s[]; /* boot_population_callers.c */" % sym)
+print("extern const void *const boot_vmap_callers_hash[];")
 print()
 for prof, sym in PROFILES:
     print(gen(prof, sym))
