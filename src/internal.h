@@ -822,6 +822,7 @@ struct boot_population {
 	const void *const *callers;           /* [nr_vmaps]: who made each area, for vmallocinfo */
 	const struct boot_hash *hashes;       /* alloc_large_system_hash() tables (sized per machine) */
 	unsigned int nr_hashes;
+	int nr_cpus;                          /* the CPUs of the boot the figures come from */
 	unsigned int nr_stacks;               /* THREAD_SIZE stacks from the page allocator (32-bit) */
 	unsigned long pcp[MAX_ZONE_TYPES];    /* pages on the per-CPU lists after boot, per zone */
 	unsigned long large_kmalloc_pages;    /* in kmalloc_large() blocks: Slab, but not in slabinfo */

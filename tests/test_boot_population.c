@@ -514,3 +514,29 @@ Test(boot_population, other_machines)
 		kmm_shutdown();
 	}
 }
+
+/* Six kernel threads per CPU (cpuhp, migration, ksoftirqd, two kworkers, the idle task): their x86_64 stacks. */
+static unsigned long stack_areas(int cpus)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "x86_64";
+	p.mem_bytes = 2ULL << 30;
+	p.nr_cpus = cpus;
+	p.boot_population = true;
+	boot_or_fail(&p);
+	char *vi = kmm_proc_read("vmallocinfo");
+	cr_assert_not_null(vi);
+	unsigned long n = 0;
+	for (const char *s = vi; (s = strstr(s, " kernel_clone+")); s++)
+		n++;
+	free(vi);
+	kmm_shutdown();
+	return n;
+}
+
+Test(boot_population, stacks_per_cpu)
+{
+	unsigned long one = stack_areas(1), four = stack_areas(4);
+	cr_expect_gt(one, 40);
+	cr_expect_eq(four, one + 3 * 6, "%lu stacks with 4 CPUs, %lu with 1", four, one);
+}

@@ -39,7 +39,9 @@
  *                Slab less the slabs slabinfo lists is allocated that way.
  *   3. stacks    i386: THREAD_SIZE (8 KiB, order 1) stacks of the boot's
  *                tasks from the page allocator; x86_64 (VMAP_STACK): the
- *                16 KiB stack areas are among the vmalloc areas.
+ *                16 KiB stack areas are among the vmalloc areas.  Six
+ *                kernel threads more or fewer per CPU of difference from
+ *                the boot the tables come from.
  *   4. vmalloc   every "vmalloc" line of the real vmallocinfo: an area of
  *                the same size holding the same number of pages (a
  *                reserved one where it held none), made in the real
@@ -69,7 +71,7 @@
  *
  * What is not modelled: the objects are anonymous (no task, file, dentry or
  * inode behind them: they only occupy their caches); the rootfs pages are
- * not page cache (Cached and Shmem stay 0); KernelStack counts nothing; the
+ * not page cache (Cached and Shmem stay 0); KernelStack counts nothing; the slab
  * populations do not scale with the number of CPUs or the RAM size (real
  * boots of 256 MiB .. 4 GiB differ by a few per cent); all pcp pages are
  * CPU 0's; a cache kmm created itself keeps kmm's size and flags.
@@ -369,10 +371,22 @@ static bool alloc_hashes(const struct boot_population *bp)
 	return true;
 }
 
+/*
+ * The kernel threads every CPU adds: cpuhp/N, migration/N, ksoftirqd/N, the
+ * kworker/N:0 and kworker/N:0H of its worker pools, and (every CPU but the
+ * boot CPU) its idle task.  A machine with more or fewer CPUs than the boot
+ * the tables come from has that many more or fewer stacks (the kworkers
+ * started on demand are not counted).
+ */
+#define KTHREADS_PER_CPU 6
+
 /* 3: THREAD_SIZE stacks from the page allocator (order 1: 8 KiB on the 32-bit profiles). */
 static bool alloc_stacks(const struct boot_population *bp)
 {
-	for (unsigned int i = 0; i < bp->nr_stacks; i++) {
+	long n = (long)bp->nr_stacks;
+	if (n)
+		n += KTHREADS_PER_CPU * (long)(M->nr_cpus - bp->nr_cpus);
+	for (long i = 0; i < n; i++) {
 		if (!room() || !alloc_pages(BOOT_GFP, 1))
 			return false;
 		stats.pages += 2;
@@ -380,27 +394,50 @@ static bool alloc_stacks(const struct boot_population *bp)
 	return true;
 }
 
-/* 4: the vmalloc areas, each as large as the real one (its guard page included) with as many pages. */
+static bool alloc_vmap(const struct boot_population *bp, unsigned int i)
+{
+	const struct boot_vmap *v = &bp->vmaps[i];
+	if (v->size <= PAGE_SIZE)
+		return true;
+	if (!room())
+		return false;
+	if (!v->nr_pages) {
+		if (!get_vm_area_caller(v->size - PAGE_SIZE, VM_ALLOC, bp->callers[i]))
+			return false;
+	} else {
+		unsigned long bytes = min((unsigned long)v->nr_pages << PAGE_SHIFT, v->size - PAGE_SIZE);
+		/* a VMAP_STACK is THREAD_SIZE aligned */
+		if (!__vmalloc_node(bytes, v->stack ? bytes : 1, BOOT_GFP, NUMA_NO_NODE, bp->callers[i]))
+			return false;
+		stats.pages += bytes >> PAGE_SHIFT;
+	}
+	stats.vmaps++;
+	return true;
+}
+
+/*
+ * 4: the vmalloc areas, each as large as the real one (its guard page
+ * included) with as many pages; VMAP_STACK stacks one per kernel thread, so
+ * KTHREADS_PER_CPU more or fewer per CPU of difference.
+ */
 static bool alloc_vmaps(const struct boot_population *bp)
 {
+	long extra = KTHREADS_PER_CPU * (long)(M->nr_cpus - bp->nr_cpus);
+	unsigned int last_stack = bp->nr_vmaps;
 	for (unsigned int i = 0; i < bp->nr_vmaps; i++) {
-		const struct boot_vmap *v = &bp->vmaps[i];
-		if (v->size <= PAGE_SIZE)
-			continue;
-		if (!room())
-			return false;
-		if (!v->nr_pages) {
-			if (!get_vm_area_caller(v->size - PAGE_SIZE, VM_ALLOC, bp->callers[i]))
-				return false;
-		} else {
-			unsigned long bytes = min((unsigned long)v->nr_pages << PAGE_SHIFT, v->size - PAGE_SIZE);
-			/* a VMAP_STACK is THREAD_SIZE aligned */
-			if (!__vmalloc_node(bytes, v->stack ? bytes : 1, BOOT_GFP, NUMA_NO_NODE, bp->callers[i]))
-				return false;
-			stats.pages += bytes >> PAGE_SHIFT;
+		if (bp->vmaps[i].stack) {
+			last_stack = i;
+			if (extra < 0) {
+				extra++;
+				continue;
+			}
 		}
-		stats.vmaps++;
+		if (!alloc_vmap(bp, i))
+			return false;
 	}
+	for (; extra > 0 && last_stack < bp->nr_vmaps; extra--)
+		if (!alloc_vmap(bp, last_stack))
+			return false;
 	return true;
 }
 

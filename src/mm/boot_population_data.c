@@ -240,6 +240,7 @@ static const struct boot_population i386_population = {
 	.vmaps = i386_vmaps, .nr_vmaps = ARRAY_SIZE(i386_vmaps),
 	.callers = boot_vmap_callers_i386,
 	.hashes = i386_hashes, .nr_hashes = ARRAY_SIZE(i386_hashes),
+	.nr_cpus = 1, /* the boot's CPUs */
 	.nr_stacks = 48, /* KernelStack 384 kB in 8 KiB stacks from the page allocator */
 	.pcp = { [ZONE_DMA] = 0, [ZONE_DMA32] = 0, [ZONE_NORMAL] = 754, [ZONE_HIGHMEM] = 150 },
 	.large_kmalloc_pages = 27, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */
@@ -475,6 +476,7 @@ static const struct boot_population i386_pae_population = {
 	.vmaps = i386_pae_vmaps, .nr_vmaps = ARRAY_SIZE(i386_pae_vmaps),
 	.callers = boot_vmap_callers_i386_pae,
 	.hashes = i386_pae_hashes, .nr_hashes = ARRAY_SIZE(i386_pae_hashes),
+	.nr_cpus = 1, /* the boot's CPUs */
 	.nr_stacks = 46, /* KernelStack 368 kB in 8 KiB stacks from the page allocator */
 	.pcp = { [ZONE_DMA] = 0, [ZONE_DMA32] = 0, [ZONE_NORMAL] = 778, [ZONE_HIGHMEM] = 150 },
 	.large_kmalloc_pages = 29, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */
@@ -780,6 +782,7 @@ static const struct boot_population x86_64_population = {
 	.vmaps = x86_64_vmaps, .nr_vmaps = ARRAY_SIZE(x86_64_vmaps),
 	.callers = boot_vmap_callers_x86_64,
 	.hashes = x86_64_hashes, .nr_hashes = ARRAY_SIZE(x86_64_hashes),
+	.nr_cpus = 2, /* the boot's CPUs */
 	.nr_stacks = 0, /* VMAP_STACK: the stacks are vmalloc areas above */
 	.pcp = { [ZONE_DMA] = 0, [ZONE_DMA32] = 2275, [ZONE_NORMAL] = 688, [ZONE_HIGHMEM] = 0 },
 	.large_kmalloc_pages = 295, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */

@@ -175,6 +175,8 @@ def gen(prof, sym):
     o.append("\t.vmaps = %s_vmaps, .nr_vmaps = ARRAY_SIZE(%s_vmaps)," % (sym, sym))
     o.append("\t.callers = boot_vmap_callers_%s," % sym)
     o.append("\t.hashes = %s_hashes, .nr_hashes = ARRAY_SIZE(%s_hashes)," % (sym, sym))
+    cpus = int(re.search(r"nr_cpu_ids:(\d+)", read(prof, "dmesg.txt")).group(1))
+    o.append("\t.nr_cpus = %d, /* the boot's CPUs */" % cpus)
     o.append("\t.nr_stacks = %d, /* KernelStack %d kB in %d KiB stacks from the page allocator */" % (
         stack_pages * 4 // THREAD_KB[prof], mi["KernelStack"], THREAD_KB[prof]) if prof != "x86_64" else
         "\t.nr_stacks = 0, /* VMAP_STACK: the stacks are vmalloc areas above */")
