@@ -814,4 +814,60 @@ struct kmm_param {
 	int (*setup)(const char *val, char *err, size_t errlen);
 };
 
+/* mm/boot_population.c: what a real 6.1 kernel holds after boot (tables: mm/boot_population_data.c) */
+struct boot_cache {
+	const char *name;            /* the cache's name, or an alias's own name */
+	unsigned int object_size;    /* /sys/kernel/slab/X/object_size (an alias: its cache's) */
+	unsigned int align;          /* .../align */
+	unsigned int flags;          /* (slab_flags_t) SLAB_HWCACHE_ALIGN, _RECLAIM_ACCOUNT, _TYPESAFE_BY_RCU, _CACHE_DMA, _ACCOUNT */
+	unsigned int usersize;       /* the usercopy region (makes a cache unmergeable) */
+	bool ctor;                   /* it had a constructor (unmergeable) */
+	bool alias;                  /* merged into the last entry that is not an alias */
+	unsigned int active_objs;    /* slabinfo's figures for the cache (0 for an alias) */
+	unsigned int num_objs;
+};
+struct boot_vmap {
+	unsigned long size;          /* the area, its guard page included, as vmallocinfo shows it */
+	unsigned int nr_pages;       /* pages it holds; 0: only reserved */
+	bool stack;                  /* a VMAP_STACK task stack (THREAD_SIZE aligned) */
+};
+struct boot_hash {
+	const char *name;            /* as the boot log names it: "Mount-cache", "TCP established" ... */
+	unsigned int bucketsize;     /* bytes per entry on this profile */
+};
+struct boot_population {
+	const char *profile;                  /* "i386", "i386-pae", "x86_64" */
+	const struct boot_cache *caches;      /* in the real kernel's creation order */
+	unsigned int nr_caches;
+	const struct boot_vmap *vmaps;
+	unsigned int nr_vmaps;
+	const void *const *callers;           /* [nr_vmaps]: who made each area, for vmallocinfo */
+	const struct boot_hash *hashes;       /* alloc_large_system_hash() tables (sized per machine) */
+	unsigned int nr_hashes;
+	int nr_cpus;                          /* the CPUs of the boot the figures come from */
+	unsigned int nr_stacks;               /* THREAD_SIZE stacks from the page allocator (32-bit) */
+	unsigned long pcp[MAX_ZONE_TYPES];    /* pages on the per-CPU lists after boot, per zone */
+	unsigned long large_kmalloc_pages;    /* in kmalloc_large() blocks: Slab, but not in slabinfo */
+	unsigned long user_pages;             /* rootfs page cache, init's anon pages and page tables */
+	unsigned long other_pages;            /* the rest of managed - free */
+};
+struct boot_population_stats {
+	bool populated;              /* the last boot made its population */
+	unsigned int caches_created; /* names kmm had not created itself */
+	unsigned int merge_mismatches; /* aliases that did not merge where Linux merged them */
+	char first_mismatch[160];
+	unsigned long objects;       /* slab objects it holds */
+	unsigned long pages;         /* pages outside slabs it holds (stacks, vmalloc, trace, other) */
+	unsigned long trace_pages;   /* ... of them the ftrace ring buffer's */
+	unsigned long hash_pages;    /* ... of them the late hash tables' */
+	unsigned int vmaps;          /* vmalloc areas */
+	double host_seconds;         /* what making it cost */
+};
+extern const struct boot_population *const boot_populations[]; /* NULL-terminated */
+extern const void *const boot_vmap_callers_hash[]; /* alloc_large_system_hash, for vmallocinfo */
+const struct boot_population *boot_population_find(const char *profile);
+void boot_population(void);  /* at the end of kmm_boot() */
+int boot_population_setup(const char *val, char *err, size_t errlen); /* boot_population= */
+const struct boot_population_stats *boot_population_stats(void);
+
 #endif /* KMM_INTERNAL_H */

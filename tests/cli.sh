@@ -59,8 +59,17 @@ ok "cmdline" "$KMM" boot -q --cmdline "mem=1G vmalloc=192M min_free_kbytes=4096"
 has "cmdline sysctl" "4096" "$tmp/out"
 ok "small kernel on a tiny machine" "$KMM" boot -q --mem 16M --kernel-size 2M --show zoneinfo
 
+# the boot population (mm/boot_population.c): on for `kmm boot`, off on request
+ok "boot population" "$KMM" boot -q --show slabinfo
+[ "$(grep -vc '^#\|^slabinfo' "$tmp/out")" = 136 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: i386 boot lists 136 caches"; }
+ok "boot population logged" "$KMM" boot
+has "boot population logged" "boot population: " "$tmp/out"
+ok "bare machine" "$KMM" boot -q --cmdline boot_population=off --show slabinfo
+[ "$(grep -vc '^#\|^slabinfo' "$tmp/out")" = 54 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: a bare i386 machine lists 54 caches"; }
+bad "boot population value" "boot_population=maybe: expected on or off" "$KMM" boot --cmdline boot_population=maybe
+
 # procps slabtop reads kmm's /proc/slabinfo (bind-mounted over the host's in a private mount namespace)
-ok "slabinfo for slabtop" "$KMM" boot -q --proc-dir "$tmp/pd"
+ok "slabinfo for slabtop" "$KMM" boot -q --cmdline boot_population=off --proc-dir "$tmp/pd"
 if command -v slabtop >/dev/null && command -v unshare >/dev/null && [ "$(id -u)" = 0 ] &&
 	unshare -m true 2>/dev/null; then
 	unshare -m sh -c "mount --bind '$tmp/pd/slabinfo' /proc/slabinfo && slabtop -o -s c" >"$tmp/slabtop" 2>&1

@@ -71,6 +71,12 @@ static const char boot_help[] =
 	"    the zones, or the views asked for.  kmm run, kmm shell and kmm replay take\n"
 	"    the same machine options.\n"
 	"\n"
+	"    The machine ends its boot holding what a real 6.1 kernel of the profile\n"
+	"    holds when init runs: its slab caches and objects, kernel stacks, vmalloc\n"
+	"    areas and pages (README: \"The booted machine\").  --cmdline boot_population=off\n"
+	"    boots a bare machine (kmm run, shell, replay and stress boot bare unless\n"
+	"    the command line says boot_population=on).\n"
+	"\n"
 	"OPTIONS\n"
 	"    --profile P       the kernel build: i386 (default; 3G/1G split, HighMem),\n"
 	"                      i386-pae, x86_64\n"
@@ -258,6 +264,7 @@ static int cmd_boot(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.boot_population = true; /* `kmm boot` shows a booted kernel; boot_population=off for a bare one */
 	const char *proc_dir = NULL, *shows[32];
 	int nshow = 0, quiet = 0, c, idx = 0;
 	char *e820 = NULL;
@@ -342,6 +349,7 @@ static int cmd_map(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.boot_population = true; /* the map of a booted machine, as `kmm boot` shows it */
 	const char *svg = NULL, *proc_dir = NULL;
 	char *e820 = NULL;
 	int c, idx = 0;

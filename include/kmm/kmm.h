@@ -42,6 +42,9 @@ struct kmm_boot_params {
 	const char *dmesg_text; /* or: a real x86 kernel's log; its e820 map, command line, CPUs, NUMA
 				   nodes, initrd and kernel build replace the fields above (cmdline is
 				   appended to the log's) */
+	bool boot_population;   /* end the boot holding what a real 6.1 kernel holds after boot (caches,
+				   objects, stacks, vmalloc areas, pages); false: a bare machine.
+				   `boot_population=on|off` on cmdline overrides it */
 };
 
 #define KMM_BOOT_DEFAULTS { .profile = "i386", .mem_bytes = 4ULL << 30, .nr_cpus = 1 }

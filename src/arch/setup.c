@@ -474,6 +474,7 @@ static const struct kmm_param kmm_params[] = {
 	{ "failslab", setup_failslab },
 	{ "stack_guard_gap", cmdline_parse_stack_guard_gap },
 	{ "memblock", param_memblock },
+	{ "boot_population", boot_population_setup }, /* kmm's: off = a bare machine (mm/boot_population.c) */
 	/* not about memory: accepted so a real /proc/cmdline can be pasted */
 	{ "console", param_ignored }, { "loglevel", param_ignored }, { "panic", param_ignored },
 	{ "no_hash_pointers", param_ignored }, { "nokaslr", param_ignored }, { "quiet", param_ignored },
@@ -1705,6 +1706,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	free_initmem();
 	kfence_init();
 	apply_boot_sysctls();
+	boot_population(); /* the caches, objects and pages a real kernel holds when init runs */
 	fault_inject_arm(); /* failslab= and fail_page_alloc= act from here on, never on boot itself */
 	return 0;
 }
