@@ -268,7 +268,7 @@ unsigned long thread_size(void)
 	return kobj_64() ? THREAD_SIZE_64 : THREAD_SIZE_32;
 }
 
-static void account_kernel_stack(void *stack, int sign)
+void account_kernel_stack(void *stack, int sign)
 {
 	if (kobj_64()) {
 		for (unsigned long off = 0; off < THREAD_SIZE_64; off += PAGE_SIZE) {

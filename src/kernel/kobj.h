@@ -47,6 +47,8 @@ void kobj_vma_sync(const struct vm_area_struct *v);
 
 /* THREAD_SIZE; a kernel stack (NR_KERNEL_STACK_KB counts it), NULL without memory */
 unsigned long thread_size(void);
+/* NR_KERNEL_STACK_KB of the stack's node(s) by sign * its size: a task's, or a boot thread's (mm/boot_population.c) */
+void account_kernel_stack(void *stack, int sign);
 void *alloc_thread_stack(const void *caller); /* caller: for vmallocinfo */
 void free_thread_stack(void *stack);
 /* Kernel stacks that are vmap areas (64-bit profiles), 0 on 32-bit ones */

@@ -71,7 +71,8 @@
  *
  * What is not modelled: the objects are anonymous (no task, file, dentry or
  * inode behind them: they only occupy their caches); the rootfs pages are
- * not page cache (Cached and Shmem stay 0); KernelStack counts nothing; the slab
+ * not page cache (Cached and Shmem stay 0); the stacks count in KernelStack
+ * (kernel/fork.c's account_kernel_stack) with no task behind them; the slab
  * populations do not scale with the number of CPUs or the RAM size (real
  * boots of 256 MiB .. 4 GiB differ by a few per cent); all pcp pages are
  * CPU 0's; a cache kmm created itself keeps kmm's size and flags.
@@ -81,6 +82,7 @@
  * too small for it gets what fits while half of its RAM stays free
  * (allocations never reclaim or warn); the log says where it stopped.
  */
+#include "kernel/kobj.h"
 #include "mm/slab.h"
 
 #include <kmm/vmalloc.h>
@@ -387,8 +389,10 @@ static bool alloc_stacks(const struct boot_population *bp)
 	if (n)
 		n += KTHREADS_PER_CPU * (long)(M->nr_cpus - bp->nr_cpus);
 	for (long i = 0; i < n; i++) {
-		if (!room() || !alloc_pages(BOOT_GFP, 1))
+		struct page *stack = room() ? alloc_pages(BOOT_GFP, 1) : NULL;
+		if (!stack)
 			return false;
+		account_kernel_stack(page_address(stack), 1); /* KernelStack counts it */
 		stats.pages += 2;
 	}
 	return true;
@@ -407,8 +411,11 @@ static bool alloc_vmap(const struct boot_population *bp, unsigned int i)
 	} else {
 		unsigned long bytes = min((unsigned long)v->nr_pages << PAGE_SHIFT, v->size - PAGE_SIZE);
 		/* a VMAP_STACK is THREAD_SIZE aligned */
-		if (!__vmalloc_node(bytes, v->stack ? bytes : 1, BOOT_GFP, NUMA_NO_NODE, bp->callers[i]))
+		void *area = __vmalloc_node(bytes, v->stack ? bytes : 1, BOOT_GFP, NUMA_NO_NODE, bp->callers[i]);
+		if (!area)
 			return false;
+		if (v->stack && bytes == thread_size())
+			account_kernel_stack(area, 1); /* KernelStack counts it */
 		stats.pages += bytes >> PAGE_SHIFT;
 	}
 	stats.vmaps++;
