@@ -136,6 +136,13 @@ struct zone *zone_by_name(int nid, const char *name)
 	return NULL;
 }
 
+void assert_nothing_lost_since(const struct kmm_usage *u, const char *what)
+{
+	char why[256];
+	cr_assert_eq(kmm_nothing_lost(u, why, sizeof(why)), 0, "%s: %s", what, why);
+	assert_machine_sane();
+}
+
 void assert_machine_sane(void)
 {
 	char why[256];

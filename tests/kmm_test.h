@@ -43,6 +43,8 @@ int zoneinfo_protection(const char *zoneinfo, int nid, const char *zone, char *o
 unsigned long kernel_object_pages(void);
 /* kmm_verify() passes (every zone, cache, vmap area, pkmap entry and task), and no vmalloc area is left */
 void assert_machine_sane(void);
+/* kmm_nothing_lost() against u (settled after boot), what naming the step, then assert_machine_sane(). */
+void assert_nothing_lost_since(const struct kmm_usage *u, const char *what);
 /*
  * Boot a machine with n CPUs (mem bytes of RAM) and run fn((void *)cpu) on
  * CPUs 0..n-1 at once, one thread each (fn enters and leaves its CPU), the

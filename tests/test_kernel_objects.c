@@ -42,9 +42,7 @@ static void boot_profile(const char *profile)
 
 static void assert_nothing_lost(const char *what)
 {
-	char why[256];
-	cr_assert_eq(kmm_nothing_lost(&at_boot, why, sizeof(why)), 0, "%s: %s", what, why);
-	assert_machine_sane();
+	assert_nothing_lost_since(&at_boot, what);
 }
 
 /* Objects in use of every kind, by kind (a merged kind counts its whole cache). */

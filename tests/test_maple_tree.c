@@ -25,9 +25,7 @@ static void boot_mt(const char *profile)
 
 static void assert_nothing_lost(const char *what)
 {
-	char why[256];
-	cr_assert_eq(kmm_nothing_lost(&at_boot, why, sizeof(why)), 0, "%s: %s", what, why);
-	assert_machine_sane();
+	assert_nothing_lost_since(&at_boot, what);
 }
 
 static void assert_valid(struct maple_tree *mt, const char *what)

@@ -138,12 +138,10 @@ static int avc_link_path(struct vm_area_struct *vma)
 	return ret;
 }
 
-/* The VMA's anon_vma, made at its first anonymous page: 0 or -ENOMEM (nothing changed). */
-int anon_vma_prepare(struct vm_area_struct *vma)
+/* A new anon_vma below parent (NULL: a root) for vma, with its AVCs: 0, or -ENOMEM with vma holding none. */
+static int anon_vma_attach_new(struct vm_area_struct *vma, struct anon_vma *parent)
 {
-	if (vma->anon_vma)
-		return 0;
-	struct anon_vma *av = anon_vma_alloc(NULL);
+	struct anon_vma *av = anon_vma_alloc(parent);
 	if (!av)
 		return -ENOMEM;
 	vma->anon_vma = av;
@@ -155,6 +153,12 @@ int anon_vma_prepare(struct vm_area_struct *vma)
 	return 0;
 }
 
+/* The VMA's anon_vma, made at its first anonymous page: 0 or -ENOMEM (nothing changed). */
+int anon_vma_prepare(struct vm_area_struct *vma)
+{
+	return vma->anon_vma ? 0 : anon_vma_attach_new(vma, NULL);
+}
+
 /*
  * fork: the child's copy vma of pvma gets an anon_vma below pvma's, and
  * AVCs to it and to everything pvma may map: 0, or -ENOMEM with vma left
@@ -164,18 +168,7 @@ int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
 {
 	vma->anon_vma = NULL;
 	INIT_LIST_HEAD(&vma->anon_vma_chain);
-	if (!pvma->anon_vma)
-		return 0;
-	struct anon_vma *av = anon_vma_alloc(pvma->anon_vma);
-	if (!av)
-		return -ENOMEM;
-	vma->anon_vma = av;
-	if (avc_link_path(vma)) {
-		vma->anon_vma = NULL;
-		anon_vma_put(av);
-		return -ENOMEM;
-	}
-	return 0;
+	return pvma->anon_vma ? anon_vma_attach_new(vma, pvma->anon_vma) : 0;
 }
 
 /*
