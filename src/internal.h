@@ -787,6 +787,8 @@ void proc_pid_statm(struct strbuf *sb, struct task_struct *t, struct mm_struct *
 long pagemap_read(struct task_struct *t, struct mm_struct *mm, void *buf, size_t count, u64 off);
 void proc_tgid_stat(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);      /* proc/array.c */
 void proc_pid_status(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm);     /* proc/array.c */
+void show_sys_kernel_slab(struct strbuf *sb);                       /* mm/slab_common.c: the listing */
+int show_sys_kernel_slab_attr(struct strbuf *sb, const char *path); /* "DIR/ATTR": 0 or -ENOENT */
 void show_stat(struct strbuf *sb);                                                         /* proc/stat.c */
 void show_uptime(struct strbuf *sb);
 void show_loadavg(struct strbuf *sb);

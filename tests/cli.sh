@@ -64,6 +64,9 @@ ok "boot population" "$KMM" boot -q --show slabinfo
 [ "$(grep -vc '^#\|^slabinfo' "$tmp/out")" = 136 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: i386 boot lists 136 caches"; }
 ok "boot population logged" "$KMM" boot
 has "boot population logged" "boot population: " "$tmp/out"
+ok "/sys/kernel/slab" "$KMM" boot -q --show sys/kernel/slab --show sys/kernel/slab/pid/aliases
+has "a merge is a link to the unique id" "pid -> :A-0000064" "$tmp/out"
+has "an unmergeable cache is a directory" "task_struct/" "$tmp/out"
 ok "bare machine" "$KMM" boot -q --cmdline boot_population=off --show slabinfo
 [ "$(grep -vc '^#\|^slabinfo' "$tmp/out")" = 69 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: a bare i386 machine lists 69 caches (the boot's, the kernel objects', maple_node)"; }
 bad "boot population value" "boot_population=maybe: expected on or off" "$KMM" boot --cmdline boot_population=maybe

@@ -251,6 +251,50 @@ static void source_boot(const char *profile)
 		  real_free);
 	cr_expect(labs(slab - real_slab) <= real_slab / 10, "%s: Slab %ld kB, Linux %ld kB", profile, slab, real_slab);
 	cr_expect_eq(meminfo_kb(mi, "VmallocUsed"), meminfo_kb(refmi, "VmallocUsed"), "%s: VmallocUsed", profile);
+	/* /sys/kernel/slab: the same links (merges and unique ids), and each directory's layout attributes */
+	strcpy(path + n, "slab_links.txt");
+	char *links = slurp(path), *sys = kmm_proc_read("sys/kernel/slab");
+	cr_assert(links && sys);
+	for (const char *l = links; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] ? 1 : 0)) {
+		char line[256];
+		snprintf(line, sizeof(line), "\n%.*s\n", (int)strcspn(l, "\n"), l);
+		cr_expect(strstr(sys, line) || !strncmp(sys, line + 1, strlen(line + 1)), "%s: no link %s", profile, line + 1);
+	}
+	int nlinks = 0;
+	for (const char *q = sys; (q = strstr(q, " -> ")); q++)
+		nlinks++;
+	int real_links = 0;
+	for (const char *q = links; (q = strchr(q, '\n')); q++)
+		real_links++;
+	cr_expect_eq(nlinks, real_links, "%s: %d links, Linux %d", profile, nlinks, real_links);
+	strcpy(path + n, "slab_attrs.txt");
+	char *attrs = slurp(path);
+	cr_assert(attrs);
+	for (const char *l = attrs; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] ? 1 : 0)) {
+		char dir[96];
+		if (sscanf(l, "%95s", dir) != 1)
+			continue;
+		static const char *const keys[] = { "object_size", "slab_size", "order", "objs_per_slab", "aliases", "align",
+						   "hwcache_align", "reclaim_account", "destroy_by_rcu", "usersize" };
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			char key[48], real[32] = "", file[160];
+			snprintf(key, sizeof(key), " %s=", keys[k]);
+			const char *v = strstr(l, key);
+			cr_assert(v && v < l + strcspn(l, "\n"), "%s: %s has no %s", profile, dir, keys[k]);
+			sscanf(v + strlen(key), "%31s", real);
+			snprintf(file, sizeof(file), "sys/kernel/slab/%s/%s", dir, keys[k]);
+			char *val = kmm_proc_read(file);
+			cr_expect_not_null(val, "%s: no %s", profile, file);
+			if (val) {
+				val[strcspn(val, "\n")] = 0;
+				cr_expect_str_eq(val, real, "%s: %s is %s, Linux %s", profile, file, val, real);
+			}
+			free(val);
+		}
+	}
+	free(attrs);
+	free(links);
+	free(sys);
 	/* vmallocinfo: the same vmalloc areas (size, caller, pages) */
 	strcpy(path + n, "vmallocinfo.txt");
 	char *refvi = slurp(path), *vi = kmm_proc_read("vmallocinfo");

@@ -162,7 +162,12 @@ static struct kmem_cache *cache_by_name(const char *name)
 	struct list_head *pos;
 	list_for_each(pos, &slab_caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
-		if (!s->dead && !strcmp(s->name, name)) {
+		if (s->dead)
+			continue;
+		bool match = !strcmp(s->name, name);
+		for (unsigned int i = 0; !match && i < s->nr_alias_names; i++)
+			match = !strcmp(s->alias_names[i], name); /* made by kernel/fork.c, merged */
+		if (match) {
 			found = s;
 			break;
 		}

@@ -61,6 +61,8 @@ struct kmem_cache {
 	unsigned long kva_bias;            /* kernel address - host address in the direct map (free pointers) */
 	unsigned int fp_size;              /* KPTR_SIZE, kept here for the fast paths */
 	char *name;                        /* as in /proc/slabinfo */
+	char **alias_names;                /* the caches merged into this one, by name (/sys/kernel/slab links) */
+	unsigned int nr_alias_names;
 	struct list_head list;             /* slab_caches, newest first */
 	struct kmem_cache_node *node[MAX_NUMNODES];
 	void *descriptor;                  /* this cache's object in the "kmem_cache" cache */

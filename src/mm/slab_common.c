@@ -102,6 +102,15 @@ slab_flags_t kmem_cache_flags(unsigned int object_size, slab_flags_t flags, cons
 	return flags;
 }
 
+static void alias_names_free(struct kmem_cache *s)
+{
+	for (unsigned int i = 0; i < s->nr_alias_names; i++)
+		free(s->alias_names[i]);
+	free(s->alias_names);
+	s->alias_names = NULL;
+	s->nr_alias_names = 0;
+}
+
 static bool slab_unmergeable(const struct kmem_cache *s)
 {
 	return slab_nomerge || (s->flags & SLAB_NEVER_MERGE) || s->ctor || s->usersize || s->refcount < 0;
@@ -186,6 +195,7 @@ static struct kmem_cache *create_cache(const char *name, unsigned int object_siz
 		*err = cache_descriptor_alloc(s);
 	if (*err) {
 		__kmem_cache_release(s);
+		alias_names_free(s);
 		free(s->name);
 		free(s);
 		return NULL;
@@ -215,6 +225,13 @@ struct kmem_cache *kmem_cache_create_usercopy(const char *name, unsigned int siz
 	if (!usersize) {
 		s = find_mergeable(size, align, flags, name, ctor);
 		if (s) {
+			/* sysfs_slab_alias(): the name stays a link to the cache (a name is kept only if memory allows) */
+			char **names = realloc(s->alias_names, (s->nr_alias_names + 1) * sizeof(*names));
+			if (names) {
+				s->alias_names = names;
+				if ((names[s->nr_alias_names] = strdup(name)))
+					s->nr_alias_names++;
+			}
 			s->refcount++;
 			/* the alias may need more of each object than the cache gave so far */
 			s->object_size = max(s->object_size, size);
@@ -324,6 +341,7 @@ void kmem_cache_destroy(struct kmem_cache *s)
 	list_del(&s->list);
 	cache_descriptor_free(s);
 	__kmem_cache_release(s);
+	alias_names_free(s);
 	__atomic_store_n(&s->dead, true, __ATOMIC_RELAXED);
 	dead_cache_keep(s);
 	pthread_mutex_unlock(&slab_mutex);
@@ -508,7 +526,7 @@ void kmem_cache_init(void)
 	int err;
 	unsigned int ptr = M->prof->bits == 64 ? 8 : 4;
 	/* sizeof(struct kmem_cache) up to node[], then a pointer per node; sizeof(struct kmem_cache_node) */
-	unsigned int cache_size = (M->prof->bits == 64 ? 224 : 152) + ptr * (unsigned)M->nr_nodes;
+	unsigned int cache_size = (M->prof->bits == 64 ? 216 : 136) + ptr * (unsigned)M->nr_nodes; /* sysfs object_size of 6.1 */
 	unsigned int node_size = M->prof->bits == 64 ? 64 : 32;
 	pthread_mutex_lock(&slab_mutex);
 	kmem_cache_cache = create_cache("kmem_cache", cache_size, calculate_alignment(SLAB_HWCACHE_ALIGN, 0, cache_size),
@@ -546,6 +564,7 @@ void kmem_cache_exit(void)
 		tmp = pos->next;
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 		__kmem_cache_release(s);
+		alias_names_free(s);
 		free(s->name);
 		free(s);
 	}
@@ -609,6 +628,154 @@ void show_slabinfo(struct strbuf *sb)
 		sb_printf(sb, " : slabdata %6lu %6lu %6lu\n", si.active_slabs, si.num_slabs, 0UL);
 	}
 	pthread_mutex_unlock(&slab_mutex);
+}
+
+/*
+ * /sys/kernel/slab as SLUB's sysfs_slab_add() lays it out: a cache that
+ * cannot be merged is a directory of its own name; a mergeable one is a
+ * directory named by create_unique_id() - ':', the flags merging matches
+ * (d DMA, D DMA32, a reclaimable, F consistency checks, A accounted), '-'
+ * if any, the object size in 7 digits - and its name and every alias's are
+ * links to it.  The listing prints a directory as "NAME/" and a link as
+ * "NAME -> TARGET", sorted by name as ls sorts them in the C locale.
+ */
+static void slab_sysfs_dir(const struct kmem_cache *s, char *buf, size_t len)
+{
+	if (slab_unmergeable(s)) {
+		snprintf(buf, len, "%s", s->name);
+		return;
+	}
+	char flags[8], *f = flags;
+	if (s->flags & SLAB_CACHE_DMA)
+		*f++ = 'd';
+	if (s->flags & SLAB_CACHE_DMA32)
+		*f++ = 'D';
+	if (s->flags & SLAB_RECLAIM_ACCOUNT)
+		*f++ = 'a';
+	if (s->flags & SLAB_CONSISTENCY_CHECKS)
+		*f++ = 'F';
+	if (s->flags & SLAB_ACCOUNT)
+		*f++ = 'A';
+	*f = 0;
+	snprintf(buf, len, ":%s%s%07u", flags, f != flags ? "-" : "", s->size);
+}
+
+/* a + b + c in a new string; NULL if there is no memory */
+static char *str3(const char *a, const char *b, const char *c)
+{
+	size_t len = strlen(a) + strlen(b) + strlen(c) + 1;
+	char *p = malloc(len);
+	if (p)
+		snprintf(p, len, "%s%s%s", a, b, c);
+	return p;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void show_sys_kernel_slab(struct strbuf *sb)
+{
+	pthread_mutex_lock(&slab_mutex);
+	size_t n = 0, cap = 0;
+	char **lines = NULL;
+	struct list_head *pos;
+	list_for_each(pos, &slab_caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		char dir[64];
+		slab_sysfs_dir(s, dir, sizeof(dir));
+		bool linked = dir[0] == ':';
+		size_t need = n + 2 + s->nr_alias_names;
+		if (need > cap) {
+			cap = max(2 * cap, need);
+			char **grown = realloc(lines, cap * sizeof(*lines));
+			if (!grown)
+				break;
+			lines = grown;
+		}
+		if ((lines[n] = str3(dir, "/", "")))
+			n++;
+		if (linked && (lines[n] = str3(s->name, " -> ", dir)))
+			n++;
+		for (unsigned int i = 0; linked && i < s->nr_alias_names; i++)
+			if ((lines[n] = str3(s->alias_names[i], " -> ", dir)))
+				n++;
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	qsort(lines, n, sizeof(*lines), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		sb_printf(sb, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+}
+
+/* One attribute of a /sys/kernel/slab directory, in slub.c's words (a subset of its files). */
+int show_sys_kernel_slab_attr(struct strbuf *sb, const char *path)
+{
+	const char *slash = strchr(path, '/');
+	if (!slash)
+		return -ENOENT;
+	size_t dirlen = (size_t)(slash - path);
+	const char *attr = slash + 1;
+	int ret = -ENOENT;
+	pthread_mutex_lock(&slab_mutex);
+	struct list_head *pos;
+	list_for_each(pos, &slab_caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		char dir[64];
+		slab_sysfs_dir(s, dir, sizeof(dir));
+		bool match = strlen(dir) == dirlen && !strncmp(dir, path, dirlen);
+		/* a link leads to the directory too */
+		if (!match && dir[0] == ':') {
+			match = strlen(s->name) == dirlen && !strncmp(s->name, path, dirlen);
+			for (unsigned int i = 0; !match && i < s->nr_alias_names; i++)
+				match = strlen(s->alias_names[i]) == dirlen && !strncmp(s->alias_names[i], path, dirlen);
+		}
+		if (!match)
+			continue;
+		struct slabinfo si;
+		get_slabinfo(s, &si);
+		ret = 0;
+		if (!strcmp(attr, "object_size"))
+			sb_printf(sb, "%u\n", s->object_size);
+		else if (!strcmp(attr, "slab_size"))
+			sb_printf(sb, "%u\n", s->size);
+		else if (!strcmp(attr, "order"))
+			sb_printf(sb, "%u\n", s->order);
+		else if (!strcmp(attr, "objs_per_slab"))
+			sb_printf(sb, "%u\n", s->objects);
+		else if (!strcmp(attr, "aliases"))
+			sb_printf(sb, "%d\n", s->refcount < 0 ? 0 : s->refcount - 1);
+		else if (!strcmp(attr, "align"))
+			sb_printf(sb, "%u\n", s->align);
+		else if (!strcmp(attr, "reclaim_account"))
+			sb_printf(sb, "%d\n", !!(s->flags & SLAB_RECLAIM_ACCOUNT));
+		else if (!strcmp(attr, "hwcache_align"))
+			sb_printf(sb, "%d\n", !!(s->flags & SLAB_HWCACHE_ALIGN));
+		else if (!strcmp(attr, "destroy_by_rcu"))
+			sb_printf(sb, "%d\n", !!(s->flags & SLAB_TYPESAFE_BY_RCU));
+		else if (!strcmp(attr, "cache_dma"))
+			sb_printf(sb, "%d\n", !!(s->flags & SLAB_CACHE_DMA));
+		else if (!strcmp(attr, "usersize"))
+			sb_printf(sb, "%u\n", s->usersize);
+		else if (!strcmp(attr, "min_partial"))
+			sb_printf(sb, "%lu\n", s->min_partial);
+		else if (!strcmp(attr, "cpu_partial"))
+			sb_printf(sb, "%u\n", s->cpu_partial);
+		else if (!strcmp(attr, "objects"))
+			sb_printf(sb, "%lu\n", si.active_objs);
+		else if (!strcmp(attr, "total_objects"))
+			sb_printf(sb, "%lu\n", si.num_objs);
+		else if (!strcmp(attr, "slabs"))
+			sb_printf(sb, "%lu\n", si.num_slabs);
+		else
+			ret = -ENOENT;
+		break;
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	return ret;
 }
 
 /* Every cache passes kmem_cache_verify. */

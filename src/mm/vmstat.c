@@ -769,6 +769,7 @@ static const struct proc_file proc_files[] = {
 	{ "meminfo", show_meminfo, NULL },
 	{ "pagetypeinfo", show_pagetypeinfo, NULL },
 	{ "slabinfo", show_slabinfo, NULL },
+	{ "sys/kernel/slab", show_sys_kernel_slab, NULL }, /* the listing; sys/kernel/slab/DIR/ATTR below */
 	{ "stat", show_stat, NULL },
 	{ "uptime", show_uptime, NULL },
 	{ "vmallocinfo", show_vmallocinfo, NULL },
@@ -828,6 +829,15 @@ char *kmm_proc_read(const char *path)
 	if (proc_pid_path(path, &pid, &view))
 		return proc_pid_read(pid, view);
 	const struct proc_file *f = proc_find(path);
+	if (!f && !strncmp(path, "sys/kernel/slab/", 16)) {
+		struct strbuf sb = { 0 };
+		if (show_sys_kernel_slab_attr(&sb, path + 16)) {
+			sb_free(&sb);
+			errno = ENOENT;
+			return NULL;
+		}
+		return sb_detach(&sb);
+	}
 	if (!f) {
 		errno = proc_bin_find(path) ? EINVAL : ENOENT; /* a binary view is read with kmm_proc_pread */
 		return NULL;
