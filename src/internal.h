@@ -576,9 +576,10 @@ int kmap_in_use(char *why, size_t whylen);    /* -EBUSY while a kmap or kmap_loc
 static inline unsigned long fix_to_virt(unsigned long idx) { return M->layout.fixaddr_top - (idx << PAGE_SHIFT); }
 
 /* mm/percpu.c */
-void pcpu_setup_first_chunk(const phys_addr_t *unit_phys, unsigned long static_size, unsigned long reserved_size,
-			    unsigned long dyn_size, unsigned long unit_size);
+void pcpu_setup_first_chunk(const phys_addr_t *unit_phys, int nr_units, unsigned long static_size,
+			    unsigned long reserved_size, unsigned long dyn_size, unsigned long unit_size);
 unsigned long percpu_settle(void);
+unsigned long pcpu_populated_per_unit(void); /* pages populated in every unit (meminfo Percpu / units) */
 int percpu_verify(char *why, size_t whylen);
 void percpu_exit(void);
 
@@ -852,6 +853,7 @@ struct boot_population {
 	unsigned long large_kmalloc_pages;    /* in kmalloc_large() blocks: Slab, but not in slabinfo */
 	unsigned long user_pages;             /* rootfs page cache, init's anon pages and page tables */
 	unsigned long other_pages;            /* the rest of managed - free */
+	unsigned long percpu_pages_per_unit;  /* meminfo Percpu / the first chunk's units, in pages */
 };
 struct boot_population_stats {
 	bool populated;              /* the last boot made its population */

@@ -122,6 +122,8 @@ static void check_memfree_and_slab(const char *machine)
 	long sreclaim = meminfo_kb(mi, "SReclaimable"), real_sreclaim = meminfo_kb(ref, "SReclaimable");
 	cr_expect(labs(sreclaim - real_sreclaim) <= real_sreclaim / 5, "%s: SReclaimable %ld kB, Linux %ld kB", machine,
 		  sreclaim, real_sreclaim);
+	/* the kernel's own percpu allocations fill what Percpu counts, every unit of the groups included */
+	cr_expect_eq(meminfo_kb(mi, "Percpu"), meminfo_kb(ref, "Percpu"), "%s: Percpu", machine);
 	/* the boot's threads' stacks count in KernelStack, as the kernel's own */
 	long stack = meminfo_kb(mi, "KernelStack"), real_stack = meminfo_kb(ref, "KernelStack");
 	cr_expect(labs(stack - real_stack) <= real_stack / 7, "%s: KernelStack %ld kB, Linux %ld kB", machine, stack,

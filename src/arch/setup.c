@@ -938,9 +938,11 @@ static phys_addr_t memblock_alloc_small(phys_addr_t size, phys_addr_t align)
  * struct pcpu_block_md (8 ints) per page.  unit_phys[cpu] is where each
  * CPU's unit starts: mm/percpu.c builds its first chunk over them.
  */
-static void pcpu_first_chunk_alloc(unsigned long size_sum, unsigned long unit, int upa, unsigned long dyn,
-				   phys_addr_t *unit_phys)
+/* ... and returns ai->nr_units: every group's units, a group's CPUs rounded up to upa */
+static int pcpu_first_chunk_alloc(unsigned long size_sum, unsigned long unit, int upa, unsigned long dyn,
+				  phys_addr_t *unit_phys)
 {
+	int nr_units = 0;
 	const struct kmm_profile *p = M->prof;
 	unsigned long word = p->bits / 8;
 	int ngroups = min(M->nr_nodes, M->nr_cpus);
@@ -954,6 +956,7 @@ static void pcpu_first_chunk_alloc(unsigned long size_sum, unsigned long unit, i
 		for (int c = 0; c < M->nr_cpus; c++)
 			cpus += c % ngroups == g;
 		int units = ALIGN(cpus, upa);
+		nr_units += units;
 		phys_addr_t base = memblock_phys_alloc_try_nid((phys_addr_t)units * unit, p->pcpu_atom, g);
 		for (int c = 0, u = 0; c < M->nr_cpus; c++)
 			if (c % ngroups == g)
@@ -990,6 +993,7 @@ static void pcpu_first_chunk_alloc(unsigned long size_sum, unsigned long unit, i
 		memblock_phys_free(areas, areas_size);
 	if (ai)
 		memblock_phys_free(ai, ai_size);
+	return nr_units;
 }
 
 /* setup_per_cpu_areas(): the first percpu chunk, one unit per possible CPU. */
@@ -1031,8 +1035,8 @@ static void setup_per_cpu_areas(void)
 	pr_info("percpu: Embedded %lu pages/cpu s%u r%u d%lu u%lu\n", size_sum >> PAGE_SHIFT, p->pcpu_static,
 		p->pcpu_reserved, dyn, unit);
 	phys_addr_t unit_phys[KMM_MAX_CPUS];
-	pcpu_first_chunk_alloc(size_sum, unit, best_upa, dyn, unit_phys);
-	pcpu_setup_first_chunk(unit_phys, p->pcpu_static, p->pcpu_reserved, dyn, unit); /* mm/percpu.c */
+	int nr_units = pcpu_first_chunk_alloc(size_sum, unit, best_upa, dyn, unit_phys);
+	pcpu_setup_first_chunk(unit_phys, nr_units, p->pcpu_static, p->pcpu_reserved, dyn, unit); /* mm/percpu.c */
 	/*
 	 * x86_64 is built with CPUMASK_OFFSTACK: setup_node_to_cpumask_map()
 	 * and setup_cpu_local_masks() take their cpumasks from memblock

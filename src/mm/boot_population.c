@@ -85,6 +85,7 @@
 #include "kernel/kobj.h"
 #include "mm/slab.h"
 
+#include <kmm/percpu.h>
 #include <kmm/vmalloc.h>
 
 /* What the last population made: kept for the tests and the log. */
@@ -403,9 +404,19 @@ static bool alloc_stacks(const struct boot_population *bp)
 	return true;
 }
 
+/* An area the percpu allocator made (a chunk, its maps): alloc_percpu_population makes those for real. */
+static bool percpu_area(const struct boot_population *bp, unsigned int i)
+{
+	const char *name;
+	unsigned long off, size;
+	return !kallsyms_lookup((unsigned long)bp->callers[i], &name, &off, &size) && !strncmp(name, "pcpu_", 5);
+}
+
 static bool alloc_vmap(const struct boot_population *bp, unsigned int i)
 {
 	const struct boot_vmap *v = &bp->vmaps[i];
+	if (percpu_area(bp, i))
+		return true;
 	if (v->size <= PAGE_SIZE)
 		return true;
 	if (!room())
@@ -523,6 +534,21 @@ static void fill_pcp(enum zone_type zt, unsigned long want)
  * DIV_ROUND_UP(N, BUF_PAGE_SIZE) pages plus the reader page, each described
  * by a buffer_page (six words and an int, cache-line aligned) from kmalloc.
  */
+/*
+ * The kernel's own dynamic percpu allocations at boot (alloc_percpu of
+ * counters, per-CPU lists ...) are not in any trace: they fill the first
+ * chunk's dynamic area and spill into a second, vmalloc-backed chunk.  The
+ * real boot's Percpu says how many pages per unit ended up populated; the
+ * kernel's requests are mostly small, so 1 KiB requests fill to that.
+ */
+static bool alloc_percpu_population(const struct boot_population *bp)
+{
+	for (int guard = 0; pcpu_populated_per_unit() < bp->percpu_pages_per_unit && guard < 4096; guard++)
+		if (!room() || !__alloc_percpu_gfp(1024, 8, GFP_KERNEL)) /* alloc_percpu: may make a chunk */
+			return false;
+	return true;
+}
+
 static bool alloc_trace_buffer(void)
 {
 	const char *cl = M->cmdline;
@@ -575,6 +601,8 @@ void boot_population(void)
 	free(made);
 	if (!stopped && !alloc_large_kmalloc(bp->large_kmalloc_pages))
 		stopped = "large kmalloc blocks";
+	if (!stopped && !alloc_percpu_population(bp))
+		stopped = "percpu areas";
 	if (!stopped && !alloc_trace_buffer())
 		stopped = "the ftrace ring buffer";
 	if (!stopped && !alloc_stacks(bp))

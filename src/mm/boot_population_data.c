@@ -246,6 +246,7 @@ static const struct boot_population i386_population = {
 	.large_kmalloc_pages = 27, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */
 	.user_pages = 517, /* nr_file_pages + nr_anon_pages + nr_page_table_pages */
 	.other_pages = 257, /* the rest of managed - free (the late hash tables apart) */
+	.percpu_pages_per_unit = 33, /* meminfo Percpu 132 kB over the first chunk's 1 units */
 };
 
 /* i386-pae: 132 caches (196 names), 5 vmalloc areas */
@@ -482,6 +483,7 @@ static const struct boot_population i386_pae_population = {
 	.large_kmalloc_pages = 29, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */
 	.user_pages = 542, /* nr_file_pages + nr_anon_pages + nr_page_table_pages */
 	.other_pages = 245, /* the rest of managed - free (the late hash tables apart) */
+	.percpu_pages_per_unit = 33, /* meminfo Percpu 132 kB over the first chunk's 1 units */
 };
 
 /* x86_64: 145 caches (199 names), 72 vmalloc areas */
@@ -788,6 +790,7 @@ static const struct boot_population x86_64_population = {
 	.large_kmalloc_pages = 295, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */
 	.user_pages = 534, /* nr_file_pages + nr_anon_pages + nr_page_table_pages */
 	.other_pages = 770, /* the rest of managed - free (the late hash tables apart) */
+	.percpu_pages_per_unit = 65, /* meminfo Percpu 520 kB over the first chunk's 2 units */
 };
 
 const struct boot_population *const boot_populations[] = { &i386_population, &i386_pae_population, &x86_64_population, NULL };

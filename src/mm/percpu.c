@@ -53,7 +53,10 @@
  *                          exactly its populated pages, allocated bytes
  *                          lie only in populated pages
  *   pcpu_nr_populated  == PFN_DOWN(size_sum) + Σ vmalloc chunks' nr_populated
- *   pcpu_nr_pages()    == pcpu_nr_populated × nr_units (meminfo "Percpu")
+ *   pcpu_nr_pages()    == pcpu_nr_populated × ai->nr_units (meminfo "Percpu"):
+ *                         Linux multiplies by every unit of the first
+ *                         chunk's groups, the unused ones that round a
+ *                         group up to its units per allocation included
  *
  * Deliberately not done: Linux's per-block hints (a scan of the map is
  * cheap at kmm's sizes), the background balance work that keeps 2-4 empty
@@ -91,6 +94,8 @@ struct pcpu_chunk {
 	struct vm_struct *vm;         /* a vmalloc chunk's area: nr_units * unit_size bytes, no guard */
 	struct page **pages;          /* a vmalloc chunk's pages: [cpu * nr_pages + page], NULL when unpopulated */
 	unsigned long seq;            /* creation order */
+	void *md_blocks;              /* a vmalloc chunk's pcpu_block_md array (8 ints a page): memory 6.1 spends, kmm keeps no hints in it */
+	void *obj_cgroups;            /* MEMCG_KMEM: a pointer per PCPU_MIN_ALLOC_SIZE bytes, all NULL (no memcg yet) */
 	struct pcpu_chunk *next;      /* pcpu_chunks: every chunk serving dynamic allocations */
 };
 
@@ -103,6 +108,7 @@ static unsigned long pcpu_size_sum;            /* bytes of the first-chunk regio
 static unsigned long pcpu_unit_size;           /* the unit stride of vmalloc chunks */
 static int pcpu_unit_pages;                    /* pcpu_unit_size in pages */
 static int pcpu_nr_units;                      /* possible CPUs */
+static int pcpu_nr_units_all;                  /* ai->nr_units: unused units of a group too (Percpu counts them) */
 static unsigned long pcpu_nr_populated;        /* populated pages per unit, all chunks (read unlocked: atomic) */
 static unsigned long pcpu_bytes_used;          /* bytes allocated (per unit), reserved and dynamic */
 static unsigned long pcpu_chunk_seq;
@@ -265,6 +271,8 @@ static void pcpu_free_chunk_maps(struct pcpu_chunk *chunk)
 	} else {
 		kvfree(chunk->alloc_map);
 		kvfree(chunk->bound_map);
+		kvfree(chunk->md_blocks);
+		kvfree(chunk->obj_cgroups);
 		kvfree(chunk->populated);
 		kvfree(chunk->pages);
 		kfree(chunk);
@@ -280,6 +288,16 @@ static struct vm_struct *pcpu_get_vm_areas(unsigned long size)
 	return get_vm_area_caller(size, VM_ALLOC | VM_NO_GUARD, (const void *)pcpu_get_vm_areas);
 }
 
+static struct pcpu_chunk *pcpu_create_chunk(gfp_t gfp);
+
+/* pcpu_mem_zalloc(): kzalloc up to a page, __vmalloc beyond (vmallocinfo names pcpu_create_chunk) */
+static void *pcpu_mem_zalloc(size_t size, gfp_t gfp)
+{
+	if (size <= PAGE_SIZE)
+		return kzalloc(size, gfp);
+	return __vmalloc_node(size, 1, gfp | __GFP_ZERO, NUMA_NO_NODE, (const void *)pcpu_create_chunk);
+}
+
 /* A new chunk in the vmalloc area, nothing populated (pcpu_create_chunk). */
 static struct pcpu_chunk *pcpu_create_chunk(gfp_t gfp)
 {
@@ -288,12 +306,15 @@ static struct pcpu_chunk *pcpu_create_chunk(gfp_t gfp)
 		return NULL;
 	chunk->nr_pages = pcpu_unit_pages;
 	chunk->map_bits = (int)(pcpu_unit_size / PCPU_MIN_ALLOC_SIZE);
-	chunk->alloc_map = bitmap_zalloc(chunk->map_bits, false);
-	chunk->bound_map = bitmap_zalloc(chunk->map_bits + 1, false);
+	chunk->alloc_map = pcpu_mem_zalloc((size_t)DIV_ROUND_UP(chunk->map_bits, 64) * 8, gfp);
+	chunk->bound_map = pcpu_mem_zalloc((size_t)DIV_ROUND_UP(chunk->map_bits + 1, 64) * 8, gfp);
+	chunk->md_blocks = pcpu_mem_zalloc((size_t)chunk->nr_pages * 32, gfp);
+	chunk->obj_cgroups = pcpu_mem_zalloc((size_t)chunk->map_bits * (M->prof->bits / 8), gfp);
 	chunk->populated = bitmap_zalloc(chunk->nr_pages, false);
 	chunk->pages = kvcalloc((size_t)pcpu_nr_units * (size_t)pcpu_unit_pages, sizeof(struct page *), gfp);
 	chunk->vm = pcpu_get_vm_areas((unsigned long)pcpu_nr_units * pcpu_unit_size);
-	if (!chunk->alloc_map || !chunk->bound_map || !chunk->populated || !chunk->pages || !chunk->vm) {
+	if (!chunk->alloc_map || !chunk->bound_map || !chunk->md_blocks || !chunk->obj_cgroups || !chunk->populated ||
+	    !chunk->pages || !chunk->vm) {
 		if (chunk->vm)
 			free_vm_area(chunk->vm);
 		pcpu_free_chunk_maps(chunk);
@@ -615,7 +636,12 @@ unsigned int num_possible_cpus(void)
 
 unsigned long pcpu_nr_pages(void)
 {
-	return __atomic_load_n(&pcpu_nr_populated, __ATOMIC_RELAXED) * (unsigned long)pcpu_nr_units;
+	return __atomic_load_n(&pcpu_nr_populated, __ATOMIC_RELAXED) * (unsigned long)pcpu_nr_units_all;
+}
+
+unsigned long pcpu_populated_per_unit(void)
+{
+	return __atomic_load_n(&pcpu_nr_populated, __ATOMIC_RELAXED);
 }
 
 /* ---- boot, settling, checking ---------------------------------------------------------------- */
@@ -624,10 +650,11 @@ unsigned long pcpu_nr_pages(void)
  * The first chunk over the regions setup_per_cpu_areas() took from memblock
  * (unit_phys[cpu], size_sum bytes each): pcpu_setup_first_chunk.
  */
-void pcpu_setup_first_chunk(const phys_addr_t *unit_phys, unsigned long static_size, unsigned long reserved_size,
-			    unsigned long dyn_size, unsigned long unit_size)
+void pcpu_setup_first_chunk(const phys_addr_t *unit_phys, int nr_units, unsigned long static_size,
+			    unsigned long reserved_size, unsigned long dyn_size, unsigned long unit_size)
 {
 	pcpu_nr_units = M->nr_cpus;
+	pcpu_nr_units_all = max(nr_units, pcpu_nr_units);
 	for (int c = 0; c < pcpu_nr_units; c++)
 		pcpu_unit_addr[c] = phys_to_host(unit_phys[c]);
 	pcpu_size_sum = static_size + reserved_size + dyn_size;
@@ -738,5 +765,5 @@ void percpu_exit(void)
 	pcpu_reserved_chunk = pcpu_first_chunk = pcpu_chunks = NULL;
 	memset(pcpu_unit_addr, 0, sizeof(pcpu_unit_addr));
 	pcpu_nr_populated = pcpu_bytes_used = pcpu_size_sum = pcpu_unit_size = 0;
-	pcpu_nr_units = pcpu_unit_pages = 0;
+	pcpu_nr_units = pcpu_nr_units_all = pcpu_unit_pages = 0;
 }

@@ -186,6 +186,9 @@ def gen(prof, sym):
     o.append("\t.large_kmalloc_pages = %d, /* meminfo Slab - slabinfo's slabs: 6.1 counts kmalloc_large() as SUnreclaim */" % max(0, mi["Slab"] // 4 - slabinfo_pages))
     o.append("\t.user_pages = %d, /* nr_file_pages + nr_anon_pages + nr_page_table_pages */" % user)
     o.append("\t.other_pages = %d, /* the rest of managed - free (the late hash tables apart) */" % other)
+    units = len(re.findall(r"\s(?:\d+|-)(?=\s)", " ".join(l.split("]", 2)[2] for l in read(prof, "dmesg.txt").splitlines() if "pcpu-alloc: [" in l) + " "))
+    o.append("\t.percpu_pages_per_unit = %d, /* meminfo Percpu %d kB over the first chunk's %d units */" % (
+        mi["Percpu"] // 4 // units, mi["Percpu"], units))
     o.append("};")
     return "\n".join(o)
 
