@@ -265,6 +265,29 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 struct vm_area_struct *vma_prev_of(struct mm_struct *mm, const struct vm_area_struct *vma);
 /* kmm's VMA for an entry of mm->mm_mt (its object's kernel address); NULL for NULL. */
 struct vm_area_struct *vma_of_entry(const struct mm_struct *mm, const void *entry);
+
+/*
+ * 6.1's VMA iterator: the VMAs from addr upwards, in order, through the
+ * tree; mmap_lock held.
+ *	VMA_ITERATOR(vmi, mm, 0);
+ *	for_each_vma(vmi, vma) ...
+ */
+struct vma_iterator {
+	struct ma_state mas;    /* the walk of mm->mm_mt */
+	struct mm_struct *mm;   /* whose VMAs (for the way back from an entry) */
+};
+
+#define VMA_ITERATOR(name, __mm, __addr)                                                                        \
+	struct vma_iterator name = { .mas = { .tree = &(__mm)->mm_mt, .index = (__addr), .last = (__addr),          \
+					      .node = MAS_START },                                                \
+				     .mm = (__mm) }
+
+static inline struct vm_area_struct *vma_next(struct vma_iterator *vmi)
+{
+	return vma_of_entry(vmi->mm, mas_find(&vmi->mas, mt_ulong_max()));
+}
+
+#define for_each_vma(__vmi, __vma) while (((__vma) = vma_next(&(__vmi))) != NULL)
 /* VMAs ordered, disjoint, inside the task size, neighbours that could merge merged; 0 or -EINVAL with why. */
 int mm_verify(struct mm_struct *mm, char *why, size_t whylen);
 

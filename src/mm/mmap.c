@@ -1238,8 +1238,10 @@ static void mm_free(struct mm_struct *mm)
 {
 	if (!mm)
 		return;
-	for (int i = 0; i < mm->map_count; i++)
-		zap_page_range(mm, mm->vmas[i]->vm_start, mm->vmas[i]->vm_end);
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, mm, 0);
+	for_each_vma(vmi, vma)
+		zap_page_range(mm, vma->vm_start, vma->vm_end);
 	user_free_pgtables(mm->pgd, 0, mm->task_size);
 	pgd_free(mm->pgd);
 	kmm_user_windows_free(mm);
@@ -1413,9 +1415,11 @@ void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, s
 	for (int i = 0; i < nr_tasks; i++) {
 		struct mm_struct *mm = tasks[i]->mm;
 		pthread_mutex_lock(&mm->mmap_lock);
-		for (int v = 0; v < mm->map_count; v++)
-			if (mm->vmas[v]->vm_file && mm->vmas[v]->vm_file->f_inode == inode)
-				fn(mm, mm->vmas[v], arg);
+		struct vm_area_struct *vma;
+		VMA_ITERATOR(vmi, mm, 0);
+		for_each_vma(vmi, vma)
+			if (vma->vm_file && vma->vm_file->f_inode == inode)
+				fn(mm, vma, arg);
 		pthread_mutex_unlock(&mm->mmap_lock);
 	}
 	pthread_mutex_unlock(&tasks_lock);
@@ -1648,8 +1652,10 @@ void show_map_vma(struct strbuf *sb, const struct mm_struct *mm, const struct vm
 void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
 	pthread_mutex_lock(&mm->mmap_lock);
-	for (int i = 0; i < mm->map_count; i++)
-		show_map_vma(sb, mm, mm->vmas[i]);
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, mm, 0);
+	for_each_vma(vmi, vma)
+		show_map_vma(sb, mm, vma);
 	pthread_mutex_unlock(&mm->mmap_lock);
 }
 
