@@ -433,6 +433,40 @@ static int split_vma(struct mm_struct *mm, int i, unsigned long addr)
 
 /* ---- munmap ---------------------------------------------------------------------------- */
 
+/* The split edges of [start, end) merged back where they can be, with split_range's undo writes. */
+static void merge_range(struct mm_struct *mm, unsigned long start, unsigned long end, struct vma_prealloc *undo)
+{
+	for (int k = min(vma_index(mm, end), mm->map_count - 1), lo = max(vma_index(mm, start) - 1, 0); k >= lo; k--)
+		if (k < mm->map_count)
+			merge_around(mm, k, undo);
+}
+
+/*
+ * The VMAs of [start, end) made to begin and end at its edges (split_vma
+ * where an edge cuts a VMA); -ENOMEM changes nothing.  undo gets two
+ * preallocated tree writes per split, so that a caller whose later step
+ * fails can merge them back (merge_range: 6.1 would leave them split, but
+ * kmm's mm_verify holds that neighbours which can merge are merged); the
+ * caller gives undo back with vma_prealloc_done in every case.
+ */
+static int split_range(struct mm_struct *mm, unsigned long start, unsigned long end, struct vma_prealloc *undo)
+{
+	int i = vma_index(mm, start), j = vma_index(mm, end - 1), ret;
+	bool split_start = i < mm->map_count && mm->vmas[i]->vm_start < start;
+	bool split_end = j < mm->map_count && mm->vmas[j]->vm_start < end && mm->vmas[j]->vm_end > end;
+	*undo = (struct vma_prealloc){ 0 };
+	if (!split_start && !split_end)
+		return 0;
+	if ((ret = vma_prealloc(mm, undo, 2 * (split_start + split_end))))
+		return ret;
+	if ((split_start && (ret = split_vma(mm, i, start))) ||
+	    (split_end && (ret = split_vma(mm, vma_index(mm, end - 1), end)))) {
+		merge_range(mm, start, end, undo);
+		return ret;
+	}
+	return 0;
+}
+
 /*
  * Unmap [start, start + len).  The tree write that clears the range is
  * preallocated before anything changes (do_mas_align_munmap), or comes
@@ -454,17 +488,19 @@ static int do_munmap_mas(struct mm_struct *mm, unsigned long start, unsigned lon
 	}
 	if ((ret = mas_preallocate(mas, NULL, GFP_KERNEL)))
 		return ret;
-	if (mm->vmas[i]->vm_start < start) {
-		if ((ret = split_vma(mm, i, start)))
-			goto out;
-		i++;
-	}
-	int j = vma_index(mm, end - 1);
-	if (j < mm->map_count && mm->vmas[j]->vm_start < end && mm->vmas[j]->vm_end > end && (ret = split_vma(mm, j, end)))
+	struct vma_prealloc undo;
+	if ((ret = split_range(mm, start, end, &undo))) {
+		vma_prealloc_done(&undo);
 		goto out;
-	/* the splits may have grown the tree by a level: top up (the rare -ENOMEM keeps the splits, as 6.1's) */
-	if ((ret = mas_preallocate(mas, NULL, GFP_KERNEL)))
-		return ret;
+	}
+	/* the splits may have grown the tree by a level: top up */
+	if ((ret = mas_preallocate(mas, NULL, GFP_KERNEL))) {
+		merge_range(mm, start, end, &undo);
+		vma_prealloc_done(&undo);
+		goto out;
+	}
+	vma_prealloc_done(&undo);
+	i = vma_index(mm, start);
 	zap_page_range(mm, start, end); /* the pages and the tables left empty */
 	unsigned long first = mm->vmas[i]->vm_start, last = first;
 	while (i < mm->map_count && mm->vmas[i]->vm_end <= end) {
@@ -969,16 +1005,26 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 	}
 	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
 		return -ENOMEM;
+	/*
+	 * The old range becomes VMAs of its own first - the splits unmapping it
+	 * takes - so that nothing can fail once the PTEs have moved.
+	 */
+	struct vma_prealloc old_undo;
+	if (split_range(mm, addr, addr + old_len, &old_undo)) {
+		vma_prealloc_done(&old_undo);
+		return -ENOMEM;
+	}
+	vma = find_vma(mm, addr);
 	/* move_vma: a new VMA with the old one's flags and offset, the PTEs moved, the old range unmapped */
 	unsigned long vm_flags = vma->vm_flags, pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long moved = min(old_len, new_len);
 	struct vma_prealloc p; /* the new VMA's write, its undo, a merge on either side, the old range's unmap */
 	if (vma_room(mm, 1) || vma_prealloc(mm, &p, 5))
-		return -ENOMEM;
+		goto refused;
 	struct vm_area_struct *nv = vm_area_dup(mm, vma); /* copy_vma */
 	if (!nv) {
 		vma_prealloc_done(&p);
-		return -ENOMEM;
+		goto refused;
 	}
 	nv->vm_start = new_addr;
 	nv->vm_end = new_addr + new_len;
@@ -993,9 +1039,12 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 		vma_remove_at(mm, vma_index(mm, new_addr));
 		vma_mas_remove(undo, new_addr, new_addr + new_len);
 		vma_prealloc_done(&p);
+		merge_range(mm, addr, addr + old_len, &old_undo);
+		vma_prealloc_done(&old_undo);
 		return ret;
 	}
 	mas_destroy(undo);
+	vma_prealloc_done(&old_undo);
 	struct ma_state *unmap = vma_prealloc_next(&p);
 	if (old_len) /* old_len 0 duplicates a shared mapping: the old one stays */
 		ret = do_munmap_mas(mm, addr, old_len, unmap);
@@ -1004,6 +1053,10 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 	merge_around(mm, vma_index(mm, new_addr), &p);
 	vma_prealloc_done(&p);
 	return ret ? ret : (long)new_addr;
+refused:
+	merge_range(mm, addr, addr + old_len, &old_undo);
+	vma_prealloc_done(&old_undo);
+	return -ENOMEM;
 }
 
 long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_len, unsigned long new_len,
