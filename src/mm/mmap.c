@@ -22,9 +22,14 @@
  * mas_store_prealloc (6.1's vma_mas_store / vma_mas_remove); fork
  * bulk-loads the child's tree (mas_expected_entries, mas_store, then
  * mas_destroy); exit frees the VMAs, then the nodes (mtree_destroy).
+ * get_unmapped_area searches the tree's recorded gaps (mas_empty_area /
+ * mas_empty_area_rev) and searches again when a stack's guard gap reaches
+ * into what it found, as 6.1's unmapped_area(_topdown); readers walk the
+ * tree with VMA_ITERATOR/for_each_vma.
  * Transition: the VMAs are also still kept in a sorted array mm->vmas
- * (binary search by vma_index) that the loops not yet moved onto the
- * tree walk, get_unmapped_area included; mm_verify checks the tree
+ * (binary search by vma_index) that the index-based code here (split,
+ * merge, munmap, mprotect, mlock, madvise, the mmap hint) still uses;
+ * mm_verify checks the tree
  * (mt_verify) and that it holds exactly the array's VMAs, range for
  * range, and that the map returns each.  Each VMA is [vm_start, vm_end) with vm_flags and holds
  * a reference on its file (vm_file, at page offset vm_pgoff) and on its
@@ -567,38 +572,42 @@ static unsigned long vm_start_gap(const struct vm_area_struct *v)
 }
 
 /*
- * vm_unmapped_area, top-down: the highest gap of len bytes in [low, high),
- * a gap ending at the next VMA's vm_start_gap; 0 if there is none.
+ * vm_unmapped_area, top-down (6.1's unmapped_area_topdown): the highest
+ * free len bytes of [low, high) by the tree's gap search
+ * (mas_empty_area_rev); when the VMA above is a stack whose guard gap
+ * reaches into them, the search goes again below that gap.  (x86 has no
+ * VM_GROWSUP: the VMA below never reaches in.)  0 if there is no room.
  */
-static unsigned long unmapped_area_topdown(const struct mm_struct *mm, unsigned long len, unsigned long low,
+static unsigned long unmapped_area_topdown(struct mm_struct *mm, unsigned long len, unsigned long low,
 					   unsigned long high)
 {
-	for (int i = vma_index(mm, high); i >= 0; i--) {
-		/* the gap below vmas[i] (or below high), above vmas[i - 1] */
-		unsigned long gap_end = high;
-		if (i < mm->map_count)
-			gap_end = min(gap_end, vm_start_gap(mm->vmas[i]));
-		unsigned long gap_start = max(i > 0 ? mm->vmas[i - 1]->vm_end : 0, low);
-		if (gap_end > gap_start && gap_end - gap_start >= len)
-			return gap_end - len;
-		if (i > 0)
-			high = min(high, mm->vmas[i - 1]->vm_start);
+	MA_STATE(mas, &mm->mm_mt, 0, 0);
+	while (low < high) {
+		if (mas_empty_area_rev(&mas, low, high - 1, len))
+			return 0;
+		unsigned long gap = mas.last + 1 - len;
+		struct vm_area_struct *next = find_vma(mm, mas.last);
+		if (!next || !(next->vm_flags & VM_GROWSDOWN) || vm_start_gap(next) > mas.last)
+			return gap;
+		high = vm_start_gap(next);
+		mas_reset(&mas);
 	}
 	return 0;
 }
 
-/* vm_unmapped_area, bottom-up: the lowest gap of len bytes in [low, high); 0 if none. */
-static unsigned long unmapped_area(const struct mm_struct *mm, unsigned long len, unsigned long low,
-				   unsigned long high)
+/* vm_unmapped_area, bottom-up (6.1's unmapped_area): the lowest free len bytes of [low, high), clear of a stack's guard gap; 0 if none. */
+static unsigned long unmapped_area(struct mm_struct *mm, unsigned long len, unsigned long low, unsigned long high)
 {
-	unsigned long gap_start = low;
-	for (int i = vma_index(mm, low); i <= mm->map_count; i++) {
-		unsigned long gap_end = i < mm->map_count ? min(vm_start_gap(mm->vmas[i]), high) : high;
-		if (gap_end > gap_start && gap_end - gap_start >= len)
-			return gap_start;
-		if (i == mm->map_count || mm->vmas[i]->vm_end >= high)
-			break;
-		gap_start = max(gap_start, mm->vmas[i]->vm_end);
+	MA_STATE(mas, &mm->mm_mt, 0, 0);
+	while (low < high) {
+		if (mas_empty_area(&mas, low, high - 1, len))
+			return 0;
+		unsigned long gap = mas.index;
+		struct vm_area_struct *next = find_vma(mm, gap);
+		if (!next || !(next->vm_flags & VM_GROWSDOWN) || vm_start_gap(next) >= gap + len)
+			return gap;
+		low = next->vm_end;
+		mas_reset(&mas);
 	}
 	return 0;
 }
@@ -614,7 +623,7 @@ static unsigned long unmapped_area(const struct mm_struct *mm, unsigned long len
  * mmap_min_addr on i386), and failing that the lowest above
  * TASK_UNMAPPED_BASE (a third of the task size).  0: no room.
  */
-static unsigned long get_unmapped_area(const struct mm_struct *mm, unsigned long addr, unsigned long len)
+static unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
 	bool x86_64 = M->prof->bits == 64;
 	unsigned long low = x86_64 ? PAGE_SIZE : max(PAGE_SIZE, MMAP_MIN_ADDR);
