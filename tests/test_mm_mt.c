@@ -43,12 +43,13 @@ static void assert_mm_sane(struct task_struct *t)
 	cr_assert_eq(mm_verify(t->mm, why, sizeof(why)), 0, "mm_verify: %s", why);
 }
 
-/* find_vma (the tree and the host map) against a linear scan of the sorted VMAs, at every page edge and between */
+/* find_vma and vma_prev_of (the tree and the host map) against a linear scan of the sorted VMAs, at every page edge and between */
 static void assert_find_vma_agrees(struct task_struct *t)
 {
 	struct mm_struct *mm = t->mm;
 	for (int i = 0; i < mm->map_count; i++) {
 		const struct vm_area_struct *v = mm->vmas[i];
+		cr_assert_eq(vma_prev_of(mm, v), i ? mm->vmas[i - 1] : NULL, "the VMA below %#lx", v->vm_start);
 		unsigned long probes[] = { v->vm_start, v->vm_end - 1, v->vm_start - 1, v->vm_end };
 		for (unsigned k = 0; k < 4; k++) {
 			const struct vm_area_struct *want = NULL;

@@ -631,9 +631,12 @@ static unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
 		return 0;
 	if (addr) {
 		addr = x86_64 ? addr & PAGE_MASK : ALIGN(addr, PAGE_SIZE);
-		int i = vma_index(mm, addr);
-		const struct vm_area_struct *next = i < mm->map_count ? mm->vmas[i] : NULL;
-		const struct vm_area_struct *prev = i > 0 ? mm->vmas[i - 1] : NULL;
+		const struct vm_area_struct *next = find_vma(mm, addr), *prev = NULL;
+		if (!x86_64) { /* find_vma_prev */
+			MA_STATE(mas, &mm->mm_mt, addr, addr);
+			mas_walk(&mas);
+			prev = vma_of_entry(mm, mas_prev(&mas, 0));
+		}
 		bool fits = addr && mm->task_size - len >= addr && (!next || addr + len <= vm_start_gap(next));
 		if (!x86_64)
 			fits = fits && addr >= MMAP_MIN_ADDR && (!prev || addr >= prev->vm_end);
@@ -806,13 +809,15 @@ static int range_check(struct mm_struct *mm, unsigned long start, unsigned long 
 		       int (*check)(const struct vm_area_struct *, unsigned long), unsigned long arg)
 {
 	unsigned long at = start;
-	for (int i = vma_index(mm, start); at < end; i++) {
-		if (i == mm->map_count || mm->vmas[i]->vm_start > at)
+	struct vm_area_struct *v;
+	VMA_ITERATOR(vmi, mm, start);
+	while (at < end) {
+		if (!(v = vma_next(&vmi)) || v->vm_start > at)
 			return -ENOMEM;
-		int ret = check ? check(mm->vmas[i], arg) : 0;
+		int ret = check ? check(v, arg) : 0;
 		if (ret)
 			return ret;
-		at = mm->vmas[i]->vm_end;
+		at = v->vm_end;
 	}
 	return 0;
 }
@@ -928,9 +933,11 @@ static int do_mlock(struct task_struct *t, unsigned long start, unsigned long le
 	if (!ret && on && t->uid != 0) {
 		/* pages of the range already locked do not count twice */
 		unsigned long locked = mm->locked_vm + ((end - start) >> PAGE_SHIFT);
-		for (int i = vma_index(mm, start); i < mm->map_count && mm->vmas[i]->vm_start < end; i++)
-			if (mm->vmas[i]->vm_flags & VM_LOCKED)
-				locked -= (min(mm->vmas[i]->vm_end, end) - max(mm->vmas[i]->vm_start, start)) >> PAGE_SHIFT;
+		struct vm_area_struct *v;
+		VMA_ITERATOR(vmi, mm, start);
+		while ((v = vma_next(&vmi)) && v->vm_start < end)
+			if (v->vm_flags & VM_LOCKED)
+				locked -= (min(v->vm_end, end) - max(v->vm_start, start)) >> PAGE_SHIFT;
 		if (locked > t->rlim[RLIMIT_MEMLOCK] >> PAGE_SHIFT)
 			ret = -ENOMEM;
 	}
@@ -1109,8 +1116,9 @@ int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, 
 	pthread_mutex_lock(&mm->mmap_lock);
 	int ret = 0;
 	unsigned long at = start;
-	for (int i = vma_index(mm, start); i < mm->map_count && mm->vmas[i]->vm_start < end; i++) {
-		struct vm_area_struct *v = mm->vmas[i];
+	struct vm_area_struct *v;
+	VMA_ITERATOR(vmi, mm, start);
+	while ((v = vma_next(&vmi)) && v->vm_start < end) {
 		if (v->vm_start > at)
 			ret = -ENOMEM; /* a hole: the rest is still advised, as Linux does */
 		if (advice == MADV_DONTNEED) {
