@@ -26,12 +26,16 @@
  * mas_empty_area_rev) and searches again when a stack's guard gap reaches
  * into what it found, as 6.1's unmapped_area(_topdown); readers walk the
  * tree with VMA_ITERATOR/for_each_vma.
+ * A split that a later step of the same call cannot follow is merged
+ * back (split_range/merge_range, their writes preallocated too): 6.1
+ * would leave it split, but mm_verify holds that VMAs which could merge
+ * are merged.
  * Transition: the VMAs are also still kept in a sorted array mm->vmas
- * (binary search by vma_index) that the index-based code here (split,
- * merge, munmap, mprotect, mlock, madvise, the mmap hint) still uses;
- * mm_verify checks the tree
- * (mt_verify) and that it holds exactly the array's VMAs, range for
- * range, and that the map returns each.  Each VMA is [vm_start, vm_end) with vm_flags and holds
+ * (binary search by vma_index) that the index-based writers here (split,
+ * merge, munmap, mprotect's flag setting, mremap) still use; mm_verify
+ * checks the tree (mt_verify), that it holds exactly the array's VMAs,
+ * range for range, and that the map returns each.
+ * Each VMA is [vm_start, vm_end) with vm_flags and holds
  * a reference on its file (vm_file, at page offset vm_pgoff) and on its
  * anon_vma; anonymous VMAs carry vm_pgoff = vm_start >> PAGE_SHIFT so
  * neighbours that were once one area can merge again.  mmap merges a new
