@@ -103,7 +103,7 @@ static unsigned long task_size(void)
 
 static unsigned int vma_map_slot(unsigned long key, unsigned int cap)
 {
-	return (unsigned int)((key >> 6) * 0x9E3779B97F4A7C15ULL >> 20) & (cap - 1); /* objects are >= 64-byte aligned */
+	return (unsigned int)((key >> 3) * 0x9E3779B97F4A7C15ULL >> 20) & (cap - 1); /* Fibonacci hashing of the word-aligned address */
 }
 
 static void vma_map_put(struct vma_map *m, unsigned long key, struct vm_area_struct *v)
