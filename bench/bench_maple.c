@@ -13,6 +13,7 @@
 
 #include <kmm/kmm.h>
 #include <kmm/maple_tree.h>
+#include <kmm/task.h>
 
 #include "bench.h"
 
@@ -131,6 +132,74 @@ static void drop(struct mcase *c)
 	free(c->vmas);
 }
 
+/*
+ * find_vma on a real mm (src/mm/mmap.c): n anonymous mappings whose
+ * protections alternate, so none merges, looked up through mm->mm_mt and
+ * the host map (find_vma) against a binary search of the same mm's sorted
+ * array mm->vmas (what find_vma was before the switch).
+ */
+struct mmcase {
+	struct task_struct *t;
+	unsigned long addr[NADDR];    /* random addresses inside the mapped span */
+	unsigned long sink;
+};
+
+static void mm_find_vma(void *arg, long iters)
+{
+	struct mmcase *c = arg;
+	unsigned long s = 0;
+	for (long i = 0; i < iters; i++)
+		s += (unsigned long)find_vma(c->t->mm, c->addr[i & (NADDR - 1)]);
+	c->sink += s;
+}
+
+static void mm_array_find_vma(void *arg, long iters)
+{
+	struct mmcase *c = arg;
+	struct mm_struct *mm = c->t->mm;
+	unsigned long s = 0;
+	for (long i = 0; i < iters; i++) {
+		unsigned long a = c->addr[i & (NADDR - 1)];
+		int lo = 0, hi = mm->map_count;
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+			if (mm->vmas[mid]->vm_end > a)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		s += lo < mm->map_count ? (unsigned long)mm->vmas[lo] : 0;
+	}
+	c->sink += s;
+}
+
+static void bench_mm_find_vma(const char *profile, int n)
+{
+	struct mmcase *c = calloc(1, sizeof(*c));
+	c->t = task_create("bench", 1000);
+	if (!c->t) {
+		free(c);
+		return;
+	}
+	unsigned long lo = ~0UL, hi = 0;
+	for (int i = 0; i < n; i++) {
+		long a = task_mmap(c->t, 0, (1 + rnd() % 16) << 12, i % 2 ? PROT_READ : PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (a < 0)
+			break;
+		lo = (unsigned long)a < lo ? (unsigned long)a : lo;
+		hi = (unsigned long)a > hi ? (unsigned long)a : hi;
+	}
+	for (int i = 0; i < NADDR; i++)
+		c->addr[i] = lo + rnd() % (hi - lo + 1);
+	char name[80];
+	snprintf(name, sizeof(name), "%s find_vma on an mm, %d VMAs (h%u)", profile, c->t->mm->map_count,
+		 mt_height(&c->t->mm->mm_mt));
+	bench_print(name, bench_best(mm_find_vma, c, 200000, 5), bench_best(mm_array_find_vma, c, 200000, 5));
+	task_exit(c->t);
+	free(c);
+}
+
 void bench_maple(void)
 {
 	static const char *const profiles[] = { "i386", "x86_64" };
@@ -163,6 +232,8 @@ void bench_maple(void)
 			drop(c);
 			free(c);
 		}
+		for (unsigned s = 0; s < 3; s++)
+			bench_mm_find_vma(profiles[p], sizes[s]);
 		kmm_shutdown();
 	}
 }

@@ -1,6 +1,7 @@
 /* kmm_test.c - see kmm_test.h */
 #include "kmm_test.h"
 #include "kernel/kobj.h"
+#include "mm/slab.h"
 
 #include <kmm/task.h>
 
@@ -154,9 +155,28 @@ void assert_machine_sane(void)
 	cr_assert_eq(vmalloc_used_pages(), stacks * (thread_size() >> PAGE_SHIFT));
 }
 
+/* The slabs of the maple_node cache: the tasks' VMA trees (a test tree's too) */
+static unsigned long maple_node_pages(void)
+{
+	unsigned long pages = 0;
+	struct list_head *pos;
+	pthread_mutex_lock(&slab_mutex);
+	list_for_each(pos, &slab_caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+		if (!s->dead && !strcmp(s->name, "maple_node")) {
+			struct slabinfo si;
+			get_slabinfo(s, &si);
+			pages = si.num_slabs << si.cache_order;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	return pages;
+}
+
 unsigned long kernel_object_pages(void)
 {
-	return kobj_pages() + (nr_vmap_stacks() ? 4 : 0);
+	return kobj_pages() + maple_node_pages() + (nr_vmap_stacks() ? 4 : 0);
 }
 
 struct task_struct *boot_with_task(const char *profile, const char *comm, const char *path, unsigned long text,

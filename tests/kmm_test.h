@@ -36,7 +36,7 @@ int zoneinfo_protection(const char *zoneinfo, int nid, const char *zone, char *o
 /*
  * Pages the live tasks' kernel objects hold, all of which exit gives back
  * when they are the machine's only tasks: their caches' slabs and kernel
- * stacks (kernel/fork.c), and on x86_64 what the vmalloc area's first
+ * stacks (kernel/fork.c), the maple_node slabs of their VMA trees, and on x86_64 what the vmalloc area's first
  * stack costs besides (a PMD and a PTE table, the slabs of its vmap_area
  * and vm_struct), which go with the last stack.
  */

@@ -18,6 +18,7 @@
 #define KMM_TASK_H
 
 #include <kmm/types.h>
+#include <kmm/maple_tree.h>
 #include <pthread.h>
 #include <signal.h> /* the signal numbers and si_codes, which are Linux's */
 
@@ -97,9 +98,22 @@ struct vm_area_struct {
 	void *obj;                      /* its vm_area_struct object in simulated RAM (kernel/fork.c) */
 };
 
+/*
+ * The way back from a maple tree entry (a vm_area_struct object's kernel
+ * address) to kmm's VMA: an open-addressing hash on the host, linear
+ * probing, cap a power of two kept at least twice nr (mm/mmap.c).
+ */
+struct vma_map {
+	unsigned long *keys;            /* object kernel addresses, 0: a free slot */
+	struct vm_area_struct **vals;   /* the VMA whose object keys[i] is */
+	unsigned int cap, nr;           /* slots; keys in use (== map_count) */
+};
+
 struct mm_struct {
-	struct vm_area_struct **vmas;   /* sorted by address (Linux's maple tree) */
-	int map_count, vmas_cap;
+	struct maple_tree mm_mt;        /* the VMAs: [vm_start, vm_end - 1] -> the object's kernel address (6.1's) */
+	struct vma_map vma_map;         /* entry -> VMA, host side: nr == map_count */
+	struct vm_area_struct **vmas;   /* the same VMAs sorted by address, walked by the loops still to move onto mm_mt */
+	int map_count, vmas_cap;        /* VMAs (== entries of mm_mt); slots of vmas */
 	unsigned long task_size, mmap_base;
 	unsigned long start_code, end_code, start_data, end_data;
 	unsigned long start_brk, brk, start_stack;
@@ -245,7 +259,35 @@ u64 task_sigpending(struct task_struct *t);
 int dequeue_signal(struct task_struct *t, u64 blocked, kernel_siginfo_t *info);
 int send_sig_info(int sig, const kernel_siginfo_t *info, struct task_struct *t);
 
+/* The first VMA ending above addr (through mm_mt), NULL if none; mmap_lock held. */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
+/* The VMA below vma (6.1's mas_prev from it), NULL if none; mmap_lock held. */
+struct vm_area_struct *vma_prev_of(struct mm_struct *mm, const struct vm_area_struct *vma);
+/* kmm's VMA for an entry of mm->mm_mt (its object's kernel address); NULL for NULL. */
+struct vm_area_struct *vma_of_entry(const struct mm_struct *mm, const void *entry);
+
+/*
+ * 6.1's VMA iterator: the VMAs from addr upwards, in order, through the
+ * tree; mmap_lock held.
+ *	VMA_ITERATOR(vmi, mm, 0);
+ *	for_each_vma(vmi, vma) ...
+ */
+struct vma_iterator {
+	struct ma_state mas;    /* the walk of mm->mm_mt */
+	struct mm_struct *mm;   /* whose VMAs (for the way back from an entry) */
+};
+
+#define VMA_ITERATOR(name, __mm, __addr)                                                                        \
+	struct vma_iterator name = { .mas = { .tree = &(__mm)->mm_mt, .index = (__addr), .last = (__addr),          \
+					      .node = MAS_START },                                                \
+				     .mm = (__mm) }
+
+static inline struct vm_area_struct *vma_next(struct vma_iterator *vmi)
+{
+	return vma_of_entry(vmi->mm, mas_find(&vmi->mas, mt_ulong_max()));
+}
+
+#define for_each_vma(__vmi, __vma) while (((__vma) = vma_next(&(__vmi))) != NULL)
 /* VMAs ordered, disjoint, inside the task size, neighbours that could merge merged; 0 or -EINVAL with why. */
 int mm_verify(struct mm_struct *mm, char *why, size_t whylen);
 

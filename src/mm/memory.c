@@ -164,10 +164,7 @@ static struct vm_area_struct *expand_stack(struct task_struct *t, struct vm_area
 	unsigned long start = addr & PAGE_MASK;
 	if (start < MMAP_MIN_ADDR)
 		return NULL;
-	struct vm_area_struct *prev = NULL;
-	for (int i = 1; i < mm->map_count && !prev; i++)
-		if (mm->vmas[i] == vma)
-			prev = mm->vmas[i - 1];
+	struct vm_area_struct *prev = vma_prev_of(mm, vma);
 	if (prev && !(prev->vm_flags & VM_GROWSDOWN) && vma_is_accessible(prev) && start - prev->vm_end < M->stack_guard_gap)
 		return NULL;
 	unsigned long size = vma->vm_end - start, grow = (vma->vm_start - start) >> PAGE_SHIFT;
@@ -179,10 +176,14 @@ static struct vm_area_struct *expand_stack(struct task_struct *t, struct vm_area
 		return NULL; /* mlock_future_check; root has CAP_IPC_LOCK */
 	if (anon_vma_prepare(vma))
 		return NULL;
+	MA_STATE(mas, &mm->mm_mt, start, vma->vm_end - 1); /* the tree's write, before anything changes */
+	if (mas_preallocate(&mas, NULL, GFP_KERNEL))
+		return NULL;
 	if (vma->vm_flags & VM_LOCKED)
 		mm->locked_vm += grow;
 	vma->vm_start = start;
 	kobj_vma_sync(vma);
+	mas_store_prealloc(&mas, mt_entry_of(vma->obj));
 	vma->vm_pgoff -= grow;
 	mm->total_vm += grow;
 	mm->stack_vm += grow;

@@ -7,9 +7,35 @@
  *   |   | text | data | bss | heap ->   ...   <- mmap ... |gap| <- [stack] |
  *                              brk              mmap_base      STACK_TOP
  *
- * An mm_struct keeps its VMAs sorted by address (Linux uses a maple tree;
- * kmm a sorted array with binary search: find_vma is O(log n), inserting
- * is a memmove).  Each VMA is [vm_start, vm_end) with vm_flags and holds
+ * An mm_struct indexes its VMAs in 6.1's maple tree, mm->mm_mt
+ * (MM_MT_FLAGS, nodes from the maple_node cache in simulated RAM): the
+ * range [vm_start, vm_end - 1] maps to the kernel address of the VMA's
+ * vm_area_struct object (mt_entry_of), never a host pointer.  The way
+ * back to kmm's host VMA is mm->vma_map, a host hash from that address:
+ * simpler than an index kept in the object (which would have to be
+ * renumbered as VMAs come and go, and is no field of Linux's), and a
+ * lookup costs a hash and usually one probe.  find_vma is mt_find plus
+ * that lookup.  Every change of the index - insert (vma_link), split,
+ * merge, munmap, mremap, stack growth - preallocates its tree writes
+ * (mas_preallocate, struct vma_prealloc) and host room (vma_room) before
+ * anything changes, so -ENOMEM leaves the mm as it was, then writes with
+ * mas_store_prealloc (6.1's vma_mas_store / vma_mas_remove); fork
+ * bulk-loads the child's tree (mas_expected_entries, mas_store, then
+ * mas_destroy); exit frees the VMAs, then the nodes (mtree_destroy).
+ * get_unmapped_area searches the tree's recorded gaps (mas_empty_area /
+ * mas_empty_area_rev) and searches again when a stack's guard gap reaches
+ * into what it found, as 6.1's unmapped_area(_topdown); readers walk the
+ * tree with VMA_ITERATOR/for_each_vma.
+ * A split that a later step of the same call cannot follow is merged
+ * back (split_range/merge_range, their writes preallocated too): 6.1
+ * would leave it split, but mm_verify holds that VMAs which could merge
+ * are merged.
+ * Transition: the VMAs are also still kept in a sorted array mm->vmas
+ * (binary search by vma_index) that the index-based writers here (split,
+ * merge, munmap, mprotect's flag setting, mremap) still use; mm_verify
+ * checks the tree (mt_verify), that it holds exactly the array's VMAs,
+ * range for range, and that the map returns each.
+ * Each VMA is [vm_start, vm_end) with vm_flags and holds
  * a reference on its file (vm_file, at page offset vm_pgoff) and on its
  * anon_vma; anonymous VMAs carry vm_pgoff = vm_start >> PAGE_SHIFT so
  * neighbours that were once one area can merge again.  mmap merges a new
@@ -73,7 +99,144 @@ static unsigned long task_size(void)
 	return M->prof->bits == 64 ? 0x7ffffffff000UL : M->layout.page_offset; /* TASK_SIZE */
 }
 
-/* ---- the VMA array ------------------------------------------------------------------- */
+/* ---- the VMA tree, its host map and the VMA array ---------------------------------------- */
+
+static unsigned int vma_map_slot(unsigned long key, unsigned int cap)
+{
+	return (unsigned int)((key >> 3) * 0x9E3779B97F4A7C15ULL >> 20) & (cap - 1); /* Fibonacci hashing of the word-aligned address */
+}
+
+static void vma_map_put(struct vma_map *m, unsigned long key, struct vm_area_struct *v)
+{
+	unsigned int i = vma_map_slot(key, m->cap);
+	while (m->keys[i])
+		i = (i + 1) & (m->cap - 1);
+	m->keys[i] = key;
+	m->vals[i] = v;
+	m->nr++;
+}
+
+/* Room for nr keys (the table at most half full): 0, or -ENOMEM with the map as it was. */
+static int vma_map_reserve(struct mm_struct *mm, unsigned int nr)
+{
+	struct vma_map *m = &mm->vma_map, grown = { 0 };
+	if (2 * nr <= m->cap)
+		return 0;
+	grown.cap = m->cap ? m->cap : 16;
+	while (2 * nr > grown.cap)
+		grown.cap *= 2;
+	grown.keys = calloc(grown.cap, sizeof(*grown.keys));
+	grown.vals = calloc(grown.cap, sizeof(*grown.vals));
+	if (!grown.keys || !grown.vals) {
+		free(grown.keys);
+		free(grown.vals);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < m->cap; i++)
+		if (m->keys[i])
+			vma_map_put(&grown, m->keys[i], m->vals[i]);
+	free(m->keys);
+	free(m->vals);
+	*m = grown;
+	return 0;
+}
+
+/* kmm's VMA for a tree entry (its object's kernel address); NULL for NULL. */
+struct vm_area_struct *vma_of_entry(const struct mm_struct *mm, const void *entry)
+{
+	const struct vma_map *m = &mm->vma_map;
+	unsigned long key = (unsigned long)entry;
+	if (!key || !m->cap)
+		return NULL;
+	for (unsigned int i = vma_map_slot(key, m->cap); m->keys[i]; i = (i + 1) & (m->cap - 1))
+		if (m->keys[i] == key)
+			return m->vals[i];
+	return NULL;
+}
+
+/* The key of v goes; the run after it moves back so that every probe still finds its key. */
+static void vma_map_del(struct mm_struct *mm, const struct vm_area_struct *v)
+{
+	struct vma_map *m = &mm->vma_map;
+	unsigned long key = kmm_host_to_kva(v->obj);
+	unsigned int i = vma_map_slot(key, m->cap), mask = m->cap - 1;
+	while (m->keys[i] != key) {
+		MM_BUG_ON(!m->keys[i]);
+		i = (i + 1) & mask;
+	}
+	for (unsigned int j = (i + 1) & mask; m->keys[j]; j = (j + 1) & mask) {
+		unsigned int home = vma_map_slot(m->keys[j], m->cap);
+		/* keys[j] may fill the hole at i unless its home lies cyclically in (i, j] */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			m->keys[i] = m->keys[j];
+			m->vals[i] = m->vals[j];
+			i = j;
+		}
+	}
+	m->keys[i] = 0;
+	m->vals[i] = NULL;
+	m->nr--;
+}
+
+/*
+ * Preallocated tree writes for one operation: each state holds what one
+ * store may need (mas_preallocate), taken before anything changes so that
+ * -ENOMEM leaves the mm as it was; vma_prealloc_done gives back the rest.
+ */
+struct vma_prealloc {
+	struct ma_state *mas; /* nr states on mm->mm_mt, each preallocated */
+	int nr, used;         /* states; states spent */
+};
+
+static int vma_prealloc(struct mm_struct *mm, struct vma_prealloc *p, int nr)
+{
+	p->nr = p->used = 0;
+	p->mas = calloc((size_t)nr, sizeof(*p->mas));
+	if (!p->mas)
+		return -ENOMEM;
+	for (; p->nr < nr; p->nr++) {
+		MA_STATE(mas, &mm->mm_mt, 0, 0);
+		p->mas[p->nr] = mas;
+		if (mas_preallocate(&p->mas[p->nr], NULL, GFP_KERNEL)) {
+			while (p->nr--)
+				mas_destroy(&p->mas[p->nr]);
+			free(p->mas);
+			p->mas = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static struct ma_state *vma_prealloc_next(struct vma_prealloc *p)
+{
+	MM_BUG_ON(p->used >= p->nr);
+	return &p->mas[p->used++];
+}
+
+static void vma_prealloc_done(struct vma_prealloc *p)
+{
+	for (int i = p->used; i < p->nr; i++)
+		mas_destroy(&p->mas[i]);
+	free(p->mas);
+	p->mas = NULL;
+	p->nr = p->used = 0;
+}
+
+/* 6.1's vma_mas_store: the VMA's range maps to its object (what was there is overwritten). */
+static void vma_mas_store(struct ma_state *mas, struct vm_area_struct *v)
+{
+	mas_set_range(mas, v->vm_start, v->vm_end - 1);
+	mas_store_prealloc(mas, mt_entry_of(v->obj));
+}
+
+/* 6.1's vma_mas_remove over [start, end): nothing is mapped there any more. */
+static void vma_mas_remove(struct ma_state *mas, unsigned long start, unsigned long end)
+{
+	mas_set_range(mas, start, end - 1);
+	mas_store_prealloc(mas, NULL);
+}
+
 
 /* The index of the first VMA ending above addr (map_count if none). */
 static int vma_index(const struct mm_struct *mm, unsigned long addr)
@@ -89,26 +252,49 @@ static int vma_index(const struct mm_struct *mm, unsigned long addr)
 	return lo;
 }
 
+/* 6.1's find_vma: the first VMA ending above addr, through the tree (mt_find). */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 {
-	int i = vma_index(mm, addr);
-	return i < mm->map_count ? mm->vmas[i] : NULL;
+	unsigned long index = addr;
+	return vma_of_entry(mm, mt_find(&mm->mm_mt, &index, mt_ulong_max()));
 }
 
-static int vma_insert_at(struct mm_struct *mm, int i, struct vm_area_struct *vma)
+struct vm_area_struct *vma_prev_of(struct mm_struct *mm, const struct vm_area_struct *vma)
 {
-	if (mm->map_count == mm->vmas_cap) {
-		int cap = mm->vmas_cap ? 2 * mm->vmas_cap : 16;
+	MA_STATE(mas, &mm->mm_mt, vma->vm_start, vma->vm_start);
+	mas_walk(&mas);
+	return vma_of_entry(mm, mas_prev(&mas, 0));
+}
+
+/* Host room for more VMAs (the array and the map): 0 or -ENOMEM, nothing changed. */
+static int vma_room(struct mm_struct *mm, int more)
+{
+	if (mm->map_count + more > mm->vmas_cap) {
+		int cap = mm->vmas_cap ? mm->vmas_cap : 16;
+		while (cap < mm->map_count + more)
+			cap *= 2;
 		struct vm_area_struct **v = realloc(mm->vmas, (size_t)cap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		mm->vmas = v;
 		mm->vmas_cap = cap;
 	}
+	return vma_map_reserve(mm, (unsigned int)(mm->map_count + more));
+}
+
+/*
+ * vma_room() made space: vma goes in at vmas[i] and into the map; the tree
+ * takes it with mas (already preallocated), or not at all when mas is NULL
+ * (fork's bulk load stores it itself).
+ */
+static void vma_insert_at(struct mm_struct *mm, int i, struct vm_area_struct *vma, struct ma_state *mas)
+{
+	if (mas)
+		vma_mas_store(mas, vma);
+	vma_map_put(&mm->vma_map, kmm_host_to_kva(vma->obj), vma);
 	memmove(&mm->vmas[i + 1], &mm->vmas[i], (size_t)(mm->map_count - i) * sizeof(*mm->vmas));
 	mm->vmas[i] = vma;
 	mm->map_count++;
-	return 0;
 }
 
 /*
@@ -165,8 +351,10 @@ static void vma_put_refs(struct vm_area_struct *v)
 	unlink_anon_vmas(v);
 }
 
+/* vmas[i] goes, with its map key; its range in the tree is the caller's to overwrite. */
 static void vma_remove_at(struct mm_struct *mm, int i)
 {
+	vma_map_del(mm, mm->vmas[i]);
 	vma_put_refs(mm->vmas[i]);
 	vm_area_free(mm->vmas[i]);
 	memmove(&mm->vmas[i], &mm->vmas[i + 1], (size_t)(mm->map_count - i - 1) * sizeof(*mm->vmas));
@@ -205,77 +393,140 @@ static bool can_merge(const struct vm_area_struct *a, const struct vm_area_struc
 	       (!a->anon_vma || !b->anon_vma || a->anon_vma == b->anon_vma);
 }
 
-/* vmas[i] takes in vmas[i + 1] (they can merge); the anon_vma of either side stays. */
-static void merge_next(struct mm_struct *mm, int i)
+/* vmas[i] takes in vmas[i + 1] (they can merge): one store of a over both; the anon_vma of either side stays. */
+static void merge_next(struct mm_struct *mm, int i, struct ma_state *mas)
 {
 	struct vm_area_struct *a = mm->vmas[i], *b = mm->vmas[i + 1];
 	a->vm_end = b->vm_end;
 	if (!a->anon_vma && b->anon_vma)
 		anon_vma_chain_move(a, b); /* b's reference and AVCs move to a */
 	kobj_vma_sync(a);
+	vma_mas_store(mas, a);
 	vma_remove_at(mm, i + 1);
 }
 
-/* Merge vmas[i] with its neighbours where they are compatible. */
-static void merge_around(struct mm_struct *mm, int i)
+/* Merge vmas[i] with its neighbours where they are compatible; p holds a tree write per merge. */
+static void merge_around(struct mm_struct *mm, int i, struct vma_prealloc *p)
 {
 	if (i + 1 < mm->map_count && can_merge(mm->vmas[i], mm->vmas[i + 1]))
-		merge_next(mm, i);
+		merge_next(mm, i, vma_prealloc_next(p));
 	if (i > 0 && can_merge(mm->vmas[i - 1], mm->vmas[i]))
-		merge_next(mm, i - 1);
+		merge_next(mm, i - 1, vma_prealloc_next(p));
 }
 
-/* Split vmas[i] at addr: it keeps [start, addr), a new VMA after it takes [addr, end). */
+/*
+ * Split vmas[i] at addr: it keeps [start, addr), a new VMA after it takes
+ * [addr, end) - one tree store of the new VMA over its part.  -ENOMEM
+ * changes nothing.
+ */
 static int split_vma(struct mm_struct *mm, int i, unsigned long addr)
 {
 	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
 		return -ENOMEM;
-	struct vm_area_struct *old = mm->vmas[i], *new = vm_area_dup(mm, old);
-	if (!new)
+	MA_STATE(mas, &mm->mm_mt, 0, 0);
+	if (vma_room(mm, 1) || mas_preallocate(&mas, NULL, GFP_KERNEL))
 		return -ENOMEM;
+	struct vm_area_struct *old = mm->vmas[i], *new = vm_area_dup(mm, old);
+	if (!new) {
+		mas_destroy(&mas);
+		return -ENOMEM;
+	}
 	new->vm_start = addr;
 	new->vm_pgoff = old->vm_pgoff + ((addr - old->vm_start) >> PAGE_SHIFT);
 	old->vm_end = addr;
-	if (vma_insert_at(mm, i + 1, new)) {
-		old->vm_end = new->vm_end;
-		vma_put_refs(new);
-		vm_area_free(new);
-		return -ENOMEM;
-	}
 	kobj_vma_sync(old);
 	kobj_vma_sync(new);
+	vma_insert_at(mm, i + 1, new, &mas);
 	return 0;
 }
 
 /* ---- munmap ---------------------------------------------------------------------------- */
 
-static int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
+/* The split edges of [start, end) merged back where they can be, with split_range's undo writes. */
+static void merge_range(struct mm_struct *mm, unsigned long start, unsigned long end, struct vma_prealloc *undo)
 {
+	for (int k = min(vma_index(mm, end), mm->map_count - 1), lo = max(vma_index(mm, start) - 1, 0); k >= lo; k--)
+		if (k < mm->map_count)
+			merge_around(mm, k, undo);
+}
+
+/*
+ * The VMAs of [start, end) made to begin and end at its edges (split_vma
+ * where an edge cuts a VMA); -ENOMEM changes nothing.  undo gets two
+ * preallocated tree writes per split, so that a caller whose later step
+ * fails can merge them back (merge_range: 6.1 would leave them split, but
+ * kmm's mm_verify holds that neighbours which can merge are merged); the
+ * caller gives undo back with vma_prealloc_done in every case.
+ */
+static int split_range(struct mm_struct *mm, unsigned long start, unsigned long end, struct vma_prealloc *undo)
+{
+	int i = vma_index(mm, start), j = vma_index(mm, end - 1), ret;
+	bool split_start = i < mm->map_count && mm->vmas[i]->vm_start < start;
+	bool split_end = j < mm->map_count && mm->vmas[j]->vm_start < end && mm->vmas[j]->vm_end > end;
+	*undo = (struct vma_prealloc){ 0 };
+	if (!split_start && !split_end)
+		return 0;
+	if ((ret = vma_prealloc(mm, undo, 2 * (split_start + split_end))))
+		return ret;
+	if ((split_start && (ret = split_vma(mm, i, start))) ||
+	    (split_end && (ret = split_vma(mm, vma_index(mm, end - 1), end)))) {
+		merge_range(mm, start, end, undo);
+		return ret;
+	}
+	return 0;
+}
+
+/*
+ * Unmap [start, start + len).  The tree write that clears the range is
+ * preallocated before anything changes (do_mas_align_munmap), or comes
+ * preallocated as pre (mremap's, taken before it moved anything), which
+ * is spent or given back here in every case.
+ */
+static int do_munmap_mas(struct mm_struct *mm, unsigned long start, unsigned long len, struct ma_state *pre)
+{
+	MA_STATE(local, &mm->mm_mt, 0, 0);
+	struct ma_state *mas = pre ? pre : &local;
 	unsigned long end = start + len;
-	int i = vma_index(mm, start);
+	int i = vma_index(mm, start), ret = 0;
 	if (i == mm->map_count || mm->vmas[i]->vm_start >= end)
-		return 0; /* nothing mapped there */
+		goto out; /* nothing mapped there */
 	/* a VMA cut in the middle becomes two: check the limit before changing anything */
-	if (mm->vmas[i]->vm_start < start && mm->vmas[i]->vm_end > end && mm->map_count >= DEFAULT_MAX_MAP_COUNT)
-		return -ENOMEM;
-	if (mm->vmas[i]->vm_start < start) {
-		int ret = split_vma(mm, i, start);
-		if (ret)
-			return ret;
-		i++;
+	if (mm->vmas[i]->vm_start < start && mm->vmas[i]->vm_end > end && mm->map_count >= DEFAULT_MAX_MAP_COUNT) {
+		ret = -ENOMEM;
+		goto out;
 	}
-	int j = vma_index(mm, end - 1);
-	if (j < mm->map_count && mm->vmas[j]->vm_start < end && mm->vmas[j]->vm_end > end) {
-		int ret = split_vma(mm, j, end);
-		if (ret)
-			return ret;
+	if ((ret = mas_preallocate(mas, NULL, GFP_KERNEL)))
+		return ret;
+	struct vma_prealloc undo;
+	if ((ret = split_range(mm, start, end, &undo))) {
+		vma_prealloc_done(&undo);
+		goto out;
 	}
+	/* the splits may have grown the tree by a level: top up */
+	if ((ret = mas_preallocate(mas, NULL, GFP_KERNEL))) {
+		merge_range(mm, start, end, &undo);
+		vma_prealloc_done(&undo);
+		goto out;
+	}
+	vma_prealloc_done(&undo);
+	i = vma_index(mm, start);
 	zap_page_range(mm, start, end); /* the pages and the tables left empty */
+	unsigned long first = mm->vmas[i]->vm_start, last = first;
 	while (i < mm->map_count && mm->vmas[i]->vm_end <= end) {
+		last = mm->vmas[i]->vm_end;
 		vm_stat_account(mm, mm->vmas[i]->vm_flags, -(long)vma_pages(mm->vmas[i]));
 		vma_remove_at(mm, i);
 	}
+	vma_mas_remove(mas, first, last);
 	return 0;
+out:
+	mas_destroy(mas);
+	return ret;
+}
+
+static int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
+{
+	return do_munmap_mas(mm, start, len, NULL);
 }
 
 int task_munmap(struct task_struct *t, unsigned long start, unsigned long len)
@@ -325,38 +576,42 @@ static unsigned long vm_start_gap(const struct vm_area_struct *v)
 }
 
 /*
- * vm_unmapped_area, top-down: the highest gap of len bytes in [low, high),
- * a gap ending at the next VMA's vm_start_gap; 0 if there is none.
+ * vm_unmapped_area, top-down (6.1's unmapped_area_topdown): the highest
+ * free len bytes of [low, high) by the tree's gap search
+ * (mas_empty_area_rev); when the VMA above is a stack whose guard gap
+ * reaches into them, the search goes again below that gap.  (x86 has no
+ * VM_GROWSUP: the VMA below never reaches in.)  0 if there is no room.
  */
-static unsigned long unmapped_area_topdown(const struct mm_struct *mm, unsigned long len, unsigned long low,
+static unsigned long unmapped_area_topdown(struct mm_struct *mm, unsigned long len, unsigned long low,
 					   unsigned long high)
 {
-	for (int i = vma_index(mm, high); i >= 0; i--) {
-		/* the gap below vmas[i] (or below high), above vmas[i - 1] */
-		unsigned long gap_end = high;
-		if (i < mm->map_count)
-			gap_end = min(gap_end, vm_start_gap(mm->vmas[i]));
-		unsigned long gap_start = max(i > 0 ? mm->vmas[i - 1]->vm_end : 0, low);
-		if (gap_end > gap_start && gap_end - gap_start >= len)
-			return gap_end - len;
-		if (i > 0)
-			high = min(high, mm->vmas[i - 1]->vm_start);
+	MA_STATE(mas, &mm->mm_mt, 0, 0);
+	while (low < high) {
+		if (mas_empty_area_rev(&mas, low, high - 1, len))
+			return 0;
+		unsigned long gap = mas.last + 1 - len;
+		struct vm_area_struct *next = find_vma(mm, mas.last);
+		if (!next || !(next->vm_flags & VM_GROWSDOWN) || vm_start_gap(next) > mas.last)
+			return gap;
+		high = vm_start_gap(next);
+		mas_reset(&mas);
 	}
 	return 0;
 }
 
-/* vm_unmapped_area, bottom-up: the lowest gap of len bytes in [low, high); 0 if none. */
-static unsigned long unmapped_area(const struct mm_struct *mm, unsigned long len, unsigned long low,
-				   unsigned long high)
+/* vm_unmapped_area, bottom-up (6.1's unmapped_area): the lowest free len bytes of [low, high), clear of a stack's guard gap; 0 if none. */
+static unsigned long unmapped_area(struct mm_struct *mm, unsigned long len, unsigned long low, unsigned long high)
 {
-	unsigned long gap_start = low;
-	for (int i = vma_index(mm, low); i <= mm->map_count; i++) {
-		unsigned long gap_end = i < mm->map_count ? min(vm_start_gap(mm->vmas[i]), high) : high;
-		if (gap_end > gap_start && gap_end - gap_start >= len)
-			return gap_start;
-		if (i == mm->map_count || mm->vmas[i]->vm_end >= high)
-			break;
-		gap_start = max(gap_start, mm->vmas[i]->vm_end);
+	MA_STATE(mas, &mm->mm_mt, 0, 0);
+	while (low < high) {
+		if (mas_empty_area(&mas, low, high - 1, len))
+			return 0;
+		unsigned long gap = mas.index;
+		struct vm_area_struct *next = find_vma(mm, gap);
+		if (!next || !(next->vm_flags & VM_GROWSDOWN) || vm_start_gap(next) >= gap + len)
+			return gap;
+		low = next->vm_end;
+		mas_reset(&mas);
 	}
 	return 0;
 }
@@ -372,7 +627,7 @@ static unsigned long unmapped_area(const struct mm_struct *mm, unsigned long len
  * mmap_min_addr on i386), and failing that the lowest above
  * TASK_UNMAPPED_BASE (a third of the task size).  0: no room.
  */
-static unsigned long get_unmapped_area(const struct mm_struct *mm, unsigned long addr, unsigned long len)
+static unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
 	bool x86_64 = M->prof->bits == 64;
 	unsigned long low = x86_64 ? PAGE_SIZE : max(PAGE_SIZE, MMAP_MIN_ADDR);
@@ -380,9 +635,12 @@ static unsigned long get_unmapped_area(const struct mm_struct *mm, unsigned long
 		return 0;
 	if (addr) {
 		addr = x86_64 ? addr & PAGE_MASK : ALIGN(addr, PAGE_SIZE);
-		int i = vma_index(mm, addr);
-		const struct vm_area_struct *next = i < mm->map_count ? mm->vmas[i] : NULL;
-		const struct vm_area_struct *prev = i > 0 ? mm->vmas[i - 1] : NULL;
+		const struct vm_area_struct *next = find_vma(mm, addr), *prev = NULL;
+		if (!x86_64) { /* find_vma_prev */
+			MA_STATE(mas, &mm->mm_mt, addr, addr);
+			mas_walk(&mas);
+			prev = vma_of_entry(mm, mas_prev(&mas, 0));
+		}
 		bool fits = addr && mm->task_size - len >= addr && (!next || addr + len <= vm_start_gap(next));
 		if (!x86_64)
 			fits = fits && addr >= MMAP_MIN_ADDR && (!prev || addr >= prev->vm_end);
@@ -427,16 +685,21 @@ static long map_region(struct mm_struct *mm, unsigned long addr, unsigned long l
 	vma->vm_end = addr + len;
 	vma->vm_flags = vm_flags;
 	vma->vm_pgoff = file ? pgoff : addr >> PAGE_SHIFT;
-	vma->vm_file = get_file(file);
-	kobj_vma_sync(vma);
+	vma->vm_file = file;
 	int i = vma_index(mm, addr);
-	if (vma_insert_at(mm, i, vma)) {
-		vma_put_refs(vma);
+	/* vma_link's tree write, and one per neighbour it will merge with (vma_merge's vma_adjust) */
+	int merges = (i > 0 && can_merge(mm->vmas[i - 1], vma)) + (i < mm->map_count && can_merge(vma, mm->vmas[i]));
+	struct vma_prealloc p;
+	if (vma_room(mm, 1) || vma_prealloc(mm, &p, 1 + merges)) {
 		vm_area_free(vma);
 		return -ENOMEM;
 	}
+	get_file(file);
+	kobj_vma_sync(vma);
+	vma_insert_at(mm, i, vma, vma_prealloc_next(&p));
 	vm_stat_account(mm, vm_flags, (long)pages);
-	merge_around(mm, i);
+	merge_around(mm, i, &p);
+	vma_prealloc_done(&p);
 	return (long)addr;
 }
 
@@ -550,13 +813,15 @@ static int range_check(struct mm_struct *mm, unsigned long start, unsigned long 
 		       int (*check)(const struct vm_area_struct *, unsigned long), unsigned long arg)
 {
 	unsigned long at = start;
-	for (int i = vma_index(mm, start); at < end; i++) {
-		if (i == mm->map_count || mm->vmas[i]->vm_start > at)
+	struct vm_area_struct *v;
+	VMA_ITERATOR(vmi, mm, start);
+	while (at < end) {
+		if (!(v = vma_next(&vmi)) || v->vm_start > at)
 			return -ENOMEM;
-		int ret = check ? check(mm->vmas[i], arg) : 0;
+		int ret = check ? check(v, arg) : 0;
 		if (ret)
 			return ret;
-		at = mm->vmas[i]->vm_end;
+		at = v->vm_end;
 	}
 	return 0;
 }
@@ -569,10 +834,18 @@ static int range_check(struct mm_struct *mm, unsigned long start, unsigned long 
 static int range_set_flags(struct mm_struct *mm, unsigned long start, unsigned long end,
 			   unsigned long (*newflags)(unsigned long old, unsigned long arg), unsigned long arg)
 {
-	int ret = 0, i = vma_index(mm, start);
+	int ret = 0, i = vma_index(mm, start), n = 0;
+	/* a tree write per possible merge, preallocated first: the range's VMAs, the two a split adds, a neighbour */
+	for (int k = i; k < mm->map_count && mm->vmas[k]->vm_start < end; k++)
+		n++;
+	struct vma_prealloc p;
+	if (vma_prealloc(mm, &p, 2 * (n + 3)))
+		return -ENOMEM;
 	if (mm->vmas[i]->vm_start < start) {
-		if ((ret = split_vma(mm, i, start)))
+		if ((ret = split_vma(mm, i, start))) {
+			vma_prealloc_done(&p);
 			return ret;
+		}
 		i++;
 	}
 	for (; i < mm->map_count && mm->vmas[i]->vm_start < end; i++) {
@@ -587,11 +860,12 @@ static int range_set_flags(struct mm_struct *mm, unsigned long start, unsigned l
 		kobj_vma_sync(v);
 		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
 	}
-	/* the range's VMAs and their neighbours, from the top down */
-	int first = max(vma_index(mm, start) - 1, 0);
-	for (int k = min(vma_index(mm, end - 1), mm->map_count - 1); k >= first; k--)
+	/* the range's VMAs and their neighbours, from the top down: a tree write per possible merge */
+	int first = max(vma_index(mm, start) - 1, 0), top = min(vma_index(mm, end - 1), mm->map_count - 1);
+	for (int k = top; k >= first; k--)
 		if (k < mm->map_count)
-			merge_around(mm, k);
+			merge_around(mm, k, &p);
+	vma_prealloc_done(&p);
 	return ret;
 }
 
@@ -663,9 +937,11 @@ static int do_mlock(struct task_struct *t, unsigned long start, unsigned long le
 	if (!ret && on && t->uid != 0) {
 		/* pages of the range already locked do not count twice */
 		unsigned long locked = mm->locked_vm + ((end - start) >> PAGE_SHIFT);
-		for (int i = vma_index(mm, start); i < mm->map_count && mm->vmas[i]->vm_start < end; i++)
-			if (mm->vmas[i]->vm_flags & VM_LOCKED)
-				locked -= (min(mm->vmas[i]->vm_end, end) - max(mm->vmas[i]->vm_start, start)) >> PAGE_SHIFT;
+		struct vm_area_struct *v;
+		VMA_ITERATOR(vmi, mm, start);
+		while ((v = vma_next(&vmi)) && v->vm_start < end)
+			if (v->vm_flags & VM_LOCKED)
+				locked -= (min(v->vm_end, end) - max(v->vm_start, start)) >> PAGE_SHIFT;
 		if (locked > t->rlim[RLIMIT_MEMLOCK] >> PAGE_SHIFT)
 			ret = -ENOMEM;
 	}
@@ -721,10 +997,15 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 		/* grow in place when the VMA ends here and the space after it is free */
 		if (addr + old_len == vma->vm_end && new_len <= mm->task_size - addr &&
 		    range_free(mm, vma->vm_end, addr + new_len)) {
+			struct vma_prealloc p; /* vma_adjust's write and the merges */
+			if (vma_prealloc(mm, &p, 3))
+				return -ENOMEM;
 			vm_stat_account(mm, vma->vm_flags, (long)grow);
 			vma->vm_end = addr + new_len;
 			kobj_vma_sync(vma);
-			merge_around(mm, vma_index(mm, addr));
+			vma_mas_store(vma_prealloc_next(&p), vma);
+			merge_around(mm, vma_index(mm, addr), &p);
+			vma_prealloc_done(&p);
 			return (long)addr;
 		}
 		if (!(flags & MREMAP_MAYMOVE))
@@ -744,33 +1025,58 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 	}
 	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
 		return -ENOMEM;
+	/*
+	 * The old range becomes VMAs of its own first - the splits unmapping it
+	 * takes - so that nothing can fail once the PTEs have moved.
+	 */
+	struct vma_prealloc old_undo;
+	if (split_range(mm, addr, addr + old_len, &old_undo)) {
+		vma_prealloc_done(&old_undo);
+		return -ENOMEM;
+	}
+	vma = find_vma(mm, addr);
 	/* move_vma: a new VMA with the old one's flags and offset, the PTEs moved, the old range unmapped */
 	unsigned long vm_flags = vma->vm_flags, pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long moved = min(old_len, new_len);
+	struct vma_prealloc p; /* the new VMA's write, its undo, a merge on either side, the old range's unmap */
+	if (vma_room(mm, 1) || vma_prealloc(mm, &p, 5))
+		goto refused;
 	struct vm_area_struct *nv = vm_area_dup(mm, vma); /* copy_vma */
-	if (!nv)
-		return -ENOMEM;
+	if (!nv) {
+		vma_prealloc_done(&p);
+		goto refused;
+	}
 	nv->vm_start = new_addr;
 	nv->vm_end = new_addr + new_len;
 	nv->vm_pgoff = pgoff;
 	kobj_vma_sync(nv);
-	int i = vma_index(mm, new_addr);
-	if (vma_insert_at(mm, i, nv)) {
-		vma_put_refs(nv);
-		vm_area_free(nv);
-		return -ENOMEM;
-	}
+	vma_insert_at(mm, vma_index(mm, new_addr), nv, vma_prealloc_next(&p));
+	struct ma_state *undo = vma_prealloc_next(&p);
 	vm_stat_account(mm, vm_flags, (long)(new_len >> PAGE_SHIFT));
 	int ret = move_page_tables(mm, addr, new_addr, moved);
 	if (ret) { /* no table for the PTEs there: nothing moved, and the new VMA goes again */
 		vm_stat_account(mm, vm_flags, -(long)(new_len >> PAGE_SHIFT));
 		vma_remove_at(mm, vma_index(mm, new_addr));
+		vma_mas_remove(undo, new_addr, new_addr + new_len);
+		vma_prealloc_done(&p);
+		merge_range(mm, addr, addr + old_len, &old_undo);
+		vma_prealloc_done(&old_undo);
 		return ret;
 	}
+	mas_destroy(undo);
+	vma_prealloc_done(&old_undo);
+	struct ma_state *unmap = vma_prealloc_next(&p);
 	if (old_len) /* old_len 0 duplicates a shared mapping: the old one stays */
-		ret = do_munmap(mm, addr, old_len);
-	merge_around(mm, vma_index(mm, new_addr));
+		ret = do_munmap_mas(mm, addr, old_len, unmap);
+	else
+		mas_destroy(unmap);
+	merge_around(mm, vma_index(mm, new_addr), &p);
+	vma_prealloc_done(&p);
 	return ret ? ret : (long)new_addr;
+refused:
+	merge_range(mm, addr, addr + old_len, &old_undo);
+	vma_prealloc_done(&old_undo);
+	return -ENOMEM;
 }
 
 long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_len, unsigned long new_len,
@@ -814,8 +1120,9 @@ int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, 
 	pthread_mutex_lock(&mm->mmap_lock);
 	int ret = 0;
 	unsigned long at = start;
-	for (int i = vma_index(mm, start); i < mm->map_count && mm->vmas[i]->vm_start < end; i++) {
-		struct vm_area_struct *v = mm->vmas[i];
+	struct vm_area_struct *v;
+	VMA_ITERATOR(vmi, mm, start);
+	while ((v = vma_next(&vmi)) && v->vm_start < end) {
 		if (v->vm_start > at)
 			ret = -ENOMEM; /* a hole: the rest is still advised, as Linux does */
 		if (advice == MADV_DONTNEED) {
@@ -919,8 +1226,11 @@ static struct mm_struct *mm_alloc(const struct task_struct *t)
 		return NULL;
 	}
 	pthread_mutex_init(&mm->mmap_lock, NULL);
+	mt_init_flags(&mm->mm_mt, MM_MT_FLAGS); /* mm_init */
+	kmm_mt_register(&mm->mm_mt);
 	mm->pgd = pgd_alloc();
 	if (!mm->pgd) {
+		kmm_mt_unregister(&mm->mm_mt);
 		pthread_mutex_destroy(&mm->mmap_lock);
 		kobj_free(KOBJ_MM, mm->obj);
 		free(mm);
@@ -1002,14 +1312,20 @@ static void mm_free(struct mm_struct *mm)
 {
 	if (!mm)
 		return;
-	for (int i = 0; i < mm->map_count; i++)
-		zap_page_range(mm, mm->vmas[i]->vm_start, mm->vmas[i]->vm_end);
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, mm, 0);
+	for_each_vma(vmi, vma)
+		zap_page_range(mm, vma->vm_start, vma->vm_end);
 	user_free_pgtables(mm->pgd, 0, mm->task_size);
 	pgd_free(mm->pgd);
 	kmm_user_windows_free(mm);
+	/* exit_mmap: the VMAs go while the tree still holds them, then the tree's nodes at once */
 	while (mm->map_count)
 		vma_remove_at(mm, mm->map_count - 1);
+	mtree_destroy(&mm->mm_mt);
 	free(mm->vmas);
+	free(mm->vma_map.keys);
+	free(mm->vma_map.vals);
 	fput(mm->exe_file);
 	pthread_mutex_destroy(&mm->mmap_lock);
 	kobj_free(KOBJ_MM, mm->obj); /* free_mm */
@@ -1102,7 +1418,11 @@ struct task_struct *task_fork(struct task_struct *parent)
 	 * both).  Nobody else knows the child yet to take them the other way.
 	 */
 	pthread_mutex_lock(&mm->mmap_lock);
-	int ret = 0;
+	/* dup_mmap: the child's tree is bulk-loaded in order, its nodes asked for at once */
+	MA_STATE(mas, &mm->mm_mt, 0, 0);
+	int ret = vma_room(mm, old->map_count);
+	if (!ret && old->map_count)
+		ret = mas_expected_entries(&mas, (unsigned long)old->map_count);
 	for (int i = 0; i < old->map_count && !ret; i++) {
 		struct vm_area_struct *v = vm_area_alloc(mm); /* vm_area_dup */
 		if (!v) {
@@ -1116,17 +1436,25 @@ struct task_struct *task_fork(struct task_struct *parent)
 		kobj_vma_sync(v);
 		ret = anon_vma_fork(v, old->vmas[i]);
 		get_file(v->vm_file);
-		if (!ret && (ret = vma_insert_at(mm, mm->map_count, v)))
-			vma_put_refs(v);
-		else if (ret)
+		if (!ret) {
+			mas_set_range(&mas, v->vm_start, v->vm_end - 1);
+			mas_store(&mas, mt_entry_of(v->obj));
+			if (mas_is_err(&mas)) { /* the estimate ran short and no node was had */
+				ret = -ENOMEM;
+				vma_put_refs(v);
+			}
+		} else {
 			fput(v->vm_file);
+		}
 		if (ret) {
 			vm_area_free(v);
 			break;
 		}
+		vma_insert_at(mm, mm->map_count, v, NULL);
 		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
 		ret = copy_page_range(mm, old, v);
 	}
+	mas_destroy(&mas);
 	if (!ret)
 		ret = dup_fd(child, parent);
 	if (!ret) {
@@ -1161,9 +1489,11 @@ void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, s
 	for (int i = 0; i < nr_tasks; i++) {
 		struct mm_struct *mm = tasks[i]->mm;
 		pthread_mutex_lock(&mm->mmap_lock);
-		for (int v = 0; v < mm->map_count; v++)
-			if (mm->vmas[v]->vm_file && mm->vmas[v]->vm_file->f_inode == inode)
-				fn(mm, mm->vmas[v], arg);
+		struct vm_area_struct *vma;
+		VMA_ITERATOR(vmi, mm, 0);
+		for_each_vma(vmi, vma)
+			if (vma->vm_file && vma->vm_file->f_inode == inode)
+				fn(mm, vma, arg);
 		pthread_mutex_unlock(&mm->mmap_lock);
 	}
 	pthread_mutex_unlock(&tasks_lock);
@@ -1288,6 +1618,39 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
  * themselves need not be mapped: a task may munmap or remap its heap, as
  * Linux lets it, so only the break is the heap's own invariant.
  */
+/*
+ * The tree against the array: mt_verify, then entry for entry the range
+ * [vm_start, vm_end - 1] mapped to the VMA's object, as many entries as
+ * map_count, and the host map giving each entry's VMA back.
+ */
+static int mm_verify_tree(struct mm_struct *mm, char *why, size_t whylen)
+{
+	if (mt_verify(&mm->mm_mt, why, whylen))
+		return -EINVAL;
+	MA_STATE(mas, &mm->mm_mt, 0, 0);
+	void *entry;
+	int i = 0;
+	mas_for_each(&mas, entry, mt_ulong_max()) {
+		const struct vm_area_struct *v = i < mm->map_count ? mm->vmas[i] : NULL;
+		if (!v || entry != mt_entry_of(v->obj) || mas.index != v->vm_start || mas.last != v->vm_end - 1) {
+			snprintf(why, whylen, "mm_mt maps %#lx-%#lx to %#lx where VMA %d is %#lx-%#lx", mas.index, mas.last,
+				 (unsigned long)entry, i, v ? v->vm_start : 0, v ? v->vm_end - 1 : 0);
+			return -EINVAL;
+		}
+		if (vma_of_entry(mm, entry) != v) {
+			snprintf(why, whylen, "mm_mt's entry %#lx for %#lx-%#lx is not in the VMA map", (unsigned long)entry,
+				 v->vm_start, v->vm_end);
+			return -EINVAL;
+		}
+		i++;
+	}
+	if (i != mm->map_count || mm->vma_map.nr != (unsigned int)mm->map_count) {
+		snprintf(why, whylen, "mm_mt holds %d VMAs, the map %u, map_count is %d", i, mm->vma_map.nr, mm->map_count);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 {
 	int ret = 0;
@@ -1314,6 +1677,8 @@ int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 		}
 		vm_stat_account(&count, v->vm_flags, (long)vma_pages(v));
 	}
+	if (!ret)
+		ret = mm_verify_tree(mm, why, whylen);
 	if (ret)
 		;
 	else if (count.total_vm != mm->total_vm || count.data_vm != mm->data_vm || count.exec_vm != mm->exec_vm ||
@@ -1361,8 +1726,10 @@ void show_map_vma(struct strbuf *sb, const struct mm_struct *mm, const struct vm
 void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
 	pthread_mutex_lock(&mm->mmap_lock);
-	for (int i = 0; i < mm->map_count; i++)
-		show_map_vma(sb, mm, mm->vmas[i]);
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, mm, 0);
+	for_each_vma(vmi, vma)
+		show_map_vma(sb, mm, vma);
 	pthread_mutex_unlock(&mm->mmap_lock);
 }
 

@@ -439,8 +439,8 @@ int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
 		struct mm_struct *mm = tasks[i]->mm;
 		pthread_mutex_lock(&mm->mmap_lock);
 		memset(c.rss, 0, sizeof(c.rss));
-		for (int v = 0; v < mm->map_count && !c.bad_addr; v++) {
-			c.vma = mm->vmas[v];
+		VMA_ITERATOR(vmi, mm, 0);
+		while (!c.bad_addr && (c.vma = vma_next(&vmi))) {
 			if (!avc_chain_right(c.vma)) {
 				c.bad_addr = c.vma->vm_start;
 				c.bad_why = "the VMA's anon_vma_chain is not the path from its anon_vma to the root";

@@ -260,11 +260,15 @@ static int dump_pagemap(int fd, struct task_struct *t, struct mm_struct *mm)
 	if (!buf)
 		return -ENOMEM;
 	pthread_mutex_lock(&mm->mmap_lock);
-	int n = mm->map_count;
+	int n = mm->map_count, k = 0;
 	unsigned long (*ranges)[2] = calloc((size_t)n + 1, sizeof(*ranges));
-	for (int i = 0; ranges && i < n; i++) {
-		ranges[i][0] = mm->vmas[i]->vm_start;
-		ranges[i][1] = mm->vmas[i]->vm_end;
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, mm, 0);
+	for_each_vma(vmi, vma) {
+		if (!ranges || k == n)
+			break;
+		ranges[k][0] = vma->vm_start;
+		ranges[k++][1] = vma->vm_end;
 	}
 	pthread_mutex_unlock(&mm->mmap_lock);
 	int ret = ranges ? 0 : -ENOMEM;

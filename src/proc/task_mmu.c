@@ -187,8 +187,9 @@ static void show_smap_vma_flags(struct strbuf *sb, unsigned long flags)
 void show_smaps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
 	pthread_mutex_lock(&mm->mmap_lock);
-	for (int i = 0; i < mm->map_count; i++) {
-		const struct vm_area_struct *v = mm->vmas[i];
+	struct vm_area_struct *v;
+	VMA_ITERATOR(vmi, mm, 0);
+	for_each_vma(vmi, v) {
 		struct mem_size_stats mss = { 0 };
 		smap_gather_stats(mm, v, &mss);
 		show_map_vma(sb, mm, v);
@@ -207,10 +208,14 @@ void show_smaps_rollup(struct strbuf *sb, struct task_struct *t, struct mm_struc
 {
 	struct mem_size_stats mss = { 0 };
 	pthread_mutex_lock(&mm->mmap_lock);
-	for (int i = 0; i < mm->map_count; i++)
-		smap_gather_stats(mm, mm->vmas[i], &mss);
-	unsigned long first = mm->map_count ? mm->vmas[0]->vm_start : 0;
-	unsigned long last = mm->map_count ? mm->vmas[mm->map_count - 1]->vm_end : 0;
+	unsigned long first = 0, last = 0;
+	struct vm_area_struct *v;
+	VMA_ITERATOR(vmi, mm, 0);
+	for_each_vma(vmi, v) {
+		smap_gather_stats(mm, v, &mss);
+		first = first ? first : v->vm_start;
+		last = v->vm_end;
+	}
 	pthread_mutex_unlock(&mm->mmap_lock);
 	char head[96];
 	snprintf(head, sizeof(head), "%08lx-%08lx ---p 00000000 00:00 0 ", first, last);
@@ -355,7 +360,9 @@ void show_pagemap_text(struct strbuf *sb, struct task_struct *t, struct mm_struc
 {
 	struct pagemap_ctx c = { sb, M->prof->bits == 64 ? 12 : 8 };
 	pthread_mutex_lock(&mm->mmap_lock);
-	for (int i = 0; i < mm->map_count; i++)
-		walk_ptes(mm, mm->vmas[i]->vm_start, mm->vmas[i]->vm_end, pagemap_pte, &c);
+	struct vm_area_struct *v;
+	VMA_ITERATOR(vmi, mm, 0);
+	for_each_vma(vmi, v)
+		walk_ptes(mm, v->vm_start, v->vm_end, pagemap_pte, &c);
 	pthread_mutex_unlock(&mm->mmap_lock);
 }
