@@ -426,8 +426,9 @@ static double share(unsigned long part, unsigned long whole)
  * slabs they grew during the work (min_partial, the CPU slab), as Linux's
  * do, so a trace of work that freed everything still ends with pages.
  */
-static unsigned long trace_live(const char *t)
+static unsigned long trace_live(const char *t, unsigned long *unmatched)
 {
+	*unmatched = 0;
 	size_t cap = 1024, n = 0;
 	u64 *keys = malloc(cap * sizeof(*keys));
 	cr_assert_not_null(keys);
@@ -448,12 +449,15 @@ static unsigned long trace_live(const char *t)
 					}
 					keys[n++] = key;
 				}
-			} else {
-				for (size_t i = n; i-- > 0;)
+			} else if (ev.ptr || page) {
+				size_t i = n;
+				while (i-- > 0)
 					if (keys[i] == key) {
 						keys[i] = keys[--n];
 						break;
 					}
+				if (i == (size_t)-1)
+					++*unmatched; /* allocated untraced: kmem_cache_alloc_bulk (maple nodes), as in 6.1 */
 			}
 		}
 		p += len + 1;
@@ -488,11 +492,12 @@ static void round_trip_on(const char *profile)
 	cr_assert_eq(st->events + st->not_replayed, event_lines(t), "every event line is accounted for");
 	for (int k = 0; k < KMM_TRACE_NR_KINDS; k++)
 		cr_assert_eq(st->by_kind[k], m.by_kind[k], "%s", kmm_trace_kind_name((enum kmm_trace_kind)k));
-	/* the scenario freed all it took while tracing: every free finds its allocation */
-	cr_assert_eq(st->unmatched_frees, 0);
+	/* every free finds its allocation but those of objects allocated in bulk, which 6.1 does not trace */
+	unsigned long unmatched, live = trace_live(t, &unmatched);
+	cr_assert_eq(st->unmatched_frees, unmatched);
 	cr_assert_eq(st->order_mismatches, 0);
 	cr_assert_eq(st->alloc_failures[KMM_TRACE_PAGE_ALLOC], 0);
-	cr_assert_eq(st->live_at_end, trace_live(t), "the replay ends with what the trace left allocated");
+	cr_assert_eq(st->live_at_end, live, "the replay ends with what the trace left allocated");
 	cr_assert(st->nothing_lost, "%s", st->lost_why);
 	cr_assert_eq(st->bugs, 0);
 	kmm_replay_destroy(r);

@@ -368,30 +368,6 @@ const char *kmem_cache_name(struct kmem_cache *s)
 
 /* ---- allocation entry points --------------------------------------------------------- */
 
-int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p)
-{
-	if (kmem_cache_unusable(s, "kmem_cache_alloc_bulk"))
-		return 0;
-	for (size_t i = 0; i < nr; i++) {
-		p[i] = kmem_cache_alloc(s, flags);
-		if (!p[i]) {
-			kmem_cache_free_bulk(s, i, p);
-			return 0;
-		}
-	}
-	return (int)nr;
-}
-
-void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
-{
-	if (s && kmem_cache_dead(s)) {
-		kmem_cache_use_after_destroy(s, "kmem_cache_free_bulk");
-		return;
-	}
-	for (size_t i = 0; i < nr; i++)
-		kmem_cache_free(s, p[i]);
-}
-
 /* ---- kmalloc ---------------------------------------------------------------------------- */
 
 /*

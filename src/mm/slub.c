@@ -1328,6 +1328,45 @@ void kmem_cache_free(struct kmem_cache *s, void *x)
 	slab_free(s, slab, x, _RET_IP_);
 }
 
+/*
+ * The bulk entry points: as in 6.1, no tracepoint fires for their objects
+ * (the maple tree's nodes come and go this way, which is why a real trace
+ * shows maple_node frees without allocations).
+ */
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p)
+{
+	if (kmem_cache_unusable(s, "kmem_cache_alloc_bulk"))
+		return 0;
+	for (size_t i = 0; i < nr; i++) {
+		p[i] = slab_alloc_node(s, flags, NUMA_NO_NODE, _RET_IP_, 0);
+		if (!p[i]) {
+			kmem_cache_free_bulk(s, i, p);
+			return 0;
+		}
+	}
+	return (int)nr;
+}
+
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
+{
+	if (s && kmem_cache_dead(s)) {
+		kmem_cache_use_after_destroy(s, "kmem_cache_free_bulk");
+		return;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		struct page *slab;
+		if (!p[i])
+			continue;
+		if (__builtin_expect(is_kfence_address(p[i]), 0)) {
+			__kfence_free(p[i], (unsigned long)__builtin_return_address(0));
+			continue;
+		}
+		struct kmem_cache *c = cache_from_obj(s, p[i], &slab);
+		if (c)
+			slab_free(c, slab, p[i], _RET_IP_);
+	}
+}
+
 void *kmalloc_node(size_t size, gfp_t flags, int node)
 {
 	void *ret;
