@@ -137,6 +137,13 @@ struct zone *zone_by_name(int nid, const char *name)
 	return NULL;
 }
 
+void failslab_set(const char *file, const char *value)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "sys/kernel/debug/failslab/%s", file);
+	cr_assert_eq(kmm_proc_write(path, value), 0, "%s", path);
+}
+
 void assert_nothing_lost_since(const struct kmm_usage *u, const char *what)
 {
 	char why[256];

@@ -45,6 +45,8 @@ unsigned long kernel_object_pages(void);
 void assert_machine_sane(void);
 /* kmm_nothing_lost() against u (settled after boot), what naming the step, then assert_machine_sane(). */
 void assert_nothing_lost_since(const struct kmm_usage *u, const char *what);
+/* Write value to sys/kernel/debug/failslab/FILE, asserting it is taken. */
+void failslab_set(const char *file, const char *value);
 /*
  * Boot a machine with n CPUs (mem bytes of RAM) and run fn((void *)cpu) on
  * CPUs 0..n-1 at once, one thread each (fn enters and leaves its CPU), the

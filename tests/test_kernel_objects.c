@@ -374,30 +374,24 @@ TEST_ON_EVERY_PROFILE(kobj, page_cache_nodes, page_cache_nodes)
 
 /* ---- failslab in each ------------------------------------------------------------------------- */
 
-static void set(const char *file, const char *value)
-{
-	char path[128];
-	snprintf(path, sizeof(path), "sys/kernel/debug/failslab/%s", file);
-	cr_assert_eq(kmm_proc_write(path, value), 0, "%s", path);
-}
 
 /* The n-th slab allocation from now fails, and no other. */
 static void failslab_nth(unsigned long n)
 {
 	char buf[32];
-	set("ignore-gfp-wait", "N");
-	set("verbose", "0");
+	failslab_set("ignore-gfp-wait", "N");
+	failslab_set("verbose", "0");
 	M->fault.failslab.attr.count = 0;
 	snprintf(buf, sizeof(buf), "%lu", n);
-	set("interval", buf);
-	set("times", "1");
-	set("space", "0");
-	set("probability", "100");
+	failslab_set("interval", buf);
+	failslab_set("times", "1");
+	failslab_set("space", "0");
+	failslab_set("probability", "100");
 }
 
 static bool failslab_off(unsigned long injected_before)
 {
-	set("probability", "0");
+	failslab_set("probability", "0");
 	return M->fault.failslab.attr.injected != injected_before;
 }
 

@@ -130,12 +130,6 @@ TEST_ON_EVERY_PROFILE(mm_mt, tree_follows_every_change, check_tree_follows)
 
 /* ---- maple_node allocation failures ---------------------------------------------------------- */
 
-static void set(const char *file, const char *value)
-{
-	char path[128];
-	snprintf(path, sizeof(path), "sys/kernel/debug/failslab/%s", file);
-	cr_assert_eq(kmm_proc_write(path, value), 0, "%s", path);
-}
 
 /* The n-th maple_node allocation from now fails (failslab's cache-filter, the cache's failslab flag) and no other. */
 static void fail_maple_nth(unsigned long n)
@@ -143,19 +137,19 @@ static void fail_maple_nth(unsigned long n)
 	char buf[32];
 	M->fault.failslab.cache_filter = true;
 	maple_cache()->flags |= SLAB_FAILSLAB;
-	set("ignore-gfp-wait", "N");
-	set("verbose", "0");
+	failslab_set("ignore-gfp-wait", "N");
+	failslab_set("verbose", "0");
 	M->fault.failslab.attr.count = 0;
 	snprintf(buf, sizeof(buf), "%lu", n);
-	set("interval", buf);
-	set("times", "1");
-	set("space", "0");
-	set("probability", "100");
+	failslab_set("interval", buf);
+	failslab_set("times", "1");
+	failslab_set("space", "0");
+	failslab_set("probability", "100");
 }
 
 static bool fail_maple_off(unsigned long injected_before)
 {
-	set("probability", "0");
+	failslab_set("probability", "0");
 	M->fault.failslab.cache_filter = false;
 	maple_cache()->flags &= ~SLAB_FAILSLAB;
 	return M->fault.failslab.attr.injected != injected_before;
