@@ -62,8 +62,14 @@
  * cheap at kmm's sizes), the background balance work that keeps 2-4 empty
  * populated pages ready for atomic requests and depopulates pages of
  * fragmented chunks, memcg accounting.  The vm area is page-aligned, not
- * atom-aligned.  The first chunk's maps live in host memory (Linux takes
- * them from memblock), later chunks' from kvzalloc (pcpu_mem_zalloc).
+ * atom-aligned.  The first chunk's maps live in host memory (setup.c takes
+ * their memory from memblock as Linux does).  A vmalloc chunk takes what
+ * 6.1's pcpu_alloc_chunk takes, with pcpu_mem_zalloc's placement (kzalloc
+ * up to a page, vmalloc beyond): the struct with its populated bitmap,
+ * alloc_map, bound_map, md_blocks and MEMCG_KMEM's obj_cgroups; the maps
+ * kmm searches are those bitmaps themselves, while the struct, md_blocks
+ * and obj_cgroups are memory kmm only holds (its bookkeeping, with host
+ * pointers, stays in host memory).
  *
  * Locking: pcpu_lock (Linux's pcpu_alloc_mutex and pcpu_lock in one)
  * protects every chunk and counter; populating allocates pages under it.
@@ -94,6 +100,8 @@ struct pcpu_chunk {
 	struct vm_struct *vm;         /* a vmalloc chunk's area: nr_units * unit_size bytes, no guard */
 	struct page **pages;          /* a vmalloc chunk's pages: [cpu * nr_pages + page], NULL when unpopulated */
 	unsigned long seq;            /* creation order */
+	void *footprint;              /* a vmalloc chunk's struct pcpu_chunk in kernel memory (6.1's size, populated[] included);
+					 this host struct is kmm's bookkeeping of it, and its pointers stay out of simulated RAM */
 	void *md_blocks;              /* a vmalloc chunk's pcpu_block_md array (8 ints a page): memory 6.1 spends, kmm keeps no hints in it */
 	void *obj_cgroups;            /* MEMCG_KMEM: a pointer per PCPU_MIN_ALLOC_SIZE bytes, all NULL (no memcg yet) */
 	struct pcpu_chunk *next;      /* pcpu_chunks: every chunk serving dynamic allocations */
@@ -273,9 +281,10 @@ static void pcpu_free_chunk_maps(struct pcpu_chunk *chunk)
 		kvfree(chunk->bound_map);
 		kvfree(chunk->md_blocks);
 		kvfree(chunk->obj_cgroups);
-		kvfree(chunk->populated);
-		kvfree(chunk->pages);
-		kfree(chunk);
+		kfree(chunk->footprint);
+		free(chunk->populated);
+		free(chunk->pages);
+		free(chunk);
 	}
 }
 
@@ -301,20 +310,24 @@ static void *pcpu_mem_zalloc(size_t size, gfp_t gfp)
 /* A new chunk in the vmalloc area, nothing populated (pcpu_create_chunk). */
 static struct pcpu_chunk *pcpu_create_chunk(gfp_t gfp)
 {
-	struct pcpu_chunk *chunk = kzalloc(sizeof(*chunk), gfp);
+	struct pcpu_chunk *chunk = calloc(1, sizeof(*chunk));
 	if (!chunk)
 		return NULL;
+	unsigned long word = (unsigned long)M->prof->bits / 8;
+	/* pcpu_chunk_struct_size: sizeof(struct pcpu_chunk) (136 / 92 bytes) + the populated bitmap in longs */
+	chunk->footprint = pcpu_mem_zalloc((word == 8 ? 136 : 92) + DIV_ROUND_UP((unsigned long)pcpu_unit_pages, 8 * word) * word, gfp);
 	chunk->nr_pages = pcpu_unit_pages;
 	chunk->map_bits = (int)(pcpu_unit_size / PCPU_MIN_ALLOC_SIZE);
 	chunk->alloc_map = pcpu_mem_zalloc((size_t)DIV_ROUND_UP(chunk->map_bits, 64) * 8, gfp);
 	chunk->bound_map = pcpu_mem_zalloc((size_t)DIV_ROUND_UP(chunk->map_bits + 1, 64) * 8, gfp);
 	chunk->md_blocks = pcpu_mem_zalloc((size_t)chunk->nr_pages * 32, gfp);
 	chunk->obj_cgroups = pcpu_mem_zalloc((size_t)chunk->map_bits * (M->prof->bits / 8), gfp);
-	chunk->populated = bitmap_zalloc(chunk->nr_pages, false);
-	chunk->pages = kvcalloc((size_t)pcpu_nr_units * (size_t)pcpu_unit_pages, sizeof(struct page *), gfp);
+	chunk->populated = bitmap_zalloc(chunk->nr_pages, true);
+	/* kmm's own index of the backing pages (Linux finds them through the page tables): host memory */
+	chunk->pages = calloc((size_t)pcpu_nr_units * (size_t)pcpu_unit_pages, sizeof(struct page *));
 	chunk->vm = pcpu_get_vm_areas((unsigned long)pcpu_nr_units * pcpu_unit_size);
-	if (!chunk->alloc_map || !chunk->bound_map || !chunk->md_blocks || !chunk->obj_cgroups || !chunk->populated ||
-	    !chunk->pages || !chunk->vm) {
+	if (!chunk->footprint || !chunk->alloc_map || !chunk->bound_map || !chunk->md_blocks || !chunk->obj_cgroups ||
+	    !chunk->populated || !chunk->pages || !chunk->vm) {
 		if (chunk->vm)
 			free_vm_area(chunk->vm);
 		pcpu_free_chunk_maps(chunk);
