@@ -144,6 +144,25 @@ void failslab_set(const char *file, const char *value)
 	cr_assert_eq(kmm_proc_write(path, value), 0, "%s", path);
 }
 
+void failslab_nth(unsigned long n)
+{
+	char buf[32];
+	failslab_set("ignore-gfp-wait", "N");
+	failslab_set("verbose", "0");
+	M->fault.failslab.attr.count = 0;
+	snprintf(buf, sizeof(buf), "%lu", n);
+	failslab_set("interval", buf);
+	failslab_set("times", "1");
+	failslab_set("space", "0");
+	failslab_set("probability", "100");
+}
+
+bool failslab_off(unsigned long injected_before)
+{
+	failslab_set("probability", "0");
+	return M->fault.failslab.attr.injected != injected_before;
+}
+
 void assert_nothing_lost_since(const struct kmm_usage *u, const char *what)
 {
 	char why[256];

@@ -47,6 +47,10 @@ void assert_machine_sane(void);
 void assert_nothing_lost_since(const struct kmm_usage *u, const char *what);
 /* Write value to sys/kernel/debug/failslab/FILE, asserting it is taken. */
 void failslab_set(const char *file, const char *value);
+/* The n-th slab allocation from now fails (of the caches the filter lets through), and no other. */
+void failslab_nth(unsigned long n);
+/* failslab off again; true if it injected since injected_before (M->fault.failslab.attr.injected). */
+bool failslab_off(unsigned long injected_before);
 /*
  * Boot a machine with n CPUs (mem bytes of RAM) and run fn((void *)cpu) on
  * CPUs 0..n-1 at once, one thread each (fn enters and leaves its CPU), the

@@ -87,8 +87,6 @@ static long view_field(const char *view, const char *field)
 	return v;
 }
 
-static void failslab_nth(unsigned long n);
-static bool failslab_off(unsigned long injected_before);
 
 /* the next slab allocation fails */
 static void set_failslab_next(void)
@@ -375,25 +373,6 @@ TEST_ON_EVERY_PROFILE(kobj, page_cache_nodes, page_cache_nodes)
 /* ---- failslab in each ------------------------------------------------------------------------- */
 
 
-/* The n-th slab allocation from now fails, and no other. */
-static void failslab_nth(unsigned long n)
-{
-	char buf[32];
-	failslab_set("ignore-gfp-wait", "N");
-	failslab_set("verbose", "0");
-	M->fault.failslab.attr.count = 0;
-	snprintf(buf, sizeof(buf), "%lu", n);
-	failslab_set("interval", buf);
-	failslab_set("times", "1");
-	failslab_set("space", "0");
-	failslab_set("probability", "100");
-}
-
-static bool failslab_off(unsigned long injected_before)
-{
-	failslab_set("probability", "0");
-	return M->fault.failslab.attr.injected != injected_before;
-}
 
 /*
  * fork, mmap, open and shared mmap with the n-th slab allocation failing,

@@ -134,25 +134,17 @@ TEST_ON_EVERY_PROFILE(mm_mt, tree_follows_every_change, check_tree_follows)
 /* The n-th maple_node allocation from now fails (failslab's cache-filter, the cache's failslab flag) and no other. */
 static void fail_maple_nth(unsigned long n)
 {
-	char buf[32];
 	M->fault.failslab.cache_filter = true;
 	maple_cache()->flags |= SLAB_FAILSLAB;
-	failslab_set("ignore-gfp-wait", "N");
-	failslab_set("verbose", "0");
-	M->fault.failslab.attr.count = 0;
-	snprintf(buf, sizeof(buf), "%lu", n);
-	failslab_set("interval", buf);
-	failslab_set("times", "1");
-	failslab_set("space", "0");
-	failslab_set("probability", "100");
+	failslab_nth(n);
 }
 
 static bool fail_maple_off(unsigned long injected_before)
 {
-	failslab_set("probability", "0");
+	bool injected = failslab_off(injected_before);
 	M->fault.failslab.cache_filter = false;
 	maple_cache()->flags &= ~SLAB_FAILSLAB;
-	return M->fault.failslab.attr.injected != injected_before;
+	return injected;
 }
 
 /* (the merging MAP_FIXED mmap first: a MAP_FIXED that fails may have unmapped what was there, as Linux's) */

@@ -8,6 +8,11 @@
  * them), never called: only their addresses are used, so kmm's vmallocinfo
  * names the same callers.  The symbols are local to this file (no .globl),
  * so they cannot meet kmm's own functions of the same names.
+ *
+ * Vocabulary and structures: boot_vmap_callers_PROFILE[i] is the caller of
+ * the i-th area of that profile's boot_vmap table (boot_population_data.c).
+ * Invariants: each array has one entry per area of its table, in order.
+ * Locking: none - read-only data.
  */
 
 __asm__(".pushsection .text\n.type alloc_large_system_hash, @function\nalloc_large_system_hash:\n.fill 0x270, 1, 0xcc\n.size alloc_large_system_hash, 0x270\n.popsection");

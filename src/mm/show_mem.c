@@ -4,8 +4,13 @@
  * them in page_alloc.c): the Mem-Info dump that warn_alloc() and the OOM
  * path print (__show_free_areas: per-zone free, watermarks, reserves,
  * free blocks per order with their migrate types) and si_meminfo(), the
- * figures of sysinfo(2) for C users (kmm/vmstat.h).  Both only read the
- * zones: the free lists under zone->lock, the counters as they stand.
+ * figures of sysinfo(2) for C users (kmm/vmstat.h).
+ *
+ * Structures: none of its own; it reads struct zone (free_area[order] per
+ * migrate type, vm_stat, watermarks, lowmem_reserve) and the node counters.
+ * Invariants: nothing here writes; a line's figures are each read once, so
+ * one dump is a snapshot per zone, not across zones.  Locking: the free
+ * lists under zone->lock, the counters as they stand (atomic reads).
  */
 #include "internal.h"
 
