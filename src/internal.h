@@ -647,6 +647,7 @@ struct inode {
 	struct list_head i_list; /* every live inode, named or not (filemap_lock) */
 	void *obj;               /* shmem: its shmem_inode_cache object in simulated RAM (kernel/fork.c); NULL for the store's */
 	void *dentry;            /* shmem: its dentry object (d_alloc_pseudo) */
+	void *i_security;        /* shmem: its lsm_inode_cache blob (security_inode_alloc) */
 };
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
@@ -664,6 +665,7 @@ struct file {
 	int f_count;             /* fds, VMAs and exe_file holding it (atomic) */
 	struct file_ra_state f_ra; /* its readahead window (filemap_lock) */
 	void *obj;               /* its filp object in simulated RAM (kernel/fork.c) */
+	void *f_security;        /* its lsm_file_cache blob (security_file_alloc) */
 };
 static inline bool PageAnon(const struct page *p) { return (unsigned long)p->mapping & 1; }
 static inline bool page_is_shmem(const struct page *p)

@@ -160,7 +160,7 @@ static void fork_exec_exit_counts(const char *profile)
 	struct counts c = boot;
 	long exec_objs[NR_KOBJ] = { [KOBJ_TASK] = 1, [KOBJ_MM] = 1, [KOBJ_CRED] = 1, [KOBJ_FILES] = 1, [KOBJ_FS] = 1,
 				    [KOBJ_SIGHAND] = 1, [KOBJ_SIGNAL] = 1, [KOBJ_PID] = 1, [KOBJ_FILP] = 1,
-				    [KOBJ_VMA] = 4 };
+				    [KOBJ_LSM_FILE] = 1, [KOBJ_VMA] = 4 };
 	assert_delta(&c, exec_objs, "exec");
 	cr_assert_eq(t->mm->map_count, 4);
 
@@ -276,21 +276,29 @@ static void file_counts(const char *profile)
 	int fd = task_open(t, "/etc/passwd", O_RDONLY), fd2 = task_open(t, "/etc/passwd", O_RDONLY);
 	cr_assert_geq(fd, 0);
 	cr_assert_geq(fd2, 0);
-	long two_files[NR_KOBJ] = { [KOBJ_FILP] = 2 };
+	long two_files[NR_KOBJ] = { [KOBJ_FILP] = 2, [KOBJ_LSM_FILE] = 2 }; /* the names went back */
 	assert_delta(&c, two_files, "two opens");
 	long fm = task_mmap(t, 0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
 	cr_assert_gt(fm, 0);
 	cr_assert_eq(task_close(t, fd), 0);
 	cr_assert_eq(task_close(t, fd2), 0);
-	long mapped[NR_KOBJ] = { [KOBJ_FILP] = 1, [KOBJ_VMA] = 1 }; /* the mapping holds its file */
+	long mapped[NR_KOBJ] = { [KOBJ_FILP] = 1, [KOBJ_LSM_FILE] = 1, [KOBJ_VMA] = 1 }; /* the mapping holds its file */
 	assert_delta(&c, mapped, "closed, still mapped");
 	cr_assert_eq(task_munmap(t, (unsigned long)fm, PAGE_SIZE), 0);
 	long none[NR_KOBJ] = { 0 };
 	assert_delta(&c, none, "unmapped");
+	/* stat: the name passes through names_cache and goes back */
+	unsigned long size = 0;
+	cr_assert_eq(task_stat(t, "/etc/passwd", &size), 0);
+	cr_assert_eq(size, 11);
+	cr_assert_eq(task_stat(t, "/etc/shadow", &size), -ENOENT);
+	cr_assert_eq(task_stat(t, "etc", &size), -EINVAL);
+	assert_delta(&c, none, "stat");
 	/* shared anonymous memory: a shmem inode, its dentry and its file */
 	long sh = task_mmap(t, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(sh, 0);
-	long shmem[NR_KOBJ] = { [KOBJ_SHMEM_INODE] = 1, [KOBJ_DENTRY] = 1, [KOBJ_FILP] = 1, [KOBJ_VMA] = 1 };
+	long shmem[NR_KOBJ] = { [KOBJ_SHMEM_INODE] = 1, [KOBJ_LSM_INODE] = 1, [KOBJ_DENTRY] = 1, [KOBJ_FILP] = 1,
+				[KOBJ_LSM_FILE] = 1, [KOBJ_VMA] = 1 };
 	assert_delta(&c, shmem, "MAP_SHARED | MAP_ANONYMOUS");
 	cr_assert_eq(task_munmap(t, (unsigned long)sh, 4 * PAGE_SIZE), 0);
 	assert_delta(&c, none, "shmem unmapped");
@@ -390,7 +398,7 @@ static void failslab_in_each(const char *profile)
 	cr_assert_eq(kmm_file_create("/data", NULL, 8192), 0);
 	struct counts c = count_now();
 	long none[NR_KOBJ] = { 0 };
-	int failed_forks = 0, failed_mmaps = 0, failed_opens = 0, failed_shm = 0;
+	int failed_forks = 0, failed_mmaps = 0, failed_opens = 0, failed_shm = 0, failed_execs = 0;
 	for (unsigned long n = 1;; n++) {
 		unsigned long before = M->fault.failslab.attr.injected;
 		failslab_nth(n);
@@ -445,19 +453,45 @@ static void failslab_in_each(const char *profile)
 			break;
 		failed_shm++;
 	}
+	for (unsigned long n = 1;; n++) {
+		struct task_struct *fresh = task_create("exec", 1000);
+		cr_assert_not_null(fresh);
+		struct counts c0 = count_now();
+		void *cred = fresh->kobj.cred;
+		unsigned long before = M->fault.failslab.attr.injected;
+		failslab_nth(n);
+		int ret = task_exec_layout(fresh, "/bin/p", 64 << 10, 16 << 10, 16 << 10);
+		bool failed = failslab_off(before);
+		cr_assert(!ret || (failed && ret == -ENOMEM), "exec gave %d", ret);
+		if (ret) { /* nothing changed: no VMA, the old cred, the old mm_struct */
+			cr_assert_eq(fresh->mm->map_count, 0);
+			cr_assert_eq(fresh->kobj.cred, cred);
+			assert_delta(&c0, none, "a failed exec");
+		} else {
+			cr_assert_neq(fresh->kobj.cred, cred, "exec committed its new cred");
+		}
+		task_exit(fresh);
+		if (!failed)
+			break;
+		failed_execs++;
+	}
 	/*
 	 * fork: task_struct, cred, files, fs, sighand, signal, mm, pid, then
 	 * per VMA (text, data, bss, stack, heap) its copy, and for the heap an
 	 * anon_vma and two links - plus what the stack's vmalloc asks of slab
 	 * on x86_64; mmap: the VMA, vma_link's maple_node preallocation
 	 * (1 + 3 * height nodes: 4 in this one-level tree, each its own
-	 * failure point), then the anon_vma and its link at the fault; open: the file; shared: inode, dentry, file, VMA and the
-	 * same 4 maple nodes.
+	 * failure point), then the anon_vma and its link at the fault; open:
+	 * the name, the file and its LSM blob; shared: inode and its LSM blob,
+	 * dentry, file and its blob, VMA and the same 4 maple nodes; exec: the
+	 * name, binprm, cred and its blob, program headers, the image's file
+	 * and blob, the mm_struct, then the VMAs and their maple nodes.
 	 */
 	cr_assert_geq(failed_forks, 8 + 5 + 3, "%d", failed_forks);
 	cr_assert_eq(failed_mmaps, 1 + 4 + 2, "%d", failed_mmaps);
-	cr_assert_eq(failed_opens, 1);
-	cr_assert_eq(failed_shm, 4 + 4, "%d", failed_shm);
+	cr_assert_eq(failed_opens, 3);
+	cr_assert_eq(failed_shm, 6 + 4, "%d", failed_shm);
+	cr_assert_geq(failed_execs, 5 + 2 + 1 + 4, "%d", failed_execs);
 	task_exit(t);
 	cr_assert_eq(kmm_file_unlink("/data"), 0);
 	assert_nothing_lost("failslab");

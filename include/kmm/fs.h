@@ -36,5 +36,7 @@ long kmm_file_cached_pages(const char *path);
 /* A task's file descriptors: open(2) with O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC; close(2). */
 int task_open(struct task_struct *t, const char *path, int flags);
 int task_close(struct task_struct *t, int fd);
+/* stat(2): 0 and the file's size if it exists, else -ENOENT (the path name passes through names_cache). */
+int task_stat(struct task_struct *t, const char *path, unsigned long *size);
 
 #endif /* KMM_FS_H */

@@ -153,6 +153,8 @@ struct task_kobjs {
 	void *stack;   /* THREAD_SIZE kernel stack: pages (32-bit) or vmalloc (64-bit) */
 	void *pid;     /* struct pid (pid cache), its numbers[0].nr the task's pid */
 	void *cred;    /* cred_jar */
+	void *cred_security; /* its LSM blob (kmalloc) */
+	void *task_security; /* the task's LSM blob (kmalloc): goes with the task_struct */
 	void *files;   /* files_cache: files_struct */
 	void *fs;      /* fs_cache: fs_struct */
 	void *sighand; /* sighand_cache */

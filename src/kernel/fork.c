@@ -97,27 +97,34 @@ struct kobj_cache_desc {
 	slab_flags_t flags;
 	unsigned int usersize32, usersize64;  /* usercopy region (kmem_cache_create_usercopy), 0: none */
 	bool ctor;                            /* Linux gives the cache a constructor */
+	gfp_t gfp;                            /* what Linux allocates its objects with (the trace shows it) */
 };
 
 #define ACC (SLAB_PANIC | SLAB_ACCOUNT)
 static const struct kobj_cache_desc kobj_desc[NR_KOBJ] = {
 	/* in start_kernel's order: creation order decides what merges into what */
-	[KOBJ_RADIX] = { "radix_tree_node", 300, 300, 576, 0, 0, SLAB_PANIC | SLAB_RECLAIM_ACCOUNT, 0, 0, true },
-	[KOBJ_PID] = { "pid", 60, 60, 112, 4, 8, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
-	[KOBJ_ANON_VMA] = { "anon_vma", 52, 52, 96, 0, 0, SLAB_TYPESAFE_BY_RCU | ACC, 0, 0, true },
-	[KOBJ_AVC] = { "anon_vma_chain", 32, 32, 64, 4, 8, ACC, 0, 0, false },
-	[KOBJ_CRED] = { "cred_jar", 128, 128, 176, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
-	[KOBJ_TASK] = { "task_struct", 2944, 3008, 6208, 64, 64, ACC, 512, 512, false },
+	[KOBJ_RADIX] = { "radix_tree_node", 300, 300, 576, 0, 0, SLAB_PANIC | SLAB_RECLAIM_ACCOUNT, 0, 0, true, GFP_KERNEL },
+	[KOBJ_PID] = { "pid", 60, 60, 112, 4, 8, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false, GFP_KERNEL },
+	[KOBJ_ANON_VMA] = { "anon_vma", 52, 52, 96, 0, 0, SLAB_TYPESAFE_BY_RCU | ACC, 0, 0, true, GFP_KERNEL },
+	[KOBJ_AVC] = { "anon_vma_chain", 32, 32, 64, 4, 8, ACC, 0, 0, false, GFP_KERNEL },
+	[KOBJ_CRED] = { "cred_jar", 128, 128, 176, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false, GFP_KERNEL },
+	[KOBJ_TASK] = { "task_struct", 2944, 3008, 6208, 64, 64, ACC, 512, 512, false, GFP_KERNEL },
 	[KOBJ_SIGHAND] = { "sighand_cache", 1300, 1300, 2080, 0, 0, SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU | ACC, 0, 0,
-			   true },
-	[KOBJ_SIGNAL] = { "signal_cache", 768, 768, 1152, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
-	[KOBJ_FILES] = { "files_cache", 256, 256, 704, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
-	[KOBJ_FS] = { "fs_cache", 36, 36, 56, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
-	[KOBJ_MM] = { "mm_struct", 0, 0, 0, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 192, 384, false },
-	[KOBJ_VMA] = { "vm_area_struct", 72, 76, 152, 4, 8, ACC, 0, 0, false },
-	[KOBJ_DENTRY] = { "dentry", 128, 128, 192, 4, 8, SLAB_RECLAIM_ACCOUNT | SLAB_MEM_SPREAD | ACC, 36, 32, false },
-	[KOBJ_FILP] = { "filp", 168, 168, 232, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false },
-	[KOBJ_SHMEM_INODE] = { "shmem_inode_cache", 480, 480, 776, 0, 0, ACC, 0, 0, true },
+			   true, GFP_KERNEL },
+	[KOBJ_SIGNAL] = { "signal_cache", 768, 768, 1152, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false, GFP_KERNEL | __GFP_ZERO },
+	[KOBJ_FILES] = { "files_cache", 256, 256, 704, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false, GFP_KERNEL },
+	[KOBJ_FS] = { "fs_cache", 36, 36, 56, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false, GFP_KERNEL },
+	[KOBJ_MM] = { "mm_struct", 0, 0, 0, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 192, 384, false, GFP_KERNEL },
+	[KOBJ_VMA] = { "vm_area_struct", 72, 76, 152, 4, 8, ACC, 0, 0, false, GFP_KERNEL },
+	/* security_init: the blobs of the LSMs Debian enables (apparmor, landlock, tomoyo, bpf ...) */
+	[KOBJ_LSM_FILE] = { "lsm_file_cache", 16, 16, 24, 0, 0, SLAB_PANIC, 0, 0, false, GFP_KERNEL | __GFP_ZERO },
+	[KOBJ_LSM_INODE] = { "lsm_inode_cache", 16, 16, 32, 0, 0, SLAB_PANIC, 0, 0, false, GFP_NOFS | __GFP_ZERO },
+	/* vfs_caches_init: names_cache, then dcache_init, files_init */
+	[KOBJ_NAMES] = { "names_cache", 4096, 4096, 4096, 0, 0, SLAB_HWCACHE_ALIGN | SLAB_PANIC, 4096, 4096, false,
+			 GFP_KERNEL },
+	[KOBJ_DENTRY] = { "dentry", 128, 128, 192, 4, 8, SLAB_RECLAIM_ACCOUNT | SLAB_MEM_SPREAD | ACC, 36, 32, false, GFP_KERNEL },
+	[KOBJ_FILP] = { "filp", 168, 168, 232, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false, GFP_KERNEL | __GFP_ZERO },
+	[KOBJ_SHMEM_INODE] = { "shmem_inode_cache", 480, 480, 776, 0, 0, ACC, 0, 0, true, GFP_KERNEL },
 };
 #undef ACC
 
@@ -198,14 +205,94 @@ void *kobj_alloc(enum kobj_kind k)
 	struct kmem_cache *s = kobj_caches[k];
 	if (!s)
 		return NULL;
-	/* constructed caches keep their constructed state; the others are zeroed */
-	return kmem_cache_alloc(s, kobj_desc[k].ctor ? GFP_KERNEL_ACCOUNT : GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	/*
+	 * Linux's gfp (SLAB_ACCOUNT caches are charged by their flag); objects
+	 * of constructed caches keep their constructed state, the others start
+	 * zeroed: by __GFP_ZERO where Linux zallocs, else as the caller's
+	 * initialisation (vma_init's memset, dup_task_struct's copy) would
+	 * leave them, which kmm does not write field by field.
+	 */
+	const struct kobj_cache_desc *d = &kobj_desc[k];
+	void *obj = kmem_cache_alloc(s, d->gfp);
+	if (obj && !d->ctor && !(d->gfp & __GFP_ZERO))
+		memset(obj, 0, kobj_object_size(k));
+	return obj;
 }
 
 void kobj_free(enum kobj_kind k, void *obj)
 {
 	if (obj)
 		kmem_cache_free(kobj_caches[k], obj);
+}
+
+/* ---- path names and the LSMs' blobs ------------------------------------------------------ */
+
+/*
+ * getname's __getname: the name goes into a PATH_MAX names_cache object
+ * (struct filename and its inline name in 6.1; kmm writes the name only).
+ */
+void *kobj_getname(const char *path)
+{
+	char *name = kobj_alloc(KOBJ_NAMES);
+	if (name)
+		snprintf(name, kobj_object_size(KOBJ_NAMES), "%s", path);
+	return name;
+}
+
+void kobj_putname(void *name)
+{
+	kobj_free(KOBJ_NAMES, name);
+}
+
+/*
+ * The blob sizes security_init adds up for the LSMs Debian's 6.1 enables
+ * (CONFIG_LSM with apparmor the exclusive one, so tomoyo, landlock and
+ * bpf too; selinux and smack stay off): a cred carries apparmor's label
+ * and landlock's domain pointer, a task apparmor's aa_task_ctx (three
+ * label pointers, a u64 token, a callback_head, a bool) and tomoyo's two
+ * domain pointers.  Each module's part is aligned to a pointer.
+ */
+static unsigned long lbs_cred(void)
+{
+	return 2 * kobj_word();
+}
+
+static unsigned long lbs_task(void)
+{
+	unsigned long w = kobj_word(), u64_align = kobj_64() ? 8 : 4;
+	unsigned long aa = ALIGN(ALIGN(3 * w, u64_align) + 8 + 2 * w + 1, u64_align);
+	return ALIGN(aa, w) + 2 * w;
+}
+
+/* lsm_cred_alloc: kzalloc(blob_sizes.lbs_cred, GFP_KERNEL) */
+void *security_cred_alloc(void)
+{
+	return kzalloc(lbs_cred(), GFP_KERNEL);
+}
+
+void security_cred_free(void *blob)
+{
+	kfree(blob);
+}
+
+void *security_file_alloc(void)
+{
+	return kobj_alloc(KOBJ_LSM_FILE);
+}
+
+void security_file_free(void *blob)
+{
+	kobj_free(KOBJ_LSM_FILE, blob);
+}
+
+void *security_inode_alloc(void)
+{
+	return kobj_alloc(KOBJ_LSM_INODE);
+}
+
+void security_inode_free(void *blob)
+{
+	kobj_free(KOBJ_LSM_INODE, blob);
 }
 
 /* ---- writing Linux's fields ------------------------------------------------------------- */
@@ -365,8 +452,9 @@ void kobj_pid_number(struct task_struct *t)
 
 /*
  * copy_process's allocations, in its order: task_struct and stack,
- * cred, files, fs, sighand, signal (the mm is the caller's: dup_mm /
- * mm_alloc), pid.  0, or -ENOMEM with nothing kept.
+ * cred and its LSM blob (copy_creds), the task's LSM blob
+ * (security_task_alloc), files, fs, sighand, signal (the mm is the
+ * caller's: dup_mm / mm_alloc), pid.  0, or -ENOMEM with nothing kept.
  */
 int kobj_task_alloc(struct task_struct *t)
 {
@@ -376,7 +464,9 @@ int kobj_task_alloc(struct task_struct *t)
 		goto fail;
 	if (!(o->stack = alloc_thread_stack(__builtin_return_address(0))))
 		goto fail;
-	if (!(o->cred = kobj_alloc(KOBJ_CRED)) || !(o->files = kobj_alloc(KOBJ_FILES)) ||
+	if (!(o->cred = kobj_alloc(KOBJ_CRED)) || !(o->cred_security = security_cred_alloc()) ||
+	    !(o->task_security = kzalloc(lbs_task(), GFP_KERNEL)) || /* security_task_alloc */
+	    !(o->files = kobj_alloc(KOBJ_FILES)) ||
 	    !(o->fs = kobj_alloc(KOBJ_FS)) || !(o->sighand = kobj_alloc(KOBJ_SIGHAND)) ||
 	    !(o->signal = kobj_alloc(KOBJ_SIGNAL)) || !(o->pid = kobj_alloc(KOBJ_PID)))
 		goto fail;
@@ -396,14 +486,57 @@ void kobj_task_exit(struct task_struct *t)
 	kobj_free(KOBJ_SIGHAND, o->sighand); /* __exit_signal: __cleanup_sighand */
 	kobj_free(KOBJ_SIGNAL, o->signal);   /* put_signal_struct */
 	kobj_free(KOBJ_PID, o->pid);         /* detach_pid: put_pid */
-	kobj_free(KOBJ_CRED, o->cred);       /* put_task_struct's exit_creds, done early: nothing reads it */
-	o->files = o->fs = o->sighand = o->signal = o->pid = o->cred = NULL;
+	security_cred_free(o->cred_security); /* put_task_struct's exit_creds, done early: nothing reads it */
+	kobj_free(KOBJ_CRED, o->cred);
+	o->files = o->fs = o->sighand = o->signal = o->pid = o->cred = o->cred_security = NULL;
+}
+
+/*
+ * sizeof(struct linux_binprm) of 6.1: nine pointer-sized fields before
+ * and after a word of flag bits, six ints, the saved rlimit (two words)
+ * and the 256-byte header buffer; 416 bytes on x86_64, 348 on i386.
+ */
+static unsigned long sizeof_binprm(void)
+{
+	unsigned long w = kobj_word();
+	unsigned long head = 5 * w + ALIGN(4, w) + 4 * w + 4 * 4 + 3 * w + 2 * 4;
+	return ALIGN(head, w) + 2 * w + 2 * w + 256;
+}
+
+int kobj_exec_begin(struct exec_kobjs *e, const char *path, unsigned int nr_phdrs)
+{
+	unsigned long phdr = kobj_64() ? 56 : 32; /* sizeof(Elf64_Phdr), sizeof(Elf32_Phdr) */
+	memset(e, 0, sizeof(*e));
+	if ((e->name = kobj_getname(path)) && (e->bprm = kzalloc(sizeof_binprm(), GFP_KERNEL)) &&
+	    (e->cred = kobj_alloc(KOBJ_CRED)) && (e->cred_security = security_cred_alloc()) &&
+	    (e->phdrs = kmalloc(nr_phdrs * phdr, GFP_KERNEL)))
+		return 0;
+	kobj_exec_end(NULL, e, false);
+	return -ENOMEM;
+}
+
+void kobj_exec_end(struct task_struct *t, struct exec_kobjs *e, bool ok)
+{
+	kfree(e->phdrs); /* load_elf_binary's kfree(elf_phdata) */
+	if (ok && t) {   /* commit_creds: the old cred goes (put_cred, an RCU free in Linux) */
+		security_cred_free(t->kobj.cred_security);
+		kobj_free(KOBJ_CRED, t->kobj.cred);
+		t->kobj.cred = e->cred;
+		t->kobj.cred_security = e->cred_security;
+	} else { /* abort_creds */
+		security_cred_free(e->cred_security);
+		kobj_free(KOBJ_CRED, e->cred);
+	}
+	kfree(e->bprm); /* free_bprm */
+	kobj_putname(e->name);
+	memset(e, 0, sizeof(*e));
 }
 
 /* free_task: the stack and the task_struct. */
 void kobj_task_free(struct task_struct *t)
 {
+	kfree(t->kobj.task_security); /* security_task_free */
 	free_thread_stack(t->kobj.stack);
 	kobj_free(KOBJ_TASK, t->kobj.task);
-	t->kobj.stack = t->kobj.task = NULL;
+	t->kobj.stack = t->kobj.task = t->kobj.task_security = NULL;
 }

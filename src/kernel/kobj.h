@@ -6,6 +6,8 @@
 #ifndef KMM_KERNEL_KOBJ_H
 #define KMM_KERNEL_KOBJ_H
 
+#include <stdbool.h>
+
 struct kmem_cache;
 struct task_struct;
 struct vm_area_struct;
@@ -24,6 +26,9 @@ enum kobj_kind {
 	KOBJ_FS,          /* "fs_cache": fs_struct */
 	KOBJ_MM,          /* "mm_struct" */
 	KOBJ_VMA,         /* "vm_area_struct" */
+	KOBJ_LSM_FILE,    /* "lsm_file_cache": the LSMs' blob of a struct file (security_init) */
+	KOBJ_LSM_INODE,   /* "lsm_inode_cache": the LSMs' blob of an inode, after an rcu_head */
+	KOBJ_NAMES,       /* "names_cache": PATH_MAX bytes for a path name from user space (getname) */
 	KOBJ_DENTRY,      /* "dentry" */
 	KOBJ_FILP,        /* "filp": struct file */
 	KOBJ_SHMEM_INODE, /* "shmem_inode_cache": shmem_inode_info with its inode */
@@ -55,6 +60,35 @@ void free_thread_stack(void *stack);
 unsigned long nr_vmap_stacks(void);
 /* Pages the objects of processes and files hold: their caches' slabs and the kernel stacks */
 unsigned long kobj_pages(void);
+
+/*
+ * getname: a path name copied into a names_cache object (the object, or
+ * NULL when it cannot be had); putname gives it back.
+ */
+void *kobj_getname(const char *path);
+void kobj_putname(void *name);
+/* the LSMs' blobs: a cred's and a task's (kzalloc), a file's and an inode's (their caches) */
+void *security_cred_alloc(void);
+void security_cred_free(void *blob);
+void *security_file_alloc(void);
+void security_file_free(void *blob);
+void *security_inode_alloc(void);
+void security_inode_free(void *blob);
+
+/*
+ * exec's objects besides the new mm (do_execveat_common, load_elf_binary):
+ * the file name (getname), the linux_binprm (alloc_bprm), the new cred
+ * and its LSM blob (prepare_bprm_creds), the program headers
+ * (load_elf_phdrs: nr_phdrs of them).  kobj_exec_begin takes them all or
+ * none (-ENOMEM); kobj_exec_end gives back the temporary ones and, if the
+ * exec succeeded, installs the new cred in place of the task's old one
+ * (commit_creds), else frees it.
+ */
+struct exec_kobjs {
+	void *name, *bprm, *cred, *cred_security, *phdrs;
+};
+int kobj_exec_begin(struct exec_kobjs *e, const char *path, unsigned int nr_phdrs);
+void kobj_exec_end(struct task_struct *t, struct exec_kobjs *e, bool ok);
 
 /* A task's objects but its mm: 0 or -ENOMEM (nothing kept); given back at exit, and at the last put. */
 int kobj_task_alloc(struct task_struct *t);

@@ -637,6 +637,7 @@ static void __iput(struct inode *inode)
 	free(m->pages);
 	list_del(&inode->i_list);
 	kobj_free(KOBJ_DENTRY, inode->dentry);
+	security_inode_free(inode->i_security);
 	kobj_free(KOBJ_SHMEM_INODE, inode->obj);
 	free(inode->disk);
 	free(inode->path);
@@ -657,7 +658,8 @@ void fput(struct file *f)
 	pthread_mutex_lock(&filemap_lock);
 	__iput(f->f_inode);
 	pthread_mutex_unlock(&filemap_lock);
-	kobj_free(KOBJ_FILP, f->obj); /* __fput's file_free */
+	security_file_free(f->f_security); /* __fput's file_free */
+	kobj_free(KOBJ_FILP, f->obj);
 	free(f);
 }
 
@@ -665,12 +667,14 @@ static struct file *file_alloc(struct inode *inode, unsigned int mode)
 {
 	struct file *f = malloc(sizeof(*f));
 	void *obj = kobj_alloc(KOBJ_FILP); /* alloc_empty_file */
-	if (!f || !obj) {
+	void *sec = obj ? security_file_alloc() : NULL;
+	if (!f || !sec) {
 		free(f);
 		kobj_free(KOBJ_FILP, obj);
 		return NULL;
 	}
-	*f = (struct file){ inode, mode, 1, { .ra_pages = inode->shmem ? 0 : VM_READAHEAD_PAGES }, obj }; /* file_ra_state_init */
+	/* file_ra_state_init */
+	*f = (struct file){ inode, mode, 1, { .ra_pages = inode->shmem ? 0 : VM_READAHEAD_PAGES }, obj, sec };
 	inode->i_count++;
 	return f;
 }
@@ -781,9 +785,15 @@ int kmm_file_unlink(const char *path)
 /* shmem_zero_setup: the unnamed inode behind a shared anonymous mapping ("/dev/zero (deleted)"). */
 struct file *shmem_file_setup(unsigned long size)
 {
-	/* shmem_kernel_file_setup: the inode (shmem_alloc_inode), its dentry (d_alloc_pseudo), then the file */
-	void *iobj = kobj_alloc(KOBJ_SHMEM_INODE), *dentry = iobj ? kobj_alloc(KOBJ_DENTRY) : NULL;
+	/*
+	 * shmem_kernel_file_setup: the inode (shmem_alloc_inode, then
+	 * inode_init_always's security_inode_alloc), its dentry
+	 * (d_alloc_pseudo), then the file
+	 */
+	void *iobj = kobj_alloc(KOBJ_SHMEM_INODE), *isec = iobj ? security_inode_alloc() : NULL;
+	void *dentry = isec ? kobj_alloc(KOBJ_DENTRY) : NULL;
 	if (!dentry) {
+		security_inode_free(isec);
 		kobj_free(KOBJ_SHMEM_INODE, iobj);
 		return NULL;
 	}
@@ -792,9 +802,11 @@ struct file *shmem_file_setup(unsigned long size)
 	struct file *f = NULL;
 	if (!inode) {
 		kobj_free(KOBJ_DENTRY, dentry);
+		security_inode_free(isec);
 		kobj_free(KOBJ_SHMEM_INODE, iobj);
 	} else {
 		inode->obj = iobj;
+		inode->i_security = isec;
 		inode->dentry = dentry;
 		inode->i_size = size;
 		inode->unlinked = true;
@@ -1158,12 +1170,41 @@ int task_open(struct task_struct *t, const char *path, int flags)
 		t->fd = grown;
 		t->max_fds = n;
 	}
+	/* do_sys_openat2: getname, do_filp_open, putname */
+	void *name = kobj_getname(path ? path : "");
+	if (!name)
+		return -ENOMEM;
 	int err;
 	struct file *f = filemap_open(path, flags, &err);
+	kobj_putname(name);
 	if (!f)
 		return err;
 	t->fd[fd] = f;
 	return fd;
+}
+
+/*
+ * stat(2)'s part in kernel memory: vfs_statx takes the name
+ * (getname_flags) and walks to the file; 0, or -ENOENT when the store
+ * has no file of that name (the other errors of check_path as open's).
+ */
+int task_stat(struct task_struct *t, const char *path, unsigned long *size)
+{
+	if (!t || !t->mm)
+		return -EINVAL;
+	int err = check_path(path);
+	if (err)
+		return err;
+	void *name = kobj_getname(path);
+	if (!name)
+		return -ENOMEM;
+	pthread_mutex_lock(&filemap_lock);
+	struct inode *inode = __store_lookup(path);
+	if (inode && size)
+		*size = inode->i_size;
+	pthread_mutex_unlock(&filemap_lock);
+	kobj_putname(name);
+	return inode ? 0 : -ENOENT;
 }
 
 int task_close(struct task_struct *t, int fd)

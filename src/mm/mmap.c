@@ -1560,6 +1560,10 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 	unsigned long stack_top = mm->task_size, stack_len = STACK_EXPAND + PAGE_SIZE;
 	if (bss_end >= mm->mmap_base)
 		return -ENOMEM;
+	/* the name, the binprm, the new cred, the program headers: PT_LOAD text (and data), PT_GNU_STACK */
+	struct exec_kobjs ek;
+	if (kobj_exec_begin(&ek, path, data || bss ? 3 : 2))
+		return -ENOMEM;
 	/* the image is a file of the store: made (text, then data, zero-filled) if it is not there */
 	int err;
 	struct file *exe = filemap_open(path, O_RDONLY, &err);
@@ -1567,25 +1571,26 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 		err = kmm_file_create(path, NULL, ALIGN(text, PAGE_SIZE) + data);
 		exe = err ? NULL : filemap_open(path, O_RDONLY, &err);
 	}
-	if (!exe)
+	if (!exe) {
+		kobj_exec_end(t, &ek, false);
 		return err;
+	}
 	/* bprm_mm_init's mm_alloc, exec_mmap's mmput of the old: a fresh mm_struct object for the new image */
 	void *mm_obj = kobj_alloc(KOBJ_MM);
 	if (!mm_obj) {
 		fput(exe);
+		kobj_exec_end(t, &ek, false);
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(&mm->mmap_lock);
-	kobj_free(KOBJ_MM, mm->obj);
+	void *old_obj = mm->obj; /* the VMAs' vm_mm is the new object; the old one goes if all is mapped */
 	mm->obj = mm_obj;
-	t->flags &= ~PF_FORKNOEXEC;
-	mm->exe_file = exe;
 	long ret = 0;
 	const unsigned long may = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	if (!ret)
-		ret = map_region(mm, base, text_end - base, VM_READ | VM_EXEC | may, mm->exe_file, 0);
+		ret = map_region(mm, base, text_end - base, VM_READ | VM_EXEC | may, exe, 0);
 	if (ret >= 0 && data)
-		ret = map_region(mm, text_end, data_end - text_end, VM_READ | VM_WRITE | VM_ACCOUNT | may, mm->exe_file,
+		ret = map_region(mm, text_end, data_end - text_end, VM_READ | VM_WRITE | VM_ACCOUNT | may, exe,
 				 (text_end - base) >> PAGE_SHIFT);
 	if (ret >= 0 && bss)
 		ret = map_region(mm, data_end, bss_end - data_end, VM_READ | VM_WRITE | VM_ACCOUNT | may, NULL, 0);
@@ -1593,6 +1598,9 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 		ret = map_region(mm, stack_top - stack_len, stack_len,
 				 VM_READ | VM_WRITE | VM_GROWSDOWN | VM_ACCOUNT | may, NULL, 0);
 	if (ret >= 0) {
+		kobj_free(KOBJ_MM, old_obj);
+		t->flags &= ~PF_FORKNOEXEC;
+		mm->exe_file = exe;
 		mm->start_code = base;
 		mm->end_code = base + text;
 		mm->start_data = text_end;
@@ -1600,8 +1608,20 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 		mm->start_brk = mm->brk = bss_end;
 		mm->start_stack = stack_top - PAGE_SIZE; /* argc sits in the top page */
 		ret = 0;
+	} else {
+		/*
+		 * Linux is past the point of no return here and kills the task;
+		 * kmm gives the exec back: the mm was empty, so everything mapped
+		 * goes (whole VMAs: the unmapping needs no new tree node).
+		 */
+		do_munmap(mm, 0, mm->task_size);
+		mm->obj = old_obj;
+		kobj_free(KOBJ_MM, mm_obj);
 	}
 	pthread_mutex_unlock(&mm->mmap_lock);
+	if (ret)
+		fput(exe);
+	kobj_exec_end(t, &ek, !ret);
 	return (int)ret;
 }
 

@@ -73,7 +73,7 @@
 #include <kmm/vmalloc.h>
 
 const char *const hkind_names[] = { "nothing", "pages", "a kmem_cache", "an object", "a vmalloc area",
-				    "a kmap", "a task", "an mmap region" };
+				    "a kmap", "a task", "an mmap region", "an open file" };
 
 int sc_bugs(void)
 {
@@ -565,7 +565,7 @@ int handle_get(struct kmm_scenario *sc, const struct tok *t, unsigned mask, stru
 		return err_tok(sc, t, "%s holds nothing (never set, or already freed)", name);
 	if (!(mask & (1u << (*h)->kind))) {
 		const char *want = "";
-		for (int k = H_PAGES; k <= H_MMAP; k++)
+		for (int k = H_PAGES; k <= H_FILE; k++)
 			if (mask & (1u << k)) {
 				want = hkind_names[k];
 				break;
@@ -634,6 +634,7 @@ bool handle_null(const struct handle *h)
 	case H_KMAP: return !h->ptr;
 	case H_TASK: return !h->task;
 	case H_MMAP: return !h->addr;
+	case H_FILE: return !h->task;
 	default: return true;
 	}
 }
@@ -753,6 +754,9 @@ void describe(struct kmm_scenario *sc, const struct handle *h)
 		fprintf(f, "%s = %#lx-%#lx in pid %d, %s, %lu pages\n", h->name, h->addr, h->addr + h->size,
 			h->task->pid, size_str(h->size, sz, sizeof(sz)), h->size >> PAGE_SHIFT);
 		break;
+	case H_FILE:
+		fprintf(f, "%s = fd %d of pid %d\n", h->name, h->fd, h->task->pid);
+		break;
 	default:
 		break;
 	}
@@ -786,9 +790,13 @@ static void handle_release(struct kmm_scenario *sc, struct handle *h)
 			for (int i = 0; sc->live[H_MMAP] && i < sc->nh; i++)
 				if (sc->h[i].kind == H_MMAP && sc->h[i].task == h->task)
 					handle_forget(sc, &sc->h[i]); /* exit unmaps them */
+			for (int i = 0; sc->live[H_FILE] && i < sc->nh; i++)
+				if (sc->h[i].kind == H_FILE && sc->h[i].task == h->task)
+					handle_forget(sc, &sc->h[i]); /* exit closes them */
 			task_exit(h->task);
 			break;
 		case H_MMAP: task_munmap(h->task, h->addr, h->size); break;
+		case H_FILE: task_close(h->task, h->fd); break;
 		default: break;
 		}
 	}
@@ -1280,6 +1288,55 @@ static int cmd_mmap(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
+/* open(2): a descriptor of the task's, read-only unless "rw", "create" making the file if it is not there. */
+static int cmd_open(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *t, *h;
+	int ret, flags = O_RDONLY;
+	int go = nargs(sc, st, 2, 4) ? -1 : need_task(sc, st, arg(st, 0), &t);
+	if (go < 0)
+		return -1;
+	for (int i = 2; i < st->npos; i++) {
+		if (!strcmp(arg(st, i)->text, "rw"))
+			flags = (flags & ~O_ACCMODE) | O_RDWR;
+		else if (!strcmp(arg(st, i)->text, "create"))
+			flags |= O_CREAT;
+		else
+			return err_tok(sc, arg(st, i), "expected rw or create, not '%s'", arg(st, i)->text);
+	}
+	struct task_struct *task = t ? t->task : NULL; /* handle_new may move the handles */
+	if (!(h = handle_new(sc, st, H_FILE, &ret)))
+		return ret;
+	if (go)
+		return 0; /* no task: no file either */
+	int fd = task_open(task, arg(st, 1)->text, flags);
+	if (fd < 0) {
+		char what[300];
+		snprintf(what, sizeof(what), "open %s", arg(st, 1)->text);
+		return syscall_failed(sc, st, what, fd);
+	}
+	h->task = task;
+	h->fd = fd;
+	return 0;
+}
+
+/* stat(2): the path's walk; a missing file is said, as a failed system call is. */
+static int cmd_stat(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *t;
+	int go = nargs(sc, st, 2, 2) ? -1 : need_task(sc, st, arg(st, 0), &t);
+	if (go)
+		return go < 0 ? -1 : 0;
+	CHECKED(sc);
+	int ret = task_stat(t->task, arg(st, 1)->text, NULL);
+	if (ret) {
+		char what[300];
+		snprintf(what, sizeof(what), "stat %s", arg(st, 1)->text);
+		syscall_failed(sc, st, what, ret);
+	}
+	return 0;
+}
+
 /* [OFF [LEN]] of a region, and the words left over (read, write, in TASK, a protection). */
 struct range_args {
 	struct handle *m;
@@ -1517,6 +1574,10 @@ static const struct command commands[] = {
 	{ "mmap", cmd_mmap, R_HANDLE, "file", "TASK SIZE [PROT] [shared] [populate] [file=PATH]",
 	  "a mapping, anonymous or of a file, private or shared (PROT rw by default); nothing is allocated until touched", H_NONE },
 	{ "file", cmd_file, R_NONE, "", "PATH SIZE", "a file of SIZE bytes on the simulated disk", H_NONE },
+	{ "open", cmd_open, R_HANDLE, "", "TASK PATH [rw] [create]", "open a file of the disk in a task (read-only unless rw)",
+	  H_NONE },
+	{ "close", cmd_release, R_NONE, "", "FILE", "close a task's open file", H_FILE },
+	{ "stat", cmd_stat, R_NONE, "", "TASK PATH", "look a path up in a task, as stat(2)", H_NONE },
 	{ "sync", cmd_sync, R_NONE, "", "", "write every dirty page-cache page back to the disk", H_NONE },
 	{ "munmap", cmd_munmap, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unmap a region, or part of it", H_NONE },
 	{ "mprotect", cmd_mprotect, R_NONE, "", "REGION PROT [OFF LEN] [in TASK]", "change a region's protection", H_NONE },

@@ -48,7 +48,7 @@ struct program {
 
 /* ---- handles --------------------------------------------------------------------------------- */
 
-enum hkind { H_NONE, H_PAGES, H_CACHE, H_OBJ, H_VMALLOC, H_KMAP, H_TASK, H_MMAP };
+enum hkind { H_NONE, H_PAGES, H_CACHE, H_OBJ, H_VMALLOC, H_KMAP, H_TASK, H_MMAP, H_FILE };
 extern const char *const hkind_names[];
 enum kmap_how { KMAP_PERMANENT, KMAP_ATOMIC, KMAP_LOCAL };
 
@@ -63,8 +63,9 @@ struct handle {
 	void *ptr;                   /* object, vmalloc area, kmap address */
 	unsigned long size;          /* object and vmalloc: bytes asked for; mmap: length */
 	enum kmap_how how;           /* kmap */
-	struct task_struct *task;    /* task; mmap: the task whose region it is */
+	struct task_struct *task;    /* task; mmap, open file: the task whose region or file it is */
 	unsigned long addr;          /* mmap: start */
+	int fd;                      /* open file: the descriptor in its task */
 	int hnext;                   /* next live handle in its name's hash chain (an index of sc->h), -1: none */
 };
 
@@ -86,7 +87,7 @@ struct kmm_scenario {
 	int *bucket;                 /* name hash -> first live handle of that hash (an index of h), -1: none;
 					every live handle is on exactly one chain, no released one is */
 	unsigned nbucket;            /* a power of two, >= 2 * caph: chains stay short */
-	long live[H_MMAP + 1];       /* live handles of each kind: lets a release skip looking for users */
+	long live[H_FILE + 1];       /* live handles of each kind: lets a release skip looking for users */
 	const char **handle_names;   /* kmm_scenario_handles() */
 	struct loopvar vars[SC_MAX_DEPTH];
 	int nvars;
