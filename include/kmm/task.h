@@ -201,7 +201,12 @@ void mmput(struct mm_struct *mm);
 void task_exit(struct task_struct *t);
 /* fork: the child shares the parent's pages copy-on-write; NULL if out of memory. */
 struct task_struct *task_fork(struct task_struct *parent);
-/* Lay out code, data, bss, heap and stack as exec would for an image of these sizes. */
+/*
+ * execve(2) of an image of these sizes: a new address space with its code,
+ * data, bss, heap and stack replaces the task's old one (which goes with
+ * its last user, as after fork the parent's stays); -ENOMEM or another
+ * error leaves the task as it was.
+ */
 int task_exec_layout(struct task_struct *t, const char *path, unsigned long text, unsigned long data,
 		     unsigned long bss);
 

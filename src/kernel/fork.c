@@ -252,6 +252,8 @@ void kobj_putname(void *name)
  * label pointers, a u64 token, a callback_head, a bool) and tomoyo's two
  * domain pointers.  Each module's part is aligned to a pointer.
  */
+static unsigned long sizeof_binprm(void);
+
 static unsigned long lbs_cred(void)
 {
 	return 2 * kobj_word();
@@ -412,20 +414,30 @@ unsigned long nr_vmap_stacks(void)
 
 /*
  * Pages the objects of processes and files hold now: their caches' slabs
- * (each cache once, merged kinds share one) and the kernel stacks.
+ * (each cache once, merged kinds share one), the kmalloc caches of the
+ * LSM blobs and of exec's binprm and program headers, and the kernel
+ * stacks.
  */
 unsigned long kobj_pages(void)
 {
 	unsigned long pages = (unsigned long)__atomic_load_n(&nr_thread_stacks, __ATOMIC_RELAXED) *
 			      (thread_size() >> PAGE_SHIFT);
-	for (int k = 0; k < NR_KOBJ; k++) {
+	struct kmem_cache *caches[NR_KOBJ + 4];
+	int n = 0;
+	for (int k = 0; k < NR_KOBJ; k++)
+		caches[n++] = kobj_caches[k];
+	caches[n++] = kmalloc_slab(lbs_cred(), GFP_KERNEL);
+	caches[n++] = kmalloc_slab(lbs_task(), GFP_KERNEL);
+	caches[n++] = kmalloc_slab(sizeof_binprm(), GFP_KERNEL);
+	caches[n++] = kmalloc_slab(3 * (kobj_64() ? 56 : 32), GFP_KERNEL);
+	for (int k = 0; k < n; k++) {
 		bool seen = false;
 		for (int j = 0; j < k; j++)
-			seen = seen || kobj_caches[j] == kobj_caches[k];
-		if (seen || !kobj_caches[k])
+			seen = seen || caches[j] == caches[k];
+		if (seen || !caches[k])
 			continue;
 		struct slabinfo si;
-		get_slabinfo(kobj_caches[k], &si);
+		get_slabinfo(caches[k], &si);
 		pages += si.num_slabs << si.cache_order;
 	}
 	return pages;

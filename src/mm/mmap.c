@@ -1548,18 +1548,16 @@ int tasks_verify(char *why, size_t whylen)
  */
 int task_exec_layout(struct task_struct *t, const char *path, unsigned long text, unsigned long data, unsigned long bss)
 {
-	struct mm_struct *mm = t ? t->mm : NULL;
-	if (!mm || !path || !text || mm->map_count)
+	if (!t || !t->mm || !path || !text)
 		return -EINVAL;
-	unsigned long base = (mm->task_size / 3 * 2) & PAGE_MASK; /* ELF_ET_DYN_BASE */
+	unsigned long tsize = t->mm->task_size;
+	unsigned long base = (tsize / 3 * 2) & PAGE_MASK; /* ELF_ET_DYN_BASE */
 	/* each size below TASK_SIZE first: then neither PAGE_ALIGN nor the sums can wrap */
-	if (text > mm->task_size || data > mm->task_size || bss > mm->task_size)
+	if (text > tsize || data > tsize || bss > tsize)
 		return -ENOMEM;
 	unsigned long text_end = base + ALIGN(text, PAGE_SIZE), data_end = text_end + ALIGN(data, PAGE_SIZE);
 	unsigned long bss_end = data_end + ALIGN(bss, PAGE_SIZE);
-	unsigned long stack_top = mm->task_size, stack_len = STACK_EXPAND + PAGE_SIZE;
-	if (bss_end >= mm->mmap_base)
-		return -ENOMEM;
+	unsigned long stack_top = tsize, stack_len = STACK_EXPAND + PAGE_SIZE;
 	/* the name, the binprm, the new cred, the program headers: PT_LOAD text (and data), PT_GNU_STACK */
 	struct exec_kobjs ek;
 	if (kobj_exec_begin(&ek, path, data || bss ? 3 : 2))
@@ -1575,17 +1573,16 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 		kobj_exec_end(t, &ek, false);
 		return err;
 	}
-	/* bprm_mm_init's mm_alloc, exec_mmap's mmput of the old: a fresh mm_struct object for the new image */
-	void *mm_obj = kobj_alloc(KOBJ_MM);
-	if (!mm_obj) {
+	/* bprm_mm_init: a new mm (mm_struct object, page tables) that the image is mapped into */
+	struct mm_struct *mm = mm_alloc(t);
+	if (!mm) {
 		fput(exe);
 		kobj_exec_end(t, &ek, false);
 		return -ENOMEM;
 	}
+	mm->owner = t; /* mm_init_owner */
+	long ret = bss_end >= mm->mmap_base ? -ENOMEM : 0;
 	pthread_mutex_lock(&mm->mmap_lock);
-	void *old_obj = mm->obj; /* the VMAs' vm_mm is the new object; the old one goes if all is mapped */
-	mm->obj = mm_obj;
-	long ret = 0;
 	const unsigned long may = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	if (!ret)
 		ret = map_region(mm, base, text_end - base, VM_READ | VM_EXEC | may, exe, 0);
@@ -1598,8 +1595,6 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 		ret = map_region(mm, stack_top - stack_len, stack_len,
 				 VM_READ | VM_WRITE | VM_GROWSDOWN | VM_ACCOUNT | may, NULL, 0);
 	if (ret >= 0) {
-		kobj_free(KOBJ_MM, old_obj);
-		t->flags &= ~PF_FORKNOEXEC;
 		mm->exe_file = exe;
 		mm->start_code = base;
 		mm->end_code = base + text;
@@ -1608,21 +1603,24 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 		mm->start_brk = mm->brk = bss_end;
 		mm->start_stack = stack_top - PAGE_SIZE; /* argc sits in the top page */
 		ret = 0;
-	} else {
-		/*
-		 * Linux is past the point of no return here and kills the task;
-		 * kmm gives the exec back: the mm was empty, so everything mapped
-		 * goes (whole VMAs: the unmapping needs no new tree node).
-		 */
-		do_munmap(mm, 0, mm->task_size);
-		mm->obj = old_obj;
-		kobj_free(KOBJ_MM, mm_obj);
 	}
 	pthread_mutex_unlock(&mm->mmap_lock);
-	if (ret)
+	if (ret) {
+		/* before the point of no return: the new mm goes, the task keeps its old one */
+		mmput(mm);
 		fput(exe);
-	kobj_exec_end(t, &ek, !ret);
-	return (int)ret;
+		kobj_exec_end(t, &ek, false);
+		return (int)ret;
+	}
+	/* exec_mmap: the task takes the new mm; the old one goes with its last user */
+	pthread_mutex_lock(&tasks_lock);
+	struct mm_struct *old = t->mm;
+	t->mm = mm;
+	t->flags &= ~PF_FORKNOEXEC;
+	pthread_mutex_unlock(&tasks_lock);
+	mmput(old);
+	kobj_exec_end(t, &ek, true);
+	return 0;
 }
 
 /* ---- checks and /proc/PID/maps ------------------------------------------------------------ */
