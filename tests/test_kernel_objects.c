@@ -200,6 +200,49 @@ static void fork_exec_exit_counts(const char *profile)
 }
 TEST_ON_EVERY_PROFILE(kobj, fork_exec_exit_counts, fork_exec_exit_counts)
 
+/*
+ * fork then exec, as a shell runs a program: the child's copied mm goes
+ * at exec (its VMAs, its anon_vma links), the parent's stays with its
+ * bytes; a reference taken on the old mm (a /proc reader) keeps it until
+ * it is put.
+ */
+static void exec_after_fork(const char *profile)
+{
+	boot_profile(profile);
+	struct counts boot = count_now();
+	struct task_struct *t = task_create("sh", 1000);
+	cr_assert_eq(task_exec_layout(t, "/bin/sh", 128 << 10, 32 << 10, 64 << 10), 0);
+	long heap = task_mmap(t, 0, 64 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(heap, 0);
+	cr_assert_eq(task_memset(t, (unsigned long)heap, 0x5a, 64 << 10), 0);
+	struct counts c = count_now();
+	struct task_struct *child = task_fork(t);
+	cr_assert_not_null(child);
+	struct mm_struct *copied = get_task_mm(child);
+	cr_assert_eq(copied->map_count, 5);
+	cr_assert_eq(task_exec_layout(child, "/bin/ls", 64 << 10, 16 << 10, 8 << 10), 0);
+	cr_assert_neq(child->mm, copied);
+	cr_assert_eq(child->mm->map_count, 4, "the new image: text, data, bss, stack");
+	cr_assert_eq(copied->map_count, 5, "the old mm lives while it is referenced");
+	mmput(copied);
+	/* the child now holds its task's objects, the new mm and image; the parent's heap is its own */
+	long child_objs[NR_KOBJ] = { [KOBJ_TASK] = 1, [KOBJ_MM] = 1, [KOBJ_CRED] = 1, [KOBJ_FILES] = 1, [KOBJ_FS] = 1,
+				     [KOBJ_SIGHAND] = 1, [KOBJ_SIGNAL] = 1, [KOBJ_PID] = 1, [KOBJ_FILP] = 1,
+				     [KOBJ_LSM_FILE] = 1, [KOBJ_VMA] = 4 };
+	assert_delta(&c, child_objs, "fork, then exec in the child");
+	char b[4];
+	cr_assert_eq(task_read(t, (unsigned long)heap + 100, b, 4), 0);
+	cr_assert_eq(memcmp(b, "\x5a\x5a\x5a\x5a", 4), 0);
+	cr_assert_eq(t->mm->map_count, 5);
+	task_exit(child);
+	long none[NR_KOBJ] = { 0 };
+	assert_delta(&c, none, "the child exited");
+	task_exit(t);
+	assert_delta(&boot, none, "every task exited");
+	assert_nothing_lost("exec after fork");
+}
+TEST_ON_EVERY_PROFILE(kobj, exec_after_fork, exec_after_fork)
+
 /* ---- mmap, munmap, mprotect, mremap ------------------------------------------------------------ */
 
 static void mmap_counts(const char *profile)

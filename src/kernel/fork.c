@@ -34,33 +34,44 @@
  * The caches (kobj_caches[]): Linux's names, flags and object sizes per
  * profile - sizeof the 6.1 structure of the Debian build, i386 (686), PAE
  * and x86_64 (any other 32-bit profile would take i386's, a 64-bit one
- * x86_64's).  They are created in start_kernel's order (pid_idr_init, anon_vma_init,
- * cred_init, fork_init, proc_caches_init, vfs_caches_init, shmem_init;
- * radix_tree_init's radix_tree_node before them all),
+ * x86_64's).  They are created in start_kernel's order (pid_idr_init,
+ * anon_vma_init, cred_init, fork_init, proc_caches_init, security_init,
+ * vfs_caches_init, shmem_init; radix_tree_init's radix_tree_node before
+ * them all),
  * so kmem_cache_create merges them as Linux does: on i386 fs_cache is an
  * alias of pid and on x86_64 of anon_vma_chain; the caches with a
  * constructor (anon_vma, sighand_cache, shmem_inode_cache) or a usercopy
- * region (task_struct, mm_struct, dentry) never merge.  The size of a
+ * region (task_struct, mm_struct, dentry, names_cache) never merge; the
+ * LSM blob caches (lsm_file_cache, lsm_inode_cache: sizes as security_init
+ * adds up the blobs of Debian's LSMs) merge where a cache of their size
+ * is there.  Each is allocated with Linux's gfp (GFP_KERNEL, zeroing where
+ * Linux zallocs; SLAB_ACCOUNT charges by the cache's flag), as the trace
+ * shows it.  The size of a
  * cache whose real structure kmm could not measure (signal_cache) is the
  * object_size /sys/kernel/slab shows for it; it is the root of its merge
  * group on both kernels, so slabinfo reads the same.
  *
  * When each is allocated and freed, as Linux does:
  *   fork (copy_process):   task_struct + stack (dup_task_struct), cred_jar
- *     (copy_creds), files_cache (dup_fd), fs_cache (copy_fs), sighand_cache,
- *     signal_cache, mm_struct (dup_mm), a vm_area_struct per VMA
- *     (vm_area_dup), anon_vma + anon_vma_chains (anon_vma_fork), pid
+ *     and its LSM blob (copy_creds), the task's LSM blob
+ *     (security_task_alloc), files_cache (dup_fd), fs_cache (copy_fs),
+ *     sighand_cache, signal_cache, mm_struct (dup_mm), a vm_area_struct per
+ *     VMA (vm_area_dup), anon_vma + anon_vma_chains (anon_vma_fork), pid
  *     (alloc_pid); task_create (a process made from nothing) the same.
- *   exec: a new mm_struct for the image (bprm_mm_init), the old one freed
- *     (exec_mmap), a filp for the image, the image's VMAs.
+ *   exec: the name (names_cache), the linux_binprm (kmalloc), a new
+ *     mm_struct and page tables for the image (bprm_mm_init), a filp and
+ *     its LSM blob for the image, a new cred and blob, the program headers
+ *     (kmalloc), the image's VMAs; then the old mm goes (exec_mmap) and the
+ *     old cred (commit_creds), and the temporaries are freed.
+ *   open and stat: the name in names_cache for the walk (getname/putname).
  *   exit: all of them (the task_struct and stack at the last reference).
  *   mmap: vm_area_struct (vm_area_alloc); split and mremap: vm_area_dup
  *     and anon_vma_clone; munmap and merge: vm_area_free, unlink_anon_vmas.
- *   open: filp; close: the last fput.  Beyond NR_OPEN_DEFAULT (a long's
+ *   open: filp and its lsm_file_cache blob; close: the last fput.  Beyond NR_OPEN_DEFAULT (a long's
  *     bits) descriptors, an fdtable (kmalloc) with its fd array and
  *     bitmaps (kvmalloc), as expand_files and dup_fd make them
- *     (mm/filemap.c).  Shared anonymous memory: shmem_inode_cache +
- *     dentry + filp (shmem_zero_setup).
+ *     (mm/filemap.c).  Shared anonymous memory: shmem_inode_cache and
+ *     its lsm_inode_cache blob + dentry + filp (shmem_zero_setup).
  *   the page cache: the xarray nodes its pages need (mm/filemap.c).
  * Any of these may fail (failslab reaches them all): fork returns NULL
  * (-ENOMEM), exec, mmap, open and a page-cache read -ENOMEM (a failed
