@@ -76,6 +76,14 @@ static void assert_delta(const struct counts *before, const long want[NR_KOBJ], 
 }
 
 /* The value of a "Name:  N kB" line of meminfo, or of a "name N" line of vmstat. */
+static int count_substr(const char *text, const char *what)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
 static long view_field(const char *view, const char *field)
 {
 	char *text = kmm_proc_read(view);
@@ -151,6 +159,12 @@ static void fork_exec_exit_counts(const char *profile)
 	assert_delta(&boot, task_objs, "task_create");
 	cr_assert_eq(view_field("meminfo", "KernelStack:"), ks0 + stack_kb);
 	cr_assert_eq(view_field("vmstat", "\nnr_kernel_stack "), ks0 + stack_kb);
+	/* zoneinfo: the node's block, under its first populated zone (one node here) */
+	cr_assert_eq(view_field("zoneinfo", "\n      nr_kernel_stack "), ks0 + stack_kb);
+	char *zi = kmm_proc_read("zoneinfo");
+	cr_assert_eq(count_substr(zi, "  per-node stats\n"), 1);
+	cr_assert(!strncmp(zi, "Node 0, zone      DMA\n  per-node stats\n      nr_slab_reclaimable ", 64), "%.200s", zi);
+	free(zi);
 	/* struct pid holds the number */
 	unsigned int numbers = M->prof->bits == 64 ? 96 : 52;
 	cr_assert_eq(*(u32 *)((char *)t->kobj.pid + numbers), (u32)t->pid);

@@ -9,7 +9,8 @@
  * kmm_proc_dump() writes them all as a tree that can stand in for /proc.
  * A view prints only what kmm models: a field
  * Linux has but kmm does not model yet is left out, never made up (e.g. the
- * per-node LRU statistics of zoneinfo until reclaim exists).
+ * LRU items of zoneinfo's per-node block and of vmstat until reclaim
+ * exists).
  *
  * The views, and what they read:
  *   buddyinfo, zoneinfo       free_area[o].nr_free, vm_stat[], watermarks
@@ -95,11 +96,59 @@ static bool node_has_memory(const pg_data_t *pgdat)
 	return false;
 }
 
+/* ---- the per-node counters ------------------------------------------------------ */
+
+/*
+ * The node_stat_items kmm keeps, in 6.1's node_stat_item order (which is
+ * vmstat_text's and the per-node block's of zoneinfo), with their names.
+ * nr_writeback has no counter: kmm's writeback is synchronous, so no page
+ * is ever under it.  LRU, workingset and isolation items come with reclaim.
+ */
+#define NO_ITEM NR_VM_NODE_STAT_ITEMS
+static const struct {
+	enum node_stat_item item;
+	const char *name;
+} node_stat_names[] = {
+	{ NR_SLAB_RECLAIMABLE_B, "nr_slab_reclaimable" }, { NR_SLAB_UNRECLAIMABLE_B, "nr_slab_unreclaimable" },
+	{ NR_ANON_MAPPED, "nr_anon_pages" },              { NR_FILE_MAPPED, "nr_mapped" },
+	{ NR_FILE_PAGES, "nr_file_pages" },               { NR_FILE_DIRTY, "nr_dirty" },
+	{ NO_ITEM, "nr_writeback" },                      { NR_SHMEM, "nr_shmem" },
+	{ NR_KERNEL_STACK_KB, "nr_kernel_stack" },        { NR_PAGETABLE, "nr_page_table_pages" },
+};
+
+/* Each item: of one node (zoneinfo: "      %-12s %lu" after a newline), or summed (vmstat: "%s %lu\n"). */
+static void node_stats_print(struct strbuf *sb, pg_data_t *pgdat)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(node_stat_names); i++) {
+		enum node_stat_item item = node_stat_names[i].item;
+		unsigned long v = item == NO_ITEM ? 0
+				  : pgdat ? node_page_state(pgdat, item)
+					  : global_node_page_state_pages(item);
+		if (pgdat)
+			sb_printf(sb, "\n      %-12s %lu", node_stat_names[i].name, v);
+		else
+			sb_printf(sb, "%s %lu\n", node_stat_names[i].name, v);
+	}
+}
+
 /* ---- zoneinfo, buddyinfo -------------------------------------------------------- */
+
+/* is_zone_first_populated(): the node's counters print under its first zone with pages */
+static bool zone_first_populated(pg_data_t *pgdat, struct zone *zone)
+{
+	for (int i = 0; i < MAX_ZONE_TYPES; i++)
+		if (populated_zone(&pgdat->node_zones[i]))
+			return &pgdat->node_zones[i] == zone;
+	return false;
+}
 
 static void zoneinfo_show_print(struct strbuf *sb, pg_data_t *pgdat, struct zone *zone)
 {
 	sb_printf(sb, "Node %d, zone %8s", pgdat->node_id, zone->name);
+	if (zone_first_populated(pgdat, zone)) {
+		sb_printf(sb, "\n  per-node stats");
+		node_stats_print(sb, pgdat);
+	}
 	sb_printf(sb,
 		  "\n  pages free     %lu"
 		  "\n        boost    %lu"
@@ -291,21 +340,7 @@ static void show_vmstat(struct strbuf *sb)
 #define X(id, name) sb_printf(sb, "%s %lu\n", name, zone_stat[id] < 0 ? 0UL : (unsigned long)zone_stat[id]);
 	KMM_ZONE_STATS(X)
 #undef X
-	long rec = 0, unrec = 0;
-	for (int n = 0; n < M->nr_nodes; n++) {
-		rec += __atomic_load_n(&NODE_DATA(n)->nr_slab_reclaimable, __ATOMIC_RELAXED);
-		unrec += __atomic_load_n(&NODE_DATA(n)->nr_slab_unreclaimable, __ATOMIC_RELAXED);
-	}
-	sb_printf(sb, "nr_slab_reclaimable %ld\n", rec);
-	sb_printf(sb, "nr_slab_unreclaimable %ld\n", unrec);
-	sb_printf(sb, "nr_anon_pages %ld\n", global_node_page_state(nr_anon_mapped));
-	sb_printf(sb, "nr_mapped %ld\n", global_node_page_state(nr_file_mapped));
-	sb_printf(sb, "nr_file_pages %ld\n", global_node_page_state(nr_file_pages));
-	sb_printf(sb, "nr_dirty %ld\n", global_node_page_state(nr_file_dirty));
-	sb_printf(sb, "nr_writeback 0\n");
-	sb_printf(sb, "nr_shmem %ld\n", global_node_page_state(nr_shmem));
-	sb_printf(sb, "nr_kernel_stack %lu\n", global_node_page_state_pages(NR_KERNEL_STACK_KB));
-	sb_printf(sb, "nr_page_table_pages %ld\n", global_node_page_state(nr_page_table_pages));
+	node_stats_print(sb, NULL);
 #define X(id, name)               \
 	if (vm_event_in_config(id)) \
 		sb_printf(sb, "%s %lu\n", name, sum_vm_event(id));
