@@ -97,7 +97,7 @@ int kmm_verify(char *why, size_t whylen)
 	}
 	if (vmap_area_verify(why, whylen) || kmap_verify(why, whylen) || tasks_verify(why, whylen) ||
 	    filemap_verify(why, whylen) || slab_verify_all(why, whylen) || percpu_verify(why, whylen) ||
-	    trace_verify(why, whylen) || mt_verify_registered(why, whylen))
+	    trace_verify(why, whylen) || mt_verify_registered(why, whylen) || lru_verify(why, whylen))
 		return -EINVAL;
 	return 0;
 }
@@ -105,6 +105,7 @@ int kmm_verify(char *why, size_t whylen)
 void kmm_usage_settle(struct kmm_usage *u)
 {
 	deferred_init_wait();
+	lru_add_drain_all(); /* the batches' references first: then a cached page's only one is the cache's */
 	kmm_sync();          /* the page cache is a cache too: written back, its clean pages dropped */
 	drop_pagecache();
 	kmap_flush_unused();
