@@ -82,7 +82,7 @@ static struct list_head all_inodes = { &all_inodes, &all_inodes }; /* every live
 static int nr_store, store_cap;
 static unsigned long next_ino = FIRST_INO, next_shmem_ino = 1;
 
-#define PAGE_FLAG(page, bit) ((page)->flags & (1UL << (bit)))
+#define PAGE_FLAG(page, bit) (__atomic_load_n(&(page)->flags, __ATOMIC_RELAXED) & (1UL << (bit)))
 
 /* ---- the page cache (filemap_lock held) ---------------------------------------------- */
 
