@@ -573,6 +573,36 @@ static inline void count_vm_events(enum vm_event_item item, unsigned long n)
 unsigned long sum_vm_event(enum vm_event_item item);
 void kmm_on_each_cpu(void (*fn)(int cpu, void *arg), void (*ask)(int cpu, void *arg), void *arg);
 
+/*
+ * PG_ bits of a page others may be changing (LRU, reclaim, the page
+ * lock): atomic, as Linux's set_bit/test_and_clear_bit.
+ */
+static inline bool page_flag(const struct page *page, int bit)
+{
+	return __atomic_load_n(&page->flags, __ATOMIC_RELAXED) & (1UL << bit);
+}
+static inline void page_set_flag(struct page *page, int bit)
+{
+	__atomic_fetch_or(&page->flags, 1UL << bit, __ATOMIC_RELAXED);
+}
+static inline void page_clear_flag(struct page *page, int bit)
+{
+	__atomic_fetch_and(&page->flags, ~(1UL << bit), __ATOMIC_RELAXED);
+}
+static inline bool page_test_clear_flag(struct page *page, int bit)
+{
+	return __atomic_fetch_and(&page->flags, ~(1UL << bit), __ATOMIC_RELAXED) & (1UL << bit);
+}
+/* the page lock (PG_locked): trylock_page / unlock_page */
+static inline bool trylock_page(struct page *page)
+{
+	return !(__atomic_fetch_or(&page->flags, 1UL << PG_locked, __ATOMIC_ACQUIRE) & (1UL << PG_locked));
+}
+static inline void unlock_page(struct page *page)
+{
+	__atomic_fetch_and(&page->flags, ~(1UL << PG_locked), __ATOMIC_RELEASE);
+}
+
 /* the LRU lists (mm/swap.c) */
 struct vm_area_struct;
 void lruvec_init(struct lruvec *lruvec);

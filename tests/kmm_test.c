@@ -295,3 +295,27 @@ int u_memset(struct task_struct *t, unsigned long addr, int c, unsigned long len
 	return via_trap ? host_op(t, addr, len, NULL, c & 0xff, true) : task_memset(t, addr, c, len);
 }
 
+
+/* ---- numbers out of the views ---- */
+
+unsigned long meminfo_value(const char *field)
+{
+	char *text = kmm_proc_read("meminfo");
+	const char *at = strstr(text, field);
+	cr_assert_not_null(at, "no %s in meminfo", field);
+	unsigned long v = strtoul(at + strlen(field), NULL, 10);
+	free(text);
+	return v;
+}
+
+unsigned long vmstat_value(const char *name)
+{
+	char *text = kmm_proc_read("vmstat");
+	char want[64];
+	snprintf(want, sizeof(want), "\n%s ", name);
+	const char *at = strstr(text, want);
+	cr_assert_not_null(at, "no %s in vmstat", name);
+	unsigned long v = strtoul(at + strlen(want), NULL, 10);
+	free(text);
+	return v;
+}

@@ -87,4 +87,8 @@ int u_memset(struct task_struct *t, unsigned long addr, int c, unsigned long len
 	TEST_ON_EVERY_PROFILE(suite, name, name##_sw)                               \
 	TEST_ON_EVERY_PROFILE(suite, name##_trap, name##_trap)
 
+/* The number after field in meminfo ("MemFree:" -> kB), and of a vmstat line by its name. */
+unsigned long meminfo_value(const char *field);
+unsigned long vmstat_value(const char *name);
+
 #endif

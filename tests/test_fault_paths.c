@@ -26,18 +26,6 @@ static struct task_struct *boot_task(const char *profile)
 	return boot_with_task(profile, "cat", "/bin/cat", 0x6000, 0x1000, 0x1000);
 }
 
-static unsigned long vmstat(const char *name)
-{
-	char *text = kmm_proc_read("vmstat");
-	char want[64];
-	snprintf(want, sizeof(want), "\n%s ", name);
-	const char *at = strstr(text, want);
-	cr_assert_not_null(at, "no %s in vmstat", name);
-	unsigned long v = strtoul(at + strlen(want), NULL, 10);
-	free(text);
-	return v;
-}
-
 static unsigned long proc_kb(const char *path, const char *field)
 {
 	char *text = kmm_proc_read(path);
@@ -322,15 +310,15 @@ static void check_fault_around_cached(const char *profile)
 	int fd = task_open(t, "/data/big", O_RDONLY);
 	long a = task_mmap(t, aligned_hint(t), MIB_PAGES * PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
 	cr_assert_eq((unsigned long)a, aligned_hint(t));
-	unsigned long min = t->min_flt, maj = t->maj_flt, pgf = vmstat("pgfault"), pgmaj = vmstat("pgmajfault");
+	unsigned long min = t->min_flt, maj = t->maj_flt, pgf = vmstat_value("pgfault"), pgmaj = vmstat_value("pgmajfault");
 	memset(buf, 0, MIB_PAGES * PAGE_SIZE);
 	cr_assert_eq(u_read(t, (unsigned long)a, buf, MIB_PAGES * PAGE_SIZE), 0);
 	for (unsigned long i = 0; i < MIB_PAGES; i++)
 		cr_assert_eq(buf[i * PAGE_SIZE + 7], 'a' + (int)(i % 26), "page %lu", i);
 	cr_assert_eq(t->min_flt - min, 16, "16 faults for 256 pages");
 	cr_assert_eq(t->maj_flt, maj);
-	cr_assert_eq(vmstat("pgfault") - pgf, 16);
-	cr_assert_eq(vmstat("pgmajfault"), pgmaj);
+	cr_assert_eq(vmstat_value("pgfault") - pgf, 16);
+	cr_assert_eq(vmstat_value("pgmajfault"), pgmaj);
 	cr_assert_eq(t->mm->rss[MM_FILEPAGES], MIB_PAGES);
 	cr_assert_eq(status_kb(t, "RssFile:"), MIB_PAGES * 4);
 	/* fault_around_bytes: one page is a fault per page again */
@@ -364,14 +352,14 @@ static void check_readahead_counts(const char *profile)
 	int fd = task_open(t, "/data/cold", O_RDONLY);
 	long a = task_mmap(t, aligned_hint(t), MIB_PAGES * PAGE_SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
 	cr_assert_eq((unsigned long)a, aligned_hint(t));
-	unsigned long min = t->min_flt, maj = t->maj_flt, pgf = vmstat("pgfault"), pgmaj = vmstat("pgmajfault");
-	unsigned long pgpgin = vmstat("pgpgin");
+	unsigned long min = t->min_flt, maj = t->maj_flt, pgf = vmstat_value("pgfault"), pgmaj = vmstat_value("pgmajfault");
+	unsigned long pgpgin = vmstat_value("pgpgin");
 	cr_assert_eq(u_touch(t, (unsigned long)a, MIB_PAGES * PAGE_SIZE, false), 0);
-	cr_assert_eq(vmstat("pgfault") - pgf, 26);
-	cr_assert_eq(vmstat("pgmajfault") - pgmaj, 1);
+	cr_assert_eq(vmstat_value("pgfault") - pgf, 26);
+	cr_assert_eq(vmstat_value("pgmajfault") - pgmaj, 1);
 	cr_assert_eq(t->maj_flt - maj, 9);
 	cr_assert_eq(t->min_flt - min, 8);
-	cr_assert_eq(vmstat("pgpgin") - pgpgin, MIB_PAGES * 4, "1 MiB read in");
+	cr_assert_eq(vmstat_value("pgpgin") - pgpgin, MIB_PAGES * 4, "1 MiB read in");
 	cr_assert_eq(kmm_file_cached_pages("/data/cold"), (long)MIB_PAGES);
 	cr_assert_eq(t->mm->rss[MM_FILEPAGES], MIB_PAGES);
 	char path[32];

@@ -37,28 +37,6 @@ static unsigned long pgd_pages(void)
 	return M->prof->pae ? 4 : 1;
 }
 
-static unsigned long vmstat(const char *name)
-{
-	char *text = kmm_proc_read("vmstat");
-	char want[64];
-	snprintf(want, sizeof(want), "\n%s ", name);
-	const char *at = strstr(text, want);
-	cr_assert_not_null(at, "no %s in vmstat", name);
-	unsigned long v = strtoul(at + strlen(want), NULL, 10);
-	free(text);
-	return v;
-}
-
-static unsigned long meminfo_kb(const char *field)
-{
-	char *text = kmm_proc_read("meminfo");
-	const char *at = strstr(text, field);
-	cr_assert_not_null(at, "no %s in meminfo", field);
-	unsigned long v = strtoul(at + strlen(field), NULL, 10);
-	free(text);
-	return v;
-}
-
 /* A file of n pages whose page i is filled with 'A' + i % 26. */
 static void make_file(const char *path, unsigned long pages)
 {
@@ -92,14 +70,14 @@ static void check_private_read(const char *profile)
 	long a = task_mmap(t, 0, 8 * PAGE_SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
 	cr_assert_gt(a, 0);
 	cr_assert_eq(task_close(t, fd), 0, "the mapping keeps the file");
-	unsigned long maj = t->maj_flt, min = t->min_flt, pgmaj = vmstat("pgmajfault");
+	unsigned long maj = t->maj_flt, min = t->min_flt, pgmaj = vmstat_value("pgmajfault");
 	unsigned long cached = kmm_page_cache_pages();
 	char c;
 	cr_assert_eq(u_read(t, (unsigned long)a + 3 * PAGE_SIZE + 5, &c, 1), 0);
 	cr_assert_eq(c, 'D');
 	cr_assert_eq(t->maj_flt - maj, 1, "read from the disk: a major fault");
 	cr_assert_eq(t->min_flt, min);
-	cr_assert_eq(vmstat("pgmajfault") - pgmaj, 1);
+	cr_assert_eq(vmstat_value("pgmajfault") - pgmaj, 1);
 	cr_assert_eq(kmm_page_cache_pages() - cached, 8, "read-around brought the whole file in");
 	cr_assert_eq(t->mm->rss[MM_FILEPAGES], 7, "fault-around mapped all but the readahead-marked page 0");
 	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 0);
@@ -118,7 +96,7 @@ static void check_private_read(const char *profile)
 	cr_assert_eq(page_mapcount(page), 2, "both tasks map the one cache page");
 	lru_add_drain_all(); /* the LRU batch's reference goes */
 	cr_assert_eq(page_ref_count(page), 3, "the cache's reference and one per PTE");
-	cr_assert_eq(meminfo_kb("Mapped:"), 7 * 4);
+	cr_assert_eq(meminfo_value("Mapped:"), 7 * 4);
 	char path[32];
 	snprintf(path, sizeof(path), "%d/maps", t->pid);
 	char *maps = kmm_proc_read(path);
@@ -157,7 +135,7 @@ static void check_private_cow(const char *profile)
 	cr_assert_str_eq(buf, "private");
 	cr_assert_eq(kmm_file_pread("/data/b", buf, 7, 0), 7);
 	cr_assert_eq(memcmp(buf, "AAAAAAA", 7), 0, "the file is untouched");
-	cr_assert_eq(meminfo_kb("Dirty:"), 0);
+	cr_assert_eq(meminfo_value("Dirty:"), 0);
 	assert_machine_sane();
 	task_close(t, fd);
 	task_exit(t);
@@ -178,15 +156,15 @@ static void check_shared_write_and_sync(const char *profile)
 	char buf[8] = { 0 };
 	cr_assert_eq(kmm_file_pread("/data/c", buf, 6, 10), 6);
 	cr_assert_str_eq(buf, "shared", "read(2) sees the mapping's write");
-	cr_assert_eq(meminfo_kb("Dirty:"), 4);
+	cr_assert_eq(meminfo_value("Dirty:"), 4);
 	cr_assert_eq(t->mm->rss[MM_FILEPAGES], 1);
 	kmm_sync();
-	cr_assert_eq(meminfo_kb("Dirty:"), 0, "written back");
+	cr_assert_eq(meminfo_value("Dirty:"), 0, "written back");
 	/* the PTE was cleaned: the next store faults and dirties the page again */
 	unsigned long min = t->min_flt;
 	cr_assert_eq(u_write(t, (unsigned long)a + 20, "again", 5), 0);
 	cr_assert_eq(t->min_flt - min, 1);
-	cr_assert_eq(meminfo_kb("Dirty:"), 4);
+	cr_assert_eq(meminfo_value("Dirty:"), 4);
 	kmm_sync();
 	/* the disk has both writes: drop the cache (after unmapping) and read again */
 	cr_assert_eq(task_munmap(t, (unsigned long)a, 4 * PAGE_SIZE), 0);
@@ -247,7 +225,7 @@ static void check_shared_anonymous(const char *profile)
 	cr_assert_eq(u_memset(t, (unsigned long)a, 'p', n * PAGE_SIZE), 0);
 	cr_assert_eq(t->mm->rss[MM_SHMEMPAGES], n);
 	cr_assert_eq(t->maj_flt, 0, "shmem pages come from no disk");
-	cr_assert_eq(meminfo_kb("Shmem:"), n * 4);
+	cr_assert_eq(meminfo_value("Shmem:"), n * 4);
 	struct task_struct *child = task_fork(t);
 	cr_assert_not_null(child);
 	cr_assert_eq(child->mm->rss[MM_SHMEMPAGES], 0, "fork does not copy the PTEs of a shared mapping");
@@ -277,7 +255,7 @@ static void check_shared_anonymous(const char *profile)
 	assert_machine_sane();
 	task_exit(child);
 	task_exit(t);
-	cr_assert_eq(meminfo_kb("Shmem:"), 0);
+	cr_assert_eq(meminfo_value("Shmem:"), 0);
 	cr_assert_eq(settled_free(), free0 + pgd_pages() + kobj0, "every shmem page back (and the page directory, the kernel objects)");
 	assert_machine_sane();
 }
@@ -294,7 +272,7 @@ static void check_drop_caches(const char *profile)
 	for (unsigned long i = 0; i < 32; i++)
 		cr_assert_eq(kmm_file_pread("/data/d", buf, PAGE_SIZE, i * PAGE_SIZE), PAGE_SIZE);
 	cr_assert_eq(kmm_file_cached_pages("/data/d"), 32);
-	cr_assert_eq(meminfo_kb("Cached:"), 32 * 4);
+	cr_assert_eq(meminfo_value("Cached:"), 32 * 4);
 	int fd = task_open(t, "/data/d", O_RDONLY);
 	long a = task_mmap(t, 0, 32 * PAGE_SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
 	cr_assert_eq(u_read(t, (unsigned long)a, buf, 1), 0);
@@ -447,26 +425,26 @@ static void check_timed_writeback(const char *profile)
 	struct task_struct *t = boot_task(profile);
 	make_file("/data/w", 4);
 	cr_assert_eq(kmm_file_pwrite("/data/w", "new", 3, 0), 3);
-	cr_assert_eq(meminfo_kb("Dirty:"), 4);
-	unsigned long out = vmstat("pgpgout");
+	cr_assert_eq(meminfo_value("Dirty:"), 4);
+	unsigned long out = vmstat_value("pgpgout");
 	kmm_clock_advance(20ULL * 1000000000ULL);
-	cr_assert_eq(meminfo_kb("Dirty:"), 4, "20 s: not old enough");
+	cr_assert_eq(meminfo_value("Dirty:"), 4, "20 s: not old enough");
 	kmm_clock_advance(15ULL * 1000000000ULL);
-	cr_assert_eq(meminfo_kb("Dirty:"), 0, "35 s: the flusher wrote it");
-	cr_assert_eq(vmstat("pgpgout") - out, 4, "4 KiB went out");
+	cr_assert_eq(meminfo_value("Dirty:"), 0, "35 s: the flusher wrote it");
+	cr_assert_eq(vmstat_value("pgpgout") - out, 4, "4 KiB went out");
 	cr_assert_eq(kmm_clock_ns(), 35ULL * 1000000000ULL);
 	/* the flusher off: nothing is written however long it waits */
 	cr_assert_eq(kmm_proc_write("sys/vm/dirty_writeback_centisecs", "0"), 0);
 	cr_assert_eq(kmm_file_pwrite("/data/w", "again", 5, PAGE_SIZE), 5);
 	kmm_clock_advance(3600ULL * 1000000000ULL);
-	cr_assert_eq(meminfo_kb("Dirty:"), 4);
+	cr_assert_eq(meminfo_value("Dirty:"), 4);
 	/* on again, with a shorter expiry: written at its next period */
 	cr_assert_eq(kmm_proc_write("sys/vm/dirty_expire_centisecs", "100"), 0);
 	cr_assert_eq(kmm_proc_write("sys/vm/dirty_writeback_centisecs", "200"), 0);
 	kmm_clock_advance(1999ULL * 1000000);
-	cr_assert_eq(meminfo_kb("Dirty:"), 4, "the period has not come");
+	cr_assert_eq(meminfo_value("Dirty:"), 4, "the period has not come");
 	kmm_clock_advance(1000000);
-	cr_assert_eq(meminfo_kb("Dirty:"), 0);
+	cr_assert_eq(meminfo_value("Dirty:"), 0);
 	cr_assert_eq(kmm_proc_write("sys/vm/dirty_expire_centisecs", "-1"), -EINVAL);
 	char buf[8] = { 0 };
 	cr_assert_eq(kmm_file_pread("/data/w", buf, 5, PAGE_SIZE), 5);

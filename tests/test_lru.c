@@ -16,28 +16,6 @@ static void fini(void)
 
 TestSuite(lru, .fini = fini, .timeout = 60);
 
-static unsigned long meminfo_kb(const char *field)
-{
-	char *text = kmm_proc_read("meminfo");
-	const char *at = strstr(text, field);
-	cr_assert_not_null(at, "no %s in meminfo", field);
-	unsigned long v = strtoul(at + strlen(field), NULL, 10);
-	free(text);
-	return v;
-}
-
-static unsigned long vmstat(const char *name)
-{
-	char *text = kmm_proc_read("vmstat");
-	char want[64];
-	snprintf(want, sizeof(want), "\n%s ", name);
-	const char *at = strstr(text, want);
-	cr_assert_not_null(at, "no %s in vmstat", name);
-	unsigned long v = strtoul(at + strlen(want), NULL, 10);
-	free(text);
-	return v;
-}
-
 static bool flag(const struct page *page, int bit)
 {
 	return page->flags & (1UL << bit);
@@ -68,41 +46,41 @@ static void anon_pages_batched(const char *profile)
 {
 	struct task_struct *t = boot_with_task(profile, "anon", "/bin/anon", 0x4000, 0x1000, 0x1000);
 	lru_add_drain_all();
-	unsigned long inactive0 = meminfo_kb("Inactive(anon):"), active0 = meminfo_kb("Active(anon):");
+	unsigned long inactive0 = meminfo_value("Inactive(anon):"), active0 = meminfo_value("Active(anon):");
 	long a = task_mmap(t, 0, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
 	for (int i = 0; i < FOLIO_BATCH_SIZE - 1; i++)
 		cr_assert_eq(mm_access(t, (unsigned long)a + (unsigned long)i * PAGE_SIZE, 1, true), 0);
-	cr_assert_eq(meminfo_kb("Inactive(anon):"), inactive0, "14 pages wait in the batch");
+	cr_assert_eq(meminfo_value("Inactive(anon):"), inactive0, "14 pages wait in the batch");
 	struct page *first = page_at(t, (unsigned long)a);
 	cr_assert(!flag(first, PG_lru));
 	cr_assert(flag(first, PG_swapbacked), "an anonymous page is swap-backed");
 	cr_assert_eq(page_ref_count(first), 2, "its PTE's reference and the batch's");
 	cr_assert_eq(mm_access(t, (unsigned long)a + (FOLIO_BATCH_SIZE - 1) * PAGE_SIZE, 1, true), 0);
-	cr_assert_eq(meminfo_kb("Inactive(anon):"), inactive0 + FOLIO_BATCH_SIZE * 4, "the full batch went onto the list");
+	cr_assert_eq(meminfo_value("Inactive(anon):"), inactive0 + FOLIO_BATCH_SIZE * 4, "the full batch went onto the list");
 	cr_assert(flag(first, PG_lru));
 	cr_assert(!flag(first, PG_active), "new anonymous pages start inactive");
 	cr_assert_eq(page_ref_count(first), 1, "the batch let go of it");
-	cr_assert_eq(meminfo_kb("Active(anon):"), active0);
+	cr_assert_eq(meminfo_value("Active(anon):"), active0);
 	/* the zones' counts add up to the node's, and zoneinfo shows both */
 	char *zi = kmm_proc_read("zoneinfo");
 	cr_assert_not_null(strstr(zi, "\n      nr_inactive_anon "));
 	cr_assert_not_null(strstr(zi, "\n      nr_zone_inactive_anon "));
 	free(zi);
-	cr_assert_eq(vmstat("nr_inactive_anon"), meminfo_kb("Inactive(anon):") / 4);
+	cr_assert_eq(vmstat_value("nr_inactive_anon"), meminfo_value("Inactive(anon):") / 4);
 	unsigned long zsum = 0;
 	struct zone *zone;
 	for_each_zone(zone)
 		zsum += (unsigned long)zone->vm_stat[NR_ZONE_INACTIVE_ANON];
-	cr_assert_eq(zsum * 4, meminfo_kb("Inactive(anon):"));
+	cr_assert_eq(zsum * 4, meminfo_value("Inactive(anon):"));
 	assert_verified();
 	/* more pages than a batch: all of them listed after a drain; exit takes them off */
 	cr_assert_eq(mm_access(t, (unsigned long)a, 64 * PAGE_SIZE, true), 0);
 	lru_add_drain_all();
-	cr_assert_eq(meminfo_kb("Inactive(anon):"), inactive0 + 64 * 4);
+	cr_assert_eq(meminfo_value("Inactive(anon):"), inactive0 + 64 * 4);
 	task_exit(t);
 	lru_add_drain_all();
-	cr_assert_eq(meminfo_kb("Inactive(anon):"), inactive0);
+	cr_assert_eq(meminfo_value("Inactive(anon):"), inactive0);
 	assert_machine_sane();
 }
 TEST_ON_EVERY_PROFILE(lru, anon_pages_batched, anon_pages_batched)
@@ -122,30 +100,30 @@ static void read_activates(const char *profile)
 	memset(data, 'f', sizeof(data));
 	cr_assert_eq(kmm_file_create("/data/f", data, sizeof(data)), 0);
 	char buf[4 * PAGE_SIZE];
-	unsigned long act0 = vmstat("pgactivate");
+	unsigned long act0 = vmstat_value("pgactivate");
 	cr_assert_eq(kmm_file_pread("/data/f", buf, 4 * PAGE_SIZE, 0), 4 * PAGE_SIZE);
 	lru_add_drain_all();
-	unsigned long inactive = meminfo_kb("Inactive(file):");
+	unsigned long inactive = meminfo_value("Inactive(file):");
 	cr_assert_eq(inactive, 4 * 4, "the read brought the whole file onto the inactive file list");
-	cr_assert_eq(meminfo_kb("Active(file):"), 0);
+	cr_assert_eq(meminfo_value("Active(file):"), 0);
 	cr_assert_eq(kmm_file_pread("/data/f", buf, PAGE_SIZE, 0), PAGE_SIZE);
 	lru_add_drain_all();
-	cr_assert_eq(meminfo_kb("Active(file):"), 4, "the second read activated the page");
-	cr_assert_eq(meminfo_kb("Inactive(file):"), 3 * 4);
-	cr_assert_eq(vmstat("pgactivate"), act0 + 1);
+	cr_assert_eq(meminfo_value("Active(file):"), 4, "the second read activated the page");
+	cr_assert_eq(meminfo_value("Inactive(file):"), 3 * 4);
+	cr_assert_eq(vmstat_value("pgactivate"), act0 + 1);
 	/* a third read changes nothing but PG_referenced */
 	cr_assert_eq(kmm_file_pread("/data/f", buf, PAGE_SIZE, 0), PAGE_SIZE);
 	lru_add_drain_all();
-	cr_assert_eq(vmstat("pgactivate"), act0 + 1);
+	cr_assert_eq(vmstat_value("pgactivate"), act0 + 1);
 	/* shmem pages are swap-backed: the anon lists */
 	struct task_struct *t = task_create("shm", 1000);
-	unsigned long anon0 = meminfo_kb("Inactive(anon):");
+	unsigned long anon0 = meminfo_value("Inactive(anon):");
 	long s = task_mmap(t, 0, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(s, 0);
 	cr_assert_eq(mm_access(t, (unsigned long)s, 8 * PAGE_SIZE, true), 0);
 	lru_add_drain_all();
-	cr_assert_eq(meminfo_kb("Inactive(anon):"), anon0 + 8 * 4);
-	cr_assert_eq(meminfo_kb("Inactive(file):"), 3 * 4, "no shmem page on the file lists");
+	cr_assert_eq(meminfo_value("Inactive(anon):"), anon0 + 8 * 4);
+	cr_assert_eq(meminfo_value("Inactive(file):"), 3 * 4, "no shmem page on the file lists");
 	assert_verified();
 	task_exit(t);
 	cr_assert_eq(kmm_file_unlink("/data/f"), 0);
@@ -203,7 +181,7 @@ Test(lru, two_cpus)
 	p.nr_cpus = 2;
 	boot_or_fail(&p);
 	lru_add_drain_all();
-	unsigned long inactive0 = meminfo_kb("Inactive(anon):");
+	unsigned long inactive0 = meminfo_value("Inactive(anon):");
 	struct task_struct *t[2] = { task_create("a", 1000), task_create("b", 1000) };
 	kmm_cpu_exit();
 	pthread_t th[2];
@@ -213,7 +191,7 @@ Test(lru, two_cpus)
 		pthread_join(th[i], NULL);
 	cr_assert_eq(kmm_cpu_enter(0), 0);
 	lru_add_drain_all();
-	cr_assert_eq(meminfo_kb("Inactive(anon):"), inactive0 + 80 * 4);
+	cr_assert_eq(meminfo_value("Inactive(anon):"), inactive0 + 80 * 4);
 	assert_verified();
 	task_exit(t[0]);
 	task_exit(t[1]);
@@ -254,7 +232,7 @@ static void reclaim_clean_cache(const char *profile)
 	p.profile = profile;
 	p.mem_bytes = (strcmp(profile, "x86_64") ? 64ULL : 128ULL) << 20; /* x86_64's kernel image ends at 68 MiB */
 	boot_or_fail(&p);
-	unsigned long free_kb = meminfo_kb("MemFree:"), file_pages = (free_kb / 4) * 3 / 4;
+	unsigned long free_kb = meminfo_value("MemFree:"), file_pages = (free_kb / 4) * 3 / 4;
 	make_numbered_file("/data/big", file_pages);
 	struct task_struct *mapper = task_create("mapper", 1000);
 	int fd = task_open(mapper, "/data/big", O_RDONLY);
@@ -268,18 +246,18 @@ static void reclaim_clean_cache(const char *profile)
 	for (unsigned long i = 256; i < file_pages; i++)
 		cr_assert_eq(kmm_file_pread("/data/big", buf, PAGE_SIZE, i * PAGE_SIZE), PAGE_SIZE);
 	free(buf);
-	cr_assert_geq(meminfo_kb("Cached:"), file_pages * 4 - 64, "the file is in the cache");
-	unsigned long steal0 = vmstat("pgsteal_direct");
+	cr_assert_geq(meminfo_value("Cached:"), file_pages * 4 - 64, "the file is in the cache");
+	unsigned long steal0 = vmstat_value("pgsteal_direct");
 	/* more anonymous memory than is free now */
 	struct task_struct *hog = task_create("hog", 1000);
-	unsigned long anon = (meminfo_kb("MemFree:") / 4 + file_pages / 2) * PAGE_SIZE;
+	unsigned long anon = (meminfo_value("MemFree:") / 4 + file_pages / 2) * PAGE_SIZE;
 	long a = task_mmap(hog, 0, anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
 	cr_assert_eq(u_memset(hog, (unsigned long)a, 0x77, anon), 0, "reclaim made room");
-	cr_assert_gt(vmstat("pgsteal_direct"), steal0);
-	cr_assert_gt(vmstat("pgscan_direct"), 0);
-	cr_assert_gt(vmstat("pgsteal_file"), 0);
-	cr_assert_lt(meminfo_kb("Cached:"), file_pages * 4, "cache pages went");
+	cr_assert_gt(vmstat_value("pgsteal_direct"), steal0);
+	cr_assert_gt(vmstat_value("pgscan_direct"), 0);
+	cr_assert_gt(vmstat_value("pgsteal_file"), 0);
+	cr_assert_lt(meminfo_value("Cached:"), file_pages * 4, "cache pages went");
 	/* the mapper's pages: whatever reclaim unmapped reads back from the disk */
 	for (unsigned long i = 0; i < 256; i++) {
 		cr_assert_eq(u_read(mapper, (unsigned long)fm + i * PAGE_SIZE, &c, 1), 0);
@@ -301,21 +279,21 @@ static void dirty_cache_stays(const char *profile)
 	p.profile = profile;
 	p.mem_bytes = (strcmp(profile, "x86_64") ? 64ULL : 128ULL) << 20; /* x86_64's kernel image ends at 68 MiB */
 	boot_or_fail(&p);
-	unsigned long pages = (meminfo_kb("MemFree:") / 4) / 2;
+	unsigned long pages = (meminfo_value("MemFree:") / 4) / 2;
 	make_numbered_file("/data/d", pages);
 	char *buf = malloc(PAGE_SIZE);
 	memset(buf, 0x5a, PAGE_SIZE);
 	for (unsigned long i = 0; i < pages; i++)
 		cr_assert_eq(kmm_file_pwrite("/data/d", buf, PAGE_SIZE, i * PAGE_SIZE), PAGE_SIZE);
 	free(buf);
-	unsigned long dirty = meminfo_kb("Dirty:");
+	unsigned long dirty = meminfo_value("Dirty:");
 	cr_assert_eq(dirty, pages * 4);
 	struct task_struct *hog = task_create("hog", 1000);
-	unsigned long anon = (meminfo_kb("MemFree:") / 4 + pages / 2) * PAGE_SIZE;
+	unsigned long anon = (meminfo_value("MemFree:") / 4 + pages / 2) * PAGE_SIZE;
 	long a = task_mmap(hog, 0, anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
 	cr_assert_eq(mm_access(hog, (unsigned long)a, anon, true), -ENOMEM, "only dirty pages to take");
-	cr_assert_eq(meminfo_kb("Dirty:"), dirty, "none of them was dropped");
+	cr_assert_eq(meminfo_value("Dirty:"), dirty, "none of them was dropped");
 	task_exit(hog);
 	kmm_sync();
 	cr_assert_eq(kmm_file_unlink("/data/d"), 0);

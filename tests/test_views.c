@@ -430,7 +430,7 @@ Test(views, block_table_counts_every_pageblock)
 
 /* ---- vmstat ----------------------------------------------------------------------- */
 
-static long vmstat_value(const char *text, const char *name)
+static long vmstat_in(const char *text, const char *name)
 {
 	size_t len = strlen(name);
 	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
@@ -451,7 +451,7 @@ Test(views, vmstat_names_and_order_every_profile)
 		int last = -1;
 		cr_assert_gt(nk, 3);
 		cr_assert(!strncmp(kl[0], "nr_free_pages ", 14), "%s: vmstat starts \"%s\"", profiles[i], kl[0]);
-		cr_assert_eq((unsigned long)vmstat_value(t, "nr_free_pages"), nr_free_pages());
+		cr_assert_eq((unsigned long)vmstat_in(t, "nr_free_pages"), nr_free_pages());
 		for (int l = 0; l < nk; l++) {
 			if (!*kl[l])
 				continue;
@@ -473,7 +473,7 @@ Test(views, vmstat_names_and_order_every_profile)
 			if (!strncmp(rl[r], "pgalloc_", 8) || !strncmp(rl[r], "allocstall_", 11)) {
 				char name[64];
 				sscanf(rl[r], "%63s", name);
-				vmstat_value(t, name);
+				vmstat_in(t, name);
 			}
 		cr_assert_null(strstr(t, "kswapd_wake"), "not a Linux vmstat item");
 		free(lines);
@@ -503,20 +503,20 @@ Test(views, vmstat_counts_allocations_and_frees)
 			pages += 1UL << orders[k];
 		}
 		char *mid = view("vmstat");
-		cr_assert_eq(vmstat_value(mid, "pgalloc_normal") - vmstat_value(before, "pgalloc_normal"), (long)pages,
+		cr_assert_eq(vmstat_in(mid, "pgalloc_normal") - vmstat_in(before, "pgalloc_normal"), (long)pages,
 			     "%s", profiles[i]);
-		cr_assert_eq(vmstat_value(mid, "pgfree"), vmstat_value(before, "pgfree"), "%s", profiles[i]);
+		cr_assert_eq(vmstat_in(mid, "pgfree"), vmstat_in(before, "pgfree"), "%s", profiles[i]);
 		release(h);
 		free(h);
 		char *after = view("vmstat");
-		cr_assert_eq(vmstat_value(after, "pgfree") - vmstat_value(before, "pgfree"), (long)pages, "%s",
+		cr_assert_eq(vmstat_in(after, "pgfree") - vmstat_in(before, "pgfree"), (long)pages, "%s",
 			     profiles[i]);
-		cr_assert_eq(vmstat_value(after, "pgalloc_normal"), vmstat_value(mid, "pgalloc_normal"));
-		cr_assert_eq((unsigned long)vmstat_value(after, "nr_free_pages"), nr_free_pages());
+		cr_assert_eq(vmstat_in(after, "pgalloc_normal"), vmstat_in(mid, "pgalloc_normal"));
+		cr_assert_eq((unsigned long)vmstat_in(after, "nr_free_pages"), nr_free_pages());
 		/* nothing was taken from the other zones */
 		for (size_t z = 0; z < ARRAY_SIZE(pgalloc); z++)
 			if (strstr(before, pgalloc[z]))
-				cr_assert_eq(vmstat_value(after, pgalloc[z]), vmstat_value(before, pgalloc[z]), "%s %s",
+				cr_assert_eq(vmstat_in(after, pgalloc[z]), vmstat_in(before, pgalloc[z]), "%s %s",
 					     profiles[i], pgalloc[z]);
 		free(before);
 		free(mid);

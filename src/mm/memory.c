@@ -366,17 +366,6 @@ static int do_write_file_fault(struct vm_fault *vmf)
 
 /* ---- write-protect faults --------------------------------------------------------------------- */
 
-/* trylock_page / unlock_page: PG_locked, taken with acquire and given back with release. */
-static bool trylock_page(struct page *page)
-{
-	return !(__atomic_fetch_or(&page->flags, 1UL << PG_locked, __ATOMIC_ACQUIRE) & (1UL << PG_locked));
-}
-
-static void unlock_page(struct page *page)
-{
-	__atomic_fetch_and(&page->flags, ~(1UL << PG_locked), __ATOMIC_RELEASE);
-}
-
 /*
  * do_wp_page: a write to a present read-only PTE of a writable VMA.  An
  * anonymous page is reused when this PTE holds its only reference, as

@@ -49,21 +49,6 @@
 
 #include <kmm/task.h>
 
-static inline bool page_flag(const struct page *page, int bit)
-{
-	return __atomic_load_n(&page->flags, __ATOMIC_RELAXED) & (1UL << bit);
-}
-
-static inline void page_set_flag(struct page *page, int bit)
-{
-	__atomic_fetch_or(&page->flags, 1UL << bit, __ATOMIC_RELAXED);
-}
-
-static inline void page_clear_flag(struct page *page, int bit)
-{
-	__atomic_fetch_and(&page->flags, ~(1UL << bit), __ATOMIC_RELAXED);
-}
-
 static inline struct lruvec *page_lruvec(const struct page *page)
 {
 	return &NODE_DATA(page_to_nid(page))->__lruvec;

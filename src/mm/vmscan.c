@@ -72,36 +72,6 @@ struct scan_control {
 #define DEACTIVATE_ANON 1
 #define DEACTIVATE_FILE 2
 
-static inline bool page_flag(const struct page *page, int bit)
-{
-	return __atomic_load_n(&page->flags, __ATOMIC_RELAXED) & (1UL << bit);
-}
-
-static inline void page_set_flag(struct page *page, int bit)
-{
-	__atomic_fetch_or(&page->flags, 1UL << bit, __ATOMIC_RELAXED);
-}
-
-static inline void page_clear_flag(struct page *page, int bit)
-{
-	__atomic_fetch_and(&page->flags, ~(1UL << bit), __ATOMIC_RELAXED);
-}
-
-static inline bool page_test_clear_flag(struct page *page, int bit)
-{
-	return __atomic_fetch_and(&page->flags, ~(1UL << bit), __ATOMIC_RELAXED) & (1UL << bit);
-}
-
-static bool trylock_page(struct page *page)
-{
-	return !(__atomic_fetch_or(&page->flags, 1UL << PG_locked, __ATOMIC_ACQUIRE) & (1UL << PG_locked));
-}
-
-static void unlock_page(struct page *page)
-{
-	__atomic_fetch_and(&page->flags, ~(1UL << PG_locked), __ATOMIC_RELEASE);
-}
-
 /* get_page_unless_zero: a reference, unless the page is on its way to being freed */
 static bool get_page_unless_zero(struct page *page)
 {
