@@ -691,6 +691,11 @@ struct page *filemap_fault(struct file *file, unsigned long index, unsigned int 
 /* filemap_map_pages: map(arg, index, page) for each cached page of [start, end] fault-around may map (referenced). */
 void filemap_map_pages(struct file *file, unsigned long start, unsigned long end,
 		       void (*map)(void *arg, unsigned long index, struct page *page), void *arg);
+/* kmm_usage_settle with the store's mount counted (mm/debug.c; kernel/fork.c measures the mount with it) */
+struct kmm_usage;
+void kmm_usage_settle_raw(struct kmm_usage *u);
+/* do_shared_fault / wp_page_shared: a write through a shared mapping is about to dirty page: 0 or -ENOMEM */
+int filemap_page_mkwrite(struct page *page);
 void set_page_dirty(struct page *page);
 /* a node counter of pg_data_t (nr_file_pages ...) for the node of page */
 #define mod_node_page_state(page, field, delta) \
@@ -723,6 +728,8 @@ void close_files(struct task_struct *t);
 void filemap_exit(void);
 int filemap_verify(char *why, size_t whylen);
 void drop_pagecache(void);
+/* drop_caches 2: the unused named files' dentries and inodes (mm/filemap.c) */
+void shrink_dcache_icache(void);
 void wb_kupdate(void);
 
 /* mm/rmap.c: anonymous pages find their mappings through an anon_vma (a chain of them across forks) */

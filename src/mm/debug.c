@@ -104,9 +104,21 @@ int kmm_verify(char *why, size_t whylen)
 
 void kmm_usage_settle(struct kmm_usage *u)
 {
+	/* what the store's mount took stays until shutdown (kernel/fork.c): left out, so a usage before it compares */
+	unsigned long free_pages, slab_objects, percpu_bytes;
+	kmm_usage_settle_raw(u);
+	kobj_mount_cost(&free_pages, &slab_objects, &percpu_bytes);
+	u->free_pages += free_pages;
+	u->slab_objects -= slab_objects;
+	u->percpu_bytes -= percpu_bytes;
+}
+
+void kmm_usage_settle_raw(struct kmm_usage *u)
+{
 	deferred_init_wait();
 	kmm_sync();          /* the page cache is a cache too: written back, its clean pages dropped */
 	drop_pagecache();
+	shrink_dcache_icache(); /* and the dentries and inodes of files nobody uses */
 	kmap_flush_unused();
 	u->percpu_bytes = percpu_settle(); /* the spare empty chunk too, before its area is purged */
 	vm_unmap_aliases();

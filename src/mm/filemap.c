@@ -322,6 +322,11 @@ static void __delete_from_page_cache(struct page *page)
 	struct address_space *m = page->mapping;
 	MM_BUG_ON(page_mapcount(page) > 0);
 	__page_clear_dirty(page);
+	if (PAGE_FLAG(page, PG_private)) { /* try_to_free_buffers: the page's buffer_heads go with it */
+		kobj_free_buffers((void *)page->private);
+		page->private = 0;
+		__atomic_fetch_and(&page->flags, ~(1UL << PG_private), __ATOMIC_RELAXED);
+	}
 	m->pages[page->index] = NULL;
 	m->nrpages--;
 	xa_delete(m, page->index);
@@ -607,7 +612,65 @@ void set_page_dirty(struct page *page)
 	pthread_mutex_unlock(&filemap_lock);
 }
 
+/*
+ * A named file's page is about to be written (ext4's write_begin and
+ * page_mkwrite: create_empty_buffers): its buffer_heads, if it has none
+ * yet; the head is page->private and PG_private says so.  shmem pages
+ * have none.  0, or -ENOMEM when they cannot be had.
+ */
+static int __page_get_buffers(struct page *page)
+{
+	if (PAGE_FLAG(page, PG_private) || ((struct address_space *)page->mapping)->host->shmem)
+		return 0;
+	void *head = kobj_alloc_buffers(page);
+	if (!head)
+		return -ENOMEM;
+	page->private = (unsigned long)head;
+	__atomic_fetch_or(&page->flags, 1UL << PG_private, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* ext4_page_mkwrite (block_page_mkwrite) then set_page_dirty: -ENOMEM is its VM_FAULT_OOM, the page untouched. */
+int filemap_page_mkwrite(struct page *page)
+{
+	pthread_mutex_lock(&filemap_lock);
+	int err = __page_get_buffers(page);
+	if (!err)
+		__page_mark_dirty(page);
+	pthread_mutex_unlock(&filemap_lock);
+	return err;
+}
+
 /* ---- inodes and files ------------------------------------------------------------------ */
+
+/*
+ * iget: a named file's in-core objects (ext4 inode, its LSM blob, its
+ * dentry) when a lookup finds them evicted; 0 or -ENOMEM.  shmem inodes
+ * keep theirs for life.
+ */
+static int __inode_get_core(struct inode *inode)
+{
+	if (inode->shmem || inode->obj)
+		return 0;
+	return kobj_ext4_inode_alloc(inode, inode->path);
+}
+
+/*
+ * drop_caches 2, or memory being settled: the dentries and inodes of named
+ * files nobody uses - no file open, no page cached (prune_icache would
+ * have dropped clean pages first) - are freed; the file stays on the disk
+ * and the next lookup reads its inode in again.
+ */
+void shrink_dcache_icache(void)
+{
+	pthread_mutex_lock(&filemap_lock);
+	for (int i = 0; i < nr_store; i++) {
+		struct inode *inode = store[i];
+		if (inode->obj && inode->i_count == 1 && !inode->i_mapping.nrpages)
+			kobj_ext4_inode_free(inode);
+	}
+	pthread_mutex_unlock(&filemap_lock);
+}
 
 static struct inode *inode_alloc(const char *path, bool shmem)
 {
@@ -636,9 +699,13 @@ static void __iput(struct inode *inode)
 	xa_destroy(m);
 	free(m->pages);
 	list_del(&inode->i_list);
-	kobj_free(KOBJ_DENTRY, inode->dentry);
-	security_inode_free(inode->i_security);
-	kobj_free(KOBJ_SHMEM_INODE, inode->obj);
+	if (inode->shmem) {
+		kobj_free(KOBJ_DENTRY, inode->dentry);
+		security_inode_free(inode->i_security);
+		kobj_free(KOBJ_SHMEM_INODE, inode->obj);
+	} else {
+		kobj_ext4_inode_free(inode);
+	}
 	free(inode->disk);
 	free(inode->path);
 	free(inode);
@@ -714,7 +781,13 @@ static struct inode *__store_create(const char *path, int *err)
 		store_cap = cap;
 	}
 	struct inode *inode = inode_alloc(path, false);
-	if (!inode) {
+	if (!inode || kobj_ext4_inode_alloc(inode, path)) {
+		if (inode) { /* as if never made: its number too */
+			list_del(&inode->i_list);
+			next_ino--;
+			free(inode->path);
+			free(inode);
+		}
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -749,6 +822,8 @@ int kmm_file_create(const char *path, const void *data, unsigned long size)
 		return err;
 	if (!M)
 		return -ENODEV;
+	if ((err = kobj_ext4_mount()))
+		return err;
 	pthread_mutex_lock(&filemap_lock);
 	struct inode *inode = __store_create(path, &err);
 	if (inode) {
@@ -831,6 +906,8 @@ struct file *filemap_open(const char *path, int flags, int *err)
 		return NULL;
 	}
 	unsigned int mode = (acc != O_WRONLY ? FMODE_READ : 0) | (acc != O_RDONLY ? FMODE_WRITE : 0);
+	if ((flags & O_CREAT) && (*err = kobj_ext4_mount()))
+		return NULL;
 	pthread_mutex_lock(&filemap_lock);
 	int i = __store_index(path);
 	struct inode *inode = i >= 0 ? store[i] : NULL;
@@ -841,6 +918,8 @@ struct file *filemap_open(const char *path, int flags, int *err)
 		*err = -ENOENT;
 	else if (!inode && !(inode = __store_create(path, err)))
 		; /* *err set */
+	else if (__inode_get_core(inode))
+		*err = -ENOMEM;
 	else if (!(f = file_alloc(inode, mode)))
 		*err = -ENOMEM;
 	bool truncate = f && (flags & O_TRUNC) && (mode & FMODE_WRITE) && inode->i_size;
@@ -872,7 +951,9 @@ long kmm_file_pread(const char *path, void *buf, unsigned long len, unsigned lon
 {
 	pthread_mutex_lock(&filemap_lock);
 	struct inode *inode = __store_lookup(path);
-	long done = inode ? 0 : -ENOENT;
+	long done = !inode ? -ENOENT : __inode_get_core(inode) ? -ENOMEM : 0;
+	if (done)
+		inode = NULL;
 	while (inode && off < inode->i_size && (unsigned long)done < len) {
 		unsigned long index = off >> PAGE_SHIFT, in = off & ~PAGE_MASK;
 		unsigned long n = min(min(PAGE_SIZE - in, len - (unsigned long)done), inode->i_size - off);
@@ -897,12 +978,18 @@ long kmm_file_pwrite(const char *path, const void *buf, unsigned long len, unsig
 		return -EFBIG;
 	pthread_mutex_lock(&filemap_lock);
 	struct inode *inode = __store_lookup(path);
-	long done = inode ? 0 : -ENOENT;
+	long done = !inode ? -ENOENT : __inode_get_core(inode) ? -ENOMEM : 0;
+	if (done)
+		inode = NULL;
 	while (inode && (unsigned long)done < len) {
 		unsigned long index = off >> PAGE_SHIFT, in = off & ~PAGE_MASK;
 		unsigned long n = min(PAGE_SIZE - in, len - (unsigned long)done);
 		int err = 0;
 		struct page *page = __get_page(inode, index, NULL, &err);
+		if (page && (err = __page_get_buffers(page))) {
+			put_page(page);
+			page = NULL;
+		}
 		if (!page) {
 			done = done ? done : err;
 			break;
@@ -1200,11 +1287,12 @@ int task_stat(struct task_struct *t, const char *path, unsigned long *size)
 		return -ENOMEM;
 	pthread_mutex_lock(&filemap_lock);
 	struct inode *inode = __store_lookup(path);
-	if (inode && size)
+	err = !inode ? -ENOENT : __inode_get_core(inode) ? -ENOMEM : 0;
+	if (!err && size)
 		*size = inode->i_size;
 	pthread_mutex_unlock(&filemap_lock);
 	kobj_putname(name);
-	return inode ? 0 : -ENOENT;
+	return err;
 }
 
 int task_close(struct task_struct *t, int fd)
