@@ -730,13 +730,24 @@ void fput(struct file *f)
 	free(f);
 }
 
-static struct file *file_alloc(struct inode *inode, unsigned int mode)
+/* alloc_empty_file: the filp object and its LSM blob, both or neither (false) */
+static bool file_objs_alloc(void **obj, void **sec)
+{
+	*obj = kobj_alloc(KOBJ_FILP);
+	*sec = *obj ? security_file_alloc() : NULL;
+	if (!*sec) {
+		kobj_free(KOBJ_FILP, *obj);
+		*obj = NULL;
+	}
+	return *sec != NULL;
+}
+
+/* A struct file of inode around the objects file_objs_alloc gave (given back if it fails). */
+static struct file *__file_alloc(struct inode *inode, unsigned int mode, void *obj, void *sec)
 {
 	struct file *f = malloc(sizeof(*f));
-	void *obj = kobj_alloc(KOBJ_FILP); /* alloc_empty_file */
-	void *sec = obj ? security_file_alloc() : NULL;
-	if (!f || !sec) {
-		free(f);
+	if (!f) {
+		security_file_free(sec);
 		kobj_free(KOBJ_FILP, obj);
 		return NULL;
 	}
@@ -744,6 +755,12 @@ static struct file *file_alloc(struct inode *inode, unsigned int mode)
 	*f = (struct file){ inode, mode, 1, { .ra_pages = inode->shmem ? 0 : VM_READAHEAD_PAGES }, obj, sec };
 	inode->i_count++;
 	return f;
+}
+
+static struct file *file_alloc(struct inode *inode, unsigned int mode)
+{
+	void *obj, *sec;
+	return file_objs_alloc(&obj, &sec) ? __file_alloc(inode, mode, obj, sec) : NULL;
 }
 
 static int __store_index(const char *path)
@@ -908,6 +925,11 @@ struct file *filemap_open(const char *path, int flags, int *err)
 	unsigned int mode = (acc != O_WRONLY ? FMODE_READ : 0) | (acc != O_RDONLY ? FMODE_WRITE : 0);
 	if ((flags & O_CREAT) && (*err = kobj_ext4_mount()))
 		return NULL;
+	void *fobj, *fsec; /* path_openat takes the file first, then looks the name up (and creates it) */
+	if (!file_objs_alloc(&fobj, &fsec)) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	pthread_mutex_lock(&filemap_lock);
 	int i = __store_index(path);
 	struct inode *inode = i >= 0 ? store[i] : NULL;
@@ -916,12 +938,16 @@ struct file *filemap_open(const char *path, int flags, int *err)
 		*err = -EEXIST;
 	else if (!inode && !(flags & O_CREAT))
 		*err = -ENOENT;
-	else if (!inode && !(inode = __store_create(path, err)))
-		; /* *err set */
-	else if (__inode_get_core(inode))
+	else if (!inode)
+		inode = __store_create(path, err);
+	if (!*err)
+		*err = __inode_get_core(inode);
+	if (*err) {
+		security_file_free(fsec);
+		kobj_free(KOBJ_FILP, fobj);
+	} else if (!(f = __file_alloc(inode, mode, fobj, fsec))) { /* it gives them back if it fails */
 		*err = -ENOMEM;
-	else if (!(f = file_alloc(inode, mode)))
-		*err = -ENOMEM;
+	}
 	bool truncate = f && (flags & O_TRUNC) && (mode & FMODE_WRITE) && inode->i_size;
 	pthread_mutex_unlock(&filemap_lock);
 	if (truncate) {
