@@ -1,8 +1,9 @@
 /*
  * fork.c - the kernel objects of processes and files: the slab caches
  * Linux 6.1 keeps them in, and the kernel stacks, as kernel/fork.c,
- * kernel/pid.c, kernel/cred.c, mm/rmap.c, fs/dcache.c, fs/file_table.c and
- * mm/shmem.c create them.
+ * kernel/pid.c, kernel/cred.c, mm/rmap.c, fs/dcache.c, fs/file_table.c,
+ * mm/shmem.c, fs/buffer.c and the ext4, jbd2 and mbcache modules create
+ * them.
  *
  * kmm's processes and files are host structs (struct task_struct,
  * mm_struct, vm_area_struct, anon_vma, file, inode of kmm/task.h and
@@ -19,7 +20,9 @@
  *   host anon_vma           --obj ; each anon_vma_chain --obj--> [vma anon_vma ...]
  *   host struct file        --obj-----------> [struct file]         filp
  *   host struct inode (shmem) --obj --dentry-> shmem_inode_cache, dentry
+ *   host struct inode (named) --obj --dentry-> ext4_inode_cache, dentry
  *   host address_space      --xa -----------> [xa_node]...          radix_tree_node
+ *   struct page (written)   --private ------> [buffer_head] ring    buffer_head
  *
  * Nothing in simulated RAM points back at a host struct: where kmm writes
  * into an object it writes what Linux keeps there, at Linux's offset for
@@ -37,7 +40,7 @@
  * x86_64's).  They are created in start_kernel's order (pid_idr_init,
  * anon_vma_init, cred_init, fork_init, proc_caches_init, security_init,
  * vfs_caches_init, shmem_init; radix_tree_init's radix_tree_node before
- * them all),
+ * them all, buffer_init's buffer_head after them),
  * so kmem_cache_create merges them as Linux does: on i386 fs_cache is an
  * alias of pid and on x86_64 of anon_vma_chain; the caches with a
  * constructor (anon_vma, sighand_cache, shmem_inode_cache) or a usercopy
@@ -73,6 +76,24 @@
  *     (mm/filemap.c).  Shared anonymous memory: shmem_inode_cache and
  *     its lsm_inode_cache blob + dentry + filp (shmem_zero_setup).
  *   the page cache: the xarray nodes its pages need (mm/filemap.c).
+ *   the store's files (mm/filemap.c): the first create (kmm_file_create,
+ *     open with O_CREAT) mounts the store - kobj_ext4_mount makes the
+ *     caches insmod mbcache, jbd2 and ext4 and then mount make
+ *     (KOBJ_MBCACHE .. KOBJ_EXT4_GROUPINFO; names, sizes, flags from the
+ *     captures in tests/data/ext4/), once per boot; a named inode owns a
+ *     dentry, an ext4_inode_cache object and its lsm_inode_cache blob
+ *     while it is in core: from its create or a lookup (open, stat,
+ *     read, write) to its last reference, or until drop_caches 2 evicts
+ *     it unused; a page-cache page of it that is written gets its
+ *     buffer_heads (alloc_page_buffers: GFP_NOFS | __GFP_ACCOUNT |
+ *     __GFP_NOFAIL, one per 4 KiB block), freed when the page leaves
+ *     the cache.
+ *   What the mount keeps lasts until shutdown: it is measured by settling
+ *     the usage around it (the caches' descriptors and per-CPU slabs),
+ *     and kmm_usage_settle leaves it out, so "nothing lost" compares a
+ *     usage taken before the first file with one after.  The mount is
+ *     measured on one CPU: one amid other CPUs' allocations would count
+ *     theirs (the stress driver mounts before its CPUs start).
  * Any of these may fail (failslab reaches them all): fork returns NULL
  * (-ENOMEM), exec, mmap, open and a page-cache read -ENOMEM (a failed
  * kmem_cache_zalloc in alloc_empty_file is -ENOMEM; -ENFILE is for
@@ -85,9 +106,9 @@
  * the node's NR_KERNEL_STACK_KB (meminfo KernelStack, vmstat
  * nr_kernel_stack).  Not modelled: the per-CPU cache of two freed vmap
  * stacks (free_thread_stack keeps them; kmm frees at once so that "nothing
- * lost" sees no vmap area left), the ext4 inodes and dentries of the named
- * files of the store (they stand for the disk's files, which kmm keeps
- * outside RAM) and the maple tree's nodes (the VMA index is kmm's own).
+ * lost" sees no vmap area left), the objects ext4's mount keeps (see
+ * kobj_ext4_mount), its writeback's, dentries' external names, and the
+ * maple tree's nodes (the VMA index is kmm's own).
  *
  * Locking: none of its own; the slab allocator's locks.  Callers may hold
  * mmap_lock (the VMA paths) but never tasks_lock when they allocate.

@@ -38,7 +38,21 @@
  * Kernel memory: every struct file owns a filp object, every shmem inode
  * a shmem_inode_cache object and a dentry (shmem_kernel_file_setup), in
  * simulated RAM (kernel/fork.c); open fails with -ENOMEM when one cannot
- * be had.  The store's named inodes stand for the disk's and take none.
+ * be had.  The store is an ext4 filesystem, mounted when its first file
+ * is made (kobj_ext4_mount).  A named inode is in core - owns a dentry,
+ * an ext4_inode_cache object and its LSM blob - from its create or any
+ * lookup (open, stat, read, write: __inode_get_core, -ENOMEM without
+ * them) until its last reference, or until drop_caches 2 (and settling
+ * the usage) evicts it while nothing uses it: no file open, no page
+ * cached (shrink_dcache_icache).  So: i_count > 1 or nrpages > 0 =>
+ * in core.  A page of a named file gets its buffer_heads (page->private,
+ * PG_private) the first time it is written - kmm_file_pwrite, or a store
+ * through a shared mapping (filemap_page_mkwrite, called by the fault
+ * before the page is dirtied; -ENOMEM fails the fault as VM_FAULT_OOM
+ * would) - and they go when the page leaves the cache
+ * (try_to_free_buffers).  The reference attach_page_private takes for
+ * them is not taken.  Open takes its struct file before it looks the name
+ * up, as path_openat does, so a failed O_CREAT makes no file.
  * Each address_space holds the radix_tree_node objects 6.1's xarray would
  * need for the indices it caches (see "the xarray's nodes" below); adding
  * a page fails with -ENOMEM when a node cannot be had.
