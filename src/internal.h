@@ -645,9 +645,10 @@ struct inode {
 	unsigned long nr_dirty;  /* dirty pages in i_mapping (filemap_lock) */
 	u64 dirtied_when;        /* clock_ns when the first of them became dirty */
 	struct list_head i_list; /* every live inode, named or not (filemap_lock) */
-	void *obj;               /* shmem: its shmem_inode_cache object in simulated RAM (kernel/fork.c); NULL for the store's */
-	void *dentry;            /* shmem: its dentry object (d_alloc_pseudo) */
-	void *i_security;        /* shmem: its lsm_inode_cache blob (security_inode_alloc) */
+	void *obj;               /* its shmem_inode_cache or ext4_inode_cache object in simulated RAM (kernel/fork.c);
+				    NULL while a named one is not in core (filemap_lock) */
+	void *dentry;            /* its dentry object (d_alloc_pseudo for shmem, d_alloc for a named one) */
+	void *i_security;        /* its lsm_inode_cache blob (security_inode_alloc) */
 };
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2

@@ -376,9 +376,8 @@ void kobj_mount_cost(unsigned long *free_pages, unsigned long *slab_objects, uns
  * inline ones would take an external name (kmalloc) in Linux; kmm does
  * not take it.
  */
-int kobj_ext4_inode_alloc(struct inode *inode, const char *path)
+int kobj_ext4_inode_alloc(struct inode *inode)
 {
-	(void)path;
 	void *dentry = kobj_alloc(KOBJ_DENTRY);
 	void *obj = dentry ? kobj_alloc(KOBJ_EXT4_INODE) : NULL;
 	void *isec = obj ? security_inode_alloc() : NULL;

@@ -133,7 +133,7 @@ void *kobj_alloc_buffers(struct page *page);
 void kobj_free_buffers(void *head);
 /* the ext4 inode of a named file, its LSM blob and its dentry, all or none: 0 or -ENOMEM */
 struct inode;
-int kobj_ext4_inode_alloc(struct inode *inode, const char *path);
+int kobj_ext4_inode_alloc(struct inode *inode);
 void kobj_ext4_inode_free(struct inode *inode);
 
 /* A task's objects but its mm: 0 or -ENOMEM (nothing kept); given back at exit, and at the last put. */

@@ -666,7 +666,7 @@ static int __inode_get_core(struct inode *inode)
 {
 	if (inode->shmem || inode->obj)
 		return 0;
-	return kobj_ext4_inode_alloc(inode, inode->path);
+	return kobj_ext4_inode_alloc(inode);
 }
 
 /*
@@ -812,7 +812,7 @@ static struct inode *__store_create(const char *path, int *err)
 		store_cap = cap;
 	}
 	struct inode *inode = inode_alloc(path, false);
-	if (!inode || kobj_ext4_inode_alloc(inode, path)) {
+	if (!inode || kobj_ext4_inode_alloc(inode)) {
 		if (inode) { /* as if never made: its number too */
 			list_del(&inode->i_list);
 			next_ino--;
@@ -1184,12 +1184,22 @@ int filemap_verify(char *why, size_t whylen)
 			n++;
 			dirty += PAGE_FLAG(page, PG_dirty) ? 1 : 0;
 			mapped += page_mapcount(page) > 0; /* relaxed: other CPUs' faults change it */
+			if (!!PAGE_FLAG(page, PG_private) != !!page->private || (page->private && inode->shmem)) {
+				snprintf(why, whylen, "%s: the cache page at index %lu has PG_private %d, private %#lx",
+					 inode->path, k, !!PAGE_FLAG(page, PG_private), page->private);
+				ret = -EINVAL;
+			}
 			if (page->mapping != m || page->index != k || page_ref_count(page) < 1 + page_mapcount(page)) {
 				snprintf(why, whylen, "%s: the cache page at index %lu has mapping %p index %lu refcount %d "
 					 "mapcount %d", inode->path, k, page->mapping, page->index, page_ref_count(page),
 					 page_mapcount(page));
 				ret = -EINVAL;
 			}
+		}
+		if (!ret && (inode->i_count > 1 || m->nrpages) && !inode->obj) {
+			snprintf(why, whylen, "%s: %d references and %lu pages, but no inode object in RAM", inode->path,
+				 inode->i_count, m->nrpages);
+			ret = -EINVAL;
 		}
 		if (!ret && n != m->nrpages) {
 			snprintf(why, whylen, "%s: %lu pages cached, nrpages says %lu", inode->path, n, m->nrpages);
