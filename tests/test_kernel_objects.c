@@ -566,7 +566,7 @@ static void ext4_file_objects(const char *profile)
 	assert_delta(&c, inode, "create");
 	c = count_now(); /* the ext4 caches exist now */
 	long none[NR_KOBJ] = { 0 };
-	char buf[PAGE_SIZE];
+	char buf[2 * PAGE_SIZE];
 	cr_assert_eq(kmm_file_pread("/var/log/syslog", buf, PAGE_SIZE, 0), PAGE_SIZE);
 	assert_delta(&c, none, "a read: no buffers");
 	memset(buf, 'w', sizeof(buf));
