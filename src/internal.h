@@ -303,10 +303,20 @@ struct kmm_image {                /* the kernel image's physical layout */
 	u64 text, etext, rodata, erodata, data, edata, init, einit, bss, ebss; /* [start, end) */
 };
 
+/* A per-CPU batch of pages on their way to the LRU lists (struct folio_batch: PAGEVEC_SIZE) */
+#define FOLIO_BATCH_SIZE 15
+struct folio_batch {
+	unsigned int nr;
+	struct page *pages[FOLIO_BATCH_SIZE];
+};
+
 /* A simulated CPU: the host thread that entered it owns its per-CPU data. */
 struct kmm_cpu {
 	pthread_mutex_t lock;             /* held by the thread running on this CPU */
 	int drain_pending;                /* another CPU asked for the pcp lists back */
+	int lru_drain_pending;            /* ... for its LRU batches (lru_add_drain_all) */
+	struct folio_batch lru_add;       /* cpu_fbatches.lru_add: new pages for the LRU */
+	struct folio_batch lru_activate;  /* cpu_fbatches.activate: pages to move to an active list */
 	unsigned long events[NR_VM_EVENT_ITEMS]; /* vm events counted on this CPU */
 };
 
@@ -562,6 +572,18 @@ static inline void count_vm_events(enum vm_event_item item, unsigned long n)
 #define count_vm_event(item) count_vm_events(item, 1)
 unsigned long sum_vm_event(enum vm_event_item item);
 void kmm_on_each_cpu(void (*fn)(int cpu, void *arg), void (*ask)(int cpu, void *arg), void *arg);
+
+/* the LRU lists (mm/swap.c) */
+struct vm_area_struct;
+void lruvec_init(struct lruvec *lruvec);
+void folio_add_lru(struct page *page);           /* a new page for the LRU (the batch takes a reference) */
+void folio_add_lru_vma(struct page *page, struct vm_area_struct *vma);
+void folio_mark_accessed(struct page *page);     /* mark_page_accessed */
+void lru_add_drain(void);                        /* this CPU's batches onto the lists */
+void lru_add_drain_all(void);                    /* every CPU's */
+void lru_cache_release(struct page *page);       /* its last reference went: off the LRU */
+unsigned long lru_pages(enum lru_list lru);      /* Σ nodes */
+int lru_verify(char *why, size_t whylen);
 
 /* slab (mm/slab_common.c) */
 void kmem_cache_init(void);

@@ -58,6 +58,7 @@ static unsigned long status_kb(struct task_struct *t, const char *field)
 
 static unsigned long settled_free(void)
 {
+	lru_add_drain_all(); /* the LRU batches' references */
 	kmm_slab_shrink_all();
 	drain_all_pages(NULL);
 	return nr_free_pages();

@@ -60,9 +60,38 @@ enum zone_watermarks {
 };
 
 /* Per-zone counters (vm_stat), defined once; printed by vmstat.c. */
-#define KMM_ZONE_STATS(X) \
-	X(NR_FREE_PAGES, "nr_free_pages") \
+#define KMM_ZONE_STATS(X)                               \
+	X(NR_FREE_PAGES, "nr_free_pages")               \
+	X(NR_ZONE_INACTIVE_ANON, "nr_zone_inactive_anon") \
+	X(NR_ZONE_ACTIVE_ANON, "nr_zone_active_anon")     \
+	X(NR_ZONE_INACTIVE_FILE, "nr_zone_inactive_file") \
+	X(NR_ZONE_ACTIVE_FILE, "nr_zone_active_file")     \
+	X(NR_ZONE_UNEVICTABLE, "nr_zone_unevictable")     \
 	X(NR_FREE_CMA_PAGES, "nr_free_cma")
+#define NR_ZONE_LRU_BASE NR_ZONE_INACTIVE_ANON
+
+/*
+ * The LRU lists of a node (mm/swap.c): anonymous and file pages each on an
+ * inactive and an active list, and the pages reclaim may not take.  The
+ * order is Linux's: LRU_ACTIVE is added to an inactive list's index, and
+ * the file lists follow the anon ones.
+ */
+enum lru_list {
+	LRU_INACTIVE_ANON,
+	LRU_ACTIVE_ANON,
+	LRU_INACTIVE_FILE,
+	LRU_ACTIVE_FILE,
+	LRU_UNEVICTABLE,
+	NR_LRU_LISTS
+};
+#define LRU_ACTIVE 1
+#define LRU_FILE 2
+
+struct lruvec {
+	struct list_head lists[NR_LRU_LISTS]; /* newest at the head */
+	long nr_pages[NR_LRU_LISTS];          /* pages on each (NR_INACTIVE_ANON ..., atomic for readers) */
+	pthread_mutex_t lru_lock;             /* the lists and PG_lru/PG_active of the pages on them */
+};
 
 /* Events counted per CPU (vm_event_item), defined once; /proc/vmstat prints them. */
 #define KMM_VM_EVENTS(X)                          \
@@ -81,6 +110,8 @@ enum zone_watermarks {
 	X(ALLOCSTALL_MOVABLE, "allocstall_movable") \
 	X(ALLOCSTALL_DEVICE, "allocstall_device") \
 	X(PGFREE, "pgfree")                       \
+	X(PGACTIVATE, "pgactivate")               \
+	X(PGDEACTIVATE, "pgdeactivate")           \
 	X(PGFAULT, "pgfault")                     \
 	X(PGMAJFAULT, "pgmajfault")               \
 	X(COMPACTSTALL, "compact_stall")          \
@@ -189,6 +220,7 @@ typedef struct pglist_data {
 	long nr_anon_mapped;                      /* anonymous pages some PTE maps */
 	long nr_page_table_pages;                 /* page-table pages from the buddy allocator (PageTable) */
 	long nr_kernel_stack;                     /* KiB of tasks' kernel stacks (NR_KERNEL_STACK_KB, atomic) */
+	struct lruvec __lruvec;                   /* the node's LRU lists (no memory cgroups: the only one) */
 } pg_data_t;
 
 static inline unsigned long zone_end_pfn(const struct zone *zone)

@@ -34,6 +34,11 @@
 
 /* Per-node counters (pg_data_t's nr_* fields), in pages. */
 enum node_stat_item {
+	NR_INACTIVE_ANON,        /* the LRU lists' sizes, in enum lru_list order (Active(anon) ...) */
+	NR_ACTIVE_ANON,
+	NR_INACTIVE_FILE,
+	NR_ACTIVE_FILE,
+	NR_UNEVICTABLE,
 	NR_ANON_MAPPED,          /* anonymous pages some PTE maps (meminfo AnonPages) */
 	NR_FILE_MAPPED,          /* page-cache pages some PTE maps (Mapped) */
 	NR_FILE_PAGES,           /* the page cache, shmem included (Cached) */

@@ -100,7 +100,7 @@ int kmm_verify(char *why, size_t whylen)
 	}
 	if (vmap_area_verify(why, whylen) || kmap_verify(why, whylen) || tasks_verify(why, whylen) ||
 	    filemap_verify(why, whylen) || slab_verify_all(why, whylen) || percpu_verify(why, whylen) ||
-	    trace_verify(why, whylen) || mt_verify_registered(why, whylen))
+	    trace_verify(why, whylen) || mt_verify_registered(why, whylen) || lru_verify(why, whylen))
 		return -EINVAL;
 	return 0;
 }
@@ -119,6 +119,7 @@ void kmm_usage_settle(struct kmm_usage *u)
 void kmm_usage_settle_raw(struct kmm_usage *u)
 {
 	deferred_init_wait();
+	lru_add_drain_all(); /* the batches' references first: then a cached page's only one is the cache's */
 	kmm_sync();          /* the page cache is a cache too: written back, its clean pages dropped */
 	drop_pagecache();
 	shrink_dcache_icache(); /* and the dentries and inodes of files nobody uses */

@@ -327,6 +327,7 @@ static int __add_to_page_cache(struct address_space *m, struct page *page, unsig
 		__atomic_fetch_or(&page->flags, 1UL << PG_swapbacked, __ATOMIC_RELAXED);
 		mod_node_page_state(page, nr_shmem, 1);
 	}
+	folio_add_lru(page); /* filemap_add_folio: inactive file (shmem: inactive anon) */
 	return 0;
 }
 
@@ -347,9 +348,12 @@ static void __delete_from_page_cache(struct page *page)
 	mod_node_page_state(page, nr_file_pages, -1);
 	if (m->host->shmem)
 		mod_node_page_state(page, nr_shmem, -1);
-	/* PG_reclaim is PG_readahead here: a marker never reached must not follow the page out */
-	__atomic_fetch_and(&page->flags, ~((1UL << PG_uptodate) | (1UL << PG_swapbacked) | (1UL << PG_reclaim)),
-			   __ATOMIC_RELAXED);
+	/*
+	 * PG_reclaim is PG_readahead here: a marker never reached must not
+	 * follow the page out.  PG_swapbacked stays: it names the page's LRU
+	 * list until the page is freed (which clears it).
+	 */
+	__atomic_fetch_and(&page->flags, ~((1UL << PG_uptodate) | (1UL << PG_reclaim)), __ATOMIC_RELAXED);
 	page->mapping = NULL;
 	page->index = 0;
 	put_page(page);
@@ -1004,6 +1008,7 @@ long kmm_file_pread(const char *path, void *buf, unsigned long len, unsigned lon
 			break;
 		}
 		memcpy((char *)buf + done, (char *)ram_host(page_to_phys(page)) + in, n);
+		folio_mark_accessed(page); /* filemap_read: once per page a read touches */
 		put_page(page);
 		done += (long)n;
 		off += n;

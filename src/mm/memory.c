@@ -221,6 +221,7 @@ static int wp_page_copy(struct vm_fault *vmf, struct page *src)
 	if (src)
 		memcpy(ram_host(page_to_phys(new)), ram_host(page_to_phys(src)), PAGE_SIZE); /* copy_user_highpage */
 	page_add_new_anon_rmap(new, vmf->vma, vmf->addr);
+	folio_add_lru_vma(new, vmf->vma);
 	if (vmf->pte & _PAGE_PRESENT)
 		flush_tlb_mm_range(mm, vmf->addr, vmf->addr + PAGE_SIZE); /* ptep_clear_flush */
 	set_pte(vmf, new, true);
@@ -400,6 +401,9 @@ static int do_wp_page(struct vm_fault *vmf)
 		pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY);
 		return 0;
 	}
+	/* a reference from this CPU's LRU batch is not a sharer (6.1 drains it; other CPUs' it cannot see) */
+	if (old && PageAnon(old) && !(__atomic_load_n(&old->flags, __ATOMIC_RELAXED) & (1UL << PG_lru)))
+		lru_add_drain();
 	if (old && PageAnon(old) && __atomic_load_n(&old->_refcount, __ATOMIC_ACQUIRE) == 1 && trylock_page(old)) {
 		bool reuse = __atomic_load_n(&old->_refcount, __ATOMIC_ACQUIRE) == 1 && !anon_vma_prepare(vmf->vma);
 		if (reuse)
@@ -519,6 +523,10 @@ static phys_addr_t translate(struct mm_struct *mm, unsigned long addr, bool writ
 	pteval_t pte = pte_get(wc->table, idx);
 	if (!(pte & _PAGE_PRESENT) || !(pte & _PAGE_USER) || (write && !(pte & _PAGE_RW)))
 		return 0;
+	/* the MMU's part: the access sets the accessed bit, a write the dirty bit (reclaim reads them) */
+	pteval_t set = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+	if ((pte & set) != set)
+		pte_set(wc->table, idx, pte | set);
 	return (pte & PTE_PFN_MASK) | (addr & ~PAGE_MASK);
 }
 
@@ -687,14 +695,18 @@ static void zap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pt
 	pte_set(table, idx, 0);
 	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
 	if (pfn != zero_pfn()) {
-		page_remove_rmap(pfn_to_page(pfn), mm);
-		put_page(pfn_to_page(pfn));
+		struct page *page = pfn_to_page(pfn);
+		if (!PageAnon(page) && (pte & _PAGE_ACCESSED))
+			folio_mark_accessed(page); /* zap_pte_range: a young file page was in use */
+		page_remove_rmap(page, mm);
+		put_page(page);
 	}
 }
 
 /* zap_page_range: drop every PTE of [start, end), then the tables left empty. */
 void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
+	lru_add_drain(); /* free_pages_and_swap_cache: this CPU's batch lets go of the pages first */
 	flush_tlb_mm_range(mm, start, end);
 	walk_ptes(mm, start, end, zap_pte, mm);
 	user_free_pgtables(mm->pgd, start, end);

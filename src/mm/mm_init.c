@@ -143,6 +143,7 @@ static pg_data_t *pgdat_alloc(int nid)
 		abort();
 	pgdat->node_id = nid;
 	pgdat->first_deferred_pfn = ~0UL;
+	lruvec_init(&pgdat->__lruvec);
 	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
 		struct zone *zone = &pgdat->node_zones[z];
 		zone->zone_pgdat = pgdat;

@@ -1089,7 +1089,7 @@ static inline bool free_pages_prepare(struct page *page, unsigned int order, boo
 			}
 		}
 	}
-	page->flags &= ~ALLOC_ORDER_MASK;
+	page->flags &= ~(ALLOC_ORDER_MASK | PAGE_FLAGS_CHECK_AT_PREP); /* the owner's flags go with it */
 	page->private = 0;
 	return true;
 }
@@ -1257,8 +1257,10 @@ void put_page(struct page *page)
 		bad_page(page, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)");
 		return;
 	}
-	if (page_ref_dec_return(page) == 0)
+	if (page_ref_dec_return(page) == 0) {
+		lru_cache_release(page); /* __folio_put -> __page_cache_release */
 		free_the_page(page, PageHead(page) ? compound_order(page) : (unsigned)max(get_alloc_order(page), 0), false);
+	}
 }
 
 /* ---- addresses ----------------------------------------------------------------------------- */

@@ -289,6 +289,7 @@ static void rss_add(struct mm_struct *mm, const struct page *page, long delta)
 void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma, unsigned long addr)
 {
 	__atomic_store_n(&page->_mapcount, 0, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&page->flags, 1UL << PG_swapbacked, __ATOMIC_RELAXED); /* __folio_set_swapbacked */
 	page->mapping = (void *)((unsigned long)vma->anon_vma | PAGE_MAPPING_ANON);
 	page->index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	rss_add(vma->vm_mm, page, 1);

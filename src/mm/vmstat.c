@@ -102,13 +102,16 @@ static bool node_has_memory(const pg_data_t *pgdat)
  * The node_stat_items kmm keeps, in 6.1's node_stat_item order (which is
  * vmstat_text's and the per-node block's of zoneinfo), with their names.
  * nr_writeback has no counter: kmm's writeback is synchronous, so no page
- * is ever under it.  LRU, workingset and isolation items come with reclaim.
+ * is ever under it.  Workingset and isolation items come with reclaim.
  */
 #define NO_ITEM NR_VM_NODE_STAT_ITEMS
 static const struct {
 	enum node_stat_item item;
 	const char *name;
 } node_stat_names[] = {
+	{ NR_INACTIVE_ANON, "nr_inactive_anon" },         { NR_ACTIVE_ANON, "nr_active_anon" },
+	{ NR_INACTIVE_FILE, "nr_inactive_file" },         { NR_ACTIVE_FILE, "nr_active_file" },
+	{ NR_UNEVICTABLE, "nr_unevictable" },
 	{ NR_SLAB_RECLAIMABLE_B, "nr_slab_reclaimable" }, { NR_SLAB_UNRECLAIMABLE_B, "nr_slab_unreclaimable" },
 	{ NR_ANON_MAPPED, "nr_anon_pages" },              { NR_FILE_MAPPED, "nr_mapped" },
 	{ NR_FILE_PAGES, "nr_file_pages" },               { NR_FILE_DIRTY, "nr_dirty" },
@@ -483,7 +486,7 @@ static void show_meminfo(struct strbuf *sb)
 	long cached = global_node_page_state(nr_file_pages), shmem = global_node_page_state(nr_shmem);
 	/* si_mem_available(): free above the reserves, plus what reclaim could give: the file cache and slab */
 	long available = (long)free - (long)M->totalreserve_pages;
-	long pagecache = cached - shmem; /* the file LRU: shmem pages sit on the anon LRU */
+	long pagecache = (long)(lru_pages(LRU_ACTIVE_FILE) + lru_pages(LRU_INACTIVE_FILE)); /* the file LRU */
 	available += pagecache - (long)min((unsigned long)pagecache / 2, global_low_wmark());
 	available += (long)sreclaimable - (long)min(sreclaimable / 2, global_low_wmark());
 	if (available < 0)
@@ -493,6 +496,16 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "MemAvailable:   %8lu kB\n", K(available));
 	sb_printf(sb, "Buffers:        %8lu kB\n", 0UL);
 	sb_printf(sb, "Cached:         %8lu kB\n", K(cached));
+	unsigned long lru[NR_LRU_LISTS];
+	for (int l = 0; l < NR_LRU_LISTS; l++)
+		lru[l] = lru_pages((enum lru_list)l);
+	sb_printf(sb, "Active:         %8lu kB\n", K(lru[LRU_ACTIVE_ANON] + lru[LRU_ACTIVE_FILE]));
+	sb_printf(sb, "Inactive:       %8lu kB\n", K(lru[LRU_INACTIVE_ANON] + lru[LRU_INACTIVE_FILE]));
+	sb_printf(sb, "Active(anon):   %8lu kB\n", K(lru[LRU_ACTIVE_ANON]));
+	sb_printf(sb, "Inactive(anon): %8lu kB\n", K(lru[LRU_INACTIVE_ANON]));
+	sb_printf(sb, "Active(file):   %8lu kB\n", K(lru[LRU_ACTIVE_FILE]));
+	sb_printf(sb, "Inactive(file): %8lu kB\n", K(lru[LRU_INACTIVE_FILE]));
+	sb_printf(sb, "Unevictable:    %8lu kB\n", K(lru[LRU_UNEVICTABLE]));
 	if (M->prof->bits == 32) {
 		sb_printf(sb, "HighTotal:      %8lu kB\n", K(M->totalhigh_pages));
 		sb_printf(sb, "HighFree:       %8lu kB\n", K(highfree));
@@ -1061,6 +1074,11 @@ unsigned long global_zone_page_state(enum zone_stat_item item)
 
 /* Where each node_stat_item lives in pg_data_t. */
 static const size_t node_stat_offset[NR_VM_NODE_STAT_ITEMS] = {
+	[NR_INACTIVE_ANON] = offsetof(pg_data_t, __lruvec.nr_pages[LRU_INACTIVE_ANON]),
+	[NR_ACTIVE_ANON] = offsetof(pg_data_t, __lruvec.nr_pages[LRU_ACTIVE_ANON]),
+	[NR_INACTIVE_FILE] = offsetof(pg_data_t, __lruvec.nr_pages[LRU_INACTIVE_FILE]),
+	[NR_ACTIVE_FILE] = offsetof(pg_data_t, __lruvec.nr_pages[LRU_ACTIVE_FILE]),
+	[NR_UNEVICTABLE] = offsetof(pg_data_t, __lruvec.nr_pages[LRU_UNEVICTABLE]),
 	[NR_ANON_MAPPED] = offsetof(pg_data_t, nr_anon_mapped),
 	[NR_FILE_MAPPED] = offsetof(pg_data_t, nr_file_mapped),
 	[NR_FILE_PAGES] = offsetof(pg_data_t, nr_file_pages),

@@ -1,0 +1,373 @@
+/*
+ * swap.c - the LRU lists, as Linux 6.1's mm/swap.c keeps them (the name is
+ * Linux's: the file is about the LRU, not about swap space).
+ *
+ * Every page a task or the page cache uses is on one of its node's LRU
+ * lists (pgdat->__lruvec; kmm has no memory cgroups, so the node's lruvec
+ * is the only one), newest at the head:
+ *
+ *   inactive anon  <->  active anon      PG_swapbacked: anonymous and shmem
+ *   inactive file  <->  active file      the page cache of files
+ *   unevictable                          PG_unevictable (mlocked pages)
+ *
+ * page_lru() reads which from the page's flags: PG_unevictable, else
+ * PG_swapbacked picks anon or file and PG_active the active list.  PG_lru
+ * says the page is on a list; the lists, PG_lru and PG_active of listed
+ * pages change under lruvec->lru_lock.  The lists hold no reference: a
+ * page's last put_page takes it off (lru_cache_release), and whoever
+ * takes a page off a list to work on it (reclaim's isolation, later) holds
+ * a reference while it does.
+ *
+ * New pages do not go straight onto the lists: folio_add_lru takes a
+ * reference and puts the page into this CPU's lru_add batch (15 pages,
+ * PAGEVEC_SIZE); a full batch goes onto the lists under one lru_lock, then
+ * drops its references (folio_batch_move_lru).  lru_add_drain empties this
+ * CPU's batches; lru_add_drain_all every CPU's, an idle CPU's at once and a
+ * busy one's when it next adds a page or drains (the pcp lists' scheme,
+ * sim/cpu.c).  A thread on no CPU adds its page at once.
+ *
+ * Aging: new anonymous pages start on the inactive anon list (6.1's
+ * lru_cache_add_inactive_or_unevictable), new page-cache pages on the
+ * inactive file list.  folio_mark_accessed (read(2) and write(2) of a
+ * cached page; zap of a young file PTE) is the two-touch rule: the first
+ * touch sets PG_referenced, the second activates the page - at once if it
+ * is still in this CPU's lru_add batch (PG_active set there), else through
+ * the CPU's activate batch (pgactivate counted when it moves).  Accesses
+ * through page tables set the PTE's accessed bit instead, which reclaim
+ * reads (folio_referenced).
+ *
+ * Counters: lruvec->nr_pages[lru] is the node's NR_INACTIVE_ANON ...
+ * NR_UNEVICTABLE, zone->vm_stat[NR_ZONE_LRU_BASE + lru] the zone's share
+ * (meminfo's Active/Inactive lines, zoneinfo, vmstat), both changed with
+ * the lists under lru_lock and read without it.
+ *
+ * Locking: lru_lock nests inside mmap_lock, filemap_lock and the page
+ * lock; nothing is allocated and no other lock is taken under it (the
+ * batch's references are dropped after it is released).
+ */
+#include "internal.h"
+
+#include <kmm/task.h>
+
+static inline bool page_flag(const struct page *page, int bit)
+{
+	return __atomic_load_n(&page->flags, __ATOMIC_RELAXED) & (1UL << bit);
+}
+
+static inline void page_set_flag(struct page *page, int bit)
+{
+	__atomic_fetch_or(&page->flags, 1UL << bit, __ATOMIC_RELAXED);
+}
+
+static inline void page_clear_flag(struct page *page, int bit)
+{
+	__atomic_fetch_and(&page->flags, ~(1UL << bit), __ATOMIC_RELAXED);
+}
+
+static inline struct lruvec *page_lruvec(const struct page *page)
+{
+	return &NODE_DATA(page_to_nid(page))->__lruvec;
+}
+
+/* The list the page belongs on, from its flags (folio_lru_list). */
+static enum lru_list page_lru(const struct page *page)
+{
+	if (page_flag(page, PG_unevictable))
+		return LRU_UNEVICTABLE;
+	enum lru_list lru = page_flag(page, PG_swapbacked) ? LRU_INACTIVE_ANON : LRU_INACTIVE_FILE;
+	return page_flag(page, PG_active) ? (enum lru_list)(lru + LRU_ACTIVE) : lru;
+}
+
+void lruvec_init(struct lruvec *lruvec)
+{
+	for (int l = 0; l < NR_LRU_LISTS; l++) {
+		INIT_LIST_HEAD(&lruvec->lists[l]);
+		lruvec->nr_pages[l] = 0;
+	}
+	pthread_mutex_init(&lruvec->lru_lock, NULL);
+}
+
+/* update_lru_size: the node's and the zone's count (lru_lock held). */
+static void update_lru_size(struct lruvec *lruvec, enum lru_list lru, struct page *page, long nr)
+{
+	__atomic_add_fetch(&lruvec->nr_pages[lru], nr, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&page_zone(page)->vm_stat[NR_ZONE_LRU_BASE + lru], nr, __ATOMIC_RELAXED);
+}
+
+static void lruvec_add_page(struct lruvec *lruvec, struct page *page)
+{
+	enum lru_list lru = page_lru(page);
+	update_lru_size(lruvec, lru, page, 1);
+	list_add(&page->lru, &lruvec->lists[lru]);
+}
+
+static void lruvec_del_page(struct lruvec *lruvec, struct page *page)
+{
+	enum lru_list lru = page_lru(page);
+	list_del(&page->lru);
+	update_lru_size(lruvec, lru, page, -1);
+}
+
+/* ---- the per-CPU batches ---------------------------------------------------------------------- */
+
+typedef void (*move_fn_t)(struct lruvec *lruvec, struct page *page);
+
+/* lru_add_fn: onto the list its flags say (every page is evictable until mlock marks pages) */
+static void lru_add_fn(struct lruvec *lruvec, struct page *page)
+{
+	page_set_flag(page, PG_lru);
+	lruvec_add_page(lruvec, page);
+}
+
+/* folio_activate_fn: a listed inactive page to the head of its active list */
+static void activate_fn(struct lruvec *lruvec, struct page *page)
+{
+	if (!page_flag(page, PG_lru) || page_flag(page, PG_active) || page_flag(page, PG_unevictable))
+		return;
+	lruvec_del_page(lruvec, page);
+	page_set_flag(page, PG_active);
+	lruvec_add_page(lruvec, page);
+	count_vm_event(PGACTIVATE);
+}
+
+/*
+ * folio_batch_move_lru: each page under its node's lru_lock (taken once per
+ * run of pages of one node), then the batch's references go.
+ */
+static void folio_batch_move_lru(struct folio_batch *fbatch, move_fn_t move_fn)
+{
+	struct lruvec *locked = NULL;
+	for (unsigned int i = 0; i < fbatch->nr; i++) {
+		struct lruvec *lruvec = page_lruvec(fbatch->pages[i]);
+		if (lruvec != locked) {
+			if (locked)
+				pthread_mutex_unlock(&locked->lru_lock);
+			pthread_mutex_lock(&lruvec->lru_lock);
+			locked = lruvec;
+		}
+		move_fn(lruvec, fbatch->pages[i]);
+	}
+	if (locked)
+		pthread_mutex_unlock(&locked->lru_lock);
+	for (unsigned int i = 0; i < fbatch->nr; i++)
+		put_page(fbatch->pages[i]);
+	fbatch->nr = 0;
+}
+
+static void lru_add_drain_cpu(int cpu)
+{
+	struct kmm_cpu *c = &M->cpus[cpu];
+	if (c->lru_add.nr)
+		folio_batch_move_lru(&c->lru_add, lru_add_fn);
+	if (c->lru_activate.nr)
+		folio_batch_move_lru(&c->lru_activate, activate_fn);
+}
+
+/* A drain another CPU asked for, honoured by the owner at its next LRU call. */
+static inline void check_lru_drain_request(int cpu)
+{
+	if (__builtin_expect(__atomic_load_n(&M->cpus[cpu].lru_drain_pending, __ATOMIC_RELAXED), 0)) {
+		__atomic_store_n(&M->cpus[cpu].lru_drain_pending, 0, __ATOMIC_RELAXED);
+		lru_add_drain_cpu(cpu);
+	}
+}
+
+/*
+ * folio_batch_add_and_move: the page (its reference taken) into this CPU's
+ * batch, the batch onto the lists when it is full; with no CPU, at once.
+ */
+static void batch_add_and_move(struct folio_batch *(*which)(int cpu), struct page *page, move_fn_t move_fn)
+{
+	int cpu = smp_processor_id();
+	if (cpu < 0) {
+		struct folio_batch one = { 1, { page } };
+		folio_batch_move_lru(&one, move_fn);
+		return;
+	}
+	check_lru_drain_request(cpu);
+	struct folio_batch *fbatch = which(cpu);
+	fbatch->pages[fbatch->nr++] = page;
+	if (fbatch->nr == FOLIO_BATCH_SIZE)
+		folio_batch_move_lru(fbatch, move_fn);
+}
+
+static struct folio_batch *lru_add_batch(int cpu)
+{
+	return &M->cpus[cpu].lru_add;
+}
+
+static struct folio_batch *activate_batch(int cpu)
+{
+	return &M->cpus[cpu].lru_activate;
+}
+
+void folio_add_lru(struct page *page)
+{
+	MM_BUG_ON(page_flag(page, PG_lru));
+	get_page(page);
+	batch_add_and_move(lru_add_batch, page, lru_add_fn);
+}
+
+/* lru_cache_add_inactive_or_unevictable: a new anonymous page of vma (inactive, as 6.1 starts them) */
+void folio_add_lru_vma(struct page *page, struct vm_area_struct *vma)
+{
+	(void)vma; /* VM_LOCKED pages go to the unevictable list once mlock marks them */
+	folio_add_lru(page);
+}
+
+void lru_add_drain(void)
+{
+	int cpu = smp_processor_id();
+	if (cpu >= 0)
+		lru_add_drain_cpu(cpu);
+}
+
+static void lru_drain_fn(int cpu, void *arg)
+{
+	(void)arg;
+	lru_add_drain_cpu(cpu);
+}
+
+static void lru_drain_ask(int cpu, void *arg)
+{
+	(void)arg;
+	__atomic_store_n(&M->cpus[cpu].lru_drain_pending, 1, __ATOMIC_RELAXED);
+}
+
+void lru_add_drain_all(void)
+{
+	if (M)
+		kmm_on_each_cpu(lru_drain_fn, lru_drain_ask, NULL);
+}
+
+/* ---- aging ------------------------------------------------------------------------------------ */
+
+/* folio_activate: through this CPU's activate batch (the page must be listed; unlisted pages wait) */
+static void folio_activate(struct page *page)
+{
+	if (!page_flag(page, PG_lru) || page_flag(page, PG_active) || page_flag(page, PG_unevictable))
+		return;
+	get_page(page);
+	batch_add_and_move(activate_batch, page, activate_fn);
+}
+
+/*
+ * __lru_cache_activate_folio: a page still in this CPU's lru_add batch is
+ * made active there, so it goes straight onto the active list.
+ */
+static void lru_cache_activate_page(struct page *page)
+{
+	int cpu = smp_processor_id();
+	if (cpu < 0)
+		return;
+	struct folio_batch *fbatch = &M->cpus[cpu].lru_add;
+	for (int i = (int)fbatch->nr - 1; i >= 0; i--)
+		if (fbatch->pages[i] == page) {
+			page_set_flag(page, PG_active);
+			return;
+		}
+}
+
+/*
+ * folio_mark_accessed: inactive,unreferenced -> inactive,referenced ->
+ * active,unreferenced -> active,referenced.
+ */
+void folio_mark_accessed(struct page *page)
+{
+	page = compound_head(page);
+	if (!page_flag(page, PG_referenced)) {
+		page_set_flag(page, PG_referenced);
+	} else if (page_flag(page, PG_unevictable)) {
+		/* unevictable pages stay where they are */
+	} else if (!page_flag(page, PG_active)) {
+		if (page_flag(page, PG_lru))
+			folio_activate(page);
+		else
+			lru_cache_activate_page(page);
+		page_clear_flag(page, PG_referenced);
+	}
+}
+
+/* ---- release ---------------------------------------------------------------------------------- */
+
+/* __page_cache_release: the last reference went; a listed page leaves its list. */
+void lru_cache_release(struct page *page)
+{
+	if (!page_flag(page, PG_lru))
+		return;
+	struct lruvec *lruvec = page_lruvec(page);
+	pthread_mutex_lock(&lruvec->lru_lock);
+	lruvec_del_page(lruvec, page);
+	page_clear_flag(page, PG_lru);
+	page_clear_flag(page, PG_active);
+	page_clear_flag(page, PG_unevictable);
+	pthread_mutex_unlock(&lruvec->lru_lock);
+}
+
+/* ---- counts and checks ---------------------------------------------------------------------- */
+
+unsigned long lru_pages(enum lru_list lru)
+{
+	long n = 0;
+	for (int nid = 0; M && nid < M->nr_nodes; nid++)
+		n += __atomic_load_n(&NODE_DATA(nid)->__lruvec.nr_pages[lru], __ATOMIC_RELAXED);
+	return n < 0 ? 0 : (unsigned long)n;
+}
+
+/*
+ * Each node's lists: every page listed once, on the list its flags name,
+ * of this node, with PG_lru and a reference; the counts are the lists'
+ * lengths, and the zones' counts add up to the node's.
+ */
+int lru_verify(char *why, size_t whylen)
+{
+	for (int nid = 0; nid < M->nr_nodes; nid++) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		struct lruvec *lruvec = &pgdat->__lruvec;
+		long zone_count[MAX_ZONE_TYPES][NR_LRU_LISTS] = { { 0 } };
+		pthread_mutex_lock(&lruvec->lru_lock);
+		int ret = 0;
+		for (int l = 0; l < NR_LRU_LISTS && !ret; l++) {
+			long n = 0;
+			struct list_head *pos;
+			list_for_each(pos, &lruvec->lists[l]) {
+				struct page *page = list_entry(pos, struct page, lru);
+				const char *bad = NULL;
+				if (!page_flag(page, PG_lru))
+					bad = "without PG_lru";
+				else if (page_lru(page) != (enum lru_list)l)
+					bad = "on another list than its flags say";
+				else if (page_to_nid(page) != nid)
+					bad = "of another node";
+				else if (page_ref_count(page) <= 0)
+					bad = "with no reference";
+				if (bad) {
+					snprintf(why, whylen, "LRU list %d of node %d has pfn %#lx %s", l, nid, page_to_pfn(page),
+						 bad);
+					ret = -EINVAL;
+					break;
+				}
+				zone_count[page_zonenum(page)][l]++;
+				n++;
+			}
+			if (!ret && n != lruvec->nr_pages[l]) {
+				snprintf(why, whylen, "LRU list %d of node %d holds %ld pages, its count says %ld", l, nid, n,
+					 lruvec->nr_pages[l]);
+				ret = -EINVAL;
+			}
+		}
+		for (int z = 0; z < MAX_ZONE_TYPES && !ret; z++)
+			for (int l = 0; l < NR_LRU_LISTS && !ret; l++) {
+				long c = __atomic_load_n(&pgdat->node_zones[z].vm_stat[NR_ZONE_LRU_BASE + l], __ATOMIC_RELAXED);
+				if (c != zone_count[z][l]) {
+					snprintf(why, whylen, "zone %s of node %d counts %ld pages on LRU list %d, it has %ld",
+						 pgdat->node_zones[z].name, nid, c, l, zone_count[z][l]);
+					ret = -EINVAL;
+				}
+			}
+		pthread_mutex_unlock(&lruvec->lru_lock);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

@@ -1,0 +1,221 @@
+/*
+ * test_lru.c - the LRU lists (mm/swap.c): where new anonymous, shmem and
+ * page-cache pages go, the per-CPU batches they wait in, the two-touch
+ * activation of mark_page_accessed, the accessed bit the software path
+ * sets, and the counters meminfo, zoneinfo and vmstat show.
+ */
+#include "kmm_test.h"
+
+#include <kmm/fs.h>
+#include <kmm/task.h>
+
+static void fini(void)
+{
+	kmm_shutdown();
+}
+
+TestSuite(lru, .fini = fini, .timeout = 60);
+
+static unsigned long meminfo_kb(const char *field)
+{
+	char *text = kmm_proc_read("meminfo");
+	const char *at = strstr(text, field);
+	cr_assert_not_null(at, "no %s in meminfo", field);
+	unsigned long v = strtoul(at + strlen(field), NULL, 10);
+	free(text);
+	return v;
+}
+
+static unsigned long vmstat(const char *name)
+{
+	char *text = kmm_proc_read("vmstat");
+	char want[64];
+	snprintf(want, sizeof(want), "\n%s ", name);
+	const char *at = strstr(text, want);
+	cr_assert_not_null(at, "no %s in vmstat", name);
+	unsigned long v = strtoul(at + strlen(want), NULL, 10);
+	free(text);
+	return v;
+}
+
+static bool flag(const struct page *page, int bit)
+{
+	return page->flags & (1UL << bit);
+}
+
+static struct page *page_at(struct task_struct *t, unsigned long addr)
+{
+	unsigned long idx;
+	phys_addr_t table = user_pte_table(t->mm->pgd, addr, false, &idx);
+	cr_assert(table, "no page table at %#lx", addr);
+	pteval_t pte = pte_get(table, idx);
+	cr_assert(pte & _PAGE_PRESENT, "nothing mapped at %#lx", addr);
+	return pfn_to_page(PHYS_PFN(pte & PTE_PFN_MASK));
+}
+
+static void assert_verified(void)
+{
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+}
+
+/*
+ * Anonymous pages start on the inactive anon list, by way of this CPU's
+ * batch: 14 new pages wait in it, the 15th takes the batch onto the list
+ * at once; exit takes them all off again.
+ */
+static void anon_pages_batched(const char *profile)
+{
+	struct task_struct *t = boot_with_task(profile, "anon", "/bin/anon", 0x4000, 0x1000, 0x1000);
+	lru_add_drain_all();
+	unsigned long inactive0 = meminfo_kb("Inactive(anon):"), active0 = meminfo_kb("Active(anon):");
+	long a = task_mmap(t, 0, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	for (int i = 0; i < FOLIO_BATCH_SIZE - 1; i++)
+		cr_assert_eq(mm_access(t, (unsigned long)a + (unsigned long)i * PAGE_SIZE, 1, true), 0);
+	cr_assert_eq(meminfo_kb("Inactive(anon):"), inactive0, "14 pages wait in the batch");
+	struct page *first = page_at(t, (unsigned long)a);
+	cr_assert(!flag(first, PG_lru));
+	cr_assert(flag(first, PG_swapbacked), "an anonymous page is swap-backed");
+	cr_assert_eq(page_ref_count(first), 2, "its PTE's reference and the batch's");
+	cr_assert_eq(mm_access(t, (unsigned long)a + (FOLIO_BATCH_SIZE - 1) * PAGE_SIZE, 1, true), 0);
+	cr_assert_eq(meminfo_kb("Inactive(anon):"), inactive0 + FOLIO_BATCH_SIZE * 4, "the full batch went onto the list");
+	cr_assert(flag(first, PG_lru));
+	cr_assert(!flag(first, PG_active), "new anonymous pages start inactive");
+	cr_assert_eq(page_ref_count(first), 1, "the batch let go of it");
+	cr_assert_eq(meminfo_kb("Active(anon):"), active0);
+	/* the zones' counts add up to the node's, and zoneinfo shows both */
+	char *zi = kmm_proc_read("zoneinfo");
+	cr_assert_not_null(strstr(zi, "\n      nr_inactive_anon "));
+	cr_assert_not_null(strstr(zi, "\n      nr_zone_inactive_anon "));
+	free(zi);
+	cr_assert_eq(vmstat("nr_inactive_anon"), meminfo_kb("Inactive(anon):") / 4);
+	unsigned long zsum = 0;
+	struct zone *zone;
+	for_each_zone(zone)
+		zsum += (unsigned long)zone->vm_stat[NR_ZONE_INACTIVE_ANON];
+	cr_assert_eq(zsum * 4, meminfo_kb("Inactive(anon):"));
+	assert_verified();
+	/* more pages than a batch: all of them listed after a drain; exit takes them off */
+	cr_assert_eq(mm_access(t, (unsigned long)a, 64 * PAGE_SIZE, true), 0);
+	lru_add_drain_all();
+	cr_assert_eq(meminfo_kb("Inactive(anon):"), inactive0 + 64 * 4);
+	task_exit(t);
+	lru_add_drain_all();
+	cr_assert_eq(meminfo_kb("Inactive(anon):"), inactive0);
+	assert_machine_sane();
+}
+TEST_ON_EVERY_PROFILE(lru, anon_pages_batched, anon_pages_batched)
+
+/*
+ * Page-cache pages start inactive; read(2) touches them: the first read
+ * sets PG_referenced, the second activates (pgactivate), whether the page
+ * still waits in the batch (made active there, not counted) or is listed.
+ */
+static void read_activates(const char *profile)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = 256ULL << 20;
+	boot_or_fail(&p);
+	char data[4 * PAGE_SIZE];
+	memset(data, 'f', sizeof(data));
+	cr_assert_eq(kmm_file_create("/data/f", data, sizeof(data)), 0);
+	char buf[4 * PAGE_SIZE];
+	unsigned long act0 = vmstat("pgactivate");
+	cr_assert_eq(kmm_file_pread("/data/f", buf, 4 * PAGE_SIZE, 0), 4 * PAGE_SIZE);
+	lru_add_drain_all();
+	unsigned long inactive = meminfo_kb("Inactive(file):");
+	cr_assert_eq(inactive, 4 * 4, "the read brought the whole file onto the inactive file list");
+	cr_assert_eq(meminfo_kb("Active(file):"), 0);
+	cr_assert_eq(kmm_file_pread("/data/f", buf, PAGE_SIZE, 0), PAGE_SIZE);
+	lru_add_drain_all();
+	cr_assert_eq(meminfo_kb("Active(file):"), 4, "the second read activated the page");
+	cr_assert_eq(meminfo_kb("Inactive(file):"), 3 * 4);
+	cr_assert_eq(vmstat("pgactivate"), act0 + 1);
+	/* a third read changes nothing but PG_referenced */
+	cr_assert_eq(kmm_file_pread("/data/f", buf, PAGE_SIZE, 0), PAGE_SIZE);
+	lru_add_drain_all();
+	cr_assert_eq(vmstat("pgactivate"), act0 + 1);
+	/* shmem pages are swap-backed: the anon lists */
+	struct task_struct *t = task_create("shm", 1000);
+	unsigned long anon0 = meminfo_kb("Inactive(anon):");
+	long s = task_mmap(t, 0, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(s, 0);
+	cr_assert_eq(mm_access(t, (unsigned long)s, 8 * PAGE_SIZE, true), 0);
+	lru_add_drain_all();
+	cr_assert_eq(meminfo_kb("Inactive(anon):"), anon0 + 8 * 4);
+	cr_assert_eq(meminfo_kb("Inactive(file):"), 3 * 4, "no shmem page on the file lists");
+	assert_verified();
+	task_exit(t);
+	cr_assert_eq(kmm_file_unlink("/data/f"), 0);
+	assert_machine_sane();
+}
+TEST_ON_EVERY_PROFILE(lru, read_activates, read_activates)
+
+/*
+ * The software path is the MMU: an access sets the PTE's accessed bit, a
+ * write its dirty bit; unmapping a young file page marks it accessed.
+ */
+static void accessed_bit(const char *profile)
+{
+	struct task_struct *t = boot_with_task(profile, "bits", "/bin/bits", 0x4000, 0x1000, 0x1000);
+	char data[2 * PAGE_SIZE];
+	memset(data, 'x', sizeof(data));
+	cr_assert_eq(kmm_file_create("/data/m", data, sizeof(data)), 0);
+	int fd = task_open(t, "/data/m", O_RDONLY);
+	long m = task_mmap(t, 0, 2 * PAGE_SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+	cr_assert_eq(task_close(t, fd), 0);
+	char c;
+	cr_assert_eq(task_read(t, (unsigned long)m, &c, 1), 0);
+	unsigned long idx;
+	phys_addr_t table = user_pte_table(t->mm->pgd, (unsigned long)m, false, &idx);
+	pte_set(table, idx, pte_get(table, idx) & ~(pteval_t)_PAGE_ACCESSED); /* as reclaim's aging clears it */
+	cr_assert_eq(task_read(t, (unsigned long)m, &c, 1), 0);
+	cr_assert(pte_get(table, idx) & _PAGE_ACCESSED, "the read set the accessed bit again");
+	struct page *page = page_at(t, (unsigned long)m);
+	cr_assert(!flag(page, PG_referenced));
+	cr_assert_eq(task_munmap(t, (unsigned long)m, 2 * PAGE_SIZE), 0);
+	cr_assert(flag(page, PG_referenced), "zap saw a young PTE: mark_page_accessed");
+	task_exit(t);
+	cr_assert_eq(kmm_file_unlink("/data/m"), 0);
+	assert_machine_sane();
+}
+TEST_ON_EVERY_PROFILE(lru, accessed_bit, accessed_bit)
+
+/* Busy CPUs: each adds pages through its own batch; drain_all gets them all onto the lists. */
+static void *cpu_faults(void *arg)
+{
+	struct task_struct *t = arg;
+	int cpu = t->pid % 2;
+	cr_assert_eq(kmm_cpu_enter(cpu), 0);
+	long a = task_mmap(t, 0, 40 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	cr_assert_eq(mm_access(t, (unsigned long)a, 40 * PAGE_SIZE, true), 0);
+	kmm_cpu_exit();
+	return NULL;
+}
+
+Test(lru, two_cpus)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.mem_bytes = 256ULL << 20;
+	p.nr_cpus = 2;
+	boot_or_fail(&p);
+	lru_add_drain_all();
+	unsigned long inactive0 = meminfo_kb("Inactive(anon):");
+	struct task_struct *t[2] = { task_create("a", 1000), task_create("b", 1000) };
+	kmm_cpu_exit();
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, cpu_faults, t[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	cr_assert_eq(kmm_cpu_enter(0), 0);
+	lru_add_drain_all();
+	cr_assert_eq(meminfo_kb("Inactive(anon):"), inactive0 + 80 * 4);
+	assert_verified();
+	task_exit(t[0]);
+	task_exit(t[1]);
+	assert_machine_sane();
+}
