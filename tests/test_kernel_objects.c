@@ -594,6 +594,7 @@ static void ext4_file_objects(const char *profile)
 	cr_assert_eq(task_munmap(t, (unsigned long)a, 4 * PAGE_SIZE), 0);
 	cr_assert_eq(task_close(t, fd), 0);
 	kmm_sync();
+	lru_add_drain_all(); /* the LRU batches let their references go */
 	cr_assert_eq(kmm_proc_write("sys/vm/drop_caches", "1"), 0);
 	assert_delta(&c, none, "the pages dropped: their buffers with them");
 	/* evicted when unused, read in again by a lookup */
@@ -688,6 +689,7 @@ static void ext4_failslab(const char *profile)
 		if (!failed)
 			break;
 		failed_writes++;
+		lru_add_drain_all(); /* the LRU batches let their references go */
 		cr_assert_eq(kmm_proc_write("sys/vm/drop_caches", "1"), 0); /* nothing dirty: a failed write wrote none */
 	}
 	cr_assert_eq(failed_writes, 1, "only the xarray node of page 1: %d", failed_writes);
@@ -698,6 +700,7 @@ static void ext4_failslab(const char *profile)
 	cr_assert_gt(a, 0);
 	cr_assert_eq(kmm_file_pwrite("/h", buf, 2 * PAGE_SIZE, 2 * PAGE_SIZE), 2 * PAGE_SIZE); /* the file is 4 pages */
 	kmm_sync();
+	lru_add_drain_all(); /* the LRU batches let their references go */
 	cr_assert_eq(kmm_proc_write("sys/vm/drop_caches", "1"), 0); /* the clean pages leave, with their buffers */
 	struct counts m = count_now();
 	for (unsigned long n = 1;; n++) {
