@@ -671,6 +671,7 @@ struct inode {
 				    NULL while a named one is not in core (filemap_lock) */
 	void *dentry;            /* its dentry object (d_alloc_pseudo for shmem, d_alloc for a named one) */
 	void *i_security;        /* its lsm_inode_cache blob (security_inode_alloc) */
+	void *d_name_ext;        /* a named one's dentry's external name (kmalloc), if the name is too long to be inline */
 };
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2

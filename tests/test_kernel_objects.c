@@ -622,6 +622,20 @@ static void ext4_file_objects(const char *profile)
 	cr_assert_eq(task_close(t, fd), 0);
 	cr_assert_eq(kmm_file_unlink("/tmp/new"), 0);
 	assert_delta(&c, evicted, "unlinked");
+	/* a name too long for the dentry's d_iname: an external name from the reclaimable kmalloc caches */
+	const char *longname = "/var/log/a-name-longer-than-any-inline-dentry-name.log";
+	unsigned long len = strlen(strrchr(longname, '/') + 1); /* 45: past 35 (i386) and 31 (x86_64) */
+	struct kmem_cache *rcl = kmalloc_slab(2 * kobj_word() + 1 + len, GFP_KERNEL_ACCOUNT | __GFP_RECLAIMABLE);
+	cr_assert_not_null(rcl);
+	cr_assert(!strncmp(kmem_cache_name(rcl), "kmalloc-rcl-", 12), "%s", kmem_cache_name(rcl));
+	long ext0 = kmem_cache_objects_in_use(kmem_cache_name(rcl));
+	cr_assert_eq(kmm_file_create(longname, NULL, 0), 0);
+	cr_assert_eq(kmem_cache_objects_in_use(kmem_cache_name(rcl)), ext0 + 1);
+	cr_assert_eq(kmm_file_create("/var/log/name-of-31-bytes-fits-inline.tx", NULL, 0), 0); /* inline on both */
+	cr_assert_eq(kmem_cache_objects_in_use(kmem_cache_name(rcl)), ext0 + 1);
+	cr_assert_eq(kmm_file_unlink(longname), 0);
+	cr_assert_eq(kmm_file_unlink("/var/log/name-of-31-bytes-fits-inline.tx"), 0);
+	cr_assert_eq(kmem_cache_objects_in_use(kmem_cache_name(rcl)), ext0);
 	task_exit(t);
 	assert_nothing_lost("ext4 objects");
 }

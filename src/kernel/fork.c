@@ -81,7 +81,8 @@
  *     caches insmod mbcache, jbd2 and ext4 and then mount make
  *     (KOBJ_MBCACHE .. KOBJ_EXT4_GROUPINFO; names, sizes, flags from the
  *     captures in tests/data/ext4/), once per boot; a named inode owns a
- *     dentry, an ext4_inode_cache object and its lsm_inode_cache blob
+ *     dentry (and an external name, kmalloc-rcl-*, if its name is too
+ *     long for d_iname), an ext4_inode_cache object and its lsm_inode_cache blob
  *     while it is in core: from its create or a lookup (open, stat,
  *     read, write) to its last reference, or until drop_caches 2 evicts
  *     it unused; a page-cache page of it that is written gets its
@@ -107,8 +108,8 @@
  * nr_kernel_stack).  Not modelled: the per-CPU cache of two freed vmap
  * stacks (free_thread_stack keeps them; kmm frees at once so that "nothing
  * lost" sees no vmap area left), the objects ext4's mount keeps (see
- * kobj_ext4_mount), its writeback's, dentries' external names, and the
- * maple tree's nodes (the VMA index is kmm's own).
+ * kobj_ext4_mount), its writeback's, and the maple tree's nodes (the VMA
+ * index is kmm's own).
  *
  * Locking: none of its own; the slab allocator's locks.  Callers may hold
  * mmap_lock (the VMA paths) but never tasks_lock when they allocate.
@@ -370,35 +371,65 @@ void kobj_mount_cost(unsigned long *free_pages, unsigned long *slab_objects, uns
 }
 
 /*
+ * __d_alloc's external name, for a name longer than the dentry's inline
+ * d_iname (DNAME_INLINE_LEN: 36 bytes on 32-bit SMP builds, 32 on 64-bit,
+ * the NUL included): a struct external_name - a refcount in a union with
+ * an rcu_head, then the name - from the reclaimable kmalloc caches.  NULL
+ * when the name fits inline (*ok true) or cannot be had (*ok false).
+ */
+static void *dentry_external_name(const char *path, bool *ok)
+{
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	unsigned long len = strlen(name), w = kobj_word();
+	*ok = true;
+	if (len <= (kobj_64() ? 32u : 36u) - 1)
+		return NULL;
+	char *p = kmalloc(2 * w + 1 + len, GFP_KERNEL_ACCOUNT | __GFP_RECLAIMABLE);
+	if (!p) {
+		*ok = false;
+		return NULL;
+	}
+	u32 one = 1;
+	memcpy(p, &one, 4);                   /* u.count */
+	memset(p + 4, 0, 2 * w - 4);
+	memcpy(p + 2 * w, name, len + 1);     /* name[], NUL-terminated */
+	return p;
+}
+
+/*
  * A named file's objects, in the order creating it takes them: its dentry
- * (d_alloc, in lookup_open), its ext4_inode_info (ext4_alloc_inode) and the
- * inode's LSM blob (inode_init_always).  Names longer than the dentry's
- * inline ones would take an external name (kmalloc) in Linux; kmm does
- * not take it.
+ * (d_alloc, in lookup_open) and its external name if it needs one, its
+ * ext4_inode_info (ext4_alloc_inode) and the inode's LSM blob
+ * (inode_init_always).
  */
 int kobj_ext4_inode_alloc(struct inode *inode)
 {
+	bool named = false;
 	void *dentry = kobj_alloc(KOBJ_DENTRY);
-	void *obj = dentry ? kobj_alloc(KOBJ_EXT4_INODE) : NULL;
+	void *ext = dentry ? dentry_external_name(inode->path, &named) : NULL;
+	void *obj = named ? kobj_alloc(KOBJ_EXT4_INODE) : NULL;
 	void *isec = obj ? security_inode_alloc() : NULL;
 	if (!isec) {
 		kobj_free(KOBJ_EXT4_INODE, obj);
+		kfree(ext);
 		kobj_free(KOBJ_DENTRY, dentry);
 		return -ENOMEM;
 	}
 	inode->dentry = dentry;
+	inode->d_name_ext = ext;
 	inode->obj = obj;
 	inode->i_security = isec;
 	return 0;
 }
 
-/* evict's destroy_inode (the blob, then the inode), and the dentry's dput */
+/* evict's destroy_inode (the blob, then the inode), and the dentry's dput (its external name, then it) */
 void kobj_ext4_inode_free(struct inode *inode)
 {
 	security_inode_free(inode->i_security);
 	kobj_free(KOBJ_EXT4_INODE, inode->obj);
+	kfree(inode->d_name_ext);
 	kobj_free(KOBJ_DENTRY, inode->dentry);
-	inode->i_security = inode->obj = inode->dentry = NULL;
+	inode->i_security = inode->obj = inode->dentry = inode->d_name_ext = NULL;
 }
 
 /*
