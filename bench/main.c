@@ -28,5 +28,7 @@ int main(int argc, char **argv)
 		bench_replay();
 	if (!only || !strcmp(only, "maple"))
 		bench_maple();
+	if (!only || !strcmp(only, "reclaim"))
+		bench_reclaim();
 	return 0;
 }

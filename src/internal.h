@@ -585,6 +585,20 @@ void lru_cache_release(struct page *page);       /* its last reference went: off
 unsigned long lru_pages(enum lru_list lru);      /* Σ nodes */
 int lru_verify(char *why, size_t whylen);
 
+/* page reclaim (mm/vmscan.c) and its access to the page cache (mm/filemap.c) */
+struct alloc_context;
+unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, int highest_zoneidx, int preferred_nid);
+unsigned long zone_reclaimable_pages(struct zone *zone);
+bool filemap_reclaim_lock(void);
+void filemap_reclaim_unlock(bool took);
+struct inode *page_cache_inode(const struct page *page);
+void __set_page_dirty_locked(struct page *page);
+bool __remove_mapping(struct page *page);
+/* the mms mapping an inode's page at index, with their mmap_lock tried (reclaim must not wait): see mmap.c */
+int rmap_walk_file_trylock(struct inode *inode, unsigned long index,
+			   int (*fn)(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr, void *arg),
+			   void *arg);
+
 /* slab (mm/slab_common.c) */
 void kmem_cache_init(void);
 void kmem_cache_exit(void);

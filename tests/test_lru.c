@@ -219,3 +219,106 @@ Test(lru, two_cpus)
 	task_exit(t[1]);
 	assert_machine_sane();
 }
+
+/* ---- reclaim (mm/vmscan.c) ---------------------------------------------------------------------- */
+
+/* A file of n pages, page i filled with its number's low byte. */
+static void make_numbered_file(const char *path, unsigned long n)
+{
+	char *data = malloc(n * PAGE_SIZE);
+	for (unsigned long i = 0; i < n; i++)
+		memset(data + i * PAGE_SIZE, (int)(i & 0xff), PAGE_SIZE);
+	cr_assert_eq(kmm_file_create(path, data, n * PAGE_SIZE), 0);
+	free(data);
+}
+
+static void assert_numbered_file(const char *path, unsigned long n)
+{
+	char buf[PAGE_SIZE];
+	for (unsigned long i = 0; i < n; i++) {
+		cr_assert_eq(kmm_file_pread(path, buf, PAGE_SIZE, i * PAGE_SIZE), PAGE_SIZE);
+		cr_assert(buf[0] == (char)(i & 0xff) && buf[PAGE_SIZE - 1] == (char)(i & 0xff), "page %lu of %s", i, path);
+	}
+}
+
+/*
+ * A small machine whose page cache holds most of its memory: a task that
+ * then touches more anonymous memory than is free gets it, because direct
+ * reclaim takes clean cache pages back - also pages another task maps,
+ * whose PTEs (and host mirrors) go, so its next touch reads the file
+ * again.  Every byte of the file reads back the same.
+ */
+static void reclaim_clean_cache(const char *profile)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = (strcmp(profile, "x86_64") ? 64ULL : 128ULL) << 20; /* x86_64's kernel image ends at 68 MiB */
+	boot_or_fail(&p);
+	unsigned long free_kb = meminfo_kb("MemFree:"), file_pages = (free_kb / 4) * 3 / 4;
+	make_numbered_file("/data/big", file_pages);
+	struct task_struct *mapper = task_create("mapper", 1000);
+	int fd = task_open(mapper, "/data/big", O_RDONLY);
+	long fm = task_mmap(mapper, 0, 256 * PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	cr_assert_gt(fm, 0);
+	cr_assert_eq(task_close(mapper, fd), 0);
+	char c;
+	for (unsigned long i = 0; i < 256; i++)
+		cr_assert_eq(u_read(mapper, (unsigned long)fm + i * PAGE_SIZE, &c, 1), 0);
+	char *buf = malloc(PAGE_SIZE);
+	for (unsigned long i = 256; i < file_pages; i++)
+		cr_assert_eq(kmm_file_pread("/data/big", buf, PAGE_SIZE, i * PAGE_SIZE), PAGE_SIZE);
+	free(buf);
+	cr_assert_geq(meminfo_kb("Cached:"), file_pages * 4 - 64, "the file is in the cache");
+	unsigned long steal0 = vmstat("pgsteal_direct");
+	/* more anonymous memory than is free now */
+	struct task_struct *hog = task_create("hog", 1000);
+	unsigned long anon = (meminfo_kb("MemFree:") / 4 + file_pages / 2) * PAGE_SIZE;
+	long a = task_mmap(hog, 0, anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	cr_assert_eq(u_memset(hog, (unsigned long)a, 0x77, anon), 0, "reclaim made room");
+	cr_assert_gt(vmstat("pgsteal_direct"), steal0);
+	cr_assert_gt(vmstat("pgscan_direct"), 0);
+	cr_assert_gt(vmstat("pgsteal_file"), 0);
+	cr_assert_lt(meminfo_kb("Cached:"), file_pages * 4, "cache pages went");
+	/* the mapper's pages: whatever reclaim unmapped reads back from the disk */
+	for (unsigned long i = 0; i < 256; i++) {
+		cr_assert_eq(u_read(mapper, (unsigned long)fm + i * PAGE_SIZE, &c, 1), 0);
+		cr_assert_eq(c, (char)(i & 0xff));
+	}
+	assert_verified();
+	task_exit(hog);
+	assert_numbered_file("/data/big", file_pages);
+	task_exit(mapper);
+	cr_assert_eq(kmm_file_unlink("/data/big"), 0);
+	assert_machine_sane();
+}
+TEST_BOTH_WAYS(lru, reclaim_clean_cache, reclaim_clean_cache)
+
+/* Dirty cache pages are not reclaimed by direct reclaim: the allocation fails once only they are left. */
+static void dirty_cache_stays(const char *profile)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = (strcmp(profile, "x86_64") ? 64ULL : 128ULL) << 20; /* x86_64's kernel image ends at 68 MiB */
+	boot_or_fail(&p);
+	unsigned long pages = (meminfo_kb("MemFree:") / 4) / 2;
+	make_numbered_file("/data/d", pages);
+	char *buf = malloc(PAGE_SIZE);
+	memset(buf, 0x5a, PAGE_SIZE);
+	for (unsigned long i = 0; i < pages; i++)
+		cr_assert_eq(kmm_file_pwrite("/data/d", buf, PAGE_SIZE, i * PAGE_SIZE), PAGE_SIZE);
+	free(buf);
+	unsigned long dirty = meminfo_kb("Dirty:");
+	cr_assert_eq(dirty, pages * 4);
+	struct task_struct *hog = task_create("hog", 1000);
+	unsigned long anon = (meminfo_kb("MemFree:") / 4 + pages / 2) * PAGE_SIZE;
+	long a = task_mmap(hog, 0, anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	cr_assert_eq(mm_access(hog, (unsigned long)a, anon, true), -ENOMEM, "only dirty pages to take");
+	cr_assert_eq(meminfo_kb("Dirty:"), dirty, "none of them was dropped");
+	task_exit(hog);
+	kmm_sync();
+	cr_assert_eq(kmm_file_unlink("/data/d"), 0);
+	assert_machine_sane();
+}
+TEST_ON_EVERY_PROFILE(lru, dirty_cache_stays, dirty_cache_stays)

@@ -93,6 +93,8 @@ static const char run_help[] =
 	"    touch M [OFF [LEN]] [read|write] [in T]     page faults fill it in\n"
 	"    write M OFF TEXT [in T]   mprotect M PROT [OFF LEN] [in T]\n"
 	"    munmap M [OFF LEN] [in T]\n"
+	"    mlock M [OFF LEN] [in T]            munlock M [OFF LEN] [in T]\n"
+	"    madvise M normal|willneed|dontneed [OFF LEN] [in T]\n"
 	"    C2 = fork T                         exit T\n"
 	"    file PATH SIZE                      a file of SIZE bytes (at most 1G) on the\n"
 	"                                        simulated disk, for mmap file=PATH\n"

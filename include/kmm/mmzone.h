@@ -114,6 +114,15 @@ struct lruvec {
 	X(PGDEACTIVATE, "pgdeactivate")           \
 	X(PGFAULT, "pgfault")                     \
 	X(PGMAJFAULT, "pgmajfault")               \
+	X(PGREFILL, "pgrefill")                   \
+	X(PGSTEAL_KSWAPD, "pgsteal_kswapd")       \
+	X(PGSTEAL_DIRECT, "pgsteal_direct")       \
+	X(PGSCAN_KSWAPD, "pgscan_kswapd")         \
+	X(PGSCAN_DIRECT, "pgscan_direct")         \
+	X(PGSCAN_ANON, "pgscan_anon")             \
+	X(PGSCAN_FILE, "pgscan_file")             \
+	X(PGSTEAL_ANON, "pgsteal_anon")           \
+	X(PGSTEAL_FILE, "pgsteal_file")           \
 	X(COMPACTSTALL, "compact_stall")          \
 	X(KSWAPD_WAKE, "kswapd_wake")
 

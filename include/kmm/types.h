@@ -98,6 +98,25 @@ static inline void list_del(struct list_head *e)
 	e->next = e->prev = NULL;
 }
 
+/* Off its list and onto the head of another. */
+static inline void list_move(struct list_head *e, struct list_head *head)
+{
+	__list_del_entry(e);
+	list_add(e, head);
+}
+
+/* All of list's entries onto the head of head (list is left stale). */
+static inline void list_splice(const struct list_head *list, struct list_head *head)
+{
+	if (list->next == list)
+		return;
+	struct list_head *first = list->next, *last = list->prev, *at = head->next;
+	first->prev = head;
+	head->next = first;
+	last->next = at;
+	at->prev = last;
+}
+
 static inline bool list_empty(const struct list_head *h)
 {
 	return h->next == h;

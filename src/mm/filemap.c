@@ -77,6 +77,7 @@
  * Not modelled: read(2)'s readahead, the LRU (issue: reclaim), writeback in the
  * background, truncate of mapped pages other than by O_TRUNC.
  */
+#define _GNU_SOURCE /* PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP */
 #include "internal.h"
 #include "kernel/kobj.h"
 #include "sim/ram.h"
@@ -88,13 +89,14 @@
 #define FIRST_INO 12 /* ext4: 11 is lost+found, the first file gets 12 */
 #define PATH_MAX_LEN 4096
 
-static pthread_mutex_t filemap_lock = PTHREAD_MUTEX_INITIALIZER;
+/* error-checking: reclaim (mm/vmscan.c) may run inside an allocation made under it, and must know */
+static pthread_mutex_t filemap_lock = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
 static struct inode **store; /* named files, in creation order */
 static struct list_head all_inodes = { &all_inodes, &all_inodes }; /* every live inode */
 static int nr_store, store_cap;
 static unsigned long next_ino = FIRST_INO, next_shmem_ino = 1;
 
-#define PAGE_FLAG(page, bit) ((page)->flags & (1UL << (bit)))
+#define PAGE_FLAG(page, bit) (__atomic_load_n(&(page)->flags, __ATOMIC_RELAXED) & (1UL << (bit)))
 
 /* ---- the page cache (filemap_lock held) ---------------------------------------------- */
 
@@ -1388,4 +1390,50 @@ void close_files(struct task_struct *t)
 	t->fd = NULL;
 	t->max_fds = 0;
 	fdtable_free(t); /* exit_files: the files_struct's table goes with it */
+}
+
+/* ---- reclaim's part (mm/vmscan.c) ------------------------------------------------------------ */
+
+/*
+ * Reclaim may run inside an allocation made with filemap_lock held (a
+ * page-cache read): then it works under that hold; else it takes the lock.
+ * true: it took the lock, and filemap_reclaim_unlock gives it back.
+ */
+bool filemap_reclaim_lock(void)
+{
+	return pthread_mutex_lock(&filemap_lock) == 0; /* EDEADLK: this thread holds it already */
+}
+
+void filemap_reclaim_unlock(bool took)
+{
+	if (took)
+		pthread_mutex_unlock(&filemap_lock);
+}
+
+/* The file a page-cache page belongs to (filemap_lock held), NULL if it left the cache. */
+struct inode *page_cache_inode(const struct page *page)
+{
+	const struct address_space *m = page->mapping;
+	if (!m || PageAnon(page) || m->host->shmem || page->index >= m->nr_slots || m->pages[page->index] != page)
+		return NULL;
+	return m->host;
+}
+
+/* A PTE's dirty bit found by reclaim's unmapping (filemap_lock held). */
+void __set_page_dirty_locked(struct page *page)
+{
+	__page_mark_dirty(page);
+}
+
+/*
+ * __remove_mapping: a clean page no PTE maps leaves the cache, if the
+ * cache's reference and the caller's are its only ones (filemap_lock
+ * held).  true: it left, the caller's put_page frees it.
+ */
+bool __remove_mapping(struct page *page)
+{
+	if (!page_cache_inode(page) || PAGE_FLAG(page, PG_dirty) || page_mapcount(page) || page_ref_count(page) != 2)
+		return false;
+	__delete_from_page_cache(page);
+	return true;
 }

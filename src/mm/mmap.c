@@ -1500,6 +1500,45 @@ void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, s
 }
 
 /* fn(t, arg) for every live task, in the pid table's order, tasks_lock held (the /proc walkers). */
+/*
+ * Reclaim's rmap walk of a file page (rmap_walk_file with try_lock): for
+ * each task's mm whose lock can be had at once, each VMA of the inode
+ * covering index, fn(mm, vma, address).  A lock that cannot be had (held
+ * by its task, or by this thread's own fault) makes the walk give up:
+ * -EAGAIN, as folio_referenced's -1.  Otherwise the sum of fn's results.
+ */
+int rmap_walk_file_trylock(struct inode *inode, unsigned long index,
+			   int (*fn)(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr, void *arg),
+			   void *arg)
+{
+	if (pthread_mutex_trylock(&tasks_lock))
+		return -EAGAIN;
+	int sum = 0;
+	for (int i = 0; i < nr_tasks && sum >= 0; i++) {
+		struct mm_struct *mm = tasks[i]->mm;
+		bool shared = false;
+		for (int j = 0; j < i; j++)
+			shared = shared || tasks[j]->mm == mm;
+		if (shared)
+			continue; /* threads of one mm: walked once */
+		if (pthread_mutex_trylock(&mm->mmap_lock)) {
+			sum = -EAGAIN;
+			break;
+		}
+		struct vm_area_struct *vma;
+		VMA_ITERATOR(vmi, mm, 0);
+		for_each_vma(vmi, vma) {
+			if (!vma->vm_file || vma->vm_file->f_inode != inode || index < vma->vm_pgoff ||
+			    index - vma->vm_pgoff >= (vma->vm_end - vma->vm_start) >> PAGE_SHIFT)
+				continue;
+			sum += fn(mm, vma, vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT), arg);
+		}
+		pthread_mutex_unlock(&mm->mmap_lock);
+	}
+	pthread_mutex_unlock(&tasks_lock);
+	return sum;
+}
+
 void for_each_task(void (*fn)(struct task_struct *t, void *arg), void *arg)
 {
 	pthread_mutex_lock(&tasks_lock);

@@ -1501,22 +1501,22 @@ static void wake_all_kswapds(unsigned int order, gfp_t gfp, const struct alloc_c
 	}
 }
 
-/* Direct reclaim: nothing is reclaimable yet; the stall is counted as Linux counts it. */
-static unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, const struct alloc_context *ac)
+/* __perform_reclaim: the stall counted as Linux counts it, then mm/vmscan.c's direct reclaim */
+static unsigned long perform_reclaim(gfp_t gfp, unsigned int order, const struct alloc_context *ac)
 {
 	static const int stall[MAX_ZONE_TYPES] = {
 		[ZONE_DMA] = ALLOCSTALL_DMA, [ZONE_DMA32] = ALLOCSTALL_DMA32, [ZONE_NORMAL] = ALLOCSTALL_NORMAL,
 		[ZONE_HIGHMEM] = ALLOCSTALL_HIGH, [ZONE_MOVABLE] = ALLOCSTALL_MOVABLE, [ZONE_DEVICE] = ALLOCSTALL_DEVICE,
 	};
 	count_vm_event((enum vm_event_item)stall[ac->highest_zoneidx]);
-	return 0;
+	return try_to_free_pages(gfp, order, ac->highest_zoneidx, ac->preferred_zoneref->zone->node);
 }
 
 static struct page *__alloc_pages_direct_reclaim(gfp_t gfp, unsigned int order, unsigned int alloc_flags,
 						 const struct alloc_context *ac, unsigned long *progress)
 {
 	bool drained = false;
-	*progress = try_to_free_pages(gfp, order, ac);
+	*progress = perform_reclaim(gfp, order, ac);
 retry:;
 	struct page *page = get_page_from_freelist(gfp, order, alloc_flags, ac);
 	/* pages may sit on per-CPU lists or in the highatomic reserve */
@@ -1549,7 +1549,7 @@ static bool should_reclaim_retry(gfp_t gfp, unsigned int order, const struct all
 	struct zoneref *z = ac->preferred_zoneref;
 	for_next_zone_zonelist(z, ac) {
 		struct zone *zone = z->zone;
-		long available = zone->vm_stat[NR_FREE_PAGES]; /* + reclaimable, once there is any */
+		long available = (long)zone_reclaimable_pages(zone) + zone->vm_stat[NR_FREE_PAGES];
 		available -= DIV_ROUND_UP((long)*no_progress_loops * available, MAX_RECLAIM_RETRIES);
 		if (__zone_watermark_ok(zone, order, min_wmark_pages(zone), ac->highest_zoneidx, alloc_flags, available))
 			return true;

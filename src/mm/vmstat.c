@@ -177,7 +177,8 @@ static void zoneinfo_show_print(struct strbuf *sb, pg_data_t *pgdat, struct zone
 		sb_printf(sb, "\n");
 		return;
 	}
-#define X(id, name) sb_printf(sb, "\n      %-12s %lu", name, (unsigned long)zone->vm_stat[id]);
+#define X(id, name) \
+	sb_printf(sb, "\n      %-12s %lu", name, (unsigned long)__atomic_load_n(&zone->vm_stat[id], __ATOMIC_RELAXED));
 	KMM_ZONE_STATS(X)
 #undef X
 	sb_printf(sb, "\n  pagesets");
@@ -337,7 +338,7 @@ static void show_vmstat(struct strbuf *sb)
 	for_each_zone(zone) {
 		pthread_mutex_lock(&zone->lock);
 		for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++)
-			zone_stat[i] += zone->vm_stat[i];
+			zone_stat[i] += __atomic_load_n(&zone->vm_stat[i], __ATOMIC_RELAXED); /* LRU items change under lru_lock */
 		pthread_mutex_unlock(&zone->lock);
 	}
 #define X(id, name) sb_printf(sb, "%s %lu\n", name, zone_stat[id] < 0 ? 0UL : (unsigned long)zone_stat[id]);

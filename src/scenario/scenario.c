@@ -1450,6 +1450,43 @@ static int cmd_mprotect(struct kmm_scenario *sc, struct stmt *st)
 	return syscall_result(sc, st, ret);
 }
 
+/* mlock, munlock: the region's pages (or part of them) locked in memory, or not any more */
+static int cmd_mlock(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct range_args r;
+	int go = range_args(sc, st, &r, false);
+	if (go)
+		return go < 0 ? -1 : 0;
+	CHECKED(sc);
+	unsigned long len = (r.len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	bool on = !strcmp(st->cmd->name, "mlock");
+	long ret = on ? task_mlock(r.task, r.m->addr + r.off, len) : task_munlock(r.task, r.m->addr + r.off, len);
+	return syscall_result(sc, st, ret);
+}
+
+/* madvise: the advice Linux's names give (dontneed, normal, willneed) */
+static int cmd_madvise(struct kmm_scenario *sc, struct stmt *st)
+{
+	static const struct { const char *name; int advice; } advices[] = {
+		{ "normal", MADV_NORMAL }, { "willneed", MADV_WILLNEED }, { "dontneed", MADV_DONTNEED },
+	};
+	struct range_args r;
+	int go = range_args(sc, st, &r, true);
+	if (go)
+		return go < 0 ? -1 : 0;
+	if (!r.word)
+		return usage_error(sc, st, NULL);
+	int advice = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(advices); i++)
+		if (!strcmp(r.word->text, advices[i].name))
+			advice = advices[i].advice;
+	if (advice < 0)
+		return err_tok(sc, r.word, "expected normal, willneed or dontneed, not '%s'", r.word->text);
+	CHECKED(sc);
+	long ret = task_madvise(r.task, r.m->addr + r.off, (r.len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1), advice);
+	return syscall_result(sc, st, ret);
+}
+
 static int cmd_write(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct range_args r;
@@ -1581,6 +1618,11 @@ static const struct command commands[] = {
 	{ "sync", cmd_sync, R_NONE, "", "", "write every dirty page-cache page back to the disk", H_NONE },
 	{ "munmap", cmd_munmap, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unmap a region, or part of it", H_NONE },
 	{ "mprotect", cmd_mprotect, R_NONE, "", "REGION PROT [OFF LEN] [in TASK]", "change a region's protection", H_NONE },
+	{ "mlock", cmd_mlock, R_NONE, "", "REGION [OFF LEN] [in TASK]", "lock a region's pages in memory (faulting them in)",
+	  H_NONE },
+	{ "munlock", cmd_mlock, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unlock a region's pages", H_NONE },
+	{ "madvise", cmd_madvise, R_NONE, "", "REGION normal|willneed|dontneed [OFF LEN] [in TASK]",
+	  "advise on a region's pages (dontneed drops them)", H_NONE },
 	{ "touch", cmd_touch, R_NONE, "", "REGION [OFF [LEN]] [read|write] [in TASK]",
 	  "access memory as the CPU would: page faults fill it in (write by default)", H_NONE },
 	{ "write", cmd_write, R_NONE, "", "REGION OFF TEXT [in TASK]", "store bytes into a task's memory", H_NONE },
