@@ -642,6 +642,44 @@ static void ext4_file_objects(const char *profile)
 TEST_ON_EVERY_PROFILE(kobj, ext4_file_objects, ext4_file_objects)
 
 /*
+ * Direct reclaim takes written pages back once they are clean: each one's
+ * buffer_head goes with it (__remove_mapping's try_to_free_buffers), so
+ * the buffer_heads in use stay one per cached page of the file.
+ */
+static void ext4_reclaim_frees_buffers(const char *profile)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = (strcmp(profile, "x86_64") ? 64ULL : 128ULL) << 20;
+	boot_or_fail(&p);
+	kmm_usage_settle(&at_boot);
+	long bh0 = kmem_cache_objects_in_use("buffer_head");
+	unsigned long pages = nr_free_pages() / 2;
+	char *buf = malloc(PAGE_SIZE);
+	memset(buf, 'r', PAGE_SIZE);
+	cr_assert_eq(kmm_file_create("/data/written", NULL, 0), 0);
+	for (unsigned long i = 0; i < pages; i++)
+		cr_assert_eq(kmm_file_pwrite("/data/written", buf, PAGE_SIZE, i * PAGE_SIZE), PAGE_SIZE);
+	free(buf);
+	cr_assert_eq(kmem_cache_objects_in_use("buffer_head") - bh0, (long)pages, "a buffer_head per written page");
+	kmm_sync(); /* clean: reclaimable */
+	struct task_struct *hog = task_create("hog", 1000);
+	unsigned long anon = (nr_free_pages() + pages / 2) * PAGE_SIZE;
+	long a = task_mmap(hog, 0, anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	cr_assert_eq(task_memset(hog, (unsigned long)a, 0x77, anon), 0, "reclaim made room");
+	long cached = kmm_file_cached_pages("/data/written");
+	cr_assert_lt(cached, (long)pages, "written pages were reclaimed");
+	cr_assert_eq(kmem_cache_objects_in_use("buffer_head") - bh0, cached, "the buffers went with the pages");
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	task_exit(hog);
+	cr_assert_eq(kmm_file_unlink("/data/written"), 0);
+	assert_nothing_lost("reclaimed buffers");
+}
+TEST_ON_EVERY_PROFILE(kobj, ext4_reclaim_frees_buffers, ext4_reclaim_frees_buffers)
+
+/*
  * failslab over create, open with O_CREAT, write(2) and a store through
  * a shared mapping: a failed call changes no count.  The buffer_heads are
  * __GFP_NOFAIL (create_empty_buffers), which failslab never fails, as in
