@@ -711,9 +711,11 @@ struct inode {
 	unsigned long nr_dirty;  /* dirty pages in i_mapping (filemap_lock) */
 	u64 dirtied_when;        /* clock_ns when the first of them became dirty */
 	struct list_head i_list; /* every live inode, named or not (filemap_lock) */
-	void *obj;               /* shmem: its shmem_inode_cache object in simulated RAM (kernel/fork.c); NULL for the store's */
-	void *dentry;            /* shmem: its dentry object (d_alloc_pseudo) */
-	void *i_security;        /* shmem: its lsm_inode_cache blob (security_inode_alloc) */
+	void *obj;               /* its shmem_inode_cache or ext4_inode_cache object in simulated RAM (kernel/fork.c);
+				    NULL while a named one is not in core (filemap_lock) */
+	void *dentry;            /* its dentry object (d_alloc_pseudo for shmem, d_alloc for a named one) */
+	void *i_security;        /* its lsm_inode_cache blob (security_inode_alloc) */
+	void *d_name_ext;        /* a named one's dentry's external name (kmalloc), if the name is too long to be inline */
 };
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
@@ -757,6 +759,11 @@ struct page *filemap_fault(struct file *file, unsigned long index, unsigned int 
 /* filemap_map_pages: map(arg, index, page) for each cached page of [start, end] fault-around may map (referenced). */
 void filemap_map_pages(struct file *file, unsigned long start, unsigned long end,
 		       void (*map)(void *arg, unsigned long index, struct page *page), void *arg);
+/* kmm_usage_settle with the store's mount counted (mm/debug.c; kernel/fork.c measures the mount with it) */
+struct kmm_usage;
+void kmm_usage_settle_raw(struct kmm_usage *u);
+/* do_shared_fault / wp_page_shared: a write through a shared mapping is about to dirty page: 0 or -ENOMEM */
+int filemap_page_mkwrite(struct page *page);
 void set_page_dirty(struct page *page);
 /* a node counter of pg_data_t (nr_file_pages ...) for the node of page */
 #define mod_node_page_state(page, field, delta) \
@@ -789,6 +796,8 @@ void close_files(struct task_struct *t);
 void filemap_exit(void);
 int filemap_verify(char *why, size_t whylen);
 void drop_pagecache(void);
+/* drop_caches 2: the unused named files' dentries and inodes (mm/filemap.c) */
+void shrink_dcache_icache(void);
 void wb_kupdate(void);
 
 /* mm/rmap.c: anonymous pages find their mappings through an anon_vma (a chain of them across forks) */

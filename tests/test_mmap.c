@@ -297,6 +297,7 @@ TEST_ON_EVERY_PROFILE(mmap, brk_hostile, check_brk_hostile)
 
 static unsigned long settled_free(void)
 {
+	shrink_dcache_icache(); /* an exited task's image file keeps no inode or dentry in RAM */
 	kmm_slab_shrink_all();
 	drain_all_pages(NULL);
 	return nr_free_pages();

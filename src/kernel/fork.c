@@ -1,8 +1,9 @@
 /*
  * fork.c - the kernel objects of processes and files: the slab caches
  * Linux 6.1 keeps them in, and the kernel stacks, as kernel/fork.c,
- * kernel/pid.c, kernel/cred.c, mm/rmap.c, fs/dcache.c, fs/file_table.c and
- * mm/shmem.c create them.
+ * kernel/pid.c, kernel/cred.c, mm/rmap.c, fs/dcache.c, fs/file_table.c,
+ * mm/shmem.c, fs/buffer.c and the ext4, jbd2 and mbcache modules create
+ * them.
  *
  * kmm's processes and files are host structs (struct task_struct,
  * mm_struct, vm_area_struct, anon_vma, file, inode of kmm/task.h and
@@ -19,7 +20,9 @@
  *   host anon_vma           --obj ; each anon_vma_chain --obj--> [vma anon_vma ...]
  *   host struct file        --obj-----------> [struct file]         filp
  *   host struct inode (shmem) --obj --dentry-> shmem_inode_cache, dentry
+ *   host struct inode (named) --obj --dentry-> ext4_inode_cache, dentry
  *   host address_space      --xa -----------> [xa_node]...          radix_tree_node
+ *   struct page (written)   --private ------> [buffer_head] ring    buffer_head
  *
  * Nothing in simulated RAM points back at a host struct: where kmm writes
  * into an object it writes what Linux keeps there, at Linux's offset for
@@ -37,7 +40,7 @@
  * x86_64's).  They are created in start_kernel's order (pid_idr_init,
  * anon_vma_init, cred_init, fork_init, proc_caches_init, security_init,
  * vfs_caches_init, shmem_init; radix_tree_init's radix_tree_node before
- * them all),
+ * them all, buffer_init's buffer_head after them),
  * so kmem_cache_create merges them as Linux does: on i386 fs_cache is an
  * alias of pid and on x86_64 of anon_vma_chain; the caches with a
  * constructor (anon_vma, sighand_cache, shmem_inode_cache) or a usercopy
@@ -73,6 +76,25 @@
  *     (mm/filemap.c).  Shared anonymous memory: shmem_inode_cache and
  *     its lsm_inode_cache blob + dentry + filp (shmem_zero_setup).
  *   the page cache: the xarray nodes its pages need (mm/filemap.c).
+ *   the store's files (mm/filemap.c): the first create (kmm_file_create,
+ *     open with O_CREAT) mounts the store - kobj_ext4_mount makes the
+ *     caches insmod mbcache, jbd2 and ext4 and then mount make
+ *     (KOBJ_MBCACHE .. KOBJ_EXT4_GROUPINFO; names, sizes, flags from the
+ *     captures in tests/data/ext4/), once per boot; a named inode owns a
+ *     dentry (and an external name, kmalloc-rcl-*, if its name is too
+ *     long for d_iname), an ext4_inode_cache object and its lsm_inode_cache blob
+ *     while it is in core: from its create or a lookup (open, stat,
+ *     read, write) to its last reference, or until drop_caches 2 evicts
+ *     it unused; a page-cache page of it that is written gets its
+ *     buffer_heads (alloc_page_buffers: GFP_NOFS | __GFP_ACCOUNT |
+ *     __GFP_NOFAIL, one per 4 KiB block), freed when the page leaves
+ *     the cache.
+ *   What the mount keeps lasts until shutdown: it is measured by settling
+ *     the usage around it (the caches' descriptors and per-CPU slabs),
+ *     and kmm_usage_settle leaves it out, so "nothing lost" compares a
+ *     usage taken before the first file with one after.  The mount is
+ *     measured on one CPU: one amid other CPUs' allocations would count
+ *     theirs (the stress driver mounts before its CPUs start).
  * Any of these may fail (failslab reaches them all): fork returns NULL
  * (-ENOMEM), exec, mmap, open and a page-cache read -ENOMEM (a failed
  * kmem_cache_zalloc in alloc_empty_file is -ENOMEM; -ENFILE is for
@@ -85,9 +107,9 @@
  * the node's NR_KERNEL_STACK_KB (meminfo KernelStack, vmstat
  * nr_kernel_stack).  Not modelled: the per-CPU cache of two freed vmap
  * stacks (free_thread_stack keeps them; kmm frees at once so that "nothing
- * lost" sees no vmap area left), the ext4 inodes and dentries of the named
- * files of the store (they stand for the disk's files, which kmm keeps
- * outside RAM) and the maple tree's nodes (the VMA index is kmm's own).
+ * lost" sees no vmap area left), the objects ext4's mount keeps (see
+ * kobj_ext4_mount), its writeback's, and the maple tree's nodes (the VMA
+ * index is kmm's own).
  *
  * Locking: none of its own; the slab allocator's locks.  Callers may hold
  * mmap_lock (the VMA paths) but never tasks_lock when they allocate.
@@ -109,6 +131,7 @@ struct kobj_cache_desc {
 	unsigned int usersize32, usersize64;  /* usercopy region (kmem_cache_create_usercopy), 0: none */
 	bool ctor;                            /* Linux gives the cache a constructor */
 	gfp_t gfp;                            /* what Linux allocates its objects with (the trace shows it) */
+	bool user_at_start;                   /* the usercopy region opens the object (ext4_inode_info's i_data) */
 };
 
 #define ACC (SLAB_PANIC | SLAB_ACCOUNT)
@@ -136,6 +159,40 @@ static const struct kobj_cache_desc kobj_desc[NR_KOBJ] = {
 	[KOBJ_DENTRY] = { "dentry", 128, 128, 192, 4, 8, SLAB_RECLAIM_ACCOUNT | SLAB_MEM_SPREAD | ACC, 36, 32, false, GFP_KERNEL },
 	[KOBJ_FILP] = { "filp", 168, 168, 232, 0, 0, SLAB_HWCACHE_ALIGN | ACC, 0, 0, false, GFP_KERNEL | __GFP_ZERO },
 	[KOBJ_SHMEM_INODE] = { "shmem_inode_cache", 480, 480, 776, 0, 0, ACC, 0, 0, true, GFP_KERNEL },
+	/* buffer_init, from page_alloc_init_late: after start_kernel's caches, before the initcalls' */
+	[KOBJ_BH] = { "buffer_head", 60, 60, 104, 0, 0, SLAB_RECLAIM_ACCOUNT | SLAB_PANIC | SLAB_MEM_SPREAD, 0, 0, false,
+		      GFP_NOFS | __GFP_ACCOUNT | __GFP_NOFAIL | __GFP_ZERO },
+	/*
+	 * The store's mount: what the mbcache, jbd2 and ext4 modules create when
+	 * they load, then ext4_mb_init's group-info cache; sizes and align are
+	 * the arguments Debian's 6.1.0-50 modules pass (tests/data/ext4/).
+	 * SLAB_TEMPORARY is SLAB_RECLAIM_ACCOUNT.
+	 */
+	[KOBJ_MBCACHE] = { "mbcache", 36, 36, 56, 0, 0, SLAB_RECLAIM_ACCOUNT | SLAB_MEM_SPREAD, 0, 0, false, GFP_NOFS },
+	[KOBJ_JBD2_REVOKE_RECORD] = { "jbd2_revoke_record_s", 20, 20, 32, 4, 8, SLAB_HWCACHE_ALIGN | SLAB_RECLAIM_ACCOUNT,
+				      0, 0, false, GFP_NOFS },
+	[KOBJ_JBD2_REVOKE_TABLE] = { "jbd2_revoke_table_s", 12, 12, 16, 4, 8, SLAB_RECLAIM_ACCOUNT, 0, 0, false, GFP_KERNEL },
+	[KOBJ_JBD2_JOURNAL_HEAD] = { "jbd2_journal_head", 64, 64, 112, 0, 0, SLAB_RECLAIM_ACCOUNT | SLAB_TYPESAFE_BY_RCU, 0, 0,
+				     false, GFP_NOFS },
+	[KOBJ_JBD2_HANDLE] = { "jbd2_journal_handle", 44, 44, 56, 4, 8, SLAB_RECLAIM_ACCOUNT, 0, 0, false, GFP_NOFS },
+	[KOBJ_JBD2_INODE] = { "jbd2_inode", 40, 40, 64, 4, 8, 0, 0, 0, false, GFP_NOFS },
+	[KOBJ_JBD2_TRANSACTION] = { "jbd2_transaction_s", 132, 132, 216, 0, 0, SLAB_HWCACHE_ALIGN | SLAB_RECLAIM_ACCOUNT, 0, 0,
+				    false, GFP_NOFS },
+	[KOBJ_EXT4_ES] = { "ext4_extent_status", 28, 28, 40, 0, 0, SLAB_RECLAIM_ACCOUNT, 0, 0, false, GFP_NOFS },
+	[KOBJ_EXT4_PENDING] = { "ext4_pending_reservation", 16, 16, 32, 0, 0, SLAB_RECLAIM_ACCOUNT, 0, 0, false, GFP_NOFS },
+	[KOBJ_EXT4_POST_READ] = { "ext4_bio_post_read_ctx", 28, 28, 48, 0, 0, 0, 0, 0, false, GFP_KERNEL },
+	[KOBJ_EXT4_IO_END] = { "ext4_io_end", 36, 36, 64, 4, 8, SLAB_RECLAIM_ACCOUNT, 0, 0, false, GFP_NOFS },
+	[KOBJ_EXT4_IO_END_VEC] = { "ext4_io_end_vec", 20, 20, 32, 4, 8, 0, 0, 0, false, GFP_NOFS },
+	[KOBJ_EXT4_SYSTEM_ZONE] = { "ext4_system_zone", 28, 28, 40, 4, 8, 0, 0, 0, false, GFP_KERNEL },
+	[KOBJ_EXT4_PREALLOC] = { "ext4_prealloc_space", 68, 68, 104, 4, 8, SLAB_RECLAIM_ACCOUNT, 0, 0, false, GFP_NOFS },
+	[KOBJ_EXT4_AC] = { "ext4_allocation_context", 112, 112, 136, 4, 8, SLAB_RECLAIM_ACCOUNT, 0, 0, false, GFP_NOFS },
+	[KOBJ_EXT4_FREE_DATA] = { "ext4_free_data", 36, 36, 56, 4, 8, SLAB_RECLAIM_ACCOUNT, 0, 0, false, GFP_NOFS },
+	/* ext4_alloc_inode: alloc_inode_sb(GFP_NOFS); the usercopy region is i_data, the object's first 60 bytes */
+	[KOBJ_EXT4_INODE] = { "ext4_inode_cache", 792, 792, 1184, 0, 0, SLAB_RECLAIM_ACCOUNT | SLAB_MEM_SPREAD | SLAB_ACCOUNT, 60,
+			      60, true, GFP_NOFS, true },
+	[KOBJ_EXT4_FC_DENTRY] = { "ext4_fc_dentry_update", 76, 76, 96, 4, 8, SLAB_RECLAIM_ACCOUNT, 0, 0, false, GFP_NOFS },
+	/* offsetof(struct ext4_group_info, bb_counters[12 + 2]) for 4 KiB blocks */
+	[KOBJ_EXT4_GROUPINFO] = { "ext4_groupinfo_4k", 136, 136, 184, 0, 0, SLAB_RECLAIM_ACCOUNT, 0, 0, false, GFP_NOFS },
 };
 #undef ACC
 
@@ -185,25 +242,44 @@ static void kobj_ctor_shmem_inode(void *obj)
 	memset(obj, 0, kobj_object_size(KOBJ_SHMEM_INODE));
 }
 
+static void kobj_ctor_ext4_inode(void *obj) /* ext4's init_once */
+{
+	memset(obj, 0, kobj_object_size(KOBJ_EXT4_INODE));
+}
+
 static void (*const kobj_ctors[NR_KOBJ])(void *) = {
 	[KOBJ_RADIX] = kobj_ctor_radix,
 	[KOBJ_ANON_VMA] = kobj_ctor_anon_vma,
 	[KOBJ_SIGHAND] = kobj_ctor_sighand,
 	[KOBJ_SHMEM_INODE] = kobj_ctor_shmem_inode,
+	[KOBJ_EXT4_INODE] = kobj_ctor_ext4_inode,
 };
+
+static struct kmem_cache *kobj_cache_create(enum kobj_kind k)
+{
+	const struct kobj_cache_desc *d = &kobj_desc[k];
+	unsigned int size = kobj_object_size(k);
+	unsigned int usersize = kobj_64() ? d->usersize64 : d->usersize32;
+	unsigned int align = kobj_64() ? d->align64 : d->align32;
+	/* where Linux's whitelisted region sits is not modelled, but where it opens the object: it ends the object */
+	unsigned int useroffset = usersize && !d->user_at_start ? size - usersize : 0;
+	return kmem_cache_create_usercopy(d->name, size, align, d->flags, useroffset, usersize,
+					  d->ctor ? kobj_ctors[k] : NULL);
+}
+
+/* the store's mount (kobj_ext4_mount): done, and what it took */
+static bool ext4_mounted;
+static struct kmm_usage ext4_mount_cost;
 
 void kobj_caches_init(void)
 {
 	nr_thread_stacks = 0;
-	for (int k = 0; k < NR_KOBJ; k++) {
-		const struct kobj_cache_desc *d = &kobj_desc[k];
-		unsigned int size = kobj_object_size((enum kobj_kind)k);
-		unsigned int usersize = kobj_64() ? d->usersize64 : d->usersize32;
-		unsigned int align = kobj_64() ? d->align64 : d->align32;
-		/* the whitelisted region's place is not modelled: it ends the object */
-		kobj_caches[k] = kmem_cache_create_usercopy(d->name, size, align, d->flags, usersize ? size - usersize : 0,
-							    usersize, d->ctor ? kobj_ctors[k] : NULL);
-	}
+	for (int k = 0; k < NR_KOBJ_BOOT; k++)
+		kobj_caches[k] = kobj_cache_create((enum kobj_kind)k);
+	for (int k = NR_KOBJ_BOOT; k < NR_KOBJ; k++)
+		kobj_caches[k] = NULL; /* a new boot: not mounted yet */
+	ext4_mounted = false;
+	memset(&ext4_mount_cost, 0, sizeof(ext4_mount_cost));
 }
 
 struct kmem_cache *kobj_cache(enum kobj_kind k)
@@ -234,6 +310,193 @@ void kobj_free(enum kobj_kind k, void *obj)
 {
 	if (obj)
 		kmem_cache_free(kobj_caches[k], obj);
+}
+
+/* ---- the store's ext4: its mount, inodes and buffer heads ---------------------------------- */
+
+/*
+ * insmod mbcache, jbd2 and ext4, then mount: each module's caches in its
+ * init's order, then the mount's ext4_groupinfo_4k.  A failure destroys
+ * every cache this call made (merged ones only lose the reference), as a
+ * failed module init unwinds.  The usage is settled before and after, so
+ * kmm_usage_settle can leave the mount out (it lasts until shutdown).
+ * Objects the mount keeps are not taken (the post-read mempool's 128, the
+ * superblock's, the journal's, the root and journal inodes, the group
+ * infos): they would share slabs with objects that come and go, and the
+ * pages the mount holds would then depend on what else was there - "nothing
+ * lost" could not tell them from a leak.  The caches' descriptors live in
+ * kmem_cache and kmem_cache_node, which nothing else fills and empties.
+ */
+int kobj_ext4_mount(void)
+{
+	static pthread_mutex_t mount_lock = PTHREAD_MUTEX_INITIALIZER;
+	int err = 0;
+	pthread_mutex_lock(&mount_lock);
+	if (ext4_mounted)
+		goto out;
+	struct kmm_usage before, after;
+	kmm_usage_settle_raw(&before);
+	for (int k = NR_KOBJ_BOOT; k < NR_KOBJ && !err; k++) {
+		if (!(kobj_caches[k] = kobj_cache_create((enum kobj_kind)k)))
+			err = -ENOMEM;
+	}
+	if (err) {
+		for (int k = NR_KOBJ - 1; k >= NR_KOBJ_BOOT; k--) {
+			kmem_cache_destroy(kobj_caches[k]);
+			kobj_caches[k] = NULL;
+		}
+		goto out;
+	}
+	kmm_usage_settle_raw(&after);
+	ext4_mount_cost.free_pages = before.free_pages - after.free_pages;
+	ext4_mount_cost.slab_objects = after.slab_objects - before.slab_objects;
+	ext4_mount_cost.percpu_bytes = after.percpu_bytes - before.percpu_bytes;
+	__atomic_store_n(&ext4_mounted, true, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&mount_lock);
+	return err;
+}
+
+bool kobj_ext4_mounted(void)
+{
+	return __atomic_load_n(&ext4_mounted, __ATOMIC_ACQUIRE);
+}
+
+void kobj_mount_cost(unsigned long *free_pages, unsigned long *slab_objects, unsigned long *percpu_bytes)
+{
+	bool m = kobj_ext4_mounted();
+	*free_pages = m ? ext4_mount_cost.free_pages : 0;
+	*slab_objects = m ? ext4_mount_cost.slab_objects : 0;
+	*percpu_bytes = m ? ext4_mount_cost.percpu_bytes : 0;
+}
+
+/*
+ * __d_alloc's external name, for a name longer than the dentry's inline
+ * d_iname (DNAME_INLINE_LEN: 36 bytes on 32-bit SMP builds, 32 on 64-bit,
+ * the NUL included): a struct external_name - a refcount in a union with
+ * an rcu_head, then the name - from the reclaimable kmalloc caches.  NULL
+ * when the name fits inline (*ok true) or cannot be had (*ok false).
+ */
+static void *dentry_external_name(const char *path, bool *ok)
+{
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	unsigned long len = strlen(name), w = kobj_word();
+	*ok = true;
+	if (len <= (kobj_64() ? 32u : 36u) - 1)
+		return NULL;
+	char *p = kmalloc(2 * w + 1 + len, GFP_KERNEL_ACCOUNT | __GFP_RECLAIMABLE);
+	if (!p) {
+		*ok = false;
+		return NULL;
+	}
+	u32 one = 1;
+	memcpy(p, &one, 4);                   /* u.count */
+	memset(p + 4, 0, 2 * w - 4);
+	memcpy(p + 2 * w, name, len + 1);     /* name[], NUL-terminated */
+	return p;
+}
+
+/*
+ * A named file's objects, in the order creating it takes them: its dentry
+ * (d_alloc, in lookup_open) and its external name if it needs one, its
+ * ext4_inode_info (ext4_alloc_inode) and the inode's LSM blob
+ * (inode_init_always).
+ */
+int kobj_ext4_inode_alloc(struct inode *inode)
+{
+	bool named = false;
+	void *dentry = kobj_alloc(KOBJ_DENTRY);
+	void *ext = dentry ? dentry_external_name(inode->path, &named) : NULL;
+	void *obj = named ? kobj_alloc(KOBJ_EXT4_INODE) : NULL;
+	void *isec = obj ? security_inode_alloc() : NULL;
+	if (!isec) {
+		kobj_free(KOBJ_EXT4_INODE, obj);
+		kfree(ext);
+		kobj_free(KOBJ_DENTRY, dentry);
+		return -ENOMEM;
+	}
+	inode->dentry = dentry;
+	inode->d_name_ext = ext;
+	inode->obj = obj;
+	inode->i_security = isec;
+	return 0;
+}
+
+/* evict's destroy_inode (the blob, then the inode), and the dentry's dput (its external name, then it) */
+void kobj_ext4_inode_free(struct inode *inode)
+{
+	security_inode_free(inode->i_security);
+	kobj_free(KOBJ_EXT4_INODE, inode->obj);
+	kfree(inode->d_name_ext);
+	kobj_free(KOBJ_DENTRY, inode->dentry);
+	inode->i_security = inode->obj = inode->dentry = inode->d_name_ext = NULL;
+}
+
+/*
+ * struct buffer_head of 6.1: b_state, b_this_page, b_page (words),
+ * b_blocknr (a u64 sector_t), b_size, b_data, b_bdev, b_end_io, b_private
+ * (words), b_assoc_buffers (a list_head), b_assoc_map, b_count, the lock:
+ * 60 bytes on i386, 104 on x86_64.
+ */
+#define BH_BLOCK_SIZE 4096UL /* the store's ext4 has 4 KiB blocks */
+#define BH_UPTODATE 0x1UL   /* 1 << BH_Uptodate: the page cache's pages are read in when added */
+
+static void *bh_next(void *bh)
+{
+	return kmm_kva_to_host(kobj_get_word(bh, kobj_word()));
+}
+
+void kobj_free_buffers(void *head)
+{
+	if (!head)
+		return;
+	void *bh = head;
+	do {
+		void *next = bh_next(bh);
+		kobj_free(KOBJ_BH, bh);
+		bh = next;
+	} while (bh && bh != head);
+}
+
+/*
+ * alloc_page_buffers + create_empty_buffers: from the page's last block to
+ * its first, each buffer_head zeroed (alloc_buffer_head) with its block
+ * number unknown (-1), its size and its data (set_bh_page: an offset in a
+ * highmem page, an address in a lowmem one); then closed into a ring and
+ * marked up to date.  With __GFP_NOFAIL the allocator does not give up;
+ * if it still returns NULL, what was had goes back.
+ */
+void *kobj_alloc_buffers(struct page *page)
+{
+	unsigned int w = kobj_word();
+	void *head = NULL, *tail = NULL;
+	for (long offset = (long)(PAGE_SIZE - BH_BLOCK_SIZE); offset >= 0; offset -= (long)BH_BLOCK_SIZE) {
+		void *bh = kobj_alloc(KOBJ_BH);
+		if (!bh) {
+			if (tail)
+				kobj_put_ptr(tail, w, head); /* close the ring to give it back */
+			kobj_free_buffers(head);
+			return NULL;
+		}
+		kobj_put_ptr(bh, w, head); /* b_this_page */
+		if (!tail)
+			tail = bh;
+		head = bh;
+		u64 unknown = ~0ULL;
+		memcpy((char *)bh + 3 * w, &unknown, 8);         /* b_blocknr */
+		kobj_put_word(bh, 3 * w + 8, BH_BLOCK_SIZE);     /* b_size */
+		void *addr = PageHighMem(page) ? NULL : page_address(page);
+		kobj_put_word(bh, 4 * w + 8, (addr ? kmm_host_to_kva(addr) : 0) + (unsigned long)offset); /* b_data */
+		kobj_put_ptr(bh, 8 * w + 8, (char *)bh + 8 * w + 8);   /* b_assoc_buffers: INIT_LIST_HEAD */
+		kobj_put_ptr(bh, 9 * w + 8, (char *)bh + 8 * w + 8);
+	}
+	kobj_put_ptr(tail, w, head);
+	void *bh = head;
+	do {
+		kobj_put_word(bh, 0, kobj_get_word(bh, 0) | BH_UPTODATE);
+		bh = bh_next(bh);
+	} while (bh != head);
+	return head;
 }
 
 /* ---- path names and the LSMs' blobs ------------------------------------------------------ */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 struct kmem_cache;
+struct page;
 struct task_struct;
 struct vm_area_struct;
 
@@ -32,13 +33,45 @@ enum kobj_kind {
 	KOBJ_DENTRY,      /* "dentry" */
 	KOBJ_FILP,        /* "filp": struct file */
 	KOBJ_SHMEM_INODE, /* "shmem_inode_cache": shmem_inode_info with its inode */
+	KOBJ_BH,          /* "buffer_head": a block of a page-cache page (buffer_init, page_alloc_init_late) */
+	NR_KOBJ_BOOT,     /* the kinds above exist from boot; those below from the store's mount on */
+	/* insmod mbcache, jbd2, ext4 (each module's init, in order), then mount */
+	KOBJ_MBCACHE = NR_KOBJ_BOOT, /* "mbcache": mb_cache_entry (mbcache_init) */
+	KOBJ_JBD2_REVOKE_RECORD,  /* "jbd2_revoke_record_s" (journal_init_caches) */
+	KOBJ_JBD2_REVOKE_TABLE,   /* "jbd2_revoke_table_s" */
+	KOBJ_JBD2_JOURNAL_HEAD,   /* "jbd2_journal_head" */
+	KOBJ_JBD2_HANDLE,         /* "jbd2_journal_handle" */
+	KOBJ_JBD2_INODE,          /* "jbd2_inode" */
+	KOBJ_JBD2_TRANSACTION,    /* "jbd2_transaction_s" */
+	KOBJ_EXT4_ES,             /* "ext4_extent_status" (ext4_init_fs from here on) */
+	KOBJ_EXT4_PENDING,        /* "ext4_pending_reservation" */
+	KOBJ_EXT4_POST_READ,      /* "ext4_bio_post_read_ctx" */
+	KOBJ_EXT4_IO_END,         /* "ext4_io_end" */
+	KOBJ_EXT4_IO_END_VEC,     /* "ext4_io_end_vec" */
+	KOBJ_EXT4_SYSTEM_ZONE,    /* "ext4_system_zone" */
+	KOBJ_EXT4_PREALLOC,       /* "ext4_prealloc_space" (ext4_init_mballoc) */
+	KOBJ_EXT4_AC,             /* "ext4_allocation_context" */
+	KOBJ_EXT4_FREE_DATA,      /* "ext4_free_data" */
+	KOBJ_EXT4_INODE,          /* "ext4_inode_cache": ext4_inode_info with its inode (init_inodecache) */
+	KOBJ_EXT4_FC_DENTRY,      /* "ext4_fc_dentry_update" */
+	KOBJ_EXT4_GROUPINFO,      /* "ext4_groupinfo_4k": made by the mount (ext4_mb_init) */
 	NR_KOBJ
 };
 
-/* Boot: create the caches (after kmem_cache_init and vmalloc_init). */
+/* Boot: create the caches up to NR_KOBJ_BOOT (after kmem_cache_init and vmalloc_init). */
 void kobj_caches_init(void);
+/*
+ * The store's ext4 is mounted (the modules loaded, then mount): the other
+ * caches made, once per boot; 0, or -ENOMEM with the ext4 module's part
+ * undone.  Call without filemap_lock: it settles the usage around the mount
+ * (kobj_mount_cost).
+ */
+int kobj_ext4_mount(void);
+bool kobj_ext4_mounted(void);
+/* What the mount took and keeps until shutdown, as kmm_usage_settle measures (all 0 before it) */
+void kobj_mount_cost(unsigned long *free_pages, unsigned long *slab_objects, unsigned long *percpu_bytes);
 struct kmem_cache *kobj_cache(enum kobj_kind k);
-/* An object (GFP_KERNEL_ACCOUNT, zeroed or constructed); NULL when the allocation fails (failslab included). */
+/* An object (Linux's gfp, zeroed or constructed); NULL when the allocation fails (failslab included) or its cache is not made yet. */
 void *kobj_alloc(enum kobj_kind k);
 void kobj_free(enum kobj_kind k, void *obj);
 
@@ -89,6 +122,19 @@ struct exec_kobjs {
 };
 int kobj_exec_begin(struct exec_kobjs *e, const char *path, unsigned int nr_phdrs);
 void kobj_exec_end(struct task_struct *t, struct exec_kobjs *e, bool ok);
+
+/*
+ * The buffer_heads of a page-cache page (alloc_page_buffers: one per 4 KiB
+ * block, GFP_NOFS | __GFP_ACCOUNT | __GFP_NOFAIL as create_empty_buffers
+ * asks), linked in a ring: the head, or NULL when none could be had.
+ * kobj_free_buffers gives a ring back (try_to_free_buffers).
+ */
+void *kobj_alloc_buffers(struct page *page);
+void kobj_free_buffers(void *head);
+/* the ext4 inode of a named file, its LSM blob and its dentry, all or none: 0 or -ENOMEM */
+struct inode;
+int kobj_ext4_inode_alloc(struct inode *inode);
+void kobj_ext4_inode_free(struct inode *inode);
 
 /* A task's objects but its mm: 0 or -ENOMEM (nothing kept); given back at exit, and at the last put. */
 int kobj_task_alloc(struct task_struct *t);

@@ -38,7 +38,21 @@
  * Kernel memory: every struct file owns a filp object, every shmem inode
  * a shmem_inode_cache object and a dentry (shmem_kernel_file_setup), in
  * simulated RAM (kernel/fork.c); open fails with -ENOMEM when one cannot
- * be had.  The store's named inodes stand for the disk's and take none.
+ * be had.  The store is an ext4 filesystem, mounted when its first file
+ * is made (kobj_ext4_mount).  A named inode is in core - owns a dentry,
+ * an ext4_inode_cache object and its LSM blob - from its create or any
+ * lookup (open, stat, read, write: __inode_get_core, -ENOMEM without
+ * them) until its last reference, or until drop_caches 2 (and settling
+ * the usage) evicts it while nothing uses it: no file open, no page
+ * cached (shrink_dcache_icache).  So: i_count > 1 or nrpages > 0 =>
+ * in core.  A page of a named file gets its buffer_heads (page->private,
+ * PG_private) the first time it is written - kmm_file_pwrite, or a store
+ * through a shared mapping (filemap_page_mkwrite, called by the fault
+ * before the page is dirtied; -ENOMEM fails the fault as VM_FAULT_OOM
+ * would) - and they go when the page leaves the cache
+ * (try_to_free_buffers).  The reference attach_page_private takes for
+ * them is not taken.  Open takes its struct file before it looks the name
+ * up, as path_openat does, so a failed O_CREAT makes no file.
  * Each address_space holds the radix_tree_node objects 6.1's xarray would
  * need for the indices it caches (see "the xarray's nodes" below); adding
  * a page fails with -ENOMEM when a node cannot be had.
@@ -325,6 +339,11 @@ static void __delete_from_page_cache(struct page *page)
 	struct address_space *m = page->mapping;
 	MM_BUG_ON(page_mapcount(page) > 0);
 	__page_clear_dirty(page);
+	if (PAGE_FLAG(page, PG_private)) { /* try_to_free_buffers: the page's buffer_heads go with it */
+		kobj_free_buffers((void *)page->private);
+		page->private = 0;
+		__atomic_fetch_and(&page->flags, ~(1UL << PG_private), __ATOMIC_RELAXED);
+	}
 	m->pages[page->index] = NULL;
 	m->nrpages--;
 	xa_delete(m, page->index);
@@ -613,7 +632,65 @@ void set_page_dirty(struct page *page)
 	pthread_mutex_unlock(&filemap_lock);
 }
 
+/*
+ * A named file's page is about to be written (ext4's write_begin and
+ * page_mkwrite: create_empty_buffers): its buffer_heads, if it has none
+ * yet; the head is page->private and PG_private says so.  shmem pages
+ * have none.  0, or -ENOMEM when they cannot be had.
+ */
+static int __page_get_buffers(struct page *page)
+{
+	if (PAGE_FLAG(page, PG_private) || ((struct address_space *)page->mapping)->host->shmem)
+		return 0;
+	void *head = kobj_alloc_buffers(page);
+	if (!head)
+		return -ENOMEM;
+	page->private = (unsigned long)head;
+	__atomic_fetch_or(&page->flags, 1UL << PG_private, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* ext4_page_mkwrite (block_page_mkwrite) then set_page_dirty: -ENOMEM is its VM_FAULT_OOM, the page untouched. */
+int filemap_page_mkwrite(struct page *page)
+{
+	pthread_mutex_lock(&filemap_lock);
+	int err = __page_get_buffers(page);
+	if (!err)
+		__page_mark_dirty(page);
+	pthread_mutex_unlock(&filemap_lock);
+	return err;
+}
+
 /* ---- inodes and files ------------------------------------------------------------------ */
+
+/*
+ * iget: a named file's in-core objects (ext4 inode, its LSM blob, its
+ * dentry) when a lookup finds them evicted; 0 or -ENOMEM.  shmem inodes
+ * keep theirs for life.
+ */
+static int __inode_get_core(struct inode *inode)
+{
+	if (inode->shmem || inode->obj)
+		return 0;
+	return kobj_ext4_inode_alloc(inode);
+}
+
+/*
+ * drop_caches 2, or memory being settled: the dentries and inodes of named
+ * files nobody uses - no file open, no page cached (prune_icache would
+ * have dropped clean pages first) - are freed; the file stays on the disk
+ * and the next lookup reads its inode in again.
+ */
+void shrink_dcache_icache(void)
+{
+	pthread_mutex_lock(&filemap_lock);
+	for (int i = 0; i < nr_store; i++) {
+		struct inode *inode = store[i];
+		if (inode->obj && inode->i_count == 1 && !inode->i_mapping.nrpages)
+			kobj_ext4_inode_free(inode);
+	}
+	pthread_mutex_unlock(&filemap_lock);
+}
 
 static struct inode *inode_alloc(const char *path, bool shmem)
 {
@@ -642,9 +719,13 @@ static void __iput(struct inode *inode)
 	xa_destroy(m);
 	free(m->pages);
 	list_del(&inode->i_list);
-	kobj_free(KOBJ_DENTRY, inode->dentry);
-	security_inode_free(inode->i_security);
-	kobj_free(KOBJ_SHMEM_INODE, inode->obj);
+	if (inode->shmem) {
+		kobj_free(KOBJ_DENTRY, inode->dentry);
+		security_inode_free(inode->i_security);
+		kobj_free(KOBJ_SHMEM_INODE, inode->obj);
+	} else {
+		kobj_ext4_inode_free(inode);
+	}
 	free(inode->disk);
 	free(inode->path);
 	free(inode);
@@ -669,13 +750,24 @@ void fput(struct file *f)
 	free(f);
 }
 
-static struct file *file_alloc(struct inode *inode, unsigned int mode)
+/* alloc_empty_file: the filp object and its LSM blob, both or neither (false) */
+static bool file_objs_alloc(void **obj, void **sec)
+{
+	*obj = kobj_alloc(KOBJ_FILP);
+	*sec = *obj ? security_file_alloc() : NULL;
+	if (!*sec) {
+		kobj_free(KOBJ_FILP, *obj);
+		*obj = NULL;
+	}
+	return *sec != NULL;
+}
+
+/* A struct file of inode around the objects file_objs_alloc gave (given back if it fails). */
+static struct file *__file_alloc(struct inode *inode, unsigned int mode, void *obj, void *sec)
 {
 	struct file *f = malloc(sizeof(*f));
-	void *obj = kobj_alloc(KOBJ_FILP); /* alloc_empty_file */
-	void *sec = obj ? security_file_alloc() : NULL;
-	if (!f || !sec) {
-		free(f);
+	if (!f) {
+		security_file_free(sec);
 		kobj_free(KOBJ_FILP, obj);
 		return NULL;
 	}
@@ -683,6 +775,12 @@ static struct file *file_alloc(struct inode *inode, unsigned int mode)
 	*f = (struct file){ inode, mode, 1, { .ra_pages = inode->shmem ? 0 : VM_READAHEAD_PAGES }, obj, sec };
 	inode->i_count++;
 	return f;
+}
+
+static struct file *file_alloc(struct inode *inode, unsigned int mode)
+{
+	void *obj, *sec;
+	return file_objs_alloc(&obj, &sec) ? __file_alloc(inode, mode, obj, sec) : NULL;
 }
 
 static int __store_index(const char *path)
@@ -720,7 +818,13 @@ static struct inode *__store_create(const char *path, int *err)
 		store_cap = cap;
 	}
 	struct inode *inode = inode_alloc(path, false);
-	if (!inode) {
+	if (!inode || kobj_ext4_inode_alloc(inode)) {
+		if (inode) { /* as if never made: its number too */
+			list_del(&inode->i_list);
+			next_ino--;
+			free(inode->path);
+			free(inode);
+		}
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -755,6 +859,8 @@ int kmm_file_create(const char *path, const void *data, unsigned long size)
 		return err;
 	if (!M)
 		return -ENODEV;
+	if ((err = kobj_ext4_mount()))
+		return err;
 	pthread_mutex_lock(&filemap_lock);
 	struct inode *inode = __store_create(path, &err);
 	if (inode) {
@@ -837,6 +943,13 @@ struct file *filemap_open(const char *path, int flags, int *err)
 		return NULL;
 	}
 	unsigned int mode = (acc != O_WRONLY ? FMODE_READ : 0) | (acc != O_RDONLY ? FMODE_WRITE : 0);
+	if ((flags & O_CREAT) && (*err = kobj_ext4_mount()))
+		return NULL;
+	void *fobj, *fsec; /* path_openat takes the file first, then looks the name up (and creates it) */
+	if (!file_objs_alloc(&fobj, &fsec)) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	pthread_mutex_lock(&filemap_lock);
 	int i = __store_index(path);
 	struct inode *inode = i >= 0 ? store[i] : NULL;
@@ -845,10 +958,16 @@ struct file *filemap_open(const char *path, int flags, int *err)
 		*err = -EEXIST;
 	else if (!inode && !(flags & O_CREAT))
 		*err = -ENOENT;
-	else if (!inode && !(inode = __store_create(path, err)))
-		; /* *err set */
-	else if (!(f = file_alloc(inode, mode)))
+	else if (!inode)
+		inode = __store_create(path, err);
+	if (!*err)
+		*err = __inode_get_core(inode);
+	if (*err) {
+		security_file_free(fsec);
+		kobj_free(KOBJ_FILP, fobj);
+	} else if (!(f = __file_alloc(inode, mode, fobj, fsec))) { /* it gives them back if it fails */
 		*err = -ENOMEM;
+	}
 	bool truncate = f && (flags & O_TRUNC) && (mode & FMODE_WRITE) && inode->i_size;
 	pthread_mutex_unlock(&filemap_lock);
 	if (truncate) {
@@ -878,7 +997,9 @@ long kmm_file_pread(const char *path, void *buf, unsigned long len, unsigned lon
 {
 	pthread_mutex_lock(&filemap_lock);
 	struct inode *inode = __store_lookup(path);
-	long done = inode ? 0 : -ENOENT;
+	long done = !inode ? -ENOENT : __inode_get_core(inode) ? -ENOMEM : 0;
+	if (done)
+		inode = NULL;
 	while (inode && off < inode->i_size && (unsigned long)done < len) {
 		unsigned long index = off >> PAGE_SHIFT, in = off & ~PAGE_MASK;
 		unsigned long n = min(min(PAGE_SIZE - in, len - (unsigned long)done), inode->i_size - off);
@@ -904,12 +1025,18 @@ long kmm_file_pwrite(const char *path, const void *buf, unsigned long len, unsig
 		return -EFBIG;
 	pthread_mutex_lock(&filemap_lock);
 	struct inode *inode = __store_lookup(path);
-	long done = inode ? 0 : -ENOENT;
+	long done = !inode ? -ENOENT : __inode_get_core(inode) ? -ENOMEM : 0;
+	if (done)
+		inode = NULL;
 	while (inode && (unsigned long)done < len) {
 		unsigned long index = off >> PAGE_SHIFT, in = off & ~PAGE_MASK;
 		unsigned long n = min(PAGE_SIZE - in, len - (unsigned long)done);
 		int err = 0;
 		struct page *page = __get_page(inode, index, NULL, &err);
+		if (page && (err = __page_get_buffers(page))) {
+			put_page(page);
+			page = NULL;
+		}
 		if (!page) {
 			done = done ? done : err;
 			break;
@@ -1064,12 +1191,22 @@ int filemap_verify(char *why, size_t whylen)
 			n++;
 			dirty += PAGE_FLAG(page, PG_dirty) ? 1 : 0;
 			mapped += page_mapcount(page) > 0; /* relaxed: other CPUs' faults change it */
+			if (!!PAGE_FLAG(page, PG_private) != !!page->private || (page->private && inode->shmem)) {
+				snprintf(why, whylen, "%s: the cache page at index %lu has PG_private %d, private %#lx",
+					 inode->path, k, !!PAGE_FLAG(page, PG_private), page->private);
+				ret = -EINVAL;
+			}
 			if (page->mapping != m || page->index != k || page_ref_count(page) < 1 + page_mapcount(page)) {
 				snprintf(why, whylen, "%s: the cache page at index %lu has mapping %p index %lu refcount %d "
 					 "mapcount %d", inode->path, k, page->mapping, page->index, page_ref_count(page),
 					 page_mapcount(page));
 				ret = -EINVAL;
 			}
+		}
+		if (!ret && (inode->i_count > 1 || m->nrpages) && !inode->obj) {
+			snprintf(why, whylen, "%s: %d references and %lu pages, but no inode object in RAM", inode->path,
+				 inode->i_count, m->nrpages);
+			ret = -EINVAL;
 		}
 		if (!ret && n != m->nrpages) {
 			snprintf(why, whylen, "%s: %lu pages cached, nrpages says %lu", inode->path, n, m->nrpages);
@@ -1207,11 +1344,12 @@ int task_stat(struct task_struct *t, const char *path, unsigned long *size)
 		return -ENOMEM;
 	pthread_mutex_lock(&filemap_lock);
 	struct inode *inode = __store_lookup(path);
-	if (inode && size)
+	err = !inode ? -ENOENT : __inode_get_core(inode) ? -ENOMEM : 0;
+	if (!err && size)
 		*size = inode->i_size;
 	pthread_mutex_unlock(&filemap_lock);
 	kobj_putname(name);
-	return inode ? 0 : -ENOENT;
+	return err;
 }
 
 int task_close(struct task_struct *t, int fd)

@@ -358,7 +358,11 @@ static int do_write_file_fault(struct vm_fault *vmf)
 		put_page(page);
 		return err ? err : ret;
 	}
-	set_page_dirty(page); /* do_shared_fault: the file's page, writable and dirty */
+	int err = filemap_page_mkwrite(page); /* do_shared_fault: the file's page, writable and dirty */
+	if (err) {                            /* VM_FAULT_OOM from ->page_mkwrite */
+		put_page(page);
+		return err;
+	}
 	page_add_file_rmap(page, vmf->vma->vm_mm);
 	set_pte(vmf, page, true);
 	return ret;
@@ -380,7 +384,9 @@ static int do_wp_page(struct vm_fault *vmf)
 	unsigned long pfn = PHYS_PFN(vmf->pte & PTE_PFN_MASK);
 	struct page *old = pfn == zero_pfn() ? NULL : pfn_to_page(pfn);
 	if (old && (vmf->vma->vm_flags & VM_SHARED)) { /* wp_page_shared: the file's page, now dirty */
-		set_page_dirty(old);
+		int err = filemap_page_mkwrite(old);
+		if (err)
+			return err;
 		pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY);
 		return 0;
 	}

@@ -709,8 +709,10 @@ static int write_drop_caches(const char *val)
 		return -EINVAL;
 	if (v & 1)
 		drop_pagecache();
-	if (v & 2)
+	if (v & 2) {
+		shrink_dcache_icache();
 		kmm_slab_shrink_all();
+	}
 	if (!(v & 4))
 		printk(KERN_INFO "%s (%d): drop_caches: %d\n", "kmm", 0, v);
 	drop_caches_last = v;
