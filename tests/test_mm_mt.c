@@ -43,23 +43,40 @@ static void assert_mm_sane(struct task_struct *t)
 	cr_assert_eq(mm_verify(t->mm, why, sizeof(why)), 0, "mm_verify: %s", why);
 }
 
-/* find_vma and vma_prev_of (the tree and the host map) against a linear scan of the sorted VMAs, at every page edge and between */
+/* The mm's VMAs in the order the iterator (mas_find) walks them, as an array: calloc'ed, map_count long. */
+static struct vm_area_struct **vmas_of(struct mm_struct *mm)
+{
+	struct vm_area_struct **vmas = calloc((size_t)mm->map_count + 1, sizeof(*vmas)), *v;
+	int n = 0;
+	cr_assert_not_null(vmas);
+	VMA_ITERATOR(vmi, mm, 0);
+	for_each_vma(vmi, v) {
+		cr_assert_lt(n, mm->map_count, "the tree holds more VMAs than map_count");
+		vmas[n++] = v;
+	}
+	cr_assert_eq(n, mm->map_count);
+	return vmas;
+}
+
+/* find_vma and vma_prev_of (mt_find, mas_prev and the host map) against a linear scan of the iterator's VMAs, at every page edge and between */
 static void assert_find_vma_agrees(struct task_struct *t)
 {
 	struct mm_struct *mm = t->mm;
+	struct vm_area_struct **vmas = vmas_of(mm);
 	for (int i = 0; i < mm->map_count; i++) {
-		const struct vm_area_struct *v = mm->vmas[i];
-		cr_assert_eq(vma_prev_of(mm, v), i ? mm->vmas[i - 1] : NULL, "the VMA below %#lx", v->vm_start);
+		const struct vm_area_struct *v = vmas[i];
+		cr_assert_eq(vma_prev_of(mm, v), i ? vmas[i - 1] : NULL, "the VMA below %#lx", v->vm_start);
 		unsigned long probes[] = { v->vm_start, v->vm_end - 1, v->vm_start - 1, v->vm_end };
 		for (unsigned k = 0; k < 4; k++) {
 			const struct vm_area_struct *want = NULL;
 			for (int j = 0; j < mm->map_count && !want; j++)
-				if (mm->vmas[j]->vm_end > probes[k])
-					want = mm->vmas[j];
+				if (vmas[j]->vm_end > probes[k])
+					want = vmas[j];
 			cr_assert_eq(find_vma(mm, probes[k]), want, "find_vma(%#lx)", probes[k]);
 		}
 	}
-	cr_assert_null(find_vma(mm, mm->map_count ? mm->vmas[mm->map_count - 1]->vm_end : 0));
+	cr_assert_null(find_vma(mm, mm->map_count ? vmas[mm->map_count - 1]->vm_end : 0));
+	free(vmas);
 }
 
 static char *maps_of(struct task_struct *t)
@@ -109,8 +126,10 @@ static void check_tree_follows(const char *profile)
 	cr_assert_not_null(c);
 	assert_mm_sane(c);
 	cr_assert_eq(c->mm->map_count, t->mm->map_count);
-	for (int i = 0; i < t->mm->map_count; i++)
-		cr_assert_eq(find_vma(c->mm, t->mm->vmas[i]->vm_start)->vm_end, t->mm->vmas[i]->vm_end);
+	struct vm_area_struct *pv;
+	VMA_ITERATOR(vmi, t->mm, 0);
+	for_each_vma(vmi, pv)
+		cr_assert_eq(find_vma(c->mm, pv->vm_start)->vm_end, pv->vm_end);
 	assert_find_vma_agrees(c);
 	task_exit(c);
 	/* the stack grows down: its VMA's range in the tree grows with it */
