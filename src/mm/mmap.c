@@ -8,33 +8,45 @@
  *                              brk              mmap_base      STACK_TOP
  *
  * An mm_struct indexes its VMAs in 6.1's maple tree, mm->mm_mt
- * (MM_MT_FLAGS, nodes from the maple_node cache in simulated RAM): the
- * range [vm_start, vm_end - 1] maps to the kernel address of the VMA's
- * vm_area_struct object (mt_entry_of), never a host pointer.  The way
- * back to kmm's host VMA is mm->vma_map, a host hash from that address:
- * simpler than an index kept in the object (which would have to be
- * renumbered as VMAs come and go, and is no field of Linux's), and a
- * lookup costs a hash and usually one probe.  find_vma is mt_find plus
- * that lookup.  Every change of the index - insert (vma_link), split,
- * merge, munmap, mremap, stack growth - preallocates its tree writes
- * (mas_preallocate, struct vma_prealloc) and host room (vma_room) before
- * anything changes, so -ENOMEM leaves the mm as it was, then writes with
- * mas_store_prealloc (6.1's vma_mas_store / vma_mas_remove); fork
+ * (MM_MT_FLAGS, nodes from the maple_node cache in simulated RAM), and
+ * nowhere else: the range [vm_start, vm_end - 1] maps to the kernel
+ * address of the VMA's vm_area_struct object (mt_entry_of), never a host
+ * pointer.  The way back to kmm's host VMA is mm->vma_map, a host hash
+ * from that address: simpler than an index kept in the object (which
+ * would have to be renumbered as VMAs come and go, and is no field of
+ * Linux's), and a lookup costs a hash and usually one probe.  find_vma is
+ * mt_find plus that lookup, vma_prev_of a walk and mas_prev; loops walk
+ * the tree with VMA_ITERATOR/for_each_vma; map_count counts the entries.
+ *
+ *   mm->mm_mt:  [a, b-1] -> kva(obj1)   [b, c-1] NULL   [c, d-1] -> kva(obj2)
+ *   mm->vma_map: kva(obj1) -> VMA 1, kva(obj2) -> VMA 2   (host)
+ *
+ * The writers follow 6.1's mm/mmap.c over VMA pointers: mmap tries
+ * vma_merge first (the VMA below and/or above grows over the range: one
+ * tree write, no new VMA) and links a new VMA (vma_link) only when
+ * nothing merges; a split (6.1's __split_vma) stores the copy of the cut
+ * VMA over its part; munmap (do_mas_align_munmap) splits at the range's
+ * edges, detaches the range's VMAs with one store of NULL, then frees
+ * them; mprotect and mlock (mprotect_fixup/mlock_fixup) split, set the
+ * flags and merge VMA by VMA; mremap grows in place (vma_expand) or
+ * moves (copy_vma, the PTEs, the old range unmapped).  Each write takes
+ * 6.1's preallocation, 1 + 3 * height nodes (mas_preallocate), and
+ * writes with mas_store_prealloc (vma_mas_store / vma_mas_remove).
+ * Unlike 6.1, a call changes nothing when it fails for -ENOMEM: each
+ * step takes everything it can fail on first - the copies a split needs,
+ * a preallocated write per store, host room in the map (vma_room) - as
+ * a plan (struct vma_split, struct munmap_plan, struct vma_prealloc),
+ * then commits it, which cannot fail; a later step's failure (mprotect
+ * over several VMAs) leaves the earlier ones done, each merged, so that
+ * mm_verify's "VMAs which could merge are merged" always holds.  Fork
  * bulk-loads the child's tree (mas_expected_entries, mas_store, then
  * mas_destroy); exit frees the VMAs, then the nodes (mtree_destroy).
  * get_unmapped_area searches the tree's recorded gaps (mas_empty_area /
  * mas_empty_area_rev) and searches again when a stack's guard gap reaches
- * into what it found, as 6.1's unmapped_area(_topdown); readers walk the
- * tree with VMA_ITERATOR/for_each_vma.
- * A split that a later step of the same call cannot follow is merged
- * back (split_range/merge_range, their writes preallocated too): 6.1
- * would leave it split, but mm_verify holds that VMAs which could merge
- * are merged.
- * Transition: the VMAs are also still kept in a sorted array mm->vmas
- * (binary search by vma_index) that the index-based writers here (split,
- * merge, munmap, mprotect's flag setting, mremap) still use; mm_verify
- * checks the tree (mt_verify), that it holds exactly the array's VMAs,
- * range for range, and that the map returns each.
+ * into what it found, as 6.1's unmapped_area(_topdown).  mm_verify walks
+ * the tree: mt_verify, then VMA after VMA ordered, disjoint, merged where
+ * they can be, each entry's range its VMA's and the map giving it back,
+ * as many entries as map_count.
  * Each VMA is [vm_start, vm_end) with vm_flags and holds
  * a reference on its file (vm_file, at page offset vm_pgoff) and on its
  * anon_vma; anonymous VMAs carry vm_pgoff = vm_start >> PAGE_SHIFT so
