@@ -286,10 +286,11 @@ static bool range_is_free(struct task_struct *t, unsigned long start, unsigned l
 	return !v || v->vm_start >= end;
 }
 
-enum any_op { ANY_MUNMAP_HOLE, ANY_MPROTECT_MIDDLE, ANY_MLOCK_MIDDLE, ANY_MREMAP_MOVE, ANY_MREMAP_FIXED, ANY_MMAP,
-	      NR_ANY_OPS };
+enum any_op { ANY_MUNMAP_HOLE, ANY_MPROTECT_MIDDLE, ANY_MLOCK_MIDDLE, ANY_MPROTECT_MANY, ANY_MREMAP_MOVE,
+	      ANY_MREMAP_FIXED, ANY_MMAP, NR_ANY_OPS };
 static const char *const any_name[NR_ANY_OPS] = { "munmap of a hole", "mprotect of a middle", "mlock of a middle",
-						  "mremap moving", "mremap to a fixed place far away", "mmap" };
+						  "mprotect over five VMAs", "mremap moving",
+						  "mremap to a fixed place far away", "mmap" };
 
 /*
  * Each writer with its n-th slab allocation (any cache: the vm_area_struct
@@ -333,6 +334,9 @@ static void check_any_failures(const char *profile)
 					break;
 				case ANY_MLOCK_MIDDLE:
 					ret = task_mlock(t, (unsigned long)area + (16 << 12), 2 << 12);
+					break;
+				case ANY_MPROTECT_MANY: /* two splits, three VMAs merged into one, the locked one apart */
+					ret = task_mprotect(t, (unsigned long)area + (7 << 12), 12 << 12, PROT_READ);
 					break;
 				case ANY_MREMAP_MOVE:
 					ret = task_mremap(t, (unsigned long)area + (20 << 12), 4 << 12, 8 << 12, MREMAP_MAYMOVE, 0);

@@ -204,25 +204,33 @@ static int vma_mas_prealloc(struct mm_struct *mm, struct ma_state *mas)
 }
 
 /*
- * The preallocated tree writes of one step that makes several (a merge
- * or two after a split, mremap's move): each state holds one write's
- * nodes, taken before anything changes; vma_prealloc_done gives back the
- * states not spent.
+ * The preallocated tree writes of one step that makes several (the merges
+ * after mprotect, mremap's move): each state holds one write's nodes,
+ * taken before anything changes; vma_prealloc_done gives back the states
+ * not spent.  Up to VMA_PREALLOC_INLINE states live in the struct, more
+ * on the host heap.
  */
-#define VMA_PREALLOC_MAX 4
+#define VMA_PREALLOC_INLINE 4
 struct vma_prealloc {
-	struct ma_state mas[VMA_PREALLOC_MAX]; /* nr states on mm->mm_mt, each preallocated */
-	int nr, used;                          /* states; states spent */
+	struct ma_state *mas;                       /* nr states on mm->mm_mt, each preallocated */
+	struct ma_state inline_mas[VMA_PREALLOC_INLINE];
+	int nr, used;                               /* states; states spent */
 };
 
 static int vma_prealloc(struct mm_struct *mm, struct vma_prealloc *p, int nr)
 {
-	MM_BUG_ON(nr > VMA_PREALLOC_MAX);
-	for (p->nr = p->used = 0; p->nr < nr; p->nr++)
+	p->nr = p->used = 0;
+	p->mas = nr <= VMA_PREALLOC_INLINE ? p->inline_mas : calloc((size_t)nr, sizeof(*p->mas));
+	if (!p->mas)
+		return -ENOMEM;
+	for (; p->nr < nr; p->nr++)
 		if (vma_mas_prealloc(mm, &p->mas[p->nr])) {
 			while (p->nr--)
 				mas_destroy(&p->mas[p->nr]);
 			p->nr = 0;
+			if (p->mas != p->inline_mas)
+				free(p->mas);
+			p->mas = NULL;
 			return -ENOMEM;
 		}
 	return 0;
@@ -238,6 +246,9 @@ static void vma_prealloc_done(struct vma_prealloc *p)
 {
 	for (int i = p->used; i < p->nr; i++)
 		mas_destroy(&p->mas[i]);
+	if (p->mas && p->mas != p->inline_mas)
+		free(p->mas);
+	p->mas = NULL;
 	p->nr = p->used = 0;
 }
 
@@ -914,80 +925,95 @@ static int range_check(struct mm_struct *mm, unsigned long start, unsigned long 
 	return 0;
 }
 
-/*
- * 6.1's mprotect_fixup/mlock_fixup: [start, end), which lies in vma,
- * gets flags: vma is split where the range's edges cut it, the piece takes
- * the flags (its accounting and PTEs kept right) and merges with the
- * neighbours it now equals.  Everything the step allocates - the copies
- * of the splits, a tree write per split and per merge, room in the map -
- * is taken first: -ENOMEM leaves vma as it was.  The VMA that holds the
- * range afterwards goes to *out.
- */
-static int vma_fixup(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long start, unsigned long end,
-		     unsigned long flags, struct vm_area_struct **out)
+/* can_merge but for the anon_vmas: the most merges there can be (mprotect's count before it changes anything). */
+static bool can_merge_flags(const struct vm_area_struct *a, const struct vm_area_struct *b)
 {
-	*out = vma;
-	if (flags == vma->vm_flags)
-		return 0;
-	bool cut_start = start > vma->vm_start, cut_end = end < vma->vm_end;
-	struct vm_area_struct piece = *vma, *prev, *next;
-	piece.vm_start = start;
-	piece.vm_end = end;
-	piece.vm_pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
-	piece.vm_flags = flags;
-	/* a cut's other part keeps the old flags: the piece can only merge where it is not cut */
-	vma_mergeable_around(mm, &piece, &prev, &next);
-	if (cut_start)
-		prev = NULL;
-	if (cut_end)
-		next = NULL;
-	int merges = (prev != NULL) + (next != NULL);
-	struct vma_split split[2] = { { .vma = NULL }, { .vma = NULL } };
-	struct vma_prealloc p;
-	if (mm->map_count + cut_start + cut_end > DEFAULT_MAX_MAP_COUNT) /* split_vma's check, per split */
-		return -ENOMEM;
-	if (vma_room(mm, cut_start + cut_end) || vma_prealloc(mm, &p, merges))
-		return -ENOMEM;
-	if ((cut_start && split_prepare(mm, vma, start, true, &split[0])) ||
-	    (cut_end && split_prepare(mm, vma, end, false, &split[1]))) {
-		split_abandon(&split[0]);
-		vma_prealloc_done(&p);
-		return -ENOMEM;
-	}
-	/* the piece stays vma itself: the copies take the parts outside it */
-	if (cut_start)
-		split_commit(mm, &split[0]);
-	if (cut_end)
-		split_commit(mm, &split[1]);
-	if ((vma->vm_flags ^ flags) & (VM_READ | VM_WRITE | VM_EXEC))
-		change_protection(mm, vma->vm_start, vma->vm_end, flags);
-	vm_stat_account(mm, vma->vm_flags, -(long)vma_pages(vma));
-	vma->vm_flags = flags;
-	kobj_vma_sync(vma);
-	vm_stat_account(mm, vma->vm_flags, (long)vma_pages(vma));
-	*out = vma_merge_around(mm, vma, prev, next, &p);
-	vma_prealloc_done(&p);
-	return 0;
+	return a->vm_end == b->vm_start && a->vm_flags == b->vm_flags && a->vm_file == b->vm_file &&
+	       b->vm_pgoff == a->vm_pgoff + vma_pages(a);
 }
 
 /*
- * Give the VMAs of [start, end) the flags newflags(old) returns, VMA by
- * VMA through the tree (vma_fixup).  The range is known to be mapped.  As
- * in 6.1, a failure part way leaves the VMAs before it changed (each
- * merged where it can be) and the rest as they were.
+ * Give the VMAs of [start, end) the flags newflags(old) returns (6.1's
+ * mprotect_fixup/mlock_fixup over the range's VMAs): the VMAs at the
+ * edges are split where the range cuts them and their flags change (a
+ * VMA whose flags stay is neither split nor touched, as 6.1 leaves it),
+ * each VMA's accounting and PTEs follow, then neighbours that became
+ * equal merge.  Unlike 6.1, which may fail half way, everything is taken
+ * first - the copies of the two splits, a tree write per split and per
+ * merge there can be (counted on the VMAs as they will be), room in the
+ * map - so -ENOMEM changes nothing.  The range is known to be mapped.
  */
 static int range_set_flags(struct mm_struct *mm, unsigned long start, unsigned long end,
 			   unsigned long (*newflags)(unsigned long old, unsigned long arg), unsigned long arg)
 {
-	int ret = 0;
-	for (unsigned long at = start; at < end && !ret;) {
-		struct vm_area_struct *v = find_vma(mm, at);
-		MM_BUG_ON(!v || v->vm_start > at);
-		unsigned long to = min(v->vm_end, end);
-		ret = vma_fixup(mm, v, at, to, newflags(v->vm_flags, arg), &v);
-		at = to;
+	struct vm_area_struct *first = find_vma(mm, start), *last = find_vma(mm, end - 1), *prev, *v;
+	MM_BUG_ON(!first || first->vm_start > start || !last || last->vm_start >= end);
+	bool cut_start = first->vm_start < start && newflags(first->vm_flags, arg) != first->vm_flags;
+	bool cut_end = last->vm_end > end && newflags(last->vm_flags, arg) != last->vm_flags;
+	prev = cut_start ? NULL : vma_prev_of(mm, first);
+	/* the VMAs as they will be, pair by pair from the one below to the one above: the merges there can be */
+	struct vm_area_struct a = { 0 }, b;
+	bool have_a = prev != NULL;
+	int merges = 0;
+	if (prev)
+		a = *prev;
+	VMA_ITERATOR(vmi, mm, first->vm_start);
+	while ((v = vma_next(&vmi)) && v->vm_start < end) {
+		b = *v;
+		if (v == first && cut_start)
+			b.vm_start = start;
+		if (v == last && cut_end)
+			b.vm_end = end;
+		b.vm_pgoff = v->vm_pgoff + ((b.vm_start - v->vm_start) >> PAGE_SHIFT);
+		b.vm_flags = newflags(v->vm_flags, arg);
+		merges += have_a && can_merge_flags(&a, &b);
+		a = b;
+		have_a = true;
 	}
-	return ret;
+	if (v && !cut_end) /* v: the VMA above the range */
+		merges += can_merge_flags(&a, v);
+	if (mm->map_count + cut_start + cut_end > DEFAULT_MAX_MAP_COUNT) /* split_vma's check, per split */
+		return -ENOMEM;
+	struct vma_split split[2] = { { .vma = NULL }, { .vma = NULL } };
+	struct vma_prealloc p;
+	if (vma_room(mm, cut_start + cut_end) || vma_prealloc(mm, &p, merges))
+		return -ENOMEM;
+	if ((cut_start && split_prepare(mm, first, start, true, &split[0])) ||
+	    (cut_end && split_prepare(mm, last, end, false, &split[1]))) {
+		split_abandon(&split[0]);
+		vma_prealloc_done(&p);
+		return -ENOMEM;
+	}
+	/* nothing fails from here: the copies take the parts outside the range, first and last stay the VMAs inside */
+	if (cut_start)
+		split_commit(mm, &split[0]);
+	if (cut_end)
+		split_commit(mm, &split[1]);
+	unsigned long stop = last->vm_end; /* the last pair to look at ends with the VMA that starts here */
+	VMA_ITERATOR(vmi2, mm, first->vm_start);
+	while ((v = vma_next(&vmi2)) && v->vm_start < end) {
+		unsigned long flags = newflags(v->vm_flags, arg);
+		if (flags == v->vm_flags)
+			continue;
+		if ((v->vm_flags ^ flags) & (VM_READ | VM_WRITE | VM_EXEC))
+			change_protection(mm, v->vm_start, v->vm_end, flags);
+		vm_stat_account(mm, v->vm_flags, -(long)vma_pages(v));
+		v->vm_flags = flags;
+		kobj_vma_sync(v);
+		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
+	}
+	/* the merges, from the VMA below the range up to the one above it */
+	for (v = prev ? prev : first; v;) {
+		struct vm_area_struct *n = find_vma(mm, v->vm_end);
+		if (!n || n->vm_start > stop)
+			break;
+		if (can_merge(v, n) && p.used < p.nr)
+			vma_merge_next(mm, v, n, vma_prealloc_next(&p)); /* v takes n in, and is looked at again */
+		else
+			v = n;
+	}
+	vma_prealloc_done(&p);
+	return 0;
 }
 
 static int prot_allowed(const struct vm_area_struct *v, unsigned long newbits)
