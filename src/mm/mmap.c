@@ -27,18 +27,25 @@
  * nothing merges; a split (6.1's __split_vma) stores the copy of the cut
  * VMA over its part; munmap (do_mas_align_munmap) splits at the range's
  * edges, detaches the range's VMAs with one store of NULL, then frees
- * them; mprotect and mlock (mprotect_fixup/mlock_fixup) split, set the
- * flags and merge VMA by VMA; mremap grows in place (vma_expand) or
- * moves (copy_vma, the PTEs, the old range unmapped).  Each write takes
- * 6.1's preallocation, 1 + 3 * height nodes (mas_preallocate), and
- * writes with mas_store_prealloc (vma_mas_store / vma_mas_remove).
+ * them; mprotect and mlock (mprotect_fixup/mlock_fixup) split the edges,
+ * set the flags VMA by VMA and merge what became equal; mremap grows in
+ * place (vma_expand) or moves (copy_vma, the PTEs, the old range
+ * unmapped).  Each write takes 6.1's preallocation, 1 + 3 * height nodes
+ * (mas_preallocate), and writes with mas_store_prealloc (vma_mas_store /
+ * vma_mas_remove).
  * Unlike 6.1, a call changes nothing when it fails for -ENOMEM: each
  * step takes everything it can fail on first - the copies a split needs,
  * a preallocated write per store, host room in the map (vma_room) - as
- * a plan (struct vma_split, struct munmap_plan, struct vma_prealloc),
- * then commits it, which cannot fail; a later step's failure (mprotect
- * over several VMAs) leaves the earlier ones done, each merged, so that
- * mm_verify's "VMAs which could merge are merged" always holds.  Fork
+ * a plan (struct vma_split, struct munmap_plan, struct vma_prealloc: a
+ * write per merge that can happen, counted on the VMAs as they will be),
+ * then commits it, which cannot fail - so no split is ever left that a
+ * failure would have to merge back, and mm_verify's "VMAs which could
+ * merge are merged" always holds.  (One limit: a write may need more
+ * nodes than its state holds if an earlier write of the same call grew
+ * the tree a level; mas_store_prealloc then asks the slab with
+ * GFP_NOWAIT and, if that fails too, stops the machine, 6.1's BUG_ON.
+ * 1 + 3 * height is far more than a write takes, and the tests' failure
+ * sweeps never reached it.)  Fork
  * bulk-loads the child's tree (mas_expected_entries, mas_store, then
  * mas_destroy); exit frees the VMAs, then the nodes (mtree_destroy).
  * get_unmapped_area searches the tree's recorded gaps (mas_empty_area /
