@@ -1,12 +1,13 @@
 /*
- * bench_maple.c - the maple tree's lookup cost against today's VMA array:
+ * bench_maple.c - the maple tree's lookup cost against a sorted VMA array
+ * (what src/mm/mmap.c kept as mm->vmas before the tree was its only index):
  * trees of 30, 300 and 3000 VMA-like ranges (the entries and gaps of a
  * process's address space), looked up at random addresses,
  *   mtree_load(addr)            the entry holding addr, or NULL;
  *   find_vma: mt_find(addr)     the first entry ending above addr (6.1's find_vma);
- * each against mm->vmas as src/mm/mmap.c keeps it today: a sorted array of
- * pointers to host VMAs, binary searched on vm_end.  The same addresses in
- * the same run; on i386 (4-byte words, 32-slot leaves) and x86_64 (16).
+ * each against a sorted array of pointers to host VMAs, binary searched on
+ * vm_end.  The same addresses in the same run; on i386 (4-byte words,
+ * 32-slot leaves) and x86_64 (16).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +20,14 @@
 
 #define NADDR 4096
 
-struct host_vma {                 /* what today's array points at (its first fields) */
+struct host_vma {                 /* what the array points at (its first fields) */
 	unsigned long vm_start, vm_end;
 	unsigned long pad[22];        /* the rest of a vm_area_struct: the array's lookups chase pointers */
 };
 
 struct mcase {
 	struct maple_tree mt;
-	struct host_vma **vmas;       /* sorted by address, as mm->vmas */
+	struct host_vma **vmas;       /* sorted by address, as mm->vmas was */
 	int map_count;
 	unsigned long addr[NADDR];    /* the random addresses looked up */
 	unsigned long sink;
@@ -135,11 +136,13 @@ static void drop(struct mcase *c)
 /*
  * find_vma on a real mm (src/mm/mmap.c): n anonymous mappings whose
  * protections alternate, so none merges, looked up through mm->mm_mt and
- * the host map (find_vma) against a binary search of the same mm's sorted
- * array mm->vmas (what find_vma was before the switch).
+ * the host map (find_vma) against a binary search of an array of the same
+ * mm's VMAs in order (what find_vma was when the mm kept one, mm->vmas).
  */
 struct mmcase {
 	struct task_struct *t;
+	struct vm_area_struct **vmas; /* the mm's VMAs in order, as mm->vmas was */
+	int nr;
 	unsigned long addr[NADDR];    /* random addresses inside the mapped span */
 	unsigned long sink;
 };
@@ -156,19 +159,18 @@ static void mm_find_vma(void *arg, long iters)
 static void mm_array_find_vma(void *arg, long iters)
 {
 	struct mmcase *c = arg;
-	struct mm_struct *mm = c->t->mm;
 	unsigned long s = 0;
 	for (long i = 0; i < iters; i++) {
 		unsigned long a = c->addr[i & (NADDR - 1)];
-		int lo = 0, hi = mm->map_count;
+		int lo = 0, hi = c->nr;
 		while (lo < hi) {
 			int mid = (lo + hi) / 2;
-			if (mm->vmas[mid]->vm_end > a)
+			if (c->vmas[mid]->vm_end > a)
 				hi = mid;
 			else
 				lo = mid + 1;
 		}
-		s += lo < mm->map_count ? (unsigned long)mm->vmas[lo] : 0;
+		s += lo < c->nr ? (unsigned long)c->vmas[lo] : 0;
 	}
 	c->sink += s;
 }
@@ -192,11 +194,17 @@ static void bench_mm_find_vma(const char *profile, int n)
 	}
 	for (int i = 0; i < NADDR; i++)
 		c->addr[i] = lo + rnd() % (hi - lo + 1);
+	struct vm_area_struct *v;
+	c->vmas = calloc((size_t)c->t->mm->map_count, sizeof(*c->vmas));
+	VMA_ITERATOR(vmi, c->t->mm, 0);
+	for_each_vma(vmi, v)
+		c->vmas[c->nr++] = v;
 	char name[80];
 	snprintf(name, sizeof(name), "%s find_vma on an mm, %d VMAs (h%u)", profile, c->t->mm->map_count,
 		 mt_height(&c->t->mm->mm_mt));
 	bench_print(name, bench_best(mm_find_vma, c, 200000, 5), bench_best(mm_array_find_vma, c, 200000, 5));
 	task_exit(c->t);
+	free(c->vmas);
 	free(c);
 }
 
@@ -204,8 +212,8 @@ void bench_maple(void)
 {
 	static const char *const profiles[] = { "i386", "x86_64" };
 	static const int sizes[] = { 30, 300, 3000 };
-	bench_print_header("maple tree lookups (one operation = one lookup at a random address; baseline = today's "
-			   "sorted mm->vmas array, binary search)");
+	bench_print_header("maple tree lookups (one operation = one lookup at a random address; baseline = a sorted "
+			   "array of the VMAs, as mm->vmas was, binary search)");
 	for (unsigned p = 0; p < 2; p++) {
 		struct kmm_boot_params bp = KMM_BOOT_DEFAULTS;
 		char err[256];

@@ -1045,7 +1045,11 @@ static unsigned long task_addr(struct task_struct *t)
 		else if (b == 1)
 			anchor = mm->mmap_base;
 		else if (mm->map_count) {
-			struct vm_area_struct *v = mm->vmas[pick((unsigned)mm->map_count)];
+			struct vm_area_struct *v;
+			unsigned int nth = pick((unsigned)mm->map_count);
+			VMA_ITERATOR(vmi, mm, 0);
+			while ((v = vma_next(&vmi)) && nth--)
+				;
 			anchor = b == 2 ? v->vm_start : v->vm_end;
 		}
 	}

@@ -301,8 +301,9 @@ static void mmap_counts(const char *profile)
 	/* the objects hold Linux's fields */
 	struct mm_struct *mm = t->mm;
 	unsigned int w = kobj_word();
-	for (int i = 0; i < mm->map_count; i++) {
-		struct vm_area_struct *v = mm->vmas[i];
+	struct vm_area_struct *v;
+	VMA_ITERATOR(vmi, mm, 0);
+	for_each_vma(vmi, v) {
 		cr_assert_eq(kobj_get_word(v->obj, 0), v->vm_start);
 		cr_assert_eq(kobj_get_word(v->obj, w), v->vm_end);
 		cr_assert_eq(kobj_get_word(v->obj, 2 * w), kmm_host_to_kva(mm->obj), "vm_mm is the mm_struct's kernel address");
@@ -316,7 +317,7 @@ static void mmap_counts(const char *profile)
 		}
 	}
 	/* mm_verify holds the objects to it: a VMA's object that says otherwise is reported */
-	struct vm_area_struct *v0 = mm->vmas[0];
+	struct vm_area_struct *v0 = find_vma(mm, 0);
 	unsigned long end = kobj_get_word(v0->obj, w);
 	kobj_put_word(v0->obj, w, end + PAGE_SIZE);
 	char why[256];

@@ -43,23 +43,40 @@ static void assert_mm_sane(struct task_struct *t)
 	cr_assert_eq(mm_verify(t->mm, why, sizeof(why)), 0, "mm_verify: %s", why);
 }
 
-/* find_vma and vma_prev_of (the tree and the host map) against a linear scan of the sorted VMAs, at every page edge and between */
+/* The mm's VMAs in the order the iterator (mas_find) walks them, as an array: calloc'ed, map_count long. */
+static struct vm_area_struct **vmas_of(struct mm_struct *mm)
+{
+	struct vm_area_struct **vmas = calloc((size_t)mm->map_count + 1, sizeof(*vmas)), *v;
+	int n = 0;
+	cr_assert_not_null(vmas);
+	VMA_ITERATOR(vmi, mm, 0);
+	for_each_vma(vmi, v) {
+		cr_assert_lt(n, mm->map_count, "the tree holds more VMAs than map_count");
+		vmas[n++] = v;
+	}
+	cr_assert_eq(n, mm->map_count);
+	return vmas;
+}
+
+/* find_vma and vma_prev_of (mt_find, mas_prev and the host map) against a linear scan of the iterator's VMAs, at every page edge and between */
 static void assert_find_vma_agrees(struct task_struct *t)
 {
 	struct mm_struct *mm = t->mm;
+	struct vm_area_struct **vmas = vmas_of(mm);
 	for (int i = 0; i < mm->map_count; i++) {
-		const struct vm_area_struct *v = mm->vmas[i];
-		cr_assert_eq(vma_prev_of(mm, v), i ? mm->vmas[i - 1] : NULL, "the VMA below %#lx", v->vm_start);
+		const struct vm_area_struct *v = vmas[i];
+		cr_assert_eq(vma_prev_of(mm, v), i ? vmas[i - 1] : NULL, "the VMA below %#lx", v->vm_start);
 		unsigned long probes[] = { v->vm_start, v->vm_end - 1, v->vm_start - 1, v->vm_end };
 		for (unsigned k = 0; k < 4; k++) {
 			const struct vm_area_struct *want = NULL;
 			for (int j = 0; j < mm->map_count && !want; j++)
-				if (mm->vmas[j]->vm_end > probes[k])
-					want = mm->vmas[j];
+				if (vmas[j]->vm_end > probes[k])
+					want = vmas[j];
 			cr_assert_eq(find_vma(mm, probes[k]), want, "find_vma(%#lx)", probes[k]);
 		}
 	}
-	cr_assert_null(find_vma(mm, mm->map_count ? mm->vmas[mm->map_count - 1]->vm_end : 0));
+	cr_assert_null(find_vma(mm, mm->map_count ? vmas[mm->map_count - 1]->vm_end : 0));
+	free(vmas);
 }
 
 static char *maps_of(struct task_struct *t)
@@ -109,8 +126,10 @@ static void check_tree_follows(const char *profile)
 	cr_assert_not_null(c);
 	assert_mm_sane(c);
 	cr_assert_eq(c->mm->map_count, t->mm->map_count);
-	for (int i = 0; i < t->mm->map_count; i++)
-		cr_assert_eq(find_vma(c->mm, t->mm->vmas[i]->vm_start)->vm_end, t->mm->vmas[i]->vm_end);
+	struct vm_area_struct *pv;
+	VMA_ITERATOR(vmi, t->mm, 0);
+	for_each_vma(vmi, pv)
+		cr_assert_eq(find_vma(c->mm, pv->vm_start)->vm_end, pv->vm_end);
 	assert_find_vma_agrees(c);
 	task_exit(c);
 	/* the stack grows down: its VMA's range in the tree grows with it */
@@ -219,3 +238,147 @@ static void check_failures(const char *profile)
 	assert_machine_sane();
 }
 TEST_ON_EVERY_PROFILE(mm_mt, maple_node_failure_changes_nothing, check_failures)
+
+/* ---- any allocation failing: the copies a split makes, their anon_vma_chains, page tables ------ */
+
+/* The n-th eligible call of dir (failslab: any cache; fail_page_alloc) fails, and no other. */
+static void fail_any_nth(const char *dir, unsigned long n)
+{
+	char path[128], buf[32];
+	const char *const set[][2] = { { "ignore-gfp-wait", "N" }, { "verbose", "0" }, { "times", "1" },
+				       { "space", "0" },           { "interval", buf }, { "probability", "100" } };
+	if (!strcmp(dir, "failslab"))
+		M->fault.failslab.attr.count = 0;
+	else
+		M->fault.fail_page_alloc.attr.count = 0;
+	snprintf(buf, sizeof(buf), "%lu", n);
+	for (unsigned i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+		snprintf(path, sizeof(path), "sys/kernel/debug/%s/%s", dir, set[i][0]);
+		cr_assert_eq(kmm_proc_write(path, set[i][1]), 0, "%s", path);
+	}
+	if (strcmp(dir, "failslab")) { /* page tables and slab pages: order 0, highmem too */
+		cr_assert_eq(kmm_proc_write("sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N"), 0);
+		cr_assert_eq(kmm_proc_write("sys/kernel/debug/fail_page_alloc/min-order", "0"), 0);
+	}
+}
+
+static void fail_any_off(const char *dir)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "sys/kernel/debug/%s/probability", dir);
+	cr_assert_eq(kmm_proc_write(path, "0"), 0);
+}
+
+static unsigned long page_tables_kb(void)
+{
+	char *mi = kmm_proc_read("meminfo");
+	cr_assert_not_null(mi);
+	const char *pt = strstr(mi, "PageTables:");
+	cr_assert_not_null(pt);
+	unsigned long kb = strtoul(pt + strlen("PageTables:"), NULL, 10);
+	free(mi);
+	return kb;
+}
+
+static bool range_is_free(struct task_struct *t, unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *v = find_vma(t->mm, start);
+	return !v || v->vm_start >= end;
+}
+
+enum any_op { ANY_MUNMAP_HOLE, ANY_MPROTECT_MIDDLE, ANY_MLOCK_MIDDLE, ANY_MPROTECT_MANY, ANY_MREMAP_MOVE,
+	      ANY_MREMAP_FIXED, ANY_MMAP, NR_ANY_OPS };
+static const char *const any_name[NR_ANY_OPS] = { "munmap of a hole", "mprotect of a middle", "mlock of a middle",
+						  "mprotect over five VMAs", "mremap moving",
+						  "mremap to a fixed place far away", "mmap" };
+
+/*
+ * Each writer with its n-th slab allocation (any cache: the vm_area_struct
+ * a split copies, its anon_vma_chain, maple nodes ...) or its n-th page
+ * allocation (a page table at mremap's destination, a new slab) failing:
+ * -ENOMEM, the maps as they were, every slab object and page table back.
+ */
+static void check_any_failures(const char *profile)
+{
+	static const char *const dirs[] = { "failslab", "fail_page_alloc" };
+	struct task_struct *t = boot_with_task(profile, "mt", "/bin/mt", 0x20000, 0x4000, 0x4000);
+	t->uid = 0; /* mlock beyond RLIMIT_MEMLOCK */
+	for (int i = 0; i < 40; i++) /* a tree of two levels */
+		cr_assert_gt(task_mmap(t, 0, 2 << 12, i % 2 ? PROT_READ : PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				       -1, 0), 0);
+	for (unsigned d = 0; d < 2; d++) {
+		/* an area of its own per kind of failure; its pages give it an anon_vma, whose chain a split clones */
+		long area = task_mmap(t, 0, 32 << 12, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				      -1, 0);
+		cr_assert_gt(area, 0);
+		cr_assert_eq(task_memset(t, (unsigned long)area, 7, 32 << 12), 0);
+		/* a destination in a region no page table covers yet (a refused MREMAP_FIXED may unmap it first, as Linux's) */
+		unsigned long far = (((unsigned long)area - ((64UL + 8 * d) << 20)) & ~((4UL << 20) - 1));
+		cr_assert(range_is_free(t, far, far + (8 << 12)));
+		for (int op = 0; op < NR_ANY_OPS; op++) {
+			int failures = 0;
+			for (unsigned long n = 1;; n++) {
+				char *before = maps_of(t);
+				struct kmm_usage u0, u1;
+				kmm_usage_settle(&u0);
+				unsigned long pt0 = page_tables_kb();
+				unsigned long injected = M->fault.failslab.attr.injected + M->fault.fail_page_alloc.attr.injected;
+				fail_any_nth(dirs[d], n);
+				long ret = 0;
+				switch (op) {
+				case ANY_MUNMAP_HOLE:
+					ret = task_munmap(t, (unsigned long)area + (4 << 12), 2 << 12);
+					break;
+				case ANY_MPROTECT_MIDDLE:
+					ret = task_mprotect(t, (unsigned long)area + (12 << 12), 2 << 12, PROT_READ);
+					break;
+				case ANY_MLOCK_MIDDLE:
+					ret = task_mlock(t, (unsigned long)area + (16 << 12), 2 << 12);
+					break;
+				case ANY_MPROTECT_MANY: /* two splits, three VMAs merged into one, the locked one apart */
+					ret = task_mprotect(t, (unsigned long)area + (7 << 12), 12 << 12, PROT_READ);
+					break;
+				case ANY_MREMAP_MOVE:
+					ret = task_mremap(t, (unsigned long)area + (20 << 12), 4 << 12, 8 << 12, MREMAP_MAYMOVE, 0);
+					break;
+				case ANY_MREMAP_FIXED:
+					ret = task_mremap(t, (unsigned long)area + (26 << 12), 2 << 12, 2 << 12,
+							  MREMAP_MAYMOVE | MREMAP_FIXED, far);
+					break;
+				case ANY_MMAP:
+					ret = task_mmap(t, 0, 1 << 12, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+					break;
+				}
+				fail_any_off(dirs[d]);
+				bool failed = M->fault.failslab.attr.injected + M->fault.fail_page_alloc.attr.injected != injected;
+				if (!failed) {
+					cr_assert_geq(ret, 0, "%s without a failure gave %ld", any_name[op], ret);
+					free(before);
+					break;
+				}
+				failures++;
+				char *after = maps_of(t);
+				cr_assert_eq(ret, -ENOMEM, "%s with %s call %lu failing gave %ld", any_name[op], dirs[d], n, ret);
+				cr_assert_str_eq(after, before, "%s refused (%s call %lu) changed the maps:\n%s\nto\n%s", any_name[op],
+						 dirs[d], n, before, after);
+				kmm_usage_settle(&u1);
+				cr_assert_eq(u1.slab_objects, u0.slab_objects, "%s refused (%s call %lu) kept objects", any_name[op],
+					     dirs[d], n);
+				/* (not free pages: the slab layer may keep a slab page the failed call had it take) */
+				cr_assert_eq(page_tables_kb(), pt0, "%s refused (%s call %lu) kept page tables", any_name[op],
+					     dirs[d], n);
+				assert_mm_sane(t);
+				assert_machine_sane();
+				free(before);
+				free(after);
+			}
+			if (!strcmp(dirs[d], "failslab") || op == ANY_MREMAP_FIXED) /* (the others may find their slabs and tables there) */
+				cr_assert_gt(failures, 0, "%s allocates nothing %s can fail", any_name[op], dirs[d]);
+			assert_mm_sane(t);
+			assert_find_vma_agrees(t);
+		}
+	}
+	task_exit(t);
+	assert_machine_sane();
+}
+TEST_ON_EVERY_PROFILE(mm_mt, any_allocation_failure_changes_nothing, check_any_failures)

@@ -214,8 +214,9 @@ static void check_pmap(const char *profile)
 	char *out = run_tool(&m, tool);
 	struct mm_struct *mm = m.parent->mm;
 	int lines = 0;
-	for (int i = 0; i < mm->map_count; i++) {
-		const struct vm_area_struct *v = mm->vmas[i];
+	const struct vm_area_struct *v;
+	VMA_ITERATOR(vmi, mm, 0);
+	for_each_vma(vmi, v) {
 		char addr[32];
 		snprintf(addr, sizeof(addr), "%016lx", v->vm_start); /* pmap prints the host's long */
 		const char *l = line_starting(out, addr);

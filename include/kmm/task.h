@@ -96,6 +96,7 @@ struct vm_area_struct {
 	struct mm_struct *vm_mm;
 	struct list_head anon_vma_chain; /* its anon_vma_chains (same_vma): one per anon_vma from anon_vma to the root */
 	void *obj;                      /* its vm_area_struct object in simulated RAM (kernel/fork.c) */
+	struct vm_area_struct *vm_detached; /* host: the next VMA of a range munmap took out of the tree, until freed */
 };
 
 /*
@@ -112,8 +113,7 @@ struct vma_map {
 struct mm_struct {
 	struct maple_tree mm_mt;        /* the VMAs: [vm_start, vm_end - 1] -> the object's kernel address (6.1's) */
 	struct vma_map vma_map;         /* entry -> VMA, host side: nr == map_count */
-	struct vm_area_struct **vmas;   /* the same VMAs sorted by address, walked by the loops still to move onto mm_mt */
-	int map_count, vmas_cap;        /* VMAs (== entries of mm_mt); slots of vmas */
+	int map_count;                  /* VMAs: == entries of mm_mt */
 	unsigned long task_size, mmap_base;
 	unsigned long start_code, end_code, start_data, end_data;
 	unsigned long start_brk, brk, start_stack;

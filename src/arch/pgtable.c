@@ -544,13 +544,19 @@ static void free_tables_below(phys_addr_t table, int l, unsigned long base, unsi
 {
 	const struct pt_format *f = pt_fmt();
 	int leaf = f->levels - 1;
+	if (l == leaf)
+		return; /* a leaf table's entries are pages, not tables */
 	unsigned long span = 1UL << f->shift[l];
-	for (unsigned long i = 0; i < (unsigned long)f->entries[l]; i++) {
+	/* only the entries that cover [start, end): this table's range overlaps it */
+	unsigned long first = start > base ? (start - base) / span : 0, last = (end - 1 - base) / span;
+	if (last >= (unsigned long)f->entries[l])
+		last = (unsigned long)f->entries[l] - 1;
+	for (unsigned long i = first; i <= last; i++) {
 		unsigned long a = base + i * span;
-		if (a + span <= start || a >= end || (M->prof->bits == 64 ? a >= (1UL << 47) : a >= M->layout.page_offset))
-			continue;
+		if (M->prof->bits == 64 ? a >= (1UL << 47) : a >= M->layout.page_offset)
+			break; /* the kernel's half from here on */
 		pteval_t e = pt_read(table, i);
-		if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE) || l == leaf)
+		if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
 			continue;
 		phys_addr_t child = pte_pa(e);
 		free_tables_below(child, l + 1, a, start, end);
@@ -564,6 +570,8 @@ static void free_tables_below(phys_addr_t table, int l, unsigned long base, unsi
 
 void user_free_pgtables(phys_addr_t pgd, unsigned long start, unsigned long end)
 {
+	if (start >= end)
+		return;
 	pthread_mutex_lock(&pgtable_lock);
 	free_tables_below(pgd, 0, 0, start, end);
 	pthread_mutex_unlock(&pgtable_lock);

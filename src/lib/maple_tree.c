@@ -113,9 +113,19 @@ static inline unsigned mt_wbytes(void)
 	return (unsigned)M->prof->bits / 8u;
 }
 
-unsigned long mt_ulong_max(void)
+/*
+ * The largest index, inline for this file's own uses: the library is
+ * built -fPIC, so a call to the exported mt_ulong_max() from here is not
+ * inlined (it could be interposed) and cost ~3 % of an mmap+munmap.
+ */
+static inline unsigned long mt_max(void)
 {
 	return mt_wbytes() == 8 ? ~0UL : 0xffffffffUL;
+}
+
+unsigned long mt_ulong_max(void)
+{
+	return mt_max();
 }
 
 static inline unsigned mt_slots_t(enum maple_type t)
@@ -518,7 +528,7 @@ static inline unsigned long mn_slot_max(void *n, enum maple_type t, unsigned i, 
 
 static void mt_walk_path(const struct maple_tree *mt, unsigned long index, struct mt_path *p)
 {
-	unsigned long enode = mt_root_enode(mt), min = 0, max = mt_ulong_max();
+	unsigned long enode = mt_root_enode(mt), min = 0, max = mt_max();
 	p->h = mt_height(mt);
 	for (unsigned lvl = 0; lvl < p->h; lvl++) {
 		enum maple_type t = mte_type(enode);
@@ -548,7 +558,7 @@ static unsigned long mt_lookup(const struct maple_tree *mt, unsigned long index,
 	unsigned long enode = mt_root_enode(mt);
 	if (!enode) {
 		*start = 0;
-		*endp = mt_ulong_max();
+		*endp = mt_max();
 		return 0;
 	}
 	return mt_wbytes() == 8 ? mt_load_w64(enode, index, start, endp) : mt_load_w32(enode, index, start, endp);
@@ -594,7 +604,7 @@ MT_DEFINE_LOAD(mt_load_w32, u32, MAPLE_RANGE64_SLOTS_32, MAPLE_ARANGE64_SLOTS_32
 void *mtree_load(struct maple_tree *mt, unsigned long index)
 {
 	unsigned long enode = mt_root_enode(mt), s, e;
-	if (!enode || index > mt_ulong_max())
+	if (!enode || index > mt_max())
 		return NULL;
 	return (void *)(mt_wbytes() == 8 ? mt_load_w64(enode, index, &s, &e) : mt_load_w32(enode, index, &s, &e));
 }
@@ -603,10 +613,10 @@ void *mtree_load(struct maple_tree *mt, unsigned long index)
 void *mas_walk(struct ma_state *mas)
 {
 	struct mt_path p;
-	if (mas->index > mt_ulong_max() || !mas->tree->ma_root) {
+	if (mas->index > mt_max() || !mas->tree->ma_root) {
 		mas->node = MAS_NONE;
 		mas->index = 0;
-		mas->last = mt_ulong_max();
+		mas->last = mt_max();
 		return NULL;
 	}
 	mt_walk_path(mas->tree, mas->index, &p);
@@ -638,7 +648,7 @@ static bool mas_step_next(struct ma_state *mas)
 		mas->last = mn_slot_max(n, maple_leaf_64, mas->offset, end, mas->max);
 		return true;
 	}
-	if (mas->max >= mt_ulong_max())
+	if (mas->max >= mt_max())
 		return false;
 	mas->index = mas->max + 1;
 	mas_walk(mas);
@@ -697,7 +707,7 @@ static void *mas_prev_entry(struct ma_state *mas, unsigned long limit)
 void *mas_find(struct ma_state *mas, unsigned long max)
 {
 	if (mas->node == MAS_PAUSE) {
-		if (mas->last >= mt_ulong_max()) {
+		if (mas->last >= mt_max()) {
 			mas->node = MAS_NONE;
 			return NULL;
 		}
@@ -744,7 +754,7 @@ void *mas_next(struct ma_state *mas, unsigned long max)
 		mas->node = MAS_START;
 	if (mas->node == MAS_START)
 		mas_walk(mas);
-	if (!mas_active(mas) || mas->last >= mt_ulong_max())
+	if (!mas_active(mas) || mas->last >= mt_max())
 		return NULL;
 	return mas_next_entry(mas, max);
 }
@@ -768,7 +778,7 @@ void *mas_prev(struct ma_state *mas, unsigned long min)
 void *mt_find(struct maple_tree *mt, unsigned long *index, unsigned long max)
 {
 	unsigned long s, e, entry;
-	if (*index > max || *index > mt_ulong_max())
+	if (*index > max || *index > mt_max())
 		return NULL;
 	entry = mt_lookup(mt, *index, &s, &e);
 	if (!entry) {
@@ -778,7 +788,7 @@ void *mt_find(struct maple_tree *mt, unsigned long *index, unsigned long max)
 		if (!entry || s > max)
 			return NULL;
 	}
-	*index = (e + 1) & mt_ulong_max(); /* 0 after ULONG_MAX: mt_find_after() stops */
+	*index = (e + 1) & mt_max(); /* 0 after ULONG_MAX: mt_find_after() stops */
 	return (void *)entry;
 }
 
@@ -1065,7 +1075,7 @@ static void mt_plan_store(struct ma_state *mas, unsigned long index, unsigned lo
 			 * less than two nodes' worth (less a slot for a leaf and
 			 * for the node that ends at ULONG_MAX).
 			 */
-			unsigned space = 2 * S - 2 - (t == maple_leaf_64) - (hi == mt_ulong_max());
+			unsigned space = 2 * S - 2 - (t == maple_leaf_64) - (hi == mt_max());
 			if (has_left) {
 				mn_read(sib_left, l_smin, l_smax, A);
 				take_left = (cur->nr - 1) + (A->nr - 1) < space;
@@ -1174,7 +1184,7 @@ static void mt_plan_store(struct ma_state *mas, unsigned long index, unsigned lo
 				nxt->nr = 0;
 				for (unsigned j = 0; j < m; j++)
 					big_push(nxt, 0, pl->nn[ref[j]].max, pl->nn[ref[j]].gapmax, (short)ref[j]);
-				plan_new_node(pl, nxt, 0, m, 0, mt_ulong_max());
+				plan_new_node(pl, nxt, 0, m, 0, mt_max());
 				pl->new_height = h + 1;
 			}
 			return;
@@ -1325,7 +1335,7 @@ static void mt_shrink_root(struct maple_tree *mt)
 		unsigned long enode = mt_root_enode(mt);
 		enum maple_type t = mte_type(enode);
 		void *n = mn_host(mte_kva(enode));
-		if (mn_data_end(n, t, mt_ulong_max()) != 0)
+		if (mn_data_end(n, t, mt_max()) != 0)
 			return;
 		unsigned long slot = mn_get(n, w_slot(t, 0));
 		if (t == maple_leaf_64 && slot)
@@ -1350,9 +1360,9 @@ static inline bool xa_is_advanced(unsigned long entry)
 
 static int mt_check_store(struct ma_state *mas, unsigned long index, unsigned long last, unsigned long entry)
 {
-	if (index > last || last > mt_ulong_max())
+	if (index > last || last > mt_max())
 		return -EINVAL;
-	if (WARN_ON_ONCE_AT(xa_is_advanced(entry) || entry > mt_ulong_max(), "mt_check_store"))
+	if (WARN_ON_ONCE_AT(xa_is_advanced(entry) || entry > mt_max(), "mt_check_store"))
 		return -EINVAL;
 	return 0;
 }
@@ -1380,20 +1390,20 @@ static int mas_wr_store(struct ma_state *mas, unsigned long entry, gfp_t gfp, un
 		if (index)
 			big_push(b, 0, index - 1, 0, -1);
 		big_push(b, entry, last, 0, -1);
-		if (last < mt_ulong_max())
-			big_push(b, 0, mt_ulong_max(), 0, -1);
+		if (last < mt_max())
+			big_push(b, 0, mt_max(), 0, -1);
 		pl->nr_new = pl->nr_free = pl->nr_tree = 0;
 		pl->inplace_leaf = false;
 		pl->link_level = -1;
 		pl->new_height = 1;
-		plan_new_node(pl, b, 0, b->nr, 0, mt_ulong_max());
+		plan_new_node(pl, b, 0, b->nr, 0, mt_max());
 	} else {
 		if (!entry) {
 			/* a NULL store takes in the NULL ranges beside it: two never touch */
 			unsigned long s, e;
 			if (index && !mt_lookup(mt, index - 1, &s, &e))
 				index = s;
-			if (last < mt_ulong_max() && !mt_lookup(mt, last + 1, &s, &e))
+			if (last < mt_max() && !mt_lookup(mt, last + 1, &s, &e))
 				last = e;
 		}
 		mt_plan_store(mas, index, last, entry, pl);
@@ -1509,7 +1519,7 @@ int mtree_store(struct maple_tree *mt, unsigned long index, void *entry, gfp_t g
 
 int mtree_insert_range(struct maple_tree *mt, unsigned long first, unsigned long last, void *entry, gfp_t gfp)
 {
-	if (first > last || last > mt_ulong_max())
+	if (first > last || last > mt_max())
 		return -EINVAL;
 	if (!entry)
 		return -EINVAL; /* 6.1: mtree_insert_range() of NULL is refused */
@@ -1533,7 +1543,7 @@ void *mtree_erase(struct maple_tree *mt, unsigned long index)
 void __mt_destroy(struct maple_tree *mt)
 {
 	if (mt->ma_root)
-		mt_free_subtree(mt_root_enode(mt), mt_ulong_max());
+		mt_free_subtree(mt_root_enode(mt), mt_max());
 	mt->ma_root = 0;
 	mt_set_height(mt, 0);
 }
@@ -1584,7 +1594,7 @@ static int mas_empty_area_dir(struct ma_state *mas, unsigned long min, unsigned 
 			      bool rev)
 {
 	unsigned long found;
-	if (min >= max || !size || max > mt_ulong_max() || size - 1 > max - min)
+	if (min >= max || !size || max > mt_max() || size - 1 > max - min)
 		return -EINVAL;
 	if (!mas->tree->ma_root) {
 		/* 6.1's mas_sparse_area(): everything is free */
@@ -1592,7 +1602,7 @@ static int mas_empty_area_dir(struct ma_state *mas, unsigned long min, unsigned 
 		mas->last = mas->index + size - 1;
 		return 0;
 	}
-	if (!mt_gap_search(mt_root_enode(mas->tree), 0, mt_ulong_max(), min, max, size, rev, &found))
+	if (!mt_gap_search(mt_root_enode(mas->tree), 0, mt_max(), min, max, size, rev, &found))
 		return -EBUSY;
 	mas->index = found;
 	mas->last = found + size - 1;
@@ -1624,7 +1634,7 @@ static void mas_bulk_rebalance(struct ma_state *mas)
 	struct mt_path p;
 	if (!mt->ma_root || mt_height(mt) < 2)
 		return;
-	mt_walk_path(mt, mas->index <= mt_ulong_max() ? mas->index : mt_ulong_max(), &p);
+	mt_walk_path(mt, mas->index <= mt_max() ? mas->index : mt_max(), &p);
 	unsigned lf = p.h - 1, pl = lf - 1;
 	if (p.end[lf] + 1u >= mt_min_slots_t(maple_leaf_64) - 1 || !p.off[pl])
 		return;
@@ -1744,7 +1754,7 @@ int mt_verify(struct maple_tree *mt, char *why, size_t whylen)
 		return MT_FAIL(&v, "maple tree: root %#lx is not a node", mt->ma_root);
 	if (!v.height || v.height > MAPLE_HEIGHT_MAX)
 		return MT_FAIL(&v, "maple tree: height %u", v.height);
-	ret = mt_verify_node(mt, &v, mt_root_enode(mt), 0, mt_ulong_max(), 0, mt_root_parent_word(mt), &gap);
+	ret = mt_verify_node(mt, &v, mt_root_enode(mt), 0, mt_max(), 0, mt_root_parent_word(mt), &gap);
 	return ret;
 }
 
@@ -1774,7 +1784,7 @@ static unsigned long mt_count_nodes(unsigned long enode, unsigned long max)
 
 unsigned long mt_nr_nodes(struct maple_tree *mt)
 {
-	return mt->ma_root ? mt_count_nodes(mt_root_enode(mt), mt_ulong_max()) : 0;
+	return mt->ma_root ? mt_count_nodes(mt_root_enode(mt), mt_max()) : 0;
 }
 
 static void mt_dump_node(unsigned long enode, unsigned long min, unsigned long max, unsigned depth)
@@ -1800,7 +1810,7 @@ void mt_dump(struct maple_tree *mt)
 {
 	printk(KERN_INFO "maple_tree(%#x) flags %X, height %u root %#lx\n", 0, mt->ma_flags, mt_height(mt), mt->ma_root);
 	if (mt->ma_root)
-		mt_dump_node(mt_root_enode(mt), 0, mt_ulong_max(), 0);
+		mt_dump_node(mt_root_enode(mt), 0, mt_max(), 0);
 }
 
 /* ---- trees kmm_verify() checks ------------------------------------------------------------ */

@@ -8,33 +8,52 @@
  *                              brk              mmap_base      STACK_TOP
  *
  * An mm_struct indexes its VMAs in 6.1's maple tree, mm->mm_mt
- * (MM_MT_FLAGS, nodes from the maple_node cache in simulated RAM): the
- * range [vm_start, vm_end - 1] maps to the kernel address of the VMA's
- * vm_area_struct object (mt_entry_of), never a host pointer.  The way
- * back to kmm's host VMA is mm->vma_map, a host hash from that address:
- * simpler than an index kept in the object (which would have to be
- * renumbered as VMAs come and go, and is no field of Linux's), and a
- * lookup costs a hash and usually one probe.  find_vma is mt_find plus
- * that lookup.  Every change of the index - insert (vma_link), split,
- * merge, munmap, mremap, stack growth - preallocates its tree writes
- * (mas_preallocate, struct vma_prealloc) and host room (vma_room) before
- * anything changes, so -ENOMEM leaves the mm as it was, then writes with
- * mas_store_prealloc (6.1's vma_mas_store / vma_mas_remove); fork
+ * (MM_MT_FLAGS, nodes from the maple_node cache in simulated RAM), and
+ * nowhere else: the range [vm_start, vm_end - 1] maps to the kernel
+ * address of the VMA's vm_area_struct object (mt_entry_of), never a host
+ * pointer.  The way back to kmm's host VMA is mm->vma_map, a host hash
+ * from that address: simpler than an index kept in the object (which
+ * would have to be renumbered as VMAs come and go, and is no field of
+ * Linux's), and a lookup costs a hash and usually one probe.  find_vma is
+ * mt_find plus that lookup, vma_prev_of a walk and mas_prev; loops walk
+ * the tree with VMA_ITERATOR/for_each_vma; map_count counts the entries.
+ *
+ *   mm->mm_mt:  [a, b-1] -> kva(obj1)   [b, c-1] NULL   [c, d-1] -> kva(obj2)
+ *   mm->vma_map: kva(obj1) -> VMA 1, kva(obj2) -> VMA 2   (host)
+ *
+ * The writers follow 6.1's mm/mmap.c over VMA pointers: mmap tries
+ * vma_merge first (the VMA below and/or above grows over the range: one
+ * tree write, no new VMA) and links a new VMA (vma_link) only when
+ * nothing merges; a split (6.1's __split_vma) stores the copy of the cut
+ * VMA over its part; munmap (do_mas_align_munmap) splits at the range's
+ * edges, detaches the range's VMAs with one store of NULL, then frees
+ * them; mprotect and mlock (mprotect_fixup/mlock_fixup) split the edges,
+ * set the flags VMA by VMA and merge what became equal; mremap grows in
+ * place (vma_expand) or moves (copy_vma, the PTEs, the old range
+ * unmapped).  Each write takes 6.1's preallocation, 1 + 3 * height nodes
+ * (mas_preallocate), and writes with mas_store_prealloc (vma_mas_store /
+ * vma_mas_remove).
+ * Unlike 6.1, a call changes nothing when it fails for -ENOMEM: each
+ * step takes everything it can fail on first - the copies a split needs,
+ * a preallocated write per store, host room in the map (vma_room) - as
+ * a plan (struct vma_split, struct munmap_plan, struct vma_prealloc: a
+ * write per merge that can happen, counted on the VMAs as they will be),
+ * then commits it, which cannot fail - so no split is ever left that a
+ * failure would have to merge back, and mm_verify's "VMAs which could
+ * merge are merged" always holds.  (One limit: a write may need more
+ * nodes than its state holds if an earlier write of the same call grew
+ * the tree a level; mas_store_prealloc then asks the slab with
+ * GFP_NOWAIT and, if that fails too, stops the machine, 6.1's BUG_ON.
+ * 1 + 3 * height is far more than a write takes, and the tests' failure
+ * sweeps never reached it.)  Fork
  * bulk-loads the child's tree (mas_expected_entries, mas_store, then
  * mas_destroy); exit frees the VMAs, then the nodes (mtree_destroy).
  * get_unmapped_area searches the tree's recorded gaps (mas_empty_area /
  * mas_empty_area_rev) and searches again when a stack's guard gap reaches
- * into what it found, as 6.1's unmapped_area(_topdown); readers walk the
- * tree with VMA_ITERATOR/for_each_vma.
- * A split that a later step of the same call cannot follow is merged
- * back (split_range/merge_range, their writes preallocated too): 6.1
- * would leave it split, but mm_verify holds that VMAs which could merge
- * are merged.
- * Transition: the VMAs are also still kept in a sorted array mm->vmas
- * (binary search by vma_index) that the index-based writers here (split,
- * merge, munmap, mprotect's flag setting, mremap) still use; mm_verify
- * checks the tree (mt_verify), that it holds exactly the array's VMAs,
- * range for range, and that the map returns each.
+ * into what it found, as 6.1's unmapped_area(_topdown).  mm_verify walks
+ * the tree: mt_verify, then VMA after VMA ordered, disjoint, merged where
+ * they can be, each entry's range its VMA's and the map giving it back,
+ * as many entries as map_count.
  * Each VMA is [vm_start, vm_end) with vm_flags and holds
  * a reference on its file (vm_file, at page offset vm_pgoff) and on its
  * anon_vma; anonymous VMAs carry vm_pgoff = vm_start >> PAGE_SHIFT so
@@ -99,7 +118,7 @@ static unsigned long task_size(void)
 	return M->prof->bits == 64 ? 0x7ffffffff000UL : M->layout.page_offset; /* TASK_SIZE */
 }
 
-/* ---- the VMA tree, its host map and the VMA array ---------------------------------------- */
+/* ---- the VMA tree and its host map ----------------------------------------------------------- */
 
 static unsigned int vma_map_slot(unsigned long key, unsigned int cap)
 {
@@ -178,33 +197,49 @@ static void vma_map_del(struct mm_struct *mm, const struct vm_area_struct *v)
 	m->nr--;
 }
 
+/* Host room for more VMAs in the map: 0 or -ENOMEM, nothing changed. */
+static int vma_room(struct mm_struct *mm, int more)
+{
+	return vma_map_reserve(mm, (unsigned int)(mm->map_count + more));
+}
+
+/* A state on mm's tree with one write's nodes (6.1's mas_preallocate: 1 + 3 * height): 0 or -ENOMEM, nothing held. */
+static int vma_mas_prealloc(struct mm_struct *mm, struct ma_state *mas)
+{
+	*mas = (struct ma_state){ .tree = &mm->mm_mt, .node = MAS_START };
+	return mas_preallocate(mas, NULL, GFP_KERNEL);
+}
+
 /*
- * Preallocated tree writes for one operation: each state holds what one
- * store may need (mas_preallocate), taken before anything changes so that
- * -ENOMEM leaves the mm as it was; vma_prealloc_done gives back the rest.
+ * The preallocated tree writes of one step that makes several (the merges
+ * after mprotect, mremap's move): each state holds one write's nodes,
+ * taken before anything changes; vma_prealloc_done gives back the states
+ * not spent.  Up to VMA_PREALLOC_INLINE states live in the struct, more
+ * on the host heap.
  */
+#define VMA_PREALLOC_INLINE 4
 struct vma_prealloc {
-	struct ma_state *mas; /* nr states on mm->mm_mt, each preallocated */
-	int nr, used;         /* states; states spent */
+	struct ma_state *mas;                       /* nr states on mm->mm_mt, each preallocated */
+	struct ma_state inline_mas[VMA_PREALLOC_INLINE];
+	int nr, used;                               /* states; states spent */
 };
 
 static int vma_prealloc(struct mm_struct *mm, struct vma_prealloc *p, int nr)
 {
 	p->nr = p->used = 0;
-	p->mas = calloc((size_t)nr, sizeof(*p->mas));
+	p->mas = nr <= VMA_PREALLOC_INLINE ? p->inline_mas : calloc((size_t)nr, sizeof(*p->mas));
 	if (!p->mas)
 		return -ENOMEM;
-	for (; p->nr < nr; p->nr++) {
-		MA_STATE(mas, &mm->mm_mt, 0, 0);
-		p->mas[p->nr] = mas;
-		if (mas_preallocate(&p->mas[p->nr], NULL, GFP_KERNEL)) {
+	for (; p->nr < nr; p->nr++)
+		if (vma_mas_prealloc(mm, &p->mas[p->nr])) {
 			while (p->nr--)
 				mas_destroy(&p->mas[p->nr]);
-			free(p->mas);
+			p->nr = 0;
+			if (p->mas != p->inline_mas)
+				free(p->mas);
 			p->mas = NULL;
 			return -ENOMEM;
 		}
-	}
 	return 0;
 }
 
@@ -218,7 +253,8 @@ static void vma_prealloc_done(struct vma_prealloc *p)
 {
 	for (int i = p->used; i < p->nr; i++)
 		mas_destroy(&p->mas[i]);
-	free(p->mas);
+	if (p->mas && p->mas != p->inline_mas)
+		free(p->mas);
 	p->mas = NULL;
 	p->nr = p->used = 0;
 }
@@ -237,21 +273,6 @@ static void vma_mas_remove(struct ma_state *mas, unsigned long start, unsigned l
 	mas_store_prealloc(mas, NULL);
 }
 
-
-/* The index of the first VMA ending above addr (map_count if none). */
-static int vma_index(const struct mm_struct *mm, unsigned long addr)
-{
-	int lo = 0, hi = mm->map_count;
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-		if (mm->vmas[mid]->vm_end > addr)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
 /* 6.1's find_vma: the first VMA ending above addr, through the tree (mt_find). */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 {
@@ -259,41 +280,29 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 	return vma_of_entry(mm, mt_find(&mm->mm_mt, &index, mt_ulong_max()));
 }
 
-struct vm_area_struct *vma_prev_of(struct mm_struct *mm, const struct vm_area_struct *vma)
+/* The last VMA below the VMA or gap holding addr (find_vma_prev's prev), NULL if none. */
+static struct vm_area_struct *vma_prev_at(struct mm_struct *mm, unsigned long addr)
 {
-	MA_STATE(mas, &mm->mm_mt, vma->vm_start, vma->vm_start);
+	MA_STATE(mas, &mm->mm_mt, addr, addr);
 	mas_walk(&mas);
 	return vma_of_entry(mm, mas_prev(&mas, 0));
 }
 
-/* Host room for more VMAs (the array and the map): 0 or -ENOMEM, nothing changed. */
-static int vma_room(struct mm_struct *mm, int more)
+struct vm_area_struct *vma_prev_of(struct mm_struct *mm, const struct vm_area_struct *vma)
 {
-	if (mm->map_count + more > mm->vmas_cap) {
-		int cap = mm->vmas_cap ? mm->vmas_cap : 16;
-		while (cap < mm->map_count + more)
-			cap *= 2;
-		struct vm_area_struct **v = realloc(mm->vmas, (size_t)cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		mm->vmas = v;
-		mm->vmas_cap = cap;
-	}
-	return vma_map_reserve(mm, (unsigned int)(mm->map_count + more));
+	return vma_prev_at(mm, vma->vm_start);
 }
 
 /*
- * vma_room() made space: vma goes in at vmas[i] and into the map; the tree
- * takes it with mas (already preallocated), or not at all when mas is NULL
- * (fork's bulk load stores it itself).
+ * vma_link: vma goes into the tree with mas (preallocated) and into the
+ * map (vma_room made space); fork's bulk load passes mas NULL and stores
+ * it itself.
  */
-static void vma_insert_at(struct mm_struct *mm, int i, struct vm_area_struct *vma, struct ma_state *mas)
+static void vma_link(struct mm_struct *mm, struct vm_area_struct *vma, struct ma_state *mas)
 {
 	if (mas)
 		vma_mas_store(mas, vma);
 	vma_map_put(&mm->vma_map, kmm_host_to_kva(vma->obj), vma);
-	memmove(&mm->vmas[i + 1], &mm->vmas[i], (size_t)(mm->map_count - i) * sizeof(*mm->vmas));
-	mm->vmas[i] = vma;
 	mm->map_count++;
 }
 
@@ -335,6 +344,7 @@ static struct vm_area_struct *vm_area_dup(struct mm_struct *mm, struct vm_area_s
 	*v = *old;
 	v->obj = obj;
 	v->vm_mm = mm;
+	v->vm_detached = NULL;
 	if (anon_vma_clone(v, old)) {
 		vm_area_free(v);
 		return NULL;
@@ -351,13 +361,12 @@ static void vma_put_refs(struct vm_area_struct *v)
 	unlink_anon_vmas(v);
 }
 
-/* vmas[i] goes, with its map key; its range in the tree is the caller's to overwrite. */
-static void vma_remove_at(struct mm_struct *mm, int i)
+/* A VMA no longer in the tree (its range overwritten) leaves the map and goes, with what it holds. */
+static void vma_unlink_free(struct mm_struct *mm, struct vm_area_struct *v)
 {
-	vma_map_del(mm, mm->vmas[i]);
-	vma_put_refs(mm->vmas[i]);
-	vm_area_free(mm->vmas[i]);
-	memmove(&mm->vmas[i], &mm->vmas[i + 1], (size_t)(mm->map_count - i - 1) * sizeof(*mm->vmas));
+	vma_map_del(mm, v);
+	vma_put_refs(v);
+	vm_area_free(v);
 	mm->map_count--;
 }
 
@@ -381,152 +390,228 @@ static void vm_stat_account(struct mm_struct *mm, unsigned long flags, long npag
 		mm->locked_vm += (unsigned long)npages;
 }
 
+/* One anon_vma between them, or none yet on a side (is_mergeable_anon_vma). */
+static bool anon_vma_compatible(const struct anon_vma *a, const struct anon_vma *b)
+{
+	return !a || !b || a == b;
+}
+
 /*
  * a and b (a just below b) could be one VMA: same flags, same file,
- * contiguous offsets, and one anon_vma between them (or none yet on a
- * side: is_mergeable_anon_vma).
+ * contiguous offsets, and one anon_vma between them.
  */
 static bool can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
 {
 	return a->vm_end == b->vm_start && a->vm_flags == b->vm_flags && a->vm_file == b->vm_file &&
-	       b->vm_pgoff == a->vm_pgoff + vma_pages(a) &&
-	       (!a->anon_vma || !b->anon_vma || a->anon_vma == b->anon_vma);
+	       b->vm_pgoff == a->vm_pgoff + vma_pages(a) && anon_vma_compatible(a->anon_vma, b->anon_vma);
 }
 
-/* vmas[i] takes in vmas[i + 1] (they can merge): one store of a over both; the anon_vma of either side stays. */
-static void merge_next(struct mm_struct *mm, int i, struct ma_state *mas)
+/*
+ * a takes in b, the VMA just above it, that can merge with it (vma_merge's
+ * case of removing next): one store of a over both; the anon_vma of
+ * either side stays; b goes.
+ */
+static void vma_merge_next(struct mm_struct *mm, struct vm_area_struct *a, struct vm_area_struct *b,
+			   struct ma_state *mas)
 {
-	struct vm_area_struct *a = mm->vmas[i], *b = mm->vmas[i + 1];
 	a->vm_end = b->vm_end;
 	if (!a->anon_vma && b->anon_vma)
 		anon_vma_chain_move(a, b); /* b's reference and AVCs move to a */
 	kobj_vma_sync(a);
 	vma_mas_store(mas, a);
-	vma_remove_at(mm, i + 1);
+	vma_unlink_free(mm, b);
 }
 
-/* Merge vmas[i] with its neighbours where they are compatible; p holds a tree write per merge. */
-static void merge_around(struct mm_struct *mm, int i, struct vma_prealloc *p)
+/* Of vma's neighbours, the one above (*next) and below (*prev) that it could merge with, else NULL. */
+static int vma_mergeable_around(struct mm_struct *mm, const struct vm_area_struct *vma,
+				struct vm_area_struct **prev, struct vm_area_struct **next)
 {
-	if (i + 1 < mm->map_count && can_merge(mm->vmas[i], mm->vmas[i + 1]))
-		merge_next(mm, i, vma_prealloc_next(p));
-	if (i > 0 && can_merge(mm->vmas[i - 1], mm->vmas[i]))
-		merge_next(mm, i - 1, vma_prealloc_next(p));
+	*next = find_vma(mm, vma->vm_end);
+	*prev = vma_prev_at(mm, vma->vm_start);
+	if (*next && !can_merge(vma, *next))
+		*next = NULL;
+	if (*prev && !can_merge(*prev, vma))
+		*prev = NULL;
+	/* merged with next first, vma carries next's anon_vma when it had none */
+	if (*prev && *next && !anon_vma_compatible((*prev)->anon_vma, vma->anon_vma ? vma->anon_vma : (*next)->anon_vma))
+		*prev = NULL;
+	return (*prev != NULL) + (*next != NULL);
+}
+
+/* vma merged with the neighbours vma_mergeable_around found, a tree write of p each; the VMA that holds its range now. */
+static struct vm_area_struct *vma_merge_around(struct mm_struct *mm, struct vm_area_struct *vma,
+					       struct vm_area_struct *prev, struct vm_area_struct *next,
+					       struct vma_prealloc *p)
+{
+	if (next)
+		vma_merge_next(mm, vma, next, vma_prealloc_next(p));
+	if (prev) {
+		vma_merge_next(mm, prev, vma, vma_prealloc_next(p));
+		vma = prev;
+	}
+	return vma;
 }
 
 /*
- * Split vmas[i] at addr: it keeps [start, addr), a new VMA after it takes
- * [addr, end) - one tree store of the new VMA over its part.  -ENOMEM
- * changes nothing.
+ * A split made ready (6.1's __split_vma, cut in two): the copy of vma
+ * (vm_area_dup) and the tree write that stores it, taken before anything
+ * changes, so that split_commit cannot fail; split_abandon gives them
+ * back.  new_below: the copy takes the part below addr and vma keeps the
+ * rest (6.1's new_below), else the copy takes the part from addr up.
  */
-static int split_vma(struct mm_struct *mm, int i, unsigned long addr)
+struct vma_split {
+	struct vm_area_struct *vma; /* the VMA to cut, NULL: no split (or done) */
+	struct vm_area_struct *new; /* its copy */
+	unsigned long addr;         /* where */
+	bool new_below;
+	struct ma_state mas;        /* the store of new, preallocated */
+};
+
+static int split_prepare(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr, bool new_below,
+			 struct vma_split *s)
 {
-	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
+	s->vma = NULL;
+	if (vma_mas_prealloc(mm, &s->mas))
 		return -ENOMEM;
-	MA_STATE(mas, &mm->mm_mt, 0, 0);
-	if (vma_room(mm, 1) || mas_preallocate(&mas, NULL, GFP_KERNEL))
-		return -ENOMEM;
-	struct vm_area_struct *old = mm->vmas[i], *new = vm_area_dup(mm, old);
-	if (!new) {
-		mas_destroy(&mas);
+	if (!(s->new = vm_area_dup(mm, vma))) {
+		mas_destroy(&s->mas);
 		return -ENOMEM;
 	}
-	new->vm_start = addr;
-	new->vm_pgoff = old->vm_pgoff + ((addr - old->vm_start) >> PAGE_SHIFT);
-	old->vm_end = addr;
-	kobj_vma_sync(old);
-	kobj_vma_sync(new);
-	vma_insert_at(mm, i + 1, new, &mas);
+	s->vma = vma;
+	s->addr = addr;
+	s->new_below = new_below;
 	return 0;
+}
+
+static void split_abandon(struct vma_split *s)
+{
+	if (!s->vma)
+		return;
+	mas_destroy(&s->mas);
+	vma_put_refs(s->new);
+	vm_area_free(s->new);
+	s->vma = NULL;
+}
+
+/*
+ * vma_adjust with an insert: s->vma (which may have changed since the
+ * split was made ready: its bounds are read now) is cut at s->addr, one
+ * store of the copy over its part; vma_room made space in the map.
+ * Returns the copy.
+ */
+static struct vm_area_struct *split_commit(struct mm_struct *mm, struct vma_split *s)
+{
+	struct vm_area_struct *vma = s->vma, *new = s->new;
+	unsigned long pgoff = vma->vm_pgoff + ((s->addr - vma->vm_start) >> PAGE_SHIFT);
+	MM_BUG_ON(s->addr <= vma->vm_start || s->addr >= vma->vm_end);
+	new->vm_start = vma->vm_start;
+	new->vm_end = vma->vm_end;
+	new->vm_pgoff = vma->vm_pgoff;
+	if (s->new_below) {
+		new->vm_end = s->addr;
+		vma->vm_start = s->addr;
+		vma->vm_pgoff = pgoff;
+	} else {
+		new->vm_start = s->addr;
+		new->vm_pgoff = pgoff;
+		vma->vm_end = s->addr;
+	}
+	kobj_vma_sync(vma);
+	kobj_vma_sync(new);
+	vma_link(mm, new, &s->mas);
+	s->vma = NULL;
+	return new;
 }
 
 /* ---- munmap ---------------------------------------------------------------------------- */
 
-/* The split edges of [start, end) merged back where they can be, with split_range's undo writes. */
-static void merge_range(struct mm_struct *mm, unsigned long start, unsigned long end, struct vma_prealloc *undo)
+/*
+ * 6.1's do_mas_align_munmap made ready: the splits where [start, end)
+ * cuts a VMA (the one at start keeps its lower part, the one at end its
+ * upper part) and the store of NULL over the range, every allocation
+ * done, so that munmap_commit cannot fail.  mremap makes its old range's
+ * munmap ready before it moves anything.
+ */
+struct munmap_plan {
+	unsigned long start, end;
+	bool mapped;               /* some VMA lies in [start, end) */
+	struct vma_split split[2]; /* at start (the copy above), at end (the copy below) */
+	struct ma_state mas;       /* the NULL store, preallocated */
+};
+
+static void munmap_abandon(struct munmap_plan *p)
 {
-	for (int k = min(vma_index(mm, end), mm->map_count - 1), lo = max(vma_index(mm, start) - 1, 0); k >= lo; k--)
-		if (k < mm->map_count)
-			merge_around(mm, k, undo);
+	if (!p->mapped)
+		return;
+	split_abandon(&p->split[0]);
+	split_abandon(&p->split[1]);
+	mas_destroy(&p->mas);
+	p->mapped = false;
 }
 
-/*
- * The VMAs of [start, end) made to begin and end at its edges (split_vma
- * where an edge cuts a VMA); -ENOMEM changes nothing.  undo gets two
- * preallocated tree writes per split, so that a caller whose later step
- * fails can merge them back (merge_range: 6.1 would leave them split, but
- * kmm's mm_verify holds that neighbours which can merge are merged); the
- * caller gives undo back with vma_prealloc_done in every case.
- */
-static int split_range(struct mm_struct *mm, unsigned long start, unsigned long end, struct vma_prealloc *undo)
+/* 0 (nothing mapped there: a plan that does nothing), or -ENOMEM with nothing changed. */
+static int munmap_prepare(struct mm_struct *mm, unsigned long start, unsigned long end, struct munmap_plan *p)
 {
-	int i = vma_index(mm, start), j = vma_index(mm, end - 1), ret;
-	bool split_start = i < mm->map_count && mm->vmas[i]->vm_start < start;
-	bool split_end = j < mm->map_count && mm->vmas[j]->vm_start < end && mm->vmas[j]->vm_end > end;
-	*undo = (struct vma_prealloc){ 0 };
-	if (!split_start && !split_end)
+	*p = (struct munmap_plan){ .start = start, .end = end };
+	struct vm_area_struct *vma = find_vma(mm, start), *tail;
+	if (!vma || vma->vm_start >= end)
 		return 0;
-	if ((ret = vma_prealloc(mm, undo, 2 * (split_start + split_end))))
-		return ret;
-	if ((split_start && (ret = split_vma(mm, i, start))) ||
-	    (split_end && (ret = split_vma(mm, vma_index(mm, end - 1), end)))) {
-		merge_range(mm, start, end, undo);
-		return ret;
+	tail = find_vma(mm, end);
+	bool cut_start = vma->vm_start < start, cut_end = tail && tail->vm_start < end;
+	/* max_map_count, as split_vma checks it before each split */
+	if (mm->map_count + cut_start + cut_end > DEFAULT_MAX_MAP_COUNT)
+		return -ENOMEM;
+	if (vma_room(mm, cut_start + cut_end) || vma_mas_prealloc(mm, &p->mas))
+		return -ENOMEM;
+	p->mapped = true;
+	if ((cut_start && split_prepare(mm, vma, start, false, &p->split[0])) ||
+	    (cut_end && split_prepare(mm, tail, end, true, &p->split[1]))) {
+		munmap_abandon(p);
+		return -ENOMEM;
 	}
 	return 0;
 }
 
 /*
- * Unmap [start, start + len).  The tree write that clears the range is
- * preallocated before anything changes (do_mas_align_munmap), or comes
- * preallocated as pre (mremap's, taken before it moved anything), which
- * is spent or given back here in every case.
+ * The splits, the pages and tables of the range zapped, its VMAs
+ * detached (one store of NULL over the range: the point of no return),
+ * then counted out and freed.
  */
-static int do_munmap_mas(struct mm_struct *mm, unsigned long start, unsigned long len, struct ma_state *pre)
+static void munmap_commit(struct mm_struct *mm, struct munmap_plan *p)
 {
-	MA_STATE(local, &mm->mm_mt, 0, 0);
-	struct ma_state *mas = pre ? pre : &local;
-	unsigned long end = start + len;
-	int i = vma_index(mm, start), ret = 0;
-	if (i == mm->map_count || mm->vmas[i]->vm_start >= end)
-		goto out; /* nothing mapped there */
-	/* a VMA cut in the middle becomes two: check the limit before changing anything */
-	if (mm->vmas[i]->vm_start < start && mm->vmas[i]->vm_end > end && mm->map_count >= DEFAULT_MAX_MAP_COUNT) {
-		ret = -ENOMEM;
-		goto out;
+	if (!p->mapped)
+		return;
+	if (p->split[0].vma) {
+		struct vm_area_struct *cut = p->split[0].vma, *upper = split_commit(mm, &p->split[0]);
+		if (p->split[1].vma == cut) /* one VMA cut at both ends: the part above start is cut at end */
+			p->split[1].vma = upper;
 	}
-	if ((ret = mas_preallocate(mas, NULL, GFP_KERNEL)))
-		return ret;
-	struct vma_prealloc undo;
-	if ((ret = split_range(mm, start, end, &undo))) {
-		vma_prealloc_done(&undo);
-		goto out;
+	if (p->split[1].vma)
+		split_commit(mm, &p->split[1]);
+	zap_page_range(mm, p->start, p->end);
+	struct vm_area_struct *detached = NULL, **link = &detached, *v;
+	VMA_ITERATOR(vmi, mm, p->start);
+	while ((v = vma_next(&vmi)) && v->vm_start < p->end) {
+		*link = v;
+		link = &v->vm_detached;
 	}
-	/* the splits may have grown the tree by a level: top up */
-	if ((ret = mas_preallocate(mas, NULL, GFP_KERNEL))) {
-		merge_range(mm, start, end, &undo);
-		vma_prealloc_done(&undo);
-		goto out;
+	*link = NULL;
+	vma_mas_remove(&p->mas, p->start, p->end);
+	while ((v = detached)) {
+		detached = v->vm_detached;
+		vm_stat_account(mm, v->vm_flags, -(long)vma_pages(v));
+		vma_unlink_free(mm, v);
 	}
-	vma_prealloc_done(&undo);
-	i = vma_index(mm, start);
-	zap_page_range(mm, start, end); /* the pages and the tables left empty */
-	unsigned long first = mm->vmas[i]->vm_start, last = first;
-	while (i < mm->map_count && mm->vmas[i]->vm_end <= end) {
-		last = mm->vmas[i]->vm_end;
-		vm_stat_account(mm, mm->vmas[i]->vm_flags, -(long)vma_pages(mm->vmas[i]));
-		vma_remove_at(mm, i);
-	}
-	vma_mas_remove(mas, first, last);
-	return 0;
-out:
-	mas_destroy(mas);
-	return ret;
+	p->mapped = false;
 }
 
 static int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 {
-	return do_munmap_mas(mm, start, len, NULL);
+	struct munmap_plan p;
+	int ret = munmap_prepare(mm, start, start + len, &p);
+	if (!ret)
+		munmap_commit(mm, &p);
+	return ret;
 }
 
 int task_munmap(struct task_struct *t, unsigned long start, unsigned long len)
@@ -547,10 +632,10 @@ int task_munmap(struct task_struct *t, unsigned long start, unsigned long len)
 
 /* ---- mmap ------------------------------------------------------------------------------ */
 
-static bool range_free(const struct mm_struct *mm, unsigned long start, unsigned long end)
+static bool range_free(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
-	int i = vma_index(mm, start);
-	return i == mm->map_count || mm->vmas[i]->vm_start >= end;
+	struct vm_area_struct *v = find_vma(mm, start);
+	return !v || v->vm_start >= end;
 }
 
 /* stack_guard_gap=PAGES: a number of pages (anything else leaves the 256 pages). */
@@ -673,33 +758,54 @@ static bool is_data_mapping(unsigned long flags)
 	return (flags & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE;
 }
 
-/* Map [addr, addr + len) with vm_flags (the range is free): anonymous, or file (a reference is taken) at pgoff. */
+/*
+ * Map [addr, addr + len) with vm_flags (the range is free): anonymous, or
+ * file (a reference is taken) at pgoff.  As 6.1's mmap_region, vma_merge
+ * comes first: when the range can join the VMA below, the one above or
+ * both, they grow over it with one tree write and no new VMA; else a new
+ * VMA is linked in (vma_link).
+ */
 static long map_region(struct mm_struct *mm, unsigned long addr, unsigned long len, unsigned long vm_flags,
 		       struct file *file, unsigned long pgoff)
 {
 	unsigned long pages = len >> PAGE_SHIFT;
-	struct vm_area_struct *vma = vm_area_alloc(mm);
-	if (!vma)
+	struct vm_area_struct want = { .vm_start = addr, .vm_end = addr + len, .vm_flags = vm_flags,
+				       .vm_pgoff = file ? pgoff : addr >> PAGE_SHIFT, .vm_file = file };
+	struct vm_area_struct *prev, *next, *vma;
+	struct ma_state mas;
+	if (vma_mergeable_around(mm, &want, &prev, &next)) {
+		if (vma_mas_prealloc(mm, &mas))
+			return -ENOMEM;
+		if (prev && next) { /* prev grows over the range and next: next goes */
+			vma_merge_next(mm, prev, next, &mas);
+		} else if (prev) {
+			prev->vm_end = want.vm_end;
+			kobj_vma_sync(prev);
+			vma_mas_store(&mas, prev);
+		} else {
+			next->vm_start = want.vm_start;
+			next->vm_pgoff = want.vm_pgoff;
+			kobj_vma_sync(next);
+			vma_mas_store(&mas, next);
+		}
+		vm_stat_account(mm, vm_flags, (long)pages);
+		return (long)addr;
+	}
+	if (!(vma = vm_area_alloc(mm)))
 		return -ENOMEM;
-	vma->vm_start = addr;
-	vma->vm_end = addr + len;
-	vma->vm_flags = vm_flags;
-	vma->vm_pgoff = file ? pgoff : addr >> PAGE_SHIFT;
-	vma->vm_file = file;
-	int i = vma_index(mm, addr);
-	/* vma_link's tree write, and one per neighbour it will merge with (vma_merge's vma_adjust) */
-	int merges = (i > 0 && can_merge(mm->vmas[i - 1], vma)) + (i < mm->map_count && can_merge(vma, mm->vmas[i]));
-	struct vma_prealloc p;
-	if (vma_room(mm, 1) || vma_prealloc(mm, &p, 1 + merges)) {
+	if (vma_room(mm, 1) || vma_mas_prealloc(mm, &mas)) {
 		vm_area_free(vma);
 		return -ENOMEM;
 	}
+	void *obj = vma->obj;
+	*vma = want;
+	vma->obj = obj;
+	vma->vm_mm = mm;
+	INIT_LIST_HEAD(&vma->anon_vma_chain);
 	get_file(file);
 	kobj_vma_sync(vma);
-	vma_insert_at(mm, i, vma, vma_prealloc_next(&p));
+	vma_link(mm, vma, &mas);
 	vm_stat_account(mm, vm_flags, (long)pages);
-	merge_around(mm, i, &p);
-	vma_prealloc_done(&p);
 	return (long)addr;
 }
 
@@ -826,33 +932,76 @@ static int range_check(struct mm_struct *mm, unsigned long start, unsigned long 
 	return 0;
 }
 
+/* can_merge but for the anon_vmas: the most merges there can be (mprotect's count before it changes anything). */
+static bool can_merge_flags(const struct vm_area_struct *a, const struct vm_area_struct *b)
+{
+	return a->vm_end == b->vm_start && a->vm_flags == b->vm_flags && a->vm_file == b->vm_file &&
+	       b->vm_pgoff == a->vm_pgoff + vma_pages(a);
+}
+
 /*
- * Give the VMAs of [start, end) - split at its edges - the flags
- * newflags(old) returns, with their accounting and PTEs kept right; then
- * merge what became equal.  The range is known to be mapped.
+ * Give the VMAs of [start, end) the flags newflags(old) returns (6.1's
+ * mprotect_fixup/mlock_fixup over the range's VMAs): the VMAs at the
+ * edges are split where the range cuts them and their flags change (a
+ * VMA whose flags stay is neither split nor touched, as 6.1 leaves it),
+ * each VMA's accounting and PTEs follow, then neighbours that became
+ * equal merge.  Unlike 6.1, which may fail half way, everything is taken
+ * first - the copies of the two splits, a tree write per split and per
+ * merge there can be (counted on the VMAs as they will be), room in the
+ * map - so -ENOMEM changes nothing.  The range is known to be mapped.
  */
 static int range_set_flags(struct mm_struct *mm, unsigned long start, unsigned long end,
 			   unsigned long (*newflags)(unsigned long old, unsigned long arg), unsigned long arg)
 {
-	int ret = 0, i = vma_index(mm, start), n = 0;
-	/* a tree write per possible merge, preallocated first: the range's VMAs, the two a split adds, a neighbour */
-	for (int k = i; k < mm->map_count && mm->vmas[k]->vm_start < end; k++)
-		n++;
-	struct vma_prealloc p;
-	if (vma_prealloc(mm, &p, 2 * (n + 3)))
-		return -ENOMEM;
-	if (mm->vmas[i]->vm_start < start) {
-		if ((ret = split_vma(mm, i, start))) {
-			vma_prealloc_done(&p);
-			return ret;
-		}
-		i++;
+	struct vm_area_struct *first = find_vma(mm, start), *last = find_vma(mm, end - 1), *prev, *v;
+	MM_BUG_ON(!first || first->vm_start > start || !last || last->vm_start >= end);
+	bool cut_start = first->vm_start < start && newflags(first->vm_flags, arg) != first->vm_flags;
+	bool cut_end = last->vm_end > end && newflags(last->vm_flags, arg) != last->vm_flags;
+	prev = cut_start ? NULL : vma_prev_of(mm, first);
+	/* the VMAs as they will be, pair by pair from the one below to the one above: the merges there can be */
+	struct vm_area_struct a = { 0 }, b;
+	bool have_a = prev != NULL;
+	int merges = 0;
+	if (prev)
+		a = *prev;
+	VMA_ITERATOR(vmi, mm, first->vm_start);
+	while ((v = vma_next(&vmi)) && v->vm_start < end) {
+		b = *v;
+		if (v == first && cut_start)
+			b.vm_start = start;
+		if (v == last && cut_end)
+			b.vm_end = end;
+		b.vm_pgoff = v->vm_pgoff + ((b.vm_start - v->vm_start) >> PAGE_SHIFT);
+		b.vm_flags = newflags(v->vm_flags, arg);
+		merges += have_a && can_merge_flags(&a, &b);
+		a = b;
+		have_a = true;
 	}
-	for (; i < mm->map_count && mm->vmas[i]->vm_start < end; i++) {
-		struct vm_area_struct *v = mm->vmas[i];
-		if (v->vm_end > end && (ret = split_vma(mm, i, end)))
-			break;
+	if (v && !cut_end) /* v: the VMA above the range */
+		merges += can_merge_flags(&a, v);
+	if (mm->map_count + cut_start + cut_end > DEFAULT_MAX_MAP_COUNT) /* split_vma's check, per split */
+		return -ENOMEM;
+	struct vma_split split[2] = { { .vma = NULL }, { .vma = NULL } };
+	struct vma_prealloc p;
+	if (vma_room(mm, cut_start + cut_end) || vma_prealloc(mm, &p, merges))
+		return -ENOMEM;
+	if ((cut_start && split_prepare(mm, first, start, true, &split[0])) ||
+	    (cut_end && split_prepare(mm, last, end, false, &split[1]))) {
+		split_abandon(&split[0]);
+		vma_prealloc_done(&p);
+		return -ENOMEM;
+	}
+	/* nothing fails from here: the copies take the parts outside the range, first and last stay the VMAs inside */
+	if (cut_start)
+		split_commit(mm, &split[0]);
+	if (cut_end)
+		split_commit(mm, &split[1]);
+	unsigned long stop = last->vm_end; /* the last pair to look at ends with the VMA that starts here */
+	VMA_ITERATOR(vmi2, mm, first->vm_start);
+	while ((v = vma_next(&vmi2)) && v->vm_start < end) {
 		unsigned long flags = newflags(v->vm_flags, arg);
+		if (flags == v->vm_flags)
+			continue;
 		if ((v->vm_flags ^ flags) & (VM_READ | VM_WRITE | VM_EXEC))
 			change_protection(mm, v->vm_start, v->vm_end, flags);
 		vm_stat_account(mm, v->vm_flags, -(long)vma_pages(v));
@@ -860,13 +1009,18 @@ static int range_set_flags(struct mm_struct *mm, unsigned long start, unsigned l
 		kobj_vma_sync(v);
 		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
 	}
-	/* the range's VMAs and their neighbours, from the top down: a tree write per possible merge */
-	int first = max(vma_index(mm, start) - 1, 0), top = min(vma_index(mm, end - 1), mm->map_count - 1);
-	for (int k = top; k >= first; k--)
-		if (k < mm->map_count)
-			merge_around(mm, k, &p);
+	/* the merges, from the VMA below the range up to the one above it */
+	for (v = prev ? prev : first; v;) {
+		struct vm_area_struct *n = find_vma(mm, v->vm_end);
+		if (!n || n->vm_start > stop)
+			break;
+		if (can_merge(v, n) && p.used < p.nr)
+			vma_merge_next(mm, v, n, vma_prealloc_next(&p)); /* v takes n in, and is looked at again */
+		else
+			v = n;
+	}
 	vma_prealloc_done(&p);
-	return ret;
+	return 0;
 }
 
 static int prot_allowed(const struct vm_area_struct *v, unsigned long newbits)
@@ -977,7 +1131,7 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 		      unsigned long flags, unsigned long new_addr)
 {
 	struct mm_struct *mm = t->mm;
-	struct vm_area_struct *vma = find_vma(mm, addr);
+	struct vm_area_struct *vma = find_vma(mm, addr), *prev, *next;
 	/* the old range must lie in one VMA (vma_to_resize; compared so that no sum wraps) */
 	if (!vma || vma->vm_start > addr || old_len > vma->vm_end - addr)
 		return -EFAULT;
@@ -994,17 +1148,22 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 			int ret = new_len < old_len ? do_munmap(mm, addr + new_len, old_len - new_len) : 0;
 			return ret ? ret : (long)addr;
 		}
-		/* grow in place when the VMA ends here and the space after it is free */
+		/* grow in place when the VMA ends here and the space after it is free (vma_expand) */
 		if (addr + old_len == vma->vm_end && new_len <= mm->task_size - addr &&
 		    range_free(mm, vma->vm_end, addr + new_len)) {
-			struct vma_prealloc p; /* vma_adjust's write and the merges */
-			if (vma_prealloc(mm, &p, 3))
+			struct vma_prealloc p; /* vma_adjust's write, and a merge with the VMA it reaches */
+			struct vm_area_struct grown = *vma;
+			grown.vm_end = addr + new_len;
+			next = find_vma(mm, grown.vm_end);
+			if (next && !can_merge(&grown, next))
+				next = NULL;
+			if (vma_prealloc(mm, &p, 1 + (next != NULL)))
 				return -ENOMEM;
 			vm_stat_account(mm, vma->vm_flags, (long)grow);
 			vma->vm_end = addr + new_len;
 			kobj_vma_sync(vma);
 			vma_mas_store(vma_prealloc_next(&p), vma);
-			merge_around(mm, vma_index(mm, addr), &p);
+			vma_merge_around(mm, vma, NULL, next, &p);
 			vma_prealloc_done(&p);
 			return (long)addr;
 		}
@@ -1021,62 +1180,55 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 		int ret = do_munmap(mm, new_addr, new_len);
 		if (ret)
 			return ret;
-		vma = find_vma(mm, addr); /* the array may have moved */
+		vma = find_vma(mm, addr); /* the unmap may have cut a neighbour; vma itself stays */
 	}
 	if (mm->map_count >= DEFAULT_MAX_MAP_COUNT)
 		return -ENOMEM;
 	/*
-	 * The old range becomes VMAs of its own first - the splits unmapping it
-	 * takes - so that nothing can fail once the PTEs have moved.
+	 * move_vma: a copy of the VMA over the new range (copy_vma), the PTEs
+	 * moved, the old range unmapped.  Everything that can fail is taken
+	 * first - the copy, its tree write and the write that takes it out
+	 * again if the PTEs cannot move, a write per merge, and the old range's
+	 * munmap made ready - so that nothing can fail once the PTEs moved.
 	 */
-	struct vma_prealloc old_undo;
-	if (split_range(mm, addr, addr + old_len, &old_undo)) {
-		vma_prealloc_done(&old_undo);
-		return -ENOMEM;
-	}
-	vma = find_vma(mm, addr);
-	/* move_vma: a new VMA with the old one's flags and offset, the PTEs moved, the old range unmapped */
 	unsigned long vm_flags = vma->vm_flags, pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long moved = min(old_len, new_len);
-	struct vma_prealloc p; /* the new VMA's write, its undo, a merge on either side, the old range's unmap */
-	if (vma_room(mm, 1) || vma_prealloc(mm, &p, 5))
-		goto refused;
-	struct vm_area_struct *nv = vm_area_dup(mm, vma); /* copy_vma */
-	if (!nv) {
+	struct munmap_plan old = { .mapped = false };
+	struct vma_prealloc p;
+	struct vm_area_struct *nv = NULL;
+	if (old_len && munmap_prepare(mm, addr, addr + old_len, &old))
+		return -ENOMEM;
+	if (vma_room(mm, 1 + 2) || vma_prealloc(mm, &p, 4)) { /* one more VMA, besides the old range's two splits */
+		munmap_abandon(&old);
+		return -ENOMEM;
+	}
+	if (!(nv = vm_area_dup(mm, vma))) {
 		vma_prealloc_done(&p);
-		goto refused;
+		munmap_abandon(&old);
+		return -ENOMEM;
 	}
 	nv->vm_start = new_addr;
 	nv->vm_end = new_addr + new_len;
 	nv->vm_pgoff = pgoff;
 	kobj_vma_sync(nv);
-	vma_insert_at(mm, vma_index(mm, new_addr), nv, vma_prealloc_next(&p));
+	vma_link(mm, nv, vma_prealloc_next(&p));
 	struct ma_state *undo = vma_prealloc_next(&p);
 	vm_stat_account(mm, vm_flags, (long)(new_len >> PAGE_SHIFT));
 	int ret = move_page_tables(mm, addr, new_addr, moved);
-	if (ret) { /* no table for the PTEs there: nothing moved, and the new VMA goes again */
+	if (ret) { /* no table for the PTEs there: nothing moved, and the copy goes again */
 		vm_stat_account(mm, vm_flags, -(long)(new_len >> PAGE_SHIFT));
-		vma_remove_at(mm, vma_index(mm, new_addr));
 		vma_mas_remove(undo, new_addr, new_addr + new_len);
+		vma_unlink_free(mm, nv);
 		vma_prealloc_done(&p);
-		merge_range(mm, addr, addr + old_len, &old_undo);
-		vma_prealloc_done(&old_undo);
+		munmap_abandon(&old);
 		return ret;
 	}
 	mas_destroy(undo);
-	vma_prealloc_done(&old_undo);
-	struct ma_state *unmap = vma_prealloc_next(&p);
-	if (old_len) /* old_len 0 duplicates a shared mapping: the old one stays */
-		ret = do_munmap_mas(mm, addr, old_len, unmap);
-	else
-		mas_destroy(unmap);
-	merge_around(mm, vma_index(mm, new_addr), &p);
+	munmap_commit(mm, &old); /* old_len 0 duplicates a shared mapping: the old one stays */
+	vma_mergeable_around(mm, nv, &prev, &next);
+	vma_merge_around(mm, nv, prev, next, &p);
 	vma_prealloc_done(&p);
-	return ret ? ret : (long)new_addr;
-refused:
-	merge_range(mm, addr, addr + old_len, &old_undo);
-	vma_prealloc_done(&old_undo);
-	return -ENOMEM;
+	return (long)new_addr;
 }
 
 long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_len, unsigned long new_len,
@@ -1319,11 +1471,19 @@ static void mm_free(struct mm_struct *mm)
 	user_free_pgtables(mm->pgd, 0, mm->task_size);
 	pgd_free(mm->pgd);
 	kmm_user_windows_free(mm);
-	/* exit_mmap: the VMAs go while the tree still holds them, then the tree's nodes at once */
-	while (mm->map_count)
-		vma_remove_at(mm, mm->map_count - 1);
+	/*
+	 * exit_mmap: the VMAs go as the tree yields them (the walk reads only
+	 * the tree and the map's keys, neither of which the frees touch), then
+	 * the tree's nodes at once, then the map.
+	 */
+	VMA_ITERATOR(exit_vmi, mm, 0);
+	for_each_vma(exit_vmi, vma) {
+		vma_put_refs(vma);
+		vm_area_free(vma);
+		mm->map_count--;
+	}
+	MM_BUG_ON(mm->map_count);
 	mtree_destroy(&mm->mm_mt);
-	free(mm->vmas);
 	free(mm->vma_map.keys);
 	free(mm->vma_map.vals);
 	fput(mm->exe_file);
@@ -1423,18 +1583,21 @@ struct task_struct *task_fork(struct task_struct *parent)
 	int ret = vma_room(mm, old->map_count);
 	if (!ret && old->map_count)
 		ret = mas_expected_entries(&mas, (unsigned long)old->map_count);
-	for (int i = 0; i < old->map_count && !ret; i++) {
+	struct vm_area_struct *pv;
+	VMA_ITERATOR(vmi, old, 0);
+	while (!ret && (pv = vma_next(&vmi))) {
 		struct vm_area_struct *v = vm_area_alloc(mm); /* vm_area_dup */
 		if (!v) {
 			ret = -ENOMEM;
 			break;
 		}
 		void *obj = v->obj;
-		*v = *old->vmas[i];
+		*v = *pv;
 		v->obj = obj;
 		v->vm_mm = mm;
+		v->vm_detached = NULL;
 		kobj_vma_sync(v);
-		ret = anon_vma_fork(v, old->vmas[i]);
+		ret = anon_vma_fork(v, pv);
 		get_file(v->vm_file);
 		if (!ret) {
 			mas_set_range(&mas, v->vm_start, v->vm_end - 1);
@@ -1450,7 +1613,7 @@ struct task_struct *task_fork(struct task_struct *parent)
 			vm_area_free(v);
 			break;
 		}
-		vma_insert_at(mm, mm->map_count, v, NULL);
+		vma_link(mm, v, NULL); /* stored in the tree above */
 		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
 		ret = copy_page_range(mm, old, v);
 	}
@@ -1665,80 +1828,69 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 /* ---- checks and /proc/PID/maps ------------------------------------------------------------ */
 
 /*
- * The VMAs: ordered, disjoint, page-aligned, below TASK_SIZE, merged where
- * they could be, each with its vm_area_struct object holding its bounds
- * and its mm_struct's kernel address; the counters (total, data, exec, stack, locked) equal a
- * recount of the VMAs' flags.  The break: start_brk page-aligned and at
- * or above the image's data, start_brk <= brk, and PAGE_ALIGN(brk) neither
- * wrapping nor beyond TASK_SIZE (brk(-1) once left the break at ULONG_MAX);
- * a task without a heap (no image) has both at 0.  The heap's pages
- * themselves need not be mapped: a task may munmap or remap its heap, as
- * Linux lets it, so only the break is the heap's own invariant.
+ * The VMAs as the tree yields them: ordered, disjoint, page-aligned, below
+ * TASK_SIZE, merged where they could be, each with its vm_area_struct
+ * object holding its bounds and its mm_struct's kernel address; the tree
+ * itself valid (mt_verify), each entry's range [vm_start, vm_end - 1] of
+ * the VMA the map gives back for it, whose object is the entry; as many
+ * entries as map_count and as keys in the map; the counters (total, data,
+ * exec, stack, locked) equal a recount of the VMAs' flags.  The break:
+ * start_brk page-aligned and at or above the image's data, start_brk <=
+ * brk, and PAGE_ALIGN(brk) neither wrapping nor beyond TASK_SIZE (brk(-1)
+ * once left the break at ULONG_MAX); a task without a heap (no image) has
+ * both at 0.  The heap's pages themselves need not be mapped: a task may
+ * munmap or remap its heap, as Linux lets it, so only the break is the
+ * heap's own invariant.
  */
-/*
- * The tree against the array: mt_verify, then entry for entry the range
- * [vm_start, vm_end - 1] mapped to the VMA's object, as many entries as
- * map_count, and the host map giving each entry's VMA back.
- */
-static int mm_verify_tree(struct mm_struct *mm, char *why, size_t whylen)
-{
-	if (mt_verify(&mm->mm_mt, why, whylen))
-		return -EINVAL;
-	MA_STATE(mas, &mm->mm_mt, 0, 0);
-	void *entry;
-	int i = 0;
-	mas_for_each(&mas, entry, mt_ulong_max()) {
-		const struct vm_area_struct *v = i < mm->map_count ? mm->vmas[i] : NULL;
-		if (!v || entry != mt_entry_of(v->obj) || mas.index != v->vm_start || mas.last != v->vm_end - 1) {
-			snprintf(why, whylen, "mm_mt maps %#lx-%#lx to %#lx where VMA %d is %#lx-%#lx", mas.index, mas.last,
-				 (unsigned long)entry, i, v ? v->vm_start : 0, v ? v->vm_end - 1 : 0);
-			return -EINVAL;
-		}
-		if (vma_of_entry(mm, entry) != v) {
-			snprintf(why, whylen, "mm_mt's entry %#lx for %#lx-%#lx is not in the VMA map", (unsigned long)entry,
-				 v->vm_start, v->vm_end);
-			return -EINVAL;
-		}
-		i++;
-	}
-	if (i != mm->map_count || mm->vma_map.nr != (unsigned int)mm->map_count) {
-		snprintf(why, whylen, "mm_mt holds %d VMAs, the map %u, map_count is %d", i, mm->vma_map.nr, mm->map_count);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 {
-	int ret = 0;
+	int ret = 0, n = 0;
 	struct mm_struct count = { 0 };
+	const struct vm_area_struct *prev = NULL;
 	pthread_mutex_lock(&mm->mmap_lock);
-	for (int i = 0; i < mm->map_count && !ret; i++) {
-		const struct vm_area_struct *v = mm->vmas[i];
-		if (v->vm_start >= v->vm_end || (v->vm_start | v->vm_end) & ~PAGE_MASK || v->vm_end > mm->task_size) {
+	if (mt_verify(&mm->mm_mt, why, whylen))
+		ret = -EINVAL;
+	MA_STATE(mas, &mm->mm_mt, 0, 0);
+	void *entry;
+	while (!ret && (entry = mas_find(&mas, mt_ulong_max()))) {
+		const struct vm_area_struct *v = vma_of_entry(mm, entry);
+		n++;
+		if (!v || !v->obj || entry != mt_entry_of(v->obj)) {
+			snprintf(why, whylen, "mm_mt's entry %#lx for %#lx-%#lx is not in the VMA map", (unsigned long)entry,
+				 mas.index, mas.last + 1);
+			ret = -EINVAL;
+		} else if (mas.index != v->vm_start || mas.last != v->vm_end - 1) {
+			snprintf(why, whylen, "mm_mt maps %#lx-%#lx to the VMA %#lx-%#lx", mas.index, mas.last + 1,
+				 v->vm_start, v->vm_end);
+			ret = -EINVAL;
+		} else if (v->vm_start >= v->vm_end || (v->vm_start | v->vm_end) & ~PAGE_MASK ||
+			   v->vm_end > mm->task_size) {
 			snprintf(why, whylen, "VMA %#lx-%#lx is empty, unaligned or above TASK_SIZE", v->vm_start, v->vm_end);
 			ret = -EINVAL;
-		} else if (i && mm->vmas[i - 1]->vm_end > v->vm_start) {
+		} else if (prev && prev->vm_end > v->vm_start) {
 			snprintf(why, whylen, "VMA %#lx-%#lx overlaps the one before it", v->vm_start, v->vm_end);
 			ret = -EINVAL;
-		} else if (!v->obj || !mm->obj || kobj_get_word(v->obj, 0) != v->vm_start ||
+		} else if (v->vm_mm != mm || !mm->obj || kobj_get_word(v->obj, 0) != v->vm_start ||
 			   kobj_get_word(v->obj, kobj_word()) != v->vm_end ||
 			   kobj_get_word(v->obj, 2 * kobj_word()) != kmm_host_to_kva(mm->obj)) {
 			snprintf(why, whylen, "VMA %#lx-%#lx: its vm_area_struct object does not hold its bounds and mm",
 				 v->vm_start, v->vm_end);
 			ret = -EINVAL;
-		} else if (i && can_merge(mm->vmas[i - 1], v) && !(v->vm_flags & VM_GROWSDOWN)) {
+		} else if (prev && can_merge(prev, v) && !(v->vm_flags & VM_GROWSDOWN)) {
 			/* (a stack grown down onto the VMA below it stays apart: expand_downwards merges nothing) */
 			snprintf(why, whylen, "VMAs meeting at %#lx should have been merged", v->vm_start);
 			ret = -EINVAL;
 		}
-		vm_stat_account(&count, v->vm_flags, (long)vma_pages(v));
+		if (v)
+			vm_stat_account(&count, v->vm_flags, (long)vma_pages(v));
+		prev = v;
 	}
-	if (!ret)
-		ret = mm_verify_tree(mm, why, whylen);
 	if (ret)
 		;
-	else if (count.total_vm != mm->total_vm || count.data_vm != mm->data_vm || count.exec_vm != mm->exec_vm ||
+	else if (n != mm->map_count || mm->vma_map.nr != (unsigned int)mm->map_count) {
+		snprintf(why, whylen, "mm_mt holds %d VMAs, the map %u, map_count is %d", n, mm->vma_map.nr, mm->map_count);
+		ret = -EINVAL;
+	} else if (count.total_vm != mm->total_vm || count.data_vm != mm->data_vm || count.exec_vm != mm->exec_vm ||
 		 count.stack_vm != mm->stack_vm || count.locked_vm != mm->locked_vm) {
 		snprintf(why, whylen, "total/data/exec/stack/locked_vm %lu/%lu/%lu/%lu/%lu pages, the VMAs count %lu/%lu/%lu/%lu/%lu",
 			 mm->total_vm, mm->data_vm, mm->exec_vm, mm->stack_vm, mm->locked_vm, count.total_vm, count.data_vm,
