@@ -603,6 +603,47 @@ static inline void unlock_page(struct page *page)
 	__atomic_fetch_and(&page->flags, ~(1UL << PG_locked), __ATOMIC_RELEASE);
 }
 
+/*
+ * Swap entries (include/linux/swapops.h): the area's type and the slot's
+ * offset, in an unsigned long of the host; each profile's PTE format is
+ * arch/pgtable.c's.  A swap PTE is one that is neither present nor
+ * PROT_NONE but not empty.
+ */
+typedef struct {
+	unsigned long val;
+} swp_entry_t;
+#define MAX_SWAPFILES_SHIFT 5
+#define SWP_TYPE_SHIFT (64 - 1 - MAX_SWAPFILES_SHIFT)
+#define SWP_OFFSET_MASK ((1UL << SWP_TYPE_SHIFT) - 1)
+static inline swp_entry_t swp_entry(unsigned int type, unsigned long offset)
+{
+	return (swp_entry_t){ ((unsigned long)type << SWP_TYPE_SHIFT) | (offset & SWP_OFFSET_MASK) };
+}
+static inline unsigned int swp_type(swp_entry_t e)
+{
+	return (unsigned int)(e.val >> SWP_TYPE_SHIFT);
+}
+static inline unsigned long swp_offset(swp_entry_t e)
+{
+	return e.val & SWP_OFFSET_MASK;
+}
+static inline bool is_swap_pte(pteval_t pte)
+{
+	return pte && !(pte & (_PAGE_PRESENT | _PAGE_PROTNONE));
+}
+pteval_t swp_entry_to_pte(swp_entry_t entry);
+swp_entry_t pte_to_swp_entry(pteval_t pte);
+unsigned long max_swapfile_size(void);
+
+/* swap areas (mm/swapfile.c) */
+void swapfile_exit(void);               /* shutdown: every area off */
+swp_entry_t get_swap_page(void);        /* a slot (count: the swap cache's), val 0 if none */
+int swap_duplicate(swp_entry_t entry);  /* one more PTE holds it: 0, or -EINVAL */
+void swap_free(swp_entry_t entry);      /* one PTE less */
+int swap_count(swp_entry_t entry);      /* PTEs holding the slot */
+int swapfile_verify(char *why, size_t whylen);
+void show_swaps(struct strbuf *sb);     /* /proc/swaps */
+
 /* the LRU lists (mm/swap.c) */
 struct vm_area_struct;
 void lruvec_init(struct lruvec *lruvec);

@@ -606,3 +606,43 @@ unsigned long user_pgtable_pages(phys_addr_t pgd)
 {
 	return count_tables(pgd, 0, 0);
 }
+
+/* ---- swap entries in PTEs ------------------------------------------------------------------ */
+
+/*
+ * A swapped-out page's PTE holds its swap entry, not present and not
+ * PROT_NONE, in each profile's format (arch/x86/include/asm/pgtable-*.h):
+ *   i386, 2 levels: type in bits 1-5, offset from bit 9 (_PAGE_BIT_PROTNONE + 1),
+ *     in the 32-bit entry;
+ *   PAE and x86_64: type in the top 5 bits, the offset inverted from bit 9
+ *     up (L1TF: a not-present entry never points at real memory); PAE's
+ *     swp_entry_t is 32 bits (type | offset << 5), so its offsets stop at 2^27.
+ */
+#define SWP_TYPE_BITS 5
+#define SWP_OFFSET_FIRST_BIT 9
+#define SWP_OFFSET_SHIFT (SWP_OFFSET_FIRST_BIT + SWP_TYPE_BITS)
+
+pteval_t swp_entry_to_pte(swp_entry_t entry)
+{
+	u64 type = swp_type(entry), offset = swp_offset(entry);
+	if (M->prof->bits == 32 && !M->prof->pae)
+		return (u32)((type << 1) | (offset << SWP_OFFSET_FIRST_BIT));
+	if (M->prof->pae)
+		offset &= (1ULL << (32 - SWP_TYPE_BITS)) - 1; /* the 32-bit arch entry */
+	return (~offset << SWP_OFFSET_SHIFT >> SWP_TYPE_BITS) | (type << (64 - SWP_TYPE_BITS));
+}
+
+swp_entry_t pte_to_swp_entry(pteval_t pte)
+{
+	if (M->prof->bits == 32 && !M->prof->pae) {
+		u32 v = (u32)pte;
+		return swp_entry((v >> 1) & ((1U << SWP_TYPE_BITS) - 1), v >> SWP_OFFSET_FIRST_BIT);
+	}
+	return swp_entry((unsigned)(pte >> (64 - SWP_TYPE_BITS)), (unsigned long)(~pte << SWP_TYPE_BITS >> SWP_OFFSET_SHIFT));
+}
+
+/* generic_max_swapfile_size: one more than the largest offset a PTE can carry */
+unsigned long max_swapfile_size(void)
+{
+	return swp_offset(pte_to_swp_entry(swp_entry_to_pte(swp_entry(0, SWP_OFFSET_MASK)))) + 1;
+}

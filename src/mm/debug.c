@@ -28,6 +28,8 @@
  * before the first file compares with one after.
  */
 #include "internal.h"
+
+#include <kmm/swap.h>
 #include "kernel/kobj.h"
 #include "trace/events.h"
 
@@ -100,7 +102,8 @@ int kmm_verify(char *why, size_t whylen)
 	}
 	if (vmap_area_verify(why, whylen) || kmap_verify(why, whylen) || tasks_verify(why, whylen) ||
 	    filemap_verify(why, whylen) || slab_verify_all(why, whylen) || percpu_verify(why, whylen) ||
-	    trace_verify(why, whylen) || mt_verify_registered(why, whylen) || lru_verify(why, whylen))
+	    trace_verify(why, whylen) || mt_verify_registered(why, whylen) || lru_verify(why, whylen) ||
+	    swapfile_verify(why, whylen))
 		return -EINVAL;
 	return 0;
 }
@@ -153,6 +156,8 @@ int kmm_nothing_lost(const struct kmm_usage *boot, char *why, size_t whylen)
 	else if (now.free_pages != boot->free_pages)
 		snprintf(why, whylen, "%lu free pages, %lu after boot: %ld lost", now.free_pages, boot->free_pages,
 			 (long)boot->free_pages - (long)now.free_pages);
+	else if (kmm_nr_swap_pages() != kmm_total_swap_pages())
+		snprintf(why, whylen, "%lu swap slots are still in use", kmm_total_swap_pages() - kmm_nr_swap_pages());
 	else
 		return 0;
 	return -EINVAL;

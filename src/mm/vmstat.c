@@ -44,6 +44,7 @@
 
 #include <kmm/kstrtox.h>
 
+#include <kmm/swap.h>
 #include <kmm/task.h>
 #include <kmm/vmstat.h>
 #include <kmm/percpu.h>
@@ -497,6 +498,7 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "MemAvailable:   %8lu kB\n", K(available));
 	sb_printf(sb, "Buffers:        %8lu kB\n", 0UL);
 	sb_printf(sb, "Cached:         %8lu kB\n", K(cached));
+	sb_printf(sb, "SwapCached:     %8lu kB\n", 0UL); /* no swap cache until pages swap out */
 	unsigned long lru[NR_LRU_LISTS];
 	for (int l = 0; l < NR_LRU_LISTS; l++)
 		lru[l] = lru_pages((enum lru_list)l);
@@ -513,6 +515,10 @@ static void show_meminfo(struct strbuf *sb)
 		sb_printf(sb, "LowTotal:       %8lu kB\n", K(M->totalram_pages - M->totalhigh_pages));
 		sb_printf(sb, "LowFree:        %8lu kB\n", K(free - highfree));
 	}
+	sb_printf(sb, "SwapTotal:      %8lu kB\n", K(kmm_total_swap_pages()));
+	sb_printf(sb, "SwapFree:       %8lu kB\n", K(kmm_nr_swap_pages()));
+	sb_printf(sb, "Zswap:          %8lu kB\n", 0UL); /* CONFIG_ZSWAP, off unless zswap.enabled=1: as Debian boots */
+	sb_printf(sb, "Zswapped:       %8lu kB\n", 0UL);
 	sb_printf(sb, "Dirty:          %8lu kB\n", K(global_node_page_state(nr_file_dirty)));
 	sb_printf(sb, "Writeback:      %8lu kB\n", 0UL);
 	sb_printf(sb, "AnonPages:      %8lu kB\n", K(global_node_page_state(nr_anon_mapped)));
@@ -822,6 +828,7 @@ static const struct proc_file proc_files[] = {
 	{ "slabinfo", show_slabinfo, NULL },
 	{ "sys/kernel/slab", show_sys_kernel_slab, NULL }, /* the listing; sys/kernel/slab/DIR/ATTR below */
 	{ "stat", show_stat, NULL },
+	{ "swaps", show_swaps, NULL },
 	{ "uptime", show_uptime, NULL },
 	{ "vmallocinfo", show_vmallocinfo, NULL },
 	{ "vmstat", show_vmstat, NULL },

@@ -69,6 +69,7 @@
 #include <kmm/fs.h>
 #include <kmm/highmem.h>
 #include <kmm/slab.h>
+#include <kmm/swap.h>
 #include <kmm/task.h>
 #include <kmm/vmalloc.h>
 
@@ -1450,6 +1451,31 @@ static int cmd_mprotect(struct kmm_scenario *sc, struct stmt *st)
 	return syscall_result(sc, st, ret);
 }
 
+/* swapon DEV SIZE [prio=N] (mkswap and swapon a disk), swapoff DEV */
+static int cmd_swapon(struct kmm_scenario *sc, struct stmt *st)
+{
+	unsigned long size = 0;
+	long prio = -1;
+	struct tok *t;
+	const char *v;
+	bool on = !strcmp(st->cmd->name, "swapon");
+	if (nargs(sc, st, on ? 2 : 1, on ? 2 : 1))
+		return -1;
+	if (on && parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
+		return -1;
+	if (on && (v = opt(st, "prio", &t)) && parse_num(sc, t, v, 0, SWAP_FLAG_PRIO_MASK, &prio))
+		return -1;
+	CHECKED(sc);
+	int flags = prio >= 0 ? SWAP_FLAG_PREFER | (int)prio : 0;
+	int ret = on ? kmm_swapon(arg(st, 0)->text, size, flags) : kmm_swapoff(arg(st, 0)->text);
+	if (ret) {
+		char what[300];
+		snprintf(what, sizeof(what), "%s %s", st->cmd->name, arg(st, 0)->text);
+		syscall_failed(sc, st, what, ret);
+	}
+	return 0;
+}
+
 /* mlock, munlock: the region's pages (or part of them) locked in memory, or not any more */
 static int cmd_mlock(struct kmm_scenario *sc, struct stmt *st)
 {
@@ -1618,6 +1644,9 @@ static const struct command commands[] = {
 	{ "sync", cmd_sync, R_NONE, "", "", "write every dirty page-cache page back to the disk", H_NONE },
 	{ "munmap", cmd_munmap, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unmap a region, or part of it", H_NONE },
 	{ "mprotect", cmd_mprotect, R_NONE, "", "REGION PROT [OFF LEN] [in TASK]", "change a region's protection", H_NONE },
+	{ "swapon", cmd_swapon, R_NONE, "prio", "DEVICE SIZE [prio=N]", "make a disk of SIZE swap space and use it (mkswap, swapon)",
+	  H_NONE },
+	{ "swapoff", cmd_swapon, R_NONE, "", "DEVICE", "stop swapping to a disk", H_NONE },
 	{ "mlock", cmd_mlock, R_NONE, "", "REGION [OFF LEN] [in TASK]", "lock a region's pages in memory (faulting them in)",
 	  H_NONE },
 	{ "munlock", cmd_mlock, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unlock a region's pages", H_NONE },

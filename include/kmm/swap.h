@@ -1,0 +1,37 @@
+/*
+ * kmm/swap.h - swap areas of the simulated machine (mm/swapfile.c).
+ *
+ *	kmm_swapon("/dev/vda", 1UL << 30, 0);       (mkswap and swapon a 1 GiB disk)
+ *	kmm_swapon("/dev/vdb", 256UL << 20, SWAP_FLAG_PREFER | 5);
+ *	... /proc/swaps, SwapTotal/SwapFree in meminfo ...
+ *	kmm_swapoff("/dev/vda");
+ *
+ * A swap area is a disk of the machine (its bytes in host memory, taken
+ * as pages are written) formatted as mkswap does: a header page, then
+ * the slots.  Calls return 0 or -errno as swapon(2)/swapoff(2) would.
+ */
+#ifndef KMM_SWAP_H
+#define KMM_SWAP_H
+
+#include <kmm/types.h>
+
+#define SWAP_FLAG_PREFER 0x8000    /* the priority below is given */
+#define SWAP_FLAG_PRIO_MASK 0x7fff
+#define SWAP_FLAG_DISCARD 0x10000
+#define SWAP_FLAG_DISCARD_ONCE 0x20000
+#define SWAP_FLAG_DISCARD_PAGES 0x40000
+
+/*
+ * mkswap + swapon: a disk named name (a /dev path, at most 63 bytes) of
+ * bytes bytes; -EBUSY if one of that name is on, -EINVAL for a disk
+ * smaller than 10 pages or flags swapon(2) does not know, -EPERM past
+ * MAX_SWAPFILES areas.
+ */
+int kmm_swapon(const char *name, unsigned long bytes, int swap_flags);
+/* swapoff: -EINVAL if no such area is on; -EBUSY while slots are in use (pages cannot be brought back yet) */
+int kmm_swapoff(const char *name);
+/* pages of swap space, and of it free (SwapTotal, SwapFree) */
+unsigned long kmm_total_swap_pages(void);
+unsigned long kmm_nr_swap_pages(void);
+
+#endif /* KMM_SWAP_H */

@@ -1,0 +1,373 @@
+/*
+ * swapfile.c - swap areas, as Linux 6.1's mm/swapfile.c keeps them.
+ *
+ * kmm_swapon(name, bytes, flags) is mkswap and swapon(2) of a disk of the
+ * machine: the disk's bytes are host memory reserved for its size and
+ * backed only where pages are written (MAP_NORESERVE), page 0 is the
+ * header (slot 0 is never handed out), slots 1 .. last_page the rest, as
+ * read_swap_header counts them (p->pages = maxpages - 1, capped by
+ * max_swapfile_size(), what the profile's swap PTEs can hold).
+ *
+ *   swap_info[type]  one per area, type = its index (at most MAX_SWAPFILES)
+ *     swap_map[off]  PTEs holding the slot | SWAP_HAS_CACHE (a page is in
+ *                    the swap cache for it); 0 = free, SWAP_MAP_BAD = the header
+ *     lowest_bit .. highest_bit  where free slots may be
+ *     cluster_next, cluster_nr   the rotational-disk allocator's position
+ *
+ * Priorities: SWAP_FLAG_PREFER gives one (0..32767), else areas get -2,
+ * -3, ... in swapon order (least_priority); slots come from the highest
+ * priority area that has one.  The disks kmm makes are rotational, as
+ * QEMU's virtio disk is, so slots are found the non-SSD way
+ * (scan_swap_map_slots without cluster_info): a run of SWAPFILE_CLUSTER
+ * (256) free slots is looked for first, then slots are taken in order
+ * from it, and failing that, the first free slot after cluster_next.
+ *
+ * Views: /proc/swaps as swap_show prints it; SwapTotal and SwapFree in
+ * meminfo (total_swap_pages, nr_swap_pages); the "Adding ...k swap on"
+ * line (FS: Debian's frontswap, for zswap, is built in).
+ *
+ * Not yet: the swap cache, swapping pages out and in, swapoff of an area
+ * with slots in use (try_to_unuse), swap files in the file store.
+ *
+ * Locking: swap_lock guards the table and every area's map and counters.
+ */
+#include "internal.h"
+
+#include <sys/mman.h>
+
+#include <kmm/swap.h>
+
+#define MAX_SWAPFILES 23        /* 32 less migration (3), hwpoison (1), device private (4) and PTE marker (1) types */
+#define SWAPFILE_CLUSTER 256
+#define SWAP_HAS_CACHE 0x40
+#define SWAP_MAP_MAX 0x3e       /* PTEs a slot's count holds (no swap_count_continued here: more is refused) */
+#define SWAP_MAP_BAD 0x3f
+#define SWAP_NAME_MAX 64
+#define MIN_SWAP_PAGES 10       /* mkswap: "swap space needs to be at least 40 KiB" */
+
+struct swap_info_struct {
+	char name[SWAP_NAME_MAX];
+	int prio;
+	unsigned char *swap_map;         /* a count per slot (host memory) */
+	unsigned char *disk;             /* the disk's bytes */
+	unsigned long disk_bytes;
+	unsigned long max;               /* slots, the header's included */
+	unsigned long pages;             /* usable slots */
+	unsigned long inuse_pages;
+	unsigned long lowest_bit, highest_bit;
+	unsigned long cluster_next, cluster_nr;
+};
+
+static pthread_mutex_t swap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct swap_info_struct *swap_info[MAX_SWAPFILES];
+static int least_priority = -1;
+static long total_swap_pages, nr_swap_pages;
+
+unsigned long kmm_total_swap_pages(void)
+{
+	return (unsigned long)__atomic_load_n(&total_swap_pages, __ATOMIC_RELAXED);
+}
+
+unsigned long kmm_nr_swap_pages(void)
+{
+	long n = __atomic_load_n(&nr_swap_pages, __ATOMIC_RELAXED);
+	return n > 0 ? (unsigned long)n : 0;
+}
+
+static int find_area(const char *name)
+{
+	for (int t = 0; t < MAX_SWAPFILES; t++)
+		if (swap_info[t] && !strcmp(swap_info[t]->name, name))
+			return t;
+	return -1;
+}
+
+static void free_area(struct swap_info_struct *si)
+{
+	if (si->disk)
+		munmap(si->disk, si->disk_bytes);
+	free(si->swap_map);
+	free(si);
+}
+
+int kmm_swapon(const char *name, unsigned long bytes, int swap_flags)
+{
+	if (!M)
+		return -ENODEV;
+	if (!name)
+		return -EFAULT;
+	if (swap_flags & ~(SWAP_FLAG_PRIO_MASK | SWAP_FLAG_PREFER | SWAP_FLAG_DISCARD | SWAP_FLAG_DISCARD_ONCE |
+			   SWAP_FLAG_DISCARD_PAGES))
+		return -EINVAL;
+	if (name[0] != '/' || strlen(name) >= SWAP_NAME_MAX)
+		return -EINVAL;
+	unsigned long last_page = bytes / PAGE_SIZE; /* mkswap: pages - 1, the header not counted */
+	if (last_page < MIN_SWAP_PAGES)
+		return -EINVAL;
+	last_page -= 1;
+	unsigned long maxpages = max_swapfile_size();
+	if (last_page > maxpages) {
+		pr_warn("Truncating oversized swap area, only using %luk out of %luk\n", maxpages << (PAGE_SHIFT - 10),
+			last_page << (PAGE_SHIFT - 10));
+	} else {
+		maxpages = last_page + 1;
+	}
+	struct swap_info_struct *si = calloc(1, sizeof(*si));
+	if (!si)
+		return -ENOMEM;
+	snprintf(si->name, sizeof(si->name), "%s", name);
+	si->max = maxpages;
+	si->swap_map = calloc(maxpages, 1);
+	si->disk_bytes = maxpages * PAGE_SIZE;
+	si->disk = mmap(NULL, si->disk_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (si->disk == MAP_FAILED)
+		si->disk = NULL;
+	if (!si->swap_map || !si->disk) {
+		free_area(si);
+		return -ENOMEM;
+	}
+	si->swap_map[0] = SWAP_MAP_BAD; /* the header */
+	si->pages = maxpages - 1;
+	si->lowest_bit = 1;
+	si->highest_bit = maxpages - 1;
+	si->cluster_next = 1;
+	pthread_mutex_lock(&swap_lock);
+	int type = -1, ret = 0;
+	if (find_area(name) >= 0) {
+		ret = -EBUSY;
+	} else {
+		for (int t = 0; t < MAX_SWAPFILES && type < 0; t++)
+			if (!swap_info[t])
+				type = t;
+		if (type < 0)
+			ret = -EPERM; /* alloc_swap_info: MAX_SWAPFILES in use */
+	}
+	if (ret) {
+		pthread_mutex_unlock(&swap_lock);
+		free_area(si);
+		return ret;
+	}
+	si->prio = (swap_flags & SWAP_FLAG_PREFER) ? (swap_flags & SWAP_FLAG_PRIO_MASK) : --least_priority;
+	swap_info[type] = si;
+	__atomic_add_fetch(&total_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&nr_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&swap_lock);
+	pr_info("Adding %luk swap on %s.  Priority:%d extents:%d across:%luk %s\n", si->pages << (PAGE_SHIFT - 10), name,
+		si->prio, 1, si->pages << (PAGE_SHIFT - 10), "FS");
+	return 0;
+}
+
+int kmm_swapoff(const char *name)
+{
+	if (!M)
+		return -ENODEV;
+	if (!name)
+		return -EFAULT;
+	pthread_mutex_lock(&swap_lock);
+	int type = find_area(name);
+	struct swap_info_struct *si = type >= 0 ? swap_info[type] : NULL;
+	int ret = !si ? -EINVAL : si->inuse_pages ? -EBUSY : 0;
+	if (!ret) {
+		swap_info[type] = NULL;
+		__atomic_sub_fetch(&total_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&nr_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
+		if (si->prio < 0) { /* an automatic priority: the ones below move up, the next swapon reuses it */
+			for (int t = 0; t < MAX_SWAPFILES; t++)
+				if (swap_info[t] && swap_info[t]->prio < si->prio)
+					swap_info[t]->prio++;
+			least_priority++;
+		}
+	}
+	pthread_mutex_unlock(&swap_lock);
+	if (!ret)
+		free_area(si);
+	return ret;
+}
+
+void swapfile_exit(void)
+{
+	pthread_mutex_lock(&swap_lock);
+	for (int t = 0; t < MAX_SWAPFILES; t++) {
+		if (swap_info[t])
+			free_area(swap_info[t]);
+		swap_info[t] = NULL;
+	}
+	least_priority = -1;
+	total_swap_pages = nr_swap_pages = 0;
+	pthread_mutex_unlock(&swap_lock);
+}
+
+/* ---- slots ------------------------------------------------------------------------------------ */
+
+/* scan_swap_map_slots for a rotational disk: a free cluster first, else the next free slot */
+static unsigned long scan_swap_map(struct swap_info_struct *si)
+{
+	unsigned long offset = si->cluster_next;
+	if (!si->cluster_nr--) {
+		si->cluster_nr = SWAPFILE_CLUSTER - 1;
+		if (si->pages - si->inuse_pages >= SWAPFILE_CLUSTER) {
+			/* the first run of SWAPFILE_CLUSTER free slots */
+			unsigned long last_in_cluster = si->lowest_bit + SWAPFILE_CLUSTER - 1;
+			for (unsigned long o = si->lowest_bit; last_in_cluster <= si->highest_bit; o++) {
+				if (si->swap_map[o]) {
+					last_in_cluster = o + SWAPFILE_CLUSTER;
+				} else if (o == last_in_cluster) {
+					offset = o - (SWAPFILE_CLUSTER - 1);
+					break;
+				}
+			}
+		}
+	}
+	if (offset < si->lowest_bit || offset > si->highest_bit)
+		offset = si->lowest_bit;
+	for (unsigned long n = 0; n <= si->highest_bit - si->lowest_bit; n++) {
+		if (!si->swap_map[offset])
+			return offset;
+		offset = offset < si->highest_bit ? offset + 1 : si->lowest_bit;
+	}
+	return 0;
+}
+
+/* get_swap_pages for one page: a slot of the best area with room, held by the swap cache; val 0 if none */
+swp_entry_t get_swap_page(void)
+{
+	pthread_mutex_lock(&swap_lock);
+	int best = -1;
+	for (int t = 0; t < MAX_SWAPFILES; t++) {
+		struct swap_info_struct *si = swap_info[t];
+		if (si && si->inuse_pages < si->pages && (best < 0 || si->prio > swap_info[best]->prio))
+			best = t;
+	}
+	swp_entry_t entry = { 0 };
+	if (best >= 0) {
+		struct swap_info_struct *si = swap_info[best];
+		unsigned long offset = scan_swap_map(si);
+		if (offset) {
+			si->swap_map[offset] = SWAP_HAS_CACHE;
+			si->inuse_pages++;
+			si->cluster_next = offset + 1;
+			if (offset == si->lowest_bit)
+				while (si->lowest_bit < si->highest_bit && si->swap_map[si->lowest_bit])
+					si->lowest_bit++;
+			__atomic_sub_fetch(&nr_swap_pages, 1, __ATOMIC_RELAXED);
+			entry = swp_entry((unsigned)best, offset);
+		}
+	}
+	pthread_mutex_unlock(&swap_lock);
+	return entry;
+}
+
+/* The area and slot of an entry (swap_lock held), NULL for one that names none. */
+static struct swap_info_struct *entry_area(swp_entry_t entry)
+{
+	unsigned int type = swp_type(entry);
+	struct swap_info_struct *si = type < MAX_SWAPFILES ? swap_info[type] : NULL;
+	unsigned long offset = swp_offset(entry);
+	if (!si || !offset || offset >= si->max || !si->swap_map[offset] || si->swap_map[offset] == SWAP_MAP_BAD)
+		return NULL;
+	return si;
+}
+
+static void slot_free(struct swap_info_struct *si, unsigned long offset)
+{
+	si->swap_map[offset] = 0;
+	si->inuse_pages--;
+	if (offset < si->lowest_bit)
+		si->lowest_bit = offset;
+	__atomic_add_fetch(&nr_swap_pages, 1, __ATOMIC_RELAXED);
+}
+
+int swap_duplicate(swp_entry_t entry)
+{
+	pthread_mutex_lock(&swap_lock);
+	struct swap_info_struct *si = entry_area(entry);
+	int ret = -EINVAL;
+	if (si) {
+		unsigned char *c = &si->swap_map[swp_offset(entry)];
+		if ((*c & ~SWAP_HAS_CACHE) < SWAP_MAP_MAX) {
+			(*c)++;
+			ret = 0;
+		} else {
+			ret = -ENOMEM;
+		}
+	}
+	pthread_mutex_unlock(&swap_lock);
+	return ret;
+}
+
+void swap_free(swp_entry_t entry)
+{
+	pthread_mutex_lock(&swap_lock);
+	struct swap_info_struct *si = entry_area(entry);
+	if (si) {
+		unsigned long offset = swp_offset(entry);
+		unsigned char *c = &si->swap_map[offset];
+		if (*c & ~SWAP_HAS_CACHE)
+			(*c)--;
+		else if (*c == SWAP_HAS_CACHE)
+			*c = 0; /* the swap cache's hold (put_swap_folio) */
+		if (!*c) {
+			*c = 1; /* slot_free clears it */
+			slot_free(si, offset);
+		}
+	} else if (entry.val) {
+		pr_err("swap_free: Bad swap file entry %08lx\n", entry.val);
+	}
+	pthread_mutex_unlock(&swap_lock);
+}
+
+int swap_count(swp_entry_t entry)
+{
+	pthread_mutex_lock(&swap_lock);
+	struct swap_info_struct *si = entry_area(entry);
+	int n = si ? si->swap_map[swp_offset(entry)] & ~SWAP_HAS_CACHE : 0;
+	pthread_mutex_unlock(&swap_lock);
+	return n;
+}
+
+/* ---- views and checks ----------------------------------------------------------------------- */
+
+/* swap_show */
+void show_swaps(struct strbuf *sb)
+{
+	sb_printf(sb, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+	pthread_mutex_lock(&swap_lock);
+	for (int t = 0; t < MAX_SWAPFILES; t++) {
+		struct swap_info_struct *si = swap_info[t];
+		if (!si)
+			continue;
+		unsigned long bytes = si->pages << (PAGE_SHIFT - 10), inuse = si->inuse_pages << (PAGE_SHIFT - 10);
+		int len = (int)strlen(si->name);
+		sb_printf(sb, "%s%*s%s\t%lu\t%s%lu\t%s%d\n", si->name, len < 40 ? 40 - len : 1, " ", "partition", bytes,
+			  bytes < 10000000 ? "\t" : "", inuse, inuse < 10000000 ? "\t" : "", si->prio);
+	}
+	pthread_mutex_unlock(&swap_lock);
+}
+
+/* Each area's in-use count is its map's, and the free count is the areas' sum. */
+int swapfile_verify(char *why, size_t whylen)
+{
+	pthread_mutex_lock(&swap_lock);
+	long free_sum = 0;
+	int ret = 0;
+	for (int t = 0; t < MAX_SWAPFILES && !ret; t++) {
+		struct swap_info_struct *si = swap_info[t];
+		if (!si)
+			continue;
+		unsigned long used = 0;
+		for (unsigned long o = 1; o < si->max; o++)
+			used += si->swap_map[o] != 0;
+		if (used != si->inuse_pages) {
+			snprintf(why, whylen, "swap area %s: %lu slots in use, its count says %lu", si->name, used,
+				 si->inuse_pages);
+			ret = -EINVAL;
+		}
+		free_sum += (long)(si->pages - si->inuse_pages);
+	}
+	if (!ret && free_sum != nr_swap_pages) {
+		snprintf(why, whylen, "%ld swap slots are free, nr_swap_pages says %ld", free_sum, nr_swap_pages);
+		ret = -EINVAL;
+	}
+	pthread_mutex_unlock(&swap_lock);
+	return ret;
+}

@@ -1,0 +1,182 @@
+/*
+ * test_swap.c - swap areas (mm/swapfile.c) and swap entries in PTEs
+ * (arch/pgtable.c): each profile's PTE format, swapon/swapoff with
+ * priorities, /proc/swaps and the meminfo lines as a real 6.1 kernel
+ * prints them, the slot allocator and counts, and hostile arguments.
+ */
+#include "kmm_test.h"
+
+#include <kmm/swap.h>
+
+static void fini(void)
+{
+	kmm_shutdown();
+}
+
+TestSuite(swap, .fini = fini, .timeout = 60);
+
+static void boot_profile(const char *profile)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = 256ULL << 20;
+	boot_or_fail(&p);
+}
+
+/* A swap entry survives the PTE and back; the PTE is neither present nor PROT_NONE. */
+static void entries_round_trip(const char *profile)
+{
+	boot_profile(profile);
+	unsigned long max = max_swapfile_size();
+	unsigned long want = M->prof->bits == 64 ? 1UL << 50 : M->prof->pae ? 1UL << 27 : 1UL << 23;
+	cr_assert_eq(max, want, "%s holds %#lx slots in a PTE", profile, max);
+	/* (x86_64's last offset, 2^50 - 1, would make type 0's PTE all zeros: Linux never gets near it) */
+	const unsigned long offsets[] = { 1, 2, 255, 256, 4095, 1UL << 20, max - 2 };
+	for (unsigned type = 0; type < 23; type++)
+		for (size_t i = 0; i < ARRAY_SIZE(offsets); i++) {
+			swp_entry_t e = swp_entry(type, offsets[i]);
+			pteval_t pte = swp_entry_to_pte(e);
+			cr_assert(is_swap_pte(pte), "%#llx", (unsigned long long)pte);
+			cr_assert(!(pte & (_PAGE_PRESENT | _PAGE_PROTNONE)));
+			swp_entry_t back = pte_to_swp_entry(pte);
+			cr_assert_eq(swp_type(back), type);
+			cr_assert_eq(swp_offset(back), offsets[i], "%s type %u offset %#lx came back as %#lx", profile, type,
+				     offsets[i], swp_offset(back));
+		}
+	/* Linux's bits, for one entry */
+	pteval_t pte = swp_entry_to_pte(swp_entry(3, 5));
+	if (M->prof->bits == 32 && !M->prof->pae)
+		cr_assert_eq(pte, (3ULL << 1) | (5ULL << 9));
+	else
+		cr_assert_eq(pte, (~5ULL << 14 >> 5) | (3ULL << 59));
+	cr_assert(!is_swap_pte(0), "an empty PTE is no swap entry");
+}
+TEST_ON_EVERY_PROFILE(swap, entries_round_trip, entries_round_trip)
+
+/* The line a real 6.1 kernel printed for a 1 GiB virtio disk after mkswap (linux-ref-pressure/swap-x86_64-512M). */
+Test(swap, views_as_linux)
+{
+	boot_profile("x86_64");
+	unsigned long total0 = meminfo_value("SwapTotal:");
+	cr_assert_eq(total0, 0);
+	cr_assert_eq(kmm_swapon("/dev/vda", 1UL << 30, 0), 0);
+	char *sw = kmm_proc_read("swaps");
+	cr_assert_str_eq(sw, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+			     "/dev/vda                                partition\t1048572\t\t0\t\t-2\n");
+	free(sw);
+	cr_assert_eq(meminfo_value("SwapTotal:"), 1048572);
+	cr_assert_eq(meminfo_value("SwapFree:"), 1048572);
+	cr_assert_not_null(strstr(kmm_dmesg(), "Adding 1048572k swap on /dev/vda.  Priority:-2 extents:1 across:1048572k FS\n"));
+	char *mi = kmm_proc_read("meminfo");
+	const char *order[] = { "\nCached:", "\nSwapCached:", "\nActive:", "\nSwapTotal:", "\nSwapFree:", "\nZswap:",
+				"\nZswapped:", "\nDirty:" };
+	const char *at = mi;
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		const char *next = strstr(at, order[i]);
+		cr_assert_not_null(next, "%s missing or out of 6.1's order", order[i]);
+		at = next;
+	}
+	free(mi);
+	cr_assert_eq(kmm_swapoff("/dev/vda"), 0);
+	cr_assert_eq(meminfo_value("SwapTotal:"), 0);
+	assert_machine_sane();
+}
+
+/* Automatic priorities go down from -2; swapoff moves the ones below up; slots come from the highest. */
+Test(swap, priorities_and_slots)
+{
+	boot_profile("i386");
+	cr_assert_eq(kmm_swapon("/dev/sda2", 4UL << 20, 0), 0);
+	cr_assert_eq(kmm_swapon("/dev/sdb2", 4UL << 20, 0), 0);
+	cr_assert_eq(kmm_swapon("/dev/sdc2", 4UL << 20, SWAP_FLAG_PREFER | 7), 0);
+	char *sw = kmm_proc_read("swaps");
+	cr_assert_not_null(strstr(sw, "/dev/sda2                               partition\t4092\t\t0\t\t-2\n"), "%s", sw);
+	cr_assert_not_null(strstr(sw, "\t-3\n"));
+	cr_assert_not_null(strstr(sw, "\t7\n"));
+	free(sw);
+	/* the preferred area first, its slots from 1 in order */
+	swp_entry_t e[3];
+	for (int i = 0; i < 3; i++) {
+		e[i] = get_swap_page();
+		cr_assert_eq(swp_type(e[i]), 2);
+		cr_assert_eq(swp_offset(e[i]), (unsigned long)i + 1);
+	}
+	cr_assert_eq(meminfo_value("SwapFree:"), 3 * 4092 - 3 * 4);
+	cr_assert_eq(swap_count(e[0]), 0, "the swap cache's hold is no PTE");
+	cr_assert_eq(swap_duplicate(e[0]), 0);
+	cr_assert_eq(swap_duplicate(e[0]), 0);
+	cr_assert_eq(swap_count(e[0]), 2);
+	cr_assert_eq(kmm_swapoff("/dev/sdc2"), -EBUSY, "slots in use");
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	swap_free(e[0]);
+	swap_free(e[0]);
+	cr_assert_eq(swap_count(e[0]), 0);
+	for (int i = 0; i < 3; i++)
+		swap_free(e[i]); /* the swap cache lets go: the slots are free */
+	cr_assert_eq(meminfo_value("SwapFree:"), 3 * 4092);
+	cr_assert_eq(swap_duplicate(e[1]), -EINVAL, "a free slot");
+	cr_assert_eq(kmm_swapoff("/dev/sdc2"), 0);
+	/* -2 goes: -3 becomes -2, and the next automatic one is -3 again */
+	cr_assert_eq(kmm_swapoff("/dev/sda2"), 0);
+	cr_assert_eq(kmm_swapon("/dev/sdd2", 4UL << 20, 0), 0);
+	sw = kmm_proc_read("swaps");
+	cr_assert_not_null(strstr(sw, "/dev/sdb2                               partition\t4092\t\t0\t\t-2\n"), "%s", sw);
+	cr_assert_not_null(strstr(sw, "/dev/sdd2                               partition\t4092\t\t0\t\t-3\n"), "%s", sw);
+	free(sw);
+	/* both areas: every slot once, then none; "nothing lost" counts them until they are free */
+	static swp_entry_t all[2 * 1023 + 1];
+	unsigned long got = 0;
+	for (swp_entry_t x; got < ARRAY_SIZE(all) && (x = get_swap_page()).val; got++)
+		all[got] = x;
+	cr_assert_eq(got, 2 * 1023, "%lu slots (4092 KiB each)", got);
+	cr_assert_eq(meminfo_value("SwapFree:"), 0);
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	struct kmm_usage u;
+	kmm_usage_settle(&u);
+	cr_assert_neq(kmm_nothing_lost(&u, why, sizeof(why)), 0);
+	cr_assert_not_null(strstr(why, "2046 swap slots are still in use"), "%s", why);
+	for (unsigned long i = 0; i < got; i++)
+		swap_free(all[i]);
+	cr_assert_eq(meminfo_value("SwapFree:"), 2 * 4092);
+	assert_machine_sane();
+}
+
+/* What swapon(2) refuses, refused with nothing changed. */
+Test(swap, hostile_arguments)
+{
+	boot_profile("i386");
+	cr_assert_eq(kmm_swapon(NULL, 1UL << 20, 0), -EFAULT);
+	cr_assert_eq(kmm_swapon("vda", 1UL << 20, 0), -EINVAL);
+	cr_assert_eq(kmm_swapon("/dev/vda", 39UL << 10, 0), -EINVAL, "under mkswap's 40 KiB");
+	cr_assert_eq(kmm_swapon("/dev/vda", 1UL << 20, 0x80000), -EINVAL, "a flag swapon(2) does not know");
+	char longname[100];
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[0] = '/';
+	longname[99] = 0;
+	cr_assert_eq(kmm_swapon(longname, 1UL << 20, 0), -EINVAL);
+	cr_assert_eq(kmm_swapoff("/dev/nothing"), -EINVAL);
+	cr_assert_eq(kmm_swapoff(NULL), -EFAULT);
+	cr_assert_eq(meminfo_value("SwapTotal:"), 0);
+	cr_assert_eq(kmm_swapon("/dev/vda", 1UL << 20, 0), 0);
+	cr_assert_eq(kmm_swapon("/dev/vda", 1UL << 20, 0), -EBUSY);
+	char name[32];
+	int n = 1;
+	for (; n < 30; n++) {
+		snprintf(name, sizeof(name), "/dev/sw%d", n);
+		int ret = kmm_swapon(name, 1UL << 20, 0);
+		if (ret) {
+			cr_assert_eq(ret, -EPERM);
+			break;
+		}
+	}
+	cr_assert_eq(n, 23, "MAX_SWAPFILES areas, then -EPERM");
+	/* larger than a 2-level PTE can address: truncated to 32 GiB, as Linux warns */
+	cr_assert_eq(kmm_swapoff("/dev/vda"), 0);
+	cr_assert_eq(kmm_swapon("/dev/huge", 64UL << 30, 0), 0);
+	cr_assert_not_null(strstr(kmm_dmesg(), "Truncating oversized swap area, only using 33554432k out of 67108860k"));
+	char *sw = kmm_proc_read("swaps");
+	cr_assert_not_null(strstr(sw, "/dev/huge                               partition\t33554428\t0\t\t"), "%s", sw);
+	free(sw);
+	assert_machine_sane();
+}
