@@ -640,8 +640,30 @@ void swapfile_exit(void);               /* shutdown: every area off */
 swp_entry_t get_swap_page(void);        /* a slot (count: the swap cache's), val 0 if none */
 int swap_duplicate(swp_entry_t entry);  /* one more PTE holds it: 0, or -EINVAL */
 void swap_free(swp_entry_t entry);      /* one PTE less */
+void swapcache_free(swp_entry_t entry); /* the swap cache's hold goes (put_swap_folio) */
 int swap_count(swp_entry_t entry);      /* PTEs holding the slot */
 int swapfile_verify(char *why, size_t whylen);
+void *swap_slot_bytes(swp_entry_t entry);   /* the slot's page on the area's disk */
+int swap_duplicate_cache(swp_entry_t entry); /* swapcache_prepare: the cache's hold; -EEXIST if held, -ENOENT */
+
+/*
+ * Reclaim's use of an mm's page tables (memory.c): the lock this thread
+ * holds as it is, another thread's mm only if its lock is free at once.
+ */
+struct mm_struct;
+bool reclaim_lock_mm(struct mm_struct *mm, bool *took);
+void reclaim_unlock_mm(struct mm_struct *mm, bool took);
+
+/* the swap cache and swap I/O (mm/swap_state.c) */
+bool page_in_swap_cache(const struct page *page);
+bool add_to_swap(struct page *page);
+void swap_writepage(struct page *page);
+bool remove_from_swap_cache(struct page *page);
+struct page *swapin_page(swp_entry_t entry, bool *major);
+bool try_to_free_swap(struct page *page);
+void free_swap_and_cache(swp_entry_t entry);
+unsigned long swap_cache_pages(void);
+void swap_cache_exit(void);
 void show_swaps(struct strbuf *sb);     /* /proc/swaps */
 
 /* the LRU lists (mm/swap.c) */
@@ -660,6 +682,8 @@ int lru_verify(char *why, size_t whylen);
 struct alloc_context;
 unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, int highest_zoneidx, int preferred_nid);
 unsigned long zone_reclaimable_pages(struct zone *zone);
+void lru_note_cost(struct lruvec *lruvec, bool file, unsigned long nr_pages);
+extern int vm_swappiness;
 bool filemap_reclaim_lock(void);
 void filemap_reclaim_unlock(bool took);
 struct inode *page_cache_inode(const struct page *page);
@@ -867,6 +891,11 @@ void anon_vma_put(struct anon_vma *av);
 int anon_vma_prepare(struct vm_area_struct *vma);
 int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma);
 void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma, unsigned long addr);
+void page_add_anon_rmap(struct page *page, struct vm_area_struct *vma, unsigned long addr, bool exclusive);
+void mm_swapents_add(struct mm_struct *mm, long delta);
+int rmap_walk_anon_trylock(struct page *page,
+			   int (*fn)(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr, void *arg),
+			   void *arg);
 void page_move_anon_rmap(struct page *page, struct vm_area_struct *vma);
 void page_add_file_rmap(struct page *page, struct mm_struct *mm);
 void page_dup_rmap(struct page *page, struct mm_struct *mm);
@@ -874,6 +903,7 @@ void page_remove_rmap(struct page *page, struct mm_struct *mm);
 int mm_counter(const struct page *page);
 typedef void (*pte_fn)(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg);
 void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg); /* memory.c */
+void walk_ptes_swap(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg); /* swap PTEs too */
 unsigned long zero_pfn(void);
 
 /* kernel/signal.c */

@@ -7,6 +7,7 @@
 #include "kmm_test.h"
 
 #include <kmm/swap.h>
+#include <kmm/task.h>
 
 static void fini(void)
 {
@@ -113,7 +114,7 @@ Test(swap, priorities_and_slots)
 	swap_free(e[0]);
 	cr_assert_eq(swap_count(e[0]), 0);
 	for (int i = 0; i < 3; i++)
-		swap_free(e[i]); /* the swap cache lets go: the slots are free */
+		swapcache_free(e[i]); /* the swap cache lets go: the slots are free */
 	cr_assert_eq(meminfo_value("SwapFree:"), 3 * 4092);
 	cr_assert_eq(swap_duplicate(e[1]), -EINVAL, "a free slot");
 	cr_assert_eq(kmm_swapoff("/dev/sdc2"), 0);
@@ -137,7 +138,7 @@ Test(swap, priorities_and_slots)
 	cr_assert_neq(kmm_nothing_lost(&u, why, sizeof(why)), 0);
 	cr_assert_not_null(strstr(why, "2046 swap slots are still in use"), "%s", why);
 	for (unsigned long i = 0; i < got; i++)
-		swap_free(all[i]);
+		swapcache_free(all[i]);
 	cr_assert_eq(meminfo_value("SwapFree:"), 2 * 4092);
 	assert_machine_sane();
 }
@@ -178,5 +179,143 @@ Test(swap, hostile_arguments)
 	char *sw = kmm_proc_read("swaps");
 	cr_assert_not_null(strstr(sw, "/dev/huge                               partition\t33554428\t0\t\t"), "%s", sw);
 	free(sw);
+	assert_machine_sane();
+}
+
+/* ---- swapping out and in ------------------------------------------------------------------------ */
+
+/* A machine small enough to swap: i386 and PAE 64 MiB, x86_64 128 MiB (its kernel image ends at 68 MiB). */
+static struct task_struct *small_machine_with_swap(const char *profile, unsigned long swap_bytes)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = (strcmp(profile, "x86_64") ? 64ULL : 128ULL) << 20;
+	boot_or_fail(&p);
+	cr_assert_eq(kmm_swapon("/dev/vda", swap_bytes, 0), 0);
+	struct task_struct *t = task_create("hog", 1000);
+	cr_assert_not_null(t);
+	return t;
+}
+
+/* Each page's bytes say which page it is (and which pass wrote it). */
+static void fill_page(char *buf, unsigned long i, int pass)
+{
+	for (unsigned long k = 0; k < PAGE_SIZE; k += sizeof(unsigned long))
+		*(unsigned long *)(buf + k) = i * 1000003UL + k + (unsigned long)pass;
+}
+
+static void write_pages(struct task_struct *t, unsigned long a, unsigned long n, int pass)
+{
+	static char buf[PAGE_SIZE];
+	for (unsigned long i = 0; i < n; i++) {
+		fill_page(buf, i, pass);
+		cr_assert_eq(u_write(t, a + i * PAGE_SIZE, buf, PAGE_SIZE), 0, "page %lu", i);
+	}
+}
+
+static void check_pages(struct task_struct *t, unsigned long a, unsigned long n, int pass)
+{
+	static char buf[PAGE_SIZE], want[PAGE_SIZE];
+	for (unsigned long i = 0; i < n; i++) {
+		cr_assert_eq(u_read(t, a + i * PAGE_SIZE, buf, PAGE_SIZE), 0, "page %lu", i);
+		fill_page(want, i, pass);
+		cr_assert(!memcmp(buf, want, PAGE_SIZE), "page %lu came back with other bytes (pass %d: %lx, wanted %lx)", i,
+			  pass, *(unsigned long *)buf, *(unsigned long *)want);
+	}
+}
+
+/*
+ * More anonymous memory than the machine has: reclaim writes pages to
+ * swap (pswpout, VmSwap, smaps Swap, SwapFree), a second pass reads them
+ * back (pswpin, major faults) with the bytes they were written with, and
+ * exit gives every slot back.
+ */
+static void swap_out_and_in(const char *profile)
+{
+	struct task_struct *t = small_machine_with_swap(profile, 128UL << 20);
+	unsigned long n = meminfo_value("MemFree:") / 4 * 3 / 2;
+	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	write_pages(t, (unsigned long)a, n, 1);
+	unsigned long out = vmstat_value("pswpout");
+	cr_assert_gt(out, n / 4, "%lu of %lu pages went to swap", out, n);
+	char path[32];
+	snprintf(path, sizeof(path), "%d/status", t->pid);
+	char *st = kmm_proc_read(path);
+	unsigned long vmswap = strtoul(strstr(st, "VmSwap:") + 7, NULL, 10), rss = strtoul(strstr(st, "VmRSS:") + 6, NULL, 10);
+	free(st);
+	cr_assert_gt(vmswap, 0);
+	cr_assert_eq(vmswap / 4 + rss / 4, n + t->mm->rss[MM_FILEPAGES], "every page is resident or in swap");
+	snprintf(path, sizeof(path), "%d/smaps_rollup", t->pid);
+	char *sm = kmm_proc_read(path);
+	cr_assert_eq(strtoul(strstr(sm, "\nSwap:") + 6, NULL, 10), vmswap);
+	free(sm);
+	cr_assert_lt(meminfo_value("SwapFree:"), meminfo_value("SwapTotal:"));
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	unsigned long maj0 = t->maj_flt;
+	check_pages(t, (unsigned long)a, n, 1);
+	cr_assert_gt(vmstat_value("pswpin"), 0);
+	cr_assert_gt(t->maj_flt, maj0, "reading swapped pages back is a major fault");
+	/* written again: the pages swap out again, with the new bytes */
+	write_pages(t, (unsigned long)a, n, 2);
+	check_pages(t, (unsigned long)a, n, 2);
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	task_exit(t);
+	cr_assert_eq(meminfo_value("SwapFree:"), meminfo_value("SwapTotal:"), "every slot is free after exit");
+	cr_assert_eq(meminfo_value("SwapCached:"), 0);
+	cr_assert_eq(kmm_swapoff("/dev/vda"), 0);
+	assert_machine_sane();
+}
+TEST_BOTH_WAYS(swap, swap_out_and_in, swap_out_and_in)
+
+/*
+ * fork after swap-out: the child holds the parent's slots too (the swap
+ * count says two); what one writes the other does not see; munmap and
+ * exit give the slots back.
+ */
+static void fork_shares_slots(const char *profile)
+{
+	struct task_struct *t = small_machine_with_swap(profile, 128UL << 20);
+	unsigned long n = meminfo_value("MemFree:") / 4 * 5 / 4;
+	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	write_pages(t, (unsigned long)a, n, 1);
+	unsigned long idx;
+	phys_addr_t table = user_pte_table(t->mm->pgd, (unsigned long)a, false, &idx);
+	cr_assert(is_swap_pte(pte_get(table, idx)), "the first page went to swap");
+	struct task_struct *c = task_fork(t);
+	cr_assert_not_null(c);
+	cr_assert_eq(swap_count(pte_to_swp_entry(pte_get(table, idx))), 2, "parent and child hold the slot");
+	cr_assert_eq(c->mm->rss[MM_SWAPENTS], t->mm->rss[MM_SWAPENTS]);
+	check_pages(c, (unsigned long)a, 16, 1);
+	static char buf[PAGE_SIZE];
+	memset(buf, 'c', sizeof(buf));
+	cr_assert_eq(u_write(c, (unsigned long)a, buf, PAGE_SIZE), 0);
+	check_pages(t, (unsigned long)a, 16, 1); /* the parent's first page is still its own */
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(task_munmap(c, (unsigned long)a, n * PAGE_SIZE), 0);
+	task_exit(c);
+	check_pages(t, (unsigned long)a, n, 1);
+	task_exit(t);
+	cr_assert_eq(meminfo_value("SwapFree:"), meminfo_value("SwapTotal:"));
+	assert_machine_sane();
+}
+TEST_BOTH_WAYS(swap, fork_shares_slots, fork_shares_slots)
+
+/* With no swap space, anonymous memory cannot be reclaimed: the allocation fails and nothing is written. */
+Test(swap, without_swap_anon_stays)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "i386";
+	p.mem_bytes = 64ULL << 20;
+	boot_or_fail(&p);
+	struct task_struct *t = task_create("hog", 1000);
+	unsigned long n = meminfo_value("MemFree:") / 4 * 3 / 2;
+	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_eq(mm_access(t, (unsigned long)a, n * PAGE_SIZE, true), -ENOMEM);
+	cr_assert_eq(vmstat_value("pswpout"), 0);
+	task_exit(t);
 	assert_machine_sane();
 }

@@ -91,12 +91,15 @@ struct lruvec {
 	struct list_head lists[NR_LRU_LISTS]; /* newest at the head */
 	long nr_pages[NR_LRU_LISTS];          /* pages on each (NR_INACTIVE_ANON ..., atomic for readers) */
 	pthread_mutex_t lru_lock;             /* the lists and PG_lru/PG_active of the pages on them */
+	unsigned long anon_cost, file_cost;   /* the I/O reclaim caused per type (lru_note_cost) */
 };
 
 /* Events counted per CPU (vm_event_item), defined once; /proc/vmstat prints them. */
 #define KMM_VM_EVENTS(X)                          \
 	X(PGPGIN, "pgpgin")                       \
 	X(PGPGOUT, "pgpgout")                     \
+	X(PSWPIN, "pswpin")                       \
+	X(PSWPOUT, "pswpout")                     \
 	X(PGALLOC_DMA, "pgalloc_dma")             \
 	X(PGALLOC_DMA32, "pgalloc_dma32")         \
 	X(PGALLOC_NORMAL, "pgalloc_normal")       \
@@ -229,6 +232,7 @@ typedef struct pglist_data {
 	long nr_anon_mapped;                      /* anonymous pages some PTE maps */
 	long nr_page_table_pages;                 /* page-table pages from the buddy allocator (PageTable) */
 	long nr_kernel_stack;                     /* KiB of tasks' kernel stacks (NR_KERNEL_STACK_KB, atomic) */
+	long nr_swapcached;                       /* pages in the swap cache (NR_SWAPCACHE, atomic) */
 	struct lruvec __lruvec;                   /* the node's LRU lists (no memory cgroups: the only one) */
 } pg_data_t;
 

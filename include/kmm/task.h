@@ -122,13 +122,44 @@ struct mm_struct {
 	struct file *exe_file;          /* the image task_exec_layout mapped */
 	phys_addr_t pgd;                /* the page directory (its kernel half is swapper_pg_dir's) */
 	unsigned long rss[NR_MM_COUNTERS]; /* resident pages by kind */
-	pthread_mutex_t mmap_lock;
+	pthread_mutex_t mmap_lock;      /* taken with mmap_write_lock() (which records its owner) */
+	const void *mmap_lock_owner;    /* the owning thread's token (mmap_lock_token()) while held, else NULL */
 	struct task_struct *owner;      /* the task whose address space this is */
 	struct kmm_window **host_windows; /* the host-trap windows onto this mm (sim/trap.c) */
 	int nr_host_windows;
 	int mm_users;                   /* references: the task's + get_task_mm's (atomic) */
 	void *obj;                      /* its mm_struct object in simulated RAM (kernel/fork.c) */
 };
+
+/*
+ * mmap_lock (Linux's rwsem, a mutex here), taken and released through
+ * these so that reclaim can tell a lock this thread holds (it may change
+ * that mm's page tables, as Linux's rmap does under the page table lock)
+ * from one another thread holds (it must not wait for it).
+ */
+const void *mmap_lock_token(void);
+static inline void mmap_write_lock(struct mm_struct *mm)
+{
+	pthread_mutex_lock(&mm->mmap_lock);
+	__atomic_store_n(&mm->mmap_lock_owner, mmap_lock_token(), __ATOMIC_RELAXED);
+}
+static inline bool mmap_write_trylock(struct mm_struct *mm)
+{
+	if (pthread_mutex_trylock(&mm->mmap_lock))
+		return false;
+	__atomic_store_n(&mm->mmap_lock_owner, mmap_lock_token(), __ATOMIC_RELAXED);
+	return true;
+}
+static inline void mmap_write_unlock(struct mm_struct *mm)
+{
+	__atomic_store_n(&mm->mmap_lock_owner, (const void *)0, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&mm->mmap_lock);
+}
+/* this thread holds mm's mmap_lock */
+static inline bool mmap_lock_is_mine(const struct mm_struct *mm)
+{
+	return __atomic_load_n(&mm->mmap_lock_owner, __ATOMIC_RELAXED) == mmap_lock_token();
+}
 
 /*
  * A task's resident pages of one kind (MM_FILEPAGES, MM_ANONPAGES,

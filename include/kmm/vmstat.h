@@ -48,6 +48,7 @@ enum node_stat_item {
 	NR_SLAB_RECLAIMABLE_B,   /* pages of SLAB_RECLAIM_ACCOUNT slabs (SReclaimable) */
 	NR_SLAB_UNRECLAIMABLE_B, /* pages of other slabs and large kmallocs (SUnreclaim) */
 	NR_KERNEL_STACK_KB,      /* KiB of kernel stacks (KernelStack): counted in KiB, as Linux's */
+	NR_SWAPCACHE,            /* pages in the swap cache (SwapCached) */
 	NR_VM_NODE_STAT_ITEMS
 };
 

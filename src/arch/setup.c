@@ -1415,6 +1415,7 @@ static void machine_free(void)
 	/* what gives pages back to the zones goes while they are there */
 	tasks_exit();
 	filemap_exit(); /* the files its tasks held, and the page cache */
+	swap_cache_exit();
 	swapfile_exit(); /* the swap areas */
 	for (int n = 0; n < M->nr_nodes; n++) {
 		pg_data_t *pgdat = node_data[n];

@@ -61,6 +61,10 @@
  * lock nests inside it, the page lock (PG_locked) only in do_wp_page.
  */
 #include "internal.h"
+
+#include <sched.h>
+
+#include <kmm/swap.h>
 #include "kernel/kobj.h"
 #include "sim/ram.h"
 #include "trace/events.h"
@@ -215,11 +219,21 @@ static int wp_page_copy(struct vm_fault *vmf, struct page *src)
 	struct mm_struct *mm = vmf->vma->vm_mm;
 	if (anon_vma_prepare(vmf->vma))
 		return -ENOMEM;
-	struct page *new = alloc_user_page(!src);
-	if (!new)
-		return -ENOMEM;
 	if (src)
+		get_page(src); /* reclaim may unmap it while the allocation below reclaims */
+	struct page *new = alloc_user_page(!src);
+	if (!new || pte_get(vmf->table, vmf->idx) != vmf->pte) {
+		/* none, or reclaim took the PTE's page meanwhile (pte_same failed): the access faults again */
+		if (new)
+			put_page(new);
+		if (src)
+			put_page(src);
+		return new ? 0 : -ENOMEM;
+	}
+	if (src) {
 		memcpy(ram_host(page_to_phys(new)), ram_host(page_to_phys(src)), PAGE_SIZE); /* copy_user_highpage */
+		put_page(src);
+	}
 	page_add_new_anon_rmap(new, vmf->vma, vmf->addr);
 	folio_add_lru_vma(new, vmf->vma);
 	if (vmf->pte & _PAGE_PRESENT)
@@ -390,6 +404,11 @@ static int do_wp_page(struct vm_fault *vmf)
 		pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY);
 		return 0;
 	}
+	/* a swap-cache page whose slot no other PTE holds leaves the cache: its reference is no sharer */
+	if (old && PageAnon(old) && page_in_swap_cache(old) && trylock_page(old)) {
+		try_to_free_swap(old);
+		unlock_page(old);
+	}
 	/* a reference from this CPU's LRU batch is not a sharer (6.1 drains it; other CPUs' it cannot see) */
 	if (old && PageAnon(old) && !(__atomic_load_n(&old->flags, __ATOMIC_RELAXED) & (1UL << PG_lru)))
 		lru_add_drain();
@@ -406,12 +425,55 @@ static int do_wp_page(struct vm_fault *vmf)
 	return wp_page_copy(vmf, old);
 }
 
+/*
+ * do_swap_page: the PTE holds a swap entry.  The page comes from the swap
+ * cache or is read back from the slot (a major fault); the PTE maps it,
+ * the slot loses this PTE's hold.  On a write, a page only this PTE
+ * wanted leaves the swap cache and is mapped writable; otherwise it stays
+ * cached (its bytes are on the slot: reclaim may drop it without a write)
+ * and is mapped read-only, for do_wp_page to decide.
+ */
+static int do_swap_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	swp_entry_t entry = pte_to_swp_entry(vmf->pte);
+	if (anon_vma_prepare(vma))
+		return -ENOMEM;
+	bool major;
+	struct page *page = swapin_page(entry, &major);
+	if (!page)
+		return pte_get(vmf->table, vmf->idx) != vmf->pte ? 0 : -ENOMEM;
+	while (!trylock_page(page))
+		sched_yield(); /* reclaim holds it for a moment */
+	if (pte_get(vmf->table, vmf->idx) != vmf->pte) { /* another thread of the task got here first */
+		unlock_page(page);
+		put_page(page);
+		return 0;
+	}
+	bool exclusive = swap_count(entry) == 1; /* only this PTE holds the slot */
+	page_add_anon_rmap(page, vma, vmf->addr, exclusive);
+	mm_swapents_add(vma->vm_mm, -1);
+	swap_free(entry);
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	/* should_try_to_free_swap: a write with nobody else on the page, a locked VMA, or swap half full */
+	if (write && page_ref_count(page) == 2)
+		try_to_free_swap(page);
+	else if ((vma->vm_flags & VM_LOCKED) || kmm_nr_swap_pages() * 2 < kmm_total_swap_pages())
+		try_to_free_swap(page);
+	bool writable = write && !page_in_swap_cache(page) && exclusive && page_ref_count(page) == 1;
+	pte_set(vmf->table, vmf->idx, PFN_PHYS(page_to_pfn(page)) | user_prot(vma->vm_flags, writable));
+	unlock_page(page);
+	return major ? VM_FAULT_MAJOR : 0;
+}
+
 /* handle_pte_fault for one run of a fault: VM_FAULT_* bits, or -errno. */
 static int handle_pte_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	vmf->pte = pte_get(vmf->table, vmf->idx);
 	if (!(vmf->pte & _PAGE_PRESENT)) {
+		if (is_swap_pte(vmf->pte))
+			return do_swap_page(vmf);
 		if (!vma->vm_file)
 			return do_anonymous_page(vmf);
 		return vmf->flags & FAULT_FLAG_WRITE ? do_write_file_fault(vmf) : do_read_fault(vmf);
@@ -429,6 +491,33 @@ static bool access_error(unsigned long error_code, const struct vm_area_struct *
 	if (error_code & PF_PROT)
 		return true; /* a read of a present page faulted */
 	return !vma_is_accessible(vma);
+}
+
+/* ---- mmap_lock: who holds it ---- */
+
+static __thread char lock_token;
+
+const void *mmap_lock_token(void)
+{
+	return &lock_token;
+}
+
+/*
+ * Reclaim's use of an mm: this thread's own lock as it is (*took false),
+ * another's only if free at once (*took true); false if it is not free.
+ */
+bool reclaim_lock_mm(struct mm_struct *mm, bool *took)
+{
+	*took = false;
+	if (mmap_lock_is_mine(mm))
+		return true;
+	return *took = mmap_write_trylock(mm);
+}
+
+void reclaim_unlock_mm(struct mm_struct *mm, bool took)
+{
+	if (took)
+		mmap_write_unlock(mm);
 }
 
 /*
@@ -528,24 +617,30 @@ static int access_range(struct task_struct *t, unsigned long addr, unsigned long
 	struct mm_struct *mm = t->mm;
 	if (addr + len < addr || (M->prof->bits == 32 && addr + len > (1UL << 32)))
 		return -EFAULT; /* not addresses of this machine at all */
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	int ret = 0;
 	struct walk_cache wc = { 0, 0 };
 	for (unsigned long done = 0; done < len && !ret;) {
 		unsigned long a = addr + done, n = min(len - done, PAGE_SIZE - (a & ~PAGE_MASK));
 		phys_addr_t pa = a < mm->task_size ? translate(mm, a, write, &wc) : 0; /* above: the kernel's tables */
-		if (!pa) {
-			ret = do_fault(t, a, write);
-			if (ret)
-				break;
+		/*
+		 * Fault until the access is allowed: one fault may leave a page
+		 * read-only (a swapped-in page still cached) for the next to make
+		 * writable, or lose a race with reclaim (pte_same) and change nothing.
+		 */
+		for (int tries = 0; !pa && !ret; tries++) {
+			ret = tries < 16 ? do_fault(t, a, write) : -EFAULT;
 			/* an existing table stays where it is; a missing one the fault may have made */
-			pa = translate(mm, a, write, &wc);
+			if (!ret)
+				pa = translate(mm, a, write, &wc);
 		}
+		if (ret)
+			break;
 		if (fn)
 			fn(ram_host(pa), done, n, arg);
 		done += n;
 	}
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return ret;
 }
 
@@ -584,14 +679,14 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 {
 	struct task_struct *t = mm->owner;
 	struct around_ctx c = { mm, { 0, 0 } };
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	int ret = 0;
 	if (!translate(mm, addr, write, &c.wc)) {
 		ret = do_fault(t, addr, write);
 		c.wc.table = 0; /* the fault may have made the table */
 	}
 	if (ret == -ENOMEM && oom_retries < OOM_RETRIES) {
-		pthread_mutex_unlock(&mm->mmap_lock);
+		mmap_write_unlock(mm);
 		oom_retries++;
 		if (__ratelimit(&M->pfoom_rs))
 			pr_warn("Huh VM_FAULT_OOM leaked out to the #PF handler. Retrying PF\n");
@@ -603,7 +698,7 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 		struct vm_area_struct *vma = find_vma(mm, addr);
 		ret = kmm_window_mirror(w, page, min(vma->vm_end, page + FAULT_AROUND * PAGE_SIZE), 1, around_lookup, &c);
 	}
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return ret ? -EFAULT : 0;
 }
 
@@ -657,10 +752,11 @@ int task_memset(struct task_struct *t, unsigned long addr, int c, unsigned long 
 
 /*
  * fn on every PTE of [start, end) that maps a page (present, or kept by
- * PROT_NONE), with its table and index so it may change the entry; leaf
- * tables that do not exist are skipped whole.
+ * PROT_NONE) - and with swap set, on swap PTEs too - with its table and
+ * index so it may change the entry; leaf tables that do not exist are
+ * skipped whole.
  */
-void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg)
+static void __walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg, bool swap)
 {
 	unsigned long span = user_pte_span();
 	for (unsigned long a = start; a < end;) {
@@ -673,21 +769,41 @@ void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte
 		}
 		for (; a < table_end; a += PAGE_SIZE, idx++) {
 			pteval_t pte = pte_get(table, idx);
-			if (pte & (_PAGE_PRESENT | _PAGE_PROTNONE))
+			if ((pte & (_PAGE_PRESENT | _PAGE_PROTNONE)) || (swap && pte))
 				fn(a, table, idx, pte, arg);
 		}
 	}
 }
 
+void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg)
+{
+	__walk_ptes(mm, start, end, fn, arg, false);
+}
+
+void walk_ptes_swap(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg)
+{
+	__walk_ptes(mm, start, end, fn, arg, true);
+}
+
 static void zap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *mm)
 {
 	pte_set(table, idx, 0);
+	if (is_swap_pte(pte)) { /* the slot loses a holder; its cached page may go with it */
+		mm_swapents_add(mm, -1);
+		free_swap_and_cache(pte_to_swp_entry(pte));
+		return;
+	}
 	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
 	if (pfn != zero_pfn()) {
 		struct page *page = pfn_to_page(pfn);
 		if (!PageAnon(page) && (pte & _PAGE_ACCESSED))
 			folio_mark_accessed(page); /* zap_pte_range: a young file page was in use */
 		page_remove_rmap(page, mm);
+		/* free_swap_cache: a swap-cache page no task maps lets go of its slot (if no PTE holds it) */
+		if (page_in_swap_cache(page) && !page_mapcount(page) && trylock_page(page)) {
+			try_to_free_swap(page);
+			unlock_page(page);
+		}
 		put_page(page);
 	}
 }
@@ -697,7 +813,7 @@ void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end
 {
 	lru_add_drain(); /* free_pages_and_swap_cache: this CPU's batch lets go of the pages first */
 	flush_tlb_mm_range(mm, start, end);
-	walk_ptes(mm, start, end, zap_pte, mm);
+	__walk_ptes(mm, start, end, zap_pte, mm, true);
 	user_free_pgtables(mm->pgd, start, end);
 }
 
@@ -746,6 +862,15 @@ static void copy_pte(unsigned long addr, phys_addr_t stable, unsigned long sidx,
 		c->ret = -ENOMEM;
 		return;
 	}
+	if (is_swap_pte(pte)) { /* copy_nonpresent_pte: the child holds the slot too */
+		if (swap_duplicate(pte_to_swp_entry(pte))) {
+			c->ret = -ENOMEM;
+			return;
+		}
+		mm_swapents_add(c->dst, 1);
+		pte_set(dtable, didx, pte);
+		return;
+	}
 	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
 	if (pfn != zero_pfn()) {
 		struct page *page = pfn_to_page(pfn);
@@ -774,7 +899,7 @@ int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct v
 		return 0; /* vma_needs_copy: the child's faults fill file and shared PTEs from the page cache */
 	if (c.cow)
 		flush_tlb_mm_range(src, vma->vm_start, vma->vm_end); /* the parent's writable mirror goes too */
-	walk_ptes(src, vma->vm_start, vma->vm_end, copy_pte, &c);
+	__walk_ptes(src, vma->vm_start, vma->vm_end, copy_pte, &c, true);
 	return c.ret;
 }
 
@@ -814,13 +939,13 @@ static void prepare_move(unsigned long addr, phys_addr_t stable, unsigned long s
 int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len)
 {
 	struct move_ctx c = { new - old, mm, 0 };
-	walk_ptes(mm, old, old + len, prepare_move, &c);
+	__walk_ptes(mm, old, old + len, prepare_move, &c, true);
 	if (c.ret) {
 		user_free_pgtables(mm->pgd, new, new + len);
 		return c.ret;
 	}
 	flush_tlb_mm_range(mm, old, old + len);
-	walk_ptes(mm, old, old + len, move_pte, &c);
+	__walk_ptes(mm, old, old + len, move_pte, &c, true);
 	user_free_pgtables(mm->pgd, old, old + len);
 	return c.ret;
 }

@@ -624,9 +624,9 @@ int task_munmap(struct task_struct *t, unsigned long start, unsigned long len)
 	len = ALIGN(len, PAGE_SIZE);
 	if (!len)
 		return -EINVAL;
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	int ret = do_munmap(mm, start, len);
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return ret;
 }
 
@@ -900,9 +900,9 @@ long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, uns
 	struct file *file = NULL;
 	if (!(flags & MAP_ANONYMOUS) && !(file = fget(t, fd)))
 		return -EBADF;
-	pthread_mutex_lock(&t->mm->mmap_lock);
+	mmap_write_lock(t->mm);
 	long ret = do_mmap(t, addr, len, prot, flags, file, file ? pgoff : 0);
-	pthread_mutex_unlock(&t->mm->mmap_lock);
+	mmap_write_unlock(t->mm);
 	fput(file);
 	if (ret > 0 && (flags & (MAP_POPULATE | MAP_LOCKED)) && (prot & (PROT_READ | PROT_WRITE))) {
 		/* mm_populate: fault it all in now, for writing if it is private and writable; errors are ignored */
@@ -1059,11 +1059,11 @@ int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len,
 		return ret;
 	unsigned long newbits = CALC_BIT(prot, PROT_READ, VM_READ) | CALC_BIT(prot, PROT_WRITE, VM_WRITE) |
 				CALC_BIT(prot, PROT_EXEC, VM_EXEC);
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	ret = range_check(mm, start, end, prot_allowed, newbits);
 	if (!ret)
 		ret = range_set_flags(mm, start, end, prot_flags, newbits);
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return ret;
 }
 
@@ -1086,7 +1086,7 @@ static int do_mlock(struct task_struct *t, unsigned long start, unsigned long le
 	start &= PAGE_MASK;
 	if (ret || end == start)
 		return ret;
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	ret = range_check(mm, start, end, NULL, 0);
 	if (!ret && on && t->uid != 0) {
 		/* pages of the range already locked do not count twice */
@@ -1101,13 +1101,13 @@ static int do_mlock(struct task_struct *t, unsigned long start, unsigned long le
 	}
 	if (!ret)
 		ret = range_set_flags(mm, start, end, lock_flags, on);
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	/* __mm_populate, VMA by VMA; one without read or write access is skipped, errors are ignored */
 	for (unsigned long a = start; !ret && on && a < end;) {
-		pthread_mutex_lock(&mm->mmap_lock);
+		mmap_write_lock(mm);
 		struct vm_area_struct *v = find_vma(mm, a);
 		unsigned long vend = v ? min(v->vm_end, end) : end, flags = v ? v->vm_flags : 0;
-		pthread_mutex_unlock(&mm->mmap_lock);
+		mmap_write_unlock(mm);
 		if (flags & (VM_READ | VM_WRITE))
 			mm_access(t, a, vend - a, (flags & (VM_WRITE | VM_SHARED)) == VM_WRITE);
 		a = vend;
@@ -1248,9 +1248,9 @@ long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_le
 	if ((flags & MREMAP_FIXED) &&
 	    ((new_addr & ~PAGE_MASK) || new_len > t->mm->task_size || new_addr > t->mm->task_size - new_len))
 		return -EINVAL;
-	pthread_mutex_lock(&t->mm->mmap_lock);
+	mmap_write_lock(t->mm);
 	long ret = do_mremap(t, addr, old_len, new_len, flags, new_addr);
-	pthread_mutex_unlock(&t->mm->mmap_lock);
+	mmap_write_unlock(t->mm);
 	return ret;
 }
 
@@ -1269,7 +1269,7 @@ int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, 
 		return -EINVAL;
 	if (!len)
 		return 0;
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	int ret = 0;
 	unsigned long at = start;
 	struct vm_area_struct *v;
@@ -1289,7 +1289,7 @@ int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, 
 	}
 	if (at < end && !ret)
 		ret = -ENOMEM;
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return ret;
 }
 
@@ -1313,7 +1313,7 @@ unsigned long task_brk(struct task_struct *t, unsigned long brk)
 	struct mm_struct *mm = t ? t->mm : NULL;
 	if (!mm)
 		return 0;
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	if (brk < mm->start_brk)
 		goto out;
 	/* check_data_rlimit, without the wrap of (brk - start) + data */
@@ -1360,7 +1360,7 @@ unsigned long task_brk(struct task_struct *t, unsigned long brk)
 	mm->brk = brk;
 out:;
 	unsigned long ret = mm->brk;
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return ret;
 }
 
@@ -1570,14 +1570,14 @@ struct task_struct *task_fork(struct task_struct *parent)
 	child->flags |= PF_FORKNOEXEC;
 	child->oom_score_adj = parent->oom_score_adj;
 	struct mm_struct *mm = child->mm, *old = parent->mm;
-	pthread_mutex_lock(&old->mmap_lock);
+	mmap_write_lock(old);
 	/*
 	 * The child is in the pid table already: walkers of every task (sync's
 	 * page_mkclean, the views, tasks_verify) may look at its VMAs while
 	 * they are copied, so its own lock is held too (Linux's dup_mmap takes
 	 * both).  Nobody else knows the child yet to take them the other way.
 	 */
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	/* dup_mmap: the child's tree is bulk-loaded in order, its nodes asked for at once */
 	MA_STATE(mas, &mm->mm_mt, 0, 0);
 	int ret = vma_room(mm, old->map_count);
@@ -1631,8 +1631,8 @@ struct task_struct *task_fork(struct task_struct *parent)
 		mm->start_stack = old->start_stack;
 		mm->mmap_base = old->mmap_base;
 	}
-	pthread_mutex_unlock(&mm->mmap_lock);
-	pthread_mutex_unlock(&old->mmap_lock);
+	mmap_write_unlock(mm);
+	mmap_write_unlock(old);
 	if (ret) {
 		task_exit(child);
 		return NULL;
@@ -1651,13 +1651,13 @@ void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, s
 	pthread_mutex_lock(&tasks_lock);
 	for (int i = 0; i < nr_tasks; i++) {
 		struct mm_struct *mm = tasks[i]->mm;
-		pthread_mutex_lock(&mm->mmap_lock);
+		mmap_write_lock(mm);
 		struct vm_area_struct *vma;
 		VMA_ITERATOR(vmi, mm, 0);
 		for_each_vma(vmi, vma)
 			if (vma->vm_file && vma->vm_file->f_inode == inode)
 				fn(mm, vma, arg);
-		pthread_mutex_unlock(&mm->mmap_lock);
+		mmap_write_unlock(mm);
 	}
 	pthread_mutex_unlock(&tasks_lock);
 }
@@ -1684,7 +1684,8 @@ int rmap_walk_file_trylock(struct inode *inode, unsigned long index,
 			shared = shared || tasks[j]->mm == mm;
 		if (shared)
 			continue; /* threads of one mm: walked once */
-		if (pthread_mutex_trylock(&mm->mmap_lock)) {
+		bool took;
+		if (!reclaim_lock_mm(mm, &took)) {
 			sum = -EAGAIN;
 			break;
 		}
@@ -1696,7 +1697,7 @@ int rmap_walk_file_trylock(struct inode *inode, unsigned long index,
 				continue;
 			sum += fn(mm, vma, vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT), arg);
 		}
-		pthread_mutex_unlock(&mm->mmap_lock);
+		reclaim_unlock_mm(mm, took);
 	}
 	pthread_mutex_unlock(&tasks_lock);
 	return sum;
@@ -1784,7 +1785,7 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 	}
 	mm->owner = t; /* mm_init_owner */
 	long ret = bss_end >= mm->mmap_base ? -ENOMEM : 0;
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	const unsigned long may = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	if (!ret)
 		ret = map_region(mm, base, text_end - base, VM_READ | VM_EXEC | may, exe, 0);
@@ -1806,7 +1807,7 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 		mm->start_stack = stack_top - PAGE_SIZE; /* argc sits in the top page */
 		ret = 0;
 	}
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	if (ret) {
 		/* before the point of no return: the new mm goes, the task keeps its old one */
 		mmput(mm);
@@ -1847,7 +1848,7 @@ int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 	int ret = 0, n = 0;
 	struct mm_struct count = { 0 };
 	const struct vm_area_struct *prev = NULL;
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	if (mt_verify(&mm->mm_mt, why, whylen))
 		ret = -EINVAL;
 	MA_STATE(mas, &mm->mm_mt, 0, 0);
@@ -1902,7 +1903,7 @@ int mm_verify(struct mm_struct *mm, char *why, size_t whylen)
 			 mm->start_brk, mm->end_data, mm->task_size);
 		ret = -EINVAL;
 	}
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return ret;
 }
 
@@ -1934,11 +1935,11 @@ void show_map_vma(struct strbuf *sb, const struct mm_struct *mm, const struct vm
 
 void show_pid_maps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	struct vm_area_struct *vma;
 	VMA_ITERATOR(vmi, mm, 0);
 	for_each_vma(vmi, vma)
 		show_map_vma(sb, mm, vma);
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 }
 

@@ -297,6 +297,67 @@ void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma, unsig
 }
 
 /*
+ * do_swap_page: a page from the swap cache gets a PTE at addr of vma.  A
+ * page that has no anon_vma yet (read back from swap) takes the VMA's
+ * when this was the slot's only PTE (exclusive), else the root's, which
+ * every task sharing the slot descends from (__page_set_anon_rmap).
+ */
+void page_add_anon_rmap(struct page *page, struct vm_area_struct *vma, unsigned long addr, bool exclusive)
+{
+	if (__atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_ACQ_REL) == 0) {
+		if (!PageAnon(page)) {
+			struct anon_vma *av = exclusive ? vma->anon_vma : vma->anon_vma->root;
+			page->mapping = (void *)((unsigned long)av | PAGE_MAPPING_ANON);
+			page->index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+		}
+		mod_node_page_state(page, nr_anon_mapped, 1);
+	}
+	rss_add(vma->vm_mm, page, 1);
+}
+
+/* MM_SWAPENTS: a PTE of mm holds a swap entry more or less. */
+void mm_swapents_add(struct mm_struct *mm, long delta)
+{
+	mm->rss[MM_SWAPENTS] += (unsigned long)delta;
+	mm_trace_rss_stat(mm, MM_SWAPENTS, (long)mm->rss[MM_SWAPENTS]);
+}
+
+/*
+ * Reclaim's rmap walk of an anonymous page (rmap_walk_anon with
+ * try_lock): the anon_vma lock and each mapping mm's mmap_lock only if
+ * free at once (reclaim may run under either); -EAGAIN when one is not.
+ * A page no PTE maps is not walked: its anon_vma may be gone.  Otherwise
+ * the sum of fn over the VMAs whose range holds the page's address.
+ */
+int rmap_walk_anon_trylock(struct page *page,
+			   int (*fn)(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr, void *arg),
+			   void *arg)
+{
+	if (pthread_mutex_trylock(&anon_vma_lock))
+		return -EAGAIN;
+	int sum = 0;
+	if (page_mapcount(page) && PageAnon(page)) {
+		struct anon_vma *av = (void *)((unsigned long)page->mapping & ~PAGE_MAPPING_ANON);
+		struct list_head *pos;
+		list_for_each(pos, &av->head) {
+			struct vm_area_struct *vma = list_entry(pos, struct anon_vma_chain, same_anon_vma)->vma;
+			if (page->index < vma->vm_pgoff ||
+			    page->index - vma->vm_pgoff >= (vma->vm_end - vma->vm_start) >> PAGE_SHIFT)
+				continue;
+			bool took;
+			if (!reclaim_lock_mm(vma->vm_mm, &took)) {
+				sum = -EAGAIN;
+				break;
+			}
+			sum += fn(vma->vm_mm, vma, vma->vm_start + ((page->index - vma->vm_pgoff) << PAGE_SHIFT), arg);
+			reclaim_unlock_mm(vma->vm_mm, took);
+		}
+	}
+	pthread_mutex_unlock(&anon_vma_lock);
+	return sum;
+}
+
+/*
  * A page reused on a write fault is this VMA's alone now: it moves to the
  * VMA's anon_vma.  The caller holds the page lock and saw the page's only
  * reference (do_wp_page): no other task maps it, so none reads mapping.
@@ -339,7 +400,8 @@ void page_remove_rmap(struct page *page, struct mm_struct *mm)
 		return;
 	if (PageAnon(page)) {
 		mod_node_page_state(page, nr_anon_mapped, -1);
-		page->mapping = NULL; /* unmapped everywhere: it is only being freed now */
+		if (!page_in_swap_cache(page))
+			page->mapping = NULL; /* unmapped everywhere: it is only being freed now */
 	} else {
 		mod_node_page_state(page, nr_file_mapped, -1);
 	}
@@ -387,6 +449,10 @@ static void count_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
 	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
 	if (c->bad_addr)
 		return;
+	if (is_swap_pte(pte)) {
+		c->rss[MM_SWAPENTS]++;
+		return;
+	}
 	if (pfn == zero_pfn()) {
 		if (pte & _PAGE_RW) {
 			c->bad_addr = addr;
@@ -438,7 +504,7 @@ int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
 	int ret = 0;
 	for (int i = 0; i < n && !ret; i++) {
 		struct mm_struct *mm = tasks[i]->mm;
-		pthread_mutex_lock(&mm->mmap_lock);
+		mmap_write_lock(mm);
 		memset(c.rss, 0, sizeof(c.rss));
 		VMA_ITERATOR(vmi, mm, 0);
 		while (!c.bad_addr && (c.vma = vma_next(&vmi))) {
@@ -447,7 +513,7 @@ int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
 				c.bad_why = "the VMA's anon_vma_chain is not the path from its anon_vma to the root";
 				break;
 			}
-			walk_ptes(mm, c.vma->vm_start, c.vma->vm_end, count_pte, &c);
+			walk_ptes_swap(mm, c.vma->vm_start, c.vma->vm_end, count_pte, &c);
 		}
 		if (c.bad_addr) {
 			snprintf(why, whylen, "pid %d: the PTE at %#lx: %s", tasks[i]->pid, c.bad_addr, c.bad_why);
@@ -459,7 +525,7 @@ int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
 					 mm->rss[k], c.rss[k]);
 				ret = -EINVAL;
 			}
-		pthread_mutex_unlock(&mm->mmap_lock);
+		mmap_write_unlock(mm);
 	}
 	for (unsigned long pfn = c.lo; pfn < c.hi && !ret; pfn++) {
 		if (!c.maps[pfn])

@@ -295,23 +295,37 @@ int swap_duplicate(swp_entry_t entry)
 	return ret;
 }
 
+/* swap_free: a PTE's hold on the slot goes; the slot is free once nothing holds it */
 void swap_free(swp_entry_t entry)
 {
 	pthread_mutex_lock(&swap_lock);
 	struct swap_info_struct *si = entry_area(entry);
-	if (si) {
-		unsigned long offset = swp_offset(entry);
-		unsigned char *c = &si->swap_map[offset];
-		if (*c & ~SWAP_HAS_CACHE)
-			(*c)--;
-		else if (*c == SWAP_HAS_CACHE)
-			*c = 0; /* the swap cache's hold (put_swap_folio) */
-		if (!*c) {
+	if (si && (si->swap_map[swp_offset(entry)] & ~SWAP_HAS_CACHE)) {
+		unsigned char *c = &si->swap_map[swp_offset(entry)];
+		if (!--*c) {
 			*c = 1; /* slot_free clears it */
-			slot_free(si, offset);
+			slot_free(si, swp_offset(entry));
 		}
 	} else if (entry.val) {
 		pr_err("swap_free: Bad swap file entry %08lx\n", entry.val);
+	}
+	pthread_mutex_unlock(&swap_lock);
+}
+
+/* put_swap_folio: the swap cache's hold (SWAP_HAS_CACHE) goes; the slot is free if no PTE holds it */
+void swapcache_free(swp_entry_t entry)
+{
+	pthread_mutex_lock(&swap_lock);
+	struct swap_info_struct *si = entry_area(entry);
+	if (si && (si->swap_map[swp_offset(entry)] & SWAP_HAS_CACHE)) {
+		unsigned char *c = &si->swap_map[swp_offset(entry)];
+		*c &= ~SWAP_HAS_CACHE;
+		if (!*c) {
+			*c = 1;
+			slot_free(si, swp_offset(entry));
+		}
+	} else if (entry.val) {
+		pr_err("put_swap_folio: Bad swap file entry %08lx\n", entry.val);
 	}
 	pthread_mutex_unlock(&swap_lock);
 }
@@ -323,6 +337,32 @@ int swap_count(swp_entry_t entry)
 	int n = si ? si->swap_map[swp_offset(entry)] & ~SWAP_HAS_CACHE : 0;
 	pthread_mutex_unlock(&swap_lock);
 	return n;
+}
+
+void *swap_slot_bytes(swp_entry_t entry)
+{
+	pthread_mutex_lock(&swap_lock);
+	struct swap_info_struct *si = entry_area(entry);
+	void *p = si ? si->disk + swp_offset(entry) * PAGE_SIZE : NULL;
+	pthread_mutex_unlock(&swap_lock);
+	MM_BUG_ON(!p);
+	return p;
+}
+
+/* swapcache_prepare: the swap cache takes its hold on a slot some PTE holds */
+int swap_duplicate_cache(swp_entry_t entry)
+{
+	pthread_mutex_lock(&swap_lock);
+	struct swap_info_struct *si = entry_area(entry);
+	int ret = -ENOENT;
+	if (si) {
+		unsigned char *c = &si->swap_map[swp_offset(entry)];
+		ret = (*c & SWAP_HAS_CACHE) ? -EEXIST : 0;
+		if (!ret)
+			*c |= SWAP_HAS_CACHE;
+	}
+	pthread_mutex_unlock(&swap_lock);
+	return ret;
 }
 
 /* ---- views and checks ----------------------------------------------------------------------- */

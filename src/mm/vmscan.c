@@ -51,6 +51,7 @@
  */
 #include "internal.h"
 
+#include <kmm/swap.h>
 #include <kmm/task.h>
 
 #define DEF_PRIORITY 12
@@ -66,6 +67,8 @@ struct scan_control {
 	bool kswapd;             /* current_is_kswapd() */
 	unsigned int may_deactivate; /* DEACTIVATE_ANON | DEACTIVATE_FILE */
 	bool cache_trim_mode;
+	bool file_is_tiny;
+	bool may_writepage;
 	unsigned long nr_scanned;
 	unsigned long nr_reclaimed;
 };
@@ -126,11 +129,14 @@ static bool inactive_is_low(pg_data_t *pgdat, enum lru_list inactive_lru)
 	return inactive * ratio < active;
 }
 
-/* zone_reclaimable_pages: what reclaim could free in the zone (the file lists; anon needs swap) */
+/* zone_reclaimable_pages: what reclaim could free in the zone (the file lists; anon too with swap space free) */
 unsigned long zone_reclaimable_pages(struct zone *zone)
 {
 	long n = __atomic_load_n(&zone->vm_stat[NR_ZONE_INACTIVE_FILE], __ATOMIC_RELAXED) +
 		 __atomic_load_n(&zone->vm_stat[NR_ZONE_ACTIVE_FILE], __ATOMIC_RELAXED);
+	if (kmm_nr_swap_pages())
+		n += __atomic_load_n(&zone->vm_stat[NR_ZONE_INACTIVE_ANON], __ATOMIC_RELAXED) +
+		     __atomic_load_n(&zone->vm_stat[NR_ZONE_ACTIVE_ANON], __ATOMIC_RELAXED);
 	return n > 0 ? (unsigned long)n : 0;
 }
 
@@ -241,11 +247,15 @@ static int page_referenced(struct page *page, unsigned long *vm_flags)
 	*vm_flags = 0;
 	if (!page_mapcount(page))
 		return 0;
-	struct inode *inode = page_cache_inode(page);
-	if (!inode)
-		return -1; /* anonymous pages are not scanned without swap: their rmap walk comes with it */
 	struct rmap_arg ra = { page, 0 };
-	int n = rmap_walk_file_trylock(inode, page->index, referenced_one, &ra);
+	struct inode *inode = page_cache_inode(page);
+	int n;
+	if (inode)
+		n = rmap_walk_file_trylock(inode, page->index, referenced_one, &ra);
+	else if (PageAnon(page))
+		n = rmap_walk_anon_trylock(page, referenced_one, &ra);
+	else
+		return -1;
 	*vm_flags = ra.vm_flags;
 	return n < 0 ? -1 : n;
 }
@@ -270,13 +280,39 @@ static int unmap_one(struct mm_struct *mm, struct vm_area_struct *vma, unsigned 
 	return 1;
 }
 
+/*
+ * try_to_unmap_one of an anonymous page in the swap cache: the PTE takes
+ * the page's swap entry instead (MM_SWAPENTS), and holds the slot.
+ */
+static int unmap_one_anon(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr, void *arg)
+{
+	struct rmap_arg *ra = arg;
+	unsigned long idx;
+	phys_addr_t table = pte_of(mm, addr, ra->page, &idx);
+	if (!table || (vma->vm_flags & VM_LOCKED))
+		return 0;
+	swp_entry_t entry = { ra->page->private };
+	if (swap_duplicate(entry))
+		return 0; /* the slot's count is full: the page stays mapped */
+	pteval_t pte = pte_get(table, idx);
+	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE); /* ptep_clear_flush */
+	pte_set(table, idx, swp_entry_to_pte(entry));
+	if (pte & _PAGE_DIRTY)
+		page_set_flag(ra->page, PG_dirty);
+	mm_swapents_add(mm, 1);
+	page_remove_rmap(ra->page, mm);
+	put_page(ra->page); /* never the last: the caller and the swap cache hold it */
+	return 1;
+}
+
 static void try_to_unmap(struct page *page)
 {
-	struct inode *inode = page_cache_inode(page);
-	if (!inode)
-		return;
 	struct rmap_arg ra = { page, 0 };
-	rmap_walk_file_trylock(inode, page->index, unmap_one, &ra);
+	struct inode *inode = page_cache_inode(page);
+	if (inode)
+		rmap_walk_file_trylock(inode, page->index, unmap_one, &ra);
+	else if (PageAnon(page) && page_in_swap_cache(page))
+		rmap_walk_anon_trylock(page, unmap_one_anon, &ra);
 }
 
 /* ---- what to do with each page ---------------------------------------------------------------- */
@@ -310,7 +346,8 @@ static enum page_references page_check_references(struct page *page)
  * left on page_list for putback, PG_active set where it is to be
  * activated.  Returns the pages freed.
  */
-static unsigned long shrink_page_list(struct list_head *page_list, struct scan_control *sc, unsigned long *nr_activate)
+static unsigned long shrink_page_list(struct list_head *page_list, struct scan_control *sc, unsigned long *nr_activate,
+				      unsigned long *nr_pageout)
 {
 	struct list_head keep, *pos, *n;
 	INIT_LIST_HEAD(&keep);
@@ -329,7 +366,33 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			goto activate_locked;
 		if (ref == PAGEREF_KEEP)
 			goto keep_locked;
-		/* anonymous and shmem pages need swap space, which there is none of: add_to_swap fails */
+		if (PageAnon(page)) {
+			/* an anonymous page: a swap slot and the swap cache first (add_to_swap) */
+			if (!page_in_swap_cache(page)) {
+				if (!(sc->gfp_mask & __GFP_IO))
+					goto keep_locked;
+				if (!add_to_swap(page))
+					goto activate_locked; /* swap is full */
+			}
+			if (page_mapcount(page)) {
+				try_to_unmap(page);
+				if (page_mapcount(page))
+					goto activate_locked;
+			}
+			if (page_flag(page, PG_dirty)) {
+				if (!sc->may_writepage)
+					goto keep_locked;
+				swap_writepage(page); /* pageout: the bytes onto the slot */
+				(*nr_pageout)++;
+			}
+			if (!remove_from_swap_cache(page))
+				goto keep_locked;
+			unlock_page(page);
+			put_page(page); /* the isolation's reference was the last: freed */
+			nr_reclaimed++;
+			continue;
+		}
+		/* shmem pages need swap of their own (shmem_writepage), which is not there yet */
 		if (!page_file_lru(page) || !page_cache_inode(page))
 			goto activate_locked;
 		if (page_mapcount(page)) {
@@ -372,7 +435,7 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 {
 	struct list_head page_list;
 	INIT_LIST_HEAD(&page_list);
-	unsigned long nr_scanned, nr_activate = 0;
+	unsigned long nr_scanned, nr_activate = 0, nr_pageout = 0;
 	bool file = is_file_lru(lru);
 	lru_add_drain();
 	pthread_mutex_lock(&lruvec->lru_lock);
@@ -382,8 +445,9 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 	count_vm_events(file ? PGSCAN_FILE : PGSCAN_ANON, nr_scanned);
 	if (!nr_taken)
 		return 0;
-	unsigned long nr_reclaimed = shrink_page_list(&page_list, sc, &nr_activate);
+	unsigned long nr_reclaimed = shrink_page_list(&page_list, sc, &nr_activate, &nr_pageout);
 	sc->nr_scanned += nr_scanned;
+	lru_note_cost(lruvec, file, nr_pageout);
 	putback_pages(lruvec, &page_list);
 	count_vm_events(PGACTIVATE, nr_activate);
 	count_vm_events(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
@@ -446,20 +510,85 @@ static unsigned long shrink_list(enum lru_list lru, unsigned long nr_to_scan, st
 
 /* ---- how much of each list --------------------------------------------------------------------- */
 
+/* vm.swappiness: how readily anonymous pages go to swap against the file cache (0..200) */
+int vm_swappiness = 60;
+
 /*
- * get_scan_count: each evictable list's eligible size >> priority.  No swap
- * means no anonymous reclaim (SCAN_FILE); with it, swappiness and the
- * anon/file costs will balance the two.
+ * lru_note_cost: the I/O reclaim caused (pages written to swap, or file
+ * pages written back) weighs against that list type; the costs decay by
+ * half once they exceed a quarter of the LRU.
+ */
+void lru_note_cost(struct lruvec *lruvec, bool file, unsigned long nr_pages)
+{
+	pthread_mutex_lock(&lruvec->lru_lock);
+	if (file)
+		lruvec->file_cost += nr_pages;
+	else
+		lruvec->anon_cost += nr_pages;
+	unsigned long lrusize = 0;
+	for (int l = 0; l < LRU_UNEVICTABLE; l++)
+		lrusize += (unsigned long)max(lruvec->nr_pages[l], 0L);
+	if (lruvec->anon_cost + lruvec->file_cost > lrusize / 4) {
+		lruvec->anon_cost /= 2;
+		lruvec->file_cost /= 2;
+	}
+	pthread_mutex_unlock(&lruvec->lru_lock);
+}
+
+enum scan_balance { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE };
+
+/*
+ * get_scan_count: each evictable list's eligible size >> priority,
+ * balanced between anon and file: only file without swap space or with
+ * swappiness 0, both equally at priority 0, only anon when the file cache
+ * is tiny, only file while cache trimming, else in the proportion of
+ * swappiness and of the I/O each type cost (SCAN_FRACT).
  */
 static void get_scan_count(pg_data_t *pgdat, struct scan_control *sc, unsigned long nr[NR_LRU_LISTS])
 {
+	struct lruvec *lruvec = &pgdat->__lruvec;
+	int swappiness = __atomic_load_n(&vm_swappiness, __ATOMIC_RELAXED);
+	enum scan_balance balance;
+	unsigned long fraction[2] = { 0, 0 }, denominator = 1;
+	if (!kmm_nr_swap_pages() || !swappiness) {
+		balance = SCAN_FILE;
+	} else if (!sc->priority) {
+		balance = SCAN_EQUAL;
+	} else if (sc->file_is_tiny) {
+		balance = SCAN_ANON;
+	} else if (sc->cache_trim_mode) {
+		balance = SCAN_FILE;
+	} else {
+		balance = SCAN_FRACT;
+		pthread_mutex_lock(&lruvec->lru_lock);
+		unsigned long total_cost = lruvec->anon_cost + lruvec->file_cost;
+		unsigned long anon_cost = total_cost + lruvec->anon_cost, file_cost = total_cost + lruvec->file_cost;
+		pthread_mutex_unlock(&lruvec->lru_lock);
+		total_cost = anon_cost + file_cost;
+		fraction[0] = (unsigned long)swappiness * (total_cost + 1) / (anon_cost + 1);
+		fraction[1] = (unsigned long)(200 - swappiness) * (total_cost + 1) / (file_cost + 1);
+		denominator = fraction[0] + fraction[1];
+	}
 	for (int l = 0; l < NR_LRU_LISTS; l++) {
 		enum lru_list lru = (enum lru_list)l;
-		if (lru == LRU_UNEVICTABLE || !is_file_lru(lru)) {
-			nr[l] = 0;
+		bool file = is_file_lru(lru);
+		nr[l] = 0;
+		if (lru == LRU_UNEVICTABLE)
 			continue;
+		unsigned long scan = lru_size_eligible(pgdat, lru, sc->reclaim_idx) >> sc->priority;
+		switch (balance) {
+		case SCAN_EQUAL:
+			break;
+		case SCAN_FRACT:
+			scan = scan * fraction[file] / denominator;
+			break;
+		case SCAN_FILE:
+		case SCAN_ANON:
+			if ((balance == SCAN_FILE) != file)
+				scan = 0;
+			break;
 		}
-		nr[l] = lru_size_eligible(pgdat, lru, sc->reclaim_idx) >> sc->priority;
+		nr[l] = scan;
 	}
 }
 
@@ -484,6 +613,9 @@ static void shrink_lruvec(pg_data_t *pgdat, struct scan_control *sc)
 			break;
 	}
 	sc->nr_reclaimed += nr_reclaimed;
+	/* even if nothing was scanned there, keep the anon inactive list filled (can_age_anon_pages) */
+	if (kmm_total_swap_pages() && inactive_is_low(pgdat, LRU_INACTIVE_ANON))
+		shrink_active_list(SWAP_CLUSTER_MAX, lruvec, sc, LRU_ACTIVE_ANON);
 }
 
 /* shrink_node: which active lists may be aged, then the lists */
@@ -496,6 +628,19 @@ static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 		sc->may_deactivate |= DEACTIVATE_FILE;
 	unsigned long file = (unsigned long)pgdat->__lruvec.nr_pages[LRU_INACTIVE_FILE];
 	sc->cache_trim_mode = (file >> sc->priority) && !(sc->may_deactivate & DEACTIVATE_FILE);
+	/* file_is_tiny: the file cache and free pages together are under the high watermarks */
+	unsigned long free = 0, total_high_wmark = 0;
+	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+		if (!managed_zone(zone))
+			continue;
+		free += (unsigned long)max(__atomic_load_n(&zone->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED), 0L);
+		total_high_wmark += high_wmark_pages(zone);
+	}
+	unsigned long all_file = file + (unsigned long)pgdat->__lruvec.nr_pages[LRU_ACTIVE_FILE];
+	unsigned long anon = (unsigned long)pgdat->__lruvec.nr_pages[LRU_INACTIVE_ANON];
+	sc->file_is_tiny = all_file + free <= total_high_wmark && !(sc->may_deactivate & DEACTIVATE_ANON) &&
+			   (anon >> sc->priority);
 	shrink_lruvec(pgdat, sc);
 	/* nothing inactive left to take but active pages there: age them (6.1's force_deactivate retry) */
 	if (!sc->nr_reclaimed && !(sc->may_deactivate & DEACTIVATE_FILE) &&
@@ -538,6 +683,7 @@ unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, int highest_zonei
 		.priority = DEF_PRIORITY,
 		.reclaim_idx = highest_zoneidx,
 		.may_unmap = true,
+		.may_writepage = true, /* !laptop_mode */
 	};
 	struct zonelist *zonelist = &NODE_DATA(preferred_nid)->node_zonelists[ZONELIST_FALLBACK];
 	return do_try_to_free_pages(zonelist, &sc);

@@ -118,6 +118,7 @@ static const struct {
 	{ NR_FILE_PAGES, "nr_file_pages" },               { NR_FILE_DIRTY, "nr_dirty" },
 	{ NO_ITEM, "nr_writeback" },                      { NR_SHMEM, "nr_shmem" },
 	{ NR_KERNEL_STACK_KB, "nr_kernel_stack" },        { NR_PAGETABLE, "nr_page_table_pages" },
+	{ NR_SWAPCACHE, "nr_swapcached" },
 };
 
 /* Each item: of one node (zoneinfo: "      %-12s %lu" after a newline), or summed (vmstat: "%s %lu\n"). */
@@ -498,7 +499,7 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "MemAvailable:   %8lu kB\n", K(available));
 	sb_printf(sb, "Buffers:        %8lu kB\n", 0UL);
 	sb_printf(sb, "Cached:         %8lu kB\n", K(cached));
-	sb_printf(sb, "SwapCached:     %8lu kB\n", 0UL); /* no swap cache until pages swap out */
+	sb_printf(sb, "SwapCached:     %8lu kB\n", K(global_node_page_state_pages(NR_SWAPCACHE)));
 	unsigned long lru[NR_LRU_LISTS];
 	for (int l = 0; l < NR_LRU_LISTS; l++)
 		lru[l] = lru_pages((enum lru_list)l);
@@ -725,6 +726,17 @@ static int write_drop_caches(const char *val)
 	return 0;
 }
 
+/* vm.swappiness: 0..200 (proc_dointvec_minmax with two_hundred) */
+static void show_swappiness(struct strbuf *sb) { show_int(sb, __atomic_load_n(&vm_swappiness, __ATOMIC_RELAXED)); }
+static int write_swappiness(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, 200, &v))
+		return -EINVAL;
+	__atomic_store_n(&vm_swappiness, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
 static int write_wsf(const char *val)
 {
 	int v;
@@ -846,6 +858,7 @@ static const struct proc_file proc_files[] = {
 	{ "sys/vm/lowmem_reserve_ratio", show_lowmem_reserve_ratio, write_lowmem_reserve_ratio },
 	{ "sys/vm/min_free_kbytes", show_min_free_kbytes, write_min_free_kbytes },
 	{ "sys/vm/percpu_pagelist_high_fraction", show_pphf, write_pphf },
+	{ "sys/vm/swappiness", show_swappiness, write_swappiness },
 	{ "sys/vm/watermark_boost_factor", show_wbf, write_wbf },
 	{ "sys/vm/watermark_scale_factor", show_wsf, write_wsf },
 	{ "dmesg", show_dmesg, NULL },
@@ -1096,6 +1109,7 @@ static const size_t node_stat_offset[NR_VM_NODE_STAT_ITEMS] = {
 	[NR_SLAB_RECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_reclaimable),
 	[NR_SLAB_UNRECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_unreclaimable),
 	[NR_KERNEL_STACK_KB] = offsetof(pg_data_t, nr_kernel_stack),
+	[NR_SWAPCACHE] = offsetof(pg_data_t, nr_swapcached),
 };
 
 unsigned long node_page_state(pg_data_t *pgdat, enum node_stat_item item)

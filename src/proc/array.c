@@ -51,14 +51,14 @@ static unsigned long long profile_ulong(unsigned long v)
 
 void proc_tgid_stat(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	unsigned long long vsize = (unsigned long long)mm->total_vm << PAGE_SHIFT;
 	unsigned long rss = mm->rss[MM_FILEPAGES] + mm->rss[MM_ANONPAGES] + mm->rss[MM_SHMEMPAGES];
 	unsigned long start_code = mm->start_code, end_code = mm->end_code, start_stack = mm->start_stack;
 	unsigned long start_data = mm->start_data, end_data = mm->end_data, start_brk = mm->start_brk;
 	unsigned long min_flt = t->min_flt, maj_flt = t->maj_flt; /* counted by faults, which hold mmap_lock */
 	unsigned int flags = t->flags;                            /* exec clears PF_FORKNOEXEC under it */
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	int priority = 20, nice = 0, num_threads = 1;
 	/* pid (comm) state ppid pgrp session tty_nr tpgid flags */
 	sb_printf(sb, "%d (%s) %c %d %d %d %d %d %u", t->pid, t->comm, 'S', t->ppid, 0, 0, 0, -1, flags);
@@ -140,9 +140,9 @@ void proc_pid_status(struct strbuf *sb, struct task_struct *t, struct mm_struct 
 		  t->comm, t->pid, t->pid, t->ppid, t->uid, t->uid, t->uid, t->uid, t->uid, t->uid, t->uid, t->uid,
 		  fd_table_size(t));
 	sb_printf(sb, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t0\nNSsid:\t0\n", t->pid, t->pid);
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	task_mem(sb, mm);
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	sb_printf(sb, "CoreDumping:\t0\nTHP_enabled:\t%d\n", M->prof->thp ? 1 : 0);
 	pthread_mutex_lock(&t->siglock);
 	u64 pending = t->pending.signal;

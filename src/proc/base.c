@@ -42,13 +42,13 @@
 
 static void proc_pid_cmdline(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	const struct file *exe = mm->exe_file;
 	if (exe && exe->f_inode->path) {
 		sb_printf(sb, "%s", exe->f_inode->path);
 		sb_printf(sb, "%c", 0); /* the NUL that ends argv[0] is part of the file */
 	}
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 }
 
 /* oom_badness(): points of the task for a machine of totalpages pages, LONG_MIN if it is never chosen. */
@@ -57,10 +57,10 @@ static long oom_badness(struct task_struct *t, struct mm_struct *mm, unsigned lo
 	long adj = t->oom_score_adj;
 	if (t->pid == 1 || adj == OOM_SCORE_ADJ_MIN) /* is_global_init(), or told never to */
 		return LONG_MIN;
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	long points = (long)(mm->rss[MM_FILEPAGES] + mm->rss[MM_ANONPAGES] + mm->rss[MM_SHMEMPAGES] +
 			     mm->rss[MM_SWAPENTS] + user_pgtable_pages(mm->pgd));
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	adj *= (long)(totalpages / 1000);
 	return points + adj;
 }
@@ -259,7 +259,7 @@ static int dump_pagemap(int fd, struct task_struct *t, struct mm_struct *mm)
 	u64 *buf = malloc(CHUNK * sizeof(u64));
 	if (!buf)
 		return -ENOMEM;
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	int n = mm->map_count, k = 0;
 	unsigned long (*ranges)[2] = calloc((size_t)n + 1, sizeof(*ranges));
 	struct vm_area_struct *vma;
@@ -270,7 +270,7 @@ static int dump_pagemap(int fd, struct task_struct *t, struct mm_struct *mm)
 		ranges[k][0] = vma->vm_start;
 		ranges[k++][1] = vma->vm_end;
 	}
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	int ret = ranges ? 0 : -ENOMEM;
 	for (int i = 0; !ret && i < n; i++)
 		for (unsigned long a = ranges[i][0]; !ret && a < ranges[i][1]; a += (unsigned long)CHUNK << PAGE_SHIFT) {

@@ -17,9 +17,10 @@
  * (PAGE_SIZE / mapcount, in fixed point with PSS_SHIFT bits, as Linux
  * does to keep the fractions); Shared_* are the pages mapped more than
  * once, Private_* the others; "Dirty" is the PTE's bit or the page's.
- * The lines kmm has no notion of - LazyFree (no MADV_FREE), the THP and
- * hugetlb sizes (no huge pages are ever mapped), Swap and SwapPss (no
- * swap) - are printed as Linux prints them when the thing is absent: 0 kB.
+ * Swap is the PTEs' swap entries, SwapPss their share (a slot held by
+ * n PTEs counts 1/n).  The lines kmm has no notion of - LazyFree (no
+ * MADV_FREE), the THP and hugetlb sizes (no huge pages are ever mapped) -
+ * are printed as Linux prints them when the thing is absent: 0 kB.
  * THPeligible says what hugepage_vma_check() says for the VMA: an
  * anonymous VMA that holds an aligned huge page, on a profile whose
  * configuration has THP (Debian's: enabled=always; shmem huge=never and
@@ -72,6 +73,8 @@ struct mem_size_stats {
 	u64 pss_dirty;               /* its part of the dirty pages */
 	u64 pss_anon, pss_file, pss_shmem; /* its parts by kind: pss == Σ of the three */
 	u64 pss_locked;              /* its part in VM_LOCKED VMAs */
+	unsigned long swap;          /* bytes of swap entries in the PTEs */
+	u64 swap_pss;                /* Σ PAGE_SIZE / the slot's holders, << PSS_SHIFT */
 	bool locked;                 /* the VMA walked now is VM_LOCKED */
 };
 
@@ -79,6 +82,12 @@ struct mem_size_stats {
 static void smaps_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
 {
 	struct mem_size_stats *mss = arg;
+	if (is_swap_pte(pte)) { /* smaps_pte_entry's swap entry: Swap, and its share in SwapPss */
+		int holders = swap_count(pte_to_swp_entry(pte));
+		mss->swap += PAGE_SIZE;
+		mss->swap_pss += ((u64)PAGE_SIZE << PSS_SHIFT) / (u64)(holders > 1 ? holders : 1);
+		return;
+	}
 	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
 	if (pfn == zero_pfn() || !pfn_valid(pfn))
 		return; /* not a "normal" page (vm_normal_page) */
@@ -119,7 +128,7 @@ static void smaps_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
 static void smap_gather_stats(struct mm_struct *mm, const struct vm_area_struct *v, struct mem_size_stats *mss)
 {
 	mss->locked = v->vm_flags & VM_LOCKED;
-	walk_ptes(mm, v->vm_start, v->vm_end, smaps_pte, mss);
+	walk_ptes_swap(mm, v->vm_start, v->vm_end, smaps_pte, mss);
 }
 
 /* __show_smap(): the lines smaps and smaps_rollup share; the Pss parts by kind only in the rollup. */
@@ -144,8 +153,8 @@ static void __show_smap(struct strbuf *sb, const struct mem_size_stats *mss, boo
 		{ "FilePmdMapped:", 0, false },
 		{ "Shared_Hugetlb:", 0, false }, /* no hugetlbfs */
 		{ "Private_Hugetlb:", 0, false },
-		{ "Swap:", 0, false },           /* no swap */
-		{ "SwapPss:", 0, false },
+		{ "Swap:", mss->swap, false },
+		{ "SwapPss:", mss->swap_pss >> PSS_SHIFT, false },
 		{ "Locked:", mss->pss_locked >> PSS_SHIFT, false },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
@@ -186,7 +195,7 @@ static void show_smap_vma_flags(struct strbuf *sb, unsigned long flags)
 /* show_smap(): the maps line, the sizes, the page counts, THPeligible and VmFlags of every VMA. */
 void show_smaps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	struct vm_area_struct *v;
 	VMA_ITERATOR(vmi, mm, 0);
 	for_each_vma(vmi, v) {
@@ -200,14 +209,14 @@ void show_smaps(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 		sb_printf(sb, "THPeligible:    %d\n", thp_eligible(v));
 		show_smap_vma_flags(sb, vma_shown_flags(v));
 	}
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 }
 
 /* show_smaps_rollup(): every VMA's counts summed, under one line spanning them all. */
 void show_smaps_rollup(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
 	struct mem_size_stats mss = { 0 };
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	unsigned long first = 0, last = 0;
 	struct vm_area_struct *v;
 	VMA_ITERATOR(vmi, mm, 0);
@@ -216,7 +225,7 @@ void show_smaps_rollup(struct strbuf *sb, struct task_struct *t, struct mm_struc
 		first = first ? first : v->vm_start;
 		last = v->vm_end;
 	}
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	char head[96];
 	snprintf(head, sizeof(head), "%08lx-%08lx ---p 00000000 00:00 0 ", first, last);
 	sb_printf(sb, "%-*s %s\n", 25 + (M->prof->bits == 64 ? 8 : 4) * 6 - 1, head, "[rollup]");
@@ -245,18 +254,18 @@ void task_mem(struct strbuf *sb, struct mm_struct *mm)
 		  KB(max(mm->hiwater_rss, rss)), KB(rss), KB(anon), KB(file), KB(shmem));
 	sb_printf(sb, "VmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t%8lu kB\nVmPTE:\t%8lu kB\n",
 		  KB(mm->data_vm), KB(mm->stack_vm), text >> 10, lib >> 10, KB(user_pgtable_pages(mm->pgd)));
-	sb_printf(sb, "VmSwap:\t%8lu kB\nHugetlbPages:\t%8lu kB\n", 0UL, 0UL); /* no swap or hugetlbfs yet */
+	sb_printf(sb, "VmSwap:\t%8lu kB\nHugetlbPages:\t%8lu kB\n", KB(get_mm_counter(mm, MM_SWAPENTS)), 0UL); /* no hugetlbfs */
 #undef KB
 }
 
 void proc_pid_statm(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	unsigned long shared = mm->rss[MM_FILEPAGES] + mm->rss[MM_SHMEMPAGES];
 	unsigned long resident = shared + mm->rss[MM_ANONPAGES];
 	unsigned long text = mm->end_code ? (ALIGN(mm->end_code, PAGE_SIZE) - (mm->start_code & PAGE_MASK)) >> PAGE_SHIFT : 0;
 	sb_printf(sb, "%lu %lu %lu %lu 0 %lu 0\n", mm->total_vm, resident, shared, text, mm->data_vm + mm->stack_vm);
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 }
 
 /* ---- pagemap ------------------------------------------------------------------------------ */
@@ -307,7 +316,7 @@ long pagemap_read(struct task_struct *t, struct mm_struct *mm, void *buf, size_t
 	size_t n = (size_t)min((u64)(count / PM_ENTRY_BYTES), end_vpfn - first);
 	u64 *out = buf;
 	memset(out, 0, n * PM_ENTRY_BYTES);
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	unsigned long addr = (unsigned long)first << PAGE_SHIFT, end = addr + (n << PAGE_SHIFT);
 	unsigned long span = user_pte_span();
 	while (addr < end) {
@@ -323,7 +332,7 @@ long pagemap_read(struct task_struct *t, struct mm_struct *mm, void *buf, size_t
 				out[(addr >> PAGE_SHIFT) - first] = pte_to_pagemap_entry(v, table ? pte_get(table, idx) : 0);
 		}
 	}
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return (long)(n * PM_ENTRY_BYTES);
 }
 
@@ -359,10 +368,10 @@ static void pagemap_pte(unsigned long addr, phys_addr_t table, unsigned long idx
 void show_pagemap_text(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
 	struct pagemap_ctx c = { sb, M->prof->bits == 64 ? 12 : 8 };
-	pthread_mutex_lock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	struct vm_area_struct *v;
 	VMA_ITERATOR(vmi, mm, 0);
 	for_each_vma(vmi, v)
 		walk_ptes(mm, v->vm_start, v->vm_end, pagemap_pte, &c);
-	pthread_mutex_unlock(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 }
