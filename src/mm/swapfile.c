@@ -26,8 +26,14 @@
  * meminfo (total_swap_pages, nr_swap_pages); the "Adding ...k swap on"
  * line (FS: Debian's frontswap, for zswap, is built in).
  *
- * Not yet: the swap cache, swapping pages out and in, swapoff of an area
- * with slots in use (try_to_unuse), swap files in the file store.
+ * A slot's count is the PTEs holding it (swap_duplicate, swap_free) and
+ * SWAP_HAS_CACHE while a page is in the swap cache for it (swapcache_free
+ * drops that); it is free when both are gone.  The swap cache and the
+ * I/O are mm/swap_state.c's.
+ *
+ * Not yet: swapoff of an area with slots in use (try_to_unuse: it is
+ * refused with -EBUSY), swap files in the file store, more than
+ * SWAP_MAP_MAX (62) holders of one slot (swap_count_continued).
  *
  * Locking: swap_lock guards the table and every area's map and counters.
  */

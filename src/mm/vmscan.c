@@ -20,29 +20,42 @@
  * shrink_page_list, for each isolated page (its lock taken by trylock):
  *   referenced through a PTE twice, or once and PG_referenced, or mapped
  *   executable file  -> activate;   referenced once -> keep (inactive,
- *   PG_referenced);   anonymous or shmem -> activate (no swap yet: 6.1's
- *   add_to_swap fails and activates);   mapped -> try_to_unmap, kept active
- *   if some mapping cannot be reached;   dirty -> activate (direct reclaim
- *   never writes file pages; kmm's flusher writes them back on its clock);
- *   clean -> __remove_mapping: out of the page cache, freed.
+ *   PG_referenced);   anonymous -> add_to_swap (a slot, the swap cache),
+ *   try_to_unmap (each PTE takes the swap entry), swap_writepage if dirty
+ *   (pswpout), out of the swap cache and freed; activated when swap is
+ *   full or a mapping cannot be reached;   shmem -> activate (shmem's own
+ *   swap is not there yet);   file mapped -> try_to_unmap, kept active if
+ *   some mapping cannot be reached;   dirty file -> activate (direct
+ *   reclaim never writes file pages; kmm's flusher writes them back on its
+ *   clock);   clean file -> __remove_mapping: out of the page cache, freed.
  * page_referenced and try_to_unmap walk the page's mappings (the rmap:
- * every task's VMAs of the file) and take each mm's mmap_lock only if it
- * is free at once: reclaim may run inside a fault that holds one, and
- * never waits for another (6.1's rwc->try_lock; a contended walk counts
- * as a reference, so the page is kept).  A young PTE's accessed bit is
- * cleared and its host mirror dropped, so that the next touch through the
- * host trap faults and sets it again (idle-page tracking's way).
+ * every task's VMAs of the file, or the anon_vma's chain) and use an mm's
+ * page tables when this thread holds its mmap_lock (reclaim inside a
+ * fault, fork, mmap ...: Linux's rmap needs only the page-table lock) or
+ * when another thread's lock is free at once (6.1's rwc->try_lock; a
+ * contended walk counts as a reference, so the page is kept).  A young
+ * PTE's accessed bit is cleared and its host mirror dropped, so that the
+ * next touch through the host trap faults and sets it again (idle-page
+ * tracking's way).  Swap I/O is synchronous (mm/swap_state.c), so a page
+ * written out is freed on the same pass.
  *
- * get_scan_count: with no swap (swap comes later) anonymous pages cannot
- * be reclaimed, so only the file lists are scanned (SCAN_FILE), each
- * list's eligible size >> priority.  inactive_is_low: inactive * ratio <
- * active with ratio = int_sqrt(10 * GiB of the pair), 1 under a GiB.
+ * get_scan_count: only the file lists without free swap space or with
+ * vm.swappiness 0; both equally at priority 0; only anon when the file
+ * cache and free pages are under the high watermarks (file_is_tiny); only
+ * file while there is enough inactive file cache (cache_trim_mode); else
+ * SCAN_FRACT: swappiness against 200 - swappiness, each weighted by the
+ * I/O its type cost (lru_note_cost: pages written out, halved as they
+ * grow past a quarter of the LRU).  inactive_is_low: inactive * ratio <
+ * active with ratio = int_sqrt(10 * GiB of the pair), 1 under a GiB; the
+ * anon active list is aged whenever there is swap space.
  *
  * Counters: allocstall_* (page_alloc.c), pgscan_direct, pgsteal_direct,
- * pgscan_file, pgsteal_file, pgrefill, pgactivate, pgdeactivate.
+ * pgscan_anon/file, pgsteal_anon/file, pgrefill, pgactivate, pgdeactivate,
+ * pswpout (swap_state.c).
  *
- * Not yet: kswapd's reclaim (it is only woken and counted), swap,
- * workingset shadow entries, slab shrinkers, writeback from reclaim.
+ * Not yet: kswapd's reclaim (it is only woken and counted), workingset
+ * shadow entries, slab shrinkers, writeback of file pages from reclaim,
+ * shmem swap, mlock's unevictable pages.
  *
  * Locking: lru_lock for the lists (isolate, putback), then the page
  * cache's lock around the decisions of shrink_page_list (filemap_reclaim_
