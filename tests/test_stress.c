@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include "kmm_test.h"
 
+#include <kmm/swap.h>
+
 #include <dirent.h>
 #include <kmm/stress.h>
 #include <sys/wait.h>
@@ -202,3 +204,31 @@ Test(stress, fuzz_corpus_passes)
 	closedir(d);
 	cr_assert_gt(n, 0);
 }
+
+/*
+ * Under pressure: a machine small enough that reclaim runs all the time,
+ * with a swap disk, so that anonymous pages go out and come back while
+ * the CPUs fork, fault, map files and exit; every slot is free at the end.
+ */
+static void swap_pressure(const char *profile)
+{
+	static struct kmm_stress_result r;
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = (strcmp(profile, "x86_64") ? 64ULL : 128ULL) << 20;
+	p.nr_cpus = 2;
+	boot_or_fail(&p);
+	cr_assert_eq(kmm_swapon("/dev/vda", 128UL << 20, 0), 0);
+	struct kmm_usage before;
+	kmm_usage_settle(&before);
+	struct kmm_stress_opts o = { .seed = 7, .ops = 40000, .cpus = 2, .check_every = 2000, .max_pages = 1024 };
+	cr_assert_eq(kmm_stress_run(&o, &r), 0, "CPU %d, operation %lu: %s", r.fail_cpu, r.fail_op, r.why);
+	cr_assert_gt(vmstat_value("pgsteal_direct"), 0, "reclaim ran");
+	char why[256];
+	cr_assert_eq(kmm_nothing_lost(&before, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(meminfo_value("SwapFree:"), meminfo_value("SwapTotal:"), "every slot is free");
+	cr_assert_eq(kmm_swapoff("/dev/vda"), 0);
+	assert_machine_sane();
+}
+
+TEST_ON_EVERY_PROFILE(stress, two_cpus_under_swap_pressure, swap_pressure)

@@ -15,6 +15,7 @@
 
 #include <kmm/kstrtox.h>
 #include <kmm/stress.h>
+#include <kmm/swap.h>
 
 #include "kmm.h"
 
@@ -25,7 +26,7 @@ static const char stress_help[] =
 	"    kmm stress - random operations on every CPU, checked as they go\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    kmm stress [--seed N] [--cpus N] [--ops N] [--check-every N] [--max-pages N]\n"
+	"    kmm stress [--seed N] [--cpus N] [--ops N] [--check-every N] [--max-pages N] [--swap SIZE]\n"
 	"               [--trace] [--counts] [--corrupt-at N]\n"
 	"               [BOOT OPTIONS]\n"
 	"\n"
@@ -61,6 +62,8 @@ static const char stress_help[] =
 	"    --check-every N   validators after every N operations of each CPU (default\n"
 	"                      10000; 0: at the end only)\n"
 	"    --max-pages N     the largest mmap, mremap, vmalloc or kvmalloc in pages\n"
+	"    --swap SIZE       a swap disk of SIZE (256M, 1G ...) from the start: on a small\n"
+	"                      machine (--mem 64M) reclaim swaps anonymous memory out and in\n"
 	"                      (default 4096, at most 1048576)\n"
 	"    --trace           print each operation and its outcome (\"c0 17 kmalloc ...\")\n"
 	"    --counts          print how many operations of each kind ran\n"
@@ -113,6 +116,7 @@ int cmd_stress(int argc, char **argv)
 		{ "check-every", required_argument, 0, 'k' },
 		{ "corrupt-at", required_argument, 0, 'x' },
 		{ "max-pages", required_argument, 0, 'm' },
+		{ "swap", required_argument, 0, 's' },
 		{ "trace", no_argument, 0, 't' },
 		{ "counts", no_argument, 0, 'c' },
 		{ "quiet", no_argument, 0, 'q' },
@@ -122,6 +126,7 @@ int cmd_stress(int argc, char **argv)
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
 	struct kmm_stress_opts o = { .ops = 100000, .check_every = 10000 };
 	bool seeded = false, counts = false, quiet = false;
+	unsigned long swap_bytes = 0;
 	char *e820 = NULL, boot_args[1024] = "";
 	size_t boot_len = 0;
 	unsigned long long v;
@@ -151,6 +156,19 @@ int cmd_stress(int argc, char **argv)
 			}
 			*(c == 'n' ? &o.ops : c == 'k' ? &o.check_every : c == 'm' ? &o.max_pages : &o.corrupt_at) = (unsigned long)v;
 			break;
+		case 's': {
+			char *end;
+			errno = 0;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			unsigned long long mult = *end == 'G' ? 1ULL << 30 : *end == 'M' ? 1ULL << 20 : *end == 'K' ? 1ULL << 10 : 1;
+			if (errno || end == optarg || (*end && (strchr("GMK", *end) == NULL || end[1])) || n > (64ULL << 30) / mult) {
+				fprintf(stderr, "kmm stress: --swap \"%s\": a size such as 256M, at most 64G\n", optarg);
+				free(e820);
+				return 2;
+			}
+			swap_bytes = (unsigned long)(n * mult);
+			break;
+		}
 		case 't': o.trace = stdout; break;
 		case 'c': counts = true; break;
 		case 'q': quiet = true; break;
@@ -177,6 +195,11 @@ int cmd_stress(int argc, char **argv)
 	free(e820);
 	if (ret) {
 		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	if (swap_bytes && (ret = kmm_swapon("/dev/vda", swap_bytes, 0))) {
+		fprintf(stderr, "kmm stress: swapon of %lu bytes: %s\n", swap_bytes, strerror(-ret));
+		kmm_shutdown();
 		return 2;
 	}
 	if (!quiet)

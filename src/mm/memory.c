@@ -219,9 +219,18 @@ static int wp_page_copy(struct vm_fault *vmf, struct page *src)
 	struct mm_struct *mm = vmf->vma->vm_mm;
 	if (anon_vma_prepare(vmf->vma))
 		return -ENOMEM;
+	/*
+	 * The source stays ours while the allocation below may reclaim: a
+	 * reference, and its lock when free, so that reclaim passes it over
+	 * instead of unmapping it from under this fault (which would then
+	 * fault it back in, and could meet reclaim again without end).
+	 */
+	bool locked = src && trylock_page(src);
 	if (src)
-		get_page(src); /* reclaim may unmap it while the allocation below reclaims */
+		get_page(src);
 	struct page *new = alloc_user_page(!src);
+	if (locked)
+		unlock_page(src);
 	if (!new || pte_get(vmf->table, vmf->idx) != vmf->pte) {
 		/* none, or reclaim took the PTE's page meanwhile (pte_same failed): the access faults again */
 		if (new)
@@ -401,7 +410,9 @@ static int do_wp_page(struct vm_fault *vmf)
 		int err = filemap_page_mkwrite(old);
 		if (err)
 			return err;
-		pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY);
+		/* the page's buffers may have been allocated, and reclaim may have unmapped it meanwhile */
+		if (pte_get(vmf->table, vmf->idx) == vmf->pte)
+			pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY);
 		return 0;
 	}
 	/* a swap-cache page whose slot no other PTE holds leaves the cache: its reference is no sharer */
@@ -862,6 +873,15 @@ static void copy_pte(unsigned long addr, phys_addr_t stable, unsigned long sidx,
 		c->ret = -ENOMEM;
 		return;
 	}
+	/*
+	 * Making the child's table may have reclaimed, and reclaim may use
+	 * this fork's own mms (it holds their locks): the parent's PTE is read
+	 * again after it (6.1 copies under the page-table lock, allocating
+	 * nothing while it does).
+	 */
+	pte = pte_get(stable, sidx);
+	if (!pte)
+		return;
 	if (is_swap_pte(pte)) { /* copy_nonpresent_pte: the child holds the slot too */
 		if (swap_duplicate(pte_to_swp_entry(pte))) {
 			c->ret = -ENOMEM;

@@ -1464,6 +1464,12 @@ static void mm_free(struct mm_struct *mm)
 {
 	if (!mm)
 		return;
+	/*
+	 * No task uses the mm any more, but reclaim may still reach it through
+	 * the anon_vma chains of its VMAs (rmap_walk_anon_trylock): the
+	 * teardown holds mmap_lock until the VMAs are unlinked from them.
+	 */
+	mmap_write_lock(mm);
 	struct vm_area_struct *vma;
 	VMA_ITERATOR(vmi, mm, 0);
 	for_each_vma(vmi, vma)
@@ -1483,6 +1489,7 @@ static void mm_free(struct mm_struct *mm)
 		mm->map_count--;
 	}
 	MM_BUG_ON(mm->map_count);
+	mmap_write_unlock(mm);
 	mtree_destroy(&mm->mm_mt);
 	free(mm->vma_map.keys);
 	free(mm->vma_map.vals);

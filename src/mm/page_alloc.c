@@ -1536,11 +1536,15 @@ static struct page *__alloc_pages_direct_compact(gfp_t gfp, unsigned int order, 
 	return NULL;
 }
 
+/* Progress that never ends in a page (reclaim freeing what the caller's own work takes back) stops here. */
+#define MAX_PROGRESS_RETRIES (64 * MAX_RECLAIM_RETRIES)
+
 static bool should_reclaim_retry(gfp_t gfp, unsigned int order, const struct alloc_context *ac,
-				 unsigned int alloc_flags, bool did_some_progress, int *no_progress_loops)
+				 unsigned int alloc_flags, bool did_some_progress, int *no_progress_loops,
+				 int *retries)
 {
 	/* costly orders gain nothing from reclaim that compaction would not give */
-	if (did_some_progress && order <= PAGE_ALLOC_COSTLY_ORDER)
+	if (did_some_progress && order <= PAGE_ALLOC_COSTLY_ORDER && ++*retries < MAX_PROGRESS_RETRIES)
 		*no_progress_loops = 0;
 	else
 		(*no_progress_loops)++;
@@ -1608,7 +1612,7 @@ static __attribute__((noinline, cold)) struct page *__alloc_pages_slowpath(gfp_t
 	bool can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
 	bool costly_order = order > PAGE_ALLOC_COSTLY_ORDER;
 	unsigned long progress = 0;
-	int no_progress_loops = 0;
+	int no_progress_loops = 0, retries = 0;
 	struct page *page;
 
 	/* an atomic allocation that may also sleep is a caller's mistake */
@@ -1656,7 +1660,7 @@ retry:
 		goto nopage;
 	if (costly_order && !(gfp & __GFP_RETRY_MAYFAIL))
 		goto nopage;
-	if (should_reclaim_retry(gfp, order, ac, alloc_flags, progress > 0, &no_progress_loops))
+	if (should_reclaim_retry(gfp, order, ac, alloc_flags, progress > 0, &no_progress_loops, &retries))
 		goto retry;
 	page = __alloc_pages_may_oom(gfp, order, ac, &progress);
 	if (page)
@@ -1934,8 +1938,13 @@ int zone_verify(struct zone *zone, char *why, size_t whylen)
 					break;
 				}
 				unsigned long bp = pfn ^ (1UL << o);
+				/* pageblocks with no fallbacks (highatomic, isolated) do not merge with others */
+				int mt = get_pageblock_migratetype(page);
+				int bmt = pfn_valid(bp) ? get_pageblock_migratetype(pfn_to_page(bp)) : mt;
+				bool unmergeable = o >= (unsigned)M->prof->pageblock_order && mt != bmt &&
+						   (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(bmt));
 				if (o < MAX_ORDER - 1 && bp >= zone->zone_start_pfn && bp < zone_end_pfn(zone) &&
-				    pfn_valid(bp) && page_is_buddy(pfn_to_page(bp), o)) {
+				    pfn_valid(bp) && !unmergeable && page_is_buddy(pfn_to_page(bp), o)) {
 					snprintf(why, whylen, "pfn %#lx and its buddy %#lx are both free at order %u", pfn, bp, o);
 					ret = -EINVAL;
 					break;

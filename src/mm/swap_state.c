@@ -26,6 +26,8 @@
  * the page lock, and the slot counts (swap_lock) nest inside it.
  */
 #include "internal.h"
+
+#include <sched.h>
 #include "sim/ram.h"
 
 #include <kmm/swap.h>
@@ -221,28 +223,38 @@ bool remove_from_swap_cache(struct page *page)
 struct page *swapin_page(swp_entry_t entry, bool *major)
 {
 	*major = false;
-	struct page *page = lookup_swap_cache(entry);
-	if (page)
+	for (;;) {
+		struct page *page = lookup_swap_cache(entry);
+		if (page)
+			return page;
+		if (!swap_count(entry))
+			return NULL; /* no PTE holds it: the slot went */
+		page = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
+		if (!page)
+			return NULL;
+		int held = swap_duplicate_cache(entry);
+		if (held == -EEXIST) { /* another fault is reading it in: its page, once it is in the cache */
+			put_page(page);
+			sched_yield();
+			continue;
+		}
+		/* locked until its bytes are in: a fault that finds it in the cache waits for the lock */
+		__atomic_fetch_or(&page->flags, 1UL << PG_locked, __ATOMIC_ACQUIRE);
+		if (held || add_to_swap_cache(page, entry)) {
+			if (!held)
+				swapcache_free(entry);
+			unlock_page(page);
+			put_page(page);
+			return NULL; /* the slot went meanwhile */
+		}
+		memcpy(ram_host(page_to_phys(page)), swap_slot_bytes(entry), PAGE_SIZE);
+		count_vm_event(PSWPIN);
+		count_vm_events(PGPGIN, PAGE_SIZE >> 10);
+		folio_add_lru(page);
+		unlock_page(page);
+		*major = true;
 		return page;
-	if (!swap_count(entry))
-		return NULL; /* no PTE holds it: the slot went */
-	page = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
-	if (!page)
-		return NULL;
-	int held = swap_duplicate_cache(entry);
-	if (held || add_to_swap_cache(page, entry)) {
-		if (!held)
-			swapcache_free(entry);
-		put_page(page);
-		/* another fault cached it meanwhile: its page */
-		return lookup_swap_cache(entry);
 	}
-	memcpy(ram_host(page_to_phys(page)), swap_slot_bytes(entry), PAGE_SIZE);
-	count_vm_event(PSWPIN);
-	count_vm_events(PGPGIN, PAGE_SIZE >> 10);
-	folio_add_lru(page);
-	*major = true;
-	return page;
 }
 
 /* folio_free_swap: a cached page no swap PTE refers to keeps its bytes in memory only (page locked). */
