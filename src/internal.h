@@ -498,9 +498,10 @@ void gfp_zone_table_init(void);
 void free_pfn_range_to_buddy(unsigned long start, unsigned long end, void *count);
 void free_pfn_range_boot(unsigned long start, unsigned long end, bool count_managed);
 void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone, unsigned int order, int mt);
+/* read without zone->lock by the freeing CPU (get_pfnblock_flags_mask's READ_ONCE): relaxed-atomic */
 static inline int get_pageblock_migratetype(const struct page *page)
 {
-	return M->pageblock_flags[page_to_pfn(page) >> M->prof->pageblock_order];
+	return __atomic_load_n(&M->pageblock_flags[page_to_pfn(page) >> M->prof->pageblock_order], __ATOMIC_RELAXED);
 }
 /* debugfs extfrag/unusable_index of free blocks counted per order, in thousandths (mm/vmstat.c) */
 int unusable_index_of(const unsigned long nr_free[MAX_ORDER], unsigned int order);

@@ -58,8 +58,9 @@ static inline bool PageBuddy(const struct page *p)
 static inline void __SetPageBuddy(struct page *p) { p->page_type &= ~PG_buddy; }
 static inline void __ClearPageBuddy(struct page *p) { p->page_type |= PG_buddy; }
 static inline bool PageTable(const struct page *p) { return (p->page_type & (PAGE_TYPE_BASE | PG_table)) == PAGE_TYPE_BASE; }
-static inline void __SetPageTable(struct page *p) { p->page_type &= ~PG_table; }
-static inline void __ClearPageTable(struct page *p) { p->page_type |= PG_table; }
+/* a page-table page's type changes while other CPUs may read its word as a buddy's neighbour: atomic */
+static inline void __SetPageTable(struct page *p) { __atomic_fetch_and(&p->page_type, ~PG_table, __ATOMIC_RELAXED); }
+static inline void __ClearPageTable(struct page *p) { __atomic_fetch_or(&p->page_type, PG_table, __ATOMIC_RELAXED); }
 
 static inline int page_ref_count(const struct page *p) { return __atomic_load_n(&p->_refcount, __ATOMIC_RELAXED); }
 static inline void set_page_count(struct page *p, int v) { __atomic_store_n(&p->_refcount, v, __ATOMIC_RELAXED); }

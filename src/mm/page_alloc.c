@@ -74,7 +74,8 @@ const char *const migratetype_names[MIGRATE_TYPES] = {
 
 void set_pageblock_migratetype(struct page *page, int mt)
 {
-	M->pageblock_flags[page_to_pfn(page) >> M->prof->pageblock_order] = (unsigned char)mt;
+	__atomic_store_n(&M->pageblock_flags[page_to_pfn(page) >> M->prof->pageblock_order], (unsigned char)mt,
+			 __ATOMIC_RELAXED);
 }
 
 /* ---- the free lists ---------------------------------------------------- */
@@ -1553,7 +1554,7 @@ static bool should_reclaim_retry(gfp_t gfp, unsigned int order, const struct all
 	struct zoneref *z = ac->preferred_zoneref;
 	for_next_zone_zonelist(z, ac) {
 		struct zone *zone = z->zone;
-		long available = (long)zone_reclaimable_pages(zone) + zone->vm_stat[NR_FREE_PAGES];
+		long available = (long)zone_reclaimable_pages(zone) + __atomic_load_n(&zone->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED);
 		available -= DIV_ROUND_UP((long)*no_progress_loops * available, MAX_RECLAIM_RETRIES);
 		if (__zone_watermark_ok(zone, order, min_wmark_pages(zone), ac->highest_zoneidx, alloc_flags, available))
 			return true;

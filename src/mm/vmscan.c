@@ -132,11 +132,17 @@ static unsigned long int_sqrt(unsigned long x)
 	return r;
 }
 
+/* A list's size, read without lru_lock (its writers hold it; readers here do not) */
+static unsigned long lru_nr(const pg_data_t *pgdat, int lru)
+{
+	long n = __atomic_load_n(&pgdat->__lruvec.nr_pages[lru], __ATOMIC_RELAXED);
+	return n > 0 ? (unsigned long)n : 0;
+}
+
 /* inactive_is_low: the inactive list is smaller than its share of the pair */
 static bool inactive_is_low(pg_data_t *pgdat, enum lru_list inactive_lru)
 {
-	unsigned long inactive = (unsigned long)pgdat->__lruvec.nr_pages[inactive_lru];
-	unsigned long active = (unsigned long)pgdat->__lruvec.nr_pages[inactive_lru + LRU_ACTIVE];
+	unsigned long inactive = lru_nr(pgdat, inactive_lru), active = lru_nr(pgdat, inactive_lru + LRU_ACTIVE);
 	unsigned long gb = (inactive + active) >> (30 - PAGE_SHIFT);
 	unsigned long ratio = gb ? int_sqrt(10 * gb) : 1;
 	return inactive * ratio < active;
@@ -639,7 +645,7 @@ static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 		sc->may_deactivate |= DEACTIVATE_ANON;
 	if (inactive_is_low(pgdat, LRU_INACTIVE_FILE))
 		sc->may_deactivate |= DEACTIVATE_FILE;
-	unsigned long file = (unsigned long)pgdat->__lruvec.nr_pages[LRU_INACTIVE_FILE];
+	unsigned long file = lru_nr(pgdat, LRU_INACTIVE_FILE);
 	sc->cache_trim_mode = (file >> sc->priority) && !(sc->may_deactivate & DEACTIVATE_FILE);
 	/* file_is_tiny: the file cache and free pages together are under the high watermarks */
 	unsigned long free = 0, total_high_wmark = 0;
@@ -650,8 +656,7 @@ static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 		free += (unsigned long)max(__atomic_load_n(&zone->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED), 0L);
 		total_high_wmark += high_wmark_pages(zone);
 	}
-	unsigned long all_file = file + (unsigned long)pgdat->__lruvec.nr_pages[LRU_ACTIVE_FILE];
-	unsigned long anon = (unsigned long)pgdat->__lruvec.nr_pages[LRU_INACTIVE_ANON];
+	unsigned long all_file = file + lru_nr(pgdat, LRU_ACTIVE_FILE), anon = lru_nr(pgdat, LRU_INACTIVE_ANON);
 	sc->file_is_tiny = all_file + free <= total_high_wmark && !(sc->may_deactivate & DEACTIVATE_ANON) &&
 			   (anon >> sc->priority);
 	shrink_lruvec(pgdat, sc);
