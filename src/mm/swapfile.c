@@ -301,39 +301,41 @@ int swap_duplicate(swp_entry_t entry)
 	return ret;
 }
 
-/* swap_free: a PTE's hold on the slot goes; the slot is free once nothing holds it */
-void swap_free(swp_entry_t entry)
+/*
+ * A hold on a slot goes - a PTE's (the count) or the swap cache's
+ * (SWAP_HAS_CACHE) - and the slot is free once nothing holds it.  A hold
+ * that is not there is a bad entry, reported as Linux's swap_free does.
+ */
+static void slot_put(swp_entry_t entry, bool cache, const char *who)
 {
 	pthread_mutex_lock(&swap_lock);
 	struct swap_info_struct *si = entry_area(entry);
-	if (si && (si->swap_map[swp_offset(entry)] & ~SWAP_HAS_CACHE)) {
-		unsigned char *c = &si->swap_map[swp_offset(entry)];
-		if (!--*c) {
+	unsigned char *c = si ? &si->swap_map[swp_offset(entry)] : NULL;
+	if (c && (cache ? (*c & SWAP_HAS_CACHE) : (*c & ~SWAP_HAS_CACHE))) {
+		if (cache)
+			*c &= ~SWAP_HAS_CACHE;
+		else
+			--*c;
+		if (!*c) {
 			*c = 1; /* slot_free clears it */
 			slot_free(si, swp_offset(entry));
 		}
 	} else if (entry.val) {
-		pr_err("swap_free: Bad swap file entry %08lx\n", entry.val);
+		pr_err("%s: Bad swap file entry %08lx\n", who, entry.val);
 	}
 	pthread_mutex_unlock(&swap_lock);
 }
 
-/* put_swap_folio: the swap cache's hold (SWAP_HAS_CACHE) goes; the slot is free if no PTE holds it */
+/* swap_free: a PTE's hold on the slot goes */
+void swap_free(swp_entry_t entry)
+{
+	slot_put(entry, false, "swap_free");
+}
+
+/* put_swap_folio: the swap cache's hold goes */
 void swapcache_free(swp_entry_t entry)
 {
-	pthread_mutex_lock(&swap_lock);
-	struct swap_info_struct *si = entry_area(entry);
-	if (si && (si->swap_map[swp_offset(entry)] & SWAP_HAS_CACHE)) {
-		unsigned char *c = &si->swap_map[swp_offset(entry)];
-		*c &= ~SWAP_HAS_CACHE;
-		if (!*c) {
-			*c = 1;
-			slot_free(si, swp_offset(entry));
-		}
-	} else if (entry.val) {
-		pr_err("put_swap_folio: Bad swap file entry %08lx\n", entry.val);
-	}
-	pthread_mutex_unlock(&swap_lock);
+	slot_put(entry, true, "put_swap_folio");
 }
 
 int swap_count(swp_entry_t entry)
