@@ -261,10 +261,17 @@ static inline int zone_idx(const struct zone *zone)
 	return (int)(zone - zone->zone_pgdat->node_zones);
 }
 
-#define min_wmark_pages(z) ((z)->_watermark[WMARK_MIN] + (z)->watermark_boost)
-#define low_wmark_pages(z) ((z)->_watermark[WMARK_LOW] + (z)->watermark_boost)
-#define high_wmark_pages(z) ((z)->_watermark[WMARK_HIGH] + (z)->watermark_boost)
-#define wmark_pages(z, i) ((z)->_watermark[i] + (z)->watermark_boost)
+/*
+ * The watermarks and the boost change under zone->lock (sysctls, fallback
+ * steals, kswapd) while every allocation reads them without it: relaxed
+ * atomics, as Linux's READ_ONCE in wmark_pages().
+ */
+#define zone_wmark(z, i) __atomic_load_n(&(z)->_watermark[i], __ATOMIC_RELAXED)
+#define zone_wmark_boost(z) __atomic_load_n(&(z)->watermark_boost, __ATOMIC_RELAXED)
+#define min_wmark_pages(z) (zone_wmark(z, WMARK_MIN) + zone_wmark_boost(z))
+#define low_wmark_pages(z) (zone_wmark(z, WMARK_LOW) + zone_wmark_boost(z))
+#define high_wmark_pages(z) (zone_wmark(z, WMARK_HIGH) + zone_wmark_boost(z))
+#define wmark_pages(z, i) (zone_wmark(z, i) + zone_wmark_boost(z))
 
 /* The nodes of the booted machine. */
 extern pg_data_t *node_data[MAX_NUMNODES];

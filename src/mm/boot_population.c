@@ -480,7 +480,7 @@ static unsigned long pages_allocated(void)
 	unsigned long used = 0;
 	struct zone *zone;
 	for_each_populated_zone(zone) {
-		long n = (long)zone_managed_pages(zone) - zone->vm_stat[NR_FREE_PAGES];
+		long n = (long)zone_managed_pages(zone) - (long)zone_page_state(zone, NR_FREE_PAGES);
 		for (int cpu = 0; cpu < M->nr_cpus; cpu++)
 			n -= zone->pageset[cpu].count;
 		used += n > 0 ? (unsigned long)n : 0;

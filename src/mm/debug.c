@@ -89,7 +89,7 @@ int kmm_verify(char *why, size_t whylen)
 				 (long)zone->managed_pages, zone->present_pages, zone->spanned_pages);
 			return -EINVAL;
 		}
-		free += (unsigned long)zone->vm_stat[NR_FREE_PAGES];
+		free += (unsigned long)__atomic_load_n(&zone->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED);
 		managed += zone->managed_pages;
 	}
 	if (free != nr_free_pages()) {

@@ -1161,18 +1161,19 @@ static void __setup_per_zone_wmarks(void)
 			 */
 			unsigned long min_pages = zone_managed_pages(zone) / 1024;
 			min_pages = clamp(min_pages, 32UL, 128UL);
-			zone->_watermark[WMARK_MIN] = min_pages;
+			__atomic_store_n(&zone->_watermark[WMARK_MIN], min_pages, __ATOMIC_RELAXED);
 		} else {
-			zone->_watermark[WMARK_MIN] = tmp;
+			__atomic_store_n(&zone->_watermark[WMARK_MIN], (unsigned long)tmp, __ATOMIC_RELAXED);
 		}
 		/* the step: a quarter of min, or watermark_scale_factor of managed */
 		u64 step = (u64)zone_managed_pages(zone) / 10000 * (u64)M->watermark_scale_factor +
 			   (u64)zone_managed_pages(zone) % 10000 * (u64)M->watermark_scale_factor / 10000;
 		tmp = max(tmp >> 2, step);
-		zone->watermark_boost = 0;
-		zone->_watermark[WMARK_LOW] = min_wmark_pages(zone) + tmp;
-		zone->_watermark[WMARK_HIGH] = low_wmark_pages(zone) + tmp;
-		zone->_watermark[WMARK_PROMO] = high_wmark_pages(zone) + tmp;
+		__atomic_store_n(&zone->watermark_boost, 0UL, __ATOMIC_RELAXED);
+		__atomic_store_n(&zone->_watermark[WMARK_LOW], (unsigned long)(min_wmark_pages(zone) + tmp), __ATOMIC_RELAXED);
+		__atomic_store_n(&zone->_watermark[WMARK_HIGH], (unsigned long)(low_wmark_pages(zone) + tmp), __ATOMIC_RELAXED);
+		__atomic_store_n(&zone->_watermark[WMARK_PROMO], (unsigned long)(high_wmark_pages(zone) + tmp),
+				 __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&zone->lock);
 	}
 	calculate_totalreserve_pages();

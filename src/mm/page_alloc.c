@@ -577,8 +577,8 @@ static inline bool zone_watermark_fast(struct zone *z, unsigned int order, unsig
 	if (__zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages))
 		return true;
 	/* __GFP_HIGH order-0 ignores the boost at the min watermark */
-	if (!order && (gfp_mask & __GFP_HIGH) && (alloc_flags & ALLOC_WMARK_MASK) == WMARK_MIN && z->watermark_boost)
-		return __zone_watermark_ok(z, order, z->_watermark[WMARK_MIN], highest_zoneidx, alloc_flags, free_pages);
+	if (!order && (gfp_mask & __GFP_HIGH) && (alloc_flags & ALLOC_WMARK_MASK) == WMARK_MIN && zone_wmark_boost(z))
+		return __zone_watermark_ok(z, order, zone_wmark(z, WMARK_MIN), highest_zoneidx, alloc_flags, free_pages);
 	return false;
 }
 
@@ -670,13 +670,14 @@ static bool boost_watermark(struct zone *zone)
 	/* boosting a small zone would make it run out at once */
 	if (pageblock_nr_pages() * 4 > zone_managed_pages(zone))
 		return false;
-	unsigned long high = zone->_watermark[WMARK_HIGH];
+	unsigned long high = zone_wmark(zone, WMARK_HIGH);
 	unsigned long max_boost = high / 10000 * (unsigned long)M->watermark_boost_factor +
 				  high % 10000 * (unsigned long)M->watermark_boost_factor / 10000;
 	if (!max_boost)
 		return false;
 	max_boost = max(pageblock_nr_pages(), max_boost);
-	zone->watermark_boost = min(zone->watermark_boost + pageblock_nr_pages(), max_boost);
+	__atomic_store_n(&zone->watermark_boost, min(zone_wmark_boost(zone) + pageblock_nr_pages(), max_boost),
+			 __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -1487,7 +1488,7 @@ static void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int 
 	count_vm_event(KSWAPD_WAKE);
 	pg_data_t *pgdat = zone->zone_pgdat;
 	for (int z = 0; z <= highest_zoneidx && z < MAX_ZONE_TYPES; z++)
-		pgdat->node_zones[z].watermark_boost = 0;
+		__atomic_store_n(&pgdat->node_zones[z].watermark_boost, 0UL, __ATOMIC_RELAXED);
 }
 
 static void wake_all_kswapds(unsigned int order, gfp_t gfp, const struct alloc_context *ac)
@@ -1554,7 +1555,7 @@ static bool should_reclaim_retry(gfp_t gfp, unsigned int order, const struct all
 	struct zoneref *z = ac->preferred_zoneref;
 	for_next_zone_zonelist(z, ac) {
 		struct zone *zone = z->zone;
-		long available = (long)zone_reclaimable_pages(zone) + __atomic_load_n(&zone->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED);
+		long available = (long)zone_reclaimable_pages(zone) + (long)zone_page_state(zone, NR_FREE_PAGES);
 		available -= DIV_ROUND_UP((long)*no_progress_loops * available, MAX_RECLAIM_RETRIES);
 		if (__zone_watermark_ok(zone, order, min_wmark_pages(zone), ac->highest_zoneidx, alloc_flags, available))
 			return true;

@@ -30,7 +30,7 @@ void show_free_areas(void)
 	for_each_populated_zone(zone) {
 		int cpu = max(smp_processor_id(), 0);
 		printk(KERN_WARNING "Node %d %s free:%lukB boost:%lukB min:%lukB low:%lukB high:%lukB reserved_highatomic:%luKB present:%lukB managed:%lukB free_pcp:%lukB local_pcp:%ukB free_cma:%lukB\n",
-		       zone->node, zone->name, K(zone->vm_stat[NR_FREE_PAGES]), K(zone->watermark_boost),
+		       zone->node, zone->name, K(zone_page_state(zone, NR_FREE_PAGES)), K(zone_wmark_boost(zone)),
 		       K(min_wmark_pages(zone)), K(low_wmark_pages(zone)), K(high_wmark_pages(zone)),
 		       K(zone->nr_reserved_highatomic), K(zone->present_pages), K(zone_managed_pages(zone)),
 		       K(zone_pcp_pages(zone)), (unsigned)K(zone->pageset ? zone->pageset[cpu].count : 0), 0UL);

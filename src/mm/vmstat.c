@@ -164,7 +164,7 @@ static void zoneinfo_show_print(struct strbuf *sb, pg_data_t *pgdat, struct zone
 		  "\n        present  %lu"
 		  "\n        managed  %lu"
 		  "\n        cma      %lu",
-		  (unsigned long)zone->vm_stat[NR_FREE_PAGES], zone->watermark_boost, min_wmark_pages(zone),
+		  zone_page_state(zone, NR_FREE_PAGES), zone_wmark_boost(zone), min_wmark_pages(zone),
 		  low_wmark_pages(zone), high_wmark_pages(zone), zone->spanned_pages, zone->present_pages,
 		  zone_managed_pages(zone), zone->cma_pages);
 	bool first = true;
@@ -384,7 +384,7 @@ static void fill_contig_page_info(const struct zone *zone, unsigned int suitable
 		nr_free[o] = zone->free_area[o].nr_free;
 	contig_page_info_of(nr_free, suitable_order, info);
 	/* the lists and the counter agree under the lock (zone_verify) */
-	MM_WARN_ON(info->free_pages != (unsigned long)zone->vm_stat[NR_FREE_PAGES]);
+	MM_WARN_ON(info->free_pages != (unsigned long)__atomic_load_n(&zone->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED));
 }
 
 /*
@@ -480,7 +480,7 @@ static void show_meminfo(struct strbuf *sb)
 	struct zone *zone;
 	for_each_zone(zone)
 		if (is_highmem(zone))
-			highfree += (unsigned long)zone->vm_stat[NR_FREE_PAGES];
+			highfree += (unsigned long)__atomic_load_n(&zone->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED);
 	unsigned long sreclaimable = 0, sunreclaim = 0;
 	for (int n = 0; n < M->nr_nodes; n++) {
 		sreclaimable += (unsigned long)__atomic_load_n(&NODE_DATA(n)->nr_slab_reclaimable, __ATOMIC_RELAXED);
