@@ -318,6 +318,10 @@ struct kmm_cpu {
 	struct folio_batch lru_add;       /* cpu_fbatches.lru_add: new pages for the LRU */
 	struct folio_batch lru_activate;  /* cpu_fbatches.activate: pages to move to an active list */
 	unsigned long events[NR_VM_EVENT_ITEMS]; /* vm events counted on this CPU */
+	/* sim/clock.c: this CPU's work on the simulated clock, written by its owner only */
+	u64 work_ns;                      /* everything it did (the clock's part) */
+	u64 task_ns;                      /* ... for tasks, and their disk waits (kswapd's share follows it) */
+	u64 io_wait_ns;                   /* disk waits and idle time kswapd has not used yet */
 };
 
 struct kmm_machine {
@@ -407,7 +411,11 @@ struct kmm_machine {
 
 	/* the log */
 	struct strbuf log;
-	u64 clock_ns;                     /* simulated time (kmm_clock_advance) */
+	u64 clock_ns;                     /* idle time (kmm_clock_advance); the clock adds the CPUs' work */
+	u64 idle_ns;                      /* ... of it, the time tasks slept (kswapd's share counts it) */
+	u64 orphan_work_ns, orphan_task_ns, orphan_io_wait_ns; /* kmm_cpu's, for threads on no CPU (atomic) */
+	pthread_mutex_t timer_lock;       /* the thread running the timers (sim/clock.c) */
+	int kswapd_wakes;                 /* some kswapd may be awake: scheduling points look (atomic) */
 	u64 next_writeback_ns;            /* when the flusher's periodic work runs next */
 	int dirty_writeback_centisecs;    /* vm.dirty_writeback_centisecs: the flusher's period (0: off) */
 	int dirty_expire_centisecs;       /* vm.dirty_expire_centisecs: dirty data older than this is written */
@@ -562,6 +570,40 @@ static inline bool want_init_on_free(void)
 void report_meminit(void);
 void cpus_init(void);
 void cpus_exit(void);
+
+/*
+ * The simulated clock and what work costs on it (sim/clock.c).  sim_charge
+ * is called where the work is done (faults, reclaim), by whoever does it:
+ * a task, or kswapd in a scheduling point.
+ */
+enum sim_cost {
+	COST_FAULT, COST_CLEAR_PAGE, COST_COPY_PAGE, COST_LRU_SCAN, COST_RMAP_ONE, COST_UNMAP_ONE,
+	COST_SWAP_ALLOC, COST_PAGEOUT, COST_FREE_MAPPING, NR_SIM_COSTS
+};
+void sim_charge(enum sim_cost cost, unsigned long n);
+void sim_io_wait(u64 ns);               /* this task sleeps on the disk for ns */
+#define SWAP_READ_LATENCY_NS 100000ULL  /* one swap read request on the simulated disk */
+#define SWAP_READ_PAGE_NS 4000ULL       /* ... and each 4 KiB it transfers */
+/* kswapd's account with the scheduler: its share of the CPU (see clock.c) */
+struct sched_entity_kswapd {
+	u64 base_ns;                    /* sched_task_time() its share is counted from */
+	u64 used_ns;                    /* the CPU time it has used since then */
+	u64 idle_ns;                    /* disk-wait time it may use now without moving the clock */
+};
+u64 sched_task_time(void);
+u64 sched_take_io_wait(void);
+void sched_wake_entity(struct sched_entity_kswapd *k, bool long_sleep);
+s64 sched_entity_owed(const struct sched_entity_kswapd *k);
+bool sched_entity_preempts(const struct sched_entity_kswapd *k);
+void sched_enter_kswapd(struct sched_entity_kswapd *k);
+void sched_leave_kswapd(struct sched_entity_kswapd *k);
+bool current_is_kswapd(void);
+/* A scheduling point: no lock held; kswapd and the timers may run here. */
+void sched_point(void);
+void cond_resched(void);                /* inside kernel work: kswapd may run, the timers wait */
+void kswapd_sched_point(void);          /* mm/vmscan.c */
+bool kswapd_wants_to_run(void);         /* ... cheap: would a scheduling point here run a kswapd? */
+
 static inline void count_vm_events(enum vm_event_item item, unsigned long n)
 {
 	int cpu = kmm_this_cpu;
@@ -658,7 +700,14 @@ void reclaim_unlock_mm(struct mm_struct *mm, bool took);
 /* the swap cache and swap I/O (mm/swap_state.c) */
 bool page_in_swap_cache(const struct page *page);
 bool add_to_swap(struct page *page);
+/* swap writes (mm/page_io.c): submitted now, completed on the simulated disk's time */
 void swap_writepage(struct page *page);
+unsigned long swap_io_complete(void);   /* deliver the completions due by now */
+unsigned long swap_io_wait(void);       /* sleep until the oldest write completes */
+void swap_io_flush(void);               /* complete everything in flight now */
+unsigned long swap_io_in_flight(void);
+void swap_io_exit(void);
+void swap_cache_settle(void);           /* settling: unused swap-cache pages go, with their slots */
 bool remove_from_swap_cache(struct page *page);
 struct page *swapin_page(swp_entry_t entry, bool *major);
 bool try_to_free_swap(struct page *page);
@@ -676,12 +725,17 @@ void folio_mark_accessed(struct page *page);     /* mark_page_accessed */
 void lru_add_drain(void);                        /* this CPU's batches onto the lists */
 void lru_add_drain_all(void);                    /* every CPU's */
 void lru_cache_release(struct page *page);       /* its last reference went: off the LRU */
+void folio_rotate_reclaimable(struct page *page); /* written out for reclaim: to the inactive tail */
 unsigned long lru_pages(enum lru_list lru);      /* Σ nodes */
 int lru_verify(char *why, size_t whylen);
 
 /* page reclaim (mm/vmscan.c) and its access to the page cache (mm/filemap.c) */
 struct alloc_context;
 unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, int highest_zoneidx, int preferred_nid);
+void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int highest_zoneidx);
+void kswapd_run(pg_data_t *pgdat);      /* boot: the node's kswapd, asleep */
+void kswapd_stop(pg_data_t *pgdat);
+const char *kswapd_state_name(const pg_data_t *pgdat);
 unsigned long zone_reclaimable_pages(struct zone *zone);
 void lru_note_cost(struct lruvec *lruvec, bool file, unsigned long nr_pages);
 extern int vm_swappiness;

@@ -67,6 +67,7 @@ enum zone_watermarks {
 	X(NR_ZONE_INACTIVE_FILE, "nr_zone_inactive_file") \
 	X(NR_ZONE_ACTIVE_FILE, "nr_zone_active_file")     \
 	X(NR_ZONE_UNEVICTABLE, "nr_zone_unevictable")     \
+	X(NR_ZONE_WRITE_PENDING, "nr_zone_write_pending") \
 	X(NR_FREE_CMA_PAGES, "nr_free_cma")
 #define NR_ZONE_LRU_BASE NR_ZONE_INACTIVE_ANON
 
@@ -126,6 +127,10 @@ struct lruvec {
 	X(PGSCAN_FILE, "pgscan_file")             \
 	X(PGSTEAL_ANON, "pgsteal_anon")           \
 	X(PGSTEAL_FILE, "pgsteal_file")           \
+	X(KSWAPD_LOW_WMARK_HIT_QUICKLY, "kswapd_low_wmark_hit_quickly") \
+	X(KSWAPD_HIGH_WMARK_HIT_QUICKLY, "kswapd_high_wmark_hit_quickly") \
+	X(PAGEOUTRUN, "pageoutrun")               \
+	X(PGROTATED, "pgrotated")                 \
 	X(COMPACTSTALL, "compact_stall")          \
 	X(KSWAPD_WAKE, "kswapd_wake")
 
@@ -233,7 +238,13 @@ typedef struct pglist_data {
 	long nr_page_table_pages;                 /* page-table pages from the buddy allocator (PageTable) */
 	long nr_kernel_stack;                     /* KiB of tasks' kernel stacks (NR_KERNEL_STACK_KB, atomic) */
 	long nr_swapcached;                       /* pages in the swap cache (NR_SWAPCACHE, atomic) */
+	long nr_writeback;                        /* pages being written out (NR_WRITEBACK, atomic) */
 	struct lruvec __lruvec;                   /* the node's LRU lists (no memory cgroups: the only one) */
+	/* kswapd (mm/vmscan.c): what the allocator asked of it since it last looked (atomic) */
+	int kswapd_order;
+	int kswapd_highest_zoneidx;               /* MAX_ZONE_TYPES: nothing asked */
+	int kswapd_failures;                      /* balance_pgdat runs in a row that freed nothing */
+	struct kswapd *kswapd;                    /* the daemon's state (NULL before it starts) */
 } pg_data_t;
 
 static inline unsigned long zone_end_pfn(const struct zone *zone)

@@ -1415,6 +1415,7 @@ static void machine_free(void)
 	/* what gives pages back to the zones goes while they are there */
 	tasks_exit();
 	filemap_exit(); /* the files its tasks held, and the page cache */
+	swap_io_exit();  /* the writes in flight complete */
 	swap_cache_exit();
 	swapfile_exit(); /* the swap areas */
 	for (int n = 0; n < M->nr_nodes; n++) {
@@ -1425,6 +1426,7 @@ static void machine_free(void)
 			free(pgdat->node_zones[z].pageset);
 			pthread_mutex_destroy(&pgdat->node_zones[z].lock);
 		}
+		kswapd_stop(pgdat);
 		free(pgdat);
 		node_data[n] = NULL;
 	}

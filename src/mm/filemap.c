@@ -114,7 +114,7 @@ static void __page_mark_dirty(struct page *page)
 	__atomic_fetch_or(&page->flags, 1UL << PG_dirty, __ATOMIC_RELAXED); /* as set_bit: others read flags */
 	mod_node_page_state(page, nr_file_dirty, 1);
 	if (!inode->nr_dirty++)
-		inode->dirtied_when = M->clock_ns;
+		inode->dirtied_when = kmm_clock_ns();
 }
 
 static void __page_clear_dirty(struct page *page)
@@ -1121,8 +1121,8 @@ void kmm_sync(void)
 void wb_kupdate(void)
 {
 	u64 expire = (u64)M->dirty_expire_centisecs * 10000000ULL;
-	if (M->clock_ns >= expire)
-		writeback_inodes(M->clock_ns - expire);
+	if (kmm_clock_ns() >= expire)
+		writeback_inodes(kmm_clock_ns() - expire);
 }
 
 /* drop_caches=1: clean pages that no PTE maps and nobody holds leave the cache. */

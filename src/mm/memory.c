@@ -147,6 +147,7 @@ static void gp_user_force_sig_segv(struct task_struct *t)
 /* A fresh user page, zeroed unless a copy will fill it; NULL: the OOM path of the page allocator ran. */
 static struct page *alloc_user_page(bool zero)
 {
+	sim_charge(zero ? COST_CLEAR_PAGE : COST_COPY_PAGE, 1);
 	return alloc_pages(GFP_HIGHUSER_MOVABLE | (zero ? __GFP_ZERO : 0), 0);
 }
 
@@ -452,6 +453,8 @@ static int do_swap_page(struct vm_fault *vmf)
 		return -ENOMEM;
 	bool major;
 	struct page *page = swapin_page(entry, &major);
+	if (major)
+		sim_io_wait(SWAP_READ_LATENCY_NS + SWAP_READ_PAGE_NS); /* the task sleeps on the read */
 	if (!page)
 		return pte_get(vmf->table, vmf->idx) != vmf->pte ? 0 : -ENOMEM;
 	while (!trylock_page(page))
@@ -576,6 +579,7 @@ static int do_fault(struct task_struct *t, unsigned long addr, bool write)
 	int ret;
 	for (;;) {
 		count_vm_events(PGFAULT, 1);
+		sim_charge(COST_FAULT, 1);
 		vmf.flags = flags;
 		ret = handle_pte_fault(&vmf);
 		if (ret > 0 && (ret & VM_FAULT_MAJOR))
@@ -650,8 +654,16 @@ static int access_range(struct task_struct *t, unsigned long addr, unsigned long
 		if (fn)
 			fn(ram_host(pa), done, n, arg);
 		done += n;
+		/* between two pages, a task could be preempted (kswapd's turn): the lock goes for it */
+		if (done < len && kswapd_wants_to_run()) {
+			mmap_write_unlock(mm);
+			sched_point();
+			mmap_write_lock(mm);
+			wc.table = 0;
+		}
 	}
 	mmap_write_unlock(mm);
+	sched_point();
 	return ret;
 }
 
@@ -701,6 +713,7 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 		oom_retries++;
 		if (__ratelimit(&M->pfoom_rs))
 			pr_warn("Huh VM_FAULT_OOM leaked out to the #PF handler. Retrying PF\n");
+		sched_point();
 		return 0; /* nothing mapped: the access faults again */
 	}
 	oom_retries = 0;
@@ -710,6 +723,7 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 		ret = kmm_window_mirror(w, page, min(vma->vm_end, page + FAULT_AROUND * PAGE_SIZE), 1, around_lookup, &c);
 	}
 	mmap_write_unlock(mm);
+	sched_point(); /* the return to user */
 	return ret ? -EFAULT : 0;
 }
 

@@ -1443,7 +1443,7 @@ struct task_struct *task_create(const char *comm, unsigned int uid)
 	}
 	t->pid = ++last_pid;
 	kobj_pid_number(t);
-	t->start_time = M->clock_ns;
+	t->start_time = kmm_clock_ns();
 	tasks[nr_tasks++] = t;
 	pthread_mutex_unlock(&tasks_lock);
 	return t;

@@ -227,6 +227,31 @@ void lru_add_drain_all(void)
 
 /* ---- aging ------------------------------------------------------------------------------------ */
 
+/*
+ * folio_rotate_reclaimable: a page reclaim wrote out (PG_reclaim), its
+ * write done, goes to the tail of its inactive list so that the next scan
+ * frees it (pgrotated).  Linux batches these per CPU (lru_rotate); kmm
+ * moves the page at once under lru_lock.  A page someone has locked,
+ * dirtied, isolated or made unevictable meanwhile stays where it is.
+ */
+void folio_rotate_reclaimable(struct page *page)
+{
+	if (page_flag(page, PG_locked) || page_flag(page, PG_dirty) || page_flag(page, PG_unevictable) ||
+	    !page_flag(page, PG_lru))
+		return;
+	struct lruvec *lruvec = page_lruvec(page);
+	pthread_mutex_lock(&lruvec->lru_lock);
+	if (page_flag(page, PG_lru) && !page_flag(page, PG_unevictable)) {
+		lruvec_del_page(lruvec, page);
+		page_clear_flag(page, PG_active);
+		enum lru_list lru = page_lru(page);
+		update_lru_size(lruvec, lru, page, 1);
+		list_add_tail(&page->lru, &lruvec->lists[lru]);
+		count_vm_event(PGROTATED);
+	}
+	pthread_mutex_unlock(&lruvec->lru_lock);
+}
+
 /* folio_activate: through this CPU's activate batch (the page must be listed; unlisted pages wait) */
 static void folio_activate(struct page *page)
 {

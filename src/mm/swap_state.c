@@ -17,10 +17,12 @@
  *   try_to_free_swap       the page stays, its slot goes (no PTE holds the slot any more)
  *   free_swap_and_cache    a PTE holding the slot goes (zap)
  *
- * Swap I/O is synchronous: the bytes are copied to and from the area's
- * disk at once (Linux's writeback completes later and reclaim frees the
- * page on its next pass; kmm frees it on this one).  Not yet: swap
- * readahead (page-cluster), workingset shadow entries for swap.
+ * Swap writes are mm/page_io.c's: submitted by reclaim, completed later
+ * on the simulated disk's time, and the page freed by the scan after
+ * that; reads are synchronous (the faulting task waits on the disk).
+ * A page under writeback keeps its place in the cache and its slot.
+ * Not yet: swap readahead (page-cluster), workingset shadow entries for
+ * swap.
  *
  * Locking: swap_cache_lock guards the hash; it nests inside mmap_lock and
  * the page lock, and the slot counts (swap_lock) nest inside it.
@@ -190,14 +192,6 @@ bool add_to_swap(struct page *page)
 }
 
 /* swap_writepage: the page's bytes onto its slot; the page is clean then. */
-void swap_writepage(struct page *page)
-{
-	swp_entry_t entry = { page->private };
-	memcpy(swap_slot_bytes(entry), ram_host(page_to_phys(page)), PAGE_SIZE);
-	page_clear_flag(page, PG_dirty);
-	count_vm_event(PSWPOUT);
-	count_vm_events(PGPGOUT, PAGE_SIZE >> 10);
-}
 
 /*
  * __remove_mapping for a swap-cache page: out of the cache if no PTE maps
@@ -206,7 +200,8 @@ void swap_writepage(struct page *page)
  */
 bool remove_from_swap_cache(struct page *page)
 {
-	if (!PageSwapCache(page) || page_flag(page, PG_dirty) || page_mapcount(page) || page_ref_count(page) != 2)
+	if (!PageSwapCache(page) || page_flag(page, PG_dirty) || page_flag(page, PG_writeback) || page_mapcount(page) ||
+	    page_ref_count(page) != 2)
 		return false;
 	delete_from_swap_cache(page);
 	return true;
@@ -260,7 +255,7 @@ struct page *swapin_page(swp_entry_t entry, bool *major)
 /* folio_free_swap: a cached page no swap PTE refers to keeps its bytes in memory only (page locked). */
 bool try_to_free_swap(struct page *page)
 {
-	if (!PageSwapCache(page) || swap_count((swp_entry_t){ page->private }))
+	if (!PageSwapCache(page) || page_flag(page, PG_writeback) || swap_count((swp_entry_t){ page->private }))
 		return false;
 	delete_from_swap_cache(page);
 	page_set_flag(page, PG_dirty); /* the only copy is the page */
@@ -286,6 +281,42 @@ void free_swap_and_cache(swp_entry_t entry)
 		unlock_page(page);
 	}
 	put_page(page);
+}
+
+/*
+ * Settling (kmm_usage_settle): the writes in flight complete, and a cached
+ * page no PTE maps and no PTE's swap entry needs leaves the cache - the
+ * page and its slot are only a cache then, which reclaim would free.
+ */
+void swap_cache_settle(void)
+{
+	swap_io_flush();
+	for (;;) {
+		struct page *batch[64];
+		unsigned long n = 0;
+		pthread_mutex_lock(&swap_cache_lock);
+		for (unsigned long i = 0; i < cache_cap && n < ARRAY_SIZE(batch); i++) {
+			struct page *p = cache_slots[i];
+			if (p && p != TOMBSTONE && !page_mapcount(p) && !swap_count((swp_entry_t){ p->private }) &&
+			    !page_flag(p, PG_locked)) {
+				get_page(p);
+				batch[n++] = p;
+			}
+		}
+		pthread_mutex_unlock(&swap_cache_lock);
+		unsigned long freed = 0;
+		for (unsigned long i = 0; i < n; i++) {
+			struct page *p = batch[i];
+			if (trylock_page(p)) {
+				if (PageSwapCache(p) && !page_mapcount(p) && try_to_free_swap(p))
+					freed++;
+				unlock_page(p);
+			}
+			put_page(p);
+		}
+		if (n < ARRAY_SIZE(batch) || !freed)
+			return;
+	}
 }
 
 unsigned long swap_cache_pages(void)

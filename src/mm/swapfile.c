@@ -169,6 +169,8 @@ int kmm_swapoff(const char *name)
 		return -ENODEV;
 	if (!name)
 		return -EFAULT;
+	/* the writes in flight end, and cached pages nobody maps give their slots back (try_to_unuse's last part) */
+	swap_cache_settle();
 	pthread_mutex_lock(&swap_lock);
 	int type = find_area(name);
 	struct swap_info_struct *si = type >= 0 ? swap_info[type] : NULL;

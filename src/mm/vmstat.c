@@ -102,8 +102,7 @@ static bool node_has_memory(const pg_data_t *pgdat)
 /*
  * The node_stat_items kmm keeps, in 6.1's node_stat_item order (which is
  * vmstat_text's and the per-node block's of zoneinfo), with their names.
- * nr_writeback has no counter: kmm's writeback is synchronous, so no page
- * is ever under it.  Workingset and isolation items come with reclaim.
+ * Workingset and isolation items come with reclaim.
  */
 #define NO_ITEM NR_VM_NODE_STAT_ITEMS
 static const struct {
@@ -116,7 +115,7 @@ static const struct {
 	{ NR_SLAB_RECLAIMABLE_B, "nr_slab_reclaimable" }, { NR_SLAB_UNRECLAIMABLE_B, "nr_slab_unreclaimable" },
 	{ NR_ANON_MAPPED, "nr_anon_pages" },              { NR_FILE_MAPPED, "nr_mapped" },
 	{ NR_FILE_PAGES, "nr_file_pages" },               { NR_FILE_DIRTY, "nr_dirty" },
-	{ NO_ITEM, "nr_writeback" },                      { NR_SHMEM, "nr_shmem" },
+	{ NR_WRITEBACK, "nr_writeback" },                      { NR_SHMEM, "nr_shmem" },
 	{ NR_KERNEL_STACK_KB, "nr_kernel_stack" },        { NR_PAGETABLE, "nr_page_table_pages" },
 	{ NR_SWAPCACHE, "nr_swapcached" },
 };
@@ -521,7 +520,7 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "Zswap:          %8lu kB\n", 0UL); /* CONFIG_ZSWAP, off unless zswap.enabled=1: as Debian boots */
 	sb_printf(sb, "Zswapped:       %8lu kB\n", 0UL);
 	sb_printf(sb, "Dirty:          %8lu kB\n", K(global_node_page_state(nr_file_dirty)));
-	sb_printf(sb, "Writeback:      %8lu kB\n", 0UL);
+	sb_printf(sb, "Writeback:      %8lu kB\n", K(global_node_page_state_pages(NR_WRITEBACK)));
 	sb_printf(sb, "AnonPages:      %8lu kB\n", K(global_node_page_state(nr_anon_mapped)));
 	sb_printf(sb, "Mapped:         %8lu kB\n", K(global_node_page_state(nr_file_mapped)));
 	sb_printf(sb, "Shmem:          %8lu kB\n", K(shmem));
@@ -692,7 +691,7 @@ static int write_dwc(const char *val)
 	if (parse_one_int(val, 0, INT_MAX, &v))
 		return -EINVAL;
 	M->dirty_writeback_centisecs = v; /* re-armed from now, as dirty_writeback_centisecs_handler does */
-	M->next_writeback_ns = M->clock_ns + (u64)v * 10000000ULL;
+	M->next_writeback_ns = kmm_clock_ns() + (u64)v * 10000000ULL;
 	return 0;
 }
 
@@ -1104,6 +1103,7 @@ static const size_t node_stat_offset[NR_VM_NODE_STAT_ITEMS] = {
 	[NR_FILE_MAPPED] = offsetof(pg_data_t, nr_file_mapped),
 	[NR_FILE_PAGES] = offsetof(pg_data_t, nr_file_pages),
 	[NR_FILE_DIRTY] = offsetof(pg_data_t, nr_file_dirty),
+	[NR_WRITEBACK] = offsetof(pg_data_t, nr_writeback),
 	[NR_SHMEM] = offsetof(pg_data_t, nr_shmem),
 	[NR_PAGETABLE] = offsetof(pg_data_t, nr_page_table_pages),
 	[NR_SLAB_RECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_reclaimable),

@@ -1761,6 +1761,8 @@ static int run_stmts(struct kmm_scenario *sc, struct stmt *s, int n)
 		int ret = st->cmd->run(sc, st);
 		if (!sc->checking) {
 			trace_set_current(NULL);
+			if (sc->booted)
+				sched_point(); /* between two commands, kswapd and the timers get their turn */
 			echo_log(sc);
 			if (!ret && (sc->o.trace || sc->o.results) && st->cmd->result == R_HANDLE) {
 				char name[SC_NAME_MAX];

@@ -254,7 +254,7 @@ static struct trace_entry *ring_reserve(struct ring_buffer_per_cpu **out)
 	b->entries++;
 	b->written++;
 	memset(e, 0, sizeof(*e));
-	e->ts_ns = M->clock_ns;
+	e->ts_ns = kmm_clock_ns();
 	e->seq = __atomic_fetch_add(&tr->seq, 1, __ATOMIC_RELAXED);
 	e->cpu = (u16)c;
 	if (trace_current.set) {
