@@ -460,3 +460,44 @@ Test(mlock, reclaim_culls_a_missed_mlock)
 	cr_assert_eq(kmm_swapoff("/dev/vda"), 0);
 	assert_nothing_lost_since(&u, "after culling");
 }
+
+/* mremap: locked pages move with their PTEs and stay mlocked; the grown part is faulted in and locked; a shrink munlocks the tail. */
+Test(mlock, mremap_of_a_locked_mapping)
+{
+	boot_small("x86_64", 0);
+	struct kmm_usage u;
+	kmm_usage_settle(&u);
+	struct task_struct *t = task_create("mremap", 1000);
+	cr_assert_not_null(t);
+	long a = map_anon(t, 8, 0);
+	long blocker = task_mmap(t, (unsigned long)a + 8 * PAGE_SIZE, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				 -1, 0);
+	cr_assert_eq(blocker, a + 8 * PAGE_SIZE, "a neighbour, so that growing moves");
+	cr_assert_eq(task_mlock(t, (unsigned long)a, 8 * PAGE_SIZE), 0);
+	write_pages(t, (unsigned long)a, 8, 1);
+	struct page *first = page_at(t, (unsigned long)a);
+	t->rlim[RLIMIT_MEMLOCK] = 12 * PAGE_SIZE;
+	cr_assert_eq(task_mremap(t, (unsigned long)a, 8 * PAGE_SIZE, 16 * PAGE_SIZE, MREMAP_MAYMOVE, 0), -EAGAIN,
+		     "growing past RLIMIT_MEMLOCK");
+	t->rlim[RLIMIT_MEMLOCK] = 8UL << 20;
+	long b = task_mremap(t, (unsigned long)a, 8 * PAGE_SIZE, 16 * PAGE_SIZE, MREMAP_MAYMOVE, 0);
+	cr_assert_gt(b, 0);
+	cr_assert_neq(b, a, "moved");
+	cr_assert_eq(page_at(t, (unsigned long)b), first, "the page moved with its PTE");
+	cr_assert_eq(t->mm->locked_vm, 16);
+	cr_assert_eq(t->mm->rss[MM_ANONPAGES], 16, "the grown part is faulted in");
+	lru_add_drain();
+	cr_assert(page_unevictable(first));
+	cr_assert_eq(meminfo_value("Mlocked:"), 16 * 4);
+	check_pages(t, (unsigned long)b, 8, 1);
+	/* shrink: the tail's pages are munlocked as they go */
+	cr_assert_eq(task_mremap(t, (unsigned long)b, 16 * PAGE_SIZE, 4 * PAGE_SIZE, 0, 0), b);
+	lru_add_drain();
+	cr_assert_eq(meminfo_value("Mlocked:"), 4 * 4);
+	cr_assert_eq(t->mm->locked_vm, 4);
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	task_exit(t);
+	cr_assert_eq(meminfo_value("Mlocked:"), 0);
+	assert_nothing_lost_since(&u, "after mremap");
+}

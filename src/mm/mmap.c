@@ -1089,6 +1089,8 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 		return -EINVAL;
 	}
 	unsigned long grow = (new_len - old_len) >> PAGE_SHIFT;
+	if (new_len > old_len && mlock_future_check(t, vma->vm_flags, new_len - old_len))
+		return -EAGAIN; /* a locked VMA grows within RLIMIT_MEMLOCK */
 	if (new_len > old_len && mm->total_vm + grow > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
 		return -ENOMEM; /* may_expand_vm, whichever way it grows */
 	if (!(flags & MREMAP_FIXED)) {
@@ -1197,8 +1199,13 @@ long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_le
 	    ((new_addr & ~PAGE_MASK) || new_len > t->mm->task_size || new_addr > t->mm->task_size - new_len))
 		return -EINVAL;
 	mmap_write_lock(t->mm);
+	struct vm_area_struct *vma = find_vma(t->mm, addr);
+	bool locked = vma && vma->vm_start <= addr && (vma->vm_flags & VM_LOCKED);
 	long ret = do_mremap(t, addr, old_len, new_len, flags, new_addr);
 	mmap_write_unlock(t->mm);
+	/* a locked mapping that grew: the new part is faulted in (and so mlocked), as 6.1's mremap populates it */
+	if (ret > 0 && locked && new_len > old_len)
+		mm_populate_range(t, (unsigned long)ret + old_len, (unsigned long)ret + new_len);
 	return ret;
 }
 
