@@ -33,6 +33,12 @@
  * clear above the VMA under it.  Signals are queued on the task with
  * their siginfo (kernel/signal.c).
  *
+ * In a VM_LOCKED VMA every page a fault maps is mlocked (a new anonymous
+ * page through folio_add_lru_vma, an existing one by mlock_vma_page), and
+ * every page zap or a COW unmaps from it is munlocked (munlock_vma_page):
+ * mm/mlock.c keeps them on the unevictable list meanwhile.  zap_page_range
+ * therefore walks its range VMA by VMA.
+ *
  * Shared anonymous memory is a shmem file (mm/filemap.c), so its faults
  * are file faults that never read a disk.  Every PTE that maps a page
  * holds a reference and a mapcount on it (mm/rmap.c); zapping a PTE drops

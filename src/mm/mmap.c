@@ -76,7 +76,13 @@
  * private file mapping.
  *
  * Pages come later, at fault time (mm/memory.c), or at once with
- * MAP_POPULATE and mlock; munmap zaps the range's PTEs, mprotect rewrites
+ * MAP_POPULATE and mlock (mm/mlock.c, which shares mprotect's range work
+ * here: mm_range_check, mm_range_set_flags, whose VMAs call
+ * mlock_vma_pages_range when VM_LOCKED changes).  MAP_LOCKED and
+ * mm->def_flags (mlockall's MCL_FUTURE, taken by every mmap and brk) are
+ * checked against RLIMIT_MEMLOCK (mlock_future_check) and populated; fork
+ * drops VM_LOCKED from the child's VMAs and merges what only the lock kept
+ * apart.  munmap zaps the range's PTEs, mprotect rewrites
  * their protection (PROT_NONE keeps the pages behind not-present
  * entries), fork copies the PTEs of VMAs that have anonymous pages, and
  * exit gives back every page and page-table page.

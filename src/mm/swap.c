@@ -8,8 +8,12 @@
  *
  *   inactive anon  <->  active anon      PG_swapbacked: anonymous and shmem
  *   inactive file  <->  active file      the page cache of files
- *   unevictable                          PG_unevictable (mlocked pages)
+ *   unevictable                          PG_unevictable (mlocked pages: mm/mlock.c)
  *
+ * The unevictable list, as 6.1's, links nothing: reclaim never scans it,
+ * so its pages are only counted (lruvec_add_page/lruvec_del_page skip the
+ * links), and the room of their lru.prev holds the page's mlock_count
+ * instead (mm_types.h).  lru_verify finds them by their flags.
  * page_lru() reads which from the page's flags: PG_unevictable, else
  * PG_swapbacked picks anon or file and PG_active the active list.  PG_lru
  * says the page is on a list; the lists, PG_lru and PG_active of listed
@@ -21,10 +25,15 @@
  * New pages do not go straight onto the lists: folio_add_lru takes a
  * reference and puts the page into this CPU's lru_add batch (15 pages,
  * PAGEVEC_SIZE); a full batch goes onto the lists under one lru_lock, then
- * drops its references (folio_batch_move_lru).  lru_add_drain empties this
- * CPU's batches; lru_add_drain_all every CPU's, an idle CPU's at once and a
- * busy one's when it next adds a page or drains (the pcp lists' scheme,
- * sim/cpu.c).  A thread on no CPU adds its page at once.
+ * drops its references (folio_batch_move_lru).  lru_add_fn puts a page
+ * that is mlocked by then (folio_evictable) on the unevictable list
+ * (unevictable_pgs_culled), and one that is no longer back on an
+ * evictable list (rescued); a new page of a VM_LOCKED VMA skips the batch
+ * for mlock's (folio_add_lru_vma -> mlock_new_folio).  lru_add_drain
+ * empties this CPU's batches, its mlock batch last; lru_add_drain_all
+ * every CPU's, an idle CPU's at once and a busy one's when it next adds a
+ * page or drains (the pcp lists' scheme, sim/cpu.c).  A thread on no CPU
+ * adds its page at once.
  *
  * Aging: new anonymous pages start on the inactive anon list (6.1's
  * lru_cache_add_inactive_or_unevictable), new page-cache pages on the
@@ -39,7 +48,8 @@
  * Counters: lruvec->nr_pages[lru] is the node's NR_INACTIVE_ANON ...
  * NR_UNEVICTABLE, zone->vm_stat[NR_ZONE_LRU_BASE + lru] the zone's share
  * (meminfo's Active/Inactive lines, zoneinfo, vmstat), both changed with
- * the lists under lru_lock and read without it.
+ * the lists under lru_lock and read without it.  A page released while
+ * still PG_mlocked loses the flag there (NR_MLOCK, unevictable_pgs_cleared).
  *
  * Locking: lru_lock nests inside mmap_lock, filemap_lock and the page
  * lock; nothing is allocated and no other lock is taken under it (the
