@@ -263,7 +263,8 @@ Test(mlock, limits_and_arguments)
 	cr_assert_eq(task_mlockall(t, 8), -EINVAL);
 	cr_assert_eq(task_mlock(t, 0x10000000, PAGE_SIZE), -ENOMEM, "not mapped");
 	cr_assert_eq(task_mlock(t, (unsigned long)a + 31 * PAGE_SIZE, 2 * PAGE_SIZE), -ENOMEM, "runs past the mapping");
-	cr_assert_eq(task_mlock(t, ~0UL - PAGE_SIZE, 4 * PAGE_SIZE), -ENOMEM, "wraps");
+	cr_assert_eq(task_mlock(t, ~0UL - PAGE_SIZE, 4 * PAGE_SIZE), -ENOMEM, "wraps: past the limit first");
+	cr_assert_eq(task_munlock(t, ~0UL - PAGE_SIZE, 4 * PAGE_SIZE), -EINVAL, "wraps");
 	cr_assert_eq(task_mlock(NULL, (unsigned long)a, PAGE_SIZE), -EINVAL);
 	cr_assert_eq(task_mlockall(NULL, MCL_CURRENT), -EINVAL);
 	cr_assert_eq(task_munlockall(NULL), -EINVAL);

@@ -404,8 +404,10 @@ static int apply_lock(struct task_struct *t, unsigned long start, unsigned long 
 		return -EPERM;
 	int ret = user_range(start & PAGE_MASK, len + (start & ~PAGE_MASK), &end);
 	start &= PAGE_MASK;
-	if (ret || end == start)
-		return ret;
+	if (ret) /* a range that wraps: apply_vma_lock_flags' -EINVAL, unless mlock's limit check refuses it first */
+		return (flags & VM_LOCKED) && t->uid != 0 ? -ENOMEM : -EINVAL;
+	if (end == start)
+		return 0;
 	mmap_write_lock(mm);
 	ret = mm_range_check(mm, start, end, NULL, 0);
 	if (!ret && (flags & VM_LOCKED) && t->uid != 0) {
