@@ -317,6 +317,7 @@ struct kmm_cpu {
 	int lru_drain_pending;            /* ... for its LRU batches (lru_add_drain_all) */
 	struct folio_batch lru_add;       /* cpu_fbatches.lru_add: new pages for the LRU */
 	struct folio_batch lru_activate;  /* cpu_fbatches.activate: pages to move to an active list */
+	struct folio_batch mlock_fbatch;  /* mlock_pvec: pages to mlock (low bits tag them) or munlock */
 	unsigned long events[NR_VM_EVENT_ITEMS]; /* vm events counted on this CPU */
 	/* sim/clock.c: this CPU's work on the simulated clock, written by its owner only */
 	u64 work_ns;                      /* everything it did (the clock's part) */
@@ -728,6 +729,19 @@ void lru_cache_release(struct page *page);       /* its last reference went: off
 void folio_rotate_reclaimable(struct page *page); /* written out for reclaim: to the inactive tail */
 unsigned long lru_pages(enum lru_list lru);      /* Σ nodes */
 int lru_verify(char *why, size_t whylen);
+struct lruvec *page_lruvec(const struct page *page);
+void lruvec_add_page(struct lruvec *lruvec, struct page *page); /* lruvec_add_folio (lru_lock held) */
+void lruvec_del_page(struct lruvec *lruvec, struct page *page); /* lruvec_del_folio (lru_lock held) */
+
+/* mlock and the unevictable list (mm/mlock.c) */
+bool page_evictable(const struct page *page);    /* not mlocked (kmm has no unevictable mappings) */
+void mlock_folio(struct page *page);             /* mlock a page on (or off for a moment) the LRU */
+void mlock_new_folio(struct page *page);         /* mlock a new page not yet on the LRU */
+void munlock_folio(struct page *page);           /* one mlock of the page less */
+void mlock_vma_page(struct page *page, struct vm_area_struct *vma);   /* mapped in vma: mlocked if it is VM_LOCKED */
+void munlock_vma_page(struct page *page, struct vm_area_struct *vma); /* unmapped from vma: munlocked if VM_LOCKED */
+void mlock_page_drain(int cpu);                  /* the CPU's mlock batch (mlock_page_drain_local/remote) */
+void mlock_page_drain_local(void);
 
 /* page reclaim (mm/vmscan.c) and its access to the page cache (mm/filemap.c) */
 struct alloc_context;
@@ -808,6 +822,17 @@ int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct v
 int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len);
 struct task_struct;
 int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen);
+
+/* mm/mmap.c's range work, which mm/mlock.c shares with mprotect (mmap_lock held for writing) */
+int user_range(unsigned long start, unsigned long len, unsigned long *end); /* page-aligned start: *end, or -errno */
+int mm_range_check(struct mm_struct *mm, unsigned long start, unsigned long end,
+		   int (*check)(const struct vm_area_struct *, unsigned long), unsigned long arg);
+int mm_range_set_flags(struct mm_struct *mm, unsigned long start, unsigned long end,
+		       unsigned long (*newflags)(unsigned long old, unsigned long arg), unsigned long arg);
+/* mm/mlock.c's side of it */
+void mlock_vma_pages_range(struct vm_area_struct *vma, unsigned long start, unsigned long end, unsigned long newflags);
+int mlock_future_check(const struct task_struct *t, unsigned long vm_flags, unsigned long len); /* 0 or -EAGAIN */
+void mm_populate_range(struct task_struct *t, unsigned long start, unsigned long end); /* __mm_populate */
 
 /* mm/filemap.c: the page cache and the file store */
 struct inode;

@@ -68,6 +68,7 @@ enum zone_watermarks {
 	X(NR_ZONE_ACTIVE_FILE, "nr_zone_active_file")     \
 	X(NR_ZONE_UNEVICTABLE, "nr_zone_unevictable")     \
 	X(NR_ZONE_WRITE_PENDING, "nr_zone_write_pending") \
+	X(NR_MLOCK, "nr_mlock")                         \
 	X(NR_FREE_CMA_PAGES, "nr_free_cma")
 #define NR_ZONE_LRU_BASE NR_ZONE_INACTIVE_ANON
 
@@ -89,7 +90,7 @@ enum lru_list {
 #define LRU_FILE 2
 
 struct lruvec {
-	struct list_head lists[NR_LRU_LISTS]; /* newest at the head */
+	struct list_head lists[NR_LRU_LISTS]; /* newest at the head; the unevictable one links nothing (6.1) */
 	long nr_pages[NR_LRU_LISTS];          /* pages on each (NR_INACTIVE_ANON ..., atomic for readers) */
 	pthread_mutex_t lru_lock;             /* the lists and PG_lru/PG_active of the pages on them */
 	unsigned long anon_cost, file_cost;   /* the I/O reclaim caused per type (lru_note_cost) */
@@ -132,6 +133,13 @@ struct lruvec {
 	X(PAGEOUTRUN, "pageoutrun")               \
 	X(PGROTATED, "pgrotated")                 \
 	X(COMPACTSTALL, "compact_stall")          \
+	X(UNEVICTABLE_PGCULLED, "unevictable_pgs_culled")       \
+	X(UNEVICTABLE_PGSCANNED, "unevictable_pgs_scanned")     \
+	X(UNEVICTABLE_PGRESCUED, "unevictable_pgs_rescued")     \
+	X(UNEVICTABLE_PGMLOCKED, "unevictable_pgs_mlocked")     \
+	X(UNEVICTABLE_PGMUNLOCKED, "unevictable_pgs_munlocked") \
+	X(UNEVICTABLE_PGCLEARED, "unevictable_pgs_cleared")     \
+	X(UNEVICTABLE_PGSTRANDED, "unevictable_pgs_stranded")   \
 	X(KSWAPD_WAKE, "kswapd_wake")
 
 enum vm_event_item {

@@ -53,9 +53,15 @@
  * pgscan_anon/file, pgsteal_anon/file, pgrefill, pgactivate, pgdeactivate,
  * pswpout (swap_state.c).
  *
+ * Mlocked pages: reclaim never scans the unevictable list; a page it
+ * isolates that a VM_LOCKED VMA maps (found by folio_referenced or
+ * try_to_unmap) is mlocked there and then (mm/mlock.c), loses its swap
+ * slot, and putback sends it through folio_add_lru to the unevictable
+ * list (unevictable_pgs_culled).
+ *
  * Not yet: kswapd's reclaim (it is only woken and counted), workingset
  * shadow entries, slab shrinkers, writeback of file pages from reclaim,
- * shmem swap, mlock's unevictable pages.
+ * shmem swap.
  *
  * Locking: lru_lock for the lists (isolate, putback), then the page
  * cache's lock around the decisions of shrink_page_list (filemap_reclaim_
@@ -214,6 +220,11 @@ static void putback_pages(struct lruvec *lruvec, struct list_head *list)
 	while (!list_empty(list)) {
 		struct page *page = list_entry(list->next, struct page, lru);
 		list_del(&page->lru);
+		if (!page_evictable(page) || page_flag(page, PG_unevictable)) {
+			folio_add_lru(page); /* folio_putback_lru: lru_add_fn finds its list (culled if mlocked) */
+			put_page(page);
+			continue;
+		}
 		pthread_mutex_lock(&lruvec->lru_lock);
 		enum lru_list lru = page_flag(page, PG_unevictable) ? LRU_UNEVICTABLE
 				    : (enum lru_list)((page_file_lru(page) ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON) +
@@ -255,6 +266,10 @@ static int referenced_one(struct mm_struct *mm, struct vm_area_struct *vma, unsi
 		return 0;
 	ra->vm_flags |= vma->vm_flags;
 	sim_charge(COST_RMAP_ONE, 1);
+	if (vma->vm_flags & VM_LOCKED) {
+		mlock_vma_page(ra->page, vma); /* restore the mlock that got missed: it is culled at putback */
+		return 0;
+	}
 	pteval_t pte = pte_get(table, idx);
 	if (!(pte & _PAGE_ACCESSED))
 		return 0;
@@ -290,8 +305,10 @@ static int unmap_one(struct mm_struct *mm, struct vm_area_struct *vma, unsigned 
 	phys_addr_t table = pte_of(mm, addr, ra->page, &idx);
 	if (!table)
 		return 0;
-	if (vma->vm_flags & VM_LOCKED)
-		return 0; /* mlocked: stays */
+	if (vma->vm_flags & VM_LOCKED) {
+		mlock_vma_page(ra->page, vma); /* mlocked: stays, and goes to the unevictable list */
+		return 0;
+	}
 	pteval_t pte = pte_get(table, idx);
 	sim_charge(COST_UNMAP_ONE, 1);
 	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE); /* ptep_clear_flush */
@@ -312,8 +329,12 @@ static int unmap_one_anon(struct mm_struct *mm, struct vm_area_struct *vma, unsi
 	struct rmap_arg *ra = arg;
 	unsigned long idx;
 	phys_addr_t table = pte_of(mm, addr, ra->page, &idx);
-	if (!table || (vma->vm_flags & VM_LOCKED))
+	if (!table)
 		return 0;
+	if (vma->vm_flags & VM_LOCKED) {
+		mlock_vma_page(ra->page, vma); /* mlocked: stays, and goes to the unevictable list */
+		return 0;
+	}
 	swp_entry_t entry = { ra->page->private };
 	if (swap_duplicate(entry))
 		return 0; /* the slot's count is full: the page stays mapped */
@@ -383,7 +404,9 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 		list_del(&page->lru);
 		if (!trylock_page(page))
 			goto keep;
-		if (page_flag(page, PG_unevictable) || (page_mapcount(page) && !sc->may_unmap))
+		if (!page_evictable(page))
+			goto activate_locked; /* mlocked since it was isolated: putback culls it */
+		if (page_mapcount(page) && !sc->may_unmap)
 			goto keep_locked;
 		if (page_flag(page, PG_writeback)) {
 			/* its write is still on the disk: out of the way, and to the tail when it is done */
@@ -448,7 +471,10 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 		nr_reclaimed++;
 		continue;
 activate_locked:
-		if (!page_flag(page, PG_active)) {
+		if (page_flag(page, PG_mlocked)) {
+			if (page_in_swap_cache(page))
+				try_to_free_swap(page); /* never to be swapped: its slot goes */
+		} else if (!page_flag(page, PG_active)) {
 			page_set_flag(page, PG_active);
 			(*nr_activate)++;
 		}
@@ -516,8 +542,8 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 	while (!list_empty(&hold)) {
 		struct page *page = list_entry(hold.next, struct page, lru);
 		list_del(&page->lru);
-		if (page_flag(page, PG_unevictable)) {
-			list_add(&page->lru, &active);
+		if (!page_evictable(page)) {
+			list_add(&page->lru, &active); /* putback culls it */
 			continue;
 		}
 		unsigned long vm_flags;

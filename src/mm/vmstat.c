@@ -509,6 +509,7 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "Active(file):   %8lu kB\n", K(lru[LRU_ACTIVE_FILE]));
 	sb_printf(sb, "Inactive(file): %8lu kB\n", K(lru[LRU_INACTIVE_FILE]));
 	sb_printf(sb, "Unevictable:    %8lu kB\n", K(lru[LRU_UNEVICTABLE]));
+	sb_printf(sb, "Mlocked:        %8lu kB\n", K(global_zone_page_state(NR_MLOCK)));
 	if (M->prof->bits == 32) {
 		sb_printf(sb, "HighTotal:      %8lu kB\n", K(M->totalhigh_pages));
 		sb_printf(sb, "HighFree:       %8lu kB\n", K(highfree));

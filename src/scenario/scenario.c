@@ -1476,18 +1476,59 @@ static int cmd_swapon(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
-/* mlock, munlock: the region's pages (or part of them) locked in memory, or not any more */
+/*
+ * mlock, munlock: the region's pages (or part of them) locked in memory, or
+ * not any more; "mlock ... onfault" is mlock2(MLOCK_ONFAULT), which locks
+ * pages as they are faulted in and faults nothing now.
+ */
 static int cmd_mlock(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct range_args r;
-	int go = range_args(sc, st, &r, false);
+	bool on = !strcmp(st->cmd->name, "mlock");
+	int go = range_args(sc, st, &r, on);
+	if (go < 0)
+		return -1;
+	if (r.word && strcmp(r.word->text, "onfault"))
+		return usage_error(sc, st, r.word);
 	if (go)
-		return go < 0 ? -1 : 0;
+		return 0;
 	CHECKED(sc);
 	unsigned long len = (r.len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	bool on = !strcmp(st->cmd->name, "mlock");
-	long ret = on ? task_mlock(r.task, r.m->addr + r.off, len) : task_munlock(r.task, r.m->addr + r.off, len);
+	long ret = !on	   ? task_munlock(r.task, r.m->addr + r.off, len)
+		   : r.word ? task_mlock2(r.task, r.m->addr + r.off, len, MLOCK_ONFAULT)
+			    : task_mlock(r.task, r.m->addr + r.off, len);
 	return syscall_result(sc, st, ret);
+}
+
+/*
+ * mlockall TASK [current] [future] [onfault]: MCL_CURRENT locks every
+ * mapping now (faulting it in unless onfault), MCL_FUTURE every later one;
+ * munlockall TASK undoes both.  A combination mlockall(2) refuses (onfault
+ * alone) is its EINVAL, reported as a failed call.
+ */
+static int cmd_mlockall(struct kmm_scenario *sc, struct stmt *st)
+{
+	static const struct { const char *name; int flag; } words[] = {
+		{ "current", MCL_CURRENT }, { "future", MCL_FUTURE }, { "onfault", MCL_ONFAULT },
+	};
+	bool on = !strcmp(st->cmd->name, "mlockall");
+	struct handle *t;
+	int flags = 0;
+	int go = nargs(sc, st, on ? 2 : 1, on ? 4 : 1) ? -1 : need_task(sc, st, arg(st, 0), &t);
+	if (go < 0)
+		return -1;
+	for (int i = 1; i < st->npos; i++) {
+		size_t w = 0;
+		while (w < ARRAY_SIZE(words) && strcmp(arg(st, i)->text, words[w].name))
+			w++;
+		if (w == ARRAY_SIZE(words) || arg(st, i)->quoted)
+			return usage_error(sc, st, arg(st, i));
+		flags |= words[w].flag;
+	}
+	if (go)
+		return 0;
+	CHECKED(sc);
+	return syscall_result(sc, st, on ? task_mlockall(t->task, flags) : task_munlockall(t->task));
 }
 
 /* madvise: the advice Linux's names give (dontneed, normal, willneed) */
@@ -1647,9 +1688,12 @@ static const struct command commands[] = {
 	{ "swapon", cmd_swapon, R_NONE, "prio", "DEVICE SIZE [prio=N]", "make a disk of SIZE swap space and use it (mkswap, swapon)",
 	  H_NONE },
 	{ "swapoff", cmd_swapon, R_NONE, "", "DEVICE", "stop swapping to a disk", H_NONE },
-	{ "mlock", cmd_mlock, R_NONE, "", "REGION [OFF LEN] [in TASK]", "lock a region's pages in memory (faulting them in)",
-	  H_NONE },
+	{ "mlock", cmd_mlock, R_NONE, "", "REGION [OFF LEN] [onfault] [in TASK]",
+	  "lock a region's pages in memory, on the unevictable list (faulting them in, or as they fault: onfault)", H_NONE },
 	{ "munlock", cmd_mlock, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unlock a region's pages", H_NONE },
+	{ "mlockall", cmd_mlockall, R_NONE, "", "TASK [current] [future] [onfault]",
+	  "lock every mapping of a task now (current) and every later one (future); onfault: as pages fault in", H_NONE },
+	{ "munlockall", cmd_mlockall, R_NONE, "", "TASK", "unlock every mapping of a task, now and later", H_NONE },
 	{ "madvise", cmd_madvise, R_NONE, "", "REGION normal|willneed|dontneed [OFF LEN] [in TASK]",
 	  "advise on a region's pages (dontneed drops them)", H_NONE },
 	{ "touch", cmd_touch, R_NONE, "", "REGION [OFF [LEN]] [read|write] [in TASK]",
