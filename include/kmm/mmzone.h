@@ -126,6 +126,11 @@ struct lruvec {
 	X(PGSCAN_FILE, "pgscan_file")             \
 	X(PGSTEAL_ANON, "pgsteal_anon")           \
 	X(PGSTEAL_FILE, "pgsteal_file")           \
+	X(PGINODESTEAL, "pginodesteal")           \
+	X(SLABS_SCANNED, "slabs_scanned")         \
+	X(KSWAPD_INODESTEAL, "kswapd_inodesteal") \
+	X(DROP_PAGECACHE, "drop_pagecache")       \
+	X(DROP_SLAB, "drop_slab")                 \
 	X(COMPACTSTALL, "compact_stall")          \
 	X(KSWAPD_WAKE, "kswapd_wake")
 

@@ -54,8 +54,8 @@
  * pswpout (swap_state.c).
  *
  * Not yet: kswapd's reclaim (it is only woken and counted), workingset
- * shadow entries, slab shrinkers, writeback of file pages from reclaim,
- * shmem swap, mlock's unevictable pages.
+ * shadow entries, writeback of file pages from reclaim, shmem swap,
+ * mlock's unevictable pages.  The slab shrinkers are in mm/shrinker.c.
  *
  * Locking: lru_lock for the lists (isolate, putback), then the page
  * cache's lock around the decisions of shrink_page_list (filemap_reclaim_
@@ -660,6 +660,11 @@ static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 	sc->file_is_tiny = all_file + free <= total_high_wmark && !(sc->may_deactivate & DEACTIVATE_ANON) &&
 			   (anon >> sc->priority);
 	shrink_lruvec(pgdat, sc);
+	/* the slab caches' shrinkers (mm/shrinker.c): the slab pages they free are reclaimed pages too */
+	struct reclaim_state reclaim_state = { 0 }, *outer = set_task_reclaim_state(&reclaim_state);
+	shrink_slab(sc->gfp_mask, pgdat->node_id, sc->priority);
+	set_task_reclaim_state(outer);
+	sc->nr_reclaimed += reclaim_state.reclaimed_slab;
 	/* nothing inactive left to take but active pages there: age them (6.1's force_deactivate retry) */
 	if (!sc->nr_reclaimed && !(sc->may_deactivate & DEACTIVATE_FILE) &&
 	    lru_size_eligible(pgdat, LRU_ACTIVE_FILE, sc->reclaim_idx)) {
