@@ -39,13 +39,16 @@
  * a shmem_inode_cache object and a dentry (shmem_kernel_file_setup), in
  * simulated RAM (kernel/fork.c); open fails with -ENOMEM when one cannot
  * be had.  The store is an ext4 filesystem, mounted when its first file
- * is made (kobj_ext4_mount).  A named inode is in core - owns a dentry,
- * an ext4_inode_cache object and its LSM blob - from its create or any
- * lookup (open, stat, read, write: __inode_get_core, -ENOMEM without
- * them) until its last reference, or until drop_caches 2 (and settling
- * the usage) evicts it while nothing uses it: no file open, no page
- * cached (shrink_dcache_icache).  So: i_count > 1 or nrpages > 0 =>
- * in core.  A page of a named file gets its buffer_heads (page->private,
+ * is made (store_mount: kobj_ext4_mount, then the store's shrinker).  A
+ * named inode is in core - owns a dentry, an ext4_inode_cache object and
+ * its LSM blob - from its create or any lookup (open, stat, read, write:
+ * __inode_get_core, -ENOMEM without them) until its last reference, or
+ * until the store's shrinker (reclaim, drop_caches 2; see "the store's
+ * dentry and inode caches" below) prunes its dentry while no file is
+ * open, and then its inode while no page is cached; settling the usage
+ * evicts every unused one at once (shrink_dcache_icache).  So: i_count >
+ * 1 => the dentry in core, nrpages > 0 or a dentry => the inode in core.
+ * A page of a named file gets its buffer_heads (page->private,
  * PG_private) the first time it is written - kmm_file_pwrite, or a store
  * through a shared mapping (filemap_page_mkwrite, called by the fault
  * before the page is dirtied; -ENOMEM fails the fault as VM_FAULT_OOM
@@ -73,9 +76,12 @@
  * Counters, per node: nr_file_pages (shmem included), nr_shmem,
  * nr_file_dirty, nr_file_mapped (cache pages with a PTE); filemap_verify
  * recounts them.  Locking: filemap_lock guards the store, every
- * address_space and the page flags it uses; it nests inside mmap_lock.
- * Not modelled: read(2)'s readahead, the LRU (issue: reclaim), writeback in the
- * background, truncate of mapped pages other than by O_TRUNC.
+ * address_space and the page flags it uses, and the dentry and inode
+ * LRUs; it nests inside mmap_lock and inside shrinker_rwsem (the
+ * store's shrinker takes it; registering it happens outside it).
+ * Not modelled: read(2)'s readahead, writeback in the background,
+ * truncate of mapped pages other than by O_TRUNC, directories (so no
+ * parent dentries for the shrinker to free after their children).
  */
 #define _GNU_SOURCE /* PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP */
 #include "internal.h"
