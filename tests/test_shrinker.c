@@ -304,6 +304,40 @@ static void drop_caches_prunes(const char *profile)
 }
 TEST_ON_EVERY_PROFILE(shrinker, drop_caches_prunes, drop_caches_prunes)
 
+/*
+ * A name that goes (unlink, or a create over it) takes its dentry and
+ * inode off the LRUs at once: an open unlinked file is never pruned, and
+ * its objects go with its last reference.
+ */
+static void unlink_and_replace(const char *profile)
+{
+	boot_mem(profile, 1ULL << 30);
+	struct task_struct *t = task_create("rm", 1000);
+	cr_assert_not_null(t);
+	make_files(4, PAGE_SIZE);
+	long d0 = objs(KOBJ_DENTRY), i0 = objs(KOBJ_EXT4_INODE);
+	int fd = task_open(t, "/srv/f00001", O_RDONLY);
+	cr_assert_geq(fd, 0);
+	struct inode *open = t->fd[fd]->f_inode;
+	cr_assert_eq(kmm_file_unlink("/srv/f00001"), 0);
+	cr_assert_eq(kmm_file_unlink("/srv/f00002"), 0);
+	cr_assert_eq(objs(KOBJ_DENTRY), d0 - 1, "the unused one's objects went with its name");
+	cr_assert_eq(kmm_file_create("/srv/f00003", NULL, 10), 0); /* over the old one: a new inode */
+	assert_machine_sane();
+	drop("2");
+	drop("2");
+	cr_assert_eq(objs(KOBJ_DENTRY), d0 - 3, "f00000 and the new f00003 pruned, the open unlinked one kept");
+	cr_assert_eq(objs(KOBJ_EXT4_INODE), i0 - 3);
+	cr_assert_not_null(open->dentry);
+	cr_assert_not_null(open->obj);
+	cr_assert_eq(task_close(t, fd), 0);
+	cr_assert_eq(objs(KOBJ_DENTRY), d0 - 4, "the last reference");
+	assert_machine_sane();
+	task_exit(t);
+	assert_nothing_lost_since(&at_boot, "unlink and replace");
+}
+TEST_ON_EVERY_PROFILE(shrinker, unlink_and_replace, unlink_and_replace)
+
 /* vm.vfs_cache_pressure: 100 by default, 0 keeps dentries and inodes from the shrinker; bad writes change nothing */
 static void vfs_cache_pressure(const char *profile)
 {
