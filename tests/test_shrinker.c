@@ -2,8 +2,9 @@
  * test_shrinker.c - the slab shrinkers (mm/shrinker.c) and the store's
  * dentry and inode caches they prune (mm/filemap.c): 6.1's
  * do_shrink_slab arithmetic (delta, batches, the deferred count) seen by
- * a test shrinker, drop_slab's passes, vm.drop_caches 2 and
- * vm.vfs_cache_pressure, the page cache of an unused inode (pginodesteal,
+ * a test shrinker, drop_slab's passes, the work owed per node and the
+ * per-node lists, vm.drop_caches 2 and vm.vfs_cache_pressure, names that
+ * go (unlink), the page cache of an unused inode (pginodesteal,
  * with highmem), and memory pressure on a machine full of unused files:
  * direct reclaim frees their dentries and inodes, never an open file's.
  */
@@ -404,6 +405,38 @@ static void inode_page_cache(const char *profile)
 	assert_nothing_lost_since(&at_boot, "an inode's page cache");
 }
 TEST_ON_EVERY_PROFILE(shrinker, inode_page_cache, inode_page_cache)
+
+/*
+ * NUMA: a SHRINKER_NUMA_AWARE shrinker owes work per node; the store's
+ * lists are per node too, so reclaim of a node whose memory holds none of
+ * the files' objects frees none of them, and drop_slab, going through
+ * every node, frees them all.
+ */
+Test(shrinker, per_node)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "x86_64";
+	p.mem_bytes = 4ULL << 30;
+	p.cmdline = "numa=fake=2";
+	boot_or_fail(&p);
+	cr_assert_eq(M->nr_nodes, 2);
+	struct test_cache c;
+	test_cache_register(&c, 10000, DEFAULT_SEEKS, 0);
+	unregister_shrinker(&c.shrinker);
+	c.shrinker.flags = SHRINKER_NUMA_AWARE;
+	cr_assert_eq(register_shrinker(&c.shrinker, "numa"), 0);
+	shrink_slab(GFP_KERNEL, 1, 12);
+	cr_assert_eq(c.shrinker.nr_deferred[1], 4);
+	cr_assert_eq(c.shrinker.nr_deferred[0], 0, "each node owes its own");
+	unregister_shrinker(&c.shrinker);
+	make_files(100, 0);
+	long d0 = objs(KOBJ_DENTRY);
+	shrink_slab(GFP_KERNEL, 1, 0);
+	cr_assert_eq(objs(KOBJ_DENTRY), d0, "node 1 holds none of them (CPU 0 allocated on node 0)");
+	drop_slab();
+	cr_assert_eq(objs(KOBJ_DENTRY), d0 - 100);
+	assert_machine_sane();
+}
 
 /* ---- memory pressure ---------------------------------------------------------------------------- */
 
