@@ -438,6 +438,36 @@ Test(shrinker, per_node)
 	assert_machine_sane();
 }
 
+/*
+ * A lookup of a file whose dentry was pruned but whose inode is in core
+ * (its pages keep it, x86_64) takes only a new dentry; when that fails the
+ * read fails with -ENOMEM and the inode stays as it was.
+ */
+Test(shrinker, relookup_fails_cleanly)
+{
+	boot_mem("x86_64", 1ULL << 30);
+	make_files(1, 4 * PAGE_SIZE);
+	static char buf[4 * PAGE_SIZE];
+	cr_assert_eq(kmm_file_pread("/srv/f00000", buf, sizeof(buf), 0), (long)sizeof(buf));
+	lru_add_drain_all();
+	long d0 = objs(KOBJ_DENTRY), i0 = objs(KOBJ_EXT4_INODE);
+	drop("2");
+	drop("2");
+	cr_assert_eq(objs(KOBJ_DENTRY), d0 - 1);
+	cr_assert_eq(objs(KOBJ_EXT4_INODE), i0, "its pages keep the inode");
+	unsigned long injected = M->fault.failslab.attr.injected;
+	failslab_nth(1);
+	cr_assert_eq(kmm_file_pread("/srv/f00000", buf, sizeof(buf), 0), -ENOMEM, "d_alloc failed");
+	cr_assert(failslab_off(injected));
+	cr_assert_eq(objs(KOBJ_DENTRY), d0 - 1);
+	cr_assert_eq(objs(KOBJ_EXT4_INODE), i0, "nothing taken, nothing lost");
+	assert_machine_sane();
+	cr_assert_eq(kmm_file_pread("/srv/f00000", buf, sizeof(buf), 0), (long)sizeof(buf));
+	cr_assert_eq(objs(KOBJ_DENTRY), d0, "a dentry again, for the same inode");
+	cr_assert_eq(objs(KOBJ_EXT4_INODE), i0);
+	assert_nothing_lost_since(&at_boot, "a failed lookup");
+}
+
 /* ---- memory pressure ---------------------------------------------------------------------------- */
 
 /* Σ allocstall_* (the zone types the profile has) */
