@@ -35,7 +35,9 @@
  * The sysctls recompute what depends on them the way their Linux handlers
  * do: min_free_kbytes and watermark_scale_factor -> setup_per_zone_wmarks(),
  * lowmem_reserve_ratio -> setup_per_zone_lowmem_reserve(),
- * percpu_pagelist_high_fraction -> the pcp high limits.
+ * percpu_pagelist_high_fraction -> the pcp high limits; drop_caches runs
+ * drop_pagecache (1) and the shrinkers' drop_slab (2, mm/shrinker.c),
+ * counting drop_pagecache and drop_slab as 6.1's handler does.
  */
 #include "internal.h"
 
