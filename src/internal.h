@@ -420,6 +420,7 @@ struct kmm_machine {
 	u64 next_writeback_ns;            /* when the flusher's periodic work runs next */
 	int dirty_writeback_centisecs;    /* vm.dirty_writeback_centisecs: the flusher's period (0: off) */
 	int dirty_expire_centisecs;       /* vm.dirty_expire_centisecs: dirty data older than this is written */
+	int vfs_cache_pressure;           /* vm.vfs_cache_pressure: the store's dentries and inodes count as this % (mm/shrinker.c) */
 
 	u64 random_state;                 /* sim/random.c: the stream drawn from the seed */
 	struct ratelimit_state pfoom_rs;  /* "Huh VM_FAULT_OOM leaked out" (mm/memory.c) */
@@ -758,6 +759,53 @@ void filemap_reclaim_unlock(bool took);
 struct inode *page_cache_inode(const struct page *page);
 void __set_page_dirty_locked(struct page *page);
 bool __remove_mapping(struct page *page);
+
+/* mm/shrinker.c: the shrinkers of slab caches (kmm/shrinker.h), and list_lru (mm/list_lru.c) */
+unsigned long shrink_slab(gfp_t gfp_mask, int nid, int priority); /* objects freed */
+void drop_slab_node(int nid);
+/* current->reclaim_state: slab pages freed while it is set count as reclaimed (slub's discard_slab adds them) */
+struct reclaim_state {
+	unsigned long reclaimed_slab; /* pages */
+};
+extern __thread struct reclaim_state *current_reclaim_state;
+/* set_task_reclaim_state: the new one, and the old one back */
+static inline struct reclaim_state *set_task_reclaim_state(struct reclaim_state *rs)
+{
+	struct reclaim_state *old = current_reclaim_state;
+	current_reclaim_state = rs;
+	return old;
+}
+/* vfs_pressure_ratio: a count of dentries and inodes as vm.vfs_cache_pressure weighs it */
+unsigned long vfs_pressure_ratio(unsigned long val);
+/*
+ * list_lru: a list of unused objects per node, oldest first, with its
+ * length; the user's lock guards it (the store's: filemap_lock), and
+ * list_lru_count reads the length without it.
+ */
+struct list_lru_one {
+	struct list_head list;    /* oldest at the head, added at the tail */
+	long nr_items;            /* entries of list (atomic for list_lru_count) */
+};
+struct list_lru {
+	struct list_lru_one node[MAX_NUMNODES];
+};
+enum lru_status {
+	LRU_REMOVED,       /* the callback took the item off (list_lru_isolate) */
+	LRU_REMOVED_RETRY, /* ... and the list may have changed: walk again from its head */
+	LRU_ROTATE,        /* referenced: to the tail, one more round */
+	LRU_SKIP,          /* busy: leave it where it is */
+	LRU_RETRY,         /* it changed what it holds (e.g. freed its pages): walk again from the head */
+};
+typedef enum lru_status (*list_lru_walk_cb)(struct list_head *item, struct list_lru_one *list, void *arg);
+void list_lru_init(struct list_lru *lru);
+bool list_lru_add(struct list_lru *lru, struct list_head *item, int nid); /* false: it was on already */
+bool list_lru_del(struct list_lru *lru, struct list_head *item, int nid); /* false: it was not on */
+void list_lru_isolate(struct list_lru_one *list, struct list_head *item);
+unsigned long list_lru_count_one(struct list_lru *lru, int nid);
+unsigned long list_lru_count(struct list_lru *lru); /* every node's */
+/* isolate(item) for up to *nr_to_walk items of node nid, oldest first; how many it removed */
+unsigned long list_lru_walk_one(struct list_lru *lru, int nid, list_lru_walk_cb isolate, void *arg,
+				unsigned long *nr_to_walk);
 /* the mms mapping an inode's page at index, with their mmap_lock tried (reclaim must not wait): see mmap.c */
 int rmap_walk_file_trylock(struct inode *inode, unsigned long index,
 			   int (*fn)(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr, void *arg),
@@ -861,7 +909,21 @@ struct inode {
 	void *dentry;            /* its dentry object (d_alloc_pseudo for shmem, d_alloc for a named one) */
 	void *i_security;        /* its lsm_inode_cache blob (security_inode_alloc) */
 	void *d_name_ext;        /* a named one's dentry's external name (kmalloc), if the name is too long to be inline */
+	/*
+	 * The store's LRUs of unused objects (mm/filemap.c, filemap_lock): a
+	 * dentry is on d_lru from the end of a use that left it unused
+	 * (i_count == 1: only the name holds the inode); the inode is on
+	 * i_lru once its dentry has gone, while it is clean (and on profiles
+	 * without highmem, has no page cached).  Entries whose object became
+	 * used again leave lazily, when the shrinker meets them.
+	 */
+	struct list_head d_lru;  /* on the store's dentry LRU (or empty) */
+	struct list_head i_lru;  /* on the store's inode LRU (or empty) */
+	unsigned int d_flags;    /* DCACHE_REFERENCED: used again while on d_lru, one more round */
+	unsigned int i_state;    /* I_REFERENCED: looked up again while on i_lru, one more round */
 };
+#define DCACHE_REFERENCED 0x40 /* include/linux/dcache.h */
+#define I_REFERENCED (1 << 8)  /* include/linux/fs.h */
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
 /* A file's readahead window (mm/readahead.c): [start, start + size), the last async_size of it read ahead. */
@@ -941,7 +1003,7 @@ void close_files(struct task_struct *t);
 void filemap_exit(void);
 int filemap_verify(char *why, size_t whylen);
 void drop_pagecache(void);
-/* drop_caches 2: the unused named files' dentries and inodes (mm/filemap.c) */
+/* every unused named file's dentry and inode, whatever the LRUs say (settling the usage; umount's way) */
 void shrink_dcache_icache(void);
 void wb_kupdate(void);
 

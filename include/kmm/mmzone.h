@@ -128,10 +128,15 @@ struct lruvec {
 	X(PGSCAN_FILE, "pgscan_file")             \
 	X(PGSTEAL_ANON, "pgsteal_anon")           \
 	X(PGSTEAL_FILE, "pgsteal_file")           \
+	X(PGINODESTEAL, "pginodesteal")           \
+	X(SLABS_SCANNED, "slabs_scanned")         \
+	X(KSWAPD_INODESTEAL, "kswapd_inodesteal") \
 	X(KSWAPD_LOW_WMARK_HIT_QUICKLY, "kswapd_low_wmark_hit_quickly") \
 	X(KSWAPD_HIGH_WMARK_HIT_QUICKLY, "kswapd_high_wmark_hit_quickly") \
 	X(PAGEOUTRUN, "pageoutrun")               \
 	X(PGROTATED, "pgrotated")                 \
+	X(DROP_PAGECACHE, "drop_pagecache")       \
+	X(DROP_SLAB, "drop_slab")                 \
 	X(COMPACTSTALL, "compact_stall")          \
 	X(UNEVICTABLE_PGCULLED, "unevictable_pgs_culled")       \
 	X(UNEVICTABLE_PGSCANNED, "unevictable_pgs_scanned")     \

@@ -1543,6 +1543,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	M->watermark_boost_factor = 15000;
 	M->dirty_writeback_centisecs = 500; /* the flusher wakes every 5 s */
 	M->dirty_expire_centisecs = 3000;   /* and writes what was dirtied 30 s ago */
+	M->vfs_cache_pressure = 100;        /* sysctl_vfs_cache_pressure (fs/dcache.c) */
 	M->next_writeback_ns = 5000000000ULL;
 	M->pfoom_rs = RATELIMIT_STATE_INIT;
 	M->printk_rs = RATELIMIT_STATE_INIT;

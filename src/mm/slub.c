@@ -725,6 +725,8 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 	slab->freelist = NULL;
 	slab->counters = 0;
 	INIT_LIST_HEAD(&slab->lru);
+	if (current_reclaim_state) /* __free_slab: pages reclaim got back from the slab caches */
+		current_reclaim_state->reclaimed_slab += 1UL << order;
 	__free_pages(slab, order);
 }
 

@@ -20,10 +20,12 @@
  * shrink_page_list, for each isolated page (its lock taken by trylock):
  *   referenced through a PTE twice, or once and PG_referenced, or mapped
  *   executable file  -> activate;   referenced once -> keep (inactive,
- *   PG_referenced);   anonymous -> add_to_swap (a slot, the swap cache),
- *   try_to_unmap (each PTE takes the swap entry), swap_writepage if dirty
- *   (pswpout), out of the swap cache and freed; activated when swap is
- *   full or a mapping cannot be reached;   shmem -> activate (shmem's own
+ *   PG_referenced);   under writeback -> PG_reclaim, activate (the write's
+ *   end rotates it to the inactive tail);   anonymous -> add_to_swap (a
+ *   slot, the swap cache), try_to_unmap (each PTE takes the swap entry),
+ *   swap_writepage if dirty (pswpout; mm/page_io.c: kept, PG_reclaim, until
+ *   the disk is done), out of the swap cache and freed once clean;
+ *   activated when swap is full or a mapping cannot be reached;   shmem -> activate (shmem's own
  *   swap is not there yet);   file mapped -> try_to_unmap, kept active if
  *   some mapping cannot be reached;   dirty file -> activate (direct
  *   reclaim never writes file pages; kmm's flusher writes them back on its
@@ -36,8 +38,11 @@
  * contended walk counts as a reference, so the page is kept).  A young
  * PTE's accessed bit is cleared and its host mirror dropped, so that the
  * next touch through the host trap faults and sets it again (idle-page
- * tracking's way).  Swap I/O is synchronous (mm/swap_state.c), so a page
- * written out is freed on the same pass.
+ * tracking's way).  A page written out is freed by the scan after its
+ * write completed (pgrotated put it at the tail); direct reclaim that
+ * found nothing else waits for the disk.  Inside its batches direct
+ * reclaim lets a woken kswapd run (cond_resched), as a real kswapd
+ * preempts a task deep in reclaim.
  *
  * get_scan_count: only the file lists without free swap space or with
  * vm.swappiness 0; both equally at priority 0; only anon when the file
@@ -49,9 +54,12 @@
  * active with ratio = int_sqrt(10 * GiB of the pair), 1 under a GiB; the
  * anon active list is aged whenever there is swap space.
  *
- * Counters: allocstall_* (page_alloc.c), pgscan_direct, pgsteal_direct,
- * pgscan_anon/file, pgsteal_anon/file, pgrefill, pgactivate, pgdeactivate,
- * pswpout (swap_state.c).
+ * Counters: allocstall_* (page_alloc.c), pgscan_kswapd/direct,
+ * pgsteal_kswapd/direct, pgscan_anon/file, pgsteal_anon/file, pgrefill,
+ * pgactivate, pgdeactivate, pageoutrun, kswapd_{low,high}_wmark_hit_quickly,
+ * pswpout and pgrotated (page_io.c, swap.c).  kswapd: at the end of this
+ * file.  Every step of the work is charged to the simulated clock
+ * (sim_charge), which is what kswapd's share of the CPU follows.
  *
  * Mlocked pages: reclaim never scans the unevictable list; a page it
  * isolates that a VM_LOCKED VMA maps (found by folio_referenced or
@@ -59,9 +67,10 @@
  * slot, and putback sends it through folio_add_lru to the unevictable
  * list (unevictable_pgs_culled).
  *
- * Not yet: kswapd's reclaim (it is only woken and counted), workingset
- * shadow entries, slab shrinkers, writeback of file pages from reclaim,
- * shmem swap.
+ * The slab shrinkers are in mm/shrinker.c, called from shrink_node.
+ * Not yet: workingset shadow entries, writeback of file pages from
+ * reclaim, shmem swap, 6.1's scan_adjusted proportioning once enough is
+ * reclaimed (shrink_lruvec stops instead).
  *
  * Locking: lru_lock for the lists (isolate, putback), then the page
  * cache's lock around the decisions of shrink_page_list (filemap_reclaim_
@@ -708,6 +717,11 @@ static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 			   (anon >> sc->priority);
 	unsigned long nr_reclaimed = sc->nr_reclaimed;
 	shrink_lruvec(pgdat, sc);
+	/* the slab caches' shrinkers (mm/shrinker.c): the slab pages they free are reclaimed pages too */
+	struct reclaim_state reclaim_state = { 0 }, *outer = set_task_reclaim_state(&reclaim_state);
+	shrink_slab(sc->gfp_mask, pgdat->node_id, sc->priority);
+	set_task_reclaim_state(outer);
+	sc->nr_reclaimed += reclaim_state.reclaimed_slab;
 	/* kswapd's failures end with any reclaim from the node, direct reclaim's too */
 	if (sc->nr_reclaimed > nr_reclaimed)
 		__atomic_store_n(&pgdat->kswapd_failures, 0, __ATOMIC_RELAXED);

@@ -35,7 +35,9 @@
  * The sysctls recompute what depends on them the way their Linux handlers
  * do: min_free_kbytes and watermark_scale_factor -> setup_per_zone_wmarks(),
  * lowmem_reserve_ratio -> setup_per_zone_lowmem_reserve(),
- * percpu_pagelist_high_fraction -> the pcp high limits.
+ * percpu_pagelist_high_fraction -> the pcp high limits; drop_caches runs
+ * drop_pagecache (1) and the shrinkers' drop_slab (2, mm/shrinker.c),
+ * counting drop_pagecache and drop_slab as 6.1's handler does.
  */
 #include "internal.h"
 
@@ -43,6 +45,7 @@
 #include <limits.h>
 
 #include <kmm/kstrtox.h>
+#include <kmm/shrinker.h>
 
 #include <kmm/swap.h>
 #include <kmm/task.h>
@@ -714,15 +717,29 @@ static int write_drop_caches(const char *val)
 	int v;
 	if (parse_one_int(val, 1, 4, &v))
 		return -EINVAL;
-	if (v & 1)
+	if (v & 1) {
 		drop_pagecache();
+		count_vm_event(DROP_PAGECACHE);
+	}
 	if (v & 2) {
-		shrink_dcache_icache();
+		drop_slab(); /* the shrinkers: the store's unused dentries and inodes (mm/shrinker.c) */
 		kmm_slab_shrink_all();
+		count_vm_event(DROP_SLAB);
 	}
 	if (!(v & 4))
 		printk(KERN_INFO "%s (%d): drop_caches: %d\n", "kmm", 0, v);
 	drop_caches_last = v;
+	return 0;
+}
+
+/* vm.vfs_cache_pressure: 0..INT_MAX (proc_dointvec_minmax, extra1 0); 0 keeps dentries and inodes */
+static void show_vfs_cache_pressure(struct strbuf *sb) { show_int(sb, __atomic_load_n(&M->vfs_cache_pressure, __ATOMIC_RELAXED)); }
+static int write_vfs_cache_pressure(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, INT_MAX, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->vfs_cache_pressure, v, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -859,6 +876,7 @@ static const struct proc_file proc_files[] = {
 	{ "sys/vm/min_free_kbytes", show_min_free_kbytes, write_min_free_kbytes },
 	{ "sys/vm/percpu_pagelist_high_fraction", show_pphf, write_pphf },
 	{ "sys/vm/swappiness", show_swappiness, write_swappiness },
+	{ "sys/vm/vfs_cache_pressure", show_vfs_cache_pressure, write_vfs_cache_pressure },
 	{ "sys/vm/watermark_boost_factor", show_wbf, write_wbf },
 	{ "sys/vm/watermark_scale_factor", show_wsf, write_wsf },
 	{ "dmesg", show_dmesg, NULL },
