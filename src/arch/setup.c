@@ -1444,6 +1444,7 @@ static void machine_free(void)
 	free(M->memblock.reserved.regions);
 	free(M->cmdline);
 	trace_exit();
+	plot_exit();
 	sb_free(&M->log);
 	free(M);
 	M = NULL;

@@ -1487,8 +1487,13 @@ static void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int 
 {
 	count_vm_event(KSWAPD_WAKE);
 	pg_data_t *pgdat = zone->zone_pgdat;
+	trace_mm_vmscan_wakeup_kswapd(pgdat->node_id, highest_zoneidx, (int)order, gfp);
+	trace_mm_vmscan_kswapd_wake(pgdat->node_id, highest_zoneidx, (int)order); /* until kswapd runs: wakes, sleeps */
+	plot_event(PLOT_KSWAPD_WAKE, pgdat->node_id);
 	for (int z = 0; z <= highest_zoneidx && z < MAX_ZONE_TYPES; z++)
 		__atomic_store_n(&pgdat->node_zones[z].watermark_boost, 0UL, __ATOMIC_RELAXED);
+	trace_mm_vmscan_kswapd_sleep(pgdat->node_id);
+	plot_event(PLOT_KSWAPD_SLEEP, pgdat->node_id);
 }
 
 static void wake_all_kswapds(unsigned int order, gfp_t gfp, const struct alloc_context *ac)

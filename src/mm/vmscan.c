@@ -67,6 +67,8 @@
 #include <kmm/swap.h>
 #include <kmm/task.h>
 
+#include "trace/events.h"
+
 #define DEF_PRIORITY 12
 #define SWAP_CLUSTER_MAX 32UL
 
@@ -199,6 +201,7 @@ static unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *
 	}
 	list_splice(&skipped, src); /* the skipped pages go to the head of the list */
 	*nr_scanned = total_scan;
+	trace_mm_vmscan_lru_isolate(sc->reclaim_idx, (int)sc->order, nr_to_scan, total_scan, total_scan - scan, nr_taken, sc->may_unmap ? 0 : ISOLATE_UNMAPPED, lru);
 	return nr_taken;
 }
 
@@ -402,6 +405,7 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 				if (!sc->may_writepage)
 					goto keep_locked;
 				swap_writepage(page); /* pageout: the bytes onto the slot */
+				trace_mm_vmscan_write_folio(page, false);
 				(*nr_pageout)++;
 			}
 			if (!remove_from_swap_cache(page))
@@ -471,6 +475,7 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 	count_vm_events(PGACTIVATE, nr_activate);
 	count_vm_events(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
 	count_vm_events(file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
+	trace_mm_vmscan_lru_shrink_inactive(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_scanned, nr_reclaimed, (&(struct reclaim_stat){ .nr_pageout = (unsigned)nr_pageout, .nr_activate = { file ? 0 : (unsigned)nr_activate, file ? (unsigned)nr_activate : 0 } }), sc->priority, file);
 	return nr_reclaimed;
 }
 
@@ -489,7 +494,7 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 	unsigned long nr_scanned, nr_deactivate = 0;
 	lru_add_drain();
 	pthread_mutex_lock(&lruvec->lru_lock);
-	isolate_lru_pages(nr_to_scan, lruvec, &hold, &nr_scanned, sc, lru);
+	unsigned long nr_taken = isolate_lru_pages(nr_to_scan, lruvec, &hold, &nr_scanned, sc, lru);
 	pthread_mutex_unlock(&lruvec->lru_lock);
 	count_vm_events(PGREFILL, nr_scanned);
 	bool took = filemap_reclaim_lock();
@@ -514,6 +519,7 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 	putback_pages(lruvec, &active);
 	putback_pages(lruvec, &inactive);
 	count_vm_events(PGDEACTIVATE, nr_deactivate);
+	trace_mm_vmscan_lru_shrink_active(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_taken, nr_taken - nr_deactivate, nr_deactivate, nr_taken - nr_deactivate, sc->priority, is_file_lru(lru));
 }
 
 static unsigned long shrink_list(enum lru_list lru, unsigned long nr_to_scan, struct lruvec *lruvec,
@@ -704,5 +710,10 @@ unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, int highest_zonei
 		.may_writepage = true, /* !laptop_mode */
 	};
 	struct zonelist *zonelist = &NODE_DATA(preferred_nid)->node_zonelists[ZONELIST_FALLBACK];
-	return do_try_to_free_pages(zonelist, &sc);
+	trace_mm_vmscan_direct_reclaim_begin((int)order, sc.gfp_mask);
+	plot_event(PLOT_DIRECT_RECLAIM_BEGIN, preferred_nid);
+	unsigned long nr_reclaimed = do_try_to_free_pages(zonelist, &sc);
+	trace_mm_vmscan_direct_reclaim_end(nr_reclaimed);
+	plot_event(PLOT_DIRECT_RECLAIM_END, preferred_nid);
+	return nr_reclaimed;
 }
