@@ -704,6 +704,7 @@ int rmap_walk_file_trylock(struct inode *inode, unsigned long index,
  */
 enum plot_event { PLOT_KSWAPD_WAKE, PLOT_KSWAPD_SLEEP, PLOT_DIRECT_RECLAIM_BEGIN, PLOT_DIRECT_RECLAIM_END, PLOT_OOM };
 void plot_event(enum plot_event ev, int nid);
+void plot_init(void); /* at boot, once the zones are there: the sample store (a hook never allocates) */
 void plot_exit(void); /* at shutdown: the samples go */
 
 /* slab (mm/slab_common.c) */

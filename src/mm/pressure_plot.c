@@ -22,15 +22,23 @@
  *             | zone 0: free min low high | zone 1: ... | node 0: 5 LRU sizes | ... | swap used, total |
  *   spans:    { t0 t1 s0 s1 nid kind count } ...       open ones: kswapd_open[nid], direct_depth
  *
- * Bounded memory.  At most PLOT_MAX_SAMPLES samples and PLOT_MAX_SPANS
- * spans are kept, in host memory.  When the samples fill up, every other
- * one goes (the first and the last stay) and from then on only one request
- * of stride is sampled, stride doubling at each thinning - so a long run
- * is drawn evenly at a coarser grain.  When the spans fill up, each kind's
- * (and node's) spans that lie closer together than a grain are merged -
- * a merged span covers both and the gap between them, and counts the runs
- * it stands for - the grain growing from under a pixel until half the
- * list is free.
+ * Which requests are sampled: the first; one where some value moved by
+ * a visible step since the last sample (1/256 of the largest value its
+ * column has had); one whose clock moved at all (later: by grain_t); and
+ * one stride requests past the last sample - so the picture has a point
+ * wherever it changes, and a statement that let time pass is seen however
+ * many reclaim events came before it.  Each request reads the state (a
+ * few dozen atomic loads) to decide.  Bounded memory: at most
+ * PLOT_MAX_SAMPLES samples and PLOT_MAX_SPANS spans are kept, in host
+ * memory, made at boot (a hook never allocates).  When the samples fill
+ * up, every other one goes (the first and the last stay), stride doubles,
+ * a visible step doubles (to 1/8 at most) and grain_t becomes the time the
+ * kept samples span over half the cap - so a long run is drawn evenly at
+ * a coarser grain.  When the spans fill up, each kind's (and node's)
+ * spans that lie closer together than a grain are merged - a merged span
+ * covers both and the gap between them, and counts the runs it stands for
+ * - the grain growing from under a pixel until half the list is free.
+ * Lines are drawn as steps: a value holds until the next sample.
  *
  * The time axis.  Where the clock moved, x is the simulated clock.  Where
  * it stood still over the whole picture (kmm's clock moves only with
@@ -38,10 +46,11 @@
  * of requests - statements and reclaim events - and the axis says so;
  * nothing assumes the clock moves or stands still.
  *
- * Invariants: n <= PLOT_MAX_SAMPLES; s[] and t[] never decrease along the
- * samples (the clock only moves forward, requests are numbered in the
- * order they take the lock); seq counts every request; nspans <=
- * PLOT_MAX_SPANS.
+ * Invariants: 1 <= n <= PLOT_MAX_SAMPLES once a request came; s[] and t[]
+ * never decrease along the samples (requests are numbered under the lock,
+ * and a clock read before another CPU moved it is taken as the last
+ * sample's); seq counts every request; nspans <= PLOT_MAX_SPANS; colmax[c]
+ * >= every sample's value in column c.
  *
  * Locking: plot->lock is a leaf - taken with zone locks or lru_lock held
  * or not, it only reads counters that are read atomically everywhere
@@ -74,12 +83,16 @@ struct plot_span {
 };
 
 struct pressure_plot {
-	pthread_mutex_t lock;        /* everything below but seq and stride, which are atomic */
+	pthread_mutex_t lock;        /* everything below */
 	int nzones, nnodes;
 	struct zone **zones;         /* [nzones] the populated zones, node by node, as for_each_populated_zone */
 	unsigned int width;          /* values per sample: V_PER_ZONE * nzones + NR_LRU_LISTS * nnodes + 2 */
 	u64 seq;                     /* requests so far: the next one's number */
-	u64 stride;                  /* a request is sampled when its number is a multiple of it */
+	u64 stride;                  /* a request this far past the last sample's is sampled ... */
+	u64 grain_t;                 /* ... and one whose clock moved this far (ns; 0: at all) ... */
+	int change_shift;            /* ... and one where a value moved 1/2^this of its column's largest */
+	u32 *colmax;                 /* [width] the largest value of each column so far */
+	u32 *scratch;                /* [width] the state a request reads */
 	unsigned long n;             /* samples held */
 	u64 *t, *s;                  /* [PLOT_MAX_SAMPLES] clock and sequence of each */
 	u32 *v;                      /* [PLOT_MAX_SAMPLES * width] the values, in pages */
@@ -101,6 +114,8 @@ static void plot_free(struct pressure_plot *p)
 	free(p->t);
 	free(p->s);
 	free(p->v);
+	free(p->colmax);
+	free(p->scratch);
 	free(p->spans);
 	free(p->pending);
 	free(p->kswapd_open);
@@ -121,17 +136,20 @@ static struct pressure_plot *plot_alloc(void)
 		p->nzones++;
 	p->nnodes = nr_online_nodes;
 	p->width = (unsigned int)(V_PER_ZONE * p->nzones + NR_LRU_LISTS * p->nnodes + 2);
-	p->stride = 1;
+	p->stride = PLOT_MAX_SAMPLES; /* until the first thinning, changes and the clock decide */
+	p->change_shift = 8;
 	p->zones = calloc((size_t)p->nzones + 1, sizeof(*p->zones));
 	p->t = calloc(PLOT_MAX_SAMPLES, sizeof(*p->t));
 	p->s = calloc(PLOT_MAX_SAMPLES, sizeof(*p->s));
 	p->v = calloc(PLOT_MAX_SAMPLES * p->width, sizeof(*p->v));
+	p->colmax = calloc(p->width, sizeof(*p->colmax));
+	p->scratch = calloc(p->width, sizeof(*p->scratch));
 	p->spans = calloc(PLOT_MAX_SPANS, sizeof(*p->spans));
 	p->pending = calloc((size_t)NR_SPAN_KINDS * ((size_t)p->nnodes + 1), sizeof(*p->pending));
 	p->kswapd_open = calloc((size_t)p->nnodes + 1, sizeof(*p->kswapd_open));
 	p->kswapd_t = calloc((size_t)p->nnodes + 1, sizeof(*p->kswapd_t));
 	p->kswapd_s = calloc((size_t)p->nnodes + 1, sizeof(*p->kswapd_s));
-	if (!p->zones || !p->t || !p->s || !p->v || !p->spans || !p->pending || !p->kswapd_open || !p->kswapd_t ||
+	if (!p->zones || !p->t || !p->s || !p->v || !p->colmax || !p->scratch || !p->spans || !p->pending || !p->kswapd_open || !p->kswapd_t ||
 	    !p->kswapd_s) {
 		plot_free(p);
 		return NULL;
@@ -142,21 +160,20 @@ static struct pressure_plot *plot_alloc(void)
 	return p;
 }
 
-/* The machine's plot, made at the first request (two CPUs may ask at once); NULL without host memory. */
+/*
+ * At boot, after the zones and nodes are set up (start_kernel's mm_init):
+ * the sample store, so that a hook - inside the page-fault trap, under
+ * reclaim - never allocates.  Without host memory the machine runs
+ * unsampled and kmm_plot_svg() says -ENOMEM.
+ */
+void plot_init(void)
+{
+	__atomic_store_n(&M->plot, plot_alloc(), __ATOMIC_RELEASE);
+}
+
 static struct pressure_plot *plot_get(void)
 {
-	static pthread_mutex_t making = PTHREAD_MUTEX_INITIALIZER;
-	if (!M)
-		return NULL;
-	struct pressure_plot *p = __atomic_load_n(&M->plot, __ATOMIC_ACQUIRE);
-	if (p)
-		return p;
-	pthread_mutex_lock(&making);
-	p = M->plot;
-	if (!p && (p = plot_alloc()))
-		__atomic_store_n(&M->plot, p, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&making);
-	return p;
+	return M ? __atomic_load_n(&M->plot, __ATOMIC_ACQUIRE) : NULL;
 }
 
 void plot_exit(void)
@@ -172,35 +189,9 @@ static u32 pages32(long v)
 	return v <= 0 ? 0 : v > (long)UINT32_MAX ? UINT32_MAX : (u32)v;
 }
 
-/* Every other sample goes, the first and the last stay; later requests are sampled half as often. */
-static void samples_thin(struct pressure_plot *p)
+/* The machine's state now into v[width] */
+static void sample_read(const struct pressure_plot *p, u32 *v)
 {
-	unsigned long k = 0;
-	for (unsigned long i = 0; i < p->n; i++) {
-		if (i % 2 && i != p->n - 1)
-			continue;
-		p->t[k] = p->t[i];
-		p->s[k] = p->s[i];
-		memmove(&p->v[k * p->width], &p->v[i * p->width], p->width * sizeof(*p->v));
-		k++;
-	}
-	p->n = k;
-	__atomic_store_n(&p->stride, p->stride * 2, __ATOMIC_RELAXED);
-}
-
-static void sample_take(struct pressure_plot *p, u64 seq)
-{
-	if (p->n == PLOT_MAX_SAMPLES)
-		samples_thin(p);
-	u64 now = kmm_clock_ns();
-	if (p->n && (now < p->t[p->n - 1] || seq < p->s[p->n - 1])) {
-		/* two CPUs' requests crossed on their way to the lock: keep the order */
-		now = max(now, p->t[p->n - 1]);
-		seq = max(seq, p->s[p->n - 1]);
-	}
-	p->t[p->n] = now;
-	p->s[p->n] = seq;
-	u32 *v = &p->v[p->n * p->width];
 	for (int z = 0; z < p->nzones; z++, v += V_PER_ZONE) {
 		struct zone *zone = p->zones[z];
 		v[V_FREE] = pages32(__atomic_load_n(&zone->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED));
@@ -216,15 +207,67 @@ static void sample_take(struct pressure_plot *p, u64 seq)
 	unsigned long total = kmm_total_swap_pages(), avail = kmm_nr_swap_pages();
 	v[0] = pages32((long)(total > avail ? total - avail : 0));
 	v[1] = pages32((long)total);
-	p->n++;
 }
 
-/* The number of a new request, and whether it is to be sampled. */
-static u64 request(struct pressure_plot *p, bool *sample)
+/*
+ * Every other sample goes, the first and the last stay; from now on a
+ * sample is taken half as often by count, by clock and by change.
+ */
+static void samples_thin(struct pressure_plot *p)
 {
-	u64 seq = __atomic_fetch_add(&p->seq, 1, __ATOMIC_RELAXED);
-	*sample = seq % __atomic_load_n(&p->stride, __ATOMIC_RELAXED) == 0;
-	return seq;
+	unsigned long k = 0;
+	for (unsigned long i = 0; i < p->n; i++) {
+		if (i % 2 && i != p->n - 1)
+			continue;
+		p->t[k] = p->t[i];
+		p->s[k] = p->s[i];
+		memmove(&p->v[k * p->width], &p->v[i * p->width], p->width * sizeof(*p->v));
+		k++;
+	}
+	p->n = k;
+	p->stride *= 2;
+	p->grain_t = (p->t[k - 1] - p->t[0]) / (PLOT_MAX_SAMPLES / 2);
+	if (p->change_shift > 3)
+		p->change_shift--;
+}
+
+/* Does v differ from the last sample by a visible step: 1/2^change_shift of the largest value its column had? */
+static bool sample_changed(const struct pressure_plot *p, const u32 *v)
+{
+	const u32 *last = &p->v[(p->n - 1) * p->width];
+	for (unsigned int c = 0; c < p->width; c++) {
+		u32 d = v[c] > last[c] ? v[c] - last[c] : last[c] - v[c];
+		if (d && d >= (max(p->colmax[c], v[c]) >> p->change_shift))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A request: numbered, and sampled when it is stride requests past the
+ * last sample, or its clock grain_t past it, or the machine changed
+ * visibly since (force: the picture's last sample).
+ */
+static void request(struct pressure_plot *p, bool force)
+{
+	u64 seq = p->seq++, now = kmm_clock_ns();
+	sample_read(p, p->scratch);
+	if (p->n && !force) {
+		u64 last_s = p->s[p->n - 1], last_t = p->t[p->n - 1];
+		if (seq - min(seq, last_s) < p->stride && !(now > last_t && now - last_t >= p->grain_t) &&
+		    !sample_changed(p, p->scratch))
+			return;
+	}
+	if (p->n == PLOT_MAX_SAMPLES)
+		samples_thin(p);
+	if (p->n && now < p->t[p->n - 1])
+		now = p->t[p->n - 1]; /* a CPU that read the clock before another moved it: keep the order */
+	p->t[p->n] = now;
+	p->s[p->n] = seq;
+	memcpy(&p->v[p->n * p->width], p->scratch, p->width * sizeof(*p->v));
+	for (unsigned int c = 0; c < p->width; c++)
+		p->colmax[c] = max(p->colmax[c], p->scratch[c]);
+	p->n++;
 }
 
 void kmm_plot_sample(void)
@@ -232,12 +275,8 @@ void kmm_plot_sample(void)
 	struct pressure_plot *p = plot_get();
 	if (!p)
 		return;
-	bool sample;
-	u64 seq = request(p, &sample);
-	if (!sample)
-		return; /* most requests of a long run: one atomic add */
 	pthread_mutex_lock(&p->lock);
-	sample_take(p, seq);
+	request(p, false);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -301,10 +340,8 @@ void plot_event(enum plot_event ev, int nid)
 	struct pressure_plot *p = plot_get();
 	if (!p)
 		return;
-	bool sample;
-	u64 seq = request(p, &sample);
 	pthread_mutex_lock(&p->lock);
-	u64 now = kmm_clock_ns();
+	u64 seq = p->seq, now = kmm_clock_ns(); /* the request below gets this number */
 	bool node_ok = nid >= 0 && nid < p->nnodes;
 	switch (ev) {
 	case PLOT_KSWAPD_WAKE:
@@ -334,8 +371,7 @@ void plot_event(enum plot_event ev, int nid)
 		span_add(p, SPAN_OOM, -1, now, seq, now, seq);
 		break;
 	}
-	if (sample)
-		sample_take(p, seq);
+	request(p, false);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -448,16 +484,23 @@ static void draw_panel(FILE *out, const struct pressure_plot *p, const struct x_
 	for (double m = 0; m <= ymax_mib + step / 2; m += step) {
 		double y = y0 + PANEL_H - m / ymax_mib * PANEL_H;
 		fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eeeeee\"/>"
-			     "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g MiB</text>\n",
+			     "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.10g MiB</text>\n",
 			PLOT_LEFT, y, PLOT_LEFT + PLOT_W, y, PLOT_LEFT - 6, y + 4, m);
 	}
 	for (int l = 0; l < pn->nlines; l++) {
 		fprintf(out, "<polyline class=\"line %s\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"",
 			pn->name[l], pn->colour[l], pn->dashed[l] ? "1.2" : "1.8",
 			pn->dashed[l] ? " stroke-dasharray=\"6,3\"" : "");
-		for (unsigned long i = 0; i < p->n; i++)
-			fprintf(out, "%s%.1f,%.1f", i ? " " : "", x_of(ax, p->t[i], p->s[i]),
-				y0 + PANEL_H - (double)p->v[i * p->width + pn->col[l]] / ymax * PANEL_H);
+		/* a step line: a value holds until the next sample, where the change is drawn upright */
+		double prev_y = 0;
+		for (unsigned long i = 0; i < p->n; i++) {
+			double x = x_of(ax, p->t[i], p->s[i]);
+			double y = y0 + PANEL_H - (double)p->v[i * p->width + pn->col[l]] / ymax * PANEL_H;
+			if (i && y != prev_y)
+				fprintf(out, " %.1f,%.1f", x, prev_y);
+			fprintf(out, "%s%.1f,%.1f", i ? " " : "", x, y);
+			prev_y = y;
+		}
 		fprintf(out, "\"/>\n");
 		double ly = y0 + 14 + l * 16;
 		fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s/>"
@@ -476,7 +519,7 @@ static void draw_panel(FILE *out, const struct pressure_plot *p, const struct x_
 		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#757575\"/>", x,
 			y0 + PANEL_H, x, y0 + PANEL_H + 4);
 		if (last)
-			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>", x, y0 + PANEL_H + 16,
+			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.10g</text>", x, y0 + PANEL_H + 16,
 				v / unit);
 		fprintf(out, "\n");
 	}
@@ -490,12 +533,9 @@ int kmm_plot_svg(FILE *out)
 	struct pressure_plot *p = plot_get();
 	if (!p)
 		return -ENOMEM;
-	/* the picture ends now: a sample whatever the stride */
-	u64 seq_now = __atomic_fetch_add(&p->seq, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&p->lock);
-	sample_take(p, seq_now);
-	u64 now = p->t[p->n - 1];
-	seq_now = p->s[p->n - 1];
+	request(p, true); /* the picture ends now */
+	u64 now = p->t[p->n - 1], seq_now = p->s[p->n - 1];
 
 	struct x_axis ax = { true, p->t[0], now };
 	if (now == p->t[0])
@@ -564,7 +604,7 @@ int kmm_plot_svg(FILE *out)
 		M->prof->name, (M->totalram_pages << PAGE_SHIFT) >> 20, M->nr_cpus, M->nr_cpus == 1 ? "" : "s");
 	fprintf(out, "<text x=\"8\" y=\"38\">%lu samples of %llu requests%s; kswapd ran %lu times, direct reclaim %lu "
 		     "times%s</text>\n",
-		p->n, (unsigned long long)seq_now + 1, p->stride > 1 ? " (thinned by halves)" : "", p->runs[SPAN_KSWAPD],
+		p->n, (unsigned long long)seq_now + 1, p->stride > PLOT_MAX_SAMPLES ? " (thinned by halves)" : "", p->runs[SPAN_KSWAPD],
 		p->runs[SPAN_DIRECT], p->runs[SPAN_OOM] ? ", the OOM killer struck" : "");
 	/* the shading's legend */
 	fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"10\" fill=\"#fb8c00\"/>"
