@@ -201,7 +201,8 @@ static unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *
 	}
 	list_splice(&skipped, src); /* the skipped pages go to the head of the list */
 	*nr_scanned = total_scan;
-	trace_mm_vmscan_lru_isolate(sc->reclaim_idx, (int)sc->order, nr_to_scan, total_scan, total_scan - scan, nr_taken, sc->may_unmap ? 0 : ISOLATE_UNMAPPED, lru);
+	trace_mm_vmscan_lru_isolate(sc->reclaim_idx, (int)sc->order, nr_to_scan, total_scan, total_scan - scan, nr_taken,
+				    sc->may_unmap ? 0 : ISOLATE_UNMAPPED, lru);
 	return nr_taken;
 }
 
@@ -475,7 +476,11 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 	count_vm_events(PGACTIVATE, nr_activate);
 	count_vm_events(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
 	count_vm_events(file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
-	trace_mm_vmscan_lru_shrink_inactive(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_scanned, nr_reclaimed, (&(struct reclaim_stat){ .nr_pageout = (unsigned)nr_pageout, .nr_activate = { file ? 0 : (unsigned)nr_activate, file ? (unsigned)nr_activate : 0 } }), sc->priority, file);
+	trace_mm_vmscan_lru_shrink_inactive(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_scanned, nr_reclaimed,
+					    (&(struct reclaim_stat){ .nr_pageout = (unsigned)nr_pageout,
+								     .nr_activate = { file ? 0 : (unsigned)nr_activate,
+										      file ? (unsigned)nr_activate : 0 } }),
+					    sc->priority, file);
 	return nr_reclaimed;
 }
 
@@ -519,7 +524,9 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 	putback_pages(lruvec, &active);
 	putback_pages(lruvec, &inactive);
 	count_vm_events(PGDEACTIVATE, nr_deactivate);
-	trace_mm_vmscan_lru_shrink_active(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_taken, nr_taken - nr_deactivate, nr_deactivate, nr_taken - nr_deactivate, sc->priority, is_file_lru(lru));
+	trace_mm_vmscan_lru_shrink_active(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_taken,
+					  nr_taken - nr_deactivate, nr_deactivate, nr_taken - nr_deactivate, sc->priority,
+					  is_file_lru(lru));
 }
 
 static unsigned long shrink_list(enum lru_list lru, unsigned long nr_to_scan, struct lruvec *lruvec,
