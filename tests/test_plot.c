@@ -188,6 +188,36 @@ static void panels_per_zone(const char *profile)
 }
 TEST_ON_EVERY_PROFILE(plot, panels_per_zone, panels_per_zone)
 
+/* Two nodes: their zones' panels, an LRU panel each, and a kswapd run shaded only on its own node's panels. */
+Test(plot, numa_nodes)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "x86_64";
+	p.mem_bytes = 2ULL << 30;
+	p.cmdline = "numa=fake=2";
+	boot_or_fail(&p);
+	cr_assert_eq(nr_online_nodes, 2);
+	plot_event(PLOT_KSWAPD_WAKE, 1);
+	kmm_clock_advance(1000000);
+	plot_event(PLOT_KSWAPD_SLEEP, 1);
+	char *svg = plot_text();
+	cr_assert_null(xml_problem(svg), "%s", xml_problem(svg));
+	cr_assert_eq(count_of(svg, "class=\"panel lru\""), 2);
+	cr_assert_not_null(strstr(svg, "id=\"zone-1-DMA32\""));
+	/* node 1's run: on node 1's zone and LRU panels and the swap panel, not on node 0's */
+	unsigned long node1 = 0;
+	struct zone *zone;
+	for_each_populated_zone(zone)
+		node1 += zone->node == 1;
+	cr_assert_eq(count_of(svg, "class=\"span kswapd\""), node1 + 1 + 1, "%lu zones of node 1", node1);
+	const char *lru0 = strstr(svg, "id=\"lru-0\""), *lru1 = strstr(svg, "id=\"lru-1\"");
+	cr_assert(lru0 && lru1 && lru0 < lru1);
+	char *span = strstr(lru0, "class=\"span kswapd\"");
+	cr_assert(span && span > lru1, "node 0's LRU panel has no kswapd run of node 1");
+	free(svg);
+	assert_machine_sane();
+}
+
 /*
  * A hog touching more than the machine has: the free-page line of the
  * zone it allocates from goes down, swap use goes up, and direct reclaim
