@@ -262,8 +262,9 @@ has "plot draws each zone" "Node 0, zone Normal: free pages and the watermarks" 
 has "plot draws the LRU lists" "Node 0: the LRU lists" "$tmp/plot.svg"
 has "plot shades direct reclaim" "class=\"span direct\"" "$tmp/plot.svg"
 if command -v xmllint >/dev/null 2>&1; then ok "plot is well-formed XML" xmllint --noout "$tmp/plot.svg"; fi
-status "run --plot to a bad path" 2 "--plot cannot write \"$tmp/no/p.svg\": No such file or directory" \
+status "run --plot to a bad path, said before the run" 2 "kmm: --plot $tmp/no/p.svg: No such file or directory" \
 	"$KMM" run --plot "$tmp/no/p.svg" scenarios/demo.kmm
+if [ -s "$tmp/out" ]; then fail=$((fail + 1)); echo "FAIL: run --plot to a bad path ran the script"; else pass=$((pass + 1)); fi
 sc "boot --mem 64M\nswapon /dev/vda 64M\nt = spawn hog\nm = mmap t 60M\ntouch m write\nplot $tmp/mid-plot.svg"
 ok "plot in a scenario" "$KMM" run "$tmp/s.kmm"
 has "scenario plot says where" "plot: memory pressure drawn in $tmp/mid-plot.svg" "$tmp/out"

@@ -266,6 +266,18 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 	}
 	a->o.boot_opts = a->boot_opts;
 	a->o.after_boot = (const char *const *)a->after_boot;
+	if (a->o.plot_file) {
+		/* said now, not after the whole run: can the picture be written there? (a file made to see goes again) */
+		bool existed = access(a->o.plot_file, F_OK) == 0;
+		FILE *f = fopen(a->o.plot_file, "a");
+		if (!f) {
+			fprintf(stderr, "kmm: --plot %s: %s\n", a->o.plot_file, strerror(errno));
+			return 2;
+		}
+		fclose(f);
+		if (!existed)
+			unlink(a->o.plot_file);
+	}
 	if (want_file && optind == argc - 1) {
 		a->file = argv[optind];
 		return 0;
