@@ -249,8 +249,11 @@ static void free_line_falls(const char *profile)
 	cr_assert_gt(ys[np - 1], ys[0] + 20, "free pages of %s fell: from y %.1f to %.1f", top->name, ys[0], ys[np - 1]);
 	int nsw = line_ys(svg, "swap", "swap used", ys, 4096);
 	cr_assert_lt(ys[nsw - 1], ys[0], "swap use rose");
-	cr_assert_gt(count_of(svg, "class=\"span direct\""), 0, "direct reclaim ran");
-	cr_assert_gt(count_of(svg, "class=\"span kswapd\""), 0, "kswapd was woken");
+	/* reclaim ran - kswapd, direct reclaim or both, as the allocator's slow path chose */
+	unsigned long direct = count_of(svg, "class=\"span direct\""), kswapd = count_of(svg, "class=\"span kswapd\"");
+	cr_assert_gt(direct + kswapd, 0, "reclaim's runs are shaded");
+	if (vmstat_value("pgsteal_direct"))
+		cr_assert_gt(direct, 0, "direct reclaim stole pages: its runs are shaded");
 	free(svg);
 	task_exit(t);
 	cr_assert_eq(meminfo_value("SwapFree:"), meminfo_value("SwapTotal:"));
@@ -378,8 +381,10 @@ static unsigned long field_of(const char *line, const char *key)
 /*
  * Direct reclaim under a hog, traced: each vmscan event in 6.1's format,
  * begin and end paired, and the trace adds up to vmstat's counters -
- * Σ nr_reclaimed of direct_reclaim_end and of lru_shrink_inactive ==
- * pgsteal_direct, write_folio lines == pswpout.
+ * Σ nr_reclaimed of direct_reclaim_end == pgsteal_direct, of
+ * lru_shrink_inactive == pgsteal_direct + pgsteal_kswapd, write_folio
+ * lines == pswpout.  (While kswapd reclaims nothing of its own, every
+ * shrink is inside a direct reclaim.)
  */
 static void vmscan_events(const char *profile)
 {
@@ -387,6 +392,7 @@ static void vmscan_events(const char *profile)
 	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/buffer_size_kb", "65536"), 0);
 	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", "vmscan:*"), 0);
 	unsigned long steal0 = vmstat_value("pgsteal_direct"), out0 = vmstat_value("pswpout");
+	unsigned long ksteal0 = vmstat_value("pgsteal_kswapd");
 	unsigned long n = meminfo_value("MemFree:") / 4 * 5 / 4;
 	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
@@ -395,6 +401,7 @@ static void vmscan_events(const char *profile)
 	trace_set_current(NULL);
 	cr_assert_eq(kmm_trace_enable("vmscan", false), 0);
 	unsigned long steal = vmstat_value("pgsteal_direct") - steal0, pswpout = vmstat_value("pswpout") - out0;
+	unsigned long ksteal = vmstat_value("pgsteal_kswapd") - ksteal0;
 	cr_assert_gt(steal, 0);
 	char *tr = kmm_proc_read("sys/kernel/tracing/trace");
 	cr_assert_not_null(tr);
@@ -408,7 +415,7 @@ static void vmscan_events(const char *profile)
 		line += len + (nl ? 1 : 0);
 		if (l[0] == '#')
 			continue;
-		cr_assert_not_null(strstr(l, "hog-"), "TASK-PID is the task that reclaimed: %s", l);
+		cr_assert(strstr(l, "hog-") || strstr(l, "kswapd"), "TASK-PID is the task that reclaimed: %s", l);
 		const char *ev = strstr(l, ": mm_vmscan_");
 		cr_assert_not_null(ev, "only vmscan events: %s", l);
 		ev += 2;
@@ -421,7 +428,7 @@ static void vmscan_events(const char *profile)
 			reclaimed += strtoul(ev + 43, NULL, 10);
 			ends++;
 		} else if (!strncmp(ev, "mm_vmscan_lru_shrink_inactive: nid=0 nr_scanned=", 48)) {
-			cr_assert(depth == 1, "inside direct reclaim");
+			cr_assert(depth == 1 || ksteal, "inside direct reclaim while kswapd reclaims nothing");
 			static const char *const keys[] = { " nr_scanned=", " nr_reclaimed=", " nr_dirty=", " nr_writeback=",
 							    " nr_congested=", " nr_immediate=", " nr_activate_anon=",
 							    " nr_activate_file=", " nr_ref_keep=", " nr_unmap_fail=",
@@ -465,7 +472,7 @@ static void vmscan_events(const char *profile)
 	cr_assert_gt(isolates, 0);
 	cr_assert_gt(wakeups, 0);
 	cr_assert_eq(reclaimed, steal, "direct_reclaim_end's nr_reclaimed add up to pgsteal_direct");
-	cr_assert_eq(inactive_reclaimed, steal, "lru_shrink_inactive's too");
+	cr_assert_eq(inactive_reclaimed, steal + ksteal, "lru_shrink_inactive's add up to pgsteal_direct + pgsteal_kswapd");
 	cr_assert_eq(writes, pswpout, "a write_folio line per page written to swap");
 	free(tr);
 	task_exit(t);
