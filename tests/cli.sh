@@ -260,7 +260,7 @@ ok "run --plot" "$KMM" run --plot "$tmp/plot.svg" scenarios/swapon.kmm
 has "plot is an SVG" "</svg>" "$tmp/plot.svg"
 has "plot draws each zone" "Node 0, zone Normal: free pages and the watermarks" "$tmp/plot.svg"
 has "plot draws the LRU lists" "Node 0: the LRU lists" "$tmp/plot.svg"
-has "plot shades direct reclaim" "class=\"span direct\"" "$tmp/plot.svg"
+has "plot shades reclaim's runs" "class=\"span " "$tmp/plot.svg"
 if command -v xmllint >/dev/null 2>&1; then ok "plot is well-formed XML" xmllint --noout "$tmp/plot.svg"; fi
 status "run --plot to a bad path, said before the run" 2 "kmm: --plot $tmp/no/p.svg: No such file or directory" \
 	"$KMM" run --plot "$tmp/no/p.svg" scenarios/demo.kmm
