@@ -549,7 +549,7 @@ Test(plot, vmscan_enable_and_formats)
 	assert_machine_sane();
 }
 
-/* x86_64: unsigned long is 8 bytes, aligned to 8. */
+/* x86_64: unsigned long is 8 bytes, aligned to 8; the kmem events' formats too. */
 Test(plot, vmscan_formats_x86_64)
 {
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
@@ -564,6 +564,17 @@ Test(plot, vmscan_formats_x86_64)
 	free(f);
 	f = kmm_proc_read("sys/kernel/tracing/events/vmscan/mm_vmscan_write_folio/format");
 	cr_assert_not_null(strstr(f, "(((struct page *)vmemmap_base) + (REC->pfn))"), "%s", f);
+	free(f);
+	/* the kmem events have theirs too */
+	f = kmm_proc_read("sys/kernel/tracing/events/kmem/kmem_cache_alloc/format");
+	cr_assert_not_null(strstr(f, "\tfield:const void * ptr;\toffset:16;\tsize:8;\tsigned:0;\n"), "%s", f);
+	cr_assert_not_null(strstr(f, "\tfield:int node;\toffset:48;\tsize:4;\tsigned:1;\n"
+				     "\tfield:bool accounted;\toffset:52;\tsize:1;\tsigned:0;\n"),
+			   "%s", f);
+	cr_assert_not_null(strstr(f, ", REC->node, REC->accounted ? \"true\" : \"false\"\n"), "%s", f);
+	free(f);
+	f = kmm_proc_read("sys/kernel/tracing/events/kmem/kmem_cache_free/format");
+	cr_assert_not_null(strstr(f, "\tfield:__data_loc char[] name;\toffset:24;\tsize:4;\tsigned:0;\n"), "%s", f);
 	free(f);
 }
 

@@ -344,11 +344,13 @@ int trace_write_vmscan_enable(const char *val);
 #define TRACE_EVENT_FORMAT_DECLARE(id, name) void trace_show_format_##id(struct strbuf *sb);
 KMEM_EVENTS(TRACE_EVENT_ENABLE_DECLARE)
 VMSCAN_EVENTS(TRACE_EVENT_ENABLE_DECLARE)
+KMEM_EVENTS(TRACE_EVENT_FORMAT_DECLARE)
 VMSCAN_EVENTS(TRACE_EVENT_FORMAT_DECLARE)
 #undef TRACE_EVENT_ENABLE_DECLARE
 #undef TRACE_EVENT_FORMAT_DECLARE
-#define KMEM_EVENT_ENABLE_ENTRY(id, name) \
-	{ "sys/kernel/tracing/events/kmem/" name "/enable", trace_show_enable_##id, trace_write_enable_##id },
+#define KMEM_EVENT_ENABLE_ENTRY(id, name)                                                                 \
+	{ "sys/kernel/tracing/events/kmem/" name "/enable", trace_show_enable_##id, trace_write_enable_##id }, \
+	{ "sys/kernel/tracing/events/kmem/" name "/format", trace_show_format_##id, NULL },
 #define VMSCAN_EVENT_FILES_ENTRY(id, name)                                                                \
 	{ "sys/kernel/tracing/events/vmscan/" name "/enable", trace_show_enable_##id, trace_write_enable_##id }, \
 	{ "sys/kernel/tracing/events/vmscan/" name "/format", trace_show_format_##id, NULL },

@@ -53,10 +53,10 @@
  * by that much); writing buffer_size_kb starts new, empty rings (Linux
  * keeps what fits), the old ones kept until the machine goes since a hook
  * on another CPU may still be writing one; trace_clock= and per_cpu/ files are not modelled; events of
- * other systems are refused with Linux's boot warning.  The vmscan events
- * have their format files (events/vmscan/EVENT/format: the fields with 6.1's
- * offsets for the profile's word size, the print fmt with the flag tables'
- * values); the event IDs in them are kmm's own numbering.
+ * other systems are refused with Linux's boot warning.  Every event has
+ * its format file (events/SYSTEM/EVENT/format: the fields with 6.1's
+ * offsets for the profile's word size, the print fmt with the macros'
+ * values spelled out); the event IDs in them are kmm's own numbering.
  */
 #include "internal.h"
 
@@ -1047,7 +1047,7 @@ VMSCAN_EVENTS(TRACE_EVENT_ENABLE_FILE)
 
 /* ---- format files ------------------------------------------------------------------------------ */
 
-/* A field of an event's record as its format file describes it; size 0: unsigned long, the word */
+/* A field of an event's record as its format file describes it; size 0: the word (long, pointer, size_t) */
 struct format_field {
 	const char *type, *name;
 	unsigned char size;
@@ -1056,12 +1056,62 @@ struct format_field {
 #define F_INT(n) { "int", n, 4, true }
 #define F_UINT(n) { "unsigned int", n, 4, false }
 #define F_ULONG(n) { "unsigned long", n, 0, false }
+#define F_LONG(n) { "long", n, 0, true }
+#define F_PTR(n) { "const void *", n, 0, false }
+#define F_SIZE(n) { "size_t", n, 0, false }
+#define F_BOOL(n) { "bool", n, 1, false }
+#define F_STR(n) { "__data_loc char[]", n, 4, false }
 
+/*
+ * Each event's fields and print fmt.  The arguments spell out what 6.1's
+ * macros expand to: %G show_gfp_flags(REC->gfp_flags), %R
+ * show_reclaim_flags(REC->reclaim_flags), %P pfn_to_page(REC->pfn), %B
+ * pageblock_order, %A __GFP_ACCOUNT - with kmm's values.
+ */
+#define KMALLOC_FMT "call_site=%pS ptr=%p bytes_req=%zu bytes_alloc=%zu gfp_flags=%s node=%d accounted=%s"
+#define KMALLOC_ARGS "(void *)REC->call_site, REC->ptr, REC->bytes_req, REC->bytes_alloc, %G, REC->node, "
 static const struct {
 	struct format_field f[14];
 	const char *fmt;   /* the print fmt's format string */
-	const char *args;  /* its arguments: %G the gfp flags, %R the reclaim flags, %P pfn_to_page(REC->pfn) */
-} vmscan_formats[NR_TRACE_EVENTS] = {
+	const char *args;  /* its arguments */
+} event_formats[NR_TRACE_EVENTS] = {
+	[TRACE_KMEM_CACHE_ALLOC] = { { F_ULONG("call_site"), F_PTR("ptr"), F_SIZE("bytes_req"), F_SIZE("bytes_alloc"),
+				       F_ULONG("gfp_flags"), F_INT("node"), F_BOOL("accounted") },
+				     KMALLOC_FMT, KMALLOC_ARGS "REC->accounted ? \"true\" : \"false\"" },
+	[TRACE_KMALLOC] = { { F_ULONG("call_site"), F_PTR("ptr"), F_SIZE("bytes_req"), F_SIZE("bytes_alloc"),
+			      F_ULONG("gfp_flags"), F_INT("node") },
+			    KMALLOC_FMT,
+			    KMALLOC_ARGS "(1 && (REC->gfp_flags & (unsigned long)%A)) ? \"true\" : \"false\"" },
+	[TRACE_KFREE] = { { F_ULONG("call_site"), F_PTR("ptr") }, "call_site=%pS ptr=%p", "(void *)REC->call_site, REC->ptr" },
+	[TRACE_KMEM_CACHE_FREE] = { { F_ULONG("call_site"), F_PTR("ptr"), F_STR("name") }, "call_site=%pS ptr=%p name=%s",
+				    "(void *)REC->call_site, REC->ptr, __get_str(name)" },
+	[TRACE_MM_PAGE_FREE] = { { F_ULONG("pfn"), F_UINT("order") }, "page=%p pfn=0x%lx order=%d",
+				 "%P, REC->pfn, REC->order" },
+	[TRACE_MM_PAGE_FREE_BATCHED] = { { F_ULONG("pfn") }, "page=%p pfn=0x%lx order=0", "%P, REC->pfn" },
+	[TRACE_MM_PAGE_ALLOC] = { { F_ULONG("pfn"), F_UINT("order"), F_ULONG("gfp_flags"), F_INT("migratetype") },
+				  "page=%p pfn=0x%lx order=%d migratetype=%d gfp_flags=%s",
+				  "REC->pfn != -1UL ? %P : ((void *)0), REC->pfn != -1UL ? REC->pfn : 0, REC->order, "
+				  "REC->migratetype, %G" },
+	[TRACE_MM_PAGE_ALLOC_ZONE_LOCKED] = {
+		{ F_ULONG("pfn"), F_UINT("order"), F_INT("migratetype"), F_INT("percpu_refill") },
+		"page=%p pfn=0x%lx order=%u migratetype=%d percpu_refill=%d",
+		"REC->pfn != -1UL ? %P : ((void *)0), REC->pfn != -1UL ? REC->pfn : 0, REC->order, REC->migratetype, "
+		"REC->percpu_refill" },
+	[TRACE_MM_PAGE_PCPU_DRAIN] = { { F_ULONG("pfn"), F_UINT("order"), F_INT("migratetype") },
+				       "page=%p pfn=0x%lx order=%d migratetype=%d",
+				       "%P, REC->pfn, REC->order, REC->migratetype" },
+	[TRACE_MM_PAGE_ALLOC_EXTFRAG] = {
+		{ F_ULONG("pfn"), F_INT("alloc_order"), F_INT("fallback_order"), F_INT("alloc_migratetype"),
+		  F_INT("fallback_migratetype"), F_INT("change_ownership") },
+		"page=%p pfn=0x%lx alloc_order=%d fallback_order=%d pageblock_order=%d alloc_migratetype=%d "
+		"fallback_migratetype=%d fragmenting=%d change_ownership=%d",
+		"%P, REC->pfn, REC->alloc_order, REC->fallback_order, %B, REC->alloc_migratetype, "
+		"REC->fallback_migratetype, REC->fallback_order < %B, REC->change_ownership" },
+	[TRACE_RSS_STAT] = { { F_UINT("mm_id"), F_UINT("curr"), F_INT("member"), F_LONG("size") },
+			     "mm_id=%u curr=%d type=%s size=%ldB",
+			     "REC->mm_id, REC->curr, __print_symbolic(REC->member, {0, \"MM_FILEPAGES\"}, {1, "
+			     "\"MM_ANONPAGES\"}, {2, \"MM_SWAPENTS\"}, {3, \"MM_SHMEMPAGES\"}), REC->size" },
+
 	[TRACE_MM_VMSCAN_KSWAPD_SLEEP] = { { F_INT("nid") }, "nid=%d", "REC->nid" },
 	[TRACE_MM_VMSCAN_KSWAPD_WAKE] = { { F_INT("nid"), F_INT("zid"), F_INT("order") },
 					  "nid=%d order=%d", "REC->nid, REC->order" },
@@ -1144,7 +1194,7 @@ static const struct {
 #define TRACE_EVENT_ID_BASE 500 /* kmm's own: a real kernel numbers its events as it registers them */
 
 /*
- * events/vmscan/EVENT/format as 6.1 prints it: name, ID, the common fields,
+ * events/SYSTEM/EVENT/format as 6.1 prints it: name, ID, the common fields,
  * the event's fields at the offsets its struct has on the profile (an
  * unsigned long is the word; each field aligned to its size), and the
  * print fmt with the flag tables spelled out as values.
@@ -1157,14 +1207,14 @@ static void trace_show_format(struct strbuf *sb, enum trace_event_id ev)
 		      "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
 		      "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
 		      "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n");
-	for (const struct format_field *f = vmscan_formats[ev].f; f->type; f++) {
+	for (const struct format_field *f = event_formats[ev].f; f->type; f++) {
 		unsigned int size = f->size ? f->size : word;
 		off = (off + size - 1) / size * size;
 		sb_printf(sb, "\tfield:%s %s;\toffset:%u;\tsize:%u;\tsigned:%d;\n", f->type, f->name, off, size, f->is_signed);
 		off += size;
 	}
-	sb_printf(sb, "\nprint fmt: \"%s\", ", vmscan_formats[ev].fmt);
-	for (const char *a = vmscan_formats[ev].args; *a; a++) {
+	sb_printf(sb, "\nprint fmt: \"%s\", ", event_formats[ev].fmt);
+	for (const char *a = event_formats[ev].args; *a; a++) {
 		if (a[0] != '%' || !a[1]) {
 			sb_printf(sb, "%c", *a);
 			continue;
@@ -1186,6 +1236,12 @@ static void trace_show_format(struct strbuf *sb, enum trace_event_id ev)
 			sb_printf(sb, "%s", M->prof->flatmem ? "(mem_map + ((REC->pfn) - (0UL)))"
 							     : "(((struct page *)vmemmap_base) + (REC->pfn))");
 			break;
+		case 'B':
+			sb_printf(sb, "%d", M->prof->pageblock_order);
+			break;
+		case 'A':
+			sb_printf(sb, "%#x", (unsigned)__GFP_ACCOUNT);
+			break;
 		}
 	}
 	sb_printf(sb, "\n");
@@ -1196,6 +1252,7 @@ static void trace_show_format(struct strbuf *sb, enum trace_event_id ev)
 	{                                               \
 		trace_show_format(sb, TRACE_##id);      \
 	}
+KMEM_EVENTS(TRACE_EVENT_FORMAT_FILE)
 VMSCAN_EVENTS(TRACE_EVENT_FORMAT_FILE)
 #undef TRACE_EVENT_FORMAT_FILE
 
