@@ -431,6 +431,7 @@ struct kmm_machine {
 	unsigned long fault_around_bytes; /* a read fault maps the cached pages of this aligned window (mm/memory.c) */
 	struct kmm_fault_inject fault;    /* failslab and fail_page_alloc (mm/fault_inject.c) */
 	struct trace_array *trace;        /* the ring buffer and what enabled it; NULL until first used */
+	struct pressure_plot *plot;       /* the samples of mm/pressure_plot.c; NULL until the first */
 	u64 mem_map_phys;                 /* FLATMEM: where mem_map would put pfn 0's struct page (the trace's page=) */
 };
 
@@ -810,6 +811,17 @@ unsigned long list_lru_walk_one(struct list_lru *lru, int nid, list_lru_walk_cb 
 int rmap_walk_file_trylock(struct inode *inode, unsigned long index,
 			   int (*fn)(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr, void *arg),
 			   void *arg);
+
+/*
+ * The picture of memory pressure over time (mm/pressure_plot.c): reclaim
+ * says when kswapd and direct reclaim run (and the OOM killer when it
+ * kills); each call records the moment and takes a sample.  Any context
+ * that may take a mutex; nid: the node the event is about.
+ */
+enum plot_event { PLOT_KSWAPD_WAKE, PLOT_KSWAPD_SLEEP, PLOT_DIRECT_RECLAIM_BEGIN, PLOT_DIRECT_RECLAIM_END, PLOT_OOM };
+void plot_event(enum plot_event ev, int nid);
+void plot_init(void); /* at boot, once the zones are there: the sample store (a hook never allocates) */
+void plot_exit(void); /* at shutdown: the samples go */
 
 /* slab (mm/slab_common.c) */
 void kmem_cache_init(void);

@@ -1446,6 +1446,7 @@ static void machine_free(void)
 	free(M->memblock.reserved.regions);
 	free(M->cmdline);
 	trace_exit();
+	plot_exit();
 	sb_free(&M->log);
 	free(M);
 	M = NULL;
@@ -1685,6 +1686,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	vmalloc_init();
 	maple_tree_init(); /* start_kernel(): the maple_node cache (lib/maple_tree.c) */
 	trace_init(); /* after mm_init(), as start_kernel() calls it: trace_event= goes on */
+	plot_init();  /* the pressure picture's samples (mm/pressure_plot.c) */
 	/*
 	 * fork_init(): threads-max so that THREAD_SIZE stacks (8 KiB on i386,
 	 * 16 KiB on x86_64) take at most an eighth of RAM; init's

@@ -82,6 +82,8 @@
 #include <kmm/swap.h>
 #include <kmm/task.h>
 
+#include "trace/events.h"
+
 #define DEF_PRIORITY 12
 #define SWAP_CLUSTER_MAX 32UL
 
@@ -216,6 +218,8 @@ static unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *
 	}
 	list_splice(&skipped, src); /* the skipped pages go to the head of the list */
 	*nr_scanned = total_scan;
+	trace_mm_vmscan_lru_isolate(sc->reclaim_idx, (int)sc->order, nr_to_scan, total_scan, total_scan - scan, nr_taken,
+				    sc->may_unmap ? 0 : ISOLATE_UNMAPPED, lru);
 	return nr_taken;
 }
 
@@ -447,6 +451,7 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 				/* pageout: the write submitted; the scan after its completion frees the page */
 				page_set_flag(page, PG_reclaim);
 				swap_writepage(page);
+				trace_mm_vmscan_write_folio(page, false);
 				sim_charge(COST_PAGEOUT, 1);
 				(*nr_pageout)++;
 				if (page_flag(page, PG_writeback))
@@ -526,6 +531,11 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 	count_vm_events(PGACTIVATE, nr_activate);
 	count_vm_events(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
 	count_vm_events(file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
+	trace_mm_vmscan_lru_shrink_inactive(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_scanned, nr_reclaimed,
+					    (&(struct reclaim_stat){ .nr_pageout = (unsigned)nr_pageout,
+								     .nr_activate = { file ? 0 : (unsigned)nr_activate,
+										      file ? (unsigned)nr_activate : 0 } }),
+					    sc->priority, file);
 	return nr_reclaimed;
 }
 
@@ -544,7 +554,7 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 	unsigned long nr_scanned, nr_deactivate = 0;
 	lru_add_drain();
 	pthread_mutex_lock(&lruvec->lru_lock);
-	isolate_lru_pages(nr_to_scan, lruvec, &hold, &nr_scanned, sc, lru);
+	unsigned long nr_taken = isolate_lru_pages(nr_to_scan, lruvec, &hold, &nr_scanned, sc, lru);
 	pthread_mutex_unlock(&lruvec->lru_lock);
 	count_vm_events(PGREFILL, nr_scanned);
 	bool took = filemap_reclaim_lock();
@@ -569,6 +579,9 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 	putback_pages(lruvec, &active);
 	putback_pages(lruvec, &inactive);
 	count_vm_events(PGDEACTIVATE, nr_deactivate);
+	trace_mm_vmscan_lru_shrink_active(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_taken,
+					  nr_taken - nr_deactivate, nr_deactivate, nr_taken - nr_deactivate, sc->priority,
+					  is_file_lru(lru));
 }
 
 static unsigned long shrink_list(enum lru_list lru, unsigned long nr_to_scan, struct lruvec *lruvec,
@@ -770,12 +783,16 @@ unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, int highest_zonei
 		.may_writepage = true, /* !laptop_mode */
 	};
 	struct zonelist *zonelist = &NODE_DATA(preferred_nid)->node_zonelists[ZONELIST_FALLBACK];
+	trace_mm_vmscan_direct_reclaim_begin((int)order, sc.gfp_mask);
+	plot_event(PLOT_DIRECT_RECLAIM_BEGIN, preferred_nid);
 	unsigned long nr_reclaimed = do_try_to_free_pages(zonelist, &sc);
 	/* nothing freed, but writes on their way: wait for the disk (reclaim_throttle, VMSCAN_THROTTLE_WRITEBACK) */
 	if (!nr_reclaimed && swap_io_in_flight() && swap_io_wait())
 		nr_reclaimed = do_try_to_free_pages(zonelist, &(struct scan_control){
 			.nr_to_reclaim = SWAP_CLUSTER_MAX, .gfp_mask = gfp, .order = order, .priority = DEF_PRIORITY,
 			.reclaim_idx = highest_zoneidx, .may_unmap = true, .may_swap = true, .may_writepage = true });
+	trace_mm_vmscan_direct_reclaim_end(nr_reclaimed);
+	plot_event(PLOT_DIRECT_RECLAIM_END, preferred_nid);
 	return nr_reclaimed;
 }
 
@@ -879,7 +896,6 @@ static int kswapd_highest_zoneidx(pg_data_t *pgdat, int prev)
  */
 void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int highest_zoneidx)
 {
-	(void)gfp;
 	count_vm_event(KSWAPD_WAKE);
 	if (!managed_zone(zone))
 		return;
@@ -897,6 +913,7 @@ void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int highest
 	if (__atomic_load_n(&pgdat->kswapd_failures, __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES ||
 	    (pgdat_balanced(pgdat, (int)order, highest_zoneidx) && !pgdat_watermark_boosted(pgdat, highest_zoneidx)))
 		return;
+	trace_mm_vmscan_wakeup_kswapd(pgdat->node_id, highest_zoneidx, (int)order, gfp);
 	__atomic_store_n(&k->wake_pending, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&M->kswapd_wakes, 1, __ATOMIC_RELEASE);
 }
@@ -1009,6 +1026,8 @@ static void kswapd_begin_balance(pg_data_t *pgdat, struct kswapd *k)
 	__atomic_store_n(&pgdat->kswapd_order, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&pgdat->kswapd_highest_zoneidx, MAX_ZONE_TYPES, __ATOMIC_RELAXED);
 	kswapd_set_state(k, KSWAPD_RUNNING);
+	trace_mm_vmscan_kswapd_wake(pgdat->node_id, k->highest_zoneidx, k->alloc_order);
+	plot_event(PLOT_KSWAPD_WAKE, pgdat->node_id);
 	balance_begin(pgdat, k, k->alloc_order, k->highest_zoneidx);
 }
 
@@ -1024,6 +1043,7 @@ static void kswapd_try_to_sleep(pg_data_t *pgdat, struct kswapd *k)
 		k->nap_end = kmm_clock_ns() + 1000000000ULL / 10; /* schedule_timeout(HZ/10) */
 		/* a waker that found it running left its request; the nap's end or the next wake reads it */
 		kswapd_set_state(k, KSWAPD_NAPPING);
+		plot_event(PLOT_KSWAPD_SLEEP, pgdat->node_id);
 		return;
 	}
 	count_vm_event(KSWAPD_HIGH_WMARK_HIT_QUICKLY);
@@ -1044,6 +1064,7 @@ static void kswapd_wake_from(pg_data_t *pgdat, struct kswapd *k, bool woken)
 	} else if (state == KSWAPD_NAPPING) {
 		/* the nap is over: balanced still, sleep until woken */
 		if (prepare_kswapd_sleep(pgdat, k->reclaim_order, k->highest_zoneidx)) {
+			trace_mm_vmscan_kswapd_sleep(pgdat->node_id);
 			kswapd_set_state(k, KSWAPD_SLEEPING);
 			if (__atomic_exchange_n(&k->wake_pending, 0, __ATOMIC_ACQUIRE))
 				kswapd_wake_from(pgdat, k, true);

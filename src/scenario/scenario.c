@@ -1638,12 +1638,16 @@ static const struct command commands[] = {
 	  "HANDLE ==|!= NULL | VIEW [SECTION] FIELD OP NUMBER", "check a handle or a number in a view; fail the run if not", H_NONE },
 	{ "verify", cmd_verify, R_NONE, "", "", "run every validator (zones, caches, vmap areas, pkmap, tasks)", H_NONE },
 	{ "map", cmd_map, R_NONE, "", "FILE.svg", "draw physical memory frame by frame, by what each frame does", H_NONE },
+	{ "plot", cmd_plot, R_NONE, "", "FILE.svg",
+	  "draw memory pressure so far: free pages per zone and watermarks, LRU lists, swap, kswapd and direct reclaim",
+	  H_NONE },
 	{ "sysctl", cmd_sysctl, R_NONE, "*", "vm.NAME[=VALUE]", "read or set a /proc/sys/vm tunable", H_NONE },
 	{ "fail", cmd_fail, R_NONE, "*", "failslab|fail_page_alloc [FILE=VALUE]...",
 	  "inject allocation failures: write its sys/kernel/debug files (probability=10 times=-1 ...), or show them",
 	  H_NONE },
 	{ "trace", cmd_trace, R_NONE, "*", "on [EVENTS] | off [EVENTS] | clear",
-	  "record kmem: trace events (kmem:kmalloc,kmem:kfree ...; all of kmem by default) into sys/kernel/tracing/trace",
+	  "record kmem: and vmscan: trace events (kmem:kmalloc,vmscan ...; all of kmem by default) into "
+	  "sys/kernel/tracing/trace",
 	  H_NONE },
 	{ "repeat", cmd_repeat, R_NONE, "", "N [as I] { ... }", "run a block N times, I counting from 0", H_NONE },
 	{ "alloc_pages", cmd_alloc_pages, R_HANDLE, "order,node", "GFP [order=N] [node=N]",
@@ -1807,6 +1811,7 @@ static int run_stmts(struct kmm_scenario *sc, struct stmt *s, int n)
 			trace_set_current(NULL);
 			if (sc->booted)
 				sched_point(); /* between two commands, kswapd and the timers get their turn */
+			kmm_plot_sample(); /* the pressure picture's sample after each statement */
 			echo_log(sc);
 			if (!ret && (sc->o.trace || sc->o.results) && st->cmd->result == R_HANDLE) {
 				char name[SC_NAME_MAX];
@@ -1901,6 +1906,10 @@ int kmm_scenario_finish(struct kmm_scenario *sc)
 				fprintf(sc->err, "%s: %s\n", sc->name, why);
 				status = KMM_SCENARIO_USAGE;
 			}
+		}
+		if (sc->o.plot_file && plot_write(sc->o.plot_file, why, sizeof(why))) {
+			fprintf(sc->err, "%s: --plot %s\n", sc->name, why);
+			status = KMM_SCENARIO_USAGE;
 		}
 		int freed = 0;
 		for (int i = sc->nh - 1; i >= 0; i--)
