@@ -729,6 +729,9 @@ void lru_add_drain(void);                        /* this CPU's batches onto the 
 void lru_add_drain_all(void);                    /* every CPU's */
 void lru_cache_release(struct page *page);       /* its last reference went: off the LRU */
 void folio_rotate_reclaimable(struct page *page); /* written out for reclaim: to the inactive tail */
+bool folio_isolate_lru(struct page *page);       /* off its list, referenced; false if on none */
+void putback_lru_page(struct page *page);        /* ... and back, the reference dropped */
+void deactivate_page(struct page *page);         /* MADV_COLD: an active page to its inactive list */
 unsigned long lru_pages(enum lru_list lru);      /* Σ nodes */
 int lru_verify(char *why, size_t whylen);
 struct lruvec *page_lruvec(const struct page *page);
@@ -749,6 +752,7 @@ void mlock_page_drain_local(void);
 struct alloc_context;
 unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, int highest_zoneidx, int preferred_nid);
 void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int highest_zoneidx);
+unsigned long reclaim_pages(struct list_head *list); /* MADV_PAGEOUT: these isolated pages, now */
 void kswapd_run(pg_data_t *pgdat);      /* boot: the node's kswapd, asleep */
 void kswapd_stop(pg_data_t *pgdat);
 const char *kswapd_state_name(const pg_data_t *pgdat);

@@ -276,7 +276,11 @@ int task_mlock2(struct task_struct *t, unsigned long start, unsigned long len, i
 int task_munlock(struct task_struct *t, unsigned long start, unsigned long len);
 int task_mlockall(struct task_struct *t, int flags);
 int task_munlockall(struct task_struct *t);
-/* MADV_DONTNEED (drop the pages: they read back as zeros), MADV_NORMAL, MADV_WILLNEED */
+/*
+ * MADV_DONTNEED (drop the pages: they read back as zeros), MADV_NORMAL,
+ * MADV_WILLNEED, MADV_COLD (to the inactive list), MADV_PAGEOUT (reclaimed
+ * now: anonymous pages to swap): mm/madvise.c
+ */
 int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, int advice);
 
 /*

@@ -1215,45 +1215,6 @@ long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_le
 	return ret;
 }
 
-/* ---- madvise ---------------------------------------------------------------------------- */
-
-int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, int advice)
-{
-	struct mm_struct *mm = t ? t->mm : NULL;
-	if (!mm || (start & ~PAGE_MASK))
-		return -EINVAL;
-	if (advice != MADV_DONTNEED && advice != MADV_NORMAL && advice != MADV_WILLNEED)
-		return -EINVAL; /* the others are not modelled yet */
-	len = ALIGN(len, PAGE_SIZE);
-	unsigned long end = start + len;
-	if (end < start)
-		return -EINVAL;
-	if (!len)
-		return 0;
-	mmap_write_lock(mm);
-	int ret = 0;
-	unsigned long at = start;
-	struct vm_area_struct *v;
-	VMA_ITERATOR(vmi, mm, start);
-	while ((v = vma_next(&vmi)) && v->vm_start < end) {
-		if (v->vm_start > at)
-			ret = -ENOMEM; /* a hole: the rest is still advised, as Linux does */
-		if (advice == MADV_DONTNEED) {
-			if (v->vm_flags & VM_LOCKED) {
-				ret = -EINVAL;
-				break;
-			}
-			/* the pages go; private anonymous memory reads back as zeros */
-			zap_page_range(mm, max(v->vm_start, start), min(v->vm_end, end));
-		}
-		at = v->vm_end;
-	}
-	if (at < end && !ret)
-		ret = -ENOMEM;
-	mmap_write_unlock(mm);
-	return ret;
-}
-
 /* ---- brk ---------------------------------------------------------------------------------- */
 
 /*

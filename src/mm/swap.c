@@ -276,6 +276,48 @@ void lru_add_drain_all(void)
 
 /* ---- aging ------------------------------------------------------------------------------------ */
 
+/* folio_isolate_lru: off its list with a reference (PG_lru cleared); false if it is on none */
+bool folio_isolate_lru(struct page *page)
+{
+	struct lruvec *lruvec = page_lruvec(page);
+	bool taken = false;
+	pthread_mutex_lock(&lruvec->lru_lock);
+	if (page_flag(page, PG_lru)) {
+		page_clear_flag(page, PG_lru);
+		get_page(page);
+		lruvec_del_page(lruvec, page);
+		taken = true;
+	}
+	pthread_mutex_unlock(&lruvec->lru_lock);
+	return taken;
+}
+
+/* folio_putback_lru: an isolated page back through this CPU's batch, the isolation's reference dropped */
+void putback_lru_page(struct page *page)
+{
+	folio_add_lru(page);
+	put_page(page);
+}
+
+/*
+ * deactivate_page (MADV_COLD): an active page moves to the head of its
+ * inactive list, unreferenced (pgdeactivate).  6.1 batches these per CPU
+ * (lru_deactivate); kmm moves the page at once under lru_lock.
+ */
+void deactivate_page(struct page *page)
+{
+	struct lruvec *lruvec = page_lruvec(page);
+	pthread_mutex_lock(&lruvec->lru_lock);
+	if (page_flag(page, PG_lru) && page_flag(page, PG_active) && !page_flag(page, PG_unevictable)) {
+		lruvec_del_page(lruvec, page);
+		page_clear_flag(page, PG_active);
+		page_clear_flag(page, PG_referenced);
+		lruvec_add_page(lruvec, page);
+		count_vm_event(PGDEACTIVATE);
+	}
+	pthread_mutex_unlock(&lruvec->lru_lock);
+}
+
 /*
  * folio_rotate_reclaimable: a page reclaim wrote out (PG_reclaim), its
  * write done, goes to the tail of its inactive list so that the next scan

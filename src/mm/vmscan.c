@@ -796,6 +796,39 @@ unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, int highest_zonei
 	return nr_reclaimed;
 }
 
+/*
+ * reclaim_pages (MADV_PAGEOUT): isolated pages go through shrink_page_list
+ * at once, node by node, with their references as madvise left them
+ * (cleared); what is not freed goes back on its list.  Not counted as
+ * scanned or stolen, as 6.1 does not count them; pswpout counts.
+ */
+unsigned long reclaim_pages(struct list_head *list)
+{
+	unsigned long nr_reclaimed = 0;
+	while (!list_empty(list)) {
+		struct list_head node_list = LIST_HEAD_INIT(node_list);
+		int nid = page_to_nid(list_entry(list->next, struct page, lru));
+		struct list_head *pos, *n;
+		for (pos = list->next; pos != list; pos = n) {
+			n = pos->next;
+			struct page *page = list_entry(pos, struct page, lru);
+			if (page_to_nid(page) != nid)
+				continue;
+			page_clear_flag(page, PG_active);
+			list_move(pos, &node_list);
+		}
+		struct scan_control sc = {
+			.gfp_mask = GFP_KERNEL, .may_writepage = true, .may_unmap = true, .may_swap = true,
+			.priority = DEF_PRIORITY, .reclaim_idx = MAX_ZONE_TYPES - 1,
+		};
+		unsigned long nr_activate = 0, nr_pageout = 0;
+		nr_reclaimed += shrink_page_list(&node_list, &sc, &nr_activate, &nr_pageout);
+		count_vm_events(PGACTIVATE, nr_activate);
+		putback_pages(&NODE_DATA(nid)->__lruvec, &node_list);
+	}
+	return nr_reclaimed;
+}
+
 /* ---- kswapd ----------------------------------------------------------------------------------- */
 
 /*

@@ -1531,11 +1531,12 @@ static int cmd_mlockall(struct kmm_scenario *sc, struct stmt *st)
 	return syscall_result(sc, st, on ? task_mlockall(t->task, flags) : task_munlockall(t->task));
 }
 
-/* madvise: the advice Linux's names give (dontneed, normal, willneed) */
+/* madvise: the advice Linux's names give (dontneed, normal, willneed, cold, pageout) */
 static int cmd_madvise(struct kmm_scenario *sc, struct stmt *st)
 {
 	static const struct { const char *name; int advice; } advices[] = {
 		{ "normal", MADV_NORMAL }, { "willneed", MADV_WILLNEED }, { "dontneed", MADV_DONTNEED },
+		{ "cold", MADV_COLD },     { "pageout", MADV_PAGEOUT },
 	};
 	struct range_args r;
 	int go = range_args(sc, st, &r, true);
@@ -1548,7 +1549,7 @@ static int cmd_madvise(struct kmm_scenario *sc, struct stmt *st)
 		if (!strcmp(r.word->text, advices[i].name))
 			advice = advices[i].advice;
 	if (advice < 0)
-		return err_tok(sc, r.word, "expected normal, willneed or dontneed, not '%s'", r.word->text);
+		return err_tok(sc, r.word, "expected normal, willneed, dontneed, cold or pageout, not '%s'", r.word->text);
 	CHECKED(sc);
 	long ret = task_madvise(r.task, r.m->addr + r.off, (r.len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1), advice);
 	return syscall_result(sc, st, ret);
@@ -1698,7 +1699,7 @@ static const struct command commands[] = {
 	{ "mlockall", cmd_mlockall, R_NONE, "", "TASK [current] [future] [onfault]",
 	  "lock every mapping of a task now (current) and every later one (future); onfault: as pages fault in", H_NONE },
 	{ "munlockall", cmd_mlockall, R_NONE, "", "TASK", "unlock every mapping of a task, now and later", H_NONE },
-	{ "madvise", cmd_madvise, R_NONE, "", "REGION normal|willneed|dontneed [OFF LEN] [in TASK]",
+	{ "madvise", cmd_madvise, R_NONE, "", "REGION normal|willneed|dontneed|cold|pageout [OFF LEN] [in TASK]",
 	  "advise on a region's pages (dontneed drops them)", H_NONE },
 	{ "touch", cmd_touch, R_NONE, "", "REGION [OFF [LEN]] [read|write] [in TASK]",
 	  "access memory as the CPU would: page faults fill it in (write by default)", H_NONE },
