@@ -1105,7 +1105,7 @@ static void op_vma_call(void)
 	case 0: ret = task_munmap(t, addr, len); break;
 	case 1: ret = task_mprotect(t, addr, len, arg & 7 ? arg & 7 : arg); break;
 	case 2: ret = task_mremap(t, addr, len, arg2 & 0x7fffffff, arg & 3, task_addr(t)); break;
-	case 3: ret = task_madvise(t, addr, len, (int)(arg % 12) - 1); break;
+	case 3: ret = task_madvise(t, addr, len, arg & 0x80 ? 19 + (int)(arg % 4) : (int)(arg % 12) - 1); break;
 	case 4:
 		if (len > TOUCH_MAX && len < (1UL << 40))
 			len = TOUCH_MAX;

@@ -1155,7 +1155,7 @@ static void op_brk(struct stress_cpu *c)
 
 static void op_madvise(struct stress_cpu *c)
 {
-	static const int advice[] = { MADV_DONTNEED, MADV_NORMAL, MADV_WILLNEED };
+	static const int advice[] = { MADV_DONTNEED, MADV_NORMAL, MADV_WILLNEED, MADV_COLD, MADV_PAGEOUT };
 	unsigned long off, n;
 	unsigned int a = pick(&c->in, ARRAY_SIZE(advice));
 	struct region *r = pick_range(c, 256, &off, &n);
