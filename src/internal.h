@@ -782,6 +782,8 @@ struct address_space {
 	unsigned long nr_slots;  /* entries of pages[] */
 	unsigned long nrpages;   /* non-NULL entries */
 	struct xa_nodes *xa;     /* the radix_tree_node objects 6.1's xarray of these pages would use (filemap.c) */
+	unsigned long *shadows;  /* [nr_slots]: an evicted page's shadow entry where pages[] is NULL, else 0
+				    (mm/workingset.c); NULL until reclaim leaves the first */
 };
 struct inode {
 	unsigned long i_ino;     /* inode number (the disk's, or shmem's own) */

@@ -270,6 +270,7 @@ void folio_mark_accessed(struct page *page)
 		else
 			lru_cache_activate_page(page);
 		page_clear_flag(page, PG_referenced);
+		workingset_activation(page); /* the workingset clock moves (mm/workingset.c) */
 	}
 }
 
