@@ -194,30 +194,40 @@ static unsigned long area_inuse(struct swap_info_struct *si)
 	return n;
 }
 
-struct mm_list {
-	struct mm_struct **mm;
+struct pid_list {
+	int *pid;
 	int nr, cap;
 	bool nomem;
 };
 
-static void collect_mm(struct task_struct *t, void *arg)
+/* for_each_task's callback, under tasks_lock: only the pids (the mms are taken after, with their own locking) */
+static void collect_pid(struct task_struct *t, void *arg)
 {
-	struct mm_list *l = arg;
+	struct pid_list *l = arg;
 	if (l->nomem)
 		return;
 	if (l->nr == l->cap) {
 		int cap = l->cap ? 2 * l->cap : 16;
-		struct mm_struct **n = realloc(l->mm, (size_t)cap * sizeof(*n));
+		int *n = realloc(l->pid, (size_t)cap * sizeof(*n));
 		if (!n) {
 			l->nomem = true;
 			return;
 		}
-		l->mm = n;
+		l->pid = n;
 		l->cap = cap;
 	}
-	struct mm_struct *mm = get_task_mm(t);
-	if (mm)
-		l->mm[l->nr++] = mm;
+	l->pid[l->nr++] = t->pid;
+}
+
+/* unuse_mm on the mm of the task with pid, if it still lives (init_mm.mmlist's walk, mmget_not_zero) */
+static int unuse_pid(int pid, unsigned int type)
+{
+	struct task_struct *t = get_pid_task(pid);
+	struct mm_struct *mm = t ? get_task_mm(t) : NULL;
+	put_task_struct(t);
+	int ret = mm ? unuse_mm(mm, type) : 0;
+	mmput(mm);
+	return ret;
 }
 
 /*
@@ -234,15 +244,12 @@ static int try_to_unuse(struct swap_info_struct *si, unsigned int type)
 		unsigned long before = area_inuse(si);
 		if (!before)
 			return 0;
-		struct mm_list l = { NULL, 0, 0, false };
-		for_each_task(collect_mm, &l); /* the mms held, tasks_lock let go: reclaim takes it too */
+		struct pid_list l = { NULL, 0, 0, false };
+		for_each_task(collect_pid, &l); /* tasks_lock is let go before any page is read: reclaim takes it */
 		int ret = l.nomem ? -ENOMEM : 0;
-		for (int i = 0; i < l.nr; i++) {
-			if (!ret && area_inuse(si))
-				ret = unuse_mm(l.mm[i], type);
-			mmput(l.mm[i]);
-		}
-		free(l.mm);
+		for (int i = 0; i < l.nr && !ret && area_inuse(si); i++)
+			ret = unuse_pid(l.pid[i], type);
+		free(l.pid);
 		if (ret)
 			return ret;
 		for (unsigned long o = 1; o < si->max && area_inuse(si); o++) {
