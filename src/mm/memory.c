@@ -57,6 +57,10 @@
  * returns VM_FAULT_RETRY (Linux drops mmap_lock for the I/O) and runs
  * again, so it is two pgfaults, one pgmajfault if it missed the cache,
  * and one major fault of the task (maj_flt); any other is a minor one.
+ * A swap fault is major (one pgmajfault) when its page was not in the
+ * swap cache and had to be read, with its readahead window (swap_state.c);
+ * one that finds a page read ahead is minor.  swapoff brings an area's
+ * pages back through unuse_mm here, mapping each old and read-only.
  * Locking: the task's mmap_lock around the whole fault; the page cache's
  * lock nests inside it, the page lock (PG_locked) only in do_wp_page.
  */

@@ -31,11 +31,31 @@
  * drops that); it is free when both are gone.  The swap cache and the
  * I/O are mm/swap_state.c's.
  *
- * Not yet: swapoff of an area with slots in use (try_to_unuse: it is
- * refused with -EBUSY), swap files in the file store, more than
- * SWAP_MAP_MAX (62) holders of one slot (swap_count_continued).
+ * Each slot also keeps the shadow entry reclaim left when the page that
+ * was on it left the swap cache (mm/workingset.c); a slot that comes free
+ * drops it (clear_shadow_from_swap_cache).  An area is rotational (every
+ * disk kmm_swapon makes) or solid state (kmm_swapon_disk): while any
+ * rotational one is on (nr_rotate_swap), swap readahead goes by slot.
  *
- * Locking: swap_lock guards the table and every area's map and counters.
+ * swapoff, as 6.1's: the memory check (__vm_enough_memory in the default
+ * heuristic mode, which an area's own pages always pass), the area stops
+ * giving slots (SWP_WRITEOK off) and leaves SwapTotal/SwapFree, then
+ * try_to_unuse brings its pages back - every task's PTEs holding its
+ * slots (unuse_mm in memory.c, reading through the swap cache with
+ * readahead), then the pages still cached for its slots - and repeats
+ * while slots stay in use.  If a page cannot be had the area is put back
+ * (reinsert_swap_info) and swapoff fails with -ENOMEM; 6.1 would make
+ * the swapoff process the OOM victim (oom_origin) and fail with -EINTR,
+ * but kmm's caller is no task.  A pass that frees nothing fails with
+ * -EBUSY (a holder no task's page tables show, e.g. a bare slot held by
+ * the swap cache with no page: 6.1 would loop until a signal).
+ *
+ * Not yet: swap files in the file store, the SSD cluster allocator, more
+ * than SWAP_MAP_MAX (62) holders of one slot (swap_count_continued).
+ *
+ * Locking: swapon_mutex serialises swapoffs; swap_lock guards the table
+ * and every area's map, shadows and counters, and is taken inside
+ * mmap_lock, the page lock and swap_cache_lock.
  */
 #include "internal.h"
 
