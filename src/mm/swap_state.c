@@ -398,15 +398,19 @@ static struct page *read_swap_cache_async(swp_entry_t entry)
 	return page;
 }
 
-/* One neighbour read ahead: into the cache and marked, unless it was there (or no PTE wants its slot). */
-static void swap_readahead_one(swp_entry_t entry)
+/*
+ * One page of a readahead window: read into the cache unless it was
+ * there (or no PTE wants its slot); a neighbour (readahead) is marked and
+ * counted, the faulting page itself is not.
+ */
+static void swap_read_window_page(swp_entry_t entry, bool readahead)
 {
 	bool allocated;
 	struct page *page = __read_swap_cache_async(entry, &allocated);
 	if (!page)
 		return;
 	if (allocated)
-		swap_readpage(page, true);
+		swap_readpage(page, readahead);
 	put_page(page);
 }
 
@@ -460,19 +464,8 @@ static struct page *swap_cluster_readahead(swp_entry_t entry)
 			start++; /* slot 0 is the header */
 		if (max && end >= max)
 			end = max - 1;
-		for (unsigned long o = start; o <= end; o++) {
-			swp_entry_t e = swp_entry(swp_type(entry), o);
-			if (o == offset) {
-				bool allocated;
-				struct page *page = __read_swap_cache_async(e, &allocated);
-				if (page && allocated)
-					swap_readpage(page, false);
-				if (page)
-					put_page(page);
-			} else {
-				swap_readahead_one(e);
-			}
-		}
+		for (unsigned long o = start; o <= end; o++)
+			swap_read_window_page(swp_entry(swp_type(entry), o), o != offset);
 		lru_add_drain(); /* the new pages onto the LRU now */
 	}
 	return read_swap_cache_async(entry);
@@ -518,14 +511,11 @@ static struct page *swap_vma_readahead(swp_entry_t entry, struct vm_area_struct 
 	unsigned long nr = min(end - start, (unsigned long)SWAP_RA_PTE_CACHE_SIZE), at = fpfn - start;
 	for (unsigned long i = 0; i < nr; i++)
 		ptes[i] = pte_get(table, idx - at + i);
-	for (unsigned long i = 0; i < nr; i++) {
-		if (i == at || !is_swap_pte(ptes[i]))
-			continue;
-		swap_readahead_one(pte_to_swp_entry(ptes[i]));
-	}
-	struct page *page = read_swap_cache_async(entry);
-	lru_add_drain();
-	return page;
+	for (unsigned long i = 0; i < nr; i++)
+		if (is_swap_pte(ptes[i]))
+			swap_read_window_page(pte_to_swp_entry(ptes[i]), i != at);
+	lru_add_drain(); /* the new pages onto the LRU now */
+	return read_swap_cache_async(entry);
 }
 
 /*
