@@ -332,3 +332,67 @@ Test(swap_ra, swapoff_without_room_is_refused)
 	cr_assert_eq(kmm_swapoff("/dev/vda"), 0);
 	assert_machine_sane();
 }
+
+/*
+ * swapoff under load: CPU 0 writes and re-reads more memory than the
+ * machine has, over and over, checking every page, while CPU 1 turns a
+ * small high-priority area on and off under it - each swapoff reading
+ * back what reclaim just put there.  The data stays intact, and every
+ * swapoff either succeeds or is refused with the area left on.
+ */
+static struct task_struct *load_task;
+static int load_done;
+
+static void *load_or_swapoff(void *arg)
+{
+	int cpu = (int)(long)arg;
+	cr_assert_eq(kmm_cpu_enter(cpu), 0);
+	if (cpu == 0) {
+		cr_assert_eq(kmm_swapon("/dev/vda", 128UL << 20, 0), 0);
+		struct task_struct *t = task_create("load", 1000);
+		cr_assert_not_null(t);
+		unsigned long n = meminfo_value("MemFree:") / 4 * 3 / 2;
+		unsigned long a = hog(t, n);
+		__atomic_store_n(&load_task, t, __ATOMIC_RELEASE);
+		for (int pass = 1; pass <= 3; pass++) {
+			for (unsigned long i = 0; i < n; i++)
+				check_page(t, a, i, pass);
+			for (unsigned long i = 0; i < n; i++)
+				write_page(t, a, i, pass + 1);
+		}
+		__atomic_store_n(&load_done, 1, __ATOMIC_RELEASE);
+	} else {
+		while (!__atomic_load_n(&load_task, __ATOMIC_ACQUIRE))
+			sched_yield();
+		unsigned long offs = 0, refused = 0;
+		while (!__atomic_load_n(&load_done, __ATOMIC_ACQUIRE)) {
+			int ret = kmm_swapon("/dev/vdb", 16UL << 20, SWAP_FLAG_PREFER | 10);
+			cr_assert(ret == 0 || ret == -EBUSY, "swapon: %d", ret);
+			for (int k = 0; k < 2000 && !__atomic_load_n(&load_done, __ATOMIC_ACQUIRE); k++)
+				sched_yield(); /* reclaim fills it meanwhile */
+			ret = kmm_swapoff("/dev/vdb");
+			cr_assert(ret == 0 || ret == -ENOMEM || ret == -EBUSY, "swapoff: %d", ret);
+			if (ret)
+				refused++;
+			else
+				offs++;
+		}
+		cr_assert_gt(offs + refused, 0);
+	}
+	kmm_cpu_exit();
+	return NULL;
+}
+
+Test(swap_ra, swapoff_under_load)
+{
+	load_task = NULL;
+	load_done = 0;
+	run_on_cpus(2, 64ULL << 20, load_or_swapoff, NULL);
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	task_exit(load_task);
+	cr_assert_eq(meminfo_value("SwapFree:"), meminfo_value("SwapTotal:"), "every slot is free after exit");
+	kmm_swapoff("/dev/vdb"); /* if the last swapon left it on */
+	cr_assert_eq(kmm_swapoff("/dev/vda"), 0);
+	assert_machine_sane();
+}
