@@ -1240,6 +1240,12 @@ int filemap_verify(char *why, size_t whylen)
 		unsigned long n = 0;
 		for (unsigned long k = 0; k < m->nr_slots && !ret; k++) {
 			struct page *page = m->pages[k];
+			unsigned long shadow = m->shadows ? m->shadows[k] : 0;
+			if (shadow && (page || inode->shmem || !(shadow & 1))) { /* a shadow is a value entry where no page is */
+				snprintf(why, whylen, "%s: index %lu has shadow %#lx beside page %p", inode->path, k, shadow,
+					 (void *)page);
+				ret = -EINVAL;
+			}
 			if (!page)
 				continue;
 			n++;

@@ -583,7 +583,7 @@ void show_swaps(struct strbuf *sb)
 	pthread_mutex_unlock(&swap_lock);
 }
 
-/* Each area's in-use count is its map's, and the free count is the areas' sum. */
+/* Each area's in-use count is its map's, no free slot keeps a shadow, and the free count is the areas' sum. */
 int swapfile_verify(char *why, size_t whylen)
 {
 	pthread_mutex_lock(&swap_lock);
@@ -593,9 +593,17 @@ int swapfile_verify(char *why, size_t whylen)
 		struct swap_info_struct *si = swap_info[t];
 		if (!si)
 			continue;
-		unsigned long used = 0;
-		for (unsigned long o = 1; o < si->max; o++)
+		unsigned long used = 0, stale = 0;
+		for (unsigned long o = 1; o < si->max; o++) {
 			used += si->swap_map[o] != 0;
+			if (!si->swap_map[o] && si->shadow[o] && !stale)
+				stale = o;
+		}
+		if (stale) {
+			snprintf(why, whylen, "swap area %s: free slot %lu keeps a shadow entry", si->name, stale);
+			ret = -EINVAL;
+			break;
+		}
 		if (used != si->inuse_pages) {
 			snprintf(why, whylen, "swap area %s: %lu slots in use, its count says %lu", si->name, used,
 				 si->inuse_pages);
