@@ -258,6 +258,31 @@ Test(swap_ra, file_refault_distance)
 	assert_machine_sane();
 }
 
+/*
+ * A restore: pages that were active (read twice), deactivated by reclaim
+ * (PG_workingset) and evicted, read again soon while a larger active set
+ * still stands: activated and counted as restored.
+ */
+Test(swap_ra, file_restore)
+{
+	machine("i386", 0, true);
+	make_file("/work", 256);
+	make_file("/keep", 1024);
+	read_file("/work", 256);
+	read_file("/work", 256);
+	read_file("/keep", 1024);
+	read_file("/keep", 1024);
+	lru_add_drain_all();
+	evict_file("/work");
+	unsigned long a0 = activations_file(), r0 = vmstat_value("workingset_restore_file");
+	read_file("/work", 256);
+	cr_assert_eq(activations_file() - a0, 256, "all of it activated");
+	cr_assert_eq(vmstat_value("workingset_restore_file") - r0, 256, "and restored: it was active when evicted");
+	cr_assert_eq(kmm_file_unlink("/work"), 0);
+	cr_assert_eq(kmm_file_unlink("/keep"), 0);
+	assert_machine_sane();
+}
+
 /* ---- swapoff with pages in use ---------------------------------------------------------------------- */
 
 /*
