@@ -286,8 +286,9 @@ Test(swap_ra, file_restore)
 /* ---- swapoff with pages in use ---------------------------------------------------------------------- */
 
 /*
- * Half a region on swap, a child sharing its slots: swapoff reads every
- * page back into both, the data is intact, every slot is free and the
+ * Half a region on swap, a child sharing its slots, a quarter of it
+ * PROT_NONE: swapoff reads every page back into both (the PROT_NONE part
+ * as PROT_NONE entries), the data is intact, every slot is free and the
  * area is gone; nothing of it is left in the swap cache.
  */
 static void swapoff_brings_pages_back(const char *profile)
@@ -305,6 +306,11 @@ static void swapoff_brings_pages_back(const char *profile)
 	cr_assert_gt(swapped, n / 8, "%lu of %lu pages on swap", swapped, n);
 	struct task_struct *c = task_fork(t);
 	cr_assert_not_null(c);
+	/* the first quarter (the oldest: on swap) without access: its pages come back as PROT_NONE entries */
+	unsigned long q = n / 4, idx;
+	phys_addr_t table = user_pte_table(t->mm->pgd, a, false, &idx);
+	cr_assert(table && is_swap_pte(pte_get(table, idx)), "the first page is on swap");
+	cr_assert_eq(task_mprotect(t, a, q * PAGE_SIZE, PROT_NONE), 0);
 	cr_assert_eq(kmm_swapoff("/dev/vda"), 0);
 	cr_assert_eq(meminfo_value("SwapTotal:"), 0);
 	cr_assert_eq(meminfo_value("SwapFree:"), 0);
@@ -316,6 +322,9 @@ static void swapoff_brings_pages_back(const char *profile)
 	free(sw);
 	char why[256];
 	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	cr_assert(table && (pte_get(table, idx) & _PAGE_PROTNONE) && !(pte_get(table, idx) & _PAGE_PRESENT),
+		  "the first page is back, without access: %#llx", (unsigned long long)pte_get(table, idx));
+	cr_assert_eq(task_mprotect(t, a, q * PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
 	for (unsigned long i = 0; i < n; i++)
 		check_page(t, a, i, 1);
 	for (unsigned long i = 0; i < n; i += 7)

@@ -497,7 +497,8 @@ struct unuse_ctx {
  * unuse_pte_range for one PTE: a swap entry of the area gets its page,
  * through the swap cache (and readahead, as swapoff reads it), mapped
  * old and read-only as vm_page_prot maps a private page (a write then
- * decides in do_wp_page); the slot loses the PTE's hold, and the page
+ * decides in do_wp_page), or PROT_NONE in a VMA without access; the slot
+ * loses the PTE's hold, and the page
  * lets go of the slot if no other PTE holds it.  A slot that went
  * meanwhile is skipped; no page for it fails the walk with -ENOMEM.
  */
@@ -526,7 +527,10 @@ static void unuse_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
 	page_add_anon_rmap(page, c->vma, addr, swap_count(entry) == 1); /* the reference is the PTE's now */
 	mm_swapents_add(c->mm, -1);
 	swap_free(entry);
-	pte_set(table, idx, PFN_PHYS(page_to_pfn(page)) | (user_prot(c->vma->vm_flags, false) & ~(pteval_t)_PAGE_ACCESSED));
+	pteval_t e = PFN_PHYS(page_to_pfn(page)) | (user_prot(c->vma->vm_flags, false) & ~(pteval_t)_PAGE_ACCESSED);
+	if (!vma_is_accessible(c->vma)) /* PROT_NONE: vm_page_prot keeps the page but no access (change_pte_prot's) */
+		e = (e & ~(pteval_t)(_PAGE_PRESENT | _PAGE_RW)) | _PAGE_PROTNONE;
+	pte_set(table, idx, e);
 	try_to_free_swap(page);
 	unlock_page(page);
 }
