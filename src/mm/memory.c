@@ -60,7 +60,8 @@
  * A swap fault is major (one pgmajfault) when its page was not in the
  * swap cache and had to be read, with its readahead window (swap_state.c);
  * one that finds a page read ahead is minor.  swapoff brings an area's
- * pages back through unuse_mm here, mapping each old and read-only.
+ * pages back through unuse_mm here, mapping each old and read-only
+ * (PROT_NONE where the VMA allows no access).
  * Locking: the task's mmap_lock around the whole fault; the page cache's
  * lock nests inside it, the page lock (PG_locked) only in do_wp_page.
  */

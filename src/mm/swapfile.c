@@ -93,7 +93,7 @@ static struct swap_info_struct *swap_info[MAX_SWAPFILES];
 static int least_priority = -1;
 static long total_swap_pages, nr_swap_pages;
 static int nr_rotate_swap;   /* areas on rotational disks: swap readahead goes by slot then */
-static pthread_mutex_t swapon_mutex = PTHREAD_MUTEX_INITIALIZER; /* one swapoff (or swapon) at a time */
+static pthread_mutex_t swapon_mutex = PTHREAD_MUTEX_INITIALIZER; /* one swapoff at a time */
 
 unsigned long kmm_total_swap_pages(void)
 {
