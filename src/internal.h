@@ -317,7 +317,12 @@ struct kmm_cpu {
 	int lru_drain_pending;            /* ... for its LRU batches (lru_add_drain_all) */
 	struct folio_batch lru_add;       /* cpu_fbatches.lru_add: new pages for the LRU */
 	struct folio_batch lru_activate;  /* cpu_fbatches.activate: pages to move to an active list */
+	struct folio_batch mlock_fbatch;  /* mlock_pvec: pages to mlock (low bits tag them) or munlock */
 	unsigned long events[NR_VM_EVENT_ITEMS]; /* vm events counted on this CPU */
+	/* sim/clock.c: this CPU's work on the simulated clock, written by its owner only */
+	u64 work_ns;                      /* everything it did (the clock's part) */
+	u64 task_ns;                      /* ... for tasks, and their disk waits (kswapd's share follows it) */
+	u64 io_wait_ns;                   /* disk waits and idle time kswapd has not used yet */
 };
 
 struct kmm_machine {
@@ -407,10 +412,15 @@ struct kmm_machine {
 
 	/* the log */
 	struct strbuf log;
-	u64 clock_ns;                     /* simulated time (kmm_clock_advance) */
+	u64 clock_ns;                     /* idle time (kmm_clock_advance); the clock adds the CPUs' work */
+	u64 idle_ns;                      /* ... of it, the time tasks slept (kswapd's share counts it) */
+	u64 orphan_work_ns, orphan_task_ns, orphan_io_wait_ns; /* kmm_cpu's, for threads on no CPU (atomic) */
+	pthread_mutex_t timer_lock;       /* the thread running the timers (sim/clock.c) */
+	int kswapd_wakes;                 /* some kswapd may be awake: scheduling points look (atomic) */
 	u64 next_writeback_ns;            /* when the flusher's periodic work runs next */
 	int dirty_writeback_centisecs;    /* vm.dirty_writeback_centisecs: the flusher's period (0: off) */
 	int dirty_expire_centisecs;       /* vm.dirty_expire_centisecs: dirty data older than this is written */
+	int vfs_cache_pressure;           /* vm.vfs_cache_pressure: the store's dentries and inodes count as this % (mm/shrinker.c) */
 
 	u64 random_state;                 /* sim/random.c: the stream drawn from the seed */
 	struct ratelimit_state pfoom_rs;  /* "Huh VM_FAULT_OOM leaked out" (mm/memory.c) */
@@ -421,6 +431,7 @@ struct kmm_machine {
 	unsigned long fault_around_bytes; /* a read fault maps the cached pages of this aligned window (mm/memory.c) */
 	struct kmm_fault_inject fault;    /* failslab and fail_page_alloc (mm/fault_inject.c) */
 	struct trace_array *trace;        /* the ring buffer and what enabled it; NULL until first used */
+	struct pressure_plot *plot;       /* the samples of mm/pressure_plot.c; NULL until the first */
 	u64 mem_map_phys;                 /* FLATMEM: where mem_map would put pfn 0's struct page (the trace's page=) */
 };
 
@@ -562,6 +573,40 @@ static inline bool want_init_on_free(void)
 void report_meminit(void);
 void cpus_init(void);
 void cpus_exit(void);
+
+/*
+ * The simulated clock and what work costs on it (sim/clock.c).  sim_charge
+ * is called where the work is done (faults, reclaim), by whoever does it:
+ * a task, or kswapd in a scheduling point.
+ */
+enum sim_cost {
+	COST_FAULT, COST_CLEAR_PAGE, COST_COPY_PAGE, COST_LRU_SCAN, COST_RMAP_ONE, COST_UNMAP_ONE,
+	COST_SWAP_ALLOC, COST_PAGEOUT, COST_FREE_MAPPING, NR_SIM_COSTS
+};
+void sim_charge(enum sim_cost cost, unsigned long n);
+void sim_io_wait(u64 ns);               /* this task sleeps on the disk for ns */
+#define SWAP_READ_LATENCY_NS 100000ULL  /* one swap read request on the simulated disk */
+#define SWAP_READ_PAGE_NS 4000ULL       /* ... and each 4 KiB it transfers */
+/* kswapd's account with the scheduler: its share of the CPU (see clock.c) */
+struct sched_entity_kswapd {
+	u64 base_ns;                    /* sched_task_time() its share is counted from */
+	u64 used_ns;                    /* the CPU time it has used since then */
+	u64 idle_ns;                    /* disk-wait time it may use now without moving the clock */
+};
+u64 sched_task_time(void);
+u64 sched_take_io_wait(void);
+void sched_wake_entity(struct sched_entity_kswapd *k, bool long_sleep);
+s64 sched_entity_owed(const struct sched_entity_kswapd *k);
+bool sched_entity_preempts(const struct sched_entity_kswapd *k);
+void sched_enter_kswapd(struct sched_entity_kswapd *k);
+void sched_leave_kswapd(struct sched_entity_kswapd *k);
+bool current_is_kswapd(void);
+/* A scheduling point: no lock held; kswapd and the timers may run here. */
+void sched_point(void);
+void cond_resched(void);                /* inside kernel work: kswapd may run, the timers wait */
+void kswapd_sched_point(void);          /* mm/vmscan.c */
+bool kswapd_wants_to_run(void);         /* ... cheap: would a scheduling point here run a kswapd? */
+
 static inline void count_vm_events(enum vm_event_item item, unsigned long n)
 {
 	int cpu = kmm_this_cpu;
@@ -658,7 +703,14 @@ void reclaim_unlock_mm(struct mm_struct *mm, bool took);
 /* the swap cache and swap I/O (mm/swap_state.c) */
 bool page_in_swap_cache(const struct page *page);
 bool add_to_swap(struct page *page);
+/* swap writes (mm/page_io.c): submitted now, completed on the simulated disk's time */
 void swap_writepage(struct page *page);
+unsigned long swap_io_complete(void);   /* deliver the completions due by now */
+unsigned long swap_io_wait(void);       /* sleep until the oldest write completes */
+void swap_io_flush(void);               /* complete everything in flight now */
+unsigned long swap_io_in_flight(void);
+void swap_io_exit(void);
+void swap_cache_settle(void);           /* settling: unused swap-cache pages go, with their slots */
 bool remove_from_swap_cache(struct page *page);
 bool try_to_free_swap(struct page *page);
 void free_swap_and_cache(swp_entry_t entry);
@@ -668,9 +720,9 @@ void swap_setup(void);                  /* boot: vm.page-cluster for the machine
 extern int page_cluster;                /* vm.page-cluster: log2 of the swap readahead window */
 extern bool enable_vma_readahead;       /* /sys/kernel/mm/swap/vma_ra_enabled */
 struct vm_area_struct;
-/* a fault's swap-in: the cached page (*major false) or one read with its readahead window (*major true) */
+/* a fault's swap-in: the cached page (*major false) or one read with its readahead window (*major true; *nr_read pages read) */
 struct page *swapin_readahead(swp_entry_t entry, struct vm_area_struct *vma, unsigned long addr,
-			      phys_addr_t table, unsigned long idx, bool *major);
+			      phys_addr_t table, unsigned long idx, bool *major, unsigned long *nr_read);
 unsigned long swap_area_max(unsigned int type); /* an area's slots, header included (0: none) */
 bool swap_area_rotational(void);        /* any area on is a rotational disk (nr_rotate_swap) */
 void swap_shadow_set(swp_entry_t entry, unsigned long shadow); /* a shadow where the page left its slot */
@@ -695,12 +747,30 @@ void folio_mark_accessed(struct page *page);     /* mark_page_accessed */
 void lru_add_drain(void);                        /* this CPU's batches onto the lists */
 void lru_add_drain_all(void);                    /* every CPU's */
 void lru_cache_release(struct page *page);       /* its last reference went: off the LRU */
+void folio_rotate_reclaimable(struct page *page); /* written out for reclaim: to the inactive tail */
 unsigned long lru_pages(enum lru_list lru);      /* Σ nodes */
 int lru_verify(char *why, size_t whylen);
+struct lruvec *page_lruvec(const struct page *page);
+void lruvec_add_page(struct lruvec *lruvec, struct page *page); /* lruvec_add_folio (lru_lock held) */
+void lruvec_del_page(struct lruvec *lruvec, struct page *page); /* lruvec_del_folio (lru_lock held) */
+
+/* mlock and the unevictable list (mm/mlock.c) */
+bool page_evictable(const struct page *page);    /* not mlocked (kmm has no unevictable mappings) */
+void mlock_folio(struct page *page);             /* mlock a page on (or off for a moment) the LRU */
+void mlock_new_folio(struct page *page);         /* mlock a new page not yet on the LRU */
+void munlock_folio(struct page *page);           /* one mlock of the page less */
+void mlock_vma_page(struct page *page, struct vm_area_struct *vma);   /* mapped in vma: mlocked if it is VM_LOCKED */
+void munlock_vma_page(struct page *page, struct vm_area_struct *vma); /* unmapped from vma: munlocked if VM_LOCKED */
+void mlock_page_drain(int cpu);                  /* the CPU's mlock batch (mlock_page_drain_local/remote) */
+void mlock_page_drain_local(void);
 
 /* page reclaim (mm/vmscan.c) and its access to the page cache (mm/filemap.c) */
 struct alloc_context;
 unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, int highest_zoneidx, int preferred_nid);
+void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int highest_zoneidx);
+void kswapd_run(pg_data_t *pgdat);      /* boot: the node's kswapd, asleep */
+void kswapd_stop(pg_data_t *pgdat);
+const char *kswapd_state_name(const pg_data_t *pgdat);
 unsigned long zone_reclaimable_pages(struct zone *zone);
 void lru_note_cost(struct lruvec *lruvec, bool file, unsigned long nr_pages);
 extern int vm_swappiness;
@@ -709,10 +779,68 @@ void filemap_reclaim_unlock(bool took);
 struct inode *page_cache_inode(const struct page *page);
 void __set_page_dirty_locked(struct page *page);
 bool __remove_mapping(struct page *page);
+
+/* mm/shrinker.c: the shrinkers of slab caches (kmm/shrinker.h), and list_lru (mm/list_lru.c) */
+unsigned long shrink_slab(gfp_t gfp_mask, int nid, int priority); /* objects freed */
+void drop_slab_node(int nid);
+/* current->reclaim_state: slab pages freed while it is set count as reclaimed (slub's discard_slab adds them) */
+struct reclaim_state {
+	unsigned long reclaimed_slab; /* pages */
+};
+extern __thread struct reclaim_state *current_reclaim_state;
+/* set_task_reclaim_state: the new one, and the old one back */
+static inline struct reclaim_state *set_task_reclaim_state(struct reclaim_state *rs)
+{
+	struct reclaim_state *old = current_reclaim_state;
+	current_reclaim_state = rs;
+	return old;
+}
+/* vfs_pressure_ratio: a count of dentries and inodes as vm.vfs_cache_pressure weighs it */
+unsigned long vfs_pressure_ratio(unsigned long val);
+/*
+ * list_lru: a list of unused objects per node, oldest first, with its
+ * length; the user's lock guards it (the store's: filemap_lock), and
+ * list_lru_count reads the length without it.
+ */
+struct list_lru_one {
+	struct list_head list;    /* oldest at the head, added at the tail */
+	long nr_items;            /* entries of list (atomic for list_lru_count) */
+};
+struct list_lru {
+	struct list_lru_one node[MAX_NUMNODES];
+};
+enum lru_status {
+	LRU_REMOVED,       /* the callback took the item off (list_lru_isolate) */
+	LRU_REMOVED_RETRY, /* ... and the list may have changed: walk again from its head */
+	LRU_ROTATE,        /* referenced: to the tail, one more round */
+	LRU_SKIP,          /* busy: leave it where it is */
+	LRU_RETRY,         /* it changed what it holds (e.g. freed its pages): walk again from the head */
+};
+typedef enum lru_status (*list_lru_walk_cb)(struct list_head *item, struct list_lru_one *list, void *arg);
+void list_lru_init(struct list_lru *lru);
+bool list_lru_add(struct list_lru *lru, struct list_head *item, int nid); /* false: it was on already */
+bool list_lru_del(struct list_lru *lru, struct list_head *item, int nid); /* false: it was not on */
+void list_lru_isolate(struct list_lru_one *list, struct list_head *item);
+unsigned long list_lru_count_one(struct list_lru *lru, int nid);
+unsigned long list_lru_count(struct list_lru *lru); /* every node's */
+/* isolate(item) for up to *nr_to_walk items of node nid, oldest first; how many it removed */
+unsigned long list_lru_walk_one(struct list_lru *lru, int nid, list_lru_walk_cb isolate, void *arg,
+				unsigned long *nr_to_walk);
 /* the mms mapping an inode's page at index, with their mmap_lock tried (reclaim must not wait): see mmap.c */
 int rmap_walk_file_trylock(struct inode *inode, unsigned long index,
 			   int (*fn)(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr, void *arg),
 			   void *arg);
+
+/*
+ * The picture of memory pressure over time (mm/pressure_plot.c): reclaim
+ * says when kswapd and direct reclaim run (and the OOM killer when it
+ * kills); each call records the moment and takes a sample.  Any context
+ * that may take a mutex; nid: the node the event is about.
+ */
+enum plot_event { PLOT_KSWAPD_WAKE, PLOT_KSWAPD_SLEEP, PLOT_DIRECT_RECLAIM_BEGIN, PLOT_DIRECT_RECLAIM_END, PLOT_OOM };
+void plot_event(enum plot_event ev, int nid);
+void plot_init(void); /* at boot, once the zones are there: the sample store (a hook never allocates) */
+void plot_exit(void); /* at shutdown: the samples go */
 
 /* slab (mm/slab_common.c) */
 void kmem_cache_init(void);
@@ -774,6 +902,17 @@ int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new,
 struct task_struct;
 int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen);
 
+/* mm/mmap.c's range work, which mm/mlock.c shares with mprotect (mmap_lock held for writing) */
+int user_range(unsigned long start, unsigned long len, unsigned long *end); /* page-aligned start: *end, or -errno */
+int mm_range_check(struct mm_struct *mm, unsigned long start, unsigned long end,
+		   int (*check)(const struct vm_area_struct *, unsigned long), unsigned long arg);
+int mm_range_set_flags(struct mm_struct *mm, unsigned long start, unsigned long end,
+		       unsigned long (*newflags)(unsigned long old, unsigned long arg), unsigned long arg);
+/* mm/mlock.c's side of it */
+void mlock_vma_pages_range(struct vm_area_struct *vma, unsigned long start, unsigned long end, unsigned long newflags);
+int mlock_future_check(const struct task_struct *t, unsigned long vm_flags, unsigned long len); /* 0 or -EAGAIN */
+void mm_populate_range(struct task_struct *t, unsigned long start, unsigned long end); /* __mm_populate */
+
 /* mm/filemap.c: the page cache and the file store */
 struct inode;
 struct address_space {
@@ -803,7 +942,21 @@ struct inode {
 	void *dentry;            /* its dentry object (d_alloc_pseudo for shmem, d_alloc for a named one) */
 	void *i_security;        /* its lsm_inode_cache blob (security_inode_alloc) */
 	void *d_name_ext;        /* a named one's dentry's external name (kmalloc), if the name is too long to be inline */
+	/*
+	 * The store's LRUs of unused objects (mm/filemap.c, filemap_lock): a
+	 * dentry is on d_lru from the end of a use that left it unused
+	 * (i_count == 1: only the name holds the inode); the inode is on
+	 * i_lru once its dentry has gone, while it is clean (and on profiles
+	 * without highmem, has no page cached).  Entries whose object became
+	 * used again leave lazily, when the shrinker meets them.
+	 */
+	struct list_head d_lru;  /* on the store's dentry LRU (or empty) */
+	struct list_head i_lru;  /* on the store's inode LRU (or empty) */
+	unsigned int d_flags;    /* DCACHE_REFERENCED: used again while on d_lru, one more round */
+	unsigned int i_state;    /* I_REFERENCED: looked up again while on i_lru, one more round */
 };
+#define DCACHE_REFERENCED 0x40 /* include/linux/dcache.h */
+#define I_REFERENCED (1 << 8)  /* include/linux/fs.h */
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
 /* A file's readahead window (mm/readahead.c): [start, start + size), the last async_size of it read ahead. */
@@ -883,7 +1036,7 @@ void close_files(struct task_struct *t);
 void filemap_exit(void);
 int filemap_verify(char *why, size_t whylen);
 void drop_pagecache(void);
-/* drop_caches 2: the unused named files' dentries and inodes (mm/filemap.c) */
+/* every unused named file's dentry and inode, whatever the LRUs say (settling the usage; umount's way) */
 void shrink_dcache_icache(void);
 void wb_kupdate(void);
 

@@ -255,6 +255,21 @@ ok "map in a scenario" "$KMM" run "$tmp/s.kmm"
 has "scenario map says where" "map: physical memory drawn in $tmp/mid.svg" "$tmp/out"
 has "scenario map draws user pages" "fill=\"#1e88e5\"" "$tmp/mid.svg"
 
+# kmm run --plot: the picture of memory pressure over a run, and the scenario's plot command
+ok "run --plot" "$KMM" run --plot "$tmp/plot.svg" scenarios/swapon.kmm
+has "plot is an SVG" "</svg>" "$tmp/plot.svg"
+has "plot draws each zone" "Node 0, zone Normal: free pages and the watermarks" "$tmp/plot.svg"
+has "plot draws the LRU lists" "Node 0: the LRU lists" "$tmp/plot.svg"
+has "plot shades reclaim's runs" "class=\"span " "$tmp/plot.svg"
+if command -v xmllint >/dev/null 2>&1; then ok "plot is well-formed XML" xmllint --noout "$tmp/plot.svg"; fi
+status "run --plot to a bad path, said before the run" 2 "kmm: --plot $tmp/no/p.svg: No such file or directory" \
+	"$KMM" run --plot "$tmp/no/p.svg" scenarios/demo.kmm
+if [ -s "$tmp/out" ]; then fail=$((fail + 1)); echo "FAIL: run --plot to a bad path ran the script"; else pass=$((pass + 1)); fi
+sc "boot --mem 64M\nswapon /dev/vda 64M\nt = spawn hog\nm = mmap t 60M\ntouch m write\nplot $tmp/mid-plot.svg"
+ok "plot in a scenario" "$KMM" run "$tmp/s.kmm"
+has "scenario plot says where" "plot: memory pressure drawn in $tmp/mid-plot.svg" "$tmp/out"
+has "scenario plot draws swap" "Swap: in use" "$tmp/mid-plot.svg"
+
 # ---- failure injection: boot parameters, the fail command, kmm run --fail ----------------------
 ok "failslab= on the command line" "$KMM" boot -q --cmdline "failslab=1,10,0,-1" --show sys/kernel/debug/failslab/probability --show sys/kernel/debug/failslab/times
 has "failslab= sets probability and times" "$(printf '10\n-1')" "$tmp/out"

@@ -40,9 +40,9 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: kmm run [boot options] [--fail S]... [--proc-dir DIR] [--max-steps N] [-v] FILE\n"
-	      "                                                          (kmm run --help)\n"
-	      "       kmm shell [boot options] [--fail S]... [--proc-dir DIR] [--max-steps N] [-v]\n"
+	fputs("usage: kmm run [boot options] [--fail S]... [--proc-dir DIR] [--plot FILE.svg] [--max-steps N] [-v]\n"
+	      "               FILE                                       (kmm run --help)\n"
+	      "       kmm shell [boot options] [--fail S]... [--proc-dir DIR] [--plot FILE.svg] [--max-steps N] [-v]\n"
 	      "                                                          (kmm shell --help)\n"
 	      "       kmm replay [boot options] [--strict] [--proc-dir DIR] [--svg FILE] TRACE\n"
 	      "                                                          (kmm replay --help)\n"

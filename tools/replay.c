@@ -190,7 +190,7 @@ static void print_report(const char *path, const struct kmm_replay_stats *st, bo
 	printf("  replayed in %.3f s: %.2f million events/s (decompression and parsing included)\n", st->seconds,
 	       st->seconds > 0 ? (double)st->events / st->seconds / 1e6 : 0.0);
 	if (st->not_replayed)
-		printf("  %lu kmem events that allocate nothing of their own (page list moves, rss_stat): not replayed\n",
+		printf("  %lu events that allocate nothing of their own (page list moves, rss_stat, vmscan:): not replayed\n",
 		       st->not_replayed);
 	if (st->events)
 		printf("  trace time %.6f .. %.6f s (%.3f s)\n", (double)st->first_ts_ns / 1e9,

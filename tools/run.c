@@ -30,7 +30,7 @@ static const char run_help[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    kmm run [BOOT OPTIONS] [--seed N] [--fail SETTINGS]... [--proc-dir DIR]\n"
-	"            [--max-steps N] [-v] FILE\n"
+	"            [--plot FILE.svg] [--max-steps N] [-v] FILE\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Boots a machine (kmm boot's options; on the command line they come after\n"
@@ -70,6 +70,12 @@ static const char run_help[] =
 	"                                        kmalloc-64 active_objs); SECTION a zone or cache\n"
 	"    verify                              every validator\n"
 	"    map FILE.svg                        draw physical memory as it is now, frame by frame\n"
+	"    plot FILE.svg                       draw memory pressure from boot until now: free\n"
+	"                                        pages of each zone against its min/low/high\n"
+	"                                        watermarks, the LRU lists, swap in use, and when\n"
+	"                                        kswapd and direct reclaim ran, over the simulated\n"
+	"                                        clock (sampled after each statement and at each\n"
+	"                                        reclaim event)\n"
 	"    sysctl vm.NAME[=VALUE]              read or set a /proc/sys/vm tunable\n"
 	"    fail failslab|fail_page_alloc [FILE=VALUE]...\n"
 	"                                        inject allocation failures as Linux's\n"
@@ -93,7 +99,9 @@ static const char run_help[] =
 	"    touch M [OFF [LEN]] [read|write] [in T]     page faults fill it in\n"
 	"    write M OFF TEXT [in T]   mprotect M PROT [OFF LEN] [in T]\n"
 	"    munmap M [OFF LEN] [in T]\n"
-	"    mlock M [OFF LEN] [in T]            munlock M [OFF LEN] [in T]\n"
+	"    mlock M [OFF LEN] [onfault] [in T]  munlock M [OFF LEN] [in T]\n"
+	"                                        locked pages go on the unevictable list (Mlocked)\n"
+	"    mlockall T [current] [future] [onfault]     munlockall T\n"
 	"    swapon DEV SIZE [prio=N]            swapoff DEV\n"
 	"                                        a disk made swap space (/proc/swaps); pages\n"
 	"                                        are not swapped out yet\n"
@@ -108,10 +116,11 @@ static const char run_help[] =
 	"                                        the flusher's periodic writeback runs on time\n"
 	"    step [N]                            let N ticks pass (HZ=250: 4 ms each; 1 if no N)\n"
 	"    trace on [EVENTS] | trace off [EVENTS] | trace clear\n"
-	"                                        record kmem: trace events (kmem:kmalloc,\n"
-	"                                        kmem:kfree ...; all of kmem if none) into the\n"
-	"                                        view sys/kernel/tracing/trace, which kmm\n"
-	"                                        replay reads back; TASK-PID is the task the\n"
+	"                                        record kmem: and vmscan: trace events\n"
+	"                                        (kmem:kmalloc, kmem:kfree, vmscan for reclaim's\n"
+	"                                        ...; all of kmem if none) into the view\n"
+	"                                        sys/kernel/tracing/trace, which kmm replay\n"
+	"                                        reads back; TASK-PID is the task the\n"
 	"                                        statement names\n"
 	"    repeat N [as I] { ... }             N from 0 to 1000000\n"
 	"    help [COMMAND]                      list the commands, or describe one\n"
@@ -131,6 +140,8 @@ static const char run_help[] =
 	"                      failslab= and fail_page_alloc=<interval>,<probability>,\n"
 	"                      <space>,<times> in --cmdline\n"
 	"    --proc-dir DIR    at the end, before freeing, write every view as a file\n"
+	"    --plot FILE.svg   at the end, before freeing, draw memory pressure over the\n"
+	"                      run (the scenario's plot command, on everything it ran)\n"
 	"    --max-steps N     stop the script (a usage error) once it has run N\n"
 	"                      statements, counting each pass of a repeat's body; the\n"
 	"                      default 10000000 is seconds of work; 0: no limit\n"
@@ -147,6 +158,7 @@ static const char run_help[] =
 	"EXAMPLE\n"
 	"    kmm run scenarios/demo.kmm\n"
 	"    kmm run --profile x86_64 --mem 8G -v scenarios/process.kmm\n"
+	"    kmm run --plot pressure.svg scenarios/swapon.kmm\n"
 	"    kmm run --seed 3 --fail \"failslab probability=20 times=-1 ignore-gfp-wait=N\" \\\n"
 	"            --fail \"fail_page_alloc probability=20 times=-1 ignore-gfp-wait=N\n"
 	"            ignore-gfp-highmem=N min-order=0 verbose=0\" scenarios/demo.kmm\n";
@@ -157,7 +169,7 @@ static const char shell_help[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    kmm shell [BOOT OPTIONS] [--seed N] [--fail SETTINGS]... [--proc-dir DIR]\n"
-	"              [--max-steps N] [-v]\n"
+	"              [--plot FILE.svg] [--max-steps N] [-v]\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Reads statements of the scenario language (see kmm run --help) one line\n"
@@ -172,8 +184,8 @@ static const char shell_help[] =
 	"    no prompt.\n"
 	"\n"
 	"OPTIONS\n"
-	"    The boot options of kmm boot, --fail SETTINGS, --proc-dir DIR, -v/--trace\n"
-	"    and -h/--help as kmm run's; --max-steps N bounds the statements each line\n"
+	"    The boot options of kmm boot, --fail SETTINGS, --proc-dir DIR, --plot\n"
+	"    FILE.svg, -v/--trace and -h/--help as kmm run's; --max-steps N bounds the statements each line\n"
 	"    (or repeat block) runs (default 10000000, 0: no limit).\n"
 	"\n"
 	"EXIT STATUS\n"
@@ -202,6 +214,7 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 	static const struct option opts[] = {
 		BOOT_OPTIONS,
 		{ "proc-dir", required_argument, 0, 'o' },
+		{ "plot", required_argument, 0, 'P' },
 		{ "fail", required_argument, 0, 'f' },
 		{ "trace", no_argument, 0, 'v' },
 		{ "max-steps", required_argument, 0, 'S' },
@@ -231,6 +244,7 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 			break;
 		}
 		case 'o': a->o.proc_dir = optarg; break;
+		case 'P': a->o.plot_file = optarg; break;
 		case 'f':
 			if (a->o.nafter_boot == (int)(sizeof(a->after_boot) / sizeof(a->after_boot[0])) ||
 			    asprintf(&a->after_boot[a->o.nafter_boot], "fail %s", optarg) < 0) {
@@ -254,13 +268,25 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 	}
 	a->o.boot_opts = a->boot_opts;
 	a->o.after_boot = (const char *const *)a->after_boot;
+	if (a->o.plot_file) {
+		/* said now, not after the whole run: can the picture be written there? (a file made to see goes again) */
+		bool existed = access(a->o.plot_file, F_OK) == 0;
+		FILE *f = fopen(a->o.plot_file, "a");
+		if (!f) {
+			fprintf(stderr, "kmm: --plot %s: %s\n", a->o.plot_file, strerror(errno));
+			return 2;
+		}
+		fclose(f);
+		if (!existed)
+			unlink(a->o.plot_file);
+	}
 	if (want_file && optind == argc - 1) {
 		a->file = argv[optind];
 		return 0;
 	}
 	if (!want_file && optind == argc)
 		return 0;
-	fprintf(stderr, "usage: kmm %s [BOOT OPTIONS] [--fail SETTINGS]... [--proc-dir DIR] [--max-steps N] [-v]%s\n",
+	fprintf(stderr, "usage: kmm %s [BOOT OPTIONS] [--fail SETTINGS]... [--proc-dir DIR] [--plot FILE.svg] [--max-steps N] [-v]%s\n",
 		want_file ? "run" : "shell", want_file ? " FILE" : "");
 	if (optind < argc && (!want_file || optind < argc - 1))
 		fprintf(stderr, "kmm: unexpected argument \"%s\"\n", argv[want_file ? argc - 1 : optind]);

@@ -169,6 +169,17 @@ u64 kmm_clock_ns(void);
 int kmm_map_svg(FILE *out);
 
 /*
+ * The picture of memory pressure over time (kmm run --plot): free pages of
+ * each zone against its watermarks, the LRU lists, swap in use, and when
+ * kswapd and direct reclaim ran, over the simulated clock.  The machine
+ * samples itself at reclaim's events; kmm_plot_sample() adds a sample now
+ * (the scenario takes one after each statement).  kmm_plot_svg() draws
+ * everything sampled since boot, as SVG: 0 or -errno.
+ */
+void kmm_plot_sample(void);
+int kmm_plot_svg(FILE *out);
+
+/*
  * Checks (src/mm/debug.c).  kmm_verify() runs every validator - zones and
  * their counters, slab caches, vmap areas, the pkmap table, tasks, percpu chunks - and
  * returns 0, or -EINVAL with the first problem in why.

@@ -20,7 +20,10 @@
  *   free in the buddy allocator: page_type == PG_buddy, private == order,
  *                                lru linked on zone->free_area[order];
  *   reserved (memblock, holes): PG_reserved, refcount 1;
- *   allocated: refcount >= 1, owner's use of mapping/index/private.
+ *   allocated: refcount >= 1, owner's use of mapping/index/private;
+ *   on an LRU list: PG_lru, lru linked on the node's list - except the
+ *                unevictable one, which only counts its pages (as 6.1):
+ *                there lru.prev's room holds mlock_count instead.
  */
 #ifndef KMM_MM_TYPES_H
 #define KMM_MM_TYPES_H
@@ -77,7 +80,13 @@ struct page {
 	unsigned long flags;            /* node | zone | PG_* bits */
 	union {
 		struct {
-			struct list_head lru;   /* buddy free list, LRU, or owner list */
+			union {
+				struct list_head lru;   /* buddy free list, LRU, or owner list */
+				struct {                /* on the unevictable "list", which links nothing (mm/mlock.c) */
+					void *__filler;         /* kept NULL: even, so no tail page is seen */
+					unsigned int mlock_count; /* mlocks counted (it may undercount, never over) */
+				};
+			};
 			void *mapping;          /* address_space / anon_vma, later issues */
 			unsigned long index;    /* offset within mapping */
 			unsigned long private;  /* buddy: order; else owner's */

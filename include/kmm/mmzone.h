@@ -67,6 +67,8 @@ enum zone_watermarks {
 	X(NR_ZONE_INACTIVE_FILE, "nr_zone_inactive_file") \
 	X(NR_ZONE_ACTIVE_FILE, "nr_zone_active_file")     \
 	X(NR_ZONE_UNEVICTABLE, "nr_zone_unevictable")     \
+	X(NR_ZONE_WRITE_PENDING, "nr_zone_write_pending") \
+	X(NR_MLOCK, "nr_mlock")                         \
 	X(NR_FREE_CMA_PAGES, "nr_free_cma")
 #define NR_ZONE_LRU_BASE NR_ZONE_INACTIVE_ANON
 
@@ -88,7 +90,7 @@ enum lru_list {
 #define LRU_FILE 2
 
 struct lruvec {
-	struct list_head lists[NR_LRU_LISTS]; /* newest at the head */
+	struct list_head lists[NR_LRU_LISTS]; /* newest at the head; the unevictable one links nothing (6.1) */
 	long nr_pages[NR_LRU_LISTS];          /* pages on each (NR_INACTIVE_ANON ..., atomic for readers) */
 	pthread_mutex_t lru_lock;             /* the lists and PG_lru/PG_active of the pages on them */
 	unsigned long anon_cost, file_cost;   /* the I/O reclaim caused per type (lru_note_cost) */
@@ -127,7 +129,23 @@ struct lruvec {
 	X(PGSCAN_FILE, "pgscan_file")             \
 	X(PGSTEAL_ANON, "pgsteal_anon")           \
 	X(PGSTEAL_FILE, "pgsteal_file")           \
+	X(PGINODESTEAL, "pginodesteal")           \
+	X(SLABS_SCANNED, "slabs_scanned")         \
+	X(KSWAPD_INODESTEAL, "kswapd_inodesteal") \
+	X(KSWAPD_LOW_WMARK_HIT_QUICKLY, "kswapd_low_wmark_hit_quickly") \
+	X(KSWAPD_HIGH_WMARK_HIT_QUICKLY, "kswapd_high_wmark_hit_quickly") \
+	X(PAGEOUTRUN, "pageoutrun")               \
+	X(PGROTATED, "pgrotated")                 \
+	X(DROP_PAGECACHE, "drop_pagecache")       \
+	X(DROP_SLAB, "drop_slab")                 \
 	X(COMPACTSTALL, "compact_stall")          \
+	X(UNEVICTABLE_PGCULLED, "unevictable_pgs_culled")       \
+	X(UNEVICTABLE_PGSCANNED, "unevictable_pgs_scanned")     \
+	X(UNEVICTABLE_PGRESCUED, "unevictable_pgs_rescued")     \
+	X(UNEVICTABLE_PGMLOCKED, "unevictable_pgs_mlocked")     \
+	X(UNEVICTABLE_PGMUNLOCKED, "unevictable_pgs_munlocked") \
+	X(UNEVICTABLE_PGCLEARED, "unevictable_pgs_cleared")     \
+	X(UNEVICTABLE_PGSTRANDED, "unevictable_pgs_stranded")   \
 	X(SWAP_RA, "swap_ra")                     \
 	X(SWAP_RA_HIT, "swap_ra_hit")             \
 	X(KSWAPD_WAKE, "kswapd_wake")
@@ -236,8 +254,14 @@ typedef struct pglist_data {
 	long nr_page_table_pages;                 /* page-table pages from the buddy allocator (PageTable) */
 	long nr_kernel_stack;                     /* KiB of tasks' kernel stacks (NR_KERNEL_STACK_KB, atomic) */
 	long nr_swapcached;                       /* pages in the swap cache (NR_SWAPCACHE, atomic) */
+	long nr_writeback;                        /* pages being written out (NR_WRITEBACK, atomic) */
 	long nr_workingset[6];                    /* WORKINGSET_REFAULT_ANON .. _RESTORE_FILE events (atomic) */
 	struct lruvec __lruvec;                   /* the node's LRU lists (no memory cgroups: the only one) */
+	/* kswapd (mm/vmscan.c): what the allocator asked of it since it last looked (atomic) */
+	int kswapd_order;
+	int kswapd_highest_zoneidx;               /* MAX_ZONE_TYPES: nothing asked */
+	int kswapd_failures;                      /* balance_pgdat runs in a row that freed nothing */
+	struct kswapd *kswapd;                    /* the daemon's state (NULL before it starts) */
 } pg_data_t;
 
 static inline unsigned long zone_end_pfn(const struct zone *zone)

@@ -43,6 +43,7 @@ struct kmm_scenario_opts {
 	const char *const *after_boot; /* statements run right after the machine boots ("fail failslab probability=10") */
 	int nafter_boot;               /* entries of after_boot */
 	const char *proc_dir;          /* at the end, before freeing, write every /proc view here */
+	const char *plot_file;         /* at the end, before freeing, draw memory pressure since boot here (SVG) */
 	bool trace;                    /* echo each command, and describe the handle it set */
 	bool results;                  /* describe each handle a command sets (kmm shell) */
 	long max_steps;                /* stop (a usage error) after running this many statements; 0: no limit

@@ -44,6 +44,9 @@ struct anon_vma;
 #define VM_MAYSHARE 0x00000080UL
 #define VM_GROWSDOWN 0x00000100UL
 #define VM_LOCKED 0x00002000UL
+#define VM_IO 0x00004000UL         /* only while mlock_vma_pages_range walks: rmap must not mlock again */
+#define VM_LOCKONFAULT 0x00080000UL /* mlock2(MLOCK_ONFAULT), mlockall(MCL_ONFAULT): locked as faulted in */
+#define VM_LOCKED_CLEAR_MASK (~(VM_LOCKED | VM_LOCKONFAULT))
 #define VM_NORESERVE 0x00200000UL
 #define VM_ACCOUNT 0x00100000UL
 #define VM_STACK VM_GROWSDOWN
@@ -119,6 +122,7 @@ struct mm_struct {
 	unsigned long start_code, end_code, start_data, end_data;
 	unsigned long start_brk, brk, start_stack;
 	unsigned long total_vm, data_vm, exec_vm, stack_vm, locked_vm; /* pages */
+	unsigned long def_flags;        /* vm_flags every new VMA gets: VM_LOCKED(|VM_LOCKONFAULT) after mlockall(MCL_FUTURE) */
 	unsigned long hiwater_vm, hiwater_rss; /* peaks of total_vm and of the RSS */
 	struct file *exe_file;          /* the image task_exec_layout mapped */
 	phys_addr_t pgd;                /* the page directory (its kernel half is swapper_pg_dir's) */
@@ -251,9 +255,28 @@ long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_le
 		 unsigned long flags, unsigned long new_addr);
 int task_mprotect(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot);
 unsigned long task_brk(struct task_struct *t, unsigned long brk);
-/* VM_LOCKED on/off over a range; mlock faults it in and counts RLIMIT_MEMLOCK (root is exempt). */
+/*
+ * mm/mlock.c: VM_LOCKED on/off over a range; mlock faults it in and counts
+ * RLIMIT_MEMLOCK (root is exempt), its pages go to the unevictable list and
+ * are never swapped.  mlock2 takes MLOCK_ONFAULT (lock pages as they are
+ * faulted in, fault nothing now); mlockall MCL_CURRENT | MCL_FUTURE |
+ * MCL_ONFAULT; munlockall undoes both.  0 or -errno, as the system calls.
+ */
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
+#ifndef MCL_CURRENT
+#define MCL_CURRENT 1
+#define MCL_FUTURE 2
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
 int task_mlock(struct task_struct *t, unsigned long start, unsigned long len);
+int task_mlock2(struct task_struct *t, unsigned long start, unsigned long len, int flags);
 int task_munlock(struct task_struct *t, unsigned long start, unsigned long len);
+int task_mlockall(struct task_struct *t, int flags);
+int task_munlockall(struct task_struct *t);
 /* MADV_DONTNEED (drop the pages: they read back as zeros), MADV_NORMAL, MADV_WILLNEED */
 int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, int advice);
 

@@ -66,7 +66,8 @@ enum kmm_trace_parse_result {
 	KMM_TRACE_SKIP = 1,         /* a blank line or a "#" header line */
 	KMM_TRACE_UNKNOWN = 2,      /* a well-formed line of an event kmm does not know */
 	KMM_TRACE_NOT_REPLAYED = 3, /* a kmem event that allocates nothing of its own (mm_page_free_batched,
-				       mm_page_alloc_zone_locked, mm_page_pcpu_drain, mm_page_alloc_extfrag, rss_stat) */
+				       mm_page_alloc_zone_locked, mm_page_pcpu_drain, mm_page_alloc_extfrag, rss_stat),
+				       or a vmscan: event (reclaim's own account: mm_vmscan_*, mm_shrink_slab_*) */
 	KMM_TRACE_MALFORMED = -1,   /* not an event line, or a field is missing or bad: why says which */
 };
 
@@ -200,15 +201,21 @@ int kmm_replay_unusable_index(const struct kmm_replay_sample *s, unsigned int zo
  * The booted machine records the kmem: events in Linux 6.1's format:
  * kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc,
  * mm_page_free, mm_page_free_batched, mm_page_alloc_zone_locked,
- * mm_page_pcpu_drain, mm_page_alloc_extfrag, rss_stat.  They are enabled by
- * trace_event= on the command line, by the scenario's `trace on`, by writing
- * sys/kernel/tracing/set_event or events/kmem/EVENT/enable with
- * kmm_proc_write(), or here; the trace is read as the view
- * sys/kernel/tracing/trace, and kmm_replay reads it back.
+ * mm_page_pcpu_drain, mm_page_alloc_extfrag, rss_stat; and the vmscan:
+ * events of reclaim: mm_vmscan_kswapd_sleep, mm_vmscan_kswapd_wake,
+ * mm_vmscan_wakeup_kswapd, mm_vmscan_direct_reclaim_begin,
+ * mm_vmscan_direct_reclaim_end, mm_vmscan_lru_isolate,
+ * mm_vmscan_write_folio, mm_vmscan_lru_shrink_inactive,
+ * mm_vmscan_lru_shrink_active, mm_vmscan_node_reclaim_begin/end.  They are
+ * enabled by trace_event= on the command line, by the scenario's `trace
+ * on`, by writing sys/kernel/tracing/set_event or events/SYSTEM/enable or
+ * events/SYSTEM/EVENT/enable with kmm_proc_write(), or here; the trace is
+ * read as the view sys/kernel/tracing/trace, and kmm_replay reads it back
+ * (passing the vmscan events over).
  *
- * events: words separated by commas or blanks, each "kmem:EVENT", "kmem",
- * "kmem:*", "EVENT" or "*:EVENT", with a leading '!' to turn the event off
- * (NULL: the whole kmem system).
+ * events: words separated by commas or blanks, each "SYSTEM:EVENT",
+ * "SYSTEM", "SYSTEM:*", "EVENT" or "*:EVENT" (SYSTEM kmem or vmscan), with
+ * a leading '!' to turn the event off (NULL: the whole kmem system).
  */
 /* Parse events into the event bits to set and to clear; -EINVAL with the first unknown word in bad. */
 int kmm_trace_parse_events(const char *events, unsigned int *set, unsigned int *clear, char *bad, size_t badlen);

@@ -98,6 +98,20 @@ static inline void list_del(struct list_head *e)
 	e->next = e->prev = NULL;
 }
 
+/* Unlink and leave it an empty list of its own, so list_empty() tells it is on none. */
+static inline void list_del_init(struct list_head *e)
+{
+	__list_del_entry(e);
+	e->next = e->prev = e;
+}
+
+/* Off its list and onto the tail of another. */
+static inline void list_move_tail(struct list_head *e, struct list_head *head)
+{
+	__list_del_entry(e);
+	list_add_tail(e, head);
+}
+
 /* Off its list and onto the head of another. */
 static inline void list_move(struct list_head *e, struct list_head *head)
 {

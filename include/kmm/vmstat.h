@@ -43,6 +43,7 @@ enum node_stat_item {
 	NR_FILE_MAPPED,          /* page-cache pages some PTE maps (Mapped) */
 	NR_FILE_PAGES,           /* the page cache, shmem included (Cached) */
 	NR_FILE_DIRTY,           /* page-cache pages newer than the disk (Dirty) */
+	NR_WRITEBACK,            /* pages being written out (Writeback) */
 	NR_SHMEM,                /* shmem / shared anonymous pages (Shmem) */
 	NR_PAGETABLE,            /* page-table pages (PageTables) */
 	NR_SLAB_RECLAIMABLE_B,   /* pages of SLAB_RECLAIM_ACCOUNT slabs (SReclaimable) */

@@ -1415,6 +1415,7 @@ static void machine_free(void)
 	/* what gives pages back to the zones goes while they are there */
 	tasks_exit();
 	filemap_exit(); /* the files its tasks held, and the page cache */
+	swap_io_exit();  /* the writes in flight complete */
 	swap_cache_exit();
 	swapfile_exit(); /* the swap areas */
 	for (int n = 0; n < M->nr_nodes; n++) {
@@ -1425,6 +1426,7 @@ static void machine_free(void)
 			free(pgdat->node_zones[z].pageset);
 			pthread_mutex_destroy(&pgdat->node_zones[z].lock);
 		}
+		kswapd_stop(pgdat);
 		free(pgdat);
 		node_data[n] = NULL;
 	}
@@ -1444,6 +1446,7 @@ static void machine_free(void)
 	free(M->memblock.reserved.regions);
 	free(M->cmdline);
 	trace_exit();
+	plot_exit();
 	sb_free(&M->log);
 	free(M);
 	M = NULL;
@@ -1541,6 +1544,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	M->watermark_boost_factor = 15000;
 	M->dirty_writeback_centisecs = 500; /* the flusher wakes every 5 s */
 	M->dirty_expire_centisecs = 3000;   /* and writes what was dirtied 30 s ago */
+	M->vfs_cache_pressure = 100;        /* sysctl_vfs_cache_pressure (fs/dcache.c) */
 	M->next_writeback_ns = 5000000000ULL;
 	M->pfoom_rs = RATELIMIT_STATE_INIT;
 	M->printk_rs = RATELIMIT_STATE_INIT;
@@ -1682,6 +1686,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	vmalloc_init();
 	maple_tree_init(); /* start_kernel(): the maple_node cache (lib/maple_tree.c) */
 	trace_init(); /* after mm_init(), as start_kernel() calls it: trace_event= goes on */
+	plot_init();  /* the pressure picture's samples (mm/pressure_plot.c) */
 	/*
 	 * fork_init(): threads-max so that THREAD_SIZE stacks (8 KiB on i386,
 	 * 16 KiB on x86_64) take at most an eighth of RAM; init's

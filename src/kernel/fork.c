@@ -84,8 +84,9 @@
  *     dentry (and an external name, kmalloc-rcl-*, if its name is too
  *     long for d_iname), an ext4_inode_cache object and its lsm_inode_cache blob
  *     while it is in core: from its create or a lookup (open, stat,
- *     read, write) to its last reference, or until drop_caches 2 evicts
- *     it unused; a page-cache page of it that is written gets its
+ *     read, write) to its last reference, or until the store's shrinker
+ *     (mm/filemap.c) prunes them unused - the dentry first, the inode
+ *     when its dentry has gone; a page-cache page of it that is written gets its
  *     buffer_heads (alloc_page_buffers: GFP_NOFS | __GFP_ACCOUNT |
  *     __GFP_NOFAIL, one per 4 KiB block), freed when the page leaves
  *     the cache.
@@ -397,39 +398,58 @@ static void *dentry_external_name(const char *path, bool *ok)
 }
 
 /*
- * A named file's objects, in the order creating it takes them: its dentry
- * (d_alloc, in lookup_open) and its external name if it needs one, its
- * ext4_inode_info (ext4_alloc_inode) and the inode's LSM blob
- * (inode_init_always).
+ * A named file's objects, in the order a lookup takes them: its dentry
+ * (d_alloc, in lookup_open) and its external name if it needs one, then -
+ * unless the inode is still in core, its dentry alone having been pruned -
+ * its ext4_inode_info (ext4_alloc_inode) and the inode's LSM blob
+ * (inode_init_always).  0, or -ENOMEM with none of them taken.
  */
 int kobj_ext4_inode_alloc(struct inode *inode)
 {
-	bool named = false;
-	void *dentry = kobj_alloc(KOBJ_DENTRY);
-	void *ext = dentry ? dentry_external_name(inode->path, &named) : NULL;
-	void *obj = named ? kobj_alloc(KOBJ_EXT4_INODE) : NULL;
-	void *isec = obj ? security_inode_alloc() : NULL;
-	if (!isec) {
+	bool named = true;
+	void *dentry = NULL, *ext = NULL, *obj = NULL, *isec = NULL;
+	if (!inode->dentry) {
+		dentry = kobj_alloc(KOBJ_DENTRY);
+		ext = dentry ? dentry_external_name(inode->path, &named) : NULL;
+	}
+	bool ok = inode->dentry || (dentry && named);
+	if (ok && !inode->obj) {
+		obj = kobj_alloc(KOBJ_EXT4_INODE);
+		isec = obj ? security_inode_alloc() : NULL;
+		ok = isec;
+	}
+	if (!ok) {
 		kobj_free(KOBJ_EXT4_INODE, obj);
 		kfree(ext);
 		kobj_free(KOBJ_DENTRY, dentry);
 		return -ENOMEM;
 	}
-	inode->dentry = dentry;
-	inode->d_name_ext = ext;
-	inode->obj = obj;
-	inode->i_security = isec;
+	if (dentry) {
+		inode->dentry = dentry;
+		inode->d_name_ext = ext;
+	}
+	if (obj) {
+		inode->obj = obj;
+		inode->i_security = isec;
+	}
 	return 0;
 }
 
-/* evict's destroy_inode (the blob, then the inode), and the dentry's dput (its external name, then it) */
+/* dentry_free: the dentry's external name, then it (the inode stays in core) */
+void kobj_ext4_dentry_free(struct inode *inode)
+{
+	kfree(inode->d_name_ext);
+	kobj_free(KOBJ_DENTRY, inode->dentry);
+	inode->dentry = inode->d_name_ext = NULL;
+}
+
+/* evict's destroy_inode (the blob, then the inode), and the dentry's dput (its external name, then it), if there */
 void kobj_ext4_inode_free(struct inode *inode)
 {
 	security_inode_free(inode->i_security);
 	kobj_free(KOBJ_EXT4_INODE, inode->obj);
-	kfree(inode->d_name_ext);
-	kobj_free(KOBJ_DENTRY, inode->dentry);
-	inode->i_security = inode->obj = inode->dentry = inode->d_name_ext = NULL;
+	kobj_ext4_dentry_free(inode);
+	inode->i_security = inode->obj = NULL;
 }
 
 /*

@@ -131,10 +131,15 @@ void kobj_exec_end(struct task_struct *t, struct exec_kobjs *e, bool ok);
  */
 void *kobj_alloc_buffers(struct page *page);
 void kobj_free_buffers(void *head);
-/* the ext4 inode of a named file, its LSM blob and its dentry, all or none: 0 or -ENOMEM */
+/*
+ * A named file's dentry and its ext4 inode with its LSM blob: alloc takes
+ * those it lacks (0, or -ENOMEM with none taken), free gives all back;
+ * dentry_free only the dentry (the dcache shrinker's, mm/filemap.c).
+ */
 struct inode;
 int kobj_ext4_inode_alloc(struct inode *inode);
 void kobj_ext4_inode_free(struct inode *inode);
+void kobj_ext4_dentry_free(struct inode *inode);
 
 /* A task's objects but its mm: 0 or -ENOMEM (nothing kept); given back at exit, and at the last put. */
 int kobj_task_alloc(struct task_struct *t);

@@ -123,6 +123,7 @@ void kmm_usage_settle_raw(struct kmm_usage *u)
 {
 	deferred_init_wait();
 	lru_add_drain_all(); /* the batches' references first: then a cached page's only one is the cache's */
+	swap_cache_settle(); /* swap writes in flight end; cached pages nobody needs go */
 	kmm_sync();          /* the page cache is a cache too: written back, its clean pages dropped */
 	drop_pagecache();
 	shrink_dcache_icache(); /* and the dentries and inodes of files nobody uses */

@@ -39,13 +39,16 @@
  * a shmem_inode_cache object and a dentry (shmem_kernel_file_setup), in
  * simulated RAM (kernel/fork.c); open fails with -ENOMEM when one cannot
  * be had.  The store is an ext4 filesystem, mounted when its first file
- * is made (kobj_ext4_mount).  A named inode is in core - owns a dentry,
- * an ext4_inode_cache object and its LSM blob - from its create or any
- * lookup (open, stat, read, write: __inode_get_core, -ENOMEM without
- * them) until its last reference, or until drop_caches 2 (and settling
- * the usage) evicts it while nothing uses it: no file open, no page
- * cached (shrink_dcache_icache).  So: i_count > 1 or nrpages > 0 =>
- * in core.  A page of a named file gets its buffer_heads (page->private,
+ * is made (store_mount: kobj_ext4_mount, then the store's shrinker).  A
+ * named inode is in core - owns a dentry, an ext4_inode_cache object and
+ * its LSM blob - from its create or any lookup (open, stat, read, write:
+ * __inode_get_core, -ENOMEM without them) until its last reference, or
+ * until the store's shrinker (reclaim, drop_caches 2; see "the store's
+ * dentry and inode caches" below) prunes its dentry while no file is
+ * open, and then its inode while no page is cached; settling the usage
+ * evicts every unused one at once (shrink_dcache_icache).  So: i_count >
+ * 1 => the dentry in core, nrpages > 0 or a dentry => the inode in core.
+ * A page of a named file gets its buffer_heads (page->private,
  * PG_private) the first time it is written - kmm_file_pwrite, or a store
  * through a shared mapping (filemap_page_mkwrite, called by the fault
  * before the page is dirtied; -ENOMEM fails the fault as VM_FAULT_OOM
@@ -82,9 +85,12 @@
  * Counters, per node: nr_file_pages (shmem included), nr_shmem,
  * nr_file_dirty, nr_file_mapped (cache pages with a PTE); filemap_verify
  * recounts them.  Locking: filemap_lock guards the store, every
- * address_space and the page flags it uses; it nests inside mmap_lock.
- * Not modelled: read(2)'s readahead, the LRU (issue: reclaim), writeback in the
- * background, truncate of mapped pages other than by O_TRUNC.
+ * address_space and the page flags it uses, and the dentry and inode
+ * LRUs; it nests inside mmap_lock and inside shrinker_rwsem (the
+ * store's shrinker takes it; registering it happens outside it).
+ * Not modelled: read(2)'s readahead, writeback in the background,
+ * truncate of mapped pages other than by O_TRUNC, directories (so no
+ * parent dentries for the shrinker to free after their children).
  */
 #define _GNU_SOURCE /* PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP */
 #include "internal.h"
@@ -92,6 +98,7 @@
 #include "sim/ram.h"
 
 #include <kmm/fs.h>
+#include <kmm/shrinker.h>
 #include <kmm/slab.h>
 #include <kmm/task.h>
 
@@ -123,7 +130,7 @@ static void __page_mark_dirty(struct page *page)
 	__atomic_fetch_or(&page->flags, 1UL << PG_dirty, __ATOMIC_RELAXED); /* as set_bit: others read flags */
 	mod_node_page_state(page, nr_file_dirty, 1);
 	if (!inode->nr_dirty++)
-		inode->dirtied_when = M->clock_ns;
+		inode->dirtied_when = kmm_clock_ns();
 }
 
 static void __page_clear_dirty(struct page *page)
@@ -385,6 +392,8 @@ static int __add_to_page_cache(struct address_space *m, struct page *page, unsig
 	return 0;
 }
 
+static void __inode_add_lru(struct inode *inode, bool rotate);
+
 /* The page leaves the cache (no PTE maps it) and the cache's reference goes. */
 static void __delete_from_page_cache(struct page *page)
 {
@@ -411,6 +420,7 @@ static void __delete_from_page_cache(struct page *page)
 	page->mapping = NULL;
 	page->index = 0;
 	put_page(page);
+	__inode_add_lru(m->host, false); /* page_cache_delete: its last page gone, an unused inode may go */
 }
 
 /* Fill a new cache page from the disk; true if bytes came from it (a major fault's I/O). */
@@ -713,33 +723,237 @@ int filemap_page_mkwrite(struct page *page)
 	return err;
 }
 
-/* ---- inodes and files ------------------------------------------------------------------ */
+/* ---- the store's dentry and inode caches (filemap_lock held but where said) ---------------- */
 
 /*
- * iget: a named file's in-core objects (ext4 inode, its LSM blob, its
- * dentry) when a lookup finds them evicted; 0 or -ENOMEM.  shmem inodes
- * keep theirs for life.
+ * 6.1's super_block shrinker (fs/super.c) over the store's two LRUs of
+ * unused objects (fs/dcache.c, fs/inode.c), in kmm's terms: a named
+ * inode's "dentry count" is i_count - 1 (the name holds one reference,
+ * each struct file one more; Linux's files hold the dentry), and its
+ * Linux i_count is 1 while it has a dentry (the dentry holds the inode),
+ * else 0.
+ *
+ *   lookup (open, stat, read, write, create)  takes what is not in core:
+ *                                              the dentry, and the inode
+ *                                              if that went too
+ *   the use ends, i_count back to 1 (dput)     the dentry onto dentry_lru,
+ *                                              or DCACHE_REFERENCED if on it
+ *   dentry pruned (iput of the inode)          the inode onto inode_lru (if
+ *                                              clean and its cache may go),
+ *                                              or I_REFERENCED if on it
+ *   inode pruned (evict)                       its ext4_inode_cache object
+ *                                              and LSM blob freed
+ *
+ * super_cache_count: both lists' lengths on the node, weighed by
+ * vm.vfs_cache_pressure (0: the shrinker never runs).  super_cache_scan
+ * splits nr_to_scan between them in proportion, dentries first (they pin
+ * inodes), each walk oldest first: a used dentry (a file open) or inode
+ * (its dentry back, dirty pages) leaves its list; a referenced one loses
+ * the mark and goes round once more; an unused one is freed.  An unused
+ * inode with cached pages: with highmem (i386: CONFIG_HIGHMEM's
+ * mapping_shrinkable) its clean unmapped pages are invalidated
+ * (pginodesteal, kswapd_inodesteal; reclaimed pages of the reclaim) and
+ * the walk starts again; without highmem such an inode is not on the list
+ * at all, and comes onto it when its last page leaves the cache.  So an
+ * inode keeps its objects while it has pages, and a dentry while its file
+ * is open.  The scan gives up (SHRINK_STOP) for an allocation without
+ * __GFP_FS or made by this thread inside the store (trylock_super's place).
+ */
+static struct list_lru dentry_lru, inode_lru; /* sb->s_dentry_lru, sb->s_inode_lru */
+static struct shrinker sb_shrinker;             /* sb->s_shrink, registered at the store's mount */
+static pthread_mutex_t sb_shrinker_lock = PTHREAD_MUTEX_INITIALIZER; /* its registration; outside filemap_lock */
+
+/* the node of an object in simulated RAM (list_lru's page_to_nid(virt_to_page(item))) */
+static int obj_nid(const void *obj)
+{
+	return page_to_nid(virt_to_page(obj));
+}
+
+/* mapping_shrinkable: with highmem, always (lowmem may run out first); else only with no page cached */
+static bool mapping_shrinkable(const struct inode *inode)
+{
+	return (M->prof->zone_mask & (1u << ZONE_HIGHMEM)) || !inode->i_mapping.nrpages;
+}
+
+static void __d_lru_del(struct inode *inode)
+{
+	if (inode->dentry)
+		list_lru_del(&dentry_lru, &inode->d_lru, obj_nid(inode->dentry));
+}
+
+static void __i_lru_del(struct inode *inode)
+{
+	if (inode->obj)
+		list_lru_del(&inode_lru, &inode->i_lru, obj_nid(inode->obj));
+}
+
+/* __inode_add_lru: an inode nobody's dentry holds, clean, in core, onto the LRU; rotate: mark it if there */
+static void __inode_add_lru(struct inode *inode, bool rotate)
+{
+	if (inode->shmem || inode->unlinked || !inode->i_count || !inode->obj || inode->dentry || inode->nr_dirty ||
+	    !mapping_shrinkable(inode))
+		return;
+	if (!list_lru_add(&inode_lru, &inode->i_lru, obj_nid(inode->obj)) && rotate)
+		inode->i_state |= I_REFERENCED;
+}
+
+/* dput's retain_dentry: the use of a name ended with nobody else using it */
+static void __dput(struct inode *inode)
+{
+	if (inode->shmem || inode->unlinked || !inode->dentry || inode->i_count != 1)
+		return;
+	if (!list_lru_add(&dentry_lru, &inode->d_lru, obj_nid(inode->dentry)))
+		inode->d_flags |= DCACHE_REFERENCED;
+}
+
+/* invalidate_mapping_pages over the whole file: its clean pages no PTE maps and nobody holds; how many went */
+static unsigned long __invalidate_mapping_pages(struct inode *inode)
+{
+	struct address_space *m = &inode->i_mapping;
+	unsigned long n = 0;
+	for (unsigned long k = 0; k < m->nr_slots; k++) {
+		struct page *page = m->pages[k];
+		if (page && !PAGE_FLAG(page, PG_dirty) && !page_mapcount(page) && page_ref_count(page) == 1) {
+			__delete_from_page_cache(page);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* dentry_lru_isolate, and dentry_kill for the unused: the dentry goes, its inode is iput */
+static enum lru_status dentry_lru_isolate(struct list_head *item, struct list_lru_one *lru, void *arg)
+{
+	struct inode *inode = list_entry(item, struct inode, d_lru);
+	(void)arg;
+	if (inode->i_count > 1) { /* a file is open (or writeback holds it): off the list, until it is put */
+		list_lru_isolate(lru, item);
+		return LRU_REMOVED;
+	}
+	if (inode->d_flags & DCACHE_REFERENCED) {
+		inode->d_flags &= ~DCACHE_REFERENCED;
+		return LRU_ROTATE;
+	}
+	list_lru_isolate(lru, item);
+	kobj_ext4_dentry_free(inode);
+	__inode_add_lru(inode, true); /* iput_final */
+	return LRU_REMOVED;
+}
+
+static enum lru_status inode_lru_isolate(struct list_head *item, struct list_lru_one *lru, void *arg)
+{
+	struct inode *inode = list_entry(item, struct inode, i_lru);
+	(void)arg;
+	if (inode->dentry || inode->nr_dirty || !mapping_shrinkable(inode)) { /* used again: lazily off */
+		list_lru_isolate(lru, item);
+		return LRU_REMOVED;
+	}
+	if (inode->i_state & I_REFERENCED) {
+		inode->i_state &= ~I_REFERENCED;
+		return LRU_ROTATE;
+	}
+	if (inode->i_mapping.nrpages) { /* highmem: its page cache goes first, then look again */
+		unsigned long reap = __invalidate_mapping_pages(inode);
+		count_vm_events(current_is_kswapd() ? KSWAPD_INODESTEAL : PGINODESTEAL, reap);
+		if (current_reclaim_state)
+			current_reclaim_state->reclaimed_slab += reap;
+		return LRU_RETRY;
+	}
+	list_lru_isolate(lru, item);
+	kobj_ext4_inode_free(inode); /* evict: destroy_inode */
+	return LRU_REMOVED;
+}
+
+/* mult_frac(x, n, d): x * n / d without the overflow */
+static unsigned long mult_frac(unsigned long x, unsigned long n, unsigned long d)
+{
+	return x / d * n + x % d * n / d;
+}
+
+static unsigned long super_cache_count(struct shrinker *shrink, struct shrink_control *sc)
+{
+	(void)shrink;
+	unsigned long total = list_lru_count_one(&dentry_lru, sc->nid) + list_lru_count_one(&inode_lru, sc->nid);
+	return total ? vfs_pressure_ratio(total) : SHRINK_EMPTY;
+}
+
+static unsigned long super_cache_scan(struct shrinker *shrink, struct shrink_control *sc)
+{
+	(void)shrink;
+	if (!(sc->gfp_mask & __GFP_FS))
+		return SHRINK_STOP; /* the allocation may be the store's own */
+	if (!filemap_reclaim_lock())
+		return SHRINK_STOP; /* this thread is inside the store: the objects it works on must stay */
+	unsigned long inodes = list_lru_count_one(&inode_lru, sc->nid);
+	unsigned long dentries = list_lru_count_one(&dentry_lru, sc->nid);
+	unsigned long total = dentries + inodes + 1;
+	/* in proportion; at least one of each, so a shrinker asked for little still empties small lists */
+	unsigned long nr_dentries = mult_frac(sc->nr_to_scan, dentries, total) + 1;
+	unsigned long nr_inodes = mult_frac(sc->nr_to_scan, inodes, total) + 1;
+	unsigned long freed = list_lru_walk_one(&dentry_lru, sc->nid, dentry_lru_isolate, NULL, &nr_dentries);
+	freed += list_lru_walk_one(&inode_lru, sc->nid, inode_lru_isolate, NULL, &nr_inodes);
+	pthread_mutex_unlock(&filemap_lock);
+	return freed;
+}
+
+/* alloc_super's shrinker, registered when the store is first mounted (called without filemap_lock) */
+static int sb_shrinker_register(void)
+{
+	int err = 0;
+	pthread_mutex_lock(&sb_shrinker_lock);
+	if (!(sb_shrinker.flags & SHRINKER_REGISTERED)) {
+		list_lru_init(&dentry_lru);
+		list_lru_init(&inode_lru);
+		sb_shrinker = (struct shrinker){
+			.count_objects = super_cache_count,
+			.scan_objects = super_cache_scan,
+			.seeks = DEFAULT_SEEKS,
+			.batch = 1024,
+			.flags = SHRINKER_NUMA_AWARE | SHRINKER_MEMCG_AWARE,
+		};
+		err = register_shrinker(&sb_shrinker, "sb-%s", "ext4");
+	}
+	pthread_mutex_unlock(&sb_shrinker_lock);
+	return err;
+}
+
+/* the store's mount and its shrinker: 0 or -errno */
+static int store_mount(void)
+{
+	int err = kobj_ext4_mount();
+	return err ? err : sb_shrinker_register();
+}
+
+/*
+ * iget (and d_alloc): a named file's in-core objects that a lookup finds
+ * pruned - its dentry, and its inode if that went too; 0 or -ENOMEM.
+ * shmem inodes keep theirs for life.
  */
 static int __inode_get_core(struct inode *inode)
 {
-	if (inode->shmem || inode->obj)
+	if (inode->shmem || (inode->obj && inode->dentry))
 		return 0;
 	return kobj_ext4_inode_alloc(inode);
 }
 
 /*
- * drop_caches 2, or memory being settled: the dentries and inodes of named
- * files nobody uses - no file open, no page cached (prune_icache would
- * have dropped clean pages first) - are freed; the file stays on the disk
- * and the next lookup reads its inode in again.
+ * Settling the usage (and tests): the dentries and inodes of named files
+ * nobody uses - no file open, no page cached - are freed whatever their
+ * LRUs' order and marks, as umount's shrink_dcache_sb and evict_inodes
+ * would; the file stays on the disk and the next lookup reads its inode
+ * in again.  vm.drop_caches 2 goes through the shrinker instead.
  */
 void shrink_dcache_icache(void)
 {
 	pthread_mutex_lock(&filemap_lock);
 	for (int i = 0; i < nr_store; i++) {
 		struct inode *inode = store[i];
-		if (inode->obj && inode->i_count == 1 && !inode->i_mapping.nrpages)
+		if (inode->obj && inode->i_count == 1 && !inode->i_mapping.nrpages) {
+			__d_lru_del(inode);
+			__i_lru_del(inode);
+			inode->d_flags = inode->i_state = 0;
 			kobj_ext4_inode_free(inode);
+		}
 	}
 	pthread_mutex_unlock(&filemap_lock);
 }
@@ -755,15 +969,24 @@ static struct inode *inode_alloc(const char *path, bool shmem)
 	inode->shmem = shmem;
 	inode->i_mapping.host = inode;
 	inode->i_count = 1;
+	INIT_LIST_HEAD(&inode->d_lru);
+	INIT_LIST_HEAD(&inode->i_lru);
 	list_add_tail(&inode->i_list, &all_inodes);
 	return inode;
 }
 
-/* The last reference went: write dirty pages back if the file still has a name, then free it all. */
+/*
+ * A reference goes: back to the name's alone, the dentry is unused (dput);
+ * the last, and the file is freed with its pages (it has no name by then).
+ */
 static void __iput(struct inode *inode)
 {
-	if (--inode->i_count)
+	if (--inode->i_count) {
+		__dput(inode);
 		return;
+	}
+	__d_lru_del(inode);
+	__i_lru_del(inode);
 	struct address_space *m = &inode->i_mapping;
 	for (unsigned long i = 0; i < m->nr_slots; i++)
 		if (m->pages[i])
@@ -857,6 +1080,15 @@ static int check_path(const char *path)
 	return 0;
 }
 
+/* The name goes (d_delete): off the LRUs, never on them again; its users keep the file until they put it. */
+static void __store_unlink(struct inode *inode)
+{
+	__d_lru_del(inode);
+	__i_lru_del(inode);
+	inode->unlinked = true;
+	__iput(inode);
+}
+
 /* A new empty file under path, replacing any old one (whose users keep it, as after rename(2)). */
 static struct inode *__store_create(const char *path, int *err)
 {
@@ -883,8 +1115,7 @@ static struct inode *__store_create(const char *path, int *err)
 	}
 	int old = __store_index(path);
 	if (old >= 0) {
-		store[old]->unlinked = true;
-		__iput(store[old]);
+		__store_unlink(store[old]);
 		store[old] = inode;
 	} else {
 		store[nr_store++] = inode;
@@ -912,7 +1143,7 @@ int kmm_file_create(const char *path, const void *data, unsigned long size)
 		return err;
 	if (!M)
 		return -ENODEV;
-	if ((err = kobj_ext4_mount()))
+	if ((err = store_mount()))
 		return err;
 	pthread_mutex_lock(&filemap_lock);
 	struct inode *inode = __store_create(path, &err);
@@ -922,6 +1153,7 @@ int kmm_file_create(const char *path, const void *data, unsigned long size)
 			memcpy(inode->disk, data, size);
 		if (!err)
 			inode->i_size = size;
+		__dput(inode);
 	}
 	pthread_mutex_unlock(&filemap_lock);
 	return err;
@@ -940,8 +1172,7 @@ int kmm_file_unlink(const char *path)
 		struct inode *inode = store[i];
 		memmove(&store[i], &store[i + 1], (size_t)(nr_store - i - 1) * sizeof(*store));
 		nr_store--;
-		inode->unlinked = true;
-		__iput(inode);
+		__store_unlink(inode);
 	}
 	pthread_mutex_unlock(&filemap_lock);
 	return err;
@@ -996,7 +1227,7 @@ struct file *filemap_open(const char *path, int flags, int *err)
 		return NULL;
 	}
 	unsigned int mode = (acc != O_WRONLY ? FMODE_READ : 0) | (acc != O_RDONLY ? FMODE_WRITE : 0);
-	if ((flags & O_CREAT) && (*err = kobj_ext4_mount()))
+	if ((flags & O_CREAT) && (*err = store_mount()))
 		return NULL;
 	void *fobj, *fsec; /* path_openat takes the file first, then looks the name up (and creates it) */
 	if (!file_objs_alloc(&fobj, &fsec)) {
@@ -1021,6 +1252,8 @@ struct file *filemap_open(const char *path, int flags, int *err)
 	} else if (!(f = __file_alloc(inode, mode, fobj, fsec))) { /* it gives them back if it fails */
 		*err = -ENOMEM;
 	}
+	if (inode && !f)
+		__dput(inode); /* the lookup's use ends here */
 	bool truncate = f && (flags & O_TRUNC) && (mode & FMODE_WRITE) && inode->i_size;
 	pthread_mutex_unlock(&filemap_lock);
 	if (truncate) {
@@ -1069,6 +1302,8 @@ long kmm_file_pread(const char *path, void *buf, unsigned long len, unsigned lon
 		done += (long)n;
 		off += n;
 	}
+	if (inode)
+		__dput(inode);
 	pthread_mutex_unlock(&filemap_lock);
 	return done;
 }
@@ -1102,6 +1337,8 @@ long kmm_file_pwrite(const char *path, const void *buf, unsigned long len, unsig
 		off += n;
 		inode->i_size = max(inode->i_size, off);
 	}
+	if (inode)
+		__dput(inode);
 	pthread_mutex_unlock(&filemap_lock);
 	return done;
 }
@@ -1117,6 +1354,22 @@ static void mkclean_vma(struct mm_struct *mm, struct vm_area_struct *vma, void *
 static void unmap_beyond(struct mm_struct *mm, struct vm_area_struct *vma, void *arg)
 {
 	zap_page_range(mm, vma->vm_start, vma->vm_end);
+}
+
+/*
+ * Writeback's reference goes: a clean inode whose dentry went may be
+ * pruned now (inode_sync_complete's inode_add_lru); a dentry the shrinker
+ * took off its list while writeback held the file goes back on it.
+ */
+static void __writeback_iput(struct inode *inode)
+{
+	if (inode->i_count == 1 || inode->unlinked) {
+		__iput(inode);
+		return;
+	}
+	if (--inode->i_count == 1 && inode->dentry && list_empty(&inode->d_lru))
+		list_lru_add(&dentry_lru, &inode->d_lru, obj_nid(inode->dentry));
+	__inode_add_lru(inode, false);
 }
 
 /*
@@ -1155,7 +1408,7 @@ static void writeback_inodes(u64 older_than)
 			__page_clear_dirty(page);
 			count_vm_events(PGPGOUT, PAGE_SIZE >> 10); /* KiB, as /proc/vmstat shows them */
 		}
-		__iput(inode);
+		__writeback_iput(inode);
 		pthread_mutex_unlock(&filemap_lock);
 	}
 	free(snap);
@@ -1175,22 +1428,16 @@ void kmm_sync(void)
 void wb_kupdate(void)
 {
 	u64 expire = (u64)M->dirty_expire_centisecs * 10000000ULL;
-	if (M->clock_ns >= expire)
-		writeback_inodes(M->clock_ns - expire);
+	if (kmm_clock_ns() >= expire)
+		writeback_inodes(kmm_clock_ns() - expire);
 }
 
 /* drop_caches=1: clean pages that no PTE maps and nobody holds leave the cache. */
 void drop_pagecache(void)
 {
 	pthread_mutex_lock(&filemap_lock);
-	for (int i = 0; i < nr_store; i++) {
-		struct address_space *m = &store[i]->i_mapping;
-		for (unsigned long k = 0; k < m->nr_slots; k++) {
-			struct page *page = m->pages[k];
-			if (page && !PAGE_FLAG(page, PG_dirty) && !page_mapcount(page) && page_ref_count(page) == 1)
-				__delete_from_page_cache(page);
-		}
-	}
+	for (int i = 0; i < nr_store; i++)
+		__invalidate_mapping_pages(store[i]);
 	pthread_mutex_unlock(&filemap_lock);
 }
 
@@ -1213,6 +1460,9 @@ long kmm_file_cached_pages(const char *path)
 /* The store goes with the machine (after its tasks, which held its files). */
 void filemap_exit(void)
 {
+	pthread_mutex_lock(&sb_shrinker_lock);
+	unregister_shrinker(&sb_shrinker);
+	pthread_mutex_unlock(&sb_shrinker_lock);
 	pthread_mutex_lock(&filemap_lock);
 	while (nr_store) {
 		struct inode *inode = store[--nr_store];
@@ -1231,6 +1481,7 @@ void filemap_exit(void)
 int filemap_verify(char *why, size_t whylen)
 {
 	long cached = 0, shmem = 0, dirty = 0, mapped = 0;
+	unsigned long nr_d_lru = 0, nr_i_lru = 0;
 	int ret = 0;
 	pthread_mutex_lock(&filemap_lock);
 	struct list_head *pos;
@@ -1268,6 +1519,18 @@ int filemap_verify(char *why, size_t whylen)
 				 inode->i_count, m->nrpages);
 			ret = -EINVAL;
 		}
+		bool on_d = !list_empty(&inode->d_lru), on_i = !list_empty(&inode->i_lru);
+		if (!ret && ((inode->dentry && !inode->obj) || (on_d && !inode->dentry) || (on_i && !inode->obj) ||
+			     ((on_d || on_i) && (inode->unlinked || inode->shmem)))) {
+			snprintf(why, whylen, "%s: dentry %s, inode %s, on the dentry LRU %d, the inode LRU %d%s", inode->path,
+				 inode->dentry ? "in core" : "pruned", inode->obj ? "in core" : "evicted", on_d, on_i,
+				 inode->unlinked ? ", unlinked" : "");
+			ret = -EINVAL;
+		}
+		if (on_d)
+			nr_d_lru++;
+		if (on_i)
+			nr_i_lru++;
 		if (!ret && n != m->nrpages) {
 			snprintf(why, whylen, "%s: %lu pages cached, nrpages says %lu", inode->path, n, m->nrpages);
 			ret = -EINVAL;
@@ -1282,6 +1545,11 @@ int filemap_verify(char *why, size_t whylen)
 		shmem += inode->shmem ? (long)n : 0;
 		if (ret)
 			break;
+	}
+	if (!ret && (nr_d_lru != list_lru_count(&dentry_lru) || nr_i_lru != list_lru_count(&inode_lru))) {
+		snprintf(why, whylen, "the dentry and inode LRUs count %lu and %lu entries, hold %lu and %lu",
+			 list_lru_count(&dentry_lru), list_lru_count(&inode_lru), nr_d_lru, nr_i_lru);
+		ret = -EINVAL;
 	}
 	pthread_mutex_unlock(&filemap_lock);
 	if (!ret && (global_node_page_state(nr_file_pages) != cached || global_node_page_state(nr_shmem) != shmem ||
@@ -1407,6 +1675,8 @@ int task_stat(struct task_struct *t, const char *path, unsigned long *size)
 	err = !inode ? -ENOENT : __inode_get_core(inode) ? -ENOMEM : 0;
 	if (!err && size)
 		*size = inode->i_size;
+	if (!err)
+		__dput(inode);
 	pthread_mutex_unlock(&filemap_lock);
 	kobj_putname(name);
 	return err;

@@ -187,7 +187,7 @@ static void track_record(struct kfence_track *t, const void *caller)
 {
 	t->pid = 0; /* kernel context: kmm has no current task */
 	t->cpu = max(smp_processor_id(), 0);
-	t->ts_nsec = M->clock_ns;
+	t->ts_nsec = kmm_clock_ns();
 	t->nr = stack_save(t->stack, KFENCE_STACK_DEPTH, caller);
 }
 

@@ -33,6 +33,12 @@
  * clear above the VMA under it.  Signals are queued on the task with
  * their siginfo (kernel/signal.c).
  *
+ * In a VM_LOCKED VMA every page a fault maps is mlocked (a new anonymous
+ * page through folio_add_lru_vma, an existing one by mlock_vma_page), and
+ * every page zap or a COW unmaps from it is munlocked (munlock_vma_page):
+ * mm/mlock.c keeps them on the unevictable list meanwhile.  zap_page_range
+ * therefore walks its range VMA by VMA.
+ *
  * Shared anonymous memory is a shmem file (mm/filemap.c), so its faults
  * are file faults that never read a disk.  Every PTE that maps a page
  * holds a reference and a mapcount on it (mm/rmap.c); zapping a PTE drops
@@ -152,6 +158,7 @@ static void gp_user_force_sig_segv(struct task_struct *t)
 /* A fresh user page, zeroed unless a copy will fill it; NULL: the OOM path of the page allocator ran. */
 static struct page *alloc_user_page(bool zero)
 {
+	sim_charge(zero ? COST_CLEAR_PAGE : COST_COPY_PAGE, 1);
 	return alloc_pages(GFP_HIGHUSER_MOVABLE | (zero ? __GFP_ZERO : 0), 0);
 }
 
@@ -256,6 +263,7 @@ static int wp_page_copy(struct vm_fault *vmf, struct page *src)
 	if (vmf->pte & _PAGE_PRESENT) {
 		unsigned long pfn = PHYS_PFN(vmf->pte & PTE_PFN_MASK);
 		if (pfn != zero_pfn()) {
+			munlock_vma_page(pfn_to_page(pfn), vmf->vma); /* page_remove_rmap's, in a locked VMA */
 			page_remove_rmap(pfn_to_page(pfn), mm);
 			put_page(pfn_to_page(pfn));
 		}
@@ -321,6 +329,7 @@ static void fault_around_map(void *arg, unsigned long index, struct page *page)
 		return;
 	}
 	page_add_file_rmap(page, vma->vm_mm);
+	mlock_vma_page(page, vma); /* page_add_file_rmap's, in a locked VMA */
 	pte_set(vmf->table, idx, page_to_phys(page) | user_prot(vma->vm_flags, false)); /* keeps the reference */
 	if (addr == vmf->addr)
 		c->ret = VM_FAULT_NOPAGE;
@@ -370,6 +379,7 @@ static int do_read_fault(struct vm_fault *vmf)
 	if (!page)
 		return ret;
 	page_add_file_rmap(page, vmf->vma->vm_mm); /* finish_fault */
+	mlock_vma_page(page, vmf->vma);
 	set_pte(vmf, page, false);                 /* the PTE keeps filemap_fault's reference */
 	return ret;
 }
@@ -392,6 +402,7 @@ static int do_write_file_fault(struct vm_fault *vmf)
 		return err;
 	}
 	page_add_file_rmap(page, vmf->vma->vm_mm);
+	mlock_vma_page(page, vmf->vma);
 	set_pte(vmf, page, true);
 	return ret;
 }
@@ -459,7 +470,10 @@ static int do_swap_page(struct vm_fault *vmf)
 	if (anon_vma_prepare(vma))
 		return -ENOMEM;
 	bool major;
-	struct page *page = swapin_readahead(entry, vma, vmf->addr, vmf->table, vmf->idx, &major);
+	unsigned long nr_read;
+	struct page *page = swapin_readahead(entry, vma, vmf->addr, vmf->table, vmf->idx, &major, &nr_read);
+	if (nr_read) /* the task sleeps on the read: one request for the window (6.1 plugs it), its pages */
+		sim_io_wait(SWAP_READ_LATENCY_NS + nr_read * SWAP_READ_PAGE_NS);
 	if (!page)
 		return pte_get(vmf->table, vmf->idx) != vmf->pte ? 0 : -ENOMEM;
 	while (!trylock_page(page))
@@ -471,6 +485,7 @@ static int do_swap_page(struct vm_fault *vmf)
 	}
 	bool exclusive = swap_count(entry) == 1; /* only this PTE holds the slot */
 	page_add_anon_rmap(page, vma, vmf->addr, exclusive);
+	mlock_vma_page(page, vma); /* page_add_anon_rmap's, in a locked VMA */
 	mm_swapents_add(vma->vm_mm, -1);
 	swap_free(entry);
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
@@ -512,7 +527,8 @@ static void unuse_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
 	if (swp_type(entry) != c->type)
 		return;
 	bool major;
-	struct page *page = swapin_readahead(entry, c->vma, addr, table, idx, &major);
+	unsigned long nr_read;
+	struct page *page = swapin_readahead(entry, c->vma, addr, table, idx, &major, &nr_read);
 	if (!page) {
 		if (pte_get(table, idx) == pte && swap_count(entry))
 			c->err = -ENOMEM;
@@ -526,6 +542,7 @@ static void unuse_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
 		return;
 	}
 	page_add_anon_rmap(page, c->vma, addr, swap_count(entry) == 1); /* the reference is the PTE's now */
+	mlock_vma_page(page, c->vma); /* page_add_anon_rmap's, in a locked VMA */
 	mm_swapents_add(c->mm, -1);
 	swap_free(entry);
 	pteval_t e = PFN_PHYS(page_to_pfn(page)) | (user_prot(c->vma->vm_flags, false) & ~(pteval_t)_PAGE_ACCESSED);
@@ -652,6 +669,7 @@ static int do_fault(struct task_struct *t, unsigned long addr, bool write)
 	int ret;
 	for (;;) {
 		count_vm_events(PGFAULT, 1);
+		sim_charge(COST_FAULT, 1);
 		vmf.flags = flags;
 		ret = handle_pte_fault(&vmf);
 		if (ret > 0 && (ret & VM_FAULT_MAJOR))
@@ -726,8 +744,16 @@ static int access_range(struct task_struct *t, unsigned long addr, unsigned long
 		if (fn)
 			fn(ram_host(pa), done, n, arg);
 		done += n;
+		/* between two pages, a task could be preempted (kswapd's turn): the lock goes for it */
+		if (done < len && kswapd_wants_to_run()) {
+			mmap_write_unlock(mm);
+			sched_point();
+			mmap_write_lock(mm);
+			wc.table = 0;
+		}
 	}
 	mmap_write_unlock(mm);
+	sched_point();
 	return ret;
 }
 
@@ -777,6 +803,7 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 		oom_retries++;
 		if (__ratelimit(&M->pfoom_rs))
 			pr_warn("Huh VM_FAULT_OOM leaked out to the #PF handler. Retrying PF\n");
+		sched_point();
 		return 0; /* nothing mapped: the access faults again */
 	}
 	oom_retries = 0;
@@ -786,6 +813,7 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 		ret = kmm_window_mirror(w, page, min(vma->vm_end, page + FAULT_AROUND * PAGE_SIZE), 1, around_lookup, &c);
 	}
 	mmap_write_unlock(mm);
+	sched_point(); /* the return to user */
 	return ret ? -EFAULT : 0;
 }
 
@@ -872,8 +900,15 @@ void walk_ptes_swap(struct mm_struct *mm, unsigned long start, unsigned long end
 	__walk_ptes(mm, start, end, fn, arg, true);
 }
 
-static void zap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *mm)
+struct zap_details {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma; /* the VMA the PTEs belong to */
+};
+
+static void zap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
 {
+	struct zap_details *z = arg;
+	struct mm_struct *mm = z->mm;
 	pte_set(table, idx, 0);
 	if (is_swap_pte(pte)) { /* the slot loses a holder; its cached page may go with it */
 		mm_swapents_add(mm, -1);
@@ -885,6 +920,8 @@ static void zap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pt
 		struct page *page = pfn_to_page(pfn);
 		if (!PageAnon(page) && (pte & _PAGE_ACCESSED))
 			folio_mark_accessed(page); /* zap_pte_range: a young file page was in use */
+		if (z->vma)
+			munlock_vma_page(page, z->vma); /* page_remove_rmap's, in a locked VMA */
 		page_remove_rmap(page, mm);
 		/* free_swap_cache: a swap-cache page no task maps lets go of its slot (if no PTE holds it) */
 		if (page_in_swap_cache(page) && !page_mapcount(page) && trylock_page(page)) {
@@ -895,12 +932,23 @@ static void zap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pt
 	}
 }
 
-/* zap_page_range: drop every PTE of [start, end), then the tables left empty. */
+/*
+ * zap_page_range: drop every PTE of [start, end), VMA by VMA (unmap_vmas:
+ * a page leaving a locked VMA is munlocked), then the tables left empty.
+ * The range's VMAs are still in the tree.
+ */
 void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
 	lru_add_drain(); /* free_pages_and_swap_cache: this CPU's batch lets go of the pages first */
 	flush_tlb_mm_range(mm, start, end);
-	__walk_ptes(mm, start, end, zap_pte, mm, true);
+	for (unsigned long a = start; a < end;) {
+		struct vm_area_struct *vma = find_vma(mm, a);
+		unsigned long to = !vma ? end : vma->vm_start > a ? min(vma->vm_start, end) : min(vma->vm_end, end);
+		struct zap_details z = { mm, vma && vma->vm_start <= a ? vma : NULL };
+		__walk_ptes(mm, a, to, zap_pte, &z, true);
+		a = to;
+	}
+	lru_add_drain(); /* tlb_finish_mmu's: the munlocks in this CPU's mlock batch are done */
 	user_free_pgtables(mm->pgd, start, end);
 }
 

@@ -144,6 +144,7 @@ static pg_data_t *pgdat_alloc(int nid)
 	pgdat->node_id = nid;
 	pgdat->first_deferred_pfn = ~0UL;
 	lruvec_init(&pgdat->__lruvec);
+	kswapd_run(pgdat);
 	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
 		struct zone *zone = &pgdat->node_zones[z];
 		zone->zone_pgdat = pgdat;

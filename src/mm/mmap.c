@@ -76,7 +76,13 @@
  * private file mapping.
  *
  * Pages come later, at fault time (mm/memory.c), or at once with
- * MAP_POPULATE and mlock; munmap zaps the range's PTEs, mprotect rewrites
+ * MAP_POPULATE and mlock (mm/mlock.c, which shares mprotect's range work
+ * here: mm_range_check, mm_range_set_flags, whose VMAs call
+ * mlock_vma_pages_range when VM_LOCKED changes).  MAP_LOCKED and
+ * mm->def_flags (mlockall's MCL_FUTURE, taken by every mmap and brk) are
+ * checked against RLIMIT_MEMLOCK (mlock_future_check) and populated; fork
+ * drops VM_LOCKED from the child's VMAs and merges what only the lock kept
+ * apart.  munmap zaps the range's PTEs, mprotect rewrites
  * their protection (PROT_NONE keeps the pages behind not-present
  * entries), fork copies the PTEs of VMAs that have anonymous pages, and
  * exit gives back every page and page-table page.
@@ -835,7 +841,11 @@ static long do_mmap(struct task_struct *t, unsigned long addr, unsigned long len
 		return -EINVAL;
 	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
-	unsigned long vm_flags = calc_vm_flags(prot, flags);
+	unsigned long vm_flags = calc_vm_flags(prot, flags) | mm->def_flags; /* mlockall(MCL_FUTURE) locks it */
+	if ((flags & MAP_LOCKED) && !t->rlim[RLIMIT_MEMLOCK] && t->uid)
+		return -EPERM; /* can_do_mlock */
+	if (mlock_future_check(t, vm_flags, len))
+		return -EAGAIN;
 	if (file) {
 		if (type == MAP_SHARED) {
 			if ((prot & PROT_WRITE) && !(file->f_mode & FMODE_WRITE))
@@ -902,20 +912,19 @@ long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, uns
 		return -EBADF;
 	mmap_write_lock(t->mm);
 	long ret = do_mmap(t, addr, len, prot, flags, file, file ? pgoff : 0);
+	bool locked = (flags & MAP_LOCKED) || (t->mm->def_flags & VM_LOCKED);
 	mmap_write_unlock(t->mm);
 	fput(file);
-	if (ret > 0 && (flags & (MAP_POPULATE | MAP_LOCKED)) && (prot & (PROT_READ | PROT_WRITE))) {
-		/* mm_populate: fault it all in now, for writing if it is private and writable; errors are ignored */
-		bool write = (prot & PROT_WRITE) && (flags & MAP_TYPE) == MAP_PRIVATE;
-		mm_access(t, (unsigned long)ret, ALIGN(len, PAGE_SIZE), write);
-	}
+	/* mm_populate: fault it all in now, for writing if it is private and writable (not a VMA locked on fault) */
+	if (ret > 0 && ((flags & MAP_POPULATE) || locked))
+		mm_populate_range(t, (unsigned long)ret, (unsigned long)ret + ALIGN(len, PAGE_SIZE));
 	return ret;
 }
 
-/* ---- mprotect, mlock: new flags over a range ---------------------------------------------- */
+/* ---- mprotect, and mlock's VMA work (mm/mlock.c): new flags over a range ------------------ */
 
 /* -ENOMEM unless [start, end) is wholly mapped; else check() on each VMA (0 or -errno). */
-static int range_check(struct mm_struct *mm, unsigned long start, unsigned long end,
+int mm_range_check(struct mm_struct *mm, unsigned long start, unsigned long end,
 		       int (*check)(const struct vm_area_struct *, unsigned long), unsigned long arg)
 {
 	unsigned long at = start;
@@ -950,7 +959,7 @@ static bool can_merge_flags(const struct vm_area_struct *a, const struct vm_area
  * merge there can be (counted on the VMAs as they will be), room in the
  * map - so -ENOMEM changes nothing.  The range is known to be mapped.
  */
-static int range_set_flags(struct mm_struct *mm, unsigned long start, unsigned long end,
+int mm_range_set_flags(struct mm_struct *mm, unsigned long start, unsigned long end,
 			   unsigned long (*newflags)(unsigned long old, unsigned long arg), unsigned long arg)
 {
 	struct vm_area_struct *first = find_vma(mm, start), *last = find_vma(mm, end - 1), *prev, *v;
@@ -1004,7 +1013,10 @@ static int range_set_flags(struct mm_struct *mm, unsigned long start, unsigned l
 			continue;
 		if ((v->vm_flags ^ flags) & (VM_READ | VM_WRITE | VM_EXEC))
 			change_protection(mm, v->vm_start, v->vm_end, flags);
-		vm_stat_account(mm, v->vm_flags, -(long)vma_pages(v));
+		unsigned long old = v->vm_flags;
+		vm_stat_account(mm, old, -(long)vma_pages(v));
+		if ((old ^ flags) & VM_LOCKED) /* mlock_fixup: the pages already there follow (mm/mlock.c) */
+			mlock_vma_pages_range(v, v->vm_start, v->vm_end, flags);
 		v->vm_flags = flags;
 		kobj_vma_sync(v);
 		vm_stat_account(mm, v->vm_flags, (long)vma_pages(v));
@@ -1038,7 +1050,7 @@ static unsigned long prot_flags(unsigned long old, unsigned long newbits)
 }
 
 /* Page-align [start, start + len): -EINVAL if start is not, -ENOMEM if it wraps; *end set. */
-static int user_range(unsigned long start, unsigned long len, unsigned long *end)
+int user_range(unsigned long start, unsigned long len, unsigned long *end)
 {
 	if (start & ~PAGE_MASK)
 		return -EINVAL;
@@ -1060,69 +1072,11 @@ int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len,
 	unsigned long newbits = CALC_BIT(prot, PROT_READ, VM_READ) | CALC_BIT(prot, PROT_WRITE, VM_WRITE) |
 				CALC_BIT(prot, PROT_EXEC, VM_EXEC);
 	mmap_write_lock(mm);
-	ret = range_check(mm, start, end, prot_allowed, newbits);
+	ret = mm_range_check(mm, start, end, prot_allowed, newbits);
 	if (!ret)
-		ret = range_set_flags(mm, start, end, prot_flags, newbits);
+		ret = mm_range_set_flags(mm, start, end, prot_flags, newbits);
 	mmap_write_unlock(mm);
 	return ret;
-}
-
-static unsigned long lock_flags(unsigned long old, unsigned long on)
-{
-	return on ? old | VM_LOCKED : old & ~VM_LOCKED;
-}
-
-/*
- * mlock/munlock: VM_LOCKED on the range (locked_vm counts it), within
- * RLIMIT_MEMLOCK unless the task is root; mlock faults the pages in.
- */
-static int do_mlock(struct task_struct *t, unsigned long start, unsigned long len, bool on)
-{
-	struct mm_struct *mm = t ? t->mm : NULL;
-	unsigned long end;
-	if (!mm)
-		return -EINVAL;
-	int ret = user_range(start & PAGE_MASK, len + (start & ~PAGE_MASK), &end);
-	start &= PAGE_MASK;
-	if (ret || end == start)
-		return ret;
-	mmap_write_lock(mm);
-	ret = range_check(mm, start, end, NULL, 0);
-	if (!ret && on && t->uid != 0) {
-		/* pages of the range already locked do not count twice */
-		unsigned long locked = mm->locked_vm + ((end - start) >> PAGE_SHIFT);
-		struct vm_area_struct *v;
-		VMA_ITERATOR(vmi, mm, start);
-		while ((v = vma_next(&vmi)) && v->vm_start < end)
-			if (v->vm_flags & VM_LOCKED)
-				locked -= (min(v->vm_end, end) - max(v->vm_start, start)) >> PAGE_SHIFT;
-		if (locked > t->rlim[RLIMIT_MEMLOCK] >> PAGE_SHIFT)
-			ret = -ENOMEM;
-	}
-	if (!ret)
-		ret = range_set_flags(mm, start, end, lock_flags, on);
-	mmap_write_unlock(mm);
-	/* __mm_populate, VMA by VMA; one without read or write access is skipped, errors are ignored */
-	for (unsigned long a = start; !ret && on && a < end;) {
-		mmap_write_lock(mm);
-		struct vm_area_struct *v = find_vma(mm, a);
-		unsigned long vend = v ? min(v->vm_end, end) : end, flags = v ? v->vm_flags : 0;
-		mmap_write_unlock(mm);
-		if (flags & (VM_READ | VM_WRITE))
-			mm_access(t, a, vend - a, (flags & (VM_WRITE | VM_SHARED)) == VM_WRITE);
-		a = vend;
-	}
-	return ret;
-}
-
-int task_mlock(struct task_struct *t, unsigned long start, unsigned long len)
-{
-	return do_mlock(t, start, len, true);
-}
-
-int task_munlock(struct task_struct *t, unsigned long start, unsigned long len)
-{
-	return do_mlock(t, start, len, false);
 }
 
 /* ---- mremap ------------------------------------------------------------------------------ */
@@ -1141,6 +1095,8 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 		return -EINVAL;
 	}
 	unsigned long grow = (new_len - old_len) >> PAGE_SHIFT;
+	if (new_len > old_len && mlock_future_check(t, vma->vm_flags, new_len - old_len))
+		return -EAGAIN; /* a locked VMA grows within RLIMIT_MEMLOCK */
 	if (new_len > old_len && mm->total_vm + grow > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
 		return -ENOMEM; /* may_expand_vm, whichever way it grows */
 	if (!(flags & MREMAP_FIXED)) {
@@ -1249,8 +1205,13 @@ long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_le
 	    ((new_addr & ~PAGE_MASK) || new_len > t->mm->task_size || new_addr > t->mm->task_size - new_len))
 		return -EINVAL;
 	mmap_write_lock(t->mm);
+	struct vm_area_struct *vma = find_vma(t->mm, addr);
+	bool locked = vma && vma->vm_start <= addr && (vma->vm_flags & VM_LOCKED);
 	long ret = do_mremap(t, addr, old_len, new_len, flags, new_addr);
 	mmap_write_unlock(t->mm);
+	/* a locked mapping that grew: the new part is faulted in (and so mlocked), as 6.1's mremap populates it */
+	if (ret > 0 && locked && new_len > old_len)
+		mm_populate_range(t, (unsigned long)ret + old_len, (unsigned long)ret + new_len);
 	return ret;
 }
 
@@ -1313,6 +1274,8 @@ unsigned long task_brk(struct task_struct *t, unsigned long brk)
 	struct mm_struct *mm = t ? t->mm : NULL;
 	if (!mm)
 		return 0;
+	bool populate = false;
+	unsigned long newbrk = 0, oldbrk = 0;
 	mmap_write_lock(mm);
 	if (brk < mm->start_brk)
 		goto out;
@@ -1320,7 +1283,8 @@ unsigned long task_brk(struct task_struct *t, unsigned long brk)
 	unsigned long rlim = t->rlim[RLIMIT_DATA], data = mm->end_data - mm->start_data;
 	if (rlim != RLIM_INFINITY && (brk - mm->start_brk > rlim || data > rlim - (brk - mm->start_brk)))
 		goto out;
-	unsigned long newbrk = ALIGN(brk, PAGE_SIZE), oldbrk = ALIGN(mm->brk, PAGE_SIZE);
+	newbrk = ALIGN(brk, PAGE_SIZE);
+	oldbrk = ALIGN(mm->brk, PAGE_SIZE);
 	if (newbrk < brk)
 		goto out; /* PAGE_ALIGN wrapped: far beyond TASK_SIZE (else a break at 0 would "move" to ULONG_MAX) */
 	if (newbrk == oldbrk) {
@@ -1346,7 +1310,10 @@ unsigned long task_brk(struct task_struct *t, unsigned long brk)
 	if (next && newbrk + PAGE_SIZE > vm_start_gap(next))
 		goto out;
 	/* do_brk_flags: may_expand_vm, then the map count */
-	unsigned long pages = len >> PAGE_SHIFT, flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT;
+	unsigned long pages = len >> PAGE_SHIFT,
+		      flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT | mm->def_flags;
+	if (mlock_future_check(t, flags, len))
+		goto out;
 	if (mm->total_vm + pages > t->rlim[RLIMIT_AS] >> PAGE_SHIFT)
 		goto out;
 	if (mm->data_vm + pages > t->rlim[RLIMIT_DATA] >> PAGE_SHIFT) {
@@ -1358,9 +1325,12 @@ unsigned long task_brk(struct task_struct *t, unsigned long brk)
 	if (map_region(mm, oldbrk, len, flags, NULL, 0) < 0)
 		goto out;
 	mm->brk = brk;
+	populate = flags & VM_LOCKED; /* mlockall(MCL_FUTURE): the new heap is locked, and faulted in */
 out:;
 	unsigned long ret = mm->brk;
 	mmap_write_unlock(mm);
+	if (populate)
+		mm_populate_range(t, oldbrk, newbrk);
 	return ret;
 }
 
@@ -1443,7 +1413,7 @@ struct task_struct *task_create(const char *comm, unsigned int uid)
 	}
 	t->pid = ++last_pid;
 	kobj_pid_number(t);
-	t->start_time = M->clock_ns;
+	t->start_time = kmm_clock_ns();
 	tasks[nr_tasks++] = t;
 	pthread_mutex_unlock(&tasks_lock);
 	return t;
@@ -1562,6 +1532,39 @@ void task_exit(struct task_struct *t)
 }
 
 /*
+ * fork's child lost its VMAs' VM_LOCKED, so neighbours that only a lock
+ * kept apart in the parent are equal now: they merge (6.1 leaves them
+ * apart; kmm keeps every pair that could merge merged, and mm_verify
+ * holds it to that).  0, or -ENOMEM with nothing merged.
+ */
+static int vma_merge_unlocked(struct mm_struct *mm)
+{
+	int merges = 0;
+	struct vm_area_struct *v, *prev = NULL;
+	VMA_ITERATOR(vmi, mm, 0);
+	while ((v = vma_next(&vmi))) {
+		merges += prev && can_merge(prev, v) && !(v->vm_flags & VM_GROWSDOWN);
+		prev = v;
+	}
+	struct vma_prealloc p;
+	if (!merges)
+		return 0;
+	if (vma_prealloc(mm, &p, merges))
+		return -ENOMEM;
+	for (v = find_vma(mm, 0); v;) {
+		struct vm_area_struct *n = find_vma(mm, v->vm_end);
+		if (!n)
+			break;
+		if (can_merge(v, n) && !(n->vm_flags & VM_GROWSDOWN) && p.used < p.nr)
+			vma_merge_next(mm, v, n, vma_prealloc_next(&p)); /* v takes n in, and is looked at again */
+		else
+			v = n;
+	}
+	vma_prealloc_done(&p);
+	return 0;
+}
+
+/*
  * fork: a child with a copy of the parent's address space (dup_mmap) -
  * the same VMAs, and PTEs that share the parent's pages copy-on-write.
  */
@@ -1603,6 +1606,7 @@ struct task_struct *task_fork(struct task_struct *parent)
 		v->obj = obj;
 		v->vm_mm = mm;
 		v->vm_detached = NULL;
+		v->vm_flags &= VM_LOCKED_CLEAR_MASK; /* mlocks are not inherited (nor def_flags: the child's are 0) */
 		kobj_vma_sync(v);
 		ret = anon_vma_fork(v, pv);
 		get_file(v->vm_file);
@@ -1625,6 +1629,8 @@ struct task_struct *task_fork(struct task_struct *parent)
 		ret = copy_page_range(mm, old, v);
 	}
 	mas_destroy(&mas);
+	if (!ret && old->locked_vm)
+		ret = vma_merge_unlocked(mm);
 	if (!ret)
 		ret = dup_fd(child, parent);
 	if (!ret) {

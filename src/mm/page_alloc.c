@@ -947,7 +947,6 @@ static struct page *rmqueue_buddy(struct zone *zone, unsigned int order, unsigne
 	return page;
 }
 
-static void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int highest_zoneidx);
 
 static inline struct page *rmqueue(struct zone *zone, unsigned int order, gfp_t gfp, unsigned int alloc_flags, int mt)
 {
@@ -1477,20 +1476,6 @@ static unsigned int gfp_pfmemalloc_flags(gfp_t gfp)
 	return 0;
 }
 
-/*
- * kswapd: the reclaim daemon of a node.  Until reclaim exists there is
- * nothing for it to take back, but it is woken where Linux wakes it (and
- * counted), and it ends a watermark boost the way balance_pgdat() does when
- * it finishes.
- */
-static void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int highest_zoneidx)
-{
-	count_vm_event(KSWAPD_WAKE);
-	pg_data_t *pgdat = zone->zone_pgdat;
-	for (int z = 0; z <= highest_zoneidx && z < MAX_ZONE_TYPES; z++)
-		__atomic_store_n(&pgdat->node_zones[z].watermark_boost, 0UL, __ATOMIC_RELAXED);
-}
-
 static void wake_all_kswapds(unsigned int order, gfp_t gfp, const struct alloc_context *ac)
 {
 	struct zoneref *z = ac->zonelist->_zonerefs;
@@ -1511,7 +1496,9 @@ static unsigned long perform_reclaim(gfp_t gfp, unsigned int order, const struct
 		[ZONE_HIGHMEM] = ALLOCSTALL_HIGH, [ZONE_MOVABLE] = ALLOCSTALL_MOVABLE, [ZONE_DEVICE] = ALLOCSTALL_DEVICE,
 	};
 	count_vm_event((enum vm_event_item)stall[ac->highest_zoneidx]);
-	return try_to_free_pages(gfp, order, ac->highest_zoneidx, ac->preferred_zoneref->zone->node);
+	unsigned long progress = try_to_free_pages(gfp, order, ac->highest_zoneidx, ac->preferred_zoneref->zone->node);
+	cond_resched(); /* a woken kswapd may take its turn here */
+	return progress;
 }
 
 static struct page *__alloc_pages_direct_reclaim(gfp_t gfp, unsigned int order, unsigned int alloc_flags,

@@ -49,7 +49,13 @@
  * not.
  *
  * Counters: the mm's rss[] and hiwater_rss, the node's nr_anon_mapped and
- * nr_file_mapped (a page counts once, at its first mapping).  Callers
+ * nr_file_mapped (a page counts once, at its first mapping).
+ *
+ * Mlock: 6.1's page_add_anon_rmap/page_add_file_rmap mlock a page mapped
+ * into a VM_LOCKED VMA, and page_remove_rmap munlocks it; these take the
+ * mm, not the VMA, so their callers in mm/memory.c (faults, zap, COW) call
+ * mlock_vma_page/munlock_vma_page next to them (mm/mlock.c).  A brand-new
+ * anonymous page is mlocked by folio_add_lru_vma instead, as in 6.1.  Callers
  * hold the mm's mmap_lock; anon_vma references are atomic; anon_vma_lock
  * (Linux's anon_vma rwsem, one for all here) guards the chains and nests
  * inside mmap_lock.

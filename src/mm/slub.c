@@ -321,7 +321,7 @@ static void set_track(struct kmem_cache *s, void *object, enum track_item alloc,
 	t->site = addr ? site_index(addr) : 0;
 	t->cpu = (u16)max(smp_processor_id(), 0);
 	t->pid = 0;
-	t->when = (u32)(M->clock_ns / 4000000); /* jiffies at HZ=250 */
+	t->when = (u32)(kmm_clock_ns() / 4000000); /* jiffies at HZ=250 */
 	metadata_access_disable(s, object, keep);
 }
 
@@ -332,7 +332,7 @@ static void print_track(const char *s, const struct track *t)
 	char name[160];
 	site_name(t->site, name, sizeof(name));
 	pr_err("INFO: %s in %s age=%lu cpu=%u pid=%d\n", s, name,
-	       (unsigned long)((u32)(M->clock_ns / 4000000) - t->when), t->cpu, t->pid);
+	       (unsigned long)((u32)(kmm_clock_ns() / 4000000) - t->when), t->cpu, t->pid);
 }
 
 void print_tracking(struct kmem_cache *s, void *object)
@@ -725,6 +725,8 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 	slab->freelist = NULL;
 	slab->counters = 0;
 	INIT_LIST_HEAD(&slab->lru);
+	if (current_reclaim_state) /* __free_slab: pages reclaim got back from the slab caches */
+		current_reclaim_state->reclaimed_slab += 1UL << order;
 	__free_pages(slab, order);
 }
 

@@ -8,8 +8,12 @@
  *
  *   inactive anon  <->  active anon      PG_swapbacked: anonymous and shmem
  *   inactive file  <->  active file      the page cache of files
- *   unevictable                          PG_unevictable (mlocked pages)
+ *   unevictable                          PG_unevictable (mlocked pages: mm/mlock.c)
  *
+ * The unevictable list, as 6.1's, links nothing: reclaim never scans it,
+ * so its pages are only counted (lruvec_add_page/lruvec_del_page skip the
+ * links), and the room of their lru.prev holds the page's mlock_count
+ * instead (mm_types.h).  lru_verify finds them by their flags.
  * page_lru() reads which from the page's flags: PG_unevictable, else
  * PG_swapbacked picks anon or file and PG_active the active list.  PG_lru
  * says the page is on a list; the lists, PG_lru and PG_active of listed
@@ -21,10 +25,15 @@
  * New pages do not go straight onto the lists: folio_add_lru takes a
  * reference and puts the page into this CPU's lru_add batch (15 pages,
  * PAGEVEC_SIZE); a full batch goes onto the lists under one lru_lock, then
- * drops its references (folio_batch_move_lru).  lru_add_drain empties this
- * CPU's batches; lru_add_drain_all every CPU's, an idle CPU's at once and a
- * busy one's when it next adds a page or drains (the pcp lists' scheme,
- * sim/cpu.c).  A thread on no CPU adds its page at once.
+ * drops its references (folio_batch_move_lru).  lru_add_fn puts a page
+ * that is mlocked by then (folio_evictable) on the unevictable list
+ * (unevictable_pgs_culled), and one that is no longer back on an
+ * evictable list (rescued); a new page of a VM_LOCKED VMA skips the batch
+ * for mlock's (folio_add_lru_vma -> mlock_new_folio).  lru_add_drain
+ * empties this CPU's batches, its mlock batch last; lru_add_drain_all
+ * every CPU's, an idle CPU's at once and a busy one's when it next adds a
+ * page or drains (the pcp lists' scheme, sim/cpu.c).  A thread on no CPU
+ * adds its page at once.
  *
  * Aging: new anonymous pages start on the inactive anon list (6.1's
  * lru_cache_add_inactive_or_unevictable), new page-cache pages on the
@@ -40,7 +49,8 @@
  * Counters: lruvec->nr_pages[lru] is the node's NR_INACTIVE_ANON ...
  * NR_UNEVICTABLE, zone->vm_stat[NR_ZONE_LRU_BASE + lru] the zone's share
  * (meminfo's Active/Inactive lines, zoneinfo, vmstat), both changed with
- * the lists under lru_lock and read without it.
+ * the lists under lru_lock and read without it.  A page released while
+ * still PG_mlocked loses the flag there (NR_MLOCK, unevictable_pgs_cleared).
  *
  * Locking: lru_lock nests inside mmap_lock, filemap_lock and the page
  * lock; nothing is allocated and no other lock is taken under it (the
@@ -50,7 +60,7 @@
 
 #include <kmm/task.h>
 
-static inline struct lruvec *page_lruvec(const struct page *page)
+struct lruvec *page_lruvec(const struct page *page)
 {
 	return &NODE_DATA(page_to_nid(page))->__lruvec;
 }
@@ -80,17 +90,30 @@ static void update_lru_size(struct lruvec *lruvec, enum lru_list lru, struct pag
 	__atomic_add_fetch(&page_zone(page)->vm_stat[NR_ZONE_LRU_BASE + lru], nr, __ATOMIC_RELAXED);
 }
 
-static void lruvec_add_page(struct lruvec *lruvec, struct page *page)
+/*
+ * lruvec_add_folio / lruvec_del_folio: onto or off the list the page's
+ * flags name (lru_lock held).  The unevictable list links nothing, as in
+ * 6.1: reclaim never scans it, and lru.prev's room holds the page's
+ * mlock_count there (__filler, lru.next's room, stays NULL: even, so
+ * compound_head() sees no tail page).
+ */
+void lruvec_add_page(struct lruvec *lruvec, struct page *page)
 {
 	enum lru_list lru = page_lru(page);
 	update_lru_size(lruvec, lru, page, 1);
-	list_add(&page->lru, &lruvec->lists[lru]);
+	if (lru != LRU_UNEVICTABLE)
+		list_add(&page->lru, &lruvec->lists[lru]);
+	else
+		page->__filler = NULL;
 }
 
-static void lruvec_del_page(struct lruvec *lruvec, struct page *page)
+void lruvec_del_page(struct lruvec *lruvec, struct page *page)
 {
 	enum lru_list lru = page_lru(page);
-	list_del(&page->lru);
+	if (lru != LRU_UNEVICTABLE)
+		list_del(&page->lru);
+	else
+		page->lru.next = page->lru.prev = NULL; /* mlock_count goes with it */
 	update_lru_size(lruvec, lru, page, -1);
 }
 
@@ -98,11 +121,29 @@ static void lruvec_del_page(struct lruvec *lruvec, struct page *page)
 
 typedef void (*move_fn_t)(struct lruvec *lruvec, struct page *page);
 
-/* lru_add_fn: onto the list its flags say (every page is evictable until mlock marks pages) */
+/*
+ * lru_add_fn: onto the list its flags say - the unevictable one if it is
+ * mlocked (folio_evictable), with an mlock_count of 0: whoever mlocked it
+ * may or may not have counted already, and an undercount only means the
+ * last munlock comes early (reclaim finds the locked VMA and culls it
+ * again), where an overcount would strand it.
+ */
 static void lru_add_fn(struct lruvec *lruvec, struct page *page)
 {
+	bool was_unevictable = page_test_clear_flag(page, PG_unevictable);
+	if (page_evictable(page)) {
+		if (was_unevictable)
+			count_vm_event(UNEVICTABLE_PGRESCUED);
+	} else {
+		page_clear_flag(page, PG_active);
+		page_set_flag(page, PG_unevictable);
+		if (!was_unevictable)
+			count_vm_event(UNEVICTABLE_PGCULLED);
+	}
 	page_set_flag(page, PG_lru);
 	lruvec_add_page(lruvec, page);
+	if (page_flag(page, PG_unevictable))
+		page->mlock_count = 0;
 }
 
 /* folio_activate_fn: a listed inactive page to the head of its active list */
@@ -140,6 +181,7 @@ static void folio_batch_move_lru(struct folio_batch *fbatch, move_fn_t move_fn)
 	fbatch->nr = 0;
 }
 
+/* lru_add_drain_cpu, and the CPU's mlock batch after it (lru_add_drain's mlock_page_drain_local) */
 static void lru_add_drain_cpu(int cpu)
 {
 	struct kmm_cpu *c = &M->cpus[cpu];
@@ -147,6 +189,7 @@ static void lru_add_drain_cpu(int cpu)
 		folio_batch_move_lru(&c->lru_add, lru_add_fn);
 	if (c->lru_activate.nr)
 		folio_batch_move_lru(&c->lru_activate, activate_fn);
+	mlock_page_drain(cpu);
 }
 
 /* A drain another CPU asked for, honoured by the owner at its next LRU call. */
@@ -194,11 +237,17 @@ void folio_add_lru(struct page *page)
 	batch_add_and_move(lru_add_batch, page, lru_add_fn);
 }
 
-/* lru_cache_add_inactive_or_unevictable: a new anonymous page of vma (inactive, as 6.1 starts them) */
+/*
+ * lru_cache_add_inactive_or_unevictable: a new anonymous page of vma -
+ * inactive, as 6.1 starts them, or mlocked and unevictable in a VM_LOCKED
+ * VMA (through the mlock batch instead of the lru_add one).
+ */
 void folio_add_lru_vma(struct page *page, struct vm_area_struct *vma)
 {
-	(void)vma; /* VM_LOCKED pages go to the unevictable list once mlock marks them */
-	folio_add_lru(page);
+	if ((vma->vm_flags & (VM_LOCKED | VM_IO)) == VM_LOCKED)
+		mlock_new_folio(page);
+	else
+		folio_add_lru(page);
 }
 
 void lru_add_drain(void)
@@ -227,6 +276,31 @@ void lru_add_drain_all(void)
 }
 
 /* ---- aging ------------------------------------------------------------------------------------ */
+
+/*
+ * folio_rotate_reclaimable: a page reclaim wrote out (PG_reclaim), its
+ * write done, goes to the tail of its inactive list so that the next scan
+ * frees it (pgrotated).  Linux batches these per CPU (lru_rotate); kmm
+ * moves the page at once under lru_lock.  A page someone has locked,
+ * dirtied, isolated or made unevictable meanwhile stays where it is.
+ */
+void folio_rotate_reclaimable(struct page *page)
+{
+	if (page_flag(page, PG_locked) || page_flag(page, PG_dirty) || page_flag(page, PG_unevictable) ||
+	    !page_flag(page, PG_lru))
+		return;
+	struct lruvec *lruvec = page_lruvec(page);
+	pthread_mutex_lock(&lruvec->lru_lock);
+	if (page_flag(page, PG_lru) && !page_flag(page, PG_unevictable)) {
+		lruvec_del_page(lruvec, page);
+		page_clear_flag(page, PG_active);
+		enum lru_list lru = page_lru(page);
+		update_lru_size(lruvec, lru, page, 1);
+		list_add_tail(&page->lru, &lruvec->lists[lru]);
+		count_vm_event(PGROTATED);
+	}
+	pthread_mutex_unlock(&lruvec->lru_lock);
+}
 
 /* folio_activate: through this CPU's activate batch (the page must be listed; unlisted pages wait) */
 static void folio_activate(struct page *page)
@@ -277,18 +351,27 @@ void folio_mark_accessed(struct page *page)
 
 /* ---- release ---------------------------------------------------------------------------------- */
 
-/* __page_cache_release: the last reference went; a listed page leaves its list. */
+/*
+ * __page_cache_release: the last reference went; a listed page leaves its
+ * list, and a page freed still mlocked (no munlock got to it: the mlock
+ * batch's reference would have kept it) stops being so
+ * (unevictable_pgs_cleared).
+ */
 void lru_cache_release(struct page *page)
 {
-	if (!page_flag(page, PG_lru))
-		return;
-	struct lruvec *lruvec = page_lruvec(page);
-	pthread_mutex_lock(&lruvec->lru_lock);
-	lruvec_del_page(lruvec, page);
-	page_clear_flag(page, PG_lru);
-	page_clear_flag(page, PG_active);
-	page_clear_flag(page, PG_unevictable);
-	pthread_mutex_unlock(&lruvec->lru_lock);
+	if (page_flag(page, PG_lru)) {
+		struct lruvec *lruvec = page_lruvec(page);
+		pthread_mutex_lock(&lruvec->lru_lock);
+		lruvec_del_page(lruvec, page);
+		page_clear_flag(page, PG_lru);
+		page_clear_flag(page, PG_active);
+		page_clear_flag(page, PG_unevictable);
+		pthread_mutex_unlock(&lruvec->lru_lock);
+	}
+	if (__builtin_expect(page_test_clear_flag(page, PG_mlocked), 0)) {
+		__atomic_sub_fetch(&page_zone(page)->vm_stat[NR_MLOCK], 1, __ATOMIC_RELAXED);
+		count_vm_event(UNEVICTABLE_PGCLEARED);
+	}
 }
 
 /* ---- counts and checks ---------------------------------------------------------------------- */
@@ -302,9 +385,39 @@ unsigned long lru_pages(enum lru_list lru)
 }
 
 /*
+ * The node's unevictable pages, which no list links: every page of the
+ * node with PG_lru and PG_unevictable, each with a reference, counted per
+ * zone into zone_count (lru_lock held).  The walk over the node's pfns is
+ * skipped while nothing was ever culled - no page can be unevictable then.
+ */
+static int unevictable_recount(pg_data_t *pgdat, long zone_count[][NR_LRU_LISTS], long *n, char *why, size_t whylen)
+{
+	*n = 0;
+	if (!sum_vm_event(UNEVICTABLE_PGCULLED))
+		return 0;
+	const unsigned long mask = (1UL << PG_lru) | (1UL << PG_unevictable);
+	for (unsigned long pfn = pgdat->node_start_pfn; pfn < pgdat->node_start_pfn + pgdat->node_spanned_pages; pfn++) {
+		if (!pfn_valid(pfn))
+			continue;
+		struct page *page = pfn_to_page(pfn);
+		if ((__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & mask) != mask)
+			continue;
+		if (page_flag(page, PG_active) || page_ref_count(page) <= 0 || page->__filler) {
+			snprintf(why, whylen, "unevictable pfn %#lx of node %d is %s", pfn, pgdat->node_id,
+				 page_flag(page, PG_active) ? "active too" : page->__filler ? "linked" : "without a reference");
+			return -EINVAL;
+		}
+		zone_count[page_zonenum(page)][LRU_UNEVICTABLE]++;
+		(*n)++;
+	}
+	return 0;
+}
+
+/*
  * Each node's lists: every page listed once, on the list its flags name,
- * of this node, with PG_lru and a reference; the counts are the lists'
- * lengths, and the zones' counts add up to the node's.
+ * of this node, with PG_lru and a reference; the unevictable list links
+ * nothing and its pages are found by their flags; the counts are the
+ * lists' lengths, and the zones' counts add up to the node's.
  */
 int lru_verify(char *why, size_t whylen)
 {
@@ -317,6 +430,16 @@ int lru_verify(char *why, size_t whylen)
 		for (int l = 0; l < NR_LRU_LISTS && !ret; l++) {
 			long n = 0;
 			struct list_head *pos;
+			if (l == LRU_UNEVICTABLE) {
+				if (!list_empty(&lruvec->lists[l])) {
+					snprintf(why, whylen, "the unevictable list of node %d links pages", nid);
+					ret = -EINVAL;
+					break;
+				}
+				ret = unevictable_recount(pgdat, zone_count, &n, why, whylen);
+				if (ret)
+					break;
+			}
 			list_for_each(pos, &lruvec->lists[l]) {
 				struct page *page = list_entry(pos, struct page, lru);
 				const char *bad = NULL;

@@ -11,7 +11,7 @@
  * task sharing the slot after fork gets the same page.
  *
  *   add_to_swap            reclaim: a slot for the page, the page into the cache, dirty
- *   swap_writepage         the page's bytes onto the slot (pswpout), clean
+ *   swap_writepage         the page's bytes onto the slot (pswpout): mm/page_io.c
  *   remove_from_swap_cache reclaim: out of the cache once no PTE maps it, a
  *                          shadow entry left on the slot (workingset_eviction)
  *   swapin_readahead       a fault: the cached page, or the page and its
@@ -48,10 +48,13 @@
  * counts pgmajfault).  A page read back whose slot kept a shadow entry is
  * a refault for mm/workingset.c, which may activate it.
  *
- * Swap I/O is synchronous: the bytes are copied to and from the area's
- * disk at once (Linux's writeback completes later and reclaim frees the
- * page on its next pass; kmm frees it on this one), so no page read ahead
- * is still under I/O when it is found (6.1's lock_page_or_retry).
+ * Swap writes are mm/page_io.c's: submitted by reclaim, completed later
+ * on the simulated disk's time, and the page freed by the scan after
+ * that.  Reads are synchronous: a fault that reads waits on the disk for
+ * one request and the window's pages (do_swap_page's sim_io_wait), so no
+ * page read ahead is still under I/O when it is found (6.1's
+ * lock_page_or_retry).  A page under writeback keeps its place in the
+ * cache and its slot.
  *
  * Locking: swap_cache_lock guards the hash; it nests inside mmap_lock and
  * the page lock, and the slot counts (swap_lock) nest inside it.  Nothing
@@ -235,16 +238,6 @@ bool add_to_swap(struct page *page)
 	return true;
 }
 
-/* swap_writepage: the page's bytes onto its slot; the page is clean then. */
-void swap_writepage(struct page *page)
-{
-	swp_entry_t entry = { page->private };
-	memcpy(swap_slot_bytes(entry), ram_host(page_to_phys(page)), PAGE_SIZE);
-	page_clear_flag(page, PG_dirty);
-	count_vm_event(PSWPOUT);
-	count_vm_events(PGPGOUT, PAGE_SIZE >> 10);
-}
-
 /*
  * __remove_mapping for a swap-cache page: out of the cache if no PTE maps
  * it and the cache's reference and the caller's are its only ones; the
@@ -253,7 +246,8 @@ void swap_writepage(struct page *page)
  */
 bool remove_from_swap_cache(struct page *page)
 {
-	if (!PageSwapCache(page) || page_flag(page, PG_dirty) || page_mapcount(page) || page_ref_count(page) != 2)
+	if (!PageSwapCache(page) || page_flag(page, PG_dirty) || page_flag(page, PG_writeback) || page_mapcount(page) ||
+	    page_ref_count(page) != 2)
 		return false;
 	__delete_from_swap_cache(page, workingset_eviction(page));
 	return true;
@@ -266,6 +260,7 @@ bool enable_vma_readahead = true;
 static long swapin_readahead_hits;          /* readahead hits of the slot way since its last window */
 static unsigned long ra_prev_offset;        /* the slot of its last miss */
 static unsigned int ra_last_pages;          /* its last window */
+static __thread unsigned long pages_read;   /* by this thread's swapin_readahead so far */
 
 /* swap_setup (6.1 calls it from kswapd_init): a machine under 16 MiB reads ahead less */
 void swap_setup(void)
@@ -381,6 +376,7 @@ static void swap_readpage(struct page *page, bool readahead)
 	memcpy(ram_host(page_to_phys(page)), swap_slot_bytes((swp_entry_t){ page->private }), PAGE_SIZE);
 	count_vm_event(PSWPIN);
 	count_vm_events(PGPGIN, PAGE_SIZE >> 10);
+	pages_read++;
 	if (readahead) {
 		page_set_flag(page, PG_readahead);
 		count_vm_event(SWAP_RA);
@@ -522,19 +518,25 @@ static struct page *swap_vma_readahead(swp_entry_t entry, struct vm_area_struct 
  * swapin_readahead, with the swap cache looked at first as do_swap_page
  * does: the page for a swap PTE's entry (at addr of vma, the PTE at
  * table[idx]), cached (*major false) or read with its readahead window
- * (*major true).  Referenced and unlocked; NULL without memory, or for an
- * entry whose slot is free (a race lost: the caller looks at the PTE again).
+ * (*major true; *nr_read: the pages read, the faulting one's included).
+ * Referenced and unlocked; NULL without memory, or for an entry whose
+ * slot is free (a race lost: the caller looks at the PTE again).
  */
 struct page *swapin_readahead(swp_entry_t entry, struct vm_area_struct *vma, unsigned long addr, phys_addr_t table,
-			      unsigned long idx, bool *major)
+			      unsigned long idx, bool *major, unsigned long *nr_read)
 {
 	struct page *page = swap_cache_get_page(entry, vma, addr);
 	*major = !page;
+	*nr_read = 0;
 	if (page)
 		return page;
+	pages_read = 0;
 	if (vma && swap_use_vma_readahead())
-		return swap_vma_readahead(entry, vma, addr, table, idx);
-	return swap_cluster_readahead(entry);
+		page = swap_vma_readahead(entry, vma, addr, table, idx);
+	else
+		page = swap_cluster_readahead(entry);
+	*nr_read = pages_read;
+	return page;
 }
 
 /*
@@ -556,7 +558,7 @@ void swap_cache_free_slot(swp_entry_t entry)
 /* folio_free_swap: a cached page no swap PTE refers to keeps its bytes in memory only (page locked). */
 bool try_to_free_swap(struct page *page)
 {
-	if (!PageSwapCache(page) || swap_count((swp_entry_t){ page->private }))
+	if (!PageSwapCache(page) || page_flag(page, PG_writeback) || swap_count((swp_entry_t){ page->private }))
 		return false;
 	delete_from_swap_cache(page);
 	page_set_flag(page, PG_dirty); /* the only copy is the page */
@@ -582,6 +584,42 @@ void free_swap_and_cache(swp_entry_t entry)
 		unlock_page(page);
 	}
 	put_page(page);
+}
+
+/*
+ * Settling (kmm_usage_settle): the writes in flight complete, and a cached
+ * page no PTE maps and no PTE's swap entry needs leaves the cache - the
+ * page and its slot are only a cache then, which reclaim would free.
+ */
+void swap_cache_settle(void)
+{
+	swap_io_flush();
+	for (;;) {
+		struct page *batch[64];
+		unsigned long n = 0;
+		pthread_mutex_lock(&swap_cache_lock);
+		for (unsigned long i = 0; i < cache_cap && n < ARRAY_SIZE(batch); i++) {
+			struct page *p = cache_slots[i];
+			if (p && p != TOMBSTONE && !page_mapcount(p) && !swap_count((swp_entry_t){ p->private }) &&
+			    !page_flag(p, PG_locked)) {
+				get_page(p);
+				batch[n++] = p;
+			}
+		}
+		pthread_mutex_unlock(&swap_cache_lock);
+		unsigned long freed = 0;
+		for (unsigned long i = 0; i < n; i++) {
+			struct page *p = batch[i];
+			if (trylock_page(p)) {
+				if (PageSwapCache(p) && !page_mapcount(p) && try_to_free_swap(p))
+					freed++;
+				unlock_page(p);
+			}
+			put_page(p);
+		}
+		if (n < ARRAY_SIZE(batch) || !freed)
+			return;
+	}
 }
 
 unsigned long swap_cache_pages(void)

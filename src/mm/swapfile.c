@@ -272,6 +272,7 @@ static int try_to_unuse(struct swap_info_struct *si, unsigned int type)
 		free(l.pid);
 		if (ret)
 			return ret;
+		swap_io_flush(); /* folio_wait_writeback: a page under writeback keeps its slot */
 		for (unsigned long o = 1; o < si->max && area_inuse(si); o++) {
 			pthread_mutex_lock(&swap_lock);
 			bool cached = si->swap_map[o] & SWAP_HAS_CACHE;

@@ -20,10 +20,12 @@
  * shrink_page_list, for each isolated page (its lock taken by trylock):
  *   referenced through a PTE twice, or once and PG_referenced, or mapped
  *   executable file  -> activate;   referenced once -> keep (inactive,
- *   PG_referenced);   anonymous -> add_to_swap (a slot, the swap cache),
- *   try_to_unmap (each PTE takes the swap entry), swap_writepage if dirty
- *   (pswpout), out of the swap cache and freed; activated when swap is
- *   full or a mapping cannot be reached;   shmem -> activate (shmem's own
+ *   PG_referenced);   under writeback -> PG_reclaim, activate (the write's
+ *   end rotates it to the inactive tail);   anonymous -> add_to_swap (a
+ *   slot, the swap cache), try_to_unmap (each PTE takes the swap entry),
+ *   swap_writepage if dirty (pswpout; mm/page_io.c: kept, PG_reclaim, until
+ *   the disk is done), out of the swap cache and freed once clean;
+ *   activated when swap is full or a mapping cannot be reached;   shmem -> activate (shmem's own
  *   swap is not there yet);   file mapped -> try_to_unmap, kept active if
  *   some mapping cannot be reached;   dirty file -> activate (direct
  *   reclaim never writes file pages; kmm's flusher writes them back on its
@@ -36,8 +38,11 @@
  * contended walk counts as a reference, so the page is kept).  A young
  * PTE's accessed bit is cleared and its host mirror dropped, so that the
  * next touch through the host trap faults and sets it again (idle-page
- * tracking's way).  Swap I/O is synchronous (mm/swap_state.c), so a page
- * written out is freed on the same pass.
+ * tracking's way).  A page written out is freed by the scan after its
+ * write completed (pgrotated put it at the tail); direct reclaim that
+ * found nothing else waits for the disk.  Inside its batches direct
+ * reclaim lets a woken kswapd run (cond_resched), as a real kswapd
+ * preempts a task deep in reclaim.
  *
  * get_scan_count: only the file lists without free swap space or with
  * vm.swappiness 0; both equally at priority 0; only anon when the file
@@ -49,13 +54,23 @@
  * active with ratio = int_sqrt(10 * GiB of the pair), 1 under a GiB; the
  * anon active list is aged whenever there is swap space.
  *
- * Counters: allocstall_* (page_alloc.c), pgscan_direct, pgsteal_direct,
- * pgscan_anon/file, pgsteal_anon/file, pgrefill, pgactivate, pgdeactivate,
- * pswpout (swap_state.c).
+ * Counters: allocstall_* (page_alloc.c), pgscan_kswapd/direct,
+ * pgsteal_kswapd/direct, pgscan_anon/file, pgsteal_anon/file, pgrefill,
+ * pgactivate, pgdeactivate, pageoutrun, kswapd_{low,high}_wmark_hit_quickly,
+ * pswpout and pgrotated (page_io.c, swap.c).  kswapd: at the end of this
+ * file.  Every step of the work is charged to the simulated clock
+ * (sim_charge), which is what kswapd's share of the CPU follows.
  *
- * Not yet: kswapd's reclaim (it is only woken and counted), workingset
- * shadow entries, slab shrinkers, writeback of file pages from reclaim,
- * shmem swap, mlock's unevictable pages.
+ * Mlocked pages: reclaim never scans the unevictable list; a page it
+ * isolates that a VM_LOCKED VMA maps (found by folio_referenced or
+ * try_to_unmap) is mlocked there and then (mm/mlock.c), loses its swap
+ * slot, and putback sends it through folio_add_lru to the unevictable
+ * list (unevictable_pgs_culled).
+ *
+ * The slab shrinkers are in mm/shrinker.c, called from shrink_node.
+ * Not yet: workingset shadow entries, writeback of file pages from
+ * reclaim, shmem swap, 6.1's scan_adjusted proportioning once enough is
+ * reclaimed (shrink_lruvec stops instead).
  *
  * Locking: lru_lock for the lists (isolate, putback), then the page
  * cache's lock around the decisions of shrink_page_list (filemap_reclaim_
@@ -67,6 +82,8 @@
 #include <kmm/swap.h>
 #include <kmm/task.h>
 
+#include "trace/events.h"
+
 #define DEF_PRIORITY 12
 #define SWAP_CLUSTER_MAX 32UL
 
@@ -77,6 +94,7 @@ struct scan_control {
 	int priority;
 	int reclaim_idx;         /* the highest zone whose pages may be taken */
 	bool may_unmap;
+	bool may_swap;           /* anonymous pages may go to swap (not in kswapd's boost reclaim) */
 	bool kswapd;             /* current_is_kswapd() */
 	unsigned int may_deactivate; /* DEACTIVATE_ANON | DEACTIVATE_FILE */
 	bool cache_trim_mode;
@@ -183,6 +201,7 @@ static unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *
 	while (scan < nr_to_scan && !list_empty(src)) {
 		struct page *page = list_entry(src->prev, struct page, lru);
 		total_scan++;
+		sim_charge(COST_LRU_SCAN, 1);
 		if ((int)page_zonenum(page) > sc->reclaim_idx) {
 			list_move(&page->lru, &skipped);
 			continue;
@@ -199,6 +218,8 @@ static unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *
 	}
 	list_splice(&skipped, src); /* the skipped pages go to the head of the list */
 	*nr_scanned = total_scan;
+	trace_mm_vmscan_lru_isolate(sc->reclaim_idx, (int)sc->order, nr_to_scan, total_scan, total_scan - scan, nr_taken,
+				    sc->may_unmap ? 0 : ISOLATE_UNMAPPED, lru);
 	return nr_taken;
 }
 
@@ -212,6 +233,11 @@ static void putback_pages(struct lruvec *lruvec, struct list_head *list)
 	while (!list_empty(list)) {
 		struct page *page = list_entry(list->next, struct page, lru);
 		list_del(&page->lru);
+		if (!page_evictable(page) || page_flag(page, PG_unevictable)) {
+			folio_add_lru(page); /* folio_putback_lru: lru_add_fn finds its list (culled if mlocked) */
+			put_page(page);
+			continue;
+		}
 		pthread_mutex_lock(&lruvec->lru_lock);
 		enum lru_list lru = page_flag(page, PG_unevictable) ? LRU_UNEVICTABLE
 				    : (enum lru_list)((page_file_lru(page) ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON) +
@@ -252,6 +278,11 @@ static int referenced_one(struct mm_struct *mm, struct vm_area_struct *vma, unsi
 	if (!table)
 		return 0;
 	ra->vm_flags |= vma->vm_flags;
+	sim_charge(COST_RMAP_ONE, 1);
+	if (vma->vm_flags & VM_LOCKED) {
+		mlock_vma_page(ra->page, vma); /* restore the mlock that got missed: it is culled at putback */
+		return 0;
+	}
 	pteval_t pte = pte_get(table, idx);
 	if (!(pte & _PAGE_ACCESSED))
 		return 0;
@@ -287,9 +318,12 @@ static int unmap_one(struct mm_struct *mm, struct vm_area_struct *vma, unsigned 
 	phys_addr_t table = pte_of(mm, addr, ra->page, &idx);
 	if (!table)
 		return 0;
-	if (vma->vm_flags & VM_LOCKED)
-		return 0; /* mlocked: stays */
+	if (vma->vm_flags & VM_LOCKED) {
+		mlock_vma_page(ra->page, vma); /* mlocked: stays, and goes to the unevictable list */
+		return 0;
+	}
 	pteval_t pte = pte_get(table, idx);
+	sim_charge(COST_UNMAP_ONE, 1);
 	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE); /* ptep_clear_flush */
 	pte_set(table, idx, 0);
 	if (pte & _PAGE_DIRTY)
@@ -308,12 +342,17 @@ static int unmap_one_anon(struct mm_struct *mm, struct vm_area_struct *vma, unsi
 	struct rmap_arg *ra = arg;
 	unsigned long idx;
 	phys_addr_t table = pte_of(mm, addr, ra->page, &idx);
-	if (!table || (vma->vm_flags & VM_LOCKED))
+	if (!table)
 		return 0;
+	if (vma->vm_flags & VM_LOCKED) {
+		mlock_vma_page(ra->page, vma); /* mlocked: stays, and goes to the unevictable list */
+		return 0;
+	}
 	swp_entry_t entry = { ra->page->private };
 	if (swap_duplicate(entry))
 		return 0; /* the slot's count is full: the page stays mapped */
 	pteval_t pte = pte_get(table, idx);
+	sim_charge(COST_UNMAP_ONE, 1);
 	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE); /* ptep_clear_flush */
 	pte_set(table, idx, swp_entry_to_pte(entry));
 	if (pte & _PAGE_DIRTY)
@@ -378,8 +417,15 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 		list_del(&page->lru);
 		if (!trylock_page(page))
 			goto keep;
-		if (page_flag(page, PG_unevictable) || (page_mapcount(page) && !sc->may_unmap))
+		if (!page_evictable(page))
+			goto activate_locked; /* mlocked since it was isolated: putback culls it */
+		if (page_mapcount(page) && !sc->may_unmap)
 			goto keep_locked;
+		if (page_flag(page, PG_writeback)) {
+			/* its write is still on the disk: out of the way, and to the tail when it is done */
+			page_set_flag(page, PG_reclaim);
+			goto activate_locked;
+		}
 		enum page_references ref = page_check_references(page);
 		if (ref == PAGEREF_ACTIVATE)
 			goto activate_locked;
@@ -388,10 +434,11 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 		if (PageAnon(page)) {
 			/* an anonymous page: a swap slot and the swap cache first (add_to_swap) */
 			if (!page_in_swap_cache(page)) {
-				if (!(sc->gfp_mask & __GFP_IO))
+				if (!(sc->gfp_mask & __GFP_IO) || !sc->may_swap)
 					goto keep_locked;
 				if (!add_to_swap(page))
 					goto activate_locked; /* swap is full */
+				sim_charge(COST_SWAP_ALLOC, 1);
 			}
 			if (page_mapcount(page)) {
 				try_to_unmap(page);
@@ -401,11 +448,19 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			if (page_flag(page, PG_dirty)) {
 				if (!sc->may_writepage)
 					goto keep_locked;
-				swap_writepage(page); /* pageout: the bytes onto the slot */
+				/* pageout: the write submitted; the scan after its completion frees the page */
+				page_set_flag(page, PG_reclaim);
+				swap_writepage(page);
+				trace_mm_vmscan_write_folio(page, false);
+				sim_charge(COST_PAGEOUT, 1);
 				(*nr_pageout)++;
+				if (page_flag(page, PG_writeback))
+					goto keep_locked;
+				page_clear_flag(page, PG_reclaim); /* written at once */
 			}
 			if (!remove_from_swap_cache(page))
 				goto keep_locked;
+			sim_charge(COST_FREE_MAPPING, 1);
 			unlock_page(page);
 			put_page(page); /* the isolation's reference was the last: freed */
 			nr_reclaimed++;
@@ -424,12 +479,16 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			goto activate_locked;
 		if (!__remove_mapping(page))
 			goto keep_locked;
+		sim_charge(COST_FREE_MAPPING, 1);
 		unlock_page(page);
 		put_page(page); /* the isolation's reference was the last: freed */
 		nr_reclaimed++;
 		continue;
 activate_locked:
-		if (!page_flag(page, PG_active)) {
+		if (page_flag(page, PG_mlocked)) {
+			if (page_in_swap_cache(page))
+				try_to_free_swap(page); /* never to be swapped: its slot goes */
+		} else if (!page_flag(page, PG_active)) {
 			page_set_flag(page, PG_active);
 			(*nr_activate)++;
 		}
@@ -456,6 +515,7 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 	INIT_LIST_HEAD(&page_list);
 	unsigned long nr_scanned, nr_activate = 0, nr_pageout = 0;
 	bool file = is_file_lru(lru);
+	swap_io_complete(); /* the disk's completions that have come meanwhile */
 	lru_add_drain();
 	pthread_mutex_lock(&lruvec->lru_lock);
 	unsigned long nr_taken = isolate_lru_pages(nr_to_scan, lruvec, &page_list, &nr_scanned, sc, lru);
@@ -471,6 +531,11 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 	count_vm_events(PGACTIVATE, nr_activate);
 	count_vm_events(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
 	count_vm_events(file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
+	trace_mm_vmscan_lru_shrink_inactive(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_scanned, nr_reclaimed,
+					    (&(struct reclaim_stat){ .nr_pageout = (unsigned)nr_pageout,
+								     .nr_activate = { file ? 0 : (unsigned)nr_activate,
+										      file ? (unsigned)nr_activate : 0 } }),
+					    sc->priority, file);
 	return nr_reclaimed;
 }
 
@@ -489,15 +554,15 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 	unsigned long nr_scanned, nr_deactivate = 0;
 	lru_add_drain();
 	pthread_mutex_lock(&lruvec->lru_lock);
-	isolate_lru_pages(nr_to_scan, lruvec, &hold, &nr_scanned, sc, lru);
+	unsigned long nr_taken = isolate_lru_pages(nr_to_scan, lruvec, &hold, &nr_scanned, sc, lru);
 	pthread_mutex_unlock(&lruvec->lru_lock);
 	count_vm_events(PGREFILL, nr_scanned);
 	bool took = filemap_reclaim_lock();
 	while (!list_empty(&hold)) {
 		struct page *page = list_entry(hold.next, struct page, lru);
 		list_del(&page->lru);
-		if (page_flag(page, PG_unevictable)) {
-			list_add(&page->lru, &active);
+		if (!page_evictable(page)) {
+			list_add(&page->lru, &active); /* putback culls it */
 			continue;
 		}
 		unsigned long vm_flags;
@@ -514,6 +579,9 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 	putback_pages(lruvec, &active);
 	putback_pages(lruvec, &inactive);
 	count_vm_events(PGDEACTIVATE, nr_deactivate);
+	trace_mm_vmscan_lru_shrink_active(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_taken,
+					  nr_taken - nr_deactivate, nr_deactivate, nr_taken - nr_deactivate, sc->priority,
+					  is_file_lru(lru));
 }
 
 static unsigned long shrink_list(enum lru_list lru, unsigned long nr_to_scan, struct lruvec *lruvec,
@@ -569,7 +637,7 @@ static void get_scan_count(pg_data_t *pgdat, struct scan_control *sc, unsigned l
 	int swappiness = __atomic_load_n(&vm_swappiness, __ATOMIC_RELAXED);
 	enum scan_balance balance;
 	unsigned long fraction[2] = { 0, 0 }, denominator = 1;
-	if (!kmm_nr_swap_pages() || !swappiness) {
+	if (!sc->may_swap || !kmm_nr_swap_pages() || !swappiness) {
 		balance = SCAN_FILE;
 	} else if (!sc->priority) {
 		balance = SCAN_EQUAL;
@@ -628,6 +696,7 @@ static void shrink_lruvec(pg_data_t *pgdat, struct scan_control *sc)
 			nr[l] -= nr_to_scan;
 			nr_reclaimed += shrink_list((enum lru_list)l, nr_to_scan, lruvec, sc);
 		}
+		cond_resched();
 		if (sc->nr_reclaimed + nr_reclaimed >= sc->nr_to_reclaim && !proportional)
 			break;
 	}
@@ -659,7 +728,16 @@ static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 	unsigned long all_file = file + lru_nr(pgdat, LRU_ACTIVE_FILE), anon = lru_nr(pgdat, LRU_INACTIVE_ANON);
 	sc->file_is_tiny = all_file + free <= total_high_wmark && !(sc->may_deactivate & DEACTIVATE_ANON) &&
 			   (anon >> sc->priority);
+	unsigned long nr_reclaimed = sc->nr_reclaimed;
 	shrink_lruvec(pgdat, sc);
+	/* the slab caches' shrinkers (mm/shrinker.c): the slab pages they free are reclaimed pages too */
+	struct reclaim_state reclaim_state = { 0 }, *outer = set_task_reclaim_state(&reclaim_state);
+	shrink_slab(sc->gfp_mask, pgdat->node_id, sc->priority);
+	set_task_reclaim_state(outer);
+	sc->nr_reclaimed += reclaim_state.reclaimed_slab;
+	/* kswapd's failures end with any reclaim from the node, direct reclaim's too */
+	if (sc->nr_reclaimed > nr_reclaimed)
+		__atomic_store_n(&pgdat->kswapd_failures, 0, __ATOMIC_RELAXED);
 	/* nothing inactive left to take but active pages there: age them (6.1's force_deactivate retry) */
 	if (!sc->nr_reclaimed && !(sc->may_deactivate & DEACTIVATE_FILE) &&
 	    lru_size_eligible(pgdat, LRU_ACTIVE_FILE, sc->reclaim_idx)) {
@@ -701,8 +779,416 @@ unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, int highest_zonei
 		.priority = DEF_PRIORITY,
 		.reclaim_idx = highest_zoneidx,
 		.may_unmap = true,
+		.may_swap = true,
 		.may_writepage = true, /* !laptop_mode */
 	};
 	struct zonelist *zonelist = &NODE_DATA(preferred_nid)->node_zonelists[ZONELIST_FALLBACK];
-	return do_try_to_free_pages(zonelist, &sc);
+	trace_mm_vmscan_direct_reclaim_begin((int)order, sc.gfp_mask);
+	plot_event(PLOT_DIRECT_RECLAIM_BEGIN, preferred_nid);
+	unsigned long nr_reclaimed = do_try_to_free_pages(zonelist, &sc);
+	/* nothing freed, but writes on their way: wait for the disk (reclaim_throttle, VMSCAN_THROTTLE_WRITEBACK) */
+	if (!nr_reclaimed && swap_io_in_flight() && swap_io_wait())
+		nr_reclaimed = do_try_to_free_pages(zonelist, &(struct scan_control){
+			.nr_to_reclaim = SWAP_CLUSTER_MAX, .gfp_mask = gfp, .order = order, .priority = DEF_PRIORITY,
+			.reclaim_idx = highest_zoneidx, .may_unmap = true, .may_swap = true, .may_writepage = true });
+	trace_mm_vmscan_direct_reclaim_end(nr_reclaimed);
+	plot_event(PLOT_DIRECT_RECLAIM_END, preferred_nid);
+	return nr_reclaimed;
+}
+
+/* ---- kswapd ----------------------------------------------------------------------------------- */
+
+/*
+ * kswapd, one per node: woken by the allocator's slow path when a zone
+ * falls under its low watermark (wakeup_kswapd), it reclaims until some
+ * zone the waker could use is over its high watermark (pgdat_balanced),
+ * then naps HZ/10 and, if nobody woke it meanwhile and the node is still
+ * balanced, sleeps until woken.  balance_pgdat goes down the priorities
+ * as direct reclaim does, but each round aims at the node's high
+ * watermarks (kswapd_shrink_node); a zone's watermark boost (a pageblock
+ * stolen for another migrate type) makes it reclaim that much more, without
+ * writing or swapping, and ends when it is done.
+ *
+ * kswapd is a thread of the simulated machine, run by sim/clock.c's
+ * scheduler: its state below is what Linux keeps on kswapd's stack between
+ * two slices of CPU time.  A slice runs whole rounds of balance_pgdat (one
+ * kswapd_shrink_node each) while kswapd is owed CPU time; the round it is
+ * in when the slice ends is finished first, as cond_resched would let a
+ * real kswapd go on to the end of a batch.
+ */
+enum kswapd_state {
+	KSWAPD_SLEEPING,     /* on the wait queue until woken */
+	KSWAPD_NAPPING,      /* kswapd_try_to_sleep's HZ/10 nap: woken early or at its end */
+	KSWAPD_RUNNING,      /* in balance_pgdat, or about to go in */
+};
+
+struct kswapd {
+	pthread_mutex_t lock;          /* held by the thread running it */
+	int state;                     /* enum kswapd_state (atomic: wakers and scheduling points read it) */
+	int wake_pending;              /* woken since it last looked (atomic) */
+	u64 nap_end;                   /* the clock when the nap ends */
+	struct sched_entity_kswapd se; /* its account with the scheduler */
+	/* kswapd()'s and balance_pgdat()'s locals between slices */
+	int alloc_order, reclaim_order, highest_zoneidx;
+	bool in_balance;
+	struct scan_control sc;
+	unsigned long nr_boost_reclaim;
+	unsigned long zone_boosts[MAX_ZONE_TYPES];
+	bool boosted;
+};
+
+static int kswapd_state_of(const struct kswapd *k)
+{
+	return __atomic_load_n(&k->state, __ATOMIC_ACQUIRE);
+}
+
+static void kswapd_set_state(struct kswapd *k, int state)
+{
+	__atomic_store_n(&k->state, state, __ATOMIC_RELEASE);
+}
+
+/* pgdat_balanced: some zone the request could use is over its high watermark (a node without one: yes) */
+static bool pgdat_balanced(pg_data_t *pgdat, int order, int highest_zoneidx)
+{
+	bool any = false;
+	for (int i = 0; i <= highest_zoneidx && i < MAX_ZONE_TYPES; i++) {
+		struct zone *zone = &pgdat->node_zones[i];
+		if (!managed_zone(zone))
+			continue;
+		any = true;
+		if (zone_watermark_ok(zone, (unsigned int)order, high_wmark_pages(zone), highest_zoneidx, 0))
+			return true;
+	}
+	return !any;
+}
+
+static bool pgdat_watermark_boosted(pg_data_t *pgdat, int highest_zoneidx)
+{
+	for (int i = min(highest_zoneidx, MAX_ZONE_TYPES - 1); i >= 0; i--)
+		if (zone_wmark_boost(&pgdat->node_zones[i]))
+			return true;
+	return false;
+}
+
+#define MAX_RECLAIM_RETRIES 16
+
+/* prepare_kswapd_sleep: a hopeless node or a balanced one lets kswapd sleep */
+static bool prepare_kswapd_sleep(pg_data_t *pgdat, int order, int highest_zoneidx)
+{
+	if (__atomic_load_n(&pgdat->kswapd_failures, __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES)
+		return true;
+	return pgdat_balanced(pgdat, order, highest_zoneidx);
+}
+
+/* kswapd_highest_zoneidx: what was asked, or prev if nothing was */
+static int kswapd_highest_zoneidx(pg_data_t *pgdat, int prev)
+{
+	int curr = __atomic_load_n(&pgdat->kswapd_highest_zoneidx, __ATOMIC_RELAXED);
+	return curr == MAX_ZONE_TYPES ? prev : curr;
+}
+
+/*
+ * wakeup_kswapd: the allocator's request (the order and the highest zone it
+ * could use) is left for kswapd, and kswapd woken unless it is awake, the
+ * node is hopeless (MAX_RECLAIM_RETRIES balance runs freed nothing), or
+ * balanced with no boost to work off.  Called with the allocator's locks
+ * held: it only marks; kswapd runs at the next scheduling point.
+ */
+void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int highest_zoneidx)
+{
+	count_vm_event(KSWAPD_WAKE);
+	if (!managed_zone(zone))
+		return;
+	pg_data_t *pgdat = zone->zone_pgdat;
+	struct kswapd *k = pgdat->kswapd;
+	if (!k)
+		return;
+	int curr = __atomic_load_n(&pgdat->kswapd_highest_zoneidx, __ATOMIC_RELAXED);
+	if (curr == MAX_ZONE_TYPES || curr < highest_zoneidx)
+		__atomic_store_n(&pgdat->kswapd_highest_zoneidx, highest_zoneidx, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&pgdat->kswapd_order, __ATOMIC_RELAXED) < (int)order)
+		__atomic_store_n(&pgdat->kswapd_order, (int)order, __ATOMIC_RELAXED);
+	if (kswapd_state_of(k) == KSWAPD_RUNNING)
+		return; /* !waitqueue_active: it is awake and will read the request */
+	if (__atomic_load_n(&pgdat->kswapd_failures, __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES ||
+	    (pgdat_balanced(pgdat, (int)order, highest_zoneidx) && !pgdat_watermark_boosted(pgdat, highest_zoneidx)))
+		return;
+	trace_mm_vmscan_wakeup_kswapd(pgdat->node_id, highest_zoneidx, (int)order, gfp);
+	__atomic_store_n(&k->wake_pending, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&M->kswapd_wakes, 1, __ATOMIC_RELEASE);
+}
+
+/* balance_pgdat's start: the boost to work off, the scan_control, pageoutrun */
+static void balance_begin(pg_data_t *pgdat, struct kswapd *k, int order, int highest_zoneidx)
+{
+	k->nr_boost_reclaim = 0;
+	for (int i = 0; i < MAX_ZONE_TYPES; i++) {
+		struct zone *zone = &pgdat->node_zones[i];
+		k->zone_boosts[i] = i <= highest_zoneidx && managed_zone(zone) ? zone_wmark_boost(zone) : 0;
+		k->nr_boost_reclaim += k->zone_boosts[i];
+	}
+	k->boosted = k->nr_boost_reclaim != 0;
+	k->highest_zoneidx = highest_zoneidx;
+	k->sc = (struct scan_control){
+		.gfp_mask = GFP_KERNEL,
+		.order = (unsigned int)order,
+		.may_unmap = true,
+		.kswapd = true,
+		.priority = DEF_PRIORITY,
+	};
+	k->in_balance = true;
+	count_vm_event(PAGEOUTRUN);
+}
+
+/* kswapd_shrink_node: a round aimed at the high watermarks; true if it scanned that much */
+static bool kswapd_shrink_node(pg_data_t *pgdat, struct scan_control *sc)
+{
+	sc->nr_to_reclaim = 0;
+	for (int z = 0; z <= sc->reclaim_idx && z < MAX_ZONE_TYPES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+		if (managed_zone(zone))
+			sc->nr_to_reclaim += max(high_wmark_pages(zone), SWAP_CLUSTER_MAX);
+	}
+	shrink_node(pgdat, sc);
+	/* compact_gap: enough freed for compaction to make the order, so go on as for order 0 */
+	if (sc->order && sc->nr_reclaimed >= 2UL << sc->order)
+		sc->order = 0;
+	return sc->nr_scanned >= sc->nr_to_reclaim;
+}
+
+/* balance_pgdat's end: the boost worked off, the order it stopped at */
+static void balance_end(pg_data_t *pgdat, struct kswapd *k)
+{
+	if (k->boosted) {
+		for (int i = 0; i <= k->highest_zoneidx && i < MAX_ZONE_TYPES; i++) {
+			struct zone *zone = &pgdat->node_zones[i];
+			if (!k->zone_boosts[i])
+				continue;
+			pthread_mutex_lock(&zone->lock);
+			unsigned long b = zone_wmark_boost(zone);
+			__atomic_store_n(&zone->watermark_boost, b - min(b, k->zone_boosts[i]), __ATOMIC_RELAXED);
+			pthread_mutex_unlock(&zone->lock);
+		}
+	}
+	k->reclaim_order = (int)k->sc.order;
+	k->in_balance = false;
+}
+
+/* One round of balance_pgdat's loop; false when balance_pgdat is over. */
+static bool balance_step(pg_data_t *pgdat, struct kswapd *k)
+{
+	struct scan_control *sc = &k->sc;
+	unsigned long nr_reclaimed = sc->nr_reclaimed;
+	bool raise_priority = true;
+	sc->reclaim_idx = k->highest_zoneidx;
+	bool balanced = pgdat_balanced(pgdat, (int)sc->order, k->highest_zoneidx);
+	if (!balanced && k->nr_boost_reclaim) {
+		/* a node out of balance: the boost waits, reclaim as usual from the top (goto restart) */
+		k->nr_boost_reclaim = 0;
+		sc->priority = DEF_PRIORITY;
+		return true;
+	}
+	if (!k->nr_boost_reclaim && balanced)
+		goto out;
+	if (k->nr_boost_reclaim && sc->priority == DEF_PRIORITY - 2)
+		raise_priority = false;
+	/* boosted reclaim neither writes nor swaps */
+	sc->may_writepage = !k->nr_boost_reclaim;
+	sc->may_swap = !k->nr_boost_reclaim;
+	/* kswapd_age_node: keep the anon inactive list filled, to give pages a chance to be referenced */
+	if (sc->may_swap && kmm_total_swap_pages() && inactive_is_low(pgdat, LRU_INACTIVE_ANON))
+		shrink_active_list(SWAP_CLUSTER_MAX, &pgdat->__lruvec, sc, LRU_ACTIVE_ANON);
+	if (sc->priority < DEF_PRIORITY - 2)
+		sc->may_writepage = true;
+	sc->nr_scanned = 0;
+	if (kswapd_shrink_node(pgdat, sc))
+		raise_priority = false;
+	nr_reclaimed = sc->nr_reclaimed - nr_reclaimed;
+	k->nr_boost_reclaim -= min(k->nr_boost_reclaim, nr_reclaimed);
+	if (k->nr_boost_reclaim && !nr_reclaimed)
+		goto out; /* a boost reclaim that cannot progress (no I/O allowed) stops */
+	if (raise_priority || !nr_reclaimed)
+		sc->priority--;
+	if (sc->priority >= 1)
+		return true;
+	if (!sc->nr_reclaimed)
+		__atomic_add_fetch(&pgdat->kswapd_failures, 1, __ATOMIC_RELAXED);
+out:
+	balance_end(pgdat, k);
+	return false;
+}
+
+/* kswapd()'s loop, from reading the request to balance_pgdat */
+static void kswapd_begin_balance(pg_data_t *pgdat, struct kswapd *k)
+{
+	k->alloc_order = __atomic_load_n(&pgdat->kswapd_order, __ATOMIC_RELAXED);
+	k->highest_zoneidx = kswapd_highest_zoneidx(pgdat, k->highest_zoneidx);
+	__atomic_store_n(&pgdat->kswapd_order, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&pgdat->kswapd_highest_zoneidx, MAX_ZONE_TYPES, __ATOMIC_RELAXED);
+	kswapd_set_state(k, KSWAPD_RUNNING);
+	trace_mm_vmscan_kswapd_wake(pgdat->node_id, k->highest_zoneidx, k->alloc_order);
+	plot_event(PLOT_KSWAPD_WAKE, pgdat->node_id);
+	balance_begin(pgdat, k, k->alloc_order, k->highest_zoneidx);
+}
+
+/*
+ * kswapd_try_to_sleep, its first half: a balanced node lets kswapd nap;
+ * one that is not sends it straight back to work (high watermark hit
+ * quickly).
+ */
+static void kswapd_try_to_sleep(pg_data_t *pgdat, struct kswapd *k)
+{
+	__atomic_store_n(&k->wake_pending, 0, __ATOMIC_RELAXED);
+	if (prepare_kswapd_sleep(pgdat, k->reclaim_order, k->highest_zoneidx)) {
+		k->nap_end = kmm_clock_ns() + 1000000000ULL / 10; /* schedule_timeout(HZ/10) */
+		/* a waker that found it running left its request; the nap's end or the next wake reads it */
+		kswapd_set_state(k, KSWAPD_NAPPING);
+		plot_event(PLOT_KSWAPD_SLEEP, pgdat->node_id);
+		return;
+	}
+	count_vm_event(KSWAPD_HIGH_WMARK_HIT_QUICKLY);
+	kswapd_begin_balance(pgdat, k);
+}
+
+/* The nap's end or a wake: what kswapd does next (its second half). */
+static void kswapd_wake_from(pg_data_t *pgdat, struct kswapd *k, bool woken)
+{
+	int state = kswapd_state_of(k);
+	if (state == KSWAPD_NAPPING && woken) {
+		/* woken early: the request stands, with at least the order kswapd stopped at */
+		__atomic_store_n(&pgdat->kswapd_highest_zoneidx, kswapd_highest_zoneidx(pgdat, k->highest_zoneidx),
+				 __ATOMIC_RELAXED);
+		if (__atomic_load_n(&pgdat->kswapd_order, __ATOMIC_RELAXED) < k->reclaim_order)
+			__atomic_store_n(&pgdat->kswapd_order, k->reclaim_order, __ATOMIC_RELAXED);
+		count_vm_event(KSWAPD_LOW_WMARK_HIT_QUICKLY);
+	} else if (state == KSWAPD_NAPPING) {
+		/* the nap is over: balanced still, sleep until woken */
+		if (prepare_kswapd_sleep(pgdat, k->reclaim_order, k->highest_zoneidx)) {
+			trace_mm_vmscan_kswapd_sleep(pgdat->node_id);
+			kswapd_set_state(k, KSWAPD_SLEEPING);
+			if (__atomic_exchange_n(&k->wake_pending, 0, __ATOMIC_ACQUIRE))
+				kswapd_wake_from(pgdat, k, true);
+			return;
+		}
+		count_vm_event(KSWAPD_HIGH_WMARK_HIT_QUICKLY);
+	}
+	/* off the wait queue: a sleeper's place in the run queue (GENTLE_FAIR_SLEEPERS) */
+	sched_wake_entity(&k->se, state == KSWAPD_SLEEPING);
+	kswapd_begin_balance(pgdat, k);
+}
+
+/* A slice of kswapd's CPU time, in the thread at a scheduling point (k->lock held). */
+static void kswapd_slice(pg_data_t *pgdat, struct kswapd *k)
+{
+	sched_enter_kswapd(&k->se);
+	for (;;) {
+		int state = kswapd_state_of(k);
+		if (state != KSWAPD_RUNNING) {
+			bool woken = __atomic_exchange_n(&k->wake_pending, 0, __ATOMIC_ACQUIRE);
+			if (!woken && !(state == KSWAPD_NAPPING && kmm_clock_ns() >= k->nap_end))
+				break;
+			kswapd_wake_from(pgdat, k, woken);
+			continue;
+		}
+		if (sched_entity_owed(&k->se) <= 0)
+			break; /* its share is used: the tasks run */
+		if (k->in_balance && balance_step(pgdat, k))
+			continue;
+		/* balance_pgdat is over: back to sleep, or on at the order it could not make */
+		if (k->reclaim_order < k->alloc_order) {
+			k->alloc_order = k->reclaim_order;
+			balance_begin(pgdat, k, k->alloc_order, k->highest_zoneidx);
+			continue;
+		}
+		k->alloc_order = k->reclaim_order = __atomic_load_n(&pgdat->kswapd_order, __ATOMIC_RELAXED);
+		k->highest_zoneidx = kswapd_highest_zoneidx(pgdat, k->highest_zoneidx);
+		kswapd_try_to_sleep(pgdat, k);
+	}
+	sched_leave_kswapd(&k->se);
+}
+
+/* Does kswapd want the CPU now: woken, its nap over, or running and owed its share? */
+static bool kswapd_wants_cpu(const struct kswapd *k)
+{
+	switch (kswapd_state_of(k)) {
+	case KSWAPD_RUNNING:
+		return sched_entity_preempts(&k->se);
+	case KSWAPD_NAPPING:
+		if (kmm_clock_ns() >= k->nap_end)
+			return true;
+		/* fall through */
+	default:
+		return __atomic_load_n(&k->wake_pending, __ATOMIC_ACQUIRE);
+	}
+}
+
+bool kswapd_wants_to_run(void)
+{
+	if (!__atomic_load_n(&M->kswapd_wakes, __ATOMIC_RELAXED))
+		return false;
+	for (int n = 0; n < M->nr_nodes; n++) {
+		pg_data_t *pgdat = NODE_DATA(n);
+		if (pgdat && pgdat->kswapd && kswapd_wants_cpu(pgdat->kswapd))
+			return true;
+	}
+	return false;
+}
+
+void kswapd_sched_point(void)
+{
+	if (!__atomic_load_n(&M->kswapd_wakes, __ATOMIC_ACQUIRE)) {
+		sched_take_io_wait(); /* nobody to use the CPU while the task waited */
+		return;
+	}
+	bool awake = false;
+	for (int n = 0; n < M->nr_nodes; n++) {
+		pg_data_t *pgdat = NODE_DATA(n);
+		struct kswapd *k = pgdat ? pgdat->kswapd : NULL;
+		if (!k)
+			continue;
+		if (kswapd_wants_cpu(k) && !pthread_mutex_trylock(&k->lock)) {
+			kswapd_slice(pgdat, k);
+			pthread_mutex_unlock(&k->lock);
+		}
+		awake = awake || kswapd_state_of(k) != KSWAPD_SLEEPING || __atomic_load_n(&k->wake_pending, __ATOMIC_RELAXED);
+	}
+	if (!awake)
+		__atomic_store_n(&M->kswapd_wakes, 0, __ATOMIC_RELAXED);
+	/* a wake after the look above sets it again */
+	for (int n = 0; n < M->nr_nodes && !awake; n++) {
+		pg_data_t *pgdat = NODE_DATA(n);
+		if (pgdat && pgdat->kswapd && __atomic_load_n(&pgdat->kswapd->wake_pending, __ATOMIC_ACQUIRE))
+			__atomic_store_n(&M->kswapd_wakes, 1, __ATOMIC_RELEASE);
+	}
+	sched_take_io_wait();
+}
+
+/* kswapd_run: the node's kswapd, asleep (at boot, as kswapd_init starts them) */
+void kswapd_run(pg_data_t *pgdat)
+{
+	struct kswapd *k = calloc(1, sizeof(*k));
+	if (!k)
+		abort();
+	pthread_mutex_init(&k->lock, NULL);
+	k->state = KSWAPD_SLEEPING;
+	k->highest_zoneidx = MAX_ZONE_TYPES - 1;
+	pgdat->kswapd_highest_zoneidx = MAX_ZONE_TYPES;
+	pgdat->kswapd = k;
+}
+
+void kswapd_stop(pg_data_t *pgdat)
+{
+	struct kswapd *k = pgdat->kswapd;
+	if (!k)
+		return;
+	pthread_mutex_destroy(&k->lock);
+	free(k);
+	pgdat->kswapd = NULL;
+}
+
+/* kswapd's state as a word, for views and tests: "sleeping", "napping", "running" */
+const char *kswapd_state_name(const pg_data_t *pgdat)
+{
+	static const char *const names[] = { "sleeping", "napping", "running" };
+	return pgdat->kswapd ? names[kswapd_state_of(pgdat->kswapd)] : "none";
 }

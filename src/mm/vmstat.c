@@ -35,7 +35,9 @@
  * The sysctls recompute what depends on them the way their Linux handlers
  * do: min_free_kbytes and watermark_scale_factor -> setup_per_zone_wmarks(),
  * lowmem_reserve_ratio -> setup_per_zone_lowmem_reserve(),
- * percpu_pagelist_high_fraction -> the pcp high limits.
+ * percpu_pagelist_high_fraction -> the pcp high limits; drop_caches runs
+ * drop_pagecache (1) and the shrinkers' drop_slab (2, mm/shrinker.c),
+ * counting drop_pagecache and drop_slab as 6.1's handler does.
  */
 #include "internal.h"
 
@@ -43,6 +45,7 @@
 #include <limits.h>
 
 #include <kmm/kstrtox.h>
+#include <kmm/shrinker.h>
 
 #include <kmm/swap.h>
 #include <kmm/task.h>
@@ -102,8 +105,7 @@ static bool node_has_memory(const pg_data_t *pgdat)
 /*
  * The node_stat_items kmm keeps, in 6.1's node_stat_item order (which is
  * vmstat_text's and the per-node block's of zoneinfo), with their names.
- * nr_writeback has no counter: kmm's writeback is synchronous, so no page
- * is ever under it.  Workingset and isolation items come with reclaim.
+ * Workingset and isolation items come with reclaim.
  */
 #define NO_ITEM NR_VM_NODE_STAT_ITEMS
 static const struct {
@@ -119,7 +121,7 @@ static const struct {
 	{ WORKINGSET_RESTORE_ANON, "workingset_restore_anon" },   { WORKINGSET_RESTORE_FILE, "workingset_restore_file" },
 	{ NR_ANON_MAPPED, "nr_anon_pages" },              { NR_FILE_MAPPED, "nr_mapped" },
 	{ NR_FILE_PAGES, "nr_file_pages" },               { NR_FILE_DIRTY, "nr_dirty" },
-	{ NO_ITEM, "nr_writeback" },                      { NR_SHMEM, "nr_shmem" },
+	{ NR_WRITEBACK, "nr_writeback" },                      { NR_SHMEM, "nr_shmem" },
 	{ NR_KERNEL_STACK_KB, "nr_kernel_stack" },        { NR_PAGETABLE, "nr_page_table_pages" },
 	{ NR_SWAPCACHE, "nr_swapcached" },
 };
@@ -513,6 +515,7 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "Active(file):   %8lu kB\n", K(lru[LRU_ACTIVE_FILE]));
 	sb_printf(sb, "Inactive(file): %8lu kB\n", K(lru[LRU_INACTIVE_FILE]));
 	sb_printf(sb, "Unevictable:    %8lu kB\n", K(lru[LRU_UNEVICTABLE]));
+	sb_printf(sb, "Mlocked:        %8lu kB\n", K(global_zone_page_state(NR_MLOCK)));
 	if (M->prof->bits == 32) {
 		sb_printf(sb, "HighTotal:      %8lu kB\n", K(M->totalhigh_pages));
 		sb_printf(sb, "HighFree:       %8lu kB\n", K(highfree));
@@ -524,7 +527,7 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "Zswap:          %8lu kB\n", 0UL); /* CONFIG_ZSWAP, off unless zswap.enabled=1: as Debian boots */
 	sb_printf(sb, "Zswapped:       %8lu kB\n", 0UL);
 	sb_printf(sb, "Dirty:          %8lu kB\n", K(global_node_page_state(nr_file_dirty)));
-	sb_printf(sb, "Writeback:      %8lu kB\n", 0UL);
+	sb_printf(sb, "Writeback:      %8lu kB\n", K(global_node_page_state_pages(NR_WRITEBACK)));
 	sb_printf(sb, "AnonPages:      %8lu kB\n", K(global_node_page_state(nr_anon_mapped)));
 	sb_printf(sb, "Mapped:         %8lu kB\n", K(global_node_page_state(nr_file_mapped)));
 	sb_printf(sb, "Shmem:          %8lu kB\n", K(shmem));
@@ -695,7 +698,7 @@ static int write_dwc(const char *val)
 	if (parse_one_int(val, 0, INT_MAX, &v))
 		return -EINVAL;
 	M->dirty_writeback_centisecs = v; /* re-armed from now, as dirty_writeback_centisecs_handler does */
-	M->next_writeback_ns = M->clock_ns + (u64)v * 10000000ULL;
+	M->next_writeback_ns = kmm_clock_ns() + (u64)v * 10000000ULL;
 	return 0;
 }
 
@@ -717,15 +720,29 @@ static int write_drop_caches(const char *val)
 	int v;
 	if (parse_one_int(val, 1, 4, &v))
 		return -EINVAL;
-	if (v & 1)
+	if (v & 1) {
 		drop_pagecache();
+		count_vm_event(DROP_PAGECACHE);
+	}
 	if (v & 2) {
-		shrink_dcache_icache();
+		drop_slab(); /* the shrinkers: the store's unused dentries and inodes (mm/shrinker.c) */
 		kmm_slab_shrink_all();
+		count_vm_event(DROP_SLAB);
 	}
 	if (!(v & 4))
 		printk(KERN_INFO "%s (%d): drop_caches: %d\n", "kmm", 0, v);
 	drop_caches_last = v;
+	return 0;
+}
+
+/* vm.vfs_cache_pressure: 0..INT_MAX (proc_dointvec_minmax, extra1 0); 0 keeps dentries and inodes */
+static void show_vfs_cache_pressure(struct strbuf *sb) { show_int(sb, __atomic_load_n(&M->vfs_cache_pressure, __ATOMIC_RELAXED)); }
+static int write_vfs_cache_pressure(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, INT_MAX, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->vfs_cache_pressure, v, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -910,6 +927,7 @@ static const struct proc_file proc_files[] = {
 	{ "sys/vm/page-cluster", show_page_cluster, write_page_cluster },
 	{ "sys/vm/percpu_pagelist_high_fraction", show_pphf, write_pphf },
 	{ "sys/vm/swappiness", show_swappiness, write_swappiness },
+	{ "sys/vm/vfs_cache_pressure", show_vfs_cache_pressure, write_vfs_cache_pressure },
 	{ "sys/vm/watermark_boost_factor", show_wbf, write_wbf },
 	{ "sys/vm/watermark_scale_factor", show_wsf, write_wsf },
 	{ "dmesg", show_dmesg, NULL },
@@ -1155,6 +1173,7 @@ static const size_t node_stat_offset[NR_VM_NODE_STAT_ITEMS] = {
 	[NR_FILE_MAPPED] = offsetof(pg_data_t, nr_file_mapped),
 	[NR_FILE_PAGES] = offsetof(pg_data_t, nr_file_pages),
 	[NR_FILE_DIRTY] = offsetof(pg_data_t, nr_file_dirty),
+	[NR_WRITEBACK] = offsetof(pg_data_t, nr_writeback),
 	[NR_SHMEM] = offsetof(pg_data_t, nr_shmem),
 	[NR_PAGETABLE] = offsetof(pg_data_t, nr_page_table_pages),
 	[NR_SLAB_RECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_reclaimable),

@@ -4,7 +4,7 @@
  * (fs/proc/loadavg.c) and /proc/cpuinfo (arch/x86/kernel/cpu/proc.c), in
  * Linux 6.1's formats.
  *
- * Time is the simulated clock (M->clock_ns, 0 at boot), counted in USER_HZ
+ * Time is the simulated clock (kmm_clock_ns(), 0 at boot), counted in USER_HZ
  * ticks.  The clock moves only while nothing runs (kmm_clock_advance: a
  * scenario's sleep), and the work of the simulated CPUs takes no simulated
  * time, so every CPU has been idle for all of it: each cpuN line is idle
@@ -76,7 +76,7 @@ static void show_cpu_times(struct strbuf *sb, const char *name, u64 idle_ns)
 
 void show_stat(struct strbuf *sb)
 {
-	u64 now = M->clock_ns;
+	u64 now = kmm_clock_ns();
 	show_cpu_times(sb, "cpu ", now * (u64)M->nr_cpus); /* "cpu  ": Linux's two spaces */
 	for (int c = 0; c < M->nr_cpus; c++) {
 		char name[16];
@@ -94,7 +94,7 @@ void show_stat(struct strbuf *sb)
 
 void show_uptime(struct strbuf *sb)
 {
-	unsigned long long now = M->clock_ns, idle = now * (unsigned long long)M->nr_cpus;
+	unsigned long long now = kmm_clock_ns(), idle = now * (unsigned long long)M->nr_cpus;
 	const unsigned long long ns = 1000000000ULL;
 	sb_printf(sb, "%llu.%02llu %llu.%02llu\n", now / ns, now % ns / (ns / 100), idle / ns, idle % ns / (ns / 100));
 }

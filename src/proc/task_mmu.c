@@ -176,7 +176,7 @@ static bool thp_eligible(const struct vm_area_struct *v)
 	return v->vm_end >= hpage && haddr >= v->vm_start && haddr + hpage <= v->vm_end;
 }
 
-/* show_smap_vma_flags(): two letters per flag, in bit order; a bit Linux has no name for is "??". */
+/* show_smap_vma_flags(): two letters per flag, in bit order; a bit Linux has no name for (VM_LOCKONFAULT ...) is left out, as 6.1 skips it. */
 static void show_smap_vma_flags(struct strbuf *sb, unsigned long flags)
 {
 	static const char *const mnemonics[32] = {
@@ -186,9 +186,9 @@ static void show_smap_vma_flags(struct strbuf *sb, unsigned long flags)
 		"ar", "wf", "dd", "sd", "mm", "hg", "nh", "mg", /* ARCH_1, WIPEONFORK, DONTDUMP, SOFTDIRTY, MIXEDMAP, HUGEPAGE, NOHUGEPAGE, MERGEABLE */
 	};
 	sb_printf(sb, "VmFlags: ");
-	for (int i = 0; i < 64 && i < (int)(8 * sizeof(flags)); i++)
-		if (flags & (1UL << i))
-			sb_printf(sb, "%s ", i < 32 ? mnemonics[i] : "??");
+	for (int i = 0; i < 32; i++)
+		if ((flags & (1UL << i)) && strcmp(mnemonics[i], "??"))
+			sb_printf(sb, "%s ", mnemonics[i]);
 	sb_printf(sb, "\n");
 }
 

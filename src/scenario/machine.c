@@ -2,7 +2,9 @@
  * machine.c - the scenario language's commands about the machine as a
  * whole rather than about one handle: `show` and `expect` over the views,
  * `verify`, `sysctl`, `fail` (fault injection), the disk (`file`, `sync`),
- * the picture (`map`) and time (`sleep`, `step`).
+ * the pictures (`map`: physical memory now; `plot`: memory pressure since
+ * boot, from the samples mm/pressure_plot.c takes after every statement
+ * and at reclaim's events) and time (`sleep`, `step`).
  *
  * Vocabulary.  A view is a text the machine prints: a /proc path
  * (kmm_proc_read: "meminfo", "sys/vm/drop_caches"), a task's own
@@ -239,6 +241,37 @@ int cmd_map(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
+int plot_write(const char *path, char *why, size_t whylen)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(why, whylen, "cannot write \"%s\": %s", path, strerror(errno));
+		return -1;
+	}
+	int ret = kmm_plot_svg(f);
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (ret) {
+		snprintf(why, whylen, "cannot write \"%s\": %s", path, strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+/* plot FILE: the picture of memory pressure from boot until now (kmm_plot_svg) */
+int cmd_plot(struct kmm_scenario *sc, struct stmt *st)
+{
+	if (nargs(sc, st, 1, 1))
+		return -1;
+	CHECKED(sc);
+	struct tok *t = arg(st, 0);
+	char why[320];
+	if (plot_write(t->text, why, sizeof(why)))
+		return err_tok(sc, t, "%s", why);
+	fprintf(sc->out, "plot: memory pressure drawn in %s\n", t->text);
+	return 0;
+}
+
 int cmd_sysctl(struct kmm_scenario *sc, struct stmt *st)
 {
 	if (nargs(sc, st, 1, 1))
@@ -295,7 +328,8 @@ int cmd_trace(struct kmm_scenario *sc, struct stmt *st)
 				       "no trace event \"%s\" (kmm traces kmem:kmalloc kmem:kfree kmem:kmem_cache_alloc "
 				       "kmem:kmem_cache_free kmem:mm_page_alloc kmem:mm_page_free kmem:mm_page_free_batched "
 				       "kmem:mm_page_alloc_zone_locked kmem:mm_page_pcpu_drain kmem:mm_page_alloc_extfrag "
-				       "kmem:rss_stat, or kmem for all)",
+				       "kmem:rss_stat, or kmem for all; vmscan:mm_vmscan_kswapd_wake "
+				       "vmscan:mm_vmscan_direct_reclaim_begin ... or vmscan for all)",
 				       bad);
 		if (strlen(events) + strlen(t->text) + 2 > sizeof(events))
 			return err_tok(sc, t, "too many events in one trace statement");

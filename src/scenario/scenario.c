@@ -1476,18 +1476,59 @@ static int cmd_swapon(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
-/* mlock, munlock: the region's pages (or part of them) locked in memory, or not any more */
+/*
+ * mlock, munlock: the region's pages (or part of them) locked in memory, or
+ * not any more; "mlock ... onfault" is mlock2(MLOCK_ONFAULT), which locks
+ * pages as they are faulted in and faults nothing now.
+ */
 static int cmd_mlock(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct range_args r;
-	int go = range_args(sc, st, &r, false);
+	bool on = !strcmp(st->cmd->name, "mlock");
+	int go = range_args(sc, st, &r, on);
+	if (go < 0)
+		return -1;
+	if (r.word && strcmp(r.word->text, "onfault"))
+		return usage_error(sc, st, r.word);
 	if (go)
-		return go < 0 ? -1 : 0;
+		return 0;
 	CHECKED(sc);
 	unsigned long len = (r.len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	bool on = !strcmp(st->cmd->name, "mlock");
-	long ret = on ? task_mlock(r.task, r.m->addr + r.off, len) : task_munlock(r.task, r.m->addr + r.off, len);
+	long ret = !on	   ? task_munlock(r.task, r.m->addr + r.off, len)
+		   : r.word ? task_mlock2(r.task, r.m->addr + r.off, len, MLOCK_ONFAULT)
+			    : task_mlock(r.task, r.m->addr + r.off, len);
 	return syscall_result(sc, st, ret);
+}
+
+/*
+ * mlockall TASK [current] [future] [onfault]: MCL_CURRENT locks every
+ * mapping now (faulting it in unless onfault), MCL_FUTURE every later one;
+ * munlockall TASK undoes both.  A combination mlockall(2) refuses (onfault
+ * alone) is its EINVAL, reported as a failed call.
+ */
+static int cmd_mlockall(struct kmm_scenario *sc, struct stmt *st)
+{
+	static const struct { const char *name; int flag; } words[] = {
+		{ "current", MCL_CURRENT }, { "future", MCL_FUTURE }, { "onfault", MCL_ONFAULT },
+	};
+	bool on = !strcmp(st->cmd->name, "mlockall");
+	struct handle *t;
+	int flags = 0;
+	int go = nargs(sc, st, on ? 2 : 1, on ? 4 : 1) ? -1 : need_task(sc, st, arg(st, 0), &t);
+	if (go < 0)
+		return -1;
+	for (int i = 1; i < st->npos; i++) {
+		size_t w = 0;
+		while (w < ARRAY_SIZE(words) && strcmp(arg(st, i)->text, words[w].name))
+			w++;
+		if (w == ARRAY_SIZE(words) || arg(st, i)->quoted)
+			return usage_error(sc, st, arg(st, i));
+		flags |= words[w].flag;
+	}
+	if (go)
+		return 0;
+	CHECKED(sc);
+	return syscall_result(sc, st, on ? task_mlockall(t->task, flags) : task_munlockall(t->task));
 }
 
 /* madvise: the advice Linux's names give (dontneed, normal, willneed) */
@@ -1597,12 +1638,16 @@ static const struct command commands[] = {
 	  "HANDLE ==|!= NULL | VIEW [SECTION] FIELD OP NUMBER", "check a handle or a number in a view; fail the run if not", H_NONE },
 	{ "verify", cmd_verify, R_NONE, "", "", "run every validator (zones, caches, vmap areas, pkmap, tasks)", H_NONE },
 	{ "map", cmd_map, R_NONE, "", "FILE.svg", "draw physical memory frame by frame, by what each frame does", H_NONE },
+	{ "plot", cmd_plot, R_NONE, "", "FILE.svg",
+	  "draw memory pressure so far: free pages per zone and watermarks, LRU lists, swap, kswapd and direct reclaim",
+	  H_NONE },
 	{ "sysctl", cmd_sysctl, R_NONE, "*", "vm.NAME[=VALUE]", "read or set a /proc/sys/vm tunable", H_NONE },
 	{ "fail", cmd_fail, R_NONE, "*", "failslab|fail_page_alloc [FILE=VALUE]...",
 	  "inject allocation failures: write its sys/kernel/debug files (probability=10 times=-1 ...), or show them",
 	  H_NONE },
 	{ "trace", cmd_trace, R_NONE, "*", "on [EVENTS] | off [EVENTS] | clear",
-	  "record kmem: trace events (kmem:kmalloc,kmem:kfree ...; all of kmem by default) into sys/kernel/tracing/trace",
+	  "record kmem: and vmscan: trace events (kmem:kmalloc,vmscan ...; all of kmem by default) into "
+	  "sys/kernel/tracing/trace",
 	  H_NONE },
 	{ "repeat", cmd_repeat, R_NONE, "", "N [as I] { ... }", "run a block N times, I counting from 0", H_NONE },
 	{ "alloc_pages", cmd_alloc_pages, R_HANDLE, "order,node", "GFP [order=N] [node=N]",
@@ -1647,9 +1692,12 @@ static const struct command commands[] = {
 	{ "swapon", cmd_swapon, R_NONE, "prio", "DEVICE SIZE [prio=N]", "make a disk of SIZE swap space and use it (mkswap, swapon)",
 	  H_NONE },
 	{ "swapoff", cmd_swapon, R_NONE, "", "DEVICE", "stop swapping to a disk", H_NONE },
-	{ "mlock", cmd_mlock, R_NONE, "", "REGION [OFF LEN] [in TASK]", "lock a region's pages in memory (faulting them in)",
-	  H_NONE },
+	{ "mlock", cmd_mlock, R_NONE, "", "REGION [OFF LEN] [onfault] [in TASK]",
+	  "lock a region's pages in memory, on the unevictable list (faulting them in, or as they fault: onfault)", H_NONE },
 	{ "munlock", cmd_mlock, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unlock a region's pages", H_NONE },
+	{ "mlockall", cmd_mlockall, R_NONE, "", "TASK [current] [future] [onfault]",
+	  "lock every mapping of a task now (current) and every later one (future); onfault: as pages fault in", H_NONE },
+	{ "munlockall", cmd_mlockall, R_NONE, "", "TASK", "unlock every mapping of a task, now and later", H_NONE },
 	{ "madvise", cmd_madvise, R_NONE, "", "REGION normal|willneed|dontneed [OFF LEN] [in TASK]",
 	  "advise on a region's pages (dontneed drops them)", H_NONE },
 	{ "touch", cmd_touch, R_NONE, "", "REGION [OFF [LEN]] [read|write] [in TASK]",
@@ -1761,6 +1809,9 @@ static int run_stmts(struct kmm_scenario *sc, struct stmt *s, int n)
 		int ret = st->cmd->run(sc, st);
 		if (!sc->checking) {
 			trace_set_current(NULL);
+			if (sc->booted)
+				sched_point(); /* between two commands, kswapd and the timers get their turn */
+			kmm_plot_sample(); /* the pressure picture's sample after each statement */
 			echo_log(sc);
 			if (!ret && (sc->o.trace || sc->o.results) && st->cmd->result == R_HANDLE) {
 				char name[SC_NAME_MAX];
@@ -1855,6 +1906,10 @@ int kmm_scenario_finish(struct kmm_scenario *sc)
 				fprintf(sc->err, "%s: %s\n", sc->name, why);
 				status = KMM_SCENARIO_USAGE;
 			}
+		}
+		if (sc->o.plot_file && plot_write(sc->o.plot_file, why, sizeof(why))) {
+			fprintf(sc->err, "%s: --plot %s\n", sc->name, why);
+			status = KMM_SCENARIO_USAGE;
 		}
 		int freed = 0;
 		for (int i = sc->nh - 1; i >= 0; i--)

@@ -4,7 +4,7 @@
  * commands are written with.  scenario.c is the language (lexer, parser,
  * handles, arguments, the command table, running); machine.c the commands
  * about the machine as a whole (show, expect, verify, sysctl, fail, file,
- * sync, map, sleep, step).
+ * sync, map, plot, sleep, step).
  */
 #ifndef KMM_SCENARIO_IMPL_H
 #define KMM_SCENARIO_IMPL_H
@@ -143,6 +143,9 @@ int cmd_show(struct kmm_scenario *sc, struct stmt *st);
 int cmd_expect(struct kmm_scenario *sc, struct stmt *st);
 int cmd_verify(struct kmm_scenario *sc, struct stmt *st);
 int cmd_map(struct kmm_scenario *sc, struct stmt *st);
+int cmd_plot(struct kmm_scenario *sc, struct stmt *st);
+/* the pressure picture into path (kmm_plot_svg): 0, or -1 with why (the end of a run with --plot) */
+int plot_write(const char *path, char *why, size_t whylen);
 int cmd_sysctl(struct kmm_scenario *sc, struct stmt *st);
 int cmd_fail(struct kmm_scenario *sc, struct stmt *st);
 int cmd_trace(struct kmm_scenario *sc, struct stmt *st);

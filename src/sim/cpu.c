@@ -23,6 +23,7 @@ void cpus_init(void)
 {
 	for (int c = 0; c < KMM_MAX_CPUS; c++)
 		pthread_mutex_init(&M->cpus[c].lock, NULL);
+	pthread_mutex_init(&M->timer_lock, NULL);
 	pthread_mutex_lock(&M->cpus[0].lock);
 	kmm_this_cpu = 0;
 }
@@ -34,6 +35,7 @@ void cpus_exit(void)
 	kmm_this_cpu = -1;
 	for (int c = 0; c < KMM_MAX_CPUS; c++)
 		pthread_mutex_destroy(&M->cpus[c].lock);
+	pthread_mutex_destroy(&M->timer_lock);
 }
 
 int kmm_cpu_enter(int cpu)

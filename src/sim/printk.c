@@ -4,7 +4,7 @@
  *
  * Vocabulary: the log is one growable text buffer (kmm_machine->log) holding
  * lines in dmesg's format, "[    0.000000] message".  The timestamp is the
- * simulated clock (kmm_machine->clock_ns), so a run is byte-for-byte
+ * simulated clock (kmm_clock_ns()), so a run is byte-for-byte
  * reproducible.  A message starts with an optional level marker (KERN_INFO,
  * "<6>", ...) which is stripped, as dmesg shows it; KERN_CONT continues the
  * previous line.  Before a machine exists (or after it is gone) messages go
@@ -104,9 +104,10 @@ void printk(const char *fmt, ...)
 	pthread_mutex_lock(&log_lock);
 	size_t from = log->len;
 	if (!cont || !log->len || log->buf[log->len - 1] == '\n') {
-		if (!cont || !log->len)
-			sb_printf(log, "[%5lu.%06lu] ", (unsigned long)(M->clock_ns / 1000000000),
-				  (unsigned long)(M->clock_ns / 1000 % 1000000));
+		if (!cont || !log->len) {
+			u64 now = kmm_clock_ns();
+			sb_printf(log, "[%5lu.%06lu] ", (unsigned long)(now / 1000000000), (unsigned long)(now / 1000 % 1000000));
+		}
 	}
 	sb_printf(log, "%s", line.buf);
 	if (kmm_log_to_stderr)
@@ -135,7 +136,7 @@ bool ___ratelimit(struct ratelimit_state *rs, const char *func)
 		return true;
 	if (__atomic_exchange_n(&rs->lock, 1, __ATOMIC_ACQUIRE))
 		return false; /* someone else is deciding: this one is dropped, as Linux drops it */
-	unsigned long now = M ? (unsigned long)(M->clock_ns / (1000000000 / HZ)) : 0;
+	unsigned long now = M ? (unsigned long)(kmm_clock_ns() / (1000000000 / HZ)) : 0;
 	if (!rs->started) {
 		rs->begin = now;
 		rs->started = true;

@@ -1,13 +1,14 @@
 /*
- * trace/events.h - the kmem: tracepoints, as the allocators call them
- * (Linux's include/trace/events/kmem.h; private to kmm).
+ * trace/events.h - the kmem: and vmscan: tracepoints, as the allocators and
+ * reclaim call them (Linux's include/trace/events/kmem.h and vmscan.h;
+ * private to kmm).
  *
  * Each trace_<event>() is a one-line call placed where Linux 6.1 places its
- * tracepoint (mm/slub.c, mm/slab_common.c, mm/page_alloc.c, mm/memory.c).
- * While the event is off it costs one load of kmm_trace_on and one branch
- * predicted not taken, and its arguments are not computed (they are
- * evaluated inside the branch); the record is written out of line by
- * src/trace/tracepoint.c.
+ * tracepoint (mm/slub.c, mm/slab_common.c, mm/page_alloc.c, mm/memory.c,
+ * mm/vmscan.c).  While the event is off it costs one load of kmm_trace_on
+ * and one branch predicted not taken, and its arguments are not computed
+ * (they are evaluated inside the branch); the record is written out of line
+ * by src/trace/tracepoint.c.
  *
  * Where they are, as in 6.1 (kmm keeps kmalloc and kfree in slub.c, where
  * 6.1 has them in slab_common.c):
@@ -22,6 +23,19 @@
  *   rss_stat                            memory.c's mm_trace_rss_stat(), for the RSS counters
  *                                       (its caller is rmap.c's counter update: not yet wired)
  *   mm_page_free_batched                free_unref_page_list(), which kmm does not have yet
+ *
+ *   mm_vmscan_wakeup_kswapd             page_alloc.c's wakeup_kswapd(), as the node's kswapd is woken
+ *   mm_vmscan_kswapd_wake, _sleep       kswapd(): before balance_pgdat(), and as it goes to sleep
+ *                                       (until kswapd is a thread, the wakeup_kswapd() stub's at once)
+ *   mm_vmscan_direct_reclaim_begin/end  vmscan.c's try_to_free_pages(), around do_try_to_free_pages()
+ *   mm_vmscan_lru_isolate               the end of isolate_lru_pages() (6.1's isolate_lru_folios)
+ *   mm_vmscan_lru_shrink_inactive       the end of shrink_inactive_list(), when it took pages
+ *   mm_vmscan_lru_shrink_active         the end of shrink_active_list()
+ *   mm_vmscan_write_folio               pageout(): after the page went to its writepage (swap_writepage)
+ *   mm_vmscan_node_reclaim_begin/end    node_reclaim() (zone_reclaim_mode), which kmm does not have:
+ *                                       listed and enabled as on Linux, never recorded
+ * 6.1's vmscan events of memcg reclaim, slab shrinking (mm_shrink_slab_*)
+ * and throttling (mm_vmscan_throttled) are not there.
  */
 #ifndef KMM_TRACE_EVENTS_H
 #define KMM_TRACE_EVENTS_H
@@ -29,8 +43,9 @@
 #include "internal.h"
 
 /*
- * The events of the kmem system, in the order `ls events/kmem` lists them:
- * X(id, "name").  The id is the bit of kmm_trace_on.
+ * The events of each system, in the order `ls events/SYSTEM` lists them:
+ * X(id, "name").  The id is the bit of kmm_trace_on: the kmem events
+ * first, then the vmscan ones.
  */
 #define KMEM_EVENTS(X)                                             \
 	X(KFREE, "kfree")                                          \
@@ -45,24 +60,52 @@
 	X(MM_PAGE_PCPU_DRAIN, "mm_page_pcpu_drain")                \
 	X(RSS_STAT, "rss_stat")
 
-enum trace_kmem_event {
-#define KMEM_EVENT_ENUM(id, name) TRACE_##id,
-	KMEM_EVENTS(KMEM_EVENT_ENUM)
-#undef KMEM_EVENT_ENUM
-	NR_KMEM_EVENTS
+#define VMSCAN_EVENTS(X)                                                         \
+	X(MM_VMSCAN_DIRECT_RECLAIM_BEGIN, "mm_vmscan_direct_reclaim_begin")      \
+	X(MM_VMSCAN_DIRECT_RECLAIM_END, "mm_vmscan_direct_reclaim_end")          \
+	X(MM_VMSCAN_KSWAPD_SLEEP, "mm_vmscan_kswapd_sleep")                      \
+	X(MM_VMSCAN_KSWAPD_WAKE, "mm_vmscan_kswapd_wake")                        \
+	X(MM_VMSCAN_LRU_ISOLATE, "mm_vmscan_lru_isolate")                        \
+	X(MM_VMSCAN_LRU_SHRINK_ACTIVE, "mm_vmscan_lru_shrink_active")            \
+	X(MM_VMSCAN_LRU_SHRINK_INACTIVE, "mm_vmscan_lru_shrink_inactive")        \
+	X(MM_VMSCAN_NODE_RECLAIM_BEGIN, "mm_vmscan_node_reclaim_begin")          \
+	X(MM_VMSCAN_NODE_RECLAIM_END, "mm_vmscan_node_reclaim_end")              \
+	X(MM_VMSCAN_WAKEUP_KSWAPD, "mm_vmscan_wakeup_kswapd")                    \
+	X(MM_VMSCAN_WRITE_FOLIO, "mm_vmscan_write_folio")
+
+enum trace_event_id {
+#define TRACE_EVENT_ENUM(id, name) TRACE_##id,
+	KMEM_EVENTS(TRACE_EVENT_ENUM)
+	VMSCAN_EVENTS(TRACE_EVENT_ENUM)
+#undef TRACE_EVENT_ENUM
+	NR_TRACE_EVENTS
 };
 
-extern const char *const kmem_event_names[NR_KMEM_EVENTS];
+#define TRACE_EVENT_COUNT(id, name) +1
+enum { NR_KMEM_EVENTS = 0 KMEM_EVENTS(TRACE_EVENT_COUNT) };
+#undef TRACE_EVENT_COUNT
+_Static_assert(NR_TRACE_EVENTS <= 32, "kmm_trace_on has a bit per event");
+
+/* The events of each system as bits of kmm_trace_on */
+#define TRACE_KMEM_MASK ((1u << NR_KMEM_EVENTS) - 1)
+#define TRACE_VMSCAN_MASK ((unsigned int)(((1ull << NR_TRACE_EVENTS) - 1) & ~(unsigned long long)TRACE_KMEM_MASK))
+
+/* An event's name, and the system it belongs to ("kmem", "vmscan") */
+extern const char *const trace_event_names[NR_TRACE_EVENTS];
+static inline const char *trace_event_system(enum trace_event_id ev)
+{
+	return (int)ev < NR_KMEM_EVENTS ? "kmem" : "vmscan";
+}
 
 /*
- * The booted machine's kmem events recording now, a bit each: enabled and
+ * The booted machine's events recording now, a bit each: enabled and
  * tracing_on.  A plain global rather than a field of *M, so a hook costs
  * one load relative to the instruction pointer (one machine runs at a time
  * per process); tracepoint.c keeps it, 0 when no machine is booted.
  */
 extern unsigned int kmm_trace_on __attribute__((visibility("hidden")));
 
-static inline bool trace_event_on(enum trace_kmem_event ev)
+static inline bool trace_event_on(enum trace_event_id ev)
 {
 	return __builtin_expect(__atomic_load_n(&kmm_trace_on, __ATOMIC_RELAXED) & (1u << ev), 0);
 }
@@ -77,7 +120,7 @@ __trace_cold void __trace_kmalloc(unsigned long call_site, const void *ptr, size
 __trace_cold void __trace_kmem_cache_alloc(unsigned long call_site, const void *ptr, struct kmem_cache *s, gfp_t gfp, int node);
 __trace_cold void __trace_kfree(unsigned long call_site, const void *ptr);
 __trace_cold void __trace_kmem_cache_free(unsigned long call_site, const void *ptr, const struct kmem_cache *s);
-__trace_cold void __trace_mm_page(enum trace_kmem_event ev, struct page *page, unsigned int order, gfp_t gfp, int mt, int extra);
+__trace_cold void __trace_mm_page(enum trace_event_id ev, struct page *page, unsigned int order, gfp_t gfp, int mt, int extra);
 __trace_cold void __trace_mm_page_alloc_extfrag(struct page *page, int alloc_order, int fallback_order, int alloc_mt,
 				   int fallback_mt);
 __trace_cold void __trace_rss_stat(struct mm_struct *mm, int member, long count);
@@ -159,6 +202,112 @@ __trace_cold void __trace_rss_stat(struct mm_struct *mm, int member, long count)
 			__trace_rss_stat(mm, member, count);                                         \
 	} while (0)
 
+/* ---- the vmscan: tracepoints --------------------------------------------------------- */
+
+/*
+ * What shrink_folio_list() saw of the pages it was given (6.1's struct
+ * reclaim_stat, include/linux/vmstat.h), as mm_vmscan_lru_shrink_inactive
+ * prints it; the fields reclaim does not count yet stay 0.
+ */
+struct reclaim_stat {
+	unsigned int nr_dirty;        /* dirty pages met */
+	unsigned int nr_unqueued_dirty; /* ... of them not yet under writeback */
+	unsigned int nr_congested;    /* under writeback to a congested device */
+	unsigned int nr_writeback;    /* under writeback already */
+	unsigned int nr_immediate;    /* under writeback and marked for immediate reclaim */
+	unsigned int nr_pageout;      /* written out by this pass */
+	unsigned int nr_activate[2];  /* activated: [0] anon, [1] file */
+	unsigned int nr_ref_keep;     /* kept inactive because referenced */
+	unsigned int nr_unmap_fail;   /* mapped, and try_to_unmap failed */
+	unsigned int nr_lazyfree_fail;
+};
+
+/* isolate_lru_pages' isolate_mode: ISOLATE_UNMAPPED when !sc->may_unmap (include/linux/mmzone.h) */
+#define ISOLATE_UNMAPPED 0x2u
+
+__trace_cold void __trace_mm_vmscan_node(enum trace_event_id ev, int nid, int zid, int order, gfp_t gfp);
+__trace_cold void __trace_mm_vmscan_reclaim_end(enum trace_event_id ev, unsigned long nr_reclaimed);
+__trace_cold void __trace_mm_vmscan_lru_isolate(int highest_zoneidx, int order, unsigned long nr_requested,
+						unsigned long nr_scanned, unsigned long nr_skipped, unsigned long nr_taken,
+						unsigned int isolate_mode, int lru);
+__trace_cold void __trace_mm_vmscan_write_folio(struct page *page, bool file);
+__trace_cold void __trace_mm_vmscan_lru_shrink_inactive(int nid, unsigned long nr_scanned, unsigned long nr_reclaimed,
+							const struct reclaim_stat *stat, int priority, bool file);
+__trace_cold void __trace_mm_vmscan_lru_shrink_active(int nid, unsigned long nr_taken, unsigned long nr_active,
+						      unsigned long nr_deactivated, unsigned long nr_referenced,
+						      int priority, bool file);
+
+#define trace_mm_vmscan_kswapd_sleep(nid)                                                            \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_VMSCAN_KSWAPD_SLEEP))                                    \
+			__trace_mm_vmscan_node(TRACE_MM_VMSCAN_KSWAPD_SLEEP, nid, 0, 0, 0);          \
+	} while (0)
+
+/* zid: the highest zone kswapd balances (kswapd_highest_zoneidx); order: kswapd_order */
+#define trace_mm_vmscan_kswapd_wake(nid, zid, order)                                                 \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_VMSCAN_KSWAPD_WAKE))                                     \
+			__trace_mm_vmscan_node(TRACE_MM_VMSCAN_KSWAPD_WAKE, nid, zid, order, 0);     \
+	} while (0)
+
+#define trace_mm_vmscan_wakeup_kswapd(nid, zid, order, gfp)                                          \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_VMSCAN_WAKEUP_KSWAPD))                                   \
+			__trace_mm_vmscan_node(TRACE_MM_VMSCAN_WAKEUP_KSWAPD, nid, zid, order, gfp); \
+	} while (0)
+
+#define trace_mm_vmscan_direct_reclaim_begin(order, gfp)                                             \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_VMSCAN_DIRECT_RECLAIM_BEGIN))                            \
+			__trace_mm_vmscan_node(TRACE_MM_VMSCAN_DIRECT_RECLAIM_BEGIN, 0, 0, order, gfp); \
+	} while (0)
+
+#define trace_mm_vmscan_direct_reclaim_end(nr_reclaimed)                                             \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_VMSCAN_DIRECT_RECLAIM_END))                              \
+			__trace_mm_vmscan_reclaim_end(TRACE_MM_VMSCAN_DIRECT_RECLAIM_END, nr_reclaimed); \
+	} while (0)
+
+#define trace_mm_vmscan_node_reclaim_begin(nid, order, gfp)                                          \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_VMSCAN_NODE_RECLAIM_BEGIN))                              \
+			__trace_mm_vmscan_node(TRACE_MM_VMSCAN_NODE_RECLAIM_BEGIN, nid, 0, order, gfp); \
+	} while (0)
+
+#define trace_mm_vmscan_node_reclaim_end(nr_reclaimed)                                               \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_VMSCAN_NODE_RECLAIM_END))                                \
+			__trace_mm_vmscan_reclaim_end(TRACE_MM_VMSCAN_NODE_RECLAIM_END, nr_reclaimed); \
+	} while (0)
+
+/* nr_scanned: every page looked at, skipped ones too; lru: enum lru_list */
+#define trace_mm_vmscan_lru_isolate(highest_zoneidx, order, nr_requested, nr_scanned, nr_skipped, nr_taken, mode, lru) \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_VMSCAN_LRU_ISOLATE))                                     \
+			__trace_mm_vmscan_lru_isolate(highest_zoneidx, order, nr_requested, nr_scanned, \
+						      nr_skipped, nr_taken, mode, lru);              \
+	} while (0)
+
+/* file: folio_is_file_lru() (RECLAIM_WB_FILE, else RECLAIM_WB_ANON) */
+#define trace_mm_vmscan_write_folio(page, file)                                                      \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_VMSCAN_WRITE_FOLIO))                                     \
+			__trace_mm_vmscan_write_folio(page, file);                                   \
+	} while (0)
+
+#define trace_mm_vmscan_lru_shrink_inactive(nid, nr_scanned, nr_reclaimed, stat, priority, file)     \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_VMSCAN_LRU_SHRINK_INACTIVE))                             \
+			__trace_mm_vmscan_lru_shrink_inactive(nid, nr_scanned, nr_reclaimed, stat, priority, file); \
+	} while (0)
+
+#define trace_mm_vmscan_lru_shrink_active(nid, nr_taken, nr_active, nr_deactivated, nr_referenced, priority, file) \
+	do {                                                                                         \
+		if (trace_event_on(TRACE_MM_VMSCAN_LRU_SHRINK_ACTIVE))                               \
+			__trace_mm_vmscan_lru_shrink_active(nid, nr_taken, nr_active, nr_deactivated, \
+							    nr_referenced, priority, file);          \
+	} while (0)
+
 /* ---- the rest of the tracer (tracepoint.c) ------------------------------------------- */
 
 /* trace_event= and trace_buf_size= of the command line (arch/setup.c's table) */
@@ -187,19 +336,32 @@ void trace_show_buffer_size_kb(struct strbuf *sb);
 int trace_write_buffer_size_kb(const char *val);
 void trace_show_kmem_enable(struct strbuf *sb);
 int trace_write_kmem_enable(const char *val);
-#define KMEM_EVENT_ENABLE_DECLARE(id, name)                          \
+void trace_show_vmscan_enable(struct strbuf *sb);
+int trace_write_vmscan_enable(const char *val);
+#define TRACE_EVENT_ENABLE_DECLARE(id, name)                         \
 	void trace_show_enable_##id(struct strbuf *sb);              \
 	int trace_write_enable_##id(const char *val);
-KMEM_EVENTS(KMEM_EVENT_ENABLE_DECLARE)
-#undef KMEM_EVENT_ENABLE_DECLARE
-#define KMEM_EVENT_ENABLE_ENTRY(id, name) \
-	{ "sys/kernel/tracing/events/kmem/" name "/enable", trace_show_enable_##id, trace_write_enable_##id },
+#define TRACE_EVENT_FORMAT_DECLARE(id, name) void trace_show_format_##id(struct strbuf *sb);
+KMEM_EVENTS(TRACE_EVENT_ENABLE_DECLARE)
+VMSCAN_EVENTS(TRACE_EVENT_ENABLE_DECLARE)
+KMEM_EVENTS(TRACE_EVENT_FORMAT_DECLARE)
+VMSCAN_EVENTS(TRACE_EVENT_FORMAT_DECLARE)
+#undef TRACE_EVENT_ENABLE_DECLARE
+#undef TRACE_EVENT_FORMAT_DECLARE
+#define KMEM_EVENT_ENABLE_ENTRY(id, name)                                                                 \
+	{ "sys/kernel/tracing/events/kmem/" name "/enable", trace_show_enable_##id, trace_write_enable_##id }, \
+	{ "sys/kernel/tracing/events/kmem/" name "/format", trace_show_format_##id, NULL },
+#define VMSCAN_EVENT_FILES_ENTRY(id, name)                                                                \
+	{ "sys/kernel/tracing/events/vmscan/" name "/enable", trace_show_enable_##id, trace_write_enable_##id }, \
+	{ "sys/kernel/tracing/events/vmscan/" name "/format", trace_show_format_##id, NULL },
 #define TRACE_PROC_FILES                                                                           \
 	{ "sys/kernel/tracing/trace", trace_show, trace_write },                                   \
 	{ "sys/kernel/tracing/set_event", trace_show_set_event, trace_write_set_event },           \
 	{ "sys/kernel/tracing/tracing_on", trace_show_tracing_on, trace_write_tracing_on },        \
 	{ "sys/kernel/tracing/buffer_size_kb", trace_show_buffer_size_kb, trace_write_buffer_size_kb }, \
 	{ "sys/kernel/tracing/events/kmem/enable", trace_show_kmem_enable, trace_write_kmem_enable }, \
-	KMEM_EVENTS(KMEM_EVENT_ENABLE_ENTRY)
+	KMEM_EVENTS(KMEM_EVENT_ENABLE_ENTRY)                                                       \
+	{ "sys/kernel/tracing/events/vmscan/enable", trace_show_vmscan_enable, trace_write_vmscan_enable }, \
+	VMSCAN_EVENTS(VMSCAN_EVENT_FILES_ENTRY)
 
 #endif /* KMM_TRACE_EVENTS_H */

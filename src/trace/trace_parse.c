@@ -11,8 +11,8 @@
  *
  * A comm may hold spaces, dashes and colons ("kworker/u4:2"), so the line is
  * anchored on its timestamp: the first token of digits, one dot and digits
- * that ends in ": ".  The event name follows it; "kmem:" in front (perf) is
- * dropped.  Fields are space-separated key=value pairs in the order
+ * that ends in ": ".  The event name follows it; "kmem:" or "vmscan:" in
+ * front (perf) is dropped.  Fields are space-separated key=value pairs in the order
  * include/trace/events/kmem.h prints them; this parser takes them by key,
  * so fields it does not use (call_site, accounted) and fields a newer kernel
  * adds are passed over, and a missing field it needs makes the line
@@ -214,6 +214,9 @@ static const struct {
  * emits both), mm_page_alloc_zone_locked and mm_page_pcpu_drain move pages between
  * the buddy and per-CPU lists, mm_page_alloc_extfrag a pageblock between migratetypes,
  * rss_stat is a process's counter.  Known, well-formed or not, never replayed.
+ * So are the vmscan: events (every mm_vmscan_* and mm_shrink_slab_*, the
+ * memcg and throttling ones kmm does not record too): reclaim's own
+ * account, which a replay's allocations and frees make happen again.
  */
 static const char *const not_replayed_events[] = {
 	"mm_page_free_batched", "mm_page_alloc_zone_locked", "mm_page_pcpu_drain", "mm_page_alloc_extfrag", "rss_stat",
@@ -364,6 +367,8 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 	}
 	if (ee - e > 5 && !memcmp(line + e, "kmem:", 5)) /* perf: SYSTEM:EVENT */
 		e += 5;
+	else if (ee - e > 7 && !memcmp(line + e, "vmscan:", 7))
+		e += 7;
 	int kind = -1;
 	for (size_t k = 0; k < ARRAY_SIZE(trace_events); k++) {
 		if (trace_events[k].len == ee - e && !memcmp(trace_events[k].name, line + e, ee - e)) {
@@ -376,6 +381,9 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 		for (size_t k = 0; k < ARRAY_SIZE(not_replayed_events); k++)
 			if (strlen(not_replayed_events[k]) == ee - e && !memcmp(not_replayed_events[k], line + e, ee - e))
 				return KMM_TRACE_NOT_REPLAYED;
+		if ((ee - e > 10 && !memcmp(line + e, "mm_vmscan_", 10)) ||
+		    (ee - e > 15 && !memcmp(line + e, "mm_shrink_slab_", 15)))
+			return KMM_TRACE_NOT_REPLAYED;
 		return KMM_TRACE_UNKNOWN;
 	}
 

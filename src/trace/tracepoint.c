@@ -1,15 +1,20 @@
 /*
- * tracepoint.c - kmm's own kmem: tracepoints and the ring buffer they write,
- * read back as tracefs prints /sys/kernel/tracing/trace in Linux 6.1.
+ * tracepoint.c - kmm's own kmem: and vmscan: tracepoints and the ring buffer
+ * they write, read back as tracefs prints /sys/kernel/tracing/trace in Linux
+ * 6.1.
  *
- * Vocabulary.  An *event* is one of the kmem system's eleven (trace/events.h
- * lists them); it is *enabled* through trace_event= on the command line,
- * set_event, events/kmem/<event>/enable or the scenario's `trace on`, and
+ * Vocabulary.  An *event* is one of the kmem system's eleven or the vmscan
+ * system's eleven (trace/events.h lists them); a *system* is a directory of
+ * events/.  An event is *enabled* through trace_event= on the command line,
+ * set_event, events/SYSTEM/enable, events/SYSTEM/<event>/enable or the
+ * scenario's `trace on`, and
  * *records* while tracing_on is 1 too.  kmm_trace_on is the one word the
  * hooks look at: bit ev set <=> event ev enabled && tracing_on, so a hook
  * whose event is off costs a load and a branch.  A *record* (struct
  * trace_entry) holds the event's fields as the tracepoint's TP_fast_assign
- * takes them - addresses already turned into simulated kernel addresses,
+ * takes them (one struct for all events: a vmscan event keeps its counts
+ * where kmem_cache_free keeps the cache's name) - addresses already turned
+ * into simulated kernel addresses,
  * the cache name copied (the cache may be gone when the trace is read), the
  * TASK-PID column's comm and pid, the simulated CPU, the simulated clock -
  * and is printed only when the trace is read, with TP_printk's format.
@@ -48,7 +53,10 @@
  * by that much); writing buffer_size_kb starts new, empty rings (Linux
  * keeps what fits), the old ones kept until the machine goes since a hook
  * on another CPU may still be writing one; trace_clock= and per_cpu/ files are not modelled; events of
- * other systems are refused with Linux's boot warning.
+ * other systems are refused with Linux's boot warning.  Every event has
+ * its format file (events/SYSTEM/EVENT/format: the fields with 6.1's
+ * offsets for the profile's word size, the print fmt with the macros'
+ * values spelled out); the event IDs in them are kmm's own numbering.
  */
 #include "internal.h"
 
@@ -64,13 +72,18 @@
 #define BUF_PAGE_HDR 16                   /* Linux's buffer_data_page header: time stamp and commit */
 #define TRACE_NAME_LEN 32                 /* kmem_cache_free's name, as __string copies it (cut here) */
 
-const char *const kmem_event_names[NR_KMEM_EVENTS] = {
-#define KMEM_EVENT_NAME(id, name) [TRACE_##id] = name,
-	KMEM_EVENTS(KMEM_EVENT_NAME)
-#undef KMEM_EVENT_NAME
+const char *const trace_event_names[NR_TRACE_EVENTS] = {
+#define TRACE_EVENT_NAME(id, name) [TRACE_##id] = name,
+	KMEM_EVENTS(TRACE_EVENT_NAME)
+	VMSCAN_EVENTS(TRACE_EVENT_NAME)
+#undef TRACE_EVENT_NAME
 };
 
-/* One event as recorded: the union of the kmem events' TP_STRUCT__entry fields. */
+/*
+ * One event as recorded: the union of the events' TP_STRUCT__entry fields.
+ * The vmscan events use node, a-d, gfp, ptr and nr[] (each record function
+ * says which field is which).
+ */
 struct trace_entry {
 	u64 ts_ns;                  /* the simulated clock */
 	u64 seq;                    /* global order of recording: ties of ts_ns */
@@ -82,12 +95,15 @@ struct trace_entry {
 	int a, b, c, d;             /* migratetype, percpu_refill / fallback_order, alloc_mt, fallback_mt,
 				       change_ownership / rss_stat: member, curr, mm_id */
 	int pid;                    /* TASK-PID column */
-	u8 type;                    /* enum trace_kmem_event */
+	u8 type;                    /* enum trace_event_id */
 	u8 accounted;               /* kmalloc, kmem_cache_alloc: accounted=true */
 	u8 page_null;               /* mm_page_alloc of a failed allocation */
 	u16 cpu;                    /* the simulated CPU */
 	char comm[16];              /* TASK-PID column */
-	char name[TRACE_NAME_LEN];  /* kmem_cache_free: the cache's name */
+	union {
+		char name[TRACE_NAME_LEN]; /* kmem_cache_free: the cache's name */
+		u32 nr[TRACE_NAME_LEN / 4]; /* vmscan: page counts (a pass's fit in 32 bits) */
+	};
 };
 
 #define ENTRIES_PER_PAGE ((PAGE_SIZE - BUF_PAGE_HDR) / sizeof(struct trace_entry))
@@ -254,7 +270,7 @@ static struct trace_entry *ring_reserve(struct ring_buffer_per_cpu **out)
 	b->entries++;
 	b->written++;
 	memset(e, 0, sizeof(*e));
-	e->ts_ns = M->clock_ns;
+	e->ts_ns = kmm_clock_ns();
 	e->seq = __atomic_fetch_add(&tr->seq, 1, __ATOMIC_RELAXED);
 	e->cpu = (u16)c;
 	if (trace_current.set) {
@@ -357,7 +373,7 @@ void __trace_kmem_cache_free(unsigned long call_site, const void *ptr, const str
 }
 
 /* mm_page_alloc, mm_page_free, mm_page_free_batched, mm_page_alloc_zone_locked, mm_page_pcpu_drain */
-void __trace_mm_page(enum trace_kmem_event ev, struct page *page, unsigned int order, gfp_t gfp, int mt, int extra)
+void __trace_mm_page(enum trace_event_id ev, struct page *page, unsigned int order, gfp_t gfp, int mt, int extra)
 {
 	struct ring_buffer_per_cpu *b;
 	struct trace_entry *e = ring_reserve(&b);
@@ -406,6 +422,134 @@ void __trace_rss_stat(struct mm_struct *mm, int member, long count)
 	ring_commit(b);
 }
 
+/* ---- the vmscan records ------------------------------------------------------------------------ */
+
+/* vmscan.h's trace_reclaim_flags(): the page type, and all reclaim writes asynchronously */
+#define RECLAIM_WB_ANON 0x0001u
+#define RECLAIM_WB_FILE 0x0002u
+#define RECLAIM_WB_MIXED 0x0010u
+#define RECLAIM_WB_SYNC 0x0004u
+#define RECLAIM_WB_ASYNC 0x0008u
+
+static int reclaim_flags(bool file)
+{
+	return (int)((file ? RECLAIM_WB_FILE : RECLAIM_WB_ANON) | RECLAIM_WB_ASYNC);
+}
+
+/* A count kept in 32 bits; a larger one (no pass takes 16 TiB) reads as the largest */
+static u32 nr32(unsigned long v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (u32)v;
+}
+
+/* kswapd_sleep, kswapd_wake, wakeup_kswapd, direct_reclaim_begin, node_reclaim_begin: node a=zid b=order gfp */
+void __trace_mm_vmscan_node(enum trace_event_id ev, int nid, int zid, int order, gfp_t gfp)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = (u8)ev;
+	e->node = nid;
+	e->a = zid;
+	e->b = order;
+	e->gfp = gfp;
+	ring_commit(b);
+}
+
+/* direct_reclaim_end, node_reclaim_end: bytes_req = nr_reclaimed */
+void __trace_mm_vmscan_reclaim_end(enum trace_event_id ev, unsigned long nr_reclaimed)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = (u8)ev;
+	e->bytes_req = nr_reclaimed;
+	ring_commit(b);
+}
+
+/* node = highest_zoneidx, a = order, b = isolate_mode, c = lru; nr[] requested, scanned, skipped, taken */
+void __trace_mm_vmscan_lru_isolate(int highest_zoneidx, int order, unsigned long nr_requested, unsigned long nr_scanned,
+				   unsigned long nr_skipped, unsigned long nr_taken, unsigned int isolate_mode, int lru)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_MM_VMSCAN_LRU_ISOLATE;
+	e->node = highest_zoneidx;
+	e->a = order;
+	e->b = (int)isolate_mode;
+	e->c = lru;
+	e->nr[0] = nr32(nr_requested);
+	e->nr[1] = nr32(nr_scanned);
+	e->nr[2] = nr32(nr_skipped);
+	e->nr[3] = nr32(nr_taken);
+	ring_commit(b);
+}
+
+/* ptr = the pfn, a = reclaim flags */
+void __trace_mm_vmscan_write_folio(struct page *page, bool file)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_MM_VMSCAN_WRITE_FOLIO;
+	e->ptr = page_to_pfn(page);
+	e->a = reclaim_flags(file);
+	ring_commit(b);
+}
+
+/*
+ * node = nid; nr[] scanned, reclaimed, dirty, writeback, congested,
+ * immediate, ref_keep, unmap_fail; a, b = nr_activate[0], [1]; c = priority;
+ * d = reclaim flags.
+ */
+void __trace_mm_vmscan_lru_shrink_inactive(int nid, unsigned long nr_scanned, unsigned long nr_reclaimed,
+					   const struct reclaim_stat *stat, int priority, bool file)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_MM_VMSCAN_LRU_SHRINK_INACTIVE;
+	e->node = nid;
+	e->nr[0] = nr32(nr_scanned);
+	e->nr[1] = nr32(nr_reclaimed);
+	e->nr[2] = stat->nr_dirty;
+	e->nr[3] = stat->nr_writeback;
+	e->nr[4] = stat->nr_congested;
+	e->nr[5] = stat->nr_immediate;
+	e->nr[6] = stat->nr_ref_keep;
+	e->nr[7] = stat->nr_unmap_fail;
+	e->a = (int)stat->nr_activate[0];
+	e->b = (int)stat->nr_activate[1];
+	e->c = priority;
+	e->d = reclaim_flags(file);
+	ring_commit(b);
+}
+
+/* node = nid; nr[] taken, active, deactivated, referenced; c = priority; d = reclaim flags */
+void __trace_mm_vmscan_lru_shrink_active(int nid, unsigned long nr_taken, unsigned long nr_active,
+					 unsigned long nr_deactivated, unsigned long nr_referenced, int priority, bool file)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_MM_VMSCAN_LRU_SHRINK_ACTIVE;
+	e->node = nid;
+	e->nr[0] = nr32(nr_taken);
+	e->nr[1] = nr32(nr_active);
+	e->nr[2] = nr32(nr_deactivated);
+	e->nr[3] = nr32(nr_referenced);
+	e->c = priority;
+	e->d = reclaim_flags(file);
+	ring_commit(b);
+}
+
 /* ---- printing (TP_printk) ------------------------------------------------------------------- */
 
 /* pfn_to_page(pfn) as the simulated kernel's address: mem_map (FLATMEM) or the vmemmap */
@@ -413,6 +557,87 @@ static unsigned long page_kva(u64 pfn)
 {
 	unsigned long base = M->prof->flatmem ? M->layout.page_offset + M->mem_map_phys : M->layout.vmemmap_base;
 	return base + (unsigned long)pfn * M->prof->struct_page_size;
+}
+
+/* show_reclaim_flags(): __print_flags in the table's order, leftover bits in hex; 0 is RECLAIM_WB_NONE */
+static void reclaim_flags_name(unsigned int flags, char *buf, size_t len)
+{
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} names[] = { { RECLAIM_WB_ANON, "RECLAIM_WB_ANON" },   { RECLAIM_WB_FILE, "RECLAIM_WB_FILE" },
+		      { RECLAIM_WB_MIXED, "RECLAIM_WB_MIXED" }, { RECLAIM_WB_SYNC, "RECLAIM_WB_SYNC" },
+		      { RECLAIM_WB_ASYNC, "RECLAIM_WB_ASYNC" } };
+	size_t n = 0;
+	snprintf(buf, len, "%s", flags ? "" : "RECLAIM_WB_NONE");
+	for (size_t i = 0; i < ARRAY_SIZE(names) && flags; i++) {
+		if (!(flags & names[i].bit))
+			continue;
+		flags &= ~names[i].bit;
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "|" : "", names[i].name);
+	}
+	if (flags)
+		snprintf(buf + n, n < len ? len - n : 0, "%s0x%x", n ? "|" : "", flags);
+}
+
+static const char *const lru_names[] = { "inactive_anon", "active_anon", "inactive_file", "active_file",
+					 "unevictable" };
+
+/* The vmscan events' TP_printk, in include/trace/events/vmscan.h's formats */
+static void print_vmscan_entry(struct strbuf *sb, const struct trace_entry *e, int w)
+{
+	char gfp[200], fl[96];
+	if (e->gfp)
+		gfp_flags_name(e->gfp, gfp, sizeof(gfp));
+	else
+		snprintf(gfp, sizeof(gfp), "none");
+	switch (e->type) {
+	case TRACE_MM_VMSCAN_KSWAPD_SLEEP:
+		sb_printf(sb, "nid=%d\n", e->node);
+		break;
+	case TRACE_MM_VMSCAN_KSWAPD_WAKE:
+		sb_printf(sb, "nid=%d order=%d\n", e->node, e->b);
+		break;
+	case TRACE_MM_VMSCAN_WAKEUP_KSWAPD:
+	case TRACE_MM_VMSCAN_NODE_RECLAIM_BEGIN:
+		sb_printf(sb, "nid=%d order=%d gfp_flags=%s\n", e->node, e->b, gfp);
+		break;
+	case TRACE_MM_VMSCAN_DIRECT_RECLAIM_BEGIN:
+		sb_printf(sb, "order=%d gfp_flags=%s\n", e->b, gfp);
+		break;
+	case TRACE_MM_VMSCAN_DIRECT_RECLAIM_END:
+	case TRACE_MM_VMSCAN_NODE_RECLAIM_END:
+		sb_printf(sb, "nr_reclaimed=%llu\n", (unsigned long long)e->bytes_req);
+		break;
+	case TRACE_MM_VMSCAN_LRU_ISOLATE:
+		sb_printf(sb,
+			  "isolate_mode=%d classzone=%d order=%d nr_requested=%u nr_scanned=%u nr_skipped=%u nr_taken=%u "
+			  "lru=%s\n",
+			  e->b, e->node, e->a, e->nr[0], e->nr[1], e->nr[2], e->nr[3],
+			  (unsigned)e->c < ARRAY_SIZE(lru_names) ? lru_names[e->c] : "?");
+		break;
+	case TRACE_MM_VMSCAN_WRITE_FOLIO:
+		reclaim_flags_name((unsigned)e->a, fl, sizeof(fl));
+		sb_printf(sb, "page=%0*lx pfn=0x%llx flags=%s\n", w, page_kva(e->ptr), (unsigned long long)e->ptr, fl);
+		break;
+	case TRACE_MM_VMSCAN_LRU_SHRINK_INACTIVE:
+		reclaim_flags_name((unsigned)e->d, fl, sizeof(fl));
+		sb_printf(sb,
+			  "nid=%d nr_scanned=%u nr_reclaimed=%u nr_dirty=%u nr_writeback=%u nr_congested=%u "
+			  "nr_immediate=%u nr_activate_anon=%d nr_activate_file=%d nr_ref_keep=%u nr_unmap_fail=%u "
+			  "priority=%d flags=%s\n",
+			  e->node, e->nr[0], e->nr[1], e->nr[2], e->nr[3], e->nr[4], e->nr[5], e->a, e->b, e->nr[6],
+			  e->nr[7], e->c, fl);
+		break;
+	case TRACE_MM_VMSCAN_LRU_SHRINK_ACTIVE:
+		reclaim_flags_name((unsigned)e->d, fl, sizeof(fl));
+		sb_printf(sb, "nid=%d nr_taken=%u nr_active=%u nr_deactivated=%u nr_referenced=%u priority=%d flags=%s\n",
+			  e->node, e->nr[0], e->nr[1], e->nr[2], e->nr[3], e->c, fl);
+		break;
+	default:
+		sb_printf(sb, "\n");
+		break;
+	}
 }
 
 static void print_entry(struct strbuf *sb, const struct trace_entry *e)
@@ -423,7 +648,7 @@ static void print_entry(struct strbuf *sb, const struct trace_entry *e)
 	bool irqs_off = e->type == TRACE_MM_PAGE_ALLOC_ZONE_LOCKED || e->type == TRACE_MM_PAGE_PCPU_DRAIN ||
 			e->type == TRACE_MM_PAGE_ALLOC_EXTFRAG;
 	sb_printf(sb, "%16s-%-7d [%03d] %s %5llu.%06llu: %s: ", e->comm, e->pid, e->cpu, irqs_off ? "d..1." : ".....",
-		  (unsigned long long)(usecs / 1000000), (unsigned long long)(usecs % 1000000), kmem_event_names[e->type]);
+		  (unsigned long long)(usecs / 1000000), (unsigned long long)(usecs % 1000000), trace_event_names[e->type]);
 	char sym[160], gfp[200];
 	switch (e->type) {
 	case TRACE_KMALLOC:
@@ -477,6 +702,9 @@ static void print_entry(struct strbuf *sb, const struct trace_entry *e)
 	case TRACE_RSS_STAT:
 		sb_printf(sb, "mm_id=%u curr=%d type=%s size=%lldB\n", (unsigned)e->c, e->b,
 			  (unsigned)e->a < ARRAY_SIZE(rss_names) ? rss_names[e->a] : "?", (long long)e->bytes_req);
+		break;
+	default:
+		print_vmscan_entry(sb, e, w);
 		break;
 	}
 }
@@ -550,6 +778,16 @@ int trace_write(const char *val)
 
 /* ---- enabling -------------------------------------------------------------------------------- */
 
+/* The events of the system named by len bytes at sys ("kmem", "vmscan"); 0 if none is */
+static unsigned int system_mask(const char *sys, size_t len)
+{
+	if (len == 4 && !memcmp(sys, "kmem", 4))
+		return TRACE_KMEM_MASK;
+	if (len == 6 && !memcmp(sys, "vmscan", 6))
+		return TRACE_VMSCAN_MASK;
+	return 0;
+}
+
 /*
  * One word of set_event or trace_event=, as ftrace_set_clr_event() reads
  * it: "[!]SYSTEM:EVENT", "SYSTEM:" or "SYSTEM:*" (the whole system), "*:EVENT",
@@ -564,26 +802,28 @@ static unsigned int event_word_mask(const char *w, size_t len, bool *clear)
 		len--;
 	}
 	const char *colon = memchr(w, ':', len);
-	const char *sys = NULL, *ev = w;
-	size_t syslen = 0, evlen = len;
+	const char *ev = w;
+	size_t evlen = len;
+	unsigned int within = TRACE_KMEM_MASK | TRACE_VMSCAN_MASK; /* the events the word may name */
+	bool any_system = true;
 	if (colon) {
-		sys = w;
-		syslen = (size_t)(colon - w);
+		size_t syslen = (size_t)(colon - w);
 		ev = colon + 1;
 		evlen = len - syslen - 1;
-		if (!syslen || (syslen == 1 && sys[0] == '*'))
-			sys = NULL;
+		if (syslen && !(syslen == 1 && w[0] == '*')) {
+			within = system_mask(w, syslen);
+			any_system = false;
+			if (!within)
+				return 0;
+		}
 		if (!evlen || (evlen == 1 && ev[0] == '*'))
-			ev = NULL;
-		if (sys && !(syslen == 4 && !memcmp(sys, "kmem", 4)))
-			return 0;
-	} else if (len == 4 && !memcmp(w, "kmem", 4)) {
-		ev = NULL; /* the system's name */
+			return any_system ? 0 : within; /* "*:*" names no system of its own: refused */
+	} else if (system_mask(w, len)) {
+		return system_mask(w, len); /* the system's name */
 	}
-	if (!ev)
-		return colon && !sys ? 0 : (1u << NR_KMEM_EVENTS) - 1; /* "*:*" names no system of its own: refused */
-	for (int i = 0; i < NR_KMEM_EVENTS; i++)
-		if (strlen(kmem_event_names[i]) == evlen && !memcmp(kmem_event_names[i], ev, evlen))
+	for (int i = 0; i < NR_TRACE_EVENTS; i++)
+		if ((within & (1u << i)) && strlen(trace_event_names[i]) == evlen &&
+		    !memcmp(trace_event_names[i], ev, evlen))
 			return 1u << i;
 	return 0;
 }
@@ -655,9 +895,9 @@ void kmm_trace_clear(void)
 void trace_show_set_event(struct strbuf *sb)
 {
 	unsigned int en = M->trace ? M->trace->enabled : 0;
-	for (int i = 0; i < NR_KMEM_EVENTS; i++)
+	for (int i = 0; i < NR_TRACE_EVENTS; i++)
 		if (en & (1u << i))
-			sb_printf(sb, "kmem:%s\n", kmem_event_names[i]);
+			sb_printf(sb, "%s:%s\n", trace_event_system((enum trace_event_id)i), trace_event_names[i]);
 }
 
 /* Writing set_event as `echo WORDS > set_event` does: everything off, then the words' events on (or off for !). */
@@ -666,7 +906,7 @@ int trace_write_set_event(const char *val)
 	unsigned int set, clear;
 	if (kmm_trace_parse_events(val, &set, &clear, NULL, 0))
 		return -EINVAL;
-	int ret = kmm_trace_enable("kmem", false);
+	int ret = kmm_trace_enable("kmem,vmscan", false);
 	return ret || !set ? ret : kmm_trace_enable(val, true);
 }
 
@@ -754,22 +994,42 @@ int trace_write_buffer_size_kb(const char *val)
 	return trace_resize(kb << 10);
 }
 
-/* events/kmem/enable: 0, 1, or X when some are on */
-void trace_show_kmem_enable(struct strbuf *sb)
+/* events/SYSTEM/enable: 0, 1, or X when some are on */
+static void show_system_enable(struct strbuf *sb, unsigned int mask)
 {
-	unsigned int en = M->trace ? M->trace->enabled : 0, all = (1u << NR_KMEM_EVENTS) - 1;
-	sb_printf(sb, "%s\n", en == all ? "1" : en ? "X" : "0");
+	unsigned int en = (M->trace ? M->trace->enabled : 0) & mask;
+	sb_printf(sb, "%s\n", en == mask ? "1" : en ? "X" : "0");
 }
 
-int trace_write_kmem_enable(const char *val)
+static int write_system_enable(const char *sys, const char *val)
 {
 	unsigned long v;
 	if (parse_01(val, 1, &v))
 		return -EINVAL;
-	return kmm_trace_enable("kmem", v);
+	return kmm_trace_enable(sys, v);
 }
 
-#define KMEM_EVENT_ENABLE_FILE(id, name)                                             \
+void trace_show_kmem_enable(struct strbuf *sb)
+{
+	show_system_enable(sb, TRACE_KMEM_MASK);
+}
+
+int trace_write_kmem_enable(const char *val)
+{
+	return write_system_enable("kmem", val);
+}
+
+void trace_show_vmscan_enable(struct strbuf *sb)
+{
+	show_system_enable(sb, TRACE_VMSCAN_MASK);
+}
+
+int trace_write_vmscan_enable(const char *val)
+{
+	return write_system_enable("vmscan", val);
+}
+
+#define TRACE_EVENT_ENABLE_FILE(id, name)                                            \
 	void trace_show_enable_##id(struct strbuf *sb)                               \
 	{                                                                            \
 		sb_printf(sb, "%d\n", M->trace && (M->trace->enabled & (1u << TRACE_##id)) ? 1 : 0); \
@@ -779,10 +1039,222 @@ int trace_write_kmem_enable(const char *val)
 		unsigned long v;                                                     \
 		if (parse_01(val, 1, &v))                                            \
 			return -EINVAL;                                              \
-		return kmm_trace_enable("kmem:" name, v);                            \
+		return kmm_trace_enable(name, v);                                    \
 	}
-KMEM_EVENTS(KMEM_EVENT_ENABLE_FILE)
-#undef KMEM_EVENT_ENABLE_FILE
+KMEM_EVENTS(TRACE_EVENT_ENABLE_FILE)
+VMSCAN_EVENTS(TRACE_EVENT_ENABLE_FILE)
+#undef TRACE_EVENT_ENABLE_FILE
+
+/* ---- format files ------------------------------------------------------------------------------ */
+
+/* A field of an event's record as its format file describes it; size 0: the word (long, pointer, size_t) */
+struct format_field {
+	const char *type, *name;
+	unsigned char size;
+	bool is_signed;
+};
+#define F_INT(n) { "int", n, 4, true }
+#define F_UINT(n) { "unsigned int", n, 4, false }
+#define F_ULONG(n) { "unsigned long", n, 0, false }
+#define F_LONG(n) { "long", n, 0, true }
+#define F_PTR(n) { "const void *", n, 0, false }
+#define F_SIZE(n) { "size_t", n, 0, false }
+#define F_BOOL(n) { "bool", n, 1, false }
+#define F_STR(n) { "__data_loc char[]", n, 4, false }
+
+/*
+ * Each event's fields and print fmt.  The arguments spell out what 6.1's
+ * macros expand to: %G show_gfp_flags(REC->gfp_flags), %R
+ * show_reclaim_flags(REC->reclaim_flags), %P pfn_to_page(REC->pfn), %B
+ * pageblock_order, %A __GFP_ACCOUNT - with kmm's values.
+ */
+#define KMALLOC_FMT "call_site=%pS ptr=%p bytes_req=%zu bytes_alloc=%zu gfp_flags=%s node=%d accounted=%s"
+#define KMALLOC_ARGS "(void *)REC->call_site, REC->ptr, REC->bytes_req, REC->bytes_alloc, %G, REC->node, "
+static const struct {
+	struct format_field f[14];
+	const char *fmt;   /* the print fmt's format string */
+	const char *args;  /* its arguments */
+} event_formats[NR_TRACE_EVENTS] = {
+	[TRACE_KMEM_CACHE_ALLOC] = { { F_ULONG("call_site"), F_PTR("ptr"), F_SIZE("bytes_req"), F_SIZE("bytes_alloc"),
+				       F_ULONG("gfp_flags"), F_INT("node"), F_BOOL("accounted") },
+				     KMALLOC_FMT, KMALLOC_ARGS "REC->accounted ? \"true\" : \"false\"" },
+	[TRACE_KMALLOC] = { { F_ULONG("call_site"), F_PTR("ptr"), F_SIZE("bytes_req"), F_SIZE("bytes_alloc"),
+			      F_ULONG("gfp_flags"), F_INT("node") },
+			    KMALLOC_FMT,
+			    KMALLOC_ARGS "(1 && (REC->gfp_flags & (unsigned long)%A)) ? \"true\" : \"false\"" },
+	[TRACE_KFREE] = { { F_ULONG("call_site"), F_PTR("ptr") }, "call_site=%pS ptr=%p", "(void *)REC->call_site, REC->ptr" },
+	[TRACE_KMEM_CACHE_FREE] = { { F_ULONG("call_site"), F_PTR("ptr"), F_STR("name") }, "call_site=%pS ptr=%p name=%s",
+				    "(void *)REC->call_site, REC->ptr, __get_str(name)" },
+	[TRACE_MM_PAGE_FREE] = { { F_ULONG("pfn"), F_UINT("order") }, "page=%p pfn=0x%lx order=%d",
+				 "%P, REC->pfn, REC->order" },
+	[TRACE_MM_PAGE_FREE_BATCHED] = { { F_ULONG("pfn") }, "page=%p pfn=0x%lx order=0", "%P, REC->pfn" },
+	[TRACE_MM_PAGE_ALLOC] = { { F_ULONG("pfn"), F_UINT("order"), F_ULONG("gfp_flags"), F_INT("migratetype") },
+				  "page=%p pfn=0x%lx order=%d migratetype=%d gfp_flags=%s",
+				  "REC->pfn != -1UL ? %P : ((void *)0), REC->pfn != -1UL ? REC->pfn : 0, REC->order, "
+				  "REC->migratetype, %G" },
+	[TRACE_MM_PAGE_ALLOC_ZONE_LOCKED] = {
+		{ F_ULONG("pfn"), F_UINT("order"), F_INT("migratetype"), F_INT("percpu_refill") },
+		"page=%p pfn=0x%lx order=%u migratetype=%d percpu_refill=%d",
+		"REC->pfn != -1UL ? %P : ((void *)0), REC->pfn != -1UL ? REC->pfn : 0, REC->order, REC->migratetype, "
+		"REC->percpu_refill" },
+	[TRACE_MM_PAGE_PCPU_DRAIN] = { { F_ULONG("pfn"), F_UINT("order"), F_INT("migratetype") },
+				       "page=%p pfn=0x%lx order=%d migratetype=%d",
+				       "%P, REC->pfn, REC->order, REC->migratetype" },
+	[TRACE_MM_PAGE_ALLOC_EXTFRAG] = {
+		{ F_ULONG("pfn"), F_INT("alloc_order"), F_INT("fallback_order"), F_INT("alloc_migratetype"),
+		  F_INT("fallback_migratetype"), F_INT("change_ownership") },
+		"page=%p pfn=0x%lx alloc_order=%d fallback_order=%d pageblock_order=%d alloc_migratetype=%d "
+		"fallback_migratetype=%d fragmenting=%d change_ownership=%d",
+		"%P, REC->pfn, REC->alloc_order, REC->fallback_order, %B, REC->alloc_migratetype, "
+		"REC->fallback_migratetype, REC->fallback_order < %B, REC->change_ownership" },
+	[TRACE_RSS_STAT] = { { F_UINT("mm_id"), F_UINT("curr"), F_INT("member"), F_LONG("size") },
+			     "mm_id=%u curr=%d type=%s size=%ldB",
+			     "REC->mm_id, REC->curr, __print_symbolic(REC->member, {0, \"MM_FILEPAGES\"}, {1, "
+			     "\"MM_ANONPAGES\"}, {2, \"MM_SWAPENTS\"}, {3, \"MM_SHMEMPAGES\"}), REC->size" },
+
+	[TRACE_MM_VMSCAN_KSWAPD_SLEEP] = { { F_INT("nid") }, "nid=%d", "REC->nid" },
+	[TRACE_MM_VMSCAN_KSWAPD_WAKE] = { { F_INT("nid"), F_INT("zid"), F_INT("order") },
+					  "nid=%d order=%d", "REC->nid, REC->order" },
+	[TRACE_MM_VMSCAN_WAKEUP_KSWAPD] = { { F_INT("nid"), F_INT("zid"), F_INT("order"), F_ULONG("gfp_flags") },
+					    "nid=%d order=%d gfp_flags=%s", "REC->nid, REC->order, %G" },
+	[TRACE_MM_VMSCAN_DIRECT_RECLAIM_BEGIN] = { { F_INT("order"), F_ULONG("gfp_flags") },
+						   "order=%d gfp_flags=%s", "REC->order, %G" },
+	[TRACE_MM_VMSCAN_DIRECT_RECLAIM_END] = { { F_ULONG("nr_reclaimed") }, "nr_reclaimed=%lu", "REC->nr_reclaimed" },
+	[TRACE_MM_VMSCAN_NODE_RECLAIM_BEGIN] = { { F_INT("nid"), F_INT("order"), F_ULONG("gfp_flags") },
+						 "nid=%d order=%d gfp_flags=%s", "REC->nid, REC->order, %G" },
+	[TRACE_MM_VMSCAN_NODE_RECLAIM_END] = { { F_ULONG("nr_reclaimed") }, "nr_reclaimed=%lu", "REC->nr_reclaimed" },
+	[TRACE_MM_VMSCAN_LRU_ISOLATE] = {
+		{ F_INT("highest_zoneidx"), F_INT("order"), F_ULONG("nr_requested"), F_ULONG("nr_scanned"),
+		  F_ULONG("nr_skipped"), F_ULONG("nr_taken"), F_UINT("isolate_mode"), F_INT("lru") },
+		"isolate_mode=%d classzone=%d order=%d nr_requested=%lu nr_scanned=%lu nr_skipped=%lu nr_taken=%lu lru=%s",
+		"REC->isolate_mode, REC->highest_zoneidx, REC->order, REC->nr_requested, REC->nr_scanned, "
+		"REC->nr_skipped, REC->nr_taken, __print_symbolic(REC->lru, {0, \"inactive_anon\"}, {1, \"active_anon\"}, "
+		"{2, \"inactive_file\"}, {3, \"active_file\"}, {4, \"unevictable\"})" },
+	[TRACE_MM_VMSCAN_WRITE_FOLIO] = { { F_ULONG("pfn"), F_INT("reclaim_flags") }, "page=%p pfn=0x%lx flags=%s",
+					  "%P, REC->pfn, %R" },
+	[TRACE_MM_VMSCAN_LRU_SHRINK_INACTIVE] = {
+		{ F_INT("nid"), F_ULONG("nr_scanned"), F_ULONG("nr_reclaimed"), F_ULONG("nr_dirty"), F_ULONG("nr_writeback"),
+		  F_ULONG("nr_congested"), F_ULONG("nr_immediate"), F_UINT("nr_activate0"), F_UINT("nr_activate1"),
+		  F_ULONG("nr_ref_keep"), F_ULONG("nr_unmap_fail"), F_INT("priority"), F_INT("reclaim_flags") },
+		"nid=%d nr_scanned=%ld nr_reclaimed=%ld nr_dirty=%ld nr_writeback=%ld nr_congested=%ld nr_immediate=%ld "
+		"nr_activate_anon=%d nr_activate_file=%d nr_ref_keep=%ld nr_unmap_fail=%ld priority=%d flags=%s",
+		"REC->nid, REC->nr_scanned, REC->nr_reclaimed, REC->nr_dirty, REC->nr_writeback, REC->nr_congested, "
+		"REC->nr_immediate, REC->nr_activate0, REC->nr_activate1, REC->nr_ref_keep, REC->nr_unmap_fail, "
+		"REC->priority, %R" },
+	[TRACE_MM_VMSCAN_LRU_SHRINK_ACTIVE] = {
+		{ F_INT("nid"), F_ULONG("nr_taken"), F_ULONG("nr_active"), F_ULONG("nr_deactivated"),
+		  F_ULONG("nr_referenced"), F_INT("priority"), F_INT("reclaim_flags") },
+		"nid=%d nr_taken=%ld nr_active=%ld nr_deactivated=%ld nr_referenced=%ld priority=%d flags=%s",
+		"REC->nid, REC->nr_taken, REC->nr_active, REC->nr_deactivated, REC->nr_referenced, REC->priority, %R" },
+};
+
+/* show_gfp_flags()'s table (__def_gfpflag_names; Debian builds 6.1 without KASAN), with kmm's values */
+static const struct {
+	gfp_t mask;
+	const char *name;
+} format_gfp_names[] = {
+	{ GFP_TRANSHUGE, "GFP_TRANSHUGE" },
+	{ GFP_TRANSHUGE_LIGHT, "GFP_TRANSHUGE_LIGHT" },
+	{ GFP_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE" },
+	{ GFP_HIGHUSER, "GFP_HIGHUSER" },
+	{ GFP_USER, "GFP_USER" },
+	{ GFP_KERNEL_ACCOUNT, "GFP_KERNEL_ACCOUNT" },
+	{ GFP_KERNEL, "GFP_KERNEL" },
+	{ GFP_NOFS, "GFP_NOFS" },
+	{ GFP_ATOMIC, "GFP_ATOMIC" },
+	{ GFP_NOIO, "GFP_NOIO" },
+	{ GFP_NOWAIT, "GFP_NOWAIT" },
+	{ GFP_DMA, "GFP_DMA" },
+	{ __GFP_HIGHMEM, "__GFP_HIGHMEM" },
+	{ GFP_DMA32, "GFP_DMA32" },
+	{ __GFP_HIGH, "__GFP_HIGH" },
+	{ __GFP_ATOMIC, "__GFP_ATOMIC" },
+	{ __GFP_IO, "__GFP_IO" },
+	{ __GFP_FS, "__GFP_FS" },
+	{ __GFP_NOWARN, "__GFP_NOWARN" },
+	{ __GFP_RETRY_MAYFAIL, "__GFP_RETRY_MAYFAIL" },
+	{ __GFP_NOFAIL, "__GFP_NOFAIL" },
+	{ __GFP_NORETRY, "__GFP_NORETRY" },
+	{ __GFP_COMP, "__GFP_COMP" },
+	{ __GFP_ZERO, "__GFP_ZERO" },
+	{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" },
+	{ __GFP_MEMALLOC, "__GFP_MEMALLOC" },
+	{ __GFP_HARDWALL, "__GFP_HARDWALL" },
+	{ __GFP_THISNODE, "__GFP_THISNODE" },
+	{ __GFP_RECLAIMABLE, "__GFP_RECLAIMABLE" },
+	{ __GFP_MOVABLE, "__GFP_MOVABLE" },
+	{ __GFP_ACCOUNT, "__GFP_ACCOUNT" },
+	{ __GFP_WRITE, "__GFP_WRITE" },
+	{ __GFP_RECLAIM, "__GFP_RECLAIM" },
+	{ __GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM" },
+	{ __GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM" },
+	{ __GFP_ZEROTAGS, "__GFP_ZEROTAGS" },
+};
+
+#define TRACE_EVENT_ID_BASE 500 /* kmm's own: a real kernel numbers its events as it registers them */
+
+/*
+ * events/SYSTEM/EVENT/format as 6.1 prints it: name, ID, the common fields,
+ * the event's fields at the offsets its struct has on the profile (an
+ * unsigned long is the word; each field aligned to its size), and the
+ * print fmt with the flag tables spelled out as values.
+ */
+static void trace_show_format(struct strbuf *sb, enum trace_event_id ev)
+{
+	unsigned int word = (unsigned int)M->prof->bits / 8, off = 8;
+	sb_printf(sb, "name: %s\nID: %d\nformat:\n", trace_event_names[ev], TRACE_EVENT_ID_BASE + (int)ev);
+	sb_printf(sb, "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		      "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+		      "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+		      "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n");
+	for (const struct format_field *f = event_formats[ev].f; f->type; f++) {
+		unsigned int size = f->size ? f->size : word;
+		off = (off + size - 1) / size * size;
+		sb_printf(sb, "\tfield:%s %s;\toffset:%u;\tsize:%u;\tsigned:%d;\n", f->type, f->name, off, size, f->is_signed);
+		off += size;
+	}
+	sb_printf(sb, "\nprint fmt: \"%s\", ", event_formats[ev].fmt);
+	for (const char *a = event_formats[ev].args; *a; a++) {
+		if (a[0] != '%' || !a[1]) {
+			sb_printf(sb, "%c", *a);
+			continue;
+		}
+		switch (*++a) {
+		case 'G':
+			sb_printf(sb, "(REC->gfp_flags) ? __print_flags(REC->gfp_flags, \"|\"");
+			for (size_t i = 0; i < ARRAY_SIZE(format_gfp_names); i++)
+				sb_printf(sb, ", {(unsigned long)%#x, \"%s\"}", (unsigned)format_gfp_names[i].mask,
+					  format_gfp_names[i].name);
+			sb_printf(sb, ") : \"none\"");
+			break;
+		case 'R':
+			sb_printf(sb, "(REC->reclaim_flags) ? __print_flags(REC->reclaim_flags, \"|\", {0x0001u, "
+				      "\"RECLAIM_WB_ANON\"}, {0x0002u, \"RECLAIM_WB_FILE\"}, {0x0010u, \"RECLAIM_WB_MIXED\"}, "
+				      "{0x0004u, \"RECLAIM_WB_SYNC\"}, {0x0008u, \"RECLAIM_WB_ASYNC\"}) : \"RECLAIM_WB_NONE\"");
+			break;
+		case 'P':
+			sb_printf(sb, "%s", M->prof->flatmem ? "(mem_map + ((REC->pfn) - (0UL)))"
+							     : "(((struct page *)vmemmap_base) + (REC->pfn))");
+			break;
+		case 'B':
+			sb_printf(sb, "%d", M->prof->pageblock_order);
+			break;
+		case 'A':
+			sb_printf(sb, "%#x", (unsigned)__GFP_ACCOUNT);
+			break;
+		}
+	}
+	sb_printf(sb, "\n");
+}
+
+#define TRACE_EVENT_FORMAT_FILE(id, name)               \
+	void trace_show_format_##id(struct strbuf *sb)  \
+	{                                               \
+		trace_show_format(sb, TRACE_##id);      \
+	}
+KMEM_EVENTS(TRACE_EVENT_FORMAT_FILE)
+VMSCAN_EVENTS(TRACE_EVENT_FORMAT_FILE)
+#undef TRACE_EVENT_FORMAT_FILE
 
 /* ---- the validator -------------------------------------------------------------------------- */
 
