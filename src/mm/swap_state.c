@@ -548,6 +548,8 @@ void swap_cache_free_slot(swp_entry_t entry)
 	struct page *page = lookup_swap_cache(entry);
 	if (!page)
 		return;
+	if (page_flag(page, PG_writeback))
+		swap_io_flush(); /* folio_wait_writeback: reclaim wrote it out again since the pass began */
 	while (!trylock_page(page))
 		sched_yield(); /* a fault or reclaim holds it for a moment */
 	if (PageSwapCache(page) && page->private == entry.val)
