@@ -187,6 +187,23 @@ Test(swap_ra, knobs)
 	assert_machine_sane();
 }
 
+/* The boot line workingset_init prints, as every reference kernel printed it (bucket_order from RAM, bits from the build). */
+Test(swap_ra, workingset_boot_line_as_linux)
+{
+	static const char *const machines[] = { "i386-686-2G", "i386-pae-512M", "i386-686-256M-intel", "x86_64-3G-smp3" };
+	for (size_t i = 0; i < ARRAY_SIZE(machines); i++) {
+		boot_like_ref(machines[i], NULL);
+		char *ref = ref_file(machines[i], "dmesg.txt");
+		char *want = log_lines(ref, "workingset:"), *got = log_lines(kmm_dmesg(), "workingset:");
+		cr_assert_str_eq(got, want, "%s", machines[i]);
+		cr_assert_neq(want[0], 0, "%s has the line", machines[i]);
+		free(want);
+		free(got);
+		free(ref);
+		kmm_shutdown();
+	}
+}
+
 /* ---- workingset ----------------------------------------------------------------------------------- */
 
 static unsigned long refaults_file(void) { return vmstat_value("workingset_refault_file"); }
