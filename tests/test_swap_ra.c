@@ -114,6 +114,15 @@ static void sequential_reread(const char *profile, bool rotational)
 	cr_assert_gt(c1.ra_hit - c0.ra_hit, (c1.ra - c0.ra) / 2, "%lu hits of %lu", c1.ra_hit - c0.ra_hit, c1.ra - c0.ra);
 	cr_assert_lt(maj * 3, in, "%lu major faults for %lu pages read: readahead hits are minor", maj, in);
 	cr_assert_eq(c1.refault_anon - c0.refault_anon, in, "every page read back is an anon refault");
+	/* which way read ahead: the VMA way keeps its window in the VMA (SWAP_RA_VAL), the slot way does not */
+	mmap_write_lock(t->mm);
+	unsigned long ra_info = find_vma(t->mm, a)->swap_readahead_info;
+	mmap_write_unlock(t->mm);
+	if (rotational)
+		cr_assert_eq(ra_info, 0, "a rotational area: readahead by slot");
+	else
+		cr_assert(ra_info && (ra_info & ~0xfffUL) >= a && (ra_info & ~0xfffUL) < a + n * PAGE_SIZE && (ra_info & 0xfc0),
+			  "the VMA's last swap fault and window: %#lx", ra_info);
 	char why[256];
 	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
 	task_exit(t);
