@@ -712,11 +712,30 @@ unsigned long swap_io_in_flight(void);
 void swap_io_exit(void);
 void swap_cache_settle(void);           /* settling: unused swap-cache pages go, with their slots */
 bool remove_from_swap_cache(struct page *page);
-struct page *swapin_page(swp_entry_t entry, bool *major);
 bool try_to_free_swap(struct page *page);
 void free_swap_and_cache(swp_entry_t entry);
 unsigned long swap_cache_pages(void);
 void swap_cache_exit(void);
+void swap_setup(void);                  /* boot: vm.page-cluster for the machine's size */
+extern int page_cluster;                /* vm.page-cluster: log2 of the swap readahead window */
+extern bool enable_vma_readahead;       /* /sys/kernel/mm/swap/vma_ra_enabled */
+struct vm_area_struct;
+/* a fault's swap-in: the cached page (*major false) or one read with its readahead window (*major true; *nr_read pages read) */
+struct page *swapin_readahead(swp_entry_t entry, struct vm_area_struct *vma, unsigned long addr,
+			      phys_addr_t table, unsigned long idx, bool *major, unsigned long *nr_read);
+unsigned long swap_area_max(unsigned int type); /* an area's slots, header included (0: none) */
+bool swap_area_rotational(void);        /* any area on is a rotational disk (nr_rotate_swap) */
+void swap_shadow_set(swp_entry_t entry, unsigned long shadow); /* a shadow where the page left its slot */
+unsigned long swap_shadow_take(swp_entry_t entry);             /* and back, cleared (0: none) */
+int unuse_mm(struct mm_struct *mm, unsigned int type);         /* swapoff: bring back mm's pages of an area */
+void swap_cache_free_slot(swp_entry_t entry);                  /* swapoff: a cached page no PTE wants lets go */
+
+/* workingset detection (mm/workingset.c) */
+void workingset_init(void);
+void workingset_age_nonresident(struct lruvec *lruvec, unsigned long nr);
+unsigned long workingset_eviction(struct page *page);
+void workingset_refault(struct page *page, unsigned long shadow);
+void workingset_activation(struct page *page);
 void show_swaps(struct strbuf *sb);     /* /proc/swaps */
 
 /* the LRU lists (mm/swap.c) */
@@ -906,6 +925,8 @@ struct address_space {
 	unsigned long nr_slots;  /* entries of pages[] */
 	unsigned long nrpages;   /* non-NULL entries */
 	struct xa_nodes *xa;     /* the radix_tree_node objects 6.1's xarray of these pages would use (filemap.c) */
+	unsigned long *shadows;  /* [nr_slots]: an evicted page's shadow entry where pages[] is NULL, else 0
+				    (mm/workingset.c); NULL until reclaim leaves the first */
 };
 struct inode {
 	unsigned long i_ino;     /* inode number (the disk's, or shmem's own) */

@@ -94,6 +94,7 @@ struct lruvec {
 	long nr_pages[NR_LRU_LISTS];          /* pages on each (NR_INACTIVE_ANON ..., atomic for readers) */
 	pthread_mutex_t lru_lock;             /* the lists and PG_lru/PG_active of the pages on them */
 	unsigned long anon_cost, file_cost;   /* the I/O reclaim caused per type (lru_note_cost) */
+	long nonresident_age;                 /* evictions + activations so far (mm/workingset.c's clock, atomic) */
 };
 
 /* Events counted per CPU (vm_event_item), defined once; /proc/vmstat prints them. */
@@ -145,6 +146,8 @@ struct lruvec {
 	X(UNEVICTABLE_PGMUNLOCKED, "unevictable_pgs_munlocked") \
 	X(UNEVICTABLE_PGCLEARED, "unevictable_pgs_cleared")     \
 	X(UNEVICTABLE_PGSTRANDED, "unevictable_pgs_stranded")   \
+	X(SWAP_RA, "swap_ra")                     \
+	X(SWAP_RA_HIT, "swap_ra_hit")             \
 	X(KSWAPD_WAKE, "kswapd_wake")
 
 enum vm_event_item {
@@ -252,6 +255,7 @@ typedef struct pglist_data {
 	long nr_kernel_stack;                     /* KiB of tasks' kernel stacks (NR_KERNEL_STACK_KB, atomic) */
 	long nr_swapcached;                       /* pages in the swap cache (NR_SWAPCACHE, atomic) */
 	long nr_writeback;                        /* pages being written out (NR_WRITEBACK, atomic) */
+	long nr_workingset[6];                    /* WORKINGSET_REFAULT_ANON .. _RESTORE_FILE events (atomic) */
 	struct lruvec __lruvec;                   /* the node's LRU lists (no memory cgroups: the only one) */
 	/* kswapd (mm/vmscan.c): what the allocator asked of it since it last looked (atomic) */
 	int kswapd_order;

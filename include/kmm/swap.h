@@ -28,7 +28,21 @@
  * MAX_SWAPFILES areas.
  */
 int kmm_swapon(const char *name, unsigned long bytes, int swap_flags);
-/* swapoff: -EINVAL if no such area is on; -EBUSY while slots are in use (pages cannot be brought back yet) */
+/*
+ * The same for a disk that is rotational (kmm_swapon's, as QEMU's virtio
+ * disk is) or solid state ("SS" in the Adding line).  While any rotational
+ * area is on, swap readahead goes by slot; with none, by VMA (when
+ * /sys/kernel/mm/swap/vma_ra_enabled).  Slots are found the rotational
+ * way on both (the SSD cluster allocator is not there yet).
+ */
+int kmm_swapon_disk(const char *name, unsigned long bytes, int swap_flags, bool rotational);
+/*
+ * swapoff: every page on the area is read back into memory and mapped
+ * where its swap entries were (try_to_unuse), then the area goes.
+ * -EINVAL if no such area is on (or its swapoff is running); -ENOMEM if
+ * memory cannot hold its pages (the area stays on, the pages brought back
+ * so far stay in memory); -EBUSY if a slot's holder cannot be reached.
+ */
 int kmm_swapoff(const char *name);
 /* pages of swap space, and of it free (SwapTotal, SwapFree) */
 unsigned long kmm_total_swap_pages(void);

@@ -100,6 +100,7 @@ struct vm_area_struct {
 	struct list_head anon_vma_chain; /* its anon_vma_chains (same_vma): one per anon_vma from anon_vma to the root */
 	void *obj;                      /* its vm_area_struct object in simulated RAM (kernel/fork.c) */
 	struct vm_area_struct *vm_detached; /* host: the next VMA of a range munmap took out of the tree, until freed */
+	unsigned long swap_readahead_info; /* SWAP_RA_VAL: last swap fault's page | window | readahead hits (atomic) */
 };
 
 /*

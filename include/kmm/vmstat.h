@@ -50,6 +50,12 @@ enum node_stat_item {
 	NR_SLAB_UNRECLAIMABLE_B, /* pages of other slabs and large kmallocs (SUnreclaim) */
 	NR_KERNEL_STACK_KB,      /* KiB of kernel stacks (KernelStack): counted in KiB, as Linux's */
 	NR_SWAPCACHE,            /* pages in the swap cache (SwapCached) */
+	WORKINGSET_REFAULT_ANON, /* evicted pages faulted back (mm/workingset.c): anon, file */
+	WORKINGSET_REFAULT_FILE,
+	WORKINGSET_ACTIVATE_ANON, /* of them, activated: their refault distance fits the workingset */
+	WORKINGSET_ACTIVATE_FILE,
+	WORKINGSET_RESTORE_ANON, /* of those, active when they were evicted (PG_workingset) */
+	WORKINGSET_RESTORE_FILE,
 	NR_VM_NODE_STAT_ITEMS
 };
 

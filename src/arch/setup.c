@@ -1716,8 +1716,10 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	deferred_init_wait_range(PFN_DOWN(M->image.text), PFN_UP(M->image.ebss));
 	free_initmem();
 	kfence_init();
+	swap_setup(); /* kswapd_init's: vm.page-cluster for the machine's size, before sysctl= overrides it */
 	apply_boot_sysctls();
 	boot_population(); /* the caches, objects and pages a real kernel holds when init runs */
+	workingset_init(); /* a module_init, after the network's hash tables */
 	fault_inject_arm(); /* failslab= and fail_page_alloc= act from here on, never on boot itself */
 	return 0;
 }

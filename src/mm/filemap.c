@@ -73,6 +73,15 @@
  *   window:  | start ...                  marked ... start + size |
  *                                            ^ start + size - async_size
  *
+ * Shadow entries (mm/workingset.c): a page reclaim evicts
+ * (__remove_mapping) leaves workingset_eviction's shadow in
+ * address_space.shadows[index], beside the page array; the next page
+ * cached at that index takes it and is a refault (workingset_refault,
+ * unless it is cached for a write), which may start it on the active
+ * list.  drop_caches leaves no shadow; truncate and the inode's end drop
+ * them.  The xarray model counts nodes for pages only (no shadow node
+ * shrinker: see workingset.c).
+ *
  * Counters, per node: nr_file_pages (shmem included), nr_shmem,
  * nr_file_dirty, nr_file_mapped (cache pages with a PTE); filemap_verify
  * recounts them.  Locking: filemap_lock guards the store, every
@@ -313,7 +322,40 @@ static unsigned long xa_nodes_recount(const struct address_space *m)
 	return nodes;
 }
 
-static int __add_to_page_cache(struct address_space *m, struct page *page, unsigned long index)
+/* ---- shadow entries: where reclaim evicted a page (mm/workingset.c), filemap_lock held ---------- */
+
+/* The slot's shadow, taken off it (0: none) - a page is about to take the slot. */
+static unsigned long __take_shadow(struct address_space *m, unsigned long index)
+{
+	if (!m->shadows || index >= m->nr_slots)
+		return 0;
+	unsigned long shadow = m->shadows[index];
+	m->shadows[index] = 0;
+	return shadow;
+}
+
+/* A shadow where an evicted page was; without host memory for the array, none is kept. */
+static void __store_shadow(struct address_space *m, unsigned long index, unsigned long shadow)
+{
+	if (!m->shadows && !(m->shadows = calloc(m->nr_slots, sizeof(*m->shadows))))
+		return;
+	m->shadows[index] = shadow;
+}
+
+/* truncate: the shadows of the pages that went go too */
+static void __clear_shadows(struct address_space *m)
+{
+	free(m->shadows);
+	m->shadows = NULL;
+}
+
+/*
+ * A new page into the cache at index (not cached there).  A shadow left
+ * there makes it a refault (workingset_refault may start it active),
+ * unless the page is only being written (6.1's __GFP_WRITE): caching data
+ * about to be overwritten says nothing about the workingset.
+ */
+static int __add_to_page_cache(struct address_space *m, struct page *page, unsigned long index, bool write)
 {
 	if (index >= m->nr_slots) {
 		unsigned long n = max(index + 1, 2 * m->nr_slots);
@@ -322,6 +364,13 @@ static int __add_to_page_cache(struct address_space *m, struct page *page, unsig
 			return -ENOMEM;
 		memset(grown + m->nr_slots, 0, (n - m->nr_slots) * sizeof(*grown));
 		m->pages = grown;
+		if (m->shadows) {
+			unsigned long *sh = realloc(m->shadows, n * sizeof(*sh));
+			if (!sh)
+				return -ENOMEM; /* pages[] is larger than nr_slots says: harmless, it grows again */
+			memset(sh + m->nr_slots, 0, (n - m->nr_slots) * sizeof(*sh));
+			m->shadows = sh;
+		}
 		m->nr_slots = n;
 	}
 	if (xa_insert(m, index))
@@ -336,7 +385,10 @@ static int __add_to_page_cache(struct address_space *m, struct page *page, unsig
 		__atomic_fetch_or(&page->flags, 1UL << PG_swapbacked, __ATOMIC_RELAXED);
 		mod_node_page_state(page, nr_shmem, 1);
 	}
-	folio_add_lru(page); /* filemap_add_folio: inactive file (shmem: inactive anon) */
+	unsigned long shadow = __take_shadow(m, index);
+	if (shadow && !write)
+		workingset_refault(page, shadow);
+	folio_add_lru(page); /* filemap_add_folio: inactive file (shmem: inactive anon), or active if refaulted */
 	return 0;
 }
 
@@ -386,7 +438,7 @@ static bool read_page_from_disk(struct inode *inode, struct page *page, unsigned
 	return n > 0;
 }
 
-static struct page *__get_page(struct inode *inode, unsigned long index, bool *major, int *err)
+static struct page *__get_page(struct inode *inode, unsigned long index, bool *major, int *err, bool write)
 {
 	struct address_space *m = &inode->i_mapping;
 	struct page *page = __find_page(m, index);
@@ -397,7 +449,7 @@ static struct page *__get_page(struct inode *inode, unsigned long index, bool *m
 			return NULL;
 		}
 		bool io = read_page_from_disk(inode, page, index);
-		if (__add_to_page_cache(m, page, index)) {
+		if (__add_to_page_cache(m, page, index, write)) {
 			__free_pages(page, 0);
 			*err = -ENOMEM;
 			return NULL;
@@ -455,7 +507,7 @@ static void __do_page_cache_ra(struct inode *inode, unsigned long index, unsigne
 		if (!page)
 			break;
 		read_page_from_disk(inode, page, index + i);
-		if (__add_to_page_cache(m, page, index + i)) {
+		if (__add_to_page_cache(m, page, index + i, false)) {
 			__free_pages(page, 0);
 			break;
 		}
@@ -588,12 +640,12 @@ struct page *filemap_fault(struct file *file, unsigned long index, unsigned int 
 		if (page)
 			get_page(page);
 	} else if (inode->shmem) {
-		page = __get_page(inode, index, NULL, ret);
+		page = __get_page(inode, index, NULL, ret, false);
 	} else {
 		*ret = VM_FAULT_MAJOR;
 		__do_sync_mmap_readahead(inode, ra, index);
 		int err = 0;
-		page = __get_page(inode, index, NULL, &err); /* the page itself, if readahead could not */
+		page = __get_page(inode, index, NULL, &err, false); /* the page itself, if readahead could not */
 		if (!page)
 			*ret = err;
 		else if (first) {
@@ -941,6 +993,7 @@ static void __iput(struct inode *inode)
 			__delete_from_page_cache(m->pages[i]);
 	xa_destroy(m);
 	free(m->pages);
+	__clear_shadows(m);
 	list_del(&inode->i_list);
 	if (inode->shmem) {
 		kobj_free(KOBJ_DENTRY, inode->dentry);
@@ -1211,6 +1264,7 @@ struct file *filemap_open(const char *path, int flags, int *err)
 		for (unsigned long k = 0; k < m->nr_slots; k++)
 			if (m->pages[k] && !page_mapcount(m->pages[k]))
 				__delete_from_page_cache(m->pages[k]);
+		__clear_shadows(m);
 		inode->i_size = 0;
 		disk_resize(inode, 0);
 		pthread_mutex_unlock(&filemap_lock);
@@ -1237,7 +1291,7 @@ long kmm_file_pread(const char *path, void *buf, unsigned long len, unsigned lon
 		unsigned long index = off >> PAGE_SHIFT, in = off & ~PAGE_MASK;
 		unsigned long n = min(min(PAGE_SIZE - in, len - (unsigned long)done), inode->i_size - off);
 		int err = 0;
-		struct page *page = __get_page(inode, index, NULL, &err);
+		struct page *page = __get_page(inode, index, NULL, &err, false);
 		if (!page) {
 			done = done ? done : err;
 			break;
@@ -1267,7 +1321,7 @@ long kmm_file_pwrite(const char *path, const void *buf, unsigned long len, unsig
 		unsigned long index = off >> PAGE_SHIFT, in = off & ~PAGE_MASK;
 		unsigned long n = min(PAGE_SIZE - in, len - (unsigned long)done);
 		int err = 0;
-		struct page *page = __get_page(inode, index, NULL, &err);
+		struct page *page = __get_page(inode, index, NULL, &err, true);
 		if (page && (err = __page_get_buffers(page))) {
 			put_page(page);
 			page = NULL;
@@ -1437,6 +1491,12 @@ int filemap_verify(char *why, size_t whylen)
 		unsigned long n = 0;
 		for (unsigned long k = 0; k < m->nr_slots && !ret; k++) {
 			struct page *page = m->pages[k];
+			unsigned long shadow = m->shadows ? m->shadows[k] : 0;
+			if (shadow && (page || inode->shmem || !(shadow & 1))) { /* a shadow is a value entry where no page is */
+				snprintf(why, whylen, "%s: index %lu has shadow %#lx beside page %p", inode->path, k, shadow,
+					 (void *)page);
+				ret = -EINVAL;
+			}
 			if (!page)
 				continue;
 			n++;
@@ -1698,12 +1758,17 @@ void __set_page_dirty_locked(struct page *page)
 /*
  * __remove_mapping: a clean page no PTE maps leaves the cache, if the
  * cache's reference and the caller's are its only ones (filemap_lock
- * held).  true: it left, the caller's put_page frees it.
+ * held).  true: it left, the caller's put_page frees it.  Only reclaim
+ * calls it, so the page was evicted: a shadow entry takes its slot
+ * (drop_caches and truncate leave none, as 6.1's do).
  */
 bool __remove_mapping(struct page *page)
 {
 	if (!page_cache_inode(page) || PAGE_FLAG(page, PG_dirty) || page_mapcount(page) || page_ref_count(page) != 2)
 		return false;
+	struct address_space *m = page->mapping;
+	unsigned long index = page->index, shadow = workingset_eviction(page); /* reclaimed: its shadow stays */
 	__delete_from_page_cache(page);
+	__store_shadow(m, index, shadow);
 	return true;
 }

@@ -63,6 +63,11 @@
  * returns VM_FAULT_RETRY (Linux drops mmap_lock for the I/O) and runs
  * again, so it is two pgfaults, one pgmajfault if it missed the cache,
  * and one major fault of the task (maj_flt); any other is a minor one.
+ * A swap fault is major (one pgmajfault) when its page was not in the
+ * swap cache and had to be read, with its readahead window (swap_state.c);
+ * one that finds a page read ahead is minor.  swapoff brings an area's
+ * pages back through unuse_mm here, mapping each old and read-only
+ * (PROT_NONE where the VMA allows no access).
  * Locking: the task's mmap_lock around the whole fault; the page cache's
  * lock nests inside it, the page lock (PG_locked) only in do_wp_page.
  */
@@ -449,11 +454,14 @@ static int do_wp_page(struct vm_fault *vmf)
 
 /*
  * do_swap_page: the PTE holds a swap entry.  The page comes from the swap
- * cache or is read back from the slot (a major fault); the PTE maps it,
- * the slot loses this PTE's hold.  On a write, a page only this PTE
- * wanted leaves the swap cache and is mapped writable; otherwise it stays
- * cached (its bytes are on the slot: reclaim may drop it without a write)
- * and is mapped read-only, for do_wp_page to decide.
+ * cache - a minor fault, even when readahead put it there (swap_ra_hit) -
+ * or is read back from the slot with its readahead window (swapin_
+ * readahead): a major fault, VM_FAULT_MAJOR, as 6.1 counts it whenever
+ * the cache missed.  The PTE maps it, the slot loses this PTE's hold.  On
+ * a write, a page only this PTE wanted leaves the swap cache and is
+ * mapped writable; otherwise it stays cached (its bytes are on the slot:
+ * reclaim may drop it without a write) and is mapped read-only, for
+ * do_wp_page to decide.
  */
 static int do_swap_page(struct vm_fault *vmf)
 {
@@ -462,9 +470,10 @@ static int do_swap_page(struct vm_fault *vmf)
 	if (anon_vma_prepare(vma))
 		return -ENOMEM;
 	bool major;
-	struct page *page = swapin_page(entry, &major);
-	if (major)
-		sim_io_wait(SWAP_READ_LATENCY_NS + SWAP_READ_PAGE_NS); /* the task sleeps on the read */
+	unsigned long nr_read;
+	struct page *page = swapin_readahead(entry, vma, vmf->addr, vmf->table, vmf->idx, &major, &nr_read);
+	if (nr_read) /* the task sleeps on the read: one request for the window (6.1 plugs it), its pages */
+		sim_io_wait(SWAP_READ_LATENCY_NS + nr_read * SWAP_READ_PAGE_NS);
 	if (!page)
 		return pte_get(vmf->table, vmf->idx) != vmf->pte ? 0 : -ENOMEM;
 	while (!trylock_page(page))
@@ -489,6 +498,76 @@ static int do_swap_page(struct vm_fault *vmf)
 	pte_set(vmf->table, vmf->idx, PFN_PHYS(page_to_pfn(page)) | user_prot(vma->vm_flags, writable));
 	unlock_page(page);
 	return major ? VM_FAULT_MAJOR : 0;
+}
+
+/* ---- swapoff: every PTE of an area back to its page (mm/swapfile.c's unuse_*) ---------------- */
+
+struct unuse_ctx {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	unsigned int type; /* the area going */
+	int err;
+};
+
+/*
+ * unuse_pte_range for one PTE: a swap entry of the area gets its page,
+ * through the swap cache (and readahead, as swapoff reads it), mapped
+ * old and read-only as vm_page_prot maps a private page (a write then
+ * decides in do_wp_page), or PROT_NONE in a VMA without access; the slot
+ * loses the PTE's hold, and the page
+ * lets go of the slot if no other PTE holds it.  A slot that went
+ * meanwhile is skipped; no page for it fails the walk with -ENOMEM.
+ */
+static void unuse_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
+{
+	struct unuse_ctx *c = arg;
+	if (c->err || !is_swap_pte(pte))
+		return;
+	swp_entry_t entry = pte_to_swp_entry(pte);
+	if (swp_type(entry) != c->type)
+		return;
+	bool major;
+	unsigned long nr_read;
+	struct page *page = swapin_readahead(entry, c->vma, addr, table, idx, &major, &nr_read);
+	if (!page) {
+		if (pte_get(table, idx) == pte && swap_count(entry))
+			c->err = -ENOMEM;
+		return;
+	}
+	while (!trylock_page(page))
+		sched_yield();
+	if (pte_get(table, idx) != pte) { /* reclaim or a fault of another thread changed it */
+		unlock_page(page);
+		put_page(page);
+		return;
+	}
+	page_add_anon_rmap(page, c->vma, addr, swap_count(entry) == 1); /* the reference is the PTE's now */
+	mlock_vma_page(page, c->vma); /* page_add_anon_rmap's, in a locked VMA */
+	mm_swapents_add(c->mm, -1);
+	swap_free(entry);
+	pteval_t e = PFN_PHYS(page_to_pfn(page)) | (user_prot(c->vma->vm_flags, false) & ~(pteval_t)_PAGE_ACCESSED);
+	if (!vma_is_accessible(c->vma)) /* PROT_NONE: vm_page_prot keeps the page but no access (change_pte_prot's) */
+		e = (e & ~(pteval_t)(_PAGE_PRESENT | _PAGE_RW)) | _PAGE_PROTNONE;
+	pte_set(table, idx, e);
+	try_to_free_swap(page);
+	unlock_page(page);
+}
+
+/* unuse_mm: every swap PTE of the area in mm's anonymous VMAs gets its page (0, or -ENOMEM) */
+int unuse_mm(struct mm_struct *mm, unsigned int type)
+{
+	struct unuse_ctx c = { mm, NULL, type, 0 };
+	mmap_write_lock(mm);
+	VMA_ITERATOR(vmi, mm, 0);
+	struct vm_area_struct *vma;
+	for_each_vma(vmi, vma) {
+		if (!vma->anon_vma || c.err)
+			continue;
+		c.vma = vma;
+		walk_ptes_swap(mm, vma->vm_start, vma->vm_end, unuse_pte, &c);
+	}
+	mmap_write_unlock(mm);
+	return c.err;
 }
 
 /* handle_pte_fault for one run of a fault: VM_FAULT_* bits, or -errno. */

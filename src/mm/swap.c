@@ -41,7 +41,8 @@
  * cached page; zap of a young file PTE) is the two-touch rule: the first
  * touch sets PG_referenced, the second activates the page - at once if it
  * is still in this CPU's lru_add batch (PG_active set there), else through
- * the CPU's activate batch (pgactivate counted when it moves).  Accesses
+ * the CPU's activate batch (pgactivate counted when it moves), and the
+ * workingset clock moves (workingset_activation, mm/workingset.c).  Accesses
  * through page tables set the PTE's accessed bit instead, which reclaim
  * reads (folio_referenced).
  *
@@ -386,6 +387,7 @@ void folio_mark_accessed(struct page *page)
 		else
 			lru_cache_activate_page(page);
 		page_clear_flag(page, PG_referenced);
+		workingset_activation(page); /* the workingset clock moves (mm/workingset.c) */
 	}
 }
 

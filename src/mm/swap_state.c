@@ -1,6 +1,6 @@
 /*
- * swap_state.c - the swap cache and swap I/O, as Linux 6.1's
- * mm/swap_state.c and mm/page_io.c.
+ * swap_state.c - the swap cache, swap I/O and swap readahead, as Linux
+ * 6.1's mm/swap_state.c and mm/page_io.c.
  *
  * An anonymous page on its way to swap, or back from it, is in the swap
  * cache: PG_swapcache (PG_owner_priv_1 of a PG_swapbacked page), its swap
@@ -11,21 +11,54 @@
  * task sharing the slot after fork gets the same page.
  *
  *   add_to_swap            reclaim: a slot for the page, the page into the cache, dirty
- *   swap_writepage         the page's bytes onto the slot (pswpout), clean
- *   __remove_from_swap_cache   reclaim: out of the cache once no PTE maps it
- *   swapin_page            a fault: the cached page, or a new one read from the slot (pswpin)
+ *   swap_writepage         the page's bytes onto the slot (pswpout): mm/page_io.c
+ *   remove_from_swap_cache reclaim: out of the cache once no PTE maps it, a
+ *                          shadow entry left on the slot (workingset_eviction)
+ *   swapin_readahead       a fault: the cached page, or the page and its
+ *                          neighbours read from their slots (pswpin each)
  *   try_to_free_swap       the page stays, its slot goes (no PTE holds the slot any more)
  *   free_swap_and_cache    a PTE holding the slot goes (zap)
+ *   swap_cache_free_slot   swapoff: a cached page no PTE wants lets go of its slot
+ *
+ * Readahead, as 6.1 chooses it (swap_use_vma_readahead): VMA-based when
+ * /sys/kernel/mm/swap/vma_ra_enabled and no swap area is on a rotational
+ * disk, else by slot (swap_cluster_readahead).  kmm_swapon's disks are
+ * rotational, as QEMU's virtio disk is, so the slot way is the default,
+ * as in the reference capture; kmm_swapon_disk makes a solid-state one.
+ * The window is 1 << vm.page-cluster pages at most (3 by default, 2 under
+ * 16 MiB of RAM: swap_setup), sized by __swapin_nr_pages from the hits
+ * since the last miss - no hits and a fault not next to the last one: one
+ * page; else hits + 2 rounded up to a power of two from 4, and never
+ * below half the last window:
+ *
+ *   by slot: the aligned block of the window around the slot
+ *            | s s s S s s s s |        (slot 0, the header, never)
+ *   by VMA:  the window's pages of the VMA around the address, inside its
+ *            page table (the PMD), ahead of the fault if it moved up by a
+ *            page, behind it if down, else centred; the PTEs are copied
+ *            first (on 32 bits 6.1 copies them too); the state is
+ *            vma->swap_readahead_info = page | window << 6 | hits (SWAP_RA_VAL)
+ *
+ * Every page read ahead (not the faulting one) is marked PG_readahead
+ * (PG_reclaim's bit, as Linux shares it) and counted in swap_ra; a fault
+ * or swapoff that later finds it in the cache clears the mark and counts
+ * swap_ra_hit, and the hit feeds the next window (the VMA's hits, or the
+ * global swapin_readahead_hits for the slot way).  The fault that found
+ * its page cached is minor; one that had to read is major (do_swap_page
+ * counts pgmajfault).  A page read back whose slot kept a shadow entry is
+ * a refault for mm/workingset.c, which may activate it.
  *
  * Swap writes are mm/page_io.c's: submitted by reclaim, completed later
  * on the simulated disk's time, and the page freed by the scan after
- * that; reads are synchronous (the faulting task waits on the disk).
- * A page under writeback keeps its place in the cache and its slot.
- * Not yet: swap readahead (page-cluster), workingset shadow entries for
- * swap.
+ * that.  Reads are synchronous: a fault that reads waits on the disk for
+ * one request and the window's pages (do_swap_page's sim_io_wait), so no
+ * page read ahead is still under I/O when it is found (6.1's
+ * lock_page_or_retry).  A page under writeback keeps its place in the
+ * cache and its slot.
  *
  * Locking: swap_cache_lock guards the hash; it nests inside mmap_lock and
- * the page lock, and the slot counts (swap_lock) nest inside it.
+ * the page lock, and the slot counts (swap_lock) nest inside it.  Nothing
+ * is allocated under it.  The readahead state is atomic.
  */
 #include "internal.h"
 
@@ -33,12 +66,14 @@
 #include "sim/ram.h"
 
 #include <kmm/swap.h>
+#include <kmm/task.h>
 
 static pthread_mutex_t swap_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct page **cache_slots; /* open addressing on entry.val; NULL free, TOMBSTONE deleted */
 static unsigned long cache_cap, cache_used, cache_nr;
 static struct page tombstone;
 #define TOMBSTONE (&tombstone)
+#define PG_readahead PG_reclaim /* Linux shares the bit: reclaim never writes back a page just read */
 
 static inline bool PageSwapCache(const struct page *page)
 {
@@ -142,20 +177,32 @@ static void delete_from_swap_cache_locked(struct page *page)
 	cache_nr--;
 	nr_swapcache_add(page, -1);
 	page_clear_flag(page, PG_owner_priv_1);
+	page_clear_flag(page, PG_readahead); /* a mark never hit does not follow the page out */
 	page->private = 0;
 	if (!page_mapcount(page))
 		page->mapping = NULL; /* its anon_vma was kept for the cache; unmapped, it is only being freed */
 }
 
-/* delete_from_swap_cache + put_swap_folio: the page leaves the cache, its slot loses the cache's hold. */
-static void delete_from_swap_cache(struct page *page)
+/*
+ * delete_from_swap_cache + put_swap_folio: the page leaves the cache, its
+ * slot loses the cache's hold.  A shadow (reclaim's eviction) stays on the
+ * slot while a PTE still holds it; a slot that comes free drops it.
+ */
+static void __delete_from_swap_cache(struct page *page, unsigned long shadow)
 {
 	swp_entry_t entry = { page->private };
 	pthread_mutex_lock(&swap_cache_lock);
 	delete_from_swap_cache_locked(page);
 	pthread_mutex_unlock(&swap_cache_lock);
+	if (shadow)
+		swap_shadow_set(entry, shadow);
 	swapcache_free(entry); /* the SWAP_HAS_CACHE hold */
 	put_page(page);        /* the cache's reference */
+}
+
+static void delete_from_swap_cache(struct page *page)
+{
+	__delete_from_swap_cache(page, 0);
 }
 
 /* lookup_swap_cache: the page cached for entry, referenced, or NULL */
@@ -191,39 +238,108 @@ bool add_to_swap(struct page *page)
 	return true;
 }
 
-/* swap_writepage: the page's bytes onto its slot; the page is clean then. */
-
 /*
  * __remove_mapping for a swap-cache page: out of the cache if no PTE maps
  * it and the cache's reference and the caller's are its only ones; the
- * caller's put_page frees it then.
+ * caller's put_page frees it then.  Reclaim evicted it: its slot keeps
+ * the shadow (page locked and isolated from the LRU).
  */
 bool remove_from_swap_cache(struct page *page)
 {
 	if (!PageSwapCache(page) || page_flag(page, PG_dirty) || page_flag(page, PG_writeback) || page_mapcount(page) ||
 	    page_ref_count(page) != 2)
 		return false;
-	delete_from_swap_cache(page);
+	__delete_from_swap_cache(page, workingset_eviction(page));
 	return true;
 }
 
 /* ---- the fault's side ------------------------------------------------------------------------- */
 
-/*
- * The page for a swap entry: the swap cache's, or a new one read from the
- * slot (*major set) and added to the cache and the LRU.  Referenced; NULL
- * without memory, or for an entry whose slot is free (a race lost: the
- * caller looks at the PTE again).
- */
-struct page *swapin_page(swp_entry_t entry, bool *major)
+int page_cluster = 3;
+bool enable_vma_readahead = true;
+static long swapin_readahead_hits;          /* readahead hits of the slot way since its last window */
+static unsigned long ra_prev_offset;        /* the slot of its last miss */
+static unsigned int ra_last_pages;          /* its last window */
+static __thread unsigned long pages_read;   /* by this thread's swapin_readahead so far */
+
+/* swap_setup (6.1 calls it from kswapd_init): a machine under 16 MiB reads ahead less */
+void swap_setup(void)
 {
-	*major = false;
+	unsigned long megs = totalram_pages() >> (20 - PAGE_SHIFT);
+	__atomic_store_n(&page_cluster, megs < 16 ? 2 : 3, __ATOMIC_RELAXED);
+	__atomic_store_n(&enable_vma_readahead, true, __ATOMIC_RELAXED);
+	__atomic_store_n(&swapin_readahead_hits, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&ra_prev_offset, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&ra_last_pages, 0, __ATOMIC_RELAXED);
+}
+
+/* vm.page-cluster as a shift (6.1 takes any int >= 0 and would shift by it; past 30 is no window more) */
+static unsigned int page_cluster_shift(void)
+{
+	int pc = __atomic_load_n(&page_cluster, __ATOMIC_RELAXED);
+	return pc < 0 ? 0 : pc > 30 ? 30 : (unsigned int)pc;
+}
+
+static bool swap_use_vma_readahead(void)
+{
+	return __atomic_load_n(&enable_vma_readahead, __ATOMIC_RELAXED) && !swap_area_rotational();
+}
+
+/* SWAP_RA_VAL (vma->swap_readahead_info): page address | window << 6 | hits */
+#define SWAP_RA_WIN_SHIFT (PAGE_SHIFT / 2)
+#define SWAP_RA_HITS_MASK ((1UL << SWAP_RA_WIN_SHIFT) - 1)
+#define SWAP_RA_HITS_MAX SWAP_RA_HITS_MASK
+#define SWAP_RA_WIN_MASK (~PAGE_MASK & ~SWAP_RA_HITS_MASK)
+#define SWAP_RA_HITS(v) ((v) & SWAP_RA_HITS_MASK)
+#define SWAP_RA_WIN(v) (((v) & SWAP_RA_WIN_MASK) >> SWAP_RA_WIN_SHIFT)
+#define SWAP_RA_ADDR(v) ((v) & PAGE_MASK)
+#define SWAP_RA_VAL(addr, win, hits) \
+	(((addr) & PAGE_MASK) | (((unsigned long)(win) << SWAP_RA_WIN_SHIFT) & SWAP_RA_WIN_MASK) | ((hits) & SWAP_RA_HITS_MASK))
+#define SWAP_RA_PTE_CACHE_SIZE 32 /* 1 << SWAP_RA_ORDER_CEILING on 64 bits (5); 32 bits have 3 */
+
+/*
+ * swap_cache_get_folio: the cached page for entry, referenced, or NULL.
+ * A page read ahead is a hit: its mark goes, swap_ra_hit counts, and the
+ * next window grows (vma: the VMA's hits, else the slot way's).
+ */
+static struct page *swap_cache_get_page(swp_entry_t entry, struct vm_area_struct *vma, unsigned long addr)
+{
+	struct page *page = lookup_swap_cache(entry);
+	if (!page)
+		return NULL;
+	bool vma_ra = swap_use_vma_readahead();
+	bool readahead = page_test_clear_flag(page, PG_readahead);
+	if (vma && vma_ra) {
+		unsigned long ra_val = __atomic_load_n(&vma->swap_readahead_info, __ATOMIC_RELAXED);
+		unsigned long win = SWAP_RA_WIN(ra_val), hits = SWAP_RA_HITS(ra_val);
+		if (readahead)
+			hits = min(hits + 1, SWAP_RA_HITS_MAX);
+		__atomic_store_n(&vma->swap_readahead_info, SWAP_RA_VAL(addr, win, hits), __ATOMIC_RELAXED);
+	}
+	if (readahead) {
+		count_vm_event(SWAP_RA_HIT);
+		if (!vma || !vma_ra)
+			__atomic_add_fetch(&swapin_readahead_hits, 1, __ATOMIC_RELAXED);
+	}
+	return page;
+}
+
+/*
+ * __read_swap_cache_async: the cached page for entry, or a new one in the
+ * cache and on the LRU, locked for its read (*allocated).  Referenced;
+ * NULL without memory, or for a slot no PTE holds (nothing to read, or a
+ * race lost to the slot's freeing).  A shadow left on the slot makes it a
+ * refault (workingset_refault, which may start it active).
+ */
+static struct page *__read_swap_cache_async(swp_entry_t entry, bool *allocated)
+{
+	*allocated = false;
 	for (;;) {
 		struct page *page = lookup_swap_cache(entry);
 		if (page)
 			return page;
 		if (!swap_count(entry))
-			return NULL; /* no PTE holds it: the slot went */
+			return NULL; /* no PTE holds it: the slot went, or never was */
 		page = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
 		if (!page)
 			return NULL;
@@ -233,25 +349,214 @@ struct page *swapin_page(swp_entry_t entry, bool *major)
 			sched_yield();
 			continue;
 		}
-		/* locked until its bytes are in: a fault that finds it in the cache waits for the lock */
-		__atomic_fetch_or(&page->flags, 1UL << PG_locked, __ATOMIC_ACQUIRE);
-		if (held || add_to_swap_cache(page, entry)) {
-			if (!held)
-				swapcache_free(entry);
-			unlock_page(page);
+		if (held) {
 			put_page(page);
 			return NULL; /* the slot went meanwhile */
 		}
-		memcpy(ram_host(page_to_phys(page)), swap_slot_bytes(entry), PAGE_SIZE);
-		count_vm_event(PSWPIN);
-		count_vm_events(PGPGIN, PAGE_SIZE >> 10);
+		/* locked until its bytes are in: a fault that finds it in the cache waits for the lock */
+		__atomic_fetch_or(&page->flags, 1UL << PG_locked, __ATOMIC_ACQUIRE);
+		if (add_to_swap_cache(page, entry)) {
+			swapcache_free(entry);
+			unlock_page(page);
+			put_page(page);
+			return NULL;
+		}
+		unsigned long shadow = swap_shadow_take(entry);
+		if (shadow)
+			workingset_refault(page, shadow);
 		folio_add_lru(page);
-		unlock_page(page);
-		*major = true;
+		*allocated = true;
 		return page;
 	}
 }
 
+/* swap_readpage: the slot's bytes into the new page (locked), marked if read ahead, then unlocked */
+static void swap_readpage(struct page *page, bool readahead)
+{
+	memcpy(ram_host(page_to_phys(page)), swap_slot_bytes((swp_entry_t){ page->private }), PAGE_SIZE);
+	count_vm_event(PSWPIN);
+	count_vm_events(PGPGIN, PAGE_SIZE >> 10);
+	pages_read++;
+	if (readahead) {
+		page_set_flag(page, PG_readahead);
+		count_vm_event(SWAP_RA);
+	}
+	unlock_page(page);
+}
+
+/* read_swap_cache_async: the page for entry, read if it was not cached; referenced, or NULL */
+static struct page *read_swap_cache_async(swp_entry_t entry)
+{
+	bool allocated;
+	struct page *page = __read_swap_cache_async(entry, &allocated);
+	if (allocated)
+		swap_readpage(page, false);
+	return page;
+}
+
+/*
+ * One page of a readahead window: read into the cache unless it was
+ * there (or no PTE wants its slot); a neighbour (readahead) is marked and
+ * counted, the faulting page itself is not.
+ */
+static void swap_read_window_page(swp_entry_t entry, bool readahead)
+{
+	bool allocated;
+	struct page *page = __read_swap_cache_async(entry, &allocated);
+	if (!page)
+		return;
+	if (allocated)
+		swap_readpage(page, readahead);
+	put_page(page);
+}
+
+/*
+ * __swapin_nr_pages: the window.  Hits since the last one make it hits +
+ * 2 rounded up to a power of two from 4; no hits, 2 if this fault is next
+ * to the last, else 1; at most max_pages, at least half the last window.
+ */
+static unsigned int __swapin_nr_pages(unsigned long prev_offset, unsigned long offset, unsigned int hits,
+				      unsigned int max_pages, unsigned int prev_win)
+{
+	unsigned int pages = hits + 2;
+	if (pages == 2) {
+		if (offset != prev_offset + 1 && offset != prev_offset - 1)
+			pages = 1;
+	} else {
+		unsigned int roundup = 4;
+		while (roundup < pages)
+			roundup <<= 1;
+		pages = roundup;
+	}
+	if (pages > max_pages)
+		pages = max_pages;
+	if (pages < prev_win / 2) /* do not shrink the window too fast */
+		pages = prev_win / 2;
+	return pages;
+}
+
+/* swapin_nr_pages: the slot way's window, from the hits since its last one */
+static unsigned long swapin_nr_pages(unsigned long offset)
+{
+	unsigned int max_pages = 1U << page_cluster_shift();
+	if (max_pages <= 1)
+		return 1;
+	unsigned int hits = (unsigned int)__atomic_exchange_n(&swapin_readahead_hits, 0, __ATOMIC_RELAXED);
+	unsigned int pages = __swapin_nr_pages(__atomic_load_n(&ra_prev_offset, __ATOMIC_RELAXED), offset, hits, max_pages,
+					       __atomic_load_n(&ra_last_pages, __ATOMIC_RELAXED));
+	if (!hits)
+		__atomic_store_n(&ra_prev_offset, offset, __ATOMIC_RELAXED);
+	__atomic_store_n(&ra_last_pages, pages, __ATOMIC_RELAXED);
+	return pages;
+}
+
+/* swap_cluster_readahead: the aligned block of slots around entry's, then entry's page */
+static struct page *swap_cluster_readahead(swp_entry_t entry)
+{
+	unsigned long offset = swp_offset(entry), mask = swapin_nr_pages(offset) - 1;
+	if (mask) {
+		unsigned long start = offset & ~mask, end = offset | mask, max = swap_area_max(swp_type(entry));
+		if (!start)
+			start++; /* slot 0 is the header */
+		if (max && end >= max)
+			end = max - 1;
+		for (unsigned long o = start; o <= end; o++)
+			swap_read_window_page(swp_entry(swp_type(entry), o), o != offset);
+		lru_add_drain(); /* the new pages onto the LRU now */
+	}
+	return read_swap_cache_async(entry);
+}
+
+/*
+ * swap_ra_info + swap_vma_readahead: the window's PTEs around addr in its
+ * VMA and page table (table, idx: addr's), copied; the swap entries among
+ * them read ahead; then entry's page.
+ */
+static struct page *swap_vma_readahead(swp_entry_t entry, struct vm_area_struct *vma, unsigned long addr,
+				       phys_addr_t table, unsigned long idx)
+{
+	unsigned int ceiling = M->prof->bits == 64 ? 5 : 3; /* SWAP_RA_ORDER_CEILING */
+	unsigned int max_win = 1U << min(page_cluster_shift(), ceiling);
+	if (max_win == 1 || !table)
+		return read_swap_cache_async(entry);
+	unsigned long fpfn = PFN_DOWN(addr);
+	unsigned long ra_val = __atomic_load_n(&vma->swap_readahead_info, __ATOMIC_RELAXED);
+	unsigned long pfn = PFN_DOWN(SWAP_RA_ADDR(ra_val));
+	unsigned int win = __swapin_nr_pages(pfn, fpfn, (unsigned int)SWAP_RA_HITS(ra_val), max_win,
+					     (unsigned int)SWAP_RA_WIN(ra_val));
+	__atomic_store_n(&vma->swap_readahead_info, SWAP_RA_VAL(addr, win, 0UL), __ATOMIC_RELAXED);
+	if (win == 1)
+		return read_swap_cache_async(entry);
+	unsigned long lpfn, rpfn;
+	if (fpfn == pfn + 1) { /* moving up: ahead of the fault */
+		lpfn = fpfn;
+		rpfn = fpfn + win;
+	} else if (pfn == fpfn + 1) { /* moving down: behind it */
+		lpfn = fpfn >= win - 1 ? fpfn - (win - 1) : 0;
+		rpfn = fpfn + 1;
+	} else {
+		unsigned long left = (win - 1) / 2;
+		lpfn = fpfn >= left ? fpfn - left : 0;
+		rpfn = fpfn + win - left;
+	}
+	/* swap_ra_clamp_pfn: inside the VMA and the page table */
+	unsigned long span = user_pte_span(), tbase = ALIGN_DOWN(addr, span);
+	unsigned long start = max(max(lpfn, PFN_DOWN(vma->vm_start)), PFN_DOWN(tbase));
+	unsigned long end = min(min(rpfn, PFN_DOWN(vma->vm_end)), PFN_DOWN(tbase + span));
+	pteval_t ptes[SWAP_RA_PTE_CACHE_SIZE];
+	unsigned long nr = min(end - start, (unsigned long)SWAP_RA_PTE_CACHE_SIZE), at = fpfn - start;
+	for (unsigned long i = 0; i < nr; i++)
+		ptes[i] = pte_get(table, idx - at + i);
+	for (unsigned long i = 0; i < nr; i++)
+		if (is_swap_pte(ptes[i]))
+			swap_read_window_page(pte_to_swp_entry(ptes[i]), i != at);
+	lru_add_drain(); /* the new pages onto the LRU now */
+	return read_swap_cache_async(entry);
+}
+
+/*
+ * swapin_readahead, with the swap cache looked at first as do_swap_page
+ * does: the page for a swap PTE's entry (at addr of vma, the PTE at
+ * table[idx]), cached (*major false) or read with its readahead window
+ * (*major true; *nr_read: the pages read, the faulting one's included).
+ * Referenced and unlocked; NULL without memory, or for an entry whose
+ * slot is free (a race lost: the caller looks at the PTE again).
+ */
+struct page *swapin_readahead(swp_entry_t entry, struct vm_area_struct *vma, unsigned long addr, phys_addr_t table,
+			      unsigned long idx, bool *major, unsigned long *nr_read)
+{
+	struct page *page = swap_cache_get_page(entry, vma, addr);
+	*major = !page;
+	*nr_read = 0;
+	if (page)
+		return page;
+	pages_read = 0;
+	if (vma && swap_use_vma_readahead())
+		page = swap_vma_readahead(entry, vma, addr, table, idx);
+	else
+		page = swap_cluster_readahead(entry);
+	*nr_read = pages_read;
+	return page;
+}
+
+/*
+ * swapoff's pass over the cache (try_to_unuse): the page cached for
+ * entry, if any, lets go of its slot once no PTE holds it (folio_free_swap).
+ */
+void swap_cache_free_slot(swp_entry_t entry)
+{
+	struct page *page = lookup_swap_cache(entry);
+	if (!page)
+		return;
+	if (page_flag(page, PG_writeback))
+		swap_io_flush(); /* folio_wait_writeback: reclaim wrote it out again since the pass began */
+	while (!trylock_page(page))
+		sched_yield(); /* a fault or reclaim holds it for a moment */
+	if (PageSwapCache(page) && page->private == entry.val)
+		try_to_free_swap(page);
+	unlock_page(page);
+	put_page(page);
+}
 /* folio_free_swap: a cached page no swap PTE refers to keeps its bytes in memory only (page locked). */
 bool try_to_free_swap(struct page *page)
 {

@@ -31,17 +31,38 @@
  * drops that); it is free when both are gone.  The swap cache and the
  * I/O are mm/swap_state.c's.
  *
- * Not yet: swapoff of an area with slots in use (try_to_unuse: it is
- * refused with -EBUSY), swap files in the file store, more than
- * SWAP_MAP_MAX (62) holders of one slot (swap_count_continued).
+ * Each slot also keeps the shadow entry reclaim left when the page that
+ * was on it left the swap cache (mm/workingset.c); a slot that comes free
+ * drops it (clear_shadow_from_swap_cache).  An area is rotational (every
+ * disk kmm_swapon makes) or solid state (kmm_swapon_disk): while any
+ * rotational one is on (nr_rotate_swap), swap readahead goes by slot.
  *
- * Locking: swap_lock guards the table and every area's map and counters.
+ * swapoff, as 6.1's: the memory check (__vm_enough_memory in the default
+ * heuristic mode, which an area's own pages always pass), the area stops
+ * giving slots (SWP_WRITEOK off) and leaves SwapTotal/SwapFree, then
+ * try_to_unuse brings its pages back - every task's PTEs holding its
+ * slots (unuse_mm in memory.c, reading through the swap cache with
+ * readahead), then the pages still cached for its slots - and repeats
+ * while slots stay in use.  If a page cannot be had the area is put back
+ * (reinsert_swap_info) and swapoff fails with -ENOMEM; 6.1 would make
+ * the swapoff process the OOM victim (oom_origin) and fail with -EINTR,
+ * but kmm's caller is no task.  A pass that frees nothing fails with
+ * -EBUSY (a holder no task's page tables show, e.g. a bare slot held by
+ * the swap cache with no page: 6.1 would loop until a signal).
+ *
+ * Not yet: swap files in the file store, the SSD cluster allocator, more
+ * than SWAP_MAP_MAX (62) holders of one slot (swap_count_continued).
+ *
+ * Locking: swapon_mutex serialises swapoffs; swap_lock guards the table
+ * and every area's map, shadows and counters, and is taken inside
+ * mmap_lock, the page lock and swap_cache_lock.
  */
 #include "internal.h"
 
 #include <sys/mman.h>
 
 #include <kmm/swap.h>
+#include <kmm/task.h>
 
 #define MAX_SWAPFILES 23        /* 32 less migration (3), hwpoison (1), device private (4) and PTE marker (1) types */
 #define SWAPFILE_CLUSTER 256
@@ -62,12 +83,17 @@ struct swap_info_struct {
 	unsigned long inuse_pages;
 	unsigned long lowest_bit, highest_bit;
 	unsigned long cluster_next, cluster_nr;
+	unsigned long *shadow;           /* a shadow entry per slot (workingset.c), 0 none; host memory */
+	bool writeok;                    /* SWP_WRITEOK: slots may be handed out (not while swapoff runs) */
+	bool rotational;                 /* a spinning disk: counts in nr_rotate_swap */
 };
 
 static pthread_mutex_t swap_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct swap_info_struct *swap_info[MAX_SWAPFILES];
 static int least_priority = -1;
 static long total_swap_pages, nr_swap_pages;
+static int nr_rotate_swap;   /* areas on rotational disks: swap readahead goes by slot then */
+static pthread_mutex_t swapon_mutex = PTHREAD_MUTEX_INITIALIZER; /* one swapoff at a time */
 
 unsigned long kmm_total_swap_pages(void)
 {
@@ -93,10 +119,16 @@ static void free_area(struct swap_info_struct *si)
 	if (si->disk)
 		munmap(si->disk, si->disk_bytes);
 	free(si->swap_map);
+	free(si->shadow);
 	free(si);
 }
 
 int kmm_swapon(const char *name, unsigned long bytes, int swap_flags)
+{
+	return kmm_swapon_disk(name, bytes, swap_flags, true);
+}
+
+int kmm_swapon_disk(const char *name, unsigned long bytes, int swap_flags, bool rotational)
 {
 	if (!M)
 		return -ENODEV;
@@ -124,11 +156,12 @@ int kmm_swapon(const char *name, unsigned long bytes, int swap_flags)
 	snprintf(si->name, sizeof(si->name), "%s", name);
 	si->max = maxpages;
 	si->swap_map = calloc(maxpages, 1);
+	si->shadow = calloc(maxpages, sizeof(*si->shadow));
 	si->disk_bytes = maxpages * PAGE_SIZE;
 	si->disk = mmap(NULL, si->disk_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (si->disk == MAP_FAILED)
 		si->disk = NULL;
-	if (!si->swap_map || !si->disk) {
+	if (!si->swap_map || !si->shadow || !si->disk) {
 		free_area(si);
 		return -ENOMEM;
 	}
@@ -137,6 +170,8 @@ int kmm_swapon(const char *name, unsigned long bytes, int swap_flags)
 	si->lowest_bit = 1;
 	si->highest_bit = maxpages - 1;
 	si->cluster_next = 1;
+	si->writeok = true;
+	si->rotational = rotational;
 	pthread_mutex_lock(&swap_lock);
 	int type = -1, ret = 0;
 	if (find_area(name) >= 0) {
@@ -155,30 +190,143 @@ int kmm_swapon(const char *name, unsigned long bytes, int swap_flags)
 	}
 	si->prio = (swap_flags & SWAP_FLAG_PREFER) ? (swap_flags & SWAP_FLAG_PRIO_MASK) : --least_priority;
 	swap_info[type] = si;
+	if (rotational)
+		__atomic_add_fetch(&nr_rotate_swap, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&total_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&nr_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&swap_lock);
-	pr_info("Adding %luk swap on %s.  Priority:%d extents:%d across:%luk %s\n", si->pages << (PAGE_SHIFT - 10), name,
-		si->prio, 1, si->pages << (PAGE_SHIFT - 10), "FS");
+	pr_info("Adding %luk swap on %s.  Priority:%d extents:%d across:%luk %s%s\n", si->pages << (PAGE_SHIFT - 10), name,
+		si->prio, 1, si->pages << (PAGE_SHIFT - 10), rotational ? "" : "SS", "FS");
 	return 0;
 }
 
+/* __vm_enough_memory for pages more, in the default heuristic mode (vm.overcommit_memory 0, OVERCOMMIT_GUESS) */
+static bool vm_enough_memory(unsigned long pages)
+{
+	return pages <= totalram_pages() + (unsigned long)__atomic_load_n(&total_swap_pages, __ATOMIC_RELAXED);
+}
+
+static unsigned long area_inuse(struct swap_info_struct *si)
+{
+	pthread_mutex_lock(&swap_lock);
+	unsigned long n = si->inuse_pages;
+	pthread_mutex_unlock(&swap_lock);
+	return n;
+}
+
+struct pid_list {
+	int *pid;
+	int nr, cap;
+	bool nomem;
+};
+
+/* for_each_task's callback, under tasks_lock: only the pids (the mms are taken after, with their own locking) */
+static void collect_pid(struct task_struct *t, void *arg)
+{
+	struct pid_list *l = arg;
+	if (l->nomem)
+		return;
+	if (l->nr == l->cap) {
+		int cap = l->cap ? 2 * l->cap : 16;
+		int *n = realloc(l->pid, (size_t)cap * sizeof(*n));
+		if (!n) {
+			l->nomem = true;
+			return;
+		}
+		l->pid = n;
+		l->cap = cap;
+	}
+	l->pid[l->nr++] = t->pid;
+}
+
+/* unuse_mm on the mm of the task with pid, if it still lives (init_mm.mmlist's walk, mmget_not_zero) */
+static int unuse_pid(int pid, unsigned int type)
+{
+	struct task_struct *t = get_pid_task(pid);
+	struct mm_struct *mm = t ? get_task_mm(t) : NULL;
+	put_task_struct(t);
+	int ret = mm ? unuse_mm(mm, type) : 0;
+	mmput(mm);
+	return ret;
+}
+
+/*
+ * try_to_unuse: every PTE holding a slot of the area gets its page back
+ * (unuse_mm over every task's mm, reading through the swap cache with
+ * readahead), then every page still cached for a slot lets go of it.  A
+ * pass repeats while slots stay in use and the last one freed some; one
+ * that freed none means a holder kmm cannot reach (6.1 would loop until a
+ * signal): -EBUSY.  -ENOMEM when a page cannot be had.
+ */
+static int try_to_unuse(struct swap_info_struct *si, unsigned int type)
+{
+	for (;;) {
+		unsigned long before = area_inuse(si);
+		if (!before)
+			return 0;
+		struct pid_list l = { NULL, 0, 0, false };
+		for_each_task(collect_pid, &l); /* tasks_lock is let go before any page is read: reclaim takes it */
+		int ret = l.nomem ? -ENOMEM : 0;
+		for (int i = 0; i < l.nr && !ret && area_inuse(si); i++)
+			ret = unuse_pid(l.pid[i], type);
+		free(l.pid);
+		if (ret)
+			return ret;
+		swap_io_flush(); /* folio_wait_writeback: a page under writeback keeps its slot */
+		for (unsigned long o = 1; o < si->max && area_inuse(si); o++) {
+			pthread_mutex_lock(&swap_lock);
+			bool cached = si->swap_map[o] & SWAP_HAS_CACHE;
+			pthread_mutex_unlock(&swap_lock);
+			if (cached)
+				swap_cache_free_slot(swp_entry(type, o));
+		}
+		unsigned long after = area_inuse(si);
+		if (after && after >= before)
+			return -EBUSY;
+	}
+}
+
+/*
+ * swapoff(2): the area stops taking pages (SWP_WRITEOK off, its slots out
+ * of SwapTotal and SwapFree), every page on it comes back into memory
+ * (try_to_unuse), and it goes.  If that fails the area is put back as it
+ * was (reinsert_swap_info); the pages already back stay in memory.  The
+ * memory check is 6.1's in its default mode, which a swap area's pages
+ * always pass (they are counted in total_swap_pages); what can fail is
+ * finding a page for each slot.
+ */
 int kmm_swapoff(const char *name)
 {
 	if (!M)
 		return -ENODEV;
 	if (!name)
 		return -EFAULT;
-	/* the writes in flight end, and cached pages nobody maps give their slots back (try_to_unuse's last part) */
-	swap_cache_settle();
+	pthread_mutex_lock(&swapon_mutex);
 	pthread_mutex_lock(&swap_lock);
 	int type = find_area(name);
 	struct swap_info_struct *si = type >= 0 ? swap_info[type] : NULL;
-	int ret = !si ? -EINVAL : si->inuse_pages ? -EBUSY : 0;
-	if (!ret) {
-		swap_info[type] = NULL;
+	int ret = !si || !si->writeok ? -EINVAL : !vm_enough_memory(si->pages) ? -ENOMEM : 0;
+	if (!ret) { /* del_from_avail_list: no slot of it is handed out from here on */
+		si->writeok = false;
 		__atomic_sub_fetch(&total_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
 		__atomic_sub_fetch(&nr_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&swap_lock);
+	if (ret) {
+		pthread_mutex_unlock(&swapon_mutex);
+		return ret;
+	}
+	ret = try_to_unuse(si, (unsigned)type);
+	pthread_mutex_lock(&swap_lock);
+	if (ret) { /* reinsert_swap_info */
+		si->writeok = true;
+		__atomic_add_fetch(&total_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&nr_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
+	} else {
+		MM_BUG_ON(si->inuse_pages);
+		swap_info[type] = NULL;
+		if (si->rotational)
+			__atomic_sub_fetch(&nr_rotate_swap, 1, __ATOMIC_RELAXED);
 		if (si->prio < 0) { /* an automatic priority: the ones below move up, the next swapon reuses it */
 			for (int t = 0; t < MAX_SWAPFILES; t++)
 				if (swap_info[t] && swap_info[t]->prio < si->prio)
@@ -187,6 +335,7 @@ int kmm_swapoff(const char *name)
 		}
 	}
 	pthread_mutex_unlock(&swap_lock);
+	pthread_mutex_unlock(&swapon_mutex);
 	if (!ret)
 		free_area(si);
 	return ret;
@@ -202,6 +351,7 @@ void swapfile_exit(void)
 	}
 	least_priority = -1;
 	total_swap_pages = nr_swap_pages = 0;
+	__atomic_store_n(&nr_rotate_swap, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&swap_lock);
 }
 
@@ -243,7 +393,7 @@ swp_entry_t get_swap_page(void)
 	int best = -1;
 	for (int t = 0; t < MAX_SWAPFILES; t++) {
 		struct swap_info_struct *si = swap_info[t];
-		if (si && si->inuse_pages < si->pages && (best < 0 || si->prio > swap_info[best]->prio))
+		if (si && si->writeok && si->inuse_pages < si->pages && (best < 0 || si->prio > swap_info[best]->prio))
 			best = t;
 	}
 	swp_entry_t entry = { 0 };
@@ -279,6 +429,7 @@ static struct swap_info_struct *entry_area(swp_entry_t entry)
 static void slot_free(struct swap_info_struct *si, unsigned long offset)
 {
 	si->swap_map[offset] = 0;
+	si->shadow[offset] = 0; /* clear_shadow_from_swap_cache: a free slot remembers no page */
 	si->inuse_pages--;
 	if (offset < si->lowest_bit)
 		si->lowest_bit = offset;
@@ -359,6 +510,45 @@ void *swap_slot_bytes(swp_entry_t entry)
 	return p;
 }
 
+/* The area's slots, the header's included (si->max), 0 for a type that names none. */
+unsigned long swap_area_max(unsigned int type)
+{
+	pthread_mutex_lock(&swap_lock);
+	unsigned long max = type < MAX_SWAPFILES && swap_info[type] ? swap_info[type]->max : 0;
+	pthread_mutex_unlock(&swap_lock);
+	return max;
+}
+
+/* nr_rotate_swap != 0: an area on a spinning disk is on (readahead goes by slot then) */
+bool swap_area_rotational(void)
+{
+	return __atomic_load_n(&nr_rotate_swap, __ATOMIC_RELAXED) != 0;
+}
+
+/* A shadow entry (workingset_eviction's) on a slot some PTE still holds; a free slot takes none. */
+void swap_shadow_set(swp_entry_t entry, unsigned long shadow)
+{
+	pthread_mutex_lock(&swap_lock);
+	struct swap_info_struct *si = entry_area(entry);
+	if (si)
+		si->shadow[swp_offset(entry)] = shadow;
+	pthread_mutex_unlock(&swap_lock);
+}
+
+/* The slot's shadow entry, taken off it (add_to_swap_cache's old entry); 0 if none. */
+unsigned long swap_shadow_take(swp_entry_t entry)
+{
+	pthread_mutex_lock(&swap_lock);
+	struct swap_info_struct *si = entry_area(entry);
+	unsigned long shadow = 0;
+	if (si) {
+		shadow = si->shadow[swp_offset(entry)];
+		si->shadow[swp_offset(entry)] = 0;
+	}
+	pthread_mutex_unlock(&swap_lock);
+	return shadow;
+}
+
 /* swapcache_prepare: the swap cache takes its hold on a slot some PTE holds */
 int swap_duplicate_cache(swp_entry_t entry)
 {
@@ -394,7 +584,7 @@ void show_swaps(struct strbuf *sb)
 	pthread_mutex_unlock(&swap_lock);
 }
 
-/* Each area's in-use count is its map's, and the free count is the areas' sum. */
+/* Each area's in-use count is its map's, no free slot keeps a shadow, and the free count is the areas' sum. */
 int swapfile_verify(char *why, size_t whylen)
 {
 	pthread_mutex_lock(&swap_lock);
@@ -404,15 +594,23 @@ int swapfile_verify(char *why, size_t whylen)
 		struct swap_info_struct *si = swap_info[t];
 		if (!si)
 			continue;
-		unsigned long used = 0;
-		for (unsigned long o = 1; o < si->max; o++)
+		unsigned long used = 0, stale = 0;
+		for (unsigned long o = 1; o < si->max; o++) {
 			used += si->swap_map[o] != 0;
+			if (!si->swap_map[o] && si->shadow[o] && !stale)
+				stale = o;
+		}
+		if (stale) {
+			snprintf(why, whylen, "swap area %s: free slot %lu keeps a shadow entry", si->name, stale);
+			ret = -EINVAL;
+			break;
+		}
 		if (used != si->inuse_pages) {
 			snprintf(why, whylen, "swap area %s: %lu slots in use, its count says %lu", si->name, used,
 				 si->inuse_pages);
 			ret = -EINVAL;
 		}
-		free_sum += (long)(si->pages - si->inuse_pages);
+		free_sum += si->writeok ? (long)(si->pages - si->inuse_pages) : -(long)si->inuse_pages; /* swapoff took them out */
 	}
 	if (!ret && free_sum != nr_swap_pages) {
 		snprintf(why, whylen, "%ld swap slots are free, nr_swap_pages says %ld", free_sum, nr_swap_pages);

@@ -116,6 +116,9 @@ static const struct {
 	{ NR_INACTIVE_FILE, "nr_inactive_file" },         { NR_ACTIVE_FILE, "nr_active_file" },
 	{ NR_UNEVICTABLE, "nr_unevictable" },
 	{ NR_SLAB_RECLAIMABLE_B, "nr_slab_reclaimable" }, { NR_SLAB_UNRECLAIMABLE_B, "nr_slab_unreclaimable" },
+	{ WORKINGSET_REFAULT_ANON, "workingset_refault_anon" },   { WORKINGSET_REFAULT_FILE, "workingset_refault_file" },
+	{ WORKINGSET_ACTIVATE_ANON, "workingset_activate_anon" }, { WORKINGSET_ACTIVATE_FILE, "workingset_activate_file" },
+	{ WORKINGSET_RESTORE_ANON, "workingset_restore_anon" },   { WORKINGSET_RESTORE_FILE, "workingset_restore_file" },
 	{ NR_ANON_MAPPED, "nr_anon_pages" },              { NR_FILE_MAPPED, "nr_mapped" },
 	{ NR_FILE_PAGES, "nr_file_pages" },               { NR_FILE_DIRTY, "nr_dirty" },
 	{ NR_WRITEBACK, "nr_writeback" },                      { NR_SHMEM, "nr_shmem" },
@@ -754,6 +757,52 @@ static int write_swappiness(const char *val)
 	return 0;
 }
 
+/* vm.page-cluster: log2 of the swap readahead window (proc_dointvec_minmax, at least 0) */
+static void show_page_cluster(struct strbuf *sb) { show_int(sb, __atomic_load_n(&page_cluster, __ATOMIC_RELAXED)); }
+static int write_page_cluster(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, INT_MAX, &v))
+		return -EINVAL;
+	__atomic_store_n(&page_cluster, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* 6.1's kstrtobool: y/t/e/1 and on, n/f/d/0 and off, by their first letters (NULL or empty: -EINVAL) */
+static int parse_bool(const char *s, bool *res)
+{
+	if (!s)
+		return -EINVAL;
+	switch (s[0]) {
+	case 'y': case 'Y': case 't': case 'T': case 'e': case 'E': case '1':
+		*res = true;
+		return 0;
+	case 'n': case 'N': case 'f': case 'F': case 'd': case 'D': case '0':
+		*res = false;
+		return 0;
+	case 'o': case 'O':
+		if (s[1] == 'n' || s[1] == 'N' || s[1] == 'f' || s[1] == 'F') {
+			*res = s[1] == 'n' || s[1] == 'N';
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* /sys/kernel/mm/swap/vma_ra_enabled: "true" or "false" (kstrtobool's words on the way in) */
+static void show_vma_ra_enabled(struct strbuf *sb)
+{
+	sb_printf(sb, "%s\n", __atomic_load_n(&enable_vma_readahead, __ATOMIC_RELAXED) ? "true" : "false");
+}
+static int write_vma_ra_enabled(const char *val)
+{
+	bool v;
+	if (parse_bool(val, &v))
+		return -EINVAL;
+	__atomic_store_n(&enable_vma_readahead, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
 static int write_wsf(const char *val)
 {
 	int v;
@@ -869,11 +918,13 @@ static const struct proc_file proc_files[] = {
 	FAULT_INJECT_FILES(FAULT_FILE_PROC_ENTRY)
 	{ "sys/kernel/debug/kfence/objects", show_kfence_objects, NULL },
 	{ "sys/kernel/debug/kfence/stats", show_kfence_stats, NULL },
+	{ "sys/kernel/mm/swap/vma_ra_enabled", show_vma_ra_enabled, write_vma_ra_enabled },
 	{ "sys/vm/dirty_expire_centisecs", show_dec, write_dec },
 	{ "sys/vm/dirty_writeback_centisecs", show_dwc, write_dwc },
 	{ "sys/vm/drop_caches", show_drop_caches, write_drop_caches },
 	{ "sys/vm/lowmem_reserve_ratio", show_lowmem_reserve_ratio, write_lowmem_reserve_ratio },
 	{ "sys/vm/min_free_kbytes", show_min_free_kbytes, write_min_free_kbytes },
+	{ "sys/vm/page-cluster", show_page_cluster, write_page_cluster },
 	{ "sys/vm/percpu_pagelist_high_fraction", show_pphf, write_pphf },
 	{ "sys/vm/swappiness", show_swappiness, write_swappiness },
 	{ "sys/vm/vfs_cache_pressure", show_vfs_cache_pressure, write_vfs_cache_pressure },
@@ -1129,6 +1180,12 @@ static const size_t node_stat_offset[NR_VM_NODE_STAT_ITEMS] = {
 	[NR_SLAB_UNRECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_unreclaimable),
 	[NR_KERNEL_STACK_KB] = offsetof(pg_data_t, nr_kernel_stack),
 	[NR_SWAPCACHE] = offsetof(pg_data_t, nr_swapcached),
+	[WORKINGSET_REFAULT_ANON] = offsetof(pg_data_t, nr_workingset[0]),
+	[WORKINGSET_REFAULT_FILE] = offsetof(pg_data_t, nr_workingset[1]),
+	[WORKINGSET_ACTIVATE_ANON] = offsetof(pg_data_t, nr_workingset[2]),
+	[WORKINGSET_ACTIVATE_FILE] = offsetof(pg_data_t, nr_workingset[3]),
+	[WORKINGSET_RESTORE_ANON] = offsetof(pg_data_t, nr_workingset[4]),
+	[WORKINGSET_RESTORE_FILE] = offsetof(pg_data_t, nr_workingset[5]),
 };
 
 unsigned long node_page_state(pg_data_t *pgdat, enum node_stat_item item)
