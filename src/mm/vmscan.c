@@ -226,12 +226,14 @@ static unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *
 /*
  * move_folios_to_lru: each page back onto the list its flags name (PG_lru
  * set again), then the isolation's reference goes - the last one frees the
- * page, which takes it off again.
+ * page, which takes it off again.  From the list's tail, onto the LRU's
+ * head, so the pages keep their order; an activated page moves the
+ * workingset clock (workingset_age_nonresident).
  */
 static void putback_pages(struct lruvec *lruvec, struct list_head *list)
 {
 	while (!list_empty(list)) {
-		struct page *page = list_entry(list->next, struct page, lru);
+		struct page *page = list_entry(list->prev, struct page, lru);
 		list_del(&page->lru);
 		if (!page_evictable(page) || page_flag(page, PG_unevictable)) {
 			folio_add_lru(page); /* folio_putback_lru: lru_add_fn finds its list (culled if mlocked) */
@@ -245,6 +247,8 @@ static void putback_pages(struct lruvec *lruvec, struct list_head *list)
 		page_set_flag(page, PG_lru);
 		list_add(&page->lru, &lruvec->lists[lru]);
 		lru_size_add(lruvec, lru, page, 1);
+		if (is_active_lru(lru))
+			workingset_age_nonresident(lruvec, 1);
 		pthread_mutex_unlock(&lruvec->lru_lock);
 		put_page(page);
 	}
@@ -411,8 +415,9 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 	INIT_LIST_HEAD(&keep);
 	unsigned long nr_reclaimed = 0;
 	bool took = filemap_reclaim_lock();
-	for (pos = page_list->next; pos != page_list; pos = n) {
-		n = pos->next;
+	/* oldest first: isolation put the first taken off the LRU's tail at this list's tail */
+	for (pos = page_list->prev; pos != page_list; pos = n) {
+		n = pos->prev;
 		struct page *page = list_entry(pos, struct page, lru);
 		list_del(&page->lru);
 		if (!trylock_page(page))
@@ -495,14 +500,14 @@ activate_locked:
 keep_locked:
 		unlock_page(page);
 keep:
-		list_add_tail(&page->lru, &keep);
+		list_add(&page->lru, &keep);
 	}
 	filemap_reclaim_unlock(took);
-	/* the survivors back on page_list for the caller's putback */
+	/* the survivors back on page_list for the caller's putback, in the order they came */
 	while (!list_empty(&keep)) {
-		struct list_head *e = keep.next;
+		struct list_head *e = keep.prev;
 		list_del(e);
-		list_add_tail(e, page_list);
+		list_add(e, page_list);
 	}
 	return nr_reclaimed;
 }
@@ -559,7 +564,7 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 	count_vm_events(PGREFILL, nr_scanned);
 	bool took = filemap_reclaim_lock();
 	while (!list_empty(&hold)) {
-		struct page *page = list_entry(hold.next, struct page, lru);
+		struct page *page = list_entry(hold.prev, struct page, lru);
 		list_del(&page->lru);
 		if (!page_evictable(page)) {
 			list_add(&page->lru, &active); /* putback culls it */
@@ -1073,7 +1078,7 @@ static void kswapd_try_to_sleep(pg_data_t *pgdat, struct kswapd *k)
 {
 	__atomic_store_n(&k->wake_pending, 0, __ATOMIC_RELAXED);
 	if (prepare_kswapd_sleep(pgdat, k->reclaim_order, k->highest_zoneidx)) {
-		k->nap_end = kmm_clock_ns() + 1000000000ULL / 10; /* schedule_timeout(HZ/10) */
+		__atomic_store_n(&k->nap_end, kmm_clock_ns() + 1000000000ULL / 10, __ATOMIC_RELAXED); /* schedule_timeout(HZ/10) */
 		/* a waker that found it running left its request; the nap's end or the next wake reads it */
 		kswapd_set_state(k, KSWAPD_NAPPING);
 		plot_event(PLOT_KSWAPD_SLEEP, pgdat->node_id);
@@ -1118,7 +1123,7 @@ static void kswapd_slice(pg_data_t *pgdat, struct kswapd *k)
 		int state = kswapd_state_of(k);
 		if (state != KSWAPD_RUNNING) {
 			bool woken = __atomic_exchange_n(&k->wake_pending, 0, __ATOMIC_ACQUIRE);
-			if (!woken && !(state == KSWAPD_NAPPING && kmm_clock_ns() >= k->nap_end))
+			if (!woken && !(state == KSWAPD_NAPPING && kmm_clock_ns() >= __atomic_load_n(&k->nap_end, __ATOMIC_RELAXED)))
 				break;
 			kswapd_wake_from(pgdat, k, woken);
 			continue;
@@ -1147,7 +1152,7 @@ static bool kswapd_wants_cpu(const struct kswapd *k)
 	case KSWAPD_RUNNING:
 		return sched_entity_preempts(&k->se);
 	case KSWAPD_NAPPING:
-		if (kmm_clock_ns() >= k->nap_end)
+		if (kmm_clock_ns() >= __atomic_load_n(&k->nap_end, __ATOMIC_RELAXED))
 			return true;
 		/* fall through */
 	default:

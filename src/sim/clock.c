@@ -111,8 +111,8 @@ void sim_charge(enum sim_cost cost, unsigned long n)
 		work_add(ns, true);
 		return;
 	}
-	/* kswapd's work: first into the time its task was waiting on the disk */
-	k->used_ns += ns;
+	/* kswapd's work: first into the time its task was waiting on the disk (used_ns: others read it) */
+	__atomic_store_n(&k->used_ns, __atomic_load_n(&k->used_ns, __ATOMIC_RELAXED) + ns, __ATOMIC_RELAXED);
 	u64 idle = min(k->idle_ns, ns);
 	k->idle_ns -= idle;
 	if (ns > idle)
@@ -174,16 +174,17 @@ u64 sched_take_io_wait(void)
  */
 void sched_wake_entity(struct sched_entity_kswapd *k, bool long_sleep)
 {
-	u64 now = sched_task_time();
-	s64 owed = (s64)(now - k->base_ns) - (s64)k->used_ns;
+	u64 now = sched_task_time(), used = __atomic_load_n(&k->used_ns, __ATOMIC_RELAXED);
+	s64 owed = (s64)(now - __atomic_load_n(&k->base_ns, __ATOMIC_RELAXED)) - (s64)used;
 	if (long_sleep || owed > SCHED_LATENCY_NS / 2)
-		k->base_ns = now - (u64)(SCHED_LATENCY_NS / 2) - k->used_ns;
+		__atomic_store_n(&k->base_ns, now - (u64)(SCHED_LATENCY_NS / 2) - used, __ATOMIC_RELAXED);
 }
 
-/* What kswapd is owed now: positive, it should run */
+/* What kswapd is owed now: positive, it should run (read by any thread; written by the one running it) */
 s64 sched_entity_owed(const struct sched_entity_kswapd *k)
 {
-	return (s64)(sched_task_time() - k->base_ns) - (s64)k->used_ns;
+	return (s64)(sched_task_time() - __atomic_load_n(&k->base_ns, __ATOMIC_RELAXED)) -
+	       (s64)__atomic_load_n(&k->used_ns, __ATOMIC_RELAXED);
 }
 
 bool sched_entity_preempts(const struct sched_entity_kswapd *k)
