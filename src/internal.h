@@ -979,7 +979,9 @@ struct file {
 	void *obj;               /* its filp object in simulated RAM (kernel/fork.c) */
 	void *f_security;        /* its lsm_file_cache blob (security_file_alloc) */
 };
-static inline bool PageAnon(const struct page *p) { return (unsigned long)p->mapping & 1; }
+/* page->mapping is read without a lock by reclaim's checks while its last unmapper may clear it: relaxed loads */
+static inline void *page_mapping_raw(const struct page *p) { return __atomic_load_n(&p->mapping, __ATOMIC_RELAXED); }
+static inline bool PageAnon(const struct page *p) { return (unsigned long)page_mapping_raw(p) & 1; }
 static inline bool page_is_shmem(const struct page *p)
 {
 	return !PageAnon(p) && p->mapping && ((const struct address_space *)p->mapping)->host->shmem;

@@ -23,9 +23,11 @@
 
 #include <kmm/kmm.h>
 #include <kmm/stress.h>
+#include <kmm/swap.h>
 #include <kmm/task.h>
 
-static int run(const char *profile, const char *mem, const char *cmdline, unsigned long ops, u64 seed)
+static int run(const char *profile, const char *mem, const char *cmdline, unsigned long ops, u64 seed,
+	       unsigned long swap_bytes)
 {
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
 	char err[512];
@@ -40,6 +42,12 @@ static int run(const char *profile, const char *mem, const char *cmdline, unsign
 			err);
 		return no_room ? 0 : 1;
 	}
+	int err_swap = swap_bytes ? kmm_swapon("/dev/vda", swap_bytes, 0) : 0;
+	if (err_swap) {
+		fprintf(stderr, "tsan-stress: %s: swapon: %s\n", profile, strerror(-err_swap));
+		kmm_shutdown();
+		return 1;
+	}
 	static struct kmm_stress_result r;
 	struct kmm_stress_opts o = { .seed = seed, .ops = ops, .cpus = 2, .check_every = 2000, .max_pages = 256 };
 	int ret = kmm_stress_run(&o, &r);
@@ -47,9 +55,10 @@ static int run(const char *profile, const char *mem, const char *cmdline, unsign
 		fprintf(stderr, "tsan-stress: %s, seed %llu: FAILED on CPU %d at operation %lu: %s\n", profile,
 			(unsigned long long)seed, r.fail_cpu, r.fail_op, r.why);
 	else
-		printf("tsan-stress: %s --mem %s, 2 CPUs, seed %llu: %lu operations, %lu validator rounds, "
+		printf("tsan-stress: %s --mem %s%s, 2 CPUs, seed %llu: %lu operations, %lu validator rounds, "
 		       "%lu calls failed as they may, nothing lost\n",
-		       profile, mem, (unsigned long long)seed, r.ops, r.checks, r.failed);
+		       profile, mem, swap_bytes ? " with swap (reclaim and kswapd all the time)" : "",
+		       (unsigned long long)seed, r.ops, r.checks, r.failed);
 	kmm_shutdown();
 	return ret ? 1 : 0;
 }
@@ -130,8 +139,9 @@ static int cow_exit_race(const char *profile, int rounds)
 int main(int argc, char **argv)
 {
 	unsigned long ops = argc > 1 ? strtoul(argv[1], NULL, 0) : 60000;
-	int bad = run("i386", "1G", "vmalloc=512M", ops, 1);  /* HighMem, PKMAP and kmap_local in play */
-	bad |= run("x86_64", "1G", NULL, ops / 2, 2);         /* 4-level tables, user windows per 4 GiB chunk */
+	int bad = run("i386", "1G", "vmalloc=512M", ops, 1, 0);  /* HighMem, PKMAP and kmap_local in play */
+	bad |= run("x86_64", "1G", NULL, ops / 2, 2, 0);         /* 4-level tables, user windows per 4 GiB chunk */
+	bad |= run("i386", "64M", NULL, ops / 3, 3, 128UL << 20); /* under pressure: kswapd, direct reclaim, swap */
 	bad |= cow_exit_race("i386-pae", 50);
 	return bad;
 }

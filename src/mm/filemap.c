@@ -375,7 +375,7 @@ static int __add_to_page_cache(struct address_space *m, struct page *page, unsig
 	}
 	if (xa_insert(m, index))
 		return -ENOMEM;
-	page->mapping = m;
+	__atomic_store_n(&page->mapping, m, __ATOMIC_RELAXED);
 	page->index = index;
 	__atomic_fetch_or(&page->flags, 1UL << PG_uptodate, __ATOMIC_RELAXED);
 	m->pages[index] = page;
@@ -417,7 +417,7 @@ static void __delete_from_page_cache(struct page *page)
 	 * list until the page is freed (which clears it).
 	 */
 	__atomic_fetch_and(&page->flags, ~((1UL << PG_uptodate) | (1UL << PG_reclaim)), __ATOMIC_RELAXED);
-	page->mapping = NULL;
+	__atomic_store_n(&page->mapping, NULL, __ATOMIC_RELAXED);
 	page->index = 0;
 	put_page(page);
 	__inode_add_lru(m->host, false); /* page_cache_delete: its last page gone, an unused inode may go */
@@ -1743,8 +1743,8 @@ void filemap_reclaim_unlock(bool took)
 /* The file a page-cache page belongs to (filemap_lock held), NULL if it left the cache. */
 struct inode *page_cache_inode(const struct page *page)
 {
-	const struct address_space *m = page->mapping;
-	if (!m || PageAnon(page) || m->host->shmem || page->index >= m->nr_slots || m->pages[page->index] != page)
+	const struct address_space *m = page_mapping_raw(page);
+	if (!m || ((unsigned long)m & 1) || m->host->shmem || page->index >= m->nr_slots || m->pages[page->index] != page)
 		return NULL;
 	return m->host;
 }

@@ -697,7 +697,7 @@ static void steal_suitable_fallback(struct zone *zone, struct page *page, unsign
 	}
 	/* fragmentation: make kswapd reclaim a little more than usual */
 	if (boost_watermark(zone) && (alloc_flags & ALLOC_KSWAPD))
-		zone->flags |= ZONE_BOOSTED_WATERMARK;
+		__atomic_or_fetch(&zone->flags, ZONE_BOOSTED_WATERMARK, __ATOMIC_RELAXED); /* rmqueue reads it unlocked */
 	if (!whole_block)
 		goto single_page;
 	free_pages = move_freepages_block(zone, page, start_type, &movable_pages);
@@ -958,7 +958,7 @@ static inline struct page *rmqueue(struct zone *zone, unsigned int order, gfp_t 
 	}
 	if (!page)
 		page = rmqueue_buddy(zone, order, alloc_flags, mt);
-	if (__builtin_expect(zone->flags & ZONE_BOOSTED_WATERMARK, 0)) {
+	if (__builtin_expect(__atomic_load_n(&zone->flags, __ATOMIC_RELAXED) & ZONE_BOOSTED_WATERMARK, 0)) {
 		__atomic_and_fetch(&zone->flags, ~ZONE_BOOSTED_WATERMARK, __ATOMIC_RELAXED);
 		wakeup_kswapd(zone, 0, 0, zone_idx(zone));
 	}

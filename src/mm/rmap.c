@@ -296,7 +296,7 @@ void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma, unsig
 {
 	__atomic_store_n(&page->_mapcount, 0, __ATOMIC_RELAXED);
 	__atomic_fetch_or(&page->flags, 1UL << PG_swapbacked, __ATOMIC_RELAXED); /* __folio_set_swapbacked */
-	page->mapping = (void *)((unsigned long)vma->anon_vma | PAGE_MAPPING_ANON);
+	__atomic_store_n(&page->mapping, (void *)((unsigned long)vma->anon_vma | PAGE_MAPPING_ANON), __ATOMIC_RELAXED);
 	page->index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	rss_add(vma->vm_mm, page, 1);
 	mod_node_page_state(page, nr_anon_mapped, 1);
@@ -313,7 +313,7 @@ void page_add_anon_rmap(struct page *page, struct vm_area_struct *vma, unsigned 
 	if (__atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_ACQ_REL) == 0) {
 		if (!PageAnon(page)) {
 			struct anon_vma *av = exclusive ? vma->anon_vma : vma->anon_vma->root;
-			page->mapping = (void *)((unsigned long)av | PAGE_MAPPING_ANON);
+			__atomic_store_n(&page->mapping, (void *)((unsigned long)av | PAGE_MAPPING_ANON), __ATOMIC_RELAXED);
 			page->index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 		}
 		mod_node_page_state(page, nr_anon_mapped, 1);
@@ -342,8 +342,9 @@ int rmap_walk_anon_trylock(struct page *page,
 	if (pthread_mutex_trylock(&anon_vma_lock))
 		return -EAGAIN;
 	int sum = 0;
-	if (page_mapcount(page) && PageAnon(page)) {
-		struct anon_vma *av = (void *)((unsigned long)page->mapping & ~PAGE_MAPPING_ANON);
+	void *mapping = page_mapping_raw(page);
+	if (page_mapcount(page) && ((unsigned long)mapping & PAGE_MAPPING_ANON)) {
+		struct anon_vma *av = (void *)((unsigned long)mapping & ~PAGE_MAPPING_ANON);
 		struct list_head *pos;
 		list_for_each(pos, &av->head) {
 			struct vm_area_struct *vma = list_entry(pos, struct anon_vma_chain, same_anon_vma)->vma;
@@ -370,7 +371,7 @@ int rmap_walk_anon_trylock(struct page *page,
  */
 void page_move_anon_rmap(struct page *page, struct vm_area_struct *vma)
 {
-	page->mapping = (void *)((unsigned long)vma->anon_vma | PAGE_MAPPING_ANON);
+	__atomic_store_n(&page->mapping, (void *)((unsigned long)vma->anon_vma | PAGE_MAPPING_ANON), __ATOMIC_RELAXED);
 }
 
 /*
@@ -406,8 +407,8 @@ void page_remove_rmap(struct page *page, struct mm_struct *mm)
 		return;
 	if (PageAnon(page)) {
 		mod_node_page_state(page, nr_anon_mapped, -1);
-		if (!page_in_swap_cache(page))
-			page->mapping = NULL; /* unmapped everywhere: it is only being freed now */
+		if (!page_in_swap_cache(page)) /* unmapped everywhere: it is only being freed now */
+			__atomic_store_n(&page->mapping, NULL, __ATOMIC_RELAXED);
 	} else {
 		mod_node_page_state(page, nr_file_mapped, -1);
 	}

@@ -180,7 +180,7 @@ static void delete_from_swap_cache_locked(struct page *page)
 	page_clear_flag(page, PG_readahead); /* a mark never hit does not follow the page out */
 	page->private = 0;
 	if (!page_mapcount(page))
-		page->mapping = NULL; /* its anon_vma was kept for the cache; unmapped, it is only being freed */
+		__atomic_store_n(&page->mapping, NULL, __ATOMIC_RELAXED); /* its anon_vma was kept for the cache; unmapped, it is only being freed */
 }
 
 /*
