@@ -159,8 +159,11 @@ unsigned long kmm_host_to_kva(const void *p);
 int kmm_try(void (*fn)(void *), void *arg);
 
 /*
- * The simulated clock: it moves only when advanced, and the work that runs
- * on time (the flusher's periodic writeback) runs as its moment passes.
+ * The simulated clock: it moves when advanced (time passing idle: a woken
+ * kswapd may use it all) and with the work of faults and reclaim, each
+ * kind at a fixed cost (sim/clock.c); the work that runs on time (the
+ * flusher's periodic writeback, kswapd's nap, swap writes completing) runs
+ * as its moment passes.
  */
 void kmm_clock_advance(u64 ns);
 u64 kmm_clock_ns(void);
