@@ -771,6 +771,7 @@ void mlock_page_drain_local(void);
 struct alloc_context;
 unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, int highest_zoneidx, int preferred_nid);
 void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int highest_zoneidx);
+const char *gfp_printed_name(size_t i, gfp_t *mask); /* %pGg's i-th name (page_alloc.c), NULL past the last */
 unsigned long reclaim_pages(struct list_head *list); /* MADV_PAGEOUT: these isolated pages, now */
 void kswapd_run(pg_data_t *pgdat);      /* boot: the node's kswapd, asleep */
 void kswapd_stop(pg_data_t *pgdat);

@@ -797,6 +797,9 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 	if (!translate(mm, addr, write, &c.wc)) {
 		ret = do_fault(t, addr, write);
 		c.wc.table = 0; /* the fault may have made the table */
+		/* the access the fault was for now happens: the MMU sets the accessed (and dirty) bit */
+		if (!ret)
+			translate(mm, addr, write, &c.wc);
 	}
 	if (ret == -ENOMEM && oom_retries < OOM_RETRIES) {
 		mmap_write_unlock(mm);

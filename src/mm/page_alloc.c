@@ -454,6 +454,19 @@ void gfp_flags_name(gfp_t flags, char *buf, size_t len)
 		snprintf(buf + n, n < len ? len - n : 0, "%s%#x", n ? "|" : "", flags);
 }
 
+/*
+ * The i-th name show_gfp_flags() prints (a format file's __print_flags
+ * table), with its mask; NULL past the last (the names after __GFP_ZEROTAGS
+ * are only read).
+ */
+const char *gfp_printed_name(size_t i, gfp_t *mask)
+{
+	if (i >= ARRAY_SIZE(gfp_names) || !strcmp(gfp_names[i].name, "__GFP_DMA"))
+		return NULL;
+	*mask = gfp_names[i].mask;
+	return gfp_names[i].name;
+}
+
 /* One name or 0x number of a gfp string, len bytes (not NUL-terminated); false if it is neither. */
 static bool gfp_flag_parse(const char *t, size_t len, gfp_t *mask)
 {

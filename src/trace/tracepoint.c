@@ -1148,48 +1148,6 @@ static const struct {
 		"REC->nid, REC->nr_taken, REC->nr_active, REC->nr_deactivated, REC->nr_referenced, REC->priority, %R" },
 };
 
-/* show_gfp_flags()'s table (__def_gfpflag_names; Debian builds 6.1 without KASAN), with kmm's values */
-static const struct {
-	gfp_t mask;
-	const char *name;
-} format_gfp_names[] = {
-	{ GFP_TRANSHUGE, "GFP_TRANSHUGE" },
-	{ GFP_TRANSHUGE_LIGHT, "GFP_TRANSHUGE_LIGHT" },
-	{ GFP_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE" },
-	{ GFP_HIGHUSER, "GFP_HIGHUSER" },
-	{ GFP_USER, "GFP_USER" },
-	{ GFP_KERNEL_ACCOUNT, "GFP_KERNEL_ACCOUNT" },
-	{ GFP_KERNEL, "GFP_KERNEL" },
-	{ GFP_NOFS, "GFP_NOFS" },
-	{ GFP_ATOMIC, "GFP_ATOMIC" },
-	{ GFP_NOIO, "GFP_NOIO" },
-	{ GFP_NOWAIT, "GFP_NOWAIT" },
-	{ GFP_DMA, "GFP_DMA" },
-	{ __GFP_HIGHMEM, "__GFP_HIGHMEM" },
-	{ GFP_DMA32, "GFP_DMA32" },
-	{ __GFP_HIGH, "__GFP_HIGH" },
-	{ __GFP_ATOMIC, "__GFP_ATOMIC" },
-	{ __GFP_IO, "__GFP_IO" },
-	{ __GFP_FS, "__GFP_FS" },
-	{ __GFP_NOWARN, "__GFP_NOWARN" },
-	{ __GFP_RETRY_MAYFAIL, "__GFP_RETRY_MAYFAIL" },
-	{ __GFP_NOFAIL, "__GFP_NOFAIL" },
-	{ __GFP_NORETRY, "__GFP_NORETRY" },
-	{ __GFP_COMP, "__GFP_COMP" },
-	{ __GFP_ZERO, "__GFP_ZERO" },
-	{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" },
-	{ __GFP_MEMALLOC, "__GFP_MEMALLOC" },
-	{ __GFP_HARDWALL, "__GFP_HARDWALL" },
-	{ __GFP_THISNODE, "__GFP_THISNODE" },
-	{ __GFP_RECLAIMABLE, "__GFP_RECLAIMABLE" },
-	{ __GFP_MOVABLE, "__GFP_MOVABLE" },
-	{ __GFP_ACCOUNT, "__GFP_ACCOUNT" },
-	{ __GFP_WRITE, "__GFP_WRITE" },
-	{ __GFP_RECLAIM, "__GFP_RECLAIM" },
-	{ __GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM" },
-	{ __GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM" },
-	{ __GFP_ZEROTAGS, "__GFP_ZEROTAGS" },
-};
 
 #define TRACE_EVENT_ID_BASE 500 /* kmm's own: a real kernel numbers its events as it registers them */
 
@@ -1222,9 +1180,11 @@ static void trace_show_format(struct strbuf *sb, enum trace_event_id ev)
 		switch (*++a) {
 		case 'G':
 			sb_printf(sb, "(REC->gfp_flags) ? __print_flags(REC->gfp_flags, \"|\"");
-			for (size_t i = 0; i < ARRAY_SIZE(format_gfp_names); i++)
-				sb_printf(sb, ", {(unsigned long)%#x, \"%s\"}", (unsigned)format_gfp_names[i].mask,
-					  format_gfp_names[i].name);
+			/* show_gfp_flags()'s table (__def_gfpflag_names; Debian builds 6.1 without KASAN) */
+			gfp_t mask;
+			const char *name;
+			for (size_t i = 0; (name = gfp_printed_name(i, &mask)); i++)
+				sb_printf(sb, ", {(unsigned long)%#x, \"%s\"}", (unsigned)mask, name);
 			sb_printf(sb, ") : \"none\"");
 			break;
 		case 'R':
