@@ -417,6 +417,7 @@ struct kmm_machine {
 	u64 orphan_work_ns, orphan_task_ns, orphan_io_wait_ns; /* kmm_cpu's, for threads on no CPU (atomic) */
 	pthread_mutex_t timer_lock;       /* the thread running the timers (sim/clock.c) */
 	int kswapd_wakes;                 /* some kswapd may be awake: scheduling points look (atomic) */
+	const struct sim_vectors *vectors; /* the kernel's handlers of the machine's events (sim/clock.c) */
 	u64 next_writeback_ns;            /* when the flusher's periodic work runs next */
 	int dirty_writeback_centisecs;    /* vm.dirty_writeback_centisecs: the flusher's period (0: off) */
 	int dirty_expire_centisecs;       /* vm.dirty_expire_centisecs: dirty data older than this is written */
@@ -604,8 +605,24 @@ bool current_is_kswapd(void);
 /* A scheduling point: no lock held; kswapd and the timers may run here. */
 void sched_point(void);
 void cond_resched(void);                /* inside kernel work: kswapd may run, the timers wait */
-void kswapd_sched_point(void);          /* mm/vmscan.c */
-bool kswapd_wants_to_run(void);         /* ... cheap: would a scheduling point here run a kswapd? */
+bool sched_kthread_wants_cpu(void);     /* cheap: would a scheduling point here run a kernel thread? */
+/*
+ * The machine's events into the kernel: the host layer raises them through
+ * what mm/ registered at boot (mm_vectors_init) and never calls mm/ by name,
+ * as a timer wheel, an interrupt vector and the scheduler's run queue are
+ * set up by the kernel.
+ */
+struct sim_vectors {
+	u64 (*next_timer)(void);            /* the earliest timer's moment (~0: none armed) */
+	void (*timer)(u64 now);             /* run the timers due by now (one thread at a time) */
+	void (*irq)(void);                  /* the devices' completions due by now */
+	bool (*kthread_wants_cpu)(void);    /* a kernel thread is runnable and owed the CPU (cheap) */
+	void (*kthread_run)(void);          /* give the kernel threads their turn */
+};
+void sim_register_vectors(const struct sim_vectors *v);
+void mm_vectors_init(void);             /* mm/mm_init.c: the kernel's handlers */
+void kswapd_sched_point(void);          /* mm/vmscan.c: the kswapds' turn */
+bool kswapd_wants_to_run(void);
 
 static inline void count_vm_events(enum vm_event_item item, unsigned long n)
 {
@@ -706,6 +723,7 @@ bool add_to_swap(struct page *page);
 /* swap writes (mm/page_io.c): submitted now, completed on the simulated disk's time */
 void swap_writepage(struct page *page);
 unsigned long swap_io_complete(void);   /* deliver the completions due by now */
+void swap_io_irq(void);                 /* ... as the disk's interrupt (sim/clock.c raises it) */
 unsigned long swap_io_wait(void);       /* sleep until the oldest write completes */
 void swap_io_flush(void);               /* complete everything in flight now */
 unsigned long swap_io_in_flight(void);
@@ -1045,7 +1063,8 @@ int filemap_verify(char *why, size_t whylen);
 void drop_pagecache(void);
 /* every unused named file's dentry and inode, whatever the LRUs say (settling the usage; umount's way) */
 void shrink_dcache_icache(void);
-void wb_kupdate(void);
+u64 wb_next_timer(void);                /* the flusher's next moment (~0: off) */
+void wb_timer(u64 now);                 /* the flusher's periodic work due by now, re-armed */
 
 /* mm/rmap.c: anonymous pages find their mappings through an anon_vma (a chain of them across forks) */
 struct anon_vma {

@@ -1556,6 +1556,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	kmm_random_seed(params->seed);
 	fault_inject_init();
 	cpus_init();
+	mm_vectors_init();
 	gfp_zone_table_init();
 	M->memblock.memory.name = "memory";
 	M->memblock.reserved.name = "reserved";

@@ -1423,13 +1423,29 @@ void kmm_sync(void)
 /*
  * The flusher's periodic work (wb_workfn, kupdate style): every
  * vm.dirty_writeback_centisecs of simulated time, files dirtied more than
- * vm.dirty_expire_centisecs ago are written back.  Run by the clock.
+ * vm.dirty_expire_centisecs ago are written back.  A timer of the machine
+ * (sim/clock.c runs it when its moment has passed; 0 centisecs: off).
  */
-void wb_kupdate(void)
+static void wb_kupdate(void)
 {
 	u64 expire = (u64)M->dirty_expire_centisecs * 10000000ULL;
 	if (kmm_clock_ns() >= expire)
 		writeback_inodes(kmm_clock_ns() - expire);
+}
+
+u64 wb_next_timer(void)
+{
+	return M->dirty_writeback_centisecs > 0 ? __atomic_load_n(&M->next_writeback_ns, __ATOMIC_RELAXED) : ~0ULL;
+}
+
+void wb_timer(u64 now)
+{
+	while (M->dirty_writeback_centisecs > 0 && M->next_writeback_ns <= now) {
+		wb_kupdate();
+		__atomic_store_n(&M->next_writeback_ns,
+				 max(M->next_writeback_ns, now) + (u64)M->dirty_writeback_centisecs * 10000000ULL,
+				 __ATOMIC_RELAXED);
+	}
 }
 
 /* drop_caches=1: clean pages that no PTE maps and nobody holds leave the cache. */

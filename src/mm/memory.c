@@ -745,7 +745,7 @@ static int access_range(struct task_struct *t, unsigned long addr, unsigned long
 			fn(ram_host(pa), done, n, arg);
 		done += n;
 		/* between two pages, a task could be preempted (kswapd's turn): the lock goes for it */
-		if (done < len && kswapd_wants_to_run()) {
+		if (done < len && sched_kthread_wants_cpu()) {
 			mmap_write_unlock(mm);
 			sched_point();
 			mmap_write_lock(mm);

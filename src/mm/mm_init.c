@@ -134,6 +134,26 @@ static unsigned long present_pages_in_range(int nid, unsigned long start, unsign
 	return n;
 }
 
+/* ---- the machine's events ---------------------------------------------------------------- */
+
+/*
+ * What the kernel does when the machine raises an event (sim/clock.c):
+ * the flusher's timer, the swap disk's interrupt, and the scheduler's turn
+ * for kswapd.
+ */
+static const struct sim_vectors mm_vectors = {
+	.next_timer = wb_next_timer,
+	.timer = wb_timer,
+	.irq = swap_io_irq,
+	.kthread_wants_cpu = kswapd_wants_to_run,
+	.kthread_run = kswapd_sched_point,
+};
+
+void mm_vectors_init(void)
+{
+	sim_register_vectors(&mm_vectors);
+}
+
 /* ---- NUMA ------------------------------------------------------------- */
 
 static pg_data_t *pgdat_alloc(int nid)

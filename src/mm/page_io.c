@@ -140,6 +140,11 @@ unsigned long swap_io_complete(void)
 	return complete(false);
 }
 
+void swap_io_irq(void)
+{
+	complete(false);
+}
+
 void swap_io_flush(void)
 {
 	complete(true);

@@ -1174,10 +1174,8 @@ bool kswapd_wants_to_run(void)
 
 void kswapd_sched_point(void)
 {
-	if (!__atomic_load_n(&M->kswapd_wakes, __ATOMIC_ACQUIRE)) {
-		sched_take_io_wait(); /* nobody to use the CPU while the task waited */
+	if (!__atomic_load_n(&M->kswapd_wakes, __ATOMIC_ACQUIRE))
 		return;
-	}
 	bool awake = false;
 	for (int n = 0; n < M->nr_nodes; n++) {
 		pg_data_t *pgdat = NODE_DATA(n);
@@ -1198,7 +1196,6 @@ void kswapd_sched_point(void)
 		if (pgdat && pgdat->kswapd && __atomic_load_n(&pgdat->kswapd->wake_pending, __ATOMIC_ACQUIRE))
 			__atomic_store_n(&M->kswapd_wakes, 1, __ATOMIC_RELEASE);
 	}
-	sched_take_io_wait();
 }
 
 /* kswapd_run: the node's kswapd, asleep (at boot, as kswapd_init starts them) */

@@ -29,32 +29,29 @@
  * used (an equal share, as CFS gives two runnable tasks on one CPU; a
  * kswapd on another, idle, CPU gets the same: the wall time the tasks
  * took), plus all the time the tasks spent waiting on the disk.  A woken
- * kswapd starts with at most half a scheduling latency of credit
- * (GENTLE_FAIR_SLEEPERS' place_entity), and preempts a task once it is
- * owed more than the wakeup granularity.  It runs at the scheduling points
- * (sched_point(): where Linux would return to user space or
- * cond_resched(), with no lock held: between the pages of a user access,
- * after a host-trap fault, after a scenario command, when the clock is
- * advanced), in the thread that reached the point, until it has used its
- * share or goes to sleep.  kswapd's own work is charged to the CPU it ran
+ * kswapd starts with half a scheduling latency of credit after a long
+ * sleep, at most that after its nap (GENTLE_FAIR_SLEEPERS' place_entity),
+ * and preempts a task once it is owed more than the wakeup granularity.
+ * It runs at the scheduling points - sched_point(), where Linux would
+ * return to user space, with no lock held: between the pages of a user
+ * access, after a host-trap fault, after a scenario command, when the
+ * clock is advanced; and cond_resched() inside direct reclaim's batches
+ * and the allocator's retries - in the thread that reached the point,
+ * until it has used its share or goes to sleep.  kswapd's own work is charged to the CPU it ran
  * on, except what fits in the time the task was waiting for the disk.
  *
- * Timers: as time passes, the periodic work whose moment comes runs at the
- * next scheduling point, in order:
- *
- *   every vm.dirty_writeback_centisecs   the flusher (wb_kupdate): files
- *                                        dirtied vm.dirty_expire_centisecs
- *                                        ago or more are written back
- *   kswapd's short sleep (HZ/10)         kswapd_timer: it decides to sleep
- *                                        for good or to go on reclaiming
+ * The host layer never calls mm/ by name: the kernel registers its
+ * handlers of the machine's events at boot (struct sim_vectors,
+ * mm_vectors_init), and the clock raises them - the timers whose moment
+ * has passed (the flusher's, every vm.dirty_writeback_centisecs), the
+ * devices' interrupts (swap writes completing), the scheduler's turn for
+ * kernel threads (kswapd: woken, its HZ/10 nap over, or owed the CPU).
  *
  * Linux runs more on time (vmstat_update folding per-CPU counters, which
  * kmm keeps exact; khugepaged's sleeps; the lazy vmap purge on a
  * workqueue); those come with the subsystems that need them.
  */
 #include "internal.h"
-
-#define NSEC_PER_CENTISEC 10000000ULL
 
 /* What each kind of work takes on the simulated machine (ns per unit). */
 static const u32 cost_ns[NR_SIM_COSTS] = {
@@ -210,21 +207,24 @@ bool current_is_kswapd(void)
 	return running_kswapd != NULL;
 }
 
-/* The flusher's periodic work, when its moment has passed (one thread at a time). */
+void sim_register_vectors(const struct sim_vectors *v)
+{
+	M->vectors = v;
+}
+
+/* The timers whose moment has passed, one thread at a time (the timer softirq). */
 static void run_timers(u64 now)
 {
-	if (M->dirty_writeback_centisecs <= 0 ||
-	    __atomic_load_n(&M->next_writeback_ns, __ATOMIC_RELAXED) > now)
+	const struct sim_vectors *v = M->vectors;
+	if (!v || v->next_timer() > now || pthread_mutex_trylock(&M->timer_lock))
 		return;
-	if (pthread_mutex_trylock(&M->timer_lock))
-		return;
-	while (M->dirty_writeback_centisecs > 0 && M->next_writeback_ns <= now) {
-		wb_kupdate();
-		__atomic_store_n(&M->next_writeback_ns,
-				 max(M->next_writeback_ns, now) + (u64)M->dirty_writeback_centisecs * NSEC_PER_CENTISEC,
-				 __ATOMIC_RELAXED);
-	}
+	v->timer(now);
 	pthread_mutex_unlock(&M->timer_lock);
+}
+
+bool sched_kthread_wants_cpu(void)
+{
+	return M && M->vectors && !running_kswapd && M->vectors->kthread_wants_cpu();
 }
 
 /*
@@ -237,20 +237,21 @@ static void run_timers(u64 now)
  */
 void cond_resched(void)
 {
-	if (!M || running_kswapd)
+	if (!M || !M->vectors || running_kswapd)
 		return;
-	swap_io_complete();
-	if (kswapd_wants_to_run())
-		kswapd_sched_point();
+	M->vectors->irq();
+	if (M->vectors->kthread_wants_cpu())
+		M->vectors->kthread_run();
 }
 
 void sched_point(void)
 {
-	if (!M || running_kswapd)
+	if (!M || !M->vectors || running_kswapd)
 		return;
 	run_timers(kmm_clock_ns());
-	swap_io_complete(); /* the disk's interrupts */
-	kswapd_sched_point();
+	M->vectors->irq(); /* the devices' interrupts */
+	M->vectors->kthread_run();
+	sched_take_io_wait(); /* the disk time no kernel thread used is gone */
 }
 
 void kmm_clock_advance(u64 ns)
@@ -260,11 +261,13 @@ void kmm_clock_advance(u64 ns)
 	deferred_init_wait();
 	u64 now = kmm_clock_ns();
 	u64 target = now + ns < now ? ~0ULL : now + ns; /* the end of time, rather than the beginning */
-	/* the flusher runs at its moments on the way */
-	while (M->dirty_writeback_centisecs > 0 && M->next_writeback_ns <= target) {
-		u64 at = max(kmm_clock_ns(), M->next_writeback_ns);
+	/* the timers run at their moments on the way */
+	for (u64 at; M->vectors && (at = M->vectors->next_timer()) <= target;) {
+		at = max(kmm_clock_ns(), at);
 		__atomic_add_fetch(&M->clock_ns, at - kmm_clock_ns(), __ATOMIC_RELAXED);
 		run_timers(at);
+		if (M->vectors->next_timer() <= at)
+			break; /* a timer that did not re-arm past now: on at the next step */
 	}
 	u64 t = kmm_clock_ns();
 	if (target > t) {
@@ -274,6 +277,5 @@ void kmm_clock_advance(u64 ns)
 		cpu_add(c ? &c->io_wait_ns : &M->orphan_io_wait_ns, target - t);
 		__atomic_add_fetch(&M->clock_ns, target - t, __ATOMIC_RELAXED);
 	}
-	sched_point();
-	sched_take_io_wait(); /* what kswapd did not use of the idle time is gone */
+	sched_point(); /* a kernel thread may use all of the idle time */
 }
