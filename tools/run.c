@@ -99,6 +99,8 @@ static const char run_help[] =
 	"    touch M [OFF [LEN]] [read|write] [in T]     page faults fill it in\n"
 	"    write M OFF TEXT [in T]   mprotect M PROT [OFF LEN] [in T]\n"
 	"    munmap M [OFF LEN] [in T]\n"
+	"    H = brk T SIZE                      the heap grows by SIZE; H is the new part\n"
+	"    mremap M NEWSIZE [maymove]          resize a region (moving it if maymove allows)\n"
 	"    mlock M [OFF LEN] [onfault] [in T]  munlock M [OFF LEN] [in T]\n"
 	"                                        locked pages go on the unevictable list (Mlocked)\n"
 	"    mlockall T [current] [future] [onfault]     munlockall T\n"

@@ -1289,6 +1289,57 @@ static int cmd_mmap(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
+/*
+ * brk(2): the task's break grows by SIZE (page-aligned); the handle names
+ * the new part of the heap (for touch, munmap ...).  A refused brk leaves
+ * the break where it was, as Linux's does, and the handle NULL.
+ */
+static int cmd_brk(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *t, *h;
+	unsigned long size;
+	int ret;
+	int go = nargs(sc, st, 2, 2) ? -1 : need_task(sc, st, arg(st, 0), &t);
+	if (go < 0 || parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
+		return -1;
+	struct task_struct *task = t ? t->task : NULL; /* handle_new may move the handles */
+	if (!(h = handle_new(sc, st, H_MMAP, &ret)))
+		return ret;
+	if (go)
+		return 0;
+	unsigned long old = task_brk(task, 0), want = old + size;
+	if (want < old || task_brk(task, want) != want)
+		return syscall_failed(sc, st, "brk", -ENOMEM);
+	h->task = task;
+	h->addr = old;
+	h->size = (want - old + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	return 0;
+}
+
+/* mremap(2): the region grows or shrinks to NEWSIZE, moving if "maymove" lets it; the handle follows. */
+static int cmd_mremap(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *m;
+	unsigned long size, flags = 0;
+	if (nargs(sc, st, 2, 3) || handle_get(sc, arg(st, 0), 1u << H_MMAP, &m) ||
+	    parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
+		return -1;
+	if (st->npos == 3) {
+		if (strcmp(arg(st, 2)->text, "maymove"))
+			return err_tok(sc, arg(st, 2), "expected maymove, not '%s'", arg(st, 2)->text);
+		flags = MREMAP_MAYMOVE;
+	}
+	if (!sc->checking && handle_null(m))
+		return skip_null(sc, st, arg(st, 0), m);
+	CHECKED(sc);
+	long a = task_mremap(m->task, m->addr, m->size, size, flags, 0);
+	if (a < 0 && a > -4096)
+		return syscall_failed(sc, st, "mremap", a);
+	m->addr = (unsigned long)a;
+	m->size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	return 0;
+}
+
 /* open(2): a descriptor of the task's, read-only unless "rw", "create" making the file if it is not there. */
 static int cmd_open(struct kmm_scenario *sc, struct stmt *st)
 {
@@ -1689,6 +1740,8 @@ static const struct command commands[] = {
 	{ "stat", cmd_stat, R_NONE, "", "TASK PATH", "look a path up in a task, as stat(2)", H_NONE },
 	{ "sync", cmd_sync, R_NONE, "", "", "write every dirty page-cache page back to the disk", H_NONE },
 	{ "munmap", cmd_munmap, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unmap a region, or part of it", H_NONE },
+	{ "brk", cmd_brk, R_HANDLE, "", "TASK SIZE", "grow the task's heap by SIZE (brk); the handle is the new part", H_NONE },
+	{ "mremap", cmd_mremap, R_NONE, "", "REGION NEWSIZE [maymove]", "resize a region (mremap), moving it if maymove", H_NONE },
 	{ "mprotect", cmd_mprotect, R_NONE, "", "REGION PROT [OFF LEN] [in TASK]", "change a region's protection", H_NONE },
 	{ "swapon", cmd_swapon, R_NONE, "prio", "DEVICE SIZE [prio=N]", "make a disk of SIZE swap space and use it (mkswap, swapon)",
 	  H_NONE },
