@@ -418,6 +418,7 @@ struct kmm_machine {
 	pthread_mutex_t timer_lock;       /* the thread running the timers (sim/clock.c) */
 	int kswapd_wakes;                 /* some kswapd may be awake: scheduling points look (atomic) */
 	const struct sim_vectors *vectors; /* the kernel's handlers of the machine's events (sim/clock.c) */
+	int flusher_kick;                 /* reclaim woke the flusher (atomic; filemap.c) */
 	u64 next_writeback_ns;            /* when the flusher's periodic work runs next */
 	int dirty_writeback_centisecs;    /* vm.dirty_writeback_centisecs: the flusher's period (0: off) */
 	int dirty_expire_centisecs;       /* vm.dirty_expire_centisecs: dirty data older than this is written */
@@ -1065,6 +1066,7 @@ void drop_pagecache(void);
 void shrink_dcache_icache(void);
 u64 wb_next_timer(void);                /* the flusher's next moment (~0: off) */
 void wb_timer(u64 now);                 /* the flusher's periodic work due by now, re-armed */
+void wakeup_flusher_threads(void);      /* reclaim met only dirty file pages: write back everything soon */
 
 /* mm/rmap.c: anonymous pages find their mappings through an anon_vma (a chain of them across forks) */
 struct anon_vma {

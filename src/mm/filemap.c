@@ -1407,6 +1407,8 @@ static void writeback_inodes(u64 older_than)
 			memcpy(inode->disk + off, ram_host(page_to_phys(page)), min(PAGE_SIZE, inode->disk_size - off));
 			__page_clear_dirty(page);
 			count_vm_events(PGPGOUT, PAGE_SIZE >> 10); /* KiB, as /proc/vmstat shows them */
+			if (page_test_clear_flag(page, PG_reclaim))
+				folio_rotate_reclaimable(page); /* reclaim wanted it: the inactive tail */
 		}
 		__writeback_iput(inode);
 		pthread_mutex_unlock(&filemap_lock);
@@ -1433,13 +1435,23 @@ static void wb_kupdate(void)
 		writeback_inodes(kmm_clock_ns() - expire);
 }
 
+/* wakeup_flusher_threads(WB_REASON_VMSCAN): reclaim met only dirty pages; the flusher writes all of them, soon */
+void wakeup_flusher_threads(void)
+{
+	__atomic_store_n(&M->flusher_kick, 1, __ATOMIC_RELAXED);
+}
+
 u64 wb_next_timer(void)
 {
+	if (__atomic_load_n(&M->flusher_kick, __ATOMIC_RELAXED))
+		return 0; /* now */
 	return M->dirty_writeback_centisecs > 0 ? __atomic_load_n(&M->next_writeback_ns, __ATOMIC_RELAXED) : ~0ULL;
 }
 
 void wb_timer(u64 now)
 {
+	if (__atomic_exchange_n(&M->flusher_kick, 0, __ATOMIC_RELAXED))
+		writeback_inodes(~0ULL);
 	while (M->dirty_writeback_centisecs > 0 && M->next_writeback_ns <= now) {
 		wb_kupdate();
 		__atomic_store_n(&M->next_writeback_ns,

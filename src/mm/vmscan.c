@@ -27,9 +27,11 @@
  *   the disk is done), out of the swap cache and freed once clean;
  *   activated when swap is full or a mapping cannot be reached;   shmem -> activate (shmem's own
  *   swap is not there yet);   file mapped -> try_to_unmap, kept active if
- *   some mapping cannot be reached;   dirty file -> activate (direct
- *   reclaim never writes file pages; kmm's flusher writes them back on its
- *   clock);   clean file -> __remove_mapping: out of the page cache, freed.
+ *   some mapping cannot be reached;   dirty file -> PG_reclaim, activate
+ *   (reclaim never writes file pages; when every page a batch took was
+ *   dirty and not being written, it wakes the flusher, whose writeback
+ *   rotates the PG_reclaim pages to the inactive tail);   clean file ->
+ *   __remove_mapping: out of the page cache, freed.
  * page_referenced and try_to_unmap walk the page's mappings (the rmap:
  * every task's VMAs of the file, or the anon_vma's chain) and use an mm's
  * page tables when this thread holds its mmap_lock (reclaim inside a
@@ -68,9 +70,10 @@
  * list (unevictable_pgs_culled).
  *
  * The slab shrinkers are in mm/shrinker.c, called from shrink_node.
- * Not yet: workingset shadow entries, writeback of file pages from
- * reclaim, shmem swap, 6.1's scan_adjusted proportioning once enough is
- * reclaimed (shrink_lruvec stops instead).
+ * Workingset shadow entries: mm/workingset.c (left by __remove_mapping and
+ * by the swap cache).  Not yet: kswapd's own pageout of dirty file pages
+ * (PGDAT_DIRTY), shmem swap, 6.1's scan_adjusted proportioning once enough
+ * is reclaimed (shrink_lruvec stops instead).
  *
  * Locking: lru_lock for the lists (isolate, putback), then the page
  * cache's lock around the decisions of shrink_page_list (filemap_reclaim_
@@ -100,6 +103,7 @@ struct scan_control {
 	bool cache_trim_mode;
 	bool file_is_tiny;
 	bool may_writepage;
+	unsigned long nr_unqueued_dirty; /* dirty file pages met, not under writeback */
 	unsigned long nr_scanned;
 	unsigned long nr_reclaimed;
 };
@@ -479,9 +483,16 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			if (page_mapcount(page))
 				goto activate_locked;
 		}
-		/* dirty: only kswapd would write it, and only when it sees it again; the flusher will */
-		if (page_flag(page, PG_dirty))
+		/*
+		 * dirty: reclaim does not write file pages (6.1's kswapd would, and
+		 * only pages it meets dirty again); marked to be reclaimed as soon as
+		 * the flusher has written it (rotated to the inactive tail then)
+		 */
+		if (page_flag(page, PG_dirty)) {
+			page_set_flag(page, PG_reclaim);
+			sc->nr_unqueued_dirty++;
 			goto activate_locked;
+		}
 		if (!__remove_mapping(page))
 			goto keep_locked;
 		sim_charge(COST_FREE_MAPPING, 1);
@@ -529,7 +540,11 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 	count_vm_events(file ? PGSCAN_FILE : PGSCAN_ANON, nr_scanned);
 	if (!nr_taken)
 		return 0;
+	unsigned long unqueued = sc->nr_unqueued_dirty;
 	unsigned long nr_reclaimed = shrink_page_list(&page_list, sc, &nr_activate, &nr_pageout);
+	/* every page taken was dirty and not being written: the flushers are behind, nudge them */
+	if (sc->nr_unqueued_dirty - unqueued == nr_taken)
+		wakeup_flusher_threads();
 	sc->nr_scanned += nr_scanned;
 	lru_note_cost(lruvec, file, nr_pageout);
 	putback_pages(lruvec, &page_list);
