@@ -712,10 +712,18 @@ static int __page_get_buffers(struct page *page)
 	return 0;
 }
 
-/* ext4_page_mkwrite (block_page_mkwrite) then set_page_dirty: -ENOMEM is its VM_FAULT_OOM, the page untouched. */
+/*
+ * ext4_page_mkwrite (block_page_mkwrite) then set_page_dirty, the page
+ * locked by the caller: -ENOMEM is its VM_FAULT_OOM, the page untouched;
+ * -EAGAIN if it left the cache before the lock was had (the fault retries).
+ */
 int filemap_page_mkwrite(struct page *page)
 {
 	pthread_mutex_lock(&filemap_lock);
+	if (!page_mapping_raw(page) || PageAnon(page)) {
+		pthread_mutex_unlock(&filemap_lock);
+		return -EAGAIN;
+	}
 	int err = __page_get_buffers(page);
 	if (!err)
 		__page_mark_dirty(page);

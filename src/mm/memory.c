@@ -396,14 +396,19 @@ static int do_write_file_fault(struct vm_fault *vmf)
 		put_page(page);
 		return err ? err : ret;
 	}
-	int err = filemap_page_mkwrite(page); /* do_shared_fault: the file's page, writable and dirty */
-	if (err) {                            /* VM_FAULT_OOM from ->page_mkwrite */
+	/* do_shared_fault: the file's page, locked (reclaim passes it over), writable and dirty */
+	while (!trylock_page(page))
+		sched_yield();
+	int err = filemap_page_mkwrite(page);
+	if (err) { /* VM_FAULT_OOM from ->page_mkwrite; -EAGAIN: truncated meanwhile, the access faults again */
+		unlock_page(page);
 		put_page(page);
-		return err;
+		return err == -EAGAIN ? 0 : err;
 	}
 	page_add_file_rmap(page, vmf->vma->vm_mm);
 	mlock_vma_page(page, vmf->vma);
 	set_pte(vmf, page, true);
+	unlock_page(page);
 	return ret;
 }
 
@@ -423,13 +428,28 @@ static int do_wp_page(struct vm_fault *vmf)
 	unsigned long pfn = PHYS_PFN(vmf->pte & PTE_PFN_MASK);
 	struct page *old = pfn == zero_pfn() ? NULL : pfn_to_page(pfn);
 	if (old && (vmf->vma->vm_flags & VM_SHARED)) { /* wp_page_shared: the file's page, now dirty */
-		int err = filemap_page_mkwrite(old);
-		if (err)
-			return err;
-		/* the page's buffers may have been allocated, and reclaim may have unmapped it meanwhile */
-		if (pte_get(vmf->table, vmf->idx) == vmf->pte)
-			pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY);
-		return 0;
+		/*
+		 * Referenced and locked first, as 6.1's do_page_mkwrite locks it:
+		 * the buffers' allocation may reclaim, and reclaim - through this
+		 * thread's own mmap_lock - would otherwise unmap and free this very
+		 * page under the fault.  One that left the cache meanwhile: the
+		 * access faults again.
+		 */
+		get_page(old);
+		while (!trylock_page(old))
+			sched_yield();
+		int err = 0;
+		if (page_mapping_raw(old) && !PageAnon(old) && pte_get(vmf->table, vmf->idx) == vmf->pte) {
+			err = filemap_page_mkwrite(old);
+			/* reclaim may have unmapped it meanwhile: the PTE is checked again */
+			if (!err && pte_get(vmf->table, vmf->idx) == vmf->pte)
+				pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY);
+			if (err == -EAGAIN)
+				err = 0; /* truncated meanwhile: the access faults again */
+		}
+		unlock_page(old);
+		put_page(old);
+		return err;
 	}
 	/* a swap-cache page whose slot no other PTE holds leaves the cache: its reference is no sharer */
 	if (old && PageAnon(old) && page_in_swap_cache(old) && trylock_page(old)) {
