@@ -62,6 +62,7 @@
 #include <kmm/highmem.h>
 #include <kmm/slab.h>
 #include <kmm/stress.h>
+#include <kmm/swap.h>
 #include <kmm/task.h>
 #include <kmm/vmalloc.h>
 
@@ -89,7 +90,8 @@
 	X(task_create, 1) X(task_exit, 1) X(fork, 1) X(mmap, 3) X(munmap, 2) X(mprotect, 2)              \
 	X(mremap, 1) X(brk, 1) X(madvise, 1) X(mlock, 1) X(touch, 6) X(touch_trap, 3) X(user_rw, 2)      \
 	X(cow, 1) X(file_create, 1) X(file_unlink, 1) X(file_rw, 2) X(file_mmap, 2) X(sync, 1)           \
-	X(drop_caches, 1) X(handoff, 2) X(adopt, 2) X(drain, 1) X(proc_read, 1) X(sysctl, 1) X(verify, 1)
+	X(drop_caches, 1) X(handoff, 2) X(adopt, 2) X(drain, 1) X(proc_read, 1) X(sysctl, 1) X(verify, 1)      \
+	X(swap, 1)
 
 enum stress_op {
 #define X(name, w) OP_##name,
@@ -267,6 +269,7 @@ struct stress {
 	unsigned long bugs_before;
 	unsigned long max_pages;     /* o->max_pages, or its default */
 	char mfk[32], wsf[32];       /* the sysctls as they were */
+	bool has_swap;               /* the machine had swap when the run began: op_swap turns a second area on and off */
 	struct kmm_usage before;
 };
 
@@ -1506,6 +1509,23 @@ static void op_sysctl(struct stress_cpu *c)
 	kmm_proc_write(mfk ? "sys/vm/min_free_kbytes" : "sys/vm/watermark_scale_factor", val);
 }
 
+/*
+ * A second, small swap area of higher priority turned on, or off while
+ * the CPUs' tasks have pages on it (swapoff under load: try_to_unuse brings
+ * them back; -ENOMEM when they do not fit, -EBUSY while another CPU turns
+ * it off).  Only on a machine that had swap to begin with.
+ */
+static void op_swap(struct stress_cpu *c)
+{
+	if (!c->st->has_swap)
+		return;
+	bool on = next_byte(&c->in) & 1;
+	say(c, " %s /dev/vdb", on ? "swapon" : "swapoff");
+	int err = on ? kmm_swapon("/dev/vdb", 8UL << 20, SWAP_FLAG_PREFER | 10) : kmm_swapoff("/dev/vdb");
+	if (err)
+		failed(c, err);
+}
+
 /* The CPU's own tables: every tag intact, every task's VMAs sane. */
 static bool check_tables(struct stress_cpu *c)
 {
@@ -1757,6 +1777,7 @@ static int stress_setup(struct stress *st, const struct kmm_stress_opts *o, stru
 	}
 	kmm_usage_settle(&st->before);
 	st->bugs_before = kernel_bugs();
+	st->has_swap = kmm_total_swap_pages() > 0;
 	/* made after the figures were taken: their kmem_cache objects count as the run's */
 	st->shared[0] = kmem_cache_create("stress-shared-a", 64, 0, SLAB_HWCACHE_ALIGN, NULL);
 	st->shared[1] = kmem_cache_create("stress-shared-b", 700, 8, SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER, NULL);
@@ -1788,6 +1809,8 @@ static int stress_finish(struct stress *st)
 			kmem_cache_destroy(st->shared[i]);
 	kmm_proc_write("sys/vm/min_free_kbytes", st->mfk);
 	kmm_proc_write("sys/vm/watermark_scale_factor", st->wsf);
+	if (st->has_swap)
+		kmm_swapoff("/dev/vdb"); /* op_swap's area, if it was left on (-EINVAL if not) */
 	char why[256];
 	if (!r->why[0] && check_machine(c0)) {
 		if (kmm_nothing_lost(&st->before, why, sizeof(why)))
