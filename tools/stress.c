@@ -239,6 +239,21 @@ int cmd_stress(int argc, char **argv)
 				" (CPU %d's operations are the same; their interleaving is the host's)\n",
 				o.seed, o.cpus, o.ops, boot_args, r->fail_cpu < 0 ? 0 : r->fail_cpu);
 		const char *log = kmm_dmesg() + log_from, *tail = log + strlen(log);
+		/* the kernel's first report, if it made one: its first 40 lines */
+		const char *marks[] = { "BUG", "Bad page", "WARNING:", "Oops", "oops" }, *first = NULL;
+		for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+			const char *at = strstr(log, marks[i]);
+			if (at && (!first || at < first))
+				first = at;
+		}
+		if (first) {
+			while (first > log && first[-1] != '\n')
+				first--;
+			const char *end = first;
+			for (int lines = 0; *end && lines < 40; end++)
+				lines += *end == '\n';
+			fprintf(stderr, "kmm stress: the kernel's first report:\n%.*s", (int)(end - first), first);
+		}
 		for (int lines = 0; tail > log && lines <= 20; tail--)
 			lines += tail[-1] == '\n';
 		if (*tail)
