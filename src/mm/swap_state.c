@@ -539,6 +539,60 @@ struct page *swapin_readahead(swp_entry_t entry, struct vm_area_struct *vma, uns
 	return page;
 }
 
+/* ---- shmem's side (mm/shmem.c's calls, from filemap.c) ------------------------------------------ */
+
+/*
+ * shmem_writepage's add_to_swap_cache: the page (locked, out of every
+ * page table) into the cache for entry, a new slot with the cache's hold,
+ * and dirty for swap_writepage; false if the cache has no room.
+ */
+bool shmem_add_to_swap_cache(struct page *page, swp_entry_t entry)
+{
+	if (add_to_swap_cache(page, entry))
+		return false;
+	page_set_flag(page, PG_dirty);
+	return true;
+}
+
+/*
+ * shmem_swapin_folio's reading: the page cached for entry (a hit on a page
+ * read ahead counts, as a fault's), or read with the slot way's window
+ * (6.1's shmem_swapin calls swap_cluster_readahead whatever
+ * vma_ra_enabled says: a shmem file has no VMA of its own) and *major.
+ * Referenced, locked, its write (if reclaim's is in flight) done, still
+ * the cache's page for entry; NULL without memory.  A fault's pgmajfault
+ * is counted by memory.c from VM_FAULT_MAJOR; swapoff counts none.
+ */
+struct page *shmem_swapin(swp_entry_t entry, bool *major)
+{
+	struct page *page = swap_cache_get_page(entry, NULL, 0);
+	*major = !page;
+	if (!page) {
+		pages_read = 0;
+		page = swap_cluster_readahead(entry);
+		if (!page)
+			return NULL;
+	}
+	if (page_flag(page, PG_writeback))
+		swap_io_flush(); /* folio_wait_writeback */
+	while (!trylock_page(page))
+		sched_yield(); /* reclaim or swapoff's cache pass holds it for a moment */
+	if (!PageSwapCache(page) || page->private != entry.val) {
+		unlock_page(page);
+		put_page(page);
+		return NULL;
+	}
+	return page;
+}
+
+/* The page (locked, unmapped) leaves the cache for its shmem file's: the cache's hold and the file's on the slot go. */
+void shmem_swapin_done(struct page *page)
+{
+	swp_entry_t entry = { page->private };
+	delete_from_swap_cache(page);
+	swap_free(entry);
+}
+
 /*
  * swapoff's pass over the cache (try_to_unuse): the page cached for
  * entry, if any, lets go of its slot once no PTE holds it (folio_free_swap).

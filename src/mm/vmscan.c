@@ -25,8 +25,11 @@
  *   slot, the swap cache), try_to_unmap (each PTE takes the swap entry),
  *   swap_writepage if dirty (pswpout; mm/page_io.c: kept, PG_reclaim, until
  *   the disk is done), out of the swap cache and freed once clean;
- *   activated when swap is full or a mapping cannot be reached;   shmem -> activate (shmem's own
- *   swap is not there yet);   file mapped -> try_to_unmap, kept active if
+ *   activated when swap is full or a mapping cannot be reached;   shmem ->
+ *   try_to_unmap over the file's mappings, shmem_writepage (mm/filemap.c:
+ *   a slot, the page from the file's cache to the swap cache, the slot's
+ *   entry left at its index), then as an anonymous page from
+ *   swap_writepage on;   file mapped -> try_to_unmap, kept active if
  *   some mapping cannot be reached;   dirty file -> activate (direct
  *   reclaim never writes file pages; kmm's flusher writes them back on its
  *   clock);   clean file -> __remove_mapping: out of the page cache, freed.
@@ -68,8 +71,7 @@
  * list (unevictable_pgs_culled).
  *
  * The slab shrinkers are in mm/shrinker.c, called from shrink_node.
- * Not yet: workingset shadow entries, writeback of file pages from
- * reclaim, shmem swap, 6.1's scan_adjusted proportioning once enough is
+ * Not yet: writeback of file pages from reclaim, 6.1's scan_adjusted proportioning once enough is
  * reclaimed (shrink_lruvec stops instead).
  *
  * Locking: lru_lock for the lists (isolate, putback), then the page
@@ -302,7 +304,7 @@ static int page_referenced(struct page *page, unsigned long *vm_flags)
 	if (!page_mapcount(page))
 		return 0;
 	struct rmap_arg ra = { page, 0 };
-	struct inode *inode = page_cache_inode(page);
+	struct inode *inode = page_cache_inode(page) ?: page_shmem_inode(page);
 	int n;
 	if (inode)
 		n = rmap_walk_file_trylock(inode, page->index, referenced_one, &ra);
@@ -370,7 +372,7 @@ static int unmap_one_anon(struct mm_struct *mm, struct vm_area_struct *vma, unsi
 static void try_to_unmap(struct page *page)
 {
 	struct rmap_arg ra = { page, 0 };
-	struct inode *inode = page_cache_inode(page);
+	struct inode *inode = page_cache_inode(page) ?: page_shmem_inode(page);
 	if (inode)
 		rmap_walk_file_trylock(inode, page->index, unmap_one, &ra);
 	else if (PageAnon(page) && page_in_swap_cache(page))
@@ -436,8 +438,28 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			goto activate_locked;
 		if (ref == PAGEREF_KEEP)
 			goto keep_locked;
-		if (PageAnon(page)) {
-			/* an anonymous page: a swap slot and the swap cache first (add_to_swap) */
+		if (page_shmem_inode(page)) {
+			/*
+			 * shmem: out of every task's page tables (the file's rmap),
+			 * then shmem_writepage: a slot, and the page from the
+			 * file's cache to the swap cache; on as an anonymous
+			 * swap-cache page below
+			 */
+			if (!(sc->gfp_mask & __GFP_IO) || !sc->may_swap)
+				goto keep_locked;
+			if (page_mapcount(page)) {
+				try_to_unmap(page);
+				if (page_mapcount(page))
+					goto activate_locked;
+			}
+			if (!sc->may_writepage)
+				goto keep_locked;
+			if (!shmem_writepage(page))
+				goto activate_locked; /* swap is full */
+			sim_charge(COST_SWAP_ALLOC, 1);
+		}
+		if (PageAnon(page) || page_in_swap_cache(page)) {
+			/* an anonymous page (or shmem's, in the swap cache): a swap slot and the swap cache first (add_to_swap) */
 			if (!page_in_swap_cache(page)) {
 				if (!(sc->gfp_mask & __GFP_IO) || !sc->may_swap)
 					goto keep_locked;
@@ -471,7 +493,6 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			nr_reclaimed++;
 			continue;
 		}
-		/* shmem pages need swap of their own (shmem_writepage), which is not there yet */
 		if (!page_file_lru(page) || !page_cache_inode(page))
 			goto activate_locked;
 		if (page_mapcount(page)) {
