@@ -20,6 +20,15 @@
  *   free_swap_and_cache    a PTE holding the slot goes (zap)
  *   swap_cache_free_slot   swapoff: a cached page no PTE wants lets go of its slot
  *
+ * A shmem page (mm/filemap.c's shmem_writepage) comes into the cache
+ * unmapped and out of its file's cache (shmem_add_to_swap_cache); its
+ * slot is held by the swap entry the file keeps at its index, not by a
+ * PTE, and from there reclaim treats it as any unmapped swap-cache page.
+ * It goes back (shmem_swapin: found cached, or read with the slot way's
+ * window; shmem_swapin_done: out of the cache, the slot freed) on a fault
+ * or at swapoff.  A slot's count is its holders either way: PTEs, or the
+ * one shmem entry.
+ *
  * Readahead, as 6.1 chooses it (swap_use_vma_readahead): VMA-based when
  * /sys/kernel/mm/swap/vma_ra_enabled and no swap area is on a rotational
  * disk, else by slot (swap_cluster_readahead).  kmm_swapon's disks are
