@@ -234,3 +234,50 @@ Test(shmem_swap, without_swap_shmem_stays)
 	assert_machine_sane();
 	assert_nothing_lost_since(&u, "after the pressure");
 }
+
+/*
+ * A fault on a shmem page whose write to swap is still on the disk (or
+ * that is still in the swap cache after it): the page comes back from
+ * the swap cache, not from the slot (shmem_swapin_folio's
+ * folio_wait_writeback, then a minor fault), with its bytes.
+ */
+static void fault_during_writeback(const char *profile)
+{
+	struct kmm_usage u;
+	small_machine_with_swap(profile, &u);
+	struct task_struct *t = task_create("shm", 1000);
+	cr_assert_not_null(t);
+	unsigned long n = meminfo_value("MemFree:") / 4 * 5 / 4;
+	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	write_pages(t, (unsigned long)a, 0, n, 1);
+	/* (i386's last reclaim may have waited for its writes: then there is none in flight) */
+	bool in_flight = swap_io_in_flight() > 0;
+	unsigned long in0 = vmstat_value("pswpin"), out = vmstat_value("pswpout"), maj0 = t->maj_flt;
+	/* the page reclaim took last (the highest no PTE maps) is still in the swap cache: no read */
+	unsigned long last = n;
+	while (last-- > 0) {
+		unsigned long idx;
+		phys_addr_t table = user_pte_table(t->mm->pgd, (unsigned long)a + last * PAGE_SIZE, false, &idx);
+		if (!table || !(pte_get(table, idx) & _PAGE_PRESENT))
+			break;
+	}
+	cr_assert_lt(last, n, "some page went out");
+	check_pages(t, (unsigned long)a, last, 1, 1);
+	if (in_flight) {
+		cr_assert_eq(vmstat_value("pswpin"), in0, "page %lu came from the swap cache", last);
+		cr_assert_eq(t->maj_flt, maj0, "a minor fault");
+	}
+	for (unsigned long i = n; i-- > 0;)
+		check_pages(t, (unsigned long)a, i, 1, 1);
+	cr_assert_gt(vmstat_value("pswpin"), in0);
+	cr_assert_geq(vmstat_value("pswpout"), out);
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
+	task_exit(t);
+	swap_cache_settle();
+	cr_assert_eq(meminfo_value("SwapFree:"), meminfo_value("SwapTotal:"));
+	assert_machine_sane();
+	assert_nothing_lost_since(&u, "after the faults");
+}
+TEST_BOTH_WAYS(shmem_swap, fault_during_writeback, fault_during_writeback)
