@@ -40,9 +40,9 @@
  * swapoff, as 6.1's: the memory check (__vm_enough_memory in the default
  * heuristic mode, which an area's own pages always pass), the area stops
  * giving slots (SWP_WRITEOK off) and leaves SwapTotal/SwapFree, then
- * try_to_unuse brings its pages back - shmem files' (shmem_unuse), every task's PTEs holding its
- * slots (unuse_mm in memory.c, reading through the swap cache with
- * readahead), then the pages still cached for its slots - and repeats
+ * try_to_unuse brings its pages back - shmem files' (shmem_unuse in
+ * filemap.c), every task's PTEs holding its slots (unuse_mm in memory.c,
+ * reading through the swap cache with readahead), then the pages still cached for its slots - and repeats
  * while slots stay in use.  If a page cannot be had the area is put back
  * (reinsert_swap_info) and swapoff fails with -ENOMEM; 6.1 would make
  * the swapoff process the OOM victim (oom_origin) and fail with -EINTR,
@@ -254,8 +254,8 @@ static int unuse_pid(int pid, unsigned int type)
  * try_to_unuse: every shmem page out on the area comes back into its
  * file (shmem_unuse, mm/filemap.c), every PTE holding a slot of the area
  * gets its page back (unuse_mm over every task's mm, reading through the
- * swap cache with readahead), then every page still cached for a slot lets go of it.  A
- * pass repeats while slots stay in use and the last one freed some; one
+ * swap cache with readahead), then every page still cached for a slot
+ * lets go of it.  A pass repeats while slots stay in use and the last one freed some; one
  * that freed none means a holder kmm cannot reach (6.1 would loop until a
  * signal): -EBUSY.  -ENOMEM when a page cannot be had.
  */

@@ -71,8 +71,8 @@
  * list (unevictable_pgs_culled).
  *
  * The slab shrinkers are in mm/shrinker.c, called from shrink_node.
- * Not yet: writeback of file pages from reclaim, 6.1's scan_adjusted proportioning once enough is
- * reclaimed (shrink_lruvec stops instead).
+ * Not yet: writeback of file pages from reclaim, 6.1's scan_adjusted
+ * proportioning once enough is reclaimed (shrink_lruvec stops instead).
  *
  * Locking: lru_lock for the lists (isolate, putback), then the page
  * cache's lock around the decisions of shrink_page_list (filemap_reclaim_
@@ -459,7 +459,7 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			sim_charge(COST_SWAP_ALLOC, 1);
 		}
 		if (PageAnon(page) || page_in_swap_cache(page)) {
-			/* an anonymous page (or shmem's, in the swap cache): a swap slot and the swap cache first (add_to_swap) */
+			/* anonymous (or shmem's, in the swap cache now): a slot and the swap cache first (add_to_swap) */
 			if (!page_in_swap_cache(page)) {
 				if (!(sc->gfp_mask & __GFP_IO) || !sc->may_swap)
 					goto keep_locked;

@@ -19,9 +19,10 @@
  * once, Private_* the others; "Dirty" is the PTE's bit or the page's.
  * Swap is the PTEs' swap entries, SwapPss their share (a slot held by
  * n PTEs counts 1/n); a shmem mapping's Swap adds its file's pages out
- * on swap in its range (shmem_swap_usage; no SwapPss for them, as 6.1).  The lines kmm has no notion of - LazyFree (no
- * MADV_FREE), the THP and hugetlb sizes (no huge pages are ever mapped) -
- * are printed as Linux prints them when the thing is absent: 0 kB.
+ * on swap in its range (shmem_swap_usage; no SwapPss for them, as in
+ * 6.1).  The lines kmm has no notion of - LazyFree (no MADV_FREE), the
+ * THP and hugetlb sizes (no huge pages are ever mapped) - are printed as
+ * Linux prints them when the thing is absent: 0 kB.
  * THPeligible says what hugepage_vma_check() says for the VMA: an
  * anonymous VMA that holds an aligned huge page, on a profile whose
  * configuration has THP (Debian's: enabled=always; shmem huge=never and
