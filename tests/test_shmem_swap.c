@@ -109,7 +109,8 @@ static void shared_region_swaps(const char *profile)
 	write_pages(t, (unsigned long)a, 0, n, 1);
 	unsigned long out = vmstat_value("pswpout") - out0;
 	cr_assert_gt(out, n / 4, "%lu of %lu shmem pages went to swap", out, n);
-	unsigned long shmem_kb = meminfo_value("Shmem:"), swap_used_kb = meminfo_value("SwapTotal:") - meminfo_value("SwapFree:");
+	unsigned long shmem_kb = meminfo_value("Shmem:");
+	unsigned long swap_used_kb = meminfo_value("SwapTotal:") - meminfo_value("SwapFree:");
 	cr_assert_lt(shmem_kb, n * 4, "Shmem %lu kB of %lu pages", shmem_kb, n);
 	cr_assert_geq(swap_used_kb + shmem_kb, n * 4, "every page is in memory or on swap");
 	cr_assert_lt(status_kb(t, "RssShmem:"), n * 4);
