@@ -522,7 +522,12 @@ static swp_entry_t __shmem_swap_entry(const struct address_space *m, unsigned lo
 bool shmem_writepage(struct page *page)
 {
 	struct inode *inode = page_shmem_inode(page);
-	if (!inode || page_mapcount(page))
+	/*
+	 * acquire: the last unmapper's decrement comes after its reads of
+	 * page->mapping (page_remove_rmap's rss_add), which go before the
+	 * mapping is cleared below
+	 */
+	if (!inode || __atomic_load_n(&page->_mapcount, __ATOMIC_ACQUIRE) >= 0)
 		return false;
 	struct address_space *m = &inode->i_mapping;
 	if (!m->shadows && !(m->shadows = calloc(m->nr_slots, sizeof(*m->shadows))))
