@@ -733,7 +733,7 @@ void swap_cache_free_slot(swp_entry_t entry);                  /* swapoff: a cac
 bool shmem_add_to_swap_cache(struct page *page, swp_entry_t entry); /* shmem_writepage: the page into the swap cache */
 struct page *shmem_swapin(swp_entry_t entry, bool *major);      /* the page for entry, cached or read, locked */
 void shmem_swapin_done(struct page *page);                      /* ... leaves the swap cache, its slot freed */
-bool shmem_writepage(struct page *page);                        /* reclaim: an unmapped shmem page to swap */
+int shmem_writepage(struct page *page);                         /* reclaim: an unmapped shmem page to swap */
 int shmem_unuse(unsigned int type);                             /* swapoff: shmem's pages of an area back */
 struct inode *page_shmem_inode(const struct page *page);        /* the shmem file a cached page belongs to */
 unsigned long shmem_swap_usage(struct inode *inode, unsigned long first, unsigned long nr); /* bytes out on swap */

@@ -517,9 +517,11 @@ static swp_entry_t __shmem_swap_entry(const struct address_space *m, unsigned lo
  * slot, and the file keeps the slot's entry at its index (which holds the
  * slot: swap_shmem_alloc) - the xarray's entry stays, so no node changes.
  * The page is dirty in the swap cache for reclaim's swap_writepage.
- * false, the page as it was: no slot, or no host memory for the entries.
+ * 0; else the page as it was: -EBUSY while someone else holds it (a
+ * fault that found it and has yet to map it: 6.1's fault holds the page
+ * lock until then), -ENOSPC without a slot or host memory for the entries.
  */
-bool shmem_writepage(struct page *page)
+int shmem_writepage(struct page *page)
 {
 	struct inode *inode = page_shmem_inode(page);
 	/*
@@ -528,17 +530,19 @@ bool shmem_writepage(struct page *page)
 	 * mapping is cleared below
 	 */
 	if (!inode || __atomic_load_n(&page->_mapcount, __ATOMIC_ACQUIRE) >= 0)
-		return false;
+		return -EBUSY;
+	if (page_ref_count(page) != 2) /* the cache's and the caller's: a fault takes its own under this lock */
+		return -EBUSY;
 	struct address_space *m = &inode->i_mapping;
 	if (!m->shadows && !(m->shadows = calloc(m->nr_slots, sizeof(*m->shadows))))
-		return false;
+		return -ENOSPC;
 	swp_entry_t entry = get_swap_page();
 	if (!entry.val)
-		return false;
+		return -ENOSPC;
 	__page_clear_dirty(page); /* the cache's dirty count; the swap cache marks it dirty its own way */
 	if (!shmem_add_to_swap_cache(page, entry)) {
 		swapcache_free(entry);
-		return false;
+		return -ENOSPC;
 	}
 	swap_duplicate(entry); /* the file's entry holds the slot (a fresh slot's count cannot be full) */
 	unsigned long index = page->index;
@@ -552,7 +556,7 @@ bool shmem_writepage(struct page *page)
 	__atomic_store_n(&page->mapping, NULL, __ATOMIC_RELAXED);
 	page->index = 0;
 	put_page(page); /* the page cache's reference: the swap cache and the caller hold it */
-	return true;
+	return 0;
 }
 
 /*

@@ -454,7 +454,10 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			}
 			if (!sc->may_writepage)
 				goto keep_locked;
-			if (!shmem_writepage(page))
+			int err = shmem_writepage(page);
+			if (err == -EBUSY)
+				goto keep_locked; /* a fault is about to map it */
+			if (err)
 				goto activate_locked; /* swap is full */
 			sim_charge(COST_SWAP_ALLOC, 1);
 		}
