@@ -517,9 +517,10 @@ static swp_entry_t __shmem_swap_entry(const struct address_space *m, unsigned lo
  * slot, and the file keeps the slot's entry at its index (which holds the
  * slot: swap_shmem_alloc) - the xarray's entry stays, so no node changes.
  * The page is dirty in the swap cache for reclaim's swap_writepage.
- * 0; else the page as it was: -EBUSY while someone else holds it (a
- * fault that found it and has yet to map it: 6.1's fault holds the page
- * lock until then), -ENOSPC without a slot or host memory for the entries.
+ * 0; else the page as it was: -EBUSY while someone else holds it
+ * (pageout's is_page_cache_freeable, PAGE_KEEP: e.g. a fault that found
+ * it and has yet to map it), -ENOSPC without a slot or host memory for
+ * the entries.
  */
 int shmem_writepage(struct page *page)
 {
