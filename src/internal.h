@@ -748,6 +748,14 @@ void swap_shadow_set(swp_entry_t entry, unsigned long shadow); /* a shadow where
 unsigned long swap_shadow_take(swp_entry_t entry);             /* and back, cleared (0: none) */
 int unuse_mm(struct mm_struct *mm, unsigned int type);         /* swapoff: bring back mm's pages of an area */
 void swap_cache_free_slot(swp_entry_t entry);                  /* swapoff: a cached page no PTE wants lets go */
+/* shmem's swap (mm/filemap.c with mm/swap_state.c) */
+bool shmem_add_to_swap_cache(struct page *page, swp_entry_t entry); /* shmem_writepage: the page into the swap cache */
+struct page *shmem_swapin(swp_entry_t entry, bool *major);      /* the page for entry, cached or read, locked */
+void shmem_swapin_done(struct page *page);                      /* ... leaves the swap cache, its slot freed */
+int shmem_writepage(struct page *page);                         /* reclaim: an unmapped shmem page to swap */
+int shmem_unuse(unsigned int type);                             /* swapoff: shmem's pages of an area back */
+struct inode *page_shmem_inode(const struct page *page);        /* the shmem file a cached page belongs to */
+unsigned long shmem_swap_usage(struct inode *inode, unsigned long first, unsigned long nr); /* bytes out on swap */
 
 /* workingset detection (mm/workingset.c) */
 void workingset_init(void);
@@ -959,6 +967,7 @@ struct inode {
 	bool shmem;              /* shared anonymous memory: no disk, never dropped */
 	bool unlinked;           /* the name is gone ("(deleted)" in maps) */
 	unsigned long nr_dirty;  /* dirty pages in i_mapping (filemap_lock) */
+	unsigned long swapped;   /* shmem: its pages out on swap, each a swap entry in i_mapping.shadows[] (filemap_lock) */
 	u64 dirtied_when;        /* clock_ns when the first of them became dirty */
 	struct list_head i_list; /* every live inode, named or not (filemap_lock) */
 	void *obj;               /* its shmem_inode_cache or ext4_inode_cache object in simulated RAM (kernel/fork.c);

@@ -27,7 +27,22 @@
  *
  * Shared anonymous memory (MAP_SHARED | MAP_ANONYMOUS) is a shmem inode
  * with no name and no disk: its pages are zeroed when first touched, are
- * the only copy (never dropped), and count as Shmem.
+ * the only copy (never dropped, only swapped), and count as Shmem.  Its
+ * swap is mm/shmem.c's: reclaim unmaps a page from every task and
+ * shmem_writepage moves it to the swap cache for a new slot, leaving the
+ * slot's entry at its index - in shadows[], as a value entry where no
+ * page is, the way 6.1's xarray keeps it, holding the slot (swap_count)
+ * - and counting it in inode->swapped (Shmem and RssShmem go down; smaps'
+ * Swap of a mapping counts it: shmem_swap_usage).  A fault at that index
+ * (shmem_swapin_folio) takes the page from the swap cache or reads it
+ * with the slot way's readahead (a major fault), puts it back at its
+ * index, dirty, and frees the slot; swapoff does the same for every entry
+ * on its area (shmem_unuse); the inode's end frees the slots of its
+ * entries (shmem_undo_range's free_swap_and_cache).  Whoever maps the
+ * file shares the one slot, as they share the page.
+ *
+ *   pages[index]: page           shadows[index]: 0
+ *   pages[index]: NULL           shadows[index]: swap entry << 1 | 1
  *
  * References: the store's name holds one on its inode, and every struct
  * file one; a struct file is held by file descriptors, VMAs and a task's
@@ -176,6 +191,22 @@ struct xa_nodes {
 	unsigned long nr_nodes;  /* node objects held */
 };
 
+/*
+ * An index the xarray holds an entry for: a page, or - in a shmem file -
+ * the swap entry of a page out on swap (a value entry in 6.1, where a
+ * named file's shadows are not counted: see workingset.c).
+ */
+static bool xa_present(const struct address_space *m, unsigned long k)
+{
+	return k < m->nr_slots && (m->pages[k] || (m->host->shmem && m->shadows && m->shadows[k]));
+}
+
+/* The entries xa_present finds (filemap_lock held). */
+static unsigned long xa_entries(const struct address_space *m)
+{
+	return m->nrpages + m->host->swapped;
+}
+
 static int xa_height_for(unsigned long max_index)
 {
 	int h = 0;
@@ -262,7 +293,7 @@ static int xa_insert(struct address_space *m, unsigned long index)
 	int old_height = xa->height;
 	for (int l = 0; l < XA_MAX_LEVELS; l++)
 		xa->level[l].pages[xa_chunk(index, l)]++;
-	xa->max_index = m->nrpages ? max(old_max, index) : index;
+	xa->max_index = xa_entries(m) ? max(old_max, index) : index;
 	xa->height = xa_height_for(xa->max_index);
 	if (!xa_reconcile_around(xa, index))
 		return 0;
@@ -275,18 +306,22 @@ static int xa_insert(struct address_space *m, unsigned long index)
 	return -ENOMEM;
 }
 
-/* The page at index left m->pages: the nodes it leaves empty go, and the top ones xas_shrink drops. */
+/*
+ * The entry at index left (m->pages, or a shmem file's swap entry, and the
+ * counts already say so): the nodes it leaves empty go, and the top ones
+ * xas_shrink drops.
+ */
 static void xa_delete(struct address_space *m, unsigned long index)
 {
 	struct xa_nodes *xa = m->xa;
 	for (int l = 0; l < XA_MAX_LEVELS; l++)
 		xa->level[l].pages[xa_chunk(index, l)]--;
-	if (m->nrpages && index == xa->max_index)
-		while (xa->max_index && !m->pages[xa->max_index])
+	if (xa_entries(m) && index == xa->max_index)
+		while (xa->max_index && !xa_present(m, xa->max_index))
 			xa->max_index--;
-	if (!m->nrpages)
+	if (!xa_entries(m))
 		xa->max_index = 0;
-	xa->height = m->nrpages ? xa_height_for(xa->max_index) : 0;
+	xa->height = xa_entries(m) ? xa_height_for(xa->max_index) : 0;
 	xa_reconcile_around(xa, index); /* frees only: it cannot fail */
 }
 
@@ -308,13 +343,13 @@ static unsigned long xa_nodes_recount(const struct address_space *m)
 {
 	unsigned long max_index = 0, nodes = 0;
 	for (unsigned long k = 0; k < m->nr_slots; k++)
-		if (m->pages[k])
+		if (xa_present(m, k))
 			max_index = k;
-	int h = m->nrpages ? xa_height_for(max_index) : 0;
+	int h = xa_entries(m) ? xa_height_for(max_index) : 0;
 	for (int l = 0; l < h; l++) {
 		unsigned long last = ~0UL;
 		for (unsigned long k = 0; k < m->nr_slots; k++)
-			if (m->pages[k] && xa_chunk(k, l) != last) {
+			if (xa_present(m, k) && xa_chunk(k, l) != last) {
 				last = xa_chunk(k, l);
 				nodes++;
 			}
@@ -459,6 +494,170 @@ static struct page *__get_page(struct inode *inode, unsigned long index, bool *m
 	}
 	get_page(page);
 	return page;
+}
+
+/* ---- shmem's swap (mm/shmem.c), filemap_lock held -------------------------------------------- */
+
+/* swp_to_radix_entry and back: a swap entry as a value entry of the page array's slot */
+static unsigned long swp_to_radix_entry(swp_entry_t entry)
+{
+	return entry.val << 1 | 1;
+}
+
+/* The swap entry a shmem file keeps at index for a page out on swap (val 0: none). */
+static swp_entry_t __shmem_swap_entry(const struct address_space *m, unsigned long index)
+{
+	unsigned long v = m->host->shmem && m->shadows && index < m->nr_slots ? m->shadows[index] : 0;
+	return (swp_entry_t){ v >> 1 };
+}
+
+/*
+ * shmem_writepage: reclaim's page (locked, isolated, mapped by no PTE any
+ * more) moves from its shmem file's cache to the swap cache for a new
+ * slot, and the file keeps the slot's entry at its index (which holds the
+ * slot: swap_shmem_alloc) - the xarray's entry stays, so no node changes.
+ * The page is dirty in the swap cache for reclaim's swap_writepage.
+ * 0; else the page as it was: -EBUSY while someone else holds it
+ * (pageout's is_page_cache_freeable, PAGE_KEEP: e.g. a fault that found
+ * it and has yet to map it), -ENOSPC without a slot or host memory for
+ * the entries.
+ */
+int shmem_writepage(struct page *page)
+{
+	struct inode *inode = page_shmem_inode(page);
+	/*
+	 * acquire: the last unmapper's decrement comes after its reads of
+	 * page->mapping (page_remove_rmap's rss_add), which go before the
+	 * mapping is cleared below
+	 */
+	if (!inode || __atomic_load_n(&page->_mapcount, __ATOMIC_ACQUIRE) >= 0)
+		return -EBUSY;
+	if (page_ref_count(page) != 2) /* the cache's and the caller's: a fault takes its own under this lock */
+		return -EBUSY;
+	struct address_space *m = &inode->i_mapping;
+	if (!m->shadows && !(m->shadows = calloc(m->nr_slots, sizeof(*m->shadows))))
+		return -ENOSPC;
+	swp_entry_t entry = get_swap_page();
+	if (!entry.val)
+		return -ENOSPC;
+	__page_clear_dirty(page); /* the cache's dirty count; the swap cache marks it dirty its own way */
+	if (!shmem_add_to_swap_cache(page, entry)) {
+		swapcache_free(entry);
+		return -ENOSPC;
+	}
+	swap_duplicate(entry); /* the file's entry holds the slot (a fresh slot's count cannot be full) */
+	unsigned long index = page->index;
+	m->pages[index] = NULL; /* shmem_delete_from_page_cache: the swap entry takes the slot */
+	m->nrpages--;
+	m->shadows[index] = swp_to_radix_entry(entry);
+	inode->swapped++;
+	mod_node_page_state(page, nr_file_pages, -1);
+	mod_node_page_state(page, nr_shmem, -1);
+	__atomic_fetch_and(&page->flags, ~(1UL << PG_reclaim), __ATOMIC_RELAXED); /* PG_readahead's bit: not a mark */
+	__atomic_store_n(&page->mapping, NULL, __ATOMIC_RELAXED);
+	page->index = 0;
+	put_page(page); /* the page cache's reference: the swap cache and the caller hold it */
+	return 0;
+}
+
+/*
+ * shmem_swapin_folio: the page for the swap entry at index back into the
+ * file's cache - found in the swap cache, or read with the slot way's
+ * readahead (*major) - out of the swap cache, its slot freed, dirty (its
+ * only copy is in memory again).  Referenced by the cache only; NULL
+ * without memory.
+ */
+static struct page *__shmem_swapin_page(struct inode *inode, unsigned long index, swp_entry_t entry, bool *major)
+{
+	struct address_space *m = &inode->i_mapping;
+	struct page *page = shmem_swapin(entry, major); /* may reclaim under this lock: other indices may go */
+	if (!page)
+		return NULL;
+	if (__shmem_swap_entry(m, index).val != entry.val || m->pages[index]) {
+		unlock_page(page); /* cannot be: nothing else takes a shmem index's entry under this lock */
+		put_page(page);
+		return NULL;
+	}
+	shmem_swapin_done(page); /* delete_from_swap_cache, swap_free: the slot is free */
+	m->shadows[index] = 0;
+	inode->swapped--;
+	page_clear_flag(page, PG_dirty); /* the swap cache's mark; the cache's own comes below */
+	__atomic_fetch_or(&page->flags, (1UL << PG_uptodate) | (1UL << PG_swapbacked), __ATOMIC_RELAXED);
+	__atomic_store_n(&page->mapping, m, __ATOMIC_RELAXED);
+	page->index = index;
+	m->pages[index] = page; /* the xarray's entry was there all along: no node changes */
+	m->nrpages++;
+	mod_node_page_state(page, nr_file_pages, 1);
+	mod_node_page_state(page, nr_shmem, 1);
+	__page_mark_dirty(page);
+	unlock_page(page);
+	return page; /* shmem_swapin's reference is the cache's now */
+}
+
+/* shmem_free_swap: the entry at index goes, and its slot with any page still cached for it. */
+static void __shmem_free_swap(struct address_space *m, unsigned long index)
+{
+	swp_entry_t entry = __shmem_swap_entry(m, index);
+	if (!entry.val)
+		return;
+	m->shadows[index] = 0;
+	m->host->swapped--;
+	xa_delete(m, index);
+	free_swap_and_cache(entry);
+}
+
+/* shmem_get_folio_gfp for a fault: the cached page, the page back from swap, or a new zeroed one; referenced. */
+static struct page *__shmem_get_page(struct inode *inode, unsigned long index, int *ret)
+{
+	swp_entry_t entry = __shmem_swap_entry(&inode->i_mapping, index);
+	if (!entry.val)
+		return __get_page(inode, index, NULL, ret, false);
+	bool major = false;
+	struct page *page = __shmem_swapin_page(inode, index, entry, &major);
+	if (!page) {
+		*ret = -ENOMEM;
+		return NULL;
+	}
+	*ret = major ? VM_FAULT_MAJOR : 0; /* memory.c counts pgmajfault, as shmem_swapin_folio does */
+	get_page(page);
+	return page;
+}
+
+/*
+ * shmem_unuse (swapoff's first pass): every shmem page out on area type
+ * comes back into its file's cache.  0, or -ENOMEM when a page cannot be
+ * had (the pages back so far stay).
+ */
+int shmem_unuse(unsigned int type)
+{
+	int ret = 0;
+	pthread_mutex_lock(&filemap_lock);
+	struct list_head *pos;
+	list_for_each(pos, &all_inodes) {
+		struct inode *inode = list_entry(pos, struct inode, i_list);
+		for (unsigned long k = 0; inode->swapped && k < inode->i_mapping.nr_slots && !ret; k++) {
+			swp_entry_t entry = __shmem_swap_entry(&inode->i_mapping, k);
+			bool major;
+			if (entry.val && swp_type(entry) == type && !__shmem_swapin_page(inode, k, entry, &major))
+				ret = -ENOMEM;
+		}
+		if (ret)
+			break;
+	}
+	pthread_mutex_unlock(&filemap_lock);
+	return ret;
+}
+
+/* shmem_swap_usage: the bytes of a shmem file's pages [first, first + nr) out on swap. */
+unsigned long shmem_swap_usage(struct inode *inode, unsigned long first, unsigned long nr)
+{
+	unsigned long n = 0;
+	pthread_mutex_lock(&filemap_lock);
+	if (inode->swapped)
+		for (unsigned long k = first; k < inode->i_mapping.nr_slots && k - first < nr; k++)
+			n += __shmem_swap_entry(&inode->i_mapping, k).val != 0;
+	pthread_mutex_unlock(&filemap_lock);
+	return n << PAGE_SHIFT;
 }
 
 /* ---- readahead (mm/readahead.c) --------------------------------------------------------- */
@@ -640,7 +839,7 @@ struct page *filemap_fault(struct file *file, unsigned long index, unsigned int 
 		if (page)
 			get_page(page);
 	} else if (inode->shmem) {
-		page = __get_page(inode, index, NULL, ret, false);
+		page = __shmem_get_page(inode, index, ret);
 	} else {
 		*ret = VM_FAULT_MAJOR;
 		__do_sync_mmap_readahead(inode, ra, index);
@@ -999,6 +1198,8 @@ static void __iput(struct inode *inode)
 	for (unsigned long i = 0; i < m->nr_slots; i++)
 		if (m->pages[i])
 			__delete_from_page_cache(m->pages[i]);
+		else if (inode->swapped)
+			__shmem_free_swap(m, i); /* shmem_undo_range: the slots of its pages out on swap go too */
 	xa_destroy(m);
 	free(m->pages);
 	__clear_shadows(m);
@@ -1524,15 +1725,18 @@ int filemap_verify(char *why, size_t whylen)
 	list_for_each(pos, &all_inodes) {
 		struct inode *inode = list_entry(pos, struct inode, i_list);
 		struct address_space *m = &inode->i_mapping;
-		unsigned long n = 0;
+		unsigned long n = 0, swapped = 0;
 		for (unsigned long k = 0; k < m->nr_slots && !ret; k++) {
 			struct page *page = m->pages[k];
 			unsigned long shadow = m->shadows ? m->shadows[k] : 0;
-			if (shadow && (page || inode->shmem || !(shadow & 1))) { /* a shadow is a value entry where no page is */
+			/* a shadow (a shmem file's: a swap entry that holds its slot) is a value entry where no page is */
+			if (shadow && (page || !(shadow & 1) ||
+				       (inode->shmem && swap_count(__shmem_swap_entry(m, k)) < 1))) {
 				snprintf(why, whylen, "%s: index %lu has shadow %#lx beside page %p", inode->path, k, shadow,
 					 (void *)page);
 				ret = -EINVAL;
 			}
+			swapped += inode->shmem && shadow;
 			if (!page)
 				continue;
 			n++;
@@ -1569,6 +1773,10 @@ int filemap_verify(char *why, size_t whylen)
 			nr_i_lru++;
 		if (!ret && n != m->nrpages) {
 			snprintf(why, whylen, "%s: %lu pages cached, nrpages says %lu", inode->path, n, m->nrpages);
+			ret = -EINVAL;
+		}
+		if (!ret && swapped != inode->swapped) {
+			snprintf(why, whylen, "%s: %lu swap entries, swapped says %lu", inode->path, swapped, inode->swapped);
 			ret = -EINVAL;
 		}
 		unsigned long nodes = m->xa ? m->xa->nr_nodes : 0;
@@ -1781,6 +1989,15 @@ struct inode *page_cache_inode(const struct page *page)
 {
 	const struct address_space *m = page_mapping_raw(page);
 	if (!m || ((unsigned long)m & 1) || m->host->shmem || page->index >= m->nr_slots || m->pages[page->index] != page)
+		return NULL;
+	return m->host;
+}
+
+/* The shmem file a page of its cache belongs to (filemap_lock held), NULL for any other page. */
+struct inode *page_shmem_inode(const struct page *page)
+{
+	const struct address_space *m = page_mapping_raw(page);
+	if (!m || ((unsigned long)m & 1) || !m->host->shmem || page->index >= m->nr_slots || m->pages[page->index] != page)
 		return NULL;
 	return m->host;
 }

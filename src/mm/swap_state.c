@@ -20,6 +20,15 @@
  *   free_swap_and_cache    a PTE holding the slot goes (zap)
  *   swap_cache_free_slot   swapoff: a cached page no PTE wants lets go of its slot
  *
+ * A shmem page (mm/filemap.c's shmem_writepage) comes into the cache
+ * unmapped and out of its file's cache (shmem_add_to_swap_cache); its
+ * slot is held by the swap entry the file keeps at its index, not by a
+ * PTE, and from there reclaim treats it as any unmapped swap-cache page.
+ * It goes back (shmem_swapin: found cached, or read with the slot way's
+ * window; shmem_swapin_done: out of the cache, the slot freed) on a fault
+ * or at swapoff.  A slot's count is its holders either way: PTEs, or the
+ * one shmem entry.
+ *
  * Readahead, as 6.1 chooses it (swap_use_vma_readahead): VMA-based when
  * /sys/kernel/mm/swap/vma_ra_enabled and no swap area is on a rotational
  * disk, else by slot (swap_cluster_readahead).  kmm_swapon's disks are
@@ -537,6 +546,60 @@ struct page *swapin_readahead(swp_entry_t entry, struct vm_area_struct *vma, uns
 		page = swap_cluster_readahead(entry);
 	*nr_read = pages_read;
 	return page;
+}
+
+/* ---- shmem's side (mm/shmem.c's calls, from filemap.c) ------------------------------------------ */
+
+/*
+ * shmem_writepage's add_to_swap_cache: the page (locked, out of every
+ * page table) into the cache for entry, a new slot with the cache's hold,
+ * and dirty for swap_writepage; false if the cache has no room.
+ */
+bool shmem_add_to_swap_cache(struct page *page, swp_entry_t entry)
+{
+	if (add_to_swap_cache(page, entry))
+		return false;
+	page_set_flag(page, PG_dirty);
+	return true;
+}
+
+/*
+ * shmem_swapin_folio's reading: the page cached for entry (a hit on a page
+ * read ahead counts, as a fault's), or read with the slot way's window
+ * (6.1's shmem_swapin calls swap_cluster_readahead whatever
+ * vma_ra_enabled says: a shmem file has no VMA of its own) and *major.
+ * Referenced, locked, its write (if reclaim's is in flight) done, still
+ * the cache's page for entry; NULL without memory.  A fault's pgmajfault
+ * is counted by memory.c from VM_FAULT_MAJOR; swapoff counts none.
+ */
+struct page *shmem_swapin(swp_entry_t entry, bool *major)
+{
+	struct page *page = swap_cache_get_page(entry, NULL, 0);
+	*major = !page;
+	if (!page) {
+		pages_read = 0;
+		page = swap_cluster_readahead(entry);
+		if (!page)
+			return NULL;
+	}
+	if (page_flag(page, PG_writeback))
+		swap_io_flush(); /* folio_wait_writeback */
+	while (!trylock_page(page))
+		sched_yield(); /* reclaim or swapoff's cache pass holds it for a moment */
+	if (!PageSwapCache(page) || page->private != entry.val) {
+		unlock_page(page);
+		put_page(page);
+		return NULL;
+	}
+	return page;
+}
+
+/* The page (locked, unmapped) leaves the cache for its shmem file's: the cache's hold and the file's on the slot go. */
+void shmem_swapin_done(struct page *page)
+{
+	swp_entry_t entry = { page->private };
+	delete_from_swap_cache(page);
+	swap_free(entry);
 }
 
 /*

@@ -40,9 +40,9 @@
  * swapoff, as 6.1's: the memory check (__vm_enough_memory in the default
  * heuristic mode, which an area's own pages always pass), the area stops
  * giving slots (SWP_WRITEOK off) and leaves SwapTotal/SwapFree, then
- * try_to_unuse brings its pages back - every task's PTEs holding its
- * slots (unuse_mm in memory.c, reading through the swap cache with
- * readahead), then the pages still cached for its slots - and repeats
+ * try_to_unuse brings its pages back - shmem files' (shmem_unuse in
+ * filemap.c), every task's PTEs holding its slots (unuse_mm in memory.c,
+ * reading through the swap cache with readahead), then the pages still cached for its slots - and repeats
  * while slots stay in use.  If a page cannot be had the area is put back
  * (reinsert_swap_info) and swapoff fails with -ENOMEM; 6.1 would make
  * the swapoff process the OOM victim (oom_origin) and fail with -EINTR,
@@ -251,10 +251,11 @@ static int unuse_pid(int pid, unsigned int type)
 }
 
 /*
- * try_to_unuse: every PTE holding a slot of the area gets its page back
- * (unuse_mm over every task's mm, reading through the swap cache with
- * readahead), then every page still cached for a slot lets go of it.  A
- * pass repeats while slots stay in use and the last one freed some; one
+ * try_to_unuse: every shmem page out on the area comes back into its
+ * file (shmem_unuse, mm/filemap.c), every PTE holding a slot of the area
+ * gets its page back (unuse_mm over every task's mm, reading through the
+ * swap cache with readahead), then every page still cached for a slot
+ * lets go of it.  A pass repeats while slots stay in use and the last one freed some; one
  * that freed none means a holder kmm cannot reach (6.1 would loop until a
  * signal): -EBUSY.  -ENOMEM when a page cannot be had.
  */
@@ -264,6 +265,9 @@ static int try_to_unuse(struct swap_info_struct *si, unsigned int type)
 		unsigned long before = area_inuse(si);
 		if (!before)
 			return 0;
+		int err = shmem_unuse(type); /* shmem files' pages first, as 6.1's try_to_unuse */
+		if (err)
+			return err;
 		struct pid_list l = { NULL, 0, 0, false };
 		for_each_task(collect_pid, &l); /* tasks_lock is let go before any page is read: reclaim takes it */
 		int ret = l.nomem ? -ENOMEM : 0;

@@ -25,8 +25,11 @@
  *   slot, the swap cache), try_to_unmap (each PTE takes the swap entry),
  *   swap_writepage if dirty (pswpout; mm/page_io.c: kept, PG_reclaim, until
  *   the disk is done), out of the swap cache and freed once clean;
- *   activated when swap is full or a mapping cannot be reached;   shmem -> activate (shmem's own
- *   swap is not there yet);   file mapped -> try_to_unmap, kept active if
+ *   activated when swap is full or a mapping cannot be reached;   shmem ->
+ *   try_to_unmap over the file's mappings, shmem_writepage (mm/filemap.c:
+ *   a slot, the page from the file's cache to the swap cache, the slot's
+ *   entry left at its index), then as an anonymous page from
+ *   swap_writepage on;   file mapped -> try_to_unmap, kept active if
  *   some mapping cannot be reached;   dirty file -> PG_reclaim, activate
  *   (reclaim never writes file pages; when every page a batch took was
  *   dirty and not being written, it wakes the flusher, whose writeback
@@ -72,8 +75,8 @@
  * The slab shrinkers are in mm/shrinker.c, called from shrink_node.
  * Workingset shadow entries: mm/workingset.c (left by __remove_mapping and
  * by the swap cache).  Not yet: kswapd's own pageout of dirty file pages
- * (PGDAT_DIRTY), shmem swap, 6.1's scan_adjusted proportioning once enough
- * is reclaimed (shrink_lruvec stops instead).
+ * (PGDAT_DIRTY), 6.1's scan_adjusted proportioning once enough is
+ * reclaimed (shrink_lruvec stops instead).
  *
  * Locking: lru_lock for the lists (isolate, putback), then the page
  * cache's lock around the decisions of shrink_page_list (filemap_reclaim_
@@ -306,7 +309,7 @@ static int page_referenced(struct page *page, unsigned long *vm_flags)
 	if (!page_mapcount(page))
 		return 0;
 	struct rmap_arg ra = { page, 0 };
-	struct inode *inode = page_cache_inode(page);
+	struct inode *inode = page_cache_inode(page) ?: page_shmem_inode(page);
 	int n;
 	if (inode)
 		n = rmap_walk_file_trylock(inode, page->index, referenced_one, &ra);
@@ -374,7 +377,7 @@ static int unmap_one_anon(struct mm_struct *mm, struct vm_area_struct *vma, unsi
 static void try_to_unmap(struct page *page)
 {
 	struct rmap_arg ra = { page, 0 };
-	struct inode *inode = page_cache_inode(page);
+	struct inode *inode = page_cache_inode(page) ?: page_shmem_inode(page);
 	if (inode)
 		rmap_walk_file_trylock(inode, page->index, unmap_one, &ra);
 	else if (PageAnon(page) && page_in_swap_cache(page))
@@ -440,8 +443,31 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			goto activate_locked;
 		if (ref == PAGEREF_KEEP)
 			goto keep_locked;
-		if (PageAnon(page)) {
-			/* an anonymous page: a swap slot and the swap cache first (add_to_swap) */
+		if (page_shmem_inode(page)) {
+			/*
+			 * shmem: out of every task's page tables (the file's rmap),
+			 * then shmem_writepage: a slot, and the page from the
+			 * file's cache to the swap cache; on as an anonymous
+			 * swap-cache page below
+			 */
+			if (!(sc->gfp_mask & __GFP_IO) || !sc->may_swap)
+				goto keep_locked;
+			if (page_mapcount(page)) {
+				try_to_unmap(page);
+				if (page_mapcount(page))
+					goto activate_locked;
+			}
+			if (!sc->may_writepage)
+				goto keep_locked;
+			int err = shmem_writepage(page);
+			if (err == -EBUSY)
+				goto keep_locked; /* a fault is about to map it */
+			if (err)
+				goto activate_locked; /* swap is full */
+			sim_charge(COST_SWAP_ALLOC, 1);
+		}
+		if (PageAnon(page) || page_in_swap_cache(page)) {
+			/* anonymous (or shmem's, in the swap cache now): a slot and the swap cache first (add_to_swap) */
 			if (!page_in_swap_cache(page)) {
 				if (!(sc->gfp_mask & __GFP_IO) || !sc->may_swap)
 					goto keep_locked;
@@ -475,7 +501,6 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			nr_reclaimed++;
 			continue;
 		}
-		/* shmem pages need swap of their own (shmem_writepage), which is not there yet */
 		if (!page_file_lru(page) || !page_cache_inode(page))
 			goto activate_locked;
 		if (page_mapcount(page)) {

@@ -18,9 +18,11 @@
  * does to keep the fractions); Shared_* are the pages mapped more than
  * once, Private_* the others; "Dirty" is the PTE's bit or the page's.
  * Swap is the PTEs' swap entries, SwapPss their share (a slot held by
- * n PTEs counts 1/n).  The lines kmm has no notion of - LazyFree (no
- * MADV_FREE), the THP and hugetlb sizes (no huge pages are ever mapped) -
- * are printed as Linux prints them when the thing is absent: 0 kB.
+ * n PTEs counts 1/n); a shmem mapping's Swap adds its file's pages out
+ * on swap in its range (shmem_swap_usage; no SwapPss for them, as in
+ * 6.1).  The lines kmm has no notion of - LazyFree (no MADV_FREE), the
+ * THP and hugetlb sizes (no huge pages are ever mapped) - are printed as
+ * Linux prints them when the thing is absent: 0 kB.
  * THPeligible says what hugepage_vma_check() says for the VMA: an
  * anonymous VMA that holds an aligned huge page, on a profile whose
  * configuration has THP (Debian's: enabled=always; shmem huge=never and
@@ -129,6 +131,9 @@ static void smap_gather_stats(struct mm_struct *mm, const struct vm_area_struct 
 {
 	mss->locked = v->vm_flags & VM_LOCKED;
 	walk_ptes_swap(mm, v->vm_start, v->vm_end, smaps_pte, mss);
+	/* a shared shmem mapping's pages out on swap are no PTE's: shmem_swap_usage over its range */
+	if (v->vm_file && v->vm_file->f_inode->shmem)
+		mss->swap += shmem_swap_usage(v->vm_file->f_inode, v->vm_pgoff, (v->vm_end - v->vm_start) >> PAGE_SHIFT);
 }
 
 /* __show_smap(): the lines smaps and smaps_rollup share; the Pss parts by kind only in the rollup. */
