@@ -184,6 +184,8 @@ struct xa_nodes {
 	unsigned long max_index; /* the highest index cached (nrpages > 0) */
 	int height;              /* levels of nodes: 0 with no page or only index 0 */
 	unsigned long nr_nodes;  /* node objects held */
+	void *spare[2 * XA_MAX_LEVELS]; /* nodes xa_insert had before changing the tree, not yet placed */
+	int nr_spare, next_spare;
 };
 
 static int xa_height_for(unsigned long max_index)
@@ -207,7 +209,9 @@ static int xa_reconcile(struct xa_nodes *xa, int l, unsigned long c)
 	bool want = l < xa->height && c < lv->n && lv->pages[c];
 	void *node = c < lv->n ? lv->node[c] : NULL;
 	if (want && !node) {
-		if (!(node = kobj_alloc(KOBJ_RADIX)))
+		if (xa->next_spare < xa->nr_spare)
+			node = xa->spare[xa->next_spare++];
+		else if (!(node = kobj_alloc(KOBJ_RADIX)))
 			return -ENOMEM;
 		unsigned char shift = (unsigned char)(XA_CHUNK_SHIFT * l), offset = (unsigned char)(c & 63);
 		memcpy(node, &shift, 1);          /* xa_node.shift */
@@ -261,6 +265,28 @@ static int xa_grow(struct xa_nodes *xa, unsigned long index)
  * needs are allocated, or -ENOMEM with the tree as it was (xas_nomem's
  * failure).
  */
+/* The nodes a page going in at index would add (xa_reconcile_around's, after the change, counted before it). */
+static int xa_nodes_wanted(const struct address_space *m, unsigned long index)
+{
+	const struct xa_nodes *xa = m->xa;
+	int h = xa_height_for(m->nrpages ? max(xa->max_index, index) : index), need = 0;
+	for (int l = 0; l < h; l++) {
+		const struct xa_level *lv = &xa->level[l];
+		unsigned long c = xa_chunk(index, l);
+		need += !lv->node[c];                        /* index's chunk holds a page then */
+		need += c && lv->pages[0] && !lv->node[0];   /* chunk 0, if it holds one */
+	}
+	return need;
+}
+
+/* The spare nodes not placed go back. */
+static void xa_spare_free(struct xa_nodes *xa)
+{
+	while (xa->next_spare < xa->nr_spare)
+		kobj_free(KOBJ_RADIX, xa->spare[xa->next_spare++]);
+	xa->nr_spare = xa->next_spare = 0;
+}
+
 static int xa_insert(struct address_space *m, unsigned long index)
 {
 	if (!m->xa && !(m->xa = calloc(1, sizeof(*m->xa))))
@@ -268,13 +294,29 @@ static int xa_insert(struct address_space *m, unsigned long index)
 	struct xa_nodes *xa = m->xa;
 	if (xa_grow(xa, index))
 		return -ENOMEM;
+	/*
+	 * xas_nomem's order: the nodes are had before the tree changes.  An
+	 * allocation may run reclaim, which may evict pages of this very file
+	 * (filemap_lock is held: reclaim knows) and so change the tree; it
+	 * must find the tree whole, and what is wanted is counted again after.
+	 */
+	for (int need; (need = xa_nodes_wanted(m, index)) > xa->nr_spare;) {
+		void *node = need <= (int)ARRAY_SIZE(xa->spare) ? kobj_alloc(KOBJ_RADIX) : NULL;
+		if (!node) {
+			xa_spare_free(xa);
+			return -ENOMEM;
+		}
+		xa->spare[xa->nr_spare++] = node;
+	}
 	unsigned long old_max = xa->max_index;
 	int old_height = xa->height;
 	for (int l = 0; l < XA_MAX_LEVELS; l++)
 		xa->level[l].pages[xa_chunk(index, l)]++;
 	xa->max_index = m->nrpages ? max(old_max, index) : index;
 	xa->height = xa_height_for(xa->max_index);
-	if (!xa_reconcile_around(xa, index))
+	int ret = xa_reconcile_around(xa, index);
+	xa_spare_free(xa);
+	if (!ret)
 		return 0;
 	/* undo: the counts and height as they were free what was allocated */
 	for (int l = 0; l < XA_MAX_LEVELS; l++)

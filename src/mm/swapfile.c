@@ -808,8 +808,16 @@ void show_swaps(struct strbuf *sb)
 		if (!si)
 			continue;
 		unsigned long bytes = si->pages << (PAGE_SHIFT - 10), inuse = si->inuse_pages << (PAGE_SHIFT - 10);
-		int len = (int)strlen(si->name);
-		sb_printf(sb, "%s%*s%s\t%lu\t%s%lu\t%s%d\n", si->name, len < 40 ? 40 - len : 1, " ",
+		int len = 0; /* seq_file_path: " \t\n\\" in the name as octal escapes (mangle_path) */
+		for (const char *c = si->name; *c; c++) {
+			bool esc = strchr(" \t\n\\", *c) != NULL;
+			if (esc)
+				sb_printf(sb, "\\%03o", (unsigned char)*c);
+			else
+				sb_printf(sb, "%c", *c);
+			len += esc ? 4 : 1;
+		}
+		sb_printf(sb, "%*s%s\t%lu\t%s%lu\t%s%d\n", len < 40 ? 40 - len : 1, " ",
 			  si->swap_file ? "file\t" : "partition", bytes,
 			  bytes < 10000000 ? "\t" : "", inuse, inuse < 10000000 ? "\t" : "", si->prio);
 	}
