@@ -213,6 +213,13 @@ Test(swapfile, swapon_refusals)
 	refused("/short/", -EISDIR, NULL);
 	refused("short", -EINVAL, NULL);
 	cr_assert_eq(kmm_swapon_file(NULL, 0), -EFAULT);
+	char *longpath = malloc(8192);
+	memset(longpath, 'x', 8191);
+	longpath[0] = '/';
+	longpath[8191] = 0;
+	refused(longpath, -ENAMETOOLONG, NULL);
+	cr_assert_eq(kmm_mkswap(longpath), -ENAMETOOLONG);
+	free(longpath);
 	cr_assert_eq(kmm_swapon_file("/short", 0x80000), -EINVAL);
 	assert_no_swap("after the bad paths");
 	/* already on: -EBUSY, by the same path; the first stays as it was */
@@ -369,6 +376,13 @@ static void hog_swaps_into_file(const char *profile)
 	assert_nothing_lost_since(&at_boot, "after the hog");
 }
 TEST_BOTH_WAYS(swapfile, hog_swaps_into_file, hog_swaps_into_file)
+
+/* Before a machine is booted there is nothing to swap to. */
+Test(swapfile, before_boot)
+{
+	cr_assert_eq(kmm_mkswap("/swapfile"), -ENODEV);
+	cr_assert_eq(kmm_swapon_file("/swapfile", 0), -ENODEV);
+}
 
 /* A machine shut down with the file still on: the area and the file go without complaint. */
 Test(swapfile, shutdown_while_on)
