@@ -1338,12 +1338,14 @@ struct file *filemap_open(const char *path, int flags, int *err)
 		for_each_vma_of_inode(inode, unmap_beyond, NULL);
 		pthread_mutex_lock(&filemap_lock);
 		struct address_space *m = &inode->i_mapping;
-		for (unsigned long k = 0; k < m->nr_slots; k++)
+		for (unsigned long k = 0; k < m->nr_slots && !inode->swapfile; k++)
 			if (m->pages[k] && !page_mapcount(m->pages[k]))
 				__delete_from_page_cache(m->pages[k]);
-		__clear_shadows(m);
-		inode->i_size = 0;
-		disk_resize(inode, 0);
+		if (!inode->swapfile) { /* a swapon that came in since the check keeps its slots (inode_lock's job in 6.1) */
+			__clear_shadows(m);
+			inode->i_size = 0;
+			disk_resize(inode, 0);
+		}
 		pthread_mutex_unlock(&filemap_lock);
 	}
 	return f;
