@@ -683,6 +683,7 @@ unsigned long max_swapfile_size(void);
 
 /* swap areas (mm/swapfile.c) */
 void swapfile_exit(void);               /* shutdown: every area off */
+int swapoff_files(void);               /* swapoff of every swap file still on (a scenario's end, as shutdown's swapoff -a) */
 swp_entry_t get_swap_page(void);        /* a slot (count: the swap cache's), val 0 if none */
 int swap_duplicate(swp_entry_t entry);  /* one more PTE holds it: 0, or -EINVAL */
 void swap_free(swp_entry_t entry);      /* one PTE less */

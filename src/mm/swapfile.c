@@ -572,6 +572,21 @@ int kmm_swapoff(const char *name)
 	return ret;
 }
 
+/* every swap file still on goes (a file's area holds the file open; a disk's holds nothing); how many went */
+int swapoff_files(void)
+{
+	int n = 0;
+	for (int t = 0; t < MAX_SWAPFILES; t++) {
+		pthread_mutex_lock(&swap_lock);
+		char *name = swap_info[t] && swap_info[t]->swap_file ? strdup(swap_info[t]->name) : NULL;
+		pthread_mutex_unlock(&swap_lock);
+		if (name && !kmm_swapoff(name))
+			n++;
+		free(name);
+	}
+	return n;
+}
+
 void swapfile_exit(void)
 {
 	pthread_mutex_lock(&swap_lock);

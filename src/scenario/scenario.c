@@ -1928,6 +1928,7 @@ int kmm_scenario_finish(struct kmm_scenario *sc)
 				handle_release(sc, &sc->h[i]);
 				freed++;
 			}
+		swapoff_files(); /* a swap file left on holds its file open: shutdown's swapoff -a (a disk holds nothing) */
 		echo_log(sc);
 		char injected[160];
 		if (fault_inject_summary(injected, sizeof(injected)))
