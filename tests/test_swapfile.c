@@ -229,6 +229,23 @@ Test(swapfile, swapon_refusals)
 	cr_assert_eq(kmm_swapon_file("/swapfile", 0), -EBUSY);
 	cr_assert_eq(kmm_swapon("/swapfile", 1UL << 20, 0), -EBUSY, "a disk by the file's name");
 	cr_assert_eq(meminfo_value("SwapTotal:"), 63 * 4);
+	/* a full table (MAX_SWAPFILES, 23 areas): -EPERM before the file is touched (its dirty page stays dirty) */
+	char name[32];
+	for (int i = 1; i < 23; i++) {
+		snprintf(name, sizeof(name), "/dev/vd%c", 'a' + i);
+		cr_assert_eq(kmm_swapon(name, 1UL << 20, 0), 0, "%s", name);
+	}
+	make_file("/another", 64);
+	cr_assert_eq(kmm_mkswap("/another"), 0);
+	cr_assert_eq(kmm_file_pwrite("/another", "d", 1, 9 * PAGE_SIZE), 1);
+	unsigned long dirty = meminfo_value("Dirty:");
+	cr_assert_eq(kmm_swapon_file("/another", 0), -EPERM);
+	cr_assert_eq(meminfo_value("Dirty:"), dirty, "not written back");
+	for (int i = 1; i < 23; i++) {
+		snprintf(name, sizeof(name), "/dev/vd%c", 'a' + i);
+		cr_assert_eq(kmm_swapoff(name), 0, "%s", name);
+	}
+	cr_assert_eq(kmm_file_unlink("/another"), 0);
 	free(page);
 	cr_assert_eq(kmm_swapoff("/swapfile"), 0);
 	cr_assert_eq(kmm_swapoff("/swapfile"), -EINVAL, "no longer on");

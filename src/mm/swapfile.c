@@ -387,7 +387,17 @@ int kmm_swapon_file(const char *path, int swap_flags)
 	if (swap_flags & ~(SWAP_FLAG_PRIO_MASK | SWAP_FLAG_PREFER | SWAP_FLAG_DISCARD | SWAP_FLAG_DISCARD_ONCE |
 			   SWAP_FLAG_DISCARD_PAGES))
 		return -EINVAL;
-	int err;
+	/* alloc_swap_info comes first in 6.1: a full table refuses before the file is touched (enable_swap_info checks again) */
+	pthread_mutex_lock(&swap_lock);
+	int err = -EPERM;
+	for (int t = 0; t < MAX_SWAPFILES && err; t++)
+		if (!swap_info[t])
+			err = 0;
+	if (!err && find_area(path) >= 0)
+		err = -EBUSY;
+	pthread_mutex_unlock(&swap_lock);
+	if (err)
+		return err;
 	struct file *f = filemap_open(path, O_RDWR, &err);
 	if (!f)
 		return err;
