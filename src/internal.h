@@ -701,6 +701,7 @@ unsigned long max_swapfile_size(void);
 
 /* swap areas (mm/swapfile.c) */
 void swapfile_exit(void);               /* shutdown: every area off */
+int swapoff_files(void);               /* swapoff of every swap file still on (a scenario's end, as shutdown's swapoff -a) */
 swp_entry_t get_swap_page(void);        /* a slot (count: the swap cache's), val 0 if none */
 int swap_duplicate(swp_entry_t entry);  /* one more PTE holds it: 0, or -EINVAL */
 void swap_free(swp_entry_t entry);      /* one PTE less */
@@ -962,6 +963,8 @@ struct inode {
 	unsigned long i_size;    /* bytes */
 	unsigned char *disk;     /* the bytes on the simulated disk; NULL for shmem */
 	unsigned long disk_size; /* bytes of disk[] */
+	unsigned char *blocks;   /* per page of disk[]: 1 if its block is allocated (written), 0 a hole */
+	bool swapfile;           /* S_SWAPFILE: an active swap area's file; no write, truncate or unlink (filemap_lock) */
 	struct address_space i_mapping;
 	int i_count;             /* references: the name, open files (filemap_lock) */
 	bool shmem;              /* shared anonymous memory: no disk, never dropped */
@@ -1070,6 +1073,24 @@ int dup_fd(struct task_struct *child, const struct task_struct *parent);
 void close_files(struct task_struct *t);
 void filemap_exit(void);
 int filemap_verify(char *why, size_t whylen);
+/*
+ * A swap file's hooks into the store (mm/swapfile.c's swapon, mkswap and
+ * swapoff of a file): read and write through the page cache as
+ * kernel_read/kernel_write do (-ETXTBSY for a write to an active swap
+ * file), fsync one file, and swap activation: filemap_swap_check is
+ * swapon's early d_unlinked / IS_SWAPFILE test (-ENOENT / -EBUSY);
+ * filemap_swap_activate writes the file back (vfs_fsync), refuses a file
+ * with holes in its first ALIGN_DOWN(i_size) bytes (-EINVAL) and marks it
+ * S_SWAPFILE, giving its disk bytes and usable pages (at most max);
+ * filemap_swap_deactivate clears S_SWAPFILE (swapoff).
+ */
+long filemap_file_pread(struct file *f, void *buf, unsigned long len, unsigned long off);
+long filemap_file_pwrite(struct file *f, const void *buf, unsigned long len, unsigned long off);
+void filemap_fsync(struct file *f);
+int filemap_swap_check(struct file *f);
+int filemap_swap_activate(struct file *f, unsigned long max, unsigned char **disk, unsigned long *nr_pages,
+			  int *nr_extents);
+void filemap_swap_deactivate(struct file *f);
 void drop_pagecache(void);
 /* every unused named file's dentry and inode, whatever the LRUs say (settling the usage; umount's way) */
 void shrink_dcache_icache(void);

@@ -20,11 +20,19 @@
 
 struct task_struct;
 
-/* Create (or truncate and rewrite) a file on the disk: size bytes of data, or of zeros if data is NULL. */
+/*
+ * Create (or replace) a file on the disk: size bytes of data, or if data
+ * is NULL a sparse file of size bytes (holes, reading as zeros, as after
+ * ftruncate; a swap file may have none).  -EPERM over an active swap file.
+ */
 int kmm_file_create(const char *path, const void *data, unsigned long size);
-/* Remove the name; the file lives on while a task has it open or mapped. */
+/* Remove the name; the file lives on while a task has it open or mapped.  -EPERM for an active swap file. */
 int kmm_file_unlink(const char *path);
-/* read(2)/write(2) at an offset, through the page cache (write extends the file, and dirties the cache). */
+/*
+ * read(2)/write(2) at an offset, through the page cache (write extends the
+ * file, and dirties the cache; its blocks are allocated when written back).
+ * write: -ETXTBSY for an active swap file (kmm/swap.h), as is open(2) with O_TRUNC.
+ */
 long kmm_file_pread(const char *path, void *buf, unsigned long len, unsigned long off);
 long kmm_file_pwrite(const char *path, const void *buf, unsigned long len, unsigned long off);
 /* sync(2): write every dirty page-cache page back to the disk. */

@@ -6,9 +6,18 @@
  *	... /proc/swaps, SwapTotal/SwapFree in meminfo ...
  *	kmm_swapoff("/dev/vda");
  *
+ *	kmm_file_create("/swapfile", data, 64UL << 20);  (a file of the store, every block written)
+ *	kmm_mkswap("/swapfile");
+ *	kmm_swapon_file("/swapfile", 0);
+ *	kmm_swapoff("/swapfile");
+ *
  * A swap area is a disk of the machine (its bytes in host memory, taken
- * as pages are written) formatted as mkswap does: a header page, then
- * the slots.  Calls return 0 or -errno as swapon(2)/swapoff(2) would.
+ * as pages are written) or a file of the store (kmm/fs.h), formatted as
+ * mkswap does: a header page, then the slots.  A swap file's slots are
+ * its own bytes on the store's disk (slot n is the file's page n), and
+ * while it is on it cannot be written or truncated (-ETXTBSY), unlinked
+ * or replaced (-EPERM).  Calls return 0 or -errno as swapon(2)/swapoff(2)
+ * would.
  */
 #ifndef KMM_SWAP_H
 #define KMM_SWAP_H
@@ -36,6 +45,24 @@ int kmm_swapon(const char *name, unsigned long bytes, int swap_flags);
  * way on both (the SSD cluster allocator is not there yet).
  */
 int kmm_swapon_disk(const char *name, unsigned long bytes, int swap_flags, bool rotational);
+/*
+ * mkswap(8) on a file of the store: the swap header (SWAPSPACE2, version
+ * 1, last_page = its pages - 1, no bad pages) written into its first page
+ * and synced; the rest of the file is left as it is.  -EINVAL for a file
+ * of fewer than 10 pages, -ETXTBSY for an active swap file, open(2)'s
+ * errors for the path (-ENOENT ...).
+ */
+int kmm_mkswap(const char *path);
+/*
+ * swapon(2) of a file of the store (its size is the file's): -ENOENT /
+ * -EISDIR ... for the path as open(2) gives them, -EBUSY if it is swap
+ * already, -EINVAL if its first page holds no valid swap header ("Unable
+ * to find swap-space signature"), the header names more pages than the
+ * file has, or the file has holes (blocks never written: a file made
+ * without data, or written only in part); -EPERM past MAX_SWAPFILES.  A
+ * refused swapon changes nothing.  kmm_swapoff takes the path.
+ */
+int kmm_swapon_file(const char *path, int swap_flags);
 /*
  * swapoff: every page on the area is read back into memory and mapped
  * where its swap entries were (try_to_unuse), then the area goes.

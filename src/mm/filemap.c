@@ -97,6 +97,16 @@
  * them.  The xarray model counts nodes for pages only (no shadow node
  * shrinker: see workingset.c).
  *
+ * Blocks: a named file's disk has a block per page once that page has
+ * been written to it - kmm_file_create with data, or a dirty page written
+ * back (ext4's delayed allocation) - and holes elsewhere (inode->blocks:
+ * a file made without data, or grown by a write past its end, is sparse
+ * there).  Holes read as zeros; only swapon looks at them (a swap file
+ * must have none).  S_SWAPFILE (inode->swapfile, mm/swapfile.c's swapon
+ * of the file): its disk bytes are a swap area's slots, so the store
+ * refuses writes and O_TRUNC (-ETXTBSY), unlink and a create over its
+ * name (-EPERM), and writeback never writes over them.
+ *
  * Counters, per node: nr_file_pages (shmem included), nr_shmem,
  * nr_file_dirty, nr_file_mapped (cache pages with a PTE); filemap_verify
  * recounts them.  Locking: filemap_lock guards the store, every
@@ -189,6 +199,8 @@ struct xa_nodes {
 	unsigned long max_index; /* the highest index cached (nrpages > 0) */
 	int height;              /* levels of nodes: 0 with no page or only index 0 */
 	unsigned long nr_nodes;  /* node objects held */
+	void *spare[2 * XA_MAX_LEVELS]; /* nodes xa_insert had before changing the tree, not yet placed */
+	int nr_spare, next_spare;
 };
 
 /*
@@ -228,7 +240,9 @@ static int xa_reconcile(struct xa_nodes *xa, int l, unsigned long c)
 	bool want = l < xa->height && c < lv->n && lv->pages[c];
 	void *node = c < lv->n ? lv->node[c] : NULL;
 	if (want && !node) {
-		if (!(node = kobj_alloc(KOBJ_RADIX)))
+		if (xa->next_spare < xa->nr_spare)
+			node = xa->spare[xa->next_spare++];
+		else if (!(node = kobj_alloc(KOBJ_RADIX)))
 			return -ENOMEM;
 		unsigned char shift = (unsigned char)(XA_CHUNK_SHIFT * l), offset = (unsigned char)(c & 63);
 		memcpy(node, &shift, 1);          /* xa_node.shift */
@@ -282,6 +296,28 @@ static int xa_grow(struct xa_nodes *xa, unsigned long index)
  * needs are allocated, or -ENOMEM with the tree as it was (xas_nomem's
  * failure).
  */
+/* The nodes a page going in at index would add (xa_reconcile_around's, after the change, counted before it). */
+static int xa_nodes_wanted(const struct address_space *m, unsigned long index)
+{
+	const struct xa_nodes *xa = m->xa;
+	int h = xa_height_for(m->nrpages ? max(xa->max_index, index) : index), need = 0;
+	for (int l = 0; l < h; l++) {
+		const struct xa_level *lv = &xa->level[l];
+		unsigned long c = xa_chunk(index, l);
+		need += !lv->node[c];                        /* index's chunk holds a page then */
+		need += c && lv->pages[0] && !lv->node[0];   /* chunk 0, if it holds one */
+	}
+	return need;
+}
+
+/* The spare nodes not placed go back. */
+static void xa_spare_free(struct xa_nodes *xa)
+{
+	while (xa->next_spare < xa->nr_spare)
+		kobj_free(KOBJ_RADIX, xa->spare[xa->next_spare++]);
+	xa->nr_spare = xa->next_spare = 0;
+}
+
 static int xa_insert(struct address_space *m, unsigned long index)
 {
 	if (!m->xa && !(m->xa = calloc(1, sizeof(*m->xa))))
@@ -289,13 +325,29 @@ static int xa_insert(struct address_space *m, unsigned long index)
 	struct xa_nodes *xa = m->xa;
 	if (xa_grow(xa, index))
 		return -ENOMEM;
+	/*
+	 * xas_nomem's order: the nodes are had before the tree changes.  An
+	 * allocation may run reclaim, which may evict pages of this very file
+	 * (filemap_lock is held: reclaim knows) and so change the tree; it
+	 * must find the tree whole, and what is wanted is counted again after.
+	 */
+	for (int need; (need = xa_nodes_wanted(m, index)) > xa->nr_spare;) {
+		void *node = need <= (int)ARRAY_SIZE(xa->spare) ? kobj_alloc(KOBJ_RADIX) : NULL;
+		if (!node) {
+			xa_spare_free(xa);
+			return -ENOMEM;
+		}
+		xa->spare[xa->nr_spare++] = node;
+	}
 	unsigned long old_max = xa->max_index;
 	int old_height = xa->height;
 	for (int l = 0; l < XA_MAX_LEVELS; l++)
 		xa->level[l].pages[xa_chunk(index, l)]++;
 	xa->max_index = xa_entries(m) ? max(old_max, index) : index;
 	xa->height = xa_height_for(xa->max_index);
-	if (!xa_reconcile_around(xa, index))
+	int ret = xa_reconcile_around(xa, index);
+	xa_spare_free(xa);
+	if (!ret)
 		return 0;
 	/* undo: the counts and height as they were free what was allocated */
 	for (int l = 0; l < XA_MAX_LEVELS; l++)
@@ -1212,6 +1264,7 @@ static void __iput(struct inode *inode)
 		kobj_ext4_inode_free(inode);
 	}
 	free(inode->disk);
+	free(inode->blocks);
 	free(inode->path);
 	free(inode);
 }
@@ -1332,9 +1385,22 @@ static struct inode *__store_create(const char *path, int *err)
 	return inode;
 }
 
-/* Make the disk hold size bytes (zeros where new). */
+/*
+ * Make the disk hold size bytes: zeros where new, and holes there (no
+ * block allocated until a write reaches the disk).  blocks[] never holds
+ * fewer entries than disk[] has pages; what lies past the end is reset
+ * when the disk grows over it.
+ */
 static int disk_resize(struct inode *inode, unsigned long size)
 {
+	unsigned long old_pages = DIV_ROUND_UP(inode->disk_size, PAGE_SIZE), pages = DIV_ROUND_UP(size, PAGE_SIZE);
+	if (pages > old_pages) {
+		unsigned char *b = realloc(inode->blocks, pages);
+		if (!b)
+			return -ENOMEM;
+		memset(b + old_pages, 0, pages - old_pages);
+		inode->blocks = b;
+	}
 	unsigned char *d = realloc(inode->disk, size ? size : 1);
 	if (!d)
 		return -ENOMEM;
@@ -1355,11 +1421,18 @@ int kmm_file_create(const char *path, const void *data, unsigned long size)
 	if ((err = store_mount()))
 		return err;
 	pthread_mutex_lock(&filemap_lock);
-	struct inode *inode = __store_create(path, &err);
+	int old = __store_index(path);
+	struct inode *inode = NULL;
+	if (old >= 0 && store[old]->swapfile)
+		err = -EPERM; /* may_delete (as rename over it): an active swap file keeps its name */
+	else
+		inode = __store_create(path, &err);
 	if (inode) {
 		err = disk_resize(inode, size);
-		if (!err && data)
+		if (!err && data) { /* written: every block allocated; without data the file is holes (ftruncate) */
 			memcpy(inode->disk, data, size);
+			memset(inode->blocks, 1, DIV_ROUND_UP(size, PAGE_SIZE));
+		}
 		if (!err)
 			inode->i_size = size;
 		__dput(inode);
@@ -1377,6 +1450,8 @@ int kmm_file_unlink(const char *path)
 	int i = __store_index(path);
 	if (i < 0) {
 		err = -ENOENT;
+	} else if (store[i]->swapfile) {
+		err = -EPERM; /* may_delete: an active swap file is not unlinked */
 	} else {
 		struct inode *inode = store[i];
 		memmove(&store[i], &store[i + 1], (size_t)(nr_store - i - 1) * sizeof(*store));
@@ -1453,6 +1528,8 @@ struct file *filemap_open(const char *path, int flags, int *err)
 		*err = -ENOENT;
 	else if (!inode)
 		inode = __store_create(path, err);
+	else if ((flags & O_TRUNC) && (mode & FMODE_WRITE) && inode->swapfile)
+		*err = -ETXTBSY; /* handle_truncate -> inode_newsize_ok: an active swap file is not truncated */
 	if (!*err)
 		*err = __inode_get_core(inode);
 	if (*err) {
@@ -1470,12 +1547,14 @@ struct file *filemap_open(const char *path, int flags, int *err)
 		for_each_vma_of_inode(inode, unmap_beyond, NULL);
 		pthread_mutex_lock(&filemap_lock);
 		struct address_space *m = &inode->i_mapping;
-		for (unsigned long k = 0; k < m->nr_slots; k++)
+		for (unsigned long k = 0; k < m->nr_slots && !inode->swapfile; k++)
 			if (m->pages[k] && !page_mapcount(m->pages[k]))
 				__delete_from_page_cache(m->pages[k]);
-		__clear_shadows(m);
-		inode->i_size = 0;
-		disk_resize(inode, 0);
+		if (!inode->swapfile) { /* a swapon that came in since the check keeps its slots (inode_lock's job in 6.1) */
+			__clear_shadows(m);
+			inode->i_size = 0;
+			disk_resize(inode, 0);
+		}
 		pthread_mutex_unlock(&filemap_lock);
 	}
 	return f;
@@ -1489,14 +1568,11 @@ static struct inode *__store_lookup(const char *path)
 	return i >= 0 ? store[i] : NULL;
 }
 
-long kmm_file_pread(const char *path, void *buf, unsigned long len, unsigned long off)
+/* read(2) of a file in core: the bytes through its page cache; how many, or -errno if none */
+static long __inode_pread(struct inode *inode, void *buf, unsigned long len, unsigned long off)
 {
-	pthread_mutex_lock(&filemap_lock);
-	struct inode *inode = __store_lookup(path);
-	long done = !inode ? -ENOENT : __inode_get_core(inode) ? -ENOMEM : 0;
-	if (done)
-		inode = NULL;
-	while (inode && off < inode->i_size && (unsigned long)done < len) {
+	long done = 0;
+	while (off < inode->i_size && (unsigned long)done < len) {
 		unsigned long index = off >> PAGE_SHIFT, in = off & ~PAGE_MASK;
 		unsigned long n = min(min(PAGE_SIZE - in, len - (unsigned long)done), inode->i_size - off);
 		int err = 0;
@@ -1511,22 +1587,29 @@ long kmm_file_pread(const char *path, void *buf, unsigned long len, unsigned lon
 		done += (long)n;
 		off += n;
 	}
-	if (inode)
+	return done;
+}
+
+long kmm_file_pread(const char *path, void *buf, unsigned long len, unsigned long off)
+{
+	pthread_mutex_lock(&filemap_lock);
+	struct inode *inode = __store_lookup(path);
+	long done = !inode ? -ENOENT : __inode_get_core(inode) ? -ENOMEM : 0;
+	if (!done) {
+		done = __inode_pread(inode, buf, len, off);
 		__dput(inode);
+	}
 	pthread_mutex_unlock(&filemap_lock);
 	return done;
 }
 
-long kmm_file_pwrite(const char *path, const void *buf, unsigned long len, unsigned long off)
+/* write(2) of a file in core: the bytes into its page cache, dirty; how many, or -errno if none */
+static long __inode_pwrite(struct inode *inode, const void *buf, unsigned long len, unsigned long off)
 {
-	if (off + len < off)
-		return -EFBIG;
-	pthread_mutex_lock(&filemap_lock);
-	struct inode *inode = __store_lookup(path);
-	long done = !inode ? -ENOENT : __inode_get_core(inode) ? -ENOMEM : 0;
-	if (done)
-		inode = NULL;
-	while (inode && (unsigned long)done < len) {
+	if (inode->swapfile)
+		return -ETXTBSY; /* generic_write_checks_count: an active swap file's bytes are the swap area's */
+	long done = 0;
+	while ((unsigned long)done < len) {
 		unsigned long index = off >> PAGE_SHIFT, in = off & ~PAGE_MASK;
 		unsigned long n = min(PAGE_SIZE - in, len - (unsigned long)done);
 		int err = 0;
@@ -1546,8 +1629,39 @@ long kmm_file_pwrite(const char *path, const void *buf, unsigned long len, unsig
 		off += n;
 		inode->i_size = max(inode->i_size, off);
 	}
-	if (inode)
+	return done;
+}
+
+long kmm_file_pwrite(const char *path, const void *buf, unsigned long len, unsigned long off)
+{
+	if (off + len < off)
+		return -EFBIG;
+	pthread_mutex_lock(&filemap_lock);
+	struct inode *inode = __store_lookup(path);
+	long done = !inode ? -ENOENT : __inode_get_core(inode) ? -ENOMEM : 0;
+	if (!done) {
+		done = __inode_pwrite(inode, buf, len, off);
 		__dput(inode);
+	}
+	pthread_mutex_unlock(&filemap_lock);
+	return done;
+}
+
+/* kernel_read / kernel_write at off of an open file (its inode is in core while the file is open) */
+long filemap_file_pread(struct file *f, void *buf, unsigned long len, unsigned long off)
+{
+	pthread_mutex_lock(&filemap_lock);
+	long done = __inode_pread(f->f_inode, buf, len, off);
+	pthread_mutex_unlock(&filemap_lock);
+	return done;
+}
+
+long filemap_file_pwrite(struct file *f, const void *buf, unsigned long len, unsigned long off)
+{
+	if (off + len < off)
+		return -EFBIG;
+	pthread_mutex_lock(&filemap_lock);
+	long done = __inode_pwrite(f->f_inode, buf, len, off);
 	pthread_mutex_unlock(&filemap_lock);
 	return done;
 }
@@ -1582,6 +1696,101 @@ static void __writeback_iput(struct inode *inode)
 }
 
 /*
+ * One file's dirty pages to the disk, the caller's reference on it put
+ * after.  An active swap file's disk is the swap area's: a page dirtied
+ * through a mapping (6.1 refuses that store with SIGBUS in do_page_mkwrite,
+ * which kmm's fault path does not do yet) is not written over the slots.
+ */
+static void writeback_inode(struct inode *inode)
+{
+	for_each_vma_of_inode(inode, mkclean_vma, NULL);
+	pthread_mutex_lock(&filemap_lock);
+	struct address_space *m = &inode->i_mapping;
+	if (inode->disk_size < inode->i_size && !inode->swapfile)
+		disk_resize(inode, inode->i_size);
+	for (unsigned long k = 0; k < m->nr_slots; k++) {
+		struct page *page = m->pages[k];
+		if (!page || !PAGE_FLAG(page, PG_dirty) || (k << PAGE_SHIFT) >= inode->disk_size)
+			continue;
+		unsigned long off = k << PAGE_SHIFT;
+		if (!inode->swapfile) {
+			memcpy(inode->disk + off, ram_host(page_to_phys(page)), min(PAGE_SIZE, inode->disk_size - off));
+			inode->blocks[k] = 1; /* delayed allocation: the block is had when its page first reaches the disk */
+			count_vm_events(PGPGOUT, PAGE_SIZE >> 10); /* KiB, as /proc/vmstat shows them */
+		}
+		__page_clear_dirty(page);
+		if (page_test_clear_flag(page, PG_reclaim))
+			folio_rotate_reclaimable(page); /* reclaim wanted it: the inactive tail */
+	}
+	__writeback_iput(inode);
+	pthread_mutex_unlock(&filemap_lock);
+}
+
+/* vfs_fsync of an open file: its dirty pages to the disk now */
+void filemap_fsync(struct file *f)
+{
+	pthread_mutex_lock(&filemap_lock);
+	struct inode *inode = f->f_inode;
+	inode->i_count++; /* writeback_inode puts it */
+	pthread_mutex_unlock(&filemap_lock);
+	writeback_inode(inode);
+}
+
+/* swapon's first look at the file: its name still there, and not swap already */
+int filemap_swap_check(struct file *f)
+{
+	pthread_mutex_lock(&filemap_lock);
+	int err = f->f_inode->unlinked ? -ENOENT : f->f_inode->swapfile ? -EBUSY : 0;
+	pthread_mutex_unlock(&filemap_lock);
+	return err;
+}
+
+/*
+ * ext4's swap_activate (iomap_swapfile_activate) and the S_SWAPFILE mark:
+ * the file is written back first (its delayed blocks allocated), then its
+ * blocks over ALIGN_DOWN(i_size, PAGE_SIZE) are walked - a hole is
+ * refused - and the pages of the extents, at most max, are the area's.
+ * The store keeps a file's bytes in one run, so there is one extent.
+ */
+int filemap_swap_activate(struct file *f, unsigned long max, unsigned char **disk, unsigned long *nr_pages,
+			  int *nr_extents)
+{
+	filemap_fsync(f);
+	pthread_mutex_lock(&filemap_lock);
+	struct inode *inode = f->f_inode;
+	unsigned long pages = inode->i_size >> PAGE_SHIFT, k = 0;
+	int err = inode->unlinked ? -ENOENT : inode->swapfile ? -EBUSY : 0;
+	if (!err && inode->disk_size < pages << PAGE_SHIFT)
+		err = -ENOMEM; /* the write back could not give the disk its size */
+	while (!err && k < pages && inode->blocks[k])
+		k++;
+	if (!err && k < pages) {
+		pr_err("swapon: file %s has unallocated extents\n", inode->path);
+		err = -EINVAL;
+	}
+	if (!err && !pages) {
+		pr_warn("swapon: Cannot find a single usable page in file.\n");
+		err = -EINVAL;
+	}
+	if (!err) {
+		inode->swapfile = true;
+		*disk = inode->disk;
+		*nr_pages = min(pages, max);
+		*nr_extents = 1;
+	}
+	pthread_mutex_unlock(&filemap_lock);
+	return err;
+}
+
+/* swapoff: the file is an ordinary one again */
+void filemap_swap_deactivate(struct file *f)
+{
+	pthread_mutex_lock(&filemap_lock);
+	f->f_inode->swapfile = false;
+	pthread_mutex_unlock(&filemap_lock);
+}
+
+/*
  * Write back the dirty pages of every named file whose first dirty page is
  * older than older_than (ns of the simulated clock; ~0: all of them): per
  * file, the shared writable PTEs are made read-only first (page_mkclean,
@@ -1601,27 +1810,8 @@ static void writeback_inodes(u64 older_than)
 	pthread_mutex_unlock(&filemap_lock);
 	if (!snap)
 		return;
-	for (int i = 0; i < n; i++) {
-		struct inode *inode = snap[i];
-		for_each_vma_of_inode(inode, mkclean_vma, NULL);
-		pthread_mutex_lock(&filemap_lock);
-		struct address_space *m = &inode->i_mapping;
-		if (inode->disk_size < inode->i_size)
-			disk_resize(inode, inode->i_size);
-		for (unsigned long k = 0; k < m->nr_slots; k++) {
-			struct page *page = m->pages[k];
-			if (!page || !PAGE_FLAG(page, PG_dirty) || (k << PAGE_SHIFT) >= inode->disk_size)
-				continue;
-			unsigned long off = k << PAGE_SHIFT;
-			memcpy(inode->disk + off, ram_host(page_to_phys(page)), min(PAGE_SIZE, inode->disk_size - off));
-			__page_clear_dirty(page);
-			count_vm_events(PGPGOUT, PAGE_SIZE >> 10); /* KiB, as /proc/vmstat shows them */
-			if (page_test_clear_flag(page, PG_reclaim))
-				folio_rotate_reclaimable(page); /* reclaim wanted it: the inactive tail */
-		}
-		__writeback_iput(inode);
-		pthread_mutex_unlock(&filemap_lock);
-	}
+	for (int i = 0; i < n; i++)
+		writeback_inode(snap[i]);
 	free(snap);
 }
 

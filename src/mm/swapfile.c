@@ -50,15 +50,33 @@
  * -EBUSY (a holder no task's page tables show, e.g. a bare slot held by
  * the swap cache with no page: 6.1 would loop until a signal).
  *
- * Not yet: swap files in the file store, the SSD cluster allocator, more
- * than SWAP_MAP_MAX (62) holders of one slot (swap_count_continued).
+ * Swap files (kmm_mkswap, kmm_swapon_file): a file of the store
+ * (mm/filemap.c) is made swap as 6.1 makes one on ext4.  mkswap writes
+ * the header into its first page through the page cache and syncs it;
+ * swapon opens the file read-write (si->swap_file holds it until
+ * swapoff), refuses it if its name is gone (-ENOENT) or it is swap
+ * already (-EBUSY, IS_SWAPFILE), reads the header page through the page
+ * cache and checks it (read_swap_header), then ext4's swap_activate
+ * (iomap_swapfile_activate): the file is written back, its blocks
+ * walked - a hole ("has unallocated extents") is -EINVAL - and the inode
+ * marked S_SWAPFILE.  From then on the slots are the file's own bytes on
+ * the disk (si->disk is the inode's, slot o its page o: the store keeps
+ * a file in one run, so one extent), swap I/O going past the page cache
+ * as 6.1's does; the store refuses writes and truncation (-ETXTBSY),
+ * unlink and replacement (-EPERM) until swapoff clears the mark and puts
+ * the file.  The store's disk is rotational, as QEMU's is.
  *
- * Locking: swapon_mutex serialises swapoffs; swap_lock guards the table
+ * Not yet: the SSD cluster allocator, more than SWAP_MAP_MAX (62)
+ * holders of one slot (swap_count_continued).
+ *
+ * Locking: swapon_mutex serialises swapoffs and swap files' swapons (it
+ * is taken outside filemap_lock and mmap_lock); swap_lock guards the table
  * and every area's map, shadows and counters, and is taken inside
  * mmap_lock, the page lock and swap_cache_lock.
  */
 #include "internal.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 
 #include <kmm/swap.h>
@@ -73,11 +91,12 @@
 #define MIN_SWAP_PAGES 10       /* mkswap: "swap space needs to be at least 40 KiB" */
 
 struct swap_info_struct {
-	char name[SWAP_NAME_MAX];
+	char *name;                      /* the path swapon was given (a disk's /dev name, or a file of the store) */
 	int prio;
 	unsigned char *swap_map;         /* a count per slot (host memory) */
-	unsigned char *disk;             /* the disk's bytes */
+	unsigned char *disk;             /* the disk's bytes: slot o at o * PAGE_SIZE (a swap file's own disk bytes) */
 	unsigned long disk_bytes;
+	struct file *swap_file;          /* a swap file's open file (S_SWAPFILE on its inode); NULL for a disk */
 	unsigned long max;               /* slots, the header's included */
 	unsigned long pages;             /* usable slots */
 	unsigned long inuse_pages;
@@ -116,12 +135,21 @@ static int find_area(const char *name)
 
 static void free_area(struct swap_info_struct *si)
 {
-	if (si->disk)
+	if (si->swap_file) { /* swapoff's end for a file: S_SWAPFILE off, filp_close */
+		if (si->disk)
+			filemap_swap_deactivate(si->swap_file);
+		fput(si->swap_file);
+	} else if (si->disk) {
 		munmap(si->disk, si->disk_bytes);
+	}
+	free(si->name);
 	free(si->swap_map);
 	free(si->shadow);
 	free(si);
 }
+
+static struct swap_info_struct *area_alloc(const char *name, unsigned long maxpages);
+static int enable_swap_info(struct swap_info_struct *si, int swap_flags);
 
 int kmm_swapon(const char *name, unsigned long bytes, int swap_flags)
 {
@@ -150,20 +178,40 @@ int kmm_swapon_disk(const char *name, unsigned long bytes, int swap_flags, bool 
 	} else {
 		maxpages = last_page + 1;
 	}
-	struct swap_info_struct *si = calloc(1, sizeof(*si));
+	struct swap_info_struct *si = area_alloc(name, maxpages);
 	if (!si)
 		return -ENOMEM;
-	snprintf(si->name, sizeof(si->name), "%s", name);
+	si->disk_bytes = maxpages * PAGE_SIZE;
+	si->disk = mmap(NULL, si->disk_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (si->disk == MAP_FAILED) {
+		si->disk = NULL;
+		free_area(si);
+		return -ENOMEM;
+	}
+	si->rotational = rotational;
+	int ret = enable_swap_info(si, swap_flags);
+	if (ret) {
+		free_area(si);
+		return ret;
+	}
+	pr_info("Adding %luk swap on %s.  Priority:%d extents:%d across:%luk %s%s\n", si->pages << (PAGE_SHIFT - 10), name,
+		si->prio, 1, si->pages << (PAGE_SHIFT - 10), rotational ? "" : "SS", "FS");
+	return 0;
+}
+
+/* An area of maxpages slots (the header's included) under name, not yet in the table; NULL without memory. */
+static struct swap_info_struct *area_alloc(const char *name, unsigned long maxpages)
+{
+	struct swap_info_struct *si = calloc(1, sizeof(*si));
+	if (!si)
+		return NULL;
+	si->name = strdup(name);
 	si->max = maxpages;
 	si->swap_map = calloc(maxpages, 1);
 	si->shadow = calloc(maxpages, sizeof(*si->shadow));
-	si->disk_bytes = maxpages * PAGE_SIZE;
-	si->disk = mmap(NULL, si->disk_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (si->disk == MAP_FAILED)
-		si->disk = NULL;
-	if (!si->swap_map || !si->shadow || !si->disk) {
+	if (!si->name || !si->swap_map || !si->shadow) {
 		free_area(si);
-		return -ENOMEM;
+		return NULL;
 	}
 	si->swap_map[0] = SWAP_MAP_BAD; /* the header */
 	si->pages = maxpages - 1;
@@ -171,10 +219,19 @@ int kmm_swapon_disk(const char *name, unsigned long bytes, int swap_flags, bool 
 	si->highest_bit = maxpages - 1;
 	si->cluster_next = 1;
 	si->writeok = true;
-	si->rotational = rotational;
+	return si;
+}
+
+/*
+ * enable_swap_info: the area takes a free type and its priority, and its
+ * slots count in SwapTotal and SwapFree; -EBUSY if an area of that name is
+ * on, -EPERM past MAX_SWAPFILES.  Nothing changes if it fails.
+ */
+static int enable_swap_info(struct swap_info_struct *si, int swap_flags)
+{
 	pthread_mutex_lock(&swap_lock);
 	int type = -1, ret = 0;
-	if (find_area(name) >= 0) {
+	if (find_area(si->name) >= 0) {
 		ret = -EBUSY;
 	} else {
 		for (int t = 0; t < MAX_SWAPFILES && type < 0; t++)
@@ -185,19 +242,203 @@ int kmm_swapon_disk(const char *name, unsigned long bytes, int swap_flags, bool 
 	}
 	if (ret) {
 		pthread_mutex_unlock(&swap_lock);
-		free_area(si);
 		return ret;
 	}
 	si->prio = (swap_flags & SWAP_FLAG_PREFER) ? (swap_flags & SWAP_FLAG_PRIO_MASK) : --least_priority;
 	swap_info[type] = si;
-	if (rotational)
+	if (si->rotational)
 		__atomic_add_fetch(&nr_rotate_swap, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&total_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&nr_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&swap_lock);
-	pr_info("Adding %luk swap on %s.  Priority:%d extents:%d across:%luk %s%s\n", si->pages << (PAGE_SHIFT - 10), name,
-		si->prio, 1, si->pages << (PAGE_SHIFT - 10), rotational ? "" : "SS", "FS");
 	return 0;
+}
+
+/* ---- swap files in the store ---------------------------------------------------------------- */
+
+/*
+ * union swap_header (include/linux/swap.h) in the header page:
+ *
+ *   0     bootbits[1024]      (left as they were: mkswap writes from 1024 on)
+ *   1024  version             1
+ *   1028  last_page           the area's last page (pages - 1)
+ *   1032  nr_badpages         0 (a swap file may have none)
+ *   1036  sws_uuid[16], 1052 sws_volume[16], 1068 padding[117]
+ *   1536  badpages[]          up to MAX_SWAP_BADPAGES
+ *   4086  "SWAPSPACE2"        the magic, in the page's last 10 bytes
+ *
+ * Fields are in the machine's byte order (little-endian on every profile);
+ * swapon takes a byte-swapped header too, as read_swap_header does.
+ */
+#define SWAP_HDR_VERSION 1024
+#define SWAP_HDR_LAST_PAGE 1028
+#define SWAP_HDR_NR_BADPAGES 1032
+#define SWAP_HDR_BADPAGES 1536
+#define SWAP_HDR_MAGIC (PAGE_SIZE - 10)
+#define MAX_SWAP_BADPAGES ((SWAP_HDR_MAGIC - SWAP_HDR_BADPAGES) / 4)
+
+static u32 hdr_get(const unsigned char *hdr, unsigned long off)
+{
+	u32 v;
+	memcpy(&v, hdr + off, sizeof(v));
+	return v;
+}
+
+static void hdr_put(unsigned char *hdr, unsigned long off, u32 v)
+{
+	memcpy(hdr + off, &v, sizeof(v));
+}
+
+/*
+ * mkswap(8) on a file of the store: the header page's fields and magic
+ * written through the page cache from byte 1024 on (the boot bits are
+ * left alone), then fsync.  last_page is the file's pages less one; the
+ * file must hold MIN_SWAP_PAGES pages.  The rest of the file is not
+ * written: a sparse file stays sparse (and swapon refuses it).
+ */
+int kmm_mkswap(const char *path)
+{
+	if (!M)
+		return -ENODEV;
+	int err;
+	struct file *f = filemap_open(path, O_RDWR, &err);
+	if (!f)
+		return err;
+	unsigned long pages = f->f_inode->i_size >> PAGE_SHIFT;
+	unsigned char *hdr = calloc(1, PAGE_SIZE);
+	if (!hdr) {
+		err = -ENOMEM;
+	} else if (pages < MIN_SWAP_PAGES) {
+		err = -EINVAL; /* mkswap: "swap space needs to be at least 40 KiB" (on its stderr, not the kernel's log) */
+	} else if (pages - 1 > 0xffffffffUL) {
+		err = -EFBIG; /* last_page is 32 bits */
+	} else {
+		hdr_put(hdr, SWAP_HDR_VERSION, 1);
+		hdr_put(hdr, SWAP_HDR_LAST_PAGE, (u32)(pages - 1));
+		hdr_put(hdr, SWAP_HDR_NR_BADPAGES, 0);
+		memcpy(hdr + SWAP_HDR_MAGIC, "SWAPSPACE2", 10);
+		long n = filemap_file_pwrite(f, hdr + SWAP_HDR_VERSION, PAGE_SIZE - SWAP_HDR_VERSION, SWAP_HDR_VERSION);
+		err = n < 0 ? (int)n : n != (long)(PAGE_SIZE - SWAP_HDR_VERSION) ? -EIO : 0;
+		if (!err)
+			filemap_fsync(f);
+	}
+	free(hdr);
+	fput(f);
+	return err;
+}
+
+/*
+ * read_swap_header: the header's check, the area's pages (maxpages: the
+ * header's included) or 0 after the message 6.1 prints.  The file must
+ * hold every page the header names, and a swap file no bad page.
+ */
+static unsigned long read_swap_header(unsigned char *hdr, unsigned long file_pages)
+{
+	if (memcmp(hdr + SWAP_HDR_MAGIC, "SWAPSPACE2", 10)) {
+		pr_err("Unable to find swap-space signature\n");
+		return 0;
+	}
+	if (__builtin_bswap32(hdr_get(hdr, SWAP_HDR_VERSION)) == 1) { /* "swap partition endianness hack" */
+		unsigned long nbad = __builtin_bswap32(hdr_get(hdr, SWAP_HDR_NR_BADPAGES));
+		for (unsigned long off = SWAP_HDR_VERSION; off <= SWAP_HDR_NR_BADPAGES; off += 4)
+			hdr_put(hdr, off, __builtin_bswap32(hdr_get(hdr, off)));
+		if (nbad > MAX_SWAP_BADPAGES)
+			return 0;
+	}
+	u32 version = hdr_get(hdr, SWAP_HDR_VERSION);
+	if (version != 1) {
+		pr_warn("Unable to handle swap header version %d\n", (int)version);
+		return 0;
+	}
+	unsigned long maxpages = max_swapfile_size(), last_page = hdr_get(hdr, SWAP_HDR_LAST_PAGE);
+	if (!last_page) {
+		pr_warn("Empty swap-file\n");
+		return 0;
+	}
+	if (last_page > maxpages)
+		pr_warn("Truncating oversized swap area, only using %luk out of %luk\n", maxpages << (PAGE_SHIFT - 10),
+			last_page << (PAGE_SHIFT - 10));
+	if (maxpages > last_page)
+		maxpages = last_page + 1;
+	if (file_pages && maxpages > file_pages) {
+		pr_warn("Swap area shorter than signature indicates\n");
+		return 0;
+	}
+	if (hdr_get(hdr, SWAP_HDR_NR_BADPAGES)) /* none on a regular file (and more than MAX_SWAP_BADPAGES on none) */
+		return 0;
+	return maxpages;
+}
+
+/*
+ * swapon(2) of a file of the store, in 6.1's order: open it read-write
+ * (file_open_name: -ENOENT, -EISDIR ...), refuse one whose name is gone
+ * (-ENOENT) or already swap (-EBUSY), read and check its header page
+ * through the page cache (-EINVAL), then swap_activate - write it back,
+ * walk its blocks (a hole: -EINVAL), mark it S_SWAPFILE - and enable it.
+ * The slots are the file's own bytes on the disk: slot o is the file's
+ * page o.  The store's disk is rotational (QEMU's), so no "SS".
+ */
+int kmm_swapon_file(const char *path, int swap_flags)
+{
+	if (!M)
+		return -ENODEV;
+	if (!path)
+		return -EFAULT;
+	if (swap_flags & ~(SWAP_FLAG_PRIO_MASK | SWAP_FLAG_PREFER | SWAP_FLAG_DISCARD | SWAP_FLAG_DISCARD_ONCE |
+			   SWAP_FLAG_DISCARD_PAGES))
+		return -EINVAL;
+	/* alloc_swap_info comes first in 6.1: a full table refuses before the file is touched (enable_swap_info checks again) */
+	pthread_mutex_lock(&swap_lock);
+	int err = -EPERM;
+	for (int t = 0; t < MAX_SWAPFILES && err; t++)
+		if (!swap_info[t])
+			err = 0;
+	if (!err && find_area(path) >= 0)
+		err = -EBUSY;
+	pthread_mutex_unlock(&swap_lock);
+	if (err)
+		return err;
+	struct file *f = filemap_open(path, O_RDWR, &err);
+	if (!f)
+		return err;
+	unsigned char *hdr = NULL;
+	struct swap_info_struct *si = NULL;
+	unsigned long maxpages = 0, nr_pages = 0;
+	unsigned char *disk = NULL;
+	int nr_extents = 0;
+	pthread_mutex_lock(&swapon_mutex); /* inode_lock's place: one swapon or swapoff of it at a time */
+	err = filemap_swap_check(f);
+	if (!err && !(hdr = calloc(1, PAGE_SIZE)))
+		err = -ENOMEM;
+	if (!err) {
+		long n = filemap_file_pread(f, hdr, PAGE_SIZE, 0);
+		err = n < 0 ? (int)n : 0;
+	}
+	if (!err && !(maxpages = read_swap_header(hdr, f->f_inode->i_size >> PAGE_SHIFT)))
+		err = -EINVAL;
+	if (!err && !(si = area_alloc(path, maxpages)))
+		err = -ENOMEM;
+	if (!err)
+		err = filemap_swap_activate(f, maxpages, &disk, &nr_pages, &nr_extents);
+	if (!err) {
+		si->swap_file = f; /* free_area puts it, and S_SWAPFILE off once disk is set */
+		f = NULL;
+		si->disk = disk;
+		si->disk_bytes = nr_pages * PAGE_SIZE;
+		si->max = nr_pages; /* sis->max = the pages of the extents (never more than the header's) */
+		si->pages = si->highest_bit = nr_pages - 1;
+		si->rotational = true;
+		err = enable_swap_info(si, swap_flags);
+	}
+	if (!err)
+		pr_info("Adding %luk swap on %s.  Priority:%d extents:%d across:%luk %s%s\n", si->pages << (PAGE_SHIFT - 10),
+			path, si->prio, nr_extents, si->pages << (PAGE_SHIFT - 10), "", "FS");
+	pthread_mutex_unlock(&swapon_mutex);
+	if (err && si)
+		free_area(si);
+	fput(f);
+	free(hdr);
+	return err;
 }
 
 /* __vm_enough_memory for pages more, in the default heuristic mode (vm.overcommit_memory 0, OVERCOMMIT_GUESS) */
@@ -343,6 +584,21 @@ int kmm_swapoff(const char *name)
 	if (!ret)
 		free_area(si);
 	return ret;
+}
+
+/* every swap file still on goes (a file's area holds the file open; a disk's holds nothing); how many went */
+int swapoff_files(void)
+{
+	int n = 0;
+	for (int t = 0; t < MAX_SWAPFILES; t++) {
+		pthread_mutex_lock(&swap_lock);
+		char *name = swap_info[t] && swap_info[t]->swap_file ? strdup(swap_info[t]->name) : NULL;
+		pthread_mutex_unlock(&swap_lock);
+		if (name && !kmm_swapoff(name))
+			n++;
+		free(name);
+	}
+	return n;
 }
 
 void swapfile_exit(void)
@@ -581,8 +837,17 @@ void show_swaps(struct strbuf *sb)
 		if (!si)
 			continue;
 		unsigned long bytes = si->pages << (PAGE_SHIFT - 10), inuse = si->inuse_pages << (PAGE_SHIFT - 10);
-		int len = (int)strlen(si->name);
-		sb_printf(sb, "%s%*s%s\t%lu\t%s%lu\t%s%d\n", si->name, len < 40 ? 40 - len : 1, " ", "partition", bytes,
+		int len = 0; /* seq_file_path: " \t\n\\" in the name as octal escapes (mangle_path) */
+		for (const char *c = si->name; *c; c++) {
+			bool esc = strchr(" \t\n\\", *c) != NULL;
+			if (esc)
+				sb_printf(sb, "\\%03o", (unsigned char)*c);
+			else
+				sb_printf(sb, "%c", *c);
+			len += esc ? 4 : 1;
+		}
+		sb_printf(sb, "%*s%s\t%lu\t%s%lu\t%s%d\n", len < 40 ? 40 - len : 1, " ",
+			  si->swap_file ? "file\t" : "partition", bytes,
 			  bytes < 10000000 ? "\t" : "", inuse, inuse < 10000000 ? "\t" : "", si->prio);
 	}
 	pthread_mutex_unlock(&swap_lock);

@@ -1502,23 +1502,32 @@ static int cmd_mprotect(struct kmm_scenario *sc, struct stmt *st)
 	return syscall_result(sc, st, ret);
 }
 
-/* swapon DEV SIZE [prio=N] (mkswap and swapon a disk), swapoff DEV */
+/*
+ * swapon DEV SIZE [prio=N] (mkswap and swapon a disk), swapon PATH [prio=N]
+ * (a file of the store, its size the file's: mkswap it first), swapoff
+ * DEV|PATH, mkswap PATH
+ */
 static int cmd_swapon(struct kmm_scenario *sc, struct stmt *st)
 {
 	unsigned long size = 0;
 	long prio = -1;
 	struct tok *t;
 	const char *v;
-	bool on = !strcmp(st->cmd->name, "swapon");
-	if (nargs(sc, st, on ? 2 : 1, on ? 2 : 1))
+	bool on = !strcmp(st->cmd->name, "swapon"), mk = !strcmp(st->cmd->name, "mkswap");
+	if (nargs(sc, st, 1, on ? 2 : 1))
 		return -1;
-	if (on && parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
+	bool disk = on && st->npos == 2;
+	if (disk && parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
 		return -1;
 	if (on && (v = opt(st, "prio", &t)) && parse_num(sc, t, v, 0, SWAP_FLAG_PRIO_MASK, &prio))
 		return -1;
 	CHECKED(sc);
 	int flags = prio >= 0 ? SWAP_FLAG_PREFER | (int)prio : 0;
-	int ret = on ? kmm_swapon(arg(st, 0)->text, size, flags) : kmm_swapoff(arg(st, 0)->text);
+	const char *name = arg(st, 0)->text;
+	int ret = disk ? kmm_swapon(name, size, flags)
+		: on   ? kmm_swapon_file(name, flags)
+		: mk   ? kmm_mkswap(name)
+		       : kmm_swapoff(name);
 	if (ret) {
 		char what[300];
 		snprintf(what, sizeof(what), "%s %s", st->cmd->name, arg(st, 0)->text);
@@ -1743,9 +1752,10 @@ static const struct command commands[] = {
 	{ "brk", cmd_brk, R_HANDLE, "", "TASK SIZE", "grow the task's heap by SIZE (brk); the handle is the new part", H_NONE },
 	{ "mremap", cmd_mremap, R_NONE, "", "REGION NEWSIZE [maymove]", "resize a region (mremap), moving it if maymove", H_NONE },
 	{ "mprotect", cmd_mprotect, R_NONE, "", "REGION PROT [OFF LEN] [in TASK]", "change a region's protection", H_NONE },
-	{ "swapon", cmd_swapon, R_NONE, "prio", "DEVICE SIZE [prio=N]", "make a disk of SIZE swap space and use it (mkswap, swapon)",
-	  H_NONE },
-	{ "swapoff", cmd_swapon, R_NONE, "", "DEVICE", "stop swapping to a disk", H_NONE },
+	{ "mkswap", cmd_swapon, R_NONE, "", "PATH", "write a swap header into a file of the disk (mkswap)", H_NONE },
+	{ "swapon", cmd_swapon, R_NONE, "prio", "DEVICE SIZE [prio=N] | PATH [prio=N]",
+	  "make a disk of SIZE swap space and use it (mkswap, swapon), or swap to a file made swap with mkswap", H_NONE },
+	{ "swapoff", cmd_swapon, R_NONE, "", "DEVICE|PATH", "stop swapping to a disk or a file", H_NONE },
 	{ "mlock", cmd_mlock, R_NONE, "", "REGION [OFF LEN] [onfault] [in TASK]",
 	  "lock a region's pages in memory, on the unevictable list (faulting them in, or as they fault: onfault)", H_NONE },
 	{ "munlock", cmd_mlock, R_NONE, "", "REGION [OFF LEN] [in TASK]", "unlock a region's pages", H_NONE },
@@ -1971,6 +1981,7 @@ int kmm_scenario_finish(struct kmm_scenario *sc)
 				handle_release(sc, &sc->h[i]);
 				freed++;
 			}
+		swapoff_files(); /* a swap file left on holds its file open: shutdown's swapoff -a (a disk holds nothing) */
 		echo_log(sc);
 		char injected[160];
 		if (fault_inject_summary(injected, sizeof(injected)))
