@@ -319,3 +319,29 @@ unsigned long vmstat_value(const char *name)
 	free(text);
 	return v;
 }
+
+void pattern_page(char *buf, unsigned long i, int pass)
+{
+	for (unsigned long k = 0; k < PAGE_SIZE; k += sizeof(unsigned long))
+		*(unsigned long *)(buf + k) = i * 1000003UL + k + (unsigned long)pass;
+}
+
+void u_write_pattern(struct task_struct *t, unsigned long a, unsigned long first, unsigned long n, int pass)
+{
+	static char buf[PAGE_SIZE];
+	for (unsigned long i = first; i < first + n; i++) {
+		pattern_page(buf, i, pass);
+		cr_assert_eq(u_write(t, a + i * PAGE_SIZE, buf, PAGE_SIZE), 0, "page %lu", i);
+	}
+}
+
+void u_check_pattern(struct task_struct *t, unsigned long a, unsigned long first, unsigned long n, int pass)
+{
+	static char buf[PAGE_SIZE], want[PAGE_SIZE];
+	for (unsigned long i = first; i < first + n; i++) {
+		cr_assert_eq(u_read(t, a + i * PAGE_SIZE, buf, PAGE_SIZE), 0, "page %lu", i);
+		pattern_page(want, i, pass);
+		cr_assert(!memcmp(buf, want, PAGE_SIZE), "task %d: page %lu came back with other bytes (pass %d: %lx, wanted %lx)",
+			  t->pid, i, pass, *(unsigned long *)buf, *(unsigned long *)want);
+	}
+}

@@ -87,6 +87,15 @@ int u_memset(struct task_struct *t, unsigned long addr, int c, unsigned long len
 	TEST_ON_EVERY_PROFILE(suite, name, name##_sw)                               \
 	TEST_ON_EVERY_PROFILE(suite, name##_trap, name##_trap)
 
+/*
+ * Pages whose bytes say which page they are and which pass wrote them:
+ * pages first .. first + n - 1 of the region at a written (through the u_*
+ * way in) and checked.
+ */
+void pattern_page(char *buf, unsigned long i, int pass);
+void u_write_pattern(struct task_struct *t, unsigned long a, unsigned long first, unsigned long n, int pass);
+void u_check_pattern(struct task_struct *t, unsigned long a, unsigned long first, unsigned long n, int pass);
+
 /* The number after field in meminfo ("MemFree:" -> kB), and of a vmstat line by its name. */
 unsigned long meminfo_value(const char *field);
 unsigned long vmstat_value(const char *name);

@@ -50,31 +50,6 @@ static bool page_unevictable(const struct page *page)
 	return page_flag(page, PG_lru) && page_flag(page, PG_unevictable) && page_flag(page, PG_mlocked);
 }
 
-static void fill_page(char *buf, unsigned long i, int pass)
-{
-	for (unsigned long k = 0; k < PAGE_SIZE; k += sizeof(unsigned long))
-		*(unsigned long *)(buf + k) = i * 7919UL + k + (unsigned long)pass;
-}
-
-static void write_pages(struct task_struct *t, unsigned long a, unsigned long n, int pass)
-{
-	static char buf[PAGE_SIZE];
-	for (unsigned long i = 0; i < n; i++) {
-		fill_page(buf, i, pass);
-		cr_assert_eq(u_write(t, a + i * PAGE_SIZE, buf, PAGE_SIZE), 0, "page %lu", i);
-	}
-}
-
-static void check_pages(struct task_struct *t, unsigned long a, unsigned long n, int pass)
-{
-	static char buf[PAGE_SIZE], want[PAGE_SIZE];
-	for (unsigned long i = 0; i < n; i++) {
-		cr_assert_eq(u_read(t, a + i * PAGE_SIZE, buf, PAGE_SIZE), 0, "page %lu", i);
-		fill_page(want, i, pass);
-		cr_assert(!memcmp(buf, want, PAGE_SIZE), "page %lu came back with other bytes", i);
-	}
-}
-
 static long map_anon(struct task_struct *t, unsigned long pages, int flags)
 {
 	long a = task_mmap(t, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
@@ -113,7 +88,7 @@ static void pressure_keeps_locked_pages(const char *profile)
 	unsigned long mlocked0 = vmstat_value("unevictable_pgs_mlocked"), munlocked0 = vmstat_value("unevictable_pgs_munlocked");
 	long a = map_anon(locker, n, 0);
 	cr_assert_eq(task_mlock(locker, (unsigned long)a, n * PAGE_SIZE), 0);
-	write_pages(locker, (unsigned long)a, n, 1);
+	u_write_pattern(locker, (unsigned long)a, 0, n, 1);
 	lru_add_drain();
 	static struct page *frames[512];
 	for (unsigned long i = 0; i < n; i++) {
@@ -127,14 +102,14 @@ static void pressure_keeps_locked_pages(const char *profile)
 	/* the hog: one and a half times the free memory */
 	unsigned long h = meminfo_value("MemFree:") / 4 * 3 / 2;
 	long b = map_anon(hog, h, 0);
-	write_pages(hog, (unsigned long)b, h, 2);
+	u_write_pattern(hog, (unsigned long)b, 0, h, 2);
 	cr_assert_gt(vmstat_value("pswpout"), h / 4, "the hog went to swap");
 	cr_assert_gt(status_kb(hog, "status", "VmSwap:"), 0);
 	cr_assert_eq(status_kb(locker, "status", "VmSwap:"), 0, "no locked page went to swap");
 	for (unsigned long i = 0; i < n; i++)
 		cr_assert_eq(page_at(locker, (unsigned long)a + i * PAGE_SIZE), frames[i], "page %lu kept its frame", i);
-	check_pages(locker, (unsigned long)a, n, 1);
-	check_pages(hog, (unsigned long)b, h, 2);
+	u_check_pattern(locker, (unsigned long)a, 0, n, 1);
+	u_check_pattern(hog, (unsigned long)b, 0, h, 2);
 	char why[256];
 	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
 	/* munlock: back on evictable lists */
@@ -150,8 +125,8 @@ static void pressure_keeps_locked_pages(const char *profile)
 				  !page_flag(frames[i], PG_mlocked),
 			  "page %lu is evictable again", i);
 	/* now they may go too */
-	write_pages(hog, (unsigned long)b, h, 3);
-	check_pages(locker, (unsigned long)a, n, 1);
+	u_write_pattern(hog, (unsigned long)b, 0, h, 3);
+	u_check_pattern(locker, (unsigned long)a, 0, n, 1);
 	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
 	task_exit(hog);
 	task_exit(locker);
@@ -365,7 +340,7 @@ Test(mlock, fork_and_shared_pages)
 	/* touched memory: each of the child's VMAs has an anon_vma of its own, so they stay apart, as in 6.1 */
 	long a = map_anon(t, 16, 0);
 	cr_assert_eq(task_mlock(t, (unsigned long)a + 4 * PAGE_SIZE, 4 * PAGE_SIZE), 0);
-	write_pages(t, (unsigned long)a, 16, 1);
+	u_write_pattern(t, (unsigned long)a, 0, 16, 1);
 	c = task_fork(t);
 	cr_assert_not_null(c);
 	cr_assert_eq(c->mm->locked_vm, 0);
@@ -384,7 +359,7 @@ Test(mlock, fork_and_shared_pages)
 	task_exit(c);
 	lru_add_drain();
 	cr_assert(page_unevictable(p), "and after the child's exit");
-	check_pages(t, (unsigned long)a, 16, 1);
+	u_check_pattern(t, (unsigned long)a, 0, 16, 1);
 	/* shared memory two tasks lock: mlock_count 2 */
 	long s = task_mmap(t, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(s, 0);
@@ -427,7 +402,7 @@ Test(mlock, reclaim_culls_a_missed_mlock)
 	const unsigned long n = 64;
 	long a = map_anon(t, n, 0);
 	cr_assert_eq(task_mlock(t, (unsigned long)a, n * PAGE_SIZE), 0);
-	write_pages(t, (unsigned long)a, n, 1);
+	u_write_pattern(t, (unsigned long)a, 0, n, 1);
 	lru_add_drain();
 	static struct page *frames[64];
 	for (unsigned long i = 0; i < n; i++) {
@@ -440,7 +415,7 @@ Test(mlock, reclaim_culls_a_missed_mlock)
 	unsigned long culled0 = vmstat_value("unevictable_pgs_culled");
 	unsigned long h = meminfo_value("MemFree:") / 4 * 3 / 2;
 	long b = map_anon(hog, h, 0);
-	write_pages(hog, (unsigned long)b, h, 2);
+	u_write_pattern(hog, (unsigned long)b, 0, h, 2);
 	lru_add_drain();
 	cr_assert_gt(vmstat_value("pswpout"), 0);
 	cr_assert_gt(vmstat_value("unevictable_pgs_culled"), culled0, "reclaim culled pages of the locked VMA");
@@ -451,7 +426,7 @@ Test(mlock, reclaim_culls_a_missed_mlock)
 	}
 	cr_assert_gt(back, 0, "pages reclaim met are unevictable again");
 	cr_assert_eq(meminfo_value("Mlocked:"), back * 4);
-	check_pages(t, (unsigned long)a, n, 1);
+	u_check_pattern(t, (unsigned long)a, 0, n, 1);
 	char why[256];
 	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
 	task_exit(hog);
@@ -475,7 +450,7 @@ Test(mlock, mremap_of_a_locked_mapping)
 				 -1, 0);
 	cr_assert_eq(blocker, a + 8 * PAGE_SIZE, "a neighbour, so that growing moves");
 	cr_assert_eq(task_mlock(t, (unsigned long)a, 8 * PAGE_SIZE), 0);
-	write_pages(t, (unsigned long)a, 8, 1);
+	u_write_pattern(t, (unsigned long)a, 0, 8, 1);
 	struct page *first = page_at(t, (unsigned long)a);
 	t->rlim[RLIMIT_MEMLOCK] = 12 * PAGE_SIZE;
 	cr_assert_eq(task_mremap(t, (unsigned long)a, 8 * PAGE_SIZE, 16 * PAGE_SIZE, MREMAP_MAYMOVE, 0), -EAGAIN,
@@ -490,7 +465,7 @@ Test(mlock, mremap_of_a_locked_mapping)
 	lru_add_drain();
 	cr_assert(page_unevictable(first));
 	cr_assert_eq(meminfo_value("Mlocked:"), 16 * 4);
-	check_pages(t, (unsigned long)b, 8, 1);
+	u_check_pattern(t, (unsigned long)b, 0, 8, 1);
 	/* shrink: the tail's pages are munlocked as they go */
 	cr_assert_eq(task_mremap(t, (unsigned long)b, 16 * PAGE_SIZE, 4 * PAGE_SIZE, 0, 0), b);
 	lru_add_drain();

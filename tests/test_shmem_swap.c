@@ -31,33 +31,6 @@ static void small_machine_with_swap(const char *profile, struct kmm_usage *u)
 	kmm_usage_settle(u);
 }
 
-/* Each page's bytes say which page it is and which pass wrote it. */
-static void fill_page(char *buf, unsigned long i, int pass)
-{
-	for (unsigned long k = 0; k < PAGE_SIZE; k += sizeof(unsigned long))
-		*(unsigned long *)(buf + k) = i * 1000003UL + k + (unsigned long)pass;
-}
-
-static void write_pages(struct task_struct *t, unsigned long a, unsigned long first, unsigned long n, int pass)
-{
-	static char buf[PAGE_SIZE];
-	for (unsigned long i = first; i < first + n; i++) {
-		fill_page(buf, i, pass);
-		cr_assert_eq(u_write(t, a + i * PAGE_SIZE, buf, PAGE_SIZE), 0, "page %lu", i);
-	}
-}
-
-static void check_pages(struct task_struct *t, unsigned long a, unsigned long first, unsigned long n, int pass)
-{
-	static char buf[PAGE_SIZE], want[PAGE_SIZE];
-	for (unsigned long i = first; i < first + n; i++) {
-		cr_assert_eq(u_read(t, a + i * PAGE_SIZE, buf, PAGE_SIZE), 0, "page %lu", i);
-		fill_page(want, i, pass);
-		cr_assert(!memcmp(buf, want, PAGE_SIZE), "task %d: page %lu came back with other bytes (pass %d: %lx, wanted %lx)",
-			  t->pid, i, pass, *(unsigned long *)buf, *(unsigned long *)want);
-	}
-}
-
 /* A field of /proc/PID/status, in kB */
 static unsigned long status_kb(struct task_struct *t, const char *field)
 {
@@ -106,7 +79,7 @@ static void shared_region_swaps(const char *profile)
 	struct task_struct *c = task_fork(t);
 	cr_assert_not_null(c);
 	unsigned long out0 = vmstat_value("pswpout");
-	write_pages(t, (unsigned long)a, 0, n, 1);
+	u_write_pattern(t, (unsigned long)a, 0, n, 1);
 	unsigned long out = vmstat_value("pswpout") - out0;
 	cr_assert_gt(out, n / 4, "%lu of %lu shmem pages went to swap", out, n);
 	unsigned long shmem_kb = meminfo_value("Shmem:");
@@ -123,22 +96,22 @@ static void shared_region_swaps(const char *profile)
 
 	/* the child reads the parent's bytes back, through swap */
 	unsigned long in0 = vmstat_value("pswpin"), maj0 = c->maj_flt;
-	check_pages(c, (unsigned long)a, 0, n, 1);
+	u_check_pattern(c, (unsigned long)a, 0, n, 1);
 	cr_assert_gt(vmstat_value("pswpin"), in0);
 	cr_assert_gt(c->maj_flt, maj0, "reading a shmem page back from swap is a major fault");
 	/* what one writes the other sees, after each swapped in what the other wrote */
-	write_pages(c, (unsigned long)a, 0, 16, 2);
-	check_pages(t, (unsigned long)a, 16, n - 16, 1); /* pushes the first 16 out again */
-	check_pages(t, (unsigned long)a, 0, 16, 2);
-	write_pages(t, (unsigned long)a, 0, n, 3);
-	check_pages(c, (unsigned long)a, 0, n, 3);
+	u_write_pattern(c, (unsigned long)a, 0, 16, 2);
+	u_check_pattern(t, (unsigned long)a, 16, n - 16, 1); /* pushes the first 16 out again */
+	u_check_pattern(t, (unsigned long)a, 0, 16, 2);
+	u_write_pattern(t, (unsigned long)a, 0, n, 3);
+	u_check_pattern(c, (unsigned long)a, 0, n, 3);
 	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
 
 	/* the child's munmap and exit leave the parent's mapping and slots; the parent's end frees them */
 	cr_assert_eq(task_munmap(c, (unsigned long)a, n * PAGE_SIZE), 0);
 	task_exit(c);
 	cr_assert_lt(meminfo_value("SwapFree:"), meminfo_value("SwapTotal:"));
-	check_pages(t, (unsigned long)a, n - 16, 16, 3);
+	u_check_pattern(t, (unsigned long)a, n - 16, 16, 3);
 	cr_assert_eq(task_munmap(t, (unsigned long)a, n * PAGE_SIZE), 0);
 	cr_assert_eq(meminfo_value("Shmem:"), 0);
 	task_exit(t);
@@ -162,7 +135,7 @@ static void exit_frees_slots(const char *profile)
 	cr_assert_gt(a, 0);
 	struct task_struct *c = task_fork(t);
 	cr_assert_not_null(c);
-	write_pages(c, (unsigned long)a, 0, n, 1);
+	u_write_pattern(c, (unsigned long)a, 0, n, 1);
 	cr_assert_gt(vmstat_value("pswpout"), 0);
 	cr_assert_lt(meminfo_value("SwapFree:"), meminfo_value("SwapTotal:"));
 	task_exit(t);
@@ -191,8 +164,8 @@ static void swapoff_brings_shmem_back(const char *profile)
 	long b = task_mmap(t, 0, m * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
 	cr_assert_gt(b, 0);
-	write_pages(t, (unsigned long)a, 0, n, 1);
-	write_pages(t, (unsigned long)b, 0, m, 1); /* the older shmem pages go to swap first */
+	u_write_pattern(t, (unsigned long)a, 0, n, 1);
+	u_write_pattern(t, (unsigned long)b, 0, m, 1); /* the older shmem pages go to swap first */
 	cr_assert_lt(meminfo_value("Shmem:"), n * 4, "some shmem pages went to swap");
 	cr_assert_eq(task_munmap(t, (unsigned long)b, m * PAGE_SIZE), 0); /* room for them again */
 	unsigned long maj0 = t->maj_flt;
@@ -201,7 +174,7 @@ static void swapoff_brings_shmem_back(const char *profile)
 	cr_assert_eq(meminfo_value("Shmem:"), n * 4, "every shmem page is back in its file");
 	cr_assert_eq(smaps_swap_kb(t, (unsigned long)a), 0);
 	unsigned long in0 = vmstat_value("pswpin");
-	check_pages(t, (unsigned long)a, 0, n, 1);
+	u_check_pattern(t, (unsigned long)a, 0, n, 1);
 	cr_assert_eq(vmstat_value("pswpin"), in0, "nothing left to read");
 	cr_assert_eq(t->maj_flt, maj0);
 	char why[256];
@@ -225,12 +198,12 @@ Test(shmem_swap, without_swap_shmem_stays)
 	unsigned long n = meminfo_value("MemFree:") / 4 / 2;
 	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
-	write_pages(t, (unsigned long)a, 0, n, 1);
+	u_write_pattern(t, (unsigned long)a, 0, n, 1);
 	long b = task_mmap(t, 0, n * 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_eq(mm_access(t, (unsigned long)b, n * 2 * PAGE_SIZE, true), -ENOMEM);
 	cr_assert_eq(vmstat_value("pswpout"), 0);
 	cr_assert_eq(meminfo_value("Shmem:"), n * 4);
-	check_pages(t, (unsigned long)a, 0, n, 1);
+	u_check_pattern(t, (unsigned long)a, 0, n, 1);
 	task_exit(t);
 	assert_machine_sane();
 	assert_nothing_lost_since(&u, "after the pressure");
@@ -251,7 +224,7 @@ static void fault_during_writeback(const char *profile)
 	unsigned long n = meminfo_value("MemFree:") / 4 * 5 / 4;
 	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
-	write_pages(t, (unsigned long)a, 0, n, 1);
+	u_write_pattern(t, (unsigned long)a, 0, n, 1);
 	/* (i386's last reclaim may have waited for its writes: then there is none in flight) */
 	bool in_flight = swap_io_in_flight() > 0;
 	unsigned long in0 = vmstat_value("pswpin"), out = vmstat_value("pswpout"), maj0 = t->maj_flt;
@@ -264,13 +237,13 @@ static void fault_during_writeback(const char *profile)
 			break;
 	}
 	cr_assert_lt(last, n, "some page went out");
-	check_pages(t, (unsigned long)a, last, 1, 1);
+	u_check_pattern(t, (unsigned long)a, last, 1, 1);
 	if (in_flight) {
 		cr_assert_eq(vmstat_value("pswpin"), in0, "page %lu came from the swap cache", last);
 		cr_assert_eq(t->maj_flt, maj0, "a minor fault");
 	}
 	for (unsigned long i = n; i-- > 0;)
-		check_pages(t, (unsigned long)a, i, 1, 1);
+		u_check_pattern(t, (unsigned long)a, i, 1, 1);
 	cr_assert_gt(vmstat_value("pswpin"), in0);
 	cr_assert_geq(vmstat_value("pswpout"), out);
 	char why[256];

@@ -197,33 +197,6 @@ static struct task_struct *small_machine_with_swap(const char *profile, unsigned
 	return t;
 }
 
-/* Each page's bytes say which page it is (and which pass wrote it). */
-static void fill_page(char *buf, unsigned long i, int pass)
-{
-	for (unsigned long k = 0; k < PAGE_SIZE; k += sizeof(unsigned long))
-		*(unsigned long *)(buf + k) = i * 1000003UL + k + (unsigned long)pass;
-}
-
-static void write_pages(struct task_struct *t, unsigned long a, unsigned long n, int pass)
-{
-	static char buf[PAGE_SIZE];
-	for (unsigned long i = 0; i < n; i++) {
-		fill_page(buf, i, pass);
-		cr_assert_eq(u_write(t, a + i * PAGE_SIZE, buf, PAGE_SIZE), 0, "page %lu", i);
-	}
-}
-
-static void check_pages(struct task_struct *t, unsigned long a, unsigned long n, int pass)
-{
-	static char buf[PAGE_SIZE], want[PAGE_SIZE];
-	for (unsigned long i = 0; i < n; i++) {
-		cr_assert_eq(u_read(t, a + i * PAGE_SIZE, buf, PAGE_SIZE), 0, "page %lu", i);
-		fill_page(want, i, pass);
-		cr_assert(!memcmp(buf, want, PAGE_SIZE), "page %lu came back with other bytes (pass %d: %lx, wanted %lx)", i,
-			  pass, *(unsigned long *)buf, *(unsigned long *)want);
-	}
-}
-
 /*
  * More anonymous memory than the machine has: reclaim writes pages to
  * swap (pswpout, VmSwap, smaps Swap, SwapFree), a second pass reads them
@@ -236,7 +209,7 @@ static void swap_out_and_in(const char *profile)
 	unsigned long n = meminfo_value("MemFree:") / 4 * 3 / 2;
 	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
-	write_pages(t, (unsigned long)a, n, 1);
+	u_write_pattern(t, (unsigned long)a, 0, n, 1);
 	unsigned long out = vmstat_value("pswpout");
 	cr_assert_gt(out, n / 4, "%lu of %lu pages went to swap", out, n);
 	char path[32];
@@ -254,12 +227,12 @@ static void swap_out_and_in(const char *profile)
 	char why[256];
 	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
 	unsigned long maj0 = t->maj_flt;
-	check_pages(t, (unsigned long)a, n, 1);
+	u_check_pattern(t, (unsigned long)a, 0, n, 1);
 	cr_assert_gt(vmstat_value("pswpin"), 0);
 	cr_assert_gt(t->maj_flt, maj0, "reading swapped pages back is a major fault");
 	/* written again: the pages swap out again, with the new bytes */
-	write_pages(t, (unsigned long)a, n, 2);
-	check_pages(t, (unsigned long)a, n, 2);
+	u_write_pattern(t, (unsigned long)a, 0, n, 2);
+	u_check_pattern(t, (unsigned long)a, 0, n, 2);
 	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
 	task_exit(t);
 	cr_assert_eq(meminfo_value("SwapFree:"), meminfo_value("SwapTotal:"), "every slot is free after exit");
@@ -280,7 +253,7 @@ static void fork_shares_slots(const char *profile)
 	unsigned long n = meminfo_value("MemFree:") / 4 * 5 / 4;
 	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
-	write_pages(t, (unsigned long)a, n, 1);
+	u_write_pattern(t, (unsigned long)a, 0, n, 1);
 	unsigned long idx;
 	phys_addr_t table = user_pte_table(t->mm->pgd, (unsigned long)a, false, &idx);
 	cr_assert(is_swap_pte(pte_get(table, idx)), "the first page went to swap");
@@ -288,16 +261,16 @@ static void fork_shares_slots(const char *profile)
 	cr_assert_not_null(c);
 	cr_assert_eq(swap_count(pte_to_swp_entry(pte_get(table, idx))), 2, "parent and child hold the slot");
 	cr_assert_eq(c->mm->rss[MM_SWAPENTS], t->mm->rss[MM_SWAPENTS]);
-	check_pages(c, (unsigned long)a, 16, 1);
+	u_check_pattern(c, (unsigned long)a, 0, 16, 1);
 	static char buf[PAGE_SIZE];
 	memset(buf, 'c', sizeof(buf));
 	cr_assert_eq(u_write(c, (unsigned long)a, buf, PAGE_SIZE), 0);
-	check_pages(t, (unsigned long)a, 16, 1); /* the parent's first page is still its own */
+	u_check_pattern(t, (unsigned long)a, 0, 16, 1); /* the parent's first page is still its own */
 	char why[256];
 	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
 	cr_assert_eq(task_munmap(c, (unsigned long)a, n * PAGE_SIZE), 0);
 	task_exit(c);
-	check_pages(t, (unsigned long)a, n, 1);
+	u_check_pattern(t, (unsigned long)a, 0, n, 1);
 	task_exit(t);
 	cr_assert_eq(meminfo_value("SwapFree:"), meminfo_value("SwapTotal:"));
 	assert_machine_sane();

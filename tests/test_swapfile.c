@@ -294,32 +294,6 @@ Test(swapfile, store_refuses_while_on)
 
 /* ---- swapping into the file ------------------------------------------------------------------------ */
 
-/* Each page's bytes say which page it is (and which pass wrote it). */
-static void fill_page(char *buf, unsigned long i, int pass)
-{
-	for (unsigned long k = 0; k < PAGE_SIZE; k += sizeof(unsigned long))
-		*(unsigned long *)(buf + k) = i * 1000003UL + k + (unsigned long)pass;
-}
-
-static void write_pages(struct task_struct *t, unsigned long a, unsigned long n, int pass)
-{
-	static char buf[PAGE_SIZE];
-	for (unsigned long i = 0; i < n; i++) {
-		fill_page(buf, i, pass);
-		cr_assert_eq(u_write(t, a + i * PAGE_SIZE, buf, PAGE_SIZE), 0, "page %lu", i);
-	}
-}
-
-static void check_pages(struct task_struct *t, unsigned long a, unsigned long n, int pass)
-{
-	static char buf[PAGE_SIZE], want[PAGE_SIZE];
-	for (unsigned long i = 0; i < n; i++) {
-		cr_assert_eq(u_read(t, a + i * PAGE_SIZE, buf, PAGE_SIZE), 0, "page %lu", i);
-		fill_page(want, i, pass);
-		cr_assert(!memcmp(buf, want, PAGE_SIZE), "page %lu came back with other bytes (pass %d)", i, pass);
-	}
-}
-
 /*
  * Every page of the task now in swap: the file's own bytes at its slot
  * (slot o = the file's page o, read through the store) are the page's.
@@ -341,7 +315,7 @@ static unsigned long check_file_holds_pages(struct task_struct *t, unsigned long
 		swp_entry_t e = pte_to_swp_entry(pte);
 		cr_assert_eq(swp_type(e), 0, "the file is the only area");
 		cr_assert_eq(kmm_file_pread("/swapfile", buf, PAGE_SIZE, swp_offset(e) * PAGE_SIZE), (long)PAGE_SIZE);
-		fill_page(want, i, pass);
+		pattern_page(want, i, pass);
 		cr_assert(!memcmp(buf, want, PAGE_SIZE), "page %lu: the file's page %lu holds other bytes", i,
 			  swp_offset(e));
 		seen++;
@@ -365,28 +339,28 @@ static void hog_swaps_into_file(const char *profile)
 	unsigned long n = meminfo_value("MemFree:") / 4 * 3 / 2;
 	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
-	write_pages(t, (unsigned long)a, n, 1);
+	u_write_pattern(t, (unsigned long)a, 0, n, 1);
 	cr_assert_gt(vmstat_value("pswpout"), n / 4);
 	cr_assert_lt(meminfo_value("SwapFree:"), meminfo_value("SwapTotal:"));
 	unsigned long seen = check_file_holds_pages(t, (unsigned long)a, n, 1);
 	cr_assert_gt(seen, n / 4, "%lu of %lu pages checked in the file", seen, n);
 	char why[256];
 	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why);
-	check_pages(t, (unsigned long)a, n, 1);
+	u_check_pattern(t, (unsigned long)a, 0, n, 1);
 	cr_assert_gt(vmstat_value("pswpin"), 0);
 	/* the header page was never a slot */
 	char magic[10];
 	cr_assert_eq(kmm_file_pread("/swapfile", magic, 10, PAGE_SIZE - 10), 10);
 	cr_assert(!memcmp(magic, "SWAPSPACE2", 10));
 	/* written again, half given back: what is left fits in memory, some of it on the file */
-	write_pages(t, (unsigned long)a, n, 2);
+	u_write_pattern(t, (unsigned long)a, 0, n, 2);
 	cr_assert_eq(task_munmap(t, (unsigned long)a + n / 2 * PAGE_SIZE, (n - n / 2) * PAGE_SIZE), 0);
 	cr_assert_gt(check_file_holds_pages(t, (unsigned long)a, n / 2, 2), 0, "pages still out at swapoff");
 	cr_assert_eq(kmm_file_pwrite("/swapfile", "x", 1, PAGE_SIZE), -ETXTBSY);
 	cr_assert_eq(kmm_swapoff("/swapfile"), 0);
 	assert_no_swap("after swapoff");
 	cr_assert_eq(t->mm->rss[MM_SWAPENTS], 0, "every page back in memory");
-	check_pages(t, (unsigned long)a, n / 2, 2);
+	u_check_pattern(t, (unsigned long)a, 0, n / 2, 2);
 	assert_writable("/swapfile");
 	task_exit(t);
 	cr_assert_eq(kmm_file_unlink("/swapfile"), 0);
