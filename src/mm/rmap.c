@@ -347,16 +347,20 @@ int rmap_walk_anon_trylock(struct page *page,
 		struct anon_vma *av = (void *)((unsigned long)mapping & ~PAGE_MAPPING_ANON);
 		struct list_head *pos;
 		list_for_each(pos, &av->head) {
+			/*
+			 * The VMA's range is read under its mm's lock: its owner moves
+			 * vm_start/vm_pgoff (a merge, an expand) holding that lock, not
+			 * this one (Linux's vma_adjust takes the anon_vma lock too).
+			 */
 			struct vm_area_struct *vma = list_entry(pos, struct anon_vma_chain, same_anon_vma)->vma;
-			if (page->index < vma->vm_pgoff ||
-			    page->index - vma->vm_pgoff >= (vma->vm_end - vma->vm_start) >> PAGE_SHIFT)
-				continue;
 			bool took;
 			if (!reclaim_lock_mm(vma->vm_mm, &took)) {
 				sum = -EAGAIN;
 				break;
 			}
-			sum += fn(vma->vm_mm, vma, vma->vm_start + ((page->index - vma->vm_pgoff) << PAGE_SHIFT), arg);
+			if (page->index >= vma->vm_pgoff &&
+			    page->index - vma->vm_pgoff < (vma->vm_end - vma->vm_start) >> PAGE_SHIFT)
+				sum += fn(vma->vm_mm, vma, vma->vm_start + ((page->index - vma->vm_pgoff) << PAGE_SHIFT), arg);
 			reclaim_unlock_mm(vma->vm_mm, took);
 		}
 	}
