@@ -1016,7 +1016,8 @@ static inline void *page_mapping_raw(const struct page *p) { return __atomic_loa
 static inline bool PageAnon(const struct page *p) { return (unsigned long)page_mapping_raw(p) & 1; }
 static inline bool page_is_shmem(const struct page *p)
 {
-	return !PageAnon(p) && p->mapping && ((const struct address_space *)p->mapping)->host->shmem;
+	const struct address_space *m = page_mapping_raw(p); /* read once: reclaim may clear it meanwhile */
+	return m && !((unsigned long)m & 1) && m->host->shmem;
 }
 struct file *get_file(struct file *f);
 void fput(struct file *f);
