@@ -24,9 +24,9 @@
  *                                       (its caller is rmap.c's counter update: not yet wired)
  *   mm_page_free_batched                free_unref_page_list(), which kmm does not have yet
  *
- *   mm_vmscan_wakeup_kswapd             page_alloc.c's wakeup_kswapd(), as the node's kswapd is woken
- *   mm_vmscan_kswapd_wake, _sleep       kswapd(): before balance_pgdat(), and as it goes to sleep
- *                                       (until kswapd is a thread, the wakeup_kswapd() stub's at once)
+ *   mm_vmscan_wakeup_kswapd             vmscan.c's wakeup_kswapd(), when the node's kswapd is woken
+ *   mm_vmscan_kswapd_wake, _sleep       vmscan.c's kswapd: before a balance_pgdat run, and when it
+ *                                       goes to sleep after its nap
  *   mm_vmscan_direct_reclaim_begin/end  vmscan.c's try_to_free_pages(), around do_try_to_free_pages()
  *   mm_vmscan_lru_isolate               the end of isolate_lru_pages() (6.1's isolate_lru_folios)
  *   mm_vmscan_lru_shrink_inactive       the end of shrink_inactive_list(), when it took pages
