@@ -419,6 +419,7 @@ struct kmm_machine {
 	int kswapd_wakes;                 /* some kswapd may be awake: scheduling points look (atomic) */
 	const struct sim_vectors *vectors; /* the kernel's handlers of the machine's events (sim/clock.c) */
 	int flusher_kick;                 /* reclaim woke the flusher (atomic; filemap.c) */
+	u64 flusher_busy_until;           /* ... whose last chunk is on the disk until then */
 	u64 next_writeback_ns;            /* when the flusher's periodic work runs next */
 	int dirty_writeback_centisecs;    /* vm.dirty_writeback_centisecs: the flusher's period (0: off) */
 	int dirty_expire_centisecs;       /* vm.dirty_expire_centisecs: dirty data older than this is written */
@@ -811,6 +812,7 @@ bool filemap_reclaim_lock(void);
 void filemap_reclaim_unlock(bool took);
 struct inode *page_cache_inode(const struct page *page);
 void __set_page_dirty_locked(struct page *page);
+bool filemap_writepage(struct page *page);    /* kswapd's pageout of a dirty file page: true if written */
 bool __remove_mapping(struct page *page);
 
 /* mm/shrinker.c: the shrinkers of slab caches (kmm/shrinker.h), and list_lru (mm/list_lru.c) */

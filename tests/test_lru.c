@@ -314,3 +314,65 @@ static void dirty_cache_written_then_taken(const char *profile)
 	assert_machine_sane();
 }
 TEST_ON_EVERY_PROFILE(lru, dirty_cache_written_then_taken, dirty_cache_written_then_taken)
+
+/* The mm_vmscan_write_folio lines of the trace buffer with flags (file: RECLAIM_WB_FILE, else _ANON). */
+static unsigned long trace_writes(bool file)
+{
+	char *t = kmm_proc_read("sys/kernel/tracing/trace");
+	cr_assert_not_null(t);
+	unsigned long n = 0;
+	for (char *l = strtok(t, "\n"); l; l = strtok(NULL, "\n"))
+		if (strstr(l, " mm_vmscan_write_folio: ") && strstr(l, file ? "flags=RECLAIM_WB_FILE|" : "flags=RECLAIM_WB_ANON|"))
+			n++;
+	free(t);
+	return n;
+}
+
+/*
+ * kswapd writes dirty file pages itself once a whole round of the file
+ * pages it took was dirty and unqueued (PGDAT_DIRTY) and it meets a page
+ * dirty again (PG_reclaim).  A task's stores through a shared mapping
+ * dirty a file whose blocks are on the disk (it was written once), so
+ * ext4's writepage writes each page at once and kswapd frees it there and
+ * then; the file reads back what the task stored.  Without swap, the
+ * anonymous hog leaves reclaim nothing else.
+ */
+static void kswapd_writes_dirty_file_pages(const char *profile)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = (strcmp(profile, "x86_64") ? 64ULL : 128ULL) << 20;
+	boot_or_fail(&p);
+	unsigned long pages = (meminfo_value("MemFree:") / 4) / 2;
+	make_numbered_file("/data/w", pages);
+	char *buf = malloc(PAGE_SIZE);
+	struct task_struct *writer = task_create("writer", 1000);
+	int fd = task_open(writer, "/data/w", O_RDWR);
+	cr_assert_geq(fd, 0);
+	long w = task_mmap(writer, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	cr_assert_gt(w, 0);
+	for (unsigned long i = 0; i < pages; i++) {
+		memset(buf, (int)((i + 1) & 0xff), PAGE_SIZE);
+		cr_assert_eq(task_write(writer, (unsigned long)w + i * PAGE_SIZE, buf, PAGE_SIZE), 0);
+	}
+	cr_assert_eq(meminfo_value("Dirty:"), pages * 4, "the stores dirtied every page");
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", "vmscan:mm_vmscan_write_folio"), 0);
+	struct task_struct *hog = task_create("hog", 1000);
+	unsigned long anon = (meminfo_value("MemFree:") / 4 + pages / 2) * PAGE_SIZE;
+	long a = task_mmap(hog, 0, anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	cr_assert_eq(mm_access(hog, (unsigned long)a, anon, true), 0);
+	cr_assert_gt(trace_writes(true), 0, "kswapd wrote file pages");
+	cr_assert_eq(trace_writes(false), 0, "no swap: no anonymous page written");
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", ""), 0);
+	task_exit(hog);
+	task_exit(writer);
+	for (unsigned long i = 0; i < pages; i++) {
+		cr_assert_eq(kmm_file_pread("/data/w", buf, PAGE_SIZE, i * PAGE_SIZE), PAGE_SIZE);
+		cr_assert(buf[0] == (char)((i + 1) & 0xff) && buf[PAGE_SIZE - 1] == (char)((i + 1) & 0xff), "page %lu", i);
+	}
+	free(buf);
+	cr_assert_eq(kmm_file_unlink("/data/w"), 0);
+	assert_machine_sane();
+}
+TEST_ON_EVERY_PROFILE(lru, kswapd_writes_dirty_file_pages, kswapd_writes_dirty_file_pages)

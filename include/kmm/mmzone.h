@@ -233,6 +233,9 @@ enum {
 	MAX_ZONELISTS
 };
 
+/* pg_data_t's flags: kswapd met nothing but dirty file pages, so it may write them itself (mm/vmscan.c) */
+#define PGDAT_DIRTY (1UL << 0)
+
 typedef struct pglist_data {
 	struct zone node_zones[MAX_ZONE_TYPES];   /* indexed by zone type */
 	struct zonelist node_zonelists[MAX_ZONELISTS];
@@ -261,6 +264,7 @@ typedef struct pglist_data {
 	int kswapd_order;
 	int kswapd_highest_zoneidx;               /* MAX_ZONE_TYPES: nothing asked */
 	int kswapd_failures;                      /* balance_pgdat runs in a row that freed nothing */
+	unsigned long flags;                      /* PGDAT_DIRTY (atomic) */
 	struct kswapd *kswapd;                    /* the daemon's state (NULL before it starts) */
 } pg_data_t;
 

@@ -1696,22 +1696,25 @@ static void __writeback_iput(struct inode *inode)
 }
 
 /*
- * One file's dirty pages to the disk, the caller's reference on it put
- * after.  An active swap file's disk is the swap area's: a page dirtied
+ * One file's dirty pages to the disk, at most budget of them (how many
+ * were written is returned), the caller's reference on it put after.  An active swap file's disk is the swap area's: a page dirtied
  * through a mapping (6.1 refuses that store with SIGBUS in do_page_mkwrite,
  * which kmm's fault path does not do yet) is not written over the slots.
  */
-static void writeback_inode(struct inode *inode)
+static unsigned long writeback_inode(struct inode *inode, unsigned long budget)
 {
-	for_each_vma_of_inode(inode, mkclean_vma, NULL);
+	unsigned long written = 0;
+	if (budget)
+		for_each_vma_of_inode(inode, mkclean_vma, NULL);
 	pthread_mutex_lock(&filemap_lock);
 	struct address_space *m = &inode->i_mapping;
 	if (inode->disk_size < inode->i_size && !inode->swapfile)
 		disk_resize(inode, inode->i_size);
-	for (unsigned long k = 0; k < m->nr_slots; k++) {
+	for (unsigned long k = 0; k < m->nr_slots && written < budget; k++) {
 		struct page *page = m->pages[k];
 		if (!page || !PAGE_FLAG(page, PG_dirty) || (k << PAGE_SHIFT) >= inode->disk_size)
 			continue;
+		written++;
 		unsigned long off = k << PAGE_SHIFT;
 		if (!inode->swapfile) {
 			memcpy(inode->disk + off, ram_host(page_to_phys(page)), min(PAGE_SIZE, inode->disk_size - off));
@@ -1724,6 +1727,7 @@ static void writeback_inode(struct inode *inode)
 	}
 	__writeback_iput(inode);
 	pthread_mutex_unlock(&filemap_lock);
+	return written;
 }
 
 /* vfs_fsync of an open file: its dirty pages to the disk now */
@@ -1733,7 +1737,7 @@ void filemap_fsync(struct file *f)
 	struct inode *inode = f->f_inode;
 	inode->i_count++; /* writeback_inode puts it */
 	pthread_mutex_unlock(&filemap_lock);
-	writeback_inode(inode);
+	writeback_inode(inode, ~0UL);
 }
 
 /* swapon's first look at the file: its name still there, and not swap already */
@@ -1797,8 +1801,9 @@ void filemap_swap_deactivate(struct file *f)
  * under the tasks' locks) so the next store dirties the page again, then
  * the bytes go to the disk and the pages are clean.
  */
-static void writeback_inodes(u64 older_than)
+static unsigned long writeback_inodes(u64 older_than, unsigned long budget)
 {
+	unsigned long written = 0;
 	pthread_mutex_lock(&filemap_lock);
 	int n = 0;
 	struct inode **snap = malloc((size_t)(nr_store ? nr_store : 1) * sizeof(*snap));
@@ -1809,16 +1814,17 @@ static void writeback_inodes(u64 older_than)
 		}
 	pthread_mutex_unlock(&filemap_lock);
 	if (!snap)
-		return;
+		return 0;
 	for (int i = 0; i < n; i++)
-		writeback_inode(snap[i]);
+		written += writeback_inode(snap[i], budget - written); /* with nothing left to write, it only puts its reference */
 	free(snap);
+	return written;
 }
 
 void kmm_sync(void)
 {
 	if (M)
-		writeback_inodes(~0ULL);
+		writeback_inodes(~0ULL, ~0UL);
 }
 
 /*
@@ -1831,10 +1837,19 @@ static void wb_kupdate(void)
 {
 	u64 expire = (u64)M->dirty_expire_centisecs * 10000000ULL;
 	if (kmm_clock_ns() >= expire)
-		writeback_inodes(kmm_clock_ns() - expire);
+		writeback_inodes(kmm_clock_ns() - expire, ~0UL);
 }
 
-/* wakeup_flusher_threads(WB_REASON_VMSCAN): reclaim met only dirty pages; the flusher writes all of them, soon */
+/*
+ * wakeup_flusher_threads(WB_REASON_VMSCAN): reclaim met only dirty pages;
+ * the flusher writes all of them, from now on, in wb_writeback's chunks
+ * of MAX_WRITEBACK_PAGES: each chunk keeps the disk busy for its pages'
+ * transfer time before the next one starts, so reclaim goes on meanwhile
+ * (and kswapd may meet the pages still dirty a second time).
+ */
+#define MAX_WRITEBACK_PAGES 1024
+#define FILE_WRITE_PAGE_NS SWAP_READ_PAGE_NS /* the same disk: 4 KiB each way in the same time */
+
 void wakeup_flusher_threads(void)
 {
 	__atomic_store_n(&M->flusher_kick, 1, __ATOMIC_RELAXED);
@@ -1843,14 +1858,19 @@ void wakeup_flusher_threads(void)
 u64 wb_next_timer(void)
 {
 	if (__atomic_load_n(&M->flusher_kick, __ATOMIC_RELAXED))
-		return 0; /* now */
+		return __atomic_load_n(&M->flusher_busy_until, __ATOMIC_RELAXED); /* 0 or the past: now */
 	return M->dirty_writeback_centisecs > 0 ? __atomic_load_n(&M->next_writeback_ns, __ATOMIC_RELAXED) : ~0ULL;
 }
 
 void wb_timer(u64 now)
 {
-	if (__atomic_exchange_n(&M->flusher_kick, 0, __ATOMIC_RELAXED))
-		writeback_inodes(~0ULL);
+	if (__atomic_load_n(&M->flusher_kick, __ATOMIC_RELAXED) &&
+	    __atomic_load_n(&M->flusher_busy_until, __ATOMIC_RELAXED) <= now) {
+		unsigned long written = writeback_inodes(~0ULL, MAX_WRITEBACK_PAGES);
+		__atomic_store_n(&M->flusher_busy_until, now + written * FILE_WRITE_PAGE_NS, __ATOMIC_RELAXED);
+		if (written < MAX_WRITEBACK_PAGES)
+			__atomic_store_n(&M->flusher_kick, 0, __ATOMIC_RELAXED); /* nothing dirty is left */
+	}
 	while (M->dirty_writeback_centisecs > 0 && M->next_writeback_ns <= now) {
 		wb_kupdate();
 		__atomic_store_n(&M->next_writeback_ns,
@@ -2190,6 +2210,28 @@ struct inode *page_shmem_inode(const struct page *page)
 	if (!m || ((unsigned long)m & 1) || !m->host->shmem || page->index >= m->nr_slots || m->pages[page->index] != page)
 		return NULL;
 	return m->host;
+}
+
+/*
+ * ext4_writepage for kswapd's pageout (filemap_lock held; the page locked,
+ * isolated, mapped by no PTE, dirty): a page whose block the disk has
+ * (blocks[]) is written and clean - the store writes at once, so it is
+ * never under writeback after; one whose block is still delayed is left
+ * dirty (redirty_page_for_writepage: ext4 allocates no block from
+ * reclaim; the flusher will).  true if it was written.
+ */
+bool filemap_writepage(struct page *page)
+{
+	struct inode *inode = page_cache_inode(page);
+	if (!inode || inode->swapfile)
+		return false;
+	unsigned long k = page->index, off = k << PAGE_SHIFT;
+	if (off >= inode->disk_size || !inode->blocks[k])
+		return false;
+	memcpy(inode->disk + off, ram_host(page_to_phys(page)), min(PAGE_SIZE, inode->disk_size - off));
+	count_vm_events(PGPGOUT, PAGE_SIZE >> 10);
+	__page_clear_dirty(page);
+	return true;
 }
 
 /* A PTE's dirty bit found by reclaim's unmapping (filemap_lock held). */

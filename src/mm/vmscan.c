@@ -31,10 +31,15 @@
  *   entry left at its index), then as an anonymous page from
  *   swap_writepage on;   file mapped -> try_to_unmap, kept active if
  *   some mapping cannot be reached;   dirty file -> PG_reclaim, activate
- *   (reclaim never writes file pages; when every page a batch took was
- *   dirty and not being written, it wakes the flusher, whose writeback
- *   rotates the PG_reclaim pages to the inactive tail);   clean file ->
- *   __remove_mapping: out of the page cache, freed.
+ *   (when every page a batch took was dirty and not being written, it
+ *   wakes the flusher, whose writeback rotates the PG_reclaim pages to the
+ *   inactive tail) - except that kswapd, on a node flagged PGDAT_DIRTY (a
+ *   whole round of its file pages was dirty and unqueued), writes a page
+ *   it meets dirty a second time (PG_reclaim) itself: pageout, ext4's
+ *   writepage (filemap_writepage: a page whose block is still delayed is
+ *   only redirtied, as ext4 refuses to allocate blocks from reclaim);
+ *   nr_vmscan_write counts both;   clean file -> __remove_mapping: out of
+ *   the page cache, freed.
  * page_referenced and try_to_unmap walk the page's mappings (the rmap:
  * every task's VMAs of the file, or the anon_vma's chain) and use an mm's
  * page tables when this thread holds its mmap_lock (reclaim inside a
@@ -74,9 +79,8 @@
  *
  * The slab shrinkers are in mm/shrinker.c, called from shrink_node.
  * Workingset shadow entries: mm/workingset.c (left by __remove_mapping and
- * by the swap cache).  Not yet: kswapd's own pageout of dirty file pages
- * (PGDAT_DIRTY), 6.1's scan_adjusted proportioning once enough is
- * reclaimed (shrink_lruvec stops instead).
+ * by the swap cache).  Not yet: 6.1's scan_adjusted proportioning once
+ * enough is reclaimed (shrink_lruvec stops instead).
  *
  * Locking: lru_lock for the lists (isolate, putback), then the page
  * cache's lock around the decisions of shrink_page_list (filemap_reclaim_
@@ -106,7 +110,8 @@ struct scan_control {
 	bool cache_trim_mode;
 	bool file_is_tiny;
 	bool may_writepage;
-	unsigned long nr_unqueued_dirty; /* dirty file pages met, not under writeback */
+	unsigned long nr_unqueued_dirty; /* this shrink_node's: dirty file pages met, not under writeback */
+	unsigned long nr_file_taken;     /* ... and the file pages it isolated */
 	unsigned long nr_scanned;
 	unsigned long nr_reclaimed;
 };
@@ -433,6 +438,9 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			goto activate_locked; /* mlocked since it was isolated: putback culls it */
 		if (page_mapcount(page) && !sc->may_unmap)
 			goto keep_locked;
+		/* folio_check_dirty_writeback: the flushers' backlog (anonymous pages are not theirs) */
+		if (page_file_lru(page) && page_flag(page, PG_dirty) && !page_flag(page, PG_writeback))
+			sc->nr_unqueued_dirty++;
 		if (page_flag(page, PG_writeback)) {
 			/* its write is still on the disk: out of the way, and to the tail when it is done */
 			page_set_flag(page, PG_reclaim);
@@ -508,15 +516,28 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			if (page_mapcount(page))
 				goto activate_locked;
 		}
-		/*
-		 * dirty: reclaim does not write file pages (6.1's kswapd would, and
-		 * only pages it meets dirty again); marked to be reclaimed as soon as
-		 * the flusher has written it (rotated to the inactive tail then)
-		 */
 		if (page_flag(page, PG_dirty)) {
-			page_set_flag(page, PG_reclaim);
-			sc->nr_unqueued_dirty++;
-			goto activate_locked;
+			/*
+			 * Marked to be reclaimed as soon as the flusher has written it
+			 * (rotated to the inactive tail then) - unless kswapd meets it
+			 * dirty again on a node whose file pages are all dirty: then it
+			 * writes the page itself.
+			 */
+			if (!sc->kswapd || !page_flag(page, PG_reclaim) ||
+			    !(__atomic_load_n(&NODE_DATA(page_to_nid(page))->flags, __ATOMIC_RELAXED) & PGDAT_DIRTY)) {
+				page_set_flag(page, PG_reclaim);
+				goto activate_locked;
+			}
+			if (ref == PAGEREF_RECLAIM_CLEAN || !(sc->gfp_mask & __GFP_FS) || !sc->may_writepage)
+				goto keep_locked;
+			/* pageout: PG_reclaim for the write's end; a write done at once (no PG_writeback) clears it */
+			bool written = filemap_writepage(page);
+			page_clear_flag(page, PG_reclaim);
+			trace_mm_vmscan_write_folio(page, true);
+			sim_charge(COST_PAGEOUT, 1);
+			(*nr_pageout)++;
+			if (!written)
+				goto keep_locked; /* redirtied: back on the inactive list */
 		}
 		if (!__remove_mapping(page))
 			goto keep_locked;
@@ -566,6 +587,8 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 	if (!nr_taken)
 		return 0;
 	unsigned long unqueued = sc->nr_unqueued_dirty;
+	if (file)
+		sc->nr_file_taken += nr_taken;
 	unsigned long nr_reclaimed = shrink_page_list(&page_list, sc, &nr_activate, &nr_pageout);
 	/* every page taken was dirty and not being written: the flushers are behind, nudge them */
 	if (sc->nr_unqueued_dirty - unqueued == nr_taken)
@@ -754,6 +777,7 @@ static void shrink_lruvec(pg_data_t *pgdat, struct scan_control *sc)
 /* shrink_node: which active lists may be aged, then the lists */
 static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 {
+	sc->nr_unqueued_dirty = sc->nr_file_taken = 0; /* memset(&sc->nr, 0, ...) */
 	sc->may_deactivate = 0;
 	if (inactive_is_low(pgdat, LRU_INACTIVE_ANON))
 		sc->may_deactivate |= DEACTIVATE_ANON;
@@ -780,6 +804,9 @@ static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 	shrink_slab(sc->gfp_mask, pgdat->node_id, sc->priority);
 	set_task_reclaim_state(outer);
 	sc->nr_reclaimed += reclaim_state.reclaimed_slab;
+	/* kswapd may write file pages once a whole round of them was dirty and unqueued (none taken counts too, as 6.1's) */
+	if (sc->kswapd && sc->nr_unqueued_dirty == sc->nr_file_taken)
+		__atomic_fetch_or(&pgdat->flags, PGDAT_DIRTY, __ATOMIC_RELAXED);
 	/* kswapd's failures end with any reclaim from the node, direct reclaim's too */
 	if (sc->nr_reclaimed > nr_reclaimed)
 		__atomic_store_n(&pgdat->kswapd_failures, 0, __ATOMIC_RELAXED);
@@ -955,7 +982,10 @@ static bool prepare_kswapd_sleep(pg_data_t *pgdat, int order, int highest_zoneid
 {
 	if (__atomic_load_n(&pgdat->kswapd_failures, __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES)
 		return true;
-	return pgdat_balanced(pgdat, order, highest_zoneidx);
+	if (!pgdat_balanced(pgdat, order, highest_zoneidx))
+		return false;
+	__atomic_fetch_and(&pgdat->flags, ~PGDAT_DIRTY, __ATOMIC_RELAXED); /* clear_pgdat_congested */
+	return true;
 }
 
 /* kswapd_highest_zoneidx: what was asked, or prev if nothing was */
