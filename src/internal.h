@@ -143,6 +143,8 @@ struct kmm_profile {
 	int section_size_bits;      /* SPARSEMEM section size (27 = 128 MiB) */
 	bool deferred_struct_page_init; /* CONFIG_DEFERRED_STRUCT_PAGE_INIT */
 	bool thp;                   /* CONFIG_TRANSPARENT_HUGEPAGE: khugepaged raises min_free_kbytes */
+	bool thp_pud;               /* CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD (thp_split_pud) */
+	bool numa;                  /* CONFIG_NUMA and CONFIG_NUMA_BALANCING (numa_* counters) */
 	int nr_cpus_config;         /* CONFIG_NR_CPUS */
 	int last_pkmap;             /* LAST_PKMAP (32-bit only) */
 	unsigned pcpu_static, pcpu_reserved; /* first-chunk static and reserved bytes per CPU */
@@ -1047,6 +1049,9 @@ void set_page_dirty(struct page *page);
 /* a node counter of pg_data_t (nr_file_pages ...) for the node of page */
 #define mod_node_page_state(page, field, delta) \
 	((void)__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->field, (long)(delta), __ATOMIC_RELAXED))
+/* the same for a node's counter named by its lruvec (nr_isolated[file] ...) */
+#define mod_lruvec_state(lruvec, field, delta) \
+	((void)__atomic_add_fetch(&container_of(lruvec, pg_data_t, __lruvec)->field, (long)(delta), __ATOMIC_RELAXED))
 /*
  * global_node_page_state() takes Linux's item (NR_FILE_PAGES) or, inside
  * kmm, the pg_data_t field's name (nr_file_pages): both name the same

@@ -60,7 +60,7 @@ static const struct kmm_profile profiles[] = {
 			     ZMASK(ZONE_DEVICE),
 		.flatmem = false, .section_size_bits = 27,
 		.deferred_struct_page_init = true,
-		.thp = true, .nr_cpus_config = 8192, .last_pkmap = 0,
+		.thp = true, .thp_pud = true, .numa = true, .nr_cpus_config = 8192, .last_pkmap = 0,
 		.pcpu_static = 217088, .pcpu_reserved = 8192, .pcpu_atom = 2UL << 20,
 		.init_on_alloc_default = true, .init_on_free_default = false,
 		.phys_start = 0x1000000,
