@@ -224,6 +224,7 @@ static unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *
 		nr_taken++;
 	}
 	list_splice(&skipped, src); /* the skipped pages go to the head of the list */
+	mod_lruvec_state(lruvec, nr_isolated[is_file_lru(lru)], nr_taken); /* the caller subtracts them after putback */
 	*nr_scanned = total_scan;
 	trace_mm_vmscan_lru_isolate(sc->reclaim_idx, (int)sc->order, nr_to_scan, total_scan, total_scan - scan, nr_taken,
 				    sc->may_unmap ? 0 : ISOLATE_UNMAPPED, lru);
@@ -489,6 +490,7 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 				trace_mm_vmscan_write_folio(page, false);
 				sim_charge(COST_PAGEOUT, 1);
 				(*nr_pageout)++;
+				mod_node_page_state(page, nr_vmscan_write, 1);
 				if (page_flag(page, PG_writeback))
 					goto keep_locked;
 				page_clear_flag(page, PG_reclaim); /* written at once */
@@ -573,6 +575,7 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 	sc->nr_scanned += nr_scanned;
 	lru_note_cost(lruvec, file, nr_pageout);
 	putback_pages(lruvec, &page_list);
+	mod_lruvec_state(lruvec, nr_isolated[file], -(long)nr_taken);
 	count_vm_events(PGACTIVATE, nr_activate);
 	count_vm_events(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
 	count_vm_events(file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
@@ -623,6 +626,7 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 	filemap_reclaim_unlock(took);
 	putback_pages(lruvec, &active);
 	putback_pages(lruvec, &inactive);
+	mod_lruvec_state(lruvec, nr_isolated[is_file_lru(lru)], -(long)nr_taken);
 	count_vm_events(PGDEACTIVATE, nr_deactivate);
 	trace_mm_vmscan_lru_shrink_active(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_taken,
 					  nr_taken - nr_deactivate, nr_deactivate, nr_taken - nr_deactivate, sc->priority,
