@@ -7,15 +7,18 @@
  * proc/base.c; the binary views - kpageflags, kpagecount, PID/pagemap -
  * are read as pread(2) reads them, with kmm_proc_pread()), and
  * kmm_proc_dump() writes them all as a tree that can stand in for /proc.
- * A view prints only what kmm models: a field
- * Linux has but kmm does not model yet is left out, never made up (e.g. the
- * LRU items of zoneinfo's per-node block and of vmstat until reclaim
- * exists).
+ * A view's lines are the ones 6.1 prints under the profile's config; a
+ * value kmm has no model for is never made up.  A counter of something kmm
+ * never does (THPs, pins, balloons, KSM, zswap, compaction so far) reads
+ * 0, as on a machine that never did it; a text field with no model is
+ * left out.
  *
  * The views, and what they read:
  *   buddyinfo, zoneinfo       free_area[o].nr_free, vm_stat[], watermarks
  *   pagetypeinfo              the free lists per migratetype, get_pageblock_migratetype()
- *   vmstat                    Σ zones vm_stat[] (KMM_ZONE_STATS), then the
+ *   vmstat                    Σ zones vm_stat[] (KMM_ZONE_STATS), Σ zones
+ *                             vm_numa_event[] (x86_64), the node counters
+ *                             (node_stat_item), the dirty limits, then the
  *                             events (KMM_VM_EVENTS, summed over CPUs)
  *   sys/kernel/debug/extfrag/ unusable_index and extfrag_index, computed from
  *                             nr_free per order (fill_contig_page_info)
@@ -29,8 +32,10 @@
  * Linux prints the items its configuration has, so do these views: the
  * migratetypes of Debian's kernels (no CONFIG_CMA, so no "CMA" row or
  * column), the per-zone events of the zone types the profile compiles in
- * (pgalloc_high on i386, pgalloc_dma32 on x86_64), and no event Linux has
- * no line for.
+ * (pgalloc_high on i386, pgalloc_dma32 on x86_64), the NUMA items where
+ * the profile has CONFIG_NUMA (x86_64, even with one node), and no item
+ * Linux has no line for: /proc/vmstat's names and their order are 6.1's,
+ * exactly, as are zoneinfo's.
  *
  * The sysctls recompute what depends on them the way their Linux handlers
  * do: min_free_kbytes and watermark_scale_factor -> setup_per_zone_wmarks(),
