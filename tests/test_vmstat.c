@@ -70,6 +70,8 @@ static void assert_same_names(const char *got, const char *want, const char *wha
 	cr_assert(!*g && !*w, "%s: kmm has %s after item %d", what, *g ? "more items" : "fewer items", line - 1);
 }
 
+static long vmstat_in(const char *text, const char *name);
+
 /* ---- the names, as each real kernel printed them ---------------------------------------------- */
 
 static void vmstat_names_like(const char *machine)
@@ -112,6 +114,47 @@ Test(vmstat, names_x86_64_512M_pressure)
 	cr_assert_eq(kmm_swapoff("/dev/vda"), 0);
 	assert_machine_sane();
 }
+
+/* The boots the boot population was taken from (tests/data/boottrace/PROFILE), booted from their dmesg. */
+static char *boottrace_file(const char *profile, const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/boottrace/%s/%s", data_dir(), profile, name);
+	char *s = slurp(path);
+	cr_assert_not_null(s, "%s is missing", path);
+	return s;
+}
+
+static void vmstat_names_like_boottrace(const char *profile)
+{
+	char *dmesg = boottrace_file(profile, "dmesg.txt");
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.dmesg_text = dmesg;
+	p.cmdline = "boot_population=on";
+	boot_or_fail(&p);
+	free(dmesg);
+	char *ref = boottrace_file(profile, "vmstat.txt"), *got = view("vmstat");
+	char *rn = names_of(ref, 0, false), *gn = names_of(got, 0, false);
+	assert_same_names(gn, rn, profile);
+	long want = vmstat_in(ref, "nr_dirty_threshold"), have = vmstat_in(got, "nr_dirty_threshold");
+	cr_expect(labs(have - want) <= want / 100, "%s: nr_dirty_threshold %ld, Linux %ld", profile, have, want);
+	free(rn);
+	free(gn);
+	free(ref);
+	free(got);
+	ref = boottrace_file(profile, "zoneinfo.txt");
+	got = view("zoneinfo");
+	rn = names_of(ref, 0, true);
+	gn = names_of(got, 0, true);
+	assert_same_names(gn, rn, profile);
+	free(rn);
+	free(gn);
+	free(ref);
+	free(got);
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why); /* (the boot population keeps vmalloc areas) */
+}
+TEST_ON_EVERY_PROFILE(vmstat, names_like_boottrace, vmstat_names_like_boottrace)
 
 /* zoneinfo: the per-node block and each zone's counters, item by item, zone by zone. */
 static void zoneinfo_names_like(const char *machine)
