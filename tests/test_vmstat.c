@@ -288,6 +288,50 @@ static void reclaim_counts(const char *profile)
 TEST_ON_EVERY_PROFILE(vmstat, reclaim_counts, reclaim_counts)
 
 /*
+ * Reclaim for a lowmem allocation on an i386 machine whose LRU lists are
+ * full of highmem pages: the pages of zones above the allocation's are
+ * passed over and counted per zone (pgskip_high), none of a lower zone.
+ */
+Test(vmstat, reclaim_skips_higher_zones)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "i386";
+	p.mem_bytes = 256ULL << 20;
+	p.cmdline = "mem=160M highmem=64M";
+	boot_or_fail(&p);
+	cr_assert_eq(kmm_swapon("/dev/vda", 256UL << 20, 0), 0);
+	struct task_struct *t = task_create("hog", 1000);
+	cr_assert_not_null(t);
+	unsigned long n = meminfo_value("MemFree:") / 4 * 5 / 4;
+	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	u_write_pattern(t, (unsigned long)a, 0, n, 1);
+	unsigned long skip0 = vmstat_value("pgskip_high");
+	/* kernel pages, lowmem only, until reclaim has had to run for them */
+	struct list_head held = LIST_HEAD_INIT(held);
+	unsigned long stalls0 = vmstat_value("allocstall_normal"), got = 0;
+	while (vmstat_value("allocstall_normal") == stalls0 && got < (64UL << 20) / PAGE_SIZE) {
+		struct page *pg = alloc_pages(GFP_KERNEL, 0);
+		cr_assert_not_null(pg);
+		list_add(&pg->lru, &held);
+		got++;
+	}
+	cr_assert_gt(vmstat_value("allocstall_normal"), stalls0, "no direct reclaim after %lu pages", got);
+	cr_assert_gt(vmstat_value("pgskip_high"), skip0, "reclaim for Normal passed over no HighMem page");
+	cr_assert_eq(vmstat_value("pgskip_dma"), 0);
+	cr_assert_eq(vmstat_value("pgskip_normal"), 0);
+	cr_assert_eq(node_sum(NR_ISOLATED_ANON) + node_sum(NR_ISOLATED_FILE), 0);
+	while (!list_empty(&held)) {
+		struct page *pg = list_entry(held.next, struct page, lru);
+		list_del(&pg->lru);
+		__free_pages(pg, 0);
+	}
+	task_exit(t);
+	cr_assert_eq(kmm_swapoff("/dev/vda"), 0);
+	assert_machine_sane();
+}
+
+/*
  * A file written through a shared mapping: nr_dirtied counts each page
  * that becomes dirty (once until it is clean again), sync's writeback
  * counts each page in nr_written; the write fault after writeback reuses

@@ -62,6 +62,8 @@
  * Counters: allocstall_* (page_alloc.c), pgscan_kswapd/direct,
  * pgsteal_kswapd/direct, pgscan_anon/file, pgsteal_anon/file, pgrefill,
  * pgactivate, pgdeactivate, pageoutrun, kswapd_{low,high}_wmark_hit_quickly,
+ * pgskip_<zone>, nr_isolated_anon/file (from isolation to putback),
+ * nr_vmscan_write (pageout),
  * pswpout and pgrotated (page_io.c, swap.c).  kswapd: at the end of this
  * file.  Every step of the work is charged to the simulated clock
  * (sim_charge), which is what kswapd's share of the CPU follows.
@@ -210,6 +212,7 @@ static unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *
 		total_scan++;
 		sim_charge(COST_LRU_SCAN, 1);
 		if ((int)page_zonenum(page) > sc->reclaim_idx) {
+			count_vm_event((enum vm_event_item)(PGSCAN_SKIP_DMA + page_zonenum(page))); /* pgskip_<zone> */
 			list_move(&page->lru, &skipped);
 			continue;
 		}
