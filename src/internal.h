@@ -637,6 +637,14 @@ static inline void count_vm_events(enum vm_event_item item, unsigned long n)
 }
 #define count_vm_event(item) count_vm_events(item, 1)
 unsigned long sum_vm_event(enum vm_event_item item);
+/*
+ * zone_statistics (mm/vmstat.c): one allocation from z that asked first for
+ * preferred's node - numa_hit or numa_miss (and numa_foreign on preferred),
+ * numa_local or numa_other as z is on this CPU's node.  Only where the
+ * profile has CONFIG_NUMA.
+ */
+void __zone_statistics(struct zone *preferred, struct zone *z);
+#define zone_statistics(preferred, z) ((void)(M->prof->numa ? __zone_statistics(preferred, z) : (void)0))
 void kmm_on_each_cpu(void (*fn)(int cpu, void *arg), void (*ask)(int cpu, void *arg), void *arg);
 
 /*

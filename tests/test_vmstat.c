@@ -380,6 +380,59 @@ static void dirty_written_reuse(const char *profile)
 }
 TEST_ON_EVERY_PROFILE(vmstat, dirty_written_reuse, dirty_written_reuse)
 
+/* A node's sum of one NUMA event over its zones. */
+static unsigned long node_numa(int nid, enum numa_stat_item item)
+{
+	unsigned long x = 0;
+	for (int z = 0; z < MAX_ZONE_TYPES; z++)
+		if (NODE_DATA(nid)->node_zones[z].in_profile)
+			x += zone_numa_event_state(&NODE_DATA(nid)->node_zones[z], item);
+	return x;
+}
+
+/*
+ * Two nodes: allocations that ask for node 1 are numa_hit there while it
+ * has pages, then fall back to node 0 - numa_miss on node 0, numa_foreign
+ * on node 1 - and every allocation is numa_local or numa_other as well.
+ */
+Test(vmstat, numa_hit_miss_foreign)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "x86_64";
+	p.mem_bytes = 384ULL << 20;
+	p.nr_numa_ranges = 2;
+	p.numa_ranges[0] = (struct kmm_numa_range){ 0, 0, 256ULL << 20 };
+	p.numa_ranges[1] = (struct kmm_numa_range){ 1, 256ULL << 20, 384ULL << 20 };
+	boot_or_fail(&p);
+	cr_assert_eq(M->nr_nodes, 2);
+	unsigned long hit1 = node_numa(1, NUMA_HIT), miss0 = node_numa(0, NUMA_MISS), foreign1 = node_numa(1, NUMA_FOREIGN);
+	struct list_head held = LIST_HEAD_INIT(held);
+	unsigned long on1 = 0, on0 = 0;
+	while (!on0 && on1 < 1000) {
+		struct page *pg = alloc_pages_node(1, GFP_KERNEL | __GFP_NOWARN, 9);
+		cr_assert_not_null(pg);
+		list_add(&pg->lru, &held);
+		if (page_to_nid(pg) == 1)
+			on1++;
+		else
+			on0++;
+	}
+	cr_assert_eq(on0, 1, "node 1 never ran short (%lu blocks there)", on1);
+	cr_assert_eq(node_numa(1, NUMA_HIT) - hit1, on1);
+	cr_assert_eq(node_numa(0, NUMA_MISS) - miss0, 1);
+	cr_assert_eq(node_numa(1, NUMA_FOREIGN) - foreign1, 1);
+	cr_assert_eq(global_numa_event_state(NUMA_HIT) + global_numa_event_state(NUMA_MISS),
+		     global_numa_event_state(NUMA_LOCAL) + global_numa_event_state(NUMA_OTHER));
+	cr_assert_eq(vmstat_value("numa_hit"), global_numa_event_state(NUMA_HIT));
+	cr_assert_eq(vmstat_value("numa_foreign"), global_numa_event_state(NUMA_FOREIGN));
+	while (!list_empty(&held)) {
+		struct page *pg = list_entry(held.next, struct page, lru);
+		list_del(&pg->lru);
+		__free_pages(pg, 9);
+	}
+	assert_machine_sane();
+}
+
 /* ---- the counters as numbers, hostile arguments ------------------------------------------------- */
 
 Test(vmstat, numbers_refuse_bad_items)

@@ -1360,6 +1360,23 @@ unsigned long global_node_page_state_pages(enum node_stat_item item)
 	return x < 0 ? 0 : (unsigned long)x;
 }
 
+/*
+ * This CPU's node is slub's this_node(): CPU c of the machine sits on node
+ * c mod the number of nodes (kmm has no CPU topology of its own), a
+ * thread outside the machine on node 0.
+ */
+void __zone_statistics(struct zone *preferred, struct zone *z)
+{
+	int cpu = smp_processor_id(), local_nid = cpu < 0 ? 0 : cpu % M->nr_nodes;
+	if (z->node == preferred->node) {
+		__atomic_add_fetch(&z->vm_numa_event[NUMA_HIT], 1, __ATOMIC_RELAXED);
+	} else {
+		__atomic_add_fetch(&z->vm_numa_event[NUMA_MISS], 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&preferred->vm_numa_event[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
+	}
+	__atomic_add_fetch(&z->vm_numa_event[z->node == local_nid ? NUMA_LOCAL : NUMA_OTHER], 1, __ATOMIC_RELAXED);
+}
+
 unsigned long zone_numa_event_state(struct zone *zone, enum numa_stat_item item)
 {
 	if (!counters_ready() || !M->prof->numa || (unsigned)item >= NR_VM_NUMA_EVENT_ITEMS)
