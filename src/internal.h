@@ -424,6 +424,8 @@ struct kmm_machine {
 	u64 next_writeback_ns;            /* when the flusher's periodic work runs next */
 	int dirty_writeback_centisecs;    /* vm.dirty_writeback_centisecs: the flusher's period (0: off) */
 	int dirty_expire_centisecs;       /* vm.dirty_expire_centisecs: dirty data older than this is written */
+	int dirty_ratio, dirty_background_ratio; /* vm.dirty_ratio, vm.dirty_background_ratio: % of dirtyable memory */
+	unsigned long dirty_bytes, dirty_background_bytes; /* vm.dirty_bytes ...: instead of the ratio when not 0 */
 	int vfs_cache_pressure;           /* vm.vfs_cache_pressure: the store's dentries and inodes count as this % (mm/shrinker.c) */
 
 	u64 random_state;                 /* sim/random.c: the stream drawn from the seed */

@@ -244,6 +244,73 @@ Test(vmstat, dirty_thresholds_leave_out_highmem)
 	cr_assert_gt(dirty, (low_free - M->totalreserve_pages) / 5 - 2, "%lu pages", dirty);
 }
 
+static unsigned long sysctl_value(const char *name)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "sys/vm/%s", name);
+	char *t = view(path);
+	unsigned long v = strtoul(t, NULL, 10);
+	free(t);
+	return v;
+}
+
+/*
+ * vm.dirty_ratio and friends: 6.1's defaults, the limits they make, a
+ * byte count instead of a ratio (and the ratio cleared, and the other way
+ * round), and every bad value refused with nothing changed.
+ */
+static void dirty_sysctls(const char *profile)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	boot_or_fail(&p);
+	cr_assert_eq(sysctl_value("dirty_ratio"), 20);
+	cr_assert_eq(sysctl_value("dirty_background_ratio"), 10);
+	cr_assert_eq(sysctl_value("dirty_bytes"), 0);
+	cr_assert_eq(sysctl_value("dirty_background_bytes"), 0);
+	unsigned long bg, dirty, bg1, dirty1;
+	global_dirty_limits(&bg, &dirty);
+	cr_assert_eq(kmm_proc_write("sys/vm/dirty_bytes", "10000000"), 0);
+	cr_assert_eq(sysctl_value("dirty_ratio"), 0, "dirty_bytes clears dirty_ratio");
+	global_dirty_limits(&bg1, &dirty1);
+	cr_assert_eq(dirty1, DIV_ROUND_UP(10000000UL, PAGE_SIZE));
+	cr_assert_eq(bg1, dirty1 / 2, "%s: a background limit above the limit is halved", profile);
+	cr_assert_eq((long)dirty1, (long)vmstat_value("nr_dirty_threshold"));
+	cr_assert_eq(kmm_proc_write("sys/vm/dirty_background_bytes", "4096"), 0);
+	cr_assert_eq(sysctl_value("dirty_background_ratio"), 0);
+	global_dirty_limits(&bg1, &dirty1);
+	cr_assert_eq(bg1, 1);
+	/* refused: out of range, not a number, negative, too small a byte count */
+	static const char *const bad_ratio[] = { "101", "-1", "abc", "", "20x", "99999999999999999999" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad_ratio); i++) {
+		cr_assert_eq(kmm_proc_write("sys/vm/dirty_ratio", bad_ratio[i]), -EINVAL, "\"%s\"", bad_ratio[i]);
+		cr_assert_eq(kmm_proc_write("sys/vm/dirty_background_ratio", bad_ratio[i]), -EINVAL, "\"%s\"", bad_ratio[i]);
+	}
+	static const char *const bad_bytes[] = { "0", "8191", "-8192", "x", "", "99999999999999999999" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad_bytes); i++)
+		cr_assert_eq(kmm_proc_write("sys/vm/dirty_bytes", bad_bytes[i]), -EINVAL, "\"%s\"", bad_bytes[i]);
+	cr_assert_eq(kmm_proc_write("sys/vm/dirty_background_bytes", "0"), -EINVAL);
+	/* more pages than 32 bits count: too large a long on i386, out of range on x86_64 */
+	cr_assert_eq(kmm_proc_write("sys/vm/dirty_bytes", "17592186048512"), M->prof->bits == 32 ? -EINVAL : -ERANGE);
+	cr_assert_eq(sysctl_value("dirty_bytes"), 10000000, "a refused write changes nothing");
+	cr_assert_eq(sysctl_value("dirty_background_bytes"), 4096);
+	cr_assert_eq(sysctl_value("dirty_ratio"), 0);
+	/* back to the ratios: the byte counts go */
+	cr_assert_eq(kmm_proc_write("sys/vm/dirty_ratio", "20\n"), 0);
+	cr_assert_eq(kmm_proc_write("sys/vm/dirty_background_ratio", "10"), 0);
+	cr_assert_eq(sysctl_value("dirty_bytes"), 0);
+	cr_assert_eq(sysctl_value("dirty_background_bytes"), 0);
+	global_dirty_limits(&bg1, &dirty1);
+	cr_assert_eq(dirty1, dirty);
+	cr_assert_eq(bg1, bg);
+	/* the same ratio again leaves dirty_bytes alone (dirty_ratio_handler acts on a change only) */
+	cr_assert_eq(kmm_proc_write("sys/vm/dirty_bytes", "1000000"), 0);
+	cr_assert_eq(kmm_proc_write("sys/vm/dirty_ratio", "0"), 0);
+	cr_assert_eq(sysctl_value("dirty_bytes"), 1000000);
+	assert_machine_sane();
+}
+TEST_ON_EVERY_PROFILE(vmstat, dirty_sysctls, dirty_sysctls)
+
 /* ---- the counters kmm moves ------------------------------------------------------------------- */
 
 static unsigned long node_sum(enum node_stat_item item)

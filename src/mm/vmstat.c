@@ -40,7 +40,9 @@
  * The sysctls recompute what depends on them the way their Linux handlers
  * do: min_free_kbytes and watermark_scale_factor -> setup_per_zone_wmarks(),
  * lowmem_reserve_ratio -> setup_per_zone_lowmem_reserve(),
- * percpu_pagelist_high_fraction -> the pcp high limits; drop_caches runs
+ * percpu_pagelist_high_fraction -> the pcp high limits, the dirty ratios
+ * and bytes -> global_dirty_limits() (a ratio clears its bytes and the
+ * other way round, as their handlers do); drop_caches runs
  * drop_pagecache (1) and the shrinkers' drop_slab (2, mm/shrinker.c),
  * counting drop_pagecache and drop_slab as 6.1's handler does.
  */
@@ -412,13 +414,11 @@ static bool vm_event_in_config(enum vm_event_item item)
  * global domain, for a task that is not real-time.  The dirtyable memory
  * is the free pages above totalreserve_pages plus the file LRU, less what
  * of it is in highmem (vm_highmem_is_dirtyable is 0); the ratios are
- * per-PAGE_SIZE as 6.1 computes them, with its defaults (dirty_ratio 20,
- * dirty_background_ratio 10, no *_bytes).  kmm has no sysctl for them yet.
+ * per-PAGE_SIZE as 6.1 computes them, from vm.dirty_ratio and
+ * vm.dirty_background_ratio (20 and 10) or, when set, vm.dirty_bytes and
+ * vm.dirty_background_bytes.
  */
 static bool counters_ready(void);
-
-#define VM_DIRTY_RATIO 20
-#define DIRTY_BACKGROUND_RATIO 10
 
 static unsigned long highmem_dirtyable_memory(unsigned long total)
 {
@@ -450,8 +450,12 @@ void global_dirty_limits(unsigned long *pbackground, unsigned long *pdirty)
 	if (!counters_ready())
 		return;
 	unsigned long avail = global_dirtyable_memory();
-	unsigned long ratio = VM_DIRTY_RATIO * PAGE_SIZE / 100, bg_ratio = DIRTY_BACKGROUND_RATIO * PAGE_SIZE / 100;
-	unsigned long thresh = ratio * avail / PAGE_SIZE, bg_thresh = bg_ratio * avail / PAGE_SIZE;
+	unsigned long bytes = __atomic_load_n(&M->dirty_bytes, __ATOMIC_RELAXED);
+	unsigned long bg_bytes = __atomic_load_n(&M->dirty_background_bytes, __ATOMIC_RELAXED);
+	unsigned long ratio = (unsigned long)__atomic_load_n(&M->dirty_ratio, __ATOMIC_RELAXED) * PAGE_SIZE / 100;
+	unsigned long bg_ratio = (unsigned long)__atomic_load_n(&M->dirty_background_ratio, __ATOMIC_RELAXED) * PAGE_SIZE / 100;
+	unsigned long thresh = bytes ? DIV_ROUND_UP(bytes, PAGE_SIZE) : ratio * avail / PAGE_SIZE;
+	unsigned long bg_thresh = bg_bytes ? DIV_ROUND_UP(bg_bytes, PAGE_SIZE) : bg_ratio * avail / PAGE_SIZE;
 	if (thresh > UINT_MAX)
 		thresh = UINT_MAX;
 	if (bg_thresh >= thresh)
@@ -839,6 +843,88 @@ static int write_dwc(const char *val)
 	return 0;
 }
 
+/*
+ * The dirty limits (mm/page-writeback.c's handlers): a ratio 0..100 or a
+ * byte count (dirty_bytes at least two pages, dirty_background_bytes at
+ * least 1, either at most UINT_MAX pages: -ERANGE); setting one of a pair
+ * clears the other, as the handlers do - dirty_ratio and dirty_bytes only
+ * when the value changes.
+ */
+static void show_ulong(struct strbuf *sb, unsigned long v)
+{
+	sb_printf(sb, "%lu\n", v);
+}
+
+static int parse_one_ulong(const char *val, unsigned long lo, unsigned long *out)
+{
+	char buf[32];
+	unsigned long v;
+	while (*val == ' ' || *val == '\t' || *val == '\n')
+		val++;
+	size_t n = strlen(val);
+	while (n && (val[n - 1] == ' ' || val[n - 1] == '\t' || val[n - 1] == '\n'))
+		n--;
+	if (!n || n >= sizeof(buf) || *val == '-')
+		return -EINVAL;
+	memcpy(buf, val, n);
+	buf[n] = 0;
+	if (kstrtoul(buf, 0, &v) || v < lo || (M->prof->bits == 32 && v > 0xffffffffUL)) /* the kernel's own long */
+		return -EINVAL;
+	if (DIV_ROUND_UP(v, PAGE_SIZE) > UINT_MAX)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static void show_dirty_ratio(struct strbuf *sb) { show_int(sb, M->dirty_ratio); }
+static void show_dirty_bg_ratio(struct strbuf *sb) { show_int(sb, M->dirty_background_ratio); }
+static void show_dirty_bytes(struct strbuf *sb) { show_ulong(sb, M->dirty_bytes); }
+static void show_dirty_bg_bytes(struct strbuf *sb) { show_ulong(sb, M->dirty_background_bytes); }
+
+static int write_dirty_ratio(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, 100, &v))
+		return -EINVAL;
+	if (v != M->dirty_ratio)
+		__atomic_store_n(&M->dirty_bytes, 0UL, __ATOMIC_RELAXED);
+	__atomic_store_n(&M->dirty_ratio, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int write_dirty_bg_ratio(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, 100, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->dirty_background_bytes, 0UL, __ATOMIC_RELAXED);
+	__atomic_store_n(&M->dirty_background_ratio, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int write_dirty_bytes(const char *val)
+{
+	unsigned long v;
+	int ret = parse_one_ulong(val, 2 * PAGE_SIZE, &v);
+	if (ret)
+		return ret;
+	if (v != M->dirty_bytes)
+		__atomic_store_n(&M->dirty_ratio, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&M->dirty_bytes, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int write_dirty_bg_bytes(const char *val)
+{
+	unsigned long v;
+	int ret = parse_one_ulong(val, 1, &v);
+	if (ret)
+		return ret;
+	__atomic_store_n(&M->dirty_background_ratio, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&M->dirty_background_bytes, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
 static int write_dec(const char *val)
 {
 	int v;
@@ -1056,7 +1142,11 @@ static const struct proc_file proc_files[] = {
 	{ "sys/kernel/debug/kfence/objects", show_kfence_objects, NULL },
 	{ "sys/kernel/debug/kfence/stats", show_kfence_stats, NULL },
 	{ "sys/kernel/mm/swap/vma_ra_enabled", show_vma_ra_enabled, write_vma_ra_enabled },
+	{ "sys/vm/dirty_background_bytes", show_dirty_bg_bytes, write_dirty_bg_bytes },
+	{ "sys/vm/dirty_background_ratio", show_dirty_bg_ratio, write_dirty_bg_ratio },
+	{ "sys/vm/dirty_bytes", show_dirty_bytes, write_dirty_bytes },
 	{ "sys/vm/dirty_expire_centisecs", show_dec, write_dec },
+	{ "sys/vm/dirty_ratio", show_dirty_ratio, write_dirty_ratio },
 	{ "sys/vm/dirty_writeback_centisecs", show_dwc, write_dwc },
 	{ "sys/vm/drop_caches", show_drop_caches, write_drop_caches },
 	{ "sys/vm/lowmem_reserve_ratio", show_lowmem_reserve_ratio, write_lowmem_reserve_ratio },
