@@ -429,6 +429,19 @@ static void dirty_written_reuse(const char *profile)
 	cr_assert_eq(u_write(t, (unsigned long)a, "three", 5), 0);
 	cr_assert_eq(vmstat_value("pgreuse") - reuse0, 1, "%s: wp_page_shared reuses the page", profile);
 	cr_assert_eq(node_sum(NR_DIRTIED) - dirtied0, 3);
+	/*
+	 * MADV_PAGEOUT of dirty file pages: reclaim leaves them to the flusher,
+	 * marked to go when written - each page dirty once unmapped (the
+	 * unmap moves a PTE's dirty bit to its page, as try_to_unmap does).
+	 */
+	cr_assert_eq(u_write(t, (unsigned long)a + PAGE_SIZE, "four", 4), 0);
+	unsigned long imm0 = node_sum(NR_VMSCAN_IMMEDIATE);
+	cr_assert_eq(meminfo_value("Dirty:"), 2 * PAGE_SIZE / 1024);
+	cr_assert_eq(task_madvise(t, (unsigned long)a, 4 * PAGE_SIZE, MADV_PAGEOUT), 0);
+	unsigned long dirty = meminfo_value("Dirty:") / (PAGE_SIZE / 1024);
+	cr_assert_geq(dirty, 2);
+	cr_assert_eq(node_sum(NR_VMSCAN_IMMEDIATE) - imm0, dirty, "%s: every dirty page of the mapping", profile);
+	cr_assert_eq(vmstat_value("nr_vmscan_immediate_reclaim"), node_sum(NR_VMSCAN_IMMEDIATE));
 	kmm_sync();
 	cr_assert_eq(task_munmap(t, (unsigned long)a, 4 * PAGE_SIZE), 0);
 	task_close(t, fd);

@@ -354,6 +354,7 @@ typedef struct pglist_data {
 	long nr_workingset[6];                    /* WORKINGSET_REFAULT_ANON .. _RESTORE_FILE events (atomic) */
 	long nr_isolated[2];                      /* [file]: pages reclaim holds off the LRU lists (NR_ISOLATED_*, atomic) */
 	long nr_vmscan_write;                     /* pages reclaim wrote out (NR_VMSCAN_WRITE, atomic, only grows) */
+	long nr_vmscan_immediate;                 /* dirty file pages reclaim marked PG_reclaim (NR_VMSCAN_IMMEDIATE, only grows) */
 	long nr_dirtied;                          /* cache pages that became dirty (NR_DIRTIED, atomic, only grows) */
 	long nr_written;                          /* pages written back, to a file or swap (NR_WRITTEN, atomic, only grows) */
 	struct lruvec __lruvec;                   /* the node's LRU lists (no memory cgroups: the only one) */

@@ -63,7 +63,7 @@
  * pgsteal_kswapd/direct, pgscan_anon/file, pgsteal_anon/file, pgrefill,
  * pgactivate, pgdeactivate, pageoutrun, kswapd_{low,high}_wmark_hit_quickly,
  * pgskip_<zone>, nr_isolated_anon/file (from isolation to putback),
- * nr_vmscan_write (pageout),
+ * nr_vmscan_write (pageout), nr_vmscan_immediate_reclaim (a dirty file page),
  * pswpout and pgrotated (page_io.c, swap.c).  kswapd: at the end of this
  * file.  Every step of the work is charged to the simulated clock
  * (sim_charge), which is what kswapd's share of the CPU follows.
@@ -520,6 +520,7 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 		 */
 		if (page_flag(page, PG_dirty)) {
 			page_set_flag(page, PG_reclaim);
+			mod_node_page_state(page, nr_vmscan_immediate, 1);
 			sc->nr_unqueued_dirty++;
 			goto activate_locked;
 		}

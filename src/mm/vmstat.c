@@ -1417,6 +1417,7 @@ static const size_t node_stat_offset[NR_VM_NODE_STAT_ITEMS] = {
 	[NR_WRITEBACK] = NODE_FIELD(nr_writeback),
 	[NR_SHMEM] = NODE_FIELD(nr_shmem),
 	[NR_VMSCAN_WRITE] = NODE_FIELD(nr_vmscan_write),
+	[NR_VMSCAN_IMMEDIATE] = NODE_FIELD(nr_vmscan_immediate),
 	[NR_DIRTIED] = NODE_FIELD(nr_dirtied),
 	[NR_WRITTEN] = NODE_FIELD(nr_written),
 	[NR_KERNEL_STACK_KB] = NODE_FIELD(nr_kernel_stack),
