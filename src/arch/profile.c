@@ -14,6 +14,9 @@
  *   i386      0xc0000000           2       4 MiB      40 B         DMA Normal HighMem Movable
  *   i386-pae  0xc0000000           3       2 MiB      40 B         DMA Normal HighMem Movable
  *   x86_64    0xffff888000000000   4       2 MiB      64 B         DMA DMA32 Normal Movable Device
+ *
+ * Only the x86_64 build has CONFIG_NUMA (with NUMA_BALANCING) and
+ * PUD-sized THP; /proc/vmstat's set of items follows (mm/vmstat.c).
  */
 #include "internal.h"
 
