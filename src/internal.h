@@ -143,6 +143,8 @@ struct kmm_profile {
 	int section_size_bits;      /* SPARSEMEM section size (27 = 128 MiB) */
 	bool deferred_struct_page_init; /* CONFIG_DEFERRED_STRUCT_PAGE_INIT */
 	bool thp;                   /* CONFIG_TRANSPARENT_HUGEPAGE: khugepaged raises min_free_kbytes */
+	bool thp_pud;               /* CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD (thp_split_pud) */
+	bool numa;                  /* CONFIG_NUMA and CONFIG_NUMA_BALANCING (numa_* counters) */
 	int nr_cpus_config;         /* CONFIG_NR_CPUS */
 	int last_pkmap;             /* LAST_PKMAP (32-bit only) */
 	unsigned pcpu_static, pcpu_reserved; /* first-chunk static and reserved bytes per CPU */
@@ -423,6 +425,8 @@ struct kmm_machine {
 	u64 next_writeback_ns;            /* when the flusher's periodic work runs next */
 	int dirty_writeback_centisecs;    /* vm.dirty_writeback_centisecs: the flusher's period (0: off) */
 	int dirty_expire_centisecs;       /* vm.dirty_expire_centisecs: dirty data older than this is written */
+	int dirty_ratio, dirty_background_ratio; /* vm.dirty_ratio, vm.dirty_background_ratio: % of dirtyable memory */
+	unsigned long dirty_bytes, dirty_background_bytes; /* vm.dirty_bytes ...: instead of the ratio when not 0 */
 	int vfs_cache_pressure;           /* vm.vfs_cache_pressure: the store's dentries and inodes count as this % (mm/shrinker.c) */
 
 	u64 random_state;                 /* sim/random.c: the stream drawn from the seed */
@@ -636,6 +640,14 @@ static inline void count_vm_events(enum vm_event_item item, unsigned long n)
 }
 #define count_vm_event(item) count_vm_events(item, 1)
 unsigned long sum_vm_event(enum vm_event_item item);
+/*
+ * zone_statistics (mm/vmstat.c): one allocation from z that asked first for
+ * preferred's node - numa_hit or numa_miss (and numa_foreign on preferred),
+ * numa_local or numa_other as z is on this CPU's node.  Only where the
+ * profile has CONFIG_NUMA.
+ */
+void __zone_statistics(struct zone *preferred, struct zone *z);
+#define zone_statistics(preferred, z) ((void)(M->prof->numa ? __zone_statistics(preferred, z) : (void)0))
 void kmm_on_each_cpu(void (*fn)(int cpu, void *arg), void (*ask)(int cpu, void *arg), void *arg);
 
 /*
@@ -1049,6 +1061,9 @@ void set_page_dirty(struct page *page);
 /* a node counter of pg_data_t (nr_file_pages ...) for the node of page */
 #define mod_node_page_state(page, field, delta) \
 	((void)__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->field, (long)(delta), __ATOMIC_RELAXED))
+/* the same for a node's counter named by its lruvec (nr_isolated[file] ...) */
+#define mod_lruvec_state(lruvec, field, delta) \
+	((void)__atomic_add_fetch(&container_of(lruvec, pg_data_t, __lruvec)->field, (long)(delta), __ATOMIC_RELAXED))
 /*
  * global_node_page_state() takes Linux's item (NR_FILE_PAGES) or, inside
  * kmm, the pg_data_t field's name (nr_file_pages): both name the same

@@ -357,6 +357,7 @@ static void kswapd_writes_dirty_file_pages(const char *profile)
 	}
 	cr_assert_eq(meminfo_value("Dirty:"), pages * 4, "the stores dirtied every page");
 	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", "vmscan:mm_vmscan_write_folio"), 0);
+	unsigned long writes0 = vmstat_value("nr_vmscan_write"), immediate0 = vmstat_value("nr_vmscan_immediate_reclaim");
 	struct task_struct *hog = task_create("hog", 1000);
 	unsigned long anon = (meminfo_value("MemFree:") / 4 + pages / 2) * PAGE_SIZE;
 	long a = task_mmap(hog, 0, anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -364,6 +365,8 @@ static void kswapd_writes_dirty_file_pages(const char *profile)
 	cr_assert_eq(mm_access(hog, (unsigned long)a, anon, true), 0);
 	cr_assert_gt(trace_writes(true), 0, "kswapd wrote file pages");
 	cr_assert_eq(trace_writes(false), 0, "no swap: no anonymous page written");
+	cr_assert_eq(vmstat_value("nr_vmscan_write") - writes0, trace_writes(true), "nr_vmscan_write counts each pageout");
+	cr_assert_gt(vmstat_value("nr_vmscan_immediate_reclaim"), immediate0, "met dirty first, marked for immediate reclaim");
 	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", ""), 0);
 	task_exit(hog);
 	task_exit(writer);

@@ -69,7 +69,22 @@ enum zone_watermarks {
 	X(NR_ZONE_UNEVICTABLE, "nr_zone_unevictable")     \
 	X(NR_ZONE_WRITE_PENDING, "nr_zone_write_pending") \
 	X(NR_MLOCK, "nr_mlock")                         \
+	X(NR_BOUNCE, "nr_bounce")                       \
+	X(NR_ZSPAGES, "nr_zspages")                     \
 	X(NR_FREE_CMA_PAGES, "nr_free_cma")
+
+/*
+ * Per-zone NUMA allocation events (numa_stat_item, CONFIG_NUMA): where an
+ * allocation wanted its page and where it got it.  zoneinfo prints them
+ * per zone and /proc/vmstat summed, after the zone counters.
+ */
+#define KMM_NUMA_EVENTS(X)                        \
+	X(NUMA_HIT, "numa_hit")                   \
+	X(NUMA_MISS, "numa_miss")                 \
+	X(NUMA_FOREIGN, "numa_foreign")           \
+	X(NUMA_INTERLEAVE_HIT, "numa_interleave") \
+	X(NUMA_LOCAL, "numa_local")               \
+	X(NUMA_OTHER, "numa_other")
 #define NR_ZONE_LRU_BASE NR_ZONE_INACTIVE_ANON
 
 /*
@@ -97,7 +112,14 @@ struct lruvec {
 	long nonresident_age;                 /* evictions + activations so far (mm/workingset.c's clock, atomic) */
 };
 
-/* Events counted per CPU (vm_event_item), defined once; /proc/vmstat prints them. */
+/*
+ * Events counted per CPU (vm_event_item), defined once, in 6.1's
+ * vm_event_item order (include/linux/vm_event_item.h), with the names
+ * /proc/vmstat prints.  The list is the union of what Debian's 6.1
+ * kernels compile in; /proc/vmstat leaves out an item the profile's
+ * configuration has not (vmstat.c: vm_event_in_config).  KSWAPD_WAKE,
+ * last, is kmm's own count and never printed.
+ */
 #define KMM_VM_EVENTS(X)                          \
 	X(PGPGIN, "pgpgin")                       \
 	X(PGPGOUT, "pgpgout")                     \
@@ -115,20 +137,33 @@ struct lruvec {
 	X(ALLOCSTALL_HIGH, "allocstall_high")     \
 	X(ALLOCSTALL_MOVABLE, "allocstall_movable") \
 	X(ALLOCSTALL_DEVICE, "allocstall_device") \
+	X(PGSCAN_SKIP_DMA, "pgskip_dma")          \
+	X(PGSCAN_SKIP_DMA32, "pgskip_dma32")      \
+	X(PGSCAN_SKIP_NORMAL, "pgskip_normal")    \
+	X(PGSCAN_SKIP_HIGH, "pgskip_high")        \
+	X(PGSCAN_SKIP_MOVABLE, "pgskip_movable")  \
+	X(PGSCAN_SKIP_DEVICE, "pgskip_device")    \
 	X(PGFREE, "pgfree")                       \
 	X(PGACTIVATE, "pgactivate")               \
 	X(PGDEACTIVATE, "pgdeactivate")           \
+	X(PGLAZYFREE, "pglazyfree")               \
 	X(PGFAULT, "pgfault")                     \
 	X(PGMAJFAULT, "pgmajfault")               \
+	X(PGLAZYFREED, "pglazyfreed")             \
 	X(PGREFILL, "pgrefill")                   \
+	X(PGREUSE, "pgreuse")                     \
 	X(PGSTEAL_KSWAPD, "pgsteal_kswapd")       \
 	X(PGSTEAL_DIRECT, "pgsteal_direct")       \
+	X(PGDEMOTE_KSWAPD, "pgdemote_kswapd")     \
+	X(PGDEMOTE_DIRECT, "pgdemote_direct")     \
 	X(PGSCAN_KSWAPD, "pgscan_kswapd")         \
 	X(PGSCAN_DIRECT, "pgscan_direct")         \
+	X(PGSCAN_DIRECT_THROTTLE, "pgscan_direct_throttle") \
 	X(PGSCAN_ANON, "pgscan_anon")             \
 	X(PGSCAN_FILE, "pgscan_file")             \
 	X(PGSTEAL_ANON, "pgsteal_anon")           \
 	X(PGSTEAL_FILE, "pgsteal_file")           \
+	X(PGSCAN_ZONE_RECLAIM_FAILED, "zone_reclaim_failed") \
 	X(PGINODESTEAL, "pginodesteal")           \
 	X(SLABS_SCANNED, "slabs_scanned")         \
 	X(KSWAPD_INODESTEAL, "kswapd_inodesteal") \
@@ -138,7 +173,30 @@ struct lruvec {
 	X(PGROTATED, "pgrotated")                 \
 	X(DROP_PAGECACHE, "drop_pagecache")       \
 	X(DROP_SLAB, "drop_slab")                 \
+	X(OOM_KILL, "oom_kill")                   \
+	X(NUMA_PTE_UPDATES, "numa_pte_updates")   \
+	X(NUMA_HUGE_PTE_UPDATES, "numa_huge_pte_updates") \
+	X(NUMA_HINT_FAULTS, "numa_hint_faults")   \
+	X(NUMA_HINT_FAULTS_LOCAL, "numa_hint_faults_local") \
+	X(NUMA_PAGE_MIGRATE, "numa_pages_migrated") \
+	X(PGMIGRATE_SUCCESS, "pgmigrate_success") \
+	X(PGMIGRATE_FAIL, "pgmigrate_fail")       \
+	X(THP_MIGRATION_SUCCESS, "thp_migration_success") \
+	X(THP_MIGRATION_FAIL, "thp_migration_fail") \
+	X(THP_MIGRATION_SPLIT, "thp_migration_split") \
+	X(COMPACTMIGRATE_SCANNED, "compact_migrate_scanned") \
+	X(COMPACTFREE_SCANNED, "compact_free_scanned") \
+	X(COMPACTISOLATED, "compact_isolated")    \
 	X(COMPACTSTALL, "compact_stall")          \
+	X(COMPACTFAIL, "compact_fail")            \
+	X(COMPACTSUCCESS, "compact_success")      \
+	X(KCOMPACTD_WAKE, "compact_daemon_wake")  \
+	X(KCOMPACTD_MIGRATE_SCANNED, "compact_daemon_migrate_scanned") \
+	X(KCOMPACTD_FREE_SCANNED, "compact_daemon_free_scanned") \
+	X(HTLB_BUDDY_PGALLOC, "htlb_buddy_alloc_success") \
+	X(HTLB_BUDDY_PGALLOC_FAIL, "htlb_buddy_alloc_fail") \
+	X(CMA_ALLOC_SUCCESS, "cma_alloc_success") \
+	X(CMA_ALLOC_FAIL, "cma_alloc_fail")       \
 	X(UNEVICTABLE_PGCULLED, "unevictable_pgs_culled")       \
 	X(UNEVICTABLE_PGSCANNED, "unevictable_pgs_scanned")     \
 	X(UNEVICTABLE_PGRESCUED, "unevictable_pgs_rescued")     \
@@ -146,8 +204,38 @@ struct lruvec {
 	X(UNEVICTABLE_PGMUNLOCKED, "unevictable_pgs_munlocked") \
 	X(UNEVICTABLE_PGCLEARED, "unevictable_pgs_cleared")     \
 	X(UNEVICTABLE_PGSTRANDED, "unevictable_pgs_stranded")   \
+	X(THP_FAULT_ALLOC, "thp_fault_alloc")     \
+	X(THP_FAULT_FALLBACK, "thp_fault_fallback") \
+	X(THP_FAULT_FALLBACK_CHARGE, "thp_fault_fallback_charge") \
+	X(THP_COLLAPSE_ALLOC, "thp_collapse_alloc") \
+	X(THP_COLLAPSE_ALLOC_FAILED, "thp_collapse_alloc_failed") \
+	X(THP_FILE_ALLOC, "thp_file_alloc")       \
+	X(THP_FILE_FALLBACK, "thp_file_fallback") \
+	X(THP_FILE_FALLBACK_CHARGE, "thp_file_fallback_charge") \
+	X(THP_FILE_MAPPED, "thp_file_mapped")     \
+	X(THP_SPLIT_PAGE, "thp_split_page")       \
+	X(THP_SPLIT_PAGE_FAILED, "thp_split_page_failed") \
+	X(THP_DEFERRED_SPLIT_PAGE, "thp_deferred_split_page") \
+	X(THP_SPLIT_PMD, "thp_split_pmd")         \
+	X(THP_SCAN_EXCEED_NONE_PTE, "thp_scan_exceed_none_pte") \
+	X(THP_SCAN_EXCEED_SWAP_PTE, "thp_scan_exceed_swap_pte") \
+	X(THP_SCAN_EXCEED_SHARED_PTE, "thp_scan_exceed_share_pte") \
+	X(THP_SPLIT_PUD, "thp_split_pud")         \
+	X(THP_ZERO_PAGE_ALLOC, "thp_zero_page_alloc") \
+	X(THP_ZERO_PAGE_ALLOC_FAILED, "thp_zero_page_alloc_failed") \
+	X(THP_SWPOUT, "thp_swpout")               \
+	X(THP_SWPOUT_FALLBACK, "thp_swpout_fallback") \
+	X(BALLOON_INFLATE, "balloon_inflate")     \
+	X(BALLOON_DEFLATE, "balloon_deflate")     \
+	X(BALLOON_MIGRATE, "balloon_migrate")     \
 	X(SWAP_RA, "swap_ra")                     \
 	X(SWAP_RA_HIT, "swap_ra_hit")             \
+	X(KSM_SWPIN_COPY, "ksm_swpin_copy")       \
+	X(COW_KSM, "cow_ksm")                     \
+	X(ZSWPIN, "zswpin")                       \
+	X(ZSWPOUT, "zswpout")                     \
+	X(DIRECT_MAP_LEVEL2_SPLIT, "direct_map_level2_splits") \
+	X(DIRECT_MAP_LEVEL3_SPLIT, "direct_map_level3_splits") \
 	X(KSWAPD_WAKE, "kswapd_wake")
 
 enum vm_event_item {
@@ -162,6 +250,13 @@ enum zone_stat_item {
 	KMM_ZONE_STATS(X)
 #undef X
 	NR_VM_ZONE_STAT_ITEMS
+};
+
+enum numa_stat_item {
+#define X(id, name) id,
+	KMM_NUMA_EVENTS(X)
+#undef X
+	NR_VM_NUMA_EVENT_ITEMS
 };
 
 struct free_area {
@@ -212,6 +307,7 @@ struct zone {
 	pthread_mutex_t lock;               /* protects free_area and the counters below */
 	struct free_area free_area[MAX_ORDER];
 	long vm_stat[NR_VM_ZONE_STAT_ITEMS]; /* NR_FREE_PAGES == Σ nr_free[o] << o */
+	unsigned long vm_numa_event[NR_VM_NUMA_EVENT_ITEMS]; /* numa_hit ... numa_other of this zone (atomic) */
 	bool in_profile;                    /* this zone type exists in the profile's config */
 };
 
@@ -259,6 +355,11 @@ typedef struct pglist_data {
 	long nr_swapcached;                       /* pages in the swap cache (NR_SWAPCACHE, atomic) */
 	long nr_writeback;                        /* pages being written out (NR_WRITEBACK, atomic) */
 	long nr_workingset[6];                    /* WORKINGSET_REFAULT_ANON .. _RESTORE_FILE events (atomic) */
+	long nr_isolated[2];                      /* [file]: pages reclaim holds off the LRU lists (NR_ISOLATED_*, atomic) */
+	long nr_vmscan_write;                     /* pages reclaim wrote out (NR_VMSCAN_WRITE, atomic, only grows) */
+	long nr_vmscan_immediate;                 /* dirty file pages reclaim marked PG_reclaim (NR_VMSCAN_IMMEDIATE, only grows) */
+	long nr_dirtied;                          /* cache pages that became dirty (NR_DIRTIED, atomic, only grows) */
+	long nr_written;                          /* pages written back, to a file or swap (NR_WRITTEN, atomic, only grows) */
 	struct lruvec __lruvec;                   /* the node's LRU lists (no memory cgroups: the only one) */
 	/* kswapd (mm/vmscan.c): what the allocator asked of it since it last looked (atomic) */
 	int kswapd_order;

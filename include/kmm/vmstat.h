@@ -22,6 +22,7 @@
  *
  * Which counter kmm keeps under which name:
  *   zone_stat_item (kmm/mmzone.h)  NR_FREE_PAGES, NR_FREE_CMA_PAGES       per zone
+ *   numa_stat_item (kmm/mmzone.h)  NUMA_HIT ... NUMA_OTHER               per zone (CONFIG_NUMA)
  *   node_stat_item (below)         NR_FILE_PAGES ... NR_PAGETABLE         per node
  *   vm_event_item  (kmm/mmzone.h)  PGALLOC_*, PGFREE, PGFAULT, ...        per CPU, summed
  *   MM_* (kmm/task.h)              a task's resident pages by kind        per mm
@@ -32,31 +33,65 @@
 #include <kmm/mmzone.h>
 #include <sys/sysinfo.h> /* struct sysinfo: glibc's is Linux's uapi layout */
 
-/* Per-node counters (pg_data_t's nr_* fields), in pages. */
+/*
+ * Per-node counters, in 6.1's node_stat_item order (which is /proc/vmstat's
+ * and zoneinfo's per-node block's), in pages unless the name says
+ * otherwise.  An item kmm does not move yet (THPs, pins, the secondary
+ * page tables...) reads 0, as it would on a machine that never did that;
+ * pgpromote_* exist only where the profile has CONFIG_NUMA_BALANCING.
+ */
 enum node_stat_item {
 	NR_INACTIVE_ANON,        /* the LRU lists' sizes, in enum lru_list order (Active(anon) ...) */
 	NR_ACTIVE_ANON,
 	NR_INACTIVE_FILE,
 	NR_ACTIVE_FILE,
 	NR_UNEVICTABLE,
-	NR_ANON_MAPPED,          /* anonymous pages some PTE maps (meminfo AnonPages) */
-	NR_FILE_MAPPED,          /* page-cache pages some PTE maps (Mapped) */
-	NR_FILE_PAGES,           /* the page cache, shmem included (Cached) */
-	NR_FILE_DIRTY,           /* page-cache pages newer than the disk (Dirty) */
-	NR_WRITEBACK,            /* pages being written out (Writeback) */
-	NR_SHMEM,                /* shmem / shared anonymous pages (Shmem) */
-	NR_PAGETABLE,            /* page-table pages (PageTables) */
 	NR_SLAB_RECLAIMABLE_B,   /* pages of SLAB_RECLAIM_ACCOUNT slabs (SReclaimable) */
 	NR_SLAB_UNRECLAIMABLE_B, /* pages of other slabs and large kmallocs (SUnreclaim) */
-	NR_KERNEL_STACK_KB,      /* KiB of kernel stacks (KernelStack): counted in KiB, as Linux's */
-	NR_SWAPCACHE,            /* pages in the swap cache (SwapCached) */
+	NR_ISOLATED_ANON,        /* pages reclaim has taken off the LRU lists for a while: anon, file */
+	NR_ISOLATED_FILE,
+	WORKINGSET_NODES,        /* xarray nodes holding only shadow entries (kmm keeps none: 0) */
 	WORKINGSET_REFAULT_ANON, /* evicted pages faulted back (mm/workingset.c): anon, file */
 	WORKINGSET_REFAULT_FILE,
 	WORKINGSET_ACTIVATE_ANON, /* of them, activated: their refault distance fits the workingset */
 	WORKINGSET_ACTIVATE_FILE,
 	WORKINGSET_RESTORE_ANON, /* of those, active when they were evicted (PG_workingset) */
 	WORKINGSET_RESTORE_FILE,
+	WORKINGSET_NODERECLAIM,  /* shadow nodes the shadow shrinker freed */
+	NR_ANON_MAPPED,          /* anonymous pages some PTE maps (meminfo AnonPages) */
+	NR_FILE_MAPPED,          /* page-cache pages some PTE maps (Mapped) */
+	NR_FILE_PAGES,           /* the page cache, shmem included (Cached) */
+	NR_FILE_DIRTY,           /* page-cache pages newer than the disk (Dirty) */
+	NR_WRITEBACK,            /* pages being written out (Writeback) */
+	NR_WRITEBACK_TEMP,       /* FUSE's temporary writeback buffers */
+	NR_SHMEM,                /* shmem / shared anonymous pages (Shmem) */
+	NR_SHMEM_THPS,           /* shmem THPs; these five print in THPs, not pages */
+	NR_SHMEM_PMDMAPPED,
+	NR_FILE_THPS,
+	NR_FILE_PMDMAPPED,
+	NR_ANON_THPS,
+	NR_VMSCAN_WRITE,         /* pages reclaim wrote out (pageout), since boot */
+	NR_VMSCAN_IMMEDIATE,     /* pages to reclaim at once when their writeback ends */
+	NR_DIRTIED,              /* page-cache pages that became dirty, since boot */
+	NR_WRITTEN,              /* pages written back (to a file or to swap), since boot */
+	NR_THROTTLED_WRITTEN,    /* of them, while reclaim was throttled on writeback */
+	NR_KERNEL_MISC_RECLAIMABLE, /* reclaimable kernel pages outside slabs */
+	NR_FOLL_PIN_ACQUIRED,    /* pin_user_pages() pins taken, released */
+	NR_FOLL_PIN_RELEASED,
+	NR_KERNEL_STACK_KB,      /* KiB of kernel stacks (KernelStack): counted in KiB, as Linux's */
+	NR_PAGETABLE,            /* page-table pages (PageTables) */
+	NR_SECONDARY_PAGETABLE,  /* secondary (KVM, IOMMU) page-table pages */
+	NR_SWAPCACHE,            /* pages in the swap cache (SwapCached) */
+	PGPROMOTE_SUCCESS,       /* NUMA balancing's promotions done, candidates seen */
+	PGPROMOTE_CANDIDATE,
 	NR_VM_NODE_STAT_ITEMS
+};
+
+/* The writeback limits /proc/vmstat prints after the node items (global_dirty_limits()), in pages. */
+enum writeback_stat_item {
+	NR_DIRTY_THRESHOLD,
+	NR_DIRTY_BG_THRESHOLD,
+	NR_VM_WRITEBACK_STAT_ITEMS
 };
 
 /*
@@ -80,6 +115,18 @@ unsigned long global_zone_page_state(enum zone_stat_item item);
 unsigned long (global_node_page_state)(enum node_stat_item item);
 unsigned long global_node_page_state_pages(enum node_stat_item item);
 unsigned long node_page_state(pg_data_t *pgdat, enum node_stat_item item);
+
+/*
+ * global_dirty_limits(): the dirty page counts at which writers start
+ * background writeback and are throttled, from the dirtyable memory (free
+ * pages above the kernel's reserve plus the file LRU, lowmem only) and the
+ * dirty ratios (6.1's defaults: 10% and 20%).
+ */
+void global_dirty_limits(unsigned long *pbackground, unsigned long *pdirty);
+
+/* A zone's NUMA event (numa_hit ...) and their sum over the zones: 0 where the profile has no CONFIG_NUMA. */
+unsigned long zone_numa_event_state(struct zone *zone, enum numa_stat_item item);
+unsigned long global_numa_event_state(enum numa_stat_item item);
 
 /* Every vm event counter summed over the CPUs: ret[NR_VM_EVENT_ITEMS], indexed by enum vm_event_item. */
 void all_vm_events(unsigned long *ret);

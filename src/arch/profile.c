@@ -14,6 +14,9 @@
  *   i386      0xc0000000           2       4 MiB      40 B         DMA Normal HighMem Movable
  *   i386-pae  0xc0000000           3       2 MiB      40 B         DMA Normal HighMem Movable
  *   x86_64    0xffff888000000000   4       2 MiB      64 B         DMA DMA32 Normal Movable Device
+ *
+ * Only the x86_64 build has CONFIG_NUMA (with NUMA_BALANCING) and
+ * PUD-sized THP; /proc/vmstat's set of items follows (mm/vmstat.c).
  */
 #include "internal.h"
 
@@ -60,7 +63,7 @@ static const struct kmm_profile profiles[] = {
 			     ZMASK(ZONE_DEVICE),
 		.flatmem = false, .section_size_bits = 27,
 		.deferred_struct_page_init = true,
-		.thp = true, .nr_cpus_config = 8192, .last_pkmap = 0,
+		.thp = true, .thp_pud = true, .numa = true, .nr_cpus_config = 8192, .last_pkmap = 0,
 		.pcpu_static = 217088, .pcpu_reserved = 8192, .pcpu_atom = 2UL << 20,
 		.init_on_alloc_default = true, .init_on_free_default = false,
 		.phys_start = 0x1000000,

@@ -1544,6 +1544,8 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	M->watermark_boost_factor = 15000;
 	M->dirty_writeback_centisecs = 500; /* the flusher wakes every 5 s */
 	M->dirty_expire_centisecs = 3000;   /* and writes what was dirtied 30 s ago */
+	M->dirty_ratio = 20;                /* global_dirty_limits: throttled at 20% dirty, */
+	M->dirty_background_ratio = 10;     /* background writeback from 10% */
 	M->vfs_cache_pressure = 100;        /* sysctl_vfs_cache_pressure (fs/dcache.c) */
 	M->next_writeback_ns = 5000000000ULL;
 	M->pfoom_rs = RATELIMIT_STATE_INIT;

@@ -154,6 +154,7 @@ static void __page_mark_dirty(struct page *page)
 	struct inode *inode = ((struct address_space *)page->mapping)->host;
 	__atomic_fetch_or(&page->flags, 1UL << PG_dirty, __ATOMIC_RELAXED); /* as set_bit: others read flags */
 	mod_node_page_state(page, nr_file_dirty, 1);
+	mod_node_page_state(page, nr_dirtied, 1);
 	if (!inode->nr_dirty++)
 		inode->dirtied_when = kmm_clock_ns();
 }
@@ -1720,6 +1721,7 @@ static unsigned long writeback_inode(struct inode *inode, unsigned long budget)
 			memcpy(inode->disk + off, ram_host(page_to_phys(page)), min(PAGE_SIZE, inode->disk_size - off));
 			inode->blocks[k] = 1; /* delayed allocation: the block is had when its page first reaches the disk */
 			count_vm_events(PGPGOUT, PAGE_SIZE >> 10); /* KiB, as /proc/vmstat shows them */
+			mod_node_page_state(page, nr_written, 1);
 		}
 		__page_clear_dirty(page);
 		if (page_test_clear_flag(page, PG_reclaim))
@@ -2226,10 +2228,13 @@ bool filemap_writepage(struct page *page)
 	if (!inode || inode->swapfile)
 		return false;
 	unsigned long k = page->index, off = k << PAGE_SHIFT;
-	if (off >= inode->disk_size || !inode->blocks[k])
+	if (off >= inode->disk_size || !inode->blocks[k]) {
+		mod_node_page_state(page, nr_dirtied, -1); /* folio_account_redirty */
 		return false;
+	}
 	memcpy(inode->disk + off, ram_host(page_to_phys(page)), min(PAGE_SIZE, inode->disk_size - off));
 	count_vm_events(PGPGOUT, PAGE_SIZE >> 10);
+	mod_node_page_state(page, nr_written, 1);
 	__page_clear_dirty(page);
 	return true;
 }

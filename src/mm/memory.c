@@ -442,8 +442,10 @@ static int do_wp_page(struct vm_fault *vmf)
 		if (page_mapping_raw(old) && !PageAnon(old) && pte_get(vmf->table, vmf->idx) == vmf->pte) {
 			err = filemap_page_mkwrite(old);
 			/* reclaim may have unmapped it meanwhile: the PTE is checked again */
-			if (!err && pte_get(vmf->table, vmf->idx) == vmf->pte)
+			if (!err && pte_get(vmf->table, vmf->idx) == vmf->pte) {
 				pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY);
+				count_vm_event(PGREUSE); /* finish_mkwrite_fault's wp_page_reuse */
+			}
 			if (err == -EAGAIN)
 				err = 0; /* truncated meanwhile: the access faults again */
 		}
@@ -466,6 +468,7 @@ static int do_wp_page(struct vm_fault *vmf)
 		unlock_page(old);
 		if (reuse) {
 			pte_set(vmf->table, vmf->idx, vmf->pte | _PAGE_RW | _PAGE_DIRTY); /* wp_page_reuse */
+			count_vm_event(PGREUSE);
 			return 0;
 		}
 	}

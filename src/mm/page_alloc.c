@@ -1450,6 +1450,7 @@ __get_page_from_freelist(gfp_t gfp, unsigned int order, unsigned int alloc_flags
 		if (page) {
 			prep_new_page(page, order, gfp, alloc_flags);
 			count_vm_events((enum vm_event_item)pgalloc_event[z->zone_idx], 1UL << order);
+			zone_statistics(ac->preferred_zoneref->zone, zone);
 			if (order && (alloc_flags & ALLOC_HARDER))
 				reserve_highatomic_pageblock(page, zone);
 			return page;

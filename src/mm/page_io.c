@@ -88,6 +88,7 @@ void swap_writepage(struct page *page)
 	memcpy(swap_slot_bytes(entry), ram_host(page_to_phys(page)), PAGE_SIZE);
 	page_clear_flag(page, PG_dirty);
 	count_vm_event(PSWPOUT);
+	mod_node_page_state(page, nr_written, 1); /* 6.1 counts it as the write ends; kmm's ends are never lost */
 	count_vm_events(PGPGOUT, PAGE_SIZE >> 10);
 	pthread_mutex_lock(&io_lock);
 	if (queue_grow()) {

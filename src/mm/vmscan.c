@@ -67,6 +67,8 @@
  * Counters: allocstall_* (page_alloc.c), pgscan_kswapd/direct,
  * pgsteal_kswapd/direct, pgscan_anon/file, pgsteal_anon/file, pgrefill,
  * pgactivate, pgdeactivate, pageoutrun, kswapd_{low,high}_wmark_hit_quickly,
+ * pgskip_<zone>, nr_isolated_anon/file (from isolation to putback),
+ * nr_vmscan_write (pageout), nr_vmscan_immediate_reclaim (a dirty file page),
  * pswpout and pgrotated (page_io.c, swap.c).  kswapd: at the end of this
  * file.  Every step of the work is charged to the simulated clock
  * (sim_charge), which is what kswapd's share of the CPU follows.
@@ -215,6 +217,7 @@ static unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *
 		total_scan++;
 		sim_charge(COST_LRU_SCAN, 1);
 		if ((int)page_zonenum(page) > sc->reclaim_idx) {
+			count_vm_event((enum vm_event_item)(PGSCAN_SKIP_DMA + page_zonenum(page))); /* pgskip_<zone> */
 			list_move(&page->lru, &skipped);
 			continue;
 		}
@@ -229,6 +232,7 @@ static unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *
 		nr_taken++;
 	}
 	list_splice(&skipped, src); /* the skipped pages go to the head of the list */
+	mod_lruvec_state(lruvec, nr_isolated[is_file_lru(lru)], nr_taken); /* the caller subtracts them after putback */
 	*nr_scanned = total_scan;
 	trace_mm_vmscan_lru_isolate(sc->reclaim_idx, (int)sc->order, nr_to_scan, total_scan, total_scan - scan, nr_taken,
 				    sc->may_unmap ? 0 : ISOLATE_UNMAPPED, lru);
@@ -497,6 +501,7 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 				trace_mm_vmscan_write_folio(page, false);
 				sim_charge(COST_PAGEOUT, 1);
 				(*nr_pageout)++;
+				mod_node_page_state(page, nr_vmscan_write, 1);
 				if (page_flag(page, PG_writeback))
 					goto keep_locked;
 				page_clear_flag(page, PG_reclaim); /* written at once */
@@ -526,6 +531,7 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			if (!sc->kswapd || !page_flag(page, PG_reclaim) ||
 			    !(__atomic_load_n(&NODE_DATA(page_to_nid(page))->flags, __ATOMIC_RELAXED) & PGDAT_DIRTY)) {
 				page_set_flag(page, PG_reclaim);
+				mod_node_page_state(page, nr_vmscan_immediate, 1);
 				goto activate_locked;
 			}
 			if (ref == PAGEREF_RECLAIM_CLEAN || !(sc->gfp_mask & __GFP_FS) || !sc->may_writepage)
@@ -536,6 +542,7 @@ static unsigned long shrink_page_list(struct list_head *page_list, struct scan_c
 			trace_mm_vmscan_write_folio(page, true);
 			sim_charge(COST_PAGEOUT, 1);
 			(*nr_pageout)++;
+			mod_node_page_state(page, nr_vmscan_write, 1);
 			if (!written)
 				goto keep_locked; /* redirtied: back on the inactive list */
 		}
@@ -596,6 +603,7 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 	sc->nr_scanned += nr_scanned;
 	lru_note_cost(lruvec, file, nr_pageout);
 	putback_pages(lruvec, &page_list);
+	mod_lruvec_state(lruvec, nr_isolated[file], -(long)nr_taken);
 	count_vm_events(PGACTIVATE, nr_activate);
 	count_vm_events(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
 	count_vm_events(file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
@@ -646,6 +654,7 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 	filemap_reclaim_unlock(took);
 	putback_pages(lruvec, &active);
 	putback_pages(lruvec, &inactive);
+	mod_lruvec_state(lruvec, nr_isolated[is_file_lru(lru)], -(long)nr_taken);
 	count_vm_events(PGDEACTIVATE, nr_deactivate);
 	trace_mm_vmscan_lru_shrink_active(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_taken,
 					  nr_taken - nr_deactivate, nr_deactivate, nr_taken - nr_deactivate, sc->priority,

@@ -7,15 +7,18 @@
  * proc/base.c; the binary views - kpageflags, kpagecount, PID/pagemap -
  * are read as pread(2) reads them, with kmm_proc_pread()), and
  * kmm_proc_dump() writes them all as a tree that can stand in for /proc.
- * A view prints only what kmm models: a field
- * Linux has but kmm does not model yet is left out, never made up (e.g. the
- * LRU items of zoneinfo's per-node block and of vmstat until reclaim
- * exists).
+ * A view's lines are the ones 6.1 prints under the profile's config; a
+ * value kmm has no model for is never made up.  A counter of something kmm
+ * never does (THPs, pins, balloons, KSM, zswap, compaction so far) reads
+ * 0, as on a machine that never did it; a text field with no model is
+ * left out.
  *
  * The views, and what they read:
  *   buddyinfo, zoneinfo       free_area[o].nr_free, vm_stat[], watermarks
  *   pagetypeinfo              the free lists per migratetype, get_pageblock_migratetype()
- *   vmstat                    Σ zones vm_stat[] (KMM_ZONE_STATS), then the
+ *   vmstat                    Σ zones vm_stat[] (KMM_ZONE_STATS), Σ zones
+ *                             vm_numa_event[] (x86_64), the node counters
+ *                             (node_stat_item), the dirty limits, then the
  *                             events (KMM_VM_EVENTS, summed over CPUs)
  *   sys/kernel/debug/extfrag/ unusable_index and extfrag_index, computed from
  *                             nr_free per order (fill_contig_page_info)
@@ -29,13 +32,17 @@
  * Linux prints the items its configuration has, so do these views: the
  * migratetypes of Debian's kernels (no CONFIG_CMA, so no "CMA" row or
  * column), the per-zone events of the zone types the profile compiles in
- * (pgalloc_high on i386, pgalloc_dma32 on x86_64), and no event Linux has
- * no line for.
+ * (pgalloc_high on i386, pgalloc_dma32 on x86_64), the NUMA items where
+ * the profile has CONFIG_NUMA (x86_64, even with one node), and no item
+ * Linux has no line for: /proc/vmstat's names and their order are 6.1's,
+ * exactly, as are zoneinfo's.
  *
  * The sysctls recompute what depends on them the way their Linux handlers
  * do: min_free_kbytes and watermark_scale_factor -> setup_per_zone_wmarks(),
  * lowmem_reserve_ratio -> setup_per_zone_lowmem_reserve(),
- * percpu_pagelist_high_fraction -> the pcp high limits; drop_caches runs
+ * percpu_pagelist_high_fraction -> the pcp high limits, the dirty ratios
+ * and bytes -> global_dirty_limits() (a ratio clears its bytes and the
+ * other way round, as their handlers do); drop_caches runs
  * drop_pagecache (1) and the shrinkers' drop_slab (2, mm/shrinker.c),
  * counting drop_pagecache and drop_slab as 6.1's handler does.
  */
@@ -103,43 +110,85 @@ static bool node_has_memory(const pg_data_t *pgdat)
 /* ---- the per-node counters ------------------------------------------------------ */
 
 /*
- * The node_stat_items kmm keeps, in 6.1's node_stat_item order (which is
- * vmstat_text's and the per-node block's of zoneinfo), with their names.
- * Workingset and isolation items come with reclaim.
+ * The node_stat_items under 6.1's names (vmstat_text), indexed by the enum,
+ * which is in 6.1's order: vmstat's and zoneinfo's per-node block print
+ * them in enum order.  Whether an item is printed depends on the profile's
+ * configuration (node_item_in_config); where kmm keeps its count, in
+ * node_stat_offset at the end of this file.
  */
-#define NO_ITEM NR_VM_NODE_STAT_ITEMS
-static const struct {
-	enum node_stat_item item;
-	const char *name;
-} node_stat_names[] = {
-	{ NR_INACTIVE_ANON, "nr_inactive_anon" },         { NR_ACTIVE_ANON, "nr_active_anon" },
-	{ NR_INACTIVE_FILE, "nr_inactive_file" },         { NR_ACTIVE_FILE, "nr_active_file" },
-	{ NR_UNEVICTABLE, "nr_unevictable" },
-	{ NR_SLAB_RECLAIMABLE_B, "nr_slab_reclaimable" }, { NR_SLAB_UNRECLAIMABLE_B, "nr_slab_unreclaimable" },
-	{ WORKINGSET_REFAULT_ANON, "workingset_refault_anon" },   { WORKINGSET_REFAULT_FILE, "workingset_refault_file" },
-	{ WORKINGSET_ACTIVATE_ANON, "workingset_activate_anon" }, { WORKINGSET_ACTIVATE_FILE, "workingset_activate_file" },
-	{ WORKINGSET_RESTORE_ANON, "workingset_restore_anon" },   { WORKINGSET_RESTORE_FILE, "workingset_restore_file" },
-	{ NR_ANON_MAPPED, "nr_anon_pages" },              { NR_FILE_MAPPED, "nr_mapped" },
-	{ NR_FILE_PAGES, "nr_file_pages" },               { NR_FILE_DIRTY, "nr_dirty" },
-	{ NR_WRITEBACK, "nr_writeback" },                      { NR_SHMEM, "nr_shmem" },
-	{ NR_KERNEL_STACK_KB, "nr_kernel_stack" },        { NR_PAGETABLE, "nr_page_table_pages" },
-	{ NR_SWAPCACHE, "nr_swapcached" },
+static const char *const node_stat_names[NR_VM_NODE_STAT_ITEMS] = {
+	[NR_INACTIVE_ANON] = "nr_inactive_anon",
+	[NR_ACTIVE_ANON] = "nr_active_anon",
+	[NR_INACTIVE_FILE] = "nr_inactive_file",
+	[NR_ACTIVE_FILE] = "nr_active_file",
+	[NR_UNEVICTABLE] = "nr_unevictable",
+	[NR_SLAB_RECLAIMABLE_B] = "nr_slab_reclaimable",
+	[NR_SLAB_UNRECLAIMABLE_B] = "nr_slab_unreclaimable",
+	[NR_ISOLATED_ANON] = "nr_isolated_anon",
+	[NR_ISOLATED_FILE] = "nr_isolated_file",
+	[WORKINGSET_NODES] = "workingset_nodes",
+	[WORKINGSET_REFAULT_ANON] = "workingset_refault_anon",
+	[WORKINGSET_REFAULT_FILE] = "workingset_refault_file",
+	[WORKINGSET_ACTIVATE_ANON] = "workingset_activate_anon",
+	[WORKINGSET_ACTIVATE_FILE] = "workingset_activate_file",
+	[WORKINGSET_RESTORE_ANON] = "workingset_restore_anon",
+	[WORKINGSET_RESTORE_FILE] = "workingset_restore_file",
+	[WORKINGSET_NODERECLAIM] = "workingset_nodereclaim",
+	[NR_ANON_MAPPED] = "nr_anon_pages",
+	[NR_FILE_MAPPED] = "nr_mapped",
+	[NR_FILE_PAGES] = "nr_file_pages",
+	[NR_FILE_DIRTY] = "nr_dirty",
+	[NR_WRITEBACK] = "nr_writeback",
+	[NR_WRITEBACK_TEMP] = "nr_writeback_temp",
+	[NR_SHMEM] = "nr_shmem",
+	[NR_SHMEM_THPS] = "nr_shmem_hugepages",
+	[NR_SHMEM_PMDMAPPED] = "nr_shmem_pmdmapped",
+	[NR_FILE_THPS] = "nr_file_hugepages",
+	[NR_FILE_PMDMAPPED] = "nr_file_pmdmapped",
+	[NR_ANON_THPS] = "nr_anon_transparent_hugepages",
+	[NR_VMSCAN_WRITE] = "nr_vmscan_write",
+	[NR_VMSCAN_IMMEDIATE] = "nr_vmscan_immediate_reclaim",
+	[NR_DIRTIED] = "nr_dirtied",
+	[NR_WRITTEN] = "nr_written",
+	[NR_THROTTLED_WRITTEN] = "nr_throttled_written",
+	[NR_KERNEL_MISC_RECLAIMABLE] = "nr_kernel_misc_reclaimable",
+	[NR_FOLL_PIN_ACQUIRED] = "nr_foll_pin_acquired",
+	[NR_FOLL_PIN_RELEASED] = "nr_foll_pin_released",
+	[NR_KERNEL_STACK_KB] = "nr_kernel_stack",
+	[NR_PAGETABLE] = "nr_page_table_pages",
+	[NR_SECONDARY_PAGETABLE] = "nr_sec_page_table_pages",
+	[NR_SWAPCACHE] = "nr_swapcached",
+	[PGPROMOTE_SUCCESS] = "pgpromote_success",
+	[PGPROMOTE_CANDIDATE] = "pgpromote_candidate",
 };
+
+/* Does the profile's 6.1 configuration have the item?  pgpromote_* need CONFIG_NUMA_BALANCING. */
+static bool node_item_in_config(enum node_stat_item item)
+{
+	return M->prof->numa || (item != PGPROMOTE_SUCCESS && item != PGPROMOTE_CANDIDATE);
+}
 
 /* Each item: of one node (zoneinfo: "      %-12s %lu" after a newline), or summed (vmstat: "%s %lu\n"). */
 static void node_stats_print(struct strbuf *sb, pg_data_t *pgdat)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(node_stat_names); i++) {
-		enum node_stat_item item = node_stat_names[i].item;
-		unsigned long v = item == NO_ITEM ? 0
-				  : pgdat ? node_page_state(pgdat, item)
-					  : global_node_page_state_pages(item);
+	for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++) {
+		enum node_stat_item item = (enum node_stat_item)i;
+		if (!node_item_in_config(item))
+			continue;
+		/* the THP items would be divided by HPAGE_PMD_NR here (vmstat_item_print_in_thp): kmm counts none */
+		unsigned long v = pgdat ? node_page_state(pgdat, item) : global_node_page_state_pages(item);
 		if (pgdat)
-			sb_printf(sb, "\n      %-12s %lu", node_stat_names[i].name, v);
+			sb_printf(sb, "\n      %-12s %lu", node_stat_names[i], v);
 		else
-			sb_printf(sb, "%s %lu\n", node_stat_names[i].name, v);
+			sb_printf(sb, "%s %lu\n", node_stat_names[i], v);
 	}
 }
+
+static const char *const numa_event_names[NR_VM_NUMA_EVENT_ITEMS] = {
+#define X(id, name) [id] = name,
+	KMM_NUMA_EVENTS(X)
+#undef X
+};
 
 /* ---- zoneinfo, buddyinfo -------------------------------------------------------- */
 
@@ -188,6 +237,10 @@ static void zoneinfo_show_print(struct strbuf *sb, pg_data_t *pgdat, struct zone
 	sb_printf(sb, "\n      %-12s %lu", name, (unsigned long)__atomic_load_n(&zone->vm_stat[id], __ATOMIC_RELAXED));
 	KMM_ZONE_STATS(X)
 #undef X
+	if (M->prof->numa)
+		for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
+			sb_printf(sb, "\n      %-12s %lu", numa_event_names[i],
+				  __atomic_load_n(&zone->vm_numa_event[i], __ATOMIC_RELAXED));
 	sb_printf(sb, "\n  pagesets");
 	for (int c = 0; c < M->nr_cpus; c++) {
 		const struct per_cpu_pages *pcp = &zone->pageset[c];
@@ -317,11 +370,17 @@ static void show_pagetypeinfo(struct strbuf *sb)
 /* The per-zone events follow enum zone_type, as TEXTS_FOR_ZONES does. */
 _Static_assert(PGALLOC_DEVICE - PGALLOC_DMA == ZONE_DEVICE - ZONE_DMA, "pgalloc_* not in zone order");
 _Static_assert(ALLOCSTALL_DEVICE - ALLOCSTALL_DMA == ZONE_DEVICE - ZONE_DMA, "allocstall_* not in zone order");
+_Static_assert(PGSCAN_SKIP_DEVICE - PGSCAN_SKIP_DMA == ZONE_DEVICE - ZONE_DMA, "pgskip_* not in zone order");
 
 /*
- * Does Linux 6.1 have a line for this event?  A per-zone event only for the
- * zone types the configuration compiles in; kswapd_wake is kmm's own count
- * (Linux traces the wakeup but counts no vm event for it).
+ * Does Linux 6.1 have a line for this event under the profile's Debian
+ * configuration?  A per-zone event only for the zone types it compiles in;
+ * zone_reclaim_failed with CONFIG_NUMA, numa_* with CONFIG_NUMA_BALANCING,
+ * thp_split_pud with the PUD-sized THP of x86_64.  No Debian x86 kernel
+ * has CONFIG_CMA (cma_alloc_*); all have MIGRATION, COMPACTION,
+ * HUGETLB_PAGE, TRANSPARENT_HUGEPAGE, MEMORY_BALLOON with
+ * BALLOON_COMPACTION, SWAP, KSM and ZSWAP, and none DEBUG_TLBFLUSH.
+ * kswapd_wake is kmm's own count (Linux traces the wakeup, counts none).
  */
 static bool vm_event_in_config(enum vm_event_item item)
 {
@@ -329,14 +388,89 @@ static bool vm_event_in_config(enum vm_event_item item)
 		return M->prof->zone_mask & (1u << (item - PGALLOC_DMA));
 	if (item >= ALLOCSTALL_DMA && item <= ALLOCSTALL_DEVICE)
 		return M->prof->zone_mask & (1u << (item - ALLOCSTALL_DMA));
-	return item != KSWAPD_WAKE;
+	if (item >= PGSCAN_SKIP_DMA && item <= PGSCAN_SKIP_DEVICE)
+		return M->prof->zone_mask & (1u << (item - PGSCAN_SKIP_DMA));
+	switch (item) {
+	case PGSCAN_ZONE_RECLAIM_FAILED:
+	case NUMA_PTE_UPDATES:
+	case NUMA_HUGE_PTE_UPDATES:
+	case NUMA_HINT_FAULTS:
+	case NUMA_HINT_FAULTS_LOCAL:
+	case NUMA_PAGE_MIGRATE:
+		return M->prof->numa;
+	case THP_SPLIT_PUD:
+		return M->prof->thp_pud;
+	case CMA_ALLOC_SUCCESS:
+	case CMA_ALLOC_FAIL:
+	case KSWAPD_WAKE:
+		return false;
+	default:
+		return true;
+	}
 }
 
 /*
- * The zone counters summed over zones (global_zone_page_state()), then the
- * events summed over CPUs (all_vm_events()).  KMM_ZONE_STATS and
- * KMM_VM_EVENTS list their items in vmstat_text[]'s order, so printing them
- * in list order keeps Linux's order (pgalloc_*, allocstall_*, pgfree, ...).
+ * global_dirty_limits (mm/page-writeback.c): domain_dirty_limits of the
+ * global domain, for a task that is not real-time.  The dirtyable memory
+ * is the free pages above totalreserve_pages plus the file LRU, less what
+ * of it is in highmem (vm_highmem_is_dirtyable is 0); the ratios are
+ * per-PAGE_SIZE as 6.1 computes them, from vm.dirty_ratio and
+ * vm.dirty_background_ratio (20 and 10) or, when set, vm.dirty_bytes and
+ * vm.dirty_background_bytes.
+ */
+static bool counters_ready(void);
+
+static unsigned long highmem_dirtyable_memory(unsigned long total)
+{
+	unsigned long x = 0;
+	struct zone *zone;
+	for_each_populated_zone(zone) {
+		if (zone_idx(zone) <= ZONE_NORMAL || !is_highmem_idx((enum zone_type)zone_idx(zone)))
+			continue;
+		unsigned long nr = zone_page_state(zone, NR_FREE_PAGES);
+		nr -= min(nr, high_wmark_pages(zone));
+		nr += zone_page_state(zone, NR_ZONE_INACTIVE_FILE) + zone_page_state(zone, NR_ZONE_ACTIVE_FILE);
+		x += nr;
+	}
+	return min(x, total);
+}
+
+static unsigned long global_dirtyable_memory(void)
+{
+	unsigned long x = global_zone_page_state(NR_FREE_PAGES);
+	x -= min(x, M->totalreserve_pages);
+	x += global_node_page_state_pages(NR_INACTIVE_FILE) + global_node_page_state_pages(NR_ACTIVE_FILE);
+	x -= highmem_dirtyable_memory(x);
+	return x + 1; /* never 0 */
+}
+
+void global_dirty_limits(unsigned long *pbackground, unsigned long *pdirty)
+{
+	*pbackground = *pdirty = 0;
+	if (!counters_ready())
+		return;
+	unsigned long avail = global_dirtyable_memory();
+	unsigned long bytes = __atomic_load_n(&M->dirty_bytes, __ATOMIC_RELAXED);
+	unsigned long bg_bytes = __atomic_load_n(&M->dirty_background_bytes, __ATOMIC_RELAXED);
+	unsigned long ratio = (unsigned long)__atomic_load_n(&M->dirty_ratio, __ATOMIC_RELAXED) * PAGE_SIZE / 100;
+	unsigned long bg_ratio = (unsigned long)__atomic_load_n(&M->dirty_background_ratio, __ATOMIC_RELAXED) * PAGE_SIZE / 100;
+	unsigned long thresh = bytes ? DIV_ROUND_UP(bytes, PAGE_SIZE) : ratio * avail / PAGE_SIZE;
+	unsigned long bg_thresh = bg_bytes ? DIV_ROUND_UP(bg_bytes, PAGE_SIZE) : bg_ratio * avail / PAGE_SIZE;
+	if (thresh > UINT_MAX)
+		thresh = UINT_MAX;
+	if (bg_thresh >= thresh)
+		bg_thresh = thresh / 2;
+	*pbackground = bg_thresh;
+	*pdirty = thresh;
+}
+
+/*
+ * vmstat_start/vmstat_show: the zone counters summed over zones
+ * (global_zone_page_state()), the NUMA events (CONFIG_NUMA), the node
+ * counters, the dirty limits, then the events summed over CPUs
+ * (all_vm_events()), and the line 6.1 keeps for a counter it dropped.
+ * Every list is in vmstat_text[]'s order, so printing each in list order
+ * keeps Linux's order (pgalloc_*, allocstall_*, pgskip_*, pgfree, ...).
  */
 static void show_vmstat(struct strbuf *sb)
 {
@@ -351,12 +485,19 @@ static void show_vmstat(struct strbuf *sb)
 #define X(id, name) sb_printf(sb, "%s %lu\n", name, zone_stat[id] < 0 ? 0UL : (unsigned long)zone_stat[id]);
 	KMM_ZONE_STATS(X)
 #undef X
+	if (M->prof->numa)
+		for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
+			sb_printf(sb, "%s %lu\n", numa_event_names[i], global_numa_event_state((enum numa_stat_item)i));
 	node_stats_print(sb, NULL);
+	unsigned long bg, dirty;
+	global_dirty_limits(&bg, &dirty);
+	sb_printf(sb, "nr_dirty_threshold %lu\nnr_dirty_background_threshold %lu\n", dirty, bg);
 #define X(id, name)               \
 	if (vm_event_in_config(id)) \
 		sb_printf(sb, "%s %lu\n", name, sum_vm_event(id));
 	KMM_VM_EVENTS(X)
 #undef X
+	sb_printf(sb, "nr_unstable 0\n"); /* gone from 6.1's counters, still printed for old readers */
 }
 
 /* ---- debugfs extfrag ------------------------------------------------------------ */
@@ -702,6 +843,88 @@ static int write_dwc(const char *val)
 	return 0;
 }
 
+/*
+ * The dirty limits (mm/page-writeback.c's handlers): a ratio 0..100 or a
+ * byte count (dirty_bytes at least two pages, dirty_background_bytes at
+ * least 1, either at most UINT_MAX pages: -ERANGE); setting one of a pair
+ * clears the other, as the handlers do - dirty_ratio and dirty_bytes only
+ * when the value changes.
+ */
+static void show_ulong(struct strbuf *sb, unsigned long v)
+{
+	sb_printf(sb, "%lu\n", v);
+}
+
+static int parse_one_ulong(const char *val, unsigned long lo, unsigned long *out)
+{
+	char buf[32];
+	unsigned long v;
+	while (*val == ' ' || *val == '\t' || *val == '\n')
+		val++;
+	size_t n = strlen(val);
+	while (n && (val[n - 1] == ' ' || val[n - 1] == '\t' || val[n - 1] == '\n'))
+		n--;
+	if (!n || n >= sizeof(buf) || *val == '-')
+		return -EINVAL;
+	memcpy(buf, val, n);
+	buf[n] = 0;
+	if (kstrtoul(buf, 0, &v) || v < lo || (M->prof->bits == 32 && v > 0xffffffffUL)) /* the kernel's own long */
+		return -EINVAL;
+	if (DIV_ROUND_UP(v, PAGE_SIZE) > UINT_MAX)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static void show_dirty_ratio(struct strbuf *sb) { show_int(sb, M->dirty_ratio); }
+static void show_dirty_bg_ratio(struct strbuf *sb) { show_int(sb, M->dirty_background_ratio); }
+static void show_dirty_bytes(struct strbuf *sb) { show_ulong(sb, M->dirty_bytes); }
+static void show_dirty_bg_bytes(struct strbuf *sb) { show_ulong(sb, M->dirty_background_bytes); }
+
+static int write_dirty_ratio(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, 100, &v))
+		return -EINVAL;
+	if (v != M->dirty_ratio)
+		__atomic_store_n(&M->dirty_bytes, 0UL, __ATOMIC_RELAXED);
+	__atomic_store_n(&M->dirty_ratio, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int write_dirty_bg_ratio(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, 100, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->dirty_background_bytes, 0UL, __ATOMIC_RELAXED);
+	__atomic_store_n(&M->dirty_background_ratio, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int write_dirty_bytes(const char *val)
+{
+	unsigned long v;
+	int ret = parse_one_ulong(val, 2 * PAGE_SIZE, &v);
+	if (ret)
+		return ret;
+	if (v != M->dirty_bytes)
+		__atomic_store_n(&M->dirty_ratio, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&M->dirty_bytes, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int write_dirty_bg_bytes(const char *val)
+{
+	unsigned long v;
+	int ret = parse_one_ulong(val, 1, &v);
+	if (ret)
+		return ret;
+	__atomic_store_n(&M->dirty_background_ratio, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&M->dirty_background_bytes, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
 static int write_dec(const char *val)
 {
 	int v;
@@ -919,7 +1142,11 @@ static const struct proc_file proc_files[] = {
 	{ "sys/kernel/debug/kfence/objects", show_kfence_objects, NULL },
 	{ "sys/kernel/debug/kfence/stats", show_kfence_stats, NULL },
 	{ "sys/kernel/mm/swap/vma_ra_enabled", show_vma_ra_enabled, write_vma_ra_enabled },
+	{ "sys/vm/dirty_background_bytes", show_dirty_bg_bytes, write_dirty_bg_bytes },
+	{ "sys/vm/dirty_background_ratio", show_dirty_bg_ratio, write_dirty_bg_ratio },
+	{ "sys/vm/dirty_bytes", show_dirty_bytes, write_dirty_bytes },
 	{ "sys/vm/dirty_expire_centisecs", show_dec, write_dec },
+	{ "sys/vm/dirty_ratio", show_dirty_ratio, write_dirty_ratio },
 	{ "sys/vm/dirty_writeback_centisecs", show_dwc, write_dwc },
 	{ "sys/vm/drop_caches", show_drop_caches, write_drop_caches },
 	{ "sys/vm/lowmem_reserve_ratio", show_lowmem_reserve_ratio, write_lowmem_reserve_ratio },
@@ -1162,37 +1389,55 @@ unsigned long global_zone_page_state(enum zone_stat_item item)
 	return x < 0 ? 0 : (unsigned long)x;
 }
 
-/* Where each node_stat_item lives in pg_data_t. */
+/*
+ * Where each node_stat_item lives in pg_data_t, plus one: 0 for an item
+ * kmm does not count (it reads 0).
+ */
+#define NODE_FIELD(f) (offsetof(pg_data_t, f) + 1)
 static const size_t node_stat_offset[NR_VM_NODE_STAT_ITEMS] = {
-	[NR_INACTIVE_ANON] = offsetof(pg_data_t, __lruvec.nr_pages[LRU_INACTIVE_ANON]),
-	[NR_ACTIVE_ANON] = offsetof(pg_data_t, __lruvec.nr_pages[LRU_ACTIVE_ANON]),
-	[NR_INACTIVE_FILE] = offsetof(pg_data_t, __lruvec.nr_pages[LRU_INACTIVE_FILE]),
-	[NR_ACTIVE_FILE] = offsetof(pg_data_t, __lruvec.nr_pages[LRU_ACTIVE_FILE]),
-	[NR_UNEVICTABLE] = offsetof(pg_data_t, __lruvec.nr_pages[LRU_UNEVICTABLE]),
-	[NR_ANON_MAPPED] = offsetof(pg_data_t, nr_anon_mapped),
-	[NR_FILE_MAPPED] = offsetof(pg_data_t, nr_file_mapped),
-	[NR_FILE_PAGES] = offsetof(pg_data_t, nr_file_pages),
-	[NR_FILE_DIRTY] = offsetof(pg_data_t, nr_file_dirty),
-	[NR_WRITEBACK] = offsetof(pg_data_t, nr_writeback),
-	[NR_SHMEM] = offsetof(pg_data_t, nr_shmem),
-	[NR_PAGETABLE] = offsetof(pg_data_t, nr_page_table_pages),
-	[NR_SLAB_RECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_reclaimable),
-	[NR_SLAB_UNRECLAIMABLE_B] = offsetof(pg_data_t, nr_slab_unreclaimable),
-	[NR_KERNEL_STACK_KB] = offsetof(pg_data_t, nr_kernel_stack),
-	[NR_SWAPCACHE] = offsetof(pg_data_t, nr_swapcached),
-	[WORKINGSET_REFAULT_ANON] = offsetof(pg_data_t, nr_workingset[0]),
-	[WORKINGSET_REFAULT_FILE] = offsetof(pg_data_t, nr_workingset[1]),
-	[WORKINGSET_ACTIVATE_ANON] = offsetof(pg_data_t, nr_workingset[2]),
-	[WORKINGSET_ACTIVATE_FILE] = offsetof(pg_data_t, nr_workingset[3]),
-	[WORKINGSET_RESTORE_ANON] = offsetof(pg_data_t, nr_workingset[4]),
-	[WORKINGSET_RESTORE_FILE] = offsetof(pg_data_t, nr_workingset[5]),
+	[NR_INACTIVE_ANON] = NODE_FIELD(__lruvec.nr_pages[LRU_INACTIVE_ANON]),
+	[NR_ACTIVE_ANON] = NODE_FIELD(__lruvec.nr_pages[LRU_ACTIVE_ANON]),
+	[NR_INACTIVE_FILE] = NODE_FIELD(__lruvec.nr_pages[LRU_INACTIVE_FILE]),
+	[NR_ACTIVE_FILE] = NODE_FIELD(__lruvec.nr_pages[LRU_ACTIVE_FILE]),
+	[NR_UNEVICTABLE] = NODE_FIELD(__lruvec.nr_pages[LRU_UNEVICTABLE]),
+	[NR_SLAB_RECLAIMABLE_B] = NODE_FIELD(nr_slab_reclaimable),
+	[NR_SLAB_UNRECLAIMABLE_B] = NODE_FIELD(nr_slab_unreclaimable),
+	[NR_ISOLATED_ANON] = NODE_FIELD(nr_isolated[0]),
+	[NR_ISOLATED_FILE] = NODE_FIELD(nr_isolated[1]),
+	[WORKINGSET_REFAULT_ANON] = NODE_FIELD(nr_workingset[0]),
+	[WORKINGSET_REFAULT_FILE] = NODE_FIELD(nr_workingset[1]),
+	[WORKINGSET_ACTIVATE_ANON] = NODE_FIELD(nr_workingset[2]),
+	[WORKINGSET_ACTIVATE_FILE] = NODE_FIELD(nr_workingset[3]),
+	[WORKINGSET_RESTORE_ANON] = NODE_FIELD(nr_workingset[4]),
+	[WORKINGSET_RESTORE_FILE] = NODE_FIELD(nr_workingset[5]),
+	[NR_ANON_MAPPED] = NODE_FIELD(nr_anon_mapped),
+	[NR_FILE_MAPPED] = NODE_FIELD(nr_file_mapped),
+	[NR_FILE_PAGES] = NODE_FIELD(nr_file_pages),
+	[NR_FILE_DIRTY] = NODE_FIELD(nr_file_dirty),
+	[NR_WRITEBACK] = NODE_FIELD(nr_writeback),
+	[NR_SHMEM] = NODE_FIELD(nr_shmem),
+	[NR_VMSCAN_WRITE] = NODE_FIELD(nr_vmscan_write),
+	[NR_VMSCAN_IMMEDIATE] = NODE_FIELD(nr_vmscan_immediate),
+	[NR_DIRTIED] = NODE_FIELD(nr_dirtied),
+	[NR_WRITTEN] = NODE_FIELD(nr_written),
+	[NR_KERNEL_STACK_KB] = NODE_FIELD(nr_kernel_stack),
+	[NR_PAGETABLE] = NODE_FIELD(nr_page_table_pages),
+	[NR_SWAPCACHE] = NODE_FIELD(nr_swapcached),
 };
+/* workingset.c indexes nr_workingset[] by item - WORKINGSET_REFAULT_ANON */
+_Static_assert(WORKINGSET_RESTORE_FILE - WORKINGSET_REFAULT_ANON == 5, "workingset items not contiguous");
+
+static long node_stat_read(pg_data_t *pgdat, enum node_stat_item item)
+{
+	size_t off = node_stat_offset[item];
+	return off ? __atomic_load_n((long *)((char *)pgdat + off - 1), __ATOMIC_RELAXED) : 0;
+}
 
 unsigned long node_page_state(pg_data_t *pgdat, enum node_stat_item item)
 {
 	if ((unsigned)item >= NR_VM_NODE_STAT_ITEMS)
 		return 0;
-	long x = __atomic_load_n((long *)((char *)pgdat + node_stat_offset[item]), __ATOMIC_RELAXED);
+	long x = node_stat_read(pgdat, item);
 	return x < 0 ? 0 : (unsigned long)x;
 }
 
@@ -1202,8 +1447,43 @@ unsigned long global_node_page_state_pages(enum node_stat_item item)
 	if (!M || (unsigned)item >= NR_VM_NODE_STAT_ITEMS)
 		return 0;
 	for (int n = 0; n < M->nr_nodes; n++)
-		x += __atomic_load_n((long *)((char *)NODE_DATA(n) + node_stat_offset[item]), __ATOMIC_RELAXED);
+		x += node_stat_read(NODE_DATA(n), item);
 	return x < 0 ? 0 : (unsigned long)x;
+}
+
+/*
+ * This CPU's node is slub's this_node(): CPU c of the machine sits on node
+ * c mod the number of nodes (kmm has no CPU topology of its own), a
+ * thread outside the machine on node 0.
+ */
+void __zone_statistics(struct zone *preferred, struct zone *z)
+{
+	int cpu = smp_processor_id(), local_nid = cpu < 0 ? 0 : cpu % M->nr_nodes;
+	if (z->node == preferred->node) {
+		__atomic_add_fetch(&z->vm_numa_event[NUMA_HIT], 1, __ATOMIC_RELAXED);
+	} else {
+		__atomic_add_fetch(&z->vm_numa_event[NUMA_MISS], 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&preferred->vm_numa_event[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
+	}
+	__atomic_add_fetch(&z->vm_numa_event[z->node == local_nid ? NUMA_LOCAL : NUMA_OTHER], 1, __ATOMIC_RELAXED);
+}
+
+unsigned long zone_numa_event_state(struct zone *zone, enum numa_stat_item item)
+{
+	if (!counters_ready() || !M->prof->numa || (unsigned)item >= NR_VM_NUMA_EVENT_ITEMS)
+		return 0;
+	return __atomic_load_n(&zone->vm_numa_event[item], __ATOMIC_RELAXED);
+}
+
+unsigned long global_numa_event_state(enum numa_stat_item item)
+{
+	struct zone *zone;
+	unsigned long x = 0;
+	if (!counters_ready() || !M->prof->numa || (unsigned)item >= NR_VM_NUMA_EVENT_ITEMS)
+		return 0;
+	for_each_zone(zone)
+		x += __atomic_load_n(&zone->vm_numa_event[item], __ATOMIC_RELAXED);
+	return x;
 }
 
 /* the parentheses: inside kmm, global_node_page_state(item) is internal.h's macro (it calls this) */
