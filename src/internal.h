@@ -939,6 +939,7 @@ struct mm_struct;
 void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end);
 void mm_trace_rss_stat(struct mm_struct *mm, int member, long count); /* the rss_stat tracepoint */
 void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end, unsigned long vm_flags);
+void mkclean_range(struct mm_struct *mm, unsigned long start, unsigned long end); /* writeback's page_mkclean of a shared mapping */
 void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start, unsigned long end);
 int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned long addr, bool write);
 void show_fault_around_bytes(struct strbuf *sb);  /* debugfs fault_around_bytes */

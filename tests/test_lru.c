@@ -379,3 +379,42 @@ static void kswapd_writes_dirty_file_pages(const char *profile)
 	assert_machine_sane();
 }
 TEST_ON_EVERY_PROFILE(lru, kswapd_writes_dirty_file_pages, kswapd_writes_dirty_file_pages)
+
+/*
+ * Writeback cleans a shared mapping's PTEs as page_mkclean does: read-only
+ * and without the dirty bit.  Reclaim unmapping the page afterwards finds
+ * nothing dirty, so the clean page is dropped, not written a second time.
+ */
+static void writeback_cleans_the_ptes(const char *profile)
+{
+	struct task_struct *t = boot_with_task(profile, "mk", "/bin/mk", 0x4000, 0x1000, 0x1000);
+	make_numbered_file("/data/c", 4);
+	int fd = task_open(t, "/data/c", O_RDWR);
+	cr_assert_geq(fd, 0);
+	long w = task_mmap(t, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	cr_assert_gt(w, 0);
+	cr_assert_eq(mm_access(t, (unsigned long)w, 4 * PAGE_SIZE, false), 0);
+	char b = 0x77;
+	cr_assert_eq(task_write(t, (unsigned long)w + PAGE_SIZE, &b, 1), 0);
+	cr_assert_eq(meminfo_value("Dirty:"), 4);
+	lru_add_drain_all();
+	kmm_sync();
+	cr_assert_eq(meminfo_value("Dirty:"), 0);
+	unsigned long idx;
+	phys_addr_t table = user_pte_table(t->mm->pgd, (unsigned long)w + PAGE_SIZE, false, &idx);
+	pteval_t pte = pte_get(table, idx);
+	cr_assert(pte & _PAGE_PRESENT);
+	cr_assert_not(pte & (_PAGE_RW | _PAGE_DIRTY), "write-protected and clean: %#llx", (unsigned long long)pte);
+	unsigned long dirtied0 = vmstat_value("nr_dirtied"), out0 = vmstat_value("pgpgout");
+	cr_assert_eq(task_madvise(t, (unsigned long)w, 4 * PAGE_SIZE, MADV_PAGEOUT), 0);
+	cr_assert_eq(vmstat_value("nr_dirtied"), dirtied0, "no stale dirty bit came back");
+	cr_assert_eq(vmstat_value("pgpgout"), out0, "nothing written again");
+	cr_assert_eq(kmm_file_cached_pages("/data/c"), 0, "the clean pages were dropped");
+	char back;
+	cr_assert_eq(task_read(t, (unsigned long)w + PAGE_SIZE, &back, 1), 0);
+	cr_assert_eq(back, 0x77, "the file kept the store");
+	task_exit(t);
+	cr_assert_eq(kmm_file_unlink("/data/c"), 0);
+	assert_machine_sane();
+}
+TEST_ON_EVERY_PROFILE(lru, writeback_cleans_the_ptes, writeback_cleans_the_ptes)

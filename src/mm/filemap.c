@@ -1667,11 +1667,11 @@ long filemap_file_pwrite(struct file *f, const void *buf, unsigned long len, uns
 	return done;
 }
 
-/* page_mkclean for a VMA: its shared writable PTEs of the file become read-only (mmap_lock held). */
+/* page_mkclean for a VMA: its shared writable PTEs of the file become read-only and clean (mmap_lock held). */
 static void mkclean_vma(struct mm_struct *mm, struct vm_area_struct *vma, void *arg)
 {
 	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE))
-		change_protection(mm, vma->vm_start, vma->vm_end, vma->vm_flags & ~VM_WRITE);
+		mkclean_range(mm, vma->vm_start, vma->vm_end);
 }
 
 /* truncate to 0: every PTE of the file goes from this VMA (mmap_lock held) */

@@ -1008,6 +1008,29 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
 	walk_ptes(mm, start, end, change_pte_prot, &vm_flags);
 }
 
+static void mkclean_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)
+{
+	(void)addr;
+	(void)arg;
+	if ((pte & _PAGE_PRESENT) && (pte & (_PAGE_RW | _PAGE_DIRTY)))
+		pte_set(table, idx, pte & ~(pteval_t)(_PAGE_RW | _PAGE_DIRTY));
+}
+
+/*
+ * page_mkclean over [start, end) of a shared file mapping, before its
+ * pages are written back: each PTE loses write access and its dirty bit
+ * (page_mkclean_one's pte_wrprotect and pte_mkclean), so the next store
+ * faults and dirties the page again, and reclaim's unmapping does not
+ * find a stale dirty bit and write the page a second time.  A PTE's dirty
+ * bit here never says more than the page's PG_dirty: the write fault that
+ * made the PTE writable dirtied the page.
+ */
+void mkclean_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	flush_tlb_mm_range(mm, start, end);
+	walk_ptes(mm, start, end, mkclean_pte, NULL);
+}
+
 struct copy_ctx {
 	struct mm_struct *dst;
 	bool cow;
