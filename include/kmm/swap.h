@@ -41,8 +41,9 @@ int kmm_swapon(const char *name, unsigned long bytes, int swap_flags);
  * The same for a disk that is rotational (kmm_swapon's, as QEMU's virtio
  * disk is) or solid state ("SS" in the Adding line).  While any rotational
  * area is on, swap readahead goes by slot; with none, by VMA (when
- * /sys/kernel/mm/swap/vma_ra_enabled).  Slots are found the rotational
- * way on both (the SSD cluster allocator is not there yet).
+ * /sys/kernel/mm/swap/vma_ra_enabled).  A solid-state area hands slots out
+ * by cluster (256 slots), each simulated CPU from its own; SWAP_FLAG_DISCARD*
+ * are taken by a solid-state disk only ("D", "s", "c" in the Adding line).
  */
 int kmm_swapon_disk(const char *name, unsigned long bytes, int swap_flags, bool rotational);
 /*
