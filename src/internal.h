@@ -702,7 +702,17 @@ unsigned long max_swapfile_size(void);
 /* swap areas (mm/swapfile.c) */
 void swapfile_exit(void);               /* shutdown: every area off */
 int swapoff_files(void);               /* swapoff of every swap file still on (a scenario's end, as shutdown's swapoff -a) */
-swp_entry_t get_swap_page(void);        /* a slot (count: the swap cache's), val 0 if none */
+int get_swap_pages(int n, swp_entry_t entries[]); /* up to n slots of one area (the swap cache's hold), how many */
+void swapcache_free_entries(const swp_entry_t *entries, int n); /* slots held by nothing (map SWAP_HAS_CACHE) free */
+bool swap_has_usable(void);             /* an area hands out slots */
+/* the per-CPU swap slot caches (mm/swap_slots.c) */
+swp_entry_t get_swap_page(void);        /* folio_alloc_swap: a slot (the swap cache's hold), val 0 if none */
+void free_swap_slot(swp_entry_t entry); /* a slot nothing holds: freed now or in this CPU's next batch */
+void enable_swap_slots_cache(void);     /* swapon's end */
+void disable_swap_slots_cache_lock(void);   /* swapoff: caches drained and unused ... */
+void reenable_swap_slots_cache_unlock(void); /* ... until this */
+unsigned long swap_slots_cached(void);  /* slots the caches hold */
+void swap_slots_exit(void);
 int swap_duplicate(swp_entry_t entry);  /* one more PTE holds it: 0, or -EINVAL */
 void swap_free(swp_entry_t entry);      /* one PTE less */
 void swapcache_free(swp_entry_t entry); /* the swap cache's hold goes (put_swap_folio) */

@@ -157,8 +157,9 @@ int kmm_nothing_lost(const struct kmm_usage *boot, char *why, size_t whylen)
 	else if (now.free_pages != boot->free_pages)
 		snprintf(why, whylen, "%lu free pages, %lu after boot: %ld lost", now.free_pages, boot->free_pages,
 			 (long)boot->free_pages - (long)now.free_pages);
-	else if (kmm_nr_swap_pages() != kmm_total_swap_pages())
-		snprintf(why, whylen, "%lu swap slots are still in use", kmm_total_swap_pages() - kmm_nr_swap_pages());
+	else if (kmm_nr_swap_pages() + swap_slots_cached() != kmm_total_swap_pages()) /* a CPU's cached slots are no loss */
+		snprintf(why, whylen, "%lu swap slots are still in use",
+			 kmm_total_swap_pages() - kmm_nr_swap_pages() - swap_slots_cached());
 	else
 		return 0;
 	return -EINVAL;

@@ -49,8 +49,12 @@
  *
  * A slot's count is the PTEs holding it (swap_duplicate, swap_free) and
  * SWAP_HAS_CACHE while a page is in the swap cache for it (swapcache_free
- * drops that); it is free when both are gone.  The swap cache and the
- * I/O are mm/swap_state.c's.
+ * drops that).  When both are gone the map keeps SWAP_HAS_CACHE and the
+ * slot goes to free_swap_slot (mm/swap_slots.c): this CPU's return cache
+ * frees it with 63 others (swapcache_free_entries), or it is freed at
+ * once when no slot cache is in use.  Slots are handed out the same way
+ * (get_swap_page there, 64 at a time from get_swap_pages here).  The swap
+ * cache and the I/O are mm/swap_state.c's.
  *
  * Each slot also keeps the shadow entry reclaim left when the page that
  * was on it left the swap cache (mm/workingset.c); a slot that comes free
@@ -60,7 +64,8 @@
  *
  * swapoff, as 6.1's: the memory check (__vm_enough_memory in the default
  * heuristic mode, which an area's own pages always pass), the area stops
- * giving slots (SWP_WRITEOK off) and leaves SwapTotal/SwapFree, then
+ * giving slots (SWP_WRITEOK off) and leaves SwapTotal/SwapFree, the slot
+ * caches are drained and left unused until it is done, then
  * try_to_unuse brings its pages back - shmem files' (shmem_unuse in
  * filemap.c), every task's PTEs holding its slots (unuse_mm in memory.c,
  * reading through the swap cache with readahead), then the pages still cached for its slots - and repeats
@@ -92,9 +97,11 @@
  * the reuse of cache-only slots when swap is half full (vm_swap_full).
  *
  * Locking: swapon_mutex serialises swapoffs and swap files' swapons (it
- * is taken outside filemap_lock and mmap_lock); swap_lock guards the table
+ * is taken outside filemap_lock and mmap_lock, and the slot caches' locks);
+ * swap_lock guards the table
  * and every area's map, shadows and counters, and is taken inside
- * mmap_lock, the page lock and swap_cache_lock.
+ * mmap_lock, the page lock, swap_cache_lock and a slot cache's locks;
+ * the cluster allocator's lists and per-CPU clusters are under it too.
  */
 #include "internal.h"
 
@@ -278,6 +285,7 @@ int kmm_swapon_disk(const char *name, unsigned long bytes, int swap_flags, bool 
 		name, si->prio, 1, si->pages << (PAGE_SHIFT - 10), rotational ? "" : "SS",
 		si->discard & SWP_DISCARDABLE ? "D" : "", si->discard & SWP_AREA_DISCARD ? "s" : "",
 		si->discard & SWP_PAGE_DISCARD ? "c" : "", "FS");
+	enable_swap_slots_cache();
 	return 0;
 }
 
@@ -746,6 +754,8 @@ int kmm_swapon_file(const char *path, int swap_flags)
 		pr_info("Adding %luk swap on %s.  Priority:%d extents:%d across:%luk %s%s\n", si->pages << (PAGE_SHIFT - 10),
 			path, si->prio, nr_extents, si->pages << (PAGE_SHIFT - 10), "", "FS");
 	pthread_mutex_unlock(&swapon_mutex);
+	if (!err)
+		enable_swap_slots_cache();
 	if (err && si)
 		free_area(si);
 	fput(f);
@@ -873,6 +883,7 @@ int kmm_swapoff(const char *name)
 		pthread_mutex_unlock(&swapon_mutex);
 		return ret;
 	}
+	disable_swap_slots_cache_lock(); /* every CPU's cached slots back to the maps: none of this area's waits there */
 	ret = try_to_unuse(si, (unsigned)type);
 	pthread_mutex_lock(&swap_lock);
 	if (ret) { /* reinsert_swap_info */
@@ -892,6 +903,7 @@ int kmm_swapoff(const char *name)
 		}
 	}
 	pthread_mutex_unlock(&swap_lock);
+	reenable_swap_slots_cache_unlock();
 	pthread_mutex_unlock(&swapon_mutex);
 	if (!ret)
 		free_area(si);
@@ -915,6 +927,7 @@ int swapoff_files(void)
 
 void swapfile_exit(void)
 {
+	swap_slots_exit();
 	pthread_mutex_lock(&swap_lock);
 	for (int t = 0; t < MAX_SWAPFILES; t++) {
 		if (swap_info[t])
@@ -958,8 +971,13 @@ static unsigned long scan_swap_map(struct swap_info_struct *si)
 	return 0;
 }
 
-/* get_swap_pages for one page: a slot of the best area with room, held by the swap cache; val 0 if none */
-swp_entry_t get_swap_page(void)
+/*
+ * get_swap_pages: up to n (at most SWAP_BATCH) slots of the best area with
+ * room, each held by the swap cache (SWAP_HAS_CACHE), into entries; how
+ * many.  As 6.1's, one area gives them all, in the order its allocator
+ * finds them (the caller's CPU's cluster on an SSD).
+ */
+int get_swap_pages(int n, swp_entry_t entries[])
 {
 	pthread_mutex_lock(&swap_lock);
 	int best = -1;
@@ -968,9 +986,10 @@ swp_entry_t get_swap_page(void)
 		if (si && si->writeok && si->inuse_pages < si->pages && (best < 0 || si->prio > swap_info[best]->prio))
 			best = t;
 	}
-	swp_entry_t entry = { 0 };
-	if (best >= 0) {
+	int got = 0;
+	for (; best >= 0 && got < n; got++) {
 		struct swap_info_struct *si = swap_info[best];
+		swp_entry_t entry = { 0 };
 		int cpu = si->cluster_info ? swap_this_cpu(si) : 0;
 		unsigned long offset = si->cluster_info ? scan_swap_map_ssd(si, cpu) : scan_swap_map(si);
 		if (offset) {
@@ -987,9 +1006,12 @@ swp_entry_t get_swap_page(void)
 			__atomic_sub_fetch(&nr_swap_pages, 1, __ATOMIC_RELAXED);
 			entry = swp_entry((unsigned)best, offset);
 		}
+		if (!entry.val)
+			break;
+		entries[got] = entry;
 	}
 	pthread_mutex_unlock(&swap_lock);
-	return entry;
+	return got;
 }
 
 /* The area and slot of an entry (swap_lock held), NULL for one that names none. */
@@ -1042,19 +1064,49 @@ static void slot_put(swp_entry_t entry, bool cache, const char *who)
 	pthread_mutex_lock(&swap_lock);
 	struct swap_info_struct *si = entry_area(entry);
 	unsigned char *c = si ? &si->swap_map[swp_offset(entry)] : NULL;
+	bool unheld = false;
 	if (c && (cache ? (*c & SWAP_HAS_CACHE) : (*c & ~SWAP_HAS_CACHE))) {
 		if (cache)
 			*c &= ~SWAP_HAS_CACHE;
 		else
 			--*c;
 		if (!*c) {
-			*c = 1; /* slot_free clears it */
-			slot_free(si, swp_offset(entry));
+			*c = SWAP_HAS_CACHE; /* still taken, until free_swap_slot's batch frees it */
+			unheld = true;
 		}
 	} else if (entry.val) {
 		pr_err("%s: Bad swap file entry %08lx\n", who, entry.val);
 	}
 	pthread_mutex_unlock(&swap_lock);
+	if (unheld)
+		free_swap_slot(entry);
+}
+
+/*
+ * swapcache_free_entries: slots that nothing holds any more (their map
+ * says SWAP_HAS_CACHE only: a slots cache kept them) become free.
+ */
+void swapcache_free_entries(const swp_entry_t *entries, int n)
+{
+	pthread_mutex_lock(&swap_lock);
+	for (int i = 0; i < n; i++) {
+		struct swap_info_struct *si = entry_area(entries[i]);
+		unsigned long offset = swp_offset(entries[i]);
+		if (!MM_WARN_ON(!si || si->swap_map[offset] != SWAP_HAS_CACHE))
+			slot_free(si, offset);
+	}
+	pthread_mutex_unlock(&swap_lock);
+}
+
+/* has_usable_swap: some area hands out slots */
+bool swap_has_usable(void)
+{
+	pthread_mutex_lock(&swap_lock);
+	bool any = false;
+	for (int t = 0; t < MAX_SWAPFILES && !any; t++)
+		any = swap_info[t] && swap_info[t]->writeok;
+	pthread_mutex_unlock(&swap_lock);
+	return any;
 }
 
 /* swap_free: a PTE's hold on the slot goes */
