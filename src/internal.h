@@ -705,6 +705,7 @@ int swapoff_files(void);               /* swapoff of every swap file still on (a
 int get_swap_pages(int n, swp_entry_t entries[]); /* up to n slots of one area (the swap cache's hold), how many */
 void swapcache_free_entries(const swp_entry_t *entries, int n); /* slots held by nothing (map SWAP_HAS_CACHE) free */
 bool swap_has_usable(void);             /* an area hands out slots */
+int swap_free_clusters(unsigned int type, unsigned long *idx, int max); /* an SSD area's free list; -EINVAL */
 /* the per-CPU swap slot caches (mm/swap_slots.c) */
 swp_entry_t get_swap_page(void);        /* folio_alloc_swap: a slot (the swap cache's hold), val 0 if none */
 void free_swap_slot(swp_entry_t entry); /* a slot nothing holds: freed now or in this CPU's next batch */

@@ -1149,6 +1149,28 @@ unsigned long swap_area_max(unsigned int type)
 	return max;
 }
 
+/*
+ * An SSD area's free cluster list, first to last, into idx (at most max of
+ * them); how many are on it, or -EINVAL for a type that names no SSD area.
+ */
+int swap_free_clusters(unsigned int type, unsigned long *idx, int max)
+{
+	pthread_mutex_lock(&swap_lock);
+	struct swap_info_struct *si = type < MAX_SWAPFILES ? swap_info[type] : NULL;
+	int n = si && si->cluster_info ? 0 : -EINVAL;
+	if (!n && !cluster_is_null(&si->free_clusters.head)) {
+		for (unsigned long i = si->free_clusters.head.data;; i = si->cluster_info[i].data) {
+			if (n < max)
+				idx[n] = i;
+			n++;
+			if (i == si->free_clusters.tail.data || n > (int)si->nr_clusters)
+				break;
+		}
+	}
+	pthread_mutex_unlock(&swap_lock);
+	return n;
+}
+
 /* nr_rotate_swap != 0: an area on a spinning disk is on (readahead goes by slot then) */
 bool swap_area_rotational(void)
 {
