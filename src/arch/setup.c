@@ -1703,6 +1703,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	dma_atomic_pool_init(); /* a postcore initcall, taken early: see there */
 	page_alloc_init_late();
 	init_per_zone_wmark_min();
+	mm_overcommit_init(); /* init_user_reserve, init_admin_reserve: subsys initcalls, from the memory free now */
 	/* khugepaged runs only on machines of 512 MiB and more */
 	if ((unsigned long)M->totalram_pages < (512UL << (20 - PAGE_SHIFT)))
 		M->thp_enabled = false;

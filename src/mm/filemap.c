@@ -1257,6 +1257,7 @@ static void __iput(struct inode *inode)
 	__clear_shadows(m);
 	list_del(&inode->i_list);
 	if (inode->shmem) {
+		vm_unacct_memory((long)inode->i_acct_pages); /* shmem_evict_inode's shmem_unacct_size */
 		kobj_free(KOBJ_DENTRY, inode->dentry);
 		security_inode_free(inode->i_security);
 		kobj_free(KOBJ_SHMEM_INODE, inode->obj);

@@ -62,8 +62,9 @@
  * disk kmm_swapon makes) or solid state (kmm_swapon_disk): while any
  * rotational one is on (nr_rotate_swap), swap readahead goes by slot.
  *
- * swapoff, as 6.1's: the memory check (__vm_enough_memory in the default
- * heuristic mode, which an area's own pages always pass), the area stops
+ * swapoff, as 6.1's: the memory check (__vm_enough_memory, mm/util.c:
+ * in the default heuristic mode an area's own pages always pass; with
+ * vm.overcommit_memory 2 what is committed must fit without them), the area stops
  * giving slots (SWP_WRITEOK off) and leaves SwapTotal/SwapFree, the slot
  * caches are drained and left unused until it is done, then
  * try_to_unuse brings its pages back - shmem files' (shmem_unuse in
@@ -763,12 +764,6 @@ int kmm_swapon_file(const char *path, int swap_flags)
 	return err;
 }
 
-/* __vm_enough_memory for pages more, in the default heuristic mode (vm.overcommit_memory 0, OVERCOMMIT_GUESS) */
-static bool vm_enough_memory(unsigned long pages)
-{
-	return pages <= totalram_pages() + (unsigned long)__atomic_load_n(&total_swap_pages, __ATOMIC_RELAXED);
-}
-
 static unsigned long area_inuse(struct swap_info_struct *si)
 {
 	pthread_mutex_lock(&swap_lock);
@@ -858,9 +853,9 @@ static int try_to_unuse(struct swap_info_struct *si, unsigned int type)
  * of SwapTotal and SwapFree), every page on it comes back into memory
  * (try_to_unuse), and it goes.  If that fails the area is put back as it
  * was (reinsert_swap_info); the pages already back stay in memory.  The
- * memory check is 6.1's in its default mode, which a swap area's pages
- * always pass (they are counted in total_swap_pages); what can fail is
- * finding a page for each slot.
+ * memory check is 6.1's __vm_enough_memory for the area's pages (in the
+ * default mode a swap area's pages always pass: they are counted in
+ * total_swap_pages); past it what can fail is finding a page for each slot.
  */
 int kmm_swapoff(const char *name)
 {
@@ -872,7 +867,10 @@ int kmm_swapoff(const char *name)
 	pthread_mutex_lock(&swap_lock);
 	int type = find_area(name);
 	struct swap_info_struct *si = type >= 0 ? swap_info[type] : NULL;
-	int ret = !si || !si->writeok ? -EINVAL : !vm_enough_memory(si->pages) ? -ENOMEM : 0;
+	/* security_vm_enough_memory_mm for the area's pages, by the swapoff caller (CAP_SYS_ADMIN), and no charge kept */
+	int ret = !si || !si->writeok ? -EINVAL : __vm_enough_memory(NULL, (long)si->pages, 1) ? -ENOMEM : 0;
+	if (!ret)
+		vm_unacct_memory((long)si->pages);
 	if (!ret) { /* del_from_avail_list: no slot of it is handed out from here on */
 		si->writeok = false;
 		__atomic_sub_fetch(&total_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
