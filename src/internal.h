@@ -120,6 +120,8 @@ void vm_unacct_memory(long pages);
 unsigned long vm_commit_limit(void);
 unsigned long vm_memory_committed(void);
 void mm_overcommit_init(void);          /* the subsys initcalls: defaults and the reserves from free memory */
+unsigned long tasks_committed_pages(void);  /* Σ VM_ACCOUNT pages of the live tasks (mm/mmap.c) */
+unsigned long shmem_committed_pages(void);  /* Σ pages the live shmem objects committed (mm/filemap.c) */
 /* The Mem-Info dump of an allocation failure or OOM (mm/show_mem.c). */
 void show_free_areas(void);
 #define __ratelimit(rs) ___ratelimit(rs, __func__)

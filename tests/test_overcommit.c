@@ -349,3 +349,34 @@ static void callers_keep_the_count(const char *profile)
 }
 
 TEST_ON_EVERY_PROFILE(overcommit, callers_keep_the_count, callers_keep_the_count)
+
+/*
+ * The reference kernels' meminfo: CommitLimit is their MemTotal * 50 / 100
+ * in pages plus SwapTotal (the formula kmm uses), and a machine booted like
+ * them prints it from its own MemTotal, after PageTables and before
+ * VmallocTotal as they do.
+ */
+static unsigned long field_kb(const char *text, const char *field)
+{
+	const char *at = strstr(text, field);
+	cr_assert_not_null(at, "no %s", field);
+	return strtoul(at + strlen(field), NULL, 10);
+}
+
+static void commit_limit_like_ref(const char *machine)
+{
+	char *mi = ref_file(machine, "meminfo.txt");
+	unsigned long total = field_kb(mi, "MemTotal:"), swap = field_kb(mi, "SwapTotal:");
+	cr_assert_eq(field_kb(mi, "CommitLimit:"), ((total >> 2) * 50 / 100 << 2) + swap, "%s", machine);
+	boot_like_ref(machine, NULL);
+	char *got = kmm_proc_read("meminfo");
+	cr_assert_eq(field_kb(got, "CommitLimit:"), ((field_kb(got, "MemTotal:") >> 2) * 50 / 100 << 2), "%s", machine);
+	cr_assert_lt(strstr(mi, "CommitLimit:"), strstr(mi, "Committed_AS:"));
+	cr_assert_lt(strstr(got, "CommitLimit:"), strstr(got, "Committed_AS:"));
+	free(got);
+	free(mi);
+}
+
+Test(overcommit, commit_limit_i386_pae_512M) { commit_limit_like_ref("i386-pae-512M"); }
+Test(overcommit, commit_limit_i386_686_1G) { commit_limit_like_ref("i386-686-1G"); }
+Test(overcommit, commit_limit_x86_64_512M) { commit_limit_like_ref("x86_64-512M"); }

@@ -1837,6 +1837,25 @@ void tasks_exit(void)
 }
 
 /* Every live task's VMAs (mm_verify), then their PTEs against the pages' mapcounts (rmap_verify). */
+/* Σ the VM_ACCOUNT VMAs' pages of every live task: what they have committed (overcommit's recount). */
+unsigned long tasks_committed_pages(void)
+{
+	unsigned long n = 0;
+	pthread_mutex_lock(&tasks_lock);
+	for (int i = 0; i < nr_tasks; i++) {
+		struct mm_struct *mm = tasks[i]->mm;
+		struct vm_area_struct *v;
+		mmap_write_lock(mm);
+		VMA_ITERATOR(vmi, mm, 0);
+		for_each_vma(vmi, v)
+			if (v->vm_flags & VM_ACCOUNT)
+				n += vma_pages(v);
+		mmap_write_unlock(mm);
+	}
+	pthread_mutex_unlock(&tasks_lock);
+	return n;
+}
+
 int tasks_verify(char *why, size_t whylen)
 {
 	pthread_mutex_lock(&tasks_lock);
