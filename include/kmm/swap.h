@@ -72,7 +72,12 @@ int kmm_swapon_file(const char *path, int swap_flags);
  * so far stay in memory); -EBUSY if a slot's holder cannot be reached.
  */
 int kmm_swapoff(const char *name);
-/* pages of swap space, and of it free (SwapTotal, SwapFree) */
+/*
+ * pages of swap space, and of it free (SwapTotal, SwapFree).  As on Linux,
+ * slots a CPU's swap slot cache holds (up to 64 taken ahead, up to 64 freed
+ * but not yet given back) are not free: SwapFree may stay a little below
+ * SwapTotal after every page came back, until swapoff drains the caches.
+ */
 unsigned long kmm_total_swap_pages(void);
 unsigned long kmm_nr_swap_pages(void);
 
