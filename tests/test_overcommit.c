@@ -380,3 +380,27 @@ static void commit_limit_like_ref(const char *machine)
 Test(overcommit, commit_limit_i386_pae_512M) { commit_limit_like_ref("i386-pae-512M"); }
 Test(overcommit, commit_limit_i386_686_1G) { commit_limit_like_ref("i386-686-1G"); }
 Test(overcommit, commit_limit_x86_64_512M) { commit_limit_like_ref("x86_64-512M"); }
+
+/* sysctl.vm.overcommit_*= on the command line: written at the end of boot in their order, checked by the handlers. */
+Test(overcommit, boot_parameters)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "i386";
+	p.mem_bytes = 64ULL << 20;
+	p.cmdline = "sysctl.vm.overcommit_ratio=80 sysctl.vm.overcommit_memory=2 sysctl.vm.overcommit_kbytes=4096 "
+		    "sysctl.vm.admin_reserve_kbytes=0";
+	boot_or_fail(&p);
+	cr_assert_eq(sysctl_get("overcommit_memory"), 2);
+	cr_assert_eq(sysctl_get("overcommit_kbytes"), 4096);
+	cr_assert_eq(sysctl_get("overcommit_ratio"), 0, "kbytes came after the ratio, and zeroed it");
+	cr_assert_eq(sysctl_get("admin_reserve_kbytes"), 0);
+	cr_assert_eq(meminfo_value("CommitLimit:"), 4096);
+	kmm_shutdown();
+	p.cmdline = "sysctl.vm.overcommit_memory=7 sysctl.vm.overcommit_kbytes=-1";
+	boot_or_fail(&p);
+	cr_assert_not_null(strstr(kmm_dmesg(), "Failed to set sysctl parameter 'vm.overcommit_memory=7': invalid value\n"),
+			   "%s", kmm_dmesg());
+	cr_assert_not_null(strstr(kmm_dmesg(), "Failed to set sysctl parameter 'vm.overcommit_kbytes=-1': invalid value\n"));
+	cr_assert_eq(sysctl_get("overcommit_memory"), 0);
+	cr_assert_eq(sysctl_get("overcommit_ratio"), 50);
+}
