@@ -30,8 +30,9 @@
  *   alternatives        "Freeing SMP alternatives memory"
  *   postcore initcalls  the atomic DMA pools (x86_64)
  *   page_alloc_init_late deferred struct pages (x86_64)
- *   initcalls           init_per_zone_wmark_min, khugepaged's min_free_kbytes,
- *                       pci_iommu_init's swiotlb report
+ *   initcalls           init_per_zone_wmark_min, the overcommit reserves
+ *                       (init_user_reserve, init_admin_reserve: free / 32),
+ *                       khugepaged's min_free_kbytes, pci_iommu_init's swiotlb report
  *   late frees          initrd; free_initmem (x86_64: the unused decrypted
  *                       bss first); mark_rodata_ro (x86_64: the section gaps)
  *   sysctl.* params     applied last, as do_sysctl_args() does
