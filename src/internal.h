@@ -103,6 +103,25 @@ struct ratelimit_state {
 };
 #define RATELIMIT_STATE_INIT ((struct ratelimit_state){ .interval = DEFAULT_RATELIMIT_INTERVAL, .burst = DEFAULT_RATELIMIT_BURST })
 bool ___ratelimit(struct ratelimit_state *rs, const char *func);
+/*
+ * Overcommit accounting (mm/util.c): vm_enough_memory() is 6.1's
+ * security_vm_enough_memory_mm(mm, pages) - the task's CAP_SYS_ADMIN (uid 0)
+ * decides the admin reserve - charging pages to vm_committed_as on success
+ * (0) and changing nothing on -ENOMEM; vm_unacct_memory gives pages back.
+ */
+#define OVERCOMMIT_GUESS 0
+#define OVERCOMMIT_ALWAYS 1
+#define OVERCOMMIT_NEVER 2
+struct mm_struct;
+int __vm_enough_memory(struct mm_struct *mm, long pages, int cap_sys_admin);
+int vm_enough_memory(struct mm_struct *mm, long pages);
+void vm_acct_memory(long pages);
+void vm_unacct_memory(long pages);
+unsigned long vm_commit_limit(void);
+unsigned long vm_memory_committed(void);
+void mm_overcommit_init(void);          /* the subsys initcalls: defaults and the reserves from free memory */
+unsigned long tasks_committed_pages(void);  /* Σ VM_ACCOUNT pages of the live tasks (mm/mmap.c) */
+unsigned long shmem_committed_pages(void);  /* Σ pages the live shmem objects committed (mm/filemap.c) */
 /* The Mem-Info dump of an allocation failure or OOM (mm/show_mem.c). */
 void show_free_areas(void);
 #define __ratelimit(rs) ___ratelimit(rs, __func__)
@@ -432,6 +451,14 @@ struct kmm_machine {
 	u64 random_state;                 /* sim/random.c: the stream drawn from the seed */
 	struct ratelimit_state pfoom_rs;  /* "Huh VM_FAULT_OOM leaked out" (mm/memory.c) */
 	struct ratelimit_state nopage_rs; /* warn_alloc()'s: 10*HZ, burst 1, as mm/page_alloc.c's */
+	/* overcommit accounting (mm/util.c); vm_committed_as == Σ pages of every VM_ACCOUNT VMA and shmem object */
+	int overcommit_memory;            /* vm.overcommit_memory: OVERCOMMIT_GUESS (0), _ALWAYS (1), _NEVER (2) */
+	int overcommit_ratio;             /* vm.overcommit_ratio: % of RAM in CommitLimit (50), when kbytes is 0 */
+	unsigned long overcommit_kbytes;  /* vm.overcommit_kbytes: CommitLimit's RAM part instead of the ratio (0: unused) */
+	unsigned long user_reserve_kbytes;  /* vm.user_reserve_kbytes: mode 2 keeps min(total_vm / 32, this) from a task */
+	unsigned long admin_reserve_kbytes; /* vm.admin_reserve_kbytes: mode 2 keeps this for CAP_SYS_ADMIN */
+	long vm_committed_as;             /* pages promised (atomic; Committed_AS) */
+	struct ratelimit_state vm_enough_rs; /* __vm_enough_memory's "no enough memory" line */
 	const void *warned_once[64];      /* WARN_ON_ONCE_AT call sites that warned on this machine */
 	struct ratelimit_state printk_rs; /* printk_ratelimit(): the segfault lines (mm/memory.c) */
 	unsigned long stack_guard_gap;    /* bytes kept free below a stack (stack_guard_gap=, mm/mmap.c) */
@@ -715,7 +742,18 @@ unsigned long max_swapfile_size(void);
 /* swap areas (mm/swapfile.c) */
 void swapfile_exit(void);               /* shutdown: every area off */
 int swapoff_files(void);               /* swapoff of every swap file still on (a scenario's end, as shutdown's swapoff -a) */
-swp_entry_t get_swap_page(void);        /* a slot (count: the swap cache's), val 0 if none */
+int get_swap_pages(int n, swp_entry_t entries[]); /* up to n slots of one area (the swap cache's hold), how many */
+void swapcache_free_entries(const swp_entry_t *entries, int n); /* slots held by nothing (map SWAP_HAS_CACHE) free */
+bool swap_has_usable(void);             /* an area hands out slots */
+int swap_free_clusters(unsigned int type, unsigned long *idx, int max); /* an SSD area's free list; -EINVAL */
+/* the per-CPU swap slot caches (mm/swap_slots.c) */
+swp_entry_t get_swap_page(void);        /* folio_alloc_swap: a slot (the swap cache's hold), val 0 if none */
+void free_swap_slot(swp_entry_t entry); /* a slot nothing holds: freed now or in this CPU's next batch */
+void enable_swap_slots_cache(void);     /* swapon's end */
+void disable_swap_slots_cache_lock(void);   /* swapoff: caches drained and unused ... */
+void reenable_swap_slots_cache_unlock(void); /* ... until this */
+unsigned long swap_slots_cached(void);  /* slots the caches hold */
+void swap_slots_exit(void);
 int swap_duplicate(swp_entry_t entry);  /* one more PTE holds it: 0, or -EINVAL */
 void swap_free(swp_entry_t entry);      /* one PTE less */
 void swapcache_free(swp_entry_t entry); /* the swap cache's hold goes (put_swap_folio) */
@@ -986,6 +1024,7 @@ struct inode {
 	bool unlinked;           /* the name is gone ("(deleted)" in maps) */
 	unsigned long nr_dirty;  /* dirty pages in i_mapping (filemap_lock) */
 	unsigned long swapped;   /* shmem: its pages out on swap, each a swap entry in i_mapping.shadows[] (filemap_lock) */
+	unsigned long i_acct_pages; /* shmem: the pages committed for it (shmem_acct_size), given back when it goes */
 	u64 dirtied_when;        /* clock_ns when the first of them became dirty */
 	struct list_head i_list; /* every live inode, named or not (filemap_lock) */
 	void *obj;               /* its shmem_inode_cache or ext4_inode_cache object in simulated RAM (kernel/fork.c);

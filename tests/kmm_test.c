@@ -308,6 +308,13 @@ unsigned long meminfo_value(const char *field)
 	return v;
 }
 
+unsigned long swap_free_kb_settled(void)
+{
+	struct kmm_usage u;
+	kmm_usage_settle(&u);
+	return meminfo_value("SwapFree:") + (swap_slots_cached() << (PAGE_SHIFT - 10));
+}
+
 unsigned long vmstat_value(const char *name)
 {
 	char *text = kmm_proc_read("vmstat");

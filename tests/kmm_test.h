@@ -99,5 +99,11 @@ void u_check_pattern(struct task_struct *t, unsigned long a, unsigned long first
 /* The number after field in meminfo ("MemFree:" -> kB), and of a vmstat line by its name. */
 unsigned long meminfo_value(const char *field);
 unsigned long vmstat_value(const char *name);
+/*
+ * SwapFree once the swap writes in flight are done and the cached pages no
+ * PTE needs are gone (kmm_usage_settle), plus the kB the per-CPU swap slot
+ * caches hold (in use in SwapFree, as on 6.1, but no page's).
+ */
+unsigned long swap_free_kb_settled(void);
 
 #endif

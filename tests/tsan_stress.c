@@ -27,7 +27,7 @@
 #include <kmm/task.h>
 
 static int run(const char *profile, const char *mem, const char *cmdline, unsigned long ops, u64 seed,
-	       unsigned long swap_bytes)
+	       unsigned long swap_bytes, bool ssd)
 {
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
 	char err[512];
@@ -42,7 +42,7 @@ static int run(const char *profile, const char *mem, const char *cmdline, unsign
 			err);
 		return no_room ? 0 : 1;
 	}
-	int err_swap = swap_bytes ? kmm_swapon("/dev/vda", swap_bytes, 0) : 0;
+	int err_swap = swap_bytes ? kmm_swapon_disk("/dev/vda", swap_bytes, 0, !ssd) : 0;
 	if (err_swap) {
 		fprintf(stderr, "tsan-stress: %s: swapon: %s\n", profile, strerror(-err_swap));
 		kmm_shutdown();
@@ -57,7 +57,8 @@ static int run(const char *profile, const char *mem, const char *cmdline, unsign
 	else
 		printf("tsan-stress: %s --mem %s%s, 2 CPUs, seed %llu: %lu operations, %lu validator rounds, "
 		       "%lu calls failed as they may, nothing lost\n",
-		       profile, mem, swap_bytes ? " with swap (reclaim and kswapd all the time)" : "",
+		       profile, mem, !swap_bytes ? "" : ssd ? " with SSD swap (a cluster and a slot cache per CPU)" :
+		       " with swap (reclaim and kswapd all the time)",
 		       (unsigned long long)seed, r.ops, r.checks, r.failed);
 	kmm_shutdown();
 	return ret ? 1 : 0;
@@ -139,9 +140,10 @@ static int cow_exit_race(const char *profile, int rounds)
 int main(int argc, char **argv)
 {
 	unsigned long ops = argc > 1 ? strtoul(argv[1], NULL, 0) : 60000;
-	int bad = run("i386", "1G", "vmalloc=512M", ops, 1, 0);  /* HighMem, PKMAP and kmap_local in play */
-	bad |= run("x86_64", "1G", NULL, ops / 2, 2, 0);         /* 4-level tables, user windows per 4 GiB chunk */
-	bad |= run("i386", "64M", NULL, ops / 3, 3, 128UL << 20); /* under pressure: kswapd, direct reclaim, swap */
+	int bad = run("i386", "1G", "vmalloc=512M", ops, 1, 0, false);  /* HighMem, PKMAP and kmap_local in play */
+	bad |= run("x86_64", "1G", NULL, ops / 2, 2, 0, false);         /* 4-level tables, user windows per 4 GiB chunk */
+	bad |= run("i386", "64M", NULL, ops / 3, 3, 128UL << 20, false); /* under pressure: kswapd, direct reclaim, swap */
+	bad |= run("i386-pae", "64M", NULL, ops / 3, 4, 128UL << 20, true); /* the same on an SSD: per-CPU clusters */
 	bad |= cow_exit_race("i386-pae", 50);
 	return bad;
 }

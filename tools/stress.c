@@ -62,9 +62,11 @@ static const char stress_help[] =
 	"    --check-every N   validators after every N operations of each CPU (default\n"
 	"                      10000; 0: at the end only)\n"
 	"    --max-pages N     the largest mmap, mremap, vmalloc or kvmalloc in pages\n"
-	"    --swap SIZE       a swap disk of SIZE (256M, 1G ...) from the start: on a small\n"
-	"                      machine (--mem 64M) reclaim swaps anonymous memory out and in\n"
 	"                      (default 4096, at most 1048576)\n"
+	"    --swap SIZE       a swap disk of SIZE (256M, 1G ...) from the start: on a small\n"
+	"                      machine (--mem 64M) reclaim swaps anonymous memory out and in;\n"
+	"                      the disk is rotational, as the reference machine's virtio disk\n"
+	"    --swap-ssd        ... a solid-state one instead: slots by cluster, one per CPU\n"
 	"    --trace           print each operation and its outcome (\"c0 17 kmalloc ...\")\n"
 	"    --counts          print how many operations of each kind ran\n"
 	"    --corrupt-at N    at operation N of CPU 0 scribble on something held, as a\n"
@@ -117,6 +119,7 @@ int cmd_stress(int argc, char **argv)
 		{ "corrupt-at", required_argument, 0, 'x' },
 		{ "max-pages", required_argument, 0, 'm' },
 		{ "swap", required_argument, 0, 's' },
+		{ "swap-ssd", no_argument, 0, 'S' },
 		{ "trace", no_argument, 0, 't' },
 		{ "counts", no_argument, 0, 'c' },
 		{ "quiet", no_argument, 0, 'q' },
@@ -127,6 +130,7 @@ int cmd_stress(int argc, char **argv)
 	struct kmm_stress_opts o = { .ops = 100000, .check_every = 10000 };
 	bool seeded = false, counts = false, quiet = false;
 	unsigned long swap_bytes = 0;
+	bool swap_ssd = false;
 	char *e820 = NULL, boot_args[1024] = "";
 	size_t boot_len = 0;
 	unsigned long long v;
@@ -167,8 +171,12 @@ int cmd_stress(int argc, char **argv)
 				return 2;
 			}
 			swap_bytes = (unsigned long)(n * mult);
+			if (boot_len < sizeof(boot_args)) /* the replay needs the same disk */
+				boot_len += (size_t)snprintf(boot_args + boot_len, sizeof(boot_args) - boot_len, " --swap %s",
+							     optarg);
 			break;
 		}
+		case 'S': swap_ssd = true; break;
 		case 't': o.trace = stdout; break;
 		case 'c': counts = true; break;
 		case 'q': quiet = true; break;
@@ -197,7 +205,14 @@ int cmd_stress(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
-	if (swap_bytes && (ret = kmm_swapon("/dev/vda", swap_bytes, 0))) {
+	if (swap_ssd && !swap_bytes) {
+		fprintf(stderr, "kmm stress: --swap-ssd needs --swap SIZE\n");
+		kmm_shutdown();
+		return 2;
+	}
+	if (swap_ssd && boot_len < sizeof(boot_args))
+		boot_len += (size_t)snprintf(boot_args + boot_len, sizeof(boot_args) - boot_len, " --swap-ssd");
+	if (swap_bytes && (ret = kmm_swapon_disk("/dev/vda", swap_bytes, 0, !swap_ssd))) {
 		fprintf(stderr, "kmm stress: swapon of %lu bytes: %s\n", swap_bytes, strerror(-ret));
 		kmm_shutdown();
 		return 2;

@@ -41,8 +41,9 @@ int kmm_swapon(const char *name, unsigned long bytes, int swap_flags);
  * The same for a disk that is rotational (kmm_swapon's, as QEMU's virtio
  * disk is) or solid state ("SS" in the Adding line).  While any rotational
  * area is on, swap readahead goes by slot; with none, by VMA (when
- * /sys/kernel/mm/swap/vma_ra_enabled).  Slots are found the rotational
- * way on both (the SSD cluster allocator is not there yet).
+ * /sys/kernel/mm/swap/vma_ra_enabled).  A solid-state area hands slots out
+ * by cluster (256 slots), each simulated CPU from its own; SWAP_FLAG_DISCARD*
+ * are taken by a solid-state disk only ("D", "s", "c" in the Adding line).
  */
 int kmm_swapon_disk(const char *name, unsigned long bytes, int swap_flags, bool rotational);
 /*
@@ -71,7 +72,12 @@ int kmm_swapon_file(const char *path, int swap_flags);
  * so far stay in memory); -EBUSY if a slot's holder cannot be reached.
  */
 int kmm_swapoff(const char *name);
-/* pages of swap space, and of it free (SwapTotal, SwapFree) */
+/*
+ * pages of swap space, and of it free (SwapTotal, SwapFree).  As on Linux,
+ * slots a CPU's swap slot cache holds (up to 64 taken ahead, up to 64 freed
+ * but not yet given back) are not free: SwapFree may stay a little below
+ * SwapTotal after every page came back, until swapoff drains the caches.
+ */
 unsigned long kmm_total_swap_pages(void);
 unsigned long kmm_nr_swap_pages(void);
 

@@ -30,8 +30,9 @@
  *   alternatives        "Freeing SMP alternatives memory"
  *   postcore initcalls  the atomic DMA pools (x86_64)
  *   page_alloc_init_late deferred struct pages (x86_64)
- *   initcalls           init_per_zone_wmark_min, khugepaged's min_free_kbytes,
- *                       pci_iommu_init's swiotlb report
+ *   initcalls           init_per_zone_wmark_min, the overcommit reserves
+ *                       (init_user_reserve, init_admin_reserve: free / 32),
+ *                       khugepaged's min_free_kbytes, pci_iommu_init's swiotlb report
  *   late frees          initrd; free_initmem (x86_64: the unused decrypted
  *                       bss first); mark_rodata_ro (x86_64: the section gaps)
  *   sysctl.* params     applied last, as do_sysctl_args() does
@@ -66,6 +67,10 @@ struct kmm_machine *kmm_machine;
 static bool e820_userdef;
 static int sysctl_min_free_kbytes = -1, sysctl_wsf = -1;
 static char sysctl_lowmem_ratio[128];
+/* sysctl.vm.overcommit_* and the reserves, in command-line order (ratio and kbytes zero each other) */
+#define LATE_SYSCTLS 16
+static struct { const char *path; char val[32]; } late_sysctl[LATE_SYSCTLS];
+static int nr_late_sysctls;
 
 /*
  * Every number on the command line is read by the checked readers of
@@ -256,6 +261,35 @@ static int param_min_free_kbytes(const char *val, char *err, size_t errlen)
 	sysctl_min_free_kbytes = (int)v;
 	return ret;
 }
+
+/*
+ * sysctl.vm.NAME=VAL for the overcommit sysctls: kept as given, written at
+ * the end of boot in the order given (do_sysctl_args), where the sysctl's
+ * own handler checks it and a refusal is logged in 6.1's words.
+ */
+static int param_late_sysctl(const char *path, const char *val, char *err, size_t errlen)
+{
+	if (!val || strlen(val) >= sizeof(late_sysctl[0].val) || nr_late_sysctls == LATE_SYSCTLS) {
+		snprintf(err, errlen, "Failed to set sysctl parameter 'vm.%s=%s': invalid value", path + strlen("sys/vm/"),
+			 val ? val : "");
+		return -EINVAL;
+	}
+	late_sysctl[nr_late_sysctls].path = path;
+	snprintf(late_sysctl[nr_late_sysctls].val, sizeof(late_sysctl[0].val), "%s", val);
+	nr_late_sysctls++;
+	return 0;
+}
+
+#define LATE_SYSCTL(fn, name)                                                                                  \
+	static int fn(const char *val, char *err, size_t errlen)                                               \
+	{                                                                                                      \
+		return param_late_sysctl("sys/vm/" name, val, err, errlen);                                    \
+	}
+LATE_SYSCTL(param_overcommit_memory, "overcommit_memory")
+LATE_SYSCTL(param_overcommit_ratio, "overcommit_ratio")
+LATE_SYSCTL(param_overcommit_kbytes, "overcommit_kbytes")
+LATE_SYSCTL(param_admin_reserve, "admin_reserve_kbytes")
+LATE_SYSCTL(param_user_reserve, "user_reserve_kbytes")
 
 static int param_wsf(const char *val, char *err, size_t errlen)
 {
@@ -457,6 +491,11 @@ static const struct kmm_param kmm_params[] = {
 	{ "sysctl.vm.min_free_kbytes", param_min_free_kbytes },
 	{ "sysctl.vm.watermark_scale_factor", param_wsf },
 	{ "sysctl.vm.lowmem_reserve_ratio", param_lowmem_ratio },
+	{ "sysctl.vm.overcommit_memory", param_overcommit_memory },
+	{ "sysctl.vm.overcommit_ratio", param_overcommit_ratio },
+	{ "sysctl.vm.overcommit_kbytes", param_overcommit_kbytes },
+	{ "sysctl.vm.admin_reserve_kbytes", param_admin_reserve },
+	{ "sysctl.vm.user_reserve_kbytes", param_user_reserve },
 	{ "slub_debug", slub_debug_setup },
 	{ "slub_min_order", param_slub_min_order },
 	{ "slub_max_order", param_slub_max_order },
@@ -1477,6 +1516,8 @@ static void apply_boot_sysctls(void)
 		snprintf(buf, sizeof(buf), "%d", sysctl_min_free_kbytes);
 		apply_boot_sysctl("sys/vm/min_free_kbytes", buf);
 	}
+	for (int i = 0; i < nr_late_sysctls; i++)
+		apply_boot_sysctl(late_sysctl[i].path, late_sysctl[i].val);
 }
 
 static int boot_machine(const struct kmm_boot_params *params, char *err, size_t errlen);
@@ -1565,6 +1606,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	e820_userdef = false;
 	sysctl_min_free_kbytes = sysctl_wsf = -1;
 	sysctl_lowmem_ratio[0] = 0;
+	nr_late_sysctls = 0;
 
 	int ret;
 	if (params->e820_text) {
@@ -1705,6 +1747,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	dma_atomic_pool_init(); /* a postcore initcall, taken early: see there */
 	page_alloc_init_late();
 	init_per_zone_wmark_min();
+	mm_overcommit_init(); /* init_user_reserve, init_admin_reserve: subsys initcalls, from the memory free now */
 	/* khugepaged runs only on machines of 512 MiB and more */
 	if ((unsigned long)M->totalram_pages < (512UL << (20 - PAGE_SHIFT)))
 		M->thp_enabled = false;

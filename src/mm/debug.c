@@ -19,7 +19,9 @@
  * kmm_usage_settle()/kmm_nothing_lost() are DESIGN.md's "nothing lost"
  * accounting - after a user frees what it took, the free pages and the
  * slab objects in use are what they were after boot, and no vmalloc area,
- * held pkmap entry or task is left.  Settling gives back only what Linux
+ * held pkmap entry or task is left; swap slots are all free but those the
+ * per-CPU slot caches hold, and Committed_AS is exactly what the live
+ * tasks' VM_ACCOUNT VMAs and shmem objects committed.  Settling gives back only what Linux
  * itself caches (per-CPU page lists, empty slabs, unheld pkmap entries,
  * lazily freed vmap areas, clean page-cache pages after a sync, the
  * dentries and inodes of files nobody uses), so a real leak still shows.
@@ -157,8 +159,12 @@ int kmm_nothing_lost(const struct kmm_usage *boot, char *why, size_t whylen)
 	else if (now.free_pages != boot->free_pages)
 		snprintf(why, whylen, "%lu free pages, %lu after boot: %ld lost", now.free_pages, boot->free_pages,
 			 (long)boot->free_pages - (long)now.free_pages);
-	else if (kmm_nr_swap_pages() != kmm_total_swap_pages())
-		snprintf(why, whylen, "%lu swap slots are still in use", kmm_total_swap_pages() - kmm_nr_swap_pages());
+	else if (vm_memory_committed() != tasks_committed_pages() + shmem_committed_pages())
+		snprintf(why, whylen, "Committed_AS is %lu pages, the live VM_ACCOUNT VMAs and shmem objects hold %lu",
+			 vm_memory_committed(), tasks_committed_pages() + shmem_committed_pages());
+	else if (kmm_nr_swap_pages() + swap_slots_cached() != kmm_total_swap_pages()) /* a CPU's cached slots are no loss */
+		snprintf(why, whylen, "%lu swap slots are still in use",
+			 kmm_total_swap_pages() - kmm_nr_swap_pages() - swap_slots_cached());
 	else
 		return 0;
 	return -EINVAL;

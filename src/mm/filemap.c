@@ -681,6 +681,18 @@ static struct page *__shmem_get_page(struct inode *inode, unsigned long index, i
  * comes back into its file's cache.  0, or -ENOMEM when a page cannot be
  * had (the pages back so far stay).
  */
+/* The pages the live shmem objects have committed (shmem_acct_size): overcommit's recount (mm/util.c). */
+unsigned long shmem_committed_pages(void)
+{
+	unsigned long n = 0;
+	pthread_mutex_lock(&filemap_lock);
+	struct list_head *pos;
+	list_for_each(pos, &all_inodes)
+		n += list_entry(pos, struct inode, i_list)->i_acct_pages;
+	pthread_mutex_unlock(&filemap_lock);
+	return n;
+}
+
 int shmem_unuse(unsigned int type)
 {
 	int ret = 0;
@@ -1258,6 +1270,7 @@ static void __iput(struct inode *inode)
 	__clear_shadows(m);
 	list_del(&inode->i_list);
 	if (inode->shmem) {
+		vm_unacct_memory((long)inode->i_acct_pages); /* shmem_evict_inode's shmem_unacct_size */
 		kobj_free(KOBJ_DENTRY, inode->dentry);
 		security_inode_free(inode->i_security);
 		kobj_free(KOBJ_SHMEM_INODE, inode->obj);

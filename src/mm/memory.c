@@ -171,8 +171,9 @@ static bool vma_is_accessible(const struct vm_area_struct *v)
  * expand_stack (expand_downwards): a fault below a VM_GROWSDOWN VMA grows
  * it down to the faulting page - not below mmap_min_addr, not into the
  * guard gap above an accessible VMA below that is not itself a stack,
- * within RLIMIT_STACK, RLIMIT_AS and (for a locked stack) RLIMIT_MEMLOCK
- * (acct_stack_growth).  NULL: refused, the fault is SIGSEGV.
+ * within RLIMIT_STACK, RLIMIT_AS and (for a locked stack) RLIMIT_MEMLOCK,
+ * and the grown pages committed (acct_stack_growth; mm/util.c's overcommit
+ * check).  NULL: refused, the fault is SIGSEGV.
  */
 static struct vm_area_struct *expand_stack(struct task_struct *t, struct vm_area_struct *vma, unsigned long addr)
 {
@@ -192,9 +193,16 @@ static struct vm_area_struct *expand_stack(struct task_struct *t, struct vm_area
 		return NULL; /* mlock_future_check; root has CAP_IPC_LOCK */
 	if (anon_vma_prepare(vma))
 		return NULL;
-	MA_STATE(mas, &mm->mm_mt, start, vma->vm_end - 1); /* the tree's write, before anything changes */
-	if (mas_preallocate(&mas, NULL, GFP_KERNEL))
+	/* the overcommit check, acct_stack_growth's last (a stack kmm made always has VM_ACCOUNT: what exit gives back) */
+	bool charge = vma->vm_flags & VM_ACCOUNT;
+	if (charge && vm_enough_memory(mm, (long)grow))
 		return NULL;
+	MA_STATE(mas, &mm->mm_mt, start, vma->vm_end - 1); /* the tree's write, before anything changes */
+	if (mas_preallocate(&mas, NULL, GFP_KERNEL)) {
+		if (charge)
+			vm_unacct_memory((long)grow);
+		return NULL;
+	}
 	if (vma->vm_flags & VM_LOCKED)
 		mm->locked_vm += grow;
 	vma->vm_start = start;

@@ -87,6 +87,20 @@
  * entries), fork copies the PTEs of VMAs that have anonymous pages, and
  * exit gives back every page and page-table page.
  *
+ * Overcommit (mm/util.c): what a VMA with VM_ACCOUNT spans is committed
+ * (vm_committed_as) for as long as the VMA is there.  mmap asks
+ * vm_enough_memory for private writable memory not MAP_NORESERVE (honoured
+ * only outside mode 2) and for a shared anonymous object (given back when
+ * the object goes), brk for its growth, mremap for a growth (a move keeps
+ * the moved pages' charge), mprotect for private memory made writable the
+ * first time (a VMA keeps VM_ACCOUNT when made read-only again), fork for
+ * every VM_ACCOUNT VMA of the parent, exec for its data, bss and stack,
+ * and a stack's growth (mm/memory.c); munmap, mremap shrinking, brk
+ * shrinking and exit give back what the VMAs that go held.  Each asks
+ * before anything changes, so a refusal (-ENOMEM) changes nothing - also
+ * for MAP_FIXED, whose unmap 6.1 does first: what it would give back is
+ * counted as given back for the question.
+ *
  * Kernel memory: the structs here are kmm's bookkeeping; each also owns
  * the object Linux would allocate for it, from Linux's cache in simulated
  * RAM (kernel/fork.c): task_create and fork take a task_struct, stack,
@@ -603,11 +617,15 @@ static void munmap_commit(struct mm_struct *mm, struct munmap_plan *p)
 	}
 	*link = NULL;
 	vma_mas_remove(&p->mas, p->start, p->end);
+	unsigned long nr_accounted = 0;
 	while ((v = detached)) {
 		detached = v->vm_detached;
+		if (v->vm_flags & VM_ACCOUNT)
+			nr_accounted += vma_pages(v);
 		vm_stat_account(mm, v->vm_flags, -(long)vma_pages(v));
 		vma_unlink_free(mm, v);
 	}
+	vm_unacct_memory((long)nr_accounted); /* remove_vma_list: the range's committed pages come back */
 	p->mapped = false;
 }
 
@@ -751,11 +769,28 @@ static unsigned long calc_vm_flags(unsigned long prot, unsigned long flags)
 			   CALC_BIT(flags, MAP_LOCKED, VM_LOCKED) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	if ((flags & MAP_TYPE) == MAP_SHARED)
 		vm |= VM_SHARED | VM_MAYSHARE;
-	if (flags & MAP_NORESERVE)
+	/* MAP_NORESERVE is honoured only where overcommit is allowed (not in mode 2) */
+	if ((flags & MAP_NORESERVE) && __atomic_load_n(&M->overcommit_memory, __ATOMIC_RELAXED) != OVERCOMMIT_NEVER)
 		vm |= VM_NORESERVE;
-	else if ((vm & (VM_WRITE | VM_SHARED)) == VM_WRITE)
-		vm |= VM_ACCOUNT; /* private writable memory is committed */
 	return vm;
+}
+
+/* accountable_mapping: private writable memory not MAP_NORESERVE is committed (no hugetlbfs here) */
+static bool accountable_mapping(unsigned long vm_flags)
+{
+	return (vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE;
+}
+
+/* The committed pages of the VM_ACCOUNT VMAs' parts in [start, end) (what an unmap there gives back). */
+static unsigned long range_accounted(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unsigned long n = 0;
+	struct vm_area_struct *v;
+	VMA_ITERATOR(vmi, mm, start);
+	while ((v = vma_next(&vmi)) && v->vm_start < end)
+		if (v->vm_flags & VM_ACCOUNT)
+			n += (min(v->vm_end, end) - max(v->vm_start, start)) >> PAGE_SHIFT;
+	return n;
 }
 
 /* Is this VMA's memory counted against RLIMIT_DATA (private, writable, not stack)? */
@@ -813,6 +848,19 @@ static long map_region(struct mm_struct *mm, unsigned long addr, unsigned long l
 	vma_link(mm, vma, &mas);
 	vm_stat_account(mm, vm_flags, (long)pages);
 	return (long)addr;
+}
+
+/* map_region of VM_ACCOUNT memory, committed first (exec's data, bss and stack); -ENOMEM with nothing changed */
+static long map_region_accounted(struct mm_struct *mm, unsigned long addr, unsigned long len, unsigned long vm_flags,
+				 struct file *file, unsigned long pgoff)
+{
+	long pages = (vm_flags & VM_ACCOUNT) ? (long)(len >> PAGE_SHIFT) : 0;
+	if (pages && vm_enough_memory(mm, pages))
+		return -ENOMEM;
+	long ret = map_region(mm, addr, len, vm_flags, file, pgoff);
+	if (ret < 0)
+		vm_unacct_memory(pages);
+	return ret;
 }
 
 /* may_expand_vm's complaint about RLIMIT_DATA: pr_warn_once, once per boot as in Linux. */
@@ -886,18 +934,47 @@ static long do_mmap(struct task_struct *t, unsigned long addr, unsigned long len
 		warn_vmdata(t, mm->data_vm + pages);
 		return -ENOMEM;
 	}
+	/*
+	 * The overcommit check (mmap_region's, after MAP_FIXED's unmap there:
+	 * what the unmap would give back counts as given back, but nothing is
+	 * unmapped before the answer, so a refusal changes nothing).  Shared
+	 * anonymous memory commits its shmem object instead (shmem_acct_size),
+	 * for as long as the object lives (the inode's last put gives it back).
+	 */
+	unsigned long charged = 0, replaced = (flags & MAP_FIXED) ? range_accounted(mm, addr, addr + len) : 0;
+	bool shm_acct = !file && (vm_flags & VM_SHARED) && !(vm_flags & VM_NORESERVE);
+	if (accountable_mapping(vm_flags) || shm_acct) {
+		vm_unacct_memory((long)replaced);
+		int refused = vm_enough_memory(mm, (long)pages);
+		vm_acct_memory((long)replaced);
+		if (refused)
+			return -ENOMEM;
+		charged = pages;
+		if (!shm_acct)
+			vm_flags |= VM_ACCOUNT;
+	}
 	if (flags & MAP_FIXED) {
 		int ret = do_munmap(mm, addr, len);
-		if (ret)
+		if (ret) {
+			vm_unacct_memory((long)charged);
 			return ret;
+		}
 	}
-	if (file || !(vm_flags & VM_SHARED))
-		return map_region(mm, addr, len, vm_flags, file, pgoff);
+	long ret;
+	if (file || !(vm_flags & VM_SHARED)) {
+		ret = map_region(mm, addr, len, vm_flags, file, pgoff);
+		if (ret < 0)
+			vm_unacct_memory((long)charged);
+		return ret;
+	}
 	/* shared anonymous memory: a shmem file of its own (shmem_zero_setup) */
 	struct file *shm = shmem_file_setup(len);
-	if (!shm)
+	if (!shm) {
+		vm_unacct_memory((long)charged);
 		return -ENOMEM;
-	long ret = map_region(mm, addr, len, vm_flags, shm, 0);
+	}
+	shm->f_inode->i_acct_pages = charged; /* shmem_unacct_size when the inode goes */
+	ret = map_region(mm, addr, len, vm_flags, shm, 0);
 	fput(shm);
 	return ret;
 }
@@ -1041,12 +1118,30 @@ static int prot_allowed(const struct vm_area_struct *v, unsigned long newbits)
 	return newbits & ~may ? -EACCES : 0;
 }
 
+/* mprotect_fixup: private memory made writable for the first time is committed from then on */
+static bool prot_charges(unsigned long old, unsigned long newbits)
+{
+	return (newbits & VM_WRITE) && !(old & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE));
+}
+
 static unsigned long prot_flags(unsigned long old, unsigned long newbits)
 {
 	unsigned long flags = (old & ~(VM_READ | VM_WRITE | VM_EXEC)) | newbits;
-	if ((flags & (VM_WRITE | VM_SHARED | VM_NORESERVE | VM_ACCOUNT)) == VM_WRITE)
-		flags |= VM_ACCOUNT; /* made writable: now committed (mprotect_fixup) */
+	if (prot_charges(old, newbits))
+		flags |= VM_ACCOUNT;
 	return flags;
+}
+
+/* The pages of [start, end) that mprotect to newbits commits (the range is mapped). */
+static unsigned long prot_charge(struct mm_struct *mm, unsigned long start, unsigned long end, unsigned long newbits)
+{
+	unsigned long n = 0;
+	struct vm_area_struct *v;
+	VMA_ITERATOR(vmi, mm, start);
+	while ((v = vma_next(&vmi)) && v->vm_start < end)
+		if (prot_charges(v->vm_flags, newbits))
+			n += (min(v->vm_end, end) - max(v->vm_start, start)) >> PAGE_SHIFT;
+	return n;
 }
 
 /* Page-align [start, start + len): -EINVAL if start is not, -ENOMEM if it wraps; *end set. */
@@ -1073,8 +1168,12 @@ int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len,
 				CALC_BIT(prot, PROT_EXEC, VM_EXEC);
 	mmap_write_lock(mm);
 	ret = mm_range_check(mm, start, end, prot_allowed, newbits);
-	if (!ret)
-		ret = mm_range_set_flags(mm, start, end, prot_flags, newbits);
+	/* the commit check for every VMA that becomes writable, all asked first: a refusal changes nothing */
+	unsigned long charged = ret ? 0 : prot_charge(mm, start, end, newbits);
+	if (charged && vm_enough_memory(mm, (long)charged))
+		ret = -ENOMEM;
+	if (!ret && (ret = mm_range_set_flags(mm, start, end, prot_flags, newbits)))
+		vm_unacct_memory((long)charged);
 	mmap_write_unlock(mm);
 	return ret;
 }
@@ -1113,8 +1212,13 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 			next = find_vma(mm, grown.vm_end);
 			if (next && !can_merge(&grown, next))
 				next = NULL;
-			if (vma_prealloc(mm, &p, 1 + (next != NULL)))
+			if ((vma->vm_flags & VM_ACCOUNT) && vm_enough_memory(mm, (long)grow))
 				return -ENOMEM;
+			if (vma_prealloc(mm, &p, 1 + (next != NULL))) {
+				if (vma->vm_flags & VM_ACCOUNT)
+					vm_unacct_memory((long)grow);
+				return -ENOMEM;
+			}
 			vm_stat_account(mm, vma->vm_flags, (long)grow);
 			vma->vm_end = addr + new_len;
 			kobj_vma_sync(vma);
@@ -1149,18 +1253,26 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 	 */
 	unsigned long vm_flags = vma->vm_flags, pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long moved = min(old_len, new_len);
+	/* move_vma's commit check: only the growth is new (the moved pages keep their charge) */
+	long charged = (vm_flags & VM_ACCOUNT) && new_len > old_len ? (long)grow : 0;
+	if (charged && vm_enough_memory(mm, charged))
+		return -ENOMEM;
 	struct munmap_plan old = { .mapped = false };
 	struct vma_prealloc p;
 	struct vm_area_struct *nv = NULL;
-	if (old_len && munmap_prepare(mm, addr, addr + old_len, &old))
+	if (old_len && munmap_prepare(mm, addr, addr + old_len, &old)) {
+		vm_unacct_memory(charged);
 		return -ENOMEM;
+	}
 	if (vma_room(mm, 1 + 2) || vma_prealloc(mm, &p, 4)) { /* one more VMA, besides the old range's two splits */
 		munmap_abandon(&old);
+		vm_unacct_memory(charged);
 		return -ENOMEM;
 	}
 	if (!(nv = vm_area_dup(mm, vma))) {
 		vma_prealloc_done(&p);
 		munmap_abandon(&old);
+		vm_unacct_memory(charged);
 		return -ENOMEM;
 	}
 	nv->vm_start = new_addr;
@@ -1177,10 +1289,13 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 		vma_unlink_free(mm, nv);
 		vma_prealloc_done(&p);
 		munmap_abandon(&old);
+		vm_unacct_memory(charged);
 		return ret;
 	}
 	mas_destroy(undo);
 	munmap_commit(mm, &old); /* old_len 0 duplicates a shared mapping: the old one stays */
+	if (vm_flags & VM_ACCOUNT) /* the unmap gave the old range's charge back: the moved part keeps it (6.1 hides VM_ACCOUNT) */
+		vm_acct_memory((long)(moved >> PAGE_SHIFT));
 	vma_mergeable_around(mm, nv, &prev, &next);
 	vma_merge_around(mm, nv, prev, next, &p);
 	vma_prealloc_done(&p);
@@ -1283,8 +1398,12 @@ unsigned long task_brk(struct task_struct *t, unsigned long brk)
 	}
 	if (mm->map_count > DEFAULT_MAX_MAP_COUNT)
 		goto out;
-	if (map_region(mm, oldbrk, len, flags, NULL, 0) < 0)
+	if (vm_enough_memory(mm, (long)pages)) /* do_brk_flags' commit check */
 		goto out;
+	if (map_region(mm, oldbrk, len, flags, NULL, 0) < 0) {
+		vm_unacct_memory((long)pages);
+		goto out;
+	}
 	mm->brk = brk;
 	populate = flags & VM_LOCKED; /* mlockall(MCL_FUTURE): the new heap is locked, and faulted in */
 out:;
@@ -1413,13 +1532,17 @@ static void mm_free(struct mm_struct *mm)
 	 * the tree and the map's keys, neither of which the frees touch), then
 	 * the tree's nodes at once, then the map.
 	 */
+	unsigned long nr_accounted = 0;
 	VMA_ITERATOR(exit_vmi, mm, 0);
 	for_each_vma(exit_vmi, vma) {
+		if (vma->vm_flags & VM_ACCOUNT)
+			nr_accounted += vma_pages(vma);
 		vma_put_refs(vma);
 		vm_area_free(vma);
 		mm->map_count--;
 	}
 	MM_BUG_ON(mm->map_count);
+	vm_unacct_memory((long)nr_accounted); /* exit_mmap: the promises go with the VMAs */
 	mmap_write_unlock(mm);
 	mtree_destroy(&mm->mm_mt);
 	free(mm->vma_map.keys);
@@ -1557,8 +1680,15 @@ struct task_struct *task_fork(struct task_struct *parent)
 	struct vm_area_struct *pv;
 	VMA_ITERATOR(vmi, old, 0);
 	while (!ret && (pv = vma_next(&vmi))) {
+		/* dup_mmap commits each VM_ACCOUNT VMA again, asked of the parent's mm; the child's exit gives it back */
+		long charge = (pv->vm_flags & VM_ACCOUNT) ? (long)vma_pages(pv) : 0;
+		if (charge && vm_enough_memory(old, charge)) {
+			ret = -ENOMEM;
+			break;
+		}
 		struct vm_area_struct *v = vm_area_alloc(mm); /* vm_area_dup */
 		if (!v) {
+			vm_unacct_memory(charge);
 			ret = -ENOMEM;
 			break;
 		}
@@ -1583,6 +1713,7 @@ struct task_struct *task_fork(struct task_struct *parent)
 		}
 		if (ret) {
 			vm_area_free(v);
+			vm_unacct_memory(charge);
 			break;
 		}
 		vma_link(mm, v, NULL); /* stored in the tree above */
@@ -1706,6 +1837,25 @@ void tasks_exit(void)
 }
 
 /* Every live task's VMAs (mm_verify), then their PTEs against the pages' mapcounts (rmap_verify). */
+/* Σ the VM_ACCOUNT VMAs' pages of every live task: what they have committed (overcommit's recount). */
+unsigned long tasks_committed_pages(void)
+{
+	unsigned long n = 0;
+	pthread_mutex_lock(&tasks_lock);
+	for (int i = 0; i < nr_tasks; i++) {
+		struct mm_struct *mm = tasks[i]->mm;
+		struct vm_area_struct *v;
+		mmap_write_lock(mm);
+		VMA_ITERATOR(vmi, mm, 0);
+		for_each_vma(vmi, v)
+			if (v->vm_flags & VM_ACCOUNT)
+				n += vma_pages(v);
+		mmap_write_unlock(mm);
+	}
+	pthread_mutex_unlock(&tasks_lock);
+	return n;
+}
+
 int tasks_verify(char *why, size_t whylen)
 {
 	pthread_mutex_lock(&tasks_lock);
@@ -1764,13 +1914,13 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 	if (!ret)
 		ret = map_region(mm, base, text_end - base, VM_READ | VM_EXEC | may, exe, 0);
 	if (ret >= 0 && data)
-		ret = map_region(mm, text_end, data_end - text_end, VM_READ | VM_WRITE | VM_ACCOUNT | may, exe,
-				 (text_end - base) >> PAGE_SHIFT);
+		ret = map_region_accounted(mm, text_end, data_end - text_end, VM_READ | VM_WRITE | VM_ACCOUNT | may, exe,
+					   (text_end - base) >> PAGE_SHIFT);
 	if (ret >= 0 && bss)
-		ret = map_region(mm, data_end, bss_end - data_end, VM_READ | VM_WRITE | VM_ACCOUNT | may, NULL, 0);
-	if (ret >= 0)
-		ret = map_region(mm, stack_top - stack_len, stack_len,
-				 VM_READ | VM_WRITE | VM_GROWSDOWN | VM_ACCOUNT | may, NULL, 0);
+		ret = map_region_accounted(mm, data_end, bss_end - data_end, VM_READ | VM_WRITE | VM_ACCOUNT | may, NULL, 0);
+	if (ret >= 0) /* VM_STACK_FLAGS include VM_ACCOUNT: insert_vm_struct commits it */
+		ret = map_region_accounted(mm, stack_top - stack_len, stack_len,
+					   VM_READ | VM_WRITE | VM_GROWSDOWN | VM_ACCOUNT | may, NULL, 0);
 	if (ret >= 0) {
 		mm->exe_file = exe;
 		mm->start_code = base;

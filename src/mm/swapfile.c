@@ -13,14 +13,35 @@
  *                    the swap cache for it); 0 = free, SWAP_MAP_BAD = the header
  *     lowest_bit .. highest_bit  where free slots may be
  *     cluster_next, cluster_nr   the rotational-disk allocator's position
+ *     cluster_info[idx]  SSD only: per SWAPFILE_CLUSTER (256) slots, the
+ *                    count of them in use, or the free list's next link
+ *     free_clusters  SSD only: head/tail of the clusters with count 0
+ *     percpu_cluster[cpu], cluster_next_cpu[cpu]  SSD only: each CPU's
+ *                    cluster and scan base
+ *
+ *   cluster_info:  [ 0: hdr+255 used ][ 1: FREE -> 2 ][ 2: FREE -> 5 ] ...
+ *   free_clusters: head 1 ... tail        CPU0 -> cluster 3, CPU1 -> cluster 4
  *
  * Priorities: SWAP_FLAG_PREFER gives one (0..32767), else areas get -2,
  * -3, ... in swapon order (least_priority); slots come from the highest
- * priority area that has one.  The disks kmm makes are rotational, as
- * QEMU's virtio disk is, so slots are found the non-SSD way
- * (scan_swap_map_slots without cluster_info): a run of SWAPFILE_CLUSTER
- * (256) free slots is looked for first, then slots are taken in order
- * from it, and failing that, the first free slot after cluster_next.
+ * priority area that has one.  kmm_swapon's disks are rotational, as
+ * QEMU's virtio disk is, and so is the store's: slots are found the
+ * non-SSD way (scan_swap_map_slots without cluster_info): a run of
+ * SWAPFILE_CLUSTER free slots is looked for first, then slots are taken
+ * in order from it, and failing that, the first free slot after
+ * cluster_next.  A solid-state disk (kmm_swapon_disk(.., false),
+ * SWP_SOLIDSTATE) gets 6.1's cluster allocator: each simulated CPU takes
+ * slots in order from a cluster of its own, the free list's head when it
+ * has none (scan_swap_map_try_ssd_cluster), so two CPUs write to
+ * different clusters; a cluster whose last slot goes free joins the free
+ * list's tail; with no free cluster a CPU scans on from its own
+ * cluster_next_cpu (random at swapon, for wear levelling, and again when
+ * the scan crosses a swap cache address space of 2^14 slots).  Invariant:
+ * cluster_info[i].count == slots of cluster i with swap_map != 0 (the
+ * header and the slots past the end count), and count == 0 <=> FREE <=>
+ * on free_clusters.  Discard (SWAP_FLAG_DISCARD*) sets only the flags the
+ * Adding line prints ("D", "s", "c"), on an SSD: kmm's disks keep no
+ * TRIM state, so a freed cluster skips discard_clusters.
  *
  * Views: /proc/swaps as swap_show prints it; SwapTotal and SwapFree in
  * meminfo (total_swap_pages, nr_swap_pages); the "Adding ...k swap on"
@@ -28,8 +49,12 @@
  *
  * A slot's count is the PTEs holding it (swap_duplicate, swap_free) and
  * SWAP_HAS_CACHE while a page is in the swap cache for it (swapcache_free
- * drops that); it is free when both are gone.  The swap cache and the
- * I/O are mm/swap_state.c's.
+ * drops that).  When both are gone the map keeps SWAP_HAS_CACHE and the
+ * slot goes to free_swap_slot (mm/swap_slots.c): this CPU's return cache
+ * frees it with 63 others (swapcache_free_entries), or it is freed at
+ * once when no slot cache is in use.  Slots are handed out the same way
+ * (get_swap_page there, 64 at a time from get_swap_pages here).  The swap
+ * cache and the I/O are mm/swap_state.c's.
  *
  * Each slot also keeps the shadow entry reclaim left when the page that
  * was on it left the swap cache (mm/workingset.c); a slot that comes free
@@ -37,9 +62,11 @@
  * disk kmm_swapon makes) or solid state (kmm_swapon_disk): while any
  * rotational one is on (nr_rotate_swap), swap readahead goes by slot.
  *
- * swapoff, as 6.1's: the memory check (__vm_enough_memory in the default
- * heuristic mode, which an area's own pages always pass), the area stops
- * giving slots (SWP_WRITEOK off) and leaves SwapTotal/SwapFree, then
+ * swapoff, as 6.1's: the memory check (__vm_enough_memory, mm/util.c:
+ * in the default heuristic mode an area's own pages always pass; with
+ * vm.overcommit_memory 2 what is committed must fit without them), the area stops
+ * giving slots (SWP_WRITEOK off) and leaves SwapTotal/SwapFree, the slot
+ * caches are drained and left unused until it is done, then
  * try_to_unuse brings its pages back - shmem files' (shmem_unuse in
  * filemap.c), every task's PTEs holding its slots (unuse_mm in memory.c,
  * reading through the swap cache with readahead), then the pages still cached for its slots - and repeats
@@ -66,13 +93,16 @@
  * unlink and replacement (-EPERM) until swapoff clears the mark and puts
  * the file.  The store's disk is rotational, as QEMU's is.
  *
- * Not yet: the SSD cluster allocator, more than SWAP_MAP_MAX (62)
- * holders of one slot (swap_count_continued).
+ * Not yet: more than SWAP_MAP_MAX (62) holders of one slot
+ * (swap_count_continued); THP swap (swap_alloc_cluster, CLUSTER_FLAG_HUGE);
+ * the reuse of cache-only slots when swap is half full (vm_swap_full).
  *
  * Locking: swapon_mutex serialises swapoffs and swap files' swapons (it
- * is taken outside filemap_lock and mmap_lock); swap_lock guards the table
+ * is taken outside filemap_lock and mmap_lock, and the slot caches' locks);
+ * swap_lock guards the table
  * and every area's map, shadows and counters, and is taken inside
- * mmap_lock, the page lock and swap_cache_lock.
+ * mmap_lock, the page lock, swap_cache_lock and a slot cache's locks;
+ * the cluster allocator's lists and per-CPU clusters are under it too.
  */
 #include "internal.h"
 
@@ -89,6 +119,42 @@
 #define SWAP_MAP_BAD 0x3f
 #define SWAP_NAME_MAX 64
 #define MIN_SWAP_PAGES 10       /* mkswap: "swap space needs to be at least 40 KiB" */
+#define SWAP_ADDRESS_SPACE_SHIFT 14 /* a swap cache address space covers 2^14 slots */
+#define SWAP_ADDRESS_SPACE_PAGES (1UL << SWAP_ADDRESS_SPACE_SHIFT)
+/*
+ * The free list interleaves clusters by column, as setup_swap_map_and_extents:
+ * max(L1_CACHE_BYTES / sizeof(struct swap_cluster_info) (64 / 8 on 6.1, a
+ * spinlock and the word below), SWAP_ADDRESS_SPACE_PAGES / SWAPFILE_CLUSTER).
+ */
+#define SWAP_CLUSTER_COLS 64
+#define SWP_DISCARDABLE 1
+#define SWP_AREA_DISCARD 2
+#define SWP_PAGE_DISCARD 4
+
+/*
+ * A cluster of SWAPFILE_CLUSTER slots (include/linux/swap.h): data is its
+ * count of slots in use, or, while it is free, the next free cluster's
+ * index (CLUSTER_FLAG_NEXT_NULL: none).  6.1's per-cluster spinlock is
+ * swap_lock's job here: kmm takes one lock for an area's map.
+ */
+struct swap_cluster_info {
+	unsigned int data : 24;          /* the count, or the next cluster on a list */
+	unsigned int flags : 8;          /* CLUSTER_FLAG_* */
+};
+#define CLUSTER_FLAG_FREE 1              /* on free_clusters; data links the list */
+#define CLUSTER_FLAG_NEXT_NULL 2         /* no next cluster: a list's end, an empty list or CPU cluster */
+
+/* head and tail of a singly linked list through cluster_info[].data */
+struct swap_cluster_list {
+	struct swap_cluster_info head;   /* data = the first cluster's index, or NEXT_NULL */
+	struct swap_cluster_info tail;   /* data = the last's */
+};
+
+/* A CPU's cluster: slots are taken from index.data's cluster at next on */
+struct percpu_cluster {
+	struct swap_cluster_info index;  /* the cluster (NEXT_NULL: none yet) */
+	unsigned int next;               /* the slot to look at next */
+};
 
 struct swap_info_struct {
 	char *name;                      /* the path swapon was given (a disk's /dev name, or a file of the store) */
@@ -105,6 +171,14 @@ struct swap_info_struct {
 	unsigned long *shadow;           /* a shadow entry per slot (workingset.c), 0 none; host memory */
 	bool writeok;                    /* SWP_WRITEOK: slots may be handed out (not while swapoff runs) */
 	bool rotational;                 /* a spinning disk: counts in nr_rotate_swap */
+	unsigned char discard;           /* SWP_DISCARDABLE / SWP_AREA_DISCARD / SWP_PAGE_DISCARD (SSD only) */
+	/* SWP_SOLIDSTATE areas only (NULL / unused on a rotational one): */
+	struct swap_cluster_info *cluster_info; /* [nr_clusters]: Σ count == slots of the cluster with a map != 0 */
+	unsigned long nr_clusters;       /* DIV_ROUND_UP(max, SWAPFILE_CLUSTER) */
+	struct swap_cluster_list free_clusters; /* the clusters with count 0, each CLUSTER_FLAG_FREE */
+	struct percpu_cluster *percpu_cluster;  /* [nr_cpus]: the cluster each CPU takes slots from */
+	unsigned long *cluster_next_cpu; /* [nr_cpus]: where each CPU's scan starts when no cluster is free */
+	int nr_cpus;                     /* the two arrays' length (the machine's possible CPUs) */
 };
 
 static pthread_mutex_t swap_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -145,11 +219,15 @@ static void free_area(struct swap_info_struct *si)
 	free(si->name);
 	free(si->swap_map);
 	free(si->shadow);
+	free(si->cluster_info);
+	free(si->percpu_cluster);
+	free(si->cluster_next_cpu);
 	free(si);
 }
 
 static struct swap_info_struct *area_alloc(const char *name, unsigned long maxpages);
 static int enable_swap_info(struct swap_info_struct *si, int swap_flags);
+static int setup_clusters(struct swap_info_struct *si);
 
 int kmm_swapon(const char *name, unsigned long bytes, int swap_flags)
 {
@@ -189,13 +267,26 @@ int kmm_swapon_disk(const char *name, unsigned long bytes, int swap_flags, bool 
 		return -ENOMEM;
 	}
 	si->rotational = rotational;
-	int ret = enable_swap_info(si, swap_flags);
+	int ret = rotational ? 0 : setup_clusters(si);
+	if (!ret && !rotational && (swap_flags & SWAP_FLAG_DISCARD)) {
+		/* an SSD takes discards (a spinning disk has none to take); the flags narrow the default of both kinds */
+		si->discard = SWP_DISCARDABLE | SWP_AREA_DISCARD | SWP_PAGE_DISCARD;
+		if (swap_flags & SWAP_FLAG_DISCARD_ONCE)
+			si->discard &= ~SWP_PAGE_DISCARD;
+		else if (swap_flags & SWAP_FLAG_DISCARD_PAGES)
+			si->discard &= ~SWP_AREA_DISCARD;
+	}
+	if (!ret)
+		ret = enable_swap_info(si, swap_flags);
 	if (ret) {
 		free_area(si);
 		return ret;
 	}
-	pr_info("Adding %luk swap on %s.  Priority:%d extents:%d across:%luk %s%s\n", si->pages << (PAGE_SHIFT - 10), name,
-		si->prio, 1, si->pages << (PAGE_SHIFT - 10), rotational ? "" : "SS", "FS");
+	pr_info("Adding %luk swap on %s.  Priority:%d extents:%d across:%luk %s%s%s%s%s\n", si->pages << (PAGE_SHIFT - 10),
+		name, si->prio, 1, si->pages << (PAGE_SHIFT - 10), rotational ? "" : "SS",
+		si->discard & SWP_DISCARDABLE ? "D" : "", si->discard & SWP_AREA_DISCARD ? "s" : "",
+		si->discard & SWP_PAGE_DISCARD ? "c" : "", "FS");
+	enable_swap_slots_cache();
 	return 0;
 }
 
@@ -220,6 +311,236 @@ static struct swap_info_struct *area_alloc(const char *name, unsigned long maxpa
 	si->cluster_next = 1;
 	si->writeok = true;
 	return si;
+}
+
+/* ---- the SSD cluster allocator (SWP_SOLIDSTATE areas) ------------------------------------------- */
+
+static bool cluster_is_null(const struct swap_cluster_info *ci)
+{
+	return ci->flags & CLUSTER_FLAG_NEXT_NULL;
+}
+
+static void cluster_set_null(struct swap_cluster_info *ci)
+{
+	ci->flags = CLUSTER_FLAG_NEXT_NULL;
+	ci->data = 0;
+}
+
+static void cluster_list_add_tail(struct swap_info_struct *si, struct swap_cluster_list *list, unsigned long idx)
+{
+	if (cluster_is_null(&list->head)) {
+		list->head = (struct swap_cluster_info){ .data = (unsigned)idx, .flags = 0 };
+	} else {
+		si->cluster_info[list->tail.data].data = (unsigned)idx;
+	}
+	list->tail = (struct swap_cluster_info){ .data = (unsigned)idx, .flags = 0 };
+}
+
+static unsigned long cluster_list_del_first(struct swap_info_struct *si, struct swap_cluster_list *list)
+{
+	unsigned long idx = list->head.data;
+	if (list->tail.data == idx) {
+		cluster_set_null(&list->head);
+		cluster_set_null(&list->tail);
+	} else {
+		list->head.data = si->cluster_info[idx].data;
+	}
+	return idx;
+}
+
+/* alloc_cluster: the first free cluster leaves the list with count 0 (it is the one a slot was found in) */
+static void alloc_cluster(struct swap_info_struct *si, unsigned long idx)
+{
+	MM_BUG_ON(cluster_is_null(&si->free_clusters.head) || si->free_clusters.head.data != idx);
+	cluster_list_del_first(si, &si->free_clusters);
+	si->cluster_info[idx] = (struct swap_cluster_info){ .data = 0, .flags = 0 };
+}
+
+/*
+ * free_cluster: a cluster whose last slot went free joins the free list's
+ * tail.  A discardable area's clusters would go through discard_clusters
+ * first (SWP_PAGE_DISCARD): kmm's disks forget nothing on discard, so they
+ * come back at once.
+ */
+static void free_cluster(struct swap_info_struct *si, unsigned long idx)
+{
+	si->cluster_info[idx] = (struct swap_cluster_info){ .data = 0, .flags = CLUSTER_FLAG_FREE };
+	cluster_list_add_tail(si, &si->free_clusters, idx);
+}
+
+/* inc_cluster_info_page: a slot of the cluster came into use (swap_lock held) */
+static void inc_cluster_info_page(struct swap_info_struct *si, unsigned long offset)
+{
+	if (!si->cluster_info)
+		return;
+	unsigned long idx = offset / SWAPFILE_CLUSTER;
+	if (si->cluster_info[idx].flags & CLUSTER_FLAG_FREE)
+		alloc_cluster(si, idx);
+	MM_BUG_ON(si->cluster_info[idx].data >= SWAPFILE_CLUSTER);
+	si->cluster_info[idx].data++;
+}
+
+/* dec_cluster_info_page: a slot of it went free; the cluster is free once none is in use */
+static void dec_cluster_info_page(struct swap_info_struct *si, unsigned long offset)
+{
+	if (!si->cluster_info)
+		return;
+	unsigned long idx = offset / SWAPFILE_CLUSTER;
+	MM_BUG_ON(!si->cluster_info[idx].data);
+	if (!--si->cluster_info[idx].data)
+		free_cluster(si, idx);
+}
+
+/*
+ * swapon's SSD setup: each CPU's scan starts at a random slot (wear
+ * levelling), no CPU has a cluster, the header's cluster and the slots
+ * past the end of the last one count as in use, and the other clusters
+ * go on the free list interleaved by SWAP_CLUSTER_COLS columns, starting
+ * at column cluster_next / SWAPFILE_CLUSTER (0: cluster_next is 1).
+ * -ENOMEM with nothing kept.
+ */
+static int setup_clusters(struct swap_info_struct *si)
+{
+	int nr_cpus = M->nr_cpus > 0 ? M->nr_cpus : 1;
+	si->nr_clusters = (si->max + SWAPFILE_CLUSTER - 1) / SWAPFILE_CLUSTER;
+	si->cluster_info = calloc(si->nr_clusters, sizeof(*si->cluster_info));
+	si->percpu_cluster = calloc((size_t)nr_cpus, sizeof(*si->percpu_cluster));
+	si->cluster_next_cpu = calloc((size_t)nr_cpus, sizeof(*si->cluster_next_cpu));
+	if (!si->cluster_info || !si->percpu_cluster || !si->cluster_next_cpu) {
+		free(si->cluster_info);
+		free(si->percpu_cluster);
+		free(si->cluster_next_cpu);
+		si->cluster_info = NULL;
+		si->percpu_cluster = NULL;
+		si->cluster_next_cpu = NULL;
+		return -ENOMEM;
+	}
+	si->nr_cpus = nr_cpus;
+	for (int cpu = 0; cpu < nr_cpus; cpu++) {
+		si->cluster_next_cpu[cpu] = 1 + prandom_u32_max((u32)si->highest_bit);
+		cluster_set_null(&si->percpu_cluster[cpu].index);
+	}
+	cluster_set_null(&si->free_clusters.head);
+	cluster_set_null(&si->free_clusters.tail);
+	for (unsigned long o = si->max; o < si->nr_clusters * SWAPFILE_CLUSTER; o++)
+		inc_cluster_info_page(si, o);
+	inc_cluster_info_page(si, 0); /* the header */
+	unsigned long col = si->cluster_next / SWAPFILE_CLUSTER % SWAP_CLUSTER_COLS;
+	for (unsigned long k = 0; k < SWAP_CLUSTER_COLS; k++) {
+		unsigned long j = (k + col) % SWAP_CLUSTER_COLS;
+		for (unsigned long i = 0; i * SWAP_CLUSTER_COLS + j < si->nr_clusters; i++) {
+			unsigned long idx = i * SWAP_CLUSTER_COLS + j;
+			if (!si->cluster_info[idx].data)
+				free_cluster(si, idx);
+		}
+	}
+	return 0;
+}
+
+/* The simulated CPU the caller is on (CPU 0's share for a thread on none, as the boot thread's). */
+static int swap_this_cpu(const struct swap_info_struct *si)
+{
+	int cpu = smp_processor_id();
+	return cpu >= 0 && cpu < si->nr_cpus ? cpu : 0;
+}
+
+/*
+ * scan_swap_map_ssd_cluster_conflict: a free cluster that is not the
+ * free list's first may not be used from the middle of the list; the
+ * CPU lets its cluster go and looks again.
+ */
+static bool ssd_cluster_conflict(struct swap_info_struct *si, int cpu, unsigned long offset)
+{
+	unsigned long idx = offset / SWAPFILE_CLUSTER;
+	if (cluster_is_null(&si->free_clusters.head) || idx == si->free_clusters.head.data ||
+	    !(si->cluster_info[idx].flags & CLUSTER_FLAG_FREE))
+		return false;
+	cluster_set_null(&si->percpu_cluster[cpu].index);
+	return true;
+}
+
+/*
+ * scan_swap_map_try_ssd_cluster: the next free slot of this CPU's
+ * cluster, taking the free list's first cluster when it has none or
+ * another CPU filled it.  false when no cluster is free.
+ */
+static bool ssd_try_cluster(struct swap_info_struct *si, int cpu, unsigned long *offset, unsigned long *scan_base)
+{
+	struct percpu_cluster *cluster = &si->percpu_cluster[cpu];
+	for (;;) {
+		if (cluster_is_null(&cluster->index)) {
+			if (cluster_is_null(&si->free_clusters.head))
+				return false;
+			cluster->index = si->free_clusters.head;
+			cluster->next = cluster->index.data * SWAPFILE_CLUSTER;
+		}
+		unsigned long tmp = cluster->next;
+		unsigned long max = min(si->max, (unsigned long)(cluster->index.data + 1) * SWAPFILE_CLUSTER);
+		while (tmp < max && si->swap_map[tmp])
+			tmp++;
+		if (tmp < max) {
+			cluster->next = (unsigned)tmp + 1;
+			*offset = *scan_base = tmp;
+			return true;
+		}
+		cluster_set_null(&cluster->index); /* full: another CPU took the rest */
+	}
+}
+
+/*
+ * set_cluster_next on an SSD: this CPU's scan goes on from next, unless
+ * that crosses into another swap cache address space (2^14 slots): then
+ * a random one between lowest_bit and highest_bit, to spread the CPUs.
+ */
+static void ssd_set_cluster_next(struct swap_info_struct *si, int cpu, unsigned long next)
+{
+	unsigned long prev = si->cluster_next_cpu[cpu];
+	if ((prev >> SWAP_ADDRESS_SPACE_SHIFT) != (next >> SWAP_ADDRESS_SPACE_SHIFT)) {
+		if (si->highest_bit <= si->lowest_bit)
+			return;
+		next = si->lowest_bit + prandom_u32_max((u32)(si->highest_bit - si->lowest_bit + 1));
+		next &= ~(SWAP_ADDRESS_SPACE_PAGES - 1);
+		next = max(next, si->lowest_bit);
+	}
+	si->cluster_next_cpu[cpu] = next;
+}
+
+/*
+ * scan_swap_map_slots on an SSD, one slot: this CPU's cluster first; if no
+ * cluster is free, the first free slot after this CPU's scan base, then
+ * from lowest_bit up to it.  0 if none.  (6.1's reuse of cache-only slots
+ * when swap is half full, __try_to_reclaim_swap, is not done.)
+ */
+static unsigned long scan_swap_map_ssd(struct swap_info_struct *si, int cpu)
+{
+	unsigned long scan_base = si->cluster_next_cpu[cpu], offset = scan_base;
+	bool found = ssd_try_cluster(si, cpu, &offset, &scan_base);
+	for (;;) {
+		if (found) {
+			while (ssd_cluster_conflict(si, cpu, offset))
+				if (!(found = ssd_try_cluster(si, cpu, &offset, &scan_base)))
+					break;
+		}
+		if (found) {
+			if (offset > si->highest_bit)
+				scan_base = offset = si->lowest_bit;
+			if (!si->swap_map[offset])
+				return offset;
+		}
+		/* scan: on from offset to highest_bit, then lowest_bit up to the scan base */
+		found = false;
+		while (++offset <= si->highest_bit && !found)
+			found = !si->swap_map[offset];
+		if (found) {
+			offset--;
+			continue;
+		}
+		for (offset = si->lowest_bit; offset < scan_base && !found; offset++)
+			found = !si->swap_map[offset];
+		if (!found)
+			return 0;
+		offset--;
+	}
 }
 
 /*
@@ -434,17 +755,13 @@ int kmm_swapon_file(const char *path, int swap_flags)
 		pr_info("Adding %luk swap on %s.  Priority:%d extents:%d across:%luk %s%s\n", si->pages << (PAGE_SHIFT - 10),
 			path, si->prio, nr_extents, si->pages << (PAGE_SHIFT - 10), "", "FS");
 	pthread_mutex_unlock(&swapon_mutex);
+	if (!err)
+		enable_swap_slots_cache();
 	if (err && si)
 		free_area(si);
 	fput(f);
 	free(hdr);
 	return err;
-}
-
-/* __vm_enough_memory for pages more, in the default heuristic mode (vm.overcommit_memory 0, OVERCOMMIT_GUESS) */
-static bool vm_enough_memory(unsigned long pages)
-{
-	return pages <= totalram_pages() + (unsigned long)__atomic_load_n(&total_swap_pages, __ATOMIC_RELAXED);
 }
 
 static unsigned long area_inuse(struct swap_info_struct *si)
@@ -536,9 +853,9 @@ static int try_to_unuse(struct swap_info_struct *si, unsigned int type)
  * of SwapTotal and SwapFree), every page on it comes back into memory
  * (try_to_unuse), and it goes.  If that fails the area is put back as it
  * was (reinsert_swap_info); the pages already back stay in memory.  The
- * memory check is 6.1's in its default mode, which a swap area's pages
- * always pass (they are counted in total_swap_pages); what can fail is
- * finding a page for each slot.
+ * memory check is 6.1's __vm_enough_memory for the area's pages (in the
+ * default mode a swap area's pages always pass: they are counted in
+ * total_swap_pages); past it what can fail is finding a page for each slot.
  */
 int kmm_swapoff(const char *name)
 {
@@ -550,7 +867,10 @@ int kmm_swapoff(const char *name)
 	pthread_mutex_lock(&swap_lock);
 	int type = find_area(name);
 	struct swap_info_struct *si = type >= 0 ? swap_info[type] : NULL;
-	int ret = !si || !si->writeok ? -EINVAL : !vm_enough_memory(si->pages) ? -ENOMEM : 0;
+	/* security_vm_enough_memory_mm for the area's pages, by the swapoff caller (CAP_SYS_ADMIN), and no charge kept */
+	int ret = !si || !si->writeok ? -EINVAL : __vm_enough_memory(NULL, (long)si->pages, 1) ? -ENOMEM : 0;
+	if (!ret)
+		vm_unacct_memory((long)si->pages);
 	if (!ret) { /* del_from_avail_list: no slot of it is handed out from here on */
 		si->writeok = false;
 		__atomic_sub_fetch(&total_swap_pages, (long)si->pages, __ATOMIC_RELAXED);
@@ -561,6 +881,7 @@ int kmm_swapoff(const char *name)
 		pthread_mutex_unlock(&swapon_mutex);
 		return ret;
 	}
+	disable_swap_slots_cache_lock(); /* every CPU's cached slots back to the maps: none of this area's waits there */
 	ret = try_to_unuse(si, (unsigned)type);
 	pthread_mutex_lock(&swap_lock);
 	if (ret) { /* reinsert_swap_info */
@@ -580,6 +901,7 @@ int kmm_swapoff(const char *name)
 		}
 	}
 	pthread_mutex_unlock(&swap_lock);
+	reenable_swap_slots_cache_unlock();
 	pthread_mutex_unlock(&swapon_mutex);
 	if (!ret)
 		free_area(si);
@@ -603,6 +925,7 @@ int swapoff_files(void)
 
 void swapfile_exit(void)
 {
+	swap_slots_exit();
 	pthread_mutex_lock(&swap_lock);
 	for (int t = 0; t < MAX_SWAPFILES; t++) {
 		if (swap_info[t])
@@ -646,8 +969,13 @@ static unsigned long scan_swap_map(struct swap_info_struct *si)
 	return 0;
 }
 
-/* get_swap_pages for one page: a slot of the best area with room, held by the swap cache; val 0 if none */
-swp_entry_t get_swap_page(void)
+/*
+ * get_swap_pages: up to n (at most SWAP_BATCH) slots of the best area with
+ * room, each held by the swap cache (SWAP_HAS_CACHE), into entries; how
+ * many.  As 6.1's, one area gives them all, in the order its allocator
+ * finds them (the caller's CPU's cluster on an SSD).
+ */
+int get_swap_pages(int n, swp_entry_t entries[])
 {
 	pthread_mutex_lock(&swap_lock);
 	int best = -1;
@@ -656,23 +984,32 @@ swp_entry_t get_swap_page(void)
 		if (si && si->writeok && si->inuse_pages < si->pages && (best < 0 || si->prio > swap_info[best]->prio))
 			best = t;
 	}
-	swp_entry_t entry = { 0 };
-	if (best >= 0) {
+	int got = 0;
+	for (; best >= 0 && got < n; got++) {
 		struct swap_info_struct *si = swap_info[best];
-		unsigned long offset = scan_swap_map(si);
+		swp_entry_t entry = { 0 };
+		int cpu = si->cluster_info ? swap_this_cpu(si) : 0;
+		unsigned long offset = si->cluster_info ? scan_swap_map_ssd(si, cpu) : scan_swap_map(si);
 		if (offset) {
 			si->swap_map[offset] = SWAP_HAS_CACHE;
+			inc_cluster_info_page(si, offset);
 			si->inuse_pages++;
-			si->cluster_next = offset + 1;
+			if (si->cluster_info)
+				ssd_set_cluster_next(si, cpu, offset + 1);
+			else
+				si->cluster_next = offset + 1;
 			if (offset == si->lowest_bit)
 				while (si->lowest_bit < si->highest_bit && si->swap_map[si->lowest_bit])
 					si->lowest_bit++;
 			__atomic_sub_fetch(&nr_swap_pages, 1, __ATOMIC_RELAXED);
 			entry = swp_entry((unsigned)best, offset);
 		}
+		if (!entry.val)
+			break;
+		entries[got] = entry;
 	}
 	pthread_mutex_unlock(&swap_lock);
-	return entry;
+	return got;
 }
 
 /* The area and slot of an entry (swap_lock held), NULL for one that names none. */
@@ -689,6 +1026,7 @@ static struct swap_info_struct *entry_area(swp_entry_t entry)
 static void slot_free(struct swap_info_struct *si, unsigned long offset)
 {
 	si->swap_map[offset] = 0;
+	dec_cluster_info_page(si, offset);
 	si->shadow[offset] = 0; /* clear_shadow_from_swap_cache: a free slot remembers no page */
 	si->inuse_pages--;
 	if (offset < si->lowest_bit)
@@ -724,19 +1062,49 @@ static void slot_put(swp_entry_t entry, bool cache, const char *who)
 	pthread_mutex_lock(&swap_lock);
 	struct swap_info_struct *si = entry_area(entry);
 	unsigned char *c = si ? &si->swap_map[swp_offset(entry)] : NULL;
+	bool unheld = false;
 	if (c && (cache ? (*c & SWAP_HAS_CACHE) : (*c & ~SWAP_HAS_CACHE))) {
 		if (cache)
 			*c &= ~SWAP_HAS_CACHE;
 		else
 			--*c;
 		if (!*c) {
-			*c = 1; /* slot_free clears it */
-			slot_free(si, swp_offset(entry));
+			*c = SWAP_HAS_CACHE; /* still taken, until free_swap_slot's batch frees it */
+			unheld = true;
 		}
 	} else if (entry.val) {
 		pr_err("%s: Bad swap file entry %08lx\n", who, entry.val);
 	}
 	pthread_mutex_unlock(&swap_lock);
+	if (unheld)
+		free_swap_slot(entry);
+}
+
+/*
+ * swapcache_free_entries: slots that nothing holds any more (their map
+ * says SWAP_HAS_CACHE only: a slots cache kept them) become free.
+ */
+void swapcache_free_entries(const swp_entry_t *entries, int n)
+{
+	pthread_mutex_lock(&swap_lock);
+	for (int i = 0; i < n; i++) {
+		struct swap_info_struct *si = entry_area(entries[i]);
+		unsigned long offset = swp_offset(entries[i]);
+		if (!MM_WARN_ON(!si || si->swap_map[offset] != SWAP_HAS_CACHE))
+			slot_free(si, offset);
+	}
+	pthread_mutex_unlock(&swap_lock);
+}
+
+/* has_usable_swap: some area hands out slots */
+bool swap_has_usable(void)
+{
+	pthread_mutex_lock(&swap_lock);
+	bool any = false;
+	for (int t = 0; t < MAX_SWAPFILES && !any; t++)
+		any = swap_info[t] && swap_info[t]->writeok;
+	pthread_mutex_unlock(&swap_lock);
+	return any;
 }
 
 /* swap_free: a PTE's hold on the slot goes */
@@ -777,6 +1145,28 @@ unsigned long swap_area_max(unsigned int type)
 	unsigned long max = type < MAX_SWAPFILES && swap_info[type] ? swap_info[type]->max : 0;
 	pthread_mutex_unlock(&swap_lock);
 	return max;
+}
+
+/*
+ * An SSD area's free cluster list, first to last, into idx (at most max of
+ * them); how many are on it, or -EINVAL for a type that names no SSD area.
+ */
+int swap_free_clusters(unsigned int type, unsigned long *idx, int max)
+{
+	pthread_mutex_lock(&swap_lock);
+	struct swap_info_struct *si = type < MAX_SWAPFILES ? swap_info[type] : NULL;
+	int n = si && si->cluster_info ? 0 : -EINVAL;
+	if (!n && !cluster_is_null(&si->free_clusters.head)) {
+		for (unsigned long i = si->free_clusters.head.data;; i = si->cluster_info[i].data) {
+			if (n < max)
+				idx[n] = i;
+			n++;
+			if (i == si->free_clusters.tail.data || n > (int)si->nr_clusters)
+				break;
+		}
+	}
+	pthread_mutex_unlock(&swap_lock);
+	return n;
 }
 
 /* nr_rotate_swap != 0: an area on a spinning disk is on (readahead goes by slot then) */
@@ -853,6 +1243,53 @@ void show_swaps(struct strbuf *sb)
 	pthread_mutex_unlock(&swap_lock);
 }
 
+/*
+ * An SSD area's clusters: each count is its slots in use (the header's and
+ * those past the end included), a cluster is on the free list exactly when
+ * its count is 0, and the list reaches its tail without a loop.
+ */
+static int cluster_info_verify(struct swap_info_struct *si, char *why, size_t whylen)
+{
+	unsigned long nr_free = 0, on_list = 0;
+	for (unsigned long idx = 0; idx < si->nr_clusters; idx++) {
+		const struct swap_cluster_info *ci = &si->cluster_info[idx];
+		unsigned long used = 0;
+		for (unsigned long o = idx * SWAPFILE_CLUSTER; o < (idx + 1) * SWAPFILE_CLUSTER; o++)
+			used += o >= si->max || si->swap_map[o];
+		bool free = ci->flags & CLUSTER_FLAG_FREE;
+		if (free ? used != 0 : ci->data != used) {
+			snprintf(why, whylen, "swap area %s: cluster %lu has %lu slots in use, its count says %s%u",
+				 si->name, idx, used, free ? "free, " : "", free ? 0 : ci->data);
+			return -EINVAL;
+		}
+		if (!free && !used) {
+			snprintf(why, whylen, "swap area %s: cluster %lu is empty but not free", si->name, idx);
+			return -EINVAL;
+		}
+		nr_free += free;
+	}
+	if (!cluster_is_null(&si->free_clusters.head)) {
+		unsigned long idx = si->free_clusters.head.data;
+		for (;;) {
+			if (idx >= si->nr_clusters || !(si->cluster_info[idx].flags & CLUSTER_FLAG_FREE) ||
+			    ++on_list > nr_free) {
+				snprintf(why, whylen, "swap area %s: the free cluster list is broken at cluster %lu", si->name,
+					 idx);
+				return -EINVAL;
+			}
+			if (idx == si->free_clusters.tail.data)
+				break;
+			idx = si->cluster_info[idx].data;
+		}
+	}
+	if (on_list != nr_free) {
+		snprintf(why, whylen, "swap area %s: %lu clusters are free, %lu on the free list", si->name, nr_free,
+			 on_list);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Each area's in-use count is its map's, no free slot keeps a shadow, and the free count is the areas' sum. */
 int swapfile_verify(char *why, size_t whylen)
 {
@@ -879,6 +1316,8 @@ int swapfile_verify(char *why, size_t whylen)
 				 si->inuse_pages);
 			ret = -EINVAL;
 		}
+		if (!ret && si->cluster_info)
+			ret = cluster_info_verify(si, why, whylen);
 		free_sum += si->writeok ? (long)(si->pages - si->inuse_pages) : -(long)si->inuse_pages; /* swapoff took them out */
 	}
 	if (!ret && free_sum != nr_swap_pages) {

@@ -678,6 +678,8 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "SUnreclaim:     %8lu kB\n", K(sunreclaim));
 	sb_printf(sb, "KernelStack:    %8lu kB\n", global_node_page_state_pages(NR_KERNEL_STACK_KB));
 	sb_printf(sb, "PageTables:     %8lu kB\n", K(global_node_page_state(nr_page_table_pages)));
+	sb_printf(sb, "CommitLimit:    %8lu kB\n", K(vm_commit_limit()));
+	sb_printf(sb, "Committed_AS:   %8lu kB\n", K(vm_memory_committed()));
 	unsigned long vmalloc_total = (M->layout.vmalloc_end - M->layout.vmalloc_start) >> 10;
 	sb_printf(sb, "VmallocTotal:   %8lu kB\n", vmalloc_total);
 	sb_printf(sb, "VmallocUsed:    %8lu kB\n", K(vmalloc_used_pages()));
@@ -815,6 +817,89 @@ static int parse_one_int(const char *val, long lo, long hi, int *out)
 	if (kstrtol(buf, 0, &v) || v < lo || v > hi)
 		return -EINVAL;
 	*out = (int)v;
+	return 0;
+}
+
+/*
+ * proc_doulongvec_minmax with no bounds: one unsigned long, blanks around
+ * it, base 0; a sign, junk or overflow is -EINVAL.
+ */
+static int parse_one_ulong(const char *val, unsigned long *out)
+{
+	char buf[32];
+	while (*val == ' ' || *val == '\t' || *val == '\n')
+		val++;
+	size_t n = strlen(val);
+	while (n && (val[n - 1] == ' ' || val[n - 1] == '\t' || val[n - 1] == '\n'))
+		n--;
+	if (!n || n >= sizeof(buf) || val[0] == '-' || val[0] == '+')
+		return -EINVAL;
+	memcpy(buf, val, n);
+	buf[n] = 0;
+	return kstrtoul(buf, 0, out) ? -EINVAL : 0;
+}
+
+/*
+ * Overcommit (mm/util.c): vm.overcommit_memory 0..2 (overcommit_policy_handler),
+ * vm.overcommit_ratio any int (proc_dointvec) - writing it sets
+ * overcommit_kbytes to 0 - and vm.overcommit_kbytes any unsigned long,
+ * which sets overcommit_ratio to 0 (the two handlers); the reserves are
+ * plain unsigned longs.
+ */
+static void show_overcommit_memory(struct strbuf *sb) { show_int(sb, __atomic_load_n(&M->overcommit_memory, __ATOMIC_RELAXED)); }
+static int write_overcommit_memory(const char *val)
+{
+	int v;
+	if (parse_one_int(val, OVERCOMMIT_GUESS, OVERCOMMIT_NEVER, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->overcommit_memory, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void show_overcommit_ratio(struct strbuf *sb) { show_int(sb, __atomic_load_n(&M->overcommit_ratio, __ATOMIC_RELAXED)); }
+static int write_overcommit_ratio(const char *val)
+{
+	int v;
+	if (parse_one_int(val, INT_MIN, INT_MAX, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->overcommit_ratio, v, __ATOMIC_RELAXED);
+	__atomic_store_n(&M->overcommit_kbytes, 0UL, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void show_ulong(struct strbuf *sb, unsigned long v)
+{
+	sb_printf(sb, "%lu\n", v);
+}
+
+static void show_overcommit_kbytes(struct strbuf *sb) { show_ulong(sb, __atomic_load_n(&M->overcommit_kbytes, __ATOMIC_RELAXED)); }
+static int write_overcommit_kbytes(const char *val)
+{
+	unsigned long v;
+	if (parse_one_ulong(val, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->overcommit_kbytes, v, __ATOMIC_RELAXED);
+	__atomic_store_n(&M->overcommit_ratio, 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void show_admin_reserve(struct strbuf *sb) { show_ulong(sb, __atomic_load_n(&M->admin_reserve_kbytes, __ATOMIC_RELAXED)); }
+static int write_admin_reserve(const char *val)
+{
+	unsigned long v;
+	if (parse_one_ulong(val, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->admin_reserve_kbytes, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void show_user_reserve(struct strbuf *sb) { show_ulong(sb, __atomic_load_n(&M->user_reserve_kbytes, __ATOMIC_RELAXED)); }
+static int write_user_reserve(const char *val)
+{
+	unsigned long v;
+	if (parse_one_ulong(val, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->user_reserve_kbytes, v, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -1150,10 +1235,15 @@ static const struct proc_file proc_files[] = {
 	{ "sys/vm/dirty_writeback_centisecs", show_dwc, write_dwc },
 	{ "sys/vm/drop_caches", show_drop_caches, write_drop_caches },
 	{ "sys/vm/lowmem_reserve_ratio", show_lowmem_reserve_ratio, write_lowmem_reserve_ratio },
+	{ "sys/vm/admin_reserve_kbytes", show_admin_reserve, write_admin_reserve },
 	{ "sys/vm/min_free_kbytes", show_min_free_kbytes, write_min_free_kbytes },
+	{ "sys/vm/overcommit_kbytes", show_overcommit_kbytes, write_overcommit_kbytes },
+	{ "sys/vm/overcommit_memory", show_overcommit_memory, write_overcommit_memory },
+	{ "sys/vm/overcommit_ratio", show_overcommit_ratio, write_overcommit_ratio },
 	{ "sys/vm/page-cluster", show_page_cluster, write_page_cluster },
 	{ "sys/vm/percpu_pagelist_high_fraction", show_pphf, write_pphf },
 	{ "sys/vm/swappiness", show_swappiness, write_swappiness },
+	{ "sys/vm/user_reserve_kbytes", show_user_reserve, write_user_reserve },
 	{ "sys/vm/vfs_cache_pressure", show_vfs_cache_pressure, write_vfs_cache_pressure },
 	{ "sys/vm/watermark_boost_factor", show_wbf, write_wbf },
 	{ "sys/vm/watermark_scale_factor", show_wsf, write_wsf },

@@ -284,7 +284,7 @@ int cmd_sysctl(struct kmm_scenario *sc, struct stmt *st)
 	char path[128];
 	snprintf(path, sizeof(path), "sys/vm/%.*s", (int)klen - 3, t->text + 3);
 	if (!is_view(path))
-		return err_tok(sc, t, "no sysctl %.*s (kmm has vm.min_free_kbytes, vm.watermark_scale_factor, "
+		return err_tok(sc, t, "no sysctl %.*s (kmm has vm.min_free_kbytes, vm.watermark_scale_factor, vm.overcommit_memory, "
 				      "vm.watermark_boost_factor, vm.lowmem_reserve_ratio, vm.percpu_pagelist_high_fraction)",
 			       (int)klen, t->text);
 	CHECKED(sc);

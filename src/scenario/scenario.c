@@ -1252,12 +1252,14 @@ static int cmd_mmap(struct kmm_scenario *sc, struct stmt *st)
 	int ret, fd = -1;
 	struct tok *ft;
 	const char *path = opt(st, "file", &ft);
-	int go = nargs(sc, st, 2, 5) ? -1 : need_task(sc, st, arg(st, 0), &t);
+	int go = nargs(sc, st, 2, 6) ? -1 : need_task(sc, st, arg(st, 0), &t);
 	if (go < 0 || parse_size(sc, arg(st, 1), arg(st, 1)->text, &size))
 		return -1;
 	for (int i = 2; i < st->npos; i++) {
 		if (!strcmp(arg(st, i)->text, "populate"))
 			flags |= MAP_POPULATE;
+		else if (!strcmp(arg(st, i)->text, "noreserve"))
+			flags |= MAP_NORESERVE;
 		else if (!strcmp(arg(st, i)->text, "shared"))
 			flags = (flags & ~(unsigned long)MAP_PRIVATE) | MAP_SHARED;
 		else if (parse_prot(sc, arg(st, i), &prot))
@@ -1740,8 +1742,9 @@ static const struct command commands[] = {
 	{ "spawn", cmd_task_create, R_HANDLE, "uid", "COMM [uid=N]", "a new process (as task_create)", H_NONE },
 	{ "exec", cmd_exec, R_NONE, "text,data,bss", "TASK PATH [text=SIZE] [data=SIZE] [bss=SIZE]",
 	  "lay out code, data, heap and stack as exec does", H_NONE },
-	{ "mmap", cmd_mmap, R_HANDLE, "file", "TASK SIZE [PROT] [shared] [populate] [file=PATH]",
-	  "a mapping, anonymous or of a file, private or shared (PROT rw by default); nothing is allocated until touched", H_NONE },
+	{ "mmap", cmd_mmap, R_HANDLE, "file", "TASK SIZE [PROT] [shared] [populate] [noreserve] [file=PATH]",
+	  "a mapping, anonymous or of a file, private or shared (PROT rw by default; noreserve: MAP_NORESERVE, not committed); "
+	  "nothing is allocated until touched", H_NONE },
 	{ "file", cmd_file, R_NONE, "", "PATH SIZE", "a file of SIZE bytes on the simulated disk", H_NONE },
 	{ "open", cmd_open, R_HANDLE, "", "TASK PATH [rw] [create]", "open a file of the disk in a task (read-only unless rw)",
 	  H_NONE },
