@@ -935,25 +935,10 @@ static int write_dwc(const char *val)
  * clears the other, as the handlers do - dirty_ratio and dirty_bytes only
  * when the value changes.
  */
-static void show_ulong(struct strbuf *sb, unsigned long v)
+static int parse_dirty_bytes(const char *val, unsigned long lo, unsigned long *out)
 {
-	sb_printf(sb, "%lu\n", v);
-}
-
-static int parse_one_ulong(const char *val, unsigned long lo, unsigned long *out)
-{
-	char buf[32];
 	unsigned long v;
-	while (*val == ' ' || *val == '\t' || *val == '\n')
-		val++;
-	size_t n = strlen(val);
-	while (n && (val[n - 1] == ' ' || val[n - 1] == '\t' || val[n - 1] == '\n'))
-		n--;
-	if (!n || n >= sizeof(buf) || *val == '-')
-		return -EINVAL;
-	memcpy(buf, val, n);
-	buf[n] = 0;
-	if (kstrtoul(buf, 0, &v) || v < lo || (M->prof->bits == 32 && v > 0xffffffffUL)) /* the kernel's own long */
+	if (parse_one_ulong(val, &v) || v < lo || (M->prof->bits == 32 && v > 0xffffffffUL)) /* the kernel's own long */
 		return -EINVAL;
 	if (DIV_ROUND_UP(v, PAGE_SIZE) > UINT_MAX)
 		return -ERANGE;
@@ -990,7 +975,7 @@ static int write_dirty_bg_ratio(const char *val)
 static int write_dirty_bytes(const char *val)
 {
 	unsigned long v;
-	int ret = parse_one_ulong(val, 2 * PAGE_SIZE, &v);
+	int ret = parse_dirty_bytes(val, 2 * PAGE_SIZE, &v);
 	if (ret)
 		return ret;
 	if (v != M->dirty_bytes)
@@ -1002,7 +987,7 @@ static int write_dirty_bytes(const char *val)
 static int write_dirty_bg_bytes(const char *val)
 {
 	unsigned long v;
-	int ret = parse_one_ulong(val, 1, &v);
+	int ret = parse_dirty_bytes(val, 1, &v);
 	if (ret)
 		return ret;
 	__atomic_store_n(&M->dirty_background_ratio, 0, __ATOMIC_RELAXED);
