@@ -428,6 +428,12 @@ struct kmm_machine {
 	struct ratelimit_state pfoom_rs;  /* "Huh VM_FAULT_OOM leaked out" (mm/memory.c) */
 	struct ratelimit_state nopage_rs; /* warn_alloc()'s: 10*HZ, burst 1, as mm/page_alloc.c's */
 	const void *warned_once[64];      /* WARN_ON_ONCE_AT call sites that warned on this machine */
+	/* the OOM killer (mm/oom_kill.c) */
+	int panic_on_oom;                 /* vm.panic_on_oom: 0, 1 (an unconstrained OOM panics), 2 (any OOM) */
+	int oom_kill_allocating_task;     /* vm.oom_kill_allocating_task: kill the task that asked, not the worst */
+	int oom_dump_tasks;               /* vm.oom_dump_tasks: the report lists the tasks (default 1) */
+	struct ratelimit_state oom_rs;    /* oom_kill_process's report: DEFAULT_RATELIMIT (5 s, burst 10) */
+	pthread_mutex_t oom_lock;         /* one killer at a time (__alloc_pages_may_oom takes it with trylock) */
 	struct ratelimit_state printk_rs; /* printk_ratelimit(): the segfault lines (mm/memory.c) */
 	unsigned long stack_guard_gap;    /* bytes kept free below a stack (stack_guard_gap=, mm/mmap.c) */
 	unsigned long fault_around_bytes; /* a read fault maps the cached pages of this aligned window (mm/memory.c) */
@@ -1140,10 +1146,21 @@ void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte
 void walk_ptes_swap(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg); /* swap PTEs too */
 unsigned long zero_pfn(void);
 
+/* mm/oom_kill.c */
+long oom_badness(struct task_struct *t, struct mm_struct *mm, unsigned long totalpages); /* LONG_MIN: never chosen */
+unsigned long oom_totalpages(void);          /* RAM + swap: what badness is a share of */
+bool out_of_memory(gfp_t gfp, unsigned int order, const unsigned long *nodemask); /* oom_lock held */
+bool current_is_oom_victim(void);
+void oom_init(void);
+
 /* kernel/signal.c */
 void init_sigpending(struct task_struct *t);
 void flush_sigqueue(struct task_struct *t);
 int force_sig_fault_to_task(int sig, int code, unsigned long addr, struct task_struct *t);
+struct task_struct *get_current(void);                    /* the task this thread works for, or NULL */
+struct task_struct *set_current(struct task_struct *t);   /* returns the one before, to set back */
+int task_killed(struct task_struct *t);                   /* SIGKILL pending: its exit runs, -EINTR; else 0 */
+void do_exit(struct task_struct *t);                      /* mm/mmap.c: the task stops (once); task_exit reaps it */
 
 /* mm/mmap.c */
 struct task_struct;

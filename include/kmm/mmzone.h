@@ -138,6 +138,7 @@ struct lruvec {
 	X(PGROTATED, "pgrotated")                 \
 	X(DROP_PAGECACHE, "drop_pagecache")       \
 	X(DROP_SLAB, "drop_slab")                 \
+	X(OOM_KILL, "oom_kill")                   \
 	X(COMPACTSTALL, "compact_stall")          \
 	X(UNEVICTABLE_PGCULLED, "unevictable_pgs_culled")       \
 	X(UNEVICTABLE_PGSCANNED, "unevictable_pgs_scanned")     \
