@@ -322,8 +322,9 @@ void *task_user_ptr(struct task_struct *t, unsigned long addr);
  * The task's pending signals: a mask with bit sig - 1 per signal
  * (/proc/PID/status's SigPnd), and dequeue_signal, which takes the next
  * one not in blocked (a synchronous fault signal - SIGSEGV, SIGBUS, SIGILL,
- * SIGTRAP, SIGFPE, SIGSYS - first, else the lowest number) and fills info:
- * the signal, or 0 if none is pending.  send_sig_info queues sig as the
+ * SIGTRAP, SIGFPE, SIGSYS - first, else the lowest number; never SIGKILL,
+ * which is fatal and stays pending) and fills info: the signal, or 0 if
+ * none is pending.  send_sig_info queues sig as the
  * kernel sends it (info NULL: from the kernel, SI_KERNEL): a standard
  * signal already pending is not queued again (0), a real-time one queues
  * again up to RLIMIT_SIGPENDING (-EAGAIN beyond); -EINVAL for a bad sig.
