@@ -1151,6 +1151,7 @@ long oom_badness(struct task_struct *t, struct mm_struct *mm, unsigned long tota
 unsigned long oom_totalpages(void);          /* RAM + swap: what badness is a share of */
 bool out_of_memory(gfp_t gfp, unsigned int order, const unsigned long *nodemask); /* oom_lock held */
 bool current_is_oom_victim(void);
+void oom_reap_self(struct task_struct *t);   /* a killed task on its way out: its private memory goes */
 void oom_init(void);
 
 /* kernel/signal.c */
@@ -1159,7 +1160,7 @@ void flush_sigqueue(struct task_struct *t);
 int force_sig_fault_to_task(int sig, int code, unsigned long addr, struct task_struct *t);
 struct task_struct *get_current(void);                    /* the task this thread works for, or NULL */
 struct task_struct *set_current(struct task_struct *t);   /* returns the one before, to set back */
-int task_killed(struct task_struct *t);                   /* SIGKILL pending: its exit runs, -EINTR; else 0 */
+int task_killed(struct task_struct *t);                   /* SIGKILL pending: its memory reaped, -EINTR; else 0 */
 void do_exit(struct task_struct *t);                      /* mm/mmap.c: the task stops (once); task_exit reaps it */
 
 /* mm/mmap.c */

@@ -16,7 +16,8 @@
  *     buddy lines up to their colon, the CPU line up to "Not tainted"; the
  *     host's call-trace frames and the real machine's register dump are
  *     not compared);
- *   - the survivor's data intact, and nothing lost once the tasks are gone.
+ *   - the survivor's data intact, the victims' memory back at once (their
+ *     anonymous pages, and with task_exit the rest), nothing lost.
  * Then the edges, on every profile: oom_score_adj -1000 is never killed and
  * 1000 is killed first; vm.panic_on_oom (a child process panics);
  * vm.oom_kill_allocating_task; vm.oom_dump_tasks; a victim killed while
@@ -315,9 +316,11 @@ Test(oom, ref_i386_256M_noswap)
 	char back[sizeof(msg)];
 	cr_assert_eq(task_read(h[2].t, h[2].addr, back, sizeof(back)), 0);
 	cr_assert_str_eq(back, msg, "the survivor's data");
-	/* the killed hogs are gone from /proc, their memory back */
-	char *gone = kmm_proc_read("3/status");
-	cr_assert_null(gone);
+	/* the killed hogs hold no memory of their own any more, and would never be chosen again */
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(get_mm_counter(h[i].t->mm, MM_ANONPAGES), 0, "%c's anonymous memory is back", 'A' + i);
+		cr_assert_eq(oom_score(h[i].pid), 0, "%c's oom_score", 'A' + i);
+	}
 	for (int i = 0; i < 3; i++)
 		task_exit(h[i].t);
 	task_exit(sleeper);
@@ -407,23 +410,29 @@ static void killed_task_calls(const char *profile)
 	cr_assert(task_sigpending(big.t) & (1ULL << (SIGKILL - 1)), "SIGKILL pending");
 	kernel_siginfo_t info;
 	cr_assert_eq(dequeue_signal(big.t, 0, &info), 0, "SIGKILL is fatal, never dequeued");
-	/* every call made for it: -EINTR, and its exit ran */
+	/* its private memory is back (the reaper), and every call made for it: -EINTR */
+	cr_assert_eq(get_mm_counter(big.t->mm, MM_ANONPAGES), 0);
+	cr_assert(big.t->mm->flags & (1UL << MMF_OOM_SKIP));
 	cr_assert_eq(task_mmap(big.t, 0, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), -EINTR);
-	cr_assert(big.t->flags & PF_EXITING, "the exit ran");
-	cr_assert(big.t->flags & PF_SIGNALED);
-	cr_assert_null(big.t->mm);
 	cr_assert_eq(task_munmap(big.t, big.addr, PAGE_SIZE), -EINTR);
 	cr_assert_eq(task_mprotect(big.t, big.addr, PAGE_SIZE, PROT_READ), -EINTR);
 	cr_assert_eq(mm_access(big.t, big.addr, 1, false), -EINTR);
 	cr_assert_eq(task_brk(big.t, 0), 0);
 	cr_assert_null(task_fork(big.t));
 	cr_assert_eq(task_exec_layout(big.t, "/bin/x", 4096, 4096, 4096), -EINTR);
-	char path[32];
-	snprintf(path, sizeof(path), "%d/oom_score", big.pid);
-	cr_assert_null(kmm_proc_read(path), "gone from /proc");
+	cr_assert_eq(oom_score(big.pid), 0, "a killed task is never chosen again");
 	/* the asker goes on */
 	for (int i = 0; i < 4; i++)
 		cr_assert(hog_step(&asker));
+	/* the rest - page tables, VMAs, files, kernel objects - goes with task_exit, the exit of a zombie */
+	cr_assert(!(big.t->flags & PF_EXITING));
+	do_exit(big.t);
+	cr_assert(big.t->flags & PF_EXITING, "the exit ran");
+	cr_assert(big.t->flags & PF_SIGNALED, "killed by a signal");
+	cr_assert_null(big.t->mm);
+	char path[32];
+	snprintf(path, sizeof(path), "%d/oom_score", big.pid);
+	cr_assert_null(kmm_proc_read(path), "gone from /proc");
 	task_exit(big.t);
 	task_exit(asker.t);
 	task_exit(init);

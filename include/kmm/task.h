@@ -335,10 +335,11 @@ u64 task_sigpending(struct task_struct *t);
  * task.  From then on every call made on its behalf - task_mmap, mm_access,
  * task_read ..., fork, a host-trap access inside kmm_try() - does nothing and
  * returns -EINTR (what the kernel's killable waits return before the task
- * dies on its way back to user space), and the task's exit runs on that
- * way back: its memory, swap slots, page tables, files and kernel objects
- * go.  task_exit() is still the caller's, as for any task (it reaps the
- * zombie: the task_struct and its stack).
+ * dies on its way back to user space).  Its private memory and swap slots
+ * are gone by then (the OOM reaper, or that way back); task_exit() is still
+ * the caller's, as for any task, and gives back the rest - page tables,
+ * VMAs, files, kernel objects - as the exit of a zombie's last thread.
+ * /proc/PID/oom_score of a killed task is 0.
  */
 bool fatal_signal_pending(struct task_struct *t);
 int dequeue_signal(struct task_struct *t, u64 blocked, kernel_siginfo_t *info);

@@ -29,9 +29,13 @@
  *
  * SIGKILL is fatal: once it is pending (the OOM killer sends it, mm/oom_kill.c)
  * nothing more is done for the task.  Every call made on its behalf
- * checks task_killed() first, which runs the task's exit (do_exit, mm/mmap.c)
- * if it has not run yet and answers -EINTR - the way Linux's killed task
- * leaves its system call and dies on the way back to user space.  A task
+ * checks task_killed() first, which answers -EINTR - the way Linux's
+ * killed task leaves its system call and dies on the way back to user
+ * space - after taking the task's private memory if the OOM reaper has
+ * not (what its exit_mmap would free first).  Its page tables, VMAs, files
+ * and kernel objects go at task_exit: another thread may still be in a
+ * call for the same task, and kmm's calls hold no reference to the mm
+ * (Linux's threads each hold theirs until they exit).  A task
  * that is being worked for by a thread is that thread's `current` (the
  * fault handler, mm_access and the host trap set it): the OOM report names
  * it, and the allocator lets a current that is an OOM victim dig into the
@@ -69,12 +73,18 @@ bool fatal_signal_pending(struct task_struct *t)
 	return t && (__atomic_load_n(&t->pending.signal, __ATOMIC_RELAXED) & sig_bit(SIGKILL));
 }
 
-/* A call made for t: -EINTR, with t's exit run, if SIGKILL killed it; else 0 and the call goes on. */
+/*
+ * A call made for t: -EINTR if SIGKILL killed it, else 0 and the call goes
+ * on.  A victim's private memory goes now if the reaper has not taken it
+ * (oom_reap_self: the victim was the killer's own task, or no kill but a
+ * plain SIGKILL); the rest waits for task_exit, which another thread's
+ * call for the same task may still be using.
+ */
 int task_killed(struct task_struct *t)
 {
 	if (!fatal_signal_pending(t))
 		return 0;
-	do_exit(t);
+	oom_reap_self(t);
 	return -EINTR;
 }
 #define SYNCHRONOUS_MASK (sig_bit(SIGSEGV) | sig_bit(SIGBUS) | sig_bit(SIGILL) | sig_bit(SIGTRAP) | \

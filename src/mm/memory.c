@@ -58,9 +58,10 @@
  * and gives up after OOM_RETRIES in a row (the OOM killer, mm/oom_kill.c,
  * ran in the allocator before each): the access then fails as one the task
  * may not make.  Both ways run as the task's `current` and stop as soon as
- * the task has SIGKILL pending (an OOM victim): the software access runs
- * the task's exit on its way out and returns -EINTR, the host trap makes
- * kmm_try() return -EINTR.
+ * the task has SIGKILL pending (an OOM victim): the software access returns
+ * -EINTR, the host trap makes kmm_try() return -EINTR, and on that way out
+ * the task's private memory goes if the OOM reaper has not taken it
+ * (task_killed).
  *
  * Counting, as 6.1 counts: every run of handle_mm_fault is a pgfault in
  * /proc/vmstat; a fault that read the disk, or hit the readahead marker,
@@ -825,7 +826,7 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 {
 	struct task_struct *t = mm->owner;
 	if (fatal_signal_pending(t))
-		return -EINTR; /* an OOM victim's memory: the access is the killed task's, it goes no further */
+		return task_killed(t); /* an OOM victim's memory: the access is the killed task's, it goes no further */
 	struct around_ctx c = { mm, { 0, 0 } };
 	struct task_struct *prev = set_current(t);
 	mmap_write_lock(mm);
@@ -855,7 +856,9 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 	mmap_write_unlock(mm);
 	set_current(prev);
 	sched_point(); /* the return to user */
-	return ret ? (fatal_signal_pending(t) ? -EINTR : -EFAULT) : 0;
+	if (ret && fatal_signal_pending(t)) /* killed meanwhile: it dies on the way back to user space */
+		return task_killed(t);
+	return ret ? -EFAULT : 0;
 }
 
 void *task_user_ptr(struct task_struct *t, unsigned long addr)

@@ -98,9 +98,10 @@
  * what it had taken is given back.
  * Lifetimes: a task is referenced by its creator (dropped by task_exit)
  * and by get_pid_task(); its mm by the task and by get_task_mm(); the mm
- * and the files go at exit (do_exit: from task_exit, or for a task SIGKILL
- * killed on the way back from the next call made for it), when it also
- * leaves the pid table; the task_struct goes at its last put.
+ * and the files go at exit (do_exit, from task_exit; a task SIGKILL killed
+ * loses its private memory at once - the OOM reaper, task_killed - and the
+ * rest then), when it also leaves the pid table; the task_struct goes at
+ * its last put.
  * Locking: tasks_lock guards the pid table and t->mm; mm->mmap_lock
  * (Linux's rwsem, a mutex here) guards an mm's VMAs and counters; order:
  * tasks_lock, then mmap_lock, then the page cache's lock.
@@ -1482,9 +1483,10 @@ void mmput(struct mm_struct *mm)
  * order: the table is the task list the OOM killer and the views walk, in
  * the order the tasks were made) and drops its address space, its files
  * and the kernel objects exit gives back.  The task_struct stays, with its
- * pending signals (a SIGKILL shows who ended it), until task_exit.  Runs
- * once: from task_exit, or on the way back from a call made for a task
- * that SIGKILL killed (task_killed, kernel/signal.c).  A reader that holds
+ * pending signals (a SIGKILL shows who ended it), until task_exit's put.
+ * Runs once (PF_EXITING), from task_exit: a call made for a task that
+ * SIGKILL killed only answers -EINTR (task_killed, kernel/signal.c), since
+ * another thread may be in a call for the same task.  A reader that holds
  * the task (get_pid_task) or its mm (get_task_mm) keeps what it holds
  * until it lets go.
  */

@@ -47,8 +47,11 @@
  * synchronously in the killer: a victim that no thread works for would never
  * exit by itself.  A victim that is the killer's own current (the allocating
  * task chose itself) is not reaped: its fault holds its mmap_lock, and it
- * dies on the way back from the call (task_killed: do_exit), which sets
- * MMF_OOM_SKIP as exit_mmap does.  The reaper takes the victim's mmap_lock
+ * gives its private memory back on the way back from the call
+ * (task_killed: oom_reap_self) and sets MMF_OOM_SKIP, as its exit_mmap
+ * would.  A killed task's page tables, VMAs, files and kernel objects go
+ * at task_exit (kmm's zombie), and the task table leaves it out once its
+ * memory is gone, as 6.1's leaves out a victim that has exited.  The reaper takes the victim's mmap_lock
  * with trylock, MAX_OOM_REAP_RETRIES times with a short host sleep between
  * (another CPU's fault on the victim's memory holds it briefly), and says
  * "unable to reap" as Linux does if it never gets it.  When no task can be
@@ -189,6 +192,9 @@ static void dump_task(struct task_struct *t, void *arg)
 	(void)arg;
 	struct mm_struct *mm = t->mm;
 	if (oom_unkillable_task(t) || !mm)
+		return;
+	/* a victim whose memory is gone has exited as far as the killer can tell (find_lock_task_mm: no mm) */
+	if (fatal_signal_pending(t) && (__atomic_load_n(&mm->flags, __ATOMIC_RELAXED) & (1UL << MMF_OOM_SKIP)))
 		return;
 	printk(KERN_INFO "[%7d] %5u %5d %8lu %8lu %8lu %8lu         %5hd %s\n", t->pid, t->uid, t->pid,
 	       __atomic_load_n(&mm->total_vm, __ATOMIC_RELAXED), get_mm_rss(mm), mm_pgtables_pages(mm) * PAGE_SIZE,
@@ -465,6 +471,28 @@ bool out_of_memory(gfp_t gfp, unsigned int order, const unsigned long *nodemask)
 	if (oc.chosen != OOM_ABORT)
 		oom_kill_process(&oc, "Out of memory");
 	return true;
+}
+
+/*
+ * A killed task on its way back from a call (task_killed): what its
+ * exit_mmap would free first - the private memory - goes now unless the
+ * reaper took it (MMF_OOM_SKIP), and the next OOM looks past it.  No
+ * reaper line: this is the victim's own exit, as Linux's victim that exits
+ * before the reaper's delay.  The caller holds no mmap_lock.
+ */
+void oom_reap_self(struct task_struct *t)
+{
+	struct mm_struct *mm = get_task_mm(t);
+	if (!mm)
+		return;
+	if (!(__atomic_load_n(&mm->flags, __ATOMIC_RELAXED) & (1UL << MMF_OOM_SKIP))) {
+		mmap_write_lock(mm);
+		if (!(__atomic_load_n(&mm->flags, __ATOMIC_RELAXED) & (1UL << MMF_OOM_SKIP)))
+			__oom_reap_task_mm(mm);
+		__atomic_or_fetch(&mm->flags, 1UL << MMF_OOM_SKIP, __ATOMIC_RELAXED);
+		mmap_write_unlock(mm);
+	}
+	mmput(mm);
 }
 
 /* tsk_is_oom_victim(current) */
