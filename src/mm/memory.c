@@ -856,7 +856,7 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 	mmap_write_unlock(mm);
 	set_current(prev);
 	sched_point(); /* the return to user */
-	if (ret && fatal_signal_pending(t)) /* killed meanwhile: it dies on the way back to user space */
+	if (fatal_signal_pending(t)) /* killed meanwhile (its own fault chose it): it dies on the way back to user */
 		return task_killed(t);
 	return ret ? -EFAULT : 0;
 }

@@ -221,7 +221,8 @@ static void dump_header(const struct oom_control *oc, const struct task_struct *
 	char name[160];
 	gfp_flags_name(oc->gfp_mask, name, sizeof(name));
 	printk(KERN_WARNING "%s invoked oom-killer: gfp_mask=%#x(%s), order=%u, oom_score_adj=%hd\n",
-	       cur ? cur->comm : "kmm", oc->gfp_mask, name, oc->order, cur ? cur->oom_score_adj : 0);
+	       cur ? cur->comm : "kmm", oc->gfp_mask, name, oc->order,
+	       cur ? __atomic_load_n(&cur->oom_score_adj, __ATOMIC_RELAXED) : (short)0);
 	dump_stack();
 	show_free_areas();
 	if (__atomic_load_n(&M->oom_dump_tasks, __ATOMIC_RELAXED)) {
@@ -262,14 +263,17 @@ static bool oom_reap_task_mm(struct task_struct *tsk, struct mm_struct *mm)
 
 /*
  * The OOM reaper, run at once (see the theory above).  The victim that is
- * this thread's current, or whose mm this thread has locked, is in the
- * middle of its own fault: it exits on the way back instead.
+ * this thread's current is in the middle of its own fault: its memory goes
+ * on the way back instead.  One whose mm this thread has locked for other
+ * work (fork copying it) cannot be reaped now: the reaper gives up at once,
+ * as Linux's does after its retries, and the next OOM looks past it.
  */
 static void oom_reap_task(struct task_struct *tsk, struct mm_struct *mm)
 {
-	if (tsk == get_current() || mmap_lock_is_mine(mm))
-		return;
-	int attempts = 0;
+	if (tsk == get_current())
+		return; /* it gives its memory back on its way out (task_killed) */
+	/* this thread in the middle of other work on that mm (a fork copying it): no attempt can succeed */
+	int attempts = mmap_lock_is_mine(mm) ? MAX_OOM_REAP_RETRIES + 1 : 0;
 	while (attempts++ < MAX_OOM_REAP_RETRIES && !oom_reap_task_mm(tsk, mm)) {
 		struct timespec ts = { 0, 1000000 }; /* HZ/10 in Linux; a host millisecond is long for a fault */
 		nanosleep(&ts, NULL);
