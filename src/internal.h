@@ -929,6 +929,7 @@ unsigned long user_pgtable_pages(phys_addr_t pgd);
 /* mm/memory.c */
 struct mm_struct;
 void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+void unmap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end); /* the PTEs only, tables stay */
 void mm_trace_rss_stat(struct mm_struct *mm, int member, long count); /* the rss_stat tracepoint */
 void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end, unsigned long vm_flags);
 void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start, unsigned long end);

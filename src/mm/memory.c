@@ -979,9 +979,17 @@ static void zap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pt
 /*
  * zap_page_range: drop every PTE of [start, end), VMA by VMA (unmap_vmas:
  * a page leaving a locked VMA is munlocked), then the tables left empty.
- * The range's VMAs are still in the tree.
+ * The range's VMAs are still in the tree.  unmap_page_range leaves the
+ * tables (the OOM reaper's: it may run inside a page-table allocation,
+ * which holds the tables' lock).
  */
 void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unmap_page_range(mm, start, end);
+	user_free_pgtables(mm->pgd, start, end);
+}
+
+void unmap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
 	lru_add_drain(); /* free_pages_and_swap_cache: this CPU's batch lets go of the pages first */
 	flush_tlb_mm_range(mm, start, end);
@@ -993,7 +1001,6 @@ void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end
 		a = to;
 	}
 	lru_add_drain(); /* tlb_finish_mmu's: the munlocks in this CPU's mlock batch are done */
-	user_free_pgtables(mm->pgd, start, end);
 }
 
 static void change_pte_prot(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)

@@ -18,8 +18,9 @@
  *                (task->oom_victim, MMF_OOM_VICTIM on its mm), counted (the
  *                oom_kill event of /proc/vmstat).
  *   reaping      __oom_reap_task_mm: the victim's private memory is unmapped
- *                (zap_page_range over every VMA that is anonymous or not
- *                shared): its anonymous pages and swap slots come back before
+ *                (unmap_page_range over every VMA that is anonymous or not
+ *                shared; the tables stay until exit, as Linux's reaper leaves
+ *                them): its anonymous pages and swap slots come back before
  *                the victim itself runs; then MMF_OOM_SKIP, so the next OOM
  *                looks past this mm.
  *
@@ -243,7 +244,7 @@ static void __oom_reap_task_mm(struct mm_struct *mm)
 	VMA_ITERATOR(vmi, mm, 0);
 	for_each_vma(vmi, vma)
 		if (!vma->vm_file || !(vma->vm_flags & VM_SHARED)) /* vma_is_anonymous, or private */
-			zap_page_range(mm, vma->vm_start, vma->vm_end);
+			unmap_page_range(mm, vma->vm_start, vma->vm_end); /* the tables stay: their lock may be ours */
 }
 
 /* oom_reap_task_mm: false if the lock could not be had (try again) */
