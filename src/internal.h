@@ -460,6 +460,12 @@ struct kmm_machine {
 	long vm_committed_as;             /* pages promised (atomic; Committed_AS) */
 	struct ratelimit_state vm_enough_rs; /* __vm_enough_memory's "no enough memory" line */
 	const void *warned_once[64];      /* WARN_ON_ONCE_AT call sites that warned on this machine */
+	/* the OOM killer (mm/oom_kill.c) */
+	int panic_on_oom;                 /* vm.panic_on_oom: 0, 1 (an unconstrained OOM panics), 2 (any OOM) */
+	int oom_kill_allocating_task;     /* vm.oom_kill_allocating_task: kill the task that asked, not the worst */
+	int oom_dump_tasks;               /* vm.oom_dump_tasks: the report lists the tasks (default 1) */
+	struct ratelimit_state oom_rs;    /* oom_kill_process's report: DEFAULT_RATELIMIT (5 s, burst 10) */
+	pthread_mutex_t oom_lock;         /* one killer at a time (__alloc_pages_may_oom takes it with trylock) */
 	struct ratelimit_state printk_rs; /* printk_ratelimit(): the segfault lines (mm/memory.c) */
 	unsigned long stack_guard_gap;    /* bytes kept free below a stack (stack_guard_gap=, mm/mmap.c) */
 	unsigned long fault_around_bytes; /* a read fault maps the cached pages of this aligned window (mm/memory.c) */
@@ -975,6 +981,7 @@ unsigned long user_pgtable_pages(phys_addr_t pgd);
 /* mm/memory.c */
 struct mm_struct;
 void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+void unmap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end); /* the PTEs only, tables stay */
 void mm_trace_rss_stat(struct mm_struct *mm, int member, long count); /* the rss_stat tracepoint */
 void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end, unsigned long vm_flags);
 void mkclean_range(struct mm_struct *mm, unsigned long start, unsigned long end); /* writeback's page_mkclean of a shared mapping */
@@ -1197,10 +1204,22 @@ void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte
 void walk_ptes_swap(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg); /* swap PTEs too */
 unsigned long zero_pfn(void);
 
+/* mm/oom_kill.c */
+long oom_badness(struct task_struct *t, struct mm_struct *mm, unsigned long totalpages); /* LONG_MIN: never chosen */
+unsigned long oom_totalpages(void);          /* RAM + swap: what badness is a share of */
+bool out_of_memory(gfp_t gfp, unsigned int order, const unsigned long *nodemask); /* oom_lock held */
+bool current_is_oom_victim(void);
+void oom_reap_self(struct task_struct *t);   /* a killed task on its way out: its private memory goes */
+void oom_init(void);
+
 /* kernel/signal.c */
 void init_sigpending(struct task_struct *t);
 void flush_sigqueue(struct task_struct *t);
 int force_sig_fault_to_task(int sig, int code, unsigned long addr, struct task_struct *t);
+struct task_struct *get_current(void);                    /* the task this thread works for, or NULL */
+struct task_struct *set_current(struct task_struct *t);   /* returns the one before, to set back */
+int task_killed(struct task_struct *t);                   /* SIGKILL pending: its memory reaped, -EINTR; else 0 */
+void do_exit(struct task_struct *t);                      /* mm/mmap.c: the task stops (once); task_exit reaps it */
 
 /* mm/mmap.c */
 struct task_struct;

@@ -155,7 +155,11 @@ int kmm_cpu_current(void);   /* -1 when on no CPU */
  */
 void *kmm_kva_to_host(unsigned long kva);
 unsigned long kmm_host_to_kva(const void *p);
-/* Run fn(arg); a kernel oops inside makes it return -EFAULT (0 otherwise). */
+/*
+ * Run fn(arg); a kernel oops or a task's SIGSEGV inside makes it return
+ * -EFAULT, a host-trap access to the memory of a task that SIGKILL killed
+ * (an OOM victim) -EINTR (0 otherwise).
+ */
 int kmm_try(void (*fn)(void *), void *arg);
 
 /*

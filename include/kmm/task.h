@@ -127,6 +127,8 @@ struct mm_struct {
 	struct file *exe_file;          /* the image task_exec_layout mapped */
 	phys_addr_t pgd;                /* the page directory (its kernel half is swapper_pg_dir's) */
 	unsigned long rss[NR_MM_COUNTERS]; /* resident pages by kind */
+	unsigned long flags;            /* MMF_OOM_SKIP, MMF_OOM_VICTIM (atomic bit ops) */
+	unsigned long pgtables_seen;    /* page-table pages when the OOM killer last counted them (atomic) */
 	pthread_mutex_t mmap_lock;      /* taken with mmap_write_lock() (which records its owner) */
 	const void *mmap_lock_owner;    /* the owning thread's token (mmap_lock_token()) while held, else NULL */
 	struct task_struct *owner;      /* the task whose address space this is */
@@ -218,10 +220,15 @@ struct task_struct {
 	u64 start_time;                   /* the simulated clock (ns since boot) when it was made */
 	unsigned int flags;               /* PF_FORKNOEXEC: forked and not exec'd since */
 	short oom_score_adj;              /* -1000..1000 (/proc/PID/oom_score_adj); fork copies it */
+	int oom_victim;                   /* the OOM killer chose it (tsk_is_oom_victim: signal->oom_mm set; atomic) */
 	struct task_kobjs kobj;           /* its objects in kernel memory */
 };
 
+#define PF_EXITING 0x00000004    /* do_exit ran: its mm, files and kernel objects are gone (Linux's value) */
 #define PF_FORKNOEXEC 0x00000040 /* Linux's value: /proc/PID/stat prints the flags */
+#define PF_SIGNALED 0x00000400   /* killed by a signal (SIGKILL of the OOM killer) */
+#define MMF_OOM_SKIP 21          /* mm->flags bit: the OOM killer looks past this mm (reaped or exiting) */
+#define MMF_OOM_VICTIM 25        /* mm->flags bit: the mm of an OOM victim */
 #define OOM_SCORE_ADJ_MIN (-1000)
 #define OOM_SCORE_ADJ_MAX 1000
 
@@ -315,13 +322,26 @@ void *task_user_ptr(struct task_struct *t, unsigned long addr);
  * The task's pending signals: a mask with bit sig - 1 per signal
  * (/proc/PID/status's SigPnd), and dequeue_signal, which takes the next
  * one not in blocked (a synchronous fault signal - SIGSEGV, SIGBUS, SIGILL,
- * SIGTRAP, SIGFPE, SIGSYS - first, else the lowest number) and fills info:
- * the signal, or 0 if none is pending.  send_sig_info queues sig as the
+ * SIGTRAP, SIGFPE, SIGSYS - first, else the lowest number; never SIGKILL,
+ * which is fatal and stays pending) and fills info: the signal, or 0 if
+ * none is pending.  send_sig_info queues sig as the
  * kernel sends it (info NULL: from the kernel, SI_KERNEL): a standard
  * signal already pending is not queued again (0), a real-time one queues
  * again up to RLIMIT_SIGPENDING (-EAGAIN beyond); -EINVAL for a bad sig.
  */
 u64 task_sigpending(struct task_struct *t);
+/*
+ * SIGKILL is pending: the OOM killer (or send_sig_info(SIGKILL)) killed the
+ * task.  From then on every call made on its behalf - task_mmap, mm_access,
+ * task_read ..., fork, a host-trap access inside kmm_try() - does nothing and
+ * returns -EINTR (what the kernel's killable waits return before the task
+ * dies on its way back to user space).  Its private memory and swap slots
+ * are gone by then (the OOM reaper, or that way back); task_exit() is still
+ * the caller's, as for any task, and gives back the rest - page tables,
+ * VMAs, files, kernel objects - as the exit of a zombie's last thread.
+ * /proc/PID/oom_score of a killed task is 0.
+ */
+bool fatal_signal_pending(struct task_struct *t);
 int dequeue_signal(struct task_struct *t, u64 blocked, kernel_siginfo_t *info);
 int send_sig_info(int sig, const kernel_siginfo_t *info, struct task_struct *t);
 

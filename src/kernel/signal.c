@@ -27,6 +27,20 @@
  * task exits (flush_sigqueue).  Not modelled: handlers, blocking masks
  * kept by the task, shared (process-wide) pending sets, signalfd.
  *
+ * SIGKILL is fatal: once it is pending (the OOM killer sends it, mm/oom_kill.c)
+ * nothing more is done for the task.  Every call made on its behalf
+ * checks task_killed() first, which answers -EINTR - the way Linux's
+ * killed task leaves its system call and dies on the way back to user
+ * space - after taking the task's private memory if the OOM reaper has
+ * not (what its exit_mmap would free first).  Its page tables, VMAs, files
+ * and kernel objects go at task_exit: another thread may still be in a
+ * call for the same task, and kmm's calls hold no reference to the mm
+ * (Linux's threads each hold theirs until they exit).  A task
+ * that is being worked for by a thread is that thread's `current` (the
+ * fault handler, mm_access and the host trap set it): the OOM report names
+ * it, and the allocator lets a current that is an OOM victim dig into the
+ * reserves (ALLOC_OOM) so that it can die quickly.
+ *
  * Locking: t->siglock (sighand->siglock) guards pending and nr_queued; it
  * is a leaf lock, taken inside mmap_lock by the fault handler.  The
  * sigqueues are host memory (Linux's come from the sigqueue slab cache).
@@ -37,6 +51,42 @@
 #include <signal.h>
 
 #define sig_bit(sig) (1ULL << ((sig) - 1))
+
+/* The task this thread works for, NULL if none (the kernel's own work). */
+static __thread struct task_struct *current_task;
+
+struct task_struct *get_current(void)
+{
+	return current_task;
+}
+
+/* This thread works for t from now on; the task it worked for before, to give back to set_current. */
+struct task_struct *set_current(struct task_struct *t)
+{
+	struct task_struct *prev = current_task;
+	current_task = t;
+	return prev;
+}
+
+bool fatal_signal_pending(struct task_struct *t)
+{
+	return t && (__atomic_load_n(&t->pending.signal, __ATOMIC_RELAXED) & sig_bit(SIGKILL));
+}
+
+/*
+ * A call made for t: -EINTR if SIGKILL killed it, else 0 and the call goes
+ * on.  A victim's private memory goes now if the reaper has not taken it
+ * (oom_reap_self: the victim was the killer's own task, or no kill but a
+ * plain SIGKILL); the rest waits for task_exit, which another thread's
+ * call for the same task may still be using.
+ */
+int task_killed(struct task_struct *t)
+{
+	if (!fatal_signal_pending(t))
+		return 0;
+	oom_reap_self(t);
+	return -EINTR;
+}
 #define SYNCHRONOUS_MASK (sig_bit(SIGSEGV) | sig_bit(SIGBUS) | sig_bit(SIGILL) | sig_bit(SIGTRAP) | \
 			  sig_bit(SIGFPE) | sig_bit(SIGSYS))
 
@@ -57,7 +107,7 @@ void flush_sigqueue(struct task_struct *t)
 		list_del(&q->list);
 		free(q);
 	}
-	t->pending.signal = 0;
+	__atomic_store_n(&t->pending.signal, 0, __ATOMIC_RELAXED);
 	t->nr_queued = 0;
 	pthread_mutex_unlock(&t->siglock);
 }
@@ -79,7 +129,7 @@ static int __send_signal(int sig, const kernel_siginfo_t *info, struct task_stru
 	} else if (sig >= KMM_SIGRTMIN && info->si_code != SI_USER) {
 		return -EAGAIN; /* queue overflow: a real-time signal is not sent without its siginfo */
 	}
-	p->signal |= sig_bit(sig); /* else a silent loss of the siginfo, as Linux's */
+	__atomic_or_fetch(&p->signal, sig_bit(sig), __ATOMIC_RELAXED); /* else a silent loss of the siginfo, as Linux's */
 	return 0;
 }
 
@@ -115,10 +165,10 @@ u64 task_sigpending(struct task_struct *t)
 	return s;
 }
 
-/* next_signal: the synchronous signals first, then the lowest; 0 if none. */
+/* next_signal: the synchronous signals first, then the lowest; 0 if none.  SIGKILL stays: it is fatal, never handled. */
 static int next_signal(u64 pending, u64 blocked)
 {
-	u64 x = pending & ~blocked;
+	u64 x = pending & ~blocked & ~sig_bit(SIGKILL);
 	if (x & SYNCHRONOUS_MASK)
 		x &= SYNCHRONOUS_MASK;
 	return x ? __builtin_ctzll(x) + 1 : 0;
@@ -147,7 +197,7 @@ int dequeue_signal(struct task_struct *t, u64 blocked, kernel_siginfo_t *info)
 			first = q;
 		}
 		if (!more)
-			p->signal &= ~sig_bit(sig);
+			__atomic_and_fetch(&p->signal, ~sig_bit(sig), __ATOMIC_RELAXED);
 		if (first) {
 			list_del(&first->list);
 			*info = first->info;

@@ -55,8 +55,13 @@
  * table) fails the software access with -ENOMEM; the host trap retries it
  * instead - the access runs again and faults again, as Linux's
  * pagefault_out_of_memory() retries ("Huh VM_FAULT_OOM leaked out ...") -
- * and gives up after OOM_RETRIES in a row, since kmm has no OOM killer to
- * make room: the access then fails as one the task may not make.
+ * and gives up after OOM_RETRIES in a row (the OOM killer, mm/oom_kill.c,
+ * ran in the allocator before each): the access then fails as one the task
+ * may not make.  Both ways run as the task's `current` and stop as soon as
+ * the task has SIGKILL pending (an OOM victim): the software access returns
+ * -EINTR, the host trap makes kmm_try() return -EINTR, and on that way out
+ * the task's private memory goes if the OOM reaper has not taken it
+ * (task_killed).
  *
  * Counting, as 6.1 counts: every run of handle_mm_fault is a pgfault in
  * /proc/vmstat; a fault that read the disk, or hit the readahead marker,
@@ -159,7 +164,8 @@ static void gp_user_force_sig_segv(struct task_struct *t)
 static struct page *alloc_user_page(bool zero)
 {
 	sim_charge(zero ? COST_CLEAR_PAGE : COST_COPY_PAGE, 1);
-	return alloc_pages(GFP_HIGHUSER_MOVABLE | (zero ? __GFP_ZERO : 0), 0);
+	/* vma_alloc_folio: a folio is compound (__GFP_COMP), which order 0 makes no different */
+	return alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_COMP | (zero ? __GFP_ZERO : 0), 0);
 }
 
 static bool vma_is_accessible(const struct vm_area_struct *v)
@@ -748,15 +754,20 @@ static phys_addr_t translate(struct mm_struct *mm, unsigned long addr, bool writ
 static int access_range(struct task_struct *t, unsigned long addr, unsigned long len, bool write,
 			void (*fn)(void *host, unsigned long off, unsigned long n, void *arg), void *arg)
 {
+	if (task_killed(t))
+		return -EINTR;
 	if (!t || !t->mm)
 		return -EINVAL;
 	struct mm_struct *mm = t->mm;
 	if (addr + len < addr || (M->prof->bits == 32 && addr + len > (1UL << 32)))
 		return -EFAULT; /* not addresses of this machine at all */
+	struct task_struct *prev = set_current(t);
 	mmap_write_lock(mm);
 	int ret = 0;
 	struct walk_cache wc = { 0, 0 };
 	for (unsigned long done = 0; done < len && !ret;) {
+		if (fatal_signal_pending(t)) /* the OOM killer chose it: no more work for it */
+			break;
 		unsigned long a = addr + done, n = min(len - done, PAGE_SIZE - (a & ~PAGE_MASK));
 		phys_addr_t pa = a < mm->task_size ? translate(mm, a, write, &wc) : 0; /* above: the kernel's tables */
 		/*
@@ -784,7 +795,10 @@ static int access_range(struct task_struct *t, unsigned long addr, unsigned long
 		}
 	}
 	mmap_write_unlock(mm);
+	set_current(prev);
 	sched_point();
+	if (fatal_signal_pending(t)) /* killed meanwhile: it dies on the way back to user space */
+		ret = task_killed(t);
 	return ret;
 }
 
@@ -822,7 +836,10 @@ static __thread int oom_retries; /* this thread's faults in a row that found no 
 int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned long addr, bool write)
 {
 	struct task_struct *t = mm->owner;
+	if (fatal_signal_pending(t))
+		return task_killed(t); /* an OOM victim's memory: the access is the killed task's, it goes no further */
 	struct around_ctx c = { mm, { 0, 0 } };
+	struct task_struct *prev = set_current(t);
 	mmap_write_lock(mm);
 	int ret = 0;
 	if (!translate(mm, addr, write, &c.wc)) {
@@ -832,8 +849,9 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 		if (!ret)
 			translate(mm, addr, write, &c.wc);
 	}
-	if (ret == -ENOMEM && oom_retries < OOM_RETRIES) {
+	if (ret == -ENOMEM && oom_retries < OOM_RETRIES && !fatal_signal_pending(t)) {
 		mmap_write_unlock(mm);
+		set_current(prev);
 		oom_retries++;
 		if (__ratelimit(&M->pfoom_rs))
 			pr_warn("Huh VM_FAULT_OOM leaked out to the #PF handler. Retrying PF\n");
@@ -847,7 +865,10 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 		ret = kmm_window_mirror(w, page, min(vma->vm_end, page + FAULT_AROUND * PAGE_SIZE), 1, around_lookup, &c);
 	}
 	mmap_write_unlock(mm);
+	set_current(prev);
 	sched_point(); /* the return to user */
+	if (fatal_signal_pending(t)) /* killed meanwhile (its own fault chose it): it dies on the way back to user */
+		return task_killed(t);
 	return ret ? -EFAULT : 0;
 }
 
@@ -969,9 +990,17 @@ static void zap_pte(unsigned long addr, phys_addr_t table, unsigned long idx, pt
 /*
  * zap_page_range: drop every PTE of [start, end), VMA by VMA (unmap_vmas:
  * a page leaving a locked VMA is munlocked), then the tables left empty.
- * The range's VMAs are still in the tree.
+ * The range's VMAs are still in the tree.  unmap_page_range leaves the
+ * tables (the OOM reaper's: it may run inside a page-table allocation,
+ * which holds the tables' lock).
  */
 void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unmap_page_range(mm, start, end);
+	user_free_pgtables(mm->pgd, start, end);
+}
+
+void unmap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
 	lru_add_drain(); /* free_pages_and_swap_cache: this CPU's batch lets go of the pages first */
 	flush_tlb_mm_range(mm, start, end);
@@ -983,7 +1012,6 @@ void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end
 		a = to;
 	}
 	lru_add_drain(); /* tlb_finish_mmu's: the munlocks in this CPU's mlock batch are done */
-	user_free_pgtables(mm->pgd, start, end);
 }
 
 static void change_pte_prot(unsigned long addr, phys_addr_t table, unsigned long idx, pteval_t pte, void *arg)

@@ -110,9 +110,12 @@
  * vm_end, vm_mm and vm_flags kmm keeps written (kobj_vma_sync).  Any of
  * them may fail: the call then fails with -ENOMEM (fork with NULL) and
  * what it had taken is given back.
- * Lifetimes: a task is referenced by the pid table (dropped by task_exit)
+ * Lifetimes: a task is referenced by its creator (dropped by task_exit)
  * and by get_pid_task(); its mm by the task and by get_task_mm(); the mm
- * and the files go at exit, the task_struct at its last put.
+ * and the files go at exit (do_exit, from task_exit; a task SIGKILL killed
+ * loses its private memory at once - the OOM reaper, task_killed - and the
+ * rest then), when it also leaves the pid table; the task_struct goes at
+ * its last put.
  * Locking: tasks_lock guards the pid table and t->mm; mm->mmap_lock
  * (Linux's rwsem, a mutex here) guards an mm's VMAs and counters; order:
  * tasks_lock, then mmap_lock, then the page cache's lock.
@@ -640,6 +643,8 @@ static int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long le
 
 int task_munmap(struct task_struct *t, unsigned long start, unsigned long len)
 {
+	if (task_killed(t))
+		return -EINTR;
 	struct mm_struct *mm = t ? t->mm : NULL;
 	if (!mm)
 		return -EINVAL;
@@ -982,6 +987,8 @@ static long do_mmap(struct task_struct *t, unsigned long addr, unsigned long len
 long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
 	       int fd, unsigned long pgoff)
 {
+	if (task_killed(t))
+		return -EINTR;
 	if (!t || !t->mm)
 		return -EINVAL;
 	struct file *file = NULL;
@@ -1155,6 +1162,8 @@ int user_range(unsigned long start, unsigned long len, unsigned long *end)
 
 int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len, unsigned long prot)
 {
+	if (task_killed(t))
+		return -EINTR;
 	struct mm_struct *mm = t ? t->mm : NULL;
 	unsigned long end;
 	if (!mm)
@@ -1305,6 +1314,8 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_len, unsigned long new_len,
 		 unsigned long flags, unsigned long new_addr)
 {
+	if (task_killed(t))
+		return -EINTR;
 	if (!t || !t->mm)
 		return -EINVAL;
 	if ((flags & ~(unsigned long)(MREMAP_MAYMOVE | MREMAP_FIXED)) || (addr & ~PAGE_MASK))
@@ -1348,7 +1359,7 @@ long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_le
 unsigned long task_brk(struct task_struct *t, unsigned long brk)
 {
 	struct mm_struct *mm = t ? t->mm : NULL;
-	if (!mm)
+	if (!mm || task_killed(t))
 		return 0;
 	bool populate = false;
 	unsigned long newbrk = 0, oldbrk = 0;
@@ -1591,27 +1602,47 @@ void mmput(struct mm_struct *mm)
 }
 
 /*
- * exit: the task leaves the pid table and drops its address space and
- * files; a reader that holds the task (get_pid_task) or its mm
- * (get_task_mm) keeps what it holds until it lets go.
+ * do_exit: the task stops - it leaves the pid table (the others keep their
+ * order: the table is the task list the OOM killer and the views walk, in
+ * the order the tasks were made) and drops its address space, its files
+ * and the kernel objects exit gives back.  The task_struct stays, with its
+ * pending signals (a SIGKILL shows who ended it), until task_exit's put.
+ * Runs once (PF_EXITING), from task_exit: a call made for a task that
+ * SIGKILL killed only answers -EINTR (task_killed, kernel/signal.c), since
+ * another thread may be in a call for the same task.  A reader that holds
+ * the task (get_pid_task) or its mm (get_task_mm) keeps what it holds
+ * until it lets go.
  */
-void task_exit(struct task_struct *t)
+void do_exit(struct task_struct *t)
 {
-	if (!t)
+	if (!t || (__atomic_fetch_or(&t->flags, PF_EXITING, __ATOMIC_ACQ_REL) & PF_EXITING))
 		return;
+	if (fatal_signal_pending(t))
+		__atomic_or_fetch(&t->flags, PF_SIGNALED, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&tasks_lock);
 	for (int i = 0; i < nr_tasks; i++)
 		if (tasks[i] == t) {
-			tasks[i] = tasks[--nr_tasks];
+			memmove(&tasks[i], &tasks[i + 1], (size_t)(nr_tasks - i - 1) * sizeof(*tasks));
+			nr_tasks--;
 			break;
 		}
 	struct mm_struct *mm = t->mm;
 	t->mm = NULL;
 	pthread_mutex_unlock(&tasks_lock);
+	if (mm) /* exit_mmap: the OOM killer looks past it from now on */
+		__atomic_or_fetch(&mm->flags, 1UL << MMF_OOM_SKIP, __ATOMIC_RELAXED);
 	mmput(mm);
 	close_files(t);
-	flush_sigqueue(t);
 	kobj_task_exit(t);
+}
+
+/* exit and reap: do_exit if it has not run, then the task_struct goes with the pid table's reference. */
+void task_exit(struct task_struct *t)
+{
+	if (!t)
+		return;
+	do_exit(t);
+	flush_sigqueue(t);
 	put_task_struct(t);
 }
 
@@ -1654,7 +1685,7 @@ static int vma_merge_unlocked(struct mm_struct *mm)
  */
 struct task_struct *task_fork(struct task_struct *parent)
 {
-	if (!parent || !parent->mm)
+	if (!parent || task_killed(parent) || !parent->mm)
 		return NULL;
 	struct task_struct *child = task_create(parent->comm, parent->uid);
 	if (!child)
@@ -1875,6 +1906,8 @@ int tasks_verify(char *why, size_t whylen)
  */
 int task_exec_layout(struct task_struct *t, const char *path, unsigned long text, unsigned long data, unsigned long bss)
 {
+	if (task_killed(t))
+		return -EINTR;
 	if (!t || !t->mm || !path || !text)
 		return -EINVAL;
 	unsigned long tsize = t->mm->task_size;

@@ -22,8 +22,10 @@
  * uses the low watermark).  The slow path then wakes kswapd, retries at min
  * (ALLOC_HIGH halves it, ALLOC_HARDER takes a quarter more: GFP_ATOMIC),
  * compacts, reclaims, drains the per-CPU lists, retries, calls the OOM
- * killer, and finally warns ("page allocation failure", through warn_alloc()
- * and its nopage_rs rate limit: one report per 10 simulated seconds) - in
+ * killer (mm/oom_kill.c: it kills a task and reaps its memory, and the
+ * allocation retries; a victim may use the reserves, ALLOC_OOM), and
+ * finally warns ("page allocation failure", through warn_alloc() and its
+ * nopage_rs rate limit: one report per 10 simulated seconds) - in
  * Linux's order, each step a hook that does what is possible until reclaim
  * and compaction exist.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
  *
@@ -356,8 +358,9 @@ static int gfp_zone_compute(gfp_t flags)
 
 void gfp_zone_table_init(void)
 {
-	/* also the allocator's other boot-time state: warn_alloc()'s rate limit */
+	/* also the allocator's other boot-time state: warn_alloc()'s rate limit, the OOM killer's */
 	M->nopage_rs = (struct ratelimit_state){ .interval = 10 * HZ, .burst = 1 };
+	oom_init();
 	for (gfp_t b = 0; b < 16; b++)
 		M->gfp_zone_table[b] = (signed char)gfp_zone_compute(b);
 }
@@ -1487,6 +1490,9 @@ static unsigned int gfp_pfmemalloc_flags(gfp_t gfp)
 		return 0;
 	if (gfp & __GFP_MEMALLOC)
 		return ALLOC_NO_WATERMARKS;
+	/* oom_reserves_allowed: an OOM victim digs into the reserves so that it can die quickly */
+	if (current_is_oom_victim())
+		return ALLOC_OOM;
 	return 0;
 }
 
@@ -1564,25 +1570,41 @@ static bool should_reclaim_retry(gfp_t gfp, unsigned int order, const struct all
 	return false;
 }
 
-/* The OOM killer: with no process to kill, it can only say so. */
+/*
+ * __alloc_pages_may_oom: reclaim could do no more - time for the OOM killer
+ * (mm/oom_kill.c), in the cases 6.1 calls it: one killer at a time
+ * (oom_lock; a loser counts as progress and comes back), one last try at
+ * the high watermark (another CPU's kill may have made room), never for
+ * costly orders, __GFP_RETRY_MAYFAIL or __GFP_THISNODE callers, or
+ * allocations that need only the zones below NORMAL.  out_of_memory()
+ * answers true for a caller without __GFP_FS without killing (6.1's XXX:
+ * such a caller retries); *no_fs_loops bounds that in kmm, where no other
+ * CPU may free anything meanwhile.
+ */
 static struct page *__alloc_pages_may_oom(gfp_t gfp, unsigned int order, const struct alloc_context *ac,
-					  unsigned long *progress)
+					  unsigned long *progress, int *no_fs_loops)
 {
 	*progress = 0;
-	/* the cases where Linux does not call the OOM killer at all */
-	if (order > PAGE_ALLOC_COSTLY_ORDER || (gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE)) ||
-	    ac->highest_zoneidx < ZONE_NORMAL || !(gfp & __GFP_FS))
+	if (pthread_mutex_trylock(&M->oom_lock)) {
+		*progress = 1;
+		sched_yield(); /* schedule_timeout_uninterruptible(1): someone else is killing for us */
 		return NULL;
-	/* one last try at the high watermark, as the killer would */
+	}
+	/* one last try at the high watermark, to catch a kill that another CPU made meanwhile */
 	struct page *page = get_page_from_freelist((gfp | __GFP_HARDWALL) & ~__GFP_DIRECT_RECLAIM, order,
 						   ALLOC_WMARK_HIGH | ALLOC_CPUSET, ac);
 	if (page)
-		return page;
-	char name[160];
-	gfp_flags_name(gfp, name, sizeof(name));
-	printk(KERN_WARNING "kmm invoked oom-killer: gfp_mask=%#x(%s), order=%u, oom_score_adj=0\n", gfp, name, order);
-	printk(KERN_WARNING "Out of memory and no killable processes...\n");
-	return NULL;
+		goto out;
+	if (order > PAGE_ALLOC_COSTLY_ORDER || (gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE)) ||
+	    ac->highest_zoneidx < ZONE_NORMAL)
+		goto out;
+	if (!(gfp & __GFP_FS) && ++*no_fs_loops > MAX_RECLAIM_RETRIES)
+		goto out; /* nothing else runs to free memory for a NOFS caller: it fails */
+	if (out_of_memory(gfp, order, ac->nodemask))
+		*progress = 1;
+out:
+	pthread_mutex_unlock(&M->oom_lock);
+	return page;
 }
 
 /*
@@ -1615,7 +1637,7 @@ static __attribute__((noinline, cold)) struct page *__alloc_pages_slowpath(gfp_t
 	bool can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
 	bool costly_order = order > PAGE_ALLOC_COSTLY_ORDER;
 	unsigned long progress = 0;
-	int no_progress_loops = 0, retries = 0;
+	int no_progress_loops = 0, retries = 0, no_fs_loops = 0;
 	struct page *page;
 
 	/* an atomic allocation that may also sleep is a caller's mistake */
@@ -1665,9 +1687,12 @@ retry:
 		goto nopage;
 	if (should_reclaim_retry(gfp, order, ac, alloc_flags, progress > 0, &no_progress_loops, &retries))
 		goto retry;
-	page = __alloc_pages_may_oom(gfp, order, ac, &progress);
+	page = __alloc_pages_may_oom(gfp, order, ac, &progress, &no_fs_loops);
 	if (page)
 		return page;
+	/* a victim that had the reserves and still found nothing fails rather than loop */
+	if (current_is_oom_victim() && ((alloc_flags & ALLOC_OOM) || (gfp & __GFP_NOMEMALLOC)))
+		goto nopage;
 	if (progress) {
 		no_progress_loops = 0;
 		goto retry;

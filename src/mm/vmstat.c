@@ -45,6 +45,8 @@
  * other way round, as their handlers do); drop_caches runs
  * drop_pagecache (1) and the shrinkers' drop_slab (2, mm/shrinker.c),
  * counting drop_pagecache and drop_slab as 6.1's handler does.
+ * panic_on_oom, oom_kill_allocating_task and oom_dump_tasks are the OOM
+ * killer's (mm/oom_kill.c), read at each OOM; they recompute nothing.
  */
 #include "internal.h"
 
@@ -1050,6 +1052,35 @@ static int write_swappiness(const char *val)
 	return 0;
 }
 
+/* vm.panic_on_oom: 0..2 (proc_dointvec_minmax, SYSCTL_ZERO..SYSCTL_TWO); vm.oom_*: any int (proc_dointvec) */
+static void show_panic_on_oom(struct strbuf *sb) { show_int(sb, __atomic_load_n(&M->panic_on_oom, __ATOMIC_RELAXED)); }
+static int write_panic_on_oom(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, 2, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->panic_on_oom, v, __ATOMIC_RELAXED);
+	return 0;
+}
+static void show_okat(struct strbuf *sb) { show_int(sb, __atomic_load_n(&M->oom_kill_allocating_task, __ATOMIC_RELAXED)); }
+static int write_okat(const char *val)
+{
+	int v;
+	if (parse_one_int(val, INT_MIN, INT_MAX, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->oom_kill_allocating_task, v, __ATOMIC_RELAXED);
+	return 0;
+}
+static void show_oom_dump_tasks(struct strbuf *sb) { show_int(sb, __atomic_load_n(&M->oom_dump_tasks, __ATOMIC_RELAXED)); }
+static int write_oom_dump_tasks(const char *val)
+{
+	int v;
+	if (parse_one_int(val, INT_MIN, INT_MAX, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->oom_dump_tasks, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /* vm.page-cluster: log2 of the swap readahead window (proc_dointvec_minmax, at least 0) */
 static void show_page_cluster(struct strbuf *sb) { show_int(sb, __atomic_load_n(&page_cluster, __ATOMIC_RELAXED)); }
 static int write_page_cluster(const char *val)
@@ -1222,10 +1253,13 @@ static const struct proc_file proc_files[] = {
 	{ "sys/vm/lowmem_reserve_ratio", show_lowmem_reserve_ratio, write_lowmem_reserve_ratio },
 	{ "sys/vm/admin_reserve_kbytes", show_admin_reserve, write_admin_reserve },
 	{ "sys/vm/min_free_kbytes", show_min_free_kbytes, write_min_free_kbytes },
+	{ "sys/vm/oom_dump_tasks", show_oom_dump_tasks, write_oom_dump_tasks },
+	{ "sys/vm/oom_kill_allocating_task", show_okat, write_okat },
 	{ "sys/vm/overcommit_kbytes", show_overcommit_kbytes, write_overcommit_kbytes },
 	{ "sys/vm/overcommit_memory", show_overcommit_memory, write_overcommit_memory },
 	{ "sys/vm/overcommit_ratio", show_overcommit_ratio, write_overcommit_ratio },
 	{ "sys/vm/page-cluster", show_page_cluster, write_page_cluster },
+	{ "sys/vm/panic_on_oom", show_panic_on_oom, write_panic_on_oom },
 	{ "sys/vm/percpu_pagelist_high_fraction", show_pphf, write_pphf },
 	{ "sys/vm/swappiness", show_swappiness, write_swappiness },
 	{ "sys/vm/user_reserve_kbytes", show_user_reserve, write_user_reserve },

@@ -1,7 +1,7 @@
 /*
  * base.c - the /proc/PID directory, as Linux 6.1's fs/proc/base.c: the
  * table of a process's views (tgid_base_stuff), the ones small enough to
- * live here (cmdline, oom_score, oom_score_adj), and the reading, writing
+ * live here (cmdline, oom_adj, oom_score, oom_score_adj), and the reading, writing
  * and dumping of them all.
  *
  *   PID/cmdline        exec's arguments, each ending in a NUL
@@ -10,6 +10,7 @@
  *   PID/stat           proc/array.c
  *   PID/oom_score      the OOM killer's badness of the task, in 0..2000
  *   PID/oom_score_adj  -1000..1000, added to it (readable and writable)
+ *   PID/oom_adj        the same, in the legacy -17..15 scale
  *   PID/kmm/pagemap    kmm's own: the PTEs in words (not a Linux file)
  *
  * A view is read with the task and its mm held (get_pid_task,
@@ -23,11 +24,15 @@
  * never exec'd has an empty command line, as a Linux task whose argument
  * area is empty (ps shows its comm in brackets).
  *
- * oom_score follows oom_badness(): the resident pages, swap entries and
- * page-table pages of the task, plus oom_score_adj thousandths of all
- * memory (RAM + swap), scaled to 0..2000 and by 2/3 as Linux has always
- * exported it; 0 for the tasks the OOM killer never picks - pid 1 (the
- * global init: kmm's first task is pid 1) and oom_score_adj -1000.
+ * oom_score is the OOM killer's own oom_badness() (mm/oom_kill.c): the
+ * resident pages, swap entries and page-table pages of the task, plus
+ * oom_score_adj thousandths of all memory (RAM + swap), scaled to 0..2000
+ * and by 2/3 as Linux has always exported it; 0 for the tasks the OOM
+ * killer never picks - pid 1 (the global init: kmm's first task is pid 1),
+ * oom_score_adj -1000 and a victim already reaped.  The legacy oom_adj
+ * (-17..15) reads and writes oom_score_adj through 6.1's two-way scaling
+ * and warns once that it is deprecated.  Writes are kmm's own, as root's:
+ * the CAP_SYS_RESOURCE rule for lowering (oom_score_adj_min) never refuses.
  */
 #include "internal.h"
 
@@ -51,23 +56,9 @@ static void proc_pid_cmdline(struct strbuf *sb, struct task_struct *t, struct mm
 	mmap_write_unlock(mm);
 }
 
-/* oom_badness(): points of the task for a machine of totalpages pages, LONG_MIN if it is never chosen. */
-static long oom_badness(struct task_struct *t, struct mm_struct *mm, unsigned long totalpages)
-{
-	long adj = t->oom_score_adj;
-	if (t->pid == 1 || adj == OOM_SCORE_ADJ_MIN) /* is_global_init(), or told never to */
-		return LONG_MIN;
-	mmap_write_lock(mm);
-	long points = (long)(mm->rss[MM_FILEPAGES] + mm->rss[MM_ANONPAGES] + mm->rss[MM_SHMEMPAGES] +
-			     mm->rss[MM_SWAPENTS] + user_pgtable_pages(mm->pgd));
-	mmap_write_unlock(mm);
-	adj *= (long)(totalpages / 1000);
-	return points + adj;
-}
-
 static void proc_oom_score(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
 {
-	unsigned long totalpages = (unsigned long)M->totalram_pages; /* + total_swap_pages: kmm has no swap */
+	unsigned long totalpages = oom_totalpages(); /* totalram_pages() + total_swap_pages */
 	long badness = oom_badness(t, mm, totalpages);
 	unsigned long points = 0;
 	if (badness != LONG_MIN)
@@ -80,8 +71,8 @@ static void show_oom_score_adj(struct strbuf *sb, struct task_struct *t, struct 
 	sb_printf(sb, "%hd\n", __atomic_load_n(&t->oom_score_adj, __ATOMIC_RELAXED));
 }
 
-/* oom_score_adj_write(): kstrtoint of the stripped text (at most 12 bytes are looked at), in range or -EINVAL. */
-static int write_oom_score_adj(struct task_struct *t, const char *val)
+/* kstrtoint of the stripped text (at most 12 bytes are looked at): 0, -EINVAL or -ERANGE */
+static int proc_kstrtoint(const char *val, int *out)
 {
 	char buf[13] = { 0 }; /* PROC_NUMBUF */
 	snprintf(buf, sizeof(buf), "%s", val);
@@ -99,8 +90,51 @@ static int write_oom_score_adj(struct task_struct *t, const char *val)
 		return -EINVAL;
 	if (errno || v < INT_MIN || v > INT_MAX)
 		return -ERANGE;
+	*out = (int)v;
+	return 0;
+}
+
+/* oom_score_adj_write(): -1000..1000 or -EINVAL */
+static int write_oom_score_adj(struct task_struct *t, const char *val)
+{
+	int v, err = proc_kstrtoint(val, &v);
+	if (err)
+		return err;
 	if (v < OOM_SCORE_ADJ_MIN || v > OOM_SCORE_ADJ_MAX)
 		return -EINVAL;
+	__atomic_store_n(&t->oom_score_adj, (short)v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * The legacy oom_adj: -17 (OOM_DISABLE), -16..15, shown and taken as
+ * oom_score_adj scaled by 17/1000 (15 stands for 1000, so that the maximum
+ * can still be written), with 6.1's "deprecated" warning once per machine.
+ */
+#define OOM_DISABLE (-17)
+#define OOM_ADJUST_MIN (-16)
+#define OOM_ADJUST_MAX 15
+
+static void show_oom_adj(struct strbuf *sb, struct task_struct *t, struct mm_struct *mm)
+{
+	int adj = __atomic_load_n(&t->oom_score_adj, __ATOMIC_RELAXED);
+	sb_printf(sb, "%d\n", adj == OOM_SCORE_ADJ_MAX ? OOM_ADJUST_MAX : adj * -OOM_DISABLE / OOM_SCORE_ADJ_MAX);
+}
+
+static int write_oom_adj(struct task_struct *t, const char *val)
+{
+	static const char site[] = "fs/proc/base.c:oom_adj";
+	int v, err = proc_kstrtoint(val, &v);
+	if (err)
+		return err;
+	if ((v < OOM_ADJUST_MIN || v > OOM_ADJUST_MAX) && v != OOM_DISABLE)
+		return -EINVAL;
+	v = v == OOM_ADJUST_MAX ? OOM_SCORE_ADJ_MAX : v * OOM_SCORE_ADJ_MAX / -OOM_DISABLE;
+	if (__warn_once_first(site)) { /* pr_warn_once; the writer is kmm's own (pid 0) unless a task's thread writes */
+		const struct task_struct *cur = get_current();
+		printk(KERN_WARNING "%s (%d): /proc/%d/oom_adj is deprecated, please use /proc/%d/oom_score_adj instead.\n",
+		       cur ? cur->comm : "kmm", cur ? cur->pid : 0, t->pid, t->pid);
+	}
 	__atomic_store_n(&t->oom_score_adj, (short)v, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -119,6 +153,7 @@ static const struct pid_entry tgid_base_stuff[] = {
 	{ "cmdline", proc_pid_cmdline, NULL, NULL },
 	{ "kmm/pagemap", show_pagemap_text, NULL, NULL },
 	{ "maps", show_pid_maps, NULL, NULL },
+	{ "oom_adj", show_oom_adj, NULL, write_oom_adj },
 	{ "oom_score", proc_oom_score, NULL, NULL },
 	{ "oom_score_adj", show_oom_score_adj, NULL, write_oom_score_adj },
 	{ "pagemap", NULL, pagemap_read, NULL },

@@ -123,7 +123,16 @@ static int view_read(struct kmm_scenario *sc, struct stmt *st, const struct tok 
 		if (sc->checking)
 			return 0;
 		*text = kmm_proc_read(path);
-		return *text ? 0 : err_tok(sc, t, "no view %s (a task has maps, smaps, smaps_rollup, status, stat, statm, cmdline, oom_score, kmm/pagemap)", path);
+		if (!*text && !isdigit((unsigned char)name[0]) && fatal_signal_pending(h->task)) {
+			/* the OOM killer's victim: its views went with it, as a NULL handle's - skipped, said */
+			fprintf(sc->err, "%s:%d:%d: %s: the task was killed (SIGKILL); %s skipped\n", sc->name, t->line, t->col,
+				t->text, st->cmd->name);
+			sc->skipped++;
+			if (sc->status < KMM_SCENARIO_FAILED)
+				sc->status = KMM_SCENARIO_FAILED;
+			return 1;
+		}
+		return *text ? 0 : err_tok(sc, t, "no view %s (a task has maps, smaps, smaps_rollup, status, stat, statm, cmdline, oom_score, oom_score_adj, oom_adj, kmm/pagemap)", path);
 	}
 	return err_tok(sc, t, "no view \"%s\" (views: zoneinfo, buddyinfo, slabinfo, meminfo, vmallocinfo, counters, "
 			      "TASK/maps, ... - `help show` lists them)",

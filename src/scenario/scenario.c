@@ -32,7 +32,8 @@
  * (file:line:col, what was expected, what was found) before anything runs,
  * and the argument parsing exists once.  Running stops at the first error
  * (exit status 2); a failed `expect` is reported and the run goes on
- * (status 1).  Kernel messages logged by a command are echoed after it.
+ * (status 1).  Kernel messages logged by a command are echoed after it
+ * (a call trace's frames as one " ..." line: they move with every build).
  * Status 3 is the kernel's failure, never the script's: a BUG report, a
  * failed validator, something lost.
  *
@@ -97,15 +98,42 @@ int __attribute__((format(printf, 4, 5))) error_at(struct kmm_scenario *sc, int 
 	return -1;
 }
 
-/* The kernel's messages since the last statement, as dmesg prints them. */
+/*
+ * The kernel's messages since the last statement, as dmesg prints them -
+ * but for a call trace's frames: they name kmm's own host functions with
+ * offsets that move with every build, so " <TASK>" is followed by one
+ * " ..." line (kmm_dmesg() keeps them), and the output of a scenario stays
+ * the same from build to build.
+ */
 static void echo_log(struct kmm_scenario *sc)
 {
 	if (!M)
 		return;
 	const char *log = kmm_dmesg();
 	size_t len = strlen(log);
-	if (len > sc->log_pos)
-		fputs(log + sc->log_pos, sc->out);
+	for (const char *p = log + (len > sc->log_pos ? sc->log_pos : len); p < log + len;) {
+		const char *nl = memchr(p, '\n', (size_t)(log + len - p));
+		const char *end = nl ? nl + 1 : log + len;
+		const char *stamp = *p == '[' ? memchr(p, ']', (size_t)(end - p)) : NULL;
+		const char *text = stamp && stamp + 1 < end ? stamp + 2 : p; /* past the "[    1.234567] " stamp */
+		if (text < end && !strncmp(text, " <TASK>", 7)) {
+			fwrite(p, 1, (size_t)(end - p), sc->out);
+			fwrite(p, 1, (size_t)(text - p), sc->out);
+			fputs(" ...\n", sc->out);
+			while (end < log + len) { /* skip to the end marker */
+				const char *n2 = memchr(end, '\n', (size_t)(log + len - end));
+				const char *e2 = n2 ? n2 + 1 : log + len;
+				const char *t2 = memchr(end, ']', (size_t)(e2 - end));
+				bool last = t2 && t2 + 1 < e2 && !strncmp(t2 + 2, " </TASK>", 8);
+				if (last)
+					break;
+				end = e2;
+			}
+		} else {
+			fwrite(p, 1, (size_t)(end - p), sc->out);
+		}
+		p = end;
+	}
 	sc->log_pos = len;
 }
 
@@ -749,7 +777,8 @@ void describe(struct kmm_scenario *sc, const struct handle *h)
 		break;
 	}
 	case H_TASK:
-		fprintf(f, "%s = pid %d (%s)\n", h->name, h->task->pid, h->task->comm);
+		fprintf(f, "%s = pid %d (%s)%s\n", h->name, h->task->pid, h->task->comm,
+			fatal_signal_pending(h->task) ? ", killed by SIGKILL" : "");
 		break;
 	case H_MMAP:
 		fprintf(f, "%s = %#lx-%#lx in pid %d, %s, %lu pages\n", h->name, h->addr, h->addr + h->size,
@@ -1232,6 +1261,26 @@ static int cmd_exec(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
+/* oom_score_adj TASK N: what writing N to /proc/PID/oom_score_adj does (-1000..1000) */
+static int cmd_oom_score_adj(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct handle *h;
+	long v;
+	int go = nargs(sc, st, 2, 2) ? -1 : need_task(sc, st, arg(st, 0), &h);
+	if (go)
+		return go < 0 ? -1 : 0;
+	if (parse_num(sc, arg(st, 1), arg(st, 1)->text, OOM_SCORE_ADJ_MIN, OOM_SCORE_ADJ_MAX, &v))
+		return -1;
+	CHECKED(sc);
+	if (task_killed(h->task))
+		return syscall_failed(sc, st, "oom_score_adj", -EINTR);
+	char val[16], path[32];
+	snprintf(val, sizeof(val), "%ld", v);
+	snprintf(path, sizeof(path), "%d/oom_score_adj", h->task->pid);
+	int ret = kmm_proc_write(path, val);
+	return ret ? syscall_failed(sc, st, "oom_score_adj", ret) : 0;
+}
+
 static int cmd_fork(struct kmm_scenario *sc, struct stmt *st)
 {
 	struct handle *p, *h;
@@ -1452,8 +1501,9 @@ static int range_args(struct kmm_scenario *sc, struct stmt *st, struct range_arg
  */
 static int syscall_failed(struct kmm_scenario *sc, struct stmt *st, const char *what, long err)
 {
+	/* -EINTR from a call for a task is its death: SIGKILL (the OOM killer's) was pending, its exit ran */
 	fprintf(sc->err, "%s:%d:%d: %s: %s\n", sc->name, st->tok[st->cmd_at].line, st->tok[st->cmd_at].col, what,
-		strerror((int)-err));
+		err == -EINTR ? "the task was killed (SIGKILL)" : strerror((int)-err));
 	return 0;
 }
 
@@ -1772,6 +1822,8 @@ static const struct command commands[] = {
 	{ "write", cmd_write, R_NONE, "", "REGION OFF TEXT [in TASK]", "store bytes into a task's memory", H_NONE },
 	{ "fork", cmd_fork, R_HANDLE, "", "TASK", "a child sharing the parent's pages copy-on-write", H_NONE },
 	{ "exit", cmd_release, R_NONE, "", "TASK", "end a task: its memory goes back", H_TASK },
+	{ "oom_score_adj", cmd_oom_score_adj, R_NONE, "", "TASK N",
+	  "set the task's oom_score_adj (-1000: never OOM-killed, 1000: killed first)", H_NONE },
 	{ "sleep", cmd_clock, R_NONE, "", "TIME", "let simulated time pass (30s, 500ms, 2m); timed work such as the flusher's writeback runs", H_NONE },
 	{ "step", cmd_clock, R_NONE, "", "[N]", "let N ticks pass (HZ=250: 4 ms each; 1 if no N)", H_NONE },
 	{ "help", cmd_help, R_NONE, "", "[COMMAND]", "list the commands, or describe one", H_NONE },

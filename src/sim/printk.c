@@ -13,8 +13,9 @@
  * ___ratelimit() is lib/ratelimit.c's, on jiffies of the simulated clock;
  * __warn_report() prints a WARN_ON_ONCE as kernel/panic.c's __warn() does,
  * and __warn_once_first() keeps "once" per booted machine.
- * dump_stack() prints what Linux's does - the CPU line and a call trace -
- * with the host's frames named as %pS names them (sprint_symbol(),
+ * dump_stack() prints what Linux's does - the CPU line (with the pid and
+ * comm of the task the thread works for, get_current(); "PID: 0 Comm: kmm"
+ * for kmm's own work) and a call trace - with the host's frames named as %pS names them (sprint_symbol(),
  * sim/kallsyms.c: "should_fail+0x9d/0x1c0"), so the text is the same on
  * every run of the same binary.
  *
@@ -28,6 +29,8 @@
  */
 #define _GNU_SOURCE
 #include "internal.h"
+
+#include <kmm/task.h>
 
 #include <execinfo.h>
 #include <unistd.h>
@@ -162,8 +165,9 @@ void dump_stack(void)
 {
 	void *frames[24];
 	int n = backtrace(frames, (int)ARRAY_SIZE(frames));
-	printk("CPU: %d PID: 0 Comm: kmm Not tainted 6.1.0-kmm-%s #1\n", max(smp_processor_id(), 0),
-	       M ? M->prof->name : "?");
+	const struct task_struct *cur = get_current(); /* the task this thread works for; kmm's own work: pid 0 */
+	printk("CPU: %d PID: %d Comm: %s Not tainted 6.1.0-kmm-%s #1\n", max(smp_processor_id(), 0), cur ? cur->pid : 0,
+	       cur ? cur->comm : "kmm", M ? M->prof->name : "?");
 	printk("Call Trace:\n");
 	printk(" <TASK>\n");
 	for (int i = 1; i < n; i++) { /* frame 0 is this function */

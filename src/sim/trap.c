@@ -44,7 +44,8 @@
  * A kernel fault the tables do not allow is the kernel's oops; a user
  * fault the VMAs do not allow is SIGSEGV for the simulated task (logged
  * by the fault handler).  Either way the access fails: inside kmm_try()
- * the caller gets -EFAULT, elsewhere the process stops rather than
+ * the caller gets -EFAULT (-EINTR when the task was killed by SIGKILL, the
+ * OOM killer's victim), elsewhere the process stops rather than
  * corrupt anything.  Faults outside every window go to the handler that
  * was there before.
  */
@@ -351,10 +352,11 @@ static void chain(int sig, siginfo_t *si, void *ucv)
 	signal(SIGSEGV, SIG_DFL); /* the access faults again and the default action ends the process */
 }
 
-static _Noreturn void access_failed(const char *what)
+/* code: what kmm_try returns (-EFAULT; -EINTR for a task SIGKILL killed) */
+static _Noreturn void access_failed(const char *what, int code)
 {
 	if (recovery)
-		siglongjmp(*recovery, 1);
+		siglongjmp(*recovery, -code);
 	fputs(kmm_dmesg(), stderr);
 	fprintf(stderr, "kmm: %s outside kmm_try(): stopping\n", what);
 	abort();
@@ -381,7 +383,7 @@ static void trap(int sig, siginfo_t *si, void *ucv)
 				      kernel_lookup, NULL) == 0)
 			return; /* the instruction runs again, now on the same bytes as the direct map */
 		oops(kva, write, level ? e : 0);
-		access_failed("a kernel oops");
+		access_failed("a kernel oops", -EFAULT);
 	}
 	pthread_mutex_lock(&mirror_lock);
 	w = user_window_of_host(addr);
@@ -391,9 +393,10 @@ static void trap(int sig, siginfo_t *si, void *ucv)
 		chain(sig, si, ucv);
 		return;
 	}
-	if (handle_user_host_fault(mm, w, w->base + (unsigned long)(addr - w->host), write) == 0)
+	int ret = handle_user_host_fault(mm, w, w->base + (unsigned long)(addr - w->host), write);
+	if (ret == 0)
 		return;
-	access_failed("a user access the task may not make");
+	access_failed(ret == -EINTR ? "a user access of a task SIGKILL killed" : "a user access the task may not make", ret);
 }
 
 static void free_alt_stack(void *p)
@@ -622,13 +625,18 @@ void kmm_windows_exit(void)
 	}
 }
 
-/* Run fn; an oops or a SIGSEGV of a task inside it makes it return -EFAULT instead of ending the process. */
+/*
+ * Run fn; an oops or a SIGSEGV of a task inside it makes it return -EFAULT
+ * instead of ending the process, an access of a task that SIGKILL killed
+ * (the OOM killer's victim) -EINTR.
+ */
 int kmm_try(void (*fn)(void *), void *arg)
 {
 	sigjmp_buf buf, *saved = recovery;
-	if (sigsetjmp(buf, 1)) {
+	int code = sigsetjmp(buf, 1);
+	if (code) {
 		recovery = saved;
-		return -EFAULT;
+		return -code;
 	}
 	recovery = &buf;
 	fn(arg);
