@@ -74,17 +74,27 @@ static long vmstat_in(const char *text, const char *name);
 
 /* ---- the names, as each real kernel printed them ---------------------------------------------- */
 
-static void vmstat_names_like(const char *machine)
+/* kmm's view (vmstat or zoneinfo) names the items the machine's capture names, in its order. */
+static void names_like(const char *machine, const char *name, bool zoneinfo)
 {
 	boot_like_ref(machine, NULL);
-	char *ref = ref_file(machine, "vmstat.txt"), *got = view("vmstat");
-	char *rn = names_of(ref, 0, false), *gn = names_of(got, 0, false);
+	char file[32];
+	snprintf(file, sizeof(file), "%s.txt", name);
+	char *ref = ref_file(machine, file), *got = view(name);
+	char *rn = names_of(ref, 0, zoneinfo), *gn = names_of(got, 0, zoneinfo);
+	if (zoneinfo)
+		cr_assert_not_null(strstr(rn, "\nnr_isolated_anon\n"), "%s: the capture has a per-node block", machine);
 	assert_same_names(gn, rn, machine);
 	free(rn);
 	free(gn);
 	free(ref);
 	free(got);
 	assert_machine_sane();
+}
+
+static void vmstat_names_like(const char *machine)
+{
+	names_like(machine, "vmstat", false);
 }
 
 Test(vmstat, names_i386_686_2G) { vmstat_names_like("i386-686-2G"); }
@@ -159,16 +169,7 @@ TEST_ON_EVERY_PROFILE(vmstat, names_like_boottrace, vmstat_names_like_boottrace)
 /* zoneinfo: the per-node block and each zone's counters, item by item, zone by zone. */
 static void zoneinfo_names_like(const char *machine)
 {
-	boot_like_ref(machine, NULL);
-	char *ref = ref_file(machine, "zoneinfo.txt"), *got = view("zoneinfo");
-	char *rn = names_of(ref, 0, true), *gn = names_of(got, 0, true);
-	cr_assert_not_null(strstr(rn, "\nnr_isolated_anon\n"), "%s: the capture has a per-node block", machine);
-	assert_same_names(gn, rn, machine);
-	free(rn);
-	free(gn);
-	free(ref);
-	free(got);
-	assert_machine_sane();
+	names_like(machine, "zoneinfo", true);
 }
 
 Test(vmstat, zoneinfo_names_i386_686_256M) { zoneinfo_names_like("i386-686-256M"); }
