@@ -221,9 +221,9 @@ static void dump_header(const struct oom_control *oc, const struct task_struct *
 	const struct task_struct *cur = get_current();
 	char name[160];
 	gfp_flags_name(oc->gfp_mask, name, sizeof(name));
-	printk(KERN_WARNING "%s invoked oom-killer: gfp_mask=%#x(%s), order=%u, oom_score_adj=%hd\n",
+	printk(KERN_WARNING "%s invoked oom-killer: gfp_mask=%#x(%s), order=%u, oom_score_adj=%d\n",
 	       cur ? cur->comm : "kmm", oc->gfp_mask, name, oc->order,
-	       cur ? __atomic_load_n(&cur->oom_score_adj, __ATOMIC_RELAXED) : (short)0);
+	       cur ? (int)__atomic_load_n(&cur->oom_score_adj, __ATOMIC_RELAXED) : 0);
 	dump_stack();
 	show_free_areas();
 	if (__atomic_load_n(&M->oom_dump_tasks, __ATOMIC_RELAXED)) {
