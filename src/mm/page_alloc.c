@@ -529,9 +529,9 @@ static inline long zone_watermark_unusable_free(const struct zone *z, unsigned i
 	long unusable = (1L << order) - 1;
 	/* without ALLOC_HARDER the highatomic reserve is not for us */
 	if (!alloc_harder)
-		unusable += (long)z->nr_reserved_highatomic;
+		unusable += (long)__atomic_load_n(&z->nr_reserved_highatomic, __ATOMIC_RELAXED); /* READ_ONCE: the zone lock is not held */
 	if (!(alloc_flags & ALLOC_CMA))
-		unusable += z->vm_stat[NR_FREE_CMA_PAGES];
+		unusable += __atomic_load_n(&z->vm_stat[NR_FREE_CMA_PAGES], __ATOMIC_RELAXED);
 	return unusable;
 }
 
@@ -1395,12 +1395,13 @@ static const int pgalloc_event[MAX_ZONE_TYPES] = {
 static void reserve_highatomic_pageblock(struct page *page, struct zone *zone)
 {
 	unsigned long max_managed = zone_managed_pages(zone) / 100 + pageblock_nr_pages();
-	if (zone->nr_reserved_highatomic >= max_managed)
+	if (__atomic_load_n(&zone->nr_reserved_highatomic, __ATOMIC_RELAXED) >= max_managed)
 		return;
 	pthread_mutex_lock(&zone->lock);
 	int mt = get_pageblock_migratetype(page);
 	if (zone->nr_reserved_highatomic < max_managed && migratetype_is_mergeable(mt)) {
-		zone->nr_reserved_highatomic += pageblock_nr_pages();
+		__atomic_store_n(&zone->nr_reserved_highatomic, zone->nr_reserved_highatomic + pageblock_nr_pages(),
+				 __ATOMIC_RELAXED); /* watermark checks read it without the lock */
 		set_pageblock_migratetype(page, MIGRATE_HIGHATOMIC);
 		move_freepages_block(zone, page, MIGRATE_HIGHATOMIC, NULL);
 	}
@@ -1415,7 +1416,7 @@ static bool unreserve_highatomic_pageblock(const struct alloc_context *ac, bool 
 	for_next_zone_zonelist(z, ac) {
 		struct zone *zone = z->zone;
 		/* keep one pageblock unless forced */
-		if (!force && zone->nr_reserved_highatomic <= pageblock_nr_pages())
+		if (!force && __atomic_load_n(&zone->nr_reserved_highatomic, __ATOMIC_RELAXED) <= pageblock_nr_pages())
 			continue;
 		pthread_mutex_lock(&zone->lock);
 		for (unsigned int order = 0; order < MAX_ORDER; order++) {
@@ -1423,7 +1424,9 @@ static bool unreserve_highatomic_pageblock(const struct alloc_context *ac, bool 
 			if (!page)
 				continue;
 			if (get_pageblock_migratetype(page) == MIGRATE_HIGHATOMIC) {
-				zone->nr_reserved_highatomic -= min(pageblock_nr_pages(), zone->nr_reserved_highatomic);
+				__atomic_store_n(&zone->nr_reserved_highatomic,
+						 zone->nr_reserved_highatomic - min(pageblock_nr_pages(), zone->nr_reserved_highatomic),
+						 __ATOMIC_RELAXED);
 			}
 			set_pageblock_migratetype(page, ac->migratetype);
 			if (move_freepages_block(zone, page, ac->migratetype, NULL)) {

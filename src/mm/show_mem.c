@@ -101,7 +101,7 @@ void show_free_areas(void)
 			snprintf(node, sizeof(node), "Node %d ", zone->node);
 		printk("%s%s free:%lukB boost:%lukB min:%lukB low:%lukB high:%lukB reserved_highatomic:%luKB active_anon:%lukB inactive_anon:%lukB active_file:%lukB inactive_file:%lukB unevictable:%lukB writepending:%lukB present:%lukB managed:%lukB mlocked:%lukB bounce:0kB free_pcp:%lukB local_pcp:%ukB free_cma:%lukB\n",
 		       node, zone->name, K(zstat(zone, NR_FREE_PAGES)), K(zone_wmark_boost(zone)), K(min_wmark_pages(zone)),
-		       K(low_wmark_pages(zone)), K(high_wmark_pages(zone)), K(zone->nr_reserved_highatomic),
+		       K(low_wmark_pages(zone)), K(high_wmark_pages(zone)), K(__atomic_load_n(&zone->nr_reserved_highatomic, __ATOMIC_RELAXED)),
 		       K(zstat(zone, NR_ZONE_ACTIVE_ANON)), K(zstat(zone, NR_ZONE_INACTIVE_ANON)),
 		       K(zstat(zone, NR_ZONE_ACTIVE_FILE)), K(zstat(zone, NR_ZONE_INACTIVE_FILE)),
 		       K(zstat(zone, NR_ZONE_UNEVICTABLE)), K(zstat(zone, NR_ZONE_WRITE_PENDING)), K(zone->present_pages),
