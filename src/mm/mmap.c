@@ -1784,9 +1784,28 @@ struct task_struct *task_fork(struct task_struct *parent)
 void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, struct vm_area_struct *, void *),
 			   void *arg)
 {
+	/*
+	 * The mms are taken (a reference each) under tasks_lock and locked one
+	 * by one after it is dropped: a thread holding an mmap_lock may want
+	 * tasks_lock (the OOM killer's task scan inside a fault's allocation),
+	 * so tasks_lock is never held while waiting for an mmap_lock.
+	 */
 	pthread_mutex_lock(&tasks_lock);
-	for (int i = 0; i < nr_tasks; i++) {
+	struct mm_struct **mms = malloc((size_t)(nr_tasks ? nr_tasks : 1) * sizeof(*mms));
+	int n = 0;
+	for (int i = 0; mms && i < nr_tasks; i++) {
 		struct mm_struct *mm = tasks[i]->mm;
+		bool seen = false;
+		for (int j = 0; j < n && !seen; j++)
+			seen = mms[j] == mm;
+		if (!seen) {
+			__atomic_add_fetch(&mm->mm_users, 1, __ATOMIC_RELAXED);
+			mms[n++] = mm;
+		}
+	}
+	pthread_mutex_unlock(&tasks_lock);
+	for (int i = 0; i < n; i++) {
+		struct mm_struct *mm = mms[i];
 		mmap_write_lock(mm);
 		struct vm_area_struct *vma;
 		VMA_ITERATOR(vmi, mm, 0);
@@ -1794,8 +1813,9 @@ void for_each_vma_of_inode(struct inode *inode, void (*fn)(struct mm_struct *, s
 			if (vma->vm_file && vma->vm_file->f_inode == inode)
 				fn(mm, vma, arg);
 		mmap_write_unlock(mm);
+		mmput(mm);
 	}
-	pthread_mutex_unlock(&tasks_lock);
+	free(mms);
 }
 
 /* fn(t, arg) for every live task, in the pid table's order, tasks_lock held (the /proc walkers). */
