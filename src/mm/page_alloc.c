@@ -1580,7 +1580,7 @@ static bool should_reclaim_retry(gfp_t gfp, unsigned int order, const struct all
  * the high watermark (another CPU's kill may have made room), never for
  * costly orders, __GFP_RETRY_MAYFAIL or __GFP_THISNODE callers, or
  * allocations that need only the zones below NORMAL.  out_of_memory()
- * answers true for a caller without __GFP_FS without killing (6.1's XXX:
+ * answers true for a caller without __GFP_FS without killing (as 6.1 does, by its own admission a stopgap:
  * such a caller retries); *no_fs_loops bounds that in kmm, where no other
  * CPU may free anything meanwhile.
  */
