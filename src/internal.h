@@ -466,6 +466,11 @@ struct kmm_machine {
 	int oom_dump_tasks;               /* vm.oom_dump_tasks: the report lists the tasks (default 1) */
 	struct ratelimit_state oom_rs;    /* oom_kill_process's report: DEFAULT_RATELIMIT (5 s, burst 10) */
 	pthread_mutex_t oom_lock;         /* one killer at a time (__alloc_pages_may_oom takes it with trylock) */
+	/* memory cgroups (mm/memcontrol.c) */
+	struct mem_cgroup *root_mem_cgroup;
+	struct mem_cgroup **memcg_ids;    /* by mem_cgroup_id (1..65535; NULL: free), read without the mutex */
+	struct memcg_stock *memcg_stock;  /* each CPU's pages charged ahead (mm/memcontrol.c) */
+	pthread_mutex_t cgroup_mutex;     /* the tree: mkdir, rmdir, attach */
 	struct ratelimit_state printk_rs; /* printk_ratelimit(): the segfault lines (mm/memory.c) */
 	unsigned long stack_guard_gap;    /* bytes kept free below a stack (stack_guard_gap=, mm/mmap.c) */
 	unsigned long fault_around_bytes; /* a read fault maps the cached pages of this aligned window (mm/memory.c) */
@@ -825,7 +830,7 @@ void show_swaps(struct strbuf *sb);     /* /proc/swaps */
 
 /* the LRU lists (mm/swap.c) */
 struct vm_area_struct;
-void lruvec_init(struct lruvec *lruvec);
+void lruvec_init(struct lruvec *lruvec, pg_data_t *pgdat, struct mem_cgroup *memcg);
 void folio_add_lru(struct page *page);           /* a new page for the LRU (the batch takes a reference) */
 void folio_add_lru_vma(struct page *page, struct vm_area_struct *vma);
 void folio_mark_accessed(struct page *page);     /* mark_page_accessed */
@@ -839,6 +844,7 @@ void deactivate_page(struct page *page);         /* MADV_COLD: an active page to
 unsigned long lru_pages(enum lru_list lru);      /* Σ nodes */
 int lru_verify(char *why, size_t whylen);
 struct lruvec *page_lruvec(const struct page *page);
+void update_lru_size(struct lruvec *lruvec, enum lru_list lru, struct page *page, long nr); /* lru_lock held */
 void lruvec_add_page(struct lruvec *lruvec, struct page *page); /* lruvec_add_folio (lru_lock held) */
 void lruvec_del_page(struct lruvec *lruvec, struct page *page); /* lruvec_del_folio (lru_lock held) */
 
@@ -1106,11 +1112,18 @@ void kmm_usage_settle_raw(struct kmm_usage *u);
 int filemap_page_mkwrite(struct page *page);
 void set_page_dirty(struct page *page);
 /* a node counter of pg_data_t (nr_file_pages ...) for the node of page */
-#define mod_node_page_state(page, field, delta) \
-	((void)__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->field, (long)(delta), __ATOMIC_RELAXED))
+#define mod_node_page_state(page, field, delta)                                                  \
+	do {                                                                                     \
+		const struct page *__mp = (page);                                                \
+		long __md = (long)(delta);                                                       \
+		__atomic_add_fetch(&NODE_DATA(page_to_nid(__mp))->field, __md, __ATOMIC_RELAXED); \
+		struct mem_cgroup *__mm = page_memcg_stat(__mp); /* and the page's memory cgroup */ \
+		if (__mm)                                                                        \
+			memcg_stat_mod(__mm, field, __md);                                       \
+	} while (0)
 /* the same for a node's counter named by its lruvec (nr_isolated[file] ...) */
 #define mod_lruvec_state(lruvec, field, delta) \
-	((void)__atomic_add_fetch(&container_of(lruvec, pg_data_t, __lruvec)->field, (long)(delta), __ATOMIC_RELAXED))
+	((void)__atomic_add_fetch(&(lruvec)->pgdat->field, (long)(delta), __ATOMIC_RELAXED))
 /*
  * global_node_page_state() takes Linux's item (NR_FILE_PAGES) or, inside
  * kmm, the pg_data_t field's name (nr_file_pages): both name the same
@@ -1204,7 +1217,49 @@ void walk_ptes(struct mm_struct *mm, unsigned long start, unsigned long end, pte
 void walk_ptes_swap(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn, void *arg); /* swap PTEs too */
 unsigned long zero_pfn(void);
 
+/* mm/memcontrol.c: the memory cgroups */
+#include "mm/memcontrol.h"
+unsigned long page_counter_max(void);                    /* PAGE_COUNTER_MAX of the profile */
+bool mem_cgroup_is_root(const struct mem_cgroup *memcg); /* NULL counts as the root */
+void memcg_memory_event(struct mem_cgroup *memcg, enum memcg_memory_event ev);
+void memcg_count_event(struct mem_cgroup *memcg, enum memcg_vm_event ev, unsigned long nr);
+void memcg_count_event_mm(struct mm_struct *mm, enum memcg_vm_event ev);
+void mem_cgroup_init(void);
+void mem_cgroup_exit(void);
+struct mem_cgroup *mem_cgroup_from_id(unsigned short id);          /* NULL if none */
+void mem_cgroup_path(const struct mem_cgroup *memcg, char *buf, size_t len); /* "/A/B" */
+struct mem_cgroup *mem_cgroup_iter(struct mem_cgroup *root, struct mem_cgroup *prev); /* root's subtree, pre-order */
+struct mem_cgroup *get_mem_cgroup_from_mm(struct mm_struct *mm);    /* its owner's group, the root if none */
+struct mem_cgroup *task_memcg(const struct task_struct *t);         /* the root if none */
+void mem_cgroup_fork(struct task_struct *child, struct task_struct *parent);
+void mem_cgroup_exit_task(struct task_struct *t);
+void mem_cgroup_calculate_protection(struct mem_cgroup *root, struct mem_cgroup *memcg);
+unsigned long mem_cgroup_protection(struct mem_cgroup *root, struct mem_cgroup *memcg, bool in_low_reclaim);
+bool mem_cgroup_below_low(struct mem_cgroup *memcg);
+bool mem_cgroup_below_min(struct mem_cgroup *memcg);
+unsigned long mem_cgroup_get_max(struct mem_cgroup *memcg);         /* memory.max + the swap it may use */
+unsigned long mem_cgroup_usage(struct mem_cgroup *memcg);           /* memory.current in pages */
+bool mem_cgroup_out_of_memory(struct mem_cgroup *memcg, gfp_t gfp, unsigned int order);
+void mem_cgroup_handle_over_high(void);                            /* the return to user space */
+int mem_cgroup_charge(struct page *page, struct mm_struct *mm, gfp_t gfp); /* 0 or -ENOMEM */
+int memcg_kmem_charge_page(struct page *page, gfp_t gfp, unsigned int order);
+void mem_cgroup_uncharge(struct page *page, unsigned int order);  /* the page is being freed */
+struct mem_cgroup *obj_cgroup_charge(gfp_t gfp, size_t size, bool reclaimable, int *err);
+void obj_cgroup_uncharge(struct mem_cgroup *memcg, size_t size, bool reclaimable);
+void memory_stat_format(struct mem_cgroup *memcg, struct strbuf *sb);
+void mem_cgroup_print_oom_meminfo(struct mem_cgroup *memcg);
+bool cgroup_path(const char *path);                      /* under sys/fs/cgroup */
+char *cgroup_file_read(const char *path);                /* NULL and errno */
+int cgroup_file_write(const char *path, const char *val);
+char **cgroup_dirs(void);                                /* the online groups' paths ("" root), malloc'd */
+const char *cgroup_file_name(int i, bool root);          /* the i-th readable file of a group, NULL after */
+bool task_in_mem_cgroup(const struct task_struct *t, const struct mem_cgroup *memcg);
+struct mem_cgroup *mem_cgroup_get_oom_group(const struct task_struct *victim, struct mem_cgroup *oom_domain);
+/* mm/vmscan.c: reclaim from a group's subtree for its limit; pages freed */
+unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned long nr_pages, gfp_t gfp, bool may_swap);
+
 /* mm/oom_kill.c */
+bool out_of_memory_memcg(struct mem_cgroup *memcg, gfp_t gfp, unsigned int order); /* oom_lock held */
 long oom_badness(struct task_struct *t, struct mm_struct *mm, unsigned long totalpages); /* LONG_MIN: never chosen */
 unsigned long oom_totalpages(void);          /* RAM + swap: what badness is a share of */
 bool out_of_memory(gfp_t gfp, unsigned int order, const unsigned long *nodemask); /* oom_lock held */

@@ -83,8 +83,20 @@ char *kmm_proc_read(const char *path);
  * (Documentation/admin-guide/mm/pagemap.rst).
  */
 long kmm_proc_pread(const char *path, void *buf, size_t count, u64 off);
-/* Write a /proc/sys file, e.g. ("sys/vm/min_free_kbytes", "8192"), or "PID/oom_score_adj". 0 or -errno. */
+/*
+ * Write a /proc/sys file, e.g. ("sys/vm/min_free_kbytes", "8192"), "PID/oom_score_adj",
+ * or a memory cgroup's file ("sys/fs/cgroup/A/memory.max", "64M"; "sys/fs/cgroup/A/cgroup.procs",
+ * a pid).  0 or -errno.
+ */
 int kmm_proc_write(const char *path, const char *value);
+/*
+ * cgroup v2's memory controller: make or remove the group at path under
+ * sys/fs/cgroup ("A", "A/B"), as mkdir(2) and rmdir(2) there.  Its files
+ * are views: "sys/fs/cgroup/A/memory.current", memory.max, memory.stat ...
+ * 0 or -errno (-EEXIST, -ENOENT, -EBUSY while it has tasks or children).
+ */
+int kmm_cgroup_mkdir(const char *path);
+int kmm_cgroup_rmdir(const char *path);
 /* Every text view of the machine kmm has (not the PID ones, not the binary ones), NULL-terminated. */
 const char *const *kmm_proc_paths(void);
 /*

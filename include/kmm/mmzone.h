@@ -104,9 +104,14 @@ enum lru_list {
 #define LRU_ACTIVE 1
 #define LRU_FILE 2
 
+struct pglist_data;
+struct mem_cgroup;
 struct lruvec {
 	struct list_head lists[NR_LRU_LISTS]; /* newest at the head; the unevictable one links nothing (6.1) */
 	long nr_pages[NR_LRU_LISTS];          /* pages on each (NR_INACTIVE_ANON ..., atomic for readers) */
+	long zone_nr[MAX_ZONE_TYPES][NR_LRU_LISTS]; /* ... of each zone (lru_zone_size; atomic for readers) */
+	struct pglist_data *pgdat;            /* the node */
+	struct mem_cgroup *memcg;             /* the memory cgroup whose pages these are (mm/memcontrol.c) */
 	pthread_mutex_t lru_lock;             /* the lists and PG_lru/PG_active of the pages on them */
 	unsigned long anon_cost, file_cost;   /* the I/O reclaim caused per type (lru_note_cost) */
 	long nonresident_age;                 /* evictions + activations so far (mm/workingset.c's clock, atomic) */
@@ -360,7 +365,8 @@ typedef struct pglist_data {
 	long nr_vmscan_immediate;                 /* dirty file pages reclaim marked PG_reclaim (NR_VMSCAN_IMMEDIATE, only grows) */
 	long nr_dirtied;                          /* cache pages that became dirty (NR_DIRTIED, atomic, only grows) */
 	long nr_written;                          /* pages written back, to a file or swap (NR_WRITTEN, atomic, only grows) */
-	struct lruvec __lruvec;                   /* the node's LRU lists (no memory cgroups: the only one) */
+	long nr_lru[NR_LRU_LISTS];                /* pages on the LRU lists of every memory cgroup (NR_INACTIVE_ANON ..., atomic) */
+	struct lruvec __lruvec;                   /* the root memory cgroup's LRU lists on this node */
 	/* kswapd (mm/vmscan.c): what the allocator asked of it since it last looked (atomic) */
 	int kswapd_order;
 	int kswapd_highest_zoneidx;               /* MAX_ZONE_TYPES: nothing asked */

@@ -49,7 +49,7 @@ struct shrinker {
 #define DEFAULT_SEEKS 2
 #define SHRINKER_REGISTERED (1 << 0)
 #define SHRINKER_NUMA_AWARE (1 << 1)
-#define SHRINKER_MEMCG_AWARE (1 << 2) /* accepted; kmm has no memory cgroups, so it is the global shrinker */
+#define SHRINKER_MEMCG_AWARE (1 << 2) /* accepted; kmm shrinks per node only, so it is the global shrinker */
 
 /* 0, or -ENOMEM (its deferred counts could not be had), or -EINVAL (no callbacks, seeks < 0, twice) */
 int register_shrinker(struct shrinker *shrinker, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -23,6 +23,7 @@
 #include <signal.h> /* the signal numbers and si_codes, which are Linux's */
 
 struct kmm_window;
+struct mem_cgroup;
 struct file;
 struct anon_vma;
 
@@ -221,6 +222,7 @@ struct task_struct {
 	unsigned int flags;               /* PF_FORKNOEXEC: forked and not exec'd since */
 	short oom_score_adj;              /* -1000..1000 (/proc/PID/oom_score_adj); fork copies it */
 	int oom_victim;                   /* the OOM killer chose it (tsk_is_oom_victim: signal->oom_mm set; atomic) */
+	struct mem_cgroup *memcg;         /* its memory cgroup (NULL: the root; mm/memcontrol.c, atomic) */
 	struct task_kobjs kobj;           /* its objects in kernel memory */
 };
 
@@ -241,6 +243,8 @@ void put_task_struct(struct task_struct *t);
 /* The task's address space, referenced (NULL once it exited): mmput() when done. */
 struct mm_struct *get_task_mm(struct task_struct *t);
 void mmput(struct mm_struct *mm);
+/* Move t (and every task sharing its mm) into the memory cgroup at path ("" the root, "A/B"); 0 or -errno. */
+int kmm_cgroup_attach(struct task_struct *t, const char *path);
 void task_exit(struct task_struct *t);
 /* fork: the child shares the parent's pages copy-on-write; NULL if out of memory. */
 struct task_struct *task_fork(struct task_struct *parent);

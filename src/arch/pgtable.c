@@ -112,7 +112,8 @@ static phys_addr_t pt_alloc_table(bool user, unsigned long va, int depth)
 			memset(ram_host(pa), 0, PAGE_SIZE);
 		return pa;
 	}
-	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	/* GFP_PGTABLE_USER charges a task's tables to its memory cgroup (__GFP_ACCOUNT), GFP_PGTABLE_KERNEL not */
+	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO | (user ? __GFP_ACCOUNT : 0), 0);
 	if (!page)
 		return 0;
 	if (user)

@@ -1457,6 +1457,7 @@ static void machine_free(void)
 	swap_io_exit();  /* the writes in flight complete */
 	swap_cache_exit();
 	swapfile_exit(); /* the swap areas */
+	mem_cgroup_exit(); /* the memory cgroups, whose lists are empty now */
 	for (int n = 0; n < M->nr_nodes; n++) {
 		pg_data_t *pgdat = node_data[n];
 		if (!pgdat)

@@ -660,9 +660,8 @@ void account_kernel_stack(void *stack, int sign)
 					   __ATOMIC_RELAXED);
 		}
 	} else {
-		struct page *page = virt_to_page(stack);
-		__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->nr_kernel_stack, sign * (long)(THREAD_SIZE_32 >> 10),
-				   __ATOMIC_RELAXED);
+		struct page *page = virt_to_page(stack); /* charged (THREADINFO_GFP): its memory cgroup counts it too */
+		mod_node_page_state(page, nr_kernel_stack, sign * (long)(THREAD_SIZE_32 >> 10));
 	}
 }
 

@@ -532,6 +532,10 @@ static struct page *__get_page(struct inode *inode, unsigned long index, bool *m
 	struct page *page = __find_page(m, index);
 	if (!page) {
 		page = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
+		if (page && mem_cgroup_charge(page, NULL, GFP_HIGHUSER_MOVABLE)) { /* the current task's group */
+			__free_pages(page, 0);
+			page = NULL;
+		}
 		if (!page) {
 			*err = -ENOMEM;
 			return NULL;
@@ -768,6 +772,10 @@ static void __do_page_cache_ra(struct inode *inode, unsigned long index, unsigne
 		if (__find_page(m, index + i))
 			continue;
 		struct page *page = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NORETRY | __GFP_NOWARN, 0);
+		if (page && mem_cgroup_charge(page, NULL, GFP_HIGHUSER_MOVABLE | __GFP_NORETRY)) {
+			__free_pages(page, 0);
+			break;
+		}
 		if (!page)
 			break;
 		read_page_from_disk(inode, page, index + i);
@@ -2091,7 +2099,7 @@ struct file *fget(struct task_struct *t, int fd)
 	return t && fd >= 0 && fd < t->max_fds ? get_file(t->fd[fd]) : NULL;
 }
 
-int task_open(struct task_struct *t, const char *path, int flags)
+static int do_task_open(struct task_struct *t, const char *path, int flags)
 {
 	if (!t || !t->mm)
 		return -EINVAL; /* exited: its table went at exit, a new one would never be closed */
@@ -2122,6 +2130,16 @@ int task_open(struct task_struct *t, const char *path, int flags)
 		return err;
 	t->fd[fd] = f;
 	return fd;
+}
+
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+int task_open(struct task_struct *t, const char *path, int flags)
+{
+	struct task_struct *prev = set_current(t);
+	int ret = do_task_open(t, path, flags);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
+	return ret;
 }
 
 /*

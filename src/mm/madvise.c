@@ -73,7 +73,7 @@ static bool can_do_pageout(const struct task_struct *t, const struct vm_area_str
 	return t->uid == 0 || (v->vm_flags & VM_MAYWRITE);
 }
 
-int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, int advice)
+static int do_task_madvise(struct task_struct *t, unsigned long start, unsigned long len, int advice)
 {
 	struct mm_struct *mm = t ? t->mm : NULL;
 	if (!mm || (start & ~PAGE_MASK))
@@ -128,5 +128,15 @@ int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, 
 	if (at < end && !ret)
 		ret = -ENOMEM;
 	mmap_write_unlock(mm);
+	return ret;
+}
+
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, int advice)
+{
+	struct task_struct *prev = set_current(t);
+	int ret = do_task_madvise(t, start, len, advice);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
 	return ret;
 }

@@ -160,12 +160,21 @@ static void gp_user_force_sig_segv(struct task_struct *t)
 	force_sig_fault_to_task(SIGSEGV, SI_KERNEL, 0, t);
 }
 
-/* A fresh user page, zeroed unless a copy will fill it; NULL: the OOM path of the page allocator ran. */
-static struct page *alloc_user_page(bool zero)
+/*
+ * A fresh user page for mm, zeroed unless a copy will fill it, charged to
+ * mm's memory cgroup; NULL: the OOM path of the page allocator or of the
+ * group (mem_cgroup_charge) ran.
+ */
+static struct page *alloc_user_page(struct mm_struct *mm, bool zero)
 {
 	sim_charge(zero ? COST_CLEAR_PAGE : COST_COPY_PAGE, 1);
 	/* vma_alloc_folio: a folio is compound (__GFP_COMP), which order 0 makes no different */
-	return alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_COMP | (zero ? __GFP_ZERO : 0), 0);
+	struct page *page = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_COMP | (zero ? __GFP_ZERO : 0), 0);
+	if (page && mem_cgroup_charge(page, mm, GFP_HIGHUSER_MOVABLE)) {
+		put_page(page);
+		return NULL;
+	}
+	return page;
 }
 
 static bool vma_is_accessible(const struct vm_area_struct *v)
@@ -254,7 +263,7 @@ static int wp_page_copy(struct vm_fault *vmf, struct page *src)
 	bool locked = src && trylock_page(src);
 	if (src)
 		get_page(src);
-	struct page *new = alloc_user_page(!src);
+	struct page *new = alloc_user_page(mm, !src);
 	if (locked)
 		unlock_page(src);
 	if (!new || pte_get(vmf->table, vmf->idx) != vmf->pte) {
@@ -706,11 +715,14 @@ static int do_fault(struct task_struct *t, unsigned long addr, bool write)
 	int ret;
 	for (;;) {
 		count_vm_events(PGFAULT, 1);
+		memcg_count_event_mm(mm, MEMCG_PGFAULT);
 		sim_charge(COST_FAULT, 1);
 		vmf.flags = flags;
 		ret = handle_pte_fault(&vmf);
-		if (ret > 0 && (ret & VM_FAULT_MAJOR))
+		if (ret > 0 && (ret & VM_FAULT_MAJOR)) {
 			count_vm_events(PGMAJFAULT, 1); /* filemap_fault counts it when it misses */
+			memcg_count_event_mm(mm, MEMCG_PGMAJFAULT);
+		}
 		if (ret < 0 || !(ret & VM_FAULT_RETRY))
 			break;
 		flags |= FAULT_FLAG_TRIED;
@@ -786,6 +798,8 @@ static int access_range(struct task_struct *t, unsigned long addr, unsigned long
 		if (fn)
 			fn(ram_host(pa), done, n, arg);
 		done += n;
+		/* each page's fault returned to user space: a group over memory.high reclaims there */
+		mem_cgroup_handle_over_high();
 		/* between two pages, a task could be preempted (kswapd's turn): the lock goes for it */
 		if (done < len && sched_kthread_wants_cpu()) {
 			mmap_write_unlock(mm);
@@ -795,6 +809,7 @@ static int access_range(struct task_struct *t, unsigned long addr, unsigned long
 		}
 	}
 	mmap_write_unlock(mm);
+	mem_cgroup_handle_over_high(); /* the return to user space: a group over memory.high reclaims */
 	set_current(prev);
 	sched_point();
 	if (fatal_signal_pending(t)) /* killed meanwhile: it dies on the way back to user space */
@@ -865,6 +880,7 @@ int handle_user_host_fault(struct mm_struct *mm, struct kmm_window *w, unsigned 
 		ret = kmm_window_mirror(w, page, min(vma->vm_end, page + FAULT_AROUND * PAGE_SIZE), 1, around_lookup, &c);
 	}
 	mmap_write_unlock(mm);
+	mem_cgroup_handle_over_high(); /* a group over memory.high reclaims on the way back */
 	set_current(prev);
 	sched_point(); /* the return to user */
 	if (fatal_signal_pending(t)) /* killed meanwhile (its own fault chose it): it dies on the way back to user */

@@ -425,9 +425,19 @@ static int apply_lock(struct task_struct *t, unsigned long start, unsigned long 
 	return ret;
 }
 
-int task_mlock(struct task_struct *t, unsigned long start, unsigned long len)
+static int do_task_mlock(struct task_struct *t, unsigned long start, unsigned long len)
 {
 	return apply_lock(t, start, len, VM_LOCKED);
+}
+
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+int task_mlock(struct task_struct *t, unsigned long start, unsigned long len)
+{
+	struct task_struct *prev = set_current(t);
+	int ret = do_task_mlock(t, start, len);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
+	return ret;
 }
 
 int task_mlock2(struct task_struct *t, unsigned long start, unsigned long len, int flags)
@@ -437,9 +447,19 @@ int task_mlock2(struct task_struct *t, unsigned long start, unsigned long len, i
 	return apply_lock(t, start, len, VM_LOCKED | ((flags & MLOCK_ONFAULT) ? VM_LOCKONFAULT : 0));
 }
 
-int task_munlock(struct task_struct *t, unsigned long start, unsigned long len)
+static int do_task_munlock(struct task_struct *t, unsigned long start, unsigned long len)
 {
 	return apply_lock(t, start, len, 0);
+}
+
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+int task_munlock(struct task_struct *t, unsigned long start, unsigned long len)
+{
+	struct task_struct *prev = set_current(t);
+	int ret = do_task_munlock(t, start, len);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
+	return ret;
 }
 
 /*
@@ -469,7 +489,7 @@ static void apply_mlockall_flags(struct mm_struct *mm, int flags)
 	}
 }
 
-int task_mlockall(struct task_struct *t, int flags)
+static int do_task_mlockall(struct task_struct *t, int flags)
 {
 	struct mm_struct *mm = t ? t->mm : NULL;
 	if (!mm)
@@ -490,7 +510,17 @@ int task_mlockall(struct task_struct *t, int flags)
 	return ret;
 }
 
-int task_munlockall(struct task_struct *t)
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+int task_mlockall(struct task_struct *t, int flags)
+{
+	struct task_struct *prev = set_current(t);
+	int ret = do_task_mlockall(t, flags);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
+	return ret;
+}
+
+static int do_task_munlockall(struct task_struct *t)
 {
 	struct mm_struct *mm = t ? t->mm : NULL;
 	if (!mm)
@@ -499,4 +529,14 @@ int task_munlockall(struct task_struct *t)
 	apply_mlockall_flags(mm, 0);
 	mmap_write_unlock(mm);
 	return 0;
+}
+
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+int task_munlockall(struct task_struct *t)
+{
+	struct task_struct *prev = set_current(t);
+	int ret = do_task_munlockall(t);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
+	return ret;
 }

@@ -163,7 +163,7 @@ static pg_data_t *pgdat_alloc(int nid)
 		abort();
 	pgdat->node_id = nid;
 	pgdat->first_deferred_pfn = ~0UL;
-	lruvec_init(&pgdat->__lruvec);
+	lruvec_init(&pgdat->__lruvec, pgdat, NULL);
 	kswapd_run(pgdat);
 	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
 		struct zone *zone = &pgdat->node_zones[z];
@@ -1039,6 +1039,7 @@ void mem_init(void)
 	memblock_free_all();
 	if (zone_type_in_profile(ZONE_HIGHMEM))
 		set_highmem_pages_init();
+	mem_cgroup_init(); /* the root memory cgroup (cgroup_init runs later in 6.1; nothing charges before) */
 }
 
 void mem_init_print_info(void)

@@ -641,7 +641,7 @@ static int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long le
 	return ret;
 }
 
-int task_munmap(struct task_struct *t, unsigned long start, unsigned long len)
+static int do_task_munmap(struct task_struct *t, unsigned long start, unsigned long len)
 {
 	if (task_killed(t))
 		return -EINTR;
@@ -656,6 +656,16 @@ int task_munmap(struct task_struct *t, unsigned long start, unsigned long len)
 	mmap_write_lock(mm);
 	int ret = do_munmap(mm, start, len);
 	mmap_write_unlock(mm);
+	return ret;
+}
+
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+int task_munmap(struct task_struct *t, unsigned long start, unsigned long len)
+{
+	struct task_struct *prev = set_current(t);
+	int ret = do_task_munmap(t, start, len);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
 	return ret;
 }
 
@@ -984,7 +994,7 @@ static long do_mmap(struct task_struct *t, unsigned long addr, unsigned long len
 	return ret;
 }
 
-long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
+static long do_task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
 	       int fd, unsigned long pgoff)
 {
 	if (task_killed(t))
@@ -1002,6 +1012,17 @@ long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, uns
 	/* mm_populate: fault it all in now, for writing if it is private and writable (not a VMA locked on fault) */
 	if (ret > 0 && ((flags & MAP_POPULATE) || locked))
 		mm_populate_range(t, (unsigned long)ret, (unsigned long)ret + ALIGN(len, PAGE_SIZE));
+	return ret;
+}
+
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
+	       int fd, unsigned long pgoff)
+{
+	struct task_struct *prev = set_current(t);
+	long ret = do_task_mmap(t, addr, len, prot, flags, fd, pgoff);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
 	return ret;
 }
 
@@ -1160,7 +1181,7 @@ int user_range(unsigned long start, unsigned long len, unsigned long *end)
 	return *end < start ? -ENOMEM : 0;
 }
 
-int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len, unsigned long prot)
+static int do_task_mprotect(struct task_struct *t, unsigned long start, unsigned long len, unsigned long prot)
 {
 	if (task_killed(t))
 		return -EINTR;
@@ -1184,6 +1205,16 @@ int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len,
 	if (!ret && (ret = mm_range_set_flags(mm, start, end, prot_flags, newbits)))
 		vm_unacct_memory((long)charged);
 	mmap_write_unlock(mm);
+	return ret;
+}
+
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len, unsigned long prot)
+{
+	struct task_struct *prev = set_current(t);
+	int ret = do_task_mprotect(t, start, len, prot);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
 	return ret;
 }
 
@@ -1311,7 +1342,7 @@ static long do_mremap(struct task_struct *t, unsigned long addr, unsigned long o
 	return (long)new_addr;
 }
 
-long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_len, unsigned long new_len,
+static long do_task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_len, unsigned long new_len,
 		 unsigned long flags, unsigned long new_addr)
 {
 	if (task_killed(t))
@@ -1341,6 +1372,17 @@ long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_le
 	return ret;
 }
 
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_len, unsigned long new_len,
+		 unsigned long flags, unsigned long new_addr)
+{
+	struct task_struct *prev = set_current(t);
+	long ret = do_task_mremap(t, addr, old_len, new_len, flags, new_addr);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
+	return ret;
+}
+
 /* ---- brk ---------------------------------------------------------------------------------- */
 
 /*
@@ -1356,7 +1398,7 @@ long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_le
  * (may_expand_vm); vm.max_map_count.  Shrinking unmaps [newbrk, oldbrk),
  * but only if a VMA lies there (a heap the task unmapped stays as it is).
  */
-unsigned long task_brk(struct task_struct *t, unsigned long brk)
+static unsigned long do_task_brk(struct task_struct *t, unsigned long brk)
 {
 	struct mm_struct *mm = t ? t->mm : NULL;
 	if (!mm || task_killed(t))
@@ -1422,6 +1464,16 @@ out:;
 	mmap_write_unlock(mm);
 	if (populate)
 		mm_populate_range(t, oldbrk, newbrk);
+	return ret;
+}
+
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+unsigned long task_brk(struct task_struct *t, unsigned long brk)
+{
+	struct task_struct *prev = set_current(t);
+	unsigned long ret = do_task_brk(t, brk);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
 	return ret;
 }
 
@@ -1634,6 +1686,7 @@ void do_exit(struct task_struct *t)
 	mmput(mm);
 	close_files(t);
 	kobj_task_exit(t);
+	mem_cgroup_exit_task(t); /* its group may be removed now */
 }
 
 /* exit and reap: do_exit if it has not run, then the task_struct goes with the pid table's reference. */
@@ -1683,7 +1736,7 @@ static int vma_merge_unlocked(struct mm_struct *mm)
  * fork: a child with a copy of the parent's address space (dup_mmap) -
  * the same VMAs, and PTEs that share the parent's pages copy-on-write.
  */
-struct task_struct *task_fork(struct task_struct *parent)
+static struct task_struct *do_task_fork(struct task_struct *parent)
 {
 	if (!parent || task_killed(parent) || !parent->mm)
 		return NULL;
@@ -1694,6 +1747,7 @@ struct task_struct *task_fork(struct task_struct *parent)
 	child->ppid = parent->pid;
 	child->flags |= PF_FORKNOEXEC;
 	child->oom_score_adj = parent->oom_score_adj;
+	mem_cgroup_fork(child, parent); /* the child starts in its parent's memory cgroup */
 	struct mm_struct *mm = child->mm, *old = parent->mm;
 	mmap_write_lock(old);
 	/*
@@ -1774,6 +1828,16 @@ struct task_struct *task_fork(struct task_struct *parent)
 		return NULL;
 	}
 	return child;
+}
+
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+struct task_struct *task_fork(struct task_struct *parent)
+{
+	struct task_struct *prev = set_current(parent);
+	struct task_struct *ret = do_task_fork(parent);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
+	return ret;
 }
 
 /*
@@ -1924,7 +1988,7 @@ int tasks_verify(char *why, size_t whylen)
  * (2/3 of TASK_SIZE on i386, 0x555555554000 on x86_64) - text, then data,
  * then bss; the heap right after; the stack at STACK_TOP, 128 KiB + a page.
  */
-int task_exec_layout(struct task_struct *t, const char *path, unsigned long text, unsigned long data, unsigned long bss)
+static int do_task_exec_layout(struct task_struct *t, const char *path, unsigned long text, unsigned long data, unsigned long bss)
 {
 	if (task_killed(t))
 		return -EINTR;
@@ -2001,6 +2065,16 @@ int task_exec_layout(struct task_struct *t, const char *path, unsigned long text
 	mmput(old);
 	kobj_exec_end(t, &ek, true);
 	return 0;
+}
+
+/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+int task_exec_layout(struct task_struct *t, const char *path, unsigned long text, unsigned long data, unsigned long bss)
+{
+	struct task_struct *prev = set_current(t);
+	int ret = do_task_exec_layout(t, path, text, data, bss);
+	mem_cgroup_handle_over_high(); /* the return to user space */
+	set_current(prev);
+	return ret;
 }
 
 /* ---- checks and /proc/PID/maps ------------------------------------------------------------ */

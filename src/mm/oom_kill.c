@@ -62,8 +62,18 @@
  * not tasks in kmm (kswapd is stepped, not scheduled), so the only
  * unkillable task is init (pid 1).  A panic (vm.panic_on_oom) prints the
  * report and "Kernel panic - not syncing: ..." and stops the process, as
- * kmm's other panics do.  Not done: memory cgroups (CONSTRAINT_MEMCG),
- * cpusets, the oom notifier chain, sysrq-f, oom_score_adj_min.
+ * kmm's other panics do.
+ *
+ * A memory cgroup's OOM (mm/memcontrol.c: a charge over memory.max that
+ * reclaim within the group could not help) comes in through
+ * out_of_memory_memcg: CONSTRAINT_MEMCG, the victim chosen among the
+ * group's tasks with badness against the group's limit plus swap, the
+ * group's "memory: usage ..." lines and memory.stat in place of Mem-Info,
+ * only its tasks in the table, "oom_memcg=/GROUP" in the summary, and
+ * "Memory cgroup out of memory: Killed process ..."; memory.oom.group
+ * takes every task of the group with the victim.  The oom_kill event
+ * counts in the victim's group either way.  Not done: cpusets, the oom
+ * notifier chain, sysrq-f, oom_score_adj_min.
  *
  * Locking: oom_lock serialises the killers (mutex_trylock, as 6.1: a loser
  * counts as progress and retries).  The scan walks the task list under
@@ -102,7 +112,14 @@ struct oom_control {
 	struct task_struct *chosen;     /* the victim (referenced), NULL, or OOM_ABORT */
 	long chosen_points;
 	enum oom_constraint constraint;
+	struct mem_cgroup *memcg;       /* a memory cgroup over its limit: the OOM is the group's (NULL: global) */
 };
+
+/* is_memcg_oom */
+static bool is_memcg_oom(const struct oom_control *oc)
+{
+	return oc->memcg != NULL;
+}
 
 /* ---- badness -------------------------------------------------------------------------------- */
 
@@ -190,9 +207,9 @@ static void nodemask_str(const unsigned long *mask, char *buf, size_t len)
 /* dump_task: one line of the task table, for a task the killer could choose (tasks_lock held) */
 static void dump_task(struct task_struct *t, void *arg)
 {
-	(void)arg;
+	const struct oom_control *oc = arg;
 	struct mm_struct *mm = t->mm;
-	if (oom_unkillable_task(t) || !mm)
+	if (oom_unkillable_task(t) || !mm || (is_memcg_oom(oc) && !task_in_mem_cgroup(t, oc->memcg)))
 		return;
 	/* a victim whose memory is gone has exited as far as the killer can tell (find_lock_task_mm: no mm) */
 	if (fatal_signal_pending(t) && (__atomic_load_n(&mm->flags, __ATOMIC_RELAXED) & (1UL << MMF_OOM_SKIP)))
@@ -209,10 +226,18 @@ static void dump_oom_summary(const struct oom_control *oc, const struct task_str
 	unsigned long all[(MAX_NUMNODES + 63) / 64] = { 0 };
 	for (int nid = 0; nid < nr_online_nodes; nid++)
 		all[nid / 64] |= 1UL << (nid % 64);
+	char oom_memcg[256 + 16] = ",global_oom", task_memcg_path[256];
 	nodemask_str(oc->nodemask, nodes, sizeof(nodes));
 	nodemask_str(all, mems, sizeof(mems)); /* cpuset_current_mems_allowed: every node, no cpusets */
-	printk(KERN_INFO "oom-kill:constraint=%s,nodemask=%s,cpuset=/,mems_allowed=%s,global_oom,task_memcg=/,task=%s,pid=%d,uid=%u\n",
-	       oom_constraint_text[oc->constraint], nodes, mems, victim->comm, victim->pid, victim->uid);
+	if (is_memcg_oom(oc)) { /* mem_cgroup_print_oom_context */
+		char path[256];
+		mem_cgroup_path(oc->memcg, path, sizeof(path));
+		snprintf(oom_memcg, sizeof(oom_memcg), ",oom_memcg=%s", path);
+	}
+	mem_cgroup_path(task_memcg(victim), task_memcg_path, sizeof(task_memcg_path));
+	printk(KERN_INFO "oom-kill:constraint=%s,nodemask=%s,cpuset=/,mems_allowed=%s%s,task_memcg=%s,task=%s,pid=%d,uid=%u\n",
+	       oom_constraint_text[oc->constraint], nodes, mems, oom_memcg, task_memcg_path, victim->comm, victim->pid,
+	       victim->uid);
 }
 
 /* dump_header: who asked, the stack, Mem-Info, the tasks, the summary */
@@ -225,11 +250,14 @@ static void dump_header(const struct oom_control *oc, const struct task_struct *
 	       cur ? cur->comm : "kmm", oc->gfp_mask, name, oc->order,
 	       cur ? (int)__atomic_load_n(&cur->oom_score_adj, __ATOMIC_RELAXED) : 0);
 	dump_stack();
-	show_free_areas();
+	if (is_memcg_oom(oc))
+		mem_cgroup_print_oom_meminfo(oc->memcg);
+	else
+		show_free_areas();
 	if (__atomic_load_n(&M->oom_dump_tasks, __ATOMIC_RELAXED)) {
 		printk(KERN_INFO "Tasks state (memory values in pages):\n");
 		printk(KERN_INFO "[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name\n");
-		for_each_task(dump_task, NULL);
+		for_each_task(dump_task, (void *)oc);
 	}
 	if (victim)
 		dump_oom_summary(oc, victim);
@@ -325,6 +353,7 @@ static void __oom_kill_process(struct task_struct *victim, const char *message)
 		return;
 	}
 	count_vm_event(OOM_KILL); /* before the signal: the reaper must see it */
+	memcg_memory_event(get_mem_cgroup_from_mm(mm), MEMCG_OOM_KILL); /* memcg_memory_event_mm */
 	send_sig_info(SIGKILL, NULL, victim);
 	mark_oom_victim(victim, mm);
 	printk(KERN_ERR "%s: Killed process %d (%s) total-vm:%lukB, anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB, UID:%u pgtables:%lukB oom_score_adj:%hd\n",
@@ -346,6 +375,25 @@ static bool task_will_free_mem(struct task_struct *t)
 	return t && (fatal_signal_pending(t) || (__atomic_load_n(&t->flags, __ATOMIC_RELAXED) & PF_EXITING));
 }
 
+/* oom_kill_memcg_member: memory.oom.group's kill of every other task of the group (tasks_lock held) */
+struct group_kill {
+	struct mem_cgroup *group;
+	const char *message;
+	struct task_struct *victims[64];
+	int n;
+};
+
+static void collect_group_member(struct task_struct *t, void *arg)
+{
+	struct group_kill *g = arg;
+	if (g->n < (int)ARRAY_SIZE(g->victims) && t->mm && !oom_unkillable_task(t) && !fatal_signal_pending(t) &&
+	    __atomic_load_n(&t->oom_score_adj, __ATOMIC_RELAXED) != OOM_SCORE_ADJ_MIN &&
+	    task_in_mem_cgroup(t, g->group)) {
+		__atomic_add_fetch(&t->usage, 1, __ATOMIC_RELAXED); /* get_task_struct */
+		g->victims[g->n++] = t;
+	}
+}
+
 static void oom_kill_process(struct oom_control *oc, const char *message)
 {
 	struct task_struct *victim = oc->chosen;
@@ -361,7 +409,19 @@ static void oom_kill_process(struct oom_control *oc, const char *message)
 	}
 	if (__ratelimit(&M->oom_rs))
 		dump_header(oc, victim);
+	/* memory.oom.group: the group the victim's death should take with it, decided before it dies */
+	struct mem_cgroup *oom_group = mem_cgroup_get_oom_group(victim, oc->memcg);
 	__oom_kill_process(victim, message);
+	if (oom_group) {
+		char path[256];
+		memcg_memory_event(oom_group, MEMCG_OOM_GROUP_KILL);
+		mem_cgroup_path(oom_group, path, sizeof(path));
+		printk(KERN_INFO "Tasks in %s are going to be killed due to memory.oom.group set\n", path);
+		struct group_kill g = { .group = oom_group, .message = message };
+		for_each_task(collect_group_member, &g);
+		for (int i = 0; i < g.n; i++)
+			__oom_kill_process(g.victims[i], message); /* takes each reference */
+	}
 }
 
 /* ---- the choice ----------------------------------------------------------------------------- */
@@ -391,15 +451,31 @@ static void oom_evaluate_task(struct task_struct *t, void *arg)
 	oc->chosen_points = points;
 }
 
+/* the group's tasks only, for its OOM (mem_cgroup_scan_tasks) */
+static void oom_evaluate_memcg_task(struct task_struct *t, void *arg)
+{
+	struct oom_control *oc = arg;
+	if (task_in_mem_cgroup(t, oc->memcg))
+		oom_evaluate_task(t, arg);
+}
+
 static void select_bad_process(struct oom_control *oc)
 {
 	oc->chosen_points = LONG_MIN;
-	for_each_task(oom_evaluate_task, oc);
+	for_each_task(is_memcg_oom(oc) ? oom_evaluate_memcg_task : oom_evaluate_task, oc);
 }
 
-/* constrained_alloc: a memory policy that leaves out nodes with memory limits the choice to them */
+/*
+ * constrained_alloc: a group's OOM chooses among its tasks, against its
+ * limit (and the swap it may use); a memory policy that leaves out nodes
+ * with memory limits the choice to them.
+ */
 static enum oom_constraint constrained_alloc(struct oom_control *oc)
 {
+	if (is_memcg_oom(oc)) {
+		oc->totalpages = mem_cgroup_get_max(oc->memcg) ?: 1;
+		return CONSTRAINT_MEMCG;
+	}
 	oc->totalpages = oom_totalpages();
 	if (!oc->nodemask || (oc->gfp_mask & __GFP_THISNODE))
 		return CONSTRAINT_NONE;
@@ -440,9 +516,23 @@ static void check_panic_on_oom(const struct oom_control *oc)
  * may not kill for lack of __GFP_FS), false if nothing could be killed.
  * The caller holds oom_lock.
  */
+static bool __out_of_memory(struct oom_control *oc);
+
 bool out_of_memory(gfp_t gfp, unsigned int order, const unsigned long *nodemask)
 {
 	struct oom_control oc = { .gfp_mask = gfp, .order = order, .nodemask = nodemask };
+	return __out_of_memory(&oc);
+}
+
+/* mem_cgroup_out_of_memory's killer: memcg is over its limit and reclaim could not help */
+bool out_of_memory_memcg(struct mem_cgroup *memcg, gfp_t gfp, unsigned int order)
+{
+	struct oom_control oc = { .gfp_mask = gfp, .order = order, .memcg = memcg };
+	return __out_of_memory(&oc);
+}
+
+static bool __out_of_memory(struct oom_control *oc)
+{
 	struct task_struct *cur = get_current();
 	/* current is dying already: let it have the reserves and go */
 	if (task_will_free_mem(cur) && cur->mm) {
@@ -454,27 +544,27 @@ bool out_of_memory(gfp_t gfp, unsigned int order, const unsigned long *nodemask)
 		return true;
 	}
 	/* the OOM killer does not make up for reclaim that could not do I/O */
-	if (oc.gfp_mask && !(oc.gfp_mask & __GFP_FS))
+	if (oc->gfp_mask && !(oc->gfp_mask & __GFP_FS) && !is_memcg_oom(oc))
 		return true;
-	oc.constraint = constrained_alloc(&oc);
-	if (oc.constraint != CONSTRAINT_MEMORY_POLICY)
-		oc.nodemask = NULL;
-	check_panic_on_oom(&oc);
+	oc->constraint = constrained_alloc(oc);
+	if (oc->constraint != CONSTRAINT_MEMORY_POLICY)
+		oc->nodemask = NULL;
+	check_panic_on_oom(oc);
 	if (__atomic_load_n(&M->oom_kill_allocating_task, __ATOMIC_RELAXED) && cur && cur->mm &&
 	    !oom_unkillable_task(cur) && __atomic_load_n(&cur->oom_score_adj, __ATOMIC_RELAXED) != OOM_SCORE_ADJ_MIN) {
 		__atomic_add_fetch(&cur->usage, 1, __ATOMIC_RELAXED);
-		oc.chosen = cur;
-		oom_kill_process(&oc, "Out of memory (oom_kill_allocating_task)");
+		oc->chosen = cur;
+		oom_kill_process(oc, "Out of memory (oom_kill_allocating_task)");
 		return true;
 	}
-	select_bad_process(&oc);
-	if (!oc.chosen) {
-		dump_header(&oc, NULL);
+	select_bad_process(oc);
+	if (!oc->chosen) {
+		dump_header(oc, NULL);
 		printk(KERN_WARNING "Out of memory and no killable processes...\n");
 		return false; /* 6.1 panics here ("System is deadlocked on memory"); kmm fails the allocation */
 	}
-	if (oc.chosen != OOM_ABORT)
-		oom_kill_process(&oc, "Out of memory");
+	if (oc->chosen != OOM_ABORT)
+		oom_kill_process(oc, is_memcg_oom(oc) ? "Memory cgroup out of memory" : "Out of memory");
 	return true;
 }
 

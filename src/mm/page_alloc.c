@@ -1108,6 +1108,8 @@ static inline bool free_pages_prepare(struct page *page, unsigned int order, boo
 	}
 	page->flags &= ~(ALLOC_ORDER_MASK | PAGE_FLAGS_CHECK_AT_PREP); /* the owner's flags go with it */
 	page->private = 0;
+	if (page->memcg_data)
+		mem_cgroup_uncharge(page, order); /* __folio_put's mem_cgroup_uncharge, __memcg_kmem_uncharge_page */
 	return true;
 }
 
@@ -1761,6 +1763,11 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, con
 	struct page *page = __get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW, &ac);
 	if (__builtin_expect(!page, 0))
 		page = __alloc_pages_slowpath(gfp, order, &ac);
+	/* __GFP_ACCOUNT: kernel memory of the current task's memory cgroup, which may refuse it */
+	if (page && (gfp & __GFP_ACCOUNT) && memcg_kmem_charge_page(page, gfp, order)) {
+		__free_pages(page, order);
+		page = NULL;
+	}
 	trace_mm_page_alloc(page, order, gfp, ac.migratetype);
 	return page;
 }

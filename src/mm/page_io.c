@@ -54,7 +54,7 @@ static unsigned long nr_in_flight; /* queue_nr, read without io_lock */
 
 static void nr_writeback_add(struct page *page, long nr)
 {
-	__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->nr_writeback, nr, __ATOMIC_RELAXED);
+	mod_node_page_state(page, nr_writeback, nr); /* and the page's memory cgroup's */
 	__atomic_add_fetch(&page_zone(page)->vm_stat[NR_ZONE_WRITE_PENDING], nr, __ATOMIC_RELAXED);
 }
 

@@ -103,7 +103,7 @@ struct pcpu_chunk {
 	void *footprint;              /* a vmalloc chunk's struct pcpu_chunk in kernel memory (6.1's size, populated[] included);
 					 this host struct is kmm's bookkeeping of it, and its pointers stay out of simulated RAM */
 	void *md_blocks;              /* a vmalloc chunk's pcpu_block_md array (8 ints a page): memory 6.1 spends, kmm keeps no hints in it */
-	void *obj_cgroups;            /* MEMCG_KMEM: a pointer per PCPU_MIN_ALLOC_SIZE bytes, all NULL (no memcg yet) */
+	void *obj_cgroups;            /* MEMCG_KMEM: a pointer per PCPU_MIN_ALLOC_SIZE bytes, all NULL (kmm charges no percpu memory to memory cgroups) */
 	struct pcpu_chunk *next;      /* pcpu_chunks: every chunk serving dynamic allocations */
 };
 

@@ -58,7 +58,8 @@
  * calls nothing that locks.  The SVG is written with it held.
  *
  * Deliberately not done: the samples are not taken from the simulated
- * machine's memory; per-memcg lists (there are no memory cgroups); a
+ * machine's memory; per-memcg lists (the node's totals over every memory
+ * cgroup are drawn); a
  * sample per zone of the LRU lists (6.1 keeps them per node, and so does
  * the picture).
  */
@@ -200,9 +201,8 @@ static void sample_read(const struct pressure_plot *p, u32 *v)
 		v[V_HIGH] = pages32((long)high_wmark_pages(zone));
 	}
 	for (int nid = 0; nid < p->nnodes; nid++, v += NR_LRU_LISTS) {
-		struct lruvec *lruvec = &NODE_DATA(nid)->__lruvec;
 		for (int l = 0; l < NR_LRU_LISTS; l++)
-			v[l] = pages32(__atomic_load_n(&lruvec->nr_pages[l], __ATOMIC_RELAXED));
+			v[l] = pages32(__atomic_load_n(&NODE_DATA(nid)->nr_lru[l], __ATOMIC_RELAXED));
 	}
 	unsigned long total = kmm_total_swap_pages(), avail = kmm_nr_swap_pages();
 	v[0] = pages32((long)(total > avail ? total - avail : 0));

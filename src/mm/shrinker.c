@@ -51,7 +51,7 @@
  * nothing) while a registration holds it, as 6.1's down_read_trylock.
  * Shrinkers run with no lock of this file's but the read side.
  *
- * Not done: memory cgroups (SHRINKER_MEMCG_AWARE is accepted and the
+ * Not done: per-memcg shrinking (SHRINKER_MEMCG_AWARE is accepted and the
  * shrinker is global), the shrinker debugfs files, the
  * mm_shrink_slab_start/end tracepoints, bailing out when a registration
  * waits (rwsem_is_contended).

@@ -671,7 +671,8 @@ static void account_slab(struct page *slab, int order, struct kmem_cache *s, lon
 /* A fresh slab: every object free, chained in address order. */
 static struct page *allocate_slab(struct kmem_cache *s, gfp_t flags, int node)
 {
-	gfp_t alloc_gfp = (flags & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM | __GFP_MOVABLE)) | s->allocflags;
+	/* the objects are charged to memory cgroups one by one, never the slab's pages (no __GFP_ACCOUNT) */
+	gfp_t alloc_gfp = (flags & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM | __GFP_MOVABLE | __GFP_ACCOUNT)) | s->allocflags;
 	unsigned int order = s->order, objects = s->objects;
 	struct page *slab;
 	/* the preferred order only if it comes easily */
@@ -725,6 +726,9 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 	slab->freelist = NULL;
 	slab->counters = 0;
 	INIT_LIST_HEAD(&slab->lru);
+	unsigned long objcgs = __atomic_exchange_n(&slab->memcg_data, 0UL, __ATOMIC_ACQ_REL);
+	if (objcgs & MEMCG_DATA_OBJCGS) /* memcg_free_slab_cgroups: every object's charge went with it */
+		free((void *)(objcgs & ~MEMCG_DATA_FLAGS_MASK));
 	if (current_reclaim_state) /* __free_slab: pages reclaim got back from the slab caches */
 		current_reclaim_state->reclaimed_slab += 1UL << order;
 	__free_pages(slab, order);
@@ -1091,6 +1095,55 @@ static void *alloc_single(struct kmem_cache *s, gfp_t gfp, int node, unsigned lo
 	return object;
 }
 
+/*
+ * Memory cgroups (MEMCG_KMEM): an object of a SLAB_ACCOUNT cache, or one
+ * asked for with __GFP_ACCOUNT, is charged its slot's size to the current
+ * task's group before it is taken (slab_pre_alloc_hook's
+ * memcg_slab_pre_alloc_hook); the group is remembered in the slab's
+ * obj_cgroups vector (slab->memcg_data with MEMCG_DATA_OBJCGS, one pointer
+ * per object, made at the slab's first charged object), and the charge goes
+ * back when the object is freed.  The vector is host memory (6.1 kcallocs
+ * it); KFENCE's objects are not charged.
+ */
+static bool slab_wants_charge(const struct kmem_cache *s, gfp_t gfp)
+{
+	return (gfp & __GFP_ACCOUNT) || (s->flags & SLAB_ACCOUNT);
+}
+
+static void memcg_slab_post_alloc_hook(struct kmem_cache *s, struct mem_cgroup *memcg, void *object)
+{
+	struct page *slab = virt_to_slab(object);
+	unsigned long data = __atomic_load_n(&slab->memcg_data, __ATOMIC_ACQUIRE);
+	if (!data) {
+		void *vec = calloc(slab->objects, sizeof(struct mem_cgroup *));
+		if (!vec) { /* memcg_alloc_slab_cgroups failed: the object goes uncharged, as 6.1's */
+			obj_cgroup_uncharge(memcg, s->size, s->flags & SLAB_RECLAIM_ACCOUNT);
+			return;
+		}
+		unsigned long want = (unsigned long)vec | MEMCG_DATA_OBJCGS;
+		if (!__atomic_compare_exchange_n(&slab->memcg_data, &data, want, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			free(vec); /* another CPU made it first */
+		else
+			data = want;
+	}
+	struct mem_cgroup **vec = (struct mem_cgroup **)(data & ~MEMCG_DATA_FLAGS_MASK);
+	unsigned long idx = (unsigned long)((char *)object - slab_address(slab) - s->red_left_pad) / s->size;
+	__atomic_store_n(&vec[idx], memcg, __ATOMIC_RELEASE);
+}
+
+/* memcg_slab_free_hook: the object's charge goes back (a second free finds none) */
+static void memcg_slab_free_hook(struct kmem_cache *s, struct page *slab, void *object)
+{
+	unsigned long data = __atomic_load_n(&slab->memcg_data, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(!(data & MEMCG_DATA_OBJCGS), 1))
+		return;
+	struct mem_cgroup **vec = (struct mem_cgroup **)(data & ~MEMCG_DATA_FLAGS_MASK);
+	unsigned long idx = (unsigned long)((char *)object - slab_address(slab) - s->red_left_pad) / s->size;
+	struct mem_cgroup *memcg = __atomic_exchange_n(&vec[idx], (struct mem_cgroup *)NULL, __ATOMIC_ACQ_REL);
+	if (memcg)
+		obj_cgroup_uncharge(memcg, s->size, s->flags & SLAB_RECLAIM_ACCOUNT);
+}
+
 static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
 								   unsigned long addr, size_t orig_size)
 {
@@ -1100,6 +1153,13 @@ static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_c
 	int cpu = smp_processor_id();
 	if (should_failslab(s, gfp)) /* slab_pre_alloc_hook(): failslab (mm/fault_inject.c) */
 		return NULL;
+	struct mem_cgroup *memcg = NULL;
+	if (__builtin_expect(slab_wants_charge(s, gfp), 0)) {
+		int err;
+		memcg = obj_cgroup_charge(gfp, s->size, s->flags & SLAB_RECLAIM_ACCOUNT, &err);
+		if (err)
+			return NULL; /* the group is over its limit and nothing could be done */
+	}
 	/* a node the machine does not have (negative ones too) means any node, not s->node[] out of bounds */
 	if (__builtin_expect(cpu < 0 || !s->has_cpu_partial || (node != NUMA_NO_NODE && (unsigned)node >= (unsigned)M->nr_nodes), 0)) {
 		if (node != NUMA_NO_NODE && (unsigned)node >= (unsigned)M->nr_nodes)
@@ -1112,6 +1172,12 @@ static __attribute__((always_inline)) inline void *slab_alloc_node(struct kmem_c
 			object = ___slab_alloc(s, gfp, node, c, cpu);
 		else
 			c->freelist = get_freepointer(s, object);
+	}
+	if (__builtin_expect(memcg != NULL, 0)) {
+		if (object)
+			memcg_slab_post_alloc_hook(s, memcg, object);
+		else
+			obj_cgroup_uncharge(memcg, s->size, s->flags & SLAB_RECLAIM_ACCOUNT);
 	}
 	if (KMM_TRACK && object)
 		kasan_slab_alloc(s, object, orig_size);
@@ -1236,6 +1302,7 @@ static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s
 			return; /* reported; the object stays allocated */
 		}
 		set_track(s, object, TRACK_FREE, addr);
+		memcg_slab_free_hook(s, slab, object);
 		if (slab_want_init_on_free(s))
 			slab_init_object(s, object);
 		init_object(s, object, SLUB_RED_INACTIVE);
@@ -1248,6 +1315,7 @@ static __attribute__((always_inline)) inline void slab_free(struct kmem_cache *s
 		slab_err(s, slab, "Invalid object pointer 0x%lx", kva(object));
 		return;
 	}
+	memcg_slab_free_hook(s, slab, object);
 	if (cpu >= 0) {
 		struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
 		if (__builtin_expect(slab == c->slab, 1)) {

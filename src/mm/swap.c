@@ -2,9 +2,10 @@
  * swap.c - the LRU lists, as Linux 6.1's mm/swap.c keeps them (the name is
  * Linux's: the file is about the LRU, not about swap space).
  *
- * Every page a task or the page cache uses is on one of its node's LRU
- * lists (pgdat->__lruvec; kmm has no memory cgroups, so the node's lruvec
- * is the only one), newest at the head:
+ * Every page a task or the page cache uses is on one of the LRU lists of
+ * its memory cgroup on its node (page_lruvec: the lruvec of the group
+ * page->memcg_data names, mm/memcontrol.c; the root group's is the node's
+ * own pgdat->__lruvec), newest at the head:
  *
  *   inactive anon  <->  active anon      PG_swapbacked: anonymous and shmem
  *   inactive file  <->  active file      the page cache of files
@@ -46,10 +47,12 @@
  * through page tables set the PTE's accessed bit instead, which reclaim
  * reads (folio_referenced).
  *
- * Counters: lruvec->nr_pages[lru] is the node's NR_INACTIVE_ANON ...
- * NR_UNEVICTABLE, zone->vm_stat[NR_ZONE_LRU_BASE + lru] the zone's share
- * (meminfo's Active/Inactive lines, zoneinfo, vmstat), both changed with
- * the lists under lru_lock and read without it.  A page released while
+ * Counters: lruvec->nr_pages[lru] and zone_nr[zone][lru] are the group's
+ * pages on the node and on each zone; pgdat->nr_lru[lru] is the node's
+ * NR_INACTIVE_ANON ... NR_UNEVICTABLE over every group,
+ * zone->vm_stat[NR_ZONE_LRU_BASE + lru] the zone's (meminfo's
+ * Active/Inactive lines, zoneinfo, vmstat), all changed with the lists
+ * under lru_lock and read without it.  A page released while
  * still PG_mlocked loses the flag there (NR_MLOCK, unevictable_pgs_cleared).
  *
  * Locking: lru_lock nests inside mmap_lock, filemap_lock and the page
@@ -62,7 +65,9 @@
 
 struct lruvec *page_lruvec(const struct page *page)
 {
-	return &NODE_DATA(page_to_nid(page))->__lruvec;
+	struct mem_cgroup *memcg = page_memcg_raw(page);
+	int nid = page_to_nid(page);
+	return memcg ? memcg->lruvec[nid] : &NODE_DATA(nid)->__lruvec;
 }
 
 /* The list the page belongs on, from its flags (folio_lru_list). */
@@ -74,19 +79,22 @@ static enum lru_list page_lru(const struct page *page)
 	return page_flag(page, PG_active) ? (enum lru_list)(lru + LRU_ACTIVE) : lru;
 }
 
-void lruvec_init(struct lruvec *lruvec)
+void lruvec_init(struct lruvec *lruvec, pg_data_t *pgdat, struct mem_cgroup *memcg)
 {
-	for (int l = 0; l < NR_LRU_LISTS; l++) {
+	memset(lruvec, 0, sizeof(*lruvec));
+	for (int l = 0; l < NR_LRU_LISTS; l++)
 		INIT_LIST_HEAD(&lruvec->lists[l]);
-		lruvec->nr_pages[l] = 0;
-	}
+	lruvec->pgdat = pgdat;
+	lruvec->memcg = memcg;
 	pthread_mutex_init(&lruvec->lru_lock, NULL);
 }
 
-/* update_lru_size: the node's and the zone's count (lru_lock held). */
-static void update_lru_size(struct lruvec *lruvec, enum lru_list lru, struct page *page, long nr)
+/* update_lru_size: the group's counts, the node's and the zone's (lru_lock held). */
+void update_lru_size(struct lruvec *lruvec, enum lru_list lru, struct page *page, long nr)
 {
 	__atomic_add_fetch(&lruvec->nr_pages[lru], nr, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&lruvec->zone_nr[page_zonenum(page)][lru], nr, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&lruvec->pgdat->nr_lru[lru], nr, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&page_zone(page)->vm_stat[NR_ZONE_LRU_BASE + lru], nr, __ATOMIC_RELAXED);
 }
 
@@ -422,18 +430,21 @@ unsigned long lru_pages(enum lru_list lru)
 {
 	long n = 0;
 	for (int nid = 0; M && nid < M->nr_nodes; nid++)
-		n += __atomic_load_n(&NODE_DATA(nid)->__lruvec.nr_pages[lru], __ATOMIC_RELAXED);
+		n += __atomic_load_n(&NODE_DATA(nid)->nr_lru[lru], __ATOMIC_RELAXED);
 	return n < 0 ? 0 : (unsigned long)n;
 }
 
 /*
- * The node's unevictable pages, which no list links: every page of the
- * node with PG_lru and PG_unevictable, each with a reference, counted per
- * zone into zone_count (lru_lock held).  The walk over the node's pfns is
- * skipped while nothing was ever culled - no page can be unevictable then.
+ * The unevictable pages of lruvec, which no list links: every page of its
+ * node with PG_lru and PG_unevictable whose group is lruvec's, each with a
+ * reference, counted per zone into zone_count (lru_lock held).  The walk
+ * over the node's pfns is skipped while nothing was ever culled - no page
+ * can be unevictable then.
  */
-static int unevictable_recount(pg_data_t *pgdat, long zone_count[][NR_LRU_LISTS], long *n, char *why, size_t whylen)
+static int unevictable_recount(struct lruvec *lruvec, long zone_count[][NR_LRU_LISTS], long *n, char *why,
+			       size_t whylen)
 {
+	pg_data_t *pgdat = lruvec->pgdat;
 	*n = 0;
 	if (!sum_vm_event(UNEVICTABLE_PGCULLED))
 		return 0;
@@ -442,7 +453,7 @@ static int unevictable_recount(pg_data_t *pgdat, long zone_count[][NR_LRU_LISTS]
 		if (!pfn_valid(pfn))
 			continue;
 		struct page *page = pfn_to_page(pfn);
-		if ((__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & mask) != mask)
+		if ((__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & mask) != mask || page_lruvec(page) != lruvec)
 			continue;
 		if (page_flag(page, PG_active) || page_ref_count(page) <= 0 || page->__filler) {
 			snprintf(why, whylen, "unevictable pfn %#lx of node %d is %s", pfn, pgdat->node_id,
@@ -455,56 +466,90 @@ static int unevictable_recount(pg_data_t *pgdat, long zone_count[][NR_LRU_LISTS]
 	return 0;
 }
 
+/* One group's lists on one node (its lru_lock held): their pages, counts and zone counts. */
+static int lruvec_verify(struct lruvec *lruvec, long node_zone_count[][NR_LRU_LISTS], char *why, size_t whylen)
+{
+	int nid = lruvec->pgdat->node_id;
+	long zone_count[MAX_ZONE_TYPES][NR_LRU_LISTS] = { { 0 } };
+	char group[256];
+	mem_cgroup_path(lruvec->memcg, group, sizeof(group));
+	for (int l = 0; l < NR_LRU_LISTS; l++) {
+		long n = 0;
+		struct list_head *pos;
+		if (l == LRU_UNEVICTABLE) {
+			if (!list_empty(&lruvec->lists[l])) {
+				snprintf(why, whylen, "the unevictable list of node %d, cgroup %s, links pages", nid, group);
+				return -EINVAL;
+			}
+			int ret = unevictable_recount(lruvec, zone_count, &n, why, whylen);
+			if (ret)
+				return ret;
+		}
+		list_for_each(pos, &lruvec->lists[l]) {
+			struct page *page = list_entry(pos, struct page, lru);
+			const char *bad = NULL;
+			if (!page_flag(page, PG_lru))
+				bad = "without PG_lru";
+			else if (page_lru(page) != (enum lru_list)l)
+				bad = "on another list than its flags say";
+			else if (page_to_nid(page) != nid)
+				bad = "of another node";
+			else if (page_lruvec(page) != lruvec)
+				bad = "of another memory cgroup";
+			else if (page_ref_count(page) <= 0)
+				bad = "with no reference";
+			if (bad) {
+				snprintf(why, whylen, "LRU list %d of node %d, cgroup %s, has pfn %#lx %s", l, nid, group,
+					 page_to_pfn(page), bad);
+				return -EINVAL;
+			}
+			zone_count[page_zonenum(page)][l]++;
+			n++;
+		}
+		if (n != lruvec->nr_pages[l]) {
+			snprintf(why, whylen, "LRU list %d of node %d, cgroup %s, holds %ld pages, its count says %ld", l, nid,
+				 group, n, lruvec->nr_pages[l]);
+			return -EINVAL;
+		}
+	}
+	for (int z = 0; z < MAX_ZONE_TYPES; z++)
+		for (int l = 0; l < NR_LRU_LISTS; l++) {
+			if (zone_count[z][l] != lruvec->zone_nr[z][l]) {
+				snprintf(why, whylen, "cgroup %s counts %ld pages of zone %d on LRU list %d of node %d, it has %ld",
+					 group, lruvec->zone_nr[z][l], z, l, nid, zone_count[z][l]);
+				return -EINVAL;
+			}
+			node_zone_count[z][l] += zone_count[z][l];
+		}
+	return 0;
+}
+
 /*
- * Each node's lists: every page listed once, on the list its flags name,
- * of this node, with PG_lru and a reference; the unevictable list links
- * nothing and its pages are found by their flags; the counts are the
- * lists' lengths, and the zones' counts add up to the node's.
+ * Each node's lists, every group's: every page listed once, on the list
+ * its flags name, of this node and its group, with PG_lru and a
+ * reference; the unevictable list links nothing and its pages are found
+ * by their flags; the counts are the lists' lengths, and the groups'
+ * counts add up to the node's and the zones'.  Every lruvec of the node is
+ * locked meanwhile (in the tree's order; nothing else holds two).
  */
 int lru_verify(char *why, size_t whylen)
 {
 	for (int nid = 0; nid < M->nr_nodes; nid++) {
 		pg_data_t *pgdat = NODE_DATA(nid);
-		struct lruvec *lruvec = &pgdat->__lruvec;
 		long zone_count[MAX_ZONE_TYPES][NR_LRU_LISTS] = { { 0 } };
-		pthread_mutex_lock(&lruvec->lru_lock);
+		struct mem_cgroup *memcg;
 		int ret = 0;
+		for (memcg = mem_cgroup_iter(NULL, NULL); memcg; memcg = mem_cgroup_iter(NULL, memcg))
+			pthread_mutex_lock(&memcg->lruvec[nid]->lru_lock);
+		for (memcg = mem_cgroup_iter(NULL, NULL); memcg && !ret; memcg = mem_cgroup_iter(NULL, memcg))
+			ret = lruvec_verify(memcg->lruvec[nid], zone_count, why, whylen);
 		for (int l = 0; l < NR_LRU_LISTS && !ret; l++) {
-			long n = 0;
-			struct list_head *pos;
-			if (l == LRU_UNEVICTABLE) {
-				if (!list_empty(&lruvec->lists[l])) {
-					snprintf(why, whylen, "the unevictable list of node %d links pages", nid);
-					ret = -EINVAL;
-					break;
-				}
-				ret = unevictable_recount(pgdat, zone_count, &n, why, whylen);
-				if (ret)
-					break;
-			}
-			list_for_each(pos, &lruvec->lists[l]) {
-				struct page *page = list_entry(pos, struct page, lru);
-				const char *bad = NULL;
-				if (!page_flag(page, PG_lru))
-					bad = "without PG_lru";
-				else if (page_lru(page) != (enum lru_list)l)
-					bad = "on another list than its flags say";
-				else if (page_to_nid(page) != nid)
-					bad = "of another node";
-				else if (page_ref_count(page) <= 0)
-					bad = "with no reference";
-				if (bad) {
-					snprintf(why, whylen, "LRU list %d of node %d has pfn %#lx %s", l, nid, page_to_pfn(page),
-						 bad);
-					ret = -EINVAL;
-					break;
-				}
-				zone_count[page_zonenum(page)][l]++;
-				n++;
-			}
-			if (!ret && n != lruvec->nr_pages[l]) {
-				snprintf(why, whylen, "LRU list %d of node %d holds %ld pages, its count says %ld", l, nid, n,
-					 lruvec->nr_pages[l]);
+			long node = 0;
+			for (int z = 0; z < MAX_ZONE_TYPES; z++)
+				node += zone_count[z][l];
+			if (node != __atomic_load_n(&pgdat->nr_lru[l], __ATOMIC_RELAXED)) {
+				snprintf(why, whylen, "node %d counts %ld pages on LRU list %d, its groups have %ld", nid,
+					 pgdat->nr_lru[l], l, node);
 				ret = -EINVAL;
 			}
 		}
@@ -517,7 +562,8 @@ int lru_verify(char *why, size_t whylen)
 					ret = -EINVAL;
 				}
 			}
-		pthread_mutex_unlock(&lruvec->lru_lock);
+		for (memcg = mem_cgroup_iter(NULL, NULL); memcg; memcg = mem_cgroup_iter(NULL, memcg))
+			pthread_mutex_unlock(&memcg->lruvec[nid]->lru_lock);
 		if (ret)
 			return ret;
 	}

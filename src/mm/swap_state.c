@@ -147,7 +147,7 @@ static int cache_grow(void)
 
 static void nr_swapcache_add(struct page *page, long nr)
 {
-	__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->nr_swapcached, nr, __ATOMIC_RELAXED);
+	mod_node_page_state(page, nr_swapcached, nr); /* and the page's memory cgroup's */
 }
 
 /* add_to_swap_cache: the page (locked, not in the cache) for entry, with the cache's reference. */
@@ -352,6 +352,11 @@ static struct page *__read_swap_cache_async(swp_entry_t entry, bool *allocated)
 		page = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
 		if (!page)
 			return NULL;
+		/* mem_cgroup_swapin_charge_folio: kmm keeps no swap_cgroup record, so the faulting task's group */
+		if (mem_cgroup_charge(page, NULL, GFP_HIGHUSER_MOVABLE)) {
+			put_page(page);
+			return NULL;
+		}
 		int held = swap_duplicate_cache(entry);
 		if (held == -EEXIST) { /* another fault is reading it in: its page, once it is in the cache */
 			put_page(page);

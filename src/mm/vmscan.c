@@ -10,6 +10,9 @@
  *   do_try_to_free_pages
  *     shrink_zones          each node of the zonelist once, zones up to reclaim_idx
  *       shrink_node         may_deactivate / cache_trim_mode from the list sizes
+ *       shrink_node_memcgs  each memory cgroup's lists on the node (mm/memcontrol.c):
+ *                           skipped within its memory.min, and within memory.low
+ *                           unless a second pass must ignore it ("low" event)
  *         shrink_lruvec     get_scan_count: how many of each list to scan
  *           shrink_list     active lists: shrink_active_list (only when the inactive is low)
  *                           inactive lists: shrink_inactive_list
@@ -79,7 +82,18 @@
  * slot, and putback sends it through folio_add_lru to the unevictable
  * list (unevictable_pgs_culled).
  *
- * The slab shrinkers are in mm/shrinker.c, called from shrink_node.
+ * Memory cgroups: every group has its own lists on each node (the root's
+ * are the node's __lruvec); the node's reclaim (kswapd, direct reclaim)
+ * walks every group, a group over its limit (try_to_free_mem_cgroup_pages)
+ * only its own subtree, from every zone.  The list sizes that decide what
+ * to age are the target's (the node's, or the group's subtree on the
+ * node); a protected group's lists are scanned in proportion to its usage
+ * above its protection; the I/O costs are noted on the group's lists and
+ * its ancestors'.  memory.stat's pgscan/pgsteal/pgrefill/pgactivate/
+ * pgdeactivate count per group.
+ *
+ * The slab shrinkers are in mm/shrinker.c, called from shrink_node for the
+ * root group (kmm's shrinkers are not per group).
  * Workingset shadow entries: mm/workingset.c (left by __remove_mapping and
  * by the swap cache).  Not yet: 6.1's scan_adjusted proportioning once
  * enough is reclaimed (shrink_lruvec stops instead).
@@ -100,6 +114,9 @@
 #define SWAP_CLUSTER_MAX 32UL
 
 struct scan_control {
+	struct mem_cgroup *target_mem_cgroup; /* a group's limit reclaim: only its subtree (NULL: the node's reclaim) */
+	bool memcg_low_reclaim;  /* memory.low protection is ignored: nothing else was reclaimable */
+	bool memcg_low_skipped;  /* a group was passed over for its memory.low */
 	unsigned long nr_to_reclaim;
 	gfp_t gfp_mask;
 	unsigned int order;
@@ -146,13 +163,12 @@ static inline bool page_file_lru(const struct page *page)
 	return !page_flag(page, PG_swapbacked);
 }
 
-/* lruvec_lru_size: pages of the list in zones up to zone_idx */
-static unsigned long lru_size_eligible(pg_data_t *pgdat, enum lru_list lru, int zone_idx)
+/* lruvec_lru_size: the group's pages of the list on the node, in zones up to zone_idx */
+static unsigned long lru_size_eligible(struct lruvec *lruvec, enum lru_list lru, int zone_idx)
 {
 	unsigned long n = 0;
 	for (int z = 0; z <= zone_idx && z < MAX_ZONE_TYPES; z++)
-		n += (unsigned long)max(__atomic_load_n(&pgdat->node_zones[z].vm_stat[NR_ZONE_LRU_BASE + lru],
-							__ATOMIC_RELAXED), 0L);
+		n += (unsigned long)max(__atomic_load_n(&lruvec->zone_nr[z][lru], __ATOMIC_RELAXED), 0L);
 	return n;
 }
 
@@ -164,17 +180,34 @@ static unsigned long int_sqrt(unsigned long x)
 	return r;
 }
 
-/* A list's size, read without lru_lock (its writers hold it; readers here do not) */
-static unsigned long lru_nr(const pg_data_t *pgdat, int lru)
+/*
+ * A list's size on the lruvec's node for its group and the groups below
+ * it (lruvec_page_state: the root's is the node's), read without lru_lock
+ * (its writers hold it; readers here do not).
+ */
+static unsigned long lru_nr(struct lruvec *lruvec, int lru)
 {
-	long n = __atomic_load_n(&pgdat->__lruvec.nr_pages[lru], __ATOMIC_RELAXED);
+	long n = 0;
+	if (mem_cgroup_is_root(lruvec->memcg)) {
+		n = __atomic_load_n(&lruvec->pgdat->nr_lru[lru], __ATOMIC_RELAXED);
+	} else {
+		int nid = lruvec->pgdat->node_id;
+		for (struct mem_cgroup *m = lruvec->memcg; m; m = mem_cgroup_iter(lruvec->memcg, m))
+			n += __atomic_load_n(&m->lruvec[nid]->nr_pages[lru], __ATOMIC_RELAXED);
+	}
 	return n > 0 ? (unsigned long)n : 0;
 }
 
-/* inactive_is_low: the inactive list is smaller than its share of the pair */
-static bool inactive_is_low(pg_data_t *pgdat, enum lru_list inactive_lru)
+/* the lruvec of memcg (NULL: the root) on the node */
+static struct lruvec *mem_cgroup_lruvec(struct mem_cgroup *memcg, pg_data_t *pgdat)
 {
-	unsigned long inactive = lru_nr(pgdat, inactive_lru), active = lru_nr(pgdat, inactive_lru + LRU_ACTIVE);
+	return memcg ? memcg->lruvec[pgdat->node_id] : &pgdat->__lruvec;
+}
+
+/* inactive_is_low: the inactive list is smaller than its share of the pair */
+static bool inactive_is_low(struct lruvec *lruvec, enum lru_list inactive_lru)
+{
+	unsigned long inactive = lru_nr(lruvec, inactive_lru), active = lru_nr(lruvec, inactive_lru + LRU_ACTIVE);
 	unsigned long gb = (inactive + active) >> (30 - PAGE_SHIFT);
 	unsigned long ratio = gb ? int_sqrt(10 * gb) : 1;
 	return inactive * ratio < active;
@@ -192,12 +225,6 @@ unsigned long zone_reclaimable_pages(struct zone *zone)
 }
 
 /* ---- isolating and putting back ------------------------------------------------------------- */
-
-static void lru_size_add(struct lruvec *lruvec, enum lru_list lru, struct page *page, long nr)
-{
-	__atomic_add_fetch(&lruvec->nr_pages[lru], nr, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&page_zone(page)->vm_stat[NR_ZONE_LRU_BASE + lru], nr, __ATOMIC_RELAXED);
-}
 
 /*
  * isolate_lru_folios: up to nr_to_scan pages off the tail of the list onto
@@ -228,7 +255,7 @@ static unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *
 		}
 		page_clear_flag(page, PG_lru);
 		list_move(&page->lru, dst);
-		lru_size_add(lruvec, lru, page, -1);
+		update_lru_size(lruvec, lru, page, -1);
 		nr_taken++;
 	}
 	list_splice(&skipped, src); /* the skipped pages go to the head of the list */
@@ -240,16 +267,17 @@ static unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *
 }
 
 /*
- * move_folios_to_lru: each page back onto the list its flags name (PG_lru
+ * move_folios_to_lru: each page back onto its group's list its flags name (PG_lru
  * set again), then the isolation's reference goes - the last one frees the
  * page, which takes it off again.  From the list's tail, onto the LRU's
  * head, so the pages keep their order; an activated page moves the
  * workingset clock (workingset_age_nonresident).
  */
-static void putback_pages(struct lruvec *lruvec, struct list_head *list)
+static void putback_pages(struct list_head *list)
 {
 	while (!list_empty(list)) {
 		struct page *page = list_entry(list->prev, struct page, lru);
+		struct lruvec *lruvec = page_lruvec(page); /* its group's: isolation took it from there */
 		list_del(&page->lru);
 		if (!page_evictable(page) || page_flag(page, PG_unevictable)) {
 			folio_add_lru(page); /* folio_putback_lru: lru_add_fn finds its list (culled if mlocked) */
@@ -262,7 +290,7 @@ static void putback_pages(struct lruvec *lruvec, struct list_head *list)
 						      (page_flag(page, PG_active) ? LRU_ACTIVE : 0));
 		page_set_flag(page, PG_lru);
 		list_add(&page->lru, &lruvec->lists[lru]);
-		lru_size_add(lruvec, lru, page, 1);
+		update_lru_size(lruvec, lru, page, 1);
 		if (is_active_lru(lru))
 			workingset_age_nonresident(lruvec, 1);
 		pthread_mutex_unlock(&lruvec->lru_lock);
@@ -591,6 +619,7 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 	pthread_mutex_unlock(&lruvec->lru_lock);
 	count_vm_events(sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, nr_scanned);
 	count_vm_events(file ? PGSCAN_FILE : PGSCAN_ANON, nr_scanned);
+	memcg_count_event(lruvec->memcg, sc->kswapd ? MEMCG_PGSCAN_KSWAPD : MEMCG_PGSCAN_DIRECT, nr_scanned);
 	if (!nr_taken)
 		return 0;
 	unsigned long unqueued = sc->nr_unqueued_dirty;
@@ -602,12 +631,14 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruve
 		wakeup_flusher_threads();
 	sc->nr_scanned += nr_scanned;
 	lru_note_cost(lruvec, file, nr_pageout);
-	putback_pages(lruvec, &page_list);
+	putback_pages(&page_list);
 	mod_lruvec_state(lruvec, nr_isolated[file], -(long)nr_taken);
 	count_vm_events(PGACTIVATE, nr_activate);
 	count_vm_events(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
 	count_vm_events(file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
-	trace_mm_vmscan_lru_shrink_inactive(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_scanned, nr_reclaimed,
+	memcg_count_event(lruvec->memcg, MEMCG_PGACTIVATE, nr_activate);
+	memcg_count_event(lruvec->memcg, sc->kswapd ? MEMCG_PGSTEAL_KSWAPD : MEMCG_PGSTEAL_DIRECT, nr_reclaimed);
+	trace_mm_vmscan_lru_shrink_inactive(lruvec->pgdat->node_id, nr_scanned, nr_reclaimed,
 					    (&(struct reclaim_stat){ .nr_pageout = (unsigned)nr_pageout,
 								     .nr_activate = { file ? 0 : (unsigned)nr_activate,
 										      file ? (unsigned)nr_activate : 0 } }),
@@ -633,6 +664,7 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 	unsigned long nr_taken = isolate_lru_pages(nr_to_scan, lruvec, &hold, &nr_scanned, sc, lru);
 	pthread_mutex_unlock(&lruvec->lru_lock);
 	count_vm_events(PGREFILL, nr_scanned);
+	memcg_count_event(lruvec->memcg, MEMCG_PGREFILL, nr_scanned);
 	bool took = filemap_reclaim_lock();
 	while (!list_empty(&hold)) {
 		struct page *page = list_entry(hold.prev, struct page, lru);
@@ -652,11 +684,12 @@ static void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec, 
 		nr_deactivate++;
 	}
 	filemap_reclaim_unlock(took);
-	putback_pages(lruvec, &active);
-	putback_pages(lruvec, &inactive);
+	putback_pages(&active);
+	putback_pages(&inactive);
 	mod_lruvec_state(lruvec, nr_isolated[is_file_lru(lru)], -(long)nr_taken);
 	count_vm_events(PGDEACTIVATE, nr_deactivate);
-	trace_mm_vmscan_lru_shrink_active(container_of(lruvec, pg_data_t, __lruvec)->node_id, nr_taken,
+	memcg_count_event(lruvec->memcg, MEMCG_PGDEACTIVATE, nr_deactivate);
+	trace_mm_vmscan_lru_shrink_active(lruvec->pgdat->node_id, nr_taken,
 					  nr_taken - nr_deactivate, nr_deactivate, nr_taken - nr_deactivate, sc->priority,
 					  is_file_lru(lru));
 }
@@ -684,19 +717,26 @@ int vm_swappiness = 60;
  */
 void lru_note_cost(struct lruvec *lruvec, bool file, unsigned long nr_pages)
 {
-	pthread_mutex_lock(&lruvec->lru_lock);
-	if (file)
-		lruvec->file_cost += nr_pages;
-	else
-		lruvec->anon_cost += nr_pages;
-	unsigned long lrusize = 0;
-	for (int l = 0; l < LRU_UNEVICTABLE; l++)
-		lrusize += (unsigned long)max(lruvec->nr_pages[l], 0L);
-	if (lruvec->anon_cost + lruvec->file_cost > lrusize / 4) {
-		lruvec->anon_cost /= 2;
-		lruvec->file_cost /= 2;
+	int nid = lruvec->pgdat->node_id;
+	for (struct mem_cgroup *m = lruvec->memcg;;) { /* the group's lruvec and its ancestors' on the node */
+		unsigned long lrusize = 0;
+		for (int l = 0; l < LRU_UNEVICTABLE; l++)
+			lrusize += lru_nr(lruvec, l);
+		pthread_mutex_lock(&lruvec->lru_lock);
+		if (file)
+			lruvec->file_cost += nr_pages;
+		else
+			lruvec->anon_cost += nr_pages;
+		if (lruvec->anon_cost + lruvec->file_cost > lrusize / 4) {
+			lruvec->anon_cost /= 2;
+			lruvec->file_cost /= 2;
+		}
+		pthread_mutex_unlock(&lruvec->lru_lock);
+		if (!m || !m->parent)
+			break;
+		m = m->parent;
+		lruvec = m->lruvec[nid];
 	}
-	pthread_mutex_unlock(&lruvec->lru_lock);
 }
 
 enum scan_balance { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE };
@@ -708,9 +748,11 @@ enum scan_balance { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE };
  * is tiny, only file while cache trimming, else in the proportion of
  * swappiness and of the I/O each type cost (SCAN_FRACT).
  */
-static void get_scan_count(pg_data_t *pgdat, struct scan_control *sc, unsigned long nr[NR_LRU_LISTS])
+static void get_scan_count(struct lruvec *lruvec, struct scan_control *sc, unsigned long nr[NR_LRU_LISTS])
 {
-	struct lruvec *lruvec = &pgdat->__lruvec;
+	/* the I/O costs are the reclaim target's (prepare_scan_count), which its groups' costs add up to */
+	struct lruvec *target = mem_cgroup_lruvec(sc->target_mem_cgroup, lruvec->pgdat);
+	struct mem_cgroup *memcg = lruvec->memcg;
 	int swappiness = __atomic_load_n(&vm_swappiness, __ATOMIC_RELAXED);
 	enum scan_balance balance;
 	unsigned long fraction[2] = { 0, 0 }, denominator = 1;
@@ -724,10 +766,10 @@ static void get_scan_count(pg_data_t *pgdat, struct scan_control *sc, unsigned l
 		balance = SCAN_FILE;
 	} else {
 		balance = SCAN_FRACT;
-		pthread_mutex_lock(&lruvec->lru_lock);
-		unsigned long total_cost = lruvec->anon_cost + lruvec->file_cost;
-		unsigned long anon_cost = total_cost + lruvec->anon_cost, file_cost = total_cost + lruvec->file_cost;
-		pthread_mutex_unlock(&lruvec->lru_lock);
+		pthread_mutex_lock(&target->lru_lock);
+		unsigned long total_cost = target->anon_cost + target->file_cost;
+		unsigned long anon_cost = total_cost + target->anon_cost, file_cost = total_cost + target->file_cost;
+		pthread_mutex_unlock(&target->lru_lock);
 		total_cost = anon_cost + file_cost;
 		fraction[0] = (unsigned long)swappiness * (total_cost + 1) / (anon_cost + 1);
 		fraction[1] = (unsigned long)(200 - swappiness) * (total_cost + 1) / (file_cost + 1);
@@ -739,7 +781,20 @@ static void get_scan_count(pg_data_t *pgdat, struct scan_control *sc, unsigned l
 		nr[l] = 0;
 		if (lru == LRU_UNEVICTABLE)
 			continue;
-		unsigned long scan = lru_size_eligible(pgdat, lru, sc->reclaim_idx) >> sc->priority;
+		unsigned long lruvec_size = lru_size_eligible(lruvec, lru, sc->reclaim_idx), scan = lruvec_size;
+		/* a protected group is scanned in proportion to its usage above the protection */
+		mem_cgroup_calculate_protection(sc->target_mem_cgroup, memcg);
+		unsigned long protection = mem_cgroup_is_root(memcg) ? 0
+					   : mem_cgroup_protection(sc->target_mem_cgroup, memcg, sc->memcg_low_reclaim);
+		if (protection) {
+			unsigned long cgroup_size = max(mem_cgroup_usage(memcg), protection);
+			scan = lruvec_size - lruvec_size * protection / (cgroup_size + 1);
+			scan = max(scan, SWAP_CLUSTER_MAX);
+		}
+		scan >>= sc->priority;
+		/* a dying group's last pages go even at low pressure */
+		if (!scan && memcg && !memcg->online)
+			scan = min(lruvec_size, SWAP_CLUSTER_MAX);
 		switch (balance) {
 		case SCAN_EQUAL:
 			break;
@@ -757,13 +812,12 @@ static void get_scan_count(pg_data_t *pgdat, struct scan_control *sc, unsigned l
 }
 
 /* shrink_lruvec: the lists in rounds of SWAP_CLUSTER_MAX until the counts are used up or enough is freed */
-static void shrink_lruvec(pg_data_t *pgdat, struct scan_control *sc)
+static void shrink_lruvec(struct lruvec *lruvec, struct scan_control *sc)
 {
-	struct lruvec *lruvec = &pgdat->__lruvec;
 	unsigned long nr[NR_LRU_LISTS];
-	get_scan_count(pgdat, sc, nr);
-	/* direct reclaim at the first priority scans the whole share, as 6.1's proportional reclaim */
-	bool proportional = !sc->kswapd && sc->priority == DEF_PRIORITY;
+	get_scan_count(lruvec, sc, nr);
+	/* global direct reclaim at the first priority scans the whole share, as 6.1's proportional reclaim */
+	bool proportional = !sc->kswapd && !sc->target_mem_cgroup && sc->priority == DEF_PRIORITY;
 	unsigned long nr_reclaimed = 0;
 	while (nr[LRU_INACTIVE_ANON] || nr[LRU_ACTIVE_FILE] || nr[LRU_INACTIVE_FILE]) {
 		for (int l = 0; l < LRU_UNEVICTABLE; l++) {
@@ -779,20 +833,53 @@ static void shrink_lruvec(pg_data_t *pgdat, struct scan_control *sc)
 	}
 	sc->nr_reclaimed += nr_reclaimed;
 	/* even if nothing was scanned there, keep the anon inactive list filled (can_age_anon_pages) */
-	if (kmm_total_swap_pages() && inactive_is_low(pgdat, LRU_INACTIVE_ANON))
+	if (kmm_total_swap_pages() && inactive_is_low(lruvec, LRU_INACTIVE_ANON))
 		shrink_active_list(SWAP_CLUSTER_MAX, lruvec, sc, LRU_ACTIVE_ANON);
 }
 
-/* shrink_node: which active lists may be aged, then the lists */
+/*
+ * shrink_node_memcgs: each group of the target's subtree on the node, in
+ * pre-order: one within its effective memory.min is left alone, one within
+ * memory.low too unless this is the retry that ignores it (then "low"
+ * counts).  The slab shrinkers run with the root: kmm's are not per group.
+ */
+static void shrink_node_memcgs(pg_data_t *pgdat, struct scan_control *sc)
+{
+	struct mem_cgroup *target = sc->target_mem_cgroup;
+	for (struct mem_cgroup *memcg = mem_cgroup_iter(target, NULL); memcg; memcg = mem_cgroup_iter(target, memcg)) {
+		mem_cgroup_calculate_protection(target, memcg);
+		if (mem_cgroup_below_min(memcg))
+			continue;
+		if (mem_cgroup_below_low(memcg)) {
+			if (!sc->memcg_low_reclaim) {
+				sc->memcg_low_skipped = true;
+				continue;
+			}
+			memcg_memory_event(memcg, MEMCG_LOW);
+		}
+		shrink_lruvec(mem_cgroup_lruvec(memcg, pgdat), sc);
+		if (mem_cgroup_is_root(memcg)) {
+			/* the slab caches' shrinkers (mm/shrinker.c): the slab pages they free are reclaimed pages too */
+			struct reclaim_state reclaim_state = { 0 }, *outer = set_task_reclaim_state(&reclaim_state);
+			shrink_slab(sc->gfp_mask, pgdat->node_id, sc->priority);
+			set_task_reclaim_state(outer);
+			sc->nr_reclaimed += reclaim_state.reclaimed_slab;
+		}
+		cond_resched();
+	}
+}
+
+/* shrink_node: which active lists may be aged (the target's lists on the node), then the groups' lists */
 static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 {
+	struct lruvec *target_lruvec = mem_cgroup_lruvec(sc->target_mem_cgroup, pgdat);
 	sc->nr_unqueued_dirty = sc->nr_file_taken = 0; /* memset(&sc->nr, 0, ...) */
 	sc->may_deactivate = 0;
-	if (inactive_is_low(pgdat, LRU_INACTIVE_ANON))
+	if (inactive_is_low(target_lruvec, LRU_INACTIVE_ANON))
 		sc->may_deactivate |= DEACTIVATE_ANON;
-	if (inactive_is_low(pgdat, LRU_INACTIVE_FILE))
+	if (inactive_is_low(target_lruvec, LRU_INACTIVE_FILE))
 		sc->may_deactivate |= DEACTIVATE_FILE;
-	unsigned long file = lru_nr(pgdat, LRU_INACTIVE_FILE);
+	unsigned long file = lru_nr(target_lruvec, LRU_INACTIVE_FILE);
 	sc->cache_trim_mode = (file >> sc->priority) && !(sc->may_deactivate & DEACTIVATE_FILE);
 	/* file_is_tiny: the file cache and free pages together are under the high watermarks */
 	unsigned long free = 0, total_high_wmark = 0;
@@ -803,16 +890,13 @@ static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 		free += (unsigned long)max(__atomic_load_n(&zone->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED), 0L);
 		total_high_wmark += high_wmark_pages(zone);
 	}
-	unsigned long all_file = file + lru_nr(pgdat, LRU_ACTIVE_FILE), anon = lru_nr(pgdat, LRU_INACTIVE_ANON);
-	sc->file_is_tiny = all_file + free <= total_high_wmark && !(sc->may_deactivate & DEACTIVATE_ANON) &&
-			   (anon >> sc->priority);
+	unsigned long all_file = file + lru_nr(target_lruvec, LRU_ACTIVE_FILE),
+		      anon = lru_nr(target_lruvec, LRU_INACTIVE_ANON);
+	/* file_is_tiny is the node's judgement: not for a group's own limit */
+	sc->file_is_tiny = !sc->target_mem_cgroup && all_file + free <= total_high_wmark &&
+			   !(sc->may_deactivate & DEACTIVATE_ANON) && (anon >> sc->priority);
 	unsigned long nr_reclaimed = sc->nr_reclaimed;
-	shrink_lruvec(pgdat, sc);
-	/* the slab caches' shrinkers (mm/shrinker.c): the slab pages they free are reclaimed pages too */
-	struct reclaim_state reclaim_state = { 0 }, *outer = set_task_reclaim_state(&reclaim_state);
-	shrink_slab(sc->gfp_mask, pgdat->node_id, sc->priority);
-	set_task_reclaim_state(outer);
-	sc->nr_reclaimed += reclaim_state.reclaimed_slab;
+	shrink_node_memcgs(pgdat, sc);
 	/* kswapd may write file pages once a whole round of them was dirty and unqueued (none taken counts too, as 6.1's) */
 	if (sc->kswapd && sc->nr_unqueued_dirty == sc->nr_file_taken)
 		__atomic_fetch_or(&pgdat->flags, PGDAT_DIRTY, __ATOMIC_RELAXED);
@@ -820,16 +904,24 @@ static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 	if (sc->nr_reclaimed > nr_reclaimed)
 		__atomic_store_n(&pgdat->kswapd_failures, 0, __ATOMIC_RELAXED);
 	/* nothing inactive left to take but active pages there: age them (6.1's force_deactivate retry) */
-	if (!sc->nr_reclaimed && !(sc->may_deactivate & DEACTIVATE_FILE) &&
-	    lru_size_eligible(pgdat, LRU_ACTIVE_FILE, sc->reclaim_idx)) {
+	if (!sc->nr_reclaimed && !(sc->may_deactivate & DEACTIVATE_FILE) && lru_nr(target_lruvec, LRU_ACTIVE_FILE)) {
 		sc->may_deactivate |= DEACTIVATE_FILE;
-		shrink_active_list(SWAP_CLUSTER_MAX, &pgdat->__lruvec, sc, LRU_ACTIVE_FILE);
+		struct mem_cgroup *target = sc->target_mem_cgroup;
+		for (struct mem_cgroup *m = mem_cgroup_iter(target, NULL); m; m = mem_cgroup_iter(target, m))
+			if (lru_size_eligible(mem_cgroup_lruvec(m, pgdat), LRU_ACTIVE_FILE, sc->reclaim_idx))
+				shrink_active_list(SWAP_CLUSTER_MAX, mem_cgroup_lruvec(m, pgdat), sc, LRU_ACTIVE_FILE);
 	}
 }
 
-/* do_try_to_free_pages: priorities 12 .. 0 over the nodes of the allocation's zonelist */
+/*
+ * do_try_to_free_pages: priorities 12 .. 0 over the nodes of the
+ * allocation's zonelist; if nothing came back but a group was passed over
+ * for its memory.low, once more ignoring memory.low.
+ */
 static unsigned long do_try_to_free_pages(struct zonelist *zonelist, struct scan_control *sc)
 {
+	int initial_priority = sc->priority;
+retry:
 	do {
 		pg_data_t *done[MAX_NUMNODES] = { 0 };
 		int ndone = 0;
@@ -848,7 +940,42 @@ static unsigned long do_try_to_free_pages(struct zonelist *zonelist, struct scan
 		if (sc->nr_reclaimed >= sc->nr_to_reclaim)
 			break;
 	} while (--sc->priority >= 0);
+	if (!sc->nr_reclaimed && sc->memcg_low_skipped) {
+		sc->priority = initial_priority;
+		sc->memcg_low_reclaim = true;
+		sc->memcg_low_skipped = false;
+		goto retry;
+	}
 	return sc->nr_reclaimed;
+}
+
+/*
+ * try_to_free_mem_cgroup_pages: a group over its limit (memory.max or
+ * memory.high, or memory.reclaim asking) reclaims nr_pages from its own
+ * subtree, from every zone of every node (node 0's zonelist).
+ */
+unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned long nr_pages, gfp_t gfp, bool may_swap)
+{
+	struct scan_control sc = {
+		.nr_to_reclaim = max(nr_pages, SWAP_CLUSTER_MAX),
+		.gfp_mask = (gfp & (__GFP_IO | __GFP_FS | __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)) |
+			    (GFP_HIGHUSER_MOVABLE & ~(__GFP_IO | __GFP_FS | __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)),
+		.reclaim_idx = MAX_ZONE_TYPES - 1,
+		.target_mem_cgroup = memcg,
+		.priority = DEF_PRIORITY,
+		.may_writepage = true,
+		.may_unmap = true,
+		.may_swap = may_swap,
+	};
+	struct zonelist *zonelist = &NODE_DATA(0)->node_zonelists[ZONELIST_FALLBACK];
+	unsigned long nr_reclaimed = do_try_to_free_pages(zonelist, &sc);
+	/* nothing freed, but writes on their way: wait for the disk, as the node's direct reclaim does */
+	if (!nr_reclaimed && swap_io_in_flight() && swap_io_wait()) {
+		sc.priority = DEF_PRIORITY;
+		sc.memcg_low_reclaim = sc.memcg_low_skipped = false;
+		nr_reclaimed = do_try_to_free_pages(zonelist, &sc);
+	}
+	return nr_reclaimed;
 }
 
 unsigned long try_to_free_pages(gfp_t gfp, unsigned int order, int highest_zoneidx, int preferred_nid)
@@ -905,7 +1032,7 @@ unsigned long reclaim_pages(struct list_head *list)
 		unsigned long nr_activate = 0, nr_pageout = 0;
 		nr_reclaimed += shrink_page_list(&node_list, &sc, &nr_activate, &nr_pageout);
 		count_vm_events(PGACTIVATE, nr_activate);
-		putback_pages(&NODE_DATA(nid)->__lruvec, &node_list);
+		putback_pages(&node_list);
 	}
 	return nr_reclaimed;
 }
@@ -1113,8 +1240,9 @@ static bool balance_step(pg_data_t *pgdat, struct kswapd *k)
 	sc->may_writepage = !k->nr_boost_reclaim;
 	sc->may_swap = !k->nr_boost_reclaim;
 	/* kswapd_age_node: keep the anon inactive list filled, to give pages a chance to be referenced */
-	if (sc->may_swap && kmm_total_swap_pages() && inactive_is_low(pgdat, LRU_INACTIVE_ANON))
-		shrink_active_list(SWAP_CLUSTER_MAX, &pgdat->__lruvec, sc, LRU_ACTIVE_ANON);
+	if (sc->may_swap && kmm_total_swap_pages() && inactive_is_low(&pgdat->__lruvec, LRU_INACTIVE_ANON))
+		for (struct mem_cgroup *m = mem_cgroup_iter(NULL, NULL); m; m = mem_cgroup_iter(NULL, m))
+			shrink_active_list(SWAP_CLUSTER_MAX, mem_cgroup_lruvec(m, pgdat), sc, LRU_ACTIVE_ANON);
 	if (sc->priority < DEF_PRIORITY - 2)
 		sc->may_writepage = true;
 	sc->nr_scanned = 0;

@@ -1304,6 +1304,10 @@ char *kmm_proc_read(const char *path)
 	const char *view;
 	if (proc_pid_path(path, &pid, &view))
 		return proc_pid_read(pid, view);
+	if (cgroup_path(path)) { /* sys/fs/cgroup/GROUP/FILE: mm/memcontrol.c */
+		deferred_init_wait();
+		return cgroup_file_read(path);
+	}
 	const struct proc_file *f = proc_find(path);
 	if (!f && !strncmp(path, "sys/kernel/slab/", 16)) {
 		struct strbuf sb = { 0 };
@@ -1341,6 +1345,16 @@ long kmm_proc_pread(const char *path, void *buf, size_t count, u64 off)
 		deferred_init_wait();
 		return bf->read(buf, count, off);
 	}
+	if (cgroup_path(path)) {
+		char *text = kmm_proc_read(path);
+		if (!text)
+			return -errno;
+		size_t len = strlen(text), n = off < len ? min((size_t)(len - off), count) : 0;
+		if (n)
+			memcpy(buf, text + off, n);
+		free(text);
+		return (long)n;
+	}
 	const struct proc_file *f = proc_find(path);
 	if (!f)
 		return -ENOENT;
@@ -1362,6 +1376,10 @@ int kmm_proc_write(const char *path, const char *value)
 	const char *view;
 	if (proc_pid_path(path, &pid, &view))
 		return proc_pid_write(pid, view, value);
+	if (cgroup_path(path)) { /* a memory cgroup's file: its own locking (it may reclaim and kill) */
+		deferred_init_wait();
+		return cgroup_file_write(path, value);
+	}
 	const struct proc_file *f = proc_find(path);
 	if (!f)
 		return -ENOENT;
@@ -1455,7 +1473,21 @@ int kmm_proc_dump(const char *dir, const int *pids, int npids, char *err, size_t
 		if (ret)
 			return ret;
 	}
-	return 0;
+	/* the memory cgroups' files: sys/fs/cgroup/GROUP/... */
+	char **dirs = cgroup_dirs();
+	int ret = 0;
+	for (int d = 0; dirs && dirs[d] && !ret; d++) {
+		const char *name;
+		for (int i = 0; !ret && (name = cgroup_file_name(i, !dirs[d][0])); i++) {
+			char path[4096];
+			snprintf(path, sizeof(path), "sys/fs/cgroup/%s%s%s", dirs[d], dirs[d][0] ? "/" : "", name);
+			ret = proc_dump_one(dir, path, err, errlen);
+		}
+	}
+	for (int d = 0; dirs && dirs[d]; d++)
+		free(dirs[d]);
+	free(dirs);
+	return ret;
 }
 
 /* ---- the counters as numbers (kmm/vmstat.h) ------------------------------------------------ */
@@ -1504,11 +1536,11 @@ unsigned long global_zone_page_state(enum zone_stat_item item)
  */
 #define NODE_FIELD(f) (offsetof(pg_data_t, f) + 1)
 static const size_t node_stat_offset[NR_VM_NODE_STAT_ITEMS] = {
-	[NR_INACTIVE_ANON] = NODE_FIELD(__lruvec.nr_pages[LRU_INACTIVE_ANON]),
-	[NR_ACTIVE_ANON] = NODE_FIELD(__lruvec.nr_pages[LRU_ACTIVE_ANON]),
-	[NR_INACTIVE_FILE] = NODE_FIELD(__lruvec.nr_pages[LRU_INACTIVE_FILE]),
-	[NR_ACTIVE_FILE] = NODE_FIELD(__lruvec.nr_pages[LRU_ACTIVE_FILE]),
-	[NR_UNEVICTABLE] = NODE_FIELD(__lruvec.nr_pages[LRU_UNEVICTABLE]),
+	[NR_INACTIVE_ANON] = NODE_FIELD(nr_lru[LRU_INACTIVE_ANON]),
+	[NR_ACTIVE_ANON] = NODE_FIELD(nr_lru[LRU_ACTIVE_ANON]),
+	[NR_INACTIVE_FILE] = NODE_FIELD(nr_lru[LRU_INACTIVE_FILE]),
+	[NR_ACTIVE_FILE] = NODE_FIELD(nr_lru[LRU_ACTIVE_FILE]),
+	[NR_UNEVICTABLE] = NODE_FIELD(nr_lru[LRU_UNEVICTABLE]),
 	[NR_SLAB_RECLAIMABLE_B] = NODE_FIELD(nr_slab_reclaimable),
 	[NR_SLAB_UNRECLAIMABLE_B] = NODE_FIELD(nr_slab_unreclaimable),
 	[NR_ISOLATED_ANON] = NODE_FIELD(nr_isolated[0]),

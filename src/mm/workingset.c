@@ -29,7 +29,8 @@
  *   | 1 (xa value) | workingset | node (NODES_SHIFT) | memcg id (16) | eviction >> bucket_order |
  *
  * NODES_SHIFT is Debian's: 0 on i386 (no NUMA), 10 on x86_64; memcg id
- * is 0 (no memory cgroups).  The eviction counter keeps
+ * is the evicting page's memory cgroup's (mm/memcontrol.c; the root's is 1,
+ * 0 for a page no group was charged).  The eviction counter keeps
  * timestamp_bits = BITS_PER_LONG - EVICTION_SHIFT bits; when memory has
  * more pages than that counts, evictions are bucketed (bucket_order), as
  * the boot line "workingset: timestamp_bits=... max_order=...
@@ -93,34 +94,44 @@ void workingset_init(void)
 	pr_info("workingset: timestamp_bits=%u max_order=%u bucket_order=%u\n", timestamp_bits, max_order, bucket_order);
 }
 
-static struct lruvec *node_lruvec(int nid)
+/* the lruvec of memcg (NULL: the root) on node nid */
+static struct lruvec *memcg_lruvec(struct mem_cgroup *memcg, int nid)
 {
-	return &NODE_DATA(nid)->__lruvec;
+	return memcg ? memcg->lruvec[nid] : &NODE_DATA(nid)->__lruvec;
 }
 
-static void workingset_count(int nid, enum node_stat_item item, long nr)
+/* mod_lruvec_state of a workingset event: the node's count and the group's */
+static void workingset_count(struct lruvec *lruvec, enum node_stat_item item, long nr)
 {
-	__atomic_add_fetch(&NODE_DATA(nid)->nr_workingset[item - WORKINGSET_REFAULT_ANON], nr, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&lruvec->pgdat->nr_workingset[item - WORKINGSET_REFAULT_ANON], nr, __ATOMIC_RELAXED);
+	if (lruvec->memcg)
+		memcg_stat_mod(lruvec->memcg, nr_workingset[item - WORKINGSET_REFAULT_ANON], nr);
 }
 
-/* workingset_age_nonresident: the clock moves on nr pages (an eviction or an activation) */
+/* workingset_age_nonresident: the clock of the lruvec and of its group's ancestors moves on nr pages */
 void workingset_age_nonresident(struct lruvec *lruvec, unsigned long nr)
 {
-	__atomic_add_fetch(&lruvec->nonresident_age, (long)nr, __ATOMIC_RELAXED);
+	int nid = lruvec->pgdat->node_id;
+	for (struct mem_cgroup *m = lruvec->memcg;; m = m->parent) {
+		__atomic_add_fetch(&lruvec->nonresident_age, (long)nr, __ATOMIC_RELAXED);
+		if (!m || !m->parent)
+			break;
+		lruvec = m->parent->lruvec[nid];
+	}
 }
 
 /* pack_shadow: the xarray value entry (bit 0 set), never 0 */
-static unsigned long pack_shadow(int nid, unsigned long eviction, bool workingset)
+static unsigned long pack_shadow(int memcgid, int nid, unsigned long eviction, bool workingset)
 {
 	eviction &= eviction_mask();
-	eviction = (eviction << MEM_CGROUP_ID_SHIFT) | 0; /* memcg id: no memory cgroups */
+	eviction = (eviction << MEM_CGROUP_ID_SHIFT) | (unsigned long)memcgid;
 	eviction = (eviction << nodes_shift()) | (unsigned long)nid;
 	eviction = (eviction << WORKINGSET_SHIFT) | workingset;
 	return (eviction << 1) | 1; /* xa_mk_value */
 }
 
 /* unpack_shadow: false for a value that is no shadow of this machine (then nothing is told) */
-static bool unpack_shadow(unsigned long shadow, int *nid, unsigned long *eviction, bool *workingset)
+static bool unpack_shadow(unsigned long shadow, int *memcgid, int *nid, unsigned long *eviction, bool *workingset)
 {
 	if (!(shadow & 1))
 		return false;
@@ -129,7 +140,8 @@ static bool unpack_shadow(unsigned long shadow, int *nid, unsigned long *evictio
 	entry >>= WORKINGSET_SHIFT;
 	*nid = (int)(entry & ((1UL << nodes_shift()) - 1));
 	entry >>= nodes_shift();
-	entry >>= MEM_CGROUP_ID_SHIFT; /* memcg id 0 */
+	*memcgid = (int)(entry & ((1UL << MEM_CGROUP_ID_SHIFT) - 1));
+	entry >>= MEM_CGROUP_ID_SHIFT;
 	*eviction = entry;
 	return *nid < M->nr_nodes;
 }
@@ -142,11 +154,11 @@ unsigned long workingset_eviction(struct page *page)
 {
 	MM_BUG_ON(page_flag(page, PG_lru));
 	int nid = page_to_nid(page);
-	struct lruvec *lruvec = node_lruvec(nid);
+	struct lruvec *lruvec = page_lruvec(page);
 	unsigned long eviction = (unsigned long)__atomic_load_n(&lruvec->nonresident_age, __ATOMIC_RELAXED);
 	eviction >>= bucket_order;
 	workingset_age_nonresident(lruvec, 1);
-	return pack_shadow(nid, eviction, page_flag(page, PG_workingset));
+	return pack_shadow(lruvec->memcg ? lruvec->memcg->id : 0, nid, eviction, page_flag(page, PG_workingset));
 }
 
 /*
@@ -157,46 +169,59 @@ unsigned long workingset_eviction(struct page *page)
  */
 void workingset_refault(struct page *page, unsigned long shadow)
 {
-	int nid;
+	int memcgid, nid;
 	unsigned long eviction;
 	bool workingset;
-	if (!unpack_shadow(shadow, &nid, &eviction, &workingset))
+	if (!unpack_shadow(shadow, &memcgid, &nid, &eviction, &workingset))
+		return;
+	/* the group that evicted it is gone: nothing can be said (6.1's "goto out") */
+	struct mem_cgroup *eviction_memcg = memcgid ? mem_cgroup_from_id((unsigned short)memcgid) : NULL;
+	if (memcgid && !eviction_memcg)
 		return;
 	eviction <<= bucket_order;
 	bool file = !page_flag(page, PG_swapbacked);
-	struct lruvec *eviction_lruvec = node_lruvec(nid), *lruvec = node_lruvec(page_to_nid(page));
+	struct lruvec *eviction_lruvec = memcg_lruvec(eviction_memcg, nid), *lruvec = page_lruvec(page);
 	unsigned long refault = (unsigned long)__atomic_load_n(&eviction_lruvec->nonresident_age, __ATOMIC_RELAXED);
 	/* modulo the counter's bits: right across its wrap (a lapped shadow may look near: 6.1 accepts that) */
 	unsigned long refault_distance = (refault - eviction) & eviction_mask();
-	workingset_count(page_to_nid(page), WORKINGSET_REFAULT_ANON + file, 1);
+	workingset_count(lruvec, WORKINGSET_REFAULT_ANON + file, 1);
 	/*
-	 * The workingset a refault competes with: active file pages, the
+	 * The workingset a refault competes with, in the evicting group (its
+	 * subtree; the whole node for the root): active file pages, the
 	 * inactive file list too for an anonymous page, and the anonymous
 	 * lists (active; inactive too for a file page) only where there is swap.
 	 */
-	pg_data_t *pgdat = NODE_DATA(nid);
-	unsigned long workingset_size = node_page_state(pgdat, NR_ACTIVE_FILE);
+	long size[NR_LRU_LISTS] = { 0 };
+	if (mem_cgroup_is_root(eviction_memcg)) {
+		for (int l = 0; l < NR_LRU_LISTS; l++)
+			size[l] = __atomic_load_n(&NODE_DATA(nid)->nr_lru[l], __ATOMIC_RELAXED);
+	} else {
+		for (struct mem_cgroup *m = eviction_memcg; m; m = mem_cgroup_iter(eviction_memcg, m))
+			for (int l = 0; l < NR_LRU_LISTS; l++)
+				size[l] += __atomic_load_n(&m->lruvec[nid]->nr_pages[l], __ATOMIC_RELAXED);
+	}
+	unsigned long workingset_size = (unsigned long)max(size[LRU_ACTIVE_FILE], 0L);
 	if (!file)
-		workingset_size += node_page_state(pgdat, NR_INACTIVE_FILE);
+		workingset_size += (unsigned long)max(size[LRU_INACTIVE_FILE], 0L);
 	if (kmm_nr_swap_pages() > 0) {
-		workingset_size += node_page_state(pgdat, NR_ACTIVE_ANON);
+		workingset_size += (unsigned long)max(size[LRU_ACTIVE_ANON], 0L);
 		if (file)
-			workingset_size += node_page_state(pgdat, NR_INACTIVE_ANON);
+			workingset_size += (unsigned long)max(size[LRU_INACTIVE_ANON], 0L);
 	}
 	if (refault_distance > workingset_size)
 		return;
 	page_set_flag(page, PG_active);
 	workingset_age_nonresident(lruvec, 1);
-	workingset_count(page_to_nid(page), WORKINGSET_ACTIVATE_ANON + file, 1);
+	workingset_count(lruvec, WORKINGSET_ACTIVATE_ANON + file, 1);
 	if (workingset) { /* it was active before it was evicted: a restore */
 		page_set_flag(page, PG_workingset);
 		lru_note_cost(lruvec, file, 1); /* lru_note_cost_folio */
-		workingset_count(page_to_nid(page), WORKINGSET_RESTORE_ANON + file, 1);
+		workingset_count(lruvec, WORKINGSET_RESTORE_ANON + file, 1);
 	}
 }
 
 /* workingset_activation: folio_mark_accessed moved the page to the active list */
 void workingset_activation(struct page *page)
 {
-	workingset_age_nonresident(node_lruvec(page_to_nid(page)), 1);
+	workingset_age_nonresident(page_lruvec(page), 1);
 }

@@ -31,7 +31,8 @@
  * Locking: none of its own.  Each command calls the library, which takes
  * the machine's locks; scenarios run on one thread, and only they move
  * the simulated clock (kmm_clock_advance from `sleep`/`step`).
- */#include "scenario_impl.h"
+ */
+#include "scenario_impl.h"
 
 #include <kmm/trace.h>
 
@@ -104,6 +105,12 @@ static int view_read(struct kmm_scenario *sc, struct stmt *st, const struct tok 
 		if (sc->checking)
 			return 0;
 		*text = strcmp(t->text, "counters") ? kmm_proc_read(t->text) : counters_view();
+		return *text ? 0 : err_tok(sc, t, "cannot read %s: %s", t->text, strerror(errno));
+	}
+	if (!strncmp(t->text, "sys/fs/cgroup/", 14)) { /* a memory cgroup's file: the group may be made later */
+		if (sc->checking)
+			return 0;
+		*text = kmm_proc_read(t->text);
 		return *text ? 0 : err_tok(sc, t, "cannot read %s: %s", t->text, strerror(errno));
 	}
 	if (slash && slash > t->text) {
@@ -608,6 +615,57 @@ int cmd_expect(struct kmm_scenario *sc, struct stmt *st)
 			op_names[op], want);
 		sc->failed_expects++;
 		sc->status = sc->status > KMM_SCENARIO_FAILED ? sc->status : KMM_SCENARIO_FAILED;
+	}
+	return 0;
+}
+
+/*
+ * cgroup create GROUP | cgroup remove GROUP | cgroup attach GROUP TASK |
+ * cgroup set GROUP FILE VALUE: cgroup v2's memory controller, as mkdir and
+ * rmdir under /sys/fs/cgroup, a pid written to GROUP/cgroup.procs, and a
+ * value to one of the group's files (memory.max, memory.high, memory.low,
+ * memory.min, memory.oom.group, memory.reclaim).  GROUP is a path below
+ * the root ("A", "A/B"); its files are views: show sys/fs/cgroup/A/memory.events.
+ */
+int cmd_cgroup(struct kmm_scenario *sc, struct stmt *st)
+{
+	if (nargs(sc, st, 2, 4))
+		return -1;
+	struct tok *what = arg(st, 0), *group = arg(st, 1);
+	const char *w = what->text;
+	int want = !strcmp(w, "create") || !strcmp(w, "remove") ? 2 : !strcmp(w, "attach") ? 3 : !strcmp(w, "set") ? 4 : 0;
+	if (!want)
+		return err_tok(sc, what, "expected cgroup create|remove|attach|set, not \"%s\"", w);
+	if (st->npos != want)
+		return usage_error(sc, st, what);
+	if (strlen(group->text) > 4000 || strstr(group->text, ".."))
+		return err_tok(sc, group, "a cgroup is a path below /sys/fs/cgroup, such as A or A/B");
+	int ret;
+	if (want == 3) {
+		struct handle *h;
+		int go = need_task(sc, st, arg(st, 2), &h);
+		if (go)
+			return go < 0 ? -1 : 0;
+		CHECKED(sc);
+		ret = fatal_signal_pending(h->task) ? -EINTR : kmm_cgroup_attach(h->task, group->text);
+	} else if (want == 4) {
+		const char *file = arg(st, 2)->text;
+		if (strncmp(file, "memory.", 7) || strchr(file, '/'))
+			return err_tok(sc, arg(st, 2), "expected a memory controller file: memory.max, memory.high, "
+						       "memory.low, memory.min, memory.oom.group or memory.reclaim");
+		CHECKED(sc);
+		char path[4200];
+		snprintf(path, sizeof(path), "sys/fs/cgroup/%s/%s", group->text, file);
+		ret = kmm_proc_write(path, arg(st, 3)->text);
+	} else {
+		CHECKED(sc);
+		ret = want == 2 && w[0] == 'c' ? kmm_cgroup_mkdir(group->text) : kmm_cgroup_rmdir(group->text);
+	}
+	if (ret) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "cgroup %s %s", w, group->text);
+		fprintf(sc->err, "%s:%d:%d: %s: %s\n", sc->name, what->line, what->col, msg,
+			ret == -EINTR ? "the task was killed (SIGKILL)" : strerror(-ret));
 	}
 	return 0;
 }

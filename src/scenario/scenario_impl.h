@@ -147,6 +147,7 @@ int cmd_plot(struct kmm_scenario *sc, struct stmt *st);
 /* the pressure picture into path (kmm_plot_svg): 0, or -1 with why (the end of a run with --plot) */
 int plot_write(const char *path, char *why, size_t whylen);
 int cmd_sysctl(struct kmm_scenario *sc, struct stmt *st);
+int cmd_cgroup(struct kmm_scenario *sc, struct stmt *st);
 int cmd_fail(struct kmm_scenario *sc, struct stmt *st);
 int cmd_trace(struct kmm_scenario *sc, struct stmt *st);
 int cmd_file(struct kmm_scenario *sc, struct stmt *st);
