@@ -34,8 +34,10 @@
  *     page cache; mm_verify of each task) every check_every operations,
  *     and at the end, after everything was freed, kmm_nothing_lost()
  *     against the figures taken before the first operation.
- * A failed call (NULL, -ENOMEM, -EFAULT of a protected page) is not an
- * error - a machine runs out of memory - it is counted; wrong data is.
+ * A failed call (NULL, -ENOMEM, -EFAULT of a protected page, -EINTR of a
+ * task the OOM killer chose - each CPU's tasks move between its memory
+ * cgroups, whose limits change) is not an error - a machine runs out of
+ * memory - it is counted; wrong data is.
  *
  * CPUs.  With one CPU the engine runs on the caller's thread and is a pure
  * function of the stream and the machine: the trace lines name simulated
@@ -91,7 +93,7 @@
 	X(mremap, 1) X(brk, 1) X(madvise, 1) X(mlock, 1) X(touch, 6) X(touch_trap, 3) X(user_rw, 2)      \
 	X(cow, 1) X(file_create, 1) X(file_unlink, 1) X(file_rw, 2) X(file_mmap, 2) X(sync, 1)           \
 	X(drop_caches, 1) X(handoff, 2) X(adopt, 2) X(drain, 1) X(proc_read, 1) X(sysctl, 1) X(verify, 1)      \
-	X(swap, 1)
+	X(swap, 1) X(cgroup, 1)
 
 enum stress_op {
 #define X(name, w) OP_##name,
@@ -1531,6 +1533,53 @@ static void op_swap(struct stress_cpu *c)
 		failed(c, err);
 }
 
+/*
+ * Memory cgroups: one of this CPU's tasks moves into one of the CPU's
+ * groups (stress-cpuN/a or /b) or back to the root, or a group's
+ * memory.max, memory.high or memory.low changes (2 to 32 MiB, or none;
+ * on stress-cpuN itself too, a limit over both): charges then meet limits,
+ * reclaim within a group and the group's OOM killer amid the other
+ * operations.  A killed task's calls fail (-EINTR), and what it held is
+ * no longer checked.
+ */
+static void cgroup_name(struct stress_cpu *c, unsigned int g, char *buf, size_t len)
+{
+	snprintf(buf, len, "stress-cpu%d%s", c->cpu, g == 1 ? "/a" : g == 2 ? "/b" : "");
+}
+
+static void op_cgroup(struct stress_cpu *c)
+{
+	unsigned int what = next_byte(&c->in), g = next_byte(&c->in) % 3;
+	unsigned long mb = 2 + next_byte(&c->in) % 31;
+	char group[48], path[96], val[24];
+	if (what < 128) {
+		if (!c->ntasks)
+			return;
+		struct task_struct *t = c->tasks[pick(&c->in, c->ntasks)];
+		if (g)
+			cgroup_name(c, g, group, sizeof(group));
+		else
+			group[0] = 0;
+		say(c, " pid %d -> /%s", t->pid, group);
+		int err = kmm_cgroup_attach(t, group);
+		if (err)
+			failed(c, err);
+		return;
+	}
+	static const char *const files[] = { "memory.max", "memory.high", "memory.low" };
+	const char *file = files[what % 3];
+	cgroup_name(c, g, group, sizeof(group));
+	snprintf(path, sizeof(path), "sys/fs/cgroup/%s/%s", group, file);
+	if (what >= 240)
+		snprintf(val, sizeof(val), "max");
+	else
+		snprintf(val, sizeof(val), "%luM", mb);
+	say(c, " %s=%s", path + 14, val);
+	int err = kmm_proc_write(path, val);
+	if (err)
+		failed(c, err);
+}
+
 /* The CPU's own tables: every tag intact, every task's VMAs sane. */
 static bool check_tables(struct stress_cpu *c)
 {
@@ -1727,9 +1776,18 @@ static void *cpu_thread(void *arg)
 		barrier_leave(c->st);
 		return NULL;
 	}
+	char group[48];
+	for (unsigned int g = 0; g < 3; g++) { /* the CPU's memory cgroups: stress-cpuN, its a and b */
+		cgroup_name(c, g, group, sizeof(group));
+		kmm_cgroup_mkdir(group);
+	}
 	cpu_run(c);
 	barrier_leave(c->st);
 	cpu_release(c);
+	for (unsigned int g = 3; g-- > 0;) { /* empty now: every task exited */
+		cgroup_name(c, g, group, sizeof(group));
+		kmm_cgroup_rmdir(group);
+	}
 	kmm_cpu_exit();
 	return NULL;
 }
