@@ -1258,6 +1258,11 @@ struct mem_cgroup *mem_cgroup_get_oom_group(const struct task_struct *victim, st
 /* mm/vmscan.c: reclaim from a group's subtree for its limit; pages freed */
 unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned long nr_pages, gfp_t gfp, bool may_swap);
 
+/* mm/mempolicy.c: a task's NUMA policy */
+struct page *alloc_pages_mpol(struct task_struct *t, gfp_t gfp, unsigned int order); /* its user pages */
+bool mempolicy_in_oom_domain(const struct task_struct *t, const unsigned long *nodemask);
+void mpol_fork(struct task_struct *child, const struct task_struct *parent);
+
 /* mm/oom_kill.c */
 bool out_of_memory_memcg(struct mem_cgroup *memcg, gfp_t gfp, unsigned int order); /* oom_lock held */
 long oom_badness(struct task_struct *t, struct mm_struct *mm, unsigned long totalpages); /* LONG_MIN: never chosen */

@@ -18,7 +18,8 @@
  *     not compared);
  *   - the survivor's data intact, the victims' memory back at once (their
  *     anonymous pages, and with task_exit the rest), nothing lost.
- * Then the edges, on every profile: oom_score_adj -1000 is never killed and
+ * A memory policy's OOM (MPOL_BIND to one of two nodes) is constrained to
+ * its nodes.  Then the edges, on every profile: oom_score_adj -1000 is never killed and
  * 1000 is killed first; vm.panic_on_oom (a child process panics);
  * vm.oom_kill_allocating_task; vm.oom_dump_tasks; a victim killed while
  * another CPU touches its memory through the host trap; what a killed
@@ -666,4 +667,98 @@ Test(oom, oom_adj_legacy)
 	free(s);
 	task_exit(t);
 	task_exit(init);
+}
+
+/* ---- a memory policy's OOM (CONSTRAINT_MEMORY_POLICY) ---------------------------------------- */
+
+/* the node of the page mapped at addr in t (PID/pagemap's pfn), -1 if none */
+static int page_nid_at(struct task_struct *t, unsigned long addr)
+{
+	char path[32];
+	u64 e;
+	snprintf(path, sizeof(path), "%d/pagemap", t->pid);
+	cr_assert_eq(kmm_proc_pread(path, &e, 8, addr / PAGE_SIZE * 8), 8);
+	if (!(e >> 63))
+		return -1;
+	return page_to_nid(pfn_to_page((unsigned long)(e & ((1ULL << 55) - 1))));
+}
+
+/*
+ * Two nodes (numa=fake=2 on x86_64): a task bound to node 1 (MPOL_BIND)
+ * runs out of memory there while node 0 has room.  The OOM is constrained
+ * to node 1 (its nodemask in the summary), and the victim is chosen among
+ * the tasks that may use node 1: the bound task, not the bigger one bound
+ * to node 0.  set_mempolicy's refusals change nothing; MPOL_INTERLEAVE
+ * takes the nodes in turn and fork keeps the policy.
+ */
+Test(oom, constrained_mempolicy)
+{
+	via_trap = false;
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "x86_64";
+	p.mem_bytes = 512ULL << 20;
+	p.cmdline = "numa=fake=2";
+	boot_or_fail(&p);
+	cr_assert_eq(M->nr_nodes, 2);
+	struct kmm_usage boot;
+	kmm_usage_settle(&boot);
+	struct task_struct *init = make_task("init", "/sbin/init", 64 << 10);
+	struct task_struct *big = make_task("big", "/bin/big", 64 << 10), *small = make_task("small", "/bin/small", 64 << 10);
+	unsigned long n0 = 1, n1 = 2, none = 0, n5 = 1UL << 5, wide[2] = { 1, 1 };
+	/* the refusals */
+	cr_assert_eq(task_set_mempolicy(small, 9, &n1, 65), -EINVAL, "no such mode");
+	cr_assert_eq(task_set_mempolicy(small, MPOL_BIND, &none, 65), -EINVAL, "an empty bind");
+	cr_assert_eq(task_set_mempolicy(small, MPOL_DEFAULT, &n1, 65), -EINVAL, "default takes no nodes");
+	cr_assert_eq(task_set_mempolicy(small, MPOL_BIND, wide, 129), -EINVAL, "a node past MAX_NUMNODES");
+	cr_assert_eq(task_set_mempolicy(small, MPOL_BIND, &n5, 65), -EINVAL, "a node without memory");
+	cr_assert_eq(task_set_mempolicy(small, MPOL_BIND, &n1, 2), -EINVAL, "maxnode 2 is one bit: node 0 only, cleared");
+	cr_assert_eq(task_get_mempolicy(small, NULL), MPOL_DEFAULT, "refused: nothing changed");
+	cr_assert_eq(task_set_mempolicy(small, MPOL_PREFERRED, &none, 65), 0);
+	cr_assert_eq(task_get_mempolicy(small, NULL), MPOL_LOCAL, "preferred with no node is local");
+	/* interleave, kept across fork */
+	cr_assert_eq(task_set_mempolicy(small, MPOL_INTERLEAVE, (unsigned long[]){ 3 }, 65), 0);
+	struct task_struct *child = task_fork(small);
+	cr_assert_not_null(child);
+	unsigned long nodes;
+	cr_assert_eq(task_get_mempolicy(child, &nodes), MPOL_INTERLEAVE);
+	cr_assert_eq(nodes, 3UL);
+	long il = task_mmap(child, 0, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(il, 0);
+	cr_assert_eq(mm_access(child, (unsigned long)il, 8 * PAGE_SIZE, true), 0);
+	int on[2] = { 0, 0 };
+	for (int i = 0; i < 8; i++) {
+		int nid = page_nid_at(child, (unsigned long)il + (unsigned long)i * PAGE_SIZE);
+		cr_assert(nid == 0 || nid == 1);
+		on[nid]++;
+	}
+	cr_assert_eq(on[0], 4, "interleaved: half on node 0");
+	cr_assert_eq(on[1], 4, "half on node 1");
+	task_exit(child);
+	/* the binds */
+	cr_assert_eq(task_set_mempolicy(big, MPOL_BIND, &n0, 65), 0);
+	cr_assert_eq(task_set_mempolicy(small, MPOL_BIND, &n1, 65), 0);
+	unsigned long node_mb = NODE_DATA(1)->node_present_pages >> (20 - PAGE_SHIFT);
+	int ret;
+	long b = task_mmap(big, 0, 120 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long s = task_mmap(small, 0, (node_mb + 16) * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert(b > 0 && s > 0);
+	ret = mm_access(big, (unsigned long)b, 120 * MB, true);
+	cr_assert_eq(ret, 0, "big: %d", ret);
+	cr_assert_eq(page_nid_at(big, (unsigned long)b), 0, "bound to node 0");
+	ret = mm_access(small, (unsigned long)s, (node_mb + 16) * MB, true);
+	cr_assert_eq(ret, -EINTR, "the small task, bound to node 1, was killed (%d)", ret);
+	cr_assert(!fatal_signal_pending(big), "the bigger task is bound elsewhere");
+	cr_assert_eq(page_nid_at(small, (unsigned long)s), -1, "its memory is back");
+	const char *log = kmm_dmesg();
+	cr_assert_not_null(strstr(log, "oom-kill:constraint=CONSTRAINT_MEMORY_POLICY,nodemask=1,"));
+	char killed[64];
+	snprintf(killed, sizeof(killed), "Out of memory: Killed process %d (small)", small->pid);
+	cr_assert_not_null(strstr(log, killed));
+	cr_assert_gt(zone_page_state(&NODE_DATA(0)->node_zones[ZONE_NORMAL], NR_FREE_PAGES) +
+			     zone_page_state(&NODE_DATA(0)->node_zones[ZONE_DMA32], NR_FREE_PAGES),
+		     (20 * MB) >> PAGE_SHIFT, "node 0 had room all along");
+	task_exit(small);
+	task_exit(big);
+	task_exit(init);
+	assert_nothing_lost_since(&boot, "mempolicy OOM");
 }

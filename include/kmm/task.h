@@ -223,6 +223,9 @@ struct task_struct {
 	short oom_score_adj;              /* -1000..1000 (/proc/PID/oom_score_adj); fork copies it */
 	int oom_victim;                   /* the OOM killer chose it (tsk_is_oom_victim: signal->oom_mm set; atomic) */
 	struct mem_cgroup *memcg;         /* its memory cgroup (NULL: the root; mm/memcontrol.c, atomic) */
+	int mempolicy;                    /* set_mempolicy's mode (MPOL_DEFAULT ...; mm/mempolicy.c, atomic) */
+	unsigned long mempolicy_nodes;    /* ... and its nodes (MAX_NUMNODES = 64 bits) */
+	int il_prev;                      /* MPOL_INTERLEAVE: the node of its last page */
 	struct task_kobjs kobj;           /* its objects in kernel memory */
 };
 
@@ -243,6 +246,19 @@ void put_task_struct(struct task_struct *t);
 /* The task's address space, referenced (NULL once it exited): mmput() when done. */
 struct mm_struct *get_task_mm(struct task_struct *t);
 void mmput(struct mm_struct *mm);
+/*
+ * set_mempolicy(2): where t's anonymous pages come from from now on.
+ * nodemask holds maxnode - 1 bits (Linux's convention); 0 or -EINVAL.
+ * get_mempolicy: the mode, and the nodes into *nodemask.
+ */
+#define MPOL_DEFAULT 0
+#define MPOL_PREFERRED 1
+#define MPOL_BIND 2
+#define MPOL_INTERLEAVE 3
+#define MPOL_LOCAL 4
+#define MPOL_PREFERRED_MANY 5
+int task_set_mempolicy(struct task_struct *t, int mode, const unsigned long *nodemask, unsigned long maxnode);
+int task_get_mempolicy(struct task_struct *t, unsigned long *nodemask);
 /* Move t (and every task sharing its mm) into the memory cgroup at path ("" the root, "A/B"); 0 or -errno. */
 int kmm_cgroup_attach(struct task_struct *t, const char *path);
 void task_exit(struct task_struct *t);

@@ -169,7 +169,8 @@ static struct page *alloc_user_page(struct mm_struct *mm, bool zero)
 {
 	sim_charge(zero ? COST_CLEAR_PAGE : COST_COPY_PAGE, 1);
 	/* vma_alloc_folio: a folio is compound (__GFP_COMP), which order 0 makes no different */
-	struct page *page = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_COMP | (zero ? __GFP_ZERO : 0), 0);
+	/* vma_alloc_folio: the task's memory policy (mm/mempolicy.c) picks the nodes */
+	struct page *page = alloc_pages_mpol(mm->owner, GFP_HIGHUSER_MOVABLE | __GFP_COMP | (zero ? __GFP_ZERO : 0), 0);
 	if (page && mem_cgroup_charge(page, mm, GFP_HIGHUSER_MOVABLE)) {
 		put_page(page);
 		return NULL;

@@ -1748,6 +1748,7 @@ static struct task_struct *do_task_fork(struct task_struct *parent)
 	child->flags |= PF_FORKNOEXEC;
 	child->oom_score_adj = parent->oom_score_adj;
 	mem_cgroup_fork(child, parent); /* the child starts in its parent's memory cgroup */
+	mpol_fork(child, parent);       /* ... with its memory policy */
 	struct mm_struct *mm = child->mm, *old = parent->mm;
 	mmap_write_lock(old);
 	/*

@@ -209,7 +209,8 @@ static void dump_task(struct task_struct *t, void *arg)
 {
 	const struct oom_control *oc = arg;
 	struct mm_struct *mm = t->mm;
-	if (oom_unkillable_task(t) || !mm || (is_memcg_oom(oc) && !task_in_mem_cgroup(t, oc->memcg)))
+	if (oom_unkillable_task(t) || !mm || (is_memcg_oom(oc) && !task_in_mem_cgroup(t, oc->memcg)) ||
+	    (!is_memcg_oom(oc) && !mempolicy_in_oom_domain(t, oc->nodemask)))
 		return;
 	/* a victim whose memory is gone has exited as far as the killer can tell (find_lock_task_mm: no mm) */
 	if (fatal_signal_pending(t) && (__atomic_load_n(&mm->flags, __ATOMIC_RELAXED) & (1UL << MMF_OOM_SKIP)))
@@ -431,6 +432,9 @@ static void oom_evaluate_task(struct task_struct *t, void *arg)
 {
 	struct oom_control *oc = arg;
 	if (oc->chosen == OOM_ABORT || oom_unkillable_task(t) || !t->mm)
+		return;
+	/* oom_cpuset_eligible: a task bound by its policy to other nodes frees nothing where memory ran out */
+	if (!is_memcg_oom(oc) && !mempolicy_in_oom_domain(t, oc->nodemask))
 		return;
 	/* a victim still holding its memory: wait for it rather than kill another */
 	if (__atomic_load_n(&t->oom_victim, __ATOMIC_RELAXED)) {
