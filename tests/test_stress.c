@@ -97,6 +97,26 @@ static void cpus_pass_validators(const char *profile)
 
 TEST_ON_EVERY_PROFILE(stress, two_cpus_pass_every_validator, cpus_pass_validators)
 
+/*
+ * Memory cgroups at their limits (the engine's cgroup operations): tasks
+ * are OOM-killed by their group while the other CPU goes on touching its
+ * own memory, and the validators and "nothing lost" hold throughout.
+ */
+Test(stress, oom_kills_while_other_cpus_work)
+{
+	static struct kmm_stress_result r;
+	boot_cpus("i386", 2);
+	struct kmm_stress_opts o = { .seed = 4, .ops = 100000, .cpus = 2, .check_every = 5000 };
+	cr_assert_eq(kmm_stress_run(&o, &r), 0, "CPU %d, operation %lu: %s", r.fail_cpu, r.fail_op, r.why);
+	int cg = 0;
+	while (kmm_stress_op_name(cg) && strcmp(kmm_stress_op_name(cg), "cgroup"))
+		cg++;
+	cr_assert_not_null(kmm_stress_op_name(cg));
+	cr_assert_gt(r.count[cg], 0);
+	cr_assert_gt(r.oom_kills, 0, "no task was OOM-killed in 100000 operations");
+	cr_assert_eq(r.oom_kills, vmstat_value("oom_kill"), "every kill counted");
+}
+
 Test(stress, more_cpus_than_booted_is_refused)
 {
 	static struct kmm_stress_result r;

@@ -278,9 +278,9 @@ int cmd_stress(int argc, char **argv)
 			fprintf(stderr, "kmm stress: the end of the kernel log:\n%s", tail);
 	} else {
 		printf("kmm stress: %lu operations on %d CPU%s in %.1f s (%.0f/s): %lu validator rounds passed, "
-		       "%lu calls failed as they may, nothing lost; digest %016llx\n",
+		       "%lu calls failed as they may, %lu tasks OOM-killed, nothing lost; digest %016llx\n",
 		       r->ops, o.cpus, o.cpus == 1 ? "" : "s", secs, secs > 0 ? (double)r->ops / secs : 0.0, r->checks,
-		       r->failed, r->digest);
+		       r->failed, r->oom_kills, r->digest);
 	}
 	free(r);
 	kmm_shutdown();

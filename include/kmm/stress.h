@@ -47,6 +47,7 @@ struct kmm_stress_result {
 	unsigned long count[KMM_STRESS_MAX_OPS]; /* of each kind */
 	unsigned long failed;                /* calls that failed as they may (NULL, -ENOMEM, -EFAULT ...) */
 	unsigned long checks;                /* validator rounds passed, the final one included */
+	unsigned long oom_kills;             /* tasks the OOM killer chose meanwhile (the machine's or a group's) */
 	u64 digest;                          /* a hash of each CPU's operations and outcomes */
 	/* when a check failed: */
 	int fail_cpu;                        /* the CPU whose check failed (-1: the final checks) */

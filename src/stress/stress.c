@@ -269,6 +269,7 @@ struct stress {
 	int bar_parties, bar_waiting;
 	unsigned long bar_gen;
 	unsigned long bugs_before;
+	unsigned long oom_kills_before; /* OOM_KILL events before the first operation */
 	unsigned long max_pages;     /* o->max_pages, or its default */
 	char mfk[32], wsf[32];       /* the sysctls as they were */
 	bool has_swap;               /* the machine had swap when the run began: op_swap turns a second area on and off */
@@ -1840,6 +1841,7 @@ static int stress_setup(struct stress *st, const struct kmm_stress_opts *o, stru
 	}
 	kmm_usage_settle(&st->before);
 	st->bugs_before = kernel_bugs();
+	st->oom_kills_before = sum_vm_event(OOM_KILL);
 	st->has_swap = kmm_total_swap_pages() > 0;
 	/* made after the figures were taken: their kmem_cache objects count as the run's */
 	st->shared[0] = kmem_cache_create("stress-shared-a", 64, 0, SLAB_HWCACHE_ALIGN, NULL);
@@ -1883,6 +1885,7 @@ static int stress_finish(struct stress *st)
 	}
 	c0->cpu = cpu_was;
 	c0->op = op_was;
+	r->oom_kills = sum_vm_event(OOM_KILL) - st->oom_kills_before;
 	for (int i = 0; i < st->ncpus; i++) {
 		struct stress_cpu *c = &st->cpus[i];
 		r->ops += c->op;
