@@ -8,7 +8,10 @@
  *     fresh anonymous mmap;
  *   copy-on-write faults: after fork, the child writes every page (through
  *     either way in); host: fork(), the child writes every page, the
- *     parent waits.
+ *     parent waits;
+ *   demand-zero write faults of a task in a memory cgroup (memory.max far
+ *     above its use): the charge of every page (the per-CPU stock) and its
+ *     uncharge at munmap; the same host baseline.
  * One operation = one page.
  */
 #define _GNU_SOURCE
@@ -102,6 +105,13 @@ void bench_fault(void)
 	k = bench_best(kmm_cow_trap, &a, pages, 5);
 	bench_print("copy-on-write fault after fork (host trap)", k, b);
 	munmap(host, (size_t)pages << 12);
+	task_munmap(task, (unsigned long)a, (unsigned long)pages << 12);
+	kmm_cgroup_mkdir("bench");
+	kmm_proc_write("sys/fs/cgroup/bench/memory.max", "1G");
+	kmm_cgroup_attach(task, "bench");
+	k = bench_best(kmm_demand_zero, NULL, pages, 5);
+	b = bench_best(host_demand_zero, NULL, pages, 5);
+	bench_print("demand-zero write fault in a memory cgroup (software API)", k, b);
 	task_exit(task);
 	kmm_shutdown();
 }

@@ -536,7 +536,7 @@ int kmm_cgroup_rmdir(const char *path)
 	else if (mem_cgroup_is_root(memcg) || memcg->nr_procs || memcg_has_online_children(memcg))
 		ret = -EBUSY; /* cgroup_destroy_locked: populated or with children (the root: not a cgroup rmdir can remove) */
 	else
-		memcg->online = false; /* css_offline: dying until its charges go */
+		__atomic_store_n(&memcg->online, false, __ATOMIC_RELAXED); /* css_offline: dying until its charges go */
 	pthread_mutex_unlock(&M->cgroup_mutex);
 	if (!ret)
 		drain_all_stock(memcg); /* mem_cgroup_css_offline */
@@ -1361,7 +1361,7 @@ char **cgroup_dirs(void)
 	size_t n = 0, cap = 8;
 	char **dirs = calloc(cap + 1, sizeof(*dirs));
 	for (struct mem_cgroup *m = M->root_mem_cgroup; m && dirs; m = mem_cgroup_iter(NULL, m)) {
-		if (!m->online)
+		if (!__atomic_load_n(&m->online, __ATOMIC_RELAXED))
 			continue;
 		if (n == cap) {
 			char **d = realloc(dirs, (2 * cap + 1) * sizeof(*dirs));

@@ -67,7 +67,7 @@ enum memcg_vm_event {
 struct mem_cgroup {
 	char *name;                   /* the directory's name ("" for the root) */
 	unsigned short id;            /* mem_cgroup_id: 1.. (the root's is 1; 0 is none), in shadow entries */
-	bool online;                  /* false once removed (a dying group: its charges keep it) */
+	bool online;                  /* false once removed (a dying group: its charges keep it; atomic) */
 	bool oom_group;               /* memory.oom.group */
 	struct mem_cgroup *parent;
 	struct list_head children;    /* its child groups, online and dying (cgroup_mutex) */

@@ -1108,7 +1108,7 @@ static inline bool free_pages_prepare(struct page *page, unsigned int order, boo
 	}
 	page->flags &= ~(ALLOC_ORDER_MASK | PAGE_FLAGS_CHECK_AT_PREP); /* the owner's flags go with it */
 	page->private = 0;
-	if (page->memcg_data)
+	if (__atomic_load_n(&page->memcg_data, __ATOMIC_RELAXED))
 		mem_cgroup_uncharge(page, order); /* __folio_put's mem_cgroup_uncharge, __memcg_kmem_uncharge_page */
 	return true;
 }

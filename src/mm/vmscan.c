@@ -793,7 +793,7 @@ static void get_scan_count(struct lruvec *lruvec, struct scan_control *sc, unsig
 		}
 		scan >>= sc->priority;
 		/* a dying group's last pages go even at low pressure */
-		if (!scan && memcg && !memcg->online)
+		if (!scan && memcg && !__atomic_load_n(&memcg->online, __ATOMIC_RELAXED))
 			scan = min(lruvec_size, SWAP_CLUSTER_MAX);
 		switch (balance) {
 		case SCAN_EQUAL:
