@@ -1279,6 +1279,19 @@ int force_sig_fault_to_task(int sig, int code, unsigned long addr, struct task_s
 struct task_struct *get_current(void);                    /* the task this thread works for, or NULL */
 struct task_struct *set_current(struct task_struct *t);   /* returns the one before, to set back */
 int task_killed(struct task_struct *t);                   /* SIGKILL pending: its memory reaped, -EINTR; else 0 */
+/*
+ * A system call made for task t: call runs in t's context (what it
+ * allocates is charged to t's memory cgroup, an OOM it meets is t's), and
+ * on the way back to user space a group over memory.high reclaims.
+ */
+#define TASK_SYSCALL(t, call)                                       \
+	({                                                          \
+		struct task_struct *__sys_prev = set_current(t);    \
+		__auto_type __sys_ret = (call);                     \
+		mem_cgroup_handle_over_high();                      \
+		set_current(__sys_prev);                            \
+		__sys_ret;                                          \
+	})
 void do_exit(struct task_struct *t);                      /* mm/mmap.c: the task stops (once); task_exit reaps it */
 
 /* mm/mmap.c */

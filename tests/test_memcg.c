@@ -34,11 +34,28 @@ static void boot_mem(const char *profile, unsigned long long mem, int cpus)
 	boot_or_fail(&p);
 }
 
+/* boot, and the figures "nothing lost" is checked against */
+static void boot_settled(const char *profile, unsigned long long mem, int cpus, struct kmm_usage *boot)
+{
+	boot_mem(profile, mem, cpus);
+	kmm_usage_settle(boot);
+}
+
 static struct task_struct *make_task(const char *comm)
 {
 	struct task_struct *t = task_create(comm, 0);
 	cr_assert_not_null(t);
 	cr_assert_eq(task_exec_layout(t, "/bin/hog", 64 << 10, 16 << 10, 16 << 10), 0);
+	return t;
+}
+
+/* a task in group (made if it is not there yet) */
+static struct task_struct *grouped_task(const char *comm, const char *group)
+{
+	struct task_struct *t = make_task(comm);
+	int ret = kmm_cgroup_mkdir(group);
+	cr_assert(ret == 0 || ret == -EEXIST, "mkdir %s: %d", group, ret);
+	cr_assert_eq(kmm_cgroup_attach(t, group), 0);
 	return t;
 }
 
@@ -183,15 +200,10 @@ TEST_ON_EVERY_PROFILE(memcg, tree, tree)
  */
 static void limit_oom(const char *profile)
 {
-	via_trap = false;
-	boot_mem(profile, 256ULL << 20, 1);
 	struct kmm_usage boot;
-	kmm_usage_settle(&boot);
+	boot_settled(profile, 256ULL << 20, 1, &boot);
 	struct task_struct *init = make_task("init");
-	struct task_struct *out = make_task("outsider"), *hog = make_task("hog"), *nb = make_task("neighbour");
-	cr_assert_eq(kmm_cgroup_mkdir("A"), 0);
-	cr_assert_eq(kmm_cgroup_attach(hog, "A"), 0);
-	cr_assert_eq(kmm_cgroup_attach(nb, "A"), 0);
+	struct task_struct *out = make_task("outsider"), *hog = grouped_task("hog", "A"), *nb = grouped_task("neighbour", "A");
 	char path[32];
 	snprintf(path, sizeof(path), "%d/oom_score_adj", nb->pid);
 	cr_assert_eq(kmm_proc_write(path, "-500"), 0);
@@ -245,14 +257,10 @@ TEST_BOTH_WAYS(memcg, limit_oom, limit_oom)
  */
 static void limit_swap(const char *profile)
 {
-	via_trap = false;
-	boot_mem(profile, 256ULL << 20, 1);
 	struct kmm_usage boot;
-	kmm_usage_settle(&boot);
+	boot_settled(profile, 256ULL << 20, 1, &boot);
 	cr_assert_eq(kmm_swapon("/dev/vda", 128 * MB, 0), 0);
-	struct task_struct *init = make_task("init"), *t = make_task("grower");
-	cr_assert_eq(kmm_cgroup_mkdir("A"), 0);
-	cr_assert_eq(kmm_cgroup_attach(t, "A"), 0);
+	struct task_struct *init = make_task("init"), *t = grouped_task("grower", "A");
 	cg_write("A", "memory.max", "16M");
 	long a = anon_map(t, 32 * MB);
 	for (unsigned long off = 0; off < 32 * MB; off += PAGE_SIZE) {
@@ -291,14 +299,10 @@ TEST_BOTH_WAYS(memcg, limit_swap, limit_swap)
  */
 static void charged(const char *profile)
 {
-	via_trap = false;
-	boot_mem(profile, 256ULL << 20, 1);
 	struct kmm_usage boot;
-	kmm_usage_settle(&boot);
+	boot_settled(profile, 256ULL << 20, 1, &boot);
 	cr_assert_eq(kmm_file_create("/data", NULL, 8 * MB), 0);
-	struct task_struct *t = make_task("reader");
-	cr_assert_eq(kmm_cgroup_mkdir("A"), 0);
-	cr_assert_eq(kmm_cgroup_attach(t, "A"), 0);
+	struct task_struct *t = grouped_task("reader", "A");
 	int fd = task_open(t, "/data", O_RDONLY);
 	cr_assert_geq(fd, 0);
 	long m = task_mmap(t, 0, 8 * MB, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -338,14 +342,10 @@ TEST_ON_EVERY_PROFILE(memcg, charged, charged)
 /* over memory.high: "high" events and reclaim on the way back to user space, no OOM even without a max */
 static void high(const char *profile)
 {
-	via_trap = false;
-	boot_mem(profile, 256ULL << 20, 1);
 	struct kmm_usage boot;
-	kmm_usage_settle(&boot);
+	boot_settled(profile, 256ULL << 20, 1, &boot);
 	cr_assert_eq(kmm_swapon("/dev/vda", 64 * MB, 0), 0);
-	struct task_struct *t = make_task("t");
-	cr_assert_eq(kmm_cgroup_mkdir("A"), 0);
-	cr_assert_eq(kmm_cgroup_attach(t, "A"), 0);
+	struct task_struct *t = grouped_task("t", "A");
 	cg_write("A", "memory.high", "8M");
 	long a = anon_map(t, 24 * MB);
 	for (int i = 0; i < 24; i++)
@@ -376,11 +376,7 @@ static unsigned long low_run(const char *profile, bool protect)
 {
 	boot_mem(profile, 128ULL << 20, 1);
 	cr_assert_eq(kmm_swapon("/dev/vda", 256 * MB, 0), 0);
-	struct task_struct *init = make_task("init"), *keep = make_task("keeper"), *hog = make_task("hog");
-	cr_assert_eq(kmm_cgroup_mkdir("P"), 0);
-	cr_assert_eq(kmm_cgroup_mkdir("Q"), 0);
-	cr_assert_eq(kmm_cgroup_attach(keep, "P"), 0);
-	cr_assert_eq(kmm_cgroup_attach(hog, "Q"), 0);
+	struct task_struct *init = make_task("init"), *keep = grouped_task("keeper", "P"), *hog = grouped_task("hog", "Q");
 	if (protect)
 		cg_write("P", "memory.low", "32M");
 	long k = anon_map(keep, 24 * MB), h = anon_map(hog, 160 * MB);
@@ -414,10 +410,7 @@ Test(memcg, oom_group)
 	boot_mem("i386", 256ULL << 20, 1);
 	struct kmm_usage boot;
 	kmm_usage_settle(&boot);
-	struct task_struct *init = make_task("init"), *a = make_task("a"), *b = make_task("b"), *c = make_task("c");
-	cr_assert_eq(kmm_cgroup_mkdir("G"), 0);
-	cr_assert_eq(kmm_cgroup_attach(a, "G"), 0);
-	cr_assert_eq(kmm_cgroup_attach(b, "G"), 0);
+	struct task_struct *init = make_task("init"), *a = grouped_task("a", "G"), *b = grouped_task("b", "G"), *c = make_task("c");
 	cg_write("G", "memory.max", "8M");
 	cg_write("G", "memory.oom.group", "1");
 	long ma = anon_map(a, 16 * MB), mb = anon_map(b, MB), mc = anon_map(c, MB);
@@ -474,10 +467,8 @@ Test(memcg, two_cpus_at_their_limits)
 	struct task_struct *init = make_task("init");
 	const char *groups[2] = { "one", "two" };
 	for (int i = 0; i < 2; i++) {
-		cr_assert_eq(kmm_cgroup_mkdir(groups[i]), 0);
+		runs[i].t = grouped_task(groups[i], groups[i]);
 		cg_write(groups[i], "memory.max", "12M");
-		runs[i].t = make_task(groups[i]);
-		cr_assert_eq(kmm_cgroup_attach(runs[i].t, groups[i]), 0);
 		runs[i].addr = anon_map(runs[i].t, 24 * MB);
 	}
 	kmm_cpu_exit();

@@ -2132,14 +2132,10 @@ static int do_task_open(struct task_struct *t, const char *path, int flags)
 	return fd;
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 int task_open(struct task_struct *t, const char *path, int flags)
 {
-	struct task_struct *prev = set_current(t);
-	int ret = do_task_open(t, path, flags);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(t, do_task_open(t, path, flags));
 }
 
 /*

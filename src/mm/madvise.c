@@ -131,12 +131,8 @@ static int do_task_madvise(struct task_struct *t, unsigned long start, unsigned 
 	return ret;
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 int task_madvise(struct task_struct *t, unsigned long start, unsigned long len, int advice)
 {
-	struct task_struct *prev = set_current(t);
-	int ret = do_task_madvise(t, start, len, advice);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(t, do_task_madvise(t, start, len, advice));
 }

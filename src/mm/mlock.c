@@ -430,14 +430,10 @@ static int do_task_mlock(struct task_struct *t, unsigned long start, unsigned lo
 	return apply_lock(t, start, len, VM_LOCKED);
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 int task_mlock(struct task_struct *t, unsigned long start, unsigned long len)
 {
-	struct task_struct *prev = set_current(t);
-	int ret = do_task_mlock(t, start, len);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(t, do_task_mlock(t, start, len));
 }
 
 int task_mlock2(struct task_struct *t, unsigned long start, unsigned long len, int flags)
@@ -452,14 +448,10 @@ static int do_task_munlock(struct task_struct *t, unsigned long start, unsigned 
 	return apply_lock(t, start, len, 0);
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 int task_munlock(struct task_struct *t, unsigned long start, unsigned long len)
 {
-	struct task_struct *prev = set_current(t);
-	int ret = do_task_munlock(t, start, len);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(t, do_task_munlock(t, start, len));
 }
 
 /*
@@ -510,14 +502,10 @@ static int do_task_mlockall(struct task_struct *t, int flags)
 	return ret;
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 int task_mlockall(struct task_struct *t, int flags)
 {
-	struct task_struct *prev = set_current(t);
-	int ret = do_task_mlockall(t, flags);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(t, do_task_mlockall(t, flags));
 }
 
 static int do_task_munlockall(struct task_struct *t)
@@ -531,12 +519,8 @@ static int do_task_munlockall(struct task_struct *t)
 	return 0;
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 int task_munlockall(struct task_struct *t)
 {
-	struct task_struct *prev = set_current(t);
-	int ret = do_task_munlockall(t);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(t, do_task_munlockall(t));
 }

@@ -659,14 +659,10 @@ static int do_task_munmap(struct task_struct *t, unsigned long start, unsigned l
 	return ret;
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 int task_munmap(struct task_struct *t, unsigned long start, unsigned long len)
 {
-	struct task_struct *prev = set_current(t);
-	int ret = do_task_munmap(t, start, len);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(t, do_task_munmap(t, start, len));
 }
 
 /* ---- mmap ------------------------------------------------------------------------------ */
@@ -1015,15 +1011,11 @@ static long do_task_mmap(struct task_struct *t, unsigned long addr, unsigned lon
 	return ret;
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 long task_mmap(struct task_struct *t, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
 	       int fd, unsigned long pgoff)
 {
-	struct task_struct *prev = set_current(t);
-	long ret = do_task_mmap(t, addr, len, prot, flags, fd, pgoff);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(t, do_task_mmap(t, addr, len, prot, flags, fd, pgoff));
 }
 
 /* ---- mprotect, and mlock's VMA work (mm/mlock.c): new flags over a range ------------------ */
@@ -1208,14 +1200,10 @@ static int do_task_mprotect(struct task_struct *t, unsigned long start, unsigned
 	return ret;
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 int task_mprotect(struct task_struct *t, unsigned long start, unsigned long len, unsigned long prot)
 {
-	struct task_struct *prev = set_current(t);
-	int ret = do_task_mprotect(t, start, len, prot);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(t, do_task_mprotect(t, start, len, prot));
 }
 
 /* ---- mremap ------------------------------------------------------------------------------ */
@@ -1372,15 +1360,11 @@ static long do_task_mremap(struct task_struct *t, unsigned long addr, unsigned l
 	return ret;
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 long task_mremap(struct task_struct *t, unsigned long addr, unsigned long old_len, unsigned long new_len,
 		 unsigned long flags, unsigned long new_addr)
 {
-	struct task_struct *prev = set_current(t);
-	long ret = do_task_mremap(t, addr, old_len, new_len, flags, new_addr);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(t, do_task_mremap(t, addr, old_len, new_len, flags, new_addr));
 }
 
 /* ---- brk ---------------------------------------------------------------------------------- */
@@ -1467,14 +1451,10 @@ out:;
 	return ret;
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 unsigned long task_brk(struct task_struct *t, unsigned long brk)
 {
-	struct task_struct *prev = set_current(t);
-	unsigned long ret = do_task_brk(t, brk);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(t, do_task_brk(t, brk));
 }
 
 /* ---- tasks ---------------------------------------------------------------------------------- */
@@ -1831,14 +1811,10 @@ static struct task_struct *do_task_fork(struct task_struct *parent)
 	return child;
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 struct task_struct *task_fork(struct task_struct *parent)
 {
-	struct task_struct *prev = set_current(parent);
-	struct task_struct *ret = do_task_fork(parent);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(parent, do_task_fork(parent));
 }
 
 /*
@@ -2068,14 +2044,10 @@ static int do_task_exec_layout(struct task_struct *t, const char *path, unsigned
 	return 0;
 }
 
-/* the system call runs in the task's context: what it allocates is charged to its memory cgroup */
+/* the system call, in the task's context (TASK_SYSCALL) */
 int task_exec_layout(struct task_struct *t, const char *path, unsigned long text, unsigned long data, unsigned long bss)
 {
-	struct task_struct *prev = set_current(t);
-	int ret = do_task_exec_layout(t, path, text, data, bss);
-	mem_cgroup_handle_over_high(); /* the return to user space */
-	set_current(prev);
-	return ret;
+	return TASK_SYSCALL(t, do_task_exec_layout(t, path, text, data, bss));
 }
 
 /* ---- checks and /proc/PID/maps ------------------------------------------------------------ */
