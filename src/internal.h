@@ -1282,7 +1282,8 @@ int task_killed(struct task_struct *t);                   /* SIGKILL pending: it
 /*
  * A system call made for task t: call runs in t's context (what it
  * allocates is charged to t's memory cgroup, an OOM it meets is t's), and
- * on the way back to user space a group over memory.high reclaims.
+ * on the way back to user space a group over memory.high reclaims and a
+ * task the OOM killer chose meanwhile gives its memory back (task_killed).
  */
 #define TASK_SYSCALL(t, call)                                       \
 	({                                                          \
@@ -1290,6 +1291,8 @@ int task_killed(struct task_struct *t);                   /* SIGKILL pending: it
 		__auto_type __sys_ret = (call);                     \
 		mem_cgroup_handle_over_high();                      \
 		set_current(__sys_prev);                            \
+		if (fatal_signal_pending(t)) /* killed in the call: dies on the way back */ \
+			task_killed(t);                             \
 		__sys_ret;                                          \
 	})
 void do_exit(struct task_struct *t);                      /* mm/mmap.c: the task stops (once); task_exit reaps it */

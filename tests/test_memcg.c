@@ -491,3 +491,34 @@ Test(memcg, two_cpus_at_their_limits)
 		cr_assert_eq(cg_current_drained(groups[i]), 0);
 	assert_nothing_lost_since(&boot, "two CPUs");
 }
+
+/*
+ * Killed by its group's OOM in the middle of exec (the new mm's tables and
+ * objects are charged): the exec fails (-ENOMEM, or -EINTR when the kill
+ * came after the new mm was made), the task keeps the mm it
+ * was chosen for and gives it back on the way out (reaped, MMF_OOM_SKIP),
+ * so that no later OOM waits for a victim nobody runs (a livelock the
+ * stress engine found: the victim lived on in its new mm).
+ */
+Test(memcg, killed_in_exec)
+{
+	struct kmm_usage boot;
+	boot_settled("i386", 256ULL << 20, 1, &boot);
+	struct task_struct *init = make_task("init"), *t = grouped_task("t", "E");
+	long a = anon_map(t, 4 * MB);
+	cr_assert_eq(mm_access(t, (unsigned long)a, 4 * MB, true), 0);
+	cg_write("E", "memory.max", "max"); /* drains the CPU's stock */
+	char lim[32];
+	snprintf(lim, sizeof(lim), "%lu", cg_value("E", "memory.current", NULL)); /* not a page more */
+	cg_write("E", "memory.max", lim);
+	/* the new mm's page directory is charged (GFP_PGTABLE_USER): the group's OOM chooses t itself */
+	int ret = task_exec_layout(t, "/bin/big", 1 << 20, 64 << 10, 64 << 10);
+	cr_assert(ret == -ENOMEM || ret == -EINTR, "exec: %d", ret);
+	cr_assert(fatal_signal_pending(t));
+	cr_assert_eq(cg_value("E", "memory.events", "oom_kill"), 1);
+	cr_assert(t->mm && (t->mm->flags & (1UL << MMF_OOM_SKIP)), "the old mm stayed, and was reaped");
+	cr_assert_eq(get_mm_counter(t->mm, MM_ANONPAGES), 0);
+	task_exit(t);
+	task_exit(init);
+	assert_nothing_lost_since(&boot, "killed in exec");
+}

@@ -466,7 +466,8 @@ int init_kernel_page_tables(void)
 phys_addr_t pgd_alloc(void)
 {
 	const struct pt_format *f = pt_fmt();
-	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	/* _pgd_alloc's GFP_PGTABLE_USER: the current task's memory cgroup is charged for it */
+	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_ACCOUNT, 0);
 	if (!page)
 		return 0;
 	phys_addr_t pgd = PFN_PHYS(page_to_pfn(page));

@@ -2026,6 +2026,14 @@ static int do_task_exec_layout(struct task_struct *t, const char *path, unsigned
 		ret = 0;
 	}
 	mmap_write_unlock(mm);
+	/*
+	 * exec_mmap takes its lock killable: a task the OOM killer chose
+	 * meanwhile (a charge of the new mm's tables, its own group's OOM) keeps
+	 * the mm it was chosen for, to be reaped on its way out, and the exec
+	 * fails - else the victim would live on in a new mm the killer waits on.
+	 */
+	if (!ret && fatal_signal_pending(t))
+		ret = -EINTR;
 	if (ret) {
 		/* before the point of no return: the new mm goes, the task keeps its old one */
 		mmput(mm);
