@@ -471,6 +471,7 @@ struct kmm_machine {
 	struct mem_cgroup **memcg_ids;    /* by mem_cgroup_id (1..65535; NULL: free), read without the mutex */
 	struct memcg_stock *memcg_stock;  /* each CPU's pages charged ahead (mm/memcontrol.c) */
 	pthread_mutex_t cgroup_mutex;     /* the tree: mkdir, rmdir, attach */
+	pthread_mutex_t memcg_tree_lock;  /* the groups' children lists (a leaf: mem_cgroup_iter) */
 	struct ratelimit_state printk_rs; /* printk_ratelimit(): the segfault lines (mm/memory.c) */
 	unsigned long stack_guard_gap;    /* bytes kept free below a stack (stack_guard_gap=, mm/mmap.c) */
 	unsigned long fault_around_bytes; /* a read fault maps the cached pages of this aligned window (mm/memory.c) */

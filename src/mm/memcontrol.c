@@ -62,11 +62,13 @@
  * store's dentries and inodes are shrunk by global reclaim only); the
  * group structures live in host memory.
  *
- * Locking: cgroup_mutex guards the tree (mkdir, rmdir, the children lists,
- * attach, nr_procs); nothing under it allocates simulated memory or takes
- * another kmm lock but tasks_lock.  Counters are atomics; reclaim walks
- * the tree one step at a time under the mutex (mem_cgroup_iter: groups are
- * never freed while the machine runs).
+ * Locking: cgroup_mutex serialises the tree's users (mkdir, rmdir, attach,
+ * nr_procs); nothing under it allocates simulated memory or takes another
+ * kmm lock but tasks_lock and memcg_tree_lock.  memcg_tree_lock, a leaf,
+ * guards the children lists: a change takes both, a walk either; reclaim
+ * and the validators walk the tree one step at a time under it
+ * (mem_cgroup_iter, with lru_lock or the page cache's lock held; groups
+ * are never freed while the machine runs).  Counters are atomics.
  */
 #include "internal.h"
 
@@ -361,6 +363,7 @@ static void memcg_free(struct mem_cgroup *memcg)
 void mem_cgroup_init(void)
 {
 	pthread_mutex_init(&M->cgroup_mutex, NULL);
+	pthread_mutex_init(&M->memcg_tree_lock, NULL);
 	M->memcg_ids = calloc(MEM_CGROUP_ID_MAX + 1, sizeof(*M->memcg_ids));
 	M->root_mem_cgroup = memcg_alloc(NULL, "");
 	if (!M->memcg_ids || !M->root_mem_cgroup) {
@@ -391,6 +394,7 @@ void mem_cgroup_exit(void)
 	free(M->memcg_ids);
 	M->memcg_ids = NULL;
 	pthread_mutex_destroy(&M->cgroup_mutex);
+	pthread_mutex_destroy(&M->memcg_tree_lock);
 }
 
 struct mem_cgroup *mem_cgroup_from_id(unsigned short id)
@@ -507,7 +511,9 @@ int kmm_cgroup_mkdir(const char *path)
 	if (!ret) {
 		memcg->id = (unsigned short)id;
 		__atomic_store_n(&M->memcg_ids[id], memcg, __ATOMIC_RELEASE);
+		pthread_mutex_lock(&M->memcg_tree_lock);
 		list_add_tail(&memcg->sibling, &parent->children);
+		pthread_mutex_unlock(&M->memcg_tree_lock);
 	}
 	pthread_mutex_unlock(&M->cgroup_mutex);
 	return ret;
@@ -554,7 +560,7 @@ struct mem_cgroup *mem_cgroup_iter(struct mem_cgroup *root, struct mem_cgroup *p
 		root = M->root_mem_cgroup;
 	if (!prev)
 		return root;
-	pthread_mutex_lock(&M->cgroup_mutex);
+	pthread_mutex_lock(&M->memcg_tree_lock);
 	struct mem_cgroup *next = NULL;
 	if (!list_empty(&prev->children)) {
 		next = list_entry(prev->children.next, struct mem_cgroup, sibling);
@@ -565,7 +571,7 @@ struct mem_cgroup *mem_cgroup_iter(struct mem_cgroup *root, struct mem_cgroup *p
 				break;
 			}
 	}
-	pthread_mutex_unlock(&M->cgroup_mutex);
+	pthread_mutex_unlock(&M->memcg_tree_lock);
 	return next;
 }
 
