@@ -1000,7 +1000,7 @@ struct vm_area_struct;
 int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct vm_area_struct *vma);
 int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len);
 struct task_struct;
-int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen);
+int rmap_verify(struct task_struct **tasks, struct mm_struct **mms, int n, char *why, size_t whylen);
 
 /* mm/mmap.c's range work, which mm/mlock.c shares with mprotect (mmap_lock held for writing) */
 int user_range(unsigned long start, unsigned long len, unsigned long *end); /* page-aligned start: *end, or -errno */

@@ -1950,13 +1950,34 @@ unsigned long tasks_committed_pages(void)
 
 int tasks_verify(char *why, size_t whylen)
 {
+	/*
+	 * The tasks and their mms are taken (a reference each) under tasks_lock
+	 * and checked after it is dropped: a fault holding its mmap_lock may
+	 * want tasks_lock (the OOM killer's scan), so tasks_lock is never held
+	 * while waiting for an mmap_lock (as for_each_vma_of_inode).
+	 */
 	pthread_mutex_lock(&tasks_lock);
-	int ret = 0;
-	for (int i = 0; i < nr_tasks && !ret; i++)
-		ret = mm_verify(tasks[i]->mm, why, whylen);
-	if (!ret)
-		ret = rmap_verify(tasks, nr_tasks, why, whylen);
+	int n = 0;
+	struct task_struct **ts = malloc((size_t)(nr_tasks ? nr_tasks : 1) * sizeof(*ts));
+	struct mm_struct **mms = malloc((size_t)(nr_tasks ? nr_tasks : 1) * sizeof(*mms));
+	for (int i = 0; ts && mms && i < nr_tasks; i++) {
+		__atomic_add_fetch(&tasks[i]->usage, 1, __ATOMIC_RELAXED); /* get_task_struct */
+		__atomic_add_fetch(&tasks[i]->mm->mm_users, 1, __ATOMIC_RELAXED);
+		ts[n] = tasks[i];
+		mms[n++] = tasks[i]->mm;
+	}
 	pthread_mutex_unlock(&tasks_lock);
+	int ret = ts && mms ? 0 : -ENOMEM;
+	for (int i = 0; i < n && !ret; i++)
+		ret = mm_verify(mms[i], why, whylen);
+	if (!ret)
+		ret = rmap_verify(ts, mms, n, why, whylen);
+	for (int i = 0; i < n; i++) {
+		mmput(mms[i]);
+		put_task_struct(ts[i]);
+	}
+	free(ts);
+	free(mms);
 	return ret;
 }
 

@@ -506,7 +506,7 @@ static void count_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
  * Every task's PTEs against the pages they map (see the top): 0, or
  * -EINVAL with the first mismatch in why.
  */
-int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
+int rmap_verify(struct task_struct **tasks, struct mm_struct **mms, int n, char *why, size_t whylen)
 {
 	struct rmap_check c = { .maps = calloc(M->max_pfn, sizeof(unsigned int)), .lo = M->max_pfn };
 	if (!c.maps)
@@ -514,7 +514,7 @@ int rmap_verify(struct task_struct **tasks, int n, char *why, size_t whylen)
 	static const char *const kind[NR_MM_COUNTERS] = { "RssFile", "RssAnon", "VmSwap", "RssShmem" };
 	int ret = 0;
 	for (int i = 0; i < n && !ret; i++) {
-		struct mm_struct *mm = tasks[i]->mm;
+		struct mm_struct *mm = mms[i]; /* tasks[i]'s, referenced by the caller */
 		mmap_write_lock(mm);
 		memset(c.rss, 0, sizeof(c.rss));
 		VMA_ITERATOR(vmi, mm, 0);
