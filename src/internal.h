@@ -447,6 +447,7 @@ struct kmm_machine {
 	int dirty_ratio, dirty_background_ratio; /* vm.dirty_ratio, vm.dirty_background_ratio: % of dirtyable memory */
 	unsigned long dirty_bytes, dirty_background_bytes; /* vm.dirty_bytes ...: instead of the ratio when not 0 */
 	int vfs_cache_pressure;           /* vm.vfs_cache_pressure: the store's dentries and inodes count as this % (mm/shrinker.c) */
+	int extfrag_threshold;            /* vm.extfrag_threshold: direct compaction skips a zone whose extfrag index is not above it */
 
 	u64 random_state;                 /* sim/random.c: the stream drawn from the seed */
 	struct ratelimit_state pfoom_rs;  /* "Huh VM_FAULT_OOM leaked out" (mm/memory.c) */
@@ -1303,6 +1304,17 @@ void putback_movable_pages(struct list_head *list);
 int filemap_migrate_page(struct page *old, struct page *new, int expected);
 int swap_cache_migrate_page(struct page *old, struct page *new, int expected);
 void mem_cgroup_migrate(struct page *old, struct page *new); /* mm/memcontrol.c: new charged to old's group */
+
+/* page_alloc.c for compaction: a free block (zone->lock held) as order-0 pages onto list; the pages taken */
+unsigned long isolate_free_block(struct zone *zone, struct page *page, unsigned int order, struct list_head *list);
+/*
+ * mm/compaction.c: compact_nodes is /proc/sys/vm/compact_memory's work;
+ * try_to_compact_pages is direct compaction over the zones an allocation
+ * may use (try_alloc asked after each), counted as 6.1 counts it.
+ */
+void compact_nodes(void);
+struct page *try_to_compact_pages(gfp_t gfp, unsigned int order, unsigned int alloc_flags, int highest_zoneidx,
+				  struct zone **zones, int nr_zones, struct page *(*try_alloc)(void *arg), void *arg);
 
 /* mm/mempolicy.c: a task's NUMA policy */
 struct page *alloc_pages_mpol(struct task_struct *t, gfp_t gfp, unsigned int order); /* its user pages */
