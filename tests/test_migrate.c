@@ -318,3 +318,76 @@ Test(migrate, move_pages_numa)
 	task_exit(t);
 	assert_nothing_lost_since(&boot, "numa");
 }
+
+/* "key N" of a memory cgroup file (the whole file's number with key NULL) */
+static unsigned long cg_value(const char *group, const char *file, const char *key)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "sys/fs/cgroup/%s/%s", group, file);
+	char *text = kmm_proc_read(path);
+	cr_assert_not_null(text, "%s", path);
+	const char *at = text;
+	if (key) {
+		size_t k = strlen(key);
+		for (at = text; at && !(!strncmp(at, key, k) && at[k] == ' '); at = strchr(at, '\n'), at = at ? at + 1 : NULL)
+			;
+		cr_assert_not_null(at, "no %s in %s", key, path);
+		at += strlen(key);
+	}
+	unsigned long v = strtoul(at, NULL, 10);
+	free(text);
+	return v;
+}
+
+/*
+ * A task in a memory cgroup, with anonymous, mlocked and file pages: each
+ * moves with its charge - memory.current and memory.stat's page counts
+ * are what they were, the mlocked pages are still locked (Mlocked,
+ * Unevictable) - and the group empties when the task goes.
+ */
+static void memcg_mlock(const char *profile)
+{
+	boot_mem(profile, 256ULL << 20, NULL);
+	struct kmm_usage boot;
+	kmm_usage_settle(&boot);
+	cr_assert_eq(kmm_cgroup_mkdir("A"), 0);
+	struct task_struct *t = make_task("grouped");
+	cr_assert_eq(kmm_cgroup_attach(t, "A"), 0);
+	unsigned long n = 8;
+	long a = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	u_write_pattern(t, (unsigned long)a, 0, n, 1);
+	cr_assert_eq(task_mlock(t, (unsigned long)a, n / 2 * PAGE_SIZE), 0);
+	char *data = calloc(n, PAGE_SIZE);
+	cr_assert_eq(kmm_file_create("/data/g", data, n * PAGE_SIZE), 0);
+	int fd = task_open(t, "/data/g", O_RDWR);
+	long f = task_mmap(t, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	cr_assert_gt(f, 0);
+	u_write_pattern(t, (unsigned long)f, 0, n, 2);
+	lru_add_drain_all();
+	static const char *const keys[] = { "anon", "file", "file_mapped", "file_dirty", "inactive_anon", "active_anon",
+					    "inactive_file", "active_file", "unevictable" };
+	unsigned long before[sizeof(keys) / sizeof(keys[0])];
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		before[k] = cg_value("A", "memory.stat", keys[k]);
+	unsigned long current = cg_value("A", "memory.current", NULL);
+	unsigned long mlocked = meminfo_value("Mlocked:"), unevictable = meminfo_value("Unevictable:");
+	cr_assert_eq(before[8], n / 2 * PAGE_SIZE, "the mlocked pages are unevictable");
+	migrate_range(t, (unsigned long)a, n);
+	migrate_range(t, (unsigned long)f, n);
+	lru_add_drain_all();
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		cr_assert_eq(cg_value("A", "memory.stat", keys[k]), before[k], "memory.stat %s", keys[k]);
+	cr_assert_eq(cg_value("A", "memory.current", NULL), current);
+	cr_assert_eq(meminfo_value("Mlocked:"), mlocked);
+	cr_assert_eq(meminfo_value("Unevictable:"), unevictable);
+	verify("after migration");
+	u_check_pattern(t, (unsigned long)a, 0, n, 1);
+	u_check_pattern(t, (unsigned long)f, 0, n, 2);
+	task_exit(t);
+	cr_assert_eq(kmm_file_unlink("/data/g"), 0);
+	cr_assert_eq(kmm_cgroup_rmdir("A"), 0);
+	free(data);
+	assert_nothing_lost_since(&boot, profile);
+}
+TEST_BOTH_WAYS(migrate, memcg_mlock, memcg_mlock)
