@@ -21,13 +21,16 @@
  * free - unusable > watermark + lowmem_reserve[highest zone] (the fast path
  * uses the low watermark).  The slow path then wakes kswapd, retries at min
  * (ALLOC_HIGH halves it, ALLOC_HARDER takes a quarter more: GFP_ATOMIC),
- * compacts, reclaims, drains the per-CPU lists, retries, calls the OOM
+ * compacts (mm/compaction.c: costly orders and non-movable high orders
+ * first, then every order above 0 after reclaim, each suitable zone not
+ * deferred compacted until a block of the order is free, then the free
+ * lists tried again: compact_stall, compact_success/fail), reclaims,
+ * drains the per-CPU lists, retries, calls the OOM
  * killer (mm/oom_kill.c: it kills a task and reaps its memory, and the
  * allocation retries; a victim may use the reserves, ALLOC_OOM), and
  * finally warns ("page allocation failure", through warn_alloc() and its
  * nopage_rs rate limit: one report per 10 simulated seconds) - in
- * Linux's order, each step a hook that does what is possible until reclaim
- * and compaction exist.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
+ * Linux's order.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
  *
  * Per-CPU lists: orders 0..3 and the pageblock order go through
  * zone->pageset[cpu]: batch blocks come over at once, frees above high go
