@@ -116,7 +116,7 @@ static bool isolate_freepages_block(struct compact_control *cc, unsigned long st
 	for (unsigned long pfn = start; pfn < end;) {
 		cc->total_free_scanned++;
 		struct page *page = pfn_to_page(pfn);
-		if (!pfn_valid(pfn) || !PageBuddy(page)) {
+		if (!pfn_valid(pfn) || !PageBuddy(page) || page_zone(page) != zone) {
 			pfn++;
 			continue;
 		}
@@ -193,6 +193,16 @@ static void release_freepages(struct compact_control *cc)
 
 /* ---- the migrate scanner ---------------------------------------------------------------- */
 
+/* get_page_unless_zero: a reference, unless the page is on its way to being freed */
+static bool get_page_unless_zero(struct page *page)
+{
+	int c = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+	while (c > 0)
+		if (__atomic_compare_exchange_n(&page->_refcount, &c, c + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 /*
  * isolate_migratepages_block: LRU pages of [cc->migrate_pfn, end) onto
  * cc->migratepages, up to COMPACT_CLUSTER_MAX; migrate_pfn moves past
@@ -212,12 +222,21 @@ static void isolate_migratepages_block(struct compact_control *cc, unsigned long
 				pfn += (1UL << order) - 1;
 			continue;
 		}
-		if (!page_flag(page, PG_lru) || PageCompound(page))
+		if (!page_flag(page, PG_lru) || PageCompound(page) || page_zone(page) != cc->zone)
 			continue;
 		/* a pinned anonymous page would only fail: references beyond its mappings (and the swap cache's) */
 		if (PageAnon(page) && page_ref_count(page) > page_mapcount(page) + (page_in_swap_cache(page) ? 1 : 0))
 			continue;
-		if (!folio_isolate_lru(page))
+		/*
+		 * folio_try_get first: a page whose last reference is going
+		 * (on its way off the LRU to the allocator) must not be
+		 * brought back by the isolation's get_page.
+		 */
+		if (!get_page_unless_zero(page))
+			continue;
+		bool isolated = page_flag(page, PG_lru) && folio_isolate_lru(page);
+		put_page(page); /* the isolation holds its own */
+		if (!isolated)
 			continue;
 		list_add_tail(&page->lru, &cc->migratepages);
 		cc->nr_migratepages++;
