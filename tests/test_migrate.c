@@ -391,3 +391,26 @@ static void memcg_mlock(const char *profile)
 	assert_nothing_lost_since(&boot, profile);
 }
 TEST_BOTH_WAYS(migrate, memcg_mlock, memcg_mlock)
+
+/*
+ * Migration entries in each profile's swap PTE format: not present, a
+ * swap PTE, the type past the swap areas' and the pfn round-trip, up to
+ * the highest pfn the profile's PTEs can hold.
+ */
+static void entries(const char *profile)
+{
+	boot_mem(profile, 256ULL << 20, NULL);
+	unsigned long pfns[] = { 0, 1, 0x12345, M->max_pfn - 1, M->prof->max_arch_pfn - 1 };
+	for (size_t i = 0; i < sizeof(pfns) / sizeof(pfns[0]); i++)
+		for (int w = 0; w < 2; w++) {
+			pteval_t pte = swp_entry_to_pte(make_migration_entry(pfns[i], w));
+			cr_assert(!(pte & _PAGE_PRESENT) && is_swap_pte(pte), "pfn %#lx: PTE %#llx", pfns[i], (unsigned long long)pte);
+			swp_entry_t e = pte_to_swp_entry(pte);
+			cr_assert(is_migration_entry(e), "pfn %#lx: type %u", pfns[i], swp_type(e));
+			cr_assert_eq(swp_type(e), w ? (unsigned)SWP_MIGRATION_WRITE : (unsigned)SWP_MIGRATION_READ);
+			cr_assert_eq(migration_entry_pfn(e), pfns[i]);
+		}
+	cr_assert(!is_migration_entry(pte_to_swp_entry(swp_entry_to_pte(swp_entry(MAX_SWAPFILES - 1, 5)))),
+		  "a swap area's entry is no migration entry");
+}
+TEST_ON_EVERY_PROFILE(migrate, entries, entries)
