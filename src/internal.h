@@ -1305,8 +1305,9 @@ int filemap_migrate_page(struct page *old, struct page *new, int expected);
 int swap_cache_migrate_page(struct page *old, struct page *new, int expected);
 void mem_cgroup_migrate(struct page *old, struct page *new); /* mm/memcontrol.c: new charged to old's group */
 
-/* page_alloc.c for compaction: a free block (zone->lock held) as order-0 pages onto list; the pages taken */
-unsigned long isolate_free_block(struct zone *zone, struct page *page, unsigned int order, struct list_head *list);
+/* page_alloc.c for compaction: a free block off its list (zone->lock held), then made order-0 pages (unlocked) */
+unsigned long isolate_free_block(struct zone *zone, struct page *page, unsigned int order);
+void split_map_pages(struct page *page, unsigned int order, struct list_head *list);
 /*
  * mm/compaction.c: compact_nodes is /proc/sys/vm/compact_memory's work;
  * try_to_compact_pages is direct compaction over the zones an allocation

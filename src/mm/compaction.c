@@ -112,6 +112,7 @@ static bool isolate_freepages_block(struct compact_control *cc, unsigned long st
 {
 	struct zone *zone = cc->zone;
 	bool ok = true;
+	struct list_head blocks = LIST_HEAD_INIT(blocks); /* taken under the lock, made pages after it */
 	pthread_mutex_lock(&zone->lock);
 	for (unsigned long pfn = start; pfn < end;) {
 		cc->total_free_scanned++;
@@ -121,16 +122,23 @@ static bool isolate_freepages_block(struct compact_control *cc, unsigned long st
 			continue;
 		}
 		unsigned int order = (unsigned int)page->private;
-		unsigned long got = isolate_free_block(zone, page, order, &cc->freepages);
+		unsigned long got = isolate_free_block(zone, page, order);
 		if (!got) {
 			ok = false;
 			break;
 		}
+		page->private = order; /* off the free lists: the block's order, until split_map_pages */
+		list_add_tail(&page->lru, &blocks);
 		cc->nr_freepages += got;
 		count_vm_events(COMPACTISOLATED, got);
 		pfn += 1UL << order;
 	}
 	pthread_mutex_unlock(&zone->lock);
+	while (!list_empty(&blocks)) {
+		struct page *page = list_first_entry(&blocks, struct page, lru);
+		list_del(&page->lru);
+		split_map_pages(page, (unsigned int)page->private, &cc->freepages);
+	}
 	return ok;
 }
 
@@ -430,8 +438,8 @@ static void compaction_defer_reset(struct zone *zone, int order)
 struct page *try_to_compact_pages(gfp_t gfp, unsigned int order, unsigned int alloc_flags, int highest_zoneidx,
 				  struct zone **zones, int nr_zones, struct page *(*try_alloc)(void *arg), void *arg)
 {
-	if (!order || !(gfp & __GFP_IO) || !(gfp & __GFP_FS))
-		return NULL; /* 6.1: no compaction without IO and FS (it may wait on locks they need) */
+	if (!order || !(gfp & __GFP_IO))
+		return NULL; /* 6.1: no compaction for a caller that may not do I/O */
 	bool compacted = false;
 	struct page *page = NULL;
 	enum migrate_mode mode = order > PAGE_ALLOC_COSTLY_ORDER ? MIGRATE_ASYNC : MIGRATE_SYNC_LIGHT;

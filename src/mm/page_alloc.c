@@ -1838,15 +1838,14 @@ void free_pages(unsigned long addr, unsigned int order)
 }
 
 /*
- * __isolate_free_page + split_map_pages, for compaction's free scanner
- * (mm/compaction.c; zone->lock held, page a free block of order): the
- * block leaves its free list as 2^order order-0 pages, each prepared and
- * referenced once as an allocation hands it out, added to list.  A block
- * that would take the zone under its min watermark stays (0).  A block of
- * at least half a pageblock turns its pageblocks MOVABLE, as 6.1 does.
- * Returns the pages taken.
+ * __isolate_free_page, for compaction's free scanner (mm/compaction.c;
+ * zone->lock held, page a free block of order): the block leaves its free
+ * list and NR_FREE_PAGES, unless that would take the zone under its min
+ * watermark (0).  A block of at least half a pageblock turns its
+ * pageblocks MOVABLE, as 6.1 does.  Returns the pages taken; the caller
+ * makes them pages (split_map_pages) once the lock is dropped.
  */
-unsigned long isolate_free_block(struct zone *zone, struct page *page, unsigned int order, struct list_head *list)
+unsigned long isolate_free_block(struct zone *zone, struct page *page, unsigned int order)
 {
 	MM_BUG_ON(!page_is_buddy(page, order));
 	unsigned long nr = 1UL << order;
@@ -1859,11 +1858,16 @@ unsigned long isolate_free_block(struct zone *zone, struct page *page, unsigned 
 		for (unsigned long i = 0; i < nr; i += pageblock_nr_pages())
 			if (migratetype_is_mergeable(get_pageblock_migratetype(&page[i])))
 				set_pageblock_migratetype(&page[i], MIGRATE_MOVABLE);
-	for (unsigned long i = 0; i < nr; i++) {
-		prep_new_page(&page[i], 0, 0, 0);
+	return nr;
+}
+
+/* split_map_pages: an isolated free block as 2^order order-0 pages, each prepared and referenced once, onto list */
+void split_map_pages(struct page *page, unsigned int order, struct list_head *list)
+{
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		prep_new_page(&page[i], 0, __GFP_MOVABLE, 0); /* post_alloc_hook: zeroed under init_on_alloc */
 		list_add_tail(&page[i].lru, list);
 	}
-	return nr;
 }
 
 /* Make an order-n non-compound allocation into 2^n order-0 pages. */
