@@ -261,8 +261,9 @@ int task_set_mempolicy(struct task_struct *t, int mode, const unsigned long *nod
 /*
  * move_pages(2) (mm/migrate.c): the pages at addrs[0..count) of t to
  * nodes[i], or with nodes NULL where each is; status[i] the node or
- * -errno (-ENOENT nothing mapped there, -EFAULT no VMA, -EACCES mapped by
- * more than one process without MPOL_MF_MOVE_ALL, -EBUSY not on the LRU).
+ * -errno (-ENOENT not present or the zero page, -EFAULT no VMA or an
+ * anonymous page never touched, -EACCES mapped by more than one process
+ * without MPOL_MF_MOVE_ALL, -EBUSY not on the LRU).
  * Returns the pages that could not be moved, or -errno for the whole
  * call: -ENODEV a node without memory (checked before anything moves),
  * -EINVAL bad flags, -EPERM MPOL_MF_MOVE_ALL without CAP_SYS_NICE (uid 0),

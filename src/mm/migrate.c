@@ -418,8 +418,11 @@ static struct page *alloc_on_node(struct page *old, unsigned long nid)
 }
 
 /*
- * The page mapped at addr of mm (mmap_lock held): -EFAULT no VMA there,
- * -ENOENT nothing present (or the zero page).
+ * follow_page(FOLL_DUMP) for move_pages: the page mapped at addr of mm
+ * (mmap_lock held), or NULL with -EFAULT (no VMA there, or nothing ever
+ * touched in an anonymous one: no_page_table's answer to a dump) or
+ * -ENOENT (not present - swapped out, or a file page not faulted in - or
+ * the zero page).
  */
 static struct page *user_page_at(struct mm_struct *mm, unsigned long addr, int *err)
 {
@@ -432,6 +435,10 @@ static struct page *user_page_at(struct mm_struct *mm, unsigned long addr, int *
 	phys_addr_t table = user_pte_table(mm->pgd, addr, false, &idx);
 	pteval_t pte = table ? pte_get(table, idx) : 0;
 	unsigned long pfn = PHYS_PFN(pte & PTE_PFN_MASK);
+	if (!pte) {
+		*err = vma->vm_file ? -ENOENT : -EFAULT;
+		return NULL;
+	}
 	if (!(pte & _PAGE_PRESENT) || pfn == zero_pfn() || !pfn_valid(pfn)) {
 		*err = -ENOENT;
 		return NULL;
