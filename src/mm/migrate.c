@@ -12,9 +12,10 @@
  * passes; one that is busy (-EAGAIN) waits for the next pass, and after
  * the last it counts as failed.  Each attempt, unmap_and_move:
  *
+ *   the cache lock (filemap_reclaim_lock)
  *   trylock_page(old)            busy: -EAGAIN (and under writeback)
- *   the cache lock (filemap_reclaim_lock), then every mm that maps old,
- *   its mmap_lock by trylock - all of them or none (-EAGAIN)
+ *   every mm that maps old, its mmap_lock by trylock - all of them or
+ *   none (-EAGAIN)
  *   try_to_migrate               each PTE of old -> a migration entry
  *                                (its host mirror dropped first), the
  *                                PTE's dirty bit to the page, rmap and
@@ -51,9 +52,12 @@
  * the return.  User API (include/kmm/task.h): task_move_pages and
  * task_migrate_pages, as move_pages(2) and migrate_pages(2).
  *
- * Locking: the page lock of old (and new), then filemap_lock, then the
- * mms' mmap_locks (trylock), then the anon_vma / tasks lock of the walk,
- * then the caches' locks.  Nothing sleeps under them.
+ * Locking: filemap_lock, then the page lock of old by trylock (and new),
+ * then the mms' mmap_locks (trylock), then the anon_vma / tasks lock of
+ * the walk, then the caches' locks - reclaim's order: the only lock
+ * waited for is the first, taken before any page lock, so nothing that
+ * spins on a page lock (a fault, shmem's swap-in under filemap_lock)
+ * waits on the migrator.  Nothing sleeps under them.
  *
  * Not done: THP, hugetlb, movable kernel pages (balloon, zsmalloc),
  * MIGRATE_SYNC's waiting for the page lock and writeback (every mode is
@@ -265,14 +269,22 @@ enum migrate_kind { MIG_ANON, MIG_SWAPCACHE, MIG_FILE };
  */
 static int __unmap_and_move(struct page *old, struct page *new)
 {
-	if (!trylock_page(old))
+	/*
+	 * The cache lock first, then the page lock by trylock, as reclaim
+	 * takes them: a shmem fault spins for a swap-cache page's lock under
+	 * the cache lock, so its holder must never wait for the cache lock.
+	 */
+	bool took_fm = filemap_reclaim_lock();
+	if (!trylock_page(old)) {
+		filemap_reclaim_unlock(took_fm);
 		return -EAGAIN;
+	}
 	if (page_flag(old, PG_writeback)) {
 		unlock_page(old);
+		filemap_reclaim_unlock(took_fm);
 		return -EAGAIN;
 	}
 	MM_BUG_ON(!trylock_page(new)); /* nobody else knows it yet */
-	bool took_fm = filemap_reclaim_lock();
 	int ret = -EAGAIN;
 	enum migrate_kind kind;
 	if (page_cache_inode(old) || page_shmem_inode(old))
@@ -323,9 +335,9 @@ out_mappers:
 	unlock_mappers(&c);
 out_unlock:
 	mlock_page_drain_local(); /* the new page's mlocks */
-	filemap_reclaim_unlock(took_fm);
 	unlock_page(new);
 	unlock_page(old);
+	filemap_reclaim_unlock(took_fm);
 	return ret;
 }
 
@@ -345,7 +357,8 @@ static int unmap_and_move(struct page *page, new_page_t get_new_page, free_page_
 	int ret = __unmap_and_move(page, new);
 	if (ret) {
 		__atomic_store_n(&new->mapping, NULL, __ATOMIC_RELAXED);
-		if (put_new_page)
+		/* charged to old's group already (the cache move failed): freed, which uncharges it, not reused */
+		if (put_new_page && !page_memcg_raw(new))
 			put_new_page(new, private);
 		else
 			put_page(new);
