@@ -447,6 +447,7 @@ struct kmm_machine {
 	int dirty_ratio, dirty_background_ratio; /* vm.dirty_ratio, vm.dirty_background_ratio: % of dirtyable memory */
 	unsigned long dirty_bytes, dirty_background_bytes; /* vm.dirty_bytes ...: instead of the ratio when not 0 */
 	int vfs_cache_pressure;           /* vm.vfs_cache_pressure: the store's dentries and inodes count as this % (mm/shrinker.c) */
+	int extfrag_threshold;            /* vm.extfrag_threshold: direct compaction skips a zone whose extfrag index is not above it */
 
 	u64 random_state;                 /* sim/random.c: the stream drawn from the seed */
 	struct ratelimit_state pfoom_rs;  /* "Huh VM_FAULT_OOM leaked out" (mm/memory.c) */
@@ -750,6 +751,32 @@ static inline bool is_swap_pte(pteval_t pte)
 pteval_t swp_entry_to_pte(swp_entry_t entry);
 swp_entry_t pte_to_swp_entry(pteval_t pte);
 unsigned long max_swapfile_size(void);
+/*
+ * The swap types past the areas' (include/linux/swap.h): 32 less the
+ * migration (3), hwpoison (1), device private (4) and PTE marker (1)
+ * types leave MAX_SWAPFILES areas; hwpoison is the first type after them,
+ * then the migration entries.  A migration entry (mm/migrate.c) holds the
+ * pfn of the page being moved where a swap entry holds the slot; its type
+ * says whether the PTE was writable.
+ */
+#define MAX_SWAPFILES 23
+#define SWP_HWPOISON MAX_SWAPFILES
+#define SWP_MIGRATION_READ (MAX_SWAPFILES + 1)
+#define SWP_MIGRATION_READ_EXCLUSIVE (MAX_SWAPFILES + 2)
+#define SWP_MIGRATION_WRITE (MAX_SWAPFILES + 3)
+static inline bool is_migration_entry(swp_entry_t e)
+{
+	return swp_type(e) >= SWP_MIGRATION_READ && swp_type(e) <= SWP_MIGRATION_WRITE;
+}
+static inline swp_entry_t make_migration_entry(unsigned long pfn, bool write)
+{
+	return swp_entry(write ? SWP_MIGRATION_WRITE : SWP_MIGRATION_READ, pfn);
+}
+/* pfn_swap_entry_to_page's pfn */
+static inline unsigned long migration_entry_pfn(swp_entry_t e)
+{
+	return swp_offset(e);
+}
 
 /* swap areas (mm/swapfile.c) */
 void swapfile_exit(void);               /* shutdown: every area off */
@@ -1113,9 +1140,9 @@ void kmm_usage_settle_raw(struct kmm_usage *u);
 int filemap_page_mkwrite(struct page *page);
 void set_page_dirty(struct page *page);
 /* a node counter of pg_data_t (nr_file_pages ...) for the node of page */
-#define mod_node_page_state(page, field, delta)                                                  \
+#define mod_node_page_state(pg, field, delta)                                                    \
 	do {                                                                                     \
-		const struct page *__mp = (page);                                                \
+		const struct page *__mp = (pg);                                                  \
 		long __md = (long)(delta);                                                       \
 		__atomic_add_fetch(&NODE_DATA(page_to_nid(__mp))->field, __md, __ATOMIC_RELAXED); \
 		struct mem_cgroup *__mm = page_memcg_stat(__mp); /* and the page's memory cgroup */ \
@@ -1258,6 +1285,38 @@ bool task_in_mem_cgroup(const struct task_struct *t, const struct mem_cgroup *me
 struct mem_cgroup *mem_cgroup_get_oom_group(const struct task_struct *victim, struct mem_cgroup *oom_domain);
 /* mm/vmscan.c: reclaim from a group's subtree for its limit; pages freed */
 unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned long nr_pages, gfp_t gfp, bool may_swap);
+
+/*
+ * mm/migrate.c: page migration.  The pages on the list are isolated from
+ * the LRU (folio_isolate_lru); get_new_page gives a fresh page for each
+ * (NULL: none, migration stops), put_new_page takes back one not used
+ * (NULL: put_page).  Returns the pages left on the list (not migrated),
+ * or -ENOMEM; the caller puts those back (putback_movable_pages).
+ */
+typedef struct page *(*new_page_t)(struct page *page, unsigned long private);
+typedef void (*free_page_t)(struct page *page, unsigned long private);
+enum migrate_mode { MIGRATE_ASYNC, MIGRATE_SYNC_LIGHT, MIGRATE_SYNC, MIGRATE_SYNC_NO_COPY };
+enum migrate_reason { MR_COMPACTION, MR_MEMORY_FAILURE, MR_MEMORY_HOTPLUG, MR_SYSCALL, MR_MEMPOLICY_MBIND,
+		      MR_NUMA_MISPLACED, MR_CONTIG_RANGE, MR_LONGTERM_PIN, MR_DEMOTION, MR_TYPES };
+int migrate_pages(struct list_head *from, new_page_t get_new_page, free_page_t put_new_page, unsigned long private,
+		  enum migrate_mode mode, int reason, unsigned int *ret_succeeded);
+void putback_movable_pages(struct list_head *list);
+/* folio_migrate_mapping of the caches (filemap_lock held; the pages locked; old unmapped): 0 or -EAGAIN */
+int filemap_migrate_page(struct page *old, struct page *new, int expected);
+int swap_cache_migrate_page(struct page *old, struct page *new, int expected);
+void mem_cgroup_migrate(struct page *old, struct page *new); /* mm/memcontrol.c: new charged to old's group */
+
+/* page_alloc.c for compaction: a free block off its list (zone->lock held), then made order-0 pages (unlocked) */
+unsigned long isolate_free_block(struct zone *zone, struct page *page, unsigned int order);
+void split_map_pages(struct page *page, unsigned int order, struct list_head *list);
+/*
+ * mm/compaction.c: compact_nodes is /proc/sys/vm/compact_memory's work;
+ * try_to_compact_pages is direct compaction over the zones an allocation
+ * may use (try_alloc asked after each), counted as 6.1 counts it.
+ */
+void compact_nodes(void);
+struct page *try_to_compact_pages(gfp_t gfp, unsigned int order, unsigned int alloc_flags, int highest_zoneidx,
+				  struct zone **zones, int nr_zones, struct page *(*try_alloc)(void *arg), void *arg);
 
 /* mm/mempolicy.c: a task's NUMA policy */
 struct page *alloc_pages_mpol(struct task_struct *t, gfp_t gfp, unsigned int order); /* its user pages */

@@ -314,6 +314,10 @@ struct zone {
 	long vm_stat[NR_VM_ZONE_STAT_ITEMS]; /* NR_FREE_PAGES == Σ nr_free[o] << o */
 	unsigned long vm_numa_event[NR_VM_NUMA_EVENT_ITEMS]; /* numa_hit ... numa_other of this zone (atomic) */
 	bool in_profile;                    /* this zone type exists in the profile's config */
+	/* direct compaction's deferral (mm/compaction.c), written by compactors without a lock, as in 6.1 */
+	unsigned int compact_considered;    /* attempts skipped since the last failure */
+	unsigned int compact_defer_shift;   /* 1 << this attempts are skipped after a failure (at most 6) */
+	int compact_order_failed;           /* the lowest order that failed; lower orders are not deferred */
 };
 
 /* A zonelist: the zones an allocation may use, preferred first. */

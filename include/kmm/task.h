@@ -258,6 +258,25 @@ void mmput(struct mm_struct *mm);
 #define MPOL_LOCAL 4
 #define MPOL_PREFERRED_MANY 5
 int task_set_mempolicy(struct task_struct *t, int mode, const unsigned long *nodemask, unsigned long maxnode);
+/*
+ * move_pages(2) (mm/migrate.c): the pages at addrs[0..count) of t to
+ * nodes[i], or with nodes NULL where each is; status[i] the node or
+ * -errno (-ENOENT not present or the zero page, -EFAULT no VMA or an
+ * anonymous page never touched, -EACCES mapped by more than one process
+ * without MPOL_MF_MOVE_ALL, -EBUSY not on the LRU).
+ * Returns the pages that could not be moved, or -errno for the whole
+ * call: -ENODEV a node without memory (checked before anything moves),
+ * -EINVAL bad flags, -EPERM MPOL_MF_MOVE_ALL without CAP_SYS_NICE (uid 0),
+ * -ESRCH no task.  Pages already on their node stay.
+ * migrate_pages(2): every page of t on a node of old_nodes to the node of
+ * new_nodes at the same position (node_remap); the pages not moved, or
+ * -EINVAL (a new node without memory), -ESRCH.  Node masks: bit n = node n.
+ */
+#define MPOL_MF_MOVE (1 << 1)
+#define MPOL_MF_MOVE_ALL (1 << 2)
+long task_move_pages(struct task_struct *t, unsigned long count, const unsigned long *addrs, const int *nodes,
+		     int *status, int flags);
+long task_migrate_pages(struct task_struct *t, unsigned long old_nodes, unsigned long new_nodes);
 int task_get_mempolicy(struct task_struct *t, unsigned long *nodemask);
 /* Move t (and every task sharing its mm) into the memory cgroup at path ("" the root, "A/B"); 0 or -errno. */
 int kmm_cgroup_attach(struct task_struct *t, const char *path);

@@ -1589,6 +1589,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	M->dirty_ratio = 20;                /* global_dirty_limits: throttled at 20% dirty, */
 	M->dirty_background_ratio = 10;     /* background writeback from 10% */
 	M->vfs_cache_pressure = 100;        /* sysctl_vfs_cache_pressure (fs/dcache.c) */
+	M->extfrag_threshold = 500;         /* sysctl_extfrag_threshold (mm/compaction.c) */
 	M->next_writeback_ns = 5000000000ULL;
 	M->pfoom_rs = RATELIMIT_STATE_INIT;
 	M->printk_rs = RATELIMIT_STATE_INIT;

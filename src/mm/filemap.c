@@ -2289,3 +2289,53 @@ bool __remove_mapping(struct page *page)
 	__store_shadow(m, index, shadow);
 	return true;
 }
+
+/*
+ * folio_migrate_mapping for a page-cache or shmem page (filemap_lock
+ * held; both pages locked; old unmapped everywhere, new fresh and charged
+ * to old's group): if old's references are exactly expected - frozen to
+ * 0 meanwhile, as folio_ref_freeze does, so no lookup takes one - its
+ * slot takes new, which gets the cache's reference, the dirty state, the
+ * buffer_heads (buffer_migrate_folio: ext4's pages move dirty or clean;
+ * shmem's migrate_folio has none) and the per-node counters.  Old keeps
+ * expected - 1 references (the caller's) and no mapping.  -EAGAIN: a
+ * reference more (pinned) or the page left the cache.
+ */
+int filemap_migrate_page(struct page *old, struct page *new, int expected)
+{
+	struct address_space *m = page_mapping_raw(old);
+	if (!page_cache_inode(old) && !page_shmem_inode(old))
+		return -EAGAIN;
+	int c = expected;
+	if (!__atomic_compare_exchange_n(&old->_refcount, &c, 0, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return -EAGAIN;
+	unsigned long index = old->index;
+	get_page(new); /* the cache's */
+	__atomic_store_n(&new->mapping, m, __ATOMIC_RELAXED);
+	new->index = index;
+	page_set_flag(new, PG_uptodate);
+	if (m->host->shmem)
+		page_set_flag(new, PG_swapbacked);
+	if (page_test_clear_flag(old, PG_dirty)) { /* inode->nr_dirty stays: the page is still its dirty one */
+		page_set_flag(new, PG_dirty);
+		mod_node_page_state(old, nr_file_dirty, -1);
+		mod_node_page_state(new, nr_file_dirty, 1);
+	}
+	if (page_test_clear_flag(old, PG_private)) {
+		new->private = old->private;
+		old->private = 0;
+		page_set_flag(new, PG_private);
+	}
+	m->pages[index] = new;
+	mod_node_page_state(old, nr_file_pages, -1);
+	mod_node_page_state(new, nr_file_pages, 1);
+	if (m->host->shmem) {
+		mod_node_page_state(old, nr_shmem, -1);
+		mod_node_page_state(new, nr_shmem, 1);
+	}
+	page_clear_flag(old, PG_uptodate);
+	__atomic_store_n(&old->mapping, NULL, __ATOMIC_RELAXED);
+	old->index = 0;
+	__atomic_store_n(&old->_refcount, expected - 1, __ATOMIC_RELEASE); /* the cache's reference went to new */
+	return 0;
+}

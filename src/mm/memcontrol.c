@@ -1420,3 +1420,22 @@ struct mem_cgroup *mem_cgroup_get_oom_group(const struct task_struct *victim, st
 	}
 	return found;
 }
+
+/*
+ * mem_cgroup_migrate: a page's replacement (mm/migrate.c) is charged to
+ * the same group by force, as 6.1 does - the old page gives its charge
+ * back when it is freed, which it is about to be - and takes its
+ * memcg_data, so its counters and LRU lists are the group's.  Nothing for
+ * a page no group holds, or a new page charged already.
+ */
+void mem_cgroup_migrate(struct page *old, struct page *new)
+{
+	if (page_memcg_raw(new))
+		return;
+	unsigned long data = __atomic_load_n(&old->memcg_data, __ATOMIC_ACQUIRE);
+	if (!data || (data & MEMCG_DATA_FLAGS_MASK))
+		return;
+	struct mem_cgroup *memcg = (struct mem_cgroup *)data;
+	page_counter_charge(&memcg->memory, 1);
+	__atomic_store_n(&new->memcg_data, data, __ATOMIC_RELEASE);
+}

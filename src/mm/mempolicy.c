@@ -23,7 +23,7 @@
  *
  * Not done: VMA policies (mbind), the MPOL_F_* mode flags, the page cache
  * and kernel allocations following the task's policy, /proc/PID/numa_maps,
- * migrate_pages/move_pages (mm/migrate.c is not there yet), cpusets.
+ * cpusets.  move_pages(2) and migrate_pages(2) are mm/migrate.c's.
  */
 #include "internal.h"
 

@@ -21,13 +21,16 @@
  * free - unusable > watermark + lowmem_reserve[highest zone] (the fast path
  * uses the low watermark).  The slow path then wakes kswapd, retries at min
  * (ALLOC_HIGH halves it, ALLOC_HARDER takes a quarter more: GFP_ATOMIC),
- * compacts, reclaims, drains the per-CPU lists, retries, calls the OOM
+ * compacts (mm/compaction.c: costly orders and non-movable high orders
+ * first, then every order above 0 after reclaim, each suitable zone not
+ * deferred compacted until a block of the order is free, then the free
+ * lists tried again: compact_stall, compact_success/fail), reclaims,
+ * drains the per-CPU lists, retries, calls the OOM
  * killer (mm/oom_kill.c: it kills a task and reaps its memory, and the
  * allocation retries; a victim may use the reserves, ALLOC_OOM), and
  * finally warns ("page allocation failure", through warn_alloc() and its
  * nopage_rs rate limit: one report per 10 simulated seconds) - in
- * Linux's order, each step a hook that does what is possible until reclaim
- * and compaction exist.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
+ * Linux's order.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
  *
  * Per-CPU lists: orders 0..3 and the pageblock order go through
  * zone->pageset[cpu]: batch blocks come over at once, frees above high go
@@ -1543,11 +1546,36 @@ retry:;
 	return page;
 }
 
-/* Compaction: not there yet, so it reports COMPACT_SKIPPED as Linux does when it cannot run. */
+struct compact_try {
+	gfp_t gfp;
+	unsigned int order, alloc_flags;
+	const struct alloc_context *ac;
+};
+
+static struct page *compact_try_alloc(void *arg)
+{
+	struct compact_try *t = arg;
+	return get_page_from_freelist(t->gfp, t->order, t->alloc_flags, t->ac);
+}
+
+/*
+ * __alloc_pages_direct_compact: compaction (mm/compaction.c) of the zones
+ * the allocation may use, the preferred one first, each followed by a try
+ * of the free lists; it counts compact_stall and compact_success/fail.
+ */
 static struct page *__alloc_pages_direct_compact(gfp_t gfp, unsigned int order, unsigned int alloc_flags,
 						 const struct alloc_context *ac)
 {
-	return NULL;
+	if (!order)
+		return NULL;
+	struct zone *zones[MAX_ZONES_PER_ZONELIST];
+	int n = 0;
+	struct zoneref *z = ac->preferred_zoneref;
+	for_next_zone_zonelist(z, ac)
+		if (n < MAX_ZONES_PER_ZONELIST)
+			zones[n++] = z->zone;
+	struct compact_try t = { gfp, order, alloc_flags, ac };
+	return try_to_compact_pages(gfp, order, alloc_flags, ac->highest_zoneidx, zones, n, compact_try_alloc, &t);
 }
 
 /* Progress that never ends in a page (reclaim freeing what the caller's own work takes back) stops here. */
@@ -1807,6 +1835,39 @@ void free_pages(unsigned long addr, unsigned int order)
 		return;
 	}
 	__free_pages(virt_to_page((void *)addr), order);
+}
+
+/*
+ * __isolate_free_page, for compaction's free scanner (mm/compaction.c;
+ * zone->lock held, page a free block of order): the block leaves its free
+ * list and NR_FREE_PAGES, unless that would take the zone under its min
+ * watermark (0).  A block of at least half a pageblock turns its
+ * pageblocks MOVABLE, as 6.1 does.  Returns the pages taken; the caller
+ * makes them pages (split_map_pages) once the lock is dropped.
+ */
+unsigned long isolate_free_block(struct zone *zone, struct page *page, unsigned int order)
+{
+	MM_BUG_ON(!page_is_buddy(page, order));
+	unsigned long nr = 1UL << order;
+	if (!__zone_watermark_ok(zone, 0, min_wmark_pages(zone) + nr, 0, ALLOC_CMA,
+				 __atomic_load_n(&zone->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED)))
+		return 0;
+	del_page_from_free_list(page, zone, order);
+	__atomic_sub_fetch(&zone->vm_stat[NR_FREE_PAGES], (long)nr, __ATOMIC_RELAXED);
+	if (order >= (unsigned int)M->prof->pageblock_order - 1)
+		for (unsigned long i = 0; i < nr; i += pageblock_nr_pages())
+			if (migratetype_is_mergeable(get_pageblock_migratetype(&page[i])))
+				set_pageblock_migratetype(&page[i], MIGRATE_MOVABLE);
+	return nr;
+}
+
+/* split_map_pages: an isolated free block as 2^order order-0 pages, each prepared and referenced once, onto list */
+void split_map_pages(struct page *page, unsigned int order, struct list_head *list)
+{
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		prep_new_page(&page[i], 0, __GFP_MOVABLE, 0); /* post_alloc_hook: zeroed under init_on_alloc */
+		list_add_tail(&page[i].lru, list);
+	}
 }
 
 /* Make an order-n non-compound allocation into 2^n order-0 pages. */

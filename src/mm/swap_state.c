@@ -705,3 +705,41 @@ void swap_cache_exit(void)
 	cache_cap = cache_used = cache_nr = 0;
 	pthread_mutex_unlock(&swap_cache_lock);
 }
+
+/*
+ * folio_migrate_mapping for a swap-cache page (both pages locked; old
+ * unmapped everywhere, new fresh and charged to old's group): under the
+ * cache's lock, if old's references are exactly expected (frozen to 0 -
+ * a lookup, which takes its reference under this lock, waits), new takes
+ * its entry's place, the cache's reference, PG_swapcache and the entry;
+ * old keeps expected - 1 references and leaves the cache.  -EAGAIN: a
+ * reference more (pinned) or it left the cache meanwhile.
+ */
+int swap_cache_migrate_page(struct page *old, struct page *new, int expected)
+{
+	int ret = -EAGAIN;
+	pthread_mutex_lock(&swap_cache_lock);
+	bool found = false;
+	unsigned long i = cache_cap && PageSwapCache(old) ? cache_find(old->private, &found) : 0;
+	int c = expected;
+	if (found && cache_slots[i] == old &&
+	    __atomic_compare_exchange_n(&old->_refcount, &c, 0, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		get_page(new); /* the cache's */
+		new->private = old->private;
+		page_set_flag(new, PG_swapbacked);
+		page_set_flag(new, PG_owner_priv_1);
+		if (page_test_clear_flag(old, PG_dirty))
+			page_set_flag(new, PG_dirty);
+		cache_slots[i] = new;
+		nr_swapcache_add(old, -1);
+		nr_swapcache_add(new, 1);
+		page_clear_flag(old, PG_owner_priv_1);
+		if (page_test_clear_flag(old, PG_readahead))
+			page_set_flag(new, PG_readahead);
+		old->private = 0;
+		__atomic_store_n(&old->_refcount, expected - 1, __ATOMIC_RELEASE);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&swap_cache_lock);
+	return ret;
+}

@@ -112,7 +112,7 @@
 #include <kmm/swap.h>
 #include <kmm/task.h>
 
-#define MAX_SWAPFILES 23        /* 32 less migration (3), hwpoison (1), device private (4) and PTE marker (1) types */
+/* MAX_SWAPFILES: internal.h, beside the migration entries' types that follow it */
 #define SWAPFILE_CLUSTER 256
 #define SWAP_HAS_CACHE 0x40
 #define SWAP_MAP_MAX 0x3e       /* PTEs a slot's count holds (no swap_count_continued here: more is refused) */

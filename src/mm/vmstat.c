@@ -9,7 +9,7 @@
  * kmm_proc_dump() writes them all as a tree that can stand in for /proc.
  * A view's lines are the ones 6.1 prints under the profile's config; a
  * value kmm has no model for is never made up.  A counter of something kmm
- * never does (THPs, pins, balloons, KSM, zswap, compaction so far) reads
+ * never does (THPs, pins, balloons, KSM, zswap, kcompactd so far) reads
  * 0, as on a machine that never did it; a text field with no model is
  * left out.
  *
@@ -1030,6 +1030,30 @@ static int write_drop_caches(const char *val)
 	return 0;
 }
 
+/* vm.compact_memory: any integer compacts every zone of every node whole (mm/compaction.c) */
+static int compact_memory_last;
+static void show_compact_memory(struct strbuf *sb) { show_int(sb, compact_memory_last); }
+static int write_compact_memory(const char *val)
+{
+	int v;
+	if (parse_one_int(val, INT_MIN, INT_MAX, &v))
+		return -EINVAL;
+	compact_nodes();
+	compact_memory_last = v;
+	return 0;
+}
+
+/* vm.extfrag_threshold: 0..1000 (proc_dointvec_minmax); direct compaction leaves zones whose index is not above it */
+static void show_extfrag_threshold(struct strbuf *sb) { show_int(sb, __atomic_load_n(&M->extfrag_threshold, __ATOMIC_RELAXED)); }
+static int write_extfrag_threshold(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, 1000, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->extfrag_threshold, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /* vm.vfs_cache_pressure: 0..INT_MAX (proc_dointvec_minmax, extra1 0); 0 keeps dentries and inodes */
 static void show_vfs_cache_pressure(struct strbuf *sb) { show_int(sb, __atomic_load_n(&M->vfs_cache_pressure, __ATOMIC_RELAXED)); }
 static int write_vfs_cache_pressure(const char *val)
@@ -1243,6 +1267,7 @@ static const struct proc_file proc_files[] = {
 	{ "sys/kernel/debug/kfence/objects", show_kfence_objects, NULL },
 	{ "sys/kernel/debug/kfence/stats", show_kfence_stats, NULL },
 	{ "sys/kernel/mm/swap/vma_ra_enabled", show_vma_ra_enabled, write_vma_ra_enabled },
+	{ "sys/vm/compact_memory", show_compact_memory, write_compact_memory },
 	{ "sys/vm/dirty_background_bytes", show_dirty_bg_bytes, write_dirty_bg_bytes },
 	{ "sys/vm/dirty_background_ratio", show_dirty_bg_ratio, write_dirty_bg_ratio },
 	{ "sys/vm/dirty_bytes", show_dirty_bytes, write_dirty_bytes },
@@ -1250,6 +1275,7 @@ static const struct proc_file proc_files[] = {
 	{ "sys/vm/dirty_ratio", show_dirty_ratio, write_dirty_ratio },
 	{ "sys/vm/dirty_writeback_centisecs", show_dwc, write_dwc },
 	{ "sys/vm/drop_caches", show_drop_caches, write_drop_caches },
+	{ "sys/vm/extfrag_threshold", show_extfrag_threshold, write_extfrag_threshold },
 	{ "sys/vm/lowmem_reserve_ratio", show_lowmem_reserve_ratio, write_lowmem_reserve_ratio },
 	{ "sys/vm/admin_reserve_kbytes", show_admin_reserve, write_admin_reserve },
 	{ "sys/vm/min_free_kbytes", show_min_free_kbytes, write_min_free_kbytes },

@@ -186,6 +186,18 @@ int cmd_show(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
+/* compact: every zone of every node, as writing 1 to /proc/sys/vm/compact_memory does (mm/compaction.c) */
+int cmd_compact(struct kmm_scenario *sc, struct stmt *st)
+{
+	if (nargs(sc, st, 0, 0))
+		return -1;
+	CHECKED(sc);
+	int ret = kmm_proc_write("sys/vm/compact_memory", "1");
+	if (ret)
+		return err_tok(sc, &st->tok[0], "compact_memory: %s", strerror(-ret));
+	return 0;
+}
+
 int cmd_verify(struct kmm_scenario *sc, struct stmt *st)
 {
 	char why[512];

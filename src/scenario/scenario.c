@@ -1755,6 +1755,7 @@ static const struct command commands[] = {
 	  "draw memory pressure so far: free pages per zone and watermarks, LRU lists, swap, kswapd and direct reclaim",
 	  H_NONE },
 	{ "sysctl", cmd_sysctl, R_NONE, "*", "vm.NAME[=VALUE]", "read or set a /proc/sys/vm tunable", H_NONE },
+	{ "compact", cmd_compact, R_NONE, "", "", "compact every zone (echo 1 > /proc/sys/vm/compact_memory)", H_NONE },
 	{ "cgroup", cmd_cgroup, R_NONE, "", "create|remove GROUP | attach GROUP TASK | set GROUP FILE VALUE",
 	  "memory cgroups: make or remove one, move a task in, set memory.max/high/low/min/oom.group", H_NONE },
 	{ "fail", cmd_fail, R_NONE, "*", "failslab|fail_page_alloc [FILE=VALUE]...",

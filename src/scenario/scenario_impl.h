@@ -142,6 +142,7 @@ int usage_error(struct kmm_scenario *sc, struct stmt *st, const struct tok *at);
 int cmd_show(struct kmm_scenario *sc, struct stmt *st);
 int cmd_expect(struct kmm_scenario *sc, struct stmt *st);
 int cmd_verify(struct kmm_scenario *sc, struct stmt *st);
+int cmd_compact(struct kmm_scenario *sc, struct stmt *st);
 int cmd_map(struct kmm_scenario *sc, struct stmt *st);
 int cmd_plot(struct kmm_scenario *sc, struct stmt *st);
 /* the pressure picture into path (kmm_plot_svg): 0, or -1 with why (the end of a run with --plot) */

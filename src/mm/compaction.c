@@ -1,0 +1,469 @@
+/*
+ * compaction.c - memory compaction, as Linux 6.1's mm/compaction.c: free
+ * memory scattered in small blocks is gathered into large ones by moving
+ * the movable pages in the way (mm/migrate.c) to free pages elsewhere.
+ *
+ * Two scanners walk a zone from its ends toward each other, a pageblock
+ * at a time:
+ *
+ *   zone_start_pfn                                              zone_end_pfn
+ *   | migrate scanner -->  [used used free used] ... [free used free] <-- free scanner |
+ *                  migrate_pfn                               free_pfn
+ *
+ *   isolate_migratepages   from migrate_pfn: up to COMPACT_CLUSTER_MAX (32)
+ *                          pages on an LRU list (folio_isolate_lru), free
+ *                          blocks skipped whole, pinned anonymous pages
+ *                          (references beyond their mappings) left
+ *   isolate_freepages      from free_pfn down, in MOVABLE pageblocks only
+ *                          (suitable_migration_target): the free blocks,
+ *                          split into order-0 pages (isolate_free_block in
+ *                          page_alloc.c; never below the min watermark)
+ *   migrate_pages          each isolated page to a free one from the top
+ *                          (compaction_alloc; compaction_free takes back one
+ *                          not used)
+ *
+ * until the scanners meet (COMPACT_COMPLETE) or, for an allocation's
+ * direct compaction, a free block of the wanted order is there
+ * (COMPACT_SUCCESS).  What is left isolated goes back: pages to the LRU,
+ * free pages to the allocator - where, the used pages having moved to the
+ * top of the zone, their buddies now merge into large blocks.
+ *
+ * Who compacts:
+ *   /proc/sys/vm/compact_memory   writing it compacts every zone of every
+ *                                 node whole (compact_node, order -1, sync);
+ *                                 it counts no compact_stall/fail/success
+ *   direct compaction             the allocation slow path (page_alloc.c's
+ *                                 __alloc_pages_direct_compact) for orders
+ *                                 above 0 that reclaim alone would not help:
+ *                                 each zone of the zonelist that is suitable
+ *                                 (compaction_suitable: order-0 pages above the
+ *                                 watermark + 2 << order, and fragmentation -
+ *                                 the zone's extfrag index for the order above
+ *                                 vm.extfrag_threshold (500) - not lack of
+ *                                 memory the reason for the failure), not
+ *                                 deferred, then the allocation is tried again;
+ *                                 compact_stall per attempt, compact_success
+ *                                 when it got its page, compact_fail else
+ *   deferral                      a zone where direct compaction failed skips
+ *                                 the next 1 << compact_defer_shift attempts
+ *                                 (compact_considered counts them; the shift
+ *                                 grows to COMPACT_MAX_DEFER_SHIFT 6); success
+ *                                 resets it (compaction_defer_reset)
+ *
+ * Counters: compact_migrate_scanned, compact_free_scanned (pfns looked
+ * at), compact_isolated (pages isolated by both scanners), compact_stall,
+ * compact_fail, compact_success; pgmigrate_* in mm/migrate.c.
+ *
+ * Locking: zone->lock around the free scanner's isolation of each block;
+ * the migrate scanner takes lru_lock through folio_isolate_lru; migration's
+ * own locks after that.  No lock is held across migrate_pages.
+ *
+ * Not done: kcompactd and proactive compaction (vm.compaction_proactiveness),
+ * the pageblock skip bits and cached scanner positions (every run scans
+ * the whole zone from its ends), the fast free/migrate searches of the
+ * free lists, compaction_capture, compaction tracepoints, async direct
+ * compaction's abort on contention, vm.compact_unevictable_allowed (always
+ * 1: mlocked pages move, as on Debian's kernels).
+ */
+#include "internal.h"
+
+#include <kmm/task.h>
+
+#define COMPACT_CLUSTER_MAX 32UL
+#define COMPACT_MAX_DEFER_SHIFT 6
+
+enum compact_result {
+	COMPACT_NOT_SUITABLE_ZONE, COMPACT_SKIPPED, COMPACT_DEFERRED, COMPACT_NO_SUITABLE_PAGE, COMPACT_CONTINUE,
+	COMPACT_COMPLETE, COMPACT_PARTIAL_SKIPPED, COMPACT_CONTENDED, COMPACT_SUCCESS,
+};
+
+struct compact_control {
+	struct list_head freepages;     /* isolated free pages, order 0, referenced */
+	struct list_head migratepages;  /* isolated pages to move */
+	unsigned long nr_freepages, nr_migratepages;
+	unsigned long free_pfn;         /* the free scanner's next pageblock (it scans down) */
+	unsigned long migrate_pfn;      /* the migrate scanner's next pfn (it scans up) */
+	unsigned long total_migrate_scanned, total_free_scanned;
+	struct zone *zone;
+	int order;                      /* the order wanted; -1: the whole zone (compact_memory) */
+	enum migrate_mode mode;
+	bool direct_compaction;
+	int highest_zoneidx;
+	unsigned int alloc_flags;
+};
+
+static unsigned long pageblock_start(unsigned long pfn)
+{
+	return pfn & ~(pageblock_nr_pages() - 1);
+}
+
+/* ---- the free scanner -------------------------------------------------------------------- */
+
+/* suitable_migration_target: a MOVABLE pageblock not already one free block */
+static bool suitable_migration_target(struct page *page)
+{
+	if (PageBuddy(page) && page->private >= (unsigned long)M->prof->pageblock_order)
+		return false;
+	return get_pageblock_migratetype(page) == MIGRATE_MOVABLE;
+}
+
+/* isolate_freepages_block: the free blocks of [start, end) onto cc->freepages; false: the watermark stopped it */
+static bool isolate_freepages_block(struct compact_control *cc, unsigned long start, unsigned long end)
+{
+	struct zone *zone = cc->zone;
+	bool ok = true;
+	struct list_head blocks = LIST_HEAD_INIT(blocks); /* taken under the lock, made pages after it */
+	pthread_mutex_lock(&zone->lock);
+	for (unsigned long pfn = start; pfn < end;) {
+		cc->total_free_scanned++;
+		struct page *page = pfn_to_page(pfn);
+		if (!pfn_valid(pfn) || !PageBuddy(page) || page_zone(page) != zone) {
+			pfn++;
+			continue;
+		}
+		unsigned int order = (unsigned int)page->private;
+		unsigned long got = isolate_free_block(zone, page, order);
+		if (!got) {
+			ok = false;
+			break;
+		}
+		page->private = order; /* off the free lists: the block's order, until split_map_pages */
+		list_add_tail(&page->lru, &blocks);
+		cc->nr_freepages += got;
+		count_vm_events(COMPACTISOLATED, got);
+		pfn += 1UL << order;
+	}
+	pthread_mutex_unlock(&zone->lock);
+	while (!list_empty(&blocks)) {
+		struct page *page = list_first_entry(&blocks, struct page, lru);
+		list_del(&page->lru);
+		split_map_pages(page, (unsigned int)page->private, &cc->freepages);
+	}
+	return ok;
+}
+
+/* isolate_freepages: down from free_pfn, block by block, above the migrate scanner's block */
+static void isolate_freepages(struct compact_control *cc)
+{
+	unsigned long pb = pageblock_nr_pages();
+	unsigned long low = pageblock_start(cc->migrate_pfn) + pb; /* never the migrate scanner's own block */
+	unsigned long zstart = cc->zone->zone_start_pfn, zend = zone_end_pfn(cc->zone);
+	for (unsigned long block = cc->free_pfn; block >= low && cc->nr_freepages < cc->nr_migratepages; block -= pb) {
+		unsigned long start = max(block, zstart), end = min(block + pb, zend);
+		cc->free_pfn = block - pb; /* the next call goes on below */
+		if (!pfn_valid(start) || page_zone(pfn_to_page(start)) != cc->zone ||
+		    !suitable_migration_target(pfn_to_page(start))) {
+			if (block < pb)
+				break;
+			continue;
+		}
+		if (!isolate_freepages_block(cc, start, end)) {
+			cc->free_pfn = block; /* under the watermark: stop here */
+			break;
+		}
+		if (block < pb)
+			break;
+	}
+}
+
+/* compaction_alloc: migrate_pages' new page, from the free scanner's pages */
+static struct page *compaction_alloc(struct page *old, unsigned long data)
+{
+	struct compact_control *cc = (struct compact_control *)data;
+	(void)old;
+	if (list_empty(&cc->freepages))
+		isolate_freepages(cc);
+	if (list_empty(&cc->freepages))
+		return NULL;
+	struct page *page = list_first_entry(&cc->freepages, struct page, lru);
+	list_del(&page->lru);
+	cc->nr_freepages--;
+	return page;
+}
+
+/* compaction_free: a page migrate_pages did not use goes back to the scanner's list */
+static void compaction_free(struct page *page, unsigned long data)
+{
+	struct compact_control *cc = (struct compact_control *)data;
+	list_add(&page->lru, &cc->freepages);
+	cc->nr_freepages++;
+}
+
+static void release_freepages(struct compact_control *cc)
+{
+	while (!list_empty(&cc->freepages)) {
+		struct page *page = list_first_entry(&cc->freepages, struct page, lru);
+		list_del(&page->lru);
+		put_page(page);
+	}
+	cc->nr_freepages = 0;
+}
+
+/* ---- the migrate scanner ---------------------------------------------------------------- */
+
+/* get_page_unless_zero: a reference, unless the page is on its way to being freed */
+static bool get_page_unless_zero(struct page *page)
+{
+	int c = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+	while (c > 0)
+		if (__atomic_compare_exchange_n(&page->_refcount, &c, c + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/*
+ * isolate_migratepages_block: LRU pages of [cc->migrate_pfn, end) onto
+ * cc->migratepages, up to COMPACT_CLUSTER_MAX; migrate_pfn moves past
+ * what was scanned.
+ */
+static void isolate_migratepages_block(struct compact_control *cc, unsigned long end)
+{
+	unsigned long pfn = cc->migrate_pfn;
+	for (; pfn < end && cc->nr_migratepages < COMPACT_CLUSTER_MAX; pfn++) {
+		cc->total_migrate_scanned++;
+		if (!pfn_valid(pfn))
+			continue;
+		struct page *page = pfn_to_page(pfn);
+		if (PageBuddy(page)) { /* a free block: skip it whole (read racily, as 6.1's buddy_order_unsafe) */
+			unsigned long order = __atomic_load_n(&page->private, __ATOMIC_RELAXED);
+			if (order > 0 && order < MAX_ORDER)
+				pfn += (1UL << order) - 1;
+			continue;
+		}
+		if (!page_flag(page, PG_lru) || PageCompound(page) || page_zone(page) != cc->zone)
+			continue;
+		/* a pinned anonymous page would only fail: references beyond its mappings (and the swap cache's) */
+		if (PageAnon(page) && page_ref_count(page) > page_mapcount(page) + (page_in_swap_cache(page) ? 1 : 0))
+			continue;
+		/*
+		 * folio_try_get first: a page whose last reference is going
+		 * (on its way off the LRU to the allocator) must not be
+		 * brought back by the isolation's get_page.
+		 */
+		if (!get_page_unless_zero(page))
+			continue;
+		bool isolated = page_flag(page, PG_lru) && folio_isolate_lru(page);
+		put_page(page); /* the isolation holds its own */
+		if (!isolated)
+			continue;
+		list_add_tail(&page->lru, &cc->migratepages);
+		cc->nr_migratepages++;
+		count_vm_event(COMPACTISOLATED);
+	}
+	cc->migrate_pfn = pfn;
+}
+
+/* isolate_migratepages: the next pageblock's pages (direct compaction: MOVABLE blocks only) */
+static void isolate_migratepages(struct compact_control *cc)
+{
+	unsigned long pb = pageblock_nr_pages(), zend = zone_end_pfn(cc->zone);
+	while (!cc->nr_migratepages && cc->migrate_pfn < cc->free_pfn + pb && cc->migrate_pfn < zend) {
+		unsigned long end = min(pageblock_start(cc->migrate_pfn) + pb, zend);
+		struct page *first = pfn_valid(pageblock_start(cc->migrate_pfn)) ? pfn_to_page(pageblock_start(cc->migrate_pfn)) : NULL;
+		/* suitable_migration_source: async direct compaction moves only from MOVABLE blocks */
+		if (!first || (cc->mode == MIGRATE_ASYNC && cc->direct_compaction &&
+			       get_pageblock_migratetype(first) != MIGRATE_MOVABLE)) {
+			cc->total_migrate_scanned += end - cc->migrate_pfn;
+			cc->migrate_pfn = end;
+			continue;
+		}
+		isolate_migratepages_block(cc, end);
+		if (cc->migrate_pfn < end) /* the cluster is full: the rest of the block next time */
+			break;
+	}
+}
+
+/* ---- when to stop ------------------------------------------------------------------------ */
+
+static bool compact_scanners_met(const struct compact_control *cc)
+{
+	return pageblock_start(cc->free_pfn) <= pageblock_start(cc->migrate_pfn);
+}
+
+static enum compact_result compact_finished(struct compact_control *cc)
+{
+	if (compact_scanners_met(cc) || cc->migrate_pfn >= zone_end_pfn(cc->zone))
+		return COMPACT_COMPLETE;
+	if (cc->order < 0)
+		return COMPACT_CONTINUE;
+	/* a free block of the order: the allocation may find it (find_suitable_fallback's stealing included) */
+	for (int o = cc->order; o < MAX_ORDER; o++)
+		if (__atomic_load_n(&cc->zone->free_area[o].nr_free, __ATOMIC_RELAXED))
+			return COMPACT_SUCCESS;
+	return COMPACT_CONTINUE;
+}
+
+/* ---- fragmentation and suitability ------------------------------------------------------- */
+
+/* fragmentation_index: why an allocation of order fails, 0 lack of memory .. 1000 fragmentation; -1000 it would not */
+static int fragmentation_index(struct zone *zone, unsigned int order)
+{
+	unsigned long free_pages = 0, blocks = 0, suitable = 0;
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		unsigned long n = __atomic_load_n(&zone->free_area[o].nr_free, __ATOMIC_RELAXED);
+		blocks += n;
+		free_pages += n << o;
+		if (o >= order)
+			suitable += n << (o - order);
+	}
+	if (!blocks)
+		return 0;
+	if (suitable)
+		return -1000;
+	return 1000 - (int)((1000 + free_pages * 1000ULL / (1UL << order)) / blocks);
+}
+
+/* compaction_suitable: could compaction give this zone a block of order? */
+static enum compact_result compaction_suitable(struct zone *zone, int order, unsigned int alloc_flags,
+					       int highest_zoneidx)
+{
+	unsigned long mark = zone_wmark(zone, alloc_flags & 3); /* ALLOC_WMARK_MASK */
+	if (zone_watermark_ok(zone, (unsigned int)order, mark, highest_zoneidx, alloc_flags))
+		return COMPACT_SUCCESS;
+	/* order-0 pages above the watermark plus twice the block, room for the copies */
+	unsigned long wm = (order > PAGE_ALLOC_COSTLY_ORDER ? low_wmark_pages(zone) : min_wmark_pages(zone)) + (2UL << order);
+	if (!zone_watermark_ok(zone, 0, wm, highest_zoneidx, 0))
+		return COMPACT_SKIPPED;
+	if (order > PAGE_ALLOC_COSTLY_ORDER) {
+		int fragindex = fragmentation_index(zone, (unsigned int)order);
+		if (fragindex >= 0 && fragindex <= __atomic_load_n(&M->extfrag_threshold, __ATOMIC_RELAXED))
+			return COMPACT_NOT_SUITABLE_ZONE; /* lack of memory, not fragmentation: reclaim's job */
+	}
+	return COMPACT_CONTINUE;
+}
+
+/* ---- a zone ------------------------------------------------------------------------------- */
+
+static enum compact_result compact_zone(struct compact_control *cc)
+{
+	struct zone *zone = cc->zone;
+	enum compact_result ret;
+	if (cc->order >= 0) {
+		ret = compaction_suitable(zone, cc->order, cc->alloc_flags, cc->highest_zoneidx);
+		if (ret != COMPACT_CONTINUE)
+			return ret;
+	}
+	INIT_LIST_HEAD(&cc->freepages);
+	INIT_LIST_HEAD(&cc->migratepages);
+	cc->migrate_pfn = zone->zone_start_pfn;
+	cc->free_pfn = pageblock_start(zone_end_pfn(zone) - 1);
+	lru_add_drain_all(); /* the pages still in the CPUs' batches are on no list yet */
+	while ((ret = compact_finished(cc)) == COMPACT_CONTINUE) {
+		isolate_migratepages(cc);
+		if (!cc->nr_migratepages)
+			continue;
+		unsigned int nr_succeeded = 0;
+		int err = migrate_pages(&cc->migratepages, compaction_alloc, compaction_free, (unsigned long)cc, cc->mode,
+					MR_COMPACTION, &nr_succeeded);
+		cc->nr_migratepages = 0;
+		if (err) {
+			putback_movable_pages(&cc->migratepages);
+			if (err == -ENOMEM && !compact_scanners_met(cc)) {
+				ret = COMPACT_CONTENDED; /* no free page left above the migrate scanner */
+				break;
+			}
+		}
+		cond_resched();
+	}
+	putback_movable_pages(&cc->migratepages);
+	cc->nr_migratepages = 0;
+	release_freepages(cc);
+	count_vm_events(COMPACTMIGRATE_SCANNED, cc->total_migrate_scanned);
+	count_vm_events(COMPACTFREE_SCANNED, cc->total_free_scanned);
+	return ret;
+}
+
+/* compact_node: every zone of the node, whole (compact_memory) */
+static void compact_node(int nid)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+		if (!populated_zone(zone))
+			continue;
+		struct compact_control cc = { .zone = zone, .order = -1, .mode = MIGRATE_SYNC };
+		compact_zone(&cc);
+	}
+}
+
+void compact_nodes(void)
+{
+	lru_add_drain_all();
+	for (int nid = 0; nid < M->nr_nodes; nid++)
+		if (NODE_DATA(nid)->node_present_pages)
+			compact_node(nid);
+}
+
+/* ---- deferral ------------------------------------------------------------------------------ */
+
+/* defer_compaction: direct compaction failed here; skip the next 1 << shift attempts */
+static void defer_compaction(struct zone *zone, int order)
+{
+	zone->compact_considered = 0;
+	if (zone->compact_defer_shift < COMPACT_MAX_DEFER_SHIFT)
+		zone->compact_defer_shift++;
+	if (order < zone->compact_order_failed)
+		zone->compact_order_failed = order;
+}
+
+/* compaction_deferred: still within the skipped attempts (each counted) */
+static bool compaction_deferred(struct zone *zone, int order)
+{
+	unsigned long limit = 1UL << zone->compact_defer_shift;
+	if (order < zone->compact_order_failed)
+		return false;
+	if (++zone->compact_considered >= limit) {
+		zone->compact_considered = limit;
+		return false;
+	}
+	return true;
+}
+
+/* compaction_defer_reset: success at order; orders up to it are no longer deferred */
+static void compaction_defer_reset(struct zone *zone, int order)
+{
+	zone->compact_considered = 0;
+	zone->compact_defer_shift = 0;
+	if (order >= zone->compact_order_failed)
+		zone->compact_order_failed = order + 1;
+}
+
+/*
+ * try_to_compact_pages + __alloc_pages_direct_compact's accounting: each
+ * suitable zone of the zonelist (those the allocation may use, from the
+ * preferred one down) that is not deferred is compacted until a block of
+ * order is free there, and try_alloc(arg) is asked for the page; the page
+ * (compact_success), or NULL (compact_fail if any zone was compacted).
+ */
+struct page *try_to_compact_pages(gfp_t gfp, unsigned int order, unsigned int alloc_flags, int highest_zoneidx,
+				  struct zone **zones, int nr_zones, struct page *(*try_alloc)(void *arg), void *arg)
+{
+	if (!order || !(gfp & __GFP_IO))
+		return NULL; /* 6.1: no compaction for a caller that may not do I/O */
+	bool compacted = false;
+	struct page *page = NULL;
+	enum migrate_mode mode = order > PAGE_ALLOC_COSTLY_ORDER ? MIGRATE_ASYNC : MIGRATE_SYNC_LIGHT;
+	for (int i = 0; i < nr_zones; i++) {
+		struct zone *zone = zones[i];
+		if (compaction_deferred(zone, (int)order))
+			continue;
+		struct compact_control cc = { .zone = zone, .order = (int)order, .mode = mode, .direct_compaction = true,
+					      .highest_zoneidx = highest_zoneidx, .alloc_flags = alloc_flags };
+		enum compact_result r = compact_zone(&cc);
+		if (r == COMPACT_SKIPPED || r == COMPACT_NOT_SUITABLE_ZONE)
+			continue;
+		compacted = true;
+		page = try_alloc(arg);
+		if (page) {
+			compaction_defer_reset(zone, (int)order);
+			break;
+		}
+		if (r == COMPACT_COMPLETE || r == COMPACT_PARTIAL_SKIPPED)
+			defer_compaction(zone, (int)order);
+	}
+	if (compacted) { /* __alloc_pages_direct_compact: a stall, and how it ended */
+		count_vm_event(COMPACTSTALL);
+		count_vm_event(page ? COMPACTSUCCESS : COMPACTFAIL);
+	}
+	return page;
+}

@@ -1,0 +1,238 @@
+/*
+ * test_compaction.c - memory compaction (mm/compaction.c): a machine
+ * fragmented as the compact-x86_64-1G capture fragments a real one (a
+ * task touches 600 MiB, then gives back every other page), then
+ * /proc/sys/vm/compact_memory: order-9 and order-10 blocks appear again,
+ * pgmigrate_success counts the moves, the task's bytes are intact and
+ * "nothing lost"; the sysctls' refusals; direct compaction of a costly
+ * allocation; compaction on one CPU while another faults and frees.
+ */
+#include "kmm_test.h"
+
+#include <kmm/task.h>
+
+#include <pthread.h>
+
+static void fini(void)
+{
+	kmm_shutdown();
+}
+
+TestSuite(compaction, .fini = fini, .timeout = 300);
+
+#define MB (1UL << 20)
+
+static void boot_mem(const char *profile, unsigned long long mem, int cpus)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = mem;
+	p.nr_cpus = cpus;
+	boot_or_fail(&p);
+}
+
+/* Σ over the zones of buddyinfo's column for order */
+static unsigned long buddy_blocks(unsigned int order)
+{
+	unsigned long n = 0;
+	struct zone *zone;
+	for_each_populated_zone(zone)
+		n += __atomic_load_n(&zone->free_area[order].nr_free, __ATOMIC_RELAXED);
+	return n;
+}
+
+static void verify(const char *what)
+{
+	char why[512];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s: %s", what, why);
+}
+
+/* a region of pages, each holding its index at both ends; then every odd page given back */
+static long fragment(struct task_struct *t, unsigned long pages)
+{
+	long a = task_mmap(t, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	for (unsigned long i = 0; i < pages; i++) {
+		cr_assert_eq(task_write(t, (unsigned long)a + i * PAGE_SIZE, &i, sizeof(i)), 0);
+		cr_assert_eq(task_write(t, (unsigned long)a + (i + 1) * PAGE_SIZE - sizeof(i), &i, sizeof(i)), 0);
+	}
+	for (unsigned long i = 1; i < pages; i += 2)
+		cr_assert_eq(task_madvise(t, (unsigned long)a + i * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), 0);
+	return a;
+}
+
+static void check_even_pages(struct task_struct *t, long a, unsigned long pages)
+{
+	for (unsigned long i = 0; i < pages; i += 2) {
+		unsigned long head = ~0UL, tail = ~0UL;
+		cr_assert_eq(task_read(t, (unsigned long)a + i * PAGE_SIZE, &head, sizeof(head)), 0);
+		cr_assert_eq(task_read(t, (unsigned long)a + (i + 1) * PAGE_SIZE - sizeof(tail), &tail, sizeof(tail)), 0);
+		cr_assert(head == i && tail == i, "page %lu reads %lu/%lu", i, head, tail);
+	}
+}
+
+/*
+ * The capture's workload on its machine: 600 MiB touched, every other
+ * page given back; DMA32 is all order-0 blocks then.  The real kernel's
+ * compact_memory leaves 124 order-10 and 4 order-9 blocks there and
+ * counts 38509 pgmigrate_success: kmm's must come out alike.
+ */
+Test(compaction, compact_memory_x86_64_1G)
+{
+	boot_mem("x86_64", 1ULL << 30, 1);
+	struct kmm_usage boot;
+	kmm_usage_settle(&boot);
+	struct task_struct *t = task_create("hog", 1000);
+	cr_assert_not_null(t);
+	cr_assert_eq(task_exec_layout(t, "/bin/hog", 64 << 10, 16 << 10, 16 << 10), 0);
+	unsigned long pages = 600 * MB / PAGE_SIZE;
+	long a = fragment(t, pages);
+	unsigned long high_before = buddy_blocks(9) + buddy_blocks(10);
+	unsigned long ok0 = vmstat_value("pgmigrate_success"), scanned0 = vmstat_value("compact_migrate_scanned");
+	unsigned long stall0 = vmstat_value("compact_stall");
+	cr_assert_eq(kmm_proc_write("sys/vm/compact_memory", "1"), 0);
+	unsigned long o9 = buddy_blocks(9), o10 = buddy_blocks(10);
+	unsigned long migrated = vmstat_value("pgmigrate_success") - ok0;
+	cr_log_info("order-9 %lu order-10 %lu (before: %lu), pgmigrate_success %lu, compact_migrate_scanned %lu, "
+		    "compact_free_scanned %lu, compact_isolated %lu",
+		    o9, o10, high_before, migrated, vmstat_value("compact_migrate_scanned") - scanned0,
+		    vmstat_value("compact_free_scanned"), vmstat_value("compact_isolated"));
+	cr_assert_gt(o10, high_before + 30, "order-10 blocks after compaction: %lu (the capture: 124, from 77)", o10);
+	cr_assert_lt(o10, 200, "order-10 blocks after compaction: %lu (the capture: 124, from 77)", o10);
+	cr_assert_gt(migrated, 20000, "pgmigrate_success %lu (the capture: 38509)", migrated);
+	cr_assert_lt(migrated, 60000, "pgmigrate_success %lu (the capture: 38509)", migrated);
+	cr_assert_eq(vmstat_value("compact_stall"), stall0, "manual compaction is no stall");
+	cr_assert_eq(vmstat_value("compact_success") + vmstat_value("compact_fail"), 0);
+	verify("after compaction");
+	check_even_pages(t, a, pages);
+	task_exit(t);
+	assert_nothing_lost_since(&boot, "compact_memory");
+}
+
+/* the sysctls: compact_memory takes an integer, extfrag_threshold 0..1000; refusals change nothing */
+Test(compaction, sysctls)
+{
+	boot_mem("i386", 256ULL << 20, 1);
+	cr_assert_eq(kmm_proc_write("sys/vm/compact_memory", "x"), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/vm/compact_memory", "1"), 0);
+	char *v = kmm_proc_read("sys/vm/extfrag_threshold");
+	cr_assert_str_eq(v, "500\n");
+	free(v);
+	cr_assert_eq(kmm_proc_write("sys/vm/extfrag_threshold", "1001"), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/vm/extfrag_threshold", "-1"), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/vm/extfrag_threshold", "700"), 0);
+	v = kmm_proc_read("sys/vm/extfrag_threshold");
+	cr_assert_str_eq(v, "700\n");
+	free(v);
+	assert_machine_sane();
+}
+
+/*
+ * Direct compaction: with every large block broken up by a task's pages,
+ * a costly allocation that may sleep compacts (compact_stall) and gets its
+ * block (compact_success), on every profile.
+ */
+static void direct(const char *profile)
+{
+	boot_mem(profile, 256ULL << 20, 1);
+	struct kmm_usage boot;
+	kmm_usage_settle(&boot);
+	struct task_struct *t = task_create("frag", 1000);
+	cr_assert_not_null(t);
+	cr_assert_eq(task_exec_layout(t, "/bin/frag", 64 << 10, 16 << 10, 16 << 10), 0);
+	unsigned long pages = (unsigned long)(meminfo_value("MemFree:") * 9 / 10) / 4;
+	long a = fragment(t, pages);
+	/* the high orders left are the zones' whose pages the task could not use */
+	unsigned int order = 7;
+	unsigned long stall0 = vmstat_value("compact_stall"), success0 = vmstat_value("compact_success");
+	struct page *pg[64];
+	int got = 0;
+	for (; got < 64; got++) {
+		pg[got] = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NORETRY | __GFP_NOWARN, order);
+		if (!pg[got])
+			break;
+		if (vmstat_value("compact_stall") > stall0)
+			break;
+	}
+	cr_assert_gt(vmstat_value("compact_stall"), stall0, "no direct compaction after %d blocks", got);
+	cr_assert_gt(vmstat_value("compact_success"), success0);
+	for (int i = 0; i <= got && i < 64; i++)
+		if (pg[i])
+			__free_pages(pg[i], order);
+	verify("after direct compaction");
+	check_even_pages(t, a, pages);
+	task_exit(t);
+	assert_nothing_lost_since(&boot, profile);
+}
+TEST_ON_EVERY_PROFILE(compaction, direct, direct)
+
+/* ---- two CPUs: compaction on one, faults and frees on the other ---------------------------- */
+
+static struct task_struct *shared_task;
+static long shared_a;
+static unsigned long shared_pages;
+
+/* each CPU's work; its result: 0, or the line of what went wrong (no cr_assert off the test's thread) */
+static void *cpu_work(void *arg)
+{
+	int cpu = (int)(long)arg;
+	if (kmm_cpu_enter(cpu))
+		return (void *)(long)__LINE__;
+	long bad = 0;
+	if (cpu == 0) {
+		for (int i = 0; i < 3 && !bad; i++)
+			if (kmm_proc_write("sys/vm/compact_memory", "1"))
+				bad = __LINE__;
+	} else {
+		struct task_struct *t = task_create("churn", 1000);
+		if (!t || task_exec_layout(t, "/bin/churn", 64 << 10, 16 << 10, 16 << 10))
+			bad = __LINE__;
+		for (int round = 0; round < 20 && !bad; round++) {
+			long b = task_mmap(t, 0, 256 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (b <= 0 || task_memset(t, (unsigned long)b, round, 256 * PAGE_SIZE)) {
+				bad = __LINE__;
+				break;
+			}
+			/* the compacted task's pages, read and written meanwhile */
+			for (unsigned long i = 0; i < shared_pages && !bad; i += 64) {
+				unsigned long v = ~0UL;
+				if (task_read(shared_task, (unsigned long)shared_a + i * PAGE_SIZE, &v, sizeof(v)) || v != i)
+					bad = __LINE__;
+				if (task_write(shared_task, (unsigned long)shared_a + i * PAGE_SIZE, &i, sizeof(i)))
+					bad = __LINE__;
+			}
+			if (task_munmap(t, (unsigned long)b, 256 * PAGE_SIZE))
+				bad = __LINE__;
+		}
+		if (t)
+			task_exit(t);
+	}
+	kmm_cpu_exit();
+	return (void *)bad;
+}
+
+Test(compaction, two_cpus)
+{
+	boot_mem("x86_64", 256ULL << 20, 2);
+	struct kmm_usage boot;
+	kmm_usage_settle(&boot);
+	shared_task = task_create("hog", 1000);
+	cr_assert_not_null(shared_task);
+	cr_assert_eq(task_exec_layout(shared_task, "/bin/hog", 64 << 10, 16 << 10, 16 << 10), 0);
+	shared_pages = 128 * MB / PAGE_SIZE;
+	shared_a = fragment(shared_task, shared_pages);
+	kmm_cpu_exit();
+	pthread_t th[2];
+	void *res[2];
+	for (long c = 0; c < 2; c++)
+		cr_assert_eq(pthread_create(&th[c], NULL, cpu_work, (void *)c), 0);
+	for (int c = 0; c < 2; c++)
+		pthread_join(th[c], &res[c]);
+	cr_assert_eq(kmm_cpu_enter(0), 0);
+	for (int c = 0; c < 2; c++)
+		cr_assert_null(res[c], "CPU %d failed at line %ld", c, (long)res[c]);
+	verify("after two CPUs");
+	check_even_pages(shared_task, shared_a, shared_pages);
+	task_exit(shared_task);
+	assert_nothing_lost_since(&boot, "two CPUs");
+}
