@@ -1028,6 +1028,10 @@ int copy_page_range(struct mm_struct *dst, struct mm_struct *src, const struct v
 int move_page_tables(struct mm_struct *mm, unsigned long old, unsigned long new, unsigned long len);
 struct task_struct;
 int rmap_verify(struct task_struct **tasks, struct mm_struct **mms, int n, char *why, size_t whylen);
+/* The PTE of addr in mm if it maps page (present): its table and index, else 0. */
+phys_addr_t page_pte_of(struct mm_struct *mm, unsigned long addr, const struct page *page, unsigned long *idx);
+/* A reference, unless the page's last one is going (page_alloc.c) */
+bool get_page_unless_zero(struct page *page);
 
 /* mm/mmap.c's range work, which mm/mlock.c shares with mprotect (mmap_lock held for writing) */
 int user_range(unsigned long start, unsigned long len, unsigned long *end); /* page-aligned start: *end, or -errno */

@@ -201,16 +201,6 @@ static void release_freepages(struct compact_control *cc)
 
 /* ---- the migrate scanner ---------------------------------------------------------------- */
 
-/* get_page_unless_zero: a reference, unless the page is on its way to being freed */
-static bool get_page_unless_zero(struct page *page)
-{
-	int c = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
-	while (c > 0)
-		if (__atomic_compare_exchange_n(&page->_refcount, &c, c + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return true;
-	return false;
-}
-
 /*
  * isolate_migratepages_block: LRU pages of [cc->migrate_pfn, end) onto
  * cc->migratepages, up to COMPACT_CLUSTER_MAX; migrate_pfn moves past

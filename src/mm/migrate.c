@@ -106,18 +106,6 @@ static bool grow(void **arr, int *cap, int need, size_t size)
 	return true;
 }
 
-/* The PTE of addr in mm if it maps page (present): its table, else 0. */
-static phys_addr_t pte_mapping(struct mm_struct *mm, unsigned long addr, const struct page *page, unsigned long *idx)
-{
-	phys_addr_t table = user_pte_table(mm->pgd, addr, false, idx);
-	if (!table)
-		return 0;
-	pteval_t pte = pte_get(table, *idx);
-	if (!(pte & _PAGE_PRESENT) || PHYS_PFN(pte & PTE_PFN_MASK) != page_to_pfn(page))
-		return 0;
-	return table;
-}
-
 static bool ctl_holds(const struct migrate_ctl *c, const struct mm_struct *mm)
 {
 	for (int i = 0; i < c->nr_mms; i++)
@@ -132,7 +120,7 @@ static int record_mm(struct mm_struct *mm, struct vm_area_struct *vma, unsigned 
 	struct migrate_ctl *c = arg;
 	unsigned long idx;
 	(void)vma;
-	if (!pte_mapping(mm, addr, c->page, &idx) || ctl_holds(c, mm))
+	if (!page_pte_of(mm, addr, c->page, &idx) || ctl_holds(c, mm))
 		return 0;
 	if (!grow((void **)&c->mms, &c->cap_mms, c->nr_mms + 1, sizeof(*c->mms))) {
 		c->stray = true;
@@ -200,7 +188,7 @@ static int migrate_unmap_one(struct mm_struct *mm, struct vm_area_struct *vma, u
 {
 	struct migrate_ctl *c = arg;
 	unsigned long idx;
-	phys_addr_t table = pte_mapping(mm, addr, c->page, &idx);
+	phys_addr_t table = page_pte_of(mm, addr, c->page, &idx);
 	if (!table)
 		return 0;
 	if (!ctl_holds(c, mm) || !grow((void **)&c->sites, &c->cap_sites, c->nr_sites + 1, sizeof(*c->sites))) {

@@ -1261,6 +1261,16 @@ void __free_pages(struct page *page, unsigned int order)
 	}
 }
 
+/* get_page_unless_zero: a reference, unless the page is on its way to being freed */
+bool get_page_unless_zero(struct page *page)
+{
+	int c = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+	while (c > 0)
+		if (__atomic_compare_exchange_n(&page->_refcount, &c, c + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 /* A reference to a free page (refcount 0) would bring it back from the free lists: refused, reported. */
 void get_page(struct page *page)
 {

@@ -552,3 +552,15 @@ int rmap_verify(struct task_struct **tasks, struct mm_struct **mms, int n, char 
 	free(c.maps);
 	return ret;
 }
+
+/* The PTE of addr in mm if it maps page (present): its table and index, else 0 (the rmap walkers' check). */
+phys_addr_t page_pte_of(struct mm_struct *mm, unsigned long addr, const struct page *page, unsigned long *idx)
+{
+	phys_addr_t table = user_pte_table(mm->pgd, addr, false, idx);
+	if (!table)
+		return 0;
+	pteval_t pte = pte_get(table, *idx);
+	if (!(pte & _PAGE_PRESENT) || PHYS_PFN(pte & PTE_PFN_MASK) != page_to_pfn(page))
+		return 0;
+	return table;
+}

@@ -137,16 +137,6 @@ struct scan_control {
 #define DEACTIVATE_ANON 1
 #define DEACTIVATE_FILE 2
 
-/* get_page_unless_zero: a reference, unless the page is on its way to being freed */
-static bool get_page_unless_zero(struct page *page)
-{
-	int c = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
-	while (c > 0)
-		if (__atomic_compare_exchange_n(&page->_refcount, &c, c + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return true;
-	return false;
-}
-
 static inline bool is_file_lru(enum lru_list lru)
 {
 	return lru == LRU_INACTIVE_FILE || lru == LRU_ACTIVE_FILE;
@@ -305,24 +295,12 @@ struct rmap_arg {
 	unsigned long vm_flags; /* of the VMAs found mapping it */
 };
 
-/* The PTE of addr in mm if it maps page: its table and index, else 0. */
-static phys_addr_t pte_of(struct mm_struct *mm, unsigned long addr, const struct page *page, unsigned long *idx)
-{
-	phys_addr_t table = user_pte_table(mm->pgd, addr, false, idx);
-	if (!table)
-		return 0;
-	pteval_t pte = pte_get(table, *idx);
-	if (!(pte & _PAGE_PRESENT) || PHYS_PFN(pte & PTE_PFN_MASK) != page_to_pfn(page))
-		return 0;
-	return table;
-}
-
 /* folio_referenced_one: a young PTE counts, and is made old; its host mirror goes so the next touch shows. */
 static int referenced_one(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr, void *arg)
 {
 	struct rmap_arg *ra = arg;
 	unsigned long idx;
-	phys_addr_t table = pte_of(mm, addr, ra->page, &idx);
+	phys_addr_t table = page_pte_of(mm, addr, ra->page, &idx);
 	if (!table)
 		return 0;
 	ra->vm_flags |= vma->vm_flags;
@@ -363,7 +341,7 @@ static int unmap_one(struct mm_struct *mm, struct vm_area_struct *vma, unsigned 
 {
 	struct rmap_arg *ra = arg;
 	unsigned long idx;
-	phys_addr_t table = pte_of(mm, addr, ra->page, &idx);
+	phys_addr_t table = page_pte_of(mm, addr, ra->page, &idx);
 	if (!table)
 		return 0;
 	if (vma->vm_flags & VM_LOCKED) {
@@ -389,7 +367,7 @@ static int unmap_one_anon(struct mm_struct *mm, struct vm_area_struct *vma, unsi
 {
 	struct rmap_arg *ra = arg;
 	unsigned long idx;
-	phys_addr_t table = pte_of(mm, addr, ra->page, &idx);
+	phys_addr_t table = page_pte_of(mm, addr, ra->page, &idx);
 	if (!table)
 		return 0;
 	if (vma->vm_flags & VM_LOCKED) {
