@@ -45,6 +45,16 @@ void boot_or_fail(struct kmm_boot_params *p)
 	cr_assert_eq(ret, 0, "boot failed: %s", err);
 }
 
+void boot_machine(const char *profile, unsigned long long mem, int cpus, const char *cmdline)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = profile;
+	p.mem_bytes = mem;
+	p.nr_cpus = cpus;
+	p.cmdline = cmdline;
+	boot_or_fail(&p);
+}
+
 /* The machine a reference boot's dmesg describes, booted as `kmm boot --dmesg` does. */
 void boot_like_ref(const char *machine, const char *cmdline)
 {

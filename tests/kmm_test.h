@@ -24,6 +24,8 @@ void boot_like_ref(const char *machine, const char *cmdline);
 /* boot with params; fails the test with the boot error */
 struct task_struct;
 void boot_or_fail(struct kmm_boot_params *p);
+/* boot profile with mem bytes of RAM, cpus CPUs and a kernel command line (NULL: none); fails the test if it cannot */
+void boot_machine(const char *profile, unsigned long long mem, int cpus, const char *cmdline);
 /* boot profile with 1 GiB and start a task (uid 1000) that exec's an image of these sizes at path */
 struct task_struct *boot_with_task(const char *profile, const char *comm, const char *path, unsigned long text,
 				   unsigned long data, unsigned long bss);

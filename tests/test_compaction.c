@@ -22,15 +22,6 @@ TestSuite(compaction, .fini = fini, .timeout = 300);
 
 #define MB (1UL << 20)
 
-static void boot_mem(const char *profile, unsigned long long mem, int cpus)
-{
-	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
-	p.profile = profile;
-	p.mem_bytes = mem;
-	p.nr_cpus = cpus;
-	boot_or_fail(&p);
-}
-
 /* Σ over the zones of buddyinfo's column for order */
 static unsigned long buddy_blocks(unsigned int order)
 {
@@ -79,7 +70,7 @@ static void check_even_pages(struct task_struct *t, long a, unsigned long pages)
  */
 Test(compaction, compact_memory_x86_64_1G)
 {
-	boot_mem("x86_64", 1ULL << 30, 1);
+	boot_machine("x86_64", 1ULL << 30, 1, NULL);
 	struct kmm_usage boot;
 	kmm_usage_settle(&boot);
 	struct task_struct *t = task_create("hog", 1000);
@@ -112,7 +103,7 @@ Test(compaction, compact_memory_x86_64_1G)
 /* the sysctls: compact_memory takes an integer, extfrag_threshold 0..1000; refusals change nothing */
 Test(compaction, sysctls)
 {
-	boot_mem("i386", 256ULL << 20, 1);
+	boot_machine("i386", 256ULL << 20, 1, NULL);
 	cr_assert_eq(kmm_proc_write("sys/vm/compact_memory", "x"), -EINVAL);
 	cr_assert_eq(kmm_proc_write("sys/vm/compact_memory", "1"), 0);
 	char *v = kmm_proc_read("sys/vm/extfrag_threshold");
@@ -134,7 +125,7 @@ Test(compaction, sysctls)
  */
 static void direct(const char *profile)
 {
-	boot_mem(profile, 256ULL << 20, 1);
+	boot_machine(profile, 256ULL << 20, 1, NULL);
 	struct kmm_usage boot;
 	kmm_usage_settle(&boot);
 	struct task_struct *t = task_create("frag", 1000);
@@ -213,7 +204,7 @@ static void *cpu_work(void *arg)
 
 Test(compaction, two_cpus)
 {
-	boot_mem("x86_64", 256ULL << 20, 2);
+	boot_machine("x86_64", 256ULL << 20, 2, NULL);
 	struct kmm_usage boot;
 	kmm_usage_settle(&boot);
 	shared_task = task_create("hog", 1000);

@@ -25,19 +25,10 @@ TestSuite(memcg, .fini = fini, .timeout = 300);
 
 #define MB (1UL << 20)
 
-static void boot_mem(const char *profile, unsigned long long mem, int cpus)
-{
-	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
-	p.profile = profile;
-	p.mem_bytes = mem;
-	p.nr_cpus = cpus;
-	boot_or_fail(&p);
-}
-
 /* boot, and the figures "nothing lost" is checked against */
 static void boot_settled(const char *profile, unsigned long long mem, int cpus, struct kmm_usage *boot)
 {
-	boot_mem(profile, mem, cpus);
+	boot_machine(profile, mem, cpus, NULL);
 	kmm_usage_settle(boot);
 }
 
@@ -118,7 +109,7 @@ static unsigned long cg_current_drained(const char *group)
 
 static void tree(const char *profile)
 {
-	boot_mem(profile, 256ULL << 20, 1);
+	boot_machine(profile, 256ULL << 20, 1, NULL);
 	struct kmm_usage boot;
 	kmm_usage_settle(&boot);
 	cr_assert_eq(kmm_cgroup_mkdir("A"), 0);
@@ -374,7 +365,7 @@ TEST_ON_EVERY_PROFILE(memcg, high, high)
  */
 static unsigned long low_run(const char *profile, bool protect)
 {
-	boot_mem(profile, 128ULL << 20, 1);
+	boot_machine(profile, 128ULL << 20, 1, NULL);
 	cr_assert_eq(kmm_swapon("/dev/vda", 256 * MB, 0), 0);
 	struct task_struct *init = make_task("init"), *keep = grouped_task("keeper", "P"), *hog = grouped_task("hog", "Q");
 	if (protect)
@@ -407,7 +398,7 @@ TEST_ON_EVERY_PROFILE(memcg, low, low)
 Test(memcg, oom_group)
 {
 	via_trap = false;
-	boot_mem("i386", 256ULL << 20, 1);
+	boot_machine("i386", 256ULL << 20, 1, NULL);
 	struct kmm_usage boot;
 	kmm_usage_settle(&boot);
 	struct task_struct *init = make_task("init"), *a = grouped_task("a", "G"), *b = grouped_task("b", "G"), *c = make_task("c");
@@ -460,7 +451,7 @@ static void *grow(void *arg)
 
 Test(memcg, two_cpus_at_their_limits)
 {
-	boot_mem("i386", 256ULL << 20, 2);
+	boot_machine("i386", 256ULL << 20, 2, NULL);
 	struct kmm_usage boot;
 	kmm_usage_settle(&boot);
 	cr_assert_eq(kmm_swapon("/dev/vda", 32 * MB, 0), 0);
