@@ -386,24 +386,33 @@ void compact_nodes(void)
 
 /* ---- deferral ------------------------------------------------------------------------------ */
 
+/*
+ * The deferral fields are updated without a lock by every CPU's direct
+ * compaction, as 6.1's are (a lost update only shifts when compaction is
+ * tried next): relaxed atomics, so that each access is whole.
+ */
+#define DEFER_LOAD(f) __atomic_load_n(&(f), __ATOMIC_RELAXED)
+#define DEFER_STORE(f, v) __atomic_store_n(&(f), (v), __ATOMIC_RELAXED)
+
 /* defer_compaction: direct compaction failed here; skip the next 1 << shift attempts */
 static void defer_compaction(struct zone *zone, int order)
 {
-	zone->compact_considered = 0;
-	if (zone->compact_defer_shift < COMPACT_MAX_DEFER_SHIFT)
-		zone->compact_defer_shift++;
-	if (order < zone->compact_order_failed)
-		zone->compact_order_failed = order;
+	DEFER_STORE(zone->compact_considered, 0U);
+	unsigned int shift = DEFER_LOAD(zone->compact_defer_shift);
+	if (shift < COMPACT_MAX_DEFER_SHIFT)
+		DEFER_STORE(zone->compact_defer_shift, shift + 1);
+	if (order < DEFER_LOAD(zone->compact_order_failed))
+		DEFER_STORE(zone->compact_order_failed, order);
 }
 
 /* compaction_deferred: still within the skipped attempts (each counted) */
 static bool compaction_deferred(struct zone *zone, int order)
 {
-	unsigned long limit = 1UL << zone->compact_defer_shift;
-	if (order < zone->compact_order_failed)
+	unsigned int limit = 1U << DEFER_LOAD(zone->compact_defer_shift);
+	if (order < DEFER_LOAD(zone->compact_order_failed))
 		return false;
-	if (++zone->compact_considered >= limit) {
-		zone->compact_considered = limit;
+	if (__atomic_add_fetch(&zone->compact_considered, 1, __ATOMIC_RELAXED) >= limit) {
+		DEFER_STORE(zone->compact_considered, limit);
 		return false;
 	}
 	return true;
@@ -412,10 +421,10 @@ static bool compaction_deferred(struct zone *zone, int order)
 /* compaction_defer_reset: success at order; orders up to it are no longer deferred */
 static void compaction_defer_reset(struct zone *zone, int order)
 {
-	zone->compact_considered = 0;
-	zone->compact_defer_shift = 0;
-	if (order >= zone->compact_order_failed)
-		zone->compact_order_failed = order + 1;
+	DEFER_STORE(zone->compact_considered, 0U);
+	DEFER_STORE(zone->compact_defer_shift, 0U);
+	if (order >= DEFER_LOAD(zone->compact_order_failed))
+		DEFER_STORE(zone->compact_order_failed, order + 1);
 }
 
 /*
