@@ -113,6 +113,7 @@ struct oom_control {
 	long chosen_points;
 	enum oom_constraint constraint;
 	struct mem_cgroup *memcg;       /* a memory cgroup over its limit: the OOM is the group's (NULL: global) */
+	struct task_struct *unreaped;   /* a victim the scan waited for, not yet reaped and not current (referenced) */
 };
 
 /* is_memcg_oom */
@@ -443,6 +444,10 @@ static void oom_evaluate_task(struct task_struct *t, void *arg)
 		if (oc->chosen)
 			put_task_struct(oc->chosen);
 		oc->chosen = OOM_ABORT;
+		if (!oc->unreaped && t != get_current()) { /* the reaper's business: see __out_of_memory */
+			__atomic_add_fetch(&t->usage, 1, __ATOMIC_RELAXED);
+			oc->unreaped = t;
+		}
 		return;
 	}
 	long points = oom_badness(t, t->mm, oc->totalpages);
@@ -562,6 +567,20 @@ static bool __out_of_memory(struct oom_control *oc)
 		return true;
 	}
 	select_bad_process(oc);
+	if (oc->unreaped) {
+		/*
+		 * A victim still holding its memory that no thread is giving back:
+		 * what 6.1's oom_reaper does OOM_REAPER_DELAY after the kill, now
+		 * (it reaps, or gives up and sets MMF_OOM_SKIP) - else every later
+		 * OOM would wait for it for ever.
+		 */
+		struct mm_struct *mm = get_task_mm(oc->unreaped);
+		if (mm) {
+			oom_reap_task(oc->unreaped, mm);
+			mmput(mm);
+		}
+		put_task_struct(oc->unreaped);
+	}
 	if (!oc->chosen) {
 		dump_header(oc, NULL);
 		printk(KERN_WARNING "Out of memory and no killable processes...\n");
