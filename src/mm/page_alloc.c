@@ -1036,9 +1036,12 @@ static inline const char *page_bad_reason(const struct page *page, unsigned long
 #define ALLOC_ORDER_SHIFT 24
 #define ALLOC_ORDER_MASK (0xfUL << ALLOC_ORDER_SHIFT)
 
+/* flags are read without a reference by pfn walkers (compaction's scanner): whole stores */
 static inline void set_alloc_order(struct page *page, unsigned int order)
 {
-	page->flags = (page->flags & ~ALLOC_ORDER_MASK) | ((unsigned long)(order + 1) << ALLOC_ORDER_SHIFT);
+	unsigned long f = __atomic_load_n(&page->flags, __ATOMIC_RELAXED);
+	__atomic_store_n(&page->flags, (f & ~ALLOC_ORDER_MASK) | ((unsigned long)(order + 1) << ALLOC_ORDER_SHIFT),
+			 __ATOMIC_RELAXED);
 }
 
 static inline int get_alloc_order(const struct page *page)
@@ -1109,7 +1112,7 @@ static inline bool free_pages_prepare(struct page *page, unsigned int order, boo
 			}
 		}
 	}
-	page->flags &= ~(ALLOC_ORDER_MASK | PAGE_FLAGS_CHECK_AT_PREP); /* the owner's flags go with it */
+	__atomic_and_fetch(&page->flags, ~(ALLOC_ORDER_MASK | PAGE_FLAGS_CHECK_AT_PREP), __ATOMIC_RELAXED); /* the owner's flags go with it */
 	page->private = 0;
 	if (__atomic_load_n(&page->memcg_data, __ATOMIC_RELAXED))
 		mem_cgroup_uncharge(page, order); /* __folio_put's mem_cgroup_uncharge, __memcg_kmem_uncharge_page */
@@ -1389,7 +1392,7 @@ static inline void prep_new_page(struct page *page, unsigned int order, gfp_t gf
 			bad_page(&page[i], why);
 	}
 #endif
-	page->private = 0;
+	__atomic_store_n(&page->private, 0UL, __ATOMIC_RELAXED); /* the buddy order compaction's scanner reads racily */
 	page->index = 0;
 	set_page_count(page, 1);
 	set_alloc_order(page, order);
