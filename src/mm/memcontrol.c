@@ -594,7 +594,7 @@ void mem_cgroup_fork(struct task_struct *child, struct task_struct *parent)
 {
 	pthread_mutex_lock(&M->cgroup_mutex);
 	struct mem_cgroup *memcg = parent ? parent->memcg : NULL;
-	child->memcg = memcg;
+	__atomic_store_n(&child->memcg, memcg, __ATOMIC_RELEASE); /* the child is in the task list already */
 	if (memcg)
 		memcg->nr_procs++;
 	pthread_mutex_unlock(&M->cgroup_mutex);

@@ -90,11 +90,13 @@ int task_get_mempolicy(struct task_struct *t, unsigned long *nodemask)
 	return __atomic_load_n(&t->mempolicy, __ATOMIC_ACQUIRE);
 }
 
+/* the child is in the task list already (the OOM scan reads its policy): whole stores */
 void mpol_fork(struct task_struct *child, const struct task_struct *parent)
 {
-	child->mempolicy = parent->mempolicy;
-	child->mempolicy_nodes = parent->mempolicy_nodes;
-	child->il_prev = parent->il_prev;
+	__atomic_store_n(&child->mempolicy_nodes, __atomic_load_n(&parent->mempolicy_nodes, __ATOMIC_RELAXED),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&child->il_prev, __atomic_load_n(&parent->il_prev, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+	__atomic_store_n(&child->mempolicy, __atomic_load_n(&parent->mempolicy, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 }
 
 static int this_cpu_node(void)
