@@ -55,8 +55,15 @@ static inline bool PageBuddy(const struct page *p)
 {
 	return (__atomic_load_n(&p->page_type, __ATOMIC_RELAXED) & (PAGE_TYPE_BASE | PG_buddy)) == PAGE_TYPE_BASE;
 }
-static inline void __SetPageBuddy(struct page *p) { p->page_type &= ~PG_buddy; }
-static inline void __ClearPageBuddy(struct page *p) { p->page_type |= PG_buddy; }
+/* writers hold the zone lock; compaction's scanner reads without it: whole stores, no locked RMW */
+static inline void __SetPageBuddy(struct page *p)
+{
+	__atomic_store_n(&p->page_type, __atomic_load_n(&p->page_type, __ATOMIC_RELAXED) & ~PG_buddy, __ATOMIC_RELAXED);
+}
+static inline void __ClearPageBuddy(struct page *p)
+{
+	__atomic_store_n(&p->page_type, __atomic_load_n(&p->page_type, __ATOMIC_RELAXED) | PG_buddy, __ATOMIC_RELAXED);
+}
 static inline bool PageTable(const struct page *p) { return (p->page_type & (PAGE_TYPE_BASE | PG_table)) == PAGE_TYPE_BASE; }
 /* a page-table page's type changes while other CPUs may read its word as a buddy's neighbour: atomic */
 static inline void __SetPageTable(struct page *p) { __atomic_fetch_and(&p->page_type, ~PG_table, __ATOMIC_RELAXED); }
