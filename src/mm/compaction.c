@@ -220,7 +220,8 @@ static void isolate_migratepages_block(struct compact_control *cc, unsigned long
 				pfn += (1UL << order) - 1;
 			continue;
 		}
-		if (!page_flag(page, PG_lru) || PageCompound(page) || page_zone(page) != cc->zone)
+		/* a tail never has PG_lru; compound_head shares lru.next, which list moves write under lru_lock */
+		if (!page_flag(page, PG_lru) || PageHead(page) || page_zone(page) != cc->zone)
 			continue;
 		/* a pinned anonymous page would only fail: references beyond its mappings (and the swap cache's) */
 		if (PageAnon(page) && page_ref_count(page) > page_mapcount(page) + (page_in_swap_cache(page) ? 1 : 0))
