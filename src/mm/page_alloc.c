@@ -136,7 +136,7 @@ static inline void del_page_from_free_list(struct page *page, struct zone *zone,
 	struct list_head *next = page->lru.next;
 	list_del(&page->lru);
 	__ClearPageBuddy(page);
-	page->private = 0;
+	__atomic_store_n(&page->private, 0UL, __ATOMIC_RELAXED); /* compaction's scanner reads a buddy's order unlocked */
 	area_set_nr_free(area, -1);
 	/* the list became empty when the page was its only entry: next is the head */
 	for (int t = 0; t < MIGRATE_TYPES; t++)
@@ -221,7 +221,7 @@ static void __free_one_page_fpi(struct page *page, unsigned long pfn, struct zon
 		page = pfn_to_page(pfn);
 		order++;
 	}
-	page->private = order;
+	__atomic_store_n(&page->private, (unsigned long)order, __ATOMIC_RELAXED); /* read unlocked by compaction's scanner */
 	__SetPageBuddy(page);
 	bool to_tail = (fpi & FPI_TO_TAIL) || (buddy_pfn && buddy_merge_likely(zone, pfn, buddy_pfn, order));
 	if (to_tail)
@@ -1113,7 +1113,7 @@ static inline bool free_pages_prepare(struct page *page, unsigned int order, boo
 		}
 	}
 	__atomic_and_fetch(&page->flags, ~(ALLOC_ORDER_MASK | PAGE_FLAGS_CHECK_AT_PREP), __ATOMIC_RELAXED); /* the owner's flags go with it */
-	page->private = 0;
+	__atomic_store_n(&page->private, 0UL, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&page->memcg_data, __ATOMIC_RELAXED))
 		mem_cgroup_uncharge(page, order); /* __folio_put's mem_cgroup_uncharge, __memcg_kmem_uncharge_page */
 	return true;
