@@ -1149,7 +1149,7 @@ void set_page_dirty(struct page *page);
 		const struct page *__mp = (pg);                                                  \
 		long __md = (long)(delta);                                                       \
 		__atomic_add_fetch(&NODE_DATA(page_to_nid(__mp))->field, __md, __ATOMIC_RELAXED); \
-		struct mem_cgroup *__mm = page_memcg_stat(__mp); /* and the page's memory cgroup */ \
+		struct mem_cgroup *__mm = page_memcg_raw(__mp); /* and the page's memory cgroup */ \
 		if (__mm)                                                                        \
 			memcg_stat_mod(__mm, field, __md);                                       \
 	} while (0)

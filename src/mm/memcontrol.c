@@ -93,11 +93,6 @@ unsigned long page_counter_max(void)
 	return M->prof->bits == 32 ? 0x7fffffffUL : LONG_MAX / PAGE_SIZE;
 }
 
-struct mem_cgroup *root_mem_cgroup(void)
-{
-	return M->root_mem_cgroup;
-}
-
 /* ---- page counters ---------------------------------------------------------------------------- */
 
 static unsigned long page_counter_read(const struct page_counter *c)
@@ -886,12 +881,6 @@ int mem_cgroup_charge(struct page *page, struct mm_struct *mm, gfp_t gfp)
 	if (!ret)
 		__atomic_store_n(&page->memcg_data, (unsigned long)memcg, __ATOMIC_RELEASE);
 	return ret;
-}
-
-/* mem_cgroup_swapin_charge_folio: a page read back from swap, to the group of the mm that faults it */
-int mem_cgroup_swapin_charge(struct page *page, struct mm_struct *mm, gfp_t gfp)
-{
-	return mem_cgroup_charge(page, mm, gfp);
 }
 
 /* The group of the task this thread works for, if it is charged kernel memory (not the root), else NULL. */

@@ -97,12 +97,6 @@ static inline struct mem_cgroup *page_memcg_raw(const struct page *page)
 	return data & MEMCG_DATA_OBJCGS ? (struct mem_cgroup *)0 : (struct mem_cgroup *)(data & ~MEMCG_DATA_FLAGS_MASK);
 }
 
-/* the group whose stats a page's state counts in, or NULL */
-static inline struct mem_cgroup *page_memcg_stat(const struct page *page)
-{
-	return page_memcg_raw(page);
-}
-
 #define memcg_stat_mod(memcg, field, delta) \
 	((void)__atomic_add_fetch(&(memcg)->stat.field, (long)(delta), __ATOMIC_RELAXED))
 

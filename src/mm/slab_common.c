@@ -383,8 +383,8 @@ void *kmalloc_large_node(size_t size, gfp_t flags, int node)
 	if (!page)
 		return NULL;
 	__atomic_add_fetch(&NODE_DATA(page_to_nid(page))->nr_slab_unreclaimable, 1L << order, __ATOMIC_RELAXED);
-	if (page_memcg_stat(page)) /* charged (__GFP_ACCOUNT): slab of its memory cgroup too */
-		memcg_stat_mod(page_memcg_stat(page), slab_unreclaimable_b, (long)PAGE_SIZE << order);
+	if (page_memcg_raw(page)) /* charged (__GFP_ACCOUNT): slab of its memory cgroup too */
+		memcg_stat_mod(page_memcg_raw(page), slab_unreclaimable_b, (long)PAGE_SIZE << order);
 	char *p = page_address(page);
 	track_mem_noaccess(p + size, (PAGE_SIZE << order) - size); /* kasan_kmalloc_large: the tail */
 	return p;
@@ -400,8 +400,8 @@ void free_large_kmalloc(struct page *page, const void *object)
 	}
 	unsigned int order = compound_order(page);
 	__atomic_sub_fetch(&NODE_DATA(page_to_nid(page))->nr_slab_unreclaimable, 1L << order, __ATOMIC_RELAXED);
-	if (page_memcg_stat(page))
-		memcg_stat_mod(page_memcg_stat(page), slab_unreclaimable_b, -((long)PAGE_SIZE << order));
+	if (page_memcg_raw(page))
+		memcg_stat_mod(page_memcg_raw(page), slab_unreclaimable_b, -((long)PAGE_SIZE << order));
 	__free_pages(page, order);
 }
 

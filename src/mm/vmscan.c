@@ -731,6 +731,9 @@ static void get_scan_count(struct lruvec *lruvec, struct scan_control *sc, unsig
 	/* the I/O costs are the reclaim target's (prepare_scan_count), which its groups' costs add up to */
 	struct lruvec *target = mem_cgroup_lruvec(sc->target_mem_cgroup, lruvec->pgdat);
 	struct mem_cgroup *memcg = lruvec->memcg;
+	/* the protection shrink_node_memcgs computed for this group (nothing for the target itself) */
+	unsigned long protection = mem_cgroup_is_root(memcg) ? 0
+				   : mem_cgroup_protection(sc->target_mem_cgroup, memcg, sc->memcg_low_reclaim);
 	int swappiness = __atomic_load_n(&vm_swappiness, __ATOMIC_RELAXED);
 	enum scan_balance balance;
 	unsigned long fraction[2] = { 0, 0 }, denominator = 1;
@@ -761,9 +764,6 @@ static void get_scan_count(struct lruvec *lruvec, struct scan_control *sc, unsig
 			continue;
 		unsigned long lruvec_size = lru_size_eligible(lruvec, lru, sc->reclaim_idx), scan = lruvec_size;
 		/* a protected group is scanned in proportion to its usage above the protection */
-		mem_cgroup_calculate_protection(sc->target_mem_cgroup, memcg);
-		unsigned long protection = mem_cgroup_is_root(memcg) ? 0
-					   : mem_cgroup_protection(sc->target_mem_cgroup, memcg, sc->memcg_low_reclaim);
 		if (protection) {
 			unsigned long cgroup_size = max(mem_cgroup_usage(memcg), protection);
 			scan = lruvec_size - lruvec_size * protection / (cgroup_size + 1);
