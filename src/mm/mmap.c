@@ -2056,9 +2056,12 @@ static int do_task_exec_layout(struct task_struct *t, const char *path, unsigned
 	if (!ret && fatal_signal_pending(t))
 		ret = -EINTR;
 	if (ret) {
-		/* before the point of no return: the new mm goes, the task keeps its old one */
+		/* before the point of no return: the new mm goes (with exe, once it is the
+		 * mm's exe_file), the task keeps its old one */
+		bool exe_in_mm = mm->exe_file == exe;
 		mmput(mm);
-		fput(exe);
+		if (!exe_in_mm)
+			fput(exe);
 		kobj_exec_end(t, &ek, false);
 		return (int)ret;
 	}
