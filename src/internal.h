@@ -1357,6 +1357,7 @@ int task_killed(struct task_struct *t);                   /* SIGKILL pending: it
 		set_current(__sys_prev);                            \
 		if (fatal_signal_pending(t)) /* killed in the call: dies on the way back */ \
 			task_killed(t);                             \
+		mmput_async_flush(); /* no lock held here */        \
 		__sys_ret;                                          \
 	})
 void do_exit(struct task_struct *t);                      /* mm/mmap.c: the task stops (once); task_exit reaps it */

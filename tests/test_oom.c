@@ -762,3 +762,32 @@ Test(oom, constrained_mempolicy)
 	task_exit(init);
 	assert_nothing_lost_since(&boot, "mempolicy OOM");
 }
+
+/*
+ * The killer's hold on a victim's mm is let go with mmput_async: when the
+ * victim has exited meanwhile the teardown (and its fput of the image,
+ * which takes filemap_lock) waits for a point where no lock is held - the
+ * next system call's way back - instead of running under oom_lock.
+ */
+Test(oom, last_mm_reference_torn_down_later)
+{
+	boot_256M("i386", 1);
+	struct kmm_usage boot;
+	kmm_usage_settle(&boot);
+	struct task_struct *init = make_task("init", "/sbin/init", 64 << 10);
+	struct task_struct *v = make_task("victim", "/bin/victim", 64 << 10);
+	long a = task_mmap(v, 0, 4 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	cr_assert_eq(mm_access(v, (unsigned long)a, 4 * MB, true), 0);
+	struct mm_struct *mm = get_task_mm(v);
+	cr_assert_not_null(mm);
+	task_exit(v); /* the victim exits on "another CPU": the hold is the last reference */
+	unsigned long anon = meminfo_value("AnonPages:");
+	cr_assert_geq(anon, 4096, "the held mm keeps its %lu kB", anon);
+	mmput_async(mm);
+	cr_assert_eq(meminfo_value("AnonPages:"), anon, "nothing is torn down where the hold is let go");
+	cr_assert_gt(task_brk(init, 0), 0); /* a system call of any task: on its way back the teardown runs */
+	cr_assert_lt(meminfo_value("AnonPages:"), anon - 4000, "the exited victim's memory is back");
+	task_exit(init);
+	assert_nothing_lost_since(&boot, "i386");
+}

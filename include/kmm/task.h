@@ -136,6 +136,7 @@ struct mm_struct {
 	struct kmm_window **host_windows; /* the host-trap windows onto this mm (sim/trap.c) */
 	int nr_host_windows;
 	int mm_users;                   /* references: the task's + get_task_mm's (atomic) */
+	struct mm_struct *async_next;   /* on mmput_async's list once its last reference went there */
 	void *obj;                      /* its mm_struct object in simulated RAM (kernel/fork.c) */
 };
 
@@ -246,6 +247,15 @@ void put_task_struct(struct task_struct *t);
 /* The task's address space, referenced (NULL once it exited): mmput() when done. */
 struct mm_struct *get_task_mm(struct task_struct *t);
 void mmput(struct mm_struct *mm);
+/*
+ * mmput_async (kernel/fork.c): for a holder that must not tear an mm down
+ * where it stands (the OOM killer, under oom_lock); a last reference
+ * dropped here leaves the teardown to mmput_async_flush, run where no lock
+ * is held: on the way back from a system call, and before any count of
+ * the machine (kmm_verify, the usage settle) or its shutdown.
+ */
+void mmput_async(struct mm_struct *mm);
+void mmput_async_flush(void);
 /*
  * set_mempolicy(2): where t's anonymous pages come from from now on.
  * nodemask holds maxnode - 1 bits (Linux's convention); 0 or -EINVAL.

@@ -38,6 +38,7 @@
 #include <kmm/fs.h>
 #include <kmm/highmem.h>
 #include <kmm/maple_tree.h>
+#include <kmm/task.h>
 #include <kmm/vmalloc.h>
 
 static const char *const pageflag_names[] = {
@@ -83,6 +84,7 @@ int kmm_verify(char *why, size_t whylen)
 		return -ENODEV;
 	}
 	deferred_init_wait();
+	mmput_async_flush(); /* as flush_workqueue: an mm the OOM killer let go is torn down before it is counted */
 	for_each_zone(zone) {
 		if (zone_verify(zone, why, whylen))
 			return -EINVAL;
@@ -124,6 +126,7 @@ void kmm_usage_settle(struct kmm_usage *u)
 void kmm_usage_settle_raw(struct kmm_usage *u)
 {
 	deferred_init_wait();
+	mmput_async_flush();
 	lru_add_drain_all(); /* the batches' references first: then a cached page's only one is the cache's */
 	swap_cache_settle(); /* swap writes in flight end; cached pages nobody needs go */
 	kmm_sync();          /* the page cache is a cache too: written back, its clean pages dropped */

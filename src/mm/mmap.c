@@ -1634,6 +1634,43 @@ void mmput(struct mm_struct *mm)
 }
 
 /*
+ * Linux's mmput_async hands __mmput to a workqueue; kmm's "worker" is the
+ * next thread to reach a point where it holds no lock.  Why it matters:
+ * the OOM killer runs under oom_lock, which an allocation made under
+ * filemap_lock (a page cache fault) waits for, while exit_mmap's fput of
+ * the last file takes filemap_lock - a victim that exits on another CPU
+ * meanwhile would leave the killer with the last reference and the two
+ * CPUs waiting for each other for ever.
+ */
+static pthread_mutex_t mmput_async_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mm_struct *mmput_async_list;
+
+void mmput_async(struct mm_struct *mm)
+{
+	if (!mm || __atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_ACQ_REL))
+		return;
+	pthread_mutex_lock(&mmput_async_lock);
+	mm->async_next = mmput_async_list;
+	__atomic_store_n(&mmput_async_list, mm, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&mmput_async_lock);
+}
+
+void mmput_async_flush(void)
+{
+	if (!__atomic_load_n(&mmput_async_list, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&mmput_async_lock);
+	struct mm_struct *mm = mmput_async_list;
+	__atomic_store_n(&mmput_async_list, NULL, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&mmput_async_lock);
+	while (mm) {
+		struct mm_struct *next = mm->async_next;
+		mm_free(mm);
+		mm = next;
+	}
+}
+
+/*
  * do_exit: the task stops - it leaves the pid table (the others keep their
  * order: the table is the task list the OOM killer and the views walk, in
  * the order the tasks were made) and drops its address space, its files
@@ -1922,6 +1959,7 @@ void tasks_exit(void)
 {
 	while (nr_tasks)
 		task_exit(tasks[nr_tasks - 1]);
+	mmput_async_flush();
 	free(tasks);
 	tasks = NULL;
 	tasks_cap = 0;

@@ -55,7 +55,12 @@
  * memory is gone, as 6.1's leaves out a victim that has exited.  The reaper takes the victim's mmap_lock
  * with trylock, MAX_OOM_REAP_RETRIES times with a short host sleep between
  * (another CPU's fault on the victim's memory holds it briefly), and says
- * "unable to reap" as Linux does if it never gets it.  When no task can be
+ * "unable to reap" as Linux does if it never gets it.  The killer holds
+ * the victim's mm as 6.1's holds it with mmgrab, and lets it go with
+ * mmput_async: a victim that exits on another CPU meanwhile leaves the
+ * killer the last reference, and exit_mmap must not run under oom_lock
+ * (its fput takes filemap_lock, under which page cache faults allocate
+ * and so wait for oom_lock).  When no task can be
  * killed 6.1 panics ("System is deadlocked on memory"); kmm reports "Out of
  * memory and no killable processes..." and lets the allocation fail, so a
  * scenario without tasks that exhausts memory goes on.  Kernel threads are
@@ -367,7 +372,7 @@ static void __oom_kill_process(struct task_struct *victim, const char *message)
 	for_each_task(kill_sharer, &s);
 	if (s.can_oom_reap)
 		oom_reap_task(victim, mm);
-	mmput(mm);
+	mmput_async(mm); /* mmdrop: never the teardown under oom_lock */
 	put_task_struct(victim);
 }
 
@@ -404,7 +409,7 @@ static void oom_kill_process(struct oom_control *oc, const char *message)
 		if (mm) {
 			mark_oom_victim(victim, mm);
 			oom_reap_task(victim, mm);
-			mmput(mm);
+			mmput_async(mm);
 		}
 		put_task_struct(victim);
 		return;
@@ -548,7 +553,7 @@ static bool __out_of_memory(struct oom_control *oc)
 		struct mm_struct *mm = get_task_mm(cur);
 		if (mm) {
 			mark_oom_victim(cur, mm);
-			mmput(mm);
+			mmput_async(mm);
 		}
 		return true;
 	}
@@ -577,7 +582,7 @@ static bool __out_of_memory(struct oom_control *oc)
 		struct mm_struct *mm = get_task_mm(oc->unreaped);
 		if (mm) {
 			oom_reap_task(oc->unreaped, mm);
-			mmput(mm);
+			mmput_async(mm);
 		}
 		put_task_struct(oc->unreaped);
 	}
