@@ -1051,7 +1051,7 @@ struct address_space {
 	struct page **pages;     /* [index]: the cached page, or NULL (filemap_lock) */
 	unsigned long nr_slots;  /* entries of pages[] */
 	unsigned long nrpages;   /* non-NULL entries */
-	struct xa_nodes *xa;     /* the radix_tree_node objects 6.1's xarray of these pages would use (filemap.c) */
+	struct xa_nodes *xa;     /* the radix_tree_node objects 6.1's xarray of these pages would use (lib/xarray.c) */
 	unsigned long *shadows;  /* [nr_slots]: an evicted page's shadow entry where pages[] is NULL, else 0
 				    (mm/workingset.c); NULL until reclaim leaves the first */
 };
