@@ -1019,7 +1019,7 @@ Test(fault_inject, scenario_survives_null_handles)
  * crash may not.  Four shards, so the two CPUs of `make test` share it.
  */
 #define SWEEP_SHARDS 4
-#define SWEEP_NTH 256 /* n-th call runs per scenario and injector, unless KMM_FAULT_SWEEP=full */
+#define SWEEP_NTH 256 /* n-th call runs per scenario and injector, unless KMM_FAULT_SWEEP=full or _NTH=N */
 #define ALL_SLAB "ignore-gfp-wait=N"
 #define ALL_PAGE "ignore-gfp-wait=N ignore-gfp-highmem=N min-order=0"
 
@@ -1084,6 +1084,10 @@ static void sweep_shard(int shard)
 	size_t nfiles;
 	char **files = scenario_files(&nfiles);
 	bool full = getenv("KMM_FAULT_SWEEP") && !strcmp(getenv("KMM_FAULT_SWEEP"), "full");
+	/* fewer n-th runs where each costs more (make test-asan): the settings' runs stay whole */
+	unsigned long nth_runs = getenv("KMM_FAULT_SWEEP_NTH") ? strtoul(getenv("KMM_FAULT_SWEEP_NTH"), NULL, 10) : 0;
+	if (!nth_runs)
+		nth_runs = SWEEP_NTH;
 	struct sweep_stats st = { 0 };
 	unsigned long job = 0;
 	for (size_t f = 0; f < nfiles; f++) {
@@ -1099,7 +1103,7 @@ static void sweep_shard(int shard)
 		struct sweep_run c = run_script(files[f], text, count, 2, "1");
 		cr_assert_eq(c.status, KMM_SCENARIO_OK, "%s fails with nothing injected", files[f]);
 		for (int d = 0; d < 2; d++) {
-			unsigned long calls = c.calls[d], step = full ? 1 : DIV_ROUND_UP(calls, SWEEP_NTH);
+			unsigned long calls = c.calls[d], step = full ? 1 : DIV_ROUND_UP(calls, nth_runs);
 			for (unsigned long nth = 1; nth <= calls; nth += step) {
 				if (job++ % SWEEP_SHARDS != (unsigned long)shard)
 					continue;
