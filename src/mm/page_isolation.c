@@ -368,7 +368,8 @@ int alloc_contig_range(unsigned long start, unsigned long end, int migratetype, 
 		return ret;
 	drain_all_pages(zone);
 	ret = alloc_contig_migrate_range(zone, start, end);
-	if (!ret) {
+	/* -EBUSY: a page that would not move may have been freed meanwhile; the test below decides */
+	if (!ret || ret == -EBUSY) {
 		lru_add_drain_all();
 		drain_all_pages(zone);
 		ret = take_isolated_range(zone, start, end);
