@@ -126,7 +126,7 @@ static inline void free_list_account(struct page *page, struct zone *zone, unsig
 {
 	page->index = (unsigned long)mt;
 	if (mt == MIGRATE_CMA)
-		__atomic_add_fetch(&zone->vm_stat[NR_FREE_CMA_PAGES], sign << order, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&zone->vm_stat[NR_FREE_CMA_PAGES], sign * (1L << order), __ATOMIC_RELAXED);
 }
 
 static inline void add_to_free_list(struct page *page, struct zone *zone, unsigned int order, int mt)
