@@ -509,3 +509,90 @@ Test(cma, hostile_calls)
 	cr_assert_eq(kmm_bad_pages(), 0);
 	assert_nothing_lost_since(&boot, "hostile calls");
 }
+
+/* ---- while other CPUs work ------------------------------------------------------------------------ */
+
+struct concurrent {
+	struct task_struct *t;       /* the task whose pages the allocator migrates */
+	long a;
+	unsigned long n;
+	int rounds;
+	unsigned long got, bad;      /* cma_allocs that succeeded; pages that read wrong */
+};
+
+/* CPU 0: take 16 MiB of the area and give it back, round after round */
+static void *cma_rounds(void *arg)
+{
+	struct concurrent *c = arg;
+	kmm_cpu_enter(0);
+	struct cma *cma = dma_contiguous_default_area;
+	for (int r = 0; r < c->rounds; r++) {
+		struct page *p = cma_alloc(cma, 4096, 8, true);
+		if (!p)
+			continue;
+		c->got++;
+		memset(page_address(p), r, PAGE_SIZE);
+		cma_release(cma, p, 4096);
+	}
+	kmm_cpu_exit();
+	return NULL;
+}
+
+/* CPU 1: read the task's pages (which migrate under it) and fault, write and unmap memory of its own */
+static void *fault_rounds(void *arg)
+{
+	struct concurrent *c = arg;
+	static char want[PAGE_SIZE], got[PAGE_SIZE];
+	kmm_cpu_enter(1);
+	struct task_struct *u = task_create("faulter", 1000);
+	for (int r = 0; u && r < c->rounds; r++) {
+		for (unsigned long i = r % 7; i < c->n; i += 7) {
+			pattern_page(want, i, 1);
+			if (task_read(c->t, (unsigned long)c->a + i * PAGE_SIZE, got, PAGE_SIZE) || memcmp(want, got, PAGE_SIZE))
+				c->bad++;
+		}
+		long b = task_mmap(u, 0, 4 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (b > 0) {
+			task_memset(u, (unsigned long)b, r, 4 << 20);
+			task_munmap(u, (unsigned long)b, 4 << 20);
+		}
+	}
+	if (u)
+		task_exit(u);
+	kmm_cpu_exit();
+	return NULL;
+}
+
+/*
+ * cma_alloc on one CPU while another reads the pages being migrated and
+ * faults and frees movable memory of its own (which borrows the area):
+ * the bytes stay right, whatever ranges were busy; verify and nothing lost.
+ */
+Test(cma, while_other_cpus_fault)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "x86_64";
+	p.mem_bytes = 256ULL << 20;
+	p.nr_cpus = 2;
+	p.kconfig = "CMA=y";
+	p.cmdline = "cma=128M";
+	boot_or_fail(&p);
+	struct kmm_usage boot;
+	kmm_usage_settle(&boot);
+	struct concurrent c = { .t = make_task("borrower"), .n = NR_TASK_PAGES, .rounds = 12 };
+	cr_assert_gt(fill_task(c.t, c.n, &c.a), 0);
+	kmm_cpu_exit();
+	pthread_t th[2];
+	pthread_create(&th[0], NULL, cma_rounds, &c);
+	pthread_create(&th[1], NULL, fault_rounds, &c);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	kmm_cpu_enter(0);
+	cr_assert_eq(c.bad, 0, "%lu pages read wrong while they moved", c.bad);
+	cr_assert_gt(c.got, 0, "no cma_alloc got its range");
+	cr_assert_eq(vmstat_value("cma_alloc_success"), c.got);
+	verify("after the rounds");
+	u_check_pattern(c.t, (unsigned long)c.a, 0, c.n, 1);
+	task_exit(c.t);
+	assert_nothing_lost_since(&boot, "concurrent");
+}
