@@ -1184,6 +1184,10 @@ static bool page_outside_memory(const struct page *page)
 static void free_one_page(struct zone *zone, struct page *page, unsigned long pfn, unsigned int order, int mt)
 {
 	pthread_mutex_lock(&zone->lock);
+	/* an isolation may have begun or ended since mt was read without the lock (has_isolate_pageblock) */
+	int block_mt = get_pageblock_migratetype(page);
+	if (mt == MIGRATE_ISOLATE || block_mt == MIGRATE_ISOLATE)
+		mt = block_mt;
 	__free_one_page(page, pfn, zone, order, mt);
 	pthread_mutex_unlock(&zone->lock);
 }
