@@ -181,6 +181,19 @@ struct kmm_profile {
 
 const struct kmm_profile *kmm_profile_find(const char *name);
 
+/*
+ * Kernel build options kmm lets a machine change, as a .config would
+ * (--kconfig CMA=y,CMA_SIZE_MBYTES=16).  Defaults: Debian 12's builds of
+ * the profile (no CONFIG_CMA on x86; CMA_SIZE_MBYTES 0 on x86, Kconfig's).
+ */
+struct kmm_kconfig {
+	bool cma;                       /* CONFIG_CMA (and DMA_CMA): mm/cma.c, cma= */
+	unsigned long cma_size_mbytes;  /* CONFIG_CMA_SIZE_MBYTES: the default area without cma= */
+};
+/* Fill *kc with prof's defaults, then apply text ("NAME=VALUE,..."; NULL: none).  0 or -EINVAL with err. */
+int kmm_kconfig_parse(const char *text, const struct kmm_profile *prof, struct kmm_kconfig *kc, char *err,
+		      size_t errlen);
+
 /* ---- the kernel's virtual layout (src/arch/layout.c) ----------------------- */
 
 struct kmm_layout {
@@ -416,6 +429,18 @@ struct kmm_machine {
 	unsigned long vmalloc_bugs;       /* bad vfree/vunmap/ioremap/iounmap calls reported */
 	unsigned long kmap_bugs;          /* bad kmap/kunmap calls reported */
 
+	/* the kernel build's options (--kconfig; by default the profile's Debian build: arch/profile.c) */
+	struct kmm_kconfig kconfig;
+
+	/* CMA (mm/cma.c); all zero without CONFIG_CMA */
+	struct cma *cma_areas;            /* MAX_CMA_AREAS of them (host memory), cma_area_count used */
+	unsigned cma_area_count;
+	unsigned long totalcma_pages;     /* Σ count of the areas: "cma-reserved", CmaTotal */
+	struct cma *cma_default_area;     /* dma_contiguous_default_area (mm/cma.h) */
+	bool cma_cmdline;                 /* cma= was given: ... */
+	u64 cma_size_cmdline, cma_base_cmdline, cma_limit_cmdline; /* ... its size, @base and -limit */
+	pthread_mutex_t cma_mutex;        /* one alloc_contig_range at a time (cma_alloc) */
+
 	/* kernel page tables (arch/pgtable.c) */
 	phys_addr_t swapper_pg_dir;       /* the kernel's root table */
 	bool pgtable_from_buddy;          /* table pages come from the buddy allocator (after boot) */
@@ -556,6 +581,10 @@ void gfp_zone_table_init(void);
 void free_pfn_range_to_buddy(unsigned long start, unsigned long end, void *count);
 void free_pfn_range_boot(unsigned long start, unsigned long end, bool count_managed);
 void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone, unsigned int order, int mt);
+void __del_free_block(struct zone *zone, struct page *page, unsigned int order); /* zone->lock held: ... */
+void __add_free_block(struct zone *zone, struct page *page, unsigned int order, int mt); /* ... page_isolation.c's */
+/* The free blocks of page's pageblock onto mt's lists (zone->lock held); the pages moved. */
+int move_freepages_block(struct zone *zone, struct page *page, int mt, int *num_movable);
 /* read without zone->lock by the freeing CPU (get_pfnblock_flags_mask's READ_ONCE): relaxed-atomic */
 static inline int get_pageblock_migratetype(const struct page *page)
 {

@@ -21,6 +21,7 @@
  *   --initrd SIZE                     an initial ramdisk of SIZE from the boot loader
  *   --kernel-size SIZE                a smaller kernel image, linked at 1 MiB (small machines)
  *   --seed N                          the seed for everything random
+ *   --kconfig CMA=y,CMA_SIZE_MBYTES=16  kernel build options (default: Debian's)
  *   --proc-dir DIR                    write every /proc view into DIR
  *   --show VIEW                       print a view (zoneinfo, meminfo, ...) after booting
  *   -q, --quiet                       no boot log
@@ -51,8 +52,8 @@ static void usage(FILE *f)
 	      "       kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE | --dmesg FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
-	      "                [--initrd SIZE] [--kernel-size SIZE] [--seed N] [--proc-dir DIR] [--show VIEW]... [-q]\n"
-	      "                                                          (kmm boot --help)\n",
+	      "                [--initrd SIZE] [--kernel-size SIZE] [--seed N] [--kconfig OPTS]\n"
+	      "                [--proc-dir DIR] [--show VIEW]... [-q]    (kmm boot --help)\n",
 	      f);
 }
 
@@ -63,7 +64,7 @@ static const char boot_help[] =
 	"SYNOPSIS\n"
 	"    kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE | --dmesg FILE] [--cpus N]\n"
 	"             [--cmdline \"...\"] [--numa RANGES] [--distance TABLE] [--initrd SIZE]\n"
-	"             [--kernel-size SIZE] [--seed N] [--proc-dir DIR] [--show VIEW]... [-q]\n"
+	"             [--kernel-size SIZE] [--seed N] [--kconfig OPTS] [--proc-dir DIR] [--show VIEW]... [-q]\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Boots the machine as Linux 6.1 would (e820, memblock, zones, watermarks,\n"
@@ -96,6 +97,11 @@ static const char boot_help[] =
 	"    --initrd SIZE     an initial ramdisk of that size from the boot loader\n"
 	"    --kernel-size SIZE  a smaller kernel image, linked at 1 MiB\n"
 	"    --seed N          the seed for everything random\n"
+	"    --kconfig OPTS    the kernel build's options, NAME=VALUE[,...], as a .config:\n"
+	"                      CMA=y|n (Contiguous Memory Allocator; Debian's x86 kernels: n,\n"
+	"                      and then cma= is an unknown parameter), CMA_SIZE_MBYTES=N (the\n"
+	"                      default area when there is no cma=; x86's default 0: none).\n"
+	"                      With CMA=y, --cmdline cma=SIZE[@BASE[-LIMIT]] reserves the area\n"
 	"    --proc-dir DIR    write every /proc view into DIR as a file\n"
 	"    --show VIEW       print a view: zoneinfo meminfo buddyinfo pagetypeinfo slabinfo\n"
 	"                      vmallocinfo vmstat iomem dmesg kmm/layout sys/vm/...\n"

@@ -16,7 +16,8 @@
 	{ "dmesg", required_argument, 0, 'B' },                                                                \
 	{ "cmdline", required_argument, 0, 'B' }, { "numa", required_argument, 0, 'B' },                      \
 	{ "distance", required_argument, 0, 'B' }, { "initrd", required_argument, 0, 'B' },                   \
-	{ "kernel-size", required_argument, 0, 'B' }, { "seed", required_argument, 0, 'B' }
+	{ "kernel-size", required_argument, 0, 'B' }, { "seed", required_argument, 0, 'B' },                  \
+	{ "kconfig", required_argument, 0, 'B' }
 
 /* Apply boot option --name arg to p (--e820 reads the file into *e820, which the caller frees). 0 or exit code 2. */
 int boot_option(const char *name, const char *arg, struct kmm_boot_params *p, char **e820);

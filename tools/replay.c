@@ -53,7 +53,7 @@ static const char replay_help[] =
 	"\n"
 	"OPTIONS\n"
 	"    --profile, --mem, --e820, --cpus, --cmdline, --numa, --distance, --initrd,\n"
-	"    --kernel-size, --seed\n"
+	"    --kernel-size, --seed, --kconfig\n"
 	"        the machine, as for `kmm boot` (default: i386 with 4 GiB).\n"
 	"    --strict\n"
 	"        stop at the first malformed or unknown line, or a broken compressed\n"

@@ -42,6 +42,8 @@ struct kmm_boot_params {
 	const char *dmesg_text; /* or: a real x86 kernel's log; its e820 map, command line, CPUs, NUMA
 				   nodes, initrd and kernel build replace the fields above (cmdline is
 				   appended to the log's) */
+	const char *kconfig;    /* kernel build options, "CMA=y,CMA_SIZE_MBYTES=16" (NULL: the profile's,
+				   Debian's: CMA=n); an unknown name or bad value fails the boot */
 	bool boot_population;   /* end the boot holding what a real 6.1 kernel holds after boot (caches,
 				   objects, stacks, vmalloc areas, pages); false: a bare machine.
 				   `boot_population=on|off` on cmdline overrides it */
@@ -53,7 +55,7 @@ struct kmm_boot_params {
 int kmm_boot(const struct kmm_boot_params *p, char *err, size_t errlen);
 /*
  * Set one option by its `kmm boot` name - "profile", "mem", "cpus",
- * "cmdline", "numa", "distance", "initrd", "kernel-size", "seed" - from
+ * "cmdline", "numa", "distance", "initrd", "kernel-size", "seed", "kconfig" - from
  * its text ("4G", "0:0-2G,1:2G-4G", "10 20,20 10").  String values are
  * referenced, not copied.  0; -EINVAL with what was expected in err;
  * -ENOENT for an unknown name.  (--e820 FILE and --dmesg FILE are the

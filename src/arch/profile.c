@@ -17,8 +17,19 @@
  *
  * Only the x86_64 build has CONFIG_NUMA (with NUMA_BALANCING) and
  * PUD-sized THP; /proc/vmstat's set of items follows (mm/vmstat.c).
+ *
+ * A few options a user may change, as in a .config (struct kmm_kconfig,
+ * `--kconfig NAME=VALUE,...`, kmm_kconfig_parse below):
+ *
+ *   option            Debian x86 (all profiles)   values
+ *   CMA               n                           y, n   (y brings DMA_CMA: cma=)
+ *   CMA_SIZE_MBYTES   0 (Kconfig's x86 default)   0 .. 67108864 (64 TiB)
+ *
+ * Anything else is refused by name: a typo must not boot another kernel.
  */
 #include "internal.h"
+
+#include <kmm/kstrtox.h>
 
 #define ZMASK(z) (1u << (z))
 
@@ -81,4 +92,64 @@ const struct kmm_profile *kmm_profile_find(const char *name)
 		if (!strcmp(profiles[i].name, name))
 			return &profiles[i];
 	return NULL;
+}
+
+#define KCONFIG_NAMES "CMA, CMA_SIZE_MBYTES"
+
+static int kconfig_set(struct kmm_kconfig *kc, const char *name, const char *val, char *err, size_t errlen)
+{
+	if (!strncmp(name, "CONFIG_", 7))
+		name += 7;
+	if (!strcmp(name, "CMA")) {
+		if (!strcmp(val, "y") || !strcmp(val, "n")) {
+			kc->cma = val[0] == 'y';
+			return 0;
+		}
+		snprintf(err, errlen, "--kconfig CMA=%s: expected y or n", val);
+		return -EINVAL;
+	}
+	if (!strcmp(name, "CMA_SIZE_MBYTES")) {
+		u64 v;
+		if (kmm_parse_count(val, 0, 64ULL << 20, &v)) {
+			snprintf(err, errlen, "--kconfig CMA_SIZE_MBYTES=%s: expected a number of MiB from 0 to %llu", val,
+				 64ULL << 20);
+			return -EINVAL;
+		}
+		kc->cma_size_mbytes = (unsigned long)v;
+		return 0;
+	}
+	snprintf(err, errlen, "--kconfig: unknown option \"%s\" (kmm's kernel build has: " KCONFIG_NAMES ")", name);
+	return -EINVAL;
+}
+
+int kmm_kconfig_parse(const char *text, const struct kmm_profile *prof, struct kmm_kconfig *kc, char *err,
+		      size_t errlen)
+{
+	(void)prof; /* every profile is an x86 build of Debian's: CMA off, CMA_SIZE_MBYTES 0 */
+	*kc = (struct kmm_kconfig){ .cma = false, .cma_size_mbytes = 0 };
+	if (!text)
+		return 0;
+	char *copy = strdup(text), *save = NULL;
+	if (!copy) {
+		snprintf(err, errlen, "--kconfig: out of host memory");
+		return -ENOMEM;
+	}
+	int ret = 0;
+	for (char *item = strtok_r(copy, ",", &save); item && !ret; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		if (!eq || eq == item || !eq[1]) {
+			snprintf(err, errlen, "--kconfig \"%s\": expected NAME=VALUE[,NAME=VALUE...], e.g. CMA=y,CMA_SIZE_MBYTES=16",
+				 text);
+			ret = -EINVAL;
+			break;
+		}
+		*eq = 0;
+		ret = kconfig_set(kc, item, eq + 1, err, errlen);
+	}
+	if (!ret && !*text) {
+		snprintf(err, errlen, "--kconfig \"\": expected NAME=VALUE[,NAME=VALUE...], e.g. CMA=y,CMA_SIZE_MBYTES=16");
+		ret = -EINVAL;
+	}
+	free(copy);
+	return ret;
 }

@@ -10,12 +10,16 @@
  *   parse_early_param   mem= memmap= highmem= vmalloc= kernelcore= ...
  *   e820                firmware map -> user edits -> trim page 0, 640K-1M
  *   max_pfn             end of usable RAM (capped by the page-table format)
+ *   --kconfig           the kernel build's options (arch/profile.c); cma=
+ *                       is a parameter only with CMA=y
  *   memblock            RAM ranges; reserve the kernel image, the used brk
  *                       (head_32's early PTEs, DMI strings, pgt_buf), the
  *                       first MiB, the initrd where the boot loader put it
  *   init_mem_mapping    the direct map (tables from the image, the brk's
  *                       pgt_buf, then memblock), i386's fixmap tables
  *   reserve_initrd      i386: an initrd above lowmem moves down
+ *   dma_contiguous_reserve  CONFIG_CMA: the default CMA area from memblock
+ *                       (cma= or CMA_SIZE_MBYTES; mm/cma.c)
  *   paging_init         PKMAP table; nodes, NODE_DATA, mem_section roots,
  *                       zones, mem_map (+ the vmemmap's tables), memmap_init
  *   setup_arch's end    firmware resources (e820, HPET, IO-APIC)
@@ -30,6 +34,8 @@
  *   alternatives        "Freeing SMP alternatives memory"
  *   postcore initcalls  the atomic DMA pools (x86_64)
  *   page_alloc_init_late deferred struct pages (x86_64)
+ *   core initcalls      CONFIG_CMA: the CMA areas' pageblocks become
+ *                       MIGRATE_CMA and go to the buddy allocator
  *   initcalls           init_per_zone_wmark_min, the overcommit reserves
  *                       (init_user_reserve, init_admin_reserve: free / 32),
  *                       khugepaged's min_free_kbytes, pci_iommu_init's swiotlb report
@@ -50,6 +56,7 @@
 
 #include <kmm/highmem.h> /* KM_MAX_IDX */
 #include <kmm/maple_tree.h>
+#include "mm/cma.h"
 #include "mm/kfence.h"
 #include "sim/ram.h"
 #include "sim/track.h"
@@ -568,6 +575,11 @@ static int parse_early_param(const char *cmdline, char *err, size_t errlen)
 			val = eq + 1;
 		}
 		size_t i;
+		/* cma= is kernel/dma/contiguous.c's, built with CONFIG_CMA only: else unknown, as on Debian's x86 kernels */
+		if (M->kconfig.cma && !strcmp(word, "cma")) {
+			ret = early_cma(val, err, errlen);
+			continue;
+		}
 		for (i = 0; i < ARRAY_SIZE(kmm_params); i++)
 			if (!strcmp(kmm_params[i].name, word))
 				break;
@@ -1485,6 +1497,8 @@ static void machine_free(void)
 	free(M->memblock.memory.regions);
 	free(M->memblock.reserved.regions);
 	free(M->cmdline);
+	cma_free_areas();
+	pthread_mutex_destroy(&M->cma_mutex);
 	trace_exit();
 	plot_exit();
 	sb_free(&M->log);
@@ -1571,11 +1585,17 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 			 min(KMM_MAX_CPUS, prof->nr_cpus_config));
 		return -EINVAL;
 	}
+	struct kmm_kconfig kconfig;
+	if (kmm_kconfig_parse(params->kconfig, prof, &kconfig, err, errlen))
+		return -EINVAL;
 	M = calloc(1, sizeof(*M));
 	if (!M)
 		return -ENOMEM;
 	M->prof = prof;
 	M->params = *params;
+	M->params.kconfig = NULL; /* the caller's string: read once, here */
+	M->kconfig = kconfig;
+	pthread_mutex_init(&M->cma_mutex, NULL);
 	M->cmdline = params->cmdline ? strdup(params->cmdline) : NULL;
 	M->params.cmdline = M->cmdline; /* the caller's strings are theirs */
 	M->params.e820_text = M->params.dmesg_text = NULL;
@@ -1672,6 +1692,9 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 			}
 		}
 	}
+	/* CONFIG_DMA_CMA: the default CMA area, below the end of the direct map (max_pfn_mapped) */
+	if (!ret && M->kconfig.cma)
+		dma_contiguous_reserve(PFN_PHYS(M->max_low_pfn));
 	if (!ret && prof->bits == 64) {
 		/* memblock_find_dma_reserve(): what boot took below 16 MiB */
 		unsigned long lim = SZ_16M >> PAGE_SHIFT, mem = 0, freep = 0;
@@ -1748,6 +1771,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	setup_per_cpu_pageset();
 	dma_atomic_pool_init(); /* a postcore initcall, taken early: see there */
 	page_alloc_init_late();
+	cma_init_reserved_areas(); /* core_initcall: it waits for the deferred struct pages when it has an area */
 	init_per_zone_wmark_min();
 	mm_overcommit_init(); /* init_user_reserve, init_admin_reserve: subsys initcalls, from the memory free now */
 	/* khugepaged runs only on machines of 512 MiB and more */
@@ -1882,6 +1906,11 @@ int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *
 		if (boot_size(name, value, &v, err, errlen))
 			return -EINVAL;
 		p->kernel_bytes = v;
+	} else if (!strcmp(name, "kconfig")) {
+		struct kmm_kconfig kc;
+		if (kmm_kconfig_parse(value, NULL, &kc, err, errlen))
+			return -EINVAL;
+		p->kconfig = value;
 	} else if (!strcmp(name, "seed")) {
 		ret = kmm_parse_count(value, 0, ULLONG_MAX, &v);
 		if (ret) {

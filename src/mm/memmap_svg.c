@@ -18,6 +18,11 @@
  *   vmalloc     the pages of a VM_ALLOC area
  *   kmap'd      mapped in the PKMAP window or a kmap_local/atomic slot
  *   kernel      anything else allocated (alloc_pages by kernel code)
+ *   cma_alloc'd a CMA area's frames that cma_alloc handed out
+ *
+ * A CMA area (CONFIG_CMA, mm/cma.c) stands out: its free frames are shaded
+ * gold instead of green, a gold mark left of each of its rows, and the
+ * movable pages it lent show in their own colour inside it.
  *
  * The picture is taken while the machine is quiet: nothing is locked
  * around the walk but the vmalloc tree, so a frame changing under it is
@@ -28,11 +33,15 @@
 #include <kmm/highmem.h>
 #include <kmm/vmalloc.h>
 
+#include "mm/cma.h"
+
 enum frame_state {
 	FS_HOLE, FS_RESERVED, FS_PCP, FS_SLAB, FS_PAGETABLE, FS_ANON, FS_FILE, FS_SHMEM, FS_VMALLOC, FS_KMAP,
-	FS_KERNEL, FS_FREE /* + order */
+	FS_KERNEL, FS_CMA_ALLOC, FS_FREE /* + order */, FS_FREE_CMA = FS_FREE + MAX_ORDER /* + order */
 };
-#define NR_FRAME_STATES (FS_FREE + MAX_ORDER)
+#define NR_FRAME_STATES (FS_FREE_CMA + MAX_ORDER)
+_Static_assert(NR_FRAME_STATES <= 256, "a frame's state is a byte");
+#define CMA_COLOUR "#f9a825"
 
 static const struct {
 	const char *name, *colour;
@@ -42,7 +51,7 @@ static const struct {
 	[FS_PAGETABLE] = { "page table", "#8e24aa" }, [FS_ANON] = { "user anonymous", "#1e88e5" },
 	[FS_FILE] = { "page cache", "#00acc1" },   [FS_SHMEM] = { "shmem", "#00796b" },
 	[FS_VMALLOC] = { "vmalloc", "#d81b60" },   [FS_KMAP] = { "kmap'd", "#e53935" },
-	[FS_KERNEL] = { "kernel (other)", "#6d4c41" },
+	[FS_KERNEL] = { "kernel (other)", "#6d4c41" }, [FS_CMA_ALLOC] = { "cma_alloc'd", "#ff6f00" },
 };
 
 /* free blocks: from pale (order 0) to deep green (MAX_ORDER - 1) */
@@ -71,15 +80,23 @@ static void mark_kmap_range(unsigned char *state, unsigned long va, unsigned lon
 	}
 }
 
+/* CMA's free blocks: from pale (order 0) to deep gold */
+static void free_cma_colour(unsigned int order, char *buf, size_t len)
+{
+	unsigned char shade = (unsigned char)(200 - order * 150 / (MAX_ORDER - 1));
+	snprintf(buf, len, "#%02x%02x%02x", 255, (unsigned char)(150 + shade / 4), shade / 3);
+}
+
 static unsigned char frame_state(unsigned long pfn, unsigned long *skip)
 {
 	*skip = 1;
 	if (!pfn_valid(pfn))
 		return FS_HOLE;
 	struct page *page = pfn_to_page(pfn);
+	bool in_cma = cma_area_of_pfn(pfn) != NULL;
 	if (PageBuddy(page)) {
 		*skip = 1UL << page->private;
-		return (unsigned char)(FS_FREE + page->private);
+		return (unsigned char)((in_cma ? FS_FREE_CMA : FS_FREE) + page->private);
 	}
 	if (PageReserved(page))
 		return FS_RESERVED;
@@ -94,7 +111,7 @@ static unsigned char frame_state(unsigned long pfn, unsigned long *skip)
 		return FS_ANON;
 	if (page->mapping)
 		return page_is_shmem(page) ? FS_SHMEM : FS_FILE;
-	return FS_KERNEL;
+	return in_cma ? FS_CMA_ALLOC : FS_KERNEL;
 }
 
 #define ROW_FRAMES 1024UL
@@ -129,7 +146,8 @@ int kmm_map_svg(FILE *out)
 			rows += DIV_ROUND_UP(zone->spanned_pages, ROW_FRAMES);
 			bands++;
 		}
-	unsigned long legend_h = 24 + 16 * ((FS_FREE + 3) / 4), width = LEFT + ROW_FRAMES + 20;
+	int nlegend = FS_FREE + 1 + (M->cma_area_count ? 1 : 0); /* + free, + the CMA areas' free */
+	unsigned long legend_h = 24 + 16 * (unsigned long)((nlegend + 3) / 4), width = LEFT + ROW_FRAMES + 20;
 	unsigned long height = legend_h + bands * BAND_GAP + rows * ROW_PX + 10;
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%lu\" height=\"%lu\" font-family=\"monospace\" "
@@ -138,15 +156,19 @@ int kmm_map_svg(FILE *out)
 	fprintf(out, "<text x=\"8\" y=\"16\" font-size=\"13\">kmm: physical memory of a %s machine, %lu MiB, "
 		     "one pixel per 4 KiB frame, 4 MiB per row</text>\n",
 		M->prof->name, (M->totalram_pages << PAGE_SHIFT) >> 20);
-	for (int s = 0; s <= FS_FREE; s++) {
+	for (int s = 0; s < nlegend; s++) {
 		char colour[16];
-		const char *name = s == FS_FREE ? "free (buddy), by order: pale 0 .. deep 10" : frame_legend[s].name;
+		const char *name = s == FS_FREE + 1 ? "CMA area (marked left), free by order"
+				   : s == FS_FREE   ? "free (buddy), by order: pale 0 .. deep 10"
+						    : frame_legend[s].name;
 		if (s == FS_FREE)
 			free_colour(MAX_ORDER / 2, colour, sizeof(colour));
+		else if (s == FS_FREE + 1)
+			free_cma_colour(MAX_ORDER / 2, colour, sizeof(colour));
 		unsigned long x = 8 + (unsigned long)(s % 4) * 280, y = 28 + (unsigned long)(s / 4) * 16;
 		fprintf(out, "<rect x=\"%lu\" y=\"%lu\" width=\"10\" height=\"10\" fill=\"%s\" stroke=\"#555\"/>"
 			     "<text x=\"%lu\" y=\"%lu\">%s</text>\n",
-			x, y, s == FS_FREE ? colour : frame_legend[s].colour, x + 14, y + 9, name);
+			x, y, s >= FS_FREE ? colour : frame_legend[s].colour, x + 14, y + 9, name);
 	}
 	unsigned long y = legend_h;
 	for_each_zone(zone) {
@@ -161,12 +183,20 @@ int kmm_map_svg(FILE *out)
 			if ((row - start) % (64 * ROW_FRAMES) == 0) /* every 256 MiB: the physical address */
 				fprintf(out, "<text x=\"8\" y=\"%lu\" font-size=\"9\">%#llx</text>\n", y + 6,
 					(unsigned long long)PFN_PHYS(row));
+			for (unsigned long pfn = row; pfn < row_end; pfn++)
+				if (cma_area_of_pfn(pfn)) { /* a row holding CMA frames: the mark */
+					fprintf(out, "<rect x=\"%d\" y=\"%lu\" width=\"4\" height=\"%d\" fill=\"" CMA_COLOUR "\"/>\n",
+						LEFT - 6, y, ROW_PX);
+					break;
+				}
 			for (unsigned long pfn = row; pfn < row_end;) {
 				unsigned long run = pfn;
 				while (run < row_end && state[run] == state[pfn])
 					run++;
 				char colour[16];
-				if (state[pfn] >= FS_FREE)
+				if (state[pfn] >= FS_FREE_CMA)
+					free_cma_colour(state[pfn] - FS_FREE_CMA, colour, sizeof(colour));
+				else if (state[pfn] >= FS_FREE)
 					free_colour(state[pfn] - FS_FREE, colour, sizeof(colour));
 				if (state[pfn] != FS_HOLE)
 					fprintf(out, "<rect x=\"%lu\" y=\"%lu\" width=\"%lu\" height=\"%d\" fill=\"%s\"/>\n",

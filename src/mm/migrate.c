@@ -291,6 +291,14 @@ static int __unmap_and_move(struct page *old, struct page *new)
 	if (page_mapcount(old) && rmap_walk_trylock(old, migrate_unmap_one, &c) < 0)
 		c.stray = true;
 	mlock_page_drain_local(); /* the munlocks' batch holds references */
+	/*
+	 * An anonymous page whose last PTE went (a munmap on another CPU)
+	 * after it was told apart: only being freed now.  Moving it would
+	 * give the new page the anon_vma its last unmapping took from the
+	 * old one, and nothing would clear it; the next pass frees it.
+	 */
+	if (kind == MIG_ANON && !c.nr_sites && !c.stray)
+		goto out_mappers;
 	int expected = kind == MIG_ANON ? 1 : 2;
 	if (c.stray || page_mapcount(old) || page_ref_count(old) != expected)
 		goto out_restore;

@@ -1049,7 +1049,7 @@ void mem_init_print_info(void)
 		physpages += NODE_DATA(n)->node_present_pages;
 	const struct kmm_image *im = &M->image;
 	unsigned long totalram = (unsigned long)M->totalram_pages;
-	unsigned long cma = 0;
+	unsigned long cma = M->totalcma_pages; /* reserved in memblock until cma_init_reserved_areas */
 	/* "available" is what the buddy allocator holds free right now */
 	pr_info("Memory: %luK/%luK available (%lluK kernel code, %lluK rwdata, %lluK rodata, %lluK init, %lluK bss, %luK reserved, %luK cma-reserved",
 		nr_free_pages() << (PAGE_SHIFT - 10), physpages << (PAGE_SHIFT - 10),

@@ -32,6 +32,17 @@
  * nopage_rs rate limit: one report per 10 simulated seconds) - in
  * Linux's order.  High-order atomic allocations reserve a pageblock (HIGHATOMIC).
  *
+ * CMA (CONFIG_CMA, mm/cma.c): the pageblocks of a CMA area are
+ * MIGRATE_CMA; only movable requests (ALLOC_CMA) take from their lists -
+ * first while free CMA pages are more than half of the zone's free pages,
+ * and otherwise when the movable lists are empty - and no fallback steals
+ * them.  MIGRATE_ISOLATE pageblocks (mm/page_isolation.c) give nothing
+ * out: what is freed into them stays on their lists until
+ * alloc_contig_range takes it.  (Linux takes isolated free pages out of
+ * NR_FREE_PAGES; kmm keeps them counted, so the invariants below hold as
+ * they are, and the watermarks see them for the short while a range is
+ * isolated.)
+ *
  * Per-CPU lists: orders 0..3 and the pageblock order go through
  * zone->pageset[cpu]: batch blocks come over at once, frees above high go
  * back in batches growing by free_factor.  Only the CPU's own thread
@@ -42,6 +53,8 @@
  * mt_mask and NR_FREE_PAGES are also read without it (relaxed atomics), as
  * the watermark checks do in Linux.  Invariants (zone_verify):
  *   vm_stat[NR_FREE_PAGES] == Σ free_area[o].nr_free << o
+ *   vm_stat[NR_FREE_CMA_PAGES] == Σ blocks on the MIGRATE_CMA lists << o
+ *   (a free block's head holds its list's migratetype in page->index)
  *   pcp->count == Σ pages on the CPU's lists;  no two free buddies of one order
  *   managed == allocated + NR_FREE_PAGES + Σ pcp counts
  *   free (buddy or pcp) <=> refcount 0, for every page but reserved ones and
@@ -104,12 +117,25 @@ static inline void area_update_mask(struct free_area *area, int mt)
 	__atomic_store_n(&area->mt_mask, mask, __ATOMIC_RELAXED);
 }
 
+/*
+ * NR_FREE_CMA_PAGES counts the pages on the MIGRATE_CMA lists: a free
+ * block's head remembers its list in page->index (as a pcp page does), so
+ * whatever takes it off knows whether it was CMA.
+ */
+static inline void free_list_account(struct page *page, struct zone *zone, unsigned int order, int mt, long sign)
+{
+	page->index = (unsigned long)mt;
+	if (mt == MIGRATE_CMA)
+		__atomic_add_fetch(&zone->vm_stat[NR_FREE_CMA_PAGES], sign * (1L << order), __ATOMIC_RELAXED);
+}
+
 static inline void add_to_free_list(struct page *page, struct zone *zone, unsigned int order, int mt)
 {
 	struct free_area *area = &zone->free_area[order];
 	list_add(&page->lru, &area->free_list[mt]);
 	area_set_nr_free(area, 1);
 	area_update_mask(area, mt);
+	free_list_account(page, zone, order, mt, 1);
 }
 
 static inline void add_to_free_list_tail(struct page *page, struct zone *zone, unsigned int order, int mt)
@@ -118,6 +144,7 @@ static inline void add_to_free_list_tail(struct page *page, struct zone *zone, u
 	list_add_tail(&page->lru, &area->free_list[mt]);
 	area_set_nr_free(area, 1);
 	area_update_mask(area, mt);
+	free_list_account(page, zone, order, mt, 1);
 }
 
 /* Move a free block to the list of another migratetype (same order). */
@@ -128,12 +155,15 @@ static inline void move_to_free_list(struct page *page, struct zone *zone, unsig
 	list_add_tail(&page->lru, &area->free_list[mt]);
 	for (int t = 0; t < MIGRATE_TYPES; t++)
 		area_update_mask(area, t);
+	free_list_account(page, zone, order, (int)page->index, -1);
+	free_list_account(page, zone, order, mt, 1);
 }
 
 static inline void del_page_from_free_list(struct page *page, struct zone *zone, unsigned int order)
 {
 	struct free_area *area = &zone->free_area[order];
 	struct list_head *next = page->lru.next;
+	free_list_account(page, zone, order, (int)page->index, -1);
 	list_del(&page->lru);
 	__ClearPageBuddy(page);
 	__atomic_store_n(&page->private, 0UL, __ATOMIC_RELAXED); /* compaction's scanner reads a buddy's order unlocked */
@@ -642,7 +672,7 @@ static const int fallbacks[MIGRATE_TYPES][3] = {
 };
 
 /* Move the free blocks of the pageblock holding page to migratetype mt. */
-static int move_freepages_block(struct zone *zone, struct page *page, int mt, int *num_movable)
+int move_freepages_block(struct zone *zone, struct page *page, int mt, int *num_movable)
 {
 	unsigned long pb = pageblock_nr_pages();
 	unsigned long start = ALIGN_DOWN(page_to_pfn(page), pb), end = start + pb;
@@ -790,11 +820,27 @@ do_steal:;
 	return true;
 }
 
+/*
+ * A movable request (ALLOC_CMA) borrows from the CMA pageblocks when more
+ * than half of the zone's free pages are there, so that regular and CMA
+ * memory drain together, and when its own lists and CMA's are all that is
+ * left, before it steals from another migratetype.  Nothing else ever
+ * gets a CMA page: the fallbacks[] table has no MIGRATE_CMA.
+ */
 static struct page *__rmqueue(struct zone *zone, unsigned int order, int mt, unsigned int alloc_flags)
 {
 	struct page *page;
+	if ((alloc_flags & ALLOC_CMA) &&
+	    __atomic_load_n(&zone->vm_stat[NR_FREE_CMA_PAGES], __ATOMIC_RELAXED) >
+		    __atomic_load_n(&zone->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED) / 2) {
+		page = __rmqueue_smallest(zone, order, MIGRATE_CMA);
+		if (page)
+			return page;
+	}
 retry:
 	page = __rmqueue_smallest(zone, order, mt);
+	if (!page && (alloc_flags & ALLOC_CMA))
+		page = __rmqueue_smallest(zone, order, MIGRATE_CMA);
 	if (!page && __rmqueue_fallback(zone, order, mt, alloc_flags))
 		goto retry;
 	return page;
@@ -862,12 +908,13 @@ static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_page
 		int nr_pages = 1 << order;
 		do {
 			struct page *page = list_entry(list->prev, struct page, lru);
-			int mt = (int)page->index;
+			int mt = (int)page->index, block_mt = get_pageblock_migratetype(page);
 			list_del(&page->lru);
 			count -= nr_pages;
 			pcp->count -= nr_pages;
-			if (mt >= MIGRATE_PCPTYPES)
-				mt = get_pageblock_migratetype(page);
+			/* a pageblock isolated since the page was freed keeps it (has_isolate_pageblock) */
+			if (mt >= MIGRATE_PCPTYPES || block_mt == MIGRATE_ISOLATE)
+				mt = block_mt;
 			__free_one_page(page, page_to_pfn(page), zone, order, mt);
 			trace_mm_page_pcpu_drain(page, order, mt);
 		} while (count > 0 && !list_empty(list));
@@ -1137,6 +1184,10 @@ static bool page_outside_memory(const struct page *page)
 static void free_one_page(struct zone *zone, struct page *page, unsigned long pfn, unsigned int order, int mt)
 {
 	pthread_mutex_lock(&zone->lock);
+	/* an isolation may have begun or ended since mt was read without the lock (has_isolate_pageblock) */
+	int block_mt = get_pageblock_migratetype(page);
+	if (mt == MIGRATE_ISOLATE || block_mt == MIGRATE_ISOLATE)
+		mt = block_mt;
 	__free_one_page(page, pfn, zone, order, mt);
 	pthread_mutex_unlock(&zone->lock);
 }
@@ -1504,6 +1555,12 @@ static unsigned int gfp_to_alloc_flags(gfp_t gfp)
 	return alloc_flags;
 }
 
+/* Movable allocations may use CMA pageblocks (without CONFIG_CMA there are none: the flag changes nothing). */
+static inline unsigned int gfp_to_alloc_flags_cma(int migratetype, unsigned int alloc_flags)
+{
+	return migratetype == MIGRATE_MOVABLE ? alloc_flags | ALLOC_CMA : alloc_flags;
+}
+
 /* __GFP_MEMALLOC: the caller frees memory; it may take everything. */
 static unsigned int gfp_pfmemalloc_flags(gfp_t gfp)
 {
@@ -1691,7 +1748,7 @@ static __attribute__((noinline, cold)) struct page *__alloc_pages_slowpath(gfp_t
 		MM_WARN_ON(1);
 		gfp &= ~__GFP_ATOMIC;
 	}
-	unsigned int alloc_flags = gfp_to_alloc_flags(gfp);
+	unsigned int alloc_flags = gfp_to_alloc_flags_cma(ac->migratetype, gfp_to_alloc_flags(gfp));
 	ac->preferred_zoneref = first_zones_zonelist(ac->zonelist, ac->highest_zoneidx, ac->nodemask);
 	if (!ac->preferred_zoneref->zone)
 		goto nopage;
@@ -1801,7 +1858,7 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, con
 	};
 	ac.preferred_zoneref = first_zones_zonelist(ac.zonelist, zt, nodemask);
 	/* the fast path: the low watermark, no fragmenting fallbacks across nodes */
-	struct page *page = __get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW, &ac);
+	struct page *page = __get_page_from_freelist(gfp, order, gfp_to_alloc_flags_cma(ac.migratetype, ALLOC_WMARK_LOW), &ac);
 	if (__builtin_expect(!page, 0))
 		page = __alloc_pages_slowpath(gfp, order, &ac);
 	/* __GFP_ACCOUNT: kernel memory of the current task's memory cgroup, which may refuse it */
@@ -1854,7 +1911,8 @@ void free_pages(unsigned long addr, unsigned int order)
  * __isolate_free_page, for compaction's free scanner (mm/compaction.c;
  * zone->lock held, page a free block of order): the block leaves its free
  * list and NR_FREE_PAGES, unless that would take the zone under its min
- * watermark (0).  A block of at least half a pageblock turns its
+ * watermark (0) - a block of an isolated pageblock, which alloc_contig_range
+ * (mm/page_isolation.c) takes, is not checked.  A block of at least half a pageblock turns its
  * pageblocks MOVABLE, as 6.1 does.  Returns the pages taken; the caller
  * makes them pages (split_map_pages) once the lock is dropped.
  */
@@ -1862,7 +1920,8 @@ unsigned long isolate_free_block(struct zone *zone, struct page *page, unsigned 
 {
 	MM_BUG_ON(!page_is_buddy(page, order));
 	unsigned long nr = 1UL << order;
-	if (!__zone_watermark_ok(zone, 0, min_wmark_pages(zone) + nr, 0, ALLOC_CMA,
+	if (get_pageblock_migratetype(page) != MIGRATE_ISOLATE &&
+	    !__zone_watermark_ok(zone, 0, min_wmark_pages(zone) + nr, 0, ALLOC_CMA,
 				 __atomic_load_n(&zone->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED)))
 		return 0;
 	del_page_from_free_list(page, zone, order);
@@ -1872,6 +1931,27 @@ unsigned long isolate_free_block(struct zone *zone, struct page *page, unsigned 
 			if (migratetype_is_mergeable(get_pageblock_migratetype(&page[i])))
 				set_pageblock_migratetype(&page[i], MIGRATE_MOVABLE);
 	return nr;
+}
+
+/*
+ * For mm/page_isolation.c (zone->lock held): take a free block off its
+ * list and out of NR_FREE_PAGES whatever the watermarks say, and put a
+ * free block on mt's list as it is, without merging it (a piece of a block
+ * split at an isolated pageblock's edge).
+ */
+void __del_free_block(struct zone *zone, struct page *page, unsigned int order)
+{
+	MM_BUG_ON(!page_is_buddy(page, order));
+	del_page_from_free_list(page, zone, order);
+	__atomic_sub_fetch(&zone->vm_stat[NR_FREE_PAGES], 1L << order, __ATOMIC_RELAXED);
+}
+
+void __add_free_block(struct zone *zone, struct page *page, unsigned int order, int mt)
+{
+	__atomic_store_n(&page->private, (unsigned long)order, __ATOMIC_RELAXED);
+	__SetPageBuddy(page);
+	add_to_free_list(page, zone, order, mt);
+	__atomic_add_fetch(&zone->vm_stat[NR_FREE_PAGES], 1L << order, __ATOMIC_RELAXED);
 }
 
 /* split_map_pages: an isolated free block as 2^order order-0 pages, each prepared and referenced once, onto list */
@@ -2024,7 +2104,7 @@ static int zone_verify_pages(struct zone *zone, char *why, size_t whylen)
 /* Recount the free lists and check them against PageBuddy and the counters. */
 int zone_verify(struct zone *zone, char *why, size_t whylen)
 {
-	long free = 0;
+	long free = 0, free_cma = 0;
 	int ret = 0;
 	pthread_mutex_lock(&zone->lock);
 	for (unsigned o = 0; o < MAX_ORDER && !ret; o++) {
@@ -2049,6 +2129,14 @@ int zone_verify(struct zone *zone, char *why, size_t whylen)
 					ret = -EINVAL;
 					break;
 				}
+				if (page->index != (unsigned long)t) {
+					snprintf(why, whylen, "pfn %#lx on the %s list says it is on list %lu", pfn,
+						 migratetype_names[t], page->index);
+					ret = -EINVAL;
+					break;
+				}
+				if (t == MIGRATE_CMA)
+					free_cma += 1L << o;
 				unsigned long bp = pfn ^ (1UL << o);
 				/* pageblocks with no fallbacks (highatomic, isolated) do not merge with others */
 				int mt = get_pageblock_migratetype(page);
@@ -2080,6 +2168,11 @@ int zone_verify(struct zone *zone, char *why, size_t whylen)
 	if (!ret && free != zone->vm_stat[NR_FREE_PAGES]) {
 		snprintf(why, whylen, "zone %s: NR_FREE_PAGES %ld but the lists hold %ld pages", zone->name,
 			 zone->vm_stat[NR_FREE_PAGES], free);
+		ret = -EINVAL;
+	}
+	if (!ret && free_cma != zone->vm_stat[NR_FREE_CMA_PAGES]) {
+		snprintf(why, whylen, "zone %s: NR_FREE_CMA_PAGES %ld but the CMA lists hold %ld pages", zone->name,
+			 zone->vm_stat[NR_FREE_CMA_PAGES], free_cma);
 		ret = -EINVAL;
 	}
 	/* the per-CPU lists: blocks of the right order, in this zone, counted right */

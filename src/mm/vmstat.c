@@ -30,8 +30,9 @@
  * never allocates pages.
  *
  * Linux prints the items its configuration has, so do these views: the
- * migratetypes of Debian's kernels (no CONFIG_CMA, so no "CMA" row or
- * column), the per-zone events of the zone types the profile compiles in
+ * migratetypes of the build (Debian's x86 kernels have no CONFIG_CMA, so
+ * no "CMA" row or column; --kconfig CMA=y adds them, CmaTotal and CmaFree
+ * in meminfo and cma_alloc_success/fail in vmstat), the per-zone events of the zone types the profile compiles in
  * (pgalloc_high on i386, pgalloc_dma32 on x86_64), the NUMA items where
  * the profile has CONFIG_NUMA (x86_64, even with one node), and no item
  * Linux has no line for: /proc/vmstat's names and their order are 6.1's,
@@ -284,10 +285,10 @@ static void show_buddyinfo(struct strbuf *sb)
 
 /* ---- pagetypeinfo --------------------------------------------------------------- */
 
-/* The migratetypes Debian's 6.1 kernels have: CONFIG_MEMORY_ISOLATION but no CONFIG_CMA. */
+/* The migratetypes the kernel has: CONFIG_MEMORY_ISOLATION always, CMA with CONFIG_CMA (not Debian's x86). */
 static bool migratetype_in_config(int mt)
 {
-	return mt != MIGRATE_CMA;
+	return mt != MIGRATE_CMA || M->kconfig.cma;
 }
 
 /* The free blocks of each migratetype and order; the caller holds zone->lock. */
@@ -379,7 +380,7 @@ _Static_assert(PGSCAN_SKIP_DEVICE - PGSCAN_SKIP_DMA == ZONE_DEVICE - ZONE_DMA, "
  * configuration?  A per-zone event only for the zone types it compiles in;
  * zone_reclaim_failed with CONFIG_NUMA, numa_* with CONFIG_NUMA_BALANCING,
  * thp_split_pud with the PUD-sized THP of x86_64.  No Debian x86 kernel
- * has CONFIG_CMA (cma_alloc_*); all have MIGRATION, COMPACTION,
+ * has CONFIG_CMA (cma_alloc_*: only with --kconfig CMA=y); all have MIGRATION, COMPACTION,
  * HUGETLB_PAGE, TRANSPARENT_HUGEPAGE, MEMORY_BALLOON with
  * BALLOON_COMPACTION, SWAP, KSM and ZSWAP, and none DEBUG_TLBFLUSH.
  * kswapd_wake is kmm's own count (Linux traces the wakeup, counts none).
@@ -404,6 +405,7 @@ static bool vm_event_in_config(enum vm_event_item item)
 		return M->prof->thp_pud;
 	case CMA_ALLOC_SUCCESS:
 	case CMA_ALLOC_FAIL:
+		return M->kconfig.cma;
 	case KSWAPD_WAKE:
 		return false;
 	default:
@@ -687,6 +689,10 @@ static void show_meminfo(struct strbuf *sb)
 	sb_printf(sb, "VmallocUsed:    %8lu kB\n", K(vmalloc_used_pages()));
 	sb_printf(sb, "VmallocChunk:   %8lu kB\n", 0UL); /* 0 since Linux 5.3 */
 	sb_printf(sb, "Percpu:         %8lu kB\n", K(pcpu_nr_pages()));
+	if (M->kconfig.cma) { /* CONFIG_CMA: after the THP lines, before hugetlb's, as 6.1 prints them */
+		sb_printf(sb, "CmaTotal:       %8lu kB\n", K(M->totalcma_pages));
+		sb_printf(sb, "CmaFree:        %8lu kB\n", K(global_zone_page_state(NR_FREE_CMA_PAGES)));
+	}
 	sb_printf(sb, "Hugepagesize:   %8lu kB\n", (1UL << M->prof->pmd_shift) >> 10);
 }
 

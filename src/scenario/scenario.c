@@ -60,6 +60,7 @@
  */
 
 #include "scenario_impl.h"
+#include "mm/cma.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -73,6 +74,12 @@
 #include <kmm/swap.h>
 #include <kmm/task.h>
 #include <kmm/vmalloc.h>
+
+/* A handle of pages from cma_alloc (h->size pages, order 0), which cma_release gives back. */
+static bool handle_is_cma(const struct handle *h)
+{
+	return h->kind == H_PAGES && h->what && !strcmp(h->what, "cma_alloc");
+}
 
 const char *const hkind_names[] = { "nothing", "pages", "a kmem_cache", "an object", "a vmalloc area",
 				    "a kmap", "a task", "an mmap region", "an open file" };
@@ -733,9 +740,9 @@ void describe(struct kmm_scenario *sc, const struct handle *h)
 	switch (h->kind) {
 	case H_PAGES: {
 		unsigned long pfn = page_to_pfn(h->page);
-		fprintf(f, "%s = %lu page%s at pfn %#lx-%#lx, node %d zone %s, ", h->name, 1UL << h->order,
-			h->order ? "s" : "", pfn, pfn + (1UL << h->order) - 1, page_to_nid(h->page),
-			page_zone(h->page)->name);
+		unsigned long n = handle_is_cma(h) ? h->size : 1UL << h->order;
+		fprintf(f, "%s = %lu page%s at pfn %#lx-%#lx, node %d zone %s, ", h->name, n, n > 1 ? "s" : "", pfn,
+			pfn + n - 1, page_to_nid(h->page), page_zone(h->page)->name);
 		if (PageHighMem(h->page) && !page_address(h->page))
 			fprintf(f, "no kernel address (HighMem: kmap it)\n");
 		else
@@ -797,7 +804,12 @@ static void handle_release(struct kmm_scenario *sc, struct handle *h)
 {
 	if (!handle_null(h)) {
 		switch (h->kind) {
-		case H_PAGES: __free_pages(h->page, h->order); break;
+		case H_PAGES:
+			if (handle_is_cma(h))
+				cma_release(dma_contiguous_default_area, h->page, h->size);
+			else
+				__free_pages(h->page, h->order);
+			break;
 		case H_CACHE: kmem_cache_destroy(h->cache); break;
 		case H_OBJ:
 			if (h->cache)
@@ -985,6 +997,39 @@ static int cmd_alloc_pages(struct kmm_scenario *sc, struct stmt *st)
 	return 0;
 }
 
+/*
+ * cma_alloc SIZE [align=N]: SIZE bytes (whole pages) from the default CMA
+ * area, aligned to 2^N pages - by default as dma_alloc_from_contiguous
+ * asks, get_order(SIZE) up to CONFIG_CMA_ALIGNMENT (8).  NULL without
+ * CONFIG_CMA or when no range of the area can be emptied.
+ */
+static int cmd_cma_alloc(struct kmm_scenario *sc, struct stmt *st)
+{
+	unsigned long size;
+	long align = -1;
+	struct tok *t;
+	const char *v;
+	int ret;
+	if (nargs(sc, st, 1, 1) || parse_size(sc, arg(st, 0), arg(st, 0)->text, &size))
+		return -1;
+	if (!size || size % PAGE_SIZE)
+		return err_tok(sc, arg(st, 0), "cma_alloc %s: expected a whole number of pages (4K, 16M, ...)",
+			       arg(st, 0)->text);
+	if ((v = opt(st, "align", &t)) && parse_num(sc, t, v, 0, 31, &align))
+		return -1;
+	struct handle *h = handle_new(sc, st, H_PAGES, &ret);
+	if (!h)
+		return ret;
+	unsigned long count = size >> PAGE_SHIFT;
+	if (align < 0)
+		align = min(get_order(size), 8);
+	h->what = "cma_alloc";
+	h->size = count;
+	h->order = 0;
+	h->page = cma_alloc(dma_contiguous_default_area, count, (unsigned int)align, false);
+	return 0;
+}
+
 /* The command's one argument, a handle of this kind: -1 after an error, 1 while checking, 0 to go on. */
 static int the_handle(struct kmm_scenario *sc, struct stmt *st, enum hkind kind, struct handle **h)
 {
@@ -1000,6 +1045,10 @@ static int cmd_release(struct kmm_scenario *sc, struct stmt *st)
 	int go = the_handle(sc, st, st->cmd->kind, &h);
 	if (go)
 		return go < 0 ? -1 : 0;
+	/* pages go back the way they came: cma_release for cma_alloc's, free_pages for the buddy allocator's */
+	if (st->cmd->kind == H_PAGES && handle_is_cma(h) != !strcmp(st->cmd->name, "cma_release"))
+		return err_tok(sc, arg(st, 0), "%s is from %s (line %d): %s it", h->name, h->what, h->line,
+			       handle_is_cma(h) ? "cma_release" : "free_pages");
 	struct handle *u = handle_user(sc, h);
 	if (u)
 		return err_tok(sc, arg(st, 0), "%s is still in use by %s (line %d): %s it first", h->name, u->name, u->line,
@@ -1680,6 +1729,78 @@ static int cmd_write(struct kmm_scenario *sc, struct stmt *st)
 	return syscall_result(sc, st, ret);
 }
 
+struct host_copy {
+	const char *src;
+	char *dst;
+	size_t len;
+};
+
+static void host_copy_fn(void *arg)
+{
+	struct host_copy *c = arg;
+	for (size_t i = 0; i < c->len; i++) /* byte loads: each one the task's own access */
+		c->dst[i] = ((const volatile char *)c->src)[i];
+}
+
+/* The bytes at a task's addr by the host trap: loads through task_user_ptr (4 GiB chunks on x86_64). */
+static long host_trap_read(struct task_struct *t, unsigned long addr, char *buf, size_t len)
+{
+	while (len) {
+		size_t n = min(len, (size_t)(((addr | 0xffffffffUL) - addr) + 1));
+		char *p = task_user_ptr(t, addr);
+		if (!p)
+			return -EFAULT;
+		struct host_copy c = { p, buf, n };
+		int ret = kmm_try(host_copy_fn, &c);
+		if (ret)
+			return ret;
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * check M OFF TEXT [in T]: the bytes at M + OFF are TEXT, read both ways
+ * into a task's memory - the software walk (task_read) and plain loads
+ * through the host trap (task_user_ptr) - or the check fails as an expect
+ * does.  After a migration each way must find the new frame.
+ */
+static int cmd_check(struct kmm_scenario *sc, struct stmt *st)
+{
+	struct range_args r;
+	int go = range_args(sc, st, &r, true);
+	if (go)
+		return go < 0 ? -1 : 0;
+	if (!r.word)
+		return usage_error(sc, st, NULL);
+	CHECKED(sc);
+	const char *want = r.word->text;
+	size_t len = strlen(want);
+	char *soft = calloc(1, len + 1), *host = calloc(1, len + 1);
+	if (!soft || !host) {
+		free(soft);
+		free(host);
+		return err_tok(sc, &st->tok[0], "out of host memory");
+	}
+	unsigned long addr = r.m->addr + r.off;
+	long ret = task_read(r.task, addr, soft, len);
+	if (!ret)
+		ret = host_trap_read(r.task, addr, host, len);
+	if (!ret && (memcmp(soft, want, len) || memcmp(host, want, len))) {
+		const struct tok *a0 = arg(st, 0);
+		fprintf(sc->err, "%s:%d:%d: check failed: %s+%lu reads \"%.*s\" by task_read and \"%.*s\" by the host trap, "
+				 "expected \"%s\"\n",
+			sc->name, a0->line, a0->col, r.m->name, r.off, (int)len, soft, (int)len, host, want);
+		sc->failed_expects++;
+		sc->status = sc->status > KMM_SCENARIO_FAILED ? sc->status : KMM_SCENARIO_FAILED;
+	}
+	free(soft);
+	free(host);
+	return syscall_result(sc, st, ret);
+}
+
 /* ---- repeat, help ---------------------------------------------------------------------------- */
 
 static int cmd_repeat(struct kmm_scenario *sc, struct stmt *st)
@@ -1769,6 +1890,10 @@ static const struct command commands[] = {
 	{ "alloc_pages", cmd_alloc_pages, R_HANDLE, "order,node", "GFP [order=N] [node=N]",
 	  "2^order contiguous page frames from the buddy allocator", H_NONE },
 	{ "free_pages", cmd_release, R_NONE, "", "PAGES", "give pages back to the buddy allocator", H_PAGES },
+	{ "cma_alloc", cmd_cma_alloc, R_HANDLE, "align", "SIZE [align=N]",
+	  "SIZE bytes of physically contiguous pages from the default CMA area (--kconfig CMA=y, cma=), migrating "
+	  "the movable pages that borrowed them; aligned to 2^N pages (default get_order(SIZE), at most 8)", H_NONE },
+	{ "cma_release", cmd_release, R_NONE, "", "PAGES", "give cma_alloc's pages back to the CMA area", H_PAGES },
 	{ "kmem_cache_create", cmd_cache_create, R_HANDLE, "align", "NAME SIZE [SLAB_FLAGS] [align=N]",
 	  "a slab cache of SIZE-byte objects", H_NONE },
 	{ "kmem_cache_destroy", cmd_release, R_NONE, "", "CACHE", "destroy a slab cache", H_CACHE },
@@ -1823,6 +1948,9 @@ static const struct command commands[] = {
 	{ "touch", cmd_touch, R_NONE, "", "REGION [OFF [LEN]] [read|write] [in TASK]",
 	  "access memory as the CPU would: page faults fill it in (write by default)", H_NONE },
 	{ "write", cmd_write, R_NONE, "", "REGION OFF TEXT [in TASK]", "store bytes into a task's memory", H_NONE },
+	{ "check", cmd_check, R_NONE, "", "REGION OFF TEXT [in TASK]",
+	  "the bytes at REGION+OFF are TEXT, read by the software walk and by the host trap; fail the run if not",
+	  H_NONE },
 	{ "fork", cmd_fork, R_HANDLE, "", "TASK", "a child sharing the parent's pages copy-on-write", H_NONE },
 	{ "exit", cmd_release, R_NONE, "", "TASK", "end a task: its memory goes back", H_TASK },
 	{ "oom_score_adj", cmd_oom_score_adj, R_NONE, "", "TASK N",
