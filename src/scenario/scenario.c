@@ -79,7 +79,7 @@ const char *const hkind_names[] = { "nothing", "pages", "a kmem_cache", "an obje
 
 int sc_bugs(void)
 {
-	return (int)(kmm_bad_pages() + M->slab_bugs + M->vmalloc_bugs + M->kmap_bugs + M->oopses);
+	return (int)(kmm_bad_pages() + M->slab_bugs + M->vmalloc_bugs + M->kmap_bugs + M->oopses + M->dma_bugs);
 }
 
 /* ---- messages -------------------------------------------------------------------------------- */
