@@ -250,6 +250,9 @@ static void set_slot_size_left(struct io_tlb_mem *m, unsigned long i, unsigned l
 static unsigned slot_list(const struct io_tlb_mem *m, unsigned long i) { return (unsigned)slot_load(m, i, m->off_list, 4); }
 static void set_slot_list(struct io_tlb_mem *m, unsigned long i, unsigned v) { slot_store(m, i, m->off_list, 4, v); }
 
+/* "swiotlb buffer is full" and its kin: dev_warn_ratelimited's default state, set again at each boot */
+static struct ratelimit_state full_rs;
+
 static unsigned long io_tlb_offset(unsigned long val)
 {
 	return val & (IO_TLB_SEGSIZE - 1);
@@ -268,6 +271,7 @@ static unsigned long nr_slots(u64 val)
 void swiotlb_late_init(void)
 {
 	struct io_tlb_mem *m = mem();
+	full_rs = RATELIMIT_STATE_INIT;
 	if (!m)
 		return;
 	for (unsigned a = 0; a < m->nareas; a++)
@@ -277,7 +281,7 @@ void swiotlb_late_init(void)
 		set_slot_orig(m, i, INVALID_PHYS_ADDR);
 		set_slot_size_left(m, i, 0);
 	}
-	memset(ram_host(m->start), 0, m->nslabs << IO_TLB_SHIFT);
+	/* the buffer is zero already: memblock never touched it, and simulated RAM starts zeroed */
 }
 
 void swiotlb_exit(void)
@@ -445,8 +449,6 @@ unsigned long swiotlb_bounced(void)
 {
 	return mem() ? __atomic_load_n(&mem()->bounced, __ATOMIC_RELAXED) : 0;
 }
-
-static struct ratelimit_state full_rs = { .interval = DEFAULT_RATELIMIT_INTERVAL, .burst = DEFAULT_RATELIMIT_BURST };
 
 /* swiotlb_tbl_map_single: slots for the mapping, the bytes copied in; the buffer's address or DMA_MAPPING_ERROR */
 static phys_addr_t swiotlb_tbl_map_single(struct device *dev, phys_addr_t orig_addr, size_t mapping_size,
