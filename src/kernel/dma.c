@@ -102,7 +102,8 @@ void dev_printk(const char *level, const struct device *dev, const char *fmt, ..
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	printk("%s%s %s: %s", level, dev_driver_string(dev), dev_name(dev), text);
+	(void)level; /* the log keeps no levels: printk strips them */
+	printk("%s %s: %s", dev_driver_string(dev), dev_name(dev), text);
 }
 
 static void warn_with_text(const char *where, const char *func, const char *text)
