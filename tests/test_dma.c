@@ -513,6 +513,12 @@ static void hostile(const char *profile)
 	cr_assert(strstr(kmm_dmesg(), "rejecting DMA map of vmalloc memory"));
 	vfree(v);
 	cr_assert(strstr(kmm_dmesg(), "DMA-API: kmm dev: device driver maps memory from invalid area"));
+	/* a mapping of 0 bytes is Linux's answer too: a record, no bytes */
+	unsigned long bugs0 = M->dma_bugs;
+	dma_addr_t z = dma_map_page(dev, page, 16, 0, DMA_TO_DEVICE);
+	cr_assert_neq(z, DMA_MAPPING_ERROR);
+	dma_unmap_page(dev, z, 0, DMA_TO_DEVICE);
+	cr_assert_eq(M->dma_bugs, bugs0);
 	/* unmapping what was never mapped */
 	dma_unmap_single(dev, 0x123000, 64, DMA_TO_DEVICE);
 	cr_assert(strstr(kmm_dmesg(), "DMA-API: kmm dev: device driver tries to free DMA memory it has not allocated "

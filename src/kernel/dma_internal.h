@@ -61,8 +61,8 @@ static inline u64 min_not_zero(u64 a, u64 b)
 /* dma_capable (include/linux/dma-direct.h): can dev reach [addr, addr + size) on its own? */
 static inline bool dma_capable(const struct device *dev, dma_addr_t addr, size_t size)
 {
-	dma_addr_t end = addr + size - 1;
-	if (addr == DMA_MAPPING_ERROR || end < addr)
+	dma_addr_t end = addr + size - 1; /* size 0: addr - 1, as Linux computes it */
+	if (addr == DMA_MAPPING_ERROR || (size && end < addr))
 		return false;
 	return end <= min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
 }

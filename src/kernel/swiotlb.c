@@ -409,7 +409,7 @@ static long swiotlb_do_find_slots(struct device *dev, unsigned area_index, phys_
 				set_slot_list(m, i, (unsigned)++count);
 			index = s - slot_base;
 			area->index = index + nslots < m->area_nslabs ? (unsigned)(index + nslots) : 0;
-			area->used += nslots;
+			__atomic_store_n(&area->used, area->used + nslots, __ATOMIC_RELAXED); /* swiotlb_used reads it unlocked */
 		}
 	}
 	pthread_mutex_unlock(&area->lock);
@@ -504,7 +504,7 @@ static void swiotlb_release_slots(struct device *dev, phys_addr_t tlb_addr)
 	}
 	for (unsigned long i = index; i-- > 0 && io_tlb_offset(i) != IO_TLB_SEGSIZE - 1 && slot_list(m, i);)
 		set_slot_list(m, i, (unsigned)++count);
-	area->used -= nslots;
+	__atomic_store_n(&area->used, area->used - nslots, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&area->lock);
 	(void)dev;
 }
