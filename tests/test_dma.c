@@ -560,3 +560,64 @@ static void hostile(const char *profile)
 	assert_nothing_lost_since(&u, "hostile");
 }
 TEST_ON_EVERY_PROFILE(dma, hostile, hostile)
+
+/* ---- failures ------------------------------------------------------------------------------------------ */
+
+static void page_fail_nth(unsigned long n)
+{
+	static const char *const knobs[][2] = { { "ignore-gfp-wait", "N" }, { "ignore-gfp-highmem", "N" },
+						 { "min-order", "0" },        { "verbose", "0" },
+						 { "times", "1" },            { "space", "0" } };
+	char path[96], val[32];
+	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++) {
+		snprintf(path, sizeof(path), "sys/kernel/debug/fail_page_alloc/%s", knobs[i][0]);
+		cr_assert_eq(kmm_proc_write(path, knobs[i][1]), 0, "%s", path);
+	}
+	M->fault.fail_page_alloc.attr.count = 0;
+	snprintf(val, sizeof(val), "%lu", n);
+	cr_assert_eq(kmm_proc_write("sys/kernel/debug/fail_page_alloc/interval", val), 0);
+	cr_assert_eq(kmm_proc_write("sys/kernel/debug/fail_page_alloc/probability", "100"), 0);
+}
+
+/*
+ * Every page allocation a coherent buffer, a pool block and a mapping make
+ * (their pages, the IOMMU's table pages) failed in turn: each call fails
+ * whole or succeeds, and nothing is lost either way.
+ */
+static void fail_each(const char *profile)
+{
+	struct kmm_usage u = boot_dma(profile, 1ULL << 30, "intel_iommu=on");
+	struct device *dev = kmm_device_create("dev", 32);
+	struct page *page = alloc_pages(GFP_KERNEL, 0);
+	struct kmm_usage with_dev;
+	kmm_usage_settle(&with_dev);
+	unsigned long injected = M->fault.fail_page_alloc.attr.injected, failures = 0;
+	for (unsigned long n = 1; n <= 24; n++) {
+		page_fail_nth(n);
+		dma_addr_t bus, m, x;
+		void *buf = dma_alloc_coherent(dev, 8 * PAGE_SIZE, &bus, GFP_KERNEL);
+		struct dma_pool *pool = dma_pool_create("p", dev, 64, 0, 0);
+		void *blk = pool ? dma_pool_alloc(pool, GFP_KERNEL, &x) : NULL;
+		m = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+		cr_assert_eq(kmm_proc_write("sys/kernel/debug/fail_page_alloc/probability", "0"), 0);
+		failures += !buf + !blk + (m == DMA_MAPPING_ERROR);
+		if (m != DMA_MAPPING_ERROR)
+			dma_unmap_page(dev, m, PAGE_SIZE, DMA_TO_DEVICE);
+		if (blk)
+			dma_pool_free(pool, blk, x);
+		dma_pool_destroy(pool);
+		if (buf)
+			dma_free_coherent(dev, 8 * PAGE_SIZE, buf, bus);
+		char what[64];
+		snprintf(what, sizeof(what), "allocation %lu failed", n);
+		assert_nothing_lost_since(&with_dev, what);
+	}
+	cr_assert_gt(M->fault.fail_page_alloc.attr.injected, injected);
+	cr_assert_gt(failures, 0, "some DMA call met a failure");
+	cr_assert_eq(M->dma_bugs, 0, "a failed allocation is no misuse");
+	__free_pages(page, 0);
+	kmm_device_destroy(dev);
+	assert_nothing_lost_since(&u, "fail_each");
+}
+Test(dma, fail_each_i386) { fail_each("i386"); }
+Test(dma, fail_each_x86_64) { fail_each("x86_64"); }
