@@ -118,6 +118,30 @@ Test(dma, coherent_32bit_i386)
 	assert_nothing_lost_since(&u, "coherent_32bit_i386");
 }
 
+/*
+ * A 28-bit device (256 MiB): its mask falls in DMA32 (x86_64) or Normal
+ * (i386), whose pages mostly lie above its reach; each such block goes
+ * back and the next lower zone is tried, down to ZONE_DMA.
+ */
+static void coherent_retry(const char *profile)
+{
+	struct kmm_usage u = boot_dma(profile, 2ULL << 30, NULL);
+	struct device *dev = kmm_device_create("b43", 28);
+	cr_assert_not_null(dev);
+	dma_addr_t bus[8];
+	void *buf[8];
+	for (int i = 0; i < 8; i++) {
+		buf[i] = dma_alloc_coherent(dev, 2 * PAGE_SIZE, &bus[i], GFP_KERNEL);
+		cr_assert_not_null(buf[i]);
+		cr_assert_lt(bus[i] + 2 * PAGE_SIZE - 1, 1ULL << 28, "buffer %d at %#llx is out of reach", i, bus[i]);
+	}
+	for (int i = 0; i < 8; i++)
+		dma_free_coherent(dev, 2 * PAGE_SIZE, buf[i], bus[i]);
+	kmm_device_destroy(dev);
+	assert_nothing_lost_since(&u, "coherent_retry");
+}
+TEST_ON_EVERY_PROFILE(dma, coherent_retry, coherent_retry)
+
 /* The machine's own PCI device: 0000:00:02.0 with a 32-bit mask, made at boot. */
 Test(dma, pci_device)
 {
