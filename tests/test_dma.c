@@ -214,6 +214,9 @@ static void bounce(const char *profile)
 	cr_assert_lt(bus, SZ_4G);
 	cr_assert_eq(swiotlb_bounced(), bounced + 1);
 	cr_assert_eq(swiotlb_used(), 2, "a page is two 2 KiB slots");
+	char *used = kmm_proc_read("sys/kernel/debug/swiotlb/io_tlb_used");
+	cr_assert_str_eq(used, "2\n");
+	free(used);
 	/* the device sees the CPU's bytes */
 	u8 seen[PAGE_SIZE];
 	cr_assert_eq(kmm_device_read(nic, bus, seen, PAGE_SIZE), 0);
