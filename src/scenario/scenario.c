@@ -12,7 +12,8 @@
  * an index, `p[I]` or `p[3]`, so a loop can hold many things.
  *
  * Handles name what the script holds: pages, a kmem_cache, an object, a
- * vmalloc area, a kmap, a task, an mmap'd region.  A command that allocates
+ * vmalloc area, a kmap, a task, an mmap'd region, a device and its DMA
+ * buffers, mappings, pools and pool blocks.  A command that allocates
  * sets one (`p = alloc_pages GFP_KERNEL order=3`); one that frees ends it
  * (`free_pages p`).  A failed allocation sets the handle to NULL, as the C
  * call returns NULL, so `expect p == NULL` can test it.  A command that
@@ -53,8 +54,8 @@
  *
  * `sleep` and `step` move the simulated clock (sim/clock.c): what runs on
  * time - the flusher's writeback - runs as its moment passes.  The
- * commands about the machine as a whole live in machine.c; what the two
- * files share is scenario_impl.h.
+ * commands about the machine as a whole live in machine.c, those of
+ * devices and DMA in dma_cmds.c; what the files share is scenario_impl.h.
  *
  * One scenario runs at a time per process, like the machine it boots.
  */

@@ -4,7 +4,8 @@
  * commands are written with.  scenario.c is the language (lexer, parser,
  * handles, arguments, the command table, running); machine.c the commands
  * about the machine as a whole (show, expect, verify, sysctl, fail, file,
- * sync, map, plot, sleep, step).
+ * sync, map, plot, sleep, step); dma_cmds.c devices and DMA (device,
+ * dma_alloc, dma_map, the pools, dma_read/dma_write).
  */
 #ifndef KMM_SCENARIO_IMPL_H
 #define KMM_SCENARIO_IMPL_H
