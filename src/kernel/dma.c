@@ -44,8 +44,9 @@
  * Devices are host structures (struct device is the bus's, not mm's); the
  * machine's PCI device 0000:00:02.0 is made at the end of boot with a
  * 32-bit DMA mask, others by kmm_device_create().  Locks: dma_lock guards
- * the device list and the records; it is not held across the page
- * allocator.
+ * the device list, the records and the IOMMU's domain list; it is held
+ * across the page allocator only to make or free a domain's top table
+ * (the allocator never calls back into DMA code), never for a mapping.
  *
  * Not done: non-coherent devices (x86's are coherent: no cache
  * maintenance), the atomic pools for non-blocking remaps, dma_mmap_*,
@@ -296,13 +297,12 @@ int kmm_device_destroy(struct device *dev)
 		ret = -EBUSY;
 	} else {
 		list_del(&dev->node);
-	}
-	pthread_mutex_unlock(&dma_lock);
-	if (!ret) {
 		if (dev->domain)
 			iommu_detach_device(dev);
-		free(dev);
 	}
+	pthread_mutex_unlock(&dma_lock);
+	if (!ret)
+		free(dev);
 	return ret;
 }
 
@@ -1137,9 +1137,9 @@ void kmm_dma_stats(struct kmm_dma_stats *st)
 	st->swiotlb_used = swiotlb_used();
 	st->swiotlb_bounced = swiotlb_bounced();
 	st->iommu = iommu_enabled();
+	pthread_mutex_lock(&dma_lock);
 	st->iommu_pgtable_pages = iommu_pgtable_pages();
 	st->iova_pages = iommu_iova_pages();
-	pthread_mutex_lock(&dma_lock);
 	struct device *dev;
 	list_for_each_entry(dev, &d->devices, node) {
 		st->devices++;
@@ -1153,10 +1153,10 @@ int dma_verify(char *why, size_t whylen)
 	struct kmm_dma *d = dma_state();
 	if (!d)
 		return 0;
-	if (swiotlb_verify(why, whylen) || iommu_verify(why, whylen))
+	if (swiotlb_verify(why, whylen))
 		return -EINVAL;
-	int ret = 0;
 	pthread_mutex_lock(&dma_lock);
+	int ret = iommu_verify(why, whylen);
 	struct device *dev;
 	list_for_each_entry(dev, &d->devices, node) {
 		unsigned long n = 0;

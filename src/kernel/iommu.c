@@ -40,8 +40,10 @@
  * table pages reachable from its pgd.  Unmapping frees every table page
  * that becomes empty, so a domain with no IOVA holds only its pgd.
  *
- * Lock: each domain's lock guards its IOVAs and table; it is taken after
- * dma_lock, never with it held across the page allocator.
+ * Locks: dma_lock (kernel/dma.c) guards the list of domains (attach and
+ * detach run under it); each domain's lock guards its IOVAs and table,
+ * taken after dma_lock.  Both may be held across the page allocator, which
+ * never calls back into DMA code.
  *
  * Not done: the flush queue and IOVA caches of lazy mode (kmm frees IOVAs
  * at once: strict mode), superpages, identity domains, interrupt
@@ -103,6 +105,12 @@ int setup_intel_iommu(const char *val, char *err, size_t errlen)
 bool iommu_enabled(void)
 {
 	return M && M->iommu;
+}
+
+/* A domain's counters change under its lock; the totals read them under dma_lock only: whole stores */
+static void counter_add(unsigned long *c, long n)
+{
+	__atomic_store_n(c, *c + (unsigned long)n, __ATOMIC_RELAXED);
 }
 
 static phys_addr_t alloc_pgtable_page(void)
@@ -172,7 +180,7 @@ static void iova_insert(struct dma_iommu_domain *d, struct iova *r)
 	/* before pos (the first lower range), or at the tail */
 	list_add_tail(&r->list, pos);
 	if (!r->reserved)
-		d->nr_iova_pages += r->pfn_hi - r->pfn_lo + 1;
+		counter_add(&d->nr_iova_pages, (long)(r->pfn_hi - r->pfn_lo + 1));
 }
 
 /*
@@ -223,7 +231,7 @@ static bool free_iova(struct dma_iommu_domain *d, unsigned long pfn)
 	list_for_each_entry(cur, &d->iovas, list)
 		if (!cur->reserved && pfn >= cur->pfn_lo && pfn <= cur->pfn_hi) {
 			list_del(&cur->list);
-			d->nr_iova_pages -= cur->pfn_hi - cur->pfn_lo + 1;
+			counter_add(&d->nr_iova_pages, -(long)(cur->pfn_hi - cur->pfn_lo + 1));
 			free(cur);
 			return true;
 		}
@@ -277,7 +285,7 @@ static u64 *pfn_to_dma_pte(struct dma_iommu_domain *d, u64 iova, bool alloc)
 			phys_addr_t next = alloc_pgtable_page();
 			if (!next)
 				return NULL;
-			d->pgtable_pages++;
+			counter_add(&d->pgtable_pages, 1);
 			*e = next | DMA_PTE_READ | DMA_PTE_WRITE;
 		}
 		table = *e & DMA_PTE_ADDR;
@@ -304,7 +312,7 @@ static bool prune(struct dma_iommu_domain *d, u64 *e, int level, u64 iova)
 		return false;
 	*e = 0;
 	free_pgtable_page(table);
-	d->pgtable_pages--;
+	counter_add(&d->pgtable_pages, -1);
 	return true;
 }
 
@@ -692,7 +700,7 @@ unsigned long iommu_pgtable_pages(void)
 	if (!io)
 		return 0;
 	list_for_each_entry(d, &io->domains, node)
-		n += d->pgtable_pages;
+		n += __atomic_load_n(&d->pgtable_pages, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -704,7 +712,7 @@ unsigned long iommu_iova_pages(void)
 	if (!io)
 		return 0;
 	list_for_each_entry(d, &io->domains, node)
-		n += d->nr_iova_pages;
+		n += __atomic_load_n(&d->nr_iova_pages, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -730,27 +738,33 @@ int iommu_verify(char *why, size_t whylen)
 	list_for_each_entry(d, &io->domains, node) {
 		unsigned long pages = 0, below = ~0UL;
 		struct iova *r;
+		int ret = 0;
+		pthread_mutex_lock(&d->lock);
 		list_for_each_entry(r, &d->iovas, list) {
 			if (r->pfn_lo > r->pfn_hi || r->pfn_hi >= below) {
 				snprintf(why, whylen, "IOVA domain %02x: range %#lx-%#lx overlaps or is out of order", d->devfn,
 					 r->pfn_lo, r->pfn_hi);
-				return -EINVAL;
+				ret = -EINVAL;
+				break;
 			}
 			below = r->pfn_lo;
 			if (!r->reserved)
 				pages += r->pfn_hi - r->pfn_lo + 1;
 		}
-		if (pages != d->nr_iova_pages) {
+		if (!ret && pages != d->nr_iova_pages) {
 			snprintf(why, whylen, "IOVA domain %02x: ranges hold %lu pages, the domain counts %lu", d->devfn, pages,
 				 d->nr_iova_pages);
-			return -EINVAL;
+			ret = -EINVAL;
 		}
-		unsigned long tables = count_tables(d->pgd, VTD_LEVELS);
-		if (tables != d->pgtable_pages) {
+		unsigned long tables = ret ? 0 : count_tables(d->pgd, VTD_LEVELS);
+		if (!ret && tables != d->pgtable_pages) {
 			snprintf(why, whylen, "IOVA domain %02x: %lu IO page-table pages reachable, %lu counted", d->devfn,
 				 tables, d->pgtable_pages);
-			return -EINVAL;
+			ret = -EINVAL;
 		}
+		pthread_mutex_unlock(&d->lock);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
