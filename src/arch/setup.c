@@ -24,7 +24,8 @@
  *   build_all_zonelists "Built N zonelists ... Total pages"
  *   hash tables         dentry and inode caches, sized from lowmem
  *   trap_init           the cpu_entry_area's tables
- *   mem_init            pci_iommu_alloc (swiotlb when RAM passes 4 GiB),
+ *   mem_init            pci_iommu_alloc (swiotlb when RAM passes 4 GiB or
+ *                       swiotlb=force: kernel/swiotlb.c),
  *                       memblock_free_all, highmem page by page, x86_64's
  *                       vmalloc PUDs, then "Memory:"
  *   alternatives        "Freeing SMP alternatives memory"
