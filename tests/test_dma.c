@@ -13,6 +13,7 @@
 #include "kernel/dma_internal.h"
 
 #include <kmm/dma.h>
+#include <pthread.h>
 #include <kmm/highmem.h>
 #include <kmm/slab.h>
 #include <kmm/vmalloc.h>
@@ -648,3 +649,59 @@ static void fail_each(const char *profile)
 }
 Test(dma, fail_each_i386) { fail_each("i386"); }
 Test(dma, fail_each_x86_64) { fail_each("x86_64"); }
+
+/* ---- two CPUs at once ------------------------------------------------------------------------------------ */
+
+/*
+ * Two CPUs bounce pages through the swiotlb at the same time, each from its
+ * own area first, and a device each: every byte arrives both ways, and the
+ * slots all come back.
+ */
+static void *bounce_loop(void *arg)
+{
+	long cpu = (long)arg, bad = 0;
+	char name[8];
+	kmm_cpu_enter((int)cpu);
+	snprintf(name, sizeof(name), "dev%ld", cpu);
+	struct device *dev = kmm_device_create(name, 32);
+	u8 seen[PAGE_SIZE];
+	for (int i = 0; i < 400 && dev; i++) {
+		struct page *page = alloc_pages(GFP_HIGHUSER, 0); /* x86_64, 6 GiB: ZONE_NORMAL, above 4 GiB */
+		u8 *cpu_addr = page_address(page);
+		size_t len = 1 + (size_t)(i * 37 % PAGE_SIZE);
+		fill(cpu_addr, len, (unsigned)(i + cpu));
+		dma_addr_t bus = dma_map_page(dev, page, 0, len, DMA_BIDIRECTIONAL);
+		if (bus == DMA_MAPPING_ERROR || !is_swiotlb_buffer(bus) || kmm_device_read(dev, bus, seen, len) ||
+		    !filled(seen, len, (unsigned)(i + cpu))) {
+			bad++;
+		} else {
+			fill(seen, len, (unsigned)(i * 3));
+			kmm_device_write(dev, bus, seen, len);
+			dma_unmap_page(dev, bus, len, DMA_BIDIRECTIONAL);
+			bad += !filled(cpu_addr, len, (unsigned)(i * 3));
+		}
+		__free_pages(page, 0);
+	}
+	bad += !dev || kmm_device_destroy(dev) != 0;
+	kmm_cpu_exit();
+	return (void *)bad;
+}
+
+Test(dma, bounce_two_cpus)
+{
+	boot_machine("x86_64", 6ULL << 30, 2, NULL);
+	struct kmm_usage u;
+	kmm_usage_settle(&u);
+	pthread_t t[2];
+	void *bad[2];
+	kmm_cpu_exit();
+	for (long c = 0; c < 2; c++)
+		pthread_create(&t[c], NULL, bounce_loop, (void *)c);
+	for (int c = 0; c < 2; c++)
+		pthread_join(t[c], &bad[c]);
+	kmm_cpu_enter(0);
+	cr_assert_eq((long)bad[0] + (long)bad[1], 0, "%ld and %ld bad round trips", (long)bad[0], (long)bad[1]);
+	cr_assert_eq(swiotlb_used(), 0);
+	cr_assert_geq(swiotlb_bounced(), 800);
+	assert_nothing_lost_since(&u, "bounce_two_cpus");
+}
