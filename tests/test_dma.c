@@ -215,6 +215,8 @@ static void bounce(const char *profile)
 	cr_assert_lt(bus, SZ_4G);
 	cr_assert_eq(swiotlb_bounced(), bounced + 1);
 	cr_assert_eq(swiotlb_used(), 2, "a page is two 2 KiB slots");
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why); /* dma_verify: the live bounce's slots are those in use */
 	char *used = kmm_proc_read("sys/kernel/debug/swiotlb/io_tlb_used");
 	cr_assert_str_eq(used, "2\n");
 	free(used);
@@ -479,6 +481,8 @@ static void iommu(const char *profile)
 	}
 	int n = dma_map_sg(dev, sg, 4, DMA_BIDIRECTIONAL);
 	cr_assert_eq(n, 1, "the IOMMU merged four pages into one segment");
+	char why[256];
+	cr_assert_eq(kmm_verify(why, sizeof(why)), 0, "%s", why); /* iommu_verify: IOVA ranges and IO tables as counted */
 	cr_assert_eq(sg_dma_len(&sg[0]), 4 * PAGE_SIZE);
 	u8 all[4 * PAGE_SIZE];
 	cr_assert_eq(kmm_device_read(dev, sg_dma_address(&sg[0]), all, sizeof(all)), 0);
@@ -608,47 +612,84 @@ static void page_fail_nth(unsigned long n)
 }
 
 /*
- * Every page allocation a coherent buffer, a pool block and a mapping make
- * (their pages, the IOMMU's table pages) failed in turn: each call fails
- * whole or succeeds, and nothing is lost either way.
+ * Every page allocation a coherent buffer, a pool block, a mapping and a
+ * scatterlist make (their pages, the IOMMU's table pages) failed in turn,
+ * one call at a time: each call fails whole or succeeds, and nothing is
+ * lost either way - checked before anything else could reuse what a
+ * failure left behind.
  */
-static void fail_each(const char *profile)
+enum dma_op { OP_COHERENT, OP_POOL, OP_MAP, OP_SG, NR_OPS };
+
+static bool one_op(struct device *dev, enum dma_op op, struct page **pages, unsigned long n)
 {
-	struct kmm_usage u = boot_dma(profile, 1ULL << 30, "intel_iommu=on");
+	dma_addr_t bus;
+	bool ok = false;
+	struct dma_pool *pool = op == OP_POOL ? dma_pool_create("p", dev, 64, 0, 0) : NULL;
+	struct scatterlist sg[3];
+	page_fail_nth(n);
+	switch (op) {
+	case OP_COHERENT: {
+		void *buf = dma_alloc_coherent(dev, 8 * PAGE_SIZE, &bus, GFP_KERNEL);
+		cr_assert_eq(kmm_proc_write("sys/kernel/debug/fail_page_alloc/probability", "0"), 0);
+		if ((ok = buf))
+			dma_free_coherent(dev, 8 * PAGE_SIZE, buf, bus);
+		break;
+	}
+	case OP_POOL: {
+		void *blk = dma_pool_alloc(pool, GFP_KERNEL, &bus);
+		cr_assert_eq(kmm_proc_write("sys/kernel/debug/fail_page_alloc/probability", "0"), 0);
+		if ((ok = blk))
+			dma_pool_free(pool, blk, bus);
+		break;
+	}
+	case OP_MAP:
+		bus = dma_map_page(dev, pages[0], 0, PAGE_SIZE, DMA_TO_DEVICE);
+		cr_assert_eq(kmm_proc_write("sys/kernel/debug/fail_page_alloc/probability", "0"), 0);
+		if ((ok = bus != DMA_MAPPING_ERROR))
+			dma_unmap_page(dev, bus, PAGE_SIZE, DMA_TO_DEVICE);
+		break;
+	default:
+		sg_init_table(sg, 3);
+		for (int i = 0; i < 3; i++)
+			sg_set_page(&sg[i], pages[i], PAGE_SIZE, 0);
+		ok = dma_map_sg(dev, sg, 3, DMA_FROM_DEVICE) > 0;
+		cr_assert_eq(kmm_proc_write("sys/kernel/debug/fail_page_alloc/probability", "0"), 0);
+		if (ok)
+			dma_unmap_sg(dev, sg, 3, DMA_FROM_DEVICE);
+		break;
+	}
+	dma_pool_destroy(pool);
+	return ok;
+}
+
+static void fail_each(const char *profile, const char *cmdline)
+{
+	struct kmm_usage u = boot_dma(profile, 1ULL << 30, cmdline);
 	struct device *dev = kmm_device_create("dev", 32);
-	struct page *page = alloc_pages(GFP_KERNEL, 0);
+	struct page *pages[3];
+	for (int i = 0; i < 3; i++)
+		pages[i] = alloc_pages(GFP_KERNEL, 0);
 	struct kmm_usage with_dev;
 	kmm_usage_settle(&with_dev);
-	unsigned long injected = M->fault.fail_page_alloc.attr.injected, failures = 0;
-	for (unsigned long n = 1; n <= 24; n++) {
-		page_fail_nth(n);
-		dma_addr_t bus, m, x;
-		void *buf = dma_alloc_coherent(dev, 8 * PAGE_SIZE, &bus, GFP_KERNEL);
-		struct dma_pool *pool = dma_pool_create("p", dev, 64, 0, 0);
-		void *blk = pool ? dma_pool_alloc(pool, GFP_KERNEL, &x) : NULL;
-		m = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
-		cr_assert_eq(kmm_proc_write("sys/kernel/debug/fail_page_alloc/probability", "0"), 0);
-		failures += !buf + !blk + (m == DMA_MAPPING_ERROR);
-		if (m != DMA_MAPPING_ERROR)
-			dma_unmap_page(dev, m, PAGE_SIZE, DMA_TO_DEVICE);
-		if (blk)
-			dma_pool_free(pool, blk, x);
-		dma_pool_destroy(pool);
-		if (buf)
-			dma_free_coherent(dev, 8 * PAGE_SIZE, buf, bus);
-		char what[64];
-		snprintf(what, sizeof(what), "allocation %lu failed", n);
-		assert_nothing_lost_since(&with_dev, what);
-	}
-	cr_assert_gt(M->fault.fail_page_alloc.attr.injected, injected);
+	unsigned long failures = 0;
+	for (int op = 0; op < NR_OPS; op++)
+		for (unsigned long n = 1; n <= 14; n++) {
+			failures += !one_op(dev, (enum dma_op)op, pages, n);
+			char what[64];
+			snprintf(what, sizeof(what), "op %d, allocation %lu failed", op, n);
+			assert_nothing_lost_since(&with_dev, what);
+		}
 	cr_assert_gt(failures, 0, "some DMA call met a failure");
 	cr_assert_eq(M->dma_bugs, 0, "a failed allocation is no misuse");
-	__free_pages(page, 0);
+	for (int i = 0; i < 3; i++)
+		__free_pages(pages[i], 0);
 	kmm_device_destroy(dev);
 	assert_nothing_lost_since(&u, "fail_each");
 }
-Test(dma, fail_each_i386) { fail_each("i386"); }
-Test(dma, fail_each_x86_64) { fail_each("x86_64"); }
+Test(dma, fail_each_i386) { fail_each("i386", NULL); }
+Test(dma, fail_each_iommu_i386) { fail_each("i386", "intel_iommu=on"); }
+Test(dma, fail_each_iommu_x86_64) { fail_each("x86_64", "intel_iommu=on"); }
+Test(dma, fail_each_swiotlb_x86_64) { fail_each("x86_64", "swiotlb=force"); }
 
 /* ---- two CPUs at once ------------------------------------------------------------------------------------ */
 

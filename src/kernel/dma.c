@@ -1157,12 +1157,15 @@ int dma_verify(char *why, size_t whylen)
 		return -EINVAL;
 	pthread_mutex_lock(&dma_lock);
 	int ret = iommu_verify(why, whylen);
+	unsigned long bounced_slots = 0;
 	struct device *dev;
 	list_for_each_entry(dev, &d->devices, node) {
 		unsigned long n = 0;
 		struct dma_debug_entry *e, *f;
 		list_for_each_entry(e, &dev->mappings, list) {
 			n++;
+			if (e->bounced)
+				bounced_slots += (unsigned long)DIV_ROUND_UP(e->size, IO_TLB_SIZE);
 			list_for_each_entry(f, &dev->mappings, list)
 				if (f != e && f->dev_addr == e->dev_addr && ret == 0) {
 					snprintf(why, whylen, "device %s: two DMA mappings at bus address %#llx", dev->name,
@@ -1174,6 +1177,11 @@ int dma_verify(char *why, size_t whylen)
 			snprintf(why, whylen, "device %s counts %lu DMA mappings and holds %lu", dev->name, dev->nr_mappings, n);
 			ret = -EINVAL;
 		}
+	}
+	if (!ret && bounced_slots != swiotlb_used()) {
+		snprintf(why, whylen, "the live bounced mappings hold %lu swiotlb slots, %lu are in use", bounced_slots,
+			 swiotlb_used());
+		ret = -EINVAL;
 	}
 	pthread_mutex_unlock(&dma_lock);
 	return ret;

@@ -334,7 +334,8 @@ static int domain_map(struct dma_iommu_domain *d, u64 iova, phys_addr_t phys, si
 	for (size_t off = 0; off < size; off += PAGE_SIZE) {
 		u64 *pte = pfn_to_dma_pte(d, iova + off, true);
 		if (!pte) {
-			domain_unmap(d, iova, off);
+			/* what was mapped, and the tables made on the way to the failed entry */
+			domain_unmap(d, iova, off + PAGE_SIZE);
 			return -ENOMEM;
 		}
 		*pte = ((phys + off) & DMA_PTE_ADDR) | prot;
