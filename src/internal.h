@@ -376,6 +376,16 @@ struct kmm_machine {
 	u64 dm_brk_step_start, dm_brk_step_end; /* ... its step over the pgt_buf: tables from memblock */
 	u64 swiotlb_start, swiotlb_size;  /* the software IO TLB's bounce buffer (0 size: none) */
 	struct page *dma_pool[3];         /* the atomic DMA pools: GFP_KERNEL, |GFP_DMA, |GFP_DMA32 */
+	/* DMA (kernel/dma.c, swiotlb.c, iommu.c: host memory, gone with the machine) */
+	unsigned long swiotlb_param_nslabs; /* swiotlb=N: slots of 2 KiB (0: the default 64 MiB) */
+	unsigned int swiotlb_param_nareas;  /* swiotlb=N,A: areas (0: one per CPU) */
+	bool swiotlb_force_bounce;        /* swiotlb=force: every streaming mapping bounces */
+	bool swiotlb_force_disable;       /* swiotlb=noforce: no bounce buffer at all */
+	int intel_iommu;                  /* intel_iommu=on: devices get DMA domains */
+	struct io_tlb_mem *io_tlb;        /* the software IO TLB (NULL: none) */
+	struct kmm_iommu *iommu;          /* the IOMMU (NULL: off) */
+	struct kmm_dma *dma;              /* the devices */
+	unsigned long dma_bugs;           /* DMA API misuse reported (dma-debug's checks, refused BUG_ONs) */
 	int dma_pool_order[3];            /* ... each one block of this order, kept for ever */
 	int nr_cpus;
 

@@ -28,7 +28,8 @@
  *   build_all_zonelists "Built N zonelists ... Total pages"
  *   hash tables         dentry and inode caches, sized from lowmem
  *   trap_init           the cpu_entry_area's tables
- *   mem_init            pci_iommu_alloc (swiotlb when RAM passes 4 GiB),
+ *   mem_init            pci_iommu_alloc (swiotlb when RAM passes 4 GiB or
+ *                       swiotlb=force: kernel/swiotlb.c),
  *                       memblock_free_all, highmem page by page, x86_64's
  *                       vmalloc PUDs, then "Memory:"
  *   alternatives        "Freeing SMP alternatives memory"
@@ -38,7 +39,8 @@
  *                       MIGRATE_CMA and go to the buddy allocator
  *   initcalls           init_per_zone_wmark_min, the overcommit reserves
  *                       (init_user_reserve, init_admin_reserve: free / 32),
- *                       khugepaged's min_free_kbytes, pci_iommu_init's swiotlb report
+ *                       khugepaged's min_free_kbytes, pci_iommu_init's swiotlb report,
+ *                       intel_iommu=on's tables and the PCI device (kernel/dma.c)
  *   late frees          initrd; free_initmem (x86_64: the unused decrypted
  *                       bss first); mark_rodata_ro (x86_64: the section gaps)
  *   sysctl.* params     applied last, as do_sysctl_args() does
@@ -53,6 +55,7 @@
  */
 #include "internal.h"
 #include "kernel/kobj.h"
+#include "kernel/dma_internal.h"
 
 #include <kmm/highmem.h> /* KM_MAX_IDX */
 #include <kmm/maple_tree.h>
@@ -521,6 +524,8 @@ static const struct kmm_param kmm_params[] = {
 	{ "stack_guard_gap", cmdline_parse_stack_guard_gap },
 	{ "memblock", param_memblock },
 	{ "boot_population", boot_population_setup }, /* kmm's: off = a bare machine (mm/boot_population.c) */
+	{ "swiotlb", setup_io_tlb_npages },           /* kernel/swiotlb.c */
+	{ "intel_iommu", setup_intel_iommu },         /* kernel/iommu.c */
 	/* not about memory: accepted so a real /proc/cmdline can be pasted */
 	{ "console", param_ignored }, { "loglevel", param_ignored }, { "panic", param_ignored },
 	{ "no_hash_pointers", param_ignored }, { "nokaslr", param_ignored }, { "quiet", param_ignored },
@@ -595,7 +600,7 @@ static int parse_early_param(const char *cmdline, char *err, size_t errlen)
 	}
 	free(copy);
 	if (!ret && *unknown) {
-		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= init_on_alloc= init_on_free= kfence.sample_interval= failslab= fail_page_alloc= stack_guard_gap= memblock=debug trace_event= trace_buf_size=)",
+		snprintf(err, errlen, "Unknown kernel command line parameters \"%s\" (kmm knows: mem= memmap= highmem= vmalloc= kernelcore= movablecore= numa= transparent_hugepage= min_free_kbytes= sysctl.vm.*= slub_debug= slub_min_order= slub_max_order= slub_min_objects= slab_nomerge slab_freelist_hardened kasan= init_on_alloc= init_on_free= kfence.sample_interval= failslab= fail_page_alloc= stack_guard_gap= memblock=debug trace_event= trace_buf_size= swiotlb= intel_iommu=)",
 			 unknown);
 		ret = -EINVAL;
 	}
@@ -1314,51 +1319,6 @@ static void count_pfns(unsigned long s, unsigned long e, void *arg)
 	*(unsigned long *)arg += e - s;
 }
 
-/*
- * The software IO TLB (arch/x86/kernel/pci-dma.c, kernel/dma/swiotlb.c).
- * mem_init() calls pci_iommu_alloc() before memblock_free_all():
- * pci_swiotlb_detect() turns the bounce buffers on when RAM reaches above
- * 4 GiB (max_possible_pfn > MAX_DMA32_PFN) - only x86_64 and i386-pae can
- * address it - and swiotlb_init() takes the buffer, IO_TLB_DEFAULT_SIZE (64
- * MiB: 32768 slabs of 2 KiB), with memblock_alloc_low(): top-down below 4
- * GiB and the end of lowmem.  Its slot array (one struct io_tlb_slot per
- * slab) and one struct io_tlb_area per possible CPU (rounded up to a power
- * of two) follow from memblock anywhere.  The buffer stays reserved for
- * ever; pci_iommu_init(), a rootfs initcall, reports it.
- */
-#define IO_TLB_SHIFT 11
-#define IO_TLB_DEFAULT_SIZE (64ULL << 20)
-
-static void swiotlb_init(void)
-{
-	const struct kmm_profile *p = M->prof;
-	if (M->max_pfn <= (SZ_4G >> PAGE_SHIFT))
-		return;
-	unsigned nareas = 1;
-	while (nareas < (unsigned)M->nr_cpus)
-		nareas <<= 1;
-	pr_info("software IO TLB: area num %u.\n", nareas);
-	unsigned long nslabs = IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT;
-	phys_addr_t pa = 0;
-	/* as swiotlb_init_remap(): halve until it fits, down to IO_TLB_MIN_SLABS (1 MiB) */
-	while (!(pa = memblock_phys_alloc_range(nslabs << IO_TLB_SHIFT, PAGE_SIZE, 0, SZ_4G))) {
-		if (nslabs <= (1UL << 20) >> IO_TLB_SHIFT) {
-			pr_warn("software IO TLB: swiotlb_memblock_alloc: Failed to allocate %lu bytes tlb structure\n",
-				nslabs << IO_TLB_SHIFT);
-			return;
-		}
-		nslabs = ALIGN(nslabs >> 1, 128); /* IO_TLB_SEGSIZE */
-	}
-	/* struct io_tlb_slot { phys_addr_t orig_addr; size_t alloc_size; unsigned int list; } */
-	unsigned phys = p->bits == 64 || p->pae ? 8 : 4, word = p->bits / 8;
-	unsigned slot = ALIGN(phys + word + 4, p->bits == 64 ? 8 : 4);
-	memblock_phys_alloc_range(ALIGN(nslabs * slot, PAGE_SIZE), PAGE_SIZE, 0, MEMBLOCK_ALLOC_ANYWHERE);
-	/* struct io_tlb_area { unsigned long used; unsigned int index; spinlock_t lock; } */
-	memblock_phys_alloc_range(nareas * (word + 4 + 4), SMP_CACHE_BYTES, 0, MEMBLOCK_ALLOC_ANYWHERE);
-	M->swiotlb_start = pa;
-	M->swiotlb_size = (u64)nslabs << IO_TLB_SHIFT;
-}
-
 /* pci_iommu_init(): the rootfs initcall that reports the bounce buffer. */
 static void pci_iommu_init(void)
 {
@@ -1465,6 +1425,7 @@ static void machine_free(void)
 	deferred_init_wait();
 	/* what gives pages back to the zones goes while they are there */
 	tasks_exit();
+	dma_exit();      /* the devices and their records (host memory) */
 	filemap_exit(); /* the files its tasks held, and the page cache */
 	swap_io_exit();  /* the writes in flight complete */
 	swap_cache_exit();
@@ -1780,6 +1741,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	if (M->thp_enabled)
 		set_recommended_min_free_kbytes();
 	pci_iommu_init();
+	dma_init(); /* pci_iommu_init's intel_iommu_init, then the PCI bus's device (kernel/dma.c) */
 	/* populate_rootfs(): the initramfs is unpacked, its image freed */
 	if (M->initrd_size) {
 		deferred_init_wait_range(PFN_DOWN(M->initrd_start), PFN_UP(M->initrd_start + M->initrd_size));

@@ -21,7 +21,8 @@
  * slab objects in use are what they were after boot, and no vmalloc area,
  * held pkmap entry or task is left; swap slots are all free but those the
  * per-CPU slot caches hold, and Committed_AS is exactly what the live
- * tasks' VM_ACCOUNT VMAs and shmem objects committed.  Settling gives back only what Linux
+ * tasks' VM_ACCOUNT VMAs and shmem objects committed, and no DMA mapping,
+ * coherent buffer, swiotlb slot or IOVA is left (kernel/dma.c).  Settling gives back only what Linux
  * itself caches (per-CPU page lists, empty slabs, unheld pkmap entries,
  * lazily freed vmap areas, clean page-cache pages after a sync, the
  * dentries and inodes of files nobody uses), so a real leak still shows.
@@ -33,6 +34,7 @@
 
 #include <kmm/swap.h>
 #include "kernel/kobj.h"
+#include "kernel/dma_internal.h"
 #include "trace/events.h"
 
 #include <kmm/fs.h>
@@ -107,7 +109,7 @@ int kmm_verify(char *why, size_t whylen)
 	if (vmap_area_verify(why, whylen) || kmap_verify(why, whylen) || tasks_verify(why, whylen) ||
 	    filemap_verify(why, whylen) || slab_verify_all(why, whylen) || percpu_verify(why, whylen) ||
 	    trace_verify(why, whylen) || mt_verify_registered(why, whylen) || lru_verify(why, whylen) ||
-	    swapfile_verify(why, whylen))
+	    swapfile_verify(why, whylen) || dma_verify(why, whylen))
 		return -EINVAL;
 	return 0;
 }
@@ -168,6 +170,8 @@ int kmm_nothing_lost(const struct kmm_usage *boot, char *why, size_t whylen)
 	else if (kmm_nr_swap_pages() + swap_slots_cached() != kmm_total_swap_pages()) /* a CPU's cached slots are no loss */
 		snprintf(why, whylen, "%lu swap slots are still in use",
 			 kmm_total_swap_pages() - kmm_nr_swap_pages() - swap_slots_cached());
+	else if (dma_nothing_lost(why, whylen))
+		; /* DMA mappings, swiotlb slots or IOVAs still held: why says which */
 	else
 		return 0;
 	return -EINVAL;

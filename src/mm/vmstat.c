@@ -22,6 +22,7 @@
  *                             events (KMM_VM_EVENTS, summed over CPUs)
  *   sys/kernel/debug/extfrag/ unusable_index and extfrag_index, computed from
  *                             nr_free per order (fill_contig_page_info)
+ *   sys/kernel/debug/swiotlb/ io_tlb_nslabs and io_tlb_used (kernel/swiotlb.c)
  * The per-zone views go node by node through walk_zones_in_node(), which
  * holds zone->lock around each zone, as Linux's walker does: a view never
  * sees a block half way through a split or merge, so the counts of one zone
@@ -50,6 +51,7 @@
  * killer's (mm/oom_kill.c), read at each OOM; they recompute nothing.
  */
 #include "internal.h"
+#include "kernel/dma_internal.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -1244,6 +1246,17 @@ static const struct proc_bin_file *proc_bin_find(const char *path)
 	return NULL;
 }
 
+/* the swiotlb's debugfs files (kernel/dma/swiotlb.c's swiotlb_create_debugfs_files) */
+static void show_io_tlb_nslabs(struct strbuf *sb)
+{
+	sb_printf(sb, "%lu\n", swiotlb_nslabs());
+}
+
+static void show_io_tlb_used(struct strbuf *sb)
+{
+	sb_printf(sb, "%lu\n", swiotlb_used());
+}
+
 static void show_dmesg(struct strbuf *sb)
 {
 	sb_printf(sb, "%s", kmm_dmesg());
@@ -1272,6 +1285,8 @@ static const struct proc_file proc_files[] = {
 	FAULT_INJECT_FILES(FAULT_FILE_PROC_ENTRY)
 	{ "sys/kernel/debug/kfence/objects", show_kfence_objects, NULL },
 	{ "sys/kernel/debug/kfence/stats", show_kfence_stats, NULL },
+	{ "sys/kernel/debug/swiotlb/io_tlb_nslabs", show_io_tlb_nslabs, NULL },
+	{ "sys/kernel/debug/swiotlb/io_tlb_used", show_io_tlb_used, NULL },
 	{ "sys/kernel/mm/swap/vma_ra_enabled", show_vma_ra_enabled, write_vma_ra_enabled },
 	{ "sys/vm/compact_memory", show_compact_memory, write_compact_memory },
 	{ "sys/vm/dirty_background_bytes", show_dirty_bg_bytes, write_dirty_bg_bytes },

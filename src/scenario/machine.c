@@ -34,6 +34,8 @@
  */
 #include "scenario_impl.h"
 
+#include <kmm/dma.h>
+
 #include <kmm/trace.h>
 
 #include <kmm/kstrtox.h>
@@ -88,6 +90,13 @@ static char *counters_view(void)
 	sb_printf(&sb, "vmalloc_bugs %lu\n", M->vmalloc_bugs);
 	sb_printf(&sb, "kmap_bugs %lu\n", M->kmap_bugs);
 	sb_printf(&sb, "oopses %lu\n", M->oopses);
+	struct kmm_dma_stats dma;
+	kmm_dma_stats(&dma);
+	sb_printf(&sb, "dma_bugs %lu\n", M->dma_bugs);
+	sb_printf(&sb, "dma_mappings %lu\n", dma.mappings);
+	sb_printf(&sb, "swiotlb_used %lu\n", dma.swiotlb_used);
+	sb_printf(&sb, "swiotlb_bounced %lu\n", dma.swiotlb_bounced);
+	sb_printf(&sb, "iova_pages %lu\n", dma.iova_pages);
 	sb_printf(&sb, "tlb_flushes %lu\n", M->tlb_flushes);
 	return sb_detach(&sb);
 }

@@ -12,7 +12,8 @@
  * an index, `p[I]` or `p[3]`, so a loop can hold many things.
  *
  * Handles name what the script holds: pages, a kmem_cache, an object, a
- * vmalloc area, a kmap, a task, an mmap'd region.  A command that allocates
+ * vmalloc area, a kmap, a task, an mmap'd region, a device and its DMA
+ * buffers, mappings, pools and pool blocks.  A command that allocates
  * sets one (`p = alloc_pages GFP_KERNEL order=3`); one that frees ends it
  * (`free_pages p`).  A failed allocation sets the handle to NULL, as the C
  * call returns NULL, so `expect p == NULL` can test it.  A command that
@@ -53,8 +54,8 @@
  *
  * `sleep` and `step` move the simulated clock (sim/clock.c): what runs on
  * time - the flusher's writeback - runs as its moment passes.  The
- * commands about the machine as a whole live in machine.c; what the two
- * files share is scenario_impl.h.
+ * commands about the machine as a whole live in machine.c, those of
+ * devices and DMA in dma_cmds.c; what the files share is scenario_impl.h.
  *
  * One scenario runs at a time per process, like the machine it boots.
  */
@@ -82,11 +83,12 @@ static bool handle_is_cma(const struct handle *h)
 }
 
 const char *const hkind_names[] = { "nothing", "pages", "a kmem_cache", "an object", "a vmalloc area",
-				    "a kmap", "a task", "an mmap region", "an open file" };
+				    "a kmap", "a task", "an mmap region", "an open file", "a device",
+				    "a coherent DMA buffer", "a DMA mapping", "a DMA pool", "a DMA pool block" };
 
 int sc_bugs(void)
 {
-	return (int)(kmm_bad_pages() + M->slab_bugs + M->vmalloc_bugs + M->kmap_bugs + M->oopses);
+	return (int)(kmm_bad_pages() + M->slab_bugs + M->vmalloc_bugs + M->kmap_bugs + M->oopses + M->dma_bugs);
 }
 
 /* ---- messages -------------------------------------------------------------------------------- */
@@ -408,7 +410,7 @@ int parse_size(struct kmm_scenario *sc, const struct tok *t, const char *s, unsi
 	return 0;
 }
 
-static int parse_gfp(struct kmm_scenario *sc, const struct tok *t, gfp_t *out)
+int parse_gfp(struct kmm_scenario *sc, const struct tok *t, gfp_t *out)
 {
 	const char *bad = NULL;
 	if (!gfp_flags_parse(t->text, strlen(t->text), out, &bad))
@@ -601,7 +603,7 @@ int handle_get(struct kmm_scenario *sc, const struct tok *t, unsigned mask, stru
 		return err_tok(sc, t, "%s holds nothing (never set, or already freed)", name);
 	if (!(mask & (1u << (*h)->kind))) {
 		const char *want = "";
-		for (int k = H_PAGES; k <= H_FILE; k++)
+		for (int k = H_PAGES; k < H_NKINDS; k++)
 			if (mask & (1u << k)) {
 				want = hkind_names[k];
 				break;
@@ -616,7 +618,7 @@ int handle_get(struct kmm_scenario *sc, const struct tok *t, unsigned mask, stru
  * The handle "NAME =" sets; NULL while checking (after the name is checked) or on error.
  * It may compact and grow sc->h: a struct handle * taken before is stale after it.
  */
-static struct handle *handle_new(struct kmm_scenario *sc, struct stmt *st, enum hkind kind, int *ret)
+struct handle *handle_new(struct kmm_scenario *sc, struct stmt *st, enum hkind kind, int *ret)
 {
 	char name[SC_NAME_MAX];
 	*ret = handle_name(sc, &st->tok[0], name);
@@ -671,7 +673,7 @@ bool handle_null(const struct handle *h)
 	case H_TASK: return !h->task;
 	case H_MMAP: return !h->addr;
 	case H_FILE: return !h->task;
-	default: return true;
+	default: return dma_handle_null(h);
 	}
 }
 
@@ -679,7 +681,7 @@ bool handle_null(const struct handle *h)
  * h is NULL because the allocation that set it failed: the command that
  * needed it is skipped (status 1), and the run goes on.  Returns 1.
  */
-static int skip_null(struct kmm_scenario *sc, struct stmt *st, const struct tok *t, const struct handle *h)
+int skip_null(struct kmm_scenario *sc, struct stmt *st, const struct tok *t, const struct handle *h)
 {
 	fprintf(sc->err, "%s:%d:%d: %s is NULL: its %s failed; %s skipped\n", sc->name, t->line, t->col, h->name, h->what,
 		st->cmd->name);
@@ -795,6 +797,7 @@ void describe(struct kmm_scenario *sc, const struct handle *h)
 		fprintf(f, "%s = fd %d of pid %d\n", h->name, h->fd, h->task->pid);
 		break;
 	default:
+		dma_describe(sc, h);
 		break;
 	}
 }
@@ -839,7 +842,7 @@ static void handle_release(struct kmm_scenario *sc, struct handle *h)
 			break;
 		case H_MMAP: task_munmap(h->task, h->addr, h->size); break;
 		case H_FILE: task_close(h->task, h->fd); break;
-		default: break;
+		default: dma_handle_release(sc, h); break;
 		}
 	}
 	handle_forget(sc, h);
@@ -848,6 +851,9 @@ static void handle_release(struct kmm_scenario *sc, struct handle *h)
 /* A handle that something else still needs: a kmap of these pages, an object of this cache. */
 static struct handle *handle_user(struct kmm_scenario *sc, const struct handle *h)
 {
+	struct handle *dma_user = dma_handle_user(sc, h);
+	if (dma_user)
+		return dma_user;
 	if ((h->kind == H_PAGES && !sc->live[H_KMAP]) || (h->kind == H_CACHE && !sc->live[H_OBJ]) ||
 	    (h->kind != H_PAGES && h->kind != H_CACHE))
 		return NULL; /* nothing could use it: no walk over every handle */
@@ -1957,6 +1963,23 @@ static const struct command commands[] = {
 	  "set the task's oom_score_adj (-1000: never OOM-killed, 1000: killed first)", H_NONE },
 	{ "sleep", cmd_clock, R_NONE, "", "TIME", "let simulated time pass (30s, 500ms, 2m); timed work such as the flusher's writeback runs", H_NONE },
 	{ "step", cmd_clock, R_NONE, "", "[N]", "let N ticks pass (HZ=250: 4 ms each; 1 if no N)", H_NONE },
+	{ "device", cmd_device, R_HANDLE, "", "NAME BITS | pci", "a device doing DMA with a BITS-bit mask (24: ISA-like), or the machine's PCI device",
+	  H_NONE },
+	{ "device_destroy", cmd_release, R_NONE, "", "DEVICE", "remove a device (its buffers, mappings and pools must be gone)", H_DEVICE },
+	{ "dma_alloc", cmd_dma_alloc, R_HANDLE, "", "DEVICE SIZE [GFP]",
+	  "dma_alloc_coherent: zeroed memory the device reaches, from the zone its mask names", H_NONE },
+	{ "dma_free", cmd_release, R_NONE, "", "BUFFER", "dma_free_coherent", H_DMA },
+	{ "dma_map", cmd_dma_map, R_HANDLE, "off,len", "DEVICE PAGES|OBJECT [to|from|bidi] [off=N] [len=N]",
+	  "a streaming mapping (bounced through the swiotlb when out of the device's reach)", H_NONE },
+	{ "dma_unmap", cmd_release, R_NONE, "", "MAPPING", "end a streaming mapping (the device's bytes come back)", H_DMAMAP },
+	{ "dma_pool_create", cmd_dma_pool_create, R_HANDLE, "align,boundary", "DEVICE NAME SIZE [align=N] [boundary=N]",
+	  "a pool of small coherent blocks", H_NONE },
+	{ "dma_pool_alloc", cmd_dma_pool_alloc, R_HANDLE, "", "POOL [GFP]", "a block from a DMA pool", H_NONE },
+	{ "dma_pool_free", cmd_release, R_NONE, "", "BLOCK", "give a block back to its pool", H_DMABLOCK },
+	{ "dma_pool_destroy", cmd_release, R_NONE, "", "POOL", "destroy a DMA pool (its blocks must be free)", H_DMAPOOL },
+	{ "dma_write", cmd_dma_write, R_NONE, "", "BUFFER|MAPPING|BLOCK OFF TEXT", "the device stores bytes at its bus address", H_NONE },
+	{ "dma_read", cmd_dma_read, R_NONE, "", "HANDLE OFF LEN",
+	  "print bytes as the device sees them (a DMA handle) or as the CPU does (pages, an object)", H_NONE },
 	{ "help", cmd_help, R_NONE, "", "[COMMAND]", "list the commands, or describe one", H_NONE },
 	{ NULL, NULL, 0, NULL, NULL, NULL, H_NONE },
 };

@@ -4,13 +4,15 @@
  * commands are written with.  scenario.c is the language (lexer, parser,
  * handles, arguments, the command table, running); machine.c the commands
  * about the machine as a whole (show, expect, verify, sysctl, fail, file,
- * sync, map, plot, sleep, step).
+ * sync, map, plot, sleep, step); dma_cmds.c devices and DMA (device,
+ * dma_alloc, dma_map, the pools, dma_read/dma_write).
  */
 #ifndef KMM_SCENARIO_IMPL_H
 #define KMM_SCENARIO_IMPL_H
 
 #include "internal.h"
 
+#include <kmm/dma.h>
 #include <kmm/scenario.h>
 
 #define SC_MAX_DEPTH 32          /* nested repeat blocks */
@@ -48,7 +50,8 @@ struct program {
 
 /* ---- handles --------------------------------------------------------------------------------- */
 
-enum hkind { H_NONE, H_PAGES, H_CACHE, H_OBJ, H_VMALLOC, H_KMAP, H_TASK, H_MMAP, H_FILE };
+enum hkind { H_NONE, H_PAGES, H_CACHE, H_OBJ, H_VMALLOC, H_KMAP, H_TASK, H_MMAP, H_FILE,
+	     H_DEVICE, H_DMA, H_DMAMAP, H_DMAPOOL, H_DMABLOCK, H_NKINDS };
 extern const char *const hkind_names[];
 enum kmap_how { KMAP_PERMANENT, KMAP_ATOMIC, KMAP_LOCAL };
 
@@ -66,6 +69,10 @@ struct handle {
 	struct task_struct *task;    /* task; mmap, open file: the task whose region or file it is */
 	unsigned long addr;          /* mmap: start */
 	int fd;                      /* open file: the descriptor in its task */
+	struct device *dev;          /* device; dma buffer, mapping, pool: its device */
+	dma_addr_t dma;              /* dma buffer, mapping, pool block: the bus address */
+	int dir;                     /* dma mapping: its direction */
+	struct dma_pool *pool;       /* pool; pool block: its pool */
 	int hnext;                   /* next live handle in its name's hash chain (an index of sc->h), -1: none */
 };
 
@@ -87,7 +94,7 @@ struct kmm_scenario {
 	int *bucket;                 /* name hash -> first live handle of that hash (an index of h), -1: none;
 					every live handle is on exactly one chain, no released one is */
 	unsigned nbucket;            /* a power of two, >= 2 * caph: chains stay short */
-	long live[H_FILE + 1];       /* live handles of each kind: lets a release skip looking for users */
+	long live[H_NKINDS];          /* live handles of each kind: lets a release skip looking for users */
 	const char **handle_names;   /* kmm_scenario_handles() */
 	struct loopvar vars[SC_MAX_DEPTH];
 	int nvars;
@@ -136,6 +143,24 @@ int parse_num(struct kmm_scenario *sc, const struct tok *t, const char *s, long 
 int handle_get(struct kmm_scenario *sc, const struct tok *t, unsigned mask, struct handle **h);
 bool handle_null(const struct handle *h);
 int usage_error(struct kmm_scenario *sc, struct stmt *st, const struct tok *at);
+struct handle *handle_new(struct kmm_scenario *sc, struct stmt *st, enum hkind kind, int *ret);
+int skip_null(struct kmm_scenario *sc, struct stmt *st, const struct tok *t, const struct handle *h);
+int parse_gfp(struct kmm_scenario *sc, const struct tok *t, gfp_t *out);
+
+/* ---- devices and DMA (dma_cmds.c) ---- */
+
+int cmd_device(struct kmm_scenario *sc, struct stmt *st);
+int cmd_dma_alloc(struct kmm_scenario *sc, struct stmt *st);
+int cmd_dma_map(struct kmm_scenario *sc, struct stmt *st);
+int cmd_dma_pool_create(struct kmm_scenario *sc, struct stmt *st);
+int cmd_dma_pool_alloc(struct kmm_scenario *sc, struct stmt *st);
+int cmd_dma_read(struct kmm_scenario *sc, struct stmt *st);
+int cmd_dma_write(struct kmm_scenario *sc, struct stmt *st);
+bool dma_handle_null(const struct handle *h);
+void dma_describe(struct kmm_scenario *sc, const struct handle *h);
+void dma_handle_release(struct kmm_scenario *sc, struct handle *h);
+/* the live handle that still needs h (a device's buffers, a pool's blocks, mapped pages), or NULL */
+struct handle *dma_handle_user(struct kmm_scenario *sc, const struct handle *h);
 
 /* ---- the machine as a whole (machine.c) ---- */
 

@@ -278,7 +278,7 @@ struct stress {
 
 static unsigned long kernel_bugs(void)
 {
-	return kmm_bad_pages() + M->slab_bugs + M->vmalloc_bugs + M->kmap_bugs + M->oopses;
+	return kmm_bad_pages() + M->slab_bugs + M->vmalloc_bugs + M->kmap_bugs + M->oopses + M->dma_bugs;
 }
 
 static bool stopped(struct stress *st)

@@ -263,7 +263,7 @@ static double now_s(void)
 
 static unsigned long bugs_so_far(void)
 {
-	return M->slab_bugs + M->vmalloc_bugs + M->kmap_bugs + M->oopses + kmm_bad_pages();
+	return M->slab_bugs + M->vmalloc_bugs + M->kmap_bugs + M->oopses + M->dma_bugs + kmm_bad_pages();
 }
 
 /* Count a problem line and remember the first few; strict mode stops there. */
