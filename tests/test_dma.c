@@ -10,6 +10,7 @@
  * slot, no IOVA, every page back).
  */
 #include "kmm_test.h"
+#include "mm/cma.h"
 #include "kernel/dma_internal.h"
 
 #include <kmm/dma.h>
@@ -144,6 +145,51 @@ static void coherent_retry(const char *profile)
 TEST_ON_EVERY_PROFILE(dma, coherent_retry, coherent_retry)
 
 /* The machine's own PCI device: 0000:00:02.0 with a 32-bit mask, made at boot. */
+/*
+ * With CONFIG_CMA a coherent buffer of more than a page comes from the
+ * default area (dma_alloc_contiguous), aligned to its order, and goes
+ * back to it; a one-page buffer and an atomic caller use the buddy
+ * allocator, as 6.1's dma-direct does.
+ */
+Test(dma, coherent_from_cma)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "x86_64";
+	p.mem_bytes = 1ULL << 30;
+	p.kconfig = "CMA=y";
+	p.cmdline = "cma=16M";
+	boot_or_fail(&p);
+	struct kmm_usage u;
+	kmm_usage_settle(&u);
+	unsigned long cma_free = meminfo_value("CmaFree:");
+	cr_assert_eq(cma_free, 16384);
+	struct device *nic = kmm_device_create("nic", 32);
+	cr_assert_not_null(nic);
+	dma_addr_t bus, one_bus, atomic_bus;
+	void *buf = dma_alloc_coherent(nic, 1 << 20, &bus, GFP_KERNEL);
+	cr_assert_not_null(buf);
+	struct cma *area = dma_contiguous_default_area;
+	cr_assert(bus >= cma_get_base(area) && bus + (1 << 20) <= cma_get_base(area) + cma_get_size(area),
+		  "the buffer at %#llx is the area's", (unsigned long long)bus);
+	cr_assert_eq(bus & ((1 << 20) - 1), 0, "aligned to its order (256 pages)");
+	cr_assert_eq(meminfo_value("CmaFree:"), cma_free - 1024);
+	cr_assert_eq(vmstat_value("cma_alloc_success"), 1, "one allocation");
+	void *one = dma_alloc_coherent(nic, PAGE_SIZE, &one_bus, GFP_KERNEL);
+	void *atomic = dma_alloc_coherent(nic, 4 * PAGE_SIZE, &atomic_bus, GFP_ATOMIC);
+	cr_assert(one && atomic);
+	cr_assert_eq(vmstat_value("cma_alloc_success"), 1, "one page, or a caller that cannot sleep: not from CMA");
+	fill(buf, 1 << 20, 3);
+	cr_assert(filled(buf, 1 << 20, 3));
+	dma_free_coherent(nic, PAGE_SIZE, one, one_bus);
+	dma_free_coherent(nic, 4 * PAGE_SIZE, atomic, atomic_bus);
+	dma_free_coherent(nic, 1 << 20, buf, bus);
+	struct kmm_usage now;
+	kmm_usage_settle(&now); /* the CPU's free lists hold the released pages until drained */
+	cr_assert_eq(meminfo_value("CmaFree:"), cma_free, "released to the area");
+	cr_assert_eq(kmm_device_destroy(nic), 0);
+	assert_nothing_lost_since(&u, "coherent_from_cma");
+}
+
 Test(dma, pci_device)
 {
 	boot_dma("x86_64", 1ULL << 30, NULL);

@@ -53,6 +53,7 @@
  * dma_alloc_pages/noncontiguous, P2P DMA.
  */
 #include "kernel/dma_internal.h"
+#include "mm/cma.h"
 #include "sim/ram.h"
 
 #include <kmm/vmalloc.h>
@@ -502,24 +503,28 @@ static bool check_sync(struct device *dev, dma_addr_t addr, size_t size, int dir
  * default CMA area (dma_contiguous_default_area) first, by cma_alloc; a
  * page that is not from the area goes back to the buddy allocator.
  *
- * >>> CMA HOOK: src/mm/cma.c connects here (cma_alloc(dma_contiguous_default_area,
- * >>> count, align, gfp & __GFP_NOWARN) when size > PAGE_SIZE; cma_release in the
- * >>> free).  Until then there is no CMA area and both fall through to the buddy
- * >>> allocator, as a kernel built without CONFIG_CMA does.
+ * Only a caller that may sleep uses the area (cma_alloc migrates), and a
+ * buffer of one page never does; the alignment is the buffer's order up to
+ * CONFIG_CMA_ALIGNMENT (8: 1 MiB), as cma_alloc_aligned asks.  Without
+ * CONFIG_CMA there is no area and both fall through to the buddy allocator.
  */
+#define CMA_ALIGNMENT 8
+
 static struct page *dma_alloc_contiguous(struct device *dev, size_t size, gfp_t gfp)
 {
 	(void)dev;
-	(void)size;
-	(void)gfp;
-	return NULL;
+	if (!(gfp & __GFP_DIRECT_RECLAIM) || size <= PAGE_SIZE || !dma_contiguous_default_area)
+		return NULL;
+	unsigned int align = min(get_order(size), (unsigned int)CMA_ALIGNMENT);
+	return cma_alloc(dma_contiguous_default_area, PAGE_ALIGN(size) >> PAGE_SHIFT, align, gfp & __GFP_NOWARN);
 }
 
 static void dma_free_contiguous(struct device *dev, struct page *page, size_t size)
 {
 	(void)dev;
-	/* cma_release() first, once there is CMA; a page that is not the area's: */
-	__free_pages(page, get_order(size));
+	if (cma_release(dma_contiguous_default_area, page, PAGE_ALIGN(size) >> PAGE_SHIFT))
+		return;
+	__free_pages(page, get_order(size)); /* not the area's: the buddy allocator's block */
 }
 
 /* ---- dma-direct (kernel/dma/direct.c) ---------------------------------------------------------- */
