@@ -265,3 +265,131 @@ Test(compaction, two_cpus)
 	task_exit(shared_task);
 	assert_nothing_lost_since(&boot, "two CPUs");
 }
+
+/* the capture's fragmented machine (600 MiB touched, every other page given back), the task returned */
+static struct task_struct *fragmented_1G(long *a, unsigned long *pages)
+{
+	boot_machine("x86_64", 1ULL << 30, 1, NULL);
+	struct task_struct *t = task_create("hog", 1000);
+	cr_assert_not_null(t);
+	cr_assert_eq(task_exec_layout(t, "/bin/hog", 64 << 10, 16 << 10, 16 << 10), 0);
+	*pages = 600 * MB / PAGE_SIZE;
+	*a = fragment(t, *pages);
+	return t;
+}
+
+/*
+ * vm.compaction_proactiveness: 0..100, 20 by default; writing it non-zero
+ * makes kcompactd look at the node's fragmentation score at once.  At 100
+ * (low mark 5, high mark 15) the fragmented DMA32 (score ~49) is compacted
+ * in the background until its score is under 5 or the scanners meet;
+ * compact_daemon_wake counts only woken work, never proactive passes.
+ */
+Test(compaction, proactive_trigger)
+{
+	long a;
+	unsigned long pages;
+	struct task_struct *t = fragmented_1G(&a, &pages);
+	char *v = kmm_proc_read("sys/vm/compaction_proactiveness");
+	cr_assert_str_eq(v, "20\n");
+	free(v);
+	cr_assert_eq(kmm_proc_write("sys/vm/compaction_proactiveness", "101"), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/vm/compaction_proactiveness", "-1"), -EINVAL);
+	struct zone *dma32 = &NODE_DATA(0)->node_zones[ZONE_DMA32];
+	unsigned long u9 = unusable_index(dma32, 9), scanned0 = vmstat_value("compact_migrate_scanned");
+	cr_assert_gt(u9, 150, "fragmented: unusable index %lu", u9);
+	kmm_clock_advance(2000000000ULL); /* 20: score ~49 is under the high mark 30; four checks do nothing */
+	cr_assert_eq(vmstat_value("compact_migrate_scanned"), scanned0);
+	cr_assert_eq(kmm_proc_write("sys/vm/compaction_proactiveness", "100"), 0);
+	cr_assert_eq(vmstat_value("compact_migrate_scanned"), scanned0, "the write only wakes kcompactd");
+	kmm_clock_advance(0); /* a scheduling point: kcompactd runs */
+	cr_assert_gt(vmstat_value("compact_migrate_scanned"), scanned0);
+	cr_assert_gt(vmstat_value("pgmigrate_success"), 10000);
+	cr_assert_lt(unusable_index(dma32, 9), u9 / 2, "unusable index %lu after, %lu before", unusable_index(dma32, 9), u9);
+	cr_assert_eq(vmstat_value("compact_daemon_wake"), 0);
+	cr_assert_eq(vmstat_value("compact_stall"), 0);
+	verify("after proactive compaction");
+	check_even_pages(t, a, pages);
+	task_exit(t);
+}
+
+/*
+ * The timer: with proactiveness 100 from the command line, kcompactd's
+ * sleep ends every HPAGE_FRAG_CHECK_INTERVAL_MSEC (500 ms) and a
+ * fragmented node is compacted without anyone writing anything; with 0
+ * it sleeps until woken.
+ */
+Test(compaction, proactive_timer)
+{
+	boot_machine("x86_64", 1ULL << 30, 1, "sysctl.vm.compaction_proactiveness=0");
+	struct task_struct *t = task_create("hog", 1000);
+	cr_assert_not_null(t);
+	cr_assert_eq(task_exec_layout(t, "/bin/hog", 64 << 10, 16 << 10, 16 << 10), 0);
+	unsigned long pages = 600 * MB / PAGE_SIZE;
+	long a = fragment(t, pages);
+	kmm_clock_advance(5000000000ULL);
+	cr_assert_eq(vmstat_value("compact_migrate_scanned"), 0, "proactiveness 0: no background compaction");
+	task_exit(t);
+	kmm_shutdown();
+
+	boot_machine("x86_64", 1ULL << 30, 1, "sysctl.vm.compaction_proactiveness=100");
+	t = task_create("hog", 1000);
+	cr_assert_not_null(t);
+	cr_assert_eq(task_exec_layout(t, "/bin/hog", 64 << 10, 16 << 10, 16 << 10), 0);
+	a = fragment(t, pages);
+	cr_assert_eq(vmstat_value("compact_migrate_scanned"), 0);
+	kmm_clock_advance(600000000ULL); /* past one interval */
+	cr_assert_gt(vmstat_value("compact_migrate_scanned"), 0, "the timed-out sleep compacted the node");
+	cr_assert_gt(vmstat_value("pgmigrate_success"), 10000);
+	verify("after timed proactive compaction");
+	check_even_pages(t, a, pages);
+	task_exit(t);
+}
+
+/*
+ * wakeup_kcompactd: no free block of order 9 or more left in DMA32 (the
+ * test holds them all), kcompactd woken for order 9 compacts DMA32 until
+ * one is free (COMPACT_SUCCESS), counting compact_daemon_wake and its
+ * scans; no stall, no deferral.  A wake for an order a zone already has
+ * (order 1) is not suitable anywhere and does not wake it.
+ */
+Test(compaction, kcompactd_wake)
+{
+	long a;
+	unsigned long pages;
+	struct task_struct *t = fragmented_1G(&a, &pages);
+	pg_data_t *pgdat = NODE_DATA(0);
+	struct zone *dma32 = &pgdat->node_zones[ZONE_DMA32];
+	struct list_head held = LIST_HEAD_INIT(held);
+	for (int o = MAX_ORDER - 1; o >= 9; o--)
+		while (dma32->free_area[o].nr_free) {
+			struct page *p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, (unsigned int)o);
+			cr_assert_not_null(p);
+			p->private = (unsigned long)o;
+			list_add(&p->lru, &held);
+		}
+	wakeup_kcompactd(pgdat, 1, ZONE_DMA32);
+	kmm_clock_advance(0);
+	cr_assert_eq(vmstat_value("compact_daemon_wake"), 0, "order 1 is there: not suitable");
+	unsigned long scanned0 = vmstat_value("compact_migrate_scanned");
+	wakeup_kcompactd(pgdat, 9, ZONE_DMA32);
+	cr_assert_eq(vmstat_value("compact_daemon_wake"), 0, "woken: it runs at the next scheduling point");
+	kmm_clock_advance(0);
+	cr_assert_eq(vmstat_value("compact_daemon_wake"), 1);
+	cr_assert_gt(vmstat_value("compact_daemon_migrate_scanned"), 0);
+	cr_assert_eq(vmstat_value("compact_daemon_migrate_scanned"), vmstat_value("compact_migrate_scanned") - scanned0);
+	cr_assert_gt(dma32->free_area[9].nr_free + dma32->free_area[10].nr_free, 0, "a block of order 9 made");
+	cr_assert_eq(pgdat->kcompactd_max_order, 0, "the request was taken");
+	cr_assert_eq(dma32->compact_defer_shift, 0U);
+	cr_assert_eq(vmstat_value("compact_stall"), 0);
+	while (!list_empty(&held)) {
+		struct page *p = list_first_entry(&held, struct page, lru);
+		list_del(&p->lru);
+		unsigned int o = (unsigned int)p->private;
+		p->private = 0;
+		__free_pages(p, o);
+	}
+	verify("after kcompactd");
+	check_even_pages(t, a, pages);
+	task_exit(t);
+}
