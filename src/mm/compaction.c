@@ -44,6 +44,16 @@
  *                                 deferred, then the allocation is tried again;
  *                                 compact_stall per attempt, compact_success
  *                                 when it got its page, compact_fail else
+ *   kcompactd (one per node)      woken for an order (wakeup_kcompactd: kswapd
+ *                                 going to sleep, an allocation that may not
+ *                                 reclaim), each suitable zone compacted until
+ *                                 a block of it is free (compact_daemon_*);
+ *                                 every 500 ms, proactive compaction of the
+ *                                 node while its fragmentation score (the
+ *                                 free pages outside pageblock-sized blocks,
+ *                                 weighted by zone size) is above 100 -
+ *                                 vm.compaction_proactiveness (+10 starts it,
+ *                                 the mark itself ends it); see its section
  *   deferral                      a zone where direct compaction failed skips
  *                                 the next 1 << compact_defer_shift attempts
  *                                 (compact_considered counts them; the shift
@@ -52,14 +62,15 @@
  *
  * Counters: compact_migrate_scanned, compact_free_scanned (pfns looked
  * at), compact_isolated (pages isolated by both scanners), compact_stall,
- * compact_fail, compact_success; pgmigrate_* in mm/migrate.c.
+ * compact_fail, compact_success; kcompactd's compact_daemon_wake and
+ * compact_daemon_migrate/free_scanned (its woken work only, as 6.1
+ * counts them); pgmigrate_* in mm/migrate.c.
  *
  * Locking: zone->lock around the free scanner's isolation of each block;
  * the migrate scanner takes lru_lock through folio_isolate_lru; migration's
  * own locks after that.  No lock is held across migrate_pages.
  *
- * Not done: kcompactd and proactive compaction (vm.compaction_proactiveness),
- * the pageblock skip bits and cached scanner positions (every run scans
+ * Not done: the pageblock skip bits and cached scanner positions (every run scans
  * the whole zone from its ends), the fast free/migrate searches of the
  * free lists, compaction_capture, compaction tracepoints, async direct
  * compaction's abort on contention, vm.compact_unevictable_allowed (always

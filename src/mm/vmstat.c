@@ -9,7 +9,7 @@
  * kmm_proc_dump() writes them all as a tree that can stand in for /proc.
  * A view's lines are the ones 6.1 prints under the profile's config; a
  * value kmm has no model for is never made up.  A counter of something kmm
- * never does (THPs, pins, balloons, KSM, zswap, kcompactd so far) reads
+ * never does (THPs, pins, balloons, KSM, zswap so far) reads
  * 0, as on a machine that never did it; a text field with no model is
  * left out.
  *
