@@ -5,11 +5,14 @@
  * /proc/sys/vm/compact_memory: order-9 and order-10 blocks appear again,
  * pgmigrate_success counts the moves, the task's bytes are intact and
  * "nothing lost"; the sysctls' refusals; direct compaction of a costly
- * allocation; compaction on one CPU while another faults and frees.
+ * allocation; compaction on one CPU while another faults and frees;
+ * kcompactd (woken for an order, proactive by the sysctl's trigger and by
+ * its timer) and the compaction: and migrate: tracepoints.
  */
 #include "kmm_test.h"
 
 #include <kmm/task.h>
+#include <kmm/trace.h>
 
 #include <pthread.h>
 
@@ -390,6 +393,154 @@ Test(compaction, kcompactd_wake)
 		__free_pages(p, o);
 	}
 	verify("after kcompactd");
+	check_even_pages(t, a, pages);
+	task_exit(t);
+}
+
+/* the number after "key=" in the first line of text that has it after from; ~0 if none */
+static unsigned long field_after(const char *from, const char *key)
+{
+	const char *at = strstr(from, key);
+	return at ? strtoul(at + strlen(key), NULL, 0) : ~0UL;
+}
+
+/*
+ * The compaction: and migrate: tracepoints in 6.1's formats: a
+ * compact_memory of a fragmented x86_64 machine records begin/end per zone
+ * (mode=sync, status=complete), the scanners' blocks, each migrate_pages
+ * run (mm_migrate_pages' nr_succeeded summing to pgmigrate_success), the
+ * migration entries made and removed; direct compaction records
+ * try_to_compact_pages and suitable; kcompactd its wake and sleep.  The
+ * enable files and set_event know the two systems; the format files give
+ * the fields at x86_64's offsets with the status table spelled out; a
+ * replay passes the lines over.
+ */
+Test(compaction, tracepoints)
+{
+	boot_machine("x86_64", 256ULL << 20, 1, NULL);
+	struct task_struct *t = task_create("hog", 1000);
+	cr_assert_not_null(t);
+	cr_assert_eq(task_exec_layout(t, "/bin/hog", 64 << 10, 16 << 10, 16 << 10), 0);
+	unsigned long pages = 64 * MB / PAGE_SIZE;
+	long a = fragment(t, pages);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/events/compaction/enable", "1"), 0);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/events/migrate/mm_migrate_pages/enable", "1"), 0);
+	char *v = kmm_proc_read("sys/kernel/tracing/events/migrate/enable");
+	cr_assert_str_eq(v, "X\n");
+	free(v);
+	v = kmm_proc_read("sys/kernel/tracing/set_event");
+	cr_assert_not_null(strstr(v, "compaction:mm_compaction_begin\n"), "%s", v);
+	cr_assert_not_null(strstr(v, "migrate:mm_migrate_pages\n"), "%s", v);
+	cr_assert_null(strstr(v, "migrate:set_migration_pte"), "%s", v);
+	free(v);
+	unsigned long ok0 = vmstat_value("pgmigrate_success");
+	cr_assert_eq(kmm_proc_write("sys/vm/compact_memory", "1"), 0);
+	unsigned long migrated = vmstat_value("pgmigrate_success") - ok0;
+	char *tr = kmm_proc_read("sys/kernel/tracing/trace");
+	cr_assert_not_null(tr);
+	const char *begin = strstr(tr, ": mm_compaction_begin: zone_start=0x");
+	cr_assert_not_null(begin, "%s", tr);
+	cr_assert_not_null(strstr(begin, ", mode=sync\n"));
+	cr_assert_not_null(strstr(tr, ": mm_compaction_end: zone_start=0x"), "%.2000s", tr);
+	cr_assert_not_null(strstr(tr, ", mode=sync status=complete\n"), "%.2000s", tr);
+	cr_assert_not_null(strstr(tr, ": mm_compaction_finished: node=0 zone=DMA32    order=-1 ret=continue\n"));
+	cr_assert_not_null(strstr(tr, ": mm_compaction_isolate_migratepages: range=(0x"));
+	cr_assert_not_null(strstr(tr, ": mm_compaction_isolate_freepages: range=(0x"));
+	cr_assert_not_null(strstr(tr, ": mm_compaction_migratepages: nr_migrated="));
+	cr_assert_null(strstr(tr, "set_migration_pte"), "not enabled");
+	unsigned long sum = 0;
+	for (const char *p = tr; (p = strstr(p, ": mm_migrate_pages: ")); p++) {
+		sum += field_after(p, "nr_succeeded=");
+		const char *eol = strchr(p, '\n'), *tail = strstr(p, " nr_thp_succeeded=0 nr_thp_failed=0 nr_thp_split=0 "
+								     "mode=MIGRATE_SYNC reason=compaction\n");
+		cr_assert(tail && eol && tail < eol, "%.200s", p);
+	}
+	cr_assert_eq(sum, migrated, "the trace's nr_succeeded add up to pgmigrate_success (%lu)", migrated);
+	free(tr);
+
+	/* migration entries: made and removed once per mapped page moved */
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/trace", ""), 0);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", "migrate:set_migration_pte migrate:remove_migration_pte"), 0);
+	struct page *hold = alloc_pages(GFP_KERNEL, 1); /* a different layout: the pages move again */
+	cr_assert_eq(kmm_proc_write("sys/vm/compact_memory", "1"), 0);
+	tr = kmm_proc_read("sys/kernel/tracing/trace");
+	unsigned long set = 0, removed = 0;
+	for (const char *p = tr; (p = strstr(p, ": set_migration_pte: addr=")); p++)
+		set++;
+	for (const char *p = tr; (p = strstr(p, ": remove_migration_pte: addr=")); p++)
+		removed++;
+	cr_assert_eq(set, removed);
+	cr_assert_not_null(strstr(tr, ", pte="), "%.1000s", tr);
+	free(tr);
+	__free_pages(hold, 1);
+
+	/* kcompactd and direct compaction */
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", "compaction"), 0);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/trace", ""), 0);
+	cr_assert_eq(kmm_proc_write("sys/vm/compaction_proactiveness", "100"), 0);
+	kmm_clock_advance(0);
+	tr = kmm_proc_read("sys/kernel/tracing/trace");
+	cr_assert_not_null(strstr(tr, ": mm_compaction_kcompactd_sleep: nid=0\n"), "%s", tr);
+	free(tr);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/trace", ""), 0);
+	struct page *p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 9);
+	if (p)
+		__free_pages(p, 9);
+	wakeup_kcompactd(NODE_DATA(0), 10, ZONE_DMA32);
+	kmm_clock_advance(0);
+	tr = kmm_proc_read("sys/kernel/tracing/trace");
+	cr_assert(strstr(tr, ": mm_compaction_suitable: node=0 zone=") || strstr(tr, ": mm_compaction_kcompactd_wake: "),
+		  "%s", tr);
+	free(tr);
+
+	/* the format files */
+	char *f = kmm_proc_read("sys/kernel/tracing/events/compaction/mm_compaction_end/format");
+	cr_assert_not_null(f);
+	cr_assert_not_null(strstr(f, "\tfield:unsigned long zone_start;\toffset:8;\tsize:8;\tsigned:0;\n"
+				     "\tfield:unsigned long migrate_pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
+				     "\tfield:unsigned long free_pfn;\toffset:24;\tsize:8;\tsigned:0;\n"
+				     "\tfield:unsigned long zone_end;\toffset:32;\tsize:8;\tsigned:0;\n"
+				     "\tfield:bool sync;\toffset:40;\tsize:1;\tsigned:0;\n"
+				     "\tfield:int status;\toffset:44;\tsize:4;\tsigned:1;\n"),
+			   "%s", f);
+	cr_assert_not_null(strstr(f, "__print_symbolic(REC->status, {1, \"skipped\"}, {2, \"deferred\"}, {4, \"continue\"}, "
+				     "{8, \"success\"}, {6, \"partial_skipped\"}, {5, \"complete\"}, {3, \"no_suitable_page\"}, "
+				     "{0, \"not_suitable_zone\"}, {7, \"contended\"})\n"),
+			   "%s", f);
+	free(f);
+	f = kmm_proc_read("sys/kernel/tracing/events/compaction/mm_compaction_suitable/format");
+	cr_assert_not_null(strstr(f, "\tfield:enum zone_type idx;\toffset:12;\tsize:4;\tsigned:0;\n"), "%s", f);
+	cr_assert_not_null(strstr(f, "__print_symbolic(REC->idx, {0, \"DMA\"}, {1, \"DMA32\"}, {2, \"Normal\"}, "
+				     "{3, \"Movable\"})"),
+			   "%s", f);
+	free(f);
+	f = kmm_proc_read("sys/kernel/tracing/events/migrate/mm_migrate_pages/format");
+	cr_assert_not_null(strstr(f, "__print_symbolic(REC->mode, {0, \"MIGRATE_ASYNC\"}, {1, \"MIGRATE_SYNC_LIGHT\"}, "
+				     "{2, \"MIGRATE_SYNC\"}), __print_symbolic(REC->reason, {0, \"compaction\"}"),
+			   "%s", f);
+	free(f);
+	f = kmm_proc_read("sys/kernel/tracing/events/compaction/mm_compaction_try_to_compact_pages/format");
+	cr_assert_not_null(strstr(f, "\"order=%d gfp_mask=%s priority=%d\", REC->order, (REC->gfp_mask) ? "
+				     "__print_flags(REC->gfp_mask, \"|\""),
+			   "%s", f);
+	free(f);
+
+	/* a replay passes them over, tracefs's and perf's layouts */
+	static const char *const lines[] = {
+		"   kcompactd0-35      [000] .....   100.1: mm_compaction_kcompactd_wake: nid=0 order=9 classzone_idx=Normal  ",
+		"            bash-1    [000] .....   100.2: mm_migrate_pages: nr_succeeded=32 nr_failed=0 nr_thp_succeeded=0",
+		"            bash-1    [000] .....   100.3: set_migration_pte: addr=7f00, pte=1234 order=0",
+		"   kcompactd0    35 [000]   100.4: compaction:mm_compaction_begin: zone_start=0x1000",
+		"   kcompactd0    35 [000]   100.5: migrate:mm_migrate_pages_start: mode=MIGRATE_SYNC reason=compaction",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
+		struct kmm_trace_event ev;
+		char why[160];
+		cr_assert_eq(kmm_trace_parse_line(lines[i], strlen(lines[i]), &ev, why, sizeof(why)), KMM_TRACE_NOT_REPLAYED,
+			     "%s: %s", lines[i], why);
+	}
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", ""), 0);
+	verify("after the traced compactions");
 	check_even_pages(t, a, pages);
 	task_exit(t);
 }

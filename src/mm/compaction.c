@@ -72,13 +72,15 @@
  *
  * Not done: the pageblock skip bits and cached scanner positions (every run scans
  * the whole zone from its ends), the fast free/migrate searches of the
- * free lists, compaction_capture, compaction tracepoints, async direct
+ * free lists, compaction_capture, async direct
  * compaction's abort on contention, vm.compact_unevictable_allowed (always
  * 1: mlocked pages move, as on Debian's kernels).
  */
 #include "internal.h"
 
 #include <kmm/task.h>
+
+#include "trace/events.h"
 
 #define COMPACT_CLUSTER_MAX 32UL
 #define COMPACT_MAX_DEFER_SHIFT 6
@@ -124,6 +126,7 @@ static bool isolate_freepages_block(struct compact_control *cc, unsigned long st
 {
 	struct zone *zone = cc->zone;
 	bool ok = true;
+	unsigned long scanned0 = cc->total_free_scanned, taken0 = cc->nr_freepages;
 	struct list_head blocks = LIST_HEAD_INIT(blocks); /* taken under the lock, made pages after it */
 	pthread_mutex_lock(&zone->lock);
 	for (unsigned long pfn = start; pfn < end;) {
@@ -146,6 +149,7 @@ static bool isolate_freepages_block(struct compact_control *cc, unsigned long st
 		pfn += 1UL << order;
 	}
 	pthread_mutex_unlock(&zone->lock);
+	trace_mm_compaction_isolate_freepages(start, end, cc->total_free_scanned - scanned0, cc->nr_freepages - taken0);
 	while (!list_empty(&blocks)) {
 		struct page *page = list_first_entry(&blocks, struct page, lru);
 		list_del(&page->lru);
@@ -220,7 +224,8 @@ static void release_freepages(struct compact_control *cc)
  */
 static void isolate_migratepages_block(struct compact_control *cc, unsigned long end)
 {
-	unsigned long pfn = cc->migrate_pfn;
+	unsigned long pfn = cc->migrate_pfn, start = pfn, scanned0 = cc->total_migrate_scanned;
+	unsigned long taken0 = cc->nr_migratepages;
 	for (; pfn < end && cc->nr_migratepages < COMPACT_CLUSTER_MAX; pfn++) {
 		cc->total_migrate_scanned++;
 		if (!pfn_valid(pfn))
@@ -253,6 +258,8 @@ static void isolate_migratepages_block(struct compact_control *cc, unsigned long
 		cc->nr_migratepages++;
 		count_vm_event(COMPACTISOLATED);
 	}
+	trace_mm_compaction_isolate_migratepages(start, pfn, cc->total_migrate_scanned - scanned0,
+						 cc->nr_migratepages - taken0);
 	cc->migrate_pfn = pfn;
 }
 
@@ -336,7 +343,7 @@ static bool compact_scanners_met(const struct compact_control *cc)
 	return pageblock_start(cc->free_pfn) <= pageblock_start(cc->migrate_pfn);
 }
 
-static enum compact_result compact_finished(struct compact_control *cc)
+static enum compact_result __compact_finished(struct compact_control *cc)
 {
 	if (compact_scanners_met(cc) || cc->migrate_pfn >= zone_end_pfn(cc->zone))
 		return COMPACT_COMPLETE;
@@ -352,7 +359,14 @@ static enum compact_result compact_finished(struct compact_control *cc)
 	for (int o = cc->order; o < MAX_ORDER; o++)
 		if (__atomic_load_n(&cc->zone->free_area[o].nr_free, __ATOMIC_RELAXED))
 			return COMPACT_SUCCESS;
-	return COMPACT_CONTINUE;
+	return COMPACT_NO_SUITABLE_PAGE;
+}
+
+static enum compact_result compact_finished(struct compact_control *cc)
+{
+	enum compact_result ret = __compact_finished(cc);
+	trace_mm_compaction_zone(TRACE_MM_COMPACTION_FINISHED, cc->zone, cc->order, (int)ret);
+	return ret == COMPACT_NO_SUITABLE_PAGE ? COMPACT_CONTINUE : ret;
 }
 
 /* ---- fragmentation and suitability ------------------------------------------------------- */
@@ -376,8 +390,8 @@ static int fragmentation_index(struct zone *zone, unsigned int order)
 }
 
 /* compaction_suitable: could compaction give this zone a block of order? */
-static enum compact_result compaction_suitable(struct zone *zone, int order, unsigned int alloc_flags,
-					       int highest_zoneidx)
+static enum compact_result __compaction_suitable(struct zone *zone, int order, unsigned int alloc_flags,
+						 int highest_zoneidx)
 {
 	unsigned long mark = zone_wmark(zone, alloc_flags & 3); /* ALLOC_WMARK_MASK */
 	if (zone_watermark_ok(zone, (unsigned int)order, mark, highest_zoneidx, alloc_flags))
@@ -392,6 +406,14 @@ static enum compact_result compaction_suitable(struct zone *zone, int order, uns
 			return COMPACT_NOT_SUITABLE_ZONE; /* lack of memory, not fragmentation: reclaim's job */
 	}
 	return COMPACT_CONTINUE;
+}
+
+static enum compact_result compaction_suitable(struct zone *zone, int order, unsigned int alloc_flags,
+					       int highest_zoneidx)
+{
+	enum compact_result ret = __compaction_suitable(zone, order, alloc_flags, highest_zoneidx);
+	trace_mm_compaction_zone(TRACE_MM_COMPACTION_SUITABLE, zone, order, (int)ret);
+	return ret;
 }
 
 /* ---- a zone ------------------------------------------------------------------------------- */
@@ -410,6 +432,8 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	cc->migrate_pfn = zone->zone_start_pfn;
 	cc->free_pfn = pageblock_start(zone_end_pfn(zone) - 1);
 	lru_add_drain_all(); /* the pages still in the CPUs' batches are on no list yet */
+	bool sync = cc->mode != MIGRATE_ASYNC;
+	trace_mm_compaction_begin(zone->zone_start_pfn, cc->migrate_pfn, cc->free_pfn, zone_end_pfn(zone), sync);
 	while ((ret = compact_finished(cc)) == COMPACT_CONTINUE) {
 		isolate_migratepages(cc);
 		if (!cc->nr_migratepages)
@@ -417,6 +441,7 @@ static enum compact_result compact_zone(struct compact_control *cc)
 		unsigned int nr_succeeded = 0;
 		int err = migrate_pages(&cc->migratepages, compaction_alloc, compaction_free, (unsigned long)cc, cc->mode,
 					MR_COMPACTION, &nr_succeeded);
+		trace_mm_compaction_migratepages(nr_succeeded, cc->nr_migratepages - nr_succeeded);
 		cc->nr_migratepages = 0;
 		if (err) {
 			putback_movable_pages(&cc->migratepages);
@@ -432,6 +457,7 @@ static enum compact_result compact_zone(struct compact_control *cc)
 	release_freepages(cc);
 	count_vm_events(COMPACTMIGRATE_SCANNED, cc->total_migrate_scanned);
 	count_vm_events(COMPACTFREE_SCANNED, cc->total_free_scanned);
+	trace_mm_compaction_end(zone->zone_start_pfn, cc->migrate_pfn, cc->free_pfn, zone_end_pfn(zone), sync, (int)ret);
 	return ret;
 }
 
@@ -475,6 +501,7 @@ static void defer_compaction(struct zone *zone, int order)
 		DEFER_STORE(zone->compact_defer_shift, shift + 1);
 	if (order < DEFER_LOAD(zone->compact_order_failed))
 		DEFER_STORE(zone->compact_order_failed, order);
+	trace_mm_compaction_zone(TRACE_MM_COMPACTION_DEFER_COMPACTION, zone, order, 0);
 }
 
 /* compaction_deferred: still within the skipped attempts (each counted) */
@@ -487,6 +514,7 @@ static bool compaction_deferred(struct zone *zone, int order)
 		DEFER_STORE(zone->compact_considered, limit);
 		return false;
 	}
+	trace_mm_compaction_zone(TRACE_MM_COMPACTION_DEFERRED, zone, order, 0);
 	return true;
 }
 
@@ -497,6 +525,7 @@ static void compaction_defer_reset(struct zone *zone, int order)
 	DEFER_STORE(zone->compact_defer_shift, 0U);
 	if (order >= DEFER_LOAD(zone->compact_order_failed))
 		DEFER_STORE(zone->compact_order_failed, order + 1);
+	trace_mm_compaction_zone(TRACE_MM_COMPACTION_DEFER_RESET, zone, order, 0);
 }
 
 /*
@@ -514,6 +543,8 @@ struct page *try_to_compact_pages(gfp_t gfp, unsigned int order, unsigned int al
 	bool compacted = false;
 	struct page *page = NULL;
 	enum migrate_mode mode = order > PAGE_ALLOC_COSTLY_ORDER ? MIGRATE_ASYNC : MIGRATE_SYNC_LIGHT;
+	/* the priority 6.1 gives these modes: COMPACT_PRIO_ASYNC 2, COMPACT_PRIO_SYNC_LIGHT 1 */
+	trace_mm_compaction_try_to_compact_pages((int)order, gfp, mode == MIGRATE_ASYNC ? 2 : 1);
 	for (int i = 0; i < nr_zones; i++) {
 		struct zone *zone = zones[i];
 		if (compaction_deferred(zone, (int)order))
@@ -630,6 +661,7 @@ void wakeup_kcompactd(pg_data_t *pgdat, int order, int highest_zoneidx)
 		return; /* !wq_has_sleeper: it reads the request when it is done */
 	if (!kcompactd_node_suitable(pgdat))
 		return;
+	trace_mm_compaction_node(TRACE_MM_COMPACTION_WAKEUP_KCOMPACTD, pgdat->node_id, order, highest_zoneidx);
 	kcompactd_wake(kc);
 }
 
@@ -641,6 +673,7 @@ static void kcompactd_do_work(pg_data_t *pgdat, struct kcompactd *kc)
 		.highest_zoneidx = __atomic_load_n(&pgdat->kcompactd_highest_zoneidx, __ATOMIC_RELAXED),
 		.mode = MIGRATE_SYNC_LIGHT,
 	};
+	trace_mm_compaction_node(TRACE_MM_COMPACTION_KCOMPACTD_WAKE, pgdat->node_id, cc.order, cc.highest_zoneidx);
 	count_vm_event(KCOMPACTD_WAKE);
 	for (int z = 0; z <= cc.highest_zoneidx && z < MAX_ZONE_TYPES; z++) {
 		struct zone *zone = &pgdat->node_zones[z];
@@ -689,7 +722,7 @@ static void kcompactd_sleep(pg_data_t *pgdat, struct kcompactd *kc)
 	if (__atomic_load_n(&M->compaction_proactiveness, __ATOMIC_RELAXED))
 		at = kmm_clock_ns() + kc->timeout_ns;
 	__atomic_store_n(&kc->timeout_at, at, __ATOMIC_RELAXED);
-	(void)pgdat;
+	trace_mm_compaction_node(TRACE_MM_COMPACTION_KCOMPACTD_SLEEP, pgdat->node_id, 0, 0);
 	__atomic_store_n(&kc->running, 0, __ATOMIC_RELEASE);
 	/* a request made while it ran is seen now, as wait_event tests its condition first */
 	if (kcompactd_work_requested(pgdat))
