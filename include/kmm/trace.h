@@ -219,9 +219,9 @@ int kmm_replay_unusable_index(const struct kmm_replay_sample *s, unsigned int zo
  * (passing the vmscan, compaction and migrate events over).
  *
  * events: words separated by commas or blanks, each "SYSTEM:EVENT",
- * "SYSTEM", "SYSTEM:*", "EVENT" or "*:EVENT" (SYSTEM kmem, vmscan, compaction or
- * migrate), with
- * a leading '!' to turn the event off (NULL: the whole kmem system).
+ * "SYSTEM", "SYSTEM:*", "EVENT" or "*:EVENT" (SYSTEM kmem, vmscan,
+ * compaction or migrate), with a leading '!' to turn the event off (NULL:
+ * the whole kmem system).
  */
 /* Parse events into the event bits to set and to clear; -EINVAL with the first unknown word in bad. */
 int kmm_trace_parse_events(const char *events, unsigned long long *set, unsigned long long *clear, char *bad,
