@@ -1026,7 +1026,12 @@ unsigned long reclaim_pages(struct list_head *list)
  * as direct reclaim does, but each round aims at the node's high
  * watermarks (kswapd_shrink_node); a zone's watermark boost (a pageblock
  * stolen for another migrate type) makes it reclaim that much more, without
- * writing or swapping, and ends when it is done.
+ * writing or swapping, and ends when it is done.  kcompactd
+ * (mm/compaction.c) is woken by kswapd going to sleep for the order it was
+ * asked (a high-order run that fell back to order 0 tries to sleep at once,
+ * as 6.1's goto kswapd_try_sleep), by a boost worked off (pageblock order),
+ * and by wakeup_kswapd for a caller that cannot reclaim on a node already
+ * balanced.
  *
  * kswapd is a thread of the simulated machine, run by sim/clock.c's
  * scheduler: its state below is what Linux keeps on kswapd's stack between
