@@ -142,7 +142,8 @@ static bool isolate_freepages_block(struct compact_control *cc, unsigned long st
 			ok = false;
 			break;
 		}
-		page->private = order; /* off the free lists: the block's order, until split_map_pages */
+		/* off the free lists: the block's order, until split_map_pages (whole: the migrate scanner reads it) */
+		__atomic_store_n(&page->private, (unsigned long)order, __ATOMIC_RELAXED);
 		list_add_tail(&page->lru, &blocks);
 		cc->nr_freepages += got;
 		count_vm_events(COMPACTISOLATED, got);

@@ -611,7 +611,7 @@ static inline void expand(struct zone *zone, struct page *page, unsigned int low
 		high--;
 		size >>= 1;
 		add_to_free_list(&page[size], zone, high, mt);
-		page[size].private = high;
+		__atomic_store_n(&page[size].private, (unsigned long)high, __ATOMIC_RELAXED); /* read unlocked by compaction */
 		__SetPageBuddy(&page[size]);
 	}
 }
