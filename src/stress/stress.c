@@ -1537,75 +1537,58 @@ static void op_swap(struct stress_cpu *c)
 /*
  * Migration: up to 16 pages of a task's region moved to a node
  * (move_pages(2); on one node they stay, but the call walks them), or the
- * task's every page from one node to another (migrate_pages(2)).  Other
- * CPUs fault, fork and free meanwhile; the region's bytes are checked by
- * the operations that read it.
+ * task's every page from one node to another (migrate_pages(2)), while
+ * the other CPUs fault, fork and free; the bytes are checked by the
+ * operations that read them.
  */
 static void op_migrate(struct stress_cpu *c)
 {
 	bool all = next_byte(&c->in) < 32;
 	int to = (int)pick(&c->in, (unsigned int)M->nr_nodes), from = (int)pick(&c->in, (unsigned int)M->nr_nodes);
-	unsigned long off, n;
+	unsigned long off, n, addrs[16];
+	int nodes[16], status[16];
 	struct region *r = pick_range(c, 16, &off, &n);
 	if (!r)
 		return;
-	long ret;
-	if (all) {
-		say(c, " migrate_pages pid %d %d -> %d", r->t->pid, from, to);
-		ret = task_migrate_pages(r->t, 1UL << from, 1UL << to);
-	} else {
-		unsigned long addrs[16];
-		int nodes[16], status[16];
-		for (unsigned long i = 0; i < n; i++) {
-			addrs[i] = r->addr + ((off + i) << PAGE_SHIFT);
-			nodes[i] = to;
-		}
-		say(c, " move_pages pid %d %#lx %lu -> %d", r->t->pid, addrs[0], n, to);
-		ret = task_move_pages(r->t, n, addrs, nodes, status, MPOL_MF_MOVE);
+	for (unsigned long i = 0; i < n; i++) {
+		addrs[i] = r->addr + ((off + i) << PAGE_SHIFT);
+		nodes[i] = to;
 	}
+	say(c, " %s pid %d %#lx %lu %d -> %d", all ? "migrate_pages" : "move_pages", r->t->pid, addrs[0], n, from, to);
+	long ret = all ? task_migrate_pages(r->t, 1UL << from, 1UL << to)
+		       : task_move_pages(r->t, n, addrs, nodes, status, MPOL_MF_MOVE);
 	if (ret < 0)
 		failed(c, ret);
 }
 
 /*
- * Compaction while the other CPUs work: compact_memory (every zone, the
- * migrate and free scanners meeting in the middle), a costly allocation
- * that may compact directly (and is given back at once), kcompactd woken
- * for an order, or vm.compaction_proactiveness moved (a write wakes
+ * Compaction amid the other CPUs' work: compact_memory, a costly
+ * allocation that may compact directly (given back at once), kcompactd
+ * woken for an order, or vm.compaction_proactiveness moved (a write wakes
  * kcompactd; put back at the end).
  */
 static void op_compact(struct stress_cpu *c)
 {
 	unsigned int what = pick(&c->in, 4), order = 2 + pick(&c->in, (unsigned int)M->prof->pageblock_order - 1);
-	unsigned int v = next_byte(&c->in) % 101;
-	switch (what) {
-	case 0:
-		say(c, " compact_memory");
+	char val[8];
+	snprintf(val, sizeof(val), "%u", next_byte(&c->in) % 101);
+	pg_data_t *pgdat = NODE_DATA((int)pick(&c->in, (unsigned int)M->nr_nodes));
+	say(c, " %s %u", what == 0 ? "compact_memory" : what == 1 ? "alloc order" : what == 2 ? "wakeup_kcompactd order"
+											   : "compaction_proactiveness",
+	    what == 3 ? (unsigned int)atoi(val) : order);
+	if (what == 0) {
 		kmm_proc_write("sys/vm/compact_memory", "1");
-		break;
-	case 1: {
-		say(c, " alloc order %u", order);
+	} else if (what == 1) {
 		struct page *p = alloc_pages(GFP_KERNEL | __GFP_MOVABLE | __GFP_NOWARN, order);
 		if (p)
 			__free_pages(p, order);
 		else
 			failed(c, -ENOMEM);
-		break;
-	}
-	case 2: {
-		pg_data_t *pgdat = NODE_DATA((int)pick(&c->in, (unsigned int)M->nr_nodes));
-		say(c, " wakeup_kcompactd order %u", order);
+	} else if (what == 2) {
 		if (pgdat)
 			wakeup_kcompactd(pgdat, (int)order, MAX_ZONE_TYPES - 1);
-		break;
-	}
-	default: {
-		char val[8];
-		snprintf(val, sizeof(val), "%u", v);
-		say(c, " compaction_proactiveness=%s", val);
+	} else {
 		kmm_proc_write("sys/vm/compaction_proactiveness", val);
-		break;
-	}
 	}
 }
 
