@@ -78,6 +78,7 @@ void bench_fork(void);
 void bench_replay(void);
 void bench_maple(void);
 void bench_reclaim(void);
+void bench_migrate(void);
 /* Before anything else: may exec the bench again so jemalloc can be dlopen()ed. */
 void bench_slab_exec_setup(char **argv);
 

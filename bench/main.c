@@ -30,5 +30,7 @@ int main(int argc, char **argv)
 		bench_maple();
 	if (!only || !strcmp(only, "reclaim"))
 		bench_reclaim();
+	if (!only || !strcmp(only, "migrate"))
+		bench_migrate();
 	return 0;
 }

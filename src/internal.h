@@ -473,6 +473,7 @@ struct kmm_machine {
 	u64 orphan_work_ns, orphan_task_ns, orphan_io_wait_ns; /* kmm_cpu's, for threads on no CPU (atomic) */
 	pthread_mutex_t timer_lock;       /* the thread running the timers (sim/clock.c) */
 	int kswapd_wakes;                 /* some kswapd may be awake: scheduling points look (atomic) */
+	int kcompactd_wakes;              /* some kcompactd was woken or its sleep timed out (atomic) */
 	const struct sim_vectors *vectors; /* the kernel's handlers of the machine's events (sim/clock.c) */
 	int flusher_kick;                 /* reclaim woke the flusher (atomic; filemap.c) */
 	u64 flusher_busy_until;           /* ... whose last chunk is on the disk until then */
@@ -482,6 +483,7 @@ struct kmm_machine {
 	int dirty_ratio, dirty_background_ratio; /* vm.dirty_ratio, vm.dirty_background_ratio: % of dirtyable memory */
 	unsigned long dirty_bytes, dirty_background_bytes; /* vm.dirty_bytes ...: instead of the ratio when not 0 */
 	int vfs_cache_pressure;           /* vm.vfs_cache_pressure: the store's dentries and inodes count as this % (mm/shrinker.c) */
+	int compaction_proactiveness;     /* vm.compaction_proactiveness 0..100: kcompactd's background target */
 	int extfrag_threshold;            /* vm.extfrag_threshold: direct compaction skips a zone whose extfrag index is not above it */
 
 	u64 random_state;                 /* sim/random.c: the stream drawn from the seed */
@@ -1358,6 +1360,13 @@ void split_map_pages(struct page *page, unsigned int order, struct list_head *li
  * may use (try_alloc asked after each), counted as 6.1 counts it.
  */
 void compact_nodes(void);
+void wakeup_kcompactd(pg_data_t *pgdat, int order, int highest_zoneidx);
+void kcompactd_run(pg_data_t *pgdat);   /* boot: the node's kcompactd, asleep */
+void kcompactd_stop(pg_data_t *pgdat);  /* shutdown: after it, the node's kcompactd never runs again */
+u64 kcompactd_next_timer(void);         /* the earliest end of a kcompactd's sleep (~0: none) */
+void kcompactd_timer(u64 now);          /* the sleeps that end by now */
+void compaction_proactiveness_changed(void); /* the sysctl was written non-zero: every node checks (trigger) */
+bool kswapd_is_running(pg_data_t *pgdat);
 struct page *try_to_compact_pages(gfp_t gfp, unsigned int order, unsigned int alloc_flags, int highest_zoneidx,
 				  struct zone **zones, int nr_zones, struct page *(*try_alloc)(void *arg), void *arg);
 

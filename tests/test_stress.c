@@ -117,6 +117,34 @@ Test(stress, oom_kills_while_other_cpus_work)
 	cr_assert_eq(r.oom_kills, vmstat_value("oom_kill"), "every kill counted");
 }
 
+/*
+ * Migration and compaction amid the rest (the engine's migrate and
+ * compact operations): on two fake NUMA nodes, pages move between nodes
+ * and within zones while the other CPU faults, forks and frees, and the
+ * validators and "nothing lost" hold throughout.
+ */
+Test(stress, migration_and_compaction_while_other_cpus_work)
+{
+	static struct kmm_stress_result r;
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "x86_64";
+	p.mem_bytes = 1ULL << 30;
+	p.nr_cpus = 2;
+	p.cmdline = "numa=fake=2";
+	boot_or_fail(&p);
+	struct kmm_stress_opts o = { .seed = 17, .ops = 60000, .cpus = 2, .check_every = 5000 };
+	cr_assert_eq(kmm_stress_run(&o, &r), 0, "CPU %d, operation %lu: %s", r.fail_cpu, r.fail_op, r.why);
+	for (const char *const *name = (const char *const[]){ "migrate", "compact", NULL }; *name; name++) {
+		int k = 0;
+		while (kmm_stress_op_name(k) && strcmp(kmm_stress_op_name(k), *name))
+			k++;
+		cr_assert_not_null(kmm_stress_op_name(k), "%s", *name);
+		cr_assert_gt(r.count[k], 0, "no %s operation", *name);
+	}
+	cr_assert_gt(vmstat_value("pgmigrate_success"), 0, "no page moved");
+	cr_assert_gt(vmstat_value("compact_migrate_scanned"), 0, "no zone compacted");
+}
+
 Test(stress, more_cpus_than_booted_is_refused)
 {
 	static struct kmm_stress_result r;

@@ -40,6 +40,8 @@ static const char stress_help[] =
 	"    pages and objects handed from one CPU to another to free, memory cgroups\n"
 	"    (tasks moved between each CPU's groups, whose memory.max, memory.high and\n"
 	"    memory.low change, so that groups reclaim and kill within themselves),\n"
+	"    page migration (move_pages, migrate_pages) and compaction (compact_memory,\n"
+	"    costly allocations, kcompactd woken, vm.compaction_proactiveness),\n"
 	"    sysctls and views.  The operations are shared out among the --cpus CPUs,\n"
 	"    each a host\n"
 	"    thread with its own stream and tables.\n"

@@ -377,6 +377,11 @@ typedef struct pglist_data {
 	int kswapd_failures;                      /* balance_pgdat runs in a row that freed nothing */
 	unsigned long flags;                      /* PGDAT_DIRTY (atomic) */
 	struct kswapd *kswapd;                    /* the daemon's state (NULL before it starts) */
+	/* kcompactd (mm/compaction.c): what kswapd and the allocator asked of it (atomic) */
+	int kcompactd_max_order;                  /* 0: nothing asked */
+	int kcompactd_highest_zoneidx;
+	int proactive_compact_trigger;            /* vm.compaction_proactiveness was written: check now */
+	struct kcompactd *kcompactd;              /* the daemon's state (NULL before it starts) */
 } pg_data_t;
 
 static inline unsigned long zone_end_pfn(const struct zone *zone)

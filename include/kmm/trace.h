@@ -206,19 +206,26 @@ int kmm_replay_unusable_index(const struct kmm_replay_sample *s, unsigned int zo
  * mm_vmscan_wakeup_kswapd, mm_vmscan_direct_reclaim_begin,
  * mm_vmscan_direct_reclaim_end, mm_vmscan_lru_isolate,
  * mm_vmscan_write_folio, mm_vmscan_lru_shrink_inactive,
- * mm_vmscan_lru_shrink_active, mm_vmscan_node_reclaim_begin/end.  They are
+ * mm_vmscan_lru_shrink_active, mm_vmscan_node_reclaim_begin/end; the
+ * compaction: events (mm_compaction_begin/end, _isolate_migratepages/
+ * _freepages, _migratepages, _try_to_compact_pages, _suitable, _finished,
+ * _deferred, _defer_compaction, _defer_reset, _kcompactd_sleep/_wake,
+ * _wakeup_kcompactd) and the migrate: ones (mm_migrate_pages,
+ * mm_migrate_pages_start, set_migration_pte, remove_migration_pte).  They are
  * enabled by trace_event= on the command line, by the scenario's `trace
  * on`, by writing sys/kernel/tracing/set_event or events/SYSTEM/enable or
  * events/SYSTEM/EVENT/enable with kmm_proc_write(), or here; the trace is
  * read as the view sys/kernel/tracing/trace, and kmm_replay reads it back
- * (passing the vmscan events over).
+ * (passing the vmscan, compaction and migrate events over).
  *
  * events: words separated by commas or blanks, each "SYSTEM:EVENT",
- * "SYSTEM", "SYSTEM:*", "EVENT" or "*:EVENT" (SYSTEM kmem or vmscan), with
- * a leading '!' to turn the event off (NULL: the whole kmem system).
+ * "SYSTEM", "SYSTEM:*", "EVENT" or "*:EVENT" (SYSTEM kmem, vmscan,
+ * compaction or migrate), with a leading '!' to turn the event off (NULL:
+ * the whole kmem system).
  */
 /* Parse events into the event bits to set and to clear; -EINVAL with the first unknown word in bad. */
-int kmm_trace_parse_events(const char *events, unsigned int *set, unsigned int *clear, char *bad, size_t badlen);
+int kmm_trace_parse_events(const char *events, unsigned long long *set, unsigned long long *clear, char *bad,
+			   size_t badlen);
 /* Turn the events on or off: 0, -EINVAL (an unknown word: nothing changed), -ENODEV (no machine), -ENOMEM. */
 int kmm_trace_enable(const char *events, bool on);
 /* Empty the ring buffer (the entries-written count starts again). */

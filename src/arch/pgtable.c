@@ -131,8 +131,9 @@ static inline void pt_store(phys_addr_t table, unsigned long idx, pteval_t v)
 {
 	if (M->pgtable_from_buddy) {
 		struct page *tp = pfn_to_page(PFN_DOWN(table));
-		if (!PageReserved(tp))
-			tp->private += (unsigned long)!!v - (unsigned long)!!pt_read(table, idx);
+		if (!PageReserved(tp)) /* a whole store: compaction's migrate scanner reads private unlocked (TSan) */
+			__atomic_store_n(&tp->private, tp->private + (unsigned long)!!v - (unsigned long)!!pt_read(table, idx),
+					 __ATOMIC_RELAXED);
 	}
 	pt_write(table, idx, v);
 }
@@ -507,7 +508,7 @@ void pgd_free(phys_addr_t pgd)
 		}
 	}
 	struct page *page = pfn_to_page(PFN_DOWN(pgd));
-	page->private = 0; /* the entries it counted */
+	__atomic_store_n(&page->private, 0UL, __ATOMIC_RELAXED); /* the entries it counted (whole: compaction reads it) */
 	pgtable_page_free(page);
 }
 

@@ -300,6 +300,7 @@ LATE_SYSCTL(param_overcommit_ratio, "overcommit_ratio")
 LATE_SYSCTL(param_overcommit_kbytes, "overcommit_kbytes")
 LATE_SYSCTL(param_admin_reserve, "admin_reserve_kbytes")
 LATE_SYSCTL(param_user_reserve, "user_reserve_kbytes")
+LATE_SYSCTL(param_compaction_proactiveness, "compaction_proactiveness")
 
 static int param_wsf(const char *val, char *err, size_t errlen)
 {
@@ -506,6 +507,7 @@ static const struct kmm_param kmm_params[] = {
 	{ "sysctl.vm.overcommit_kbytes", param_overcommit_kbytes },
 	{ "sysctl.vm.admin_reserve_kbytes", param_admin_reserve },
 	{ "sysctl.vm.user_reserve_kbytes", param_user_reserve },
+	{ "sysctl.vm.compaction_proactiveness", param_compaction_proactiveness },
 	{ "slub_debug", slub_debug_setup },
 	{ "slub_min_order", param_slub_min_order },
 	{ "slub_max_order", param_slub_max_order },
@@ -1423,6 +1425,10 @@ static void machine_free(void)
 	if (!M)
 		return;
 	deferred_init_wait();
+	/* kcompactd first: it would move the pages what follows gives back */
+	for (int n = 0; n < M->nr_nodes; n++)
+		if (node_data[n])
+			kcompactd_stop(node_data[n]);
 	/* what gives pages back to the zones goes while they are there */
 	tasks_exit();
 	dma_exit();      /* the devices and their records (host memory) */
@@ -1571,6 +1577,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	M->dirty_background_ratio = 10;     /* background writeback from 10% */
 	M->vfs_cache_pressure = 100;        /* sysctl_vfs_cache_pressure (fs/dcache.c) */
 	M->extfrag_threshold = 500;         /* sysctl_extfrag_threshold (mm/compaction.c) */
+	M->compaction_proactiveness = 20;   /* sysctl_compaction_proactiveness (mm/compaction.c) */
 	M->next_writeback_ns = 5000000000ULL;
 	M->pfoom_rs = RATELIMIT_STATE_INIT;
 	M->printk_rs = RATELIMIT_STATE_INIT;

@@ -249,7 +249,7 @@ static void __delete_from_page_cache(struct page *page)
 	__page_clear_dirty(page);
 	if (PAGE_FLAG(page, PG_private)) { /* try_to_free_buffers: the page's buffer_heads go with it */
 		kobj_free_buffers((void *)page->private);
-		page->private = 0;
+		__atomic_store_n(&page->private, 0UL, __ATOMIC_RELAXED); /* whole: compaction's scanner reads it unlocked */
 		__atomic_fetch_and(&page->flags, ~(1UL << PG_private), __ATOMIC_RELAXED);
 	}
 	m->pages[page->index] = NULL;
@@ -738,7 +738,7 @@ static int __page_get_buffers(struct page *page)
 	void *head = kobj_alloc_buffers(page);
 	if (!head)
 		return -ENOMEM;
-	page->private = (unsigned long)head;
+	__atomic_store_n(&page->private, (unsigned long)head, __ATOMIC_RELAXED); /* whole: read unlocked by compaction */
 	__atomic_fetch_or(&page->flags, 1UL << PG_private, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -1945,8 +1945,9 @@ int filemap_migrate_page(struct page *old, struct page *new, int expected)
 		mod_node_page_state(new, nr_file_dirty, 1);
 	}
 	if (page_test_clear_flag(old, PG_private)) {
-		new->private = old->private;
-		old->private = 0;
+		/* whole stores: compaction's migrate scanner reads private unlocked */
+		__atomic_store_n(&new->private, old->private, __ATOMIC_RELAXED);
+		__atomic_store_n(&old->private, 0UL, __ATOMIC_RELAXED);
 		page_set_flag(new, PG_private);
 	}
 	m->pages[index] = new;

@@ -70,6 +70,7 @@
 #include <kmm/task.h>
 
 #include "sim/ram.h"
+#include "trace/events.h"
 
 #define NR_MAX_MIGRATE_PAGES_RETRY 10
 
@@ -198,7 +199,9 @@ static int migrate_unmap_one(struct mm_struct *mm, struct vm_area_struct *vma, u
 	pteval_t pte = pte_get(table, idx);
 	sim_charge(COST_UNMAP_ONE, 1);
 	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE); /* ptep_clear_flush: the host mirror goes first */
-	pte_set(table, idx, swp_entry_to_pte(make_migration_entry(page_to_pfn(c->page), pte & _PAGE_RW)));
+	pteval_t entry = swp_entry_to_pte(make_migration_entry(page_to_pfn(c->page), pte & _PAGE_RW));
+	pte_set(table, idx, entry);
+	trace_migration_pte(TRACE_SET_MIGRATION_PTE, addr, (u64)entry, 0);
 	if (pte & _PAGE_DIRTY) {
 		if (page_cache_inode(c->page))
 			__set_page_dirty_locked(c->page);
@@ -227,7 +230,9 @@ static void remove_migration_ptes(struct migrate_ctl *c, struct page *page)
 			page_add_anon_rmap(page, s->vma, s->addr, false);
 		else
 			page_add_file_rmap(page, s->mm);
-		pte_set(s->table, s->idx, (s->pte & ~(pteval_t)PTE_PFN_MASK) | PFN_PHYS(page_to_pfn(page)));
+		pteval_t pte = (s->pte & ~(pteval_t)PTE_PFN_MASK) | PFN_PHYS(page_to_pfn(page));
+		pte_set(s->table, s->idx, pte);
+		trace_migration_pte(TRACE_REMOVE_MIGRATION_PTE, s->addr, (u64)pte, 0);
 		mlock_vma_page(page, s->vma);
 	}
 	c->nr_sites = 0;
@@ -369,9 +374,9 @@ static int unmap_and_move(struct page *page, new_page_t get_new_page, free_page_
 int migrate_pages(struct list_head *from, new_page_t get_new_page, free_page_t put_new_page, unsigned long private,
 		  enum migrate_mode mode, int reason, unsigned int *ret_succeeded)
 {
-	(void)mode;
 	unsigned int nr_succeeded = 0, nr_failed = 0;
 	int rc = 0;
+	trace_mm_migrate_pages_start(mode, reason);
 	for (int pass = 0; pass < NR_MAX_MIGRATE_PAGES_RETRY; pass++) {
 		int retry = 0;
 		for (struct list_head *pos = from->next, *n = pos->next; pos != from; pos = n, n = pos->next) {
@@ -396,7 +401,7 @@ out:;
 		nr_failed++;
 	count_vm_events(PGMIGRATE_SUCCESS, nr_succeeded);
 	count_vm_events(PGMIGRATE_FAIL, nr_failed);
-	(void)reason;
+	trace_mm_migrate_pages(nr_succeeded, nr_failed, mode, reason);
 	if (ret_succeeded)
 		*ret_succeeded = nr_succeeded;
 	return rc ? rc : (int)nr_failed;

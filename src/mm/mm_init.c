@@ -138,12 +138,27 @@ static unsigned long present_pages_in_range(int nid, unsigned long start, unsign
 
 /*
  * What the kernel does when the machine raises an event (sim/clock.c):
- * the flusher's timer, the swap disk's interrupt, and the scheduler's turn
+ * the timers - the flusher's, and kcompactd's (the end of its sleep, or at
+ * once when woken: it runs where the timers run, at a scheduling point
+ * with no lock held) - the swap disk's interrupt, and the scheduler's turn
  * for kswapd.
  */
+static u64 mm_next_timer(void)
+{
+	return min(wb_next_timer(), kcompactd_next_timer());
+}
+
+static void mm_timer(u64 now)
+{
+	if (wb_next_timer() <= now)
+		wb_timer(now);
+	if (kcompactd_next_timer() <= now)
+		kcompactd_timer(now);
+}
+
 static const struct sim_vectors mm_vectors = {
-	.next_timer = wb_next_timer,
-	.timer = wb_timer,
+	.next_timer = mm_next_timer,
+	.timer = mm_timer,
 	.irq = swap_io_irq,
 	.kthread_wants_cpu = kswapd_wants_to_run,
 	.kthread_run = kswapd_sched_point,
@@ -165,6 +180,7 @@ static pg_data_t *pgdat_alloc(int nid)
 	pgdat->first_deferred_pfn = ~0UL;
 	lruvec_init(&pgdat->__lruvec, pgdat, NULL);
 	kswapd_run(pgdat);
+	kcompactd_run(pgdat);
 	for (int z = 0; z < MAX_ZONE_TYPES; z++) {
 		struct zone *zone = &pgdat->node_zones[z];
 		zone->zone_pgdat = pgdat;

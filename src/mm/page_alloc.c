@@ -641,7 +641,7 @@ static inline void expand(struct zone *zone, struct page *page, unsigned int low
 		high--;
 		size >>= 1;
 		add_to_free_list(&page[size], zone, high, mt);
-		page[size].private = high;
+		__atomic_store_n(&page[size].private, (unsigned long)high, __ATOMIC_RELAXED); /* read unlocked by compaction */
 		__SetPageBuddy(&page[size]);
 	}
 }
@@ -1192,6 +1192,14 @@ static void free_one_page(struct zone *zone, struct page *page, unsigned long pf
 	pthread_mutex_unlock(&zone->lock);
 }
 
+/*
+ * CONFIG_PCP_BATCH_SCALE_MAX (mm/Kconfig, default 5; in 6.1 since its
+ * stable updates): free_factor stops there, so a CPU freeing without
+ * allocating gives back at most batch << 5 pages at a time and keeps its
+ * list near high, instead of emptying it down to batch.
+ */
+#define PCP_BATCH_SCALE_MAX 5
+
 static int nr_pcp_free(struct per_cpu_pages *pcp, int high, int batch, bool free_high)
 {
 	if (free_high)
@@ -1201,7 +1209,7 @@ static int nr_pcp_free(struct per_cpu_pages *pcp, int high, int batch, bool free
 	int min_nr_free = batch, max_nr_free = high - batch;
 	/* free twice as much each time frees come without allocations */
 	batch <<= pcp->free_factor;
-	if (batch < max_nr_free)
+	if (batch < max_nr_free && pcp->free_factor < PCP_BATCH_SCALE_MAX)
 		pcp->free_factor++;
 	return clamp(batch, min_nr_free, max_nr_free);
 }

@@ -162,7 +162,7 @@ static int add_to_swap_cache(struct page *page, swp_entry_t entry)
 			ret = -EEXIST;
 		} else {
 			get_page(page);
-			page->private = entry.val;
+			__atomic_store_n(&page->private, entry.val, __ATOMIC_RELAXED); /* whole: compaction reads it unlocked */
 			page_set_flag(page, PG_swapbacked);
 			page_set_flag(page, PG_owner_priv_1);
 			if (!cache_slots[i])
@@ -187,7 +187,7 @@ static void delete_from_swap_cache_locked(struct page *page)
 	nr_swapcache_add(page, -1);
 	page_clear_flag(page, PG_owner_priv_1);
 	page_clear_flag(page, PG_readahead); /* a mark never hit does not follow the page out */
-	page->private = 0;
+	__atomic_store_n(&page->private, 0UL, __ATOMIC_RELAXED);
 	if (!page_mapcount(page))
 		__atomic_store_n(&page->mapping, NULL, __ATOMIC_RELAXED); /* its anon_vma was kept for the cache; unmapped, it is only being freed */
 }
@@ -725,7 +725,7 @@ int swap_cache_migrate_page(struct page *old, struct page *new, int expected)
 	if (found && cache_slots[i] == old &&
 	    __atomic_compare_exchange_n(&old->_refcount, &c, 0, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 		get_page(new); /* the cache's */
-		new->private = old->private;
+		__atomic_store_n(&new->private, old->private, __ATOMIC_RELAXED);
 		page_set_flag(new, PG_swapbacked);
 		page_set_flag(new, PG_owner_priv_1);
 		if (page_test_clear_flag(old, PG_dirty))
@@ -736,7 +736,7 @@ int swap_cache_migrate_page(struct page *old, struct page *new, int expected)
 		page_clear_flag(old, PG_owner_priv_1);
 		if (page_test_clear_flag(old, PG_readahead))
 			page_set_flag(new, PG_readahead);
-		old->private = 0;
+		__atomic_store_n(&old->private, 0UL, __ATOMIC_RELAXED);
 		__atomic_store_n(&old->_refcount, expected - 1, __ATOMIC_RELEASE);
 		ret = 0;
 	}

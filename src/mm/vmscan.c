@@ -1026,7 +1026,12 @@ unsigned long reclaim_pages(struct list_head *list)
  * as direct reclaim does, but each round aims at the node's high
  * watermarks (kswapd_shrink_node); a zone's watermark boost (a pageblock
  * stolen for another migrate type) makes it reclaim that much more, without
- * writing or swapping, and ends when it is done.
+ * writing or swapping, and ends when it is done.  kcompactd
+ * (mm/compaction.c) is woken by kswapd going to sleep for the order it was
+ * asked (a high-order run that fell back to order 0 tries to sleep at once,
+ * as 6.1's goto kswapd_try_sleep), by a boost worked off (pageblock order),
+ * and by wakeup_kswapd for a caller that cannot reclaim on a node already
+ * balanced.
  *
  * kswapd is a thread of the simulated machine, run by sim/clock.c's
  * scheduler: its state below is what Linux keeps on kswapd's stack between
@@ -1133,8 +1138,12 @@ void wakeup_kswapd(struct zone *zone, gfp_t gfp, unsigned int order, int highest
 	if (kswapd_state_of(k) == KSWAPD_RUNNING)
 		return; /* !waitqueue_active: it is awake and will read the request */
 	if (__atomic_load_n(&pgdat->kswapd_failures, __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES ||
-	    (pgdat_balanced(pgdat, (int)order, highest_zoneidx) && !pgdat_watermark_boosted(pgdat, highest_zoneidx)))
+	    (pgdat_balanced(pgdat, (int)order, highest_zoneidx) && !pgdat_watermark_boosted(pgdat, highest_zoneidx))) {
+		/* free memory enough but perhaps in pieces: kcompactd, for a caller that cannot compact itself */
+		if (!(gfp & __GFP_DIRECT_RECLAIM))
+			wakeup_kcompactd(pgdat, (int)order, highest_zoneidx);
 		return;
+	}
 	trace_mm_vmscan_wakeup_kswapd(pgdat->node_id, highest_zoneidx, (int)order, gfp);
 	__atomic_store_n(&k->wake_pending, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&M->kswapd_wakes, 1, __ATOMIC_RELEASE);
@@ -1191,6 +1200,8 @@ static void balance_end(pg_data_t *pgdat, struct kswapd *k)
 			__atomic_store_n(&zone->watermark_boost, b - min(b, k->zone_boosts[i]), __ATOMIC_RELAXED);
 			pthread_mutex_unlock(&zone->lock);
 		}
+		/* the boost came from a pageblock stolen: kcompactd may now put such blocks back together */
+		wakeup_kcompactd(pgdat, M->prof->pageblock_order, k->highest_zoneidx);
 	}
 	k->reclaim_order = (int)k->sc.order;
 	k->in_balance = false;
@@ -1263,6 +1274,8 @@ static void kswapd_try_to_sleep(pg_data_t *pgdat, struct kswapd *k)
 {
 	__atomic_store_n(&k->wake_pending, 0, __ATOMIC_RELAXED);
 	if (prepare_kswapd_sleep(pgdat, k->reclaim_order, k->highest_zoneidx)) {
+		/* balanced for the order reclaim reached: compaction makes the one asked */
+		wakeup_kcompactd(pgdat, k->alloc_order, k->highest_zoneidx);
 		__atomic_store_n(&k->nap_end, kmm_clock_ns() + 1000000000ULL / 10, __ATOMIC_RELAXED); /* schedule_timeout(HZ/10) */
 		/* a waker that found it running left its request; the nap's end or the next wake reads it */
 		kswapd_set_state(k, KSWAPD_NAPPING);
@@ -1317,10 +1330,13 @@ static void kswapd_slice(pg_data_t *pgdat, struct kswapd *k)
 			break; /* its share is used: the tasks run */
 		if (k->in_balance && balance_step(pgdat, k))
 			continue;
-		/* balance_pgdat is over: back to sleep, or on at the order it could not make */
+		/*
+		 * balance_pgdat is over.  A high-order run that fell back to
+		 * order 0 (reclaim_order below alloc_order) tries to sleep at
+		 * the order it reached, kcompactd woken for the one asked.
+		 */
 		if (k->reclaim_order < k->alloc_order) {
-			k->alloc_order = k->reclaim_order;
-			balance_begin(pgdat, k, k->alloc_order, k->highest_zoneidx);
+			kswapd_try_to_sleep(pgdat, k);
 			continue;
 		}
 		k->alloc_order = k->reclaim_order = __atomic_load_n(&pgdat->kswapd_order, __ATOMIC_RELAXED);
@@ -1404,6 +1420,12 @@ void kswapd_stop(pg_data_t *pgdat)
 	pthread_mutex_destroy(&k->lock);
 	free(k);
 	pgdat->kswapd = NULL;
+}
+
+/* kswapd_is_running: kswapd is reclaiming (neither napping nor asleep) */
+bool kswapd_is_running(pg_data_t *pgdat)
+{
+	return pgdat->kswapd && kswapd_state_of(pgdat->kswapd) == KSWAPD_RUNNING;
 }
 
 /* kswapd's state as a word, for views and tests: "sleeping", "napping", "running" */

@@ -9,7 +9,7 @@
  * kmm_proc_dump() writes them all as a tree that can stand in for /proc.
  * A view's lines are the ones 6.1 prints under the profile's config; a
  * value kmm has no model for is never made up.  A counter of something kmm
- * never does (THPs, pins, balloons, KSM, zswap, kcompactd so far) reads
+ * never does (THPs, pins, balloons, KSM, zswap so far) reads
  * 0, as on a machine that never did it; a text field with no model is
  * left out.
  *
@@ -1051,6 +1051,22 @@ static int write_compact_memory(const char *val)
 	return 0;
 }
 
+/* vm.compaction_proactiveness: 0..100 (proc_dointvec_minmax); a non-zero write makes every kcompactd check at once */
+static void show_compaction_proactiveness(struct strbuf *sb)
+{
+	show_int(sb, __atomic_load_n(&M->compaction_proactiveness, __ATOMIC_RELAXED));
+}
+static int write_compaction_proactiveness(const char *val)
+{
+	int v;
+	if (parse_one_int(val, 0, 100, &v))
+		return -EINVAL;
+	__atomic_store_n(&M->compaction_proactiveness, v, __ATOMIC_RELAXED);
+	if (v)
+		compaction_proactiveness_changed();
+	return 0;
+}
+
 /* vm.extfrag_threshold: 0..1000 (proc_dointvec_minmax); direct compaction leaves zones whose index is not above it */
 static void show_extfrag_threshold(struct strbuf *sb) { show_int(sb, __atomic_load_n(&M->extfrag_threshold, __ATOMIC_RELAXED)); }
 static int write_extfrag_threshold(const char *val)
@@ -1289,6 +1305,7 @@ static const struct proc_file proc_files[] = {
 	{ "sys/kernel/debug/swiotlb/io_tlb_used", show_io_tlb_used, NULL },
 	{ "sys/kernel/mm/swap/vma_ra_enabled", show_vma_ra_enabled, write_vma_ra_enabled },
 	{ "sys/vm/compact_memory", show_compact_memory, write_compact_memory },
+	{ "sys/vm/compaction_proactiveness", show_compaction_proactiveness, write_compaction_proactiveness },
 	{ "sys/vm/dirty_background_bytes", show_dirty_bg_bytes, write_dirty_bg_bytes },
 	{ "sys/vm/dirty_background_ratio", show_dirty_bg_ratio, write_dirty_bg_ratio },
 	{ "sys/vm/dirty_bytes", show_dirty_bytes, write_dirty_bytes },

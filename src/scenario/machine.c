@@ -358,7 +358,7 @@ int cmd_trace(struct kmm_scenario *sc, struct stmt *st)
 	char events[512] = "";
 	for (int i = 1; i < st->npos; i++) {
 		struct tok *t = arg(st, i);
-		unsigned int set, unset;
+		unsigned long long set, unset;
 		char bad[128];
 		if (kmm_trace_parse_events(t->text, &set, &unset, bad, sizeof(bad)))
 			return err_tok(sc, t,
@@ -366,7 +366,9 @@ int cmd_trace(struct kmm_scenario *sc, struct stmt *st)
 				       "kmem:kmem_cache_free kmem:mm_page_alloc kmem:mm_page_free kmem:mm_page_free_batched "
 				       "kmem:mm_page_alloc_zone_locked kmem:mm_page_pcpu_drain kmem:mm_page_alloc_extfrag "
 				       "kmem:rss_stat, or kmem for all; vmscan:mm_vmscan_kswapd_wake "
-				       "vmscan:mm_vmscan_direct_reclaim_begin ... or vmscan for all)",
+				       "vmscan:mm_vmscan_direct_reclaim_begin ... or vmscan for all; "
+				       "compaction:mm_compaction_begin ... or compaction; migrate:mm_migrate_pages ... "
+				       "or migrate)",
 				       bad);
 		if (strlen(events) + strlen(t->text) + 2 > sizeof(events))
 			return err_tok(sc, t, "too many events in one trace statement");

@@ -93,7 +93,7 @@
 	X(mremap, 1) X(brk, 1) X(madvise, 1) X(mlock, 1) X(touch, 6) X(touch_trap, 3) X(user_rw, 2)      \
 	X(cow, 1) X(file_create, 1) X(file_unlink, 1) X(file_rw, 2) X(file_mmap, 2) X(sync, 1)           \
 	X(drop_caches, 1) X(handoff, 2) X(adopt, 2) X(drain, 1) X(proc_read, 1) X(sysctl, 1) X(verify, 1)      \
-	X(swap, 1) X(cgroup, 1)
+	X(swap, 1) X(cgroup, 1) X(migrate, 1) X(compact, 1)
 
 enum stress_op {
 #define X(name, w) OP_##name,
@@ -271,7 +271,7 @@ struct stress {
 	unsigned long bugs_before;
 	unsigned long oom_kills_before; /* OOM_KILL events before the first operation */
 	unsigned long max_pages;     /* o->max_pages, or its default */
-	char mfk[32], wsf[32];       /* the sysctls as they were */
+	char mfk[32], wsf[32], cpr[32]; /* the sysctls as they were (cpr: compaction_proactiveness) */
 	bool has_swap;               /* the machine had swap when the run began: op_swap turns a second area on and off */
 	struct kmm_usage before;
 };
@@ -1535,6 +1535,64 @@ static void op_swap(struct stress_cpu *c)
 }
 
 /*
+ * Migration: up to 16 pages of a task's region moved to a node
+ * (move_pages(2); on one node they stay, but the call walks them), or the
+ * task's every page from one node to another (migrate_pages(2)), while
+ * the other CPUs fault, fork and free; the bytes are checked by the
+ * operations that read them.
+ */
+static void op_migrate(struct stress_cpu *c)
+{
+	bool all = next_byte(&c->in) < 32;
+	int to = (int)pick(&c->in, (unsigned int)M->nr_nodes), from = (int)pick(&c->in, (unsigned int)M->nr_nodes);
+	unsigned long off, n, addrs[16];
+	int nodes[16], status[16];
+	struct region *r = pick_range(c, 16, &off, &n);
+	if (!r)
+		return;
+	for (unsigned long i = 0; i < n; i++) {
+		addrs[i] = r->addr + ((off + i) << PAGE_SHIFT);
+		nodes[i] = to;
+	}
+	say(c, " %s pid %d %#lx %lu %d -> %d", all ? "migrate_pages" : "move_pages", r->t->pid, addrs[0], n, from, to);
+	long ret = all ? task_migrate_pages(r->t, 1UL << from, 1UL << to)
+		       : task_move_pages(r->t, n, addrs, nodes, status, MPOL_MF_MOVE);
+	if (ret < 0)
+		failed(c, ret);
+}
+
+/*
+ * Compaction amid the other CPUs' work: compact_memory, a costly
+ * allocation that may compact directly (given back at once), kcompactd
+ * woken for an order, or vm.compaction_proactiveness moved (a write wakes
+ * kcompactd; put back at the end).
+ */
+static void op_compact(struct stress_cpu *c)
+{
+	unsigned int what = pick(&c->in, 4), order = 2 + pick(&c->in, (unsigned int)M->prof->pageblock_order - 1);
+	char val[8];
+	snprintf(val, sizeof(val), "%u", next_byte(&c->in) % 101);
+	pg_data_t *pgdat = NODE_DATA((int)pick(&c->in, (unsigned int)M->nr_nodes));
+	say(c, " %s %u", what == 0 ? "compact_memory" : what == 1 ? "alloc order" : what == 2 ? "wakeup_kcompactd order"
+											   : "compaction_proactiveness",
+	    what == 3 ? (unsigned int)atoi(val) : order);
+	if (what == 0) {
+		kmm_proc_write("sys/vm/compact_memory", "1");
+	} else if (what == 1) {
+		struct page *p = alloc_pages(GFP_KERNEL | __GFP_MOVABLE | __GFP_NOWARN, order);
+		if (p)
+			__free_pages(p, order);
+		else
+			failed(c, -ENOMEM);
+	} else if (what == 2) {
+		if (pgdat)
+			wakeup_kcompactd(pgdat, (int)order, MAX_ZONE_TYPES - 1);
+	} else {
+		kmm_proc_write("sys/vm/compaction_proactiveness", val);
+	}
+}
+
+/*
  * Memory cgroups: one of this CPU's tasks moves into one of the CPU's
  * groups (stress-cpuN/a or /b) or back to the root, or a group's
  * memory.max, memory.high or memory.low changes (2 to 32 MiB, or none;
@@ -1833,7 +1891,10 @@ static int stress_setup(struct stress *st, const struct kmm_stress_opts *o, stru
 	v = kmm_proc_read("sys/vm/watermark_scale_factor");
 	snprintf(st->wsf, sizeof(st->wsf), "%s", v ? v : "10");
 	free(v);
-	st->mfk[strcspn(st->mfk, "\n")] = st->wsf[strcspn(st->wsf, "\n")] = 0;
+	v = kmm_proc_read("sys/vm/compaction_proactiveness");
+	snprintf(st->cpr, sizeof(st->cpr), "%s", v ? v : "20");
+	free(v);
+	st->mfk[strcspn(st->mfk, "\n")] = st->wsf[strcspn(st->wsf, "\n")] = st->cpr[strcspn(st->cpr, "\n")] = 0;
 	/* the store's ext4 mounts now, on one CPU: measured amid the CPUs' runs, its cost would be theirs too */
 	if (kobj_ext4_mount()) {
 		snprintf(r->why, sizeof(r->why), "cannot mount the store");
@@ -1874,6 +1935,7 @@ static int stress_finish(struct stress *st)
 			kmem_cache_destroy(st->shared[i]);
 	kmm_proc_write("sys/vm/min_free_kbytes", st->mfk);
 	kmm_proc_write("sys/vm/watermark_scale_factor", st->wsf);
+	kmm_proc_write("sys/vm/compaction_proactiveness", st->cpr);
 	if (st->has_swap)
 		kmm_swapoff("/dev/vdb"); /* op_swap's area, if it was left on (-EINVAL if not) */
 	char why[256];

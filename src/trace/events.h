@@ -1,6 +1,7 @@
 /*
- * trace/events.h - the kmem: and vmscan: tracepoints, as the allocators and
- * reclaim call them (Linux's include/trace/events/kmem.h and vmscan.h;
+ * trace/events.h - the kmem:, vmscan:, compaction: and migrate: tracepoints,
+ * as the allocators, reclaim, compaction and migration call them (Linux's
+ * include/trace/events/kmem.h, vmscan.h, compaction.h and migrate.h;
  * private to kmm).
  *
  * Each trace_<event>() is a one-line call placed where Linux 6.1 places its
@@ -73,28 +74,63 @@
 	X(MM_VMSCAN_WAKEUP_KSWAPD, "mm_vmscan_wakeup_kswapd")                    \
 	X(MM_VMSCAN_WRITE_FOLIO, "mm_vmscan_write_folio")
 
+#define COMPACTION_EVENTS(X)                                                                     \
+	X(MM_COMPACTION_BEGIN, "mm_compaction_begin")                                            \
+	X(MM_COMPACTION_DEFER_COMPACTION, "mm_compaction_defer_compaction")                      \
+	X(MM_COMPACTION_DEFER_RESET, "mm_compaction_defer_reset")                                \
+	X(MM_COMPACTION_DEFERRED, "mm_compaction_deferred")                                      \
+	X(MM_COMPACTION_END, "mm_compaction_end")                                                \
+	X(MM_COMPACTION_FINISHED, "mm_compaction_finished")                                      \
+	X(MM_COMPACTION_ISOLATE_FREEPAGES, "mm_compaction_isolate_freepages")                    \
+	X(MM_COMPACTION_ISOLATE_MIGRATEPAGES, "mm_compaction_isolate_migratepages")              \
+	X(MM_COMPACTION_KCOMPACTD_SLEEP, "mm_compaction_kcompactd_sleep")                        \
+	X(MM_COMPACTION_KCOMPACTD_WAKE, "mm_compaction_kcompactd_wake")                          \
+	X(MM_COMPACTION_MIGRATEPAGES, "mm_compaction_migratepages")                              \
+	X(MM_COMPACTION_SUITABLE, "mm_compaction_suitable")                                      \
+	X(MM_COMPACTION_TRY_TO_COMPACT_PAGES, "mm_compaction_try_to_compact_pages")              \
+	X(MM_COMPACTION_WAKEUP_KCOMPACTD, "mm_compaction_wakeup_kcompactd")
+
+#define MIGRATE_EVENTS(X)                                                                        \
+	X(MM_MIGRATE_PAGES, "mm_migrate_pages")                                                  \
+	X(MM_MIGRATE_PAGES_START, "mm_migrate_pages_start")                                      \
+	X(REMOVE_MIGRATION_PTE, "remove_migration_pte")                                          \
+	X(SET_MIGRATION_PTE, "set_migration_pte")
+
+/* every system's events, in the order of their bits */
+#define ALL_TRACE_EVENTS(X) KMEM_EVENTS(X) VMSCAN_EVENTS(X) COMPACTION_EVENTS(X) MIGRATE_EVENTS(X)
+
 enum trace_event_id {
 #define TRACE_EVENT_ENUM(id, name) TRACE_##id,
-	KMEM_EVENTS(TRACE_EVENT_ENUM)
-	VMSCAN_EVENTS(TRACE_EVENT_ENUM)
+	ALL_TRACE_EVENTS(TRACE_EVENT_ENUM)
 #undef TRACE_EVENT_ENUM
 	NR_TRACE_EVENTS
 };
 
 #define TRACE_EVENT_COUNT(id, name) +1
-enum { NR_KMEM_EVENTS = 0 KMEM_EVENTS(TRACE_EVENT_COUNT) };
+enum {
+	NR_KMEM_EVENTS = 0 KMEM_EVENTS(TRACE_EVENT_COUNT),
+	NR_VMSCAN_EVENTS = 0 VMSCAN_EVENTS(TRACE_EVENT_COUNT),
+	NR_COMPACTION_EVENTS = 0 COMPACTION_EVENTS(TRACE_EVENT_COUNT),
+	NR_MIGRATE_EVENTS = 0 MIGRATE_EVENTS(TRACE_EVENT_COUNT),
+};
 #undef TRACE_EVENT_COUNT
-_Static_assert(NR_TRACE_EVENTS <= 32, "kmm_trace_on has a bit per event");
+_Static_assert(NR_TRACE_EVENTS <= 64, "kmm_trace_on has a bit per event");
 
-/* The events of each system as bits of kmm_trace_on */
-#define TRACE_KMEM_MASK ((1u << NR_KMEM_EVENTS) - 1)
-#define TRACE_VMSCAN_MASK ((unsigned int)(((1ull << NR_TRACE_EVENTS) - 1) & ~(unsigned long long)TRACE_KMEM_MASK))
+/* The events of each system as bits of kmm_trace_on: the systems' events are consecutive */
+#define TRACE_SYSTEM_MASK(first, n) ((((1ULL << (n)) - 1)) << (first))
+#define TRACE_KMEM_MASK TRACE_SYSTEM_MASK(0, NR_KMEM_EVENTS)
+#define TRACE_VMSCAN_MASK TRACE_SYSTEM_MASK(NR_KMEM_EVENTS, NR_VMSCAN_EVENTS)
+#define TRACE_COMPACTION_MASK TRACE_SYSTEM_MASK(NR_KMEM_EVENTS + NR_VMSCAN_EVENTS, NR_COMPACTION_EVENTS)
+#define TRACE_MIGRATE_MASK TRACE_SYSTEM_MASK(NR_KMEM_EVENTS + NR_VMSCAN_EVENTS + NR_COMPACTION_EVENTS, NR_MIGRATE_EVENTS)
+#define TRACE_ALL_MASK ((NR_TRACE_EVENTS == 64 ? 0ULL : 1ULL << NR_TRACE_EVENTS) - 1)
 
-/* An event's name, and the system it belongs to ("kmem", "vmscan") */
+/* An event's name, and the system it belongs to ("kmem", "vmscan", "compaction", "migrate") */
 extern const char *const trace_event_names[NR_TRACE_EVENTS];
 static inline const char *trace_event_system(enum trace_event_id ev)
 {
-	return (int)ev < NR_KMEM_EVENTS ? "kmem" : "vmscan";
+	u64 bit = 1ULL << ev;
+	return bit & TRACE_KMEM_MASK ? "kmem" : bit & TRACE_VMSCAN_MASK ? "vmscan" : bit & TRACE_COMPACTION_MASK ? "compaction"
+																: "migrate";
 }
 
 /*
@@ -103,11 +139,11 @@ static inline const char *trace_event_system(enum trace_event_id ev)
  * one load relative to the instruction pointer (one machine runs at a time
  * per process); tracepoint.c keeps it, 0 when no machine is booted.
  */
-extern unsigned int kmm_trace_on __attribute__((visibility("hidden")));
+extern u64 kmm_trace_on __attribute__((visibility("hidden")));
 
 static inline bool trace_event_on(enum trace_event_id ev)
 {
-	return __builtin_expect(__atomic_load_n(&kmm_trace_on, __ATOMIC_RELAXED) & (1u << ev), 0);
+	return __builtin_expect(!!(__atomic_load_n(&kmm_trace_on, __ATOMIC_RELAXED) & (1ULL << ev)), 0);
 }
 
 struct kmem_cache;
@@ -308,6 +344,113 @@ __trace_cold void __trace_mm_vmscan_lru_shrink_active(int nid, unsigned long nr_
 							    nr_referenced, priority, file);          \
 	} while (0)
 
+/* ---- the compaction: and migrate: tracepoints ----------------------------------------- */
+
+struct zone;
+__trace_cold void __trace_mm_compaction_isolate(enum trace_event_id ev, unsigned long start_pfn, unsigned long end_pfn,
+						unsigned long nr_scanned, unsigned long nr_taken);
+__trace_cold void __trace_mm_compaction_migratepages(unsigned long nr_migrated, unsigned long nr_failed);
+__trace_cold void __trace_mm_compaction_range(enum trace_event_id ev, unsigned long zone_start, unsigned long migrate_pfn,
+					      unsigned long free_pfn, unsigned long zone_end, bool sync, int status);
+__trace_cold void __trace_mm_compaction_try_to_compact_pages(int order, gfp_t gfp, int prio);
+__trace_cold void __trace_mm_compaction_zone(enum trace_event_id ev, struct zone *zone, int order, int ret);
+__trace_cold void __trace_mm_compaction_node(enum trace_event_id ev, int nid, int order, int highest_zoneidx);
+__trace_cold void __trace_mm_migrate_pages(unsigned long succeeded, unsigned long failed, unsigned long thp_succeeded,
+					   unsigned long thp_failed, unsigned long thp_split, int mode, int reason);
+__trace_cold void __trace_mm_migrate_pages_start(int mode, int reason);
+__trace_cold void __trace_migration_pte(enum trace_event_id ev, unsigned long addr, u64 pte, int order);
+
+/*
+ * Where they are, as in 6.1 (mm/compaction.c, mm/migrate.c):
+ *   mm_compaction_isolate_migratepages  isolate_migratepages_block(), after a block's scan
+ *   mm_compaction_isolate_freepages     isolate_freepages_block(), after a block's scan
+ *   mm_compaction_migratepages          compact_zone(), after each migrate_pages()
+ *   mm_compaction_begin / _end          compact_zone(), around the scanners' run
+ *   mm_compaction_try_to_compact_pages  try_to_compact_pages() (priority: 6.1's
+ *                                       COMPACT_PRIO_ASYNC 2 or _SYNC_LIGHT 1)
+ *   mm_compaction_suitable / _finished  compaction_suitable(), compact_finished() - the
+ *                                       latter when it ends the run or says continue for
+ *                                       an order, as 6.1's compact_finished() does
+ *   mm_compaction_deferred, _defer_compaction, _defer_reset   the deferral functions
+ *   mm_compaction_kcompactd_sleep       kcompactd going to sleep
+ *   mm_compaction_kcompactd_wake        kcompactd_do_work()
+ *   mm_compaction_wakeup_kcompactd      wakeup_kcompactd(), when it wakes it
+ *   mm_migrate_pages_start / mm_migrate_pages   migrate_pages(), at its start and end
+ *   set_migration_pte / remove_migration_pte    each PTE made a migration entry and back
+ */
+#define trace_mm_compaction_isolate_migratepages(start, end, scanned, taken)                        \
+	do {                                                                                        \
+		if (trace_event_on(TRACE_MM_COMPACTION_ISOLATE_MIGRATEPAGES))                       \
+			__trace_mm_compaction_isolate(TRACE_MM_COMPACTION_ISOLATE_MIGRATEPAGES, start, end, \
+						      scanned, taken);                              \
+	} while (0)
+
+#define trace_mm_compaction_isolate_freepages(start, end, scanned, taken)                           \
+	do {                                                                                        \
+		if (trace_event_on(TRACE_MM_COMPACTION_ISOLATE_FREEPAGES))                          \
+			__trace_mm_compaction_isolate(TRACE_MM_COMPACTION_ISOLATE_FREEPAGES, start, end, \
+						      scanned, taken);                              \
+	} while (0)
+
+#define trace_mm_compaction_migratepages(nr_migrated, nr_failed)                                    \
+	do {                                                                                        \
+		if (trace_event_on(TRACE_MM_COMPACTION_MIGRATEPAGES))                               \
+			__trace_mm_compaction_migratepages(nr_migrated, nr_failed);                 \
+	} while (0)
+
+#define trace_mm_compaction_begin(zone_start, migrate_pfn, free_pfn, zone_end, sync)                \
+	do {                                                                                        \
+		if (trace_event_on(TRACE_MM_COMPACTION_BEGIN))                                      \
+			__trace_mm_compaction_range(TRACE_MM_COMPACTION_BEGIN, zone_start, migrate_pfn, \
+						    free_pfn, zone_end, sync, 0);                   \
+	} while (0)
+
+#define trace_mm_compaction_end(zone_start, migrate_pfn, free_pfn, zone_end, sync, status)          \
+	do {                                                                                        \
+		if (trace_event_on(TRACE_MM_COMPACTION_END))                                        \
+			__trace_mm_compaction_range(TRACE_MM_COMPACTION_END, zone_start, migrate_pfn,   \
+						    free_pfn, zone_end, sync, status);              \
+	} while (0)
+
+#define trace_mm_compaction_try_to_compact_pages(order, gfp, prio)                                  \
+	do {                                                                                        \
+		if (trace_event_on(TRACE_MM_COMPACTION_TRY_TO_COMPACT_PAGES))                       \
+			__trace_mm_compaction_try_to_compact_pages(order, gfp, prio);               \
+	} while (0)
+
+/* ev: TRACE_MM_COMPACTION_SUITABLE or _FINISHED (ret: enum compact_result), or one of the defer events */
+#define trace_mm_compaction_zone(ev, zone, order, ret)                                              \
+	do {                                                                                        \
+		if (trace_event_on(ev))                                                             \
+			__trace_mm_compaction_zone(ev, zone, order, ret);                           \
+	} while (0)
+
+/* ev: TRACE_MM_COMPACTION_KCOMPACTD_SLEEP, _KCOMPACTD_WAKE or _WAKEUP_KCOMPACTD */
+#define trace_mm_compaction_node(ev, nid, order, highest_zoneidx)                                   \
+	do {                                                                                        \
+		if (trace_event_on(ev))                                                             \
+			__trace_mm_compaction_node(ev, nid, order, highest_zoneidx);                \
+	} while (0)
+
+#define trace_mm_migrate_pages(succeeded, failed, mode, reason)                                     \
+	do {                                                                                        \
+		if (trace_event_on(TRACE_MM_MIGRATE_PAGES))                                         \
+			__trace_mm_migrate_pages(succeeded, failed, 0, 0, 0, mode, reason);         \
+	} while (0)
+
+#define trace_mm_migrate_pages_start(mode, reason)                                                  \
+	do {                                                                                        \
+		if (trace_event_on(TRACE_MM_MIGRATE_PAGES_START))                                   \
+			__trace_mm_migrate_pages_start(mode, reason);                               \
+	} while (0)
+
+/* ev: TRACE_SET_MIGRATION_PTE or TRACE_REMOVE_MIGRATION_PTE */
+#define trace_migration_pte(ev, addr, pte, order)                                                   \
+	do {                                                                                        \
+		if (trace_event_on(ev))                                                             \
+			__trace_migration_pte(ev, addr, pte, order);                                \
+	} while (0)
+
 /* ---- the rest of the tracer (tracepoint.c) ------------------------------------------- */
 
 /* trace_event= and trace_buf_size= of the command line (arch/setup.c's table) */
@@ -338,14 +481,16 @@ void trace_show_kmem_enable(struct strbuf *sb);
 int trace_write_kmem_enable(const char *val);
 void trace_show_vmscan_enable(struct strbuf *sb);
 int trace_write_vmscan_enable(const char *val);
+void trace_show_compaction_enable(struct strbuf *sb);
+int trace_write_compaction_enable(const char *val);
+void trace_show_migrate_enable(struct strbuf *sb);
+int trace_write_migrate_enable(const char *val);
 #define TRACE_EVENT_ENABLE_DECLARE(id, name)                         \
 	void trace_show_enable_##id(struct strbuf *sb);              \
 	int trace_write_enable_##id(const char *val);
 #define TRACE_EVENT_FORMAT_DECLARE(id, name) void trace_show_format_##id(struct strbuf *sb);
-KMEM_EVENTS(TRACE_EVENT_ENABLE_DECLARE)
-VMSCAN_EVENTS(TRACE_EVENT_ENABLE_DECLARE)
-KMEM_EVENTS(TRACE_EVENT_FORMAT_DECLARE)
-VMSCAN_EVENTS(TRACE_EVENT_FORMAT_DECLARE)
+ALL_TRACE_EVENTS(TRACE_EVENT_ENABLE_DECLARE)
+ALL_TRACE_EVENTS(TRACE_EVENT_FORMAT_DECLARE)
 #undef TRACE_EVENT_ENABLE_DECLARE
 #undef TRACE_EVENT_FORMAT_DECLARE
 #define KMEM_EVENT_ENABLE_ENTRY(id, name)                                                                 \
@@ -354,6 +499,12 @@ VMSCAN_EVENTS(TRACE_EVENT_FORMAT_DECLARE)
 #define VMSCAN_EVENT_FILES_ENTRY(id, name)                                                                \
 	{ "sys/kernel/tracing/events/vmscan/" name "/enable", trace_show_enable_##id, trace_write_enable_##id }, \
 	{ "sys/kernel/tracing/events/vmscan/" name "/format", trace_show_format_##id, NULL },
+#define COMPACTION_EVENT_FILES_ENTRY(id, name)                                                            \
+	{ "sys/kernel/tracing/events/compaction/" name "/enable", trace_show_enable_##id, trace_write_enable_##id }, \
+	{ "sys/kernel/tracing/events/compaction/" name "/format", trace_show_format_##id, NULL },
+#define MIGRATE_EVENT_FILES_ENTRY(id, name)                                                               \
+	{ "sys/kernel/tracing/events/migrate/" name "/enable", trace_show_enable_##id, trace_write_enable_##id }, \
+	{ "sys/kernel/tracing/events/migrate/" name "/format", trace_show_format_##id, NULL },
 #define TRACE_PROC_FILES                                                                           \
 	{ "sys/kernel/tracing/trace", trace_show, trace_write },                                   \
 	{ "sys/kernel/tracing/set_event", trace_show_set_event, trace_write_set_event },           \
@@ -362,6 +513,10 @@ VMSCAN_EVENTS(TRACE_EVENT_FORMAT_DECLARE)
 	{ "sys/kernel/tracing/events/kmem/enable", trace_show_kmem_enable, trace_write_kmem_enable }, \
 	KMEM_EVENTS(KMEM_EVENT_ENABLE_ENTRY)                                                       \
 	{ "sys/kernel/tracing/events/vmscan/enable", trace_show_vmscan_enable, trace_write_vmscan_enable }, \
-	VMSCAN_EVENTS(VMSCAN_EVENT_FILES_ENTRY)
+	VMSCAN_EVENTS(VMSCAN_EVENT_FILES_ENTRY)                                                    \
+	{ "sys/kernel/tracing/events/compaction/enable", trace_show_compaction_enable, trace_write_compaction_enable }, \
+	COMPACTION_EVENTS(COMPACTION_EVENT_FILES_ENTRY)                                            \
+	{ "sys/kernel/tracing/events/migrate/enable", trace_show_migrate_enable, trace_write_migrate_enable }, \
+	MIGRATE_EVENTS(MIGRATE_EVENT_FILES_ENTRY)
 
 #endif /* KMM_TRACE_EVENTS_H */

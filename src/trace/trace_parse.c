@@ -216,10 +216,14 @@ static const struct {
  * rss_stat is a process's counter.  Known, well-formed or not, never replayed.
  * So are the vmscan: events (every mm_vmscan_* and mm_shrink_slab_*, the
  * memcg and throttling ones kmm does not record too): reclaim's own
- * account, which a replay's allocations and frees make happen again.
+ * account, which a replay's allocations and frees make happen again; and
+ * the compaction: and migrate: events (mm_compaction_*, mm_migrate_pages*,
+ * set_migration_pte, remove_migration_pte), which move pages without
+ * allocating or freeing any the trace names.
  */
 static const char *const not_replayed_events[] = {
 	"mm_page_free_batched", "mm_page_alloc_zone_locked", "mm_page_pcpu_drain", "mm_page_alloc_extfrag", "rss_stat",
+	"set_migration_pte", "remove_migration_pte",
 };
 
 static const char *const kind_names[KMM_TRACE_NR_KINDS] = {
@@ -369,6 +373,10 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 		e += 5;
 	else if (ee - e > 7 && !memcmp(line + e, "vmscan:", 7))
 		e += 7;
+	else if (ee - e > 11 && !memcmp(line + e, "compaction:", 11))
+		e += 11;
+	else if (ee - e > 8 && !memcmp(line + e, "migrate:", 8))
+		e += 8;
 	int kind = -1;
 	for (size_t k = 0; k < ARRAY_SIZE(trace_events); k++) {
 		if (trace_events[k].len == ee - e && !memcmp(trace_events[k].name, line + e, ee - e)) {
@@ -382,7 +390,9 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 			if (strlen(not_replayed_events[k]) == ee - e && !memcmp(not_replayed_events[k], line + e, ee - e))
 				return KMM_TRACE_NOT_REPLAYED;
 		if ((ee - e > 10 && !memcmp(line + e, "mm_vmscan_", 10)) ||
-		    (ee - e > 15 && !memcmp(line + e, "mm_shrink_slab_", 15)))
+		    (ee - e > 15 && !memcmp(line + e, "mm_shrink_slab_", 15)) ||
+		    (ee - e > 14 && !memcmp(line + e, "mm_compaction_", 14)) ||
+		    (ee - e >= 16 && !memcmp(line + e, "mm_migrate_pages", 16)))
 			return KMM_TRACE_NOT_REPLAYED;
 		return KMM_TRACE_UNKNOWN;
 	}

@@ -1,10 +1,11 @@
 /*
- * tracepoint.c - kmm's own kmem: and vmscan: tracepoints and the ring buffer
- * they write, read back as tracefs prints /sys/kernel/tracing/trace in Linux
- * 6.1.
+ * tracepoint.c - kmm's own kmem:, vmscan:, compaction: and migrate:
+ * tracepoints and the ring buffer they write, read back as tracefs prints
+ * /sys/kernel/tracing/trace in Linux 6.1.
  *
- * Vocabulary.  An *event* is one of the kmem system's eleven or the vmscan
- * system's eleven (trace/events.h lists them); a *system* is a directory of
+ * Vocabulary.  An *event* is one of the kmem system's eleven, the vmscan
+ * system's eleven, the compaction system's fourteen or the migrate
+ * system's four (trace/events.h lists them); a *system* is a directory of
  * events/.  An event is *enabled* through trace_event= on the command line,
  * set_event, events/SYSTEM/enable, events/SYSTEM/<event>/enable or the
  * scenario's `trace on`, and
@@ -12,8 +13,8 @@
  * hooks look at: bit ev set <=> event ev enabled && tracing_on, so a hook
  * whose event is off costs a load and a branch.  A *record* (struct
  * trace_entry) holds the event's fields as the tracepoint's TP_fast_assign
- * takes them (one struct for all events: a vmscan event keeps its counts
- * where kmem_cache_free keeps the cache's name) - addresses already turned
+ * takes them (one struct for all events: a vmscan event keeps its counts,
+ * a compaction one its pfns, where kmem_cache_free keeps the cache's name) - addresses already turned
  * into simulated kernel addresses,
  * the cache name copied (the cache may be gone when the trace is read), the
  * TASK-PID column's comm and pid, the simulated CPU, the simulated clock -
@@ -74,8 +75,7 @@
 
 const char *const trace_event_names[NR_TRACE_EVENTS] = {
 #define TRACE_EVENT_NAME(id, name) [TRACE_##id] = name,
-	KMEM_EVENTS(TRACE_EVENT_NAME)
-	VMSCAN_EVENTS(TRACE_EVENT_NAME)
+	ALL_TRACE_EVENTS(TRACE_EVENT_NAME)
 #undef TRACE_EVENT_NAME
 };
 
@@ -103,6 +103,7 @@ struct trace_entry {
 	union {
 		char name[TRACE_NAME_LEN]; /* kmem_cache_free: the cache's name */
 		u32 nr[TRACE_NAME_LEN / 4]; /* vmscan: page counts (a pass's fit in 32 bits) */
+		u64 v[TRACE_NAME_LEN / 8];  /* compaction, migrate: pfns and page counts */
 	};
 };
 
@@ -128,7 +129,7 @@ struct ring_buffer_per_cpu {
 struct trace_array {
 	char *boot_events;          /* trace_event= as given: trace_init() enables them */
 	unsigned long buf_size;     /* bytes per CPU */
-	unsigned int enabled;       /* bit per event: set_event, enable files, trace on */
+	u64 enabled;                /* bit per event: set_event, enable files, trace on */
 	bool tracing_on;            /* tracing_on: recording at all */
 	int nr_cpus;                /* rings in cpu[]: the machine's CPUs */
 	struct ring_buffer_per_cpu *cpu; /* [nr_cpus]; NULL until an event goes on (hooks load it once) */
@@ -231,7 +232,7 @@ static struct trace_array *trace_array_get(void)
 	return tr;
 }
 
-unsigned int kmm_trace_on;
+u64 kmm_trace_on;
 
 static void trace_on_update(struct trace_array *tr)
 {
@@ -550,6 +551,153 @@ void __trace_mm_vmscan_lru_shrink_active(int nid, unsigned long nr_taken, unsign
 	ring_commit(b);
 }
 
+/* ---- the compaction and migrate records ------------------------------------------------------ */
+
+/* mm_compaction_isolate_migratepages/_freepages: v[] start_pfn, end_pfn, nr_scanned, nr_taken */
+void __trace_mm_compaction_isolate(enum trace_event_id ev, unsigned long start_pfn, unsigned long end_pfn,
+				   unsigned long nr_scanned, unsigned long nr_taken)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = (u8)ev;
+	e->v[0] = start_pfn;
+	e->v[1] = end_pfn;
+	e->v[2] = nr_scanned;
+	e->v[3] = nr_taken;
+	ring_commit(b);
+}
+
+/* mm_compaction_migratepages: v[] nr_migrated, nr_failed */
+void __trace_mm_compaction_migratepages(unsigned long nr_migrated, unsigned long nr_failed)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_MM_COMPACTION_MIGRATEPAGES;
+	e->v[0] = nr_migrated;
+	e->v[1] = nr_failed;
+	ring_commit(b);
+}
+
+/* mm_compaction_begin/_end: v[] zone_start, migrate_pfn, free_pfn, zone_end; a = sync, b = status (end) */
+void __trace_mm_compaction_range(enum trace_event_id ev, unsigned long zone_start, unsigned long migrate_pfn,
+				 unsigned long free_pfn, unsigned long zone_end, bool sync, int status)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = (u8)ev;
+	e->v[0] = zone_start;
+	e->v[1] = migrate_pfn;
+	e->v[2] = free_pfn;
+	e->v[3] = zone_end;
+	e->a = sync;
+	e->b = status;
+	ring_commit(b);
+}
+
+/* mm_compaction_try_to_compact_pages: node = order, gfp, a = prio */
+void __trace_mm_compaction_try_to_compact_pages(int order, gfp_t gfp, int prio)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_MM_COMPACTION_TRY_TO_COMPACT_PAGES;
+	e->node = order;
+	e->gfp = gfp;
+	e->a = prio;
+	ring_commit(b);
+}
+
+/*
+ * mm_compaction_suitable/_finished (c = ret) and the defer events (c =
+ * order_failed, nr[] considered, defer_shift): node = nid, a = the zone's
+ * index, b = order.
+ */
+void __trace_mm_compaction_zone(enum trace_event_id ev, struct zone *zone, int order, int ret)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = (u8)ev;
+	e->node = zone->node;
+	e->a = zone_idx(zone);
+	e->b = order;
+	e->c = ret;
+	if (ev != TRACE_MM_COMPACTION_SUITABLE && ev != TRACE_MM_COMPACTION_FINISHED) {
+		e->c = __atomic_load_n(&zone->compact_order_failed, __ATOMIC_RELAXED);
+		e->nr[0] = __atomic_load_n(&zone->compact_considered, __ATOMIC_RELAXED);
+		e->nr[1] = __atomic_load_n(&zone->compact_defer_shift, __ATOMIC_RELAXED);
+	}
+	ring_commit(b);
+}
+
+/* mm_compaction_kcompactd_sleep, _kcompactd_wake, _wakeup_kcompactd: node = nid, a = order, b = highest_zoneidx */
+void __trace_mm_compaction_node(enum trace_event_id ev, int nid, int order, int highest_zoneidx)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = (u8)ev;
+	e->node = nid;
+	e->a = order;
+	e->b = highest_zoneidx;
+	ring_commit(b);
+}
+
+/* mm_migrate_pages: v[] succeeded, failed, thp_succeeded, thp_failed; bytes_req = thp_split; a = mode, b = reason */
+void __trace_mm_migrate_pages(unsigned long succeeded, unsigned long failed, unsigned long thp_succeeded,
+			      unsigned long thp_failed, unsigned long thp_split, int mode, int reason)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_MM_MIGRATE_PAGES;
+	e->v[0] = succeeded;
+	e->v[1] = failed;
+	e->v[2] = thp_succeeded;
+	e->v[3] = thp_failed;
+	e->bytes_req = thp_split;
+	e->a = mode;
+	e->b = reason;
+	ring_commit(b);
+}
+
+/* mm_migrate_pages_start: a = mode, b = reason */
+void __trace_mm_migrate_pages_start(int mode, int reason)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_MM_MIGRATE_PAGES_START;
+	e->a = mode;
+	e->b = reason;
+	ring_commit(b);
+}
+
+/* set_migration_pte, remove_migration_pte: ptr = the user address, bytes_req = the PTE written, a = order */
+void __trace_migration_pte(enum trace_event_id ev, unsigned long addr, u64 pte, int order)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = (u8)ev;
+	e->ptr = addr;
+	e->bytes_req = pte;
+	e->a = order;
+	ring_commit(b);
+}
+
 /* ---- printing (TP_printk) ------------------------------------------------------------------- */
 
 /* pfn_to_page(pfn) as the simulated kernel's address: mem_map (FLATMEM) or the vmemmap */
@@ -640,6 +788,98 @@ static void print_vmscan_entry(struct strbuf *sb, const struct trace_entry *e, i
 	}
 }
 
+/* COMPACTION_STATUS (mmflags.h), indexed by enum compact_result, whose order is 6.1's */
+static const char *const compact_status_names[] = { "not_suitable_zone", "skipped", "deferred", "no_suitable_page",
+						    "continue", "complete", "partial_skipped", "contended", "success" };
+static const char *const migrate_mode_names[] = { "MIGRATE_ASYNC", "MIGRATE_SYNC_LIGHT", "MIGRATE_SYNC" };
+static const char *const migrate_reason_names[] = { "compaction", "memory_failure", "memory_hotplug",
+						    "syscall_or_cpuset", "mempolicy_mbind", "numa_misplaced",
+						    "contig_range", "longterm_pin", "demotion" };
+
+/* __print_symbolic: the value's name, or the value in hex when the table has none */
+static const char *symbolic(char *buf, size_t len, const char *const *names, size_t n, long v)
+{
+	if (v >= 0 && (size_t)v < n && names[v])
+		return names[v];
+	snprintf(buf, len, "0x%lx", (unsigned long)v);
+	return buf;
+}
+
+/* The compaction and migrate events' TP_printk (include/trace/events/compaction.h, migrate.h) */
+static void print_compaction_entry(struct strbuf *sb, const struct trace_entry *e)
+{
+	char b1[24], b2[24], gfp[200];
+	const char *zone = (unsigned)e->a < MAX_ZONE_TYPES ? zone_names[e->a] : "?";
+	switch (e->type) {
+	case TRACE_MM_COMPACTION_ISOLATE_MIGRATEPAGES:
+	case TRACE_MM_COMPACTION_ISOLATE_FREEPAGES:
+		sb_printf(sb, "range=(0x%llx ~ 0x%llx) nr_scanned=%llu nr_taken=%llu\n", (unsigned long long)e->v[0],
+			  (unsigned long long)e->v[1], (unsigned long long)e->v[2], (unsigned long long)e->v[3]);
+		break;
+	case TRACE_MM_COMPACTION_MIGRATEPAGES:
+		sb_printf(sb, "nr_migrated=%llu nr_failed=%llu\n", (unsigned long long)e->v[0], (unsigned long long)e->v[1]);
+		break;
+	case TRACE_MM_COMPACTION_BEGIN:
+	case TRACE_MM_COMPACTION_END:
+		sb_printf(sb, "zone_start=0x%llx migrate_pfn=0x%llx free_pfn=0x%llx zone_end=0x%llx, mode=%s",
+			  (unsigned long long)e->v[0], (unsigned long long)e->v[1], (unsigned long long)e->v[2],
+			  (unsigned long long)e->v[3], e->a ? "sync" : "async");
+		if (e->type == TRACE_MM_COMPACTION_END)
+			sb_printf(sb, " status=%s",
+				  symbolic(b1, sizeof(b1), compact_status_names, ARRAY_SIZE(compact_status_names), e->b));
+		sb_printf(sb, "\n");
+		break;
+	case TRACE_MM_COMPACTION_TRY_TO_COMPACT_PAGES:
+		if (e->gfp)
+			gfp_flags_name(e->gfp, gfp, sizeof(gfp));
+		else
+			snprintf(gfp, sizeof(gfp), "none");
+		sb_printf(sb, "order=%d gfp_mask=%s priority=%d\n", e->node, gfp, e->a);
+		break;
+	case TRACE_MM_COMPACTION_SUITABLE:
+	case TRACE_MM_COMPACTION_FINISHED:
+		sb_printf(sb, "node=%d zone=%-8s order=%d ret=%s\n", e->node, zone, e->b,
+			  symbolic(b1, sizeof(b1), compact_status_names, ARRAY_SIZE(compact_status_names), e->c));
+		break;
+	case TRACE_MM_COMPACTION_DEFERRED:
+	case TRACE_MM_COMPACTION_DEFER_COMPACTION:
+	case TRACE_MM_COMPACTION_DEFER_RESET:
+		sb_printf(sb, "node=%d zone=%-8s order=%d order_failed=%d consider=%u limit=%lu\n", e->node, zone, e->b, e->c,
+			  e->nr[0], 1UL << (e->nr[1] & 63));
+		break;
+	case TRACE_MM_COMPACTION_KCOMPACTD_SLEEP:
+		sb_printf(sb, "nid=%d\n", e->node);
+		break;
+	case TRACE_MM_COMPACTION_KCOMPACTD_WAKE:
+	case TRACE_MM_COMPACTION_WAKEUP_KCOMPACTD:
+		sb_printf(sb, "nid=%d order=%d classzone_idx=%-8s\n", e->node, e->a,
+			  (unsigned)e->b < MAX_ZONE_TYPES ? zone_names[e->b] : "?");
+		break;
+	case TRACE_MM_MIGRATE_PAGES:
+		sb_printf(sb,
+			  "nr_succeeded=%llu nr_failed=%llu nr_thp_succeeded=%llu nr_thp_failed=%llu nr_thp_split=%llu "
+			  "mode=%s reason=%s\n",
+			  (unsigned long long)e->v[0], (unsigned long long)e->v[1], (unsigned long long)e->v[2],
+			  (unsigned long long)e->v[3], (unsigned long long)e->bytes_req,
+			  symbolic(b1, sizeof(b1), migrate_mode_names, ARRAY_SIZE(migrate_mode_names), e->a),
+			  symbolic(b2, sizeof(b2), migrate_reason_names, ARRAY_SIZE(migrate_reason_names), e->b));
+		break;
+	case TRACE_MM_MIGRATE_PAGES_START:
+		sb_printf(sb, "mode=%s reason=%s\n",
+			  symbolic(b1, sizeof(b1), migrate_mode_names, ARRAY_SIZE(migrate_mode_names), e->a),
+			  symbolic(b2, sizeof(b2), migrate_reason_names, ARRAY_SIZE(migrate_reason_names), e->b));
+		break;
+	case TRACE_SET_MIGRATION_PTE:
+	case TRACE_REMOVE_MIGRATION_PTE:
+		sb_printf(sb, "addr=%llx, pte=%llx order=%d\n", (unsigned long long)e->ptr, (unsigned long long)e->bytes_req,
+			  e->a);
+		break;
+	default:
+		sb_printf(sb, "\n");
+		break;
+	}
+}
+
 static void print_entry(struct strbuf *sb, const struct trace_entry *e)
 {
 	int w = M->prof->bits / 4;
@@ -704,7 +944,10 @@ static void print_entry(struct strbuf *sb, const struct trace_entry *e)
 			  (unsigned)e->a < ARRAY_SIZE(rss_names) ? rss_names[e->a] : "?", (long long)e->bytes_req);
 		break;
 	default:
-		print_vmscan_entry(sb, e, w);
+		if ((1ULL << e->type) & TRACE_VMSCAN_MASK)
+			print_vmscan_entry(sb, e, w);
+		else
+			print_compaction_entry(sb, e);
 		break;
 	}
 }
@@ -778,13 +1021,19 @@ int trace_write(const char *val)
 
 /* ---- enabling -------------------------------------------------------------------------------- */
 
-/* The events of the system named by len bytes at sys ("kmem", "vmscan"); 0 if none is */
-static unsigned int system_mask(const char *sys, size_t len)
+/* The events of the system named by len bytes at sys ("kmem", "vmscan", "compaction", "migrate"); 0 if none is */
+static u64 system_mask(const char *sys, size_t len)
 {
-	if (len == 4 && !memcmp(sys, "kmem", 4))
-		return TRACE_KMEM_MASK;
-	if (len == 6 && !memcmp(sys, "vmscan", 6))
-		return TRACE_VMSCAN_MASK;
+	static const struct {
+		const char *name;
+		u64 mask;
+	} systems[] = { { "kmem", TRACE_KMEM_MASK },
+			{ "vmscan", TRACE_VMSCAN_MASK },
+			{ "compaction", TRACE_COMPACTION_MASK },
+			{ "migrate", TRACE_MIGRATE_MASK } };
+	for (size_t i = 0; i < ARRAY_SIZE(systems); i++)
+		if (strlen(systems[i].name) == len && !memcmp(sys, systems[i].name, len))
+			return systems[i].mask;
 	return 0;
 }
 
@@ -794,7 +1043,7 @@ static unsigned int system_mask(const char *sys, size_t len)
  * or a bare word that names a system or an event.  The events it matches
  * (0: none - Linux's -EINVAL); *clear for a leading '!'.
  */
-static unsigned int event_word_mask(const char *w, size_t len, bool *clear)
+static u64 event_word_mask(const char *w, size_t len, bool *clear)
 {
 	*clear = len && w[0] == '!';
 	if (*clear) {
@@ -804,7 +1053,7 @@ static unsigned int event_word_mask(const char *w, size_t len, bool *clear)
 	const char *colon = memchr(w, ':', len);
 	const char *ev = w;
 	size_t evlen = len;
-	unsigned int within = TRACE_KMEM_MASK | TRACE_VMSCAN_MASK; /* the events the word may name */
+	u64 within = TRACE_ALL_MASK; /* the events the word may name */
 	bool any_system = true;
 	if (colon) {
 		size_t syslen = (size_t)(colon - w);
@@ -822,13 +1071,14 @@ static unsigned int event_word_mask(const char *w, size_t len, bool *clear)
 		return system_mask(w, len); /* the system's name */
 	}
 	for (int i = 0; i < NR_TRACE_EVENTS; i++)
-		if ((within & (1u << i)) && strlen(trace_event_names[i]) == evlen &&
+		if ((within & (1ULL << i)) && strlen(trace_event_names[i]) == evlen &&
 		    !memcmp(trace_event_names[i], ev, evlen))
-			return 1u << i;
+			return 1ULL << i;
 	return 0;
 }
 
-int kmm_trace_parse_events(const char *events, unsigned int *set, unsigned int *clear, char *bad, size_t badlen)
+int kmm_trace_parse_events(const char *events, unsigned long long *set, unsigned long long *clear, char *bad,
+			   size_t badlen)
 {
 	*set = *clear = 0;
 	if (!events)
@@ -837,7 +1087,7 @@ int kmm_trace_parse_events(const char *events, unsigned int *set, unsigned int *
 		size_t len = strcspn(p, ", \t\n");
 		if (len) {
 			bool neg;
-			unsigned int m = event_word_mask(p, len, &neg);
+			u64 m = event_word_mask(p, len, &neg);
 			if (!m) {
 				if (bad && badlen)
 					snprintf(bad, badlen, "%.*s", (int)min(len, (size_t)100), p);
@@ -859,7 +1109,7 @@ int kmm_trace_enable(const char *events, bool on)
 {
 	if (!M)
 		return -ENODEV;
-	unsigned int set, clear;
+	unsigned long long set, clear;
 	if (kmm_trace_parse_events(events ? events : "kmem", &set, &clear, NULL, 0))
 		return -EINVAL;
 	if (!on) {
@@ -894,19 +1144,19 @@ void kmm_trace_clear(void)
 /* set_event: the enabled events, one "system:event" a line */
 void trace_show_set_event(struct strbuf *sb)
 {
-	unsigned int en = M->trace ? M->trace->enabled : 0;
+	u64 en = M->trace ? M->trace->enabled : 0;
 	for (int i = 0; i < NR_TRACE_EVENTS; i++)
-		if (en & (1u << i))
+		if (en & (1ULL << i))
 			sb_printf(sb, "%s:%s\n", trace_event_system((enum trace_event_id)i), trace_event_names[i]);
 }
 
 /* Writing set_event as `echo WORDS > set_event` does: everything off, then the words' events on (or off for !). */
 int trace_write_set_event(const char *val)
 {
-	unsigned int set, clear;
+	unsigned long long set, clear;
 	if (kmm_trace_parse_events(val, &set, &clear, NULL, 0))
 		return -EINVAL;
-	int ret = kmm_trace_enable("kmem,vmscan", false);
+	int ret = kmm_trace_enable("kmem,vmscan,compaction,migrate", false);
 	return ret || !set ? ret : kmm_trace_enable(val, true);
 }
 
@@ -995,9 +1245,9 @@ int trace_write_buffer_size_kb(const char *val)
 }
 
 /* events/SYSTEM/enable: 0, 1, or X when some are on */
-static void show_system_enable(struct strbuf *sb, unsigned int mask)
+static void show_system_enable(struct strbuf *sb, u64 mask)
 {
-	unsigned int en = (M->trace ? M->trace->enabled : 0) & mask;
+	u64 en = (M->trace ? M->trace->enabled : 0) & mask;
 	sb_printf(sb, "%s\n", en == mask ? "1" : en ? "X" : "0");
 }
 
@@ -1029,10 +1279,30 @@ int trace_write_vmscan_enable(const char *val)
 	return write_system_enable("vmscan", val);
 }
 
+void trace_show_compaction_enable(struct strbuf *sb)
+{
+	show_system_enable(sb, TRACE_COMPACTION_MASK);
+}
+
+int trace_write_compaction_enable(const char *val)
+{
+	return write_system_enable("compaction", val);
+}
+
+void trace_show_migrate_enable(struct strbuf *sb)
+{
+	show_system_enable(sb, TRACE_MIGRATE_MASK);
+}
+
+int trace_write_migrate_enable(const char *val)
+{
+	return write_system_enable("migrate", val);
+}
+
 #define TRACE_EVENT_ENABLE_FILE(id, name)                                            \
 	void trace_show_enable_##id(struct strbuf *sb)                               \
 	{                                                                            \
-		sb_printf(sb, "%d\n", M->trace && (M->trace->enabled & (1u << TRACE_##id)) ? 1 : 0); \
+		sb_printf(sb, "%d\n", M->trace && (M->trace->enabled & (1ULL << TRACE_##id)) ? 1 : 0); \
 	}                                                                            \
 	int trace_write_enable_##id(const char *val)                                 \
 	{                                                                            \
@@ -1041,8 +1311,7 @@ int trace_write_vmscan_enable(const char *val)
 			return -EINVAL;                                              \
 		return kmm_trace_enable(name, v);                                    \
 	}
-KMEM_EVENTS(TRACE_EVENT_ENABLE_FILE)
-VMSCAN_EVENTS(TRACE_EVENT_ENABLE_FILE)
+ALL_TRACE_EVENTS(TRACE_EVENT_ENABLE_FILE)
 #undef TRACE_EVENT_ENABLE_FILE
 
 /* ---- format files ------------------------------------------------------------------------------ */
@@ -1061,12 +1330,16 @@ struct format_field {
 #define F_SIZE(n) { "size_t", n, 0, false }
 #define F_BOOL(n) { "bool", n, 1, false }
 #define F_STR(n) { "__data_loc char[]", n, 4, false }
+#define F_ENUM(t, n) { "enum " t, n, 4, false }
 
 /*
  * Each event's fields and print fmt.  The arguments spell out what 6.1's
  * macros expand to: %G show_gfp_flags(REC->gfp_flags), %R
  * show_reclaim_flags(REC->reclaim_flags), %P pfn_to_page(REC->pfn), %B
- * pageblock_order, %A __GFP_ACCOUNT - with kmm's values.
+ * pageblock_order, %A __GFP_ACCOUNT, and the __print_symbolic tables
+ * %S COMPACTION_STATUS, %Z ZONE_TYPE (the zones the profile's config has,
+ * numbered as its enum zone_type), %M MIGRATE_MODE, %N MIGRATE_REASON -
+ * with kmm's values.
  */
 #define KMALLOC_FMT "call_site=%pS ptr=%p bytes_req=%zu bytes_alloc=%zu gfp_flags=%s node=%d accounted=%s"
 #define KMALLOC_ARGS "(void *)REC->call_site, REC->ptr, REC->bytes_req, REC->bytes_alloc, %G, REC->node, "
@@ -1146,6 +1419,62 @@ static const struct {
 		  F_ULONG("nr_referenced"), F_INT("priority"), F_INT("reclaim_flags") },
 		"nid=%d nr_taken=%ld nr_active=%ld nr_deactivated=%ld nr_referenced=%ld priority=%d flags=%s",
 		"REC->nid, REC->nr_taken, REC->nr_active, REC->nr_deactivated, REC->nr_referenced, REC->priority, %R" },
+
+#define ISOLATE_FORMAT                                                                                      \
+	{ { F_ULONG("start_pfn"), F_ULONG("end_pfn"), F_ULONG("nr_scanned"), F_ULONG("nr_taken") },            \
+	  "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu",                                                \
+	  "REC->start_pfn, REC->end_pfn, REC->nr_scanned, REC->nr_taken" }
+#define SUITABLE_FORMAT                                                                                     \
+	{ { F_INT("nid"), F_ENUM("zone_type", "idx"), F_INT("order"), F_INT("ret") },                          \
+	  "node=%d zone=%-8s order=%d ret=%s",                                                                \
+	  "REC->nid, __print_symbolic(REC->idx, %Z), REC->order, __print_symbolic(REC->ret, %S)" }
+#define DEFER_FORMAT                                                                                        \
+	{ { F_INT("nid"), F_ENUM("zone_type", "idx"), F_INT("order"), F_UINT("considered"), F_UINT("defer_shift"), \
+	    F_INT("order_failed") },                                                                          \
+	  "node=%d zone=%-8s order=%d order_failed=%d consider=%u limit=%lu",                                 \
+	  "REC->nid, __print_symbolic(REC->idx, %Z), REC->order, REC->order_failed, REC->considered, "         \
+	  "1UL << REC->defer_shift" }
+#define KCOMPACTD_WAKE_FORMAT                                                                               \
+	{ { F_INT("nid"), F_INT("order"), F_ENUM("zone_type", "highest_zoneidx") },                           \
+	  "nid=%d order=%d classzone_idx=%-8s", "REC->nid, REC->order, __print_symbolic(REC->highest_zoneidx, %Z)" }
+#define COMPACTION_RANGE_FIELDS                                                                             \
+	F_ULONG("zone_start"), F_ULONG("migrate_pfn"), F_ULONG("free_pfn"), F_ULONG("zone_end"), F_BOOL("sync")
+#define COMPACTION_RANGE_FMT "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s"
+#define COMPACTION_RANGE_ARGS                                                                               \
+	"REC->zone_start, REC->migrate_pfn, REC->free_pfn, REC->zone_end, REC->sync ? \"sync\" : \"async\""
+#define MIGRATION_PTE_FORMAT                                                                                \
+	{ { F_ULONG("addr"), F_ULONG("pte"), F_INT("order") }, "addr=%lx, pte=%lx order=%d",                   \
+	  "REC->addr, REC->pte, REC->order" }
+
+	[TRACE_MM_COMPACTION_ISOLATE_MIGRATEPAGES] = ISOLATE_FORMAT,
+	[TRACE_MM_COMPACTION_ISOLATE_FREEPAGES] = ISOLATE_FORMAT,
+	[TRACE_MM_COMPACTION_MIGRATEPAGES] = { { F_ULONG("nr_migrated"), F_ULONG("nr_failed") },
+					       "nr_migrated=%lu nr_failed=%lu", "REC->nr_migrated, REC->nr_failed" },
+	[TRACE_MM_COMPACTION_BEGIN] = { { COMPACTION_RANGE_FIELDS }, COMPACTION_RANGE_FMT, COMPACTION_RANGE_ARGS },
+	[TRACE_MM_COMPACTION_END] = { { COMPACTION_RANGE_FIELDS, F_INT("status") }, COMPACTION_RANGE_FMT " status=%s",
+				      COMPACTION_RANGE_ARGS ", __print_symbolic(REC->status, %S)" },
+	[TRACE_MM_COMPACTION_TRY_TO_COMPACT_PAGES] = { { F_INT("order"), F_ULONG("gfp_mask"), F_INT("prio") },
+						       "order=%d gfp_mask=%s priority=%d",
+						       "REC->order, %g, REC->prio" },
+	[TRACE_MM_COMPACTION_FINISHED] = SUITABLE_FORMAT,
+	[TRACE_MM_COMPACTION_SUITABLE] = SUITABLE_FORMAT,
+	[TRACE_MM_COMPACTION_DEFERRED] = DEFER_FORMAT,
+	[TRACE_MM_COMPACTION_DEFER_COMPACTION] = DEFER_FORMAT,
+	[TRACE_MM_COMPACTION_DEFER_RESET] = DEFER_FORMAT,
+	[TRACE_MM_COMPACTION_KCOMPACTD_SLEEP] = { { F_INT("nid") }, "nid=%d", "REC->nid" },
+	[TRACE_MM_COMPACTION_WAKEUP_KCOMPACTD] = KCOMPACTD_WAKE_FORMAT,
+	[TRACE_MM_COMPACTION_KCOMPACTD_WAKE] = KCOMPACTD_WAKE_FORMAT,
+
+	[TRACE_MM_MIGRATE_PAGES] = {
+		{ F_ULONG("succeeded"), F_ULONG("failed"), F_ULONG("thp_succeeded"), F_ULONG("thp_failed"),
+		  F_ULONG("thp_split"), F_ENUM("migrate_mode", "mode"), F_INT("reason") },
+		"nr_succeeded=%lu nr_failed=%lu nr_thp_succeeded=%lu nr_thp_failed=%lu nr_thp_split=%lu mode=%s reason=%s",
+		"REC->succeeded, REC->failed, REC->thp_succeeded, REC->thp_failed, REC->thp_split, "
+		"__print_symbolic(REC->mode, %M), __print_symbolic(REC->reason, %N)" },
+	[TRACE_MM_MIGRATE_PAGES_START] = { { F_ENUM("migrate_mode", "mode"), F_INT("reason") }, "mode=%s reason=%s",
+					   "__print_symbolic(REC->mode, %M), __print_symbolic(REC->reason, %N)" },
+	[TRACE_SET_MIGRATION_PTE] = MIGRATION_PTE_FORMAT,
+	[TRACE_REMOVE_MIGRATION_PTE] = MIGRATION_PTE_FORMAT,
 };
 
 
@@ -1178,14 +1507,41 @@ static void trace_show_format(struct strbuf *sb, enum trace_event_id ev)
 			continue;
 		}
 		switch (*++a) {
-		case 'G':
-			sb_printf(sb, "(REC->gfp_flags) ? __print_flags(REC->gfp_flags, \"|\"");
+		case 'g': /* show_gfp_flags of a field named gfp_mask */
+		case 'G': {
+			const char *field = *a == 'g' ? "REC->gfp_mask" : "REC->gfp_flags";
+			sb_printf(sb, "(%s) ? __print_flags(%s, \"|\"", field, field);
 			/* show_gfp_flags()'s table (__def_gfpflag_names; Debian builds 6.1 without KASAN) */
 			gfp_t mask;
 			const char *name;
 			for (size_t i = 0; (name = gfp_printed_name(i, &mask)); i++)
 				sb_printf(sb, ", {(unsigned long)%#x, \"%s\"}", (unsigned)mask, name);
 			sb_printf(sb, ") : \"none\"");
+			break;
+		}
+		case 'S': { /* COMPACTION_STATUS, in mmflags.h's order */
+			static const int order[] = { 1, 2, 4, 8, 6, 5, 3, 0, 7 };
+			for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+				sb_printf(sb, "%s{%d, \"%s\"}", i ? ", " : "", order[i], compact_status_names[order[i]]);
+			break;
+		}
+		case 'Z': { /* ZONE_TYPE: the zones the config has, numbered as its enum zone_type */
+			int idx = 0;
+			for (int z = 0; z < ZONE_DEVICE; z++) {
+				if (!(M->prof->zone_mask & (1u << z)) && z != ZONE_NORMAL && z != ZONE_MOVABLE)
+					continue;
+				sb_printf(sb, "%s{%d, \"%s\"}", idx ? ", " : "", idx, zone_names[z]);
+				idx++;
+			}
+			break;
+		}
+		case 'M':
+			for (size_t i = 0; i < ARRAY_SIZE(migrate_mode_names); i++)
+				sb_printf(sb, "%s{%zu, \"%s\"}", i ? ", " : "", i, migrate_mode_names[i]);
+			break;
+		case 'N':
+			for (size_t i = 0; i < ARRAY_SIZE(migrate_reason_names); i++)
+				sb_printf(sb, "%s{%zu, \"%s\"}", i ? ", " : "", i, migrate_reason_names[i]);
 			break;
 		case 'R':
 			sb_printf(sb, "(REC->reclaim_flags) ? __print_flags(REC->reclaim_flags, \"|\", {0x0001u, "
@@ -1212,8 +1568,7 @@ static void trace_show_format(struct strbuf *sb, enum trace_event_id ev)
 	{                                               \
 		trace_show_format(sb, TRACE_##id);      \
 	}
-KMEM_EVENTS(TRACE_EVENT_FORMAT_FILE)
-VMSCAN_EVENTS(TRACE_EVENT_FORMAT_FILE)
+ALL_TRACE_EVENTS(TRACE_EVENT_FORMAT_FILE)
 #undef TRACE_EVENT_FORMAT_FILE
 
 /* ---- the validator -------------------------------------------------------------------------- */
@@ -1229,20 +1584,20 @@ int trace_verify(char *why, size_t whylen)
 	struct trace_array *tr = M->trace;
 	if (!tr) {
 		if (kmm_trace_on) {
-			snprintf(why, whylen, "trace: events %#x on with no trace array", kmm_trace_on);
+			snprintf(why, whylen, "trace: events %#llx on with no trace array", (unsigned long long)kmm_trace_on);
 			return -EINVAL;
 		}
 		return 0;
 	}
 	int ret = 0;
 	pthread_mutex_lock(&tr->lock);
-	unsigned int want = tr->tracing_on ? tr->enabled : 0;
+	u64 want = tr->tracing_on ? tr->enabled : 0;
 	if (kmm_trace_on != want) {
-		snprintf(why, whylen, "trace: trace_on %#x, but enabled %#x and tracing_on %d", kmm_trace_on, tr->enabled,
-			 tr->tracing_on);
+		snprintf(why, whylen, "trace: trace_on %#llx, but enabled %#llx and tracing_on %d",
+			 (unsigned long long)kmm_trace_on, (unsigned long long)tr->enabled, tr->tracing_on);
 		ret = -EINVAL;
 	} else if (tr->enabled && !tr->cpu) {
-		snprintf(why, whylen, "trace: events %#x enabled with no ring buffer", tr->enabled);
+		snprintf(why, whylen, "trace: events %#llx enabled with no ring buffer", (unsigned long long)tr->enabled);
 		ret = -EINVAL;
 	}
 	for (int c = 0; !ret && tr->cpu && c < tr->nr_cpus; c++) {
