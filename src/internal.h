@@ -447,6 +447,10 @@ struct kmm_machine {
 	unsigned cma_area_count;
 	unsigned long totalcma_pages;     /* Σ count of the areas: "cma-reserved", CmaTotal */
 	struct cma *cma_default_area;     /* dma_contiguous_default_area (mm/cma.h) */
+	/* the last MIGRATE_TRAIL pages migration moved (mm/migrate.c), for the map: slot next % MIGRATE_TRAIL */
+#define MIGRATE_TRAIL 4096
+	struct { unsigned long from, to; } migrate_trail[MIGRATE_TRAIL];
+	unsigned long migrate_trail_next; /* moves recorded since boot (atomic) */
 	bool cma_cmdline;                 /* cma= was given: ... */
 	u64 cma_size_cmdline, cma_base_cmdline, cma_limit_cmdline; /* ... its size, @base and -limit */
 	pthread_mutex_t cma_mutex;        /* one alloc_contig_range at a time (cma_alloc) */

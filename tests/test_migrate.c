@@ -418,3 +418,41 @@ static void entries(const char *profile)
 		  "a swap area's entry is no migration entry");
 }
 TEST_ON_EVERY_PROFILE(migrate, entries, entries)
+
+/*
+ * kmm map --svg shows the moves: the frame a page left and the frame it
+ * went to each get their tick, in the row and column of that frame.
+ */
+Test(migrate, map_shows_the_trail)
+{
+	boot_mem("i386", 256ULL << 20, NULL);
+	struct task_struct *t = make_task("mover");
+	long a = task_mmap(t, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	u_write_pattern(t, (unsigned long)a, 0, 1, 5);
+	unsigned long from = page_to_pfn(page_at(t, (unsigned long)a));
+	unsigned long moves = M->migrate_trail_next;
+	cr_assert_eq(migrate_page_at(t, (unsigned long)a), 0);
+	unsigned long to = page_to_pfn(page_at(t, (unsigned long)a));
+	cr_assert_eq(M->migrate_trail_next, moves + 1);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	cr_assert_eq(kmm_map_svg(f), 0);
+	fclose(f);
+	cr_assert_not_null(strstr(buf, "page migrated to here"), "the legend names the trail");
+	/* both ends drawn at their frame's column in its zone's band (4 MiB rows of 1024 frames, 150 px in) */
+	const unsigned long cols[2] = { (from - page_zone(pfn_to_page(from))->zone_start_pfn) % 1024,
+					(to - page_zone(pfn_to_page(to))->zone_start_pfn) % 1024 };
+	const char *cls[2] = { "migrated-from", "migrated-to" };
+	for (int end = 0; end < 2; end++) {
+		bool found = false;
+		for (const char *q = buf; !found && (q = strstr(q, cls[end])); q++) {
+			const char *x = strstr(q, "x=\"");
+			found = x && strtoul(x + 3, NULL, 10) == cols[end] + 150;
+		}
+		cr_assert(found, "%s tick for pfn %#lx", cls[end], end ? to : from);
+	}
+	free(buf);
+	task_exit(t);
+}

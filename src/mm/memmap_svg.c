@@ -24,6 +24,12 @@
  * gold instead of green, a gold mark left of each of its rows, and the
  * movable pages it lent show in their own colour inside it.
  *
+ * Migrations (mm/migrate.c: compaction, cma_alloc, move_pages): the last
+ * MIGRATE_TRAIL pages moved leave a trail - a white tick on the frame a
+ * page left and a black one on the frame it went to - so compaction's two
+ * scanners show as a band of departures low in a zone and of arrivals
+ * high in it.
+ *
  * The picture is taken while the machine is quiet: nothing is locked
  * around the walk but the vmalloc tree, so a frame changing under it is
  * drawn in either state.
@@ -146,7 +152,11 @@ int kmm_map_svg(FILE *out)
 			rows += DIV_ROUND_UP(zone->spanned_pages, ROW_FRAMES);
 			bands++;
 		}
+	unsigned long moves = min(__atomic_load_n(&M->migrate_trail_next, __ATOMIC_RELAXED), (unsigned long)MIGRATE_TRAIL);
 	int nlegend = FS_FREE + 1 + (M->cma_area_count ? 1 : 0); /* + free, + the CMA areas' free */
+	int trail_legend = nlegend;
+	if (moves)
+		nlegend += 2; /* + migrated from, to */
 	unsigned long legend_h = 24 + 16 * (unsigned long)((nlegend + 3) / 4), width = LEFT + ROW_FRAMES + 20;
 	unsigned long height = legend_h + bands * BAND_GAP + rows * ROW_PX + 10;
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -158,6 +168,14 @@ int kmm_map_svg(FILE *out)
 		M->prof->name, (M->totalram_pages << PAGE_SHIFT) >> 20);
 	for (int s = 0; s < nlegend; s++) {
 		char colour[16];
+		if (s >= trail_legend) {
+			unsigned long x = 8 + (unsigned long)(s % 4) * 280, y = 28 + (unsigned long)(s / 4) * 16;
+			fprintf(out, "<rect x=\"%lu\" y=\"%lu\" width=\"10\" height=\"10\" fill=\"#bdbdbd\" stroke=\"#555\"/>"
+				     "<rect x=\"%lu\" y=\"%lu\" width=\"2\" height=\"10\" fill=\"%s\"/><text x=\"%lu\" y=\"%lu\">%s</text>\n",
+				x, y, x + 4, y, s == trail_legend ? "#ffffff" : "#000000", x + 14, y + 9,
+				s == trail_legend ? "page migrated from here" : "page migrated to here");
+			continue;
+		}
 		const char *name = s == FS_FREE + 1 ? "CMA area (marked left), free by order"
 				   : s == FS_FREE   ? "free (buddy), by order: pale 0 .. deep 10"
 						    : frame_legend[s].name;
@@ -206,6 +224,27 @@ int kmm_map_svg(FILE *out)
 			}
 		}
 	}
+	/* the trail: every recorded move, a tick on each end, in the band and row of its frame */
+	for (unsigned long i = 0; i < moves; i++)
+		for (int end = 0; end < 2; end++) {
+			unsigned long pfn = __atomic_load_n(end ? &M->migrate_trail[i].to : &M->migrate_trail[i].from,
+							    __ATOMIC_RELAXED);
+			unsigned long ty = legend_h;
+			for_each_zone(zone) {
+				if (!populated_zone(zone))
+					continue;
+				ty += BAND_GAP;
+				if (pfn >= zone->zone_start_pfn && pfn < zone_end_pfn(zone)) {
+					unsigned long off = pfn - zone->zone_start_pfn;
+					fprintf(out, "<rect class=\"migrated-%s\" x=\"%lu\" y=\"%lu\" height=\"%d\" width=\"1\" "
+						     "fill=\"%s\"/>\n",
+						end ? "to" : "from", LEFT + off % ROW_FRAMES, ty + off / ROW_FRAMES * ROW_PX, ROW_PX,
+						end ? "#000000" : "#ffffff");
+					break;
+				}
+				ty += DIV_ROUND_UP(zone->spanned_pages, ROW_FRAMES) * ROW_PX;
+			}
+		}
 	fprintf(out, "</svg>\n");
 	free(state);
 	return ferror(out) ? -EIO : 0;

@@ -365,6 +365,10 @@ static int unmap_and_move(struct page *page, new_page_t get_new_page, free_page_
 			put_page(new);
 		return ret;
 	}
+	/* the map's trail of moves (kmm map --svg): relaxed whole stores, a picture drawn while the machine is quiet */
+	unsigned long slot = __atomic_fetch_add(&M->migrate_trail_next, 1, __ATOMIC_RELAXED) % MIGRATE_TRAIL;
+	__atomic_store_n(&M->migrate_trail[slot].from, page_to_pfn(page), __ATOMIC_RELAXED);
+	__atomic_store_n(&M->migrate_trail[slot].to, page_to_pfn(new), __ATOMIC_RELAXED);
 	list_del(&page->lru);
 	put_page(page);          /* the isolation's, its last: old is freed */
 	putback_lru_page(new);   /* onto the LRU its flags name, the allocation's reference dropped */
