@@ -362,3 +362,15 @@ void u_check_pattern(struct task_struct *t, unsigned long a, unsigned long first
 			  t->pid, i, pass, *(unsigned long *)buf, *(unsigned long *)want);
 	}
 }
+
+struct page *mapped_page(struct task_struct *t, unsigned long addr)
+{
+	unsigned long idx;
+	phys_addr_t table = user_pte_table(t->mm->pgd, addr, false, &idx);
+	if (!table)
+		return NULL;
+	pteval_t pte = pte_get(table, idx);
+	if (!(pte & _PAGE_PRESENT))
+		return NULL;
+	return pfn_to_page(PHYS_PFN(pte & PTE_PFN_MASK));
+}

@@ -26,6 +26,8 @@ struct task_struct;
 void boot_or_fail(struct kmm_boot_params *p);
 /* boot profile with mem bytes of RAM, cpus CPUs and a kernel command line (NULL: none); fails the test if it cannot */
 void boot_machine(const char *profile, unsigned long long mem, int cpus, const char *cmdline);
+/* the page a present PTE of t maps at addr (the zero page too), or NULL */
+struct page *mapped_page(struct task_struct *t, unsigned long addr);
 /* boot profile with 1 GiB and start a task (uid 1000) that exec's an image of these sizes at path */
 struct task_struct *boot_with_task(const char *profile, const char *comm, const char *path, unsigned long text,
 				   unsigned long data, unsigned long bss);

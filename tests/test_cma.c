@@ -325,19 +325,6 @@ static struct task_struct *make_task(const char *comm)
 	return t;
 }
 
-/* the page a present PTE of t maps at addr, or NULL */
-static struct page *page_at(struct task_struct *t, unsigned long addr)
-{
-	unsigned long idx;
-	phys_addr_t table = user_pte_table(t->mm->pgd, addr, false, &idx);
-	if (!table)
-		return NULL;
-	pteval_t pte = pte_get(table, idx);
-	if (!(pte & _PAGE_PRESENT))
-		return NULL;
-	return pfn_to_page(PHYS_PFN(pte & PTE_PFN_MASK));
-}
-
 #define NR_TASK_PAGES 8192UL /* 32 MiB: what the rest of the zone can take when they move */
 
 /* A task's n pages, written with the pattern; how many of them the area lent. */
@@ -348,7 +335,7 @@ static unsigned long fill_task(struct task_struct *t, unsigned long n, long *add
 	u_write_pattern(t, (unsigned long)a, 0, n, 1);
 	unsigned long borrowed = 0;
 	for (unsigned long i = 0; i < n; i++) {
-		struct page *p = page_at(t, (unsigned long)a + i * PAGE_SIZE);
+		struct page *p = mapped_page(t, (unsigned long)a + i * PAGE_SIZE);
 		cr_assert_not_null(p);
 		borrowed += pfn_in_cma(page_to_pfn(p));
 	}
@@ -385,7 +372,7 @@ static void alloc_by_migration(const char *profile)
 		cr_assert(!PageBuddy(page + i) && !page_flag(page + i, PG_lru));
 	}
 	for (unsigned long i = 0; i < n; i++)
-		cr_assert(!pfn_in_cma(page_to_pfn(page_at(t, (unsigned long)a + i * PAGE_SIZE))), "page %lu still there",
+		cr_assert(!pfn_in_cma(page_to_pfn(mapped_page(t, (unsigned long)a + i * PAGE_SIZE))), "page %lu still there",
 			  i);
 	cr_assert_eq(zone_page_state(page_zone(page), NR_FREE_CMA_PAGES), 0);
 	verify("after cma_alloc");
@@ -420,7 +407,7 @@ static void pinned(const char *profile)
 	struct page *pin = NULL;
 	unsigned long pin_at = 0;
 	for (unsigned long i = 0; i < NR_TASK_PAGES && !pin; i++) {
-		struct page *p = page_at(t, (unsigned long)a + i * PAGE_SIZE);
+		struct page *p = mapped_page(t, (unsigned long)a + i * PAGE_SIZE);
 		if (pfn_in_cma(page_to_pfn(p))) {
 			pin = p;
 			pin_at = (unsigned long)a + i * PAGE_SIZE;
@@ -435,7 +422,7 @@ static void pinned(const char *profile)
 	snprintf(want, sizeof(want), "cma: cma_alloc: reserved: alloc failed, req-size: %lu pages, ret: -16\n", cma->count);
 	cr_assert(strstr(kmm_dmesg() + log0, want), "no \"%s\" in the log", want);
 	cr_assert_eq(vmstat_value("cma_alloc_fail") - fail0, 1);
-	cr_assert_eq(page_at(t, pin_at), pin, "the pinned page stays");
+	cr_assert_eq(mapped_page(t, pin_at), pin, "the pinned page stays");
 	cr_assert_eq(blocks_of_type(cma->base_pfn, cma->base_pfn + cma->count, MIGRATE_CMA),
 		     cma->count / pageblock_nr_pages(), "no pageblock left isolated");
 	verify("after the failure");

@@ -39,19 +39,6 @@ static struct task_struct *make_task(const char *comm)
 	return t;
 }
 
-/* the page a present PTE of t maps at addr, or NULL */
-static struct page *page_at(struct task_struct *t, unsigned long addr)
-{
-	unsigned long idx;
-	phys_addr_t table = user_pte_table(t->mm->pgd, addr, false, &idx);
-	if (!table)
-		return NULL;
-	pteval_t pte = pte_get(table, idx);
-	if (!(pte & _PAGE_PRESENT))
-		return NULL;
-	return pfn_to_page(PHYS_PFN(pte & PTE_PFN_MASK));
-}
-
 static struct page *alloc_any(struct page *old, unsigned long private)
 {
 	(void)old;
@@ -63,7 +50,7 @@ static struct page *alloc_any(struct page *old, unsigned long private)
 static int migrate_page_at(struct task_struct *t, unsigned long addr)
 {
 	lru_add_drain_all();
-	struct page *page = page_at(t, addr);
+	struct page *page = mapped_page(t, addr);
 	cr_assert_not_null(page, "nothing mapped at %#lx", addr);
 	cr_assert(folio_isolate_lru(page), "page at %#lx not on the LRU", addr);
 	struct list_head list = LIST_HEAD_INIT(list);
@@ -78,9 +65,9 @@ static void migrate_range(struct task_struct *t, unsigned long a, unsigned long 
 {
 	for (unsigned long i = 0; i < n; i++) {
 		unsigned long addr = a + i * PAGE_SIZE;
-		unsigned long before = page_to_pfn(page_at(t, addr));
+		unsigned long before = page_to_pfn(mapped_page(t, addr));
 		cr_assert_eq(migrate_page_at(t, addr), 0, "page %lu not migrated", i);
-		struct page *now = page_at(t, addr);
+		struct page *now = mapped_page(t, addr);
 		cr_assert_not_null(now);
 		cr_assert_neq(page_to_pfn(now), before, "page %lu did not move", i);
 	}
@@ -113,7 +100,7 @@ static void anon_fork(const char *profile)
 	unsigned long ok0 = vmstat_value("pgmigrate_success");
 	migrate_range(t, (unsigned long)a, n);
 	for (unsigned long i = 0; i < 8; i++)
-		cr_assert_eq(page_at(t, (unsigned long)a + i * PAGE_SIZE), page_at(c, (unsigned long)a + i * PAGE_SIZE),
+		cr_assert_eq(mapped_page(t, (unsigned long)a + i * PAGE_SIZE), mapped_page(c, (unsigned long)a + i * PAGE_SIZE),
 			     "shared page %lu: both tasks map the new frame", i);
 	migrate_range(c, (unsigned long)a + 8 * PAGE_SIZE, 8);
 	cr_assert_eq(vmstat_value("pgmigrate_success") - ok0, n + 8);
@@ -205,14 +192,14 @@ static void swap_cache(const char *profile)
 		cr_assert_eq(task_read(t, (unsigned long)a + i * PAGE_SIZE, buf, sizeof(buf)), 0);
 	unsigned long in_cache = 0;
 	for (unsigned long i = 0; i < n; i++)
-		in_cache += page_in_swap_cache(page_at(t, (unsigned long)a + i * PAGE_SIZE));
+		in_cache += page_in_swap_cache(mapped_page(t, (unsigned long)a + i * PAGE_SIZE));
 	cr_assert_gt(in_cache, 0, "no page stayed in the swap cache");
 	unsigned long cached0 = meminfo_value("SwapCached:");
 	migrate_range(t, (unsigned long)a, n);
 	cr_assert_eq(meminfo_value("SwapCached:"), cached0);
 	unsigned long in_cache_after = 0;
 	for (unsigned long i = 0; i < n; i++)
-		in_cache_after += page_in_swap_cache(page_at(t, (unsigned long)a + i * PAGE_SIZE));
+		in_cache_after += page_in_swap_cache(mapped_page(t, (unsigned long)a + i * PAGE_SIZE));
 	cr_assert_eq(in_cache_after, in_cache, "the new frames took the old ones' swap-cache entries");
 	verify("after migration");
 	u_check_pattern(t, (unsigned long)a, 0, n, 1);
@@ -234,12 +221,12 @@ static void pinned(const char *profile)
 	long a = task_mmap(t, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
 	u_write_pattern(t, (unsigned long)a, 0, 2, 1);
-	struct page *page = page_at(t, (unsigned long)a);
+	struct page *page = mapped_page(t, (unsigned long)a);
 	get_page(page); /* get_user_pages' pin */
 	unsigned long fail0 = vmstat_value("pgmigrate_fail");
 	cr_assert_eq(migrate_page_at(t, (unsigned long)a), 1);
 	cr_assert_eq(vmstat_value("pgmigrate_fail") - fail0, 1);
-	cr_assert_eq(page_at(t, (unsigned long)a), page, "the pinned page stays");
+	cr_assert_eq(mapped_page(t, (unsigned long)a), page, "the pinned page stays");
 	verify("after the failure");
 	put_page(page);
 	cr_assert_eq(migrate_page_at(t, (unsigned long)a), 0, "unpinned, it moves");
@@ -430,10 +417,10 @@ Test(migrate, map_shows_the_trail)
 	long a = task_mmap(t, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_gt(a, 0);
 	u_write_pattern(t, (unsigned long)a, 0, 1, 5);
-	unsigned long from = page_to_pfn(page_at(t, (unsigned long)a));
+	unsigned long from = page_to_pfn(mapped_page(t, (unsigned long)a));
 	unsigned long moves = M->migrate_trail_next;
 	cr_assert_eq(migrate_page_at(t, (unsigned long)a), 0);
-	unsigned long to = page_to_pfn(page_at(t, (unsigned long)a));
+	unsigned long to = page_to_pfn(mapped_page(t, (unsigned long)a));
 	cr_assert_eq(M->migrate_trail_next, moves + 1);
 	char *buf = NULL;
 	size_t len = 0;

@@ -695,18 +695,25 @@ void *dma_alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle, g
 	return cpu_addr;
 }
 
+/* check_unmap's first test: a device dma-debug never saw has nothing to give back (reported) */
+static bool device_known_or_report(struct device *dev, dma_addr_t addr, size_t size)
+{
+	if (device_known(dev))
+		return true;
+	err_printk(NULL, "kernel/dma/debug.c:973", "check_unmap",
+		   "device driver tries to free DMA memory it has not allocated [device address=0x%016llx] "
+		   "[size=%llu bytes]\n",
+		   addr, (u64)size);
+	return false;
+}
+
 void dma_free_attrs(struct device *dev, size_t size, void *cpu_addr, dma_addr_t dma_handle, unsigned long attrs)
 {
 	(void)attrs;
 	if (!M || !cpu_addr)
 		return;
-	if (!device_known(dev)) {
-		err_printk(NULL, "kernel/dma/debug.c:973", "check_unmap",
-			   "device driver tries to free DMA memory it has not allocated [device address=0x%016llx] "
-			   "[size=%llu bytes]\n",
-			   dma_handle, (u64)size);
+	if (!device_known_or_report(dev, dma_handle, size))
 		return;
-	}
 	struct dma_debug_entry *e = check_unmap(dev, dma_debug_coherent, dma_handle, size, DMA_BIDIRECTIONAL, cpu_addr, 0);
 	if (!e)
 		return;
@@ -802,13 +809,8 @@ static void unmap(struct device *dev, dma_addr_t addr, size_t size, enum dma_dat
 		dma_bug_report("kernel/dma/mapping.c:172", func);
 		return;
 	}
-	if (!device_known(dev)) {
-		err_printk(NULL, "kernel/dma/debug.c:973", "check_unmap",
-			   "device driver tries to free DMA memory it has not allocated [device address=0x%016llx] "
-			   "[size=%llu bytes]\n",
-			   addr, (u64)size);
+	if (!device_known_or_report(dev, addr, size))
 		return;
-	}
 	struct dma_debug_entry *e = check_unmap(dev, type, addr, size, dir, NULL, 0);
 	if (!e)
 		return;
