@@ -437,7 +437,9 @@ int init_kernel_page_tables(void)
 		unsigned long e = min(PFN_DOWN(mem->regions[i].base + mem->regions[i].size), end);
 		for (unsigned long pfn = s; pfn < e;) {
 			unsigned long va = M->layout.page_offset + (pfn << PAGE_SHIFT);
-			bool big = pfn >= large && IS_ALIGNED(pfn, large) && pfn + large <= e;
+			/* arm64: can_set_direct_map() (KFENCE) forbids block mappings in the linear map */
+			bool big = M->prof->arch == KMM_ARCH_X86 && pfn >= large && IS_ALIGNED(pfn, large) &&
+				   pfn + large <= e;
 			int ret = pt_set(va, PFN_PHYS(pfn), prot, big);
 			if (ret)
 				return ret;
@@ -483,6 +485,9 @@ phys_addr_t pgd_alloc(void)
 		}
 	}
 	pthread_mutex_lock(&pgtable_lock);
+	/* arm64: the kernel half is TTBR1's swapper_pg_dir; a process's pgd holds its user half only */
+	if (M->prof->arch == KMM_ARCH_ARM64)
+		first = (unsigned long)f->entries[0];
 	for (unsigned long i = first; i < (unsigned long)f->entries[0]; i++) {
 		pteval_t e = pt_read(M->swapper_pg_dir, i);
 		if (e & _PAGE_PRESENT)

@@ -378,7 +378,8 @@ _Static_assert(PGSCAN_SKIP_DEVICE - PGSCAN_SKIP_DMA == ZONE_DEVICE - ZONE_DMA, "
  * Does Linux 6.1 have a line for this event under the profile's Debian
  * configuration?  A per-zone event only for the zone types it compiles in;
  * zone_reclaim_failed with CONFIG_NUMA, numa_* with CONFIG_NUMA_BALANCING,
- * thp_split_pud with the PUD-sized THP of x86_64.  No Debian x86 kernel
+ * thp_split_pud with the PUD-sized THP of x86_64, direct_map_level*_splits
+ * on x86 only.  No Debian x86 kernel
  * has CONFIG_CMA (cma_alloc_*); all have MIGRATION, COMPACTION,
  * HUGETLB_PAGE, TRANSPARENT_HUGEPAGE, MEMORY_BALLOON with
  * BALLOON_COMPACTION, SWAP, KSM and ZSWAP, and none DEBUG_TLBFLUSH.
@@ -402,6 +403,9 @@ static bool vm_event_in_config(enum vm_event_item item)
 		return M->prof->numa;
 	case THP_SPLIT_PUD:
 		return M->prof->thp_pud;
+	case DIRECT_MAP_LEVEL2_SPLIT:
+	case DIRECT_MAP_LEVEL3_SPLIT:
+		return M->prof->arch == KMM_ARCH_X86; /* x86's CONFIG_X86_64 || CONFIG_X86_PAE only */
 	case CMA_ALLOC_SUCCESS:
 	case CMA_ALLOC_FAIL:
 	case KSWAPD_WAKE:
