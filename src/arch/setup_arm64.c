@@ -323,6 +323,7 @@ int setup_arch_arm64(char *err, size_t errlen)
 	pr_info("Booting Linux on physical CPU 0x0000000000 [0x411fd070]\n");
 	pr_info("Linux version 6.1.0-kmm-%s (kmm) #1 SMP PREEMPT_DYNAMIC\n", p->name);
 	pr_info("Machine model: %s\n", dt->model);
+	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE); /* arm64 never lowers it */
 	/* early_init_dt_scan_memory() */
 	for (int i = 0; i < dt->nr_mem; i++)
 		memblock_add(dt->mem[i].base, dt->mem[i].size);
@@ -373,7 +374,6 @@ int setup_arch_arm64(char *err, size_t errlen)
 	M->max_pfn = M->max_low_pfn = PFN_DOWN(memblock_end_of_DRAM());
 	layout_compute_fixed();
 	layout_set_high_memory(M->max_pfn);
-	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
 	/* the firmware's view of RAM, for /proc/iomem and ioremap's RAM check: the memory nodes */
 	M->e820_firmware.nr_entries = 0;
 	for (unsigned long i = 0; i < M->memblock.memory.cnt; i++)
