@@ -260,6 +260,9 @@ static void arm64_scan_reserved_mem(void)
 		if (memblock_is_region_reserved(r->base, r->size) && r->no_map)
 			pr_err("OF: reserved mem: failed to reserve memory for node '%s': base %#llx, size %lu MiB\n",
 			       r->name, (unsigned long long)r->base, (unsigned long)(r->size >> 20));
+		/* early_init_dt_reserve_memory(): no-map marks it (and kmm reserves it too: never freed) */
+		if (r->no_map)
+			memblock_mark_nomap(r->base, r->size);
 		memblock_reserve(r->base, r->size);
 	}
 	for (int i = 0; i < dt->nr_rsv; i++)
