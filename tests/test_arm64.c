@@ -401,3 +401,26 @@ Test(arm64, hostile_blobs_are_refused)
 	cr_expect(!kmm_booted());
 	free(t);
 }
+
+/* The linear map as arm64 stores it: table descriptors down to a 4 KiB page descriptor of the right frame. */
+Test(arm64, descriptors_in_ram)
+{
+	boot_default_1g();
+	void *obj = kmalloc(256, GFP_KERNEL);
+	unsigned long kva = kmm_host_to_kva(obj);
+	phys_addr_t table = M->swapper_pg_dir;
+	static const int shift[4] = { 39, 30, 21, 12 };
+	u64 d = 0;
+	for (int l = 0; l < 4; l++) {
+		d = *(u64 *)kmm_kva_to_host(M->layout.page_offset + table + ((kva >> shift[l]) & 511) * 8);
+		cr_assert_eq(d & 3, 3, "level %d: %#llx is not a table/page descriptor", l, (unsigned long long)d);
+		table = d & 0x0000fffffffff000ULL;
+	}
+	cr_expect_eq(table, kva - 0xffff000000000000UL + 0x40000000UL - (kva & 4095), "the page descriptor's frame");
+	cr_expect(d & (1ULL << 10), "AF");
+	cr_expect(!(d & (1ULL << 11)), "a kernel page is global (nG clear)");
+	cr_expect(!(d & (1ULL << 6)), "not EL0-accessible");
+	cr_expect(!(d & (1ULL << 7)) && (d & (1ULL << 51)), "writable and dirty: DBM set, AP[2] clear");
+	cr_expect((d & (3ULL << 53)) == (3ULL << 53), "PXN and UXN: the linear map never executes");
+	kfree(obj);
+}
