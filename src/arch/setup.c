@@ -1,6 +1,12 @@
 /*
  * setup.c - booting a simulated machine: the kernel command line, x86's
  * setup_arch() and the part of start_kernel() that builds memory management.
+ * An arm64 board's setup_arch() - device tree, arm64_memblock_init,
+ * paging_init - is arch/setup_arm64.c's; kmm_boot() turns its device tree
+ * into boot parameters first (as --dmesg turns a log), boot_machine() calls
+ * setup_arch_arm64() instead of the e820 steps below, and the rest of
+ * start_kernel() is shared, the x86-only steps (cpu_entry_area, the
+ * vmalloc PUD preallocation, SMP alternatives, e820 resources) skipped.
  *
  * The sequence is Linux's, because every figure depends on what was reserved
  * when it was computed, and where (top-down memblock allocations land in
