@@ -486,7 +486,9 @@ int kmm_dt_build_virt(u64 ram_bytes, int nr_cpus, const char *bootargs, u64 init
 	r = r ?: fdt_property_string(fdt, "compatible", "linux,dummy-virt");
 	/* psci */
 	r = r ?: fdt_begin_node(fdt, "psci");
-	r = r ?: fdt_property(fdt, "compatible", "arm,psci-1.0\0arm,psci-0.2\0arm,psci", 36);
+	static const char psci[] = "arm,psci-1.0\0arm,psci-0.2\0arm,psci", uart[] = "arm,pl011\0arm,primecell",
+			  timer[] = "arm,armv8-timer\0arm,armv7-timer"; /* string lists: each NUL-terminated */
+	r = r ?: fdt_property(fdt, "compatible", psci, sizeof(psci));
 	r = r ?: fdt_property_string(fdt, "method", "hvc");
 	r = r ?: fdt_end_node(fdt);
 	/* RAM */
@@ -498,7 +500,7 @@ int kmm_dt_build_virt(u64 ram_bytes, int nr_cpus, const char *bootargs, u64 init
 	/* the console */
 	snprintf(name, sizeof(name), "pl011@%llx", (unsigned long long)VIRT_UART_BASE);
 	r = r ?: fdt_begin_node(fdt, name);
-	r = r ?: fdt_property(fdt, "compatible", "arm,pl011\0arm,primecell", 24);
+	r = r ?: fdt_property(fdt, "compatible", uart, sizeof(uart));
 	r = r ?: fdt_prop_u64_pair(fdt, "reg", VIRT_UART_BASE, 0x1000);
 	r = r ?: fdt_end_node(fdt);
 	/* the CPUs */
@@ -517,7 +519,7 @@ int kmm_dt_build_virt(u64 ram_bytes, int nr_cpus, const char *bootargs, u64 init
 	r = r ?: fdt_end_node(fdt);
 	/* the timer */
 	r = r ?: fdt_begin_node(fdt, "timer");
-	r = r ?: fdt_property(fdt, "compatible", "arm,armv8-timer\0arm,armv7-timer", 32);
+	r = r ?: fdt_property(fdt, "compatible", timer, sizeof(timer));
 	r = r ?: fdt_end_node(fdt);
 	/* what the boot loader tells the kernel */
 	r = r ?: fdt_begin_node(fdt, "chosen");

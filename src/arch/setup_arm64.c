@@ -317,6 +317,22 @@ static int map_kernel(u64 text)
 	return 0;
 }
 
+/* Do the device tree's memory nodes cover [start, end)? */
+static bool dt_ram_covers(u64 start, u64 end)
+{
+	const struct kmm_dt *dt = M->dt;
+	for (u64 at = start; at < end;) {
+		u64 next = at;
+		for (int i = 0; i < dt->nr_mem; i++)
+			if (dt->mem[i].base <= at && at - dt->mem[i].base < dt->mem[i].size)
+				next = max(next, dt->mem[i].base + dt->mem[i].size);
+		if (next == at)
+			return false;
+		at = next;
+	}
+	return true;
+}
+
 int setup_arch_arm64(char *err, size_t errlen)
 {
 	const struct kmm_profile *p = M->prof;
@@ -362,8 +378,13 @@ int setup_arch_arm64(char *err, size_t errlen)
 	if (M->params.initrd_bytes) {
 		u64 base = ALIGN_DOWN(M->params.initrd_start, (u64)PAGE_SIZE);
 		u64 size = ALIGN(M->params.initrd_start + M->params.initrd_bytes, (u64)PAGE_SIZE) - base;
+		/*
+		 * Linux adds the initrd back to memory if mem= cut it off; kmm
+		 * takes it only inside the tree's RAM (a hostile tree's initrd
+		 * must not make terabytes of RAM out of nothing).
+		 */
 		if (base < memblock_start_of_DRAM() || base + size > memblock_start_of_DRAM() + ARM64_LINEAR_SIZE ||
-		    base + size < base) {
+		    base + size < base || !dt_ram_covers(base, base + size)) {
 			pr_warn("initrd not fully accessible via the linear mapping -- please check your bootloader ...\n");
 		} else {
 			memblock_add(base, size);
