@@ -561,11 +561,17 @@ int init_kernel_page_tables(void)
 	for (unsigned long i = 0; i < mem->cnt; i++) {
 		unsigned long s = PFN_DOWN(mem->regions[i].base);
 		unsigned long e = min(PFN_DOWN(mem->regions[i].base + mem->regions[i].size), end);
+		if (M->prof->arch == KMM_ARCH_ARM64 && s < e) {
+			/* can_set_direct_map() (KFENCE): no block mappings; each leaf table filled in a row */
+			int ret = map_4k(M->layout.page_offset + (s << PAGE_SHIFT), e - s, s, NULL, prot);
+			if (ret)
+				return ret;
+			M->direct_map_4k += e - s;
+			continue;
+		}
 		for (unsigned long pfn = s; pfn < e;) {
 			unsigned long va = M->layout.page_offset + (pfn << PAGE_SHIFT);
-			/* arm64: can_set_direct_map() (KFENCE) forbids block mappings in the linear map */
-			bool big = M->prof->arch == KMM_ARCH_X86 && pfn >= large && IS_ALIGNED(pfn, large) &&
-				   pfn + large <= e;
+			bool big = pfn >= large && IS_ALIGNED(pfn, large) && pfn + large <= e;
 			int ret = pt_set(va, PFN_PHYS(pfn), prot, big);
 			if (ret)
 				return ret;
