@@ -230,6 +230,7 @@ Test(arm64, boots_the_captures_dtb)
 	char err[256] = "";
 	cr_assert_eq(boot_dtb_file(REF_1G, NULL, err, sizeof(err)), 0, "%s", err);
 	cr_expect_str_eq(M->prof->name, "arm64", "the tree's cortex-a57 picks the profile");
+	assert_machine_sane();
 	check_zone_block(REF_1G);
 	check_zones(REF_1G, 0.005);
 	cr_expect_not_null(strstr(kmm_dmesg(), "Kernel command line: console=ttyAMA0 loglevel=7 panic=-1 no_hash_pointers nokaslr"));
@@ -261,6 +262,7 @@ Test(arm64, reserved_memory_pool_and_nomap)
 			pools++;
 		}
 	cr_expect_eq(pools, 1);
+	assert_machine_sane();
 	free(ref);
 }
 

@@ -35,7 +35,8 @@
  *                       vmalloc PUDs, then "Memory:"
  *   alternatives        "Freeing SMP alternatives memory"
  *   postcore initcalls  the atomic DMA pools (x86_64)
- *   page_alloc_init_late deferred struct pages (x86_64)
+ *   page_alloc_init_late deferred struct pages (x86_64, arm64); arm64: the
+ *                       device tree's CMA pools freed (core_initcall)
  *   initcalls           init_per_zone_wmark_min, the overcommit reserves
  *                       (init_user_reserve, init_admin_reserve: free / 32),
  *                       khugepaged's min_free_kbytes, pci_iommu_init's swiotlb report
@@ -1804,10 +1805,10 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 		free_reserved_area_pfn(PFN_DOWN(M->image.einit), PFN_DOWN(M->image.einit) + prof->alt_k / 4,
 				       "SMP alternatives");
 	setup_per_cpu_pageset();
-	if (prof->arch == KMM_ARCH_ARM64)
-		arm64_dt_pools_release(); /* core_initcall: TODO(cma) cma_init_reserved_areas() */
 	dma_atomic_pool_init(); /* a postcore initcall, taken early: see there */
 	page_alloc_init_late();
+	if (prof->arch == KMM_ARCH_ARM64)
+		arm64_dt_pools_release(); /* core_initcall, after the deferred pages: TODO(cma) cma_init_reserved_areas() */
 	init_per_zone_wmark_min();
 	mm_overcommit_init(); /* init_user_reserve, init_admin_reserve: subsys initcalls, from the memory free now */
 	/* khugepaged runs only on machines of 512 MiB and more */

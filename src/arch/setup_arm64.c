@@ -467,8 +467,11 @@ void arm64_request_standard_resources(void)
 
 /*
  * The device tree's reusable pools, given to the buddy allocator at
- * core_initcall time.  TODO(cma): cma_init_reserved_areas() replaces this
- * (the same pages, as MIGRATE_CMA pageblocks of their CMA areas).
+ * core_initcall time, once page_alloc_init_late() has started the deferred
+ * struct pages (their pages must be initialised and PageReserved first,
+ * and counted in totalram as they are freed).  TODO(cma):
+ * cma_init_reserved_areas() replaces this (the same pages, as MIGRATE_CMA
+ * pageblocks of their CMA areas).
  */
 void arm64_dt_pools_release(void)
 {
