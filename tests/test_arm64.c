@@ -19,6 +19,11 @@
 #include <kmm/pgtable.h>
 
 #include "arch/fdt.h"
+#include "sim/ram.h"
+
+#include <kmm/swap.h>
+#include <kmm/task.h>
+#include <sys/mman.h>
 
 static void fini(void)
 {
@@ -431,4 +436,43 @@ Test(arm64, descriptors_in_ram)
 	cr_expect(!(d & (1ULL << 7)) && (d & (1ULL << 51)), "writable and dirty: DBM set, AP[2] clear");
 	cr_expect((d & (3ULL << 53)) == (3ULL << 53), "PXN and UXN: the linear map never executes");
 	kfree(obj);
+}
+
+/* A user page's descriptor, then its swap entry and its PROT_NONE form, as arm64 stores them. */
+Test(arm64, user_swap_and_protnone_descriptors)
+{
+	struct task_struct *t = boot_with_task("arm64", "pager", "/bin/pager", 4 * PAGE_SIZE, PAGE_SIZE, PAGE_SIZE);
+	cr_assert_eq(kmm_swapon("/dev/vda", 64UL << 20, 0), 0);
+	long a = task_mmap(t, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_gt(a, 0);
+	unsigned long v = 0x1234;
+	cr_assert_eq(task_write(t, (unsigned long)a, &v, sizeof(v)), 0);
+	cr_assert_eq(task_write(t, (unsigned long)a + PAGE_SIZE, &v, sizeof(v)), 0);
+	unsigned long idx;
+	phys_addr_t table = user_pte_table(t->mm->pgd, (unsigned long)a, false, &idx);
+	cr_assert_neq(table, 0);
+	u64 *raw = ram_host(table + idx * 8);
+	cr_expect_eq(raw[0] & 3, 3, "a valid page descriptor: %#llx", (unsigned long long)raw[0]);
+	cr_expect(raw[0] & (1ULL << 6), "EL0 may access it");
+	cr_expect(raw[0] & (1ULL << 11), "user pages are not global");
+	cr_expect(raw[0] & (1ULL << 53), "PXN: the kernel never runs it");
+	cr_expect(!(raw[0] & (1ULL << 7)) && (raw[0] & (1ULL << 51)), "written: writable and dirty");
+	cr_assert_eq(task_madvise(t, (unsigned long)a, PAGE_SIZE, MADV_PAGEOUT), 0);
+	swp_entry_t e = pte_to_swp_entry(pte_get(table, idx));
+	cr_expect_eq(raw[0] & 1, 0, "not valid");
+	cr_expect_eq(raw[0] & (1ULL << 58), 0, "not PROT_NONE");
+	cr_expect_eq((raw[0] >> 2) & 0x3f, swp_type(e), "type in bits 2-7");
+	cr_expect_eq(raw[0] >> 8, swp_offset(e), "offset from bit 8: %#llx", (unsigned long long)raw[0]);
+	cr_assert_eq(task_mprotect(t, (unsigned long)a + PAGE_SIZE, PAGE_SIZE, PROT_NONE), 0);
+	cr_expect_eq(raw[1] & 1, 0, "PROT_NONE: not valid");
+	cr_expect(raw[1] & (1ULL << 58), "PTE_PROT_NONE: %#llx", (unsigned long long)raw[1]);
+	cr_assert_eq(task_mprotect(t, (unsigned long)a + PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+	unsigned long back = 0;
+	cr_assert_eq(task_read(t, (unsigned long)a, &back, sizeof(back)), 0);
+	cr_expect_eq(back, 0x1234, "swapped back in");
+	cr_assert_eq(task_read(t, (unsigned long)a + PAGE_SIZE, &back, sizeof(back)), 0);
+	cr_expect_eq(back, 0x1234);
+	task_exit(t);
+	cr_assert_eq(kmm_swapoff("/dev/vda"), 0);
+	assert_machine_sane();
 }
