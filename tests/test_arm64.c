@@ -177,6 +177,12 @@ Test(arm64, layout)
 	cr_expect_eq(l->vmemmap_base + (0x40000000UL >> PAGE_SHIFT) * 64, 0xfffffc0000000000UL);
 	cr_expect_eq(l->pci_io_start, 0xfffffbfffe800000UL);
 	cr_expect_eq(l->fixaddr_top, 0xfffffbfffe000000UL);
+	char *lay = kmm_proc_read("kmm/layout");
+	cr_expect(strstr(lay, "    modules : 0xffff800000000000 - 0xffff800008000000   (     128 MB)\n"), "%s", lay);
+	cr_expect(strstr(lay, "    PCI I/O : 0xfffffbfffe800000 - 0xfffffbffff800000   (      16 MB)\n"), "%s", lay);
+	cr_expect(strstr(lay, "    vmemmap : 0xfffffc0000000000 - 0xfffffe0000000000"), "%s", lay);
+	cr_expect(strstr(lay, "     memory : 0xffff000000000000 - 0xffff000040000000   (    1024 MB)\n"), "%s", lay);
+	free(lay);
 	/* VmallocTotal as the capture's meminfo */
 	char *mi = kmm_proc_read("meminfo");
 	cr_expect(strstr(mi, "VmallocTotal:   133143592960 kB"), "%s", mi);
