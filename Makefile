@@ -15,6 +15,9 @@ BASEFLAGS:= -std=gnu11 -g -fPIC -pthread -Iinclude -Isrc -DKMM_DEBUG=$(DEBUG) $(
 CFLAGS   ?= -O2
 ALL_CFLAGS = $(BASEFLAGS) $(CFLAGS)
 LDLIBS   := -pthread -lm -ldl -lzstd -lz
+# libfdt reads device trees (arch/fdt.c); kept out of LDLIBS so the sanitizer
+# builds, which set LDLIBS on the command line, link it too.
+DEPLIBS  := -lfdt
 
 B        ?= build
 LIB_SRC  := $(wildcard src/*/*.c)
@@ -26,11 +29,11 @@ TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 BENCH_SRC:= $(wildcard bench/*.c)
 
 .PHONY: all run test test-plain test-asan test-valgrind test-tsan test-fuzz fuzz fuzz-targets check-deps check-libedit \
-	check-zstd check-valgrind check-clang bench install clean
+	check-zstd check-fdt check-valgrind check-clang bench install clean
 all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm
 
 # Every object waits for the Debian headers the build takes (check-libedit, check-zstd below).
-$(B)/%.o: %.c | check-libedit check-zstd
+$(B)/%.o: %.c | check-libedit check-zstd check-fdt
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -39,13 +42,13 @@ $(B)/libkmm.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/libkmm.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(LDLIBS)
+	$(CC) -shared -o $@ $^ $(LDLIBS) $(DEPLIBS)
 
 $(B)/kmm: $(TOOL_OBJ) $(B)/libkmm.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJ) $(B)/libkmm.a -ledit $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJ) $(B)/libkmm.a -ledit $(LDLIBS) $(DEPLIBS)
 
 $(B)/kmm-tests: $(TEST_OBJ) $(B)/libkmm.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(B)/libkmm.a -lcriterion $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(B)/libkmm.a -lcriterion $(LDLIBS) $(DEPLIBS)
 
 -include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
@@ -75,8 +78,20 @@ check-zstd:
 	  else echo "libzstd-dev or zlib1g-dev is missing: run 'sudo apt-get install libzstd-dev zlib1g-dev'"; exit 1; fi; \
 	fi
 
+# kmm boots ARM boards from device trees with libfdt, and compiles a .dts with
+# dtc (Debian's libfdt-dev, device-tree-compiler): install them when missing (as root).
+check-fdt:
+	@if [ ! -f /usr/include/libfdt.h ] || ! command -v dtc >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing libfdt-dev device-tree-compiler (device trees of ARM boards)"; \
+	    (apt-get install -y libfdt-dev device-tree-compiler >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y libfdt-dev device-tree-compiler >/dev/null)) || \
+	     { echo "could not install libfdt-dev device-tree-compiler"; exit 1; }; \
+	  else echo "libfdt-dev or device-tree-compiler is missing: run 'sudo apt-get install libfdt-dev device-tree-compiler'"; exit 1; fi; \
+	fi
+
 # Criterion comes from Debian; install it when it is missing (as root).
-check-deps: check-libedit check-zstd
+check-deps: check-libedit check-zstd check-fdt
 	@if ! command -v zstd >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing zstd (reads the reference trace)"; \
 	    (apt-get install -y zstd >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y zstd >/dev/null)) || \
@@ -160,7 +175,7 @@ test-tsan: check-clang
 	  ./$(TSAN_B)/tsan-stress $(TSAN_OPS)
 
 $(B)/tsan-stress: tests/tsan_stress.c $(B)/libkmm.a
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libkmm.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libkmm.a $(LDLIBS) $(DEPLIBS)
 
 # libFuzzer targets (fuzz/fuzz_NAME.c) under ASan+UBSan, in build-fuzz/; fuzz/corpus/NAME seeds them.
 FUZZ_B       := build-fuzz
@@ -177,7 +192,7 @@ fuzz: check-clang
 fuzz-targets: $(FUZZ_TARGETS:%=$(B)/fuzz-%)
 
 $(B)/fuzz-%: fuzz/fuzz_%.c $(B)/libkmm.a
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/libkmm.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/libkmm.a $(LDLIBS) $(DEPLIBS)
 
 # A short bounded run of each target over its corpus (new inputs go to a scratch directory).
 test-fuzz: fuzz
@@ -201,7 +216,7 @@ bench: $(B)/libkmm.a
 	   echo "could not install $$pkgs: the slab benchmark skips them"; \
 	fi; true
 	@mkdir -p $(B)/bench
-	$(CC) $(BASEFLAGS) -O2 -o $(B)/bench/kmm-bench $(BENCH_SRC) $(B)/libkmm.a $(LDLIBS) -ldl
+	$(CC) $(BASEFLAGS) -O2 -o $(B)/bench/kmm-bench $(BENCH_SRC) $(B)/libkmm.a $(LDLIBS) $(DEPLIBS) -ldl
 	./$(B)/bench/kmm-bench
 
 install: all

@@ -99,6 +99,13 @@ void bench_boot(void)
 	time_naive(&x64, 2, &b);
 	bench_print("boot x86_64 64 GiB (kmm_boot returns)", k, b);
 	bench_print("boot x86_64 64 GiB + deferred init done", kd, b);
+	/* issue 18: a 4 GiB arm64 board (QEMU's virt, from its device tree) against x86_64 of the same size */
+	struct boot_arg arm = { "arm64", 4ULL << 30 }, x4 = { "x86_64", 4ULL << 30 };
+	time_naive(&arm, 5, &b);
+	time_kmm_boot(&arm, 5, &k, &kd);
+	bench_print("boot arm64 4 GiB (virt, device tree)", kd, b);
+	time_kmm_boot(&x4, 5, &k, &kd);
+	bench_print("boot x86_64 4 GiB", kd, b);
 	long r1 = boot_rss(&i386), r2 = boot_rss(&x64);
 	printf("%-40s %14.1f MiB  (%.1f bytes per simulated page)\n", "host memory, i386 4 GiB", r1 / 1048576.0,
 	       (double)r1 / (double)((4ULL << 30) >> 12));

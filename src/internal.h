@@ -147,8 +147,14 @@ bool __warn_once_first(const void *site);
 
 /* ---- machine profile (src/arch/profile.c) ------------------------------ */
 
+enum kmm_arch {
+	KMM_ARCH_X86,               /* a PC: e820 map, x86 page tables and reservations */
+	KMM_ARCH_ARM64,             /* a board described by a device tree (src/arch/setup_arm64.c) */
+};
+
 struct kmm_profile {
-	const char *name;           /* "i386", "i386-pae", "x86_64" */
+	const char *name;           /* "i386", "i386-pae", "x86_64", "arm64" */
+	enum kmm_arch arch;         /* the architecture's boot code and page-table format */
 	int bits;                   /* 32 or 64 */
 	bool pae;                   /* 3-level 64-bit PTEs on a 32-bit kernel */
 	int pt_levels;              /* 2, 3 or 4 */
@@ -170,13 +176,18 @@ struct kmm_profile {
 	unsigned long pcpu_atom;    /* allocation atom: 4K (i386) or 2M (x86_64) */
 	bool init_on_alloc_default; /* CONFIG_INIT_ON_ALLOC_DEFAULT_ON */
 	bool init_on_free_default;  /* CONFIG_INIT_ON_FREE_DEFAULT_ON */
-	/* the kernel image, as the Debian 6.1 build of this profile lays it out */
+	/* the kernel image, as the Debian 6.1 build of this profile lays it out (arm64: offsets from _text) */
 	u64 phys_start;             /* CONFIG_PHYSICAL_START */
 	unsigned text_k, rwdata_k, rodata_k, init_k, bss_k; /* section sizes, KiB ("Memory:" line) */
 	u32 rodata_off, data_off, bss_off; /* where the linker put them, from phys_start */
 	unsigned alt_k;             /* SMP alternatives, freed once patched */
 	unsigned bss_decrypted_k;   /* x86_64: what .bss..decrypted holds at the start of the
 				       2 MiB block that ends .bss; the rest is freed after boot */
+	unsigned end_k;             /* arm64: _end - _text, KiB (arm64_memblock_init reserves _stext.._end) */
+	unsigned pgdat_size;        /* NUMA kernels: sizeof(pg_data_t), NODE_DATA's memblock bytes */
+	int kmalloc_min_shift;      /* log2 KMALLOC_MIN_SIZE: 3, or 7 where ARCH_DMA_MINALIGN is 128 (arm64) */
+	unsigned kmem_cache_node_size; /* sizeof(struct kmem_cache_node) as slabinfo shows it (64-bit) */
+	int max_physmem_bits;       /* MAX_PHYSMEM_BITS: the mem_section root array covers this */
 };
 
 const struct kmm_profile *kmm_profile_find(const char *name);
@@ -213,6 +224,12 @@ struct kmm_layout {
 	unsigned long maxmem;         /* MAXMEM: bytes the direct map can cover */
 	unsigned long high_memory;    /* virtual end of the direct map */
 	unsigned long vmemmap_base;   /* x86_64 */
+	/* arm64 (arch/arm64/include/asm/memory.h): the kernel's own windows */
+	unsigned long phys_offset;    /* PHYS_OFFSET (memstart_addr): the RAM PAGE_OFFSET maps; on x86 0 */
+	unsigned long linear_base;    /* PAGE_OFFSET as Linux names it; page_offset above is
+					 PAGE_OFFSET - PHYS_OFFSET, so that __va(pa) == page_offset + pa */
+	unsigned long modules_vaddr, modules_end, kimage_vaddr;
+	unsigned long vmemmap_end, pci_io_start, pci_io_end, fixaddr_size;
 };
 
 void layout_compute_fixed(void);           /* everything not depending on RAM */
@@ -375,6 +392,10 @@ struct kmm_machine {
 	u64 dm_real_end;                  /* x86_64: where memory_map_top_down() started (0: not yet) */
 	u64 dm_brk_step_start, dm_brk_step_end; /* ... its step over the pgt_buf: tables from memblock */
 	u64 swiotlb_start, swiotlb_size;  /* the software IO TLB's bounce buffer (0 size: none) */
+	u64 arm64_dma_phys_limit;         /* arm64: end of ZONE_DMA (max_zone_phys(zone_dma_bits)) */
+	u64 arm64_dma32_phys_limit;       /* arm64: end of ZONE_DMA32 (max_zone_phys(32)) */
+	struct kmm_dt *dt;                /* arm64: the device tree the machine booted from (arch/fdt.c) */
+	u64 arm64_image_end;              /* arm64: _end, the end of what the image reserves */
 	struct page *dma_pool[3];         /* the atomic DMA pools: GFP_KERNEL, |GFP_DMA, |GFP_DMA32 */
 	/* DMA (kernel/dma.c, swiotlb.c, iommu.c: host memory, gone with the machine) */
 	unsigned long swiotlb_param_nslabs; /* swiotlb=N: slots of 2 KiB (0: the default 64 MiB) */
@@ -570,6 +591,19 @@ struct dmesg_cmdline {
 int dmesg_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out, struct dmesg_cmdline *cl,
 		      char *err, size_t errlen);
 bool kmm_param_known(const char *word);               /* arch/setup.c */
+int parse_early_param(const char *cmdline, char *err, size_t errlen); /* arch/setup.c */
+int kmm_cmdline_split(const char *line, struct dmesg_cmdline *cl); /* arch/dmesg.c: known words to parsed */
+int kmm_cmdline_append(char **buf, const char *words);
+/* arch/setup_arm64.c: an arm64 board from its device tree */
+struct kmm_dt;
+int dt_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out, struct dmesg_cmdline *cl,
+		   struct kmm_dt **dt, char *err, size_t errlen);
+int setup_arch_arm64(char *err, size_t errlen);
+phys_addr_t arm64_early_pgtable_alloc(unsigned long va, int depth);
+void arm64_request_standard_resources(void);
+void arm64_dt_pools_release(void);
+void arm64_free_initmem(void);
+void arm64_dt_release(void);
 void numa_init(void);                                 /* mm/mm_init.c */
 void free_area_init(void);                            /* mm/mm_init.c */
 int memmap_alloc(char *err, size_t errlen);           /* mm/mm_init.c */

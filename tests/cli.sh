@@ -50,6 +50,20 @@ has "dmesg PAE initrd moved" "Allocated new RAMDISK: [mem 0x36efa000-0x36ffdf90]
 has "dmesg cmdline appended" "4096" "$tmp/out"
 bad "dmesg of no PC" "does not describe an x86 machine" "$KMM" boot --dmesg "$DATA/linux-ref/README.md"
 bad "dmesg missing" "--dmesg /nonexistent" "$KMM" boot --dmesg /nonexistent
+# an ARM board: QEMU's virt made by kmm, or a device tree (blob or source)
+ok "arm64 default board" "$KMM" boot --profile arm64 --mem 1G --initrd 987460
+has "arm64 zones" "DMA      [mem 0x0000000040000000-0x000000007fffffff]" "$tmp/out"
+has "arm64 Memory:" "Memory: 98324K/1048576K available" "$tmp/out"
+ok "dtb" "$KMM" boot -q --dtb "$DATA/linux-ref-arm/arm64-1G-dt-reserved-memory/virt.dtb" --show dmesg
+has "dtb CMA pool" "Reserved memory: created CMA memory pool at 0x000000007e000000, size 32 MiB" "$tmp/out"
+ok "dts" "$KMM" boot -q --dts "$DATA/linux-ref-arm/arm64-1G/virt.dts" --cmdline "min_free_kbytes=4096" --show sys/vm/min_free_kbytes
+has "dts bootargs and cmdline" "4096" "$tmp/out"
+bad "dtb missing" "--dtb /nonexistent" "$KMM" boot --dtb /nonexistent
+head -c 100 "$DATA/linux-ref-arm/arm64-1G/virt.dtb" > "$tmp/short.dtb"
+bad "dtb truncated" "device tree" "$KMM" boot --dtb "$tmp/short.dtb"
+printf '/dts-v1/;\n/ { oops' > "$tmp/broken.dts"
+bad "dts broken" "dtc could not compile" "$KMM" boot --dts "$tmp/broken.dts"
+bad "dtb on x86" "a device tree boots an ARM profile" "$KMM" boot --profile x86_64 --dtb "$DATA/linux-ref-arm/arm64-1G/virt.dtb"
 ok "initrd" "$KMM" boot --profile i386 --mem 4G --initrd 3M
 has "initrd below 2 GiB" "RAMDISK: [mem 0x7fcff000-0x7fffefff]" "$tmp/out"
 has "initrd freed" "Freeing initrd memory: 3072K" "$tmp/out"

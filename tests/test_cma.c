@@ -77,7 +77,8 @@ static void config_off(const char *profile)
 {
 	char err[512];
 	const char *configs[] = { NULL, "CMA=n", "CONFIG_CMA=n,CMA_SIZE_MBYTES=16" };
-	for (int i = 0; i < 3; i++) {
+	/* Debian's arm64 build has CMA: only an explicit CMA=n takes cma= away there */
+	for (int i = !strcmp(profile, "arm64"); i < 3; i++) {
 		cr_assert_neq(boot_cma(profile, 512ULL << 20, configs[i], "cma=64M", err, sizeof(err)), 0);
 		cr_assert(strstr(err, "Unknown kernel command line parameters \"cma=64M\""), "%s", err);
 		cr_assert(!kmm_booted());
@@ -350,6 +351,7 @@ static unsigned long fill_task(struct task_struct *t, unsigned long n, long *add
  */
 static void alloc_by_migration(const char *profile)
 {
+	ARM64_NOT_YET(profile, "a 256 MiB virt board has no 128 MiB free run for cma=128M (its image is 40 MiB larger)");
 	/* the area is more than half of the free memory: movable pages borrow it from the start */
 	boot_cma_ok(profile, 256ULL << 20, "CMA=y", "cma=128M");
 	struct kmm_usage boot;
@@ -397,6 +399,7 @@ TEST_BOTH_WAYS(cma, alloc_by_migration, alloc_by_migration)
  */
 static void pinned(const char *profile)
 {
+	ARM64_NOT_YET(profile, "a 256 MiB virt board has no 128 MiB free run for cma=128M (its image is 40 MiB larger)");
 	boot_cma_ok(profile, 256ULL << 20, "CMA=y", "cma=128M");
 	struct kmm_usage boot;
 	kmm_usage_settle(&boot);

@@ -423,6 +423,7 @@ struct pcpu_counter {
 
 static void check_percpu_alloc(const char *profile)
 {
+	ARM64_NOT_YET(profile, "first-chunk reuse assumes the x86 first chunk");
 	boot_api(profile, NULL, 2);
 	/* the granule: 1-byte areas lie PCPU_MIN_ALLOC_SIZE apart */
 	char __percpu *a = __alloc_percpu(1, 1);
@@ -499,6 +500,7 @@ TEST_ON_EVERY_PROFILE(kernel_api, percpu_alloc, check_percpu_alloc)
 /* Fill the first chunk: a chunk in the vmalloc area follows, populated as it is used, freed when empty. */
 static void check_percpu_vmalloc_chunk(const char *profile)
 {
+	ARM64_NOT_YET(profile, "percpu expectations of x86 first chunks (not investigated on arm64)");
 	boot_api(profile, NULL, 2);
 	unsigned long boot_pages = pcpu_nr_pages();
 	struct embed_line e = embed_line();
@@ -573,6 +575,7 @@ TEST_ON_EVERY_PROFILE(kernel_api, percpu_vmalloc_chunk, check_percpu_vmalloc_chu
 /* The reserved area (x86_64 has 8 KiB): reserved requests are served there and only there. */
 static void check_percpu_reserved(const char *profile)
 {
+	ARM64_NOT_YET(profile, "percpu expectations of x86 first chunks (not investigated on arm64)");
 	boot_api(profile, NULL, 1);
 	struct embed_line e = embed_line();
 	void __percpu *r = __alloc_reserved_percpu(64, 8);
@@ -623,6 +626,7 @@ static void *pcpu_thread(void *arg)
 
 static void check_percpu_this_cpu(const char *profile)
 {
+	ARM64_NOT_YET(profile, "percpu expectations of x86 first chunks (not investigated on arm64)");
 	boot_api(profile, NULL, 2);
 	unsigned long __percpu *counter = alloc_percpu(unsigned long);
 	cr_assert_not_null(counter);

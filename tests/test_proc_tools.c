@@ -365,6 +365,7 @@ static pteval_t pte_of(struct task_struct *t, unsigned long addr)
 
 static void check_pagemap(const char *profile)
 {
+	ARM64_NOT_YET(profile, "expects a PC's pfn 0 (BIOS); arm64 RAM starts at 1 GiB");
 	struct task_struct *t = boot_with_task(profile, "pm", "/usr/bin/pm", 0x4000, 0x1000, 0);
 	bool soft_dirty = M->prof->bits == 64; /* CONFIG_MEM_SOFT_DIRTY: Debian's amd64 only */
 	unsigned long long sd = soft_dirty ? PM_SOFT_DIRTY : 0;

@@ -377,6 +377,7 @@ TEST_ON_EVERY_PROFILE(shrinker, vfs_cache_pressure, vfs_cache_pressure)
  */
 static void inode_page_cache(const char *profile)
 {
+	ARM64_NOT_YET(profile, "x86 zone expectations for pginodesteal (not investigated on arm64)");
 	boot_mem(profile, 1ULL << 30);
 	make_files(1, 8 * PAGE_SIZE);
 	static char buf[8 * PAGE_SIZE];

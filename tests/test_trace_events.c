@@ -97,7 +97,7 @@ static void format_on(const char *profile)
 {
 	boot_traced(profile, "trace_event=kmem");
 	kmm_trace_clear();
-	int w = strcmp(profile, "x86_64") ? 8 : 16;
+	int w = strcmp(profile, "x86_64") && strcmp(profile, "arm64") ? 8 : 16; /* a 64-bit kernel's pointers */
 
 	void *a = traced_kmalloc(100, GFP_KERNEL | __GFP_ZERO);
 	cr_assert_not_null(a);

@@ -9,11 +9,12 @@
  *   kmm stress [options]      seeded random operations on every CPU (tools/stress.c)
  *
  * Options of `boot` (kept stable; later commands take the same ones):
- *   --profile i386|i386-pae|x86_64   the kernel build (default i386)
+ *   --profile i386|i386-pae|x86_64|arm64   the kernel build (default i386)
  *   --mem SIZE                        RAM, e.g. 4G (default 4G); a PC e820 map is made
  *   --e820 FILE                       Linux's "BIOS-e820: [mem ...] type" lines instead
  *   --dmesg FILE                      the machine a real x86 dmesg describes (map, command
  *                                     line, CPUs, NUMA nodes, initrd, kernel build)
+ *   --dtb FILE, --dts FILE            an ARM board's device tree (blob, or source for dtc)
  *   --cpus N                          simulated CPUs (default 1)
  *   --cmdline "..."                   kernel parameters: mem= memmap= highmem= vmalloc= ...
  *   --numa "0:0-2G,1:2G-4G"           NUMA memory ranges (x86_64)
@@ -49,7 +50,7 @@ static void usage(FILE *f)
 	      "                                                          (kmm replay --help)\n"
 	      "       kmm map [boot options] [--proc-dir DIR] --svg FILE   (kmm map --help)\n"
 	      "       kmm stress [--seed N] [--cpus N] [--ops N] [boot options]   (kmm stress --help)\n"
-	      "       kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE | --dmesg FILE]\n"
+	      "       kmm boot [--profile i386|i386-pae|x86_64|arm64] [--mem SIZE | --e820 FILE | --dmesg FILE | --dtb FILE | --dts FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
 	      "                [--initrd SIZE] [--kernel-size SIZE] [--seed N] [--kconfig OPTS]\n"
@@ -62,12 +63,13 @@ static const char boot_help[] =
 	"    kmm boot - boot a simulated machine and print its boot log\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    kmm boot [--profile i386|i386-pae|x86_64] [--mem SIZE | --e820 FILE | --dmesg FILE] [--cpus N]\n"
+	"    kmm boot [--profile i386|i386-pae|x86_64|arm64] [--mem SIZE | --e820 FILE | --dmesg FILE |\n"
+	"             --dtb FILE | --dts FILE] [--cpus N]\n"
 	"             [--cmdline \"...\"] [--numa RANGES] [--distance TABLE] [--initrd SIZE]\n"
 	"             [--kernel-size SIZE] [--seed N] [--kconfig OPTS] [--proc-dir DIR] [--show VIEW]... [-q]\n"
 	"\n"
 	"DESCRIPTION\n"
-	"    Boots the machine as Linux 6.1 would (e820, memblock, zones, watermarks,\n"
+	"    Boots the machine as Linux 6.1 would (e820 or device tree, memblock, zones, watermarks,\n"
 	"    the buddy and slab allocators) and prints the kernel log and a summary of\n"
 	"    the zones, or the views asked for.  kmm run, kmm shell and kmm replay take\n"
 	"    the same machine options.\n"
@@ -80,12 +82,18 @@ static const char boot_help[] =
 	"\n"
 	"OPTIONS\n"
 	"    --profile P       the kernel build: i386 (default; 3G/1G split, HighMem),\n"
-	"                      i386-pae, x86_64\n"
+	"                      i386-pae, x86_64, arm64 (Debian's arm64 kernel on QEMU's virt\n"
+	"                      board: RAM at 1 GiB, booted from a device tree kmm makes)\n"
 	"    --mem SIZE        RAM, e.g. 512M, 4G (default 4G); a PC e820 map is made for it\n"
 	"    --e820 FILE       Linux's \"BIOS-e820: [mem ...] type\" lines instead (a dmesg)\n"
 	"    --dmesg FILE      boot the machine a real x86 kernel log describes: its e820 map,\n"
 	"                      command line (--cmdline adds to it), CPUs, NUMA nodes, initrd\n"
 	"                      and kernel build (i386, i386-pae or x86_64)\n"
+	"    --dtb FILE        boot the ARM board a flattened device tree describes (arm64):\n"
+	"                      /memory, /reserved-memory, /chosen bootargs (--cmdline adds to\n"
+	"                      them) and initrd, CPUs, numa-node-id, dma-ranges; loaded as\n"
+	"                      QEMU's -dtb loads one\n"
+	"    --dts FILE        the same from device tree source, compiled with dtc\n"
 	"    --cpus N          simulated CPUs (default 1)\n"
 	"    --cmdline \"...\"   kernel parameters: mem= memmap= highmem= vmalloc= kernelcore=\n"
 	"                      movablecore= numa= min_free_kbytes= slub_debug= ...;\n"
@@ -197,6 +205,27 @@ int boot_option(const char *name, const char *arg, struct kmm_boot_params *p, ch
 		}
 		p->e820_text = name[0] == 'e' ? *e820 : NULL;
 		p->dmesg_text = name[0] == 'd' ? *e820 : NULL;
+		p->dtb = NULL;
+		return 0;
+	}
+	if (!strcmp(name, "dtb") || !strcmp(name, "dts")) {
+		/* a device tree blob, or its source compiled by dtc; the file is checked whole at boot */
+		size_t len = 0;
+		void *blob = NULL;
+		free(*e820);
+		*e820 = NULL;
+		if (name[2] == 'b')
+			blob = read_input(arg, 4UL << 20, &len, err, sizeof(err));
+		else if (kmm_dtc(arg, &blob, &len, err, sizeof(err)))
+			blob = NULL;
+		if (!blob) {
+			fprintf(stderr, "kmm: --%s %s\n", name, err);
+			return 2;
+		}
+		*e820 = blob;
+		p->dtb = blob;
+		p->dtb_size = len;
+		p->e820_text = p->dmesg_text = NULL;
 		return 0;
 	}
 	if (kmm_boot_param_set(p, name, arg, err, sizeof(err))) {

@@ -13,13 +13,15 @@
 #define BOOT_OPTIONS                                                                                          \
 	{ "profile", required_argument, 0, 'B' }, { "mem", required_argument, 0, 'B' },                       \
 	{ "e820", required_argument, 0, 'B' }, { "cpus", required_argument, 0, 'B' },                         \
-	{ "dmesg", required_argument, 0, 'B' },                                                                \
+	{ "dmesg", required_argument, 0, 'B' }, { "dtb", required_argument, 0, 'B' },                        \
+	{ "dts", required_argument, 0, 'B' },                                                                  \
 	{ "cmdline", required_argument, 0, 'B' }, { "numa", required_argument, 0, 'B' },                      \
 	{ "distance", required_argument, 0, 'B' }, { "initrd", required_argument, 0, 'B' },                   \
 	{ "kernel-size", required_argument, 0, 'B' }, { "seed", required_argument, 0, 'B' },                  \
 	{ "kconfig", required_argument, 0, 'B' }
 
-/* Apply boot option --name arg to p (--e820 reads the file into *e820, which the caller frees). 0 or exit code 2. */
+/* Apply boot option --name arg to p (--e820, --dmesg, --dtb and --dts read the file into *e820, which the
+   caller frees; the last of them counts). 0 or exit code 2. */
 int boot_option(const char *name, const char *arg, struct kmm_boot_params *p, char **e820);
 /* kmm_boot() the options gave, then free their --e820 text; 0, or 1 with the reason on stderr. */
 int boot_machine(const struct kmm_boot_params *p, char *e820);

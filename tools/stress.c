@@ -76,7 +76,7 @@ static const char stress_help[] =
 	"    --counts          print how many operations of each kind ran\n"
 	"    --corrupt-at N    at operation N of CPU 0 scribble on something held, as a\n"
 	"                      kernel bug would: the run must fail (tests the checks)\n"
-	"    --profile, --mem, --e820, --cmdline, --numa, --distance, --initrd,\n"
+	"    --profile, --mem, --e820, --dtb, --dts, --cmdline, --numa, --distance, --initrd,\n"
 	"    --kernel-size, --kconfig\n"
 	"                      the machine, as kmm boot takes them\n"
 	"    -q, --quiet       only the result line (and a failure's)\n"

@@ -26,7 +26,7 @@ struct kmm_numa_range {
 };
 
 struct kmm_boot_params {
-	const char *profile;    /* "i386" (default), "i386-pae", "x86_64" */
+	const char *profile;    /* "i386" (default), "i386-pae", "x86_64", "arm64" */
 	u64 mem_bytes;          /* RAM size; a PC-style e820 map is made for it */
 	const char *e820_text;  /* or: Linux's own "BIOS-e820: [mem ...] type" lines */
 	const char *cmdline;    /* kernel command line: mem= highmem= vmalloc= memmap= ... */
@@ -44,6 +44,11 @@ struct kmm_boot_params {
 				   appended to the log's) */
 	const char *kconfig;    /* kernel build options, "CMA=y,CMA_SIZE_MBYTES=16" (NULL: the profile's,
 				   Debian's: CMA=n); an unknown name or bad value fails the boot */
+	const void *dtb;        /* or: a flattened device tree (an ARM board; arm64 today): its /memory,
+				   /reserved-memory, /chosen (bootargs, initrd), CPUs and NUMA node ids
+				   describe the machine; cmdline is appended to its bootargs.  NULL on
+				   the arm64 profile: QEMU's virt board with mem_bytes of RAM at 1 GiB */
+	size_t dtb_size;        /* bytes at dtb */
 	bool boot_population;   /* end the boot holding what a real 6.1 kernel holds after boot (caches,
 				   objects, stacks, vmalloc areas, pages); false: a bare machine.
 				   `boot_population=on|off` on cmdline overrides it */
@@ -62,6 +67,12 @@ int kmm_boot(const struct kmm_boot_params *p, char *err, size_t errlen);
  * caller's: it reads the file into e820_text or dmesg_text.)
  */
 int kmm_boot_param_set(struct kmm_boot_params *p, const char *name, const char *value, char *err, size_t errlen);
+/*
+ * Compile a device tree source file with dtc (Debian's device-tree-compiler)
+ * into a blob for kmm_boot_params.dtb: 0, *blob malloc()ed; -EINVAL with
+ * dtc's failure in err (dtc's own messages go to stderr).
+ */
+int kmm_dtc(const char *dts_path, void **blob, size_t *len, char *err, size_t errlen);
 /* Tear the machine down and release all host memory. */
 void kmm_shutdown(void);
 /* Is a machine booted? */

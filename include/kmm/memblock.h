@@ -15,7 +15,10 @@ struct memblock_region {
 	phys_addr_t base;
 	phys_addr_t size;
 	int nid;                /* node, NUMA_NO_NODE until assigned */
+	unsigned long flags;    /* MEMBLOCK_NOMAP: RAM kept out of the linear map (memory only) */
 };
+
+#define MEMBLOCK_NOMAP 0x4  /* a device tree's no-map region: never mapped, never freed */
 
 struct memblock_type {
 	unsigned long cnt;      /* regions in use */
@@ -39,6 +42,7 @@ int memblock_remove(phys_addr_t base, phys_addr_t size);
 int memblock_reserve(phys_addr_t base, phys_addr_t size);
 int memblock_phys_free(phys_addr_t base, phys_addr_t size);
 int memblock_set_node(phys_addr_t base, phys_addr_t size, int nid);
+int memblock_mark_nomap(phys_addr_t base, phys_addr_t size);
 phys_addr_t memblock_phys_alloc_range(phys_addr_t size, phys_addr_t align,
 				      phys_addr_t start, phys_addr_t end);
 phys_addr_t memblock_phys_alloc_try_nid(phys_addr_t size, phys_addr_t align, int nid);

@@ -148,8 +148,9 @@ static int dmesg_append(char **buf, const char *word, size_t len)
 /*
  * The log's command line, split as the kernel splits it (quotes keep
  * spaces): what kmm knows goes to the parser, the rest is only named.
+ * A device tree's bootargs are split the same way (arch/setup_arm64.c).
  */
-static int dmesg_split_cmdline(const char *line, struct dmesg_cmdline *cl)
+int kmm_cmdline_split(const char *line, struct dmesg_cmdline *cl)
 {
 	const char *p = line;
 	while (*p) {
@@ -172,6 +173,12 @@ static int dmesg_split_cmdline(const char *line, struct dmesg_cmdline *cl)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Append a space and words to a command line being built (arch/setup_arm64.c too). */
+int kmm_cmdline_append(char **buf, const char *words)
+{
+	return dmesg_append(buf, words, strlen(words));
 }
 
 int dmesg_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out, struct dmesg_cmdline *cl,
@@ -204,7 +211,7 @@ int dmesg_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *
 	char *line = dmesg_rest_of_line(text, "Kernel command line: ");
 	if (!line)
 		line = dmesg_rest_of_line(text, "Command line: ");
-	int ret = line ? dmesg_split_cmdline(line, cl) : 0;
+	int ret = line ? kmm_cmdline_split(line, cl) : 0;
 	cl->logged = line;
 	if (!ret && in->cmdline && *in->cmdline) {
 		/* the caller's own parameters: all parsed, unknown ones refused as usual */

@@ -27,6 +27,24 @@
  * vmalloc at 0xffffc90000000000 up to VMALLOC_END 0xffffe8ffffffffff - an
  * inclusive address in Linux's definition, used as an exclusive bound -
  * vmemmap at 0xffffea0000000000).
+ *
+ * arm64 (48-bit VA, 4 KiB pages; arch/arm64/include/asm/memory.h), from
+ * the bottom of the kernel half (TTBR1) upwards:
+ *
+ *   PAGE_OFFSET       0xffff000000000000   linear map of all RAM, 128 TiB;
+ *                                          PAGE_OFFSET maps PHYS_OFFSET
+ *   MODULES_VADDR     0xffff800000000000   _PAGE_END(48): modules, 128 MiB
+ *   KIMAGE_VADDR      0xffff800008000000   the kernel image (= MODULES_END)
+ *   VMALLOC_START     = MODULES_END        vmalloc up to VMEMMAP_START - 256 MiB
+ *   FIXADDR_TOP       = VMEMMAP_START - 32 MiB   fixmap below it
+ *   PCI_IO_START      = VMEMMAP_START - 24 MiB   16 MiB of PCI I/O space
+ *   VMEMMAP_START     0xfffffc0000000000   struct pages of the linear map, 2 TiB
+ *
+ * PHYS_OFFSET (memstart_addr) is the start of RAM rounded down to 1 GiB,
+ * so the linear map does not start at physical 0 as x86's direct map does.
+ * kmm's page_offset is PAGE_OFFSET - PHYS_OFFSET: __va(pa) is then
+ * page_offset + pa on every profile.  6.1 prints no layout table on
+ * arm64; the kmm/layout view shows these windows.
  */
 #include "internal.h"
 
@@ -72,6 +90,34 @@ void layout_compute_fixed(void)
 	struct kmm_layout *l = &M->layout;
 
 	l->page_offset = prof->page_offset;
+	if (prof->arch == KMM_ARCH_ARM64) {
+		const unsigned long va_bits = 48, vmemmap_shift = PAGE_SHIFT - 6; /* STRUCT_PAGE_MAX_SHIFT */
+		l->linear_base = prof->page_offset;                       /* -(1 << VA_BITS) */
+		l->page_offset = l->linear_base - l->phys_offset;        /* phys_offset: arm64_memblock_init */
+		l->modules_vaddr = -(1UL << (va_bits - 1));               /* _PAGE_END(VA_BITS_MIN) */
+		l->modules_end = l->modules_vaddr + (128UL << 20);        /* MODULES_VSIZE */
+		l->kimage_vaddr = l->modules_end;
+		l->vmalloc_start = l->modules_end;
+		l->vmemmap_base = -(1UL << (va_bits - vmemmap_shift));    /* VMEMMAP_START */
+		l->vmemmap_end = l->vmemmap_base + ((1UL << (va_bits - 1)) >> vmemmap_shift);
+		l->vmalloc_end = l->vmemmap_base - (256UL << 20);
+		l->pci_io_end = l->vmemmap_base - (8UL << 20);
+		l->pci_io_start = l->pci_io_end - (16UL << 20);
+		l->fixaddr_top = l->vmemmap_base - (32UL << 20);
+		/*
+		 * enum fixed_addresses of Debian's build: FIX_HOLE, the FDT's 4 MiB
+		 * (MAX_FDT_SIZE + 2 MiB), EARLYCON, TEXT_POKE0, four GHES slots (APEI
+		 * and SDEI), four entry trampoline pages: FIXADDR_SIZE; then the
+		 * boot-time btmap slots (7 of 65 pages) and FIX_PTE..FIX_PGD.
+		 */
+		l->fixaddr_size = (1 + 1024 + 1 + 1 + 4 + 4) << PAGE_SHIFT;
+		l->fixaddr_start = l->fixaddr_top - l->fixaddr_size;
+		l->fixaddr_tot_start = l->fixaddr_start - ((65 * 7 + 4) << PAGE_SHIFT);
+		/* vmemmap is indexed by pfn: struct page of pfn at VMEMMAP_START + (pfn - PHYS_PFN_OFFSET) * 64 */
+		l->vmemmap_base -= (l->phys_offset >> PAGE_SHIFT) * prof->struct_page_size;
+		l->maxmem = (1UL << (va_bits - 1)); /* the linear region: PAGE_END - PAGE_OFFSET */
+		return;
+	}
 	if (prof->bits == 64) {
 		l->fixaddr_top = 0xffffffffff7ff000UL;
 		l->vmalloc_start = 0xffffc90000000000UL;

@@ -13,6 +13,26 @@
  *   entry:  | NX | ... physical frame ... | G | PSE | D | A | PCD | PWT | U/S | R/W | P |
  *            63                        12   8    7    6   5    4     3     2     1    0
  *
+ * Format (arm64, 4 KiB granule, 48-bit VA): the same 9/9/9/9/12 walk, in
+ * stage-1 descriptors (arch/arm64/include/asm/pgtable-hwdef.h, pgtable-prot.h):
+ *
+ *   | PROT_NONE | SPECIAL | DIRTY | UXN | PXN | CONT | DBM | address 47:12 | nG | AF | SH | AP2 | AP1 | AttrIndx | T | V |
+ *     58          56        55      54    53    52     51                    11   10   9:8  7     6     4:2        1   0
+ *
+ *   V=1 T=1: a table (levels 0-2) or a page (level 3); V=1 T=0: a block
+ *   (level 1 or 2); AP1: EL0 may access (PTE_USER); AP2: read-only
+ *   (PTE_RDONLY); DBM is Linux's PTE_WRITE, and a writable entry is dirty
+ *   in hardware when AP2 is clear (DIRTY is the software bit); nG: not
+ *   global (user pages); AttrIndx: MAIR slot (0 normal, 2 normal
+ *   non-cacheable, 3 device nGnRnE, 4 device nGnRE).  Not valid: 0, a
+ *   PROT_NONE entry (bit 58), or a swap entry (type in bits 2-7, offset
+ *   from bit 8, __SWP_TYPE_SHIFT/__SWP_OFFSET_SHIFT).
+ *
+ * The code above the tables speaks one vocabulary, x86's bits (kmm/
+ * pgtable.h); on arm64 pt_write() encodes an entry into a descriptor and
+ * pt_read() decodes it back, so what lies in simulated RAM is arm64's
+ * format and every entry survives the round trip (arm64_pte_encode/decode).
+ *
  * swapper_pg_dir is the kernel's root table; init_mem_mapping() fills it
  * at boot with the direct map - large pages wherever a whole aligned block
  * is RAM, 4 KiB pages for the first block and the ragged edges, as Linux's
@@ -55,17 +75,123 @@ static const struct pt_format *pt_fmt(void)
 	return M->prof->bits == 64 ? &fmt_x86_64 : M->prof->pae ? &fmt_pae : &fmt_i386;
 }
 
+/* ---- arm64 descriptors ---- */
+#define A64_VALID (1ULL << 0)
+#define A64_TABLE (1ULL << 1)        /* table or page; clear: a block */
+#define A64_ATTRIDX_SHIFT 2
+#define A64_ATTRIDX_MASK (7ULL << A64_ATTRIDX_SHIFT)
+#define A64_USER (1ULL << 6)         /* AP[1] */
+#define A64_RDONLY (1ULL << 7)       /* AP[2] */
+#define A64_SH_INNER (3ULL << 8)
+#define A64_AF (1ULL << 10)
+#define A64_NG (1ULL << 11)
+#define A64_ADDR_MASK 0x0000fffffffff000ULL
+#define A64_DBM (1ULL << 51)         /* PTE_WRITE */
+#define A64_PXN (1ULL << 53)
+#define A64_UXN (1ULL << 54)
+#define A64_DIRTY (1ULL << 55)       /* PTE_DIRTY, software */
+#define A64_PROT_NONE (1ULL << 58)
+#define A64_SWP_TYPE_SHIFT 2
+#define A64_SWP_TYPE_BITS 6
+#define A64_SWP_OFFSET_SHIFT 8
+#define A64_SWP_OFFSET_BITS 50
+
+static bool pt_arm64(void)
+{
+	return M->prof->arch == KMM_ARCH_ARM64;
+}
+
+/* x86's memory types (ioremap.c's WB, WC, UC-, UC) as MAIR slots */
+static const u64 a64_attr_of_x86[4] = { 0, 2, 3, 4 }; /* index: PCD << 1 | PWT */
+
+static u64 arm64_pte_encode(pteval_t v)
+{
+	if (!v)
+		return 0;
+	if (!(v & (_PAGE_PRESENT | _PAGE_PROTNONE))) {
+		/* a swap entry in x86_64's layout (swp_entry_to_pte below): type on top, offset inverted */
+		u64 type = v >> (64 - 5), offset = ~v << 5 >> 14;
+		return (type & ((1ULL << A64_SWP_TYPE_BITS) - 1)) << A64_SWP_TYPE_SHIFT |
+		       (offset & ((1ULL << A64_SWP_OFFSET_BITS) - 1)) << A64_SWP_OFFSET_SHIFT;
+	}
+	u64 d = (v & A64_ADDR_MASK) | A64_SH_INNER;
+	bool present = v & _PAGE_PRESENT;
+	if (present)
+		d |= A64_VALID;
+	else
+		d |= A64_PROT_NONE | A64_NG; /* a PROT_NONE user page */
+	if (!(present && (v & _PAGE_PSE)))
+		d |= A64_TABLE;
+	if (v & _PAGE_USER)
+		d |= A64_USER;
+	if (v & _PAGE_RW)
+		d |= A64_DBM;
+	if (!((v & _PAGE_RW) && (v & _PAGE_DIRTY)))
+		d |= A64_RDONLY;
+	if (v & _PAGE_DIRTY)
+		d |= A64_DIRTY;
+	if (v & _PAGE_ACCESSED)
+		d |= A64_AF;
+	if (present && !(v & _PAGE_GLOBAL))
+		d |= A64_NG;
+	if (v & _PAGE_NX)
+		d |= A64_UXN | A64_PXN;
+	else if (v & _PAGE_USER)
+		d |= A64_PXN; /* the kernel never runs user code */
+	d |= a64_attr_of_x86[(!!(v & _PAGE_PCD) << 1) | !!(v & _PAGE_PWT)] << A64_ATTRIDX_SHIFT;
+	return d;
+}
+
+static pteval_t arm64_pte_decode(u64 d)
+{
+	if (!d)
+		return 0;
+	if (!(d & (A64_VALID | A64_PROT_NONE))) {
+		u64 type = (d >> A64_SWP_TYPE_SHIFT) & ((1ULL << A64_SWP_TYPE_BITS) - 1);
+		u64 offset = (d >> A64_SWP_OFFSET_SHIFT) & ((1ULL << A64_SWP_OFFSET_BITS) - 1);
+		return (~offset << 14 >> 5) | (type << (64 - 5));
+	}
+	pteval_t v = d & A64_ADDR_MASK;
+	bool present = d & A64_VALID;
+	if (present)
+		v |= _PAGE_PRESENT | (d & A64_TABLE ? 0 : _PAGE_PSE) | (d & A64_NG ? 0 : _PAGE_GLOBAL);
+	else
+		v |= _PAGE_PROTNONE;
+	if (d & A64_USER)
+		v |= _PAGE_USER;
+	if (d & A64_DBM)
+		v |= _PAGE_RW;
+	if ((d & A64_DIRTY) || ((d & A64_DBM) && !(d & A64_RDONLY)))
+		v |= _PAGE_DIRTY;
+	if (d & A64_AF)
+		v |= _PAGE_ACCESSED;
+	if (d & A64_UXN)
+		v |= _PAGE_NX;
+	switch ((d & A64_ATTRIDX_MASK) >> A64_ATTRIDX_SHIFT) {
+	case 2: v |= _PAGE_PWT; break;
+	case 3: v |= _PAGE_PCD; break;
+	case 4: v |= _PAGE_PCD | _PAGE_PWT; break;
+	default: break;
+	}
+	return v;
+}
+
 static inline pteval_t pt_read(phys_addr_t table, unsigned long idx)
 {
 	const struct pt_format *f = pt_fmt();
 	void *p = ram_host(table + idx * (unsigned long)f->esize);
-	return f->esize == 4 ? __atomic_load_n((u32 *)p, __ATOMIC_RELAXED) : __atomic_load_n((u64 *)p, __ATOMIC_RELAXED);
+	if (f->esize == 4)
+		return __atomic_load_n((u32 *)p, __ATOMIC_RELAXED);
+	u64 raw = __atomic_load_n((u64 *)p, __ATOMIC_RELAXED);
+	return pt_arm64() ? arm64_pte_decode(raw) : raw;
 }
 
 static inline void pt_write(phys_addr_t table, unsigned long idx, pteval_t v)
 {
 	const struct pt_format *f = pt_fmt();
 	void *p = ram_host(table + idx * (unsigned long)f->esize);
+	if (pt_arm64())
+		v = arm64_pte_encode(v);
 	if (f->esize == 4)
 		__atomic_store_n((u32 *)p, (u32)v, __ATOMIC_RELAXED);
 	else
@@ -436,6 +562,14 @@ int init_kernel_page_tables(void)
 	for (unsigned long i = 0; i < mem->cnt; i++) {
 		unsigned long s = PFN_DOWN(mem->regions[i].base);
 		unsigned long e = min(PFN_DOWN(mem->regions[i].base + mem->regions[i].size), end);
+		if (M->prof->arch == KMM_ARCH_ARM64 && s < e) {
+			/* can_set_direct_map() (KFENCE): no block mappings; each leaf table filled in a row */
+			int ret = map_4k(M->layout.page_offset + (s << PAGE_SHIFT), e - s, s, NULL, prot);
+			if (ret)
+				return ret;
+			M->direct_map_4k += e - s;
+			continue;
+		}
 		for (unsigned long pfn = s; pfn < e;) {
 			unsigned long va = M->layout.page_offset + (pfn << PAGE_SHIFT);
 			bool big = pfn >= large && IS_ALIGNED(pfn, large) && pfn + large <= e;
@@ -484,6 +618,9 @@ phys_addr_t pgd_alloc(void)
 		}
 	}
 	pthread_mutex_lock(&pgtable_lock);
+	/* arm64: the kernel half is TTBR1's swapper_pg_dir; a process's pgd holds its user half only */
+	if (M->prof->arch == KMM_ARCH_ARM64)
+		first = (unsigned long)f->entries[0];
 	for (unsigned long i = first; i < (unsigned long)f->entries[0]; i++) {
 		pteval_t e = pt_read(M->swapper_pg_dir, i);
 		if (e & _PAGE_PRESENT)

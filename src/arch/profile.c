@@ -14,6 +14,15 @@
  *   i386      0xc0000000           2       4 MiB      40 B         DMA Normal HighMem Movable
  *   i386-pae  0xc0000000           3       2 MiB      40 B         DMA Normal HighMem Movable
  *   x86_64    0xffff888000000000   4       2 MiB      64 B         DMA DMA32 Normal Movable Device
+ *   arm64     0xffff000000000000   4       2 MiB      64 B         DMA DMA32 Normal Movable
+ *
+ * arm64 is Debian's linux-image-arm64 (4 KiB pages, 48-bit VA, NR_CPUS
+ * 256, SPARSEMEM_VMEMMAP with 128 MiB sections, MAX_PHYSMEM_BITS 48, no
+ * ZONE_DEVICE).  Its image is placed by the boot loader (QEMU: 2 MiB into
+ * RAM), so phys_start is an offset from the start of RAM there, and its
+ * sections follow arm64's linker script: text, rodata, init, data, bss,
+ * then the idmap/reserved/swapper page directories up to _end.
+ * ARCH_DMA_MINALIGN is 128, so its smallest kmalloc cache is kmalloc-128.
  *
  * Only the x86_64 build has CONFIG_NUMA (with NUMA_BALANCING) and
  * PUD-sized THP; /proc/vmstat's set of items follows (mm/vmstat.c).
@@ -21,9 +30,9 @@
  * A few options a user may change, as in a .config (struct kmm_kconfig,
  * `--kconfig NAME=VALUE,...`, kmm_kconfig_parse below):
  *
- *   option            Debian x86 (all profiles)   values
- *   CMA               n                           y, n   (y brings DMA_CMA: cma=)
- *   CMA_SIZE_MBYTES   0 (Kconfig's x86 default)   0 .. 67108864 (64 TiB)
+ *   option            Debian x86 (all profiles)   Debian arm64   values
+ *   CMA               n                           y              y, n   (y brings DMA_CMA: cma=)
+ *   CMA_SIZE_MBYTES   0 (Kconfig's x86 default)   64             0 .. 67108864 (64 TiB)
  *
  * Anything else is refused by name: a typo must not boot another kernel.
  */
@@ -48,6 +57,7 @@ static const struct kmm_profile profiles[] = {
 		.phys_start = 0x1000000,
 		.text_k = 9327, .rwdata_k = 1246, .rodata_k = 3188, .init_k = 912, .bss_k = 464,
 		.rodata_off = 0x91c000, .data_off = 0xc39000, .bss_off = 0xe72000, .alt_k = 32,
+		.pgdat_size = 0, .kmalloc_min_shift = 3, .kmem_cache_node_size = 32, .max_physmem_bits = 32,
 	},
 	{
 		.name = "i386-pae", .bits = 32, .pae = true, .pt_levels = 3,
@@ -63,6 +73,7 @@ static const struct kmm_profile profiles[] = {
 		.phys_start = 0x1000000,
 		.text_k = 9423, .rwdata_k = 1265, .rodata_k = 3188, .init_k = 928, .bss_k = 476,
 		.rodata_off = 0x934000, .data_off = 0xc52000, .bss_off = 0xe94000, .alt_k = 32,
+		.pgdat_size = 0, .kmalloc_min_shift = 3, .kmem_cache_node_size = 32, .max_physmem_bits = 36,
 	},
 	{
 		.name = "x86_64", .bits = 64, .pae = false, .pt_levels = 4,
@@ -81,6 +92,26 @@ static const struct kmm_profile profiles[] = {
 		.text_k = 14343, .rwdata_k = 2338, .rodata_k = 9116, .init_k = 2820, .bss_k = 17356,
 		.rodata_off = 0x1000000, .data_off = 0x1a00000, .bss_off = 0x230d000, .alt_k = 36,
 		.bss_decrypted_k = 12,          /* hv_clock_boot and the kvmclock/steal-time pages */
+		.pgdat_size = 0x2b000, .kmalloc_min_shift = 3, .kmem_cache_node_size = 64, .max_physmem_bits = 46,
+	},
+	{
+		.name = "arm64", .arch = KMM_ARCH_ARM64, .bits = 64, .pae = false, .pt_levels = 4,
+		.page_offset = 0xffff000000000000UL, .pmd_shift = 21,
+		.pageblock_order = 9,           /* HUGETLB_PAGE_ORDER: PMD_SHIFT - PAGE_SHIFT */
+		.max_arch_pfn = 1UL << (48 - PAGE_SHIFT), /* PHYS_MASK_SHIFT 48 */
+		.struct_page_size = 64,
+		.zone_mask = ZMASK(ZONE_DMA) | ZMASK(ZONE_DMA32) | ZMASK(ZONE_NORMAL) | ZMASK(ZONE_MOVABLE),
+		.flatmem = false, .section_size_bits = 27,
+		.deferred_struct_page_init = true,
+		.thp = true, .thp_pud = false, .numa = true, .nr_cpus_config = 256, .last_pkmap = 0,
+		.pcpu_static = 87208, .pcpu_reserved = 8192, .pcpu_atom = PAGE_SIZE,
+		.init_on_alloc_default = true, .init_on_free_default = false,
+		.phys_start = 0x200000,         /* _text: 2 MiB into RAM, where QEMU loads an Image */
+		/* _stext is _text + 64 KiB (the Image header and the EFI stub's page); offsets from _text */
+		.text_k = 13248, .rwdata_k = 2806, .rodata_k = 9504, .init_k = 6464, .bss_k = 627,
+		.rodata_off = 0xd18000, .data_off = 0x1cb0000, .bss_off = 0x1f70400, .alt_k = 0,
+		.end_k = 0x2010000 / 1024,      /* _end: after .bss, idmap_pg_dir, reserved_pg_dir, swapper_pg_dir */
+		.pgdat_size = 0x2c80, .kmalloc_min_shift = 7, .kmem_cache_node_size = 128, .max_physmem_bits = 48,
 	},
 };
 
@@ -125,8 +156,9 @@ static int kconfig_set(struct kmm_kconfig *kc, const char *name, const char *val
 int kmm_kconfig_parse(const char *text, const struct kmm_profile *prof, struct kmm_kconfig *kc, char *err,
 		      size_t errlen)
 {
-	(void)prof; /* every profile is an x86 build of Debian's: CMA off, CMA_SIZE_MBYTES 0 */
-	*kc = (struct kmm_kconfig){ .cma = false, .cma_size_mbytes = 0 };
+	/* Debian's builds: x86 without CMA (CMA_SIZE_MBYTES 0, Kconfig's x86 default); arm64 with it, 64 MiB */
+	bool arm64 = prof && prof->arch == KMM_ARCH_ARM64;
+	*kc = (struct kmm_kconfig){ .cma = arm64, .cma_size_mbytes = arm64 ? 64 : 0 };
 	if (!text)
 		return 0;
 	char *copy = strdup(text), *save = NULL;

@@ -1,6 +1,12 @@
 /*
  * setup.c - booting a simulated machine: the kernel command line, x86's
  * setup_arch() and the part of start_kernel() that builds memory management.
+ * An arm64 board's setup_arch() - device tree, arm64_memblock_init,
+ * paging_init - is arch/setup_arm64.c's; kmm_boot() turns its device tree
+ * into boot parameters first (as --dmesg turns a log), boot_machine() calls
+ * setup_arch_arm64() instead of the e820 steps below, and the rest of
+ * start_kernel() is shared, the x86-only steps (cpu_entry_area, the
+ * vmalloc PUD preallocation, SMP alternatives, e820 resources) skipped.
  *
  * The sequence is Linux's, because every figure depends on what was reserved
  * when it was computed, and where (top-down memblock allocations land in
@@ -34,9 +40,10 @@
  *                       vmalloc PUDs, then "Memory:"
  *   alternatives        "Freeing SMP alternatives memory"
  *   postcore initcalls  the atomic DMA pools (x86_64)
- *   page_alloc_init_late deferred struct pages (x86_64)
+ *   page_alloc_init_late deferred struct pages (x86_64, arm64)
  *   core initcalls      CONFIG_CMA: the CMA areas' pageblocks become
- *                       MIGRATE_CMA and go to the buddy allocator
+ *                       MIGRATE_CMA and go to the buddy allocator; arm64:
+ *                       the device tree's CMA pools freed
  *   initcalls           init_per_zone_wmark_min, the overcommit reserves
  *                       (init_user_reserve, init_admin_reserve: free / 32),
  *                       khugepaged's min_free_kbytes, pci_iommu_init's swiotlb report,
@@ -60,6 +67,7 @@
 #include <kmm/highmem.h> /* KM_MAX_IDX */
 #include <kmm/maple_tree.h>
 #include "mm/cma.h"
+#include "arch/fdt.h"
 #include "mm/kfence.h"
 #include "sim/ram.h"
 #include "sim/track.h"
@@ -551,7 +559,7 @@ bool kmm_param_known(const char *word)
 }
 
 /* Split the command line into name[=value] words and hand each to its handler. */
-static int parse_early_param(const char *cmdline, char *err, size_t errlen)
+int parse_early_param(const char *cmdline, char *err, size_t errlen)
 {
 	if (!cmdline)
 		return 0;
@@ -780,6 +788,8 @@ phys_addr_t alloc_low_page(unsigned long va, int depth)
 	const struct kmm_profile *p = M->prof;
 	const struct kmm_image *im = &M->image;
 	int leaf = p->pt_levels - 1;
+	if (p->arch == KMM_ARCH_ARM64)
+		return arm64_early_pgtable_alloc(va, depth);
 	if (!M->params.kernel_bytes) {
 		u64 bss = ALIGN(im->bss, (u64)PAGE_SIZE);
 		if (depth == 0)
@@ -1101,7 +1111,7 @@ static void setup_per_cpu_areas(void)
 	 * (alloc_bootmem_cpumask_var, nr_cpu_ids bits in longs); i386 keeps
 	 * them in .data.
 	 */
-	if (p->bits == 64) {
+	if (p->arch == KMM_ARCH_X86 && p->bits == 64) {
 		phys_addr_t mask = DIV_ROUND_UP(M->nr_cpus, 64) * 8;
 		for (int n = 0; n < M->nr_nodes; n++)
 			memblock_alloc_small(mask, SMP_CACHE_BYTES); /* node_to_cpumask_map[n] */
@@ -1326,7 +1336,8 @@ static void pci_iommu_init(void)
 {
 	if (!M->swiotlb_size)
 		return;
-	pr_info("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)\n");
+	if (M->prof->arch == KMM_ARCH_X86)
+		pr_info("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)\n");
 	pr_info("software IO TLB: mapped [mem 0x%016llx-0x%016llx] (%lluMB)\n", (unsigned long long)M->swiotlb_start,
 		(unsigned long long)(M->swiotlb_start + M->swiotlb_size), (unsigned long long)M->swiotlb_size >> 20);
 }
@@ -1391,6 +1402,10 @@ static void free_initmem(void)
 {
 	const struct kmm_profile *p = M->prof;
 	const struct kmm_image *im = &M->image;
+	if (p->arch == KMM_ARCH_ARM64) {
+		arm64_free_initmem();
+		return;
+	}
 	if (p->bits == 64 && !M->params.kernel_bytes) {
 		u64 dec = ALIGN_DOWN(im->ebss - 1, (u64)(2ULL << 20)) + (u64)p->bss_decrypted_k * 1024;
 		free_reserved_area_pfn(PFN_UP(dec), PFN_DOWN(ALIGN(dec, (u64)(2ULL << 20))), "unused decrypted");
@@ -1466,6 +1481,7 @@ static void machine_free(void)
 	free(M->cmdline);
 	cma_free_areas();
 	pthread_mutex_destroy(&M->cma_mutex);
+	arm64_dt_release();
 	trace_exit();
 	plot_exit();
 	sb_free(&M->log);
@@ -1504,6 +1520,7 @@ static void apply_boot_sysctls(void)
 
 static int boot_machine(const struct kmm_boot_params *params, char *err, size_t errlen);
 static const char *logged_cmdline, *logged_unknown; /* --dmesg: the command line as its log shows it */
+static struct kmm_dt *pending_dt; /* a device tree board's tree, until boot_machine gives it to M */
 
 int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 {
@@ -1515,6 +1532,36 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	err[0] = 0;
 	if (!params)
 		return -EINVAL;
+	const struct kmm_profile *asked = kmm_profile_find(params->profile);
+	if (params->dtb || (asked && asked->arch == KMM_ARCH_ARM64)) {
+		/*
+		 * A board described by a device tree (arch/setup_arm64.c): the
+		 * given blob, or QEMU's virt board made for the parameters.  Its
+		 * bootargs are the command line; the words kmm does not know
+		 * are named as Linux names them.
+		 */
+		if (params->dmesg_text || params->e820_text) {
+			snprintf(err, errlen, "kmm: a device tree board takes no %s", params->dmesg_text ? "--dmesg" : "--e820");
+			return -EINVAL;
+		}
+		struct kmm_boot_params from_dt;
+		struct dmesg_cmdline cl = { 0 };
+		int ret = dt_boot_params(params, &from_dt, &cl, &pending_dt, err, errlen);
+		logged_cmdline = cl.logged;
+		logged_unknown = cl.unknown;
+		if (!ret)
+			ret = boot_machine(&from_dt, err, errlen);
+		if (pending_dt) { /* boot_machine took it unless it failed before */
+			kmm_dt_free(pending_dt);
+			free(pending_dt);
+			pending_dt = NULL;
+		}
+		logged_cmdline = logged_unknown = NULL;
+		free(cl.parsed);
+		free(cl.logged);
+		free(cl.unknown);
+		return ret;
+	}
 	if (!params->dmesg_text)
 		return boot_machine(params, err, errlen);
 	/*
@@ -1544,7 +1591,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	}
 	const struct kmm_profile *prof = kmm_profile_find(params->profile);
 	if (!prof) {
-		snprintf(err, errlen, "kmm: unknown profile \"%s\" (i386, i386-pae, x86_64)", params->profile);
+		snprintf(err, errlen, "kmm: unknown profile \"%s\" (i386, i386-pae, x86_64, arm64)", params->profile);
 		return -EINVAL;
 	}
 	if (params->nr_cpus < 0 || params->nr_cpus > KMM_MAX_CPUS || params->nr_cpus > prof->nr_cpus_config) {
@@ -1563,6 +1610,8 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	M->params.kconfig = NULL; /* the caller's string: read once, here */
 	M->kconfig = kconfig;
 	pthread_mutex_init(&M->cma_mutex, NULL);
+	M->dt = pending_dt; /* freed with the machine from here */
+	pending_dt = NULL;
 	M->cmdline = params->cmdline ? strdup(params->cmdline) : NULL;
 	M->params.cmdline = M->cmdline; /* the caller's strings are theirs */
 	M->params.e820_text = M->params.dmesg_text = NULL;
@@ -1599,7 +1648,11 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	nr_late_sysctls = 0;
 
 	int ret;
-	if (params->e820_text) {
+	if (prof->arch == KMM_ARCH_ARM64) {
+		ret = M->dt ? 0 : -EINVAL; /* kmm_boot made it */
+		if (ret)
+			snprintf(err, errlen, "kmm: the arm64 profile boots from a device tree");
+	} else if (params->e820_text) {
 		ret = e820_parse_text(&M->e820_firmware, params->e820_text, err, errlen);
 	} else if (params->mem_bytes < SZ_16M / 2 || params->mem_bytes > (1ULL << 46)) {
 		snprintf(err, errlen, "kmm: --mem %llu: a machine needs 8 MiB .. 64 TiB of RAM",
@@ -1628,7 +1681,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 		}
 	}
 	if (!ret)
-		ret = setup_arch(err, errlen);
+		ret = prof->arch == KMM_ARCH_ARM64 ? setup_arch_arm64(err, errlen) : setup_arch(err, errlen);
 	if (!ret && params->nr_numa_ranges) {
 		/* as numa_meminfo_cover_memory(): SRAT must describe all RAM */
 		u64 covered = 0, total = memblock_phys_mem_size();
@@ -1660,10 +1713,10 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 			}
 		}
 	}
-	/* CONFIG_DMA_CMA: the default CMA area, below the end of the direct map (max_pfn_mapped) */
-	if (!ret && M->kconfig.cma)
+	/* CONFIG_DMA_CMA: x86's setup_arch takes the default CMA area below the end of the direct map (max_pfn_mapped) */
+	if (!ret && M->kconfig.cma && prof->arch == KMM_ARCH_X86)
 		dma_contiguous_reserve(PFN_PHYS(M->max_low_pfn));
-	if (!ret && prof->bits == 64) {
+	if (!ret && prof->arch == KMM_ARCH_X86 && prof->bits == 64) {
 		/* memblock_find_dma_reserve(): what boot took below 16 MiB */
 		unsigned long lim = SZ_16M >> PAGE_SHIFT, mem = 0, freep = 0;
 		const struct memblock_type *t = &M->memblock.memory;
@@ -1682,7 +1735,12 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	}
 	if (!ret)
 		free_area_init_memmap();
-	if (!ret)
+	/* arm64's bootmem_init: after sparse_init's memmap and zone_sizes_init, below the end of ZONE_DMA */
+	if (!ret && M->kconfig.cma && prof->arch == KMM_ARCH_ARM64)
+		dma_contiguous_reserve(M->arm64_dma_phys_limit);
+	if (!ret && prof->arch == KMM_ARCH_ARM64)
+		arm64_request_standard_resources();
+	else if (!ret)
 		setup_arch_resources(); /* acpi_boot_init .. e820__reserve_resources, after paging_init */
 	if (ret) {
 		if (!err[0])
@@ -1706,7 +1764,8 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 		alloc_large_system_hash("Dentry cache", prof->bits == 64 ? 8 : 4, 13);
 		alloc_large_system_hash("Inode-cache", prof->bits == 64 ? 8 : 4, 14);
 	}
-	trap_init_cpu_entry_areas();
+	if (prof->arch == KMM_ARCH_X86)
+		trap_init_cpu_entry_areas();
 	swiotlb_init();
 	report_meminit();
 	mem_init();
@@ -1717,7 +1776,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	 * from the buddy allocator, so that no process's page directory ever
 	 * misses one; then mm_init() prints the "Memory:" line.
 	 */
-	if (prof->bits == 64)
+	if (prof->arch == KMM_ARCH_X86 && prof->bits == 64)
 		kernel_pgtable_prealloc_depth(M->layout.vmalloc_start, M->layout.vmalloc_end - M->layout.vmalloc_start, 1);
 	mem_init_print_info();
 	kmem_cache_init();
@@ -1734,12 +1793,15 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	M->max_threads = (unsigned long)clamp(threads, (u64)20, (u64)0x3fffffff); /* MIN_THREADS, FUTEX_TID_MASK */
 	kobj_caches_init(); /* pid_idr_init ... proc_caches_init, vfs_caches_init: the caches of processes and files */
 	/* alternative_instructions(): the patch sites are no longer needed */
-	free_reserved_area_pfn(PFN_DOWN(M->image.einit), PFN_DOWN(M->image.einit) + prof->alt_k / 4,
-			       "SMP alternatives");
+	if (prof->alt_k)
+		free_reserved_area_pfn(PFN_DOWN(M->image.einit), PFN_DOWN(M->image.einit) + prof->alt_k / 4,
+				       "SMP alternatives");
 	setup_per_cpu_pageset();
 	dma_atomic_pool_init(); /* a postcore initcall, taken early: see there */
 	page_alloc_init_late();
 	cma_init_reserved_areas(); /* core_initcall: it waits for the deferred struct pages when it has an area */
+	if (prof->arch == KMM_ARCH_ARM64)
+		arm64_dt_pools_release(); /* core_initcall, after the deferred pages: the pools without CONFIG_CMA */
 	init_per_zone_wmark_min();
 	mm_overcommit_init(); /* init_user_reserve, init_admin_reserve: subsys initcalls, from the memory free now */
 	/* khugepaged runs only on machines of 512 MiB and more */

@@ -152,7 +152,9 @@ static unsigned long roundup_pow_of_two(unsigned long n)
 void swiotlb_init(void)
 {
 	const struct kmm_profile *p = M->prof;
-	bool addressing_limit = M->max_pfn > (SZ_4G >> PAGE_SHIFT);
+	/* arm64's mem_init(): bounce buffers when RAM reaches past ZONE_DMA, taken below its end */
+	u64 below = p->arch == KMM_ARCH_ARM64 ? M->arm64_dma_phys_limit : SZ_4G;
+	bool addressing_limit = M->max_pfn > (below >> PAGE_SHIFT);
 	if (!addressing_limit && !M->swiotlb_force_bounce)
 		return;
 	if (M->swiotlb_force_disable)
@@ -174,7 +176,6 @@ void swiotlb_init(void)
 	/* limit_nareas(): an area holds at least one segment */
 	if (nslabs < (unsigned long)nareas * IO_TLB_SEGSIZE)
 		nareas = (unsigned)(nslabs / IO_TLB_SEGSIZE);
-	u64 below = SZ_4G;
 	phys_addr_t pa;
 	while (!(pa = memblock_phys_alloc_range(nslabs << IO_TLB_SHIFT, PAGE_SIZE, 0, below))) {
 		if (nslabs <= IO_TLB_MIN_SLABS) {

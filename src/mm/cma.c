@@ -296,15 +296,51 @@ err:
 }
 
 /* dma_contiguous_reserve: the default area, from cma= or CONFIG_CMA_SIZE_MBYTES, below limit */
+/* the areas' table, made by the first area (host memory) */
+static bool cma_areas_table(void)
+{
+	if (!M->cma_areas)
+		M->cma_areas = calloc(MAX_CMA_AREAS, sizeof(*M->cma_areas));
+	return M->cma_areas != NULL;
+}
+
+/*
+ * rmem_cma_setup (kernel/dma/contiguous.c): a device tree's reusable
+ * shared-dma-pool region, already reserved, becomes a CMA area; with
+ * linux,cma-default it is the default area, unless cma= was given (then
+ * the command line's area is, and the node is passed over).
+ */
+int rmem_cma_setup(phys_addr_t base, phys_addr_t size, const char *name, bool is_default, bool no_map)
+{
+	if (M->cma_cmdline && is_default) {
+		pr_info("Reserved memory: bypass %s node, using cmdline CMA params instead\n", name);
+		return -EBUSY;
+	}
+	if (no_map)
+		return -EINVAL;
+	if (!IS_ALIGNED(base | size, CMA_MIN_ALIGNMENT_BYTES)) {
+		pr_err("Reserved memory: incorrect alignment of CMA region\n");
+		return -EINVAL;
+	}
+	struct cma *cma;
+	int err = cma_areas_table() ? cma_init_reserved_mem(base, size, 0, name, &cma) : -ENOMEM;
+	if (err) {
+		pr_err("Reserved memory: unable to setup CMA region\n");
+		return err;
+	}
+	if (is_default)
+		M->cma_default_area = cma; /* dma_contiguous_set_default */
+	pr_info("Reserved memory: created CMA memory pool at 0x%016llx, size %lu MiB\n", (unsigned long long)base,
+		(unsigned long)(size >> 20));
+	return 0;
+}
+
 void dma_contiguous_reserve(phys_addr_t limit)
 {
 	phys_addr_t size = 0, base = 0, sel_limit = limit;
 	bool fixed = false;
-	if (!M->cma_areas) {
-		M->cma_areas = calloc(MAX_CMA_AREAS, sizeof(*M->cma_areas));
-		if (!M->cma_areas)
-			return;
-	}
+	if (!cma_areas_table())
+		return;
 	if (M->cma_cmdline) {
 		size = M->cma_size_cmdline;
 		base = M->cma_base_cmdline;

@@ -47,6 +47,7 @@ const char *cma_get_name(const struct cma *cma);
 /* boot (arch/setup.c) */
 int early_cma(const char *val, char *err, size_t errlen);  /* cma=SIZE[@BASE[-LIMIT]] */
 void dma_contiguous_reserve(phys_addr_t limit);            /* setup_arch, once memblock knows the nodes */
+int rmem_cma_setup(phys_addr_t base, phys_addr_t size, const char *name, bool is_default, bool no_map); /* a DT pool */
 void cma_init_reserved_areas(void);                        /* core_initcall: pageblocks to MIGRATE_CMA */
 void cma_free_areas(void);                                 /* machine teardown: the bitmaps */
 

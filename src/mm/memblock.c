@@ -14,9 +14,12 @@
  *   reserved:  [xx]      [x]          [kernel]      [mem_map][pt]
  *   free:     ^  ^^^^^^^^ ^^^^^   ^^^^        ^^^^^^         ^^^^
  *
+ * A memory region may carry MEMBLOCK_NOMAP (a device tree's no-map
+ * region on arm64): it stays present, is reserved too, and is never freed.
+ *
  * Invariants (checked by memblock_verify in debug builds): each array is
  * sorted by base, its regions neither overlap nor touch unless their nids
- * differ, and total_size == Σ size.
+ * or flags differ, and total_size == Σ size.
  *
  * Allocation is top-down below memblock.current_limit (lowmem on i386), as
  * x86 does once the direct map exists.  memblock_free_all() ends memblock's
@@ -69,11 +72,11 @@ static int memblock_grow(struct memblock_type *type)
 }
 
 static void memblock_insert_region(struct memblock_type *type, unsigned long idx,
-				   phys_addr_t base, phys_addr_t size, int nid)
+				   phys_addr_t base, phys_addr_t size, int nid, unsigned long flags)
 {
 	memmove(&type->regions[idx + 1], &type->regions[idx],
 		(type->cnt - idx) * sizeof(type->regions[0]));
-	type->regions[idx] = (struct memblock_region){ base, size, nid };
+	type->regions[idx] = (struct memblock_region){ base, size, nid, flags };
 	type->cnt++;
 	type->total_size += size;
 }
@@ -86,13 +89,13 @@ static void memblock_remove_region(struct memblock_type *type, unsigned long idx
 	type->cnt--;
 }
 
-/* Merge neighbours that touch and share a node. */
+/* Merge neighbours that touch and share a node and flags. */
 static void memblock_merge_regions(struct memblock_type *type)
 {
 	unsigned long i = 0;
 	while (i + 1 < type->cnt) {
 		struct memblock_region *a = &type->regions[i], *b = &type->regions[i + 1];
-		if (a->base + a->size != b->base || a->nid != b->nid) {
+		if (a->base + a->size != b->base || a->nid != b->nid || a->flags != b->flags) {
 			i++;
 			continue;
 		}
@@ -127,12 +130,12 @@ static int memblock_isolate_range(struct memblock_type *type, phys_addr_t base, 
 			r->base = base;
 			r->size -= base - rbase;
 			type->total_size -= base - rbase;
-			memblock_insert_region(type, idx, rbase, base - rbase, r->nid);
+			memblock_insert_region(type, idx, rbase, base - rbase, r->nid, r->flags);
 		} else if (rend > end) {
 			r->base = end;
 			r->size -= end - rbase;
 			type->total_size -= end - rbase;
-			memblock_insert_region(type, idx--, rbase, end - rbase, r->nid);
+			memblock_insert_region(type, idx--, rbase, end - rbase, r->nid, r->flags);
 		} else {
 			if (!*end_rgn)
 				*start_rgn = idx;
@@ -160,7 +163,7 @@ static int memblock_add_range(struct memblock_type *type, phys_addr_t base, phys
 			phys_addr_t piece_end = min(next_base, end);
 			if (type->cnt + 1 > type->max && memblock_grow(type))
 				return -ENOMEM;
-			memblock_insert_region(type, idx, cur, piece_end - cur, nid);
+			memblock_insert_region(type, idx, cur, piece_end - cur, nid, 0);
 			cur = piece_end;
 			idx++;
 		} else {
@@ -217,6 +220,20 @@ int memblock_phys_free(phys_addr_t base, phys_addr_t size)
 {
 	memblock_dbg_range("memblock_phys_free", base, size, __builtin_return_address(0));
 	return memblock_remove_range(&M->memblock.reserved, base, size);
+}
+
+/* memblock_mark_nomap(): the RAM stays in memory (present), split off with its flag. */
+int memblock_mark_nomap(phys_addr_t base, phys_addr_t size)
+{
+	struct memblock_type *type = &M->memblock.memory;
+	unsigned long start_rgn, end_rgn;
+	int ret = memblock_isolate_range(type, base, size, &start_rgn, &end_rgn);
+	if (ret)
+		return ret;
+	for (unsigned long i = start_rgn; i < end_rgn; i++)
+		type->regions[i].flags |= MEMBLOCK_NOMAP;
+	memblock_merge_regions(type);
+	return 0;
 }
 
 int memblock_set_node(phys_addr_t base, phys_addr_t size, int nid)

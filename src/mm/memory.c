@@ -145,11 +145,12 @@ static void bad_area(struct task_struct *t, unsigned long addr, unsigned long er
 /*
  * A non-canonical address on x86_64 (bits 47..63 not all equal) is no
  * page fault but a general protection fault: SIGSEGV with SI_KERNEL and
- * no address, logged by show_signal.
+ * no address, logged by show_signal.  arm64 has no such thing: any
+ * address the tables do not map is a translation fault (SEGV_MAPERR).
  */
 static bool canonical(unsigned long addr)
 {
-	return M->prof->bits != 64 || (long)(addr << 16) >> 16 == (long)addr;
+	return M->prof->bits != 64 || M->prof->arch != KMM_ARCH_X86 || (long)(addr << 16) >> 16 == (long)addr;
 }
 
 static void gp_user_force_sig_segv(struct task_struct *t)

@@ -210,8 +210,9 @@ void numa_init(void)
 	if (p->nr_numa_ranges && !M->numa_off) {
 		for (int i = 0; i < p->nr_numa_ranges; i++) {
 			const struct kmm_numa_range *r = &p->numa_ranges[i];
-			pr_info("ACPI: SRAT: Node %d PXM %d [mem 0x%08llx-0x%08llx]\n", r->nid, r->nid,
-				(unsigned long long)r->start, (unsigned long long)r->end - 1);
+			if (M->prof->arch == KMM_ARCH_X86) /* arm64 reads numa-node-id from the device tree silently */
+				pr_info("ACPI: SRAT: Node %d PXM %d [mem 0x%08llx-0x%08llx]\n", r->nid, r->nid,
+					(unsigned long long)r->start, (unsigned long long)r->end - 1);
 			memblock_set_node(r->start, r->end - r->start, r->nid);
 			nodes = max(nodes, r->nid + 1);
 		}
@@ -253,6 +254,11 @@ void numa_init(void)
 				(unsigned long long)(present_pages_in_range(n, s, e) >> (20 - PAGE_SHIFT)));
 		}
 	}
+	if (M->prof->arch == KMM_ARCH_ARM64 && nodes == 1 && !p->nr_numa_ranges) { /* arch_numa's dummy_numa_init */
+		pr_info("NUMA: No NUMA configuration found\n");
+		pr_info("NUMA: Faking a node at [mem 0x%016llx-0x%016llx]\n", (unsigned long long)memblock_start_of_DRAM(),
+			(unsigned long long)memblock_end_of_DRAM() - 1);
+	}
 	M->nr_nodes = nodes;
 	nr_online_nodes = nodes;
 	for (int nid = 0; nid < nodes; nid++) {
@@ -265,11 +271,14 @@ void numa_init(void)
 		}
 	}
 	/* NODE_DATA lives in node-local memory on NUMA kernels */
-	if (M->prof->bits == 64) {
-		const phys_addr_t pgdat_size = 0x2b000; /* sizeof(pg_data_t), amd64 config */
+	if (M->prof->numa) {
+		const phys_addr_t pgdat_size = M->prof->pgdat_size; /* sizeof(pg_data_t) of the profile's config */
 		for (int nid = 0; nid < nodes; nid++) {
 			phys_addr_t pa = memblock_phys_alloc_try_nid(pgdat_size, 64, nid);
-			if (pa)
+			if (pa && M->prof->arch == KMM_ARCH_ARM64) /* drivers/base/arch_numa.c's setup_node_data */
+				pr_info("NUMA: NODE_DATA [mem 0x%08llx-0x%08llx]\n", (unsigned long long)pa,
+					(unsigned long long)(pa + pgdat_size - 1));
+			else if (pa)
 				pr_info("NODE_DATA(%d) allocated [mem 0x%08llx-0x%08llx]\n", nid,
 					(unsigned long long)pa, (unsigned long long)(pa + pgdat_size - 1));
 		}
@@ -486,11 +495,12 @@ int memmap_alloc(char *err, size_t errlen)
 		/*
 		 * memblocks_present(): the mem_section root array - a pointer per
 		 * SECTIONS_PER_ROOT (a page of struct mem_section: 32 bytes with
-		 * Debian's CONFIG_PAGE_EXTENSION) sections of the 46-bit physical
-		 * space - then a root page for each root that has a present
+		 * Debian's CONFIG_PAGE_EXTENSION) sections of the physical space
+		 * (MAX_PHYSMEM_BITS: 46 on x86_64, 48 on arm64) - then a root page for each root that has a present
 		 * section, on that section's node.
 		 */
-		unsigned long per_root = PAGE_SIZE / 32, nroots = (1UL << (46 - prof->section_size_bits)) / per_root;
+		unsigned long per_root = PAGE_SIZE / 32;
+		unsigned long nroots = (1UL << (prof->max_physmem_bits - prof->section_size_bits)) / per_root;
 		memblock_phys_alloc_range(nroots * sizeof(u64), SMP_CACHE_BYTES, 0, MEMBLOCK_ALLOC_ANYWHERE);
 		for (unsigned long root = 0; root * per_root < M->nr_sections; root++)
 			for (unsigned long sec = root * per_root; sec < min((root + 1) * per_root, M->nr_sections); sec++)
@@ -784,7 +794,12 @@ void free_area_init(void)
 {
 	unsigned long max_zone_pfn[MAX_ZONE_TYPES] = { 0 };
 	max_zone_pfn[ZONE_DMA] = min(MAX_DMA_PFN, M->max_low_pfn);
-	if (M->prof->bits == 64) {
+	if (M->prof->arch == KMM_ARCH_ARM64) {
+		/* arm64's zone_sizes_init(): the limits arch/setup_arm64.c computed (max_zone_phys) */
+		max_zone_pfn[ZONE_DMA] = PFN_DOWN(M->arm64_dma_phys_limit);
+		max_zone_pfn[ZONE_DMA32] = PFN_DOWN(M->arm64_dma32_phys_limit);
+		max_zone_pfn[ZONE_NORMAL] = M->max_pfn;
+	} else if (M->prof->bits == 64) {
 		max_zone_pfn[ZONE_DMA32] = min(MAX_DMA32_PFN, M->max_pfn);
 		max_zone_pfn[ZONE_NORMAL] = M->max_pfn;
 	} else {

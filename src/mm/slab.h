@@ -151,6 +151,13 @@ static const unsigned char size_index[24] = {
 
 static inline unsigned int kmalloc_index(size_t size)
 {
+	/*
+	 * setup_kmalloc_cache_index_table(): with KMALLOC_MIN_SIZE 128 (arm64's
+	 * ARCH_DMA_MINALIGN) there is no cache below 128 bytes nor a 192 one:
+	 * up to 128 bytes kmalloc-128, up to 192 kmalloc-256.
+	 */
+	if (M->prof->kmalloc_min_shift == 7 && size <= 192)
+		return size <= 128 ? 7 : 8;
 	if (size <= 192)
 		return size_index[(size - 1) / 8];
 	return (unsigned int)(64 - __builtin_clzl(size - 1));

@@ -12,7 +12,8 @@
  * "kmem_cache" cache and one per node in "kmem_cache_node", as in Linux.
  *
  * kmalloc: 13 size classes per type - 8, 16, 32, 64, 96, 128, 192, 256,
- * 512, 1k, 2k, 4k, 8k - and four types: kmalloc-* (normal), kmalloc-cg-*
+ * 512, 1k, 2k, 4k, 8k; arm64, whose ARCH_DMA_MINALIGN is 128, has 128 and
+ * up only (KMALLOC_MIN_SIZE 128, no 96 nor 192) - and four types: kmalloc-* (normal), kmalloc-cg-*
  * (__GFP_ACCOUNT), kmalloc-rcl-* (__GFP_RECLAIMABLE), dma-kmalloc-*
  * (__GFP_DMA).  A size picks its class through size_index[] up to 192
  * bytes and by fls() above; above 8 KiB kmalloc_large() takes pages from
@@ -507,7 +508,7 @@ void kmem_cache_init(void)
 	unsigned int ptr = M->prof->bits == 64 ? 8 : 4;
 	/* sizeof(struct kmem_cache) up to node[], then a pointer per node; sizeof(struct kmem_cache_node) */
 	unsigned int cache_size = (M->prof->bits == 64 ? 216 : 136) + ptr * (unsigned)M->nr_nodes; /* sysfs object_size of 6.1 */
-	unsigned int node_size = M->prof->bits == 64 ? 64 : 32;
+	unsigned int node_size = M->prof->kmem_cache_node_size;
 	pthread_mutex_lock(&slab_mutex);
 	kmem_cache_cache = create_cache("kmem_cache", cache_size, calculate_alignment(SLAB_HWCACHE_ALIGN, 0, cache_size),
 					SLAB_HWCACHE_ALIGN, 0, 0, NULL, &err);
@@ -524,11 +525,12 @@ void kmem_cache_init(void)
 	cache_descriptor_alloc(kmem_cache_cache);
 	cache_descriptor_alloc(kmem_cache_node_cache);
 	for (int type = KMALLOC_NORMAL; type < NR_KMALLOC_TYPES; type++)
-		for (unsigned int i = KMALLOC_SHIFT_LOW; i <= KMALLOC_SHIFT_HIGH; i++) {
+		for (unsigned int i = (unsigned)M->prof->kmalloc_min_shift; i <= KMALLOC_SHIFT_HIGH; i++) {
 			new_kmalloc_cache(i, (enum kmalloc_cache_type)type);
-			if (i == 6)
+			/* kmalloc-96 when KMALLOC_MIN_SIZE <= 32, kmalloc-192 when <= 64 */
+			if (i == 6 && M->prof->kmalloc_min_shift <= 5)
 				new_kmalloc_cache(1, (enum kmalloc_cache_type)type);
-			if (i == 7)
+			if (i == 7 && M->prof->kmalloc_min_shift <= 6)
 				new_kmalloc_cache(2, (enum kmalloc_cache_type)type);
 		}
 	pthread_mutex_unlock(&slab_mutex);

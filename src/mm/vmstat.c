@@ -381,7 +381,8 @@ _Static_assert(PGSCAN_SKIP_DEVICE - PGSCAN_SKIP_DMA == ZONE_DEVICE - ZONE_DMA, "
  * Does Linux 6.1 have a line for this event under the profile's Debian
  * configuration?  A per-zone event only for the zone types it compiles in;
  * zone_reclaim_failed with CONFIG_NUMA, numa_* with CONFIG_NUMA_BALANCING,
- * thp_split_pud with the PUD-sized THP of x86_64.  No Debian x86 kernel
+ * thp_split_pud with the PUD-sized THP of x86_64, direct_map_level*_splits
+ * on x86 only.  No Debian x86 kernel
  * has CONFIG_CMA (cma_alloc_*: only with --kconfig CMA=y); all have MIGRATION, COMPACTION,
  * HUGETLB_PAGE, TRANSPARENT_HUGEPAGE, MEMORY_BALLOON with
  * BALLOON_COMPACTION, SWAP, KSM and ZSWAP, and none DEBUG_TLBFLUSH.
@@ -405,6 +406,9 @@ static bool vm_event_in_config(enum vm_event_item item)
 		return M->prof->numa;
 	case THP_SPLIT_PUD:
 		return M->prof->thp_pud;
+	case DIRECT_MAP_LEVEL2_SPLIT:
+	case DIRECT_MAP_LEVEL3_SPLIT:
+		return M->prof->arch == KMM_ARCH_X86; /* x86's CONFIG_X86_64 || CONFIG_X86_PAE only */
 	case CMA_ALLOC_SUCCESS:
 	case CMA_ALLOC_FAIL:
 		return M->kconfig.cma;
@@ -720,9 +724,43 @@ static const char *iomem_name(enum e820_type t)
  * kmm keeps its boot log as 6.1's and shows the table here.  x86_64 has
  * no PKMAP and its lowmem is all of RAM's direct map.
  */
+/*
+ * arm64's windows, in the format of the table arm64 printed until 5.x
+ * (mem_init's "Virtual kernel memory layout"); 6.1 prints none.  The
+ * image runs at KIMAGE_VADDR, the linear map starts at PAGE_OFFSET.
+ */
+static void show_layout_arm64(struct strbuf *sb)
+{
+	const struct kmm_layout *l = &M->layout;
+	const struct kmm_image *im = &M->image;
+	unsigned long linear_end = l->page_offset + (M->max_pfn << PAGE_SHIFT);
+	unsigned long img = l->kimage_vaddr - (M->image.text - SZ_64K); /* va of a pa in the image */
+	const struct { const char *name; unsigned long s, e; bool kb; } w[] = {
+		{ "modules", l->modules_vaddr, l->modules_end, false },
+		{ "vmalloc", l->vmalloc_start, l->vmalloc_end, false },
+		{ "  .text", img + (unsigned long)im->text, img + (unsigned long)im->etext, true },
+		{ ".rodata", img + (unsigned long)im->rodata, img + (unsigned long)im->erodata, true },
+		{ "  .init", img + (unsigned long)im->init, img + (unsigned long)im->einit, true },
+		{ "  .data", img + (unsigned long)im->data, img + (unsigned long)im->edata, true },
+		{ "   .bss", img + (unsigned long)im->bss, img + (unsigned long)im->ebss, true },
+		{ "fixed", l->fixaddr_start, l->fixaddr_top, true },
+		{ "PCI I/O", l->pci_io_start, l->pci_io_end, false },
+		{ "vmemmap", l->vmemmap_base + (l->phys_offset >> PAGE_SHIFT) * M->prof->struct_page_size, l->vmemmap_end, false },
+		{ " memory", l->linear_base, linear_end, false },
+	};
+	sb_printf(sb, "Virtual kernel memory layout:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(w); i++)
+		sb_printf(sb, "    %-7s : 0x%016lx - 0x%016lx   (%8lu %s)\n", w[i].name, w[i].s, w[i].e,
+			  (w[i].e - w[i].s) >> (w[i].kb ? 10 : 20), w[i].kb ? "KB" : "MB");
+}
+
 static void show_layout(struct strbuf *sb)
 {
 	const struct kmm_layout *l = &M->layout;
+	if (M->prof->arch == KMM_ARCH_ARM64) {
+		show_layout_arm64(sb);
+		return;
+	}
 	int w = M->prof->bits == 64 ? 16 : 8;
 	unsigned long off = l->page_offset, high = off + (M->prof->bits == 64 ? M->max_pfn : M->max_low_pfn) * PAGE_SIZE;
 	const struct kmm_image *im = &M->image;

@@ -28,7 +28,7 @@
  *
  *   | 1 (xa value) | workingset | node (NODES_SHIFT) | memcg id (16) | eviction >> bucket_order |
  *
- * NODES_SHIFT is Debian's: 0 on i386 (no NUMA), 10 on x86_64; memcg id
+ * NODES_SHIFT is Debian's: 0 on i386 (no NUMA), 10 on x86_64, 4 on arm64; memcg id
  * is the evicting page's memory cgroup's (mm/memcontrol.c; the root's is 1,
  * 0 for a page no group was charged).  The eviction counter keeps
  * timestamp_bits = BITS_PER_LONG - EVICTION_SHIFT bits; when memory has
@@ -65,6 +65,8 @@ static unsigned int bits_per_long(void)
 /* CONFIG_NODES_SHIFT of the profile's Debian build */
 static unsigned int nodes_shift(void)
 {
+	if (M->prof->arch == KMM_ARCH_ARM64)
+		return 4;
 	return M->prof->bits == 64 ? 10 : 0;
 }
 
