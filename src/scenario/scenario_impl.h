@@ -142,10 +142,33 @@ int parse_size(struct kmm_scenario *sc, const struct tok *t, const char *s, unsi
 int parse_num(struct kmm_scenario *sc, const struct tok *t, const char *s, long lo, long hi, long *out);
 int handle_get(struct kmm_scenario *sc, const struct tok *t, unsigned mask, struct handle **h);
 bool handle_null(const struct handle *h);
+void handle_release(struct kmm_scenario *sc, struct handle *h); /* the undoing call, and the handle is gone */
 int usage_error(struct kmm_scenario *sc, struct stmt *st, const struct tok *at);
 struct handle *handle_new(struct kmm_scenario *sc, struct stmt *st, enum hkind kind, int *ret);
 int skip_null(struct kmm_scenario *sc, struct stmt *st, const struct tok *t, const struct handle *h);
 int parse_gfp(struct kmm_scenario *sc, const struct tok *t, gfp_t *out);
+int parse_prot(struct kmm_scenario *sc, const struct tok *t, unsigned long *prot); /* rw, r-x, none */
+
+/* ---- processes (task_cmds.c) ---- */
+
+int cmd_task_create(struct kmm_scenario *sc, struct stmt *st);
+int cmd_exec(struct kmm_scenario *sc, struct stmt *st);
+int cmd_oom_score_adj(struct kmm_scenario *sc, struct stmt *st);
+int cmd_fork(struct kmm_scenario *sc, struct stmt *st);
+int cmd_mmap(struct kmm_scenario *sc, struct stmt *st);
+int cmd_brk(struct kmm_scenario *sc, struct stmt *st);
+int cmd_mremap(struct kmm_scenario *sc, struct stmt *st);
+int cmd_open(struct kmm_scenario *sc, struct stmt *st);
+int cmd_stat(struct kmm_scenario *sc, struct stmt *st);
+int cmd_touch(struct kmm_scenario *sc, struct stmt *st);
+int cmd_munmap(struct kmm_scenario *sc, struct stmt *st);
+int cmd_mprotect(struct kmm_scenario *sc, struct stmt *st);
+int cmd_swapon(struct kmm_scenario *sc, struct stmt *st);
+int cmd_mlock(struct kmm_scenario *sc, struct stmt *st);
+int cmd_mlockall(struct kmm_scenario *sc, struct stmt *st);
+int cmd_madvise(struct kmm_scenario *sc, struct stmt *st);
+int cmd_write(struct kmm_scenario *sc, struct stmt *st);
+int cmd_check(struct kmm_scenario *sc, struct stmt *st);
 
 /* ---- devices and DMA (dma_cmds.c) ---- */
 
