@@ -177,7 +177,9 @@ static void unlock_mappers(struct migrate_ctl *c)
 	for (int i = 0; i < c->nr_mms; i++) {
 		if (c->took)
 			reclaim_unlock_mm(c->mms[i], c->took[i]);
-		mmput(c->mms[i]);
+		/* a mapper that exited meanwhile leaves us its last reference: its teardown
+		 * (mmap_lock, fput's filemap_lock) must not run under a file page's filemap_lock */
+		mmput_async(c->mms[i]);
 	}
 	free(c->mms);
 	free(c->took);
