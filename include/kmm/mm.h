@@ -34,10 +34,17 @@ static inline phys_addr_t page_to_phys(const struct page *p) { return (phys_addr
 /* a page of ZONE_HIGHMEM: no permanent kernel mapping */
 static inline bool PageHighMem(const struct page *p) { return is_highmem_idx(page_zonenum(p)); }
 
+/* set_bit/clear_bit: compaction's scanner reads a page's flags without any lock its owner holds */
 #define PAGEFLAG_FNS(uname, lname)                                                                \
 	static inline bool Page##uname(const struct page *p) { return page_flags(p) & (1UL << PG_##lname); } \
-	static inline void SetPage##uname(struct page *p) { p->flags |= 1UL << PG_##lname; }         \
-	static inline void ClearPage##uname(struct page *p) { p->flags &= ~(1UL << PG_##lname); }
+	static inline void SetPage##uname(struct page *p)                                          \
+	{                                                                                          \
+		__atomic_fetch_or(&p->flags, 1UL << PG_##lname, __ATOMIC_RELAXED);                 \
+	}                                                                                          \
+	static inline void ClearPage##uname(struct page *p)                                        \
+	{                                                                                          \
+		__atomic_fetch_and(&p->flags, ~(1UL << PG_##lname), __ATOMIC_RELAXED);             \
+	}
 PAGEFLAG_FNS(Reserved, reserved)
 PAGEFLAG_FNS(Head, head)
 PAGEFLAG_FNS(Slab, slab)

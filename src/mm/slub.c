@@ -690,7 +690,7 @@ static struct page *allocate_slab(struct kmem_cache *s, gfp_t flags, int node)
 	slab->objects = objects;
 	slab->inuse = 0;
 	slab->frozen = 0;
-	slab->flags |= 1UL << PG_slab;
+	__atomic_fetch_or(&slab->flags, 1UL << PG_slab, __ATOMIC_RELAXED); /* compaction reads flags unlocked */
 	INIT_LIST_HEAD(&slab->slab_list);
 	account_slab(slab, (int)order, s, 1);
 
@@ -721,7 +721,7 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 	dec_slabs_node(s, slab_nid(slab), slab->objects);
 	account_slab(slab, (int)order, s, -1);
 	/* SLAB_TYPESAFE_BY_RCU: kmm has no RCU readers, so the grace period is over at once */
-	slab->flags &= ~(1UL << PG_slab);
+	__atomic_fetch_and(&slab->flags, ~(1UL << PG_slab), __ATOMIC_RELAXED);
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
 	slab->counters = 0;
