@@ -471,12 +471,12 @@ void arm64_request_standard_resources(void)
 }
 
 /*
- * The device tree's reusable pools, given to the buddy allocator at
- * core_initcall time, once page_alloc_init_late() has started the deferred
- * struct pages (their pages must be initialised and PageReserved first,
- * and counted in totalram as they are freed).  TODO(cma):
- * cma_init_reserved_areas() replaces this (the same pages, as MIGRATE_CMA
- * pageblocks of their CMA areas).
+ * A kernel built without CONFIG_CMA (--kconfig CMA=n): the device tree's
+ * reusable pools go to the buddy allocator at core_initcall time, once
+ * page_alloc_init_late() has started the deferred struct pages (their
+ * pages must be initialised and PageReserved first, and counted in
+ * totalram as they are freed).  With CMA they are areas, and
+ * cma_init_reserved_areas() frees them as MIGRATE_CMA pageblocks.
  */
 void arm64_dt_pools_release(void)
 {

@@ -5,12 +5,7 @@
  * shrinks, so that slabinfo's radix_tree_node line is the kernel's.  The
  * pages themselves stay in the mapping's flat array (src/mm/filemap.c);
  * every call is made with filemap_lock held.
- */
-#include "internal.h"
-#include "kernel/kobj.h"
-#include "lib/xarray.h"
-
-/*
+ *
  * Linux 6.1 keeps a file's pages in an xarray: 64-slot nodes
  * (XA_CHUNK_SHIFT 6) from the radix_tree_node cache.  A lone page at
  * index 0 sits in the head and needs no node; otherwise the tree is as tall
@@ -25,7 +20,19 @@
  *   h = 2:        [level 1, chunk 0]             shift 6
  *                  /                 \
  *   [level 0, chunk 0]   ...   [level 0, chunk 63]    shift 0, pages 0..4095
+ *
+ * Invariants (filemap_verify checks them through xa_nodes_recount): a
+ * node exists exactly for each occupied chunk of each level below the
+ * height, and nr_nodes counts them; spare nodes are had before the tree
+ * changes (xa_insert), so a failed allocation leaves it as it was.
+ * Locking: filemap_lock, held by every caller; an allocation made here may
+ * run reclaim, which may delete entries of this very mapping (it knows the
+ * lock is held), so what is wanted is counted again after it.
  */
+#include "internal.h"
+#include "kernel/kobj.h"
+#include "lib/xarray.h"
+
 #define XA_CHUNK_SHIFT 6
 #define XA_MAX_LEVELS ((int)((sizeof(unsigned long) * 8 + XA_CHUNK_SHIFT - 1) / XA_CHUNK_SHIFT))
 
