@@ -62,6 +62,16 @@ static inline bool PageBuddy(const struct page *p)
 {
 	return (__atomic_load_n(&p->page_type, __ATOMIC_RELAXED) & (PAGE_TYPE_BASE | PG_buddy)) == PAGE_TYPE_BASE;
 }
+/*
+ * buddy_order_unsafe: the order of a page seen as PageBuddy without zone->lock (compaction's
+ * scanners).  The block may be allocated meanwhile and its word reused (a new slab's counters
+ * share it), so the value may be anything: callers check it against MAX_ORDER.  As 6.1's, a
+ * racy read by design.
+ */
+static inline unsigned long buddy_order_unsafe(const struct page *p)
+{
+	return __atomic_load_n(&p->private, __ATOMIC_RELAXED);
+}
 /* writers hold the zone lock; compaction's scanner reads without it: whole stores, no locked RMW */
 static inline void __SetPageBuddy(struct page *p)
 {

@@ -116,7 +116,7 @@ static unsigned long pageblock_start(unsigned long pfn)
 /* suitable_migration_target: a MOVABLE pageblock not already one free block */
 static bool suitable_migration_target(struct page *page)
 {
-	if (PageBuddy(page) && page->private >= (unsigned long)M->prof->pageblock_order)
+	if (PageBuddy(page) && buddy_order_unsafe(page) >= (unsigned long)M->prof->pageblock_order)
 		return false;
 	return get_pageblock_migratetype(page) == MIGRATE_MOVABLE;
 }
@@ -233,7 +233,7 @@ static void isolate_migratepages_block(struct compact_control *cc, unsigned long
 			continue;
 		struct page *page = pfn_to_page(pfn);
 		if (PageBuddy(page)) { /* a free block: skip it whole (read racily, as 6.1's buddy_order_unsafe) */
-			unsigned long order = __atomic_load_n(&page->private, __ATOMIC_RELAXED);
+			unsigned long order = buddy_order_unsafe(page);
 			if (order > 0 && order < MAX_ORDER)
 				pfn += (1UL << order) - 1;
 			continue;
