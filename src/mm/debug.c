@@ -140,6 +140,10 @@ void kmm_usage_settle_raw(struct kmm_usage *u)
 	u->slab_objects = slab_objects_in_use(); /* shrinks every cache first */
 	drain_all_pages(NULL);
 	u->free_pages = nr_free_pages();
+	/* live tasks' kernel stacks are vmalloc areas on 64-bit profiles (VMAP_STACK): they come and go with tasks */
+	unsigned long stacks = nr_vmap_stacks();
+	u->vmap_areas = vmap_areas_in_use() - stacks;
+	u->vmalloc_pages = vmalloc_used_pages() - stacks * (thread_size() >> PAGE_SHIFT);
 }
 
 int kmm_nothing_lost(const struct kmm_usage *boot, char *why, size_t whylen)
@@ -151,12 +155,11 @@ int kmm_nothing_lost(const struct kmm_usage *boot, char *why, size_t whylen)
 		return ret;
 	struct kmm_usage now;
 	kmm_usage_settle(&now);
-	/* live tasks' kernel stacks are vmalloc areas on 64-bit profiles; the tasks themselves are slab objects */
-	unsigned long stacks = nr_vmap_stacks(), stack_pages = stacks * (thread_size() >> PAGE_SHIFT);
-	if (vmap_areas_in_use() != stacks)
-		snprintf(why, whylen, "%lu vmalloc areas are still in use", vmap_areas_in_use() - stacks);
-	else if (vmalloc_used_pages() != stack_pages)
-		snprintf(why, whylen, "%lu pages are still vmalloc()ed", vmalloc_used_pages() - stack_pages);
+	/* the boot's areas (its population's) stay; the live tasks' stacks are left out of both counts */
+	if (now.vmap_areas != boot->vmap_areas)
+		snprintf(why, whylen, "%lu vmalloc areas are in use, %lu after boot", now.vmap_areas, boot->vmap_areas);
+	else if (now.vmalloc_pages != boot->vmalloc_pages)
+		snprintf(why, whylen, "%lu pages are vmalloc()ed, %lu after boot", now.vmalloc_pages, boot->vmalloc_pages);
 	else if (now.percpu_bytes != boot->percpu_bytes)
 		snprintf(why, whylen, "%lu percpu bytes allocated per CPU, %lu after boot", now.percpu_bytes, boot->percpu_bytes);
 	else if (now.slab_objects != boot->slab_objects)
