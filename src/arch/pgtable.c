@@ -692,6 +692,18 @@ void pte_set(phys_addr_t table, unsigned long idx, pteval_t v)
 }
 
 /* Free the user part's tables that hold no entry any more (free_pgtables); all of them if all. */
+/*
+ * Where a process's page directory stops holding user entries: x86_64's
+ * user half (1 << 47), arm64's TTBR0 table whole (1 << VA_BITS; the kernel
+ * is TTBR1's), a 32-bit PGD's entries below PAGE_OFFSET.
+ */
+static unsigned long user_va_end(void)
+{
+	if (M->prof->arch == KMM_ARCH_ARM64)
+		return 1UL << 48;
+	return M->prof->bits == 64 ? 1UL << 47 : M->layout.page_offset;
+}
+
 static void free_tables_below(phys_addr_t table, int l, unsigned long base, unsigned long start, unsigned long end)
 {
 	const struct pt_format *f = pt_fmt();
@@ -705,7 +717,7 @@ static void free_tables_below(phys_addr_t table, int l, unsigned long base, unsi
 		last = (unsigned long)f->entries[l] - 1;
 	for (unsigned long i = first; i <= last; i++) {
 		unsigned long a = base + i * span;
-		if (M->prof->bits == 64 ? a >= (1UL << 47) : a >= M->layout.page_offset)
+		if (a >= user_va_end())
 			break; /* the kernel's half from here on */
 		pteval_t e = pt_read(table, i);
 		if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
@@ -744,7 +756,7 @@ static unsigned long count_tables(phys_addr_t table, int l, unsigned long base)
 		return 0;
 	for (unsigned long i = 0; i < (unsigned long)f->entries[l]; i++) {
 		unsigned long a = base + i * span;
-		if (M->prof->bits == 64 ? a >= (1UL << 47) : a >= M->layout.page_offset)
+		if (a >= user_va_end())
 			break;
 		pteval_t e = pt_read(table, i);
 		if ((e & _PAGE_PRESENT) && !(e & _PAGE_PSE))

@@ -131,7 +131,10 @@
 
 unsigned long task_size(void)
 {
-	return M->prof->bits == 64 ? 0x7ffffffff000UL : M->layout.page_offset; /* TASK_SIZE */
+	/* TASK_SIZE: x86_64's user half less its last page; arm64's 1 << VA_BITS (48); 32-bit: PAGE_OFFSET */
+	if (M->prof->arch == KMM_ARCH_ARM64)
+		return 1UL << 48;
+	return M->prof->bits == 64 ? 0x7ffffffff000UL : M->layout.page_offset;
 }
 
 /* ---- the VMA tree and its host map ----------------------------------------------------------- */
