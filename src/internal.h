@@ -398,6 +398,8 @@ struct kmm_machine {
 	u64 arm64_dma32_phys_limit;       /* arm64: end of ZONE_DMA32 (max_zone_phys(32)) */
 	struct kmm_dt *dt;                /* arm64: the device tree the machine booted from (arch/fdt.c) */
 	u64 arm64_image_end;              /* arm64: _end, the end of what the image reserves */
+	struct memblock_region *iomem_reserved; /* arm64: memblock.reserved as its arch_initcall saw it */
+	unsigned long nr_iomem_reserved;  /* (/proc/iomem's "reserved" under System RAM) */
 	struct page *dma_pool[3];         /* the atomic DMA pools: GFP_KERNEL, |GFP_DMA, |GFP_DMA32 */
 	/* DMA (kernel/dma.c, swiotlb.c, iommu.c: host memory, gone with the machine) */
 	unsigned long swiotlb_param_nslabs; /* swiotlb=N: slots of 2 KiB (0: the default 64 MiB) */
@@ -604,6 +606,7 @@ int setup_arch_arm64(char *err, size_t errlen);
 phys_addr_t arm64_early_pgtable_alloc(unsigned long va, int depth);
 void arm64_request_standard_resources(void);
 void arm64_dt_pools_release(void);
+void arm64_reserve_memblock_reserved_regions(void);
 void arm64_free_initmem(void);
 void arm64_dt_release(void);
 void numa_init(void);                                 /* mm/mm_init.c */

@@ -264,6 +264,12 @@ Test(arm64, reserved_memory_pool_and_nomap)
 	for (unsigned long pfn = 0x60000; pfn < 0x60100; pfn++)
 		cr_expect(PageReserved(pfn_to_page(pfn)), "pfn %#lx of the no-map region is not reserved", pfn);
 	cr_expect(!PageReserved(pfn_to_page(0x60100)));
+	/* and out of the linear map (map_mem skips MEMBLOCK_NOMAP), its neighbours in it */
+	phys_addr_t pa;
+	cr_expect(!kernel_va_to_phys(M->layout.page_offset + 0x60000000UL, &pa), "the no-map region has a linear alias");
+	cr_expect(!kernel_va_to_phys(M->layout.page_offset + 0x600ff000UL, &pa));
+	cr_expect(kernel_va_to_phys(M->layout.page_offset + 0x60100000UL, &pa) && pa == 0x60100000UL);
+	cr_expect(kernel_va_to_phys(M->layout.page_offset + 0x5ffff000UL, &pa) && pa == 0x5ffff000UL);
 	/* the pool is kept for mm/cma.c */
 	int pools = 0;
 	for (int i = 0; i < M->dt->nr_rsv; i++)
@@ -275,6 +281,32 @@ Test(arm64, reserved_memory_pool_and_nomap)
 	cr_expect_eq(pools, 1);
 	assert_machine_sane();
 	free(ref);
+}
+
+/*
+ * /proc/iomem as arm64 registers it: each memblock memory region System RAM, the no-map one
+ * "reserved" at the top level; Kernel code (_stext to __init_begin) and Kernel data (_sdata to
+ * _end) under the first; memblock's reservations of the arch_initcall's moment - the init
+ * sections and the initrd, freed later, among them - as "reserved" beside them.  The capture's
+ * RAM lines and the image's and initrd's lines are kmm's exactly (the early page-table,
+ * memmap and percpu pieces at the top of RAM differ by a page here and there).
+ */
+Test(arm64, iomem_of_the_capture)
+{
+	char err[256] = "";
+	cr_assert_eq(boot_dtb_file(REF_RSV, NULL, err, sizeof(err)), 0, "%s", err);
+	char *ref = arm_ref(REF_RSV, "iomem.txt"), *got = kmm_proc_read("iomem");
+	const char *lines[] = { "40000000-5fffffff : System RAM\n", "  40210000-4185ffff : Kernel code\n",
+				"  41860000-41eaffff : reserved\n", "  41eb0000-4220ffff : Kernel data\n",
+				"  48000000-480f1fff : reserved\n", "\n60000000-600fffff : reserved\n",
+				"\n60100000-7fffffff : System RAM\n" };
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		cr_assert(strstr(ref, lines[i]), "the capture has %s", lines[i]);
+		cr_expect(strstr(got, lines[i]), "kmm lacks %s in\n%s", lines[i], got);
+	}
+	cr_expect(!strstr(got, "60000000-600fffff : System RAM"), "the no-map region is no System RAM");
+	free(ref);
+	free(got);
 }
 
 Test(arm64, dts_through_dtc)

@@ -562,6 +562,9 @@ int init_kernel_page_tables(void)
 	for (unsigned long i = 0; i < mem->cnt; i++) {
 		unsigned long s = PFN_DOWN(mem->regions[i].base);
 		unsigned long e = min(PFN_DOWN(mem->regions[i].base + mem->regions[i].size), end);
+		/* arm64's map_mem() walks the memory ranges without MEMBLOCK_NOMAP: a no-map region has no linear alias */
+		if (M->prof->arch == KMM_ARCH_ARM64 && (mem->regions[i].flags & MEMBLOCK_NOMAP))
+			continue;
 		if (M->prof->arch == KMM_ARCH_ARM64 && s < e) {
 			/* can_set_direct_map() (KFENCE): no block mappings; each leaf table filled in a row */
 			int ret = map_4k(M->layout.page_offset + (s << PAGE_SHIFT), e - s, s, NULL, prot);

@@ -1800,8 +1800,10 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	dma_atomic_pool_init(); /* a postcore initcall, taken early: see there */
 	page_alloc_init_late();
 	cma_init_reserved_areas(); /* core_initcall: it waits for the deferred struct pages when it has an area */
-	if (prof->arch == KMM_ARCH_ARM64)
+	if (prof->arch == KMM_ARCH_ARM64) {
 		arm64_dt_pools_release(); /* core_initcall, after the deferred pages: the pools without CONFIG_CMA */
+		arm64_reserve_memblock_reserved_regions(); /* arch_initcall */
+	}
 	init_per_zone_wmark_min();
 	mm_overcommit_init(); /* init_user_reserve, init_admin_reserve: subsys initcalls, from the memory free now */
 	/* khugepaged runs only on machines of 512 MiB and more */

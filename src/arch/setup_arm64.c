@@ -16,14 +16,18 @@
  *                      rounded down to 1 GiB; mem=; the initrd added back
  *                      and reserved; the image _stext.._end reserved;
  *                      /memreserve/, the blob itself, /reserved-memory:
- *                      static regions reserved (no-map too: kmm has no
- *                      MEMBLOCK_NOMAP, the pages count the same), then the
- *                      dynamic ones allocated top-down (CMA pools aligned
- *                      to a pageblock)
+ *                      static regions reserved (a no-map one marked
+ *                      MEMBLOCK_NOMAP, and reserved too: kmm's way of never
+ *                      freeing it), then the dynamic ones allocated
+ *                      top-down (CMA pools aligned to a pageblock)
  *   paging_init        map_kernel: tables for the image at KIMAGE_VADDR;
  *                      map_mem: the linear map, every page with a 4 KiB PTE
  *                      (KFENCE makes can_set_direct_map() true, so no block
- *                      or contiguous mappings), tables from memblock
+ *                      or contiguous mappings), tables from memblock; no-map
+ *                      regions get no linear alias
+ *   arch_initcall      reserve_memblock_reserved_regions: /proc/iomem's
+ *                      "reserved" pieces under System RAM are memblock's
+ *                      reservations of that moment (kept for the view)
  *   bootmem_init       (arch/setup.c: numa_init, memmap_alloc, free_area_init)
  *                      zone limits from zone_sizes_init() below: ZONE_DMA
  *                      ends at max_zone_phys(zone_dma_bits), zone_dma_bits =
@@ -492,6 +496,22 @@ void arm64_dt_pools_release(void)
 	}
 }
 
+/*
+ * reserve_memblock_reserved_regions(), an arch_initcall: /proc/iomem shows
+ * memblock's reservations of that moment under System RAM - the initrd
+ * and the init sections not yet freed - and keeps them (the view draws
+ * them, mm/vmstat.c).  Host memory; none if it cannot be had.
+ */
+void arm64_reserve_memblock_reserved_regions(void)
+{
+	const struct memblock_type *res = &M->memblock.reserved;
+	free(M->iomem_reserved);
+	M->iomem_reserved = res->cnt ? malloc(res->cnt * sizeof(*res->regions)) : NULL;
+	M->nr_iomem_reserved = M->iomem_reserved ? res->cnt : 0;
+	if (M->iomem_reserved)
+		memcpy(M->iomem_reserved, res->regions, res->cnt * sizeof(*res->regions));
+}
+
 /* free_initmem(): arm64 frees the init sections only. */
 void arm64_free_initmem(void)
 {
@@ -500,6 +520,9 @@ void arm64_free_initmem(void)
 
 void arm64_dt_release(void)
 {
+	free(M->iomem_reserved);
+	M->iomem_reserved = NULL;
+	M->nr_iomem_reserved = 0;
 	if (M && M->dt) {
 		kmm_dt_free(M->dt);
 		free(M->dt);

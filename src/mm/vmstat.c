@@ -790,8 +790,87 @@ static void show_device(struct strbuf *sb)
 	sb_printf(sb, "%08llx-%08llx : PCI Bus 0000:00\n  %08llx-%08llx : 0000:00:02.0\n", s, e, s, e);
 }
 
+/* [s, e] less every occupied range: what is left goes in as "reserved" (reserve_region_with_split) */
+struct iomem_piece {
+	u64 s, e;
+	const char *name;
+};
+
+static void iomem_add_split(struct iomem_piece *p, int *n, int cap, u64 s, u64 e)
+{
+	for (int i = 0; i < *n && s <= e; i++) {
+		if (p[i].e < s || p[i].s > e)
+			continue;
+		if (p[i].s > s) /* the part before the conflict, then the part after it */
+			iomem_add_split(p, n, cap, s, p[i].s - 1);
+		if (p[i].e >= e)
+			return;
+		s = p[i].e + 1;
+		i = -1; /* the rest may meet an earlier piece */
+	}
+	if (s <= e && *n < cap)
+		p[(*n)++] = (struct iomem_piece){ s, e, "reserved" };
+}
+
+static int iomem_piece_cmp(const void *a, const void *b)
+{
+	const struct iomem_piece *x = a, *y = b;
+	return x->s < y->s ? -1 : x->s > y->s;
+}
+
+/*
+ * arm64's request_standard_resources() and reserve_memblock_reserved_regions():
+ * each memblock memory region is "System RAM" (a no-map one "reserved",
+ * with nothing under it); "Kernel code" (_stext to __init_begin) and
+ * "Kernel data" (_sdata to _end) go under the one holding them, then every
+ * memblock reservation overlapping the region when the arch_initcall ran
+ * (setup_arm64.c kept them), widened to whole pages, around what is there
+ * already.
+ */
+#define IOMEM_PIECES 128
+static void show_iomem_arm64(struct strbuf *sb)
+{
+	const struct memblock_type *mem = &M->memblock.memory;
+	const struct kmm_image *im = &M->image;
+	const struct iomem_piece kernel[] = { { im->text, im->init - 1, "Kernel code" },
+					      { im->data, M->arm64_image_end - 1, "Kernel data" } };
+	bool device_shown = !kmm_device.size;
+	for (unsigned long i = 0; i < mem->cnt; i++) {
+		const struct memblock_region *r = &mem->regions[i];
+		u64 s = r->base, e = r->base + r->size - 1;
+		if (!device_shown && kmm_device.base < s) {
+			show_device(sb);
+			device_shown = true;
+		}
+		bool nomap = r->flags & MEMBLOCK_NOMAP;
+		sb_printf(sb, "%08llx-%08llx : %s\n", (unsigned long long)s, (unsigned long long)e, nomap ? "reserved" : "System RAM");
+		if (nomap)
+			continue;
+		struct iomem_piece p[IOMEM_PIECES];
+		int n = 0;
+		for (size_t k = 0; k < ARRAY_SIZE(kernel); k++)
+			if (kernel[k].s >= s && kernel[k].e <= e)
+				p[n++] = kernel[k];
+		for (unsigned long j = 0; j < M->nr_iomem_reserved; j++) {
+			const struct memblock_region *rr = &M->iomem_reserved[j];
+			u64 rs = rr->base & ~(u64)(PAGE_SIZE - 1), re = ALIGN(rr->base + rr->size, PAGE_SIZE) - 1;
+			if (re >= s && rs <= e)
+				iomem_add_split(p, &n, IOMEM_PIECES, max(rs, s), min(re, e));
+		}
+		qsort(p, (size_t)n, sizeof(p[0]), iomem_piece_cmp);
+		for (int k = 0; k < n; k++)
+			sb_printf(sb, "  %08llx-%08llx : %s\n", (unsigned long long)p[k].s, (unsigned long long)p[k].e, p[k].name);
+	}
+	if (!device_shown)
+		show_device(sb);
+}
+
 static void show_iomem(struct strbuf *sb)
 {
+	if (M->prof->arch == KMM_ARCH_ARM64) {
+		show_iomem_arm64(sb);
+		return;
+	}
 	const struct kmm_image *im = &M->image;
 	const struct { const char *name; u64 s, e; } kernel[] = {
 		{ "Kernel code", im->text, im->etext }, { "Kernel rodata", im->rodata, im->erodata },
