@@ -15,6 +15,7 @@
 #include "mm/cma.h"
 
 #include <kmm/task.h>
+#include <kmm/trace.h>
 
 static void fini(void)
 {
@@ -585,4 +586,46 @@ Test(cma, while_other_cpus_fault)
 	u_check_pattern(c.t, (unsigned long)c.a, 0, c.n, 1);
 	task_exit(c.t);
 	assert_nothing_lost_since(&boot, "concurrent");
+}
+
+/*
+ * The cma: tracepoints (include/trace/events/cma.h): cma_alloc_start and cma_alloc_finish around
+ * an allocation, cma_release after the free; a kernel without
+ * CONFIG_CMA has no such events, and asking for them is refused.
+ */
+Test(cma, tracepoints)
+{
+	boot_cma_ok("x86_64", 256ULL << 20, "CMA=y", "cma=16M");
+	struct cma *cma = dma_contiguous_default_area;
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/events/cma/enable", "1"), 0);
+	struct page *page = cma_alloc(cma, 256, 4, false);
+	cr_assert_not_null(page);
+	unsigned long pfn = page_to_pfn(page);
+	cr_assert_null(cma_alloc(cma, cma->count + 1, 0, true));
+	cr_assert(cma_release(cma, page, 256));
+	char *trace = kmm_proc_read("sys/kernel/tracing/trace"), want[160];
+	cr_assert_not_null(strstr(trace, "cma_alloc_start: name=reserved count=256 align=4\n"), "%s", trace);
+	snprintf(want, sizeof(want), "cma_alloc_finish: name=reserved pfn=0x%lx page=%016lx count=256 align=4\n", pfn,
+		 M->layout.vmemmap_base + pfn * 64);
+	cr_assert_not_null(strstr(trace, want), "%s\n%s", want, trace);
+	snprintf(want, sizeof(want), "cma_release: name=reserved pfn=0x%lx page=%016lx count=256\n", pfn,
+		 M->layout.vmemmap_base + pfn * 64);
+	cr_assert_not_null(strstr(trace, want), "%s\n%s", want, trace);
+	/* as 6.1: a request larger than the area starts, and goes without a finish */
+	cr_assert_not_null(strstr(trace, "cma_alloc_start: name=reserved count=4097 align=0\n"), "%s", trace);
+	cr_assert_null(strstr(trace, "count=4097 align=0\n          <idle>-0       [000] .....     0.000000: cma_alloc_finish"));
+	free(trace);
+	char *fmt = kmm_proc_read("sys/kernel/tracing/events/cma/cma_release/format");
+	cr_assert_not_null(strstr(fmt, "print fmt: \"name=%s pfn=0x%lx page=%p count=%lu\""), "%s", fmt);
+	free(fmt);
+	assert_machine_sane();
+	kmm_shutdown();
+
+	boot_cma_ok("x86_64", 256ULL << 20, NULL, NULL); /* Debian's x86 build: no CONFIG_CMA */
+	cr_assert_eq(kmm_trace_enable("cma", true), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", "cma:cma_alloc_start"), -EINVAL);
+	cr_assert_eq(kmm_proc_write("sys/kernel/tracing/set_event", "kmem:kmalloc"), 0, "the other systems are there");
+	char *ev = kmm_proc_read("sys/kernel/tracing/set_event");
+	cr_assert_str_eq(ev, "kmem:kmalloc\n");
+	free(ev);
 }

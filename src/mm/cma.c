@@ -66,6 +66,7 @@
  * bitmap_zalloc is a kmalloc of count / 8 bytes).
  */
 #include "internal.h"
+#include "trace/events.h"
 
 #include "mm/cma.h"
 
@@ -503,10 +504,13 @@ struct page *cma_alloc(struct cma *cma, unsigned long count, unsigned int align,
 {
 	struct page *page = NULL;
 	int ret = -ENOMEM;
-	unsigned long start = 0;
+	unsigned long start = 0, pfn = -1UL;
 	if (!M || !cma || !cma->count || !cma->bitmap)
 		goto out;
-	if (!count || align >= MAX_ORDER + 20) /* an alignment beyond any machine: nothing fits */
+	if (!count)
+		goto out;
+	trace_cma_alloc_start(cma->name, count, align);
+	if (align >= MAX_ORDER + 20) /* an alignment beyond any machine: nothing fits */
 		goto out;
 	unsigned long mask = cma_bitmap_aligned_mask(cma, align), offset = cma_bitmap_aligned_offset(cma, align);
 	unsigned long bitmap_maxno = cma_bitmap_maxno(cma), bitmap_count = cma_bitmap_pages_to_bits(cma, count);
@@ -523,7 +527,7 @@ struct page *cma_alloc(struct cma *cma, unsigned long count, unsigned int align,
 		bits_assign(cma->bitmap, bitmap_no, bitmap_count, true);
 		pthread_mutex_unlock(&cma->lock);
 
-		unsigned long pfn = cma->base_pfn + (bitmap_no << cma->order_per_bit);
+		pfn = cma->base_pfn + (bitmap_no << cma->order_per_bit);
 		pthread_mutex_lock(&M->cma_mutex);
 		ret = alloc_contig_range(pfn, pfn + count, MIGRATE_CMA, GFP_KERNEL | (no_warn ? __GFP_NOWARN : 0));
 		pthread_mutex_unlock(&M->cma_mutex);
@@ -535,8 +539,10 @@ struct page *cma_alloc(struct cma *cma, unsigned long count, unsigned int align,
 		if (ret != -EBUSY)
 			break;
 		/* busy (a page would not move): the next aligned position */
+		trace_cma_alloc(TRACE_CMA_ALLOC_BUSY_RETRY, cma->name, pfn, pfn_to_page(pfn), count, align);
 		start = bitmap_no + mask + 1;
 	}
+	trace_cma_alloc(TRACE_CMA_ALLOC_FINISH, cma->name, pfn, page, count, align);
 	if (ret && !no_warn && __ratelimit(&cma->rs))
 		pr_err("cma: cma_alloc: %s: alloc failed, req-size: %lu pages, ret: %d\n", cma->name, count, ret);
 out:
@@ -594,5 +600,6 @@ bool cma_release(struct cma *cma, const struct page *pages, unsigned long count)
 	}
 	free_contig_range(pfn, count);
 	cma_clear_bitmap(cma, pfn, count);
+	trace_cma_release(cma->name, pfn, pages, count);
 	return true;
 }

@@ -1346,7 +1346,8 @@ static const struct command commands[] = {
 	  "inject allocation failures: write its sys/kernel/debug files (probability=10 times=-1 ...), or show them",
 	  H_NONE },
 	{ "trace", cmd_trace, R_NONE, "*", "on [EVENTS] | off [EVENTS] | clear",
-	  "record kmem: and vmscan: trace events (kmem:kmalloc,vmscan ...; all of kmem by default) into "
+	  "record trace events of kmem:, vmscan:, compaction:, migrate:, cma: (kmem:kmalloc,vmscan ...; all of kmem by "
+	  "default) into "
 	  "sys/kernel/tracing/trace",
 	  H_NONE },
 	{ "repeat", cmd_repeat, R_NONE, "", "N [as I] { ... }", "run a block N times, I counting from 0", H_NONE },

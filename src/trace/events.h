@@ -1,5 +1,5 @@
 /*
- * trace/events.h - the kmem:, vmscan:, compaction: and migrate: tracepoints,
+ * trace/events.h - the kmem:, vmscan:, compaction:, migrate: and cma: tracepoints,
  * as the allocators, reclaim, compaction and migration call them (Linux's
  * include/trace/events/kmem.h, vmscan.h, compaction.h and migrate.h;
  * private to kmm).
@@ -96,8 +96,18 @@
 	X(REMOVE_MIGRATION_PTE, "remove_migration_pte")                                          \
 	X(SET_MIGRATION_PTE, "set_migration_pte")
 
+/* include/trace/events/cma.h: only a kernel with CONFIG_CMA has them (set_event refuses them without) */
+#define CMA_EVENTS(X)                                                                            \
+	X(CMA_ALLOC_BUSY_RETRY, "cma_alloc_busy_retry")                                          \
+	X(CMA_ALLOC_FINISH, "cma_alloc_finish")                                                  \
+	X(CMA_ALLOC_START, "cma_alloc_start")                                                    \
+	X(CMA_RELEASE, "cma_release")
+
 /* every system's events, in the order of their bits */
-#define ALL_TRACE_EVENTS(X) KMEM_EVENTS(X) VMSCAN_EVENTS(X) COMPACTION_EVENTS(X) MIGRATE_EVENTS(X)
+#define ALL_TRACE_EVENTS(X) KMEM_EVENTS(X) VMSCAN_EVENTS(X) COMPACTION_EVENTS(X) MIGRATE_EVENTS(X) CMA_EVENTS(X)
+
+/* the systems, in the same order: X(name, NAME) - events/name/, NAME_EVENTS, TRACE_NAME_MASK */
+#define TRACE_SYSTEMS(X) X(kmem, KMEM) X(vmscan, VMSCAN) X(compaction, COMPACTION) X(migrate, MIGRATE) X(cma, CMA)
 
 enum trace_event_id {
 #define TRACE_EVENT_ENUM(id, name) TRACE_##id,
@@ -112,6 +122,7 @@ enum {
 	NR_VMSCAN_EVENTS = 0 VMSCAN_EVENTS(TRACE_EVENT_COUNT),
 	NR_COMPACTION_EVENTS = 0 COMPACTION_EVENTS(TRACE_EVENT_COUNT),
 	NR_MIGRATE_EVENTS = 0 MIGRATE_EVENTS(TRACE_EVENT_COUNT),
+	NR_CMA_EVENTS = 0 CMA_EVENTS(TRACE_EVENT_COUNT),
 };
 #undef TRACE_EVENT_COUNT
 _Static_assert(NR_TRACE_EVENTS <= 64, "kmm_trace_on has a bit per event");
@@ -122,15 +133,21 @@ _Static_assert(NR_TRACE_EVENTS <= 64, "kmm_trace_on has a bit per event");
 #define TRACE_VMSCAN_MASK TRACE_SYSTEM_MASK(NR_KMEM_EVENTS, NR_VMSCAN_EVENTS)
 #define TRACE_COMPACTION_MASK TRACE_SYSTEM_MASK(NR_KMEM_EVENTS + NR_VMSCAN_EVENTS, NR_COMPACTION_EVENTS)
 #define TRACE_MIGRATE_MASK TRACE_SYSTEM_MASK(NR_KMEM_EVENTS + NR_VMSCAN_EVENTS + NR_COMPACTION_EVENTS, NR_MIGRATE_EVENTS)
+#define TRACE_CMA_MASK \
+	TRACE_SYSTEM_MASK(NR_KMEM_EVENTS + NR_VMSCAN_EVENTS + NR_COMPACTION_EVENTS + NR_MIGRATE_EVENTS, NR_CMA_EVENTS)
 #define TRACE_ALL_MASK ((NR_TRACE_EVENTS == 64 ? 0ULL : 1ULL << NR_TRACE_EVENTS) - 1)
 
-/* An event's name, and the system it belongs to ("kmem", "vmscan", "compaction", "migrate") */
+/* An event's name, and the system it belongs to ("kmem", "vmscan", "compaction", "migrate", "cma") */
 extern const char *const trace_event_names[NR_TRACE_EVENTS];
 static inline const char *trace_event_system(enum trace_event_id ev)
 {
 	u64 bit = 1ULL << ev;
-	return bit & TRACE_KMEM_MASK ? "kmem" : bit & TRACE_VMSCAN_MASK ? "vmscan" : bit & TRACE_COMPACTION_MASK ? "compaction"
-																: "migrate";
+#define TRACE_SYSTEM_OF(name, NAME)        \
+	if (bit & TRACE_##NAME##_MASK)     \
+		return #name;
+	TRACE_SYSTEMS(TRACE_SYSTEM_OF)
+#undef TRACE_SYSTEM_OF
+	return "?";
 }
 
 /*
@@ -444,6 +461,26 @@ __trace_cold void __trace_migration_pte(enum trace_event_id ev, unsigned long ad
 			__trace_mm_migrate_pages_start(mode, reason);                               \
 	} while (0)
 
+__trace_cold void __trace_cma_alloc_start(const char *name, unsigned long count, unsigned int align);
+__trace_cold void __trace_cma_range(enum trace_event_id ev, const char *name, unsigned long pfn, const struct page *page,
+				    unsigned long count, unsigned int align);
+#define trace_cma_alloc_start(name, count, align)                                                   \
+	do {                                                                                        \
+		if (trace_event_on(TRACE_CMA_ALLOC_START))                                          \
+			__trace_cma_alloc_start(name, count, align);                                \
+	} while (0)
+/* ev: TRACE_CMA_ALLOC_FINISH or TRACE_CMA_ALLOC_BUSY_RETRY */
+#define trace_cma_alloc(ev, name, pfn, page, count, align)                                          \
+	do {                                                                                        \
+		if (trace_event_on(ev))                                                             \
+			__trace_cma_range(ev, name, pfn, page, count, align);                       \
+	} while (0)
+#define trace_cma_release(name, pfn, page, count)                                                   \
+	do {                                                                                        \
+		if (trace_event_on(TRACE_CMA_RELEASE))                                              \
+			__trace_cma_range(TRACE_CMA_RELEASE, name, pfn, page, count, 0);            \
+	} while (0)
+
 /* ev: TRACE_SET_MIGRATION_PTE or TRACE_REMOVE_MIGRATION_PTE */
 #define trace_migration_pte(ev, addr, pte, order)                                                   \
 	do {                                                                                        \
@@ -477,14 +514,11 @@ void trace_show_tracing_on(struct strbuf *sb);
 int trace_write_tracing_on(const char *val);
 void trace_show_buffer_size_kb(struct strbuf *sb);
 int trace_write_buffer_size_kb(const char *val);
-void trace_show_kmem_enable(struct strbuf *sb);
-int trace_write_kmem_enable(const char *val);
-void trace_show_vmscan_enable(struct strbuf *sb);
-int trace_write_vmscan_enable(const char *val);
-void trace_show_compaction_enable(struct strbuf *sb);
-int trace_write_compaction_enable(const char *val);
-void trace_show_migrate_enable(struct strbuf *sb);
-int trace_write_migrate_enable(const char *val);
+#define TRACE_SYSTEM_ENABLE_DECLARE(name, NAME)          \
+	void trace_show_##name##_enable(struct strbuf *sb); \
+	int trace_write_##name##_enable(const char *val);
+TRACE_SYSTEMS(TRACE_SYSTEM_ENABLE_DECLARE)
+#undef TRACE_SYSTEM_ENABLE_DECLARE
 #define TRACE_EVENT_ENABLE_DECLARE(id, name)                         \
 	void trace_show_enable_##id(struct strbuf *sb);              \
 	int trace_write_enable_##id(const char *val);
@@ -493,30 +527,23 @@ ALL_TRACE_EVENTS(TRACE_EVENT_ENABLE_DECLARE)
 ALL_TRACE_EVENTS(TRACE_EVENT_FORMAT_DECLARE)
 #undef TRACE_EVENT_ENABLE_DECLARE
 #undef TRACE_EVENT_FORMAT_DECLARE
-#define KMEM_EVENT_ENABLE_ENTRY(id, name)                                                                 \
-	{ "sys/kernel/tracing/events/kmem/" name "/enable", trace_show_enable_##id, trace_write_enable_##id }, \
-	{ "sys/kernel/tracing/events/kmem/" name "/format", trace_show_format_##id, NULL },
-#define VMSCAN_EVENT_FILES_ENTRY(id, name)                                                                \
-	{ "sys/kernel/tracing/events/vmscan/" name "/enable", trace_show_enable_##id, trace_write_enable_##id }, \
-	{ "sys/kernel/tracing/events/vmscan/" name "/format", trace_show_format_##id, NULL },
-#define COMPACTION_EVENT_FILES_ENTRY(id, name)                                                            \
-	{ "sys/kernel/tracing/events/compaction/" name "/enable", trace_show_enable_##id, trace_write_enable_##id }, \
-	{ "sys/kernel/tracing/events/compaction/" name "/format", trace_show_format_##id, NULL },
-#define MIGRATE_EVENT_FILES_ENTRY(id, name)                                                               \
-	{ "sys/kernel/tracing/events/migrate/" name "/enable", trace_show_enable_##id, trace_write_enable_##id }, \
-	{ "sys/kernel/tracing/events/migrate/" name "/format", trace_show_format_##id, NULL },
+/* events/SYSTEM/EVENT/enable and format; events/SYSTEM/enable */
+#define TRACE_EVENT_FILES_ENTRY(sys, id, name)                                                                   \
+	{ "sys/kernel/tracing/events/" sys "/" name "/enable", trace_show_enable_##id, trace_write_enable_##id }, \
+	{ "sys/kernel/tracing/events/" sys "/" name "/format", trace_show_format_##id, NULL },
+#define KMEM_EVENT_FILES_ENTRY(id, name) TRACE_EVENT_FILES_ENTRY("kmem", id, name)
+#define VMSCAN_EVENT_FILES_ENTRY(id, name) TRACE_EVENT_FILES_ENTRY("vmscan", id, name)
+#define COMPACTION_EVENT_FILES_ENTRY(id, name) TRACE_EVENT_FILES_ENTRY("compaction", id, name)
+#define MIGRATE_EVENT_FILES_ENTRY(id, name) TRACE_EVENT_FILES_ENTRY("migrate", id, name)
+#define CMA_EVENT_FILES_ENTRY(id, name) TRACE_EVENT_FILES_ENTRY("cma", id, name)
+#define TRACE_SYSTEM_FILES_ENTRY(name, NAME)                                                                         \
+	{ "sys/kernel/tracing/events/" #name "/enable", trace_show_##name##_enable, trace_write_##name##_enable }, \
+	NAME##_EVENTS(NAME##_EVENT_FILES_ENTRY)
 #define TRACE_PROC_FILES                                                                           \
 	{ "sys/kernel/tracing/trace", trace_show, trace_write },                                   \
 	{ "sys/kernel/tracing/set_event", trace_show_set_event, trace_write_set_event },           \
 	{ "sys/kernel/tracing/tracing_on", trace_show_tracing_on, trace_write_tracing_on },        \
 	{ "sys/kernel/tracing/buffer_size_kb", trace_show_buffer_size_kb, trace_write_buffer_size_kb }, \
-	{ "sys/kernel/tracing/events/kmem/enable", trace_show_kmem_enable, trace_write_kmem_enable }, \
-	KMEM_EVENTS(KMEM_EVENT_ENABLE_ENTRY)                                                       \
-	{ "sys/kernel/tracing/events/vmscan/enable", trace_show_vmscan_enable, trace_write_vmscan_enable }, \
-	VMSCAN_EVENTS(VMSCAN_EVENT_FILES_ENTRY)                                                    \
-	{ "sys/kernel/tracing/events/compaction/enable", trace_show_compaction_enable, trace_write_compaction_enable }, \
-	COMPACTION_EVENTS(COMPACTION_EVENT_FILES_ENTRY)                                            \
-	{ "sys/kernel/tracing/events/migrate/enable", trace_show_migrate_enable, trace_write_migrate_enable }, \
-	MIGRATE_EVENTS(MIGRATE_EVENT_FILES_ENTRY)
+	TRACE_SYSTEMS(TRACE_SYSTEM_FILES_ENTRY)
 
 #endif /* KMM_TRACE_EVENTS_H */

@@ -1,11 +1,12 @@
 /*
- * tracepoint.c - kmm's own kmem:, vmscan:, compaction: and migrate:
+ * tracepoint.c - kmm's own kmem:, vmscan:, compaction:, migrate: and cma:
  * tracepoints and the ring buffer they write, read back as tracefs prints
  * /sys/kernel/tracing/trace in Linux 6.1.
  *
  * Vocabulary.  An *event* is one of the kmem system's eleven, the vmscan
- * system's eleven, the compaction system's fourteen or the migrate
- * system's four (trace/events.h lists them); a *system* is a directory of
+ * system's eleven, the compaction system's fourteen, the migrate
+ * system's four or the cma system's four (trace/events.h lists them; the
+ * cma ones exist with CONFIG_CMA only); a *system* is a directory of
  * events/.  An event is *enabled* through trace_event= on the command line,
  * set_event, events/SYSTEM/enable, events/SYSTEM/<event>/enable or the
  * scenario's `trace on`, and
@@ -684,6 +685,39 @@ void __trace_mm_migrate_pages_start(int mode, int reason)
 	ring_commit(b);
 }
 
+/* ---- the cma records ------------------------------------------------------------------------- */
+
+/* cma_alloc_start: name, bytes_req = count, a = align */
+void __trace_cma_alloc_start(const char *name, unsigned long count, unsigned int align)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = TRACE_CMA_ALLOC_START;
+	snprintf(e->name, sizeof(e->name), "%s", name ? name : "(null)");
+	e->bytes_req = count;
+	e->a = (int)align;
+	ring_commit(b);
+}
+
+/* cma_alloc_finish, cma_alloc_busy_retry, cma_release: name, ptr = pfn, page_null, bytes_req = count, a = align */
+void __trace_cma_range(enum trace_event_id ev, const char *name, unsigned long pfn, const struct page *page,
+		       unsigned long count, unsigned int align)
+{
+	struct ring_buffer_per_cpu *b;
+	struct trace_entry *e = ring_reserve(&b);
+	if (!e)
+		return;
+	e->type = (u8)ev;
+	snprintf(e->name, sizeof(e->name), "%s", name ? name : "(null)");
+	e->ptr = pfn;
+	e->page_null = !page;
+	e->bytes_req = count;
+	e->a = (int)align;
+	ring_commit(b);
+}
+
 /* set_migration_pte, remove_migration_pte: ptr = the user address, bytes_req = the PTE written, a = order */
 void __trace_migration_pte(enum trace_event_id ev, unsigned long addr, u64 pte, int order)
 {
@@ -943,6 +977,20 @@ static void print_entry(struct strbuf *sb, const struct trace_entry *e)
 		sb_printf(sb, "mm_id=%u curr=%d type=%s size=%lldB\n", (unsigned)e->c, e->b,
 			  (unsigned)e->a < ARRAY_SIZE(rss_names) ? rss_names[e->a] : "?", (long long)e->bytes_req);
 		break;
+	case TRACE_CMA_ALLOC_START:
+		sb_printf(sb, "name=%s count=%llu align=%u\n", e->name, (unsigned long long)e->bytes_req, (unsigned)e->a);
+		break;
+	case TRACE_CMA_ALLOC_FINISH:
+	case TRACE_CMA_ALLOC_BUSY_RETRY:
+	case TRACE_CMA_RELEASE: /* pfn is an unsigned long of the profile: cma_alloc's -1 when nothing was tried */
+		sb_printf(sb, "name=%s pfn=0x%lx page=%0*lx count=%llu", e->name,
+			  M->prof->bits == 64 ? (unsigned long)e->ptr : (unsigned long)(u32)e->ptr, w,
+			  e->page_null ? 0UL : page_kva(e->ptr), (unsigned long long)e->bytes_req);
+		if (e->type == TRACE_CMA_RELEASE)
+			sb_printf(sb, "\n");
+		else
+			sb_printf(sb, " align=%u\n", (unsigned)e->a);
+		break;
 	default:
 		if ((1ULL << e->type) & TRACE_VMSCAN_MASK)
 			print_vmscan_entry(sb, e, w);
@@ -1027,10 +1075,11 @@ static u64 system_mask(const char *sys, size_t len)
 	static const struct {
 		const char *name;
 		u64 mask;
-	} systems[] = { { "kmem", TRACE_KMEM_MASK },
-			{ "vmscan", TRACE_VMSCAN_MASK },
-			{ "compaction", TRACE_COMPACTION_MASK },
-			{ "migrate", TRACE_MIGRATE_MASK } };
+	} systems[] = {
+#define TRACE_SYSTEM_MASK_ENTRY(name, NAME) { #name, TRACE_##NAME##_MASK },
+		TRACE_SYSTEMS(TRACE_SYSTEM_MASK_ENTRY)
+#undef TRACE_SYSTEM_MASK_ENTRY
+	};
 	for (size_t i = 0; i < ARRAY_SIZE(systems); i++)
 		if (strlen(systems[i].name) == len && !memcmp(sys, systems[i].name, len))
 			return systems[i].mask;
@@ -1043,6 +1092,12 @@ static u64 system_mask(const char *sys, size_t len)
  * or a bare word that names a system or an event.  The events it matches
  * (0: none - Linux's -EINVAL); *clear for a leading '!'.
  */
+/* The events the booted kernel has: the cma ones only with CONFIG_CMA (no machine: every event, to be checked at boot) */
+static u64 kernel_events(void)
+{
+	return M && !M->kconfig.cma ? TRACE_ALL_MASK & ~TRACE_CMA_MASK : TRACE_ALL_MASK;
+}
+
 static u64 event_word_mask(const char *w, size_t len, bool *clear)
 {
 	*clear = len && w[0] == '!';
@@ -1053,14 +1108,14 @@ static u64 event_word_mask(const char *w, size_t len, bool *clear)
 	const char *colon = memchr(w, ':', len);
 	const char *ev = w;
 	size_t evlen = len;
-	u64 within = TRACE_ALL_MASK; /* the events the word may name */
+	u64 within = kernel_events(); /* the events the word may name */
 	bool any_system = true;
 	if (colon) {
 		size_t syslen = (size_t)(colon - w);
 		ev = colon + 1;
 		evlen = len - syslen - 1;
 		if (syslen && !(syslen == 1 && w[0] == '*')) {
-			within = system_mask(w, syslen);
+			within = system_mask(w, syslen) & kernel_events();
 			any_system = false;
 			if (!within)
 				return 0;
@@ -1068,7 +1123,7 @@ static u64 event_word_mask(const char *w, size_t len, bool *clear)
 		if (!evlen || (evlen == 1 && ev[0] == '*'))
 			return any_system ? 0 : within; /* "*:*" names no system of its own: refused */
 	} else if (system_mask(w, len)) {
-		return system_mask(w, len); /* the system's name */
+		return system_mask(w, len) & kernel_events(); /* the system's name */
 	}
 	for (int i = 0; i < NR_TRACE_EVENTS; i++)
 		if ((within & (1ULL << i)) && strlen(trace_event_names[i]) == evlen &&
@@ -1156,7 +1211,8 @@ int trace_write_set_event(const char *val)
 	unsigned long long set, clear;
 	if (kmm_trace_parse_events(val, &set, &clear, NULL, 0))
 		return -EINVAL;
-	int ret = kmm_trace_enable("kmem,vmscan,compaction,migrate", false);
+	int ret = kmm_trace_enable(M->kconfig.cma ? "kmem,vmscan,compaction,migrate,cma" : "kmem,vmscan,compaction,migrate",
+				   false);
 	return ret || !set ? ret : kmm_trace_enable(val, true);
 }
 
@@ -1259,45 +1315,17 @@ static int write_system_enable(const char *sys, const char *val)
 	return kmm_trace_enable(sys, v);
 }
 
-void trace_show_kmem_enable(struct strbuf *sb)
-{
-	show_system_enable(sb, TRACE_KMEM_MASK);
-}
-
-int trace_write_kmem_enable(const char *val)
-{
-	return write_system_enable("kmem", val);
-}
-
-void trace_show_vmscan_enable(struct strbuf *sb)
-{
-	show_system_enable(sb, TRACE_VMSCAN_MASK);
-}
-
-int trace_write_vmscan_enable(const char *val)
-{
-	return write_system_enable("vmscan", val);
-}
-
-void trace_show_compaction_enable(struct strbuf *sb)
-{
-	show_system_enable(sb, TRACE_COMPACTION_MASK);
-}
-
-int trace_write_compaction_enable(const char *val)
-{
-	return write_system_enable("compaction", val);
-}
-
-void trace_show_migrate_enable(struct strbuf *sb)
-{
-	show_system_enable(sb, TRACE_MIGRATE_MASK);
-}
-
-int trace_write_migrate_enable(const char *val)
-{
-	return write_system_enable("migrate", val);
-}
+#define TRACE_SYSTEM_ENABLE_FILE(name, NAME)                 \
+	void trace_show_##name##_enable(struct strbuf *sb)   \
+	{                                                    \
+		show_system_enable(sb, TRACE_##NAME##_MASK); \
+	}                                                    \
+	int trace_write_##name##_enable(const char *val)     \
+	{                                                    \
+		return write_system_enable(#name, val);      \
+	}
+TRACE_SYSTEMS(TRACE_SYSTEM_ENABLE_FILE)
+#undef TRACE_SYSTEM_ENABLE_FILE
 
 #define TRACE_EVENT_ENABLE_FILE(id, name)                                            \
 	void trace_show_enable_##id(struct strbuf *sb)                               \
@@ -1331,6 +1359,10 @@ struct format_field {
 #define F_BOOL(n) { "bool", n, 1, false }
 #define F_STR(n) { "__data_loc char[]", n, 4, false }
 #define F_ENUM(t, n) { "enum " t, n, 4, false }
+#define F_PAGE(n) { "const struct page *", n, 0, false }
+#define CMA_ALLOC_FORMAT                                                                         \
+	{ { F_STR("name"), F_ULONG("pfn"), F_PAGE("page"), F_ULONG("count"), F_UINT("align") }, \
+	  "name=%s pfn=0x%lx page=%p count=%lu align=%u", "__get_str(name), REC->pfn, REC->page, REC->count, REC->align" }
 
 /*
  * Each event's fields and print fmt.  The arguments spell out what 6.1's
@@ -1475,6 +1507,12 @@ static const struct {
 					   "__print_symbolic(REC->mode, %M), __print_symbolic(REC->reason, %N)" },
 	[TRACE_SET_MIGRATION_PTE] = MIGRATION_PTE_FORMAT,
 	[TRACE_REMOVE_MIGRATION_PTE] = MIGRATION_PTE_FORMAT,
+	[TRACE_CMA_ALLOC_START] = { { F_STR("name"), F_ULONG("count"), F_UINT("align") }, "name=%s count=%lu align=%u",
+				    "__get_str(name), REC->count, REC->align" },
+	[TRACE_CMA_ALLOC_FINISH] = CMA_ALLOC_FORMAT,
+	[TRACE_CMA_ALLOC_BUSY_RETRY] = CMA_ALLOC_FORMAT,
+	[TRACE_CMA_RELEASE] = { { F_STR("name"), F_ULONG("pfn"), F_PAGE("page"), F_ULONG("count") },
+				"name=%s pfn=0x%lx page=%p count=%lu", "__get_str(name), REC->pfn, REC->page, REC->count" },
 };
 
 
