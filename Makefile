@@ -27,10 +27,13 @@ TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
 TEST_SRC := $(filter-out tests/tsan_stress.c,$(wildcard tests/*.c))  # tsan_stress.c is a program of its own
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 BENCH_SRC:= $(wildcard bench/*.c)
+# libkmm-preload.so: a program's malloc family served by a kmm machine (preload/, LD_PRELOAD)
+PRELOAD_SRC := $(wildcard preload/*.c)
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(B)/%.o)
 
 .PHONY: all run test test-plain test-asan test-valgrind test-tsan test-fuzz fuzz fuzz-targets check-deps check-libedit \
 	check-zstd check-fdt check-valgrind check-clang bench install clean
-all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm
+all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm $(B)/libkmm-preload.so
 
 # Every object waits for the Debian headers the build takes (check-libedit, check-zstd below).
 $(B)/%.o: %.c | check-libedit check-zstd check-fdt
@@ -44,13 +47,18 @@ $(B)/libkmm.a: $(LIB_OBJ)
 $(B)/libkmm.so: $(LIB_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS) $(DEPLIBS)
 
+# Only the malloc family (and sigaction, which keeps kmm's trap first) is exported: kmm's own
+# names bind inside the library and never meet the program's.
+$(B)/libkmm-preload.so: $(PRELOAD_OBJ) $(LIB_OBJ) preload/preload.map
+	$(CC) -shared -o $@ $(PRELOAD_OBJ) $(LIB_OBJ) -Wl,--version-script=preload/preload.map $(LDLIBS) $(DEPLIBS)
+
 $(B)/kmm: $(TOOL_OBJ) $(B)/libkmm.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJ) $(B)/libkmm.a -ledit $(LDLIBS) $(DEPLIBS)
 
 $(B)/kmm-tests: $(TEST_OBJ) $(B)/libkmm.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(B)/libkmm.a -lcriterion $(LDLIBS) $(DEPLIBS)
 
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d)
 
 # The main job on the default machine: boot i386 with 4 GiB and walk through
 # zones, buddy, slab, vmalloc, kmap and page faults (scenarios/demo.kmm).

@@ -95,6 +95,8 @@ void kmm_slab_set_error_hook(void (*hook)(void *arg), void *arg);
 
 void *kmalloc(size_t size, gfp_t flags);
 void *kmalloc_node(size_t size, gfp_t flags, int node);
+/* kmalloc_node for a caller that allocates on behalf of another: caller (a code address) is who SLUB's track records. */
+void *__kmalloc_node_track_caller(size_t size, gfp_t flags, int node, unsigned long caller);
 void *krealloc(const void *p, size_t new_size, gfp_t flags);
 void kfree(const void *x);
 void kfree_sensitive(const void *x);

@@ -61,6 +61,49 @@ void kmm_cpu_exit(void)
 	pthread_mutex_unlock(&M->cpus[cpu].lock);
 }
 
+/*
+ * For a host process whose threads are the machine's tasks (the preload,
+ * src/preload/): take CPU cpu only if it is idle (0, or -EBUSY), and leave
+ * it as a task that is scheduled out does - its per-CPU pages and slabs stay
+ * where they are, for whoever runs there next.  A drain another CPU asked
+ * for is honoured first, as kmm_cpu_exit() does.
+ */
+int kmm_cpu_try_enter(int cpu)
+{
+	if (!M || cpu < 0 || cpu >= M->nr_cpus)
+		return -EINVAL;
+	if (kmm_this_cpu >= 0)
+		return -EBUSY;
+	if (pthread_mutex_trylock(&M->cpus[cpu].lock))
+		return -EBUSY;
+	kmm_this_cpu = cpu;
+	return 0;
+}
+
+void kmm_cpu_switch_out(void)
+{
+	int cpu = kmm_this_cpu;
+	if (cpu < 0 || !M)
+		return;
+	if (__atomic_exchange_n(&M->cpus[cpu].drain_pending, 0, __ATOMIC_RELAXED))
+		drain_local_pages(NULL);
+	kmm_this_cpu = -1;
+	pthread_mutex_unlock(&M->cpus[cpu].lock);
+}
+
+/* fork(2) of the host process: no thread may be inside the machine meanwhile (src/preload/). */
+void kmm_cpus_lock_all(void)
+{
+	for (int c = 0; c < M->nr_cpus; c++)
+		pthread_mutex_lock(&M->cpus[c].lock);
+}
+
+void kmm_cpus_unlock_all(void)
+{
+	for (int c = 0; c < M->nr_cpus; c++)
+		pthread_mutex_unlock(&M->cpus[c].lock);
+}
+
 int kmm_cpu_current(void)
 {
 	return kmm_this_cpu;

@@ -37,7 +37,9 @@
 
 #include <limits.h>
 #include <sys/mman.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct kmm_ram kmm_ram = { .fd = -1 };
@@ -301,4 +303,113 @@ void ram_exit(void)
 	if (kmm_ram.fd >= 0)
 		close(kmm_ram.fd);
 	kmm_ram = (struct kmm_ram){ .fd = -1 };
+}
+
+/* ---- fork: the child's RAM is its own --------------------------------------------------- */
+
+/*
+ * A fork(2) of the host process shares every MAP_SHARED mapping of the RAM
+ * memfd with the child: left so, parent and child would write into one
+ * machine's memory.  A forked Linux gets a copy of its parent's memory
+ * (copy-on-write); the child of a process running on kmm gets its own copy
+ * of the machine the same way, eagerly: ram_fork_private(), in the child,
+ * copies the RAM memfd's written extents (SEEK_DATA/SEEK_HOLE: the untouched
+ * rest stays sparse) into a new memfd, maps it over every host mapping of
+ * the old one - the direct map and each mirrored window page, found in
+ * /proc/self/maps by the memfd's inode - at the same place and protection,
+ * and takes over the old descriptor number.  The device BAR's memfd goes
+ * the same way.  Only the forking thread runs in the child, and the caller
+ * holds every CPU and the mirror lock, so nothing changes meanwhile.
+ */
+static int memfd_copy(int from, u64 size, const char *name)
+{
+	int to = memfd_create(name, MFD_CLOEXEC);
+	if (to < 0)
+		return -errno;
+	if (ftruncate(to, (off_t)size) < 0)
+		goto fail;
+	static char buf[1 << 16];
+	for (off_t off = 0;;) {
+		off_t data = lseek(from, off, SEEK_DATA);
+		if (data < 0)
+			break; /* ENXIO: no data after off */
+		off_t hole = lseek(from, data, SEEK_HOLE);
+		if (hole < 0)
+			goto fail;
+		for (off_t at = data; at < hole;) {
+			size_t n = (size_t)min((u64)(hole - at), (u64)sizeof(buf));
+			ssize_t r = pread(from, buf, n, at);
+			if (r <= 0 || pwrite(to, buf, (size_t)r, at) != r)
+				goto fail;
+			at += r;
+		}
+		off = hole;
+	}
+	return to;
+fail:
+	close(to);
+	return -ENOMEM;
+}
+
+/* Map to over every mapping of the file with inode ino (read from /proc/self/maps). */
+static int remap_file(unsigned long ino, int to)
+{
+	int maps = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (maps < 0)
+		return -errno;
+	static char buf[1 << 16];
+	size_t have = 0;
+	int ret = 0;
+	for (;;) {
+		ssize_t r = read(maps, buf + have, sizeof(buf) - 1 - have);
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		buf[have] = 0;
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = 0;
+			unsigned long start, end, ino_l;
+			unsigned long long off;
+			char perms[8];
+			if (sscanf(line, "%lx-%lx %7s %llx %*s %lu", &start, &end, perms, &off, &ino_l) == 5 &&
+			    ino_l == ino && strstr(line, "/memfd:")) {
+				int prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+					   (perms[2] == 'x' ? PROT_EXEC : 0);
+				if (mmap((void *)start, end - start, prot, MAP_SHARED | MAP_FIXED | MAP_NORESERVE, to,
+					 (off_t)off) == MAP_FAILED)
+					ret = -ENOMEM;
+			}
+			line = nl + 1;
+		}
+		have = strlen(line);
+		memmove(buf, line, have);
+	}
+	close(maps);
+	return ret;
+}
+
+static int fd_make_private(int fd, u64 size, const char *name)
+{
+	struct stat st;
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	int to = memfd_copy(fd, size, name);
+	if (to < 0)
+		return to;
+	int ret = remap_file((unsigned long)st.st_ino, to);
+	if (!ret && dup3(to, fd, O_CLOEXEC) < 0)
+		ret = -errno;
+	close(to);
+	return ret;
+}
+
+int ram_fork_private(void)
+{
+	int ret = fd_make_private(kmm_ram.fd, kmm_ram.size, "kmm-ram");
+	if (!ret && kmm_device.size)
+		ret = fd_make_private(kmm_device.fd, kmm_device.size, "kmm-device");
+	return ret;
 }

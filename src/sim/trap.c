@@ -626,6 +626,36 @@ void kmm_windows_exit(void)
 }
 
 /*
+ * A host process whose program runs on the machine (the preload) keeps
+ * the trap first: the program's own SIGSEGV handler becomes the one that
+ * faults outside every window are passed on to, as sigaction(2) would have
+ * installed it.  0 or -EINVAL.
+ */
+int kmm_trap_host_sigaction(const struct sigaction *act, struct sigaction *old)
+{
+	if (!trap_installed)
+		return -EINVAL;
+	pthread_mutex_lock(&mirror_lock);
+	if (old)
+		*old = old_segv;
+	if (act)
+		old_segv = *act;
+	pthread_mutex_unlock(&mirror_lock);
+	return 0;
+}
+
+/* fork(2): the host mappings and their records do not change while the child is made. */
+void kmm_windows_fork_prepare(void)
+{
+	pthread_mutex_lock(&mirror_lock);
+}
+
+void kmm_windows_fork_done(void)
+{
+	pthread_mutex_unlock(&mirror_lock);
+}
+
+/*
  * Run fn; an oops or a SIGSEGV of a task inside it makes it return -EFAULT
  * instead of ending the process, an access of a task that SIGKILL killed
  * (the OOM killer's victim) -EINTR.
