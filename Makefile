@@ -55,6 +55,11 @@ $(B)/libkmm-preload.so: $(PRELOAD_OBJ) $(LIB_OBJ) preload/preload.map
 $(B)/kmm: $(TOOL_OBJ) $(B)/libkmm.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJ) $(B)/libkmm.a -ledit $(LDLIBS) $(DEPLIBS)
 
+# A plain program (not built with kmm) that tests/preload.sh runs under the preload.
+$(B)/preload-check: tests/preload/preload_check.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -pthread $(WARN) -o $@ $<
+
 $(B)/kmm-tests: $(TEST_OBJ) $(B)/libkmm.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(B)/libkmm.a -lcriterion $(LDLIBS) $(DEPLIBS)
 
@@ -116,6 +121,14 @@ check-deps: check-libedit check-zstd check-fdt
 	  echo "installing procps (slabtop reads kmm's slabinfo in a test)"; \
 	  apt-get install -y procps >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y procps >/dev/null) || true; \
 	fi
+	@missing=""; for p in python3:python3 sqlite3:sqlite3 gcc:gcc git:git; do \
+	  command -v $${p%%:*} >/dev/null 2>&1 || missing="$$missing $${p#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing$$missing (tests/preload.sh runs them on kmm)"; \
+	    (apt-get install -y $$missing >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y $$missing >/dev/null)) || \
+	    { echo "could not install$$missing"; exit 1; }; \
+	  else echo "$$missing missing: run 'sudo apt-get install$$missing'"; exit 1; fi; \
+	fi
 	@if [ ! -f /usr/include/criterion/criterion.h ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing libcriterion-dev (test framework)"; \
@@ -131,9 +144,10 @@ test: check-deps check-clang
 	$(MAKE) test-tsan
 	$(MAKE) test-fuzz
 
-test-plain: $(B)/kmm-tests $(B)/kmm
+test-plain: $(B)/kmm-tests $(B)/kmm $(B)/libkmm-preload.so $(B)/preload-check
 	KMM_TOOL=$(abspath $(B)/kmm) ./$(B)/kmm-tests --jobs 2
 	KMM=$(abspath $(B)/kmm) sh tests/cli.sh
+	PRELOAD=$(B)/libkmm-preload.so CHECK=$(B)/preload-check SAN_FLAGS="$(filter -fsanitize%,$(CFLAGS))" sh tests/preload.sh
 	B=$(B) CC="$(CC)" SAN_FLAGS="$(filter -fsanitize%,$(CFLAGS))" MAKE="$(MAKE)" sh tests/pkgconfig.sh
 
 # The fault sweep's n-th-call runs are 48 per scenario and injector here (128 in test-plain):

@@ -205,6 +205,31 @@ static int ram_host_check(u64 ram_bytes, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The direct map at a host address aligned to the largest buddy block, as
+ * Linux's direct map is aligned: a block of order n is then aligned to its
+ * size in host addresses too (a kmalloc_large or alloc_pages caller that
+ * needs its block's natural alignment - memalign in the preload - gets it).
+ */
+static void *ram_map_aligned(int fd, u64 bytes)
+{
+	const u64 align = PAGE_SIZE << (MAX_ORDER - 1);
+	char *res = mmap(NULL, bytes + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	char *at = (char *)(((uintptr_t)res + align - 1) & ~(uintptr_t)(align - 1));
+	void *base = mmap(at, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0);
+	if (base == MAP_FAILED) {
+		munmap(res, bytes + align);
+		return MAP_FAILED;
+	}
+	if (at > res)
+		munmap(res, (size_t)(at - res));
+	if (res + bytes + align > at + bytes)
+		munmap(at + bytes, (size_t)(res + bytes + align - (at + bytes)));
+	return base;
+}
+
 int ram_init(char *err, size_t errlen)
 {
 	u64 bytes = PFN_PHYS(M->max_pfn);
@@ -229,7 +254,7 @@ int ram_init(char *err, size_t errlen)
 	 * is kmm's own way to reach highmem bytes (clearing a page, as Linux's
 	 * clear_highpage() does through a short-lived kmap).
 	 */
-	void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	void *base = ram_map_aligned(fd, bytes);
 	if (base == MAP_FAILED) {
 		snprintf(err, errlen, "kmm: cannot map simulated RAM (%llu bytes): %s",
 			 (unsigned long long)bytes, strerror(errno));
