@@ -227,9 +227,9 @@ test-fuzz: fuzz
 	  rm -rf $$tmp $$tmp.log; \
 	done
 
-# bench_slab dlopen()s jemalloc, mimalloc and tcmalloc as baselines: install
+# bench_slab dlopen()s jemalloc, mimalloc and tcmalloc as baselines (bench/preload.sh preloads them): install
 # them when missing (as root); a failure only leaves their columns empty.
-bench: $(B)/libkmm.a
+bench: $(B)/libkmm.a $(B)/libkmm-preload.so
 	@pkgs="libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4"; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! dpkg -s $$pkgs >/dev/null 2>&1; then \
 	  echo "installing $$pkgs (slab benchmark baselines)"; \
@@ -240,6 +240,7 @@ bench: $(B)/libkmm.a
 	@mkdir -p $(B)/bench
 	$(CC) $(BASEFLAGS) -O2 -o $(B)/bench/kmm-bench $(BENCH_SRC) $(B)/libkmm.a $(LDLIBS) $(DEPLIBS) -ldl
 	./$(B)/bench/kmm-bench
+	PRELOAD=$(B)/libkmm-preload.so sh bench/preload.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/kmm $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin

@@ -85,7 +85,8 @@ void kmm_cpu_switch_out(void)
 	int cpu = kmm_this_cpu;
 	if (cpu < 0 || !M)
 		return;
-	if (__atomic_exchange_n(&M->cpus[cpu].drain_pending, 0, __ATOMIC_RELAXED))
+	if (__builtin_expect(__atomic_load_n(&M->cpus[cpu].drain_pending, __ATOMIC_RELAXED), 0) &&
+	    __atomic_exchange_n(&M->cpus[cpu].drain_pending, 0, __ATOMIC_RELAXED)) /* a locked xchg only when asked */
 		drain_local_pages(NULL);
 	kmm_this_cpu = -1;
 	pthread_mutex_unlock(&M->cpus[cpu].lock);
