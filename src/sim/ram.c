@@ -24,7 +24,9 @@
  * The simulated device's memory BAR is a second, small memfd (see
  * device_init); phys_backing() says which memfd holds a physical address.
  * Nothing here is on an allocation hot path: all host calls happen at boot
- * and shutdown.
+ * and shutdown, and in the child of a host fork(2), which copies the RAM
+ * memfd to have a machine of its own (ram_fork_private, at the end).  The
+ * direct map's host address is aligned to the largest buddy block.
  *
  * Before reserving anything, ram_host_check() asks whether the host can hold
  * the machine at all (its struct pages are the real cost) and refuses with

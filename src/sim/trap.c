@@ -47,7 +47,9 @@
  * the caller gets -EFAULT (-EINTR when the task was killed by SIGKILL, the
  * OOM killer's victim), elsewhere the process stops rather than
  * corrupt anything.  Faults outside every window go to the handler that
- * was there before.
+ * was there before - or, in a program run on kmm by the preload, to the
+ * one the program installs later (kmm_trap_host_sigaction: kmm's trap
+ * stays first).
  */
 #define _GNU_SOURCE
 #include "internal.h"
