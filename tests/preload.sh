@@ -117,6 +117,17 @@ for prof in $PROFILES; do
 	fi
 done
 
+# Out of memory on a 128 MiB machine: NULL and ENOMEM after reclaim, never a crash; malloc works after freeing.
+for prof in $PROFILES; do
+	if out=$(KMM_PROFILE=$prof KMM_MEM=128M LD_PRELOAD=$PRELOAD timeout 300 "$CHECK" oom 2>&1); then
+		echo "ok out of memory on $prof"
+	else
+		echo "FAIL out of memory on $prof:"
+		printf '%s\n' "$out" | tail -5
+		fail=1
+	fi
+done
+
 # A program that leaks 37 objects of 100 bytes (kmalloc-cg-128: 37 x 128 bytes) from leak_some():
 # the report names the function, the views show the objects.
 KMM_PROFILE=x86_64 KMM_REPORT=$tmp/leaks.txt KMM_PROC_DIR=$tmp/proc LD_PRELOAD=$PRELOAD "$CHECK" leak 37

@@ -7,6 +7,8 @@
  *
  *   preload_check            every check
  *   preload_check leak N     leave N 100-byte objects from leak_some() (the leak report's test)
+ *   preload_check oom        allocate 100 B, 100 kB and 20 MB objects until NULL (run on a small machine):
+ *                            each ends with ENOMEM, and after freeing malloc works again
  *   preload_check child      what the exec check runs: prints "exec ok" and whether its heap is kmm's
  */
 #define _GNU_SOURCE
@@ -271,6 +273,33 @@ static void check_exec(const char *self)
 	      "the exec'd program did not run on a machine of its own");
 }
 
+static void check_oom(void)
+{
+	static const size_t sizes[] = { 100, 100000, 20000000 };
+	for (int i = 0; i < 3; i++) {
+		void *head = NULL, *p;
+		size_t n = 0;
+		errno = 0;
+		while ((p = malloc(sizes[i]))) {
+			memset(p, 1, sizes[i] < 4096 ? sizes[i] : 4096);
+			*(void **)p = head;
+			head = p;
+			n++;
+		}
+		int enomem = errno == ENOMEM;
+		while (head) {
+			void *next = *(void **)head;
+			free(head);
+			head = next;
+		}
+		p = malloc(sizes[i]);
+		char name[64];
+		snprintf(name, sizeof(name), "oom-%zu", sizes[i]);
+		check(n > 0 && enomem && p, name, "no ENOMEM at the end, or no memory after freeing");
+		free(p);
+	}
+}
+
 __attribute__((noinline)) static void leak_some(int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -287,6 +316,10 @@ int main(int argc, char **argv)
 		printf("exec ok %s\n", in_kmm_ram(p) ? "kmm" : "libc");
 		free(p);
 		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "oom")) {
+		check_oom();
+		return failures;
 	}
 	if (argc > 2 && !strcmp(argv[1], "leak")) {
 		leak_some(atoi(argv[2]));
