@@ -264,9 +264,9 @@ static void *kmm_alloc(size_t n, size_t align, gfp_t extra, unsigned long caller
 		if (n <= KMALLOC_MAX_CACHE_SIZE)
 			p = __kmalloc_node_track_caller(n, gfp, NUMA_NO_NODE, caller);
 		else
-			p = kvmalloc_node(n, gfp, NUMA_NO_NODE);
+			p = __kvmalloc_node_caller(n, gfp, NUMA_NO_NODE, caller);
 	} else if (align <= PAGE_SIZE && n > KMALLOC_MAX_CACHE_SIZE) {
-		p = kvmalloc_node(n, gfp, NUMA_NO_NODE); /* pages or a vmalloc area: page-aligned */
+		p = __kvmalloc_node_caller(n, gfp, NUMA_NO_NODE, caller); /* pages or a vmalloc area: page-aligned */
 	} else {
 		/* a power-of-two kmalloc, or a buddy block of that order, is aligned to its size */
 		size_t sz = roundup_pow2(max(n, align));

@@ -129,9 +129,10 @@ for prof in $PROFILES; do
 done
 
 # A program that leaks 37 objects of 100 bytes (kmalloc-cg-128: 37 x 128 bytes) from leak_some():
-# the report names the function, the views show the objects.
+# the report names the function, the views show the objects; and leak_big()'s 8 MiB vmalloc area.
 KMM_PROFILE=x86_64 KMM_REPORT=$tmp/leaks.txt KMM_PROC_DIR=$tmp/proc LD_PRELOAD=$PRELOAD "$CHECK" leak 37
 if grep -Eq '^ +37 +4736 +kmalloc-cg-128 +leak_some\+0x' "$tmp/leaks.txt" &&
+	grep -Eq '^  0x[0-9a-f]+-0x[0-9a-f]+ +[0-9]+ leak_big\+0x.* vmalloc' "$tmp/leaks.txt" &&
 	awk '$1 == "kmalloc-cg-128" && $2 >= 37 { ok = 1 } END { exit !ok }' "$tmp/proc/slabinfo"; then
 	echo "ok leak report and views"
 else

@@ -114,6 +114,8 @@ void kvfree(const void *addr);
  */
 #define NUMA_NO_NODE (-1) /* as kmm/memblock.h: any node */
 void *kvmalloc_node(size_t size, gfp_t flags, int node);
+/* The same on behalf of caller (a code address): SLUB's track and vmallocinfo name it. */
+void *__kvmalloc_node_caller(size_t size, gfp_t flags, int node, unsigned long caller);
 /* Grow to newsize (never shrinks: newsize <= oldsize returns p); p is freed on success, kept on failure. */
 void *kvrealloc(const void *p, size_t oldsize, size_t newsize, gfp_t flags);
 /* Zero len bytes, then kvfree. */

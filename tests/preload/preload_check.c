@@ -6,7 +6,8 @@
  * "ok NAME" or "FAIL NAME: why"; the status is the number of failures.
  *
  *   preload_check            every check
- *   preload_check leak N     leave N 100-byte objects from leak_some() (the leak report's test)
+ *   preload_check leak N     leave N 100-byte objects from leak_some() and an 8 MiB area from leak_big()
+ *                            (the leak report's test)
  *   preload_check oom        allocate 100 B, 100 kB and 20 MB objects until NULL (run on a small machine):
  *                            each ends with ENOMEM, and after freeing malloc works again
  *   preload_check child      what the exec check runs: prints "exec ok" and whether its heap is kmm's
@@ -309,6 +310,13 @@ __attribute__((noinline)) static void leak_some(int n)
 	}
 }
 
+__attribute__((noinline)) static void leak_big(void)
+{
+	char *p = malloc(8u << 20); /* above the largest buddy block: a vmalloc area */
+	p[0] = 1;
+	__asm__ volatile("" ::"r"(p) : "memory");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "child")) {
@@ -323,6 +331,7 @@ int main(int argc, char **argv)
 	}
 	if (argc > 2 && !strcmp(argv[1], "leak")) {
 		leak_some(atoi(argv[2]));
+		leak_big();
 		return 0;
 	}
 	check_family();
