@@ -172,9 +172,10 @@ static inline bool kmm_serves(void)
 	return state == PRELOAD_UP && !in_kmm;
 }
 
+/* Only once the machine is up: what is freed while it boots is kmm's own, libc's (its windows are not laid out yet). */
 static bool kmm_owns(const void *p)
 {
-	if (state < PRELOAD_BOOTING || !kmm_ram.direct_base)
+	if (state != PRELOAD_UP)
 		return false;
 	if ((uintptr_t)p - (uintptr_t)kmm_ram.direct_base < kmm_ram.direct_size)
 		return true;
@@ -218,12 +219,12 @@ static size_t kmm_usable(const void *p)
 	return ksize(p);
 }
 
-static void kmm_release(void *p)
+static void kmm_release(void *p, unsigned long caller)
 {
 	if (is_vmalloc_addr(p))
 		vfree(p);
 	else
-		kfree(p);
+		__kfree_caller(p, caller);
 }
 
 static void free_deferred(void)
@@ -234,7 +235,7 @@ static void free_deferred(void)
 	kmm_enter();
 	while (list) {
 		void *next = *(void **)list;
-		kmm_release(list);
+		kmm_release(list, 0);
 		list = next;
 	}
 	kmm_leave();
@@ -282,7 +283,7 @@ static void *kmm_alloc(size_t n, size_t align, gfp_t extra, unsigned long caller
 	return p;
 }
 
-static void kmm_free(void *p)
+static void kmm_free(void *p, unsigned long caller)
 {
 	if (__builtin_expect(in_kmm > 0, 0)) {
 		/* a signal handler interrupted kmm on this thread: free it when kmm is left */
@@ -291,7 +292,7 @@ static void kmm_free(void *p)
 		return;
 	}
 	kmm_enter();
-	kmm_release(p);
+	kmm_release(p, caller);
 	kmm_leave();
 }
 
@@ -311,14 +312,19 @@ void *malloc(size_t n)
 	return do_malloc(n, CALLER);
 }
 
-void free(void *p)
+static void do_free(void *p, unsigned long caller)
 {
 	if (!p || in_arena(p))
 		return;
 	if (kmm_owns(p))
-		kmm_free(p);
+		kmm_free(p, caller);
 	else
 		libc_free(p);
+}
+
+void free(void *p)
+{
+	do_free(p, CALLER);
 }
 
 void *calloc(size_t nmemb, size_t size)
@@ -359,7 +365,7 @@ static void *do_realloc(void *p, size_t n, unsigned long caller)
 	if (!p)
 		return do_malloc(n, caller);
 	if (!n) {
-		free(p); /* glibc's answer: freed, NULL */
+		do_free(p, caller); /* glibc's answer: freed, NULL */
 		return NULL;
 	}
 	size_t old = usable_size(p);
@@ -371,7 +377,7 @@ static void *do_realloc(void *p, size_t n, unsigned long caller)
 	if (!q)
 		return NULL; /* p is untouched */
 	memcpy(q, p, min(old, n));
-	free(p);
+	do_free(p, caller);
 	return q;
 }
 

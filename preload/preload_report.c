@@ -12,6 +12,10 @@
  *   KMM_PROC_DIR  at exit, every /proc view of the machine is written under
  *                 this directory (kmm_proc_dump); "%p" in it is the host pid
  *                 (a forked child writes only where the path has a %p)
+ *   KMM_CONSOLE   set: the kernel log is echoed to stderr from the end of
+ *                 boot on, as a console shows it - SLUB's reports of a
+ *                 double free or an overwritten red zone (KMM_CMDLINE=
+ *                 slub_debug=FZPU), allocation failures, the OOM killer
  *   KMM_REPORT    at exit, a kmemleak-style summary of the objects the
  *                 program never freed, by cache and by allocation site
  *                 (%pS), to this file ("-": stderr).  It turns on SLUB's
@@ -73,6 +77,8 @@ int preload_boot(void)
 		die("the machine does not boot", err);
 	if (getenv("KMM_REPORT"))
 		boot_vmallocinfo = kmm_proc_read("vmallocinfo");
+	if (getenv("KMM_CONSOLE"))
+		kmm_log_to_stderr = true;
 	return 0;
 }
 

@@ -36,7 +36,8 @@ same() {
 	expected=$(cd "$tmp/w" && sh -c "$script" 2>&1; echo "status $?")
 	for prof in $PROFILES; do
 		rm -rf "$tmp/w" && mkdir "$tmp/w"
-		got=$(cd "$tmp/w" && KMM_PROFILE=$prof LD_PRELOAD=$PRELOAD sh -c "$script" 2>&1; echo "status $?")
+		# KMM_CONSOLE: any kernel message (a warning, a SLUB report) would show in the output
+		got=$(cd "$tmp/w" && KMM_PROFILE=$prof KMM_CONSOLE=1 LD_PRELOAD=$PRELOAD sh -c "$script" 2>&1; echo "status $?")
 		if [ "$got" = "$expected" ]; then
 			echo "ok $name on $prof"
 		else
@@ -139,6 +140,17 @@ else
 	echo "FAIL leak report and views:"
 	cat "$tmp/leaks.txt"
 	grep kmalloc-cg-128 "$tmp/proc/slabinfo"
+	fail=1
+fi
+
+# A double free with slub_debug on: SLUB's report on the console, naming the program's function; the program goes on.
+out=$(KMM_CMDLINE=slub_debug=FZPU KMM_CONSOLE=1 LD_PRELOAD=$PRELOAD "$CHECK" doublefree 2>&1)
+if printf '%s\n' "$out" | grep -q "BUG kmalloc-cg-64 (Not tainted): Object already free" &&
+	printf '%s\n' "$out" | grep -q "INFO: Freed in double_free+0x" && printf '%s\n' "$out" | grep -q "still running"; then
+	echo "ok double free reported in SLUB's words"
+else
+	echo "FAIL double free:"
+	printf '%s\n' "$out" | head -20
 	fail=1
 fi
 

@@ -99,6 +99,8 @@ void *kmalloc_node(size_t size, gfp_t flags, int node);
 void *__kmalloc_node_track_caller(size_t size, gfp_t flags, int node, unsigned long caller);
 void *krealloc(const void *p, size_t new_size, gfp_t flags);
 void kfree(const void *x);
+/* kfree for a caller that frees on behalf of another: caller is who SLUB's free track names. */
+void __kfree_caller(const void *x, unsigned long caller);
 void kfree_sensitive(const void *x);
 size_t ksize(const void *x);
 void *kmemdup(const void *src, size_t len, gfp_t gfp);

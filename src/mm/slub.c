@@ -1464,13 +1464,14 @@ void *kmalloc(size_t size, gfp_t flags)
 	return __kmalloc_node_track_caller(size, flags, NUMA_NO_NODE, _RET_IP_);
 }
 
-void kfree(const void *x)
+/* kfree on behalf of caller (a code address): it is who SLUB's free track and the kfree event name. */
+void __kfree_caller(const void *x, unsigned long caller)
 {
-	trace_kfree(_RET_IP_, x);
+	trace_kfree(caller, x);
 	if (__builtin_expect(ZERO_OR_NULL_PTR(x), 0))
 		return;
 	if (__builtin_expect(is_kfence_address(x), 0)) {
-		__kfence_free((void *)x, (unsigned long)__builtin_return_address(0));
+		__kfence_free((void *)x, caller);
 		return;
 	}
 	/* in the direct map (holes read as empty struct pages: not slab, not a kmalloc) */
@@ -1485,7 +1486,12 @@ void kfree(const void *x)
 		free_large_kmalloc(page, x);
 		return;
 	}
-	slab_free(page->slab_cache, page, (void *)x, (unsigned long)__builtin_return_address(0));
+	slab_free(page->slab_cache, page, (void *)x, caller);
+}
+
+void kfree(const void *x)
+{
+	__kfree_caller(x, _RET_IP_);
 }
 
 

@@ -10,6 +10,7 @@
  *                            (the leak report's test)
  *   preload_check oom        allocate 100 B, 100 kB and 20 MB objects until NULL (run on a small machine):
  *                            each ends with ENOMEM, and after freeing malloc works again
+ *   preload_check doublefree free a 40-byte object twice (with slub_debug: SLUB's report, and the program goes on)
  *   preload_check child      what the exec check runs: prints "exec ok" and whether its heap is kmm's
  */
 #define _GNU_SOURCE
@@ -317,8 +318,21 @@ __attribute__((noinline)) static void leak_big(void)
 	__asm__ volatile("" ::"r"(p) : "memory");
 }
 
+__attribute__((noinline)) static void double_free(void)
+{
+	char *volatile p = malloc(40); /* volatile: the compiler must not see the bug coming */
+	strcpy(p, "hello");
+	free(p);
+	free(p);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "doublefree")) {
+		double_free();
+		puts("still running");
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "child")) {
 		void *p = malloc(32);
 		printf("exec ok %s\n", in_kmm_ram(p) ? "kmm" : "libc");
