@@ -167,6 +167,11 @@ static void *host_malloc(size_t n, size_t align, bool zero)
 
 /* ---- kmm's side ---------------------------------------------------------------------------- */
 
+void preload_host_thread(void)
+{
+	in_kmm = 1;
+}
+
 static inline bool kmm_serves(void)
 {
 	return state == PRELOAD_UP && !in_kmm;

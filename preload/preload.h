@@ -10,6 +10,8 @@ int preload_boot(void);
 void preload_write_views(void);
 /* In a forked child: it is a process of its own from now on (its views and report say so). */
 void preload_forked(void);
+/* The calling thread is the preload's own (the dumper): its allocations are libc's, for good. */
+void preload_host_thread(void);
 /* mallinfo2 from the machine's meminfo. */
 void preload_meminfo_mallinfo(struct mallinfo2 *mi);
 

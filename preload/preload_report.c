@@ -16,6 +16,12 @@
  *                 boot on, as a console shows it - SLUB's reports of a
  *                 double free or an overwritten red zone (KMM_CMDLINE=
  *                 slub_debug=FZPU), allocation failures, the OOM killer
+ *   KMM_DUMP_SIGNAL  a signal ("USR2", "SIGUSR1", or its number) on which
+ *                 the views and the report are written while the program
+ *                 runs: the handler only posts a semaphore, and a thread of
+ *                 the preload's own (on no CPU, its allocations libc's)
+ *                 writes them.  A program that installs its own handler for
+ *                 that signal replaces this one.
  *   KMM_REPORT    at exit, a kmemleak-style summary of the objects the
  *                 program never freed, by cache and by allocation site
  *                 (%pS), to this file ("-": stderr).  It turns on SLUB's
@@ -37,12 +43,17 @@
 #include "internal.h"
 #include "mm/slab.h"
 
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "preload.h"
 
 static bool forked_child;
 static char *boot_vmallocinfo; /* the vmalloc areas the machine had when the program started */
+
+static void dump_signal_setup(void);
 
 static _Noreturn void die(const char *what, const char *err)
 {
@@ -79,12 +90,81 @@ int preload_boot(void)
 		boot_vmallocinfo = kmm_proc_read("vmallocinfo");
 	if (getenv("KMM_CONSOLE"))
 		kmm_log_to_stderr = true;
+	dump_signal_setup();
 	return 0;
+}
+
+/* ---- KMM_DUMP_SIGNAL ----------------------------------------------------------------------- */
+
+static sem_t dump_sem;
+static int dump_signal;
+
+static void on_dump_signal(int sig)
+{
+	sem_post(&dump_sem); /* async-signal-safe; the dumper does the work */
+}
+
+static void *dumper(void *arg)
+{
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* the program's signals are for its own threads */
+	preload_host_thread();
+	for (;;) {
+		while (sem_wait(&dump_sem))
+			;
+		preload_write_views();
+	}
+	return NULL;
+}
+
+static void dumper_start(void)
+{
+	pthread_t t;
+	sem_init(&dump_sem, 0, 0);
+	if (pthread_create(&t, NULL, dumper, NULL))
+		die("KMM_DUMP_SIGNAL: no thread to write the views", strerror(errno));
+	pthread_detach(t);
+}
+
+static int signal_by_name(const char *name)
+{
+	char *end;
+	long n = strtol(name, &end, 10);
+	if (!*end && n > 0 && n < NSIG)
+		return (int)n;
+	if (!strncmp(name, "SIG", 3))
+		name += 3;
+	for (int sig = 1; sig < NSIG; sig++) {
+		const char *abbrev = sigabbrev_np(sig);
+		if (abbrev && !strcmp(abbrev, name))
+			return sig;
+	}
+	return 0;
+}
+
+static void dump_signal_setup(void)
+{
+	const char *v = getenv("KMM_DUMP_SIGNAL");
+	if (!v || !*v)
+		return;
+	dump_signal = signal_by_name(v);
+	if (!dump_signal || dump_signal == SIGSEGV || dump_signal == SIGKILL || dump_signal == SIGSTOP)
+		die("KMM_DUMP_SIGNAL: not a signal kmm can take", v);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_dump_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(dump_signal, &sa, NULL);
+	dumper_start();
 }
 
 void preload_forked(void)
 {
 	forked_child = true;
+	if (dump_signal)
+		dumper_start(); /* the child has only the forking thread */
 }
 
 /* path with each %p made the pid; false if it has none and we are a forked child (the parent writes there). */

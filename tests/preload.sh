@@ -154,6 +154,15 @@ else
 	fail=1
 fi
 
+# KMM_DUMP_SIGNAL: the views are written while the program runs.
+out=$(KMM_DUMP_SIGNAL=USR2 KMM_PROC_DIR=$tmp/live LD_PRELOAD=$PRELOAD "$CHECK" dump "$tmp/live" 2>&1)
+if [ "$out" = "views written while running" ]; then
+	echo "ok views on KMM_DUMP_SIGNAL"
+else
+	echo "FAIL views on KMM_DUMP_SIGNAL: $out"
+	fail=1
+fi
+
 # A machine that cannot boot ends the program with kmm's message, never runs it on libc.
 if KMM_MEM=1k LD_PRELOAD=$PRELOAD /bin/true 2>"$tmp/err"; then
 	echo "FAIL bad KMM_MEM: the program ran"

@@ -11,6 +11,7 @@
  *   preload_check oom        allocate 100 B, 100 kB and 20 MB objects until NULL (run on a small machine):
  *                            each ends with ENOMEM, and after freeing malloc works again
  *   preload_check doublefree free a 40-byte object twice (with slub_debug: SLUB's report, and the program goes on)
+ *   preload_check dump DIR   raise SIGUSR2 (KMM_DUMP_SIGNAL=USR2) and wait up to 10 s for DIR/meminfo
  *   preload_check child      what the exec check runs: prints "exec ok" and whether its heap is kmm's
  */
 #define _GNU_SOURCE
@@ -328,6 +329,15 @@ __attribute__((noinline)) static void double_free(void)
 
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "dump")) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/meminfo", argv[2]);
+		raise(SIGUSR2);
+		for (int i = 0; i < 1000 && access(path, R_OK); i++)
+			usleep(10000);
+		printf("%s\n", access(path, R_OK) ? "no views" : "views written while running");
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "doublefree")) {
 		double_free();
 		puts("still running");
