@@ -103,6 +103,34 @@ int main(void)
 EOF
 same gcc "gcc -O2 -g -Wall -c $tmp/hello.c -o hello.o && md5sum < hello.o && gcc hello.o -o hello && ./hello"
 
+# C++: new/delete, aligned new (aligned_alloc) and the containers, through the malloc family
+if command -v g++ >/dev/null 2>&1; then
+	cat >"$tmp/cx.cc" <<'EOF'
+#include <cstdint>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+int main()
+{
+	std::map<std::string, std::vector<int>> m;
+	for (int i = 0; i < 100000; i++)
+		m[std::to_string(i % 5000)].push_back(i);
+	auto big = std::make_unique<std::vector<double>>(1 << 20, 1.5);
+	struct alignas(64) A { char c[64]; };
+	A *a = new A[10];
+	bool aligned = (reinterpret_cast<std::uintptr_t>(a) % 64) == 0;
+	delete[] a;
+	size_t n = 0;
+	for (auto &kv : m)
+		n += kv.second.size();
+	std::cout << m.size() << " " << n << " " << (*big)[12345] << " aligned=" << aligned << std::endl;
+}
+EOF
+	g++ -O2 -o "$tmp/cx" "$tmp/cx.cc" && same "c++" "$tmp/cx"
+fi
+
 same git "git init -q -b main r && cd r && for i in 1 2 3 4 5 6; do seq \$i 3000 > f\$i; git add f\$i; git commit -qm \"commit \$i\"; done &&
 git log --stat --format='%H %s' | head -30 && seq 7 3000 > f1 && git diff --stat && git commit -qam edit &&
 git repack -adq && git count-objects -v | grep -v size && git fsck --strict 2>&1 && git rev-list --count HEAD"
