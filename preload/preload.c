@@ -518,6 +518,7 @@ sighandler_t signal(int sig, sighandler_t handler)
 static void fork_prepare(void)
 {
 	in_kmm++;
+	preload_fork_prepare();
 	kmm_cpus_lock_all();
 	kmm_windows_fork_prepare();
 }
@@ -526,6 +527,7 @@ static void fork_parent(void)
 {
 	kmm_windows_fork_done();
 	kmm_cpus_unlock_all();
+	preload_fork_parent();
 	in_kmm--;
 }
 
@@ -538,9 +540,9 @@ static void fork_child(void)
 			_exit(127);
 		_exit(127);
 	}
-	preload_forked();
 	kmm_windows_fork_done();
 	kmm_cpus_unlock_all();
+	preload_forked();
 	in_kmm--;
 }
 

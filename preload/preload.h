@@ -8,7 +8,9 @@
 int preload_boot(void);
 /* At exit or on KMM_DUMP_SIGNAL: the views under KMM_PROC_DIR, the leak report to KMM_REPORT. */
 void preload_write_views(void);
-/* In a forked child: it is a process of its own from now on (its views and report say so). */
+/* fork(2): no view is being written across it; in the child, a process of its own from now on. */
+void preload_fork_prepare(void);
+void preload_fork_parent(void);
 void preload_forked(void);
 /* The calling thread is the preload's own (the dumper): its allocations are libc's, for good. */
 void preload_host_thread(void);

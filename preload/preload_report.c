@@ -98,6 +98,7 @@ int preload_boot(void)
 
 static sem_t dump_sem;
 static int dump_signal;
+static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER; /* held while views are written: a fork waits for it */
 
 static void on_dump_signal(int sig)
 {
@@ -113,7 +114,9 @@ static void *dumper(void *arg)
 	for (;;) {
 		while (sem_wait(&dump_sem))
 			;
+		pthread_mutex_lock(&dump_lock);
 		preload_write_views();
+		pthread_mutex_unlock(&dump_lock);
 	}
 	return NULL;
 }
@@ -160,8 +163,20 @@ static void dump_signal_setup(void)
 	dumper_start();
 }
 
+/* fork(2): not while the dumper is inside the machine, whose locks the child would inherit held. */
+void preload_fork_prepare(void)
+{
+	pthread_mutex_lock(&dump_lock);
+}
+
+void preload_fork_parent(void)
+{
+	pthread_mutex_unlock(&dump_lock);
+}
+
 void preload_forked(void)
 {
+	pthread_mutex_unlock(&dump_lock);
 	forked_child = true;
 	if (dump_signal)
 		dumper_start(); /* the child has only the forking thread */
