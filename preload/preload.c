@@ -37,6 +37,10 @@
  * anything else libc's.  A kmm pointer freed by a signal handler that
  * interrupted kmm is queued on the thread and freed when kmm is left.
  *
+ * kmm's own threads (deferred struct page init, the KMM_DUMP_SIGNAL
+ * dumper) are created from inside kmm, and pthread_create (wrapped) makes
+ * them libc's clients for good.
+ *
  * Threads and CPUs: each host thread gets a home CPU (round robin over
  * KMM_CPUS); a call enters the home CPU if it is idle, else any idle CPU,
  * else waits for the home one, and leaves the CPU when it returns, as a
@@ -166,11 +170,6 @@ static void *host_malloc(size_t n, size_t align, bool zero)
 }
 
 /* ---- kmm's side ---------------------------------------------------------------------------- */
-
-void preload_host_thread(void)
-{
-	in_kmm = 1;
-}
 
 static inline bool kmm_serves(void)
 {
@@ -511,6 +510,45 @@ sighandler_t signal(int sig, sighandler_t handler)
 	if (sigaction(sig, &sa, &old) < 0)
 		return SIG_ERR;
 	return old.sa_handler;
+}
+
+/* ---- kmm's own threads ---------------------------------------------------------------------------- */
+
+/*
+ * A thread kmm starts (deferred struct page init, the dumper) runs kmm's
+ * code from its first instruction: its host allocations are libc's, as
+ * those of a thread inside kmm are.  pthread_create called from inside kmm
+ * marks the new thread so.
+ */
+struct kmm_thread_start {
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static void *kmm_thread(void *p)
+{
+	struct kmm_thread_start start = *(struct kmm_thread_start *)p;
+	libc_free(p);
+	in_kmm = 1;
+	return start.fn(start.arg);
+}
+
+int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	static int (*libc_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+	if (!libc_pthread_create)
+		libc_pthread_create = dlsym(RTLD_NEXT, "pthread_create");
+	if (in_kmm > 0 && libc_malloc) {
+		struct kmm_thread_start *start = libc_malloc(sizeof(*start));
+		if (!start)
+			return EAGAIN;
+		*start = (struct kmm_thread_start){ fn, arg };
+		int ret = libc_pthread_create(thread, attr, kmm_thread, start);
+		if (ret)
+			libc_free(start);
+		return ret;
+	}
+	return libc_pthread_create(thread, attr, fn, arg);
 }
 
 /* ---- fork ------------------------------------------------------------------------------------ */

@@ -12,8 +12,6 @@ void preload_write_views(void);
 void preload_fork_prepare(void);
 void preload_fork_parent(void);
 void preload_forked(void);
-/* The calling thread is the preload's own (the dumper): its allocations are libc's, for good. */
-void preload_host_thread(void);
 /* mallinfo2 from the machine's meminfo. */
 void preload_meminfo_mallinfo(struct mallinfo2 *mi);
 

@@ -110,7 +110,6 @@ static void *dumper(void *arg)
 	sigset_t all;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* the program's signals are for its own threads */
-	preload_host_thread();
 	for (;;) {
 		while (sem_wait(&dump_sem))
 			;
