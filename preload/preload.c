@@ -41,11 +41,14 @@
  * dumper) are created from inside kmm, and pthread_create (wrapped) makes
  * them libc's clients for good.
  *
- * Threads and CPUs: each host thread gets a home CPU (round robin over
- * KMM_CPUS); a call enters the home CPU if it is idle, else any idle CPU,
- * else waits for the home one, and leaves the CPU when it returns, as a
- * task scheduled out (the per-CPU lists stay).  So any number of threads
- * work, and no thread ever holds a CPU while the program runs.
+ * Threads and CPUs: a program with one thread is one task on CPU 0: it
+ * stays there between calls (no lock taken or released per call).  Once
+ * the program starts a thread (pthread_create, wrapped), each host thread
+ * gets a home CPU (round robin over KMM_CPUS); a call enters the home CPU
+ * if it is idle, else any idle CPU, else waits for the home one, and
+ * leaves the CPU when it returns, as a task scheduled out (the per-CPU
+ * lists stay).  So any number of threads work, and no thread holds a CPU
+ * while the program runs: none can wait for another that waits for it.
  *
  * fork(): the child gets its own copy of the machine, as a forked Linux
  * process gets a copy of its memory: the atfork handlers hold every CPU
@@ -188,10 +191,22 @@ static bool kmm_owns(const void *p)
 
 static void free_deferred(void);
 
+/* The program has started a thread (pthread_create): from then on a call leaves its CPU when it returns. */
+static bool program_threads;
+
+/* Leave the CPU this thread kept between calls, if it did (it is not inside kmm). */
+static void cpu_let_go(void)
+{
+	if (kmm_this_cpu >= 0)
+		kmm_cpu_switch_out();
+}
+
 /* Enter a CPU: home if idle, any idle one, else wait for home. */
 static void kmm_enter(void)
 {
 	in_kmm++;
+	if (kmm_this_cpu >= 0)
+		return; /* the CPU it kept: the program has one thread */
 	int n = M->nr_cpus;
 	if (!home_cpu)
 		home_cpu = __atomic_fetch_add(&next_home, 1, __ATOMIC_RELAXED) % n + 1;
@@ -206,7 +221,8 @@ static void kmm_enter(void)
 
 static void kmm_leave(void)
 {
-	kmm_cpu_switch_out();
+	if (__atomic_load_n(&program_threads, __ATOMIC_RELAXED))
+		kmm_cpu_switch_out();
 	in_kmm--;
 	if (__builtin_expect(deferred_frees != NULL, 0) && !in_kmm)
 		free_deferred();
@@ -548,6 +564,10 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
 			libc_free(start);
 		return ret;
 	}
+	if (state == PRELOAD_UP && !__atomic_load_n(&program_threads, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&program_threads, true, __ATOMIC_RELAXED);
+		cpu_let_go(); /* the only thread there was: nobody else can hold a CPU */
+	}
 	return libc_pthread_create(thread, attr, fn, arg);
 }
 
@@ -555,6 +575,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
 
 static void fork_prepare(void)
 {
+	cpu_let_go();
 	in_kmm++;
 	preload_fork_prepare();
 	kmm_cpus_lock_all();

@@ -12,6 +12,7 @@
  *                            each ends with ENOMEM, and after freeing malloc works again
  *   preload_check doublefree free a 40-byte object twice (with slub_debug: SLUB's report, and the program goes on)
  *   preload_check dump DIR   raise SIGUSR2 (KMM_DUMP_SIGNAL=USR2) and wait up to 10 s for DIR/meminfo
+ *   preload_check single     the family, signals, SIGSEGV and fork with one thread (it keeps its CPU between calls)
  *   preload_check child      what the exec check runs: prints "exec ok" and whether its heap is kmm's
  */
 #define _GNU_SOURCE
@@ -348,6 +349,13 @@ int main(int argc, char **argv)
 		printf("exec ok %s\n", in_kmm_ram(p) ? "kmm" : "libc");
 		free(p);
 		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "single")) {
+		check_family();
+		check_signals();
+		check_segv();
+		check_fork();
+		return failures;
 	}
 	if (argc > 1 && !strcmp(argv[1], "oom")) {
 		check_oom();
