@@ -45,10 +45,12 @@
  * stays there between calls (no lock taken or released per call).  Once
  * the program starts a thread (pthread_create, wrapped), each host thread
  * gets a home CPU (round robin over KMM_CPUS); a call enters the home CPU
- * if it is idle, else any idle CPU, else waits for the home one, and
- * leaves the CPU when it returns, as a task scheduled out (the per-CPU
- * lists stay).  So any number of threads work, and no thread holds a CPU
- * while the program runs: none can wait for another that waits for it.
+ * if it is idle, else any idle CPU, else runs on none (SLUB's and the page
+ * allocator's slow paths, under the node and zone locks), and leaves the
+ * CPU when it returns, as a task scheduled out (the per-CPU lists stay).
+ * So any number of threads work, and no thread ever waits for a CPU that
+ * another keeps.  A fork holds every CPU and waits for the threads on none
+ * to leave; an entrant that sees it coming waits for its CPU.
  *
  * fork(): the child gets its own copy of the machine, as a forked Linux
  * process gets a copy of its memory: the atfork handlers hold every CPU
@@ -71,6 +73,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -201,7 +204,21 @@ static void cpu_let_go(void)
 		kmm_cpu_switch_out();
 }
 
-/* Enter a CPU: home if idle, any idle one, else wait for home. */
+/*
+ * Threads inside kmm on no CPU (all were busy), and whether a fork is
+ * being prepared: a fork holds every CPU and waits for these to leave, and
+ * an entrant that sees the fork coming waits for a CPU instead (both sides
+ * publish first, then look: seq_cst).
+ */
+static int nocpu_inside, forking;
+
+/*
+ * Enter a CPU: home if idle, else any idle one, else none - the slow paths
+ * under the zone and node locks, as Linux takes them when the per-CPU lock
+ * cannot be had.  Never waiting for a CPU means no thread ever waits for
+ * one that another thread keeps (the one-thread program's, or one held by
+ * a thread that waits for this one).
+ */
 static void kmm_enter(void)
 {
 	in_kmm++;
@@ -216,12 +233,18 @@ static void kmm_enter(void)
 	for (int i = 1; i < n; i++)
 		if (!kmm_cpu_try_enter((home + i) % n))
 			return;
-	kmm_cpu_enter(home);
+	__atomic_add_fetch(&nocpu_inside, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&forking, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_sub_fetch(&nocpu_inside, 1, __ATOMIC_SEQ_CST);
+	kmm_cpu_enter(home); /* a fork holds every CPU: this waits until it is made */
 }
 
 static void kmm_leave(void)
 {
-	if (__atomic_load_n(&program_threads, __ATOMIC_RELAXED))
+	if (kmm_this_cpu < 0)
+		__atomic_sub_fetch(&nocpu_inside, 1, __ATOMIC_SEQ_CST);
+	else if (__atomic_load_n(&program_threads, __ATOMIC_RELAXED))
 		kmm_cpu_switch_out();
 	in_kmm--;
 	if (__builtin_expect(deferred_frees != NULL, 0) && !in_kmm)
@@ -578,13 +601,17 @@ static void fork_prepare(void)
 	cpu_let_go();
 	in_kmm++;
 	preload_fork_prepare();
+	__atomic_store_n(&forking, 1, __ATOMIC_SEQ_CST);
 	kmm_cpus_lock_all();
+	while (__atomic_load_n(&nocpu_inside, __ATOMIC_SEQ_CST))
+		sched_yield(); /* a thread on no CPU finishes its call */
 	kmm_windows_fork_prepare();
 }
 
 static void fork_parent(void)
 {
 	kmm_windows_fork_done();
+	__atomic_store_n(&forking, 0, __ATOMIC_SEQ_CST);
 	kmm_cpus_unlock_all();
 	preload_fork_parent();
 	in_kmm--;
@@ -600,6 +627,7 @@ static void fork_child(void)
 		_exit(127);
 	}
 	kmm_windows_fork_done();
+	forking = 0;
 	kmm_cpus_unlock_all();
 	preload_forked();
 	in_kmm--;
