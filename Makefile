@@ -27,10 +27,13 @@ TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
 TEST_SRC := $(filter-out tests/tsan_stress.c,$(wildcard tests/*.c))  # tsan_stress.c is a program of its own
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 BENCH_SRC:= $(wildcard bench/*.c)
+# libkmm-preload.so: a program's malloc family served by a kmm machine (preload/, LD_PRELOAD)
+PRELOAD_SRC := $(wildcard preload/*.c)
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(B)/%.o)
 
 .PHONY: all run test test-plain test-asan test-valgrind test-tsan test-fuzz fuzz fuzz-targets check-deps check-libedit \
 	check-zstd check-fdt check-valgrind check-clang bench install clean
-all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm
+all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm $(B)/libkmm-preload.so
 
 # Every object waits for the Debian headers the build takes (check-libedit, check-zstd below).
 $(B)/%.o: %.c | check-libedit check-zstd check-fdt
@@ -44,13 +47,23 @@ $(B)/libkmm.a: $(LIB_OBJ)
 $(B)/libkmm.so: $(LIB_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS) $(DEPLIBS)
 
+# Only the malloc family (and sigaction, which keeps kmm's trap first) is exported: kmm's own
+# names bind inside the library and never meet the program's.
+$(B)/libkmm-preload.so: $(PRELOAD_OBJ) $(LIB_OBJ) preload/preload.map
+	$(CC) -shared -o $@ $(PRELOAD_OBJ) $(LIB_OBJ) -Wl,--version-script=preload/preload.map $(LDLIBS) $(DEPLIBS)
+
 $(B)/kmm: $(TOOL_OBJ) $(B)/libkmm.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJ) $(B)/libkmm.a -ledit $(LDLIBS) $(DEPLIBS)
+
+# A plain program (not built with kmm) that tests/preload.sh runs under the preload.
+$(B)/preload-check: tests/preload/preload_check.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -pthread $(WARN) -o $@ $<
 
 $(B)/kmm-tests: $(TEST_OBJ) $(B)/libkmm.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(B)/libkmm.a -lcriterion $(LDLIBS) $(DEPLIBS)
 
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d)
 
 # The main job on the default machine: boot i386 with 4 GiB and walk through
 # zones, buddy, slab, vmalloc, kmap and page faults (scenarios/demo.kmm).
@@ -108,6 +121,14 @@ check-deps: check-libedit check-zstd check-fdt
 	  echo "installing procps (slabtop reads kmm's slabinfo in a test)"; \
 	  apt-get install -y procps >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y procps >/dev/null) || true; \
 	fi
+	@missing=""; for p in python3:python3 sqlite3:sqlite3 gcc:gcc git:git; do \
+	  command -v $${p%%:*} >/dev/null 2>&1 || missing="$$missing $${p#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing$$missing (tests/preload.sh runs them on kmm)"; \
+	    (apt-get install -y $$missing >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y $$missing >/dev/null)) || \
+	    { echo "could not install$$missing"; exit 1; }; \
+	  else echo "$$missing missing: run 'sudo apt-get install$$missing'"; exit 1; fi; \
+	fi
 	@if [ ! -f /usr/include/criterion/criterion.h ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing libcriterion-dev (test framework)"; \
@@ -123,9 +144,10 @@ test: check-deps check-clang
 	$(MAKE) test-tsan
 	$(MAKE) test-fuzz
 
-test-plain: $(B)/kmm-tests $(B)/kmm
+test-plain: $(B)/kmm-tests $(B)/kmm $(B)/libkmm-preload.so $(B)/preload-check
 	KMM_TOOL=$(abspath $(B)/kmm) ./$(B)/kmm-tests --jobs 2
 	KMM=$(abspath $(B)/kmm) sh tests/cli.sh
+	PRELOAD=$(B)/libkmm-preload.so CHECK=$(B)/preload-check SAN_FLAGS="$(filter -fsanitize%,$(CFLAGS))" sh tests/preload.sh
 	B=$(B) CC="$(CC)" SAN_FLAGS="$(filter -fsanitize%,$(CFLAGS))" MAKE="$(MAKE)" sh tests/pkgconfig.sh
 
 # The fault sweep's n-th-call runs are 48 per scenario and injector here (128 in test-plain):
@@ -205,9 +227,9 @@ test-fuzz: fuzz
 	  rm -rf $$tmp $$tmp.log; \
 	done
 
-# bench_slab dlopen()s jemalloc, mimalloc and tcmalloc as baselines: install
+# bench_slab dlopen()s jemalloc, mimalloc and tcmalloc as baselines (bench/preload.sh preloads them): install
 # them when missing (as root); a failure only leaves their columns empty.
-bench: $(B)/libkmm.a
+bench: $(B)/libkmm.a $(B)/libkmm-preload.so
 	@pkgs="libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4"; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! dpkg -s $$pkgs >/dev/null 2>&1; then \
 	  echo "installing $$pkgs (slab benchmark baselines)"; \
@@ -218,6 +240,7 @@ bench: $(B)/libkmm.a
 	@mkdir -p $(B)/bench
 	$(CC) $(BASEFLAGS) -O2 -o $(B)/bench/kmm-bench $(BENCH_SRC) $(B)/libkmm.a $(LDLIBS) $(DEPLIBS) -ldl
 	./$(B)/bench/kmm-bench
+	PRELOAD=$(B)/libkmm-preload.so sh bench/preload.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/kmm $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin

@@ -704,6 +704,15 @@ static inline bool want_init_on_free(void)
 void report_meminit(void);
 void cpus_init(void);
 void cpus_exit(void);
+int kmm_cpu_try_enter(int cpu);   /* the preload's scheduling (sim/cpu.c) */
+void kmm_cpu_switch_out(void);
+void kmm_cpus_lock_all(void);
+void kmm_cpus_unlock_all(void);
+struct sigaction;
+void kmm_windows_fork_prepare(void);  /* sim/trap.c: no host-mirror change across a fork */
+void kmm_windows_fork_done(void);
+int kmm_trap_host_sigaction(const struct sigaction *act, struct sigaction *old); /* the program's own SIGSEGV handler */
+int ram_fork_private(void);           /* sim/ram.c: a forked child's RAM becomes its own copy */
 
 /*
  * The simulated clock and what work costs on it (sim/clock.c).  sim_charge
@@ -1493,6 +1502,10 @@ int tasks_verify(char *why, size_t whylen);
 /* arch/ioremap.c */
 void show_pat_memtype_list(struct strbuf *sb);
 void kmm_slab_shrink_all(void);
+struct kmem_cache;
+/* mm/slub.c: the objects in use in s's node slabs and who allocated them (0: untracked) */
+void kmm_slab_for_each_object(struct kmem_cache *s, void (*fn)(struct kmem_cache *s, void *obj, unsigned long site,
+								 void *arg), void *arg);
 int slab_verify_all(char *why, size_t whylen);
 long kmem_cache_objects_in_use(const char *name);
 unsigned long slab_objects_in_use(void);

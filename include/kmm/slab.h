@@ -95,8 +95,12 @@ void kmm_slab_set_error_hook(void (*hook)(void *arg), void *arg);
 
 void *kmalloc(size_t size, gfp_t flags);
 void *kmalloc_node(size_t size, gfp_t flags, int node);
+/* kmalloc_node for a caller that allocates on behalf of another: caller (a code address) is who SLUB's track records. */
+void *__kmalloc_node_track_caller(size_t size, gfp_t flags, int node, unsigned long caller);
 void *krealloc(const void *p, size_t new_size, gfp_t flags);
 void kfree(const void *x);
+/* kfree for a caller that frees on behalf of another: caller is who SLUB's free track names. */
+void __kfree_caller(const void *x, unsigned long caller);
 void kfree_sensitive(const void *x);
 size_t ksize(const void *x);
 void *kmemdup(const void *src, size_t len, gfp_t gfp);
@@ -112,6 +116,8 @@ void kvfree(const void *addr);
  */
 #define NUMA_NO_NODE (-1) /* as kmm/memblock.h: any node */
 void *kvmalloc_node(size_t size, gfp_t flags, int node);
+/* The same on behalf of caller (a code address): SLUB's track and vmallocinfo name it. */
+void *__kvmalloc_node_caller(size_t size, gfp_t flags, int node, unsigned long caller);
 /* Grow to newsize (never shrinks: newsize <= oldsize returns p); p is freed on success, kept on failure. */
 void *kvrealloc(const void *p, size_t oldsize, size_t newsize, gfp_t flags);
 /* Zero len bytes, then kvfree. */

@@ -1437,45 +1437,41 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
 	}
 }
 
-void *kmalloc_node(size_t size, gfp_t flags, int node)
+/* kmalloc on behalf of caller: it is the one SLUB's alloc track and the kmalloc event name (6.1's kmalloc_node_track_caller). */
+void *__kmalloc_node_track_caller(size_t size, gfp_t flags, int node, unsigned long caller)
 {
 	void *ret;
 	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0)) {
 		ret = kmalloc_large_node(size, flags, node);
-		trace_kmalloc(_RET_IP_, ret, size, PAGE_SIZE << get_order(size), flags, node);
+		trace_kmalloc(caller, ret, size, PAGE_SIZE << get_order(size), flags, node);
 		return ret;
 	}
 	if (__builtin_expect(!size, 0))
 		return ZERO_SIZE_PTR;
 	struct kmem_cache *s = kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)];
-	ret = slab_alloc_node(s, flags, node, _RET_IP_, size);
-	trace_kmalloc(_RET_IP_, ret, size, s->size, flags, node);
+	ret = slab_alloc_node(s, flags, node, caller, size);
+	trace_kmalloc(caller, ret, size, s->size, flags, node);
 	return ret;
+}
+
+void *kmalloc_node(size_t size, gfp_t flags, int node)
+{
+	return __kmalloc_node_track_caller(size, flags, node, _RET_IP_);
 }
 
 void *kmalloc(size_t size, gfp_t flags)
 {
-	void *ret;
-	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0)) {
-		ret = kmalloc_large_node(size, flags, NUMA_NO_NODE);
-		trace_kmalloc(_RET_IP_, ret, size, PAGE_SIZE << get_order(size), flags, NUMA_NO_NODE);
-		return ret;
-	}
-	if (__builtin_expect(!size, 0))
-		return ZERO_SIZE_PTR;
-	struct kmem_cache *s = kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)];
-	ret = slab_alloc_node(s, flags, NUMA_NO_NODE, _RET_IP_, size);
-	trace_kmalloc(_RET_IP_, ret, size, s->size, flags, NUMA_NO_NODE);
-	return ret;
+	return __kmalloc_node_track_caller(size, flags, NUMA_NO_NODE, _RET_IP_);
 }
 
-void kfree(const void *x)
+/* kfree on behalf of caller (a code address): it is who SLUB's free track and the kfree event name. */
+void __kfree_caller(const void *x, unsigned long caller)
 {
-	trace_kfree(_RET_IP_, x);
+	trace_kfree(caller, x);
 	if (__builtin_expect(ZERO_OR_NULL_PTR(x), 0))
 		return;
 	if (__builtin_expect(is_kfence_address(x), 0)) {
-		__kfence_free((void *)x, (unsigned long)__builtin_return_address(0));
+		__kfence_free((void *)x, caller);
 		return;
 	}
 	/* in the direct map (holes read as empty struct pages: not slab, not a kmalloc) */
@@ -1490,7 +1486,12 @@ void kfree(const void *x)
 		free_large_kmalloc(page, x);
 		return;
 	}
-	slab_free(page->slab_cache, page, (void *)x, (unsigned long)__builtin_return_address(0));
+	slab_free(page->slab_cache, page, (void *)x, caller);
+}
+
+void kfree(const void *x)
+{
+	__kfree_caller(x, _RET_IP_);
 }
 
 
@@ -1688,6 +1689,49 @@ static void list_slab_objects(struct kmem_cache *s, struct page *slab, const cha
 			pr_err("Object 0x%lx @offset=%lu\n", kva(p), (unsigned long)((char *)p - addr));
 			print_tracking(s, p);
 		}
+}
+
+/*
+ * Every object in use in the cache's node slabs, with the call site that
+ * allocated it (0 unless SLAB_STORE_USER), as kmemleak's scan sees them:
+ * the CPU slabs are flushed to the nodes first (a CPU busy in another
+ * thread keeps its slab, whose objects are not seen).  Full slabs are on
+ * a node list only for a debug cache, as in Linux.
+ */
+void kmm_slab_for_each_object(struct kmem_cache *s, void (*fn)(struct kmem_cache *s, void *obj, unsigned long site,
+								 void *arg), void *arg)
+{
+	flush_all(s);
+	for (int nid = 0; nid < M->nr_nodes; nid++) {
+		struct kmem_cache_node *n = get_node(s, nid);
+		struct list_head *lists[2] = { &n->partial, &n->full }, *pos;
+		pthread_mutex_lock(&n->list_lock);
+		for (int l = 0; l < 2; l++)
+			list_for_each(pos, lists[l]) {
+				struct page *slab = list_entry(pos, struct page, slab_list);
+				char *addr = slab_address(slab);
+				u64 free_map[SEEN_WORDS(slab->objects)];
+				memset(free_map, 0, sizeof(free_map));
+				void *bad, *last;
+				slab_lock(slab);
+				freechain_walk(s, slab, slab->freelist, free_map, &bad, &last);
+				slab_unlock(slab);
+				for (unsigned int i = 0; i < slab->objects; i++) {
+					if (free_map[i / 64] >> (i % 64) & 1)
+						continue;
+					void *p = addr + s->red_left_pad + i * s->size;
+					unsigned long site = 0;
+					if (s->flags & SLAB_STORE_USER) {
+						size_t keep = metadata_access_enable(s, p);
+						u32 idx = get_track(s, p, TRACK_ALLOC)->site;
+						metadata_access_disable(s, p, keep);
+						site = idx ? sites[idx - 1] : 0;
+					}
+					fn(s, p, site, arg);
+				}
+			}
+		pthread_mutex_unlock(&n->list_lock);
+	}
 }
 
 /* Free the empty partial slabs of a node; list the objects left in the others. */

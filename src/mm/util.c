@@ -70,7 +70,14 @@ static inline bool gfpflags_allow_blocking(gfp_t gfp)
 	return gfp & __GFP_DIRECT_RECLAIM;
 }
 
-void *kvmalloc_node(size_t size, gfp_t flags, int node)
+/*
+ * kvmalloc_node for a caller that allocates on behalf of another (the
+ * preload: the program's call site): kmalloc_caller is who SLUB's track and
+ * the kmalloc event name, caller who vmallocinfo names.  kvmalloc_node is
+ * 6.1's: its kmalloc names kvmalloc_node, its vmalloc area its caller.
+ */
+static void *kvmalloc_node_callers(size_t size, gfp_t flags, int node, unsigned long kmalloc_caller,
+				   unsigned long caller)
 {
 	gfp_t kmalloc_flags = flags;
 	if (size > PAGE_SIZE) {
@@ -79,7 +86,7 @@ void *kvmalloc_node(size_t size, gfp_t flags, int node)
 			kmalloc_flags |= __GFP_NORETRY;
 		kmalloc_flags &= ~__GFP_NOFAIL; /* vmalloc keeps the NOFAIL promise */
 	}
-	void *ret = kmalloc_node(size, kmalloc_flags, node);
+	void *ret = __kmalloc_node_track_caller(size, kmalloc_flags, node, kmalloc_caller);
 	if (ret || size <= PAGE_SIZE)
 		return ret;
 	if (!gfpflags_allow_blocking(flags))
@@ -89,7 +96,20 @@ void *kvmalloc_node(size_t size, gfp_t flags, int node)
 		WARN_ON_ONCE_AT(!(flags & __GFP_NOWARN), "mm/util.c:596");
 		return NULL;
 	}
-	return vmalloc_huge_node(size, flags, node, __builtin_return_address(0)); /* VM_ALLOW_HUGE_VMAP */
+	return vmalloc_huge_node(size, flags, node, (const void *)caller); /* VM_ALLOW_HUGE_VMAP */
+}
+
+void *__kvmalloc_node_caller(size_t size, gfp_t flags, int node, unsigned long caller)
+{
+	return kvmalloc_node_callers(size, flags, node, caller, caller);
+}
+
+void *kvmalloc_node(size_t size, gfp_t flags, int node)
+{
+	__label__ here;
+here:
+	return kvmalloc_node_callers(size, flags, node, (unsigned long)&&here,
+				     (unsigned long)__builtin_return_address(0));
 }
 
 void *kvmalloc(size_t size, gfp_t flags)

@@ -14,6 +14,11 @@
  * does when the pcp lock cannot be taken.
  *
  * The thread that boots the machine runs on CPU 0 until kmm_shutdown().
+ * A host process whose own threads allocate (the preload, preload/) has
+ * each call take an idle CPU (kmm_cpu_try_enter) and leave it as a task
+ * scheduled out (kmm_cpu_switch_out: the per-CPU lists stay), and holds
+ * every CPU across a fork(2) (kmm_cpus_lock_all) so that no thread is
+ * inside the machine when the child is made.
  */
 #include "internal.h"
 
@@ -51,14 +56,65 @@ int kmm_cpu_enter(int cpu)
 	return 0;
 }
 
-void kmm_cpu_exit(void)
+/*
+ * Leave the thread's CPU: giving its per-CPU pages back (kmm_cpu_exit), or
+ * keeping them there as a task scheduled out does (kmm_cpu_switch_out),
+ * honouring only a drain another CPU asked for.
+ */
+static void cpu_leave(bool keep_pages)
 {
 	int cpu = kmm_this_cpu;
 	if (cpu < 0 || !M)
 		return;
-	drain_local_pages(NULL);
+	if (!keep_pages)
+		drain_local_pages(NULL);
+	else if (__builtin_expect(__atomic_load_n(&M->cpus[cpu].drain_pending, __ATOMIC_RELAXED), 0) &&
+		 __atomic_exchange_n(&M->cpus[cpu].drain_pending, 0, __ATOMIC_RELAXED)) /* a locked xchg only when asked */
+		drain_local_pages(NULL);
 	kmm_this_cpu = -1;
 	pthread_mutex_unlock(&M->cpus[cpu].lock);
+}
+
+void kmm_cpu_exit(void)
+{
+	cpu_leave(false);
+}
+
+/*
+ * For a host process whose threads are the machine's tasks (the preload,
+ * preload/): take CPU cpu only if it is idle (0, or -EBUSY), and leave
+ * it as a task that is scheduled out does - its per-CPU pages and slabs stay
+ * where they are, for whoever runs there next.  A drain another CPU asked
+ * for is honoured first, as kmm_cpu_exit() does.
+ */
+int kmm_cpu_try_enter(int cpu)
+{
+	if (!M || cpu < 0 || cpu >= M->nr_cpus)
+		return -EINVAL;
+	if (kmm_this_cpu >= 0)
+		return -EBUSY;
+	if (pthread_mutex_trylock(&M->cpus[cpu].lock))
+		return -EBUSY;
+	kmm_this_cpu = cpu;
+	return 0;
+}
+
+void kmm_cpu_switch_out(void)
+{
+	cpu_leave(true);
+}
+
+/* fork(2) of the host process: no thread may be inside the machine meanwhile (preload/). */
+void kmm_cpus_lock_all(void)
+{
+	for (int c = 0; c < M->nr_cpus; c++)
+		pthread_mutex_lock(&M->cpus[c].lock);
+}
+
+void kmm_cpus_unlock_all(void)
+{
+	for (int c = 0; c < M->nr_cpus; c++)
+		pthread_mutex_unlock(&M->cpus[c].lock);
 }
 
 int kmm_cpu_current(void)

@@ -24,7 +24,9 @@
  * The simulated device's memory BAR is a second, small memfd (see
  * device_init); phys_backing() says which memfd holds a physical address.
  * Nothing here is on an allocation hot path: all host calls happen at boot
- * and shutdown.
+ * and shutdown, and in the child of a host fork(2), which copies the RAM
+ * memfd to have a machine of its own (ram_fork_private, at the end).  The
+ * direct map's host address is aligned to the largest buddy block.
  *
  * Before reserving anything, ram_host_check() asks whether the host can hold
  * the machine at all (its struct pages are the real cost) and refuses with
@@ -37,7 +39,9 @@
 
 #include <limits.h>
 #include <sys/mman.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct kmm_ram kmm_ram = { .fd = -1 };
@@ -203,6 +207,31 @@ static int ram_host_check(u64 ram_bytes, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The direct map at a host address aligned to the largest buddy block, as
+ * Linux's direct map is aligned: a block of order n is then aligned to its
+ * size in host addresses too (a kmalloc_large or alloc_pages caller that
+ * needs its block's natural alignment - memalign in the preload - gets it).
+ */
+static void *ram_map_aligned(int fd, u64 bytes)
+{
+	const u64 align = PAGE_SIZE << (MAX_ORDER - 1);
+	char *res = mmap(NULL, bytes + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	char *at = (char *)(((uintptr_t)res + align - 1) & ~(uintptr_t)(align - 1));
+	void *base = mmap(at, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0);
+	if (base == MAP_FAILED) {
+		munmap(res, bytes + align);
+		return MAP_FAILED;
+	}
+	if (at > res)
+		munmap(res, (size_t)(at - res));
+	if (res + bytes + align > at + bytes)
+		munmap(at + bytes, (size_t)(res + bytes + align - (at + bytes)));
+	return base;
+}
+
 int ram_init(char *err, size_t errlen)
 {
 	u64 bytes = PFN_PHYS(M->max_pfn);
@@ -227,7 +256,7 @@ int ram_init(char *err, size_t errlen)
 	 * is kmm's own way to reach highmem bytes (clearing a page, as Linux's
 	 * clear_highpage() does through a short-lived kmap).
 	 */
-	void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	void *base = ram_map_aligned(fd, bytes);
 	if (base == MAP_FAILED) {
 		snprintf(err, errlen, "kmm: cannot map simulated RAM (%llu bytes): %s",
 			 (unsigned long long)bytes, strerror(errno));
@@ -301,4 +330,113 @@ void ram_exit(void)
 	if (kmm_ram.fd >= 0)
 		close(kmm_ram.fd);
 	kmm_ram = (struct kmm_ram){ .fd = -1 };
+}
+
+/* ---- fork: the child's RAM is its own --------------------------------------------------- */
+
+/*
+ * A fork(2) of the host process shares every MAP_SHARED mapping of the RAM
+ * memfd with the child: left so, parent and child would write into one
+ * machine's memory.  A forked Linux gets a copy of its parent's memory
+ * (copy-on-write); the child of a process running on kmm gets its own copy
+ * of the machine the same way, eagerly: ram_fork_private(), in the child,
+ * copies the RAM memfd's written extents (SEEK_DATA/SEEK_HOLE: the untouched
+ * rest stays sparse) into a new memfd, maps it over every host mapping of
+ * the old one - the direct map and each mirrored window page, found in
+ * /proc/self/maps by the memfd's inode - at the same place and protection,
+ * and takes over the old descriptor number.  The device BAR's memfd goes
+ * the same way.  Only the forking thread runs in the child, and the caller
+ * holds every CPU and the mirror lock, so nothing changes meanwhile.
+ */
+static int memfd_copy(int from, u64 size, const char *name)
+{
+	int to = memfd_create(name, MFD_CLOEXEC);
+	if (to < 0)
+		return -errno;
+	if (ftruncate(to, (off_t)size) < 0)
+		goto fail;
+	static char buf[1 << 16];
+	for (off_t off = 0;;) {
+		off_t data = lseek(from, off, SEEK_DATA);
+		if (data < 0)
+			break; /* ENXIO: no data after off */
+		off_t hole = lseek(from, data, SEEK_HOLE);
+		if (hole < 0)
+			goto fail;
+		for (off_t at = data; at < hole;) {
+			size_t n = (size_t)min((u64)(hole - at), (u64)sizeof(buf));
+			ssize_t r = pread(from, buf, n, at);
+			if (r <= 0 || pwrite(to, buf, (size_t)r, at) != r)
+				goto fail;
+			at += r;
+		}
+		off = hole;
+	}
+	return to;
+fail:
+	close(to);
+	return -ENOMEM;
+}
+
+/* Map to over every mapping of the file with inode ino (read from /proc/self/maps). */
+static int remap_file(unsigned long ino, int to)
+{
+	int maps = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (maps < 0)
+		return -errno;
+	static char buf[1 << 16];
+	size_t have = 0;
+	int ret = 0;
+	for (;;) {
+		ssize_t r = read(maps, buf + have, sizeof(buf) - 1 - have);
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		buf[have] = 0;
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = 0;
+			unsigned long start, end, ino_l;
+			unsigned long long off;
+			char perms[8];
+			if (sscanf(line, "%lx-%lx %7s %llx %*s %lu", &start, &end, perms, &off, &ino_l) == 5 &&
+			    ino_l == ino && strstr(line, "/memfd:")) {
+				int prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+					   (perms[2] == 'x' ? PROT_EXEC : 0);
+				if (mmap((void *)start, end - start, prot, MAP_SHARED | MAP_FIXED | MAP_NORESERVE, to,
+					 (off_t)off) == MAP_FAILED)
+					ret = -ENOMEM;
+			}
+			line = nl + 1;
+		}
+		have = strlen(line);
+		memmove(buf, line, have);
+	}
+	close(maps);
+	return ret;
+}
+
+static int fd_make_private(int fd, u64 size, const char *name)
+{
+	struct stat st;
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	int to = memfd_copy(fd, size, name);
+	if (to < 0)
+		return to;
+	int ret = remap_file((unsigned long)st.st_ino, to);
+	if (!ret && dup3(to, fd, O_CLOEXEC) < 0)
+		ret = -errno;
+	close(to);
+	return ret;
+}
+
+int ram_fork_private(void)
+{
+	int ret = fd_make_private(kmm_ram.fd, kmm_ram.size, "kmm-ram");
+	if (!ret && kmm_device.size)
+		ret = fd_make_private(kmm_device.fd, kmm_device.size, "kmm-device");
+	return ret;
 }

@@ -47,7 +47,9 @@
  * the caller gets -EFAULT (-EINTR when the task was killed by SIGKILL, the
  * OOM killer's victim), elsewhere the process stops rather than
  * corrupt anything.  Faults outside every window go to the handler that
- * was there before.
+ * was there before - or, in a program run on kmm by the preload, to the
+ * one the program installs later (kmm_trap_host_sigaction: kmm's trap
+ * stays first).
  */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -623,6 +625,36 @@ void kmm_windows_exit(void)
 		sigaction(SIGSEGV, &old_segv, NULL);
 		trap_installed = false;
 	}
+}
+
+/*
+ * A host process whose program runs on the machine (the preload) keeps
+ * the trap first: the program's own SIGSEGV handler becomes the one that
+ * faults outside every window are passed on to, as sigaction(2) would have
+ * installed it.  0 or -EINVAL.
+ */
+int kmm_trap_host_sigaction(const struct sigaction *act, struct sigaction *old)
+{
+	if (!trap_installed)
+		return -EINVAL;
+	pthread_mutex_lock(&mirror_lock);
+	if (old)
+		*old = old_segv;
+	if (act)
+		old_segv = *act;
+	pthread_mutex_unlock(&mirror_lock);
+	return 0;
+}
+
+/* fork(2): the host mappings and their records do not change while the child is made. */
+void kmm_windows_fork_prepare(void)
+{
+	pthread_mutex_lock(&mirror_lock);
+}
+
+void kmm_windows_fork_done(void)
+{
+	pthread_mutex_unlock(&mirror_lock);
 }
 
 /*
