@@ -11,13 +11,16 @@ PREFIX   ?= /usr/local
 VERSION  := 0.1.0
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-BASEFLAGS:= -std=gnu11 -g -fPIC -pthread -Iinclude -Isrc -DKMM_DEBUG=$(DEBUG) $(WARN)
+# libtracecmd's headers (src/trace/trace_dat.c) include libtracefs's and libtraceevent's by bare name
+TRACE_INC:= -I/usr/include/trace-cmd -I/usr/include/tracefs -I/usr/include/traceevent
+BASEFLAGS:= -std=gnu11 -g -fPIC -pthread -Iinclude -Isrc $(TRACE_INC) -DKMM_DEBUG=$(DEBUG) $(WARN)
 CFLAGS   ?= -O2
 ALL_CFLAGS = $(BASEFLAGS) $(CFLAGS)
 LDLIBS   := -pthread -lm -ldl -lzstd -lz
-# libfdt reads device trees (arch/fdt.c); kept out of LDLIBS so the sanitizer
-# builds, which set LDLIBS on the command line, link it too.
-DEPLIBS  := -lfdt
+# libfdt reads device trees (arch/fdt.c), libtracecmd and libtraceevent read
+# trace.dat (trace/trace_dat.c); kept out of LDLIBS so the sanitizer builds,
+# which set LDLIBS on the command line, link them too.
+DEPLIBS  := -lfdt -ltracecmd -ltraceevent
 
 B        ?= build
 LIB_SRC  := $(wildcard src/*/*.c)
@@ -29,11 +32,11 @@ TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 BENCH_SRC:= $(wildcard bench/*.c)
 
 .PHONY: all run test test-plain test-asan test-valgrind test-tsan test-fuzz fuzz fuzz-targets check-deps check-libedit \
-	check-zstd check-fdt check-valgrind check-clang bench install clean
+	check-zstd check-fdt check-tracecmd check-valgrind check-clang bench install clean
 all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm
 
 # Every object waits for the Debian headers the build takes (check-libedit, check-zstd below).
-$(B)/%.o: %.c | check-libedit check-zstd check-fdt
+$(B)/%.o: %.c | check-libedit check-zstd check-fdt check-tracecmd
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -90,8 +93,23 @@ check-fdt:
 	  else echo "libfdt-dev or device-tree-compiler is missing: run 'sudo apt-get install libfdt-dev device-tree-compiler'"; exit 1; fi; \
 	fi
 
+# kmm replay reads trace-cmd's trace.dat with libtracecmd and libtraceevent, and
+# kmm record writes one with trace-cmd (Debian's libtracecmd-dev, libtraceevent-dev,
+# libtracefs-dev, trace-cmd): install them when missing (as root).
+TRACECMD_PKGS := libtracecmd-dev libtraceevent-dev libtracefs-dev trace-cmd
+check-tracecmd:
+	@if [ ! -f /usr/include/trace-cmd/trace-cmd.h ] || [ ! -f /usr/include/tracefs/tracefs.h ] || \
+	    [ ! -f /usr/include/traceevent/event-parse.h ] || ! command -v trace-cmd >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing $(TRACECMD_PKGS) (kmm replay reads trace.dat, kmm record writes it)"; \
+	    (apt-get install -y $(TRACECMD_PKGS) >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y $(TRACECMD_PKGS) >/dev/null)) || \
+	     { echo "could not install $(TRACECMD_PKGS)"; exit 1; }; \
+	  else echo "libtracecmd-dev or trace-cmd is missing: run 'sudo apt-get install $(TRACECMD_PKGS)'"; exit 1; fi; \
+	fi
+
 # Criterion comes from Debian; install it when it is missing (as root).
-check-deps: check-libedit check-zstd check-fdt
+check-deps: check-libedit check-zstd check-fdt check-tracecmd
 	@if ! command -v zstd >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing zstd (reads the reference trace)"; \
 	    (apt-get install -y zstd >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y zstd >/dev/null)) || \
