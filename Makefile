@@ -13,7 +13,7 @@ VERSION  := 0.1.0
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 # libtracecmd's headers (src/trace/trace_dat.c) include libtracefs's and libtraceevent's by bare name
 TRACE_INC:= -I/usr/include/trace-cmd -I/usr/include/tracefs -I/usr/include/traceevent
-BASEFLAGS:= -std=gnu11 -g -fPIC -pthread -Iinclude -Isrc $(TRACE_INC) -DKMM_DEBUG=$(DEBUG) $(WARN)
+BASEFLAGS:= -std=gnu11 -g -fPIC -pthread -Iinclude -Isrc $(TRACE_INC) -DKMM_DEBUG=$(DEBUG) -DKMM_VERSION=\"$(VERSION)\" $(WARN)
 CFLAGS   ?= -O2
 ALL_CFLAGS = $(BASEFLAGS) $(CFLAGS)
 LDLIBS   := -pthread -lm -ldl -lzstd -lz

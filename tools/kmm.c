@@ -7,6 +7,8 @@
  *   kmm replay [options] TRACE  replay a kernel's kmem: trace (tools/replay.c)
  *   kmm map [options] --svg FILE  draw physical memory after booting
  *   kmm stress [options]      seeded random operations on every CPU (tools/stress.c)
+ *   kmm record [-o FILE] -- COMMAND  trace this host's kmem events while COMMAND runs (tools/record.c)
+ *   kmm --version
  *
  * Options of `boot` (kept stable; later commands take the same ones):
  *   --profile i386|i386-pae|x86_64|arm64   the kernel build (default i386)
@@ -50,6 +52,8 @@ static void usage(FILE *f)
 	      "                                                          (kmm replay --help)\n"
 	      "       kmm map [boot options] [--proc-dir DIR] --svg FILE   (kmm map --help)\n"
 	      "       kmm stress [--seed N] [--cpus N] [--ops N] [boot options]   (kmm stress --help)\n"
+	      "       kmm record [-o FILE] [--text] [--all] [--kallsyms] -- COMMAND [ARG]...  (kmm record --help)\n"
+	      "       kmm --version\n"
 	      "       kmm boot [--profile i386|i386-pae|x86_64|arm64] [--mem SIZE | --e820 FILE | --dmesg FILE | --dtb FILE | --dts FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
@@ -442,6 +446,12 @@ int main(int argc, char **argv)
 		return cmd_map(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stress"))
 		return cmd_stress(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "record"))
+		return cmd_record(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("kmm %s (the Linux 6.1 memory manager in user space)\n", KMM_VERSION);
+		return 0;
+	}
 	fprintf(stderr, "kmm: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return 2;
