@@ -32,7 +32,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 BENCH_SRC:= $(wildcard bench/*.c)
 
 .PHONY: all run test test-plain test-asan test-valgrind test-tsan test-fuzz fuzz fuzz-targets check-deps check-libedit \
-	check-zstd check-fdt check-tracecmd check-valgrind check-clang bench install clean
+	check-zstd check-fdt check-tracecmd check-python test-python check-valgrind check-clang bench install clean
 all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm
 
 # Every object waits for the Debian headers the build takes (check-libedit, check-zstd below).
@@ -108,6 +108,24 @@ check-tracecmd:
 	  else echo "libtracecmd-dev or trace-cmd is missing: run 'sudo apt-get install $(TRACECMD_PKGS)'"; exit 1; fi; \
 	fi
 
+# The Python module (python/kmm) is Debian's python3 with python3-cffi over libkmm.so;
+# its tests are pytest's and its plots matplotlib's: install them when missing (as root).
+PYTHON       := /usr/bin/python3
+PYTHON_PKGS  := python3-cffi python3-pytest python3-matplotlib
+check-python:
+	@if ! $(PYTHON) -c 'import cffi, pytest, matplotlib' >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing $(PYTHON_PKGS) (the Python module and its tests)"; \
+	    (apt-get install -y $(PYTHON_PKGS) >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y $(PYTHON_PKGS) >/dev/null)) || \
+	     { echo "could not install $(PYTHON_PKGS)"; exit 1; }; \
+	  else echo "python3-cffi, python3-pytest or python3-matplotlib is missing: run 'sudo apt-get install $(PYTHON_PKGS)'"; exit 1; fi; \
+	fi
+
+# The Python module's tests, against this build's libkmm.so (not a sanitizer build's: python3 is not built with ASan).
+test-python: check-python $(B)/libkmm.so
+	PYTHONPATH=$(CURDIR)/python KMM_LIB=$(abspath $(B)/libkmm.so) PYTHONDONTWRITEBYTECODE=1 MPLBACKEND=Agg \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider python/tests
+
 # Criterion comes from Debian; install it when it is missing (as root).
 check-deps: check-libedit check-zstd check-fdt check-tracecmd
 	@if ! command -v zstd >/dev/null 2>&1; then \
@@ -135,8 +153,9 @@ check-deps: check-libedit check-zstd check-fdt check-tracecmd
 	  else echo "libcriterion-dev is missing: run 'sudo apt-get install libcriterion-dev'"; exit 1; fi; \
 	fi
 
-test: check-deps check-clang
+test: check-deps check-clang check-python
 	$(MAKE) test-plain
+	$(MAKE) test-python
 	$(MAKE) test-asan
 	$(MAKE) test-tsan
 	$(MAKE) test-fuzz
@@ -237,6 +256,8 @@ bench: $(B)/libkmm.a
 	$(CC) $(BASEFLAGS) -O2 -o $(B)/bench/kmm-bench $(BENCH_SRC) $(B)/libkmm.a $(LDLIBS) $(DEPLIBS) -ldl
 	./$(B)/bench/kmm-bench
 
+# Debian's python3 looks in /usr/local/lib/python3.X/dist-packages (and /usr/lib/python3/dist-packages for /usr)
+PYDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/$(shell $(PYTHON) -c 'import sys; print("python%d.%d" % sys.version_info[:2])' 2>/dev/null || echo python3)/dist-packages)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/kmm $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 include/kmm/*.h $(DESTDIR)$(PREFIX)/include/kmm/
@@ -244,6 +265,9 @@ install: all
 	install -m 755 $(B)/libkmm.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/kmm $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' kmm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kmm.pc
+	install -d $(DESTDIR)$(PYDIR)/kmm
+	install -m 644 python/kmm/*.py $(DESTDIR)$(PYDIR)/kmm/
+	echo 'LIBKMM = "$(PREFIX)/lib/libkmm.so"' > $(DESTDIR)$(PYDIR)/kmm/_installed.py
 
 clean:
 	rm -rf build build-asan build-valgrind $(TSAN_B) $(FUZZ_B)
