@@ -33,7 +33,11 @@ BENCH_SRC:= $(wildcard bench/*.c)
 
 .PHONY: all run test test-plain test-asan test-valgrind test-tsan test-fuzz fuzz fuzz-targets check-deps check-libedit \
 	check-zstd check-fdt check-tracecmd check-python test-python check-valgrind check-clang bench install clean
-all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm
+all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm $(B)/man/kmm.1
+
+# The man pages are the commands' --help texts in roff (tools/help2man.sh): one source, no drift.
+$(B)/man/kmm.1: $(B)/kmm tools/help2man.sh
+	sh tools/help2man.sh $(B)/kmm $(B)/man $(VERSION)
 
 # Every object waits for the Debian headers the build takes (check-libedit, check-zstd below).
 $(B)/%.o: %.c | check-libedit check-zstd check-fdt check-tracecmd
@@ -264,6 +268,9 @@ install: all
 	install -m 644 $(B)/libkmm.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/libkmm.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/kmm $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 $(B)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 completion/kmm $(DESTDIR)$(PREFIX)/share/bash-completion/completions/kmm
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' kmm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kmm.pc
 	install -d $(DESTDIR)$(PYDIR)/kmm
 	install -m 644 python/kmm/*.py $(DESTDIR)$(PYDIR)/kmm/

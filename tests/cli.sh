@@ -299,6 +299,29 @@ status "record without a command" 2 "which COMMAND" "$KMM" record
 ok "kmm --version" "$KMM" --version
 has "the version" "kmm 0." "$tmp/out"
 
+# man pages from the --help texts (one source), and the bash completion, from kmm's own lists
+ok "man pages" sh tools/help2man.sh "$KMM" "$tmp/man" test
+for c in $("$KMM" --list commands); do
+	if grep -q '^\.SH OPTIONS' "$tmp/man/kmm-$c.1" && grep -q "^\.TH KMM-" "$tmp/man/kmm-$c.1"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: kmm-$c.1 has no OPTIONS section"; fi
+done
+if command -v man >/dev/null; then
+	ok "man renders kmm-replay.1" man -l "$tmp/man/kmm-replay.1"
+	has "the page says --allow-mismatch" "allow-mismatch" "$tmp/out"
+fi
+ok "list profiles" "$KMM" --list profiles
+has "profiles listed" "i386-pae" "$tmp/out"
+ok "list views" "$KMM" --list views
+has "views listed" "zoneinfo" "$tmp/out"
+status "list nonsense" 2 "commands, profiles or views" "$KMM" --list nonsense
+if command -v bash >/dev/null; then
+	complete_words() { bash -c '. completion/kmm; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _kmm; echo "${COMPREPLY[*]}"' _ "$@"; }
+	complete_words "$KMM" re > "$tmp/c1"; has "completes commands" "replay record" "$tmp/c1"
+	complete_words "$KMM" boot --profile x > "$tmp/c2"; has "completes profiles" "x86_64" "$tmp/c2"
+	complete_words "$KMM" boot --show slab > "$tmp/c3"; has "completes views" "slabinfo" "$tmp/c3"
+	complete_words "$KMM" replay --allow > "$tmp/c4"; has "completes options" "--allow-mismatch" "$tmp/c4"
+fi
+
 # kmm map: the picture of physical memory, from the command line and from a scenario
 ok "map" "$KMM" map --mem 256M --svg "$tmp/map.svg" --proc-dir "$tmp/mpd"
 has "map writes the views too" "MemTotal:" "$tmp/mpd/meminfo"
