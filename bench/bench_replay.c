@@ -109,14 +109,22 @@ static unsigned long count_lines(const char *p, size_t len)
 	return n;
 }
 
-static void replay_buffer(struct replay_input *in, const void *data, size_t len)
+/* One whole replay of len bytes of a trace; the events it replayed. */
+static unsigned long replay_events(const void *data, size_t len, bool allow_mismatch)
 {
 	struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
+	cfg.allow_mismatch = allow_mismatch;
 	struct kmm_replay *r = kmm_replay_create(&cfg);
 	kmm_replay_feed(r, data, len);
 	kmm_replay_finish(r);
-	in->sink = kmm_replay_stats(r)->events;
+	unsigned long events = kmm_replay_stats(r)->events;
 	kmm_replay_destroy(r);
+	return events;
+}
+
+static void replay_buffer(struct replay_input *in, const void *data, size_t len)
+{
+	in->sink = replay_events(data, len, false);
 }
 
 static void replay_zst(void *arg, long iters)
@@ -191,24 +199,13 @@ struct dat_input {
 static void replay_dat(void *arg, long iters)
 {
 	struct dat_input *in = arg;
-	struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
-	cfg.allow_mismatch = true;
-	struct kmm_replay *r = kmm_replay_create(&cfg);
-	kmm_replay_feed(r, in->dat, in->dat_len);
-	kmm_replay_finish(r);
-	in->sink = kmm_replay_stats(r)->events;
-	kmm_replay_destroy(r);
+	in->sink = replay_events(in->dat, in->dat_len, true); /* a 64-bit kernel's trace on i386 */
 }
 
 static void replay_dat_text(void *arg, long iters)
 {
 	struct dat_input *in = arg;
-	struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
-	struct kmm_replay *r = kmm_replay_create(&cfg);
-	kmm_replay_feed(r, in->text, in->text_len);
-	kmm_replay_finish(r);
-	in->sink = kmm_replay_stats(r)->events;
-	kmm_replay_destroy(r);
+	in->sink = replay_events(in->text, in->text_len, false);
 }
 
 /* What libtracecmd takes to open the file (every event format in it parsed), the events not read. */
