@@ -20,11 +20,17 @@ static void fini(void)
 
 TestSuite(trace_dat, .fini = fini, .timeout = 120);
 
-static void boot_profile(const char *profile)
+static void boot_cpus(const char *profile, int cpus)
 {
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
 	p.profile = profile;
+	p.nr_cpus = cpus;
 	boot_or_fail(&p);
+}
+
+static void boot_profile(const char *profile)
+{
+	boot_cpus(profile, 1);
 }
 
 static void trace_path(char *buf, size_t len, const char *name)
@@ -103,6 +109,75 @@ Test(trace_dat, same_figures_as_its_text)
 	kmm_replay_destroy(dat);
 	kmm_replay_destroy(txt);
 	assert_machine_sane();
+}
+
+/*
+ * A trace of two CPUs, each freeing what the other allocated: kmalloc on the
+ * CPU of its line, kfree on the other, pages likewise.  With cpu0_only, every
+ * line names CPU 0.
+ */
+static char *two_cpu_trace(bool cpu0_only, size_t *len)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *t = malloc(cap);
+	cr_assert_not_null(t);
+	for (int i = 0; i < 2000; i++) {
+		int a = cpu0_only ? 0 : i % 2, f = cpu0_only ? 0 : (i + 1) % 2;
+		n += (size_t)snprintf(t + n, cap - n,
+				      "t-1 [%03d] 1.%06d: kmalloc: call_site=x ptr=%x bytes_req=%d bytes_alloc=%d "
+				      "gfp_flags=GFP_KERNEL node=-1\n"
+				      "t-1 [%03d] 1.%06d: mm_page_alloc: page=%x pfn=0x%x order=%d migratetype=0 gfp_flags=GFP_KERNEL\n",
+				      a, i * 4, 0x1000 + i, 8 + i % 500, 0, a, i * 4 + 1, i + 1, 0x100 + i, i % 3);
+		if (i >= 100)
+			n += (size_t)snprintf(t + n, cap - n,
+					      "t-1 [%03d] 1.%06d: kfree: call_site=x ptr=%x\n"
+					      "t-1 [%03d] 1.%06d: mm_page_free: page=%x pfn=0x%x order=%d\n",
+					      f, i * 4 + 2, 0x1000 + i - 100, f, i * 4 + 3, i - 99, 0x100 + i - 100, (i - 100) % 3);
+	}
+	*len = n;
+	return t;
+}
+
+static struct kmm_replay *replay_buffer(const char *text, size_t len)
+{
+	struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
+	struct kmm_replay *r = kmm_replay_create(&cfg);
+	cr_assert_not_null(r);
+	cr_assert_eq(kmm_replay_feed(r, text, len), 0);
+	cr_assert_eq(kmm_replay_finish(r), 0);
+	return r;
+}
+
+/* On two CPUs each event runs on the CPU the trace names; the figures are a one-CPU replay's. */
+Test(trace_dat, events_on_their_cpus)
+{
+	size_t len0, len2;
+	char *t0 = two_cpu_trace(true, &len0), *t2 = two_cpu_trace(false, &len2);
+	boot_profile("x86_64");
+	struct kmm_replay *one = replay_buffer(t0, len0);
+	const struct kmm_replay_stats *a = kmm_replay_stats(one);
+	cr_assert_eq(a->malformed, 0, "%s", a->nr_problems ? a->problems[0].what : "");
+	cr_assert_eq(a->events_on_cpu[0], a->events);
+	kmm_shutdown();
+
+	boot_cpus("x86_64", 2);
+	struct kmm_replay *two = replay_buffer(t2, len2);
+	const struct kmm_replay_stats *b = kmm_replay_stats(two);
+	cr_assert_eq(b->trace_cpus, 2);
+	cr_assert_eq(b->events_on_cpu[0], b->events / 2);
+	cr_assert_eq(b->events_on_cpu[1], b->events / 2);
+	cr_assert(b->nothing_lost, "%s", b->lost_why);
+	cr_assert_eq(b->bugs, 0);
+	cr_assert_eq(b->unmatched_frees, 0);
+	cr_assert_eq(b->agree_kmalloc, a->agree_kmalloc);
+	cr_assert_eq(b->total_kmalloc, 2000);
+	cr_assert_eq(b->page_allocs_live_peak, a->page_allocs_live_peak);
+	cr_assert_eq(b->live_at_end, a->live_at_end);
+	kmm_replay_destroy(two);
+	assert_machine_sane();
+	kmm_replay_destroy(one); /* its stats outlive its machine */
+	free(t0);
+	free(t2);
 }
 
 /* A pipe's trace.dat arrives in pieces: it is kept until the end and replays alike. */

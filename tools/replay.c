@@ -81,6 +81,8 @@ static const char replay_help[] =
 	"    bytes_alloc as the real kernel; per-cache allocations and peak live\n"
 	"    objects; pages used by slab; the unusable free index of every zone at\n"
 	"    points of the replay (as /sys/kernel/debug/extfrag/unusable_index);\n"
+	"    with --cpus N, the events each simulated CPU ran (an event runs on the CPU\n"
+	"    its trace names, modulo N, in the trace's order);\n"
 	"    allocations kmm failed; the problem lines; \"nothing lost\".  What the trace\n"
 	"    could not say: events lost to a full ring buffer (tracefs's \"[LOST N EVENTS]\",\n"
 	"    trace.dat's per-page counts and overruns) and frees of objects allocated\n"
@@ -213,6 +215,13 @@ static void print_report(const char *path, const struct kmm_replay_stats *st, bo
 		if (st->trace_page_size)
 			printf(", %u-byte pages, %u-bit pointers", st->trace_page_size, st->trace_long_size * 8);
 		printf(", events on %u CPU%s\n", st->trace_cpus, st->trace_cpus == 1 ? "" : "s");
+	}
+	if (st->events_on_cpu[0] != st->events) {
+		printf("  run on the simulated CPUs the trace names:");
+		for (int c = 0; c < KMM_MAX_CPUS; c++)
+			if (st->events_on_cpu[c])
+				printf(" CPU %d %lu", c, st->events_on_cpu[c]);
+		printf("\n");
 	}
 	printf("\nWhat the trace could not say: %lu events lost to a full ring buffer", st->events_lost);
 	if (st->lost_gaps)

@@ -184,6 +184,8 @@ struct kmm_replay_stats {
 	unsigned long events_lost;       /* events a full ring buffer dropped, as the trace reports them */
 	unsigned long lost_gaps;         /* places where it dropped an unknown number */
 	bool refused;                    /* the trace's page size or pointer width is not the machine's */
+	unsigned long events_on_cpu[KMM_MAX_CPUS]; /* events run on each simulated CPU (the trace's CPU
+						      modulo the machine's; without one, the replay's) */
 };
 
 struct kmm_replay;

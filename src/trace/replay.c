@@ -49,14 +49,17 @@
  * create (free pages and slab objects as they were, every validator
  * passing): that is "nothing lost".
  *
- * Deliberately not done: replaying each event on the traced CPU (kmm's CPU
- * switch drains the pcp lists, which Linux does not); honouring
+ * CPUs.  On a machine of several CPUs an event runs on the simulated CPU its
+ * trace names (modulo the machine's): see "the traced CPUs" below.
+ *
+ * Deliberately not done: honouring
  * __GFP_NOFAIL (a replay on a smaller machine must be able to fail instead
  * of looping); telling slab pages apart in mm_page_alloc (the kernel's own
  * slab pages are traced as page allocations too, so they are replayed twice:
  * once by kmm's slab, once as pages).
  *
- * One replay runs on one thread, on the CPU that thread is on.
+ * One replay is driven by one thread, on the CPU that thread is on; the
+ * other traced CPUs' threads run only while it waits for them.
  */
 #define _GNU_SOURCE /* memmem, memfd_create */
 #include "internal.h"
@@ -138,6 +141,9 @@ struct kmm_replay {
 	struct kmm_usage usage_start;     /* settled at create: kmm_nothing_lost()'s baseline */
 	unsigned long bugs_start;
 	int cpu;                          /* the CPU the replay runs on */
+	struct replay_worker *workers;    /* [KMM_MAX_CPUS]: the threads on the other traced CPUs */
+	pthread_mutex_t hand_lock;        /* handing an event to a worker, and back */
+	pthread_cond_t hand_cond;
 };
 
 /* ---- hashing and tables ------------------------------------------------------------ */
@@ -686,6 +692,95 @@ int kmm_replay_unusable_index(const struct kmm_replay_sample *s, unsigned int zo
 
 /* ---- lines ---------------------------------------------------------------------------------------- */
 
+/* ---- the traced CPUs ---------------------------------------------------------------------- */
+
+/*
+ * An event runs on the simulated CPU its trace names (modulo the machine's
+ * CPUs): the replay's own for its CPU, and for each other one a host thread
+ * that entered it at its first event and stays on it (kmm_cpu_exit() would
+ * drain its per-CPU lists, which Linux does not do between two allocations).
+ * The replay hands an event to that thread and waits for it, so events run
+ * one at a time in the trace's order - each CPU's in its own order - and the
+ * live tables need no lock of their own.
+ */
+struct replay_worker {
+	pthread_t thread;
+	const struct kmm_trace_event *job;  /* the event to run; NULL when done */
+	bool running, quit;
+};
+
+static void replay_event_here(struct kmm_replay *r, const struct kmm_trace_event *ev);
+
+struct worker_start {
+	struct kmm_replay *r;
+	int cpu;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker_start ws = *(struct worker_start *)arg;
+	struct kmm_replay *r = ws.r;
+	struct replay_worker *w = &r->workers[ws.cpu];
+	free(arg);
+	kmm_cpu_enter(ws.cpu);
+	pthread_mutex_lock(&r->hand_lock);
+	while (!w->quit) {
+		if (w->job) {
+			const struct kmm_trace_event *ev = w->job;
+			pthread_mutex_unlock(&r->hand_lock);
+			replay_event_here(r, ev);
+			pthread_mutex_lock(&r->hand_lock);
+			w->job = NULL;
+			pthread_cond_broadcast(&r->hand_cond);
+		} else {
+			pthread_cond_wait(&r->hand_cond, &r->hand_lock);
+		}
+	}
+	pthread_mutex_unlock(&r->hand_lock);
+	kmm_cpu_exit();
+	return NULL;
+}
+
+/* Run ev on cpu's thread (started now if it is the CPU's first event), and wait for it. */
+static void worker_run(struct kmm_replay *r, int cpu, const struct kmm_trace_event *ev)
+{
+	struct replay_worker *w = &r->workers[cpu];
+	if (!w->running) {
+		struct worker_start *ws = malloc(sizeof(*ws));
+		if (ws)
+			*ws = (struct worker_start){ r, cpu };
+		if (!ws || pthread_create(&w->thread, NULL, worker_main, ws)) {
+			free(ws);
+			r->st.events_on_cpu[cpu]--;
+			r->st.events_on_cpu[r->cpu]++;
+			replay_event_here(r, ev); /* no thread: on the replay's own CPU */
+			return;
+		}
+		w->running = true;
+	}
+	pthread_mutex_lock(&r->hand_lock);
+	w->job = ev;
+	pthread_cond_broadcast(&r->hand_cond);
+	while (w->job)
+		pthread_cond_wait(&r->hand_cond, &r->hand_lock);
+	pthread_mutex_unlock(&r->hand_lock);
+}
+
+/* Every CPU's thread leaves its CPU (its per-CPU lists drained) and ends. */
+static void workers_stop(struct kmm_replay *r)
+{
+	pthread_mutex_lock(&r->hand_lock);
+	for (int c = 0; c < KMM_MAX_CPUS; c++)
+		r->workers[c].quit = true;
+	pthread_cond_broadcast(&r->hand_cond);
+	pthread_mutex_unlock(&r->hand_lock);
+	for (int c = 0; c < KMM_MAX_CPUS; c++) {
+		if (r->workers[c].running)
+			pthread_join(r->workers[c].thread, NULL);
+		r->workers[c] = (struct replay_worker){ 0 };
+	}
+}
+
 /* Replay one event, whatever format it came in (a text line, a trace.dat record). */
 void replay_event(struct kmm_replay *r, const struct kmm_trace_event *evp)
 {
@@ -698,6 +793,22 @@ void replay_event(struct kmm_replay *r, const struct kmm_trace_event *evp)
 	st->last_ts_ns = ev.ts_ns;
 	st->events++;
 	st->by_kind[ev.kind]++;
+	int cpu = ev.cpu >= 0 && M->nr_cpus > 1 ? ev.cpu % M->nr_cpus : r->cpu;
+	st->events_on_cpu[cpu]++;
+	if (cpu != r->cpu)
+		worker_run(r, cpu, &ev);
+	else
+		replay_event_here(r, &ev);
+	if (st->events >= r->next_sample) {
+		sample(r, ev.ts_ns);
+		r->next_sample = st->events + r->cfg.sample_every;
+	}
+}
+
+/* The allocation or free of one event, on the CPU the calling thread is on. */
+static void replay_event_here(struct kmm_replay *r, const struct kmm_trace_event *evp)
+{
+	const struct kmm_trace_event ev = *evp;
 	switch (ev.kind) {
 	case KMM_TRACE_KMALLOC:
 	case KMM_TRACE_CACHE_ALLOC:
@@ -715,10 +826,6 @@ void replay_event(struct kmm_replay *r, const struct kmm_trace_event *evp)
 		break;
 	case KMM_TRACE_NR_KINDS:
 		break;
-	}
-	if (st->events >= r->next_sample) {
-		sample(r, ev.ts_ns);
-		r->next_sample = st->events + r->cfg.sample_every;
 	}
 }
 
@@ -1065,6 +1172,16 @@ struct kmm_replay *kmm_replay_create(const struct kmm_replay_config *cfg)
 		return NULL;
 	}
 	r->cpu = kmm_cpu_current();
+	if (r->cpu < 0)
+		r->cpu = 0;
+	r->workers = calloc(KMM_MAX_CPUS, sizeof(*r->workers));
+	if (!r->workers) {
+		kmm_replay_destroy(r);
+		errno = ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_init(&r->hand_lock, NULL);
+	pthread_cond_init(&r->hand_cond, NULL);
 	zones_init(r);
 	kmm_usage_settle(&r->usage_start);
 	r->st.free_pages_start = r->usage_start.free_pages;
@@ -1115,6 +1232,7 @@ int kmm_replay_finish(struct kmm_replay *r)
 	}
 	if (r->cfg.strict && r->stopped)
 		ret = -1;
+	workers_stop(r);
 	sample(r, st->last_ts_ns);
 	if (r->cfg.at_end)
 		r->cfg.at_end(r->cfg.at_end_arg);
@@ -1169,6 +1287,12 @@ void kmm_replay_destroy(struct kmm_replay *r)
 	free(r->pages.slot);
 	index_map_free(&r->by_name);
 	index_map_free(&r->by_cache);
+	if (r->workers) {
+		workers_stop(r);
+		free(r->workers);
+		pthread_mutex_destroy(&r->hand_lock);
+		pthread_cond_destroy(&r->hand_cond);
+	}
 	free(r->out);
 	free(r->carry);
 	free(r);
