@@ -271,6 +271,7 @@ def _replay_dict(st):
         "caches": caches, "zones": zones, "samples": samples,
         "nothing_lost": bool(st.nothing_lost), "lost_why": s(st.lost_why), "bugs": st.bugs,
         "seconds": st.seconds,
+        "events_on_cpu": {c: st.events_on_cpu[c] for c in range(64) if st.events_on_cpu[c]},
     }
 
 

@@ -87,7 +87,7 @@ struct kmm_replay_stats {
     char lost_why[160]; unsigned long bugs; double seconds; u64 first_ts_ns, last_ts_ns;
     const char *input_format; char kernel_release[96]; unsigned int trace_page_size;
     unsigned int trace_long_size; unsigned int trace_cpus; unsigned long events_lost; unsigned long lost_gaps;
-    _Bool refused;
+    _Bool refused; unsigned long events_on_cpu[64];
 };
 struct kmm_replay;
 struct kmm_replay *kmm_replay_create(const struct kmm_replay_config *cfg);

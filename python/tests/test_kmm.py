@@ -99,6 +99,7 @@ def test_shared_trace_on_two_profiles():
     assert r32["input_format"] == r64["input_format"] == "trace.dat"
     assert r32["trace_long_size"] == 8 and "Linux" in r32["kernel_release"]
     assert r32["events"] == r64["events"] > 0
+    assert sum(r32["events_on_cpu"].values()) == r32["events"]  # a layout check of the stats' last field
     # the kmalloc classes are Linux's on both: the same requests land in the same classes
     assert r32["agree_kmalloc"] == r32["total_kmalloc"] == r64["agree_kmalloc"] == r64["total_kmalloc"]
     # slabinfo when the trace ended: every kmalloc class holds the same objects more than at the start
