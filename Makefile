@@ -240,7 +240,7 @@ test-fuzz: fuzz
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  tmp=$$(mktemp -d); \
 	  echo "fuzz-$$t: $(FUZZ_SECONDS) s over fuzz/corpus/$$t"; \
-	  ./$(FUZZ_B)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -max_len=4096 -print_final_stats=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ./$(FUZZ_B)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -max_len=4096 -print_final_stats=1 \
 	    $$tmp fuzz/corpus/$$t 2>$$tmp.log || { tail -40 $$tmp.log; rm -rf $$tmp $$tmp.log; exit 1; }; \
 	  grep -E "stat::number_of_executed_units|stat::new_units_added" $$tmp.log | tr '\n' ' '; echo; \
 	  rm -rf $$tmp $$tmp.log; \
