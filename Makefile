@@ -11,13 +11,16 @@ PREFIX   ?= /usr/local
 VERSION  := 0.1.0
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-BASEFLAGS:= -std=gnu11 -g -fPIC -pthread -Iinclude -Isrc -DKMM_DEBUG=$(DEBUG) $(WARN)
+# libtracecmd's headers (src/trace/trace_dat.c) include libtracefs's and libtraceevent's by bare name
+TRACE_INC:= -I/usr/include/trace-cmd -I/usr/include/tracefs -I/usr/include/traceevent
+BASEFLAGS:= -std=gnu11 -g -fPIC -pthread -Iinclude -Isrc $(TRACE_INC) -DKMM_DEBUG=$(DEBUG) -DKMM_VERSION=\"$(VERSION)\" $(WARN)
 CFLAGS   ?= -O2
 ALL_CFLAGS = $(BASEFLAGS) $(CFLAGS)
 LDLIBS   := -pthread -lm -ldl -lzstd -lz
-# libfdt reads device trees (arch/fdt.c); kept out of LDLIBS so the sanitizer
-# builds, which set LDLIBS on the command line, link it too.
-DEPLIBS  := -lfdt
+# libfdt reads device trees (arch/fdt.c), libtracecmd and libtraceevent read
+# trace.dat (trace/trace_dat.c); kept out of LDLIBS so the sanitizer builds,
+# which set LDLIBS on the command line, link them too.
+DEPLIBS  := -lfdt -ltracecmd -ltraceevent
 
 B        ?= build
 LIB_SRC  := $(wildcard src/*/*.c)
@@ -32,11 +35,15 @@ PRELOAD_SRC := $(wildcard preload/*.c)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(B)/%.o)
 
 .PHONY: all run test test-plain test-asan test-valgrind test-tsan test-fuzz fuzz fuzz-targets check-deps check-libedit \
-	check-zstd check-fdt check-valgrind check-clang bench install clean
-all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm $(B)/libkmm-preload.so
+	check-zstd check-fdt check-tracecmd check-python test-python check-valgrind check-clang bench install clean
+all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm $(B)/libkmm-preload.so $(B)/man/kmm.1
+
+# The man pages are the commands' --help texts in roff (tools/help2man.sh): one source, no drift.
+$(B)/man/kmm.1: $(B)/kmm tools/help2man.sh
+	sh tools/help2man.sh $(B)/kmm $(B)/man $(VERSION)
 
 # Every object waits for the Debian headers the build takes (check-libedit, check-zstd below).
-$(B)/%.o: %.c | check-libedit check-zstd check-fdt
+$(B)/%.o: %.c | check-libedit check-zstd check-fdt check-tracecmd
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -103,8 +110,41 @@ check-fdt:
 	  else echo "libfdt-dev or device-tree-compiler is missing: run 'sudo apt-get install libfdt-dev device-tree-compiler'"; exit 1; fi; \
 	fi
 
+# kmm replay reads trace-cmd's trace.dat with libtracecmd and libtraceevent, and
+# kmm record writes one with trace-cmd (Debian's libtracecmd-dev, libtraceevent-dev,
+# libtracefs-dev, trace-cmd): install them when missing (as root).
+TRACECMD_PKGS := libtracecmd-dev libtraceevent-dev libtracefs-dev trace-cmd
+check-tracecmd:
+	@if [ ! -f /usr/include/trace-cmd/trace-cmd.h ] || [ ! -f /usr/include/tracefs/tracefs.h ] || \
+	    [ ! -f /usr/include/traceevent/event-parse.h ] || ! command -v trace-cmd >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing $(TRACECMD_PKGS) (kmm replay reads trace.dat, kmm record writes it)"; \
+	    (apt-get install -y $(TRACECMD_PKGS) >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y $(TRACECMD_PKGS) >/dev/null)) || \
+	     { echo "could not install $(TRACECMD_PKGS)"; exit 1; }; \
+	  else echo "libtracecmd-dev or trace-cmd is missing: run 'sudo apt-get install $(TRACECMD_PKGS)'"; exit 1; fi; \
+	fi
+
+# The Python module (python/kmm) is Debian's python3 with python3-cffi over libkmm.so;
+# its tests are pytest's and its plots matplotlib's: install them when missing (as root).
+PYTHON       := /usr/bin/python3
+PYTHON_PKGS  := python3-cffi python3-pytest python3-matplotlib
+check-python:
+	@if ! $(PYTHON) -c 'import cffi, pytest, matplotlib' >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing $(PYTHON_PKGS) (the Python module and its tests)"; \
+	    (apt-get install -y $(PYTHON_PKGS) >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y $(PYTHON_PKGS) >/dev/null)) || \
+	     { echo "could not install $(PYTHON_PKGS)"; exit 1; }; \
+	  else echo "python3-cffi, python3-pytest or python3-matplotlib is missing: run 'sudo apt-get install $(PYTHON_PKGS)'"; exit 1; fi; \
+	fi
+
+# The Python module's tests, against this build's libkmm.so (not a sanitizer build's: python3 is not built with ASan).
+test-python: check-python $(B)/libkmm.so
+	PYTHONPATH=$(CURDIR)/python KMM_LIB=$(abspath $(B)/libkmm.so) PYTHONDONTWRITEBYTECODE=1 MPLBACKEND=Agg \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider python/tests
+
 # Criterion comes from Debian; install it when it is missing (as root).
-check-deps: check-libedit check-zstd check-fdt
+check-deps: check-libedit check-zstd check-fdt check-tracecmd
 	@if ! command -v zstd >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing zstd (reads the reference trace)"; \
 	    (apt-get install -y zstd >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y zstd >/dev/null)) || \
@@ -138,8 +178,9 @@ check-deps: check-libedit check-zstd check-fdt
 	  else echo "libcriterion-dev is missing: run 'sudo apt-get install libcriterion-dev'"; exit 1; fi; \
 	fi
 
-test: check-deps check-clang
+test: check-deps check-clang check-python
 	$(MAKE) test-plain
+	$(MAKE) test-python
 	$(MAKE) test-asan
 	$(MAKE) test-tsan
 	$(MAKE) test-fuzz
@@ -221,7 +262,7 @@ test-fuzz: fuzz
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  tmp=$$(mktemp -d); \
 	  echo "fuzz-$$t: $(FUZZ_SECONDS) s over fuzz/corpus/$$t"; \
-	  ./$(FUZZ_B)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -max_len=4096 -print_final_stats=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ./$(FUZZ_B)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -max_len=4096 -print_final_stats=1 \
 	    $$tmp fuzz/corpus/$$t 2>$$tmp.log || { tail -40 $$tmp.log; rm -rf $$tmp $$tmp.log; exit 1; }; \
 	  grep -E "stat::number_of_executed_units|stat::new_units_added" $$tmp.log | tr '\n' ' '; echo; \
 	  rm -rf $$tmp $$tmp.log; \
@@ -242,13 +283,21 @@ bench: $(B)/libkmm.a $(B)/libkmm-preload.so
 	./$(B)/bench/kmm-bench
 	PRELOAD=$(B)/libkmm-preload.so sh bench/preload.sh
 
+# Debian's python3 looks in /usr/local/lib/python3.X/dist-packages (and /usr/lib/python3/dist-packages for /usr)
+PYDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/$(shell $(PYTHON) -c 'import sys; print("python%d.%d" % sys.version_info[:2])' 2>/dev/null || echo python3)/dist-packages)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/kmm $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 include/kmm/*.h $(DESTDIR)$(PREFIX)/include/kmm/
 	install -m 644 $(B)/libkmm.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/libkmm.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/kmm $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 $(B)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 completion/kmm $(DESTDIR)$(PREFIX)/share/bash-completion/completions/kmm
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' kmm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kmm.pc
+	install -d $(DESTDIR)$(PYDIR)/kmm
+	install -m 644 python/kmm/*.py $(DESTDIR)$(PYDIR)/kmm/
+	echo 'LIBKMM = "$(PREFIX)/lib/libkmm.so"' > $(DESTDIR)$(PYDIR)/kmm/_installed.py
 
 clean:
 	rm -rf build build-asan build-valgrind $(TSAN_B) $(FUZZ_B)

@@ -10,11 +10,22 @@
  * the file plus a memchr() scan for the line ends (the least any reader of
  * the compressed trace does), and the memchr() scan of the text alone.
  * The machine is the default i386 4 GiB one, as `kmm replay` boots.
+ *
+ * Then trace.dat: tests/data/traces/host-ls.trace.dat against the text
+ * trace-cmd report printed from it (host-ls.report.zst, decompressed), both
+ * in memory, and libtracecmd's open of the file alone, which parses every
+ * event format the file carries.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <trace-cmd.h>
 
 #include <kmm/kmm.h>
 #include <kmm/trace.h>
@@ -98,14 +109,22 @@ static unsigned long count_lines(const char *p, size_t len)
 	return n;
 }
 
-static void replay_buffer(struct replay_input *in, const void *data, size_t len)
+/* One whole replay of len bytes of a trace; the events it replayed. */
+static unsigned long replay_events(const void *data, size_t len, bool allow_mismatch)
 {
 	struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
+	cfg.allow_mismatch = allow_mismatch;
 	struct kmm_replay *r = kmm_replay_create(&cfg);
 	kmm_replay_feed(r, data, len);
 	kmm_replay_finish(r);
-	in->sink = kmm_replay_stats(r)->events;
+	unsigned long events = kmm_replay_stats(r)->events;
 	kmm_replay_destroy(r);
+	return events;
+}
+
+static void replay_buffer(struct replay_input *in, const void *data, size_t len)
+{
+	in->sink = replay_events(data, len, false);
 }
 
 static void replay_zst(void *arg, long iters)
@@ -168,6 +187,92 @@ static void print_rate(const char *what, struct bench_result r)
 	printf("  %-58s %6.2f million events/s\n", what, 1e3 / r.ns);
 }
 
+/* ---- trace.dat against the text printed from it ---------------------------------------------------- */
+
+struct dat_input {
+	char *dat, *text;
+	size_t dat_len, text_len;
+	unsigned long events;
+	volatile unsigned long sink;
+};
+
+static void replay_dat(void *arg, long iters)
+{
+	struct dat_input *in = arg;
+	in->sink = replay_events(in->dat, in->dat_len, true); /* a 64-bit kernel's trace on i386 */
+}
+
+static void replay_dat_text(void *arg, long iters)
+{
+	struct dat_input *in = arg;
+	in->sink = replay_events(in->text, in->text_len, false);
+}
+
+/* What libtracecmd takes to open the file (every event format in it parsed), the events not read. */
+static void dat_open_only(void *arg, long iters)
+{
+	struct dat_input *in = arg;
+	int fd = memfd_create("bench.dat", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, in->dat, in->dat_len) != (ssize_t)in->dat_len || lseek(fd, 0, SEEK_SET)) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct tracecmd_input *t = tracecmd_open_fd(fd, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
+	if (t)
+		tracecmd_close(t); /* closes fd */
+	else
+		close(fd);
+}
+
+static void dat_text_scan(void *arg, long iters)
+{
+	struct dat_input *in = arg;
+	in->sink = count_lines(in->text, in->text_len);
+}
+
+/*
+ * tests/data/traces/host-ls.trace.dat (a real 6.18 kernel's, through trace-cmd) against
+ * host-ls.report.zst decompressed (trace-cmd report -N of the same file), both in memory;
+ * baseline: the line scan of the text.  One operation is one event.
+ */
+static void bench_replay_dat(const char *dir)
+{
+	char path[1024];
+	struct dat_input in = { 0 };
+	snprintf(path, sizeof(path), "%s/traces/host-ls.trace.dat", dir);
+	in.dat = read_all(path, &in.dat_len);
+	snprintf(path, sizeof(path), "%s/traces/host-ls.report.zst", dir);
+	size_t zlen;
+	char *z = read_all(path, &zlen);
+	in.text = z ? decompress_all(z, zlen, &in.text_len) : NULL;
+	free(z);
+	if (!in.dat || !in.text) {
+		fprintf(stderr, "bench: %s/traces/host-ls.*: cannot read them\n", dir);
+		free(in.dat);
+		free(in.text);
+		return;
+	}
+	replay_dat(&in, 0);
+	in.events = in.sink;
+	long n = (long)in.events;
+	bench_print_header("replay trace.dat (one operation = one event of host-ls.trace.dat, in memory)");
+	struct bench_result dat = bench_best(replay_dat, &in, n, 5);
+	struct bench_result text = bench_best(replay_dat_text, &in, n, 5);
+	struct bench_result scan = bench_best(dat_text_scan, &in, n, 5);
+	bench_print("replay trace.dat", dat, text);
+	bench_print("replay its text (trace-cmd report -N)", text, scan);
+	struct bench_result open = bench_best(dat_open_only, &in, n, 5);
+	bench_print("libtracecmd's open alone (per event)", open, dat);
+	printf("  (%lu events; %.0f KiB of trace.dat, %.1f MiB of text; the first row's baseline is the second's)\n",
+	       in.events, (double)in.dat_len / 1024, (double)in.text_len / (1 << 20));
+	print_rate("replay of the trace.dat:", dat);
+	print_rate("replay of the same events as text:", text);
+	printf("  libtracecmd's open of the file (its event formats parsed): %.1f ms\n", open.ns * (double)n / 1e6);
+	free(in.dat);
+	free(in.text);
+}
+
 void bench_replay(void)
 {
 	const char *data = getenv("KMM_TEST_DATA");
@@ -215,6 +320,7 @@ void bench_replay(void)
 	print_rate("replay of the decompressed text:", text);
 	print_rate("parsing only:", parse);
 	print_rate("baseline: zstd decompression + line scan:", base_z);
+	bench_replay_dat(data && *data ? data : "tests/data");
 	kmm_shutdown();
 	free(in.zst);
 	free(in.text);

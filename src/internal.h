@@ -686,7 +686,13 @@ extern const char *const migratetype_names[MIGRATE_TYPES];
 
 /* ---- simulated CPUs (sim/cpu.c) -------------------------------------------- */
 
-extern __thread int kmm_this_cpu __attribute__((tls_model("initial-exec")));
+/*
+ * The default TLS model, not initial-exec: linked into a program (libkmm.a) the
+ * linker relaxes it to the same direct access, and libkmm.so stays loadable by
+ * dlopen() (Python's cffi), which an initial-exec variable forbids once the
+ * library's TLS (the maple tree's plan buffers) outgrows glibc's static surplus.
+ */
+extern __thread int kmm_this_cpu;
 static inline int smp_processor_id(void) { return kmm_this_cpu; }
 
 /* include/linux/mm.h: zero on allocation (init_on_alloc, or asked with __GFP_ZERO), zero on free */

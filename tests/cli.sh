@@ -257,6 +257,71 @@ ok "replay truncated zstd, not strict" "$KMM" replay -q "$tmp/cut.zst"
 has "replay truncated warning" "truncated" "$tmp/err"
 status "replay truncated zstd, strict" 2 "cut.zst: zstd: the stream is truncated" "$KMM" replay --strict "$tmp/cut.zst"
 
+# trace.dat: chosen by content (whatever it is called), refused on a machine of another pointer width
+cp "$DATA/traces/host-ls.trace.dat" "$tmp/host.trace"
+ok "replay a trace.dat" "$KMM" replay -q --profile x86_64 "$tmp/host.trace"
+has "trace.dat says its kernel" "input: trace.dat, recorded by Linux" "$tmp/out"
+has "trace.dat lost events" "events lost to a full ring buffer" "$tmp/out"
+status "trace.dat on i386 refused" 2 "64-bit pointers, the i386 machine has 4096 and 32" "$KMM" replay "$tmp/host.trace"
+ok "trace.dat on i386 allowed" "$KMM" replay -q --allow-mismatch "$tmp/host.trace"
+has "trace.dat on i386 replayed" "Nothing lost: yes" "$tmp/out"
+head -c 100000 "$DATA/traces/host-ls.trace.dat" > "$tmp/cut.dat"
+status "truncated trace.dat" 2 "trace.dat: libtracecmd cannot read it" "$KMM" replay --strict --profile x86_64 "$tmp/cut.dat"
+
+# kmm record: on this host when it can trace (root, tracefs, trace-cmd), and the clear refusal where it cannot
+agreement() { grep -A3 "^Agreement" "$1"; }
+if [ "$(id -u)" = 0 ] && [ -w /sys/kernel/tracing/events/kmem/kmalloc/enable ] && command -v trace-cmd >/dev/null; then
+	ok "record a command" "$KMM" record -o "$tmp/rec.dat" -- sh -c 'ls -l /usr/bin | sha1sum'
+	has "record says how to replay" "replay them: kmm replay --profile" "$tmp/err"
+	ok "replay the recording" "$KMM" replay -q --profile x86_64 "$tmp/rec.dat"
+	agreement "$tmp/out" > "$tmp/agree.dat"
+	has "the recording has kmallocs" "kmalloc" "$tmp/agree.dat"
+	trace-cmd report -N -i "$tmp/rec.dat" > "$tmp/rec.txt" 2>/dev/null
+	ok "replay the recording as text" "$KMM" replay -q --profile x86_64 "$tmp/rec.txt"
+	agreement "$tmp/out" > "$tmp/agree.txt"
+	if cmp -s "$tmp/agree.dat" "$tmp/agree.txt" && grep -q "both  *[1-9]" "$tmp/agree.dat"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: trace.dat and its text agree alike"; diff "$tmp/agree.dat" "$tmp/agree.txt" | head; fi
+	status "record keeps COMMAND's status" 3 "" "$KMM" record -o "$tmp/r3.dat" -- sh -c 'exit 3'
+	ok "record text" "$KMM" record --text -o "$tmp/rec2.txt" -- ls /
+	ok "replay recorded text" "$KMM" replay -q --profile x86_64 "$tmp/rec2.txt"
+	has "recorded text replayed" "input: text" "$tmp/out"
+	if [ -z "$(cat /sys/kernel/tracing/set_event_pid)" ]; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: record left set_event_pid set"; fi
+	if command -v setpriv >/dev/null; then
+		status "record as a user" 1 "tracing needs root" setpriv --reuid 65534 --regid 65534 --clear-groups "$KMM" record -o "$tmp/u.dat" -- true
+	fi
+else
+	echo "cli.sh: this host cannot trace (not root, no writable tracefs or no trace-cmd): kmm record's refusal only"
+	status "record where tracing is not possible" 1 "tracing is not possible here" "$KMM" record -o "$tmp/rec.dat" -- true
+fi
+status "record with no tracefs" 1 "no tracefs at $tmp/none (KMM_TRACEFS)" env KMM_TRACEFS="$tmp/none" "$KMM" record -- true
+status "record without a command" 2 "which COMMAND" "$KMM" record
+ok "kmm --version" "$KMM" --version
+has "the version" "kmm 0." "$tmp/out"
+
+# man pages from the --help texts (one source), and the bash completion, from kmm's own lists
+ok "man pages" sh tools/help2man.sh "$KMM" "$tmp/man" test
+for c in $("$KMM" --list commands); do
+	if grep -q '^\.SH OPTIONS' "$tmp/man/kmm-$c.1" && grep -q "^\.TH KMM-" "$tmp/man/kmm-$c.1"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: kmm-$c.1 has no OPTIONS section"; fi
+done
+if command -v man >/dev/null; then
+	ok "man renders kmm-replay.1" man -l "$tmp/man/kmm-replay.1"
+	has "the page says --allow-mismatch" "allow-mismatch" "$tmp/out"
+fi
+ok "list profiles" "$KMM" --list profiles
+has "profiles listed" "i386-pae" "$tmp/out"
+ok "list views" "$KMM" --list views
+has "views listed" "zoneinfo" "$tmp/out"
+status "list nonsense" 2 "commands, profiles or views" "$KMM" --list nonsense
+if command -v bash >/dev/null; then
+	complete_words() { bash -c '. completion/kmm; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _kmm; echo "${COMPREPLY[*]}"' _ "$@"; }
+	complete_words "$KMM" re > "$tmp/c1"; has "completes commands" "replay record" "$tmp/c1"
+	complete_words "$KMM" boot --profile x > "$tmp/c2"; has "completes profiles" "x86_64" "$tmp/c2"
+	complete_words "$KMM" boot --show slab > "$tmp/c3"; has "completes views" "slabinfo" "$tmp/c3"
+	complete_words "$KMM" replay --allow > "$tmp/c4"; has "completes options" "--allow-mismatch" "$tmp/c4"
+fi
+
 # kmm map: the picture of physical memory, from the command line and from a scenario
 ok "map" "$KMM" map --mem 256M --svg "$tmp/map.svg" --proc-dir "$tmp/mpd"
 has "map writes the views too" "MemTotal:" "$tmp/mpd/meminfo"

@@ -7,6 +7,8 @@
  *   kmm replay [options] TRACE  replay a kernel's kmem: trace (tools/replay.c)
  *   kmm map [options] --svg FILE  draw physical memory after booting
  *   kmm stress [options]      seeded random operations on every CPU (tools/stress.c)
+ *   kmm record [-o FILE] -- COMMAND  trace this host's kmem events while COMMAND runs (tools/record.c)
+ *   kmm --version
  *
  * Options of `boot` (kept stable; later commands take the same ones):
  *   --profile i386|i386-pae|x86_64|arm64   the kernel build (default i386)
@@ -46,10 +48,13 @@ static void usage(FILE *f)
 	      "               FILE                                       (kmm run --help)\n"
 	      "       kmm shell [boot options] [--fail S]... [--proc-dir DIR] [--plot FILE.svg] [--max-steps N] [-v]\n"
 	      "                                                          (kmm shell --help)\n"
-	      "       kmm replay [boot options] [--strict] [--proc-dir DIR] [--svg FILE] TRACE\n"
+	      "       kmm replay [boot options] [--strict] [--allow-mismatch] [--proc-dir DIR] [--svg FILE] TRACE\n"
 	      "                                                          (kmm replay --help)\n"
 	      "       kmm map [boot options] [--proc-dir DIR] --svg FILE   (kmm map --help)\n"
 	      "       kmm stress [--seed N] [--cpus N] [--ops N] [boot options]   (kmm stress --help)\n"
+	      "       kmm record [-o FILE] [--text] [--all] [--kallsyms] -- COMMAND [ARG]...  (kmm record --help)\n"
+	      "       kmm --version\n"
+	      "       kmm --list commands|profiles|views\n"
 	      "       kmm boot [--profile i386|i386-pae|x86_64|arm64] [--mem SIZE | --e820 FILE | --dmesg FILE | --dtb FILE | --dts FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
@@ -426,6 +431,45 @@ static int cmd_map(int argc, char **argv)
 	return ret ? 1 : 0;
 }
 
+/*
+ * `kmm --list commands|profiles|views`: one name a line, for the bash completion
+ * (completion/kmm), from the tables kmm itself uses, so the two cannot drift.
+ */
+static int list_names(const char *what)
+{
+	static const char *const commands[] = { "boot", "run", "shell", "replay", "map", "stress", "record", NULL };
+	if (!strcmp(what, "commands")) {
+		for (const char *const *c = commands; *c; c++)
+			puts(*c);
+		return 0;
+	}
+	if (!strcmp(what, "views")) {
+		for (const char *const *v = kmm_proc_paths(); *v; v++)
+			puts(*v);
+		return 0;
+	}
+	if (!strcmp(what, "profiles")) {
+		/* kmm_boot()'s refusal of an unknown profile lists the known ones: "... (i386, x86_64)" */
+		struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+		char err[512] = "", *open, *close;
+		p.profile = "?";
+		if (!kmm_boot(&p, err, sizeof(err))) {
+			kmm_shutdown();
+			return 1;
+		}
+		open = strrchr(err, '(');
+		close = open ? strchr(open, ')') : NULL;
+		if (!open || !close)
+			return 1;
+		*close = 0;
+		for (char *save = NULL, *t = strtok_r(open + 1, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+			puts(t);
+		return 0;
+	}
+	fprintf(stderr, "kmm --list: commands, profiles or views\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -444,6 +488,14 @@ int main(int argc, char **argv)
 		return cmd_map(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stress"))
 		return cmd_stress(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "record"))
+		return cmd_record(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--list") && argc == 3)
+		return list_names(argv[2]);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("kmm %s (the Linux 6.1 memory manager in user space)\n", KMM_VERSION);
+		return 0;
+	}
 	fprintf(stderr, "kmm: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return 2;

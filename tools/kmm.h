@@ -40,5 +40,7 @@ int cmd_shell(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 /* tools/stress.c */
 int cmd_stress(int argc, char **argv);
+/* tools/record.c */
+int cmd_record(int argc, char **argv);
 
 #endif

@@ -27,13 +27,15 @@ static const char replay_help[] =
 	"    kmm replay - replay a Linux kmem: trace on a simulated machine\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    kmm replay [boot options] [--strict] [--proc-dir DIR] [--svg FILE]\n"
-	"               [--sample-every N] [--quiet] TRACE\n"
+	"    kmm replay [boot options] [--strict] [--allow-mismatch] [--proc-dir DIR]\n"
+	"               [--svg FILE] [--sample-every N] [--quiet] TRACE\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Boots a machine as `kmm boot` does with the same options, then replays TRACE:\n"
-	"    ftrace text as /sys/kernel/tracing/trace, trace-cmd report or perf script print\n"
-	"    it, plain or zstd- or gzip-compressed (recognised by their magic bytes), with\n"
+	"    trace-cmd's binary trace.dat (read with libtracecmd, the event formats taken\n"
+	"    from the file), or ftrace text as /sys/kernel/tracing/trace, trace-cmd report\n"
+	"    or perf script print it, plain or zstd- or gzip-compressed (recognised by\n"
+	"    their first bytes, whatever the file is called), with\n"
 	"    the events kmem:kmalloc, kfree, kmem_cache_alloc, kmem_cache_free,\n"
 	"    mm_page_alloc and mm_page_free.  Allocations and frees are paired by the\n"
 	"    traced (hashed) pointer, pages by pfn; a traced kmem_cache is created on first\n"
@@ -58,6 +60,9 @@ static const char replay_help[] =
 	"    --strict\n"
 	"        stop at the first malformed or unknown line, or a broken compressed\n"
 	"        stream: FILE:LINE and what was expected on stderr, exit status 2.\n"
+	"    --allow-mismatch\n"
+	"        replay a trace.dat recorded with another page size or pointer width than\n"
+	"        the machine's (refused by default: its pfns and sizes were that kernel's).\n"
 	"    --proc-dir DIR\n"
 	"        write every /proc view, as it is when the trace ends, into DIR.\n"
 	"    --svg FILE\n"
@@ -76,7 +81,13 @@ static const char replay_help[] =
 	"    bytes_alloc as the real kernel; per-cache allocations and peak live\n"
 	"    objects; pages used by slab; the unusable free index of every zone at\n"
 	"    points of the replay (as /sys/kernel/debug/extfrag/unusable_index);\n"
-	"    allocations kmm failed; the problem lines; \"nothing lost\".\n"
+	"    with --cpus N, the events each simulated CPU ran (an event runs on the CPU\n"
+	"    its trace names, modulo N, in the trace's order);\n"
+	"    allocations kmm failed; the problem lines; \"nothing lost\".  What the trace\n"
+	"    could not say: events lost to a full ring buffer (tracefs's \"[LOST N EVENTS]\",\n"
+	"    trace.dat's per-page counts and overruns) and frees of objects allocated\n"
+	"    before the trace began; for a trace.dat, the recording kernel's uname, page\n"
+	"    size and pointer width.\n"
 	"\n"
 	"EXIT STATUS\n"
 	"    0  the replay ran (problem lines are only reported)\n"
@@ -86,14 +97,16 @@ static const char replay_help[] =
 	"       input (a compressed stream that is truncated or fails its checksum or\n"
 	"       CRC) or a TRACE with no kmem event at all (an empty file).  Without\n"
 	"       --strict an empty TRACE exits 0, saying that nothing was replayed, and\n"
-	"       a broken stream is replayed as far as it reads, with a warning.\n"
+	"       a broken stream is replayed as far as it reads, with a warning; a\n"
+	"       trace.dat of another page size or pointer width without --allow-mismatch.\n"
 	"\n"
 	"EXAMPLES\n"
 	"    kmm replay sample-mixed.trace.zst\n"
+	"    kmm replay --profile x86_64 trace.dat\n"
 	"    kmm replay --profile x86_64 --mem 24G --svg frag.svg --proc-dir out/ trace.gz\n"
 	"    perf script | kmm replay --strict /dev/stdin\n";
 
-enum { OPT_STRICT = 256, OPT_SVG, OPT_SAMPLE_EVERY };
+enum { OPT_STRICT = 256, OPT_SVG, OPT_SAMPLE_EVERY, OPT_ALLOW_MISMATCH };
 
 struct replay_cli {
 	const char *trace;          /* the path */
@@ -195,6 +208,26 @@ static void print_report(const char *path, const struct kmm_replay_stats *st, bo
 	if (st->events)
 		printf("  trace time %.6f .. %.6f s (%.3f s)\n", (double)st->first_ts_ns / 1e9,
 		       (double)st->last_ts_ns / 1e9, (double)(st->last_ts_ns - st->first_ts_ns) / 1e9);
+	if (st->input_format) {
+		printf("  input: %s", st->input_format);
+		if (st->kernel_release[0])
+			printf(", recorded by %s", st->kernel_release);
+		if (st->trace_page_size)
+			printf(", %u-byte pages, %u-bit pointers", st->trace_page_size, st->trace_long_size * 8);
+		printf(", events on %u CPU%s\n", st->trace_cpus, st->trace_cpus == 1 ? "" : "s");
+	}
+	if (st->events_on_cpu[0] != st->events) {
+		printf("  run on the simulated CPUs the trace names:");
+		for (int c = 0; c < KMM_MAX_CPUS; c++)
+			if (st->events_on_cpu[c])
+				printf(" CPU %d %lu", c, st->events_on_cpu[c]);
+		printf("\n");
+	}
+	printf("\nWhat the trace could not say: %lu events lost to a full ring buffer", st->events_lost);
+	if (st->lost_gaps)
+		printf(" (and %lu gaps of unknown size)", st->lost_gaps);
+	printf(",\n  %lu frees of objects allocated before the trace began (or whose allocation was lost)\n",
+	       st->unmatched_frees);
 	printf("\nPairing: %lu frees of pointers the trace never allocated, %lu frees of NULL,\n"
 	       "  %lu allocations the kernel failed (not replayed), %lu pointers allocated again while live,\n"
 	       "  %lu page frees with another order than their allocation\n",
@@ -382,6 +415,7 @@ int cmd_replay(int argc, char **argv)
 		BOOT_OPTIONS,
 		{ "proc-dir", required_argument, 0, 'o' },
 		{ "strict", no_argument, 0, OPT_STRICT },
+		{ "allow-mismatch", no_argument, 0, OPT_ALLOW_MISMATCH },
 		{ "svg", required_argument, 0, OPT_SVG },
 		{ "sample-every", required_argument, 0, OPT_SAMPLE_EVERY },
 		{ "quiet", no_argument, 0, 'q' },
@@ -404,6 +438,7 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'o': cli.proc_dir = optarg; break;
 		case OPT_STRICT: cfg.strict = true; break;
+		case OPT_ALLOW_MISMATCH: cfg.allow_mismatch = true; break;
 		case OPT_SVG: svg = optarg; break;
 		case OPT_SAMPLE_EVERY: {
 			u64 n;
@@ -457,7 +492,15 @@ int cmd_replay(int argc, char **argv)
 		return 1;
 	}
 	int status = 0;
-	if (kmm_replay_file(r, cli.trace, err, sizeof(err)) && !kmm_replay_stats(r)->nr_problems &&
+	int fed = kmm_replay_file(r, cli.trace, err, sizeof(err));
+	if (fed && kmm_replay_stats(r)->refused) {
+		fprintf(stderr, "kmm replay: %s: %s; --allow-mismatch replays it anyway\n", cli.trace,
+			kmm_replay_stats(r)->input_error);
+		kmm_replay_destroy(r);
+		kmm_shutdown();
+		return 2;
+	}
+	if (fed && !kmm_replay_stats(r)->nr_problems &&
 	    !kmm_replay_stats(r)->input_error[0]) {
 		fprintf(stderr, "kmm replay: %s\n", err); /* a read error */
 		status = 2;

@@ -20,7 +20,10 @@
  *	const struct kmm_replay_stats *st = kmm_replay_stats(r);
  *	kmm_replay_destroy(r);
  *
- * Input may be zstd- or gzip-compressed: the first bytes fed decide.
+ * Input is chosen by content: trace-cmd's binary trace.dat (read through
+ * libtracecmd and libtraceevent, the event formats taken from the file
+ * itself), or text - tracefs's trace, trace-cmd report, perf script - plain
+ * or zstd- or gzip-compressed: the first bytes fed decide.
  * Nothing in a trace can corrupt the machine: a line that does not parse, a
  * free of a pointer the trace never allocated, an impossible order or size is
  * counted (and, with cfg.strict, stops the replay), never acted on.
@@ -90,6 +93,8 @@ struct kmm_replay_config {
 	/* called by kmm_replay_finish() at the end of the input, before the live allocations are freed */
 	void (*at_end)(void *arg);
 	void *at_end_arg;
+	/* replay a trace.dat whose page size or pointer width differs from the machine's (else refused) */
+	bool allow_mismatch;
 };
 
 #define KMM_REPLAY_DEFAULTS { .sample_every = 1024 }
@@ -169,6 +174,18 @@ struct kmm_replay_stats {
 	unsigned long bugs;              /* kernel BUG/WARNING reports (slab, bad page, oops) during the replay */
 	double seconds;                  /* wall time of feed + finish */
 	u64 first_ts_ns, last_ts_ns;
+
+	/* what the trace says of itself, and what it could not say */
+	const char *input_format;        /* "text", "zstd text", "gzip text", "trace.dat" (NULL before any input) */
+	char kernel_release[96];         /* trace.dat: the recording kernel's uname ("" if the file has none) */
+	unsigned int trace_page_size;    /* trace.dat: the recording kernel's page size (0: unknown) */
+	unsigned int trace_long_size;    /* trace.dat: bytes of its long and pointer (0: unknown) */
+	unsigned int trace_cpus;         /* highest CPU an event names + 1 */
+	unsigned long events_lost;       /* events a full ring buffer dropped, as the trace reports them */
+	unsigned long lost_gaps;         /* places where it dropped an unknown number */
+	bool refused;                    /* the trace's page size or pointer width is not the machine's */
+	unsigned long events_on_cpu[KMM_MAX_CPUS]; /* events run on each simulated CPU (the trace's CPU
+						      modulo the machine's; without one, the replay's) */
 };
 
 struct kmm_replay;

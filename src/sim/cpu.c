@@ -22,7 +22,7 @@
  */
 #include "internal.h"
 
-__thread int kmm_this_cpu __attribute__((tls_model("initial-exec"))) = -1;
+__thread int kmm_this_cpu = -1;
 
 void cpus_init(void)
 {

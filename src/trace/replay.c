@@ -9,8 +9,9 @@
  * a kmalloc class of kmm's (kmalloc-64, kmalloc-cg-192, ...), or the pseudo
  * class "kmalloc-large" of kmallocs above 8 KiB that take pages directly.
  *
- *   input bytes --(zstd | gzip | plain)--> text --(lines)--> kmm_trace_parse_line
- *        --> event --> live table (hashed ptr | pfn -> kmm object, record)
+ *   input bytes --(zstd | gzip | plain)--> text --(lines)--> kmm_trace_parse_line --> event
+ *   trace.dat (first bytes "\027\010\104t") --trace_dat.c, libtracecmd--> event
+ *        event --> live table (hashed ptr | pfn -> kmm object, record)
  *                          \--> kmalloc / kmem_cache_alloc / alloc_pages
  *   every sample_every events: nr_free[zone][order] and slab pages -> samples[]
  *
@@ -34,6 +35,13 @@
  * Traces from kernels before 6.2 carry no name= on kmem_cache_alloc: those
  * caches are named "bytes-<bytes_req>".
  *
+ * The input's format is chosen by its first four bytes, whatever the file is
+ * called.  A trace.dat handed over by kmm_replay_file() is read where it lies;
+ * one fed in pieces (a pipe) is kept in a memfd and read at kmm_replay_finish(),
+ * since libtracecmd seeks.  What a trace says of lost events is counted: tracefs's
+ * "CPU:N [LOST n EVENTS]" and trace-cmd report's "[n EVENTS DROPPED]" lines, and
+ * trace.dat's own counts (trace_dat.c).
+ *
  * Invariants: stats.by_kind[] sums to events; Σ record.live == objects in
  * the live table (+ pages counted apart); every live entry holds exactly one
  * kmm allocation.  kmm_replay_finish() frees every live entry, destroys the
@@ -41,18 +49,23 @@
  * create (free pages and slab objects as they were, every validator
  * passing): that is "nothing lost".
  *
- * Deliberately not done: replaying each event on the traced CPU (kmm's CPU
- * switch drains the pcp lists, which Linux does not); honouring
+ * CPUs.  On a machine of several CPUs an event runs on the simulated CPU its
+ * trace names (modulo the machine's): see "the traced CPUs" below.
+ *
+ * Deliberately not done: honouring
  * __GFP_NOFAIL (a replay on a smaller machine must be able to fail instead
  * of looping); telling slab pages apart in mm_page_alloc (the kernel's own
  * slab pages are traced as page allocations too, so they are replayed twice:
  * once by kmm's slab, once as pages).
  *
- * One replay runs on one thread, on the CPU that thread is on.
+ * One replay is driven by one thread, on the CPU that thread is on; the
+ * other traced CPUs' threads run only while it waits for them.
  */
+#define _GNU_SOURCE /* memmem, memfd_create */
 #include "internal.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -62,6 +75,7 @@
 #include <kmm/trace.h>
 
 #include "mm/slab.h"
+#include "trace/replay_internal.h"
 
 #define LINE_MAX_BYTES (64 * 1024)      /* a longer line is malformed */
 #define ENDLESS_LINE_BYTES (64 << 20)   /* a longer one stops the replay: the input is no text */
@@ -92,7 +106,7 @@ struct index_map {
 	size_t mask, used;
 };
 
-enum input_format { IN_UNKNOWN, IN_TEXT, IN_ZSTD, IN_GZIP };
+enum input_format { IN_UNKNOWN, IN_TEXT, IN_ZSTD, IN_GZIP, IN_TRACE_DAT };
 
 struct kmm_replay {
 	struct kmm_replay_config cfg;
@@ -115,6 +129,7 @@ struct kmm_replay {
 	size_t zstd_left;                 /* last ZSTD_decompressStream hint: 0 at a frame end */
 	z_stream gz;
 	bool gz_live, gz_ended;
+	int spool_fd;                     /* trace.dat fed in pieces: kept here until the end (-1: none) */
 	unsigned char *out;               /* decompressed chunk */
 	char *carry;                      /* the unfinished line of the previous chunk */
 	size_t carry_len;
@@ -126,6 +141,9 @@ struct kmm_replay {
 	struct kmm_usage usage_start;     /* settled at create: kmm_nothing_lost()'s baseline */
 	unsigned long bugs_start;
 	int cpu;                          /* the CPU the replay runs on */
+	struct replay_worker *workers;    /* [KMM_MAX_CPUS]: the threads on the other traced CPUs */
+	pthread_mutex_t hand_lock;        /* handing an event to a worker, and back */
+	pthread_cond_t hand_cond;
 };
 
 /* ---- hashing and tables ------------------------------------------------------------ */
@@ -674,32 +692,123 @@ int kmm_replay_unusable_index(const struct kmm_replay_sample *s, unsigned int zo
 
 /* ---- lines ---------------------------------------------------------------------------------------- */
 
-static void replay_line(struct kmm_replay *r, const char *line, size_t len)
+/* ---- the traced CPUs ---------------------------------------------------------------------- */
+
+/*
+ * An event runs on the simulated CPU its trace names (modulo the machine's
+ * CPUs): the replay's own for its CPU, and for each other one a host thread
+ * that entered it at its first event and stays on it (kmm_cpu_exit() would
+ * drain its per-CPU lists, which Linux does not do between two allocations).
+ * The replay hands an event to that thread and waits for it, so events run
+ * one at a time in the trace's order - each CPU's in its own order - and the
+ * live tables need no lock of their own.
+ */
+struct replay_worker {
+	pthread_t thread;
+	const struct kmm_trace_event *job;  /* the event to run; NULL when done */
+	bool running, quit;
+};
+
+static void replay_event_here(struct kmm_replay *r, const struct kmm_trace_event *ev);
+
+struct worker_start {
+	struct kmm_replay *r;
+	int cpu;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker_start ws = *(struct worker_start *)arg;
+	struct kmm_replay *r = ws.r;
+	struct replay_worker *w = &r->workers[ws.cpu];
+	free(arg);
+	kmm_cpu_enter(ws.cpu);
+	pthread_mutex_lock(&r->hand_lock);
+	while (!w->quit) {
+		if (w->job) {
+			const struct kmm_trace_event *ev = w->job;
+			pthread_mutex_unlock(&r->hand_lock);
+			replay_event_here(r, ev);
+			pthread_mutex_lock(&r->hand_lock);
+			w->job = NULL;
+			pthread_cond_broadcast(&r->hand_cond);
+		} else {
+			pthread_cond_wait(&r->hand_cond, &r->hand_lock);
+		}
+	}
+	pthread_mutex_unlock(&r->hand_lock);
+	kmm_cpu_exit();
+	return NULL;
+}
+
+/* Run ev on cpu's thread (started now if it is the CPU's first event), and wait for it. */
+static void worker_run(struct kmm_replay *r, int cpu, const struct kmm_trace_event *ev)
+{
+	struct replay_worker *w = &r->workers[cpu];
+	if (!w->running) {
+		struct worker_start *ws = malloc(sizeof(*ws));
+		if (ws)
+			*ws = (struct worker_start){ r, cpu };
+		if (!ws || pthread_create(&w->thread, NULL, worker_main, ws)) {
+			free(ws);
+			r->st.events_on_cpu[cpu]--;
+			r->st.events_on_cpu[r->cpu]++;
+			replay_event_here(r, ev); /* no thread: on the replay's own CPU */
+			return;
+		}
+		w->running = true;
+	}
+	pthread_mutex_lock(&r->hand_lock);
+	w->job = ev;
+	pthread_cond_broadcast(&r->hand_cond);
+	while (w->job)
+		pthread_cond_wait(&r->hand_cond, &r->hand_lock);
+	pthread_mutex_unlock(&r->hand_lock);
+}
+
+/* Every CPU's thread leaves its CPU (its per-CPU lists drained) and ends. */
+static void workers_stop(struct kmm_replay *r)
+{
+	pthread_mutex_lock(&r->hand_lock);
+	for (int c = 0; c < KMM_MAX_CPUS; c++)
+		r->workers[c].quit = true;
+	pthread_cond_broadcast(&r->hand_cond);
+	pthread_mutex_unlock(&r->hand_lock);
+	for (int c = 0; c < KMM_MAX_CPUS; c++) {
+		if (r->workers[c].running)
+			pthread_join(r->workers[c].thread, NULL);
+		r->workers[c] = (struct replay_worker){ 0 };
+	}
+}
+
+/* Replay one event, whatever format it came in (a text line, a trace.dat record). */
+void replay_event(struct kmm_replay *r, const struct kmm_trace_event *evp)
 {
 	struct kmm_replay_stats *st = &r->st;
-	struct kmm_trace_event ev;
-	char why[160];
-	st->lines++;
-	switch (kmm_trace_parse_line(line, len, &ev, why, sizeof(why))) {
-	case KMM_TRACE_SKIP:
-		return;
-	case KMM_TRACE_NOT_REPLAYED:
-		st->not_replayed++;
-		return;
-	case KMM_TRACE_UNKNOWN:
-		problem(r, false, "unknown event \"%s\" (kmm replays kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc, mm_page_free)", why);
-		return;
-	case KMM_TRACE_MALFORMED:
-		malformed(r, "%s", why);
-		return;
-	case KMM_TRACE_EVENT:
-		break;
-	}
+	const struct kmm_trace_event ev = *evp;
+	if (ev.cpu >= 0 && (unsigned)ev.cpu >= st->trace_cpus && ev.cpu < 4096)
+		st->trace_cpus = (unsigned)ev.cpu + 1;
 	if (!st->events)
 		st->first_ts_ns = ev.ts_ns;
 	st->last_ts_ns = ev.ts_ns;
 	st->events++;
 	st->by_kind[ev.kind]++;
+	int cpu = ev.cpu >= 0 && M->nr_cpus > 1 ? ev.cpu % M->nr_cpus : r->cpu;
+	st->events_on_cpu[cpu]++;
+	if (cpu != r->cpu)
+		worker_run(r, cpu, &ev);
+	else
+		replay_event_here(r, &ev);
+	if (st->events >= r->next_sample) {
+		sample(r, ev.ts_ns);
+		r->next_sample = st->events + r->cfg.sample_every;
+	}
+}
+
+/* The allocation or free of one event, on the CPU the calling thread is on. */
+static void replay_event_here(struct kmm_replay *r, const struct kmm_trace_event *evp)
+{
+	const struct kmm_trace_event ev = *evp;
 	switch (ev.kind) {
 	case KMM_TRACE_KMALLOC:
 	case KMM_TRACE_CACHE_ALLOC:
@@ -718,10 +827,65 @@ static void replay_line(struct kmm_replay *r, const char *line, size_t len)
 	case KMM_TRACE_NR_KINDS:
 		break;
 	}
-	if (st->events >= r->next_sample) {
-		sample(r, ev.ts_ns);
-		r->next_sample = st->events + r->cfg.sample_every;
+}
+
+
+/*
+ * A full ring buffer's note that it dropped events on a CPU: tracefs prints
+ * "CPU:1 [LOST 1234 EVENTS]", trace-cmd report "CPU:1 [1234 EVENTS DROPPED]"
+ * or, when the count is unknown, "CPU:1 [EVENTS DROPPED]".  n: the count, 0 if unknown.
+ */
+static bool lost_events_line(const char *line, size_t len, unsigned long *n)
+{
+	if (len < 6 || memcmp(line, "CPU:", 4))
+		return false;
+	const char *open = memchr(line, '[', len), *end = line + len;
+	if (!open)
+		return false;
+	const char *p = open + 1;
+	bool lost_form = end - p > 5 && !memcmp(p, "LOST ", 5);
+	if (lost_form)
+		p += 5;
+	u64 v = 0;
+	const char *d = p;
+	while (d < end && *d >= '0' && *d <= '9' && v < (1ULL << 60))
+		v = v * 10 + (u64)(*d++ - '0');
+	*n = (unsigned long)v;
+	if (lost_form)
+		return d > p && end - d >= 8 && !memcmp(d, " EVENTS]", 8);
+	if (d > p && d < end && *d == ' ')
+		d++;
+	return end - d >= 15 && !memcmp(d, "EVENTS DROPPED]", 15);
+}
+
+static void replay_line(struct kmm_replay *r, const char *line, size_t len)
+{
+	struct kmm_replay_stats *st = &r->st;
+	struct kmm_trace_event ev;
+	char why[160];
+	unsigned long lost;
+	st->lines++;
+	switch (kmm_trace_parse_line(line, len, &ev, why, sizeof(why))) {
+	case KMM_TRACE_SKIP:
+		return;
+	case KMM_TRACE_NOT_REPLAYED:
+		st->not_replayed++;
+		return;
+	case KMM_TRACE_UNKNOWN:
+		problem(r, false, "unknown event \"%s\" (kmm replays kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc, mm_page_free)", why);
+		return;
+	case KMM_TRACE_MALFORMED:
+		if (lost_events_line(line, len, &lost)) {
+			st->events_lost += lost;
+			st->lost_gaps += !lost;
+			return;
+		}
+		malformed(r, "%s", why);
+		return;
+	case KMM_TRACE_EVENT:
+		break;
 	}
+	replay_event(r, &ev);
 }
 
 static void input_error(struct kmm_replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -766,6 +930,37 @@ static void replay_text(struct kmm_replay *r, const char *p, size_t len)
 
 static void input_error(struct kmm_replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void input_error(struct kmm_replay *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->st.input_error, sizeof(r->st.input_error), fmt, ap);
+	va_end(ap);
+	r->stopped = true;
+}
+
+/* ---- for the trace.dat reader (trace_dat.c) ---------------------------------------------------------- */
+
+void replay_text_line(struct kmm_replay *r, const char *line, size_t len)
+{
+	replay_line(r, line, len);
+}
+
+struct kmm_replay_stats *replay_stats_rw(struct kmm_replay *r)
+{
+	return &r->st;
+}
+
+const struct kmm_replay_config *replay_config(const struct kmm_replay *r)
+{
+	return &r->cfg;
+}
+
+bool replay_stopped(const struct kmm_replay *r)
+{
+	return r->stopped;
+}
+
+void replay_input_error(struct kmm_replay *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -826,7 +1021,15 @@ static int input_start(struct kmm_replay *r)
 	if (r->nmagic == 4 && !memcmp(r->magic, zstd_magic, 4)) {
 		r->zstd = ZSTD_createDCtx();
 		r->fmt = IN_ZSTD;
+		r->st.input_format = "zstd text";
 		return r->zstd ? 0 : -ENOMEM;
+	}
+	if (r->nmagic == 4 && !memcmp(r->magic, TRACE_DAT_MAGIC, 4)) {
+		/* libtracecmd reads a file, not a stream: keep the bytes until the end */
+		r->spool_fd = memfd_create("kmm-trace.dat", MFD_CLOEXEC);
+		r->fmt = IN_TRACE_DAT;
+		r->st.input_format = "trace.dat";
+		return r->spool_fd < 0 ? -ENOMEM : 0;
 	}
 	if (r->nmagic >= 2 && r->magic[0] == 0x1f && r->magic[1] == 0x8b) {
 		memset(&r->gz, 0, sizeof(r->gz));
@@ -834,10 +1037,28 @@ static int input_start(struct kmm_replay *r)
 			return -ENOMEM;
 		r->gz_live = true;
 		r->fmt = IN_GZIP;
+		r->st.input_format = "gzip text";
 		return 0;
 	}
 	r->fmt = IN_TEXT;
+	r->st.input_format = "text";
 	return 0;
+}
+
+static void spool(struct kmm_replay *r, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(r->spool_fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			input_error(r, "trace.dat: cannot keep it in memory: %s", strerror(errno));
+			return;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
 }
 
 static void feed_format(struct kmm_replay *r, const void *data, size_t len)
@@ -845,6 +1066,7 @@ static void feed_format(struct kmm_replay *r, const void *data, size_t len)
 	switch (r->fmt) {
 	case IN_ZSTD: feed_zstd(r, data, len); break;
 	case IN_GZIP: feed_gzip(r, data, len); break;
+	case IN_TRACE_DAT: spool(r, data, len); break;
 	default: replay_text(r, data, len); break;
 	}
 }
@@ -864,7 +1086,7 @@ int kmm_replay_feed(struct kmm_replay *r, const void *data, size_t len)
 		if (r->nmagic < 4)
 			goto out;
 		if (input_start(r)) {
-			input_error(r, "out of host memory for the decompressor");
+			input_error(r, "out of host memory for the %s", r->fmt == IN_TRACE_DAT ? "trace.dat" : "decompressor");
 			goto out;
 		}
 		feed_format(r, r->magic, r->nmagic);
@@ -882,6 +1104,19 @@ int kmm_replay_file(struct kmm_replay *r, const char *path, char *err, size_t er
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
+	}
+	unsigned char head[4];
+	if (r->fmt == IN_UNKNOWN && !r->stopped && !r->finished && pread(fd, head, 4, 0) == 4 &&
+	    !memcmp(head, TRACE_DAT_MAGIC, 4)) {
+		/* a seekable trace.dat: libtracecmd reads it where it lies */
+		double t0 = now_s();
+		r->fmt = IN_TRACE_DAT;
+		int ret = trace_dat_replay_fd(r, fd);
+		r->st.seconds += now_s() - t0;
+		close(fd);
+		if (ret)
+			snprintf(err, errlen, "%s: replay stopped", path);
+		return ret;
 	}
 	unsigned char *buf = malloc(1 << 20);
 	int ret = 0;
@@ -927,6 +1162,7 @@ struct kmm_replay *kmm_replay_create(const struct kmm_replay_config *cfg)
 	if (!r->cfg.sample_every)
 		r->cfg.sample_every = 1024;
 	r->large_rec = ~0u;
+	r->spool_fd = -1;
 	r->out = malloc(CHUNK_BYTES);
 	r->carry = malloc(LINE_MAX_BYTES + 1);
 	if (!r->out || !r->carry || live_table_init(&r->objects, 1 << 12) || live_table_init(&r->pages, 1 << 10) ||
@@ -936,6 +1172,16 @@ struct kmm_replay *kmm_replay_create(const struct kmm_replay_config *cfg)
 		return NULL;
 	}
 	r->cpu = kmm_cpu_current();
+	if (r->cpu < 0)
+		r->cpu = 0;
+	r->workers = calloc(KMM_MAX_CPUS, sizeof(*r->workers));
+	if (!r->workers) {
+		kmm_replay_destroy(r);
+		errno = ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_init(&r->hand_lock, NULL);
+	pthread_cond_init(&r->hand_cond, NULL);
 	zones_init(r);
 	kmm_usage_settle(&r->usage_start);
 	r->st.free_pages_start = r->usage_start.free_pages;
@@ -969,7 +1215,9 @@ int kmm_replay_finish(struct kmm_replay *r)
 			r->fmt = IN_TEXT; /* fewer than 4 bytes in all */
 			replay_text(r, (const char *)r->magic, r->nmagic);
 		}
-		if (r->fmt == IN_ZSTD && r->zstd_left)
+		if (r->fmt == IN_TRACE_DAT && r->spool_fd >= 0)
+			trace_dat_replay_fd(r, r->spool_fd);
+		else if (r->fmt == IN_ZSTD && r->zstd_left)
 			input_error(r, "zstd: the stream is truncated (after line %lu)", st->lines);
 		else if (r->fmt == IN_GZIP && !r->gz_ended)
 			input_error(r, "gzip: the stream is truncated (after line %lu)", st->lines);
@@ -984,6 +1232,7 @@ int kmm_replay_finish(struct kmm_replay *r)
 	}
 	if (r->cfg.strict && r->stopped)
 		ret = -1;
+	workers_stop(r);
 	sample(r, st->last_ts_ns);
 	if (r->cfg.at_end)
 		r->cfg.at_end(r->cfg.at_end_arg);
@@ -1026,6 +1275,8 @@ void kmm_replay_destroy(struct kmm_replay *r)
 		ZSTD_freeDCtx(r->zstd);
 	if (r->gz_live)
 		inflateEnd(&r->gz);
+	if (r->spool_fd >= 0)
+		close(r->spool_fd);
 	for (unsigned long i = 0; i < r->st.nr_samples; i++)
 		free(r->st.samples[i].nr_free);
 	free(r->st.samples);
@@ -1036,6 +1287,12 @@ void kmm_replay_destroy(struct kmm_replay *r)
 	free(r->pages.slot);
 	index_map_free(&r->by_name);
 	index_map_free(&r->by_cache);
+	if (r->workers) {
+		workers_stop(r);
+		free(r->workers);
+		pthread_mutex_destroy(&r->hand_lock);
+		pthread_cond_destroy(&r->hand_cond);
+	}
 	free(r->out);
 	free(r->carry);
 	free(r);

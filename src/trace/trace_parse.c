@@ -7,6 +7,9 @@
  *
  *   tracefs "trace":  <comm>-<pid> [<cpu>] <irq flags> <secs>.<usecs>: <event>: <fields>
  *   trace-cmd report: <comm>-<pid> [<cpu>] <secs>.<usecs>: <event>: <fields>
+ *                     (after a first line "cpus=N"; its kmem plugin adds the call
+ *                     site's symbol in parentheses, "call_site=ffff... (func+0x1c)",
+ *                     a token passed over)
  *   perf script:      <comm> <pid> [<cpu>] <secs>.<usecs>: kmem:<event>: <fields>
  *
  * A comm may hold spaces, dashes and colons ("kworker/u4:2"), so the line is
@@ -103,10 +106,10 @@ static int parse_hex(const char *s, size_t len, u64 *out)
 	return parse_base(s, len, 16, out);
 }
 
-/* A %p value: at most 16 hex digits (perhaps 0x...), or "(null)" as old kernels print NULL. */
+/* A %p value: at most 16 hex digits (perhaps 0x...), or "(null)" as old kernels print NULL, "(nil)" as libtraceevent does. */
 static int parse_ptr(const char *s, size_t len, u64 *out)
 {
-	if (len == 6 && !memcmp(s, "(null)", 6)) {
+	if ((len == 6 && !memcmp(s, "(null)", 6)) || (len == 5 && !memcmp(s, "(nil)", 5))) {
 		*out = 0;
 		return 0;
 	}
@@ -334,6 +337,14 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 		i++;
 	if (i == len || line[i] == '#')
 		return KMM_TRACE_SKIP;
+	if (len - i > 5 && !memcmp(line + i, "cpus=", 5)) {
+		/* trace-cmd report's first line: "cpus=N" */
+		size_t d = i + 5;
+		while (d < len && line[d] >= '0' && line[d] <= '9')
+			d++;
+		if (d == len && d > i + 5)
+			return KMM_TRACE_SKIP;
+	}
 
 	/* the timestamp: the first "<secs>.<frac>: " */
 	size_t ts_start = 0, colon = 0;
@@ -415,6 +426,8 @@ enum kmm_trace_parse_result kmm_trace_parse_line(const char *line, size_t len, s
 		while (p < len && line[p] != '=' && !is_space(line[p]))
 			p++;
 		size_t klen = p - ks;
+		if (klen > 1 && line[ks] == '(' && line[p - 1] == ')')
+			continue; /* trace-cmd's kmem plugin: the call site's symbol after call_site= */
 		if (p >= len || line[p] != '=') {
 			if (klen) {
 				set_why(why, whylen, "%s: expected key=value, got \"%s\"", kind_names[kind],
