@@ -146,10 +146,12 @@ class Machine:
         return _views.pagetypeinfo(self.view("pagetypeinfo"))
 
     def usage(self):
-        """Free pages, slab objects and percpu bytes once the caches are given back (kmm_usage_settle)."""
+        """Free pages, slab objects, percpu bytes and vmalloc areas and pages (the live tasks' stacks aside)
+        once the caches are given back (kmm_usage_settle)."""
         u = ffi.new("struct kmm_usage *")
         lib.kmm_usage_settle(u)
-        return {"free_pages": u.free_pages, "slab_objects": u.slab_objects, "percpu_bytes": u.percpu_bytes}
+        return {"free_pages": u.free_pages, "slab_objects": u.slab_objects, "percpu_bytes": u.percpu_bytes,
+                "vmap_areas": u.vmap_areas, "vmalloc_pages": u.vmalloc_pages}
 
     def verify(self):
         """Run every validator; raise KmmError with what is wrong."""

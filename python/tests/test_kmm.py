@@ -140,3 +140,19 @@ def test_plots_write_png(tmp_path):
             draw(str(path))
             data = path.read_bytes()
             assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, name
+
+
+def test_declarations_match_the_headers():
+    """The module's C declarations of the structs it fills are the headers' (a field added to one and not
+    the other would let the library write past what Python allocated)."""
+    import re
+    from kmm._ffi import ffi
+    include = os.path.join(HERE, "..", "..", "include", "kmm")
+    for header, struct in (("kmm.h", "kmm_usage"),):
+        with open(os.path.join(include, header)) as f:
+            text = f.read()
+        body = re.search(r"struct %s \{(.*?)\};" % struct, text, re.S).group(1)
+        body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+        want = re.findall(r"(\w+)\s*(?:\[[^]]*\])?\s*;", body)
+        got = [name for name, _ in ffi.typeof("struct %s" % struct).fields]
+        assert got == want, "struct %s: the module declares %s, %s has %s" % (struct, got, header, want)
