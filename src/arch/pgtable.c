@@ -606,7 +606,7 @@ phys_addr_t pgd_alloc(void)
 	if (!page)
 		return 0;
 	phys_addr_t pgd = PFN_PHYS(page_to_pfn(page));
-	unsigned long first = pt_index(f, 0, M->layout.page_offset);
+	unsigned long first = pt_index(f, 0, kernel_va_start());
 	phys_addr_t pmds[4] = { 0 };
 	bool pae = f->esize == 8 && f->levels == 3;
 	for (unsigned long i = 0; pae && i < first; i++) {
@@ -635,7 +635,7 @@ phys_addr_t pgd_alloc(void)
 void pgd_free(phys_addr_t pgd)
 {
 	const struct pt_format *f = pt_fmt();
-	unsigned long first = pt_index(f, 0, M->layout.page_offset);
+	unsigned long first = pt_index(f, 0, kernel_va_start());
 	for (unsigned long i = 0; f->esize == 8 && f->levels == 3 && i < first; i++) {
 		pteval_t e = pt_read(pgd, i); /* pgd_mop_up_pmds: what free_pgtables left */
 		if (e & _PAGE_PRESENT) {
@@ -693,7 +693,7 @@ static void free_tables_below(phys_addr_t table, int l, unsigned long base, unsi
 		last = (unsigned long)f->entries[l] - 1;
 	for (unsigned long i = first; i <= last; i++) {
 		unsigned long a = base + i * span;
-		if (M->prof->bits == 64 ? a >= (1UL << 47) : a >= M->layout.page_offset)
+		if (M->prof->bits == 64 ? a >= (1UL << 47) : a >= kernel_va_start())
 			break; /* the kernel's half from here on */
 		pteval_t e = pt_read(table, i);
 		if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
@@ -732,7 +732,7 @@ static unsigned long count_tables(phys_addr_t table, int l, unsigned long base)
 		return 0;
 	for (unsigned long i = 0; i < (unsigned long)f->entries[l]; i++) {
 		unsigned long a = base + i * span;
-		if (M->prof->bits == 64 ? a >= (1UL << 47) : a >= M->layout.page_offset)
+		if (M->prof->bits == 64 ? a >= (1UL << 47) : a >= kernel_va_start())
 			break;
 		pteval_t e = pt_read(table, i);
 		if ((e & _PAGE_PRESENT) && !(e & _PAGE_PSE))

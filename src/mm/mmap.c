@@ -138,6 +138,8 @@ static int nr_tasks, tasks_cap, last_pid;
 
 static unsigned long task_size(void)
 {
+	if (M->prof->arch == KMM_ARCH_ARM)
+		return M->layout.modules_vaddr; /* ARM: PAGE_OFFSET - 16 MiB, the modules below the kernel */
 	return M->prof->bits == 64 ? 0x7ffffffff000UL : M->layout.page_offset; /* TASK_SIZE */
 }
 
