@@ -21,7 +21,7 @@ char *slurp(const char *path);
 char *ref_file(const char *machine, const char *name);
 /* boot a machine like the reference one (its e820, NUMA ranges and CPUs) */
 void boot_like_ref(const char *machine, const char *cmdline);
-/* boot with params; fails the test with the boot error */
+/* boot with params; fails the test with the boot error (an `arm` board asked for more than 3 GiB gets 3 GiB) */
 struct task_struct;
 void boot_or_fail(struct kmm_boot_params *p);
 /* boot profile with mem bytes of RAM, cpus CPUs and a kernel command line (NULL: none); fails the test if it cannot */
@@ -65,12 +65,14 @@ void run_on_cpus(int n, unsigned long long mem, void *(*fn)(void *), void **resu
 /* look up a zone of the booted machine by node and name */
 struct zone *zone_by_name(int nid, const char *name);
 
-/* Four tests, name_i386, name_pae, name_x86_64 and name_arm64, each running fn(profile) */
+/* Six tests, name_i386, name_pae, name_x86_64, name_arm64, name_arm and name_arm_lpae, each running fn(profile) */
 #define TEST_ON_EVERY_PROFILE(suite, name, fn)          \
 	Test(suite, name##_i386) { fn("i386"); }        \
 	Test(suite, name##_pae) { fn("i386-pae"); }     \
 	Test(suite, name##_x86_64) { fn("x86_64"); }    \
-	Test(suite, name##_arm64) { fn("arm64"); }
+	Test(suite, name##_arm64) { fn("arm64"); }      \
+	Test(suite, name##_arm) { fn("arm"); }          \
+	Test(suite, name##_arm_lpae) { fn("arm-lpae"); }
 
 /*
  * A per-profile test whose expectations are still x86's (a PC's boot
@@ -82,6 +84,19 @@ struct zone *zone_by_name(int nid, const char *name);
 	do {                                                             \
 		if (!strcmp((profile), "arm64"))                         \
 			cr_skip_test("arm64 not yet: %s", (why));        \
+	} while (0)
+
+/* The same for the 32-bit ARM profiles (arm, arm-lpae; tests/test_arm.c checks them against their boots). */
+#define ARM32_NOT_YET(profile, why)                                                    \
+	do {                                                                           \
+		if (!strcmp((profile), "arm") || !strcmp((profile), "arm-lpae"))       \
+			cr_skip_test("%s not yet: %s", (profile), (why));              \
+	} while (0)
+/* Both: a device-tree board of either width. */
+#define ARM_NOT_YET(profile, why)                 \
+	do {                                      \
+		ARM64_NOT_YET(profile, why);      \
+		ARM32_NOT_YET(profile, why);      \
 	} while (0)
 
 /*
@@ -97,7 +112,7 @@ int u_read(struct task_struct *t, unsigned long addr, void *buf, unsigned long l
 int u_write(struct task_struct *t, unsigned long addr, const void *buf, unsigned long len);
 int u_memset(struct task_struct *t, unsigned long addr, int c, unsigned long len);
 
-/* Six tests: name_{i386,pae,x86_64} through the software API, name_trap_* through the host trap. */
+/* name_<profile> through the software API and name_trap_<profile> through the host trap, on every profile. */
 #define TEST_BOTH_WAYS(suite, name, fn)                                          \
 	static void name##_sw(const char *profile) { via_trap = false; fn(profile); } \
 	static void name##_trap(const char *profile) { via_trap = true; fn(profile); } \
