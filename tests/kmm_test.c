@@ -41,9 +41,6 @@ char *ref_file(const char *machine, const char *name)
 void boot_or_fail(struct kmm_boot_params *p)
 {
 	char err[512];
-	/* QEMU's virt board gives a 2-level ARM kernel at most 3 GiB (RAM from 1 GiB to 4 GiB): a larger ask gets that */
-	if (p->profile && !strcmp(p->profile, "arm") && !p->dtb && p->mem_bytes > (3ULL << 30))
-		p->mem_bytes = 3ULL << 30;
 	int ret = kmm_boot(p, err, sizeof(err));
 	cr_assert_eq(ret, 0, "boot failed: %s", err);
 }

@@ -21,7 +21,7 @@ char *slurp(const char *path);
 char *ref_file(const char *machine, const char *name);
 /* boot a machine like the reference one (its e820, NUMA ranges and CPUs) */
 void boot_like_ref(const char *machine, const char *cmdline);
-/* boot with params; fails the test with the boot error (an `arm` board asked for more than 3 GiB gets 3 GiB) */
+/* boot with params; fails the test with the boot error */
 struct task_struct;
 void boot_or_fail(struct kmm_boot_params *p);
 /* boot profile with mem bytes of RAM, cpus CPUs and a kernel command line (NULL: none); fails the test if it cannot */

@@ -130,7 +130,11 @@ int setup_arch_arm(char *err, size_t errlen)
 	pr_info("CPU: ARMv7 Processor [414fc0f0] revision 0 (ARMv7), cr=10c5387d\n");
 	pr_info("OF: fdt: Machine model: %s\n", dt->model);
 	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
-	/* early_init_dt_add_memory_arch(): what a phys_addr_t cannot name is dropped */
+	/*
+	 * early_init_dt_add_memory_arch(): what a phys_addr_t cannot name
+	 * (MAX_MEMBLOCK_ADDR: 4 GiB - 1 without LPAE) is dropped; kmm also
+	 * keeps LPAE's RAM below its 40-bit MAX_PHYSMEM_BITS.
+	 */
 	u64 phys_end = p->pae ? 1ULL << p->max_physmem_bits : 1ULL << 32;
 	for (int i = 0; i < dt->nr_mem; i++) {
 		u64 base = dt->mem[i].base, size = dt->mem[i].size;
@@ -140,8 +144,8 @@ int setup_arch_arm(char *err, size_t errlen)
 			continue;
 		}
 		if (size > phys_end - base) {
-			pr_warn("OF: fdt: Truncating memory at 0x%llx to fit in %d-bit physical address space\n",
-				(unsigned long long)base, p->pae ? p->max_physmem_bits : 32);
+			pr_warn("OF: fdt: Ignoring memory range 0x%llx - 0x%llx\n", (unsigned long long)phys_end,
+				(unsigned long long)(base + size));
 			size = phys_end - base;
 		}
 		memblock_add(base, size);
