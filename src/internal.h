@@ -614,11 +614,14 @@ void arm64_free_initmem(void);
 void arm64_dt_release(void);
 /* arch/setup_arm.c: a 32-bit ARM board (armmp, armmp-lpae) from its device tree */
 int setup_arch_arm(char *err, size_t errlen);
-void dt_scan_reserved_mem(bool reserve_self);   /* setup_arm64.c: /memreserve/ and /reserved-memory */
+void dt_scan_reserved_mem(bool reserve_self);
+void dt_firmware_ram_map(void);                 /* e820_firmware (iomem's System RAM) from memblock's memory */
+int ram_and_device_init(char *err, size_t errlen); /* setup.c: simulated RAM, then the device's BAR */   /* setup_arm64.c: /memreserve/ and /reserved-memory */
 void memblock_mem_limit_remove(u64 limit);      /* mem=: keep the first limit bytes of RAM */
 bool dt_ram_covers(u64 start, u64 end);         /* do the tree's memory nodes cover [start, end)? */
 phys_addr_t arm_early_pgtable_alloc(unsigned long va, int depth);
 void arm_free_initmem(void);
+void arm_atomic_pool_init(void);                /* dma-mapping's 256 KiB atomic pool (postcore) */
 
 void numa_init(void);                                 /* mm/mm_init.c */
 void free_area_init(void);                            /* mm/mm_init.c */

@@ -19,6 +19,15 @@ const char *data_dir(void);
 char *slurp(const char *path);
 /* a file under tests/data/linux-ref/<machine>/ ; fails the test if missing */
 char *ref_file(const char *machine, const char *name);
+/* tests/data/linux-ref-arm/<machine>/<name>: its path (malloc), and the file whole (fails the test if missing) */
+char *arm_ref_path(const char *machine, const char *name);
+char *arm_ref(const char *machine, const char *name);
+/* a binary file, whole (fails the test if missing) */
+void *read_blob(const char *path, size_t *len);
+/* boot the board of tests/data/linux-ref-arm/<machine>/virt.dtb (profile NULL: the tree's); kmm_boot's result */
+int boot_arm_dtb(const char *machine, const char *profile, const char *cmdline, char *err, size_t errlen);
+/* a log's lines from "Zone ranges:" up to "Initmem setup", timestamps dropped (malloc) */
+char *zone_ranges_block(const char *log);
 /* boot a machine like the reference one (its e820, NUMA ranges and CPUs) */
 void boot_like_ref(const char *machine, const char *cmdline);
 /* boot with params; fails the test with the boot error */

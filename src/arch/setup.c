@@ -1235,6 +1235,19 @@ static void alloc_large_system_hash(const char *name, unsigned long bucketsize, 
 	pr_info("%s hash table entries: %ld (order: %d, %lu bytes, linear)\n", name, 1L << log2qty, order, size);
 }
 
+/* Simulated RAM (the memfd and its direct map), then the simulated PCI device's BAR in a hole of the RAM map. */
+int ram_and_device_init(char *err, size_t errlen)
+{
+	int ret = ram_init(err, errlen);
+	if (ret)
+		return ret;
+	if (device_init()) {
+		snprintf(err, errlen, "kmm: cannot create the simulated device's memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int setup_arch(char *err, size_t errlen)
 {
 	const struct kmm_profile *p = M->prof;
@@ -1311,14 +1324,9 @@ int setup_arch(char *err, size_t errlen)
 	}
 	memblock_reserve(0, SZ_1M);
 	/* simulated RAM exists from here: the page tables are written into it */
-	ret = ram_init(err, errlen);
+	ret = ram_and_device_init(err, errlen);
 	if (ret)
 		return ret;
-	/* the simulated PCI device's memory BAR, in a hole of the e820 map */
-	if (device_init()) {
-		snprintf(err, errlen, "kmm: cannot create the simulated device's memory");
-		return -ENOMEM;
-	}
 	/* init_mem_mapping(): the direct map in swapper_pg_dir */
 	if (init_kernel_page_tables()) {
 		snprintf(err, errlen, "kmm: out of memory for the kernel page tables");
@@ -1832,6 +1840,8 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	cma_init_reserved_areas(); /* core_initcall: it waits for the deferred struct pages when it has an area */
 	if (kmm_profile_dt(prof))
 		arm64_dt_pools_release(); /* core_initcall, after the deferred pages: the pools without CONFIG_CMA */
+	if (prof->arch == KMM_ARCH_ARM)
+		arm_atomic_pool_init(); /* postcore_initcall */
 	init_per_zone_wmark_min();
 	mm_overcommit_init(); /* init_user_reserve, init_admin_reserve: subsys initcalls, from the memory free now */
 	/* khugepaged runs only on machines of 512 MiB and more */

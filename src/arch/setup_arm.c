@@ -34,6 +34,9 @@
  *                      min(arm_dma_pfn_limit, max_low), Normal up to
  *                      max_low, HighMem up to max_pfn; FLATMEM's mem_map
  *
+ * After the CMA areas are up, arm_atomic_pool_init() takes dma-mapping's
+ * 256 KiB atomic pool from the default area.
+ *
  * Not modelled: ATAGs (a device tree only), the EFI stub, XIP kernels,
  * the machine descriptors' own reserve hooks, the SA1111's first pages,
  * cache aliasing (every armmp core has a PIPT/VIPT non-aliasing cache).
@@ -200,20 +203,12 @@ int setup_arch_arm(char *err, size_t errlen)
 	M->highstart_pfn = M->highend_pfn = M->max_pfn;
 	if (M->max_pfn > M->max_low_pfn)
 		M->highstart_pfn = M->max_low_pfn;
-	M->e820_firmware.nr_entries = 0;
-	for (unsigned long i = 0; i < M->memblock.memory.cnt; i++)
-		e820__range_add(&M->e820_firmware, M->memblock.memory.regions[i].base, M->memblock.memory.regions[i].size,
-				E820_TYPE_RAM);
-	M->e820 = M->e820_firmware;
+	dt_firmware_ram_map();
 
 	/* paging_init(): simulated RAM exists from here, the tables are written into it */
-	ret = ram_init(err, errlen);
+	ret = ram_and_device_init(err, errlen);
 	if (ret)
 		return ret;
-	if (device_init()) {
-		snprintf(err, errlen, "kmm: cannot create the simulated device's memory");
-		return -ENOMEM;
-	}
 	if (init_kernel_page_tables()) { /* map_lowmem */
 		snprintf(err, errlen, "kmm: out of memory for the kernel page tables");
 		return -ENOMEM;
@@ -245,6 +240,29 @@ phys_addr_t arm_early_pgtable_alloc(unsigned long va, int depth)
 	if (M->prof->pae && depth == 1)
 		return text - 0x4000 + (va >> 30) * PAGE_SIZE;
 	return memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, MEMBLOCK_ALLOC_ANYWHERE);
+}
+
+/*
+ * atomic_pool_init() (arch/arm/mm/dma-mapping.c, a postcore initcall):
+ * 256 KiB for atomic coherent allocations, from the default CMA area when
+ * there is one, else one order-6 block, kept for good.  (Linux also maps
+ * it into the vmalloc area, "dma-coherent" in vmallocinfo: kmm does not.)
+ */
+void arm_atomic_pool_init(void)
+{
+	const unsigned long size = 256UL << 10, order = 6; /* get_order(atomic_pool_size) */
+	struct page *page = NULL;
+	if (dma_contiguous_default_area)
+		page = cma_alloc(dma_contiguous_default_area, size >> PAGE_SHIFT, order, true);
+	else
+		page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
+	if (!page) {
+		pr_err("DMA: failed to allocate %lu KiB pool for atomic coherent allocation\n", size >> 10);
+		return;
+	}
+	M->dma_pool[0] = page;
+	M->dma_pool_order[0] = (int)order;
+	pr_info("DMA: preallocated %lu KiB pool for atomic coherent allocations\n", size >> 10);
 }
 
 /* free_initmem(): ARM frees the init sections (poisoned first). */

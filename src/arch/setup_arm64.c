@@ -349,6 +349,16 @@ bool dt_ram_covers(u64 start, u64 end)
 	return true;
 }
 
+/* The firmware's view of RAM, for /proc/iomem and ioremap's RAM check: the memory nodes, as memblock has them. */
+void dt_firmware_ram_map(void)
+{
+	M->e820_firmware.nr_entries = 0;
+	for (unsigned long i = 0; i < M->memblock.memory.cnt; i++)
+		e820__range_add(&M->e820_firmware, M->memblock.memory.regions[i].base, M->memblock.memory.regions[i].size,
+				E820_TYPE_RAM);
+	M->e820 = M->e820_firmware;
+}
+
 int setup_arch_arm64(char *err, size_t errlen)
 {
 	const struct kmm_profile *p = M->prof;
@@ -414,12 +424,7 @@ int setup_arch_arm64(char *err, size_t errlen)
 	M->max_pfn = M->max_low_pfn = PFN_DOWN(memblock_end_of_DRAM());
 	layout_compute_fixed();
 	layout_set_high_memory(M->max_pfn);
-	/* the firmware's view of RAM, for /proc/iomem and ioremap's RAM check: the memory nodes */
-	M->e820_firmware.nr_entries = 0;
-	for (unsigned long i = 0; i < M->memblock.memory.cnt; i++)
-		e820__range_add(&M->e820_firmware, M->memblock.memory.regions[i].base, M->memblock.memory.regions[i].size,
-				E820_TYPE_RAM);
-	M->e820 = M->e820_firmware;
+	dt_firmware_ram_map();
 
 	/* zone_sizes_init()'s limits, known once RAM is */
 	unsigned dma_bits = 32;
@@ -429,13 +434,9 @@ int setup_arch_arm64(char *err, size_t errlen)
 	M->arm64_dma32_phys_limit = max_zone_phys(32);
 
 	/* paging_init(): simulated RAM exists from here, the tables are written into it */
-	ret = ram_init(err, errlen);
+	ret = ram_and_device_init(err, errlen);
 	if (ret)
 		return ret;
-	if (device_init()) {
-		snprintf(err, errlen, "kmm: cannot create the simulated device's memory");
-		return -ENOMEM;
-	}
 	/* map_kernel: the image at KIMAGE_VADDR; then map_mem: the linear map */
 	if (map_kernel(text) || init_kernel_page_tables()) {
 		snprintf(err, errlen, "kmm: out of memory for the kernel page tables");
