@@ -201,11 +201,13 @@ static inline bool kmm_profile_dt(const struct kmm_profile *p)
 /*
  * Kernel build options kmm lets a machine change, as a .config would
  * (--kconfig CMA=y,CMA_SIZE_MBYTES=16).  Defaults: Debian 12's builds of
- * the profile (no CONFIG_CMA on x86; CMA_SIZE_MBYTES 0 on x86, Kconfig's).
+ * the profile (no CONFIG_CMA on x86; CMA_SIZE_MBYTES 0 on x86, Kconfig's;
+ * PAGE_TABLE_ISOLATION on x86_64 and i386-pae).
  */
 struct kmm_kconfig {
 	bool cma;                       /* CONFIG_CMA (and DMA_CMA): mm/cma.c, cma= */
 	unsigned long cma_size_mbytes;  /* CONFIG_CMA_SIZE_MBYTES: the default area without cma= */
+	bool pti;                       /* CONFIG_PAGE_TABLE_ISOLATION: x86_64's PGDs are 8 KiB (order 1) */
 };
 /* Fill *kc with prof's defaults, then apply text ("NAME=VALUE,..."; NULL: none).  0 or -EINVAL with err. */
 int kmm_kconfig_parse(const char *text, const struct kmm_profile *prof, struct kmm_kconfig *kc, char *err,

@@ -108,6 +108,18 @@ void boot_or_fail(struct kmm_boot_params *p)
 	cr_assert_eq(ret, 0, "boot failed: %s", err);
 }
 
+/*
+ * What a task's page directory costs: its page; on PAE the three user PMDs preallocated with it;
+ * on x86_64 built with PAGE_TABLE_ISOLATION (Debian's, kmm's default) an order-1 block, the user
+ * half beside the kernel's.
+ */
+unsigned long pgd_pages(void)
+{
+	if (M->prof->pae)
+		return 4;
+	return M->prof->arch == KMM_ARCH_X86 && M->prof->bits == 64 && M->kconfig.pti ? 2 : 1;
+}
+
 void boot_machine(const char *profile, unsigned long long mem, int cpus, const char *cmdline)
 {
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;

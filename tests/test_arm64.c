@@ -427,3 +427,39 @@ Test(arm64, user_swap_and_protnone_descriptors)
 	cr_assert_eq(kmm_swapoff("/dev/vda"), 0);
 	assert_machine_sane();
 }
+
+/*
+ * arm64's user address space is TTBR0's whole 48-bit table (TASK_SIZE 1 << 48): the stack ends
+ * there, a PIE image sits at ELF_ET_DYN_BASE (2/3 of it), and a page mapped near the top is
+ * reached and given back with its tables like any other.
+ */
+Test(arm64, user_address_space_is_48_bits)
+{
+	struct task_struct *t = boot_with_task("arm64", "top", "/bin/top", 4 * PAGE_SIZE, PAGE_SIZE, PAGE_SIZE);
+	cr_assert_eq(t->mm->task_size, 1UL << 48);
+	char path[32];
+	snprintf(path, sizeof(path), "%d/maps", t->pid);
+	char *maps = kmm_proc_read(path);
+	cr_assert_not_null(maps);
+	cr_expect(strstr(maps, "-1000000000000 rw-p 00000000 00:00 0") && strstr(maps, "[stack]"), "%s", maps);
+	cr_expect(!strncmp(maps, "aaaaaaaaa000-", 13), "the image at 2/3 of TASK_SIZE: %s", maps);
+	free(maps);
+	lru_add_drain_all();
+	kmm_slab_shrink_all();
+	drain_all_pages(NULL);
+	unsigned long free0 = nr_free_pages();
+	long a = task_mmap(t, 0xfff000000000UL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+			   -1, 0);
+	cr_assert_eq(a, (long)0xfff000000000UL);
+	unsigned long v = 0xfeed;
+	cr_assert_eq(task_write(t, (unsigned long)a, &v, sizeof(v)), 0);
+	cr_assert_eq(*(unsigned long *)task_user_ptr(t, (unsigned long)a), 0xfeed, "through the host trap too");
+	cr_assert_eq(task_munmap(t, (unsigned long)a, PAGE_SIZE), 0);
+	lru_add_drain_all();
+	kmm_slab_shrink_all();
+	drain_all_pages(NULL);
+	cr_assert_eq(nr_free_pages(), free0, "the page and its new tables are back");
+	cr_assert_eq(task_mmap(t, 1UL << 48, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), -ENOMEM);
+	task_exit(t);
+	assert_machine_sane();
+}

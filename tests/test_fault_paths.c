@@ -516,7 +516,7 @@ static void check_pae_pmds(const char *profile)
 	cr_assert_eq(status_kb(t, "VmPTE:"), pmds * 4);
 	cr_assert_eq(proc_kb("meminfo", "PageTables:") - pt0, pmds * 4);
 	unsigned long taken = free0 - settled_free();
-	cr_assert_eq(taken - (kernel_object_pages() - kobj0), 1 + pmds, "the page directory and its PMDs (besides the task's kernel objects)");
+	cr_assert_eq(taken - (kernel_object_pages() - kobj0), pgd_pages(), "the page directory and its PMDs (besides the task's kernel objects)");
 	/* a page in the first GiB: one PTE table more; unmapped, the table goes and the PMD stays */
 	long a = task_mmap(t, 0x10000000, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	cr_assert_eq(u_write(t, (unsigned long)a, "x", 1), 0);
@@ -533,6 +533,60 @@ static void check_pae_pmds(const char *profile)
 }
 
 TEST_ON_EVERY_PROFILE(fault_paths, pae_pmds, check_pae_pmds)
+
+/*
+ * x86_64's page directory is an order-1 block when the kernel is built with PAGE_TABLE_ISOLATION
+ * (Debian's), one page without it; i386 cannot have the option (it needs X86_64 or X86_PAE) and
+ * arm64 has no such option.  The block's free at exit reaches the per-CPU list as one order-1 page.
+ */
+Test(fault_paths, page_table_isolation_kconfig)
+{
+	const char *kconfig[] = { NULL, "PAGE_TABLE_ISOLATION=n" };
+	for (int i = 0; i < 2; i++) {
+		struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+		p.profile = "x86_64";
+		p.mem_bytes = 256ULL << 20;
+		p.kconfig = kconfig[i];
+		boot_or_fail(&p);
+		unsigned long free0 = settled_free(), kobj0 = kernel_object_pages();
+		struct task_struct *t = task_create("sh", 1000);
+		cr_assert_not_null(t);
+		unsigned long taken = free0 - settled_free() - (kernel_object_pages() - kobj0);
+		cr_assert_eq(taken, i == 0 ? 2 : 1, "%s: the page directory takes %lu pages", kconfig[i] ? kconfig[i] : "Debian's build",
+			     taken);
+		unsigned long pfn = PFN_DOWN(t->mm->pgd);
+		if (i == 0) { /* 8 KiB aligned, its second page the block's (no free page, no reference of its own) */
+			cr_assert_eq(pfn & 1, 0);
+			cr_assert(!PageBuddy(pfn_to_page(pfn + 1)) && page_ref_count(pfn_to_page(pfn + 1)) == 0);
+		}
+		unsigned long pgfree = vmstat_value("pgfree");
+		task_exit(t);
+		cr_assert_geq(vmstat_value("pgfree") - pgfree, taken);
+		cr_assert_eq(settled_free(), free0);
+		assert_machine_sane();
+		kmm_shutdown();
+	}
+	char err[256];
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	p.profile = "i386";
+	p.mem_bytes = 256ULL << 20;
+	p.kconfig = "PAGE_TABLE_ISOLATION=y";
+	cr_assert_eq(kmm_boot(&p, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "X86_64 or X86_PAE"), "%s", err);
+	p.kconfig = "PAGE_TABLE_ISOLATION=maybe";
+	p.profile = "x86_64";
+	cr_assert_eq(kmm_boot(&p, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "expected y or n"), "%s", err);
+	p.kconfig = "PAGE_TABLE_ISOLATION=y";
+	p.profile = "arm64";
+	p.mem_bytes = 1ULL << 30;
+	cr_assert_eq(kmm_boot(&p, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "unknown option"), "%s", err);
+	p.profile = "i386-pae";
+	p.mem_bytes = 256ULL << 20;
+	boot_or_fail(&p);
+	assert_machine_sane();
+}
 
 /* ---- 6. the signal queue ------------------------------------------------------------------------ */
 

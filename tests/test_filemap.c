@@ -31,12 +31,6 @@ static unsigned long settled_free(void)
 	return nr_free_pages();
 }
 
-/* A task's page directory: its page, and on PAE the three user PMDs preallocated with it. */
-static unsigned long pgd_pages(void)
-{
-	return M->prof->pae ? 4 : 1;
-}
-
 /* A file of n pages whose page i is filled with 'A' + i % 26. */
 static void make_file(const char *path, unsigned long pages)
 {

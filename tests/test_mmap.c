@@ -20,12 +20,6 @@ static struct task_struct *boot_task(const char *profile)
 	return boot_with_task(profile, "cat", "/usr/bin/cat", 0x5123, 0x1100, 0x2000);
 }
 
-/* What a task's page directory costs: its page, and on PAE the three user PMDs preallocated with it. */
-static unsigned long pgd_pages(void)
-{
-	return M->prof->pae ? 4 : 1;
-}
-
 static void assert_mm_sane(struct task_struct *t)
 {
 	char why[200];

@@ -216,13 +216,15 @@ int kmm_plot_svg(FILE *out);
  * their counters, slab caches, vmap areas, the pkmap table, tasks, percpu chunks - and
  * returns 0, or -EINVAL with the first problem in why.
  * "Nothing lost": settle right after boot, and once everything taken has
- * been freed kmm_nothing_lost() finds the same free pages, slab objects and percpu bytes,
- * no vmalloc area in use, and kmm_verify() passing.
+ * been freed kmm_nothing_lost() finds the same free pages, slab objects, percpu bytes and
+ * vmalloc areas (the live tasks' kernel stacks aside), and kmm_verify() passing.
  */
 struct kmm_usage {
 	unsigned long free_pages;   /* nr_free_pages() with the per-CPU lists drained */
 	unsigned long slab_objects; /* objects in use in all slab caches */
 	unsigned long percpu_bytes; /* bytes alloc_percpu'd, per CPU */
+	unsigned long vmap_areas;   /* vmalloc areas in use, the live tasks' kernel stacks left out */
+	unsigned long vmalloc_pages; /* and the pages they hold */
 };
 int kmm_verify(char *why, size_t whylen);
 /* Give back what is only cached (pcp lists, empty slabs, unheld pkmaps, lazy vmap areas); measure. */

@@ -597,12 +597,23 @@ int init_kernel_page_tables(void)
  * filled in later on a fault); they count as the task's page tables
  * (NR_PAGETABLE, VmPTE) as pgtable_pmd_page_ctor counts them.  0 if
  * memory runs out (nothing is left then).
+ *
+ * x86_64 built with PAGE_TABLE_ISOLATION (Debian's) takes an order-1 block
+ * (PGD_ALLOCATION_ORDER): PTI's user half is the second page, 8 KiB
+ * aligned so a bit of CR3 flips between them.  kmm's CPUs run with the
+ * first; the second is allocated and freed with it, and its order-1 free
+ * at exit is what 6.1's per-CPU lists see (free_high drains them).
  */
+static unsigned int pgd_order(void)
+{
+	return M->prof->arch == KMM_ARCH_X86 && M->prof->bits == 64 && M->kconfig.pti ? 1 : 0;
+}
+
 phys_addr_t pgd_alloc(void)
 {
 	const struct pt_format *f = pt_fmt();
 	/* _pgd_alloc's GFP_PGTABLE_USER: the current task's memory cgroup is charged for it */
-	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_ACCOUNT, 0);
+	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_ACCOUNT, pgd_order());
 	if (!page)
 		return 0;
 	phys_addr_t pgd = PFN_PHYS(page_to_pfn(page));
@@ -613,7 +624,7 @@ phys_addr_t pgd_alloc(void)
 		if (!(pmds[i] = pt_alloc_table(true, 0, 1))) {
 			while (i--)
 				pgtable_page_free(pfn_to_page(PFN_DOWN(pmds[i])));
-			__free_pages(page, 0);
+			__free_pages(page, pgd_order());
 			return 0;
 		}
 	}
@@ -646,7 +657,8 @@ void pgd_free(phys_addr_t pgd)
 	}
 	struct page *page = pfn_to_page(PFN_DOWN(pgd));
 	__atomic_store_n(&page->private, 0UL, __ATOMIC_RELAXED); /* the entries it counted (whole: compaction reads it) */
-	pgtable_page_free(page);
+	MM_BUG_ON_PAGE(PageTable(page), page); /* 6.1 counts no PGD in NR_PAGETABLE */
+	__free_pages(page, pgd_order());
 }
 
 /* The leaf table and index of va in an address space, made on demand if alloc; 0 if none. */
@@ -680,6 +692,18 @@ void pte_set(phys_addr_t table, unsigned long idx, pteval_t v)
 }
 
 /* Free the user part's tables that hold no entry any more (free_pgtables); all of them if all. */
+/*
+ * Where a process's page directory stops holding user entries: x86_64's
+ * user half (1 << 47), arm64's TTBR0 table whole (1 << VA_BITS; the kernel
+ * is TTBR1's), a 32-bit PGD's entries below PAGE_OFFSET.
+ */
+static unsigned long user_va_end(void)
+{
+	if (M->prof->arch == KMM_ARCH_ARM64)
+		return 1UL << 48;
+	return M->prof->bits == 64 ? 1UL << 47 : kernel_va_start(); /* 32-bit: PAGE_OFFSET (ARM's is not __va's bias) */
+}
+
 static void free_tables_below(phys_addr_t table, int l, unsigned long base, unsigned long start, unsigned long end)
 {
 	const struct pt_format *f = pt_fmt();
@@ -693,7 +717,7 @@ static void free_tables_below(phys_addr_t table, int l, unsigned long base, unsi
 		last = (unsigned long)f->entries[l] - 1;
 	for (unsigned long i = first; i <= last; i++) {
 		unsigned long a = base + i * span;
-		if (M->prof->bits == 64 ? a >= (1UL << 47) : a >= kernel_va_start())
+		if (a >= user_va_end())
 			break; /* the kernel's half from here on */
 		pteval_t e = pt_read(table, i);
 		if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
@@ -732,7 +756,7 @@ static unsigned long count_tables(phys_addr_t table, int l, unsigned long base)
 		return 0;
 	for (unsigned long i = 0; i < (unsigned long)f->entries[l]; i++) {
 		unsigned long a = base + i * span;
-		if (M->prof->bits == 64 ? a >= (1UL << 47) : a >= kernel_va_start())
+		if (a >= user_va_end())
 			break;
 		pteval_t e = pt_read(table, i);
 		if ((e & _PAGE_PRESENT) && !(e & _PAGE_PSE))

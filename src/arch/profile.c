@@ -49,6 +49,14 @@
  *   option            Debian x86 (all profiles)   Debian arm64   Debian armmp(-lpae)   values
  *   CMA               n                           y              y                     y, n   (y brings DMA_CMA: cma=)
  *   CMA_SIZE_MBYTES   0 (Kconfig's x86 default)   64             16                    0 .. 67108864 (64 TiB)
+ *   PAGE_TABLE_ISOLATION  y (x86_64, i386-pae)    -              -                     y, n   (i386: n only, as Kconfig's
+ *                     "depends on X86_64 || X86_PAE"; ARM: no such option)
+ *
+ * PAGE_TABLE_ISOLATION is what makes x86_64's PGD an order-1 block
+ * (PGD_ALLOCATION_ORDER: the kernel's and the user's halves, 8 KiB
+ * aligned), whether PTI runs or not.  On i386-pae it changes nothing kmm
+ * models: the PGD is an order-1 page only while PTI runs, and it does not
+ * on the AMD CPU QEMU's PCs (and kmm's) present, which Meltdown spares.
  *
  * Anything else is refused by name: a typo must not boot another kernel.
  */
@@ -171,12 +179,26 @@ const struct kmm_profile *kmm_profile_find(const char *name)
 	return NULL;
 }
 
-#define KCONFIG_NAMES "CMA, CMA_SIZE_MBYTES"
+#define KCONFIG_NAMES "CMA, CMA_SIZE_MBYTES, PAGE_TABLE_ISOLATION"
 
-static int kconfig_set(struct kmm_kconfig *kc, const char *name, const char *val, char *err, size_t errlen)
+static int kconfig_set(struct kmm_kconfig *kc, const struct kmm_profile *prof, const char *name, const char *val,
+		       char *err, size_t errlen)
 {
 	if (!strncmp(name, "CONFIG_", 7))
 		name += 7;
+	/* without a profile (kmm_boot_param_set) the value's form only; boot checks it against the profile */
+	if (!strcmp(name, "PAGE_TABLE_ISOLATION") && (!prof || prof->arch == KMM_ARCH_X86)) {
+		if (strcmp(val, "y") && strcmp(val, "n")) {
+			snprintf(err, errlen, "--kconfig PAGE_TABLE_ISOLATION=%s: expected y or n", val);
+			return -EINVAL;
+		}
+		if (val[0] == 'y' && prof && prof->bits == 32 && !prof->pae) {
+			snprintf(err, errlen, "--kconfig PAGE_TABLE_ISOLATION=y: needs X86_64 or X86_PAE (profile %s)", prof->name);
+			return -EINVAL;
+		}
+		kc->pti = val[0] == 'y';
+		return 0;
+	}
 	if (!strcmp(name, "CMA")) {
 		if (!strcmp(val, "y") || !strcmp(val, "n")) {
 			kc->cma = val[0] == 'y';
@@ -204,7 +226,8 @@ int kmm_kconfig_parse(const char *text, const struct kmm_profile *prof, struct k
 {
 	/* Debian's builds: x86 without CMA (CMA_SIZE_MBYTES 0, Kconfig's x86 default); arm64 with 64 MiB, armmp 16 */
 	bool arm64 = prof && prof->arch == KMM_ARCH_ARM64, arm = prof && prof->arch == KMM_ARCH_ARM;
-	*kc = (struct kmm_kconfig){ .cma = arm64 || arm, .cma_size_mbytes = arm64 ? 64 : arm ? 16 : 0 };
+	bool pti = prof && prof->arch == KMM_ARCH_X86 && (prof->bits == 64 || prof->pae);
+	*kc = (struct kmm_kconfig){ .cma = arm64 || arm, .cma_size_mbytes = arm64 ? 64 : arm ? 16 : 0, .pti = pti };
 	if (!text)
 		return 0;
 	char *copy = strdup(text), *save = NULL;
@@ -222,7 +245,7 @@ int kmm_kconfig_parse(const char *text, const struct kmm_profile *prof, struct k
 			break;
 		}
 		*eq = 0;
-		ret = kconfig_set(kc, item, eq + 1, err, errlen);
+		ret = kconfig_set(kc, prof, item, eq + 1, err, errlen);
 	}
 	if (!ret && !*text) {
 		snprintf(err, errlen, "--kconfig \"\": expected NAME=VALUE[,NAME=VALUE...], e.g. CMA=y,CMA_SIZE_MBYTES=16");
