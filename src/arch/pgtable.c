@@ -28,6 +28,11 @@
  *   PROT_NONE entry (bit 58), or a swap entry (type in bits 2-7, offset
  *   from bit 8, __SWP_TYPE_SHIFT/__SWP_OFFSET_SHIFT).
  *
+ * 32-bit ARM (arm, arm-lpae) walks the i386 and PAE geometries (PAE's
+ * 2/9/9/12 is LPAE's too) in x86's encoding: ARM's short-descriptor
+ * tables (a 16 KiB PGD of 2048 pairs, Linux and hardware PTEs sharing a
+ * page) and LPAE's long descriptors are not written yet.
+ *
  * The code above the tables speaks one vocabulary, x86's bits (kmm/
  * pgtable.h); on arm64 pt_write() encodes an entry into a descriptor and
  * pt_read() decodes it back, so what lies in simulated RAM is arm64's
