@@ -106,6 +106,17 @@ void bench_boot(void)
 	bench_print("boot arm64 4 GiB (virt, device tree)", kd, b);
 	time_kmm_boot(&x4, 5, &k, &kd);
 	bench_print("boot x86_64 4 GiB", kd, b);
+	/* issue 18: a 2 GiB 32-bit ARM board (armmp, HighMem above 768 MiB) against the x86 profiles of that size */
+	static const char *const two[] = { "arm", "arm-lpae", "i386", "i386-pae", "x86_64" };
+	struct boot_arg a2 = { NULL, 2ULL << 30 };
+	time_naive(&a2, 5, &b);
+	for (size_t i = 0; i < sizeof(two) / sizeof(two[0]); i++) {
+		char name[64];
+		a2.profile = two[i];
+		time_kmm_boot(&a2, 7, &k, &kd);
+		snprintf(name, sizeof(name), "boot %s 2 GiB", two[i]);
+		bench_print(name, kd, b);
+	}
 	long r1 = boot_rss(&i386), r2 = boot_rss(&x64);
 	printf("%-40s %14.1f MiB  (%.1f bytes per simulated page)\n", "host memory, i386 4 GiB", r1 / 1048576.0,
 	       (double)r1 / (double)((4ULL << 30) >> 12));

@@ -150,10 +150,11 @@ bool __warn_once_first(const void *site);
 enum kmm_arch {
 	KMM_ARCH_X86,               /* a PC: e820 map, x86 page tables and reservations */
 	KMM_ARCH_ARM64,             /* a board described by a device tree (src/arch/setup_arm64.c) */
+	KMM_ARCH_ARM,               /* a 32-bit ARMv7 board from a device tree (src/arch/setup_arm.c) */
 };
 
 struct kmm_profile {
-	const char *name;           /* "i386", "i386-pae", "x86_64", "arm64" */
+	const char *name;           /* "i386", "i386-pae", "x86_64", "arm64", "arm", "arm-lpae" */
 	enum kmm_arch arch;         /* the architecture's boot code and page-table format */
 	int bits;                   /* 32 or 64 */
 	bool pae;                   /* 3-level 64-bit PTEs on a 32-bit kernel */
@@ -191,6 +192,11 @@ struct kmm_profile {
 };
 
 const struct kmm_profile *kmm_profile_find(const char *name);
+/* Does the profile boot a board from a device tree (arm64, arm, arm-lpae) rather than a PC's e820 map? */
+static inline bool kmm_profile_dt(const struct kmm_profile *p)
+{
+	return p->arch != KMM_ARCH_X86;
+}
 
 /*
  * Kernel build options kmm lets a machine change, as a .config would
@@ -400,6 +406,8 @@ struct kmm_machine {
 	u64 arm64_image_end;              /* arm64: _end, the end of what the image reserves */
 	struct memblock_region *iomem_reserved; /* arm64: memblock.reserved as its arch_initcall saw it */
 	unsigned long nr_iomem_reserved;  /* (/proc/iomem's "reserved" under System RAM) */
+	u64 arm_dma_limit;                /* arm: arm_dma_limit, the last byte ZONE_DMA may hold (setup_dma_zone) */
+	u64 arm_lowmem_limit;             /* arm: the end of lowmem (adjust_lowmem_bounds) */
 	struct page *dma_pool[3];         /* the atomic DMA pools: GFP_KERNEL, |GFP_DMA, |GFP_DMA32 */
 	/* DMA (kernel/dma.c, swiotlb.c, iommu.c: host memory, gone with the machine) */
 	unsigned long swiotlb_param_nslabs; /* swiotlb=N: slots of 2 KiB (0: the default 64 MiB) */
@@ -609,6 +617,17 @@ void arm64_dt_pools_release(void);
 void arm64_reserve_memblock_reserved_regions(void);
 void arm64_free_initmem(void);
 void arm64_dt_release(void);
+/* arch/setup_arm.c: a 32-bit ARM board (armmp, armmp-lpae) from its device tree */
+int setup_arch_arm(char *err, size_t errlen);
+void dt_scan_reserved_mem(bool reserve_self);
+void dt_firmware_ram_map(void);                 /* e820_firmware (iomem's System RAM) from memblock's memory */
+int ram_and_device_init(char *err, size_t errlen); /* setup.c: simulated RAM, then the device's BAR */   /* setup_arm64.c: /memreserve/ and /reserved-memory */
+void memblock_mem_limit_remove(u64 limit);      /* mem=: keep the first limit bytes of RAM */
+bool dt_ram_covers(u64 start, u64 end);         /* do the tree's memory nodes cover [start, end)? */
+phys_addr_t arm_early_pgtable_alloc(unsigned long va, int depth);
+void arm_free_initmem(void);
+void arm_atomic_pool_init(void);                /* dma-mapping's 256 KiB atomic pool (postcore) */
+
 void numa_init(void);                                 /* mm/mm_init.c */
 void free_area_init(void);                            /* mm/mm_init.c */
 int memmap_alloc(char *err, size_t errlen);           /* mm/mm_init.c */
@@ -1076,6 +1095,11 @@ void kmap_exit(void);
 void *page_address_highmem(const struct page *page);
 int kmap_verify(char *why, size_t whylen);    /* the table's structure */
 int kmap_in_use(char *why, size_t whylen);    /* -EBUSY while a kmap or kmap_local is held */
+/* Where the kernel's half of the address space starts: Linux's PAGE_OFFSET (kmm's page_offset is __va's bias). */
+static inline unsigned long kernel_va_start(void)
+{
+	return M->layout.linear_base ? M->layout.linear_base : M->layout.page_offset;
+}
 static inline unsigned long fix_to_virt(unsigned long idx) { return M->layout.fixaddr_top - (idx << PAGE_SHIFT); }
 
 /* mm/percpu.c */

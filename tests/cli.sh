@@ -63,6 +63,15 @@ head -c 100 "$DATA/linux-ref-arm/arm64-1G/virt.dtb" > "$tmp/short.dtb"
 bad "dtb truncated" "device tree" "$KMM" boot --dtb "$tmp/short.dtb"
 printf '/dts-v1/;\n/ { oops' > "$tmp/broken.dts"
 bad "dts broken" "dtc could not compile" "$KMM" boot --dts "$tmp/broken.dts"
+ok "arm default board" "$KMM" boot --profile arm --mem 1G --initrd 885652
+has "arm HighMem" "HighMem  [mem 0x0000000070000000-0x000000007fffffff]" "$tmp/out"
+has "arm CMA in HighMem" "cma: Reserved 16 MiB at 0x7f000000" "$tmp/out"
+ok "arm dtb picks arm" "$KMM" boot -q --dtb "$DATA/linux-ref-arm/armhf-armmp-1G/virt.dtb" --show meminfo
+has "arm dtb HighTotal" "HighTotal:        262144 kB" "$tmp/out"
+ok "arm-lpae" "$KMM" boot -q --profile arm-lpae --mem 2G --show sys/vm/min_free_kbytes
+has "arm-lpae THP's min_free_kbytes" "22528" "$tmp/out"
+ok "arm stress" "$KMM" stress --profile arm --seed 3 --ops 3000
+has "arm stress nothing lost" "nothing lost" "$tmp/out"
 bad "dtb on x86" "a device tree boots an ARM profile" "$KMM" boot --profile x86_64 --dtb "$DATA/linux-ref-arm/arm64-1G/virt.dtb"
 ok "initrd" "$KMM" boot --profile i386 --mem 4G --initrd 3M
 has "initrd below 2 GiB" "RAMDISK: [mem 0x7fcff000-0x7fffefff]" "$tmp/out"

@@ -1,5 +1,8 @@
 /* kmm_test.c - see kmm_test.h */
+#define _GNU_SOURCE
 #include "kmm_test.h"
+
+#include <sys/stat.h>
 #include "kernel/kobj.h"
 #include "mm/slab.h"
 
@@ -36,6 +39,66 @@ char *ref_file(const char *machine, const char *name)
 	cr_assert_not_null(s, "reference file %s is missing: run the tests from the repository's top directory "
 			      "(make test), or set KMM_TEST_DATA to the folder that holds linux-ref/ and traces/", path);
 	return s;
+}
+
+char *arm_ref_path(const char *machine, const char *name)
+{
+	char *path;
+	cr_assert_geq(asprintf(&path, "%s/linux-ref-arm/%s/%s", data_dir(), machine, name), 0);
+	return path;
+}
+
+char *arm_ref(const char *machine, const char *name)
+{
+	char *path = arm_ref_path(machine, name);
+	char *text = slurp(path);
+	cr_assert_not_null(text, "missing %s", path);
+	free(path);
+	return text;
+}
+
+void *read_blob(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot open %s", path);
+	struct stat st;
+	cr_assert_eq(fstat(fileno(f), &st), 0);
+	void *buf = malloc((size_t)st.st_size + 1);
+	cr_assert_eq(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+	fclose(f);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+int boot_arm_dtb(const char *machine, const char *profile, const char *cmdline, char *err, size_t errlen)
+{
+	char *path = arm_ref_path(machine, "virt.dtb");
+	size_t len;
+	void *blob = read_blob(path, &len);
+	free(path);
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	if (profile)
+		p.profile = profile;
+	p.dtb = blob;
+	p.dtb_size = len;
+	p.cmdline = cmdline;
+	int ret = kmm_boot(&p, err, errlen);
+	free(blob); /* the machine keeps its own copy */
+	return ret;
+}
+
+char *zone_ranges_block(const char *log)
+{
+	const char *a = strstr(log, "Zone ranges:"), *b = a ? strstr(a, "Initmem setup") : NULL;
+	cr_assert(a && b, "no Zone ranges block");
+	char *lines = strndup(a, (size_t)(b - a)), *out = calloc(1, strlen(lines) + 1), *save = NULL;
+	for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *t = strstr(l, "] ");
+		strcat(out, t ? t + 2 : l);
+		strcat(out, "\n");
+	}
+	free(lines);
+	return out;
 }
 
 void boot_or_fail(struct kmm_boot_params *p)

@@ -19,6 +19,15 @@ const char *data_dir(void);
 char *slurp(const char *path);
 /* a file under tests/data/linux-ref/<machine>/ ; fails the test if missing */
 char *ref_file(const char *machine, const char *name);
+/* tests/data/linux-ref-arm/<machine>/<name>: its path (malloc), and the file whole (fails the test if missing) */
+char *arm_ref_path(const char *machine, const char *name);
+char *arm_ref(const char *machine, const char *name);
+/* a binary file, whole (fails the test if missing) */
+void *read_blob(const char *path, size_t *len);
+/* boot the board of tests/data/linux-ref-arm/<machine>/virt.dtb (profile NULL: the tree's); kmm_boot's result */
+int boot_arm_dtb(const char *machine, const char *profile, const char *cmdline, char *err, size_t errlen);
+/* a log's lines from "Zone ranges:" up to "Initmem setup", timestamps dropped (malloc) */
+char *zone_ranges_block(const char *log);
 /* boot a machine like the reference one (its e820, NUMA ranges and CPUs) */
 void boot_like_ref(const char *machine, const char *cmdline);
 /* boot with params; fails the test with the boot error */
@@ -67,12 +76,14 @@ void run_on_cpus(int n, unsigned long long mem, void *(*fn)(void *), void **resu
 /* look up a zone of the booted machine by node and name */
 struct zone *zone_by_name(int nid, const char *name);
 
-/* Four tests, name_i386, name_pae, name_x86_64 and name_arm64, each running fn(profile) */
+/* Six tests, name_i386, name_pae, name_x86_64, name_arm64, name_arm and name_arm_lpae, each running fn(profile) */
 #define TEST_ON_EVERY_PROFILE(suite, name, fn)          \
 	Test(suite, name##_i386) { fn("i386"); }        \
 	Test(suite, name##_pae) { fn("i386-pae"); }     \
 	Test(suite, name##_x86_64) { fn("x86_64"); }    \
-	Test(suite, name##_arm64) { fn("arm64"); }
+	Test(suite, name##_arm64) { fn("arm64"); }      \
+	Test(suite, name##_arm) { fn("arm"); }          \
+	Test(suite, name##_arm_lpae) { fn("arm-lpae"); }
 
 /*
  * A per-profile test whose expectations are still x86's (a PC's boot
@@ -84,6 +95,19 @@ struct zone *zone_by_name(int nid, const char *name);
 	do {                                                             \
 		if (!strcmp((profile), "arm64"))                         \
 			cr_skip_test("arm64 not yet: %s", (why));        \
+	} while (0)
+
+/* The same for the 32-bit ARM profiles (arm, arm-lpae; tests/test_arm.c checks them against their boots). */
+#define ARM32_NOT_YET(profile, why)                                                    \
+	do {                                                                           \
+		if (!strcmp((profile), "arm") || !strcmp((profile), "arm-lpae"))       \
+			cr_skip_test("%s not yet: %s", (profile), (why));              \
+	} while (0)
+/* Both: a device-tree board of either width. */
+#define ARM_NOT_YET(profile, why)                 \
+	do {                                      \
+		ARM64_NOT_YET(profile, why);      \
+		ARM32_NOT_YET(profile, why);      \
 	} while (0)
 
 /*
@@ -99,7 +123,7 @@ int u_read(struct task_struct *t, unsigned long addr, void *buf, unsigned long l
 int u_write(struct task_struct *t, unsigned long addr, const void *buf, unsigned long len);
 int u_memset(struct task_struct *t, unsigned long addr, int c, unsigned long len);
 
-/* Six tests: name_{i386,pae,x86_64} through the software API, name_trap_* through the host trap. */
+/* name_<profile> through the software API and name_trap_<profile> through the host trap, on every profile. */
 #define TEST_BOTH_WAYS(suite, name, fn)                                          \
 	static void name##_sw(const char *profile) { via_trap = false; fn(profile); } \
 	static void name##_trap(const char *profile) { via_trap = true; fn(profile); } \

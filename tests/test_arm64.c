@@ -36,36 +36,6 @@ TestSuite(arm64, .fini = fini, .timeout = 120);
 #define REF_RSV "arm64-1G-dt-reserved-memory"
 #define CAPTURE_INITRD 0xf1144 /* the capture's initramfs: linux,initrd-end - linux,initrd-start */
 
-static char *arm_ref_path(const char *machine, const char *name)
-{
-	char *path;
-	cr_assert_geq(asprintf(&path, "%s/linux-ref-arm/%s/%s", data_dir(), machine, name), 0);
-	return path;
-}
-
-static char *arm_ref(const char *machine, const char *name)
-{
-	char *path = arm_ref_path(machine, name);
-	char *text = slurp(path);
-	cr_assert_not_null(text, "missing %s", path);
-	free(path);
-	return text;
-}
-
-/* a binary file, whole */
-static void *read_blob(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open %s", path);
-	struct stat st;
-	cr_assert_eq(fstat(fileno(f), &st), 0);
-	void *buf = malloc((size_t)st.st_size + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
-	fclose(f);
-	*len = (size_t)st.st_size;
-	return buf;
-}
-
 static void boot_default_1g(void)
 {
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
@@ -78,38 +48,13 @@ static void boot_default_1g(void)
 
 static int boot_dtb_file(const char *machine, const char *cmdline, char *err, size_t errlen)
 {
-	char *path = arm_ref_path(machine, "virt.dtb");
-	size_t len;
-	void *blob = read_blob(path, &len);
-	free(path);
-	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
-	p.dtb = blob;
-	p.dtb_size = len;
-	p.cmdline = cmdline;
-	int ret = kmm_boot(&p, err, errlen);
-	free(blob); /* the machine keeps its own copy */
-	return ret;
-}
-
-/* "Zone ranges:" to "Initmem setup", timestamps dropped */
-static char *zone_block(const char *log)
-{
-	const char *a = strstr(log, "Zone ranges:"), *b = a ? strstr(a, "Initmem setup") : NULL;
-	cr_assert(a && b, "no Zone ranges block");
-	char *lines = strndup(a, (size_t)(b - a)), *out = calloc(1, strlen(lines) + 1), *save = NULL;
-	for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *t = strstr(l, "] ");
-		strcat(out, t ? t + 2 : l);
-		strcat(out, "\n");
-	}
-	free(lines);
-	return out;
+	return boot_arm_dtb(machine, NULL, cmdline, err, errlen);
 }
 
 static void check_zone_block(const char *machine)
 {
 	char *ref = arm_ref(machine, "dmesg.txt");
-	char *want = zone_block(ref), *got = zone_block(kmm_dmesg());
+	char *want = zone_ranges_block(ref), *got = zone_ranges_block(kmm_dmesg());
 	cr_expect_str_eq(got, want, "%s: the zone ranges differ:\n--- kmm\n%s--- Linux\n%s", machine, got, want);
 	free(want);
 	free(got);

@@ -353,7 +353,7 @@ Test(boot_population, source_boot_x86_64) { source_boot("x86_64"); }
 /* Every alias of /sys/kernel/slab merged into the cache Linux merged it into, on every profile. */
 static void merges(const char *profile)
 {
-	ARM64_NOT_YET(profile, "no boot population for arm64 yet (x86 captures only)");
+	ARM_NOT_YET(profile, "no boot population for arm64 yet (x86 captures only)");
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
 	p.profile = profile;
 	p.mem_bytes = 2ULL << 30;
@@ -434,7 +434,7 @@ TEST_ON_EVERY_PROFILE(boot_population, bare_machine, bare)
  */
 static void back_to_boot(const char *profile)
 {
-	ARM64_NOT_YET(profile, "no boot population for arm64 yet (x86 captures only)");
+	ARM_NOT_YET(profile, "no boot population for arm64 yet (x86 captures only)");
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
 	p.profile = profile;
 	p.mem_bytes = 1ULL << 30;

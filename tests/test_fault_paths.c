@@ -177,7 +177,7 @@ static void check_kernel_address(const char *profile)
 {
 	ARM64_NOT_YET(profile, "x86 non-canonical GP faults; arm64 has translation faults only");
 	struct task_struct *t = boot_task(profile);
-	unsigned long kva = M->layout.page_offset + 0x1000; /* the direct map: present in the kernel's tables */
+	unsigned long kva = kernel_va_start() + 0x1000; /* the direct map (PAGE_OFFSET): present in the kernel's tables */
 	char buf[16];
 	memset(buf, 'u', sizeof(buf));
 	cr_assert_eq(task_read(t, kva, buf, sizeof(buf)), -EFAULT);

@@ -403,7 +403,8 @@ static void check_percpu_boot(const char *profile)
 	cr_assert_eq(e.r, M->prof->pcpu_reserved);
 	cr_assert_eq((e.s + e.r + e.d) % PAGE_SIZE, 0);
 	cr_assert_eq(e.pages, (e.s + e.r + e.d) / PAGE_SIZE);
-	cr_assert_geq(e.d, 28 * 1024);
+	/* PERCPU_DYNAMIC_RESERVE: 28 KiB (x86 asks that on both widths), 20 KiB for the generic 32-bit setup (ARM) */
+	cr_assert_geq(e.d, M->prof->arch == KMM_ARCH_ARM ? 20 * 1024 : 28 * 1024);
 	cr_assert_geq(e.u, e.pages * PAGE_SIZE);
 	/* units share an atom-aligned allocation (x86_64: 1 MiB units, two to a 2 MiB atom), as pcpu_build_alloc_info */
 	cr_assert_eq(e.u % PAGE_SIZE, 0);
@@ -423,7 +424,7 @@ struct pcpu_counter {
 
 static void check_percpu_alloc(const char *profile)
 {
-	ARM64_NOT_YET(profile, "first-chunk reuse assumes the x86 first chunk");
+	ARM_NOT_YET(profile, "first-chunk reuse assumes the x86 first chunk");
 	boot_api(profile, NULL, 2);
 	/* the granule: 1-byte areas lie PCPU_MIN_ALLOC_SIZE apart */
 	char __percpu *a = __alloc_percpu(1, 1);
@@ -500,7 +501,7 @@ TEST_ON_EVERY_PROFILE(kernel_api, percpu_alloc, check_percpu_alloc)
 /* Fill the first chunk: a chunk in the vmalloc area follows, populated as it is used, freed when empty. */
 static void check_percpu_vmalloc_chunk(const char *profile)
 {
-	ARM64_NOT_YET(profile, "percpu expectations of x86 first chunks (not investigated on arm64)");
+	ARM_NOT_YET(profile, "percpu expectations of x86 first chunks (not investigated on arm64)");
 	boot_api(profile, NULL, 2);
 	unsigned long boot_pages = pcpu_nr_pages();
 	struct embed_line e = embed_line();
@@ -575,7 +576,7 @@ TEST_ON_EVERY_PROFILE(kernel_api, percpu_vmalloc_chunk, check_percpu_vmalloc_chu
 /* The reserved area (x86_64 has 8 KiB): reserved requests are served there and only there. */
 static void check_percpu_reserved(const char *profile)
 {
-	ARM64_NOT_YET(profile, "percpu expectations of x86 first chunks (not investigated on arm64)");
+	ARM_NOT_YET(profile, "percpu expectations of x86 first chunks (not investigated on arm64)");
 	boot_api(profile, NULL, 1);
 	struct embed_line e = embed_line();
 	void __percpu *r = __alloc_reserved_percpu(64, 8);
@@ -626,7 +627,7 @@ static void *pcpu_thread(void *arg)
 
 static void check_percpu_this_cpu(const char *profile)
 {
-	ARM64_NOT_YET(profile, "percpu expectations of x86 first chunks (not investigated on arm64)");
+	ARM_NOT_YET(profile, "percpu expectations of x86 first chunks (not investigated on arm64)");
 	boot_api(profile, NULL, 2);
 	unsigned long __percpu *counter = alloc_percpu(unsigned long);
 	cr_assert_not_null(counter);

@@ -112,7 +112,7 @@ static void set_failslab_next(void)
 
 static void caches_are_linuxs(const char *profile)
 {
-	ARM64_NOT_YET(profile, "kernel object sizes are the x86 builds' (no arm64 slabinfo of them yet)");
+	ARM_NOT_YET(profile, "kernel object sizes are the x86 builds' (no ARM slabinfo of them yet)");
 	boot_profile(profile);
 	bool x86_64 = !strcmp(profile, "x86_64"), pae = !strcmp(profile, "i386-pae");
 	/* slabinfo's objsize (the slab's object stride) of the 6.1 kernels of the reference captures */
@@ -484,7 +484,7 @@ static bool slabinfo_has(const char *slabinfo, const char *name, unsigned int ob
  */
 static void ext4_caches_are_linuxs(const char *profile)
 {
-	ARM64_NOT_YET(profile, "kernel object caches are the x86 builds'");
+	ARM_NOT_YET(profile, "kernel object caches are the x86 builds'");
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
 	p.profile = profile;
 	p.mem_bytes = 512ULL << 20;

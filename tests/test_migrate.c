@@ -386,12 +386,14 @@ TEST_BOTH_WAYS(migrate, memcg_mlock, memcg_mlock)
 /*
  * Migration entries in each profile's swap PTE format: not present, a
  * swap PTE, the type past the swap areas' and the pfn round-trip, up to
- * the highest pfn the profile's PTEs can hold.
+ * the highest pfn the profile's PTEs can hold (and a swap offset can).
  */
 static void entries(const char *profile)
 {
 	boot_mem(profile, 256ULL << 20, NULL);
-	unsigned long pfns[] = { 0, 1, 0x12345, M->max_pfn - 1, M->prof->max_arch_pfn - 1 };
+	/* the highest pfn the PTEs can hold, if a swap entry's offset reaches it (LPAE's 40 bits: it does not) */
+	unsigned long top = min(M->prof->max_arch_pfn, max_swapfile_size());
+	unsigned long pfns[] = { 0, 1, 0x12345, M->max_pfn - 1, top - 1 };
 	for (size_t i = 0; i < sizeof(pfns) / sizeof(pfns[0]); i++)
 		for (int w = 0; w < 2; w++) {
 			pteval_t pte = swp_entry_to_pte(make_migration_entry(pfns[i], w));

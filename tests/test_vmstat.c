@@ -137,7 +137,7 @@ static char *boottrace_file(const char *profile, const char *name)
 
 static void vmstat_names_like_boottrace(const char *profile)
 {
-	ARM64_NOT_YET(profile, "no arm64 boot trace in tests/data/boottrace");
+	ARM_NOT_YET(profile, "no arm64 boot trace in tests/data/boottrace");
 	char *dmesg = boottrace_file(profile, "dmesg.txt");
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
 	p.dmesg_text = dmesg;

@@ -11,7 +11,7 @@
  *   kmm --version
  *
  * Options of `boot` (kept stable; later commands take the same ones):
- *   --profile i386|i386-pae|x86_64|arm64   the kernel build (default i386)
+ *   --profile i386|i386-pae|x86_64|arm64|arm|arm-lpae   the kernel build (default i386)
  *   --mem SIZE                        RAM, e.g. 4G (default 4G); a PC e820 map is made
  *   --e820 FILE                       Linux's "BIOS-e820: [mem ...] type" lines instead
  *   --dmesg FILE                      the machine a real x86 dmesg describes (map, command
@@ -55,7 +55,7 @@ static void usage(FILE *f)
 	      "       kmm record [-o FILE] [--text] [--all] [--kallsyms] -- COMMAND [ARG]...  (kmm record --help)\n"
 	      "       kmm --version\n"
 	      "       kmm --list commands|profiles|views\n"
-	      "       kmm boot [--profile i386|i386-pae|x86_64|arm64] [--mem SIZE | --e820 FILE | --dmesg FILE | --dtb FILE | --dts FILE]\n"
+	      "       kmm boot [--profile i386|i386-pae|x86_64|arm64|arm|arm-lpae] [--mem SIZE | --e820 FILE | --dmesg FILE | --dtb FILE | --dts FILE]\n"
 	      "                [--cpus N] [--cmdline \"mem=... vmalloc=... highmem=...\"]\n"
 	      "                [--numa \"NID:START-END,...\"] [--distance \"10 20,20 10\"]\n"
 	      "                [--initrd SIZE] [--kernel-size SIZE] [--seed N] [--kconfig OPTS]\n"
@@ -68,7 +68,7 @@ static const char boot_help[] =
 	"    kmm boot - boot a simulated machine and print its boot log\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    kmm boot [--profile i386|i386-pae|x86_64|arm64] [--mem SIZE | --e820 FILE | --dmesg FILE |\n"
+	"    kmm boot [--profile i386|i386-pae|x86_64|arm64|arm|arm-lpae] [--mem SIZE | --e820 FILE | --dmesg FILE |\n"
 	"             --dtb FILE | --dts FILE] [--cpus N]\n"
 	"             [--cmdline \"...\"] [--numa RANGES] [--distance TABLE] [--initrd SIZE]\n"
 	"             [--kernel-size SIZE] [--seed N] [--kconfig OPTS] [--proc-dir DIR] [--show VIEW]... [-q]\n"
@@ -88,13 +88,16 @@ static const char boot_help[] =
 	"OPTIONS\n"
 	"    --profile P       the kernel build: i386 (default; 3G/1G split, HighMem),\n"
 	"                      i386-pae, x86_64, arm64 (Debian's arm64 kernel on QEMU's virt\n"
-	"                      board: RAM at 1 GiB, booted from a device tree kmm makes)\n"
+	"                      board: RAM at 1 GiB, booted from a device tree kmm makes),\n"
+	"                      arm, arm-lpae (Debian's 32-bit armmp and armmp-lpae kernels\n"
+	"                      on that board: HighMem above 768 MiB of lowmem)\n"
 	"    --mem SIZE        RAM, e.g. 512M, 4G (default 4G); a PC e820 map is made for it\n"
 	"    --e820 FILE       Linux's \"BIOS-e820: [mem ...] type\" lines instead (a dmesg)\n"
 	"    --dmesg FILE      boot the machine a real x86 kernel log describes: its e820 map,\n"
 	"                      command line (--cmdline adds to it), CPUs, NUMA nodes, initrd\n"
 	"                      and kernel build (i386, i386-pae or x86_64)\n"
-	"    --dtb FILE        boot the ARM board a flattened device tree describes (arm64):\n"
+	"    --dtb FILE        boot the ARM board a flattened device tree describes (arm64, or\n"
+	"                      arm for 32-bit cores; --profile arm-lpae for armmp-lpae):\n"
 	"                      /memory, /reserved-memory, /chosen bootargs (--cmdline adds to\n"
 	"                      them) and initrd, CPUs, numa-node-id, dma-ranges; loaded as\n"
 	"                      QEMU's -dtb loads one\n"

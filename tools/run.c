@@ -181,7 +181,7 @@ static const char run_help[] =
 	"    NUL byte in it is an error, and FILE may be at most 16 MiB.\n"
 	"\n"
 	"OPTIONS\n"
-	"    --profile i386|i386-pae|x86_64|arm64, --mem SIZE, --e820 FILE, --dmesg FILE,\n"
+	"    --profile i386|i386-pae|x86_64|arm64|arm|arm-lpae, --mem SIZE, --e820 FILE, --dmesg FILE,\n"
 	"    --dtb FILE, --dts FILE, --cpus N,\n"
 	"    --cmdline \"...\", --numa RANGES, --distance TABLE, --initrd SIZE,\n"
 	"    --kernel-size SIZE, --seed N, --kconfig OPTS\n"

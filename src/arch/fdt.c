@@ -470,7 +470,7 @@ static int fdt_prop_u64_pair(void *fdt, const char *name, u64 a, u64 b)
 }
 
 int kmm_dt_build_virt(u64 ram_bytes, int nr_cpus, const char *bootargs, u64 initrd_start, u64 initrd_size,
-		      void **blobp, size_t *lenp)
+		      const char *cpu, void **blobp, size_t *lenp)
 {
 	void *fdt = calloc(1, QEMU_DTB_SIZE);
 	if (!fdt)
@@ -512,7 +512,7 @@ int kmm_dt_build_virt(u64 ram_bytes, int nr_cpus, const char *bootargs, u64 init
 		r = r ?: fdt_begin_node(fdt, name);
 		r = r ?: fdt_property_string(fdt, "enable-method", "psci");
 		r = r ?: fdt_property_u32(fdt, "reg", (uint32_t)c);
-		r = r ?: fdt_property_string(fdt, "compatible", "arm,cortex-a57");
+		r = r ?: fdt_property_string(fdt, "compatible", cpu);
 		r = r ?: fdt_property_string(fdt, "device_type", "cpu");
 		r = r ?: fdt_end_node(fdt);
 	}

@@ -61,12 +61,13 @@ struct kmm_dt {
 int kmm_dt_parse(const void *blob, size_t len, struct kmm_dt *dt, char *err, size_t errlen);
 void kmm_dt_free(struct kmm_dt *dt);
 /*
- * QEMU's virt board as QEMU 7.2 describes it to an arm64 kernel: RAM at
- * 0x40000000, cortex-a57 CPUs with PSCI, a PL011, and /chosen with the
+ * QEMU's virt board as QEMU 7.2 describes it to an ARM kernel: RAM at
+ * 0x40000000, CPUs of the given compatible ("arm,cortex-a57" for arm64,
+ * "arm,cortex-a15" for 32-bit ARM) with PSCI, a PL011, and /chosen with the
  * command line and initrd.  The blob is padded to 1 MiB, as QEMU's is.
  * 0 or -ENOMEM; *blob is malloc()ed.
  */
 int kmm_dt_build_virt(u64 ram_bytes, int nr_cpus, const char *bootargs, u64 initrd_start, u64 initrd_size,
-		      void **blob, size_t *len);
+		      const char *cpu, void **blob, size_t *len);
 
 #endif /* KMM_ARCH_FDT_H */

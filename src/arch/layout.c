@@ -40,6 +40,25 @@
  *   PCI_IO_START      = VMEMMAP_START - 24 MiB   16 MiB of PCI I/O space
  *   VMEMMAP_START     0xfffffc0000000000   struct pages of the linear map, 2 TiB
  *
+ * 32-bit ARM (arch/arm/include/asm/{memory,highmem,fixmap,pgtable}.h),
+ * VMSPLIT_3G, top down:
+ *
+ *   FIXADDR_END       0xfff00000   (the vectors page is at 0xffff0000)
+ *   FIXADDR_TOP       0xffeff000   fixmap: FIX_EARLYCON_MEM_BASE, then
+ *                                  KM_MAX_IDX kmap_local slots per CPU
+ *   FIXADDR_START     0xffc80000
+ *   VMALLOC_END       0xff800000
+ *   VMALLOC_START     = high_memory + VMALLOC_OFFSET (8 MiB)
+ *   high_memory       = __va(arm_lowmem_limit): lowmem ends where a
+ *                       vmalloc area of vmalloc_size (240 MiB, vmalloc=)
+ *                       still fits: VMALLOC_END - vmalloc_size - 8 MiB
+ *   PAGE_OFFSET       0xc0000000   maps PHYS_OFFSET, the start of RAM
+ *   PKMAP_BASE        PAGE_OFFSET - PMD_SIZE: LAST_PKMAP (512) pages
+ *   MODULES_VADDR     PAGE_OFFSET - 16 MiB  (= TASK_SIZE), up to PKMAP_BASE
+ *
+ * As on arm64, kmm's page_offset is PAGE_OFFSET - PHYS_OFFSET and
+ * linear_base is Linux's PAGE_OFFSET.  6.1 prints no layout on ARM.
+ *
  * PHYS_OFFSET (memstart_addr) is the start of RAM rounded down to 1 GiB,
  * so the linear map does not start at physical 0 as x86's direct map does.
  * kmm's page_offset is PAGE_OFFSET - PHYS_OFFSET: __va(pa) is then
@@ -116,6 +135,25 @@ void layout_compute_fixed(void)
 		/* vmemmap is indexed by pfn: struct page of pfn at VMEMMAP_START + (pfn - PHYS_PFN_OFFSET) * 64 */
 		l->vmemmap_base -= (l->phys_offset >> PAGE_SHIFT) * prof->struct_page_size;
 		l->maxmem = (1UL << (va_bits - 1)); /* the linear region: PAGE_END - PAGE_OFFSET */
+		return;
+	}
+	if (prof->arch == KMM_ARCH_ARM) {
+		const unsigned long pmd_size = 1UL << prof->pmd_shift;
+		l->linear_base = prof->page_offset;
+		l->page_offset = l->linear_base - l->phys_offset; /* phys_offset: setup_arm.c, the start of RAM */
+		l->vmalloc_end = 0xff800000UL;
+		if (!l->vmalloc_reserve)
+			l->vmalloc_reserve = 240UL << 20;         /* vmalloc_size */
+		l->maxmem = l->vmalloc_end - l->vmalloc_reserve - VMALLOC_OFFSET - l->linear_base;
+		l->pkmap_base = l->linear_base - pmd_size;
+		l->modules_vaddr = l->linear_base - (16UL << 20);
+		l->modules_end = l->pkmap_base;
+		l->fixaddr_start = 0xffc80000UL;
+		l->fixaddr_top = 0xfff00000UL - PAGE_SIZE;
+		l->fixaddr_tot_start = l->fixaddr_start;
+		l->fixaddr_size = l->fixaddr_top + PAGE_SIZE - l->fixaddr_start;
+		l->fix_kmap_begin = 1;                             /* after FIX_EARLYCON_MEM_BASE */
+		l->fix_btmap_begin = l->fixaddr_top - ((1UL + 32 * 7 - 1) << PAGE_SHIFT); /* NR_FIX_BTMAPS * SLOTS */
 		return;
 	}
 	if (prof->bits == 64) {

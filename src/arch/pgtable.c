@@ -28,6 +28,11 @@
  *   PROT_NONE entry (bit 58), or a swap entry (type in bits 2-7, offset
  *   from bit 8, __SWP_TYPE_SHIFT/__SWP_OFFSET_SHIFT).
  *
+ * 32-bit ARM (arm, arm-lpae) walks the i386 and PAE geometries (PAE's
+ * 2/9/9/12 is LPAE's too) in x86's encoding: ARM's short-descriptor
+ * tables (a 16 KiB PGD of 2048 pairs, Linux and hardware PTEs sharing a
+ * page) and LPAE's long descriptors are not written yet.
+ *
  * The code above the tables speaks one vocabulary, x86's bits (kmm/
  * pgtable.h); on arm64 pt_write() encodes an entry into a descriptor and
  * pt_read() decodes it back, so what lies in simulated RAM is arm64's
@@ -620,7 +625,7 @@ phys_addr_t pgd_alloc(void)
 	if (!page)
 		return 0;
 	phys_addr_t pgd = PFN_PHYS(page_to_pfn(page));
-	unsigned long first = pt_index(f, 0, M->layout.page_offset);
+	unsigned long first = pt_index(f, 0, kernel_va_start());
 	phys_addr_t pmds[4] = { 0 };
 	bool pae = f->esize == 8 && f->levels == 3;
 	for (unsigned long i = 0; pae && i < first; i++) {
@@ -649,7 +654,7 @@ phys_addr_t pgd_alloc(void)
 void pgd_free(phys_addr_t pgd)
 {
 	const struct pt_format *f = pt_fmt();
-	unsigned long first = pt_index(f, 0, M->layout.page_offset);
+	unsigned long first = pt_index(f, 0, kernel_va_start());
 	for (unsigned long i = 0; f->esize == 8 && f->levels == 3 && i < first; i++) {
 		pteval_t e = pt_read(pgd, i); /* pgd_mop_up_pmds: what free_pgtables left */
 		if (e & _PAGE_PRESENT) {
@@ -704,7 +709,7 @@ static unsigned long user_va_end(void)
 {
 	if (M->prof->arch == KMM_ARCH_ARM64)
 		return 1UL << 48;
-	return M->prof->bits == 64 ? 1UL << 47 : M->layout.page_offset;
+	return M->prof->bits == 64 ? 1UL << 47 : kernel_va_start(); /* 32-bit: PAGE_OFFSET (ARM's is not __va's bias) */
 }
 
 static void free_tables_below(phys_addr_t table, int l, unsigned long base, unsigned long start, unsigned long end)

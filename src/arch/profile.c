@@ -15,6 +15,22 @@
  *   i386-pae  0xc0000000           3       2 MiB      40 B         DMA Normal HighMem Movable
  *   x86_64    0xffff888000000000   4       2 MiB      64 B         DMA DMA32 Normal Movable Device
  *   arm64     0xffff000000000000   4       2 MiB      64 B         DMA DMA32 Normal Movable
+ *   arm       0xc0000000           2       4 MiB      36 B         DMA Normal HighMem Movable
+ *   arm-lpae  0xc0000000           3       2 MiB      36 B         DMA Normal HighMem Movable
+ *
+ * arm and arm-lpae are Debian's linux-image-armmp and -armmp-lpae (ARMv7,
+ * VMSPLIT_3G, HIGHMEM, FLATMEM, NR_CPUS 8, ZONE_DMA, no NUMA; THP only
+ * with LPAE).  Their struct page is 36 bytes (no HAVE_ALIGNED_STRUCT_PAGE
+ * on ARM).  L1_CACHE_BYTES is 64 and ARCH_DMA_MINALIGN follows it, so
+ * the smallest kmalloc cache is kmalloc-64.  The image is decompressed
+ * to PHYS_OFFSET + TEXT_OFFSET (0x208000: the multi-platform build takes
+ * the largest of its platforms'), and the linker aligns _stext and
+ * __init_begin to a section (1 MiB; 2 MiB with LPAE); setup_arm.c lays
+ * the sections out from the sizes below.  Their pageblock: without
+ * hugetlb pages (2-level) MAX_ORDER - 1, with LPAE a 2 MiB PMD.  (Debian
+ * builds armmp with ARCH_FORCE_MAX_ORDER 12, so its pageblock is order 11
+ * and buddyinfo shows 12 orders: kmm's MAX_ORDER is 11 on every profile
+ * yet, so arm's pageblock is order 10 - see README, not done.)
  *
  * arm64 is Debian's linux-image-arm64 (4 KiB pages, 48-bit VA, NR_CPUS
  * 256, SPARSEMEM_VMEMMAP with 128 MiB sections, MAX_PHYSMEM_BITS 48, no
@@ -30,11 +46,11 @@
  * A few options a user may change, as in a .config (struct kmm_kconfig,
  * `--kconfig NAME=VALUE,...`, kmm_kconfig_parse below):
  *
- *   option            Debian x86 (all profiles)   Debian arm64   values
- *   CMA               n                           y              y, n   (y brings DMA_CMA: cma=)
- *   CMA_SIZE_MBYTES   0 (Kconfig's x86 default)   64             0 .. 67108864 (64 TiB)
- *   PAGE_TABLE_ISOLATION  y (x86_64, i386-pae)    -              y, n   (i386: n only, as Kconfig's
- *                     "depends on X86_64 || X86_PAE"; arm64: no such option)
+ *   option            Debian x86 (all profiles)   Debian arm64   Debian armmp(-lpae)   values
+ *   CMA               n                           y              y                     y, n   (y brings DMA_CMA: cma=)
+ *   CMA_SIZE_MBYTES   0 (Kconfig's x86 default)   64             16                    0 .. 67108864 (64 TiB)
+ *   PAGE_TABLE_ISOLATION  y (x86_64, i386-pae)    -              -                     y, n   (i386: n only, as Kconfig's
+ *                     "depends on X86_64 || X86_PAE"; ARM: no such option)
  *
  * PAGE_TABLE_ISOLATION is what makes x86_64's PGD an order-1 block
  * (PGD_ALLOCATION_ORDER: the kernel's and the user's halves, 8 KiB
@@ -121,6 +137,36 @@ static const struct kmm_profile profiles[] = {
 		.end_k = 0x2010000 / 1024,      /* _end: after .bss, idmap_pg_dir, reserved_pg_dir, swapper_pg_dir */
 		.pgdat_size = 0x2c80, .kmalloc_min_shift = 7, .kmem_cache_node_size = 128, .max_physmem_bits = 48,
 	},
+	{
+		.name = "arm", .arch = KMM_ARCH_ARM, .bits = 32, .pae = false, .pt_levels = 2,
+		.page_offset = 0xc0000000UL, .pmd_shift = 21, /* a Linux PMD: two 1 MiB hardware sections */
+		.pageblock_order = 10,          /* MAX_ORDER - 1 (no hugetlb pages without LPAE) */
+		.max_arch_pfn = 1UL << 20,
+		.struct_page_size = 36,
+		.zone_mask = ZMASK(ZONE_DMA) | ZMASK(ZONE_NORMAL) | ZMASK(ZONE_HIGHMEM) | ZMASK(ZONE_MOVABLE),
+		.flatmem = true, .section_size_bits = 28,
+		.thp = false, .nr_cpus_config = 8, .last_pkmap = 512, /* PTRS_PER_PTE */
+		.pcpu_static = 45012, .pcpu_reserved = 8192, .pcpu_atom = PAGE_SIZE,
+		.init_on_alloc_default = true, .init_on_free_default = false,
+		.phys_start = 0x208000,         /* TEXT_OFFSET: _text from the start of RAM */
+		.text_k = 11264, .rwdata_k = 1700, .rodata_k = 3732, .init_k = 2048, .bss_k = 377,
+		.pgdat_size = 0, .kmalloc_min_shift = 6, .kmem_cache_node_size = 64, .max_physmem_bits = 32,
+	},
+	{
+		.name = "arm-lpae", .arch = KMM_ARCH_ARM, .bits = 32, .pae = true, .pt_levels = 3,
+		.page_offset = 0xc0000000UL, .pmd_shift = 21,
+		.pageblock_order = 9,           /* HUGETLB_PAGE_ORDER: a 2 MiB PMD block */
+		.max_arch_pfn = 1UL << (40 - PAGE_SHIFT), /* 40-bit physical addresses */
+		.struct_page_size = 36,
+		.zone_mask = ZMASK(ZONE_DMA) | ZMASK(ZONE_NORMAL) | ZMASK(ZONE_HIGHMEM) | ZMASK(ZONE_MOVABLE),
+		.flatmem = true, .section_size_bits = 28,
+		.thp = true, .nr_cpus_config = 8, .last_pkmap = 512,
+		.pcpu_static = 45204, .pcpu_reserved = 8192, .pcpu_atom = PAGE_SIZE,
+		.init_on_alloc_default = true, .init_on_free_default = false,
+		.phys_start = 0x208000,
+		.text_k = 12288, .rwdata_k = 1716, .rodata_k = 3752, .init_k = 2048, .bss_k = 384,
+		.pgdat_size = 0, .kmalloc_min_shift = 6, .kmem_cache_node_size = 64, .max_physmem_bits = 40,
+	},
 };
 
 const struct kmm_profile *kmm_profile_find(const char *name)
@@ -178,10 +224,10 @@ static int kconfig_set(struct kmm_kconfig *kc, const struct kmm_profile *prof, c
 int kmm_kconfig_parse(const char *text, const struct kmm_profile *prof, struct kmm_kconfig *kc, char *err,
 		      size_t errlen)
 {
-	/* Debian's builds: x86 without CMA (CMA_SIZE_MBYTES 0, Kconfig's x86 default); arm64 with it, 64 MiB */
-	bool arm64 = prof && prof->arch == KMM_ARCH_ARM64;
+	/* Debian's builds: x86 without CMA (CMA_SIZE_MBYTES 0, Kconfig's x86 default); arm64 with 64 MiB, armmp 16 */
+	bool arm64 = prof && prof->arch == KMM_ARCH_ARM64, arm = prof && prof->arch == KMM_ARCH_ARM;
 	bool pti = prof && prof->arch == KMM_ARCH_X86 && (prof->bits == 64 || prof->pae);
-	*kc = (struct kmm_kconfig){ .cma = arm64, .cma_size_mbytes = arm64 ? 64 : 0, .pti = pti };
+	*kc = (struct kmm_kconfig){ .cma = arm64 || arm, .cma_size_mbytes = arm64 ? 64 : arm ? 16 : 0, .pti = pti };
 	if (!text)
 		return 0;
 	char *copy = strdup(text), *save = NULL;

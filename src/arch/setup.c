@@ -209,6 +209,20 @@ static int param_vmalloc(const char *val, char *err, size_t errlen)
 		return ret;
 	if (M->prof->bits == 64)
 		return 0; /* x86_64 has no such parameter effect: its vmalloc area is fixed */
+	if (M->prof->arch == KMM_ARCH_ARM) {
+		/* early_vmalloc(): the area is exactly size, between 16 MiB and what leaves 32 MiB of lowmem */
+		u64 most = 0xff800000ULL - (M->prof->page_offset + (32ULL << 20) + (8ULL << 20));
+		if (size < SZ_16M) {
+			size = SZ_16M;
+			pr_warn("vmalloc area is too small, limiting to %lluMiB\n", (unsigned long long)size >> 20);
+		}
+		if (size > most) {
+			size = most;
+			pr_warn("vmalloc area is too big, limiting to %lluMiB\n", (unsigned long long)size >> 20);
+		}
+		M->layout.vmalloc_reserve = (unsigned long)size;
+		return 0;
+	}
 	if (size > 0x40000000ULL) {
 		snprintf(err, errlen, "vmalloc=%s: larger than the whole 1 GiB kernel window", val);
 		return -EINVAL;
@@ -790,6 +804,8 @@ phys_addr_t alloc_low_page(unsigned long va, int depth)
 	int leaf = p->pt_levels - 1;
 	if (p->arch == KMM_ARCH_ARM64)
 		return arm64_early_pgtable_alloc(va, depth);
+	if (p->arch == KMM_ARCH_ARM)
+		return arm_early_pgtable_alloc(va, depth);
 	if (!M->params.kernel_bytes) {
 		u64 bss = ALIGN(im->bss, (u64)PAGE_SIZE);
 		if (depth == 0)
@@ -1068,7 +1084,13 @@ static int pcpu_first_chunk_alloc(unsigned long size_sum, unsigned long unit, in
 static void setup_per_cpu_areas(void)
 {
 	const struct kmm_profile *p = M->prof;
-	unsigned long size_sum = ALIGN(p->pcpu_static + p->pcpu_reserved + 28 * 1024UL, PAGE_SIZE);
+	/*
+	 * x86 asks PERCPU_MODULE_RESERVE + PERCPU_DYNAMIC_RESERVE less its first-chunk
+	 * reserve; the generic setup_per_cpu_areas() (ARM) asks PERCPU_DYNAMIC_RESERVE,
+	 * 28 KiB on 64-bit and 20 KiB on 32-bit kernels.
+	 */
+	unsigned long dyn_reserve = p->arch == KMM_ARCH_ARM ? 20 * 1024UL : 28 * 1024UL;
+	unsigned long size_sum = ALIGN(p->pcpu_static + p->pcpu_reserved + dyn_reserve, PAGE_SIZE);
 	unsigned long dyn = size_sum - p->pcpu_static - p->pcpu_reserved;
 	/*
 	 * pcpu_build_alloc_info(): allocations of the atom's size, each holding
@@ -1098,8 +1120,9 @@ static void setup_per_cpu_areas(void)
 		best_upa = upa;
 	}
 	unsigned long unit = alloc_size / best_upa;
-	pr_info("setup_percpu: NR_CPUS:%d nr_cpumask_bits:%d nr_cpu_ids:%d nr_node_ids:%d\n",
-		p->nr_cpus_config, M->nr_cpus, M->nr_cpus, M->nr_nodes);
+	if (p->arch != KMM_ARCH_ARM) /* x86's and arch_numa's setup_per_cpu_areas() say it */
+		pr_info("setup_percpu: NR_CPUS:%d nr_cpumask_bits:%d nr_cpu_ids:%d nr_node_ids:%d\n",
+			p->nr_cpus_config, M->nr_cpus, M->nr_cpus, M->nr_nodes);
 	pr_info("percpu: Embedded %lu pages/cpu s%u r%u d%lu u%lu\n", size_sum >> PAGE_SHIFT, p->pcpu_static,
 		p->pcpu_reserved, dyn, unit);
 	phys_addr_t unit_phys[KMM_MAX_CPUS];
@@ -1212,6 +1235,19 @@ static void alloc_large_system_hash(const char *name, unsigned long bucketsize, 
 	pr_info("%s hash table entries: %ld (order: %d, %lu bytes, linear)\n", name, 1L << log2qty, order, size);
 }
 
+/* Simulated RAM (the memfd and its direct map), then the simulated PCI device's BAR in a hole of the RAM map. */
+int ram_and_device_init(char *err, size_t errlen)
+{
+	int ret = ram_init(err, errlen);
+	if (ret)
+		return ret;
+	if (device_init()) {
+		snprintf(err, errlen, "kmm: cannot create the simulated device's memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int setup_arch(char *err, size_t errlen)
 {
 	const struct kmm_profile *p = M->prof;
@@ -1288,14 +1324,9 @@ int setup_arch(char *err, size_t errlen)
 	}
 	memblock_reserve(0, SZ_1M);
 	/* simulated RAM exists from here: the page tables are written into it */
-	ret = ram_init(err, errlen);
+	ret = ram_and_device_init(err, errlen);
 	if (ret)
 		return ret;
-	/* the simulated PCI device's memory BAR, in a hole of the e820 map */
-	if (device_init()) {
-		snprintf(err, errlen, "kmm: cannot create the simulated device's memory");
-		return -ENOMEM;
-	}
 	/* init_mem_mapping(): the direct map in swapper_pg_dir */
 	if (init_kernel_page_tables()) {
 		snprintf(err, errlen, "kmm: out of memory for the kernel page tables");
@@ -1404,6 +1435,10 @@ static void free_initmem(void)
 	const struct kmm_image *im = &M->image;
 	if (p->arch == KMM_ARCH_ARM64) {
 		arm64_free_initmem();
+		return;
+	}
+	if (p->arch == KMM_ARCH_ARM) {
+		arm_free_initmem();
 		return;
 	}
 	if (p->bits == 64 && !M->params.kernel_bytes) {
@@ -1533,7 +1568,7 @@ int kmm_boot(const struct kmm_boot_params *params, char *err, size_t errlen)
 	if (!params)
 		return -EINVAL;
 	const struct kmm_profile *asked = kmm_profile_find(params->profile);
-	if (params->dtb || (asked && asked->arch == KMM_ARCH_ARM64)) {
+	if (params->dtb || (asked && kmm_profile_dt(asked))) {
 		/*
 		 * A board described by a device tree (arch/setup_arm64.c): the
 		 * given blob, or QEMU's virt board made for the parameters.  Its
@@ -1591,7 +1626,8 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	}
 	const struct kmm_profile *prof = kmm_profile_find(params->profile);
 	if (!prof) {
-		snprintf(err, errlen, "kmm: unknown profile \"%s\" (i386, i386-pae, x86_64, arm64)", params->profile);
+		snprintf(err, errlen, "kmm: unknown profile \"%s\" (i386, i386-pae, x86_64, arm64, arm, arm-lpae)",
+			 params->profile);
 		return -EINVAL;
 	}
 	if (params->nr_cpus < 0 || params->nr_cpus > KMM_MAX_CPUS || params->nr_cpus > prof->nr_cpus_config) {
@@ -1648,10 +1684,10 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	nr_late_sysctls = 0;
 
 	int ret;
-	if (prof->arch == KMM_ARCH_ARM64) {
+	if (kmm_profile_dt(prof)) {
 		ret = M->dt ? 0 : -EINVAL; /* kmm_boot made it */
 		if (ret)
-			snprintf(err, errlen, "kmm: the arm64 profile boots from a device tree");
+			snprintf(err, errlen, "kmm: the %s profile boots from a device tree", prof->name);
 	} else if (params->e820_text) {
 		ret = e820_parse_text(&M->e820_firmware, params->e820_text, err, errlen);
 	} else if (params->mem_bytes < SZ_16M / 2 || params->mem_bytes > (1ULL << 46)) {
@@ -1681,7 +1717,9 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 		}
 	}
 	if (!ret)
-		ret = prof->arch == KMM_ARCH_ARM64 ? setup_arch_arm64(err, errlen) : setup_arch(err, errlen);
+		ret = prof->arch == KMM_ARCH_ARM64 ? setup_arch_arm64(err, errlen)
+		      : prof->arch == KMM_ARCH_ARM ? setup_arch_arm(err, errlen)
+						   : setup_arch(err, errlen);
 	if (!ret && params->nr_numa_ranges) {
 		/* as numa_meminfo_cover_memory(): SRAT must describe all RAM */
 		u64 covered = 0, total = memblock_phys_mem_size();
@@ -1738,7 +1776,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	/* arm64's bootmem_init: after sparse_init's memmap and zone_sizes_init, below the end of ZONE_DMA */
 	if (!ret && M->kconfig.cma && prof->arch == KMM_ARCH_ARM64)
 		dma_contiguous_reserve(M->arm64_dma_phys_limit);
-	if (!ret && prof->arch == KMM_ARCH_ARM64)
+	if (!ret && kmm_profile_dt(prof))
 		arm64_request_standard_resources();
 	else if (!ret)
 		setup_arch_resources(); /* acpi_boot_init .. e820__reserve_resources, after paging_init */
@@ -1800,10 +1838,12 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	dma_atomic_pool_init(); /* a postcore initcall, taken early: see there */
 	page_alloc_init_late();
 	cma_init_reserved_areas(); /* core_initcall: it waits for the deferred struct pages when it has an area */
-	if (prof->arch == KMM_ARCH_ARM64) {
+	if (kmm_profile_dt(prof))
 		arm64_dt_pools_release(); /* core_initcall, after the deferred pages: the pools without CONFIG_CMA */
+	if (prof->arch == KMM_ARCH_ARM)
+		arm_atomic_pool_init(); /* postcore_initcall */
+	if (prof->arch == KMM_ARCH_ARM64)
 		arm64_reserve_memblock_reserved_regions(); /* arch_initcall */
-	}
 	init_per_zone_wmark_min();
 	mm_overcommit_init(); /* init_user_reserve, init_admin_reserve: subsys initcalls, from the memory free now */
 	/* khugepaged runs only on machines of 512 MiB and more */
@@ -1820,7 +1860,8 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 	}
 	deferred_init_wait_range(PFN_DOWN(M->image.text), PFN_UP(M->image.ebss));
 	free_initmem();
-	kfence_init();
+	if (prof->arch != KMM_ARCH_ARM)
+		kfence_init(); /* 6.1 has no KFENCE on 32-bit ARM */
 	swap_setup(); /* kswapd_init's: vm.page-cluster for the machine's size, before sysctl= overrides it */
 	apply_boot_sysctls();
 	boot_population(); /* the caches, objects and pages a real kernel holds when init runs */

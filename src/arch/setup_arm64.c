@@ -76,6 +76,15 @@ static u64 qemu_initrd_start(u64 ram, u64 size, u64 image_end)
 	return max(ram + min(size / 2, QEMU_INITRD_MAX_OFFSET), image_end);
 }
 
+/* Where the kernel QEMU loaded ends, from the start of RAM (an Image's _end; armmp: a decompressed zImage's). */
+static u64 virt_image_end(const struct kmm_profile *prof)
+{
+	if (prof->arch == KMM_ARCH_ARM)
+		return prof->phys_start + (u64)(prof->text_k + prof->rodata_k + prof->init_k + prof->rwdata_k +
+						 prof->bss_k + 4096) * 1024; /* + the section alignment gaps */
+	return QEMU_KERNEL_OFFSET + (u64)prof->end_k * 1024;
+}
+
 int dt_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out, struct dmesg_cmdline *cl,
 		   struct kmm_dt **dtp, char *err, size_t errlen)
 {
@@ -94,16 +103,12 @@ int dt_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out
 		ret = kmm_dt_parse(in->dtb, in->dtb_size, dt, err, errlen);
 		if (ret)
 			goto fail;
-		/* --profile i386 is the default: a device tree names its own architecture */
+		/* --profile i386 is the default: a device tree names its own architecture (32-bit cores: armmp) */
 		if (!prof || !strcmp(prof->name, "i386")) {
-			if (!dt->arm64) {
-				snprintf(err, errlen, "kmm: the device tree's CPUs are not AArch64 cores; kmm boots ARM trees on the arm64 profile only (32-bit ARM is not built yet)");
-				ret = -EINVAL;
-				goto fail;
-			}
-			out->profile = "arm64";
-		} else if (prof->arch != KMM_ARCH_ARM64) {
-			snprintf(err, errlen, "kmm: a device tree boots an ARM profile (arm64), not %s", prof->name);
+			out->profile = dt->arm64 ? "arm64" : "arm";
+			prof = kmm_profile_find(out->profile);
+		} else if (!kmm_profile_dt(prof)) {
+			snprintf(err, errlen, "kmm: a device tree boots an ARM profile (arm64, arm, arm-lpae), not %s", prof->name);
 			ret = -EINVAL;
 			goto fail;
 		}
@@ -121,7 +126,7 @@ int dt_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out
 		u64 ram = dt->mem[0].base;
 		for (int i = 1; i < dt->nr_mem; i++)
 			ram = min(ram, dt->mem[i].base);
-		u64 image_end = ram + QEMU_KERNEL_OFFSET + (u64)kmm_profile_find("arm64")->end_k * 1024;
+		u64 image_end = ram + virt_image_end(prof);
 		if (dt->has_initrd) {
 			out->initrd_start = dt->initrd_start;
 			out->initrd_bytes = dt->initrd_end - dt->initrd_start;
@@ -146,14 +151,14 @@ int dt_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out
 				(struct kmm_numa_range){ dt->mem[i].nid, dt->mem[i].base, dt->mem[i].base + dt->mem[i].size };
 		}
 	} else {
-		/* QEMU's virt board: RAM at 1 GiB, up to its 255 GiB */
+		/* QEMU's virt board: RAM at 1 GiB, up to its 255 GiB (a 2-level ARM kernel drops what passes 4 GiB) */
 		if (in->mem_bytes < (64ULL << 20) || in->mem_bytes > (255ULL << 30)) {
-			snprintf(err, errlen, "kmm: --mem %llu: QEMU's virt board takes 64 MiB .. 255 GiB of RAM for an arm64 kernel",
-				 (unsigned long long)in->mem_bytes);
+			snprintf(err, errlen, "kmm: --mem %llu: QEMU's virt board takes 64 MiB .. 255 GiB of RAM for an %s kernel",
+				 (unsigned long long)in->mem_bytes, prof->name);
 			ret = -EINVAL;
 			goto fail;
 		}
-		u64 ram = 0x40000000ULL, image_end = ram + QEMU_KERNEL_OFFSET + (u64)prof->end_k * 1024;
+		u64 ram = 0x40000000ULL, image_end = ram + virt_image_end(prof);
 		u64 istart = in->initrd_start ? in->initrd_start : qemu_initrd_start(ram, in->mem_bytes, image_end);
 		if (in->initrd_bytes && (istart < ram || istart + in->initrd_bytes > ram + in->mem_bytes ||
 					 istart + in->initrd_bytes > 0xffffffffULL)) {
@@ -163,7 +168,8 @@ int dt_boot_params(const struct kmm_boot_params *in, struct kmm_boot_params *out
 			goto fail;
 		}
 		ret = kmm_dt_build_virt(in->mem_bytes, in->nr_cpus ? in->nr_cpus : 1, in->cmdline, istart,
-					in->initrd_bytes, &blob, &len);
+					in->initrd_bytes, prof->arch == KMM_ARCH_ARM ? "arm,cortex-a15" : "arm,cortex-a57",
+					&blob, &len);
 		if (ret)
 			goto fail;
 		ret = kmm_dt_parse(blob, len, dt, err, errlen);
@@ -198,7 +204,7 @@ fail:
 /* ---- arm64_memblock_init ------------------------------------------------------------ */
 
 /* memblock_mem_limit_remove_map(limit): keep the first limit bytes of RAM, in address order. */
-static void memblock_mem_limit_remove(u64 limit)
+void memblock_mem_limit_remove(u64 limit)
 {
 	u64 seen = 0;
 	const struct memblock_type *t = &M->memblock.memory;
@@ -251,13 +257,18 @@ static void reserved_mem_alloc(struct kmm_dt_rsv *r)
 	r->allocated = true;
 }
 
-/* early_init_fdt_scan_reserved_mem() and fdt_init_reserved_mem() */
-static void arm64_scan_reserved_mem(void)
+/*
+ * early_init_fdt_scan_reserved_mem() and fdt_init_reserved_mem(); arm64
+ * reserves the blob itself first (early_init_fdt_reserve_self), 32-bit
+ * ARM does not (it unflattens the tree and leaves the blob to be freed).
+ */
+void dt_scan_reserved_mem(bool reserve_self)
 {
 	struct kmm_dt *dt = M->dt;
 	for (int i = 0; i < dt->nr_memreserve; i++)
 		memblock_reserve(dt->memreserve[i].base, dt->memreserve[i].size);
-	memblock_reserve(dtb_phys, dtb_reserve); /* early_init_fdt_reserve_self */
+	if (reserve_self)
+		memblock_reserve(dtb_phys, dtb_reserve);
 	for (int i = 0; i < dt->nr_rsv; i++) {
 		struct kmm_dt_rsv *r = &dt->rsv[i];
 		if (r->dynamic)
@@ -327,7 +338,7 @@ static int map_kernel(u64 text)
 }
 
 /* Do the device tree's memory nodes cover [start, end)? */
-static bool dt_ram_covers(u64 start, u64 end)
+bool dt_ram_covers(u64 start, u64 end)
 {
 	const struct kmm_dt *dt = M->dt;
 	for (u64 at = start; at < end;) {
@@ -340,6 +351,16 @@ static bool dt_ram_covers(u64 start, u64 end)
 		at = next;
 	}
 	return true;
+}
+
+/* The firmware's view of RAM, for /proc/iomem and ioremap's RAM check: the memory nodes, as memblock has them. */
+void dt_firmware_ram_map(void)
+{
+	M->e820_firmware.nr_entries = 0;
+	for (unsigned long i = 0; i < M->memblock.memory.cnt; i++)
+		e820__range_add(&M->e820_firmware, M->memblock.memory.regions[i].base, M->memblock.memory.regions[i].size,
+				E820_TYPE_RAM);
+	M->e820 = M->e820_firmware;
 }
 
 int setup_arch_arm64(char *err, size_t errlen)
@@ -403,16 +424,11 @@ int setup_arch_arm64(char *err, size_t errlen)
 		}
 	}
 	memblock_reserve(M->image.text, end - M->image.text); /* _stext .. _end */
-	arm64_scan_reserved_mem();
+	dt_scan_reserved_mem(true);
 	M->max_pfn = M->max_low_pfn = PFN_DOWN(memblock_end_of_DRAM());
 	layout_compute_fixed();
 	layout_set_high_memory(M->max_pfn);
-	/* the firmware's view of RAM, for /proc/iomem and ioremap's RAM check: the memory nodes */
-	M->e820_firmware.nr_entries = 0;
-	for (unsigned long i = 0; i < M->memblock.memory.cnt; i++)
-		e820__range_add(&M->e820_firmware, M->memblock.memory.regions[i].base, M->memblock.memory.regions[i].size,
-				E820_TYPE_RAM);
-	M->e820 = M->e820_firmware;
+	dt_firmware_ram_map();
 
 	/* zone_sizes_init()'s limits, known once RAM is */
 	unsigned dma_bits = 32;
@@ -422,13 +438,9 @@ int setup_arch_arm64(char *err, size_t errlen)
 	M->arm64_dma32_phys_limit = max_zone_phys(32);
 
 	/* paging_init(): simulated RAM exists from here, the tables are written into it */
-	ret = ram_init(err, errlen);
+	ret = ram_and_device_init(err, errlen);
 	if (ret)
 		return ret;
-	if (device_init()) {
-		snprintf(err, errlen, "kmm: cannot create the simulated device's memory");
-		return -ENOMEM;
-	}
 	/* map_kernel: the image at KIMAGE_VADDR; then map_mem: the linear map */
 	if (map_kernel(text) || init_kernel_page_tables()) {
 		snprintf(err, errlen, "kmm: out of memory for the kernel page tables");

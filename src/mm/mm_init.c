@@ -90,8 +90,8 @@ bool pfn_valid(unsigned long pfn)
 {
 	if (pfn >= M->max_pfn && !(M->section_present && (pfn >> (M->prof->section_size_bits - PAGE_SHIFT)) < M->nr_sections))
 		return false;
-	if (M->prof->flatmem)
-		return pfn < ALIGN(M->max_pfn, MAX_ORDER_NR_PAGES);
+	if (M->prof->flatmem) /* mem_map from ARCH_PFN_OFFSET (ARM: PHYS_PFN_OFFSET; x86: 0) */
+		return pfn >= PFN_DOWN(M->layout.phys_offset) && pfn < ALIGN(M->max_pfn, MAX_ORDER_NR_PAGES);
 	unsigned long sec = pfn >> (M->prof->section_size_bits - PAGE_SHIFT);
 	return sec < M->nr_sections && (M->section_present[sec / 64] >> (sec % 64) & 1);
 }
@@ -799,6 +799,11 @@ void free_area_init(void)
 		max_zone_pfn[ZONE_DMA] = PFN_DOWN(M->arm64_dma_phys_limit);
 		max_zone_pfn[ZONE_DMA32] = PFN_DOWN(M->arm64_dma32_phys_limit);
 		max_zone_pfn[ZONE_NORMAL] = M->max_pfn;
+	} else if (M->prof->arch == KMM_ARCH_ARM) {
+		/* ARM's zone_sizes_init(): DMA up to arm_dma_pfn_limit within lowmem, then Normal, HighMem above */
+		max_zone_pfn[ZONE_DMA] = min((unsigned long)(M->arm_dma_limit >> PAGE_SHIFT), M->max_low_pfn);
+		max_zone_pfn[ZONE_NORMAL] = M->max_low_pfn;
+		max_zone_pfn[ZONE_HIGHMEM] = M->max_pfn;
 	} else if (M->prof->bits == 64) {
 		max_zone_pfn[ZONE_DMA32] = min(MAX_DMA32_PFN, M->max_pfn);
 		max_zone_pfn[ZONE_NORMAL] = M->max_pfn;
@@ -894,7 +899,8 @@ static void set_highmem_pages_init(void)
 			if (!zone->in_profile || !is_highmem_idx(z))
 				continue;
 			unsigned long zs = zone->zone_start_pfn, ze = zone_end_pfn(zone);
-			pr_info("Initializing %s for node %d (%08lx:%08lx)\n", zone_names[z], n, zs, ze);
+			if (M->prof->arch == KMM_ARCH_X86) /* arch/x86/mm/highmem_32.c's; ARM's free_highpages() is silent */
+				pr_info("Initializing %s for node %d (%08lx:%08lx)\n", zone_names[z], n, zs, ze);
 			memblock_for_each_free_range(n, zs, ze, free_highmem_range, NULL);
 		}
 	}

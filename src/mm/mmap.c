@@ -131,9 +131,12 @@
 
 unsigned long task_size(void)
 {
-	/* TASK_SIZE: x86_64's user half less its last page; arm64's 1 << VA_BITS (48); 32-bit: PAGE_OFFSET */
+	/* TASK_SIZE: x86_64's user half less its last page; arm64's 1 << VA_BITS (48); ARM's PAGE_OFFSET - 16 MiB
+	   (the modules lie below the kernel); i386: PAGE_OFFSET */
 	if (M->prof->arch == KMM_ARCH_ARM64)
 		return 1UL << 48;
+	if (M->prof->arch == KMM_ARCH_ARM)
+		return M->layout.modules_vaddr;
 	return M->prof->bits == 64 ? 0x7ffffffff000UL : M->layout.page_offset;
 }
 

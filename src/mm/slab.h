@@ -152,14 +152,21 @@ static const unsigned char size_index[24] = {
 static inline unsigned int kmalloc_index(size_t size)
 {
 	/*
-	 * setup_kmalloc_cache_index_table(): with KMALLOC_MIN_SIZE 128 (arm64's
-	 * ARCH_DMA_MINALIGN) there is no cache below 128 bytes nor a 192 one:
-	 * up to 128 bytes kmalloc-128, up to 192 kmalloc-256.
+	 * setup_kmalloc_cache_index_table(): nothing below KMALLOC_MIN_SIZE;
+	 * with 64 (32-bit ARM's cache line) no kmalloc-96, so 65..96 bytes take
+	 * kmalloc-128; with 128 (arm64's ARCH_DMA_MINALIGN) no kmalloc-192
+	 * either, so 129..192 take kmalloc-256.
 	 */
-	if (M->prof->kmalloc_min_shift == 7 && size <= 192)
-		return size <= 128 ? 7 : 8;
-	if (size <= 192)
+	unsigned int min_shift = (unsigned int)M->prof->kmalloc_min_shift;
+	if (size <= 192) {
+		if (size <= (1UL << min_shift))
+			return min_shift;
+		if (min_shift >= 6 && size <= 96)
+			return 7;
+		if (min_shift >= 7)
+			return 8;
 		return size_index[(size - 1) / 8];
+	}
 	return (unsigned int)(64 - __builtin_clzl(size - 1));
 }
 

@@ -699,7 +699,8 @@ static void show_meminfo(struct strbuf *sb)
 		sb_printf(sb, "CmaTotal:       %8lu kB\n", K(M->totalcma_pages));
 		sb_printf(sb, "CmaFree:        %8lu kB\n", K(global_zone_page_state(NR_FREE_CMA_PAGES)));
 	}
-	sb_printf(sb, "Hugepagesize:   %8lu kB\n", (1UL << M->prof->pmd_shift) >> 10);
+	if (!(M->prof->arch == KMM_ARCH_ARM && !M->prof->pae)) /* 2-level ARM has no hugetlbfs */
+		sb_printf(sb, "Hugepagesize:   %8lu kB\n", (1UL << M->prof->pmd_shift) >> 10);
 }
 
 static const char *iomem_name(enum e820_type t)
@@ -762,7 +763,8 @@ static void show_layout(struct strbuf *sb)
 		return;
 	}
 	int w = M->prof->bits == 64 ? 16 : 8;
-	unsigned long off = l->page_offset, high = off + (M->prof->bits == 64 ? M->max_pfn : M->max_low_pfn) * PAGE_SIZE;
+	unsigned long off = kernel_va_start();
+	unsigned long high = M->prof->bits == 64 ? off + M->max_pfn * PAGE_SIZE : l->high_memory;
 	const struct kmm_image *im = &M->image;
 	sb_printf(sb, "virtual kernel memory layout:\n");
 	if (M->prof->bits == 32) {
@@ -774,10 +776,13 @@ static void show_layout(struct strbuf *sb)
 	sb_printf(sb, "    vmalloc : 0x%0*lx - 0x%0*lx   (%4lu MB)\n", w, l->vmalloc_start, w, l->vmalloc_end,
 		  (l->vmalloc_end - l->vmalloc_start) >> 20);
 	sb_printf(sb, "    lowmem  : 0x%0*lx - 0x%0*lx   (%4lu MB)\n", w, off, w, high, (high - off) >> 20);
+	if (M->prof->arch == KMM_ARCH_ARM)
+		sb_printf(sb, "    modules : 0x%0*lx - 0x%0*lx   (%4lu MB)\n", w, l->modules_vaddr, w, l->modules_end,
+			  (l->modules_end - l->modules_vaddr) >> 20);
 	const struct { const char *name; u64 s, e; } secs[] = {
 		{ ".init", im->init, im->einit }, { ".data", im->data, im->edata }, { ".text", im->text, im->etext } };
 	/* x86_64 runs its image from __START_KERNEL_map, not the direct map */
-	unsigned long img = M->prof->bits == 64 ? 0xffffffff80000000UL : off;
+	unsigned long img = M->prof->bits == 64 ? 0xffffffff80000000UL : l->page_offset;
 	for (size_t i = 0; i < ARRAY_SIZE(secs); i++)
 		sb_printf(sb, "      %-5s : 0x%0*lx - 0x%0*lx   (%4lu kB)\n", secs[i].name, w, img + (unsigned long)secs[i].s, w,
 			  img + (unsigned long)secs[i].e, (unsigned long)(secs[i].e - secs[i].s) >> 10);

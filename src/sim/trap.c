@@ -138,8 +138,9 @@ static struct kmm_window *window_of_kva(unsigned long kva)
 
 void *kmm_kva_to_host(unsigned long kva)
 {
+	/* the direct map covers RAM from PHYS_OFFSET (ARM: PKMAP and the modules lie just below it) */
 	unsigned long off = kva - M->layout.page_offset;
-	if (kva >= M->layout.page_offset && off < kmm_ram.direct_size)
+	if (kva >= M->layout.page_offset && off >= M->layout.phys_offset && off < kmm_ram.direct_size)
 		return (char *)kmm_ram.direct_base + off;
 	struct kmm_window *w = window_of_kva(kva);
 	return w ? w->host + (kva - w->base) : NULL;
@@ -148,7 +149,7 @@ void *kmm_kva_to_host(unsigned long kva)
 unsigned long kmm_host_to_kva(const void *p)
 {
 	const char *c = p, *base = kmm_ram.direct_base;
-	if (c >= base && (unsigned long)(c - base) < kmm_ram.direct_size)
+	if (c >= base && (unsigned long)(c - base) >= M->layout.phys_offset && (unsigned long)(c - base) < kmm_ram.direct_size)
 		return M->layout.page_offset + (unsigned long)(c - base);
 	struct kmm_window *w = kernel_window_of_host(p);
 	return w ? w->base + (unsigned long)(c - w->host) : 0;
