@@ -449,3 +449,33 @@ struct page *mapped_page(struct task_struct *t, unsigned long addr)
 		return NULL;
 	return pfn_to_page(PHYS_PFN(pte & PTE_PFN_MASK));
 }
+
+/*
+ * Every kmalloc cache of a real slabinfo (kmalloc-, its cg/rcl/dma kinds) in kmm's with the
+ * same object size, objects per slab and pages per slab; the caches compared.
+ */
+int expect_kmalloc_geometry(const char *ref, const char *got)
+{
+	int checked = 0;
+	char *save = NULL, *copy = strdup(ref);
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+		unsigned a, t, objsize, perslab, pages;
+		if (sscanf(l, "%63s %u %u %u %u %u", name, &a, &t, &objsize, &perslab, &pages) != 6 ||
+		    !strstr(name, "kmalloc-"))
+			continue;
+		char key[80];
+		snprintf(key, sizeof(key), "\n%s ", name);
+		const char *g = strstr(got, key);
+		cr_expect_not_null(g, "kmm has no %s", name);
+		if (!g)
+			continue;
+		unsigned ga, gt, gsize, gper, gpages;
+		cr_assert_eq(sscanf(g + strlen(key), "%u %u %u %u %u", &ga, &gt, &gsize, &gper, &gpages), 5);
+		cr_expect(gsize == objsize && gper == perslab && gpages == pages, "%s: kmm %u/%u/%u, Linux %u/%u/%u", name,
+			  gsize, gper, gpages, objsize, perslab, pages);
+		checked++;
+	}
+	free(copy);
+	return checked;
+}

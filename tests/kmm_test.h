@@ -35,6 +35,8 @@ struct task_struct;
 void boot_or_fail(struct kmm_boot_params *p);
 /* boot profile with mem bytes of RAM, cpus CPUs and a kernel command line (NULL: none); fails the test if it cannot */
 /* The pages a new task's page directory takes (PAE: with its user PMDs; x86_64 PTI: order 1). */
+/* Each kmalloc cache of a real slabinfo has its geometry in kmm's (cr_expect); how many were compared */
+int expect_kmalloc_geometry(const char *ref, const char *got);
 unsigned long pgd_pages(void);
 void boot_machine(const char *profile, unsigned long long mem, int cpus, const char *cmdline);
 /* the page a present PTE of t maps at addr (the zero page too), or NULL */

@@ -269,26 +269,7 @@ Test(arm, vmalloc_parameter_moves_the_lowmem_limit)
 static void check_kmalloc_geometry(const char *machine)
 {
 	char *ref = arm_ref(machine, "slabinfo.txt"), *got = kmm_proc_read("slabinfo");
-	int checked = 0;
-	char *save = NULL, *copy = strdup(ref);
-	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char name[64];
-		unsigned a, t, objsize, perslab, pages;
-		if (sscanf(l, "%63s %u %u %u %u %u", name, &a, &t, &objsize, &perslab, &pages) != 6 ||
-		    !strstr(name, "kmalloc-"))
-			continue;
-		char key[80];
-		snprintf(key, sizeof(key), "\n%s ", name);
-		const char *g = strstr(got, key);
-		cr_expect_not_null(g, "kmm has no %s", name);
-		if (!g)
-			continue;
-		unsigned ga, gt, gsize, gper, gpages;
-		cr_assert_eq(sscanf(g + strlen(key), "%u %u %u %u %u", &ga, &gt, &gsize, &gper, &gpages), 5);
-		cr_expect(gsize == objsize && gper == perslab && gpages == pages, "%s: kmm %u/%u/%u, Linux %u/%u/%u", name,
-			  gsize, gper, gpages, objsize, perslab, pages);
-		checked++;
-	}
+	int checked = expect_kmalloc_geometry(ref, got);
 	cr_expect_eq(checked, 36, "the capture's 4 x 9 kmalloc caches (64 .. 8k)");
 	/* ARCH_DMA_MINALIGN is the 64-byte cache line: nothing smaller */
 	cr_expect_null(strstr(got, "\nkmalloc-32 "));
@@ -298,7 +279,6 @@ static void check_kmalloc_geometry(const char *machine)
 	cr_expect_eq(ksize(mid), 192);
 	kfree(small);
 	kfree(mid);
-	free(copy);
 	free(ref);
 	free(got);
 }

@@ -146,26 +146,7 @@ Test(arm64, slabinfo_kmalloc_geometry)
 {
 	boot_default_1g();
 	char *ref = arm_ref(REF_1G, "slabinfo.txt"), *got = kmm_proc_read("slabinfo");
-	int checked = 0;
-	char *save = NULL, *copy = strdup(ref);
-	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char name[64];
-		unsigned a, t, objsize, perslab, pages;
-		if (sscanf(l, "%63s %u %u %u %u %u", name, &a, &t, &objsize, &perslab, &pages) != 6 ||
-		    (strncmp(name, "kmalloc-", 8) && strncmp(name, "dma-kmalloc-", 12)))
-			continue;
-		char key[80];
-		snprintf(key, sizeof(key), "\n%s ", name);
-		const char *g = strstr(got, key);
-		cr_expect_not_null(g, "kmm has no %s", name);
-		if (!g)
-			continue;
-		unsigned ga, gt, gsize, gper, gpages;
-		cr_assert_eq(sscanf(g + strlen(key), "%u %u %u %u %u", &ga, &gt, &gsize, &gper, &gpages), 5);
-		cr_expect(gsize == objsize && gper == perslab && gpages == pages, "%s: kmm %u/%u/%u, Linux %u/%u/%u", name,
-			  gsize, gper, gpages, objsize, perslab, pages);
-		checked++;
-	}
+	int checked = expect_kmalloc_geometry(ref, got);
 	cr_expect_eq(checked, 28, "the capture's 4 x 7 kmalloc caches (128 .. 8k)");
 	/* ARCH_DMA_MINALIGN 128: nothing smaller */
 	static const char *const absent[] = { "\nkmalloc-8 ", "\nkmalloc-64 ", "\nkmalloc-96 ", "\nkmalloc-192 " };
@@ -176,7 +157,6 @@ Test(arm64, slabinfo_kmalloc_geometry)
 	cr_expect_eq(ksize(mid), 256);
 	kfree(small);
 	kfree(mid);
-	free(copy);
 	free(ref);
 	free(got);
 }
