@@ -720,6 +720,68 @@ Test(slab, concurrent_kmalloc)
 	cr_assert_eq(M->slab_bugs, 0);
 }
 
+/*
+ * The preload's scheduling (preload/preload.c): more threads than CPUs,
+ * each call on an idle CPU or, when none is, on no CPU - alloc_single()
+ * and __slab_free() under the node and slab locks, beside CPUs freezing
+ * slabs onto their partial lists with the slab lock alone.  A slab that
+ * alloc_single() fills leaves the partial list before its slab lock goes:
+ * else a CPU's free freezes it through the word slab_list shares, and the
+ * lists break (a freelist through garbage, a kfree of a page that is no slab).
+ */
+#define NOCPU_THREADS 8
+static void *nocpu_shared[NOCPU_THREADS][256];
+
+/* the preload's way: an idle CPU, else none */
+static void enter_cpu_or_none(long t)
+{
+	for (int i = 0; i < M->nr_cpus; i++)
+		if (!kmm_cpu_try_enter(((int)t + i) % M->nr_cpus))
+			return;
+}
+
+static void leave_cpu_or_none(void)
+{
+	if (kmm_cpu_current() >= 0)
+		kmm_cpu_switch_out();
+}
+
+static void *nocpu_stress(void *arg)
+{
+	long t = (long)arg;
+	for (int round = 0; round < 100; round++)
+		for (int i = 0; i < 256; i++) {
+			size_t n = (size_t)(16 + (i * 37 + round) % 3000);
+			enter_cpu_or_none(t);
+			char *p = kmalloc(n, GFP_KERNEL_ACCOUNT);
+			leave_cpu_or_none();
+			cr_assert_not_null(p);
+			memset(p, (int)t, n);
+			void *old = __atomic_exchange_n(&nocpu_shared[(t + i) % NOCPU_THREADS][i], p, __ATOMIC_ACQ_REL);
+			enter_cpu_or_none(t);
+			kfree(old); /* often another thread's object */
+			leave_cpu_or_none();
+		}
+	return NULL;
+}
+
+Test(slab, threads_on_no_cpu_beside_cpus)
+{
+	boot_slab("i386", 2, NULL);
+	kmm_cpu_exit();
+	pthread_t t[NOCPU_THREADS];
+	for (long i = 0; i < NOCPU_THREADS; i++)
+		pthread_create(&t[i], NULL, nocpu_stress, (void *)i);
+	for (int i = 0; i < NOCPU_THREADS; i++)
+		pthread_join(t[i], NULL);
+	kmm_cpu_enter(0);
+	for (int i = 0; i < NOCPU_THREADS; i++)
+		for (int k = 0; k < 256; k++)
+			kfree(nocpu_shared[i][k]);
+	cr_assert_eq(M->slab_bugs, 0);
+	assert_slab_nothing_lost();
+}
+
 Test(slab, debug_flags_per_cache)
 {
 	boot_slab("x86_64", 1, "kasan=off"); /* it reads and damages red zones, which ASan guards */

@@ -24,7 +24,10 @@
 #include <kmm/kmm.h>
 #include <kmm/stress.h>
 #include <kmm/swap.h>
+#include <kmm/slab.h>
 #include <kmm/task.h>
+
+#include "internal.h" /* kmm_cpu_try_enter, kmm_cpu_switch_out: the preload's scheduling */
 
 static int run(const char *profile, const char *mem, const char *cmdline, unsigned long ops, u64 seed,
 	       unsigned long swap_bytes, bool ssd)
@@ -137,6 +140,61 @@ static int cow_exit_race(const char *profile, int rounds)
 	return bad;
 }
 
+/*
+ * The preload's scheduling (preload/preload.c): more threads than CPUs, a
+ * call on an idle CPU or on none - SLUB's alloc_single() and __slab_free()
+ * for those on none, beside CPUs freezing slabs with the slab lock alone.
+ */
+#define NOCPU_THREADS 6
+#define NOCPU_SLOTS 128
+static void *nocpu_slots[NOCPU_THREADS][NOCPU_SLOTS];
+
+static void *nocpu_worker(void *arg)
+{
+	long t = (long)arg;
+	for (int round = 0; round < 40; round++)
+		for (int i = 0; i < NOCPU_SLOTS; i++) {
+			for (int c = 0; c < 2 && kmm_cpu_try_enter(((int)t + c) % 2); c++)
+				;
+			char *p = kmalloc((size_t)(16 + (i * 37 + round) % 3000), GFP_KERNEL_ACCOUNT);
+			if (p)
+				p[0] = (char)t;
+			void *old = __atomic_exchange_n(&nocpu_slots[(t + i) % NOCPU_THREADS][i], p, __ATOMIC_ACQ_REL);
+			kfree(old);
+			if (kmm_cpu_current() >= 0)
+				kmm_cpu_switch_out();
+		}
+	return NULL;
+}
+
+static int nocpu_race(const char *profile)
+{
+	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
+	char err[512];
+	p.profile = profile;
+	p.mem_bytes = 256ULL << 20;
+	p.nr_cpus = 2;
+	if (kmm_boot(&p, err, sizeof(err))) {
+		fprintf(stderr, "tsan-stress: %s does not boot: %s\n", profile, err);
+		return 1;
+	}
+	kmm_cpu_exit();
+	pthread_t th[NOCPU_THREADS];
+	for (long t = 0; t < NOCPU_THREADS; t++)
+		pthread_create(&th[t], NULL, nocpu_worker, (void *)t);
+	for (int t = 0; t < NOCPU_THREADS; t++)
+		pthread_join(th[t], NULL);
+	kmm_cpu_enter(0);
+	for (int t = 0; t < NOCPU_THREADS; t++)
+		for (int i = 0; i < NOCPU_SLOTS; i++)
+			kfree(nocpu_slots[t][i]);
+	int bad = kmm_verify(err, sizeof(err)) != 0;
+	printf("tsan-stress: %s, 2 CPUs, %d threads on a CPU or on none%s%s\n", profile, NOCPU_THREADS,
+	       bad ? ": FAILED: " : ", nothing lost", bad ? err : "");
+	kmm_shutdown();
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long ops = argc > 1 ? strtoul(argv[1], NULL, 0) : 60000;
@@ -145,5 +203,6 @@ int main(int argc, char **argv)
 	bad |= run("i386", "64M", NULL, ops / 3, 3, 128UL << 20, false); /* under pressure: kswapd, direct reclaim, swap */
 	bad |= run("i386-pae", "64M", NULL, ops / 3, 4, 128UL << 20, true); /* the same on an SSD: per-CPU clusters */
 	bad |= cow_exit_race("i386-pae", 50);
+	bad |= nocpu_race("i386");
 	return bad;
 }

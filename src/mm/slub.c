@@ -1081,12 +1081,17 @@ static void *alloc_single(struct kmem_cache *s, gfp_t gfp, int node, unsigned lo
 		init_object(s, object, SLUB_RED_INACTIVE); /* reported and repaired: hand it out clean */
 	slab->freelist = get_freepointer(s, object);
 	slab->inuse++;
-	bool full = slab->freelist == NULL;
-	slab_unlock(slab);
-	if (full) {
+	/*
+	 * Full: off the partial list before the slab lock goes.  A free on a
+	 * CPU takes only the slab lock, and finding the slab full and unfrozen
+	 * it freezes it onto its CPU's partial list - through slab->next, the
+	 * word slab_list shares - so the list_del must be done by then.
+	 */
+	if (!slab->freelist) {
 		remove_partial(n, slab);
 		add_full(s, n, slab);
 	}
+	slab_unlock(slab);
 	pthread_mutex_unlock(&n->list_lock);
 	if (kmem_cache_debug(s)) {
 		init_object(s, object, SLUB_RED_ACTIVE);

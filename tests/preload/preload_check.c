@@ -150,8 +150,10 @@ static void check_threads(void)
 		bad += r != NULL;
 	}
 	for (int t = 0; t < NTHREADS; t++)
-		for (int i = 0; i < 256; i++)
+		for (int i = 0; i < 256; i++) {
 			free(shared[t][i]);
+			shared[t][i] = NULL;
+		}
 	check(!bad, "threads", "an allocation failed");
 }
 
@@ -355,6 +357,11 @@ int main(int argc, char **argv)
 		check_signals();
 		check_segv();
 		check_fork();
+		return failures;
+	}
+	if (argc > 2 && !strcmp(argv[1], "threads")) {
+		for (int i = atoi(argv[2]); i > 0; i--)
+			check_threads();
 		return failures;
 	}
 	if (argc > 1 && !strcmp(argv[1], "oom")) {
