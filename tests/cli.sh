@@ -63,6 +63,20 @@ head -c 100 "$DATA/linux-ref-arm/arm64-1G/virt.dtb" > "$tmp/short.dtb"
 bad "dtb truncated" "device tree" "$KMM" boot --dtb "$tmp/short.dtb"
 printf '/dts-v1/;\n/ { oops' > "$tmp/broken.dts"
 bad "dts broken" "dtc could not compile" "$KMM" boot --dts "$tmp/broken.dts"
+# RAM at 2^46 (a 48-bit board; all of it ZONE_DMA, as max_zone_phys() makes RAM that starts above 4 GiB):
+# the map covers only the frames the zones span, and draws them at once
+cat > "$tmp/high.dts" <<'EOF'
+/dts-v1/;
+/ {
+	#address-cells = <2>;
+	#size-cells = <2>;
+	compatible = "linux,dummy-virt";
+	memory@400000000000 { device_type = "memory"; reg = <0x4000 0x0 0x0 0x10000000>; };
+	cpus { #address-cells = <1>; #size-cells = <0>; cpu@0 { device_type = "cpu"; reg = <0>; }; };
+};
+EOF
+ok "map of RAM at 2^46" "$KMM" map --profile arm64 --dts "$tmp/high.dts" --svg "$tmp/high.svg"
+has "map of RAM at 2^46: its zone" "zone DMA: pfn 0x400000000-0x400010000" "$tmp/high.svg"
 ok "arm default board" "$KMM" boot --profile arm --mem 1G --initrd 885652
 has "arm HighMem" "HighMem  [mem 0x0000000070000000-0x000000007fffffff]" "$tmp/out"
 has "arm CMA in HighMem" "cma: Reserved 16 MiB at 0x7f000000" "$tmp/out"

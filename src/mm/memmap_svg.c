@@ -36,6 +36,8 @@
  */
 #include "internal.h"
 
+#include <limits.h>
+
 #include <kmm/highmem.h>
 #include <kmm/vmalloc.h>
 
@@ -67,22 +69,41 @@ static void free_colour(unsigned int order, char *buf, size_t len)
 	snprintf(buf, len, "#%02x%02x%02x", shade / 3, (unsigned char)(120 + shade / 2), shade / 3);
 }
 
-static void mark_vmalloc(const struct vm_struct *vm, void *arg)
+/*
+ * The state of every frame the zones span, [lo, hi): a board's RAM may
+ * start far above pfn 0 (arm64 RAM at 2^46), so the map is not indexed
+ * from 0.
+ */
+struct frame_map {
+	unsigned char *state;
+	unsigned long lo, hi;
+};
+
+static inline unsigned char *frame_at(const struct frame_map *m, unsigned long pfn)
 {
-	unsigned char *state = arg;
-	for (unsigned int i = 0; i < vm->nr_pages; i++)
-		if (vm->pages[i])
-			state[page_to_pfn(vm->pages[i])] = FS_VMALLOC;
+	return &m->state[pfn - m->lo];
 }
 
-static void mark_kmap_range(unsigned char *state, unsigned long va, unsigned long pages)
+static void mark_frame(struct frame_map *m, unsigned long pfn, unsigned char s)
+{
+	if (pfn >= m->lo && pfn < m->hi)
+		*frame_at(m, pfn) = s;
+}
+
+static void mark_vmalloc(const struct vm_struct *vm, void *arg)
+{
+	for (unsigned int i = 0; i < vm->nr_pages; i++)
+		if (vm->pages[i])
+			mark_frame(arg, page_to_pfn(vm->pages[i]), FS_VMALLOC);
+}
+
+static void mark_kmap_range(struct frame_map *m, unsigned long va, unsigned long pages)
 {
 	for (unsigned long i = 0; i < pages; i++) {
 		unsigned int level;
 		pteval_t e = lookup_address(va + i * PAGE_SIZE, &level);
-		unsigned long pfn = PHYS_PFN(e & PTE_PFN_MASK);
-		if (level == PG_LEVEL_4K && (e & _PAGE_PRESENT) && pfn < M->max_pfn)
-			state[pfn] = FS_KMAP;
+		if (level == PG_LEVEL_4K && (e & _PAGE_PRESENT))
+			mark_frame(m, PHYS_PFN(e & PTE_PFN_MASK), FS_KMAP);
 	}
 }
 
@@ -96,8 +117,11 @@ static void free_cma_colour(unsigned int order, char *buf, size_t len)
 static unsigned char frame_state(unsigned long pfn, unsigned long *skip)
 {
 	*skip = 1;
-	if (!pfn_valid(pfn))
+	if (!pfn_valid(pfn)) {
+		if (!M->prof->flatmem) /* a section with no memory: the whole section */
+			*skip = ALIGN(pfn + 1, 1UL << (M->prof->section_size_bits - PAGE_SHIFT)) - pfn;
 		return FS_HOLE;
+	}
 	struct page *page = pfn_to_page(pfn);
 	bool in_cma = cma_area_of_pfn(pfn) != NULL;
 	if (PageBuddy(page)) {
@@ -130,23 +154,31 @@ int kmm_map_svg(FILE *out)
 	if (!M)
 		return -ENODEV;
 	deferred_init_wait();
-	unsigned char *state = malloc(M->max_pfn ? M->max_pfn : 1);
-	if (!state)
+	struct frame_map map = { .lo = ULONG_MAX, .hi = 0 };
+	struct zone *zone;
+	for_each_zone(zone)
+		if (populated_zone(zone)) {
+			map.lo = min(map.lo, zone->zone_start_pfn);
+			map.hi = max(map.hi, zone_end_pfn(zone));
+		}
+	if (map.lo >= map.hi)
+		return -ENODEV;
+	map.state = malloc(map.hi - map.lo); /* a span too wide to draw (RAM banks far apart) fails here */
+	if (!map.state)
 		return -ENOMEM;
-	for (unsigned long pfn = 0, skip; pfn < M->max_pfn; pfn += skip) {
-		unsigned char s = frame_state(pfn, &skip);
-		for (unsigned long i = 0; i < skip && pfn + i < M->max_pfn; i++)
-			state[pfn + i] = s;
+	for (unsigned long pfn = map.lo, skip; pfn < map.hi; pfn += skip) {
+		unsigned char st = frame_state(pfn, &skip);
+		for (unsigned long i = 0; i < skip && pfn + i < map.hi; i++)
+			*frame_at(&map, pfn + i) = st;
 	}
-	vmap_for_each_area(VM_ALLOC, mark_vmalloc, state);
+	vmap_for_each_area(VM_ALLOC, mark_vmalloc, &map);
 	if (M->prof->bits == 32) {
-		mark_kmap_range(state, M->layout.pkmap_base, (unsigned long)M->prof->last_pkmap);
+		mark_kmap_range(&map, M->layout.pkmap_base, (unsigned long)M->prof->last_pkmap);
 		unsigned long slots = (unsigned long)KM_MAX_IDX * (unsigned long)M->nr_cpus;
-		mark_kmap_range(state, fix_to_virt(M->layout.fix_kmap_begin + slots - 1), slots);
+		mark_kmap_range(&map, fix_to_virt(M->layout.fix_kmap_begin + slots - 1), slots);
 	}
 
 	unsigned long rows = 0, bands = 0;
-	struct zone *zone;
 	for_each_zone(zone)
 		if (populated_zone(zone)) {
 			rows += DIV_ROUND_UP(zone->spanned_pages, ROW_FRAMES);
@@ -209,17 +241,18 @@ int kmm_map_svg(FILE *out)
 				}
 			for (unsigned long pfn = row; pfn < row_end;) {
 				unsigned long run = pfn;
-				while (run < row_end && state[run] == state[pfn])
+				while (run < row_end && *frame_at(&map, run) == *frame_at(&map, pfn))
 					run++;
+				unsigned char st = *frame_at(&map, pfn);
 				char colour[16];
-				if (state[pfn] >= FS_FREE_CMA)
-					free_cma_colour(state[pfn] - FS_FREE_CMA, colour, sizeof(colour));
-				else if (state[pfn] >= FS_FREE)
-					free_colour(state[pfn] - FS_FREE, colour, sizeof(colour));
-				if (state[pfn] != FS_HOLE)
+				if (st >= FS_FREE_CMA)
+					free_cma_colour(st - FS_FREE_CMA, colour, sizeof(colour));
+				else if (st >= FS_FREE)
+					free_colour(st - FS_FREE, colour, sizeof(colour));
+				if (st != FS_HOLE)
 					fprintf(out, "<rect x=\"%lu\" y=\"%lu\" width=\"%lu\" height=\"%d\" fill=\"%s\"/>\n",
 						LEFT + (pfn - row), y, run - pfn, ROW_PX,
-						state[pfn] >= FS_FREE ? colour : frame_legend[state[pfn]].colour);
+						st >= FS_FREE ? colour : frame_legend[st].colour);
 				pfn = run;
 			}
 		}
@@ -246,6 +279,6 @@ int kmm_map_svg(FILE *out)
 			}
 		}
 	fprintf(out, "</svg>\n");
-	free(state);
+	free(map.state);
 	return ferror(out) ? -EIO : 0;
 }

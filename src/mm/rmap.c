@@ -421,8 +421,11 @@ void page_remove_rmap(struct page *page, struct mm_struct *mm)
 /* ---- the check ------------------------------------------------------------------------------ */
 
 struct rmap_check {
-	unsigned int *maps;   /* PTEs seen per pfn */
-	unsigned long lo, hi; /* the pfns seen lie in [lo, hi): the check walks only those */
+	/* the pfn of every present PTE seen, one entry per PTE: sorted at the end, a run of one pfn is its mapcount
+	 * (memory in proportion to what is mapped, not to the highest pfn: a board's RAM may start at 2^47) */
+	unsigned long *pfns;
+	size_t nr, cap;
+	bool nomem;
 	unsigned long rss[NR_MM_COUNTERS]; /* PTEs of this mm mapping a page, by kind */
 	unsigned long bad_addr;
 	const char *bad_why;
@@ -443,6 +446,12 @@ static bool avc_chain_right(const struct vm_area_struct *vma)
 	ok = ok && !av;
 	pthread_mutex_unlock(&anon_vma_lock);
 	return ok;
+}
+
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+	return x < y ? -1 : x > y;
 }
 
 static bool anon_vma_on_path(const struct anon_vma *page_av, const struct anon_vma *av)
@@ -496,9 +505,19 @@ static void count_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
 		c->bad_addr = addr;
 		return;
 	}
-	c->maps[pfn]++;
-	c->lo = min(c->lo, pfn);
-	c->hi = max(c->hi, pfn + 1);
+	if (c->nr == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 1024;
+		unsigned long *grown = reallocarray(c->pfns, cap, sizeof(*grown));
+		if (!grown) {
+			c->nomem = true;
+			c->bad_addr = addr;
+			c->bad_why = "no host memory for the check";
+			return;
+		}
+		c->pfns = grown;
+		c->cap = cap;
+	}
+	c->pfns[c->nr++] = pfn;
 	c->rss[mm_counter(page)]++;
 }
 
@@ -508,9 +527,7 @@ static void count_pte(unsigned long addr, phys_addr_t table, unsigned long idx, 
  */
 int rmap_verify(struct task_struct **tasks, struct mm_struct **mms, int n, char *why, size_t whylen)
 {
-	struct rmap_check c = { .maps = calloc(M->max_pfn, sizeof(unsigned int)), .lo = M->max_pfn };
-	if (!c.maps)
-		return -ENOMEM;
+	struct rmap_check c = { 0 };
 	static const char *const kind[NR_MM_COUNTERS] = { "RssFile", "RssAnon", "VmSwap", "RssShmem" };
 	int ret = 0;
 	for (int i = 0; i < n && !ret; i++) {
@@ -528,7 +545,7 @@ int rmap_verify(struct task_struct **tasks, struct mm_struct **mms, int n, char 
 		}
 		if (c.bad_addr) {
 			snprintf(why, whylen, "pid %d: the PTE at %#lx: %s", tasks[i]->pid, c.bad_addr, c.bad_why);
-			ret = -EINVAL;
+			ret = c.nomem ? -ENOMEM : -EINVAL;
 		}
 		for (int k = 0; k < NR_MM_COUNTERS && !ret; k++)
 			if (c.rss[k] != mm->rss[k]) {
@@ -538,18 +555,21 @@ int rmap_verify(struct task_struct **tasks, struct mm_struct **mms, int n, char 
 			}
 		mmap_write_unlock(mm);
 	}
-	for (unsigned long pfn = c.lo; pfn < c.hi && !ret; pfn++) {
-		if (!c.maps[pfn])
-			continue;
+	if (!ret && c.nr)
+		qsort(c.pfns, c.nr, sizeof(*c.pfns), cmp_ulong);
+	for (size_t i = 0, run; i < c.nr && !ret; i += run) {
+		unsigned long pfn = c.pfns[i];
+		for (run = 1; i + run < c.nr && c.pfns[i + run] == pfn; run++)
+			;
 		struct page *page = pfn_to_page(pfn);
 		int mapcount = page_mapcount(page); /* relaxed: tasks on other CPUs map and unmap it meanwhile */
-		if (mapcount != (int)c.maps[pfn] || page_ref_count(page) < (int)c.maps[pfn]) {
-			snprintf(why, whylen, "pfn %#lx: %u PTEs map it, but _mapcount %d and refcount %d", pfn, c.maps[pfn],
+		if (mapcount != (int)run || page_ref_count(page) < (int)run) {
+			snprintf(why, whylen, "pfn %#lx: %zu PTEs map it, but _mapcount %d and refcount %d", pfn, run,
 				 mapcount - 1, page_ref_count(page));
 			ret = -EINVAL;
 		}
 	}
-	free(c.maps);
+	free(c.pfns);
 	return ret;
 }
 
