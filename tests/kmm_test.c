@@ -16,7 +16,8 @@ const char *data_dir(void)
 	return d && *d ? d : "tests/data";
 }
 
-char *slurp(const char *path)
+/* A file's bytes, NUL-terminated (*len: how many, the NUL not counted); NULL if it cannot be read. */
+char *slurp_len(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -28,7 +29,14 @@ char *slurp(const char *path)
 	size_t got = fread(buf, 1, (size_t)n, f);
 	buf[got] = 0;
 	fclose(f);
+	if (len)
+		*len = got;
 	return buf;
+}
+
+char *slurp(const char *path)
+{
+	return slurp_len(path, NULL);
 }
 
 char *ref_file(const char *machine, const char *name)

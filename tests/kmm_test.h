@@ -17,6 +17,7 @@
 const char *data_dir(void);
 /* a whole file, malloc()ed; NULL if missing */
 char *slurp(const char *path);
+char *slurp_len(const char *path, size_t *len);
 /* a file under tests/data/linux-ref/<machine>/ ; fails the test if missing */
 char *ref_file(const char *machine, const char *name);
 /* tests/data/linux-ref-arm/<machine>/<name>: its path (malloc), and the file whole (fails the test if missing) */

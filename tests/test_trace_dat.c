@@ -4,12 +4,15 @@
  * same figures as the text trace-cmd report printed from it; fed in pieces
  * as read from its file; what the file says of itself (uname, page size,
  * pointer width); the refusal on a machine of another pointer width, and a
- * truncated file; the text forms of lost events and of trace-cmd report.
+ * truncated file; a trace.dat compressed whole with zstd or gzip; the text
+ * forms of lost events and of trace-cmd report.
  */
 #include "kmm_test.h"
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <kmm/trace.h>
 
@@ -263,6 +266,75 @@ Test(trace_dat, truncated_file)
 	cr_assert(strstr(st->input_error, "trace.dat"), "\"%s\"", st->input_error);
 	cr_assert(st->nothing_lost, "%s", st->lost_why);
 	kmm_replay_destroy(r);
+	assert_machine_sane();
+}
+
+/* The file's bytes, compressed as `zstd` (zstd != 0) or `gzip` would; *len is set. */
+static void *compressed_trace(int zstd, size_t *len)
+{
+	char path[1024];
+	trace_path(path, sizeof(path), "host-ls.trace.dat");
+	size_t n;
+	char *raw = slurp_len(path, &n);
+	cr_assert_not_null(raw);
+	void *out;
+	if (zstd) {
+		size_t cap = ZSTD_compressBound(n);
+		out = malloc(cap);
+		*len = ZSTD_compress(out, cap, raw, n, 3);
+		cr_assert_not(ZSTD_isError(*len));
+	} else {
+		z_stream z = { 0 };
+		cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+		size_t cap = deflateBound(&z, (uLong)n);
+		out = malloc(cap);
+		z.next_in = (Bytef *)raw;
+		z.avail_in = (uInt)n;
+		z.next_out = out;
+		z.avail_out = (uInt)cap;
+		cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+		*len = z.total_out;
+		deflateEnd(&z);
+	}
+	free(raw);
+	return out;
+}
+
+/* trace.dat compressed whole (trace.dat.zst, trace.dat.gz): recognised inside, the same figures; cut short, refused. */
+Test(trace_dat, compressed_whole)
+{
+	boot_profile("x86_64");
+	int ret;
+	struct kmm_replay *plain = replay_path("host-ls.trace.dat", false, &ret);
+	cr_assert_eq(ret, 0);
+	for (int zstd = 0; zstd < 2; zstd++) {
+		size_t len;
+		char *z = compressed_trace(zstd, &len);
+		struct kmm_replay_config cfg = KMM_REPLAY_DEFAULTS;
+		struct kmm_replay *r = kmm_replay_create(&cfg);
+		/* in pieces, the first of 2 bytes: the outer and the inner magic both straddle them */
+		for (size_t off = 0, piece = 2; off < len; off += piece, piece = 4093)
+			cr_assert_eq(kmm_replay_feed(r, z + off, min(piece, len - off)), 0);
+		cr_assert_eq(kmm_replay_finish(r), 0);
+		const struct kmm_replay_stats *st = kmm_replay_stats(r);
+		cr_assert_str_eq(st->input_format, zstd ? "zstd trace.dat" : "gzip trace.dat");
+		cr_assert_str_empty(st->input_error);
+		assert_same_replay(kmm_replay_stats(plain), st);
+		cr_assert(st->nothing_lost, "%s", st->lost_why);
+		kmm_replay_destroy(r);
+
+		r = kmm_replay_create(&cfg);
+		cr_assert_eq(kmm_replay_feed(r, z, len / 2), 0);
+		kmm_replay_finish(r);
+		st = kmm_replay_stats(r);
+		cr_assert(strstr(st->input_error, "truncated") && strstr(st->input_error, "trace.dat"), "\"%s\"",
+			  st->input_error);
+		cr_assert_eq(st->events, 0);
+		cr_assert(st->nothing_lost, "%s", st->lost_why);
+		kmm_replay_destroy(r);
+		free(z);
+	}
+	kmm_replay_destroy(plain);
 	assert_machine_sane();
 }
 

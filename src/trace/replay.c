@@ -130,6 +130,9 @@ struct kmm_replay {
 	z_stream gz;
 	bool gz_live, gz_ended;
 	int spool_fd;                     /* trace.dat fed in pieces: kept here until the end (-1: none) */
+	unsigned char inner_magic[4];     /* a compressed stream's first decompressed bytes, until its content is known */
+	size_t ninner;
+	bool inner_known, inner_dat;      /* ... and whether it is a trace.dat (spooled) rather than text */
 	unsigned char *out;               /* decompressed chunk */
 	char *carry;                      /* the unfinished line of the previous chunk */
 	size_t carry_len;
@@ -969,6 +972,43 @@ void replay_input_error(struct kmm_replay *r, const char *fmt, ...)
 	r->stopped = true;
 }
 
+static void spool(struct kmm_replay *r, const void *data, size_t len);
+
+/* The content of a compressed stream is known: a trace.dat (spooled for libtracecmd) or text (replayed). */
+static void inner_decide(struct kmm_replay *r)
+{
+	r->inner_known = true;
+	if (r->ninner == 4 && !memcmp(r->inner_magic, TRACE_DAT_MAGIC, 4)) {
+		r->spool_fd = memfd_create("kmm-trace.dat", MFD_CLOEXEC);
+		if (r->spool_fd < 0) {
+			input_error(r, "trace.dat: cannot keep it in memory: %s", strerror(errno));
+			return;
+		}
+		r->inner_dat = true;
+		r->st.input_format = r->fmt == IN_ZSTD ? "zstd trace.dat" : "gzip trace.dat";
+		spool(r, r->inner_magic, r->ninner);
+	} else {
+		replay_text(r, (const char *)r->inner_magic, r->ninner);
+	}
+}
+
+/* Bytes a decompressor gave: by the stream's first 4 bytes, text to replay or a trace.dat to keep. */
+static void decompressed(struct kmm_replay *r, const char *p, size_t n)
+{
+	while (!r->inner_known && n && r->ninner < 4) {
+		r->inner_magic[r->ninner++] = (unsigned char)*p++;
+		n--;
+	}
+	if (!r->inner_known && r->ninner == 4)
+		inner_decide(r);
+	if (!n || r->stopped)
+		return;
+	if (r->inner_dat)
+		spool(r, p, n);
+	else
+		replay_text(r, p, n);
+}
+
 static void feed_zstd(struct kmm_replay *r, const void *data, size_t len)
 {
 	ZSTD_inBuffer in = { data, len, 0 };
@@ -980,7 +1020,7 @@ static void feed_zstd(struct kmm_replay *r, const void *data, size_t len)
 			return;
 		}
 		r->zstd_left = ret;
-		replay_text(r, (const char *)r->out, out.pos);
+		decompressed(r, (const char *)r->out, out.pos);
 		if (!out.pos && in.pos == in.size)
 			break; /* needs more input */
 	}
@@ -1007,7 +1047,7 @@ static void feed_gzip(struct kmm_replay *r, const void *data, size_t len)
 			input_error(r, "gzip: %s (after line %lu)", z->msg ? z->msg : "corrupt data", r->st.lines);
 			return;
 		}
-		replay_text(r, (const char *)r->out, CHUNK_BYTES - z->avail_out);
+		decompressed(r, (const char *)r->out, CHUNK_BYTES - z->avail_out);
 		if (ret == Z_STREAM_END)
 			r->gz_ended = true;
 		else if (ret == Z_BUF_ERROR)
@@ -1215,12 +1255,16 @@ int kmm_replay_finish(struct kmm_replay *r)
 			r->fmt = IN_TEXT; /* fewer than 4 bytes in all */
 			replay_text(r, (const char *)r->magic, r->nmagic);
 		}
-		if (r->fmt == IN_TRACE_DAT && r->spool_fd >= 0)
+		if ((r->fmt == IN_ZSTD || r->fmt == IN_GZIP) && !r->inner_known && r->ninner)
+			inner_decide(r); /* fewer than 4 bytes decompressed in all: text */
+		bool cut = (r->fmt == IN_ZSTD && r->zstd_left) || (r->fmt == IN_GZIP && !r->gz_ended);
+		const char *how = r->fmt == IN_ZSTD ? "zstd" : "gzip";
+		if (cut && r->inner_dat)
+			input_error(r, "%s: the stream is truncated (a compressed trace.dat: nothing replayed)", how);
+		else if (cut)
+			input_error(r, "%s: the stream is truncated (after line %lu)", how, st->lines);
+		else if ((r->fmt == IN_TRACE_DAT || r->inner_dat) && r->spool_fd >= 0)
 			trace_dat_replay_fd(r, r->spool_fd);
-		else if (r->fmt == IN_ZSTD && r->zstd_left)
-			input_error(r, "zstd: the stream is truncated (after line %lu)", st->lines);
-		else if (r->fmt == IN_GZIP && !r->gz_ended)
-			input_error(r, "gzip: the stream is truncated (after line %lu)", st->lines);
 	}
 	/* the last line had no '\n' (or was cut by a truncated stream) */
 	if (r->carry_len && !(r->cfg.strict && r->stopped)) {

@@ -281,7 +281,8 @@ static unsigned long cpustats_overrun(const char *stats)
 int trace_dat_replay_fd(struct kmm_replay *r, int fd)
 {
 	struct kmm_replay_stats *st = replay_stats_rw(r);
-	st->input_format = "trace.dat";
+	if (!st->input_format || !strstr(st->input_format, "trace.dat"))
+		st->input_format = "trace.dat"; /* a compressed one keeps its "zstd trace.dat" */
 	int own = dup(fd); /* tracecmd_close() closes the descriptor it was given */
 	if (own < 0) {
 		replay_input_error(r, "trace.dat: %s", strerror(errno));
