@@ -39,6 +39,18 @@ char *slurp(const char *path)
 	return slurp_len(path, NULL);
 }
 
+void skip_unselected_profile(const char *profile)
+{
+	const char *list = getenv("KMM_TEST_PROFILES");
+	if (!list || !*list)
+		return;
+	size_t n = strlen(profile);
+	for (const char *p = list; (p = strstr(p, profile)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return;
+	cr_skip_test("%s is not in KMM_TEST_PROFILES=\"%s\"", profile, list);
+}
+
 char *ref_file(const char *machine, const char *name)
 {
 	char path[1024];

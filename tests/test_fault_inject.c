@@ -1019,7 +1019,7 @@ Test(fault_inject, scenario_survives_null_handles)
  * crash may not.  Four shards, so the two CPUs of `make test` share it.
  */
 #define SWEEP_SHARDS 4
-#define SWEEP_NTH 128 /* n-th call runs per scenario and injector, unless KMM_FAULT_SWEEP=full or _NTH=N */
+#define SWEEP_NTH 48 /* n-th call runs per scenario and injector, unless KMM_FAULT_SWEEP=full or _NTH=N */
 #define ALL_SLAB "ignore-gfp-wait=N"
 #define ALL_PAGE "ignore-gfp-wait=N ignore-gfp-highmem=N min-order=0"
 
