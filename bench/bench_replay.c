@@ -322,6 +322,15 @@ void bench_replay(void)
 	print_rate("baseline: zstd decompression + line scan:", base_z);
 	bench_replay_dat(data && *data ? data : "tests/data");
 	kmm_shutdown();
+
+	/* the same events, each on the CPU its trace names: the replay's thread visits the CPUs */
+	p.nr_cpus = 2;
+	if (!kmm_boot(&p, err, sizeof(err))) {
+		replay_text(&in, 0);
+		struct bench_result two = bench_best(replay_text, &in, n, 5);
+		bench_print("replay text on 2 CPUs (vs on 1: the row above's)", two, text);
+		kmm_shutdown();
+	}
 	free(in.zst);
 	free(in.text);
 }

@@ -58,8 +58,8 @@
  * slab pages are traced as page allocations too, so they are replayed twice:
  * once by kmm's slab, once as pages).
  *
- * One replay is driven by one thread, on the CPU that thread is on; the
- * other traced CPUs' threads run only while it waits for them.
+ * One replay is driven by one thread, on the CPU that thread is on; it
+ * visits the other traced CPUs for their events.
  */
 #define _GNU_SOURCE /* memmem, memfd_create */
 #include "internal.h"
@@ -144,9 +144,6 @@ struct kmm_replay {
 	struct kmm_usage usage_start;     /* settled at create: kmm_nothing_lost()'s baseline */
 	unsigned long bugs_start;
 	int cpu;                          /* the CPU the replay runs on */
-	struct replay_worker *workers;    /* [KMM_MAX_CPUS]: the threads on the other traced CPUs */
-	pthread_mutex_t hand_lock;        /* handing an event to a worker, and back */
-	pthread_cond_t hand_cond;
 };
 
 /* ---- hashing and tables ------------------------------------------------------------ */
@@ -699,89 +696,30 @@ int kmm_replay_unusable_index(const struct kmm_replay_sample *s, unsigned int zo
 
 /*
  * An event runs on the simulated CPU its trace names (modulo the machine's
- * CPUs): the replay's own for its CPU, and for each other one a host thread
- * that entered it at its first event and stays on it (kmm_cpu_exit() would
- * drain its per-CPU lists, which Linux does not do between two allocations).
- * The replay hands an event to that thread and waits for it, so events run
- * one at a time in the trace's order - each CPU's in its own order - and the
- * live tables need no lock of their own.
+ * CPUs): the replay's thread leaves its own CPU as a task scheduled out
+ * does (kmm_cpu_switch_out: the per-CPU lists stay - kmm_cpu_exit() would
+ * drain them, which Linux does not do between two allocations), enters the
+ * event's CPU, runs it, and comes back.  One thread runs every event, in
+ * the trace's order (each CPU's in its own order), so the live tables need
+ * no lock of their own, and a switch costs two uncontended lock handovers,
+ * not a handoff between host threads.
  */
-struct replay_worker {
-	pthread_t thread;
-	const struct kmm_trace_event *job;  /* the event to run; NULL when done */
-	bool running, quit;
-};
-
 static void replay_event_here(struct kmm_replay *r, const struct kmm_trace_event *ev);
 
-struct worker_start {
-	struct kmm_replay *r;
-	int cpu;
-};
-
-static void *worker_main(void *arg)
+static void replay_event_on(struct kmm_replay *r, int cpu, const struct kmm_trace_event *ev)
 {
-	struct worker_start ws = *(struct worker_start *)arg;
-	struct kmm_replay *r = ws.r;
-	struct replay_worker *w = &r->workers[ws.cpu];
-	free(arg);
-	kmm_cpu_enter(ws.cpu);
-	pthread_mutex_lock(&r->hand_lock);
-	while (!w->quit) {
-		if (w->job) {
-			const struct kmm_trace_event *ev = w->job;
-			pthread_mutex_unlock(&r->hand_lock);
-			replay_event_here(r, ev);
-			pthread_mutex_lock(&r->hand_lock);
-			w->job = NULL;
-			pthread_cond_broadcast(&r->hand_cond);
-		} else {
-			pthread_cond_wait(&r->hand_cond, &r->hand_lock);
-		}
+	int home = kmm_cpu_current();
+	if (home >= 0)
+		kmm_cpu_switch_out();
+	if (kmm_cpu_enter(cpu)) {
+		r->st.events_on_cpu[cpu]--;
+		r->st.events_on_cpu[r->cpu]++;
 	}
-	pthread_mutex_unlock(&r->hand_lock);
-	kmm_cpu_exit();
-	return NULL;
-}
-
-/* Run ev on cpu's thread (started now if it is the CPU's first event), and wait for it. */
-static void worker_run(struct kmm_replay *r, int cpu, const struct kmm_trace_event *ev)
-{
-	struct replay_worker *w = &r->workers[cpu];
-	if (!w->running) {
-		struct worker_start *ws = malloc(sizeof(*ws));
-		if (ws)
-			*ws = (struct worker_start){ r, cpu };
-		if (!ws || pthread_create(&w->thread, NULL, worker_main, ws)) {
-			free(ws);
-			r->st.events_on_cpu[cpu]--;
-			r->st.events_on_cpu[r->cpu]++;
-			replay_event_here(r, ev); /* no thread: on the replay's own CPU */
-			return;
-		}
-		w->running = true;
-	}
-	pthread_mutex_lock(&r->hand_lock);
-	w->job = ev;
-	pthread_cond_broadcast(&r->hand_cond);
-	while (w->job)
-		pthread_cond_wait(&r->hand_cond, &r->hand_lock);
-	pthread_mutex_unlock(&r->hand_lock);
-}
-
-/* Every CPU's thread leaves its CPU (its per-CPU lists drained) and ends. */
-static void workers_stop(struct kmm_replay *r)
-{
-	pthread_mutex_lock(&r->hand_lock);
-	for (int c = 0; c < KMM_MAX_CPUS; c++)
-		r->workers[c].quit = true;
-	pthread_cond_broadcast(&r->hand_cond);
-	pthread_mutex_unlock(&r->hand_lock);
-	for (int c = 0; c < KMM_MAX_CPUS; c++) {
-		if (r->workers[c].running)
-			pthread_join(r->workers[c].thread, NULL);
-		r->workers[c] = (struct replay_worker){ 0 };
-	}
+	replay_event_here(r, ev);
+	if (kmm_cpu_current() >= 0)
+		kmm_cpu_switch_out();
+	if (home >= 0)
+		kmm_cpu_enter(home); /* waits if a thread of the program took it meanwhile */
 }
 
 /* Replay one event, whatever format it came in (a text line, a trace.dat record). */
@@ -799,7 +737,7 @@ void replay_event(struct kmm_replay *r, const struct kmm_trace_event *evp)
 	int cpu = ev.cpu >= 0 && M->nr_cpus > 1 ? ev.cpu % M->nr_cpus : r->cpu;
 	st->events_on_cpu[cpu]++;
 	if (cpu != r->cpu)
-		worker_run(r, cpu, &ev);
+		replay_event_on(r, cpu, &ev);
 	else
 		replay_event_here(r, &ev);
 	if (st->events >= r->next_sample) {
@@ -1214,14 +1152,6 @@ struct kmm_replay *kmm_replay_create(const struct kmm_replay_config *cfg)
 	r->cpu = kmm_cpu_current();
 	if (r->cpu < 0)
 		r->cpu = 0;
-	r->workers = calloc(KMM_MAX_CPUS, sizeof(*r->workers));
-	if (!r->workers) {
-		kmm_replay_destroy(r);
-		errno = ENOMEM;
-		return NULL;
-	}
-	pthread_mutex_init(&r->hand_lock, NULL);
-	pthread_cond_init(&r->hand_cond, NULL);
 	zones_init(r);
 	kmm_usage_settle(&r->usage_start);
 	r->st.free_pages_start = r->usage_start.free_pages;
@@ -1276,7 +1206,6 @@ int kmm_replay_finish(struct kmm_replay *r)
 	}
 	if (r->cfg.strict && r->stopped)
 		ret = -1;
-	workers_stop(r);
 	sample(r, st->last_ts_ns);
 	if (r->cfg.at_end)
 		r->cfg.at_end(r->cfg.at_end_arg);
@@ -1331,12 +1260,6 @@ void kmm_replay_destroy(struct kmm_replay *r)
 	free(r->pages.slot);
 	index_map_free(&r->by_name);
 	index_map_free(&r->by_cache);
-	if (r->workers) {
-		workers_stop(r);
-		free(r->workers);
-		pthread_mutex_destroy(&r->hand_lock);
-		pthread_cond_destroy(&r->hand_cond);
-	}
 	free(r->out);
 	free(r->carry);
 	free(r);
