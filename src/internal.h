@@ -491,6 +491,7 @@ struct kmm_machine {
 	/* kernel page tables (arch/pgtable.c) */
 	phys_addr_t swapper_pg_dir;       /* the kernel's root table */
 	bool pgtable_from_buddy;          /* table pages come from the buddy allocator (after boot) */
+	struct kmem_cache *pgd_cache;     /* PAE's 32-byte page directories (pgtable_cache_init); else NULL */
 	unsigned long direct_map_4k;      /* direct-map pages mapped with 4 KiB entries */
 	unsigned long direct_map_large;   /* ... with large (2/4 MiB) entries, in 4 KiB pages */
 	unsigned long tlb_flushes;        /* kernel TLB flushes on all CPUs (flush_tlb_kernel_range) */
@@ -676,6 +677,7 @@ void free_reserved_area_pfn(unsigned long start_pfn, unsigned long end_pfn, cons
 void adjust_managed_page_count(struct page *page, long count);
 int ram_init(char *err, size_t errlen);               /* sim/ram.c */
 int init_kernel_page_tables(void);                    /* arch/pgtable.c */
+void pgtable_cache_init(void);                         /* arch/pgtable.c: after kmem_cache_init() */
 int kallsyms_lookup(unsigned long addr, const char **name, unsigned long *off, unsigned long *size); /* sim/kallsyms.c */
 void sprint_symbol(char *buf, size_t len, unsigned long addr);  /* %pS: function+off/size, module+off, or the address */
 void kallsyms_warm(void);                                       /* load the unwinder and the symbols now */

@@ -129,14 +129,15 @@ void boot_or_fail(struct kmm_boot_params *p)
 }
 
 /*
- * What a task's page directory costs: its page; on PAE the three user PMDs preallocated with it;
- * on x86_64 built with PAGE_TABLE_ISOLATION (Debian's, kmm's default) an order-1 block, the user
- * half beside the kernel's.
+ * What a task's page directory costs in pages besides its slab objects: its page; on PAE the
+ * three user PMDs preallocated with it (the PDPT itself is a pgd_cache object, which
+ * kernel_object_pages() counts with the slabs); on x86_64 built with PAGE_TABLE_ISOLATION
+ * (Debian's, kmm's default) an order-1 block, the user half beside the kernel's.
  */
 unsigned long pgd_pages(void)
 {
 	if (M->prof->pae)
-		return 4;
+		return M->pgd_cache ? 3 : 4;
 	return M->prof->arch == KMM_ARCH_X86 && M->prof->bits == 64 && M->kconfig.pti ? 2 : 1;
 }
 

@@ -76,6 +76,8 @@ static void assert_delta(const struct counts *before, const long want[NR_KOBJ], 
 		for (int j = 0; j < NR_KOBJ; j++)
 			if (kobj_cache((enum kobj_kind)j) == kobj_cache((enum kobj_kind)k))
 				expect += want[j];
+		if (M->pgd_cache && kobj_cache((enum kobj_kind)k) == M->pgd_cache)
+			expect += want[KOBJ_MM]; /* PAE: each mm's page directory, merged with this kind's objects */
 		cr_assert_eq(now.n[k] - before->n[k], expect, "%s: %s changed by %ld objects, expected %ld", what,
 			     kmem_cache_name(kobj_cache((enum kobj_kind)k)), now.n[k] - before->n[k], expect);
 	}

@@ -60,6 +60,7 @@
 #include "sim/ram.h"
 
 #include <kmm/pgtable.h>
+#include <kmm/slab.h>
 
 static pthread_mutex_t pgtable_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -262,7 +263,8 @@ static inline void pt_store(phys_addr_t table, unsigned long idx, pteval_t v)
 {
 	if (M->pgtable_from_buddy) {
 		struct page *tp = pfn_to_page(PFN_DOWN(table));
-		if (!PageReserved(tp)) /* a whole store: compaction's migrate scanner reads private unlocked (TSan) */
+		/* PAE's pgd_cache objects share a slab page: it counts nothing (private is the slab's counters) */
+		if (!PageReserved(tp) && !PageSlab(tp)) /* a whole store: compaction's migrate scanner reads private unlocked (TSan) */
 			__atomic_store_n(&tp->private, tp->private + (unsigned long)!!v - (unsigned long)!!pt_read(table, idx),
 					 __ATOMIC_RELAXED);
 	}
@@ -611,20 +613,59 @@ int init_kernel_page_tables(void)
  * aligned so a bit of CR3 flips between them.  kmm's CPUs run with the
  * first; the second is allocated and freed with it, and its order-1 free
  * at exit is what 6.1's per-CPU lists see (free_high drains them).
+ *
+ * i386-pae's PDPT is 4 entries, 32 bytes: with the kernel's PMD shared
+ * (SHARED_KERNEL_PMD: PTI not running, as on the CPUs kmm's machines
+ * model - QEMU's, which do not have the Meltdown bug) _pgd_alloc takes it
+ * from the "pgd_cache" slab (32-byte objects, 32-byte aligned), made by
+ * pgtable_cache_init() after kmem_cache_init(); a page otherwise.
  */
 static unsigned int pgd_order(void)
 {
 	return M->prof->arch == KMM_ARCH_X86 && M->prof->bits == 64 && M->kconfig.pti ? 1 : 0;
 }
 
+void pgtable_cache_init(void)
+{
+	const struct pt_format *f = pt_fmt();
+	M->pgd_cache = NULL;
+	if (M->prof->arch == KMM_ARCH_X86 && M->prof->pae) {
+		unsigned int size = (unsigned int)(f->entries[0] * f->esize); /* PGD_SIZE */
+		M->pgd_cache = kmem_cache_create("pgd_cache", size, size, SLAB_PANIC, NULL);
+	}
+}
+
+/* the table's page directory: a page (order pgd_order()) or a pgd_cache object */
+static phys_addr_t pgd_table_alloc(void)
+{
+	/* _pgd_alloc's GFP_PGTABLE_USER: the current task's memory cgroup is charged for it */
+	const gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_ACCOUNT;
+	if (M->pgd_cache) {
+		void *obj = kmem_cache_alloc(M->pgd_cache, gfp);
+		return obj ? page_to_phys(lowmem_virt_to_page(obj)) + ((uintptr_t)obj & ~PAGE_MASK) : 0;
+	}
+	struct page *page = alloc_pages(gfp, pgd_order());
+	return page ? page_to_phys(page) : 0;
+}
+
+static void pgd_table_free(phys_addr_t pgd)
+{
+	struct page *page = pfn_to_page(PFN_DOWN(pgd));
+	if (M->pgd_cache) {
+		kmem_cache_free(M->pgd_cache, (char *)lowmem_page_address(page) + (pgd & ~PAGE_MASK));
+		return;
+	}
+	__atomic_store_n(&page->private, 0UL, __ATOMIC_RELAXED); /* the entries it counted (whole: compaction reads it) */
+	MM_BUG_ON_PAGE(PageTable(page), page); /* 6.1 counts no PGD in NR_PAGETABLE */
+	__free_pages(page, pgd_order());
+}
+
 phys_addr_t pgd_alloc(void)
 {
 	const struct pt_format *f = pt_fmt();
-	/* _pgd_alloc's GFP_PGTABLE_USER: the current task's memory cgroup is charged for it */
-	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_ACCOUNT, pgd_order());
-	if (!page)
+	phys_addr_t pgd = pgd_table_alloc();
+	if (!pgd)
 		return 0;
-	phys_addr_t pgd = PFN_PHYS(page_to_pfn(page));
 	unsigned long first = pt_index(f, 0, kernel_va_start());
 	phys_addr_t pmds[4] = { 0 };
 	bool pae = f->esize == 8 && f->levels == 3;
@@ -632,7 +673,7 @@ phys_addr_t pgd_alloc(void)
 		if (!(pmds[i] = pt_alloc_table(true, 0, 1))) {
 			while (i--)
 				pgtable_page_free(pfn_to_page(PFN_DOWN(pmds[i])));
-			__free_pages(page, pgd_order());
+			pgd_table_free(pgd);
 			return 0;
 		}
 	}
@@ -663,10 +704,7 @@ void pgd_free(phys_addr_t pgd)
 			pgtable_page_free(pmd);
 		}
 	}
-	struct page *page = pfn_to_page(PFN_DOWN(pgd));
-	__atomic_store_n(&page->private, 0UL, __ATOMIC_RELAXED); /* the entries it counted (whole: compaction reads it) */
-	MM_BUG_ON_PAGE(PageTable(page), page); /* 6.1 counts no PGD in NR_PAGETABLE */
-	__free_pages(page, pgd_order());
+	pgd_table_free(pgd);
 }
 
 /* The leaf table and index of va in an address space, made on demand if alloc; 0 if none. */

@@ -1818,6 +1818,7 @@ static int boot_machine(const struct kmm_boot_params *params, char *err, size_t 
 		kernel_pgtable_prealloc_depth(M->layout.vmalloc_start, M->layout.vmalloc_end - M->layout.vmalloc_start, 1);
 	mem_init_print_info();
 	kmem_cache_init();
+	pgtable_cache_init(); /* mm_init()'s pgtable_init(), before vmalloc_init() */
 	vmalloc_init();
 	maple_tree_init(); /* start_kernel(): the maple_node cache (lib/maple_tree.c) */
 	trace_init(); /* after mm_init(), as start_kernel() calls it: trace_event= goes on */

@@ -708,17 +708,18 @@ unsigned long nr_vmap_stacks(void)
 /*
  * Pages the objects of processes and files hold now: their caches' slabs
  * (each cache once, merged kinds share one), the kmalloc caches of the
- * LSM blobs and of exec's binprm and program headers, and the kernel
- * stacks.
+ * LSM blobs and of exec's binprm and program headers, PAE's pgd_cache,
+ * and the kernel stacks.
  */
 unsigned long kobj_pages(void)
 {
 	unsigned long pages = (unsigned long)__atomic_load_n(&nr_thread_stacks, __ATOMIC_RELAXED) *
 			      (thread_size() >> PAGE_SHIFT);
-	struct kmem_cache *caches[NR_KOBJ + 4];
+	struct kmem_cache *caches[NR_KOBJ + 5];
 	int n = 0;
 	for (int k = 0; k < NR_KOBJ; k++)
 		caches[n++] = kobj_caches[k];
+	caches[n++] = M->pgd_cache; /* PAE's page directories (arch/pgtable.c), perhaps merged with a kind's cache */
 	caches[n++] = kmalloc_slab(lbs_cred(), GFP_KERNEL);
 	caches[n++] = kmalloc_slab(lbs_task(), GFP_KERNEL);
 	caches[n++] = kmalloc_slab(sizeof_binprm(), GFP_KERNEL);
