@@ -97,8 +97,8 @@ static void *cow_exiter(void *arg)
 	return NULL;
 }
 
-/* rounds of fork, then the parent's copy-on-write writes on CPU 0 against the child's exit on CPU 1 */
-static int cow_exit_race(const char *profile, int rounds)
+/* A 256 MiB machine of 2 CPUs; 0, or 1 with the reason on stderr. */
+static int boot_two_cpus(const char *profile)
 {
 	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
 	char err[512];
@@ -109,6 +109,15 @@ static int cow_exit_race(const char *profile, int rounds)
 		fprintf(stderr, "tsan-stress: %s does not boot: %s\n", profile, err);
 		return 1;
 	}
+	return 0;
+}
+
+/* rounds of fork, then the parent's copy-on-write writes on CPU 0 against the child's exit on CPU 1 */
+static int cow_exit_race(const char *profile, int rounds)
+{
+	char err[512];
+	if (boot_two_cpus(profile))
+		return 1;
 	struct task_struct *parent = task_create("parent", 1000);
 	long a = task_mmap(parent, 0, COW_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int bad = a <= 0 || task_memset(parent, (unsigned long)a, 'o', COW_PAGES * 4096) != 0;
@@ -169,15 +178,9 @@ static void *nocpu_worker(void *arg)
 
 static int nocpu_race(const char *profile)
 {
-	struct kmm_boot_params p = KMM_BOOT_DEFAULTS;
 	char err[512];
-	p.profile = profile;
-	p.mem_bytes = 256ULL << 20;
-	p.nr_cpus = 2;
-	if (kmm_boot(&p, err, sizeof(err))) {
-		fprintf(stderr, "tsan-stress: %s does not boot: %s\n", profile, err);
+	if (boot_two_cpus(profile))
 		return 1;
-	}
 	kmm_cpu_exit();
 	pthread_t th[NOCPU_THREADS];
 	for (long t = 0; t < NOCPU_THREADS; t++)
