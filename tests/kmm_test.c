@@ -132,10 +132,13 @@ void boot_or_fail(struct kmm_boot_params *p)
  * What a task's page directory costs in pages besides its slab objects: its page; on PAE the
  * three user PMDs preallocated with it (the PDPT itself is a pgd_cache object, which
  * kernel_object_pages() counts with the slabs); on x86_64 built with PAGE_TABLE_ISOLATION
- * (Debian's, kmm's default) an order-1 block, the user half beside the kernel's.
+ * (Debian's, kmm's default) an order-1 block, the user half beside the kernel's; on 32-bit
+ * ARM 16 KiB, or with LPAE the PMD of the modules' gigabyte.
  */
 unsigned long pgd_pages(void)
 {
+	if (M->prof->arch == KMM_ARCH_ARM) /* arch/arm/mm/pgd.c: a 16 KiB table; LPAE: the modules' PMD (a kmalloc'ed PGD) */
+		return M->prof->pae ? 1 : 4;
 	if (M->prof->pae)
 		return M->pgd_cache ? 3 : 4;
 	return M->prof->arch == KMM_ARCH_X86 && M->prof->bits == 64 && M->kconfig.pti ? 2 : 1;

@@ -619,10 +619,32 @@ int init_kernel_page_tables(void)
  * model - QEMU's, which do not have the Meltdown bug) _pgd_alloc takes it
  * from the "pgd_cache" slab (32-byte objects, 32-byte aligned), made by
  * pgtable_cache_init() after kmem_cache_init(); a page otherwise.
+ *
+ * 32-bit ARM (arch/arm/mm/pgd.c): without LPAE the first-level table is
+ * 16 KiB, an order-2 block (kmm's i386-format table is its first page; the
+ * rest is allocated and freed with it); with LPAE it is kmalloc()ed (4
+ * entries, 32 bytes), and pgd_alloc makes the PMD table of the user
+ * gigabyte that holds the modules and PKMAP at once (MODULES_VADDR, just
+ * below PAGE_OFFSET) - the other user PMDs come on demand, not
+ * preallocated as x86's PAE does.  Neither is charged to a memory cgroup
+ * (GFP_KERNEL, not GFP_PGTABLE_USER).
  */
+static bool pgd_arm(void)
+{
+	return M->prof->arch == KMM_ARCH_ARM;
+}
+
 static unsigned int pgd_order(void)
 {
+	if (pgd_arm() && !M->prof->pae)
+		return 2;
 	return M->prof->arch == KMM_ARCH_X86 && M->prof->bits == 64 && M->kconfig.pti ? 1 : 0;
+}
+
+/* the page directory is a slab object: PAE's pgd_cache, or ARM LPAE's kmalloc */
+static bool pgd_in_slab(void)
+{
+	return M->pgd_cache || (pgd_arm() && M->prof->pae);
 }
 
 void pgtable_cache_init(void)
@@ -635,13 +657,14 @@ void pgtable_cache_init(void)
 	}
 }
 
-/* the table's page directory: a page (order pgd_order()) or a pgd_cache object */
+/* the table's page directory: a page (order pgd_order()) or a slab object */
 static phys_addr_t pgd_table_alloc(void)
 {
-	/* _pgd_alloc's GFP_PGTABLE_USER: the current task's memory cgroup is charged for it */
-	const gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_ACCOUNT;
-	if (M->pgd_cache) {
-		void *obj = kmem_cache_alloc(M->pgd_cache, gfp);
+	/* _pgd_alloc's GFP_PGTABLE_USER: the current task's memory cgroup is charged for it; ARM's GFP_KERNEL */
+	const gfp_t gfp = GFP_KERNEL | __GFP_ZERO | (pgd_arm() ? 0 : __GFP_ACCOUNT);
+	if (pgd_in_slab()) {
+		size_t size = (size_t)(pt_fmt()->entries[0] * pt_fmt()->esize);
+		void *obj = M->pgd_cache ? kmem_cache_alloc(M->pgd_cache, gfp) : kmalloc(size, gfp);
 		return obj ? page_to_phys(lowmem_virt_to_page(obj)) + ((uintptr_t)obj & ~PAGE_MASK) : 0;
 	}
 	struct page *page = alloc_pages(gfp, pgd_order());
@@ -651,8 +674,12 @@ static phys_addr_t pgd_table_alloc(void)
 static void pgd_table_free(phys_addr_t pgd)
 {
 	struct page *page = pfn_to_page(PFN_DOWN(pgd));
-	if (M->pgd_cache) {
-		kmem_cache_free(M->pgd_cache, (char *)lowmem_page_address(page) + (pgd & ~PAGE_MASK));
+	if (pgd_in_slab()) {
+		void *obj = (char *)lowmem_page_address(page) + (pgd & ~PAGE_MASK);
+		if (M->pgd_cache)
+			kmem_cache_free(M->pgd_cache, obj);
+		else
+			kfree(obj);
 		return;
 	}
 	__atomic_store_n(&page->private, 0UL, __ATOMIC_RELAXED); /* the entries it counted (whole: compaction reads it) */
@@ -669,9 +696,11 @@ phys_addr_t pgd_alloc(void)
 	unsigned long first = pt_index(f, 0, kernel_va_start());
 	phys_addr_t pmds[4] = { 0 };
 	bool pae = f->esize == 8 && f->levels == 3;
-	for (unsigned long i = 0; pae && i < first; i++) {
+	/* x86 PAE: every user PMD (preallocate_pmds); ARM LPAE: the modules' and PKMAP's only */
+	unsigned long lo = pae && pgd_arm() ? pt_index(f, 0, M->layout.modules_vaddr) : 0;
+	for (unsigned long i = lo; pae && i < first; i++) {
 		if (!(pmds[i] = pt_alloc_table(true, 0, 1))) {
-			while (i--)
+			while (i-- > lo)
 				pgtable_page_free(pfn_to_page(PFN_DOWN(pmds[i])));
 			pgd_table_free(pgd);
 			return 0;
@@ -686,7 +715,7 @@ phys_addr_t pgd_alloc(void)
 		if (e & _PAGE_PRESENT)
 			pt_store(pgd, i, e);
 	}
-	for (unsigned long i = 0; pae && i < first; i++)
+	for (unsigned long i = lo; pae && i < first; i++)
 		pt_store(pgd, i, pmds[i] | _PAGE_PRESENT); /* pgd_prepopulate_pmd: the PDPT takes the present bit only */
 	pthread_mutex_unlock(&pgtable_lock);
 	return pgd;
