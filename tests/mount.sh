@@ -3,7 +3,8 @@
 # files read by cat, less, slabtop and vmstat, a sysctl written and read back
 # through the mount and a bad value refused with EINVAL; a program under the
 # preload with KMM_MOUNT whose kmalloc-cg-256 counts move in the mount's
-# slabinfo between its allocation steps; kmm run --mount on a scenario; and
+# slabinfo between its allocation steps; kmm run --mount on a scenario; kmm
+# shell --mount, its root empty until the machine boots, fed line by line; and
 # the clear errors (DIR missing, not a directory, not empty; not root and no
 # fusermount3), each with nothing left mounted.
 #
@@ -212,5 +213,39 @@ if [ "$status" = 0 ] && [ "${active:-0}" -ge 300 ] 2>/dev/null && [ "$name" = pr
 else
 	bad "kmm run --mount: status $status, active $active, task $name"
 	tail -5 "$tmp/run.out"
+fi
+
+# ---- kmm shell --mount: empty before the machine boots, then each statement's effect seen live ----
+# until_mine N: up to 10 s for the cache "mine" to have N or more active objects in the mount
+until_mine() {
+	i=0
+	while [ $i -lt 200 ]; do
+		n=$(awk '$1 == "mine" { print $2 }' "$mnt/slabinfo" 2>/dev/null)
+		[ -n "$n" ] && [ "$n" -ge "$1" ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+mkfifo "$tmp/lines"
+"$KMM" shell --mount "$mnt" <"$tmp/lines" >"$tmp/shell.out" 2>&1 &
+spid=$!
+pids="$pids $spid"
+exec 5>"$tmp/lines"
+i=0
+while ! mounted "$mnt" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+before=$(ls -A "$mnt" | wc -l)
+echo 'c = kmem_cache_create mine 100' >&5
+until_mine 0 && zero=ok || zero=no
+echo 'repeat 100 as i { o[i] = kmem_cache_alloc c }' >&5
+until_mine 100 && hundred=ok || hundred=no
+exec 5>&-
+gone "$spid"
+if [ "$before" = 0 ] && [ $zero = ok ] && [ $hundred = ok ] && [ "$status" = 0 ] && ! mounted "$mnt" &&
+	grep -q "nothing lost" "$tmp/shell.out"; then
+	ok "kmm shell --mount: empty before boot, the cache and its objects appear as statements run"
+else
+	bad "kmm shell --mount: $before entries before boot, cache $zero, objects $hundred, status $status"
+	tail -3 "$tmp/shell.out"
 fi
 exit $fail
