@@ -537,6 +537,7 @@ struct fuse_proc *fuse_proc_start(const char *dir, bool live, char *err, size_t 
 	fuse_capturing = true;
 	fuse_said[0] = 0;
 	fp->fuse = fuse_new(&args, &fp_ops, sizeof(fp_ops), fp);
+	fuse_opt_free_args(&args); /* the copies fuse_new's option parsing made */
 	int ret = fp->fuse ? fuse_mount(fp->fuse, fp->dir) : -1;
 	fuse_capturing = false;
 	if (ret) {
