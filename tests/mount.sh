@@ -121,6 +121,14 @@ elif grep -q "Invalid argument" "$tmp/err" && [ "$(cat "$mnt/sys/vm/min_free_kby
 else
 	bad "a bad value: $(cat "$tmp/err")"
 fi
+# procps keeps a view open and reads it again from offset 0 at each refresh: that read is the machine now
+again=$(python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+first = os.read(fd, 100)
+with open(sys.argv[1], "w") as f: f.write("9000\n")
+os.lseek(fd, 0, 0)
+print(first.decode().strip(), os.read(fd, 100).decode().strip())' "$mnt/sys/vm/min_free_kbytes" 2>&1)
+if [ "$again" = "8192 9000" ]; then ok "an open file read again from offset 0 sees the new value"; else bad "read again from 0: $again"; fi
 if (echo 1 >"$mnt/meminfo") 2>/dev/null; then bad "meminfo was writable"; else ok "meminfo is read-only"; fi
 if [ "$(od -An -tx8 -N8 "$mnt/kpagecount" | tr -d ' ')" != "" ] && ! dd if="$mnt/kpageflags" bs=3 count=1 2>/dev/null | grep -q .; then
 	ok "kpagecount reads in 8-byte entries, a 3-byte read is refused"

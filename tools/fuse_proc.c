@@ -13,7 +13,10 @@
  * host kernel neither caches the bytes nor trusts the size, so readers go on
  * until a read returns 0).  open() of a text view takes a snapshot of it
  * (kmm_proc_read) that the open file's reads return: one read(2) sequence
- * sees one consistent text, the next open sees the machine as it is then.
+ * sees one consistent text, the next open sees the machine as it is then,
+ * and so does a read from offset 0 again on the same open file (as
+ * seq_file regenerates it: procps's vmstat and slabtop keep the file open
+ * and lseek to 0 for each refresh).
  * A binary view is read through at each read(2) (kmm_proc_pread: offsets
  * and counts in whole 8-byte entries, EINVAL otherwise, as Linux's).  A
  * write(2) is one kmm_proc_write of its bytes, whose -errno it returns
@@ -298,6 +301,7 @@ static int fp_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 struct snapshot {
 	char *text;
 	size_t len;
+	bool read;  /* a read has been served from it: a read at offset 0 now takes a new one */
 };
 
 static int fp_open(const char *path, struct fuse_file_info *fi)
@@ -324,6 +328,7 @@ static int fp_open(const char *path, struct fuse_file_info *fi)
 		return -err;
 	}
 	s->len = strlen(s->text);
+	s->read = false;
 	fi->fh = (uintptr_t)s;
 	return 0;
 }
@@ -334,6 +339,17 @@ static int fp_read(const char *path, char *buf, size_t size, off_t off, struct f
 	if (off < 0)
 		return -EINVAL;
 	if (s) {
+		if (!off && s->read && current_fp()->live) {
+			/* a reader that keeps the file open and reads it again from the start (procps's
+			   vmstat, slabtop, free: lseek(fd, 0) and read) sees the machine as it is now */
+			char *text = kmm_proc_read(path + 1);
+			if (!text)
+				return errno ? -errno : -EIO;
+			free(s->text);
+			s->text = text;
+			s->len = strlen(text);
+		}
+		s->read = true;
 		if ((size_t)off >= s->len)
 			return 0;
 		size_t n = s->len - (size_t)off < size ? s->len - (size_t)off : size;
