@@ -105,15 +105,15 @@ struct node {
 
 /* The binary views (kmm_proc_pread only), and a task's directory (proc/base.c's tgid_base_stuff). */
 static const char *const binary_views[] = { "kpagecount", "kpageflags", NULL };
-static const char *const pid_views[] = { "cmdline",   "kmm/pagemap",  "maps", "oom_adj", "oom_score",
+static const char *const pid_views[] = { "cmdline", "kmm/pagemap", "maps",  "oom_adj",      "oom_score",
 					 "oom_score_adj", "pagemap", "smaps", "smaps_rollup", "stat",
-					 "statm",     "status",       NULL };
+					 "statm",   "status",      NULL };
 
 /* Files under sys/ that Linux makes read-only (debugfs statistics, tracefs event formats). */
 static bool sys_view_writable(const char *path)
 {
-	static const char *const readonly[] = { "/format",    "extfrag_index", "unusable_index", "pat_memtype_list",
-						"/kfence/",   "/swiotlb/",     NULL };
+	static const char *const readonly[] = { "/format",  "extfrag_index", "unusable_index", "pat_memtype_list",
+						"/kfence/", "/swiotlb/",     NULL };
 	if (strncmp(path, "sys/", 4) || !strcmp(path, "sys/kernel/slab"))
 		return false;
 	for (const char *const *r = readonly; *r; r++)
