@@ -35,7 +35,7 @@ PRELOAD_SRC := $(wildcard preload/*.c)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(B)/%.o)
 
 .PHONY: all run test test-plain test-asan test-valgrind test-tsan test-fuzz fuzz fuzz-targets check-deps check-libedit \
-	check-zstd check-fdt check-tracecmd check-python test-python check-valgrind check-clang bench install clean
+	check-zstd check-fdt check-tracecmd check-fuse check-python test-python check-valgrind check-clang bench install clean
 all: $(B)/libkmm.a $(B)/libkmm.so $(B)/kmm $(B)/libkmm-preload.so $(B)/man/kmm.1
 
 # The man pages are the commands' --help texts in roff (tools/help2man.sh): one source, no drift.
@@ -43,7 +43,7 @@ $(B)/man/kmm.1: $(B)/kmm tools/help2man.sh
 	sh tools/help2man.sh $(B)/kmm $(B)/man $(VERSION)
 
 # Every object waits for the Debian headers the build takes (check-libedit, check-zstd below).
-$(B)/%.o: %.c | check-libedit check-zstd check-fdt check-tracecmd
+$(B)/%.o: %.c | check-libedit check-zstd check-fdt check-tracecmd check-fuse
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -56,11 +56,12 @@ $(B)/libkmm.so: $(LIB_OBJ)
 
 # Only the malloc family (and sigaction, which keeps kmm's trap first) is exported: kmm's own
 # names bind inside the library and never meet the program's.
-$(B)/libkmm-preload.so: $(PRELOAD_OBJ) $(LIB_OBJ) preload/preload.map
-	$(CC) -shared -o $@ $(PRELOAD_OBJ) $(LIB_OBJ) -Wl,--version-script=preload/preload.map $(LDLIBS) $(DEPLIBS)
+# KMM_MOUNT serves the program's machine over FUSE (tools/fuse_proc.c): only kmm and the preload link libfuse3.
+$(B)/libkmm-preload.so: $(PRELOAD_OBJ) $(B)/tools/fuse_proc.o $(LIB_OBJ) preload/preload.map
+	$(CC) -shared -o $@ $(PRELOAD_OBJ) $(B)/tools/fuse_proc.o $(LIB_OBJ) -Wl,--version-script=preload/preload.map $(LDLIBS) $(DEPLIBS) -lfuse3
 
 $(B)/kmm: $(TOOL_OBJ) $(B)/libkmm.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJ) $(B)/libkmm.a -ledit $(LDLIBS) $(DEPLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJ) $(B)/libkmm.a -ledit -lfuse3 $(LDLIBS) $(DEPLIBS)
 
 # A plain program (not built with kmm) that tests/preload.sh runs under the preload.
 $(B)/preload-check: tests/preload/preload_check.c
@@ -125,6 +126,17 @@ check-tracecmd:
 	  else echo "libtracecmd-dev or trace-cmd is missing: run 'sudo apt-get install $(TRACECMD_PKGS)'"; exit 1; fi; \
 	fi
 
+# kmm mount and KMM_MOUNT serve the views over FUSE with libfuse3, and unmount with
+# fusermount3 when not root (Debian's libfuse3-dev, fuse3): install them when missing (as root).
+check-fuse:
+	@if [ ! -f /usr/include/fuse3/fuse.h ] || ! command -v fusermount3 >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing libfuse3-dev fuse3 (kmm mount serves the views over FUSE)"; \
+	    (apt-get install -y libfuse3-dev fuse3 >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y libfuse3-dev fuse3 >/dev/null)) || \
+	     { echo "could not install libfuse3-dev fuse3"; exit 1; }; \
+	  else echo "libfuse3-dev or fuse3 is missing: run 'sudo apt-get install libfuse3-dev fuse3'"; exit 1; fi; \
+	fi
+
 # The Python module (python/kmm) is Debian's python3 with python3-cffi over libkmm.so;
 # its tests are pytest's and its plots matplotlib's: install them when missing (as root).
 PYTHON       := /usr/bin/python3
@@ -144,7 +156,7 @@ test-python: check-python $(B)/libkmm.so
 	  $(PYTHON) -m pytest -q -p no:cacheprovider python/tests
 
 # Criterion comes from Debian; install it when it is missing (as root).
-check-deps: check-libedit check-zstd check-fdt check-tracecmd
+check-deps: check-libedit check-zstd check-fdt check-tracecmd check-fuse
 	@if ! command -v zstd >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing zstd (reads the reference trace)"; \
 	    (apt-get install -y zstd >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y zstd >/dev/null)) || \
@@ -189,6 +201,7 @@ test-plain: $(B)/kmm-tests $(B)/kmm $(B)/libkmm-preload.so $(B)/preload-check
 	KMM_TOOL=$(abspath $(B)/kmm) ./$(B)/kmm-tests --jobs 2
 	KMM=$(abspath $(B)/kmm) sh tests/cli.sh
 	PRELOAD=$(B)/libkmm-preload.so CHECK=$(B)/preload-check SAN_FLAGS="$(filter -fsanitize%,$(CFLAGS))" sh tests/preload.sh
+	KMM=$(abspath $(B)/kmm) PRELOAD=$(B)/libkmm-preload.so CHECK=$(B)/preload-check SAN_FLAGS="$(filter -fsanitize%,$(CFLAGS))" sh tests/mount.sh
 	B=$(B) CC="$(CC)" SAN_FLAGS="$(filter -fsanitize%,$(CFLAGS))" MAKE="$(MAKE)" sh tests/pkgconfig.sh
 
 # Under ASan the fault sweep's n-th-call runs are 16 per scenario and injector (48 in test-plain;

@@ -62,6 +62,8 @@
  * exit: the machine is never torn down (later destructors and other
  * threads may still free); the destructor writes the views
  * (KMM_PROC_DIR) and the leak report (KMM_REPORT), as does KMM_DUMP_SIGNAL.
+ * KMM_MOUNT (preload_mount.c) serves the views live over FUSE from boot
+ * until the destructor unmounts them.
  */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -79,6 +81,7 @@
 #include <unistd.h>
 
 #include "preload.h"
+#include "preload_mount.h"
 
 #define PRELOAD_GFP GFP_KERNEL_ACCOUNT
 #define MIN_OBJECT 16 /* _Alignof(max_align_t) on the host */
@@ -601,6 +604,7 @@ static void fork_prepare(void)
 	cpu_let_go();
 	in_kmm++;
 	preload_fork_prepare();
+	preload_mount_fork_prepare();
 	__atomic_store_n(&forking, 1, __ATOMIC_SEQ_CST);
 	kmm_cpus_lock_all();
 	while (__atomic_load_n(&nocpu_inside, __ATOMIC_SEQ_CST))
@@ -613,6 +617,7 @@ static void fork_parent(void)
 	kmm_windows_fork_done();
 	__atomic_store_n(&forking, 0, __ATOMIC_SEQ_CST);
 	kmm_cpus_unlock_all();
+	preload_mount_fork_parent();
 	preload_fork_parent();
 	in_kmm--;
 }
@@ -629,6 +634,7 @@ static void fork_child(void)
 	kmm_windows_fork_done();
 	forking = 0;
 	kmm_cpus_unlock_all();
+	preload_mount_fork_child();
 	preload_forked();
 	in_kmm--;
 }
@@ -646,6 +652,7 @@ __attribute__((constructor)) static void preload_init(void)
 	if (!ret) {
 		kmm_cpu_exit(); /* the booting thread takes CPUs per call, as every thread does */
 		pthread_atfork(fork_prepare, fork_parent, fork_child);
+		preload_mount_start(); /* KMM_MOUNT */
 	}
 	in_kmm--;
 	state = ret ? PRELOAD_OFF : PRELOAD_UP;
@@ -656,6 +663,7 @@ __attribute__((destructor)) static void preload_fini(void)
 	if (state != PRELOAD_UP)
 		return;
 	in_kmm++;
+	preload_mount_stop(); /* KMM_MOUNT: unmounted before the views are written */
 	preload_write_views();
 	in_kmm--;
 }

@@ -8,6 +8,7 @@
  *   kmm map [options] --svg FILE  draw physical memory after booting
  *   kmm stress [options]      seeded random operations on every CPU (tools/stress.c)
  *   kmm record [-o FILE] -- COMMAND  trace this host's kmem events while COMMAND runs (tools/record.c)
+ *   kmm mount [options] DIR   serve a machine's /proc views live at DIR over FUSE (tools/mount.c)
  *   kmm --version
  *
  * Options of `boot` (kept stable; later commands take the same ones):
@@ -44,15 +45,16 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: kmm run [boot options] [--fail S]... [--proc-dir DIR] [--plot FILE.svg] [--max-steps N] [-v]\n"
-	      "               FILE                                       (kmm run --help)\n"
-	      "       kmm shell [boot options] [--fail S]... [--proc-dir DIR] [--plot FILE.svg] [--max-steps N] [-v]\n"
-	      "                                                          (kmm shell --help)\n"
+	fputs("usage: kmm run [boot options] [--fail S]... [--proc-dir DIR] [--mount DIR] [--plot FILE.svg] [--max-steps N]\n"
+	      "               [-v] FILE                                  (kmm run --help)\n"
+	      "       kmm shell [boot options] [--fail S]... [--proc-dir DIR] [--mount DIR] [--plot FILE.svg] [--max-steps N]\n"
+	      "                 [-v]                                     (kmm shell --help)\n"
 	      "       kmm replay [boot options] [--strict] [--allow-mismatch] [--proc-dir DIR] [--svg FILE] TRACE\n"
 	      "                                                          (kmm replay --help)\n"
 	      "       kmm map [boot options] [--proc-dir DIR] --svg FILE   (kmm map --help)\n"
 	      "       kmm stress [--seed N] [--cpus N] [--ops N] [boot options]   (kmm stress --help)\n"
 	      "       kmm record [-o FILE] [--text] [--all] [--kallsyms] -- COMMAND [ARG]...  (kmm record --help)\n"
+	      "       kmm mount [boot options] [-q] DIR                  (kmm mount --help)\n"
 	      "       kmm --version\n"
 	      "       kmm --list commands|profiles|views\n"
 	      "       kmm boot [--profile i386|i386-pae|x86_64|arm64|arm|arm-lpae] [--mem SIZE | --e820 FILE | --dmesg FILE | --dtb FILE | --dts FILE]\n"
@@ -440,7 +442,7 @@ static int cmd_map(int argc, char **argv)
  */
 static int list_names(const char *what)
 {
-	static const char *const commands[] = { "boot", "run", "shell", "replay", "map", "stress", "record", NULL };
+	static const char *const commands[] = { "boot", "run", "shell", "replay", "map", "stress", "record", "mount", NULL };
 	if (!strcmp(what, "commands")) {
 		for (const char *const *c = commands; *c; c++)
 			puts(*c);
@@ -493,6 +495,8 @@ int main(int argc, char **argv)
 		return cmd_stress(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "record"))
 		return cmd_record(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "mount"))
+		return cmd_mount(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--list") && argc == 3)
 		return list_names(argv[2]);
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {

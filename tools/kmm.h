@@ -42,5 +42,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
 /* tools/record.c */
 int cmd_record(int argc, char **argv);
+/* tools/mount.c */
+int cmd_mount(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@
 #include <kmm/kstrtox.h>
 #include <kmm/scenario.h>
 
+#include "fuse_proc.h"
 #include "kmm.h"
 
 static const char run_help[] =
@@ -30,7 +31,7 @@ static const char run_help[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    kmm run [BOOT OPTIONS] [--seed N] [--fail SETTINGS]... [--proc-dir DIR]\n"
-	"            [--plot FILE.svg] [--max-steps N] [-v] FILE\n"
+	"            [--mount DIR] [--plot FILE.svg] [--max-steps N] [-v] FILE\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Boots a machine (kmm boot's options; on the command line they come after\n"
@@ -192,6 +193,12 @@ static const char run_help[] =
 	"                      failslab= and fail_page_alloc=<interval>,<probability>,\n"
 	"                      <space>,<times> in --cmdline\n"
 	"    --proc-dir DIR    at the end, before freeing, write every view as a file\n"
+	"    --mount DIR       while the script runs, serve its machine's views live at\n"
+	"                      the empty directory DIR as a FUSE file system (kmm mount\n"
+	"                      --help): cat DIR/slabinfo, watch -n1 cat DIR/buddyinfo.\n"
+	"                      Empty until the machine boots; unmounted when the script\n"
+	"                      ends, before what it holds is freed.  A DIR that cannot be\n"
+	"                      mounted on is said at once, with exit status 1\n"
 	"    --plot FILE.svg   at the end, before freeing, draw memory pressure over the\n"
 	"                      run (the scenario's plot command, on everything it ran)\n"
 	"    --max-steps N     stop the script (a usage error) once it has run N\n"
@@ -221,7 +228,7 @@ static const char shell_help[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    kmm shell [BOOT OPTIONS] [--seed N] [--fail SETTINGS]... [--proc-dir DIR]\n"
-	"              [--plot FILE.svg] [--max-steps N] [-v]\n"
+	"              [--mount DIR] [--plot FILE.svg] [--max-steps N] [-v]\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Reads statements of the scenario language (see kmm run --help) one line\n"
@@ -236,12 +243,24 @@ static const char shell_help[] =
 	"    no prompt.\n"
 	"\n"
 	"OPTIONS\n"
-	"    The boot options of kmm boot, --fail SETTINGS, --proc-dir DIR, --plot\n"
-	"    FILE.svg, -v/--trace and -h/--help as kmm run's; --max-steps N bounds the statements each line\n"
+	"    The boot options of kmm boot, --fail SETTINGS, --proc-dir DIR, --mount DIR\n"
+	"    (the views live while the session runs), --plot FILE.svg, -v/--trace and\n"
+	"    -h/--help as kmm run's; --max-steps N bounds the statements each line\n"
 	"    (or repeat block) runs (default 10000000, 0: no limit).\n"
 	"\n"
 	"EXIT STATUS\n"
 	"    As kmm run's, for the whole session.\n";
+
+struct run_args {
+	struct kmm_scenario_opts o;
+	const char *boot_opts[64];
+	char *after_boot[16];        /* "fail SETTINGS" of each --fail */
+	const char *file;
+	const char *mount_dir;       /* --mount DIR */
+};
+
+/* --mount: the views being served, so that a run that dies does not leave DIR a dead mount */
+static struct fuse_proc *run_mount;
 
 static void on_kernel_bug(int sig)
 {
@@ -250,15 +269,48 @@ static void on_kernel_bug(int sig)
 	if (write(2, msg, sizeof(msg) - 1) < 0) {
 		/* nothing left to tell it with */
 	}
+	fuse_proc_emergency_unmount(run_mount);
 	_exit(3);
 }
 
-struct run_args {
-	struct kmm_scenario_opts o;
-	const char *boot_opts[64];
-	char *after_boot[16];        /* "fail SETTINGS" of each --fail */
-	const char *file;
-};
+/* SIGINT or SIGTERM while --mount serves: unmount, then die of the signal as before */
+static void on_stop_signal(int sig)
+{
+	fuse_proc_emergency_unmount(run_mount);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void mount_live(void *arg, bool live)
+{
+	fuse_proc_set_live(arg, live);
+}
+
+/* --mount DIR: mounted now, empty until the scenario's machine boots; 0, or 1 said on stderr. */
+static int run_mount_start(struct run_args *a, const char *cmd)
+{
+	char err[512];
+	if (!a->mount_dir)
+		return 0;
+	run_mount = fuse_proc_start(a->mount_dir, false, err, sizeof(err));
+	if (!run_mount) {
+		fprintf(stderr, "kmm %s: --mount %s\n", cmd, err);
+		return 1;
+	}
+	a->o.machine_live = mount_live;
+	a->o.machine_live_arg = run_mount;
+	signal(SIGINT, on_stop_signal);
+	signal(SIGTERM, on_stop_signal);
+	return 0;
+}
+
+static void run_mount_stop(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	fuse_proc_stop(run_mount);
+	run_mount = NULL;
+}
 
 /* The options run and shell share; the rest is the FILE argument.  0, or the exit status. */
 static int parse_args(int argc, char **argv, struct run_args *a, const char *help, bool want_file)
@@ -266,6 +318,7 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 	static const struct option opts[] = {
 		BOOT_OPTIONS,
 		{ "proc-dir", required_argument, 0, 'o' },
+		{ "mount", required_argument, 0, 'm' },
 		{ "plot", required_argument, 0, 'P' },
 		{ "fail", required_argument, 0, 'f' },
 		{ "trace", no_argument, 0, 'v' },
@@ -296,6 +349,7 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 			break;
 		}
 		case 'o': a->o.proc_dir = optarg; break;
+		case 'm': a->mount_dir = optarg; break;
 		case 'P': a->o.plot_file = optarg; break;
 		case 'f':
 			if (a->o.nafter_boot == (int)(sizeof(a->after_boot) / sizeof(a->after_boot[0])) ||
@@ -338,7 +392,7 @@ static int parse_args(int argc, char **argv, struct run_args *a, const char *hel
 	}
 	if (!want_file && optind == argc)
 		return 0;
-	fprintf(stderr, "usage: kmm %s [BOOT OPTIONS] [--fail SETTINGS]... [--proc-dir DIR] [--plot FILE.svg] [--max-steps N] [-v]%s\n",
+	fprintf(stderr, "usage: kmm %s [BOOT OPTIONS] [--fail SETTINGS]... [--proc-dir DIR] [--mount DIR] [--plot FILE.svg] [--max-steps N] [-v]%s\n",
 		want_file ? "run" : "shell", want_file ? " FILE" : "");
 	if (optind < argc && (!want_file || optind < argc - 1))
 		fprintf(stderr, "kmm: unexpected argument \"%s\"\n", argv[want_file ? argc - 1 : optind]);
@@ -361,9 +415,14 @@ int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	a.o.name = a.file;
+	if (run_mount_start(&a, "run")) {
+		free(text);
+		return 1;
+	}
 	signal(SIGABRT, on_kernel_bug);
 	fflush(stdout);
 	ret = kmm_scenario_run_buf(text, len, &a.o);
+	run_mount_stop();
 	free(text);
 	for (int i = 0; i < a.o.nafter_boot; i++)
 		free(a.after_boot[i]);
@@ -471,9 +530,13 @@ int cmd_shell(int argc, char **argv)
 	char history[4096] = "";
 	a.o.name = "shell";
 	a.o.results = true;
+	if (run_mount_start(&a, "shell"))
+		return 1;
 	shell_sc = kmm_scenario_new(&a.o);
-	if (!shell_sc)
+	if (!shell_sc) {
+		run_mount_stop();
 		return 2;
+	}
 	signal(SIGABRT, on_kernel_bug);
 	if (tty) {
 		const char *home = getenv("HOME");
@@ -529,6 +592,7 @@ int cmd_shell(int argc, char **argv)
 	if (tty && *history)
 		write_history(history);
 	ret = kmm_scenario_finish(shell_sc);
+	run_mount_stop();
 	for (int i = 0; i < a.o.nafter_boot; i++)
 		free(a.after_boot[i]);
 	return bad && ret < 2 ? 2 : ret;

@@ -50,6 +50,10 @@ struct kmm_scenario_opts {
 					  (kmm run's default is KMM_SCENARIO_MAX_STEPS; a fuzzer's bound on repeat loops) */
 	FILE *out;                     /* views, say, kernel messages (NULL: stdout) */
 	FILE *err;                     /* errors and failed expects (NULL: stderr) */
+	void (*machine_live)(void *arg, bool live); /* told true once the machine has booted, false when the
+						       script has ended, before anything is freed (kmm run --mount
+						       serves the views meanwhile); NULL: nobody is told */
+	void *machine_live_arg;        /* machine_live's arg */
 };
 
 /* Check, then run a whole script; free what it holds, check nothing was lost, shut the machine down. */

@@ -938,6 +938,8 @@ static int machine_boot(struct kmm_scenario *sc, const struct tok *at)
 	for (int i = 0; i < sc->o.nafter_boot; i++)
 		if (run_text(sc, sc->o.after_boot[i], "after-boot"))
 			return -1;
+	if (sc->o.machine_live)
+		sc->o.machine_live(sc->o.machine_live_arg, true);
 	return 0;
 }
 
@@ -1628,6 +1630,8 @@ int kmm_scenario_finish(struct kmm_scenario *sc)
 	char why[512];
 	int status = sc->status;
 	if (sc->booted) {
+		if (sc->o.machine_live)
+			sc->o.machine_live(sc->o.machine_live_arg, false);
 		if (sc->o.proc_dir) {
 			int pids[256], n = 0;
 			for (int i = 0; i < sc->nh && n < 256; i++)

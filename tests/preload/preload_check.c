@@ -14,6 +14,10 @@
  *   preload_check dump DIR   raise SIGUSR2 (KMM_DUMP_SIGNAL=USR2) and wait up to 10 s for DIR/meminfo
  *   preload_check single     the family, signals, SIGSEGV and fork with one thread (it keeps its CPU between calls)
  *   preload_check child      what the exec check runs: prints "exec ok" and whether its heap is kmm's
+ *   preload_check steps N    (KMM_MOUNT, tests/mount.sh) says "step 0", then N times allocates 2000 200-byte
+ *                            objects (kmalloc-cg-256) and says "step I", then frees them all and says "freed";
+ *                            after each line it waits for a line on stdin, while the test reads the mount.
+ *                            After step 1 a forked child allocates and exits: the mount stays the parent's
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -330,8 +334,46 @@ __attribute__((noinline)) static void double_free(void)
 	free(p);
 }
 
+/* tests/mount.sh's program: allocations in steps, a line on stdout after each, a line on stdin to go on. */
+static int alloc_steps(int steps)
+{
+	enum { PER_STEP = 2000 };
+	char **objs = calloc((size_t)steps * PER_STEP + 1, sizeof(char *));
+	char line[64];
+	printf("step 0\n");
+	fflush(stdout);
+	if (!objs || !fgets(line, sizeof(line), stdin))
+		return 1;
+	for (int s = 1; s <= steps; s++) {
+		for (int i = 0; i < PER_STEP; i++) {
+			objs[(s - 1) * PER_STEP + i] = malloc(200);
+			memset(objs[(s - 1) * PER_STEP + i], s, 200);
+		}
+		if (s == 1) {
+			pid_t pid = fork(); /* the child's exit must neither unmount nor stop the parent's serving */
+			if (!pid) {
+				free(malloc(100));
+				exit(0);
+			}
+			waitpid(pid, NULL, 0);
+		}
+		printf("step %d\n", s);
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return 1;
+	}
+	for (int i = 0; i < steps * PER_STEP; i++)
+		free(objs[i]);
+	free(objs);
+	printf("freed\n");
+	fflush(stdout);
+	return fgets(line, sizeof(line), stdin) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "steps"))
+		return alloc_steps(atoi(argv[2]));
 	if (argc > 2 && !strcmp(argv[1], "dump")) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/meminfo", argv[2]);
