@@ -49,7 +49,7 @@ void free(void *p);
 struct kmm_scenario_opts {
     const char *name; const char *const *boot_opts; int nboot_opts; const char *const *after_boot;
     int nafter_boot; const char *proc_dir; const char *plot_file; _Bool trace; _Bool results; long max_steps;
-    FILE *out; FILE *err;
+    FILE *out; FILE *err; void (*machine_live)(void *arg, _Bool live); void *machine_live_arg;
 };
 int kmm_scenario_run_buf(const char *buf, size_t len, const struct kmm_scenario_opts *o);
 

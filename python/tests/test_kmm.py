@@ -148,11 +148,25 @@ def test_declarations_match_the_headers():
     import re
     from kmm._ffi import ffi
     include = os.path.join(HERE, "..", "..", "include", "kmm")
-    for header, struct in (("kmm.h", "kmm_usage"),):
+    structs = {"kmm.h": ("kmm_numa_range", "kmm_boot_params", "kmm_usage"), "scenario.h": ("kmm_scenario_opts",),
+               "trace.h": ("kmm_trace_event", "kmm_replay_config", "kmm_replay_problem", "kmm_replay_cache",
+                           "kmm_replay_sample", "kmm_replay_zone", "kmm_replay_stats")}
+    for header, names in structs.items():
         with open(os.path.join(include, header)) as f:
             text = f.read()
-        body = re.search(r"struct %s \{(.*?)\};" % struct, text, re.S).group(1)
-        body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
-        want = re.findall(r"(\w+)\s*(?:\[[^]]*\])?\s*;", body)
-        got = [name for name, _ in ffi.typeof("struct %s" % struct).fields]
-        assert got == want, "struct %s: the module declares %s, %s has %s" % (struct, got, header, want)
+        for struct in names:
+            body = re.search(r"\nstruct %s \{(.*?)\n\};" % struct, text, re.S).group(1)
+            body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+            want = []
+            for decl in body.split(";")[:-1]:
+                fn = re.search(r"\(\s*\*\s*(\w+)\s*\)\s*[(\[]", decl)  # a pointer to a function or array
+                if fn:
+                    want.append(fn.group(1))
+                    continue
+                # "int a, b" declares two; bit fields and array bounds are not names
+                for part in decl.split(","):
+                    m = re.search(r"(\w+)\s*(?:\[[^]]*\])*\s*(?::\s*\w+)?\s*$", part)
+                    if m:
+                        want.append(m.group(1))
+            got = [name for name, _ in ffi.typeof("struct %s" % struct).fields]
+            assert got == want, "struct %s: the module declares %s, %s has %s" % (struct, got, header, want)
