@@ -190,12 +190,14 @@ check-deps: check-libedit check-zstd check-fdt check-tracecmd check-fuse
 	  else echo "libcriterion-dev is missing: run 'sudo apt-get install libcriterion-dev'"; exit 1; fi; \
 	fi
 
+# The packages are installed first, one installer at a time; then each part builds on both cores
+# (its tests run one after another; kmm-tests runs two at once itself).
 test: check-deps check-clang check-python
-	$(MAKE) test-plain
-	$(MAKE) test-python
-	$(MAKE) test-asan
-	$(MAKE) test-tsan
-	$(MAKE) test-fuzz
+	$(MAKE) -j2 test-plain
+	$(MAKE) -j2 test-python
+	$(MAKE) -j2 test-asan
+	$(MAKE) -j2 test-tsan
+	$(MAKE) -j2 test-fuzz
 
 test-plain: $(B)/kmm-tests $(B)/kmm $(B)/libkmm-preload.so $(B)/preload-check
 	KMM_TOOL=$(abspath $(B)/kmm) ./$(B)/kmm-tests --jobs 2
