@@ -206,13 +206,13 @@ test-plain: $(B)/kmm-tests $(B)/kmm $(B)/libkmm-preload.so $(B)/preload-check
 	KMM=$(abspath $(B)/kmm) PRELOAD=$(B)/libkmm-preload.so CHECK=$(B)/preload-check SAN_FLAGS="$(filter -fsanitize%,$(CFLAGS))" sh tests/mount.sh
 	B=$(B) CC="$(CC)" SAN_FLAGS="$(filter -fsanitize%,$(CFLAGS))" MAKE="$(MAKE)" sh tests/pkgconfig.sh
 
-# Under ASan the fault sweep's n-th-call runs are 16 per scenario and injector (48 in test-plain;
+# Under ASan the fault sweep's n-th-call runs are 8 per scenario and injector (48 in test-plain;
 # KMM_FAULT_SWEEP=full fails every call), and the per-profile tests run on i386, i386-pae, x86_64
 # and arm64 (the 32-bit ARM profiles share their page-table code; tests/test_arm.c runs all the same):
 # failure paths all over every scenario and every architecture's code still run under ASan, in the
 # time CI allows.
 test-asan:
-	KMM_FAULT_SWEEP_NTH=16 KMM_TEST_PROFILES="i386 i386-pae x86_64 arm64" LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) B=build-asan CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	KMM_FAULT_SWEEP_NTH=8 KMM_TEST_PROFILES="i386 i386-pae x86_64 arm64" LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) B=build-asan CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDLIBS="-pthread -lm -lzstd -lz -fsanitize=address,undefined" test-plain
 
 # Memcheck told about simulated RAM (sim/track.h, -DKMM_VALGRIND=1): the proof

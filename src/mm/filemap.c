@@ -1210,7 +1210,7 @@ int kmm_file_create(const char *path, const void *data, unsigned long size)
 		inode = __store_create(path, &err);
 	if (inode) {
 		err = disk_resize(inode, size);
-		if (!err && data) { /* written: every block allocated; without data the file is holes (ftruncate) */
+		if (!err && data && size) { /* written: every block allocated; without data the file is holes (ftruncate) */
 			memcpy(inode->disk, data, size);
 			memset(inode->blocks, 1, DIV_ROUND_UP(size, PAGE_SIZE));
 		}
